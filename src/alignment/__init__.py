@@ -1,0 +1,122 @@
+"""alignment — sales & marketing alignment as computation.
+
+Lead scoring (fit × interest grid, logistic), attribution (rule-based and data-driven), funnel
+planning and observation, SLA evaluation and closed-loop reporting, on columnar numpy tables,
+extensible with plugins.
+
+Heavy submodules are imported lazily on first use, so ``import alignment`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    AlignmentError,
+    AlignmentWarning,
+    ConvergenceWarning,
+    DataValidationError,
+    MissingColumnError,
+    NotFittedError,
+    ParameterError,
+    PluginError,
+    UnknownModelError,
+)
+from .hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; resolved on first attribute access
+_LAZY: dict[str, str] = {
+    # models
+    "Persona": "alignment.models",
+    "Lead": "alignment.models",
+    "Touchpoint": "alignment.models",
+    "Deal": "alignment.models",
+    "Activity": "alignment.models",
+    "SLA": "alignment.models",
+    # tables
+    "Categorical": "alignment.tables",
+    "Journeys": "alignment.tables",
+    "LeadTable": "alignment.tables",
+    "ActivityLog": "alignment.tables",
+    # plugins
+    "list_plugins": "alignment.plugins",
+    "attribution_models": "alignment.plugins",
+    "scorers": "alignment.plugins",
+    # engines
+    "attribute": "alignment.attribution",
+    "AttributionResult": "alignment.attribution",
+    "score": "alignment.scoring",
+    "ScoreResult": "alignment.scoring",
+}
+_SUBMODULES = {
+    "attribution",
+    "base",
+    "closed_loop",
+    "datasets",
+    "funnel",
+    "models",
+    "plugins",
+    "scoring",
+    "sla",
+    "tables",
+    "testing",
+}
+
+__all__ = [
+    "SLA",
+    "Activity",
+    "ActivityLog",
+    "AlignmentError",
+    "AlignmentWarning",
+    "AttributionResult",
+    "Categorical",
+    "ConvergenceWarning",
+    "DataValidationError",
+    "Deal",
+    "Journeys",
+    "Lead",
+    "LeadTable",
+    "MissingColumnError",
+    "NotFittedError",
+    "ParameterError",
+    "Persona",
+    "PluginError",
+    "ScoreResult",
+    "Touchpoint",
+    "UnknownModelError",
+    "__version__",
+    "attribute",
+    "attribution_models",
+    "hookimpl",
+    "list_plugins",
+    "score",
+    "scorers",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"alignment.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'alignment' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | _SUBMODULES)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from . import attribution, base, funnel, models, plugins, scoring, sla, tables, testing
+    from .attribution import AttributionResult, attribute
+    from .models import SLA, Activity, Deal, Lead, Persona, Touchpoint
+    from .plugins import attribution_models, list_plugins, scorers
+    from .scoring import ScoreResult, score
+    from .tables import ActivityLog, Categorical, Journeys, LeadTable

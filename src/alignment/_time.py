@@ -1,0 +1,268 @@
+"""Time normalisation: instants and durations, converted once at the boundary.
+
+Rules (documented in ``docs/tables.md``):
+
+* Instants are stored as ``numpy.datetime64[us]`` in **UTC** (naive numpy values that *mean* UTC).
+  ``NaT`` marks a missing instant (allowed only in optional columns such as ``mql_at``).
+* Timezone-aware ``datetime`` objects (or aware frame columns) are converted to UTC.
+* Naive ``datetime`` objects, ``numpy.datetime64`` values and naive frame columns are taken as UTC.
+* Mixing naive and aware ``datetime`` objects in one table is an error: the meaning would be a guess.
+* Epoch numbers are seconds since 1970-01-01 UTC (``epoch_unit`` changes the unit).
+* ISO-8601 strings are parsed (an offset such as ``+02:00`` or ``Z`` is honoured).
+* Durations: :class:`datetime.timedelta`, :class:`numpy.timedelta64`, or strings such as
+  ``"7d"``, ``"36h"``, ``"90m"``, ``"45s"``, ``"2w"`` or combinations like ``"1d12h"``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Literal
+
+import numpy as np
+
+from .errors import DataValidationError, ParameterError
+
+__all__ = [
+    "TIME_DTYPE",
+    "Awareness",
+    "as_utc_datetime64",
+    "parse_duration",
+    "parse_instant",
+]
+
+TIME_DTYPE = np.dtype("datetime64[us]")
+DURATION_DTYPE = np.dtype("timedelta64[us]")
+
+#: ``True`` aware input, ``False`` naive datetime objects, ``None`` neutral (numpy / epoch).
+Awareness = bool | None
+
+_EPOCH_FACTORS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}
+_DUR_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(w|d|h|m|s|ms|us)", re.IGNORECASE)
+_DUR_US = {"w": 7 * 86_400e6, "d": 86_400e6, "h": 3_600e6, "m": 60e6, "s": 1e6, "ms": 1e3, "us": 1.0}
+
+
+def _bad_rows(mask: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(mask)
+
+
+def as_utc_datetime64(
+    values: Any,
+    *,
+    column: str,
+    table: str | None = None,
+    allow_missing: bool = False,
+    epoch_unit: Literal["s", "ms", "us", "ns"] = "s",
+) -> tuple[np.ndarray, Awareness]:
+    """Normalise a column of instants to ``datetime64[us]`` UTC.
+
+    Parameters
+    ----------
+    values : array-like
+        ``datetime64`` array, epoch numbers, ``datetime`` objects, ISO strings, or ``None``.
+    column : str
+        Column name, for error messages.
+    table : str, optional
+        Table name, for error messages.
+    allow_missing : bool
+        Whether ``None``/``NaT``/``NaN`` may appear (then stored as ``NaT``).
+    epoch_unit : {"s", "ms", "us", "ns"}
+        Unit of epoch numbers.
+
+    Returns
+    -------
+    times : ndarray of datetime64[us]
+    awareness : bool or None
+        ``True`` if the input carried time zones, ``False`` if it was naive ``datetime``
+        objects or naive strings, ``None`` if neutral (numpy datetime64 or epoch numbers).
+
+    Raises
+    ------
+    DataValidationError
+        Missing values where not allowed, mixed naive/aware values, unparseable values.
+    """
+    arr = np.asarray(values)
+    aware: Awareness = None
+    if arr.dtype.kind == "M":
+        out = arr.astype(TIME_DTYPE)
+    elif arr.dtype.kind in "iu":
+        out = _from_epoch(arr.astype(np.int64), epoch_unit)
+    elif arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        out = np.full(arr.shape, np.datetime64("NaT"), dtype=TIME_DTYPE)
+        ok = ~bad
+        if epoch_unit == "ns":
+            out[ok] = (arr[ok] // 1000).astype(np.int64).astype(TIME_DTYPE)
+        else:
+            factor = _EPOCH_FACTORS[epoch_unit]
+            assert factor is not None
+            out[ok] = np.round(arr[ok] * factor).astype(np.int64).astype(TIME_DTYPE)
+    elif arr.dtype.kind in "OUS":
+        out, aware = _from_objects(arr, column=column, table=table)
+    elif arr.size == 0:
+        out = np.empty(0, dtype=TIME_DTYPE)
+    else:
+        raise DataValidationError(
+            f"cannot read instants from dtype {arr.dtype}",
+            column=column,
+            table=table,
+            fix="pass datetimes (aware or UTC), numpy datetime64, ISO strings or epoch seconds",
+        )
+    if not allow_missing:
+        missing = np.isnat(out)
+        if missing.any():
+            rows = _bad_rows(missing)
+            raise DataValidationError(
+                "missing instant (NaT/None/NaN) in a required time column",
+                column=column,
+                table=table,
+                rows=rows,
+                value=values[int(rows[0])] if hasattr(values, "__getitem__") else None,
+                fix="drop or fill these rows before building the table",
+            )
+    return out, aware
+
+
+def _from_epoch(ints: np.ndarray, unit: str) -> np.ndarray:
+    if unit == "ns":
+        return (ints // 1000).astype(TIME_DTYPE)
+    factor = _EPOCH_FACTORS[unit]
+    assert factor is not None
+    return (ints * factor).astype(TIME_DTYPE)
+
+
+def _from_objects(arr: np.ndarray, *, column: str, table: str | None) -> tuple[np.ndarray, Awareness]:
+    flat = arr.ravel()
+    out = np.full(flat.shape, np.datetime64("NaT"), dtype=TIME_DTYPE)
+    kinds = np.zeros(flat.shape, dtype=np.int8)  # 0 missing/neutral, 1 naive, 2 aware
+    for i, v in enumerate(flat.tolist()):  # object columns are the slow path by nature
+        if v is None or (isinstance(v, float) and v != v):
+            continue
+        parsed, kind = _one_instant(v, column=column, table=table, row=i)
+        out[i] = parsed
+        kinds[i] = kind
+    naive = kinds == 1
+    aware_mask = kinds == 2
+    if naive.any() and aware_mask.any():
+        rows = np.flatnonzero(naive if naive.sum() <= aware_mask.sum() else aware_mask)
+        raise DataValidationError(
+            "naive and timezone-aware instants are mixed",
+            column=column,
+            table=table,
+            rows=rows,
+            value=flat[int(rows[0])],
+            fix="make every instant timezone-aware (e.g. attach UTC) or every one naive (read as UTC)",
+        )
+    awareness: Awareness = True if aware_mask.any() else (False if naive.any() else None)
+    return out.reshape(arr.shape), awareness
+
+
+def _one_instant(v: Any, *, column: str, table: str | None, row: int) -> tuple[np.datetime64, int]:
+    if isinstance(v, _dt.datetime):
+        if v.tzinfo is not None and v.utcoffset() is not None:
+            utc = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            return np.datetime64(utc, "us"), 2
+        return np.datetime64(v, "us"), 1
+    if isinstance(v, _dt.date):
+        return np.datetime64(v, "us"), 1
+    if isinstance(v, np.datetime64):
+        return v.astype(TIME_DTYPE), 0
+    if isinstance(v, str):
+        s = v.strip()
+        try:
+            parsed = _dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+        except ValueError:
+            raise DataValidationError(
+                "not an ISO-8601 instant",
+                column=column,
+                table=table,
+                rows=[row],
+                value=v,
+                fix="use ISO-8601 strings such as '2024-03-01T09:30:00+00:00'",
+            ) from None
+        return _one_instant(parsed, column=column, table=table, row=row)
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return np.datetime64(int(round(float(v) * 1_000_000)), "us"), 0
+    # pandas Timestamp is a datetime subclass; anything else is unsupported
+    raise DataValidationError(
+        f"cannot read an instant from a {type(v).__name__}",
+        column=column,
+        table=table,
+        rows=[row],
+        value=v,
+        fix="pass datetimes, numpy datetime64, ISO strings or epoch seconds",
+    )
+
+
+def parse_instant(value: Any, *, name: str = "as_of") -> np.datetime64:
+    """Normalise one instant (datetime, datetime64, ISO string or epoch seconds) to UTC ``datetime64[us]``.
+
+    Raises
+    ------
+    ParameterError
+        If the value is missing or cannot be read.
+    """
+    if value is None:
+        raise ParameterError(f"{name}: an instant is required, got None")
+    try:
+        out, _ = as_utc_datetime64(np.array([value], dtype=object), column=name)
+    except DataValidationError as exc:
+        raise ParameterError(f"{name}: {exc.problem}; got {value!r}") from None
+    return np.datetime64(out[0], "us")
+
+
+def parse_duration(value: Any, *, name: str = "duration", allow_zero: bool = False) -> np.timedelta64:
+    """Parse a duration into ``numpy.timedelta64[us]``.
+
+    Parameters
+    ----------
+    value : timedelta, numpy.timedelta64 or str
+        ``"7d"``, ``"36h"``, ``"90m"``, ``"45s"``, ``"2w"``, ``"1d12h"``, ``"1.5d"`` …
+    name : str
+        Parameter name, for error messages.
+    allow_zero : bool
+        Whether a zero duration is acceptable. Negative durations are always refused.
+
+    Raises
+    ------
+    ParameterError
+        If the value is not a duration, is negative, or is zero when not allowed.
+
+    Examples
+    --------
+    >>> parse_duration("36h")
+    numpy.timedelta64(129600000000,'us')
+    """
+    if isinstance(value, bool):
+        us = None
+    elif isinstance(value, _dt.timedelta):
+        us = value // _dt.timedelta(microseconds=1)
+    elif isinstance(value, np.timedelta64):
+        if np.isnat(value):
+            raise ParameterError(f"{name}: NaT is not a duration")
+        us = int(value.astype(DURATION_DTYPE).astype(np.int64))
+    elif isinstance(value, str):
+        s = value.strip().replace(" ", "")
+        pos = 0
+        total = 0.0
+        for m in _DUR_RE.finditer(s):
+            if m.start() != pos:
+                break
+            total += float(m.group(1)) * _DUR_US[m.group(2).lower()]
+            pos = m.end()
+        us = int(round(total)) if (pos == len(s) and s) else None
+        if us is None:
+            raise ParameterError(
+                f"{name}: cannot read {value!r} as a duration; "
+                "use e.g. '7d', '36h', '90m', '45s', '2w' or '1d12h'"
+            )
+    else:
+        us = None
+    if us is None:
+        raise ParameterError(
+            f"{name}: expected a timedelta, numpy.timedelta64 or a string like '7d', "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if us < 0 or (us == 0 and not allow_zero):
+        raise ParameterError(f"{name}: must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return np.timedelta64(us, "us")
