@@ -1,0 +1,652 @@
+"""The one dataframe boundary of :mod:`alignment`.
+
+Everything that reads columns from a caller's data, or gives results back in the caller's
+backend, goes through this module.  Inside the library there are only numpy arrays.
+
+Accepted inputs
+---------------
+* a pandas, Polars or PyArrow table (through narwhals; none of them is a dependency);
+* a ``dict`` mapping column names to arrays or lists;
+* a sequence of pydantic models (e.g. :class:`alignment.Touchpoint`) or of plain dicts.
+
+Outputs (:func:`to_native`) go back to the caller's backend: ``"pandas"``, ``"polars"``,
+``"pyarrow"`` or ``"dict"`` (a dict of numpy arrays, the default for dict and model input).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._time import TIME_DTYPE
+from .errors import DataValidationError, MissingColumnError, ParameterError
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "Categorical",
+    "RawColumns",
+    "factorize",
+    "numeric",
+    "read_table",
+    "to_native",
+]
+
+Backend = str
+BACKENDS = ("pandas", "polars", "pyarrow", "dict")
+
+
+@dataclass(frozen=True, eq=False)
+class Categorical:
+    """A factorised string column: ``int32`` codes into sorted ``categories``.
+
+    Parameters
+    ----------
+    codes : ndarray of int32
+        One code per row; ``-1`` marks a missing value.
+    categories : ndarray of object
+        The distinct values (``str``), sorted ascending.
+    """
+
+    codes: np.ndarray
+    categories: np.ndarray
+
+    @property
+    def n_categories(self) -> int:
+        """Number of distinct values."""
+        return int(self.categories.size)
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+    def values(self) -> np.ndarray:
+        """Decode to an object array of ``str`` (``None`` where missing)."""
+        out = np.empty(self.codes.size, dtype=object)
+        ok = self.codes >= 0
+        if self.categories.size:
+            out[ok] = self.categories[self.codes[ok]]
+        out[~ok] = None
+        return out
+
+    def take(self, index: np.ndarray) -> Categorical:
+        """Rows at ``index`` (same categories)."""
+        return Categorical(self.codes[index], self.categories)
+
+    def code_of(self, value: str) -> int:
+        """Code of ``value``, or ``-1`` when absent."""
+        i = int(np.searchsorted(self.categories, value))
+        if i < self.categories.size and self.categories[i] == value:
+            return i
+        return -1
+
+
+@dataclass(frozen=True, eq=False)
+class RawColumns:
+    """Columns read from the caller's data, as numpy arrays.
+
+    Attributes
+    ----------
+    columns : dict of str to ndarray
+        The columns that were asked for and found.  Strings are object arrays, datetime columns of a
+        frame are ``datetime64[us]`` in UTC, numbers are numeric arrays (nulls become ``NaN``).
+    n_rows : int
+        Number of rows.
+    backend : str
+        ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``.
+    names : tuple of str
+        All column names of the input (found or not asked for).
+    aware : dict of str to bool
+        For datetime columns of a frame: whether the column carried a time zone.
+    """
+
+    columns: dict[str, np.ndarray]
+    n_rows: int
+    backend: Backend
+    names: tuple[str, ...]
+    aware: dict[str, bool]
+
+    def get(self, name: str) -> np.ndarray | None:
+        """Column ``name`` or ``None`` when absent."""
+        return self.columns.get(name)
+
+
+def _nw() -> Any:
+    import narwhals.stable.v2 as nw
+
+    return nw
+
+
+def is_frame(data: Any) -> bool:
+    """Whether ``data`` is a dataframe narwhals understands (pandas, Polars, PyArrow …)."""
+    if isinstance(data, (dict, list, tuple, np.ndarray)) or data is None:
+        return False
+    mod = type(data).__module__.split(".")[0]
+    if mod not in {"pandas", "polars", "pyarrow", "modin", "cudf", "dask"}:
+        return False
+    nw = _nw()
+    obj = nw.from_native(data, eager_only=True, pass_through=True)
+    return obj is not data
+
+
+def read_table(
+    data: Any,
+    *,
+    table: str,
+    required: Sequence[str] = (),
+    optional: Sequence[str] = (),
+    all_columns: bool = False,
+) -> RawColumns:
+    """Read columns from a frame, a dict of arrays or a sequence of records.
+
+    Parameters
+    ----------
+    data : frame, dict or sequence
+        The caller's data.
+    table : str
+        Name of the argument (``"touchpoints"``, ``"leads"`` …) for error messages.
+    required : sequence of str
+        Columns that must be present.
+    optional : sequence of str
+        Columns read when present.
+    all_columns : bool
+        Read every column of the input (``required`` must still be present).
+
+    Returns
+    -------
+    RawColumns
+
+    Raises
+    ------
+    MissingColumnError
+        A required column is absent.
+    DataValidationError
+        The input is of an unsupported kind, or columns have different lengths.
+    """
+    if isinstance(data, Mapping):
+        names = tuple(str(k) for k in data.keys())
+        backend: Backend = "dict"
+        getter = _dict_getter(data, table)
+    elif is_frame(data):
+        return _read_frame(data, table=table, required=required, optional=optional, all_columns=all_columns)
+    elif isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
+        if data is not None and type(data).__name__ == "LazyFrame":
+            raise DataValidationError(
+                "a lazy frame was given",
+                table=table,
+                fix="call .collect() first (alignment works on eager data)",
+            )
+        raise DataValidationError(
+            f"cannot read a table from a {type(data).__name__}",
+            table=table,
+            fix="pass a pandas/Polars/PyArrow frame, a dict of arrays, or a list of records",
+        )
+    else:
+        records = list(data)
+        data_dict = _records_to_dict(records, table)
+        names = tuple(data_dict.keys())
+        backend = "dict"
+        getter = _dict_getter(data_dict, table)
+    wanted = list(names) if all_columns else [*required, *optional]
+    _check_required(required, names, table)
+    cols: dict[str, np.ndarray] = {}
+    for name in dict.fromkeys(wanted):
+        if name in names:
+            cols[name] = getter(name)
+    n_rows = _common_length(cols, table)
+    if not cols and names:
+        n_rows = len(getter(names[0]))
+    return RawColumns(cols, n_rows, backend, names, {})
+
+
+def _check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
+    missing = [c for c in required if c not in names]
+    if missing:
+        import difflib
+
+        hints = []
+        for m in missing:
+            close = difflib.get_close_matches(m, list(names), n=1)
+            if close:
+                hints.append(f"{m!r} → did you mean {close[0]!r}?")
+        raise MissingColumnError(
+            f"required column(s) {', '.join(repr(m) for m in missing)} not found; "
+            f"available: {', '.join(repr(n) for n in names) or '(none)'}",
+            column=missing[0],
+            table=table,
+            fix=(" ".join(hints) + " " if hints else "")
+            + "rename the column or pass its name (e.g. time='my_time_column')",
+        )
+
+
+def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
+    lengths = {k: len(v) for k, v in cols.items()}
+    if len(set(lengths.values())) > 1:
+        raise DataValidationError(
+            f"columns have different lengths: {lengths}",
+            table=table,
+            fix="give every column the same number of rows",
+        )
+    return next(iter(lengths.values()), 0)
+
+
+def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
+    def get(name: str) -> np.ndarray:
+        value = data[name]
+        if isinstance(value, np.ndarray):
+            arr = value
+        else:
+            if is_frame(value) or hasattr(value, "to_numpy"):
+                value = value.to_numpy()
+            try:
+                arr = np.asarray(value)
+            except (ValueError, TypeError) as exc:
+                raise DataValidationError(
+                    f"cannot read the column as an array ({exc})", column=name, table=table
+                ) from None
+            if arr.dtype.kind in "US":
+                arr = np.asarray(value, dtype=object)
+        if arr.dtype.kind == "O" and arr.ndim == 1:
+            arr = _tighten(arr)
+        if arr.ndim != 1:
+            raise DataValidationError(
+                f"expected a 1-D column, got shape {arr.shape}",
+                column=name,
+                table=table,
+                fix="pass one flat array or list per column",
+            )
+        return arr
+
+    return get
+
+
+def _records_to_dict(records: list[Any], table: str) -> dict[str, np.ndarray]:
+    if not records:
+        return {}
+    rows: list[Mapping[str, Any]] = []
+    for i, rec in enumerate(records):
+        if isinstance(rec, Mapping):
+            rows.append(rec)
+        elif hasattr(rec, "model_dump"):
+            rows.append(_flatten_model(rec.model_dump()))
+        else:
+            raise DataValidationError(
+                f"record of type {type(rec).__name__} is neither a pydantic model nor a dict",
+                table=table,
+                rows=[i],
+                fix="pass pydantic models (e.g. alignment.Touchpoint) or dicts",
+            )
+    names: dict[str, None] = {}
+    for r in rows:
+        names.update(dict.fromkeys(r.keys()))
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        vals = [r.get(name) for r in rows]
+        arr = np.empty(len(vals), dtype=object)
+        arr[:] = vals
+        out[name] = _tighten(arr)
+    return out
+
+
+def _flatten_model(d: Mapping[str, Any]) -> dict[str, Any]:
+    """Lift the free ``attributes`` / ``stages`` mappings of a model dump into columns."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if k in ("attributes", "extra") and isinstance(v, Mapping):
+            for ik, iv in v.items():
+                out.setdefault(str(ik), iv)
+        else:
+            out[k] = v
+    return out
+
+
+def _tighten(arr: np.ndarray) -> np.ndarray:
+    """Turn an object array of plain numbers/bools into a numeric array (None → NaN)."""
+    vals = [v for v in arr.tolist() if v is not None]
+    if not vals:
+        return arr
+    if all(isinstance(v, bool) for v in vals):
+        if len(vals) == arr.size:
+            return arr.astype(bool)
+        return arr
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+        out = np.array([np.nan if v is None else v for v in arr.tolist()], dtype=float)
+        if len(vals) == arr.size and all(isinstance(v, int) for v in vals):
+            return out.astype(np.int64)
+        return out
+    return arr
+
+
+def _read_frame(
+    data: Any, *, table: str, required: Sequence[str], optional: Sequence[str], all_columns: bool
+) -> RawColumns:
+    nw = _nw()
+    frame = nw.from_native(data, eager_only=True)
+    names = tuple(str(c) for c in frame.columns)
+    _check_required(required, names, table)
+    wanted = list(names) if all_columns else [c for c in dict.fromkeys([*required, *optional]) if c in names]
+    impl = frame.implementation
+    backend: Backend = (
+        "pandas" if impl.is_pandas_like() else "polars" if impl.is_polars() else "pyarrow" if impl.is_pyarrow() else str(impl)
+    )
+    cols: dict[str, np.ndarray] = {}
+    aware: dict[str, bool] = {}
+    schema = frame.schema
+    for name in wanted:
+        s = frame[name]
+        dtype = schema[name]
+        if dtype == nw.Datetime:
+            tz = getattr(dtype, "time_zone", None)
+            aware[name] = tz is not None
+            if tz is not None:
+                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE)
+        elif dtype == nw.Date:
+            cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE)
+        elif dtype in (nw.String, nw.Categorical, nw.Enum):
+            cols[name] = _StringColumn.wrap(s, backend)
+        elif dtype.is_numeric() or dtype == nw.Boolean:
+            if s.null_count():
+                cols[name] = np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
+            else:
+                cols[name] = np.asarray(s.to_numpy())
+        else:
+            cols[name] = np.asarray(s.to_numpy(), dtype=object)
+    return RawColumns(cols, int(frame.shape[0]), backend, names, aware)
+
+
+class _StringColumn(np.ndarray):
+    """An object array that remembers its native string column, for fast factorisation."""
+
+    _native: Any = None
+    _backend: str = ""
+
+    @classmethod
+    def wrap(cls, series: Any, backend: str) -> np.ndarray:
+        arr = np.asarray(series.to_numpy(), dtype=object)
+        out = arr.view(cls)
+        out._native = series.to_native()
+        out._backend = backend
+        return out
+
+    def __array_finalize__(self, obj: Any) -> None:
+        # slices/copies are plain arrays: the native column no longer matches them
+        self._native = None
+        self._backend = ""
+
+
+def factorize(
+    values: np.ndarray,
+    *,
+    column: str,
+    table: str | None = None,
+    allow_missing: bool = False,
+) -> Categorical:
+    """Factorise a string column into sorted categories and ``int32`` codes.
+
+    Parameters
+    ----------
+    values : ndarray
+        Strings (object or unicode array), or any values that are turned into strings.
+    column, table : str
+        Names for error messages.
+    allow_missing : bool
+        Whether ``None``/``NaN`` may appear (code ``-1``); otherwise it is an error.
+
+    Returns
+    -------
+    Categorical
+
+    Raises
+    ------
+    DataValidationError
+        Missing values where not allowed, or values that are not strings.
+    """
+    native = getattr(values, "_native", None)
+    backend = getattr(values, "_backend", "")
+    codes: np.ndarray | None = None
+    cats: np.ndarray | None = None
+    if native is not None and backend == "pandas":
+        import pandas as pd
+
+        c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
+        codes, cats = np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object)
+    elif native is not None and backend in ("polars", "pyarrow") and _has("pyarrow"):
+        arrow = native.to_arrow() if backend == "polars" else native
+        codes, cats = _arrow_factorize(arrow)
+    if codes is None or cats is None:
+        arr = np.asarray(values)
+        if arr.dtype.kind in "iub":
+            arr = arr.astype(str).astype(object)
+        elif arr.dtype.kind == "f":
+            bad = ~np.isfinite(arr)
+            obj = np.empty(arr.size, dtype=object)
+            obj[~bad] = arr[~bad].astype(str)
+            obj[bad] = None
+            arr = obj
+        elif arr.dtype.kind in "US":
+            arr = arr.astype(object)
+        elif arr.dtype.kind != "O":
+            raise DataValidationError(
+                f"expected strings, got dtype {arr.dtype}",
+                column=column,
+                table=table,
+                fix="pass the column as strings",
+            )
+        codes, cats = _object_factorize(np.asarray(arr), column=column, table=table)
+    missing = codes < 0
+    if missing.any() and not allow_missing:
+        rows = np.flatnonzero(missing)
+        raise DataValidationError(
+            "missing value (None/NaN/null) in a required column",
+            column=column,
+            table=table,
+            rows=rows,
+            value=None,
+            fix="drop or fill these rows",
+        )
+    return Categorical(codes, cats)
+
+
+def _has(mod: str) -> bool:
+    return importlib.util.find_spec(mod) is not None
+
+
+def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    enc = pc.dictionary_encode(arr)
+    dictionary, indices = enc.dictionary, enc.indices
+    order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
+    remap = np.empty(order.size + 1, dtype=np.int32)
+    remap[order] = np.arange(order.size, dtype=np.int32)
+    remap[-1] = -1
+    raw = np.asarray(indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    codes = remap[raw]  # -1 indexes the sentinel slot
+    cats = np.asarray(dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False), dtype=object)
+    return codes, cats
+
+
+def _object_factorize(arr: np.ndarray, *, column: str, table: str | None) -> tuple[np.ndarray, np.ndarray]:
+    if arr.size == 0:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
+    if _has("pyarrow"):
+        import pyarrow as pa
+
+        try:
+            pa_arr = pa.array(arr, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        else:
+            return _arrow_factorize(pa_arr)
+    missing = np.fromiter((v is None or (isinstance(v, float) and v != v) for v in arr), bool, arr.size)
+    present = arr[~missing]
+    bad = [i for i, v in enumerate(present[: min(present.size, 1000)]) if not isinstance(v, str)]
+    if bad:
+        pos = np.flatnonzero(~missing)[bad]
+        raise DataValidationError(
+            f"expected strings, found {type(present[bad[0]]).__name__}",
+            column=column,
+            table=table,
+            rows=pos,
+            value=present[bad[0]],
+            fix="convert the column to strings",
+        )
+    try:
+        cats, inv = np.unique(present.astype(str), return_inverse=True)
+    except TypeError:
+        raise DataValidationError(
+            "values of mixed types cannot be compared", column=column, table=table
+        ) from None
+    codes = np.full(arr.size, -1, dtype=np.int32)
+    codes[~missing] = inv.astype(np.int32).ravel()
+    return codes, cats.astype(object)
+
+
+def numeric(
+    values: np.ndarray,
+    *,
+    column: str,
+    table: str | None = None,
+    allow_missing: bool = False,
+    nonnegative: bool = False,
+) -> np.ndarray:
+    """Validate a numeric column and return it as ``float64``.
+
+    Raises
+    ------
+    DataValidationError
+        Non-numeric values, ``NaN``/``inf`` (unless ``allow_missing``, then ``NaN`` is kept
+        but ``inf`` is still refused), or negative values when ``nonnegative``.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind == "b":
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind == "O":
+        try:
+            arr = np.array([np.nan if v is None else v for v in arr.tolist()], dtype=np.float64)
+        except (TypeError, ValueError):
+            bad = [i for i, v in enumerate(arr.tolist()) if not _is_number(v)]
+            raise DataValidationError(
+                "expected numbers",
+                column=column,
+                table=table,
+                rows=bad,
+                value=arr[bad[0]] if bad else None,
+                fix="convert the column to numbers",
+            ) from None
+    if arr.dtype.kind not in "iuf":
+        raise DataValidationError(
+            f"expected numbers, got dtype {arr.dtype}",
+            column=column,
+            table=table,
+            fix="convert the column to numbers",
+        )
+    out = arr.astype(np.float64, copy=False)
+    nan = np.isnan(out)
+    inf = np.isinf(out)
+    if inf.any() or (nan.any() and not allow_missing):
+        mask = inf | (nan & (not allow_missing))
+        rows = np.flatnonzero(mask)
+        raise DataValidationError(
+            "non-finite value (NaN or infinity)",
+            column=column,
+            table=table,
+            rows=rows,
+            value=float(out[rows[0]]),
+            fix="drop or fill these rows with finite numbers",
+        )
+    if nonnegative:
+        neg = out < 0
+        if neg.any():
+            rows = np.flatnonzero(neg)
+            raise DataValidationError(
+                "negative value",
+                column=column,
+                table=table,
+                rows=rows,
+                value=float(out[rows[0]]),
+                fix="values must be >= 0; check the sign or drop these rows",
+            )
+    return out
+
+
+def _is_number(v: Any) -> bool:
+    return v is None or (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+
+
+def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None) -> Any:
+    """Build a frame (or a dict of arrays) in ``backend`` from numpy columns.
+
+    Parameters
+    ----------
+    columns : mapping of str to ndarray
+        Equal-length columns.  ``datetime64`` columns are returned as UTC datetimes.
+    backend : {"pandas", "polars", "pyarrow", "dict"}, optional
+        Default ``"dict"``.
+
+    Raises
+    ------
+    ParameterError
+        Unknown backend, or the backend's package is not installed.
+    """
+    backend = backend or "dict"
+    if backend not in BACKENDS:
+        raise ParameterError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    cols = {k: np.asarray(v) for k, v in columns.items()}
+    if backend == "dict":
+        return cols
+    if not _has(backend):
+        raise ParameterError(
+            f"backend {backend!r} is not installed; `pip install {backend}` or use backend='dict'"
+        )
+    nw = _nw()
+    prepared: dict[str, Any] = {}
+    for k, v in cols.items():
+        if v.dtype.kind == "M":
+            prepared[k] = v.astype(TIME_DTYPE)
+        elif v.dtype.kind == "O":
+            prepared[k] = v
+        else:
+            prepared[k] = v
+    if backend == "pandas":
+        import pandas as pd
+
+        df = pd.DataFrame({k: (pd.Series(v, dtype=object) if v.dtype.kind == "O" else v) for k, v in prepared.items()})
+        for k, v in prepared.items():
+            if v.dtype.kind == "M":
+                df[k] = df[k].dt.tz_localize("UTC")
+        return df
+    if backend == "polars":
+        import polars as pl
+
+        series = []
+        for k, v in prepared.items():
+            if v.dtype.kind == "O":
+                s = pl.Series(k, v.tolist())
+            else:
+                s = pl.Series(k, v)
+            if v.dtype.kind == "M":
+                s = s.dt.replace_time_zone("UTC")
+            series.append(s)
+        return pl.DataFrame(series)
+    import pyarrow as pa
+
+    arrays = {}
+    for k, v in prepared.items():
+        if v.dtype.kind == "M":
+            arrays[k] = pa.array(v, type=pa.timestamp("us", tz="UTC"))
+        elif v.dtype.kind == "O":
+            arrays[k] = pa.array(v.tolist())
+        else:
+            arrays[k] = pa.array(v)
+    del nw
+    return pa.table(arrays)

@@ -1,0 +1,314 @@
+"""Vectorised kernels behind :func:`alignment.funnel.observe` (private).
+
+All kernels take plain ``datetime64[us]`` arrays (``NaT`` = stage not reached) and int64 group
+codes; no Python loop runs per lead (loops are over stages only).  Plain-Python twins of these
+kernels live in ``tests/funnel/twins.py`` and are compared on seeded and generated data.
+
+Definitions (documented in ``docs/funnel.md``):
+
+* A lead *enters* the funnel at stage 0 (``created_at``); with ``as_of`` a lead created after
+  ``as_of`` is not counted (it is reported as excluded), and a stage timestamp after ``as_of`` is
+  treated as not reached yet.
+* ``mode="ordered"``: a lead reaches stage *k* if it reached stage *k−1* and has a stage-*k*
+  timestamp; a lead that skipped a stage is excluded from every later stage.
+* ``mode="any"``: a lead reaches stage *k* if it has a stage-*k* timestamp.
+* *Out of order*: a stage-*k* timestamp earlier than the stage-(*k−1*) timestamp. With
+  ``out_of_order="keep"`` (default) the lead still reaches stage *k* (the funnel defines the order,
+  not the clocks) but the negative duration is left out of the velocity statistics and counted in
+  ``out_of_order``; with ``"drop"`` it does not reach stage *k* (nor, in ordered mode, any later
+  stage).
+* Conversions *k−1 → k*: leads that reached both stages (in ordered mode all leads reaching *k*).
+* Velocity *k−1 → k*: durations ``t_k − t_{k−1}`` of converted leads with ``t_k ≥ t_{k−1}``, in
+  days; median and p90 use linear interpolation between order statistics (numpy's default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import ParameterError
+
+__all__ = [
+    "StageCounts",
+    "cohort_codes",
+    "combine_groups",
+    "count_stages",
+    "group_quantiles",
+    "proportion_interval",
+]
+
+US_PER_DAY = 86_400_000_000.0
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    """Raw per-group results of :func:`count_stages` (shapes ``(G, S)`` / ``(G, S-1)``)."""
+
+    counts: IntArray
+    converted: IntArray
+    n_durations: IntArray
+    out_of_order: IntArray
+    median_days: FloatArray
+    mean_days: FloatArray
+    p90_days: FloatArray
+    n_entered: int
+    n_excluded: int
+
+
+def _group_count(mask: BoolArray, group: IntArray | None, n_groups: int) -> IntArray:
+    if group is None:
+        return np.array([np.count_nonzero(mask)], dtype=np.int64)
+    return np.bincount(group[mask], minlength=n_groups).astype(np.int64)
+
+
+def group_quantiles(
+    values: IntArray, group: IntArray | None, n_groups: int, qs: Sequence[float]
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Per-group count, mean and quantiles (linear interpolation) of int64 ``values``.
+
+    Returns ``(n, mean, quantiles)`` with ``quantiles`` of shape ``(n_groups, len(qs))``;
+    groups without values get ``nan``.
+    """
+    q = np.asarray(qs, dtype=np.float64)
+    if group is None:
+        n = np.array([values.size], dtype=np.int64)
+        if values.size == 0:
+            return n, np.array([np.nan]), np.full((1, q.size), np.nan)
+        mean = np.array([values.mean(dtype=np.float64)])
+        quant = np.quantile(values, q).astype(np.float64).reshape(1, -1)
+        return n, mean, quant
+    n = np.bincount(group, minlength=n_groups).astype(np.int64)
+    sums = np.bincount(group, weights=values.astype(np.float64), minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, sums / np.maximum(n, 1), np.nan)
+    order = np.lexsort((values, group))
+    v = values[order].astype(np.float64)
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    quant = np.full((n_groups, q.size), np.nan)
+    has = n > 0
+    if has.any():
+        nn = n[has].astype(np.float64)
+        st = starts[has]
+        pos = q[None, :] * (nn[:, None] - 1.0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n[has][:, None] - 1)
+        frac = pos - lo
+        vlo = v[st[:, None] + lo]
+        vhi = v[st[:, None] + hi]
+        quant[has] = vlo + frac * (vhi - vlo)
+    return n, mean, quant
+
+
+def count_stages(
+    times: Sequence[NDArray[np.datetime64]],
+    *,
+    mode: Literal["ordered", "any"] = "ordered",
+    group: IntArray | None = None,
+    n_groups: int = 1,
+    as_of: np.datetime64 | None = None,
+    out_of_order: Literal["keep", "drop"] = "keep",
+) -> StageCounts:
+    """Counts, conversions and velocity per group and stage.
+
+    Parameters
+    ----------
+    times : sequence of datetime64[us] arrays
+        One array per stage, all of the same length; stage 0 is the entry (``NaT`` there means
+        the lead never entered and is not counted).
+    mode, out_of_order, as_of
+        See the module docstring.
+    group : int64 array, optional
+        Group code per lead in ``[0, n_groups)``.
+    n_groups : int
+        Number of groups (1 without ``group``).
+    """
+    if mode not in ("ordered", "any"):
+        raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
+    if out_of_order not in ("keep", "drop"):
+        raise ParameterError(f"out_of_order must be 'keep' or 'drop'; got {out_of_order!r}")
+    if len(times) < 2:
+        raise ParameterError("a funnel needs at least two stages (entry and one more)")
+    t = [np.asarray(x).astype("datetime64[us]", copy=False) for x in times]
+    n = t[0].size
+    if any(x.shape != (n,) for x in t):
+        raise ParameterError("all stage arrays must be 1-d with the same length")
+    ti = [x.view(np.int64) for x in t]
+    nat = np.iinfo(np.int64).min
+    cutoff = None if as_of is None else int(np.datetime64(as_of, "us").astype(np.int64))
+
+    def present(k: int) -> BoolArray:
+        has: BoolArray = ti[k] != nat
+        if cutoff is not None:
+            has &= ti[k] <= cutoff
+        return has
+
+    entered = ti[0] != nat
+    if as_of is not None:
+        late = entered & ~present(0)
+        n_excluded = int(np.count_nonzero(late))
+        entered = entered & ~late
+    else:
+        n_excluded = 0
+    s = len(t)
+    counts = np.zeros((n_groups, s), dtype=np.int64)
+    converted = np.zeros((n_groups, s - 1), dtype=np.int64)
+    n_dur = np.zeros((n_groups, s - 1), dtype=np.int64)
+    ooo = np.zeros((n_groups, s - 1), dtype=np.int64)
+    med = np.full((n_groups, s - 1), np.nan)
+    mean = np.full((n_groups, s - 1), np.nan)
+    p90 = np.full((n_groups, s - 1), np.nan)
+    counts[:, 0] = _group_count(entered, group, n_groups)
+    prev_reached = entered
+    for k in range(1, s):
+        has = present(k) & entered
+        both = has & prev_reached
+        backwards = both & (ti[k] < ti[k - 1])
+        if out_of_order == "drop":
+            has = has & ~backwards
+            both = both & ~backwards
+        reached = both if mode == "ordered" else has
+        counts[:, k] = _group_count(reached, group, n_groups)
+        converted[:, k - 1] = _group_count(both, group, n_groups)
+        ooo[:, k - 1] = _group_count(backwards, group, n_groups)
+        timed = both & ~backwards
+        idx = np.flatnonzero(timed)
+        dur = ti[k][idx] - ti[k - 1][idx]
+        g = None if group is None else group[idx]
+        cnt, mu, qv = group_quantiles(dur, g, n_groups, (0.5, 0.9))
+        n_dur[:, k - 1] = cnt
+        mean[:, k - 1] = mu / US_PER_DAY
+        med[:, k - 1] = qv[:, 0] / US_PER_DAY
+        p90[:, k - 1] = qv[:, 1] / US_PER_DAY
+        prev_reached = reached if mode == "ordered" else has
+    return StageCounts(
+        counts=counts,
+        converted=converted,
+        n_durations=n_dur,
+        out_of_order=ooo,
+        median_days=med,
+        mean_days=mean,
+        p90_days=p90,
+        n_entered=int(np.count_nonzero(entered)),
+        n_excluded=n_excluded,
+    )
+
+
+def proportion_interval(
+    x: NDArray[np.integer], n: NDArray[np.integer], confidence: float, method: str
+) -> tuple[FloatArray, FloatArray]:
+    """Two-sided confidence interval of a binomial proportion ``x / n`` (vectorised).
+
+    ``"wilson"``: ``(p + z²/2n ± z·sqrt(p(1−p)/n + z²/4n²)) / (1 + z²/n)`` with
+    ``z = Φ⁻¹(1 − α/2)``. ``"jeffreys"``: quantiles ``α/2`` and ``1 − α/2`` of
+    ``Beta(x + ½, n − x + ½)``, lower bound 0 when ``x = 0`` and upper bound 1 when ``x = n``.
+    ``n = 0`` gives ``[0, 1]``.
+    """
+    from scipy import stats
+
+    if not 0.0 < confidence < 1.0:
+        raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
+    xf = np.asarray(x, dtype=np.float64)
+    nf = np.asarray(n, dtype=np.float64)
+    alpha = 1.0 - confidence
+    empty = nf == 0
+    if method == "wilson":
+        z = float(stats.norm.ppf(1.0 - alpha / 2.0))
+        ns = np.where(empty, 1.0, nf)
+        p = xf / ns
+        denom = 1.0 + z * z / ns
+        center = (p + z * z / (2.0 * ns)) / denom
+        half = z * np.sqrt(p * (1.0 - p) / ns + z * z / (4.0 * ns * ns)) / denom
+        low = np.clip(center - half, 0.0, 1.0)
+        high = np.clip(center + half, 0.0, 1.0)
+        # exact bounds at the edges (avoid 1e-17 noise)
+        low = np.where(xf == 0, 0.0, low)
+        high = np.where(xf == nf, 1.0, high)
+    elif method == "jeffreys":
+        a = xf + 0.5
+        b = nf - xf + 0.5
+        low = np.where(xf == 0, 0.0, stats.beta.ppf(alpha / 2.0, a, b))
+        high = np.where(xf == nf, 1.0, stats.beta.ppf(1.0 - alpha / 2.0, a, b))
+    else:
+        raise ParameterError(f"interval must be 'wilson' or 'jeffreys'; got {method!r}")
+    low = np.where(empty, 0.0, low)
+    high = np.where(empty, 1.0, high)
+    return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
+
+
+def _dense_codes(keys: IntArray) -> tuple[IntArray, IntArray]:
+    """Map int64 keys to dense codes ``0..K-1`` in ascending key order; returns (codes, uniques)."""
+    if keys.size == 0:
+        return keys.astype(np.int64), keys.astype(np.int64)
+    lo = int(keys.min())
+    span = int(keys.max()) - lo + 1
+    if span <= max(4 * keys.size, 1 << 16):
+        shifted = keys - lo
+        present = np.bincount(shifted, minlength=span) > 0
+        mapping = np.cumsum(present) - 1
+        return mapping[shifted].astype(np.int64), (np.flatnonzero(present) + lo).astype(np.int64)
+    uniques, codes = np.unique(keys, return_inverse=True)
+    return codes.astype(np.int64).ravel(), uniques.astype(np.int64)
+
+
+_FREQS = {"D", "W", "M", "Q", "Y"}
+
+
+def cohort_codes(
+    created: NDArray[np.datetime64], freq: str
+) -> tuple[IntArray, NDArray[np.datetime64]]:
+    """Entry-period code per lead and the period starts (``datetime64[D]``, ascending).
+
+    ``freq``: ``"D"`` day, ``"W"`` ISO week starting Monday, ``"M"`` month, ``"Q"`` quarter,
+    ``"Y"`` year (UTC).
+    """
+    f = str(freq).upper()
+    if f not in _FREQS:
+        raise ParameterError(f"cohort must be one of 'D', 'W', 'M', 'Q', 'Y'; got {freq!r}")
+    days = created.astype("datetime64[D]").view(np.int64)
+    if f == "D":
+        key = days
+    elif f == "W":
+        key = days - (days + 3) % 7  # 1970-01-05 is a Monday: (d + 3) % 7 == 0 on Mondays
+    else:
+        months = created.astype("datetime64[M]").view(np.int64)
+        if f == "Q":
+            months = months - months % 3
+        elif f == "Y":
+            months = months - months % 12
+        key = months
+    codes, uniques = _dense_codes(key)
+    if f in ("D", "W"):
+        starts = uniques.astype("datetime64[D]")
+    else:
+        starts = uniques.astype("datetime64[M]").astype("datetime64[D]")
+    return codes, starts
+
+
+def combine_groups(
+    codes: Sequence[IntArray], sizes: Sequence[int]
+) -> tuple[IntArray, int, list[IntArray]]:
+    """Combine several code arrays into one dense group code (only non-empty combinations).
+
+    Returns ``(group, n_groups, parts)`` where ``parts[j][g]`` is the code of factor ``j`` of
+    group ``g``.
+    """
+    key = np.zeros(codes[0].size, dtype=np.int64)
+    for c, size in zip(codes, sizes):
+        key = key * int(size) + c
+    group, uniques = _dense_codes(key)
+    parts: list[IntArray] = []
+    rest = uniques
+    for size in reversed(list(sizes)):
+        parts.append(rest % int(size))
+        rest = rest // int(size)
+    parts.reverse()
+    return group, int(uniques.size), parts

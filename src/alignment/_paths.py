@@ -1,0 +1,274 @@
+"""Journeys aggregated by path, as other attribution tools export them.
+
+A row such as ``"a > b > c" | conversions 3 | value 120.0 | null 7`` stands for 10 journeys
+that went ``a → b → c``: 3 converted (worth 120.0 together) and 7 did not.  It becomes **one**
+journey of :class:`alignment.tables.Journeys` with multiplicities ``conversions = 3``,
+``non_conversions = 7`` and ``revenue = 120.0`` — nothing is expanded in memory, and every
+model gives the same result as on the expanded long table.  See ``docs/attribution/paths.md``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._frames import factorize, numeric, read_table
+from .errors import DataValidationError, ParameterError
+
+if TYPE_CHECKING:
+    from .tables import Journeys
+
+__all__ = ["ParsedPaths", "journeys_from_paths", "parse_paths"]
+
+_TABLE = "paths"
+_DEFAULT_VALUE = "total_conversion_value"
+_DEFAULT_NULL = "total_null"
+
+
+class ParsedPaths:
+    """Arrays parsed from aggregated paths (one journey per input row).
+
+    Attributes
+    ----------
+    offsets : ndarray of int64, shape (n_paths + 1,)
+    channel_codes : ndarray of int32, shape (n_touches,)
+    channels : ndarray of object (sorted channel names)
+    position : ndarray of int64, shape (n_touches,)
+        Position of each touch within its path (0-based).
+    row : ndarray of int64, shape (n_touches,)
+        Input row (path) of each touch.
+    conversions, non_conversions, revenue : ndarray of float64, shape (n_paths,)
+    """
+
+    def __init__(
+        self,
+        offsets: np.ndarray,
+        channel_codes: np.ndarray,
+        channels: np.ndarray,
+        conversions: np.ndarray,
+        non_conversions: np.ndarray,
+        revenue: np.ndarray,
+        backend: str = "dict",
+    ) -> None:
+        self.backend = backend
+        self.offsets = offsets
+        self.channel_codes = channel_codes
+        self.channels = channels
+        self.conversions = conversions
+        self.non_conversions = non_conversions
+        self.revenue = revenue
+        lengths = np.diff(offsets)
+        n = offsets.size - 1
+        self.row = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        self.position = np.arange(int(offsets[-1]), dtype=np.int64) - np.repeat(
+            offsets[:-1], lengths
+        )
+
+    @property
+    def n_paths(self) -> int:
+        """Number of paths (input rows)."""
+        return int(self.offsets.size - 1)
+
+
+def _counts(raw: np.ndarray, column: str) -> np.ndarray:
+    out = numeric(raw, column=column, table=_TABLE, nonnegative=True)
+    frac = out != np.floor(out)
+    if frac.any():
+        rows = np.flatnonzero(frac)
+        raise DataValidationError(
+            "fractional count: counts of journeys must be whole numbers",
+            column=column,
+            table=_TABLE,
+            rows=rows,
+            value=float(out[rows[0]]),
+            fix="round the counts, or check that this is the count column and not a rate",
+        )
+    return out
+
+
+def parse_paths(
+    data: Any,
+    *,
+    path: str = "path",
+    conversions: str = "total_conversions",
+    value: str | None = _DEFAULT_VALUE,
+    null: str | None = _DEFAULT_NULL,
+    sep: str = " > ",
+) -> ParsedPaths:
+    """Parse and validate aggregated paths into CSR arrays (see :func:`journeys_from_paths`)."""
+    if not isinstance(sep, str) or not sep:
+        raise ParameterError(f"sep must be a non-empty string, got {sep!r}")
+    required = [path, conversions]
+    optional: list[str] = []
+    for name, default in ((value, _DEFAULT_VALUE), (null, _DEFAULT_NULL)):
+        if name is None:
+            continue
+        (optional if name == default else required).append(name)
+    raw = read_table(data, table=_TABLE, required=required, optional=optional)
+    n = raw.n_rows
+
+    # ---- counts and values ---------------------------------------------------------------
+    conv = _counts(raw.columns[conversions], conversions)
+    nulls = (
+        _counts(raw.columns[null], null)
+        if null is not None and null in raw.columns
+        else np.zeros(n, dtype=np.float64)
+    )
+    if value is not None and value in raw.columns:
+        val = numeric(raw.columns[value], column=value, table=_TABLE, nonnegative=True)
+        orphan = (val > 0) & (conv == 0)
+        if orphan.any():
+            rows = np.flatnonzero(orphan)
+            raise DataValidationError(
+                "conversion value on a path without conversions",
+                column=value,
+                table=_TABLE,
+                rows=rows,
+                value=float(val[rows[0]]),
+                fix=f"set {value!r} to 0 where {conversions!r} is 0, or fix the conversion count",
+            )
+    else:
+        val = np.zeros(n, dtype=np.float64)
+
+    # ---- path strings ----------------------------------------------------------------------
+    col = np.asarray(raw.columns[path])
+    if col.dtype.kind == "O":
+        missing = np.asarray(col == None) | np.asarray(col != col)  # noqa: E711 (None, NaN)
+        if missing.any():
+            rows = np.flatnonzero(missing)
+            raise DataValidationError(
+                "missing path",
+                column=path,
+                table=_TABLE,
+                rows=rows,
+                value=col[rows[0]],
+                fix="drop these rows or give each a path such as 'a > b > c'",
+            )
+        strings = col.astype(str) if n else np.zeros(0, dtype="U1")
+    elif col.dtype.kind == "U":
+        strings = col
+    else:
+        raise DataValidationError(
+            f"path must be a string column, got dtype {col.dtype}",
+            column=path,
+            table=_TABLE,
+            fix="give paths as strings such as 'a > b > c'",
+        )
+    core = sep.strip() or sep
+    empty_path = np.char.str_len(np.char.strip(strings)) == 0 if n else np.zeros(0, bool)
+    if empty_path.any():
+        rows = np.flatnonzero(empty_path)
+        raise DataValidationError(
+            "empty path",
+            column=path,
+            table=_TABLE,
+            rows=rows,
+            value=str(strings[rows[0]]),
+            fix="drop these rows, or name the channel (e.g. 'direct') of journeys without touches",
+        )
+    if n:
+        n_segments = np.char.count(strings, core).astype(np.int64) + 1
+        segments = np.char.strip(np.array(core.join(strings.tolist()).split(core), dtype=str))
+    else:
+        n_segments = np.zeros(0, dtype=np.int64)
+        segments = np.zeros(0, dtype="U1")
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_segments, out=offsets[1:])
+    if segments.size != int(offsets[-1]):  # pragma: no cover - join/split are consistent
+        raise AssertionError("path splitting lost segments")
+    empty_seg = np.char.str_len(segments) == 0
+    if empty_seg.any():
+        seg_row = np.repeat(np.arange(n, dtype=np.int64), n_segments)
+        rows = np.unique(seg_row[empty_seg])
+        raise DataValidationError(
+            f"path with an empty step (separator {core!r} at the start, at the end or twice "
+            "in a row)",
+            column=path,
+            table=_TABLE,
+            rows=rows,
+            value=str(strings[rows[0]]),
+            fix=f"remove the stray separators, e.g. 'a {core}  {core} b' → 'a {core} b'",
+        )
+    cat = factorize(segments.astype(object), column=path, table=_TABLE)
+    return ParsedPaths(
+        offsets=offsets,
+        channel_codes=np.asarray(cat.codes, dtype=np.int32),
+        channels=np.asarray(cat.categories, dtype=object),
+        conversions=conv,
+        non_conversions=nulls,
+        revenue=val,
+        backend=raw.backend,
+    )
+
+
+def journeys_from_paths(
+    data: Any,
+    *,
+    path: str = "path",
+    conversions: str = "total_conversions",
+    value: str | None = _DEFAULT_VALUE,
+    null: str | None = _DEFAULT_NULL,
+    sep: str = " > ",
+) -> Journeys:
+    """Build :class:`~alignment.tables.Journeys` from journeys aggregated by path.
+
+    Parameters
+    ----------
+    data : frame, dict of arrays or sequence of records
+        One row per path (duplicated paths are allowed and simply add up).
+    path : str
+        Column of path strings such as ``"a > b > c"`` (channels in order, first to last).
+    conversions : str
+        Column of conversion counts (whole numbers >= 0).
+    value : str or None
+        Column of total conversion value of the row (>= 0; 0 where there is no conversion).
+        Optional under its default name (absent → 0); ``None`` ignores it.
+    null : str or None
+        Column of non-converting journey counts (whole numbers >= 0).  Optional under its
+        default name (absent → 0); ``None`` ignores it.
+    sep : str
+        Separator between channels.  Paths are split on ``sep`` without its surrounding
+        spaces, and each channel name is stripped, so ``"a>b"``, ``"a > b"`` and
+        ``"a  >  b"`` are the same path.
+
+    Returns
+    -------
+    Journeys
+        One journey per row: ``conversions`` and ``non_conversions`` are the row's counts,
+        ``revenue`` its total value, ``keys`` the zero-padded row numbers (so journeys keep
+        the input order; ``key_column="path_row"``), ``timed=False``, ``time`` the position
+        within the path and ``row`` -1 (touches are not rows of the input).
+
+    Raises
+    ------
+    DataValidationError
+        Missing, empty or non-string paths; empty steps (``"a >  > b"``); negative, fractional
+        or non-finite counts; negative or non-finite values; a value on a row without
+        conversions.  The error names the column, the rows, the bad value and the fix.
+    MissingColumnError
+        The path or conversions column (or an explicitly named value / null column) is absent.
+    """
+    parsed = parse_paths(data, path=path, conversions=conversions, value=value, null=null, sep=sep)
+    return _build_journeys(parsed)
+
+
+def _build_journeys(parsed: ParsedPaths) -> Journeys:
+    from .tables import Categorical, Journeys
+
+    n = parsed.n_paths
+    width = len(str(max(n - 1, 0)))
+    keys = np.char.zfill(np.arange(n).astype(str), width).astype(object)
+    return Journeys.from_arrays(
+        keys=keys,
+        offsets=parsed.offsets,
+        time=parsed.position,
+        channel=Categorical(parsed.channel_codes, parsed.channels),
+        revenue=parsed.revenue,
+        conversions=parsed.conversions,
+        non_conversions=parsed.non_conversions,
+        row=np.full(parsed.position.size, -1, dtype=np.int64),
+        timed=False,
+        key_column="path_row",
+        backend=parsed.backend,
+    )

@@ -1,0 +1,318 @@
+"""Per-segment (per-journey) kernels over CSR offsets.
+
+A *segmented* array is a flat array ``values`` plus ``offsets`` (``int64``, length
+``n_segments + 1``, ``offsets[0] == 0``, monotone non-decreasing, ``offsets[-1] == len(values)``):
+segment ``i`` is ``values[offsets[i]:offsets[i + 1]]`` and may be empty.  In :mod:`alignment`
+a segment is a journey and an element is a touch (see :class:`alignment.tables.Journeys`).
+
+Every kernel here is vectorised (``np.ufunc.reduceat`` on the starts of the non-empty
+segments, so empty segments never read a neighbour's value) and has a plain-Python twin named
+``_py_<kernel>`` that defines what it computes; the tests compare the two on seeded and
+hypothesis-generated data (empty segments, one element, large inputs).
+
+Conventions
+-----------
+* Index results are positions in the flat array, ``-1`` for "none" (empty segment or no
+  element satisfies the condition).
+* Reductions of an empty segment return the reduction's identity or an explicit ``empty``
+  value (``segment_sum`` → 0, ``segment_max`` → ``empty``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "broadcast",
+    "check_offsets",
+    "position_from_end",
+    "position_in_segment",
+    "segment_any",
+    "segment_argmax",
+    "segment_count",
+    "segment_first",
+    "segment_first_true",
+    "segment_ids",
+    "segment_last",
+    "segment_last_at_or_before",
+    "segment_last_true",
+    "segment_lengths",
+    "segment_max",
+    "segment_min",
+    "segment_normalize",
+    "segment_sum",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def check_offsets(offsets: Any, n_values: int | None = None) -> np.ndarray:
+    """Validate CSR ``offsets`` and return them as ``int64``.
+
+    Parameters
+    ----------
+    offsets : array-like of int
+        Segment boundaries, length ``n_segments + 1``.
+    n_values : int, optional
+        Length of the flat array the offsets index; ``offsets[-1]`` must equal it.
+
+    Raises
+    ------
+    ValueError
+        If the offsets are not one-dimensional, do not start at 0, decrease, or do not end at
+        ``n_values``.  (A programming error inside the library, not a user data error.)
+    """
+    off = np.asarray(offsets, dtype=np.int64)
+    if off.ndim != 1 or off.size == 0 or off[0] != 0:
+        raise ValueError("offsets must be a 1-d integer array starting at 0")
+    if off.size > 1 and bool((np.diff(off) < 0).any()):
+        raise ValueError("offsets must be non-decreasing")
+    if n_values is not None and int(off[-1]) != n_values:
+        raise ValueError(f"offsets end at {int(off[-1])}, expected {n_values}")
+    return off
+
+
+def segment_lengths(offsets: np.ndarray) -> np.ndarray:
+    """Number of elements per segment (``int64``)."""
+    return np.diff(offsets)
+
+
+def segment_ids(offsets: np.ndarray) -> np.ndarray:
+    """Segment index of every element (``int64``, length ``offsets[-1]``)."""
+    n = offsets.size - 1
+    return np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+
+
+def broadcast(per_segment: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Repeat one value per segment onto every element of that segment."""
+    return np.repeat(per_segment, np.diff(offsets))
+
+
+def _reduceat(
+    ufunc: np.ufunc, values: np.ndarray, offsets: np.ndarray, empty: Any, dtype: Any
+) -> np.ndarray:
+    """``ufunc`` reduced over each segment; ``empty`` for empty segments.
+
+    Only the starts of non-empty segments are passed to ``reduceat``: because the segments tile
+    the flat array, the start of the next non-empty segment is exactly the end of the current
+    one, so no masking of results is needed and no index can run past the end.
+    """
+    n = offsets.size - 1
+    out = np.full(n, empty, dtype=dtype)
+    if n == 0 or values.size == 0:
+        return out
+    starts = offsets[:-1]
+    nonempty = offsets[1:] > starts
+    out[nonempty] = ufunc.reduceat(values, starts[nonempty])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# reductions
+# --------------------------------------------------------------------------------------------
+
+
+def segment_sum(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Sum of each segment (``float64``; 0 for an empty segment)."""
+    return _reduceat(np.add, np.asarray(values, dtype=np.float64), offsets, 0.0, np.float64)
+
+
+def segment_count(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Number of ``True`` elements per segment (``int64``)."""
+    return _reduceat(np.add, np.asarray(mask, dtype=np.int64), offsets, 0, np.int64)
+
+
+def segment_any(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Whether any element of each segment is ``True`` (``False`` for an empty segment)."""
+    return _reduceat(np.logical_or, np.asarray(mask, dtype=bool), offsets, False, bool)
+
+
+def segment_max(values: np.ndarray, offsets: np.ndarray, empty: Any = np.nan) -> np.ndarray:
+    """Maximum of each segment; ``empty`` for an empty segment."""
+    values = np.asarray(values)
+    dtype = np.result_type(values.dtype, np.asarray(empty).dtype)
+    return _reduceat(np.maximum, values, offsets, empty, dtype)
+
+
+def segment_min(values: np.ndarray, offsets: np.ndarray, empty: Any = np.nan) -> np.ndarray:
+    """Minimum of each segment; ``empty`` for an empty segment."""
+    values = np.asarray(values)
+    dtype = np.result_type(values.dtype, np.asarray(empty).dtype)
+    return _reduceat(np.minimum, values, offsets, empty, dtype)
+
+
+def segment_normalize(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Divide each element by its segment's sum (``float64``).
+
+    A segment whose sum is 0 is returned as zeros (never NaN).
+    """
+    vals = np.asarray(values, dtype=np.float64)
+    sums = segment_sum(vals, offsets)
+    scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums != 0.0)
+    return vals * broadcast(scale, offsets)
+
+
+# --------------------------------------------------------------------------------------------
+# positions
+# --------------------------------------------------------------------------------------------
+
+
+def segment_first(offsets: np.ndarray) -> np.ndarray:
+    """Index of the first element of each segment, ``-1`` for an empty segment."""
+    starts = offsets[:-1]
+    return np.where(offsets[1:] > starts, starts, -1).astype(np.int64)
+
+
+def segment_last(offsets: np.ndarray) -> np.ndarray:
+    """Index of the last element of each segment, ``-1`` for an empty segment."""
+    ends = offsets[1:]
+    return np.where(ends > offsets[:-1], ends - 1, -1).astype(np.int64)
+
+
+def position_in_segment(offsets: np.ndarray) -> np.ndarray:
+    """0-based position of every element within its segment (``int64``)."""
+    n = int(offsets[-1])
+    return np.arange(n, dtype=np.int64) - np.repeat(offsets[:-1], np.diff(offsets))
+
+
+def position_from_end(offsets: np.ndarray) -> np.ndarray:
+    """0-based position of every element counted from its segment's end (last element → 0)."""
+    n = int(offsets[-1])
+    return np.repeat(offsets[1:] - 1, np.diff(offsets)) - np.arange(n, dtype=np.int64)
+
+
+def segment_first_true(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Index of the first ``True`` element of each segment, ``-1`` if there is none."""
+    mask = np.asarray(mask, dtype=bool)
+    n = mask.size
+    idx = np.where(mask, np.arange(n, dtype=np.int64), n)
+    first = _reduceat(np.minimum, idx, offsets, n, np.int64)
+    return np.where(first < n, first, -1)
+
+
+def segment_last_true(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Index of the last ``True`` element of each segment, ``-1`` if there is none."""
+    mask = np.asarray(mask, dtype=bool)
+    idx = np.where(mask, np.arange(mask.size, dtype=np.int64), -1)
+    return _reduceat(np.maximum, idx, offsets, -1, np.int64)
+
+
+def segment_last_at_or_before(
+    times: np.ndarray, offsets: np.ndarray, limits: np.ndarray
+) -> np.ndarray:
+    """Index of the last element with ``times <= limits[segment]``, ``-1`` if none.
+
+    ``times`` need not be sorted within a segment: of the qualifying elements, the one with
+    the highest index is returned.  A missing limit (``NaT``/NaN) qualifies nothing.
+    """
+    mask = times <= broadcast(limits, offsets)
+    return segment_last_true(mask, offsets)
+
+
+def segment_argmax(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Index of the first maximum of each segment, ``-1`` for an empty segment.
+
+    ``values`` must not contain NaN.
+    """
+    values = np.asarray(values)
+    n = values.size
+    if n == 0:
+        return np.full(offsets.size - 1, -1, dtype=np.int64)
+    low = values.min()  # any value <= every element serves as the fill of empty segments
+    maxima = segment_max(values, offsets, empty=low)
+    return segment_first_true(values == broadcast(maxima, offsets), offsets)
+
+
+# --------------------------------------------------------------------------------------------
+# plain-Python twins (the definitions; used by the tests)
+# --------------------------------------------------------------------------------------------
+
+
+def _py_segments(offsets: Sequence[int]) -> list[range]:
+    return [range(int(offsets[i]), int(offsets[i + 1])) for i in range(len(offsets) - 1)]
+
+
+def _py_segment_ids(offsets: Sequence[int]) -> list[int]:
+    return [i for i, seg in enumerate(_py_segments(offsets)) for _ in seg]
+
+
+def _py_segment_sum(values: Sequence[float], offsets: Sequence[int]) -> list[float]:
+    return [float(sum(float(values[j]) for j in seg)) for seg in _py_segments(offsets)]
+
+
+def _py_segment_count(mask: Sequence[bool], offsets: Sequence[int]) -> list[int]:
+    return [sum(1 for j in seg if mask[j]) for seg in _py_segments(offsets)]
+
+
+def _py_segment_any(mask: Sequence[bool], offsets: Sequence[int]) -> list[bool]:
+    return [any(bool(mask[j]) for j in seg) for seg in _py_segments(offsets)]
+
+
+def _py_segment_max(values: Sequence[Any], offsets: Sequence[int], empty: Any) -> list[Any]:
+    return [max(values[j] for j in seg) if len(seg) else empty for seg in _py_segments(offsets)]
+
+
+def _py_segment_min(values: Sequence[Any], offsets: Sequence[int], empty: Any) -> list[Any]:
+    return [min(values[j] for j in seg) if len(seg) else empty for seg in _py_segments(offsets)]
+
+
+def _py_segment_normalize(values: Sequence[float], offsets: Sequence[int]) -> list[float]:
+    out: list[float] = []
+    for seg in _py_segments(offsets):
+        total = sum(float(values[j]) for j in seg)
+        out.extend(float(values[j]) / total if total != 0 else 0.0 for j in seg)
+    return out
+
+
+def _py_segment_first(offsets: Sequence[int]) -> list[int]:
+    return [seg[0] if len(seg) else -1 for seg in _py_segments(offsets)]
+
+
+def _py_segment_last(offsets: Sequence[int]) -> list[int]:
+    return [seg[-1] if len(seg) else -1 for seg in _py_segments(offsets)]
+
+
+def _py_position_in_segment(offsets: Sequence[int]) -> list[int]:
+    return [k for seg in _py_segments(offsets) for k in range(len(seg))]
+
+
+def _py_position_from_end(offsets: Sequence[int]) -> list[int]:
+    return [len(seg) - 1 - k for seg in _py_segments(offsets) for k in range(len(seg))]
+
+
+def _py_segment_first_true(mask: Sequence[bool], offsets: Sequence[int]) -> list[int]:
+    return [next((j for j in seg if mask[j]), -1) for seg in _py_segments(offsets)]
+
+
+def _py_segment_last_true(mask: Sequence[bool], offsets: Sequence[int]) -> list[int]:
+    return [next((j for j in reversed(seg) if mask[j]), -1) for seg in _py_segments(offsets)]
+
+
+def _py_segment_last_at_or_before(
+    times: Sequence[Any], offsets: Sequence[int], limits: Sequence[Any]
+) -> list[int]:
+    out = []
+    for i, seg in enumerate(_py_segments(offsets)):
+        found = -1
+        for j in seg:
+            if bool(times[j] <= limits[i]):
+                found = j
+        out.append(found)
+    return out
+
+
+def _py_segment_argmax(values: Sequence[Any], offsets: Sequence[int]) -> list[int]:
+    out = []
+    for seg in _py_segments(offsets):
+        best = -1
+        for j in seg:
+            if best < 0 or values[j] > values[best]:
+                best = j
+        out.append(best)
+    return out

@@ -1,0 +1,619 @@
+"""Markov-chain removal-effect attribution (data-driven, channel level).
+
+The journeys define an absorbing Markov chain::
+
+    (start) -> channel states -> (conversion) | (null)
+
+estimated from transition counts of converting *and* non-converting journeys (each journey
+weighted by its multiplicity ``conversions + non_conversions``, so aggregated paths count as
+many times as they occurred).  The probability of reaching ``(conversion)`` from ``(start)``
+is computed exactly by solving the linear system of absorption probabilities (no simulation).
+The removal effect of a channel is ``1 - P(conversion | channel removed) / P(conversion)``;
+removing a channel sends every transition into a state that contains it to ``(null)``.
+Channel credit is the normalised removal effect times the number of conversions (and times
+the converted revenue).  See ``docs/attribution/markov.md``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+
+from .._segments import position_in_segment
+from ..base import AttributionModel, ChannelCredit
+from ..errors import DataValidationError, ParameterError
+
+if TYPE_CHECKING:
+    from ..tables import Journeys
+
+__all__ = ["MarkovAttribution", "MarkovFit", "markov_removal_effects"]
+
+#: label of the start state, the conversion state and the null state
+START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
+#: above this many nodes the transition matrix is kept sparse and solved with scipy.sparse
+_DENSE_MAX_NODES = 400
+#: state codes below this bound are compacted with a lookup table instead of np.unique
+_LUT_MAX = 1 << 22
+
+
+@dataclass
+class MarkovFit:
+    """The exact solution of the absorbing chain (returned by :func:`markov_removal_effects`).
+
+    Attributes
+    ----------
+    states : list of str
+        Node labels: ``"(start)"``, the transient states, ``"(conversion)"``, ``"(null)"``.
+        For ``order=1`` a state is a channel name; for ``order=k>1`` it is the tuple of the
+        last (up to) ``k`` channels joined with ``" > "`` (oldest first).
+    state_channels : list of tuple of int
+        Channel codes of each transient state (oldest first).
+    counts : ndarray or scipy.sparse matrix
+        Weighted transition counts between the nodes (rows: from, columns: to).
+    conversion_probability : float
+        Probability of absorption in ``(conversion)`` from ``(start)``.
+    expected_value : float
+        Expected converted revenue per started journey (value-weighted chain).
+    removal_effects : ndarray
+        ``1 - P_c / P`` per channel code (0 for channels that never occur).
+    removal_effects_value : ndarray
+        ``1 - V_c / V`` per channel code on the value-weighted chain.
+    total_conversions, total_revenue : float
+        Conversions and converted revenue of the journeys with at least one touch.
+    """
+
+    states: list[str]
+    state_channels: list[tuple[int, ...]]
+    counts: Any
+    conversion_probability: float
+    expected_value: float
+    removal_effects: np.ndarray
+    removal_effects_value: np.ndarray
+    total_conversions: float
+    total_revenue: float
+    n_paths: float = 0.0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def transition_matrix(self) -> Any:
+        """Row-normalised transition probabilities (absorbing rows are self-loops)."""
+        n = len(self.states)
+        if isinstance(self.counts, np.ndarray):
+            counts = self.counts.copy()
+            counts[n - 2, n - 2] = 1.0
+            counts[n - 1, n - 1] = 1.0
+            rows = counts.sum(axis=1)
+            rows[rows == 0] = 1.0
+            return counts / rows[:, None]
+        from scipy import sparse
+
+        counts = sparse.csr_array(self.counts, copy=True).tolil()
+        counts[n - 2, n - 2] = 1.0
+        counts[n - 1, n - 1] = 1.0
+        csr = sparse.csr_array(counts)
+        rows = np.asarray(csr.sum(axis=1)).ravel()
+        rows[rows == 0] = 1.0
+        return sparse.csr_array(sparse.diags_array(1.0 / rows) @ csr)
+
+
+def _collapse(
+    offsets: np.ndarray, codes: np.ndarray, keep_touch: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop consecutive repeats of a channel within each journey (and unkept touches)."""
+    n_touches = codes.size
+    keep = np.ones(n_touches, dtype=bool)
+    if n_touches > 1:
+        np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    starts = offsets[:-1][offsets[:-1] < offsets[1:]]
+    keep[starts] = True
+    if keep_touch is not None:
+        # a repeat of a dropped touch is not a repeat any more: drop the whole journeys first
+        keep &= keep_touch
+    cum = np.zeros(n_touches + 1, dtype=np.int64)
+    np.cumsum(keep, out=cum[1:])
+    return cum[offsets], codes[keep]
+
+
+def markov_removal_effects(
+    offsets: np.ndarray,
+    codes: np.ndarray,
+    n_channels: int,
+    conversions: np.ndarray,
+    non_conversions: np.ndarray,
+    revenue: np.ndarray,
+    *,
+    order: int = 1,
+    collapse_repeats: bool = True,
+    channel_names: list[str] | None = None,
+) -> MarkovFit:
+    """Solve the absorbing Markov chain of the journeys exactly and return removal effects.
+
+    Parameters
+    ----------
+    offsets : ndarray of int64, shape (n_journeys + 1,)
+        CSR offsets of the journeys' touches.
+    codes : ndarray of int, shape (n_touches,)
+        Channel code of each touch (``0 <= code < n_channels``), in journey order.
+    n_channels : int
+        Number of channel codes.
+    conversions, non_conversions, revenue : ndarray of float64, shape (n_journeys,)
+        Per-journey multiplicities and converted revenue.  A journey's transitions count
+        ``conversions + non_conversions`` times; its last state moves to ``(conversion)`` with
+        weight ``conversions`` and to ``(null)`` with weight ``non_conversions``.
+    order : int
+        Order ``k`` of the chain: a state is the tuple of the last (up to) ``k`` channels.
+    collapse_repeats : bool
+        Merge consecutive touches of the same channel before building states.
+    channel_names : list of str, optional
+        Names used in state labels (default: the codes as strings).
+
+    Returns
+    -------
+    MarkovFit
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    conversions = np.asarray(conversions, dtype=np.float64)
+    non_conversions = np.asarray(non_conversions, dtype=np.float64)
+    revenue = np.asarray(revenue, dtype=np.float64)
+    names = channel_names if channel_names is not None else [str(c) for c in range(n_channels)]
+    lengths = np.diff(offsets)
+    mult = conversions + non_conversions
+
+    has_touch = lengths > 0
+    total_conversions = float(conversions[has_touch].sum())
+    total_revenue = float(revenue[has_touch & (conversions > 0)].sum())
+
+    # journeys that occur zero times carry no transitions: drop their touches
+    active = has_touch & (mult > 0)
+    keep_touch = None if bool(np.all(active | ~has_touch)) else np.repeat(active, lengths)
+    if collapse_repeats or keep_touch is not None:
+        if collapse_repeats:
+            offsets, codes = _collapse(offsets, codes, keep_touch)
+        else:
+            assert keep_touch is not None
+            cum = np.zeros(codes.size + 1, dtype=np.int64)
+            np.cumsum(keep_touch, out=cum[1:])
+            offsets, codes = cum[offsets], codes[keep_touch]
+        lengths = np.diff(offsets)
+    active = lengths > 0
+
+    # ---- states -------------------------------------------------------------------------
+    base = n_channels + 1
+    if order == 1:
+        state_code = codes
+    else:
+        pos = position_in_segment(offsets)
+        big = base**order >= 2**62
+        digits = np.zeros((codes.size, order if big else 0), dtype=np.int64)
+        state_code = np.zeros(codes.size, dtype=np.int64)
+        for j in range(order):
+            shifted = np.zeros(codes.size, dtype=np.int64)
+            if j < codes.size:
+                shifted[j:] = codes[: codes.size - j] + 1
+            shifted[pos < j] = 0
+            if big:
+                digits[:, j] = shifted
+            else:
+                state_code += shifted * base**j
+        if big:
+            _, state_code = np.unique(digits, axis=0, return_inverse=True)
+            state_code = state_code.ravel()
+    code_bound = int(state_code.max()) + 1 if state_code.size else 0
+    if code_bound <= _LUT_MAX:
+        present = np.bincount(state_code, minlength=code_bound) > 0
+        uniq = np.flatnonzero(present)
+        lut = np.cumsum(present) - 1
+        sid = lut[state_code]
+    else:
+        uniq, sid = np.unique(state_code, return_inverse=True)
+        sid = sid.ravel()
+    n_states = int(uniq.size)
+
+    # channels of each state (oldest first)
+    state_channels: list[tuple[int, ...]] = []
+    contains = np.zeros((n_states, n_channels), dtype=bool)
+    if order == 1:
+        state_channels = [(int(c),) for c in uniq]
+        contains[np.arange(n_states), uniq] = True
+    else:
+        first_touch = np.zeros(n_states, dtype=np.int64)
+        first_touch[sid[::-1]] = np.arange(sid.size - 1, -1, -1)
+        pos_all = pos
+        for s in range(n_states):  # loop over states (few), not touches
+            t = int(first_touch[s])
+            depth = min(order, int(pos_all[t]) + 1)
+            chans = tuple(int(c) for c in codes[t - depth + 1 : t + 1])
+            state_channels.append(chans)
+            contains[s, list(chans)] = True
+    labels = [" > ".join(names[c] for c in chans) for chans in state_channels]
+
+    # ---- transition counts --------------------------------------------------------------
+    n_nodes = n_states + 3
+    conv_node, null_node = n_states + 1, n_states + 2
+    node = sid + 1
+    first_idx = offsets[:-1][active]
+    last_idx = offsets[1:][active] - 1
+    mult_a = mult[active]
+    weighted = not bool(np.all(mult_a == 1.0))
+    touch_w = np.repeat(mult[active], lengths[active]) if weighted else None
+
+    from_j = np.concatenate([np.zeros(first_idx.size, np.int64), node[last_idx], node[last_idx]])
+    to_j = np.concatenate(
+        [
+            node[first_idx],
+            np.full(last_idx.size, conv_node, np.int64),
+            np.full(last_idx.size, null_node, np.int64),
+        ]
+    )
+    w_j = np.concatenate([mult_a, conversions[active], non_conversions[active]])
+    dense = n_nodes <= _DENSE_MAX_NODES
+    if node.size > 1:
+        pair = node[:-1] * n_nodes + node[1:]
+        is_last = np.zeros(node.size - 1, dtype=bool)
+        is_last[last_idx[last_idx < node.size - 1]] = True
+    else:
+        pair = np.zeros(0, np.int64)
+        is_last = np.zeros(0, dtype=bool)
+    if dense:
+        dump = n_nodes * n_nodes
+        pair = np.where(is_last, dump, pair) if pair.size else pair
+        if touch_w is not None:
+            internal = np.bincount(pair, weights=touch_w[:-1], minlength=dump + 1)[:dump]
+        else:
+            internal = np.bincount(pair, minlength=dump + 1)[:dump].astype(np.float64)
+        ends = np.bincount(from_j * n_nodes + to_j, weights=w_j, minlength=dump)
+        counts: Any = (internal + ends).reshape(n_nodes, n_nodes)
+    else:
+        from scipy import sparse
+
+        keep = ~is_last
+        pw = touch_w[:-1][keep] if touch_w is not None else np.ones(int(keep.sum()))
+        rows = np.concatenate([node[:-1][keep], from_j])
+        cols = np.concatenate([node[1:][keep], to_j])
+        vals = np.concatenate([pw, w_j])
+        counts = sparse.coo_array((vals, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
+        counts.sum_duplicates()
+
+    # value flowing into (conversion): revenue per last state
+    conv_revenue = np.where(conversions > 0, revenue, 0.0)
+    value_in = np.bincount(node[last_idx], weights=conv_revenue[active], minlength=n_nodes)[
+        : n_states + 1
+    ]
+
+    fit = _solve(
+        counts,
+        value_in,
+        contains,
+        n_states,
+        dense=dense,
+    )
+    p, v, p_removed, v_removed = fit
+    re = np.zeros(n_channels)
+    re_v = np.zeros(n_channels)
+    occurring = contains.any(axis=0)
+    if p > 0:
+        re[occurring] = np.clip(1.0 - p_removed[occurring] / p, 0.0, 1.0)
+    if v > 0:
+        re_v[occurring] = np.clip(1.0 - v_removed[occurring] / v, 0.0, 1.0)
+    return MarkovFit(
+        states=[START, *labels, CONVERSION, NULL],
+        state_channels=state_channels,
+        counts=counts,
+        conversion_probability=p,
+        expected_value=v,
+        removal_effects=re,
+        removal_effects_value=re_v,
+        total_conversions=total_conversions,
+        total_revenue=total_revenue,
+        n_paths=float(mult_a.sum()),
+    )
+
+
+def _solve(
+    counts: Any, value_in: np.ndarray, contains: np.ndarray, n_states: int, *, dense: bool
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Absorption probability of (conversion) and expected value from (start).
+
+    Returns ``(P, V, P_without[c], V_without[c])``.
+    """
+    n_tr = n_states + 1  # start + transient states
+    n_channels = contains.shape[1]
+    p_removed = np.zeros(n_channels)
+    v_removed = np.zeros(n_channels)
+    if dense:
+        c = np.asarray(counts)
+        rowsum = c[:n_tr].sum(axis=1)
+        if rowsum[0] == 0:
+            return 0.0, 0.0, p_removed, v_removed
+        rowsum[rowsum == 0] = 1.0
+        q = c[:n_tr, :n_tr] / rowsum[:, None]
+        rhs = np.column_stack([c[:n_tr, n_tr] / rowsum, value_in / rowsum])
+        a = np.eye(n_tr) - q
+        x = np.linalg.solve(a, rhs)
+        p, v = float(x[0, 0]), float(x[0, 1])
+        for ch in np.flatnonzero(contains.any(axis=0)):  # loop over channels
+            keep = np.concatenate([[True], ~contains[:, ch]])
+            xs = np.linalg.solve(a[np.ix_(keep, keep)], rhs[keep])
+            p_removed[ch], v_removed[ch] = xs[0, 0], xs[0, 1]
+        return p, v, p_removed, v_removed
+
+    from scipy import sparse
+    from scipy.sparse.linalg import splu
+
+    c = sparse.csr_array(counts)
+    rowsum = np.asarray(c.sum(axis=1)).ravel()[:n_tr]
+    if rowsum[0] == 0:
+        return 0.0, 0.0, p_removed, v_removed
+    rowsum[rowsum == 0] = 1.0
+    inv = sparse.diags_array(1.0 / rowsum)
+    sub = c[:n_tr][:, :n_tr]
+    q = sparse.csr_array(inv @ sub)
+    conv_col = c[:n_tr][:, [n_tr]].toarray().ravel()
+    rhs = np.column_stack([conv_col / rowsum, value_in / rowsum])
+    a = sparse.csc_array(sparse.eye_array(n_tr) - q)
+    x = splu(a).solve(rhs)
+    p, v = float(x[0, 0]), float(x[0, 1])
+    for ch in np.flatnonzero(contains.any(axis=0)):  # loop over channels
+        keep_idx = np.flatnonzero(np.concatenate([[True], ~contains[:, ch]]))
+        a_k = sparse.csc_array(a[keep_idx][:, keep_idx])
+        xs = splu(a_k).solve(rhs[keep_idx])
+        p_removed[ch], v_removed[ch] = xs[0, 0], xs[0, 1]
+    return p, v, p_removed, v_removed
+
+
+class MarkovAttribution(AttributionModel):
+    """Removal-effect attribution from the absorbing Markov chain of the journeys.
+
+    Parameters
+    ----------
+    order : int, default 1
+        Order ``k >= 1`` of the chain.  For ``k > 1`` a state is the tuple of the last (up to)
+        ``k`` channels of the journey, oldest first (the first states of a journey hold fewer
+        channels, as if the journey were padded with ``(start)``).  Removing a channel removes
+        every state that contains it.
+    collapse_repeats : bool, default True
+        Merge consecutive touches of the same channel (``a > a > b`` becomes ``a > b``) before
+        building the chain.  For ``order=1`` this does not change the result (a self-loop does
+        not change absorption probabilities); for ``order > 1`` it does.
+    revenue_basis : {"conversions", "value"}, default "conversions"
+        How revenue is shared.  ``"conversions"``: revenue credit = normalised removal effect
+        (on the conversion probability) × converted revenue, the same shares as conversions.
+        ``"value"``: revenue credit uses removal effects computed on the value-weighted chain
+        (the expected converted revenue per journey, ``1 - V_c / V``).
+
+    Notes
+    -----
+    Uses converting and non-converting journeys; a journey counts ``conversions +
+    non_conversions`` times (aggregated paths).  Credit: ``conversions_c = RE_c / sum(RE) ×
+    total conversions``; ``revenue_c = RE_c / sum(RE) × converted revenue``.  With no
+    conversion at all every channel gets 0 (the engine reports any converted revenue of
+    journeys without eligible touches as unattributed).  Journeys without touches are not
+    part of the chain; their conversions and revenue are not credited.
+
+    ``ChannelCredit.details`` holds ``states`` (node labels), ``transition_matrix`` (row
+    probabilities, numpy array; a ``scipy.sparse.csr_array`` above 400 nodes),
+    ``transition_counts``, ``removal_effects`` (dict channel → effect),
+    ``removal_effects_value``, ``conversion_probability``, ``expected_value``, ``order``,
+    ``n_paths``.
+    """
+
+    name: ClassVar[str] = "markov"
+    description: ClassVar[str] = "Markov-chain removal effect (order k, exact, data-driven)"
+    kind: ClassVar[Literal["touch", "channel"]] = "channel"
+
+    def __init__(
+        self,
+        order: int = 1,
+        collapse_repeats: bool = True,
+        revenue_basis: Literal["conversions", "value"] = "conversions",
+    ) -> None:
+        self.order = order
+        self.collapse_repeats = collapse_repeats
+        self.revenue_basis = revenue_basis
+
+    def validate_params(self) -> None:
+        """Check ``order``, ``collapse_repeats`` and ``revenue_basis``."""
+        if (
+            isinstance(self.order, bool)
+            or not isinstance(self.order, (int, np.integer))
+            or self.order < 1
+        ):
+            raise ParameterError(
+                f"MarkovAttribution: order must be an integer >= 1, got {self.order!r}"
+            )
+        if not isinstance(self.collapse_repeats, (bool, np.bool_)):
+            raise ParameterError(
+                "MarkovAttribution: collapse_repeats must be True or False, "
+                f"got {self.collapse_repeats!r}"
+            )
+        if self.revenue_basis not in ("conversions", "value"):
+            raise ParameterError(
+                "MarkovAttribution: revenue_basis must be 'conversions' or 'value', "
+                f"got {self.revenue_basis!r}"
+            )
+
+    def channel_credit(self, journeys: Journeys) -> ChannelCredit:
+        """Credit per channel; see the class docstring."""
+        self.validate_params()
+        names = [str(c) for c in journeys.channel.categories]
+        codes = np.asarray(journeys.channel.codes)
+        if codes.size and int(codes.min()) < 0:
+            bad = np.flatnonzero(codes < 0)
+            raise DataValidationError(
+                "touches without a channel cannot enter the Markov chain",
+                column="channel",
+                rows=np.asarray(journeys.row)[bad],
+                value=None,
+                fix="fill the missing channels (e.g. with 'unknown') or drop those touches",
+                table="touchpoints",
+            )
+        fit = markov_removal_effects(
+            journeys.offsets,
+            codes,
+            len(names),
+            np.asarray(journeys.conversions, dtype=np.float64),
+            np.asarray(journeys.non_conversions, dtype=np.float64),
+            np.asarray(journeys.revenue, dtype=np.float64),
+            order=int(self.order),
+            collapse_repeats=bool(self.collapse_repeats),
+            channel_names=names,
+        )
+        return credit_from_fit(fit, names, revenue_basis=self.revenue_basis)
+
+
+def _shares(effects: np.ndarray) -> np.ndarray:
+    total = float(effects.sum())
+    if total <= 0:
+        return np.zeros_like(effects)
+    return effects / total
+
+
+def credit_from_fit(
+    fit: MarkovFit, names: list[str], *, revenue_basis: str = "conversions"
+) -> ChannelCredit:
+    """Turn a :class:`MarkovFit` into :class:`~alignment.base.ChannelCredit`."""
+    share = _shares(fit.removal_effects)
+    share_rev = share
+    if revenue_basis == "value" and fit.removal_effects_value.sum() > 0:
+        share_rev = _shares(fit.removal_effects_value)
+    conv = share * fit.total_conversions
+    rev = share_rev * fit.total_revenue
+    details: dict[str, Any] = {
+        "states": list(fit.states),
+        "transition_matrix": fit.transition_matrix(),
+        "transition_counts": fit.counts,
+        "removal_effects": dict(zip(names, (float(x) for x in fit.removal_effects))),
+        "removal_effects_value": dict(zip(names, (float(x) for x in fit.removal_effects_value))),
+        "conversion_probability": fit.conversion_probability,
+        "expected_value": fit.expected_value,
+        "n_paths": fit.n_paths,
+        "revenue_basis": revenue_basis,
+    }
+    return ChannelCredit(
+        conversions=dict(zip(names, (float(x) for x in conv))),
+        revenue=dict(zip(names, (float(x) for x in rev))),
+        details=details,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# plain-Python twin (the definition; used by the tests)
+# --------------------------------------------------------------------------------------------
+
+
+def _py_solve(
+    transient: list[Any], prob: dict[Any, dict[Any, Any]], target: Any, reward: dict[Any, Any]
+) -> Any:
+    """Absorption value from transient[0] by Gauss-Jordan elimination (exact with Fractions).
+
+    Solves ``x_s = sum_t P[s][t] x_t + reward[s]`` over the transient states, where
+    transitions to anything not in ``transient`` contribute nothing beyond ``reward``.
+    """
+    from fractions import Fraction
+
+    index = {s: i for i, s in enumerate(transient)}
+    n = len(transient)
+    a = [[Fraction(int(i == j)) for j in range(n)] + [Fraction(0)] for i in range(n)]
+    for s, i in index.items():
+        for t, p in prob.get(s, {}).items():
+            if t in index:
+                a[i][index[t]] -= p
+        a[i][n] = reward.get(s, Fraction(0))
+    for col in range(n):
+        piv = next(r for r in range(col, n) if a[r][col] != 0)
+        a[col], a[piv] = a[piv], a[col]
+        f = a[col][col]
+        a[col] = [v / f for v in a[col]]
+        for r in range(n):
+            if r != col and a[r][col] != 0:
+                g = a[r][col]
+                a[r] = [vr - g * vc for vr, vc in zip(a[r], a[col])]
+    return a[0][n]
+
+
+def _py_markov(
+    paths: list[tuple[list[str], float, float, float]],
+    *,
+    order: int = 1,
+    collapse_repeats: bool = True,
+) -> dict[str, Any]:
+    """Plain-Python Markov removal effects with explicit dict transition counts.
+
+    ``paths`` holds ``(channels, conversions, non_conversions, revenue)`` per journey.  Returns
+    ``{"p": P, "v": V, "re": {channel: RE}, "re_value": {...}, "conversions": total,
+    "revenue": total}`` with exact :class:`fractions.Fraction` arithmetic.
+    """
+    from fractions import Fraction
+
+    counts: dict[Any, dict[Any, Fraction]] = {}
+    value: dict[Any, Fraction] = {}
+    total_conv = Fraction(0)
+    total_rev = Fraction(0)
+    channels: set[str] = set()
+
+    def add(a: Any, b: Any, w: Fraction) -> None:
+        counts.setdefault(a, {})
+        counts[a][b] = counts[a].get(b, Fraction(0)) + w
+
+    for chans, conv, null, rev in paths:
+        if not chans:
+            continue
+        total_conv += Fraction(conv)
+        if conv > 0:
+            total_rev += Fraction(rev)
+        seq = list(chans)
+        if collapse_repeats:
+            seq = [c for i, c in enumerate(seq) if i == 0 or c != seq[i - 1]]
+        m = Fraction(conv) + Fraction(null)
+        if m == 0:
+            continue
+        channels.update(seq)
+        states = [tuple(seq[max(0, i - order + 1) : i + 1]) for i in range(len(seq))]
+        add(START, states[0], m)
+        for a, b in itertools.pairwise(states):
+            add(a, b, m)
+        add(states[-1], CONVERSION, Fraction(conv))
+        add(states[-1], NULL, Fraction(null))
+        if conv > 0:
+            value[states[-1]] = value.get(states[-1], Fraction(0)) + Fraction(rev)
+
+    prob: dict[Any, dict[Any, Fraction]] = {}
+    reward_p: dict[Any, Fraction] = {}
+    reward_v: dict[Any, Fraction] = {}
+    for s, row in counts.items():
+        tot = sum(row.values(), Fraction(0))
+        if tot == 0:
+            continue
+        prob[s] = {t: w / tot for t, w in row.items()}
+        reward_p[s] = row.get(CONVERSION, Fraction(0)) / tot
+        reward_v[s] = value.get(s, Fraction(0)) / tot
+
+    def solve(removed: str | None) -> tuple[Fraction, Fraction]:
+        if START not in prob:
+            return Fraction(0), Fraction(0)
+        transient = [START] + [
+            s for s in prob if s != START and (removed is None or removed not in s)
+        ]
+        return (
+            _py_solve(transient, prob, CONVERSION, reward_p),
+            _py_solve(transient, prob, CONVERSION, reward_v),
+        )
+
+    p, v = solve(None)
+    re: dict[str, Fraction] = {}
+    re_v: dict[str, Fraction] = {}
+    for c in sorted(channels):
+        pc, vc = solve(c)
+        re[c] = 1 - pc / p if p > 0 else Fraction(0)
+        re_v[c] = 1 - vc / v if v > 0 else Fraction(0)
+    return {
+        "p": p,
+        "v": v,
+        "re": re,
+        "re_value": re_v,
+        "conversions": total_conv,
+        "revenue": total_rev,
+    }

@@ -1,0 +1,394 @@
+"""The result of :func:`alignment.attribute`: credit per touch, rolled up by any key."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from .. import _segments as seg
+from .._frames import to_native
+from ..errors import ParameterError
+
+if TYPE_CHECKING:
+    from ..base import AttributionModel, ChannelCredit
+    from ..tables import Journeys
+
+__all__ = ["AttributionResult", "Unattributed"]
+
+#: key under which credit of touches with a missing value of the ``by`` column is reported
+MISSING_KEY = "(missing)"
+
+Measure = Literal["revenue", "conversions"]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.2f}"
+
+
+def _html_table(columns: Mapping[str, np.ndarray], max_rows: int = 20) -> str:
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if columns else 0
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in names)
+    rows = []
+    for i in range(min(n, max_rows)):
+        cells = []
+        for c in names:
+            v = columns[c][i]
+            if isinstance(v, (float, np.floating)):
+                text = "" if not np.isfinite(v) else _fmt(float(v))
+                cells.append(f"<td style='text-align:right'>{text}</td>")
+            else:
+                cells.append(f"<td>{html.escape(str(v))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = f"<p>… {n - max_rows} more rows</p>" if n > max_rows else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+@dataclass(frozen=True, eq=False)
+class Unattributed:
+    """Converted journeys whose revenue could not be credited to any touch.
+
+    Attributes
+    ----------
+    keys : ndarray of object
+        Journey keys (lead or account ids).
+    revenue : ndarray of float64
+        Their converted revenue.
+    conversions : ndarray of float64
+        Their conversions.
+    reason : ndarray of object
+        ``"no touches"``, ``"all touches after conversion"`` or ``"outside lookback"``.
+    backend : str
+        Backend used by :meth:`to_frame` by default.
+    """
+
+    keys: np.ndarray
+    revenue: np.ndarray
+    conversions: np.ndarray
+    reason: np.ndarray
+    backend: str = "dict"
+    key_name: str = "lead_id"
+
+    @property
+    def total(self) -> float:
+        """Total unattributed revenue."""
+        return float(self.revenue.sum())
+
+    def __len__(self) -> int:
+        return int(self.keys.size)
+
+    def by_reason(self) -> dict[str, float]:
+        """Unattributed revenue per reason."""
+        out: dict[str, float] = {}
+        for r in sorted(set(self.reason.tolist())):
+            out[r] = float(self.revenue[self.reason == r].sum())
+        return out
+
+    def to_frame(self, backend: str | None = None) -> Any:
+        """One row per unattributed journey: key, revenue, conversions, reason."""
+        return to_native(
+            {
+                self.key_name: self.keys,
+                "revenue": self.revenue,
+                "conversions": self.conversions,
+                "reason": self.reason,
+            },
+            backend or self.backend,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Unattributed({len(self)} journeys, revenue {_fmt(self.total)}, "
+            f"by reason {self.by_reason()})"
+        )
+
+    def _repr_html_(self) -> str:
+        cols = {
+            self.key_name: self.keys,
+            "revenue": self.revenue,
+            "reason": self.reason,
+        }
+        return (
+            f"<p><b>Unattributed</b>: {len(self)} journeys, revenue {_fmt(self.total)}</p>"
+            + _html_table(cols)
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class AttributionResult:
+    """Credit of converted revenue to touches (rule-based models) or channels (data-driven).
+
+    Revenue is conserved: ``sum(totals().values()) + unattributed.total`` equals the converted
+    revenue of the input, to floating-point accuracy.
+
+    Attributes
+    ----------
+    model : AttributionModel
+        The model used.
+    model_name : str
+        Its registry name (or class name).
+    journeys : Journeys
+        The journeys table (all touches, including ineligible ones).
+    eligible : ndarray of bool
+        Per touch: whether the touch could receive credit (before the conversion, inside the
+        lookback window; touches of journeys without a conversion count as eligible).
+    weights : ndarray of float64 or None
+        Per touch (journeys order), summing to 1 per attributed journey; ``None`` for data-driven
+        models.
+    unattributed : Unattributed
+        Converted journeys with no eligible touch, with their reason.
+    channel_credit : ChannelCredit or None
+        For data-driven models: credit per channel and model details.
+    backend : str
+        Backend of the caller's input (default of :meth:`to_frame`).
+    """
+
+    model: AttributionModel
+    model_name: str
+    journeys: Journeys
+    eligible: np.ndarray
+    weights: np.ndarray | None
+    unattributed: Unattributed
+    channel_credit: ChannelCredit | None = None
+    backend: str = "dict"
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- per touch
+    @property
+    def kind(self) -> str:
+        """``"touch"`` (rule-based, per-touch weights) or ``"channel"`` (data-driven)."""
+        return "touch" if self.weights is not None else "channel"
+
+    def _require_touch(self, what: str) -> np.ndarray:
+        if self.weights is None:
+            raise ParameterError(
+                f"{what} needs per-touch weights, but {self.model_name!r} is a data-driven model "
+                "that credits channels only; use by='channel' / level='channel', or a rule-based "
+                "model"
+            )
+        return self.weights
+
+    @property
+    def credit(self) -> np.ndarray:
+        """Revenue credited to each touch (journeys order): weight × the journey's revenue."""
+        w = self._require_touch("per-touch credit")
+        return w * seg.broadcast(self.journeys.revenue, self.journeys.offsets)
+
+    @property
+    def conversion_credit(self) -> np.ndarray:
+        """Fractional conversions credited to each touch (journeys order)."""
+        w = self._require_touch("per-touch credit")
+        return w * seg.broadcast(self.journeys.conversions, self.journeys.offsets)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """Model details (data-driven models: e.g. transition matrix, removal effects)."""
+        if self.channel_credit is None:
+            return {}
+        return dict(self.channel_credit.details)
+
+    # ---------------------------------------------------------------- totals
+    @property
+    def converted_revenue(self) -> float:
+        """Revenue of every converted journey (attributed or not)."""
+        j = self.journeys
+        return float(j.revenue[np.asarray(j.converted, dtype=bool)].sum())
+
+    @property
+    def attributed_revenue(self) -> float:
+        """Revenue credited to touches / channels."""
+        return float(sum(self.totals().values()))
+
+    def _by_codes(self, by: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per-touch codes and categories of the ``by`` key."""
+        j = self.journeys
+        if by == "channel" or by == self.names.get("channel"):
+            return j.channel.codes, j.channel.categories
+        touch_cols = getattr(j, "touch_columns", {}) or {}
+        if by in touch_cols:
+            c = touch_cols[by]
+            return c.codes, c.categories
+        journey_cols = getattr(j, "journey_columns", {}) or {}
+        if by in journey_cols:
+            c = journey_cols[by]
+            return seg.broadcast(c.codes, j.offsets), c.categories
+        available = ["channel", *touch_cols, *journey_cols]
+        raise ParameterError(
+            f"cannot group by {by!r}: available keys are {', '.join(available)} "
+            "(lead columns such as source or persona need leads= in alignment.attribute)"
+        )
+
+    def _group(self, by: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        codes, cats = self._by_codes(by)
+        n_cat = int(cats.size)
+        idx = np.where(codes >= 0, codes, n_cat).astype(np.int64)
+        sums = np.bincount(idx, weights=values, minlength=n_cat + 1)
+        keys = np.empty(n_cat + 1, dtype=object)
+        keys[:n_cat] = cats
+        keys[n_cat] = MISSING_KEY
+        if sums[n_cat] == 0 and not bool((codes < 0).any()):
+            return keys[:n_cat], sums[:n_cat]
+        return keys, sums
+
+    def totals(self, by: str = "channel", measure: Measure = "revenue") -> dict[str, float]:
+        """Credit rolled up by a key.
+
+        Parameters
+        ----------
+        by : str, default "channel"
+            ``"channel"``, any touch column kept on the journeys (campaign, content, kind …) or
+            any lead column (source, persona …) when ``leads=`` was given.  Touches with a
+            missing value are grouped under ``"(missing)"``.
+        measure : {"revenue", "conversions"}
+            Credited revenue, or fractional conversions.
+
+        Returns
+        -------
+        dict of str to float
+            Every key (including keys with zero credit), in sorted order.
+        """
+        if measure not in ("revenue", "conversions"):
+            raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
+        if self.weights is None:
+            assert self.channel_credit is not None
+            if by not in ("channel", self.names.get("channel")):
+                self._require_touch(f"totals(by={by!r})")
+            src = self.channel_credit.revenue if measure == "revenue" else (
+                self.channel_credit.conversions
+            )
+            cats = self.journeys.channel.categories
+            out = {str(c): float(src.get(str(c), 0.0)) for c in cats}
+            for k, v in src.items():  # keys outside the vocabulary were rejected by the engine
+                out.setdefault(str(k), float(v))
+            return out
+        values = self.credit if measure == "revenue" else self.conversion_credit
+        keys, sums = self._group(by, values)
+        return {str(k): float(v) for k, v in zip(keys, sums)}
+
+    # ---------------------------------------------------------------- frames
+    def to_frame(self, level: str = "touch", backend: str | None = None) -> Any:
+        """The result as a frame in the caller's backend.
+
+        Parameters
+        ----------
+        level : str, default "touch"
+            ``"touch"``: one row per input touch, in the caller's row order, with the input's key,
+            time and channel columns, the kept touch columns, ``eligible``, ``weight``,
+            ``credit`` (revenue) and ``conversion_credit``.
+            Any ``by`` key (``"channel"``, ``"campaign"``, ``"source"`` …): one row per key with
+            ``conversions``, ``revenue``, ``share`` (of the attributed revenue) and, when the
+            touches carry a ``cost`` column, ``cost`` and ``roi`` = (revenue − cost) ÷ cost
+            (NaN where the cost is 0).
+        backend : str, optional
+            ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``; default: the input's.
+        """
+        backend = backend or self.backend
+        if level == "touch":
+            return to_native(self._touch_columns(), backend)
+        return to_native(self._key_columns(level), backend)
+
+    def touches(self, backend: str | None = "dict") -> Any:
+        """Touch-level credit in the caller's row order, with a ``row`` column (input position).
+
+        The same columns as ``to_frame(level="touch")`` plus ``row``; default a dict of arrays.
+        """
+        cols = self._touch_columns()
+        order = np.argsort(self.journeys.row, kind="stable")
+        return to_native({"row": np.asarray(self.journeys.row)[order], **cols}, backend)
+
+    def _touch_columns(self) -> dict[str, np.ndarray]:
+        w = self._require_touch("to_frame(level='touch')")
+        j = self.journeys
+        order = np.argsort(j.row, kind="stable")
+        key_name = self.names.get("lead", "lead_id")
+        cols: dict[str, np.ndarray] = {
+            key_name: seg.broadcast(j.keys, j.offsets)[order],
+        }
+        if j.timed:
+            cols[self.names.get("time", "timestamp")] = j.time[order]
+        else:
+            cols["position"] = j.time[order]
+        cols[self.names.get("channel", "channel")] = j.channel.values()[order]
+        for name, c in (getattr(j, "touch_columns", {}) or {}).items():
+            cols.setdefault(name, c.values()[order])
+        for name, v in (getattr(j, "touch_numeric", {}) or {}).items():
+            cols.setdefault(name, np.asarray(v)[order])
+        cols["eligible"] = self.eligible[order]
+        cols["weight"] = w[order]
+        cols["credit"] = self.credit[order]
+        cols["conversion_credit"] = self.conversion_credit[order]
+        return cols
+
+    def _key_columns(self, by: str) -> dict[str, np.ndarray]:
+        rev = self.totals(by, "revenue")
+        conv = self.totals(by, "conversions")
+        keys = np.array(list(rev), dtype=object)
+        revenue = np.array([rev[k] for k in rev], dtype=np.float64)
+        conversions = np.array([conv.get(k, 0.0) for k in rev], dtype=np.float64)
+        total = revenue.sum()
+        share = revenue / total if total != 0 else np.zeros_like(revenue)
+        cols: dict[str, np.ndarray] = {
+            by: keys,
+            "conversions": conversions,
+            "revenue": revenue,
+            "share": share,
+        }
+        numeric = getattr(self.journeys, "touch_numeric", {}) or {}
+        if "cost" in numeric:
+            try:
+                codes, cats = self._by_codes(by)
+            except ParameterError:
+                return cols
+            n_cat = int(cats.size)
+            idx = np.where(codes >= 0, codes, n_cat).astype(np.int64)
+            cost_all = np.bincount(idx, weights=np.asarray(numeric["cost"]), minlength=n_cat + 1)
+            lookup = {str(c): float(cost_all[i]) for i, c in enumerate(cats)}
+            lookup[MISSING_KEY] = float(cost_all[n_cat])
+            cost = np.array([lookup.get(str(k), 0.0) for k in keys], dtype=np.float64)
+            roi = np.full(cost.size, np.nan)
+            np.divide(revenue - cost, cost, out=roi, where=cost != 0)
+            cols["cost"] = cost
+            cols["roi"] = roi
+        return cols
+
+    # ---------------------------------------------------------------- display
+    def summary(self) -> dict[str, Any]:
+        """Model, journey counts and the revenue reconciliation."""
+        j = self.journeys
+        converted = np.asarray(j.converted, dtype=bool)
+        return {
+            "model": self.model_name,
+            "journeys": int(j.n_journeys),
+            "touches": int(j.n_touches),
+            "converted_journeys": int(converted.sum()),
+            "converted_revenue": self.converted_revenue,
+            "attributed_revenue": self.attributed_revenue,
+            "unattributed_revenue": self.unattributed.total,
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"AttributionResult(model={s['model']!r}, journeys={s['journeys']}, "
+            f"converted={s['converted_journeys']}, attributed={_fmt(s['attributed_revenue'])}, "
+            f"unattributed={_fmt(s['unattributed_revenue'])})"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        cols = self._key_columns("channel")
+        order = np.argsort(-cols["revenue"], kind="stable")
+        shown = {k: v[order] for k, v in cols.items()}
+        shown["share"] = np.array([f"{x:.1%}" for x in shown["share"]], dtype=object)
+        head = (
+            f"<p><b>Attribution</b> — model <code>{html.escape(s['model'])}</code>: "
+            f"{s['journeys']:,} journeys, {s['touches']:,} touches, "
+            f"{s['converted_journeys']:,} converted; revenue {_fmt(s['converted_revenue'])} = "
+            f"attributed {_fmt(s['attributed_revenue'])} + unattributed "
+            f"{_fmt(s['unattributed_revenue'])}</p>"
+        )
+        return f"<div>{head}{_html_table(shown)}</div>"

@@ -1,0 +1,249 @@
+"""Typed core records: :class:`Persona`, :class:`Lead`, :class:`Touchpoint`, :class:`Deal`,
+:class:`Activity` and :class:`SLA`.
+
+These pydantic (v2) models are frozen and validated.  They describe *one* record; millions of
+records belong in the columnar tables of :mod:`alignment.tables`, which accept sequences of
+these models as one of their inputs.
+
+Instants must be timezone-aware or are read as UTC (see :mod:`alignment._time`); they are
+stored as given (aware datetimes stay aware).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .tables import KNOWN_STAGES
+
+__all__ = ["SLA", "Activity", "Deal", "Lead", "Persona", "Touchpoint"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _nonempty(value: str, name: str) -> str:
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Naive → UTC (documented rule); aware kept."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+class Persona(BaseModel):
+    """A buyer persona, defined by explicit criteria a lead can be matched against by rules.
+
+    Every criterion that is set must hold for a lead to match; an unset criterion matches all.
+    """
+
+    model_config = _FROZEN
+
+    name: str = Field(description="Unique persona name, e.g. 'IT decision maker'.")
+    description: str = Field("", description="What the persona is, in the teams' words.")
+    industries: tuple[str, ...] = Field((), description="Industries that match (case-insensitive).")
+    company_size_min: int | None = Field(None, ge=0, description="Smallest company size (employees), inclusive.")
+    company_size_max: int | None = Field(None, ge=0, description="Largest company size (employees), inclusive.")
+    titles: tuple[str, ...] = Field(
+        (), description="Job-title keywords; a lead matches if its title contains any (case-insensitive)."
+    )
+    seniorities: tuple[str, ...] = Field((), description="Seniority levels that match, e.g. 'director', 'vp'.")
+    regions: tuple[str, ...] = Field((), description="Countries or regions that match (case-insensitive).")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _nonempty(v, "name")
+
+    @model_validator(mode="after")
+    def _range(self) -> Persona:
+        lo, hi = self.company_size_min, self.company_size_max
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"company_size_min ({lo}) is greater than company_size_max ({hi})")
+        return self
+
+
+class Lead(BaseModel):
+    """A lead: who they are (explicit attributes), where they came from, where they are in the funnel.
+
+    Stage instants are optional; ``None`` means the stage was not reached.  Unknown fields are
+    refused, so a misspelt stage name (``mqll_at``) is an error; teams with extra stages put
+    them in ``stages``, whose names must end in ``_at``.
+    """
+
+    model_config = _FROZEN
+
+    lead_id: str = Field(description="Unique lead id.")
+    created_at: dt.datetime = Field(description="When the lead was created (aware, or read as UTC).")
+    source: str | None = Field(None, description="Lead source, e.g. 'paid_search', 'webinar', 'referral'.")
+    campaign: str | None = Field(None, description="Campaign that generated the lead.")
+    persona: str | None = Field(None, description="Persona name, if already known.")
+    owner: str | None = Field(None, description="Sales rep who owns the lead.")
+    account_id: str | None = Field(None, description="Company account; leads of one company share it.")
+    email: str | None = Field(None, description="Contact e-mail (used for duplicate detection).")
+    company: str | None = Field(None, description="Company name.")
+    company_size: int | None = Field(None, ge=0, description="Number of employees.")
+    industry: str | None = Field(None, description="Industry.")
+    title: str | None = Field(None, description="Job title.")
+    country: str | None = Field(None, description="Country or region.")
+    mql_at: dt.datetime | None = Field(None, description="Became a marketing-qualified lead.")
+    sal_at: dt.datetime | None = Field(None, description="Accepted by sales.")
+    sql_at: dt.datetime | None = Field(None, description="Became a sales-qualified lead.")
+    opportunity_at: dt.datetime | None = Field(None, description="Opportunity created.")
+    won_at: dt.datetime | None = Field(None, description="Closed won.")
+    lost_at: dt.datetime | None = Field(None, description="Closed lost.")
+    assigned_at: dt.datetime | None = Field(None, description="Assigned to a sales rep (SLA clock start).")
+    stages: dict[str, dt.datetime] = Field(
+        default_factory=dict, description="Extra stage instants, names ending in '_at'."
+    )
+    attributes: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, description="Free extra attributes (become columns of a LeadTable)."
+    )
+
+    @field_validator("lead_id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _nonempty(v, "lead_id")
+
+    @field_validator("stages")
+    @classmethod
+    def _stage_names(cls, v: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
+        for name in v:
+            if not name.endswith("_at"):
+                raise ValueError(
+                    f"unknown stage name {name!r}: extra stage names must end in '_at' "
+                    f"(known stages: {', '.join(KNOWN_STAGES)})"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _times(self) -> Lead:
+        times = {
+            k: getattr(self, k)
+            for k in ("created_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at", "assigned_at")
+        }
+        times.update(self.stages)
+        present = {k: v for k, v in times.items() if v is not None}
+        kinds = {v.tzinfo is not None and v.utcoffset() is not None for v in present.values()}
+        if len(kinds) > 1:
+            raise ValueError("naive and timezone-aware datetimes are mixed; make them all aware (or all naive = UTC)")
+        if self.won_at is not None and self.lost_at is not None:
+            raise ValueError("a lead cannot be both won (won_at) and lost (lost_at)")
+        created = _utc(self.created_at)
+        assert created is not None
+        for k, v in present.items():
+            if k != "created_at" and _utc(v) < created:  # type: ignore[operator]
+                raise ValueError(f"{k} ({v}) is before created_at ({self.created_at})")
+        return self
+
+    def stage_at(self, name: str) -> dt.datetime | None:
+        """Instant of stage ``name`` (``"mql_at"`` …) or ``None`` if not reached.
+
+        Raises
+        ------
+        KeyError
+            Unknown stage name (the message lists the known ones).
+        """
+        if name in ("created_at", *KNOWN_STAGES) and hasattr(self, name):
+            value: dt.datetime | None = getattr(self, name)
+            return value
+        if name in self.stages:
+            return self.stages[name]
+        raise KeyError(
+            f"unknown stage {name!r}; known: created_at, {', '.join(KNOWN_STAGES)}"
+            + (f", {', '.join(self.stages)}" if self.stages else "")
+        )
+
+
+class Touchpoint(BaseModel):
+    """One marketing (or sales) touch on a lead's journey."""
+
+    model_config = _FROZEN
+
+    lead_id: str = Field(description="The lead touched.")
+    timestamp: dt.datetime = Field(description="When the touch happened.")
+    channel: str = Field(description="Channel, e.g. 'paid_search', 'email', 'direct'.")
+    campaign: str | None = Field(None, description="Campaign.")
+    content: str | None = Field(None, description="Content asset (ebook, video, article, webinar …).")
+    kind: str | None = Field(None, description="Kind of touch: page_view, form, email_click, webinar, call …")
+    cost: float | None = Field(None, ge=0, description="Cost of the touch, if known (>= 0).")
+
+    @field_validator("lead_id", "channel")
+    @classmethod
+    def _nonempty_fields(cls, v: str, info: Any) -> str:
+        return _nonempty(v, info.field_name)
+
+
+class Deal(BaseModel):
+    """A deal (opportunity) and its outcome: the conversion revenue is attributed to.
+
+    A won deal is a conversion at ``closed_at`` worth ``amount``.
+    """
+
+    model_config = _FROZEN
+
+    deal_id: str = Field(description="Unique deal id.")
+    lead_id: str | None = Field(None, description="Lead the deal came from (journey key by default).")
+    account_id: str | None = Field(None, description="Account of the deal (journey key for account-based attribution).")
+    created_at: dt.datetime = Field(description="When the deal was created.")
+    closed_at: dt.datetime | None = Field(None, description="When it closed (won or lost); None while open.")
+    amount: float = Field(description="Deal value (>= 0).")
+    won: bool = Field(False, description="Whether the deal was won.")
+
+    @field_validator("deal_id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _nonempty(v, "deal_id")
+
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, v: float) -> float:
+        if not (v >= 0) or v == float("inf"):
+            raise ValueError(f"amount must be a finite number >= 0, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> Deal:
+        if not self.lead_id and not self.account_id:
+            raise ValueError("a deal needs a lead_id or an account_id")
+        if self.closed_at is not None:
+            a, b = self.created_at, self.closed_at
+            if (a.tzinfo is None) != (b.tzinfo is None):
+                raise ValueError("naive and timezone-aware datetimes are mixed in created_at/closed_at")
+            if _utc(b) < _utc(a):  # type: ignore[operator]
+                raise ValueError(f"closed_at ({b}) is before created_at ({a})")
+        elif self.won:
+            raise ValueError("a won deal needs closed_at")
+        return self
+
+
+class Activity(BaseModel):
+    """A sales action on a lead: a call, an e-mail, a meeting."""
+
+    model_config = _FROZEN
+
+    lead_id: str = Field(description="The lead worked.")
+    rep: str | None = Field(None, description="Sales rep who acted.")
+    timestamp: dt.datetime = Field(description="When.")
+    kind: str = Field(description="call, email, meeting, …")
+    outcome: str | None = Field(None, description="connected, voicemail, no_answer, accepted, rejected:<reason> …")
+
+    @field_validator("lead_id", "kind")
+    @classmethod
+    def _nonempty_fields(cls, v: str, info: Any) -> str:
+        return _nonempty(v, info.field_name)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SLA":
+        from ._sla_model import SLA
+
+        return SLA
+    raise AttributeError(f"module 'alignment.models' has no attribute {name!r}")

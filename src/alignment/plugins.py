@@ -1,0 +1,786 @@
+"""The plugin manager and the model registries of :mod:`alignment`.
+
+Attribution models and lead scorers are registered through two :mod:`pluggy` hooks
+(:mod:`alignment.hookspecs`).  The library's own models are *default plugins*
+(:data:`DEFAULT_PLUGINS`) registered through exactly the same hooks as third-party packages,
+which are discovered from the entry-point group ``alignment``::
+
+    [project.entry-points.alignment]
+    myplugin = "myplugin"
+
+Loading is lazy: nothing happens at ``import alignment``; the first registry call
+(:func:`attribution_models`, :func:`get_scorer` …) loads the plugins.  The environment variable
+``ALIGNMENT_LOAD_PLUGINS`` (read when plugins load) restricts the third-party plugins: unset
+loads every installed plugin, ``""`` loads none, ``"a,b"`` only those (entry-point or
+distribution names).  The built-in models always load.
+
+A plugin that fails to import, implements an unknown hook, raises from a hook or registers
+something invalid (a bad name, a class that does not follow the contract, a name already taken)
+is reported as a :class:`alignment.PluginError` naming the plugin, with the original exception
+kept as ``__cause__``; the error is issued as an :class:`alignment.AlignmentWarning` and kept in
+:func:`plugin_errors`, and the library keeps working with the other plugins.  A plugin's
+registrations are all-or-nothing per hook: if its hook fails, none of that hook's models are
+registered.
+
+The registries are a function of the plugins registered with :func:`plugin_manager`: a plugin
+registered (or unregistered) later, e.g. an object with ``@alignment.hookimpl`` methods in a
+notebook or a test, is picked up by the next registry call.
+
+Examples
+--------
+>>> import alignment
+>>> from alignment.plugins import get_attribution_model
+>>> names = alignment.attribution_models()  # name -> one-line description
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.metadata
+import inspect
+import os
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import pluggy
+
+from . import hookspecs
+from .base import AttributionModel, Estimator, Scorer
+from .errors import AlignmentWarning, ParameterError, PluginError, UnknownModelError
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "ENV_VAR",
+    "PluginInfo",
+    "Registration",
+    "attribution_models",
+    "get_attribution_model",
+    "get_registration",
+    "get_scorer",
+    "list_plugins",
+    "load_plugins",
+    "plugin_errors",
+    "plugin_manager",
+    "reset_plugins",
+    "scorers",
+]
+
+#: modules holding the built-in models, registered first through the same hooks as plugins
+DEFAULT_PLUGINS: tuple[str, ...] = ("alignment.attribution._plugin", "alignment.scoring._plugin")
+#: the entry-point group third-party plugins declare
+ENTRY_POINT_GROUP = "alignment"
+#: environment variable restricting which third-party plugins load
+ENV_VAR = "ALIGNMENT_LOAD_PLUGINS"
+
+Kind = Literal["attribution model", "scorer"]
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: hook name -> (registry kind, required base class)
+_HOOKS: dict[str, tuple[Kind, type[Estimator]]] = {
+    "register_attribution_models": ("attribution model", AttributionModel),
+    "register_scorers": ("scorer", Scorer),
+}
+
+_M = TypeVar("_M", bound=Estimator)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A loaded plugin, as listed by :func:`list_plugins`.
+
+    Attributes
+    ----------
+    name : str
+        The plugin's name: its entry-point name, or the module name of a built-in plugin.
+    version : str or None
+        The version of the distribution providing it (the library's version for built-ins,
+        ``None`` for plugins registered at runtime).
+    hooks : tuple of str
+        The hooks it implements, sorted.
+    distribution : str or None
+        The name of the installed distribution that declared the entry point.
+    builtin : bool
+        Whether it is one of :data:`DEFAULT_PLUGINS`.
+    """
+
+    name: str
+    version: str | None
+    hooks: tuple[str, ...]
+    distribution: str | None = None
+    builtin: bool = False
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registered model, as stored in a registry.
+
+    Attributes
+    ----------
+    kind : {"attribution model", "scorer"}
+        The registry.
+    name : str
+        The registered name.
+    factory : callable
+        The class (or factory) that builds the model from keyword parameters.
+    description : str
+        One-line description.
+    plugin : str
+        The name of the plugin that registered it.
+    aliases : tuple of str
+        Other names that resolve to it.
+    """
+
+    kind: Kind
+    name: str
+    factory: Callable[..., Any]
+    description: str
+    plugin: str
+    aliases: tuple[str, ...] = ()
+
+    def build(self, **params: Any) -> Any:
+        """Instantiate the model with ``params`` (validated against its signature)."""
+        _check_param_names(self, params)
+        model = self.factory(**params)
+        base = _HOOKS[_hook_of(self.kind)][1]
+        if not isinstance(model, base):
+            raise PluginError(
+                f"the factory registered as {self.kind} {self.name!r} returned "
+                f"{type(model).__name__}, which is not a subclass of "
+                f"alignment.base.{base.__name__}",
+                plugin=self.plugin,
+            )
+        if not getattr(type(model), "name", ""):
+            type(model).name = self.name
+        return model
+
+
+def _hook_of(kind: Kind) -> str:
+    return next(h for h, (k, _) in _HOOKS.items() if k == kind)
+
+
+@dataclass
+class _Registry:
+    key: tuple[tuple[str, int], ...]
+    models: dict[Kind, dict[str, Registration]]
+    aliases: dict[Kind, dict[str, str]]
+    errors: list[PluginError]
+
+
+@dataclass
+class _State:
+    pm: pluggy.PluginManager | None = None
+    #: plugin name -> (version, distribution, builtin)
+    meta: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict)
+    load_errors: list[PluginError] = field(default_factory=list)
+    registry: _Registry | None = None
+
+
+_lock = threading.RLock()
+_state = _State()
+
+
+# ----------------------------------------------------------------------------------------------
+# loading
+
+
+def _new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("alignment")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def _requested_plugins() -> set[str] | None:
+    raw = os.environ.get(ENV_VAR)
+    if raw is None:
+        return None
+    return {_normalize_dist(part) for part in raw.split(",") if part.strip()}
+
+
+def _normalize_dist(name: str) -> str:
+    return re.sub(r"[-_.\s]+", "-", name.strip()).lower()
+
+
+def _is_missing_module(exc: ModuleNotFoundError, module: str) -> bool:
+    missing = exc.name
+    return missing is not None and (module == missing or module.startswith(missing + "."))
+
+
+def _register(
+    pm: pluggy.PluginManager, plugin: object, name: str, errors: list[PluginError]
+) -> bool:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        err = PluginError(f"invalid hook implementation: {exc}", plugin=name)
+        err.__cause__ = exc
+        errors.append(err)
+        return False
+    except ValueError as exc:  # name or object already registered
+        err = PluginError(f"could not be registered: {exc}", plugin=name)
+        err.__cause__ = exc
+        errors.append(err)
+        return False
+    return True
+
+
+def _drop_pending(pm: pluggy.PluginManager) -> list[PluginError]:
+    """Run ``check_pending`` until clean, unregistering each plugin with unknown hooks."""
+    errors: list[PluginError] = []
+    for _ in range(1000):
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            name = pm.get_name(exc.plugin) or repr(exc.plugin)
+            known = sorted(_HOOKS)
+            unknown = re.findall(r"unknown hook '([^']+)'", str(exc))
+            hint = ""
+            if unknown:
+                close = difflib.get_close_matches(unknown[0], known, n=1)
+                hint = f". Did you mean {close[0]!r}?" if close else ""
+            err = PluginError(
+                f"implements an unknown hook ({exc}); known hooks: {', '.join(known)}{hint}; "
+                "the plugin was not loaded",
+                plugin=name,
+            )
+            err.__cause__ = exc
+            errors.append(err)
+            if pm.is_registered(exc.plugin):
+                pm.unregister(exc.plugin)
+            else:  # pragma: no cover - defensive: cannot make progress
+                break
+        else:
+            break
+    return errors
+
+
+def _load_into(pm: pluggy.PluginManager, state: _State) -> None:
+    errors: list[PluginError] = []
+    from . import __version__
+
+    for module_name in DEFAULT_PLUGINS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if _is_missing_module(exc, module_name):
+                continue  # this built-in is not part of the installed library
+            err = PluginError(f"failed to import {module_name!r}: {exc}", plugin=module_name)
+            err.__cause__ = exc
+            errors.append(err)
+            continue
+        except Exception as exc:
+            err = PluginError(f"failed to import {module_name!r}: {exc}", plugin=module_name)
+            err.__cause__ = exc
+            errors.append(err)
+            continue
+        if _register(pm, module, module_name, errors):
+            state.meta[module_name] = (__version__, "alignment", True)
+
+    requested = _requested_plugins()
+    found: set[str] = set()
+    seen: dict[str, str] = {}
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist
+        dist_name = dist.metadata["Name"] if dist is not None else None
+        version = dist.version if dist is not None else None
+        if requested is not None:
+            keys = {_normalize_dist(ep.name)}
+            if dist_name:
+                keys.add(_normalize_dist(dist_name))
+            if not keys & requested:
+                continue
+            found |= keys & requested
+        where = f"{ep.value!r} (distribution {dist_name!r})"
+        if ep.name in seen:
+            if seen[ep.name] == ep.value:
+                continue  # the same entry point seen twice on sys.path
+            errors.append(
+                PluginError(
+                    f"two entry points share this name: {seen[ep.name]} and {where}; "
+                    "the second was not loaded",
+                    plugin=ep.name,
+                )
+            )
+            continue
+        seen[ep.name] = where
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            err = PluginError(f"failed to import {where}: {exc!r}", plugin=ep.name)
+            err.__cause__ = exc
+            errors.append(err)
+            continue
+        if _register(pm, obj, ep.name, errors):
+            state.meta[ep.name] = (version, dist_name, False)
+
+    if requested is not None:
+        for missing in sorted(requested - found):
+            errors.append(
+                PluginError(
+                    f"{ENV_VAR} asks for it but no installed distribution declares an "
+                    f"{ENTRY_POINT_GROUP!r} entry point with that name",
+                    plugin=missing,
+                )
+            )
+    errors.extend(_drop_pending(pm))
+    state.load_errors = errors
+    for err in errors:
+        warnings.warn(str(err), AlignmentWarning, stacklevel=4)
+
+
+def load_plugins(force: bool = False) -> pluggy.PluginManager:
+    """Load the built-in and the installed plugins (once) and return the plugin manager.
+
+    Parameters
+    ----------
+    force : bool, default False
+        Reload from scratch (re-reads ``ALIGNMENT_LOAD_PLUGINS`` and the installed entry points).
+
+    Returns
+    -------
+    pluggy.PluginManager
+        The manager; plugins that failed are listed by :func:`plugin_errors`.
+    """
+    with _lock:
+        if force:
+            reset_plugins()
+        if _state.pm is None:
+            pm = _new_manager()
+            _load_into(pm, _state)
+            _state.pm = pm
+        return _state.pm
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    """Return the (loaded) :class:`pluggy.PluginManager` of project ``"alignment"``.
+
+    Plugins registered on it later (``plugin_manager().register(obj, name="x")``) are picked up
+    by the next registry call; unregister them with ``plugin_manager().unregister(name="x")``.
+    """
+    return load_plugins()
+
+
+def reset_plugins() -> None:
+    """Forget every loaded plugin and registration; the next registry call loads again."""
+    with _lock:
+        _state.pm = None
+        _state.meta.clear()
+        _state.load_errors = []
+        _state.registry = None
+
+
+# ----------------------------------------------------------------------------------------------
+# registration (the one place where registrations are validated)
+
+
+def _description_of(obj: Any) -> str:
+    desc = getattr(obj, "description", "")
+    if isinstance(desc, str) and desc.strip():
+        return desc.strip().splitlines()[0].strip()
+    doc = obj.__dict__.get("__doc__") if isinstance(obj, type) else getattr(obj, "__doc__", None)
+    if isinstance(doc, str) and doc.strip():
+        return doc.strip().splitlines()[0].strip()
+    return ""
+
+
+def _validate(
+    kind: Kind,
+    base: type[Estimator],
+    cls_or_factory: Any,
+    name: Any,
+    aliases: Any,
+    plugin: str,
+) -> Registration:
+    what = f"{kind} {name!r}"
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise PluginError(
+            f"invalid {kind} name {name!r}: use lowercase letters, digits and underscores, "
+            "starting with a letter (e.g. 'time_decay')",
+            plugin=plugin,
+        )
+    if isinstance(aliases, str) or not isinstance(aliases, (tuple, list)):
+        raise PluginError(
+            f"aliases of {what} must be a tuple of names, got {aliases!r}", plugin=plugin
+        )
+    for alias in aliases:
+        if not isinstance(alias, str) or not _NAME_RE.match(alias):
+            raise PluginError(
+                f"invalid alias {alias!r} of {what}: use lowercase letters, digits and "
+                "underscores, starting with a letter",
+                plugin=plugin,
+            )
+    if len(set(aliases) | {name}) != len(aliases) + 1:
+        raise PluginError(f"repeated name among the aliases of {what}", plugin=plugin)
+    if isinstance(cls_or_factory, type):
+        cls = cls_or_factory
+        if not issubclass(cls, base):
+            raise PluginError(
+                f"{what}: {cls.__module__}.{cls.__qualname__} is not a subclass of "
+                f"alignment.base.{base.__name__}",
+                plugin=plugin,
+            )
+        if inspect.isabstract(cls):
+            raise PluginError(f"{what}: {cls.__qualname__} is abstract", plugin=plugin)
+        own_name = cls.__dict__.get("name", "")
+        if own_name and own_name != name and own_name not in aliases:
+            raise PluginError(
+                f"{what}: class {cls.__qualname__} declares name = {own_name!r}; register it "
+                f"under that name or add {own_name!r} to its aliases",
+                plugin=plugin,
+            )
+        if base is AttributionModel:
+            model_kind = getattr(cls, "kind", None)
+            if model_kind not in ("touch", "channel"):
+                raise PluginError(
+                    f"{what}: kind must be 'touch' or 'channel', got {model_kind!r}",
+                    plugin=plugin,
+                )
+            method = "weights" if model_kind == "touch" else "channel_credit"
+            if getattr(cls, method) is getattr(AttributionModel, method):
+                raise PluginError(
+                    f"{what}: kind = {model_kind!r} but {cls.__qualname__} does not implement "
+                    f"{method}()",
+                    plugin=plugin,
+                )
+        else:
+            if getattr(cls, "score", None) is Scorer.score:
+                raise PluginError(
+                    f"{what}: {cls.__qualname__} does not implement score()", plugin=plugin
+                )
+        if not isinstance(cls.__dict__.get("requires_fit", cls.requires_fit), bool):
+            raise PluginError(f"{what}: requires_fit must be a bool", plugin=plugin)
+        if not own_name and not cls.__dict__.get("name"):
+            cls.name = name
+    elif callable(cls_or_factory) and not isinstance(cls_or_factory, Estimator):
+        pass  # a factory: its result is checked when it is called
+    else:
+        raise PluginError(
+            f"{what}: register a class (or a factory function), not {cls_or_factory!r}",
+            plugin=plugin,
+        )
+    description = _description_of(cls_or_factory)
+    if not description:
+        raise PluginError(
+            f"{what} has no description: set the class attribute `description` to one line "
+            "saying what it does",
+            plugin=plugin,
+        )
+    return Registration(
+        kind=kind,
+        name=name,
+        factory=cls_or_factory,
+        description=description,
+        plugin=plugin,
+        aliases=tuple(aliases),
+    )
+
+
+def _run_hooks(pm: pluggy.PluginManager) -> _Registry:
+    dropped = _drop_pending(pm)  # plugins registered at runtime with unknown hooks
+    _state.load_errors.extend(dropped)
+    for err in dropped:
+        warnings.warn(str(err), AlignmentWarning, stacklevel=5)
+    errors: list[PluginError] = []
+    plugins = pm.list_name_plugin()
+    registry = _Registry(
+        key=tuple((n, id(p)) for n, p in plugins),
+        models={"attribution model": {}, "scorer": {}},
+        aliases={"attribution model": {}, "scorer": {}},
+        errors=errors,
+    )
+    for hook_name, (kind, base) in _HOOKS.items():
+        caller: pluggy.HookCaller = getattr(pm.hook, hook_name)
+        impls = caller.get_hookimpls()
+        for plugin_name, plugin in plugins:
+            for impl in impls:
+                if impl.plugin is not plugin:
+                    continue
+                try:
+                    _call_one(registry, kind, base, hook_name, impl, plugin_name)
+                except PluginError as exc:
+                    registry.errors.append(exc)
+    return registry
+
+
+def _call_one(
+    registry: _Registry,
+    kind: Kind,
+    base: type[Estimator],
+    hook_name: str,
+    impl: pluggy.HookImpl,
+    plugin_name: str,
+) -> None:
+    models = registry.models[kind]
+    aliases = registry.aliases[kind]
+    staged: list[Registration] = []
+
+    def owner(name: str) -> str | None:
+        for reg in staged:
+            if name == reg.name or name in reg.aliases:
+                return f"{reg.name!r} of plugin {plugin_name!r}"
+        target = aliases.get(name)
+        if target is not None:
+            return f"{target!r} of plugin {models[target].plugin!r}"
+        return None
+
+    def register(cls_or_factory: Any, *, name: str, aliases: tuple[str, ...] = ()) -> None:
+        reg = _validate(kind, base, cls_or_factory, name, aliases, plugin_name)
+        for candidate in (reg.name, *reg.aliases):
+            taken = owner(candidate)
+            if taken is not None:
+                raise PluginError(
+                    f"{kind} name {candidate!r} is already registered (as {taken}); "
+                    f"plugin {plugin_name!r} cannot register it again. Choose another name.",
+                    plugin=plugin_name,
+                )
+        staged.append(reg)
+
+    if impl.hookwrapper or impl.wrapper:
+        raise PluginError(f"{hook_name} cannot be implemented as a wrapper", plugin=plugin_name)
+    kwargs = {arg: register for arg in impl.argnames if arg == "register"}
+    try:
+        result = impl.function(**kwargs)
+    except PluginError as exc:
+        if exc.plugin == plugin_name:
+            raise
+        raise PluginError(f"hook {hook_name} failed: {exc}", plugin=plugin_name) from exc
+    except Exception as exc:
+        raise PluginError(
+            f"hook {hook_name} raised {type(exc).__name__}: {exc}; none of its "
+            f"{kind}s were registered",
+            plugin=plugin_name,
+        ) from exc
+    if result is not None:
+        raise PluginError(
+            f"hook {hook_name} returned {type(result).__name__}; it must return None and call "
+            f"register(cls, name=...) for each {kind} instead",
+            plugin=plugin_name,
+        )
+    for reg in staged:
+        models[reg.name] = reg
+        for candidate in (reg.name, *reg.aliases):
+            aliases[candidate] = reg.name
+
+
+def _registry() -> _Registry:
+    with _lock:
+        pm = load_plugins()
+        key = tuple((n, id(p)) for n, p in pm.list_name_plugin())
+        current = _state.registry
+        if current is None or current.key != key:
+            previous = {str(e) for e in current.errors} if current else set()
+            previous |= {str(e) for e in _state.load_errors}
+            current = _run_hooks(pm)
+            _state.registry = current
+            for err in current.errors:
+                if str(err) not in previous:
+                    warnings.warn(str(err), AlignmentWarning, stacklevel=4)
+        return current
+
+
+def plugin_errors() -> list[PluginError]:
+    """Return the errors of plugins that failed to load or to register (loads if needed).
+
+    Each is a :class:`alignment.PluginError` naming the plugin (``.plugin``) with the original
+    exception as ``__cause__`` where there was one.
+    """
+    registry = _registry()
+    return [*_state.load_errors, *registry.errors]
+
+
+# ----------------------------------------------------------------------------------------------
+# public registry functions
+
+
+def list_plugins() -> list[PluginInfo]:
+    """List the loaded plugins: name, version and hooks implemented.
+
+    Returns
+    -------
+    list of PluginInfo
+        Built-in plugins first, then third-party ones in load order.  Plugins that failed to
+        load are not listed; see :func:`plugin_errors`.
+
+    Examples
+    --------
+    >>> import alignment
+    >>> [p.name for p in alignment.list_plugins() if p.builtin]  # doctest: +SKIP
+    ['alignment.attribution._plugin', 'alignment.scoring._plugin']
+    """
+    _registry()
+    pm = plugin_manager()
+    infos = []
+    for name, plugin in pm.list_name_plugin():
+        callers = pm.get_hookcallers(plugin) or []
+        version, dist, builtin = _state.meta.get(name, (None, None, False))
+        infos.append(
+            PluginInfo(
+                name=name,
+                version=version,
+                hooks=tuple(sorted(c.name for c in callers)),
+                distribution=dist,
+                builtin=builtin,
+            )
+        )
+    return infos
+
+
+def attribution_models() -> dict[str, str]:
+    """Return the registered attribution models: name → one-line description (sorted by name)."""
+    models = _registry().models["attribution model"]
+    return {name: models[name].description for name in sorted(models)}
+
+
+def scorers() -> dict[str, str]:
+    """Return the registered lead scorers: name → one-line description (sorted by name)."""
+    models = _registry().models["scorer"]
+    return {name: models[name].description for name in sorted(models)}
+
+
+def _normalize_name(name: str) -> str:
+    return re.sub(r"[-\s]+", "_", name.strip()).lower()
+
+
+def get_registration(kind: Kind, name: str) -> Registration:
+    """Return the registration of ``name`` (or an alias) in the ``kind`` registry.
+
+    Raises
+    ------
+    UnknownModelError
+        If no model is registered under that name; the message lists the available names and
+        suggests a close match.
+    """
+    if kind not in ("attribution model", "scorer"):
+        raise ParameterError(f"kind must be 'attribution model' or 'scorer', got {kind!r}")
+    registry = _registry()
+    key = _normalize_name(name)
+    target = registry.aliases[kind].get(key)
+    if target is None:
+        available = list(registry.models[kind])
+        raise UnknownModelError(kind, name, available)
+    return registry.models[kind][target]
+
+
+def _check_param_names(reg: Registration, params: dict[str, Any]) -> None:
+    if not params:
+        return
+    factory = reg.factory
+    if isinstance(factory, type) and issubclass(factory, Estimator):
+        valid = factory._param_names()
+        has_var_kw = any(
+            p.kind is p.VAR_KEYWORD for p in inspect.signature(factory.__init__).parameters.values()
+        )
+    else:
+        try:
+            sig = inspect.signature(factory)
+        except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+            return
+        valid = [p.name for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        has_var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    unknown = [k for k in params if k not in valid]
+    if unknown and not has_var_kw:
+        hints = []
+        for k in unknown:
+            close = difflib.get_close_matches(k, valid, n=1)
+            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ParameterError(
+            f"{reg.kind} {reg.name!r} has no parameter {', '.join(hints)}; "
+            f"valid parameters: {', '.join(valid) or '(none)'}"
+        )
+
+
+def _resolve(kind: Kind, base: type[_M], name_or_instance: Any, params: dict[str, Any]) -> _M:
+    model: _M
+    if isinstance(name_or_instance, str):
+        model = get_registration(kind, name_or_instance).build(**params)
+    elif isinstance(name_or_instance, base):
+        if params:
+            raise ParameterError(
+                f"got an instance of {type(name_or_instance).__name__} and parameters "
+                f"{sorted(params)}; pass the parameters to its constructor, or pass the {kind} "
+                "by name"
+            )
+        return name_or_instance
+    elif isinstance(name_or_instance, type) and issubclass(name_or_instance, base):
+        model = name_or_instance(**params)
+    else:
+        other = AttributionModel if base is Scorer else Scorer
+        got = name_or_instance
+        if isinstance(got, other) or (isinstance(got, type) and issubclass(got, other)):
+            label = "a scorer" if other is Scorer else "an attribution model"
+            problem = f"got {label} ({getattr(got, '__name__', type(got).__name__)})"
+        else:
+            problem = f"got {type(got).__name__} {got!r:.80}"
+        raise ParameterError(
+            f"expected the name of a registered {kind} or an instance of "
+            f"alignment.base.{base.__name__}; {problem}. Registered: "
+            f"{', '.join(_registry().models[kind]) or '(none)'}"
+        )
+    model.validate_params()
+    return model
+
+
+def get_attribution_model(
+    name_or_instance: str | AttributionModel | type[AttributionModel], **params: Any
+) -> AttributionModel:
+    """Return an attribution model from its registered name (or pass an instance through).
+
+    Parameters
+    ----------
+    name_or_instance : str or AttributionModel
+        A registered name or alias (``"time_decay"``; ``-`` and case are normalised), a model
+        instance (returned as is), or a model class.
+    **params
+        Constructor parameters when a name or class is given.
+
+    Returns
+    -------
+    AttributionModel
+        The model, with parameters validated.
+
+    Raises
+    ------
+    UnknownModelError
+        Unknown name; the message lists the registered names and suggests a close match.
+    ParameterError
+        Unknown or invalid parameters, an instance together with parameters, or an object
+        that is not an :class:`alignment.base.AttributionModel`.
+    """
+    return _resolve("attribution model", AttributionModel, name_or_instance, params)
+
+
+def get_scorer(name_or_instance: str | Scorer | type[Scorer], **params: Any) -> Scorer:
+    """Return a lead scorer from its registered name (or pass an instance through).
+
+    Parameters
+    ----------
+    name_or_instance : str or Scorer
+        A registered name or alias, a scorer instance (returned as is), or a scorer class.
+    **params
+        Constructor parameters when a name or class is given.
+
+    Returns
+    -------
+    Scorer
+        The scorer, with parameters validated.
+
+    Raises
+    ------
+    UnknownModelError
+        Unknown name; the message lists the registered names and suggests a close match.
+    ParameterError
+        Unknown or invalid parameters, an instance together with parameters, or an object
+        that is not an :class:`alignment.base.Scorer`.
+    """
+    return _resolve("scorer", Scorer, name_or_instance, params)
+
+
+def _iter_registrations(kind: Kind) -> Iterable[Registration]:
+    models = _registry().models[kind]
+    return [models[n] for n in sorted(models)]

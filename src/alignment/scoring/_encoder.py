@@ -1,0 +1,317 @@
+"""A small, documented encoder turning lead attributes into a numeric design matrix.
+
+Rules (see ``docs/scoring/logistic.md``):
+
+* **Numeric columns** pass through unchanged (coefficients stay in the column's units).
+  In a lead table, a numeric column with missing values in training is filled with its
+  training median and gets an extra indicator column ``"<name>=(missing)"``; missing values at
+  predict time are filled the same way (indicator set when it exists).  Outside lead tables,
+  NaN in a numeric column is a :class:`alignment.DataValidationError`.
+* **Categorical columns** are one-hot encoded against a **baseline level** (the most frequent
+  level in training, ties broken alphabetically), which gets no column.  Missing values are the
+  level ``"(missing)"``.  Levels seen fewer than ``min_count`` times are **pooled** into
+  ``"(other)"``.  A column left with a single level after pooling is constant and dropped
+  (listed in ``dropped_``).
+* **Unknown levels at predict time** (not seen in training) are treated as rare levels: they get
+  the ``"(other)"`` column when the column has one, otherwise the baseline (all zeros).  Their
+  count per column is kept in ``unknown_counts_`` after each transform.
+* Identifier-like lead columns (:data:`IDENTIFIER_COLUMNS`) and stage timestamps are never used
+  unless named explicitly in ``features``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataValidationError, MissingColumnError
+
+__all__ = ["IDENTIFIER_COLUMNS", "LeadEncoder"]
+
+#: lead columns never used as features by default (identifiers, free text, post-outcome fields)
+IDENTIFIER_COLUMNS = frozenset(
+    {
+        "lead_id",
+        "id",
+        "email",
+        "account_id",
+        "company",
+        "owner",
+        "name",
+        "first_name",
+        "last_name",
+        "phone",
+        "website",
+        "domain",
+    }
+)
+
+MISSING = "(missing)"
+OTHER = "(other)"
+
+
+@dataclass(frozen=True)
+class _CatSpec:
+    name: str
+    baseline: str
+    columns: tuple[str, ...]  # levels that get a column, in output order ("(other)" last)
+    kept: frozenset[str]  # levels seen >= min_count (baseline included)
+    pooled: bool  # whether "(other)" has a column
+    seen: frozenset[str]  # every level present in training
+
+
+@dataclass(frozen=True)
+class _NumSpec:
+    name: str
+    fill: float
+    indicator: bool
+
+
+def _categorical_values(col: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return (codes int64 with -1 = missing, categories as str object array)."""
+    if hasattr(col, "codes") and hasattr(col, "categories"):
+        return np.asarray(col.codes, dtype=np.int64), np.asarray(col.categories, dtype=object)
+    arr = np.asarray(col, dtype=object)
+    missing = np.array([v is None or (isinstance(v, float) and v != v) for v in arr], dtype=bool)
+    codes = np.full(arr.size, -1, dtype=np.int64)
+    if (~missing).any():
+        cats, inv = np.unique(arr[~missing].astype(str), return_inverse=True)
+        codes[~missing] = inv
+    else:
+        cats = np.empty(0, dtype=object)
+    return codes, np.asarray(cats, dtype=object)
+
+
+def _is_numeric(col: Any) -> bool:
+    if hasattr(col, "codes"):
+        return False
+    arr = np.asarray(col)
+    return arr.dtype.kind in "iufb"
+
+
+class LeadEncoder:
+    """One-hot (baseline + pooling) encoder for lead attributes; numeric columns pass through.
+
+    Parameters
+    ----------
+    features : sequence of str, optional
+        Columns to use, in this order; default: every column except identifiers.
+    min_count : int, default 10
+        Levels with fewer training rows are pooled into ``"(other)"``.
+
+    Attributes
+    ----------
+    input_names_ : list of str
+        Input columns used.
+    feature_names_ : list of str
+        Output columns (``"industry=Retail"``, ``"company_size"``, ``"company_size=(missing)"``).
+    baselines_ : dict
+        Baseline level per categorical column.
+    dropped_ : list of str
+        Input columns dropped because they were constant in training.
+    unknown_counts_ : dict
+        Rows with a level unseen in training, per column, in the last transform.
+    """
+
+    def __init__(self, features: Sequence[str] | None = None, min_count: int = 10) -> None:
+        self.features = features
+        self.min_count = min_count
+
+    # ------------------------------------------------------------------ fit
+    def fit_leads(self, leads: Any) -> LeadEncoder:
+        """Fit on a :class:`~alignment.LeadTable` (numeric and categorical lead columns)."""
+        return self.fit(self._lead_columns(leads, fitting=True), impute=True)
+
+    def _lead_columns(self, leads: Any, *, fitting: bool) -> dict[str, Any]:
+        available: dict[str, Any] = {}
+        available.update(leads.numeric)
+        available.update(leads.categorical)
+        if fitting:
+            if self.features is None:
+                names = [c for c in available if c not in IDENTIFIER_COLUMNS]
+            else:
+                names = list(self.features)
+        else:
+            names = list(self.input_names_)
+        missing = [c for c in names if c not in available]
+        if missing:
+            raise MissingColumnError(
+                f"feature column {missing[0]!r} not found; available: {sorted(available)}",
+                column=missing[0],
+                table="leads",
+                fix="pass features=[...] naming numeric or categorical lead columns",
+            )
+        return {c: available[c] for c in names}
+
+    def fit(
+        self,
+        columns: Mapping[str, Any],
+        *,
+        impute: bool = False,
+        exclude_identifiers: bool = False,
+    ) -> LeadEncoder:
+        """Fit on a mapping of columns (numeric arrays, object arrays or Categoricals)."""
+        if self.features is not None:
+            missing = [c for c in self.features if c not in columns]
+            if missing:
+                raise MissingColumnError(
+                    f"feature column {missing[0]!r} not found; available: {sorted(columns)}",
+                    column=missing[0],
+                    table="X",
+                )
+            names = list(self.features)
+        else:
+            names = [
+                c for c in columns if not (exclude_identifiers and c in IDENTIFIER_COLUMNS)
+            ]
+        self.impute_ = impute
+        specs: list[_CatSpec | _NumSpec] = []
+        dropped: list[str] = []
+        for name in names:
+            col = columns[name]
+            if _is_numeric(col):
+                x = np.asarray(col, dtype=np.float64)
+                bad = ~np.isfinite(x)
+                if bad.any() and not impute:
+                    rows = np.flatnonzero(bad)
+                    raise DataValidationError(
+                        "numeric feature has missing or infinite values",
+                        table="X",
+                        column=name,
+                        rows=rows,
+                        value=float(x[rows[0]]),
+                        fix="impute or drop them before fitting (a LeadTable gets a "
+                        "missing-value indicator automatically)",
+                    )
+                ok = x[~bad]
+                fill = float(np.median(ok)) if ok.size else 0.0
+                specs.append(_NumSpec(name, fill, bool(bad.any())))
+                continue
+            codes, cats = _categorical_values(col)
+            counts = np.bincount(codes + 1, minlength=cats.size + 1)
+            level_names = np.concatenate([np.asarray([MISSING], dtype=object), cats])
+            present = counts > 0
+            kept_mask = present & (counts >= self.min_count)
+            rare_mask = present & ~kept_mask
+            kept = [str(level_names[i]) for i in np.flatnonzero(kept_mask)]
+            pooled = bool(rare_mask.any())
+            n_levels = len(kept) + (1 if pooled else 0)
+            if n_levels <= 1:
+                dropped.append(name)
+                continue
+            if kept:
+                kept_counts = counts[kept_mask]
+                # most frequent, ties alphabetical
+                order = sorted(range(len(kept)), key=lambda i: (-int(kept_counts[i]), kept[i]))
+                baseline = kept[order[0]]
+            else:  # pragma: no cover - n_levels <= 1 handled above
+                baseline = OTHER
+            out_cols = tuple(sorted(lv for lv in kept if lv != baseline)) + (
+                (OTHER,) if pooled else ()
+            )
+            seen = frozenset(str(level_names[i]) for i in np.flatnonzero(present))
+            specs.append(_CatSpec(name, baseline, out_cols, frozenset(kept), pooled, seen))
+        self.specs_ = specs
+        self.input_names_ = [s.name for s in specs] + []
+        self.dropped_ = dropped
+        self.baselines_ = {s.name: s.baseline for s in specs if isinstance(s, _CatSpec)}
+        fnames: list[str] = []
+        for s in specs:
+            if isinstance(s, _NumSpec):
+                fnames.append(s.name)
+                if s.indicator:
+                    fnames.append(f"{s.name}={MISSING}")
+            else:
+                fnames.extend(f"{s.name}={lv}" for lv in s.columns)
+        self.feature_names_ = fnames
+        self.unknown_counts_: dict[str, int] = {}
+        return self
+
+    # ------------------------------------------------------------------ transform
+    def transform_leads(self, leads: Any) -> np.ndarray:
+        """Encode a lead table with the fitted rules."""
+        available: dict[str, Any] = {}
+        available.update(leads.numeric)
+        available.update(leads.categorical)
+        return self.transform(available)
+
+    def transform(self, columns: Mapping[str, Any]) -> np.ndarray:
+        """Encode a mapping of columns; returns a C-contiguous float64 matrix."""
+        missing = [s.name for s in self.specs_ if s.name not in columns]
+        if missing:
+            raise MissingColumnError(
+                f"feature column {missing[0]!r} used in fit is missing",
+                column=missing[0],
+                table="X",
+                fix="pass the same columns as in fit",
+            )
+        n = None
+        for s in self.specs_:
+            col = columns[s.name]
+            m = len(col.codes) if hasattr(col, "codes") else len(col)
+            n = m if n is None else n
+            if m != n:
+                raise DataValidationError(
+                    f"column has {m} rows, expected {n}", table="X", column=s.name
+                )
+        if n is None:
+            n = 0
+            for col in columns.values():
+                n = len(col.codes) if hasattr(col, "codes") else len(col)
+                break
+        out = np.zeros((n, len(self.feature_names_)), dtype=np.float64)
+        j = 0
+        unknown: dict[str, int] = {}
+        rows = np.arange(n)
+        for s in self.specs_:
+            col = columns[s.name]
+            if isinstance(s, _NumSpec):
+                x = np.array(col, dtype=np.float64)
+                bad = ~np.isfinite(x)
+                if bad.any():
+                    if not self.impute_:
+                        r = np.flatnonzero(bad)
+                        raise DataValidationError(
+                            "numeric feature has missing or infinite values",
+                            table="X",
+                            column=s.name,
+                            rows=r,
+                            value=float(x[r[0]]),
+                            fix="impute or drop them before scoring",
+                        )
+                    x[bad] = s.fill
+                out[:, j] = x
+                j += 1
+                if s.indicator:
+                    out[:, j] = bad
+                    j += 1
+                continue
+            codes, cats = _categorical_values(col)
+            level_names = np.concatenate([np.asarray([MISSING], dtype=object), cats])
+            col_index = {lv: k for k, lv in enumerate(s.columns)}
+            other = col_index.get(OTHER, -1)
+            lut = np.full(level_names.size, -1, dtype=np.int64)
+            is_unknown = np.zeros(level_names.size, dtype=bool)
+            for i, lv in enumerate(level_names):
+                lv = str(lv)
+                if lv in col_index and lv != OTHER:
+                    lut[i] = col_index[lv]
+                elif lv == s.baseline and lv in s.kept:
+                    lut[i] = -1
+                elif lv in s.kept:  # pragma: no cover - every kept level is a column or baseline
+                    lut[i] = -1
+                else:
+                    lut[i] = other
+                    is_unknown[i] = lv not in s.seen
+            idx = lut[codes + 1]
+            hit = idx >= 0
+            out[rows[hit], j + idx[hit]] = 1.0
+            unk = int(is_unknown[codes + 1].sum())
+            if unk:
+                unknown[s.name] = unk
+            j += len(s.columns)
+        self.unknown_counts_ = unknown
+        return out

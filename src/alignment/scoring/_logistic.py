@@ -1,0 +1,600 @@
+"""L2-penalised logistic regression minimised with scipy's L-BFGS-B (analytic gradient).
+
+Objective (``w`` the coefficients, ``b`` the intercept, ``s_i`` sample weights times class
+weights, ``z_i = x_i·w + b``)::
+
+    J(w, b) = Σ_i s_i · [log(1 + exp(z_i)) − y_i z_i]  +  (l2 / 2) · ‖w‖²
+
+The intercept is not penalised, so ``l2 = 1 / C`` of scikit-learn.  ``log(1 + exp(z))`` is
+evaluated as ``np.logaddexp(0, z)`` (no overflow), the gradient is
+``∇_w = Xᵀ(s·(σ(z) − y)) + l2·w`` and ``∂_b = Σ s·(σ(z) − y)``.  The optimiser works on
+``J / Σ s`` (same minimiser, better-scaled tolerances).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..base import Scorer, check_is_fitted
+from ..errors import ConvergenceWarning, DataValidationError, ParameterError
+from ._encoder import LeadEncoder
+
+__all__ = ["LogisticScorer", "logistic_objective"]
+
+
+class _LogisticLoss:
+    """The objective with preallocated work buffers (no per-call allocation of n-vectors)."""
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        sample_weight: np.ndarray,
+        l2: float,
+        fit_intercept: bool,
+    ) -> None:
+        self.X = X
+        self.y = y
+        self.sw = sample_weight
+        self.swy = sample_weight * y
+        self.l2 = float(l2)
+        self.fit_intercept = fit_intercept
+        n = X.shape[0]
+        self.z = np.empty(n, dtype=np.float64)
+        self.t = np.empty(n, dtype=np.float64)
+
+    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        from scipy.special import expit
+
+        X = self.X
+        p = X.shape[1]
+        w = params[:p]
+        z = np.matmul(X, w, out=self.z)
+        if self.fit_intercept:
+            z += params[p]
+        t = np.logaddexp(0.0, z, out=self.t)  # log(1 + e^z), stable
+        loss = float(np.dot(self.sw, t)) - float(np.dot(self.swy, z))
+        r = expit(z, out=t)  # σ(z)
+        r -= self.y
+        r *= self.sw
+        grad = np.empty_like(params)
+        grad[:p] = r @ X
+        grad[:p] += self.l2 * w
+        if self.fit_intercept:
+            grad[p] = r.sum()
+        value = loss + 0.5 * self.l2 * float(np.dot(w, w))
+        return value, grad
+
+
+def logistic_objective(
+    params: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    sample_weight: np.ndarray,
+    l2: float,
+    fit_intercept: bool = True,
+) -> tuple[float, np.ndarray]:
+    """Value and gradient of the penalised, summed log-loss.
+
+    Parameters
+    ----------
+    params : ndarray, shape (p,) or (p + 1,)
+        Coefficients, followed by the intercept when ``fit_intercept``.
+    X : ndarray, shape (n, p)
+    y : ndarray of 0/1 floats, shape (n,)
+    sample_weight : ndarray, shape (n,)
+    l2 : float
+        Penalty strength (intercept excluded).
+    fit_intercept : bool
+
+    Returns
+    -------
+    (value, gradient)
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    loss = _LogisticLoss(
+        X,
+        np.asarray(y, dtype=np.float64),
+        np.asarray(sample_weight, dtype=np.float64),
+        l2,
+        fit_intercept,
+    )
+    return loss(np.asarray(params, dtype=np.float64))
+
+
+def _as_outcome(y: Any, n: int) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        arr = arr.ravel()
+    if arr.size != n:
+        raise DataValidationError(
+            f"{arr.size} outcomes for {n} rows",
+            column="y",
+            fix="pass one outcome per row, in the same order as the features",
+        )
+    if arr.dtype == bool:
+        return arr.astype(np.float64)
+    if arr.dtype.kind not in "iuf":
+        raise DataValidationError(
+            "outcomes must be booleans or 0/1",
+            column="y",
+            value=arr[0] if arr.size else None,
+            fix="encode won as 1 / True and lost as 0 / False",
+        )
+    out = arr.astype(np.float64)
+    bad = ~((out == 0.0) | (out == 1.0))
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise DataValidationError(
+            "outcomes must be 0 or 1",
+            column="y",
+            rows=rows,
+            value=arr[rows[0]],
+            fix="encode won as 1 / True and lost as 0 / False",
+        )
+    return out
+
+
+def _as_matrix(X: Any, names: Sequence[str] | None = None) -> np.ndarray:
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataValidationError(
+            "features must be numeric",
+            table="X",
+            fix="pass a numeric matrix, or a frame / LeadTable (categoricals are then encoded)",
+        ) from None
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise DataValidationError(f"features must be 2-D, got {arr.ndim}-D", table="X")
+    # cheap screen: a column sum is finite when every entry is (barring overflow)
+    if arr.size and np.isfinite(arr.sum(axis=0)).all():
+        return np.ascontiguousarray(arr)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        j = int(cols[0])
+        col = names[j] if names is not None and j < len(names) else f"x{j}"
+        rows_j = rows[cols == j]
+        raise DataValidationError(
+            "features must be finite (NaN or infinity found)",
+            table="X",
+            column=col,
+            rows=rows_j,
+            value=float(arr[rows_j[0], j]),
+            fix="impute or drop missing values before fitting, or pass a LeadTable "
+            "(its numeric columns get a missing-value indicator)",
+        )
+    return np.ascontiguousarray(arr)
+
+
+def _is_lead_table(x: Any) -> bool:
+    return hasattr(x, "stages") and hasattr(x, "categorical") and hasattr(x, "n_leads")
+
+
+def _is_matrix_like(x: Any) -> bool:
+    if isinstance(x, np.ndarray):
+        return True
+    if isinstance(x, (list, tuple)):
+        return len(x) == 0 or isinstance(x[0], (list, tuple, np.ndarray, int, float))
+    return False
+
+
+class LogisticScorer(Scorer):
+    """Logistic lead scorer: probability of winning from lead attributes.
+
+    scikit-learn-style estimator minimising ``Σ sᵢ·logloss(yᵢ, σ(xᵢ·w + b)) + (l2/2)·‖w‖²``
+    with scipy's L-BFGS-B and the analytic gradient (intercept not penalised, so
+    ``l2 = 1 / C`` of scikit-learn's ``LogisticRegression``).
+
+    Parameters
+    ----------
+    l2 : float, default 1.0
+        Ridge penalty; ``0`` fits an unpenalised model.
+    fit_intercept : bool, default True
+    class_weight : None, "balanced" or mapping {0: w0, 1: w1}
+        Multiplies the sample weights per class; ``"balanced"`` uses ``n / (2 · n_class)``.
+    max_iter : int, default 1000
+        L-BFGS iterations; a :class:`alignment.ConvergenceWarning` is issued when reached.
+    tol : float, default 1e-8
+        Stop when the largest gradient component of the per-row objective falls below ``tol``
+        (or the relative decrease of the objective below machine precision).
+    features : sequence of str, optional
+        Lead-table columns to use (default: every numeric and categorical lead column except
+        identifier-like ones and stage timestamps, see :class:`LeadEncoder`).
+    min_count : int, default 10
+        Categorical levels seen fewer times in training are pooled into ``"(other)"``.
+    positive : str, default "won_at"
+        Stage whose timestamp marks a positive outcome when ``y`` is not given.
+    negative : str, default "lost_at"
+        Stage whose timestamp marks a negative outcome; leads with neither are left out of the
+        fit (reported in ``n_open_``) but scored by :meth:`score`.
+
+    Attributes
+    ----------
+    coef_ : ndarray, shape (p,)
+    intercept_ : float
+    n_iter_ : int
+    converged_ : bool
+    objective_ : float
+        Value of the objective at the solution (summed, penalised).
+    feature_names_in_ : ndarray of str
+        Input column names (only when fitted on a frame, dict or LeadTable).
+    feature_names_ : ndarray of str
+        Names of the encoded columns (one per coefficient).
+    encoder_ : LeadEncoder or None
+        The categorical encoder (frame / LeadTable input).
+    n_open_ : int
+        Leads left out of the fit because they were neither won nor lost.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> model = LogisticScorer(l2=1.0).fit(X, [0, 0, 1, 1])
+    >>> bool(model.predict_proba(X)[3] > 0.5)
+    True
+    """
+
+    name = "logistic"
+    description = "L2-penalised logistic regression on lead attributes (L-BFGS)"
+    requires_fit = True
+
+    def __init__(
+        self,
+        l2: float = 1.0,
+        fit_intercept: bool = True,
+        class_weight: str | Mapping[Any, float] | None = None,
+        max_iter: int = 1000,
+        tol: float = 1e-8,
+        features: Sequence[str] | None = None,
+        min_count: int = 10,
+        positive: str = "won_at",
+        negative: str = "lost_at",
+    ) -> None:
+        self.l2 = l2
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.tol = tol
+        self.features = features
+        self.min_count = min_count
+        self.positive = positive
+        self.negative = negative
+
+    # ------------------------------------------------------------------ parameters
+    def validate_params(self) -> None:
+        """Check the hyperparameters; raise :class:`alignment.ParameterError` if invalid."""
+        if not isinstance(self.l2, (int, float)) or not np.isfinite(self.l2) or self.l2 < 0:
+            raise ParameterError(f"l2 must be a finite number >= 0, got {self.l2!r}")
+        if not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
+            raise ParameterError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if not isinstance(self.tol, (int, float)) or not self.tol > 0:
+            raise ParameterError(f"tol must be > 0, got {self.tol!r}")
+        cw = self.class_weight
+        if cw is not None and cw != "balanced" and not isinstance(cw, Mapping):
+            raise ParameterError(
+                f"class_weight must be None, 'balanced' or a mapping {{0: w0, 1: w1}}, got {cw!r}"
+            )
+        if isinstance(cw, Mapping):
+            for k, v in cw.items():
+                if k not in (0, 1, True, False) or not (np.isfinite(v) and v >= 0):
+                    raise ParameterError(
+                        f"class_weight keys must be 0/1 and values finite >= 0, got {k!r}: {v!r}"
+                    )
+        if not isinstance(self.min_count, (int, np.integer)) or self.min_count < 1:
+            raise ParameterError(f"min_count must be a positive integer, got {self.min_count!r}")
+
+    # ------------------------------------------------------------------ design matrix
+    def _design(self, X: Any, *, fitting: bool) -> tuple[np.ndarray, Any]:
+        """Return (matrix, lead table or None)."""
+        if _is_lead_table(X):
+            if fitting:
+                self.encoder_: LeadEncoder | None = LeadEncoder(
+                    features=self.features, min_count=self.min_count
+                ).fit_leads(X)
+                self.feature_names_in_ = np.asarray(self.encoder_.input_names_, dtype=object)
+            enc = self.encoder_
+            if enc is None:
+                raise DataValidationError(
+                    "this model was fitted on a numeric matrix; pass a matrix with "
+                    f"{self.coef_.size} columns, not a lead table",
+                    table="X",
+                )
+            return enc.transform_leads(X), X
+        if _is_matrix_like(X):
+            if fitting:
+                self.encoder_ = None
+                arr = _as_matrix(X)
+                self.feature_names_ = np.asarray(
+                    [f"x{j}" for j in range(arr.shape[1])], dtype=object
+                )
+                return arr, None
+            return _as_matrix(X, list(self.feature_names_)), None
+        # frames, dicts of columns, sequences of records
+        from .._frames import read_table
+
+        raw = read_table(X, table="X")
+        if fitting:
+            self.encoder_ = LeadEncoder(features=self.features, min_count=self.min_count).fit(
+                raw.columns, exclude_identifiers=False
+            )
+            self.feature_names_in_ = np.asarray(self.encoder_.input_names_, dtype=object)
+        enc = self.encoder_
+        if enc is None:
+            cols = [np.asarray(raw.columns[c]) for c in raw.names]
+            return _as_matrix(np.column_stack(cols), list(raw.names)), None
+        return enc.transform(raw.columns), None
+
+    def _outcome(self, leads: Any, y: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (y as 0/1 floats over the kept rows, kept row mask)."""
+        if y is None:
+            if not _is_lead_table(leads):
+                raise DataValidationError(
+                    "outcomes are required when fitting on a matrix or frame",
+                    column="y",
+                    fix="pass y (1 = won, 0 = lost), or fit on a LeadTable with won/lost stages",
+                )
+            stages = leads.stages
+            if self.positive not in stages or self.negative not in stages:
+                missing = [s for s in (self.positive, self.negative) if s not in stages]
+                raise DataValidationError(
+                    f"the lead table has no stage column(s) {missing} to derive outcomes from",
+                    table="leads",
+                    column=missing[0],
+                    fix=f"add {self.positive!r}/{self.negative!r} timestamps or pass y",
+                )
+            won = ~np.isnat(stages[self.positive])
+            lost = ~np.isnat(stages[self.negative])
+            both = won & lost
+            if both.any():
+                raise DataValidationError(
+                    "leads marked both won and lost",
+                    table="leads",
+                    column=self.negative,
+                    rows=np.flatnonzero(both),
+                    fix="keep one outcome per lead",
+                )
+            keep = won | lost
+            return won[keep].astype(np.float64), keep
+        if isinstance(y, str) and _is_lead_table(leads):
+            col = leads.column(y)
+            if np.issubdtype(np.asarray(col).dtype, np.datetime64):
+                yy = (~np.isnat(col)).astype(np.float64)
+            else:
+                yy = _as_outcome(col, n)
+            return yy, np.ones(n, dtype=bool)
+        return _as_outcome(y, n), np.ones(n, dtype=bool)
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        leads: Any,
+        y: Any = None,
+        *,
+        touchpoints: Any = None,
+        sample_weight: Any = None,
+    ) -> LogisticScorer:
+        """Fit on a numeric matrix, a frame, or a :class:`~alignment.LeadTable` and outcomes.
+
+        Parameters
+        ----------
+        leads : ndarray (n, p), frame, dict of columns, or LeadTable
+            Features.  Frames and lead tables go through the categorical encoder.
+        y : array-like of 0/1 or bool, or str, optional
+            Outcomes; a string names a lead-table column (a stage column means "reached").
+            Default for a lead table: won (``positive`` stage reached) vs lost
+            (``negative`` stage reached); open leads are left out (``n_open_``).
+        touchpoints : ignored
+            Accepted for the :class:`alignment.base.Scorer` contract.
+        sample_weight : array-like, optional
+            Non-negative weight per row (all rows of ``leads``, before open leads are dropped).
+
+        Returns
+        -------
+        self
+        """
+        from scipy.optimize import minimize
+
+        self.validate_params()
+        X, _ = self._design(leads, fitting=True)
+        n = X.shape[0]
+        yy, keep = self._outcome(leads, y, n)
+        if sample_weight is None:
+            sw = np.ones(n, dtype=np.float64)
+        else:
+            sw = np.asarray(sample_weight, dtype=np.float64).ravel()
+            if sw.size != n:
+                raise DataValidationError(
+                    f"{sw.size} sample weights for {n} rows",
+                    column="sample_weight",
+                    fix="pass one weight per row",
+                )
+            bad = ~np.isfinite(sw) | (sw < 0)
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                raise DataValidationError(
+                    "sample weights must be finite and >= 0",
+                    column="sample_weight",
+                    rows=rows,
+                    value=float(sw[rows[0]]),
+                )
+        self.n_open_ = int(n - keep.sum())
+        if not keep.all():
+            X = X[keep]
+            sw = sw[keep]
+        if X.shape[0] == 0:
+            raise DataValidationError(
+                "no rows with an outcome to fit on", column="y", table="leads"
+            )
+        active = yy[sw > 0] if (sw <= 0).any() else yy
+        classes = (
+            np.unique(active) if active.size and active.min() == active.max() else np.array([0, 1])
+        )
+        if active.size == 0:
+            classes = np.empty(0)
+        if classes.size < 2:
+            raise DataValidationError(
+                "outcomes contain a single class "
+                f"({'all won' if classes.size and classes[0] == 1 else 'all lost'}); "
+                "a logistic model needs both",
+                column="y",
+                value=float(classes[0]) if classes.size else None,
+                fix="fit on a sample with both won and lost leads",
+            )
+        cw = self.class_weight
+        if cw == "balanced":
+            n_pos = float(np.dot(sw, yy))
+            n_tot = float(sw.sum())
+            w_pos = n_tot / (2.0 * n_pos)
+            w_neg = n_tot / (2.0 * (n_tot - n_pos))
+            sw = sw * np.where(yy == 1.0, w_pos, w_neg)
+        elif isinstance(cw, Mapping):
+            w_pos = float(cw.get(1, cw.get(True, 1.0)))
+            w_neg = float(cw.get(0, cw.get(False, 1.0)))
+            sw = sw * np.where(yy == 1.0, w_pos, w_neg)
+        l2 = float(self.l2)
+        if l2 == 0.0 and self.fit_intercept and X.shape[1]:
+            const = np.flatnonzero(np.ptp(X, axis=0) == 0.0)
+            if const.size:
+                names = self._coef_names(X.shape[1])
+                raise DataValidationError(
+                    "constant feature column(s) with l2 = 0: the coefficient and the intercept "
+                    "are not identifiable",
+                    table="X",
+                    column=str(names[const[0]]),
+                    fix="drop the constant column(s) or use l2 > 0 (their coefficient is then 0)",
+                )
+        p = X.shape[1]
+        scale = float(sw.sum())
+        sw_scaled = sw / scale
+        l2_scaled = l2 / scale
+        x0 = np.zeros(p + (1 if self.fit_intercept else 0))
+        if self.fit_intercept:
+            prior = float(np.dot(sw, yy)) / scale
+            x0[p] = np.log(prior / (1.0 - prior))
+        fun = _LogisticLoss(X, yy, sw_scaled, l2_scaled, bool(self.fit_intercept))
+        res = minimize(
+            fun,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            options={
+                "maxiter": int(self.max_iter),
+                "gtol": float(self.tol),
+                "ftol": 64 * np.finfo(float).eps,
+                "maxls": 50,
+            },
+        )
+        params = np.asarray(res.x, dtype=np.float64)
+        self.coef_ = params[:p].copy()
+        self.intercept_ = float(params[p]) if self.fit_intercept else 0.0
+        self.n_iter_ = int(res.nit)
+        self.converged_ = bool(res.success)
+        self.objective_ = float(res.fun) * scale
+        if "feature_names_" not in vars(self) or self.encoder_ is not None:
+            self.feature_names_ = self._coef_names(p)
+        if not res.success:
+            warnings.warn(
+                f"LogisticScorer did not converge after {self.n_iter_} iterations "
+                f"({res.message}); increase max_iter, loosen tol or scale the features",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _coef_names(self, p: int) -> np.ndarray:
+        enc = getattr(self, "encoder_", None)
+        if enc is not None:
+            return np.asarray(enc.feature_names_, dtype=object)
+        names = getattr(self, "feature_names_", None)
+        if names is not None and len(names) == p:
+            return np.asarray(names, dtype=object)
+        return np.asarray([f"x{j}" for j in range(p)], dtype=object)
+
+    # ------------------------------------------------------------------ predict
+    def _matrix_for_predict(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, ("coef_",))
+        M, _ = self._design(X, fitting=False)
+        if M.shape[1] != self.coef_.size:
+            raise DataValidationError(
+                f"{M.shape[1]} feature columns, but the model was fitted on {self.coef_.size}",
+                table="X",
+                fix="pass the same columns as in fit",
+            )
+        return M
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Log-odds ``x·w + b`` per row."""
+        M = self._matrix_for_predict(X)
+        return np.asarray(M @ self.coef_ + self.intercept_, dtype=np.float64)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of the positive outcome (won) per row, 1-D."""
+        from scipy.special import expit
+
+        return np.asarray(expit(self.decision_function(X)), dtype=np.float64)
+
+    def predict(self, X: Any, threshold: float = 0.5) -> np.ndarray:
+        """Boolean prediction ``predict_proba(X) >= threshold``."""
+        return self.predict_proba(X) >= threshold
+
+    def contributions(self, X: Any) -> np.ndarray:
+        """Per-row, per-feature contributions ``coef_j · x_ij`` to the log-odds.
+
+        Their row sum plus ``intercept_`` is :meth:`decision_function`.
+        """
+        M = self._matrix_for_predict(X)
+        return M * self.coef_
+
+    def objective(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Value of the fitted model's objective on ``(X, y)`` (summed, penalised)."""
+        M = self._matrix_for_predict(X)
+        yy = _as_outcome(y, M.shape[0])
+        sw = (
+            np.ones(M.shape[0])
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=np.float64)
+        )
+        params = np.append(self.coef_, self.intercept_) if self.fit_intercept else self.coef_
+        val, _ = logistic_objective(params, M, yy, sw, float(self.l2), bool(self.fit_intercept))
+        return val
+
+    # ------------------------------------------------------------------ Scorer contract
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        """Score leads: ``score`` and ``probability`` (P(won)), ``logit`` (log-odds)."""
+        z = self.decision_function(leads)
+        from scipy.special import expit
+
+        p = np.asarray(expit(z), dtype=np.float64)
+        return {"score": p, "probability": p, "logit": z}
+
+    def explain_row(self, leads: Any, index: int, top: int | None = None) -> list[dict[str, Any]]:
+        """Contributions ``coef × value`` of one row, largest absolute first (zeros left out)."""
+        M = self._matrix_for_predict(leads)
+        row = M[index] * self.coef_
+        names = self._coef_names(self.coef_.size)
+        order = np.argsort(-np.abs(row), kind="stable")
+        out: list[dict[str, Any]] = []
+        for j in order:
+            if row[j] == 0.0:
+                continue
+            out.append(
+                {
+                    "axis": "logit",
+                    "rule": str(names[j]),
+                    "value": float(M[index, j]),
+                    "coef": float(self.coef_[j]),
+                    "points": float(row[j]),
+                }
+            )
+        if top is not None:
+            out = out[:top]
+        out.append({"axis": "logit", "rule": "(intercept)", "value": 1.0,
+                    "coef": self.intercept_, "points": self.intercept_})
+        return out

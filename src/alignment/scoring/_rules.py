@@ -1,0 +1,282 @@
+"""Fit rules: conditions on lead columns that add points (or grade steps), vectorised.
+
+A rule is a plain, declarative object (no ``eval``): a column, one condition and its effect.
+
+========================  ==========================================================
+condition                 meaning (``x`` the lead's value)
+========================  ==========================================================
+``equals=v``              ``x == v``
+``isin=[a, b]``           ``x`` is one of the values (dict key ``"in"``)
+``contains=["vp", …]``    ``x`` contains one of the keywords, case-insensitive
+``min=a`` / ``max=b``     ``a <= x <= b`` (either bound may be omitted)
+``persona="name"``        the lead's persona (column ``"persona"``) is ``name``
+========================  ==========================================================
+
+A lead whose value is missing never meets a condition (and gets neither ``steps`` nor
+``else_steps`` on the grade ladder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataValidationError, MissingColumnError, ParameterError
+
+__all__ = ["Rule", "evaluate_rule", "rules_from"]
+
+_CONDITIONS = ("equals", "isin", "contains", "min", "max", "persona")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One fit rule: a condition on a lead column and the points it adds.
+
+    Parameters
+    ----------
+    column : str
+        Lead column (categorical or numeric); ``"persona"`` for persona rules.
+    points : float, default 0
+        Points added to the fit score when the condition holds (negative subtracts).
+    name : str, optional
+        Label shown in explanations (default: a description of the condition).
+    equals, isin, contains, min, max, persona
+        The condition; exactly one kind (``min`` and ``max`` together form one range).
+    steps : int, default 0
+        Grade-ladder steps (1/3 letter each, -3..3) when the condition holds.
+    else_steps : int, default 0
+        Grade-ladder steps when the lead's value is known and the condition does not hold.
+
+    Examples
+    --------
+    >>> Rule("title", 15, contains=["vp", "chief", "director"], name="senior title")
+    Rule(column='title', points=15, ...)
+    >>> Rule.from_dict({"column": "company_size", "min": 200, "points": 10}).min
+    200
+    """
+
+    column: str
+    points: float = 0.0
+    name: str | None = None
+    equals: Any = None
+    isin: tuple[Any, ...] | None = None
+    contains: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    persona: str | None = None
+    steps: int = 0
+    else_steps: int = 0
+    _kind: str = field(default="", repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Rule(column={self.column!r}, points={self.points!r}, ...)"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.column, str) or not self.column:
+            raise ParameterError(f"rule column must be a non-empty string, got {self.column!r}")
+        if isinstance(self.points, bool) or not isinstance(self.points, (int, float)):
+            raise ParameterError(f"rule {self.column!r}: points must be a number")
+        if not np.isfinite(self.points):
+            raise ParameterError(f"rule {self.column!r}: points must be finite")
+        for s in ("steps", "else_steps"):
+            v = getattr(self, s)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or abs(v) > 3:
+                raise ParameterError(
+                    f"rule {self.column!r}: {s} must be an integer in -3..3 "
+                    f"(1/3-letter grade steps), got {v!r}"
+                )
+        if isinstance(self.contains, str):
+            object.__setattr__(self, "contains", (self.contains,))
+        elif self.contains is not None:
+            object.__setattr__(self, "contains", tuple(str(k) for k in self.contains))
+        if self.isin is not None:
+            if isinstance(self.isin, (str, bytes)) or not isinstance(self.isin, Sequence):
+                raise ParameterError(f"rule {self.column!r}: 'in' needs a list of values")
+            object.__setattr__(self, "isin", tuple(self.isin))
+        kinds = []
+        if self.equals is not None:
+            kinds.append("equals")
+        if self.isin is not None:
+            kinds.append("isin")
+        if self.contains is not None:
+            kinds.append("contains")
+        if self.min is not None or self.max is not None:
+            kinds.append("range")
+            for b in ("min", "max"):
+                v = getattr(self, b)
+                if v is not None and (
+                    isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v)
+                ):
+                    raise ParameterError(f"rule {self.column!r}: {b} must be a finite number")
+            if self.min is not None and self.max is not None and self.min > self.max:
+                raise ParameterError(f"rule {self.column!r}: min {self.min} > max {self.max}")
+        if self.persona is not None:
+            kinds.append("persona")
+        if len(kinds) != 1:
+            raise ParameterError(
+                f"rule on {self.column!r} must have exactly one condition "
+                f"(equals, in, contains, min/max or persona), got {kinds or 'none'}"
+            )
+        object.__setattr__(self, "_kind", kinds[0])
+
+    @property
+    def kind(self) -> str:
+        """``"equals"``, ``"isin"``, ``"contains"``, ``"range"`` or ``"persona"``."""
+        return self._kind
+
+    @property
+    def label(self) -> str:
+        """The rule's name, or a readable description of its condition."""
+        if self.name:
+            return self.name
+        k = self._kind
+        if k == "equals":
+            return f"{self.column} = {self.equals!r}"
+        if k == "isin":
+            return f"{self.column} in {list(self.isin or ())!r}"
+        if k == "contains":
+            return f"{self.column} contains {' / '.join(self.contains or ())}"
+        if k == "persona":
+            return f"persona = {self.persona!r}"
+        lo = "" if self.min is None else f"{self.min} <= "
+        hi = "" if self.max is None else f" <= {self.max}"
+        return f"{lo}{self.column}{hi}"
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> Rule:
+        """Build a rule from a plain dict (``"in"`` is accepted for ``isin``)."""
+        if isinstance(spec, Rule):
+            return spec
+        if not isinstance(spec, Mapping):
+            raise ParameterError(f"a rule must be a Rule or a dict, got {type(spec).__name__}")
+        d = dict(spec)
+        if "in" in d:
+            d["isin"] = d.pop("in")
+        if "persona" in d and "column" not in d:
+            d["column"] = "persona"
+        allowed = {"column", "points", "name", "steps", "else_steps", *_CONDITIONS}
+        unknown = sorted(set(d) - allowed)
+        if unknown:
+            raise ParameterError(
+                f"unknown rule key(s) {unknown}; allowed: {sorted(allowed | {'in'})}"
+            )
+        if "column" not in d:
+            raise ParameterError(f"rule {spec!r} has no 'column'")
+        return cls(**d)
+
+
+def rules_from(rules: Any, *, what: str = "fit_rules") -> tuple[Rule, ...]:
+    """Normalise ``None`` / a sequence of rules or dicts into a tuple of :class:`Rule`."""
+    if rules is None:
+        return ()
+    if isinstance(rules, (Rule, Mapping)):
+        rules = [rules]
+    if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
+        raise ParameterError(f"{what} must be a sequence of rules or dicts, got {rules!r}")
+    return tuple(Rule.from_dict(r) for r in rules)
+
+
+# ----------------------------------------------------------------------------- evaluation
+def _lead_column(leads: Any, column: str, personas: Any = None) -> tuple[str, Any]:
+    """Return ("cat", Categorical-like) or ("num", float array)."""
+    if column == "persona" and personas is not None:
+        return "cat", personas
+    if column in leads.categorical:
+        return "cat", leads.categorical[column]
+    if column in leads.numeric:
+        return "num", leads.numeric[column]
+    available = sorted([*leads.categorical, *leads.numeric])
+    raise MissingColumnError(
+        f"rule column {column!r} not found; available: {available}",
+        column=column,
+        table="leads",
+        fix="name a categorical or numeric lead column in the rule",
+    )
+
+
+def _category_mask(rule: Rule, categories: np.ndarray) -> np.ndarray:
+    cats = np.asarray(categories, dtype=object).astype(str)
+    k = rule.kind
+    if k == "equals":
+        return np.asarray(cats == str(rule.equals), dtype=bool)
+    if k == "persona":
+        return np.asarray(cats == str(rule.persona), dtype=bool)
+    if k == "isin":
+        return np.isin(cats, np.asarray([str(v) for v in rule.isin or ()], dtype=object))
+    if k == "contains":
+        low = np.char.lower(cats.astype(str))
+        out = np.zeros(cats.size, dtype=bool)
+        for kw in rule.contains or ():
+            out |= np.char.find(low, kw.lower()) >= 0
+        return out
+    # range on a categorical column: compare numerically where the label is a number
+    vals = np.full(cats.size, np.nan)
+    for i, c in enumerate(cats):
+        try:
+            vals[i] = float(c)
+        except ValueError:
+            pass
+    return _range_mask(rule, vals)
+
+
+def _range_mask(rule: Rule, x: np.ndarray) -> np.ndarray:
+    out = np.isfinite(x)
+    if rule.min is not None:
+        out &= x >= rule.min
+    if rule.max is not None:
+        out &= x <= rule.max
+    return out
+
+
+def evaluate_rule(
+    rule: Rule, leads: Any, rows: np.ndarray | None = None, personas: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate ``rule`` on every lead (or on ``rows``).
+
+    Returns
+    -------
+    (met, known) : tuple of bool ndarray
+        ``met`` where the condition holds; ``known`` where the lead's value is not missing.
+    """
+    kind, col = _lead_column(leads, rule.column, personas)
+    if kind == "cat":
+        codes = np.asarray(col.codes)
+        if rows is not None:
+            codes = codes[rows]
+        lut = np.zeros(len(col.categories) + 1, dtype=bool)
+        lut[1:] = _category_mask(rule, np.asarray(col.categories, dtype=object))
+        met = lut[codes + 1]
+        return met, codes >= 0
+    x = np.asarray(col, dtype=np.float64)
+    if rows is not None:
+        x = x[rows]
+    known = ~np.isnan(x)
+    k = rule.kind
+    if k == "range":
+        return _range_mask(rule, x), known
+    if k == "equals":
+        try:
+            v = float(rule.equals)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"rule {rule.label!r}: column {rule.column!r} is numeric, "
+                f"cannot compare with {rule.equals!r}"
+            ) from None
+        return x == v, known
+    if k == "isin":
+        try:
+            vals = np.asarray([float(v) for v in rule.isin or ()], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"rule {rule.label!r}: column {rule.column!r} is numeric; 'in' needs numbers"
+            ) from None
+        return np.isin(x, vals), known
+    raise DataValidationError(
+        f"rule {rule.label!r}: condition {k!r} needs a text column, but the column is numeric",
+        column=rule.column,
+        table="leads",
+        fix="use equals / in / min / max on numeric columns",
+    )

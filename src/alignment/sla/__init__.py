@@ -1,0 +1,5 @@
+"""SLA engine (placeholder while building)."""
+
+from ._calendar import BusinessCalendar
+
+__all__ = ["BusinessCalendar"]

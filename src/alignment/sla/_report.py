@@ -1,0 +1,227 @@
+"""Typed result objects of the SLA engine: per-lead status, periods, daily series, breaches."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from .._frames import to_native
+
+if TYPE_CHECKING:
+    from .._sla_model import SLA
+    from ._calendar import BusinessCalendar
+
+__all__ = [
+    "BreachList",
+    "DailySeries",
+    "LeadStatus",
+    "PeriodSummary",
+    "ReportTable",
+    "SLAReport",
+    "UnknownActivities",
+]
+
+_HTML_ROWS = 20
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, np.datetime64):
+        return "" if np.isnat(v) else str(v).replace("T", " ")[:19]
+    if isinstance(v, np.timedelta64):
+        if np.isnat(v):
+            return ""
+        s = int(v.astype("timedelta64[s]").astype(np.int64))
+        sign = "-" if s < 0 else ""
+        s = abs(s)
+        return f"{sign}{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    if isinstance(v, float | np.floating):
+        return "—" if np.isnan(v) else f"{v:.4g}"
+    return str(v)
+
+
+class ReportTable(Mapping[str, np.ndarray]):
+    """An immutable table of equal-length numpy columns.
+
+    Behaves as a read-only mapping column name → array; :meth:`to_frame` gives the caller's
+    backend (pandas, Polars, PyArrow or a dict of arrays), ``_repr_html_`` a notebook table.
+    """
+
+    title: ClassVar[str] = "table"
+
+    def __init__(self, columns: Mapping[str, np.ndarray], *, backend: str | None = None) -> None:
+        cols: dict[str, np.ndarray] = {}
+        n: int | None = None
+        for k, v in columns.items():
+            arr = np.asarray(v)
+            arr.flags.writeable = False
+            if n is None:
+                n = arr.shape[0]
+            elif arr.shape[0] != n:
+                raise ValueError(f"column {k!r} has {arr.shape[0]} rows, expected {n}")
+            cols[k] = arr
+        self._columns = cols
+        self._n = n or 0
+        self._backend = backend
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._columns[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return self._n
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Column names, in order."""
+        return tuple(self._columns)
+
+    def to_frame(self, backend: str | None = None) -> Any:
+        """The table in ``backend`` (``"pandas"``, ``"polars"``, ``"pyarrow"``, ``"dict"``).
+
+        Default: the backend of the caller's lead data.
+        """
+        return to_native(self._columns, backend or self._backend)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._columns)
+        rows = []
+        for i in range(min(self._n, _HTML_ROWS)):
+            cells = "".join(
+                f"<td>{html.escape(_cell(col[i]))}</td>" for col in self._columns.values()
+            )
+            rows.append(f"<tr>{cells}</tr>")
+        more = (
+            f"<p>… {self._n - _HTML_ROWS} more rows (use to_frame())</p>"
+            if self._n > _HTML_ROWS
+            else ""
+        )
+        return (
+            f"<div><strong>{html.escape(self.title)}</strong> ({self._n} rows)"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}</div>"
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._n} rows; columns: {', '.join(self._columns)})"
+
+
+class LeadStatus(ReportTable):
+    """Per lead (caller's row order): clocks, touches, attempts, decision, status per commitment."""
+
+    title = "SLA status per lead"
+
+
+class PeriodSummary(ReportTable):
+    """Per period (and split key): marketing delivered vs committed and pace; sales compliance."""
+
+    title = "SLA per period"
+
+
+class DailySeries(ReportTable):
+    """Day-by-day tracking series (local dates of the business calendar)."""
+
+    title = "SLA daily tracking"
+
+
+class BreachList(ReportTable):
+    """One row per (lead, breached commitment): the "don't be on this list" view."""
+
+    title = "SLA breaches"
+
+
+class UnknownActivities(ReportTable):
+    """Activities whose lead is not in the lead table (kept with ``unknown_leads="ignore"``)."""
+
+    title = "activities for unknown leads"
+
+
+class SLAReport:
+    """The result of :func:`alignment.sla.evaluate`.
+
+    Attributes
+    ----------
+    leads : LeadStatus
+        Per-lead clocks and statuses.
+    periods : PeriodSummary
+        Per period and split key.
+    daily : DailySeries
+        Day-by-day tracking.
+    unknown_activities : UnknownActivities
+        Activities for leads not in the lead table (empty unless ``unknown_leads="ignore"``).
+    summary : dict
+        Counts that account for every lead and every activity (see ``docs/sla.md``).
+    sla : SLA
+        The agreement evaluated.
+    calendar : BusinessCalendar
+        The calendar used.
+    as_of : numpy.datetime64
+        The evaluation instant (UTC).
+    """
+
+    def __init__(
+        self,
+        *,
+        leads: LeadStatus,
+        periods: PeriodSummary,
+        daily: DailySeries,
+        breaches: BreachList,
+        unknown_activities: UnknownActivities,
+        summary: dict[str, Any],
+        sla: SLA,
+        calendar: BusinessCalendar,
+        as_of: np.datetime64,
+    ) -> None:
+        self.leads = leads
+        self.periods = periods
+        self.daily = daily
+        self._breaches = breaches
+        self.unknown_activities = unknown_activities
+        self.summary = summary
+        self.sla = sla
+        self.calendar = calendar
+        self.as_of = as_of
+
+    def breaches(self, commitment: str | None = None) -> BreachList:
+        """Breached commitments, one row per (lead, commitment).
+
+        Parameters
+        ----------
+        commitment : {"first_touch", "attempts", "accept"}, optional
+            Only this commitment.
+        """
+        if commitment is None:
+            return self._breaches
+        keep = self._breaches["commitment"] == commitment
+        return BreachList(
+            {k: v[keep] for k, v in self._breaches.items()}, backend=self._breaches._backend
+        )
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"SLAReport(as_of={self.as_of}, leads={s['n_leads']}, in_scope={s['in_scope']}, "
+            f"breaches={self._breaches.n_rows})"
+        )
+
+    def _repr_html_(self) -> str:
+        items = "".join(
+            f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>"
+            for k, v in self.summary.items()
+            if not isinstance(v, np.ndarray | list)
+        )
+        return (
+            f"<div><h4>SLA report {html.escape(self.sla.name)} as of "
+            f"{html.escape(_cell(self.as_of))} UTC</h4><ul>{items}</ul>"
+            f"{self.periods._repr_html_()}{self._breaches._repr_html_()}</div>"
+        )

@@ -1,0 +1,1336 @@
+"""Columnar tables: millions of leads, touches and activities as numpy arrays.
+
+* :class:`Journeys` — touchpoints grouped by journey key (a lead id, or an account id) in CSR
+  layout, sorted by (key, time, input order), with each journey's conversion.
+* :class:`LeadTable` — one row per lead, in the caller's row order.
+* :class:`ActivityLog` — sales activities grouped by lead, CSR like :class:`Journeys`.
+
+Build them from a pandas / Polars / PyArrow frame, a dict of arrays, or a sequence of the
+pydantic models of :mod:`alignment.models`; all four give identical tables.  Every table goes
+back to a frame with ``to_frame(backend=...)``.  Arrays are read-only.
+
+Time rule: every instant is ``datetime64[us]`` in UTC (see :mod:`alignment._time`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ._frames import (
+    Categorical,
+    RawColumns,
+    factorize,
+    numeric,
+    read_table,
+    to_native,
+)
+from ._time import TIME_DTYPE, Awareness, as_utc_datetime64
+from .errors import DataValidationError, ParameterError
+
+__all__ = [
+    "KNOWN_STAGES",
+    "ActivityLog",
+    "Categorical",
+    "Journeys",
+    "LeadTable",
+]
+
+#: Lifecycle stage columns recognised on leads (teams may declare more with ``stages=``).
+KNOWN_STAGES: tuple[str, ...] = (
+    "mql_at",
+    "sal_at",
+    "sql_at",
+    "opportunity_at",
+    "won_at",
+    "lost_at",
+    "assigned_at",
+    "accepted_at",
+    "rejected_at",
+)
+
+_NAT = np.datetime64("NaT", "us")
+
+
+def _readonly(*arrays: np.ndarray) -> None:
+    for a in arrays:
+        a.setflags(write=False)
+
+
+def _check_awareness(flags: Mapping[str, Awareness], table: str) -> None:
+    aware = [k for k, v in flags.items() if v is True]
+    naive = [k for k, v in flags.items() if v is False]
+    if aware and naive:
+        raise DataValidationError(
+            f"naive datetimes in {naive} mixed with timezone-aware ones in {aware}",
+            table=table,
+            column=naive[0],
+            fix="make every datetime timezone-aware (e.g. attach UTC) or every one naive (read as UTC)",
+        )
+
+
+def _time_column(raw: RawColumns, name: str, table: str, *, allow_missing: bool = False) -> tuple[np.ndarray, Awareness]:
+    values = raw.columns[name]
+    out, aware = as_utc_datetime64(values, column=name, table=table, allow_missing=allow_missing)
+    if name in raw.aware:
+        aware = raw.aware[name]
+    return out, aware
+
+
+# ----------------------------------------------------------------------------- keys and sorting
+
+
+@dataclass(frozen=True, eq=False)
+class _Keys:
+    codes: np.ndarray  # int64 per row, index into uniques
+    uniques: np.ndarray  # sorted distinct keys (int64 or object str)
+
+
+def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        a = arr.astype(np.int64, copy=False)
+        if a.size == 0:
+            return _Keys(np.empty(0, np.int64), np.empty(0, np.int64))
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo < 4 * a.size + 1024:  # dense range: O(n) ranking
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[a - lo] = True
+            rank = np.cumsum(present) - 1
+            return _Keys(rank[a - lo].astype(np.int64), np.flatnonzero(present).astype(np.int64) + lo)
+        uniq, inv = np.unique(a, return_inverse=True)
+        return _Keys(inv.astype(np.int64).ravel(), uniq)
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            raise DataValidationError(
+                "missing key (NaN/None)", column=column, table=table, rows=rows, value=None,
+                fix="every row needs a key; drop or fill these rows",
+            )
+        if np.all(arr == np.round(arr)):
+            return _key_codes(arr.astype(np.int64), column=column, table=table)
+    cat = factorize(values, column=column, table=table, allow_missing=False)
+    empty = np.flatnonzero(cat.categories == "")
+    if empty.size:
+        rows = np.flatnonzero(cat.codes == empty[0])
+        raise DataValidationError(
+            "empty key", column=column, table=table, rows=rows, value="",
+            fix="every row needs a non-empty key",
+        )
+    return _Keys(cat.codes.astype(np.int64), cat.categories)
+
+
+def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Union of two key sets: (uniques, codes of a, codes of b) into the union."""
+    if a.uniques.dtype.kind != b.uniques.dtype.kind and a.uniques.size and b.uniques.size:
+        # int keys on one side, strings on the other: compare as strings
+        a = _Keys(a.codes, a.uniques.astype(str).astype(object))
+        b = _Keys(b.codes, b.uniques.astype(str).astype(object))
+        oa, ob = np.argsort(a.uniques), np.argsort(b.uniques)
+        ra, rb = np.empty_like(oa), np.empty_like(ob)
+        ra[oa], rb[ob] = np.arange(oa.size), np.arange(ob.size)
+        a = _Keys(ra[a.codes], a.uniques[oa])
+        b = _Keys(rb[b.codes], b.uniques[ob])
+    if b.uniques.size == 0:
+        return a.uniques, a.codes, b.codes
+    pos = np.searchsorted(a.uniques, b.uniques)
+    found = pos < a.uniques.size
+    found[found] = a.uniques[pos[found]] == b.uniques[found]
+    if found.all():
+        return a.uniques, a.codes, pos[b.codes].astype(np.int64)
+    union = np.concatenate([a.uniques, b.uniques[~found]])
+    order = np.argsort(union, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    b_in_union = np.empty(b.uniques.size, dtype=np.int64)
+    b_in_union[found] = pos[found]
+    b_in_union[~found] = a.uniques.size + np.arange(int((~found).sum()))
+    return union[order], rank[a.codes], rank[b_in_union][b.codes]
+
+
+def _sort_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Stable order by (code, time, input position)."""
+    n = codes.size
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    t = times.view(np.int64)
+    tmin = int(t.min())
+    span = int(t.max()) - tmin
+    step = 1_000_000 if np.all(t % 1_000_000 == 0) else 1
+    tbits = max(1, (span // step).bit_length())
+    kbits = max(1, int(codes.max()).bit_length())
+    if tbits + kbits <= 62:
+        composite = (codes.astype(np.int64) << tbits) | ((t - tmin) // step)
+        return np.argsort(composite, kind="stable").astype(np.int64)
+    return np.lexsort((t, codes)).astype(np.int64)
+
+
+def _offsets(codes_sorted: np.ndarray, n_groups: int) -> np.ndarray:
+    counts = np.bincount(codes_sorted, minlength=n_groups) if codes_sorted.size else np.zeros(n_groups, np.int64)
+    off = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(counts, out=off[1:])
+    return off
+
+
+def _validate_offsets(offsets: np.ndarray, n_items: int, name: str) -> np.ndarray:
+    off = np.asarray(offsets)
+    if off.dtype.kind not in "iu" or off.ndim != 1 or off.size < 1:
+        raise DataValidationError(
+            "offsets must be a 1-D integer array of length n_groups + 1", column="offsets", table=name
+        )
+    off = off.astype(np.int64)
+    if off[0] != 0 or off[-1] != n_items or np.any(np.diff(off) < 0):
+        raise DataValidationError(
+            f"offsets must start at 0, be non-decreasing and end at {n_items}",
+            column="offsets",
+            table=name,
+            value=(int(off[0]), int(off[-1])),
+            fix="build offsets as concatenate([[0], cumsum(lengths)])",
+        )
+    return off
+
+
+def _segment_of(offsets: np.ndarray) -> np.ndarray:
+    n = offsets.size - 1
+    return np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+
+
+def _categoricals(
+    raw: RawColumns, names: Sequence[str], table: str, order: np.ndarray | None
+) -> dict[str, Categorical]:
+    out: dict[str, Categorical] = {}
+    for name in names:
+        col = raw.columns.get(name)
+        if col is None:
+            continue
+        cat = factorize(col, column=name, table=table, allow_missing=True)
+        if order is not None:
+            cat = cat.take(order)
+        _readonly(cat.codes)
+        out[name] = cat
+    return out
+
+
+# ----------------------------------------------------------------------------- LeadTable
+
+
+@dataclass(frozen=True, eq=False)
+class LeadTable:
+    """One row per lead, in the caller's row order.
+
+    Attributes
+    ----------
+    ids : ndarray
+        Lead ids (``int64`` or object ``str``), unique.
+    created_at : ndarray of datetime64[us]
+        Creation instants (UTC).
+    stages : dict of str to ndarray of datetime64[us]
+        Lifecycle stage instants (``mql_at``, ``sql_at``, ``won_at`` …); ``NaT`` = not reached.
+    categorical : dict of str to Categorical
+        String attributes (source, campaign, persona, owner, account_id, industry …).
+    numeric : dict of str to ndarray of float64
+        Numeric attributes (company_size …); ``NaN`` = missing.
+    backend : str
+        The caller's backend, used by :meth:`to_frame` by default.
+    id_column : str
+        Name of the id column.
+    """
+
+    ids: np.ndarray
+    created_at: np.ndarray
+    stages: dict[str, np.ndarray] = field(default_factory=dict)
+    categorical: dict[str, Categorical] = field(default_factory=dict)
+    numeric: dict[str, np.ndarray] = field(default_factory=dict)
+    backend: str = "dict"
+    id_column: str = "lead_id"
+
+    @property
+    def n_leads(self) -> int:
+        """Number of leads."""
+        return int(self.ids.size)
+
+    def __len__(self) -> int:
+        return self.n_leads
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column name."""
+        return [self.id_column, "created_at", *self.stages, *self.categorical, *self.numeric]
+
+    def column(self, name: str) -> np.ndarray:
+        """Values of column ``name`` (categoricals decoded to ``str``).
+
+        Raises
+        ------
+        MissingColumnError
+            If there is no such column.
+        """
+        from .errors import MissingColumnError
+
+        if name in (self.id_column, "id", "lead_id") and name not in self.categorical:
+            return self.ids
+        if name == "created_at":
+            return self.created_at
+        if name in self.stages:
+            return self.stages[name]
+        if name in self.categorical:
+            return self.categorical[name].values()
+        if name in self.numeric:
+            return self.numeric[name]
+        raise MissingColumnError(
+            f"no column {name!r}; available: {', '.join(self.columns)}", column=name, table="leads"
+        )
+
+    def categories(self, name: str) -> Categorical:
+        """Column ``name`` as a :class:`Categorical` (string columns and stage-free keys).
+
+        Raises
+        ------
+        MissingColumnError
+            If there is no such string column.
+        """
+        from .errors import MissingColumnError
+
+        if name in self.categorical:
+            return self.categorical[name]
+        if name in (self.id_column, "lead_id"):
+            return factorize(self.ids, column=name, table="leads")
+        raise MissingColumnError(
+            f"no string column {name!r}; string columns: {', '.join(self.categorical) or '(none)'}",
+            column=name,
+            table="leads",
+        )
+
+    def positions(self, ids: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions of ``ids`` in this table.
+
+        Returns
+        -------
+        positions : ndarray of int64
+            Row of each id (``-1`` where not found).
+        found : ndarray of bool
+        """
+        q = np.asarray(ids)
+        own = self.ids
+        if own.dtype.kind != q.dtype.kind and not (own.dtype.kind in "iu" and q.dtype.kind in "iu"):
+            own = own.astype(str).astype(object)
+            q = q.astype(str).astype(object)
+        order = self._id_order(own)
+        sorted_ids = own[order]
+        pos = np.searchsorted(sorted_ids, q)
+        found = pos < sorted_ids.size
+        found[found] = sorted_ids[pos[found]] == q[found]
+        out = np.full(q.size, -1, dtype=np.int64)
+        out[found] = order[pos[found]]
+        return out, found
+
+    def _id_order(self, own: np.ndarray) -> np.ndarray:
+        if own is self.ids:
+            cached = self.__dict__.get("_order_cache")
+            if cached is None:
+                cached = np.argsort(own, kind="stable")
+                object.__setattr__(self, "_order_cache", cached)
+            return np.asarray(cached)
+        return np.argsort(own, kind="stable")
+
+    def take(self, index: np.ndarray) -> LeadTable:
+        """Rows at ``index`` (a subset or a permutation)."""
+        idx = np.asarray(index)
+        return replace(
+            self,
+            ids=self.ids[idx],
+            created_at=self.created_at[idx],
+            stages={k: v[idx] for k, v in self.stages.items()},
+            categorical={k: v.take(idx) for k, v in self.categorical.items()},
+            numeric={k: v[idx] for k, v in self.numeric.items()},
+        )
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """Columns as a dict of numpy arrays (categoricals decoded)."""
+        out: dict[str, np.ndarray] = {self.id_column: self.ids, "created_at": self.created_at}
+        out.update(self.stages)
+        out.update({k: v.values() for k, v in self.categorical.items()})
+        out.update(self.numeric)
+        return out
+
+    def to_frame(self, backend: str | None = None) -> Any:
+        """The table as a frame in ``backend`` (default: the caller's)."""
+        return to_native(self.to_dict(), backend or self.backend)
+
+    def __repr__(self) -> str:
+        return f"LeadTable(n_leads={self.n_leads}, columns={self.columns})"
+
+    @classmethod
+    def build(
+        cls,
+        data: Any,
+        *,
+        id: str = "lead_id",
+        created_at: str = "created_at",
+        stages: Sequence[str] | None = None,
+        categorical: Sequence[str] | None = None,
+        numeric: Sequence[str] | None = None,
+    ) -> LeadTable:
+        """Build a lead table from a frame, a dict of arrays or a sequence of :class:`alignment.Lead`.
+
+        Parameters
+        ----------
+        data : frame, dict or sequence
+            One row per lead.
+        id, created_at : str
+            Names of the id and creation-time columns.
+        stages : sequence of str, optional
+            Stage columns; default: the :data:`KNOWN_STAGES` present plus any other datetime
+            column whose name ends in ``_at``.  A name given here that is not a column is an
+            error (unknown stage).
+        categorical, numeric : sequence of str, optional
+            Columns to read as strings / numbers; default: inferred from the data types.
+
+        Raises
+        ------
+        DataValidationError
+            Missing id or creation time, duplicate ids, bad types, mixed naive/aware datetimes.
+        """
+        if isinstance(data, LeadTable):
+            return data
+        table = "leads"
+        raw = read_table(data, table=table, required=[id, created_at, *(stages or ())], all_columns=True)
+        ids_raw = raw.columns[id]
+        keys = _key_codes(ids_raw, column=id, table=table)
+        ids = np.asarray(ids_raw)
+        if ids.dtype.kind == "f":
+            ids = ids.astype(np.int64)
+        elif ids.dtype.kind not in "iu":
+            ids = keys.uniques[keys.codes]
+        dup = np.bincount(keys.codes, minlength=keys.uniques.size) > 1 if keys.codes.size else np.zeros(0, bool)
+        if dup.any():
+            rows = np.flatnonzero(dup[keys.codes])
+            raise DataValidationError(
+                "duplicate lead id",
+                column=id,
+                table=table,
+                rows=rows,
+                value=ids[rows[0]],
+                fix="lead ids must be unique; deduplicate the leads (see alignment.closed_loop for duplicate detection)",
+            )
+        flags: dict[str, Awareness] = {}
+        created, flags[created_at] = _time_column(raw, created_at, table)
+        stage_names: list[str]
+        if stages is None:
+            stage_names = [
+                c
+                for c in raw.columns
+                if c not in (id, created_at)
+                and (c in KNOWN_STAGES or (c.endswith("_at") and raw.columns[c].dtype.kind in "MO"))
+            ]
+        else:
+            stage_names = list(stages)
+        stage_arrays: dict[str, np.ndarray] = {}
+        for s in stage_names:
+            col = raw.columns[s]
+            if col.dtype.kind == "O" and all(v is None for v in col.tolist()):
+                arr = np.full(col.size, _NAT, dtype=TIME_DTYPE)
+                aware: Awareness = None
+            else:
+                arr, aware = _time_column(raw, s, table, allow_missing=True)
+            flags[s] = aware
+            _readonly(arr)
+            stage_arrays[s] = arr
+        _check_awareness(flags, table)
+        rest = [c for c in raw.columns if c not in (id, created_at, *stage_names)]
+        if categorical is None:
+            cat_names = [c for c in rest if raw.columns[c].dtype.kind in "OUS" and c not in (numeric or ())]
+        else:
+            cat_names = list(categorical)
+        if numeric is None:
+            num_names = [c for c in rest if raw.columns[c].dtype.kind in "iufb" and c not in cat_names]
+        else:
+            num_names = list(numeric)
+        for c in [*cat_names, *num_names]:
+            if c not in raw.columns:
+                from .errors import MissingColumnError
+
+                raise MissingColumnError(f"column {c!r} not found", column=c, table=table)
+        cats = _categoricals(raw, cat_names, table, None)
+        nums: dict[str, np.ndarray] = {}
+        for c in num_names:
+            arr = numeric_(raw.columns[c], column=c, table=table, allow_missing=True)
+            _readonly(arr)
+            nums[c] = arr
+        _readonly(ids, created)
+        return cls(
+            ids=ids,
+            created_at=created,
+            stages=stage_arrays,
+            categorical=cats,
+            numeric=nums,
+            backend=raw.backend,
+            id_column=id,
+        )
+
+
+numeric_ = numeric  # the builder's parameter shadows the function name
+
+
+# ----------------------------------------------------------------------------- event logs (CSR)
+
+
+@dataclass(frozen=True, eq=False)
+class _EventLog:
+    keys: np.ndarray
+    offsets: np.ndarray
+    time: np.ndarray
+    row: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.keys.size)
+
+    @property
+    def n_events(self) -> int:
+        return int(self.time.size)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Number of events per group."""
+        return np.diff(self.offsets)
+
+    @property
+    def group_index(self) -> np.ndarray:
+        """Group (journey / lead) index of every event, ``int64``."""
+        cached = self.__dict__.get("_group_index")
+        if cached is None:
+            cached = _segment_of(self.offsets)
+            _readonly(cached)
+            object.__setattr__(self, "_group_index", cached)
+        return np.asarray(cached)
+
+
+@dataclass(frozen=True, eq=False)
+class Journeys(_EventLog):
+    """Touchpoints grouped by journey in CSR layout, with each journey's conversion.
+
+    Touches are sorted by (journey key, time, input order).  Journey ``j`` owns touches
+    ``offsets[j]:offsets[j + 1]``.
+
+    Attributes
+    ----------
+    keys : ndarray
+        Journey keys (lead or account ids), sorted ascending, unique.
+    offsets : ndarray of int64
+        Length ``n_journeys + 1``; ``offsets[0] == 0``, non-decreasing, ``offsets[-1] == n_touches``.
+    time : ndarray of datetime64[us]
+        Touch instants (UTC); for aggregated paths (``timed=False``) the position in the path.
+    row : ndarray of int64
+        Position of each touch in the caller's input (``-1`` for aggregated paths).
+    channel : Categorical
+        Channel of each touch.
+    touch_columns : dict of str to Categorical
+        Other string columns of the touches (campaign, content, kind …).
+    touch_numeric : dict of str to ndarray
+        Numeric columns of the touches (cost …).
+    converted_at : ndarray of datetime64[us]
+        Conversion instant per journey; ``NaT`` when the journey did not convert.
+    revenue : ndarray of float64
+        Converted revenue per journey (0 when not converted).
+    conversions : ndarray of float64
+        Number of conversions per journey (1 or 0 for event data; counts for aggregated paths).
+    non_conversions : ndarray of float64
+        Number of non-converting journeys this row stands for (0 or 1 for event data).
+    anchors : dict of str to ndarray of datetime64[us]
+        Per-journey instants from the leads (``lead_created_at``, ``mql_at``, ``opportunity_at`` …).
+    journey_columns : dict of str to Categorical
+        Per-journey string attributes from the leads (source, persona …).
+    timed : bool
+        Whether ``time`` holds real instants.
+    backend : str
+        The caller's backend.
+    key_column : str
+        Name of the journey key column.
+    """
+
+    channel: Categorical = field(default_factory=lambda: Categorical(np.empty(0, np.int32), np.empty(0, object)))
+    converted_at: np.ndarray = field(default_factory=lambda: np.empty(0, TIME_DTYPE))
+    revenue: np.ndarray = field(default_factory=lambda: np.empty(0))
+    conversions: np.ndarray = field(default_factory=lambda: np.empty(0))
+    non_conversions: np.ndarray = field(default_factory=lambda: np.empty(0))
+    touch_columns: dict[str, Categorical] = field(default_factory=dict)
+    touch_numeric: dict[str, np.ndarray] = field(default_factory=dict)
+    anchors: dict[str, np.ndarray] = field(default_factory=dict)
+    journey_columns: dict[str, Categorical] = field(default_factory=dict)
+    timed: bool = True
+    backend: str = "dict"
+    key_column: str = "lead_id"
+    n_input_rows: int = -1
+
+    # -- sizes
+    @property
+    def n_journeys(self) -> int:
+        """Number of journeys."""
+        return self.n_groups
+
+    @property
+    def n_touches(self) -> int:
+        """Number of touches."""
+        return self.n_events
+
+    @property
+    def journey_index(self) -> np.ndarray:
+        """Journey index of every touch (``int64``)."""
+        return self.group_index
+
+    @property
+    def converted(self) -> np.ndarray:
+        """Whether each journey converted (``conversions > 0``)."""
+        return np.asarray(self.conversions > 0)
+
+    def __len__(self) -> int:
+        return self.n_journeys
+
+    def __repr__(self) -> str:
+        return (
+            f"Journeys(n_journeys={self.n_journeys}, n_touches={self.n_touches}, "
+            f"n_channels={self.channel.n_categories}, converted={int(self.converted.sum())})"
+        )
+
+    def touch_column(self, name: str) -> Categorical:
+        """A string column of the touches (``channel``, ``campaign`` …) or of the journeys,
+        broadcast to touches.
+
+        Raises
+        ------
+        MissingColumnError
+            If there is no such column.
+        """
+        from .errors import MissingColumnError
+
+        if name == "channel":
+            return self.channel
+        if name in self.touch_columns:
+            return self.touch_columns[name]
+        if name in self.journey_columns:
+            return self.journey_columns[name].take(self.journey_index)
+        if name == self.key_column:
+            return Categorical(self.journey_index.astype(np.int32), self.keys.astype(str).astype(object))
+        available = ["channel", *self.touch_columns, *self.journey_columns]
+        raise MissingColumnError(
+            f"no column {name!r} on the touches or their leads; available: {', '.join(available)}",
+            column=name,
+            table="touchpoints",
+            fix="add the column to the touchpoints, or pass leads= with that column",
+        )
+
+    # -- transformations
+    def select_touches(self, mask: np.ndarray) -> Journeys:
+        """Keep the touches where ``mask`` is true; every journey is kept (possibly empty)."""
+        m = np.asarray(mask, dtype=bool)
+        if m.shape != (self.n_touches,):
+            raise ParameterError(f"mask must have shape ({self.n_touches},), got {m.shape}")
+        counts = np.bincount(self.journey_index[m], minlength=self.n_journeys)
+        off = np.zeros(self.n_journeys + 1, dtype=np.int64)
+        np.cumsum(counts, out=off[1:])
+        new = replace(
+            self,
+            offsets=off,
+            time=self.time[m],
+            row=self.row[m],
+            channel=self.channel.take(m),
+            touch_columns={k: v.take(m) for k, v in self.touch_columns.items()},
+            touch_numeric={k: v[m] for k, v in self.touch_numeric.items()},
+        )
+        new.__dict__.pop("_group_index", None)
+        return new
+
+    def select_journeys(self, mask: np.ndarray) -> Journeys:
+        """Keep the journeys where ``mask`` is true, with their touches."""
+        m = np.asarray(mask, dtype=bool)
+        if m.shape != (self.n_journeys,):
+            raise ParameterError(f"mask must have shape ({self.n_journeys},), got {m.shape}")
+        tmask = m[self.journey_index]
+        lengths = self.lengths[m]
+        off = np.zeros(int(m.sum()) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=off[1:])
+        new = replace(
+            self,
+            keys=self.keys[m],
+            offsets=off,
+            time=self.time[tmask],
+            row=self.row[tmask],
+            channel=self.channel.take(tmask),
+            touch_columns={k: v.take(tmask) for k, v in self.touch_columns.items()},
+            touch_numeric={k: v[tmask] for k, v in self.touch_numeric.items()},
+            converted_at=self.converted_at[m],
+            revenue=self.revenue[m],
+            conversions=self.conversions[m],
+            non_conversions=self.non_conversions[m],
+            anchors={k: v[m] for k, v in self.anchors.items()},
+            journey_columns={k: v.take(m) for k, v in self.journey_columns.items()},
+        )
+        new.__dict__.pop("_group_index", None)
+        return new
+
+    def to_dict(self, *, caller_order: bool = False) -> dict[str, np.ndarray]:
+        """Touch-level columns as numpy arrays (journey key, time, channel, other columns,
+        and the journey's conversion instant and revenue).
+
+        Parameters
+        ----------
+        caller_order : bool
+            Return the touches in the caller's input order instead of (key, time) order.
+        """
+        j = self.journey_index
+        out: dict[str, np.ndarray] = {
+            self.key_column: self.keys[j],
+            "timestamp" if self.timed else "position": self.time if self.timed else self.time.view(np.int64),
+            "channel": self.channel.values(),
+        }
+        out.update({k: v.values() for k, v in self.touch_columns.items()})
+        out.update(self.touch_numeric)
+        out["converted_at"] = self.converted_at[j]
+        out["revenue"] = self.revenue[j]
+        if caller_order and self.timed:
+            order = np.argsort(self.row, kind="stable")
+            out = {k: v[order] for k, v in out.items()}
+        return out
+
+    def to_frame(self, backend: str | None = None, *, caller_order: bool = False) -> Any:
+        """Touch-level frame in ``backend`` (default: the caller's)."""
+        return to_native(self.to_dict(caller_order=caller_order), backend or self.backend)
+
+    def journeys_dict(self) -> dict[str, np.ndarray]:
+        """Journey-level columns: key, number of touches, conversion instant, revenue, counts."""
+        out: dict[str, np.ndarray] = {
+            self.key_column: self.keys,
+            "n_touches": self.lengths,
+            "converted_at": self.converted_at,
+            "revenue": self.revenue,
+            "conversions": self.conversions,
+            "non_conversions": self.non_conversions,
+        }
+        out.update(self.anchors)
+        out.update({k: v.values() for k, v in self.journey_columns.items()})
+        return out
+
+    # -- constructors
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        keys: np.ndarray,
+        offsets: np.ndarray,
+        time: np.ndarray,
+        channel: Categorical | np.ndarray,
+        channels: np.ndarray | Sequence[str] | None = None,
+        converted_at: np.ndarray | None = None,
+        revenue: np.ndarray | None = None,
+        conversions: np.ndarray | None = None,
+        non_conversions: np.ndarray | None = None,
+        row: np.ndarray | None = None,
+        touch_columns: Mapping[str, Categorical] | None = None,
+        touch_numeric: Mapping[str, np.ndarray] | None = None,
+        anchors: Mapping[str, np.ndarray] | None = None,
+        journey_columns: Mapping[str, Categorical] | None = None,
+        timed: bool = True,
+        key_column: str = "lead_id",
+        backend: str = "dict",
+    ) -> Journeys:
+        """Build from arrays that are already typed and in CSR layout (validated, not copied needlessly).
+
+        Parameters
+        ----------
+        keys : ndarray
+            Journey keys, unique (sorted ascending for canonical tables).
+        offsets : ndarray of int
+            CSR offsets, length ``len(keys) + 1``.
+        time : ndarray
+            Touch instants (``datetime64``) sorted within each journey; for ``timed=False``,
+            integer positions.
+        channel : Categorical or ndarray of int
+            Channel per touch: a :class:`Categorical`, or integer codes with ``channels``.
+        channels : sequence of str, optional
+            Vocabulary when ``channel`` is integer codes.
+        converted_at : ndarray of datetime64, optional
+            Per journey; ``NaT`` = no conversion.  Default: ``NaT`` everywhere.
+        revenue : ndarray of float, optional
+            Per journey; default 0.
+        conversions, non_conversions : ndarray of float, optional
+            Per journey counts; default 1/0 from ``converted_at`` (or from ``revenue > 0``
+            when untimed).
+        row : ndarray of int, optional
+            Caller row of each touch; default ``arange``.
+
+        Raises
+        ------
+        DataValidationError
+            Inconsistent lengths, bad offsets, codes outside the vocabulary, negative or
+            non-finite revenue or counts, touches not sorted in time within a journey.
+        """
+        name = "journeys"
+        keys = np.asarray(keys)
+        n = keys.size
+        off = _validate_offsets(offsets, np.asarray(time).size, name)
+        if off.size != n + 1:
+            raise DataValidationError(
+                f"offsets has length {off.size}, expected len(keys) + 1 = {n + 1}", column="offsets", table=name
+            )
+        if timed:
+            t = np.asarray(time).astype(TIME_DTYPE)
+            if np.isnat(t).any():
+                rows = np.flatnonzero(np.isnat(t))
+                raise DataValidationError("missing touch time (NaT)", column="time", table=name, rows=rows)
+        else:
+            t = np.asarray(time).astype(np.int64).view(TIME_DTYPE)
+        if t.size > 1:
+            same = _segment_of(off)
+            dec = (np.diff(t.view(np.int64)) < 0) & (same[1:] == same[:-1])
+            if dec.any():
+                rows = np.flatnonzero(dec) + 1
+                raise DataValidationError(
+                    "touches are not sorted by time within their journey",
+                    column="time",
+                    table=name,
+                    rows=rows,
+                    fix="use Journeys.build, which sorts, or sort by (key, time) first",
+                )
+        if isinstance(channel, Categorical):
+            cat = channel
+        else:
+            if channels is None:
+                raise ParameterError("channels (the vocabulary) is required when channel is given as codes")
+            cat = Categorical(np.asarray(channel).astype(np.int32), np.asarray(list(channels), dtype=object))
+        if cat.codes.size != t.size:
+            raise DataValidationError(
+                f"channel has {cat.codes.size} values for {t.size} touches", column="channel", table=name
+            )
+        if cat.codes.size and (cat.codes.min() < 0 or cat.codes.max() >= cat.n_categories):
+            bad = np.flatnonzero((cat.codes < 0) | (cat.codes >= cat.n_categories))
+            raise DataValidationError(
+                "channel code outside the vocabulary (or missing channel)",
+                column="channel",
+                table=name,
+                rows=bad,
+                value=int(cat.codes[bad[0]]),
+            )
+        conv_at = (
+            np.full(n, _NAT, dtype=TIME_DTYPE) if converted_at is None else np.asarray(converted_at).astype(TIME_DTYPE)
+        )
+        rev = np.zeros(n) if revenue is None else numeric(np.asarray(revenue), column="revenue", table=name, nonnegative=True)
+        if conversions is None:
+            conv = (~np.isnat(conv_at)).astype(np.float64) if timed else (rev > 0).astype(np.float64)
+        else:
+            conv = numeric(np.asarray(conversions), column="conversions", table=name, nonnegative=True)
+        nonconv = (
+            (conv == 0).astype(np.float64)
+            if non_conversions is None
+            else numeric(np.asarray(non_conversions), column="non_conversions", table=name, nonnegative=True)
+        )
+        for label, arr in (("converted_at", conv_at), ("revenue", rev), ("conversions", conv), ("non_conversions", nonconv)):
+            if arr.size != n:
+                raise DataValidationError(f"has {arr.size} values for {n} journeys", column=label, table=name)
+        rows = np.arange(t.size, dtype=np.int64) if row is None else np.asarray(row).astype(np.int64)
+        out = cls(
+            keys=keys,
+            offsets=off,
+            time=t,
+            row=rows,
+            channel=cat,
+            converted_at=conv_at,
+            revenue=rev,
+            conversions=conv,
+            non_conversions=nonconv,
+            touch_columns=dict(touch_columns or {}),
+            touch_numeric=dict(touch_numeric or {}),
+            anchors={k: np.asarray(v).astype(TIME_DTYPE) for k, v in (anchors or {}).items()},
+            journey_columns=dict(journey_columns or {}),
+            timed=timed,
+            backend=backend,
+            key_column=key_column,
+        )
+        _readonly(out.offsets, out.time, out.row, out.converted_at, out.revenue, out.conversions, out.non_conversions)
+        return out
+
+    @classmethod
+    def from_paths(cls, data: Any, **kwargs: Any) -> Journeys:
+        """Journeys aggregated by path (``"a > b > c"``, conversions, value, non-conversions).
+
+        See :func:`alignment._paths.journeys_from_paths` for the parameters.
+        """
+        from ._paths import journeys_from_paths
+
+        return journeys_from_paths(data, **kwargs)
+
+    @classmethod
+    def build(
+        cls,
+        touchpoints: Any,
+        conversions: Any = None,
+        *,
+        lead: str = "lead_id",
+        time: str = "timestamp",
+        channel: str = "channel",
+        converted_at: str = "converted_at",
+        revenue: str = "revenue",
+        key: str | None = None,
+        leads: Any = None,
+        touch_categorical: Sequence[str] | None = None,
+        touch_numeric: Sequence[str] | None = None,
+    ) -> Journeys:
+        """Build journeys from touchpoints (and conversions).
+
+        Parameters
+        ----------
+        touchpoints : frame, dict or sequence of Touchpoint
+            One row per touch.
+        conversions : frame, dict or sequence of Deal, optional
+            One row per converted journey: the journey key (column ``lead``, or ``key``),
+            ``converted_at`` and ``revenue``.  A sequence of :class:`alignment.Deal` (or a
+            table with ``closed_at``, ``amount`` and ``won``) is read as its won deals.  When
+            ``None``, the conversion columns may sit on the touch rows (one value per journey).
+        lead, time, channel : str
+            Touchpoint column names.
+        converted_at, revenue : str
+            Conversion column names.
+        key : str, optional
+            Journey key: default ``lead``.  Another name (e.g. ``"account_id"``) groups the
+            touches of all leads sharing it; it is read from the touchpoints, or from
+            ``leads`` through the lead id.
+        leads : LeadTable or data for :meth:`LeadTable.build`, optional
+            Leads: every touch must belong to a known lead; their creation and stage instants
+            become per-journey ``anchors`` and their string columns ``journey_columns``.
+        touch_categorical, touch_numeric : sequence of str, optional
+            Extra touch columns; default: ``campaign``, ``content``, ``kind`` and ``cost`` when present.
+
+        Raises
+        ------
+        DataValidationError
+            Missing columns, NaN/NaT keys or times, negative/non-finite revenue, duplicate or
+            conflicting conversions, touches of unknown leads, mixed naive/aware datetimes.
+        """
+        if isinstance(touchpoints, Journeys):
+            return touchpoints
+        tt = "touchpoints"
+        key_name = key or lead
+        cat_names = list(touch_categorical) if touch_categorical is not None else ["campaign", "content", "kind"]
+        num_names = list(touch_numeric) if touch_numeric is not None else ["cost"]
+        optional = [*cat_names, *num_names]
+        if conversions is None:
+            optional += [converted_at, revenue]
+        if key_name != lead:
+            optional.append(key_name)
+        raw = read_table(touchpoints, table=tt, required=[lead, time, channel], optional=optional)
+        if touch_categorical is not None or touch_numeric is not None:
+            missing = [c for c in [*(touch_categorical or ()), *(touch_numeric or ())] if c not in raw.columns]
+            if missing:
+                from .errors import MissingColumnError
+
+                raise MissingColumnError(
+                    f"column(s) {missing} not found; available: {list(raw.names)}", column=missing[0], table=tt
+                )
+        flags: dict[str, Awareness] = {}
+        ttime, flags[time] = _time_column(raw, time, tt)
+        lead_table = LeadTable.build(leads) if leads is not None else None
+
+        # journey key per touch
+        lead_pos: np.ndarray | None = None
+        if lead_table is not None:
+            lead_pos, found = lead_table.positions(raw.columns[lead])
+            if not found.all():
+                rows = np.flatnonzero(~found)
+                raise DataValidationError(
+                    "touch for an unknown lead",
+                    column=lead,
+                    table=tt,
+                    rows=rows,
+                    value=raw.columns[lead][rows[0]],
+                    fix="add the lead to the leads table, or drop its touches",
+                )
+        if key_name != lead and key_name not in raw.columns:
+            if lead_table is None or key_name not in lead_table.categorical:
+                from .errors import MissingColumnError
+
+                raise MissingColumnError(
+                    f"journey key {key_name!r} is neither a touchpoint column nor a lead column",
+                    column=key_name,
+                    table=tt,
+                    fix=f"add {key_name!r} to the touchpoints, or pass leads= with that column",
+                )
+            assert lead_pos is not None
+            key_values = lead_table.categorical[key_name].values()[lead_pos]
+        else:
+            key_values = raw.columns[key_name]
+        tkeys = _key_codes(key_values, column=key_name, table=tt)
+
+        # conversions
+        conv_keys: _Keys | None = None
+        conv_time = conv_rev = None
+        if conversions is not None:
+            conv_keys, conv_time, conv_rev, cflag = _read_conversions(
+                conversions, key_name=key_name, lead=lead, converted_at=converted_at, revenue=revenue, leads=lead_table
+            )
+            flags[converted_at] = cflag
+        _check_awareness(flags, tt)
+
+        if conv_keys is not None:
+            uniques, tcodes, ccodes = _merge_keys(tkeys, conv_keys)
+        else:
+            uniques, tcodes, ccodes = tkeys.uniques, tkeys.codes, None
+        n = uniques.size
+        order = _sort_order(tcodes, ttime)
+        sorted_codes = tcodes[order]
+        offsets = _offsets(sorted_codes, n)
+
+        conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
+        rev = np.zeros(n)
+        if conversions is not None:
+            assert ccodes is not None and conv_time is not None and conv_rev is not None
+            dup = np.bincount(ccodes, minlength=n) > 1
+            if dup.any():
+                rows = np.flatnonzero(dup[ccodes])
+                raise DataValidationError(
+                    "more than one conversion for a journey",
+                    column=key_name,
+                    table="conversions",
+                    rows=rows,
+                    value=uniques[ccodes[rows[0]]],
+                    fix="keep one conversion per journey (e.g. the first won deal), or sum them beforehand",
+                )
+            conv_at[ccodes] = conv_time
+            rev[ccodes] = conv_rev
+        elif converted_at in raw.columns:
+            conv_at, rev = _conversions_on_touches(raw, tcodes, n, converted_at, revenue, key_name, flags)
+            _check_awareness(flags, tt)
+
+        cats = _categoricals(raw, [c for c in cat_names if c in raw.columns], tt, order)
+        nums: dict[str, np.ndarray] = {}
+        for c in num_names:
+            if c in raw.columns:
+                arr = numeric(raw.columns[c], column=c, table=tt, allow_missing=True, nonnegative=(c == "cost"))
+                nums[c] = arr[order]
+        chan = factorize(raw.columns[channel], column=channel, table=tt).take(order)
+
+        anchors: dict[str, np.ndarray] = {}
+        jcols: dict[str, Categorical] = {}
+        if lead_table is not None:
+            anchors, jcols = _journey_attributes(lead_table, lead_pos, tcodes, uniques, key_name, lead)
+        out = cls.from_arrays(
+            keys=uniques,
+            offsets=offsets,
+            time=ttime[order],
+            channel=chan,
+            converted_at=conv_at,
+            revenue=rev,
+            row=order,
+            touch_columns=cats,
+            touch_numeric=nums,
+            anchors=anchors,
+            journey_columns=jcols,
+            key_column=key_name,
+            backend=raw.backend,
+        )
+        object.__setattr__(out, "n_input_rows", raw.n_rows)
+        return out
+
+
+def _read_conversions(
+    conversions: Any,
+    *,
+    key_name: str,
+    lead: str,
+    converted_at: str,
+    revenue: str,
+    leads: LeadTable | None,
+) -> tuple[_Keys, np.ndarray, np.ndarray, Awareness]:
+    ct = "conversions"
+    probe = read_table(conversions, table=ct, optional=[key_name, lead, converted_at, revenue, "closed_at", "amount", "won", "account_id"])
+    cols = probe.columns
+    deal_mode = converted_at not in cols and {"closed_at", "amount"} <= set(cols)
+    tcol, vcol = ("closed_at", "amount") if deal_mode else (converted_at, revenue)
+    kcol = key_name if key_name in cols else lead
+    required = [kcol, tcol, vcol]
+    missing = [c for c in required if c not in cols]
+    if missing:
+        from .errors import MissingColumnError
+
+        raise MissingColumnError(
+            f"required column(s) {missing} not found; available: {list(probe.names)}",
+            column=missing[0],
+            table=ct,
+            fix=f"conversions need the journey key ({key_name!r}), {converted_at!r} and {revenue!r} "
+            "(or deals with 'closed_at', 'amount' and 'won')",
+        )
+    keep = np.ones(probe.n_rows, dtype=bool)
+    if deal_mode and "won" in cols:
+        won = cols["won"]
+        keep = np.asarray([bool(v) for v in won.tolist()]) if won.dtype.kind == "O" else won.astype(bool)
+    if deal_mode and not keep.all():
+        cols = {k: v[keep] for k, v in cols.items()}
+    key_values = cols[kcol]
+    if kcol == lead and key_name != lead:
+        if leads is None or key_name not in leads.categorical:
+            raise DataValidationError(
+                f"conversions are keyed by {lead!r} but journeys by {key_name!r}",
+                table=ct,
+                column=lead,
+                fix=f"add {key_name!r} to the conversions or pass leads= with that column",
+            )
+        pos, found = leads.positions(key_values)
+        if not found.all():
+            rows = np.flatnonzero(~found)
+            raise DataValidationError("conversion for an unknown lead", column=lead, table=ct, rows=rows)
+        key_values = leads.categorical[key_name].values()[pos]
+    keys = _key_codes(key_values, column=kcol, table=ct)
+    ctime, aware = as_utc_datetime64(cols[tcol], column=tcol, table=ct)
+    if tcol in probe.aware:
+        aware = probe.aware[tcol]
+    crev = numeric(cols[vcol], column=vcol, table=ct, nonnegative=True)
+    return keys, ctime, crev, aware
+
+
+def _conversions_on_touches(
+    raw: RawColumns,
+    tcodes: np.ndarray,
+    n: int,
+    converted_at: str,
+    revenue: str,
+    key_name: str,
+    flags: dict[str, Awareness],
+) -> tuple[np.ndarray, np.ndarray]:
+    tt = "touchpoints"
+    ctime, flags[converted_at] = _time_column(raw, converted_at, tt, allow_missing=True)
+    has = ~np.isnat(ctime)
+    rev_col = raw.columns.get(revenue)
+    if rev_col is None:
+        from .errors import MissingColumnError
+
+        raise MissingColumnError(
+            f"column {converted_at!r} is on the touchpoints but {revenue!r} is not",
+            column=revenue,
+            table=tt,
+            fix="add the revenue column, or pass conversions= separately",
+        )
+    rev_all = numeric(rev_col, column=revenue, table=tt, allow_missing=True, nonnegative=True)
+    rev_missing = has & np.isnan(rev_all)
+    if rev_missing.any():
+        rows = np.flatnonzero(rev_missing)
+        raise DataValidationError(
+            f"a conversion time without revenue", column=revenue, table=tt, rows=rows, fix="give the revenue of every conversion"
+        )
+    conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
+    rev = np.zeros(n)
+    if not has.any():
+        return conv_at, rev
+    j = tcodes[has]
+    t = ctime[has].view(np.int64)
+    r = rev_all[has]
+    tmin = np.full(n, np.iinfo(np.int64).max)
+    tmax = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(tmin, j, t)
+    np.maximum.at(tmax, j, t)
+    rmin = np.full(n, np.inf)
+    rmax = np.full(n, -np.inf)
+    np.minimum.at(rmin, j, r)
+    np.maximum.at(rmax, j, r)
+    conflict = (tmin != tmax) | (rmin != rmax)
+    seen = np.zeros(n, dtype=bool)
+    seen[j] = True
+    conflict &= seen
+    if conflict.any():
+        rows = np.flatnonzero(has)[conflict[j]]
+        raise DataValidationError(
+            "conflicting conversion values within one journey",
+            column=converted_at,
+            table=tt,
+            rows=rows,
+            fix=f"every touch of a journey must carry the same {converted_at!r} and {revenue!r} (or none)",
+        )
+    conv_at[seen] = tmin[seen].view(TIME_DTYPE)
+    rev[seen] = rmin[seen]
+    return conv_at, rev
+
+
+def _journey_attributes(
+    leads: LeadTable,
+    lead_pos: np.ndarray | None,
+    tcodes: np.ndarray,
+    uniques: np.ndarray,
+    key_name: str,
+    lead: str,
+) -> tuple[dict[str, np.ndarray], dict[str, Categorical]]:
+    """Per-journey anchors and lead attributes (earliest instant over a journey's leads)."""
+    n = uniques.size
+    if key_name == lead:
+        pos, found = leads.positions(uniques)
+        anchors = {}
+        for name, arr in [("lead_created_at", leads.created_at), *leads.stages.items()]:
+            a = np.full(n, _NAT, dtype=TIME_DTYPE)
+            a[found] = arr[pos[found]]
+            anchors[name] = a
+        jcols = {}
+        for name, cat in leads.categorical.items():
+            codes = np.full(n, -1, dtype=np.int32)
+            codes[found] = cat.codes[pos[found]]
+            jcols[name] = Categorical(codes, cat.categories)
+        return anchors, jcols
+    # account-level journeys: the key's leads are found through the lead table
+    key_cat = leads.categorical[key_name] if key_name in leads.categorical else None
+    anchors = {}
+    if key_cat is None:
+        return anchors, {}
+    kpos = np.searchsorted(uniques, key_cat.values().astype(str).astype(object)) if uniques.dtype.kind == "O" else None
+    if kpos is None:
+        return anchors, {}
+    valid = (kpos < n) & (key_cat.codes >= 0)
+    valid[valid] = uniques[kpos[valid]] == key_cat.values()[valid]
+    big = np.iinfo(np.int64).max
+    for name, arr in [("lead_created_at", leads.created_at), *leads.stages.items()]:
+        a = np.full(n, big, dtype=np.int64)
+        ok = valid & ~np.isnat(arr)
+        np.minimum.at(a, kpos[ok], arr[ok].view(np.int64))
+        out = a.view(TIME_DTYPE).copy()
+        out[a == big] = _NAT
+        anchors[name] = out
+    return anchors, {}
+
+
+@dataclass(frozen=True, eq=False)
+class ActivityLog(_EventLog):
+    """Sales activities (calls, emails, meetings) grouped by lead in CSR layout.
+
+    When built with ``leads=``, the groups are exactly the leads' rows, in the lead table's
+    order (``keys == leads.ids``), so per-lead results line up with the lead table.
+
+    Attributes
+    ----------
+    keys : ndarray
+        Lead ids, one per group.
+    offsets : ndarray of int64
+        CSR offsets.
+    time : ndarray of datetime64[us]
+        Activity instants, sorted within each lead.
+    row : ndarray of int64
+        Caller row of each activity.
+    kind, rep, outcome : Categorical or None
+        Kind (call, email, meeting …), sales rep, outcome of each activity.
+    unknown_rows : ndarray of int64
+        Caller rows of activities whose lead is not in ``leads`` (only with ``unknown="report"``).
+    """
+
+    kind: Categorical | None = None
+    rep: Categorical | None = None
+    outcome: Categorical | None = None
+    unknown_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    backend: str = "dict"
+
+    @property
+    def n_activities(self) -> int:
+        """Number of activities."""
+        return self.n_events
+
+    @property
+    def lead_index(self) -> np.ndarray:
+        """Lead (group) index of every activity."""
+        return self.group_index
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    def __repr__(self) -> str:
+        return f"ActivityLog(n_leads={self.n_groups}, n_activities={self.n_activities})"
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """Activity-level columns as numpy arrays."""
+        out: dict[str, np.ndarray] = {"lead_id": self.keys[self.group_index], "timestamp": self.time}
+        for name in ("kind", "rep", "outcome"):
+            cat = getattr(self, name)
+            if cat is not None:
+                out[name] = cat.values()
+        return out
+
+    def to_frame(self, backend: str | None = None) -> Any:
+        """Activity-level frame in ``backend`` (default: the caller's)."""
+        return to_native(self.to_dict(), backend or self.backend)
+
+    @classmethod
+    def build(
+        cls,
+        data: Any,
+        *,
+        lead: str = "lead_id",
+        time: str = "timestamp",
+        kind: str = "kind",
+        rep: str = "rep",
+        outcome: str = "outcome",
+        leads: Any = None,
+        unknown: str = "raise",
+    ) -> ActivityLog:
+        """Build an activity log from a frame, a dict or a sequence of :class:`alignment.Activity`.
+
+        Parameters
+        ----------
+        data : frame, dict or sequence
+            One row per activity.
+        lead, time, kind, rep, outcome : str
+            Column names (``kind``, ``rep``, ``outcome`` are optional columns).
+        leads : LeadTable or data for :meth:`LeadTable.build`, optional
+            Align the groups with the leads' rows.
+        unknown : {"raise", "report"}
+            Activities of leads not in ``leads``: raise :class:`DataValidationError`, or keep
+            them out of the groups and list their rows in ``unknown_rows``.
+
+        Raises
+        ------
+        DataValidationError
+            Missing columns, NaN/NaT in the lead or time column, activities of unknown leads.
+        """
+        if isinstance(data, ActivityLog):
+            return data
+        if unknown not in ("raise", "report"):
+            raise ParameterError(f"unknown must be 'raise' or 'report', got {unknown!r}")
+        at = "activities"
+        raw = read_table(data, table=at, required=[lead, time], optional=[kind, rep, outcome])
+        t, _ = _time_column(raw, time, at)
+        unknown_rows = np.empty(0, np.int64)
+        if leads is not None:
+            lt = LeadTable.build(leads)
+            pos, found = lt.positions(raw.columns[lead])
+            if not found.all():
+                rows = np.flatnonzero(~found)
+                if unknown == "raise":
+                    raise DataValidationError(
+                        "activity for an unknown lead",
+                        column=lead,
+                        table=at,
+                        rows=rows,
+                        value=raw.columns[lead][rows[0]],
+                        fix="add the lead, drop the activity, or pass unknown='report'",
+                    )
+                unknown_rows = rows.astype(np.int64)
+            codes = pos
+            keys = lt.ids
+            n = lt.n_leads
+            sel = np.flatnonzero(found)
+        else:
+            k = _key_codes(raw.columns[lead], column=lead, table=at)
+            codes, keys, n = k.codes, k.uniques, k.uniques.size
+            sel = np.arange(codes.size)
+        sub_order = _sort_order(codes[sel], t[sel])
+        order = sel[sub_order]
+        offsets = _offsets(codes[order], n)
+        cats = _categoricals(raw, [c for c in (kind, rep, outcome) if c in raw.columns], at, order)
+        out = cls(
+            keys=keys,
+            offsets=offsets,
+            time=t[order],
+            row=order.astype(np.int64),
+            kind=cats.get(kind),
+            rep=cats.get(rep),
+            outcome=cats.get(outcome),
+            unknown_rows=unknown_rows,
+            backend=raw.backend,
+        )
+        _readonly(out.offsets, out.time, out.row)
+        return out
