@@ -114,7 +114,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import attribution, base, funnel, models, plugins, scoring, sla, tables, testing
+    from . import attribution as attribution
+    from . import base as base
+    from . import funnel as funnel
+    from . import models as models
+    from . import plugins as plugins
+    from . import scoring as scoring
+    from . import sla as sla
+    from . import tables as tables
+    from . import testing as testing
     from .attribution import AttributionResult, attribute
     from .models import SLA, Activity, Deal, Lead, Persona, Touchpoint
     from .plugins import attribution_models, list_plugins, scorers

@@ -295,7 +295,7 @@ def _flatten_model(d: Mapping[str, Any]) -> dict[str, Any]:
     """Lift the free ``attributes`` / ``stages`` mappings of a model dump into columns."""
     out: dict[str, Any] = {}
     for k, v in d.items():
-        if k in ("attributes", "extra") and isinstance(v, Mapping):
+        if k in ("attributes", "extra", "stages") and isinstance(v, Mapping):
             for ik, iv in v.items():
                 out.setdefault(str(ik), iv)
         else:

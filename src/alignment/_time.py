@@ -182,7 +182,7 @@ def _one_instant(v: Any, *, column: str, table: str | None, row: int) -> tuple[n
             ) from None
         return _one_instant(parsed, column=column, table=table, row=row)
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return np.datetime64(int(round(float(v) * 1_000_000)), "us"), 0
+        return np.datetime64(round(float(v) * 1_000_000), "us"), 0
     # pandas Timestamp is a datetime subclass; anything else is unsupported
     raise DataValidationError(
         f"cannot read an instant from a {type(v).__name__}",
@@ -208,7 +208,8 @@ def parse_instant(value: Any, *, name: str = "as_of") -> np.datetime64:
         out, _ = as_utc_datetime64(np.array([value], dtype=object), column=name)
     except DataValidationError as exc:
         raise ParameterError(f"{name}: {exc.problem}; got {value!r}") from None
-    return np.datetime64(out[0], "us")
+    result: np.datetime64 = out[0].astype(TIME_DTYPE)
+    return result
 
 
 def parse_duration(value: Any, *, name: str = "duration", allow_zero: bool = False) -> np.timedelta64:
@@ -250,7 +251,7 @@ def parse_duration(value: Any, *, name: str = "duration", allow_zero: bool = Fal
                 break
             total += float(m.group(1)) * _DUR_US[m.group(2).lower()]
             pos = m.end()
-        us = int(round(total)) if (pos == len(s) and s) else None
+        us = round(total) if (pos == len(s) and s) else None
         if us is None:
             raise ParameterError(
                 f"{name}: cannot read {value!r} as a duration; "

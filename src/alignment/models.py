@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ._sla_model import SLA
 from .tables import KNOWN_STAGES
 
 __all__ = ["SLA", "Activity", "Deal", "Lead", "Persona", "Touchpoint"]
@@ -239,11 +240,3 @@ class Activity(BaseModel):
     @classmethod
     def _nonempty_fields(cls, v: str, info: Any) -> str:
         return _nonempty(v, info.field_name)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "SLA":
-        from ._sla_model import SLA
-
-        return SLA
-    raise AttributeError(f"module 'alignment.models' has no attribute {name!r}")

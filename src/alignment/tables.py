@@ -1117,7 +1117,7 @@ def _conversions_on_touches(
     if rev_missing.any():
         rows = np.flatnonzero(rev_missing)
         raise DataValidationError(
-            f"a conversion time without revenue", column=revenue, table=tt, rows=rows, fix="give the revenue of every conversion"
+            "a conversion time without revenue", column=revenue, table=tt, rows=rows, fix="give the revenue of every conversion"
         )
     conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
     rev = np.zeros(n)

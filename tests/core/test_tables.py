@@ -1,0 +1,308 @@
+"""Columnar tables: identical content from every input kind, round trips, row-order invariance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import alignment
+from alignment.errors import DataValidationError, MissingColumnError
+from alignment.tables import ActivityLog, Journeys, LeadTable
+
+UTC = dt.timezone.utc
+
+TOUCHES = {
+    "lead_id": ["b", "a", "a", "c", "b", "a"],
+    "timestamp": np.array(
+        ["2024-01-03T10:00", "2024-01-02T09:00", "2024-01-01T08:00", "2024-01-05T00:00", "2024-01-01T12:00",
+         "2024-01-02T09:00"],
+        dtype="datetime64[us]",
+    ),
+    "channel": ["email", "web", "email", "direct", "web", "social"],
+    "campaign": ["x", None, "y", "x", "x", "z"],
+    "cost": [1.0, 2.0, 0.0, 1.0, 3.0, 0.5],
+}
+CONVERSIONS = {
+    "lead_id": ["a", "d"],
+    "converted_at": np.array(["2024-01-10", "2024-01-11"], dtype="datetime64[us]"),
+    "revenue": [100.0, 50.0],
+}
+LEADS = {
+    "lead_id": ["a", "b", "c", "d"],
+    "created_at": np.array(["2023-12-01", "2023-12-02", "2023-12-03", "2023-12-04"], dtype="datetime64[us]"),
+    "mql_at": np.array(["2023-12-05", "NaT", "NaT", "2023-12-07"], dtype="datetime64[us]"),
+    "source": ["ads", "seo", "ads", None],
+    "account_id": ["acme", "acme", "globex", "initech"],
+    "company_size": [10.0, 20.0, np.nan, 5.0],
+}
+
+
+def journeys_content(j: Journeys) -> dict[str, Any]:
+    """Everything a journeys table holds, as plain comparable values (NaT as None)."""
+
+    def t(a: np.ndarray) -> list[Any]:
+        return [None if np.isnat(x) else int(x.astype("datetime64[us]").astype(np.int64)) for x in a]
+
+    return {
+        "keys": [str(k) for k in j.keys],
+        "offsets": j.offsets.tolist(),
+        "time": t(j.time),
+        "row": j.row.tolist(),
+        "channel": j.channel.values().tolist(),
+        "touch_columns": {k: v.values().tolist() for k, v in j.touch_columns.items()},
+        "touch_numeric": {k: v.tolist() for k, v in j.touch_numeric.items()},
+        "converted_at": t(j.converted_at),
+        "revenue": j.revenue.tolist(),
+        "conversions": j.conversions.tolist(),
+        "non_conversions": j.non_conversions.tolist(),
+    }
+
+
+def test_journeys_layout_and_sorting() -> None:
+    j = Journeys.build(TOUCHES, CONVERSIONS)
+    assert j.keys.tolist() == ["a", "b", "c", "d"]
+    assert j.offsets.tolist() == [0, 3, 5, 6, 6]  # d converted without touches
+    # sorted by (key, time, input order): a@01-01 (row 2), a@01-02 (row 1), a@01-02 (row 5)
+    assert j.row.tolist() == [2, 1, 5, 4, 0, 3]
+    assert j.channel.values().tolist() == ["email", "web", "social", "web", "email", "direct"]
+    assert j.channel.categories.tolist() == ["direct", "email", "social", "web"]
+    assert j.channel.codes.dtype == np.int32
+    assert j.offsets.dtype == np.int64
+    assert j.revenue.tolist() == [100.0, 0.0, 0.0, 50.0]
+    assert j.converted.tolist() == [True, False, False, True]
+    assert j.non_conversions.tolist() == [0.0, 1.0, 1.0, 0.0]
+    assert j.touch_columns["campaign"].values().tolist() == ["y", None, "z", "x", "x", "x"]
+    assert j.touch_numeric["cost"].tolist() == [0.0, 2.0, 0.5, 3.0, 1.0, 1.0]
+    assert j.journey_index.tolist() == [0, 0, 0, 1, 1, 2]
+    assert not j.time.flags.writeable
+
+
+def test_same_content_from_every_backend(constructor: Any) -> None:
+    ref = journeys_content(Journeys.build(TOUCHES, CONVERSIONS))
+    got = journeys_content(Journeys.build(constructor(TOUCHES), constructor(CONVERSIONS)))
+    assert got == ref
+
+
+def test_same_content_from_models() -> None:
+    ref = journeys_content(Journeys.build(TOUCHES, CONVERSIONS))
+    touches = [
+        alignment.Touchpoint(
+            lead_id=lead,
+            timestamp=t.astype(dt.datetime).replace(tzinfo=UTC),
+            channel=ch,
+            campaign=camp,
+            cost=cost,
+        )
+        for lead, t, ch, camp, cost in zip(
+            TOUCHES["lead_id"], TOUCHES["timestamp"], TOUCHES["channel"], TOUCHES["campaign"], TOUCHES["cost"]
+        )
+    ]
+    deals = [
+        alignment.Deal(deal_id="d1", lead_id="a", created_at="2024-01-05T00:00:00Z",
+                       closed_at="2024-01-10T00:00:00Z", amount=100.0, won=True),
+        alignment.Deal(deal_id="d2", lead_id="d", created_at="2024-01-05T00:00:00Z",
+                       closed_at="2024-01-11T00:00:00Z", amount=50.0, won=True),
+        alignment.Deal(deal_id="d3", lead_id="b", created_at="2024-01-05T00:00:00Z",
+                       closed_at="2024-01-12T00:00:00Z", amount=70.0, won=False),
+    ]
+    got = journeys_content(Journeys.build(touches, deals))
+    got["touch_columns"].pop("content", None)
+    got["touch_columns"].pop("kind", None)
+    assert got == ref
+
+
+def test_conversions_on_touch_rows() -> None:
+    touches = dict(TOUCHES)
+    touches["converted_at"] = np.array(
+        ["NaT", "2024-01-10", "2024-01-10", "NaT", "NaT", "NaT"], dtype="datetime64[us]"
+    )
+    touches["revenue"] = [np.nan, 100.0, 100.0, np.nan, np.nan, np.nan]
+    j = Journeys.build(touches)
+    assert j.revenue.tolist() == [100.0, 0.0, 0.0]
+    assert j.converted.tolist() == [True, False, False]
+
+
+def test_conflicting_conversions_on_touch_rows() -> None:
+    touches = dict(TOUCHES)
+    touches["converted_at"] = np.array(
+        ["NaT", "2024-01-10", "2024-01-11", "NaT", "NaT", "NaT"], dtype="datetime64[us]"
+    )
+    touches["revenue"] = [np.nan, 100.0, 100.0, np.nan, np.nan, np.nan]
+    with pytest.raises(DataValidationError, match="conflicting") as err:
+        Journeys.build(touches)
+    assert err.value.column == "converted_at"
+    assert err.value.n_rows == 2
+
+
+def test_round_trip(backend: str, constructor: Any) -> None:
+    j = Journeys.build(constructor(TOUCHES), constructor(CONVERSIONS))
+    frame = j.to_frame(caller_order=True)
+    j2 = Journeys.build(frame, constructor(CONVERSIONS))
+    a, b = journeys_content(j), journeys_content(j2)
+    # the round trip carries the touches only (d has no touch, but the same conversions are given)
+    assert a == b
+    leads = LeadTable.build(constructor(LEADS))
+    again = LeadTable.build(leads.to_frame())
+    for name in ("created_at", "mql_at", "company_size"):
+        np.testing.assert_array_equal(leads.column(name), again.column(name))
+    assert leads.column("source").tolist() == again.column("source").tolist()
+    assert [str(x) for x in leads.ids] == [str(x) for x in again.ids]
+
+
+def test_to_frame_backends(backend: str, constructor: Any) -> None:
+    j = Journeys.build(constructor(TOUCHES), constructor(CONVERSIONS))
+    frame = j.to_frame()
+    kind = type(frame).__module__.split(".")[0]
+    assert kind == ("builtins" if backend == "dict" else backend)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(min_value=0, max_value=40))
+def test_row_order_does_not_change_content(rnd: Any, n: int) -> None:
+    rng = np.random.default_rng(rnd.randint(0, 2**31))
+    leads = rng.integers(0, 6, n)
+    data = {
+        "lead_id": [f"L{x}" for x in leads],
+        "timestamp": (rng.integers(0, 5, n) * 3_600_000_000).astype("datetime64[us]"),
+        "channel": [f"c{x}" for x in rng.integers(0, 4, n)],
+    }
+    conv = {
+        "lead_id": ["L1", "L3", "L9"],
+        "converted_at": np.array([10**11] * 3, dtype="datetime64[us]"),
+        "revenue": [1.0, 2.0, 3.0],
+    }
+    perm = rng.permutation(n)
+    shuffled = {k: [v[i] for i in perm] if isinstance(v, list) else v[perm] for k, v in data.items()}
+    a = journeys_content(Journeys.build(data, conv))
+    b = journeys_content(Journeys.build(shuffled, conv))
+    # rows differ by the permutation; ties in time keep input order, so compare as multisets per journey
+    b_rows_in_a = perm[np.asarray(b["row"], dtype=np.int64)].tolist() if n else []
+    for key in ("keys", "offsets", "time", "converted_at", "revenue", "conversions"):
+        assert a[key] == b[key]
+    assert sorted(zip(a["row"], a["channel"])) == sorted(zip(b_rows_in_a, b["channel"]))
+
+
+def test_inputs_not_mutated() -> None:
+    touches = {k: (v.copy() if isinstance(v, np.ndarray) else list(v)) for k, v in TOUCHES.items()}
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else list(v)) for k, v in touches.items()}
+    Journeys.build(touches, CONVERSIONS, leads=LEADS)
+    for k in touches:
+        np.testing.assert_array_equal(np.asarray(touches[k], dtype=object), np.asarray(before[k], dtype=object))
+
+
+def test_empty_input_is_valid() -> None:
+    j = Journeys.build({"lead_id": [], "timestamp": [], "channel": []})
+    assert j.n_journeys == 0 and j.n_touches == 0
+    assert j.offsets.tolist() == [0]
+    lt = LeadTable.build({"lead_id": [], "created_at": []})
+    assert lt.n_leads == 0
+
+
+def test_integer_keys_stay_integers() -> None:
+    j = Journeys.build({"lead_id": [30, 10, 30], "timestamp": [3, 1, 2], "channel": ["a", "b", "c"]})
+    assert j.keys.tolist() == [10, 30]
+    assert j.keys.dtype == np.int64
+    assert j.time.tolist() == [np.datetime64(1, "s").astype("datetime64[us]").item(),
+                               np.datetime64(2, "s").astype("datetime64[us]").item(),
+                               np.datetime64(3, "s").astype("datetime64[us]").item()]
+
+
+def test_account_journeys_through_leads() -> None:
+    j = Journeys.build(TOUCHES, key="account_id", leads=LEADS)
+    assert j.keys.tolist() == ["acme", "globex"]
+    assert j.lengths.tolist() == [5, 1]
+    assert j.key_column == "account_id"
+    # the account's anchor is the earliest creation among its leads
+    assert j.anchors["lead_created_at"][0] == np.datetime64("2023-12-01", "us")
+
+
+def test_anchors_and_journey_columns() -> None:
+    j = Journeys.build(TOUCHES, CONVERSIONS, leads=LEADS)
+    assert j.anchors["mql_at"][0] == np.datetime64("2023-12-05", "us")
+    assert np.isnat(j.anchors["mql_at"][1])
+    assert j.journey_columns["source"].values().tolist() == ["ads", "seo", "ads", None]
+    assert j.touch_column("source").values().tolist() == ["ads", "ads", "ads", "seo", "seo", "ads"]
+
+
+def test_select_touches_keeps_journeys() -> None:
+    j = Journeys.build(TOUCHES, CONVERSIONS)
+    sub = j.select_touches(j.channel.values() != "web")
+    assert sub.n_journeys == j.n_journeys
+    assert sub.offsets.tolist() == [0, 2, 3, 4, 4]
+    assert sub.journey_index.tolist() == [0, 0, 1, 2]
+    assert sub.row.tolist() == [2, 5, 0, 3]
+
+
+def test_select_journeys() -> None:
+    j = Journeys.build(TOUCHES, CONVERSIONS)
+    sub = j.select_journeys(j.converted)
+    assert sub.keys.tolist() == ["a", "d"]
+    assert sub.offsets.tolist() == [0, 3, 3]
+    assert sub.revenue.tolist() == [100.0, 50.0]
+
+
+def test_from_arrays_validates_offsets() -> None:
+    cat = alignment.Categorical(np.array([0, 1], np.int32), np.array(["a", "b"], dtype=object))
+    with pytest.raises(DataValidationError, match="offsets"):
+        Journeys.from_arrays(keys=np.array(["x"]), offsets=np.array([0, 3]), time=np.array([1, 2], "datetime64[s]"),
+                             channel=cat)
+    with pytest.raises(DataValidationError, match="not sorted"):
+        Journeys.from_arrays(keys=np.array(["x"]), offsets=np.array([0, 2]), time=np.array([2, 1], "datetime64[s]"),
+                             channel=cat)
+
+
+def test_lead_table() -> None:
+    lt = LeadTable.build(LEADS)
+    assert lt.n_leads == 4
+    assert list(lt.stages) == ["mql_at"]
+    assert set(lt.categorical) == {"source", "account_id"}
+    assert set(lt.numeric) == {"company_size"}
+    pos, found = lt.positions(["c", "zz", "a"])
+    assert pos.tolist() == [2, -1, 0]
+    assert found.tolist() == [True, False, True]
+    assert lt.column("source").tolist() == ["ads", "seo", "ads", None]
+    with pytest.raises(MissingColumnError, match="industry"):
+        lt.column("industry")
+
+
+def test_lead_table_from_models() -> None:
+    leads = [
+        alignment.Lead(lead_id="a", created_at="2024-01-01T00:00:00Z", source="ads", company_size=5,
+                       mql_at="2024-01-02T00:00:00Z", attributes={"tier": "gold"}),
+        alignment.Lead(lead_id="b", created_at="2024-01-01T00:00:00Z", source="seo"),
+    ]
+    lt = LeadTable.build(leads)
+    assert lt.column("source").tolist() == ["ads", "seo"]
+    assert lt.column("tier").tolist() == ["gold", None]
+    assert lt.stages["mql_at"][0] == np.datetime64("2024-01-02", "us")
+    assert np.isnat(lt.stages["mql_at"][1])
+    assert lt.numeric["company_size"][0] == 5.0
+
+
+def test_activity_log_aligned_to_leads() -> None:
+    acts = {
+        "lead_id": ["d", "a", "a"],
+        "timestamp": np.array(["2023-12-08", "2023-12-06", "2023-12-05"], dtype="datetime64[us]"),
+        "kind": ["call", "email", "call"],
+        "rep": ["r1", "r2", "r1"],
+    }
+    log = ActivityLog.build(acts, leads=LEADS)
+    assert log.keys.tolist() == ["a", "b", "c", "d"]
+    assert log.offsets.tolist() == [0, 2, 2, 2, 3]
+    assert log.kind is not None and log.kind.values().tolist() == ["call", "email", "call"]
+    assert log.row.tolist() == [2, 1, 0]
+
+
+def test_activity_for_unknown_lead() -> None:
+    acts = {"lead_id": ["zz", "a"], "timestamp": np.array(["2023-12-08", "2023-12-06"], dtype="datetime64[us]")}
+    with pytest.raises(DataValidationError, match="unknown lead") as err:
+        ActivityLog.build(acts, leads=LEADS)
+    assert err.value.rows == [0]
+    log = ActivityLog.build(acts, leads=LEADS, unknown="report")
+    assert log.unknown_rows.tolist() == [0]
+    assert log.n_activities == 1
