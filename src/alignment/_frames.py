@@ -72,6 +72,36 @@ class Categorical:
         out[~ok] = None
         return out
 
+    # array-like behaviour, so a factorised column can stand where an object array is expected
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """``object`` (the decoded values are strings)."""
+        return np.dtype(object)
+
+    @property
+    def size(self) -> int:
+        """Number of rows."""
+        return int(self.codes.size)
+
+    @property
+    def ndim(self) -> int:
+        """Always 1."""
+        return 1
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        values = self.values()
+        return values if dtype is None else values.astype(dtype)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, (int, np.integer)):
+            code = int(self.codes[index])
+            return None if code < 0 else self.categories[code]
+        return self.values()[index]
+
+    def tolist(self) -> list[Any]:
+        """Decoded values as a list."""
+        return list(self.values().tolist())
+
     def take(self, index: np.ndarray) -> Categorical:
         """Rows at ``index`` (same categories)."""
         return Categorical(self.codes[index], self.categories)
@@ -347,7 +377,7 @@ def _read_frame(
         elif dtype == nw.Date:
             cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE)
         elif dtype in (nw.String, nw.Categorical, nw.Enum):
-            cols[name] = _StringColumn.wrap(s, backend)
+            cols[name] = _native_factorize(s.to_native(), backend)  # type: ignore[assignment]
         elif dtype.is_numeric() or dtype == nw.Boolean:
             if s.null_count():
                 cols[name] = np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
@@ -358,24 +388,19 @@ def _read_frame(
     return RawColumns(cols, int(frame.shape[0]), backend, names, aware)
 
 
-class _StringColumn(np.ndarray):
-    """An object array that remembers its native string column, for fast factorisation."""
+def _native_factorize(native: Any, backend: str) -> Categorical:
+    """Factorise a native string column without materialising Python strings per row."""
+    if backend == "pandas":
+        import pandas as pd
 
-    _native: Any = None
-    _backend: str = ""
-
-    @classmethod
-    def wrap(cls, series: Any, backend: str) -> np.ndarray:
-        arr = np.asarray(series.to_numpy(), dtype=object)
-        out = arr.view(cls)
-        out._native = series.to_native()
-        out._backend = backend
-        return out
-
-    def __array_finalize__(self, obj: Any) -> None:
-        # slices/copies are plain arrays: the native column no longer matches them
-        self._native = None
-        self._backend = ""
+        c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
+        return Categorical(np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object))
+    if backend in ("polars", "pyarrow") and _has("pyarrow"):
+        codes, cats = _arrow_factorize(native.to_arrow() if backend == "polars" else native)
+        return Categorical(codes, cats)
+    values = np.asarray(native.to_numpy() if hasattr(native, "to_numpy") else native, dtype=object)
+    codes, cats = _object_factorize(values, column="?", table=None)
+    return Categorical(codes, cats)
 
 
 def factorize(
@@ -405,19 +430,11 @@ def factorize(
     DataValidationError
         Missing values where not allowed, or values that are not strings.
     """
-    native = getattr(values, "_native", None)
-    backend = getattr(values, "_backend", "")
     codes: np.ndarray | None = None
     cats: np.ndarray | None = None
-    if native is not None and backend == "pandas":
-        import pandas as pd
-
-        c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
-        codes, cats = np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object)
-    elif native is not None and backend in ("polars", "pyarrow") and _has("pyarrow"):
-        arrow = native.to_arrow() if backend == "polars" else native
-        codes, cats = _arrow_factorize(arrow)
-    if codes is None or cats is None:
+    if isinstance(values, Categorical):
+        codes, cats = values.codes, values.categories
+    else:
         arr = np.asarray(values)
         if arr.dtype.kind in "iub":
             arr = arr.astype(str).astype(object)

@@ -90,6 +90,9 @@ class _Keys:
 
 
 def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
+    if isinstance(values, Categorical):
+        cat = factorize(values, column=column, table=table, allow_missing=False)
+        return _checked_string_keys(cat, column=column, table=table)
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
         a = arr.astype(np.int64, copy=False)
@@ -114,6 +117,10 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
         if np.all(arr == np.round(arr)):
             return _key_codes(arr.astype(np.int64), column=column, table=table)
     cat = factorize(values, column=column, table=table, allow_missing=False)
+    return _checked_string_keys(cat, column=column, table=table)
+
+
+def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
     empty = np.flatnonzero(cat.categories == "")
     if empty.size:
         rows = np.flatnonzero(cat.codes == empty[0])
@@ -158,6 +165,9 @@ def _sort_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.empty(0, dtype=np.int64)
     t = times.view(np.int64)
+    dk = np.diff(codes)
+    if np.all(dk >= 0) and np.all((dk > 0) | (np.diff(t) >= 0)):
+        return np.arange(n, dtype=np.int64)  # already sorted (common for exports): no sort
     tmin = int(t.min())
     span = int(t.max()) - tmin
     step = 1_000_000 if np.all(t % 1_000_000 == 0) else 1
