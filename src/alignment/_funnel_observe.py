@@ -39,6 +39,7 @@ __all__ = [
     "combine_groups",
     "count_stages",
     "group_quantiles",
+    "km_within",
     "proportion_interval",
 ]
 
@@ -60,6 +61,7 @@ class StageCounts:
     median_days: FloatArray
     mean_days: FloatArray
     p90_days: FloatArray
+    km_rate: FloatArray | None
     n_entered: int
     n_excluded: int
 
@@ -68,6 +70,22 @@ def _group_count(mask: BoolArray, group: IntArray | None, n_groups: int) -> IntA
     if group is None:
         return np.array([np.count_nonzero(mask)], dtype=np.int64)
     return np.bincount(group[mask], minlength=n_groups).astype(np.int64)
+
+
+def _sorted_within_groups(
+    values: IntArray, group: IntArray, n: IntArray, n_groups: int
+) -> IntArray:
+    """``values`` sorted by (group, value): one direct int64 sort of a combined key when it
+    fits in int64 (the usual case), else a lexsort."""
+    if values.size == 0:
+        return values
+    lo = int(values.min())
+    span = int(values.max()) - lo + 1
+    if span * n_groups < 2**62:
+        key = group * span + (values - lo)
+        key.sort()  # values only: stability is irrelevant
+        return key - np.repeat(np.arange(n_groups, dtype=np.int64) * span - lo, n)
+    return values[np.lexsort((values, group))]
 
 
 def group_quantiles(
@@ -90,8 +108,7 @@ def group_quantiles(
     sums = np.bincount(group, weights=values.astype(np.float64), minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, sums / np.maximum(n, 1), np.nan)
-    order = np.lexsort((values, group))
-    v = values[order].astype(np.float64)
+    v = _sorted_within_groups(values, group, n, n_groups)
     starts = np.concatenate(([0], np.cumsum(n)[:-1]))
     quant = np.full((n_groups, q.size), np.nan)
     has = n > 0
@@ -102,8 +119,8 @@ def group_quantiles(
         lo = np.floor(pos).astype(np.int64)
         hi = np.minimum(lo + 1, n[has][:, None] - 1)
         frac = pos - lo
-        vlo = v[st[:, None] + lo]
-        vhi = v[st[:, None] + hi]
+        vlo = v[st[:, None] + lo].astype(np.float64)
+        vhi = v[st[:, None] + hi].astype(np.float64)
         quant[has] = vlo + frac * (vhi - vlo)
     return n, mean, quant
 
@@ -116,6 +133,8 @@ def count_stages(
     n_groups: int = 1,
     as_of: np.datetime64 | None = None,
     out_of_order: Literal["keep", "drop"] = "keep",
+    horizon: np.timedelta64 | None = None,
+    lost: NDArray[np.datetime64] | None = None,
 ) -> StageCounts:
     """Counts, conversions and velocity per group and stage.
 
@@ -130,6 +149,13 @@ def count_stages(
         Group code per lead in ``[0, n_groups)``.
     n_groups : int
         Number of groups (1 without ``group``).
+    horizon : timedelta64, optional
+        When given, also the Kaplan–Meier share converting within ``horizon`` (see
+        :func:`km_within`); open leads are censored at the end of observation (``as_of``, else
+        the latest stage timestamp).
+    lost : datetime64[us] array, optional
+        Closed-lost instants: a lead lost (by the end of observation) that did not convert is
+        never going to, so it stays at risk for the whole horizon instead of being censored.
     """
     if mode not in ("ordered", "any"):
         raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
@@ -143,7 +169,9 @@ def count_stages(
         raise ParameterError("all stage arrays must be 1-d with the same length")
     ti = [x.view(np.int64) for x in t]
     nat = np.iinfo(np.int64).min
-    cutoff = None if as_of is None else int(np.datetime64(as_of, "us").astype(np.int64))
+    cutoff = (
+        None if as_of is None else int(np.asarray(as_of).astype("datetime64[us]").view(np.int64))
+    )
 
     def present(k: int) -> BoolArray:
         has: BoolArray = ti[k] != nat
@@ -166,6 +194,25 @@ def count_stages(
     med = np.full((n_groups, s - 1), np.nan)
     mean = np.full((n_groups, s - 1), np.nan)
     p90 = np.full((n_groups, s - 1), np.nan)
+    km = np.full((n_groups, s - 1), np.nan) if horizon is not None else None
+    h_us = (
+        0 if horizon is None else int(np.asarray(horizon).astype("timedelta64[us]").view(np.int64))
+    )
+    if horizon is not None and h_us <= 0:
+        raise ParameterError(f"horizon must be a positive duration; got {horizon!r}")
+    end: int = 0
+    if km is not None:
+        end = (
+            cutoff
+            if cutoff is not None
+            else max((int(x[x != nat].max()) for x in ti if np.any(x != nat)), default=0)
+        )
+    lost_mask: BoolArray | None = None
+    if km is not None and lost is not None:
+        li = np.asarray(lost).astype("datetime64[us]", copy=False).view(np.int64)
+        if li.shape != (n,):
+            raise ParameterError("the lost column must have one instant per lead")
+        lost_mask = (li != nat) & (li <= end)
     counts[:, 0] = _group_count(entered, group, n_groups)
     prev_reached = entered
     for k in range(1, s):
@@ -176,8 +223,10 @@ def count_stages(
             has = has & ~backwards
             both = both & ~backwards
         reached = both if mode == "ordered" else has
-        counts[:, k] = _group_count(reached, group, n_groups)
         converted[:, k - 1] = _group_count(both, group, n_groups)
+        counts[:, k] = (
+            converted[:, k - 1] if mode == "ordered" else _group_count(reached, group, n_groups)
+        )
         ooo[:, k - 1] = _group_count(backwards, group, n_groups)
         timed = both & ~backwards
         idx = np.flatnonzero(timed)
@@ -188,6 +237,17 @@ def count_stages(
         mean[:, k - 1] = mu / US_PER_DAY
         med[:, k - 1] = qv[:, 0] / US_PER_DAY
         p90[:, k - 1] = qv[:, 1] / US_PER_DAY
+        if km is not None:
+            risk = np.flatnonzero(prev_reached)
+            event = both[risk]
+            start = ti[k - 1][risk]
+            big = np.int64(h_us + 1)  # anything beyond the horizon is equivalent
+            follow = np.minimum(end - start, big)
+            if lost_mask is not None:
+                follow = np.where(lost_mask[risk], big, follow)
+            t_event = np.where(event, np.maximum(ti[k][risk] - start, 0), follow)
+            gk = None if group is None else group[risk]
+            km[:, k - 1] = km_within(t_event, event, gk, n_groups, h_us)
         prev_reached = reached if mode == "ordered" else has
     return StageCounts(
         counts=counts,
@@ -197,9 +257,50 @@ def count_stages(
         median_days=med,
         mean_days=mean,
         p90_days=p90,
+        km_rate=km,
         n_entered=int(np.count_nonzero(entered)),
         n_excluded=n_excluded,
     )
+
+
+def km_within(
+    time: IntArray, event: BoolArray, group: IntArray | None, n_groups: int, horizon: int
+) -> FloatArray:
+    """Kaplan–Meier share of records with an event within ``horizon``, per group.
+
+    ``1 − S(horizon)`` with ``S(h) = Π_{event times t ≤ h} (1 − d_t / n_t)``: ``d_t`` events at
+    ``t``, ``n_t`` records with ``time ≥ t`` (censored records at ``t`` are still at risk).
+    Records are sorted once by (group, time, events first); record *j* then contributes
+    ``1 − 1 / n_at_risk(j)``, whose product over tied events equals ``1 − d_t / n_t``.
+    Groups without records give ``nan``.
+    """
+    g = np.zeros(time.size, dtype=np.int64) if group is None else group.astype(np.int64)
+    n = np.bincount(g, minlength=n_groups)
+    out = np.full(n_groups, np.nan)
+    if time.size == 0:
+        return out
+    t = np.clip(time, 0, horizon + 1).astype(np.int64)
+    censored = (~event).astype(np.int64)
+    span = 2 * (horizon + 2)
+    if span * max(n_groups, 1) < 2**62:
+        key = g * span + t * 2 + censored
+        key.sort()
+        g_s = key // span
+        rem = key - g_s * span
+        t_s = rem // 2
+        ev_s = (rem % 2) == 0
+    else:  # pragma: no cover - astronomically many groups × long horizons
+        order = np.lexsort((censored, t, g))
+        g_s, t_s, ev_s = g[order], t[order], event[order]
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    at_risk = n[g_s] - (np.arange(t_s.size) - starts[g_s])
+    hit = ev_s & (t_s <= horizon)
+    with np.errstate(divide="ignore"):
+        logf = np.log1p(-1.0 / at_risk[hit])
+    log_s = np.bincount(g_s[hit], weights=logf, minlength=n_groups)
+    has = n > 0
+    out[has] = 1.0 - np.exp(log_s[has])
+    return out
 
 
 def proportion_interval(
@@ -254,7 +355,10 @@ def _dense_codes(keys: IntArray) -> tuple[IntArray, IntArray]:
         shifted = keys - lo
         present = np.bincount(shifted, minlength=span) > 0
         mapping = np.cumsum(present) - 1
-        return mapping[shifted].astype(np.int64), (np.flatnonzero(present) + lo).astype(np.int64)
+        uniques = (np.flatnonzero(present) + lo).astype(np.int64)
+        if uniques.size == span and lo == 0:  # already dense: no remapping pass
+            return keys.astype(np.int64, copy=False), uniques
+        return mapping[shifted].astype(np.int64, copy=False), uniques
     uniques, codes = np.unique(keys, return_inverse=True)
     return codes.astype(np.int64).ravel(), uniques.astype(np.int64)
 
@@ -301,8 +405,8 @@ def combine_groups(
     Returns ``(group, n_groups, parts)`` where ``parts[j][g]`` is the code of factor ``j`` of
     group ``g``.
     """
-    key = np.zeros(codes[0].size, dtype=np.int64)
-    for c, size in zip(codes, sizes):
+    key = codes[0].astype(np.int64, copy=False)
+    for c, size in zip(codes[1:], sizes[1:]):
         key = key * int(size) + c
     group, uniques = _dense_codes(key)
     parts: list[IntArray] = []

@@ -71,6 +71,14 @@ class ParsedPaths:
         return int(self.offsets.size - 1)
 
 
+def _fast_strings(strings: np.ndarray) -> np.ndarray:
+    """``strings`` as numpy's variable-width ``StringDType`` when available (numpy >= 2)."""
+    string_dtype = getattr(np.dtypes, "StringDType", None)
+    if string_dtype is None or strings.size == 0:  # pragma: no cover - numpy < 2
+        return np.asarray(strings, dtype=str)
+    return strings.astype(string_dtype())
+
+
 def _counts(raw: np.ndarray, column: str) -> np.ndarray:
     out = numeric(raw, column=column, table=_TABLE, nonnegative=True)
     frac = out != np.floor(out)
@@ -133,7 +141,9 @@ def parse_paths(
 
     # ---- path strings ----------------------------------------------------------------------
     col = np.asarray(raw.columns[path])
-    if col.dtype.kind == "O":
+    if n == 0:
+        strings = np.zeros(0, dtype="U1")
+    elif col.dtype.kind == "O":
         missing = np.asarray(col == None) | np.asarray(col != col)  # noqa: E711 (None, NaN)
         if missing.any():
             rows = np.flatnonzero(missing)
@@ -156,45 +166,43 @@ def parse_paths(
             fix="give paths as strings such as 'a > b > c'",
         )
     core = sep.strip() or sep
-    empty_path = np.char.str_len(np.char.strip(strings)) == 0 if n else np.zeros(0, bool)
-    if empty_path.any():
-        rows = np.flatnonzero(empty_path)
-        raise DataValidationError(
-            "empty path",
-            column=path,
-            table=_TABLE,
-            rows=rows,
-            value=str(strings[rows[0]]),
-            fix="drop these rows, or name the channel (e.g. 'direct') of journeys without touches",
-        )
-    if n:
-        n_segments = np.char.count(strings, core).astype(np.int64) + 1
-        segments = np.char.strip(np.array(core.join(strings.tolist()).split(core), dtype=str))
-    else:
-        n_segments = np.zeros(0, dtype=np.int64)
-        segments = np.zeros(0, dtype="U1")
+    fast = _fast_strings(strings)
+    as_list = [str(x) for x in fast.tolist()] if fast.dtype.kind == "O" else fast.tolist()
+    n_segments = np.char.count(fast, core).astype(np.int64) + 1
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_segments, out=offsets[1:])
-    if segments.size != int(offsets[-1]):  # pragma: no cover - join/split are consistent
+    raw_segments = np.array(core.join(as_list).split(core) if n else [], dtype=object)
+    if raw_segments.size != int(offsets[-1]):  # pragma: no cover - join/split are consistent
         raise AssertionError("path splitting lost segments")
-    empty_seg = np.char.str_len(segments) == 0
-    if empty_seg.any():
+    # factorise the raw segments, then strip only the distinct values
+    raw_cat = factorize(raw_segments, column=path, table=_TABLE)
+    stripped = np.char.strip(np.asarray(raw_cat.categories, dtype=str))
+    empty_cat = np.char.str_len(stripped) == 0
+    if empty_cat.any():
+        empty_seg = empty_cat[raw_cat.codes]
         seg_row = np.repeat(np.arange(n, dtype=np.int64), n_segments)
-        rows = np.unique(seg_row[empty_seg])
+        bad_rows = np.unique(seg_row[empty_seg])
+        whole = n_segments[bad_rows] == 1
+        rows = bad_rows[whole] if whole.any() else bad_rows
         raise DataValidationError(
-            f"path with an empty step (separator {core!r} at the start, at the end or twice "
-            "in a row)",
+            "empty path"
+            if whole.any()
+            else f"path with an empty step (separator {core!r} at the start, at the end or "
+            "twice in a row)",
             column=path,
             table=_TABLE,
             rows=rows,
-            value=str(strings[rows[0]]),
-            fix=f"remove the stray separators, e.g. 'a {core}  {core} b' → 'a {core} b'",
+            value=str(as_list[int(rows[0])]),
+            fix="drop these rows, or name the channel (e.g. 'direct') of journeys without touches"
+            if whole.any()
+            else f"remove the stray separators, e.g. 'a {core}  {core} b' → 'a {core} b'",
         )
-    cat = factorize(segments.astype(object), column=path, table=_TABLE)
+    channels, merge = np.unique(stripped, return_inverse=True)
+    codes = merge.ravel().astype(np.int32)[raw_cat.codes]
     return ParsedPaths(
         offsets=offsets,
-        channel_codes=np.asarray(cat.codes, dtype=np.int32),
-        channels=np.asarray(cat.categories, dtype=object),
+        channel_codes=codes,
+        channels=channels.astype(object),
         conversions=conv,
         non_conversions=nulls,
         revenue=val,
@@ -258,7 +266,11 @@ def _build_journeys(parsed: ParsedPaths) -> Journeys:
 
     n = parsed.n_paths
     width = len(str(max(n - 1, 0)))
-    keys = np.char.zfill(np.arange(n).astype(str), width).astype(object)
+    keys = (
+        np.char.zfill(np.arange(n).astype(str), width).astype(object)
+        if n
+        else np.zeros(0, dtype=object)
+    )
     return Journeys.from_arrays(
         keys=keys,
         offsets=parsed.offsets,

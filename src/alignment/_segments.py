@@ -28,6 +28,7 @@ import numpy as np
 __all__ = [
     "broadcast",
     "check_offsets",
+    "gather_segments",
     "position_from_end",
     "position_in_segment",
     "segment_any",
@@ -113,6 +114,33 @@ def _reduceat(
     return out
 
 
+def gather_segments(offsets: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets and element indices of the sub-table made of the segments ``which``.
+
+    Parameters
+    ----------
+    offsets : ndarray of int64
+        CSR offsets of the full table.
+    which : ndarray of int
+        Segment indices to keep, in the order wanted (usually ascending).
+
+    Returns
+    -------
+    sub_offsets : ndarray of int64
+        CSR offsets of the kept segments (length ``len(which) + 1``).
+    index : ndarray of int64
+        Position in the full flat array of every element of the kept segments, so that
+        ``values[index]`` is the flat array of the sub-table.  Costs O(kept elements).
+    """
+    which = np.asarray(which, dtype=np.int64)
+    starts = offsets[:-1][which]
+    lens = offsets[1:][which] - starts
+    sub = np.zeros(which.size + 1, dtype=np.int64)
+    np.cumsum(lens, out=sub[1:])
+    index = np.arange(int(sub[-1]), dtype=np.int64) + np.repeat(starts - sub[:-1], lens)
+    return sub, index
+
+
 # --------------------------------------------------------------------------------------------
 # reductions
 # --------------------------------------------------------------------------------------------
@@ -155,7 +183,8 @@ def segment_normalize(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     vals = np.asarray(values, dtype=np.float64)
     sums = segment_sum(vals, offsets)
     scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums != 0.0)
-    return vals * broadcast(scale, offsets)
+    out: np.ndarray = vals * broadcast(scale, offsets)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,7 +207,8 @@ def segment_last(offsets: np.ndarray) -> np.ndarray:
 def position_in_segment(offsets: np.ndarray) -> np.ndarray:
     """0-based position of every element within its segment (``int64``)."""
     n = int(offsets[-1])
-    return np.arange(n, dtype=np.int64) - np.repeat(offsets[:-1], np.diff(offsets))
+    out: np.ndarray = np.arange(n, dtype=np.int64) - np.repeat(offsets[:-1], np.diff(offsets))
+    return out
 
 
 def position_from_end(offsets: np.ndarray) -> np.ndarray:
@@ -240,6 +270,16 @@ def _py_segments(offsets: Sequence[int]) -> list[range]:
 
 def _py_segment_ids(offsets: Sequence[int]) -> list[int]:
     return [i for i, seg in enumerate(_py_segments(offsets)) for _ in seg]
+
+
+def _py_gather_segments(offsets: Sequence[int], which: Sequence[int]) -> tuple[list[int], list[int]]:
+    segs = _py_segments(offsets)
+    sub = [0]
+    index: list[int] = []
+    for i in which:
+        index.extend(segs[i])
+        sub.append(len(index))
+    return sub, index
 
 
 def _py_segment_sum(values: Sequence[float], offsets: Sequence[int]) -> list[float]:

@@ -36,6 +36,7 @@ durations are wall-clock time.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import json
 import re
 from collections.abc import Mapping
@@ -94,6 +95,8 @@ def _duration_text(value: Any) -> str:
         raise ValueError(
             f"expected a duration such as '36h', '5d' or a timedelta, got {type(value).__name__}"
         )
+    if value.strip().startswith("-"):
+        raise ValueError(f"duration must be > 0, got the negative duration {value!r}")
     try:
         parse_duration(value, name="duration")  # refuses negative, zero and unreadable values
     except ParameterError as exc:
@@ -119,7 +122,7 @@ def business_duration_us(text: str, *, day_us: int, week_us: int) -> int:
             total += n * week_us
         else:
             total += n * _UNIT_US[unit]
-    return int(round(total))
+    return round(total)
 
 
 class _Frozen(BaseModel):
@@ -256,7 +259,7 @@ class MarketingCommitment(_Frozen):
             starts = self.period_starts
             if not starts or len(starts) < 1:
                 raise ValueError("period='custom' needs period_starts (first day of each period)")
-            if any(b <= a for a, b in zip(starts, starts[1:])):
+            if any(b <= a for a, b in itertools.pairwise(starts)):
                 raise ValueError("period_starts must be strictly increasing")
             if len(starts) < 2:
                 raise ValueError("period_starts needs at least two dates to know a period length")
@@ -425,8 +428,15 @@ class SLA(_Frozen):
     @model_validator(mode="after")
     def _check(self) -> SLA:
         s = self.sales
-        if self.marketing is None and s.first_touch is None and s.attempts is None and s.accept is None:
-            raise ValueError("the agreement commits nobody: give marketing and/or sales commitments")
+        if (
+            self.marketing is None
+            and s.first_touch is None
+            and s.attempts is None
+            and s.accept is None
+        ):
+            raise ValueError(
+                "the agreement commits nobody: give marketing and/or sales commitments"
+            )
         return self
 
     # --- construction from documents -------------------------------------------------------
@@ -443,7 +453,9 @@ class SLA(_Frozen):
         ):
             path = Path(source)
             if not path.is_file():
-                raise ParameterError(f"SLA.from_json: no such file {str(path)!r} (and not JSON text)")
+                raise ParameterError(
+                    f"SLA.from_json: no such file {str(path)!r} (and not JSON text)"
+                )
             source = path.read_text(encoding="utf-8")
         try:
             data = json.loads(source)

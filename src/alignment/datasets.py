@@ -53,7 +53,6 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -133,20 +132,39 @@ _FIXED_MONTHLY = {
 
 # touch kinds, with the content they carry, per channel: (kind, content, weight)
 _KINDS: dict[str, tuple[tuple[str, str, float], ...]] = {
-    "organic_search": (("page_view", "blog_article", 0.6), ("page_view", "pricing", 0.15),
-                       ("page_view", "product_tour", 0.15), ("form", "demo_request", 0.1)),
-    "paid_search": (("ad_click", "landing_page", 0.7), ("form", "demo_request", 0.15),
-                    ("page_view", "pricing", 0.15)),
-    "social": (("ad_click", "video", 0.5), ("page_view", "blog_article", 0.4),
-               ("form", "ebook", 0.1)),
+    "organic_search": (
+        ("page_view", "blog_article", 0.6),
+        ("page_view", "pricing", 0.15),
+        ("page_view", "product_tour", 0.15),
+        ("form", "demo_request", 0.1),
+    ),
+    "paid_search": (
+        ("ad_click", "landing_page", 0.7),
+        ("form", "demo_request", 0.15),
+        ("page_view", "pricing", 0.15),
+    ),
+    "social": (
+        ("ad_click", "video", 0.5),
+        ("page_view", "blog_article", 0.4),
+        ("form", "ebook", 0.1),
+    ),
     "display": (("ad_click", "banner", 1.0),),
-    "content_download": (("form", "ebook", 0.55), ("form", "whitepaper", 0.3),
-                         ("form", "case_study", 0.15)),
+    "content_download": (
+        ("form", "ebook", 0.55),
+        ("form", "whitepaper", 0.3),
+        ("form", "case_study", 0.15),
+    ),
     "referral": (("page_view", "case_study", 0.6), ("form", "demo_request", 0.4)),
-    "direct": (("page_view", "homepage", 0.5), ("page_view", "pricing", 0.35),
-               ("form", "demo_request", 0.15)),
-    "email": (("email_click", "newsletter", 0.5), ("email_click", "case_study", 0.3),
-              ("email_click", "webinar_invite", 0.2)),
+    "direct": (
+        ("page_view", "homepage", 0.5),
+        ("page_view", "pricing", 0.35),
+        ("form", "demo_request", 0.15),
+    ),
+    "email": (
+        ("email_click", "newsletter", 0.5),
+        ("email_click", "case_study", 0.3),
+        ("email_click", "webinar_invite", 0.2),
+    ),
     "webinar": (("webinar", "webinar", 0.8), ("form", "webinar_registration", 0.2)),
     "events": (("event", "booth_visit", 0.7), ("meeting", "event_meeting", 0.3)),
     "partner": (("page_view", "partner_page", 0.5), ("form", "demo_request", 0.5)),
@@ -154,13 +172,27 @@ _KINDS: dict[str, tuple[tuple[str, str, float], ...]] = {
 }
 # behavioural intent carried by each kind / content (drives conversion, like a scoring model would)
 _KIND_INTENT = {
-    "page_view": 0.2, "ad_click": 0.1, "form": 1.5, "email_click": 0.4, "webinar": 1.2,
-    "event": 1.0, "meeting": 2.0, "call": 1.0,
+    "page_view": 0.2,
+    "ad_click": 0.1,
+    "form": 1.5,
+    "email_click": 0.4,
+    "webinar": 1.2,
+    "event": 1.0,
+    "meeting": 2.0,
+    "call": 1.0,
 }
 _CONTENT_BONUS = {"pricing": 0.8, "demo_request": 2.0, "product_tour": 0.5, "case_study": 0.4}
 
-_INDUSTRIES = ("software", "fintech", "healthcare", "manufacturing", "retail", "education",
-               "government", "media")
+_INDUSTRIES = (
+    "software",
+    "fintech",
+    "healthcare",
+    "manufacturing",
+    "retail",
+    "education",
+    "government",
+    "media",
+)
 _COUNTRIES = ("US", "GB", "DE", "FR", "NL", "CA", "AU", "SE", "ES", "IN", "BR", "JP")
 _TARGET_COUNTRIES = frozenset({"US", "GB", "DE", "FR", "NL", "CA", "AU", "SE"})
 # title, seniority
@@ -180,17 +212,97 @@ _TITLES: tuple[tuple[str, str], ...] = (
     ("Student", "other"),
     ("Consultant", "other"),
 )
-_SENIORITY_FIT = {"executive": 1.0, "director": 0.9, "manager": 0.5, "individual": 0.0,
-                  "other": -1.0}
-_FIRST = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Robin", "Jamie", "Chris", "Pat",
-          "Maria", "Anna", "Lena", "Sofia", "Emma", "Noah", "Liam", "Lucas", "Mia", "Zoe",
-          "Omar", "Yuki", "Ravi", "Ines", "Hugo", "Nina", "Ella", "Ivan", "Tara", "Ken")
-_LAST = ("Smith", "Jones", "Garcia", "Muller", "Martin", "Rossi", "Novak", "Berg", "Khan", "Sato",
-         "Silva", "Dubois", "Jansen", "Kowalski", "Nguyen", "Brown", "Wilson", "Moreau", "Fischer",
-         "Larsen", "Costa", "Ahmed", "Tanaka", "Lopez", "Weber", "Olsen", "Baker", "Young", "King",
-         "Wright")
-_COMPANY_A = ("North", "Blue", "Bright", "Silver", "Green", "Iron", "Clear", "Swift", "Red",
-              "Open", "Deep", "High", "True", "Quantum", "Atlas", "Summit", "Vector", "Nimbus")
+_SENIORITY_FIT = {
+    "executive": 1.0,
+    "director": 0.9,
+    "manager": 0.5,
+    "individual": 0.0,
+    "other": -1.0,
+}
+_FIRST = (
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Robin",
+    "Jamie",
+    "Chris",
+    "Pat",
+    "Maria",
+    "Anna",
+    "Lena",
+    "Sofia",
+    "Emma",
+    "Noah",
+    "Liam",
+    "Lucas",
+    "Mia",
+    "Zoe",
+    "Omar",
+    "Yuki",
+    "Ravi",
+    "Ines",
+    "Hugo",
+    "Nina",
+    "Ella",
+    "Ivan",
+    "Tara",
+    "Ken",
+)
+_LAST = (
+    "Smith",
+    "Jones",
+    "Garcia",
+    "Muller",
+    "Martin",
+    "Rossi",
+    "Novak",
+    "Berg",
+    "Khan",
+    "Sato",
+    "Silva",
+    "Dubois",
+    "Jansen",
+    "Kowalski",
+    "Nguyen",
+    "Brown",
+    "Wilson",
+    "Moreau",
+    "Fischer",
+    "Larsen",
+    "Costa",
+    "Ahmed",
+    "Tanaka",
+    "Lopez",
+    "Weber",
+    "Olsen",
+    "Baker",
+    "Young",
+    "King",
+    "Wright",
+)
+_COMPANY_A = (
+    "North",
+    "Blue",
+    "Bright",
+    "Silver",
+    "Green",
+    "Iron",
+    "Clear",
+    "Swift",
+    "Red",
+    "Open",
+    "Deep",
+    "High",
+    "True",
+    "Quantum",
+    "Atlas",
+    "Summit",
+    "Vector",
+    "Nimbus",
+)
 _COMPANY_B = ("wind", "river", "stone", "field", "peak", "bridge", "light", "wave", "forge", "path")
 _COMPANY_C = ("Labs", "Systems", "Analytics", "Group", "Software", "Health", "Retail", "Works")
 _FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com")
@@ -208,8 +320,14 @@ _REPS: tuple[tuple[str, float, float], ...] = (
     ("ivy.nguyen", 48.0, 2.5),
     ("jack.miller", 80.0, 2.0),
 )
-_REJECTION_REASONS = ("wrong_size", "wrong_persona", "wrong_geography", "existing_customer",
-                      "competitor", "unverified_contact")
+_REJECTION_REASONS = (
+    "wrong_size",
+    "wrong_persona",
+    "wrong_geography",
+    "existing_customer",
+    "competitor",
+    "unverified_contact",
+)
 
 #: persona definitions: name → (description, industries, size range, seniorities, countries)
 PERSONAS: dict[str, dict[str, Any]] = {
@@ -326,16 +444,49 @@ class SyntheticCRM:
         from .tables import Journeys
 
         kwargs: dict[str, Any] = {}
-        if key is not None:
+        conversions = self.conversions
+        if key is not None and key != "lead_id":
             kwargs["key"] = key
+            conversions = self._conversions_by(key)
         return Journeys.build(
             self.touchpoints,
-            self.conversions,
+            conversions,
             leads=self.leads,
             touch_categorical=["campaign", "content", "kind"],
             touch_numeric=["cost"],
             **kwargs,
         )
+
+    def _conversions_by(self, key: str) -> dict[str, np.ndarray]:
+        """Won deals rolled up per value of a lead column: the first won deal's close time and
+        the summed revenue of all won deals (one conversion per journey)."""
+        if key not in self.leads:
+            raise ParameterError(
+                f"key must be a lead column, got {key!r}; available: {', '.join(self.leads)}"
+            )
+        ids = self.leads["lead_id"]
+        order = np.argsort(ids, kind="stable")
+        pos = order[np.searchsorted(ids, self.conversions["lead_id"], sorter=order)]
+        values = self.leads[key][pos]
+        if values.size == 0:
+            return {
+                "lead_id": np.empty(0, dtype=object),
+                key: np.empty(0, dtype=object),
+                "converted_at": np.empty(0, dtype=TIME_DTYPE),
+                "revenue": np.empty(0, dtype=np.float64),
+            }
+        uniq, inv = np.unique(values.astype(str), return_inverse=True)
+        first = np.full(uniq.size, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, inv, self.conversions["converted_at"].view(np.int64))
+        revenue = np.bincount(inv, weights=self.conversions["revenue"], minlength=uniq.size)
+        first_lead = np.empty(uniq.size, dtype=object)
+        first_lead[inv[::-1]] = self.conversions["lead_id"][::-1]
+        return {
+            "lead_id": first_lead,
+            key: uniq.astype(object),
+            "converted_at": first.view(TIME_DTYPE),
+            "revenue": revenue,
+        }
 
     def activity_log(self) -> ActivityLog:
         """The sales activities as an :class:`alignment.ActivityLog`."""
@@ -344,37 +495,44 @@ class SyntheticCRM:
         return ActivityLog.build(self.activities)
 
 
-def sla_example() -> dict[str, Any]:
-    """The example agreement between marketing and sales used by the demo, as a plain dict.
+def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
+    """The example agreement between marketing and sales of the synthetic company, as a dict.
 
-    Marketing commits to a number of qualified leads per month (paced on a straight line);
-    sales commits to a first touch within one business day (8 business hours), at least five
-    attempts within ten days, and to accept or reject every lead within 48 hours.
+    Marketing commits to a number of qualified leads (leads matching one of the
+    :data:`PERSONAS`) per calendar month, paced on a straight line; sales commits to a first
+    touch within one business day of assignment, at least five attempts within ten days, and to
+    accept or reject every lead within 48 hours with a reason code.
+
+    Parameters
+    ----------
+    n_leads, days : int
+        Size of the generated data set: the monthly commitment scales with the lead volume.
 
     Returns
     -------
     dict
         A document accepted by ``alignment.SLA.from_dict`` (what a team keeps in a TOML file).
     """
+    per_month = max(1, int(round(0.125 * n_leads * 30.4 / max(days, 1), -1)) or 1)
     return {
         "name": "Marketing & sales SLA (synthetic company)",
         "marketing": {
-            "leads_per_period": 900,
-            "period": "month",
-            "quality": {"min_cell": "B2"},
+            "qualified_leads": per_month,
+            "period": "M",
+            "quality": {"personas": list(PERSONAS)},
         },
         "sales": {
-            "first_touch_within": "8h",
-            "business_hours": True,
-            "attempts": 5,
-            "attempts_within": "10d",
-            "accept_within": "48h",
-            "rejection_reasons": list(_REJECTION_REASONS),
+            "first_touch": {"within": "1d", "business_time": True},
+            "attempts": {"minimum": 5, "within": "10d"},
+            "accept": {
+                "within": "48h",
+                "reason_codes": [*_REJECTION_REASONS, "duplicate", "other"],
+            },
         },
         "calendar": {
-            "timezone": "UTC",
-            "hours": {d: ["09:00", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            "hours": "09:00-17:00",
             "holidays": ["2024-01-01", "2024-03-29", "2024-04-01"],
+            "tz": "UTC",
         },
     }
 
@@ -384,33 +542,19 @@ def _personas() -> list[Persona]:
 
     out = []
     for name, spec in PERSONAS.items():
-        out.append(_make_persona(Persona, name, spec))
+        lo, hi = spec["company_size"]
+        out.append(
+            Persona(
+                name=name,
+                description=spec["description"],
+                industries=tuple(spec["industries"]),
+                company_size_min=lo,
+                company_size_max=hi,
+                seniorities=tuple(spec["seniority"]),
+                regions=tuple(spec["countries"]),
+            )
+        )
     return out
-
-
-def _make_persona(cls: Any, name: str, spec: Mapping[str, Any]) -> Persona:
-    """Build a Persona from the generator's spec, using the fields the model defines."""
-    fields = set(getattr(cls, "model_fields", {}))
-    lo, hi = spec["company_size"]
-    data: dict[str, Any] = {"name": name}
-    candidates: dict[str, Any] = {
-        "description": spec["description"],
-        "industries": spec["industries"],
-        "company_size_min": lo,
-        "company_size_max": hi,
-        "min_company_size": lo,
-        "max_company_size": hi,
-        "company_size": (lo, hi),
-        "seniorities": spec["seniority"],
-        "seniority": spec["seniority"],
-        "countries": spec["countries"],
-        "regions": spec["countries"],
-    }
-    for key, value in candidates.items():
-        if key in fields:
-            data[key] = value
-    persona: Persona = cls(**data)
-    return persona
 
 
 def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
@@ -419,12 +563,11 @@ def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarra
     return rng.choice(p.size, size=size, p=p / p.sum()).astype(np.int32)
 
 
-def _pick_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    """One categorical draw per row of a (rows × k) probability matrix (rows sum to 1)."""
-    cdf = np.cumsum(probs, axis=1)
-    cdf[:, -1] = 1.0
-    u = rng.random(probs.shape[0])[:, None]
-    return (u > cdf).sum(axis=1).astype(np.int32)
+def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` where ``mask``, else ``None`` (object array)."""
+    out = np.full(mask.shape, None, dtype=object)
+    out[mask] = values[mask]
+    return out
 
 
 def _obj(values: Any) -> np.ndarray:
@@ -447,9 +590,14 @@ def _strings(values: np.ndarray) -> np.ndarray:
 
 
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
-    """``prefix`` + zero-padded 1-based numbers, e.g. ``L000001``."""
-    digits = np.strings.zfill(np.arange(1, n + 1).astype(np.str_), width)
-    return _strings(np.strings.add(prefix, digits))
+    """One-letter ``prefix`` + zero-padded 1-based numbers, e.g. ``L000001`` (vectorised)."""
+    if n == 0:
+        return np.empty(0, dtype=object)
+    # 10**width + i is "1" followed by the zero-padded number: overwrite the "1" with the prefix
+    raw = (np.arange(1, n + 1, dtype=np.int64) + 10**width).astype(f"S{width + 1}")
+    buf = raw.view(np.uint8).reshape(n, width + 1).copy()
+    buf[:, 0] = ord(prefix)
+    return _strings(buf.view(f"S{width + 1}").ravel().astype(f"U{width + 1}"))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -496,7 +644,7 @@ def synthetic_crm(
     Raises
     ------
     ParameterError
-        If ``n_leads`` is negative or ``days`` is not positive.
+        If ``n_leads`` is negative, ``days`` is not positive or ``start`` is not a date.
 
     Notes
     -----
@@ -603,14 +751,15 @@ def synthetic_crm(
     is_pre = pos < n_pre_t
     is_create = pos == n_pre_t
     # relative position in the journey 0 (first) .. 1 (last): drives the channel mix
-    rel = pos / np.maximum(n_touch[t_lead] - 1, 1)
+    last_pos = np.maximum(n_touch[t_lead] - 1, 1)
     # mixture (1 - rel) * early + rel * late: draw the component, then the channel
-    late = rng.random(total) < rel
-    channel = np.where(
-        late,
-        _draw(rng, _LATE, total),
-        _draw(rng, _EARLY, total),
-    ).astype(np.int32)
+    # rel = pos / last_pos is the relative position (0 first touch … 1 last touch)
+    late = rng.random(total) * last_pos < pos
+    both = np.concatenate([np.cumsum(_EARLY / _EARLY.sum()), 1.0 + np.cumsum(_LATE / _LATE.sum())])
+    both[len(CHANNELS) - 1] = 1.0
+    both[-1] = 2.0
+    channel = np.searchsorted(both, rng.random(total) + late, side="right").astype(np.int32)
+    channel -= np.int32(len(CHANNELS)) * late
     # the creation touch is a form (content download, demo request, webinar registration, …)
     create_ch = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
     channel[is_create] = create_ch
@@ -637,9 +786,11 @@ def synthetic_crm(
         forms = [i for i, o in enumerate(options) if o[0] == "form"]
         create_sel = is_create[sel]
         if forms and create_sel.any():
-            k_local[create_sel] = forms[0] if len(forms) == 1 else np.array(forms)[
-                rng.integers(0, len(forms), int(create_sel.sum()))
-            ]
+            k_local[create_sel] = (
+                forms[0]
+                if len(forms) == 1
+                else np.array(forms)[rng.integers(0, len(forms), int(create_sel.sum()))]
+            )
         for i, (kind, content, _w) in enumerate(options):
             if kind not in kind_names:
                 kind_names.append(kind)
@@ -732,7 +883,8 @@ def synthetic_crm(
         (open_end - created).astype(np.int64) / _US_PER_HOUR,
         (end_at - created).astype(np.int64) / _US_PER_HOUR,
     )
-    span_h = np.maximum(span_h, 1.0)
+    avail_h = (as_of - created).astype(np.int64) / _US_PER_HOUR
+    span_h = np.minimum(np.maximum(span_h, 1.0), avail_h)
     # per-journey order statistics from cumulative gaps (no sort): position p of a journey
     # gets the p-th earliest time, so channel position and time agree
     pre_gap = np.where(is_pre, rng.gamma(1.1, 24.0 * 7.0, total), 0.0)
@@ -749,14 +901,15 @@ def synthetic_crm(
     # get no attribution credit)
     is_last = (np.arange(total) == last_of[t_lead]) & ~is_pre & ~is_create
     after = is_last & (rng.random(total) < 0.04)
-    post_frac = np.where(after, 1.0 + 0.15 * rng.random(total), post_frac)
+    # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
+    room_h = (as_of - created).astype(np.int64) / _US_PER_HOUR - span_h
+    after_h = span_h + np.clip(0.15 * span_h, 0.0, np.maximum(room_h, 0.0)) * rng.random(n)
     t_hours = np.where(is_pre, -hours_before, post_frac * span_h[t_lead])
+    t_hours[after] = after_h[t_lead[after]]
     t_time = created[t_lead] + _hours(t_hours)
     # costs per touch
     cost = _CPC[channel] * np.exp(rng.normal(0.0, 0.25, total))
     cost = np.round(cost, 2)
-    # nothing happens after the extraction instant
-    t_keep = np.flatnonzero(t_time <= as_of)
 
     # ---------------------------------------------------------------- lead source / campaign
     first_idx = offsets[:-1]
@@ -767,8 +920,9 @@ def synthetic_crm(
 
     # ---------------------------------------------------------------- duplicates, incomplete
     dup = np.zeros(n, dtype=bool)
+    dup_source = np.zeros(n, dtype=bool)
     if n >= 2:
-        n_dup = int(round(0.02 * n))
+        n_dup = round(0.02 * n)
         dup_rows = rng.choice(np.arange(1, n), size=min(n_dup, n - 1), replace=False)
         # a duplicate re-uses the identity of an earlier-created lead at the same account
         order_c = np.argsort(created, kind="stable")
@@ -776,9 +930,12 @@ def synthetic_crm(
         rank[order_c] = np.arange(n)
         src_rank = (rng.random(dup_rows.size) * rank[dup_rows]).astype(np.int64)
         src_rows = order_c[src_rank]
-        ok = src_rows != dup_rows
+        is_dup_row = np.zeros(n, dtype=bool)
+        is_dup_row[dup_rows] = True
+        ok = ~is_dup_row[src_rows]  # the original is never itself a duplicate
         dup_rows, src_rows = dup_rows[ok], src_rows[ok]
         dup[dup_rows] = True
+        dup_source[src_rows] = True
         first[dup_rows] = first[src_rows]
         last[dup_rows] = last[src_rows]
         lead_acc[dup_rows] = lead_acc[src_rows]
@@ -786,10 +943,8 @@ def synthetic_crm(
         sen_code[dup_rows] = sen_code[src_rows]
         free[dup_rows] = free[src_rows]
         free_dom[dup_rows] = free_dom[src_rows]
-    local = (
-        _obj([f.lower() + "." for f in _FIRST])[first] + _obj([x.lower() for x in _LAST])[last]
-    )
-    email_o = local + "@" + np.where(free, free_dom, cdomain[lead_acc]).astype(object)
+    local = _obj([f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST])
+    email_o = local[first * len(_LAST) + last] + np.where(free, free_dom, cdomain[lead_acc])
     ind_o = np.array(_INDUSTRIES, dtype=object)[ind]
     ctry_o = np.array(_COUNTRIES, dtype=object)[ctry]
     title_o = np.array([t for t, _ in _TITLES], dtype=object)[title]
@@ -801,15 +956,14 @@ def synthetic_crm(
     ind_o[incomplete & (which == 0)] = None
     ctry_o[incomplete & (which == 1)] = None
     title_o[incomplete & (which == 2)] = None
-    email_o[incomplete & (which == 3)] = None
+    # (duplicates keep their e-mail, so that they stay detectable as duplicates)
+    email_o[incomplete & (which == 3) & ~dup & ~dup_source] = None
 
     lead_ids = _ids("L", n, max(6, len(str(n))))
     acc_ids = _ids("A", n_acc, max(5, len(str(n_acc))))
     rep_names = np.array([r[0] for r in _REPS], dtype=object)
-    owner_o = np.where(owner_v >= 0, rep_names[np.maximum(owner_v, 0)], None).astype(object)
-    reason_o = np.where(
-        reason_v >= 0, np.array(_REJECTION_REASONS, dtype=object)[np.maximum(reason_v, 0)], None
-    ).astype(object)
+    owner_o = _or_none(owner_v >= 0, rep_names[np.maximum(owner_v, 0)])
+    reason_o = _or_none(reason_v >= 0, _obj(_REJECTION_REASONS)[np.maximum(reason_v, 0)])
 
     leads: dict[str, np.ndarray] = {
         "lead_id": lead_ids,
@@ -824,9 +978,7 @@ def synthetic_crm(
         "country": ctry_o,
         "title": title_o,
         "seniority": _obj(sen_names)[sen_code],
-        "persona": np.where(
-            persona_code >= 0, _obj(persona_names)[np.maximum(persona_code, 0)], None
-        ).astype(object),
+        "persona": _or_none(persona_code >= 0, _obj(persona_names)[np.maximum(persona_code, 0)]),
         "source": source.astype(object),
         "campaign": lead_campaign.astype(object),
         "owner": owner_o,
@@ -843,13 +995,13 @@ def synthetic_crm(
     }
 
     touchpoints: dict[str, np.ndarray] = {
-        "lead_id": lead_ids[t_lead[t_keep]],
-        "timestamp": t_time[t_keep].astype(TIME_DTYPE),
-        "channel": chan_names[channel[t_keep]],
-        "campaign": camp_arr[camp_code[t_keep]],
-        "content": np.array(content_names, dtype=object)[content_code[t_keep]],
-        "kind": np.array(kind_names, dtype=object)[kind_code[t_keep]],
-        "cost": cost[t_keep].astype(np.float64),
+        "lead_id": lead_ids[t_lead],
+        "timestamp": t_time,
+        "channel": chan_names[channel],
+        "campaign": camp_arr[camp_code],
+        "content": _obj(content_names)[content_code],
+        "kind": _obj(kind_names)[kind_code],
+        "cost": cost,
     }
 
     # ---------------------------------------------------------------- deals
@@ -897,17 +1049,25 @@ def synthetic_crm(
     cum_h = np.cumsum(gap_h)
     cum_h -= np.repeat(cum_h[a_off[:-1][n_act > 0]] if a_total else np.zeros(0), n_act[n_act > 0])
     a_time = first_touch_at[a_lead] + _hours(cum_h)
-    is_sql_phase = ~np.isnat(sql_v[a_lead]) & (a_time > np.where(np.isnat(sql_v), as_of, sql_v)[
-        a_lead
-    ])
+    is_sql_phase = ~np.isnat(sql_v[a_lead]) & (
+        a_time > np.where(np.isnat(sql_v), as_of, sql_v)[a_lead]
+    )
     kind_p = rng.random(a_total)
     a_kind = np.where(kind_p < 0.55, 0, np.where(kind_p < 0.92, 1, 2))
     a_kind = np.where(is_sql_phase & (kind_p < 0.35), 2, a_kind)
     a_kind[a_pos == 0] = np.where(rng.random(int((a_pos == 0).sum())) < 0.75, 0, 1)
     out_u = rng.random(a_total)
     outcome_names = np.array(
-        ["connected", "no_answer", "voicemail", "replied", "no_reply", "bounced", "held",
-         "no_show"],
+        [
+            "connected",
+            "no_answer",
+            "voicemail",
+            "replied",
+            "no_reply",
+            "bounced",
+            "held",
+            "no_show",
+        ],
         dtype=object,
     )
     call_out = np.where(out_u < 0.3, 0, np.where(out_u < 0.7, 1, 2))
@@ -931,19 +1091,17 @@ def synthetic_crm(
     months = months[months.astype(TIME_DTYPE) < as_of]
     n_m = months.size
     t_month = np.searchsorted(months.astype(TIME_DTYPE), t_time, side="right") - 1
-    in_period = (t_month >= 0) & (t_time <= as_of)
+    in_period = t_month >= 0
     n_camp = len(camp_names)
     media = np.bincount(
         camp_code[in_period] * n_m + t_month[in_period],
         weights=cost[in_period],
         minlength=n_camp * n_m,
     ).reshape(n_camp, n_m)
-    scale = max(n / 10_000.0, 0.05)
+    scale = n / 10_000.0
     fixed = np.array([_FIXED_MONTHLY.get(c, 0.0) for c in camp_names])[:, None] * scale
     total_cost = np.round(media + fixed, 2)
-    camp_channel = np.array(
-        [ch for ch in CHANNELS for _ in _CAMPAIGNS[ch]], dtype=object
-    )
+    camp_channel = np.array([ch for ch in CHANNELS for _ in _CAMPAIGNS[ch]], dtype=object)
     costs: dict[str, np.ndarray] = {
         "campaign": np.repeat(camp_arr, n_m),
         "channel": np.repeat(camp_channel, n_m),
@@ -960,16 +1118,9 @@ def synthetic_crm(
         conversions=_readonly(conversions),
         activities=_readonly(activities),
         costs=_readonly(costs),
-        personas=_personas_or_empty(),
-        sla=sla_example(),
+        personas=_personas(),
+        sla=sla_example(n, int(days)),
         start=t_start,
         as_of=as_of,
         seed=int(seed),
     )
-
-
-def _personas_or_empty() -> list[Persona]:
-    try:
-        return _personas()
-    except ImportError:  # the models module is part of the package; defensive only
-        return []

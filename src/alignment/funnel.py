@@ -710,6 +710,11 @@ class FunnelObservation:
         Durations used for velocity, and conversions whose timestamps run backwards.
     median_days, mean_days, p90_days : ndarray, shape (G, S-1)
         Velocity: time from stage *k* to stage *k+1* among converted leads, in days.
+    horizon_days : float or None
+        The ``horizon`` of the Kaplan–Meier estimate, in days.
+    km_rate : ndarray, shape (G, S-1), or None
+        Kaplan–Meier estimate of the share of leads at stage *k* reaching stage *k+1* within
+        ``horizon`` (open leads censored), when ``horizon`` was given.
     n_leads, n_entered, n_excluded : int
         Leads given, leads counted at the entry stage, leads that entered after ``as_of``;
         ``n_not_entered`` (property) are those without an entry timestamp, so the three add
@@ -745,6 +750,8 @@ class FunnelObservation:
     median_days: FloatArray
     mean_days: FloatArray
     p90_days: FloatArray
+    horizon_days: float | None
+    km_rate: FloatArray | None
     n_leads: int
     n_entered: int
     n_excluded: int
@@ -827,6 +834,8 @@ class FunnelObservation:
             cols["median_days"] = self.median_days.ravel()
             cols["mean_days"] = self.mean_days.ravel()
             cols["p90_days"] = self.p90_days.ravel()
+            if self.km_rate is not None:
+                cols["km_rate"] = self.km_rate.ravel()
             return cols
         if table == "stages":
             cols = self._group_columns(s)
@@ -901,13 +910,28 @@ def _group_codes(lt: LeadTable, by: str) -> tuple[NDArray[np.int64], int, NDArra
             raise ParameterError(
                 f"by={by!r} is a time column; use cohort='M'/'W'/'D' to group by entry period"
             )
-        if values.dtype.kind == "f":
-            values = np.where(np.isnan(values), None, values.astype(object))
+        if values.dtype.kind in "fiub":  # numbers: numeric order, labels as text
+            nums = values.astype(np.float64)
+            missing_num = np.isnan(nums)
+            uniq, inv = np.unique(nums[~missing_num], return_inverse=True)
+            codes = np.full(nums.size, -1, dtype=np.int64)
+            codes[~missing_num] = inv.ravel()
+            if values.dtype.kind in "iub":
+                text = [str(int(u)) for u in uniq]
+            else:
+                text = [repr(float(u)) for u in uniq]
+            return _with_missing(codes, np.array(text, dtype=object))
         cat = factorize(
             np.asarray(values, dtype=object), column=by, table="leads", allow_missing=True
         )
-    codes = np.asarray(cat.codes, dtype=np.int64)
-    labels = np.asarray(cat.categories, dtype=object)
+    return _with_missing(
+        np.asarray(cat.codes, dtype=np.int64), np.asarray(cat.categories, dtype=object)
+    )
+
+
+def _with_missing(
+    codes: NDArray[np.int64], labels: NDArray[np.object_]
+) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
     missing = codes < 0
     if missing.any():
         codes = np.where(missing, labels.size, codes)
@@ -925,6 +949,8 @@ def observe(
     confidence: float = 0.95,
     interval: Literal["wilson", "jeffreys"] = "wilson",
     out_of_order: Literal["keep", "drop"] = "keep",
+    horizon: Any = None,
+    lost: str | None = None,
 ) -> FunnelObservation:
     """Measure a funnel from lead stage timestamps.
 
@@ -954,6 +980,13 @@ def observe(
         A stage timestamp earlier than the previous stage's: ``"keep"`` counts the lead at the
         stage but leaves the negative duration out of velocity; ``"drop"`` treats the stage as
         not reached.
+    horizon : duration, optional
+        E.g. ``"30d"``: also estimate, Kaplan–Meier style, the share of leads at each stage that
+        reach the next one within ``horizon`` (``km_rate``), counting leads still open as
+        censored at the end of observation (``as_of``, else the latest timestamp in the data).
+    lost : str, optional
+        Column of closed-lost instants (e.g. ``"lost_at"``) used with ``horizon``: a lost lead
+        that did not convert is not censored (it will never convert).
 
     Returns
     -------
@@ -967,7 +1000,7 @@ def observe(
     leads only. Formulas: ``docs/funnel.md``.
     """
     from ._funnel_observe import cohort_codes, combine_groups, count_stages, proportion_interval
-    from ._time import parse_instant
+    from ._time import parse_duration, parse_instant
 
     if mode not in ("ordered", "any"):
         raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
@@ -986,8 +1019,12 @@ def observe(
     if not (isinstance(confidence, float | int) and 0.0 < float(confidence) < 1.0):
         raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
     instant = None if as_of is None else parse_instant(as_of, name="as_of")
-    lt = _lead_table(leads, stages)
+    span = None if horizon is None else parse_duration(horizon, name="horizon")
+    if lost is not None and span is None:
+        raise ParameterError("lost= is used by the Kaplan–Meier estimate: give horizon= too")
+    lt = _lead_table(leads, [*stages, *([lost] if lost else [])])
     times = _stage_times(lt, stages)
+    lost_times = None if lost is None else _stage_times(lt, [lost])[0]
 
     codes: list[NDArray[np.int64]] = []
     sizes: list[int] = []
@@ -1015,7 +1052,14 @@ def observe(
         group, n_groups, group_values, group_cohorts = None, 1, None, None
 
     raw = count_stages(
-        times, mode=mode, group=group, n_groups=n_groups, as_of=instant, out_of_order=out_of_order
+        times,
+        mode=mode,
+        group=group,
+        n_groups=n_groups,
+        as_of=instant,
+        out_of_order=out_of_order,
+        horizon=span,
+        lost=lost_times,
     )
     counts = raw.counts
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1052,6 +1096,8 @@ def observe(
         median_days=raw.median_days,
         mean_days=raw.mean_days,
         p90_days=raw.p90_days,
+        horizon_days=None if span is None else float(span.astype(np.int64)) / 86_400e6,
+        km_rate=raw.km_rate,
         n_leads=int(lt.n_leads),
         n_entered=raw.n_entered,
         n_excluded=raw.n_excluded,

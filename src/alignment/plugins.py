@@ -196,11 +196,12 @@ def _new_manager() -> pluggy.PluginManager:
     return pm
 
 
-def _requested_plugins() -> set[str] | None:
+def _requested_plugins() -> dict[str, str] | None:
+    """Normalised name -> name as written, from ``ALIGNMENT_LOAD_PLUGINS`` (None: unset)."""
     raw = os.environ.get(ENV_VAR)
     if raw is None:
         return None
-    return {_normalize_dist(part) for part in raw.split(",") if part.strip()}
+    return {_normalize_dist(part): part.strip() for part in raw.split(",") if part.strip()}
 
 
 def _normalize_dist(name: str) -> str:
@@ -293,9 +294,9 @@ def _load_into(pm: pluggy.PluginManager, state: _State) -> None:
             keys = {_normalize_dist(ep.name)}
             if dist_name:
                 keys.add(_normalize_dist(dist_name))
-            if not keys & requested:
+            if not keys & requested.keys():
                 continue
-            found |= keys & requested
+            found |= keys & requested.keys()
         where = f"{ep.value!r} (distribution {dist_name!r})"
         if ep.name in seen:
             if seen[ep.name] == ep.value:
@@ -320,12 +321,12 @@ def _load_into(pm: pluggy.PluginManager, state: _State) -> None:
             state.meta[ep.name] = (version, dist_name, False)
 
     if requested is not None:
-        for missing in sorted(requested - found):
+        for missing in sorted(requested.keys() - found):
             errors.append(
                 PluginError(
                     f"{ENV_VAR} asks for it but no installed distribution declares an "
                     f"{ENTRY_POINT_GROUP!r} entry point with that name",
-                    plugin=missing,
+                    plugin=requested[missing],
                 )
             )
     errors.extend(_drop_pending(pm))
@@ -455,8 +456,6 @@ def _validate(
                 )
         if not isinstance(cls.__dict__.get("requires_fit", cls.requires_fit), bool):
             raise PluginError(f"{what}: requires_fit must be a bool", plugin=plugin)
-        if not own_name and not cls.__dict__.get("name"):
-            cls.name = name
     elif callable(cls_or_factory) and not isinstance(cls_or_factory, Estimator):
         pass  # a factory: its result is checked when it is called
     else:
@@ -563,6 +562,9 @@ def _call_one(
             plugin=plugin_name,
         )
     for reg in staged:
+        factory = reg.factory
+        if isinstance(factory, type) and not factory.__dict__.get("name"):
+            setattr(factory, "name", reg.name)  # noqa: B010 - the class learns its registered name
         models[reg.name] = reg
         for candidate in (reg.name, *reg.aliases):
             aliases[candidate] = reg.name

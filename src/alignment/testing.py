@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import inspect
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -370,6 +371,9 @@ def check_registration_and_naming(model: Any) -> None:
         raise _fail(
             model, "must be an instance of alignment.base.AttributionModel or alignment.base.Scorer"
         )
+    from . import plugins
+
+    registry = plugins._registry()  # registering a class sets its `name`
     name = getattr(cls, "name", "")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise _fail(
@@ -386,10 +390,8 @@ def check_registration_and_naming(model: Any) -> None:
         kind = getattr(cls, "kind", None)
         if kind not in ("touch", "channel"):
             raise _fail(model, f"`kind` must be 'touch' or 'channel', got {kind!r}")
-    from . import plugins
-
     registry_kind: plugins.Kind = "attribution model" if base is AttributionModel else "scorer"
-    if name not in plugins._registry().aliases[registry_kind]:
+    if name not in registry.aliases[registry_kind]:
         return  # not registered (yet): nothing more to compare
     reg = plugins.get_registration(registry_kind, name)
     built = reg.factory if isinstance(reg.factory, type) else type(reg.build())
@@ -405,17 +407,41 @@ def check_params_stored_verbatim(model: Any) -> None:
     """``__init__`` stores each parameter under its own name, unchanged, and nothing learned."""
     params = model.get_params()
     cls = type(model)
-    rebuilt = cls(**params)
-    for key, value in params.items():
+    # distinct sentinel objects: __init__ must store each one, as is, under its own name
+    sentinels = {key: _Sentinel(key) for key in params}
+    try:
+        rebuilt = cls(**sentinels)
+    except Exception as exc:
+        raise _fail(
+            model,
+            f"__init__ does more than store its parameters: it raised {type(exc).__name__} "
+            f"({exc}) on placeholder values; validate in fit/weights/score instead",
+        ) from exc
+    for key, value in sentinels.items():
         stored = getattr(rebuilt, key, _MISSING)
         if stored is _MISSING:
             raise _fail(model, f"parameter {key!r} is not stored as attribute {key!r}")
-        if stored is not value and not _same(stored, value):
+        if stored is not value:
             raise _fail(
                 model,
                 f"parameter {key!r} is not stored verbatim: passed {value!r}, stored {stored!r} "
                 "(validate and convert in fit/weights/score, not in __init__)",
             )
+    defaults = {
+        p.name: p.default
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name in params and p.default is not p.empty
+    }
+    if len(defaults) == len(params):
+        plain = cls()
+        for key, default in defaults.items():
+            if not _same(getattr(plain, key, _MISSING), default):
+                raise _fail(
+                    model,
+                    f"parameter {key!r} is not stored verbatim: default {default!r}, stored "
+                    f"{getattr(plain, key, _MISSING)!r}",
+                )
+    rebuilt = cls(**params)
     learned = [k for k in vars(rebuilt) if k.endswith("_") and not k.startswith("_")]
     if learned:
         raise _fail(model, f"__init__ sets learned attributes {learned}; set them in fit")
@@ -427,7 +453,16 @@ def check_params_stored_verbatim(model: Any) -> None:
 
 
 class _Missing:
-    pass
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+class _Sentinel:
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"<placeholder for {self.key}>"
 
 
 _MISSING = _Missing()
@@ -566,14 +601,20 @@ def check_single_touch(model: AttributionModel) -> None:
         if not np.allclose(w, 1.0, rtol=0.0, atol=_ATOL):
             raise _fail(model, f"single-touch journeys got weights {np.unique(w)[:5].tolist()}")
         return
+    # data-driven: each channel is credited the conversions of its own journeys (how revenue
+    # is shared is the model's choice, e.g. by conversion shares)
     credit = _credit(model, journeys)
     channels = np.asarray(journeys.channel.values())
-    revenue = np.asarray(journeys.revenue, dtype=np.float64)
-    expected = {str(c): float(revenue[channels == c].sum()) for c in np.unique(channels)}
-    got = {k: float(v) for k, v in credit.revenue.items() if abs(float(v)) > _ATOL}
+    conversions = np.asarray(journeys.conversions, dtype=np.float64)
+    expected = {str(c): float(conversions[channels == c].sum()) for c in np.unique(channels)}
+    got = {k: float(v) for k, v in credit.conversions.items() if abs(float(v)) > _ATOL}
     exp = {k: v for k, v in expected.items() if abs(v) > _ATOL}
     if set(got) != set(exp) or any(not np.isclose(got[k], exp[k], rtol=1e-9) for k in exp):
-        raise _fail(model, f"single-touch journeys: revenue credit {got}, expected {exp}")
+        raise _fail(model, f"single-touch journeys: conversion credit {got}, expected {exp}")
+    total = float(np.asarray(journeys.revenue, dtype=np.float64).sum())
+    credited = float(sum(float(v) for v in credit.revenue.values()))
+    if not np.isclose(credited, total, rtol=1e-9, atol=1e-6):
+        raise _fail(model, f"single-touch journeys: revenue credit sums to {credited}, not {total}")
 
 
 def check_empty_input(model: AttributionModel) -> None:
@@ -754,7 +795,11 @@ def check_dataframe_backends(model: Any) -> None:
 
 
 def check_zero_after_conversion(model: AttributionModel) -> None:
-    """Through :func:`alignment.attribute`, touches after the conversion get no credit."""
+    """Through :func:`alignment.attribute`, touches after the conversion get no credit.
+
+    Rule-based models: the per-touch credit of every such touch is 0.  Data-driven models:
+    the channel credit equals the credit computed without those touches.
+    """
     try:
         attribution = importlib.import_module("alignment.attribution")
         attribute = attribution.attribute
@@ -762,12 +807,6 @@ def check_zero_after_conversion(model: AttributionModel) -> None:
         raise SkipCheck("alignment.attribute is not available") from None
     model = _fresh(model)
     touchpoints, conversions = make_journey_data(0, after_conversion=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AlignmentWarning)
-        result = attribute(touchpoints, conversions, model=model)
-    credit = _touch_credit(result, touchpoints["lead_id"].size)
-    if credit is None:
-        raise SkipCheck("the attribution result does not expose per-touch credit")
     conv_at = dict(zip(conversions["lead_id"].tolist(), conversions["converted_at"], strict=True))
     after = np.array(
         [
@@ -778,6 +817,30 @@ def check_zero_after_conversion(model: AttributionModel) -> None:
     )
     if not after.any():  # pragma: no cover - the data always has such touches
         raise SkipCheck("no touch after conversion in the test data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AlignmentWarning)
+        result = attribute(touchpoints, conversions, model=model)
+        if not _is_touch(model):
+            before_only = attribute(
+                _take(touchpoints, np.flatnonzero(~after)), conversions, model=_fresh(model)
+            )
+    if not _is_touch(model):
+        for measure in ("revenue", "conversions"):
+            got = result.totals("channel", measure)
+            ref = before_only.totals("channel", measure)
+            keys = sorted(set(got) | set(ref))
+            a = np.array([got.get(k, 0.0) for k in keys], dtype=np.float64)
+            b = np.array([ref.get(k, 0.0) for k in keys], dtype=np.float64)
+            if not np.allclose(a, b, rtol=1e-9, atol=1e-9):
+                raise _fail(
+                    model,
+                    f"touches after the conversion changed the channel {measure} credit: "
+                    f"{got} vs {ref} without them",
+                )
+        return
+    credit = _touch_credit(result, touchpoints["lead_id"].size)
+    if credit is None:
+        raise SkipCheck("the attribution result does not expose per-touch credit")
     bad = np.flatnonzero(after & (np.abs(credit) > _ATOL))
     if bad.size:
         raise _fail(
@@ -794,7 +857,7 @@ def _touch_credit(result: Any, n_rows: int) -> np.ndarray | None:
     if not isinstance(frame, Mapping):
         return None
     row = frame.get("row")
-    value = frame.get("weight", frame.get("credit"))
+    value = frame.get("credit", frame.get("weight"))
     if row is None or value is None:
         return None
     out = np.zeros(n_rows, dtype=np.float64)

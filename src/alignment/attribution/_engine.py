@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit, clone
 from ..errors import ParameterError, PluginError
 from ._result import AttributionResult, Unattributed
+from ._rules import JourneyView, RuleModel
 
 __all__ = ["attribute"]
 
@@ -131,116 +133,133 @@ def attribute(
         )
     names = {"lead": journeys.key_column, "time": time, "channel": channel}
 
-    eligible, unattributed = _eligibility(journeys, lb)
-    sub = journeys if bool(eligible.all()) else journeys.select_touches(eligible)
-    attributed = np.asarray(journeys.converted, dtype=bool) & (
-        seg.segment_count(eligible, journeys.offsets) > 0
-    )
-    if m.requires_fit:
+    el = _eligibility(journeys, lb)
+    if m.requires_fit:  # fit a copy: the caller's instance is left untouched
         m = clone(m)
-    m.fit(sub)
+        m.fit(el.sub(journeys))
+    elif isinstance(m, RuleModel):
+        m.validate_params()
+    else:
+        m.fit(el.sub(journeys))
 
     weights: np.ndarray | None = None
     credit: ChannelCredit | None = None
-    if m.kind == "touch":
-        w_sub = _checked_weights(m, model_name, sub, attributed)
+    if isinstance(m, RuleModel):
+        # built-in rules run on the compact view of the attributable touches directly
+        view = el.view
+        w_view = _check_values(m, model_name, m._weights(view), view.offsets, view.n_touches)
+        weights = RuleModel.scatter(view, w_view, journeys.n_touches)
+    elif m.kind == "touch":
+        sub = el.sub(journeys)
+        w_sub = _check_values(
+            m, model_name, m.weights(sub), sub.offsets, sub.n_touches, el.attributed
+        )
         if sub is journeys:
             weights = w_sub
         else:
             weights = np.zeros(journeys.n_touches, dtype=np.float64)
-            weights[eligible] = w_sub
+            weights[el.eligible] = w_sub
     elif m.kind == "channel":
-        credit = _checked_credit(m, model_name, sub, attributed)
+        credit = _checked_credit(m, model_name, el.sub(journeys), el.attributed)
     else:
         raise PluginError(
             f"attribution model {model_name!r} has kind {m.kind!r}; expected 'touch' or 'channel'",
             plugin=model_name,
         )
-    weights_ro = weights
-    if weights_ro is not None:
-        weights_ro.setflags(write=False)
-    eligible.setflags(write=False)
+    if weights is not None:
+        weights.setflags(write=False)
+    el.eligible.setflags(write=False)
 
-    keys, rev, conv, reason = unattributed
     return AttributionResult(
         model=m,
         model_name=model_name,
         journeys=journeys,
-        eligible=eligible,
-        weights=weights_ro,
+        eligible=el.eligible,
+        weights=weights,
         unattributed=Unattributed(
-            keys=keys,
-            revenue=rev,
-            conversions=conv,
-            reason=reason,
+            keys=el.lost_keys,
+            revenue=el.lost_revenue,
+            conversions=el.lost_conversions,
+            reason=el.lost_reason,
             backend=journeys.backend,
             key_name=journeys.key_column,
         ),
         channel_credit=credit,
         backend=journeys.backend,
         names=names,
+        support=el.view.index,
+        support_journey=np.repeat(el.view.journeys, np.diff(el.view.offsets)),
     )
 
 
-def _eligibility(
-    journeys: Any, lookback: np.timedelta64 | None
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+@dataclass
+class _Eligibility:
+    eligible: np.ndarray  # per touch of the full table
+    attributed: np.ndarray  # per journey: converted with at least one eligible touch
+    view: JourneyView  # attributable journeys' eligible touches (compact)
+    lost_keys: np.ndarray
+    lost_revenue: np.ndarray
+    lost_conversions: np.ndarray
+    lost_reason: np.ndarray
+    _sub: Any = None
+
+    def sub(self, journeys: Any) -> Any:
+        """``journeys`` without ineligible touches (``Journeys.select_touches``), cached."""
+        if self._sub is None:
+            all_ok = bool(self.eligible.all())
+            self._sub = journeys if all_ok else journeys.select_touches(self.eligible)
+        return self._sub
+
+
+def _eligibility(journeys: Any, lookback: np.timedelta64 | None) -> _Eligibility:
     """Per-touch eligibility and the unattributed converted journeys with their reason.
 
     A touch of a converted journey is eligible if it is strictly before the conversion and
     (with a lookback) not more than ``lookback`` before it.  Touches of journeys without a
     conversion stay eligible: they carry no credit, but data-driven models learn from them.
     A converted journey whose conversion time is unknown (``NaT``) keeps all its touches.
+    Only the touches of converted journeys are examined: O(those touches).
     """
-    offsets = journeys.offsets
-    converted = np.asarray(journeys.converted, dtype=bool)
-    lengths = np.diff(offsets)
-    n_t = journeys.n_touches
-    if not journeys.timed:
+    if not journeys.timed and lookback is not None:
+        raise ParameterError("lookback needs touch and conversion times; aggregated paths have none")
+    view = JourneyView.of(journeys)
+    n_j = view.n_journeys
+    lengths = np.diff(view.offsets)
+    if journeys.timed and view.n_touches:
+        limit = seg.broadcast(view.converted_at, view.offsets)
+        no_time = np.isnat(limit)
+        before = (view.time < limit) | no_time
+        ok = before
         if lookback is not None:
-            raise ParameterError(
-                "lookback needs touch and conversion times; aggregated paths have none"
-            )
-        eligible = np.ones(n_t, dtype=bool)
-        before_count = lengths
+            ok = before & (((limit - view.time) <= lookback) | no_time)
+        n_before = seg.segment_count(before, view.offsets)
     else:
-        conv_at = journeys.converted_at
-        limit = np.where(converted, conv_at, np.datetime64("NaT"))
-        no_time = converted & np.isnat(conv_at)
-        # fast path (O(journeys)): touches are sorted by time, so a journey's touches are all
-        # eligible when its last touch is before the conversion and its first inside lookback
-        last = seg.segment_last(offsets)
-        first = seg.segment_first(offsets)
-        check = converted & ~no_time & (lengths > 0)
-        ok = journeys.time[last[check]] < conv_at[check]
-        if lookback is not None:
-            ok &= (conv_at[check] - journeys.time[first[check]]) <= lookback
-        if bool(ok.all()):
-            eligible = np.ones(n_t, dtype=bool)
-            before_count = lengths
-        else:
-            conv_b = seg.broadcast(limit, offsets)
-            before = journeys.time < conv_b
-            free = seg.broadcast(~converted | no_time, offsets)
-            before_count = seg.segment_count(before | free, offsets)
-            eligible = before.copy()
-            if lookback is not None:
-                eligible &= (conv_b - journeys.time) <= lookback
-            eligible |= free
-    n_elig = seg.segment_count(eligible, offsets) if not bool(eligible.all()) else lengths
-    lost = converted & (n_elig == 0)
-    idx = np.flatnonzero(lost)
-    reason = np.empty(idx.size, dtype=object)
+        ok = np.ones(view.n_touches, dtype=bool)
+        n_before = lengths
+    all_ok = bool(ok.all())
+    n_ok = lengths if all_ok else seg.segment_count(ok, view.offsets)
+    eligible = np.ones(journeys.n_touches, dtype=bool)
+    if not all_ok:
+        eligible[view.index[~ok]] = False
+        view = view.select_touches(ok)
+    attributed = np.zeros(journeys.n_journeys, dtype=bool)
+    attributed[view.journeys[n_ok > 0]] = True
+    lost = np.flatnonzero(n_ok == 0)
+    reason = np.empty(lost.size, dtype=object)
     reason[:] = REASON_LOOKBACK
-    reason[np.asarray(before_count)[idx] == 0] = REASON_AFTER
-    reason[lengths[idx] == 0] = REASON_NO_TOUCHES
-    unattributed = (
-        np.asarray(journeys.keys)[idx].astype(object),
-        np.asarray(journeys.revenue, dtype=np.float64)[idx],
-        np.asarray(journeys.conversions, dtype=np.float64)[idx],
-        reason,
+    reason[np.asarray(n_before)[lost] == 0] = REASON_AFTER
+    reason[lengths[lost] == 0] = REASON_NO_TOUCHES
+    idx = view.journeys[lost]
+    del n_j
+    return _Eligibility(
+        eligible=eligible,
+        attributed=attributed,
+        view=view,
+        lost_keys=np.asarray(journeys.keys)[idx].astype(object),
+        lost_revenue=np.asarray(journeys.revenue, dtype=np.float64)[idx],
+        lost_conversions=np.asarray(journeys.conversions, dtype=np.float64)[idx],
+        lost_reason=reason,
     )
-    return eligible, unattributed
 
 
 def _plugin_of(model_name: str) -> str:
@@ -253,25 +272,34 @@ def _plugin_of(model_name: str) -> str:
 
 
 def _fail(model_name: str, problem: str) -> PluginError:
-    return PluginError(
-        f"attribution model {model_name!r} {problem}", plugin=_plugin_of(model_name)
-    )
+    return PluginError(f"attribution model {model_name!r} {problem}", plugin=_plugin_of(model_name))
 
 
-def _checked_weights(
-    m: AttributionModel, model_name: str, journeys: Any, attributed: np.ndarray
+def _check_values(
+    m: AttributionModel,
+    model_name: str,
+    raw: Any,
+    offsets: np.ndarray,
+    n_touches: int,
+    attributed: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Call ``m.weights`` and check its output against the contract."""
-    raw = m.weights(journeys)
+    """Check per-touch weights against the contract; zero weights outside ``attributed``.
+
+    ``attributed`` (per journey) defaults to "every journey with a touch" (the compact view).
+    """
     try:
         w = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise _fail(model_name, f"returned weights that are not numbers: {type(raw).__name__}") from None
-    if w.shape != (journeys.n_touches,):
+    if w.shape != (n_touches,):
         raise _fail(
             model_name,
-            f"returned weights of shape {w.shape}; expected ({journeys.n_touches},), one per touch",
+            f"returned weights of shape {w.shape}; expected ({n_touches},), one per touch",
         )
+    if attributed is None:
+        attributed = np.diff(offsets) > 0
+    else:
+        w = np.where(seg.broadcast(attributed, offsets), w, 0.0)
     bad = ~np.isfinite(w)
     if bool(bad.any()):
         raise _fail(model_name, f"returned {int(bad.sum())} non-finite weight(s) (NaN or inf)")
@@ -280,15 +308,13 @@ def _checked_weights(
         raise _fail(
             model_name, f"returned {int(neg.sum())} negative weight(s), e.g. {float(w[neg][0])!r}"
         )
-    w = np.where(seg.broadcast(attributed, journeys.offsets), w, 0.0)
-    sums = seg.segment_sum(w, journeys.offsets)
+    sums = seg.segment_sum(w, offsets)
     off = attributed & (np.abs(sums - 1.0) > _TOL)
     if bool(off.any()):
-        j = int(np.flatnonzero(off)[0])
         raise _fail(
             model_name,
             f"returned weights that do not sum to 1 in {int(off.sum())} converted journey(s), "
-            f"e.g. journey {journeys.keys[j]!r} sums to {float(sums[j])!r}",
+            f"e.g. {float(sums[np.flatnonzero(off)[0]])!r}",
         )
     return w
 

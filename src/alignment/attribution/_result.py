@@ -156,6 +156,10 @@ class AttributionResult:
     channel_credit: ChannelCredit | None = None
     backend: str = "dict"
     names: Mapping[str, str] = field(default_factory=dict)
+    #: touches that may carry weight (those of attributed journeys) and their journey index;
+    #: roll-ups only visit these, so they cost O(attributed touches)
+    support: np.ndarray | None = field(default=None, repr=False)
+    support_journey: np.ndarray | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- per touch
     @property
@@ -176,13 +180,15 @@ class AttributionResult:
     def credit(self) -> np.ndarray:
         """Revenue credited to each touch (journeys order): weight × the journey's revenue."""
         w = self._require_touch("per-touch credit")
-        return w * seg.broadcast(self.journeys.revenue, self.journeys.offsets)
+        out: np.ndarray = w * seg.broadcast(self.journeys.revenue, self.journeys.offsets)
+        return out
 
     @property
     def conversion_credit(self) -> np.ndarray:
         """Fractional conversions credited to each touch (journeys order)."""
         w = self._require_touch("per-touch credit")
-        return w * seg.broadcast(self.journeys.conversions, self.journeys.offsets)
+        out: np.ndarray = w * seg.broadcast(self.journeys.conversions, self.journeys.offsets)
+        return out
 
     @property
     def details(self) -> dict[str, Any]:
@@ -203,29 +209,46 @@ class AttributionResult:
         """Revenue credited to touches / channels."""
         return float(sum(self.totals().values()))
 
-    def _by_codes(self, by: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per-touch codes and categories of the ``by`` key."""
+    def _support(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """Touch indices (None = all touches) and their journey indices."""
+        if self.support is not None and self.support_journey is not None:
+            return self.support, self.support_journey
+        return None, self.journeys.journey_index
+
+    def _by_codes(
+        self, by: str, touches: np.ndarray | None, journey_of: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of the ``by`` key for the given touches (None = all) and its categories."""
         j = self.journeys
+
+        def pick(codes: np.ndarray) -> np.ndarray:
+            return codes if touches is None else codes[touches]
+
         if by == "channel" or by == self.names.get("channel"):
-            return j.channel.codes, j.channel.categories
+            return pick(j.channel.codes), j.channel.categories
         touch_cols = getattr(j, "touch_columns", {}) or {}
         if by in touch_cols:
             c = touch_cols[by]
-            return c.codes, c.categories
+            return pick(c.codes), c.categories
         journey_cols = getattr(j, "journey_columns", {}) or {}
         if by in journey_cols:
             c = journey_cols[by]
-            return seg.broadcast(c.codes, j.offsets), c.categories
+            return c.codes[journey_of], c.categories
         available = ["channel", *touch_cols, *journey_cols]
         raise ParameterError(
             f"cannot group by {by!r}: available keys are {', '.join(available)} "
             "(lead columns such as source or persona need leads= in alignment.attribute)"
         )
 
-    def _group(self, by: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        codes, cats = self._by_codes(by)
+    def _group(self, by: str, measure: str) -> tuple[np.ndarray, np.ndarray]:
+        w = self._require_touch(f"totals(by={by!r})")
+        touches, journey_of = self._support()
+        per_journey = self.journeys.revenue if measure == "revenue" else self.journeys.conversions
+        w_s = w if touches is None else w[touches]
+        values = w_s * np.asarray(per_journey, dtype=np.float64)[journey_of]
+        codes, cats = self._by_codes(by, touches, journey_of)
         n_cat = int(cats.size)
-        idx = np.where(codes >= 0, codes, n_cat).astype(np.int64)
+        idx = np.where(codes >= 0, codes, n_cat).astype(np.intp)
         sums = np.bincount(idx, weights=values, minlength=n_cat + 1)
         keys = np.empty(n_cat + 1, dtype=object)
         keys[:n_cat] = cats
@@ -257,16 +280,17 @@ class AttributionResult:
             assert self.channel_credit is not None
             if by not in ("channel", self.names.get("channel")):
                 self._require_touch(f"totals(by={by!r})")
-            src = self.channel_credit.revenue if measure == "revenue" else (
-                self.channel_credit.conversions
+            src = (
+                self.channel_credit.revenue
+                if measure == "revenue"
+                else (self.channel_credit.conversions)
             )
             cats = self.journeys.channel.categories
             out = {str(c): float(src.get(str(c), 0.0)) for c in cats}
             for k, v in src.items():  # keys outside the vocabulary were rejected by the engine
                 out.setdefault(str(k), float(v))
             return out
-        values = self.credit if measure == "revenue" else self.conversion_credit
-        keys, sums = self._group(by, values)
+        keys, sums = self._group(by, measure)
         return {str(k): float(v) for k, v in zip(keys, sums)}
 
     # ---------------------------------------------------------------- frames
@@ -340,7 +364,7 @@ class AttributionResult:
         numeric = getattr(self.journeys, "touch_numeric", {}) or {}
         if "cost" in numeric:
             try:
-                codes, cats = self._by_codes(by)
+                codes, cats = self._by_codes(by, None, self.journeys.journey_index)
             except ParameterError:
                 return cols
             n_cat = int(cats.size)

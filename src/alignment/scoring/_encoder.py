@@ -164,9 +164,7 @@ class LeadEncoder:
                 )
             names = list(self.features)
         else:
-            names = [
-                c for c in columns if not (exclude_identifiers and c in IDENTIFIER_COLUMNS)
-            ]
+            names = [c for c in columns if not (exclude_identifiers and c in IDENTIFIER_COLUMNS)]
         self.impute_ = impute
         specs: list[_CatSpec | _NumSpec] = []
         dropped: list[str] = []

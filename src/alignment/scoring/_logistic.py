@@ -27,7 +27,13 @@ __all__ = ["LogisticScorer", "logistic_objective"]
 
 
 class _LogisticLoss:
-    """The objective with preallocated work buffers (no per-call allocation of n-vectors)."""
+    """The objective with preallocated work buffers (no per-call allocation of n-vectors).
+
+    With ``scale`` (and ``shift``) the optimiser's variables are preconditioned coefficients
+    ``v = w · scale`` and ``b' = b + w·shift`` — the objective is unchanged (same minimum, same
+    value), only better conditioned; :meth:`to_original` maps a solution back to ``(w, b)``.
+    ``X`` is never copied.
+    """
 
     def __init__(
         self,
@@ -36,8 +42,12 @@ class _LogisticLoss:
         sample_weight: np.ndarray,
         l2: float,
         fit_intercept: bool,
+        scale: np.ndarray | None = None,
+        shift: np.ndarray | None = None,
     ) -> None:
         self.X = X
+        self.scale = scale
+        self.shift = shift if (shift is not None and fit_intercept) else None
         self.y = y
         self.sw = sample_weight
         self.swy = sample_weight * y
@@ -52,10 +62,10 @@ class _LogisticLoss:
 
         X = self.X
         p = X.shape[1]
-        w = params[:p]
+        w, b = self.to_original(params)
         z = np.matmul(X, w, out=self.z)
         if self.fit_intercept:
-            z += params[p]
+            z += b
         t = np.logaddexp(0.0, z, out=self.t)  # log(1 + e^z), stable
         loss = float(np.dot(self.sw, t)) - float(np.dot(self.swy, z))
         r = expit(z, out=t)  # σ(z)
@@ -66,8 +76,23 @@ class _LogisticLoss:
         grad[:p] += self.l2 * w
         if self.fit_intercept:
             grad[p] = r.sum()
+            if self.shift is not None:
+                grad[:p] -= grad[p] * self.shift
+        if self.scale is not None:
+            grad[:p] /= self.scale
         value = loss + 0.5 * self.l2 * float(np.dot(w, w))
         return value, grad
+
+    def to_original(self, params: np.ndarray) -> tuple[np.ndarray, float]:
+        """Coefficients and intercept ``(w, b)`` of the model from optimiser variables."""
+        p = self.X.shape[1]
+        w = params[:p] if self.scale is None else params[:p] / self.scale
+        if not self.fit_intercept:
+            return w, 0.0
+        b = float(params[p])
+        if self.shift is not None:
+            b -= float(np.dot(w, self.shift))
+        return w, b
 
 
 def logistic_objective(
@@ -319,7 +344,7 @@ class LogisticScorer(Scorer):
         # frames, dicts of columns, sequences of records
         from .._frames import read_table
 
-        raw = read_table(X, table="X")
+        raw = read_table(X, table="X", all_columns=True)
         if fitting:
             self.encoder_ = LeadEncoder(features=self.features, min_count=self.min_count).fit(
                 raw.columns, exclude_identifiers=False
@@ -478,7 +503,17 @@ class LogisticScorer(Scorer):
         if self.fit_intercept:
             prior = float(np.dot(sw, yy)) / scale
             x0[p] = np.log(prior / (1.0 - prior))
-        fun = _LogisticLoss(X, yy, sw_scaled, l2_scaled, bool(self.fit_intercept))
+        # diagonal preconditioning: columns centred and scaled inside the objective (no copy)
+        if X.shape[0]:
+            mean = X.sum(axis=0) / X.shape[0]
+            var = np.maximum(np.einsum("ij,ij->j", X, X) / X.shape[0] - mean * mean, 0.0)
+            std = np.sqrt(var)
+            std = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+        else:  # pragma: no cover - empty input is refused above
+            mean, std = np.zeros(p), np.ones(p)
+        fun = _LogisticLoss(
+            X, yy, sw_scaled, l2_scaled, bool(self.fit_intercept), scale=std, shift=mean
+        )
         res = minimize(
             fun,
             x0,
@@ -491,9 +526,9 @@ class LogisticScorer(Scorer):
                 "maxls": 50,
             },
         )
-        params = np.asarray(res.x, dtype=np.float64)
-        self.coef_ = params[:p].copy()
-        self.intercept_ = float(params[p]) if self.fit_intercept else 0.0
+        w_opt, b_opt = fun.to_original(np.asarray(res.x, dtype=np.float64))
+        self.coef_ = np.array(w_opt, dtype=np.float64)
+        self.intercept_ = float(b_opt)
         self.n_iter_ = int(res.nit)
         self.converged_ = bool(res.success)
         self.objective_ = float(res.fun) * scale
@@ -550,7 +585,7 @@ class LogisticScorer(Scorer):
         Their row sum plus ``intercept_`` is :meth:`decision_function`.
         """
         M = self._matrix_for_predict(X)
-        return M * self.coef_
+        return np.asarray(M * self.coef_, dtype=np.float64)
 
     def objective(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Value of the fitted model's objective on ``(X, y)`` (summed, penalised)."""
@@ -574,9 +609,17 @@ class LogisticScorer(Scorer):
         p = np.asarray(expit(z), dtype=np.float64)
         return {"score": p, "probability": p, "logit": z}
 
-    def explain_row(self, leads: Any, index: int, top: int | None = None) -> list[dict[str, Any]]:
-        """Contributions ``coef × value`` of one row, largest absolute first (zeros left out)."""
+    def explain(
+        self, leads: Any, touchpoints: Any = None, index: int = 0, top: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Contributions ``coef × value`` of row ``index``, largest absolute first.
+
+        Features contributing exactly 0 are left out; the intercept comes last.  The points add
+        up to the row's log-odds (:meth:`decision_function`).
+        """
         M = self._matrix_for_predict(leads)
+        if not -M.shape[0] <= index < M.shape[0]:
+            raise ParameterError(f"row {index} out of range for {M.shape[0]} rows")
         row = M[index] * self.coef_
         names = self._coef_names(self.coef_.size)
         order = np.argsort(-np.abs(row), kind="stable")
@@ -595,6 +638,13 @@ class LogisticScorer(Scorer):
             )
         if top is not None:
             out = out[:top]
-        out.append({"axis": "logit", "rule": "(intercept)", "value": 1.0,
-                    "coef": self.intercept_, "points": self.intercept_})
+        out.append(
+            {
+                "axis": "logit",
+                "rule": "(intercept)",
+                "value": 1.0,
+                "coef": self.intercept_,
+                "points": self.intercept_,
+            }
+        )
         return out

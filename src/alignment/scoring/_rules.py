@@ -228,7 +228,7 @@ def _range_mask(rule: Rule, x: np.ndarray) -> np.ndarray:
         out &= x >= rule.min
     if rule.max is not None:
         out &= x <= rule.max
-    return out
+    return np.asarray(out, dtype=bool)
 
 
 def evaluate_rule(

@@ -289,6 +289,7 @@ def binomial_interval(
     alpha = 1.0 - level
     empty = n <= 0
     n_safe = np.where(empty, 1.0, n)
+    k = np.where(empty, 0.0, np.clip(k, 0.0, n_safe))
     if method == "wilson":
         z = float(stats.norm.ppf(1.0 - alpha / 2.0))
         p = k / n_safe
@@ -309,9 +310,7 @@ def binomial_interval(
     return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 
-def lift_table(
-    y_true: Any, y_score: Any, *, n_bins: int = 10, backend: str | None = None
-) -> Any:
+def lift_table(y_true: Any, y_score: Any, *, n_bins: int = 10, backend: str | None = None) -> Any:
     """Lift and cumulative gains by score bin (deciles by default).
 
     Leads are sorted by score, best first (ties keep input order), and cut into ``n_bins``
@@ -480,11 +479,11 @@ def cell_conversion(
         names = present
         idx = inv
     else:
-        names = np.asarray(list(order), dtype=object).astype(str)
+        names = np.asarray([str(c) for c in order], dtype=object)
         lut = {str(c): i for i, c in enumerate(names)}
-        extra = [c for c in present if c not in lut]
+        extra = [str(c) for c in present if c not in lut]
         if extra:
-            names = np.concatenate([names, np.asarray(extra, dtype=names.dtype)])
+            names = np.concatenate([names, np.asarray(extra, dtype=object)])
             lut.update({c: len(lut) + i for i, c in enumerate(extra)})
         remap = np.asarray([lut[str(c)] for c in present], dtype=np.int64)
         idx = remap[inv] if inv.size else inv

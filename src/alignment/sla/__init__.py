@@ -1,5 +1,24 @@
-"""SLA engine (placeholder while building)."""
+"""SLA engine: business time and the evaluation of a marketing–sales agreement.
+
+>>> from alignment.sla import BusinessCalendar, evaluate
+>>> BusinessCalendar().elapsed(["2024-03-01T16:30Z"], ["2024-03-04T09:30Z"])
+array([3600], dtype='timedelta64[s]')
+
+See ``docs/sla.md``.
+"""
 
 from ._calendar import BusinessCalendar
+from ._evaluate import STATUSES, evaluate
+from ._report import BreachList, DailySeries, LeadStatus, PeriodSummary, ReportTable, SLAReport
 
-__all__ = ["BusinessCalendar"]
+__all__ = [
+    "STATUSES",
+    "BreachList",
+    "BusinessCalendar",
+    "DailySeries",
+    "LeadStatus",
+    "PeriodSummary",
+    "ReportTable",
+    "SLAReport",
+    "evaluate",
+]

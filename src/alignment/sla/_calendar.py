@@ -23,6 +23,7 @@ How it works (see ``docs/sla.md``):
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -60,16 +61,16 @@ def _clock(value: Any, what: str) -> int:
             h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
             if mi < 60 and s < 60 and (h < 24 or (h == 24 and mi == 0 and s == 0)):
                 return ((h * 60 + mi) * 60 + s) * _US
-    raise ParameterError(f"BusinessCalendar: {what}: cannot read {value!r} as a time of day 'HH:MM'")
+    raise ParameterError(
+        f"BusinessCalendar: {what}: cannot read {value!r} as a time of day 'HH:MM'"
+    )
 
 
 def _interval(value: Any, what: str) -> Interval:
     if isinstance(value, str):
         parts = value.split("-")
         if len(parts) != 2:
-            raise ParameterError(
-                f"BusinessCalendar: {what}: expected 'HH:MM-HH:MM', got {value!r}"
-            )
+            raise ParameterError(f"BusinessCalendar: {what}: expected 'HH:MM-HH:MM', got {value!r}")
         start, end = _clock(parts[0], what), _clock(parts[1], what)
     elif isinstance(value, Sequence) and len(value) == 2:
         start, end = _clock(value[0], what), _clock(value[1], what)
@@ -110,7 +111,9 @@ def _parse_hours(hours: Any) -> tuple[tuple[Interval, ...], ...]:
         if spec is None:
             items: list[Any] = []
         elif isinstance(spec, str) or (
-            isinstance(spec, Sequence) and len(spec) == 2 and not isinstance(spec[0], (list, tuple))
+            isinstance(spec, Sequence)
+            and len(spec) == 2
+            and not isinstance(spec[0], (list, tuple))
             and not (isinstance(spec[0], str) and "-" in spec[0])
         ):
             items = [spec]
@@ -119,7 +122,7 @@ def _parse_hours(hours: Any) -> tuple[tuple[Interval, ...], ...]:
         else:
             raise ParameterError(f"BusinessCalendar: {what}: cannot read {spec!r}")
         ivs = sorted(_interval(v, what) for v in items)
-        for (_, e1), (s2, _) in zip(ivs, ivs[1:]):
+        for (_, e1), (s2, _) in itertools.pairwise(ivs):
             if s2 < e1:
                 raise ParameterError(f"BusinessCalendar: {what}: intervals overlap")
         week[day] = ivs
@@ -204,7 +207,7 @@ class BusinessCalendar:
     @property
     def holidays(self) -> np.ndarray:
         """Holidays as sorted unique ``datetime64[D]`` local dates."""
-        return self._holidays.copy()
+        return np.array(self._holidays, copy=True)
 
     @property
     def day_length(self) -> np.timedelta64:
@@ -285,24 +288,20 @@ class BusinessCalendar:
     @staticmethod
     def _local(utc_us: np.ndarray, table: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         trans, offs = table
-        return utc_us + offs[np.searchsorted(trans, utc_us, side="right")]
+        return np.asarray(utc_us + offs[np.searchsorted(trans, utc_us, side="right")])
 
     @staticmethod
     def _utc(local_us: np.ndarray, table: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """Local wall time → UTC: first occurrence in a fold, the jump instant in a gap."""
         trans, offs = table
         if trans.size == 0:
-            return local_us - offs[0]
+            return np.asarray(local_us - offs[0])
         old, new = offs[:-1], offs[1:]
         wall_key = trans + np.maximum(old, new)  # zoneinfo's fold=0 local transition times
         idx = np.searchsorted(wall_key, local_us, side="right")
         out = local_us - offs[idx]
         nxt = np.minimum(idx, trans.size - 1)
-        in_gap = (
-            (idx < trans.size)
-            & (new[nxt] > old[nxt])
-            & (local_us >= trans[nxt] + old[nxt])
-        )
+        in_gap = (idx < trans.size) & (new[nxt] > old[nxt]) & (local_us >= trans[nxt] + old[nxt])
         return np.where(in_gap, trans[nxt], out)
 
     def to_local(self, instants: Any) -> np.ndarray:
@@ -379,9 +378,7 @@ class BusinessCalendar:
         return np.where(i < 0, 0, cum[j] + inside)
 
     # --- the two operations -------------------------------------------------------------------
-    def elapsed(
-        self, start: Any, end: Any, *, unit: Literal["s", "ms", "us"] = "s"
-    ) -> np.ndarray:
+    def elapsed(self, start: Any, end: Any, *, unit: Literal["s", "ms", "us"] = "s") -> np.ndarray:
         """Business time between instants, element-wise.
 
         Parameters
@@ -413,7 +410,7 @@ class BusinessCalendar:
         div = {"s": _US, "ms": 1_000, "us": 1}[unit]
         res = np.sign(out) * (np.abs(out) // div)
         res[~ok] = _NAT
-        return res.view(f"timedelta64[{unit}]")
+        return np.asarray(res.view(f"timedelta64[{unit}]"))
 
     def add(self, start: Any, duration: Any) -> np.ndarray:
         """The instant at which ``duration`` of business time has elapsed since ``start``.
@@ -457,7 +454,7 @@ class BusinessCalendar:
             span *= 2
         k = np.searchsorted(cum[1:], target, side="left")
         deadline = ws[k] + (target - cum[k])
-        out[ok] = np.maximum(deadline, av)
+        out[ok] = np.where(dv == 0, av, np.maximum(deadline, av))
         return out.view(TIME_DTYPE)
 
     def is_working(self, instants: Any) -> np.ndarray:

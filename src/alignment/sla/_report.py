@@ -92,7 +92,11 @@ class ReportTable(Mapping[str, np.ndarray]):
 
         Default: the backend of the caller's lead data.
         """
-        return to_native(self._columns, backend or self._backend)
+        cols = {  # every backend reads microsecond durations (Polars refuses seconds)
+            k: (v.astype("timedelta64[us]") if v.dtype.kind == "m" else v)
+            for k, v in self._columns.items()
+        }
+        return to_native(cols, backend or self._backend)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self._columns)

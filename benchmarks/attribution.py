@@ -1,0 +1,271 @@
+"""Attribution benchmark: end to end from an unsorted long frame, kernels, memory, baseline.
+
+Usage::
+
+    python benchmarks/attribution.py                       # 10^4 and 10^5 journeys
+    python benchmarks/attribution.py --sizes 1000000       # 10^6 once, at the end
+    python benchmarks/attribution.py --sizes 10000 --models linear,markov --profile
+
+Synthetic data (seeded): ``n`` journeys, touches per journey 1 + Poisson(5) (mean ~6),
+12 string channels, ~10% of journeys converting, rows shuffled (unsorted input).  For each
+model it reports
+
+* ``e2e pandas`` / ``e2e polars``: ``alignment.attribute(frame, conversions_frame, model=...)``
+  from the unsorted frames (reading, validation, sorting, factorising, model, result);
+* ``build``: ``Journeys.build`` alone, per backend (the table-building share of e2e);
+* ``engine``: ``alignment.attribute(journeys, model=...)`` on a prebuilt ``Journeys``;
+* ``kernel``: ``model.weights(journeys)`` (rule models) or ``model.channel_credit(journeys)``
+  (data-driven) on the prebuilt, already-eligible ``Journeys``;
+* ``peak MB``: peak traced memory (``tracemalloc``, numpy allocations included) of the
+  pandas end-to-end call, in a separate run.
+
+It also times a plain-numpy linear-attribution baseline on the same data (np.unique on the
+string keys, lexsort, bincount), and, when installed, nothing else (``channelattribution`` and
+``marketing-attribution-models`` are optional: listed as "not installed").
+Best of ``--repeat`` runs.  Results: ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import platform
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import alignment
+from alignment.plugins import get_attribution_model
+from alignment.tables import Journeys
+
+N_CHANNELS = 12
+CHANNELS = np.array(
+    [
+        "direct",
+        "email",
+        "paid_search",
+        "organic_search",
+        "social_paid",
+        "social_organic",
+        "display",
+        "referral",
+        "webinar",
+        "events",
+        "affiliate",
+        "video",
+    ]
+)
+T0 = np.datetime64("2024-01-01T00:00:00", "us")
+
+
+def make_data(n: int, seed: int = 42) -> dict[str, Any]:
+    """Unsorted long touch arrays and a conversion table for ``n`` journeys."""
+    rng = np.random.default_rng(seed)
+    lengths = 1 + rng.poisson(5.0, size=n)
+    n_t = int(lengths.sum())
+    jid = np.repeat(np.arange(n), lengths)
+    # journey start within a year, touches spread over ~60 days after it
+    start = rng.integers(0, 365 * 86_400, size=n)
+    secs = start[jid] + rng.integers(0, 60 * 86_400, size=n_t)
+    ts = T0 + (secs * 1_000_000).astype("timedelta64[us]")
+    # channel popularity is skewed; a few channels more likely late in journeys
+    p = rng.dirichlet(np.ones(N_CHANNELS) * 2.0)
+    ch = rng.choice(N_CHANNELS, size=n_t, p=p)
+    keys = np.char.add("L", np.arange(n).astype("U8"))
+    converted = rng.random(n) < 0.10
+    last = np.zeros(n, dtype=np.int64)
+    np.maximum.at(last, jid, secs)
+    conv_secs = last + rng.integers(-2 * 86_400, 5 * 86_400, size=n)  # some touches after
+    perm = rng.permutation(n_t)
+    return {
+        "touch": {
+            "lead_id": keys[jid][perm],
+            "timestamp": ts[perm],
+            "channel": CHANNELS[ch][perm],
+        },
+        "conv": {
+            "lead_id": keys[converted],
+            "converted_at": T0 + (conv_secs[converted] * 1_000_000).astype("timedelta64[us]"),
+            "revenue": np.round(rng.lognormal(8.0, 1.0, size=int(converted.sum())), 2),
+        },
+        "n_touches": n_t,
+    }
+
+
+def to_pandas(d: dict[str, np.ndarray]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {k: (pd.Series(v).dt.tz_localize("UTC") if v.dtype.kind == "M" else v) for k, v in d.items()}
+    )
+
+
+def to_polars(d: dict[str, np.ndarray]) -> Any:
+    import polars as pl
+
+    cols = {}
+    for k, v in d.items():
+        s = pl.Series(k, v)
+        if v.dtype.kind == "M":
+            s = s.dt.replace_time_zone("UTC")
+        cols[k] = s
+    return pl.DataFrame(cols)
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def peak_mb(fn: Callable[[], Any]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def numpy_baseline(touch: dict[str, np.ndarray], conv: dict[str, np.ndarray]) -> np.ndarray:
+    """Linear attribution by channel in plain numpy from the raw unsorted arrays."""
+    keys, jcode = np.unique(touch["lead_id"], return_inverse=True)
+    cpos = np.searchsorted(keys, conv["lead_id"])
+    n = keys.size
+    conv_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    rev = np.zeros(n)
+    conv_at[cpos] = conv["converted_at"]
+    rev[cpos] = conv["revenue"]
+    chans, ccode = np.unique(touch["channel"], return_inverse=True)
+    order = np.lexsort((touch["timestamp"], jcode))
+    j = jcode[order]
+    t = touch["timestamp"][order]
+    elig = t < conv_at[j]
+    cnt = np.bincount(j[elig], minlength=n)
+    w = np.where(elig, 1.0 / np.maximum(cnt[j], 1), 0.0)
+    return np.bincount(ccode[order], weights=w * rev[j], minlength=chans.size)
+
+
+def profile_build(frame: Any, conv: Any, label: str) -> None:
+    import cProfile
+    import pstats
+
+    pr = cProfile.Profile()
+    pr.enable()
+    Journeys.build(frame, conv)
+    pr.disable()
+    print(f"\n--- where Journeys.build time goes ({label}) ---")
+    pstats.Stats(pr).sort_stats("cumulative").print_stats(18)
+
+
+def run(sizes: list[int], models: list[str], repeat: int, profile: bool, memory: bool) -> None:
+    warnings.simplefilter("ignore", alignment.AlignmentWarning)
+    import numpy
+    import pandas
+    import polars
+
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {platform.system()}, "
+        f"python {platform.python_version()}, numpy {numpy.__version__}, pandas "
+        f"{pandas.__version__}, polars {polars.__version__}"
+    )
+    for opt in ("channelattribution", "marketing_attribution_models"):
+        print(f"{opt}: {'installed' if importlib.util.find_spec(opt) else 'not installed'}")
+    rows = []
+    for n in sizes:
+        data = make_data(n)
+        touch, conv = data["touch"], data["conv"]
+        pdf, pconv = to_pandas(touch), to_pandas(conv)
+        plf, plconv = to_polars(touch), to_polars(conv)
+        rep = repeat if n < 1_000_000 else max(1, repeat - 1)
+        t_base = best(lambda: numpy_baseline(touch, conv), rep)
+        t_build_pd = best(lambda: Journeys.build(pdf, pconv), rep)
+        t_build_pl = best(lambda: Journeys.build(plf, plconv), rep)
+        t_build_np = best(lambda: Journeys.build(touch, conv), rep)
+        journeys = Journeys.build(plf, plconv)
+        base_res = alignment.attribute(journeys, model="linear")
+        np.testing.assert_allclose(
+            [base_res.totals()[c] for c in sorted(base_res.totals())],
+            numpy_baseline(touch, conv),
+            rtol=1e-9,
+        )
+        # the eligible journeys the models see inside the engine
+        mask = base_res.eligible
+        eligible = journeys if bool(mask.all()) else journeys.select_touches(mask)
+        print(
+            f"\n== {n:,} journeys, {data['n_touches']:,} touches, "
+            f"{conv['lead_id'].size:,} conversions =="
+        )
+        print(
+            f"numpy baseline (linear, raw arrays → channel totals): {t_base:.3f} s; "
+            f"Journeys.build: pandas {t_build_pd:.3f} s, polars {t_build_pl:.3f} s, "
+            f"dict of numpy {t_build_np:.3f} s"
+        )
+        for name in models:
+            model = get_attribution_model(name)
+            if model.kind == "touch":
+                kernel = best(lambda m=model: m.weights(eligible), rep)
+            else:
+                kernel = best(lambda m=model: m.fit(eligible).channel_credit(eligible), rep)
+            engine = best(lambda nm=name: alignment.attribute(journeys, model=nm), rep)
+            e2e_pd = best(lambda nm=name: alignment.attribute(pdf, pconv, model=nm), rep)
+            e2e_pl = best(lambda nm=name: alignment.attribute(plf, plconv, model=nm), rep)
+            mem = (
+                peak_mb(lambda nm=name: alignment.attribute(pdf, pconv, model=nm))
+                if memory
+                else float("nan")
+            )
+            row = (n, name, e2e_pd, e2e_pl, engine, kernel, mem)
+            rows.append(row)
+            print(
+                f"{name:16s} e2e pandas {e2e_pd:7.3f} s | e2e polars {e2e_pl:7.3f} s | "
+                f"engine {engine:7.3f} s | kernel {kernel:7.3f} s | peak {mem:7.1f} MB"
+            )
+        if profile:
+            profile_build(pdf, pconv, f"pandas, {n:,} journeys")
+            profile_build(plf, plconv, f"polars, {n:,} journeys")
+        del pdf, pconv, plf, plconv, journeys, eligible, data
+    print("\n| journeys | model | e2e pandas (s) | e2e polars (s) | engine on Journeys (s) | kernel (s) | peak MB (pandas e2e) |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for n, name, a, b, c, d, e in rows:
+        print(f"| {n:,} | {name} | {a:.3f} | {b:.3f} | {c:.3f} | {d:.4f} | {e:.0f} |")
+
+
+def builtin_models() -> list[str]:
+    """Registered models that come with the library (not from third-party plugins)."""
+    from alignment.plugins import DEFAULT_PLUGINS, get_registration
+
+    out = []
+    for name in sorted(alignment.attribution_models()):
+        plugin = str(get_registration("attribution model", name).plugin)
+        if plugin in DEFAULT_PLUGINS:
+            out.append(name)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000", help="comma-separated journey counts")
+    ap.add_argument("--models", default="", help="comma-separated models (default: all)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--profile", action="store_true", help="cProfile Journeys.build")
+    ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    models = [m for m in args.models.split(",") if m] or builtin_models()
+    run(sizes, models, args.repeat, args.profile, not args.no_memory)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,520 @@
+"""Closed-loop report: what happened to every lead, per source / campaign / persona.
+
+Sales reports back on every lead (accepted, rejected and why, SQL, won, revenue); marketing
+sees lead validity, campaign performance and ROI.  Data-quality problems the two teams argue
+about — duplicate leads and incomplete leads — are counted and listed.  See
+``docs/closed_loop.md`` for the definitions.
+
+>>> report = closed_loop(leads, costs=costs, by=("campaign",))  # doctest: +SKIP
+>>> report.table.to_frame("pandas")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._frames import numeric, read_table
+from .errors import DataValidationError, MissingColumnError, ParameterError
+from .sla import ReportTable
+
+__all__ = [
+    "DEFAULT_REQUIRED",
+    "ClosedLoopReport",
+    "ClosedLoopTable",
+    "closed_loop",
+]
+
+#: Fields a lead must have to be complete, unless ``required=`` says otherwise.
+DEFAULT_REQUIRED: tuple[str, ...] = ("email", "company", "source")
+MISSING = "(missing)"
+
+
+class ClosedLoopTable(ReportTable):
+    """Per key: leads, MQLs, acceptance, rejections, SQL, won, revenue, cost, ROI."""
+
+    title = "closed-loop report"
+
+
+class _Listing(ReportTable):
+    title = "listing"
+
+
+class ClosedLoopReport:
+    """The result of :func:`closed_loop`.
+
+    Attributes
+    ----------
+    table : ClosedLoopTable
+        One row per key of ``by`` (plus rows holding cost or attributed revenue that matched
+        no lead, with ``leads == 0``).
+    rejection_reasons : ReportTable
+        One row per key and rejection reason: ``count``.
+    duplicates : ReportTable
+        One row per (duplicate lead, rule): ``lead_id``, ``duplicate_of`` (the first lead of the
+        group in the caller's order), ``rule`` (``"email"`` or ``"name+company"``).
+    incomplete : ReportTable
+        One row per (lead, missing required field): ``lead_id``, ``field``.
+    summary : dict
+        Totals and data-quality counts (``n_duplicates`` and ``n_incomplete`` count leads).
+    """
+
+    def __init__(
+        self,
+        table: ClosedLoopTable,
+        rejection_reasons: ReportTable,
+        duplicates: ReportTable,
+        incomplete: ReportTable,
+        summary: dict[str, Any],
+    ) -> None:
+        self.table = table
+        self.rejection_reasons = rejection_reasons
+        self.duplicates = duplicates
+        self.incomplete = incomplete
+        self.summary = summary
+
+    def to_frame(self, backend: str | None = None) -> Any:
+        """The per-key table in ``backend`` (default: the caller's)."""
+        return self.table.to_frame(backend)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"ClosedLoopReport({self.table.n_rows} keys, {s['n_leads']} leads, "
+            f"{s['n_duplicates']} duplicates, {s['n_incomplete']} incomplete)"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        quality = (
+            f"<p>{s['n_duplicates']} duplicate lead(s), {s['n_incomplete']} incomplete lead(s) "
+            f"of {s['n_leads']}.</p>"
+        )
+        return f"<div>{self.table._repr_html_()}{quality}</div>"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _norm(text: Any) -> str | None:
+    """Case- and whitespace-normalised text (``None`` for missing / blank)."""
+    if text is None:
+        return None
+    s = " ".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
+    return s or None
+
+
+def _norm_codes(cat: Any) -> np.ndarray:
+    """Codes of the normalised values of a Categorical (``-1`` = missing or blank).
+
+    Each distinct value is normalised once (a loop over categories, not over leads).
+    """
+    vocab: dict[str, int] = {}
+    mapped = np.array(
+        [
+            -1 if (v := _norm(c)) is None else vocab.setdefault(v, len(vocab))
+            for c in cat.categories.tolist()
+        ]
+        + [-1],
+        dtype=np.int64,
+    )
+    return np.asarray(mapped[cat.codes])
+
+
+def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One code per (a, b) pair; -1 when either is missing."""
+    if a.size == 0:
+        return a
+    return np.where((a >= 0) & (b >= 0), a * (int(b.max()) + 1) + b, -1)
+
+
+def _duplicates_of(codes: np.ndarray) -> np.ndarray:
+    """For each row, the first row with the same code (itself if first; -1 when code is -1)."""
+    n = codes.size
+    out = np.full(n, -1, dtype=np.int64)
+    ok = codes >= 0
+    if not ok.any():
+        return out
+    idx = np.flatnonzero(ok)
+    order = idx[np.lexsort((idx, codes[idx]))]
+    c = codes[order]
+    starts = np.r_[True, c[1:] != c[:-1]]
+    first = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    out[order] = first
+    return out
+
+
+def _lead_codes(lt: Any, name: str) -> np.ndarray | None:
+    if name in lt.categorical:
+        return _norm_codes(lt.categorical[name])
+    return None
+
+
+def _missing_mask(lt: Any, name: str) -> np.ndarray:
+    n = lt.n_leads
+    if name in lt.categorical:
+        cat = lt.categorical[name]
+        blank = np.array([not str(c).strip() for c in cat.categories.tolist()] + [True], dtype=bool)
+        return np.asarray(blank[cat.codes])
+    if name in lt.stages:
+        return np.asarray(np.isnat(lt.stages[name]))
+    if name in lt.numeric:
+        return np.asarray(np.isnan(lt.numeric[name]))
+    if name in ("created_at", lt.id_column):
+        return np.zeros(n, dtype=bool)
+    return np.ones(n, dtype=bool)  # the column is absent: every lead lacks it
+
+
+def _stage_set(lt: Any, *names: str) -> np.ndarray:
+    for name in names:
+        if name in lt.stages:
+            return np.asarray(~np.isnat(lt.stages[name]))
+    return np.zeros(lt.n_leads, dtype=bool)
+
+
+def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def closed_loop(
+    leads: Any,
+    *,
+    deals: Any = None,
+    costs: Any = None,
+    attribution: Any = None,
+    by: str | Sequence[str] = ("source", "campaign", "persona"),
+    required: Sequence[str] = DEFAULT_REQUIRED,
+    attribution_by: str | None = None,
+    cost_column: str = "cost",
+) -> ClosedLoopReport:
+    """Closed-loop report per key, with duplicate and incomplete leads.
+
+    Parameters
+    ----------
+    leads : LeadTable or anything :meth:`alignment.LeadTable.build` accepts
+        Columns used: the ``by`` columns (strings; a missing value is the key ``"(missing)"``),
+        stages ``mql_at``, ``accepted_at`` (else ``sal_at``), ``rejected_at``, ``sql_at``,
+        ``won_at``, the string ``rejection_reason``, the numeric ``revenue`` (when no
+        ``deals``); ``email``, ``name`` (or ``first_name`` + ``last_name``) and ``company`` for
+        duplicates.
+    deals : frame, dict or sequence of :class:`alignment.Deal`, optional
+        Columns ``lead_id``, ``amount``, ``won``: a lead is won when it has a won deal, its
+        revenue is the sum of its won deals' amounts. A deal of an unknown lead is an error.
+    costs : frame, dict, optional
+        Column ``cost_column`` (>= 0) and any of the ``by`` columns. Rows are summed per value
+        of the ``by`` columns they carry; when that is coarser than ``by`` (e.g. cost per
+        campaign, report per campaign and persona) the cost is shared among the keys in
+        proportion to their leads. Cost that matches no lead becomes a row with ``leads == 0``.
+    attribution : AttributionResult, optional
+        Its ``totals(by=attribution_by)`` gives ``attributed_revenue``, shared among the keys
+        like costs.
+    by : str or sequence of str
+        The key columns.
+    required : sequence of str
+        Fields a complete lead has (default :data:`DEFAULT_REQUIRED`); a field that is not a
+        column at all is missing for every lead.
+    attribution_by : str, optional
+        Key of the attribution totals; default ``by`` when it is one column, else
+        ``"campaign"`` if in ``by``, else ``by[0]``.
+    cost_column : str
+        Name of the cost column in ``costs``.
+
+    Returns
+    -------
+    ClosedLoopReport
+
+    Notes
+    -----
+    ``acceptance_rate = accepted / mqls`` (MQL→SAL), ``sql_rate = sqls / accepted`` (SAL→SQL),
+    ``win_rate = won / sqls``, ``cost_per_lead = cost / leads``,
+    ``roi = (revenue − cost) / cost`` and ``attributed_roi = (attributed_revenue − cost) / cost``.
+    A ratio with a zero denominator (no MQL, no cost …) is ``NaN``: undefined, never 0 or inf.
+    """
+    from .tables import LeadTable
+
+    by_cols = (by,) if isinstance(by, str) else tuple(by)
+    if not by_cols:
+        raise ParameterError("closed_loop: by must name at least one lead column")
+    lt = LeadTable.build(leads)
+    n = lt.n_leads
+    for c in by_cols:
+        if c not in lt.categorical:
+            raise MissingColumnError(
+                f"closed_loop groups by {c!r}, which is not a string column of the leads; "
+                f"string columns: {', '.join(lt.categorical) or '(none)'}",
+                column=c,
+                table="leads",
+            )
+
+    # --- groups --------------------------------------------------------------------------
+    key_values = []
+    codes = []
+    for c in by_cols:  # loop over key columns
+        cat = lt.categorical[c]
+        vals = np.append(cat.categories.astype(object), MISSING)
+        key_values.append(vals)
+        codes.append(np.where(cat.codes < 0, vals.size - 1, cat.codes).astype(np.int64))
+    stacked = np.stack(codes, axis=1) if n else np.empty((0, len(by_cols)), dtype=np.int64)
+    uniq, gid = np.unique(stacked, axis=0, return_inverse=True)
+    gid = gid.ravel()
+    G = uniq.shape[0]
+    key_cols = {c: key_values[j][uniq[:, j]] for j, c in enumerate(by_cols)}
+
+    # --- outcomes per lead ---------------------------------------------------------------
+    mql = _stage_set(lt, "mql_at")
+    accepted = _stage_set(lt, "accepted_at", "sal_at")
+    rejected = _stage_set(lt, "rejected_at")
+    sql = _stage_set(lt, "sql_at")
+    won = _stage_set(lt, "won_at")
+    revenue: np.ndarray = np.zeros(n)
+    if deals is not None:
+        raw = read_table(deals, table="deals", required=["lead_id", "amount", "won"])
+        amount = numeric(raw.columns["amount"], column="amount", table="deals", nonnegative=True)
+        deal_won = np.asarray(raw.columns["won"])
+        if deal_won.dtype.kind != "b":
+            if deal_won.dtype.kind == "O" and all(
+                isinstance(v, bool | np.bool_) for v in deal_won.tolist()
+            ):
+                deal_won = deal_won.astype(bool)
+            else:
+                raise DataValidationError(
+                    f"expected booleans, got dtype {deal_won.dtype}",
+                    column="won",
+                    table="deals",
+                    fix="use True/False for won",
+                )
+        pos, found = lt.positions(raw.columns["lead_id"])
+        if not found.all():
+            rows = np.flatnonzero(~found)
+            raise DataValidationError(
+                "deal of a lead that is not in the lead table",
+                column="lead_id",
+                table="deals",
+                rows=rows,
+                value=raw.columns["lead_id"][rows[0]],
+                fix="add the lead or drop the deal (its revenue would otherwise be lost)",
+            )
+        w = deal_won.astype(bool)
+        revenue = np.bincount(pos[w], weights=amount[w], minlength=n)
+        won = won | (np.bincount(pos[w], minlength=n) > 0)
+    elif "revenue" in lt.numeric:
+        revenue = np.nan_to_num(lt.numeric["revenue"], nan=0.0)
+
+    def gsum(mask_or_values: np.ndarray) -> np.ndarray:
+        return np.bincount(gid, weights=mask_or_values.astype(np.float64), minlength=G)
+
+    leads_n = np.bincount(gid, minlength=G)
+    out: dict[str, np.ndarray] = dict(key_cols)
+    out["leads"] = leads_n
+    out["mqls"] = gsum(mql).astype(np.int64)
+    out["accepted"] = gsum(accepted).astype(np.int64)
+    out["rejected"] = gsum(rejected).astype(np.int64)
+    out["acceptance_rate"] = _safe_ratio(out["accepted"], out["mqls"])
+    out["sqls"] = gsum(sql).astype(np.int64)
+    out["sql_rate"] = _safe_ratio(out["sqls"], out["accepted"])
+    out["won"] = gsum(won).astype(np.int64)
+    out["win_rate"] = _safe_ratio(out["won"], out["sqls"])
+    out["revenue"] = gsum(revenue)
+
+    # --- amounts keyed by some of the by columns (costs, attribution) --------------------
+    extra_rows: list[dict[str, Any]] = []
+
+    def allocate(keys: dict[str, np.ndarray], amounts: np.ndarray, what: str) -> np.ndarray:
+        """Share amounts keyed by a subset of ``by`` among the groups, by lead count."""
+        cols = [c for c in by_cols if c in keys]
+        per_group: np.ndarray = np.zeros(G)
+        m = amounts.size
+        if m == 0:
+            return per_group
+        # encode each amount row's key as group-key codes of the shared columns
+        row_codes = np.zeros((m, len(cols)), dtype=np.int64)
+        known = np.ones(m, dtype=bool)
+        for j, c in enumerate(cols):
+            vals = key_values[by_cols.index(c)]
+            kv = np.asarray(keys[c], dtype=object)
+            kv = np.where(np.array([v is None for v in kv.tolist()], dtype=bool), MISSING, kv)
+            kv = kv.astype(str).astype(object)
+            order = np.argsort(vals.astype(str))
+            sv = vals.astype(str)[order]
+            p = np.searchsorted(sv, kv.astype(str))
+            p = np.minimum(p, sv.size - 1)
+            hit = sv[p] == kv.astype(str)
+            known &= hit
+            row_codes[:, j] = np.where(hit, order[p], -1)
+        gsub = uniq[:, [by_cols.index(c) for c in cols]] if cols else np.zeros((G, 0), np.int64)
+        sub_keys, sub_of_group = np.unique(gsub, axis=0, return_inverse=True)
+        sub_of_group = sub_of_group.ravel()
+        leads_in_sub = np.bincount(sub_of_group, weights=leads_n, minlength=sub_keys.shape[0])
+        # position of each amount row's key among sub_keys
+        if cols:
+            lookup = {tuple(r): i for i, r in enumerate(sub_keys.tolist())}  # per distinct key
+            sub_of_row = np.array(
+                [lookup.get(tuple(r), -1) if k else -1 for r, k in zip(row_codes.tolist(), known)],
+                dtype=np.int64,
+            )
+        else:
+            sub_of_row = np.zeros(m, dtype=np.int64)
+        matched = sub_of_row >= 0
+        sub_amount = np.bincount(
+            sub_of_row[matched], weights=amounts[matched], minlength=sub_keys.shape[0]
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(
+                leads_in_sub[sub_of_group] > 0, leads_n / leads_in_sub[sub_of_group], 0.0
+            )
+        per_group = sub_amount[sub_of_group] * share
+        for i in np.flatnonzero(~matched).tolist():  # unmatched amount rows (rare), kept
+            row = {c: (str(keys[c][i]) if keys[c][i] is not None else MISSING) for c in cols}
+            extra_rows.append({"what": what, "key": row, "amount": float(amounts[i])})
+        return per_group
+
+    cost = np.zeros(G)
+    if costs is not None:
+        raw = read_table(costs, table="costs", required=[cost_column], optional=by_cols)
+        amounts = numeric(
+            raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True
+        )
+        cost = allocate({c: raw.columns[c] for c in by_cols if c in raw.columns}, amounts, "cost")
+    attributed = None
+    if attribution is not None:
+        if not hasattr(attribution, "totals"):
+            raise ParameterError("closed_loop: attribution must be an AttributionResult")
+        key = attribution_by or (
+            by_cols[0]
+            if len(by_cols) == 1
+            else ("campaign" if "campaign" in by_cols else by_cols[0])
+        )
+        if key not in by_cols:
+            raise ParameterError(f"closed_loop: attribution_by={key!r} must be one of by={by_cols}")
+        totals = attribution.totals(by=key)
+        names = np.array(list(totals.keys()), dtype=object)
+        vals = np.array([float(v) for v in totals.values()], dtype=np.float64)
+        attributed = allocate({key: names}, vals, "attributed_revenue")
+
+    # unmatched amounts become their own rows (nothing is lost)
+    if extra_rows:
+        merged: dict[tuple[str, ...], dict[str, float]] = {}
+        for e in extra_rows:
+            k = tuple(e["key"].get(c, MISSING) for c in by_cols)
+            merged.setdefault(k, {"cost": 0.0, "attributed_revenue": 0.0})[e["what"]] += e["amount"]
+        ks = list(merged)
+        x = len(ks)
+        for j, c in enumerate(by_cols):
+            out[c] = np.concatenate([out[c], np.array([k[j] for k in ks], dtype=object)])
+        for col in ("leads", "mqls", "accepted", "rejected", "sqls", "won"):
+            out[col] = np.concatenate([out[col], np.zeros(x, dtype=np.int64)])
+        for col in ("acceptance_rate", "sql_rate", "win_rate"):
+            out[col] = np.concatenate([out[col], np.full(x, np.nan)])
+        out["revenue"] = np.concatenate([out["revenue"], np.zeros(x)])
+        cost = np.concatenate([cost, np.array([merged[k]["cost"] for k in ks])])
+        if attributed is not None:
+            attributed = np.concatenate(
+                [attributed, np.array([merged[k]["attributed_revenue"] for k in ks])]
+            )
+    if attributed is not None:
+        out["attributed_revenue"] = attributed
+    out["cost"] = cost
+    out["cost_per_lead"] = _safe_ratio(cost, out["leads"].astype(np.float64))
+    out["roi"] = _safe_ratio(out["revenue"] - cost, cost)
+    if attributed is not None:
+        out["attributed_roi"] = _safe_ratio(attributed - cost, cost)
+
+    # --- rejection reasons ---------------------------------------------------------------
+    rr: dict[str, np.ndarray] = {c: np.empty(0, dtype=object) for c in by_cols}
+    rr["reason"] = np.empty(0, dtype=object)
+    rr["count"] = np.empty(0, dtype=np.int64)
+    if "rejection_reason" in lt.categorical and rejected.any():
+        rc = lt.categorical["rejection_reason"]
+        rvals = np.append(rc.categories.astype(object), MISSING)
+        rcode = np.where(rc.codes < 0, rvals.size - 1, rc.codes)
+        pair = gid[rejected] * rvals.size + rcode[rejected]
+        up, cnt = np.unique(pair, return_counts=True)
+        g, r = up // rvals.size, up % rvals.size
+        rr = {c: key_cols[c][g] for c in by_cols}
+        rr["reason"] = rvals[r]
+        rr["count"] = cnt.astype(np.int64)
+
+    # --- data quality --------------------------------------------------------------------
+    dup_rows: list[np.ndarray] = []
+    dup_first: list[np.ndarray] = []
+    dup_rule: list[np.ndarray] = []
+    email = _lead_codes(lt, "email")
+    if email is not None:
+        first = _duplicates_of(email)
+        d = np.flatnonzero((first >= 0) & (first != np.arange(n)))
+        dup_rows.append(d)
+        dup_first.append(first[d])
+        dup_rule.append(np.full(d.size, "email", dtype=object))
+    name: np.ndarray | None = _lead_codes(lt, "name")
+    if name is None:
+        fn, ln = _lead_codes(lt, "first_name"), _lead_codes(lt, "last_name")
+        if fn is not None and ln is not None:
+            name = _pair(fn, ln)
+    company = _lead_codes(lt, "company")
+    if name is not None and company is not None:
+        first = _duplicates_of(_pair(name, company))
+        d = np.flatnonzero((first >= 0) & (first != np.arange(n)))
+        dup_rows.append(d)
+        dup_first.append(first[d])
+        dup_rule.append(np.full(d.size, "name+company", dtype=object))
+    drows = np.concatenate(dup_rows) if dup_rows else np.empty(0, dtype=np.int64)
+    dfirst = np.concatenate(dup_first) if dup_first else np.empty(0, dtype=np.int64)
+    drule = np.concatenate(dup_rule) if dup_rule else np.empty(0, dtype=object)
+    duplicates = _Listing(
+        {
+            "lead_id": lt.ids[drows],
+            "duplicate_of": lt.ids[dfirst],
+            "rule": drule,
+            "row": drows,
+        },
+        backend=lt.backend,
+    )
+    inc_rows: list[np.ndarray] = []
+    inc_field: list[np.ndarray] = []
+    absent = []
+    for f in required:  # loop over required fields
+        miss = _missing_mask(lt, f)
+        if f not in lt.columns:
+            absent.append(f)
+        idx = np.flatnonzero(miss)
+        inc_rows.append(idx)
+        inc_field.append(np.full(idx.size, f, dtype=object))
+    irows = np.concatenate(inc_rows) if inc_rows else np.empty(0, dtype=np.int64)
+    ifield = np.concatenate(inc_field) if inc_field else np.empty(0, dtype=object)
+    order = np.argsort(irows, kind="stable")
+    incomplete = _Listing(
+        {"lead_id": lt.ids[irows[order]], "field": ifield[order], "row": irows[order]},
+        backend=lt.backend,
+    )
+
+    summary: dict[str, Any] = {
+        "n_leads": n,
+        "n_keys": G,
+        "mqls": int(mql.sum()),
+        "accepted": int(accepted.sum()),
+        "rejected": int(rejected.sum()),
+        "sqls": int(sql.sum()),
+        "won": int(won.sum()),
+        "revenue": float(revenue.sum()),
+        "cost": float(cost.sum()),
+        "unmatched_amount_rows": len(extra_rows),
+        "n_duplicates": int(np.unique(drows).size),
+        "n_incomplete": int(np.unique(irows).size),
+        "absent_required_columns": absent,
+    }
+    if attributed is not None:
+        summary["attributed_revenue"] = float(attributed.sum())
+    return ClosedLoopReport(
+        ClosedLoopTable(out, backend=lt.backend),
+        _Listing(rr, backend=lt.backend),
+        duplicates,
+        incomplete,
+        summary,
+    )

@@ -1,0 +1,123 @@
+"""Lead scoring: personas, the fit × interest grid, a logistic scorer and evaluation metrics.
+
+>>> import alignment
+>>> leads = {"lead_id": ["a", "b"], "created_at": ["2024-01-01", "2024-01-02"],
+...          "title": ["VP Sales", "Intern"]}
+>>> touches = {"lead_id": ["a", "a", "b"], "channel": ["web", "web", "web"],
+...            "kind": ["form", "webinar", "page_view"],
+...            "timestamp": ["2024-01-03", "2024-01-04", "2024-01-04"]}
+>>> result = alignment.score(leads, touches, scorer="grid",
+...     fit_rules=[{"column": "title", "contains": ["vp"], "points": 30}])
+>>> result.to_frame()["cell"].tolist()
+['A2', 'D4']
+
+See ``docs/scoring/`` for the formulas and worked examples.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from . import metrics
+from ._encoder import LeadEncoder
+from ._grid import DEFAULT_INTEREST_POINTS, GRADES, FitInterestGrid, decay_factor, default_actions
+from ._logistic import LogisticScorer, logistic_objective
+from ._personas import PersonaMatch, assign_personas, match_personas
+from ._result import ScoreResult
+from ._rules import Rule
+
+__all__ = [
+    "DEFAULT_INTEREST_POINTS",
+    "GRADES",
+    "FitInterestGrid",
+    "LeadEncoder",
+    "LogisticScorer",
+    "PersonaMatch",
+    "Rule",
+    "ScoreResult",
+    "assign_personas",
+    "decay_factor",
+    "default_actions",
+    "logistic_objective",
+    "match_personas",
+    "metrics",
+    "score",
+]
+
+
+def score(
+    leads: Any,
+    touchpoints: Any = None,
+    *,
+    scorer: Any = "grid",
+    **params: Any,
+) -> ScoreResult:
+    """Score leads with a registered scorer.
+
+    Parameters
+    ----------
+    leads : LeadTable, frame, dict of arrays, or sequence of alignment.Lead
+        One row per lead (see :meth:`alignment.LeadTable.build`).
+    touchpoints : Journeys, frame, dict, or sequence of alignment.Touchpoint, optional
+        The leads' touches (journey key = lead id; columns ``lead_id``, ``timestamp``,
+        ``channel`` and optionally ``kind``).  Touches of leads not in ``leads`` are not
+        scored; they are counted in ``result.diagnostics`` and an
+        :class:`alignment.AlignmentWarning` is issued.
+    scorer : str or Scorer, default "grid"
+        A registered name (``"grid"``, ``"logistic"``, a plugin's) or a scorer instance (a
+        :class:`LogisticScorer` must be fitted first).
+    **params
+        Constructor parameters when ``scorer`` is a name.
+
+    Returns
+    -------
+    ScoreResult
+        Per-lead columns in the caller's row order; ``to_frame()``, ``summary()``,
+        ``explain(lead_id)``.
+
+    Raises
+    ------
+    UnknownModelError
+        Unknown scorer name.
+    NotFittedError
+        A scorer that needs fitting has not been fitted.
+    """
+    from ..errors import AlignmentWarning
+    from ..plugins import get_scorer
+    from ..tables import Journeys, LeadTable
+
+    model = get_scorer(scorer, **params)
+    table = leads if isinstance(leads, LeadTable) else LeadTable.build(leads)
+    journeys = None
+    if touchpoints is not None:
+        journeys = touchpoints if isinstance(touchpoints, Journeys) else Journeys.build(touchpoints)
+    if getattr(type(model), "requires_fit", False):
+        from ..base import check_is_fitted
+
+        check_is_fitted(model)
+    details = getattr(model, "score_details", None)
+    if callable(details):
+        columns, info = details(table, journeys)
+    else:
+        columns, info = model.score(table, journeys), {}
+    result = ScoreResult(
+        table.ids,
+        columns,
+        scorer=model,
+        leads=table,
+        touchpoints=journeys,
+        backend=table.backend,
+        id_column=table.id_column,
+        info=info,
+    )
+    n_unmatched = int(result.diagnostics.get("unmatched_touches", 0))
+    if n_unmatched:
+        warnings.warn(
+            f"{n_unmatched} touch(es) of {result.diagnostics.get('unmatched_journeys', 0)} "
+            f"lead id(s) not in the leads were not scored (e.g. "
+            f"{result.diagnostics.get('unmatched_keys', [])}); see result.diagnostics",
+            AlignmentWarning,
+            stacklevel=2,
+        )
+    return result

@@ -1,0 +1,824 @@
+"""Evaluate an SLA on leads and sales activities: per lead, per period, per day.
+
+Everything is array arithmetic over the lead table and the activity CSR (segment counts and
+minima from :mod:`alignment._segments`, ``np.bincount`` for groups): no Python loop per lead
+or per activity.  The rules (which activity counts, statuses, reassignment …) are documented
+in ``docs/sla.md`` and restated in :func:`evaluate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from .. import _segments as seg
+from .._sla_model import SLA
+from .._time import TIME_DTYPE, parse_duration, parse_instant
+from ..errors import DataValidationError, MissingColumnError, ParameterError
+from ._calendar import BusinessCalendar
+from ._report import (
+    BreachList,
+    DailySeries,
+    LeadStatus,
+    PeriodSummary,
+    SLAReport,
+    UnknownActivities,
+)
+
+__all__ = ["STATUSES", "evaluate"]
+
+_NAT = np.iinfo(np.int64).min
+_BIG = np.iinfo(np.int64).max
+_DAY_US = 86_400_000_000
+
+#: Status codes, in increasing severity; ``n/a`` = the lead is not (yet) assigned at ``as_of``.
+STATUSES = ("n/a", "met", "pending", "at_risk", "breached")
+NA, MET, PENDING, AT_RISK, BREACHED = range(5)
+_STATUS_LABELS = np.array(STATUSES, dtype=object)
+_DECISIONS = np.array(["n/a", "pending", "accepted", "rejected", "auto_accepted"], dtype=object)
+D_NA, D_PENDING, D_ACCEPTED, D_REJECTED, D_AUTO = range(5)
+_BREACH_REASONS = np.array(
+    ["no_touch", "late_touch", "short_of_attempts", "late_rejection", "invalid_reason",
+     "missing_reason"],
+    dtype=object,
+)  # fmt: skip
+R_NO_TOUCH, R_LATE_TOUCH, R_SHORT, R_LATE_REJECT, R_INVALID, R_MISSING = range(6)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class _Leads:
+    ids: np.ndarray
+    assigned: np.ndarray  # int64 µs, NaT = _NAT (original assignment)
+    clock: np.ndarray  # int64 µs: reassignment if later, else assignment
+    reassigned: np.ndarray  # bool
+    accepted: np.ndarray  # int64 µs
+    rejected: np.ndarray  # int64 µs
+    reason: Any  # Categorical or None
+    owner: np.ndarray | None  # object
+    delivered: np.ndarray  # int64 µs (marketing delivery instant)
+    qualified: np.ndarray  # bool
+    split: Any  # Categorical or None
+    backend: str
+
+
+@dataclass
+class _Acts:
+    offsets: np.ndarray
+    time: np.ndarray  # int64 µs
+    kind_codes: np.ndarray | None  # int32 per activity
+    kind_categories: np.ndarray
+    seg_lead: np.ndarray  # int64 lead row per segment, -1 unknown
+    keys: np.ndarray
+    row: np.ndarray
+    extra_unknown_rows: np.ndarray
+
+
+def _us(a: np.ndarray) -> np.ndarray:
+    return np.asarray(a, dtype=TIME_DTYPE).view(np.int64)
+
+
+def _stage(lt: Any, name: str) -> np.ndarray | None:
+    arr = lt.stages.get(name)
+    return None if arr is None else _us(arr)
+
+
+def _none_us(n: int) -> np.ndarray:
+    return np.full(n, _NAT, dtype=np.int64)
+
+
+def _quality(sla: SLA, lt: Any) -> np.ndarray:
+    n = lt.n_leads
+    ok = np.ones(n, dtype=bool)
+    if sla.marketing is None:
+        return ok
+    gate = sla.marketing.quality
+
+    def cat(col: str) -> Any:
+        if col not in lt.categorical:
+            raise MissingColumnError(
+                f"the SLA quality gate needs the string column {col!r}",
+                column=col,
+                table="leads",
+                fix="add the column or remove the condition from marketing.quality",
+            )
+        return lt.categorical[col]
+
+    if gate.min_grid_cell is not None:
+        c = cat(gate.cell_column)
+        letter, digit = gate.min_grid_cell[0], int(gate.min_grid_cell[1])
+        good = np.array(
+            [
+                isinstance(v, str)
+                and len(v.strip()) == 2
+                and v.strip()[0].upper() <= letter
+                and v.strip()[1].isdigit()
+                and 1 <= int(v.strip()[1]) <= digit
+                for v in c.categories.tolist()  # loop over distinct cells, not leads
+            ]
+            + [False],
+            dtype=bool,
+        )
+        ok &= good[c.codes]  # code -1 → the trailing False
+    if gate.min_score is not None:
+        if gate.score_column not in lt.numeric:
+            raise MissingColumnError(
+                f"the SLA quality gate needs the numeric column {gate.score_column!r}",
+                column=gate.score_column,
+                table="leads",
+                fix="score the leads first (alignment.score) and add the score column",
+            )
+        s = lt.numeric[gate.score_column]
+        ok &= np.nan_to_num(s, nan=-np.inf) >= gate.min_score
+    for col, allowed in (("persona", gate.personas), ("source", gate.sources)):
+        if allowed is not None:
+            c = cat(col)
+            good = np.append(np.isin(c.categories, np.array(allowed, dtype=object)), False)
+            ok &= good[c.codes]
+    return ok
+
+
+def _read_leads(sla: SLA, leads: Any) -> tuple[Any, _Leads]:
+    from ..tables import LeadTable
+
+    lt = LeadTable.build(leads)
+    n = lt.n_leads
+    assigned = _stage(lt, sla.assigned_at)
+    if assigned is None:
+        assigned = _stage(lt, "mql_at")
+    if assigned is None:
+        raise MissingColumnError(
+            f"no assignment time: the leads have neither {sla.assigned_at!r} nor 'mql_at'",
+            column=sla.assigned_at,
+            table="leads",
+            fix="add an assigned_at (or mql_at) datetime column",
+        )
+    re_at = _stage(lt, sla.reassigned_at)
+    if re_at is None:
+        re_at = _none_us(n)
+    has = assigned != _NAT
+    reassigned = (re_at != _NAT) & has & (re_at > assigned)
+    clock = np.where(reassigned, re_at, assigned)
+    accepted = _stage(lt, "accepted_at")
+    if accepted is None:
+        accepted = _stage(lt, "sal_at")
+    rejected = _stage(lt, "rejected_at")
+    reason = lt.categorical.get("rejection_reason")
+    owner = lt.column("owner") if "owner" in lt.categorical else None
+    delivered: np.ndarray | None = assigned
+    split = None
+    if sla.marketing is not None:
+        delivered = _stage(lt, sla.marketing.delivered_at)
+        if delivered is None:
+            raise MissingColumnError(
+                f"the marketing commitment counts deliveries at {sla.marketing.delivered_at!r}",
+                column=sla.marketing.delivered_at,
+                table="leads",
+                fix="add the stage column or set marketing.delivered_at",
+            )
+        if sla.marketing.split_by is not None:
+            if sla.marketing.split_by not in lt.categorical:
+                raise MissingColumnError(
+                    f"marketing.split_by names {sla.marketing.split_by!r}, not a string column",
+                    column=sla.marketing.split_by,
+                    table="leads",
+                )
+            split = lt.categorical[sla.marketing.split_by]
+    assert delivered is not None
+    return lt, _Leads(
+        ids=lt.ids,
+        assigned=assigned,
+        clock=clock,
+        reassigned=reassigned,
+        accepted=accepted if accepted is not None else _none_us(n),
+        rejected=rejected if rejected is not None else _none_us(n),
+        reason=reason,
+        owner=owner,
+        delivered=delivered,
+        qualified=_quality(sla, lt),
+        split=split,
+        backend=lt.backend,
+    )
+
+
+def _read_activities(activities: Any, lt: Any) -> _Acts:
+    from ..tables import ActivityLog
+
+    log = ActivityLog.build(activities)  # returns an ActivityLog unchanged
+    if log.keys is lt.ids or (
+        log.keys.size == lt.ids.size
+        and log.keys.dtype == lt.ids.dtype
+        and np.array_equal(log.keys, lt.ids)
+    ):
+        seg_lead = np.arange(log.keys.size, dtype=np.int64)
+    else:
+        seg_lead, _ = lt.positions(log.keys)
+    kind = log.kind
+    return _Acts(
+        offsets=np.asarray(log.offsets, dtype=np.int64),
+        time=_us(log.time),
+        kind_codes=None if kind is None else kind.codes,
+        kind_categories=np.empty(0, dtype=object) if kind is None else kind.categories,
+        seg_lead=seg_lead,
+        keys=log.keys,
+        row=np.asarray(log.row, dtype=np.int64),
+        extra_unknown_rows=np.asarray(log.unknown_rows, dtype=np.int64),
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _kind_mask(acts: _Acts, kinds: tuple[str, ...] | None) -> np.ndarray | None:
+    """Activities of the listed kinds (``None`` = every activity counts)."""
+    if kinds is None:
+        return None
+    if acts.kind_codes is None:
+        raise MissingColumnError(
+            "the SLA counts activities by kind but the activities have no 'kind' column",
+            column="kind",
+            table="activities",
+        )
+    wanted = np.isin(acts.kind_categories, np.array(kinds, dtype=object))
+    return np.asarray(np.append(wanted, False)[acts.kind_codes])
+
+
+def _to_leads(per_seg: np.ndarray, acts: _Acts, n: int, fill: Any) -> np.ndarray:
+    out = np.full(n, fill, dtype=per_seg.dtype)
+    known = acts.seg_lead >= 0
+    out[acts.seg_lead[known]] = per_seg[known]
+    return out
+
+
+def _window(
+    cal: BusinessCalendar, clock: np.ndarray, scope: np.ndarray, within: str, business: bool
+) -> tuple[np.ndarray, int]:
+    """Deadline per lead (NaT outside scope) and window length in µs (business or wall)."""
+    deadline = _none_us(clock.size)
+    if business:
+        dur = int(cal.business_duration(within, name="within").astype(np.int64))
+        if scope.any():
+            deadline[scope] = _us(cal.add(clock[scope].view(TIME_DTYPE), np.timedelta64(dur, "us")))
+    else:
+        dur = int(parse_duration(within, name="within").astype(np.int64))
+        deadline[scope] = clock[scope] + dur
+    return deadline, dur
+
+
+def _pending_or_risk(frac: np.ndarray, threshold: float) -> np.ndarray:
+    return np.where(frac >= threshold, AT_RISK, PENDING).astype(np.int8)
+
+
+def _group_quantiles(
+    values: np.ndarray, groups: np.ndarray, n_groups: int, qs: tuple[float, ...]
+) -> list[np.ndarray]:
+    """Per-group quantiles (linear interpolation, as ``numpy.quantile``); NaN for empty groups."""
+    order = np.lexsort((values, groups))
+    v = values[order].astype(np.float64)
+    counts = np.bincount(groups, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    out = []
+    for q in qs:
+        res = np.full(n_groups, np.nan)
+        has = counts > 0
+        pos = (counts[has] - 1) * q
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.ceil(pos).astype(np.int64)
+        a = v[starts[has] + lo]
+        b = v[starts[has] + hi]
+        res[has] = a + (b - a) * (pos - lo)
+        out.append(res)
+    return out
+
+
+def _periods_of(days: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
+    """Period start and end (exclusive) local dates of local dates (``datetime64[D]``)."""
+    period = sla.marketing.period if sla.marketing is not None else "M"
+    nat = np.isnat(days)
+    if period == "M":
+        m = days.astype("datetime64[M]")
+        start, end = m.astype("datetime64[D]"), (m + 1).astype("datetime64[D]")
+    elif period == "W":
+        d = days.astype(np.int64)
+        wd = (d + 3) % 7
+        start = (d - wd).astype("datetime64[D]")
+        end = start + np.timedelta64(7, "D")
+    else:
+        assert sla.marketing is not None and sla.marketing.period_starts is not None
+        st = np.array(sla.marketing.period_starts, dtype="datetime64[D]")
+        bounds = np.append(st, st[-1] + (st[-1] - st[-2]))
+        i = np.searchsorted(bounds, days, side="right") - 1
+        inside = (i >= 0) & (i < st.size) & ~nat
+        j = np.clip(i, 0, st.size - 1)
+        start = np.where(inside, bounds[j], np.datetime64("NaT"))
+        end = np.where(inside, bounds[j + 1], np.datetime64("NaT"))
+        return start.astype("datetime64[D]"), end.astype("datetime64[D]")
+    start = np.where(nat, np.datetime64("NaT"), start).astype("datetime64[D]")
+    end = np.where(nat, np.datetime64("NaT"), end).astype("datetime64[D]")
+    return start, end
+
+
+# ----------------------------------------------------------------------------- evaluate
+
+
+def evaluate(
+    sla: SLA | dict[str, Any],
+    leads: Any,
+    activities: Any,
+    *,
+    as_of: Any,
+    calendar: BusinessCalendar | None = None,
+    unknown_leads: Literal["raise", "ignore"] = "raise",
+) -> SLAReport:
+    """Evaluate an agreement on leads and sales activities at an instant.
+
+    Parameters
+    ----------
+    sla : SLA or dict
+        The agreement (a dict is read with :meth:`alignment.SLA.from_dict`).
+    leads : LeadTable or anything :meth:`alignment.LeadTable.build` accepts
+        Stages used: ``assigned_at`` (else ``mql_at``) — the assignment instant;
+        ``reassigned_at`` (optional) — the clocks restart there; ``accepted_at`` (else
+        ``sal_at``), ``rejected_at`` and the string column ``rejection_reason`` for the
+        accept/reject commitment; the marketing delivery stage (``mql_at``) and the columns of
+        the quality gate and of ``split_by``; ``owner`` (optional) is reported.
+    activities : ActivityLog or anything :meth:`alignment.ActivityLog.build` accepts
+        Sales activities (a frame, a dict, or a sequence of :class:`alignment.Activity`).
+    as_of : instant
+        The evaluation instant: later activities and decisions are not counted yet.
+    calendar : BusinessCalendar, optional
+        Overrides the agreement's calendar; default the agreement's, else Monday–Friday
+        09:00–17:00 UTC.
+    unknown_leads : {"raise", "ignore"}
+        Activities whose lead is not in ``leads``: raise :class:`DataValidationError`
+        (default), or leave them out of every figure and list them in
+        ``report.unknown_activities`` (counted in ``report.summary``).
+
+    Returns
+    -------
+    SLAReport
+
+    Notes
+    -----
+    * The clock of a lead starts at its assignment, or at its last reassignment when that is
+      later. Activities before the clock start (including those before a reassignment) are
+      counted in ``activities_before_assignment`` and ignored for the commitments; activities
+      after ``as_of`` in ``activities_after_as_of``.
+    * A lead not assigned at ``as_of`` has status ``n/a`` for every commitment.
+    * First touch: ``met`` when the first counted touch is at or before the deadline,
+      ``breached`` when it is later or when there is none and ``as_of`` is past the deadline,
+      otherwise ``pending`` — or ``at_risk`` once ``sla.at_risk_after`` of the window elapsed.
+    * Attempts: counted between the clock start and the deadline; ``met`` as soon as the
+      required numbers are reached.
+    * Accept/reject: see :class:`alignment._sla_model.AcceptCommitment`; when a lead is both
+      accepted and rejected, the earlier decision counts.
+    """
+    if not isinstance(sla, SLA):
+        sla = SLA.from_dict(sla)
+    if unknown_leads not in ("raise", "ignore"):
+        raise ParameterError(f"unknown_leads must be 'raise' or 'ignore', got {unknown_leads!r}")
+    t_asof = int(parse_instant(as_of, name="as_of").astype(np.int64))
+    if calendar is None:
+        spec = sla.calendar
+        calendar = (
+            BusinessCalendar(hours=spec.hours, holidays=spec.holidays, tz=spec.tz)
+            if spec is not None
+            else BusinessCalendar()
+        )
+    lt, L = _read_leads(sla, leads)
+    A = _read_activities(activities, lt)
+    n = lt.n_leads
+    asof_arr = np.array([t_asof], dtype=np.int64).view(TIME_DTYPE)
+
+    # --- activities: unknown leads -------------------------------------------------------
+    seg_of = seg.segment_ids(A.offsets)
+    lead_of_act = A.seg_lead[seg_of]
+    unknown = lead_of_act < 0
+    n_unknown = int(unknown.sum()) + int(A.extra_unknown_rows.size)
+    if n_unknown and unknown_leads == "raise":
+        rows = np.sort(np.concatenate([A.row[unknown], A.extra_unknown_rows]))
+        first = A.keys[seg_of[unknown][0]] if unknown.any() else None
+        raise DataValidationError(
+            "activities for leads that are not in the lead table",
+            column="lead_id",
+            table="activities",
+            rows=rows,
+            value=first,
+            fix="add those leads, drop the activities, or pass unknown_leads='ignore' "
+            "to list them in report.unknown_activities",
+        )
+    unknown_table = UnknownActivities(
+        {
+            "row": np.concatenate([A.row[unknown], A.extra_unknown_rows]),
+            "lead_id": np.concatenate(
+                [
+                    A.keys[seg_of[unknown]].astype(object),
+                    np.full(A.extra_unknown_rows.size, None, dtype=object),
+                ]
+            ),
+            "timestamp": np.concatenate(
+                [A.time[unknown], _none_us(A.extra_unknown_rows.size)]
+            ).view(TIME_DTYPE),
+        },
+        backend=L.backend,
+    )
+
+    # --- scope and activity classes ------------------------------------------------------
+    has_clock = L.clock != _NAT
+    scope = has_clock & (L.clock <= t_asof)
+    safe_lead = np.where(unknown, 0, lead_of_act)
+    start_of_act = np.where(unknown, _BIG, L.clock[safe_lead])
+    before = ~unknown & ((start_of_act == _NAT) | (A.time < start_of_act))
+    after = ~unknown & ~before & (A.time > t_asof)
+    counted = ~unknown & ~before & ~after  # clock <= time <= as_of, so the lead is in scope
+
+    def per_lead_count(mask: np.ndarray) -> np.ndarray:
+        return _to_leads(seg.segment_count(mask, A.offsets), A, n, 0)
+
+    n_before = per_lead_count(before)
+    n_after = per_lead_count(after)
+    n_counted = per_lead_count(counted)
+
+    # elapsed fraction of time since the clock start (business and wall), for at-risk
+    clock_dt = L.clock.view(TIME_DTYPE)
+    elapsed_bus = np.zeros(n, dtype=np.int64)
+    if scope.any():
+        elapsed_bus[scope] = calendar.elapsed(
+            clock_dt[scope], np.broadcast_to(asof_arr, (int(scope.sum()),)), unit="us"
+        ).view(np.int64)
+    elapsed_wall = np.where(scope, t_asof - L.clock, 0)
+
+    cols: dict[str, np.ndarray] = {
+        "lead_id": L.ids,
+        "owner": L.owner if L.owner is not None else np.full(n, None, dtype=object),
+        "assigned_at": L.assigned.view(TIME_DTYPE),
+        "clock_start": np.where(scope, L.clock, _NAT).view(TIME_DTYPE),
+        "reassigned": L.reassigned,
+        "in_scope": scope,
+        "activities": per_lead_count(~unknown),
+        "activities_counted": n_counted,
+        "activities_before_assignment": n_before,
+        "activities_after_as_of": n_after,
+    }
+    status_cols: list[np.ndarray] = []
+    breach_parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
+    s = sla.sales
+
+    # --- first touch ---------------------------------------------------------------------
+    touch_mask = counted
+    km = _kind_mask(A, s.first_touch.kinds) if s.first_touch is not None else None
+    if km is not None:
+        touch_mask = counted & km
+    first = _to_leads(
+        seg.segment_min(np.where(touch_mask, A.time, _BIG), A.offsets, empty=_BIG), A, n, _BIG
+    )
+    touched = first != _BIG
+    first_at = np.where(touched, first, _NAT)
+    cols["first_touch_at"] = first_at.view(TIME_DTYPE)
+    resp_bus = np.full(n, _NAT, dtype=np.int64)
+    if touched.any():
+        resp_bus[touched] = calendar.elapsed(
+            clock_dt[touched], first_at[touched].view(TIME_DTYPE), unit="s"
+        ).view(np.int64)
+    cols["response_business"] = resp_bus.view("timedelta64[s]")
+    cols["response_wall"] = np.where(touched, (first_at - L.clock) // 1_000_000, _NAT).view(
+        "timedelta64[s]"
+    )
+    if s.first_touch is not None:
+        ft = s.first_touch
+        deadline, dur = _window(calendar, L.clock, scope, ft.within, ft.business_time)
+        frac = (elapsed_bus if ft.business_time else elapsed_wall) / dur
+        st = np.full(n, NA, dtype=np.int8)
+        st[scope] = _pending_or_risk(frac[scope], sla.at_risk_after)
+        st[scope & ~touched & (t_asof > deadline)] = BREACHED
+        st[scope & touched & (first_at <= deadline)] = MET
+        st[scope & touched & (first_at > deadline)] = BREACHED
+        cols["first_touch_deadline"] = deadline.view(TIME_DTYPE)
+        cols["first_touch_status"] = _STATUS_LABELS[st]
+        status_cols.append(st)
+        reason = np.where(touched, R_LATE_TOUCH, R_NO_TOUCH)
+        breach_parts.append(("first_touch", st == BREACHED, deadline, reason))
+
+    # --- attempts ------------------------------------------------------------------------
+    if s.attempts is not None:
+        at = s.attempts
+        deadline, dur = _window(calendar, L.clock, scope, at.within, at.business_time)
+        dl_act = np.where(unknown, _NAT, deadline[safe_lead])
+        in_win = counted & (A.time <= dl_act)
+        km = _kind_mask(A, at.kinds)
+        total_mask = in_win if km is None else in_win & km
+        total = per_lead_count(total_mask)
+        ok = total >= (at.minimum or 0)
+        cols["attempts"] = total
+        cols["attempts_required"] = np.full(n, at.required, dtype=np.int64)
+        if at.per_kind is not None:
+            for kind, need in at.per_kind.items():  # loop over kinds
+                km_k = _kind_mask(A, (kind,))
+                assert km_k is not None
+                c = per_lead_count(in_win & km_k)
+                cols[f"attempts_{kind}"] = c
+                ok &= c >= need
+        frac = (elapsed_bus if at.business_time else elapsed_wall) / dur
+        st = np.full(n, NA, dtype=np.int8)
+        st[scope] = _pending_or_risk(frac[scope], sla.at_risk_after)
+        st[scope & ~ok & (t_asof > deadline)] = BREACHED
+        st[scope & ok] = MET
+        cols["attempts_deadline"] = deadline.view(TIME_DTYPE)
+        cols["attempts_status"] = _STATUS_LABELS[st]
+        status_cols.append(st)
+        breach_parts.append(
+            ("attempts", st == BREACHED, deadline, np.full(n, R_SHORT, dtype=np.int64))
+        )
+
+    # --- accept / reject -----------------------------------------------------------------
+    if s.accept is not None:
+        ac = s.accept
+        deadline, dur = _window(calendar, L.clock, scope, ac.within, ac.business_time)
+        acc = np.where((L.accepted != _NAT) & (L.accepted <= t_asof), L.accepted, _BIG)
+        rej = np.where((L.rejected != _NAT) & (L.rejected <= t_asof), L.rejected, _BIG)
+        is_rej = (rej < acc) & (rej != _BIG)
+        is_acc = (acc <= rej) & (acc != _BIG)
+        if L.reason is not None:
+            reasons = L.reason.values()
+            has_reason = L.reason.codes >= 0
+            ok_cat = np.isin(L.reason.categories, np.array(ac.reason_codes, dtype=object))
+            valid = has_reason & np.append(ok_cat, False)[L.reason.codes]
+        else:
+            reasons = np.full(n, None, dtype=object)
+            has_reason = np.zeros(n, dtype=bool)
+            valid = has_reason
+        late_rej = is_rej & (rej > deadline)
+        dec = np.full(n, D_NA, dtype=np.int8)
+        dec[scope] = D_PENDING
+        dec[scope & (t_asof > deadline)] = D_AUTO
+        dec[scope & is_acc] = D_ACCEPTED
+        dec[scope & is_rej & ~late_rej] = D_REJECTED
+        dec[scope & late_rej] = D_AUTO
+        frac = (elapsed_bus if ac.business_time else elapsed_wall) / dur
+        st = np.full(n, NA, dtype=np.int8)
+        st[scope] = _pending_or_risk(frac[scope], sla.at_risk_after)
+        st[scope & (dec != D_PENDING)] = MET
+        bad = scope & is_rej & (late_rej | ~valid)
+        st[bad] = BREACHED
+        cols["decision"] = _DECISIONS[dec]
+        cols["decided_at"] = np.where(is_acc, acc, np.where(is_rej, rej, _NAT)).view(TIME_DTYPE)
+        cols["rejection_reason"] = np.asarray(np.where(is_rej, reasons, None))
+        cols["reason_valid"] = np.where(is_rej, valid, True)
+        cols["accept_deadline"] = deadline.view(TIME_DTYPE)
+        cols["accept_status"] = _STATUS_LABELS[st]
+        status_cols.append(st)
+        reason = np.where(late_rej, R_LATE_REJECT, np.where(has_reason, R_INVALID, R_MISSING))
+        breach_parts.append(("accept", st == BREACHED, deadline, reason))
+
+    overall = np.maximum.reduce(status_cols) if status_cols else np.where(scope, MET, NA)
+    overall = np.asarray(overall, dtype=np.int8)
+    cols["status"] = _STATUS_LABELS[overall]
+    lead_table = LeadStatus(cols, backend=L.backend)
+
+    # --- breaches ------------------------------------------------------------------------
+    b_idx, b_name, b_dl, b_reason = [], [], [], []
+    for name, mask, dl, rs in breach_parts:  # loop over commitments
+        idx = np.flatnonzero(mask)
+        b_idx.append(idx)
+        b_name.append(np.full(idx.size, name, dtype=object))
+        b_dl.append(dl[idx])
+        b_reason.append(rs[idx])
+    bi = np.concatenate(b_idx) if b_idx else np.empty(0, dtype=np.int64)
+    order = np.lexsort((np.concatenate(b_dl) if b_dl else bi, bi))
+    bi = bi[order]
+    breaches = BreachList(
+        {
+            "lead_id": L.ids[bi],
+            "owner": cols["owner"][bi],
+            "commitment": (np.concatenate(b_name) if b_name else np.empty(0, object))[order],
+            "reason": _BREACH_REASONS[
+                (np.concatenate(b_reason) if b_reason else bi)[order].astype(np.int64)
+            ],
+            "clock_start": L.clock[bi].view(TIME_DTYPE),
+            "deadline": (np.concatenate(b_dl) if b_dl else bi)[order].view(TIME_DTYPE),
+            "first_touch_at": first_at[bi].view(TIME_DTYPE),
+            "attempts": cols["attempts"][bi] if "attempts" in cols else np.zeros(bi.size, np.int64),
+            "attempts_required": (
+                cols["attempts_required"][bi]
+                if "attempts_required" in cols
+                else np.zeros(bi.size, np.int64)
+            ),
+        },
+        backend=L.backend,
+    )
+
+    # --- periods -------------------------------------------------------------------------
+    periods, daily = _periods_and_daily(
+        sla, calendar, L, A, cols, status_cols, scope, counted, resp_bus, t_asof
+    )
+
+    summary: dict[str, Any] = {
+        "as_of": np.datetime64(t_asof, "us"),
+        "n_leads": n,
+        "in_scope": int(scope.sum()),
+        "not_assigned": int((~has_clock).sum()),
+        "assigned_after_as_of": int((has_clock & ~scope).sum()),
+        "reassigned": int(L.reassigned.sum()),
+        "n_activities": int(A.time.size + A.extra_unknown_rows.size),
+        "activities_counted": int(n_counted.sum()),
+        "activities_before_assignment": int(n_before.sum()),
+        "activities_after_as_of": int(n_after.sum()),
+        "activities_unknown_lead": n_unknown,
+        "breaches": int(breaches.n_rows),
+    }
+    for k in ("first_touch_status", "attempts_status", "accept_status", "status"):
+        if k in cols:
+            for label in STATUSES:
+                summary[f"{k.removesuffix('_status') if k != 'status' else 'overall'}_{label}"] = (
+                    int((cols[k] == label).sum())
+                )
+    return SLAReport(
+        leads=lead_table,
+        periods=periods,
+        daily=daily,
+        breaches=breaches,
+        unknown_activities=unknown_table,
+        summary=summary,
+        sla=sla,
+        calendar=calendar,
+        as_of=np.datetime64(t_asof, "us"),
+    )
+
+
+def _periods_and_daily(
+    sla: SLA,
+    cal: BusinessCalendar,
+    L: _Leads,
+    A: _Acts,
+    cols: dict[str, np.ndarray],
+    status_cols: list[np.ndarray],
+    scope: np.ndarray,
+    counted: np.ndarray,
+    resp_bus: np.ndarray,
+    t_asof: int,
+) -> tuple[PeriodSummary, DailySeries]:
+    n = L.ids.size
+    mk = sla.marketing
+    asof_local = int(
+        cal.to_local(np.array([t_asof], dtype=np.int64).view(TIME_DTYPE))[0].view(np.int64)
+    )
+    asof_day = np.datetime64(asof_local // _DAY_US, "D")
+
+    delivered_ok = (L.delivered != _NAT) & (L.delivered <= t_asof)
+    deliv_day = cal.local_dates(np.where(delivered_ok, L.delivered, _NAT).view(TIME_DTYPE))
+    clock_day = cal.local_dates(np.where(scope, L.clock, _NAT).view(TIME_DTYPE))
+    d_start, _ = _periods_of(deliv_day, sla)
+    c_start, _ = _periods_of(clock_day, sla)
+    a_start, _a_end = _periods_of(np.array([asof_day]), sla)
+    all_starts = np.concatenate([d_start, c_start, a_start])
+    all_starts = all_starts[~np.isnat(all_starts)]
+    starts = np.unique(all_starts)
+    if starts.size:  # every period between the first and the one of as_of
+        first_start = starts[0]
+        last = a_start[0] if not np.isnat(a_start[0]) else starts[-1]
+        days = np.arange(first_start, max(last, starts[-1]) + np.timedelta64(1, "D"))
+        ps, pe = _periods_of(days, sla)
+        keep = ~np.isnat(ps)
+        starts, idx = np.unique(ps[keep], return_index=True)
+        ends = pe[keep][idx]
+    else:
+        ends = starts.copy()
+    P = starts.size
+
+    # split keys
+    if mk is not None and mk.split_by is not None:
+        assert L.split is not None
+        cat = L.split
+        missing = cat.codes < 0
+        extra = ["(missing)"] if missing.any() else []
+        listed = np.array(sorted(mk.split or {}) + extra, dtype=object)
+        keys = np.unique(np.concatenate([cat.categories.astype(object), listed]))
+        cat_pos = np.searchsorted(keys, cat.categories.astype(object))
+        if cat_pos.size == 0:
+            cat_pos = np.zeros(1, dtype=np.int64)
+        kcode = np.where(
+            missing, np.searchsorted(keys, "(missing)"), cat_pos[np.maximum(cat.codes, 0)]
+        ).astype(np.int64)
+        if mk.split is not None:
+            committed_k = np.array([float(mk.split.get(k, 0)) for k in keys.tolist()])
+        else:
+            real = keys != "(missing)"
+            committed_k = np.where(real, mk.qualified_leads / max(int(real.sum()), 1), 0.0)
+        split_name = mk.split_by
+    else:
+        keys = np.array(["(all)"], dtype=object)
+        kcode = np.zeros(n, dtype=np.int64)
+        committed_k = np.array([float(mk.qualified_leads) if mk is not None else np.nan])
+        split_name = "split"
+    K = keys.size
+    G = P * K
+
+    def group(start: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p = np.searchsorted(starts, start)
+        ok = mask & ~np.isnat(start)
+        if P:
+            p = np.minimum(p, P - 1)
+            ok &= starts[p] == start
+        else:
+            ok &= False
+        return p * K + kcode, ok
+
+    gd, okd = group(d_start, delivered_ok)
+    gc, okc = group(c_start, scope)
+    out: dict[str, np.ndarray] = {
+        "period_start": np.repeat(starts, K),
+        "period_end": np.repeat(ends, K),
+        split_name: np.tile(keys, P),
+    }
+    period_len = (ends - starts).astype(np.int64) * _DAY_US
+    start_local = starts.astype("datetime64[us]").astype(np.int64)
+    frac_p = np.clip((asof_local - start_local) / np.maximum(period_len, 1), 0.0, 1.0)
+    if mk is not None:
+        committed = np.tile(committed_k, P)
+        delivered = np.bincount(gd[okd & L.qualified], minlength=G)
+        out["committed"] = committed
+        out["delivered"] = delivered
+        out["delivered_unqualified"] = np.bincount(gd[okd & ~L.qualified], minlength=G)
+        out["pace_to_date"] = committed * np.repeat(frac_p, K)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["delivered_vs_committed"] = np.where(committed > 0, delivered / committed, np.nan)
+            out["delivered_vs_pace"] = np.where(
+                out["pace_to_date"] > 0, delivered / out["pace_to_date"], np.nan
+            )
+        out["on_pace"] = delivered >= out["pace_to_date"]
+    out["leads_assigned"] = np.bincount(gc[okc], minlength=G)
+    for name in ("first_touch", "attempts", "accept"):
+        key = f"{name}_status"
+        if key not in cols:
+            continue
+        st = cols[key]
+        met = np.bincount(gc[okc & (st == "met")], minlength=G)
+        br = np.bincount(gc[okc & (st == "breached")], minlength=G)
+        out[f"{name}_met"] = met
+        out[f"{name}_breached"] = br
+        out[f"{name}_pending"] = np.bincount(gc[okc & (st == "pending")], minlength=G)
+        out[f"{name}_at_risk"] = np.bincount(gc[okc & (st == "at_risk")], minlength=G)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
+    has_resp = okc & (resp_bus != _NAT)
+    med, p90 = _group_quantiles(resp_bus[has_resp], gc[has_resp], G, (0.5, 0.9))
+    out["touched"] = np.bincount(gc[has_resp], minlength=G)
+    out["response_median"] = (
+        np.where(np.isnan(med), _NAT, np.round(np.nan_to_num(med)))
+        .astype(np.int64)
+        .view("timedelta64[s]")
+    )
+    out["response_p90"] = (
+        np.where(np.isnan(p90), _NAT, np.round(np.nan_to_num(p90)))
+        .astype(np.int64)
+        .view("timedelta64[s]")
+    )
+    periods = PeriodSummary(out, backend=L.backend)
+
+    # --- daily ---------------------------------------------------------------------------
+    if P:
+        day0 = starts[0]
+        day1 = max(asof_day, day0)
+        days = np.arange(day0, day1 + np.timedelta64(1, "D"))
+    else:
+        days = np.array([asof_day], dtype="datetime64[D]")
+    D = days.size
+
+    def by_day(d: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        i = (d - days[0]).astype(np.int64)
+        ok = mask & ~np.isnat(d) & (i >= 0) & (i < D)
+        return np.bincount(i[ok], minlength=D)
+
+    daily: dict[str, np.ndarray] = {"date": days}
+    dstart, dend = _periods_of(days, sla)
+    daily["period_start"] = dstart
+    if mk is not None:
+        q = by_day(deliv_day, delivered_ok & L.qualified)
+        daily["delivered"] = q
+        cum = np.cumsum(q)
+        p_first = np.searchsorted(days, dstart)  # index of each day's period start (clipped)
+        base = np.where(p_first > 0, cum[np.maximum(p_first - 1, 0)], 0)
+        daily["delivered_to_date"] = cum - base
+        total = float(mk.qualified_leads)
+        plen = (dend - dstart).astype(np.float64)
+        elapsed_days = (days - dstart).astype(np.float64) + 1.0
+        daily["committed"] = np.where(np.isnat(dstart), 0.0, total)
+        daily["pace_to_date"] = np.where(
+            np.isnat(dstart), 0.0, total * np.clip(elapsed_days / plen, 0.0, 1.0)
+        )
+    daily["leads_assigned"] = by_day(clock_day, scope)
+    first_at = cols["first_touch_at"]
+    daily["first_touches"] = by_day(cal.local_dates(first_at), scope & ~np.isnat(first_at))
+    act_day = cal.local_dates(np.where(counted, A.time, _NAT).view(TIME_DTYPE))
+    daily["activities"] = by_day(act_day, counted)
+    for name in ("first_touch", "attempts", "accept"):
+        key = f"{name}_status"
+        if key in cols:
+            dl_day = cal.local_dates(cols[f"{name}_deadline"])
+            daily[f"{name}_due"] = by_day(dl_day, scope)
+            daily[f"{name}_breaches"] = by_day(dl_day, cols[key] == "breached")
+    return periods, DailySeries(daily, backend=L.backend)

@@ -1,0 +1,255 @@
+"""Observation kernels on plain datetime64[us] arrays, against the plain-Python twin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from alignment import ParameterError
+from alignment._funnel_observe import (
+    cohort_codes,
+    combine_groups,
+    count_stages,
+    group_quantiles,
+    proportion_interval,
+)
+
+from .twins import observe_twin, quantile, wilson
+
+EPOCH = dt.datetime(2024, 1, 1)
+
+
+def random_funnel(
+    rng: np.random.Generator, n: int, stages: int = 5, p_reach: float = 0.6, p_back: float = 0.05
+) -> list[np.ndarray]:
+    """Stage times: each stage reached with p_reach, some timestamps running backwards."""
+    base = np.datetime64("2024-01-01T00:00:00", "us")
+    t0 = base + rng.integers(0, 90 * 86_400_000_000, n).astype("timedelta64[us]")
+    out = [t0]
+    prev = t0
+    for _ in range(1, stages):
+        step = rng.exponential(5 * 86_400e6, n).astype(np.int64).astype("timedelta64[us]")
+        back = rng.random(n) < p_back
+        step = np.where(back, -step, step)
+        t = prev + step
+        t = np.where(rng.random(n) < p_reach, t, np.datetime64("NaT", "us"))
+        out.append(t)
+        prev = np.where(np.isnat(t), prev, t)
+    return out
+
+
+def to_py(times: list[np.ndarray]) -> list[list[dt.datetime | None]]:
+    cols = [[None if np.isnat(v) else v.astype(dt.datetime) for v in col] for col in times]
+    return [list(row) for row in zip(*cols)]
+
+
+def check_against_twin(
+    times: list[np.ndarray],
+    groups: np.ndarray | None,
+    n_groups: int,
+    *,
+    mode: Any,
+    as_of: np.datetime64 | None = None,
+    out_of_order: Any = "keep",
+) -> None:
+    res = count_stages(
+        times, mode=mode, group=groups, n_groups=n_groups, as_of=as_of, out_of_order=out_of_order
+    )
+    twin = observe_twin(
+        to_py(times),
+        None if groups is None else groups.tolist(),
+        mode=mode,
+        as_of=None if as_of is None else as_of.astype(dt.datetime),
+        out_of_order=out_of_order,
+    )
+    for g in range(n_groups):
+        key = None if groups is None else g
+        if key not in twin:
+            assert res.counts[g].sum() == 0
+            continue
+        t = twin[key]
+        assert res.counts[g].tolist() == t["counts"]
+        assert res.converted[g].tolist() == t["converted"]
+        assert res.out_of_order[g].tolist() == t["out_of_order"]
+        for k, durs in enumerate(t["durations"]):
+            assert res.n_durations[g, k] == len(durs)
+            if durs:
+                assert res.mean_days[g, k] == pytest.approx(sum(durs) / len(durs), rel=1e-9)
+                assert res.median_days[g, k] == pytest.approx(quantile(durs, 0.5), rel=1e-9)
+                assert res.p90_days[g, k] == pytest.approx(quantile(durs, 0.9), rel=1e-9)
+            else:
+                assert math.isnan(res.median_days[g, k]) and math.isnan(res.mean_days[g, k])
+    assert res.n_entered == sum(t["counts"][0] for t in twin.values())
+
+
+@pytest.mark.parametrize("mode", ["ordered", "any"])
+@pytest.mark.parametrize("policy", ["keep", "drop"])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_seeded_against_twin(mode: str, policy: str, grouped: bool) -> None:
+    rng = np.random.default_rng(42)
+    times = random_funnel(rng, 600)
+    groups = rng.integers(0, 4, 600).astype(np.int64) if grouped else None
+    check_against_twin(times, groups, 4 if grouped else 1, mode=mode, out_of_order=policy)
+
+
+def test_as_of_against_twin() -> None:
+    rng = np.random.default_rng(3)
+    times = random_funnel(rng, 400)
+    as_of = np.datetime64("2024-02-15T00:00:00", "us")
+    check_against_twin(times, None, 1, mode="ordered", as_of=as_of)
+    res = count_stages(times, as_of=as_of)
+    assert res.n_excluded == int((times[0] > as_of).sum())
+    assert res.n_entered + res.n_excluded == 400  # nothing lost
+
+
+instants = st.one_of(st.none(), st.integers(0, 50).map(lambda d: EPOCH + dt.timedelta(hours=d)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.tuples(instants, instants, instants, instants), min_size=0, max_size=40),
+    mode=st.sampled_from(["ordered", "any"]),
+    policy=st.sampled_from(["keep", "drop"]),
+    n_groups=st.integers(1, 3),
+    data=st.data(),
+)
+def test_generated_against_twin(
+    rows: list[tuple[Any, ...]], mode: str, policy: str, n_groups: int, data: st.DataObject
+) -> None:
+    rows = [(EPOCH, *r[1:]) if r[0] is None and i % 2 else r for i, r in enumerate(rows)]
+    cols = [
+        np.array([np.datetime64(r[k], "us") if r[k] else np.datetime64("NaT") for r in rows])
+        .astype("datetime64[us]")
+        .reshape(-1)
+        for k in range(4)
+    ]
+    groups = np.array(
+        data.draw(st.lists(st.integers(0, n_groups - 1), min_size=len(rows), max_size=len(rows))),
+        dtype=np.int64,
+    )
+    res = count_stages(cols, mode=mode, group=groups, n_groups=n_groups, out_of_order=policy)  # type: ignore[arg-type]
+    check_against_twin(cols, groups, n_groups, mode=mode, out_of_order=policy)
+    if mode == "ordered":  # counts never increase down the funnel
+        assert np.all(np.diff(res.counts, axis=1) <= 0)
+        assert np.array_equal(res.converted, res.counts[:, 1:])
+    assert np.all(res.converted <= res.counts[:, :-1])
+
+
+def test_skip_and_backwards_rules_by_hand() -> None:
+    nat = np.datetime64("NaT", "us")
+    d = [np.datetime64(f"2024-01-{x:02d}", "us") if x else nat for x in range(32)]
+    created = np.array([d[1], d[1], d[1], d[1]])
+    mql = np.array([d[2], nat, d[5], d[3]])
+    sql = np.array([d[4], d[3], d[2], nat])  # lead 1 skipped MQL; lead 2's SQL is before its MQL
+    times = [created, mql, sql]
+    ordered = count_stages(times, mode="ordered")
+    assert ordered.counts.tolist() == [[4, 3, 2]]  # lead 1 excluded after skipping; lead 2 kept
+    assert ordered.out_of_order.tolist() == [[0, 1]]
+    assert ordered.n_durations.tolist() == [[3, 1]]
+    assert ordered.median_days[0, 1] == pytest.approx(2.0)  # only lead 0: Jan 2 → Jan 4
+    dropped = count_stages(times, mode="ordered", out_of_order="drop")
+    assert dropped.counts.tolist() == [[4, 3, 1]]
+    anym = count_stages(times, mode="any")
+    assert anym.counts.tolist() == [[4, 3, 3]]  # lead 1 counts at SQL in "any" mode
+    assert anym.converted.tolist() == [[3, 2]]  # but it is not an MQL → SQL conversion
+
+
+def test_group_quantiles_matches_numpy() -> None:
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 1000, 500).astype(np.int64)
+    groups = rng.integers(0, 7, 500).astype(np.int64)
+    groups[groups == 5] = 6  # group 5 empty
+    n, mean, q = group_quantiles(values, groups, 8, (0.5, 0.9))
+    for g in range(8):
+        v = values[groups == g]
+        assert n[g] == v.size
+        if v.size:
+            assert mean[g] == pytest.approx(v.mean())
+            assert q[g].tolist() == pytest.approx(np.quantile(v, [0.5, 0.9]).tolist())
+        else:
+            assert np.isnan(mean[g]) and np.isnan(q[g]).all()
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.95, 0.99])
+def test_wilson_matches_scipy_and_textbook(confidence: float) -> None:
+    x = np.array([0, 1, 5, 37, 50, 50, 0])
+    n = np.array([10, 10, 50, 100, 50, 1000, 0])
+    low, high = proportion_interval(x, n, confidence, "wilson")
+    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    for i in range(x.size):
+        assert (low[i], high[i]) == pytest.approx(wilson(int(x[i]), int(n[i]), z), abs=1e-12)
+        if n[i]:
+            ci = stats.binomtest(int(x[i]), int(n[i])).proportion_ci(confidence, method="wilson")
+            assert (low[i], high[i]) == pytest.approx((ci.low, ci.high), abs=1e-9)
+    assert (low[-1], high[-1]) == (0.0, 1.0)
+
+
+def test_jeffreys_matches_beta_quantiles() -> None:
+    x = np.array([0, 3, 20, 20])
+    n = np.array([20, 20, 20, 200])
+    low, high = proportion_interval(x, n, 0.9, "jeffreys")
+    assert low[0] == 0.0 and high[2] == 1.0
+    for i in (1, 3):
+        b = stats.beta(x[i] + 0.5, n[i] - x[i] + 0.5)
+        assert (low[i], high[i]) == pytest.approx((b.ppf(0.05), b.ppf(0.95)))
+    assert np.all(low <= x / n) and np.all(x / n <= high)
+
+
+def test_interval_bad_parameters() -> None:
+    with pytest.raises(ParameterError, match="confidence"):
+        proportion_interval(np.array([1]), np.array([2]), 1.5, "wilson")
+    with pytest.raises(ParameterError, match="interval"):
+        proportion_interval(np.array([1]), np.array([2]), 0.9, "exact")
+
+
+def test_cohort_codes() -> None:
+    t = np.array(
+        ["2024-01-31T23:00", "2024-02-01T00:00", "2024-01-01T05:00", "2024-03-31", "2023-12-31"],
+        dtype="datetime64[us]",
+    )
+    codes, starts = cohort_codes(t, "M")
+    assert [str(s) for s in starts] == ["2023-12-01", "2024-01-01", "2024-02-01", "2024-03-01"]
+    assert codes.tolist() == [1, 2, 1, 3, 0]
+    codes, starts = cohort_codes(t, "W")
+    # 2024-01-01 was a Monday; 2023-12-31 a Sunday (week of Monday 2023-12-25)
+    assert str(starts[0]) == "2023-12-25"
+    assert str(starts[codes[2]]) == "2024-01-01"
+    assert all(np.datetime64(s, "D").astype(dt.date).weekday() == 0 for s in starts)
+    codes, starts = cohort_codes(t, "Q")
+    assert [str(s) for s in starts] == ["2023-10-01", "2024-01-01"]
+    codes, starts = cohort_codes(t, "y")
+    assert codes.tolist() == [1, 1, 1, 1, 0]
+    codes, starts = cohort_codes(t, "D")
+    assert starts.size == 5
+    with pytest.raises(ParameterError, match="cohort"):
+        cohort_codes(t, "H")
+
+
+def test_combine_groups_keeps_only_present_pairs() -> None:
+    a = np.array([0, 1, 1, 2, 0], dtype=np.int64)
+    b = np.array([3, 0, 0, 3, 3], dtype=np.int64)
+    group, n, parts = combine_groups([a, b], [3, 4])
+    assert n == 3
+    pairs = {(int(parts[0][g]), int(parts[1][g])) for g in range(n)}
+    assert pairs == {(0, 3), (1, 0), (2, 3)}
+    for i in range(5):
+        assert (parts[0][group[i]], parts[1][group[i]]) == (a[i], b[i])
+
+
+def test_kernel_bad_parameters() -> None:
+    t = [np.array(["2024-01-01"], dtype="datetime64[us]")] * 2
+    with pytest.raises(ParameterError, match="mode"):
+        count_stages(t, mode="some")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="out_of_order"):
+        count_stages(t, out_of_order="fix")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="two stages"):
+        count_stages(t[:1])
+    with pytest.raises(ParameterError, match="same length"):
+        count_stages([t[0], np.array([], dtype="datetime64[us]")])

@@ -1,0 +1,474 @@
+"""The conformance kit: it passes good models (built-ins, the example plugin) and flags bad ones."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+from _plugins_helpers import temporary_plugin
+
+import alignment
+from alignment import plugins, testing
+from alignment.base import AttributionModel, ChannelCredit, Scorer, check_is_fitted
+from alignment.errors import AlignmentWarning, PluginError, UnknownModelError
+from alignment.testing import (
+    check_attribution_model,
+    check_scorer,
+    make_journey_data,
+    parametrize_with_checks,
+)
+
+# ---------------------------------------------------------------------------------------------
+# built-in models, collected from the registry (default plugins only)
+
+
+def _builtins() -> list[Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AlignmentWarning)
+        plugins.reset_plugins()
+        models: list[Any] = []
+        for name in plugins.attribution_models():
+            if (
+                plugins.get_registration("attribution model", name).plugin
+                in plugins.DEFAULT_PLUGINS
+            ):
+                models.append(plugins.get_attribution_model(name))
+        for name in plugins.scorers():
+            if plugins.get_registration("scorer", name).plugin in plugins.DEFAULT_PLUGINS:
+                models.append(plugins.get_scorer(name))
+        plugins.reset_plugins()
+    return models
+
+
+BUILTINS = _builtins()
+
+
+def test_builtins_are_all_collected() -> None:
+    """Not vacuous: every model the default plugins register is in the parametrisation."""
+    expected = set()
+    for kind, registry in (
+        ("attribution model", alignment.attribution_models()),
+        ("scorer", alignment.scorers()),
+    ):
+        for name in registry:
+            if plugins.get_registration(kind, name).plugin in plugins.DEFAULT_PLUGINS:  # type: ignore[arg-type]
+                expected.add(name)
+    assert {type(m).name for m in BUILTINS} == expected
+    if any(p.builtin and "attribution" in p.name for p in alignment.list_plugins()):
+        assert len([m for m in BUILTINS if isinstance(m, AttributionModel)]) >= 6
+
+
+# rule-based models that use lead anchors warn when the kit's journeys carry none
+@pytest.mark.filterwarnings("ignore::alignment.AlignmentWarning")
+@parametrize_with_checks(BUILTINS)
+def test_builtin_conformance(model: Any, check: Any) -> None:
+    check(model)
+
+
+# ---------------------------------------------------------------------------------------------
+# the example plugin
+
+
+def test_example_plugin_passes_the_kit(example_plugin: str) -> None:
+    model = plugins.get_attribution_model("first_and_last")
+    results = check_attribution_model(model)
+    assert {r.status for r in results} <= {"passed", "skipped"}
+    assert "check_weights_sum_to_one" in {r.check for r in results if r.status == "passed"}
+    for params in ({"first_share": 0.0}, {"first_share": 0.3}, {"first_share": 1}):
+        check_attribution_model(plugins.get_attribution_model("first_and_last", **params))
+    scorer = plugins.get_scorer("touch_count", channel_points={"email": 3.0, "webinar": 5.0})
+    results = check_scorer(scorer)
+    assert "check_scores_shape" in {r.check for r in results if r.status == "passed"}
+
+
+def test_example_plugin_through_the_engines(example_plugin: str) -> None:
+    touchpoints, conversions = make_journey_data(3)
+    result = alignment.attribute(touchpoints, conversions, model="first_and_last", first_share=1)
+    first = alignment.attribute(touchpoints, conversions, model="first")
+    assert result.totals("channel") == pytest.approx(first.totals("channel"))
+    assert sum(result.totals("channel").values()) == pytest.approx(conversions["revenue"].sum())
+
+    leads, tp, _ = testing.make_lead_data(0)
+    scored = alignment.score(leads, tp, scorer="touch_count", default_points=2.0)
+    expected = 2.0 * np.array([(tp["lead_id"] == lead).sum() for lead in leads["lead_id"]])
+    np.testing.assert_array_equal(scored.columns["score"], expected)
+    assert type(scored.scorer).name == "touch_count"
+
+
+def test_example_first_and_last_weights(example_plugin: str) -> None:
+    """Oracle: per journey, first_share to the first touch, the rest to the last."""
+    touchpoints, conversions = make_journey_data(5, n_journeys=40)
+    journeys = alignment.Journeys.build(touchpoints, conversions)
+    model = plugins.get_attribution_model("first_and_last", first_share=0.3)
+    w = model.weights(journeys)
+    offsets = journeys.offsets
+    for j in range(journeys.n_journeys):  # plain-Python twin
+        seg = w[offsets[j] : offsets[j + 1]]
+        n = seg.size
+        expected = np.zeros(n)
+        if journeys.converted[j] and n:
+            expected[0] += 0.3
+            expected[-1] += 0.7
+        np.testing.assert_allclose(seg, expected)
+
+
+def test_example_touch_count_scores(example_plugin: str) -> None:
+    leads, touchpoints, _ = testing.make_lead_data(2)
+    table = alignment.LeadTable.build(leads)
+    journeys = alignment.Journeys.build(touchpoints)
+    out = plugins.get_scorer("touch_count", channel_points={"email": 2.0}).score(table, journeys)
+    for i, lead in enumerate(leads["lead_id"]):  # plain-Python twin
+        mine = touchpoints["channel"][touchpoints["lead_id"] == lead]
+        assert out["touches"][i] == mine.size
+        assert out["score"][i] == sum(2.0 if c == "email" else 1.0 for c in mine)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad models the kit must flag
+
+
+class _Linear(AttributionModel):
+    name: ClassVar[str] = "kit_linear"
+    description: ClassVar[str] = "test model: equal shares"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        lengths = np.diff(np.asarray(journeys.offsets))
+        ok = np.asarray(journeys.converted) & (lengths > 0)
+        return np.repeat(np.where(ok, 1.0 / np.maximum(lengths, 1), 0.0), lengths)
+
+
+class _NaN(_Linear):
+    name: ClassVar[str] = "kit_nan"
+    description: ClassVar[str] = "returns NaN weights"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        w = super().weights(journeys)
+        w[: max(1, w.size // 3)] = np.nan
+        return w
+
+
+class _WrongLength(_Linear):
+    name: ClassVar[str] = "kit_wrong_length"
+    description: ClassVar[str] = "one weight too many"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        return np.append(super().weights(journeys), 0.0)
+
+
+class _NotNormalised(_Linear):
+    name: ClassVar[str] = "kit_not_normalised"
+    description: ClassVar[str] = "weights of 1 per touch"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        return (super().weights(journeys) > 0).astype(np.float64)
+
+
+class _Negative(_Linear):
+    name: ClassVar[str] = "kit_negative"
+    description: ClassVar[str] = "first touch -1, last touch +2"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        w = np.zeros(journeys.n_touches)
+        lengths = np.diff(journeys.offsets)
+        ok = journeys.converted & (lengths > 1)
+        w[journeys.offsets[:-1][ok]] = -1.0
+        w[journeys.offsets[1:][ok] - 1] = 2.0
+        single = journeys.converted & (lengths == 1)
+        w[journeys.offsets[:-1][single]] = 1.0
+        return w
+
+
+class _RowOrder(_Linear):
+    name: ClassVar[str] = "kit_row_order"
+    description: ClassVar[str] = "depends on the caller's row order"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        w = np.zeros(journeys.n_touches)
+        lengths = np.diff(journeys.offsets)
+        ok = journeys.converted & (lengths > 0)
+        # the touch with the smallest input row gets everything: changes when rows are shuffled
+        firsts = journeys.offsets[:-1][ok]
+        best = np.array(
+            [s + int(np.argmin(journeys.row[s : s + n])) for s, n in zip(firsts, lengths[ok])],
+            dtype=np.int64,
+        )
+        w[best] = 1.0
+        return w
+
+
+class _Random(_Linear):
+    name: ClassVar[str] = "kit_random"
+    description: ClassVar[str] = "random shares, unseeded"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        raw = np.random.default_rng().random(journeys.n_touches) * (super().weights(journeys) > 0)
+        sums = np.bincount(journeys.journey_index, raw, minlength=journeys.n_journeys)
+        return raw / np.where(sums > 0, sums, 1.0)[journeys.journey_index]
+
+
+class _MutatesParams(_Linear):
+    name: ClassVar[str] = "kit_mutates_params"
+    description: ClassVar[str] = "fit changes its parameter"
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def fit(self, journeys: Any) -> _MutatesParams:
+        self.scale = self.scale * 2
+        return self
+
+
+class _ConvertsInInit(_Linear):
+    name: ClassVar[str] = "kit_converts_in_init"
+    description: ClassVar[str] = "validates in __init__"
+
+    def __init__(self, half_life: Any = "7d") -> None:
+        self.half_life = str(half_life).upper()
+
+
+class _CreditsUnconverted(_Linear):
+    name: ClassVar[str] = "kit_credits_unconverted"
+    description: ClassVar[str] = "credits journeys without a conversion"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        lengths = np.diff(np.asarray(journeys.offsets))
+        return np.repeat(1.0 / np.maximum(lengths, 1), lengths)
+
+
+class _NeedsFit(_Linear):
+    name: ClassVar[str] = "kit_needs_fit"
+    description: ClassVar[str] = "needs fit but does not say so"
+    requires_fit: ClassVar[bool] = True
+
+
+class _Channel(AttributionModel):
+    name: ClassVar[str] = "kit_channel"
+    description: ClassVar[str] = "credits half the revenue to each channel"
+    kind: ClassVar[Any] = "channel"
+
+    def channel_credit(self, journeys: Any) -> ChannelCredit:
+        cats = [str(c) for c in journeys.channel.categories]
+        total = float(journeys.revenue.sum())
+        return ChannelCredit({c: 0.0 for c in cats}, {c: total / 2 for c in cats})
+
+
+@pytest.mark.parametrize(
+    ("model", "check", "message"),
+    [
+        (_NaN(), "check_weights_finite", "not finite"),
+        (_WrongLength(), "check_weights_shape", "has shape"),
+        (_NotNormalised(), "check_weights_sum_to_one", "do not sum to 1"),
+        (_Negative(), "check_weights_nonnegative", "negative weight"),
+        (_RowOrder(), "check_row_order_invariance", "after shuffling the input rows"),
+        (_Random(), "check_deterministic", "weights differ"),
+        (_MutatesParams(), "check_no_mutation", "parameter 'scale' changed"),
+        (_ConvertsInInit(), "check_params_stored_verbatim", "not stored verbatim"),
+        (_CreditsUnconverted(), "check_weights_sum_to_one", "without a conversion got weight"),
+        (_NeedsFit(), "check_not_fitted", "did not raise NotFittedError"),
+        (_Channel(), "check_channel_credit_totals", "credit sums to"),
+    ],
+    ids=lambda v: type(v).__name__.strip("_") if isinstance(v, AttributionModel) else None,
+)
+def test_kit_flags_bad_attribution_models(model: Any, check: str, message: str) -> None:
+    with pytest.raises(AssertionError) as info:
+        check_attribution_model(model)
+    text = str(info.value)
+    line = next((ln for ln in text.splitlines() if ln.strip().startswith(check)), None)
+    assert line is not None, text
+    assert message in line, text
+
+
+def test_good_model_passes_and_reports() -> None:
+    results = check_attribution_model(_Linear())
+    by_check = {r.check: r for r in results}
+    assert by_check["check_weights_sum_to_one"].status == "passed"
+    assert by_check["check_not_fitted"].status == "skipped"
+    assert by_check["check_not_fitted"].message == "requires_fit is False"
+    assert "check_channel_credit_totals" not in by_check
+
+
+def test_expected_failures() -> None:
+    results = check_attribution_model(
+        _NaN(),
+        expected_failed_checks={
+            "check_weights_finite": "NaN on purpose",
+            "check_weights_sum_to_one": "NaN on purpose",
+            "check_single_touch": "NaN on purpose",
+            "check_zero_after_conversion": "the engine rejects NaN",
+        },
+    )
+    statuses = {r.check: r.status for r in results}
+    assert statuses["check_weights_finite"] == "xfailed"
+    assert statuses["check_weights_shape"] == "passed"
+    with pytest.warns(AlignmentWarning, match="expected to fail"):
+        out = check_attribution_model(
+            _Linear(), expected_failed_checks={"check_weights_shape": "not really"}
+        )
+    assert {r.check: r.status for r in out}["check_weights_shape"] == "xpassed"
+    with pytest.warns(AlignmentWarning, match="unknown checks"):
+        check_attribution_model(_Linear(), expected_failed_checks={"check_nope": "typo"})
+
+
+def test_kit_rejects_non_models() -> None:
+    with pytest.raises(TypeError, match="AttributionModel"):
+        check_attribution_model(object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Scorer"):
+        check_scorer(_Linear())  # type: ignore[arg-type]
+
+
+# --- scorers ----------------------------------------------------------------------------------
+
+
+class _Count(Scorer):
+    name: ClassVar[str] = "kit_count"
+    description: ClassVar[str] = "test scorer: company size"
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        return {"score": np.log1p(np.asarray(leads.numeric["company_size"], dtype=np.float64))}
+
+
+class _ShortScores(_Count):
+    name: ClassVar[str] = "kit_short_scores"
+    description: ClassVar[str] = "drops the last lead"
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        return {"score": np.asarray(super().score(leads)["score"])[:-1]}
+
+
+class _NaNScores(_Count):
+    name: ClassVar[str] = "kit_nan_scores"
+    description: ClassVar[str] = "NaN scores"
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        return {"score": np.full(leads.n_leads, np.nan)}
+
+
+class _FitNone(_Count):
+    name: ClassVar[str] = "kit_fit_none"
+    description: ClassVar[str] = "fit returns None"
+
+    def fit(self, leads: Any, y: Any = None, **kwargs: Any) -> Any:
+        return None
+
+
+class _Learner(_Count):
+    name: ClassVar[str] = "kit_learner"
+    description: ClassVar[str] = "learns the mean, checks it is fitted"
+    requires_fit: ClassVar[bool] = True
+
+    def fit(self, leads: Any, y: Any = None, **kwargs: Any) -> _Learner:
+        self.mean_ = float(np.mean(leads.numeric["company_size"]))
+        return self
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        check_is_fitted(self)
+        return {"score": np.asarray(leads.numeric["company_size"], dtype=np.float64) - self.mean_}
+
+
+class _LearnerNoCheck(_Learner):
+    name: ClassVar[str] = "kit_learner_no_check"
+    description: ClassVar[str] = "forgets check_is_fitted"
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        return {"score": np.asarray(leads.numeric["company_size"], dtype=np.float64)}
+
+
+class _PositionalScores(_Count):
+    name: ClassVar[str] = "kit_positional_scores"
+    description: ClassVar[str] = "scores by row position"
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        return {"score": np.arange(leads.n_leads, dtype=np.float64)}
+
+
+def test_good_scorers_pass() -> None:
+    check_scorer(_Count())
+    results = check_scorer(_Learner())
+    assert {r.check: r.status for r in results}["check_not_fitted"] == "passed"
+
+
+@pytest.mark.parametrize(
+    ("scorer", "check", "message"),
+    [
+        (_ShortScores(), "check_scores_shape", "has shape"),
+        (_NaNScores(), "check_scores_shape", "not finite"),
+        (_FitNone(), "check_fit_returns_self", "fit must return self"),
+        (_LearnerNoCheck(), "check_not_fitted", "did not raise NotFittedError"),
+        (_PositionalScores(), "check_row_order_invariance", "shuffling the leads"),
+    ],
+    ids=lambda v: type(v).__name__.strip("_") if isinstance(v, Scorer) else None,
+)
+def test_kit_flags_bad_scorers(scorer: Any, check: str, message: str) -> None:
+    with pytest.raises(AssertionError) as info:
+        check_scorer(scorer)
+    line = next(ln for ln in str(info.value).splitlines() if ln.strip().startswith(check))
+    assert message in line
+
+
+# --- parametrize_with_checks ------------------------------------------------------------------
+
+
+def _expected(model: Any) -> dict[str, str] | None:
+    if isinstance(model, _NaN):
+        return {
+            name: "NaN weights on purpose"
+            for name in (
+                "check_weights_finite",
+                "check_weights_sum_to_one",
+                "check_single_touch",
+                "check_zero_after_conversion",
+            )
+        }
+    return None
+
+
+@parametrize_with_checks([_Linear(), _NaN(), _Count()], expected_failed_checks=_expected)
+def test_parametrize_with_checks(model: Any, check: Any) -> None:
+    check(model)
+
+
+def test_parametrize_ids_and_marks() -> None:
+    mark = parametrize_with_checks([_Linear(), _NaN()], expected_failed_checks=_expected)
+    assert mark.args[0] == ("model", "check")
+    params = mark.args[1]
+    ids = [p.id for p in params]
+    assert "kit_linear-check_weights_sum_to_one" in ids
+    assert "kit_nan-check_weights_finite" in ids
+    xfails = {p.id: p.marks[0].kwargs["reason"] for p in params if p.marks}
+    assert xfails["kit_nan-check_weights_finite"] == "NaN weights on purpose"
+    assert "kit_linear-check_weights_finite" not in xfails
+    with pytest.raises(TypeError):
+        parametrize_with_checks([object()])  # type: ignore[list-item]
+
+
+# --- the engine side of the fault cases -------------------------------------------------------
+
+
+class _BadPlugin:
+    @alignment.hookimpl
+    def register_attribution_models(self, register: Any) -> None:
+        register(_WrongLengthReg, name="wrong_length")
+        register(_NaNReg, name="nan_weights")
+
+
+class _WrongLengthReg(_WrongLength):
+    pass
+
+
+class _NaNReg(_NaN):
+    pass
+
+
+def test_engine_reports_bad_plugin_models() -> None:
+    touchpoints, conversions = make_journey_data(0)
+    with temporary_plugin(_BadPlugin(), "bad_models"):
+        assert type(plugins.get_attribution_model("wrong_length")).name == "wrong_length"
+        for name, message in (("wrong_length", "shape"), ("nan_weights", "non-finite")):
+            with pytest.raises(PluginError, match=message) as info:
+                alignment.attribute(touchpoints, conversions, model=name)
+            assert info.value.plugin == "bad_models"
+        with pytest.raises(UnknownModelError, match="Did you mean 'wrong_length'"):
+            alignment.attribute(touchpoints, conversions, model="wrong_lenght")
