@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import os
 import platform
 import time
 import tracemalloc
@@ -101,7 +102,10 @@ def to_pandas(d: dict[str, np.ndarray]) -> Any:
     import pandas as pd
 
     return pd.DataFrame(
-        {k: (pd.Series(v).dt.tz_localize("UTC") if v.dtype.kind == "M" else v) for k, v in d.items()}
+        {
+            k: (pd.Series(v).dt.tz_localize("UTC") if v.dtype.kind == "M" else v)
+            for k, v in d.items()
+        }
     )
 
 
@@ -169,74 +173,84 @@ def profile_build(frame: Any, conv: Any, label: str) -> None:
     pstats.Stats(pr).sort_stats("cumulative").print_stats(18)
 
 
+Row = tuple[int, str, float, float, float, float, float]
+
+
+def run_size(n: int, models: list[str], repeat: int, profile: bool, memory: bool) -> list[Row]:
+    """Every measurement for one size."""
+    data = make_data(n)
+    touch, conv = data["touch"], data["conv"]
+    pdf, pconv = to_pandas(touch), to_pandas(conv)
+    plf, plconv = to_polars(touch), to_polars(conv)
+    rep = repeat if n < 1_000_000 else max(1, repeat - 1)
+    t_base = best(lambda: numpy_baseline(touch, conv), rep)
+    t_build_pd = best(lambda: Journeys.build(pdf, pconv), rep)
+    t_build_pl = best(lambda: Journeys.build(plf, plconv), rep)
+    t_build_np = best(lambda: Journeys.build(touch, conv), rep)
+    journeys = Journeys.build(plf, plconv)
+    base_res = alignment.attribute(journeys, model="linear")
+    totals = base_res.totals()
+    np.testing.assert_allclose(
+        [totals[c] for c in sorted(totals)], numpy_baseline(touch, conv), rtol=1e-9
+    )
+    # the eligible journeys the models see inside the engine
+    mask = base_res.eligible
+    eligible = journeys if bool(mask.all()) else journeys.select_touches(mask)
+    print(
+        f"\n== {n:,} journeys, {data['n_touches']:,} touches, "
+        f"{conv['lead_id'].size:,} conversions =="
+    )
+    print(
+        f"numpy baseline (linear, raw arrays -> channel totals): {t_base:.3f} s; "
+        f"Journeys.build: pandas {t_build_pd:.3f} s, polars {t_build_pl:.3f} s, "
+        f"dict of numpy {t_build_np:.3f} s"
+    )
+    rows: list[Row] = []
+    for name in models:
+        model = get_attribution_model(name)
+        if model.kind == "touch":
+            kernel = best(lambda m=model: m.weights(eligible), rep)
+        else:
+            kernel = best(lambda m=model: m.fit(eligible).channel_credit(eligible), rep)
+        engine = best(lambda nm=name: alignment.attribute(journeys, model=nm), rep)
+        e2e_pd = best(lambda nm=name: alignment.attribute(pdf, pconv, model=nm), rep)
+        e2e_pl = best(lambda nm=name: alignment.attribute(plf, plconv, model=nm), rep)
+        mem = (
+            peak_mb(lambda nm=name: alignment.attribute(pdf, pconv, model=nm))
+            if memory
+            else float("nan")
+        )
+        rows.append((n, name, e2e_pd, e2e_pl, engine, kernel, mem))
+        print(
+            f"{name:16s} e2e pandas {e2e_pd:7.3f} s | e2e polars {e2e_pl:7.3f} s | "
+            f"engine {engine:7.3f} s | kernel {kernel:7.4f} s | peak {mem:7.1f} MB"
+        )
+    if profile:
+        profile_build(pdf, pconv, f"pandas, {n:,} journeys")
+        profile_build(plf, plconv, f"polars, {n:,} journeys")
+    return rows
+
+
 def run(sizes: list[int], models: list[str], repeat: int, profile: bool, memory: bool) -> None:
     warnings.simplefilter("ignore", alignment.AlignmentWarning)
-    import numpy
     import pandas
     import polars
 
     print(
-        f"machine: {platform.processor() or platform.machine()}, {platform.system()}, "
-        f"python {platform.python_version()}, numpy {numpy.__version__}, pandas "
+        f"machine: {platform.machine()}, {platform.system()}, {os.cpu_count()} cpus, "
+        f"python {platform.python_version()}, numpy {np.__version__}, pandas "
         f"{pandas.__version__}, polars {polars.__version__}"
     )
     for opt in ("channelattribution", "marketing_attribution_models"):
         print(f"{opt}: {'installed' if importlib.util.find_spec(opt) else 'not installed'}")
-    rows = []
+    rows: list[Row] = []
     for n in sizes:
-        data = make_data(n)
-        touch, conv = data["touch"], data["conv"]
-        pdf, pconv = to_pandas(touch), to_pandas(conv)
-        plf, plconv = to_polars(touch), to_polars(conv)
-        rep = repeat if n < 1_000_000 else max(1, repeat - 1)
-        t_base = best(lambda: numpy_baseline(touch, conv), rep)
-        t_build_pd = best(lambda: Journeys.build(pdf, pconv), rep)
-        t_build_pl = best(lambda: Journeys.build(plf, plconv), rep)
-        t_build_np = best(lambda: Journeys.build(touch, conv), rep)
-        journeys = Journeys.build(plf, plconv)
-        base_res = alignment.attribute(journeys, model="linear")
-        np.testing.assert_allclose(
-            [base_res.totals()[c] for c in sorted(base_res.totals())],
-            numpy_baseline(touch, conv),
-            rtol=1e-9,
-        )
-        # the eligible journeys the models see inside the engine
-        mask = base_res.eligible
-        eligible = journeys if bool(mask.all()) else journeys.select_touches(mask)
-        print(
-            f"\n== {n:,} journeys, {data['n_touches']:,} touches, "
-            f"{conv['lead_id'].size:,} conversions =="
-        )
-        print(
-            f"numpy baseline (linear, raw arrays → channel totals): {t_base:.3f} s; "
-            f"Journeys.build: pandas {t_build_pd:.3f} s, polars {t_build_pl:.3f} s, "
-            f"dict of numpy {t_build_np:.3f} s"
-        )
-        for name in models:
-            model = get_attribution_model(name)
-            if model.kind == "touch":
-                kernel = best(lambda m=model: m.weights(eligible), rep)
-            else:
-                kernel = best(lambda m=model: m.fit(eligible).channel_credit(eligible), rep)
-            engine = best(lambda nm=name: alignment.attribute(journeys, model=nm), rep)
-            e2e_pd = best(lambda nm=name: alignment.attribute(pdf, pconv, model=nm), rep)
-            e2e_pl = best(lambda nm=name: alignment.attribute(plf, plconv, model=nm), rep)
-            mem = (
-                peak_mb(lambda nm=name: alignment.attribute(pdf, pconv, model=nm))
-                if memory
-                else float("nan")
-            )
-            row = (n, name, e2e_pd, e2e_pl, engine, kernel, mem)
-            rows.append(row)
-            print(
-                f"{name:16s} e2e pandas {e2e_pd:7.3f} s | e2e polars {e2e_pl:7.3f} s | "
-                f"engine {engine:7.3f} s | kernel {kernel:7.3f} s | peak {mem:7.1f} MB"
-            )
-        if profile:
-            profile_build(pdf, pconv, f"pandas, {n:,} journeys")
-            profile_build(plf, plconv, f"polars, {n:,} journeys")
-        del pdf, pconv, plf, plconv, journeys, eligible, data
-    print("\n| journeys | model | e2e pandas (s) | e2e polars (s) | engine on Journeys (s) | kernel (s) | peak MB (pandas e2e) |")
+        rows.extend(run_size(n, models, repeat, profile, memory))
+        gc.collect()
+    print(
+        "\n| journeys | model | e2e pandas (s) | e2e polars (s) | engine on Journeys (s) "
+        "| kernel (s) | peak MB (pandas e2e) |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|")
     for n, name, a, b, c, d, e in rows:
         print(f"| {n:,} | {name} | {a:.3f} | {b:.3f} | {c:.3f} | {d:.4f} | {e:.0f} |")

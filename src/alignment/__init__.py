@@ -45,6 +45,9 @@ _LAZY: dict[str, str] = {
     "list_plugins": "alignment.plugins",
     "attribution_models": "alignment.plugins",
     "scorers": "alignment.plugins",
+    "get_attribution_model": "alignment.plugins",
+    "get_scorer": "alignment.plugins",
+    "plugin_errors": "alignment.plugins",
     # engines
     "attribute": "alignment.attribution",
     "AttributionResult": "alignment.attribution",
@@ -90,8 +93,11 @@ __all__ = [
     "__version__",
     "attribute",
     "attribution_models",
+    "get_attribution_model",
+    "get_scorer",
     "hookimpl",
     "list_plugins",
+    "plugin_errors",
     "score",
     "scorers",
 ]
@@ -125,6 +131,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import testing as testing
     from .attribution import AttributionResult, attribute
     from .models import SLA, Activity, Deal, Lead, Persona, Touchpoint
-    from .plugins import attribution_models, list_plugins, scorers
+    from .plugins import (
+        attribution_models,
+        get_attribution_model,
+        get_scorer,
+        list_plugins,
+        plugin_errors,
+        scorers,
+    )
     from .scoring import ScoreResult, score
     from .tables import ActivityLog, Categorical, Journeys, LeadTable

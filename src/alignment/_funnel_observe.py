@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 US_PER_DAY = 86_400_000_000.0
+#: up to this many groups, per-group quantiles use a radix bucketing + selection, else a sort
+PARTITION_MAX_GROUPS = 256
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -108,10 +110,24 @@ def group_quantiles(
     sums = np.bincount(group, weights=values.astype(np.float64), minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, sums / np.maximum(n, 1), np.nan)
-    v = _sorted_within_groups(values, group, n, n_groups)
     starts = np.concatenate(([0], np.cumsum(n)[:-1]))
     quant = np.full((n_groups, q.size), np.nan)
     has = n > 0
+    if n_groups <= PARTITION_MAX_GROUPS:
+        # few groups: bucket by group with a radix sort of the small codes, then an O(n)
+        # selection per group (a loop over groups, not over leads)
+        order = np.argsort(group.astype(np.int16), kind="stable")
+        bucketed = values[order]
+        for g in np.flatnonzero(has):
+            seg = bucketed[starts[g] : starts[g] + n[g]]
+            pos = q * (n[g] - 1.0)
+            lo = np.floor(pos).astype(np.int64)
+            hi = np.minimum(lo + 1, n[g] - 1)
+            part = np.partition(seg, np.unique(np.concatenate((lo, hi))))
+            vlo = part[lo].astype(np.float64)
+            quant[g] = vlo + (pos - lo) * (part[hi].astype(np.float64) - vlo)
+        return n, mean, quant
+    v = _sorted_within_groups(values, group, n, n_groups)
     if has.any():
         nn = n[has].astype(np.float64)
         st = starts[has]
@@ -202,11 +218,8 @@ def count_stages(
         raise ParameterError(f"horizon must be a positive duration; got {horizon!r}")
     end: int = 0
     if km is not None:
-        end = (
-            cutoff
-            if cutoff is not None
-            else max((int(x[x != nat].max()) for x in ti if np.any(x != nat)), default=0)
-        )
+        # NaT is the smallest int64, so the int64 maximum ignores it
+        end = cutoff if cutoff is not None else max(int(x.max()) if x.size else nat for x in ti)
     lost_mask: BoolArray | None = None
     if km is not None and lost is not None:
         li = np.asarray(lost).astype("datetime64[us]", copy=False).view(np.int64)
@@ -238,16 +251,25 @@ def count_stages(
         med[:, k - 1] = qv[:, 0] / US_PER_DAY
         p90[:, k - 1] = qv[:, 1] / US_PER_DAY
         if km is not None:
-            risk = np.flatnonzero(prev_reached)
-            event = both[risk]
-            start = ti[k - 1][risk]
-            big = np.int64(h_us + 1)  # anything beyond the horizon is equivalent
-            follow = np.minimum(end - start, big)
+            # only records ending within the horizon matter one by one; the others are at
+            # risk throughout and only counted (per group) — no gather of the whole risk set
+            with np.errstate(over="ignore"):
+                ev_in = both & (ti[k] - ti[k - 1] <= h_us)
+                open_in = prev_reached & ~both & (end - ti[k - 1] <= h_us)
             if lost_mask is not None:
-                follow = np.where(lost_mask[risk], big, follow)
-            t_event = np.where(event, np.maximum(ti[k][risk] - start, 0), follow)
-            gk = None if group is None else group[risk]
-            km[:, k - 1] = km_within(t_event, event, gk, n_groups, h_us)
+                open_in &= ~lost_mask
+            sel = np.flatnonzero(ev_in | open_in)
+            event = both[sel]
+            start = ti[k - 1][sel]
+            t_event = np.where(event, np.maximum(ti[k][sel] - start, 0), end - start)
+            km[:, k - 1] = km_within(
+                t_event,
+                event,
+                None if group is None else group[sel],
+                n_groups,
+                h_us,
+                n_total=_group_count(prev_reached, group, n_groups),
+            )
         prev_reached = reached if mode == "ordered" else has
     return StageCounts(
         counts=counts,
@@ -264,40 +286,47 @@ def count_stages(
 
 
 def km_within(
-    time: IntArray, event: BoolArray, group: IntArray | None, n_groups: int, horizon: int
+    time: IntArray,
+    event: BoolArray,
+    group: IntArray | None,
+    n_groups: int,
+    horizon: int,
+    *,
+    n_total: IntArray | None = None,
 ) -> FloatArray:
     """Kaplan–Meier share of records with an event within ``horizon``, per group.
 
     ``1 − S(horizon)`` with ``S(h) = Π_{event times t ≤ h} (1 − d_t / n_t)``: ``d_t`` events at
     ``t``, ``n_t`` records with ``time ≥ t`` (censored records at ``t`` are still at risk).
-    Records are sorted once by (group, time, events first); record *j* then contributes
-    ``1 − 1 / n_at_risk(j)``, whose product over tied events equals ``1 − d_t / n_t``.
-    Groups without records give ``nan``.
+    Records ending within the horizon are sorted once by (group, time, events first); record
+    *j* then contributes ``1 − 1 / n_at_risk(j)``, whose product over tied events equals
+    ``1 − d_t / n_t``. Records ending after the horizon are only counted (at risk throughout);
+    ``n_total`` (records per group, including ones not passed because they end after the
+    horizon) lets the caller skip them. Groups without records give ``nan``.
     """
     g = np.zeros(time.size, dtype=np.int64) if group is None else group.astype(np.int64)
-    n = np.bincount(g, minlength=n_groups)
+    inside = time <= horizon
+    idx = np.flatnonzero(inside)
+    g_in = g[idx]
+    n_in = np.bincount(g_in, minlength=n_groups)
+    n = np.bincount(g, minlength=n_groups) if n_total is None else np.asarray(n_total)
     out = np.full(n_groups, np.nan)
-    if time.size == 0:
-        return out
-    t = np.clip(time, 0, horizon + 1).astype(np.int64)
-    censored = (~event).astype(np.int64)
-    span = 2 * (horizon + 2)
+    t = np.maximum(time[idx], 0).astype(np.int64)
+    censored = (~event[idx]).astype(np.int64)
+    span = 2 * (horizon + 1)
     if span * max(n_groups, 1) < 2**62:
-        key = g * span + t * 2 + censored
+        key = g_in * span + t * 2 + censored
         key.sort()
         g_s = key // span
-        rem = key - g_s * span
-        t_s = rem // 2
-        ev_s = (rem % 2) == 0
+        ev_s = (key % 2) == 0
     else:  # pragma: no cover - astronomically many groups × long horizons
-        order = np.lexsort((censored, t, g))
-        g_s, t_s, ev_s = g[order], t[order], event[order]
-    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
-    at_risk = n[g_s] - (np.arange(t_s.size) - starts[g_s])
-    hit = ev_s & (t_s <= horizon)
+        order = np.lexsort((censored, t, g_in))
+        g_s, ev_s = g_in[order], event[idx][order]
+    starts = np.concatenate(([0], np.cumsum(n_in)[:-1]))
+    at_risk = n[g_s] - (np.arange(g_s.size) - starts[g_s])
     with np.errstate(divide="ignore"):
-        logf = np.log1p(-1.0 / at_risk[hit])
-    log_s = np.bincount(g_s[hit], weights=logf, minlength=n_groups)
+        logf = np.log1p(-1.0 / at_risk[ev_s])
+    log_s = np.bincount(g_s[ev_s], weights=logf, minlength=n_groups)
     has = n > 0
     out[has] = 1.0 - np.exp(log_s[has])
     return out
@@ -366,6 +395,28 @@ def _dense_codes(keys: IntArray) -> tuple[IntArray, IntArray]:
 _FREQS = {"D", "W", "M", "Q", "Y"}
 
 
+def _floor_days(times: NDArray[np.datetime64]) -> IntArray:
+    """Days since 1970-01-01 (floor), by integer division of the microseconds."""
+    us = np.asarray(times).astype("datetime64[us]", copy=False).view(np.int64)
+    return us // 86_400_000_000
+
+
+def _months_from_days(days: IntArray) -> IntArray:
+    """Months since 1970-01 of day numbers: numpy's calendar on the (small) range of days,
+    then one gather (much faster than converting every instant to ``datetime64[M]``)."""
+    if days.size == 0:
+        return days.astype(np.int64)
+    lo = int(days.min())
+    span = int(days.max()) - lo + 1
+    if span > 4 * days.size:  # sparse dates: convert directly
+        out: IntArray = days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+        return out
+    table = np.arange(lo, lo + span, dtype=np.int64).astype("datetime64[D]")
+    months = table.astype("datetime64[M]").view(np.int64)
+    res: IntArray = months[days - lo]
+    return res
+
+
 def cohort_codes(
     created: NDArray[np.datetime64], freq: str
 ) -> tuple[IntArray, NDArray[np.datetime64]]:
@@ -377,13 +428,13 @@ def cohort_codes(
     f = str(freq).upper()
     if f not in _FREQS:
         raise ParameterError(f"cohort must be one of 'D', 'W', 'M', 'Q', 'Y'; got {freq!r}")
-    days = created.astype("datetime64[D]").view(np.int64)
+    days = _floor_days(created)
     if f == "D":
         key = days
     elif f == "W":
         key = days - (days + 3) % 7  # 1970-01-05 is a Monday: (d + 3) % 7 == 0 on Mondays
     else:
-        months = created.astype("datetime64[M]").view(np.int64)
+        months = _months_from_days(days)
         if f == "Q":
             months = months - months % 3
         elif f == "Y":

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._frames import factorize, numeric, read_table
+from ._frames import Categorical, factorize, numeric, read_table
 from .errors import DataValidationError, ParameterError
 
 if TYPE_CHECKING:
@@ -71,12 +71,32 @@ class ParsedPaths:
         return int(self.offsets.size - 1)
 
 
-def _fast_strings(strings: np.ndarray) -> np.ndarray:
-    """``strings`` as numpy's variable-width ``StringDType`` when available (numpy >= 2)."""
-    string_dtype = getattr(np.dtypes, "StringDType", None)
-    if string_dtype is None or strings.size == 0:  # pragma: no cover - numpy < 2
-        return np.asarray(strings, dtype=str)
-    return strings.astype(string_dtype())
+#: joins the rows before one ``str.split``: a standalone segment equal to it marks a row end
+_ROW_BREAK = "\x1f"
+
+
+def _split(rows: list[Any], core: str) -> tuple[np.ndarray, np.ndarray]:
+    """Split every row on ``core`` with one C-level ``join``/``split`` over all rows.
+
+    Returns the number of segments per row and the flat segments (object array).
+    """
+    n = len(rows)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    glue = core + _ROW_BREAK + core
+    try:
+        joined = glue.join(rows)
+    except TypeError:  # non-string paths (numbers in an object column) are read as text
+        rows = [str(r) for r in rows]
+        joined = glue.join(rows)
+    if joined.count(_ROW_BREAK) == n - 1:
+        parts = np.array(joined.split(core), dtype=object)
+        brk = parts == _ROW_BREAK
+        seg_row = np.cumsum(brk)[~brk]
+        return np.bincount(seg_row, minlength=n).astype(np.int64), parts[~brk]
+    # the row-break character occurs in a path: count per row instead
+    counts = np.array([r.count(core) + 1 for r in rows], dtype=np.int64)
+    return counts, np.array(core.join(rows).split(core), dtype=object)
 
 
 def _counts(raw: np.ndarray, column: str) -> np.ndarray:
@@ -139,51 +159,46 @@ def parse_paths(
     else:
         val = np.zeros(n, dtype=np.float64)
 
-    # ---- path strings ----------------------------------------------------------------------
-    col = np.asarray(raw.columns[path])
-    if n == 0:
-        strings = np.zeros(0, dtype="U1")
-    elif col.dtype.kind == "O":
-        missing = np.asarray(col == None) | np.asarray(col != col)  # noqa: E711 (None, NaN)
-        if missing.any():
-            rows = np.flatnonzero(missing)
+    # ---- path strings: parse each distinct path once, then expand to the rows ------------
+    col = raw.columns[path]
+    if isinstance(col, Categorical):  # factorised by the frame library already
+        path_cat = col
+    else:
+        arr = np.asarray(col)
+        if n and arr.dtype.kind not in "OUS":
             raise DataValidationError(
-                "missing path",
+                f"path must be a string column, got dtype {arr.dtype}",
                 column=path,
                 table=_TABLE,
-                rows=rows,
-                value=col[rows[0]],
-                fix="drop these rows or give each a path such as 'a > b > c'",
+                fix="give paths as strings such as 'a > b > c'",
             )
-        strings = col.astype(str) if n else np.zeros(0, dtype="U1")
-    elif col.dtype.kind == "U":
-        strings = col
-    else:
+        path_cat = factorize(arr, column=path, table=_TABLE, allow_missing=True)
+    row_code = np.asarray(path_cat.codes, dtype=np.int64)
+    if (row_code < 0).any():
+        rows = np.flatnonzero(row_code < 0)
         raise DataValidationError(
-            f"path must be a string column, got dtype {col.dtype}",
+            "missing path",
             column=path,
             table=_TABLE,
-            fix="give paths as strings such as 'a > b > c'",
+            rows=rows,
+            fix="drop these rows or give each a path such as 'a > b > c'",
         )
+    distinct = [str(x) for x in np.asarray(path_cat.categories, dtype=object).tolist()]
     core = sep.strip() or sep
-    fast = _fast_strings(strings)
-    as_list = [str(x) for x in fast.tolist()] if fast.dtype.kind == "O" else fast.tolist()
-    n_segments = np.char.count(fast, core).astype(np.int64) + 1
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(n_segments, out=offsets[1:])
-    raw_segments = np.array(core.join(as_list).split(core) if n else [], dtype=object)
-    if raw_segments.size != int(offsets[-1]):  # pragma: no cover - join/split are consistent
-        raise AssertionError("path splitting lost segments")
-    # factorise the raw segments, then strip only the distinct values
+    seg_count, raw_segments = _split(distinct, core)
+    seg_start = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum(seg_count, out=seg_start[1:])
+    # factorise the raw segments, then strip only their distinct values
     raw_cat = factorize(raw_segments, column=path, table=_TABLE)
     stripped = np.char.strip(np.asarray(raw_cat.categories, dtype=str))
-    empty_cat = np.char.str_len(stripped) == 0
-    if empty_cat.any():
-        empty_seg = empty_cat[raw_cat.codes]
-        seg_row = np.repeat(np.arange(n, dtype=np.int64), n_segments)
-        bad_rows = np.unique(seg_row[empty_seg])
-        whole = n_segments[bad_rows] == 1
-        rows = bad_rows[whole] if whole.any() else bad_rows
+    empty_value = np.char.str_len(stripped) == 0
+    if empty_value.any():
+        bad_path = np.zeros(len(distinct), dtype=bool)
+        seg_path = np.repeat(np.arange(len(distinct), dtype=np.int64), seg_count)
+        bad_path[seg_path[empty_value[raw_cat.codes]]] = True
+        whole = bad_path & (seg_count == 1)  # nothing but spaces
+        kind = whole if whole.any() else bad_path
+        rows = np.flatnonzero(kind[row_code])
         raise DataValidationError(
             "empty path"
             if whole.any()
@@ -192,13 +207,21 @@ def parse_paths(
             column=path,
             table=_TABLE,
             rows=rows,
-            value=str(as_list[int(rows[0])]),
+            value=distinct[int(row_code[rows[0]])],
             fix="drop these rows, or name the channel (e.g. 'direct') of journeys without touches"
             if whole.any()
             else f"remove the stray separators, e.g. 'a {core}  {core} b' → 'a {core} b'",
         )
     channels, merge = np.unique(stripped, return_inverse=True)
-    codes = merge.ravel().astype(np.int32)[raw_cat.codes]
+    segment_code = merge.ravel().astype(np.int32)[raw_cat.codes]
+    # expand: row i holds the segments of its distinct path
+    lengths = seg_count[row_code]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    source = np.arange(int(offsets[-1]), dtype=np.int64) + np.repeat(
+        seg_start[:-1][row_code] - offsets[:-1], lengths
+    )
+    codes = segment_code[source]
     return ParsedPaths(
         offsets=offsets,
         channel_codes=codes,
@@ -262,7 +285,7 @@ def journeys_from_paths(
 
 
 def _build_journeys(parsed: ParsedPaths) -> Journeys:
-    from .tables import Categorical, Journeys
+    from .tables import Journeys
 
     n = parsed.n_paths
     width = len(str(max(n - 1, 0)))

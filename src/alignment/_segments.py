@@ -272,7 +272,9 @@ def _py_segment_ids(offsets: Sequence[int]) -> list[int]:
     return [i for i, seg in enumerate(_py_segments(offsets)) for _ in seg]
 
 
-def _py_gather_segments(offsets: Sequence[int], which: Sequence[int]) -> tuple[list[int], list[int]]:
+def _py_gather_segments(
+    offsets: Sequence[int], which: Sequence[int]
+) -> tuple[list[int], list[int]]:
     segs = _py_segments(offsets)
     sub = [0]
     index: list[int] = []

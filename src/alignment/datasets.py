@@ -513,7 +513,7 @@ def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
     dict
         A document accepted by ``alignment.SLA.from_dict`` (what a team keeps in a TOML file).
     """
-    per_month = max(1, int(round(0.125 * n_leads * 30.4 / max(days, 1), -1)) or 1)
+    per_month = max(1, int(round(0.18 * n_leads * 30.4 / max(days, 1), -1)) or 1)
     return {
         "name": "Marketing & sales SLA (synthetic company)",
         "marketing": {

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,6 +67,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 #: a Python float for scalar inputs, a float64 array when any input is an array
 FloatOrArray = float | FloatArray
+_A = TypeVar("_A", bound=np.ndarray)
 
 #: default stage columns of :func:`observe` (SiriusDecisions-style waterfall)
 DEFAULT_STAGES: tuple[str, ...] = ("created_at", "mql_at", "sql_at", "opportunity_at", "won_at")
@@ -75,7 +76,16 @@ _QUOTA_MONTHS = {"year": 12.0, "quarter": 3.0, "month": 1.0}
 
 
 def _out(arr: FloatArray, scalar: bool) -> FloatOrArray:
-    return float(arr) if scalar else np.asarray(arr, dtype=np.float64)
+    """A Python float for a scalar scenario, else a read-only float64 array of our own."""
+    if scalar:
+        return float(arr)
+    return _ro(np.array(arr, dtype=np.float64))
+
+
+def _ro(arr: _A) -> _A:
+    """``arr`` marked read-only (results are immutable, like the dataclasses holding them)."""
+    arr.flags.writeable = False
+    return arr
 
 
 def _to_frame(columns: dict[str, np.ndarray], backend: Any) -> Any:
@@ -89,7 +99,7 @@ def _flat(value: FloatOrArray, shape: tuple[int, ...]) -> FloatArray:
 
 
 # --------------------------------------------------------------------------- planning results
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
     """A reverse-waterfall plan: what each stage must deliver to reach a revenue target.
 
@@ -194,7 +204,7 @@ class Plan:
         return html_table("Funnel plan", self._columns("stages"), note=note)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Forecast:
     """Expected volumes downstream of a stage (the result of :func:`forward`).
 
@@ -248,7 +258,7 @@ class Forecast:
         return html_table("Funnel forecast", self._columns(), note=note)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sensitivity:
     """Single-stage improvements ranked by effect (the result of :func:`sensitivity`).
 
@@ -311,7 +321,7 @@ class Sensitivity:
         return html_table("Funnel sensitivity", self._columns(), note=f"best: {self.best}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RepPlan:
     """What one sales rep needs per month to meet quota (the result of :func:`rep_plan`).
 
@@ -414,10 +424,10 @@ def plan(
     per_period: dict[str, FloatArray] | None = None
     if weights is not None:
         per_period = {
-            name: np.multiply.outer(np.broadcast_to(v, shape), weights)
+            name: _ro(np.multiply.outer(np.broadcast_to(v, shape), weights))
             for name, v in zip(names, req)
         }
-        per_period["customers"] = np.multiply.outer(np.broadcast_to(customers, shape), weights)
+        per_period["customers"] = _ro(np.multiply.outer(np.broadcast_to(customers, shape), weights))
     return Plan(
         revenue_target=_out(target, scalar),
         average_deal_size=_out(deal, scalar),
@@ -430,7 +440,7 @@ def plan(
             n: _out(ceil_whole(np.broadcast_to(v, shape)), scalar) for n, v in zip(names, req)
         },
         overall_rate=_out(overall, scalar),
-        period_weights=weights,
+        period_weights=None if weights is None else _ro(weights),
         per_period=per_period,
         shape=tuple(shape),
     )
@@ -570,11 +580,11 @@ def sensitivity(
             deal = float(as_positive(average_deal_size, name="average_deal_size"))
             result["revenue_added"] = added * deal
     return Sensitivity(
-        stages=np.array(names, dtype=object)[order],
-        rate=r[order],
-        improved_rate=improved[order],
-        factor=factor[order],
-        **{k: v[order] for k, v in result.items()},
+        stages=_ro(np.array(names, dtype=object)[order]),
+        rate=_ro(r[order]),
+        improved_rate=_ro(improved[order]),
+        factor=_ro(factor[order]),
+        **{k: _ro(v[order]) for k, v in result.items()},
     )
 
 
@@ -676,7 +686,7 @@ def _stage_label(column: str) -> str:
     return "lead" if label == "created" else label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FunnelObservation:
     """What a funnel really converts, measured from lead stage timestamps.
 
@@ -691,8 +701,8 @@ class FunnelObservation:
     labels : tuple of str
         Stage names used by :func:`plan_from`: ``"mql_at"`` → ``"mql"``,
         ``"created_at"`` → ``"lead"``.
-    mode, interval, confidence, out_of_order, as_of
-        The options used.
+    mode, interval, confidence, out_of_order_policy, as_of
+        The options used (``as_of`` as ``datetime64[us]`` UTC).
     by : str or None
         Lead column used for segmentation; ``group_values`` holds each group's value
         (``"(missing)"`` for leads without one).
@@ -901,7 +911,7 @@ def _group_codes(lt: LeadTable, by: str) -> tuple[NDArray[np.int64], int, NDArra
     else:
         try:
             values = lt.column(by)
-        except Exception as exc:  # unknown column: the table's own error is not typed for us
+        except KeyError as exc:  # MissingColumnError: say it in terms of by=
             names = ["id", *lt.categorical, *lt.numeric, "created_at", *lt.stages]
             raise ParameterError(
                 f"by={by!r} is not a lead column; available: {', '.join(names)}"
@@ -1081,23 +1091,23 @@ def observe(
         as_of=instant,
         by=by,
         cohort=None if cohort is None else str(cohort).upper(),
-        group_values=group_values,
-        group_cohorts=group_cohorts,
-        counts=counts,
-        converted=raw.converted,
-        next_rate=next_rate,
-        next_low=next_low,
-        next_high=next_high,
-        cumulative=cumulative,
-        cumulative_low=cum_low,
-        cumulative_high=cum_high,
-        n_durations=raw.n_durations,
-        out_of_order=raw.out_of_order,
-        median_days=raw.median_days,
-        mean_days=raw.mean_days,
-        p90_days=raw.p90_days,
+        group_values=None if group_values is None else _ro(group_values),
+        group_cohorts=None if group_cohorts is None else _ro(group_cohorts),
+        counts=_ro(counts),
+        converted=_ro(raw.converted),
+        next_rate=_ro(next_rate),
+        next_low=_ro(next_low),
+        next_high=_ro(next_high),
+        cumulative=_ro(cumulative),
+        cumulative_low=_ro(cum_low),
+        cumulative_high=_ro(cum_high),
+        n_durations=_ro(raw.n_durations),
+        out_of_order=_ro(raw.out_of_order),
+        median_days=_ro(raw.median_days),
+        mean_days=_ro(raw.mean_days),
+        p90_days=_ro(raw.p90_days),
         horizon_days=None if span is None else float(span.astype(np.int64)) / 86_400e6,
-        km_rate=raw.km_rate,
+        km_rate=None if raw.km_rate is None else _ro(raw.km_rate),
         n_leads=int(lt.n_leads),
         n_entered=raw.n_entered,
         n_excluded=raw.n_excluded,

@@ -43,7 +43,7 @@ import os
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -285,7 +285,7 @@ def _load_into(pm: pluggy.PluginManager, state: _State) -> None:
 
     requested = _requested_plugins()
     found: set[str] = set()
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # entry-point name -> (value, description)
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist
         dist_name = dist.metadata["Name"] if dist is not None else None
@@ -299,17 +299,17 @@ def _load_into(pm: pluggy.PluginManager, state: _State) -> None:
             found |= keys & requested.keys()
         where = f"{ep.value!r} (distribution {dist_name!r})"
         if ep.name in seen:
-            if seen[ep.name] == ep.value:
+            if seen[ep.name][0] == ep.value:
                 continue  # the same entry point seen twice on sys.path
             errors.append(
                 PluginError(
-                    f"two entry points share this name: {seen[ep.name]} and {where}; "
+                    f"two entry points share this name: {seen[ep.name][1]} and {where}; "
                     "the second was not loaded",
                     plugin=ep.name,
                 )
             )
             continue
-        seen[ep.name] = where
+        seen[ep.name] = (ep.value, where)
         try:
             obj = ep.load()
         except Exception as exc:
@@ -781,8 +781,3 @@ def get_scorer(name_or_instance: str | Scorer | type[Scorer], **params: Any) -> 
         that is not an :class:`alignment.base.Scorer`.
     """
     return _resolve("scorer", Scorer, name_or_instance, params)
-
-
-def _iter_registrations(kind: Kind) -> Iterable[Registration]:
-    models = _registry().models[kind]
-    return [models[n] for n in sorted(models)]

@@ -994,8 +994,9 @@ def _require(model: Any, base: type[Estimator]) -> None:
 def _run(
     model: Any, checks: Iterable[Check], expected_failed_checks: Mapping[str, str] | None
 ) -> list[CheckResult]:
+    checks = list(checks)
     expected = dict(expected_failed_checks or {})
-    known = {_check_name(c) for c in checks if True}
+    known = {_check_name(c) for c in checks}
     results: list[CheckResult] = []
     failures: list[tuple[str, BaseException]] = []
     for check in checks:

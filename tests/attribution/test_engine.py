@@ -447,3 +447,52 @@ def test_data_driven_model_credit_is_checked() -> None:
     touches, conversions = make_data(0)
     with pytest.raises(PluginError, match="conserve"):
         _run(touches, conversions, model=Leaky())
+
+
+# ------------------------------------------------------------------------- hypothesis properties
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(0, 10_000),
+    st.sampled_from(["linear", "time_decay", "position_based", "last_non_direct", "w_shaped"]),
+    st.sampled_from([None, "15d"]),
+    st.randoms(use_true_random=False),
+)
+def test_properties_order_backends_mutation(seed: int, model: str, lookback, rnd) -> None:
+    touches, conversions = make_data(seed, n_leads=12, ties=False)
+    leads = make_leads(seed, touches, conversions)
+    snapshot = {k: v.copy() for k, v in touches.items()}
+    ref = _run(touches, conversions, model=model, lookback=lookback, leads=leads)
+    # no mutation
+    for k in snapshot:
+        np.testing.assert_array_equal(snapshot[k], touches[k])
+    # conservation
+    total = float(conversions["revenue"].sum())
+    assert ref.attributed_revenue + ref.unattributed.total == pytest.approx(total, rel=1e-12)
+    # row-order invariance
+    perm = np.array(
+        rnd.sample(range(touches["lead_id"].size), touches["lead_id"].size), dtype=np.int64
+    )
+    shuffled = _run(
+        {k: v[perm] for k, v in touches.items()},
+        conversions,
+        model=model,
+        lookback=lookback,
+        leads=leads,
+    )
+    np.testing.assert_allclose(
+        shuffled.to_frame("touch")["weight"], ref.to_frame("touch")["weight"][perm], atol=1e-15
+    )
+    # same answer for every backend
+    w_ref = ref.to_frame("touch")["weight"]
+    for backend in ("pandas", "polars", "pyarrow"):
+        other = _run(
+            to_backend(touches, backend),
+            to_backend(conversions, backend),
+            model=model,
+            lookback=lookback,
+            leads=to_backend(leads, backend),
+        )
+        np.testing.assert_allclose(
+            other.to_frame("touch", backend="dict")["weight"], w_ref, atol=1e-15
+        )
+        assert other.totals(by="source") == pytest.approx(ref.totals(by="source"))

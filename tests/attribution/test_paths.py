@@ -272,3 +272,37 @@ def test_docs_example() -> None:
         {"A": 0.0, "B": 150.0}
     )
     assert list(paths.keys) == ["0", "1", "2"] and paths.key_column == "path_row"
+
+
+def test_paths_containing_the_internal_row_break_character() -> None:
+    """A path holding the splitter's row-break character still parses (slower fallback)."""
+    p = parse_paths({"path": ["a\x1fb > c", "c > d"], "total_conversions": [1, 0]})
+    assert list(p.channels) == ["a\x1fb", "c", "d"]
+    np.testing.assert_array_equal(p.offsets, [0, 2, 4])
+    np.testing.assert_array_equal(p.channel_codes, [0, 1, 1, 2])
+
+
+def test_numbers_in_an_object_path_column_are_an_error() -> None:
+    with pytest.raises(DataValidationError, match="expected strings") as err:
+        parse_paths({"path": np.array(["a", 7], dtype=object), "total_conversions": [1, 1]})
+    assert err.value.column == "path" and err.value.rows == [1]
+
+
+def test_distinct_paths_are_parsed_once_and_expanded() -> None:
+    data = {"path": ["b > a", "a", "b > a", " a ", "b>a"], "total_conversions": [1, 0, 2, 1, 1]}
+    for frame in (data, pd.DataFrame(data), pl.DataFrame(data)):
+        p = parse_paths(frame)
+        np.testing.assert_array_equal(p.offsets, [0, 2, 3, 5, 6, 8])
+        np.testing.assert_array_equal(p.channel_codes, [1, 0, 0, 1, 0, 0, 1, 0])
+        np.testing.assert_array_equal(p.position, [0, 1, 0, 0, 1, 0, 0, 1])
+
+
+def test_bad_path_in_a_frame_names_all_rows() -> None:
+    df = pd.DataFrame({"path": ["a", "a >> b", "c", "a >> b"], "total_conversions": [1] * 4})
+    with pytest.raises(DataValidationError, match="empty step") as err:
+        journeys_from_paths(df)
+    assert err.value.rows == [1, 3] and err.value.value == "a >> b"
+    df = pd.DataFrame({"path": ["a", None, "c"], "total_conversions": [1] * 3})
+    with pytest.raises(DataValidationError, match="missing path") as err:
+        journeys_from_paths(df)
+    assert err.value.rows == [1]

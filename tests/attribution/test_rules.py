@@ -200,3 +200,54 @@ def test_registered_names_and_params() -> None:
     assert set(RULES) <= set(names)
     assert WShaped().get_params()["lead_anchor"] == "lead_created_at"
     assert FullPath(closed_won=0.5).get_params()["closed_won"] == 0.5
+
+
+@pytest.mark.parametrize("model", ["first", "last", "linear", "position_based", "j_shaped"])
+def test_paths_equal_expanded_long_table(model: str) -> None:
+    paths = {
+        "path": ["a > b > c", "b", "c > a"],
+        "total_conversions": [2, 1, 0],
+        "total_conversion_value": [30.0, 5.0, 0.0],
+        "total_null": [3, 4, 2],
+    }
+    j = Journeys.from_paths(paths)
+    agg = alignment.attribute(j, model=model)
+    # the same journeys expanded: one journey per conversion, value split evenly
+    lead, ts, ch = [], [], []
+    conv_lead, conv_rev = [], []
+    k = 0
+    for p, n_conv, value in zip(
+        paths["path"], paths["total_conversions"], paths["total_conversion_value"]
+    ):
+        for _ in range(n_conv):
+            for pos, c in enumerate(p.split(" > ")):
+                lead.append(f"j{k}")
+                ts.append(np.datetime64("2024-01-01", "us") + np.timedelta64(pos, "h"))
+                ch.append(c)
+            conv_lead.append(f"j{k}")
+            conv_rev.append(value / n_conv)
+            k += 1
+    long = alignment.attribute(
+        {"lead_id": lead, "timestamp": np.array(ts), "channel": ch},
+        {"lead_id": conv_lead, "converted_at": ["2024-02-01"] * k, "revenue": conv_rev},
+        model=model,
+    )
+    a, b = agg.totals(), long.totals()
+    for key in b:
+        assert a[key] == pytest.approx(b[key])
+    ac, bc = agg.totals(measure="conversions"), long.totals(measure="conversions")
+    for key in bc:
+        assert ac[key] == pytest.approx(bc[key])
+
+
+def test_empty_input_gives_empty_result() -> None:
+    t = {
+        "lead_id": np.array([], dtype=object),
+        "timestamp": np.array([], dtype="datetime64[us]"),
+        "channel": np.array([], dtype=object),
+    }
+    r = alignment.attribute(t, model="linear")
+    assert r.totals() == {} and r.unattributed.total == 0.0
+    conv = {"lead_id": ["a"], "converted_at": ["2024-01-01"], "revenue": [5.0]}
+    r = alignment.attribute(t, conv, model="linear")
+    assert r.unattributed.by_reason() == {"no touches": 5.0}

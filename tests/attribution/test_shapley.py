@@ -155,8 +155,9 @@ def _dividend_twin(paths: list[Path], idx: int) -> dict[str, float]:
     return out
 
 
-def test_more_than_16_channels() -> None:
-    paths = _many_channel_paths(18)
+@pytest.mark.parametrize("n_channels", [18, 40])  # 32-bit and 64-bit masks
+def test_more_than_16_channels(n_channels: int) -> None:
+    paths = _many_channel_paths(n_channels)
     j = make_journeys(paths)
     with pytest.raises(ParameterError, match="16 channels") as err:
         ShapleyAttribution(method="subsets").channel_credit(j)

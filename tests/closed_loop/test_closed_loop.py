@@ -115,18 +115,20 @@ def test_attribution_totals_are_used() -> None:
 
 def test_with_real_attribution_result() -> None:
     import alignment
+    from alignment import Journeys
 
     tp = {
         "lead_id": ["a", "a", "d"],
         "timestamp": ["2024-03-01T00:00Z", "2024-03-02T00:00Z", "2024-03-01T00:00Z"],
-        "channel": ["c1", "c2", "c2"],
-        "converted_at": ["2024-03-05T00:00Z", "2024-03-05T00:00Z", "2024-03-05T00:00Z"],
+        "channel": ["email", "web", "web"],
+        "campaign": ["c1", "c2", "c2"],
+        "converted_at": ["2024-03-05T00:00Z"] * 3,
         "revenue": [100.0, 100.0, 30.0],
     }
-    res = alignment.attribute(tp, model="linear")
-    r = closed_loop(base_leads(), attribution=res, by="campaign", attribution_by="campaign")
-    # channel names double as campaign names here: c1 gets 50, c2 gets 50 + 30
-    assert res.totals(by="channel") == pytest.approx({"c1": 50.0, "c2": 80.0})
+    res = alignment.attribute(Journeys.build(tp, touch_categorical=["campaign"]), model="linear")
+    r = closed_loop(base_leads(), attribution=res, by="campaign")
+    assert row_of(r, campaign="c1")["attributed_revenue"] == pytest.approx(50.0)
+    assert row_of(r, campaign="c2")["attributed_revenue"] == pytest.approx(80.0)
 
 
 def test_duplicates_by_email_and_by_name_at_company() -> None:

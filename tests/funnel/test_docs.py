@@ -40,3 +40,11 @@ def test_docs_numbers() -> None:
     v = fn.sales_velocity(18, 42_000, 0.24, 78)
     assert round(v) == 2326 and round(v, 2) == 2326.15  # type: ignore[arg-type]
     assert fn.plan(21, 1, {"a": 0.7}).required_whole["a"] == 30.0
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    result = doctest.testmod(fn, verbose=False)
+    assert result.attempted >= 6
+    assert result.failed == 0

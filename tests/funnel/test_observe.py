@@ -48,10 +48,13 @@ def test_plain_observe_matches_twin_and_definitions() -> None:
     assert obs.n_entered == 500 and obs.n_not_entered == 0
 
 
-def test_by_and_cohort_match_twin() -> None:
+@pytest.mark.parametrize("freq", ["M", "D"])  # few groups (selection) / > 256 groups (sort)
+def test_by_and_cohort_match_twin(freq: str) -> None:
     data = lead_dict(800, seed=5)
-    obs = fn.observe(data, by="source", cohort="M", mode="any")
-    month = [str(np.datetime64(t, "M")) for t in data["created_at"]]  # plain per-lead month labels
+    obs = fn.observe(data, by="source", cohort=freq, mode="any")
+    if freq == "D":
+        assert obs.n_groups > 256
+    month = [str(np.datetime64(t, freq)) for t in data["created_at"]]  # plain per-lead labels
     labels = [
         (s if s is not None else "(missing)", m) for s, m in zip(data["source"].tolist(), month)
     ]
@@ -59,7 +62,7 @@ def test_by_and_cohort_match_twin() -> None:
     assert obs.n_groups == len(twin)
     assert obs.group_values is not None and obs.group_cohorts is not None
     for g in range(obs.n_groups):
-        key = (str(obs.group_values[g]), str(np.datetime64(obs.group_cohorts[g], "M")))
+        key = (str(obs.group_values[g]), str(np.datetime64(obs.group_cohorts[g], freq)))
         assert obs.counts[g].tolist() == twin[key]["counts"]
         assert obs.converted[g].tolist() == twin[key]["converted"]
         for k in range(4):
@@ -67,6 +70,8 @@ def test_by_and_cohort_match_twin() -> None:
             assert obs.n_durations[g, k] == len(durs)
             if durs:
                 assert obs.mean_days[g, k] == pytest.approx(sum(durs) / len(durs))
+                assert obs.median_days[g, k] == pytest.approx(quantile(durs, 0.5))
+                assert obs.p90_days[g, k] == pytest.approx(quantile(durs, 0.9))
     assert obs.counts[:, 0].sum() == 800  # every lead in exactly one group
     assert "(missing)" in obs.group_values.tolist()
 
@@ -331,3 +336,18 @@ def test_kaplan_meier_by_hand_and_censoring() -> None:
         fn.observe(data, stages=["created_at", "won_at"], lost="touched_at")
     with pytest.raises(ParameterError, match="horizon"):
         fn.observe(data, stages=["created_at", "won_at"], horizon="0d")
+
+
+def test_empty_lead_table() -> None:
+    empty = {
+        "lead_id": np.array([], dtype=object),
+        "created_at": np.array([], dtype="datetime64[us]"),
+        "mql_at": np.array([], dtype="datetime64[us]"),
+        "source": np.array([], dtype=object),
+    }
+    obs = fn.observe(empty, stages=["created_at", "mql_at"])
+    assert obs.counts.tolist() == [[0, 0]] and math.isnan(obs.next_rate[0, 0])
+    seg = fn.observe(empty, stages=["created_at", "mql_at"], by="source", cohort="M")
+    assert seg.n_groups == 0 and as_lists(seg.to_frame())["rate"] == []
+    with pytest.raises(ParameterError, match="no lead reached stage 'lead'"):
+        fn.plan_from(obs, 1e5, 1e3)

@@ -21,7 +21,7 @@ from alignment._funnel_observe import (
     proportion_interval,
 )
 
-from .twins import observe_twin, quantile, wilson
+from .twins import km_twin, observe_twin, quantile, wilson
 
 EPOCH = dt.datetime(2024, 1, 1)
 
@@ -134,8 +134,22 @@ def test_generated_against_twin(
         data.draw(st.lists(st.integers(0, n_groups - 1), min_size=len(rows), max_size=len(rows))),
         dtype=np.int64,
     )
-    res = count_stages(cols, mode=mode, group=groups, n_groups=n_groups, out_of_order=policy)  # type: ignore[arg-type]
+    res = count_stages(
+        cols,
+        mode=mode,  # type: ignore[arg-type]
+        group=groups,
+        n_groups=n_groups,
+        out_of_order=policy,  # type: ignore[arg-type]
+        horizon=np.timedelta64(20, "h"),
+    )
     check_against_twin(cols, groups, n_groups, mode=mode, out_of_order=policy)
+    twin = observe_twin(to_py(cols), groups.tolist(), mode=mode, out_of_order=policy)
+    assert res.km_rate is not None
+    for g in range(n_groups):
+        for k in range(3):
+            want = km_twin(twin[g]["km"][k], 20 / 24) if g in twin else math.nan
+            got = res.km_rate[g, k]
+            assert (math.isnan(want) and math.isnan(got)) or got == pytest.approx(want, abs=1e-12)
     if mode == "ordered":  # counts never increase down the funnel
         assert np.all(np.diff(res.counts, axis=1) <= 0)
         assert np.array_equal(res.converted, res.counts[:, 1:])
@@ -161,18 +175,20 @@ def test_skip_and_backwards_rules_by_hand() -> None:
     assert anym.converted.tolist() == [[3, 2]]  # but it is not an MQL → SQL conversion
 
 
-def test_group_quantiles_matches_numpy() -> None:
-    rng = np.random.default_rng(0)
-    values = rng.integers(0, 1000, 500).astype(np.int64)
-    groups = rng.integers(0, 7, 500).astype(np.int64)
-    groups[groups == 5] = 6  # group 5 empty
-    n, mean, q = group_quantiles(values, groups, 8, (0.5, 0.9))
-    for g in range(8):
+@pytest.mark.parametrize("n_groups", [1, 8, 300])  # selection path and sort path
+def test_group_quantiles_matches_numpy(n_groups: int) -> None:
+    rng = np.random.default_rng(n_groups)
+    values = rng.integers(-50, 1000, 3000).astype(np.int64)
+    groups = rng.integers(0, n_groups, 3000).astype(np.int64)
+    groups[groups == 5] = 6 if n_groups > 6 else 0  # group 5 empty
+    n, mean, q = group_quantiles(values, groups, n_groups, (0.5, 0.9, 0.0, 1.0))
+    assert n.sum() == 3000
+    for g in range(n_groups):
         v = values[groups == g]
         assert n[g] == v.size
         if v.size:
             assert mean[g] == pytest.approx(v.mean())
-            assert q[g].tolist() == pytest.approx(np.quantile(v, [0.5, 0.9]).tolist())
+            assert q[g].tolist() == pytest.approx(np.quantile(v, [0.5, 0.9, 0, 1]).tolist())
         else:
             assert np.isnan(mean[g]) and np.isnan(q[g]).all()
 
@@ -253,3 +269,42 @@ def test_kernel_bad_parameters() -> None:
         count_stages(t[:1])
     with pytest.raises(ParameterError, match="same length"):
         count_stages([t[0], np.array([], dtype="datetime64[us]")])
+
+
+@pytest.mark.parametrize(("size", "years"), [(5_000, 3), (200, 400)])  # dense table / sparse path
+def test_month_and_day_numbers_match_numpy_calendar(size: int, years: int) -> None:
+    from alignment._funnel_observe import _floor_days, _months_from_days
+
+    rng = np.random.default_rng(size)
+    us = rng.integers(-years * 365 * 86_400_000_000, years * 365 * 86_400_000_000, size)
+    t = us.astype("datetime64[us]")
+    days = _floor_days(t)
+    assert np.array_equal(days, t.astype("datetime64[D]").view(np.int64))
+    assert np.array_equal(_months_from_days(days), t.astype("datetime64[M]").view(np.int64))
+
+
+def test_km_within_direct_and_with_n_total() -> None:
+    from alignment._funnel_observe import km_within
+
+    rng = np.random.default_rng(9)
+    time = rng.integers(0, 40, 400).astype(np.int64)
+    event = rng.random(400) < 0.5
+    group = rng.integers(0, 3, 400).astype(np.int64)
+    full = km_within(time, event, group, 4, 20)
+    inside = time <= 20
+    part = km_within(
+        time[inside],
+        event[inside],
+        group[inside],
+        4,
+        20,
+        n_total=np.bincount(group, minlength=4),
+    )
+    assert np.allclose(full, part, equal_nan=True)
+    assert np.isnan(full[3])
+    for g in range(3):
+        recs = [(float(t), bool(e)) for t, e, gg in zip(time, event, group) if gg == g]
+        assert full[g] == pytest.approx(km_twin(recs, 20.0), abs=1e-12)
+    # without censoring KM is the plain share converting within the horizon
+    all_events = km_within(time, np.ones(400, dtype=bool), None, 1, 20)
+    assert all_events[0] == pytest.approx(np.mean(time <= 20))

@@ -286,3 +286,16 @@ def test_plan_results_to_frame_and_html(backend: str) -> None:
     assert "Rep plan" in r._repr_html_()
     with pytest.raises(ParameterError, match="no periods"):
         fn.plan(1, 1, {"a": 1.0}).to_frame(kind="periods")
+
+
+def test_results_do_not_alias_inputs_and_are_read_only() -> None:
+    mql = np.array([0.5, 0.25])
+    p = fn.plan(100.0, 10.0, {"mql": mql}, periods=2)
+    mql[0] = 0.9  # the caller changes their array afterwards
+    assert np.asarray(p.rates["mql"]).tolist() == [0.5, 0.25]
+    assert np.asarray(p.required["mql"]).tolist() == [20.0, 40.0]
+    with pytest.raises(ValueError, match="read-only"):
+        np.asarray(p.required["mql"])[0] = 1.0
+    assert p.per_period is not None
+    with pytest.raises(ValueError, match="read-only"):
+        p.per_period["mql"][0, 0] = 1.0

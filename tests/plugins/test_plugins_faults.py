@@ -260,3 +260,36 @@ def test_broken_default_plugin_is_reported(
         alignment.list_plugins()
     err = _one_error("alignment_fake_builtin")
     assert isinstance(err.__cause__, ModuleNotFoundError)
+
+
+def test_two_distributions_with_one_entry_point_name(make_dist: Callable[..., Path]) -> None:
+    body = """
+        import alignment
+        from alignment.base import AttributionModel
+
+        class M(AttributionModel):
+            description = "{d}"
+            def weights(self, journeys):
+                return None
+
+        @alignment.hookimpl
+        def register_attribution_models(register):
+            register(M, name="{n}")
+    """
+    make_dist(
+        "dist-one",
+        "alignment_shared_one",
+        body.format(d="one", n="shared_one"),
+        entry_name="shared",
+    )
+    make_dist(
+        "dist-two",
+        "alignment_shared_two",
+        body.format(d="two", n="shared_two"),
+        entry_name="shared",
+    )
+    with pytest.warns(AlignmentWarning, match="two entry points share this name"):
+        models = alignment.attribution_models()
+    assert ("shared_one" in models) != ("shared_two" in models)  # exactly one loaded
+    err = _one_error("shared")
+    assert "dist-one" in str(err) and "dist-two" in str(err)

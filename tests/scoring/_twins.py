@@ -36,7 +36,9 @@ def py_rule_met(rule: Any, value: Any) -> bool:
     return ok
 
 
-def py_decay(age_days: float, half_life: float | None, rate: float | None, period: float | None) -> float:
+def py_decay(
+    age_days: float, half_life: float | None, rate: float | None, period: float | None
+) -> float:
     age = max(age_days, 0.0)
     if half_life is not None:
         return 0.5 ** (age / half_life)

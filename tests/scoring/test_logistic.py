@@ -61,7 +61,7 @@ def test_gradient_matches_finite_differences(seed: int) -> None:
     for fi in (True, False):
         prm = params if fi else params[:4]
         _, g = logistic_objective(prm, X, y, sw, 1.3, fi)
-        num = approx_fprime(prm, lambda q: logistic_objective(q, X, y, sw, 1.3, fi)[0], 1e-6)
+        num = approx_fprime(prm, lambda q, fi=fi: logistic_objective(q, X, y, sw, 1.3, fi)[0], 1e-6)
         np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-4)
 
 
@@ -80,7 +80,9 @@ def test_fit_reaches_direct_scipy_minimum(l2: float) -> None:
     )
     assert model.objective_ == pytest.approx(ref.fun, rel=1e-9)
     assert model.objective_ <= ref.fun * (1 + 1e-10)
-    np.testing.assert_allclose(np.append(model.coef_, model.intercept_), ref.x, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        np.append(model.coef_, model.intercept_), ref.x, rtol=1e-4, atol=1e-5
+    )
     assert model.objective(X, y, sw) == pytest.approx(model.objective_, rel=1e-12)
 
 
@@ -89,7 +91,9 @@ def test_matches_scikit_learn_when_installed() -> None:
     X, y = _data(4, n=400)
     ours = LogisticScorer(l2=2.0).fit(X, y)
     ref = sk.LogisticRegression(C=0.5, tol=1e-10, max_iter=10_000).fit(X, y)
-    ref_obj = logistic_objective(np.append(ref.coef_.ravel(), ref.intercept_), X, y, np.ones(400), 2.0)[0]
+    ref_obj = logistic_objective(
+        np.append(ref.coef_.ravel(), ref.intercept_), X, y, np.ones(400), 2.0
+    )[0]
     assert ours.objective_ == pytest.approx(ref_obj, rel=1e-9)
 
 

@@ -142,23 +142,23 @@ def attribute(
     else:
         m.fit(el.sub(journeys))
 
-    weights: np.ndarray | None = None
+    view = el.view
+    weights: np.ndarray | None = None  # compact: one per touch of the view
     credit: ChannelCredit | None = None
     if isinstance(m, RuleModel):
         # built-in rules run on the compact view of the attributable touches directly
-        view = el.view
-        w_view = _check_values(m, model_name, m._weights(view), view.offsets, view.n_touches)
-        weights = RuleModel.scatter(view, w_view, journeys.n_touches)
+        weights = _check_values(m, model_name, m._weights(view), view.offsets, view.n_touches)
     elif m.kind == "touch":
         sub = el.sub(journeys)
         w_sub = _check_values(
             m, model_name, m.weights(sub), sub.offsets, sub.n_touches, el.attributed
         )
         if sub is journeys:
-            weights = w_sub
+            weights = w_sub[view.index]
         else:
-            weights = np.zeros(journeys.n_touches, dtype=np.float64)
-            weights[el.eligible] = w_sub
+            full = np.zeros(journeys.n_touches, dtype=np.float64)
+            full[el.eligible] = w_sub
+            weights = full[view.index]
     elif m.kind == "channel":
         credit = _checked_credit(m, model_name, el.sub(journeys), el.attributed)
     else:
@@ -175,7 +175,7 @@ def attribute(
         model_name=model_name,
         journeys=journeys,
         eligible=el.eligible,
-        weights=weights,
+        support_weights=weights,
         unattributed=Unattributed(
             keys=el.lost_keys,
             revenue=el.lost_revenue,
@@ -187,8 +187,8 @@ def attribute(
         channel_credit=credit,
         backend=journeys.backend,
         names=names,
-        support=el.view.index,
-        support_journey=np.repeat(el.view.journeys, np.diff(el.view.offsets)),
+        support=view.index,
+        support_journey=np.repeat(view.journeys, np.diff(view.offsets)),
     )
 
 
@@ -221,7 +221,9 @@ def _eligibility(journeys: Any, lookback: np.timedelta64 | None) -> _Eligibility
     Only the touches of converted journeys are examined: O(those touches).
     """
     if not journeys.timed and lookback is not None:
-        raise ParameterError("lookback needs touch and conversion times; aggregated paths have none")
+        raise ParameterError(
+            "lookback needs touch and conversion times; aggregated paths have none"
+        )
     view = JourneyView.of(journeys)
     n_j = view.n_journeys
     lengths = np.diff(view.offsets)
@@ -290,7 +292,9 @@ def _check_values(
     try:
         w = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
-        raise _fail(model_name, f"returned weights that are not numbers: {type(raw).__name__}") from None
+        raise _fail(
+            model_name, f"returned weights that are not numbers: {type(raw).__name__}"
+        ) from None
     if w.shape != (n_touches,):
         raise _fail(
             model_name,

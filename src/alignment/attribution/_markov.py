@@ -33,8 +33,11 @@ __all__ = ["MarkovAttribution", "MarkovFit", "markov_removal_effects"]
 
 #: label of the start state, the conversion state and the null state
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
-#: above this many nodes the transition matrix is kept sparse and solved with scipy.sparse
-_DENSE_MAX_NODES = 400
+#: above this many nodes the transition counts are kept sparse (scipy.sparse)
+_DENSE_MAX_NODES = 2000
+#: up to this many transient nodes the systems are solved densely (numpy.linalg); above, with
+#: SuperLU (single-threaded: multi-threaded BLAS on mid-sized systems is slow on busy machines)
+_DENSE_SOLVE_MAX = 64
 #: state codes below this bound are compacted with a lookup table instead of np.unique
 _LUT_MAX = 1 << 22
 
@@ -95,7 +98,7 @@ class MarkovFit:
         csr = sparse.csr_array(counts)
         rows = np.asarray(csr.sum(axis=1)).ravel()
         rows[rows == 0] = 1.0
-        return sparse.csr_array(sparse.diags_array(1.0 / rows) @ csr)
+        return sparse.csr_array(sparse.csr_array(sparse.diags(1.0 / rows)) @ csr)
 
 
 def _collapse(
@@ -154,7 +157,8 @@ def markov_removal_effects(
     MarkovFit
     """
     offsets = np.asarray(offsets, dtype=np.int64)
-    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.asarray(codes)
+    codes = codes.astype(np.int32 if n_channels < 2**31 - 1 else np.int64, copy=False)
     conversions = np.asarray(conversions, dtype=np.float64)
     non_conversions = np.asarray(non_conversions, dtype=np.float64)
     revenue = np.asarray(revenue, dtype=np.float64)
@@ -192,7 +196,7 @@ def markov_removal_effects(
         for j in range(order):
             shifted = np.zeros(codes.size, dtype=np.int64)
             if j < codes.size:
-                shifted[j:] = codes[: codes.size - j] + 1
+                shifted[j:] = codes[: codes.size - j].astype(np.int64) + 1
             shifted[pos < j] = 0
             if big:
                 digits[:, j] = shifted
@@ -205,7 +209,7 @@ def markov_removal_effects(
     if code_bound <= _LUT_MAX:
         present = np.bincount(state_code, minlength=code_bound) > 0
         uniq = np.flatnonzero(present)
-        lut = np.cumsum(present) - 1
+        lut = (np.cumsum(present) - 1).astype(np.int32 if code_bound < 2**31 else np.int64)
         sid = lut[state_code]
     else:
         uniq, sid = np.unique(state_code, return_inverse=True)
@@ -234,11 +238,12 @@ def markov_removal_effects(
     n_nodes = n_states + 3
     conv_node, null_node = n_states + 1, n_states + 2
     node = sid + 1
-    first_idx = offsets[:-1][active]
-    last_idx = offsets[1:][active] - 1
-    mult_a = mult[active]
+    sel: Any = slice(None) if bool(active.all()) else active
+    first_idx = offsets[:-1][sel]
+    last_idx = offsets[1:][sel] - 1
+    mult_a = mult[sel]
     weighted = not bool(np.all(mult_a == 1.0))
-    touch_w = np.repeat(mult[active], lengths[active]) if weighted else None
+    touch_w = np.repeat(mult_a, lengths[sel]) if weighted else None
 
     from_j = np.concatenate([np.zeros(first_idx.size, np.int64), node[last_idx], node[last_idx]])
     to_j = np.concatenate(
@@ -248,18 +253,18 @@ def markov_removal_effects(
             np.full(last_idx.size, null_node, np.int64),
         ]
     )
-    w_j = np.concatenate([mult_a, conversions[active], non_conversions[active]])
+    w_j = np.concatenate([mult_a, conversions[sel], non_conversions[sel]])
     dense = n_nodes <= _DENSE_MAX_NODES
     if node.size > 1:
-        pair = node[:-1] * n_nodes + node[1:]
-        is_last = np.zeros(node.size - 1, dtype=bool)
-        is_last[last_idx[last_idx < node.size - 1]] = True
+        wide = node if n_nodes * n_nodes < 2**31 - 1 else node.astype(np.int64)
+        pair = wide[:-1] * n_nodes + wide[1:]
     else:
         pair = np.zeros(0, np.int64)
-        is_last = np.zeros(0, dtype=bool)
+    # pairs (i, i + 1) that cross from one journey into the next
+    boundary = last_idx[last_idx < node.size - 1]
     if dense:
         dump = n_nodes * n_nodes
-        pair = np.where(is_last, dump, pair) if pair.size else pair
+        pair[boundary] = dump
         if touch_w is not None:
             internal = np.bincount(pair, weights=touch_w[:-1], minlength=dump + 1)[:dump]
         else:
@@ -269,7 +274,8 @@ def markov_removal_effects(
     else:
         from scipy import sparse
 
-        keep = ~is_last
+        keep = np.ones(pair.size, dtype=bool)
+        keep[boundary] = False
         pw = touch_w[:-1][keep] if touch_w is not None else np.ones(int(keep.sum()))
         rows = np.concatenate([node[:-1][keep], from_j])
         cols = np.concatenate([node[1:][keep], to_j])
@@ -279,7 +285,7 @@ def markov_removal_effects(
 
     # value flowing into (conversion): revenue per last state
     conv_revenue = np.where(conversions > 0, revenue, 0.0)
-    value_in = np.bincount(node[last_idx], weights=conv_revenue[active], minlength=n_nodes)[
+    value_in = np.bincount(node[last_idx], weights=conv_revenue[sel], minlength=n_nodes)[
         : n_states + 1
     ]
 
@@ -323,7 +329,7 @@ def _solve(
     n_channels = contains.shape[1]
     p_removed = np.zeros(n_channels)
     v_removed = np.zeros(n_channels)
-    if dense:
+    if dense and n_tr <= _DENSE_SOLVE_MAX:
         c = np.asarray(counts)
         rowsum = c[:n_tr].sum(axis=1)
         if rowsum[0] == 0:
@@ -348,12 +354,12 @@ def _solve(
     if rowsum[0] == 0:
         return 0.0, 0.0, p_removed, v_removed
     rowsum[rowsum == 0] = 1.0
-    inv = sparse.diags_array(1.0 / rowsum)
+    inv = sparse.csr_array(sparse.diags(1.0 / rowsum))
     sub = c[:n_tr][:, :n_tr]
     q = sparse.csr_array(inv @ sub)
     conv_col = c[:n_tr][:, [n_tr]].toarray().ravel()
     rhs = np.column_stack([conv_col / rowsum, value_in / rowsum])
-    a = sparse.csc_array(sparse.eye_array(n_tr) - q)
+    a = sparse.csc_array(sparse.csr_array(sparse.identity(n_tr, format="csr")) - q)
     x = splu(a).solve(rhs)
     p, v = float(x[0, 0]), float(x[0, 1])
     for ch in np.flatnonzero(contains.any(axis=0)):  # loop over channels
@@ -394,7 +400,7 @@ class MarkovAttribution(AttributionModel):
     part of the chain; their conversions and revenue are not credited.
 
     ``ChannelCredit.details`` holds ``states`` (node labels), ``transition_matrix`` (row
-    probabilities, numpy array; a ``scipy.sparse.csr_array`` above 400 nodes),
+    probabilities, numpy array; a ``scipy.sparse.csr_array`` above 2000 nodes),
     ``transition_counts``, ``removal_effects`` (dict channel → effect),
     ``removal_effects_value``, ``conversion_probability``, ``expected_value``, ``order``,
     ``n_paths``.

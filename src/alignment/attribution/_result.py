@@ -138,7 +138,13 @@ class AttributionResult:
         lookback window; touches of journeys without a conversion count as eligible).
     weights : ndarray of float64 or None
         Per touch (journeys order), summing to 1 per attributed journey; ``None`` for data-driven
-        models.
+        models (a property, materialised on first use).
+    support_weights : ndarray of float64 or None
+        The weights of the ``support`` touches only (compact form of ``weights``).
+    support : ndarray of int64
+        Indices of the touches of attributed journeys (the only ones that can carry weight).
+    support_journey : ndarray of int64
+        Journey index of each ``support`` touch.
     unattributed : Unattributed
         Converted journeys with no eligible touch, with their reason.
     channel_credit : ChannelCredit or None
@@ -151,30 +157,45 @@ class AttributionResult:
     model_name: str
     journeys: Journeys
     eligible: np.ndarray
-    weights: np.ndarray | None
+    support_weights: np.ndarray | None
     unattributed: Unattributed
     channel_credit: ChannelCredit | None = None
     backend: str = "dict"
     names: Mapping[str, str] = field(default_factory=dict)
     #: touches that may carry weight (those of attributed journeys) and their journey index;
     #: roll-ups only visit these, so they cost O(attributed touches)
-    support: np.ndarray | None = field(default=None, repr=False)
-    support_journey: np.ndarray | None = field(default=None, repr=False)
+    support: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
+    support_journey: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Per-touch weights in journeys order (``None`` for data-driven models)."""
+        if self.support_weights is None:
+            return None
+        cached = self.__dict__.get("_weights_full")
+        if cached is None:
+            cached = np.zeros(self.journeys.n_touches, dtype=np.float64)
+            cached[self.support] = self.support_weights
+            cached.setflags(write=False)
+            object.__setattr__(self, "_weights_full", cached)
+        out: np.ndarray = cached
+        return out
 
     # ---------------------------------------------------------------- per touch
     @property
     def kind(self) -> str:
         """``"touch"`` (rule-based, per-touch weights) or ``"channel"`` (data-driven)."""
-        return "touch" if self.weights is not None else "channel"
+        return "touch" if self.support_weights is not None else "channel"
 
     def _require_touch(self, what: str) -> np.ndarray:
-        if self.weights is None:
+        w = self.weights
+        if w is None:
             raise ParameterError(
                 f"{what} needs per-touch weights, but {self.model_name!r} is a data-driven model "
                 "that credits channels only; use by='channel' / level='channel', or a rule-based "
                 "model"
             )
-        return self.weights
+        return w
 
     @property
     def credit(self) -> np.ndarray:
@@ -209,12 +230,6 @@ class AttributionResult:
         """Revenue credited to touches / channels."""
         return float(sum(self.totals().values()))
 
-    def _support(self) -> tuple[np.ndarray | None, np.ndarray]:
-        """Touch indices (None = all touches) and their journey indices."""
-        if self.support is not None and self.support_journey is not None:
-            return self.support, self.support_journey
-        return None, self.journeys.journey_index
-
     def _by_codes(
         self, by: str, touches: np.ndarray | None, journey_of: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -241,11 +256,12 @@ class AttributionResult:
         )
 
     def _group(self, by: str, measure: str) -> tuple[np.ndarray, np.ndarray]:
-        w = self._require_touch(f"totals(by={by!r})")
-        touches, journey_of = self._support()
+        if self.support_weights is None:
+            self._require_touch(f"totals(by={by!r})")
+        assert self.support_weights is not None
+        touches, journey_of = self.support, self.support_journey
         per_journey = self.journeys.revenue if measure == "revenue" else self.journeys.conversions
-        w_s = w if touches is None else w[touches]
-        values = w_s * np.asarray(per_journey, dtype=np.float64)[journey_of]
+        values = self.support_weights * np.asarray(per_journey, dtype=np.float64)[journey_of]
         codes, cats = self._by_codes(by, touches, journey_of)
         n_cat = int(cats.size)
         idx = np.where(codes >= 0, codes, n_cat).astype(np.intp)
@@ -276,7 +292,7 @@ class AttributionResult:
         """
         if measure not in ("revenue", "conversions"):
             raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
-        if self.weights is None:
+        if self.support_weights is None:
             assert self.channel_credit is not None
             if by not in ("channel", self.names.get("channel")):
                 self._require_touch(f"totals(by={by!r})")
@@ -306,7 +322,7 @@ class AttributionResult:
             Any ``by`` key (``"channel"``, ``"campaign"``, ``"source"`` …): one row per key with
             ``conversions``, ``revenue``, ``share`` (of the attributed revenue) and, when the
             touches carry a ``cost`` column, ``cost`` and ``roi`` = (revenue − cost) ÷ cost
-            (NaN where the cost is 0).
+            (NaN where the cost is 0; missing costs count as 0).
         backend : str, optional
             ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``; default: the input's.
         """
@@ -335,7 +351,7 @@ class AttributionResult:
         if j.timed:
             cols[self.names.get("time", "timestamp")] = j.time[order]
         else:
-            cols["position"] = j.time[order]
+            cols["position"] = j.time.view(np.int64)[order]
         cols[self.names.get("channel", "channel")] = j.channel.values()[order]
         for name, c in (getattr(j, "touch_columns", {}) or {}).items():
             cols.setdefault(name, c.values()[order])
@@ -369,7 +385,9 @@ class AttributionResult:
                 return cols
             n_cat = int(cats.size)
             idx = np.where(codes >= 0, codes, n_cat).astype(np.int64)
-            cost_all = np.bincount(idx, weights=np.asarray(numeric["cost"]), minlength=n_cat + 1)
+            raw_cost = np.asarray(numeric["cost"], dtype=np.float64)
+            raw_cost = np.where(np.isnan(raw_cost), 0.0, raw_cost)  # unknown cost counts as 0
+            cost_all = np.bincount(idx, weights=raw_cost, minlength=n_cat + 1)
             lookup = {str(c): float(cost_all[i]) for i, c in enumerate(cats)}
             lookup[MISSING_KEY] = float(cost_all[n_cat])
             cost = np.array([lookup.get(str(k), 0.0) for k in keys], dtype=np.float64)

@@ -102,7 +102,10 @@ def time_decay_weights(
     touch (``Δt - min Δt``), which leaves the normalised weights unchanged but keeps the largest
     raw weight at exactly 1, so long journeys never underflow to 0/0.
     """
-    conv_i = np.where(converted, converted_at, np.datetime64(0, "us")).astype(np.int64)
+    # a converted journey without a conversion time decays from its latest touch (the
+    # per-journey shift below makes the reference instant irrelevant)
+    known = converted & ~np.isnat(converted_at)
+    conv_i = np.where(known, converted_at, np.datetime64(0, "us")).astype(np.int64)
     t_i = time.astype("datetime64[us]").astype(np.int64)
     h = float(half_life.astype("timedelta64[us]").astype(np.int64))
     dt = (seg.broadcast(conv_i, offsets) - t_i).astype(np.float64) / h

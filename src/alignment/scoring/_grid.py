@@ -19,7 +19,7 @@ from .._segments import segment_sum
 from .._time import parse_duration, parse_instant
 from ..base import Scorer
 from ..errors import DataValidationError, ParameterError
-from ._rules import Rule, evaluate_rule, rules_from
+from ._rules import Rule, category_mask, evaluate_rule, lead_column, rules_from
 
 __all__ = [
     "DEFAULT_INTEREST_POINTS",
@@ -117,12 +117,23 @@ def _check_cuts(cuts: Any, name: str) -> tuple[float, ...]:
     return tuple(vals)
 
 
-def _bin_desc(values: np.ndarray, cuts: tuple[float, ...]) -> np.ndarray:
-    """Index 0 for values >= cuts[0], 1 for >= cuts[1] … len(cuts) below the last cut."""
-    idx = np.zeros(values.shape, dtype=np.int8)
-    for c in cuts:
-        idx += values < c
-    return idx
+def _cell_code(
+    fit: np.ndarray,
+    fit_cuts: tuple[float, ...],
+    interest: np.ndarray,
+    interest_cuts: tuple[float, ...],
+) -> np.ndarray:
+    """Cell index ``f * n_interest + i``: ``f`` counts the fit cuts the value is below
+    (0 = best letter), ``i`` the interest cuts.  ``int8`` when the grid has < 128 cells."""
+    n_cells = (len(fit_cuts) + 1) * (len(interest_cuts) + 1)
+    dtype = np.int8 if n_cells < 128 else np.int32
+    f = np.zeros(fit.shape, dtype=dtype)
+    for c in fit_cuts:
+        f += fit < c
+    f *= len(interest_cuts) + 1
+    for c in interest_cuts:
+        f += interest < c
+    return f
 
 
 class FitInterestGrid(Scorer):
@@ -319,12 +330,43 @@ class FitInterestGrid(Scorer):
         self, cfg: Mapping[str, Any], leads: Any, personas: Any
     ) -> tuple[np.ndarray, np.ndarray | None]:
         n = int(leads.n_leads)
-        fit = np.zeros(n, dtype=np.float64)
+        # rules on one categorical column fold into one points-per-category lookup table;
+        # a single reusable buffer keeps fresh allocations (page faults) to a minimum
+        fit: np.ndarray | None = None
+        buf: np.ndarray | None = None
+
+        def add(values_into: Any) -> None:
+            nonlocal fit, buf
+            if fit is None:
+                fit = np.empty(n, dtype=np.float64)
+                values_into(fit)
+                return
+            if buf is None:
+                buf = np.empty(n, dtype=np.float64)
+            values_into(buf)
+            fit += buf
+
+        by_column: dict[str, list[Rule]] = {}
         for rule in cfg["fit_rules"]:
-            if rule.points == 0:
-                continue
-            met, _ = evaluate_rule(rule, leads, personas=personas)
-            fit += np.where(met, rule.points, 0.0)
+            kind, col = lead_column(leads, rule.column, personas)
+            if kind == "cat":
+                by_column.setdefault(rule.column, []).append(rule)
+            elif rule.points != 0:
+                met, _ = evaluate_rule(rule, leads, personas=personas)
+                add(lambda out, met=met, pts=rule.points: np.multiply(met, pts, out=out))
+            else:  # still validated
+                evaluate_rule(rule, leads, personas=personas)
+        for column, rules in by_column.items():
+            _, col = lead_column(leads, column, personas)
+            cats = np.asarray(col.categories, dtype=object)
+            lut = np.zeros(cats.size + 1, dtype=np.float64)  # last slot: missing (code -1)
+            for rule in rules:
+                lut[:-1] += np.where(category_mask(rule, cats), rule.points, 0.0)
+            if lut.any():
+                codes = np.asarray(col.codes)
+                add(lambda out, lut=lut, codes=codes: np.take(lut, codes, out=out, mode="wrap"))
+        if fit is None:
+            fit = np.zeros(n, dtype=np.float64)
         grade = None
         if cfg["grade_rules"]:
             g = np.full(n, _GRADE_START, dtype=np.int16)
@@ -345,9 +387,13 @@ class FitInterestGrid(Scorer):
         return journeys.channel, "channel"
 
     def _touch_values(
-        self, cfg: Mapping[str, Any], journeys: Any
+        self, cfg: Mapping[str, Any], journeys: Any, part: slice | None = None
     ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        """Per-touch decayed points, the kind codes, and diagnostics."""
+        """Per-touch decayed points, the kind codes, and diagnostics.
+
+        ``part`` restricts the work to a slice of the touches (one lead's, for explanations);
+        the default ``as_of`` is still the latest touch of all journeys.
+        """
         kind, kind_name = self._touch_kind(journeys)
         cats = np.asarray(kind.categories, dtype=object).astype(str)
         lut = np.zeros(cats.size + 1, dtype=np.float64)
@@ -358,6 +404,11 @@ class FitInterestGrid(Scorer):
                 lut[i + 1] = pts[c]
                 scored[i + 1] = True
         codes = np.asarray(kind.codes)
+        all_times = np.asarray(journeys.time)
+        times = all_times
+        if part is not None:
+            codes = codes[part]
+            times = all_times[part]
         values = lut[codes + 1]
         diag: dict[str, Any] = {"kind_column": kind_name}
         unscored = ~scored[codes + 1]
@@ -382,29 +433,31 @@ class FitInterestGrid(Scorer):
                 fix="pass timestamped touchpoints, or drop half_life/decay_rate/window/as_of",
             )
         if timed and n_t:
-            t = np.asarray(journeys.time).astype("datetime64[us]")
             as_of = cfg["as_of"]
             if as_of is None:
-                as_of = t.max()
+                as_of = all_times.max()
             diag["as_of"] = as_of
-            age_us = (as_of - t).astype(np.int64).astype(np.float64)
-            future = age_us < 0
-            keep = ~future
-            diag["touches_after_as_of"] = int(future.sum())
+            # ages in microseconds, as integers (exact comparisons with the window)
+            age = np.int64(np.datetime64(as_of, "us").astype(np.int64)) - times.astype(
+                "datetime64[us]", copy=False
+            ).view(np.int64)
+            keep = age >= 0
+            diag["touches_after_as_of"] = int(n_t - np.count_nonzero(keep))
             if cfg["window"] is not None:
-                outside = age_us > float(cfg["window"].astype(np.int64))
-                diag["touches_outside_window"] = int((outside & keep).sum())
-                keep &= ~outside
+                inside = age <= int(cfg["window"].astype(np.int64))
+                diag["touches_outside_window"] = int(np.count_nonzero(keep & ~inside))
+                keep &= inside
             if cfg["half_life_days"] is not None or cfg["rate"] is not None:
-                factor = decay_factor(
-                    age_us / _US_PER_DAY,
+                # decay only the touches that count and carry points
+                idx = np.flatnonzero(keep & (values != 0.0))
+                values[idx] *= decay_factor(
+                    age[idx] / _US_PER_DAY,
                     half_life_days=cfg["half_life_days"],
                     rate=cfg["rate"],
                     period_days=cfg["period_days"],
                 )
-                values = values * factor
             if not keep.all():
-                values = np.where(keep, values, 0.0)
+                values *= keep
         return values, codes, diag
 
     def _interest_per_journey(
@@ -435,10 +488,16 @@ class FitInterestGrid(Scorer):
         if journeys is None:
             return interest, {"touches": 0}
         per_journey, diag = self._interest_per_journey(cfg, journeys)
-        pos, found = leads.positions(journeys.keys)
-        pos = np.asarray(pos, dtype=np.int64)
-        found = np.asarray(found, dtype=bool)
-        interest[pos[found]] = per_journey[found]
+        keys = np.asarray(journeys.keys)
+        ids = np.asarray(leads.ids)
+        if keys.shape == ids.shape and keys.dtype == ids.dtype and np.array_equal(keys, ids):
+            interest[:] = per_journey  # same leads in the same order: no lookup needed
+            found = np.ones(keys.size, dtype=bool)
+        else:
+            pos, found = leads.positions(keys)
+            pos = np.asarray(pos, dtype=np.int64)
+            found = np.asarray(found, dtype=bool)
+            interest[pos[found]] = per_journey[found]
         if not found.all():
             lengths = np.diff(np.asarray(journeys.offsets))
             miss = ~found
@@ -452,18 +511,26 @@ class FitInterestGrid(Scorer):
     def score(self, leads: Any, touchpoints: Any = None) -> dict[str, np.ndarray]:
         """Score leads: ``score``, ``fit``, ``interest``, ``cell``, ``action`` (+ ``grade``,
         ``mql``, ``persona`` when configured), one value per lead in the table's order."""
-        return self.score_details(leads, touchpoints)[0]
+        columns, info = self.score_details(leads, touchpoints)
+        out = dict(columns)
+        for key, (code, labels) in info["coded"].items():
+            out[key] = np.asarray(labels, dtype=object).take(code.astype(np.intp))
+        return out
 
     def score_details(
         self, leads: Any, touchpoints: Any = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """:meth:`score` plus run information.
 
+        String columns are returned as codes, so that scoring millions of leads does not
+        build millions of Python strings; :class:`ScoreResult` decodes them on first use.
+
         Returns
         -------
         (columns, info)
-            ``info`` holds ``diagnostics`` (touches not scored and why), ``cell_code`` (int per
-            lead), ``cell_names`` and ``action_names`` (per cell, grid order).
+            ``columns``: the numeric per-lead columns.  ``info``: ``coded`` (string columns as
+            ``{name: (codes, labels)}`` — ``cell``, ``action``, ``grade``), ``diagnostics``
+            (touches not scored and why), ``cell_names`` and ``action_names`` (grid order).
         """
         cfg = self._config()
         personas = self._persona_column(leads)
@@ -476,24 +543,26 @@ class FitInterestGrid(Scorer):
             )
         fit, grade = self._fit_axis(cfg, leads, personas)
         interest, diag = self._interest_axis(cfg, leads, touchpoints)
-        f_idx = _bin_desc(fit, cfg["fit_cuts"])
-        i_idx = _bin_desc(interest, cfg["interest_cuts"])
         n_i = len(cfg["interest_cuts"]) + 1
         n_f = len(cfg["fit_cuts"]) + 1
+        code = _cell_code(fit, cfg["fit_cuts"], interest, cfg["interest_cuts"])
         cell_names = np.asarray(
-            [f"{FIT_LETTERS[f]}{i + 1}" for f in range(n_f) for i in range(n_i)], dtype=np.str_
+            [f"{FIT_LETTERS[f]}{i + 1}" for f in range(n_f) for i in range(n_i)], dtype=object
         )
-        action_names = np.asarray([cfg["actions"][str(c)] for c in cell_names], dtype=np.str_)
-        code = f_idx.astype(np.int16) * n_i + i_idx
+        action_names = np.asarray([cfg["actions"][str(c)] for c in cell_names], dtype=object)
         out: dict[str, Any] = {
-            "score": fit + interest,
+            "score": fit + interest if touchpoints is not None else fit,
             "fit": fit,
             "interest": interest,
-            "cell": cell_names[code],
-            "action": action_names[code],
+        }
+        for arr in out.values():
+            arr.setflags(write=False)  # "score" may share memory with "fit"
+        coded: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            "cell": (code, cell_names),
+            "action": (code, action_names),
         }
         if grade is not None:
-            out["grade"] = np.asarray(GRADES, dtype=np.str_)[grade]
+            coded["grade"] = (grade, np.asarray(GRADES, dtype=object))
         if self.mql_fit is not None or self.mql_interest is not None or self.mql_grade:
             mql = np.ones(fit.size, dtype=bool)
             if self.mql_fit is not None:
@@ -508,8 +577,8 @@ class FitInterestGrid(Scorer):
         if personas is not None:
             out["persona"] = _decode(personas)
         info = {
+            "coded": coded,
             "diagnostics": diag,
-            "cell_code": code,
             "cell_names": cell_names,
             "action_names": action_names,
         }
@@ -540,13 +609,11 @@ class FitInterestGrid(Scorer):
         j = int(np.searchsorted(keys, key))
         if j >= keys.size or keys[j] != key:
             return out
-        values, codes, _ = self._touch_values(cfg, touchpoints)
         offs = np.asarray(touchpoints.offsets)
         lo, hi = int(offs[j]), int(offs[j + 1])
+        seg_vals, seg_codes, _ = self._touch_values(cfg, touchpoints, slice(lo, hi))
         kind, _ = self._touch_kind(touchpoints)
         cats = np.asarray(kind.categories, dtype=object).astype(str)
-        seg_codes = codes[lo:hi]
-        seg_vals = values[lo:hi]
         total = 0.0
         for c in np.unique(seg_codes):
             sel = seg_codes == c

@@ -63,8 +63,9 @@ class ScoreResult:
         self.id_column = id_column
         self._leads = leads
         self._touchpoints = touchpoints
+        info = dict(info or {})
         n = self.ids.size
-        public: dict[str, np.ndarray] = {}
+        data: dict[str, np.ndarray] = {}
         for k, v in columns.items():
             arr = np.asarray(v)
             if arr.shape != (n,):
@@ -73,15 +74,25 @@ class ScoreResult:
                     column=k,
                     fix="a scorer must return one value per lead (alignment.base.Scorer contract)",
                 )
-            public[k] = arr
-        if "score" not in public:
+            data[k] = arr
+        # string columns kept as (codes, labels) and decoded on first use
+        coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for k, (code, labels) in dict(info.get("coded") or {}).items():
+            code = np.asarray(code)
+            if code.shape != (n,):
+                raise DataValidationError(
+                    f"scorer {type(scorer).__name__} returned {code.shape} codes for {n} leads",
+                    column=k,
+                )
+            coded[k] = (code, np.asarray(labels, dtype=object))
+        if "score" not in data:
             raise DataValidationError(
                 f"scorer {type(scorer).__name__} returned no 'score'",
                 column="score",
                 fix="a scorer's score() must return at least the key 'score'",
             )
-        sc = public["score"]
-        if sc.dtype.kind not in "iuf" or not np.isfinite(sc.astype(np.float64)).all():
+        sc = data["score"]
+        if sc.dtype.kind not in "iuf" or (sc.dtype.kind == "f" and not np.isfinite(sc.sum())):
             bad = np.flatnonzero(~np.isfinite(sc.astype(np.float64)))
             raise DataValidationError(
                 f"scorer {type(scorer).__name__} returned non-finite scores",
@@ -89,29 +100,60 @@ class ScoreResult:
                 rows=bad,
                 fix="a scorer must return finite float scores",
             )
-        order = [c for c in _COLUMN_ORDER if c in public]
-        order += [c for c in public if c not in order]
-        self.columns = {c: public[c] for c in order}
-        info = dict(info or {})
+        present = [*data, *coded]
+        order = [c for c in _COLUMN_ORDER if c in present]
+        order += [c for c in present if c not in order]
+        self._order = order
+        self._data = data
+        self._coded = coded
         self.diagnostics: dict[str, Any] = dict(info.get("diagnostics") or {})
         self._info = info
 
     # ------------------------------------------------------------------ basics
+    @property
+    def names(self) -> list[str]:
+        """Names of the output columns (without the id)."""
+        return list(self._order)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._order
+
     def __len__(self) -> int:
         return int(self.ids.size)
 
     def __getitem__(self, key: str) -> np.ndarray:
-        return self.columns[key]
+        """One output column (string columns are decoded on first access)."""
+        if key in self._data:
+            return self._data[key]
+        if key in self._coded:
+            code, labels = self._coded[key]
+            arr = labels.take(code.astype(np.intp, copy=False))
+            self._data[key] = arr
+            return arr
+        raise KeyError(key)
+
+    def _value(self, key: str, i: int) -> Any:
+        if key in self._data:
+            v = self._data[key][i]
+        else:
+            code, labels = self._coded[key]
+            v = labels[int(code[i])]
+        return v.item() if isinstance(v, np.generic) else v
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every output column, in display order (decodes string columns)."""
+        return {k: self[k] for k in self._order}
 
     @property
     def scores(self) -> np.ndarray:
         """The ``score`` column."""
-        return self.columns["score"]
+        return self._data["score"]
 
     def __repr__(self) -> str:
         return (
             f"ScoreResult(scorer={type(self.scorer).__name__}, n_leads={len(self)}, "
-            f"columns={list(self.columns)})"
+            f"columns={self.names})"
         )
 
     # ------------------------------------------------------------------ frames
@@ -120,7 +162,8 @@ class ScoreResult:
         from .._frames import to_native
 
         cols: dict[str, np.ndarray] = {self.id_column: self.ids}
-        for k, v in self.columns.items():
+        for k in self._order:
+            v = self[k]
             cols[k] = v.astype(object) if v.dtype.kind == "U" else v
         return to_native(cols, backend or self.backend)
 
@@ -139,26 +182,25 @@ class ScoreResult:
         n = len(self)
         denom = max(n, 1)
         cols: dict[str, np.ndarray]
-        if "cell" in self.columns:
-            names = self._info.get("cell_names")
-            code = self._info.get("cell_code")
-            if names is None or code is None:
-                names, code = np.unique(self.columns["cell"], return_inverse=True)
-                actions_by_cell = None
-            else:
+        if "cell" in self:
+            if "cell" in self._coded:
+                code, names = self._coded["cell"]
                 actions_by_cell = self._info.get("action_names")
+            else:
+                names, code = np.unique(self["cell"].astype(str), return_inverse=True)
+                actions_by_cell = None
             k = len(names)
             code = np.asarray(code, dtype=np.int64)
             cnt = np.bincount(code, minlength=k)
             cols = {"cell": np.asarray(names, dtype=object)}
-            if "action" in self.columns:
+            if "action" in self:
                 if actions_by_cell is None:
                     acts = np.empty(k, dtype=object)
                     first = np.full(k, -1, dtype=np.int64)
                     pos = np.arange(code.size)[::-1]
                     first[code[::-1]] = pos
                     for i in range(k):
-                        acts[i] = self.columns["action"][first[i]] if first[i] >= 0 else None
+                        acts[i] = self["action"][first[i]] if first[i] >= 0 else None
                     cols["action"] = acts
                 else:
                     cols["action"] = np.asarray(actions_by_cell, dtype=object)
@@ -166,16 +208,16 @@ class ScoreResult:
             cols["share"] = cnt / denom
             safe = np.where(cnt > 0, cnt, 1)
             for axis in ("fit", "interest"):
-                if axis in self.columns:
-                    s = np.bincount(code, weights=self.columns[axis], minlength=k)
+                if axis in self:
+                    s = np.bincount(code, weights=self[axis], minlength=k)
                     cols[f"mean_{axis}"] = np.where(cnt > 0, s / safe, np.nan)
-            if "mql" in self.columns:
+            if "mql" in self:
                 cols["mql"] = np.bincount(
-                    code, weights=self.columns["mql"].astype(np.float64), minlength=k
+                    code, weights=self["mql"].astype(np.float64), minlength=k
                 ).astype(np.int64)
             return to_native(cols, backend or self.backend)
-        if "action" in self.columns:
-            names, code = np.unique(self.columns["action"].astype(str), return_inverse=True)
+        if "action" in self:
+            names, code = np.unique(self["action"].astype(str), return_inverse=True)
             cnt = np.bincount(code, minlength=len(names))
             cols = {
                 "action": np.asarray(names, dtype=object),
@@ -240,9 +282,8 @@ class ScoreResult:
         i = self._index_of(lead)
         lid = self.ids[i]
         out: dict[str, Any] = {self.id_column: lid.item() if isinstance(lid, np.generic) else lid}
-        for k, v in self.columns.items():
-            val = v[i]
-            out[k] = val.item() if isinstance(val, np.generic) else val
+        for k in self._order:
+            out[k] = self._value(k, i)
         contrib: list[dict[str, Any]] = []
         sc = self.scorer
         if callable(getattr(sc, "explain", None)) and self._leads is not None:
@@ -253,13 +294,13 @@ class ScoreResult:
     # ------------------------------------------------------------------ display
     def _repr_html_(self) -> str:
         head = min(len(self), 10)
-        names = [self.id_column, *self.columns]
+        names = [self.id_column, *self._order]
         rows = []
         for i in range(head):
             cells = [html.escape(str(self.ids[i]))]
-            for k in self.columns:
-                v = self.columns[k][i]
-                cells.append(html.escape(f"{v:.4g}" if isinstance(v, np.floating) else str(v)))
+            for k in self._order:
+                v = self._value(k, i)
+                cells.append(html.escape(f"{v:.4g}" if isinstance(v, float) else str(v)))
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         th = "".join(f"<th>{html.escape(n)}</th>" for n in names)
         more = f"<p>… {len(self) - head} more leads</p>" if len(self) > head else ""

@@ -69,7 +69,7 @@ class Rule:
     persona: str | None = None
     steps: int = 0
     else_steps: int = 0
-    _kind: str = field(default="", repr=False, compare=False)
+    _kind: str = field(default="", init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"Rule(column={self.column!r}, points={self.points!r}, ...)"
@@ -180,7 +180,7 @@ def rules_from(rules: Any, *, what: str = "fit_rules") -> tuple[Rule, ...]:
 
 
 # ----------------------------------------------------------------------------- evaluation
-def _lead_column(leads: Any, column: str, personas: Any = None) -> tuple[str, Any]:
+def lead_column(leads: Any, column: str, personas: Any = None) -> tuple[str, Any]:
     """Return ("cat", Categorical-like) or ("num", float array)."""
     if column == "persona" and personas is not None:
         return "cat", personas
@@ -197,7 +197,7 @@ def _lead_column(leads: Any, column: str, personas: Any = None) -> tuple[str, An
     )
 
 
-def _category_mask(rule: Rule, categories: np.ndarray) -> np.ndarray:
+def category_mask(rule: Rule, categories: np.ndarray) -> np.ndarray:
     cats = np.asarray(categories, dtype=object).astype(str)
     k = rule.kind
     if k == "equals":
@@ -223,11 +223,14 @@ def _category_mask(rule: Rule, categories: np.ndarray) -> np.ndarray:
 
 
 def _range_mask(rule: Rule, x: np.ndarray) -> np.ndarray:
-    out = np.isfinite(x)
-    if rule.min is not None:
-        out &= x >= rule.min
-    if rule.max is not None:
+    # NaN compares False, so missing values never meet a bound
+    if rule.min is not None and rule.max is not None:
+        out = x >= rule.min
         out &= x <= rule.max
+    elif rule.min is not None:
+        out = x >= rule.min
+    else:
+        out = x <= rule.max
     return np.asarray(out, dtype=bool)
 
 
@@ -241,13 +244,13 @@ def evaluate_rule(
     (met, known) : tuple of bool ndarray
         ``met`` where the condition holds; ``known`` where the lead's value is not missing.
     """
-    kind, col = _lead_column(leads, rule.column, personas)
+    kind, col = lead_column(leads, rule.column, personas)
     if kind == "cat":
         codes = np.asarray(col.codes)
         if rows is not None:
             codes = codes[rows]
         lut = np.zeros(len(col.categories) + 1, dtype=bool)
-        lut[1:] = _category_mask(rule, np.asarray(col.categories, dtype=object))
+        lut[1:] = category_mask(rule, np.asarray(col.categories, dtype=object))
         met = lut[codes + 1]
         return met, codes >= 0
     x = np.asarray(col, dtype=np.float64)

@@ -175,6 +175,8 @@ class BusinessCalendar:
         self._holidays = _parse_holidays(holidays)
         self.tz = str(tz)
         self._zone: Any = None
+        # the last zone table computed: (lo, hi, transitions, offsets); exact for [lo, hi]
+        self._zone_cache: tuple[int, int, np.ndarray, np.ndarray] | None = None
         if self.tz.upper() != "UTC":
             import zoneinfo
 
@@ -254,6 +256,9 @@ class BusinessCalendar:
         """Transitions (UTC µs) and offsets (µs, one more than transitions) over [lo, hi]."""
         if self._zone is None:
             return np.empty(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        cached = self._zone_cache
+        if cached is not None and cached[0] <= lo_us and hi_us <= cached[1]:
+            return cached[2], cached[3]
         zone = self._zone
         utc = _dt.timezone.utc
         epoch = _dt.datetime(1970, 1, 1, tzinfo=utc)
@@ -283,11 +288,18 @@ class BusinessCalendar:
                         b = mid
                 trans.append(b)
                 values.append(offs[k + 1])
-        return np.array(trans, dtype=np.int64), np.array(values, dtype=np.int64)
+        out = np.array(trans, dtype=np.int64), np.array(values, dtype=np.int64)
+        self._zone_cache = (lo + _PROBE_US, hi - _PROBE_US, out[0], out[1])
+        return out
 
     @staticmethod
     def _local(utc_us: np.ndarray, table: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         trans, offs = table
+        if trans.size <= 16:  # a few changes in range: one vectorised pass per change
+            out = utc_us + offs[0]
+            for j in range(trans.size):  # loop over DST transitions, not rows
+                out += np.where(utc_us >= trans[j], offs[j + 1] - offs[j], 0)
+            return np.asarray(out)
         return np.asarray(utc_us + offs[np.searchsorted(trans, utc_us, side="right")])
 
     @staticmethod
@@ -307,11 +319,17 @@ class BusinessCalendar:
     def to_local(self, instants: Any) -> np.ndarray:
         """UTC instants → local wall-clock ``datetime64[us]`` (naive) in the calendar's zone."""
         t = _as_us(instants, "instants")
+        if t.size == 0:
+            return np.empty(t.shape, dtype=TIME_DTYPE)
         ok = t != _NAT
+        if ok.all():  # fast path: no NaT, no masked copies
+            table = self._zone_table(int(t.min()), int(t.max()))
+            return np.asarray(self._local(t, table).view(TIME_DTYPE))
         out = np.full(t.shape, _NAT, dtype=np.int64)
         if ok.any():
-            table = self._zone_table(int(t[ok].min()), int(t[ok].max()))
-            out[ok] = self._local(t[ok], table)
+            tv = t[ok]
+            table = self._zone_table(int(tv.min()), int(tv.max()))
+            out[ok] = self._local(tv, table)
         return out.view(TIME_DTYPE)
 
     def local_dates(self, instants: Any) -> np.ndarray:

@@ -243,8 +243,13 @@ def _kind_mask(acts: _Acts, kinds: tuple[str, ...] | None) -> np.ndarray | None:
             column="kind",
             table="activities",
         )
-    wanted = np.isin(acts.kind_categories, np.array(kinds, dtype=object))
-    return np.asarray(np.append(wanted, False)[acts.kind_codes])
+    codes = np.flatnonzero(np.isin(acts.kind_categories, np.array(kinds, dtype=object)))
+    if codes.size == 0:
+        return np.zeros(acts.kind_codes.size, dtype=bool)
+    mask = acts.kind_codes == codes[0]
+    for c in codes[1:].tolist():  # loop over the listed kinds
+        mask |= acts.kind_codes == c
+    return mask
 
 
 def _to_leads(per_seg: np.ndarray, acts: _Acts, n: int, fill: Any) -> np.ndarray:
@@ -395,13 +400,17 @@ def evaluate(
     asof_arr = np.array([t_asof], dtype=np.int64).view(TIME_DTYPE)
 
     # --- activities: unknown leads -------------------------------------------------------
-    seg_of = seg.segment_ids(A.offsets)
-    lead_of_act = A.seg_lead[seg_of]
-    unknown = lead_of_act < 0
-    n_unknown = int(unknown.sum()) + int(A.extra_unknown_rows.size)
+    lengths = np.diff(A.offsets)
+    known_seg = A.seg_lead >= 0
+    aligned = A.seg_lead.size == n and bool(np.array_equal(A.seg_lead, np.arange(n)))
+    unknown_seg = ~known_seg
+    n_unknown_act = int(lengths[unknown_seg].sum())
+    unknown = np.repeat(unknown_seg, lengths) if n_unknown_act else None
+    n_unknown = n_unknown_act + int(A.extra_unknown_rows.size)
     if n_unknown and unknown_leads == "raise":
-        rows = np.sort(np.concatenate([A.row[unknown], A.extra_unknown_rows]))
-        first = A.keys[seg_of[unknown][0]] if unknown.any() else None
+        bad = unknown if unknown is not None else np.zeros(A.time.size, dtype=bool)
+        rows = np.sort(np.concatenate([A.row[bad], A.extra_unknown_rows]))
+        first = A.keys[np.flatnonzero(unknown_seg & (lengths > 0))[0]] if n_unknown_act else None
         raise DataValidationError(
             "activities for leads that are not in the lead table",
             column="lead_id",
@@ -411,37 +420,57 @@ def evaluate(
             fix="add those leads, drop the activities, or pass unknown_leads='ignore' "
             "to list them in report.unknown_activities",
         )
+    u_seg = np.repeat(np.arange(A.seg_lead.size)[unknown_seg], lengths[unknown_seg])
+    u_act = np.flatnonzero(unknown) if unknown is not None else np.empty(0, dtype=np.int64)
     unknown_table = UnknownActivities(
         {
-            "row": np.concatenate([A.row[unknown], A.extra_unknown_rows]),
+            "row": np.concatenate([A.row[u_act], A.extra_unknown_rows]),
             "lead_id": np.concatenate(
                 [
-                    A.keys[seg_of[unknown]].astype(object),
+                    A.keys[u_seg].astype(object),
                     np.full(A.extra_unknown_rows.size, None, dtype=object),
                 ]
             ),
-            "timestamp": np.concatenate(
-                [A.time[unknown], _none_us(A.extra_unknown_rows.size)]
-            ).view(TIME_DTYPE),
+            "timestamp": np.concatenate([A.time[u_act], _none_us(A.extra_unknown_rows.size)]).view(
+                TIME_DTYPE
+            ),
         },
         backend=L.backend,
     )
 
-    # --- scope and activity classes ------------------------------------------------------
-    has_clock = L.clock != _NAT
-    scope = has_clock & (L.clock <= t_asof)
-    safe_lead = np.where(unknown, 0, lead_of_act)
-    start_of_act = np.where(unknown, _BIG, L.clock[safe_lead])
-    before = ~unknown & ((start_of_act == _NAT) | (A.time < start_of_act))
-    after = ~unknown & ~before & (A.time > t_asof)
-    counted = ~unknown & ~before & ~after  # clock <= time <= as_of, so the lead is in scope
+    def seg_values(per_lead: np.ndarray, fill: int) -> np.ndarray:
+        """A per-lead int64 array as one value per activity segment (``fill`` if unknown)."""
+        if aligned:
+            return per_lead
+        out = np.full(A.seg_lead.size, fill, dtype=np.int64)
+        out[known_seg] = per_lead[A.seg_lead[known_seg]]
+        return out
+
+    def to_leads(per_seg: np.ndarray, fill: Any) -> np.ndarray:
+        return per_seg if aligned else _to_leads(per_seg, A, n, fill)
 
     def per_lead_count(mask: np.ndarray) -> np.ndarray:
-        return _to_leads(seg.segment_count(mask, A.offsets), A, n, 0)
+        return to_leads(seg.segment_count(mask, A.offsets), 0)
 
-    n_before = per_lead_count(before)
-    n_after = per_lead_count(after)
-    n_counted = per_lead_count(counted)
+    # --- scope and activity classes ------------------------------------------------------
+    # Activities are sorted by time within each lead: the classes are computed against the
+    # lead's clock start broadcast to its activities (np.repeat), no per-row Python.
+    has_clock = L.clock != _NAT
+    scope = has_clock & (L.clock <= t_asof)
+    start_act = np.repeat(seg_values(np.where(has_clock, L.clock, _BIG), _BIG), lengths)
+    before = A.time < start_act  # never-assigned leads: every activity is "before"
+    if unknown is not None:
+        before &= ~unknown
+    after = A.time > t_asof
+    after &= ~before
+    n_before_seg = seg.segment_count(before, A.offsets)
+    n_after_seg = seg.segment_count(after, A.offsets)
+    n_known_seg = np.where(known_seg, lengths, 0)
+    n_counted_seg = n_known_seg - n_before_seg - n_after_seg
+    n_before = to_leads(n_before_seg, 0)
+    n_after = to_leads(n_after_seg, 0)
+    n_counted = to_leads(n_counted_seg, 0)
+    del before, after
 
     # elapsed fraction of time since the clock start (business and wall), for at-risk
     clock_dt = L.clock.view(TIME_DTYPE)
@@ -459,23 +488,35 @@ def evaluate(
         "clock_start": np.where(scope, L.clock, _NAT).view(TIME_DTYPE),
         "reassigned": L.reassigned,
         "in_scope": scope,
-        "activities": per_lead_count(~unknown),
+        "activities": to_leads(n_known_seg, 0),
         "activities_counted": n_counted,
         "activities_before_assignment": n_before,
         "activities_after_as_of": n_after,
     }
     status_cols: list[np.ndarray] = []
+    status_codes: dict[str, np.ndarray] = {}
     breach_parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
     s = sla.sales
+    n_act = A.time.size
+
+    def counted_until(end_per_lead: np.ndarray) -> np.ndarray:
+        """Activities counted (clock start <= t <= as_of) and at or before a per-lead end."""
+        end = np.repeat(seg_values(np.minimum(end_per_lead, t_asof), _NAT), lengths)
+        return (A.time >= start_act) & (A.time <= end)
 
     # --- first touch ---------------------------------------------------------------------
-    touch_mask = counted
-    km = _kind_mask(A, s.first_touch.kinds) if s.first_touch is not None else None
-    if km is not None:
-        touch_mask = counted & km
-    first = _to_leads(
-        seg.segment_min(np.where(touch_mask, A.time, _BIG), A.offsets, empty=_BIG), A, n, _BIG
-    )
+    kinds = s.first_touch.kinds if s.first_touch is not None else None
+    if kinds is None:
+        # the first counted activity of a lead comes right after its "before" prefix
+        has = n_counted_seg > 0
+        idx = np.minimum(A.offsets[:-1] + n_before_seg, max(n_act - 1, 0))
+        first_seg = np.where(has, A.time[idx] if n_act else _BIG, _BIG)
+    else:
+        km = _kind_mask(A, kinds)
+        assert km is not None
+        mask = counted_until(np.full(n, _BIG, dtype=np.int64)) & km
+        first_seg = seg.segment_min(np.where(mask, A.time, _BIG), A.offsets, empty=_BIG)
+    first = to_leads(first_seg.astype(np.int64), _BIG)
     touched = first != _BIG
     first_at = np.where(touched, first, _NAT)
     cols["first_touch_at"] = first_at.view(TIME_DTYPE)
@@ -500,6 +541,7 @@ def evaluate(
         cols["first_touch_deadline"] = deadline.view(TIME_DTYPE)
         cols["first_touch_status"] = _STATUS_LABELS[st]
         status_cols.append(st)
+        status_codes["first_touch"] = st
         reason = np.where(touched, R_LATE_TOUCH, R_NO_TOUCH)
         breach_parts.append(("first_touch", st == BREACHED, deadline, reason))
 
@@ -507,8 +549,7 @@ def evaluate(
     if s.attempts is not None:
         at = s.attempts
         deadline, dur = _window(calendar, L.clock, scope, at.within, at.business_time)
-        dl_act = np.where(unknown, _NAT, deadline[safe_lead])
-        in_win = counted & (A.time <= dl_act)
+        in_win = counted_until(deadline)
         km = _kind_mask(A, at.kinds)
         total_mask = in_win if km is None else in_win & km
         total = per_lead_count(total_mask)
@@ -522,6 +563,7 @@ def evaluate(
                 c = per_lead_count(in_win & km_k)
                 cols[f"attempts_{kind}"] = c
                 ok &= c >= need
+        del in_win, total_mask
         frac = (elapsed_bus if at.business_time else elapsed_wall) / dur
         st = np.full(n, NA, dtype=np.int8)
         st[scope] = _pending_or_risk(frac[scope], sla.at_risk_after)
@@ -530,6 +572,7 @@ def evaluate(
         cols["attempts_deadline"] = deadline.view(TIME_DTYPE)
         cols["attempts_status"] = _STATUS_LABELS[st]
         status_cols.append(st)
+        status_codes["attempts"] = st
         breach_parts.append(
             ("attempts", st == BREACHED, deadline, np.full(n, R_SHORT, dtype=np.int64))
         )
@@ -571,6 +614,7 @@ def evaluate(
         cols["accept_deadline"] = deadline.view(TIME_DTYPE)
         cols["accept_status"] = _STATUS_LABELS[st]
         status_cols.append(st)
+        status_codes["accept"] = st
         reason = np.where(late_rej, R_LATE_REJECT, np.where(has_reason, R_INVALID, R_MISSING))
         breach_parts.append(("accept", st == BREACHED, deadline, reason))
 
@@ -613,7 +657,16 @@ def evaluate(
 
     # --- periods -------------------------------------------------------------------------
     periods, daily = _periods_and_daily(
-        sla, calendar, L, A, cols, status_cols, scope, counted, resp_bus, t_asof
+        sla,
+        calendar,
+        L,
+        A,
+        cols,
+        status_codes,
+        scope,
+        counted_until(np.full(n, t_asof)),
+        resp_bus,
+        t_asof,
     )
 
     summary: dict[str, Any] = {
@@ -655,7 +708,7 @@ def _periods_and_daily(
     L: _Leads,
     A: _Acts,
     cols: dict[str, np.ndarray],
-    status_cols: list[np.ndarray],
+    status_codes: dict[str, np.ndarray],
     scope: np.ndarray,
     counted: np.ndarray,
     resp_bus: np.ndarray,
@@ -751,17 +804,14 @@ def _periods_and_daily(
             )
         out["on_pace"] = delivered >= out["pace_to_date"]
     out["leads_assigned"] = np.bincount(gc[okc], minlength=G)
-    for name in ("first_touch", "attempts", "accept"):
-        key = f"{name}_status"
-        if key not in cols:
-            continue
-        st = cols[key]
-        met = np.bincount(gc[okc & (st == "met")], minlength=G)
-        br = np.bincount(gc[okc & (st == "breached")], minlength=G)
+    gcc = gc[okc]
+    for name, st in status_codes.items():  # loop over commitments
+        counts = np.bincount(gcc * 5 + st[okc], minlength=G * 5).reshape(G, 5)
+        met, br = counts[:, MET], counts[:, BREACHED]
         out[f"{name}_met"] = met
         out[f"{name}_breached"] = br
-        out[f"{name}_pending"] = np.bincount(gc[okc & (st == "pending")], minlength=G)
-        out[f"{name}_at_risk"] = np.bincount(gc[okc & (st == "at_risk")], minlength=G)
+        out[f"{name}_pending"] = counts[:, PENDING]
+        out[f"{name}_at_risk"] = counts[:, AT_RISK]
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
     has_resp = okc & (resp_bus != _NAT)
@@ -813,12 +863,14 @@ def _periods_and_daily(
     daily["leads_assigned"] = by_day(clock_day, scope)
     first_at = cols["first_touch_at"]
     daily["first_touches"] = by_day(cal.local_dates(first_at), scope & ~np.isnat(first_at))
-    act_day = cal.local_dates(np.where(counted, A.time, _NAT).view(TIME_DTYPE))
-    daily["activities"] = by_day(act_day, counted)
-    for name in ("first_touch", "attempts", "accept"):
-        key = f"{name}_status"
-        if key in cols:
-            dl_day = cal.local_dates(cols[f"{name}_deadline"])
-            daily[f"{name}_due"] = by_day(dl_day, scope)
-            daily[f"{name}_breaches"] = by_day(dl_day, cols[key] == "breached")
+    if counted.any():
+        ct = A.time[counted]
+        act_day = cal.local_dates(ct.view(TIME_DTYPE))
+        daily["activities"] = by_day(act_day, np.ones(ct.size, dtype=bool))
+    else:
+        daily["activities"] = np.zeros(D, dtype=np.int64)
+    for name, st in status_codes.items():  # loop over commitments
+        dl_day = cal.local_dates(cols[f"{name}_deadline"])
+        daily[f"{name}_due"] = by_day(dl_day, scope)
+        daily[f"{name}_breaches"] = by_day(dl_day, st == BREACHED)
     return periods, DailySeries(daily, backend=L.backend)

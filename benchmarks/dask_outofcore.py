@@ -1,0 +1,235 @@
+"""Out-of-core attribution on Dask: >= 10^8 touches in Parquet partitions on disk.
+
+Usage::
+
+    python benchmarks/dask_outofcore.py generate --touches 100_000_000 --out /work/bench-data
+    python benchmarks/dask_outofcore.py run --data /work/bench-data --workers 1 2 --models linear markov
+
+``generate`` writes one Parquet file per chunk (vectorised generator, fixed seed), each file a
+contiguous range of ``lead_id`` (int64, sorted), so Dask reads the files with *known
+divisions* on the journey key and no shuffle is needed (see ``docs/dask.md``).  Conversion
+columns (``converted_at``, ``revenue``) sit on the touch rows.
+
+``run`` starts a ``LocalCluster(processes=True, threads_per_worker=1)`` with 1, then 2
+workers (memory limit per worker: 8 GB), runs ``alignment._dask.attribute`` and reports the
+wall time and the peak resident memory of each worker process (sampled with psutil every
+0.2 s).  The data never sit in memory as a whole.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CHANNELS = np.array(
+    [
+        "direct",
+        "display",
+        "email",
+        "events",
+        "organic",
+        "paid_search",
+        "partner",
+        "referral",
+        "retargeting",
+        "social",
+        "video",
+        "webinar",
+    ],
+    dtype=object,
+)
+PROBS = np.array([0.12, 0.08, 0.14, 0.03, 0.13, 0.15, 0.04, 0.06, 0.08, 0.09, 0.04, 0.04])
+T0 = np.datetime64("2024-01-01T00:00:00", "us")
+DAY_US = 86_400_000_000
+
+
+def generate_chunk(rng: np.random.Generator, first_lead: int, n_touches: int) -> dict[str, Any]:
+    """About ``n_touches`` touches of consecutive leads starting at ``first_lead`` (vectorised)."""
+    n_leads = max(1, n_touches // 6)
+    lengths = rng.geometric(1 / 6, size=n_leads).astype(np.int64)
+    n = int(lengths.sum())
+    lead = np.repeat(np.arange(first_lead, first_lead + n_leads, dtype=np.int64), lengths)
+    offsets = np.zeros(n_leads + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    start = rng.integers(0, 365 * DAY_US, size=n_leads)
+    gaps = rng.exponential(3.0 * DAY_US, size=n).astype(np.int64)
+    cum = np.cumsum(gaps)
+    base = np.repeat(cum[offsets[:-1]] - gaps[offsets[:-1]], lengths)
+    t = np.repeat(start, lengths) + (cum - base)
+    chan = rng.choice(CHANNELS.size, size=n, p=PROBS).astype(np.int32)
+    converted = rng.random(n_leads) < 0.10
+    last = t[offsets[1:] - 1]
+    conv_at = np.where(converted, last + rng.exponential(2.0 * DAY_US, size=n_leads), 0)
+    revenue = np.where(converted, np.round(rng.lognormal(8.0, 1.0, size=n_leads), 2), np.nan)
+    conv_us = np.repeat(conv_at.astype(np.int64), lengths)
+    conv_ok = np.repeat(converted, lengths)
+    return {
+        "lead_id": lead,
+        "timestamp": (T0 + t.astype("timedelta64[us]")),
+        "channel": chan,
+        "converted_at": np.where(conv_ok, T0 + conv_us.astype("timedelta64[us]"), np.datetime64("NaT")),
+        "revenue": np.repeat(revenue, lengths),
+        "n_leads": n_leads,
+    }
+
+
+def generate(total: int, out: Path, chunk: int, seed: int = 0) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    written, first, part = 0, 0, 0
+    dict_type = pa.dictionary(pa.int32(), pa.string())
+    channel_values = pa.array(CHANNELS.tolist(), type=pa.string())
+    t_start = time.perf_counter()
+    while written < total:
+        c = generate_chunk(rng, first, min(chunk, total - written))
+        table = pa.table(
+            {
+                "lead_id": pa.array(c["lead_id"]),
+                "timestamp": pa.array(c["timestamp"], type=pa.timestamp("us", tz="UTC")),
+                "channel": pa.DictionaryArray.from_arrays(
+                    pa.array(c["channel"]), channel_values
+                ).cast(dict_type),
+                "converted_at": pa.array(c["converted_at"], type=pa.timestamp("us", tz="UTC")),
+                "revenue": pa.array(c["revenue"], from_pandas=True),
+            }
+        )
+        pq.write_table(table, out / f"part-{part:05d}.parquet", row_group_size=1 << 20)
+        written += table.num_rows
+        first += int(c["n_leads"])
+        part += 1
+        if part % 10 == 0:
+            print(f"  {written:,} touches, {first:,} leads, {time.perf_counter() - t_start:.0f} s")
+    meta = {"touches": written, "leads": first, "files": part, "seed": seed}
+    (out / "_meta.json").write_text(json.dumps(meta))
+    print(json.dumps(meta), f"{time.perf_counter() - t_start:.0f} s")
+
+
+class _MemorySampler:
+    """Peak RSS of each worker process, sampled every ``interval`` seconds."""
+
+    def __init__(self, pids: list[int], interval: float = 0.2) -> None:
+        import psutil
+
+        self.procs = [psutil.Process(p) for p in pids]
+        self.peak = [0] * len(pids)
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            for i, p in enumerate(self.procs):
+                try:
+                    self.peak[i] = max(self.peak[i], p.memory_info().rss)
+                except Exception:  # pragma: no cover - a worker restarted
+                    pass
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> _MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _cpu(pids: list[int]) -> list[float]:
+    import psutil
+
+    out = []
+    for p in pids:
+        t = psutil.Process(p).cpu_times()
+        out.append(t.user + t.system)
+    return out
+
+
+def run(data: Path, workers: list[int], models: list[str], limit: int | None) -> list[dict[str, Any]]:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    from alignment import _dask
+
+    files = sorted(str(p) for p in data.glob("part-*.parquet"))
+    if limit:
+        files = files[:limit]
+    rows: list[dict[str, Any]] = []
+    for nw in workers:
+        with (
+            LocalCluster(
+                n_workers=nw,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit="8GB",
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            pids = list(client.run(os.getpid).values())
+            for model in models:
+                ddf = dd.read_parquet(files, index="lead_id", calculate_divisions=True)
+                n_touches = None
+                cpu0 = _cpu(pids)
+                load0 = os.getloadavg()[0]
+                with _MemorySampler(pids) as mem:
+                    t = time.perf_counter()
+                    res = _dask.attribute(ddf, model=model)
+                    totals = res.totals()
+                    elapsed = time.perf_counter() - t
+                cpu = [round(b - a, 1) for a, b in zip(cpu0, _cpu(pids))]
+                load1 = os.getloadavg()[0]
+                n_touches = res.summary()["touches"]
+                row = {
+                    "model": model,
+                    "workers": nw,
+                    "files": len(files),
+                    "touches": n_touches,
+                    "seconds": round(elapsed, 1),
+                    "touches_per_s": round(n_touches / elapsed),
+                    "peak_rss_gb_per_worker": [round(p / 1e9, 2) for p in mem.peak],
+                    "cpu_s_per_worker": cpu,
+                    "load_avg_1min": [round(load0, 1), round(load1, 1)],
+                    "attributed_revenue": round(sum(totals.values()), 2),
+                    "unattributed_revenue": round(res.unattributed.total, 2),
+                }
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate")
+    g.add_argument("--touches", type=int, default=100_000_000)
+    g.add_argument("--out", type=Path, default=Path("/work/bench-data"))
+    g.add_argument("--chunk", type=int, default=2_000_000)
+    r = sub.add_parser("run")
+    r.add_argument("--data", type=Path, default=Path("/work/bench-data"))
+    r.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    r.add_argument("--models", nargs="+", default=["linear", "markov"])
+    r.add_argument("--limit", type=int, default=None, help="use only the first N files")
+    r.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    if args.cmd == "generate":
+        generate(args.touches, args.out, args.chunk)
+    else:
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+        rows = run(args.data, args.workers, args.models, args.limit)
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""Tests of the HTML report (``alignment.report``) and its SVG charts, incl. a headless browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import alignment
+from alignment import _svg, cli
+from alignment.errors import ParameterError
+from alignment.report import build_report, write_report
+
+CHROMIUM = "/usr/bin/chromium"
+WHEN = dt.datetime(2024, 4, 1, 12, 0, tzinfo=dt.timezone.utc)
+VOID = {"meta", "br", "img", "input", "link", "hr", "rect", "circle", "line", "path"}
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, Any]:
+    return cli.run_demo(1_500, seed=2)
+
+
+@pytest.fixture(scope="module")
+def html(demo: dict[str, Any]) -> str:
+    return build_report(**cli.report_inputs(demo), generated_at=WHEN)
+
+
+class _Balance(HTMLParser):
+    """Checks that every opened element is closed in order (void and SVG leaf elements aside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> with open {self.stack[-3:]}")
+        else:
+            self.stack.pop()
+
+
+def test_all_sections_and_charts(html: str) -> None:
+    assert html.startswith("<!DOCTYPE html>")
+    for anchor in ("funnel", "attribution", "grid", "sla", "closed-loop"):
+        assert f'<section id="{anchor}">' in html
+    assert html.count("<svg") >= 6
+    # the SLA section has the pace line and the response-time distribution
+    assert "pace line" in html and "Distribution of business-hours response time" in html
+    # every attribution model appears side by side
+    for model in cli.DEMO_MODELS:
+        assert f'<th class="num">{model.replace("_", " ")}</th>' in html
+    # the grid heat map has 16 cells
+    assert html.count('class="cell"') == 16
+
+
+def test_self_contained(html: str) -> None:
+    assert "<script" not in html.lower()
+    assert "<link" not in html.lower()
+    # no attribute that would fetch anything; the only URL is the SVG namespace
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!#)""", html)
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", html))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+
+
+def test_well_formed(html: str) -> None:
+    checker = _Balance()
+    checker.feed(html)
+    checker.close()
+    assert not checker.errors, checker.errors[:3]
+    assert checker.stack == []
+    for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S):
+        ET.fromstring(svg)  # each chart is well-formed XML
+
+
+def test_deterministic(demo: dict[str, Any], html: str) -> None:
+    again = build_report(**cli.report_inputs(demo), generated_at=WHEN)
+    assert again == html
+
+
+def test_numbers_match_the_engines(demo: dict[str, Any], html: str) -> None:
+    crm = demo["crm"]
+    revenue = float(crm.conversions["revenue"].sum())
+    assert f"{revenue:,.0f}" in html
+    n_won = int((~np.isnat(crm.leads["won_at"])).sum())
+    assert f"{n_won:,}" in html
+    cells = demo["cells"]
+    i = list(cells["cell"]).index("A1")
+    if cells["n"][i]:
+        assert f"{100 * cells['rate'][i]:.1f}%" in html
+
+
+def test_sections_are_optional(demo: dict[str, Any]) -> None:
+    only = build_report(funnel=demo["funnel"], generated_at=WHEN)
+    assert '<section id="funnel">' in only and '<section id="sla">' not in only
+    one = build_report(attribution=demo["attribution"]["linear"], generated_at=WHEN)
+    assert '<section id="attribution">' in one
+    plan = build_report(plan=demo["plan"])
+    assert "Funnel plan" in plan
+    sla = build_report(sla=demo["sla"], closed_loop=demo["closed_loop"])
+    assert '<section id="sla">' in sla and '<section id="closed-loop">' in sla
+
+
+def test_bad_arguments(demo: dict[str, Any], tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="at least one"):
+        build_report()
+    with pytest.raises(ParameterError, match="converted"):
+        build_report(scores=demo["scores"])
+    with pytest.raises(ParameterError, match="one outcome per scored lead"):
+        build_report(scores=demo["scores"], converted=[True, False])
+    with pytest.raises(ParameterError, match="empty"):
+        build_report(attribution={})
+    with pytest.raises(ParameterError, match="directory"):
+        write_report(tmp_path / "missing" / "r.html", funnel=demo["funnel"])
+
+
+def test_write_report(demo: dict[str, Any], tmp_path: Path) -> None:
+    p = write_report(tmp_path / "r.html", funnel=demo["funnel"], sla=demo["sla"])
+    assert p.read_text(encoding="utf-8").count("<svg") >= 3
+
+
+def test_text_is_escaped(demo: dict[str, Any]) -> None:
+    evil = "<script>alert(1)</script>"
+    touches = {
+        "lead_id": ["a", "a", "b"],
+        "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-01"], "datetime64[us]"),
+        "channel": [evil, "email", "email"],
+    }
+    conv = {"lead_id": ["a"], "converted_at": np.array(["2024-01-03"], "datetime64[us]"),
+            "revenue": [10.0]}  # fmt: skip
+    res = alignment.attribute(touches, conv, model="linear")
+    text = build_report(attribution={"linear": res}, title=evil, subtitle="a & b")
+    assert evil not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "a &amp; b" in text
+
+
+# ------------------------------------------------------------------ SVG helpers
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lo=st.floats(-1e6, 1e6, allow_nan=False),
+    width=st.floats(1e-3, 1e6, allow_nan=False),
+    n=st.integers(2, 8),
+)
+def test_nice_ticks_cover_the_range(lo: float, width: float, n: int) -> None:
+    hi = lo + width
+    ticks = _svg.nice_ticks(lo, hi, n)
+    assert ticks[0] <= lo + 1e-9 * max(1.0, abs(lo))
+    assert ticks[-1] >= hi - 1e-9 * max(1.0, abs(hi))
+    assert bool(np.all(np.diff(ticks) > 0))
+    assert len(ticks) <= 4 * n + 3
+
+
+def test_charts_handle_edge_values() -> None:
+    charts = [
+        _svg.bar_chart(["a", "b"], [0.0, 0.0], title="zeros"),
+        _svg.bar_chart(["a"], [float("nan")], title="nan"),
+        _svg.dot_plot(["x", "y"], [("m", [float("nan"), 0.5])], title="dots"),
+        _svg.heatmap(["A", "B"], ["1"], [[float("nan")], [0.0]], title="heat"),
+        _svg.line_chart([], [("s", [], "solid")], title="empty"),
+        _svg.line_chart([0, 1, 2], [("s", [1.0, float("nan"), 3.0], "dashed")], title="gap"),
+        _svg.histogram(["a", "b"], [0, 0], title="empty bins"),
+    ]
+    for svg in charts:
+        root = ET.fromstring(svg)
+        assert root.tag.endswith("svg")
+        coords = re.findall(r'\b(?:x|y|x1|x2|y1|y2|cx|cy|width|height|d)="([^"]*)"', svg)
+        assert not any("nan" in c.lower() or "inf" in c.lower() for c in coords), svg
+
+
+def test_sequential_color_bounds() -> None:
+    assert _svg.sequential_color(0.0) == "#f0f6fc"
+    assert _svg.sequential_color(1.0) == "#084081"
+    assert _svg.sequential_color(float("nan")) == _svg.sequential_color(0.0)
+    assert _svg.sequential_color(5.0) == _svg.sequential_color(1.0)
+    assert math.isfinite(float(int(_svg.sequential_color(0.5)[1:], 16)))
+
+
+# ------------------------------------------------------------------ headless browser
+
+
+def _chromium(args: list[str], tmp: str) -> subprocess.CompletedProcess[str]:
+    base = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", f"--user-data-dir={tmp}", "--enable-logging=stderr", "--v=0",
+    ]  # fmt: skip
+    env = dict(os.environ, HOME=tmp)
+    return subprocess.run(
+        [*base, *args], capture_output=True, text=True, timeout=120, check=False, env=env
+    )
+
+
+@pytest.mark.skipif(
+    not os.path.exists(CHROMIUM),
+    reason="headless Chromium not installed (apt-get install chromium) — browser check skipped",
+)
+def test_renders_in_headless_chromium(html: str, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    with tempfile.TemporaryDirectory() as profile:
+        dom = _chromium(["--dump-dom", page.as_uri()], profile)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "Uncaught" not in dom.stderr
+    assert "ERROR:CONSOLE" not in dom.stderr
+    assert "<section" in dom.stdout
+    assert dom.stdout.count("<svg") >= 6
+    assert 'id="closed-loop"' in dom.stdout
+    shot = tmp_path / "shot.png"
+    with tempfile.TemporaryDirectory() as profile:
+        res = _chromium(
+            ["--hide-scrollbars", "--window-size=1280,2000", f"--screenshot={shot}",
+             page.as_uri()], profile,
+        )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert "ERROR:CONSOLE" not in res.stderr and "Uncaught" not in res.stderr
