@@ -75,7 +75,9 @@ def generate_chunk(rng: np.random.Generator, first_lead: int, n_touches: int) ->
         "lead_id": lead,
         "timestamp": (T0 + t.astype("timedelta64[us]")),
         "channel": chan,
-        "converted_at": np.where(conv_ok, T0 + conv_us.astype("timedelta64[us]"), np.datetime64("NaT")),
+        "converted_at": np.where(
+            conv_ok, T0 + conv_us.astype("timedelta64[us]"), np.datetime64("NaT")
+        ),
         "revenue": np.repeat(revenue, lengths),
         "n_leads": n_leads,
     }
@@ -155,7 +157,9 @@ def _cpu(pids: list[int]) -> list[float]:
     return out
 
 
-def run(data: Path, workers: list[int], models: list[str], limit: int | None) -> list[dict[str, Any]]:
+def run(
+    data: Path, workers: list[int], models: list[str], limit: int | None
+) -> list[dict[str, Any]]:
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
@@ -225,7 +229,9 @@ def main() -> None:
     if args.cmd == "generate":
         generate(args.touches, args.out, args.chunk)
     else:
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+        )
         rows = run(args.data, args.workers, args.models, args.limit)
         if args.json:
             args.json.write_text(json.dumps(rows, indent=1))

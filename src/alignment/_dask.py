@@ -30,6 +30,7 @@ guarantees gives the same result as the expanded journeys).  See ``docs/dask.md`
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,13 @@ def is_dask_collection(obj: Any) -> bool:
     return bool(_is(obj))
 
 
+def _dk() -> Any:
+    """The ``dask`` module (untyped: looked up dynamically)."""
+    import importlib
+
+    return importlib.import_module("dask")
+
+
 def _require_dask() -> Any:
     try:
         import dask.dataframe as dd
@@ -118,7 +126,7 @@ def _keyed_by_index(ddf: Any, key: str) -> bool:
     if ddf.index.name != key or not ddf.known_divisions:
         return False
     div = list(ddf.divisions)
-    return all(a < b for a, b in zip(div[:-2], div[1:-1]))
+    return all(a < b for a, b in itertools.pairwise(div))
 
 
 def _hash_part(pdf: Any, key: str, n: int) -> Any:
@@ -218,7 +226,7 @@ def _parts(frames: Sequence[Any]) -> list[list[Any]]:
 
 def _tree(items: list[Any], combine: Callable[[Any, Any], Any], fan_in: int = 2) -> Any:
     """Tree reduction of delayed items with a binary ``combine``."""
-    from dask import delayed
+    delayed = _dk().delayed
 
     if not items:
         raise ValueError("nothing to reduce")
@@ -299,9 +307,7 @@ class PathStats:
     @classmethod
     def empty(cls) -> PathStats:
         z = np.zeros(0, dtype=np.float64)
-        return cls(
-            np.zeros(0, dtype=object), np.zeros(1, np.int64), np.zeros(0, np.int64), z, z, z
-        )
+        return cls(np.zeros(0, dtype=object), np.zeros(1, np.int64), np.zeros(0, np.int64), z, z, z)
 
     @classmethod
     def aggregate(
@@ -397,7 +403,9 @@ def _collapse_repeats(offsets: np.ndarray, codes: np.ndarray) -> tuple[np.ndarra
     return cum[offsets], codes[keep]
 
 
-def _distinct_sorted(offsets: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+def _distinct_sorted(
+    offsets: np.ndarray, codes: np.ndarray, n_codes: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Per sequence, its distinct codes in ascending order (channel sets)."""
     n = offsets.size - 1
     jid = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
@@ -446,8 +454,15 @@ class MarkovCounts:
 
         str_names = [str(x) for x in names]
         fit = markov_removal_effects(
-            offsets, codes, len(str_names), conversions, non_conversions, revenue,
-            order=order, collapse_repeats=collapse_repeats, channel_names=str_names,
+            offsets,
+            codes,
+            len(str_names),
+            conversions,
+            non_conversions,
+            revenue,
+            order=order,
+            collapse_repeats=collapse_repeats,
+            channel_names=str_names,
         )
         n_states = len(fit.state_channels)
         node_keys: list[tuple[str, ...]] = [
@@ -515,9 +530,7 @@ class MarkovCounts:
             n_paths=self.n_paths + other.n_paths,
         )
 
-    def credit(
-        self, names: Sequence[str], *, order: int, revenue_basis: str
-    ) -> ChannelCredit:
+    def credit(self, names: Sequence[str], *, order: int, revenue_basis: str) -> ChannelCredit:
         """One exact solve of the combined chain (``alignment.attribution._markov._solve``)."""
         from .attribution._markov import (
             _DENSE_MAX_NODES,
@@ -598,6 +611,7 @@ class _StatsCollector(AttributionModel):
     name: ClassVar[str] = "_dask_statistics"
     description: ClassVar[str] = "sufficient statistics for distributed data-driven models"
     kind: ClassVar[Literal["touch", "channel"]] = "channel"
+    stats_: Any
 
     def __init__(
         self, statistic: str = "sets", collapse_repeats: bool = True, order: int = 1
@@ -628,8 +642,14 @@ class _StatsCollector(AttributionModel):
         rev = np.where(conv > 0, np.asarray(journeys.revenue, dtype=np.float64), 0.0)
         if self.statistic == "markov":
             self.stats_ = MarkovCounts.of(
-                offsets, codes, names, conv, non, rev,
-                order=self.order, collapse_repeats=self.collapse_repeats,
+                offsets,
+                codes,
+                names,
+                conv,
+                non,
+                rev,
+                order=self.order,
+                collapse_repeats=self.collapse_repeats,
             )
             return self._placeholder(journeys, names, conv)
         if self.statistic == "sets":
@@ -749,7 +769,7 @@ def _attr_partition(
         ]
         if len(u)
         else [],
-        stats=res.model.stats_ if statistic is not None else None,
+        stats=getattr(res.model, "stats_", None) if statistic is not None else None,
         n_touches=int(j.n_touches),
         n_journeys=int(j.n_journeys),
         n_converted=int(converted.sum()),
@@ -893,7 +913,7 @@ class DaskAttributionResult:
 def _check_key_ranges(ranges: list[tuple[Any, Any]], key: str) -> None:
     """Partitions trusted to be keyed must not share a key (the known-divisions shortcut)."""
     ordered = sorted(ranges, key=lambda r: r[0])
-    for (_, hi), (lo, _) in zip(ordered[:-1], ordered[1:]):
+    for (_, hi), (lo, _) in itertools.pairwise(ordered):
         if not hi < lo:
             raise DataValidationError(
                 "the frame's divisions say partitions hold distinct journey keys, but key "
@@ -941,7 +961,7 @@ def attribute(
     channel sets, into one exact in-memory solve.  Other data-driven (plugin) models are
     refused with :class:`ParameterError` (they have no combinable statistic).
     """
-    from dask import compute, delayed
+    compute, delayed = _dk().compute, _dk().delayed
 
     from .attribution import Unattributed
     from .attribution._rules import RuleModel
@@ -1002,7 +1022,7 @@ def attribute(
             )
             for p in parts
         ]
-        (out,) = compute(_tree(nodes, _AttrSummary.merge))
+        out: _AttrSummary = compute(_tree(nodes, _AttrSummary.merge))[0]
         if not shuffled:
             _check_key_ranges(out.key_ranges, lead)
         return out
@@ -1030,8 +1050,8 @@ def attribute(
     un = summary.unattributed
     if un:
         ukeys = np.concatenate([u["keys"] for u in un])
-        order = _key_order(ukeys)
-        cols = {k: np.concatenate([u[k] for u in un])[order] for k in un[0]}
+        korder = _key_order(ukeys)
+        cols = {k: np.concatenate([u[k] for u in un])[korder] for k in un[0]}
     else:
         cols = {
             "keys": np.zeros(0, dtype=object),
@@ -1143,7 +1163,7 @@ def score(
     default of the built-ins — the grid's ``as_of`` (latest touch time when not given) — is
     computed over all touches first and fixed, so every partition decays to the same instant.
     """
-    from dask import delayed
+    delayed = _dk().delayed
 
     from .base import check_is_fitted, clone
     from .plugins import get_scorer
@@ -1173,7 +1193,9 @@ def score(
     )
 
 
-def _logistic_block(X: Any, y: Any, sw: Any, *, columns: Sequence[str], y_col: str | None, w_col: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _logistic_block(
+    X: Any, y: Any, sw: Any, *, columns: Sequence[str], y_col: str | None, w_col: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One partition as (X float64 C-contiguous, y 0/1 float, sample weight)."""
     Xn = np.ascontiguousarray(X[list(columns)].to_numpy(dtype=np.float64))
     yv = X[y_col] if y_col is not None else y
@@ -1235,7 +1257,9 @@ def _logistic_partial(
     return float(value), np.asarray(grad, dtype=np.float64)
 
 
-def _sum_partials(a: tuple[float, np.ndarray], b: tuple[float, np.ndarray]) -> tuple[float, np.ndarray]:
+def _sum_partials(
+    a: tuple[float, np.ndarray], b: tuple[float, np.ndarray]
+) -> tuple[float, np.ndarray]:
     return a[0] + b[0], a[1] + b[1]
 
 
@@ -1282,12 +1306,13 @@ def fit_logistic(
     """
     import warnings
 
-    import dask
-    from dask import delayed
     from scipy.optimize import minimize
 
     from .errors import ConvergenceWarning
     from .scoring import LogisticScorer
+
+    dask = _dk()
+    delayed = dask.delayed
 
     _require_dask()
     est = LogisticScorer(
@@ -1307,13 +1332,17 @@ def fit_logistic(
             column="y",
             fix="pass y= (a column name of X, or a dask Series with X's partitions)",
         )
-    cols = list(features) if features is not None else [
-        c for c in X.columns if c not in {y_col, w_col}
-    ]
+    cols = (
+        list(features)
+        if features is not None
+        else [c for c in X.columns if c not in {y_col, w_col}]
+    )
     missing = [c for c in [*cols, *(c for c in (y_col, w_col) if c)] if c not in X.columns]
     if missing:
         raise DataValidationError(
-            f"column(s) {missing} not in X", column=missing[0], table="X",
+            f"column(s) {missing} not in X",
+            column=missing[0],
+            table="X",
             fix=f"available: {list(X.columns)}",
         )
     xs = X.to_delayed()
@@ -1338,12 +1367,14 @@ def fit_logistic(
     n, p = int(st["n"]), len(cols)
     if st["nonfinite"]:
         raise DataValidationError(
-            f"{st['nonfinite']} non-finite feature value(s) (NaN or inf)", table="X",
+            f"{st['nonfinite']} non-finite feature value(s) (NaN or inf)",
+            table="X",
             fix="impute or drop the missing values first",
         )
     if st["bad_weights"]:
         raise DataValidationError(
-            "sample weights must be finite and >= 0", column="sample_weight",
+            "sample weights must be finite and >= 0",
+            column="sample_weight",
             value=None,
         )
     if n == 0:
@@ -1474,10 +1505,12 @@ def stage_durations(
     """
     ti = [np.asarray(x).astype("datetime64[us]", copy=False).view(np.int64) for x in times]
     nat = np.iinfo(np.int64).min
-    cutoff = None if as_of is None else int(np.asarray(as_of).astype("datetime64[us]").view(np.int64))
+    cutoff = (
+        None if as_of is None else int(np.asarray(as_of).astype("datetime64[us]").view(np.int64))
+    )
 
     def present(k: int) -> np.ndarray:
-        has = ti[k] != nat
+        has: np.ndarray = ti[k] != nat
         if cutoff is not None:
             has &= ti[k] <= cutoff
         return has
@@ -1556,7 +1589,11 @@ def _funnel_partition(
     else:
         group, n_groups, parts = None, 1, []
     raw = count_stages(
-        times, mode=mode, group=group, n_groups=n_groups, as_of=as_of,  # type: ignore[arg-type]
+        times,
+        mode=mode,  # type: ignore[arg-type]
+        group=group,
+        n_groups=n_groups,
+        as_of=as_of,
         out_of_order=out_of_order,  # type: ignore[arg-type]
     )
     labels: list[tuple[Any, Any]] = []
@@ -1618,7 +1655,7 @@ def funnel_observe(
     per converted lead and transition: 10^7 leads × 4 transitions ≤ 320 MB on the client).
     Leads are one row each: no shuffle.  ``horizon=`` (Kaplan–Meier) is not distributed.
     """
-    from dask import compute, delayed
+    compute, delayed = _dk().compute, _dk().delayed
 
     from ._funnel_observe import US_PER_DAY, group_quantiles, proportion_interval
     from ._time import parse_instant
@@ -1654,7 +1691,12 @@ def funnel_observe(
     ddf = _as_ddf(leads, "leads")
     nodes = [
         delayed(_funnel_partition, pure=True)(
-            p, stages=st, mode=mode, by=by, cohort=cohort, as_of=instant,
+            p,
+            stages=st,
+            mode=mode,
+            by=by,
+            cohort=cohort,
+            as_of=instant,
             out_of_order=out_of_order,
         )
         for p in ddf.to_delayed()
@@ -1672,7 +1714,11 @@ def funnel_observe(
     dur_g: list[list[np.ndarray]] = [[] for _ in range(S - 1)]
     dur_v: list[list[np.ndarray]] = [[] for _ in range(S - 1)]
     for p in parts:  # loop over partitions
-        gmap = np.array([index[lab] for lab in p.labels], dtype=np.int64) if grouped else np.zeros(1, np.int64)
+        gmap = (
+            np.array([index[lab] for lab in p.labels], dtype=np.int64)
+            if grouped
+            else np.zeros(1, np.int64)
+        )
         for lab, s in zip(p.labels, p.by_labels):
             shown.setdefault(lab, s)
         np.add.at(counts, gmap, p.counts)
@@ -1747,3 +1793,329 @@ def _label_order(lab: tuple[Any, Any]) -> tuple[Any, ...]:
         () if bk is None else bk,
         () if ck is None else (int(np.asarray(ck).astype("datetime64[D]").view(np.int64)),),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# SLA
+# ---------------------------------------------------------------------------------------------
+
+
+def _sla_partition(
+    leads: Any,
+    activities: Any,
+    *,
+    sla: Any,
+    as_of: Any,
+    calendar: Any,
+    unknown_leads: str,
+) -> list[dict[str, Any]]:
+    from .sla import evaluate as evaluate_in_memory
+    from .sla._evaluate import _periods_of
+
+    ld = _local(leads, "lead_id")
+    ac = _local(activities, "lead_id")
+    if ld is None or len(ld) == 0:
+        if ac is not None and len(ac) and unknown_leads == "raise":
+            # no lead here: the in-memory engine raises the same error for these activities
+            evaluate_in_memory(sla, {"lead_id": []}, ac, as_of=as_of, calendar=calendar)
+        if ac is None or len(ac) == 0:
+            return []
+    rep = evaluate_in_memory(
+        sla,
+        ld,
+        ac,
+        as_of=as_of,
+        calendar=calendar,
+        unknown_leads=unknown_leads,  # type: ignore[arg-type]
+    )
+    lt = rep.leads
+    cal = rep.calendar
+    scope = np.asarray(lt["in_scope"], dtype=bool)
+    resp = np.asarray(lt["response_business"])
+    has = scope & ~np.isnat(resp)
+    clock_day = cal.local_dates(np.where(has, lt["clock_start"], np.datetime64("NaT", "us")))
+    start, _ = _periods_of(clock_day, rep.sla)
+    mk = rep.sla.marketing
+    if mk is not None and mk.split_by is not None and len(ld):
+        raw = np.asarray(ld[mk.split_by].to_numpy(dtype=object), dtype=object)
+        key_pos = np.array(
+            [
+                "(missing)" if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
+                for v in raw[has]
+            ],
+            dtype=object,
+        )
+    else:
+        key_pos = np.full(int(has.sum()), "(all)", dtype=object)
+    return [
+        {
+            "leads": dict(lt.items()),
+            "breaches": dict(rep.breaches().items()),
+            "unknown": dict(rep.unknown_activities.items()),
+            "summary": dict(rep.summary),
+            "periods": dict(rep.periods.items()),
+            "daily": dict(rep.daily.items()),
+            "resp": (start[has], key_pos, resp[has].astype("timedelta64[s]").view(np.int64)),
+            "calendar": cal,
+            "sla": rep.sla,
+            "as_of": rep.as_of,
+            "backend": None,
+        }
+    ]
+
+
+def _concat_columns(tables: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if not tables:
+        return {}
+    return {k: np.concatenate([np.asarray(t[k]) for t in tables]) for k in tables[0]}
+
+
+def _merge_keyed(
+    tables: list[dict[str, np.ndarray]],
+    key_cols: Sequence[str],
+    additive: Sequence[str],
+    constant: Sequence[str],
+) -> tuple[list[tuple[Any, ...]], dict[str, np.ndarray]]:
+    """Rows keyed by ``key_cols``: ``additive`` columns summed, ``constant`` ones taken once."""
+    acc: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for t in tables:  # loop over partitions
+        n = len(next(iter(t.values()))) if t else 0
+        keys = list(zip(*(np.asarray(t[c]).tolist() for c in key_cols))) if n else []
+        for i, k in enumerate(keys):  # loop over (period, split) or day rows: few
+            row = acc.get(k)
+            if row is None:
+                acc[k] = {c: t[c][i] for c in (*additive, *constant) if c in t}
+            else:
+                for c in additive:
+                    if c in t:
+                        row[c] = row[c] + t[c][i]
+    order = sorted(acc)
+    return order, {
+        c: np.array([acc[k].get(c) for k in order])
+        for c in (*additive, *constant)
+        if any(c in acc[k] for k in order)
+    }
+
+
+def sla_evaluate(
+    sla: Any,
+    leads: Any,
+    activities: Any,
+    *,
+    as_of: Any,
+    calendar: Any = None,
+    unknown_leads: Literal["raise", "ignore"] = "raise",
+) -> SLAReport:
+    """:func:`alignment.sla.evaluate` on Dask DataFrames of leads and activities.
+
+    Leads and activities are co-partitioned by ``lead_id``; each partition is evaluated in
+    memory.  ``leads`` / breaches / unknown activities are concatenated (partition order;
+    the ``row`` of an unknown activity is its position within its partition), the summary
+    counts summed, and ``periods`` / ``daily`` rebuilt from the partitions' counts (summed by
+    period × split key and by day), their ratios recomputed, and the response-time median /
+    p90 computed exactly from the gathered per-lead response times (8 bytes per touched lead).
+    """
+    compute, delayed = _dk().compute, _dk().delayed
+
+    from .models import SLA
+    from .sla import BreachList, DailySeries, LeadStatus, PeriodSummary, SLAReport
+    from .sla._evaluate import _group_quantiles
+    from .sla._report import UnknownActivities
+
+    _require_dask()
+    sla_obj = sla if isinstance(sla, SLA) else SLA.from_dict(sla)
+    frames, _ = partition_by_key(
+        [_as_ddf(leads, "leads"), _as_ddf(activities, "activities")], "lead_id"
+    )
+    nodes = [
+        delayed(_sla_partition, pure=True)(
+            a, b, sla=sla_obj, as_of=as_of, calendar=calendar, unknown_leads=unknown_leads
+        )
+        for a, b in _parts(frames)
+    ]
+    (parts,) = compute(_tree(nodes, _concat_lists))
+    if not parts:
+        from .sla import evaluate as evaluate_in_memory
+
+        return evaluate_in_memory(
+            sla_obj,
+            {"lead_id": []},
+            {"lead_id": [], "timestamp": []},
+            as_of=as_of,
+            calendar=calendar,
+        )
+    first = parts[0]
+    cal = first["calendar"]
+    t_asof = first["as_of"]
+    mk = sla_obj.marketing
+
+    # --- periods: counts summed per (period, split key); ratios recomputed ----------------
+    ptables = [p["periods"] for p in parts]
+    pcols = list(ptables[0])
+    split_name = pcols[2]
+    counts_cols = [
+        c
+        for c in pcols
+        if c in ("delivered", "delivered_unqualified", "leads_assigned", "touched")
+        or c.endswith(("_met", "_breached", "_pending", "_at_risk"))
+    ]
+    order, merged = _merge_keyed(
+        ptables, ["period_start", split_name], counts_cols, ["period_end", "committed"]
+    )
+    starts_u = np.unique(np.array([k[0] for k in order], dtype="datetime64[D]"))
+    keys_u = np.array(sorted({k[1] for k in order}), dtype=object)
+    if starts_u.size:
+        # every period between the first and the last (as in memory)
+        from .sla._evaluate import _periods_of
+
+        days = np.arange(starts_u[0], starts_u[-1] + np.timedelta64(1, "D"))
+        ps, pe = _periods_of(days, sla_obj)
+        ok = ~np.isnat(ps)
+        starts_u, idx = np.unique(ps[ok], return_index=True)
+        ends_u = pe[ok][idx]
+    else:
+        ends_u = starts_u.copy()
+    P, K = starts_u.size, keys_u.size
+    pos = {k: i for i, k in enumerate(order)}
+    out: dict[str, np.ndarray] = {
+        "period_start": np.repeat(starts_u, K),
+        "period_end": np.repeat(ends_u, K),
+        split_name: np.tile(keys_u, P),
+    }
+    row_of = np.array(
+        [pos.get((s, k), -1) for s in starts_u.tolist() for k in keys_u.tolist()], dtype=np.int64
+    )
+    found = row_of >= 0
+
+    def take(col: str, fill: Any, dtype: Any) -> np.ndarray:
+        arr = np.full(P * K, fill, dtype=dtype)
+        if col in merged and found.any():
+            arr[found] = np.asarray(merged[col])[row_of[found]]
+        return arr
+
+    if mk is not None:
+        if mk.split_by is not None and mk.split is None:
+            real = keys_u != "(missing)"
+            committed_k = np.where(real, mk.qualified_leads / max(int(real.sum()), 1), 0.0)
+        elif mk.split_by is not None and mk.split is not None:
+            split = mk.split
+            committed_k = np.array([float(split.get(k, 0)) for k in keys_u.tolist()])
+        else:
+            committed_k = np.full(K, float(mk.qualified_leads))
+        committed = np.tile(committed_k, P)
+        asof_local = int(
+            cal.to_local(np.array([t_asof], dtype="datetime64[us]"))[0]
+            .astype("datetime64[us]")
+            .view(np.int64)
+        )
+        period_len = (ends_u - starts_u).astype(np.int64) * 86_400_000_000
+        start_local = starts_u.astype("datetime64[us]").astype(np.int64)
+        frac_p = np.clip((asof_local - start_local) / np.maximum(period_len, 1), 0.0, 1.0)
+        delivered = take("delivered", 0, np.int64)
+        out["committed"] = committed
+        out["delivered"] = delivered
+        out["delivered_unqualified"] = take("delivered_unqualified", 0, np.int64)
+        out["pace_to_date"] = committed * np.repeat(frac_p, K)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["delivered_vs_committed"] = np.where(committed > 0, delivered / committed, np.nan)
+            out["delivered_vs_pace"] = np.where(
+                out["pace_to_date"] > 0, delivered / out["pace_to_date"], np.nan
+            )
+        out["on_pace"] = delivered >= out["pace_to_date"]
+    out["leads_assigned"] = take("leads_assigned", 0, np.int64)
+    for c in pcols:
+        if c.endswith("_met"):
+            name = c.removesuffix("_met")
+            met = take(f"{name}_met", 0, np.int64)
+            br = take(f"{name}_breached", 0, np.int64)
+            out[f"{name}_met"] = met
+            out[f"{name}_breached"] = br
+            out[f"{name}_pending"] = take(f"{name}_pending", 0, np.int64)
+            out[f"{name}_at_risk"] = take(f"{name}_at_risk", 0, np.int64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
+    r_start = np.concatenate([p["resp"][0] for p in parts]).astype("datetime64[D]")
+    r_key = np.concatenate([p["resp"][1] for p in parts]).astype(object)
+    r_val = np.concatenate([p["resp"][2] for p in parts]).astype(np.int64)
+    p_idx = np.searchsorted(starts_u, r_start)
+    k_idx = np.searchsorted(keys_u, r_key) if K else np.zeros(r_key.size, np.int64)
+    ok = ~np.isnat(r_start) & (p_idx < P)
+    if P:
+        ok &= starts_u[np.minimum(p_idx, P - 1)] == r_start
+    g = (p_idx * K + k_idx)[ok]
+    med, p90 = _group_quantiles(r_val[ok], g, P * K, (0.5, 0.9))
+    nat = np.iinfo(np.int64).min
+    out["touched"] = take("touched", 0, np.int64)
+    out["response_median"] = (
+        np.where(np.isnan(med), nat, np.round(np.nan_to_num(med)))
+        .astype(np.int64)
+        .view("timedelta64[s]")
+    )
+    out["response_p90"] = (
+        np.where(np.isnan(p90), nat, np.round(np.nan_to_num(p90)))
+        .astype(np.int64)
+        .view("timedelta64[s]")
+    )
+    periods = PeriodSummary({c: out[c] for c in pcols if c in out})
+
+    # --- daily: counts summed per day; running totals recomputed ---------------------------
+    dtables = [p["daily"] for p in parts]
+    dcols = list(dtables[0])
+    d_add = [
+        c
+        for c in dcols
+        if c not in ("date", "period_start", "committed", "pace_to_date", "delivered_to_date")
+    ]
+    d_order, d_merged = _merge_keyed(
+        dtables, ["date"], d_add, ["period_start", "committed", "pace_to_date"]
+    )
+    dates = np.array([k[0] for k in d_order], dtype="datetime64[D]")
+    all_days = np.arange(dates.min(), dates.max() + np.timedelta64(1, "D")) if dates.size else dates
+    drow = np.searchsorted(dates, all_days)
+    daily: dict[str, np.ndarray] = {"date": all_days}
+    dstart, dend = _periods_of_days(all_days, sla_obj)
+    daily["period_start"] = dstart
+    for c in dcols:
+        if c in ("date", "period_start"):
+            continue
+        if c == "delivered_to_date":
+            q = np.asarray(d_merged["delivered"])[drow]
+            cum = np.cumsum(q)
+            p_first = np.searchsorted(all_days, dstart)
+            base = np.where(p_first > 0, cum[np.maximum(p_first - 1, 0)], 0)
+            daily[c] = cum - base
+        elif c in ("committed", "pace_to_date"):
+            total = float(mk.qualified_leads) if mk is not None else 0.0
+            plen = (dend - dstart).astype(np.float64)
+            elapsed = (all_days - dstart).astype(np.float64) + 1.0
+            daily[c] = (
+                np.where(np.isnat(dstart), 0.0, total)
+                if c == "committed"
+                else np.where(np.isnat(dstart), 0.0, total * np.clip(elapsed / plen, 0.0, 1.0))
+            )
+        else:
+            daily[c] = np.asarray(d_merged[c], dtype=np.int64)[drow]
+    daily_t = DailySeries(daily)
+
+    # --- per lead, breaches, unknown activities, summary ----------------------------------
+    summary: dict[str, Any] = {}
+    for p in parts:  # loop over partitions
+        for k, v in p["summary"].items():
+            summary[k] = v if k == "as_of" else summary.get(k, 0) + v
+    return SLAReport(
+        leads=LeadStatus(_concat_columns([p["leads"] for p in parts])),
+        periods=periods,
+        daily=daily_t,
+        breaches=BreachList(_concat_columns([p["breaches"] for p in parts])),
+        unknown_activities=UnknownActivities(_concat_columns([p["unknown"] for p in parts])),
+        summary=summary,
+        sla=sla_obj,
+        calendar=cal,
+        as_of=t_asof,
+    )
+
+
+def _periods_of_days(days: np.ndarray, sla: Any) -> tuple[np.ndarray, np.ndarray]:
+    from .sla._evaluate import _periods_of
+
+    return _periods_of(days, sla)

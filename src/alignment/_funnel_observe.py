@@ -46,6 +46,8 @@ __all__ = [
 US_PER_DAY = 86_400_000_000.0
 #: up to this many groups, per-group quantiles use a radix bucketing + selection, else a sort
 PARTITION_MAX_GROUPS = 256
+#: up to this many stages, grouped counts come from one (group, stage pattern) histogram
+PATTERN_MAX_STAGES = 16
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -226,7 +228,16 @@ def count_stages(
         if li.shape != (n,):
             raise ParameterError("the lost column must have one instant per lead")
         lost_mask = (li != nat) & (li <= end)
-    counts[:, 0] = _group_count(entered, group, n_groups)
+    # with groups, counts come from one histogram of (group, pattern of stages reached):
+    # one bincount over the leads instead of two per stage
+    use_pattern = (
+        group is not None and s <= PATTERN_MAX_STAGES and n_groups * (1 << s) <= max(n, 1 << 16)
+    )
+    pattern = np.zeros(n, dtype=np.uint16) if use_pattern else None
+    if pattern is not None:
+        pattern |= entered
+    else:
+        counts[:, 0] = _group_count(entered, group, n_groups)
     prev_reached = entered
     for k in range(1, s):
         has = present(k) & entered
@@ -236,11 +247,19 @@ def count_stages(
             has = has & ~backwards
             both = both & ~backwards
         reached = both if mode == "ordered" else has
-        converted[:, k - 1] = _group_count(both, group, n_groups)
-        counts[:, k] = (
-            converted[:, k - 1] if mode == "ordered" else _group_count(reached, group, n_groups)
+        if pattern is not None:
+            pattern |= reached.astype(np.uint16) << np.uint16(k)
+        else:
+            converted[:, k - 1] = _group_count(both, group, n_groups)
+            counts[:, k] = (
+                converted[:, k - 1] if mode == "ordered" else _group_count(reached, group, n_groups)
+            )
+        bw = np.flatnonzero(backwards)
+        ooo[:, k - 1] = (
+            np.array([bw.size], dtype=np.int64)
+            if group is None
+            else np.bincount(group[bw], minlength=n_groups)
         )
-        ooo[:, k - 1] = _group_count(backwards, group, n_groups)
         timed = both & ~backwards
         idx = np.flatnonzero(timed)
         dur = ti[k][idx] - ti[k - 1][idx]
@@ -271,6 +290,14 @@ def count_stages(
                 n_total=_group_count(prev_reached, group, n_groups),
             )
         prev_reached = reached if mode == "ordered" else has
+    if pattern is not None and group is not None:
+        width = 1 << s
+        hist = np.bincount(group * width + pattern, minlength=n_groups * width)
+        hist = hist.reshape(n_groups, width)
+        bits = (np.arange(width)[:, None] >> np.arange(s)[None, :]) & 1  # (pattern, stage)
+        counts[:] = hist @ bits
+        pairs = bits[:, 1:] & bits[:, :-1]  # reached stage k-1 and stage k
+        converted[:] = hist @ pairs
     return StageCounts(
         counts=counts,
         converted=converted,
@@ -385,8 +412,8 @@ def _dense_codes(keys: IntArray) -> tuple[IntArray, IntArray]:
         present = np.bincount(shifted, minlength=span) > 0
         mapping = np.cumsum(present) - 1
         uniques = (np.flatnonzero(present) + lo).astype(np.int64)
-        if uniques.size == span and lo == 0:  # already dense: no remapping pass
-            return keys.astype(np.int64, copy=False), uniques
+        if uniques.size == span:  # every key present: a shift, no remapping gather
+            return (keys - lo if lo else keys.astype(np.int64, copy=False)), uniques
         return mapping[shifted].astype(np.int64, copy=False), uniques
     uniques, codes = np.unique(keys, return_inverse=True)
     return codes.astype(np.int64).ravel(), uniques.astype(np.int64)
@@ -401,20 +428,20 @@ def _floor_days(times: NDArray[np.datetime64]) -> IntArray:
     return us // 86_400_000_000
 
 
-def _months_from_days(days: IntArray) -> IntArray:
-    """Months since 1970-01 of day numbers: numpy's calendar on the (small) range of days,
-    then one gather (much faster than converting every instant to ``datetime64[M]``)."""
-    if days.size == 0:
-        return days.astype(np.int64)
-    lo = int(days.min())
-    span = int(days.max()) - lo + 1
-    if span > 4 * days.size:  # sparse dates: convert directly
-        out: IntArray = days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+def _period_key(days: IntArray, freq: str) -> IntArray:
+    """Period number of day numbers: days (D), Monday of the week in days (W), months since
+    1970-01 (M; Q and Y rounded down to their first month)."""
+    if freq == "D":
+        return days
+    if freq == "W":
+        out: IntArray = days - (days + 3) % 7  # 1970-01-05 is a Monday: (d + 3) % 7 == 0
         return out
-    table = np.arange(lo, lo + span, dtype=np.int64).astype("datetime64[D]")
-    months = table.astype("datetime64[M]").view(np.int64)
-    res: IntArray = months[days - lo]
-    return res
+    months: IntArray = days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+    if freq == "Q":
+        months = months - months % 3
+    elif freq == "Y":
+        months = months - months % 12
+    return months
 
 
 def cohort_codes(
@@ -423,24 +450,20 @@ def cohort_codes(
     """Entry-period code per lead and the period starts (``datetime64[D]``, ascending).
 
     ``freq``: ``"D"`` day, ``"W"`` ISO week starting Monday, ``"M"`` month, ``"Q"`` quarter,
-    ``"Y"`` year (UTC).
+    ``"Y"`` year (UTC). Periods are computed once per calendar day in the data's range (a small
+    table) and mapped to the leads with one gather; periods without leads may be listed.
     """
     f = str(freq).upper()
     if f not in _FREQS:
         raise ParameterError(f"cohort must be one of 'D', 'W', 'M', 'Q', 'Y'; got {freq!r}")
     days = _floor_days(created)
-    if f == "D":
-        key = days
-    elif f == "W":
-        key = days - (days + 3) % 7  # 1970-01-05 is a Monday: (d + 3) % 7 == 0 on Mondays
+    if days.size and (int(days.max()) - int(days.min()) + 1) <= 4 * days.size + 1024:
+        lo = int(days.min())
+        table = _period_key(np.arange(lo, int(days.max()) + 1, dtype=np.int64), f)
+        uniques, table_codes = np.unique(table, return_inverse=True)
+        codes = table_codes.astype(np.int64).ravel()[days - lo]
     else:
-        months = _months_from_days(days)
-        if f == "Q":
-            months = months - months % 3
-        elif f == "Y":
-            months = months - months % 12
-        key = months
-    codes, uniques = _dense_codes(key)
+        codes, uniques = _dense_codes(_period_key(days, f))
     if f in ("D", "W"):
         starts = uniques.astype("datetime64[D]")
     else:

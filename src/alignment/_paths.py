@@ -75,7 +75,7 @@ class ParsedPaths:
 _ROW_BREAK = "\x1f"
 
 
-def _split(rows: list[Any], core: str) -> tuple[np.ndarray, np.ndarray]:
+def _split(rows: list[str], core: str) -> tuple[np.ndarray, np.ndarray]:
     """Split every row on ``core`` with one C-level ``join``/``split`` over all rows.
 
     Returns the number of segments per row and the flat segments (object array).
@@ -83,12 +83,7 @@ def _split(rows: list[Any], core: str) -> tuple[np.ndarray, np.ndarray]:
     n = len(rows)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
-    glue = core + _ROW_BREAK + core
-    try:
-        joined = glue.join(rows)
-    except TypeError:  # non-string paths (numbers in an object column) are read as text
-        rows = [str(r) for r in rows]
-        joined = glue.join(rows)
+    joined = (core + _ROW_BREAK + core).join(rows)
     if joined.count(_ROW_BREAK) == n - 1:
         parts = np.array(joined.split(core), dtype=object)
         brk = parts == _ROW_BREAK

@@ -23,6 +23,7 @@ import contextlib
 import csv
 import gzip
 import io
+import itertools
 import json
 import math
 import os
@@ -182,59 +183,82 @@ def read_columns(
                 )
             rows: list[list[str]] = []
             width = len(header)
-            for i, row in enumerate(reader, start=2):
-                if not row:
-                    continue
-                if len(row) != width:
-                    raise CLIError(
-                        f"{table}: {str(p)!r} line {i} has {len(row)} fields, "
-                        f"the header has {width}"
-                    )
-                rows.append(row)
-                if progress is not None and len(rows) % _PROGRESS_ROWS == 0:
+            line = 2  # file line of the first row of the next chunk (blank lines counted)
+            while True:  # chunks of rows: csv and list() iterate in C
+                chunk = list(itertools.islice(reader, _PROGRESS_ROWS))
+                if not chunk:
+                    break
+                lengths = set(map(len, chunk))
+                if lengths != {width}:
+                    for i, row in enumerate(chunk):  # error path only: find the bad line
+                        if row and len(row) != width:
+                            raise CLIError(
+                                f"{table}: {str(p)!r} line {line + i} has {len(row)} fields, "
+                                f"the header has {width}"
+                            )
+                    line += len(chunk)
+                    chunk = [row for row in chunk if row]  # blank lines
+                else:
+                    line += len(chunk)
+                rows.extend(chunk)
+                if progress is not None and len(chunk) == _PROGRESS_ROWS:
                     progress.note(f"... {p.name}: {len(rows):,} rows read")
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CLIError(f"{table}: cannot read {str(p)!r}: {exc}") from None
     columns: dict[str, np.ndarray] = {}
-    if rows:
-        transposed = list(zip(*rows))
-    else:
-        transposed = [() for _ in header]
+    transposed = list(zip(*rows)) if rows else [() for _ in header]
     for name, values in zip(header, transposed):
-        columns[name] = _typed_column(name, np.asarray(values, dtype=object))
+        columns[name] = _typed_column(name, values)
     return columns
 
 
-def _typed_column(name: str, raw: np.ndarray) -> np.ndarray:
-    """Type one CSV column from its text (see :func:`read_columns`)."""
-    text: np.ndarray = np.array([v.strip() for v in raw.tolist()], dtype=object)
+def _typed_column(name: str, values: Sequence[str]) -> np.ndarray:
+    """Type one CSV column from its text (see :func:`read_columns`); numpy string routines,
+    no Python loop per value."""
+    text: np.ndarray = np.char.strip(np.asarray(values, dtype=str).reshape(-1))
     empty: np.ndarray = text == ""
     present: np.ndarray = text[~empty]
-    strings: np.ndarray = text.copy()
+    strings: np.ndarray = text.astype(object)
     strings[empty] = None
     if name == "id" or name.endswith("_id") or present.size == 0:
         return strings
     try:
-        nums = np.array(present.tolist(), dtype=np.float64)
+        nums = present.astype(np.float64)
     except ValueError:
         pass
     else:
         out: np.ndarray = np.full(text.size, np.nan)
         out[~empty] = nums
         return out
-    lowered = {str(v).lower() for v in present.tolist()}
-    if lowered <= (_TRUE | _FALSE) and not empty.any():
-        return np.array([str(v).lower() in _TRUE for v in text.tolist()], dtype=bool)
-    if all(_ISO_RE.match(v) for v in present.tolist()):
-        cleaned = [re.sub(r"(Z|[+-]00:?00)$", "", v).replace(" ", "T") for v in present.tolist()]
-        try:
-            times = np.array(cleaned, dtype="datetime64[us]")
-        except ValueError:
-            return strings
+    lowered = np.char.lower(present)
+    if not empty.any() and bool(np.isin(lowered, sorted(_TRUE | _FALSE)).all()):
+        return np.asarray(np.isin(lowered, sorted(_TRUE)))
+    times = _iso_utc(present)
+    if times is not None:
         out_t: np.ndarray = np.full(text.size, _NAT, dtype="datetime64[us]")
         out_t[~empty] = times
         return out_t
     return strings
+
+
+def _iso_utc(present: np.ndarray) -> np.ndarray | None:
+    """ISO-8601 instants in UTC (``Z``, ``+00:00``, ``+0000`` or no offset) as datetime64[us];
+    None when any value is not one (other offsets are left to the library's parser)."""
+    if present.size == 0 or not bool((np.char.str_len(present) >= 10).all()):
+        return None
+    if not all(_ISO_RE.match(str(v)) for v in present[: min(present.size, 200)].tolist()):
+        return None  # a cheap sample check before the vectorised parse
+    base = np.char.replace(present, "Z", "")
+    for suffix in ("+00:00", "-00:00", "+0000", "-0000"):
+        base = np.char.replace(base, suffix, "")
+    base = np.char.replace(base, " ", "T")
+    tail = np.char.partition(base, "T")[:, 2]
+    if bool((np.char.find(tail, "+") >= 0).any()) or bool((np.char.find(tail, "-") >= 0).any()):
+        return None
+    try:
+        return np.asarray(base.astype("datetime64[us]"))
+    except ValueError:
+        return None
 
 
 def _format_cell(value: Any) -> str:
@@ -258,17 +282,26 @@ def _format_cell(value: Any) -> str:
 
 
 def _column_texts(arr: np.ndarray) -> list[str]:
+    """A column as CSV text (vectorised per dtype; see :func:`write_columns`)."""
     a = np.asarray(arr)
     if a.dtype.kind == "M":
         secs = a.astype("datetime64[s]")
-        out = np.char.add(secs.astype(str), "Z").astype(object)
+        out = np.char.add(secs.astype(str), "Z")
         out[np.isnat(a)] = ""
-        return [str(v) for v in out.tolist()]
+        return list(out.tolist())
     if a.dtype.kind == "m":
-        secs_i = a.astype("timedelta64[s]").astype(np.int64).astype(object)
-        secs_i[np.isnat(a)] = ""
-        return [str(v) for v in secs_i.tolist()]
-    return [_format_cell(v) for v in a.tolist()]
+        txt = a.astype("timedelta64[s]").astype(np.int64).astype(str)
+        txt[np.isnat(a)] = ""
+        return list(txt.tolist())
+    if a.dtype.kind == "b":
+        return list(np.where(a, "true", "false").tolist())
+    if a.dtype.kind in "iu":
+        return list(a.astype(str).tolist())
+    if a.dtype.kind == "f":
+        txt = a.astype(str)  # shortest repr that round-trips
+        txt[np.isnan(a)] = ""
+        return list(txt.tolist())
+    return ["" if v is None else _format_cell(v) for v in a.tolist()]
 
 
 def write_columns(path: str | Path, columns: Mapping[str, Any], *, table: str = "output") -> None:
@@ -399,8 +432,12 @@ def text_table(
     ]
     widths = [max([len(h), *(len(c) for c in col)]) for h, col in zip(names, cells)]
     lines = [
-        indent
-        + "  ".join(h.rjust(w) if num else h.ljust(w) for h, w, num in zip(names, widths, numeric))
+        (
+            indent
+            + "  ".join(
+                h.rjust(w) if num else h.ljust(w) for h, w, num in zip(names, widths, numeric)
+            )
+        ).rstrip()
     ]
     for i in range(shown):
         lines.append(
@@ -870,7 +907,10 @@ def _cmd_funnel_plan(args: argparse.Namespace) -> int:
         f"revenue target {args.target:,.0f} × share {args.share:g} ÷ deal size "
         f"{args.deal_size:,.0f} = {float(np.asarray(p.customers)):,.1f} customers"
     )
-    _emit(text_table(table, max_rows=None))
+    _emit(text_table(table, max_rows=None, pct=("rate",)))
+    if args.periods:
+        _emit("\nper period")
+        _emit(text_table(p.to_frame(backend="dict", kind="periods"), max_rows=None))
     return 0
 
 

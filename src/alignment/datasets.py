@@ -887,11 +887,14 @@ def synthetic_crm(
     span_h = np.minimum(np.maximum(span_h, 1.0), avail_h)
     # per-journey order statistics from cumulative gaps (no sort): position p of a journey
     # gets the p-th earliest time, so channel position and time agree
-    pre_gap = np.where(is_pre, rng.gamma(1.1, 24.0 * 7.0, total), 0.0)
+    pre_gap = np.zeros(total)
+    pre_gap[is_pre] = rng.gamma(1.1, 24.0 * 7.0, int(n_pre.sum()))
     cs_pre = np.cumsum(pre_gap)
     create_of = create_idx[t_lead]
     hours_before = cs_pre[create_of] - cs_pre + pre_gap
-    post_gap = np.where(is_pre | is_create, 0.0, rng.exponential(1.0, total))
+    is_post = ~(is_pre | is_create)
+    post_gap = np.zeros(total)
+    post_gap[is_post] = rng.exponential(1.0, int(n_post.sum()))
     cs_post = np.cumsum(post_gap)
     last_of = offsets[1:] - 1
     extra = rng.exponential(1.0, n)
@@ -899,7 +902,7 @@ def synthetic_crm(
     post_frac = (cs_post - cs_post[create_of]) / journey_total[t_lead]
     # about 4 % of journeys have a last touch after the journey ended (after a won deal it must
     # get no attribution credit)
-    is_last = (np.arange(total) == last_of[t_lead]) & ~is_pre & ~is_create
+    is_last = (np.arange(total) == last_of[t_lead]) & is_post
     after = is_last & (rng.random(total) < 0.04)
     # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
     room_h = (as_of - created).astype(np.int64) / _US_PER_HOUR - span_h
@@ -908,7 +911,7 @@ def synthetic_crm(
     t_hours[after] = after_h[t_lead[after]]
     t_time = created[t_lead] + _hours(t_hours)
     # costs per touch
-    cost = _CPC[channel] * np.exp(rng.normal(0.0, 0.25, total))
+    cost = _CPC[channel] * (0.6 + 0.8 * rng.random(total, dtype=np.float32))
     cost = np.round(cost, 2)
 
     # ---------------------------------------------------------------- lead source / campaign

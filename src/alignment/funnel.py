@@ -725,6 +725,8 @@ class FunnelObservation:
     km_rate : ndarray, shape (G, S-1), or None
         Kaplan–Meier estimate of the share of leads at stage *k* reaching stage *k+1* within
         ``horizon`` (open leads censored), when ``horizon`` was given.
+    backend : str
+        The caller's backend (of the lead table), used by :meth:`to_frame` by default.
     n_leads, n_entered, n_excluded : int
         Leads given, leads counted at the entry stage, leads that entered after ``as_of``;
         ``n_not_entered`` (property) are those without an entry timestamp, so the three add
@@ -765,6 +767,7 @@ class FunnelObservation:
     n_leads: int
     n_entered: int
     n_excluded: int
+    backend: str = "dict"
 
     @property
     def n_not_entered(self) -> int:
@@ -865,12 +868,12 @@ class FunnelObservation:
         Parameters
         ----------
         backend : {"pandas", "polars", "pyarrow", "dict"} or None
-            Output backend.
+            Output backend; default: the backend the leads came in.
         table : {"transitions", "stages"}
             One row per group × transition (rates with intervals, velocity), or one row per
             group × stage (counts, cumulative conversion with intervals).
         """
-        return _to_frame(self._columns(table), backend)
+        return _to_frame(self._columns(table), backend or self.backend)
 
     def _repr_html_(self) -> str:
         note = (
@@ -1111,6 +1114,7 @@ def observe(
         n_leads=int(lt.n_leads),
         n_entered=raw.n_entered,
         n_excluded=raw.n_excluded,
+        backend=str(getattr(lt, "backend", "dict") or "dict"),
     )
 
 

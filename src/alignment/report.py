@@ -16,11 +16,12 @@ deterministic (a test compares it).  Results objects keep ``_repr_html_`` for no
 
 Examples
 --------
->>> import alignment
+>>> from alignment import funnel
 >>> from alignment.datasets import synthetic_crm
+>>> from alignment.report import build_report
 >>> crm = synthetic_crm(2_000, seed=1)
->>> obs = alignment.funnel.observe(crm.lead_table(), stages=["created_at", "mql_at", "won_at"])
->>> html = alignment.report.build_report(funnel=obs)
+>>> obs = funnel.observe(crm.lead_table(), stages=["created_at", "mql_at", "won_at"])
+>>> html = build_report(funnel=obs)
 >>> html.startswith("<!DOCTYPE html>")
 True
 """

@@ -178,9 +178,14 @@ def test_large_state_codes_use_unique_paths() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(paths=paths_strategy(), order=st.integers(1, 3))
-def test_credit_sums_to_totals(paths: list[Path], order: int) -> None:
-    credit = MarkovAttribution(order=order).channel_credit(make_journeys(paths))
+@given(
+    paths=paths_strategy(),
+    order=st.integers(1, 3),
+    basis=st.sampled_from(["conversions", "value"]),
+)
+def test_credit_sums_to_totals(paths: list[Path], order: int, basis: str) -> None:
+    model = MarkovAttribution(order=order, revenue_basis=basis)  # type: ignore[arg-type]
+    credit = model.channel_credit(make_journeys(paths))
     conv, rev = total_conversions(paths), total_revenue(paths)
     assert sum(credit.conversions.values()) == pytest.approx(conv, rel=1e-9, abs=1e-9)
     assert sum(credit.revenue.values()) == pytest.approx(rev, rel=1e-9, abs=1e-9)

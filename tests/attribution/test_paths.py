@@ -306,3 +306,12 @@ def test_bad_path_in_a_frame_names_all_rows() -> None:
     with pytest.raises(DataValidationError, match="missing path") as err:
         journeys_from_paths(df)
     assert err.value.rows == [1]
+
+
+def test_bad_separator() -> None:
+    from alignment.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="sep"):
+        journeys_from_paths({"path": ["a"], "total_conversions": [1]}, sep="")
+    p = parse_paths({"path": ["a b", "c"], "total_conversions": [1, 1]}, sep=" ")
+    assert list(p.channels) == ["a", "b", "c"]

@@ -57,6 +57,8 @@ def test_per_campaign_worked_example() -> None:
     assert c1["cost"] == 50.0 and c1["cost_per_lead"] == pytest.approx(50 / 3)
     assert c1["roi"] == pytest.approx((100 - 50) / 50)
     c2 = row_of(r, campaign="c2")
+    assert (c2["leads"], c2["mqls"], c2["accepted"], c2["sqls"]) == (3, 2, 2, 1)
+    assert c2["acceptance_rate"] == 1.0 and c2["cost_per_lead"] == 0.0
     assert c2["revenue"] == 30.0 and c2["cost"] == 0.0
     assert np.isnan(c2["roi"])  # zero cost: ROI undefined
     assert c2["won"] == 1 and c2["win_rate"] == pytest.approx(1 / 1)
@@ -169,11 +171,15 @@ def test_errors() -> None:
     with pytest.raises(ParameterError):
         closed_loop(base_leads(), by=())
     with pytest.raises(DataValidationError, match="not in the lead table"):
-        closed_loop(base_leads(), deals={"lead_id": ["zz"], "amount": [1.0], "won": [True]}, by="campaign")
+        closed_loop(
+            base_leads(), deals={"lead_id": ["zz"], "amount": [1.0], "won": [True]}, by="campaign"
+        )
     with pytest.raises(DataValidationError, match="negative"):
         closed_loop(base_leads(), costs={"campaign": ["c1"], "cost": [-1.0]}, by="campaign")
     with pytest.raises(DataValidationError, match="booleans"):
-        closed_loop(base_leads(), deals={"lead_id": ["a"], "amount": [1.0], "won": ["yes"]}, by="campaign")
+        closed_loop(
+            base_leads(), deals={"lead_id": ["a"], "amount": [1.0], "won": ["yes"]}, by="campaign"
+        )
 
 
 def test_frames_and_html() -> None:
@@ -220,7 +226,10 @@ def test_duplicates_and_counts_match_twin(emails: list[str | None], camp: st.Dat
         "won_at": ["2024-02-01T00:00Z" if w else None for w in won],
     }
     r = closed_loop(leads, by="campaign", required=("email",))
-    got = {(int(a[1:]), int(b[1:])) for a, b in zip(r.duplicates["lead_id"], r.duplicates["duplicate_of"])}
+    got = {
+        (int(a[1:]), int(b[1:]))
+        for a, b in zip(r.duplicates["lead_id"], r.duplicates["duplicate_of"])
+    }
     assert got == twin_duplicates(emails)
     for i in range(r.table.n_rows):
         c = r.table["campaign"][i]

@@ -19,7 +19,7 @@ STAGES = ["mql_at", "sal_at", "sql_at", "opportunity_at"]
 
 @pytest.fixture(scope="module")
 def crm() -> SyntheticCRM:
-    return synthetic_crm(n_leads=4_000, seed=7)
+    return synthetic_crm(n_leads=2_500, seed=7)
 
 
 def _columns_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
@@ -45,7 +45,7 @@ def _columns_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
 
 def test_tables_and_dtypes(crm: SyntheticCRM) -> None:
     n = crm.n_leads
-    assert n == 4_000
+    assert n == 2_500
     for name, table in crm.tables().items():
         lengths = {len(v) for v in table.values()}
         assert len(lengths) == 1, name  # every column of a table has the same length

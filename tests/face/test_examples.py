@@ -48,18 +48,54 @@ def test_examples_exist() -> None:
     assert (EXAMPLES / "quickstart.ipynb").is_file()
 
 
+_RUNNER = """
+import contextlib, io, json, os, runpy, sys, time, traceback
+results = {}
+for path in sys.argv[1:]:
+    name = os.path.basename(path)
+    out = io.StringIO()
+    start = time.perf_counter()
+    sys.argv = [path]
+    try:
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(path, run_name="__main__")
+        error = None
+    except BaseException:
+        error = traceback.format_exc()
+    results[name] = {"stdout": out.getvalue(), "error": error,
+                     "seconds": time.perf_counter() - start}
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+    """Run every example script (and the notebook) once, in one interpreter (imports paid
+    once), each with fresh globals, in a scratch directory."""
+    work = tmp_path_factory.mktemp("examples")
+    nb = work / "quickstart_notebook.py"
+    nb.write_text(notebook_script(EXAMPLES / "quickstart.ipynb"), encoding="utf-8")
+    runner = work / "runner.py"
+    runner.write_text(_RUNNER, encoding="utf-8")
+    res = _run([str(runner), *(str(p) for p in SCRIPTS), str(nb)], work)
+    assert res.returncode == 0, res.stderr[-3000:]
+    out: dict[str, dict[str, object]] = json.loads(res.stdout.strip().splitlines()[-1])
+    out["_workdir"] = {"path": str(work)}
+    return out
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
-def test_example_runs(script: Path, tmp_path: Path) -> None:
-    res = _run([str(script)], tmp_path)
-    assert res.returncode == 0, f"{script.name} failed:\n{res.stderr[-3000:]}"
-    assert res.stdout.strip(), f"{script.name} printed nothing"
-    assert "Traceback" not in res.stderr
+def test_example_runs(script: Path, ran: dict[str, dict[str, object]]) -> None:
+    result = ran[script.name]
+    assert result["error"] is None, f"{script.name} failed:\n{result['error']}"
+    assert str(result["stdout"]).strip(), f"{script.name} printed nothing"
     if script.name == "html_report.py":
-        html = (tmp_path / "alignment-report.html").read_text(encoding="utf-8")
+        work = Path(str(ran["_workdir"]["path"]))
+        html = (work / "alignment-report.html").read_text(encoding="utf-8")
         assert html.count("<svg") >= 5
 
 
-_DISPLAY = '''
+_DISPLAY = """
 def _display(value):
     html = getattr(value, "_repr_html_", None)
     if html is not None:
@@ -69,7 +105,7 @@ def _display(value):
         print("displayed", type(value).__name__, len(text))
     else:
         print("value", type(value).__name__)
-'''
+"""
 
 
 def notebook_script(path: Path) -> str:
@@ -91,12 +127,10 @@ def notebook_script(path: Path) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def test_quickstart_notebook_runs(tmp_path: Path) -> None:
-    script = tmp_path / "notebook.py"
-    script.write_text(notebook_script(EXAMPLES / "quickstart.ipynb"), encoding="utf-8")
-    res = _run([str(script)], tmp_path)
-    assert res.returncode == 0, res.stderr[-3000:]
-    displayed = [ln for ln in res.stdout.splitlines() if ln.startswith("displayed")]
+def test_quickstart_notebook_runs(ran: dict[str, dict[str, object]]) -> None:
+    result = ran["quickstart_notebook.py"]
+    assert result["error"] is None, result["error"]
+    displayed = [ln for ln in str(result["stdout"]).splitlines() if ln.startswith("displayed")]
     # the result objects shown in the notebook render as HTML tables
     kinds = {ln.split()[1] for ln in displayed}
     assert {"AttributionResult", "ScoreResult", "Plan", "FunnelObservation"} <= kinds

@@ -211,6 +211,8 @@ def test_frame_inputs_and_outputs(backend: str) -> None:
     assert np.array_equal(obs.counts, ref.counts)
     assert np.allclose(obs.p90_days, ref.p90_days, equal_nan=True)
     out = as_lists(obs.to_frame(backend))
+    assert obs.backend == backend
+    assert type(obs.to_frame()).__module__.split(".")[0] == backend  # the caller's backend
     assert out["n_from"] == ref.counts[:, :-1].ravel().tolist()
     assert set(out) >= {"source", "cohort", "from_stage", "to_stage", "rate", "rate_low"}
     stages = as_lists(obs.to_frame(backend, table="stages"))

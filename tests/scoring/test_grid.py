@@ -292,6 +292,7 @@ def test_kind_falls_back_to_channel() -> None:
         {"total_cap": -3},
         {"actions": {"Z9": "x"}},
         {"mql_grade": "Q"},
+        {"mql_grade": "B-"},  # needs grade_rules
         {"interest_points": {"form": float("nan")}},
         {"fit_rules": [{"column": "title", "points": 3}]},
         {"fit_rules": [{"column": "title", "equals": "x", "contains": "y"}]},
@@ -330,3 +331,19 @@ def test_scores_without_touches_and_empty() -> None:
         res = FitInterestGrid().score(empty)
     assert res["score"].shape == (0,)
     assert T0 is not None
+
+
+def test_activity_log_as_behaviour() -> None:
+    leads = {"lead_id": ["a", "b"], "created_at": ["2024-01-01"] * 2}
+    acts = {
+        "lead_id": ["b", "a", "b", "b"],
+        "timestamp": ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"],
+        "kind": ["meeting", "call", "call", "email"],
+    }
+    log = alignment.ActivityLog.build(acts, leads=leads)
+    pts = {"meeting": 30.0, "call": 5.0}
+    res = alignment.score(leads, log, interest_points=pts, caps={"call": 6.0})
+    assert res["interest"].tolist() == [5.0, 35.0]
+    assert res.diagnostics["unscored_kinds"] == ["email"]
+    contrib = res.explain("b")["contributions"]
+    assert {c["rule"]: c["points"] for c in contrib} == {"call": 5.0, "email": 0.0, "meeting": 30.0}

@@ -44,6 +44,22 @@ def test_objective_matches_plain_python_twin(seed: int) -> None:
     assert g0.shape == (4,)
 
 
+def test_loss_form_matches_logaddexp() -> None:
+    # the objective evaluates log(1 + e^z) as max(z, 0) - log(max(σ, 1 - σ)); oracle: logaddexp
+    z = np.concatenate([np.linspace(-800, 800, 4001), [-1e-12, 0.0, 1e-12, 36.0, 37.0, 38.0]])
+    X = z.reshape(-1, 1)
+    y = (np.arange(z.size) % 2).astype(float)
+    sw = np.ones(z.size)
+    val, _ = logistic_objective(np.array([1.0]), X, y, sw, 0.0, fit_intercept=False)
+    ref = float(np.sum(np.logaddexp(0.0, z) - y * z))
+    assert val == pytest.approx(ref, rel=1e-14)
+    for zi in (-50.0, -3.0, 0.0, 2.5, 40.0):
+        v, _ = logistic_objective(
+            np.array([zi]), np.ones((1, 1)), np.zeros(1), np.ones(1), 0.0, False
+        )
+        assert abs(v - np.logaddexp(0.0, zi)) <= 4e-15 * max(1.0, abs(zi))
+
+
 def test_objective_is_stable_for_huge_logits() -> None:
     X = np.array([[1000.0], [-1000.0]])
     y = np.array([0.0, 1.0])

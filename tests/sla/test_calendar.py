@@ -139,7 +139,9 @@ def test_local_conversions() -> None:
     loc = cal.to_local(t("2024-07-01T10:00"))
     assert loc[0] == np.datetime64("2024-07-01T12:00")
     assert cal.local_dates(t("2024-07-01T22:30"))[0] == np.datetime64("2024-07-02")
-    back = cal.from_local(np.array(["2024-03-31T02:30", "2024-10-27T02:30"], dtype="datetime64[us]"))
+    back = cal.from_local(
+        np.array(["2024-03-31T02:30", "2024-10-27T02:30"], dtype="datetime64[us]")
+    )
     assert back.tolist() == [dt.datetime(2024, 3, 31, 1), dt.datetime(2024, 10, 27, 0, 30)]
 
 
@@ -191,8 +193,12 @@ def calendars(draw: st.DrawFn) -> tuple[list[list[tuple[int, int]]], set[dt.date
     week: list[list[tuple[int, int]]] = []
     for _ in range(7):
         n = draw(st.integers(0, 2))
-        cuts = sorted(draw(st.lists(st.integers(0, 48), min_size=2 * n, max_size=2 * n, unique=True)))
-        week.append([(cuts[2 * i] * 1800 * 10**6, cuts[2 * i + 1] * 1800 * 10**6) for i in range(n)])
+        cuts = sorted(
+            draw(st.lists(st.integers(0, 48), min_size=2 * n, max_size=2 * n, unique=True))
+        )
+        week.append(
+            [(cuts[2 * i] * 1800 * 10**6, cuts[2 * i + 1] * 1800 * 10**6) for i in range(n)]
+        )
     if not any(week):
         week[0] = [(9 * H, 17 * H)]
     holidays = set(
@@ -221,7 +227,11 @@ def to64(xs: list[dt.datetime]) -> np.ndarray:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=calendars(), a=st.lists(instants, min_size=1, max_size=4), gap=st.integers(0, 20 * 86_400 * 10**6))
+@given(
+    spec=calendars(),
+    a=st.lists(instants, min_size=1, max_size=4),
+    gap=st.integers(0, 20 * 86_400 * 10**6),
+)
 def test_elapsed_matches_twin(spec, a, gap) -> None:  # type: ignore[no-untyped-def]
     cal = make(spec)
     week, holidays, tz = spec
@@ -258,7 +268,11 @@ def test_additive_over_consecutive_intervals(spec, xs) -> None:  # type: ignore[
 
 def test_vectorised_on_many_rows_matches_twin_sample() -> None:
     rng = np.random.default_rng(7)
-    spec = ([[(9 * H, 12 * H), (13 * H, 18 * H)]] * 5 + [[], [(0, 4 * H)]], {dt.date(2024, 5, 1)}, "Europe/Paris")
+    spec = (
+        [[(9 * H, 12 * H), (13 * H, 18 * H)]] * 5 + [[], [(0, 4 * H)]],
+        {dt.date(2024, 5, 1)},
+        "Europe/Paris",
+    )
     cal = make(spec)
     a = np.datetime64("2024-03-01") + rng.integers(0, SPAN_US, 2000).astype("timedelta64[us]")
     b = a + rng.integers(0, 30 * 86_400 * 10**6, 2000).astype("timedelta64[us]")

@@ -76,7 +76,11 @@ def test_five_calls_and_five_emails_in_five_business_days() -> None:
     sla = {"sales": {"attempts": {"within": "5d", "business_time": True,
                                   "per_kind": {"call": 5, "email": 5}}}}  # fmt: skip
     leads = leads_dict(mql_at=["2024-03-04T09:00Z", "2024-03-04T09:00Z"])
-    rows = [("L0", f"2024-03-0{4 + i}T1{j}:00Z", k) for i in range(5) for j, k in ((0, "call"), (1, "email"))]
+    rows = [
+        ("L0", f"2024-03-0{4 + i}T1{j}:00Z", k)
+        for i in range(5)
+        for j, k in ((0, "call"), (1, "email"))
+    ]
     rows += [("L1", f"2024-03-0{4 + i}T10:00Z", "call") for i in range(5)]
     rows += [("L1", "2024-03-11T10:00Z", "email")]  # after the deadline (Friday 17:00)
     r = evaluate(sla, leads, acts(*rows), as_of="2024-03-12T00:00Z")
@@ -285,10 +289,17 @@ def test_periods_delivered_committed_pace() -> None:
 def test_periods_response_quantiles_match_numpy() -> None:
     rng = np.random.default_rng(3)
     n = 300
-    mql = np.datetime64("2024-03-01T00:00") + rng.integers(0, 60 * 86_400, n).astype("timedelta64[s]")
+    mql = np.datetime64("2024-03-01T00:00") + rng.integers(0, 60 * 86_400, n).astype(
+        "timedelta64[s]"
+    )
     owner = rng.choice(["a", "b", "c"], n).tolist()
     touch = mql + rng.integers(0, 5 * 86_400, n).astype("timedelta64[s]")
-    leads = {"lead_id": [f"L{i}" for i in range(n)], "created_at": mql, "mql_at": mql, "owner": owner}
+    leads = {
+        "lead_id": [f"L{i}" for i in range(n)],
+        "created_at": mql,
+        "mql_at": mql,
+        "owner": owner,
+    }
     a = {"lead_id": [f"L{i}" for i in range(n)], "timestamp": touch, "kind": ["call"] * n}
     sla = {"marketing": {"qualified_leads": 50, "split_by": "owner"},
            "sales": {"first_touch": {"within": "1d"}}}  # fmt: skip
@@ -310,7 +321,9 @@ def test_daily_series_accounts_for_everything() -> None:
     a = acts(("L0", "2024-03-04T10:30Z", "call"), ("L2", "2024-03-05T13:00Z", "call"))
     r = evaluate(sla, leads, a, as_of="2024-03-12T12:00Z")
     d = r.daily
-    assert d["date"][0] == np.datetime64("2024-03-04") and d["date"][-1] == np.datetime64("2024-03-12")
+    assert d["date"][0] == np.datetime64("2024-03-04") and d["date"][-1] == np.datetime64(
+        "2024-03-12"
+    )
     assert int(d["delivered"].sum()) == int(r.periods["delivered"].sum())
     assert int(d["leads_assigned"].sum()) == r.summary["in_scope"]
     assert int(d["activities"].sum()) == r.summary["activities_counted"]
@@ -387,7 +400,11 @@ SPAN = 90 * 86_400  # covers the March/April DST changes
     holidays=st.sets(st.dates(dt.date(2024, 3, 1), dt.date(2024, 6, 1)), max_size=8),
     clocks=st.lists(st.one_of(st.none(), st.integers(0, SPAN)), min_size=1, max_size=6),
     touches=st.lists(
-        st.tuples(st.integers(0, 5), st.integers(0, SPAN + 20 * 86_400), st.sampled_from(["call", "email"])),
+        st.tuples(
+            st.integers(0, 5),
+            st.integers(0, SPAN + 20 * 86_400),
+            st.sampled_from(["call", "email"]),
+        ),
         max_size=25,
     ),
     as_of=st.integers(0, SPAN + 10 * 86_400),
@@ -427,10 +444,16 @@ def test_per_lead_status_matches_twin(  # type: ignore[no-untyped-def]
     d_us = within_h * H_US
 
     def deadline_of(c: dt.datetime) -> dt.datetime:
-        return add_us(week, holidays, tz, c, d_us) if business else c + dt.timedelta(microseconds=d_us)
+        return (
+            add_us(week, holidays, tz, c, d_us) if business else c + dt.timedelta(microseconds=d_us)
+        )
 
     def fraction_of(c: dt.datetime, now: dt.datetime) -> float:
-        el = elapsed_us(week, holidays, tz, c, now) if business else (now - c) // dt.timedelta(microseconds=1)
+        el = (
+            elapsed_us(week, holidays, tz, c, now)
+            if business
+            else (now - c) // dt.timedelta(microseconds=1)
+        )
         return el / d_us
 
     for i in range(n):
@@ -477,13 +500,17 @@ def generate(n: int, seed: int = 0) -> tuple[dict[str, object], dict[str, object
         "owner": rng.choice(["ann", "bob", "chen", "dana"], n).astype(object),
         "grid_cell": rng.choice(["A1", "A2", "B1", "B3", "C1"], n).astype(object),
         "source": rng.choice(["web", "webinar", "referral", "fair"], n).astype(object),
-        "rejected_at": np.where(rng.random(n) < 0.1, mql + np.timedelta64(5, "h"), np.datetime64("NaT")),
+        "rejected_at": np.where(
+            rng.random(n) < 0.1, mql + np.timedelta64(5, "h"), np.datetime64("NaT")
+        ),
         "rejection_reason": rng.choice(["competitor", "wrong_size", "because"], n).astype(object),
     }
     k = rng.poisson(6, n)
     lead_of = np.repeat(np.arange(n), k)
-    t = mql[lead_of] + rng.exponential(2 * 86_400, lead_of.size).astype("timedelta64[s]") - np.timedelta64(
-        3600, "s"
+    t = (
+        mql[lead_of]
+        + rng.exponential(2 * 86_400, lead_of.size).astype("timedelta64[s]")
+        - np.timedelta64(3600, "s")
     )
     activities = {
         "lead_id": leads["lead_id"][lead_of],  # type: ignore[index]
@@ -506,18 +533,24 @@ def test_agreement_from_toml_evaluates_generated_data() -> None:
         + s["activities_unknown_lead"] == s["n_activities"]
     )  # fmt: skip
     for name in ("first_touch", "attempts", "accept", "overall"):
-        assert sum(s[f"{name}_{x}"] for x in ("n/a", "met", "pending", "at_risk", "breached")) == 400
+        assert (
+            sum(s[f"{name}_{x}"] for x in ("n/a", "met", "pending", "at_risk", "breached")) == 400
+        )
     assert s["first_touch_breached"] > 0 and s["first_touch_met"] > 0
     assert set(r.periods["owner"].tolist()) == {"ann", "bob", "chen", "dana"}
     assert r.periods["committed"].sum() == 100 * len(set(r.periods["period_start"].tolist()))
-    assert r.daily.n_rows == (np.datetime64("2024-07-20") - np.datetime64("2024-06-01")).astype(int) + 1
+    assert (
+        r.daily.n_rows
+        == (np.datetime64("2024-07-20") - np.datetime64("2024-06-01")).astype(int) + 1
+    )
     b = r.breaches()
     assert b.n_rows == s["first_touch_breached"] + s["attempts_breached"] + s["accept_breached"]
     assert set(b["reason"].tolist()) <= {"no_touch", "late_touch", "short_of_attempts",
                                          "late_rejection", "invalid_reason", "missing_reason"}  # fmt: skip
     # the quality gate: only A1/A2/B1 from web/webinar/referral are delivered
     q = np.isin(leads["grid_cell"], ["A1", "A2", "B1"]) & np.isin(  # type: ignore[arg-type]
-        leads["source"], ["web", "webinar", "referral"]  # type: ignore[arg-type]
+        leads["source"],
+        ["web", "webinar", "referral"],  # type: ignore[arg-type]
     )
     delivered = leads["mql_at"] <= np.datetime64("2024-07-20T12:00")  # type: ignore[operator]
     assert int(r.periods["delivered"].sum()) == int((q & delivered).sum())

@@ -95,15 +95,23 @@ def test_timedelta_durations_are_kept_literal() -> None:
         ({"marketing": {"qualified_leads": 0}}, "greater than 0"),
         ({"marketing": {"qualified_leads": 5, "period": "custom"}}, "period_starts"),
         (
-            {"marketing": {"qualified_leads": 5, "period": "custom",
-                           "period_starts": ["2024-02-01", "2024-01-01"]}},
+            {
+                "marketing": {
+                    "qualified_leads": 5,
+                    "period": "custom",
+                    "period_starts": ["2024-02-01", "2024-01-01"],
+                }
+            },
             "strictly increasing",
-        ),  # fmt: skip
+        ),
         ({"marketing": {"qualified_leads": 5, "split": {"r1": 5}}}, "split needs split_by"),
         ({"marketing": {"qualified_leads": 5, "quality": {"min_grid_cell": "A10"}}}, "letter"),
         ({"marketing": {"qualified_leads": 5, "quality": {"personas": []}}}, "admits no lead"),
         ({"calendar": {"tz": "Nowhere/Land"}, "marketing": {"qualified_leads": 1}}, "time zone"),
-        ({"calendar": {"hours": {"mon": "18:00-09:00"}}, "marketing": {"qualified_leads": 1}}, "ends"),
+        (
+            {"calendar": {"hours": {"mon": "18:00-09:00"}}, "marketing": {"qualified_leads": 1}},
+            "ends",
+        ),
         ({}, "commits nobody"),
         ({"marketing": {"qualified_leads": 5}, "surprise": 1}, "Extra inputs"),
         ({"marketing": {"qualified_leads": 5}, "at_risk_after": 0}, "greater than 0"),

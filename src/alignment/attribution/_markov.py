@@ -223,15 +223,17 @@ def markov_removal_effects(
         state_channels = [(int(c),) for c in uniq]
         contains[np.arange(n_states), uniq] = True
     else:
-        first_touch = np.zeros(n_states, dtype=np.int64)
-        first_touch[sid[::-1]] = np.arange(sid.size - 1, -1, -1)
-        pos_all = pos
-        for s in range(n_states):  # loop over states (few), not touches
-            t = int(first_touch[s])
-            depth = min(order, int(pos_all[t]) + 1)
-            chans = tuple(int(c) for c in codes[t - depth + 1 : t + 1])
-            state_channels.append(chans)
-            contains[s, list(chans)] = True
+        # any touch in a state tells its channels: take one per state
+        at = np.zeros(n_states, dtype=np.int64)
+        at[sid] = np.arange(sid.size, dtype=np.int64)
+        depth = np.minimum(order, pos[at] + 1)
+        history = np.full((n_states, order), -1, dtype=np.int64)  # oldest first, -1 = none
+        for j in range(order):  # loop over the order
+            valid = np.flatnonzero(depth > j)
+            chan = codes[at[valid] - j]
+            history[valid, order - 1 - j] = chan
+            contains[valid, chan] = True
+        state_channels = [tuple(int(c) for c in row if c >= 0) for row in history.tolist()]
     labels = [" > ".join(names[c] for c in chans) for chans in state_channels]
 
     # ---- transition counts --------------------------------------------------------------

@@ -61,7 +61,8 @@ def score(
         One row per lead (see :meth:`alignment.LeadTable.build`).
     touchpoints : Journeys, frame, dict, or sequence of alignment.Touchpoint, optional
         The leads' touches (journey key = lead id; columns ``lead_id``, ``timestamp``,
-        ``channel`` and optionally ``kind``).  Touches of leads not in ``leads`` are not
+        ``channel`` and optionally ``kind``), or an :class:`alignment.ActivityLog` of sales
+        activities (points per activity ``kind``).  Touches of leads not in ``leads`` are not
         scored; they are counted in ``result.diagnostics`` and an
         :class:`alignment.AlignmentWarning` is issued.
     scorer : str or Scorer, default "grid"
@@ -85,13 +86,16 @@ def score(
     """
     from ..errors import AlignmentWarning
     from ..plugins import get_scorer
-    from ..tables import Journeys, LeadTable
+    from ..tables import ActivityLog, Journeys, LeadTable
 
     model = get_scorer(scorer, **params)
     table = leads if isinstance(leads, LeadTable) else LeadTable.build(leads)
     journeys = None
     if touchpoints is not None:
-        journeys = touchpoints if isinstance(touchpoints, Journeys) else Journeys.build(touchpoints)
+        if isinstance(touchpoints, (Journeys, ActivityLog)):
+            journeys = touchpoints
+        else:
+            journeys = Journeys.build(touchpoints)
     if getattr(type(model), "requires_fit", False):
         from ..base import check_is_fitted
 

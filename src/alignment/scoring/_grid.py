@@ -120,19 +120,23 @@ def _check_cuts(cuts: Any, name: str) -> tuple[float, ...]:
 def _cell_code(
     fit: np.ndarray,
     fit_cuts: tuple[float, ...],
-    interest: np.ndarray,
+    interest: np.ndarray | float,
     interest_cuts: tuple[float, ...],
 ) -> np.ndarray:
     """Cell index ``f * n_interest + i``: ``f`` counts the fit cuts the value is below
-    (0 = best letter), ``i`` the interest cuts.  ``int8`` when the grid has < 128 cells."""
+    (0 = best letter), ``i`` the interest cuts.  ``int8`` when the grid has < 128 cells.
+    ``interest`` may be one number for every lead (no touchpoints)."""
     n_cells = (len(fit_cuts) + 1) * (len(interest_cuts) + 1)
     dtype = np.int8 if n_cells < 128 else np.int32
     f = np.zeros(fit.shape, dtype=dtype)
     for c in fit_cuts:
         f += fit < c
     f *= len(interest_cuts) + 1
-    for c in interest_cuts:
-        f += interest < c
+    if isinstance(interest, np.ndarray):
+        for c in interest_cuts:
+            f += interest < c
+    else:
+        f += sum(1 for c in interest_cuts if interest < c)
     return f
 
 
@@ -156,7 +160,8 @@ class FitInterestGrid(Scorer):
         Points per kind of touch (default :data:`DEFAULT_INTEREST_POINTS`).  Kinds not listed
         score 0 (counted in the result's diagnostics).
     kind_column : str, default "kind"
-        Touch column holding the kind; falls back to ``channel`` when absent.
+        Touch column holding the kind; falls back to ``channel`` when absent.  With an
+        :class:`alignment.ActivityLog` instead of journeys (sales activities), its ``kind``.
     caps : mapping of str to float, optional
         Maximum (decayed) points per kind per lead.
     total_cap : float, optional
@@ -310,6 +315,8 @@ class FitInterestGrid(Scorer):
                 raise ParameterError(f"{nm} must be a finite number, got {v!r}")
         if self.mql_grade is not None and self.mql_grade not in GRADES:
             raise ParameterError(f"mql_grade must be one of {list(GRADES)}, got {self.mql_grade!r}")
+        if self.mql_grade is not None and not cfg["grade_rules"]:
+            raise ParameterError("mql_grade needs grade_rules (the grade ladder)")
         uses_persona = any(r.kind == "persona" for r in cfg["fit_rules"] + cfg["grade_rules"])
         cfg["uses_persona"] = uses_persona
         return cfg
@@ -381,10 +388,21 @@ class FitInterestGrid(Scorer):
 
     # ------------------------------------------------------------------ interest axis
     def _touch_kind(self, journeys: Any) -> tuple[Any, str]:
-        cols = getattr(journeys, "touch_columns", {}) or {}
+        cols = getattr(journeys, "touch_columns", None) or {}
         if self.kind_column in cols:
             return cols[self.kind_column], self.kind_column
-        return journeys.channel, "channel"
+        direct = getattr(journeys, self.kind_column, None)  # ActivityLog.kind
+        if direct is not None and hasattr(direct, "codes"):
+            return direct, self.kind_column
+        channel = getattr(journeys, "channel", None)
+        if channel is None:
+            raise DataValidationError(
+                f"the touches / activities have no {self.kind_column!r} column",
+                table="touchpoints",
+                column=self.kind_column,
+                fix="add a kind column or set kind_column= to a column that names the kind",
+            )
+        return channel, "channel"
 
     def _touch_values(
         self, cfg: Mapping[str, Any], journeys: Any, part: slice | None = None
@@ -545,7 +563,9 @@ class FitInterestGrid(Scorer):
         interest, diag = self._interest_axis(cfg, leads, touchpoints)
         n_i = len(cfg["interest_cuts"]) + 1
         n_f = len(cfg["fit_cuts"]) + 1
-        code = _cell_code(fit, cfg["fit_cuts"], interest, cfg["interest_cuts"])
+        code = _cell_code(
+            fit, cfg["fit_cuts"], interest if touchpoints is not None else 0.0, cfg["interest_cuts"]
+        )
         cell_names = np.asarray(
             [f"{FIT_LETTERS[f]}{i + 1}" for f in range(n_f) for i in range(n_i)], dtype=object
         )
@@ -569,13 +589,14 @@ class FitInterestGrid(Scorer):
                 mql &= fit >= self.mql_fit
             if self.mql_interest is not None:
                 mql &= interest >= self.mql_interest
-            if self.mql_grade is not None:
-                if grade is None:
-                    raise ParameterError("mql_grade needs grade_rules")
+            if self.mql_grade is not None and grade is not None:
                 mql &= grade >= GRADES.index(self.mql_grade)
             out["mql"] = mql
         if personas is not None:
-            out["persona"] = _decode(personas)
+            labels = np.empty(len(personas.categories) + 1, dtype=object)
+            labels[:-1] = personas.categories  # the last label, None, is for code -1
+            coded["persona"] = (np.asarray(personas.codes), labels)  # code -1 → None (last)
+            diag["leads_without_persona"] = int(np.count_nonzero(np.asarray(personas.codes) < 0))
         info = {
             "coded": coded,
             "diagnostics": diag,
@@ -606,9 +627,12 @@ class FitInterestGrid(Scorer):
             return out
         key = np.asarray(leads.ids)[index]
         keys = np.asarray(touchpoints.keys)
-        j = int(np.searchsorted(keys, key))
-        if j >= keys.size or keys[j] != key:
+        if keys.dtype.kind != np.asarray(leads.ids).dtype.kind:
+            keys, key = keys.astype(str), str(key)
+        hit = np.flatnonzero(keys == key)  # keys of an ActivityLog need not be sorted
+        if hit.size == 0:
             return out
+        j = int(hit[0])
         offs = np.asarray(touchpoints.offsets)
         lo, hi = int(offs[j]), int(offs[j + 1])
         seg_vals, seg_codes, _ = self._touch_values(cfg, touchpoints, slice(lo, hi))
@@ -637,11 +661,3 @@ class FitInterestGrid(Scorer):
                 {"axis": "interest", "rule": "(total cap)", "points": float(self.total_cap) - total}
             )
         return out
-
-
-def _decode(cat: Any) -> np.ndarray:
-    cats = np.asarray(cat.categories, dtype=object)
-    lut = np.empty(cats.size + 1, dtype=object)
-    lut[0] = None
-    lut[1:] = cats
-    return np.asarray(lut[np.asarray(cat.codes) + 1], dtype=object)

@@ -209,18 +209,27 @@ def _as_matrix(X: Any, names: Sequence[str] | None = None) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+_CONTROLLER: list[Any] = []  # the threadpoolctl controller, created once (scanning is slow)
+
+
 @contextlib.contextmanager
 def _blas_threads(n: int | None) -> Iterator[None]:
     """Limit BLAS threads to ``n`` while fitting (needs the optional ``threadpoolctl``)."""
     if n is None:
         yield
         return
-    try:  # optional dependency, imported by name so type checkers need no stubs
-        threadpoolctl: Any = importlib.import_module("threadpoolctl")
-    except ImportError:
+    if not _CONTROLLER:
+        try:  # optional dependency, imported by name so type checkers need no stubs
+            threadpoolctl: Any = importlib.import_module("threadpoolctl")
+        except ImportError:
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(threadpoolctl.ThreadpoolController())
+    controller = _CONTROLLER[0]
+    if controller is None:
         yield
         return
-    with threadpoolctl.threadpool_limits(limits=n, user_api="blas"):
+    with controller.limit(limits=n, user_api="blas"):
         yield
 
 

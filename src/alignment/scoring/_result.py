@@ -43,6 +43,12 @@ class ScoreResult:
         touches after ``as_of`` …).
     backend : str
         The caller's frame backend (default of :meth:`to_frame`).
+
+    Notes
+    -----
+    Built by :func:`alignment.score`.  ``result["fit"]`` reads one column; string columns
+    (``cell``, ``action``, ``grade``, ``persona``) are stored as codes and decoded on first read,
+    :meth:`summary` works on the codes directly.
     """
 
     def __init__(

@@ -475,6 +475,12 @@ class BusinessCalendar:
         out[ok] = np.where(dv == 0, av, np.maximum(deadline, av))
         return out.view(TIME_DTYPE)
 
+    def _business_clock(self, lo_us: int, hi_us: int, max_duration_us: int = 0) -> _BusinessClock:
+        """Cumulative business time valid on [lo, hi] and for deadlines up to max_duration after."""
+        weeks = max_duration_us // self._week_us + 1
+        span = (weeks + 1) * 7 * _DAY_US + int(self._holidays.size) * _DAY_US
+        return _BusinessClock(*self._table(lo_us, hi_us + span))
+
     def is_working(self, instants: Any) -> np.ndarray:
         """Whether each instant falls inside a working window (``False`` for NaT)."""
         t = _as_us(instants, "instants")
@@ -488,6 +494,30 @@ class BusinessCalendar:
                 j = np.maximum(i, 0)
                 out[ok] = (i >= 0) & (tv < we[j])
         return out
+
+
+class _BusinessClock:
+    """``F(t)``: business µs since the table's origin, and its inverse (deadlines).
+
+    Used by :func:`alignment.sla.evaluate` to compute ``F`` once per lead and derive elapsed
+    times and deadlines from it. Valid for instants inside the table it was built on.
+    """
+
+    def __init__(self, ws: np.ndarray, we: np.ndarray, cum: np.ndarray) -> None:
+        self.ws, self.we, self.cum = ws, we, cum
+
+    def F(self, t: np.ndarray) -> np.ndarray:  # noqa: N802 - the usual name of the function
+        return BusinessCalendar._cumulative(t, self.ws, self.we, self.cum)
+
+    def deadline(self, start: np.ndarray, f_start: np.ndarray, duration_us: int) -> np.ndarray:
+        """Earliest instant with ``duration_us`` business time since ``start`` (F(start) given)."""
+        if duration_us == 0:
+            return start.copy()
+        target = f_start + duration_us
+        if self.ws.size == 0 or (target.size and int(target.max()) > int(self.cum[-1])):
+            raise ParameterError("internal: business clock table too short")  # pragma: no cover
+        k = np.searchsorted(self.cum[1:], target, side="left")
+        return np.asarray(np.maximum(self.ws[k] + (target - self.cum[k]), start))
 
 
 def _as_us(values: Any, column: str) -> np.ndarray:

@@ -28,6 +28,12 @@ from ._report import (
 )
 
 __all__ = ["STATUSES", "evaluate"]
+import time as _time_mod  # TICK
+_T = [0.0]  # TICK
+def _tick(label):  # TICK
+    now = _time_mod.process_time()  # TICK
+    print(f'{label:35s} {now - _T[0]:.3f}')  # TICK
+    _T[0] = now  # TICK
 
 _NAT = np.iinfo(np.int64).min
 _BIG = np.iinfo(np.int64).max
@@ -260,14 +266,21 @@ def _to_leads(per_seg: np.ndarray, acts: _Acts, n: int, fill: Any) -> np.ndarray
 
 
 def _window(
-    cal: BusinessCalendar, clock: np.ndarray, scope: np.ndarray, within: str, business: bool
+    cal: BusinessCalendar,
+    clock: np.ndarray,
+    scope: np.ndarray,
+    within: str,
+    business: bool,
+    bclock: Any = None,
+    f_clock: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Deadline per lead (NaT outside scope) and window length in µs (business or wall)."""
     deadline = _none_us(clock.size)
     if business:
         dur = int(cal.business_duration(within, name="within").astype(np.int64))
         if scope.any():
-            deadline[scope] = _us(cal.add(clock[scope].view(TIME_DTYPE), np.timedelta64(dur, "us")))
+            assert bclock is not None and f_clock is not None
+            deadline[scope] = bclock.deadline(clock[scope], f_clock, dur)
     else:
         dur = int(parse_duration(within, name="within").astype(np.int64))
         deadline[scope] = clock[scope] + dur
@@ -282,9 +295,17 @@ def _group_quantiles(
     values: np.ndarray, groups: np.ndarray, n_groups: int, qs: tuple[float, ...]
 ) -> list[np.ndarray]:
     """Per-group quantiles (linear interpolation, as ``numpy.quantile``); NaN for empty groups."""
-    order = np.lexsort((values, groups))
-    v = values[order].astype(np.float64)
     counts = np.bincount(groups, minlength=n_groups)
+    if values.size:  # one sort of a composite key (group, value) instead of a lexsort
+        lo = int(values.min())
+        span = int(values.max()) - lo + 1
+        if span * max(n_groups, 1) < 2**62:
+            key = np.sort(groups.astype(np.int64) * span + (values - lo))
+            v = (key % span + lo).astype(np.float64)
+        else:
+            v = values[np.lexsort((values, groups))].astype(np.float64)
+    else:
+        v = values.astype(np.float64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     out = []
     for q in qs:
@@ -397,8 +418,8 @@ def evaluate(
     lt, L = _read_leads(sla, leads)
     A = _read_activities(activities, lt)
     n = lt.n_leads
-    asof_arr = np.array([t_asof], dtype=np.int64).view(TIME_DTYPE)
 
+    _tick('# --- activities: unknown lead')  # TICK
     # --- activities: unknown leads -------------------------------------------------------
     lengths = np.diff(A.offsets)
     known_seg = A.seg_lead >= 0
@@ -449,9 +470,7 @@ def evaluate(
     def to_leads(per_seg: np.ndarray, fill: Any) -> np.ndarray:
         return per_seg if aligned else _to_leads(per_seg, A, n, fill)
 
-    def per_lead_count(mask: np.ndarray) -> np.ndarray:
-        return to_leads(seg.segment_count(mask, A.offsets), 0)
-
+    _tick('# --- scope and activity class')  # TICK
     # --- scope and activity classes ------------------------------------------------------
     # Activities are sorted by time within each lead: the classes are computed against the
     # lead's clock start broadcast to its activities (np.repeat), no per-row Python.
@@ -461,26 +480,50 @@ def evaluate(
     before = A.time < start_act  # never-assigned leads: every activity is "before"
     if unknown is not None:
         before &= ~unknown
-    after = A.time > t_asof
-    after &= ~before
-    n_before_seg = seg.segment_count(before, A.offsets)
-    n_after_seg = seg.segment_count(after, A.offsets)
+    _tick('counted = A.time >= start_act')  # TICK
+    counted = A.time >= start_act  # unknown leads have start = +inf: never counted
+    counted &= A.time <= t_asof
+    _tick('nseg = A.seg_lead.size')  # TICK
+    nseg = A.seg_lead.size
+    seg_of = seg.segment_ids(A.offsets)
+    # one bincount for both classes: code 1 = before, 2 = counted, 0 = after / unknown
+    cls = before.view(np.int8) + 2 * counted.view(np.int8)
+    by_cls = np.bincount(seg_of * 3 + cls, minlength=3 * nseg).reshape(nseg, 3)
+    del cls
+    n_before_seg = by_cls[:, 1].copy()
+    n_counted_seg = by_cls[:, 2].copy()
     n_known_seg = np.where(known_seg, lengths, 0)
-    n_counted_seg = n_known_seg - n_before_seg - n_after_seg
+    n_after_seg = n_known_seg - n_before_seg - n_counted_seg  # the rest: after as_of
     n_before = to_leads(n_before_seg, 0)
     n_after = to_leads(n_after_seg, 0)
     n_counted = to_leads(n_counted_seg, 0)
-    del before, after
+    del before
 
-    # elapsed fraction of time since the clock start (business and wall), for at-risk
-    clock_dt = L.clock.view(TIME_DTYPE)
+    _tick('# business time since the tabl')  # TICK
+    # business time since the table origin F(clock) is computed once per lead; elapsed times
+    # and deadlines derive from it (see BusinessCalendar: elapsed = F(b) - F(a))
+    s = sla.sales
+    business = [
+        c.within
+        for c in (s.first_touch, s.attempts, s.accept)
+        if c is not None and c.business_time
+    ]
+    max_bus = max(
+        (int(calendar.business_duration(w).astype(np.int64)) for w in business), default=0
+    )
+    clock_sc = L.clock[scope]
     elapsed_bus = np.zeros(n, dtype=np.int64)
-    if scope.any():
-        elapsed_bus[scope] = calendar.elapsed(
-            clock_dt[scope], np.broadcast_to(asof_arr, (int(scope.sum()),)), unit="us"
-        ).view(np.int64)
+    f_clock_full = np.zeros(n, dtype=np.int64)
+    bclock: Any = None
+    f_clock: np.ndarray | None = None
+    if clock_sc.size:
+        bclock = calendar._business_clock(int(clock_sc.min()), t_asof, max_bus)
+        f_clock = bclock.F(clock_sc)
+        f_clock_full[scope] = f_clock
+        elapsed_bus[scope] = bclock.F(np.array([t_asof], dtype=np.int64))[0] - f_clock
     elapsed_wall = np.where(scope, t_asof - L.clock, 0)
 
+    _tick('cols: dict[str, np.ndarray] = ')  # TICK
     cols: dict[str, np.ndarray] = {
         "lead_id": L.ids,
         "owner": L.owner if L.owner is not None else np.full(n, None, dtype=object),
@@ -496,14 +539,16 @@ def evaluate(
     status_cols: list[np.ndarray] = []
     status_codes: dict[str, np.ndarray] = {}
     breach_parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
-    s = sla.sales
     n_act = A.time.size
 
     def counted_until(end_per_lead: np.ndarray) -> np.ndarray:
-        """Activities counted (clock start <= t <= as_of) and at or before a per-lead end."""
-        end = np.repeat(seg_values(np.minimum(end_per_lead, t_asof), _NAT), lengths)
-        return (A.time >= start_act) & (A.time <= end)
+        """Counted activities (clock start <= t <= as_of) at or before a per-lead end."""
+        end = np.repeat(seg_values(end_per_lead, _NAT), lengths)
+        out = A.time <= end
+        out &= counted
+        return out
 
+    _tick('# --- first touch')  # TICK
     # --- first touch ---------------------------------------------------------------------
     kinds = s.first_touch.kinds if s.first_touch is not None else None
     if kinds is None:
@@ -514,7 +559,7 @@ def evaluate(
     else:
         km = _kind_mask(A, kinds)
         assert km is not None
-        mask = counted_until(np.full(n, _BIG, dtype=np.int64)) & km
+        mask = counted & km
         first_seg = seg.segment_min(np.where(mask, A.time, _BIG), A.offsets, empty=_BIG)
     first = to_leads(first_seg.astype(np.int64), _BIG)
     touched = first != _BIG
@@ -522,16 +567,15 @@ def evaluate(
     cols["first_touch_at"] = first_at.view(TIME_DTYPE)
     resp_bus = np.full(n, _NAT, dtype=np.int64)
     if touched.any():
-        resp_bus[touched] = calendar.elapsed(
-            clock_dt[touched], first_at[touched].view(TIME_DTYPE), unit="s"
-        ).view(np.int64)
+        resp_bus[touched] = (bclock.F(first_at[touched]) - f_clock_full[touched]) // 1_000_000
     cols["response_business"] = resp_bus.view("timedelta64[s]")
     cols["response_wall"] = np.where(touched, (first_at - L.clock) // 1_000_000, _NAT).view(
         "timedelta64[s]"
     )
+    _tick('if s.first_touch is not None:')  # TICK
     if s.first_touch is not None:
         ft = s.first_touch
-        deadline, dur = _window(calendar, L.clock, scope, ft.within, ft.business_time)
+        deadline, dur = _window(calendar, L.clock, scope, ft.within, ft.business_time, bclock, f_clock)
         frac = (elapsed_bus if ft.business_time else elapsed_wall) / dur
         st = np.full(n, NA, dtype=np.int8)
         st[scope] = _pending_or_risk(frac[scope], sla.at_risk_after)
@@ -545,25 +589,44 @@ def evaluate(
         reason = np.where(touched, R_LATE_TOUCH, R_NO_TOUCH)
         breach_parts.append(("first_touch", st == BREACHED, deadline, reason))
 
+    _tick('# --- attempts')  # TICK
     # --- attempts ------------------------------------------------------------------------
     if s.attempts is not None:
         at = s.attempts
-        deadline, dur = _window(calendar, L.clock, scope, at.within, at.business_time)
-        in_win = counted_until(deadline)
-        km = _kind_mask(A, at.kinds)
-        total_mask = in_win if km is None else in_win & km
-        total = per_lead_count(total_mask)
+        deadline, dur = _window(calendar, L.clock, scope, at.within, at.business_time, bclock, f_clock)
+        in_win = np.flatnonzero(counted_until(deadline))
+        if at.kinds is None and at.per_kind is None:
+            total = to_leads(np.bincount(seg_of[in_win], minlength=nseg), 0)
+            per_kind: dict[str, np.ndarray] = {}
+        else:
+            if A.kind_codes is None:
+                raise MissingColumnError(
+                    "the SLA counts attempts by kind but the activities have no 'kind' column",
+                    column="kind",
+                    table="activities",
+                )
+            # one bincount over (lead, kind) gives every per-kind count at once
+            nk = int(A.kind_categories.size) + 1  # last slot: missing kind
+            kc = A.kind_codes[in_win].astype(np.int64)
+            kc[kc < 0] = nk - 1
+            by_kind = np.bincount(seg_of[in_win] * nk + kc, minlength=nseg * nk).reshape(nseg, nk)
+            cats = A.kind_categories.tolist()
+
+            def kind_count(names: tuple[str, ...]) -> np.ndarray:
+                pos = [cats.index(k) for k in names if k in cats]  # loop over kinds
+                return to_leads(by_kind[:, pos].sum(axis=1), 0)
+
+            total = (
+                to_leads(by_kind.sum(axis=1), 0) if at.kinds is None else kind_count(at.kinds)
+            )
+            per_kind = {k: kind_count((k,)) for k in (at.per_kind or {})}
         ok = total >= (at.minimum or 0)
         cols["attempts"] = total
         cols["attempts_required"] = np.full(n, at.required, dtype=np.int64)
-        if at.per_kind is not None:
-            for kind, need in at.per_kind.items():  # loop over kinds
-                km_k = _kind_mask(A, (kind,))
-                assert km_k is not None
-                c = per_lead_count(in_win & km_k)
-                cols[f"attempts_{kind}"] = c
-                ok &= c >= need
-        del in_win, total_mask
+        for kind, c in per_kind.items():  # loop over kinds
+            cols[f"attempts_{kind}"] = c
+            ok &= c >= (at.per_kind or {})[kind]
+        del in_win
         frac = (elapsed_bus if at.business_time else elapsed_wall) / dur
         st = np.full(n, NA, dtype=np.int8)
         st[scope] = _pending_or_risk(frac[scope], sla.at_risk_after)
@@ -577,10 +640,11 @@ def evaluate(
             ("attempts", st == BREACHED, deadline, np.full(n, R_SHORT, dtype=np.int64))
         )
 
+    _tick('# --- accept / reject')  # TICK
     # --- accept / reject -----------------------------------------------------------------
     if s.accept is not None:
         ac = s.accept
-        deadline, dur = _window(calendar, L.clock, scope, ac.within, ac.business_time)
+        deadline, dur = _window(calendar, L.clock, scope, ac.within, ac.business_time, bclock, f_clock)
         acc = np.where((L.accepted != _NAT) & (L.accepted <= t_asof), L.accepted, _BIG)
         rej = np.where((L.rejected != _NAT) & (L.rejected <= t_asof), L.rejected, _BIG)
         is_rej = (rej < acc) & (rej != _BIG)
@@ -618,32 +682,32 @@ def evaluate(
         reason = np.where(late_rej, R_LATE_REJECT, np.where(has_reason, R_INVALID, R_MISSING))
         breach_parts.append(("accept", st == BREACHED, deadline, reason))
 
+    _tick('overall = np.maximum')  # TICK
     overall = np.maximum.reduce(status_cols) if status_cols else np.where(scope, MET, NA)
     overall = np.asarray(overall, dtype=np.int8)
     cols["status"] = _STATUS_LABELS[overall]
     lead_table = LeadStatus(cols, backend=L.backend)
 
+    _tick('# --- breaches')  # TICK
     # --- breaches ------------------------------------------------------------------------
-    b_idx, b_name, b_dl, b_reason = [], [], [], []
-    for name, mask, dl, rs in breach_parts:  # loop over commitments
-        idx = np.flatnonzero(mask)
-        b_idx.append(idx)
-        b_name.append(np.full(idx.size, name, dtype=object))
-        b_dl.append(dl[idx])
-        b_reason.append(rs[idx])
-    bi = np.concatenate(b_idx) if b_idx else np.empty(0, dtype=np.int64)
-    order = np.lexsort((np.concatenate(b_dl) if b_dl else bi, bi))
-    bi = bi[order]
+    # rows in (lead, commitment) order: the row-major non-zeros of a lead × commitment mask
+    k = len(breach_parts)
+    if k:
+        flat = np.flatnonzero(np.stack([p[1] for p in breach_parts], axis=1).ravel())
+        bi, bc = flat // k, flat % k
+        b_dl = np.stack([p[2] for p in breach_parts], axis=1).ravel()[flat]
+        b_reason = np.stack([p[3] for p in breach_parts], axis=1).ravel()[flat]
+    else:
+        bi = bc = b_dl = b_reason = np.empty(0, dtype=np.int64)
+    names = np.array([p[0] for p in breach_parts], dtype=object)
     breaches = BreachList(
         {
             "lead_id": L.ids[bi],
             "owner": cols["owner"][bi],
-            "commitment": (np.concatenate(b_name) if b_name else np.empty(0, object))[order],
-            "reason": _BREACH_REASONS[
-                (np.concatenate(b_reason) if b_reason else bi)[order].astype(np.int64)
-            ],
+            "commitment": names[bc] if k else np.empty(0, dtype=object),
+            "reason": _BREACH_REASONS[b_reason.astype(np.int64)],
             "clock_start": L.clock[bi].view(TIME_DTYPE),
-            "deadline": (np.concatenate(b_dl) if b_dl else bi)[order].view(TIME_DTYPE),
+            "deadline": b_dl.view(TIME_DTYPE),
             "first_touch_at": first_at[bi].view(TIME_DTYPE),
             "attempts": cols["attempts"][bi] if "attempts" in cols else np.zeros(bi.size, np.int64),
             "attempts_required": (
@@ -655,6 +719,7 @@ def evaluate(
         backend=L.backend,
     )
 
+    _tick('# --- periods')  # TICK
     # --- periods -------------------------------------------------------------------------
     periods, daily = _periods_and_daily(
         sla,
@@ -664,11 +729,12 @@ def evaluate(
         cols,
         status_codes,
         scope,
-        counted_until(np.full(n, t_asof)),
+        counted,
         resp_bus,
         t_asof,
     )
 
+    _tick('summary: dict[str, Any] = {')  # TICK
     summary: dict[str, Any] = {
         "as_of": np.datetime64(t_asof, "us"),
         "n_leads": n,
@@ -721,9 +787,11 @@ def _periods_and_daily(
     )
     asof_day = np.datetime64(asof_local // _DAY_US, "D")
 
+    _tick('delivered_ok =')  # TICK
     delivered_ok = (L.delivered != _NAT) & (L.delivered <= t_asof)
     deliv_day = cal.local_dates(np.where(delivered_ok, L.delivered, _NAT).view(TIME_DTYPE))
     clock_day = cal.local_dates(np.where(scope, L.clock, _NAT).view(TIME_DTYPE))
+    _tick('d_start, _ =')  # TICK
     d_start, _ = _periods_of(deliv_day, sla)
     c_start, _ = _periods_of(clock_day, sla)
     a_start, _a_end = _periods_of(np.array([asof_day]), sla)
@@ -742,6 +810,7 @@ def _periods_and_daily(
         ends = starts.copy()
     P = starts.size
 
+    _tick('# split keys')  # TICK
     # split keys
     if mk is not None and mk.split_by is not None:
         assert L.split is not None
@@ -780,8 +849,10 @@ def _periods_and_daily(
             ok &= False
         return p * K + kcode, ok
 
+    _tick('gd, okd = group')  # TICK
     gd, okd = group(d_start, delivered_ok)
     gc, okc = group(c_start, scope)
+    _tick('out: dict[str, np.ndarray] = {')  # TICK
     out: dict[str, np.ndarray] = {
         "period_start": np.repeat(starts, K),
         "period_end": np.repeat(ends, K),
@@ -804,6 +875,7 @@ def _periods_and_daily(
             )
         out["on_pace"] = delivered >= out["pace_to_date"]
     out["leads_assigned"] = np.bincount(gc[okc], minlength=G)
+    _tick('gcc = gc[okc]')  # TICK
     gcc = gc[okc]
     for name, st in status_codes.items():  # loop over commitments
         counts = np.bincount(gcc * 5 + st[okc], minlength=G * 5).reshape(G, 5)
@@ -814,6 +886,7 @@ def _periods_and_daily(
         out[f"{name}_at_risk"] = counts[:, AT_RISK]
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
+    _tick('has_resp =')  # TICK
     has_resp = okc & (resp_bus != _NAT)
     med, p90 = _group_quantiles(resp_bus[has_resp], gc[has_resp], G, (0.5, 0.9))
     out["touched"] = np.bincount(gc[has_resp], minlength=G)
@@ -827,8 +900,10 @@ def _periods_and_daily(
         .astype(np.int64)
         .view("timedelta64[s]")
     )
+    _tick('periods = PeriodSummary')  # TICK
     periods = PeriodSummary(out, backend=L.backend)
 
+    _tick('# --- daily')  # TICK
     # --- daily ---------------------------------------------------------------------------
     if P:
         day0 = starts[0]
@@ -860,17 +935,21 @@ def _periods_and_daily(
         daily["pace_to_date"] = np.where(
             np.isnat(dstart), 0.0, total * np.clip(elapsed_days / plen, 0.0, 1.0)
         )
+    _tick('daily["leads_assigned"]')  # TICK
     daily["leads_assigned"] = by_day(clock_day, scope)
     first_at = cols["first_touch_at"]
     daily["first_touches"] = by_day(cal.local_dates(first_at), scope & ~np.isnat(first_at))
-    if counted.any():
-        ct = A.time[counted]
-        act_day = cal.local_dates(ct.view(TIME_DTYPE))
-        daily["activities"] = by_day(act_day, np.ones(ct.size, dtype=bool))
+    _tick('ct = A.time[counted]')  # TICK
+    ct = A.time[counted]
+    if ct.size:  # local day numbers by integer arithmetic on the (few) zone offsets
+        local = cal.to_local(ct.view(TIME_DTYPE)).view(np.int64)
+        i = local // _DAY_US - days[0].astype(np.int64)
+        daily["activities"] = np.bincount(i[(i >= 0) & (i < D)], minlength=D)
     else:
         daily["activities"] = np.zeros(D, dtype=np.int64)
     for name, st in status_codes.items():  # loop over commitments
         dl_day = cal.local_dates(cols[f"{name}_deadline"])
         daily[f"{name}_due"] = by_day(dl_day, scope)
         daily[f"{name}_breaches"] = by_day(dl_day, st == BREACHED)
+    _tick('return periods, DailySeries')  # TICK
     return periods, DailySeries(daily, backend=L.backend)

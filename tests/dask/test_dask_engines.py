@@ -1,0 +1,547 @@
+"""The engines on Dask give the in-memory numbers (1e-9 relative) on a process LocalCluster.
+
+Covers every engine (attribution: rule-based, Markov, Shapley; scoring: applying a fitted
+scorer and the distributed logistic fit; funnel observation; SLA evaluation), with keys split
+across partitions (shuffle), partitions already keyed (known divisions: no shuffle), empty
+partitions and a skewed key holding most rows.  Kernels (exact sequence grouping, combinable
+Markov counts) are checked against plain-Python twins with hypothesis.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pandas")
+dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (extra 'dask')")
+distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+
+import pandas as pd  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import alignment  # noqa: E402
+from alignment import _dask, datasets, funnel, sla  # noqa: E402
+from alignment.errors import DataValidationError, ParameterError  # noqa: E402
+from alignment.scoring import LogisticScorer  # noqa: E402
+
+RTOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        memory_limit="2GB",
+    )
+    c = distributed.Client(cluster)
+    try:
+        yield c
+    finally:
+        c.close()
+        cluster.close()
+
+
+# ------------------------------------------------------------------------------------ data
+
+
+def make_touches(
+    seed: int = 0, n_leads: int = 120, skew: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Touches (random order) and conversions; with ``skew`` one lead holds most touches."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 7, n_leads)
+    if skew:
+        lengths[3] = 4 * int(lengths.sum()) + 50
+    lead = np.repeat(np.arange(n_leads), lengths)
+    n = lead.size
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    ts = t0 + pd.to_timedelta(rng.integers(0, 40 * 24 * 60, n), unit="min")
+    touches = pd.DataFrame(
+        {
+            "lead_id": np.array([f"L{x:04d}" for x in lead], dtype=object),
+            "timestamp": ts,
+            "channel": rng.choice(["direct", "email", "search", "social", "video"], n),
+            "campaign": rng.choice(["c1", "c2", "c3"], n),
+        }
+    ).sample(frac=1.0, random_state=seed)
+    conv = rng.random(n_leads) < 0.45
+    conv[3] = True
+    ids = np.array([f"L{x:04d}" for x in range(n_leads)], dtype=object)
+    conversions = pd.DataFrame(
+        {
+            "lead_id": ids[conv],
+            "converted_at": t0
+            + pd.to_timedelta(rng.integers(20 * 24 * 60, 50 * 24 * 60, conv.sum()), unit="min"),
+            "revenue": rng.integers(100, 5000, int(conv.sum())).astype(float),
+        }
+    )
+    return touches.reset_index(drop=True), conversions
+
+
+def close(a: dict[str, float], b: dict[str, float]) -> None:
+    assert list(a) == list(b)
+    for k in a:
+        assert b[k] == pytest.approx(a[k], rel=RTOL, abs=1e-9), k
+
+
+MODELS: list[tuple[str, dict[str, Any]]] = [
+    ("linear", {}),
+    ("first", {}),
+    ("last", {}),
+    ("time_decay", {"half_life": "3d"}),
+    ("position_based", {}),
+    ("last_non_direct", {}),
+    ("markov", {}),
+    ("markov", {"order": 2, "revenue_basis": "value"}),
+    ("markov", {"collapse_repeats": False}),
+    ("shapley", {}),
+    ("shapley", {"value": "conversions"}),
+]
+
+
+# ------------------------------------------------------------------------- attribution
+
+
+@pytest.mark.parametrize(
+    ("model", "params"), MODELS, ids=[f"{m}-{i}" for i, (m, _) in enumerate(MODELS)]
+)
+def test_attribution_shuffled_matches_in_memory(
+    client: Any, model: str, params: dict[str, Any]
+) -> None:
+    touches, conversions = make_touches(1)
+    mem = alignment.attribute(touches, conversions, model=model, lookback="30d", **params)
+    ddf = dd.from_pandas(touches, npartitions=4, sort=False)  # keys split across partitions
+    cdf = dd.from_pandas(conversions, npartitions=3, sort=False)
+    res = _dask.attribute(ddf, cdf, model=model, lookback="30d", **params)
+    assert res.shuffled
+    for measure in ("revenue", "conversions"):
+        close(mem.totals(measure=measure), res.totals(measure=measure))
+    assert res.unattributed.total == pytest.approx(mem.unattributed.total, rel=RTOL)
+    assert list(res.unattributed.keys) == list(mem.unattributed.keys)
+    assert list(res.unattributed.reason) == list(mem.unattributed.reason)
+    assert res.converted_revenue == pytest.approx(mem.converted_revenue, rel=RTOL)
+    if model == "markov":
+        a, b = mem.details, res.details
+        assert a["states"] == b["states"]
+        np.testing.assert_allclose(b["transition_counts"], a["transition_counts"], rtol=RTOL)
+        np.testing.assert_allclose(b["transition_matrix"], a["transition_matrix"], rtol=RTOL)
+        for k in ("conversion_probability", "expected_value", "n_paths"):
+            assert b[k] == pytest.approx(a[k], rel=RTOL)
+        close(a["removal_effects"], b["removal_effects"])
+        close(a["removal_effects_value"], b["removal_effects_value"])
+    if model == "shapley":
+        assert res.details["players"] == mem.details["players"]
+
+
+def keyed_frame(df: pd.DataFrame, pieces: list[pd.DataFrame], divisions: tuple[Any, ...]) -> Any:
+    """A dask frame from pandas pieces with the given (trusted) divisions."""
+    from dask import delayed
+
+    return dd.from_delayed([delayed(p) for p in pieces], meta=df.iloc[:0], divisions=divisions)
+
+
+def test_attribution_keyed_partitions_skew_and_empty(client: Any) -> None:
+    """Known divisions (no shuffle), a key with most rows, and an empty partition."""
+    touches, conversions = make_touches(2, skew=True)
+    on_rows = touches.merge(conversions, on="lead_id", how="left")
+    keyed = on_rows.set_index("lead_id").sort_index()
+    ddf = dd.from_pandas(keyed, npartitions=5, sort=True)
+    assert ddf.known_divisions
+    top = str(keyed.index.max())
+    div = list(ddf.divisions)
+    idx = keyed.index
+    pieces = [
+        keyed[(idx >= lo) & ((idx < hi) if i < len(div) - 2 else (idx <= hi))]
+        for i, (lo, hi) in enumerate(itertools.pairwise(div))
+    ] + [keyed.iloc[:0]]
+    with_empty = keyed_frame(keyed, pieces, (*ddf.divisions[:-1], top + "!", top + "~"))
+    for model in ("linear", "markov", "shapley"):
+        mem = alignment.attribute(on_rows, model=model)
+        for frame in (ddf, with_empty):
+            res = _dask.attribute(frame, model=model)
+            assert not res.shuffled
+            close(mem.totals(), res.totals())
+            close(mem.totals(measure="conversions"), res.totals(measure="conversions"))
+    # more partitions than keys: most partitions after the shuffle are empty
+    small = touches[touches["lead_id"].isin(["L0003", "L0005", "L0007"])]
+    for model in ("linear", "markov"):
+        res = _dask.attribute(
+            dd.from_pandas(small, npartitions=3, sort=False),
+            dd.from_pandas(conversions, npartitions=7, sort=False),
+            model=model,
+        )
+        close(alignment.attribute(small, conversions, model=model).totals(), res.totals())
+
+
+def test_attribution_empty_partition_in_shuffle(client: Any) -> None:
+    touches, conversions = make_touches(3, n_leads=40)
+    parts = [
+        dd.from_pandas(touches, npartitions=3, sort=False),
+        dd.from_pandas(touches.iloc[:0], npartitions=1),
+    ]
+    ddf = dd.concat(parts)
+    assert ddf.npartitions == 4
+    res = _dask.attribute(ddf, dd.from_pandas(conversions, npartitions=1), model="shapley")
+    close(alignment.attribute(touches, conversions, model="shapley").totals(), res.totals())
+
+
+def test_touch_frame_and_other_keys(client: Any) -> None:
+    touches, conversions = make_touches(4)
+    mem = alignment.attribute(touches, conversions, model="time_decay")
+    res = _dask.attribute(
+        dd.from_pandas(touches, npartitions=3, sort=False),
+        dd.from_pandas(conversions, npartitions=2, sort=False),
+        model="time_decay",
+    )
+    close(mem.totals(by="campaign"), res.totals(by="campaign"))
+    got = res.to_frame(level="touch").compute()
+    want = mem.to_frame(level="touch", backend="pandas")
+    cols = ["lead_id", "timestamp", "channel", "credit", "weight", "eligible"]
+    sort = ["lead_id", "timestamp", "channel", "campaign"]
+    got = got.sort_values(sort).reset_index(drop=True)[cols]
+    want = want.sort_values(sort).reset_index(drop=True)[cols]
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=RTOL)
+    frame = res.to_frame(level="channel")
+    assert frame["revenue"].sum() == pytest.approx(sum(mem.totals().values()), rel=RTOL)
+
+
+def test_keyed_partitions_that_split_a_key_are_refused(client: Any) -> None:
+    touches, conversions = make_touches(5, n_leads=30)
+    keyed = touches.merge(conversions, on="lead_id", how="left").set_index("lead_id").sort_index()
+    counts = keyed.index.value_counts()
+    key = str(counts[counts >= 2].index.sort_values()[len(counts[counts >= 2]) // 2])
+    first_row = int(np.flatnonzero(keyed.index == key)[0])
+    p0, p1 = keyed.iloc[: first_row + 1], keyed.iloc[first_row + 1 :]
+    bad = keyed_frame(keyed, [p0, p1], (str(keyed.index.min()), key, str(keyed.index.max())))
+    with pytest.raises(DataValidationError, match="two partitions"):
+        _dask.attribute(bad, model="linear")
+
+
+def test_unsupported_models_and_detection() -> None:
+    touches, _ = make_touches(6, n_leads=10)
+    ddf = dd.from_pandas(touches, npartitions=2)
+    assert _dask.is_dask_collection(ddf)
+    assert _dask.is_dask_collection(ddf["channel"])
+    assert not _dask.is_dask_collection(touches)
+    assert not _dask.is_dask_collection({"a": [1]})
+    assert not _dask.is_dask_collection(None)
+    with pytest.raises(ParameterError):
+        _dask.attribute(ddf, model="linear", half_life="2d")  # not a parameter of linear
+    with pytest.raises(ParameterError):
+        _dask.attribute(ddf, touches.iloc[:0].assign(x=1).to_numpy())  # type: ignore[arg-type]
+
+
+def test_import_alignment_does_not_import_dask() -> None:
+    code = (
+        "import sys, alignment, alignment._dask as d\n"
+        "assert not d.is_dask_collection([1])\n"
+        "assert 'dask' not in sys.modules, 'dask imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ------------------------------------------------------------------- kernels (twins)
+
+
+def group_sequences_twin(seqs: list[list[int]]) -> list[int]:
+    """Plain Python: identical sequences get identical ids, different ones different ids."""
+    ids: dict[tuple[int, ...], int] = {}
+    return [ids.setdefault(tuple(s), len(ids)) for s in seqs]
+
+
+seqs_strategy = st.lists(st.lists(st.integers(0, 3), max_size=6), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seqs_strategy)
+def test_group_sequences_matches_twin(seqs: list[list[int]]) -> None:
+    offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in seqs], out=offsets[1:])
+    codes = np.array([c for s in seqs for c in s], dtype=np.int64)
+    gid, first = _dask.group_sequences(offsets, codes)
+    twin = group_sequences_twin(seqs)
+    assert len(gid) == len(seqs)
+    # the same partition of the sequences into groups
+    for i in range(len(seqs)):
+        for j in range(len(seqs)):
+            assert (gid[i] == gid[j]) == (twin[i] == twin[j])
+    for g, f in enumerate(first):
+        assert gid[f] == g and (f == 0 or g not in set(gid[:f].tolist()))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from("abcd"), min_size=1, max_size=5), st.booleans()),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 2),
+    st.integers(1, 4),
+)
+def test_markov_counts_combine_exactly(
+    journeys: list[tuple[list[str], bool]], order: int, n_parts: int
+) -> None:
+    """Counts of parts merged == one solve on everything (the in-memory model)."""
+    from alignment.attribution._markov import MarkovAttribution
+    from alignment.tables import Journeys
+
+    def build(js: list[tuple[list[str], bool]], start: int) -> Any:
+        lead = [f"j{start + i:03d}" for i, (p, _) in enumerate(js) for _ in p]
+        ch = [c for p, _ in js for c in p]
+        ts = np.arange(len(ch)).astype("datetime64[m]").astype("datetime64[us]")
+        conv_at = [
+            np.datetime64("2030-01-01", "us") if conv else np.datetime64("NaT", "us")
+            for p, conv in js
+            for _ in p
+        ]
+        rev = [
+            float(10 + start + i) if conv else np.nan for i, (p, conv) in enumerate(js) for _ in p
+        ]
+        return Journeys.build(
+            {
+                "lead_id": lead,
+                "timestamp": ts,
+                "channel": ch,
+                "converted_at": np.array(conv_at),
+                "revenue": rev,
+            }
+        )
+
+    full = build(journeys, 0)
+    model = MarkovAttribution(order=order, revenue_basis="value")
+    want = model.channel_credit(full)
+    cuts = np.linspace(0, len(journeys), n_parts + 1).astype(int)
+    merged = None
+    for a, b in itertools.pairwise(cuts):
+        if a == b:
+            continue
+        j = build(journeys[a:b], int(a))
+        mc = _dask.MarkovCounts.of(
+            np.asarray(j.offsets),
+            np.asarray(j.channel.codes, dtype=np.int64),
+            j.channel.categories,
+            np.asarray(j.conversions),
+            np.asarray(j.non_conversions),
+            np.where(np.asarray(j.conversions) > 0, np.asarray(j.revenue), 0.0),
+            order=order,
+            collapse_repeats=True,
+        )
+        merged = mc if merged is None else merged.merge(mc)
+    assert merged is not None
+    got = merged.credit(
+        [str(c) for c in full.channel.categories], order=order, revenue_basis="value"
+    )
+    close(dict(want.revenue), dict(got.revenue))
+    close(dict(want.conversions), dict(got.conversions))
+    assert got.details["states"] == want.details["states"]
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def test_logistic_fit_matches_in_memory(client: Any) -> None:
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(2500, 4))
+    X[:, 2] = X[:, 2] * 100 + 50
+    y = (rng.random(2500) < 1 / (1 + np.exp(-(X @ np.array([1.0, -0.5, 0.01, 0.0]) - 0.3)))).astype(
+        float
+    )
+    df = pd.DataFrame(X, columns=list("abcd")).assign(won=y)
+    ddf = dd.from_pandas(df, npartitions=4)
+    for kw in ({}, {"l2": 0.0}, {"class_weight": "balanced"}, {"fit_intercept": False, "l2": 3.0}):
+        mem = LogisticScorer(**kw).fit(X, y)  # type: ignore[arg-type]
+        got = _dask.fit_logistic(ddf, "won", **kw)  # type: ignore[arg-type]
+        np.testing.assert_allclose(got.coef_, mem.coef_, rtol=1e-7, atol=1e-10)
+        assert got.intercept_ == pytest.approx(mem.intercept_, rel=1e-7, abs=1e-10)
+        assert got.objective_ == pytest.approx(mem.objective_, rel=RTOL)
+        np.testing.assert_allclose(
+            got.predict_proba(df[list("abcd")]), mem.predict_proba(X), rtol=1e-7
+        )
+    with pytest.raises(DataValidationError, match="single class"):
+        _dask.fit_logistic(dd.from_pandas(df.assign(won=1.0), npartitions=2), "won")
+
+
+def test_score_applies_fitted_scorers_per_partition(client: Any) -> None:
+    crm = datasets.synthetic_crm(600, seed=3, days=60)
+    leads = pd.DataFrame(crm.leads)
+    touches = pd.DataFrame(crm.touchpoints)
+    fitted = LogisticScorer(features=["industry", "company_size", "seniority"]).fit(crm.lead_table)
+    mem = alignment.score(leads, scorer=fitted).to_frame(backend="pandas")
+    got = _dask.score(dd.from_pandas(leads, npartitions=3), scorer=fitted).compute()
+    pd.testing.assert_frame_equal(
+        got.reset_index(drop=True), mem.reset_index(drop=True), check_exact=False, rtol=RTOL
+    )
+    kw = {
+        "half_life": "14d",
+        "fit_rules": [{"column": "seniority", "equals": "executive", "points": 30}],
+    }
+    mem = alignment.score(leads, touches, scorer="grid", **kw).to_frame(backend="pandas")
+    got = _dask.score(
+        dd.from_pandas(leads, npartitions=3, sort=False),
+        dd.from_pandas(touches, npartitions=4, sort=False),
+        scorer="grid",
+        **kw,
+    ).compute()
+    got = got.sort_values("lead_id").reset_index(drop=True)
+    mem = mem.sort_values("lead_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, mem, check_exact=False, rtol=RTOL)
+
+
+# ------------------------------------------------------------------------------ funnel
+
+
+def make_leads(n: int = 1500, seed: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    created = t0 + pd.to_timedelta(rng.integers(0, 200 * 86400, n), unit="s")
+
+    def stage(prev: Any, p: float) -> Any:
+        ok = rng.random(n) < p
+        step = pd.to_timedelta(np.where(ok, rng.integers(-2 * 86400, 30 * 86400, n), 0), unit="s")
+        return (prev + step).where(ok)
+
+    mql = stage(created, 0.6)
+    sql = stage(mql, 0.5)
+    opp = stage(sql, 0.5)
+    won = stage(opp, 0.4)
+    return pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(n)],
+            "created_at": created,
+            "mql_at": mql,
+            "sql_at": sql,
+            "opportunity_at": opp,
+            "won_at": won,
+            "source": rng.choice(np.array(["web", "event", "partner", None], dtype=object), n),
+            "company_size": rng.integers(1, 5, n).astype(float),
+        }
+    )
+
+
+FUNNEL_CASES: list[dict[str, Any]] = [
+    {},
+    {"by": "source"},
+    {"cohort": "M"},
+    {"by": "source", "cohort": "W", "mode": "any", "interval": "jeffreys"},
+    {"by": "company_size", "out_of_order": "drop", "as_of": "2024-05-01"},
+]
+
+
+@pytest.mark.parametrize("kw", FUNNEL_CASES)
+def test_funnel_observe_matches_in_memory(client: Any, kw: dict[str, Any]) -> None:
+    leads = make_leads()
+    mem = funnel.observe(leads, **kw)
+    parts = [
+        dd.from_pandas(leads, npartitions=4, sort=False),
+        dd.from_pandas(leads.iloc[:0], npartitions=1),
+    ]
+    got = _dask.funnel_observe(dd.concat(parts), **kw)
+    for f in (
+        "counts",
+        "converted",
+        "n_durations",
+        "out_of_order",
+        "median_days",
+        "mean_days",
+        "p90_days",
+        "next_rate",
+        "next_low",
+        "next_high",
+        "cumulative",
+        "cumulative_low",
+        "cumulative_high",
+    ):
+        a, b = np.asarray(getattr(mem, f)), np.asarray(getattr(got, f))
+        assert a.shape == b.shape, f
+        np.testing.assert_allclose(b, a, rtol=RTOL, equal_nan=True, err_msg=f)
+    assert (mem.n_leads, mem.n_entered, mem.n_excluded) == (
+        got.n_leads,
+        got.n_entered,
+        got.n_excluded,
+    )
+    if mem.group_values is not None:
+        assert list(mem.group_values) == list(got.group_values)
+    if mem.group_cohorts is not None:
+        assert list(mem.group_cohorts) == list(got.group_cohorts)
+    assert mem.rates() == pytest.approx(got.rates(), rel=RTOL, nan_ok=True)
+
+
+def test_funnel_horizon_is_not_distributed() -> None:
+    with pytest.raises(ParameterError, match="not distributed"):
+        _dask.funnel_observe(dd.from_pandas(make_leads(20), npartitions=1), horizon="30d")
+
+
+# --------------------------------------------------------------------------------- SLA
+
+
+@pytest.mark.parametrize("variant", ["monthly", "split", "weekly"])
+def test_sla_evaluate_matches_in_memory(client: Any, variant: str) -> None:
+    crm = datasets.synthetic_crm(1500, seed=1, days=60)
+    leads, acts = pd.DataFrame(crm.leads), pd.DataFrame(crm.activities)
+    doc = datasets.sla_example(1500, 60)
+    if variant == "split":
+        doc["marketing"]["split_by"] = "source"
+    if variant == "weekly":
+        doc["marketing"]["period"] = "W"
+    mem = sla.evaluate(doc, leads, acts, as_of=crm.as_of)
+    got = _dask.sla_evaluate(
+        doc,
+        dd.from_pandas(leads, npartitions=3, sort=False),
+        dd.from_pandas(acts, npartitions=4, sort=False),
+        as_of=crm.as_of,
+    )
+    assert got.summary == mem.summary
+    for table in ("periods", "daily"):
+        a, b = getattr(mem, table), getattr(got, table)
+        assert a.columns == b.columns
+        for c in a.columns:
+            x, y = np.asarray(a[c]), np.asarray(b[c])
+            if x.dtype.kind == "f":
+                np.testing.assert_allclose(y, x, rtol=RTOL, equal_nan=True, err_msg=c)
+            else:
+                assert x.astype(str).tolist() == y.astype(str).tolist(), c
+    la = mem.leads.to_frame("pandas").sort_values("lead_id").reset_index(drop=True)
+    lb = got.leads.to_frame("pandas").sort_values("lead_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(la, lb)
+    ba = (
+        mem.breaches()
+        .to_frame("pandas")
+        .sort_values(["lead_id", "commitment"])
+        .reset_index(drop=True)
+    )
+    bb = (
+        got.breaches()
+        .to_frame("pandas")
+        .sort_values(["lead_id", "commitment"])
+        .reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(ba, bb)
+
+
+@pytest.mark.parametrize("model", ["w_shaped", "full_path"])
+def test_attribution_with_leads_anchors_and_lead_keys(client: Any, model: str) -> None:
+    crm = datasets.synthetic_crm(500, seed=4, days=60)
+    touches, conv, leads = (pd.DataFrame(x) for x in (crm.touchpoints, crm.conversions, crm.leads))
+    mem = alignment.attribute(touches, conv, leads=leads, model=model)
+    res = _dask.attribute(
+        dd.from_pandas(touches, npartitions=3, sort=False),
+        dd.from_pandas(conv, npartitions=2, sort=False),
+        leads=dd.from_pandas(leads, npartitions=2, sort=False),
+        model=model,
+    )
+    close(mem.totals(), res.totals())
+    close(mem.totals(by="source"), res.totals(by="source"))
+    close(
+        mem.totals(by="campaign", measure="conversions"),
+        res.totals(by="campaign", measure="conversions"),
+    )
