@@ -158,7 +158,7 @@ def _cpu(pids: list[int]) -> list[float]:
 
 
 def run(
-    data: Path, workers: list[int], models: list[str], limit: int | None
+    data: Path, workers: list[int], models: list[str], limit: int | None, shuffle: bool = False
 ) -> list[dict[str, Any]]:
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
@@ -182,7 +182,10 @@ def run(
         ):
             pids = list(client.run(os.getpid).values())
             for model in models:
-                ddf = dd.read_parquet(files, index="lead_id", calculate_divisions=True)
+                if shuffle:  # the key as a plain column: alignment must shuffle on it
+                    ddf = dd.read_parquet(files)
+                else:  # files in key order: known divisions, no shuffle
+                    ddf = dd.read_parquet(files, index="lead_id", calculate_divisions=True)
                 n_touches = None
                 cpu0 = _cpu(pids)
                 load0 = os.getloadavg()[0]
@@ -199,6 +202,7 @@ def run(
                     "workers": nw,
                     "files": len(files),
                     "touches": n_touches,
+                    "shuffled": res.shuffled,
                     "seconds": round(elapsed, 1),
                     "touches_per_s": round(n_touches / elapsed),
                     "peak_rss_gb_per_worker": [round(p / 1e9, 2) for p in mem.peak],
@@ -225,6 +229,9 @@ def main() -> None:
     r.add_argument("--models", nargs="+", default=["linear", "markov"])
     r.add_argument("--limit", type=int, default=None, help="use only the first N files")
     r.add_argument("--json", type=Path, default=None)
+    r.add_argument(
+        "--shuffle", action="store_true", help="read lead_id as a column (forces the shuffle)"
+    )
     args = ap.parse_args()
     if args.cmd == "generate":
         generate(args.touches, args.out, args.chunk)
@@ -232,7 +239,7 @@ def main() -> None:
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
         )
-        rows = run(args.data, args.workers, args.models, args.limit)
+        rows = run(args.data, args.workers, args.models, args.limit, args.shuffle)
         if args.json:
             args.json.write_text(json.dumps(rows, indent=1))
 

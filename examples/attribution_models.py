@@ -16,7 +16,16 @@ crm = synthetic_crm(n_leads=4_000, seed=1)
 journeys = crm.journeys()  # touches + won deals (+ lead attributes and stage anchors)
 print(journeys)
 
-models = ["first", "last", "linear", "time_decay", "position_based", "w_shaped", "markov", "shapley"]
+models = [
+    "first",
+    "last",
+    "linear",
+    "time_decay",
+    "position_based",
+    "w_shaped",
+    "markov",
+    "shapley",
+]
 results = {m: alignment.attribute(journeys, model=m) for m in models}
 
 channels = sorted(results["linear"].totals(by="channel"))
@@ -41,7 +50,10 @@ print("  by reason:", short.unattributed.by_reason())
 # any touch column (campaign, content, kind) or lead column (source, persona) is a roll-up key
 by_content = results["linear"].totals(by="content")
 print("\nlinear credit by content:", {k: round(v) for k, v in sorted(by_content.items())[:5]})
-print("linear credit by persona:", {k: round(v) for k, v in results["linear"].totals(by="persona").items()})
+print(
+    "linear credit by persona:",
+    {k: round(v) for k, v in results["linear"].totals(by="persona").items()},
+)
 
 # the Markov model's removal effects (exact, from the absorbing chain)
 effects = results["markov"].details["removal_effects"]  # channel → drop in conversion probability
@@ -51,8 +63,10 @@ print("\nMarkov removal effects (largest):", {k: round(float(v), 3) for k, v in 
 # account-based attribution: the journey of a deal is the touches of all its account's leads
 accounts = crm.journeys(key="account_id")
 acc = alignment.attribute(accounts, model="w_shaped")
-print(f"\naccount journeys: {accounts.n_journeys:,}, W-shaped credit to email "
-      f"{acc.totals(by='channel')['email']:,.0f}")
+print(
+    f"\naccount journeys: {accounts.n_journeys:,}, W-shaped credit to email "
+    f"{acc.totals(by='channel')['email']:,.0f}"
+)
 
 # per-touch credit, in the caller's row order, as a frame (pandas if installed, else a dict)
 try:

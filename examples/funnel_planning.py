@@ -34,8 +34,11 @@ sens = funnel.sensitivity(rates, revenue_target=1_530_000, average_deal_size=10_
 print("best lever:", sens.best)
 
 # quota → leads per rep per month (the input to the SLA's volume commitment)
-print(funnel.rep_plan(quota=600_000, average_deal_size=12_000, rates={"lead": 0.05}).to_frame(
-    backend="dict"))
+print(
+    funnel.rep_plan(quota=600_000, average_deal_size=12_000, rates={"lead": 0.05}).to_frame(
+        backend="dict"
+    )
+)
 
 # sales velocity: 18 opportunities × 42,000 × 24% ÷ 78 days ≈ 2,326 per day
 print(f"velocity {funnel.sales_velocity(18, 42_000, 0.24, 78):,.0f} per day")
@@ -45,32 +48,50 @@ rng = np.random.default_rng(0)
 mc = funnel.plan(
     revenue_target=1_530_000,
     average_deal_size=10_000,
-    rates={"inquiry": rng.beta(10, 90, 100_000), "mql": 0.85, "sal": 0.60,
-           "sql": rng.beta(30, 70, 100_000)},
+    rates={
+        "inquiry": rng.beta(10, 90, 100_000),
+        "mql": 0.85,
+        "sal": 0.60,
+        "sql": rng.beta(30, 70, 100_000),
+    },
 )
 need = np.asarray(mc.required["inquiry"])
-print(f"inquiries needed: median {np.median(need):,.0f}, 90th percentile "
-      f"{np.percentile(need, 90):,.0f}")
+print(
+    f"inquiries needed: median {np.median(need):,.0f}, 90th percentile "
+    f"{np.percentile(need, 90):,.0f}"
+)
 
 # the observed funnel of the synthetic company, and a plan from its own rates
 crm = synthetic_crm(n_leads=5_000, seed=3)
 obs = funnel.observe(
-    crm.lead_table(), stages=["created_at", "mql_at", "sal_at", "sql_at", "opportunity_at",
-                              "won_at"],
+    crm.lead_table(),
+    stages=["created_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at"],
 )
 table = obs.to_frame(backend="dict")
-for a, b, r, lo, hi, d in zip(table["from_stage"], table["to_stage"], table["rate"],
-                              table["rate_low"], table["rate_high"], table["median_days"]):
-    print(f"  {a:>11} → {b:<11} {100 * r:5.1f}%  [{100 * lo:.1f}–{100 * hi:.1f}%]  "
-          f"median {d:.1f} days")
-by_source = funnel.observe(crm.lead_table(), stages=["created_at", "mql_at", "won_at"],
-                           by="source")
+for a, b, r, lo, hi, d in zip(
+    table["from_stage"],
+    table["to_stage"],
+    table["rate"],
+    table["rate_low"],
+    table["rate_high"],
+    table["median_days"],
+):
+    print(
+        f"  {a:>11} → {b:<11} {100 * r:5.1f}%  [{100 * lo:.1f}–{100 * hi:.1f}%]  "
+        f"median {d:.1f} days"
+    )
+by_source = funnel.observe(crm.lead_table(), stages=["created_at", "mql_at", "won_at"], by="source")
 bs = by_source.to_frame(backend="dict")
-won_rate = {str(g): round(100 * float(r), 1)
-            for g, r, b in zip(bs["source"], bs["rate"], bs["to_stage"]) if b == "won"}
+won_rate = {
+    str(g): round(100 * float(r), 1)
+    for g, r, b in zip(bs["source"], bs["rate"], bs["to_stage"])
+    if b == "won"
+}
 print("MQL → won by source (%):", won_rate)
 revenue = float(crm.conversions["revenue"].sum())
 deal = revenue / len(crm.conversions["revenue"])
 nxt = funnel.plan_from(obs, revenue_target=1.2 * revenue, average_deal_size=deal, periods=3)
-print(f"+20% next quarter needs {float(nxt.required_whole['lead']):,.0f} leads "
-      f"({float(nxt.required_whole['lead']) / crm.n_leads - 1:+.0%} vs this quarter)")
+print(
+    f"+20% next quarter needs {float(nxt.required_whole['lead']):,.0f} leads "
+    f"({float(nxt.required_whole['lead']) / crm.n_leads - 1:+.0%} vs this quarter)"
+)

@@ -20,21 +20,26 @@ out = sys.argv[1] if len(sys.argv) > 1 else "alignment-report.html"
 crm = synthetic_crm(n_leads=4_000, seed=6)
 leads, journeys = crm.lead_table(), crm.journeys()
 
-funnel = alignment.funnel.observe(leads, stages=["created_at", "mql_at", "sal_at", "sql_at",
-                                                 "opportunity_at", "won_at"])
+funnel = alignment.funnel.observe(
+    leads, stages=["created_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at"]
+)
 models = ["first", "last", "linear", "time_decay", "markov", "shapley"]
 attribution = {m: alignment.attribute(journeys, model=m) for m in models}
 scores = alignment.score(
-    leads, journeys, scorer="grid",
-    fit_rules=[{"column": "seniority", "isin": ["executive", "director"], "points": 15},
-               {"column": "company_size", "min": 200, "points": 10},
-               {"column": "persona", "isin": ["revops_leader", "enterprise_buyer"],
-                "points": 10}],
+    leads,
+    journeys,
+    scorer="grid",
+    fit_rules=[
+        {"column": "seniority", "isin": ["executive", "director"], "points": 15},
+        {"column": "company_size", "min": 200, "points": 10},
+        {"column": "persona", "isin": ["revops_leader", "enterprise_buyer"], "points": 10},
+    ],
     interest_cuts=(200, 120, 60),
 )
 sla = alignment.sla.evaluate(crm.sla, leads, crm.activities, as_of=crm.as_of)
-loop = alignment.closed_loop.closed_loop(leads, deals=crm.deals, costs=crm.costs,
-                                         by=("source", "campaign"))
+loop = alignment.closed_loop.closed_loop(
+    leads, deals=crm.deals, costs=crm.costs, by=("source", "campaign")
+)
 
 path = write_report(
     out,

@@ -26,12 +26,17 @@ print(report)
 print({k: v for k, v in report.summary.items() if k.startswith(("first_touch", "attempts"))})
 
 periods = report.periods.to_frame("dict")
-for start, committed, delivered, ft in zip(periods["period_start"], periods["committed"],
-                                           periods["delivered"],
-                                           periods["first_touch_compliance"]):
+for start, committed, delivered, ft in zip(
+    periods["period_start"],
+    periods["committed"],
+    periods["delivered"],
+    periods["first_touch_compliance"],
+):
     if np.datetime64(start) < crm.as_of:
-        print(f"  {start}: marketing {delivered}/{committed:.0f} qualified leads, "
-              f"sales first touch met {100 * ft:.0f}%")
+        print(
+            f"  {start}: marketing {delivered}/{committed:.0f} qualified leads, "
+            f"sales first touch met {100 * ft:.0f}%"
+        )
 
 # "don't be on this list": breaches per rep
 breaches = report.breaches().to_frame("dict")

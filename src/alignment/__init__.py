@@ -53,6 +53,11 @@ _LAZY: dict[str, str] = {
     "AttributionResult": "alignment.attribution",
     "score": "alignment.scoring",
     "ScoreResult": "alignment.scoring",
+    "FitInterestGrid": "alignment.scoring",
+    "LogisticScorer": "alignment.scoring",
+    "match_personas": "alignment.scoring",
+    "MarkovAttribution": "alignment.attribution",
+    "ShapleyAttribution": "alignment.attribution",
 }
 _SUBMODULES = {
     "attribution",
@@ -79,15 +84,19 @@ __all__ = [
     "ConvergenceWarning",
     "DataValidationError",
     "Deal",
+    "FitInterestGrid",
     "Journeys",
     "Lead",
     "LeadTable",
+    "LogisticScorer",
+    "MarkovAttribution",
     "MissingColumnError",
     "NotFittedError",
     "ParameterError",
     "Persona",
     "PluginError",
     "ScoreResult",
+    "ShapleyAttribution",
     "Touchpoint",
     "UnknownModelError",
     "__version__",
@@ -97,6 +106,7 @@ __all__ = [
     "get_scorer",
     "hookimpl",
     "list_plugins",
+    "match_personas",
     "plugin_errors",
     "score",
     "scorers",
@@ -129,7 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import sla as sla
     from . import tables as tables
     from . import testing as testing
-    from .attribution import AttributionResult, attribute
+    from .attribution import AttributionResult, MarkovAttribution, ShapleyAttribution, attribute
     from .models import SLA, Activity, Deal, Lead, Persona, Touchpoint
     from .plugins import (
         attribution_models,
@@ -139,5 +149,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plugin_errors,
         scorers,
     )
-    from .scoring import ScoreResult, score
+    from .scoring import FitInterestGrid, LogisticScorer, ScoreResult, match_personas, score
     from .tables import ActivityLog, Categorical, Journeys, LeadTable

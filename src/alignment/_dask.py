@@ -19,10 +19,12 @@ that hold whole journeys — nothing to do when the frame is indexed by the key 
 divisions, otherwise one hash shuffle on the key (:func:`partition_by_key`).  Each partition
 runs the in-memory engine (numpy kernels) and returns a small summary; summaries are combined
 by a ``dask.delayed`` tree reduction.  Data-driven attribution models combine sufficient
-statistics — the distinct (collapsed) channel paths with their conversion, non-conversion and
-revenue sums for Markov, the distinct channel sets for Shapley — and run ONE exact in-memory
-solve on them (``Journeys.from_arrays`` of aggregated paths, which the attribution engine
-guarantees gives the same result as the expanded journeys).  See ``docs/dask.md``.
+statistics and run ONE exact solve on the client: Markov sums the per-partition transition
+counts (:class:`MarkovCounts`, counted by the engine's own ``markov_removal_effects``) and
+solves the combined absorbing chain; Shapley sums converting journeys per distinct channel
+set (:class:`PathStats`) and runs the in-memory model on those aggregated paths
+(``Journeys.from_arrays``, which gives the same result as the expanded journeys).  See
+``docs/dask.md``.
 
 ``import alignment`` never imports dask; :func:`is_dask_collection` only looks at
 ``sys.modules``.
@@ -49,13 +51,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DaskAttributionResult",
+    "MarkovCounts",
+    "PathStats",
     "attribute",
     "fit_logistic",
     "funnel_observe",
+    "group_sequences",
     "is_dask_collection",
     "partition_by_key",
     "score",
     "sla_evaluate",
+    "stage_durations",
 ]
 
 #: column added to both frames of a co-partitioning shuffle (dropped again in the partitions)
@@ -957,8 +963,9 @@ def attribute(
     Notes
     -----
     Rule-based models run per partition and their per-key totals are summed.  ``markov``
-    combines the distinct (collapsed) paths of every partition, ``shapley`` the distinct
-    channel sets, into one exact in-memory solve.  Other data-driven (plugin) models are
+    sums the transition counts of every partition and solves the combined chain once;
+    ``shapley`` sums converting journeys per distinct channel set and computes the Shapley
+    values once.  Other data-driven (plugin) models are
     refused with :class:`ParameterError` (they have no combinable statistic).
     """
     compute, delayed = _dk().compute, _dk().delayed
@@ -1242,7 +1249,7 @@ def _logistic_partial(
     block: tuple[np.ndarray, np.ndarray, np.ndarray],
     params: np.ndarray,
     *,
-    inv_scale: float,
+    scale: float,
     class_factor: tuple[float, float] | None,
     fit_intercept: bool,
 ) -> tuple[float, np.ndarray]:
@@ -1250,7 +1257,7 @@ def _logistic_partial(
     from .scoring import logistic_objective
 
     X, y, sw = block
-    w = sw * inv_scale
+    w = sw / scale
     if class_factor is not None:
         w = w * np.where(y == 1.0, class_factor[0], class_factor[1])
     value, grad = logistic_objective(params, X, y, w, 0.0, fit_intercept)
@@ -1438,7 +1445,7 @@ def fit_logistic(
             delayed(_logistic_partial, pure=True)(
                 blk,
                 params,
-                inv_scale=1.0 / scale,
+                scale=scale,
                 class_factor=factor,
                 fit_intercept=fit_intercept,
             )

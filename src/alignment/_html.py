@@ -42,7 +42,7 @@ min-width:150px;flex:1}
 .row>div{flex:1;min-width:320px}
 svg.chart{max-width:100%;height:auto;display:block;margin:6px 0}
 table.data{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px}
-table.data th,table.data td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;
+table.data th,table.data td{padding:4px 7px;border-bottom:1px solid var(--line);text-align:left;
 white-space:nowrap}
 table.data th{background:var(--bg);font-weight:600}
 table.data td.num,table.data th.num{text-align:right;font-variant-numeric:tabular-nums}

@@ -285,9 +285,12 @@ def _column_texts(arr: np.ndarray) -> list[str]:
     """A column as CSV text (vectorised per dtype; see :func:`write_columns`)."""
     a = np.asarray(arr)
     if a.dtype.kind == "M":
-        secs = a.astype("datetime64[s]")
-        out = np.char.add(secs.astype(str), "Z")
-        out[np.isnat(a)] = ""
+        us = a.astype("datetime64[us]")
+        whole = us.astype("datetime64[s]")
+        ok = ~np.isnat(us)
+        exact = bool((us[ok] == whole[ok]).all())  # seconds, unless sub-second values occur
+        out = np.char.add(np.datetime_as_string(whole if exact else us), "Z")
+        out[~ok] = ""
         return list(out.tolist())
     if a.dtype.kind == "m":
         txt = a.astype("timedelta64[s]").astype(np.int64).astype(str)
@@ -406,6 +409,7 @@ def text_table(
     pct: Sequence[str] = (),
     money: Sequence[str] = (),
     ratio: Sequence[str] = (),
+    decimals: Mapping[str, int] | None = None,
     indent: str = "  ",
 ) -> str:
     """Format columns as an aligned plain-text table (numbers right-aligned)."""
@@ -418,6 +422,9 @@ def text_table(
     cells = [
         [
             _fmt_number(arr[i], pct=name in pct, money=name in money, ratio=name in ratio)
+            if not (decimals and name in decimals and isinstance(arr[i], (float, np.floating)))
+            or not np.isfinite(arr[i])
+            else f"{arr[i]:,.{decimals[name]}f}"
             for i in range(shown)
         ]
         for name, arr in zip(names, arrays)
@@ -762,6 +769,8 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     models = list(dict.fromkeys(args.models or ["linear"]))
     params = _key_values(args.param, "--param")
     if args.half_life is not None:
+        if "time_decay" not in models:
+            raise CLIError("--half-life applies to --model time_decay (use --param for others)")
         params["half_life"] = args.half_life
     with prog.step(f"reading {args.touchpoints}"):
         touches = read_columns(args.touchpoints, table="touchpoints", progress=prog)
@@ -774,8 +783,9 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     results = {}
     for name in models:
         model_params = dict(params)
-        if "half_life" in model_params and name not in ("time_decay",):
-            model_params.pop("half_life")
+        if args.half_life is not None and name != "time_decay":
+            model_params.pop("half_life")  # --half-life is time_decay's, not the others'
+
         with prog.step(f"attributing with {name}"):
             results[name] = attribute(
                 touches,
@@ -1246,6 +1256,7 @@ def demo_summary_text(res: Mapping[str, Any]) -> str:
                 "median_days": f["median_days"],
             },
             pct=("rate",),
+            decimals={"median_days": 1},
             max_rows=None,
         )
     )

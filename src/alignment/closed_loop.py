@@ -11,7 +11,6 @@ about — duplicate leads and incomplete leads — are counted and listed.  See
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,29 +98,28 @@ class ClosedLoopReport:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _norm(text: Any) -> str | None:
-    """Case- and whitespace-normalised text (``None`` for missing / blank)."""
-    if text is None:
-        return None
-    s = " ".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
-    return s or None
-
-
 def _norm_codes(cat: Any) -> np.ndarray:
     """Codes of the normalised values of a Categorical (``-1`` = missing or blank).
 
-    Each distinct value is normalised once (a loop over categories, not over leads).
+    Normalisation, vectorised over the distinct values with ``numpy.char``: tabs and line
+    breaks become spaces, runs of spaces collapse to one, surrounding spaces go, and the text
+    is lower-cased.
     """
-    vocab: dict[str, int] = {}
-    mapped = np.array(
-        [
-            -1 if (v := _norm(c)) is None else vocab.setdefault(v, len(vocab))
-            for c in cat.categories.tolist()
-        ]
-        + [-1],
-        dtype=np.int64,
-    )
-    return np.asarray(mapped[cat.codes])
+    cats = np.asarray(cat.categories, dtype=str)
+    if cats.size == 0:
+        return np.full(cat.codes.size, -1, dtype=np.int64)
+    for ws in ("\t", "\n", "\r", "\x0b", "\x0c", "\xa0"):
+        cats = np.char.replace(cats, ws, " ")
+    while True:  # each pass halves the longest run of spaces: a loop over passes, not values
+        has_run = np.char.find(cats, "  ") >= 0
+        if not has_run.any():
+            break
+        cats = np.char.replace(cats, "  ", " ")
+    cats = np.char.lower(np.char.strip(cats))
+    _, inv = np.unique(cats, return_inverse=True)
+    mapped = inv.ravel().astype(np.int64)
+    mapped[cats == ""] = -1
+    return np.asarray(np.append(mapped, -1)[cat.codes])
 
 
 def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -157,7 +155,8 @@ def _missing_mask(lt: Any, name: str) -> np.ndarray:
     n = lt.n_leads
     if name in lt.categorical:
         cat = lt.categorical[name]
-        blank = np.array([not str(c).strip() for c in cat.categories.tolist()] + [True], dtype=bool)
+        cats = np.asarray(cat.categories, dtype=str)
+        blank = np.append(np.char.strip(cats) == "", True) if cats.size else np.ones(1, bool)
         return np.asarray(blank[cat.codes])
     if name in lt.stages:
         return np.asarray(np.isnat(lt.stages[name]))
@@ -173,6 +172,33 @@ def _stage_set(lt: Any, *names: str) -> np.ndarray:
         if name in lt.stages:
             return np.asarray(~np.isnat(lt.stages[name]))
     return np.zeros(lt.n_leads, dtype=bool)
+
+
+def _unique_rows(
+    codes: Sequence[np.ndarray], sizes: Sequence[int], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of integer code columns (sorted) and each row's index among them.
+
+    The columns are combined into one mixed-radix int64 key (one integer ``unique``) when the
+    key fits, else ``numpy.unique(axis=0)``.
+    """
+    if not codes:
+        return np.zeros((1 if n else 0, 0), dtype=np.int64), np.zeros(n, dtype=np.int64)
+    if float(np.prod([max(s, 1) for s in sizes], dtype=np.float64)) < 2.0**62:
+        key = np.zeros(n, dtype=np.int64)
+        for c, size in zip(codes, sizes):  # loop over key columns
+            key = key * max(size, 1) + c
+        ukey, inv = np.unique(key, return_inverse=True)
+        rows = np.empty((ukey.size, len(codes)), dtype=np.int64)
+        rest = ukey.copy()
+        for j in range(len(codes) - 1, -1, -1):
+            size = max(sizes[j], 1)
+            rows[:, j] = rest % size
+            rest //= size
+        return rows, inv.ravel()
+    stacked = np.stack(codes, axis=1)
+    rows, inv = np.unique(stacked, axis=0, return_inverse=True)
+    return rows, inv.ravel()
 
 
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -261,9 +287,8 @@ def closed_loop(
         vals = np.append(cat.categories.astype(object), MISSING)
         key_values.append(vals)
         codes.append(np.where(cat.codes < 0, vals.size - 1, cat.codes).astype(np.int64))
-    stacked = np.stack(codes, axis=1) if n else np.empty((0, len(by_cols)), dtype=np.int64)
-    uniq, gid = np.unique(stacked, axis=0, return_inverse=True)
-    gid = gid.ravel()
+    sizes = [v.size for v in key_values]
+    uniq, gid = _unique_rows(codes, sizes, n)
     G = uniq.shape[0]
     key_cols = {c: key_values[j][uniq[:, j]] for j, c in enumerate(by_cols)}
 
@@ -349,7 +374,10 @@ def closed_loop(
             known &= hit
             row_codes[:, j] = np.where(hit, order[p], -1)
         gsub = uniq[:, [by_cols.index(c) for c in cols]] if cols else np.zeros((G, 0), np.int64)
-        sub_keys, sub_of_group = np.unique(gsub, axis=0, return_inverse=True)
+        sub_cols = [by_cols.index(c) for c in cols]
+        sub_keys, sub_of_group = _unique_rows(
+            [gsub[:, j] for j in range(gsub.shape[1])], [sizes[j] for j in sub_cols], G
+        )
         sub_of_group = sub_of_group.ravel()
         leads_in_sub = np.bincount(sub_of_group, weights=leads_n, minlength=sub_keys.shape[0])
         # position of each amount row's key among sub_keys

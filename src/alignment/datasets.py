@@ -731,10 +731,8 @@ def synthetic_crm(
     )
     day_w *= np.linspace(0.9, 1.1, days)  # slight growth over the period
     day = _pick(rng, day_w, n).astype(np.int64)
-    hour = np.floor(np.clip(rng.normal(13.0, 3.5, n), 0.0, 23.99) * 3600.0) / 3600.0
-    created = t_start + (day * _US_PER_DAY + (hour * _US_PER_HOUR).astype(np.int64)).astype(
-        "timedelta64[us]"
-    )
+    second = np.floor(np.clip(rng.normal(13.0, 3.5, n), 0.0, 23.99) * 3600.0).astype(np.int64)
+    created = t_start + ((day * 86_400 + second) * 1_000_000).astype("timedelta64[us]")
     # interest (hidden): how engaged this lead is
     engage = rng.gamma(1.6, 1.0, n) * np.exp(0.25 * fit_z)
 

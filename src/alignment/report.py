@@ -336,8 +336,18 @@ def _sla_section(sla: Any) -> tuple[str, list[tuple[str, str, str]]]:
     parts: list[str] = []
     kpis: list[tuple[str, str, str]] = []
 
-    # marketing: delivered to date against the pace line
-    if daily["date"].size:
+    # marketing: delivered to date against the pace line (splits summed per day)
+    if "split" in daily and daily["date"].size and len(set(daily["split"].tolist())) > 1:
+        days_u, inv = np.unique(daily["date"].astype("datetime64[D]"), return_inverse=True)
+        summed: dict[str, np.ndarray] = {"date": days_u}
+        first_row = np.full(days_u.size, -1)
+        first_row[inv[::-1]] = np.arange(inv.size)[::-1]
+        summed["period_start"] = daily["period_start"][first_row]
+        for k in ("delivered_to_date", "pace_to_date", "committed"):
+            if k in daily:
+                summed[k] = np.bincount(inv, weights=daily[k].astype(float), minlength=days_u.size)
+        daily = summed
+    if "delivered_to_date" in daily and "pace_to_date" in daily and daily["date"].size:
         days = daily["date"].astype("datetime64[D]")
         x = (days - days[0]).astype(np.int64).astype(float)
         pstart = daily["period_start"].astype("datetime64[D]")
@@ -605,6 +615,8 @@ def _closed_loop_section(closed_loop: Any, max_rows: int) -> str:
             "win_rate": "SQL→won",
             "mqls": "MQLs",
             "sqls": "SQLs",
+            "attributed_revenue": "attributed",
+            "cost_per_lead": "cost/lead",
             "roi": "ROI",
             "attributed_roi": "attr. ROI",
         },

@@ -210,7 +210,7 @@ def twin_duplicates(emails: list[str | None]) -> set[tuple[int, int]]:
 
 @settings(max_examples=50, deadline=None)
 @given(
-    emails=st.lists(st.one_of(st.none(), st.sampled_from(["a@x", " A@x", "b@y", "B@Y ", "  ", "c"])),
+    emails=st.lists(st.one_of(st.none(), st.sampled_from(["a@x", " A@x", "b@y", "B@Y ", "  ", "c", "a  @x", "A\t@X", "\tc\n"])),
                     min_size=1, max_size=12),
     camp=st.data(),
 )  # fmt: skip

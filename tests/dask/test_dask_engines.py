@@ -209,7 +209,7 @@ def test_touch_frame_and_other_keys(client: Any) -> None:
     sort = ["lead_id", "timestamp", "channel", "campaign"]
     got = got.sort_values(sort).reset_index(drop=True)[cols]
     want = want.sort_values(sort).reset_index(drop=True)[cols]
-    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=RTOL)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=RTOL, check_dtype=False)
     frame = res.to_frame(level="channel")
     assert frame["revenue"].sum() == pytest.approx(sum(mem.totals().values()), rel=RTOL)
 
@@ -350,22 +350,38 @@ def test_markov_counts_combine_exactly(
 
 
 def test_logistic_fit_matches_in_memory(client: Any) -> None:
+    """Same objective, preconditioning, start and stopping rules as ``LogisticScorer.fit``.
+
+    Partial sums (and BLAS threading) change the gradient by rounding only, which can move
+    L-BFGS's stop by an iteration: the objective at the solution agrees to 1e-9 relative and
+    the coefficients to the optimiser tolerance; with a tight ``tol`` they agree to 1e-9.
+    """
     rng = np.random.default_rng(7)
     X = rng.normal(size=(2500, 4))
     X[:, 2] = X[:, 2] * 100 + 50
-    y = (rng.random(2500) < 1 / (1 + np.exp(-(X @ np.array([1.0, -0.5, 0.01, 0.0]) - 0.3)))).astype(
-        float
-    )
+    logit = X @ np.array([1.0, -0.5, 0.01, 0.0]) - 0.3
+    y = (rng.random(2500) < 1 / (1 + np.exp(-logit))).astype(float)
     df = pd.DataFrame(X, columns=list("abcd")).assign(won=y)
     ddf = dd.from_pandas(df, npartitions=4)
-    for kw in ({}, {"l2": 0.0}, {"class_weight": "balanced"}, {"fit_intercept": False, "l2": 3.0}):
-        mem = LogisticScorer(**kw).fit(X, y)  # type: ignore[arg-type]
-        got = _dask.fit_logistic(ddf, "won", **kw)  # type: ignore[arg-type]
-        np.testing.assert_allclose(got.coef_, mem.coef_, rtol=1e-7, atol=1e-10)
-        assert got.intercept_ == pytest.approx(mem.intercept_, rel=1e-7, abs=1e-10)
+    cases: list[dict[str, Any]] = [
+        {},
+        {"l2": 0.0},
+        {"class_weight": "balanced"},
+        {"fit_intercept": False, "l2": 3.0},
+        {"tol": 1e-11},
+        {"class_weight": {0: 1.0, 1: 3.0}, "tol": 1e-11},
+    ]
+    for kw in cases:
+        mem = LogisticScorer(**kw).fit(X, y)
+        got = _dask.fit_logistic(ddf, "won", **kw)
+        assert got.converged_ and mem.converged_
         assert got.objective_ == pytest.approx(mem.objective_, rel=RTOL)
+        tight = kw.get("tol", 1.0) < 1e-10
+        rtol, atol = (1e-9, 1e-11) if tight else (1e-5, 1e-6)
+        np.testing.assert_allclose(got.coef_, mem.coef_, rtol=rtol, atol=atol)
+        assert got.intercept_ == pytest.approx(mem.intercept_, rel=rtol, abs=atol)
         np.testing.assert_allclose(
-            got.predict_proba(df[list("abcd")]), mem.predict_proba(X), rtol=1e-7
+            got.predict_proba(df[list("abcd")]), mem.predict_proba(X), rtol=rtol, atol=atol
         )
     with pytest.raises(DataValidationError, match="single class"):
         _dask.fit_logistic(dd.from_pandas(df.assign(won=1.0), npartitions=2), "won")
@@ -375,11 +391,17 @@ def test_score_applies_fitted_scorers_per_partition(client: Any) -> None:
     crm = datasets.synthetic_crm(600, seed=3, days=60)
     leads = pd.DataFrame(crm.leads)
     touches = pd.DataFrame(crm.touchpoints)
-    fitted = LogisticScorer(features=["industry", "company_size", "seniority"]).fit(crm.lead_table)
+    fitted = LogisticScorer(features=["industry", "company_size", "seniority"]).fit(
+        crm.lead_table()
+    )
     mem = alignment.score(leads, scorer=fitted).to_frame(backend="pandas")
     got = _dask.score(dd.from_pandas(leads, npartitions=3), scorer=fitted).compute()
     pd.testing.assert_frame_equal(
-        got.reset_index(drop=True), mem.reset_index(drop=True), check_exact=False, rtol=RTOL
+        got.reset_index(drop=True),
+        mem.reset_index(drop=True),
+        check_exact=False,
+        rtol=RTOL,
+        check_dtype=False,
     )
     kw = {
         "half_life": "14d",
@@ -394,7 +416,7 @@ def test_score_applies_fitted_scorers_per_partition(client: Any) -> None:
     ).compute()
     got = got.sort_values("lead_id").reset_index(drop=True)
     mem = mem.sort_values("lead_id").reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, mem, check_exact=False, rtol=RTOL)
+    pd.testing.assert_frame_equal(got, mem, check_exact=False, rtol=RTOL, check_dtype=False)
 
 
 # ------------------------------------------------------------------------------ funnel
@@ -473,7 +495,7 @@ def test_funnel_observe_matches_in_memory(client: Any, kw: dict[str, Any]) -> No
         assert list(mem.group_values) == list(got.group_values)
     if mem.group_cohorts is not None:
         assert list(mem.group_cohorts) == list(got.group_cohorts)
-    assert mem.rates() == pytest.approx(got.rates(), rel=RTOL, nan_ok=True)
+    assert mem.rates(0) == pytest.approx(got.rates(0), rel=RTOL, nan_ok=True)
 
 
 def test_funnel_horizon_is_not_distributed() -> None:

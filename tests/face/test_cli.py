@@ -270,6 +270,7 @@ def test_parquet_without_pyarrow(
         ("lead_id,timestamp,channel\na,2024-01-01,email\n", ["--model", "time_decay",
                                                            "--half-life", "7x"], "half_life"),
         ("lead_id,timestamp,channel\na,2024-01-01,email\n", ["--param", "nonsense"], "name=value"),
+        ("lead_id,timestamp,channel\na,2024-01-01,email\n", ["--half-life", "7d"], "time_decay"),
         ("lead_id,lead_id\na,b\n", [], "header"),
     ],
 )  # fmt: skip
@@ -561,3 +562,24 @@ def test_console_script_subprocess(tmp_path: Path) -> None:
     )  # fmt: skip
     assert bad.returncode == 1
     assert bad.stderr.strip().count("\n") == 0 and "Traceback" not in bad.stderr
+
+
+def test_csv_round_trip_of_every_crm_table(small_crm: SyntheticCRM, tmp_path: Path) -> None:
+    for name, table in small_crm.tables().items():
+        p = tmp_path / f"{name}.csv"
+        write_columns(p, table)
+        back = read_columns(p)
+        assert list(back) == list(table), name
+        for col, arr in table.items():
+            got = back[col]
+            if arr.dtype.kind in "fM":
+                assert got.dtype == arr.dtype and np.array_equal(got, arr, equal_nan=True), col
+            else:
+                assert got.tolist() == arr.tolist(), (name, col)
+
+
+def test_sub_second_instants_are_kept(tmp_path: Path) -> None:
+    t = np.array(["2024-01-01T00:00:00.5", "NaT", "2024-01-02"], "datetime64[us]")
+    p = tmp_path / "t.csv"
+    write_columns(p, {"at": t})
+    assert np.array_equal(read_columns(p)["at"], t, equal_nan=True)

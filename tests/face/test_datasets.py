@@ -316,3 +316,30 @@ def test_to_frames(crm: SyntheticCRM, backend: str) -> None:
     lt = alignment.LeadTable.build(leads)
     assert lt.ids.tolist() == crm.leads["lead_id"].tolist()
     assert np.array_equal(lt.stages["won_at"], crm.leads["won_at"], equal_nan=True)
+
+
+def test_account_rollup_matches_plain_python(crm: SyntheticCRM) -> None:
+    """Twin of ``SyntheticCRM._conversions_by``: first won time and summed revenue per account."""
+    fast = crm._conversions_by("account_id")
+    account = dict(zip(crm.leads["lead_id"].tolist(), crm.leads["account_id"].tolist()))
+    plain: dict[str, list[object]] = {}
+    for lid, t, rev in zip(
+        crm.conversions["lead_id"].tolist(),
+        crm.conversions["converted_at"].tolist(),
+        crm.conversions["revenue"].tolist(),
+    ):
+        acc = account[lid]
+        if acc not in plain:
+            plain[acc] = [t, rev, lid]
+        else:
+            if t < plain[acc][0]:
+                plain[acc][0] = t
+            plain[acc][1] += rev  # type: ignore[operator]
+    assert sorted(fast["account_id"].tolist()) == sorted(plain)
+    for acc, t, rev in zip(
+        fast["account_id"].tolist(), fast["converted_at"].tolist(), fast["revenue"].tolist()
+    ):
+        assert t == plain[acc][0]
+        assert rev == pytest.approx(plain[acc][1])
+    with pytest.raises(ParameterError, match="lead column"):
+        crm._conversions_by("nope")

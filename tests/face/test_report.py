@@ -9,6 +9,7 @@ import re
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,62 @@ def test_renders_in_headless_chromium(html: str, tmp_path: Path) -> None:
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     assert "ERROR:CONSOLE" not in res.stderr and "Uncaught" not in res.stderr
+
+
+@pytest.mark.parametrize("variant", ["sales_only", "marketing_only", "split_by_owner"])
+def test_sla_variants(variant: str, demo: dict[str, Any]) -> None:
+    crm = demo["crm"]
+    doc = dict(crm.sla)
+    if variant == "sales_only":
+        doc.pop("marketing")
+    elif variant == "marketing_only":
+        doc.pop("sales")
+    else:
+        doc["marketing"] = dict(doc["marketing"], split_by="owner")
+    rep = alignment.sla.evaluate(doc, crm.leads, crm.activities, as_of=crm.as_of)
+    text = build_report(sla=rep, generated_at=WHEN)
+    assert '<section id="sla">' in text
+    assert ("pace line" in text) == (variant != "sales_only")
+    for svg in re.findall(r"<svg.*?</svg>", text, flags=re.S):
+        ET.fromstring(svg)
+
+
+def test_segmented_funnel_shows_the_first_segment(demo: dict[str, Any]) -> None:
+    crm = demo["crm"]
+    seg = alignment.funnel.observe(
+        crm.leads, stages=["created_at", "mql_at", "won_at"], by="source"
+    )
+    text = build_report(funnel=seg, generated_at=WHEN)
+    assert text.count('class="bar"') == 3  # one segment: lead, mql, won
+
+
+def test_grid_heatmap_counts_match_plain_python(demo: dict[str, Any], html: str) -> None:
+    """Twin of the heat map's per-cell counting: 'won/leads' per cell, counted in Python."""
+    cells = [str(c) for c in np.asarray(demo["scores"]["cell"]).tolist()]
+    won = (~np.isnat(demo["crm"].leads["won_at"])).tolist()
+    counts: dict[str, list[int]] = {}
+    for c, w in zip(cells, won):
+        counts.setdefault(c, [0, 0])
+        counts[c][0] += int(w)
+        counts[c][1] += 1
+    for c, (w, n) in counts.items():
+        assert f"<title>{c}: {100 * w / n:.1f}% {w:,}/{n:,}" in html, c
+
+
+def test_response_histogram_matches_plain_python(demo: dict[str, Any], html: str) -> None:
+    """Twin of the response-time binning of the SLA chart."""
+    status = demo["sla"].leads.to_frame("dict")
+    bins = {"< 1 h": 0, "1–4 h": 0, "4–8 h": 0, "8–16 h": 0, "16–40 h": 0, "> 40 h": 0,
+            "no touch": 0}  # fmt: skip
+    for scope, r in zip(status["in_scope"].tolist(), status["response_business"].tolist()):
+        if not scope:
+            continue
+        if r is None:
+            bins["no touch"] += 1
+            continue
+        h = r.total_seconds() / 3600
+        label = ("< 1 h" if h <= 1 else "1–4 h" if h <= 4 else "4–8 h" if h <= 8
+                 else "8–16 h" if h <= 16 else "16–40 h" if h <= 40 else "> 40 h")  # fmt: skip
+        bins[label] += 1
+    for label, n in bins.items():
+        assert f"<title>{escape(label)}: {_svg._num(float(n))} (" in html, (label, n)

@@ -310,3 +310,42 @@ def test_frame_input_sets_feature_names_in() -> None:
         warnings.simplefilter("error")
         p = m.predict_proba(df)
     assert p.shape == (60,)
+
+
+def _py_encode(values: list, levels_count: dict, min_count: int, new: list) -> list[list[float]]:
+    """Plain-Python twin of the encoder for one string column."""
+    counts = {k: v for k, v in levels_count.items() if v > 0}
+    kept = sorted(k for k, v in counts.items() if v >= min_count)
+    pooled = any(v < min_count for v in counts.values())
+    if len(kept) + pooled <= 1:
+        return [[] for _ in new]
+    baseline = sorted(kept, key=lambda k: (-counts[k], k))[0]
+    cols = sorted(k for k in kept if k != baseline) + (["(other)"] if pooled else [])
+    rows = []
+    for v in new:
+        level = "(missing)" if v is None else v
+        row = [0.0] * len(cols)
+        if level in cols and level != "(other)":
+            row[cols.index(level)] = 1.0
+        elif level != baseline and pooled:
+            row[cols.index("(other)")] = 1.0
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_encoder_matches_twin(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    levels = ["a", "b", "c", "d", "e", None]
+    probs = rng.dirichlet(np.ones(len(levels)))
+    train = [levels[i] for i in rng.choice(len(levels), size=60, p=probs)]
+    new = [levels[i] for i in rng.choice(len(levels), size=20)] + ["zz", None]
+    min_count = int(rng.integers(1, 15))
+    enc = LeadEncoder(min_count=min_count).fit({"c": np.array(train, dtype=object)})
+    got = enc.transform({"c": np.array(new, dtype=object)})
+    counts: dict = {}
+    for v in train:
+        k = "(missing)" if v is None else v
+        counts[k] = counts.get(k, 0) + 1
+    expect = _py_encode(train, counts, min_count, new)
+    assert got.tolist() == expect

@@ -172,3 +172,20 @@ def test_bad_parameters() -> None:
         metrics.lift_table([0, 1], [0.1, 0.2], n_bins=0)
     with pytest.raises(ParameterError):
         metrics.calibration_table([0, 1], [0.1, 0.2], strategy="odd")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_calibration_uniform_matches_twin(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    p = rng.random(57)
+    p[:3] = [0.0, 1.0, 0.5]
+    y = (rng.random(57) < p).astype(int)
+    tab = metrics.calibration_table(y, p, n_bins=5)
+    for b in range(5):
+        members = [i for i in range(57) if min(int(p[i] * 5), 4) == b]
+        assert tab["n"][b] == len(members)
+        if members:
+            assert tab["mean_predicted"][b] == pytest.approx(np.mean([p[i] for i in members]))
+            assert tab["observed"][b] == pytest.approx(np.mean([y[i] for i in members]))
+        else:
+            assert math.isnan(tab["observed"][b])

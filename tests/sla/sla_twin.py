@@ -117,3 +117,32 @@ def attempts_status(
     if as_of > deadline:
         return "breached", counts
     return ("at_risk" if fraction >= at_risk_after else "pending"), counts
+
+
+def accept_status(
+    *,
+    clock: dt.datetime | None,
+    as_of: dt.datetime,
+    accepted: dt.datetime | None,
+    rejected: dt.datetime | None,
+    reason: str | None,
+    deadline: dt.datetime | None,
+    codes: set[str],
+    fraction: float,
+    at_risk_after: float,
+) -> tuple[str, str]:
+    """(decision, status) of the accept/reject commitment for one lead."""
+    if clock is None or clock > as_of:
+        return "n/a", "n/a"
+    assert deadline is not None
+    acc = accepted if accepted is not None and accepted <= as_of else None
+    rej = rejected if rejected is not None and rejected <= as_of else None
+    if rej is not None and (acc is None or rej < acc):
+        if rej > deadline:
+            return "auto_accepted", "breached"
+        return "rejected", ("met" if reason in codes else "breached")
+    if acc is not None:
+        return "accepted", "met"
+    if as_of > deadline:
+        return "auto_accepted", "met"
+    return "pending", ("at_risk" if fraction >= at_risk_after else "pending")

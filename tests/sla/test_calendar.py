@@ -281,3 +281,30 @@ def test_vectorised_on_many_rows_matches_twin_sample() -> None:
         x = a[i].astype(dt.datetime).replace(tzinfo=UTC)
         y = b[i].astype(dt.datetime).replace(tzinfo=UTC)
         assert got[i] == elapsed_us(spec[0], spec[1], spec[2], x, y)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Paris", "Asia/Kathmandu", "America/New_York"])
+def test_count_by_local_day_matches_zoneinfo(tz: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    cal = BusinessCalendar(tz=tz)
+    rng = np.random.default_rng(5)
+    t = np.datetime64("2024-03-01") + rng.integers(0, SPAN_US, 3000).astype("timedelta64[us]")
+    first = int(np.datetime64("2024-03-05", "D").astype(np.int64))
+    n_days = 200
+    got = cal._count_by_local_day(t.view(np.int64), first, n_days)
+    zone = ZoneInfo(tz)
+    want = np.zeros(n_days, dtype=np.int64)
+    for x in t.tolist():  # plain Python, one instant at a time
+        d = x.replace(tzinfo=UTC).astimezone(zone).date()
+        i = (d - dt.date(2024, 3, 5)).days
+        if 0 <= i < n_days:
+            want[i] += 1
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(
+        cal.local_dates(t),
+        np.array(
+            [x.replace(tzinfo=UTC).astimezone(zone).date() for x in t.tolist()],
+            dtype="datetime64[D]",
+        ),
+    )

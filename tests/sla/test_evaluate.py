@@ -13,7 +13,7 @@ from sla_twin import add_us, attempts_status, elapsed_us, lead_status
 
 import alignment
 from alignment import SLA, Activity, ActivityLog, LeadTable
-from alignment.errors import DataValidationError, MissingColumnError
+from alignment.errors import DataValidationError, MissingColumnError, ParameterError
 from alignment.sla import BusinessCalendar, SLAReport, evaluate
 
 UTC = dt.timezone.utc
@@ -371,6 +371,8 @@ def test_frames_and_html() -> None:
         html = obj._repr_html_()
         assert "<table>" in html
     assert r.breaches("first_touch").n_rows == r.summary["first_touch_breached"]
+    with pytest.raises(ParameterError, match="unknown commitment"):
+        r.breaches("speed")
     assert "SLAReport" in repr(r)
 
 
@@ -411,9 +413,10 @@ SPAN = 90 * 86_400  # covers the March/April DST changes
     within_h=st.integers(1, 30),
     business=st.booleans(),
     threshold=st.sampled_from([0.5, 0.75, 1.0]),
+    kinds=st.sampled_from([None, {"call"}]),
 )
 def test_per_lead_status_matches_twin(  # type: ignore[no-untyped-def]
-    tz, holidays, clocks, touches, as_of, within_h, business, threshold
+    tz, holidays, clocks, touches, as_of, within_h, business, threshold, kinds
 ) -> None:
     week = [[(9 * H_US, 17 * H_US)]] * 5 + [[], []]
     cal = BusinessCalendar(holidays=sorted(holidays), tz=tz)
@@ -424,7 +427,11 @@ def test_per_lead_status_matches_twin(  # type: ignore[no-untyped-def]
     as_of_dt = at(as_of)
     sla = {
         "sales": {
-            "first_touch": {"within": f"{within_h}h", "business_time": business, "kinds": ["call"]},
+            "first_touch": {
+                "within": f"{within_h}h",
+                "business_time": business,
+                "kinds": None if kinds is None else list(kinds),
+            },
             "attempts": {"within": f"{within_h}h", "business_time": business,
                          "per_kind": {"call": 2, "email": 1}},
         },
@@ -460,7 +467,7 @@ def test_per_lead_status_matches_twin(  # type: ignore[no-untyped-def]
         mine = [(t, k) for j, t, k in tch if j == i]
         want = lead_status(
             clock=clock_dt[i], as_of=as_of_dt, touches=mine, deadline_of=deadline_of,
-            fraction_of=fraction_of, at_risk_after=threshold, kinds={"call"},
+            fraction_of=fraction_of, at_risk_after=threshold, kinds=kinds,
         )  # fmt: skip
         assert r.leads["first_touch_status"][i] == want
         c = clock_dt[i]
@@ -554,3 +561,79 @@ def test_agreement_from_toml_evaluates_generated_data() -> None:
     )
     delivered = leads["mql_at"] <= np.datetime64("2024-07-20T12:00")  # type: ignore[operator]
     assert int(r.periods["delivered"].sum()) == int((q & delivered).sum())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 20 * 86_400)),  # clock
+            st.one_of(st.none(), st.integers(0, 25 * 86_400)),  # accepted
+            st.one_of(st.none(), st.integers(0, 25 * 86_400)),  # rejected
+            st.sampled_from([None, "competitor", "spam"]),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    as_of=st.integers(0, 25 * 86_400),
+    within_h=st.integers(1, 72),
+    business=st.booleans(),
+)
+def test_accept_status_matches_twin(rows, as_of, within_h, business) -> None:  # type: ignore[no-untyped-def]
+    from sla_twin import accept_status
+
+    week = [[(9 * H_US, 17 * H_US)]] * 5 + [[], []]
+    at = lambda s: None if s is None else T0 + dt.timedelta(seconds=s)  # noqa: E731
+    n = len(rows)
+    leads = {
+        "lead_id": [f"L{i}" for i in range(n)],
+        "created_at": [T0] * n,
+        "mql_at": [at(r[0]) for r in rows],
+        "accepted_at": [at(r[1]) for r in rows],
+        "rejected_at": [at(r[2]) for r in rows],
+        "rejection_reason": [r[3] for r in rows],
+    }
+    sla = {
+        "sales": {
+            "accept": {
+                "within": f"{within_h}h",
+                "business_time": business,
+                "reason_codes": ["competitor", "wrong_size"],
+            }
+        }
+    }
+    as_of_dt = at(as_of)
+    r = evaluate(sla, leads, acts(), as_of=as_of_dt)
+    d_us = within_h * H_US
+    for i, (c, a, j, reason) in enumerate(rows):
+        clock = at(c)
+        in_scope = clock is not None and clock <= as_of_dt
+        deadline = fraction = None
+        if in_scope:
+            assert clock is not None
+            if business:
+                deadline = add_us(week, set(), "UTC", clock, d_us)
+                fraction = elapsed_us(week, set(), "UTC", clock, as_of_dt) / d_us
+            else:
+                deadline = clock + dt.timedelta(microseconds=d_us)
+                fraction = (as_of_dt - clock) / dt.timedelta(microseconds=d_us)
+        want = accept_status(
+            clock=clock,
+            as_of=as_of_dt,
+            accepted=at(a),
+            rejected=at(j),
+            reason=reason,
+            deadline=deadline,
+            codes={"competitor", "wrong_size"},
+            fraction=fraction or 0.0,
+            at_risk_after=0.75,
+        )
+        assert (r.leads["decision"][i], r.leads["accept_status"][i]) == want
+
+
+def test_bad_call_parameters() -> None:
+    leads = leads_dict(mql_at=["2024-03-04T10:00Z"])
+    with pytest.raises(ParameterError, match="unknown_leads"):
+        evaluate(BASIC, leads, acts(), as_of="2024-03-05T00:00Z", unknown_leads="drop")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="as_of"):
+        evaluate(BASIC, leads, acts(), as_of=None)

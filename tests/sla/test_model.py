@@ -137,3 +137,13 @@ def test_custom_period_and_rejection_codes() -> None:
     )
     assert sla.marketing is not None and sla.marketing.period == "custom"
     assert sla.sales.accept is not None and sla.sales.accept.reason_codes == ("too_small", "spam")
+
+
+def test_docs_json_and_toml_examples_are_the_same_agreement() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "sla.md").read_text()
+    block = docs.split("### The same agreement in JSON")[1].split("```json")[1].split("```")[0]
+    assert SLA.from_json(block) == SLA.from_toml(EXAMPLE)
+    toml_block = docs.split("### Example agreement (TOML)")[1].split("```toml")[1].split("```")[0]
+    import tomllib
+
+    assert SLA.from_dict(tomllib.loads(toml_block)) == SLA.from_toml(EXAMPLE).model_copy(update={})

@@ -84,13 +84,13 @@ def score(
     NotFittedError
         A scorer that needs fitting has not been fitted.
     """
-    from ..errors import AlignmentWarning
+    from ..errors import AlignmentWarning, ParameterError
     from ..plugins import get_scorer
     from ..tables import ActivityLog, Journeys, LeadTable
 
     model = get_scorer(scorer, **params)
     table = leads if isinstance(leads, LeadTable) else LeadTable.build(leads)
-    journeys = None
+    journeys: Any = None
     if touchpoints is not None:
         if isinstance(touchpoints, (Journeys, ActivityLog)):
             journeys = touchpoints
@@ -104,6 +104,10 @@ def score(
     if callable(details):
         columns, info = details(table, journeys)
     else:
+        if isinstance(journeys, ActivityLog):
+            raise ParameterError(
+                f"scorer {type(model).__name__} takes touchpoints (Journeys), not an ActivityLog"
+            )
         columns, info = model.score(table, journeys), {}
     result = ScoreResult(
         table.ids,

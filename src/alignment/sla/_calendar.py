@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -475,6 +476,32 @@ class BusinessCalendar:
         out[ok] = np.where(dv == 0, av, np.maximum(deadline, av))
         return out.view(TIME_DTYPE)
 
+    def _count_by_local_day(self, utc_us: np.ndarray, first_day: int, n_days: int) -> np.ndarray:
+        """How many instants (int64 µs UTC, no NaT) fall on each local day ``first_day + i``.
+
+        The instants are binned by a width ``g`` dividing every UTC offset, every transition's
+        time of day and the day (15 min or 1 h for modern zones), so each bin lies inside one
+        local day: one subtraction, one division and one ``bincount`` per instant.
+        """
+        if utc_us.size == 0:
+            return np.zeros(n_days, dtype=np.int64)
+        lo, hi = int(utc_us.min()), int(utc_us.max())
+        trans, offs = self._zone_table(lo, hi)
+        g = math.gcd(_DAY_US, *[int(o) for o in offs.tolist()])
+        g = math.gcd(g, *[int(t) % _DAY_US for t in trans.tolist()])
+        t0 = lo // g * g
+        n_bins = (hi - t0) // g + 1
+        if n_bins > 4 * utc_us.size + 1_000_000:  # odd zone: per-instant conversion is cheaper
+            days = self._local(utc_us, (trans, offs)) // _DAY_US - first_day
+        else:
+            counts = np.bincount((utc_us - t0) // g, minlength=n_bins)
+            starts = t0 + np.arange(n_bins, dtype=np.int64) * g
+            days = self._local(starts, (trans, offs)) // _DAY_US - first_day
+            keep = (days >= 0) & (days < n_days)
+            return np.bincount(days[keep], weights=counts[keep], minlength=n_days).astype(np.int64)
+        keep = (days >= 0) & (days < n_days)
+        return np.bincount(days[keep], minlength=n_days)
+
     def _business_clock(self, lo_us: int, hi_us: int, max_duration_us: int = 0) -> _BusinessClock:
         """Cumulative business time valid on [lo, hi] and for deadlines up to max_duration after."""
         weeks = max_duration_us // self._week_us + 1
@@ -506,13 +533,13 @@ class _BusinessClock:
     def __init__(self, ws: np.ndarray, we: np.ndarray, cum: np.ndarray) -> None:
         self.ws, self.we, self.cum = ws, we, cum
 
-    def F(self, t: np.ndarray) -> np.ndarray:  # noqa: N802 - the usual name of the function
+    def F(self, t: np.ndarray) -> np.ndarray:
         return BusinessCalendar._cumulative(t, self.ws, self.we, self.cum)
 
     def deadline(self, start: np.ndarray, f_start: np.ndarray, duration_us: int) -> np.ndarray:
         """Earliest instant with ``duration_us`` business time since ``start`` (F(start) given)."""
         if duration_us == 0:
-            return start.copy()
+            return np.array(start, copy=True)
         target = f_start + duration_us
         if self.ws.size == 0 or (target.size and int(target.max()) > int(self.cum[-1])):
             raise ParameterError("internal: business clock table too short")  # pragma: no cover

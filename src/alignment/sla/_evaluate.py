@@ -28,12 +28,6 @@ from ._report import (
 )
 
 __all__ = ["STATUSES", "evaluate"]
-import time as _time_mod  # TICK
-_T = [0.0]  # TICK
-def _tick(label):  # TICK
-    now = _time_mod.process_time()  # TICK
-    print(f'{label:35s} {now - _T[0]:.3f}')  # TICK
-    _T[0] = now  # TICK
 
 _NAT = np.iinfo(np.int64).min
 _BIG = np.iinfo(np.int64).max
@@ -255,7 +249,7 @@ def _kind_mask(acts: _Acts, kinds: tuple[str, ...] | None) -> np.ndarray | None:
     mask = acts.kind_codes == codes[0]
     for c in codes[1:].tolist():  # loop over the listed kinds
         mask |= acts.kind_codes == c
-    return mask
+    return np.asarray(mask)
 
 
 def _to_leads(per_seg: np.ndarray, acts: _Acts, n: int, fill: Any) -> np.ndarray:
@@ -326,8 +320,16 @@ def _periods_of(days: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
     period = sla.marketing.period if sla.marketing is not None else "M"
     nat = np.isnat(days)
     if period == "M":
-        m = days.astype("datetime64[M]")
-        start, end = m.astype("datetime64[D]"), (m + 1).astype("datetime64[D]")
+        # month starts of the range, then one searchsorted (cheaper than datetime64[M] casts)
+        ok = days[~nat]
+        if ok.size == 0:
+            start = end = days
+        else:
+            m0 = ok.min().astype("datetime64[M]")
+            m1 = ok.max().astype("datetime64[M]")
+            firsts = np.arange(m0, m1 + 2).astype("datetime64[D]")
+            i = np.clip(np.searchsorted(firsts, days, side="right") - 1, 0, firsts.size - 2)
+            start, end = firsts[i], firsts[i + 1]
     elif period == "W":
         d = days.astype(np.int64)
         wd = (d + 3) % 7
@@ -400,8 +402,10 @@ def evaluate(
       otherwise ``pending`` — or ``at_risk`` once ``sla.at_risk_after`` of the window elapsed.
     * Attempts: counted between the clock start and the deadline; ``met`` as soon as the
       required numbers are reached.
-    * Accept/reject: see :class:`alignment._sla_model.AcceptCommitment`; when a lead is both
-      accepted and rejected, the earlier decision counts.
+    * Accept/reject: a decision within the window counts (a rejection needs a listed reason
+      code, else it is breached); a rejection after the window is void and breached; no
+      decision when the window closes means auto-accepted (``met``). When a lead is both
+      accepted and rejected, the earlier decision counts. Details in ``docs/sla.md``.
     """
     if not isinstance(sla, SLA):
         sla = SLA.from_dict(sla)
@@ -419,7 +423,6 @@ def evaluate(
     A = _read_activities(activities, lt)
     n = lt.n_leads
 
-    _tick('# --- activities: unknown lead')  # TICK
     # --- activities: unknown leads -------------------------------------------------------
     lengths = np.diff(A.offsets)
     known_seg = A.seg_lead >= 0
@@ -470,7 +473,6 @@ def evaluate(
     def to_leads(per_seg: np.ndarray, fill: Any) -> np.ndarray:
         return per_seg if aligned else _to_leads(per_seg, A, n, fill)
 
-    _tick('# --- scope and activity class')  # TICK
     # --- scope and activity classes ------------------------------------------------------
     # Activities are sorted by time within each lead: the classes are computed against the
     # lead's clock start broadcast to its activities (np.repeat), no per-row Python.
@@ -480,10 +482,8 @@ def evaluate(
     before = A.time < start_act  # never-assigned leads: every activity is "before"
     if unknown is not None:
         before &= ~unknown
-    _tick('counted = A.time >= start_act')  # TICK
     counted = A.time >= start_act  # unknown leads have start = +inf: never counted
     counted &= A.time <= t_asof
-    _tick('nseg = A.seg_lead.size')  # TICK
     nseg = A.seg_lead.size
     seg_of = seg.segment_ids(A.offsets)
     # one bincount for both classes: code 1 = before, 2 = counted, 0 = after / unknown
@@ -499,14 +499,11 @@ def evaluate(
     n_counted = to_leads(n_counted_seg, 0)
     del before
 
-    _tick('# business time since the tabl')  # TICK
     # business time since the table origin F(clock) is computed once per lead; elapsed times
     # and deadlines derive from it (see BusinessCalendar: elapsed = F(b) - F(a))
     s = sla.sales
     business = [
-        c.within
-        for c in (s.first_touch, s.attempts, s.accept)
-        if c is not None and c.business_time
+        c.within for c in (s.first_touch, s.attempts, s.accept) if c is not None and c.business_time
     ]
     max_bus = max(
         (int(calendar.business_duration(w).astype(np.int64)) for w in business), default=0
@@ -523,7 +520,6 @@ def evaluate(
         elapsed_bus[scope] = bclock.F(np.array([t_asof], dtype=np.int64))[0] - f_clock
     elapsed_wall = np.where(scope, t_asof - L.clock, 0)
 
-    _tick('cols: dict[str, np.ndarray] = ')  # TICK
     cols: dict[str, np.ndarray] = {
         "lead_id": L.ids,
         "owner": L.owner if L.owner is not None else np.full(n, None, dtype=object),
@@ -548,7 +544,6 @@ def evaluate(
         out &= counted
         return out
 
-    _tick('# --- first touch')  # TICK
     # --- first touch ---------------------------------------------------------------------
     kinds = s.first_touch.kinds if s.first_touch is not None else None
     if kinds is None:
@@ -572,10 +567,11 @@ def evaluate(
     cols["response_wall"] = np.where(touched, (first_at - L.clock) // 1_000_000, _NAT).view(
         "timedelta64[s]"
     )
-    _tick('if s.first_touch is not None:')  # TICK
     if s.first_touch is not None:
         ft = s.first_touch
-        deadline, dur = _window(calendar, L.clock, scope, ft.within, ft.business_time, bclock, f_clock)
+        deadline, dur = _window(
+            calendar, L.clock, scope, ft.within, ft.business_time, bclock, f_clock
+        )
         frac = (elapsed_bus if ft.business_time else elapsed_wall) / dur
         st = np.full(n, NA, dtype=np.int8)
         st[scope] = _pending_or_risk(frac[scope], sla.at_risk_after)
@@ -589,11 +585,12 @@ def evaluate(
         reason = np.where(touched, R_LATE_TOUCH, R_NO_TOUCH)
         breach_parts.append(("first_touch", st == BREACHED, deadline, reason))
 
-    _tick('# --- attempts')  # TICK
     # --- attempts ------------------------------------------------------------------------
     if s.attempts is not None:
         at = s.attempts
-        deadline, dur = _window(calendar, L.clock, scope, at.within, at.business_time, bclock, f_clock)
+        deadline, dur = _window(
+            calendar, L.clock, scope, at.within, at.business_time, bclock, f_clock
+        )
         in_win = np.flatnonzero(counted_until(deadline))
         if at.kinds is None and at.per_kind is None:
             total = to_leads(np.bincount(seg_of[in_win], minlength=nseg), 0)
@@ -616,9 +613,7 @@ def evaluate(
                 pos = [cats.index(k) for k in names if k in cats]  # loop over kinds
                 return to_leads(by_kind[:, pos].sum(axis=1), 0)
 
-            total = (
-                to_leads(by_kind.sum(axis=1), 0) if at.kinds is None else kind_count(at.kinds)
-            )
+            total = to_leads(by_kind.sum(axis=1), 0) if at.kinds is None else kind_count(at.kinds)
             per_kind = {k: kind_count((k,)) for k in (at.per_kind or {})}
         ok = total >= (at.minimum or 0)
         cols["attempts"] = total
@@ -640,11 +635,12 @@ def evaluate(
             ("attempts", st == BREACHED, deadline, np.full(n, R_SHORT, dtype=np.int64))
         )
 
-    _tick('# --- accept / reject')  # TICK
     # --- accept / reject -----------------------------------------------------------------
     if s.accept is not None:
         ac = s.accept
-        deadline, dur = _window(calendar, L.clock, scope, ac.within, ac.business_time, bclock, f_clock)
+        deadline, dur = _window(
+            calendar, L.clock, scope, ac.within, ac.business_time, bclock, f_clock
+        )
         acc = np.where((L.accepted != _NAT) & (L.accepted <= t_asof), L.accepted, _BIG)
         rej = np.where((L.rejected != _NAT) & (L.rejected <= t_asof), L.rejected, _BIG)
         is_rej = (rej < acc) & (rej != _BIG)
@@ -682,13 +678,11 @@ def evaluate(
         reason = np.where(late_rej, R_LATE_REJECT, np.where(has_reason, R_INVALID, R_MISSING))
         breach_parts.append(("accept", st == BREACHED, deadline, reason))
 
-    _tick('overall = np.maximum')  # TICK
     overall = np.maximum.reduce(status_cols) if status_cols else np.where(scope, MET, NA)
     overall = np.asarray(overall, dtype=np.int8)
     cols["status"] = _STATUS_LABELS[overall]
     lead_table = LeadStatus(cols, backend=L.backend)
 
-    _tick('# --- breaches')  # TICK
     # --- breaches ------------------------------------------------------------------------
     # rows in (lead, commitment) order: the row-major non-zeros of a lead × commitment mask
     k = len(breach_parts)
@@ -719,7 +713,6 @@ def evaluate(
         backend=L.backend,
     )
 
-    _tick('# --- periods')  # TICK
     # --- periods -------------------------------------------------------------------------
     periods, daily = _periods_and_daily(
         sla,
@@ -734,7 +727,6 @@ def evaluate(
         t_asof,
     )
 
-    _tick('summary: dict[str, Any] = {')  # TICK
     summary: dict[str, Any] = {
         "as_of": np.datetime64(t_asof, "us"),
         "n_leads": n,
@@ -749,12 +741,10 @@ def evaluate(
         "activities_unknown_lead": n_unknown,
         "breaches": int(breaches.n_rows),
     }
-    for k in ("first_touch_status", "attempts_status", "accept_status", "status"):
-        if k in cols:
-            for label in STATUSES:
-                summary[f"{k.removesuffix('_status') if k != 'status' else 'overall'}_{label}"] = (
-                    int((cols[k] == label).sum())
-                )
+    for name, st in [*status_codes.items(), ("overall", overall)]:  # loop over commitments
+        counts = np.bincount(st, minlength=len(STATUSES))
+        for code, label in enumerate(STATUSES):
+            summary[f"{name}_{label}"] = int(counts[code])
     return SLAReport(
         leads=lead_table,
         periods=periods,
@@ -787,21 +777,22 @@ def _periods_and_daily(
     )
     asof_day = np.datetime64(asof_local // _DAY_US, "D")
 
-    _tick('delivered_ok =')  # TICK
     delivered_ok = (L.delivered != _NAT) & (L.delivered <= t_asof)
     deliv_day = cal.local_dates(np.where(delivered_ok, L.delivered, _NAT).view(TIME_DTYPE))
     clock_day = cal.local_dates(np.where(scope, L.clock, _NAT).view(TIME_DTYPE))
-    _tick('d_start, _ =')  # TICK
     d_start, _ = _periods_of(deliv_day, sla)
     c_start, _ = _periods_of(clock_day, sla)
     a_start, _a_end = _periods_of(np.array([asof_day]), sla)
-    all_starts = np.concatenate([d_start, c_start, a_start])
-    all_starts = all_starts[~np.isnat(all_starts)]
-    starts = np.unique(all_starts)
+    bounds = []
+    for arr in (d_start, c_start, a_start):  # first and last period touched by the data
+        v = arr.view(np.int64)
+        v = v[v != _NAT]
+        if v.size:
+            bounds += [v.min(), v.max()]
+    starts = np.array(bounds, dtype=np.int64).view("datetime64[D]")
     if starts.size:  # every period between the first and the one of as_of
-        first_start = starts[0]
-        last = a_start[0] if not np.isnat(a_start[0]) else starts[-1]
-        days = np.arange(first_start, max(last, starts[-1]) + np.timedelta64(1, "D"))
+        first_start = starts.min()
+        days = np.arange(first_start, starts.max() + np.timedelta64(1, "D"))
         ps, pe = _periods_of(days, sla)
         keep = ~np.isnat(ps)
         starts, idx = np.unique(ps[keep], return_index=True)
@@ -810,7 +801,6 @@ def _periods_and_daily(
         ends = starts.copy()
     P = starts.size
 
-    _tick('# split keys')  # TICK
     # split keys
     if mk is not None and mk.split_by is not None:
         assert L.split is not None
@@ -849,10 +839,8 @@ def _periods_and_daily(
             ok &= False
         return p * K + kcode, ok
 
-    _tick('gd, okd = group')  # TICK
     gd, okd = group(d_start, delivered_ok)
     gc, okc = group(c_start, scope)
-    _tick('out: dict[str, np.ndarray] = {')  # TICK
     out: dict[str, np.ndarray] = {
         "period_start": np.repeat(starts, K),
         "period_end": np.repeat(ends, K),
@@ -875,7 +863,6 @@ def _periods_and_daily(
             )
         out["on_pace"] = delivered >= out["pace_to_date"]
     out["leads_assigned"] = np.bincount(gc[okc], minlength=G)
-    _tick('gcc = gc[okc]')  # TICK
     gcc = gc[okc]
     for name, st in status_codes.items():  # loop over commitments
         counts = np.bincount(gcc * 5 + st[okc], minlength=G * 5).reshape(G, 5)
@@ -886,7 +873,6 @@ def _periods_and_daily(
         out[f"{name}_at_risk"] = counts[:, AT_RISK]
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
-    _tick('has_resp =')  # TICK
     has_resp = okc & (resp_bus != _NAT)
     med, p90 = _group_quantiles(resp_bus[has_resp], gc[has_resp], G, (0.5, 0.9))
     out["touched"] = np.bincount(gc[has_resp], minlength=G)
@@ -900,10 +886,8 @@ def _periods_and_daily(
         .astype(np.int64)
         .view("timedelta64[s]")
     )
-    _tick('periods = PeriodSummary')  # TICK
     periods = PeriodSummary(out, backend=L.backend)
 
-    _tick('# --- daily')  # TICK
     # --- daily ---------------------------------------------------------------------------
     if P:
         day0 = starts[0]
@@ -935,21 +919,12 @@ def _periods_and_daily(
         daily["pace_to_date"] = np.where(
             np.isnat(dstart), 0.0, total * np.clip(elapsed_days / plen, 0.0, 1.0)
         )
-    _tick('daily["leads_assigned"]')  # TICK
     daily["leads_assigned"] = by_day(clock_day, scope)
     first_at = cols["first_touch_at"]
     daily["first_touches"] = by_day(cal.local_dates(first_at), scope & ~np.isnat(first_at))
-    _tick('ct = A.time[counted]')  # TICK
-    ct = A.time[counted]
-    if ct.size:  # local day numbers by integer arithmetic on the (few) zone offsets
-        local = cal.to_local(ct.view(TIME_DTYPE)).view(np.int64)
-        i = local // _DAY_US - days[0].astype(np.int64)
-        daily["activities"] = np.bincount(i[(i >= 0) & (i < D)], minlength=D)
-    else:
-        daily["activities"] = np.zeros(D, dtype=np.int64)
+    daily["activities"] = cal._count_by_local_day(A.time[counted], int(days[0].astype(np.int64)), D)
     for name, st in status_codes.items():  # loop over commitments
         dl_day = cal.local_dates(cols[f"{name}_deadline"])
         daily[f"{name}_due"] = by_day(dl_day, scope)
         daily[f"{name}_breaches"] = by_day(dl_day, st == BREACHED)
-    _tick('return periods, DailySeries')  # TICK
     return periods, DailySeries(daily, backend=L.backend)

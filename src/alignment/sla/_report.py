@@ -197,7 +197,7 @@ class SLAReport:
         self.as_of = as_of
 
     def breaches(self, commitment: str | None = None) -> BreachList:
-        """Breached commitments, one row per (lead, commitment).
+        """Breached commitments, one row per (lead, commitment), in lead order.
 
         Parameters
         ----------
@@ -206,6 +206,13 @@ class SLAReport:
         """
         if commitment is None:
             return self._breaches
+        if commitment not in ("first_touch", "attempts", "accept"):
+            from ..errors import ParameterError
+
+            raise ParameterError(
+                f"breaches(commitment=): unknown commitment {commitment!r}; "
+                "use 'first_touch', 'attempts' or 'accept'"
+            )
         keep = self._breaches["commitment"] == commitment
         return BreachList(
             {k: v[keep] for k, v in self._breaches.items()}, backend=self._breaches._backend
