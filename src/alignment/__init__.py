@@ -58,6 +58,9 @@ _LAZY: dict[str, str] = {
     "match_personas": "alignment.scoring",
     "MarkovAttribution": "alignment.attribution",
     "ShapleyAttribution": "alignment.attribution",
+    "synthetic_crm": "alignment.datasets",
+    "build_report": "alignment.report",
+    "write_report": "alignment.report",
 }
 _SUBMODULES = {
     "attribution",
@@ -67,6 +70,7 @@ _SUBMODULES = {
     "funnel",
     "models",
     "plugins",
+    "report",
     "scoring",
     "sla",
     "tables",
@@ -102,6 +106,7 @@ __all__ = [
     "__version__",
     "attribute",
     "attribution_models",
+    "build_report",
     "get_attribution_model",
     "get_scorer",
     "hookimpl",
@@ -110,6 +115,8 @@ __all__ = [
     "plugin_errors",
     "score",
     "scorers",
+    "synthetic_crm",
+    "write_report",
 ]
 
 
@@ -135,11 +142,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import funnel as funnel
     from . import models as models
     from . import plugins as plugins
+    from . import report as report
     from . import scoring as scoring
     from . import sla as sla
     from . import tables as tables
     from . import testing as testing
     from .attribution import AttributionResult, MarkovAttribution, ShapleyAttribution, attribute
+    from .datasets import synthetic_crm
     from .models import SLA, Activity, Deal, Lead, Persona, Touchpoint
     from .plugins import (
         attribution_models,
@@ -149,5 +158,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plugin_errors,
         scorers,
     )
+    from .report import build_report, write_report
     from .scoring import FitInterestGrid, LogisticScorer, ScoreResult, match_personas, score
     from .tables import ActivityLog, Categorical, Journeys, LeadTable

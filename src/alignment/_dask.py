@@ -67,7 +67,7 @@ __all__ = [
 #: column added to both frames of a co-partitioning shuffle (dropped again in the partitions)
 _PART = "__alignment_part__"
 #: requirement string of the optional extra
-REQUIREMENT = "dask[dataframe,distributed]>=2024.12"
+REQUIREMENT = "dask[dataframe,distributed]>=2025.1"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,9 +257,8 @@ def _tree(items: list[Any], combine: Callable[[Any, Any], Any], fan_in: int = 2)
 def group_sequences(offsets: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group identical integer sequences (CSR) exactly, without hashing.
 
-    Returns ``(gid, first)``: the dense group of every sequence (groups numbered in order of
-    first appearance is NOT guaranteed; numbering is by (length, codes) refinement) and the
-    index of the first sequence of each group.  Refinement: start from groups of equal length,
+    Returns ``(gid, first)``: the dense group number of every sequence (numbered by the
+    refinement, not by first appearance) and the index of the first sequence of each group.  Refinement: start from groups of equal length,
     then for position ``j = 0, 1, …`` split every group by its code at ``j`` (only sequences
     longer than ``j`` take part), so the total work is O(touches · log).
     """

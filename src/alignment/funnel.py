@@ -1012,6 +1012,13 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
+    from . import _dask
+
+    if _dask.is_dask_collection(leads):
+        return _dask.funnel_observe(
+            leads, stages, mode, by, cohort, as_of, confidence, interval, out_of_order, horizon, lost
+        )
+
     from ._funnel_observe import cohort_codes, combine_groups, count_stages, proportion_interval
     from ._time import parse_duration, parse_instant
 

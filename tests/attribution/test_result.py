@@ -100,6 +100,8 @@ def test_missing_by_values_are_reported_not_dropped(data) -> None:
     r = _run(t, conversions, model="linear")
     got = r.totals(by="campaign")
     assert "(missing)" in got
+    frame = r.to_frame("touch")
+    assert frame["campaign"].tolist() == camp.tolist()  # missing values come back as None
     assert sum(got.values()) == pytest.approx(sum(r.totals().values()))
 
 

@@ -14,6 +14,7 @@ from .._frames import to_native
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
+    from .._frames import Categorical
     from ..base import AttributionModel, ChannelCredit
     from ..tables import Journeys
 
@@ -336,31 +337,51 @@ class AttributionResult:
 
         The same columns as ``to_frame(level="touch")`` plus ``row``; default a dict of arrays.
         """
-        cols = self._touch_columns()
-        order = np.argsort(self.journeys.row, kind="stable")
+        order = self._caller_order()
+        cols = self._touch_columns(order)
         return to_native({"row": np.asarray(self.journeys.row)[order], **cols}, backend)
 
-    def _touch_columns(self) -> dict[str, np.ndarray]:
+    def _caller_order(self) -> np.ndarray:
+        """Touch positions sorted by input row: O(n) inverse permutation when rows are 0..n-1."""
+        row = np.asarray(self.journeys.row, dtype=np.int64)
+        n = row.size
+        if n and int(row.min()) == 0 and int(row.max()) == n - 1:
+            order = np.full(n, -1, dtype=np.int64)
+            order[row] = np.arange(n, dtype=np.int64)
+            if not bool((order < 0).any()):  # a permutation: every row once
+                return order
+        return np.argsort(row, kind="stable")
+
+    def _touch_columns(self, order: np.ndarray | None = None) -> dict[str, np.ndarray]:
         w = self._require_touch("to_frame(level='touch')")
         j = self.journeys
-        order = np.argsort(j.row, kind="stable")
+        if order is None:
+            order = self._caller_order()
+        jidx = np.asarray(j.journey_index)[order]
+
+        def decode(cat: Categorical) -> np.ndarray:
+            lookup = np.empty(cat.categories.size + 1, dtype=object)
+            lookup[:-1] = cat.categories
+            lookup[-1] = None  # code -1 (missing) picks the last slot
+            out: np.ndarray = lookup[cat.codes[order]]
+            return out
+
         key_name = self.names.get("lead", "lead_id")
-        cols: dict[str, np.ndarray] = {
-            key_name: seg.broadcast(j.keys, j.offsets)[order],
-        }
+        cols: dict[str, np.ndarray] = {key_name: np.asarray(j.keys)[jidx]}
         if j.timed:
             cols[self.names.get("time", "timestamp")] = j.time[order]
         else:
             cols["position"] = j.time.view(np.int64)[order]
-        cols[self.names.get("channel", "channel")] = j.channel.values()[order]
+        cols[self.names.get("channel", "channel")] = decode(j.channel)
         for name, c in (getattr(j, "touch_columns", {}) or {}).items():
-            cols.setdefault(name, c.values()[order])
+            cols.setdefault(name, decode(c))
         for name, v in (getattr(j, "touch_numeric", {}) or {}).items():
             cols.setdefault(name, np.asarray(v)[order])
+        w_o = w[order]
         cols["eligible"] = self.eligible[order]
-        cols["weight"] = w[order]
-        cols["credit"] = self.credit[order]
-        cols["conversion_credit"] = self.conversion_credit[order]
+        cols["weight"] = w_o
+        cols["credit"] = w_o * np.asarray(j.revenue, dtype=np.float64)[jidx]
+        cols["conversion_credit"] = w_o * np.asarray(j.conversions, dtype=np.float64)[jidx]
         return cols
 
     def _key_columns(self, by: str) -> dict[str, np.ndarray]:

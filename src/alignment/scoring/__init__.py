@@ -84,6 +84,11 @@ def score(
     NotFittedError
         A scorer that needs fitting has not been fitted.
     """
+    from .. import _dask
+
+    if _dask.is_dask_collection(leads) or _dask.is_dask_collection(touchpoints):
+        return _dask.score(leads, touchpoints, scorer=scorer, **params)  # type: ignore[no-any-return]
+
     from ..errors import AlignmentWarning, ParameterError
     from ..plugins import get_scorer
     from ..tables import ActivityLog, Journeys, LeadTable

@@ -470,6 +470,25 @@ class LogisticScorer(Scorer):
         -------
         self
         """
+        from .. import _dask
+
+        if _dask.is_dask_collection(leads):
+            fitted = _dask.fit_logistic(
+                leads,
+                y,
+                sample_weight=sample_weight,
+                l2=self.l2,
+                fit_intercept=self.fit_intercept,
+                class_weight=self.class_weight,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                features=self.features,
+            )
+            for k, v in vars(fitted).items():
+                if k.endswith("_"):
+                    setattr(self, k, v)
+            return self
+
         from scipy.optimize import minimize
 
         self.validate_params()
