@@ -59,6 +59,10 @@ _LAZY: dict[str, str] = {
     "MarkovAttribution": "alignment.attribution",
     "ShapleyAttribution": "alignment.attribution",
     "synthetic_crm": "alignment.datasets",
+    "BusinessCalendar": "alignment.sla",
+    "SLAReport": "alignment.sla",
+    "ClosedLoopReport": "alignment.closed_loop",
+    "Unattributed": "alignment.attribution",
     "build_report": "alignment.report",
     "write_report": "alignment.report",
 }
@@ -84,7 +88,9 @@ __all__ = [
     "AlignmentError",
     "AlignmentWarning",
     "AttributionResult",
+    "BusinessCalendar",
     "Categorical",
+    "ClosedLoopReport",
     "ConvergenceWarning",
     "DataValidationError",
     "Deal",
@@ -99,9 +105,11 @@ __all__ = [
     "ParameterError",
     "Persona",
     "PluginError",
+    "SLAReport",
     "ScoreResult",
     "ShapleyAttribution",
     "Touchpoint",
+    "Unattributed",
     "UnknownModelError",
     "__version__",
     "attribute",
@@ -147,7 +155,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import sla as sla
     from . import tables as tables
     from . import testing as testing
-    from .attribution import AttributionResult, MarkovAttribution, ShapleyAttribution, attribute
+    from .attribution import (
+        AttributionResult,
+        MarkovAttribution,
+        ShapleyAttribution,
+        Unattributed,
+        attribute,
+    )
+    from .closed_loop import ClosedLoopReport
     from .datasets import synthetic_crm
     from .models import SLA, Activity, Deal, Lead, Persona, Touchpoint
     from .plugins import (
@@ -160,4 +175,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .report import build_report, write_report
     from .scoring import FitInterestGrid, LogisticScorer, ScoreResult, match_personas, score
+    from .sla import BusinessCalendar, SLAReport
     from .tables import ActivityLog, Categorical, Journeys, LeadTable

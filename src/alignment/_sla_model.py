@@ -357,12 +357,17 @@ class AcceptCommitment(_Frozen):
     business_time : bool
         Measure the window on the business calendar (default ``False``).
     reason_codes : tuple of str
-        Admitted rejection reasons (default :data:`DEFAULT_REASON_CODES`).
+        Admitted rejection reasons (default :data:`DEFAULT_REASON_CODES`). Each must be a
+        default code or declared in ``extra_reason_codes``; anything else is a validation
+        error (a typo would otherwise turn valid rejections into breaches).
+    extra_reason_codes : tuple of str
+        The team's own reason codes, beyond the defaults (e.g. ``("student", "spam")``).
     """
 
     within: Duration
     business_time: bool = False
     reason_codes: tuple[str, ...] = DEFAULT_REASON_CODES
+    extra_reason_codes: tuple[str, ...] = ()
 
     @field_validator("reason_codes")
     @classmethod
@@ -372,6 +377,17 @@ class AcceptCommitment(_Frozen):
         if len(set(v)) != len(v):
             raise ValueError("reason_codes has duplicates")
         return v
+
+    @model_validator(mode="after")
+    def _known_codes(self) -> AcceptCommitment:
+        known = set(DEFAULT_REASON_CODES) | set(self.extra_reason_codes)
+        unknown = [c for c in self.reason_codes if c not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown reason code(s) {unknown}; the defaults are "
+                f"{', '.join(DEFAULT_REASON_CODES)} — declare your own in extra_reason_codes"
+            )
+        return self
 
 
 class SalesCommitment(_Frozen):

@@ -496,3 +496,31 @@ def test_properties_order_backends_mutation(seed: int, model: str, lookback, rnd
             other.to_frame("touch", backend="dict")["weight"], w_ref, atol=1e-15
         )
         assert other.totals(by="source") == pytest.approx(ref.totals(by="source"))
+
+
+def test_subclass_overriding_weights_is_respected() -> None:
+    class FirstOnly(alignment.attribution.Linear):
+        description = "first touch via an overridden weights()"
+
+        def weights(self, journeys: Journeys) -> np.ndarray:
+            return alignment.attribution.FirstTouch().weights(journeys)
+
+    touches, conversions = make_data(4)
+    a = _run(touches, conversions, model=FirstOnly())
+    b = _run(touches, conversions, model="first")
+    np.testing.assert_array_equal(a.weights, b.weights)
+
+
+@pytest.mark.parametrize(
+    ("name", "module"),
+    [("markov", "alignment.attribution._markov"), ("shapley", "alignment.attribution._shapley")],
+)
+def test_data_driven_builtins_registered(name: str, module: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} not written yet")
+    assert name in alignment.attribution_models()
+    assert alignment.plugins.get_registration("attribution model", name).plugin == (
+        "alignment.attribution._plugin"
+    )

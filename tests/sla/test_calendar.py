@@ -308,3 +308,23 @@ def test_count_by_local_day_matches_zoneinfo(tz: str) -> None:
             dtype="datetime64[D]",
         ),
     )
+
+
+def test_window_edges_inside_dst_gap_and_fold_match_twin() -> None:
+    cal = BusinessCalendar(hours={"sun": "02:30-05:00"}, tz="Europe/Paris")
+    week: list[list[tuple[int, int]]] = [[] for _ in range(6)] + [[(int(2.5 * H), 5 * H)]]
+    # spring: 02:30 does not exist → the window opens when the clocks jump (01:00 UTC)
+    spring = cal.elapsed(t("2024-03-30T12:00"), t("2024-03-31T12:00"), unit="us")[0]
+    assert spring == np.timedelta64(2, "h")
+    # autumn: 02:30 happens twice → its first occurrence (00:30 UTC) to 05:00 CET (04:00 UTC)
+    autumn = cal.elapsed(t("2024-10-26T12:00"), t("2024-10-27T12:00"), unit="us")[0]
+    assert autumn == np.timedelta64(210, "m")
+    for a, b in (
+        ("2024-03-30T12:00", "2024-03-31T12:00"),
+        ("2024-10-26T12:00", "2024-10-27T12:00"),
+    ):
+        x = dt.datetime.fromisoformat(a).replace(tzinfo=UTC)
+        y = dt.datetime.fromisoformat(b).replace(tzinfo=UTC)
+        assert us(cal.elapsed(t(a), t(b), unit="us")) == elapsed_us(
+            week, set(), "Europe/Paris", x, y
+        )

@@ -113,6 +113,7 @@ def test_timedelta_durations_are_kept_literal() -> None:
             "ends",
         ),
         ({}, "commits nobody"),
+        ({"sales": {"accept": {"within": "1d", "reason_codes": ["too_cheap"]}}}, "unknown reason"),
         ({"marketing": {"qualified_leads": 5}, "surprise": 1}, "Extra inputs"),
         ({"marketing": {"qualified_leads": 5}, "at_risk_after": 0}, "greater than 0"),
     ],
@@ -132,11 +133,18 @@ def test_custom_period_and_rejection_codes() -> None:
                 "split_by": "owner",
                 "split": {"ann": 20, "bob": 10},
             },
-            "sales": {"accept": {"within": "24h", "reason_codes": ["too_small", "spam"]}},
+            "sales": {
+                "accept": {
+                    "within": "24h",
+                    "reason_codes": ["too_small", "spam", "competitor"],
+                    "extra_reason_codes": ["too_small", "spam"],
+                }
+            },
         }
     )
     assert sla.marketing is not None and sla.marketing.period == "custom"
-    assert sla.sales.accept is not None and sla.sales.accept.reason_codes == ("too_small", "spam")
+    assert sla.sales.accept is not None
+    assert sla.sales.accept.reason_codes == ("too_small", "spam", "competitor")
 
 
 def test_docs_json_and_toml_examples_are_the_same_agreement() -> None:

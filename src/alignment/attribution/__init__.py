@@ -10,6 +10,7 @@ See ``docs/attribution/index.md`` and ``docs/attribution/rules.md``.
 from __future__ import annotations
 
 from ._engine import attribute
+from ._markov import MarkovAttribution
 from ._result import AttributionResult, Unattributed
 from ._rules import (
     FirstTouch,
@@ -24,6 +25,7 @@ from ._rules import (
     TimeDecay,
     WShaped,
 )
+from ._shapley import ShapleyAttribution
 
 __all__ = [
     "AttributionResult",
@@ -34,8 +36,10 @@ __all__ = [
     "LastNonDirect",
     "LastTouch",
     "Linear",
+    "MarkovAttribution",
     "PositionBased",
     "RuleModel",
+    "ShapleyAttribution",
     "TimeDecay",
     "Unattributed",
     "WShaped",

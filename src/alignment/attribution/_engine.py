@@ -105,6 +105,23 @@ def attribute(
     >>> alignment.attribute(touches, model="linear").totals()
     {'email': 50.0, 'search': 50.0}
     """
+    from .. import _dask
+
+    if _dask.is_dask_collection(touchpoints):
+        return _dask.attribute(  # type: ignore[return-value]
+            touchpoints,
+            conversions,
+            model=model,
+            lead=lead,
+            time=time,
+            channel=channel,
+            converted_at=converted_at,
+            revenue=revenue,
+            lookback=lookback,
+            leads=leads,
+            **model_params,
+        )
+
     from ..plugins import get_attribution_model
     from ..tables import Journeys
 
@@ -134,10 +151,12 @@ def attribute(
     names = {"lead": journeys.key_column, "time": time, "channel": channel}
 
     el = _eligibility(journeys, lb)
+    # built-in rules (weights() not overridden) run directly on the compact view
+    fast_rule = isinstance(m, RuleModel) and type(m).weights is RuleModel.weights
     if m.requires_fit:  # fit a copy: the caller's instance is left untouched
         m = clone(m)
         m.fit(el.sub(journeys))
-    elif isinstance(m, RuleModel):
+    elif fast_rule:
         m.validate_params()
     else:
         m.fit(el.sub(journeys))
@@ -145,8 +164,8 @@ def attribute(
     view = el.view
     weights: np.ndarray | None = None  # compact: one per touch of the view
     credit: ChannelCredit | None = None
-    if isinstance(m, RuleModel):
-        # built-in rules run on the compact view of the attributable touches directly
+    if fast_rule:
+        assert isinstance(m, RuleModel)
         weights = _check_values(m, model_name, m._weights(view), view.offsets, view.n_touches)
     elif m.kind == "touch":
         sub = el.sub(journeys)

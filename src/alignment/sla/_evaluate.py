@@ -407,6 +407,13 @@ def evaluate(
       decision when the window closes means auto-accepted (``met``). When a lead is both
       accepted and rejected, the earlier decision counts. Details in ``docs/sla.md``.
     """
+    from .. import _dask
+
+    if _dask.is_dask_collection(leads) or _dask.is_dask_collection(activities):
+        return _dask.sla_evaluate(
+            sla, leads, activities, as_of=as_of, calendar=calendar, unknown_leads=unknown_leads
+        )
+
     if not isinstance(sla, SLA):
         sla = SLA.from_dict(sla)
     if unknown_leads not in ("raise", "ignore"):
