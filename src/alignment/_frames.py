@@ -201,7 +201,9 @@ def read_table(
         backend: Backend = "dict"
         getter = _dict_getter(data, table)
     elif is_frame(data):
-        return _read_frame(data, table=table, required=required, optional=optional, all_columns=all_columns)
+        return _read_frame(
+            data, table=table, required=required, optional=optional, all_columns=all_columns
+        )
     elif isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
         if data is not None and type(data).__name__ == "LazyFrame":
             raise DataValidationError(
@@ -357,10 +359,20 @@ def _read_frame(
     frame = nw.from_native(data, eager_only=True)
     names = tuple(str(c) for c in frame.columns)
     _check_required(required, names, table)
-    wanted = list(names) if all_columns else [c for c in dict.fromkeys([*required, *optional]) if c in names]
+    wanted = (
+        list(names)
+        if all_columns
+        else [c for c in dict.fromkeys([*required, *optional]) if c in names]
+    )
     impl = frame.implementation
     backend: Backend = (
-        "pandas" if impl.is_pandas_like() else "polars" if impl.is_polars() else "pyarrow" if impl.is_pyarrow() else str(impl)
+        "pandas"
+        if impl.is_pandas_like()
+        else "polars"
+        if impl.is_polars()
+        else "pyarrow"
+        if impl.is_pyarrow()
+        else str(impl)
     )
     cols: dict[str, np.ndarray] = {}
     aware: dict[str, bool] = {}
@@ -390,6 +402,15 @@ def _read_frame(
 
 def _native_factorize(native: Any, backend: str) -> Categorical:
     """Factorise a native string column without materialising Python strings per row."""
+    if (
+        backend == "pandas"
+        and _has("pyarrow")
+        and type(native.array).__name__ == "ArrowStringArray"
+    ):
+        import pyarrow as pa
+
+        codes, cats = _arrow_factorize(pa.array(native))  # zero-copy for arrow-backed strings
+        return Categorical(codes, cats)
     if backend == "pandas":
         import pandas as pd
 
@@ -468,6 +489,64 @@ def factorize(
     return Categorical(codes, cats)
 
 
+def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing.
+
+    Parameters
+    ----------
+    haystack : ndarray
+        Unique values (integers or strings).
+    needles : ndarray, sequence or Categorical
+        Values to find.  A :class:`Categorical` is looked up through its categories only.
+
+    Returns
+    -------
+    positions : ndarray of int64
+        Index into ``haystack`` (``-1`` where absent).
+    found : ndarray of bool
+    """
+    if isinstance(needles, Categorical):
+        pos_c, _ = lookup(haystack, needles.categories)
+        ok = needles.codes >= 0
+        pos = np.full(needles.codes.size, -1, dtype=np.int64)
+        pos[ok] = pos_c[needles.codes[ok]]
+        return pos, pos >= 0
+    q = np.asarray(needles)
+    hay = np.asarray(haystack)
+    if q.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+    if hay.dtype.kind in "iu" and q.dtype.kind in "iu":
+        order = np.argsort(hay, kind="stable")
+        sorted_hay = hay[order]
+        pos = np.searchsorted(sorted_hay, q)
+        found = pos < sorted_hay.size
+        found[found] = sorted_hay[pos[found]] == q[found]
+        out = np.full(q.size, -1, dtype=np.int64)
+        out[found] = order[pos[found]]
+        return out, found
+    hay_s = hay.astype(str).astype(object) if hay.dtype.kind != "O" else hay
+    q_s = q.astype(str).astype(object) if q.dtype.kind != "O" else q
+    if _has("pyarrow"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            idx = pc.index_in(
+                pa.array(q_s, type=pa.string(), from_pandas=True),
+                value_set=pa.array(hay_s, type=pa.string()),
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        else:
+            out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            return out, out >= 0
+    index = {
+        v: i for i, v in enumerate(hay_s.tolist())
+    }  # hashing: O(n), no Python comparisons sort
+    out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
+    return out, out >= 0
+
+
 def _has(mod: str) -> bool:
     return importlib.util.find_spec(mod) is not None
 
@@ -492,7 +571,9 @@ def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     return codes, cats
 
 
-def _object_factorize(arr: np.ndarray, *, column: str, table: str | None) -> tuple[np.ndarray, np.ndarray]:
+def _object_factorize(
+    arr: np.ndarray, *, column: str, table: str | None
+) -> tuple[np.ndarray, np.ndarray]:
     if arr.size == 0:
         return np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
     if _has("pyarrow"):
@@ -504,7 +585,9 @@ def _object_factorize(arr: np.ndarray, *, column: str, table: str | None) -> tup
             pass
         else:
             return _arrow_factorize(pa_arr)
-    missing = np.fromiter((v is None or (isinstance(v, float) and v != v) for v in arr), bool, arr.size)
+    missing = np.fromiter(
+        (v is None or (isinstance(v, float) and v != v) for v in arr), bool, arr.size
+    )
     present = arr[~missing]
     bad = [i for i, v in enumerate(present[: min(present.size, 1000)]) if not isinstance(v, str)]
     if bad:
@@ -597,7 +680,9 @@ def numeric(
 
 
 def _is_number(v: Any) -> bool:
-    return v is None or (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+    return v is None or (
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    )
 
 
 def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None) -> Any:
@@ -637,7 +722,12 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
     if backend == "pandas":
         import pandas as pd
 
-        df = pd.DataFrame({k: (pd.Series(v, dtype=object) if v.dtype.kind == "O" else v) for k, v in prepared.items()})
+        df = pd.DataFrame(
+            {
+                k: (pd.Series(v, dtype=object) if v.dtype.kind == "O" else v)
+                for k, v in prepared.items()
+            }
+        )
         for k, v in prepared.items():
             if v.dtype.kind == "M":
                 df[k] = df[k].dt.tz_localize("UTC")

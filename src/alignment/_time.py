@@ -39,7 +39,15 @@ Awareness = bool | None
 
 _EPOCH_FACTORS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}
 _DUR_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(w|d|h|m|s|ms|us)", re.IGNORECASE)
-_DUR_US = {"w": 7 * 86_400e6, "d": 86_400e6, "h": 3_600e6, "m": 60e6, "s": 1e6, "ms": 1e3, "us": 1.0}
+_DUR_US = {
+    "w": 7 * 86_400e6,
+    "d": 86_400e6,
+    "h": 3_600e6,
+    "m": 60e6,
+    "s": 1e6,
+    "ms": 1e3,
+    "us": 1.0,
+}
 
 
 def _bad_rows(mask: np.ndarray) -> np.ndarray:
@@ -131,7 +139,9 @@ def _from_epoch(ints: np.ndarray, unit: str) -> np.ndarray:
     return (ints * factor).astype(TIME_DTYPE)
 
 
-def _from_objects(arr: np.ndarray, *, column: str, table: str | None) -> tuple[np.ndarray, Awareness]:
+def _from_objects(
+    arr: np.ndarray, *, column: str, table: str | None
+) -> tuple[np.ndarray, Awareness]:
     flat = arr.ravel()
     out = np.full(flat.shape, np.datetime64("NaT"), dtype=TIME_DTYPE)
     kinds = np.zeros(flat.shape, dtype=np.int8)  # 0 missing/neutral, 1 naive, 2 aware
@@ -212,7 +222,9 @@ def parse_instant(value: Any, *, name: str = "as_of") -> np.datetime64:
     return result
 
 
-def parse_duration(value: Any, *, name: str = "duration", allow_zero: bool = False) -> np.timedelta64:
+def parse_duration(
+    value: Any, *, name: str = "duration", allow_zero: bool = False
+) -> np.timedelta64:
     """Parse a duration into ``numpy.timedelta64[us]``.
 
     Parameters

@@ -99,7 +99,11 @@ class DataValidationError(AlignmentError, ValueError):
         parts = [head + self.problem]
         if self.n_rows:
             shown = ", ".join(str(r) for r in self.rows)
-            more = f" (and {self.n_rows - len(self.rows)} more)" if self.n_rows > len(self.rows) else ""
+            more = (
+                f" (and {self.n_rows - len(self.rows)} more)"
+                if self.n_rows > len(self.rows)
+                else ""
+            )
             parts.append(f"{self.n_rows} row(s) affected, first at position(s) {shown}{more}")
         if self.value is not None:
             parts.append(f"bad value: {self.value!r}")

@@ -14,7 +14,13 @@ from typing import Any, Protocol
 
 import pluggy
 
-__all__ = ["RegisterCallback", "hookimpl", "hookspec", "register_attribution_models", "register_scorers"]
+__all__ = [
+    "RegisterCallback",
+    "hookimpl",
+    "hookspec",
+    "register_attribution_models",
+    "register_scorers",
+]
 
 hookspec = pluggy.HookspecMarker("alignment")
 #: The marker plugin authors put on their hook implementations.

@@ -50,13 +50,22 @@ class Persona(BaseModel):
     name: str = Field(description="Unique persona name, e.g. 'IT decision maker'.")
     description: str = Field("", description="What the persona is, in the teams' words.")
     industries: tuple[str, ...] = Field((), description="Industries that match (case-insensitive).")
-    company_size_min: int | None = Field(None, ge=0, description="Smallest company size (employees), inclusive.")
-    company_size_max: int | None = Field(None, ge=0, description="Largest company size (employees), inclusive.")
-    titles: tuple[str, ...] = Field(
-        (), description="Job-title keywords; a lead matches if its title contains any (case-insensitive)."
+    company_size_min: int | None = Field(
+        None, ge=0, description="Smallest company size (employees), inclusive."
     )
-    seniorities: tuple[str, ...] = Field((), description="Seniority levels that match, e.g. 'director', 'vp'.")
-    regions: tuple[str, ...] = Field((), description="Countries or regions that match (case-insensitive).")
+    company_size_max: int | None = Field(
+        None, ge=0, description="Largest company size (employees), inclusive."
+    )
+    titles: tuple[str, ...] = Field(
+        (),
+        description="Job-title keywords; a lead matches if its title contains any (case-insensitive).",
+    )
+    seniorities: tuple[str, ...] = Field(
+        (), description="Seniority levels that match, e.g. 'director', 'vp'."
+    )
+    regions: tuple[str, ...] = Field(
+        (), description="Countries or regions that match (case-insensitive)."
+    )
 
     @field_validator("name")
     @classmethod
@@ -82,12 +91,18 @@ class Lead(BaseModel):
     model_config = _FROZEN
 
     lead_id: str = Field(description="Unique lead id.")
-    created_at: dt.datetime = Field(description="When the lead was created (aware, or read as UTC).")
-    source: str | None = Field(None, description="Lead source, e.g. 'paid_search', 'webinar', 'referral'.")
+    created_at: dt.datetime = Field(
+        description="When the lead was created (aware, or read as UTC)."
+    )
+    source: str | None = Field(
+        None, description="Lead source, e.g. 'paid_search', 'webinar', 'referral'."
+    )
     campaign: str | None = Field(None, description="Campaign that generated the lead.")
     persona: str | None = Field(None, description="Persona name, if already known.")
     owner: str | None = Field(None, description="Sales rep who owns the lead.")
-    account_id: str | None = Field(None, description="Company account; leads of one company share it.")
+    account_id: str | None = Field(
+        None, description="Company account; leads of one company share it."
+    )
     email: str | None = Field(None, description="Contact e-mail (used for duplicate detection).")
     company: str | None = Field(None, description="Company name.")
     company_size: int | None = Field(None, ge=0, description="Number of employees.")
@@ -100,7 +115,9 @@ class Lead(BaseModel):
     opportunity_at: dt.datetime | None = Field(None, description="Opportunity created.")
     won_at: dt.datetime | None = Field(None, description="Closed won.")
     lost_at: dt.datetime | None = Field(None, description="Closed lost.")
-    assigned_at: dt.datetime | None = Field(None, description="Assigned to a sales rep (SLA clock start).")
+    assigned_at: dt.datetime | None = Field(
+        None, description="Assigned to a sales rep (SLA clock start)."
+    )
     stages: dict[str, dt.datetime] = Field(
         default_factory=dict, description="Extra stage instants, names ending in '_at'."
     )
@@ -128,13 +145,24 @@ class Lead(BaseModel):
     def _times(self) -> Lead:
         times = {
             k: getattr(self, k)
-            for k in ("created_at", "mql_at", "sal_at", "sql_at", "opportunity_at", "won_at", "lost_at", "assigned_at")
+            for k in (
+                "created_at",
+                "mql_at",
+                "sal_at",
+                "sql_at",
+                "opportunity_at",
+                "won_at",
+                "lost_at",
+                "assigned_at",
+            )
         }
         times.update(self.stages)
         present = {k: v for k, v in times.items() if v is not None}
         kinds = {v.tzinfo is not None and v.utcoffset() is not None for v in present.values()}
         if len(kinds) > 1:
-            raise ValueError("naive and timezone-aware datetimes are mixed; make them all aware (or all naive = UTC)")
+            raise ValueError(
+                "naive and timezone-aware datetimes are mixed; make them all aware (or all naive = UTC)"
+            )
         if self.won_at is not None and self.lost_at is not None:
             raise ValueError("a lead cannot be both won (won_at) and lost (lost_at)")
         created = _utc(self.created_at)
@@ -172,8 +200,12 @@ class Touchpoint(BaseModel):
     timestamp: dt.datetime = Field(description="When the touch happened.")
     channel: str = Field(description="Channel, e.g. 'paid_search', 'email', 'direct'.")
     campaign: str | None = Field(None, description="Campaign.")
-    content: str | None = Field(None, description="Content asset (ebook, video, article, webinar …).")
-    kind: str | None = Field(None, description="Kind of touch: page_view, form, email_click, webinar, call …")
+    content: str | None = Field(
+        None, description="Content asset (ebook, video, article, webinar …)."
+    )
+    kind: str | None = Field(
+        None, description="Kind of touch: page_view, form, email_click, webinar, call …"
+    )
     cost: float | None = Field(None, ge=0, description="Cost of the touch, if known (>= 0).")
 
     @field_validator("lead_id", "channel")
@@ -191,10 +223,16 @@ class Deal(BaseModel):
     model_config = _FROZEN
 
     deal_id: str = Field(description="Unique deal id.")
-    lead_id: str | None = Field(None, description="Lead the deal came from (journey key by default).")
-    account_id: str | None = Field(None, description="Account of the deal (journey key for account-based attribution).")
+    lead_id: str | None = Field(
+        None, description="Lead the deal came from (journey key by default)."
+    )
+    account_id: str | None = Field(
+        None, description="Account of the deal (journey key for account-based attribution)."
+    )
     created_at: dt.datetime = Field(description="When the deal was created.")
-    closed_at: dt.datetime | None = Field(None, description="When it closed (won or lost); None while open.")
+    closed_at: dt.datetime | None = Field(
+        None, description="When it closed (won or lost); None while open."
+    )
     amount: float = Field(description="Deal value (>= 0).")
     won: bool = Field(False, description="Whether the deal was won.")
 
@@ -217,7 +255,9 @@ class Deal(BaseModel):
         if self.closed_at is not None:
             a, b = self.created_at, self.closed_at
             if (a.tzinfo is None) != (b.tzinfo is None):
-                raise ValueError("naive and timezone-aware datetimes are mixed in created_at/closed_at")
+                raise ValueError(
+                    "naive and timezone-aware datetimes are mixed in created_at/closed_at"
+                )
             if _utc(b) < _utc(a):  # type: ignore[operator]
                 raise ValueError(f"closed_at ({b}) is before created_at ({a})")
         elif self.won:
@@ -234,7 +274,9 @@ class Activity(BaseModel):
     rep: str | None = Field(None, description="Sales rep who acted.")
     timestamp: dt.datetime = Field(description="When.")
     kind: str = Field(description="call, email, meeting, …")
-    outcome: str | None = Field(None, description="connected, voicemail, no_answer, accepted, rejected:<reason> …")
+    outcome: str | None = Field(
+        None, description="connected, voicemail, no_answer, accepted, rejected:<reason> …"
+    )
 
     @field_validator("lead_id", "kind")
     @classmethod

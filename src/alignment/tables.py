@@ -24,6 +24,7 @@ from ._frames import (
     Categorical,
     RawColumns,
     factorize,
+    lookup,
     numeric,
     read_table,
     to_native,
@@ -72,7 +73,9 @@ def _check_awareness(flags: Mapping[str, Awareness], table: str) -> None:
         )
 
 
-def _time_column(raw: RawColumns, name: str, table: str, *, allow_missing: bool = False) -> tuple[np.ndarray, Awareness]:
+def _time_column(
+    raw: RawColumns, name: str, table: str, *, allow_missing: bool = False
+) -> tuple[np.ndarray, Awareness]:
     values = raw.columns[name]
     out, aware = as_utc_datetime64(values, column=name, table=table, allow_missing=allow_missing)
     if name in raw.aware:
@@ -103,7 +106,9 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
             present = np.zeros(hi - lo + 1, dtype=bool)
             present[a - lo] = True
             rank = np.cumsum(present) - 1
-            return _Keys(rank[a - lo].astype(np.int64), np.flatnonzero(present).astype(np.int64) + lo)
+            return _Keys(
+                rank[a - lo].astype(np.int64), np.flatnonzero(present).astype(np.int64) + lo
+            )
         uniq, inv = np.unique(a, return_inverse=True)
         return _Keys(inv.astype(np.int64).ravel(), uniq)
     if arr.dtype.kind == "f":
@@ -111,7 +116,11 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
         if bad.any():
             rows = np.flatnonzero(bad)
             raise DataValidationError(
-                "missing key (NaN/None)", column=column, table=table, rows=rows, value=None,
+                "missing key (NaN/None)",
+                column=column,
+                table=table,
+                rows=rows,
+                value=None,
                 fix="every row needs a key; drop or fill these rows",
             )
         if np.all(arr == np.round(arr)):
@@ -125,7 +134,11 @@ def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
     if empty.size:
         rows = np.flatnonzero(cat.codes == empty[0])
         raise DataValidationError(
-            "empty key", column=column, table=table, rows=rows, value="",
+            "empty key",
+            column=column,
+            table=table,
+            rows=rows,
+            value="",
             fix="every row needs a non-empty key",
         )
     return _Keys(cat.codes.astype(np.int64), cat.categories)
@@ -144,9 +157,7 @@ def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         b = _Keys(rb[b.codes], b.uniques[ob])
     if b.uniques.size == 0:
         return a.uniques, a.codes, b.codes
-    pos = np.searchsorted(a.uniques, b.uniques)
-    found = pos < a.uniques.size
-    found[found] = a.uniques[pos[found]] == b.uniques[found]
+    pos, found = lookup(a.uniques, b.uniques)
     if found.all():
         return a.uniques, a.codes, pos[b.codes].astype(np.int64)
     union = np.concatenate([a.uniques, b.uniques[~found]])
@@ -180,7 +191,11 @@ def _sort_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 
 def _offsets(codes_sorted: np.ndarray, n_groups: int) -> np.ndarray:
-    counts = np.bincount(codes_sorted, minlength=n_groups) if codes_sorted.size else np.zeros(n_groups, np.int64)
+    counts = (
+        np.bincount(codes_sorted, minlength=n_groups)
+        if codes_sorted.size
+        else np.zeros(n_groups, np.int64)
+    )
     off = np.zeros(n_groups + 1, dtype=np.int64)
     np.cumsum(counts, out=off[1:])
     return off
@@ -190,7 +205,9 @@ def _validate_offsets(offsets: np.ndarray, n_items: int, name: str) -> np.ndarra
     off = np.asarray(offsets)
     if off.dtype.kind not in "iu" or off.ndim != 1 or off.size < 1:
         raise DataValidationError(
-            "offsets must be a 1-D integer array of length n_groups + 1", column="offsets", table=name
+            "offsets must be a 1-D integer array of length n_groups + 1",
+            column="offsets",
+            table=name,
         )
     off = off.astype(np.int64)
     if off[0] != 0 or off[-1] != n_items or np.any(np.diff(off) < 0):
@@ -316,7 +333,7 @@ class LeadTable:
         )
 
     def positions(self, ids: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Row positions of ``ids`` in this table.
+        """Row positions of ``ids`` in this table (hash lookup).
 
         Returns
         -------
@@ -324,28 +341,7 @@ class LeadTable:
             Row of each id (``-1`` where not found).
         found : ndarray of bool
         """
-        q = np.asarray(ids)
-        own = self.ids
-        if own.dtype.kind != q.dtype.kind and not (own.dtype.kind in "iu" and q.dtype.kind in "iu"):
-            own = own.astype(str).astype(object)
-            q = q.astype(str).astype(object)
-        order = self._id_order(own)
-        sorted_ids = own[order]
-        pos = np.searchsorted(sorted_ids, q)
-        found = pos < sorted_ids.size
-        found[found] = sorted_ids[pos[found]] == q[found]
-        out = np.full(q.size, -1, dtype=np.int64)
-        out[found] = order[pos[found]]
-        return out, found
-
-    def _id_order(self, own: np.ndarray) -> np.ndarray:
-        if own is self.ids:
-            cached = self.__dict__.get("_order_cache")
-            if cached is None:
-                cached = np.argsort(own, kind="stable")
-                object.__setattr__(self, "_order_cache", cached)
-            return np.asarray(cached)
-        return np.argsort(own, kind="stable")
+        return lookup(self.ids, ids)
 
     def take(self, index: np.ndarray) -> LeadTable:
         """Rows at ``index`` (a subset or a permutation)."""
@@ -408,7 +404,9 @@ class LeadTable:
         if isinstance(data, LeadTable):
             return data
         table = "leads"
-        raw = read_table(data, table=table, required=[id, created_at, *(stages or ())], all_columns=True)
+        raw = read_table(
+            data, table=table, required=[id, created_at, *(stages or ())], all_columns=True
+        )
         ids_raw = raw.columns[id]
         keys = _key_codes(ids_raw, column=id, table=table)
         ids = np.asarray(ids_raw)
@@ -416,7 +414,11 @@ class LeadTable:
             ids = ids.astype(np.int64)
         elif ids.dtype.kind not in "iu":
             ids = keys.uniques[keys.codes]
-        dup = np.bincount(keys.codes, minlength=keys.uniques.size) > 1 if keys.codes.size else np.zeros(0, bool)
+        dup = (
+            np.bincount(keys.codes, minlength=keys.uniques.size) > 1
+            if keys.codes.size
+            else np.zeros(0, bool)
+        )
         if dup.any():
             rows = np.flatnonzero(dup[keys.codes])
             raise DataValidationError(
@@ -453,11 +455,15 @@ class LeadTable:
         _check_awareness(flags, table)
         rest = [c for c in raw.columns if c not in (id, created_at, *stage_names)]
         if categorical is None:
-            cat_names = [c for c in rest if raw.columns[c].dtype.kind in "OUS" and c not in (numeric or ())]
+            cat_names = [
+                c for c in rest if raw.columns[c].dtype.kind in "OUS" and c not in (numeric or ())
+            ]
         else:
             cat_names = list(categorical)
         if numeric is None:
-            num_names = [c for c in rest if raw.columns[c].dtype.kind in "iufb" and c not in cat_names]
+            num_names = [
+                c for c in rest if raw.columns[c].dtype.kind in "iufb" and c not in cat_names
+            ]
         else:
             num_names = list(numeric)
         for c in [*cat_names, *num_names]:
@@ -563,7 +569,9 @@ class Journeys(_EventLog):
         Name of the journey key column.
     """
 
-    channel: Categorical = field(default_factory=lambda: Categorical(np.empty(0, np.int32), np.empty(0, object)))
+    channel: Categorical = field(
+        default_factory=lambda: Categorical(np.empty(0, np.int32), np.empty(0, object))
+    )
     converted_at: np.ndarray = field(default_factory=lambda: np.empty(0, TIME_DTYPE))
     revenue: np.ndarray = field(default_factory=lambda: np.empty(0))
     conversions: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -625,7 +633,9 @@ class Journeys(_EventLog):
         if name in self.journey_columns:
             return self.journey_columns[name].take(self.journey_index)
         if name == self.key_column:
-            return Categorical(self.journey_index.astype(np.int32), self.keys.astype(str).astype(object))
+            return Categorical(
+                self.journey_index.astype(np.int32), self.keys.astype(str).astype(object)
+            )
         available = ["channel", *self.touch_columns, *self.journey_columns]
         raise MissingColumnError(
             f"no column {name!r} on the touches or their leads; available: {', '.join(available)}",
@@ -695,7 +705,9 @@ class Journeys(_EventLog):
         j = self.journey_index
         out: dict[str, np.ndarray] = {
             self.key_column: self.keys[j],
-            "timestamp" if self.timed else "position": self.time if self.timed else self.time.view(np.int64),
+            "timestamp" if self.timed else "position": self.time
+            if self.timed
+            else self.time.view(np.int64),
             "channel": self.channel.values(),
         }
         out.update({k: v.values() for k, v in self.touch_columns.items()})
@@ -747,6 +759,7 @@ class Journeys(_EventLog):
         timed: bool = True,
         key_column: str = "lead_id",
         backend: str = "dict",
+        validate: bool = True,
     ) -> Journeys:
         """Build from arrays that are already typed and in CSR layout (validated, not copied needlessly).
 
@@ -772,6 +785,9 @@ class Journeys(_EventLog):
             when untimed).
         row : ndarray of int, optional
             Caller row of each touch; default ``arange``.
+        validate : bool
+            Check offsets, time order and channel codes (``False`` only for arrays produced by
+            this module, which are correct by construction).
 
         Raises
         ------
@@ -785,16 +801,20 @@ class Journeys(_EventLog):
         off = _validate_offsets(offsets, np.asarray(time).size, name)
         if off.size != n + 1:
             raise DataValidationError(
-                f"offsets has length {off.size}, expected len(keys) + 1 = {n + 1}", column="offsets", table=name
+                f"offsets has length {off.size}, expected len(keys) + 1 = {n + 1}",
+                column="offsets",
+                table=name,
             )
         if timed:
             t = np.asarray(time).astype(TIME_DTYPE)
             if np.isnat(t).any():
                 rows = np.flatnonzero(np.isnat(t))
-                raise DataValidationError("missing touch time (NaT)", column="time", table=name, rows=rows)
+                raise DataValidationError(
+                    "missing touch time (NaT)", column="time", table=name, rows=rows
+                )
         else:
             t = np.asarray(time).astype(np.int64).view(TIME_DTYPE)
-        if t.size > 1:
+        if validate and t.size > 1:
             same = _segment_of(off)
             dec = (np.diff(t.view(np.int64)) < 0) & (same[1:] == same[:-1])
             if dec.any():
@@ -810,13 +830,23 @@ class Journeys(_EventLog):
             cat = channel
         else:
             if channels is None:
-                raise ParameterError("channels (the vocabulary) is required when channel is given as codes")
-            cat = Categorical(np.asarray(channel).astype(np.int32), np.asarray(list(channels), dtype=object))
+                raise ParameterError(
+                    "channels (the vocabulary) is required when channel is given as codes"
+                )
+            cat = Categorical(
+                np.asarray(channel).astype(np.int32), np.asarray(list(channels), dtype=object)
+            )
         if cat.codes.size != t.size:
             raise DataValidationError(
-                f"channel has {cat.codes.size} values for {t.size} touches", column="channel", table=name
+                f"channel has {cat.codes.size} values for {t.size} touches",
+                column="channel",
+                table=name,
             )
-        if cat.codes.size and (cat.codes.min() < 0 or cat.codes.max() >= cat.n_categories):
+        if (
+            validate
+            and cat.codes.size
+            and (cat.codes.min() < 0 or cat.codes.max() >= cat.n_categories)
+        ):
             bad = np.flatnonzero((cat.codes < 0) | (cat.codes >= cat.n_categories))
             raise DataValidationError(
                 "channel code outside the vocabulary (or missing channel)",
@@ -826,22 +856,43 @@ class Journeys(_EventLog):
                 value=int(cat.codes[bad[0]]),
             )
         conv_at = (
-            np.full(n, _NAT, dtype=TIME_DTYPE) if converted_at is None else np.asarray(converted_at).astype(TIME_DTYPE)
+            np.full(n, _NAT, dtype=TIME_DTYPE)
+            if converted_at is None
+            else np.asarray(converted_at).astype(TIME_DTYPE)
         )
-        rev = np.zeros(n) if revenue is None else numeric(np.asarray(revenue), column="revenue", table=name, nonnegative=True)
+        rev = (
+            np.zeros(n)
+            if revenue is None
+            else numeric(np.asarray(revenue), column="revenue", table=name, nonnegative=True)
+        )
         if conversions is None:
-            conv = (~np.isnat(conv_at)).astype(np.float64) if timed else (rev > 0).astype(np.float64)
+            conv = (
+                (~np.isnat(conv_at)).astype(np.float64) if timed else (rev > 0).astype(np.float64)
+            )
         else:
-            conv = numeric(np.asarray(conversions), column="conversions", table=name, nonnegative=True)
+            conv = numeric(
+                np.asarray(conversions), column="conversions", table=name, nonnegative=True
+            )
         nonconv = (
             (conv == 0).astype(np.float64)
             if non_conversions is None
-            else numeric(np.asarray(non_conversions), column="non_conversions", table=name, nonnegative=True)
+            else numeric(
+                np.asarray(non_conversions), column="non_conversions", table=name, nonnegative=True
+            )
         )
-        for label, arr in (("converted_at", conv_at), ("revenue", rev), ("conversions", conv), ("non_conversions", nonconv)):
+        for label, arr in (
+            ("converted_at", conv_at),
+            ("revenue", rev),
+            ("conversions", conv),
+            ("non_conversions", nonconv),
+        ):
             if arr.size != n:
-                raise DataValidationError(f"has {arr.size} values for {n} journeys", column=label, table=name)
-        rows = np.arange(t.size, dtype=np.int64) if row is None else np.asarray(row).astype(np.int64)
+                raise DataValidationError(
+                    f"has {arr.size} values for {n} journeys", column=label, table=name
+                )
+        rows = (
+            np.arange(t.size, dtype=np.int64) if row is None else np.asarray(row).astype(np.int64)
+        )
         out = cls(
             keys=keys,
             offsets=off,
@@ -860,7 +911,15 @@ class Journeys(_EventLog):
             backend=backend,
             key_column=key_column,
         )
-        _readonly(out.offsets, out.time, out.row, out.converted_at, out.revenue, out.conversions, out.non_conversions)
+        _readonly(
+            out.offsets,
+            out.time,
+            out.row,
+            out.converted_at,
+            out.revenue,
+            out.conversions,
+            out.non_conversions,
+        )
         return out
 
     @classmethod
@@ -924,7 +983,11 @@ class Journeys(_EventLog):
             return touchpoints
         tt = "touchpoints"
         key_name = key or lead
-        cat_names = list(touch_categorical) if touch_categorical is not None else ["campaign", "content", "kind"]
+        cat_names = (
+            list(touch_categorical)
+            if touch_categorical is not None
+            else ["campaign", "content", "kind"]
+        )
         num_names = list(touch_numeric) if touch_numeric is not None else ["cost"]
         optional = [*cat_names, *num_names]
         if conversions is None:
@@ -933,12 +996,18 @@ class Journeys(_EventLog):
             optional.append(key_name)
         raw = read_table(touchpoints, table=tt, required=[lead, time, channel], optional=optional)
         if touch_categorical is not None or touch_numeric is not None:
-            missing = [c for c in [*(touch_categorical or ()), *(touch_numeric or ())] if c not in raw.columns]
+            missing = [
+                c
+                for c in [*(touch_categorical or ()), *(touch_numeric or ())]
+                if c not in raw.columns
+            ]
             if missing:
                 from .errors import MissingColumnError
 
                 raise MissingColumnError(
-                    f"column(s) {missing} not found; available: {list(raw.names)}", column=missing[0], table=tt
+                    f"column(s) {missing} not found; available: {list(raw.names)}",
+                    column=missing[0],
+                    table=tt,
                 )
         flags: dict[str, Awareness] = {}
         ttime, flags[time] = _time_column(raw, time, tt)
@@ -979,7 +1048,12 @@ class Journeys(_EventLog):
         conv_time = conv_rev = None
         if conversions is not None:
             conv_keys, conv_time, conv_rev, cflag = _read_conversions(
-                conversions, key_name=key_name, lead=lead, converted_at=converted_at, revenue=revenue, leads=lead_table
+                conversions,
+                key_name=key_name,
+                lead=lead,
+                converted_at=converted_at,
+                revenue=revenue,
+                leads=lead_table,
             )
             flags[converted_at] = cflag
         _check_awareness(flags, tt)
@@ -1011,21 +1085,31 @@ class Journeys(_EventLog):
             conv_at[ccodes] = conv_time
             rev[ccodes] = conv_rev
         elif converted_at in raw.columns:
-            conv_at, rev = _conversions_on_touches(raw, tcodes, n, converted_at, revenue, key_name, flags)
+            conv_at, rev = _conversions_on_touches(
+                raw, tcodes, n, converted_at, revenue, key_name, flags
+            )
             _check_awareness(flags, tt)
 
         cats = _categoricals(raw, [c for c in cat_names if c in raw.columns], tt, order)
         nums: dict[str, np.ndarray] = {}
         for c in num_names:
             if c in raw.columns:
-                arr = numeric(raw.columns[c], column=c, table=tt, allow_missing=True, nonnegative=(c == "cost"))
+                arr = numeric(
+                    raw.columns[c],
+                    column=c,
+                    table=tt,
+                    allow_missing=True,
+                    nonnegative=(c == "cost"),
+                )
                 nums[c] = arr[order]
         chan = factorize(raw.columns[channel], column=channel, table=tt).take(order)
 
         anchors: dict[str, np.ndarray] = {}
         jcols: dict[str, Categorical] = {}
         if lead_table is not None:
-            anchors, jcols = _journey_attributes(lead_table, lead_pos, tcodes, uniques, key_name, lead)
+            anchors, jcols = _journey_attributes(
+                lead_table, lead_pos, tcodes, uniques, key_name, lead
+            )
         out = cls.from_arrays(
             keys=uniques,
             offsets=offsets,
@@ -1040,6 +1124,7 @@ class Journeys(_EventLog):
             journey_columns=jcols,
             key_column=key_name,
             backend=raw.backend,
+            validate=False,
         )
         object.__setattr__(out, "n_input_rows", raw.n_rows)
         return out
@@ -1055,7 +1140,20 @@ def _read_conversions(
     leads: LeadTable | None,
 ) -> tuple[_Keys, np.ndarray, np.ndarray, Awareness]:
     ct = "conversions"
-    probe = read_table(conversions, table=ct, optional=[key_name, lead, converted_at, revenue, "closed_at", "amount", "won", "account_id"])
+    probe = read_table(
+        conversions,
+        table=ct,
+        optional=[
+            key_name,
+            lead,
+            converted_at,
+            revenue,
+            "closed_at",
+            "amount",
+            "won",
+            "account_id",
+        ],
+    )
     cols = probe.columns
     deal_mode = converted_at not in cols and {"closed_at", "amount"} <= set(cols)
     tcol, vcol = ("closed_at", "amount") if deal_mode else (converted_at, revenue)
@@ -1075,7 +1173,11 @@ def _read_conversions(
     keep = np.ones(probe.n_rows, dtype=bool)
     if deal_mode and "won" in cols:
         won = cols["won"]
-        keep = np.asarray([bool(v) for v in won.tolist()]) if won.dtype.kind == "O" else won.astype(bool)
+        keep = (
+            np.asarray([bool(v) for v in won.tolist()])
+            if won.dtype.kind == "O"
+            else won.astype(bool)
+        )
     if deal_mode and not keep.all():
         cols = {k: v[keep] for k, v in cols.items()}
     key_values = cols[kcol]
@@ -1090,7 +1192,9 @@ def _read_conversions(
         pos, found = leads.positions(key_values)
         if not found.all():
             rows = np.flatnonzero(~found)
-            raise DataValidationError("conversion for an unknown lead", column=lead, table=ct, rows=rows)
+            raise DataValidationError(
+                "conversion for an unknown lead", column=lead, table=ct, rows=rows
+            )
         key_values = leads.categorical[key_name].values()[pos]
     keys = _key_codes(key_values, column=kcol, table=ct)
     ctime, aware = as_utc_datetime64(cols[tcol], column=tcol, table=ct)
@@ -1127,7 +1231,11 @@ def _conversions_on_touches(
     if rev_missing.any():
         rows = np.flatnonzero(rev_missing)
         raise DataValidationError(
-            "a conversion time without revenue", column=revenue, table=tt, rows=rows, fix="give the revenue of every conversion"
+            "a conversion time without revenue",
+            column=revenue,
+            table=tt,
+            rows=rows,
+            fix="give the revenue of every conversion",
         )
     conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
     rev = np.zeros(n)
@@ -1190,11 +1298,7 @@ def _journey_attributes(
     anchors = {}
     if key_cat is None:
         return anchors, {}
-    kpos = np.searchsorted(uniques, key_cat.values().astype(str).astype(object)) if uniques.dtype.kind == "O" else None
-    if kpos is None:
-        return anchors, {}
-    valid = (kpos < n) & (key_cat.codes >= 0)
-    valid[valid] = uniques[kpos[valid]] == key_cat.values()[valid]
+    kpos, valid = lookup(uniques, key_cat)
     big = np.iinfo(np.int64).max
     for name, arr in [("lead_created_at", leads.created_at), *leads.stages.items()]:
         a = np.full(n, big, dtype=np.int64)
@@ -1253,7 +1357,10 @@ class ActivityLog(_EventLog):
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Activity-level columns as numpy arrays."""
-        out: dict[str, np.ndarray] = {"lead_id": self.keys[self.group_index], "timestamp": self.time}
+        out: dict[str, np.ndarray] = {
+            "lead_id": self.keys[self.group_index],
+            "timestamp": self.time,
+        }
         for name in ("kind", "rep", "outcome"):
             cat = getattr(self, name)
             if cat is not None:

@@ -24,8 +24,14 @@ def touches(**over: Any) -> dict[str, Any]:
 
 
 def test_hierarchy() -> None:
-    for cls in (DataValidationError, MissingColumnError, ParameterError, alignment.UnknownModelError,
-                alignment.PluginError, alignment.NotFittedError):
+    for cls in (
+        DataValidationError,
+        MissingColumnError,
+        ParameterError,
+        alignment.UnknownModelError,
+        alignment.PluginError,
+        alignment.NotFittedError,
+    ):
         assert issubclass(cls, AlignmentError)
 
 
@@ -100,7 +106,11 @@ def test_empty_key() -> None:
 
 
 def test_mixed_naive_and_aware_datetimes_in_one_table() -> None:
-    ts = [dt.datetime(2024, 1, 1, tzinfo=UTC), dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 3, tzinfo=UTC)]
+    ts = [
+        dt.datetime(2024, 1, 1, tzinfo=UTC),
+        dt.datetime(2024, 1, 2),
+        dt.datetime(2024, 1, 3, tzinfo=UTC),
+    ]
     with pytest.raises(DataValidationError, match="naive and timezone-aware") as err:
         Journeys.build(touches(timestamp=ts))
     assert err.value.rows == [1]
@@ -147,17 +157,31 @@ def test_negative_amount() -> None:
 
 def test_close_before_creation() -> None:
     with pytest.raises(pydantic.ValidationError, match="before created_at"):
-        alignment.Deal(deal_id="d", lead_id="a", created_at="2024-01-02T00:00:00Z",
-                       closed_at="2024-01-01T00:00:00Z", amount=1)
+        alignment.Deal(
+            deal_id="d",
+            lead_id="a",
+            created_at="2024-01-02T00:00:00Z",
+            closed_at="2024-01-01T00:00:00Z",
+            amount=1,
+        )
 
 
-@pytest.mark.parametrize("model,kwargs", [
-    (alignment.Deal, {"deal_id": "", "lead_id": "a", "created_at": "2024-01-01T00:00:00Z", "amount": 1}),
-    (alignment.Lead, {"lead_id": " ", "created_at": "2024-01-01T00:00:00Z"}),
-    (alignment.Touchpoint, {"lead_id": "", "timestamp": "2024-01-01T00:00:00Z", "channel": "x"}),
-    (alignment.Activity, {"lead_id": "", "timestamp": "2024-01-01T00:00:00Z", "kind": "call"}),
-    (alignment.Persona, {"name": ""}),
-])
+@pytest.mark.parametrize(
+    "model,kwargs",
+    [
+        (
+            alignment.Deal,
+            {"deal_id": "", "lead_id": "a", "created_at": "2024-01-01T00:00:00Z", "amount": 1},
+        ),
+        (alignment.Lead, {"lead_id": " ", "created_at": "2024-01-01T00:00:00Z"}),
+        (
+            alignment.Touchpoint,
+            {"lead_id": "", "timestamp": "2024-01-01T00:00:00Z", "channel": "x"},
+        ),
+        (alignment.Activity, {"lead_id": "", "timestamp": "2024-01-01T00:00:00Z", "kind": "call"}),
+        (alignment.Persona, {"name": ""}),
+    ],
+)
 def test_empty_id(model: Any, kwargs: dict[str, Any]) -> None:
     with pytest.raises(pydantic.ValidationError, match="must not be empty"):
         model(**kwargs)
@@ -165,10 +189,16 @@ def test_empty_id(model: Any, kwargs: dict[str, Any]) -> None:
 
 def test_unknown_stage_name_on_lead() -> None:
     with pytest.raises(pydantic.ValidationError, match="mqll_at"):
-        alignment.Lead(lead_id="a", created_at="2024-01-01T00:00:00Z", mqll_at="2024-01-02T00:00:00Z")
+        alignment.Lead(
+            lead_id="a", created_at="2024-01-01T00:00:00Z", mqll_at="2024-01-02T00:00:00Z"
+        )
     with pytest.raises(pydantic.ValidationError, match="unknown stage name"):
-        alignment.Lead(lead_id="a", created_at="2024-01-01T00:00:00Z", stages={"demo": "2024-01-02T00:00:00Z"})
-    lead = alignment.Lead(lead_id="a", created_at="2024-01-01T00:00:00Z", stages={"demo_at": "2024-01-02T00:00:00Z"})
+        alignment.Lead(
+            lead_id="a", created_at="2024-01-01T00:00:00Z", stages={"demo": "2024-01-02T00:00:00Z"}
+        )
+    lead = alignment.Lead(
+        lead_id="a", created_at="2024-01-01T00:00:00Z", stages={"demo_at": "2024-01-02T00:00:00Z"}
+    )
     assert lead.stage_at("demo_at") is not None
     assert lead.stage_at("mql_at") is None
     with pytest.raises(KeyError, match="unknown stage"):
@@ -177,12 +207,18 @@ def test_unknown_stage_name_on_lead() -> None:
 
 def test_lead_naive_mixed_with_aware() -> None:
     with pytest.raises(pydantic.ValidationError, match="naive and timezone-aware"):
-        alignment.Lead(lead_id="a", created_at=dt.datetime(2024, 1, 1, tzinfo=UTC), mql_at=dt.datetime(2024, 1, 2))
+        alignment.Lead(
+            lead_id="a",
+            created_at=dt.datetime(2024, 1, 1, tzinfo=UTC),
+            mql_at=dt.datetime(2024, 1, 2),
+        )
 
 
 def test_lead_stage_before_creation() -> None:
     with pytest.raises(pydantic.ValidationError, match="before created_at"):
-        alignment.Lead(lead_id="a", created_at="2024-01-02T00:00:00Z", mql_at="2024-01-01T00:00:00Z")
+        alignment.Lead(
+            lead_id="a", created_at="2024-01-02T00:00:00Z", mql_at="2024-01-01T00:00:00Z"
+        )
 
 
 def test_persona_range() -> None:

@@ -19,8 +19,14 @@ UTC = dt.timezone.utc
 TOUCHES = {
     "lead_id": ["b", "a", "a", "c", "b", "a"],
     "timestamp": np.array(
-        ["2024-01-03T10:00", "2024-01-02T09:00", "2024-01-01T08:00", "2024-01-05T00:00", "2024-01-01T12:00",
-         "2024-01-02T09:00"],
+        [
+            "2024-01-03T10:00",
+            "2024-01-02T09:00",
+            "2024-01-01T08:00",
+            "2024-01-05T00:00",
+            "2024-01-01T12:00",
+            "2024-01-02T09:00",
+        ],
         dtype="datetime64[us]",
     ),
     "channel": ["email", "web", "email", "direct", "web", "social"],
@@ -34,7 +40,9 @@ CONVERSIONS = {
 }
 LEADS = {
     "lead_id": ["a", "b", "c", "d"],
-    "created_at": np.array(["2023-12-01", "2023-12-02", "2023-12-03", "2023-12-04"], dtype="datetime64[us]"),
+    "created_at": np.array(
+        ["2023-12-01", "2023-12-02", "2023-12-03", "2023-12-04"], dtype="datetime64[us]"
+    ),
     "mql_at": np.array(["2023-12-05", "NaT", "NaT", "2023-12-07"], dtype="datetime64[us]"),
     "source": ["ads", "seo", "ads", None],
     "account_id": ["acme", "acme", "globex", "initech"],
@@ -46,7 +54,9 @@ def journeys_content(j: Journeys) -> dict[str, Any]:
     """Everything a journeys table holds, as plain comparable values (NaT as None)."""
 
     def t(a: np.ndarray) -> list[Any]:
-        return [None if np.isnat(x) else int(x.astype("datetime64[us]").astype(np.int64)) for x in a]
+        return [
+            None if np.isnat(x) else int(x.astype("datetime64[us]").astype(np.int64)) for x in a
+        ]
 
     return {
         "keys": [str(k) for k in j.keys],
@@ -99,16 +109,38 @@ def test_same_content_from_models() -> None:
             cost=cost,
         )
         for lead, t, ch, camp, cost in zip(
-            TOUCHES["lead_id"], TOUCHES["timestamp"], TOUCHES["channel"], TOUCHES["campaign"], TOUCHES["cost"]
+            TOUCHES["lead_id"],
+            TOUCHES["timestamp"],
+            TOUCHES["channel"],
+            TOUCHES["campaign"],
+            TOUCHES["cost"],
         )
     ]
     deals = [
-        alignment.Deal(deal_id="d1", lead_id="a", created_at="2024-01-05T00:00:00Z",
-                       closed_at="2024-01-10T00:00:00Z", amount=100.0, won=True),
-        alignment.Deal(deal_id="d2", lead_id="d", created_at="2024-01-05T00:00:00Z",
-                       closed_at="2024-01-11T00:00:00Z", amount=50.0, won=True),
-        alignment.Deal(deal_id="d3", lead_id="b", created_at="2024-01-05T00:00:00Z",
-                       closed_at="2024-01-12T00:00:00Z", amount=70.0, won=False),
+        alignment.Deal(
+            deal_id="d1",
+            lead_id="a",
+            created_at="2024-01-05T00:00:00Z",
+            closed_at="2024-01-10T00:00:00Z",
+            amount=100.0,
+            won=True,
+        ),
+        alignment.Deal(
+            deal_id="d2",
+            lead_id="d",
+            created_at="2024-01-05T00:00:00Z",
+            closed_at="2024-01-11T00:00:00Z",
+            amount=50.0,
+            won=True,
+        ),
+        alignment.Deal(
+            deal_id="d3",
+            lead_id="b",
+            created_at="2024-01-05T00:00:00Z",
+            closed_at="2024-01-12T00:00:00Z",
+            amount=70.0,
+            won=False,
+        ),
     ]
     got = journeys_content(Journeys.build(touches, deals))
     got["touch_columns"].pop("content", None)
@@ -177,7 +209,9 @@ def test_row_order_does_not_change_content(rnd: Any, n: int) -> None:
         "revenue": [1.0, 2.0, 3.0],
     }
     perm = rng.permutation(n)
-    shuffled = {k: [v[i] for i in perm] if isinstance(v, list) else v[perm] for k, v in data.items()}
+    shuffled = {
+        k: [v[i] for i in perm] if isinstance(v, list) else v[perm] for k, v in data.items()
+    }
     a = journeys_content(Journeys.build(data, conv))
     b = journeys_content(Journeys.build(shuffled, conv))
     # rows differ by the permutation; ties in time keep input order, so compare as multisets per journey
@@ -192,7 +226,9 @@ def test_inputs_not_mutated() -> None:
     before = {k: (v.copy() if isinstance(v, np.ndarray) else list(v)) for k, v in touches.items()}
     Journeys.build(touches, CONVERSIONS, leads=LEADS)
     for k in touches:
-        np.testing.assert_array_equal(np.asarray(touches[k], dtype=object), np.asarray(before[k], dtype=object))
+        np.testing.assert_array_equal(
+            np.asarray(touches[k], dtype=object), np.asarray(before[k], dtype=object)
+        )
 
 
 def test_empty_input_is_valid() -> None:
@@ -204,12 +240,16 @@ def test_empty_input_is_valid() -> None:
 
 
 def test_integer_keys_stay_integers() -> None:
-    j = Journeys.build({"lead_id": [30, 10, 30], "timestamp": [3, 1, 2], "channel": ["a", "b", "c"]})
+    j = Journeys.build(
+        {"lead_id": [30, 10, 30], "timestamp": [3, 1, 2], "channel": ["a", "b", "c"]}
+    )
     assert j.keys.tolist() == [10, 30]
     assert j.keys.dtype == np.int64
-    assert j.time.tolist() == [np.datetime64(1, "s").astype("datetime64[us]").item(),
-                               np.datetime64(2, "s").astype("datetime64[us]").item(),
-                               np.datetime64(3, "s").astype("datetime64[us]").item()]
+    assert j.time.tolist() == [
+        np.datetime64(1, "s").astype("datetime64[us]").item(),
+        np.datetime64(2, "s").astype("datetime64[us]").item(),
+        np.datetime64(3, "s").astype("datetime64[us]").item(),
+    ]
 
 
 def test_account_journeys_through_leads() -> None:
@@ -249,11 +289,19 @@ def test_select_journeys() -> None:
 def test_from_arrays_validates_offsets() -> None:
     cat = alignment.Categorical(np.array([0, 1], np.int32), np.array(["a", "b"], dtype=object))
     with pytest.raises(DataValidationError, match="offsets"):
-        Journeys.from_arrays(keys=np.array(["x"]), offsets=np.array([0, 3]), time=np.array([1, 2], "datetime64[s]"),
-                             channel=cat)
+        Journeys.from_arrays(
+            keys=np.array(["x"]),
+            offsets=np.array([0, 3]),
+            time=np.array([1, 2], "datetime64[s]"),
+            channel=cat,
+        )
     with pytest.raises(DataValidationError, match="not sorted"):
-        Journeys.from_arrays(keys=np.array(["x"]), offsets=np.array([0, 2]), time=np.array([2, 1], "datetime64[s]"),
-                             channel=cat)
+        Journeys.from_arrays(
+            keys=np.array(["x"]),
+            offsets=np.array([0, 2]),
+            time=np.array([2, 1], "datetime64[s]"),
+            channel=cat,
+        )
 
 
 def test_lead_table() -> None:
@@ -272,8 +320,14 @@ def test_lead_table() -> None:
 
 def test_lead_table_from_models() -> None:
     leads = [
-        alignment.Lead(lead_id="a", created_at="2024-01-01T00:00:00Z", source="ads", company_size=5,
-                       mql_at="2024-01-02T00:00:00Z", attributes={"tier": "gold"}),
+        alignment.Lead(
+            lead_id="a",
+            created_at="2024-01-01T00:00:00Z",
+            source="ads",
+            company_size=5,
+            mql_at="2024-01-02T00:00:00Z",
+            attributes={"tier": "gold"},
+        ),
         alignment.Lead(lead_id="b", created_at="2024-01-01T00:00:00Z", source="seo"),
     ]
     lt = LeadTable.build(leads)
@@ -299,7 +353,10 @@ def test_activity_log_aligned_to_leads() -> None:
 
 
 def test_activity_for_unknown_lead() -> None:
-    acts = {"lead_id": ["zz", "a"], "timestamp": np.array(["2023-12-08", "2023-12-06"], dtype="datetime64[us]")}
+    acts = {
+        "lead_id": ["zz", "a"],
+        "timestamp": np.array(["2023-12-08", "2023-12-06"], dtype="datetime64[us]"),
+    }
     with pytest.raises(DataValidationError, match="unknown lead") as err:
         ActivityLog.build(acts, leads=LEADS)
     assert err.value.rows == [0]

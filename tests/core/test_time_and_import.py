@@ -17,8 +17,16 @@ from alignment.errors import DataValidationError, ParameterError
 
 @pytest.mark.parametrize(
     "text,seconds",
-    [("7d", 7 * 86400), ("36h", 36 * 3600), ("90m", 5400), ("45s", 45), ("2w", 14 * 86400),
-     ("1d12h", 36 * 3600), ("1.5d", 36 * 3600), (" 3 h ", 3 * 3600)],
+    [
+        ("7d", 7 * 86400),
+        ("36h", 36 * 3600),
+        ("90m", 5400),
+        ("45s", 45),
+        ("2w", 14 * 86400),
+        ("1d12h", 36 * 3600),
+        ("1.5d", 36 * 3600),
+        (" 3 h ", 3 * 3600),
+    ],
 )
 def test_parse_duration_strings(text: str, seconds: int) -> None:
     assert parse_duration(text) == np.timedelta64(seconds, "s")
@@ -29,7 +37,9 @@ def test_parse_duration_objects() -> None:
     assert parse_duration(np.timedelta64(3, "D")) == np.timedelta64(3, "D")
 
 
-@pytest.mark.parametrize("bad", ["", "7", "seven days", "7x", "-1d", 7, None, True, np.timedelta64("NaT")])
+@pytest.mark.parametrize(
+    "bad", ["", "7", "seven days", "7x", "-1d", 7, None, True, np.timedelta64("NaT")]
+)
 def test_parse_duration_errors(bad: object) -> None:
     with pytest.raises(ParameterError):
         parse_duration(bad)
@@ -60,7 +70,9 @@ def test_instants_from_every_kind() -> None:
 
 
 def test_awareness_reported() -> None:
-    _, aware = as_utc_datetime64(np.array([dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)]), column="t")
+    _, aware = as_utc_datetime64(
+        np.array([dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)]), column="t"
+    )
     _, naive = as_utc_datetime64(np.array([dt.datetime(2024, 1, 1)]), column="t")
     _, neutral = as_utc_datetime64(np.array([0]), column="t")
     assert (aware, naive, neutral) == (True, False, None)
@@ -84,7 +96,9 @@ def test_parse_instant() -> None:
 
 @given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=23))
 def test_duration_compound_property(days: int, hours: int) -> None:
-    assert parse_duration(f"{days}d{hours}h", allow_zero=True) == np.timedelta64(days * 24 + hours, "h")
+    assert parse_duration(f"{days}d{hours}h", allow_zero=True) == np.timedelta64(
+        days * 24 + hours, "h"
+    )
 
 
 def test_import_is_cheap() -> None:
