@@ -56,6 +56,15 @@ KNOWN_STAGES: tuple[str, ...] = (
 _NAT = np.datetime64("NaT", "us")
 
 
+def _html_preview(title: str, columns: Mapping[str, np.ndarray], rows: int = 10) -> str:
+    """A notebook preview: a title and the first ``rows`` rows as an HTML table."""
+    from html import escape
+
+    from ._html import table
+
+    return f"<div><p><b>{escape(title)}</b></p>{table(columns, max_rows=rows)}</div>"
+
+
 def _readonly(*arrays: np.ndarray) -> None:
     for a in arrays:
         a.setflags(write=False)
@@ -370,6 +379,12 @@ class LeadTable:
     def __repr__(self) -> str:
         return f"LeadTable(n_leads={self.n_leads}, columns={self.columns})"
 
+    def _repr_html_(self) -> str:
+        return _html_preview(
+            f"LeadTable: {self.n_leads:,} leads, {len(self.stages)} stage column(s)",
+            self.to_dict(),
+        )
+
     @classmethod
     def build(
         cls,
@@ -614,6 +629,14 @@ class Journeys(_EventLog):
             f"Journeys(n_journeys={self.n_journeys}, n_touches={self.n_touches}, "
             f"n_channels={self.channel.n_categories}, converted={int(self.converted.sum())})"
         )
+
+    def _repr_html_(self) -> str:
+        title = (
+            f"Journeys: {self.n_journeys:,} journeys, {self.n_touches:,} touches, "
+            f"{self.channel.n_categories} channels, {int(self.converted.sum()):,} converted "
+            f"(revenue {float(self.revenue.sum()):,.2f})"
+        )
+        return _html_preview(title, self.to_dict())
 
     def touch_column(self, name: str) -> Categorical:
         """A string column of the touches (``channel``, ``campaign`` …) or of the journeys,
@@ -1354,6 +1377,10 @@ class ActivityLog(_EventLog):
 
     def __repr__(self) -> str:
         return f"ActivityLog(n_leads={self.n_groups}, n_activities={self.n_activities})"
+
+    def _repr_html_(self) -> str:
+        title = f"ActivityLog: {self.n_activities:,} activities of {self.n_groups:,} leads"
+        return _html_preview(title, self.to_dict())
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Activity-level columns as numpy arrays."""

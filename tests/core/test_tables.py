@@ -363,3 +363,14 @@ def test_activity_for_unknown_lead() -> None:
     log = ActivityLog.build(acts, leads=LEADS, unknown="report")
     assert log.unknown_rows.tolist() == [0]
     assert log.n_activities == 1
+
+
+def test_notebook_previews() -> None:
+    j = Journeys.build(TOUCHES, CONVERSIONS)
+    html = j._repr_html_()
+    assert "4 journeys" in html and "6 touches" in html and "<table" in html
+    assert html.count("<tr>") == 1 + 6  # header + one row per touch (fewer than 10)
+    lt = LeadTable.build(LEADS)
+    assert "4 leads" in lt._repr_html_() and "mql at" in lt._repr_html_()
+    log = ActivityLog.build({"lead_id": ["a"], "timestamp": np.array(["2024-01-01"], "datetime64[us]")})
+    assert "1 activities" in log._repr_html_()
