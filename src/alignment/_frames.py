@@ -710,15 +710,7 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
         raise ParameterError(
             f"backend {backend!r} is not installed; `pip install {backend}` or use backend='dict'"
         )
-    nw = _nw()
-    prepared: dict[str, Any] = {}
-    for k, v in cols.items():
-        if v.dtype.kind == "M":
-            prepared[k] = v.astype(TIME_DTYPE)
-        elif v.dtype.kind == "O":
-            prepared[k] = v
-        else:
-            prepared[k] = v
+    prepared = {k: (v.astype(TIME_DTYPE) if v.dtype.kind == "M" else v) for k, v in cols.items()}
     if backend == "pandas":
         import pandas as pd
 
@@ -755,5 +747,4 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
             arrays[k] = pa.array(v.tolist())
         else:
             arrays[k] = pa.array(v)
-    del nw
     return pa.table(arrays)
