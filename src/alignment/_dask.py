@@ -20,11 +20,16 @@ divisions, otherwise one hash shuffle on the key (:func:`partition_by_key`).  Ea
 runs the in-memory engine (numpy kernels) and returns a small summary; summaries are combined
 by a ``dask.delayed`` tree reduction.  Data-driven attribution models combine sufficient
 statistics and run ONE exact solve on the client: Markov sums the per-partition transition
-counts (:class:`MarkovCounts`, counted by the engine's own ``markov_removal_effects``) and
-solves the combined absorbing chain; Shapley sums converting journeys per distinct channel
+counts (:class:`MarkovCounts`, counted by the engine's own ``markov_counts``) and
+solves the combined absorbing chain once (``markov_solve``); Shapley sums converting journeys per distinct channel
 set (:class:`PathStats`) and runs the in-memory model on those aggregated paths
 (``Journeys.from_arrays``, which gives the same result as the expanded journeys).  See
 ``docs/dask.md``.
+
+Engine internals come only from each engine's partition-kernel surface (its module docstring
+section "Used by alignment._dask"): ``alignment.attribution._partition``,
+``alignment._funnel_observe``, ``alignment.sla._evaluate``, ``alignment.scoring._logistic``;
+everything else is the engines' public API.
 
 ``import alignment`` never imports dask; :func:`is_dask_collection` only looks at
 ``sys.modules``.
@@ -395,28 +400,14 @@ class PathStats:
         )
 
 
-def _collapse_repeats(offsets: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Drop consecutive repeats of a code within each sequence (a statistic-size reduction)."""
-    n = codes.size
-    keep = np.ones(n, dtype=bool)
-    if n > 1:
-        np.not_equal(codes[1:], codes[:-1], out=keep[1:])
-    starts = offsets[:-1][offsets[:-1] < offsets[1:]]
-    keep[starts] = True
-    cum = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(keep, out=cum[1:])
-    return cum[offsets], codes[keep]
-
-
 def _distinct_sorted(
     offsets: np.ndarray, codes: np.ndarray, n_codes: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per sequence, its distinct codes in ascending order (channel sets)."""
+    """Per sequence, its distinct codes in ascending order (channel sets), as CSR."""
+    from .attribution._partition import channel_sets
+
     n = offsets.size - 1
-    jid = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
-    base = max(int(n_codes), 1)
-    key = np.unique(jid * base + codes)
-    pj, pc = key // base, key % base
+    pj, pc = channel_sets(offsets, codes, n_codes)
     out_off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(pj, minlength=n), out=out_off[1:])
     return out_off, pc
@@ -432,7 +423,7 @@ class MarkovCounts:
     Node keys: ``("(start)",)``, ``("(conversion)",)``, ``("(null)",)``, or a state — the
     tuple of its channel names, oldest first.  ``value_in`` is the converted revenue flowing
     from each state into ``(conversion)``.  Counting is done by the attribution engine's own
-    ``markov_removal_effects`` on each partition (its ``counts``/``states`` output).
+    ``markov_counts`` on each partition.
     """
 
     edges: dict[tuple[tuple[str, ...], tuple[str, ...]], float]
@@ -455,10 +446,10 @@ class MarkovCounts:
         order: int,
         collapse_repeats: bool,
     ) -> MarkovCounts:
-        from .attribution._markov import markov_removal_effects
+        from .attribution._partition import markov_counts
 
         str_names = [str(x) for x in names]
-        fit = markov_removal_effects(
+        chain = markov_counts(
             offsets,
             codes,
             len(str_names),
@@ -467,16 +458,14 @@ class MarkovCounts:
             revenue,
             order=order,
             collapse_repeats=collapse_repeats,
-            channel_names=str_names,
         )
-        n_states = len(fit.state_channels)
         node_keys: list[tuple[str, ...]] = [
             _START,
-            *(tuple(str_names[c] for c in ch) for ch in fit.state_channels),
+            *(tuple(str_names[c] for c in ch) for ch in chain.state_channels),
             _CONV,
             _NULL,
         ]
-        counts = fit.counts
+        counts = chain.counts
         if isinstance(counts, np.ndarray):
             rows, cols = np.nonzero(counts)
             vals = counts[rows, cols]
@@ -488,35 +477,17 @@ class MarkovCounts:
             if v:
                 k = (node_keys[r], node_keys[c])
                 edges[k] = edges.get(k, 0.0) + float(v)
-        # converted revenue per last state (the chain's value input), per journey's last state
-        lengths = np.diff(offsets)
-        mult = conversions + non_conversions
-        active = (lengths > 0) & (mult > 0)
         value_in: dict[tuple[str, ...], float] = {}
-        conv_rev = np.where(conversions > 0, revenue, 0.0)
-        sel = np.flatnonzero(active & (conv_rev != 0))
-        if sel.size and n_states:
-            off, cod = offsets, codes
-            if collapse_repeats:
-                off, cod = _collapse_repeats(offsets, codes)
-            ends = off[1:][sel]
-            depth = np.minimum(np.diff(off)[sel], order)
-            digits = np.full((sel.size, order), -1, dtype=np.int64)  # oldest first
-            for j in range(order):  # loop over the order
-                has = depth > j
-                digits[has, order - 1 - j] = cod[ends[has] - 1 - j]
-            uniq, inv = np.unique(digits, axis=0, return_inverse=True)
-            sums = np.bincount(inv.ravel(), weights=conv_rev[sel], minlength=uniq.shape[0])
-            for row, v in zip(uniq.tolist(), sums.tolist()):  # loop over states
-                key = tuple(str_names[c] for c in row if c >= 0)
-                value_in[key] = value_in.get(key, 0.0) + float(v)
+        for node in np.flatnonzero(chain.value_in).tolist():  # loop over states with value
+            key = node_keys[node]
+            value_in[key] = value_in.get(key, 0.0) + float(chain.value_in[node])
         return cls(
             edges=edges,
             value_in=value_in,
             names=set(str_names),
-            total_conversions=float(fit.total_conversions),
-            total_revenue=float(fit.total_revenue),
-            n_paths=float(fit.n_paths),
+            total_conversions=chain.total_conversions,
+            total_revenue=chain.total_revenue,
+            n_paths=chain.n_paths,
         )
 
     def merge(self, other: MarkovCounts) -> MarkovCounts:
@@ -536,16 +507,10 @@ class MarkovCounts:
         )
 
     def credit(self, names: Sequence[str], *, order: int, revenue_basis: str) -> ChannelCredit:
-        """One exact solve of the combined chain (``alignment.attribution._markov._solve``)."""
-        from .attribution._markov import (
-            _DENSE_MAX_NODES,
-            CONVERSION,
-            NULL,
-            START,
-            MarkovFit,
-            _solve,
-            credit_from_fit,
-        )
+        """One exact solve of the combined chain (the engine's ``markov_solve``)."""
+        from scipy import sparse
+
+        from .attribution._partition import credit_from_fit, markov_solve
 
         names = list(names)
         code = {n: i for i, n in enumerate(names)}
@@ -565,43 +530,21 @@ class MarkovCounts:
         rows = np.array([index[a] for a, _ in self.edges], dtype=np.int64)
         cols = np.array([index[b] for _, b in self.edges], dtype=np.int64)
         vals = np.array(list(self.edges.values()), dtype=np.float64)
-        dense = n_nodes <= _DENSE_MAX_NODES
-        if dense:
-            counts: Any = np.zeros((n_nodes, n_nodes))
-            np.add.at(counts, (rows, cols), vals)
-        else:
-            from scipy import sparse
-
-            counts = sparse.coo_array((vals, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
-            counts.sum_duplicates()
+        counts = sparse.coo_array((vals, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
         value_in = np.zeros(n_states + 1)
         for st, v in self.value_in.items():  # loop over states
             value_in[index[st]] += v
-        contains = np.zeros((n_states, len(names)), dtype=bool)
-        for i, st in enumerate(states):  # loop over states
-            contains[i, [code[c] for c in st]] = True
-        p, v, p_removed, v_removed = _solve(counts, value_in, contains, n_states, dense=dense)
-        re = np.zeros(len(names))
-        re_v = np.zeros(len(names))
-        occurring = contains.any(axis=0)
-        if p > 0:
-            re[occurring] = np.clip(1.0 - p_removed[occurring] / p, 0.0, 1.0)
-        if v > 0:
-            re_v[occurring] = np.clip(1.0 - v_removed[occurring] / v, 0.0, 1.0)
-        fit = MarkovFit(
-            states=[START, *(" > ".join(st) for st in states), CONVERSION, NULL],
-            state_channels=[tuple(code[c] for c in st) for st in states],
-            counts=counts,
-            conversion_probability=p,
-            expected_value=v,
-            removal_effects=re,
-            removal_effects_value=re_v,
+        fit = markov_solve(
+            counts,
+            value_in,
+            [tuple(code[c] for c in st) for st in states],
+            len(names),
+            names,
             total_conversions=self.total_conversions,
             total_revenue=self.total_revenue,
             n_paths=self.n_paths,
         )
-        credit = credit_from_fit(fit, names, revenue_basis=revenue_basis)
-        return credit
+        return credit_from_fit(fit, names, revenue_basis=revenue_basis)
 
 
 class _StatsCollector(AttributionModel):
@@ -629,19 +572,12 @@ class _StatsCollector(AttributionModel):
         return self
 
     def channel_credit(self, journeys: Any) -> ChannelCredit:
+        from .attribution._partition import channel_codes, collapse_runs
+
+        _, raw = channel_codes(journeys, purpose="enter a data-driven model")
         names = np.asarray(journeys.channel.categories, dtype=object)
-        codes = np.asarray(journeys.channel.codes, dtype=np.int64)
+        codes = raw.astype(np.int64)
         offsets = np.asarray(journeys.offsets, dtype=np.int64)
-        if codes.size and int(codes.min()) < 0:
-            bad = np.flatnonzero(codes < 0)
-            raise DataValidationError(
-                "touches without a channel cannot enter a data-driven model",
-                column="channel",
-                rows=np.asarray(journeys.row)[bad],
-                value=None,
-                fix="fill the missing channels (e.g. with 'unknown') or drop those touches",
-                table="touchpoints",
-            )
         conv = np.asarray(journeys.conversions, dtype=np.float64)
         non = np.asarray(journeys.non_conversions, dtype=np.float64)
         rev = np.where(conv > 0, np.asarray(journeys.revenue, dtype=np.float64), 0.0)
@@ -660,7 +596,7 @@ class _StatsCollector(AttributionModel):
         if self.statistic == "sets":
             offsets, codes = _distinct_sorted(offsets, codes, names.size)
         elif self.collapse_repeats:
-            offsets, codes = _collapse_repeats(offsets, codes)
+            offsets, codes = collapse_runs(offsets, codes)
         self.stats_ = PathStats.aggregate(names, offsets, codes, conv, non, rev)
         return self._placeholder(journeys, names, conv)
 
@@ -716,6 +652,34 @@ class _AttrSummary:
         )
 
 
+def _attribute_local(
+    touches: Any,
+    conversions: Any,
+    leads: Any,
+    *,
+    spec: dict[str, Any],
+    model: Any,
+    **params: Any,
+) -> Any:
+    """The in-memory engine on one partition (frames as pandas, key as a column)."""
+    from .attribution import attribute as attribute_in_memory
+
+    key = spec["lead"]
+    return attribute_in_memory(
+        _local(touches, key),
+        _local(conversions, key),
+        model=model,
+        lead=key,
+        time=spec["time"],
+        channel=spec["channel"],
+        converted_at=spec["converted_at"],
+        revenue=spec["revenue"],
+        lookback=spec["lookback"],
+        leads=_local(leads, spec.get("leads_key", key)),
+        **params,
+    )
+
+
 def _attr_partition(
     touches: Any,
     conversions: Any,
@@ -726,12 +690,6 @@ def _attr_partition(
     statistic: str | None,
     collapse_repeats: bool,
 ) -> _AttrSummary:
-    from .attribution import attribute as attribute_in_memory
-
-    key = spec["lead"]
-    t = _local(touches, key)
-    c = _local(conversions, key)
-    ld = _local(leads, spec.get("leads_key", key))
     model: Any = spec["model"]
     params = dict(spec["model_params"])
     if statistic is not None:
@@ -739,19 +697,7 @@ def _attr_partition(
             statistic=statistic, collapse_repeats=collapse_repeats, order=spec["order"]
         )
         params = {}
-    res = attribute_in_memory(
-        t,
-        c,
-        model=model,
-        lead=key,
-        time=spec["time"],
-        channel=spec["channel"],
-        converted_at=spec["converted_at"],
-        revenue=spec["revenue"],
-        lookback=spec["lookback"],
-        leads=ld,
-        **params,
-    )
+    res = _attribute_local(touches, conversions, leads, spec=spec, model=model, **params)
     j = res.journeys
     totals: dict[tuple[str, str], dict[str, float]] = {}
     if statistic is None:
@@ -880,15 +826,9 @@ class DaskAttributionResult:
                 )
             return self._touch_frame()
         from ._frames import to_native
+        from .attribution._partition import credit_table
 
-        rev = self.totals(level, "revenue")
-        conv = self.totals(level, "conversions")
-        keys = np.array(list(rev), dtype=object)
-        revenue = np.array([rev[k] for k in rev], dtype=np.float64)
-        conversions = np.array([conv.get(k, 0.0) for k in rev], dtype=np.float64)
-        total = revenue.sum()
-        share = revenue / total if total != 0 else np.zeros_like(revenue)
-        cols = {level: keys, "conversions": conversions, "revenue": revenue, "share": share}
+        cols = credit_table(level, self.totals(level, "revenue"), self.totals(level, "conversions"))
         return to_native(cols, backend or "pandas")
 
     def summary(self) -> dict[str, Any]:
@@ -969,8 +909,7 @@ def attribute(
     """
     compute, delayed = _dk().compute, _dk().delayed
 
-    from .attribution import Unattributed
-    from .attribution._rules import RuleModel
+    from .attribution import RuleModel, Unattributed
     from .plugins import get_attribution_model
 
     _require_dask()
@@ -1105,21 +1044,7 @@ def _key_order(keys: np.ndarray) -> np.ndarray:
 
 
 def _touch_partition(touches: Any, conversions: Any, leads: Any, *, spec: dict[str, Any]) -> Any:
-    from .attribution import attribute as attribute_in_memory
-
-    key = spec["lead"]
-    res = attribute_in_memory(
-        _local(touches, key),
-        _local(conversions, key),
-        model=spec["model"],
-        lead=key,
-        time=spec["time"],
-        channel=spec["channel"],
-        converted_at=spec["converted_at"],
-        revenue=spec["revenue"],
-        lookback=spec["lookback"],
-        leads=_local(leads, key),
-    )
+    res = _attribute_local(touches, conversions, leads, spec=spec, model=spec["model"])
     return res.to_frame(level="touch", backend="pandas")
 
 
@@ -1206,9 +1131,9 @@ def _logistic_block(
     Xn = np.ascontiguousarray(X[list(columns)].to_numpy(dtype=np.float64))
     yv = X[y_col] if y_col is not None else y
     wv = X[w_col] if w_col is not None else sw
-    from .scoring._logistic import _as_outcome
+    from .scoring._logistic import as_outcome
 
-    yy = _as_outcome(np.asarray(yv), Xn.shape[0])
+    yy = as_outcome(np.asarray(yv), Xn.shape[0])
     ww = np.ones(Xn.shape[0]) if wv is None else np.asarray(wv, dtype=np.float64).ravel()
     return Xn, yy, ww
 
@@ -1505,38 +1430,20 @@ def stage_durations(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per transition ``k → k+1``: the leads whose duration enters velocity, and the durations.
 
-    The velocity step of ``alignment._funnel_observe.count_stages`` (same masks: entry, as_of
-    cut-off, ordered / any mode, out-of-order policy), returning the raw int64 microsecond
-    durations instead of their quantiles so that partitions can be combined exactly.
+    ``alignment._funnel_observe.count_stages(..., return_durations=True)``: the raw int64
+    microsecond durations instead of their quantiles, so that partitions combine exactly.
     """
-    ti = [np.asarray(x).astype("datetime64[us]", copy=False).view(np.int64) for x in times]
-    nat = np.iinfo(np.int64).min
-    cutoff = (
-        None if as_of is None else int(np.asarray(as_of).astype("datetime64[us]").view(np.int64))
+    from ._funnel_observe import count_stages
+
+    raw = count_stages(
+        times,
+        mode=mode,  # type: ignore[arg-type]
+        as_of=as_of,
+        out_of_order=out_of_order,  # type: ignore[arg-type]
+        return_durations=True,
     )
-
-    def present(k: int) -> np.ndarray:
-        has: np.ndarray = ti[k] != nat
-        if cutoff is not None:
-            has &= ti[k] <= cutoff
-        return has
-
-    entered = ti[0] != nat
-    if cutoff is not None:
-        entered = entered & present(0)
-    prev = entered
-    out = []
-    for k in range(1, len(ti)):  # loop over stages
-        has = present(k) & entered
-        both = has & prev
-        backwards = both & (ti[k] < ti[k - 1])
-        if out_of_order == "drop":
-            has = has & ~backwards
-            both = both & ~backwards
-        idx = np.flatnonzero(both & ~backwards)
-        out.append((idx, ti[k][idx] - ti[k - 1][idx]))
-        prev = both if mode == "ordered" else has
-    return out
+    assert raw.durations is not None
+    return list(raw.durations)
 
 
 @dataclass
@@ -1568,20 +1475,26 @@ def _funnel_partition(
     as_of: np.datetime64 | None,
     out_of_order: str,
 ) -> list[_FunnelPart]:
-    from ._funnel_observe import cohort_codes, combine_groups, count_stages
-    from .funnel import _group_codes, _lead_table, _stage_times
+    from ._funnel_observe import (
+        cohort_codes,
+        combine_groups,
+        count_stages,
+        group_codes,
+        lead_table,
+        stage_times,
+    )
 
     local = _local(pdf, "lead_id")
     if local is None or len(local) == 0:
         return []
-    lt = _lead_table(local, stages)
-    times = _stage_times(lt, stages)
+    lt = lead_table(local, stages)
+    times = stage_times(lt, stages)
     codes, sizes = [], []
     by_labels: np.ndarray | None = None
     starts: np.ndarray | None = None
     numeric = False
     if by is not None:
-        c, k, by_labels = _group_codes(lt, by)
+        c, k, by_labels = group_codes(lt, by)
         if by not in lt.categorical:
             numeric = np.asarray(lt.column(by)).dtype.kind in "fiub"
         codes.append(c)
@@ -1601,7 +1514,9 @@ def _funnel_partition(
         n_groups=n_groups,
         as_of=as_of,
         out_of_order=out_of_order,  # type: ignore[arg-type]
+        return_durations=True,
     )
+    assert raw.durations is not None
     labels: list[tuple[Any, Any]] = []
     shown: list[Any] = []
     for g in range(n_groups):  # loop over groups (segments × cohorts)
@@ -1619,7 +1534,7 @@ def _funnel_partition(
         shown.append(lab)
     durs = [
         (np.zeros(idx.size, np.int64) if group is None else group[idx], d)
-        for idx, d in stage_durations(times, mode=mode, as_of=as_of, out_of_order=out_of_order)
+        for idx, d in raw.durations
     ]
     return [
         _FunnelPart(
@@ -1663,9 +1578,14 @@ def funnel_observe(
     """
     compute, delayed = _dk().compute, _dk().delayed
 
-    from ._funnel_observe import US_PER_DAY, group_quantiles, proportion_interval
+    from ._funnel_observe import (
+        check_observe_params,
+        observation_arrays,
+        read_only,
+        velocity_days,
+    )
     from ._time import parse_instant
-    from .funnel import DEFAULT_STAGES, FunnelObservation, _ro, _stage_label
+    from .funnel import DEFAULT_STAGES, FunnelObservation
 
     _require_dask()
     if horizon is not None or lost is not None:
@@ -1673,24 +1593,9 @@ def funnel_observe(
             "horizon= / lost= (the Kaplan–Meier estimate) are not distributed; run "
             "alignment.funnel.observe in memory on the stage columns for that estimate"
         )
-    if mode not in ("ordered", "any"):
-        raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
-    if interval not in ("wilson", "jeffreys"):
-        raise ParameterError(f"interval must be 'wilson' or 'jeffreys'; got {interval!r}")
-    if out_of_order not in ("keep", "drop"):
-        raise ParameterError(f"out_of_order must be 'keep' or 'drop'; got {out_of_order!r}")
-    if isinstance(stages, str):
-        raise ParameterError("stages must be a sequence of column names, not one string")
-    st = tuple(DEFAULT_STAGES if stages is None else stages)
-    if len(st) < 2:
-        raise ParameterError("stages needs at least two columns, e.g. ['created_at', 'won_at']")
-    if len(set(st)) != len(st):
-        raise ParameterError(f"stages has duplicates: {list(st)}")
-    labels = tuple(_stage_label(s) for s in st)
-    if len(set(labels)) != len(labels):
-        raise ParameterError(f"stage names collide after removing '_at': {list(labels)}")
-    if not (isinstance(confidence, float | int) and 0.0 < float(confidence) < 1.0):
-        raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
+    st, labels = check_observe_params(
+        DEFAULT_STAGES if stages is None else stages, mode, interval, confidence, out_of_order
+    )
     if cohort is not None and str(cohort).upper() not in {"D", "W", "M", "Q", "Y"}:
         raise ParameterError(f"cohort must be one of 'D', 'W', 'M', 'Q', 'Y'; got {cohort!r}")
     instant = None if as_of is None else parse_instant(as_of, name="as_of")
@@ -1740,20 +1645,7 @@ def funnel_observe(
     for k in range(S - 1):  # loop over transitions
         v = np.concatenate(dur_v[k]) if dur_v[k] else np.zeros(0, np.int64)
         g = np.concatenate(dur_g[k]) if dur_g[k] else np.zeros(0, np.int64)
-        cnt, mu, qv = group_quantiles(v, g if grouped else None, G, (0.5, 0.9))
-        n_dur[:, k] = cnt
-        mean[:, k] = mu / US_PER_DAY
-        med[:, k] = qv[:, 0] / US_PER_DAY
-        p90[:, k] = qv[:, 1] / US_PER_DAY
-    with np.errstate(invalid="ignore", divide="ignore"):
-        den_next = counts[:, :-1]
-        next_rate = np.where(den_next > 0, converted / np.maximum(den_next, 1), np.nan)
-        den_cum = counts[:, :1]
-        cumulative = np.where(den_cum > 0, counts / np.maximum(den_cum, 1), np.nan)
-    next_low, next_high = proportion_interval(converted, den_next, float(confidence), interval)
-    cum_low, cum_high = proportion_interval(
-        counts, np.broadcast_to(den_cum, counts.shape), float(confidence), interval
-    )
+        n_dur[:, k], mean[:, k], med[:, k], p90[:, k] = velocity_days(v, g if grouped else None, G)
     group_values = None
     group_cohorts = None
     if by is not None:
@@ -1770,21 +1662,11 @@ def funnel_observe(
         as_of=instant,
         by=by,
         cohort=None if cohort is None else str(cohort).upper(),
-        group_values=None if group_values is None else _ro(group_values),
-        group_cohorts=None if group_cohorts is None else _ro(group_cohorts),
-        counts=_ro(counts),
-        converted=_ro(converted),
-        next_rate=_ro(next_rate),
-        next_low=_ro(next_low),
-        next_high=_ro(next_high),
-        cumulative=_ro(cumulative),
-        cumulative_low=_ro(cum_low),
-        cumulative_high=_ro(cum_high),
-        n_durations=_ro(n_dur),
-        out_of_order=_ro(ooo),
-        median_days=_ro(med),
-        mean_days=_ro(mean),
-        p90_days=_ro(p90),
+        group_values=None if group_values is None else read_only(group_values),
+        group_cohorts=None if group_cohorts is None else read_only(group_cohorts),
+        **observation_arrays(
+            counts, converted, n_dur, ooo, med, mean, p90, float(confidence), interval
+        ),
         horizon_days=None,
         km_rate=None,
         n_leads=sum(p.n_leads for p in parts),
@@ -1816,7 +1698,7 @@ def _sla_partition(
     unknown_leads: str,
 ) -> list[dict[str, Any]]:
     from .sla import evaluate as evaluate_in_memory
-    from .sla._evaluate import _periods_of
+    from .sla._evaluate import periods_of
 
     ld = _local(leads, "lead_id")
     ac = _local(activities, "lead_id")
@@ -1840,7 +1722,7 @@ def _sla_partition(
     resp = np.asarray(lt["response_business"])
     has = scope & ~np.isnat(resp)
     clock_day = cal.local_dates(np.where(has, lt["clock_start"], np.datetime64("NaT", "us")))
-    start, _ = _periods_of(clock_day, rep.sla)
+    start, _ = periods_of(clock_day, rep.sla)
     mk = rep.sla.marketing
     if mk is not None and mk.split_by is not None and len(ld):
         raw = np.asarray(ld[mk.split_by].to_numpy(dtype=object), dtype=object)
@@ -1925,8 +1807,7 @@ def sla_evaluate(
 
     from .models import SLA
     from .sla import BreachList, DailySeries, LeadStatus, PeriodSummary, SLAReport
-    from .sla._evaluate import _group_quantiles
-    from .sla._report import UnknownActivities
+    from .sla._evaluate import UnknownActivities, daily_table, period_table, periods_between
 
     _require_dask()
     sla_obj = sla if isinstance(sla, SLA) else SLA.from_dict(sla)
@@ -1953,7 +1834,6 @@ def sla_evaluate(
     first = parts[0]
     cal = first["calendar"]
     t_asof = first["as_of"]
-    mk = sla_obj.marketing
 
     # --- periods: counts summed per (period, split key); ratios recomputed ----------------
     ptables = [p["periods"] for p in parts]
@@ -1968,78 +1848,29 @@ def sla_evaluate(
     order, merged = _merge_keyed(
         ptables, ["period_start", split_name], counts_cols, ["period_end", "committed"]
     )
-    starts_u = np.unique(np.array([k[0] for k in order], dtype="datetime64[D]"))
+    starts_u, ends_u = periods_between(
+        np.unique(np.array([k[0] for k in order], dtype="datetime64[D]")), sla_obj
+    )  # every period between the first and the last (as in memory)
     keys_u = np.array(sorted({k[1] for k in order}), dtype=object)
-    if starts_u.size:
-        # every period between the first and the last (as in memory)
-        from .sla._evaluate import _periods_of
-
-        days = np.arange(starts_u[0], starts_u[-1] + np.timedelta64(1, "D"))
-        ps, pe = _periods_of(days, sla_obj)
-        ok = ~np.isnat(ps)
-        starts_u, idx = np.unique(ps[ok], return_index=True)
-        ends_u = pe[ok][idx]
-    else:
-        ends_u = starts_u.copy()
     P, K = starts_u.size, keys_u.size
     pos = {k: i for i, k in enumerate(order)}
-    out: dict[str, np.ndarray] = {
-        "period_start": np.repeat(starts_u, K),
-        "period_end": np.repeat(ends_u, K),
-        split_name: np.tile(keys_u, P),
-    }
     row_of = np.array(
         [pos.get((s, k), -1) for s in starts_u.tolist() for k in keys_u.tolist()], dtype=np.int64
     )
     found = row_of >= 0
 
-    def take(col: str, fill: Any, dtype: Any) -> np.ndarray:
-        arr = np.full(P * K, fill, dtype=dtype)
+    def take(col: str) -> np.ndarray:
+        arr = np.zeros(P * K, dtype=np.int64)
         if col in merged and found.any():
             arr[found] = np.asarray(merged[col])[row_of[found]]
         return arr
 
-    if mk is not None:
-        if mk.split_by is not None and mk.split is None:
-            real = keys_u != "(missing)"
-            committed_k = np.where(real, mk.qualified_leads / max(int(real.sum()), 1), 0.0)
-        elif mk.split_by is not None and mk.split is not None:
-            split = mk.split
-            committed_k = np.array([float(split.get(k, 0)) for k in keys_u.tolist()])
-        else:
-            committed_k = np.full(K, float(mk.qualified_leads))
-        committed = np.tile(committed_k, P)
-        asof_local = int(
-            cal.to_local(np.array([t_asof], dtype="datetime64[us]"))[0]
-            .astype("datetime64[us]")
-            .view(np.int64)
-        )
-        period_len = (ends_u - starts_u).astype(np.int64) * 86_400_000_000
-        start_local = starts_u.astype("datetime64[us]").astype(np.int64)
-        frac_p = np.clip((asof_local - start_local) / np.maximum(period_len, 1), 0.0, 1.0)
-        delivered = take("delivered", 0, np.int64)
-        out["committed"] = committed
-        out["delivered"] = delivered
-        out["delivered_unqualified"] = take("delivered_unqualified", 0, np.int64)
-        out["pace_to_date"] = committed * np.repeat(frac_p, K)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["delivered_vs_committed"] = np.where(committed > 0, delivered / committed, np.nan)
-            out["delivered_vs_pace"] = np.where(
-                out["pace_to_date"] > 0, delivered / out["pace_to_date"], np.nan
-            )
-        out["on_pace"] = delivered >= out["pace_to_date"]
-    out["leads_assigned"] = take("leads_assigned", 0, np.int64)
-    for c in pcols:
-        if c.endswith("_met"):
-            name = c.removesuffix("_met")
-            met = take(f"{name}_met", 0, np.int64)
-            br = take(f"{name}_breached", 0, np.int64)
-            out[f"{name}_met"] = met
-            out[f"{name}_breached"] = br
-            out[f"{name}_pending"] = take(f"{name}_pending", 0, np.int64)
-            out[f"{name}_at_risk"] = take(f"{name}_at_risk", 0, np.int64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
+    commitments = [c.removesuffix("_met") for c in pcols if c.endswith("_met")]
+    asof_local = int(
+        cal.to_local(np.array([t_asof], dtype="datetime64[us]"))[0]
+        .astype("datetime64[us]")
+        .view(np.int64)
+    )
     r_start = np.concatenate([p["resp"][0] for p in parts]).astype("datetime64[D]")
     r_key = np.concatenate([p["resp"][1] for p in parts]).astype(object)
     r_val = np.concatenate([p["resp"][2] for p in parts]).astype(np.int64)
@@ -2048,19 +1879,17 @@ def sla_evaluate(
     ok = ~np.isnat(r_start) & (p_idx < P)
     if P:
         ok &= starts_u[np.minimum(p_idx, P - 1)] == r_start
-    g = (p_idx * K + k_idx)[ok]
-    med, p90 = _group_quantiles(r_val[ok], g, P * K, (0.5, 0.9))
-    nat = np.iinfo(np.int64).min
-    out["touched"] = take("touched", 0, np.int64)
-    out["response_median"] = (
-        np.where(np.isnan(med), nat, np.round(np.nan_to_num(med)))
-        .astype(np.int64)
-        .view("timedelta64[s]")
-    )
-    out["response_p90"] = (
-        np.where(np.isnan(p90), nat, np.round(np.nan_to_num(p90)))
-        .astype(np.int64)
-        .view("timedelta64[s]")
+    out = period_table(
+        sla_obj,
+        starts_u,
+        ends_u,
+        keys_u,
+        split_name,
+        asof_local,
+        {c: take(c) for c in counts_cols},
+        commitments,
+        r_val[ok],
+        (p_idx * K + k_idx)[ok],
     )
     periods = PeriodSummary({c: out[c] for c in pcols if c in out})
 
@@ -2078,29 +1907,11 @@ def sla_evaluate(
     dates = np.array([k[0] for k in d_order], dtype="datetime64[D]")
     all_days = np.arange(dates.min(), dates.max() + np.timedelta64(1, "D")) if dates.size else dates
     drow = np.searchsorted(dates, all_days)
-    daily: dict[str, np.ndarray] = {"date": all_days}
-    dstart, dend = _periods_of_days(all_days, sla_obj)
-    daily["period_start"] = dstart
-    for c in dcols:
-        if c in ("date", "period_start"):
-            continue
-        if c == "delivered_to_date":
-            q = np.asarray(d_merged["delivered"])[drow]
-            cum = np.cumsum(q)
-            p_first = np.searchsorted(all_days, dstart)
-            base = np.where(p_first > 0, cum[np.maximum(p_first - 1, 0)], 0)
-            daily[c] = cum - base
-        elif c in ("committed", "pace_to_date"):
-            total = float(mk.qualified_leads) if mk is not None else 0.0
-            plen = (dend - dstart).astype(np.float64)
-            elapsed = (all_days - dstart).astype(np.float64) + 1.0
-            daily[c] = (
-                np.where(np.isnat(dstart), 0.0, total)
-                if c == "committed"
-                else np.where(np.isnat(dstart), 0.0, total * np.clip(elapsed / plen, 0.0, 1.0))
-            )
-        else:
-            daily[c] = np.asarray(d_merged[c], dtype=np.int64)[drow]
+    daily = daily_table(
+        sla_obj,
+        all_days,
+        {c: np.asarray(d_merged[c], dtype=np.int64)[drow] for c in d_add},
+    )
     daily_t = DailySeries(daily)
 
     # --- per lead, breaches, unknown activities, summary ----------------------------------
@@ -2119,9 +1930,3 @@ def sla_evaluate(
         calendar=cal,
         as_of=t_asof,
     )
-
-
-def _periods_of_days(days: np.ndarray, sla: Any) -> tuple[np.ndarray, np.ndarray]:
-    from .sla._evaluate import _periods_of
-
-    return _periods_of(days, sla)

@@ -20,27 +20,54 @@ Definitions (documented in ``docs/funnel.md``):
 * Conversions *k−1 → k*: leads that reached both stages (in ordered mode all leads reaching *k*).
 * Velocity *k−1 → k*: durations ``t_k − t_{k−1}`` of converted leads with ``t_k ≥ t_{k−1}``, in
   days; median and p90 use linear interpolation between order statistics (numpy's default).
+
+Used by alignment._dask
+-----------------------
+The Dask twin of :func:`alignment.funnel.observe` counts every partition with the same
+kernels and combines the counts and raw durations; these are the only internals it may use:
+
+* :func:`lead_table`, :func:`stage_times`, :func:`group_codes`, :func:`cohort_codes`,
+  :func:`combine_groups` — the lead table, stage instants and group codes of a partition.
+* :func:`count_stages` (with ``return_durations=True``) — additive counts and raw durations.
+* :func:`velocity_days` — number, mean, median, p90 of gathered durations.
+* :func:`rates_of` — next-step / cumulative rates and intervals from summed counts.
+* :func:`check_observe_params` — the parameter checks of ``observe``.
+* :func:`observation_arrays` — the read-only per-group arrays of a ``FunnelObservation``.
+* :func:`read_only` — immutable arrays of the observation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._funnel_plan import stage_index
 from .errors import ParameterError
+
+if TYPE_CHECKING:
+    from .tables import LeadTable
 
 __all__ = [
     "StageCounts",
+    "check_observe_params",
     "cohort_codes",
     "combine_groups",
     "count_stages",
+    "group_codes",
     "group_quantiles",
     "km_within",
+    "lead_table",
+    "observation_arrays",
     "proportion_interval",
+    "rates_of",
+    "read_only",
+    "stage_label",
+    "stage_times",
+    "velocity_days",
 ]
 
 US_PER_DAY = 86_400_000_000.0
@@ -68,6 +95,9 @@ class StageCounts:
     km_rate: FloatArray | None
     n_entered: int
     n_excluded: int
+    #: with ``return_durations=True``: per transition ``k-1 -> k``, the positions of the leads
+    #: whose duration enters velocity and their raw int64 microsecond durations
+    durations: tuple[tuple[IntArray, IntArray], ...] | None = None
 
 
 def _group_count(mask: BoolArray, group: IntArray | None, n_groups: int) -> IntArray:
@@ -153,6 +183,7 @@ def count_stages(
     out_of_order: Literal["keep", "drop"] = "keep",
     horizon: np.timedelta64 | None = None,
     lost: NDArray[np.datetime64] | None = None,
+    return_durations: bool = False,
 ) -> StageCounts:
     """Counts, conversions and velocity per group and stage.
 
@@ -174,6 +205,9 @@ def count_stages(
     lost : datetime64[us] array, optional
         Closed-lost instants: a lead lost (by the end of observation) that did not convert is
         never going to, so it stays at risk for the whole horizon instead of being censored.
+    return_durations : bool
+        Also return the raw velocity durations (``StageCounts.durations``), e.g. to combine
+        the quantiles of several partitions exactly.
     """
     if mode not in ("ordered", "any"):
         raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
@@ -239,6 +273,7 @@ def count_stages(
     else:
         counts[:, 0] = _group_count(entered, group, n_groups)
     prev_reached = entered
+    durations: list[tuple[IntArray, IntArray]] | None = [] if return_durations else None
     for k in range(1, s):
         has = present(k) & entered
         both = has & prev_reached
@@ -264,11 +299,11 @@ def count_stages(
         idx = np.flatnonzero(timed)
         dur = ti[k][idx] - ti[k - 1][idx]
         g = None if group is None else group[idx]
-        cnt, mu, qv = group_quantiles(dur, g, n_groups, (0.5, 0.9))
-        n_dur[:, k - 1] = cnt
-        mean[:, k - 1] = mu / US_PER_DAY
-        med[:, k - 1] = qv[:, 0] / US_PER_DAY
-        p90[:, k - 1] = qv[:, 1] / US_PER_DAY
+        n_dur[:, k - 1], mean[:, k - 1], med[:, k - 1], p90[:, k - 1] = velocity_days(
+            dur, g, n_groups
+        )
+        if durations is not None:
+            durations.append((idx, dur))
         if km is not None:
             # only records ending within the horizon matter one by one; the others are at
             # risk throughout and only counted (per group) — no gather of the whole risk set
@@ -309,7 +344,48 @@ def count_stages(
         km_rate=km,
         n_entered=int(np.count_nonzero(entered)),
         n_excluded=n_excluded,
+        durations=None if durations is None else tuple(durations),
     )
+
+
+def velocity_days(
+    durations: IntArray, group: IntArray | None, n_groups: int
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """Per group: number, mean, median and p90 (in days) of int64 microsecond durations."""
+    cnt, mu, qv = group_quantiles(durations, group, n_groups, (0.5, 0.9))
+    return cnt, mu / US_PER_DAY, qv[:, 0] / US_PER_DAY, qv[:, 1] / US_PER_DAY
+
+
+def rates_of(
+    counts: IntArray,
+    converted: IntArray,
+    confidence: float,
+    interval: Literal["wilson", "jeffreys"],
+) -> dict[str, FloatArray]:
+    """Rates of a funnel from its counts ``(G, S)`` and conversions ``(G, S-1)``.
+
+    Next-step rate ``converted[k] / counts[k]`` and cumulative rate ``counts[k] / counts[0]``
+    (NaN when the denominator is 0), each with its :func:`proportion_interval`: keys
+    ``next_rate``, ``next_low``, ``next_high``, ``cumulative``, ``cumulative_low``,
+    ``cumulative_high``.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        den_next = counts[:, :-1]
+        next_rate = np.where(den_next > 0, converted / np.maximum(den_next, 1), np.nan)
+        den_cum = counts[:, :1]
+        cumulative = np.where(den_cum > 0, counts / np.maximum(den_cum, 1), np.nan)
+    next_low, next_high = proportion_interval(converted, den_next, float(confidence), interval)
+    cum_low, cum_high = proportion_interval(
+        counts, np.broadcast_to(den_cum, counts.shape), float(confidence), interval
+    )
+    return {
+        "next_rate": next_rate,
+        "next_low": next_low,
+        "next_high": next_high,
+        "cumulative": cumulative,
+        "cumulative_low": cum_low,
+        "cumulative_high": cum_high,
+    }
 
 
 def km_within(
@@ -369,33 +445,19 @@ def proportion_interval(
     ``Beta(x + ½, n − x + ½)``, lower bound 0 when ``x = 0`` and upper bound 1 when ``x = n``.
     ``n = 0`` gives ``[0, 1]``.
     """
-    from scipy import stats
+    from ._stats import binomial_interval
 
     if not 0.0 < confidence < 1.0:
         raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
+    if method not in ("wilson", "jeffreys"):
+        raise ParameterError(f"interval must be 'wilson' or 'jeffreys'; got {method!r}")
     xf = np.asarray(x, dtype=np.float64)
     nf = np.asarray(n, dtype=np.float64)
-    alpha = 1.0 - confidence
+    low, high = binomial_interval(xf, nf, confidence, method)
+    # exact bounds at the edges (avoid 1e-17 noise); no information ([0, 1]) when n = 0
+    low = np.where(xf == 0, 0.0, low)
+    high = np.where(xf == nf, 1.0, high)
     empty = nf == 0
-    if method == "wilson":
-        z = float(stats.norm.ppf(1.0 - alpha / 2.0))
-        ns = np.where(empty, 1.0, nf)
-        p = xf / ns
-        denom = 1.0 + z * z / ns
-        center = (p + z * z / (2.0 * ns)) / denom
-        half = z * np.sqrt(p * (1.0 - p) / ns + z * z / (4.0 * ns * ns)) / denom
-        low = np.clip(center - half, 0.0, 1.0)
-        high = np.clip(center + half, 0.0, 1.0)
-        # exact bounds at the edges (avoid 1e-17 noise)
-        low = np.where(xf == 0, 0.0, low)
-        high = np.where(xf == nf, 1.0, high)
-    elif method == "jeffreys":
-        a = xf + 0.5
-        b = nf - xf + 0.5
-        low = np.where(xf == 0, 0.0, stats.beta.ppf(alpha / 2.0, a, b))
-        high = np.where(xf == nf, 1.0, stats.beta.ppf(1.0 - alpha / 2.0, a, b))
-    else:
-        raise ParameterError(f"interval must be 'wilson' or 'jeffreys'; got {method!r}")
     low = np.where(empty, 0.0, low)
     high = np.where(empty, 1.0, high)
     return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
@@ -490,3 +552,150 @@ def combine_groups(
         rest = rest // int(size)
     parts.reverse()
     return group, int(uniques.size), parts
+
+
+# --------------------------------------------------------------------------------------------
+# lead-table access (used by alignment.funnel and, per partition, by alignment._dask)
+# --------------------------------------------------------------------------------------------
+
+_A = TypeVar("_A", bound=np.ndarray)
+
+
+def read_only(arr: _A) -> _A:
+    """``arr`` marked read-only (results are immutable, like the dataclasses holding them)."""
+    arr.flags.writeable = False
+    return arr
+
+
+def stage_label(column: str) -> str:
+    """``"mql_at"`` → ``"mql"``; ``"created_at"`` → ``"lead"`` (the entry stage)."""
+    label = column[:-3] if column.endswith("_at") else column
+    return "lead" if label == "created" else label
+
+
+def lead_table(leads: Any, stages: Sequence[str]) -> LeadTable:
+    from .tables import LeadTable
+
+    if isinstance(leads, LeadTable):
+        return leads
+    return LeadTable.build(leads, stages=[s for s in stages if s != "created_at"])
+
+
+def stage_times(lt: LeadTable, stages: Sequence[str]) -> list[NDArray[np.datetime64]]:
+    available = ["created_at", *lt.stages]
+    out: list[NDArray[np.datetime64]] = []
+    for name in stages:
+        if name == "created_at":
+            out.append(lt.created_at)
+        elif name in lt.stages:
+            out.append(lt.stages[name])
+        else:
+            stage_index(available, name)  # raises with the list and a suggestion
+    return out
+
+
+def group_codes(lt: LeadTable, by: str) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
+    """Codes (missing → an extra ``"(missing)"`` group), count and labels of a lead column."""
+    from ._frames import factorize
+
+    if by in lt.categorical:
+        cat = lt.categorical[by]
+    else:
+        try:
+            values = lt.column(by)
+        except KeyError as exc:  # MissingColumnError: say it in terms of by=
+            names = ["id", *lt.categorical, *lt.numeric, "created_at", *lt.stages]
+            raise ParameterError(
+                f"by={by!r} is not a lead column; available: {', '.join(names)}"
+            ) from exc
+        if values.dtype.kind == "M":
+            raise ParameterError(
+                f"by={by!r} is a time column; use cohort='M'/'W'/'D' to group by entry period"
+            )
+        if values.dtype.kind in "fiub":  # numbers: numeric order, labels as text
+            nums = values.astype(np.float64)
+            missing_num = np.isnan(nums)
+            uniq, inv = np.unique(nums[~missing_num], return_inverse=True)
+            codes = np.full(nums.size, -1, dtype=np.int64)
+            codes[~missing_num] = inv.ravel()
+            if values.dtype.kind in "iub":
+                text = [str(int(u)) for u in uniq]
+            else:
+                text = [repr(float(u)) for u in uniq]
+            return _with_missing(codes, np.array(text, dtype=object))
+        cat = factorize(
+            np.asarray(values, dtype=object), column=by, table="leads", allow_missing=True
+        )
+    return _with_missing(
+        np.asarray(cat.codes, dtype=np.int64), np.asarray(cat.categories, dtype=object)
+    )
+
+
+def _with_missing(
+    codes: NDArray[np.int64], labels: NDArray[np.object_]
+) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
+    missing = codes < 0
+    if missing.any():
+        codes = np.where(missing, labels.size, codes)
+        labels = np.append(labels, np.array(["(missing)"], dtype=object))
+    return codes, int(labels.size), labels
+
+
+def check_observe_params(
+    stages: Sequence[str],
+    mode: str,
+    interval: str,
+    confidence: float,
+    out_of_order: str | None = None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Validate the parameters of ``funnel.observe``; return the stages and their labels.
+
+    ``out_of_order`` is checked too when given (else :func:`count_stages` checks it).
+    """
+    if mode not in ("ordered", "any"):
+        raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
+    if interval not in ("wilson", "jeffreys"):
+        raise ParameterError(f"interval must be 'wilson' or 'jeffreys'; got {interval!r}")
+    if out_of_order is not None and out_of_order not in ("keep", "drop"):
+        raise ParameterError(f"out_of_order must be 'keep' or 'drop'; got {out_of_order!r}")
+    if isinstance(stages, str):
+        raise ParameterError("stages must be a sequence of column names, not one string")
+    st = tuple(stages)
+    if len(st) < 2:
+        raise ParameterError("stages needs at least two columns, e.g. ['created_at', 'won_at']")
+    if len(set(st)) != len(st):
+        raise ParameterError(f"stages has duplicates: {list(st)}")
+    labels = tuple(stage_label(s) for s in st)
+    if len(set(labels)) != len(labels):
+        raise ParameterError(f"stage names collide after removing '_at': {list(labels)}")
+    if not (isinstance(confidence, float | int) and 0.0 < float(confidence) < 1.0):
+        raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
+    return st, labels
+
+
+def observation_arrays(
+    counts: IntArray,
+    converted: IntArray,
+    n_durations: IntArray,
+    out_of_order: IntArray,
+    median_days: FloatArray,
+    mean_days: FloatArray,
+    p90_days: FloatArray,
+    confidence: float,
+    interval: Literal["wilson", "jeffreys"],
+) -> dict[str, Any]:
+    """The per-group arrays of a ``FunnelObservation`` as its keyword arguments (read-only).
+
+    ``counts``, ``converted``, the :func:`rates_of`, ``n_durations``, ``out_of_order``,
+    ``median_days``, ``mean_days``, ``p90_days``.
+    """
+    arrays: dict[str, np.ndarray] = {"counts": counts, "converted": converted}
+    arrays.update(rates_of(counts, converted, float(confidence), interval))
+    arrays.update(
+        n_durations=n_durations,
+        out_of_order=out_of_order,
+        median_days=median_days,
+        mean_days=mean_days,
+        p90_days=p90_days,
+    )
+    return {k: read_only(v) for k, v in arrays.items()}

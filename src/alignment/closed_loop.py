@@ -59,6 +59,10 @@ class ClosedLoopReport:
         One row per (lead, missing required field): ``lead_id``, ``field``.
     summary : dict
         Totals and data-quality counts (``n_duplicates`` and ``n_incomplete`` count leads).
+
+    Notes
+    -----
+    :meth:`plot` draws revenue / cost / ROI per key (the ``plot`` extra), ``(fig, ax)``.
     """
 
     def __init__(
@@ -93,6 +97,33 @@ class ClosedLoopReport:
             f"of {s['n_leads']}.</p>"
         )
         return f"<div>{self.table._repr_html_()}{quality}</div>"
+
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        measures: str | Sequence[str] = ("revenue", "cost"),
+        top: int | None = 20,
+    ) -> tuple[Any, Any]:
+        """Bars of revenue, cost, ROI … per key, largest first (needs the ``plot`` extra).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        measures : str or sequence of str, default ("revenue", "cost")
+            Numeric columns of :attr:`table` (``"roi"``, ``"attributed_revenue"``,
+            ``"leads"``, ``"acceptance_rate"`` …), drawn side by side.
+        top : int or None, default 20
+            Keys shown, ranked by the first measure (``None``: every key).
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from ._plot import plot_closed_loop
+
+        return plot_closed_loop(self, ax=ax, measures=measures, top=top)
 
 
 # ----------------------------------------------------------------------------- helpers

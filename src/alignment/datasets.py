@@ -320,14 +320,14 @@ _REPS: tuple[tuple[str, float, float], ...] = (
     ("ivy.nguyen", 48.0, 2.5),
     ("jack.miller", 80.0, 2.0),
 )
-_REJECTION_REASONS = (
-    "wrong_size",
-    "wrong_persona",
-    "wrong_geography",
-    "existing_customer",
-    "competitor",
-    "unverified_contact",
-)
+
+
+def _rejection_reasons() -> tuple[str, ...]:
+    """Reasons the synthetic reps give: the SLA's default codes but "duplicate" and "other"."""
+    from ._sla_model import DEFAULT_REASON_CODES
+
+    return tuple(r for r in DEFAULT_REASON_CODES if r not in ("duplicate", "other"))
+
 
 #: persona definitions: name → (description, industries, size range, seniorities, countries)
 PERSONAS: dict[str, dict[str, Any]] = {
@@ -526,7 +526,7 @@ def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
             "attempts": {"minimum": 5, "within": "10d"},
             "accept": {
                 "within": "48h",
-                "reason_codes": [*_REJECTION_REASONS, "duplicate", "other"],
+                "reason_codes": [*_rejection_reasons(), "duplicate", "other"],
             },
         },
         "calendar": {
@@ -964,7 +964,7 @@ def synthetic_crm(
     acc_ids = _ids("A", n_acc, max(5, len(str(n_acc))))
     rep_names = np.array([r[0] for r in _REPS], dtype=object)
     owner_o = _or_none(owner_v >= 0, rep_names[np.maximum(owner_v, 0)])
-    reason_o = _or_none(reason_v >= 0, _obj(_REJECTION_REASONS)[np.maximum(reason_v, 0)])
+    reason_o = _or_none(reason_v >= 0, _obj(_rejection_reasons())[np.maximum(reason_v, 0)])
 
     leads: dict[str, np.ndarray] = {
         "lead_id": lead_ids,

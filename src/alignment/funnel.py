@@ -28,11 +28,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._funnel_observe import (
+    group_codes,
+    lead_table,
+    read_only,
+    stage_times,
+)
 from ._funnel_plan import (
     as_fraction,
     as_positive,
@@ -44,9 +50,6 @@ from ._funnel_plan import (
 )
 from ._funnel_render import html_table
 from .errors import ParameterError
-
-if TYPE_CHECKING:
-    from .tables import LeadTable
 
 __all__ = [
     "DEFAULT_STAGES",
@@ -67,7 +70,6 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 #: a Python float for scalar inputs, a float64 array when any input is an array
 FloatOrArray = float | FloatArray
-_A = TypeVar("_A", bound=np.ndarray)
 
 #: default stage columns of :func:`observe` (SiriusDecisions-style waterfall)
 DEFAULT_STAGES: tuple[str, ...] = ("created_at", "mql_at", "sql_at", "opportunity_at", "won_at")
@@ -79,13 +81,7 @@ def _out(arr: FloatArray, scalar: bool) -> FloatOrArray:
     """A Python float for a scalar scenario, else a read-only float64 array of our own."""
     if scalar:
         return float(arr)
-    return _ro(np.array(arr, dtype=np.float64))
-
-
-def _ro(arr: _A) -> _A:
-    """``arr`` marked read-only (results are immutable, like the dataclasses holding them)."""
-    arr.flags.writeable = False
-    return arr
+    return read_only(np.array(arr, dtype=np.float64))
 
 
 def _to_frame(columns: dict[str, np.ndarray], backend: Any) -> Any:
@@ -126,6 +122,10 @@ class Plan:
         shape ``scenario_shape + (n_periods,)``.
     shape : tuple of int
         Scenario shape (``()`` for a single scenario).
+
+    Notes
+    -----
+    :meth:`plot` draws the reverse waterfall (the ``plot`` extra) and returns ``(fig, ax)``.
     """
 
     revenue_target: FloatOrArray
@@ -203,6 +203,30 @@ class Plan:
         )
         return html_table("Funnel plan", self._columns("stages"), note=note)
 
+    def plot(
+        self, ax: Any = None, *, scenario: int | None = None, whole: bool = True
+    ) -> tuple[Any, Any]:
+        """Bars of the volume each stage must deliver, down to customers, with the rates.
+
+        Needs the ``plot`` extra (matplotlib).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        scenario : int, optional
+            With several scenarios: the one to draw (flat index); default their mean.
+        whole : bool, default True
+            Draw ``required_whole`` (rounded up) rather than ``required``.
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from ._plot import plot_plan
+
+        return plot_plan(self, ax=ax, scenario=scenario, whole=whole)
+
 
 @dataclass(frozen=True, eq=False)
 class Forecast:
@@ -224,6 +248,10 @@ class Forecast:
         Product of the rates from the starting stage to won.
     shape : tuple of int
         Scenario shape (``()`` for a single scenario).
+
+    Notes
+    -----
+    :meth:`plot` draws the expected volumes (the ``plot`` extra) and returns ``(fig, ax)``.
     """
 
     stages: tuple[str, ...]
@@ -257,6 +285,24 @@ class Forecast:
         note = "" if self.revenue is None else f"expected revenue: {np.mean(self.revenue):,.2f}"
         return html_table("Funnel forecast", self._columns(), note=note)
 
+    def plot(self, ax: Any = None, *, scenario: int | None = None) -> tuple[Any, Any]:
+        """Bars of the expected volume per stage and won, with the rates (``plot`` extra).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        scenario : int, optional
+            With several scenarios: the one to draw (flat index); default their mean.
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from ._plot import plot_forecast
+
+        return plot_forecast(self, ax=ax, scenario=scenario)
+
 
 @dataclass(frozen=True, eq=False)
 class Sensitivity:
@@ -276,6 +322,10 @@ class Sensitivity:
     customers_added, revenue_added : ndarray or None
         Extra customers / revenue from ``volume`` at the top stage (when a volume was given;
         revenue needs ``average_deal_size``).
+
+    Notes
+    -----
+    :meth:`plot` draws the ranked effects (the ``plot`` extra) and returns ``(fig, ax)``.
     """
 
     stages: NDArray[np.object_]
@@ -320,6 +370,24 @@ class Sensitivity:
     def _repr_html_(self) -> str:
         return html_table("Funnel sensitivity", self._columns(), note=f"best: {self.best}")
 
+    def plot(self, ax: Any = None, *, measure: str | None = None) -> tuple[Any, Any]:
+        """Bars of the effect of improving each stage, best first (``plot`` extra).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        measure : {"leads_saved", "customers_added", "revenue_added", "factor"}, optional
+            Default: the first one computed.
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from ._plot import plot_sensitivity
+
+        return plot_sensitivity(self, ax=ax, measure=measure)
+
 
 @dataclass(frozen=True, eq=False)
 class RepPlan:
@@ -340,6 +408,10 @@ class RepPlan:
         ``leads_per_month`` rounded up to whole leads.
     plan : Plan
         The underlying monthly plan.
+
+    Notes
+    -----
+    :meth:`plot` draws the monthly volumes (the ``plot`` extra) and returns ``(fig, ax)``.
     """
 
     quota_per_month: FloatOrArray
@@ -360,6 +432,24 @@ class RepPlan:
         cols = self.plan._columns("stages")
         note = f"deals per month: {np.mean(self.deals_per_month):,.2f}"
         return html_table("Rep plan (per month)", cols, note=note)
+
+    def plot(self, ax: Any = None, *, scenario: int | None = None) -> tuple[Any, Any]:
+        """Bars of the monthly volume per stage one rep needs, down to deals (``plot`` extra).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        scenario : int, optional
+            With several scenarios: the one to draw (flat index); default their mean.
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from ._plot import plot_rep_plan
+
+        return plot_rep_plan(self, ax=ax, scenario=scenario)
 
 
 # --------------------------------------------------------------------------- planning functions
@@ -424,10 +514,12 @@ def plan(
     per_period: dict[str, FloatArray] | None = None
     if weights is not None:
         per_period = {
-            name: _ro(np.multiply.outer(np.broadcast_to(v, shape), weights))
+            name: read_only(np.multiply.outer(np.broadcast_to(v, shape), weights))
             for name, v in zip(names, req)
         }
-        per_period["customers"] = _ro(np.multiply.outer(np.broadcast_to(customers, shape), weights))
+        per_period["customers"] = read_only(
+            np.multiply.outer(np.broadcast_to(customers, shape), weights)
+        )
     return Plan(
         revenue_target=_out(target, scalar),
         average_deal_size=_out(deal, scalar),
@@ -440,7 +532,7 @@ def plan(
             n: _out(ceil_whole(np.broadcast_to(v, shape)), scalar) for n, v in zip(names, req)
         },
         overall_rate=_out(overall, scalar),
-        period_weights=None if weights is None else _ro(weights),
+        period_weights=None if weights is None else read_only(weights),
         per_period=per_period,
         shape=tuple(shape),
     )
@@ -580,11 +672,11 @@ def sensitivity(
             deal = float(as_positive(average_deal_size, name="average_deal_size"))
             result["revenue_added"] = added * deal
     return Sensitivity(
-        stages=_ro(np.array(names, dtype=object)[order]),
-        rate=_ro(r[order]),
-        improved_rate=_ro(improved[order]),
-        factor=_ro(factor[order]),
-        **{k: _ro(v[order]) for k, v in result.items()},
+        stages=read_only(np.array(names, dtype=object)[order]),
+        rate=read_only(r[order]),
+        improved_rate=read_only(improved[order]),
+        factor=read_only(factor[order]),
+        **{k: read_only(v[order]) for k, v in result.items()},
     )
 
 
@@ -680,12 +772,6 @@ def sales_velocity(
 
 
 # --------------------------------------------------------------------------- observation
-def _stage_label(column: str) -> str:
-    """``"mql_at"`` → ``"mql"``; ``"created_at"`` → ``"lead"`` (the entry stage)."""
-    label = column[:-3] if column.endswith("_at") else column
-    return "lead" if label == "created" else label
-
-
 @dataclass(frozen=True, eq=False)
 class FunnelObservation:
     """What a funnel really converts, measured from lead stage timestamps.
@@ -736,6 +822,8 @@ class FunnelObservation:
     -----
     A ratio with no lead in its denominator (``0 / 0``) is ``nan`` and its interval is
     ``[0, 1]``; velocity without any converted lead is ``nan`` (``n_durations`` is 0).
+    :meth:`plot` draws the leads per stage with their conversion (the ``plot`` extra) and
+    returns ``(fig, ax)``.
     """
 
     stages: tuple[str, ...]
@@ -883,73 +971,26 @@ class FunnelObservation:
         )
         return html_table("Observed funnel", self._columns("transitions"), note=note)
 
+    def plot(
+        self, ax: Any = None, *, group: int | str | tuple[Any, ...] | None = None
+    ) -> tuple[Any, Any]:
+        """Bars of the leads reaching each stage, with next-step conversion (``plot`` extra).
 
-def _lead_table(leads: Any, stages: Sequence[str]) -> LeadTable:
-    from .tables import LeadTable
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        group : int, str or tuple, optional
+            One group (as in :meth:`group_index`), with its conversion rates written between
+            the bars; default: the only group, or every group side by side.
 
-    if isinstance(leads, LeadTable):
-        return leads
-    return LeadTable.build(leads, stages=[s for s in stages if s != "created_at"])
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from ._plot import plot_observation
 
-
-def _stage_times(lt: LeadTable, stages: Sequence[str]) -> list[NDArray[np.datetime64]]:
-    available = ["created_at", *lt.stages]
-    out: list[NDArray[np.datetime64]] = []
-    for name in stages:
-        if name == "created_at":
-            out.append(lt.created_at)
-        elif name in lt.stages:
-            out.append(lt.stages[name])
-        else:
-            stage_index(available, name)  # raises with the list and a suggestion
-    return out
-
-
-def _group_codes(lt: LeadTable, by: str) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
-    """Codes (missing → an extra ``"(missing)"`` group), count and labels of a lead column."""
-    from ._frames import factorize
-
-    if by in lt.categorical:
-        cat = lt.categorical[by]
-    else:
-        try:
-            values = lt.column(by)
-        except KeyError as exc:  # MissingColumnError: say it in terms of by=
-            names = ["id", *lt.categorical, *lt.numeric, "created_at", *lt.stages]
-            raise ParameterError(
-                f"by={by!r} is not a lead column; available: {', '.join(names)}"
-            ) from exc
-        if values.dtype.kind == "M":
-            raise ParameterError(
-                f"by={by!r} is a time column; use cohort='M'/'W'/'D' to group by entry period"
-            )
-        if values.dtype.kind in "fiub":  # numbers: numeric order, labels as text
-            nums = values.astype(np.float64)
-            missing_num = np.isnan(nums)
-            uniq, inv = np.unique(nums[~missing_num], return_inverse=True)
-            codes = np.full(nums.size, -1, dtype=np.int64)
-            codes[~missing_num] = inv.ravel()
-            if values.dtype.kind in "iub":
-                text = [str(int(u)) for u in uniq]
-            else:
-                text = [repr(float(u)) for u in uniq]
-            return _with_missing(codes, np.array(text, dtype=object))
-        cat = factorize(
-            np.asarray(values, dtype=object), column=by, table="leads", allow_missing=True
-        )
-    return _with_missing(
-        np.asarray(cat.codes, dtype=np.int64), np.asarray(cat.categories, dtype=object)
-    )
-
-
-def _with_missing(
-    codes: NDArray[np.int64], labels: NDArray[np.object_]
-) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
-    missing = codes < 0
-    if missing.any():
-        codes = np.where(missing, labels.size, codes)
-        labels = np.append(labels, np.array(["(missing)"], dtype=object))
-    return codes, int(labels.size), labels
+        return plot_observation(self, ax=ax, group=group)
 
 
 def observe(
@@ -1016,42 +1057,43 @@ def observe(
 
     if _dask.is_dask_collection(leads):
         return _dask.funnel_observe(
-            leads, stages, mode, by, cohort, as_of, confidence, interval, out_of_order, horizon, lost
+            leads,
+            stages,
+            mode,
+            by,
+            cohort,
+            as_of,
+            confidence,
+            interval,
+            out_of_order,
+            horizon,
+            lost,
         )
 
-    from ._funnel_observe import cohort_codes, combine_groups, count_stages, proportion_interval
+    from ._funnel_observe import (
+        check_observe_params,
+        cohort_codes,
+        combine_groups,
+        count_stages,
+        observation_arrays,
+    )
     from ._time import parse_duration, parse_instant
 
-    if mode not in ("ordered", "any"):
-        raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
-    if interval not in ("wilson", "jeffreys"):
-        raise ParameterError(f"interval must be 'wilson' or 'jeffreys'; got {interval!r}")
-    if isinstance(stages, str):
-        raise ParameterError("stages must be a sequence of column names, not one string")
-    stages = tuple(stages)
-    if len(stages) < 2:
-        raise ParameterError("stages needs at least two columns, e.g. ['created_at', 'won_at']")
-    if len(set(stages)) != len(stages):
-        raise ParameterError(f"stages has duplicates: {list(stages)}")
-    labels = tuple(_stage_label(s) for s in stages)
-    if len(set(labels)) != len(labels):
-        raise ParameterError(f"stage names collide after removing '_at': {list(labels)}")
-    if not (isinstance(confidence, float | int) and 0.0 < float(confidence) < 1.0):
-        raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
+    stages, labels = check_observe_params(stages, mode, interval, confidence)
     instant = None if as_of is None else parse_instant(as_of, name="as_of")
     span = None if horizon is None else parse_duration(horizon, name="horizon")
     if lost is not None and span is None:
         raise ParameterError("lost= is used by the Kaplan–Meier estimate: give horizon= too")
-    lt = _lead_table(leads, [*stages, *([lost] if lost else [])])
-    times = _stage_times(lt, stages)
-    lost_times = None if lost is None else _stage_times(lt, [lost])[0]
+    lt = lead_table(leads, [*stages, *([lost] if lost else [])])
+    times = stage_times(lt, stages)
+    lost_times = None if lost is None else stage_times(lt, [lost])[0]
 
     codes: list[NDArray[np.int64]] = []
     sizes: list[int] = []
     by_labels: NDArray[np.object_] | None = None
     coh_starts: NDArray[np.datetime64] | None = None
     if by is not None:
-        c, k, by_labels = _group_codes(lt, by)
+        c, k, by_labels = group_codes(lt, by)
         codes.append(c)
         sizes.append(k)
     if cohort is not None:
@@ -1081,16 +1123,6 @@ def observe(
         horizon=span,
         lost=lost_times,
     )
-    counts = raw.counts
-    with np.errstate(invalid="ignore", divide="ignore"):
-        den_next = counts[:, :-1]
-        next_rate = np.where(den_next > 0, raw.converted / np.maximum(den_next, 1), np.nan)
-        den_cum = counts[:, :1]
-        cumulative = np.where(den_cum > 0, counts / np.maximum(den_cum, 1), np.nan)
-    next_low, next_high = proportion_interval(raw.converted, den_next, float(confidence), interval)
-    cum_low, cum_high = proportion_interval(
-        counts, np.broadcast_to(den_cum, counts.shape), float(confidence), interval
-    )
     return FunnelObservation(
         stages=stages,
         labels=labels,
@@ -1101,23 +1133,21 @@ def observe(
         as_of=instant,
         by=by,
         cohort=None if cohort is None else str(cohort).upper(),
-        group_values=None if group_values is None else _ro(group_values),
-        group_cohorts=None if group_cohorts is None else _ro(group_cohorts),
-        counts=_ro(counts),
-        converted=_ro(raw.converted),
-        next_rate=_ro(next_rate),
-        next_low=_ro(next_low),
-        next_high=_ro(next_high),
-        cumulative=_ro(cumulative),
-        cumulative_low=_ro(cum_low),
-        cumulative_high=_ro(cum_high),
-        n_durations=_ro(raw.n_durations),
-        out_of_order=_ro(raw.out_of_order),
-        median_days=_ro(raw.median_days),
-        mean_days=_ro(raw.mean_days),
-        p90_days=_ro(raw.p90_days),
+        group_values=None if group_values is None else read_only(group_values),
+        group_cohorts=None if group_cohorts is None else read_only(group_cohorts),
+        **observation_arrays(
+            raw.counts,
+            raw.converted,
+            raw.n_durations,
+            raw.out_of_order,
+            raw.median_days,
+            raw.mean_days,
+            raw.p90_days,
+            float(confidence),
+            interval,
+        ),
         horizon_days=None if span is None else float(span.astype(np.int64)) / 86_400e6,
-        km_rate=None if raw.km_rate is None else _ro(raw.km_rate),
+        km_rate=None if raw.km_rate is None else read_only(raw.km_rate),
         n_leads=int(lt.n_leads),
         n_entered=raw.n_entered,
         n_excluded=raw.n_excluded,

@@ -327,3 +327,21 @@ def test_many_stages_use_the_per_stage_counting_path(mode: str) -> None:
     groups = rng.integers(0, 3, 300).astype(np.int64)
     check_against_twin(times, groups, 3, mode=mode, out_of_order="drop")
     check_against_twin(times, groups, 3, mode=mode, out_of_order="keep")
+
+
+def test_interval_is_the_metrics_interval_where_defined() -> None:
+    """One implementation: the funnel's interval is ``scoring.metrics.binomial_interval`` with
+    exact 0 / 1 bounds at the edges and ``[0, 1]`` (instead of NaN) when n = 0."""
+    from alignment.scoring.metrics import binomial_interval
+
+    rng = np.random.default_rng(7)
+    n = rng.integers(0, 60, 200)
+    x = rng.integers(0, 61, 200) % (n + 1)
+    for method in ("wilson", "jeffreys"):
+        low, high = proportion_interval(x, n, 0.9, method)
+        lo_m, hi_m = binomial_interval(x, n, method=method, level=0.9)  # type: ignore[arg-type]
+        inner = (n > 0) & (x > 0) & (x < n)
+        np.testing.assert_array_equal(low[inner], lo_m[inner])
+        np.testing.assert_array_equal(high[inner], hi_m[inner])
+        assert np.all(low[x == 0] == 0.0) and np.all(high[x == n] == 1.0)
+        assert np.isnan(lo_m[n == 0]).all() and np.all(low[n == 0] == 0.0)

@@ -17,6 +17,7 @@ the converted revenue).  See ``docs/attribution/markov.md``.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -24,12 +25,20 @@ import numpy as np
 
 from .._segments import position_in_segment
 from ..base import AttributionModel, ChannelCredit
-from ..errors import DataValidationError, ParameterError
+from ..errors import ParameterError
+from ._credit import channel_codes, collapse_runs
 
 if TYPE_CHECKING:
     from ..tables import Journeys
 
-__all__ = ["MarkovAttribution", "MarkovFit", "markov_removal_effects"]
+__all__ = [
+    "MarkovAttribution",
+    "MarkovChainCounts",
+    "MarkovFit",
+    "markov_counts",
+    "markov_removal_effects",
+    "markov_solve",
+]
 
 #: label of the start state, the conversion state and the null state
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
@@ -101,24 +110,6 @@ class MarkovFit:
         return sparse.csr_array(sparse.csr_array(sparse.diags(1.0 / rows)) @ csr)
 
 
-def _collapse(
-    offsets: np.ndarray, codes: np.ndarray, keep_touch: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Drop consecutive repeats of a channel within each journey (and unkept touches)."""
-    n_touches = codes.size
-    keep = np.ones(n_touches, dtype=bool)
-    if n_touches > 1:
-        np.not_equal(codes[1:], codes[:-1], out=keep[1:])
-    starts = offsets[:-1][offsets[:-1] < offsets[1:]]
-    keep[starts] = True
-    if keep_touch is not None:
-        # a repeat of a dropped touch is not a repeat any more: drop the whole journeys first
-        keep &= keep_touch
-    cum = np.zeros(n_touches + 1, dtype=np.int64)
-    np.cumsum(keep, out=cum[1:])
-    return cum[offsets], codes[keep]
-
-
 def markov_removal_effects(
     offsets: np.ndarray,
     codes: np.ndarray,
@@ -132,6 +123,8 @@ def markov_removal_effects(
     channel_names: list[str] | None = None,
 ) -> MarkovFit:
     """Solve the absorbing Markov chain of the journeys exactly and return removal effects.
+
+    :func:`markov_counts` followed by :func:`markov_solve`.
 
     Parameters
     ----------
@@ -156,13 +149,84 @@ def markov_removal_effects(
     -------
     MarkovFit
     """
+    chain = markov_counts(
+        offsets,
+        codes,
+        n_channels,
+        conversions,
+        non_conversions,
+        revenue,
+        order=order,
+        collapse_repeats=collapse_repeats,
+    )
+    names = channel_names if channel_names is not None else [str(c) for c in range(n_channels)]
+    return markov_solve(
+        chain.counts,
+        chain.value_in,
+        chain.state_channels,
+        n_channels,
+        names,
+        total_conversions=chain.total_conversions,
+        total_revenue=chain.total_revenue,
+        n_paths=chain.n_paths,
+    )
+
+
+@dataclass
+class MarkovChainCounts:
+    """The counting step of the chain (returned by :func:`markov_counts`).
+
+    Everything is additive: the counts of disjoint sets of journeys, once their nodes are
+    matched by channel tuple, sum to the counts of the union (``alignment._dask`` relies on it).
+
+    Attributes
+    ----------
+    state_channels : list of tuple of int
+        Channel codes of each transient state (oldest first); node ``i + 1`` is state ``i``.
+    counts : ndarray or scipy.sparse.csr_array, shape (n_states + 3, n_states + 3)
+        Weighted transition counts between the nodes ``(start)``, the states,
+        ``(conversion)``, ``(null)`` (rows: from, columns: to); dense up to 2000 nodes.
+    value_in : ndarray of float64, shape (n_states + 1,)
+        Converted revenue flowing from each node (``(start)`` first) into ``(conversion)``.
+    total_conversions, total_revenue : float
+        Conversions and converted revenue of the journeys with at least one touch.
+    n_paths : float
+        Sum of the multiplicities of the journeys in the chain.
+    """
+
+    state_channels: list[tuple[int, ...]]
+    counts: Any
+    value_in: np.ndarray
+    total_conversions: float
+    total_revenue: float
+    n_paths: float
+
+
+def markov_counts(
+    offsets: np.ndarray,
+    codes: np.ndarray,
+    n_channels: int,
+    conversions: np.ndarray,
+    non_conversions: np.ndarray,
+    revenue: np.ndarray,
+    *,
+    order: int = 1,
+    collapse_repeats: bool = True,
+) -> MarkovChainCounts:
+    """Count the states and weighted transitions of the journeys' chain (no solve).
+
+    Parameters are those of :func:`markov_removal_effects` (without ``channel_names``).
+
+    Returns
+    -------
+    MarkovChainCounts
+    """
     offsets = np.asarray(offsets, dtype=np.int64)
     codes = np.asarray(codes)
     codes = codes.astype(np.int32 if n_channels < 2**31 - 1 else np.int64, copy=False)
     conversions = np.asarray(conversions, dtype=np.float64)
     non_conversions = np.asarray(non_conversions, dtype=np.float64)
     revenue = np.asarray(revenue, dtype=np.float64)
-    names = channel_names if channel_names is not None else [str(c) for c in range(n_channels)]
     lengths = np.diff(offsets)
     mult = conversions + non_conversions
 
@@ -175,7 +239,7 @@ def markov_removal_effects(
     keep_touch = None if bool(np.all(active | ~has_touch)) else np.repeat(active, lengths)
     if collapse_repeats or keep_touch is not None:
         if collapse_repeats:
-            offsets, codes = _collapse(offsets, codes, keep_touch)
+            offsets, codes = collapse_runs(offsets, codes, keep_touch)
         else:
             assert keep_touch is not None
             cum = np.zeros(codes.size + 1, dtype=np.int64)
@@ -218,10 +282,8 @@ def markov_removal_effects(
 
     # channels of each state (oldest first)
     state_channels: list[tuple[int, ...]] = []
-    contains = np.zeros((n_states, n_channels), dtype=bool)
     if order == 1:
         state_channels = [(int(c),) for c in uniq]
-        contains[np.arange(n_states), uniq] = True
     else:
         # any touch in a state tells its channels: take one per state
         at = np.zeros(n_states, dtype=np.int64)
@@ -232,9 +294,7 @@ def markov_removal_effects(
             valid = np.flatnonzero(depth > j)
             chan = codes[at[valid] - j]
             history[valid, order - 1 - j] = chan
-            contains[valid, chan] = True
         state_channels = [tuple(int(c) for c in row if c >= 0) for row in history.tolist()]
-    labels = [" > ".join(names[c] for c in chans) for chans in state_channels]
 
     # ---- transition counts --------------------------------------------------------------
     n_nodes = n_states + 3
@@ -291,14 +351,69 @@ def markov_removal_effects(
         : n_states + 1
     ]
 
-    fit = _solve(
-        counts,
-        value_in,
-        contains,
-        n_states,
-        dense=dense,
+    return MarkovChainCounts(
+        state_channels=state_channels,
+        counts=counts,
+        value_in=value_in,
+        total_conversions=total_conversions,
+        total_revenue=total_revenue,
+        n_paths=float(mult_a.sum()),
     )
-    p, v, p_removed, v_removed = fit
+
+
+def markov_solve(
+    counts: Any,
+    value_in: np.ndarray,
+    state_channels: Sequence[tuple[int, ...]],
+    n_channels: int,
+    names: Sequence[str],
+    *,
+    total_conversions: float = 0.0,
+    total_revenue: float = 0.0,
+    n_paths: float = 0.0,
+) -> MarkovFit:
+    """Solve the chain of :func:`markov_counts` exactly and compute the removal effects.
+
+    Parameters
+    ----------
+    counts : ndarray or scipy.sparse array, shape (n_states + 3, n_states + 3)
+        Weighted transition counts (nodes ``(start)``, states, ``(conversion)``, ``(null)``).
+        Kept dense up to 2000 nodes, sparse (CSR) above, whatever form it comes in.
+    value_in : ndarray of float64, shape (n_states + 1,)
+        Converted revenue flowing from each node into ``(conversion)``.
+    state_channels : sequence of tuple of int
+        Channel codes of each state (oldest first).
+    n_channels : int
+        Number of channel codes.
+    names : sequence of str
+        Channel names (state labels).
+    total_conversions, total_revenue, n_paths : float
+        Carried into the :class:`MarkovFit`.
+
+    Returns
+    -------
+    MarkovFit
+    """
+    n_states = len(state_channels)
+    n_nodes = n_states + 3
+    dense = n_nodes <= _DENSE_MAX_NODES
+    if isinstance(counts, np.ndarray):
+        if not dense:
+            from scipy import sparse
+
+            counts = sparse.csr_array(counts)
+    elif dense:
+        counts = np.asarray(counts.toarray(), dtype=np.float64)
+    else:
+        from scipy import sparse
+
+        counts = sparse.csr_array(counts)
+    value_in = np.asarray(value_in, dtype=np.float64)
+    contains = np.zeros((n_states, n_channels), dtype=bool)
+    lens = np.fromiter((len(t) for t in state_channels), dtype=np.int64, count=n_states)
+    flat = np.fromiter(itertools.chain.from_iterable(state_channels), dtype=np.int64)
+    contains[np.repeat(np.arange(n_states), lens), flat] = True
+    p, v, p_removed, v_removed = _solve(counts, value_in, contains, n_states, dense=dense)
     re = np.zeros(n_channels)
     re_v = np.zeros(n_channels)
     occurring = contains.any(axis=0)
@@ -306,17 +421,18 @@ def markov_removal_effects(
         re[occurring] = np.clip(1.0 - p_removed[occurring] / p, 0.0, 1.0)
     if v > 0:
         re_v[occurring] = np.clip(1.0 - v_removed[occurring] / v, 0.0, 1.0)
+    labels = [" > ".join(names[c] for c in chans) for chans in state_channels]
     return MarkovFit(
         states=[START, *labels, CONVERSION, NULL],
-        state_channels=state_channels,
+        state_channels=list(state_channels),
         counts=counts,
         conversion_probability=p,
         expected_value=v,
         removal_effects=re,
         removal_effects_value=re_v,
-        total_conversions=total_conversions,
-        total_revenue=total_revenue,
-        n_paths=float(mult_a.sum()),
+        total_conversions=float(total_conversions),
+        total_revenue=float(total_revenue),
+        n_paths=float(n_paths),
     )
 
 
@@ -446,18 +562,7 @@ class MarkovAttribution(AttributionModel):
     def channel_credit(self, journeys: Journeys) -> ChannelCredit:
         """Credit per channel; see the class docstring."""
         self.validate_params()
-        names = [str(c) for c in journeys.channel.categories]
-        codes = np.asarray(journeys.channel.codes)
-        if codes.size and int(codes.min()) < 0:
-            bad = np.flatnonzero(codes < 0)
-            raise DataValidationError(
-                "touches without a channel cannot enter the Markov chain",
-                column="channel",
-                rows=np.asarray(journeys.row)[bad],
-                value=None,
-                fix="fill the missing channels (e.g. with 'unknown') or drop those touches",
-                table="touchpoints",
-            )
+        names, codes = channel_codes(journeys, purpose="enter the Markov chain")
         fit = markov_removal_effects(
             journeys.offsets,
             codes,

@@ -26,6 +26,22 @@ MISSING_KEY = "(missing)"
 Measure = Literal["revenue", "conversions"]
 
 
+def credit_table(
+    by: str, revenue: Mapping[Any, float], conversions: Mapping[Any, float]
+) -> dict[str, np.ndarray]:
+    """Columns ``by``, ``conversions``, ``revenue``, ``share`` of per-key credit totals.
+
+    Keys in the order of ``revenue``; ``share`` is the key's part of the total revenue (0 for
+    every key when the total is 0).
+    """
+    keys = np.array(list(revenue), dtype=object)
+    rev = np.array([revenue[k] for k in revenue], dtype=np.float64)
+    conv = np.array([conversions.get(k, 0.0) for k in revenue], dtype=np.float64)
+    total = rev.sum()
+    share = rev / total if total != 0 else np.zeros_like(rev)
+    return {by: keys, "conversions": conv, "revenue": rev, "share": share}
+
+
 def _fmt(x: float) -> str:
     return f"{x:,.2f}"
 
@@ -152,6 +168,11 @@ class AttributionResult:
         For data-driven models: credit per channel and model details.
     backend : str
         Backend of the caller's input (default of :meth:`to_frame`).
+
+    Notes
+    -----
+    ``result.plot(by="channel")`` draws the credit per key with matplotlib (the ``plot``
+    extra) and returns ``(fig, ax)``; ``compare=`` puts several models side by side.
     """
 
     model: AttributionModel
@@ -385,19 +406,7 @@ class AttributionResult:
         return cols
 
     def _key_columns(self, by: str) -> dict[str, np.ndarray]:
-        rev = self.totals(by, "revenue")
-        conv = self.totals(by, "conversions")
-        keys = np.array(list(rev), dtype=object)
-        revenue = np.array([rev[k] for k in rev], dtype=np.float64)
-        conversions = np.array([conv.get(k, 0.0) for k in rev], dtype=np.float64)
-        total = revenue.sum()
-        share = revenue / total if total != 0 else np.zeros_like(revenue)
-        cols: dict[str, np.ndarray] = {
-            by: keys,
-            "conversions": conversions,
-            "revenue": revenue,
-            "share": share,
-        }
+        cols = credit_table(by, self.totals(by, "revenue"), self.totals(by, "conversions"))
         numeric = getattr(self.journeys, "touch_numeric", {}) or {}
         if "cost" in numeric:
             try:
@@ -411,9 +420,9 @@ class AttributionResult:
             cost_all = np.bincount(idx, weights=raw_cost, minlength=n_cat + 1)
             lookup = {str(c): float(cost_all[i]) for i, c in enumerate(cats)}
             lookup[MISSING_KEY] = float(cost_all[n_cat])
-            cost = np.array([lookup.get(str(k), 0.0) for k in keys], dtype=np.float64)
+            cost = np.array([lookup.get(str(k), 0.0) for k in cols[by]], dtype=np.float64)
             roi = np.full(cost.size, np.nan)
-            np.divide(revenue - cost, cost, out=roi, where=cost != 0)
+            np.divide(cols["revenue"] - cost, cost, out=roi, where=cost != 0)
             cols["cost"] = cost
             cols["roi"] = roi
         return cols
@@ -455,3 +464,32 @@ class AttributionResult:
             f"{_fmt(s['unattributed_revenue'])}</p>"
         )
         return f"<div>{head}{_html_table(shown)}</div>"
+
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        by: str = "channel",
+        measure: Measure = "revenue",
+        compare: Mapping[str, AttributionResult] | None = None,
+    ) -> tuple[Any, Any]:
+        """Bar chart of the credit per key (needs the ``plot`` extra: matplotlib).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        by : str, default "channel"
+            Roll-up key, as in :meth:`totals`.
+        measure : {"revenue", "conversions"}
+        compare : mapping of str to AttributionResult, optional
+            Other models' results (e.g. ``{"first": r1, "markov": r2}``) drawn side by side
+            with this one, one series per model.
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from .._plot import plot_attribution
+
+        return plot_attribution(self, ax=ax, by=by, measure=measure, compare=compare)

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from .._segments import segment_ids
 from ..base import AttributionModel, ChannelCredit
-from ..errors import DataValidationError, ParameterError
+from ..errors import ParameterError
+from ._credit import channel_codes, channel_sets
 
 if TYPE_CHECKING:
     from ..tables import Journeys
@@ -156,14 +156,8 @@ def shapley_from_dividends(
     Each used journey's weight is split equally over its distinct channels.  Returns one
     ``float64`` array of length ``n_channels`` per entry of ``weights``.
     """
-    codes = np.asarray(codes, dtype=np.int64)
-    lengths = np.diff(offsets)
     n_journeys = offsets.size - 1
-    touch_use = np.repeat(use, lengths)
-    jid = segment_ids(offsets)[touch_use]
-    key = np.unique(jid * max(n_channels, 1) + codes[touch_use])
-    pj = key // max(n_channels, 1)
-    pc = key % max(n_channels, 1)
+    pj, pc = channel_sets(offsets, codes, n_channels, use)
     k = np.bincount(pj, minlength=n_journeys).astype(np.float64)
     out = []
     for wt in weights:
@@ -228,17 +222,7 @@ class ShapleyAttribution(AttributionModel):
     def channel_credit(self, journeys: Journeys) -> ChannelCredit:
         """Credit per channel; see the class docstring."""
         self.validate_params()
-        names = [str(c) for c in journeys.channel.categories]
-        codes = np.asarray(journeys.channel.codes)
-        if codes.size and int(codes.min()) < 0:
-            bad = np.flatnonzero(codes < 0)
-            raise DataValidationError(
-                "touches without a channel cannot take part in the Shapley game",
-                column="channel",
-                rows=np.asarray(journeys.row)[bad],
-                fix="fill the missing channels (e.g. with 'unknown') or drop those touches",
-                table="touchpoints",
-            )
+        names, codes = channel_codes(journeys, purpose="take part in the Shapley game")
         phi_conv, phi_rev, details = shapley_credit(
             np.asarray(journeys.offsets, dtype=np.int64),
             codes,

@@ -11,6 +11,15 @@ evaluated as ``max(z, 0) - log(max(σ(z), 1 - σ(z)))`` — as stable as ``np.lo
 evaluation about three times cheaper than with ``logaddexp``.  The gradient is
 ``∇_w = Xᵀ(s·(σ(z) − y)) + l2·w`` and ``∂_b = Σ s·(σ(z) − y)``.  The optimiser works on
 ``J / Σ s`` (same minimiser, better-scaled tolerances).
+
+Used by alignment._dask
+-----------------------
+The Dask twin (``alignment._dask.fit_logistic``) evaluates :func:`logistic_objective` on every
+partition and checks the outcomes with the same rule; these are the only internals it may use:
+
+* :func:`logistic_objective` — summed log-loss and gradient (also public in
+  ``alignment.scoring``).
+* :func:`as_outcome` — outcomes as 0/1 float64, typed errors otherwise.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from ..base import Scorer, check_is_fitted
 from ..errors import ConvergenceWarning, DataValidationError, ParameterError
 from ._encoder import LeadEncoder
 
-__all__ = ["LogisticScorer", "logistic_objective"]
+__all__ = ["LogisticScorer", "as_outcome", "logistic_objective"]
 
 
 class _LogisticLoss:
@@ -142,7 +151,8 @@ def logistic_objective(
     return loss(np.asarray(params, dtype=np.float64))
 
 
-def _as_outcome(y: Any, n: int) -> np.ndarray:
+def as_outcome(y: Any, n: int) -> np.ndarray:
+    """``n`` outcomes as float64 0/1 (booleans or 0/1 numbers); a typed error otherwise."""
     arr = np.asarray(y)
     if arr.ndim != 1:
         arr = arr.ravel()
@@ -438,9 +448,9 @@ class LogisticScorer(Scorer):
             if np.issubdtype(np.asarray(col).dtype, np.datetime64):
                 yy = (~np.isnat(col)).astype(np.float64)
             else:
-                yy = _as_outcome(col, n)
+                yy = as_outcome(col, n)
             return yy, np.ones(n, dtype=bool)
-        return _as_outcome(y, n), np.ones(n, dtype=bool)
+        return as_outcome(y, n), np.ones(n, dtype=bool)
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -656,7 +666,7 @@ class LogisticScorer(Scorer):
     def objective(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Value of the fitted model's objective on ``(X, y)`` (summed, penalised)."""
         M = self._matrix_for_predict(X)
-        yy = _as_outcome(y, M.shape[0])
+        yy = as_outcome(y, M.shape[0])
         sw = (
             np.ones(M.shape[0])
             if sample_weight is None

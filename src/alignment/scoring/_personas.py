@@ -118,6 +118,15 @@ def _cat_lut(cat: Any, mask_on_categories: np.ndarray) -> np.ndarray:
     return np.asarray(lut[np.asarray(cat.codes) + 1], dtype=bool)
 
 
+def _keyword_mask(cat: Any, keywords: Any) -> np.ndarray:
+    """Per lead: its category contains one of ``keywords`` (case-insensitive substring)."""
+    low = _lower_categories(cat)
+    hit = np.zeros(low.size, dtype=bool)
+    for kw in keywords:  # loop over keywords
+        hit |= np.char.find(low, kw.lower()) >= 0
+    return _cat_lut(cat, hit)
+
+
 def _get_cat(leads: Any, column: str, criterion: str, persona: str) -> Any:
     if column in leads.categorical:
         return leads.categorical[column]
@@ -156,11 +165,7 @@ def _criteria(leads: Any, persona: Any, cols: Mapping[str, str]) -> list[np.ndar
         out.append(m)
     if persona.titles:
         cat = _get_cat(leads, cols["titles"], "titles", name)
-        low = _lower_categories(cat)
-        hit = np.zeros(low.size, dtype=bool)
-        for kw in persona.titles:
-            hit |= np.char.find(low, kw.lower()) >= 0
-        out.append(_cat_lut(cat, hit))
+        out.append(_keyword_mask(cat, persona.titles))
     if persona.seniorities:
         col = cols["seniorities"]
         if col in leads.categorical:
@@ -169,11 +174,7 @@ def _criteria(leads: Any, persona: Any, cols: Mapping[str, str]) -> list[np.ndar
             out.append(_cat_lut(cat, np.isin(_lower_categories(cat), wanted)))
         else:
             cat = _get_cat(leads, cols["titles"], "seniorities", name)
-            low = _lower_categories(cat)
-            hit = np.zeros(low.size, dtype=bool)
-            for kw in persona.seniorities:
-                hit |= np.char.find(low, kw.lower()) >= 0
-            out.append(_cat_lut(cat, hit))
+            out.append(_keyword_mask(cat, persona.seniorities))
     if persona.regions:
         wanted = np.asarray([s.lower() for s in persona.regions])
         names = [cols["regions"]] + (["region"] if "region" in leads.categorical else [])

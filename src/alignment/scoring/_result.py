@@ -48,7 +48,8 @@ class ScoreResult:
     -----
     Built by :func:`alignment.score`.  ``result["fit"]`` reads one column; string columns
     (``cell``, ``action``, ``grade``, ``persona``) are stored as codes and decoded on first read,
-    :meth:`summary` works on the codes directly.
+    :meth:`summary` works on the codes directly.  :meth:`plot` draws the grid as a heat map
+    (leads or conversion per cell) or a histogram of scores (the ``plot`` extra).
     """
 
     def __init__(
@@ -316,3 +317,26 @@ class ScoreResult:
             + "".join(rows)
             + f"</tbody></table>{more}</div>"
         )
+
+    def plot(self, ax: Any = None, *, converted: Any = None, bins: int = 30) -> tuple[Any, Any]:
+        """Heat map of the grid, or a histogram of scores (needs the ``plot`` extra: matplotlib).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        converted : array-like of bool or 0/1, optional
+            Outcome per lead (same order): the heat map shows the conversion rate per cell
+            instead of the number of leads.  Needs a grid scorer.
+        bins : int, default 30
+            Histogram bins when the scorer produces no cells.
+
+        Returns
+        -------
+        (Figure, Axes)
+            With cells (``"A1"`` …): fit letters as rows × interest numbers as columns;
+            otherwise a histogram of ``score``.
+        """
+        from .._plot import plot_scores
+
+        return plot_scores(self, ax=ax, converted=converted, bins=bins)

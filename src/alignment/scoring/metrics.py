@@ -93,47 +93,48 @@ def _floats(x: Any, *, name: str, n: int | None = None) -> np.ndarray:
             column=name,
             fix="pass one value per label, in the same order",
         )
-    bad = ~np.isfinite(out)
+    _refuse(
+        ~np.isfinite(out),
+        out,
+        "values must be finite (no NaN or infinity)",
+        column=name,
+        fix="fill or drop the missing values before evaluating",
+    )
+    return out
+
+
+def _refuse(bad: np.ndarray, values: np.ndarray, problem: str, *, column: str, fix: str) -> None:
+    """Raise :class:`DataValidationError` naming the rows where ``bad`` holds (if any)."""
     if bad.any():
         rows = np.flatnonzero(bad)
         raise DataValidationError(
-            "values must be finite (no NaN or infinity)",
-            column=name,
-            rows=rows,
-            value=float(out[rows[0]]),
-            fix="fill or drop the missing values before evaluating",
+            problem, column=column, rows=rows, value=float(values[rows[0]]), fix=fix
         )
-    return out
 
 
 def _weights(w: Any, n: int) -> np.ndarray:
     if w is None:
         return np.ones(n, dtype=np.float64)
     out = _floats(w, name="sample_weight", n=n)
-    if (out < 0).any():
-        rows = np.flatnonzero(out < 0)
-        raise DataValidationError(
-            "weights must be non-negative",
-            column="sample_weight",
-            rows=rows,
-            value=float(out[rows[0]]),
-            fix="pass non-negative weights",
-        )
+    _refuse(
+        out < 0,
+        out,
+        "weights must be non-negative",
+        column="sample_weight",
+        fix="pass non-negative weights",
+    )
     return out
 
 
 def _probabilities(p: Any, n: int, *, name: str = "y_prob") -> np.ndarray:
     out = _floats(p, name=name, n=n)
-    bad = (out < 0.0) | (out > 1.0)
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        raise DataValidationError(
-            "probabilities must lie in [0, 1]",
-            column=name,
-            rows=rows,
-            value=float(out[rows[0]]),
-            fix="pass probabilities (e.g. LogisticScorer.predict_proba), not raw scores",
-        )
+    _refuse(
+        (out < 0.0) | (out > 1.0),
+        out,
+        "probabilities must lie in [0, 1]",
+        column=name,
+        fix="pass probabilities (e.g. LogisticScorer.predict_proba), not raw scores",
+    )
     return out
 
 
@@ -280,34 +281,13 @@ def binomial_interval(
     -------
     (lower, upper) : tuple of ndarray
     """
-    from scipy import stats
+    from .._stats import binomial_interval as _interval
 
     if not 0.0 < level < 1.0:
         raise ParameterError(f"level must lie strictly between 0 and 1, got {level!r}")
-    k = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(trials, dtype=np.float64)
-    alpha = 1.0 - level
-    empty = n <= 0
-    n_safe = np.where(empty, 1.0, n)
-    k = np.where(empty, 0.0, np.clip(k, 0.0, n_safe))
-    if method == "wilson":
-        z = float(stats.norm.ppf(1.0 - alpha / 2.0))
-        p = k / n_safe
-        denom = 1.0 + z * z / n_safe
-        centre = (p + z * z / (2.0 * n_safe)) / denom
-        half = z * np.sqrt(p * (1.0 - p) / n_safe + z * z / (4.0 * n_safe * n_safe)) / denom
-        lo = np.clip(centre - half, 0.0, 1.0)
-        hi = np.clip(centre + half, 0.0, 1.0)
-    elif method == "jeffreys":
-        a = k + 0.5
-        b = np.maximum(n_safe - k, 0.0) + 0.5
-        lo = np.where(k <= 0, 0.0, stats.beta.ppf(alpha / 2.0, a, b))
-        hi = np.where(k >= n_safe, 1.0, stats.beta.ppf(1.0 - alpha / 2.0, a, b))
-    else:
+    if method not in ("wilson", "jeffreys"):
         raise ParameterError(f"method must be 'wilson' or 'jeffreys', got {method!r}")
-    lo = np.where(empty, np.nan, lo)
-    hi = np.where(empty, np.nan, hi)
-    return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    return _interval(successes, trials, level, method)
 
 
 def lift_table(y_true: Any, y_score: Any, *, n_bins: int = 10, backend: str | None = None) -> Any:

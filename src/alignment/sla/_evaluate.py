@@ -4,6 +4,17 @@ Everything is array arithmetic over the lead table and the activity CSR (segment
 minima from :mod:`alignment._segments`, ``np.bincount`` for groups): no Python loop per lead
 or per activity.  The rules (which activity counts, statuses, reassignment …) are documented
 in ``docs/sla.md`` and restated in :func:`evaluate`.
+
+Used by alignment._dask
+-----------------------
+The Dask twin evaluates every partition with :func:`evaluate`, sums the partitions' counts
+and rebuilds the tables with the same code; these are the only internals it may use:
+
+* :func:`periods_of` — period start / end of local dates.
+* :func:`periods_between` — every period between the earliest and the latest start.
+* :func:`period_table` — ``PeriodSummary`` columns from additive counts per period × split.
+* :func:`daily_table` — ``DailySeries`` columns from additive counts per day.
+* :class:`UnknownActivities` — the report table of activities of unknown leads.
 """
 
 from __future__ import annotations
@@ -27,7 +38,16 @@ from ._report import (
     UnknownActivities,
 )
 
-__all__ = ["STATUSES", "evaluate"]
+__all__ = [
+    "STATUSES",
+    "UnknownActivities",
+    "daily_table",
+    "evaluate",
+    "period_table",
+    "periods_between",
+    "periods_of",
+    "split_commitment",
+]
 
 _NAT = np.iinfo(np.int64).min
 _BIG = np.iinfo(np.int64).max
@@ -315,7 +335,7 @@ def _group_quantiles(
     return out
 
 
-def _periods_of(days: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
+def periods_of(days: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
     """Period start and end (exclusive) local dates of local dates (``datetime64[D]``)."""
     period = sla.marketing.period if sla.marketing is not None else "M"
     nat = np.isnat(days)
@@ -787,25 +807,17 @@ def _periods_and_daily(
     delivered_ok = (L.delivered != _NAT) & (L.delivered <= t_asof)
     deliv_day = cal.local_dates(np.where(delivered_ok, L.delivered, _NAT).view(TIME_DTYPE))
     clock_day = cal.local_dates(np.where(scope, L.clock, _NAT).view(TIME_DTYPE))
-    d_start, _ = _periods_of(deliv_day, sla)
-    c_start, _ = _periods_of(clock_day, sla)
-    a_start, _a_end = _periods_of(np.array([asof_day]), sla)
+    d_start, _ = periods_of(deliv_day, sla)
+    c_start, _ = periods_of(clock_day, sla)
+    a_start, _a_end = periods_of(np.array([asof_day]), sla)
     bounds = []
     for arr in (d_start, c_start, a_start):  # first and last period touched by the data
         v = arr.view(np.int64)
         v = v[v != _NAT]
         if v.size:
             bounds += [v.min(), v.max()]
-    starts = np.array(bounds, dtype=np.int64).view("datetime64[D]")
-    if starts.size:  # every period between the first and the one of as_of
-        first_start = starts.min()
-        days = np.arange(first_start, starts.max() + np.timedelta64(1, "D"))
-        ps, pe = _periods_of(days, sla)
-        keep = ~np.isnat(ps)
-        starts, idx = np.unique(ps[keep], return_index=True)
-        ends = pe[keep][idx]
-    else:
-        ends = starts.copy()
+    # every period between the first and the one of as_of
+    starts, ends = periods_between(np.array(bounds, dtype=np.int64).view("datetime64[D]"), sla)
     P = starts.size
 
     # split keys
@@ -822,16 +834,10 @@ def _periods_and_daily(
         kcode = np.where(
             missing, np.searchsorted(keys, "(missing)"), cat_pos[np.maximum(cat.codes, 0)]
         ).astype(np.int64)
-        if mk.split is not None:
-            committed_k = np.array([float(mk.split.get(k, 0)) for k in keys.tolist()])
-        else:
-            real = keys != "(missing)"
-            committed_k = np.where(real, mk.qualified_leads / max(int(real.sum()), 1), 0.0)
         split_name = mk.split_by
     else:
         keys = np.array(["(all)"], dtype=object)
         kcode = np.zeros(n, dtype=np.int64)
-        committed_k = np.array([float(mk.qualified_leads) if mk is not None else np.nan])
         split_name = "split"
     K = keys.size
     G = P * K
@@ -848,50 +854,31 @@ def _periods_and_daily(
 
     gd, okd = group(d_start, delivered_ok)
     gc, okc = group(c_start, scope)
-    out: dict[str, np.ndarray] = {
-        "period_start": np.repeat(starts, K),
-        "period_end": np.repeat(ends, K),
-        split_name: np.tile(keys, P),
-    }
-    period_len = (ends - starts).astype(np.int64) * _DAY_US
-    start_local = starts.astype("datetime64[us]").astype(np.int64)
-    frac_p = np.clip((asof_local - start_local) / np.maximum(period_len, 1), 0.0, 1.0)
+    counts: dict[str, np.ndarray] = {}
     if mk is not None:
-        committed = np.tile(committed_k, P)
-        delivered = np.bincount(gd[okd & L.qualified], minlength=G)
-        out["committed"] = committed
-        out["delivered"] = delivered
-        out["delivered_unqualified"] = np.bincount(gd[okd & ~L.qualified], minlength=G)
-        out["pace_to_date"] = committed * np.repeat(frac_p, K)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["delivered_vs_committed"] = np.where(committed > 0, delivered / committed, np.nan)
-            out["delivered_vs_pace"] = np.where(
-                out["pace_to_date"] > 0, delivered / out["pace_to_date"], np.nan
-            )
-        out["on_pace"] = delivered >= out["pace_to_date"]
-    out["leads_assigned"] = np.bincount(gc[okc], minlength=G)
+        counts["delivered"] = np.bincount(gd[okd & L.qualified], minlength=G)
+        counts["delivered_unqualified"] = np.bincount(gd[okd & ~L.qualified], minlength=G)
+    counts["leads_assigned"] = np.bincount(gc[okc], minlength=G)
     gcc = gc[okc]
     for name, st in status_codes.items():  # loop over commitments
-        counts = np.bincount(gcc * 5 + st[okc], minlength=G * 5).reshape(G, 5)
-        met, br = counts[:, MET], counts[:, BREACHED]
-        out[f"{name}_met"] = met
-        out[f"{name}_breached"] = br
-        out[f"{name}_pending"] = counts[:, PENDING]
-        out[f"{name}_at_risk"] = counts[:, AT_RISK]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
+        by_status = np.bincount(gcc * 5 + st[okc], minlength=G * 5).reshape(G, 5)
+        counts[f"{name}_met"] = by_status[:, MET]
+        counts[f"{name}_breached"] = by_status[:, BREACHED]
+        counts[f"{name}_pending"] = by_status[:, PENDING]
+        counts[f"{name}_at_risk"] = by_status[:, AT_RISK]
     has_resp = okc & (resp_bus != _NAT)
-    med, p90 = _group_quantiles(resp_bus[has_resp], gc[has_resp], G, (0.5, 0.9))
-    out["touched"] = np.bincount(gc[has_resp], minlength=G)
-    out["response_median"] = (
-        np.where(np.isnan(med), _NAT, np.round(np.nan_to_num(med)))
-        .astype(np.int64)
-        .view("timedelta64[s]")
-    )
-    out["response_p90"] = (
-        np.where(np.isnan(p90), _NAT, np.round(np.nan_to_num(p90)))
-        .astype(np.int64)
-        .view("timedelta64[s]")
+    counts["touched"] = np.bincount(gc[has_resp], minlength=G)
+    out = period_table(
+        sla,
+        starts,
+        ends,
+        keys,
+        split_name,
+        asof_local,
+        counts,
+        list(status_codes),
+        resp_bus[has_resp],
+        gc[has_resp],
     )
     periods = PeriodSummary(out, backend=L.backend)
 
@@ -909,29 +896,165 @@ def _periods_and_daily(
         ok = mask & ~np.isnat(d) & (i >= 0) & (i < D)
         return np.bincount(i[ok], minlength=D)
 
-    daily: dict[str, np.ndarray] = {"date": days}
-    dstart, dend = _periods_of(days, sla)
-    daily["period_start"] = dstart
+    day_counts: dict[str, np.ndarray] = {}
     if mk is not None:
-        q = by_day(deliv_day, delivered_ok & L.qualified)
-        daily["delivered"] = q
-        cum = np.cumsum(q)
-        p_first = np.searchsorted(days, dstart)  # index of each day's period start (clipped)
-        base = np.where(p_first > 0, cum[np.maximum(p_first - 1, 0)], 0)
-        daily["delivered_to_date"] = cum - base
-        total = float(mk.qualified_leads)
-        plen = (dend - dstart).astype(np.float64)
-        elapsed_days = (days - dstart).astype(np.float64) + 1.0
-        daily["committed"] = np.where(np.isnat(dstart), 0.0, total)
-        daily["pace_to_date"] = np.where(
-            np.isnat(dstart), 0.0, total * np.clip(elapsed_days / plen, 0.0, 1.0)
-        )
-    daily["leads_assigned"] = by_day(clock_day, scope)
+        day_counts["delivered"] = by_day(deliv_day, delivered_ok & L.qualified)
+    day_counts["leads_assigned"] = by_day(clock_day, scope)
     first_at = cols["first_touch_at"]
-    daily["first_touches"] = by_day(cal.local_dates(first_at), scope & ~np.isnat(first_at))
-    daily["activities"] = cal._count_by_local_day(A.time[counted], int(days[0].astype(np.int64)), D)
+    day_counts["first_touches"] = by_day(cal.local_dates(first_at), scope & ~np.isnat(first_at))
+    day_counts["activities"] = cal._count_by_local_day(
+        A.time[counted], int(days[0].astype(np.int64)), D
+    )
     for name, st in status_codes.items():  # loop over commitments
         dl_day = cal.local_dates(cols[f"{name}_deadline"])
-        daily[f"{name}_due"] = by_day(dl_day, scope)
-        daily[f"{name}_breaches"] = by_day(dl_day, st == BREACHED)
+        day_counts[f"{name}_due"] = by_day(dl_day, scope)
+        day_counts[f"{name}_breaches"] = by_day(dl_day, st == BREACHED)
+    daily = daily_table(sla, days, day_counts)
     return periods, DailySeries(daily, backend=L.backend)
+
+
+# --------------------------------------------------------------------------------------------
+# tables from additive counts (shared with alignment._dask, which sums the counts of partitions)
+# --------------------------------------------------------------------------------------------
+
+
+def periods_between(starts: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
+    """Every period from the earliest to the latest of ``starts`` (local ``datetime64[D]``).
+
+    Returns the sorted period starts and their (exclusive) ends; empty in, empty out.
+    """
+    if not starts.size:
+        return starts, starts.copy()
+    days = np.arange(starts.min(), starts.max() + np.timedelta64(1, "D"))
+    ps, pe = periods_of(days, sla)
+    keep = ~np.isnat(ps)
+    out_starts, idx = np.unique(ps[keep], return_index=True)
+    return out_starts, pe[keep][idx]
+
+
+def split_commitment(sla: SLA, keys: np.ndarray) -> np.ndarray:
+    """Committed qualified leads per split key (per period); NaN without a marketing side.
+
+    The ``split`` mapping when given; else ``qualified_leads`` shared equally by the keys other
+    than ``"(missing)"``; without ``split_by`` the whole commitment (one key, ``"(all)"``).
+    """
+    mk = sla.marketing
+    if mk is None:
+        return np.full(keys.size, np.nan)
+    if mk.split_by is not None and mk.split is not None:
+        split = mk.split
+        return np.array([float(split.get(k, 0)) for k in keys.tolist()], dtype=np.float64)
+    if mk.split_by is not None:
+        real = keys != "(missing)"
+        return np.where(real, mk.qualified_leads / max(int(real.sum()), 1), 0.0)
+    return np.full(keys.size, float(mk.qualified_leads))
+
+
+def period_table(
+    sla: SLA,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    keys: np.ndarray,
+    split_name: str,
+    asof_local: int,
+    counts: dict[str, np.ndarray],
+    commitments: list[str],
+    response_values: np.ndarray,
+    response_groups: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The columns of :class:`PeriodSummary` from additive counts per (period, split key).
+
+    Parameters
+    ----------
+    starts, ends : datetime64[D] arrays, shape (P,)
+        Local period starts and (exclusive) ends.
+    keys : object array, shape (K,)
+        Split keys (sorted); rows are ``period × key`` (period-major, ``G = P*K``).
+    split_name : str
+        Name of the split column.
+    asof_local : int
+        ``as_of`` in local wall-clock microseconds (for the pace fraction of each period).
+    counts : dict of int64 arrays, shape (G,)
+        ``leads_assigned``, ``touched``, ``{name}_met|_breached|_pending|_at_risk`` per
+        commitment and, with a marketing side, ``delivered`` and ``delivered_unqualified``.
+    commitments : list of str
+        Commitment names, in column order.
+    response_values, response_groups : int64 arrays
+        Business-seconds response times of the touched leads and their row ``g`` in ``[0, G)``
+        (median and p90 are exact per row).
+    """
+    P, K = starts.size, keys.size
+    G = P * K
+    mk = sla.marketing
+    out: dict[str, np.ndarray] = {
+        "period_start": np.repeat(starts, K),
+        "period_end": np.repeat(ends, K),
+        split_name: np.tile(keys, P),
+    }
+    if mk is not None:
+        period_len = (ends - starts).astype(np.int64) * _DAY_US
+        start_local = starts.astype("datetime64[us]").astype(np.int64)
+        frac_p = np.clip((asof_local - start_local) / np.maximum(period_len, 1), 0.0, 1.0)
+        committed = np.tile(split_commitment(sla, keys), P)
+        delivered = counts["delivered"]
+        out["committed"] = committed
+        out["delivered"] = delivered
+        out["delivered_unqualified"] = counts["delivered_unqualified"]
+        out["pace_to_date"] = committed * np.repeat(frac_p, K)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["delivered_vs_committed"] = np.where(committed > 0, delivered / committed, np.nan)
+            out["delivered_vs_pace"] = np.where(
+                out["pace_to_date"] > 0, delivered / out["pace_to_date"], np.nan
+            )
+        out["on_pace"] = delivered >= out["pace_to_date"]
+    out["leads_assigned"] = counts["leads_assigned"]
+    for name in commitments:  # loop over commitments
+        met, br = counts[f"{name}_met"], counts[f"{name}_breached"]
+        out[f"{name}_met"] = met
+        out[f"{name}_breached"] = br
+        out[f"{name}_pending"] = counts[f"{name}_pending"]
+        out[f"{name}_at_risk"] = counts[f"{name}_at_risk"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
+    med, p90 = _group_quantiles(response_values, response_groups, G, (0.5, 0.9))
+    out["touched"] = counts["touched"]
+    out["response_median"] = (
+        np.where(np.isnan(med), _NAT, np.round(np.nan_to_num(med)))
+        .astype(np.int64)
+        .view("timedelta64[s]")
+    )
+    out["response_p90"] = (
+        np.where(np.isnan(p90), _NAT, np.round(np.nan_to_num(p90)))
+        .astype(np.int64)
+        .view("timedelta64[s]")
+    )
+    return out
+
+
+def daily_table(sla: SLA, days: np.ndarray, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The columns of :class:`DailySeries` from additive counts per day.
+
+    ``days`` are consecutive local dates; ``counts`` the per-day int64 counts in column order
+    (``delivered`` first when there is a marketing side).  Adds ``period_start`` and, after
+    ``delivered``, the running totals ``delivered_to_date`` (restarting each period),
+    ``committed`` and ``pace_to_date`` (the commitment times the elapsed share of the period).
+    """
+    mk = sla.marketing
+    daily: dict[str, np.ndarray] = {"date": days}
+    dstart, dend = periods_of(days, sla)
+    daily["period_start"] = dstart
+    for c, q in counts.items():  # loop over columns
+        daily[c] = q
+        if c == "delivered" and mk is not None:
+            cum = np.cumsum(q)
+            p_first = np.searchsorted(days, dstart)  # index of each day's period start
+            base = np.where(p_first > 0, cum[np.maximum(p_first - 1, 0)], 0)
+            daily["delivered_to_date"] = cum - base
+            total = float(mk.qualified_leads)
+            plen = (dend - dstart).astype(np.float64)
+            elapsed_days = (days - dstart).astype(np.float64) + 1.0
+            daily["committed"] = np.where(np.isnat(dstart), 0.0, total)
+            daily["pace_to_date"] = np.where(
+                np.isnat(dstart), 0.0, total * np.clip(elapsed_days / plen, 0.0, 1.0)
+            )
+    return daily

@@ -171,6 +171,11 @@ class SLAReport:
         The calendar used.
     as_of : numpy.datetime64
         The evaluation instant (UTC).
+
+    Notes
+    -----
+    :meth:`plot` draws the delivered-vs-committed pace or the response-time histogram
+    (the ``plot`` extra) and returns ``(fig, ax)``.
     """
 
     def __init__(
@@ -236,3 +241,24 @@ class SLAReport:
             f"{html.escape(_cell(self.as_of))} UTC</h4><ul>{items}</ul>"
             f"{self.periods._repr_html_()}{self._breaches._repr_html_()}</div>"
         )
+
+    def plot(self, ax: Any = None, *, kind: str = "pace") -> tuple[Any, Any]:
+        """Draw the SLA tracking (needs the ``plot`` extra: matplotlib).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        kind : {"pace", "response"}
+            ``"pace"``: qualified leads delivered to date vs the committed pace, day by day
+            (:attr:`daily`).  ``"response"``: histogram of first-touch response times of the
+            touched leads (business hours when the commitment is in business time) with the
+            first-touch window as a dashed line.
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from .._plot import plot_sla
+
+        return plot_sla(self, ax=ax, kind=kind)

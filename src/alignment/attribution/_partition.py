@@ -1,0 +1,35 @@
+"""Partition kernels of the attribution engine (private; the engine owns and tests them).
+
+Used by alignment._dask
+-----------------------
+The Dask twin runs the in-memory engine on every partition and combines sufficient
+statistics; these are the only engine internals it may use:
+
+* :func:`channel_codes` — channel names and per-touch codes, refusing touches without one.
+* :func:`collapse_runs` — drop consecutive repeats of a channel within each journey.
+* :func:`channel_sets` — the distinct channels of every journey (Shapley's statistic).
+* :func:`markov_counts` — the counting step of the Markov chain (additive across partitions).
+* :func:`markov_solve` — one exact solve of (summed) counts → :class:`MarkovFit`.
+* :func:`credit_from_fit` — a :class:`MarkovFit` as :class:`~alignment.base.ChannelCredit`.
+* :func:`credit_table` — the per-key credit table (``conversions``, ``revenue``, ``share``).
+
+Everything else in ``alignment.attribution._*`` may change without notice.
+"""
+
+from __future__ import annotations
+
+from ._credit import channel_codes, channel_sets, collapse_runs
+from ._markov import MarkovChainCounts, MarkovFit, credit_from_fit, markov_counts, markov_solve
+from ._result import credit_table
+
+__all__ = [
+    "MarkovChainCounts",
+    "MarkovFit",
+    "channel_codes",
+    "channel_sets",
+    "collapse_runs",
+    "credit_from_fit",
+    "credit_table",
+    "markov_counts",
+    "markov_solve",
+]
