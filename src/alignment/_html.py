@@ -105,6 +105,8 @@ def fmt_value(v: Any, kind: str = "auto") -> str:
             return f"{round(f):,}"
         if f.is_integer() and abs(f) < 1e15:
             return f"{round(f):,}"
+        if abs(f) < 1:
+            return f"{f:.4g}"  # rates and weights keep four significant digits
         return f"{f:,.2f}" if abs(f) < 1000 else f"{f:,.0f}"
     return str(v)
 
@@ -185,6 +187,22 @@ def table(
     if notes:
         out.append(f'<p class="note">{esc(" ".join(notes))}</p>')
     return "".join(out)
+
+
+def preview(
+    title: str,
+    columns: Mapping[str, Sequence[Any] | np.ndarray],
+    *,
+    note: str = "",
+    max_rows: int | None = 20,
+    kinds: Mapping[str, str] | None = None,
+) -> str:
+    """The notebook view of a result (``_repr_html_``): a bold title, a note, and a table.
+
+    Every result object renders through this one function, so notebooks show one style.
+    """
+    extra = f"<p>{esc(note)}</p>" if note else ""
+    return f"<div><p><b>{esc(title)}</b></p>{extra}{table(columns, kinds=kinds, max_rows=max_rows)}</div>"
 
 
 def cards(items: Sequence[tuple[str, str, str]]) -> str:

@@ -48,7 +48,7 @@ from ._funnel_plan import (
     required_volumes,
     stage_index,
 )
-from ._funnel_render import html_table
+from ._html import preview as html_table
 from .errors import ParameterError
 
 __all__ = [

@@ -58,11 +58,9 @@ _NAT = np.datetime64("NaT", "us")
 
 def _html_preview(title: str, columns: Mapping[str, np.ndarray], rows: int = 10) -> str:
     """A notebook preview: a title and the first ``rows`` rows as an HTML table."""
-    from html import escape
+    from ._html import preview
 
-    from ._html import table
-
-    return f"<div><p><b>{escape(title)}</b></p>{table(columns, max_rows=rows)}</div>"
+    return preview(title, columns, max_rows=rows)
 
 
 def _readonly(*arrays: np.ndarray) -> None:

@@ -187,7 +187,7 @@ def test_frames_and_html() -> None:
     r = closed_loop(pd.DataFrame(base_leads()), by="campaign")
     assert isinstance(r.to_frame(), pd.DataFrame)
     assert isinstance(r.duplicates.to_frame("dict"), dict)
-    assert "<table>" in r._repr_html_()
+    assert "<table" in r._repr_html_()
     assert "ClosedLoopReport" in repr(r)
 
 

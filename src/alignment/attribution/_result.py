@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -11,6 +10,7 @@ import numpy as np
 
 from .. import _segments as seg
 from .._frames import to_native
+from .._html import preview
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -44,25 +44,6 @@ def credit_table(
 
 def _fmt(x: float) -> str:
     return f"{x:,.2f}"
-
-
-def _html_table(columns: Mapping[str, np.ndarray], max_rows: int = 20) -> str:
-    names = list(columns)
-    n = len(next(iter(columns.values()))) if columns else 0
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in names)
-    rows = []
-    for i in range(min(n, max_rows)):
-        cells = []
-        for c in names:
-            v = columns[c][i]
-            if isinstance(v, (float, np.floating)):
-                text = "" if not np.isfinite(v) else _fmt(float(v))
-                cells.append(f"<td style='text-align:right'>{text}</td>")
-            else:
-                cells.append(f"<td>{html.escape(str(v))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    more = f"<p>… {n - max_rows} more rows</p>" if n > max_rows else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,10 +110,7 @@ class Unattributed:
             "revenue": self.revenue,
             "reason": self.reason,
         }
-        return (
-            f"<p><b>Unattributed</b>: {len(self)} journeys, revenue {_fmt(self.total)}</p>"
-            + _html_table(cols)
-        )
+        return preview(f"Unattributed: {len(self)} journeys, revenue {_fmt(self.total)}", cols)
 
 
 @dataclass(frozen=True, eq=False)
@@ -455,15 +433,14 @@ class AttributionResult:
         cols = self._key_columns("channel")
         order = np.argsort(-cols["revenue"], kind="stable")
         shown = {k: v[order] for k, v in cols.items()}
-        shown["share"] = np.array([f"{x:.1%}" for x in shown["share"]], dtype=object)
-        head = (
-            f"<p><b>Attribution</b> — model <code>{html.escape(s['model'])}</code>: "
+        title = f"Attribution — model {s['model']}"
+        note = (
             f"{s['journeys']:,} journeys, {s['touches']:,} touches, "
             f"{s['converted_journeys']:,} converted; revenue {_fmt(s['converted_revenue'])} = "
             f"attributed {_fmt(s['attributed_revenue'])} + unattributed "
-            f"{_fmt(s['unattributed_revenue'])}</p>"
+            f"{_fmt(s['unattributed_revenue'])}"
         )
-        return f"<div>{head}{_html_table(shown)}</div>"
+        return preview(title, shown, note=note, kinds={"share": "pct", "revenue": "money"})
 
     def plot(
         self,

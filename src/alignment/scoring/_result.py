@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -300,23 +299,16 @@ class ScoreResult:
 
     # ------------------------------------------------------------------ display
     def _repr_html_(self) -> str:
+        from .._html import preview
+
         head = min(len(self), 10)
-        names = [self.id_column, *self._order]
-        rows = []
-        for i in range(head):
-            cells = [html.escape(str(self.ids[i]))]
-            for k in self._order:
-                v = self._value(k, i)
-                cells.append(html.escape(f"{v:.4g}" if isinstance(v, float) else str(v)))
-            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        th = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-        more = f"<p>… {len(self) - head} more leads</p>" if len(self) > head else ""
-        return (
-            f"<div><p><b>ScoreResult</b> — {html.escape(type(self.scorer).__name__)}, "
-            f"{len(self)} leads</p><table><thead><tr>{th}</tr></thead><tbody>"
-            + "".join(rows)
-            + f"</tbody></table>{more}</div>"
-        )
+        cols: dict[str, np.ndarray] = {self.id_column: np.asarray(self.ids[:head])}
+        for k in self._order:
+            values = [self._value(k, i) for i in range(head)]  # 10 rows at most
+            cols[k] = np.asarray(values, dtype=object)
+        note = f"{len(self) - head:,} more leads (use to_frame())" if len(self) > head else ""
+        title = f"ScoreResult — {type(self.scorer).__name__}, {len(self):,} leads"
+        return preview(title, cols, note=note, max_rows=None)
 
     def plot(self, ax: Any = None, *, converted: Any = None, bins: int = 30) -> tuple[Any, Any]:
         """Heat map of the grid, or a histogram of scores (needs the ``plot`` extra: matplotlib).

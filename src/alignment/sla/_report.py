@@ -99,22 +99,9 @@ class ReportTable(Mapping[str, np.ndarray]):
         return to_native(cols, backend or self._backend)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._columns)
-        rows = []
-        for i in range(min(self._n, _HTML_ROWS)):
-            cells = "".join(
-                f"<td>{html.escape(_cell(col[i]))}</td>" for col in self._columns.values()
-            )
-            rows.append(f"<tr>{cells}</tr>")
-        more = (
-            f"<p>… {self._n - _HTML_ROWS} more rows (use to_frame())</p>"
-            if self._n > _HTML_ROWS
-            else ""
-        )
-        return (
-            f"<div><strong>{html.escape(self.title)}</strong> ({self._n} rows)"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}</div>"
-        )
+        from .._html import preview
+
+        return preview(f"{self.title} ({self._n:,} rows)", self._columns, max_rows=_HTML_ROWS)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._n} rows; columns: {', '.join(self._columns)})"
