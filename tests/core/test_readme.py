@@ -1,0 +1,30 @@
+"""The README's example runs (in a fresh interpreter) and prints what its comments promise."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_example_runs(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, "the README has a python example"
+    script = tmp_path / "readme_example.py"
+    script.write_text(blocks[0], encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "{'lead': 2500.0}" in done.stdout
+    assert "Unattributed(" in done.stdout
+
+
+def test_readme_states_both_commands() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "alignment demo" in text
+    assert re.search(
+        r"<!-- test-command -->.*python -m pytest.*<!-- /test-command -->", text, flags=re.S
+    )
