@@ -64,8 +64,12 @@ CHANNELS = np.array(
 T0 = np.datetime64("2024-01-01T00:00:00", "us")
 
 
-def make_data(n: int, seed: int = 42) -> dict[str, Any]:
-    """Unsorted long touch arrays and a conversion table for ``n`` journeys."""
+def make_data(n: int, seed: int = 42, keys: str = "str") -> dict[str, Any]:
+    """Unsorted long touch arrays and a conversion table for ``n`` journeys.
+
+    ``keys="str"``: lead ids like ``"L123"``; ``keys="int"``: integer lead ids (as CRMs such as
+    HubSpot or Marketo export them), spread over a range twice the number of leads.
+    """
     rng = np.random.default_rng(seed)
     lengths = 1 + rng.poisson(5.0, size=n)
     n_t = int(lengths.sum())
@@ -77,7 +81,10 @@ def make_data(n: int, seed: int = 42) -> dict[str, Any]:
     # channel popularity is skewed; a few channels more likely late in journeys
     p = rng.dirichlet(np.ones(N_CHANNELS) * 2.0)
     ch = rng.choice(N_CHANNELS, size=n_t, p=p)
-    keys = np.char.add("L", np.arange(n).astype("U8"))
+    if keys == "str":
+        lead_keys: np.ndarray = np.char.add("L", np.arange(n).astype("U8"))
+    else:
+        lead_keys = 1_000_000 + np.sort(rng.choice(2 * n, size=n, replace=False)).astype(np.int64)
     converted = rng.random(n) < 0.10
     last = np.zeros(n, dtype=np.int64)
     np.maximum.at(last, jid, secs)
@@ -85,12 +92,12 @@ def make_data(n: int, seed: int = 42) -> dict[str, Any]:
     perm = rng.permutation(n_t)
     return {
         "touch": {
-            "lead_id": keys[jid][perm],
+            "lead_id": lead_keys[jid][perm],
             "timestamp": ts[perm],
             "channel": CHANNELS[ch][perm],
         },
         "conv": {
-            "lead_id": keys[converted],
+            "lead_id": lead_keys[converted],
             "converted_at": T0 + (conv_secs[converted] * 1_000_000).astype("timedelta64[us]"),
             "revenue": np.round(rng.lognormal(8.0, 1.0, size=int(converted.sum())), 2),
         },

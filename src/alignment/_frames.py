@@ -16,12 +16,13 @@ Outputs (:func:`to_native`) go back to the caller's backend: ``"pandas"``, ``"po
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ._parallel import Pending, submit
 from ._time import TIME_DTYPE
 from .errors import DataValidationError, MissingColumnError, ParameterError
 
@@ -31,6 +32,7 @@ __all__ = [
     "Categorical",
     "RawColumns",
     "factorize",
+    "factorize_ints",
     "numeric",
     "read_table",
     "to_native",
@@ -104,7 +106,10 @@ class Categorical:
 
     def take(self, index: np.ndarray) -> Categorical:
         """Rows at ``index`` (same categories)."""
-        return Categorical(self.codes[index], self.categories)
+        index = np.asarray(index)
+        if index.dtype.kind in "iu":
+            return Categorical(np.take(self.codes, index), self.categories)  # faster gather
+        return Categorical(self.codes[index], self.categories)  # boolean mask
 
     def code_of(self, value: str) -> int:
         """Code of ``value``, or ``-1`` when absent."""
@@ -112,6 +117,30 @@ class Categorical:
         if i < self.categories.size and self.categories[i] == value:
             return i
         return -1
+
+
+class _Columns(Mapping[str, np.ndarray]):
+    """Columns by name; a column still being computed (:class:`Pending`) is awaited on access."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = self._data[name]
+        if isinstance(value, Pending):
+            value = self._data[name] = value.result()
+        return value  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,7 +162,7 @@ class RawColumns:
         For datetime columns of a frame: whether the column carried a time zone.
     """
 
-    columns: dict[str, np.ndarray]
+    columns: Mapping[str, np.ndarray]
     n_rows: int
     backend: Backend
     names: tuple[str, ...]
@@ -389,7 +418,9 @@ def _read_frame(
         elif dtype == nw.Date:
             cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE)
         elif dtype in (nw.String, nw.Categorical, nw.Enum):
-            cols[name] = _native_factorize(s.to_native(), backend)  # type: ignore[assignment]
+            # hashing strings releases the GIL: factorise each string column on the pool,
+            # overlapping with the caller's work until it reads the column
+            cols[name] = submit(_native_factorize, s.to_native(), backend)  # type: ignore[assignment]
         elif dtype.is_numeric() or dtype == nw.Boolean:
             if s.null_count():
                 cols[name] = np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
@@ -397,7 +428,7 @@ def _read_frame(
                 cols[name] = np.asarray(s.to_numpy())
         else:
             cols[name] = np.asarray(s.to_numpy(), dtype=object)
-    return RawColumns(cols, int(frame.shape[0]), backend, names, aware)
+    return RawColumns(_Columns(cols), int(frame.shape[0]), backend, names, aware)
 
 
 def _native_factorize(native: Any, backend: str) -> Categorical:
@@ -489,6 +520,28 @@ def factorize(
     return Categorical(codes, cats)
 
 
+def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (``int64``) and sorted distinct values of an integer array, by hashing.
+
+    A hash table (pyarrow's, when installed) costs O(n) and only the distinct values are sorted,
+    where ``np.unique`` sorts all ``n`` values.
+    """
+    a = np.asarray(values).astype(np.int64, copy=False)
+    if _has("pyarrow") and a.size:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(pa.array(a))
+        uniq = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=np.int64)
+        order = np.argsort(uniq, kind="stable")
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))
+        return rank[raw], uniq[order]
+    uniq, inv = np.unique(a, return_inverse=True)
+    return inv.astype(np.int64).ravel(), uniq
+
+
 def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
     """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing.
 
@@ -562,11 +615,16 @@ def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     enc = pc.dictionary_encode(arr)
     dictionary, indices = enc.dictionary, enc.indices
     order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
-    remap = np.empty(order.size + 1, dtype=np.int32)
-    remap[order] = np.arange(order.size, dtype=np.int32)
-    remap[-1] = -1
-    raw = np.asarray(indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    codes = remap[raw]  # -1 indexes the sentinel slot
+    if indices.null_count:
+        indices = indices.fill_null(-1)
+    raw = np.asarray(indices.to_numpy(zero_copy_only=False))  # int32, no copy without nulls
+    if np.array_equal(order, np.arange(order.size)):
+        codes = raw.astype(np.int32)  # dictionary already sorted (nulls are -1): one copy
+    else:
+        remap = np.empty(order.size + 1, dtype=np.int32)
+        remap[order] = np.arange(order.size, dtype=np.int32)
+        remap[-1] = -1
+        codes = remap[raw]  # -1 indexes the sentinel slot
     cats = np.asarray(dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False), dtype=object)
     return codes, cats
 

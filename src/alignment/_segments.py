@@ -29,6 +29,7 @@ __all__ = [
     "broadcast",
     "check_offsets",
     "gather_segments",
+    "group_sort",
     "position_from_end",
     "position_in_segment",
     "segment_any",
@@ -260,6 +261,94 @@ def segment_argmax(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
+# grouping
+# --------------------------------------------------------------------------------------------
+
+
+def group_sort(
+    codes: np.ndarray, times: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stable order by (group code, time, input position), with the groups' CSR offsets.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Group of each element, in ``[0, n_groups)``.
+    times : ndarray of datetime64 or int64
+        Sort key within a group (no NaT).
+    n_groups : int
+        Number of groups (groups without elements get empty segments).
+
+    Returns
+    -------
+    order : ndarray of int64
+        ``values[order]`` is grouped by code (ascending) and sorted by time within a group;
+        ties keep their input order.
+    offsets : ndarray of int64
+        Length ``n_groups + 1``: group ``g`` is ``order[offsets[g]:offsets[g + 1]]``.
+    sorted_times : ndarray
+        ``times[order]`` (same dtype as ``times``).
+
+    Notes
+    -----
+    No comparison sort of all ``n`` elements: the grouping is a counting sort (the COO → CSR
+    conversion of :mod:`scipy.sparse`, O(n + n_groups); a canonical CSR row lists its column
+    indices, here the input positions, in ascending order), and times are then sorted within
+    each group (``sort_indices``, a per-row sort: O(n log k) for groups of size k).  Equal times
+    in a group are put back in input order afterwards.  Input already in (code, time) order is
+    detected and costs two passes.  On 6·10^6 shuffled elements in 10^6 groups this is about
+    2.5× faster than one stable ``np.argsort`` of a composite key (``benchmarks/RESULTS.md``).
+    """
+    from scipy import sparse
+
+    times = np.asarray(times)
+    n = int(times.size)
+    c = np.asarray(codes).astype(np.int64, copy=False)
+    t = times.view(np.int64) if times.dtype.kind == "M" else times.astype(np.int64, copy=False)
+    if n == 0:
+        return np.empty(0, np.int64), np.zeros(n_groups + 1, np.int64), times.copy()
+    dk = np.diff(c)
+    if bool(np.all(dk >= 0)) and bool(np.all((dk > 0) | (np.diff(t) >= 0))):
+        # already sorted (common for exports): offsets from the counts
+        offsets = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(c, minlength=n_groups), out=offsets[1:])
+        return np.arange(n, dtype=np.int64), offsets, times.copy()
+    tmin = int(t.min())
+    # int32 coordinates when they fit (scipy would convert them to its index type anyway)
+    small = max(n, n_groups) < 2**31 - 1
+    itype = np.int32 if small else np.int64
+    rows = np.arange(n, dtype=itype)
+    grouped = sparse.coo_array(
+        (t - tmin, (c.astype(itype, copy=False), rows)), shape=(n_groups, n)
+    ).tocsr()
+    offsets = grouped.indptr.astype(np.int64, copy=False)
+    order = grouped.indices.astype(np.int64, copy=False)
+    rel = grouped.data  # times - tmin, in grouped order
+    inner = np.ones(n, dtype=bool)  # element continues the group of the one before
+    inner[offsets[:-1][offsets[:-1] < n]] = False
+    if bool(np.any((rel[1:] < rel[:-1]) & inner[1:])):
+        by_time = sparse.csr_array((order, rel, offsets), shape=(n_groups, int(rel.max()) + 1))
+        by_time.sort_indices()  # per-row sort of (time, position) pairs by time, in place
+        order = by_time.data.astype(np.int64, copy=False)
+        rel = by_time.indices
+        tie = np.flatnonzero((rel[1:] == rel[:-1]) & inner[1:])
+        if tie.size:
+            # equal times within a group: restore input order inside each run of ties
+            members = np.union1d(tie, tie + 1)  # positions in a run of equal (group, time)
+            run = np.cumsum(~np.isin(members, tie + 1))  # a new run where a member follows none
+            pick = np.lexsort((order[members], run))
+            order[members] = order[members][pick]
+    sorted_times = rel.astype(np.int64, copy=False) + tmin
+    return (
+        order,
+        offsets,
+        sorted_times.view(times.dtype)
+        if times.dtype.kind == "M"
+        else sorted_times.astype(times.dtype, copy=False),
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # plain-Python twins (the definitions; used by the tests)
 # --------------------------------------------------------------------------------------------
 
@@ -358,3 +447,13 @@ def _py_segment_argmax(values: Sequence[Any], offsets: Sequence[int]) -> list[in
                 best = j
         out.append(best)
     return out
+
+
+def _py_group_sort(
+    codes: Sequence[int], times: Sequence[Any], n_groups: int
+) -> tuple[list[int], list[int], list[Any]]:
+    order = sorted(range(len(codes)), key=lambda i: (codes[i], times[i], i))
+    offsets = [0]
+    for g in range(n_groups):
+        offsets.append(offsets[-1] + sum(1 for k in codes if k == g))
+    return order, offsets, [times[i] for i in order]

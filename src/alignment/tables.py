@@ -24,11 +24,13 @@ from ._frames import (
     Categorical,
     RawColumns,
     factorize,
+    factorize_ints,
     lookup,
     numeric,
     read_table,
     to_native,
 )
+from ._segments import group_sort
 from ._time import TIME_DTYPE, Awareness, as_utc_datetime64
 from .errors import DataValidationError, ParameterError
 
@@ -110,14 +112,13 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
             return _Keys(np.empty(0, np.int64), np.empty(0, np.int64))
         lo, hi = int(a.min()), int(a.max())
         if hi - lo < 4 * a.size + 1024:  # dense range: O(n) ranking
+            x = a - lo
             present = np.zeros(hi - lo + 1, dtype=bool)
-            present[a - lo] = True
+            present[x] = True
             rank = np.cumsum(present) - 1
-            return _Keys(
-                rank[a - lo].astype(np.int64), np.flatnonzero(present).astype(np.int64) + lo
-            )
-        uniq, inv = np.unique(a, return_inverse=True)
-        return _Keys(inv.astype(np.int64).ravel(), uniq)
+            return _Keys(np.take(rank, x), np.flatnonzero(present).astype(np.int64) + lo)
+        codes, uniq = factorize_ints(a)
+        return _Keys(codes, uniq)
     if arr.dtype.kind == "f":
         bad = ~np.isfinite(arr)
         if bad.any():
@@ -175,37 +176,6 @@ def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     b_in_union[found] = pos[found]
     b_in_union[~found] = a.uniques.size + np.arange(int((~found).sum()))
     return union[order], rank[a.codes], rank[b_in_union][b.codes]
-
-
-def _sort_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Stable order by (code, time, input position)."""
-    n = codes.size
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
-    t = times.view(np.int64)
-    dk = np.diff(codes)
-    if np.all(dk >= 0) and np.all((dk > 0) | (np.diff(t) >= 0)):
-        return np.arange(n, dtype=np.int64)  # already sorted (common for exports): no sort
-    tmin = int(t.min())
-    span = int(t.max()) - tmin
-    step = 1_000_000 if np.all(t % 1_000_000 == 0) else 1
-    tbits = max(1, (span // step).bit_length())
-    kbits = max(1, int(codes.max()).bit_length())
-    if tbits + kbits <= 62:
-        composite = (codes.astype(np.int64) << tbits) | ((t - tmin) // step)
-        return np.argsort(composite, kind="stable").astype(np.int64)
-    return np.lexsort((t, codes)).astype(np.int64)
-
-
-def _offsets(codes_sorted: np.ndarray, n_groups: int) -> np.ndarray:
-    counts = (
-        np.bincount(codes_sorted, minlength=n_groups)
-        if codes_sorted.size
-        else np.zeros(n_groups, np.int64)
-    )
-    off = np.zeros(n_groups + 1, dtype=np.int64)
-    np.cumsum(counts, out=off[1:])
-    return off
 
 
 def _validate_offsets(offsets: np.ndarray, n_items: int, name: str) -> np.ndarray:
@@ -1084,9 +1054,7 @@ class Journeys(_EventLog):
         else:
             uniques, tcodes, ccodes = tkeys.uniques, tkeys.codes, None
         n = uniques.size
-        order = _sort_order(tcodes, ttime)
-        sorted_codes = tcodes[order]
-        offsets = _offsets(sorted_codes, n)
+        order, offsets, sorted_time = group_sort(tcodes, ttime, n)
 
         conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
         rev = np.zeros(n)
@@ -1134,7 +1102,7 @@ class Journeys(_EventLog):
         out = cls.from_arrays(
             keys=uniques,
             offsets=offsets,
-            time=ttime[order],
+            time=sorted_time,
             channel=chan,
             converted_at=conv_at,
             revenue=rev,
@@ -1459,14 +1427,13 @@ class ActivityLog(_EventLog):
             k = _key_codes(raw.columns[lead], column=lead, table=at)
             codes, keys, n = k.codes, k.uniques, k.uniques.size
             sel = np.arange(codes.size)
-        sub_order = _sort_order(codes[sel], t[sel])
+        sub_order, offsets, sorted_time = group_sort(codes[sel], t[sel], n)
         order = sel[sub_order]
-        offsets = _offsets(codes[order], n)
         cats = _categoricals(raw, [c for c in (kind, rep, outcome) if c in raw.columns], at, order)
         out = cls(
             keys=keys,
             offsets=offsets,
-            time=t[order],
+            time=sorted_time,
             row=order.astype(np.int64),
             kind=cats.get(kind),
             rep=cats.get(rep),

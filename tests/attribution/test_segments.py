@@ -117,3 +117,71 @@ def test_check_offsets_length() -> None:
     assert seg.check_offsets([0, 1, 3], 3).dtype == np.int64
     with pytest.raises(ValueError):
         seg.check_offsets([0, 1, 3], 4)
+
+
+# --------------------------------------------------------------------------------- group_sort
+
+
+def _check_group_sort(codes: np.ndarray, times: np.ndarray, n_groups: int) -> None:
+    before = (codes.copy(), times.copy())
+    order, offsets, sorted_times = seg.group_sort(codes, times, n_groups)
+    p_order, p_offsets, p_times = seg._py_group_sort(codes.tolist(), times.tolist(), n_groups)
+    assert order.dtype == np.int64 and offsets.dtype == np.int64
+    assert order.tolist() == p_order
+    assert offsets.tolist() == p_offsets
+    assert sorted_times.dtype == times.dtype
+    assert sorted_times.tolist() == p_times
+    np.testing.assert_array_equal(codes, before[0])  # inputs are not mutated
+    np.testing.assert_array_equal(times, before[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda g: st.tuples(
+            st.just(g),
+            st.lists(st.tuples(st.integers(0, g - 1), st.integers(-3, 3)), max_size=40),
+        )
+    )
+)
+def test_group_sort_matches_twin_hypothesis(case: tuple) -> None:
+    """Few distinct times: many ties, which must keep their input order."""
+    n_groups, pairs = case
+    codes = np.array([p[0] for p in pairs], dtype=np.int64)
+    times = np.array([p[1] for p in pairs], dtype=np.int64)
+    _check_group_sort(codes, times, n_groups)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_group_sort_matches_twin_seeded(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, g = 3000, 400
+    codes = rng.integers(0, g, n)
+    t0 = np.datetime64("2024-01-01T00:00:00", "us")
+    times = t0 + rng.integers(0, 10**13, n).astype("timedelta64[us]")
+    times[rng.random(n) < 0.1] = t0  # ties at one instant
+    _check_group_sort(codes, times, g + 3)  # trailing empty groups
+
+
+def test_group_sort_presorted_and_grouped_only_inputs() -> None:
+    codes = np.array([0, 0, 1, 1, 1, 3])
+    times = np.array([1, 5, 2, 2, 9, 0])
+    order, offsets, st_ = seg.group_sort(codes, times, 4)  # already in order
+    assert order.tolist() == list(range(6))
+    assert offsets.tolist() == [0, 2, 5, 5, 6]
+    # grouped but times unsorted within a group; then ungrouped with sorted times
+    _check_group_sort(np.array([0, 0, 1, 1]), np.array([5, 1, 3, 3]), 2)
+    _check_group_sort(np.array([1, 0, 1, 0]), np.array([1, 2, 3, 4]), 2)
+    _check_group_sort(np.array([], dtype=np.int64), np.array([], dtype=np.int64), 3)
+
+
+def test_group_sort_equals_lexsort_on_a_large_shuffled_case() -> None:
+    rng = np.random.default_rng(7)
+    n, g = 200_000, 30_000
+    codes = rng.integers(0, g, n)
+    times = rng.integers(0, 50, n) * 1_000_000  # many ties within a group
+    order, offsets, sorted_times = seg.group_sort(codes, times, g)
+    expected = np.lexsort((np.arange(n), times, codes))
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(sorted_times, times[expected])
+    np.testing.assert_array_equal(np.diff(offsets), np.bincount(codes, minlength=g))

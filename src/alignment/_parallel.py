@@ -1,0 +1,114 @@
+"""A small shared thread pool for independent, GIL-releasing column work.
+
+Reading a long table involves steps that do not depend on each other: factorising each string
+column (pyarrow's and pandas' hash tables run without the GIL) and sorting the touches into
+journeys (scipy's sparse kernels, also without the GIL).  :func:`submit` runs such a step on a
+worker thread so that it overlaps with the caller's own work; the caller collects the value
+when it needs it (:meth:`Pending.result`).
+
+``ALIGNMENT_NUM_THREADS`` sets the number of worker threads (default: the CPUs available to
+the process, at most 4).  ``ALIGNMENT_NUM_THREADS=1`` (or ``0``) turns the pool off: every step
+then runs inline, in the calling thread, exactly as submitted.  Results never depend on the
+setting; only the wall time does.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
+
+from .errors import ParameterError
+
+__all__ = ["ENV_VAR", "Pending", "n_threads", "submit"]
+
+ENV_VAR = "ALIGNMENT_NUM_THREADS"
+_MAX_DEFAULT = 4
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+
+
+def n_threads() -> int:
+    """Worker threads to use: ``ALIGNMENT_NUM_THREADS``, else the available CPUs (at most 4).
+
+    Raises
+    ------
+    ParameterError
+        ``ALIGNMENT_NUM_THREADS`` is set to something other than a non-negative integer.
+    """
+    raw = os.environ.get(ENV_VAR, "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ParameterError(
+                f"{ENV_VAR}={raw!r} is not an integer; set it to the number of threads "
+                "(1 turns threading off) or unset it"
+            ) from None
+        if value < 0:
+            raise ParameterError(f"{ENV_VAR}={raw!r} must be >= 0 (1 or 0 turns threading off)")
+        return max(1, value)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, _MAX_DEFAULT))
+
+
+class Pending(Generic[T]):
+    """The value of a submitted step: :meth:`result` waits for it (and re-raises its error)."""
+
+    __slots__ = ("_done", "_future", "_value")
+
+    def __init__(self, future: Future[T] | None = None, value: Any = None) -> None:
+        self._future = future
+        self._value = value
+        self._done = future is None
+
+    def result(self) -> T:
+        if not self._done:
+            assert self._future is not None
+            self._value = self._future.result()
+            self._done = True
+            self._future = None
+        return self._value  # type: ignore[no-any-return]
+
+
+def _get_pool(size: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size != size:
+            old = _pool
+            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="alignment")
+            _pool_size = size
+            if old is not None:
+                old.shutdown(wait=False)
+        return _pool
+
+
+def _reset_after_fork() -> None:  # a forked child has no pool threads: start afresh
+    global _pool, _pool_size, _lock
+    _pool = None
+    _pool_size = 0
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Pending[T]:
+    """Run ``fn(*args, **kwargs)`` on the pool (inline when the pool is off).
+
+    Inline, an error is raised at once; on the pool it is raised by :meth:`Pending.result`.
+    """
+    size = n_threads()
+    if size <= 1 or threading.current_thread().name.startswith("alignment"):
+        return Pending(value=fn(*args, **kwargs))  # inline (also: never wait on our own pool)
+    return Pending(_get_pool(size).submit(fn, *args, **kwargs))

@@ -1,0 +1,89 @@
+"""The shared thread pool: settings, inline mode, errors, and results independent of threading."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+
+from alignment import _parallel
+from alignment.errors import ParameterError
+from alignment.tables import Journeys
+
+from .test_tables import CONVERSIONS, TOUCHES, journeys_content
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("1", 1), ("0", 1), (" 2 ", 2)])
+def test_n_threads_from_env(monkeypatch: pytest.MonkeyPatch, value: str, expected: int) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, value)
+    assert _parallel.n_threads() == expected
+
+
+def test_n_threads_default_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(_parallel.ENV_VAR, raising=False)
+    assert 1 <= _parallel.n_threads() <= 4
+
+
+@pytest.mark.parametrize("value", ["two", "-1", "1.5"])
+def test_n_threads_bad_env(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, value)
+    with pytest.raises(ParameterError, match=_parallel.ENV_VAR):
+        _parallel.n_threads()
+
+
+def _thread_name() -> str:
+    return threading.current_thread().name
+
+
+def test_inline_when_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, "1")
+    assert _parallel.submit(_thread_name).result() == threading.current_thread().name
+    with pytest.raises(ZeroDivisionError):  # inline: raised at once
+        _parallel.submit(lambda: 1 / 0)
+
+
+def test_pool_runs_elsewhere_and_reraises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    assert _parallel.submit(_thread_name).result().startswith("alignment")
+    pending = _parallel.submit(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        pending.result()
+    # a step running on the pool that submits more work runs it inline (no self-deadlock)
+    nested = _parallel.submit(lambda: _parallel.submit(_thread_name).result())
+    assert nested.result().startswith("alignment")
+
+
+def test_pool_is_rebuilt_after_fork_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    assert _parallel.submit(lambda: 41 + 1).result() == 42
+    _parallel._reset_after_fork()
+    assert _parallel._pool is None
+    assert _parallel.submit(lambda: 6 * 7).result() == 42
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "4"])
+def test_journeys_do_not_depend_on_threads(
+    monkeypatch: pytest.MonkeyPatch, constructor: Any, threads: str
+) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, "1")
+    ref = journeys_content(Journeys.build(constructor(TOUCHES), constructor(CONVERSIONS)))
+    monkeypatch.setenv(_parallel.ENV_VAR, threads)
+    got = journeys_content(Journeys.build(constructor(TOUCHES), constructor(CONVERSIONS)))
+    assert got == ref
+
+
+def test_lazy_columns_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
+    pd = pytest.importorskip("pandas")
+    from alignment._frames import read_table
+
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    raw = read_table(
+        pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 2, 3]}), table="t", required=["a", "b"]
+    )
+    assert "a" in raw.columns and "zz" not in raw.columns
+    assert sorted(raw.columns) == ["a", "b"] and len(raw.columns) == 2
+    assert raw.columns["a"].codes.tolist() == [0, 1, 0]  # type: ignore[attr-defined]
+    assert raw.get("zz") is None
+    np.testing.assert_array_equal(raw.columns["b"], [1, 2, 3])
