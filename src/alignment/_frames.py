@@ -433,26 +433,89 @@ def _read_frame(
 
 def _native_factorize(native: Any, backend: str) -> Categorical:
     """Factorise a native string column without materialising Python strings per row."""
-    if (
-        backend == "pandas"
-        and _has("pyarrow")
-        and type(native.array).__name__ == "ArrowStringArray"
-    ):
+    arrow: Any = None
+    if backend == "pandas":
+        if _has("pyarrow") and type(native.array).__name__ == "ArrowStringArray":
+            import pyarrow as pa
+
+            arrow = pa.array(native)  # zero-copy for arrow-backed strings
+        else:
+            import pandas as pd
+
+            c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
+            return Categorical(np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object))
+    elif backend == "polars" and _has("pyarrow"):
+        if len(native) >= HASH_FACTORIZE_MIN_ROWS and native.dtype.is_(_polars().String):
+            out = _hash_factorize(native)
+            if out is not None:
+                return out
+        arrow = native.to_arrow()
+    elif backend == "pyarrow" and _has("pyarrow"):
+        arrow = native
+    if arrow is not None:
         import pyarrow as pa
 
-        codes, cats = _arrow_factorize(pa.array(native))  # zero-copy for arrow-backed strings
-        return Categorical(codes, cats)
-    if backend == "pandas":
-        import pandas as pd
-
-        c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
-        return Categorical(np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object))
-    if backend in ("polars", "pyarrow") and _has("pyarrow"):
-        codes, cats = _arrow_factorize(native.to_arrow() if backend == "polars" else native)
+        if (
+            backend != "polars"  # (a Polars column has been tried above)
+            and len(arrow) >= HASH_FACTORIZE_MIN_ROWS
+            and (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type))
+            and _has("polars")
+        ):
+            out = _hash_factorize(_polars().from_arrow(arrow))
+            if out is not None:
+                return out
+        codes, cats = _arrow_factorize(arrow)
         return Categorical(codes, cats)
     values = np.asarray(native.to_numpy() if hasattr(native, "to_numpy") else native, dtype=object)
     codes, cats = _object_factorize(values, column="?", table=None)
     return Categorical(codes, cats)
+
+
+HASH_FACTORIZE_MIN_ROWS = 200_000
+"""Columns at least this long are factorised by hashing (:func:`_hash_factorize`) when Polars
+and pyarrow are installed; shorter ones by pyarrow's dictionary encoding."""
+
+_HASH_SEED = 0x5EED_A11C
+
+
+def _polars() -> Any:
+    import polars
+
+    return polars
+
+
+def _hash_factorize(s: Any) -> Categorical | None:
+    """Factorise a Polars string Series through 64-bit hashes, exactly; ``None`` to fall back.
+
+    Polars hashes the strings (multi-threaded, no Python objects); pyarrow factorises the
+    integer hashes.  The result is then checked exactly: every row must equal the first row with
+    its hash (a hash collision between two different strings would fail this and fall back to
+    string factorisation).  Categories are the distinct strings sorted by their UTF-8 bytes,
+    which is Python's string order, as in every other path.  Columns with nulls fall back too.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(s)
+    if n == 0 or s.null_count():
+        return None
+    enc = pc.dictionary_encode(pa.array(s.hash(seed=_HASH_SEED).to_numpy()))
+    raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))  # first-appearance order
+    k = len(enc.dictionary)
+    first = np.empty(n, dtype=bool)  # rows where a code appears for the first time
+    first[0] = True
+    np.greater(raw[1:], np.maximum.accumulate(raw)[:-1], out=first[1:])
+    first_pos = np.flatnonzero(first)
+    if first_pos.size != k or not np.array_equal(raw[first_pos], np.arange(k)):
+        return None  # codes not in first-appearance order: do not rely on it
+    reps = s.gather(first_pos)
+    if not bool((s == reps.gather(raw)).all()):
+        return None  # two different strings share a hash
+    order = np.asarray(reps.arg_sort().to_numpy(), dtype=np.int64)
+    rank = np.empty(k, dtype=np.int32)
+    rank[order] = np.arange(k, dtype=np.int32)
+    cats = np.asarray(reps.gather(order).to_numpy(), dtype=object)
+    return Categorical(np.take(rank, raw), cats)
 
 
 def factorize(
@@ -584,14 +647,31 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
         import pyarrow.compute as pc
 
         try:
-            idx = pc.index_in(
-                pa.array(q_s, type=pa.string(), from_pandas=True),
-                value_set=pa.array(hay_s, type=pa.string()),
-            )
+            q_a = pa.array(q_s, type=pa.string(), from_pandas=True)
+            hay_a = pa.array(hay_s, type=pa.string())
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass
         else:
-            out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            if len(hay_a) <= len(q_a):
+                idx = pc.index_in(q_a, value_set=hay_a)  # hash table on the haystack
+                out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+                return out, out >= 0
+            # fewer needles: hash the distinct needles and probe with the haystack (cheaper
+            # than building a table of the whole haystack); haystack values are unique
+            enc = pc.dictionary_encode(q_a)
+            hit = np.asarray(
+                pc.index_in(hay_a, value_set=enc.dictionary)
+                .fill_null(-1)
+                .to_numpy(zero_copy_only=False),
+                dtype=np.int64,
+            )
+            pos_u = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)  # last slot: null
+            found_hay = np.flatnonzero(hit >= 0)
+            pos_u[hit[found_hay]] = found_hay
+            codes = np.asarray(
+                enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
+            )
+            out = pos_u[codes]
             return out, out >= 0
     index = {
         v: i for i, v in enumerate(hay_s.tolist())
