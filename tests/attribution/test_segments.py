@@ -166,9 +166,10 @@ def test_group_sort_matches_twin_seeded(seed: int) -> None:
 def test_group_sort_presorted_and_grouped_only_inputs() -> None:
     codes = np.array([0, 0, 1, 1, 1, 3])
     times = np.array([1, 5, 2, 2, 9, 0])
-    order, offsets, st_ = seg.group_sort(codes, times, 4)  # already in order
+    order, offsets, sorted_times = seg.group_sort(codes, times, 4)  # already in order
     assert order.tolist() == list(range(6))
     assert offsets.tolist() == [0, 2, 5, 5, 6]
+    assert sorted_times.tolist() == times.tolist()
     # grouped but times unsorted within a group; then ungrouped with sorted times
     _check_group_sort(np.array([0, 0, 1, 1]), np.array([5, 1, 3, 3]), 2)
     _check_group_sort(np.array([1, 0, 1, 0]), np.array([1, 2, 3, 4]), 2)

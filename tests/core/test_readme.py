@@ -16,7 +16,9 @@ def test_readme_example_runs(tmp_path: Path) -> None:
     assert blocks, "the README has a python example"
     script = tmp_path / "readme_example.py"
     script.write_text(blocks[0], encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert "{'lead': 2500.0}" in done.stdout
     assert "Unattributed(" in done.stdout

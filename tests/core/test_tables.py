@@ -372,5 +372,7 @@ def test_notebook_previews() -> None:
     assert html.count("<tr>") == 1 + 6  # header + one row per touch (fewer than 10)
     lt = LeadTable.build(LEADS)
     assert "4 leads" in lt._repr_html_() and "mql at" in lt._repr_html_()
-    log = ActivityLog.build({"lead_id": ["a"], "timestamp": np.array(["2024-01-01"], "datetime64[us]")})
+    log = ActivityLog.build(
+        {"lead_id": ["a"], "timestamp": np.array(["2024-01-01"], "datetime64[us]")}
+    )
     assert "1 activities" in log._repr_html_()
