@@ -17,7 +17,12 @@ model it reports
 * ``kernel``: ``model.weights(journeys)`` (rule models) or ``model.channel_credit(journeys)``
   (data-driven) on the prebuilt, already-eligible ``Journeys``;
 * ``peak MB``: peak traced memory (``tracemalloc``, numpy allocations included) of the
-  pandas end-to-end call, in a separate run.
+  pandas end-to-end call, in a separate run; and ``peak RSS MB``: the rise of the process's
+  resident-set high-water mark during that call (Linux: ``VmHWM`` after resetting it through
+  ``/proc/self/clear_refs``), which also counts pyarrow's, Polars' and scipy's own buffers.
+
+``--keys`` chooses the lead ids: ``int`` (integer ids, as HubSpot or Marketo export them) and/or
+``str`` (``"L123"``-style ids, as Salesforce exports them).  Channels are strings in both.
 
 It also times a plain-numpy linear-attribution baseline on the same data (np.unique on the
 string keys, lexsort, bincount), and, when installed, nothing else (``channelattribution`` and
@@ -162,6 +167,27 @@ def peak_mb(fn: Callable[[], Any]) -> float:
     return peak / 2**20
 
 
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def peak_rss_mb(fn: Callable[[], Any]) -> float:
+    """Rise of the resident-set high-water mark during ``fn()`` (Linux; NaN elsewhere)."""
+    try:
+        gc.collect()
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # reset VmHWM to the current RSS
+        base = _status_kb("VmRSS")
+        fn()
+        return (_status_kb("VmHWM") - base) / 1024
+    except OSError:
+        return float("nan")
+
+
 def numpy_baseline(touch: dict[str, np.ndarray], conv: dict[str, np.ndarray]) -> np.ndarray:
     """Linear attribution by channel in plain numpy from the raw unsorted arrays."""
     keys, jcode = np.unique(touch["lead_id"], return_inverse=True)
@@ -200,12 +226,14 @@ def profile_build(frame: Any, conv: Any, label: str) -> None:
     pstats.Stats(pr).sort_stats("cumulative").print_stats(18)
 
 
-Row = tuple[int, str, float, float, float, float, float, float, float]
+Row = tuple[int, str, str, float, float, float, float, float, float, float, float]
 
 
-def run_size(n: int, models: list[str], repeat: int, profile: bool, memory: bool) -> list[Row]:
-    """Every measurement for one size."""
-    data = make_data(n)
+def run_size(
+    n: int, keys: str, models: list[str], repeat: int, profile: bool, memory: bool
+) -> list[Row]:
+    """Every measurement for one size and one kind of lead id."""
+    data = make_data(n, keys=keys)
     touch, conv = data["touch"], data["conv"]
     pdf, pconv = to_pandas(touch), to_pandas(conv)
     plf, plconv = to_polars(touch), to_polars(conv)
@@ -225,7 +253,7 @@ def run_size(n: int, models: list[str], repeat: int, profile: bool, memory: bool
     eligible = journeys if bool(mask.all()) else journeys.select_touches(mask)
     print(
         f"\n== {n:,} journeys, {data['n_touches']:,} touches, "
-        f"{conv['lead_id'].size:,} conversions =="
+        f"{conv['lead_id'].size:,} conversions, {keys} lead ids =="
     )
     conv_mask = np.asarray(eligible.converted)
     t_kbase = best(lambda: numpy_kernel_baseline(eligible.offsets, conv_mask), rep, "kbase")
@@ -249,16 +277,16 @@ def run_size(n: int, models: list[str], repeat: int, profile: bool, memory: bool
         engine = best(lambda nm=name: alignment.attribute(journeys, model=nm), rep, "engine")
         e2e_pd = best(lambda nm=name: alignment.attribute(pdf, pconv, model=nm), rep, "pd")
         e2e_pl = best(lambda nm=name: alignment.attribute(plf, plconv, model=nm), rep, "pl")
-        mem = (
-            peak_mb(lambda nm=name: alignment.attribute(pdf, pconv, model=nm))
-            if memory
-            else float("nan")
-        )
-        rows.append((n, name, e2e_pd, CPU["pd"], e2e_pl, CPU["pl"], engine, kernel, mem))
+        nan = float("nan")
+        call = lambda nm=name: alignment.attribute(pdf, pconv, model=nm)  # noqa: E731
+        mem = peak_mb(call) if memory else nan
+        rss = peak_rss_mb(call) if memory else nan
+        rows.append((n, keys, name, e2e_pd, CPU["pd"], e2e_pl, CPU["pl"], engine, kernel, mem, rss))
         print(
             f"{name:16s} e2e pandas {e2e_pd:7.3f} s (cpu {CPU['pd']:6.3f}) | e2e polars "
             f"{e2e_pl:7.3f} s (cpu {CPU['pl']:6.3f}) | engine {engine:7.3f} s | kernel "
-            f"{kernel:7.4f} s (cpu {CPU['kernel']:6.4f}) | peak {mem:7.1f} MB"
+            f"{kernel:7.4f} s (cpu {CPU['kernel']:6.4f}) | peak {mem:7.1f} MB traced, "
+            f"{rss:7.1f} MB RSS"
         )
     if profile:
         profile_build(pdf, pconv, f"pandas, {n:,} journeys")
@@ -266,31 +294,38 @@ def run_size(n: int, models: list[str], repeat: int, profile: bool, memory: bool
     return rows
 
 
-def run(sizes: list[int], models: list[str], repeat: int, profile: bool, memory: bool) -> None:
+def run(
+    sizes: list[int], keys: list[str], models: list[str], repeat: int, profile: bool, memory: bool
+) -> None:
     warnings.simplefilter("ignore", alignment.AlignmentWarning)
     import pandas
     import polars
+    import scipy
+
+    from alignment._parallel import n_threads
 
     print(
         f"machine: {platform.machine()}, {platform.system()}, {os.cpu_count()} cpus, "
-        f"python {platform.python_version()}, numpy {np.__version__}, pandas "
-        f"{pandas.__version__}, polars {polars.__version__}"
+        f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"pandas {pandas.__version__}, polars {polars.__version__}; alignment threads: "
+        f"{n_threads()}"
     )
     for opt in ("channelattribution", "marketing_attribution_models"):
         print(f"{opt}: {'installed' if importlib.util.find_spec(opt) else 'not installed'}")
     rows: list[Row] = []
     for n in sizes:
-        rows.extend(run_size(n, models, repeat, profile, memory))
-        gc.collect()
+        for k in keys:
+            rows.extend(run_size(n, k, models, repeat, profile, memory))
+            gc.collect()
     print(
-        "\n| journeys | model | e2e pandas (s) | cpu | e2e polars (s) | cpu "
-        "| engine on Journeys (s) | kernel (s) | peak MB (pandas e2e) |"
+        "\n| journeys | lead ids | model | e2e pandas (s) | cpu | e2e polars (s) | cpu "
+        "| engine on Journeys (s) | kernel (s) | peak MB traced | peak RSS MB |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-    for n, name, a, a_cpu, b, b_cpu, c, d, e in rows:
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, k, name, a, a_cpu, b, b_cpu, c, d, e, f in rows:
         print(
-            f"| {n:,} | {name} | {a:.3f} | {a_cpu:.3f} | {b:.3f} | {b_cpu:.3f} | {c:.3f} "
-            f"| {d:.4f} | {e:.0f} |"
+            f"| {n:,} | {k} | {name} | {a:.3f} | {a_cpu:.3f} | {b:.3f} | {b_cpu:.3f} | {c:.3f} "
+            f"| {d:.4f} | {e:.0f} | {f:.0f} |"
         )
 
 
@@ -310,13 +345,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated journey counts")
     ap.add_argument("--models", default="", help="comma-separated models (default: all)")
+    ap.add_argument("--keys", default="int,str", help="lead ids: int and/or str")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true", help="cProfile Journeys.build")
     ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     models = [m for m in args.models.split(",") if m] or builtin_models()
-    run(sizes, models, args.repeat, args.profile, not args.no_memory)
+    keys = [k for k in args.keys.split(",") if k]
+    run(sizes, keys, models, args.repeat, args.profile, not args.no_memory)
 
 
 if __name__ == "__main__":

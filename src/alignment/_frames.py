@@ -413,10 +413,12 @@ def _read_frame(
             tz = getattr(dtype, "time_zone", None)
             aware[name] = tz is not None
             if tz is not None:
-                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-            cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE)
+                if str(tz) not in ("UTC", "Etc/UTC"):  # (UTC values need no conversion)
+                    s = s.dt.convert_time_zone("UTC")
+                s = s.dt.replace_time_zone(None)
+            cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False)
         elif dtype == nw.Date:
-            cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE)
+            cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False)
         elif dtype in (nw.String, nw.Categorical, nw.Enum):
             # hashing strings releases the GIL: factorise each string column on the pool,
             # overlapping with the caller's work until it reads the column
@@ -445,7 +447,11 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
             c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
             return Categorical(np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object))
     elif backend == "polars" and _has("pyarrow"):
-        if len(native) >= HASH_FACTORIZE_MIN_ROWS and native.dtype.is_(_polars().String):
+        if (
+            len(native) >= HASH_FACTORIZE_MIN_ROWS
+            and native.dtype.is_(_polars().String)
+            and _many_distinct(native.head(_SAMPLE).n_unique(), min(len(native), _SAMPLE))
+        ):
             out = _hash_factorize(native)
             if out is not None:
                 return out
@@ -454,12 +460,16 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
         arrow = native
     if arrow is not None:
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         if (
             backend != "polars"  # (a Polars column has been tried above)
             and len(arrow) >= HASH_FACTORIZE_MIN_ROWS
             and (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type))
             and _has("polars")
+            and _many_distinct(
+                pc.count_distinct(arrow.slice(0, _SAMPLE)).as_py(), min(len(arrow), _SAMPLE)
+            )
         ):
             out = _hash_factorize(_polars().from_arrow(arrow))
             if out is not None:
@@ -472,10 +482,21 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
 
 
 HASH_FACTORIZE_MIN_ROWS = 200_000
-"""Columns at least this long are factorised by hashing (:func:`_hash_factorize`) when Polars
-and pyarrow are installed; shorter ones by pyarrow's dictionary encoding."""
+"""Columns at least this long, with many distinct values, are factorised by hashing
+(:func:`_hash_factorize`) when Polars and pyarrow are installed; others by pyarrow's dictionary
+encoding."""
 
 _HASH_SEED = 0x5EED_A11C
+_SAMPLE = 20_000
+
+
+def _many_distinct(n_distinct: int, n_sampled: int) -> bool:
+    """Whether a column looks like ids (hashing pays) rather than a few categories.
+
+    Judged on its first rows: more than 5 % distinct.  Either way the result is exact; only the
+    speed differs (few categories: pyarrow's dictionary encoding of the strings is faster).
+    """
+    return n_distinct * 20 > n_sampled
 
 
 def _polars() -> Any:
@@ -519,7 +540,7 @@ def _hash_factorize(s: Any) -> Categorical | None:
 
 
 def factorize(
-    values: np.ndarray,
+    values: np.ndarray | Categorical,
     *,
     column: str,
     table: str | None = None,
@@ -559,6 +580,16 @@ def factorize(
             obj[~bad] = arr[~bad].astype(str)
             obj[bad] = None
             arr = obj
+        elif arr.dtype.kind == "U" and arr.ndim == 1 and arr.size and _has("pyarrow"):
+            import pyarrow as pa
+
+            # numpy unicode straight to an Arrow string array (no Python object per row)
+            return factorize(
+                _native_factorize(pa.array(arr, type=pa.string()), "pyarrow"),
+                column=column,
+                table=table,
+                allow_missing=allow_missing,
+            )
         elif arr.dtype.kind in "US":
             arr = arr.astype(object)
         elif arr.dtype.kind != "O":

@@ -303,7 +303,9 @@ def group_sort(
 
     times = np.asarray(times)
     n = int(times.size)
-    c = np.asarray(codes).astype(np.int64, copy=False)
+    c = np.asarray(codes)
+    if c.dtype.kind != "i":  # (unsigned differences would wrap around)
+        c = c.astype(np.int64)
     t = times.view(np.int64) if times.dtype.kind == "M" else times.astype(np.int64, copy=False)
     if n == 0:
         return np.empty(0, np.int64), np.zeros(n_groups + 1, np.int64), times.copy()
