@@ -112,11 +112,11 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
             return _Keys(np.empty(0, np.int64), np.empty(0, np.int64))
         lo, hi = int(a.min()), int(a.max())
         if hi - lo < 4 * a.size + 1024:  # dense range: O(n) ranking
-            small = hi - lo < 2**31 - 1  # int32 offsets and ranks: half the memory traffic
-            x = a - lo if not small else (a - lo).astype(np.int32)
+            x = a - lo
             present = np.zeros(hi - lo + 1, dtype=bool)
             present[x] = True
-            rank = np.cumsum(present, dtype=np.int32 if small else np.int64) - 1
+            # int32 ranks (when they fit): a smaller table to gather from
+            rank = np.cumsum(present, dtype=np.int32 if hi - lo < 2**31 - 1 else np.int64) - 1
             return _Keys(np.take(rank, x), np.flatnonzero(present).astype(np.int64) + lo)
         codes, uniq = factorize_ints(a)
         return _Keys(codes, uniq)
