@@ -455,7 +455,10 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
             out = _hash_factorize(native)
             if out is not None:
                 return out
-        arrow = native.to_arrow()
+        try:  # Polars' own string layout (string_view), without a copy
+            arrow = native.to_arrow(compat_level=_polars().CompatLevel.newest())
+        except (AttributeError, TypeError):  # older Polars
+            arrow = native.to_arrow()
     elif backend == "pyarrow" and _has("pyarrow"):
         arrow = native
     if arrow is not None:
@@ -580,16 +583,8 @@ def factorize(
             obj[~bad] = arr[~bad].astype(str)
             obj[bad] = None
             arr = obj
-        elif arr.dtype.kind == "U" and arr.ndim == 1 and arr.size and _has("pyarrow"):
-            import pyarrow as pa
-
-            # numpy unicode straight to an Arrow string array (no Python object per row)
-            return factorize(
-                _native_factorize(pa.array(arr, type=pa.string()), "pyarrow"),
-                column=column,
-                table=table,
-                allow_missing=allow_missing,
-            )
+        elif arr.dtype.kind == "U" and arr.ndim == 1 and arr.dtype.itemsize and _has("pyarrow"):
+            codes, cats = _unicode_factorize(arr)  # no Python object per row
         elif arr.dtype.kind in "US":
             arr = arr.astype(object)
         elif arr.dtype.kind != "O":
@@ -599,7 +594,8 @@ def factorize(
                 table=table,
                 fix="pass the column as strings",
             )
-        codes, cats = _object_factorize(np.asarray(arr), column=column, table=table)
+        if codes is None:
+            codes, cats = _object_factorize(np.asarray(arr), column=column, table=table)
     missing = codes < 0
     if missing.any() and not allow_missing:
         rows = np.flatnonzero(missing)
@@ -611,6 +607,7 @@ def factorize(
             value=None,
             fix="drop or fill these rows",
         )
+    assert cats is not None
     return Categorical(codes, cats)
 
 
@@ -725,6 +722,8 @@ def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
         arr = arr.cast(arr.type.value_type)
     enc = pc.dictionary_encode(arr)
     dictionary, indices = enc.dictionary, enc.indices
+    if pa.types.is_string_view(dictionary.type):  # (Arrow cannot sort string views yet)
+        dictionary = dictionary.cast(pa.large_string())
     order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
     if indices.null_count:
         indices = indices.fill_null(-1)
@@ -738,6 +737,30 @@ def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
         codes = remap[raw]  # -1 indexes the sentinel slot
     cats = np.asarray(dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False), dtype=object)
     return codes, cats
+
+
+def _unicode_factorize(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Factorise a numpy unicode array by hashing its fixed-width cells as binary values.
+
+    Equal strings have equal cells (numpy pads with NULs), so pyarrow's dictionary encoding of
+    the cells as fixed-size binary values, read in place, is exact; only the distinct cells are
+    turned back into strings and sorted (numpy orders them by code point, like Python).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = np.ascontiguousarray(arr)
+    width = a.dtype.itemsize
+    cells = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), a.size, [None, pa.py_buffer(a)])
+    enc = pc.dictionary_encode(cells)
+    k = len(enc.dictionary)
+    data = enc.dictionary.buffers()[1]
+    uniq = np.frombuffer(data, dtype=a.dtype, count=k, offset=enc.dictionary.offset * width)
+    order = np.argsort(uniq, kind="stable")
+    rank = np.empty(k, dtype=np.int32)
+    rank[order] = np.arange(k, dtype=np.int32)
+    raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))
+    return np.take(rank, raw), uniq[order].astype(object)
 
 
 def _object_factorize(

@@ -91,3 +91,24 @@ def test_lookup_strings_both_directions(n_needles: int) -> None:
     expected = [index.get(v, -1) for v in needles.tolist()]
     assert pos.tolist() == expected
     assert found.tolist() == [e >= 0 for e in expected]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=40))
+def test_unicode_arrays_factorise_like_python(values: list[str]) -> None:
+    from alignment._frames import factorize
+
+    arr = np.array(values)  # numpy unicode, NUL-padded cells
+    got = factorize(arr, column="c")
+    assert got.categories.tolist() == sorted(set(values))
+    assert got.codes.dtype == np.int32
+    assert _decoded(got.codes, got.categories) == values
+    np.testing.assert_array_equal(arr, np.array(values))  # input not mutated
+
+
+def test_unicode_array_slices_and_empty_strings() -> None:
+    from alignment._frames import factorize
+
+    base = np.array(["b", "", "a", "b", "ccc", ""])
+    got = factorize(base[1::2], column="c")  # a strided view: ["", "b", ""]
+    assert got.categories.tolist() == ["", "b"] and got.codes.tolist() == [0, 1, 0]
