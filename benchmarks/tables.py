@@ -20,7 +20,9 @@ def synthetic(n_journeys: int, seed: int = 0) -> dict[str, np.ndarray]:
     lens = rng.poisson(5, n_journeys) + 1
     n = int(lens.sum())
     lead = np.repeat(np.arange(n_journeys), lens)[rng.permutation(n)]
-    t = (rng.integers(1_700_000_000, 1_700_000_000 + 90 * 86400, n) * 1_000_000).astype("datetime64[us]")
+    t = (rng.integers(1_700_000_000, 1_700_000_000 + 90 * 86400, n) * 1_000_000).astype(
+        "datetime64[us]"
+    )
     channels = np.array([f"channel_{i}" for i in range(12)], dtype=object)
     return {"lead_id": lead, "timestamp": t, "channel": channels[rng.integers(0, 12, n)]}
 
@@ -36,8 +38,14 @@ def best_of(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
 
 def import_time(repeat: int = 5) -> float:
     code = "import time; s = time.perf_counter(); import alignment; print(time.perf_counter() - s)"
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-            for _ in range(repeat)]
+    runs = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(repeat)
+    ]
     return statistics.median(runs)
 
 
@@ -47,8 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     from alignment.tables import Journeys
 
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
-          f"numpy {np.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, "
+        f"numpy {np.__version__}"
+    )
     print(f"import alignment (median of 5, fresh interpreter): {import_time():.3f} s\n")
     print("| journeys | touches | input | build (s) | baseline np.argsort stable (s) | ratio |")
     print("|---:|---:|---|---:|---:|---:|")
