@@ -797,8 +797,11 @@ class Journeys(_EventLog):
                 column="offsets",
                 table=name,
             )
+        # arrays from callers are copied (this table makes its arrays read-only); arrays built
+        # by this module (validate=False) are fresh and taken as they are
+        copy = validate
         if timed:
-            t = np.asarray(time).astype(TIME_DTYPE)
+            t = np.asarray(time).astype(TIME_DTYPE, copy=copy)
             if np.isnat(t).any():
                 rows = np.flatnonzero(np.isnat(t))
                 raise DataValidationError(
@@ -883,7 +886,9 @@ class Journeys(_EventLog):
                     f"has {arr.size} values for {n} journeys", column=label, table=name
                 )
         rows = (
-            np.arange(t.size, dtype=np.int64) if row is None else np.asarray(row).astype(np.int64)
+            np.arange(t.size, dtype=np.int64)
+            if row is None
+            else np.asarray(row).astype(np.int64, copy=copy)
         )
         out = cls(
             keys=keys,
