@@ -145,7 +145,11 @@ def required_volumes(customers: FloatArray, rates: Sequence[FloatArray]) -> list
 def ceil_whole(values: FloatArray) -> FloatArray:
     """Round volumes up to whole units, ignoring floating noise (relative 1e-9)."""
     v = np.asarray(values, dtype=np.float64)
-    return np.ceil(v - np.abs(v) * _CEIL_RTOL)
+    nearest = np.round(v)
+    # within floating noise of a whole number: that number (never more than the noise below v);
+    # otherwise the next whole number up
+    noise = np.abs(v - nearest) <= np.abs(v) * _CEIL_RTOL
+    return np.where(noise, nearest, np.ceil(v))
 
 
 def period_weights(periods: Any) -> FloatArray | None:
