@@ -128,6 +128,8 @@ def attribute(
     m = get_attribution_model(model, **model_params)
     model_name = m.name or type(m).__name__
     lb = None if lookback is None else parse_duration(lookback, name="lookback")
+    # built-in rules (weights() not overridden) run directly on the compact view
+    fast_rule = isinstance(m, RuleModel) and type(m).weights is RuleModel.weights
 
     if isinstance(touchpoints, Journeys):
         if conversions is not None or leads is not None:
@@ -147,12 +149,14 @@ def attribute(
             converted_at=converted_at,
             revenue=revenue,
             leads=leads,
+            # a built-in rule credits each converted journey from its own touches: the other
+            # journeys' touches are read and validated but not sorted (the result sorts them
+            # only if asked for every touch, e.g. to_frame(level="touch"))
+            touches="converted" if fast_rule and not m.requires_fit else "all",
         )
     names = {"lead": journeys.key_column, "time": time, "channel": channel}
 
     el = _eligibility(journeys, lb)
-    # built-in rules (weights() not overridden) run directly on the compact view
-    fast_rule = isinstance(m, RuleModel) and type(m).weights is RuleModel.weights
     if m.requires_fit:  # fit a copy: the caller's instance is left untouched
         m = clone(m)
         m.fit(el.sub(journeys))
@@ -192,8 +196,8 @@ def attribute(
     return AttributionResult(
         model=m,
         model_name=model_name,
-        journeys=journeys,
-        eligible=el.eligible,
+        table=journeys,
+        table_eligible=el.eligible,
         support_weights=weights,
         unattributed=Unattributed(
             keys=el.lost_keys,
@@ -206,6 +210,7 @@ def attribute(
         channel_credit=credit,
         backend=journeys.backend,
         names=names,
+        lookback=lb,
         support=view.index,
         support_journey=np.repeat(view.journeys, np.diff(view.offsets)),
     )

@@ -127,7 +127,17 @@ class AttributionResult:
     model_name : str
         Its registry name (or class name).
     journeys : Journeys
-        The journeys table (all touches, including ineligible ones).
+        Every touch, grouped into journeys, ineligible touches included (a property).
+    table : Journeys
+        The table the credit was computed on.  For the built-in rule models computed from rows
+        (not from a prebuilt table) it holds only the touches of converted journeys
+        (``table.touches == "converted"``; the other journeys carry no credit), which is all they
+        need; :attr:`journeys`, :attr:`eligible`, :attr:`weights`, the per-touch credits,
+        ``to_frame(level="touch")``, ``touches()`` and cost/ROI then sort the other touches on
+        first use (``table.all_touches()``) and cover every input touch.  Totals and
+        ``to_frame`` by key never need them.
+    table_eligible : ndarray of bool
+        ``eligible`` for the touches of ``table``.
     eligible : ndarray of bool
         Per touch: whether the touch could receive credit (before the conversion, inside the
         lookback window; touches of journeys without a conversion count as eligible).
@@ -135,9 +145,10 @@ class AttributionResult:
         Per touch (journeys order), summing to 1 per attributed journey; ``None`` for data-driven
         models (a property, materialised on first use).
     support_weights : ndarray of float64 or None
-        The weights of the ``support`` touches only (compact form of ``weights``).
+        The weights of the ``support`` touches only (compact form of the weights).
     support : ndarray of int64
-        Indices of the touches of attributed journeys (the only ones that can carry weight).
+        Indices into ``table`` of the touches of attributed journeys (the only ones that can
+        carry weight).
     support_journey : ndarray of int64
         Journey index of each ``support`` touch.
     unattributed : Unattributed
@@ -155,26 +166,41 @@ class AttributionResult:
 
     model: AttributionModel
     model_name: str
-    journeys: Journeys
-    eligible: np.ndarray
+    table: Journeys
+    table_eligible: np.ndarray
     support_weights: np.ndarray | None
     unattributed: Unattributed
     channel_credit: ChannelCredit | None = None
     backend: str = "dict"
     names: Mapping[str, str] = field(default_factory=dict)
+    #: lookback the result was computed with (to recompute it over every touch)
+    lookback: np.timedelta64 | None = field(default=None, repr=False)
     #: touches that may carry weight (those of attributed journeys) and their journey index;
     #: roll-ups only visit these, so they cost O(attributed touches)
     support: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
     support_journey: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
 
     @property
+    def journeys(self) -> Journeys:
+        """Every touch, grouped into journeys (see the class notes on ``table``)."""
+        return self._every_touch().table
+
+    @property
+    def eligible(self) -> np.ndarray:
+        """Per touch of :attr:`journeys`: whether it could receive credit."""
+        return self._every_touch().table_eligible
+
+    @property
     def weights(self) -> np.ndarray | None:
-        """Per-touch weights in journeys order (``None`` for data-driven models)."""
+        """Per-touch weights in :attr:`journeys` order (``None`` for data-driven models)."""
+        return self._every_touch()._table_weights()
+
+    def _table_weights(self) -> np.ndarray | None:
         if self.support_weights is None:
             return None
         cached = self.__dict__.get("_weights_full")
         if cached is None:
-            cached = np.zeros(self.journeys.n_touches, dtype=np.float64)
+            cached = np.zeros(self.table.n_touches, dtype=np.float64)
             cached[self.support] = self.support_weights
             cached.setflags(write=False)
             object.__setattr__(self, "_weights_full", cached)
@@ -201,14 +227,16 @@ class AttributionResult:
     def credit(self) -> np.ndarray:
         """Revenue credited to each touch (journeys order): weight × the journey's revenue."""
         w = self._require_touch("per-touch credit")
-        out: np.ndarray = w * seg.broadcast(self.journeys.revenue, self.journeys.offsets)
+        j = self.journeys
+        out: np.ndarray = w * seg.broadcast(j.revenue, j.offsets)
         return out
 
     @property
     def conversion_credit(self) -> np.ndarray:
         """Fractional conversions credited to each touch (journeys order)."""
         w = self._require_touch("per-touch credit")
-        out: np.ndarray = w * seg.broadcast(self.journeys.conversions, self.journeys.offsets)
+        j = self.journeys
+        out: np.ndarray = w * seg.broadcast(j.conversions, j.offsets)
         return out
 
     @property
@@ -222,7 +250,7 @@ class AttributionResult:
     @property
     def converted_revenue(self) -> float:
         """Revenue of every converted journey (attributed or not)."""
-        j = self.journeys
+        j = self.table
         return float(j.revenue[np.asarray(j.converted, dtype=bool)].sum())
 
     @property
@@ -234,7 +262,7 @@ class AttributionResult:
         self, by: str, touches: np.ndarray | None, journey_of: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Codes of the ``by`` key for the given touches (None = all) and its categories."""
-        j = self.journeys
+        j = self.table
 
         def pick(codes: np.ndarray) -> np.ndarray:
             return codes if touches is None else codes[touches]
@@ -260,7 +288,7 @@ class AttributionResult:
             self._require_touch(f"totals(by={by!r})")
         assert self.support_weights is not None
         touches, journey_of = self.support, self.support_journey
-        per_journey = self.journeys.revenue if measure == "revenue" else self.journeys.conversions
+        per_journey = self.table.revenue if measure == "revenue" else self.table.conversions
         values = self.support_weights * np.asarray(per_journey, dtype=np.float64)[journey_of]
         codes, cats = self._by_codes(by, touches, journey_of)
         n_cat = int(cats.size)
@@ -301,7 +329,7 @@ class AttributionResult:
                 if measure == "revenue"
                 else (self.channel_credit.conversions)
             )
-            cats = self.journeys.channel.categories
+            cats = self.table.channel.categories
             out = {str(c): float(src.get(str(c), 0.0)) for c in cats}
             for k, v in src.items():  # keys outside the vocabulary were rejected by the engine
                 out.setdefault(str(k), float(v))
@@ -328,21 +356,42 @@ class AttributionResult:
         """
         backend = backend or self.backend
         if level == "touch":
-            return to_native(self._touch_columns(), backend)
+            return to_native(self._every_touch()._touch_columns(), backend)
         return to_native(self._key_columns(level), backend)
+
+    def _every_touch(self) -> AttributionResult:
+        """This result, or the same computation over every touch when ``journeys`` holds only
+        the converted journeys' touches (sorted on first use, then cached)."""
+        if getattr(self.table, "touches", "all") == "all":
+            return self
+        whole = self.__dict__.get("_whole")
+        if whole is None:
+            import warnings
+
+            from ..errors import AlignmentWarning
+            from ._engine import attribute
+
+            with warnings.catch_warnings():  # same journeys: its warnings were given already
+                warnings.simplefilter("ignore", AlignmentWarning)
+                whole = attribute(
+                    self.table.all_touches(), model=self.model, lookback=self.lookback
+                )
+            self.__dict__["_whole"] = whole
+        return whole
 
     def touches(self, backend: str | None = "dict") -> Any:
         """Touch-level credit in the caller's row order, with a ``row`` column (input position).
 
         The same columns as ``to_frame(level="touch")`` plus ``row``; default a dict of arrays.
         """
-        order = self._caller_order()
-        cols = self._touch_columns(order)
-        return to_native({"row": np.asarray(self.journeys.row)[order], **cols}, backend)
+        whole = self._every_touch()
+        order = whole._caller_order()
+        cols = whole._touch_columns(order)
+        return to_native({"row": np.asarray(whole.table.row)[order], **cols}, backend)
 
     def _caller_order(self) -> np.ndarray:
         """Touch positions sorted by input row: O(n) inverse permutation when rows are 0..n-1."""
-        row = np.asarray(self.journeys.row, dtype=np.int64)
+        row = np.asarray(self.table.row, dtype=np.int64)
         n = row.size
         if n and int(row.min()) == 0 and int(row.max()) == n - 1:
             order = np.full(n, -1, dtype=np.int64)
@@ -353,7 +402,7 @@ class AttributionResult:
 
     def _touch_columns(self, order: np.ndarray | None = None) -> dict[str, np.ndarray]:
         w = self._require_touch("to_frame(level='touch')")
-        j = self.journeys
+        j = self.table
         if order is None:
             order = self._caller_order()
         jidx = np.asarray(j.journey_index)[order]
@@ -377,7 +426,7 @@ class AttributionResult:
         for name, v in (getattr(j, "touch_numeric", {}) or {}).items():
             cols.setdefault(name, np.asarray(v)[order])
         w_o = w[order]
-        cols["eligible"] = self.eligible[order]
+        cols["eligible"] = self.table_eligible[order]
         cols["weight"] = w_o
         cols["credit"] = w_o * np.asarray(j.revenue, dtype=np.float64)[jidx]
         cols["conversion_credit"] = w_o * np.asarray(j.conversions, dtype=np.float64)[jidx]
@@ -385,10 +434,12 @@ class AttributionResult:
 
     def _key_columns(self, by: str) -> dict[str, np.ndarray]:
         cols = credit_table(by, self.totals(by, "revenue"), self.totals(by, "conversions"))
-        numeric = getattr(self.journeys, "touch_numeric", {}) or {}
+        numeric = getattr(self.table, "touch_numeric", {}) or {}
+        if "cost" in numeric and self._every_touch() is not self:
+            return self._every_touch()._key_columns(by)  # costs of every touch, not only converted
         if "cost" in numeric:
             try:
-                codes, cats = self._by_codes(by, None, self.journeys.journey_index)
+                codes, cats = self._by_codes(by, None, self.table.journey_index)
             except ParameterError:
                 return cols
             n_cat = int(cats.size)
@@ -408,12 +459,14 @@ class AttributionResult:
     # ---------------------------------------------------------------- display
     def summary(self) -> dict[str, Any]:
         """Model, journey counts and the revenue reconciliation."""
-        j = self.journeys
+        j = self.table
         converted = np.asarray(j.converted, dtype=bool)
         return {
             "model": self.model_name,
-            "journeys": int(j.n_journeys),
-            "touches": int(j.n_touches),
+            "journeys": int(j.n_journeys),  # every journey is kept, with or without its touches
+            "touches": int(
+                j.n_touches if getattr(j, "touches", "all") == "all" else j.n_input_rows
+            ),
             "converted_journeys": int(converted.sum()),
             "converted_revenue": self.converted_revenue,
             "attributed_revenue": self.attributed_revenue,
