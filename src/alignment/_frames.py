@@ -403,9 +403,10 @@ def _read_frame(
         if impl.is_pyarrow()
         else str(impl)
     )
-    cols: dict[str, np.ndarray] = {}
+    cols: dict[str, Any] = {}  # arrays, Categorical, or Pending (a column still being encoded)
     aware: dict[str, bool] = {}
     schema = frame.schema
+    n_rows = int(frame.shape[0])
     for name in wanted:
         s = frame[name]
         dtype = schema[name]
@@ -420,9 +421,13 @@ def _read_frame(
         elif dtype == nw.Date:
             cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False)
         elif dtype in (nw.String, nw.Categorical, nw.Enum):
-            # hashing strings releases the GIL: factorise each string column on the pool,
-            # overlapping with the caller's work until it reads the column
-            cols[name] = submit(_native_factorize, s.to_native(), backend)  # type: ignore[assignment]
+            # hashing strings releases the GIL: factorise each long string column on the pool,
+            # overlapping with the caller's work until it reads the column (short ones inline:
+            # a thread hand-off would cost more than it saves)
+            if n_rows >= POOL_MIN_ROWS:
+                cols[name] = submit(_native_factorize, s.to_native(), backend)
+            else:
+                cols[name] = _native_factorize(s.to_native(), backend)
         elif dtype.is_numeric() or dtype == nw.Boolean:
             if s.null_count():
                 cols[name] = np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
@@ -483,6 +488,9 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
     codes, cats = _object_factorize(values, column="?", table=None)
     return Categorical(codes, cats)
 
+
+POOL_MIN_ROWS = 50_000
+"""String columns at least this long are factorised on the thread pool (:mod:`._parallel`)."""
 
 HASH_FACTORIZE_MIN_ROWS = 200_000
 """Columns at least this long, with many distinct values, are factorised by hashing

@@ -67,6 +67,9 @@ def test_pool_is_rebuilt_after_fork_reset(monkeypatch: pytest.MonkeyPatch) -> No
 def test_journeys_do_not_depend_on_threads(
     monkeypatch: pytest.MonkeyPatch, constructor: Any, threads: str
 ) -> None:
+    from alignment import _frames
+
+    monkeypatch.setattr(_frames, "POOL_MIN_ROWS", 0)  # small frames too go through the pool
     monkeypatch.setenv(_parallel.ENV_VAR, "1")
     ref = journeys_content(Journeys.build(constructor(TOUCHES), constructor(CONVERSIONS)))
     monkeypatch.setenv(_parallel.ENV_VAR, threads)
@@ -76,14 +79,26 @@ def test_journeys_do_not_depend_on_threads(
 
 def test_lazy_columns_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     pd = pytest.importorskip("pandas")
+    from alignment import _frames
     from alignment._frames import read_table
 
+    monkeypatch.setattr(_frames, "POOL_MIN_ROWS", 0)
     monkeypatch.setenv(_parallel.ENV_VAR, "2")
-    raw = read_table(
-        pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 2, 3]}), table="t", required=["a", "b"]
-    )
+    frame = pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 2, 3]})
+    raw = read_table(frame, table="t", required=["a", "b"])
+    assert isinstance(raw.columns._data["a"], _parallel.Pending)  # type: ignore[attr-defined]
     assert "a" in raw.columns and "zz" not in raw.columns
     assert sorted(raw.columns) == ["a", "b"] and len(raw.columns) == 2
     assert raw.columns["a"].codes.tolist() == [0, 1, 0]  # type: ignore[attr-defined]
     assert raw.get("zz") is None
     np.testing.assert_array_equal(raw.columns["b"], [1, 2, 3])
+
+
+def test_short_columns_are_encoded_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    pd = pytest.importorskip("pandas")
+    from alignment._frames import read_table
+
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    raw = read_table(pd.DataFrame({"a": ["x", "y"]}), table="t", required=["a"])
+    assert not isinstance(raw.columns._data["a"], _parallel.Pending)  # type: ignore[attr-defined]
+    assert raw.columns["a"].codes.tolist() == [0, 1]  # type: ignore[attr-defined]
