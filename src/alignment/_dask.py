@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from ._parallel import inline_pool
 from .base import AttributionModel, ChannelCredit
 from .errors import DataValidationError, ParameterError
 
@@ -680,6 +681,7 @@ def _attribute_local(
     )
 
 
+@inline_pool  # a Dask task: no thread pool of its own
 def _attr_partition(
     touches: Any,
     conversions: Any,
@@ -1043,6 +1045,7 @@ def _key_order(keys: np.ndarray) -> np.ndarray:
         return np.argsort(keys.astype(str), kind="stable")
 
 
+@inline_pool  # a Dask task: no thread pool of its own
 def _touch_partition(touches: Any, conversions: Any, leads: Any, *, spec: dict[str, Any]) -> Any:
     res = _attribute_local(touches, conversions, leads, spec=spec, model=spec["model"])
     return res.to_frame(level="touch", backend="pandas")
@@ -1053,6 +1056,7 @@ def _touch_partition(touches: Any, conversions: Any, leads: Any, *, spec: dict[s
 # ---------------------------------------------------------------------------------------------
 
 
+@inline_pool  # a Dask task: no thread pool of its own
 def _score_partition(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
     from .scoring import score as score_in_memory
 
@@ -1124,6 +1128,7 @@ def score(
     )
 
 
+@inline_pool  # a Dask task: no thread pool of its own
 def _logistic_block(
     X: Any, y: Any, sw: Any, *, columns: Sequence[str], y_col: str | None, w_col: str | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1138,6 +1143,7 @@ def _logistic_block(
     return Xn, yy, ww
 
 
+@inline_pool  # a Dask task: no thread pool of its own
 def _logistic_stats(block: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, Any]:
     X, y, sw = block
     bad = ~np.isfinite(sw) | (sw < 0)
@@ -1169,6 +1175,7 @@ def _add_dicts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@inline_pool  # a Dask task: no thread pool of its own
 def _logistic_partial(
     block: tuple[np.ndarray, np.ndarray, np.ndarray],
     params: np.ndarray,
@@ -1465,6 +1472,7 @@ def _by_sort_key(label: Any, numeric: bool) -> tuple[int, Any]:
     return (0, float(label) if numeric else str(label))
 
 
+@inline_pool  # a Dask task: no thread pool of its own
 def _funnel_partition(
     pdf: Any,
     *,
@@ -1688,6 +1696,7 @@ def _label_order(lab: tuple[Any, Any]) -> tuple[Any, ...]:
 # ---------------------------------------------------------------------------------------------
 
 
+@inline_pool  # a Dask task: no thread pool of its own
 def _sla_partition(
     leads: Any,
     activities: Any,

@@ -14,24 +14,28 @@ setting; only the wall time does.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Generic, TypeVar
+from contextlib import contextmanager
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from .errors import ParameterError
 
-__all__ = ["ENV_VAR", "Pending", "n_threads", "submit"]
+__all__ = ["ENV_VAR", "Pending", "inline", "inline_pool", "n_threads", "submit"]
 
 ENV_VAR = "ALIGNMENT_NUM_THREADS"
 _MAX_DEFAULT = 4
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
+_local = threading.local()  # per thread: inline mode (see inline())
 
 
 def n_threads() -> int:
@@ -103,12 +107,42 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
+@contextmanager
+def inline() -> Iterator[None]:
+    """Within this block, :func:`submit` runs every step in the calling thread.
+
+    For callers that are parallel already (a Dask task on a worker): one pool per task on top of
+    the scheduler's own threads would only oversubscribe the cores.
+    """
+    before = getattr(_local, "inline", False)
+    _local.inline = True
+    try:
+        yield
+    finally:
+        _local.inline = before
+
+
+def inline_pool(fn: Callable[P, T]) -> Callable[P, T]:
+    """Decorator: run ``fn`` under :func:`inline`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with inline():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Pending[T]:
     """Run ``fn(*args, **kwargs)`` on the pool (inline when the pool is off).
 
     Inline, an error is raised at once; on the pool it is raised by :meth:`Pending.result`.
     """
     size = n_threads()
-    if size <= 1 or threading.current_thread().name.startswith("alignment"):
+    if (
+        size <= 1
+        or getattr(_local, "inline", False)
+        or threading.current_thread().name.startswith("alignment")
+    ):
         return Pending(value=fn(*args, **kwargs))  # inline (also: never wait on our own pool)
     return Pending(_get_pool(size).submit(fn, *args, **kwargs))

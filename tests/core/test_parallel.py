@@ -102,3 +102,21 @@ def test_short_columns_are_encoded_inline(monkeypatch: pytest.MonkeyPatch) -> No
     raw = read_table(pd.DataFrame({"a": ["x", "y"]}), table="t", required=["a"])
     assert not isinstance(raw.columns._data["a"], _parallel.Pending)  # type: ignore[attr-defined]
     assert raw.columns["a"].codes.tolist() == [0, 1]  # type: ignore[attr-defined]
+
+
+def test_inline_block_and_decorator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    here = threading.current_thread().name
+    with _parallel.inline():
+        assert _parallel.submit(_thread_name).result() == here
+        with _parallel.inline():
+            pass
+        assert _parallel.submit(_thread_name).result() == here  # still inline after nesting
+    assert _parallel.submit(_thread_name).result().startswith("alignment")
+
+    @_parallel.inline_pool
+    def task() -> str:
+        return _parallel.submit(_thread_name).result()
+
+    assert task() == here
+    assert task.__name__ == "task"
