@@ -700,7 +700,7 @@ def _attr_partition(
         )
         params = {}
     res = _attribute_local(touches, conversions, leads, spec=spec, model=model, **params)
-    j = res.journeys
+    j = res.table  # (not res.journeys: that would sort the unconverted touches of rule models)
     totals: dict[tuple[str, str], dict[str, float]] = {}
     if statistic is None:
         for b in by:
@@ -723,7 +723,7 @@ def _attr_partition(
         if len(u)
         else [],
         stats=getattr(res.model, "stats_", None) if statistic is not None else None,
-        n_touches=int(j.n_touches),
+        n_touches=int(res.summary()["touches"]),  # every input touch of the partition
         n_journeys=int(j.n_journeys),
         n_converted=int(converted.sum()),
         converted_revenue=float(np.asarray(j.revenue)[converted].sum()),

@@ -129,6 +129,9 @@ def test_attribution_shuffled_matches_in_memory(
     assert list(res.unattributed.keys) == list(mem.unattributed.keys)
     assert list(res.unattributed.reason) == list(mem.unattributed.reason)
     assert res.converted_revenue == pytest.approx(mem.converted_revenue, rel=RTOL)
+    for count in ("journeys", "touches", "converted_journeys"):  # every input touch counted
+        assert res.summary()[count] == mem.summary()[count]
+    assert res.summary()["touches"] == len(touches)
     if model == "markov":
         a, b = mem.details, res.details
         assert a["states"] == b["states"]
