@@ -625,6 +625,8 @@ class _AttrSummary:
     categories: set[str]
     unattributed: list[dict[str, np.ndarray]]
     stats: Any
+    #: touch cost per key, per ``by`` (only when the touches carry a ``cost`` column)
+    costs: dict[str, dict[str, float]] = field(default_factory=dict)
     n_touches: int = 0
     n_journeys: int = 0
     n_converted: int = 0
@@ -637,6 +639,11 @@ class _AttrSummary:
             t = totals.setdefault(k, {})
             for name, x in v.items():
                 t[name] = t.get(name, 0.0) + x
+        costs = {b: dict(v) for b, v in self.costs.items()}
+        for b, v in other.costs.items():
+            c = costs.setdefault(b, {})
+            for name, x in v.items():
+                c[name] = c.get(name, 0.0) + x
         stats = self.stats
         if other.stats is not None:
             stats = other.stats if stats is None else stats.merge(other.stats)
@@ -645,6 +652,7 @@ class _AttrSummary:
             categories=self.categories | other.categories,
             unattributed=self.unattributed + other.unattributed,
             stats=stats,
+            costs=costs,
             n_touches=self.n_touches + other.n_touches,
             n_journeys=self.n_journeys + other.n_journeys,
             n_converted=self.n_converted + other.n_converted,
@@ -702,10 +710,15 @@ def _attr_partition(
     res = _attribute_local(touches, conversions, leads, spec=spec, model=model, **params)
     j = res.table  # (not res.journeys: that would sort the unconverted touches of rule models)
     totals: dict[tuple[str, str], dict[str, float]] = {}
+    costs: dict[str, dict[str, float]] = {}
     if statistic is None:
         for b in by:
             for measure in ("revenue", "conversions"):
                 totals[(b, measure)] = res.totals(by=b, measure=measure)
+            if "cost" in j.touch_numeric:  # the in-memory per-key table: cost of every touch
+                table = res.to_frame(level=b, backend="dict")
+                if "cost" in table:
+                    costs[b] = {str(k): float(c) for k, c in zip(table[b], table["cost"])}
     u = res.unattributed
     keys = np.asarray(j.keys)
     converted = np.asarray(j.converted, dtype=bool)
@@ -723,6 +736,7 @@ def _attr_partition(
         if len(u)
         else [],
         stats=getattr(res.model, "stats_", None) if statistic is not None else None,
+        costs=costs,
         n_touches=int(res.summary()["touches"]),  # every input touch of the partition
         n_journeys=int(j.n_journeys),
         n_converted=int(converted.sum()),
@@ -764,6 +778,7 @@ class DaskAttributionResult:
         self._touch_frame = touch_frame
         self._channel = channel_name
         self._totals = dict(summary.totals)
+        self._costs = dict(summary.costs)
 
     @property
     def kind(self) -> str:
@@ -801,6 +816,7 @@ class DaskAttributionResult:
         if (by, measure) not in self._totals:
             extra = self._rerun([by])
             self._totals.update(extra.totals)
+            self._costs.update(extra.costs)
         t = self._totals[(by, measure)]
         return {k: t[k] for k in sorted(t)}
 
@@ -817,8 +833,9 @@ class DaskAttributionResult:
     def to_frame(self, level: str = "channel", backend: str | None = None) -> Any:
         """``level="touch"``: lazy Dask frame of per-touch credit; else a per-key table.
 
-        The per-key table (``conversions``, ``revenue``, ``share``) is small and returned in
-        ``backend`` (default pandas).
+        The per-key table (``conversions``, ``revenue``, ``share``, and for rule-based models
+        whose touches carry a ``cost`` column, ``cost`` and ``roi`` as in memory) is small and
+        returned in ``backend`` (default pandas).
         """
         if level == "touch":
             if self.channel_credit is not None:
@@ -830,7 +847,15 @@ class DaskAttributionResult:
         from ._frames import to_native
         from .attribution._partition import credit_table
 
+        by = self._norm_by(level)
         cols = credit_table(level, self.totals(level, "revenue"), self.totals(level, "conversions"))
+        cost_of = self._costs.get(by)
+        if cost_of is not None:
+            cost = np.array([cost_of.get(str(k), 0.0) for k in cols[level]], dtype=np.float64)
+            roi = np.full(cost.size, np.nan)
+            np.divide(cols["revenue"] - cost, cost, out=roi, where=cost != 0)
+            cols["cost"] = cost
+            cols["roi"] = roi
         return to_native(cols, backend or "pandas")
 
     def summary(self) -> dict[str, Any]:

@@ -217,6 +217,26 @@ def test_touch_frame_and_other_keys(client: Any) -> None:
     assert frame["revenue"].sum() == pytest.approx(sum(mem.totals().values()), rel=RTOL)
 
 
+@pytest.mark.parametrize("by", ["channel", "campaign"])  # campaign: the extra pass
+def test_cost_and_roi_per_key_match_in_memory(client: Any, by: str) -> None:
+    touches, conversions = make_touches(6)
+    rng = np.random.default_rng(6)
+    touches = touches.assign(cost=rng.integers(0, 40, len(touches)).astype(float))
+    touches.loc[touches.index[:5], "cost"] = np.nan  # unknown costs count as 0, as in memory
+    mem = alignment.attribute(touches, conversions, model="linear")
+    res = _dask.attribute(
+        dd.from_pandas(touches, npartitions=3, sort=False),
+        dd.from_pandas(conversions, npartitions=2, sort=False),
+        model="linear",
+    )
+    want = mem.to_frame(level=by, backend="pandas").set_index(by).sort_index()
+    got = res.to_frame(level=by).set_index(by).sort_index()
+    assert list(got.columns) == list(want.columns)  # conversions, revenue, share, cost, roi
+    for col in ("revenue", "cost", "roi"):
+        np.testing.assert_allclose(got[col], want[col], rtol=RTOL, equal_nan=True)
+    assert got["cost"].sum() == pytest.approx(touches["cost"].fillna(0).sum())
+
+
 def test_keyed_partitions_that_split_a_key_are_refused(client: Any) -> None:
     touches, conversions = make_touches(5, n_leads=30)
     keyed = touches.merge(conversions, on="lead_id", how="left").set_index("lead_id").sort_index()
