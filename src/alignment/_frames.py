@@ -460,9 +460,13 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
             out = _hash_factorize(native)
             if out is not None:
                 return out
-        try:  # Polars' own string layout (string_view), without a copy
-            arrow = native.to_arrow(compat_level=_polars().CompatLevel.newest())
-        except (AttributeError, TypeError):  # older Polars
+        arrow = None
+        if native.dtype.is_(_polars().String):
+            try:  # Polars' own string layout (string_view), without a copy
+                arrow = native.to_arrow(compat_level=_polars().CompatLevel.newest())
+            except (AttributeError, TypeError):  # older Polars
+                arrow = None
+        if arrow is None:  # (Categorical / Enum: a dictionary of plain strings)
             arrow = native.to_arrow()
     elif backend == "pyarrow" and _has("pyarrow"):
         arrow = native

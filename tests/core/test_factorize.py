@@ -112,3 +112,26 @@ def test_unicode_array_slices_and_empty_strings() -> None:
     base = np.array(["b", "", "a", "b", "ccc", ""])
     got = factorize(base[1::2], column="c")  # a strided view: ["", "b", ""]
     assert got.categories.tolist() == ["", "b"] and got.codes.tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("kind", ["polars-categorical", "polars-enum", "pandas-category"])
+def test_categorical_columns_build_like_strings(kind: str) -> None:
+    ref = journeys_content(Journeys.build(TOUCHES, CONVERSIONS))
+    if kind.startswith("polars"):
+        frame = pl.DataFrame(dict(TOUCHES))
+        dtype = (
+            pl.Categorical
+            if kind.endswith("categorical")
+            else pl.Enum(sorted({c for c in TOUCHES["channel"]} | {"unused"}))
+        )
+        frame = frame.with_columns(
+            pl.col("channel").cast(dtype), pl.col("lead_id").cast(pl.Categorical)
+        )
+        conv = pl.DataFrame(dict(CONVERSIONS))
+    else:
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame(dict(TOUCHES))
+        frame["channel"] = frame["channel"].astype("category")
+        frame["lead_id"] = frame["lead_id"].astype("category")
+        conv = pd.DataFrame(dict(CONVERSIONS))
+    assert journeys_content(Journeys.build(frame, conv)) == ref
