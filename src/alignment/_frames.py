@@ -731,7 +731,10 @@ def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(arr.type.value_type)
+        values = arr.dictionary
+        if pa.types.is_string_view(values.type):  # (Arrow cannot take or sort string views yet)
+            values = values.cast(pa.large_string())
+        arr = pa.DictionaryArray.from_arrays(arr.indices, values).cast(values.type)
     enc = pc.dictionary_encode(arr)
     dictionary, indices = enc.dictionary, enc.indices
     if pa.types.is_string_view(dictionary.type):  # (Arrow cannot sort string views yet)

@@ -135,3 +135,13 @@ def test_categorical_columns_build_like_strings(kind: str) -> None:
         frame["lead_id"] = frame["lead_id"].astype("category")
         conv = pd.DataFrame(dict(CONVERSIONS))
     assert journeys_content(Journeys.build(frame, conv)) == ref
+
+
+def test_arrow_dictionaries_of_string_views() -> None:
+    s = pl.Series(["b", "a", "b", None]).cast(pl.Categorical)
+    arrays = [s.to_arrow(), pa.chunked_array([s.to_arrow()])]
+    if hasattr(pl, "CompatLevel"):
+        arrays.append(s.to_arrow(compat_level=pl.CompatLevel.newest()))  # string_view values
+    for arr in arrays:
+        codes, cats = _arrow_factorize(arr)
+        assert cats.tolist() == ["a", "b"] and codes.tolist() == [1, 0, 1, -1]
