@@ -35,7 +35,7 @@ _LAZY: dict[str, str] = {
     "Touchpoint": "alignment.models",
     "Deal": "alignment.models",
     "Activity": "alignment.models",
-    "SLA": "alignment.models",
+    "SLA": "alignment.sla",
     # tables
     "Categorical": "alignment.tables",
     "Journeys": "alignment.tables",
@@ -164,7 +164,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .closed_loop import ClosedLoopReport
     from .datasets import synthetic_crm
-    from .models import SLA, Activity, Deal, Lead, Persona, Touchpoint
+    from .models import Activity, Deal, Lead, Persona, Touchpoint
     from .plugins import (
         attribution_models,
         get_attribution_model,
@@ -175,5 +175,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .report import build_report, write_report
     from .scoring import FitInterestGrid, LogisticScorer, ScoreResult, match_personas, score
-    from .sla import BusinessCalendar, SLAReport
+    from .sla import SLA, BusinessCalendar, SLAReport
     from .tables import ActivityLog, Categorical, Journeys, LeadTable

@@ -1465,7 +1465,7 @@ def stage_durations(
     ``alignment._funnel_observe.count_stages(..., return_durations=True)``: the raw int64
     microsecond durations instead of their quantiles, so that partitions combine exactly.
     """
-    from ._funnel_observe import count_stages
+    from .funnel._observe import count_stages
 
     raw = count_stages(
         times,
@@ -1508,7 +1508,7 @@ def _funnel_partition(
     as_of: np.datetime64 | None,
     out_of_order: str,
 ) -> list[_FunnelPart]:
-    from ._funnel_observe import (
+    from .funnel._observe import (
         cohort_codes,
         combine_groups,
         count_stages,
@@ -1611,14 +1611,14 @@ def funnel_observe(
     """
     compute, delayed = _dk().compute, _dk().delayed
 
-    from ._funnel_observe import (
+    from ._time import parse_instant
+    from .funnel import DEFAULT_STAGES, FunnelObservation
+    from .funnel._observe import (
         check_observe_params,
         observation_arrays,
         read_only,
         velocity_days,
     )
-    from ._time import parse_instant
-    from .funnel import DEFAULT_STAGES, FunnelObservation
 
     _require_dask()
     if horizon is not None or lost is not None:

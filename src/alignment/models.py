@@ -16,10 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ._sla_model import SLA
-from .tables import KNOWN_STAGES
+from ._stages import KNOWN_STAGES
 
-__all__ = ["SLA", "Activity", "Deal", "Lead", "Persona", "Touchpoint"]
+__all__ = ["SLA", "Activity", "Deal", "Lead", "Persona", "Touchpoint"]  # noqa: F822 (SLA: alias below)
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -282,3 +281,13 @@ class Activity(BaseModel):
     @classmethod
     def _nonempty_fields(cls, v: str, info: Any) -> str:
         return _nonempty(v, info.field_name)
+
+
+def __getattr__(name: str) -> Any:
+    # The SLA agreement model lives with its engine (:mod:`alignment.sla`); this alias keeps
+    # ``alignment.models.SLA`` working without the records importing an engine at import time.
+    if name == "SLA":
+        from importlib import import_module
+
+        return import_module("alignment.sla").SLA
+    raise AttributeError(f"module 'alignment.models' has no attribute {name!r}")

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alignment
-from alignment import cli
+from alignment.cli import _main as cli
 from alignment.cli import main, read_columns, write_columns
 from alignment.datasets import SyntheticCRM
 

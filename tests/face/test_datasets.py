@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alignment
-from alignment import datasets
+from alignment.datasets import _synthetic as datasets
 from alignment.datasets import CHANNELS, PERSONAS, SyntheticCRM, synthetic_crm
 from alignment.errors import ParameterError
 

@@ -22,7 +22,8 @@ mpl.use("Agg")  # non-interactive; the same as MPLBACKEND=Agg
 import matplotlib.pyplot as plt  # noqa: E402
 
 import alignment  # noqa: E402
-from alignment import _plot, funnel  # noqa: E402
+from alignment import _charts as _plot  # noqa: E402
+from alignment import funnel  # noqa: E402
 from alignment.datasets import SyntheticCRM, synthetic_crm  # noqa: E402
 from alignment.errors import DataValidationError, ParameterError  # noqa: E402
 from alignment.scoring import LogisticScorer, metrics  # noqa: E402

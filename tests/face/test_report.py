@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alignment
-from alignment import _svg, cli
+from alignment.cli import _main as cli
+from alignment.report import _svg
 from alignment.errors import ParameterError
 from alignment.report import build_report, write_report
 

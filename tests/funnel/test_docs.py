@@ -45,6 +45,8 @@ def test_docs_numbers() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    result = doctest.testmod(fn, verbose=False)
+    from alignment.funnel import _api
+
+    result = doctest.testmod(_api, verbose=False)
     assert result.attempted >= 6
     assert result.failed == 0

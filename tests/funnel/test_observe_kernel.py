@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from alignment import ParameterError
-from alignment._funnel_observe import (
+from alignment.funnel._observe import (
     cohort_codes,
     combine_groups,
     count_stages,
@@ -293,7 +293,7 @@ def test_cohorts_match_numpy_calendar(size: int, years: int, freq: str) -> None:
 
 
 def test_km_within_direct_and_with_n_total() -> None:
-    from alignment._funnel_observe import km_within
+    from alignment.funnel._observe import km_within
 
     rng = np.random.default_rng(9)
     time = rng.integers(0, 40, 400).astype(np.int64)

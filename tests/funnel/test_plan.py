@@ -158,7 +158,7 @@ def test_shapes_that_do_not_broadcast() -> None:
 
 
 def test_ceil_whole_ignores_noise_but_not_fractions() -> None:
-    from alignment._funnel_plan import ceil_whole
+    from alignment.funnel._plan import ceil_whole
 
     v = np.array([2500.0000000000005, 2500.3, 2499.9999999999995, 0.0, 1e-12, 7.039035203649536e13])
     out = ceil_whole(v)

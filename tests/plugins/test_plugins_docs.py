@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import alignment
-from alignment import hookspecs, plugins, testing
+from alignment import hookspecs, plugins
+from alignment.testing import _kit as testing
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugins"
 PAGES = ("writing-a-plugin.md", "hooks.md", "contracts.md", "conformance.md")

@@ -11,7 +11,8 @@ import pytest
 from _plugins_helpers import temporary_plugin
 
 import alignment
-from alignment import plugins, testing
+from alignment import plugins
+from alignment.testing import _kit as testing
 from alignment.base import AttributionModel, ChannelCredit, Scorer, check_is_fitted
 from alignment.errors import AlignmentWarning, PluginError, UnknownModelError
 from alignment.testing import (

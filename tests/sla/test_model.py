@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 import alignment
-from alignment._sla_model import DEFAULT_REASON_CODES, SLA
+from alignment.sla._model import DEFAULT_REASON_CODES, SLA
 from alignment.errors import ParameterError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla_agreement.toml"

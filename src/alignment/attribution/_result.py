@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from .. import _segments as seg
+from .._display import preview
 from .._frames import to_native
-from .._html import preview
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -520,6 +520,6 @@ class AttributionResult:
         -------
         (Figure, Axes)
         """
-        from .._plot import plot_attribution
+        from ._plot import plot_attribution
 
         return plot_attribution(self, ax=ax, by=by, measure=measure, compare=compare)

@@ -299,7 +299,7 @@ class ScoreResult:
 
     # ------------------------------------------------------------------ display
     def _repr_html_(self) -> str:
-        from .._html import preview
+        from .._display import preview
 
         head = min(len(self), 10)
         cols: dict[str, np.ndarray] = {self.id_column: np.asarray(self.ids[:head])}
@@ -329,6 +329,6 @@ class ScoreResult:
             With cells (``"A1"`` …): fit letters as rows × interest numbers as columns;
             otherwise a histogram of ``score``.
         """
-        from .._plot import plot_scores
+        from ._plot import plot_scores
 
         return plot_scores(self, ax=ax, converted=converted, bins=bins)

@@ -9,9 +9,11 @@ See ``docs/sla.md``.
 
 from ._calendar import BusinessCalendar
 from ._evaluate import STATUSES, evaluate
+from ._model import SLA
 from ._report import BreachList, DailySeries, LeadStatus, PeriodSummary, ReportTable, SLAReport
 
 __all__ = [
+    "SLA",
     "STATUSES",
     "BreachList",
     "BusinessCalendar",

@@ -31,7 +31,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._sla_model import business_duration_us
 from .._time import TIME_DTYPE, as_utc_datetime64, parse_duration
 from ..errors import ParameterError
 
@@ -146,6 +145,27 @@ def _parse_holidays(holidays: Any) -> np.ndarray:
     if any(np.isnat(d) for d in out):
         raise ParameterError("BusinessCalendar: a holiday is NaT")
     return np.unique(np.array(out, dtype="datetime64[D]"))
+
+
+_COMPONENT_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(w|d|h|m|s|ms|us)", re.IGNORECASE)
+_UNIT_US = {"h": 3_600e6, "m": 60e6, "s": 1e6, "ms": 1e3, "us": 1.0}
+
+
+def business_duration_us(text: str, *, day_us: int, week_us: int) -> int:
+    """Length in business microseconds of a duration text measured in business time.
+
+    Days count ``day_us`` each and weeks ``week_us`` each; other units are literal.
+    """
+    total = 0.0
+    for m in _COMPONENT_RE.finditer(text):
+        n, unit = float(m.group(1)), m.group(2).lower()
+        if unit == "d":
+            total += n * day_us
+        elif unit == "w":
+            total += n * week_us
+        else:
+            total += n * _UNIT_US[unit]
+    return round(total)
 
 
 class BusinessCalendar:

@@ -25,10 +25,10 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import _segments as seg
-from .._sla_model import SLA
 from .._time import TIME_DTYPE, parse_duration, parse_instant
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._calendar import BusinessCalendar
+from ._model import SLA
 from ._report import (
     BreachList,
     DailySeries,

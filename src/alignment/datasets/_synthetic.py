@@ -1,54 +1,6 @@
-"""Synthetic CRM data: one B2B company's leads, touches, deals, sales activities and costs.
+"""The synthetic CRM generator.
 
-:func:`synthetic_crm` generates a realistic, fully deterministic data set (same ``seed`` → same
-data) on which every engine of the library gives non-trivial answers.  It is the embedded data the
-``alignment demo`` command, the examples and the tutorial run on; it never reads a file or the
-network.
-
-What is in it (all instants are ``datetime64[us]`` in UTC, all strings are ``object`` arrays):
-
-* **leads** — one row per lead: ``lead_id``, ``created_at``, ``email``, ``first_name``,
-  ``last_name``, ``company``, ``account_id`` (several leads per account), ``industry``,
-  ``company_size`` (employees), ``country``, ``title``, ``seniority``, ``persona`` (the persona the
-  lead was drawn from, ``None`` for leads matching none), ``source`` (channel of the first touch),
-  ``campaign`` (campaign of the lead-creating touch), ``owner`` (sales rep, ``None`` until
-  assigned), lifecycle stages ``mql_at``, ``assigned_at``, ``sal_at``, ``rejected_at``,
-  ``rejection_reason``, ``sql_at``, ``opportunity_at``, ``won_at``, ``lost_at`` (``NaT`` = not
-  reached), and ``is_duplicate`` (the generator's ground truth, for checking the closed loop's
-  duplicate detection).
-* **touchpoints** — marketing and sales touches: ``lead_id``, ``timestamp``, ``channel`` (12
-  channels; awareness channels dominate early in a journey, email / webinar / events / sales calls
-  late), ``campaign``, ``content``, ``kind`` (``page_view``, ``form``, ``email_click``,
-  ``webinar``, ``call``, …) and ``cost`` (media cost of the touch, 0 for organic touches).
-* **deals** — one per opportunity: ``deal_id``, ``lead_id``, ``account_id``, ``created_at``,
-  ``closed_at`` (``NaT`` while open), ``amount``, ``won``, ``stage`` (``"won"``, ``"lost"``,
-  ``"open"``).
-* **conversions** — the won deals in the shape attribution expects: ``lead_id``,
-  ``converted_at``, ``revenue``.
-* **activities** — sales actions after assignment: ``lead_id``, ``timestamp``, ``kind`` (``call``,
-  ``email``, ``meeting``), ``rep``, ``outcome``.
-* **costs** — campaign spend per month: ``campaign``, ``channel``, ``month``, ``cost``.
-
-How the behaviour is generated (so that results are interpretable):
-
-* *fit* comes from the account and contact (industry, size, country, seniority) and *interest*
-  from the touches (forms, webinars, demo requests count most); the probability of each funnel step
-  rises with both;
-* sales reps differ in how fast they first respond (minutes for the best, days for the slowest) and
-  in how many attempts they make; leads contacted fast qualify more often (HBR 2011);
-* sales rejects poorly fitting MQLs with a reason code;
-* about 2 % of leads are duplicates (same e-mail, later creation) and about 3 % are incomplete
-  (industry, country, title or e-mail missing);
-* stages that would fall after the extraction instant ``as_of`` are not reached yet (open leads).
-
-Examples
---------
->>> from alignment.datasets import synthetic_crm
->>> crm = synthetic_crm(n_leads=1_000, seed=1)
->>> len(crm.leads["lead_id"])
-1000
->>> sorted(crm.touchpoints)[:3]
-['campaign', 'channel', 'content']
+Public names are re-exported by :mod:`alignment.datasets`.
 """
 
 from __future__ import annotations
@@ -58,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 if TYPE_CHECKING:
-    from .models import Persona
-    from .tables import ActivityLog, Journeys, LeadTable
+    from ..models import Persona
+    from ..tables import ActivityLog, Journeys, LeadTable
 
 __all__ = [
     "CHANNELS",
@@ -324,7 +276,7 @@ _REPS: tuple[tuple[str, float, float], ...] = (
 
 def _rejection_reasons() -> tuple[str, ...]:
     """Reasons the synthetic reps give: the SLA's default codes but "duplicate" and "other"."""
-    from ._sla_model import DEFAULT_REASON_CODES
+    from ..sla._model import DEFAULT_REASON_CODES
 
     return tuple(r for r in DEFAULT_REASON_CODES if r not in ("duplicate", "other"))
 
@@ -419,13 +371,13 @@ class SyntheticCRM:
         dict of str to frame
             Keys as in :meth:`tables`; instants come back as UTC-aware datetimes.
         """
-        from ._frames import to_native
+        from .._frames import to_native
 
         return {name: to_native(cols, backend) for name, cols in self.tables().items()}
 
     def lead_table(self) -> LeadTable:
         """The leads as an :class:`alignment.LeadTable`."""
-        from .tables import LeadTable
+        from ..tables import LeadTable
 
         return LeadTable.build(self.leads)
 
@@ -441,7 +393,7 @@ class SyntheticCRM:
         key : str, optional
             A lead column to group journeys by instead of the lead (e.g. ``"account_id"``).
         """
-        from .tables import Journeys
+        from ..tables import Journeys
 
         kwargs: dict[str, Any] = {}
         conversions = self.conversions
@@ -490,7 +442,7 @@ class SyntheticCRM:
 
     def activity_log(self) -> ActivityLog:
         """The sales activities as an :class:`alignment.ActivityLog`."""
-        from .tables import ActivityLog
+        from ..tables import ActivityLog
 
         return ActivityLog.build(self.activities)
 
@@ -538,7 +490,7 @@ def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
 
 
 def _personas() -> list[Persona]:
-    from .models import Persona
+    from ..models import Persona
 
     out = []
     for name, spec in PERSONAS.items():

@@ -53,8 +53,8 @@ from pydantic import (
     model_validator,
 )
 
-from ._time import parse_duration
-from .errors import ParameterError
+from .._time import parse_duration
+from ..errors import ParameterError
 
 __all__ = [
     "DEFAULT_REASON_CODES",
@@ -66,7 +66,6 @@ __all__ = [
     "MarketingCommitment",
     "QualityGate",
     "SalesCommitment",
-    "business_duration_us",
 ]
 
 #: Reason codes sales may give when rejecting a lead (the practitioner template's list).
@@ -81,8 +80,6 @@ DEFAULT_REASON_CODES: tuple[str, ...] = (
     "other",
 )
 
-_COMPONENT_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(w|d|h|m|s|ms|us)", re.IGNORECASE)
-_UNIT_US = {"h": 3_600e6, "m": 60e6, "s": 1e6, "ms": 1e3, "us": 1.0}
 _CELL_RE = re.compile(r"^[A-Z][1-9]$")
 
 
@@ -106,23 +103,6 @@ def _duration_text(value: Any) -> str:
 
 #: A strictly positive duration, kept as text (``"36h"``, ``"5d"``, ``"86400s"``).
 Duration = Annotated[str, BeforeValidator(_duration_text)]
-
-
-def business_duration_us(text: str, *, day_us: int, week_us: int) -> int:
-    """Length in business microseconds of a duration text measured in business time.
-
-    Days count ``day_us`` each and weeks ``week_us`` each; other units are literal.
-    """
-    total = 0.0
-    for m in _COMPONENT_RE.finditer(text):
-        n, unit = float(m.group(1)), m.group(2).lower()
-        if unit == "d":
-            total += n * day_us
-        elif unit == "w":
-            total += n * week_us
-        else:
-            total += n * _UNIT_US[unit]
-    return round(total)
 
 
 class _Frozen(BaseModel):
@@ -149,7 +129,7 @@ class CalendarSpec(_Frozen):
 
     @model_validator(mode="after")
     def _check_calendar(self) -> CalendarSpec:
-        from .sla._calendar import BusinessCalendar
+        from ._calendar import BusinessCalendar
 
         try:
             BusinessCalendar(hours=self.hours, holidays=self.holidays, tz=self.tz)

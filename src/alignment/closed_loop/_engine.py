@@ -1,12 +1,6 @@
-"""Closed-loop report: what happened to every lead, per source / campaign / persona.
+"""The closed-loop engine and its report.
 
-Sales reports back on every lead (accepted, rejected and why, SQL, won, revenue); marketing
-sees lead validity, campaign performance and ROI.  Data-quality problems the two teams argue
-about — duplicate leads and incomplete leads — are counted and listed.  See
-``docs/closed_loop.md`` for the definitions.
-
->>> report = closed_loop(leads, costs=costs, by=("campaign",))  # doctest: +SKIP
->>> report.table.to_frame("pandas")  # doctest: +SKIP
+Public names are re-exported by :mod:`alignment.closed_loop`.
 """
 
 from __future__ import annotations
@@ -16,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from ._frames import numeric, read_table
-from .errors import DataValidationError, MissingColumnError, ParameterError
-from .sla import ReportTable
+from .._frames import numeric, read_table
+from .._results import ReportTable
+from ..errors import DataValidationError, MissingColumnError, ParameterError
 
 __all__ = [
     "DEFAULT_REQUIRED",
@@ -294,7 +288,7 @@ def closed_loop(
     ``roi = (revenue − cost) / cost`` and ``attributed_roi = (attributed_revenue − cost) / cost``.
     A ratio with a zero denominator (no MQL, no cost …) is ``NaN``: undefined, never 0 or inf.
     """
-    from .tables import LeadTable
+    from ..tables import LeadTable
 
     by_cols = (by,) if isinstance(by, str) else tuple(by)
     if not by_cols:

@@ -1,19 +1,6 @@
-"""The ``alignment`` command: the demo, and the engines on CSV / Parquet files.
+"""The command line: parser and subcommands.
 
-::
-
-    alignment demo [--leads N] [--seed S] [--out report.html]
-    alignment attribute TOUCHES.csv [--conversions CONV.csv] --model time_decay --half-life 7d
-    alignment score LEADS.csv [--touchpoints TOUCHES.csv] [--scorer grid] [--rules RULES.toml]
-    alignment funnel plan --target 100000 --deal-size 1000 --rate lead=0.04
-    alignment funnel observe LEADS.csv [--by source]
-    alignment sla AGREEMENT.toml --leads LEADS.csv --activities ACTIVITIES.csv --as-of 2024-04-01
-    alignment plugins
-
-Files are read and written as CSV with the standard library's :mod:`csv` module and numpy (no
-pandas needed); ``.parquet`` files need PyArrow (``pip install pyarrow``).  Bad input ends the
-command with a one-line message on stderr and exit status 1 (``--debug`` shows the
-traceback); usage errors exit with status 2.  See ``docs/cli.md``.
+Public names are re-exported by :mod:`alignment.cli`.
 """
 
 from __future__ import annotations
@@ -36,7 +23,7 @@ from typing import IO, Any, TextIO
 
 import numpy as np
 
-from .errors import AlignmentError
+from ..errors import AlignmentError
 
 __all__ = ["main", "read_columns", "write_columns"]
 
@@ -327,7 +314,7 @@ def write_columns(path: str | Path, columns: Mapping[str, Any], *, table: str = 
         raise CLIError(f"{table}: directory does not exist: {str(p.parent)!r}")
     if _is_parquet(p):
         pq = _need_pyarrow(f"writing {p.name}")
-        from ._frames import to_native
+        from .._frames import to_native
 
         try:
             pq.write_table(to_native(cols, "pyarrow"), p)
@@ -544,7 +531,7 @@ def _common(top: bool = False) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``alignment`` command."""
-    from . import __version__
+    from .. import __version__
 
     common = _common()
     parser = argparse.ArgumentParser(
@@ -763,7 +750,7 @@ def _cmd_funnel_help(args: argparse.Namespace) -> int:
 
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
-    from .attribution import attribute
+    from ..attribution import attribute
 
     prog = _progress(args)
     models = list(dict.fromkeys(args.models or ["linear"]))
@@ -828,7 +815,7 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
 
 
 def _target_array(leads: Any, column: str) -> np.ndarray:
-    from .tables import LeadTable
+    from ..tables import LeadTable
 
     lt = LeadTable.build(leads)
     if column in lt.stages:
@@ -844,8 +831,8 @@ def _target_array(leads: Any, column: str) -> np.ndarray:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .plugins import get_scorer
-    from .tables import LeadTable
+    from ..plugins import get_scorer
+    from ..tables import LeadTable
 
     prog = _progress(args)
     params = _load_config(args.rules)
@@ -869,7 +856,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         y = _target_array(lt, args.target)
         with prog.step(f"fitting {args.scorer} on {args.target}"):
             scorer.fit(lt, y, touchpoints=touches)
-    from .scoring import score
+    from ..scoring import score
 
     with prog.step(f"scoring {lt.n_leads:,} leads"):
         result = score(lt, touches, scorer=scorer)
@@ -899,7 +886,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_funnel_plan(args: argparse.Namespace) -> int:
-    from .funnel import plan
+    from ..funnel import plan
 
     rates = _rates(args.rate)
     p = plan(
@@ -925,7 +912,7 @@ def _cmd_funnel_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_funnel_observe(args: argparse.Namespace) -> int:
-    from .funnel import observe
+    from ..funnel import observe
 
     prog = _progress(args)
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
@@ -940,7 +927,7 @@ def _cmd_funnel_observe(args: argparse.Namespace) -> int:
 
 
 def _sla_from_file(path: str) -> Any:
-    from .models import SLA
+    from ..models import SLA
 
     p = Path(path)
     if not p.is_file():
@@ -953,7 +940,7 @@ def _sla_from_file(path: str) -> Any:
 
 
 def _cmd_sla(args: argparse.Namespace) -> int:
-    from .sla import evaluate
+    from ..sla import evaluate
 
     prog = _progress(args)
     agreement = _sla_from_file(args.agreement)
@@ -1014,7 +1001,7 @@ def sla_summary_text(report: Any) -> str:
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    from .plugins import attribution_models, list_plugins, plugin_errors, scorers
+    from ..plugins import attribution_models, list_plugins, plugin_errors, scorers
 
     plugins = list_plugins()
     models = attribution_models()
@@ -1133,12 +1120,12 @@ def run_demo(
         ``funnel`` (FunnelObservation), ``plan`` (Plan), ``plan_target``, ``sla``
         (SLAReport), ``closed_loop`` (ClosedLoopReport), ``timings`` (step → seconds).
     """
-    from . import closed_loop as closed_loop_mod
-    from . import funnel as funnel_mod
-    from . import sla as sla_mod
-    from .attribution import attribute
-    from .datasets import synthetic_crm
-    from .scoring import LogisticScorer, metrics, score
+    from .. import closed_loop as closed_loop_mod
+    from .. import funnel as funnel_mod
+    from .. import sla as sla_mod
+    from ..attribution import attribute
+    from ..datasets import synthetic_crm
+    from ..scoring import LogisticScorer, metrics, score
 
     prog = progress or Progress(False)
     out: dict[str, Any] = {"timings": {}}
@@ -1364,7 +1351,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     prog = _progress(args)
     res = run_demo(args.leads, args.seed, prog)
     if not args.no_report:
-        from .report import write_report
+        from ..report import write_report
 
         with prog.step(f"writing the HTML report to {args.out}"):
             write_report(args.out, **report_inputs(res))

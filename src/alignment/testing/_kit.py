@@ -1,28 +1,6 @@
-"""Conformance kit for attribution models and lead scorers.
+"""The conformance checks.
 
-In the spirit of scikit-learn's ``check_estimator``: a plugin author runs
-
->>> from alignment.testing import check_attribution_model, check_scorer
->>> check_attribution_model(MyModel())  # doctest: +SKIP
->>> check_scorer(MyScorer())  # doctest: +SKIP
-
-or parametrises pytest with every check (one test per model and check, readable ids such as
-``my_model-check_weights_sum_to_one``)::
-
-    from alignment.testing import parametrize_with_checks
-
-    @parametrize_with_checks([MyModel(), MyScorer()])
-    def test_conformance(model, check):
-        check(model)
-
-Every check clones the model first (``random_state`` is fixed to 0 when the model has that
-parameter), builds its own seeded test data with :mod:`alignment.tables` and raises
-:class:`AssertionError` naming the model and the rule it broke.  A check that cannot run
-(an optional dataframe library is missing, :func:`alignment.attribute` is not available)
-raises :class:`SkipCheck` with the reason.  Known gaps are declared with
-``expected_failed_checks={"check_name": "reason"}``.
-
-See ``docs/plugins/conformance.md``.
+Public names are re-exported by :mod:`alignment.testing`.
 """
 
 from __future__ import annotations
@@ -39,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .base import AttributionModel, ChannelCredit, Estimator, Scorer, clone
-from .errors import AlignmentError, AlignmentWarning, NotFittedError
+from ..base import AttributionModel, ChannelCredit, Estimator, Scorer, clone
+from ..errors import AlignmentError, AlignmentWarning, NotFittedError
 
 if TYPE_CHECKING:
-    from .tables import Journeys, LeadTable
+    from ..tables import Journeys, LeadTable
 
 __all__ = [
     "CheckResult",
@@ -230,13 +208,13 @@ def make_lead_data(
 
 
 def _journeys(touchpoints: Any, conversions: Any | None = None) -> Journeys:
-    from .tables import Journeys
+    from ..tables import Journeys
 
     return Journeys.build(touchpoints, conversions)
 
 
 def _lead_table(leads: Any) -> LeadTable:
-    from .tables import LeadTable
+    from ..tables import LeadTable
 
     return LeadTable.build(leads)
 
@@ -371,7 +349,7 @@ def check_registration_and_naming(model: Any) -> None:
         raise _fail(
             model, "must be an instance of alignment.base.AttributionModel or alignment.base.Scorer"
         )
-    from . import plugins
+    from .. import plugins
 
     registry = plugins._registry()  # registering a class sets its `name`
     name = getattr(cls, "name", "")
@@ -767,7 +745,7 @@ def _available_backends() -> list[str]:
 
 def check_dataframe_backends(model: Any) -> None:
     """pandas, Polars, PyArrow and dict input give the same answer (missing libraries skipped)."""
-    from ._frames import to_native
+    from .._frames import to_native
 
     backends = _available_backends()
     if not backends:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 __all__ = [
     "as_positive",

@@ -45,11 +45,11 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ._funnel_plan import stage_index
-from .errors import ParameterError
+from ..errors import ParameterError
+from ._plan import stage_index
 
 if TYPE_CHECKING:
-    from .tables import LeadTable
+    from ..tables import LeadTable
 
 __all__ = [
     "StageCounts",
@@ -445,7 +445,7 @@ def proportion_interval(
     ``Beta(x + ½, n − x + ½)``, lower bound 0 when ``x = 0`` and upper bound 1 when ``x = n``.
     ``n = 0`` gives ``[0, 1]``.
     """
-    from ._stats import binomial_interval
+    from .._stats import binomial_interval
 
     if not 0.0 < confidence < 1.0:
         raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
@@ -574,7 +574,7 @@ def stage_label(column: str) -> str:
 
 
 def lead_table(leads: Any, stages: Sequence[str]) -> LeadTable:
-    from .tables import LeadTable
+    from ..tables import LeadTable
 
     if isinstance(leads, LeadTable):
         return leads
@@ -596,7 +596,7 @@ def stage_times(lt: LeadTable, stages: Sequence[str]) -> list[NDArray[np.datetim
 
 def group_codes(lt: LeadTable, by: str) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
     """Codes (missing → an extra ``"(missing)"`` group), count and labels of a lead column."""
-    from ._frames import factorize
+    from .._frames import factorize
 
     if by in lt.categorical:
         cat = lt.categorical[by]

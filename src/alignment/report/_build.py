@@ -1,29 +1,6 @@
-"""The shared dashboard: one self-contained HTML file both teams read.
+"""The report builder: engine results to one HTML page.
 
-:func:`build_report` turns engine results into one HTML document — the funnel, attribution by
-channel under several models side by side, the fit × interest grid as a heat map with the
-conversion of each cell, SLA attainment for both teams (marketing's delivery against the pace
-line, sales' response-time distribution) and the closed-loop table by source and campaign.
-:func:`write_report` writes it to a file.
-
-Every section is optional: pass the results you have.  The page has no script and loads
-nothing from the network (inline stylesheet, inline SVG), so it opens from a file, an e-mail
-attachment or a CI artefact.
-
-Charts are SVG drawn by the library itself (:mod:`alignment._svg`), not matplotlib: the report
-needs no plotting dependency, stays one small file, renders identically everywhere and is
-deterministic (a test compares it).  Results objects keep ``_repr_html_`` for notebooks.
-
-Examples
---------
->>> from alignment import funnel
->>> from alignment.datasets import synthetic_crm
->>> from alignment.report import build_report
->>> crm = synthetic_crm(2_000, seed=1)
->>> obs = funnel.observe(crm.lead_table(), stages=["created_at", "mql_at", "won_at"])
->>> html = build_report(funnel=obs)
->>> html.startswith("<!DOCTYPE html>")
-True
+Public names are re-exported by :mod:`alignment.report`.
 """
 
 from __future__ import annotations
@@ -37,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError
 from . import _html as H
 from . import _svg as S
-from .errors import ParameterError
 
 __all__ = ["build_report", "write_report"]
 
@@ -730,7 +707,7 @@ def build_report(
     ParameterError
         Nothing to report, ``scores`` without ``converted`` or with a different length.
     """
-    from . import __version__
+    from .. import __version__
 
     if all(x is None for x in (funnel, plan, attribution, scores, sla, closed_loop)):
         raise ParameterError("build_report: give at least one result (funnel, attribution …)")

@@ -1,27 +1,6 @@
-"""Funnel calculator: revenue targets to lead targets, observed conversion and velocity.
+"""Funnel planning and observation: the public functions and result classes.
 
-Planning (pure, vectorised over scenarios):
-
-* :func:`plan` — reverse waterfall from a revenue target to the volume each stage must deliver.
-* :func:`forward` — expected volumes, customers and revenue downstream of a stage.
-* :func:`sensitivity` — which single-stage improvement helps most.
-* :func:`rep_plan` — leads a rep needs per month to meet quota (the SLA volume commitment).
-* :func:`sales_velocity` — opportunities × deal size × win rate ÷ cycle length.
-
-Observation (from lead stage timestamps):
-
-* :func:`observe` — counts per stage, next-step and cumulative conversion with confidence intervals,
-  velocity between stages, by segment and by entry cohort.
-* :func:`plan_from` — a :class:`Plan` from observed rates.
-
-Formulas and worked examples: ``docs/funnel.md``.
-
-Examples
---------
->>> from alignment import funnel
->>> p = funnel.plan(revenue_target=100_000, average_deal_size=1_000, rates={"lead": 0.04})
->>> p.customers, p.required["lead"]
-(100.0, 2500.0)
+Public names are re-exported by :mod:`alignment.funnel`.
 """
 
 from __future__ import annotations
@@ -33,13 +12,15 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ._funnel_observe import (
+from .._display import preview as html_table
+from ..errors import ParameterError
+from ._observe import (
     group_codes,
     lead_table,
     read_only,
     stage_times,
 )
-from ._funnel_plan import (
+from ._plan import (
     as_fraction,
     as_positive,
     as_rates,
@@ -48,8 +29,6 @@ from ._funnel_plan import (
     required_volumes,
     stage_index,
 )
-from ._html import preview as html_table
-from .errors import ParameterError
 
 __all__ = [
     "DEFAULT_STAGES",
@@ -85,7 +64,7 @@ def _out(arr: FloatArray, scalar: bool) -> FloatOrArray:
 
 
 def _to_frame(columns: dict[str, np.ndarray], backend: Any) -> Any:
-    from ._frames import to_native
+    from .._frames import to_native
 
     return to_native(columns, backend)
 
@@ -1053,7 +1032,7 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
-    from . import _dask
+    from .. import _dask
 
     if _dask.is_dask_collection(leads):
         return _dask.funnel_observe(
@@ -1070,14 +1049,14 @@ def observe(
             lost,
         )
 
-    from ._funnel_observe import (
+    from .._time import parse_duration, parse_instant
+    from ._observe import (
         check_observe_params,
         cohort_codes,
         combine_groups,
         count_stages,
         observation_arrays,
     )
-    from ._time import parse_duration, parse_instant
 
     stages, labels = check_observe_params(stages, mode, interval, confidence)
     instant = None if as_of is None else parse_instant(as_of, name="as_of")

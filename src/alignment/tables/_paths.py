@@ -9,21 +9,18 @@ model gives the same result as on the expanded long table.  See ``docs/attributi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ._frames import Categorical, factorize, numeric, read_table
-from .errors import DataValidationError, ParameterError
+from .._frames import Categorical, factorize, numeric, read_table
+from ..errors import DataValidationError, ParameterError
 
-if TYPE_CHECKING:
-    from .tables import Journeys
-
-__all__ = ["ParsedPaths", "journeys_from_paths", "parse_paths"]
+__all__ = ["ParsedPaths", "parse_paths"]
 
 _TABLE = "paths"
-_DEFAULT_VALUE = "total_conversion_value"
-_DEFAULT_NULL = "total_null"
+DEFAULT_VALUE = "total_conversion_value"
+DEFAULT_NULL = "total_null"
 
 
 class ParsedPaths:
@@ -115,8 +112,8 @@ def parse_paths(
     *,
     path: str = "path",
     conversions: str = "total_conversions",
-    value: str | None = _DEFAULT_VALUE,
-    null: str | None = _DEFAULT_NULL,
+    value: str | None = DEFAULT_VALUE,
+    null: str | None = DEFAULT_NULL,
     sep: str = " > ",
 ) -> ParsedPaths:
     """Parse and validate aggregated paths into CSR arrays (see :func:`journeys_from_paths`)."""
@@ -124,7 +121,7 @@ def parse_paths(
         raise ParameterError(f"sep must be a non-empty string, got {sep!r}")
     required = [path, conversions]
     optional: list[str] = []
-    for name, default in ((value, _DEFAULT_VALUE), (null, _DEFAULT_NULL)):
+    for name, default in ((value, DEFAULT_VALUE), (null, DEFAULT_NULL)):
         if name is None:
             continue
         (optional if name == default else required).append(name)
@@ -225,80 +222,4 @@ def parse_paths(
         non_conversions=nulls,
         revenue=val,
         backend=raw.backend,
-    )
-
-
-def journeys_from_paths(
-    data: Any,
-    *,
-    path: str = "path",
-    conversions: str = "total_conversions",
-    value: str | None = _DEFAULT_VALUE,
-    null: str | None = _DEFAULT_NULL,
-    sep: str = " > ",
-) -> Journeys:
-    """Build :class:`~alignment.tables.Journeys` from journeys aggregated by path.
-
-    Parameters
-    ----------
-    data : frame, dict of arrays or sequence of records
-        One row per path (duplicated paths are allowed and simply add up).
-    path : str
-        Column of path strings such as ``"a > b > c"`` (channels in order, first to last).
-    conversions : str
-        Column of conversion counts (whole numbers >= 0).
-    value : str or None
-        Column of total conversion value of the row (>= 0; 0 where there is no conversion).
-        Optional under its default name (absent → 0); ``None`` ignores it.
-    null : str or None
-        Column of non-converting journey counts (whole numbers >= 0).  Optional under its
-        default name (absent → 0); ``None`` ignores it.
-    sep : str
-        Separator between channels.  Paths are split on ``sep`` without its surrounding
-        spaces, and each channel name is stripped, so ``"a>b"``, ``"a > b"`` and
-        ``"a  >  b"`` are the same path.
-
-    Returns
-    -------
-    Journeys
-        One journey per row: ``conversions`` and ``non_conversions`` are the row's counts,
-        ``revenue`` its total value, ``keys`` the zero-padded row numbers (so journeys keep
-        the input order; ``key_column="path_row"``), ``timed=False``, ``time`` the position
-        within the path and ``row`` -1 (touches are not rows of the input).
-
-    Raises
-    ------
-    DataValidationError
-        Missing, empty or non-string paths; empty steps (``"a >  > b"``); negative, fractional
-        or non-finite counts; negative or non-finite values; a value on a row without
-        conversions.  The error names the column, the rows, the bad value and the fix.
-    MissingColumnError
-        The path or conversions column (or an explicitly named value / null column) is absent.
-    """
-    parsed = parse_paths(data, path=path, conversions=conversions, value=value, null=null, sep=sep)
-    return _build_journeys(parsed)
-
-
-def _build_journeys(parsed: ParsedPaths) -> Journeys:
-    from .tables import Journeys
-
-    n = parsed.n_paths
-    width = len(str(max(n - 1, 0)))
-    keys = (
-        np.char.zfill(np.arange(n).astype(str), width).astype(object)
-        if n
-        else np.zeros(0, dtype=object)
-    )
-    return Journeys.from_arrays(
-        keys=keys,
-        offsets=parsed.offsets,
-        time=parsed.position,
-        channel=Categorical(parsed.channel_codes, parsed.channels),
-        revenue=parsed.revenue,
-        conversions=parsed.conversions,
-        non_conversions=parsed.non_conversions,
-        row=np.full(parsed.position.size, -1, dtype=np.int64),
-        timed=False,
-        key_column="path_row",
-        backend=parsed.backend,
     )

@@ -1,15 +1,6 @@
-"""Columnar tables: millions of leads, touches and activities as numpy arrays.
+"""The columnar tables (Journeys, LeadTable, ActivityLog).
 
-* :class:`Journeys` — touchpoints grouped by journey key (a lead id, or an account id) in CSR
-  layout, sorted by (key, time, input order), with each journey's conversion.
-* :class:`LeadTable` — one row per lead, in the caller's row order.
-* :class:`ActivityLog` — sales activities grouped by lead, CSR like :class:`Journeys`.
-
-Build them from a pandas / Polars / PyArrow frame, a dict of arrays, or a sequence of the
-pydantic models of :mod:`alignment.models`; all four give identical tables.  Every table goes
-back to a frame with ``to_frame(backend=...)``.  Arrays are read-only.
-
-Time rule: every instant is ``datetime64[us]`` in UTC (see :mod:`alignment._time`).
+Public names are re-exported by :mod:`alignment.tables`.
 """
 
 from __future__ import annotations
@@ -20,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._frames import (
+from .._frames import (
     Categorical,
     RawColumns,
     factorize,
@@ -30,9 +21,11 @@ from ._frames import (
     read_table,
     to_native,
 )
-from ._segments import group_sort
-from ._time import TIME_DTYPE, Awareness, as_utc_datetime64
-from .errors import DataValidationError, ParameterError
+from .._segments import group_sort
+from .._stages import KNOWN_STAGES
+from .._time import TIME_DTYPE, Awareness, as_utc_datetime64
+from ..errors import DataValidationError, ParameterError
+from ._paths import DEFAULT_NULL, DEFAULT_VALUE, ParsedPaths, parse_paths
 
 __all__ = [
     "KNOWN_STAGES",
@@ -42,25 +35,13 @@ __all__ = [
     "LeadTable",
 ]
 
-#: Lifecycle stage columns recognised on leads (teams may declare more with ``stages=``).
-KNOWN_STAGES: tuple[str, ...] = (
-    "mql_at",
-    "sal_at",
-    "sql_at",
-    "opportunity_at",
-    "won_at",
-    "lost_at",
-    "assigned_at",
-    "accepted_at",
-    "rejected_at",
-)
 
 _NAT = np.datetime64("NaT", "us")
 
 
 def _html_preview(title: str, columns: Mapping[str, np.ndarray], rows: int = 10) -> str:
     """A notebook preview: a title and the first ``rows`` rows as an HTML table."""
-    from ._html import preview
+    from .._display import preview
 
     return preview(title, columns, max_rows=rows)
 
@@ -328,7 +309,7 @@ class LeadTable:
         MissingColumnError
             If there is no such column.
         """
-        from .errors import MissingColumnError
+        from ..errors import MissingColumnError
 
         if name in (self.id_column, "id", "lead_id") and name not in self.categorical:
             return self.ids
@@ -352,7 +333,7 @@ class LeadTable:
         MissingColumnError
             If there is no such string column.
         """
-        from .errors import MissingColumnError
+        from ..errors import MissingColumnError
 
         if name in self.categorical:
             return self.categorical[name]
@@ -506,7 +487,7 @@ class LeadTable:
             num_names = list(numeric)
         for c in [*cat_names, *num_names]:
             if c not in raw.columns:
-                from .errors import MissingColumnError
+                from ..errors import MissingColumnError
 
                 raise MissingColumnError(f"column {c!r} not found", column=c, table=table)
         cats = _categoricals(raw, cat_names, table, None)
@@ -676,7 +657,7 @@ class Journeys(_EventLog):
         MissingColumnError
             If there is no such column.
         """
-        from .errors import MissingColumnError
+        from ..errors import MissingColumnError
 
         if name == "channel":
             return self.channel
@@ -983,10 +964,8 @@ class Journeys(_EventLog):
     def from_paths(cls, data: Any, **kwargs: Any) -> Journeys:
         """Journeys aggregated by path (``"a > b > c"``, conversions, value, non-conversions).
 
-        See :func:`alignment._paths.journeys_from_paths` for the parameters.
+        See :func:`alignment.tables._tables.journeys_from_paths` for the parameters.
         """
-        from ._paths import journeys_from_paths
-
         return journeys_from_paths(data, **kwargs)
 
     @classmethod
@@ -1069,7 +1048,7 @@ class Journeys(_EventLog):
                 if c not in raw.columns
             ]
             if missing:
-                from .errors import MissingColumnError
+                from ..errors import MissingColumnError
 
                 raise MissingColumnError(
                     f"column(s) {missing} not found; available: {list(raw.names)}",
@@ -1096,7 +1075,7 @@ class Journeys(_EventLog):
                 )
         if key_name != lead and key_name not in raw.columns:
             if lead_table is None or key_name not in lead_table.categorical:
-                from .errors import MissingColumnError
+                from ..errors import MissingColumnError
 
                 raise MissingColumnError(
                     f"journey key {key_name!r} is neither a touchpoint column nor a lead column",
@@ -1247,7 +1226,7 @@ def _read_conversions(
     required = [kcol, tcol, vcol]
     missing = [c for c in required if c not in cols]
     if missing:
-        from .errors import MissingColumnError
+        from ..errors import MissingColumnError
 
         raise MissingColumnError(
             f"required column(s) {missing} not found; available: {list(probe.names)}",
@@ -1304,7 +1283,7 @@ def _conversions_on_touches(
     has = ~np.isnat(ctime)
     rev_col = raw.columns.get(revenue)
     if rev_col is None:
-        from .errors import MissingColumnError
+        from ..errors import MissingColumnError
 
         raise MissingColumnError(
             f"column {converted_at!r} is on the touchpoints but {revenue!r} is not",
@@ -1540,3 +1519,77 @@ class ActivityLog(_EventLog):
         )
         _readonly(out.offsets, out.time, out.row)
         return out
+
+
+def journeys_from_paths(
+    data: Any,
+    *,
+    path: str = "path",
+    conversions: str = "total_conversions",
+    value: str | None = DEFAULT_VALUE,
+    null: str | None = DEFAULT_NULL,
+    sep: str = " > ",
+) -> Journeys:
+    """Build :class:`~alignment.tables.Journeys` from journeys aggregated by path.
+
+    Parameters
+    ----------
+    data : frame, dict of arrays or sequence of records
+        One row per path (duplicated paths are allowed and simply add up).
+    path : str
+        Column of path strings such as ``"a > b > c"`` (channels in order, first to last).
+    conversions : str
+        Column of conversion counts (whole numbers >= 0).
+    value : str or None
+        Column of total conversion value of the row (>= 0; 0 where there is no conversion).
+        Optional under its default name (absent → 0); ``None`` ignores it.
+    null : str or None
+        Column of non-converting journey counts (whole numbers >= 0).  Optional under its
+        default name (absent → 0); ``None`` ignores it.
+    sep : str
+        Separator between channels.  Paths are split on ``sep`` without its surrounding
+        spaces, and each channel name is stripped, so ``"a>b"``, ``"a > b"`` and
+        ``"a  >  b"`` are the same path.
+
+    Returns
+    -------
+    Journeys
+        One journey per row: ``conversions`` and ``non_conversions`` are the row's counts,
+        ``revenue`` its total value, ``keys`` the zero-padded row numbers (so journeys keep
+        the input order; ``key_column="path_row"``), ``timed=False``, ``time`` the position
+        within the path and ``row`` -1 (touches are not rows of the input).
+
+    Raises
+    ------
+    DataValidationError
+        Missing, empty or non-string paths; empty steps (``"a >  > b"``); negative, fractional
+        or non-finite counts; negative or non-finite values; a value on a row without
+        conversions.  The error names the column, the rows, the bad value and the fix.
+    MissingColumnError
+        The path or conversions column (or an explicitly named value / null column) is absent.
+    """
+    parsed = parse_paths(data, path=path, conversions=conversions, value=value, null=null, sep=sep)
+    return _build_journeys(parsed)
+
+
+def _build_journeys(parsed: ParsedPaths) -> Journeys:
+    n = parsed.n_paths
+    width = len(str(max(n - 1, 0)))
+    keys = (
+        np.char.zfill(np.arange(n).astype(str), width).astype(object)
+        if n
+        else np.zeros(0, dtype=object)
+    )
+    return Journeys.from_arrays(
+        keys=keys,
+        offsets=parsed.offsets,
+        time=parsed.position,
+        channel=Categorical(parsed.channel_codes, parsed.channels),
+        revenue=parsed.revenue,
+        conversions=parsed.conversions,
+        non_conversions=parsed.non_conversions,
+        row=np.full(parsed.position.size, -1, dtype=np.int64),
+        timed=False,
+        key_column="path_row",
+        backend=parsed.backend,
+    )

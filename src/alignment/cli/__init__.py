@@ -1,0 +1,21 @@
+"""The ``alignment`` command: the demo, and the engines on CSV / Parquet files.
+
+::
+
+    alignment demo [--leads N] [--seed S] [--out report.html]
+    alignment attribute TOUCHES.csv [--conversions CONV.csv] --model time_decay --half-life 7d
+    alignment score LEADS.csv [--touchpoints TOUCHES.csv] [--scorer grid] [--rules RULES.toml]
+    alignment funnel plan --target 100000 --deal-size 1000 --rate lead=0.04
+    alignment funnel observe LEADS.csv [--by source]
+    alignment sla AGREEMENT.toml --leads LEADS.csv --activities ACTIVITIES.csv --as-of 2024-04-01
+    alignment plugins
+
+Files are read and written as CSV with the standard library's :mod:`csv` module and numpy (no
+pandas needed); ``.parquet`` files need PyArrow (``pip install pyarrow``).  Bad input ends the
+command with a one-line message on stderr and exit status 1 (``--debug`` shows the
+traceback); usage errors exit with status 2.  See ``docs/cli.md``.
+"""
+
+from ._main import main, read_columns, write_columns
+
+__all__ = ["main", "read_columns", "write_columns"]
