@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alignment
-from alignment.tables._paths import parse_paths
-from alignment.tables._tables import journeys_from_paths
 from alignment.errors import DataValidationError, MissingColumnError
 from alignment.tables import Journeys
+from alignment.tables._paths import parse_paths
+from alignment.tables._tables import journeys_from_paths
 
 MODELS = ["markov", "shapley", "linear", "first", "last"]
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alignment
-from alignment.datasets import _synthetic as datasets
 from alignment.datasets import CHANNELS, PERSONAS, SyntheticCRM, synthetic_crm
+from alignment.datasets import _synthetic as datasets
 from alignment.errors import ParameterError
 
 STAGES = ["mql_at", "sal_at", "sql_at", "opportunity_at"]

@@ -21,9 +21,8 @@ from hypothesis import strategies as st
 
 import alignment
 from alignment.cli import _main as cli
-from alignment.report import _svg
 from alignment.errors import ParameterError
-from alignment.report import build_report, write_report
+from alignment.report import _svg, build_report, write_report
 
 CHROMIUM = "/usr/bin/chromium"
 WHEN = dt.datetime(2024, 4, 1, 12, 0, tzinfo=dt.timezone.utc)

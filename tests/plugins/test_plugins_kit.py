@@ -12,9 +12,9 @@ from _plugins_helpers import temporary_plugin
 
 import alignment
 from alignment import plugins
-from alignment.testing import _kit as testing
 from alignment.base import AttributionModel, ChannelCredit, Scorer, check_is_fitted
 from alignment.errors import AlignmentWarning, PluginError, UnknownModelError
+from alignment.testing import _kit as testing
 from alignment.testing import (
     check_attribution_model,
     check_scorer,

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 import alignment
-from alignment.sla._model import DEFAULT_REASON_CODES, SLA
 from alignment.errors import ParameterError
+from alignment.sla._model import DEFAULT_REASON_CODES, SLA
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla_agreement.toml"
 
