@@ -17,7 +17,6 @@ import numpy as np
 __all__ = ["esc", "fmt_value", "preview", "table"]
 
 
-
 def esc(text: object) -> str:
     """HTML-escape any value's text."""
     return html.escape(str(text), quote=True)

@@ -30,6 +30,7 @@ __all__ = [
     "ParameterError",
     "PluginError",
     "UnknownModelError",
+    "reject_rows",
 ]
 
 #: how many offending rows an error message shows
@@ -110,6 +111,61 @@ class DataValidationError(AlignmentError, ValueError):
         if self.fix:
             parts.append(f"fix: {self.fix}")
         return "; ".join(parts)
+
+
+def reject_rows(
+    bad: np.ndarray,
+    problem: str,
+    *,
+    column: str | None = None,
+    values: Any = None,
+    fix: str | None = None,
+    table: str | None = None,
+    positions: np.ndarray | None = None,
+) -> None:
+    """Raise :class:`DataValidationError` for the rows where ``bad`` is true; return otherwise.
+
+    The one helper for "find the bad rows, name them": every check of a column goes
+    ``reject_rows(mask, problem, column=..., values=column_values, fix=..., table=...)``.
+
+    Parameters
+    ----------
+    bad : ndarray of bool
+        One flag per row, true where the row is unusable.
+    problem : str
+        What is wrong, in one sentence.
+    column, fix, table : str, optional
+        As in :class:`DataValidationError`.
+    values : array-like, optional
+        The column's values, aligned with ``bad``; the first bad one is shown.
+    positions : ndarray of int, optional
+        The caller's row position of each flagged row (when ``bad`` is aligned with a sorted
+        or filtered view); default: the index of the row in ``bad``.
+
+    Raises
+    ------
+    DataValidationError
+        When any row is flagged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignment.errors import reject_rows
+    >>> x = np.array([1.0, -2.0, 3.0])
+    >>> reject_rows(x < 0, "revenue must be >= 0", column="revenue", values=x, fix="drop refunds")
+    Traceback (most recent call last):
+    ...
+    alignment.errors.DataValidationError: column 'revenue': revenue must be >= 0; 1 row(s) affected, first at position(s) 1; bad value: np.float64(-2.0); fix: drop refunds
+    """
+    mask = np.asarray(bad, dtype=bool)
+    if not mask.any():
+        return
+    rows = np.flatnonzero(mask)
+    first = None
+    if values is not None:
+        first = np.asarray(values)[rows[0]] if np.ndim(values) else values
+    shown = rows if positions is None else np.asarray(positions)[rows]
+    raise DataValidationError(problem, column=column, rows=shown, value=first, fix=fix, table=table)
 
 
 class MissingColumnError(DataValidationError, KeyError):

@@ -26,7 +26,8 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import alignment  # noqa: E402
-from alignment import _dask, datasets, funnel, sla  # noqa: E402
+from alignment import dask as _dask  # noqa: E402
+from alignment import datasets, funnel, sla  # noqa: E402
 from alignment.errors import DataValidationError, ParameterError  # noqa: E402
 from alignment.scoring import LogisticScorer  # noqa: E402
 
@@ -265,7 +266,7 @@ def test_unsupported_models_and_detection() -> None:
 
 def test_import_alignment_does_not_import_dask() -> None:
     code = (
-        "import sys, alignment, alignment._dask as d\n"
+        "import sys, alignment, alignment.dask as d\n"
         "assert not d.is_dask_collection([1])\n"
         "assert 'dask' not in sys.modules, 'dask imported'\n"
     )
@@ -273,6 +274,36 @@ def test_import_alignment_does_not_import_dask() -> None:
 
 
 # ------------------------------------------------------------------- kernels (twins)
+
+
+def test_in_memory_calls_never_load_the_backend() -> None:
+    code = (
+        "import sys, alignment\n"
+        "from alignment.datasets import synthetic_crm\n"
+        "crm = synthetic_crm(200, seed=0)\n"
+        "alignment.attribute(crm.touchpoints, crm.conversions, model='linear')\n"
+        "alignment.funnel.observe(crm.lead_table())\n"
+        "assert 'alignment.dask' not in sys.modules, 'backend imported'\n"
+        "assert 'dask' not in sys.modules, 'dask imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_dask_input_finds_the_backend_by_entry_point() -> None:
+    code = (
+        "import sys, alignment\n"
+        "import dask.dataframe as dd, pandas as pd\n"
+        "from alignment.datasets import synthetic_crm\n"
+        "crm = synthetic_crm(300, seed=0)\n"
+        "t = dd.from_pandas(pd.DataFrame(crm.touchpoints), npartitions=2)\n"
+        "c = dd.from_pandas(pd.DataFrame(crm.conversions), npartitions=2)\n"
+        "assert 'alignment.dask' not in sys.modules\n"
+        "r = alignment.attribute(t, c, model='linear')\n"
+        "assert 'alignment.dask' in sys.modules\n"
+        "m = alignment.attribute(crm.touchpoints, crm.conversions, model='linear')\n"
+        "assert abs(sum(r.totals().values()) - sum(m.totals().values())) < 1e-6\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def group_sequences_twin(seqs: list[list[int]]) -> list[int]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .. import _segments as seg
+from .._backends import find as find_backend
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit, clone
 from ..errors import ParameterError, PluginError
@@ -105,21 +106,23 @@ def attribute(
     >>> alignment.attribute(touches, model="linear").totals()
     {'email': 50.0, 'search': 50.0}
     """
-    from .. import _dask
-
-    if _dask.is_dask_collection(touchpoints):
-        return _dask.attribute(  # type: ignore[return-value]
-            touchpoints,
-            conversions,
-            model=model,
-            lead=lead,
-            time=time,
-            channel=channel,
-            converted_at=converted_at,
-            revenue=revenue,
-            lookback=lookback,
-            leads=leads,
-            **model_params,
+    backend = find_backend(touchpoints, conversions, leads)
+    if backend is not None:
+        return cast(
+            "AttributionResult",
+            backend.operation("attribute")(
+                touchpoints,
+                conversions,
+                model=model,
+                lead=lead,
+                time=time,
+                channel=channel,
+                converted_at=converted_at,
+                revenue=revenue,
+                lookback=lookback,
+                leads=leads,
+                **model_params,
+            ),
         )
 
     from ..plugins import get_attribution_model

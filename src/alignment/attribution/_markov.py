@@ -177,7 +177,7 @@ class MarkovChainCounts:
     """The counting step of the chain (returned by :func:`markov_counts`).
 
     Everything is additive: the counts of disjoint sets of journeys, once their nodes are
-    matched by channel tuple, sum to the counts of the union (``alignment._dask`` relies on it).
+    matched by channel tuple, sum to the counts of the union (``alignment.dask`` relies on it).
 
     Attributes
     ----------

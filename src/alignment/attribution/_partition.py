@@ -1,6 +1,6 @@
 """Partition kernels of the attribution engine (private; the engine owns and tests them).
 
-Used by alignment._dask
+Used by alignment.dask
 -----------------------
 The Dask twin runs the in-memory engine on every partition and combines sufficient
 statistics; these are the only engine internals it may use:

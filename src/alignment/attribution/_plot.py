@@ -13,6 +13,7 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ._result import AttributionResult
 
+
 def plot_attribution(
     result: AttributionResult,
     *,

@@ -15,6 +15,7 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ._engine import ClosedLoopReport
 
+
 def plot_closed_loop(
     report: ClosedLoopReport,
     *,

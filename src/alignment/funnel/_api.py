@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .._backends import find as find_backend
 from .._display import preview as html_table
 from ..errors import ParameterError
 from ._observe import (
@@ -1032,21 +1033,23 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
-    from .. import _dask
-
-    if _dask.is_dask_collection(leads):
-        return _dask.funnel_observe(
-            leads,
-            stages,
-            mode,
-            by,
-            cohort,
-            as_of,
-            confidence,
-            interval,
-            out_of_order,
-            horizon,
-            lost,
+    backend = find_backend(leads)
+    if backend is not None:
+        return cast(
+            "FunnelObservation",
+            backend.operation("funnel_observe")(
+                leads,
+                stages,
+                mode,
+                by,
+                cohort,
+                as_of,
+                confidence,
+                interval,
+                out_of_order,
+                horizon,
+                lost,
+            ),
         )
 
     from .._time import parse_duration, parse_instant

@@ -21,7 +21,7 @@ Definitions (documented in ``docs/funnel.md``):
 * Velocity *k−1 → k*: durations ``t_k − t_{k−1}`` of converted leads with ``t_k ≥ t_{k−1}``, in
   days; median and p90 use linear interpolation between order statistics (numpy's default).
 
-Used by alignment._dask
+Used by alignment.dask
 -----------------------
 The Dask twin of :func:`alignment.funnel.observe` counts every partition with the same
 kernels and combines the counts and raw durations; these are the only internals it may use:
@@ -555,7 +555,7 @@ def combine_groups(
 
 
 # --------------------------------------------------------------------------------------------
-# lead-table access (used by alignment.funnel and, per partition, by alignment._dask)
+# lead-table access (used by alignment.funnel and, per partition, by alignment.dask)
 # --------------------------------------------------------------------------------------------
 
 _A = TypeVar("_A", bound=np.ndarray)

@@ -16,6 +16,7 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ._api import Forecast, FunnelObservation, Plan, RepPlan, Sensitivity
 
+
 def _scenario(value: Any, shape: tuple[int, ...], scenario: int | None) -> float:
     arr = np.asarray(value, dtype=np.float64)
     if not shape:

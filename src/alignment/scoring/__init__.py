@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .._backends import find as find_backend
 from . import metrics
 from ._encoder import LeadEncoder
 from ._grid import DEFAULT_INTEREST_POINTS, GRADES, FitInterestGrid, decay_factor, default_actions
@@ -84,10 +85,9 @@ def score(
     NotFittedError
         A scorer that needs fitting has not been fitted.
     """
-    from .. import _dask
-
-    if _dask.is_dask_collection(leads) or _dask.is_dask_collection(touchpoints):
-        return _dask.score(leads, touchpoints, scorer=scorer, **params)  # type: ignore[no-any-return]
+    backend = find_backend(leads, touchpoints)
+    if backend is not None:
+        return backend.operation("score")(leads, touchpoints, scorer=scorer, **params)  # type: ignore[no-any-return]
 
     from ..errors import AlignmentWarning, ParameterError
     from ..plugins import get_scorer

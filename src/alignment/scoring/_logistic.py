@@ -12,9 +12,9 @@ evaluation about three times cheaper than with ``logaddexp``.  The gradient is
 ``∇_w = Xᵀ(s·(σ(z) − y)) + l2·w`` and ``∂_b = Σ s·(σ(z) − y)``.  The optimiser works on
 ``J / Σ s`` (same minimiser, better-scaled tolerances).
 
-Used by alignment._dask
+Used by alignment.dask
 -----------------------
-The Dask twin (``alignment._dask.fit_logistic``) evaluates :func:`logistic_objective` on every
+The Dask twin (``alignment.dask.fit_logistic``) evaluates :func:`logistic_objective` on every
 partition and checks the outcomes with the same rule; these are the only internals it may use:
 
 * :func:`logistic_objective` — summed log-loss and gradient (also public in
@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backends import find as find_backend
 from ..base import Scorer, check_is_fitted
 from ..errors import ConvergenceWarning, DataValidationError, ParameterError
 from ._encoder import LeadEncoder
@@ -480,10 +481,9 @@ class LogisticScorer(Scorer):
         -------
         self
         """
-        from .. import _dask
-
-        if _dask.is_dask_collection(leads):
-            fitted = _dask.fit_logistic(
+        backend = find_backend(leads)
+        if backend is not None:
+            fitted = backend.operation("fit_logistic")(
                 leads,
                 y,
                 sample_weight=sample_weight,

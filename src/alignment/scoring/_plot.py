@@ -18,6 +18,7 @@ from ..errors import DataValidationError, ParameterError
 if TYPE_CHECKING:
     from ._result import ScoreResult
 
+
 def _cell_grid(names: Sequence[str]) -> tuple[list[str], list[str], np.ndarray] | None:
     """Rows (fit letters) and columns (interest numbers) of grid cells like ``"A1"``."""
     pattern = re.compile(r"^([A-Za-z]+)(\d+)$")

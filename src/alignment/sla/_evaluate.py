@@ -5,7 +5,7 @@ minima from :mod:`alignment._segments`, ``np.bincount`` for groups): no Python l
 or per activity.  The rules (which activity counts, statuses, reassignment …) are documented
 in ``docs/sla.md`` and restated in :func:`evaluate`.
 
-Used by alignment._dask
+Used by alignment.dask
 -----------------------
 The Dask twin evaluates every partition with :func:`evaluate`, sums the partitions' counts
 and rebuilds the tables with the same code; these are the only internals it may use:
@@ -20,11 +20,12 @@ and rebuilds the tables with the same code; these are the only internals it may 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from .. import _segments as seg
+from .._backends import find as find_backend
 from .._time import TIME_DTYPE, parse_duration, parse_instant
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._calendar import BusinessCalendar
@@ -427,11 +428,13 @@ def evaluate(
       decision when the window closes means auto-accepted (``met``). When a lead is both
       accepted and rejected, the earlier decision counts. Details in ``docs/sla.md``.
     """
-    from .. import _dask
-
-    if _dask.is_dask_collection(leads) or _dask.is_dask_collection(activities):
-        return _dask.sla_evaluate(
-            sla, leads, activities, as_of=as_of, calendar=calendar, unknown_leads=unknown_leads
+    backend = find_backend(leads, activities)
+    if backend is not None:
+        return cast(
+            "SLAReport",
+            backend.operation("sla_evaluate")(
+                sla, leads, activities, as_of=as_of, calendar=calendar, unknown_leads=unknown_leads
+            ),
         )
 
     if not isinstance(sla, SLA):
@@ -914,7 +917,7 @@ def _periods_and_daily(
 
 
 # --------------------------------------------------------------------------------------------
-# tables from additive counts (shared with alignment._dask, which sums the counts of partitions)
+# tables from additive counts (shared with alignment.dask, which sums the counts of partitions)
 # --------------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ._report import SLAReport
 
+
 def plot_sla(report: SLAReport, *, ax: Any = None, kind: str = "pace") -> tuple[Any, Any]:
     """``kind="pace"``: delivered vs committed pace per day; ``"response"``: response times."""
     if kind == "pace":

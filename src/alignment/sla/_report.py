@@ -23,6 +23,7 @@ __all__ = [
     "UnknownActivities",
 ]
 
+
 def _cell(v: Any) -> str:
     if v is None:
         return ""

@@ -1,0 +1,78 @@
+"""The Dask backend: the engines on ``dask.dataframe`` inputs (optional extra ``dask``).
+
+Pass a ``dask.dataframe.DataFrame`` to a public entry point and this backend runs it: the
+entry point finds the backend through :mod:`alignment._backends` (the ``alignment.backends``
+entry point of this distribution imports this module, which registers it).  Each function
+here takes the same arguments as its in-memory entry point and gives the same numbers (to floating-point summation
+order, 1e-9 relative):
+
+=========================  ===========================================================
+in memory                  on Dask
+=========================  ===========================================================
+``alignment.attribute``    :func:`attribute` → :class:`DaskAttributionResult`
+``alignment.score``        :func:`score` → lazy ``dask.dataframe.DataFrame`` of scores
+``LogisticScorer.fit``     :func:`fit_logistic` → a fitted :class:`LogisticScorer`
+``funnel.observe``         :func:`funnel_observe` → :class:`FunnelObservation`
+``sla.evaluate``           :func:`sla_evaluate` → :class:`SLAReport`
+=========================  ===========================================================
+
+How: inputs keyed by journey (touches, conversions, activities) are brought to partitions
+that hold whole journeys — nothing to do when the frame is indexed by the key with known
+divisions, otherwise one hash shuffle on the key (:func:`partition_by_key`).  Each partition
+runs the in-memory engine (numpy kernels) and returns a small summary; summaries are combined
+by a ``dask.delayed`` tree reduction.  Data-driven attribution models combine sufficient
+statistics and run ONE exact solve on the client: Markov sums the per-partition transition
+counts (:class:`MarkovCounts`, counted by the engine's own ``markov_counts``) and
+solves the combined absorbing chain once (``markov_solve``); Shapley sums converting journeys per distinct channel
+set (:class:`PathStats`) and runs the in-memory model on those aggregated paths
+(``Journeys.from_arrays``, which gives the same result as the expanded journeys).  See
+``docs/dask.md``.
+
+Engine internals come only from each engine's partition-kernel surface (its module docstring
+section "Used by alignment.dask"): ``alignment.attribution._partition``,
+``alignment.funnel._observe``, ``alignment.sla._evaluate``, ``alignment.scoring._logistic``;
+everything else is the engines' public API.
+
+``import alignment`` never imports dask or this module; :func:`is_dask_collection` only
+looks at ``sys.modules``.
+
+"""
+
+from __future__ import annotations
+
+from .._backends import Backend, register
+from ._attribution import DaskAttributionResult, MarkovCounts, PathStats, attribute, group_sequences
+from ._common import REQUIREMENT, is_dask_collection, partition_by_key
+from ._funnel import funnel_observe, stage_durations
+from ._scoring import fit_logistic, score
+from ._sla import sla_evaluate
+
+__all__ = [
+    "REQUIREMENT",
+    "DaskAttributionResult",
+    "MarkovCounts",
+    "PathStats",
+    "attribute",
+    "fit_logistic",
+    "funnel_observe",
+    "group_sequences",
+    "is_dask_collection",
+    "partition_by_key",
+    "score",
+    "sla_evaluate",
+    "stage_durations",
+]
+
+#: the backend this module registers on import
+BACKEND = Backend(
+    name="dask",
+    accepts=is_dask_collection,
+    operations={
+        "attribute": attribute,
+        "score": score,
+        "fit_logistic": fit_logistic,
+        "funnel_observe": funnel_observe,
+        "sla_evaluate": sla_evaluate,
+    },
+)
+register(BACKEND)

@@ -1,0 +1,204 @@
+"""Dask plumbing shared by the engines' drivers: detection, co-partitioning by key, tree reductions."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import ParameterError
+
+if TYPE_CHECKING:
+    pass
+
+
+#: column added to both frames of a co-partitioning shuffle (dropped again in the partitions)
+_PART = "__alignment_part__"
+#: requirement string of the optional extra
+REQUIREMENT = "dask[dataframe,distributed]>=2025.1"
+
+
+# ---------------------------------------------------------------------------------------------
+# detection and partitioning
+# ---------------------------------------------------------------------------------------------
+
+
+def is_dask_collection(obj: Any) -> bool:
+    """True when ``obj`` is a Dask collection (DataFrame, Series, Array, Delayed …).
+
+    Never imports dask: an object can only be a Dask collection if its type comes from a
+    module under ``dask`` that is already imported.
+    """
+    if "dask" not in sys.modules:
+        return False
+    module = type(obj).__module__ or ""
+    if not (module == "dask" or module.startswith(("dask.", "dask_expr"))):
+        return False
+    from dask.base import is_dask_collection as _is
+
+    return bool(_is(obj))
+
+
+def dk() -> Any:
+    """The ``dask`` module (untyped: looked up dynamically)."""
+    import importlib
+
+    return importlib.import_module("dask")
+
+
+def require_dask() -> Any:
+    try:
+        import dask.dataframe as dd
+    except ImportError as exc:  # pragma: no cover - the extra is installed in CI
+        raise ImportError(
+            f"this needs Dask: pip install 'alignment[dask]' (or {REQUIREMENT!r})"
+        ) from exc
+    return dd
+
+
+def as_ddf(data: Any, what: str) -> Any:
+    """A dask DataFrame from a dask frame, a pandas frame or a dict of columns."""
+    dd = require_dask()
+    if data is None:
+        return None
+    if is_dask_collection(data):
+        return data
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return dd.from_pandas(data, npartitions=1)
+    if isinstance(data, Mapping):
+        return dd.from_pandas(pd.DataFrame(dict(data)), npartitions=1)
+    raise ParameterError(
+        f"{what} must be a dask.dataframe.DataFrame (or a pandas frame / dict of columns) "
+        f"when the main input is a Dask collection; got {type(data).__name__}"
+    )
+
+
+def _keyed_by_index(ddf: Any, key: str) -> bool:
+    """Indexed by ``key`` with known, strictly increasing divisions: partitions hold whole keys."""
+    if ddf.index.name != key or not ddf.known_divisions:
+        return False
+    div = list(ddf.divisions)
+    return all(a < b for a, b in itertools.pairwise(div))
+
+
+def _hash_part(pdf: Any, key: str, n: int) -> Any:
+    """Partition number of every row: hash of the key's text (same text → same partition)."""
+    import pandas as pd
+
+    values = pdf.index if key not in pdf.columns else pdf[key]
+    text = pd.Series(np.asarray(values, dtype=object)).astype(str).to_numpy(dtype=object)
+    h = pd.util.hash_array(text, categorize=False)
+    out = pdf.copy(deep=False)
+    out[_PART] = (h % np.uint64(max(n, 1))).astype(np.int64)
+    return out
+
+
+def partition_by_key(
+    frames: Sequence[Any], key: str | Sequence[str], npartitions: int | None = None
+) -> tuple[list[Any], bool]:
+    """Co-partition frames so that every value of the journey key sits in one partition.
+
+    Parameters
+    ----------
+    frames : sequence of dask DataFrame (or None)
+        The first is the main (largest) frame; the others (conversions, leads, activities) are
+        brought to the same partitions.
+    key : str or sequence of str
+        The key column of each frame (one name for all, or one per frame).  A frame may also
+        hold the key as its index.
+    npartitions : int, optional
+        Partitions after a shuffle (default: those of the main frame).
+
+    Returns
+    -------
+    (frames, shuffled)
+        Frames with the same number of partitions, partition ``i`` of each holding the same
+        keys, and whether a shuffle was needed.
+
+    Notes
+    -----
+    No shuffle when the main frame is indexed by the key with known divisions (e.g.
+    ``dd.read_parquet(path, index="lead_id", calculate_divisions=True)`` on files written in
+    key order); the other frames are then sent to the main frame's divisions (``set_index``
+    with those divisions — a shuffle of the small frames only).  Otherwise every frame is
+    hash-partitioned on the key's text: a full shuffle (all rows over the network, spilled
+    to disk by the workers when needed) — the cost ``docs/dask.md`` explains how to avoid.
+    """
+    keys = [key] * len(frames) if isinstance(key, str) else list(key)
+    main = frames[0]
+    if _keyed_by_index(main, keys[0]):
+        out = [main]
+        for f, k in zip(frames[1:], keys[1:]):
+            if f is None:
+                out.append(None)
+            elif f.index.name == k and f.known_divisions and f.divisions == main.divisions:
+                out.append(f)
+            elif f.index.name == k and f.known_divisions:
+                out.append(f.repartition(divisions=list(main.divisions), force=True))
+            else:
+                if f.index.name == k:
+                    f = f.reset_index()
+                out.append(f.set_index(k, divisions=list(main.divisions)))
+        return out, False
+    n = int(npartitions or main.npartitions)
+    out = []
+    for f, k in zip(frames, keys):
+        if f is None:
+            out.append(None)
+            continue
+        if f.index.name == k and k not in f.columns:
+            f = f.reset_index()
+        tagged = f.map_partitions(_hash_part, k, n)
+        out.append(tagged.shuffle(on=_PART, npartitions=n))
+    return out, True
+
+
+def local_frame(pdf: Any, key: str) -> Any:
+    """A partition as a plain pandas frame with the key as a column (helper columns dropped)."""
+    if pdf is None:
+        return None
+    if _PART in pdf.columns:
+        pdf = pdf.drop(columns=[_PART])
+    if pdf.index.name == key and key not in pdf.columns:
+        pdf = pdf.reset_index()
+    else:
+        pdf = pdf.reset_index(drop=True)
+    return pdf
+
+
+def partition_lists(frames: Sequence[Any]) -> list[list[Any]]:
+    """Per partition, the delayed partition of every frame (None for absent frames)."""
+    delayed = [None if f is None else f.to_delayed() for f in frames]
+    n = max(len(d) for d in delayed if d is not None)
+    for d in delayed:
+        if d is not None and len(d) != n:  # pragma: no cover - partition_by_key guarantees it
+            raise AssertionError("frames are not co-partitioned")
+    return [[None if d is None else d[i] for d in delayed] for i in range(n)]
+
+
+def tree_reduce(items: list[Any], combine: Callable[[Any, Any], Any], fan_in: int = 2) -> Any:
+    """Tree reduction of delayed items with a binary ``combine``."""
+    delayed = dk().delayed
+
+    if not items:
+        raise ValueError("nothing to reduce")
+    level = list(items)
+    while len(level) > 1:
+        nxt = []
+        for i in range(0, len(level), fan_in):
+            group = level[i : i + fan_in]
+            node = group[0]
+            for other in group[1:]:
+                node = delayed(combine, pure=True)(node, other)
+            nxt.append(node)
+        level = nxt
+    return level[0]
+
+
+def concat_lists(a: list[Any], b: list[Any]) -> list[Any]:
+    return a + b
