@@ -13,9 +13,57 @@ import numpy as np
 
 from ._frames import to_native
 
-__all__ = ["ReportTable"]
+__all__ = ["ReportTable", "Result"]
 
 _HTML_ROWS = 20
+
+
+class Result:
+    """The one contract of every result object.
+
+    Every result returned by an engine has these four methods, with the same names, argument
+    order and defaults; ``docs/results.md`` documents them once.  None of them recomputes the
+    model: they read what the engine computed.
+
+    * ``to_frame(level=None, backend=None)`` — a table of the result.  ``level`` picks which
+      table (each class documents its levels; ``None`` is its main table); ``backend`` is
+      ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"`` (default: the backend of the
+      caller's input).
+    * ``summary()`` — a ``dict`` of headline figures (plain Python scalars, NaN where not
+      measured).
+    * ``_repr_html_()`` — the notebook view.
+    * ``plot(ax=None, **options)`` — a matplotlib chart; returns ``(figure, axes)``.
+    """
+
+    #: the levels ``to_frame`` accepts (the first is the default, ``level=None``)
+    levels: ClassVar[tuple[str, ...]] = ()
+
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """The result as a frame of ``backend``; ``level`` picks the table (see :attr:`levels`)."""
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures as a dict of plain Python scalars."""
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        raise NotImplementedError
+
+    def plot(self, ax: Any = None, **options: Any) -> tuple[Any, Any]:
+        """Draw the result on ``ax`` (default: a new figure); returns ``(figure, axes)``."""
+        raise NotImplementedError
+
+    def _level(self, level: str | None) -> str:
+        """``level`` checked against :attr:`levels` (``None`` → the first)."""
+        from .errors import ParameterError
+
+        if level is None:
+            return self.levels[0]
+        if level not in self.levels:
+            raise ParameterError(
+                f"level must be one of {', '.join(map(repr, self.levels))}, got {level!r}"
+            )
+        return level
 
 
 class ReportTable(Mapping[str, np.ndarray]):
