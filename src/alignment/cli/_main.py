@@ -23,6 +23,7 @@ from typing import IO, Any, TextIO
 
 import numpy as np
 
+from .._files import read_parquet, write_parquet
 from ..errors import AlignmentError
 
 __all__ = ["main", "read_columns", "write_columns"]
@@ -93,14 +94,8 @@ def _is_parquet(path: Path) -> bool:
     )
 
 
-def _need_pyarrow(what: str) -> Any:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise CLIError(
-            f"{what} needs PyArrow for Parquet files: pip install pyarrow (or use CSV)"
-        ) from None
-    return pq
+def _no_pyarrow(what: str) -> CLIError:
+    return CLIError(f"{what} needs PyArrow for Parquet files: pip install pyarrow (or use CSV)")
 
 
 def _open_text(path: Path, mode: str) -> IO[str]:
@@ -149,9 +144,10 @@ def read_columns(
     if not p.is_file():
         raise CLIError(f"{table}: no such file: {str(p)!r}")
     if _is_parquet(p):
-        pq = _need_pyarrow(f"reading {p.name}")
         try:
-            return pq.read_table(p)
+            return read_parquet(p)
+        except ImportError:
+            raise _no_pyarrow(f"reading {p.name}") from None
         except Exception as exc:  # pyarrow raises its own error types
             raise CLIError(f"{table}: cannot read Parquet file {str(p)!r}: {exc}") from None
     try:
@@ -313,11 +309,10 @@ def write_columns(path: str | Path, columns: Mapping[str, Any], *, table: str = 
     if p.parent and not p.parent.exists():
         raise CLIError(f"{table}: directory does not exist: {str(p.parent)!r}")
     if _is_parquet(p):
-        pq = _need_pyarrow(f"writing {p.name}")
-        from .._frames import to_native
-
         try:
-            pq.write_table(to_native(cols, "pyarrow"), p)
+            write_parquet(cols, p)
+        except ImportError:
+            raise _no_pyarrow(f"writing {p.name}") from None
         except Exception as exc:  # pyarrow raises its own error types
             raise CLIError(f"{table}: cannot write {str(p)!r}: {exc}") from None
         return
