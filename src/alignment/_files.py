@@ -18,6 +18,11 @@ from ._frames import to_native
 __all__ = ["read_parquet", "write_parquet"]
 
 
+def _require_pyarrow() -> None:
+    """Raise ImportError when PyArrow's Parquet module cannot be imported."""
+    import pyarrow.parquet  # noqa: F401
+
+
 def read_parquet(path: str | Path) -> Any:
     """Read a Parquet file into a PyArrow table.
 
@@ -36,6 +41,7 @@ def read_parquet(path: str | Path) -> Any:
     ImportError
         PyArrow is not installed.
     """
+    _require_pyarrow()
     return nw.read_parquet(str(path), backend="pyarrow").to_native()
 
 
@@ -54,4 +60,5 @@ def write_parquet(columns: Mapping[str, np.ndarray], path: str | Path) -> None:
     ImportError
         PyArrow is not installed.
     """
+    _require_pyarrow()
     nw.from_native(to_native(dict(columns), "pyarrow"), eager_only=True).write_parquet(str(path))
