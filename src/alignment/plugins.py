@@ -39,6 +39,7 @@ import difflib
 import importlib
 import importlib.metadata
 import inspect
+import itertools
 import os
 import re
 import threading
@@ -167,7 +168,7 @@ def _hook_of(kind: Kind) -> str:
 
 @dataclass
 class _Registry:
-    key: tuple[tuple[str, int], ...]
+    key: tuple[Any, ...]
     models: dict[Kind, dict[str, Registration]]
     aliases: dict[Kind, dict[str, str]]
     errors: list[PluginError]
@@ -190,8 +191,40 @@ _state = _State()
 # loading
 
 
+_GENERATIONS = itertools.count()  # never repeats, across managers too
+
+
+class _Manager(pluggy.PluginManager):
+    """The plugin manager, counting its (un)registrations.
+
+    The registry cache is keyed on :attr:`generation`, which no (un)registration can reuse (an
+    ``id()`` of a freed plugin object can be given to the next one).
+    """
+
+    def __init__(self, project_name: str) -> None:
+        super().__init__(project_name)
+        self.generation = next(_GENERATIONS)
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        try:
+            return super().register(plugin, name)
+        finally:
+            self.generation = next(_GENERATIONS)
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
+        try:
+            return super().unregister(plugin, name)
+        finally:
+            self.generation = next(_GENERATIONS)
+
+
+def _registry_key(pm: pluggy.PluginManager) -> tuple[Any, ...]:
+    names = tuple(n for n, _ in pm.list_name_plugin())
+    return (getattr(pm, "generation", id(pm)), names)
+
+
 def _new_manager() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager("alignment")
+    pm = _Manager("alignment")
     pm.add_hookspecs(hookspecs)
     return pm
 
@@ -488,7 +521,7 @@ def _run_hooks(pm: pluggy.PluginManager) -> _Registry:
     errors: list[PluginError] = []
     plugins = pm.list_name_plugin()
     registry = _Registry(
-        key=tuple((n, id(p)) for n, p in plugins),
+        key=_registry_key(pm),
         models={"attribution model": {}, "scorer": {}},
         aliases={"attribution model": {}, "scorer": {}},
         errors=errors,
@@ -573,7 +606,7 @@ def _call_one(
 def _registry() -> _Registry:
     with _lock:
         pm = load_plugins()
-        key = tuple((n, id(p)) for n, p in pm.list_name_plugin())
+        key = _registry_key(pm)
         current = _state.registry
         if current is None or current.key != key:
             previous = {str(e) for e in current.errors} if current else set()
