@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -360,24 +360,36 @@ class AttributionResult:
         return to_native(self._key_columns(level), backend)
 
     def _every_touch(self) -> AttributionResult:
-        """This result, or the same computation over every touch when ``journeys`` holds only
-        the converted journeys' touches (sorted on first use, then cached)."""
+        """This result over every input touch (see the class notes on ``table``).
+
+        When ``table`` holds only the converted journeys' touches, the other touches are sorted
+        in on first use (then cached).  No model runs again: a rule model gives no weight to the
+        touches of journeys without a conversion, and those touches count as eligible.
+        """
         if getattr(self.table, "touches", "all") == "all":
             return self
         whole = self.__dict__.get("_whole")
         if whole is None:
-            import warnings
-
-            from ..errors import AlignmentWarning
-            from ._engine import attribute
-
-            with warnings.catch_warnings():  # same journeys: its warnings were given already
-                warnings.simplefilter("ignore", AlignmentWarning)
-                whole = attribute(
-                    self.table.all_touches(), model=self.model, lookback=self.lookback
-                )
+            whole = self._with_every_touch()
             self.__dict__["_whole"] = whole
         return whole
+
+    def _with_every_touch(self) -> AttributionResult:
+        full = self.table.all_touches()
+        full_row = np.asarray(full.row, dtype=np.int64)
+        by_row = np.argsort(full_row, kind="stable")
+        # position in `full` of each touch of `table` (the same input rows)
+        where = by_row[np.searchsorted(full_row[by_row], np.asarray(self.table.row, np.int64))]
+        eligible = np.ones(full.n_touches, dtype=bool)
+        eligible[where] = self.table_eligible
+        support = where[self.support]
+        return replace(
+            self,
+            table=full,
+            table_eligible=eligible,
+            support=support,
+            support_journey=np.asarray(full.journey_index, dtype=np.int64)[support],
+        )
 
     def touches(self, backend: str | None = "dict") -> Any:
         """Touch-level credit in the caller's row order, with a ``row`` column (input position).
