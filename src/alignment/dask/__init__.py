@@ -41,7 +41,8 @@ looks at ``sys.modules``.
 from __future__ import annotations
 
 from .._backends import Backend, register
-from ._attribution import DaskAttributionResult, MarkovCounts, PathStats, attribute, group_sequences
+from ..attribution._partition import MarkovCounts, PathStats, group_sequences
+from ._attribution import DaskAttributionResult, attribute
 from ._common import REQUIREMENT, is_dask_collection, partition_by_key
 from ._funnel import funnel_observe, stage_durations
 from ._scoring import fit_logistic, score
