@@ -157,3 +157,16 @@ def test_a_data_driven_model_without_the_protocol_is_refused_on_dask(
             dd.from_pandas(conversions, npartitions=2),
             model=NoProtocol(),
         )
+
+
+def test_the_contracts_page_example_passes_the_partition_check() -> None:
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "plugins" / "contracts.md"
+    text = page.read_text()
+    start = text.index("### The partition protocol")
+    block = text[text.index("```python", start) + len("```python") : text.index("```\n", start + 1)]
+    namespace: dict[str, Any] = {}
+    exec(compile(block, str(page), "exec"), namespace)  # the documented example, as written
+    model = namespace["OpeningChannel"]()
+    assert type(model).partitionable()
