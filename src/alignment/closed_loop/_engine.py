@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._frames import numeric, read_table
-from .._results import ReportTable
+from .._results import CallableDict, ReportTable, Result
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 
 __all__ = [
@@ -36,8 +36,12 @@ class _Listing(ReportTable):
     title = "listing"
 
 
-class ClosedLoopReport:
+class ClosedLoopReport(Result):
     """The result of :func:`closed_loop`.
+
+    Follows the result contract (``docs/results.md``): ``to_frame(level=None, backend=None)``
+    with the levels ``"table"`` (default), ``"rejection_reasons"``, ``"duplicates"``,
+    ``"incomplete"``; ``summary()``; ``plot(ax=None, ...)``.
 
     Attributes
     ----------
@@ -51,8 +55,9 @@ class ClosedLoopReport:
         group in the caller's order), ``rule`` (``"email"`` or ``"name+company"``).
     incomplete : ReportTable
         One row per (lead, missing required field): ``lead_id``, ``field``.
-    summary : dict
-        Totals and data-quality counts (``n_duplicates`` and ``n_incomplete`` count leads).
+    summary : callable dict
+        ``summary()``: totals and data-quality counts (``n_duplicates`` and ``n_incomplete``
+        count leads); ``summary["x"]`` also works.
 
     Notes
     -----
@@ -71,11 +76,15 @@ class ClosedLoopReport:
         self.rejection_reasons = rejection_reasons
         self.duplicates = duplicates
         self.incomplete = incomplete
-        self.summary = summary
+        self.summary = CallableDict(summary)
 
-    def to_frame(self, backend: str | None = None) -> Any:
-        """The per-key table in ``backend`` (default: the caller's)."""
-        return self.table.to_frame(backend)
+    levels = ("table", "rejection_reasons", "duplicates", "incomplete")
+
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """One of the report's tables (see :attr:`levels`) in ``backend`` (default: the caller's)."""
+        level, backend = self._frame_args(level, backend)
+        table: ReportTable = getattr(self, level)
+        return table.to_frame(backend)
 
     def __repr__(self) -> str:
         s = self.summary

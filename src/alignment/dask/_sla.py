@@ -79,7 +79,7 @@ def _sla_partition(
     return [
         {
             "leads": dict(lt.items()),
-            "breaches": dict(rep.breaches().items()),
+            "breaches": dict(rep.breaches.items()),
             "unknown": dict(rep.unknown_activities.items()),
             "summary": dict(rep.summary),
             "periods": dict(rep.periods.items()),

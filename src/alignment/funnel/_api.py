@@ -5,6 +5,7 @@ Public names are re-exported by :mod:`alignment.funnel`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -14,6 +15,7 @@ from numpy.typing import NDArray
 
 from .._backends import find as find_backend
 from .._display import preview as html_table
+from .._results import Result
 from ..errors import ParameterError
 from ._observe import (
     group_codes,
@@ -75,8 +77,13 @@ def _flat(value: FloatOrArray, shape: tuple[int, ...]) -> FloatArray:
 
 
 # --------------------------------------------------------------------------- planning results
+def _mean(x: Any) -> float:
+    """A scalar, or the mean over scenarios, as a plain float."""
+    return float(np.mean(np.asarray(x, dtype=np.float64)))
+
+
 @dataclass(frozen=True, eq=False)
-class Plan:
+class Plan(Result):
     """A reverse-waterfall plan: what each stage must deliver to reach a revenue target.
 
     Attributes
@@ -163,19 +170,41 @@ class Plan:
             return cols
         raise ParameterError(f"kind must be 'stages' or 'periods'; got {kind!r}")
 
+    levels = ("stages", "periods")
+
     def to_frame(
-        self, backend: Any = None, *, kind: Literal["stages", "periods"] = "stages"
+        self,
+        level: str | None = None,
+        backend: Any = None,
+        *,
+        kind: Literal["stages", "periods"] | None = None,
     ) -> Any:
         """The plan as a table in the caller's backend.
 
         Parameters
         ----------
+        level : {"stages", "periods"}, default "stages"
+            One row per (scenario,) stage, or one row per (scenario,) period.
         backend : {"pandas", "polars", "pyarrow", "dict"} or None
             Output backend (see :func:`alignment._frames.to_native`).
-        kind : {"stages", "periods"}
-            One row per (scenario,) stage, or one row per (scenario,) period.
+        kind : {"stages", "periods"}, optional
+            Deprecated name of ``level``.
         """
-        return _to_frame(self._columns(kind), backend)
+        level, backend = self._frame_args(level, backend, old=("kind", kind))
+        return _to_frame(self._columns(level), backend)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures (means over the scenarios when there are several)."""
+        return {
+            "scenarios": int(np.prod(self.shape)) if self.shape else 1,
+            "stages": len(self.stages),
+            "top_stage": self.top,
+            "revenue": _mean(self.revenue),
+            "customers": _mean(self.customers),
+            "overall_rate": _mean(self.overall_rate),
+            "required_top": _mean(self.required[self.top]),
+            "required_top_whole": _mean(self.required_whole[self.top]),
+        }
 
     def _repr_html_(self) -> str:
         note = f"customers needed: {np.mean(self.customers):,.2f}" + (
@@ -209,7 +238,7 @@ class Plan:
 
 
 @dataclass(frozen=True, eq=False)
-class Forecast:
+class Forecast(Result):
     """Expected volumes downstream of a stage (the result of :func:`forward`).
 
     Attributes
@@ -257,9 +286,22 @@ class Forecast:
         cols["rate_to_next"] = np.stack(rates, axis=1).ravel()
         return cols
 
-    def to_frame(self, backend: Any = None) -> Any:
+    levels = ("stages",)
+
+    def to_frame(self, level: str | None = None, backend: Any = None) -> Any:
         """One row per (scenario,) stage plus ``"won"``: volume and rate to the next stage."""
+        _, backend = self._frame_args(level, backend)
         return _to_frame(self._columns(), backend)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures (means over the scenarios when there are several)."""
+        return {
+            "scenarios": int(np.prod(self.shape)) if self.shape else 1,
+            "from_stage": self.stages[0],
+            "customers": _mean(self.customers),
+            "revenue": math.nan if self.revenue is None else _mean(self.revenue),
+            "overall_rate": _mean(self.overall_rate),
+        }
 
     def _repr_html_(self) -> str:
         note = "" if self.revenue is None else f"expected revenue: {np.mean(self.revenue):,.2f}"
@@ -370,7 +412,7 @@ class Sensitivity:
 
 
 @dataclass(frozen=True, eq=False)
-class RepPlan:
+class RepPlan(Result):
     """What one sales rep needs per month to meet quota (the result of :func:`rep_plan`).
 
     Attributes
@@ -401,8 +443,20 @@ class RepPlan:
     leads_per_month_whole: FloatOrArray
     plan: Plan = field(repr=False)
 
-    def to_frame(self, backend: Any = None) -> Any:
+    levels = ("stages",)
+
+    def summary(self) -> dict[str, Any]:
+        """Monthly figures for one rep (means over the scenarios when there are several)."""
+        return {
+            "quota_per_month": _mean(self.quota_per_month),
+            "deals_per_month": _mean(self.deals_per_month),
+            "leads_per_month": _mean(self.leads_per_month),
+            "leads_per_month_whole": _mean(self.leads_per_month_whole),
+        }
+
+    def to_frame(self, level: str | None = None, backend: Any = None) -> Any:
         """One row per (scenario,) stage with the monthly volume per rep."""
+        _, backend = self._frame_args(level, backend)
         cols = self.plan._columns("stages")
         cols["per_month"] = cols.pop("required")
         cols["per_month_whole"] = cols.pop("required_whole")
@@ -753,7 +807,7 @@ def sales_velocity(
 
 # --------------------------------------------------------------------------- observation
 @dataclass(frozen=True, eq=False)
-class FunnelObservation:
+class FunnelObservation(Result):
     """What a funnel really converts, measured from lead stage timestamps.
 
     Arrays are indexed ``[group, stage]`` (``G`` groups × ``S`` stages) or
@@ -928,20 +982,44 @@ class FunnelObservation:
             return cols
         raise ParameterError(f"table must be 'transitions' or 'stages'; got {table!r}")
 
+    levels = ("transitions", "stages")
+
     def to_frame(
-        self, backend: Any = None, *, table: Literal["transitions", "stages"] = "transitions"
+        self,
+        level: str | None = None,
+        backend: Any = None,
+        *,
+        table: Literal["transitions", "stages"] | None = None,
     ) -> Any:
         """The observation as a table in the caller's backend.
 
         Parameters
         ----------
-        backend : {"pandas", "polars", "pyarrow", "dict"} or None
-            Output backend; default: the backend the leads came in.
-        table : {"transitions", "stages"}
+        level : {"transitions", "stages"}, default "transitions"
             One row per group × transition (rates with intervals, velocity), or one row per
             group × stage (counts, cumulative conversion with intervals).
+        backend : {"pandas", "polars", "pyarrow", "dict"} or None
+            Output backend; default: the backend the leads came in.
+        table : {"transitions", "stages"}, optional
+            Deprecated name of ``level``.
         """
-        return _to_frame(self._columns(table), backend or self.backend)
+        level, backend = self._frame_args(level, backend, old=("table", table))
+        return _to_frame(self._columns(level), backend or self.backend)
+
+    def summary(self) -> dict[str, Any]:
+        """Leads counted and the top-to-bottom conversion over every group."""
+        top, bottom = int(self.counts[:, 0].sum()), int(self.counts[:, -1].sum())
+        return {
+            "leads": int(self.n_leads),
+            "entered": int(self.n_entered),
+            "not_entered": int(self.n_not_entered),
+            "excluded_after_as_of": int(self.n_excluded),
+            "groups": int(self.n_groups),
+            "stages": len(self.stages),
+            "reached_top": top,
+            "reached_bottom": bottom,
+            "top_to_bottom_rate": bottom / top if top else math.nan,
+        }
 
     def _repr_html_(self) -> str:
         note = (
