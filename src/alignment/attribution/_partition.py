@@ -11,6 +11,7 @@ statistics; these are the only engine internals it may use:
 * :func:`markov_counts` — the counting step of the Markov chain (additive across partitions).
 * :func:`markov_solve` — one exact solve of (summed) counts → :class:`MarkovFit`.
 * :func:`credit_from_fit` — a :class:`MarkovFit` as :class:`~alignment.base.ChannelCredit`.
+* :func:`plot_attribution` — the credit chart (it reads ``model_name`` and ``totals``).
 * :func:`credit_table` — the per-key credit table (``conversions``, ``revenue``, ``share``).
 * :class:`MarkovCounts`, :class:`PathStats`, :func:`group_sequences`, :func:`distinct_sorted` —
   the additive statistics of the built-in data-driven models (``attribution._stats``).
@@ -32,6 +33,7 @@ from ._markov_chain import (
     markov_counts,
     markov_solve,
 )
+from ._plot import plot_attribution
 from ._result import credit_table
 from ._stats import MarkovCounts, PathStats, distinct_sorted, group_sequences
 
@@ -49,4 +51,5 @@ __all__ = [
     "group_sequences",
     "markov_counts",
     "markov_solve",
+    "plot_attribution",
 ]

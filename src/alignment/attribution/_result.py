@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
 from .. import _segments as seg
 from .._display import preview
 from .._frames import to_native
+from .._results import Result
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class Unattributed:
 
 
 @dataclass(frozen=True, eq=False)
-class AttributionResult:
+class AttributionResult(Result):
     """Credit of converted revenue to touches (rule-based models) or channels (data-driven).
 
     Revenue is conserved: ``sum(totals().values()) + unattributed.total`` equals the converted
@@ -338,7 +339,10 @@ class AttributionResult:
         return {str(k): float(v) for k, v in zip(keys, sums)}
 
     # ---------------------------------------------------------------- frames
-    def to_frame(self, level: str = "touch", backend: str | None = None) -> Any:
+    #: ``to_frame`` levels: ``"touch"`` (default), ``"channel"``, or any other ``by`` key
+    levels: ClassVar[tuple[str, ...]] = ("touch", "channel")
+
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """The result as a frame in the caller's backend.
 
         Parameters
@@ -354,6 +358,7 @@ class AttributionResult:
         backend : str, optional
             ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``; default: the input's.
         """
+        level, backend = self._frame_args(level, backend, open_levels=True)
         backend = backend or self.backend
         if level == "touch":
             return to_native(self._every_touch()._touch_columns(), backend)

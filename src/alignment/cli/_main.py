@@ -863,7 +863,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     else:
         _emit(text_table(frame, max_rows=20))
     if "cell" in frame:
-        summary = result.summary("dict")
+        summary = result.breakdown("dict")
         keep = np.asarray(summary["n"]) > 0
         _emit("\nleads per cell")
         _emit(
@@ -957,7 +957,7 @@ def _cmd_sla(args: argparse.Namespace) -> int:
 def sla_summary_text(report: Any) -> str:
     """Per-period marketing delivery and sales compliance as text."""
     per = report.periods.to_frame("dict")
-    as_of = np.datetime64(report.summary["as_of"], "us")
+    as_of = np.datetime64(report.summary()["as_of"], "us")
     started = np.asarray(per["period_start"]).astype("datetime64[us]") < as_of
     per = {k: np.asarray(v)[started] for k, v in per.items()}
     cols: dict[str, Any] = {
@@ -977,7 +977,7 @@ def sla_summary_text(report: Any) -> str:
     ):
         if name in per:
             cols[name] = per[name]
-    s = report.summary
+    s = report.summary()
     lines = [
         f"SLA as of {str(s['as_of'])[:16].replace('T', ' ')}: {s['in_scope']:,} leads in scope, "
         f"{s['breaches']:,} breaches",
@@ -1332,7 +1332,7 @@ def demo_summary_text(res: Mapping[str, Any]) -> str:
     )
     if "(missing)" in by_source:
         w("  (missing): campaign cost that matched no lead (e.g. outbound or newsletters)")
-    s = cl.summary
+    s = cl.summary()
     w(
         f"  Data quality: {s['n_duplicates']:,} duplicate and {s['n_incomplete']:,} "
         f"incomplete leads of {s['n_leads']:,}"

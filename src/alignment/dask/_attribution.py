@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 
 from .._parallel import inline_pool
+from .._results import Result
 from ..base import AttributionModel, ChannelCredit
 from ..errors import DataValidationError, ParameterError
 
@@ -202,13 +203,19 @@ def _attr_partition(
     )
 
 
-class DaskAttributionResult:
-    """The result of :func:`attribute` on Dask: the same roll-ups as ``AttributionResult``.
+class DaskAttributionResult(Result):
+    """The result of ``alignment.attribute`` on Dask: the calls of ``AttributionResult``.
 
-    Channel totals (and the unattributed journeys) are computed when :func:`attribute` runs;
-    ``totals(by=other_key)`` runs one more distributed pass; ``to_frame(level="touch")``
-    returns a lazy ``dask.dataframe.DataFrame`` (one partition per input partition).
+    The same result contract, with the same levels and defaults (``docs/results.md``):
+    ``to_frame(level=None, backend=None)`` — ``"touch"`` (default) is a lazy
+    ``dask.dataframe.DataFrame`` of per-touch credit (one partition per input partition); a
+    key (``"channel"``, ``"campaign"`` …) is the small per-key table in ``backend``.
+    ``summary()``, ``totals()``, ``_repr_html_()`` and ``plot()`` as in memory.  Channel totals
+    (and the unattributed journeys) are computed when ``alignment.attribute`` runs;
+    ``totals(by=other_key)`` runs one more distributed pass.
     """
+
+    levels: ClassVar[tuple[str, ...]] = ("touch", "channel")
 
     def __init__(
         self,
@@ -287,13 +294,14 @@ class DaskAttributionResult:
         """Revenue of every converted journey (attributed or not)."""
         return self._summary.converted_revenue
 
-    def to_frame(self, level: str = "channel", backend: str | None = None) -> Any:
-        """``level="touch"``: lazy Dask frame of per-touch credit; else a per-key table.
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """``level="touch"`` (default): lazy Dask frame of per-touch credit; else a per-key table.
 
         The per-key table (``conversions``, ``revenue``, ``share``, and for rule-based models
         whose touches carry a ``cost`` column, ``cost`` and ``roi`` as in memory) is small and
         returned in ``backend`` (default pandas).
         """
+        level, backend = self._frame_args(level, backend, open_levels=True)
         if level == "touch":
             if self.channel_credit is not None:
                 raise ParameterError(
@@ -329,6 +337,37 @@ class DaskAttributionResult:
             "partitions": self.npartitions,
             "shuffled": self.shuffled,
         }
+
+    def _repr_html_(self) -> str:
+        from .._display import preview
+
+        s = self.summary()
+        cols = self.to_frame("channel", backend="dict")
+        order = np.argsort(-cols["revenue"], kind="stable")
+        note = (
+            f"{s['journeys']:,} journeys in {s['partitions']} partitions; revenue "
+            f"{s['converted_revenue']:,.2f} = attributed {s['attributed_revenue']:,.2f} + "
+            f"unattributed {s['unattributed_revenue']:,.2f}"
+        )
+        return preview(
+            f"Attribution on Dask — model {s['model']}",
+            {k: v[order] for k, v in cols.items()},
+            note=note,
+            kinds={"share": "pct", "revenue": "money"},
+        )
+
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        by: str = "channel",
+        measure: str = "revenue",
+        compare: Any = None,
+    ) -> tuple[Any, Any]:
+        """Bar chart of the credit per key, as ``AttributionResult.plot`` (``plot`` extra)."""
+        from ..attribution._partition import plot_attribution
+
+        return plot_attribution(self, ax=ax, by=by, measure=measure, compare=compare)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         s = self.summary()

@@ -303,7 +303,7 @@ def _grade_key(grade: str) -> tuple[str, int]:
 
 
 def _sla_section(sla: Any) -> tuple[str, list[tuple[str, str, str]]]:
-    as_of = np.datetime64(sla.summary["as_of"], "us")
+    as_of = np.datetime64(sla.summary()["as_of"], "us")
     per = _dict(sla.periods)
     keep = per["period_start"].astype("datetime64[us]") < as_of
     per = {k: v[keep] for k, v in per.items()}
@@ -510,7 +510,7 @@ def _sla_section(sla: Any) -> tuple[str, list[tuple[str, str, str]]]:
                 "still inside their window.",
             )
         )
-    s = sla.summary
+    s = sla.summary()
     n_met = int(s.get("first_touch_met", 0))
     n_br = int(s.get("first_touch_breached", 0))
     if n_met + n_br:
@@ -576,7 +576,7 @@ def _closed_loop_section(closed_loop: Any, max_rows: int) -> str:
         "roi": "ratio",
         "attributed_roi": "ratio",
     }
-    s = closed_loop.summary
+    s = closed_loop.summary()
     total: dict[str, Any] = {key_cols[0]: "total"} if key_cols else {}
     for c in ("leads", "mqls", "rejected", "sqls", "won", "revenue", "attributed_revenue", "cost"):
         if c in cols:
