@@ -569,7 +569,7 @@ def closed_loop(
         "unmatched_amount_rows": len(extra_rows),
         "n_duplicates": int(np.unique(drows).size),
         "n_incomplete": int(np.unique(irows).size),
-        "absent_required_columns": absent,
+        "absent_required_columns": tuple(absent),
     }
     if attributed is not None:
         summary["attributed_revenue"] = float(attributed.sum())
