@@ -297,7 +297,9 @@ def test_plan_results_to_frame_and_html(backend: str) -> None:
     assert "won" in f._repr_html_()
     s = fn.sensitivity(WATERFALL, volume=1_000)
     assert "best: inquiry" in s._repr_html_()
-    assert as_lists(f.to_frame(backend=backend))["volume"] == pytest.approx([1000, 100, 85, 51, 15.3])
+    assert as_lists(f.to_frame(backend=backend))["volume"] == pytest.approx(
+        [1000, 100, 85, 51, 15.3]
+    )
     assert as_lists(s.to_frame(backend=backend))["stage"][0] == "inquiry"
     r = fn.rep_plan(1e6, 1e4, WATERFALL)
     assert "Rep plan" in r._repr_html_()
