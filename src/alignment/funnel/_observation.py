@@ -363,8 +363,6 @@ def observe(
     from .._time import parse_duration, parse_instant
     from ._observe import (
         check_observe_params,
-        cohort_codes,
-        combine_groups,
         count_stages,
         observation_arrays,
     )
@@ -378,31 +376,7 @@ def observe(
     times = stage_times(lt, stages)
     lost_times = None if lost is None else stage_times(lt, [lost])[0]
 
-    codes: list[NDArray[np.int64]] = []
-    sizes: list[int] = []
-    by_labels: NDArray[np.object_] | None = None
-    coh_starts: NDArray[np.datetime64] | None = None
-    if by is not None:
-        c, k, by_labels = group_codes(lt, by)
-        codes.append(c)
-        sizes.append(k)
-    if cohort is not None:
-        c, coh_starts = cohort_codes(lt.created_at, cohort)
-        codes.append(c)
-        sizes.append(int(coh_starts.size))
-    if codes:
-        group, n_groups, parts = combine_groups(codes, sizes)
-        j = 0
-        group_values = None
-        group_cohorts = None
-        if by_labels is not None:
-            group_values = by_labels[parts[j]]
-            j += 1
-        if coh_starts is not None:
-            group_cohorts = coh_starts[parts[j]]
-    else:
-        group, n_groups, group_values, group_cohorts = None, 1, None, None
-
+    group, n_groups, group_values, group_cohorts = _groups(lt, by, cohort)
     raw = count_stages(
         times,
         mode=mode,
@@ -443,6 +417,38 @@ def observe(
         n_excluded=raw.n_excluded,
         backend=str(getattr(lt, "backend", "dict") or "dict"),
     )
+
+
+def _groups(
+    lt: Any, by: str | None, cohort: str | None
+) -> tuple[NDArray[np.int64] | None, int, NDArray[np.object_] | None, Any]:
+    """Each lead's group (segment × entry cohort), the number of groups and their labels."""
+    from ._observe import cohort_codes, combine_groups
+
+    codes: list[NDArray[np.int64]] = []
+    sizes: list[int] = []
+    by_labels: NDArray[np.object_] | None = None
+    coh_starts: NDArray[np.datetime64] | None = None
+    if by is not None:
+        c, k, by_labels = group_codes(lt, by)
+        codes.append(c)
+        sizes.append(k)
+    if cohort is not None:
+        c, coh_starts = cohort_codes(lt.created_at, cohort)
+        codes.append(c)
+        sizes.append(int(coh_starts.size))
+    if not codes:
+        return None, 1, None, None
+    group, n_groups, parts = combine_groups(codes, sizes)
+    j = 0
+    group_values = None
+    group_cohorts = None
+    if by_labels is not None:
+        group_values = by_labels[parts[j]]
+        j += 1
+    if coh_starts is not None:
+        group_cohorts = coh_starts[parts[j]]
+    return group, n_groups, group_values, group_cohorts
 
 
 def plan_from(
