@@ -223,6 +223,18 @@ def _km_stage(
     )
 
 
+def _counts_from_patterns(
+    pattern: NDArray[np.uint16], group: IntArray, n_groups: int, s: int
+) -> tuple[IntArray, IntArray]:
+    """Counts per stage and conversions per step from one histogram of (group, stages reached)."""
+    width = 1 << s
+    hist = np.bincount(group * width + pattern, minlength=n_groups * width)
+    hist = hist.reshape(n_groups, width)
+    bits = (np.arange(width)[:, None] >> np.arange(s)[None, :]) & 1  # (pattern, stage)
+    pairs = bits[:, 1:] & bits[:, :-1]  # reached stage k-1 and stage k
+    return hist @ bits, hist @ pairs
+
+
 def count_stages(
     times: Sequence[NDArray[np.datetime64]],
     *,
@@ -352,13 +364,7 @@ def count_stages(
             )
         prev_reached = reached if mode == "ordered" else has
     if pattern is not None and group is not None:
-        width = 1 << s
-        hist = np.bincount(group * width + pattern, minlength=n_groups * width)
-        hist = hist.reshape(n_groups, width)
-        bits = (np.arange(width)[:, None] >> np.arange(s)[None, :]) & 1  # (pattern, stage)
-        counts[:] = hist @ bits
-        pairs = bits[:, 1:] & bits[:, :-1]  # reached stage k-1 and stage k
-        converted[:] = hist @ pairs
+        counts[:], converted[:] = _counts_from_patterns(pattern, group, n_groups, s)
     return StageCounts(
         counts=counts,
         converted=converted,
