@@ -201,53 +201,14 @@ class MarkovChainCounts:
     n_paths: float
 
 
-def markov_counts(
-    offsets: np.ndarray,
-    codes: np.ndarray,
-    n_channels: int,
-    conversions: np.ndarray,
-    non_conversions: np.ndarray,
-    revenue: np.ndarray,
-    *,
-    order: int = 1,
-    collapse_repeats: bool = True,
-) -> MarkovChainCounts:
-    """Count the states and weighted transitions of the journeys' chain (no solve).
+def _states(
+    offsets: np.ndarray, codes: np.ndarray, n_channels: int, order: int
+) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """The state of every touch (its last ``order`` channels) and each state's channels.
 
-    Parameters are those of :func:`markov_removal_effects` (without ``channel_names``).
-
-    Returns
-    -------
-    MarkovChainCounts
+    Returns ``(sid, state_channels)``: a dense state number per touch, numbered in the order
+    of the state codes, and per state its channel codes, oldest first.
     """
-    offsets = np.asarray(offsets, dtype=np.int64)
-    codes = np.asarray(codes)
-    codes = codes.astype(np.int32 if n_channels < 2**31 - 1 else np.int64, copy=False)
-    conversions = np.asarray(conversions, dtype=np.float64)
-    non_conversions = np.asarray(non_conversions, dtype=np.float64)
-    revenue = np.asarray(revenue, dtype=np.float64)
-    lengths = np.diff(offsets)
-    mult = conversions + non_conversions
-
-    has_touch = lengths > 0
-    total_conversions = float(conversions[has_touch].sum())
-    total_revenue = float(revenue[has_touch & (conversions > 0)].sum())
-
-    # journeys that occur zero times carry no transitions: drop their touches
-    active = has_touch & (mult > 0)
-    keep_touch = None if bool(np.all(active | ~has_touch)) else np.repeat(active, lengths)
-    if collapse_repeats or keep_touch is not None:
-        if collapse_repeats:
-            offsets, codes = collapse_runs(offsets, codes, keep_touch)
-        else:
-            assert keep_touch is not None
-            cum = np.zeros(codes.size + 1, dtype=np.int64)
-            np.cumsum(keep_touch, out=cum[1:])
-            offsets, codes = cum[offsets], codes[keep_touch]
-        lengths = np.diff(offsets)
-    active = lengths > 0
-
-    # ---- states -------------------------------------------------------------------------
     base = n_channels + 1
     if order == 1:
         state_code = codes
@@ -294,6 +255,58 @@ def markov_counts(
             chan = codes[at[valid] - j]
             history[valid, order - 1 - j] = chan
         state_channels = [tuple(int(c) for c in row if c >= 0) for row in history.tolist()]
+
+    return sid, state_channels
+
+
+def markov_counts(
+    offsets: np.ndarray,
+    codes: np.ndarray,
+    n_channels: int,
+    conversions: np.ndarray,
+    non_conversions: np.ndarray,
+    revenue: np.ndarray,
+    *,
+    order: int = 1,
+    collapse_repeats: bool = True,
+) -> MarkovChainCounts:
+    """Count the states and weighted transitions of the journeys' chain (no solve).
+
+    Parameters are those of :func:`markov_removal_effects` (without ``channel_names``).
+
+    Returns
+    -------
+    MarkovChainCounts
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    codes = np.asarray(codes)
+    codes = codes.astype(np.int32 if n_channels < 2**31 - 1 else np.int64, copy=False)
+    conversions = np.asarray(conversions, dtype=np.float64)
+    non_conversions = np.asarray(non_conversions, dtype=np.float64)
+    revenue = np.asarray(revenue, dtype=np.float64)
+    lengths = np.diff(offsets)
+    mult = conversions + non_conversions
+
+    has_touch = lengths > 0
+    total_conversions = float(conversions[has_touch].sum())
+    total_revenue = float(revenue[has_touch & (conversions > 0)].sum())
+
+    # journeys that occur zero times carry no transitions: drop their touches
+    active = has_touch & (mult > 0)
+    keep_touch = None if bool(np.all(active | ~has_touch)) else np.repeat(active, lengths)
+    if collapse_repeats or keep_touch is not None:
+        if collapse_repeats:
+            offsets, codes = collapse_runs(offsets, codes, keep_touch)
+        else:
+            assert keep_touch is not None
+            cum = np.zeros(codes.size + 1, dtype=np.int64)
+            np.cumsum(keep_touch, out=cum[1:])
+            offsets, codes = cum[offsets], codes[keep_touch]
+        lengths = np.diff(offsets)
+    active = lengths > 0
+
+    sid, state_channels = _states(offsets, codes, n_channels, order)
+    n_states = len(state_channels)
 
     # ---- transition counts --------------------------------------------------------------
     n_nodes = n_states + 3
