@@ -56,6 +56,7 @@ from ._report import (
     SLAReport,
     UnknownActivities,
 )
+from ._reps import group_quantiles
 
 __all__ = [
     "STATUSES",
@@ -73,36 +74,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _group_quantiles(
-    values: np.ndarray, groups: np.ndarray, n_groups: int, qs: tuple[float, ...]
-) -> list[np.ndarray]:
-    """Per-group quantiles (linear interpolation, as ``numpy.quantile``); NaN for empty groups."""
-    counts = np.bincount(groups, minlength=n_groups)
-    if values.size:  # one sort of a composite key (group, value) instead of a lexsort
-        lo = int(values.min())
-        span = int(values.max()) - lo + 1
-        if span * max(n_groups, 1) < 2**62:
-            key = np.sort(groups.astype(np.int64) * span + (values - lo))
-            v = (key % span + lo).astype(np.float64)
-        else:
-            v = values[np.lexsort((values, groups))].astype(np.float64)
-    else:
-        v = values.astype(np.float64)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    out = []
-    for q in qs:
-        res = np.full(n_groups, np.nan)
-        has = counts > 0
-        pos = (counts[has] - 1) * q
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.ceil(pos).astype(np.int64)
-        a = v[starts[has] + lo]
-        b = v[starts[has] + hi]
-        res[has] = a + (b - a) * (pos - lo)
-        out.append(res)
-    return out
 
 
 def periods_of(days: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
@@ -584,7 +555,7 @@ def period_table(
         out[f"{name}_at_risk"] = counts[f"{name}_at_risk"]
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{name}_compliance"] = np.where(met + br > 0, met / (met + br), np.nan)
-    med, p90 = _group_quantiles(response_values, response_groups, G, (0.5, 0.9))
+    med, p90 = group_quantiles(response_values, response_groups, G, (0.5, 0.9))
     out["touched"] = counts["touched"]
     out["response_median"] = (
         np.where(np.isnan(med), _NAT, np.round(np.nan_to_num(med)))

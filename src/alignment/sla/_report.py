@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._results import CallableDict, ReportTable, Result
+from ._reps import RepCompliance, rep_compliance
 
 if TYPE_CHECKING:
     from ._calendar import BusinessCalendar
@@ -18,6 +19,7 @@ __all__ = [
     "DailySeries",
     "LeadStatus",
     "PeriodSummary",
+    "RepCompliance",
     "ReportTable",
     "SLAReport",
     "UnknownActivities",
@@ -94,7 +96,7 @@ class SLAReport(Result):
 
     Follows the result contract (``docs/results.md``): ``to_frame(level=None, backend=None)``
     with the levels ``"leads"`` (default), ``"periods"``, ``"daily"``, ``"breaches"``,
-    ``"unknown_activities"``; ``summary()``; ``plot(ax=None, ...)``.
+    ``"reps"``, ``"unknown_activities"``; ``summary()``; ``plot(ax=None, ...)``.
 
     Attributes
     ----------
@@ -107,6 +109,8 @@ class SLAReport(Result):
     breaches : BreachList
         Breached commitments, one row per (lead, commitment), in lead order;
         ``breaches("first_touch")`` keeps one commitment.
+    reps : RepCompliance
+        Per sales rep (lead owner): first-touch and attempts compliance, median response.
     unknown_activities : UnknownActivities
         Activities for leads not in the lead table (empty unless ``unknown_leads="ignore"``).
     summary : callable dict
@@ -148,7 +152,17 @@ class SLAReport(Result):
         self.calendar = calendar
         self.as_of = as_of
 
-    levels = ("leads", "periods", "daily", "breaches", "unknown_activities")
+    levels = ("leads", "periods", "daily", "breaches", "reps", "unknown_activities")
+
+    @property
+    def reps(self) -> RepCompliance:
+        """Compliance per sales rep of the in-scope leads (see :class:`RepCompliance`)."""
+        cached = self.__dict__.get("_reps")
+        if cached is None:
+            cached = rep_compliance(self.leads, backend=self.leads._backend)
+            self.__dict__["_reps"] = cached
+        out: RepCompliance = cached
+        return out
 
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One of the report's tables (see :attr:`levels`) in ``backend``."""
