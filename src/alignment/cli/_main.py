@@ -8,13 +8,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import gzip
-import io
-import itertools
 import json
 import math
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,7 +19,7 @@ from typing import IO, Any, TextIO
 
 import numpy as np
 
-from .._files import read_parquet, write_parquet
+from .._files import CSVFormatError, open_text, read_csv, read_parquet, write_parquet
 from ..errors import AlignmentError
 
 __all__ = ["main", "read_columns", "write_columns"]
@@ -33,12 +29,6 @@ EXIT_ERROR = 1
 #: exit status for command-line usage errors (argparse's convention)
 EXIT_USAGE = 2
 
-_NAT = np.datetime64("NaT", "us")
-_ISO_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]00:?00)?$"
-)
-_TRUE = {"true", "yes", "1"}
-_FALSE = {"false", "no", "0"}
 #: rows read between two progress messages on large files
 _PROGRESS_ROWS = 500_000
 
@@ -94,15 +84,9 @@ def _is_parquet(path: Path) -> bool:
     )
 
 
-def _no_pyarrow(what: str) -> CLIError:
-    return CLIError(f"{what} needs PyArrow for Parquet files: pip install pyarrow (or use CSV)")
-
-
-def _open_text(path: Path, mode: str) -> IO[str]:
-    if _suffixes(path)[-1:] == [".gz"]:
-        raw: Any = gzip.open(path, mode + "b")
-        return io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    return open(path, mode, encoding="utf-8", newline="")
+def _no_pyarrow(what: str, files: str = "Parquet files") -> CLIError:
+    hint = " (or use CSV)" if files == "Parquet files" else ""
+    return CLIError(f"{what} needs PyArrow for {files}: pip install pyarrow{hint}")
 
 
 def _delimiter(path: Path) -> str:
@@ -115,11 +99,11 @@ def read_columns(
 ) -> Any:
     """Read a CSV (``.csv``, ``.tsv``, optionally ``.gz``) or Parquet file.
 
-    CSV columns are typed by content: numbers become ``float64``, ISO-8601 instants in UTC
-    (``2024-03-01T09:30:00Z``, ``+00:00`` or no offset) ``datetime64[us]``, ``true``/``false``
-    booleans; everything else stays strings (an empty cell is missing).  Columns named ``id``
-    or ending in ``_id`` always stay strings.  Instants with other offsets are kept as strings
-    and converted to UTC by the library.
+    Both are read by PyArrow.  CSV columns are typed by PyArrow's CSV reader: numbers become
+    ``float64``, ISO-8601 instants ``datetime64[us]`` in UTC (``2024-03-01T09:30:00Z``; an offset
+    such as ``+02:00`` is converted to UTC), ``true``/``false`` booleans; everything else stays
+    strings (an empty cell is missing).  Columns named ``id`` or ending in ``_id`` always stay
+    strings.
 
     Parameters
     ----------
@@ -138,7 +122,7 @@ def read_columns(
     Raises
     ------
     CLIError
-        Missing file, unreadable or ragged CSV, Parquet without PyArrow.
+        Missing file, empty, unreadable or ragged CSV, PyArrow not installed.
     """
     p = Path(path)
     if not p.is_file():
@@ -151,97 +135,17 @@ def read_columns(
         except Exception as exc:  # pyarrow raises its own error types
             raise CLIError(f"{table}: cannot read Parquet file {str(p)!r}: {exc}") from None
     try:
-        with _open_text(p, "r") as fh:
-            reader = csv.reader(fh, delimiter=_delimiter(p))
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise CLIError(f"{table}: {str(p)!r} is empty (no header row)") from None
-            header = [h.strip() for h in header]
-            if header and header[0].startswith("\ufeff"):
-                header[0] = header[0][1:]
-            if not any(header) or len(set(header)) != len(header) or "" in header:
-                raise CLIError(
-                    f"{table}: {str(p)!r} needs a header row of unique, non-empty column names"
-                )
-            rows: list[list[str]] = []
-            width = len(header)
-            line = 2  # file line of the first row of the next chunk (blank lines counted)
-            while True:  # chunks of rows: csv and list() iterate in C
-                chunk = list(itertools.islice(reader, _PROGRESS_ROWS))
-                if not chunk:
-                    break
-                lengths = set(map(len, chunk))
-                if lengths != {width}:
-                    for i, row in enumerate(chunk):  # error path only: find the bad line
-                        if row and len(row) != width:
-                            raise CLIError(
-                                f"{table}: {str(p)!r} line {line + i} has {len(row)} fields, "
-                                f"the header has {width}"
-                            )
-                    line += len(chunk)
-                    chunk = [row for row in chunk if row]  # blank lines
-                else:
-                    line += len(chunk)
-                rows.extend(chunk)
-                if progress is not None and len(chunk) == _PROGRESS_ROWS:
-                    progress.note(f"... {p.name}: {len(rows):,} rows read")
+        columns = read_csv(p, delimiter=_delimiter(p))
+    except ImportError:
+        raise _no_pyarrow(f"reading {p.name}", "CSV and Parquet files") from None
+    except CSVFormatError as exc:
+        raise CLIError(f"{table}: {str(p)!r} {exc}") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CLIError(f"{table}: cannot read {str(p)!r}: {exc}") from None
-    columns: dict[str, np.ndarray] = {}
-    transposed = list(zip(*rows)) if rows else [() for _ in header]
-    for name, values in zip(header, transposed):
-        columns[name] = _typed_column(name, values)
+    n_rows = len(next(iter(columns.values()))) if columns else 0
+    if progress is not None and n_rows >= _PROGRESS_ROWS:
+        progress.note(f"... {p.name}: {n_rows:,} rows read")
     return columns
-
-
-def _typed_column(name: str, values: Sequence[str]) -> np.ndarray:
-    """Type one CSV column from its text (see :func:`read_columns`); numpy string routines,
-    no Python loop per value."""
-    text: np.ndarray = np.char.strip(np.asarray(values, dtype=str).reshape(-1))
-    empty: np.ndarray = text == ""
-    present: np.ndarray = text[~empty]
-    strings: np.ndarray = text.astype(object)
-    strings[empty] = None
-    if name == "id" or name.endswith("_id") or present.size == 0:
-        return strings
-    try:
-        nums = present.astype(np.float64)
-    except ValueError:
-        pass
-    else:
-        out: np.ndarray = np.full(text.size, np.nan)
-        out[~empty] = nums
-        return out
-    lowered = np.char.lower(present)
-    if not empty.any() and bool(np.isin(lowered, sorted(_TRUE | _FALSE)).all()):
-        return np.asarray(np.isin(lowered, sorted(_TRUE)))
-    times = _iso_utc(present)
-    if times is not None:
-        out_t: np.ndarray = np.full(text.size, _NAT, dtype="datetime64[us]")
-        out_t[~empty] = times
-        return out_t
-    return strings
-
-
-def _iso_utc(present: np.ndarray) -> np.ndarray | None:
-    """ISO-8601 instants in UTC (``Z``, ``+00:00``, ``+0000`` or no offset) as datetime64[us];
-    None when any value is not one (other offsets are left to the library's parser)."""
-    if present.size == 0 or not bool((np.char.str_len(present) >= 10).all()):
-        return None
-    if not all(_ISO_RE.match(str(v)) for v in present[: min(present.size, 200)].tolist()):
-        return None  # a cheap sample check before the vectorised parse
-    base = np.char.replace(present, "Z", "")
-    for suffix in ("+00:00", "-00:00", "+0000", "-0000"):
-        base = np.char.replace(base, suffix, "")
-    base = np.char.replace(base, " ", "T")
-    tail = np.char.partition(base, "T")[:, 2]
-    if bool((np.char.find(tail, "+") >= 0).any()) or bool((np.char.find(tail, "-") >= 0).any()):
-        return None
-    try:
-        return np.asarray(base.astype("datetime64[us]"))
-    except ValueError:
-        return None
 
 
 def _format_cell(value: Any) -> str:
@@ -317,7 +221,7 @@ def write_columns(path: str | Path, columns: Mapping[str, Any], *, table: str = 
             raise CLIError(f"{table}: cannot write {str(p)!r}: {exc}") from None
         return
     try:
-        with _open_text(p, "w") as fh:
+        with open_text(p, "w") as fh:
             _write_csv(fh, cols, _delimiter(p))
     except OSError as exc:
         raise CLIError(f"{table}: cannot write {str(p)!r}: {exc}") from None
