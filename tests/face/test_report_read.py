@@ -207,7 +207,8 @@ def test_the_rep_table_shows_what_the_engine_returns(demo: dict[str, Any]) -> No
 
 
 class _DictAttr:
-    summary = {"a": 1}
+    def __init__(self) -> None:
+        self.summary = {"a": 1}
 
 
 class _Method:
@@ -221,7 +222,8 @@ class _CallableDict(dict):  # type: ignore[type-arg]
 
 
 class _Shim:
-    summary = _CallableDict(a=1)
+    def __init__(self) -> None:
+        self.summary = _CallableDict(a=1)
 
 
 @pytest.mark.parametrize("result", [_DictAttr(), _Method(), _Shim()])
