@@ -634,3 +634,19 @@ def test_sub_second_instants_are_kept(tmp_path: Path) -> None:
     p = tmp_path / "t.csv"
     write_columns(p, {"at": t})
     assert np.array_equal(read_columns(p)["at"], t, equal_nan=True)
+
+
+def test_target_with_missing_values_names_the_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "lead_id,created_at,company_size,bought\n"
+        "a,2024-01-01T00:00:00Z,10,1\nb,2024-01-02T00:00:00Z,20,\nc,2024-01-03T00:00:00Z,30,0\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(
+        capsys, "score", str(leads), "--scorer", "logistic", "--target", "bought",
+        "--param", "features=[\"company_size\"]",
+    )  # fmt: skip
+    assert_one_line_error(code, err, "--target column 'bought' has missing values", "row")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import reject_rows
 from ._args import _key_values, _load_config, _rates
 from ._common import EXIT_USAGE, CLIError, Progress
 from ._io import read_columns, write_columns
@@ -112,8 +113,14 @@ def _target_array(leads: Any, column: str) -> np.ndarray:
         return np.asarray(~np.isnat(lt.stages[column]))
     if column in lt.numeric:
         y = lt.numeric[column]
-        if np.isnan(y).any():
-            raise CLIError(f"--target column {column!r} has missing values")
+        reject_rows(
+            np.isnan(y),
+            f"--target column {column!r} has missing values",
+            column=column,
+            values=y,
+            fix="give every lead an outcome (0/1), or use a stage column such as won_at",
+            table="leads",
+        )
         return np.asarray(y != 0)
     if column == lt.id_column or column in lt.categorical or column == "created_at":
         raise CLIError(f"--target {column!r} must be a 0/1 column or a stage column such as won_at")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..report._read import summary_of
 from ._commands import _emit, _progress
 from ._common import CLIError, Progress
 from ._text import sla_summary_text, text_table
@@ -336,7 +337,7 @@ def _closed_loop_lines(res: Mapping[str, Any]) -> list[str]:
     )
     if "(missing)" in by_source:
         w("  (missing): campaign cost that matched no lead (e.g. outbound or newsletters)")
-    s = cl.summary
+    s = summary_of(cl)
     w(
         f"  Data quality: {s['n_duplicates']:,} duplicate and {s['n_incomplete']:,} "
         f"incomplete leads of {s['n_leads']:,}"

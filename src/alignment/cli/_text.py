@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..report._read import summary_of
+
 __all__ = ["sla_summary_text", "text_table"]
 
 
@@ -121,7 +123,8 @@ def text_table(
 def sla_summary_text(report: Any) -> str:
     """Per-period marketing delivery and sales compliance as text."""
     per = report.periods.to_frame("dict")
-    as_of = np.datetime64(report.summary["as_of"], "us")
+    s = summary_of(report)
+    as_of = np.datetime64(s["as_of"], "us")
     started = np.asarray(per["period_start"]).astype("datetime64[us]") < as_of
     per = {k: np.asarray(v)[started] for k, v in per.items()}
     cols: dict[str, Any] = {
@@ -141,7 +144,6 @@ def sla_summary_text(report: Any) -> str:
     ):
         if name in per:
             cols[name] = per[name]
-    s = report.summary
     lines = [
         f"SLA as of {str(s['as_of'])[:16].replace('T', ' ')}: {s['in_scope']:,} leads in scope, "
         f"{s['breaches']:,} breaches",
