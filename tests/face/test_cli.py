@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -503,13 +504,63 @@ def test_csv_round_trip_types(tmp_path: Path) -> None:
     assert back["text"].tolist() == cols["text"].tolist()
 
 
-def test_csv_ids_stay_strings_and_offsets_are_kept(tmp_path: Path) -> None:
+def test_csv_ids_stay_strings_and_offsets_are_converted(tmp_path: Path) -> None:
     p = tmp_path / "t.tsv"
     p.write_text("lead_id\twhen\tcount\n007\t2024-01-01T10:00:00+02:00\t3\n", encoding="utf-8")
     back = read_columns(p)
     assert back["lead_id"].tolist() == ["007"]
-    assert back["when"].dtype == object  # non-UTC offsets are left to the library's parser
-    assert back["count"].tolist() == [3.0]
+    assert back["when"].dtype == np.dtype("datetime64[us]")
+    assert back["when"].tolist() == [dt.datetime(2024, 1, 1, 8, 0)]  # +02:00 read as UTC
+    assert back["count"].dtype == np.float64 and back["count"].tolist() == [3.0]
+
+
+def test_csv_without_pyarrow_is_a_typed_error(
+    crm_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow.csv", None)
+    with pytest.raises(cli.CLIError, match=r"PyArrow.*pip install pyarrow"):
+        read_columns(crm_files["touchpoints"])
+
+
+def test_csv_cells_plain_python(tmp_path: Path) -> None:
+    """Twin of the reader's typing, cell by cell, on a file with every kind of column."""
+    p = tmp_path / "kinds.csv"
+    p.write_text(
+        "\ufeffaccount_id , n,flag,day,at,text,na,gap\n"
+        "0012,1,yes,2024-03-01,2024-03-01T09:30:00Z,NA,,1.5\n"
+        "\n"  # blank lines are skipped
+        '0013,-2,no,2024-03-02,2024-03-01T10:00:00.25Z,"a,b",,\n',
+        encoding="utf-8",
+    )
+    back = read_columns(p)
+    assert list(back) == ["account_id", "n", "flag", "day", "at", "text", "na", "gap"]
+    assert back["account_id"].tolist() == ["0012", "0013"]
+    assert back["n"].dtype == np.float64 and back["n"].tolist() == [1.0, -2.0]
+    assert back["flag"].tolist() == [True, False]
+    assert back["day"].tolist() == [dt.datetime(2024, 3, 1), dt.datetime(2024, 3, 2)]
+    assert back["at"].tolist() == [
+        dt.datetime(2024, 3, 1, 9, 30),
+        dt.datetime(2024, 3, 1, 10, 0, 0, 250_000),
+    ]
+    assert back["text"].tolist() == ["NA", "a,b"]  # "NA" is text, not missing
+    assert back["na"].tolist() == [None, None]
+    assert back["gap"][0] == 1.5 and np.isnan(back["gap"][1])
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("a,b\n1,2\n3\n", "line 3 has 1 fields, the header has 2"),
+        ("a,b\n1,2\n3,4,5\n", "line 3 has 3 fields"),
+        (" ,b\n1,2\n", "header"),
+        ("\n", "header"),
+    ],
+)
+def test_csv_format_errors(content: str, needle: str, tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(cli.CLIError, match=needle):
+        read_columns(p, table="leads")
 
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).filter(
@@ -583,3 +634,19 @@ def test_sub_second_instants_are_kept(tmp_path: Path) -> None:
     p = tmp_path / "t.csv"
     write_columns(p, {"at": t})
     assert np.array_equal(read_columns(p)["at"], t, equal_nan=True)
+
+
+def test_target_with_missing_values_names_the_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "lead_id,created_at,company_size,bought\n"
+        "a,2024-01-01T00:00:00Z,10,1\nb,2024-01-02T00:00:00Z,20,\nc,2024-01-03T00:00:00Z,30,0\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(
+        capsys, "score", str(leads), "--scorer", "logistic", "--target", "bought",
+        "--param", "features=[\"company_size\"]",
+    )  # fmt: skip
+    assert_one_line_error(code, err, "--target column 'bought' has missing values", "row")

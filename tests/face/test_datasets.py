@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alignment
-from alignment.datasets import CHANNELS, PERSONAS, SyntheticCRM, synthetic_crm
-from alignment.datasets import _synthetic as datasets
+from alignment.datasets import CHANNELS, PERSONAS, SyntheticCRM, _phases, synthetic_crm
 from alignment.errors import ParameterError
 
 STAGES = ["mql_at", "sal_at", "sql_at", "opportunity_at"]
@@ -66,7 +65,7 @@ def test_tables_and_dtypes(crm: SyntheticCRM) -> None:
 
 def test_ids_helper_matches_plain_python() -> None:
     for n, width in [(0, 5), (1, 5), (12, 3), (1234, 6)]:
-        fast = datasets._ids("L", n, width)
+        fast = _phases._ids("L", n, width)
         plain = [f"L{i:0{width}d}" for i in range(1, n + 1)]
         assert fast.dtype == object
         assert fast.tolist() == plain

@@ -10,8 +10,8 @@
     alignment sla AGREEMENT.toml --leads LEADS.csv --activities ACTIVITIES.csv --as-of 2024-04-01
     alignment plugins
 
-Files are read and written as CSV with the standard library's :mod:`csv` module and numpy (no
-pandas needed); ``.parquet`` files need PyArrow (``pip install pyarrow``).  Bad input ends the
+CSV (``.csv``, ``.tsv``, ``.gz``) and Parquet files are read by PyArrow's readers (``pip install
+pyarrow``; no pandas needed), behind the library's dataframe boundary (:mod:`alignment._files`).  Bad input ends the
 command with a one-line message on stderr and exit status 1 (``--debug`` shows the
 traceback); usage errors exit with status 2.  See ``docs/cli.md``.
 """

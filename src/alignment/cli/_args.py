@@ -1,0 +1,77 @@
+"""Option values of the command line: ``name=value`` pairs, stage rates, parameter files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._common import CLIError
+
+
+def _parse_value(text: str) -> Any:
+    """A ``--param`` value: JSON when it parses (numbers, lists, true/false), else the string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _key_values(items: Sequence[str] | None, what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or ():
+        if "=" not in item:
+            raise CLIError(f"{what} must look like name=value, got {item!r}")
+        k, v = item.split("=", 1)
+        k = k.strip().replace("-", "_")
+        if not k:
+            raise CLIError(f"{what} must look like name=value, got {item!r}")
+        out[k] = _parse_value(v.strip())
+    return out
+
+
+def _rates(items: Sequence[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        if "=" not in item:
+            raise CLIError(f"--rate must look like stage=rate (e.g. lead=0.04), got {item!r}")
+        k, v = item.split("=", 1)
+        try:
+            rate = float(v.strip().rstrip("%")) / (100.0 if v.strip().endswith("%") else 1.0)
+        except ValueError:
+            raise CLIError(f"--rate {item!r}: {v!r} is not a number") from None
+        if k.strip() in out:
+            raise CLIError(f"--rate: stage {k.strip()!r} given twice")
+        out[k.strip()] = rate
+    return out
+
+
+def _load_config(path: str | None) -> dict[str, Any]:
+    """Read a JSON or TOML document of parameters."""
+    if path is None:
+        return {}
+    p = Path(path)
+    if not p.is_file():
+        raise CLIError(f"no such file: {path!r}")
+    text = p.read_text(encoding="utf-8")
+    if p.suffix.lower() == ".toml":
+        try:
+            import tomllib as toml_reader  # type: ignore[import-not-found,unused-ignore]
+        except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+            try:
+                import tomli as toml_reader  # type: ignore[import-not-found,no-redef,unused-ignore]
+            except ModuleNotFoundError:
+                raise CLIError("TOML files need Python 3.11+ or tomli; use JSON") from None
+        try:
+            data = toml_reader.loads(text)
+        except toml_reader.TOMLDecodeError as exc:
+            raise CLIError(f"invalid TOML in {path!r}: {exc}") from None
+    else:
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise CLIError(f"invalid JSON in {path!r}: {exc}") from None
+    if not isinstance(data, dict):
+        raise CLIError(f"{path!r} must hold a table/object of parameters")
+    return dict(data)

@@ -1,0 +1,305 @@
+"""The sub-commands that run one engine on files: attribute, score, funnel, sla, plugins."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import reject_rows
+from ._args import _key_values, _load_config, _rates
+from ._common import EXIT_USAGE, CLIError, Progress
+from ._io import read_columns, write_columns
+from ._text import sla_summary_text, text_table
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    return Progress(not getattr(args, "quiet", False))
+
+
+def _emit(text: str) -> None:
+    print(text, flush=True)
+
+
+def _write_or_print(out: str | None, columns: Mapping[str, Any], title: str, **fmt: Any) -> None:
+    if out:
+        write_columns(out, columns, table=title)
+        if out != "-":
+            print(f"wrote {title} to {out}", file=sys.stderr)
+    else:
+        _emit(text_table(columns, **fmt))
+
+
+def _cmd_funnel_help(args: argparse.Namespace) -> int:
+    args.funnel_parser.print_help()
+    return EXIT_USAGE
+
+
+def _cmd_attribute(args: argparse.Namespace) -> int:
+    from ..attribution import attribute
+
+    prog = _progress(args)
+    models = list(dict.fromkeys(args.models or ["linear"]))
+    params = _key_values(args.param, "--param")
+    if args.half_life is not None:
+        if "time_decay" not in models:
+            raise CLIError("--half-life applies to --model time_decay (use --param for others)")
+        params["half_life"] = args.half_life
+    with prog.step(f"reading {args.touchpoints}"):
+        touches = read_columns(args.touchpoints, table="touchpoints", progress=prog)
+        conversions = (
+            read_columns(args.conversions, table="conversions", progress=prog)
+            if args.conversions
+            else None
+        )
+        leads = read_columns(args.leads, table="leads", progress=prog) if args.leads else None
+    results = {}
+    for name in models:
+        model_params = dict(params)
+        if args.half_life is not None and name != "time_decay":
+            model_params.pop("half_life")  # --half-life is time_decay's, not the others'
+
+        with prog.step(f"attributing with {name}"):
+            results[name] = attribute(
+                touches,
+                conversions,
+                model=name,
+                lead=args.lead_col,
+                time=args.time_col,
+                channel=args.channel_col,
+                converted_at=args.converted_at_col,
+                revenue=args.revenue_col,
+                lookback=args.lookback,
+                leads=leads,
+                **model_params,
+            )
+    if args.level == "touch":
+        if len(results) > 1:
+            raise CLIError("--level touch takes one --model")
+        (res,) = results.values()
+        _write_or_print(args.out, res.to_frame(level="touch", backend="dict"), "touch credit")
+        return 0
+    if len(results) == 1:
+        (res,) = results.values()
+        table = res.to_frame(level=args.by, backend="dict")
+        _write_or_print(args.out, table, "attribution", pct=("share",), money=("revenue", "cost"))
+    else:
+        totals = {name: r.totals(by=args.by) for name, r in results.items()}
+        keys = sorted(set().union(*totals.values()))
+        table = {args.by: np.array(keys, dtype=object)}
+        for name, t in totals.items():
+            table[name] = np.array([t.get(k, 0.0) for k in keys])
+        _write_or_print(args.out, table, "attribution", money=tuple(results))
+    first = next(iter(results.values()))
+    un = first.unattributed
+    total = float(first.converted_revenue)
+    prog.note(
+        f"revenue {total:,.2f} converted; {first.attributed_revenue:,.2f} attributed, "
+        f"{un.total:,.2f} unattributed"
+    )
+    return 0
+
+
+def _target_array(leads: Any, column: str) -> np.ndarray:
+    from ..tables import LeadTable
+
+    lt = LeadTable.build(leads)
+    if column in lt.stages:
+        return np.asarray(~np.isnat(lt.stages[column]))
+    if column in lt.numeric:
+        y = lt.numeric[column]
+        reject_rows(
+            np.isnan(y),
+            f"--target column {column!r} has missing values",
+            column=column,
+            values=y,
+            fix="give every lead an outcome (0/1), or use a stage column such as won_at",
+            table="leads",
+        )
+        return np.asarray(y != 0)
+    if column == lt.id_column or column in lt.categorical or column == "created_at":
+        raise CLIError(f"--target {column!r} must be a 0/1 column or a stage column such as won_at")
+    raise CLIError(f"--target column {column!r} not found; columns: {', '.join(lt.columns)}")
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from ..plugins import get_scorer
+    from ..tables import LeadTable
+
+    prog = _progress(args)
+    params = _load_config(args.rules)
+    params.update(_key_values(args.param, "--param"))
+    if args.as_of is not None:
+        params["as_of"] = args.as_of
+    with prog.step(f"reading {args.leads}"):
+        leads = read_columns(args.leads, table="leads", progress=prog)
+        touches = (
+            read_columns(args.touchpoints, table="touchpoints", progress=prog)
+            if args.touchpoints
+            else None
+        )
+    lt = LeadTable.build(leads)
+    scorer = get_scorer(args.scorer, **params)
+    if type(scorer).requires_fit:
+        if not args.target:
+            raise CLIError(
+                f"scorer {args.scorer!r} learns from outcomes: give --target (e.g. --target won_at)"
+            )
+        y = _target_array(lt, args.target)
+        with prog.step(f"fitting {args.scorer} on {args.target}"):
+            scorer.fit(lt, y, touchpoints=touches)
+    from ..scoring import score
+
+    with prog.step(f"scoring {lt.n_leads:,} leads"):
+        result = score(lt, touches, scorer=scorer)
+    frame = result.to_frame(backend="dict")
+    if args.out:
+        write_columns(args.out, frame, table="scores")
+        if args.out != "-":
+            prog.note(f"wrote scores to {args.out}")
+    else:
+        _emit(text_table(frame, max_rows=20))
+    if "cell" in frame:
+        summary = result.breakdown("dict")
+        keep = np.asarray(summary["n"]) > 0
+        _emit("\nleads per cell")
+        _emit(
+            text_table(
+                {
+                    k: np.asarray(v)[keep]
+                    for k, v in summary.items()
+                    if k in ("cell", "action", "n", "share")
+                },
+                pct=("share",),
+                max_rows=None,
+            )
+        )
+    return 0
+
+
+def _cmd_funnel_plan(args: argparse.Namespace) -> int:
+    from ..funnel import plan
+
+    rates = _rates(args.rate)
+    p = plan(
+        revenue_target=args.target,
+        average_deal_size=args.deal_size,
+        rates=rates,
+        marketing_share=args.share,
+        periods=args.periods,
+    )
+    table = p.to_frame(backend="dict")
+    if args.out:
+        write_columns(args.out, table, table="plan")
+        return 0
+    _emit(
+        f"revenue target {args.target:,.0f} × share {args.share:g} ÷ deal size "
+        f"{args.deal_size:,.0f} = {float(np.asarray(p.customers)):,.1f} customers"
+    )
+    _emit(text_table(table, max_rows=None, pct=("rate",)))
+    if args.periods:
+        _emit("\nper period")
+        _emit(text_table(p.to_frame("periods", backend="dict"), max_rows=None))
+    return 0
+
+
+def _cmd_funnel_observe(args: argparse.Namespace) -> int:
+    from ..funnel import observe
+
+    prog = _progress(args)
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    if len(stages) < 2:
+        raise CLIError("--stages needs at least two comma-separated stage columns")
+    with prog.step(f"reading {args.leads}"):
+        leads = read_columns(args.leads, table="leads", progress=prog)
+    obs = observe(leads, stages=stages, mode=args.mode, by=args.by)
+    table = obs.to_frame(backend="dict")
+    _write_or_print(args.out, table, "funnel", pct=("rate", "rate_low", "rate_high"), max_rows=None)
+    return 0
+
+
+def _sla_from_file(path: str) -> Any:
+    from ..models import SLA
+
+    p = Path(path)
+    if not p.is_file():
+        raise CLIError(f"agreement: no such file: {path!r}")
+    if p.suffix.lower() == ".toml":
+        return SLA.from_toml(p)
+    if p.suffix.lower() == ".json":
+        return SLA.from_json(p)
+    raise CLIError(f"agreement {path!r}: use a .toml or .json file")
+
+
+def _cmd_sla(args: argparse.Namespace) -> int:
+    from ..sla import evaluate
+
+    prog = _progress(args)
+    agreement = _sla_from_file(args.agreement)
+    with prog.step("reading leads and activities"):
+        leads = read_columns(args.leads, table="leads", progress=prog)
+        acts = read_columns(args.activities, table="activities", progress=prog)
+    with prog.step("evaluating the agreement"):
+        report = evaluate(agreement, leads, acts, as_of=args.as_of)
+    _emit(sla_summary_text(report))
+    if args.out:
+        write_columns(args.out, report.leads.to_frame("dict"), table="lead statuses")
+    if args.breaches:
+        write_columns(args.breaches, report.breaches.to_frame("dict"), table="breaches")
+    if args.periods:
+        write_columns(args.periods, report.periods.to_frame("dict"), table="periods")
+    return 0
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    from ..plugins import attribution_models, list_plugins, plugin_errors, scorers
+
+    plugins = list_plugins()
+    models = attribution_models()
+    scoring = scorers()
+    errors = plugin_errors()
+    if args.json:
+        _emit(
+            json.dumps(
+                {
+                    "plugins": [
+                        {
+                            "name": p.name,
+                            "version": p.version,
+                            "hooks": list(p.hooks),
+                            "builtin": p.builtin,
+                        }
+                        for p in plugins
+                    ],
+                    "attribution_models": models,
+                    "scorers": scoring,
+                    "errors": [str(e) for e in errors],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    _emit("plugins")
+    _emit(
+        text_table(
+            {
+                "name": [p.name for p in plugins],
+                "version": [p.version or "-" for p in plugins],
+                "builtin": ["yes" if p.builtin else "no" for p in plugins],
+                "hooks": [", ".join(p.hooks) for p in plugins],
+            },
+            max_rows=None,
+        )
+    )
+    _emit("\nattribution models")
+    _emit(text_table({"name": list(models), "description": list(models.values())}, max_rows=None))
+    _emit("\nscorers")
+    _emit(text_table({"name": list(scoring), "description": list(scoring.values())}, max_rows=None))
+    for e in errors:
+        print(f"alignment: warning: {e}", file=sys.stderr)
+    return 0

@@ -1,0 +1,182 @@
+"""Files of the command line: CSV and Parquet in, CSV and Parquet out (see ``docs/cli.md``).
+
+Reading goes through :mod:`alignment._files` (PyArrow's readers, behind the dataframe boundary);
+writing CSV is plain :mod:`csv` over numpy text columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .._files import CSVFormatError, open_text, read_csv, read_parquet, write_parquet
+from ._common import _PROGRESS_ROWS, CLIError, Progress
+
+__all__ = ["read_columns", "write_columns"]
+
+
+def _suffixes(path: Path) -> list[str]:
+    return [s.lower() for s in path.suffixes]
+
+
+def _is_parquet(path: Path) -> bool:
+    return _suffixes(path)[-1:] in (
+        [".parquet"],
+        [".pq"],
+    )
+
+
+def _no_pyarrow(what: str, files: str = "Parquet files") -> CLIError:
+    hint = " (or use CSV)" if files == "Parquet files" else ""
+    return CLIError(f"{what} needs PyArrow for {files}: pip install pyarrow{hint}")
+
+
+def _delimiter(path: Path) -> str:
+    sfx = [s for s in _suffixes(path) if s != ".gz"]
+    return "\t" if sfx[-1:] == [".tsv"] else ","
+
+
+def read_columns(
+    path: str | Path, *, table: str = "table", progress: Progress | None = None
+) -> Any:
+    """Read a CSV (``.csv``, ``.tsv``, optionally ``.gz``) or Parquet file.
+
+    Both are read by PyArrow.  CSV columns are typed by PyArrow's CSV reader: numbers become
+    ``float64``, ISO-8601 instants ``datetime64[us]`` in UTC (``2024-03-01T09:30:00Z``; an offset
+    such as ``+02:00`` is converted to UTC), ``true``/``false`` booleans; everything else stays
+    strings (an empty cell is missing).  Columns named ``id`` or ending in ``_id`` always stay
+    strings.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    table : str
+        What the file holds, for messages.
+    progress : Progress, optional
+        Reports the rows read on large files.
+
+    Returns
+    -------
+    dict of str to ndarray, or pyarrow.Table
+        Columns for CSV; the PyArrow table for Parquet (the library reads it directly).
+
+    Raises
+    ------
+    CLIError
+        Missing file, empty, unreadable or ragged CSV, PyArrow not installed.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise CLIError(f"{table}: no such file: {str(p)!r}")
+    if _is_parquet(p):
+        try:
+            return read_parquet(p)
+        except ImportError:
+            raise _no_pyarrow(f"reading {p.name}") from None
+        except Exception as exc:  # pyarrow raises its own error types
+            raise CLIError(f"{table}: cannot read Parquet file {str(p)!r}: {exc}") from None
+    try:
+        columns = read_csv(p, delimiter=_delimiter(p))
+    except ImportError:
+        raise _no_pyarrow(f"reading {p.name}", "CSV and Parquet files") from None
+    except CSVFormatError as exc:
+        raise CLIError(f"{table}: {str(p)!r} {exc}") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CLIError(f"{table}: cannot read {str(p)!r}: {exc}") from None
+    n_rows = len(next(iter(columns.values()))) if columns else 0
+    if progress is not None and n_rows >= _PROGRESS_ROWS:
+        progress.note(f"... {p.name}: {n_rows:,} rows read")
+    return columns
+
+
+def _format_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return ""
+        return str(value.astype("datetime64[s]")) + "Z"
+    if isinstance(value, np.timedelta64):
+        if np.isnat(value):
+            return ""
+        return str(int(value.astype("timedelta64[s]").astype(np.int64)))
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return ""
+        return repr(float(value))
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _column_texts(arr: np.ndarray) -> list[str]:
+    """A column as CSV text (vectorised per dtype; see :func:`write_columns`)."""
+    a = np.asarray(arr)
+    if a.dtype.kind == "M":
+        us = a.astype("datetime64[us]")
+        whole = us.astype("datetime64[s]")
+        ok = ~np.isnat(us)
+        exact = bool((us[ok] == whole[ok]).all())  # seconds, unless sub-second values occur
+        out = np.char.add(np.datetime_as_string(whole if exact else us), "Z")
+        out[~ok] = ""
+        return list(out.tolist())
+    if a.dtype.kind == "m":
+        txt = a.astype("timedelta64[s]").astype(np.int64).astype(str)
+        txt[np.isnat(a)] = ""
+        return list(txt.tolist())
+    if a.dtype.kind == "b":
+        return list(np.where(a, "true", "false").tolist())
+    if a.dtype.kind in "iu":
+        return list(a.astype(str).tolist())
+    if a.dtype.kind == "f":
+        txt = a.astype(str)  # shortest repr that round-trips
+        txt[np.isnan(a)] = ""
+        return list(txt.tolist())
+    return ["" if v is None else _format_cell(v) for v in a.tolist()]
+
+
+def write_columns(path: str | Path, columns: Mapping[str, Any], *, table: str = "output") -> None:
+    """Write columns (dict of arrays) as CSV (``.csv``/``.tsv``, optionally ``.gz``) or Parquet.
+
+    ``-`` writes CSV to standard output.  Instants are written as ISO-8601 UTC
+    (``2024-03-01T09:30:00Z``), durations as seconds, missing values as empty cells.
+
+    Raises
+    ------
+    CLIError
+        Unwritable path, Parquet without PyArrow.
+    """
+    cols = {k: np.asarray(v) for k, v in columns.items()}
+    if str(path) == "-":
+        _write_csv(sys.stdout, cols, ",")
+        return
+    p = Path(path)
+    if p.parent and not p.parent.exists():
+        raise CLIError(f"{table}: directory does not exist: {str(p.parent)!r}")
+    if _is_parquet(p):
+        try:
+            write_parquet(cols, p)
+        except ImportError:
+            raise _no_pyarrow(f"writing {p.name}") from None
+        except Exception as exc:  # pyarrow raises its own error types
+            raise CLIError(f"{table}: cannot write {str(p)!r}: {exc}") from None
+        return
+    try:
+        with open_text(p, "w") as fh:
+            _write_csv(fh, cols, _delimiter(p))
+    except OSError as exc:
+        raise CLIError(f"{table}: cannot write {str(p)!r}: {exc}") from None
+
+
+def _write_csv(fh: IO[str], cols: Mapping[str, np.ndarray], delimiter: str) -> None:
+    writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(list(cols))
+    texts = [_column_texts(v) for v in cols.values()]
+    writer.writerows(zip(*texts))

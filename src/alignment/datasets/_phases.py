@@ -1,0 +1,611 @@
+"""The phases of the synthetic CRM generator, in the order they draw from the random generator.
+
+:func:`alignment.datasets.synthetic_crm` runs :data:`PHASES` in order on one shared state
+(a :class:`types.SimpleNamespace` holding ``rng``, ``n``, ``t_start``, ``as_of``, ``days`` and
+every array a later phase reads).  The order is part of the output: each phase draws from the
+same generator, so the same seed gives the same data only when the phases run in this order.
+All phases are vectorised (no Python loop per lead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from ._vocabulary import (
+    _CAMPAIGNS,
+    _COMPANY_A,
+    _COMPANY_B,
+    _COMPANY_C,
+    _CONTENT_BONUS,
+    _COUNTRIES,
+    _CPC,
+    _EARLY,
+    _FIRST,
+    _FIXED_MONTHLY,
+    _FREE_MAIL,
+    _INDUSTRIES,
+    _KIND_INTENT,
+    _KINDS,
+    _LAST,
+    _LATE,
+    _REPS,
+    _SENIORITY_FIT,
+    _TARGET_COUNTRIES,
+    _TITLES,
+    _US_PER_HOUR,
+    CHANNELS,
+    PERSONAS,
+    TIME_DTYPE,
+    _rejection_reasons,
+)
+
+
+def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """Draw ``size`` indices with the given (unnormalised) weights."""
+    p = np.asarray(weights, dtype=np.float64)
+    return rng.choice(p.size, size=size, p=p / p.sum()).astype(np.int32)
+
+
+def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` where ``mask``, else ``None`` (object array)."""
+    out = np.full(mask.shape, None, dtype=object)
+    out[mask] = values[mask]
+    return out
+
+
+def _obj(values: Any) -> np.ndarray:
+    """A sequence of str as an object array (what the library uses for strings)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """``size`` draws of indices with the given weights (inverse CDF)."""
+    cdf = np.cumsum(weights / weights.sum())
+    cdf[-1] = 1.0
+    return np.searchsorted(cdf, rng.random(size), side="right").astype(np.int32)
+
+
+def _strings(values: np.ndarray) -> np.ndarray:
+    """A numpy string array as an object array of Python str."""
+    return np.asarray(values.astype(object), dtype=object)
+
+
+def _ids(prefix: str, n: int, width: int) -> np.ndarray:
+    """One-letter ``prefix`` + zero-padded 1-based numbers, e.g. ``L000001`` (vectorised)."""
+    if n == 0:
+        return np.empty(0, dtype=object)
+    # 10**width + i is "1" followed by the zero-padded number: overwrite the "1" with the prefix
+    raw = (np.arange(1, n + 1, dtype=np.int64) + 10**width).astype(f"S{width + 1}")
+    buf = raw.view(np.uint8).reshape(n, width + 1).copy()
+    buf[:, 0] = ord(prefix)
+    return _strings(buf.view(f"S{width + 1}").ravel().astype(f"U{width + 1}"))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return out
+
+
+def _hours(h: np.ndarray) -> np.ndarray:
+    # whole seconds, like a CRM export
+    seconds = np.floor(np.asarray(h, dtype=np.float64) * 3600.0).astype(np.int64)
+    return (seconds * 1_000_000).astype("timedelta64[us]")
+
+
+def _readonly(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    for arr in table.values():
+        arr.flags.writeable = False
+    return table
+
+
+def _accounts(g: SimpleNamespace) -> None:
+    """Accounts: industry, size, country and company name; each lead's account."""
+    rng, n = g.rng, g.n
+    g.n_acc = max(1, int(n / 3.2))
+    g.acc_industry = _pick(rng, np.array([26, 14, 12, 12, 10, 8, 6, 12.0]), g.n_acc)
+    g.acc_size = np.round(np.exp(rng.normal(5.2, 1.6, g.n_acc)) + 5).clip(1, 300_000)
+    g.acc_country = _pick(rng, np.array([30, 12, 10, 7, 5, 6, 5, 3, 4, 8, 5, 5.0]), g.n_acc)
+    a_idx = np.arange(g.n_acc)
+    na, nb, nc = len(_COMPANY_A), len(_COMPANY_B), len(_COMPANY_C)
+    # company names from a small vocabulary (object-array concatenation, vectorised)
+    stem = _obj([a + b for a in _COMPANY_A for b in _COMPANY_B])[a_idx % (na * nb)]
+    kind_c = (a_idx // (na * nb)) % nc
+    cycle = a_idx // (na * nb * nc)
+    cycle_s = np.where(cycle > 0, " " + cycle.astype(np.str_).astype(object), "").astype(object)
+    g.cname = stem + _obj([" " + c for c in _COMPANY_C])[kind_c] + cycle_s
+    g.cdomain = (
+        _obj([(a + b).lower() for a in _COMPANY_A for b in _COMPANY_B])[a_idx % (na * nb)]
+        + _obj([c.lower() for c in _COMPANY_C])[kind_c]
+        + np.where(cycle > 0, cycle.astype(np.str_).astype(object), "").astype(object)
+        + ".example.com"
+    )
+    # account of each lead: a few accounts have many leads
+    acc_weight = rng.pareto(1.8, g.n_acc) + 1.0
+    g.lead_acc = _pick(rng, acc_weight, n) if n else np.zeros(0, np.int32)
+
+
+def _people(g: SimpleNamespace) -> None:
+    """People: title, seniority, name, e-mail domain; the hidden explicit fit; persona."""
+    rng, n = g.rng, g.n
+    g.ind = g.acc_industry[g.lead_acc]
+    g.size = g.acc_size[g.lead_acc]
+    g.ctry = g.acc_country[g.lead_acc]
+    title_w = np.array([2, 4, 3, 4, 6, 5, 8, 8, 7, 10, 8, 6, 4, 5.0])
+    g.title = _pick(rng, title_w, n)
+    g.sen_names = ("executive", "director", "manager", "individual", "other")
+    g.sen_code = np.array([g.sen_names.index(s) for _, s in _TITLES], dtype=np.int32)[g.title]
+    g.first = rng.integers(0, len(_FIRST), n)
+    g.last = rng.integers(0, len(_LAST), n)
+    g.free = rng.random(n) < 0.08
+    g.free_dom = _obj(_FREE_MAIL)[rng.integers(0, 3, n)]
+
+    # explicit fit (hidden): industry, size, seniority, geography
+    ind_fit = np.array([1.0, 0.9, 0.5, 0.4, 0.3, 0.0, -0.3, 0.6])[g.ind]
+    size_fit = np.clip((np.log10(g.size) - 1.3) / 1.5, -1.0, 1.0)
+    sen_fit = np.array([_SENIORITY_FIT[s] for _, s in _TITLES])[g.title]
+    target_geo = np.array([c in _TARGET_COUNTRIES for c in _COUNTRIES])
+    g.geo_fit = target_geo[g.ctry].astype(np.float64) - 0.5
+    fit = (
+        ind_fit + 0.8 * size_fit + sen_fit + 0.8 * g.geo_fit + rng.normal(0, 0.3, n) - 0.2 * g.free
+    )
+    g.fit_z = (fit - 1.0) / 1.0
+
+    # persona of each lead (rules on the drawn attributes; None when no persona matches)
+    g.persona_code = np.full(n, -1, dtype=np.int32)
+    g.persona_names = list(PERSONAS)
+    for p_i in range(len(g.persona_names) - 1, -1, -1):  # first listed wins: assign in reverse
+        spec = PERSONAS[g.persona_names[p_i]]
+        lo, hi = spec["company_size"]
+        m = (
+            np.array([i in spec["industries"] for i in _INDUSTRIES])[g.ind]
+            & (g.size >= lo)
+            & (g.size <= hi)
+            & np.array([s in spec["seniority"] for s in g.sen_names])[g.sen_code]
+            & np.array([c in spec["countries"] for c in _COUNTRIES])[g.ctry]
+        )
+        g.persona_code[m] = p_i
+
+
+def _creation_time(g: SimpleNamespace) -> None:
+    """Creation instants (weekdays busier, slight growth) and hidden engagement."""
+    rng, n, t_start, days = g.rng, g.n, g.t_start, g.days
+    day_w = np.where(
+        ((np.arange(days) + (t_start.astype("datetime64[D]").astype(np.int64) + 3) % 7) % 7) < 5,
+        1.0,
+        0.3,
+    )
+    day_w *= np.linspace(0.9, 1.1, days)  # slight growth over the period
+    day = _pick(rng, day_w, n).astype(np.int64)
+    second = np.floor(np.clip(rng.normal(13.0, 3.5, n), 0.0, 23.99) * 3600.0).astype(np.int64)
+    g.created = t_start + ((day * 86_400 + second) * 1_000_000).astype("timedelta64[us]")
+    # interest (hidden): how engaged this lead is
+    g.engage = rng.gamma(1.6, 1.0, n) * np.exp(0.25 * g.fit_z)
+
+
+def _touches(g: SimpleNamespace) -> None:
+    """Touches per journey: position, channel mix, kind, content, campaign; observed interest."""
+    rng, n = g.rng, g.n
+    g.n_pre = rng.poisson(1.2 + 0.3 * g.engage, n)
+    g.n_post = rng.poisson(1.0 + 1.6 * g.engage, n)
+    n_touch = g.n_pre + 1 + g.n_post
+    g.total = int(n_touch.sum())
+    g.offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_touch, out=g.offsets[1:])
+    g.t_lead = np.repeat(np.arange(n, dtype=np.int64), n_touch)
+    pos = np.arange(g.total, dtype=np.int64) - g.offsets[:-1][g.t_lead]
+    n_pre_t = g.n_pre[g.t_lead]
+    g.is_pre = pos < n_pre_t
+    g.is_create = pos == n_pre_t
+    # relative position in the journey 0 (first) .. 1 (last): drives the channel mix
+    last_pos = np.maximum(n_touch[g.t_lead] - 1, 1)
+    # mixture (1 - rel) * early + rel * late: draw the component, then the channel
+    # rel = pos / last_pos is the relative position (0 first touch … 1 last touch)
+    late = rng.random(g.total) * last_pos < pos
+    both = np.concatenate([np.cumsum(_EARLY / _EARLY.sum()), 1.0 + np.cumsum(_LATE / _LATE.sum())])
+    both[len(CHANNELS) - 1] = 1.0
+    both[-1] = 2.0
+    g.channel = np.searchsorted(both, rng.random(g.total) + late, side="right").astype(np.int32)
+    g.channel -= np.int32(len(CHANNELS)) * late
+    # the creation touch is a form (content download, demo request, webinar registration, …)
+    create_ch = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
+    g.channel[g.is_create] = create_ch
+    # sales calls happen only after the lead exists
+    early_call = g.is_pre & (g.channel == CHANNELS.index("sales_call"))
+    g.channel[early_call] = CHANNELS.index("organic_search")
+
+    # kind/content per channel, campaign per channel (loop over the 12 channels only)
+    g.kind_names = []
+    g.content_names = []
+    g.camp_names = []
+    g.kind_code = np.zeros(g.total, dtype=np.int32)
+    g.content_code = np.zeros(g.total, dtype=np.int32)
+    g.camp_code = np.zeros(g.total, dtype=np.int32)
+    intent_t = np.zeros(g.total, dtype=np.float64)
+    u_kind = rng.random(g.total)
+    for c, ch in enumerate(CHANNELS):
+        sel = np.flatnonzero(g.channel == c)
+        options = _KINDS[ch]
+        w = np.array([o[2] for o in options])
+        cdf = np.cumsum(w / w.sum())
+        cdf[-1] = 1.0
+        k_local = np.searchsorted(cdf, u_kind[sel], side="right")
+        forms = [i for i, o in enumerate(options) if o[0] == "form"]
+        create_sel = g.is_create[sel]
+        if forms and create_sel.any():
+            k_local[create_sel] = (
+                forms[0]
+                if len(forms) == 1
+                else np.array(forms)[rng.integers(0, len(forms), int(create_sel.sum()))]
+            )
+        for i, (kind, content, _w) in enumerate(options):
+            if kind not in g.kind_names:
+                g.kind_names.append(kind)
+            if content not in g.content_names:
+                g.content_names.append(content)
+            m = sel[k_local == i]
+            g.kind_code[m] = g.kind_names.index(kind)
+            g.content_code[m] = g.content_names.index(content)
+            intent_t[m] = _KIND_INTENT[kind] + _CONTENT_BONUS.get(content, 0.0)
+        camps = _CAMPAIGNS[ch]
+        base = len(g.camp_names)
+        g.camp_names.extend(camps)
+        cw = np.array([2.0 ** (-i) for i in range(len(camps))])
+        g.camp_code[sel] = base + _pick(rng, cw, sel.size)
+    # a form that creates the lead that is not a form kind (e.g. display): treat as form
+    g.create_idx = np.flatnonzero(g.is_create)
+    not_form = g.kind_names.index("form") != g.kind_code[g.create_idx]
+    if "form" not in g.kind_names:  # pragma: no cover - defensive
+        g.kind_names.append("form")
+    fix_idx = g.create_idx[not_form]
+    g.kind_code[fix_idx] = g.kind_names.index("form")
+    intent_t[fix_idx] = _KIND_INTENT["form"]
+    # observed interest: post-creation intent (what a behaviour score sees) + creation form
+    intent = np.bincount(g.t_lead, weights=intent_t * (~g.is_pre), minlength=n)
+    g.intent_z = (np.log1p(intent) - 1.6) / 0.6
+
+
+def _funnel_stages(g: SimpleNamespace) -> None:
+    """Funnel stages: MQL, assignment, accept/reject with reasons, SQL, opportunity, won/lost."""
+    rng, n, as_of = g.rng, g.n, g.as_of
+
+    def stage(p: np.ndarray, prev: np.ndarray) -> np.ndarray:
+        return np.asarray(prev & (rng.random(n) < p))
+
+    alive = np.ones(n, dtype=bool)
+    mql = stage(_sigmoid(-1.9 + 1.1 * g.fit_z + 1.3 * g.intent_z), alive)
+    mql_at = g.created + _hours(rng.exponential(30.0, n) + 0.1)
+    g.owner = _pick(rng, np.ones(len(_REPS)), n)
+    assigned_at = mql_at + _hours(rng.exponential(0.15, n))
+    g.rep_median = np.array([r[1] for r in _REPS])[g.owner]
+    g.rep_attempts = np.array([r[2] for r in _REPS])[g.owner]
+    response_h = np.exp(np.log(g.rep_median) + rng.normal(0.0, 0.7, n))
+    g.never_contacted = rng.random(n) < (0.03 + 0.02 * (g.rep_median > 20))
+    g.first_touch_at = assigned_at + _hours(response_h)
+    # accept / reject (sales looks at fit)
+    accept = stage(_sigmoid(0.3 + 1.6 * g.fit_z), mql)
+    g.rejected = mql & ~accept
+    decide_at = assigned_at + _hours(rng.gamma(1.5, 10.0, n))
+    sal_at = decide_at
+    # reason codes: from the worst explicit attribute
+    reason = np.full(n, -1, dtype=np.int32)
+    r_size = g.size < 30
+    r_geo = g.geo_fit < 0
+    r_persona = g.persona_code < 0
+    reason[g.rejected] = 3 + rng.integers(0, 3, n)[g.rejected]  # existing customer / competitor / …
+    reason[g.rejected & r_persona] = 1
+    reason[g.rejected & r_geo] = 2
+    reason[g.rejected & r_size] = 0
+    # qualification: fast response helps (HBR 2011), fit and interest help
+    speed = np.where(response_h <= 1.0, 0.9, np.where(response_h <= 24.0, 0.0, -0.9))
+    sql = stage(
+        _sigmoid(-0.6 + 0.8 * g.fit_z + 0.6 * g.intent_z + speed), accept & ~g.never_contacted
+    )
+    sql_at = np.maximum(sal_at, g.first_touch_at) + _hours(rng.gamma(2.0, 40.0, n))
+    opp = stage(np.full(n, 0.72), sql)
+    opp_at = sql_at + _hours(rng.gamma(2.0, 36.0, n))
+    win = _sigmoid(-1.2 + 0.9 * g.fit_z + 0.5 * g.intent_z)
+    won = stage(win, opp)
+    lost = opp & ~won
+    close_at = opp_at + _hours(rng.gamma(2.5, 12.0 * 24.0, n) * (1.0 + 0.3 * (g.size > 2000)))
+
+    g.nat = np.datetime64("NaT", "us")
+
+    def reached(flag: np.ndarray, at: np.ndarray) -> np.ndarray:
+        out = np.where(flag, at, g.nat)
+        out[out > as_of] = g.nat
+        return out
+
+    g.mql_at_v = reached(mql, mql_at)
+    g.assigned_v = reached(mql, assigned_at)
+    g.sal_v = np.where(np.isnat(g.mql_at_v), g.nat, reached(accept, sal_at))
+    g.rej_v = np.where(np.isnat(g.mql_at_v), g.nat, reached(g.rejected, decide_at))
+    g.sql_v = np.where(np.isnat(g.sal_v), g.nat, reached(sql, sql_at))
+    g.opp_v = np.where(np.isnat(g.sql_v), g.nat, reached(opp, opp_at))
+    g.won_v = np.where(np.isnat(g.opp_v), g.nat, reached(won, close_at))
+    g.lost_v = np.where(np.isnat(g.opp_v), g.nat, reached(lost, close_at))
+    g.reason_v = np.where(np.isnat(g.rej_v), -1, reason)
+    g.owner_v = np.where(np.isnat(g.assigned_v), -1, g.owner)
+
+
+def _touch_times(g: SimpleNamespace) -> None:
+    """Touch instants (ordered by position within each journey) and media cost per touch."""
+    rng, n, as_of = g.rng, g.n, g.as_of
+    # pre-creation touches: days before creation; post-creation: spread until the journey ends
+    end_at = np.where(~np.isnat(g.won_v), g.won_v, np.where(~np.isnat(g.lost_v), g.lost_v, g.nat))
+    open_end = np.minimum(g.created + _hours(np.full(n, 24.0 * 75)), as_of)
+    span_h = np.where(
+        np.isnat(end_at),
+        (open_end - g.created).astype(np.int64) / _US_PER_HOUR,
+        (end_at - g.created).astype(np.int64) / _US_PER_HOUR,
+    )
+    avail_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR
+    span_h = np.minimum(np.maximum(span_h, 1.0), avail_h)
+    # per-journey order statistics from cumulative gaps (no sort): position p of a journey
+    # gets the p-th earliest time, so channel position and time agree
+    pre_gap = np.zeros(g.total)
+    pre_gap[g.is_pre] = rng.gamma(1.1, 24.0 * 7.0, int(g.n_pre.sum()))
+    cs_pre = np.cumsum(pre_gap)
+    create_of = g.create_idx[g.t_lead]
+    hours_before = cs_pre[create_of] - cs_pre + pre_gap
+    is_post = ~(g.is_pre | g.is_create)
+    post_gap = np.zeros(g.total)
+    post_gap[is_post] = rng.exponential(1.0, int(g.n_post.sum()))
+    cs_post = np.cumsum(post_gap)
+    last_of = g.offsets[1:] - 1
+    extra = rng.exponential(1.0, n)
+    journey_total = cs_post[last_of] - cs_post[g.create_idx] + extra if n else extra
+    post_frac = (cs_post - cs_post[create_of]) / journey_total[g.t_lead]
+    # about 4 % of journeys have a last touch after the journey ended (after a won deal it must
+    # get no attribution credit)
+    is_last = (np.arange(g.total) == last_of[g.t_lead]) & is_post
+    after = is_last & (rng.random(g.total) < 0.04)
+    # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
+    room_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR - span_h
+    after_h = span_h + np.clip(0.15 * span_h, 0.0, np.maximum(room_h, 0.0)) * rng.random(n)
+    t_hours = np.where(g.is_pre, -hours_before, post_frac * span_h[g.t_lead])
+    t_hours[after] = after_h[g.t_lead[after]]
+    g.t_time = g.created[g.t_lead] + _hours(t_hours)
+    # costs per touch
+    g.cost = _CPC[g.channel] * (0.6 + 0.8 * rng.random(g.total, dtype=np.float32))
+    g.cost = np.round(g.cost, 2)
+
+
+def _lead_source(g: SimpleNamespace) -> None:
+    """Lead source (first touch's channel) and campaign (creating touch's campaign)."""
+    n = g.n
+    first_idx = g.offsets[:-1]
+    g.chan_names = np.array(CHANNELS, dtype=object)
+    g.camp_arr = np.array(g.camp_names, dtype=object)
+    g.source = g.chan_names[g.channel[first_idx]] if n else np.zeros(0, dtype=object)
+    g.lead_campaign = g.camp_arr[g.camp_code[g.create_idx]] if n else np.zeros(0, dtype=object)
+
+
+def _leads_and_touches(g: SimpleNamespace) -> None:
+    """Duplicates and incomplete records; the leads and touchpoints tables."""
+    rng, n = g.rng, g.n
+    dup = np.zeros(n, dtype=bool)
+    dup_source = np.zeros(n, dtype=bool)
+    if n >= 2:
+        n_dup = round(0.02 * n)
+        dup_rows = rng.choice(np.arange(1, n), size=min(n_dup, n - 1), replace=False)
+        # a duplicate re-uses the identity of an earlier-created lead at the same account
+        order_c = np.argsort(g.created, kind="stable")
+        rank = np.empty(n, dtype=np.int64)
+        rank[order_c] = np.arange(n)
+        src_rank = (rng.random(dup_rows.size) * rank[dup_rows]).astype(np.int64)
+        src_rows = order_c[src_rank]
+        is_dup_row = np.zeros(n, dtype=bool)
+        is_dup_row[dup_rows] = True
+        ok = ~is_dup_row[src_rows]  # the original is never itself a duplicate
+        dup_rows, src_rows = dup_rows[ok], src_rows[ok]
+        dup[dup_rows] = True
+        dup_source[src_rows] = True
+        g.first[dup_rows] = g.first[src_rows]
+        g.last[dup_rows] = g.last[src_rows]
+        g.lead_acc[dup_rows] = g.lead_acc[src_rows]
+        g.title[dup_rows] = g.title[src_rows]
+        g.sen_code[dup_rows] = g.sen_code[src_rows]
+        g.free[dup_rows] = g.free[src_rows]
+        g.free_dom[dup_rows] = g.free_dom[src_rows]
+    local = _obj([f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST])
+    email_o = local[g.first * len(_LAST) + g.last] + np.where(
+        g.free, g.free_dom, g.cdomain[g.lead_acc]
+    )
+    ind_o = np.array(_INDUSTRIES, dtype=object)[g.ind]
+    ctry_o = np.array(_COUNTRIES, dtype=object)[g.ctry]
+    title_o = np.array([t for t, _ in _TITLES], dtype=object)[g.title]
+    ind_o[dup] = np.array(_INDUSTRIES, dtype=object)[g.acc_industry[g.lead_acc[dup]]]
+    ctry_o[dup] = np.array(_COUNTRIES, dtype=object)[g.acc_country[g.lead_acc[dup]]]
+    g.size[dup] = g.acc_size[g.lead_acc[dup]]
+    incomplete = rng.random(n) < 0.03
+    which = rng.integers(0, 4, n)
+    ind_o[incomplete & (which == 0)] = None
+    ctry_o[incomplete & (which == 1)] = None
+    title_o[incomplete & (which == 2)] = None
+    # (duplicates keep their e-mail, so that they stay detectable as duplicates)
+    email_o[incomplete & (which == 3) & ~dup & ~dup_source] = None
+
+    g.lead_ids = _ids("L", n, max(6, len(str(n))))
+    g.acc_ids = _ids("A", g.n_acc, max(5, len(str(g.n_acc))))
+    g.rep_names = np.array([r[0] for r in _REPS], dtype=object)
+    owner_o = _or_none(g.owner_v >= 0, g.rep_names[np.maximum(g.owner_v, 0)])
+    reason_o = _or_none(g.reason_v >= 0, _obj(_rejection_reasons())[np.maximum(g.reason_v, 0)])
+
+    g.leads = {
+        "lead_id": g.lead_ids,
+        "created_at": g.created,
+        "email": email_o,
+        "first_name": np.array(_FIRST, dtype=object)[g.first],
+        "last_name": np.array(_LAST, dtype=object)[g.last],
+        "company": g.cname[g.lead_acc],
+        "account_id": g.acc_ids[g.lead_acc],
+        "industry": ind_o,
+        "company_size": g.size.astype(np.float64),
+        "country": ctry_o,
+        "title": title_o,
+        "seniority": _obj(g.sen_names)[g.sen_code],
+        "persona": _or_none(
+            g.persona_code >= 0, _obj(g.persona_names)[np.maximum(g.persona_code, 0)]
+        ),
+        "source": g.source.astype(object),
+        "campaign": g.lead_campaign.astype(object),
+        "owner": owner_o,
+        "mql_at": g.mql_at_v,
+        "assigned_at": g.assigned_v,
+        "sal_at": g.sal_v,
+        "rejected_at": g.rej_v,
+        "rejection_reason": reason_o,
+        "sql_at": g.sql_v,
+        "opportunity_at": g.opp_v,
+        "won_at": g.won_v,
+        "lost_at": g.lost_v,
+        "is_duplicate": dup,
+    }
+
+    g.touchpoints = {
+        "lead_id": g.lead_ids[g.t_lead],
+        "timestamp": g.t_time,
+        "channel": g.chan_names[g.channel],
+        "campaign": g.camp_arr[g.camp_code],
+        "content": _obj(g.content_names)[g.content_code],
+        "kind": _obj(g.kind_names)[g.kind_code],
+        "cost": g.cost,
+    }
+
+
+def _deals(g: SimpleNamespace) -> None:
+    """Deals (one per opportunity) and conversions (the won deals)."""
+    rng, n = g.rng, g.n
+    d_rows = np.flatnonzero(~np.isnat(g.opp_v))
+    amount = np.round(
+        np.exp(rng.normal(8.6, 0.55, n)) * (1.0 + 0.6 * np.log10(np.maximum(g.size, 1.0)) / 3.0), -1
+    )
+    d_won = ~np.isnat(g.won_v[d_rows])
+    d_lost = ~np.isnat(g.lost_v[d_rows])
+    closed = np.where(d_won, g.won_v[d_rows], np.where(d_lost, g.lost_v[d_rows], g.nat))
+    g.deals = {
+        "deal_id": _ids("D", d_rows.size, max(5, len(str(max(d_rows.size, 1))))),
+        "lead_id": g.lead_ids[d_rows],
+        "account_id": g.acc_ids[g.lead_acc[d_rows]],
+        "created_at": g.opp_v[d_rows],
+        "closed_at": closed,
+        "amount": amount[d_rows].astype(np.float64),
+        "won": d_won,
+        "stage": np.where(d_won, "won", np.where(d_lost, "lost", "open")).astype(object),
+    }
+    w_rows = d_rows[d_won]
+    g.conversions = {
+        "lead_id": g.lead_ids[w_rows],
+        "converted_at": g.won_v[w_rows],
+        "revenue": amount[w_rows].astype(np.float64),
+    }
+
+
+def _sales_activities(g: SimpleNamespace) -> None:
+    """Sales activities after assignment: calls, e-mails, meetings and outcomes."""
+    rng, n, as_of = g.rng, g.n, g.as_of
+    worked = ~np.isnat(g.assigned_v) & ~g.never_contacted
+    worked &= g.first_touch_at <= as_of
+    n_act = np.where(
+        worked,
+        1 + rng.poisson(np.maximum(g.rep_attempts * np.where(g.rejected, 0.3, 1.0) - 1.0, 0.0)),
+        0,
+    )
+    n_act = n_act + np.where(~np.isnat(g.sql_v), rng.poisson(2.0, n), 0)
+    a_total = int(n_act.sum())
+    a_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_act, out=a_off[1:])
+    a_lead = np.repeat(np.arange(n, dtype=np.int64), n_act)
+    a_pos = np.arange(a_total, dtype=np.int64) - a_off[:-1][a_lead]
+    # gaps between attempts: about a working day, longer for slow reps
+    gap_h = rng.gamma(1.5, 10.0 + g.rep_median[a_lead] / 2.0, a_total)
+    gap_h[a_pos == 0] = 0.0
+    cum_h = np.cumsum(gap_h)
+    cum_h -= np.repeat(cum_h[a_off[:-1][n_act > 0]] if a_total else np.zeros(0), n_act[n_act > 0])
+    a_time = g.first_touch_at[a_lead] + _hours(cum_h)
+    is_sql_phase = ~np.isnat(g.sql_v[a_lead]) & (
+        a_time > np.where(np.isnat(g.sql_v), as_of, g.sql_v)[a_lead]
+    )
+    kind_p = rng.random(a_total)
+    a_kind = np.where(kind_p < 0.55, 0, np.where(kind_p < 0.92, 1, 2))
+    a_kind = np.where(is_sql_phase & (kind_p < 0.35), 2, a_kind)
+    a_kind[a_pos == 0] = np.where(rng.random(int((a_pos == 0).sum())) < 0.75, 0, 1)
+    out_u = rng.random(a_total)
+    outcome_names = np.array(
+        [
+            "connected",
+            "no_answer",
+            "voicemail",
+            "replied",
+            "no_reply",
+            "bounced",
+            "held",
+            "no_show",
+        ],
+        dtype=object,
+    )
+    call_out = np.where(out_u < 0.3, 0, np.where(out_u < 0.7, 1, 2))
+    mail_out = np.where(out_u < 0.25, 3, np.where(out_u < 0.95, 4, 5))
+    meet_out = np.where(out_u < 0.9, 6, 7)
+    a_out = np.where(a_kind == 0, call_out, np.where(a_kind == 1, mail_out, meet_out))
+    keep = a_time <= as_of
+    act_order = np.flatnonzero(keep)
+    g.activities = {
+        "lead_id": g.lead_ids[a_lead[act_order]],
+        "timestamp": a_time[act_order].astype(TIME_DTYPE),
+        "kind": np.array(["call", "email", "meeting"], dtype=object)[a_kind[act_order]],
+        "rep": g.rep_names[g.owner[a_lead[act_order]]],
+        "outcome": outcome_names[a_out[act_order]],
+    }
+
+
+def _campaign_costs(g: SimpleNamespace) -> None:
+    """Campaign spend per month: media cost of the touches plus fixed costs."""
+    n, t_start, as_of = g.n, g.t_start, g.as_of
+    months = np.arange(
+        t_start.astype("datetime64[M]"), as_of.astype("datetime64[M]") + 1, dtype="datetime64[M]"
+    )
+    months = months[months.astype(TIME_DTYPE) < as_of]
+    n_m = months.size
+    t_month = np.searchsorted(months.astype(TIME_DTYPE), g.t_time, side="right") - 1
+    in_period = t_month >= 0
+    n_camp = len(g.camp_names)
+    media = np.bincount(
+        g.camp_code[in_period] * n_m + t_month[in_period],
+        weights=g.cost[in_period],
+        minlength=n_camp * n_m,
+    ).reshape(n_camp, n_m)
+    scale = n / 10_000.0
+    fixed = np.array([_FIXED_MONTHLY.get(c, 0.0) for c in g.camp_names])[:, None] * scale
+    total_cost = np.round(media + fixed, 2)
+    camp_channel = np.array([ch for ch in CHANNELS for _ in _CAMPAIGNS[ch]], dtype=object)
+    g.costs = {
+        "campaign": np.repeat(g.camp_arr, n_m),
+        "channel": np.repeat(camp_channel, n_m),
+        "month": np.tile(months.astype(TIME_DTYPE), n_camp),
+        "cost": total_cost.ravel().astype(np.float64),
+    }
+    keep_c = g.costs["cost"] > 0
+    g.costs = {k: v[keep_c] for k, v in g.costs.items()}
+
+
+#: the generator's phases, in drawing order
+PHASES: tuple[Callable[[SimpleNamespace], None], ...] = (
+    _accounts,
+    _people,
+    _creation_time,
+    _touches,
+    _funnel_stages,
+    _touch_times,
+    _lead_source,
+    _leads_and_touches,
+    _deals,
+    _sales_activities,
+    _campaign_costs,
+)
