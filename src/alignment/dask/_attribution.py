@@ -393,34 +393,26 @@ def _check_key_ranges(ranges: list[tuple[Any, Any]], key: str) -> None:
             )
 
 
-def attribute(
-    touchpoints: Any,
-    conversions: Any = None,
-    *,
-    model: str | AttributionModel | type[AttributionModel] = "linear",
-    lead: str = "lead_id",
-    time: str = "timestamp",
-    channel: str = "channel",
-    converted_at: str = "converted_at",
-    revenue: str = "revenue",
-    lookback: Any = None,
-    leads: Any = None,
-    **model_params: Any,
-) -> DaskAttributionResult:
+#: the column names and options of ``alignment.attribute``, with their defaults
+_OPTIONS: dict[str, Any] = {
+    "model": "linear",
+    "lead": "lead_id",
+    "time": "timestamp",
+    "channel": "channel",
+    "converted_at": "converted_at",
+    "revenue": "revenue",
+    "lookback": None,
+    "leads": None,
+}
+
+
+def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> DaskAttributionResult:
     """:func:`alignment.attribute` on Dask DataFrames (same arguments, same numbers).
 
-    Parameters
-    ----------
-    touchpoints : dask.dataframe.DataFrame
-        One row per touch; the journey key ``lead`` is a column or the index.
-    conversions, leads : dask.dataframe.DataFrame, optional
-        As in :func:`alignment.attribute`; co-partitioned with the touches by the key.
-    model, lead, time, channel, converted_at, revenue, lookback, **model_params
-        As in :func:`alignment.attribute`.
-
-    Returns
-    -------
-    DaskAttributionResult
+    ``alignment.attribute`` calls it for Dask inputs with its own arguments: ``touchpoints``
+    (one row per touch; the journey key is a column or the index), ``conversions`` and
+    ``leads`` (Dask frames co-partitioned with the touches by the key), the column names,
+    ``model``, ``lookback`` and the model's parameters.
 
     Notes
     -----
@@ -431,17 +423,14 @@ def attribute(
     runs the same way.  A data-driven model without it is refused with :class:`ParameterError`.
     """
     require_dask()
-    m = _partitioned_model(model, model_params)
+    o = {k: options.pop(k, v) for k, v in _OPTIONS.items()}  # the rest: model parameters
+    m = _partitioned_model(o["model"], options)
     statistic = m.kind == "channel"
+    lead, leads, channel = o["lead"], o["leads"], o["channel"]
     spec = {  # the in-memory engine gets the instance itself (parameters already applied)
+        **{k: o[k] for k in ("lead", "time", "channel", "converted_at", "revenue", "lookback")},
         "model": m,
         "model_params": {},
-        "lead": lead,
-        "time": time,
-        "channel": channel,
-        "converted_at": converted_at,
-        "revenue": revenue,
-        "lookback": lookback,
         "leads_key": lead,
     }
     frames, shuffled = partition_by_key(

@@ -24,21 +24,10 @@ Examples
 (100.0, 2500.0)
 """
 
-from ._api import (
-    DEFAULT_STAGES,
-    Forecast,
-    FunnelObservation,
-    Plan,
-    RepPlan,
-    Sensitivity,
-    forward,
-    observe,
-    plan,
-    plan_from,
-    rep_plan,
-    sales_velocity,
-    sensitivity,
-)
+from ._base import DEFAULT_STAGES
+from ._observation import FunnelObservation, observe, plan_from
+from ._plan_results import Forecast, Plan, RepPlan, Sensitivity
+from ._planning import forward, plan, rep_plan, sales_velocity, sensitivity
 
 __all__ = [
     "DEFAULT_STAGES",
