@@ -1,0 +1,165 @@
+"""ActivityLog: sales activities grouped by lead (CSR)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._frames import (
+    Categorical,
+    read_table,
+    to_native,
+)
+from .._segments import group_sort
+from ..errors import DataValidationError, ParameterError
+from ._common import _categoricals, _html_preview, _key_codes, _readonly, _time_column
+from ._journeys import _EventLog
+from ._leads import LeadTable
+
+
+@dataclass(frozen=True, eq=False)
+class ActivityLog(_EventLog):
+    """Sales activities (calls, emails, meetings) grouped by lead in CSR layout.
+
+    When built with ``leads=``, the groups are exactly the leads' rows, in the lead table's
+    order (``keys == leads.ids``), so per-lead results line up with the lead table.
+
+    Attributes
+    ----------
+    keys : ndarray
+        Lead ids, one per group.
+    offsets : ndarray of int64
+        CSR offsets.
+    time : ndarray of datetime64[us]
+        Activity instants, sorted within each lead.
+    row : ndarray of int64
+        Caller row of each activity.
+    kind, rep, outcome : Categorical or None
+        Kind (call, email, meeting …), sales rep, outcome of each activity.
+    unknown_rows : ndarray of int64
+        Caller rows of activities whose lead is not in ``leads`` (only with ``unknown="report"``).
+    """
+
+    kind: Categorical | None = None
+    rep: Categorical | None = None
+    outcome: Categorical | None = None
+    unknown_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    backend: str = "dict"
+
+    @property
+    def n_activities(self) -> int:
+        """Number of activities."""
+        return self.n_events
+
+    @property
+    def lead_index(self) -> np.ndarray:
+        """Lead (group) index of every activity."""
+        return self.group_index
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    def __repr__(self) -> str:
+        return f"ActivityLog(n_leads={self.n_groups}, n_activities={self.n_activities})"
+
+    def _repr_html_(self) -> str:
+        title = f"ActivityLog: {self.n_activities:,} activities of {self.n_groups:,} leads"
+        return _html_preview(title, self.to_dict())
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """Activity-level columns as numpy arrays."""
+        out: dict[str, np.ndarray] = {
+            "lead_id": self.keys[self.group_index],
+            "timestamp": self.time,
+        }
+        for name in ("kind", "rep", "outcome"):
+            cat = getattr(self, name)
+            if cat is not None:
+                out[name] = cat.values()
+        return out
+
+    def to_frame(self, backend: str | None = None) -> Any:
+        """Activity-level frame in ``backend`` (default: the caller's)."""
+        return to_native(self.to_dict(), backend or self.backend)
+
+    @classmethod
+    def build(
+        cls,
+        data: Any,
+        *,
+        lead: str = "lead_id",
+        time: str = "timestamp",
+        kind: str = "kind",
+        rep: str = "rep",
+        outcome: str = "outcome",
+        leads: Any = None,
+        unknown: str = "raise",
+    ) -> ActivityLog:
+        """Build an activity log from a frame, a dict or a sequence of :class:`alignment.Activity`.
+
+        Parameters
+        ----------
+        data : frame, dict or sequence
+            One row per activity.
+        lead, time, kind, rep, outcome : str
+            Column names (``kind``, ``rep``, ``outcome`` are optional columns).
+        leads : LeadTable or data for :meth:`LeadTable.build`, optional
+            Align the groups with the leads' rows.
+        unknown : {"raise", "report"}
+            Activities of leads not in ``leads``: raise :class:`DataValidationError`, or keep
+            them out of the groups and list their rows in ``unknown_rows``.
+
+        Raises
+        ------
+        DataValidationError
+            Missing columns, NaN/NaT in the lead or time column, activities of unknown leads.
+        """
+        if isinstance(data, ActivityLog):
+            return data
+        if unknown not in ("raise", "report"):
+            raise ParameterError(f"unknown must be 'raise' or 'report', got {unknown!r}")
+        at = "activities"
+        raw = read_table(data, table=at, required=[lead, time], optional=[kind, rep, outcome])
+        t, _ = _time_column(raw, time, at)
+        unknown_rows = np.empty(0, np.int64)
+        if leads is not None:
+            lt = LeadTable.build(leads)
+            pos, found = lt.positions(raw.columns[lead])
+            if not found.all():
+                rows = np.flatnonzero(~found)
+                if unknown == "raise":
+                    raise DataValidationError(
+                        "activity for an unknown lead",
+                        column=lead,
+                        table=at,
+                        rows=rows,
+                        value=raw.columns[lead][rows[0]],
+                        fix="add the lead, drop the activity, or pass unknown='report'",
+                    )
+                unknown_rows = rows.astype(np.int64)
+            codes = pos
+            keys = lt.ids
+            n = lt.n_leads
+            sel = np.flatnonzero(found)
+        else:
+            k = _key_codes(raw.columns[lead], column=lead, table=at)
+            codes, keys, n = k.codes, k.uniques, k.uniques.size
+            sel = np.arange(codes.size)
+        sub_order, offsets, sorted_time = group_sort(codes[sel], t[sel], n)
+        order = sel[sub_order]
+        cats = _categoricals(raw, [c for c in (kind, rep, outcome) if c in raw.columns], at, order)
+        out = cls(
+            keys=keys,
+            offsets=offsets,
+            time=sorted_time,
+            row=order.astype(np.int64),
+            kind=cats.get(kind),
+            rep=cats.get(rep),
+            outcome=cats.get(outcome),
+            unknown_rows=unknown_rows,
+            backend=raw.backend,
+        )
+        _readonly(out.offsets, out.time, out.row)
+        return out

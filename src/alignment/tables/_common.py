@@ -1,0 +1,199 @@
+"""Helpers of the tables: key codes, sorting, offsets, categoricals, time columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._frames import (
+    Categorical,
+    RawColumns,
+    factorize,
+    factorize_ints,
+    lookup,
+)
+from .._time import Awareness, as_utc_datetime64
+from ..errors import DataValidationError
+
+
+def _html_preview(title: str, columns: Mapping[str, np.ndarray], rows: int = 10) -> str:
+    """A notebook preview: a title and the first ``rows`` rows as an HTML table."""
+    from .._display import preview
+
+    return preview(title, columns, max_rows=rows)
+
+
+def _readonly(*arrays: np.ndarray) -> None:
+    for a in arrays:
+        a.setflags(write=False)
+
+
+def _check_awareness(flags: Mapping[str, Awareness], table: str) -> None:
+    aware = [k for k, v in flags.items() if v is True]
+    naive = [k for k, v in flags.items() if v is False]
+    if aware and naive:
+        raise DataValidationError(
+            f"naive datetimes in {naive} mixed with timezone-aware ones in {aware}",
+            table=table,
+            column=naive[0],
+            fix="make every datetime timezone-aware (e.g. attach UTC) or every one naive (read as UTC)",
+        )
+
+
+def _time_column(
+    raw: RawColumns, name: str, table: str, *, allow_missing: bool = False
+) -> tuple[np.ndarray, Awareness]:
+    values = raw.columns[name]
+    out, aware = as_utc_datetime64(values, column=name, table=table, allow_missing=allow_missing)
+    if name in raw.aware:
+        aware = raw.aware[name]
+    return out, aware
+
+
+# ----------------------------------------------------------------------------- keys and sorting
+
+
+@dataclass(frozen=True, eq=False)
+class _Keys:
+    codes: np.ndarray  # int32 or int64 per row, index into uniques
+    uniques: np.ndarray  # sorted distinct keys (int64 or object str)
+
+
+def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
+    if isinstance(values, Categorical):
+        cat = factorize(values, column=column, table=table, allow_missing=False)
+        return _checked_string_keys(cat, column=column, table=table)
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        a = arr.astype(np.int64, copy=False)
+        if a.size == 0:
+            return _Keys(np.empty(0, np.int64), np.empty(0, np.int64))
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo < 4 * a.size + 1024:  # dense range: O(n) ranking
+            x = a - lo
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[x] = True
+            # int32 ranks (when they fit): a smaller table to gather from
+            rank = np.cumsum(present, dtype=np.int32 if hi - lo < 2**31 - 1 else np.int64) - 1
+            return _Keys(np.take(rank, x), np.flatnonzero(present).astype(np.int64) + lo)
+        codes, uniq = factorize_ints(a)
+        return _Keys(codes, uniq)
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            raise DataValidationError(
+                "missing key (NaN/None)",
+                column=column,
+                table=table,
+                rows=rows,
+                value=None,
+                fix="every row needs a key; drop or fill these rows",
+            )
+        if np.all(arr == np.round(arr)):
+            return _key_codes(arr.astype(np.int64), column=column, table=table)
+    cat = factorize(values, column=column, table=table, allow_missing=False)
+    return _checked_string_keys(cat, column=column, table=table)
+
+
+def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
+    empty = np.flatnonzero(cat.categories == "")
+    if empty.size:
+        rows = np.flatnonzero(cat.codes == empty[0])
+        raise DataValidationError(
+            "empty key",
+            column=column,
+            table=table,
+            rows=rows,
+            value="",
+            fix="every row needs a non-empty key",
+        )
+    return _Keys(cat.codes.astype(np.int64), cat.categories)
+
+
+def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Union of two key sets: (uniques, codes of a, codes of b) into the union."""
+    if a.uniques.dtype.kind != b.uniques.dtype.kind and a.uniques.size and b.uniques.size:
+        # int keys on one side, strings on the other: compare as strings
+        a = _Keys(a.codes, a.uniques.astype(str).astype(object))
+        b = _Keys(b.codes, b.uniques.astype(str).astype(object))
+        oa, ob = np.argsort(a.uniques), np.argsort(b.uniques)
+        ra, rb = np.empty_like(oa), np.empty_like(ob)
+        ra[oa], rb[ob] = np.arange(oa.size), np.arange(ob.size)
+        a = _Keys(ra[a.codes], a.uniques[oa])
+        b = _Keys(rb[b.codes], b.uniques[ob])
+    if b.uniques.size == 0:
+        return a.uniques, a.codes, b.codes
+    pos, found = lookup(a.uniques, b.uniques)
+    if found.all():
+        return a.uniques, a.codes, pos[b.codes].astype(np.int64)
+    union = np.concatenate([a.uniques, b.uniques[~found]])
+    order = np.argsort(union, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    b_in_union = np.empty(b.uniques.size, dtype=np.int64)
+    b_in_union[found] = pos[found]
+    b_in_union[~found] = a.uniques.size + np.arange(int((~found).sum()))
+    return union[order], rank[a.codes], rank[b_in_union][b.codes]
+
+
+def _validate_offsets(offsets: np.ndarray, n_items: int, name: str) -> np.ndarray:
+    off = np.asarray(offsets)
+    if off.dtype.kind not in "iu" or off.ndim != 1 or off.size < 1:
+        raise DataValidationError(
+            "offsets must be a 1-D integer array of length n_groups + 1",
+            column="offsets",
+            table=name,
+        )
+    off = off.astype(np.int64)
+    if off[0] != 0 or off[-1] != n_items or np.any(np.diff(off) < 0):
+        raise DataValidationError(
+            f"offsets must start at 0, be non-decreasing and end at {n_items}",
+            column="offsets",
+            table=name,
+            value=(int(off[0]), int(off[-1])),
+            fix="build offsets as concatenate([[0], cumsum(lengths)])",
+        )
+    return off
+
+
+def _segment_of(offsets: np.ndarray) -> np.ndarray:
+    n = offsets.size - 1
+    return np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+
+
+def _categoricals(
+    raw: RawColumns, names: Sequence[str], table: str, order: np.ndarray | None
+) -> dict[str, Categorical]:
+    out: dict[str, Categorical] = {}
+    for name in names:
+        col = raw.columns.get(name)
+        if col is None:
+            continue
+        cat = factorize(col, column=name, table=table, allow_missing=True)
+        if order is not None:
+            cat = cat.take(order)
+        _readonly(cat.codes)
+        out[name] = cat
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Encoded:
+    """What ``Journeys.build`` read and encoded, in input row order, before sorting."""
+
+    keys: np.ndarray  # sorted journey keys
+    codes: np.ndarray  # journey of each input row
+    time: np.ndarray  # datetime64[us] per input row
+    channel: Categorical
+    touch_columns: dict[str, Categorical]
+    touch_numeric: dict[str, np.ndarray]
+    converted_at: np.ndarray  # per journey
+    revenue: np.ndarray  # per journey
+    anchors: dict[str, np.ndarray]
+    journey_columns: dict[str, Categorical]
+    key_column: str
+    backend: str
+    n_rows: int

@@ -1,0 +1,201 @@
+"""Conversions and lead attributes of journeys (read by Journeys.build)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._frames import (
+    Categorical,
+    RawColumns,
+    lookup,
+    numeric,
+    read_table,
+)
+from .._time import TIME_DTYPE, Awareness, as_utc_datetime64
+from ..errors import DataValidationError
+from ._common import _key_codes, _Keys, _time_column
+from ._leads import LeadTable
+
+_NAT = np.datetime64("NaT", "us")
+
+
+def _read_conversions(
+    conversions: Any,
+    *,
+    key_name: str,
+    lead: str,
+    converted_at: str,
+    revenue: str,
+    leads: LeadTable | None,
+) -> tuple[_Keys, np.ndarray, np.ndarray, Awareness]:
+    ct = "conversions"
+    probe = read_table(
+        conversions,
+        table=ct,
+        optional=[
+            key_name,
+            lead,
+            converted_at,
+            revenue,
+            "closed_at",
+            "amount",
+            "won",
+            "account_id",
+        ],
+    )
+    cols = probe.columns
+    deal_mode = converted_at not in cols and {"closed_at", "amount"} <= set(cols)
+    tcol, vcol = ("closed_at", "amount") if deal_mode else (converted_at, revenue)
+    kcol = key_name if key_name in cols else lead
+    required = [kcol, tcol, vcol]
+    missing = [c for c in required if c not in cols]
+    if missing:
+        from ..errors import MissingColumnError
+
+        raise MissingColumnError(
+            f"required column(s) {missing} not found; available: {list(probe.names)}",
+            column=missing[0],
+            table=ct,
+            fix=f"conversions need the journey key ({key_name!r}), {converted_at!r} and {revenue!r} "
+            "(or deals with 'closed_at', 'amount' and 'won')",
+        )
+    keep = np.ones(probe.n_rows, dtype=bool)
+    if deal_mode and "won" in cols:
+        won = cols["won"]
+        keep = (
+            np.asarray([bool(v) for v in won.tolist()])
+            if won.dtype.kind == "O"
+            else won.astype(bool)
+        )
+    if deal_mode and not keep.all():
+        cols = {k: v[keep] for k, v in cols.items()}
+    key_values = cols[kcol]
+    if kcol == lead and key_name != lead:
+        if leads is None or key_name not in leads.categorical:
+            raise DataValidationError(
+                f"conversions are keyed by {lead!r} but journeys by {key_name!r}",
+                table=ct,
+                column=lead,
+                fix=f"add {key_name!r} to the conversions or pass leads= with that column",
+            )
+        pos, found = leads.positions(key_values)
+        if not found.all():
+            rows = np.flatnonzero(~found)
+            raise DataValidationError(
+                "conversion for an unknown lead", column=lead, table=ct, rows=rows
+            )
+        key_values = leads.categorical[key_name].values()[pos]
+    keys = _key_codes(key_values, column=kcol, table=ct)
+    ctime, aware = as_utc_datetime64(cols[tcol], column=tcol, table=ct)
+    if tcol in probe.aware:
+        aware = probe.aware[tcol]
+    crev = numeric(cols[vcol], column=vcol, table=ct, nonnegative=True)
+    return keys, ctime, crev, aware
+
+
+def _conversions_on_touches(
+    raw: RawColumns,
+    tcodes: np.ndarray,
+    n: int,
+    converted_at: str,
+    revenue: str,
+    key_name: str,
+    flags: dict[str, Awareness],
+) -> tuple[np.ndarray, np.ndarray]:
+    tt = "touchpoints"
+    ctime, flags[converted_at] = _time_column(raw, converted_at, tt, allow_missing=True)
+    has = ~np.isnat(ctime)
+    rev_col = raw.columns.get(revenue)
+    if rev_col is None:
+        from ..errors import MissingColumnError
+
+        raise MissingColumnError(
+            f"column {converted_at!r} is on the touchpoints but {revenue!r} is not",
+            column=revenue,
+            table=tt,
+            fix="add the revenue column, or pass conversions= separately",
+        )
+    rev_all = numeric(rev_col, column=revenue, table=tt, allow_missing=True, nonnegative=True)
+    rev_missing = has & np.isnan(rev_all)
+    if rev_missing.any():
+        rows = np.flatnonzero(rev_missing)
+        raise DataValidationError(
+            "a conversion time without revenue",
+            column=revenue,
+            table=tt,
+            rows=rows,
+            fix="give the revenue of every conversion",
+        )
+    conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
+    rev = np.zeros(n)
+    if not has.any():
+        return conv_at, rev
+    j = tcodes[has]
+    t = ctime[has].view(np.int64)
+    r = rev_all[has]
+    tmin = np.full(n, np.iinfo(np.int64).max)
+    tmax = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(tmin, j, t)
+    np.maximum.at(tmax, j, t)
+    rmin = np.full(n, np.inf)
+    rmax = np.full(n, -np.inf)
+    np.minimum.at(rmin, j, r)
+    np.maximum.at(rmax, j, r)
+    conflict = (tmin != tmax) | (rmin != rmax)
+    seen = np.zeros(n, dtype=bool)
+    seen[j] = True
+    conflict &= seen
+    if conflict.any():
+        rows = np.flatnonzero(has)[conflict[j]]
+        raise DataValidationError(
+            "conflicting conversion values within one journey",
+            column=converted_at,
+            table=tt,
+            rows=rows,
+            fix=f"every touch of a journey must carry the same {converted_at!r} and {revenue!r} (or none)",
+        )
+    conv_at[seen] = tmin[seen].view(TIME_DTYPE)
+    rev[seen] = rmin[seen]
+    return conv_at, rev
+
+
+def _journey_attributes(
+    leads: LeadTable,
+    lead_pos: np.ndarray | None,
+    tcodes: np.ndarray,
+    uniques: np.ndarray,
+    key_name: str,
+    lead: str,
+) -> tuple[dict[str, np.ndarray], dict[str, Categorical]]:
+    """Per-journey anchors and lead attributes (earliest instant over a journey's leads)."""
+    n = uniques.size
+    if key_name == lead:
+        pos, found = leads.positions(uniques)
+        anchors = {}
+        for name, arr in [("lead_created_at", leads.created_at), *leads.stages.items()]:
+            a = np.full(n, _NAT, dtype=TIME_DTYPE)
+            a[found] = arr[pos[found]]
+            anchors[name] = a
+        jcols = {}
+        for name, cat in leads.categorical.items():
+            codes = np.full(n, -1, dtype=np.int32)
+            codes[found] = cat.codes[pos[found]]
+            jcols[name] = Categorical(codes, cat.categories)
+        return anchors, jcols
+    # account-level journeys: the key's leads are found through the lead table
+    key_cat = leads.categorical[key_name] if key_name in leads.categorical else None
+    anchors = {}
+    if key_cat is None:
+        return anchors, {}
+    kpos, valid = lookup(uniques, key_cat)
+    big = np.iinfo(np.int64).max
+    for name, arr in [("lead_created_at", leads.created_at), *leads.stages.items()]:
+        a = np.full(n, big, dtype=np.int64)
+        ok = valid & ~np.isnat(arr)
+        np.minimum.at(a, kpos[ok], arr[ok].view(np.int64))
+        out = a.view(TIME_DTYPE).copy()
+        out[a == big] = _NAT
+        anchors[name] = out
+    return anchors, {}

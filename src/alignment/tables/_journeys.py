@@ -1,0 +1,831 @@
+"""Journeys: touchpoints grouped by journey key in CSR layout, with conversions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from .._frames import (
+    Categorical,
+    factorize,
+    numeric,
+    read_table,
+    to_native,
+)
+from .._segments import group_sort
+from .._time import TIME_DTYPE, Awareness
+from ..errors import DataValidationError, ParameterError
+from ._common import (
+    _categoricals,
+    _check_awareness,
+    _Encoded,
+    _html_preview,
+    _key_codes,
+    _Keys,
+    _merge_keys,
+    _readonly,
+    _segment_of,
+    _time_column,
+    _validate_offsets,
+)
+from ._conversions import _conversions_on_touches, _journey_attributes, _read_conversions
+from ._leads import LeadTable
+from ._paths import DEFAULT_NULL, DEFAULT_VALUE, ParsedPaths, parse_paths
+
+_NAT = np.datetime64("NaT", "us")
+
+
+# ----------------------------------------------------------------------------- event logs (CSR)
+
+
+@dataclass(frozen=True, eq=False)
+class _EventLog:
+    keys: np.ndarray
+    offsets: np.ndarray
+    time: np.ndarray
+    row: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.keys.size)
+
+    @property
+    def n_events(self) -> int:
+        return int(self.time.size)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Number of events per group."""
+        return np.diff(self.offsets)
+
+    @property
+    def group_index(self) -> np.ndarray:
+        """Group (journey / lead) index of every event, ``int64``."""
+        cached = self.__dict__.get("_group_index")
+        if cached is None:
+            cached = _segment_of(self.offsets)
+            _readonly(cached)
+            object.__setattr__(self, "_group_index", cached)
+        return np.asarray(cached)
+
+
+@dataclass(frozen=True, eq=False)
+class Journeys(_EventLog):
+    """Touchpoints grouped by journey in CSR layout, with each journey's conversion.
+
+    Touches are sorted by (journey key, time, input order).  Journey ``j`` owns touches
+    ``offsets[j]:offsets[j + 1]``.
+
+    Attributes
+    ----------
+    keys : ndarray
+        Journey keys (lead or account ids), sorted ascending, unique.
+    offsets : ndarray of int64
+        Length ``n_journeys + 1``; ``offsets[0] == 0``, non-decreasing, ``offsets[-1] == n_touches``.
+    time : ndarray of datetime64[us]
+        Touch instants (UTC); for aggregated paths (``timed=False``) the position in the path.
+    row : ndarray of int64
+        Position of each touch in the caller's input (``-1`` for aggregated paths).
+    channel : Categorical
+        Channel of each touch.
+    touch_columns : dict of str to Categorical
+        Other string columns of the touches (campaign, content, kind …).
+    touch_numeric : dict of str to ndarray
+        Numeric columns of the touches (cost …).
+    converted_at : ndarray of datetime64[us]
+        Conversion instant per journey; ``NaT`` when the journey did not convert.
+    revenue : ndarray of float64
+        Converted revenue per journey (0 when not converted).
+    conversions : ndarray of float64
+        Number of conversions per journey (1 or 0 for event data; counts for aggregated paths).
+    non_conversions : ndarray of float64
+        Number of non-converting journeys this row stands for (0 or 1 for event data).
+    anchors : dict of str to ndarray of datetime64[us]
+        Per-journey instants from the leads (``lead_created_at``, ``mql_at``, ``opportunity_at`` …).
+    journey_columns : dict of str to Categorical
+        Per-journey string attributes from the leads (source, persona …).
+    timed : bool
+        Whether ``time`` holds real instants.
+    backend : str
+        The caller's backend.
+    key_column : str
+        Name of the journey key column.
+    n_input_rows : int
+        Rows of the touch input this table was built from (``-1`` when not built from rows).
+    touches : {"all", "converted"}
+        ``"converted"`` when only the touches of converted journeys were kept (see
+        :meth:`build`); the other journeys are present without touches.
+    """
+
+    channel: Categorical = field(
+        default_factory=lambda: Categorical(np.empty(0, np.int32), np.empty(0, object))
+    )
+    converted_at: np.ndarray = field(default_factory=lambda: np.empty(0, TIME_DTYPE))
+    revenue: np.ndarray = field(default_factory=lambda: np.empty(0))
+    conversions: np.ndarray = field(default_factory=lambda: np.empty(0))
+    non_conversions: np.ndarray = field(default_factory=lambda: np.empty(0))
+    touch_columns: dict[str, Categorical] = field(default_factory=dict)
+    touch_numeric: dict[str, np.ndarray] = field(default_factory=dict)
+    anchors: dict[str, np.ndarray] = field(default_factory=dict)
+    journey_columns: dict[str, Categorical] = field(default_factory=dict)
+    timed: bool = True
+    backend: str = "dict"
+    key_column: str = "lead_id"
+    n_input_rows: int = -1
+    touches: str = "all"
+
+    # -- sizes
+    @property
+    def n_journeys(self) -> int:
+        """Number of journeys."""
+        return self.n_groups
+
+    @property
+    def n_touches(self) -> int:
+        """Number of touches."""
+        return self.n_events
+
+    @property
+    def journey_index(self) -> np.ndarray:
+        """Journey index of every touch (``int64``)."""
+        return self.group_index
+
+    @property
+    def converted(self) -> np.ndarray:
+        """Whether each journey converted (``conversions > 0``)."""
+        return np.asarray(self.conversions > 0)
+
+    def __len__(self) -> int:
+        return self.n_journeys
+
+    def __repr__(self) -> str:
+        return (
+            f"Journeys(n_journeys={self.n_journeys}, n_touches={self.n_touches}, "
+            f"n_channels={self.channel.n_categories}, converted={int(self.converted.sum())})"
+        )
+
+    def _repr_html_(self) -> str:
+        title = (
+            f"Journeys: {self.n_journeys:,} journeys, {self.n_touches:,} touches, "
+            f"{self.channel.n_categories} channels, {int(self.converted.sum()):,} converted "
+            f"(revenue {float(self.revenue.sum()):,.2f})"
+        )
+        return _html_preview(title, self.to_dict())
+
+    def touch_column(self, name: str) -> Categorical:
+        """A string column of the touches (``channel``, ``campaign`` …) or of the journeys,
+        broadcast to touches.
+
+        Raises
+        ------
+        MissingColumnError
+            If there is no such column.
+        """
+        from ..errors import MissingColumnError
+
+        if name == "channel":
+            return self.channel
+        if name in self.touch_columns:
+            return self.touch_columns[name]
+        if name in self.journey_columns:
+            return self.journey_columns[name].take(self.journey_index)
+        if name == self.key_column:
+            return Categorical(
+                self.journey_index.astype(np.int32), self.keys.astype(str).astype(object)
+            )
+        available = ["channel", *self.touch_columns, *self.journey_columns]
+        raise MissingColumnError(
+            f"no column {name!r} on the touches or their leads; available: {', '.join(available)}",
+            column=name,
+            table="touchpoints",
+            fix="add the column to the touchpoints, or pass leads= with that column",
+        )
+
+    # -- transformations
+    def select_touches(self, mask: np.ndarray) -> Journeys:
+        """Keep the touches where ``mask`` is true; every journey is kept (possibly empty)."""
+        m = np.asarray(mask, dtype=bool)
+        if m.shape != (self.n_touches,):
+            raise ParameterError(f"mask must have shape ({self.n_touches},), got {m.shape}")
+        counts = np.bincount(self.journey_index[m], minlength=self.n_journeys)
+        off = np.zeros(self.n_journeys + 1, dtype=np.int64)
+        np.cumsum(counts, out=off[1:])
+        new = replace(
+            self,
+            offsets=off,
+            time=self.time[m],
+            row=self.row[m],
+            channel=self.channel.take(m),
+            touch_columns={k: v.take(m) for k, v in self.touch_columns.items()},
+            touch_numeric={k: v[m] for k, v in self.touch_numeric.items()},
+        )
+        new.__dict__.pop("_group_index", None)
+        return new
+
+    def select_journeys(self, mask: np.ndarray) -> Journeys:
+        """Keep the journeys where ``mask`` is true, with their touches."""
+        m = np.asarray(mask, dtype=bool)
+        if m.shape != (self.n_journeys,):
+            raise ParameterError(f"mask must have shape ({self.n_journeys},), got {m.shape}")
+        tmask = m[self.journey_index]
+        lengths = self.lengths[m]
+        off = np.zeros(int(m.sum()) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=off[1:])
+        new = replace(
+            self,
+            keys=self.keys[m],
+            offsets=off,
+            time=self.time[tmask],
+            row=self.row[tmask],
+            channel=self.channel.take(tmask),
+            touch_columns={k: v.take(tmask) for k, v in self.touch_columns.items()},
+            touch_numeric={k: v[tmask] for k, v in self.touch_numeric.items()},
+            converted_at=self.converted_at[m],
+            revenue=self.revenue[m],
+            conversions=self.conversions[m],
+            non_conversions=self.non_conversions[m],
+            anchors={k: v[m] for k, v in self.anchors.items()},
+            journey_columns={k: v.take(m) for k, v in self.journey_columns.items()},
+        )
+        new.__dict__.pop("_group_index", None)
+        return new
+
+    def to_dict(self, *, caller_order: bool = False) -> dict[str, np.ndarray]:
+        """Touch-level columns as numpy arrays (journey key, time, channel, other columns,
+        and the journey's conversion instant and revenue).
+
+        Parameters
+        ----------
+        caller_order : bool
+            Return the touches in the caller's input order instead of (key, time) order.
+        """
+        j = self.journey_index
+        out: dict[str, np.ndarray] = {
+            self.key_column: self.keys[j],
+            "timestamp" if self.timed else "position": self.time
+            if self.timed
+            else self.time.view(np.int64),
+            "channel": self.channel.values(),
+        }
+        out.update({k: v.values() for k, v in self.touch_columns.items()})
+        out.update(self.touch_numeric)
+        out["converted_at"] = self.converted_at[j]
+        out["revenue"] = self.revenue[j]
+        if caller_order and self.timed:
+            order = np.argsort(self.row, kind="stable")
+            out = {k: v[order] for k, v in out.items()}
+        return out
+
+    def to_frame(self, backend: str | None = None, *, caller_order: bool = False) -> Any:
+        """Touch-level frame in ``backend`` (default: the caller's)."""
+        return to_native(self.to_dict(caller_order=caller_order), backend or self.backend)
+
+    def journeys_dict(self) -> dict[str, np.ndarray]:
+        """Journey-level columns: key, number of touches, conversion instant, revenue, counts."""
+        out: dict[str, np.ndarray] = {
+            self.key_column: self.keys,
+            "n_touches": self.lengths,
+            "converted_at": self.converted_at,
+            "revenue": self.revenue,
+            "conversions": self.conversions,
+            "non_conversions": self.non_conversions,
+        }
+        out.update(self.anchors)
+        out.update({k: v.values() for k, v in self.journey_columns.items()})
+        return out
+
+    # -- constructors
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        keys: np.ndarray,
+        offsets: np.ndarray,
+        time: np.ndarray,
+        channel: Categorical | np.ndarray,
+        channels: np.ndarray | Sequence[str] | None = None,
+        converted_at: np.ndarray | None = None,
+        revenue: np.ndarray | None = None,
+        conversions: np.ndarray | None = None,
+        non_conversions: np.ndarray | None = None,
+        row: np.ndarray | None = None,
+        touch_columns: Mapping[str, Categorical] | None = None,
+        touch_numeric: Mapping[str, np.ndarray] | None = None,
+        anchors: Mapping[str, np.ndarray] | None = None,
+        journey_columns: Mapping[str, Categorical] | None = None,
+        timed: bool = True,
+        key_column: str = "lead_id",
+        backend: str = "dict",
+        validate: bool = True,
+    ) -> Journeys:
+        """Build from arrays that are already typed and in CSR layout (validated, not copied needlessly).
+
+        Parameters
+        ----------
+        keys : ndarray
+            Journey keys, unique (sorted ascending for canonical tables).
+        offsets : ndarray of int
+            CSR offsets, length ``len(keys) + 1``.
+        time : ndarray
+            Touch instants (``datetime64``) sorted within each journey; for ``timed=False``,
+            integer positions.
+        channel : Categorical or ndarray of int
+            Channel per touch: a :class:`Categorical`, or integer codes with ``channels``.
+        channels : sequence of str, optional
+            Vocabulary when ``channel`` is integer codes.
+        converted_at : ndarray of datetime64, optional
+            Per journey; ``NaT`` = no conversion.  Default: ``NaT`` everywhere.
+        revenue : ndarray of float, optional
+            Per journey; default 0.
+        conversions, non_conversions : ndarray of float, optional
+            Per journey counts; default 1/0 from ``converted_at`` (or from ``revenue > 0``
+            when untimed).
+        row : ndarray of int, optional
+            Caller row of each touch; default ``arange``.
+        validate : bool
+            Check offsets, time order and channel codes (``False`` only for arrays produced by
+            this module, which are correct by construction).
+
+        Raises
+        ------
+        DataValidationError
+            Inconsistent lengths, bad offsets, codes outside the vocabulary, negative or
+            non-finite revenue or counts, touches not sorted in time within a journey.
+        """
+        name = "journeys"
+        keys = np.asarray(keys)
+        n = keys.size
+        off = _validate_offsets(offsets, np.asarray(time).size, name)
+        if off.size != n + 1:
+            raise DataValidationError(
+                f"offsets has length {off.size}, expected len(keys) + 1 = {n + 1}",
+                column="offsets",
+                table=name,
+            )
+        # arrays from callers are copied (this table makes its arrays read-only); arrays built
+        # by this module (validate=False) are fresh and taken as they are
+        copy = validate
+        if timed:
+            t = np.asarray(time).astype(TIME_DTYPE, copy=copy)
+            if np.isnat(t).any():
+                rows = np.flatnonzero(np.isnat(t))
+                raise DataValidationError(
+                    "missing touch time (NaT)", column="time", table=name, rows=rows
+                )
+        else:
+            t = np.asarray(time).astype(np.int64).view(TIME_DTYPE)
+        if validate and t.size > 1:
+            same = _segment_of(off)
+            dec = (np.diff(t.view(np.int64)) < 0) & (same[1:] == same[:-1])
+            if dec.any():
+                rows = np.flatnonzero(dec) + 1
+                raise DataValidationError(
+                    "touches are not sorted by time within their journey",
+                    column="time",
+                    table=name,
+                    rows=rows,
+                    fix="use Journeys.build, which sorts, or sort by (key, time) first",
+                )
+        if isinstance(channel, Categorical):
+            cat = channel
+        else:
+            if channels is None:
+                raise ParameterError(
+                    "channels (the vocabulary) is required when channel is given as codes"
+                )
+            cat = Categorical(
+                np.asarray(channel).astype(np.int32), np.asarray(list(channels), dtype=object)
+            )
+        if cat.codes.size != t.size:
+            raise DataValidationError(
+                f"channel has {cat.codes.size} values for {t.size} touches",
+                column="channel",
+                table=name,
+            )
+        if (
+            validate
+            and cat.codes.size
+            and (cat.codes.min() < 0 or cat.codes.max() >= cat.n_categories)
+        ):
+            bad = np.flatnonzero((cat.codes < 0) | (cat.codes >= cat.n_categories))
+            raise DataValidationError(
+                "channel code outside the vocabulary (or missing channel)",
+                column="channel",
+                table=name,
+                rows=bad,
+                value=int(cat.codes[bad[0]]),
+            )
+        conv_at = (
+            np.full(n, _NAT, dtype=TIME_DTYPE)
+            if converted_at is None
+            else np.asarray(converted_at).astype(TIME_DTYPE)
+        )
+        rev = (
+            np.zeros(n)
+            if revenue is None
+            else numeric(np.asarray(revenue), column="revenue", table=name, nonnegative=True)
+        )
+        if conversions is None:
+            conv = (
+                (~np.isnat(conv_at)).astype(np.float64) if timed else (rev > 0).astype(np.float64)
+            )
+        else:
+            conv = numeric(
+                np.asarray(conversions), column="conversions", table=name, nonnegative=True
+            )
+        nonconv = (
+            (conv == 0).astype(np.float64)
+            if non_conversions is None
+            else numeric(
+                np.asarray(non_conversions), column="non_conversions", table=name, nonnegative=True
+            )
+        )
+        for label, arr in (
+            ("converted_at", conv_at),
+            ("revenue", rev),
+            ("conversions", conv),
+            ("non_conversions", nonconv),
+        ):
+            if arr.size != n:
+                raise DataValidationError(
+                    f"has {arr.size} values for {n} journeys", column=label, table=name
+                )
+        rows = (
+            np.arange(t.size, dtype=np.int64)
+            if row is None
+            else np.asarray(row).astype(np.int64, copy=copy)
+        )
+        out = cls(
+            keys=keys,
+            offsets=off,
+            time=t,
+            row=rows,
+            channel=cat,
+            converted_at=conv_at,
+            revenue=rev,
+            conversions=conv,
+            non_conversions=nonconv,
+            touch_columns=dict(touch_columns or {}),
+            touch_numeric=dict(touch_numeric or {}),
+            anchors={k: np.asarray(v).astype(TIME_DTYPE) for k, v in (anchors or {}).items()},
+            journey_columns=dict(journey_columns or {}),
+            timed=timed,
+            backend=backend,
+            key_column=key_column,
+        )
+        _readonly(
+            out.offsets,
+            out.time,
+            out.row,
+            out.converted_at,
+            out.revenue,
+            out.conversions,
+            out.non_conversions,
+        )
+        return out
+
+    @classmethod
+    def from_paths(cls, data: Any, **kwargs: Any) -> Journeys:
+        """Journeys aggregated by path (``"a > b > c"``, conversions, value, non-conversions).
+
+        See :func:`alignment.tables._tables.journeys_from_paths` for the parameters.
+        """
+        return journeys_from_paths(data, **kwargs)
+
+    @classmethod
+    def build(
+        cls,
+        touchpoints: Any,
+        conversions: Any = None,
+        *,
+        lead: str = "lead_id",
+        time: str = "timestamp",
+        channel: str = "channel",
+        converted_at: str = "converted_at",
+        revenue: str = "revenue",
+        key: str | None = None,
+        leads: Any = None,
+        touch_categorical: Sequence[str] | None = None,
+        touch_numeric: Sequence[str] | None = None,
+        touches: Literal["all", "converted"] = "all",
+    ) -> Journeys:
+        """Build journeys from touchpoints (and conversions).
+
+        Parameters
+        ----------
+        touchpoints : frame, dict or sequence of Touchpoint
+            One row per touch.
+        conversions : frame, dict or sequence of Deal, optional
+            One row per converted journey: the journey key (column ``lead``, or ``key``),
+            ``converted_at`` and ``revenue``.  A sequence of :class:`alignment.Deal` (or a
+            table with ``closed_at``, ``amount`` and ``won``) is read as its won deals.  When
+            ``None``, the conversion columns may sit on the touch rows (one value per journey).
+        lead, time, channel : str
+            Touchpoint column names.
+        converted_at, revenue : str
+            Conversion column names.
+        key : str, optional
+            Journey key: default ``lead``.  Another name (e.g. ``"account_id"``) groups the
+            touches of all leads sharing it; it is read from the touchpoints, or from
+            ``leads`` through the lead id.
+        leads : LeadTable or data for :meth:`LeadTable.build`, optional
+            Leads: every touch must belong to a known lead; their creation and stage instants
+            become per-journey ``anchors`` and their string columns ``journey_columns``.
+        touch_categorical, touch_numeric : sequence of str, optional
+            Extra touch columns; default: ``campaign``, ``content``, ``kind`` and ``cost`` when present.
+        touches : {"all", "converted"}
+            ``"converted"`` keeps only the touches of converted journeys (every journey is still
+            there, with its conversion; the others simply have no touch).  Every input row is
+            still read and validated, but only the kept touches are sorted: about 10× less work
+            when ~10 % of journeys convert.  That is all rule-based attribution needs, and
+            :func:`alignment.attribute` uses it for the built-in rule models; sequence models
+            (Markov, Shapley) and path statistics need ``"all"``.
+
+        Raises
+        ------
+        DataValidationError
+            Missing columns, NaN/NaT keys or times, negative/non-finite revenue, duplicate or
+            conflicting conversions, touches of unknown leads, mixed naive/aware datetimes.
+        """
+        if isinstance(touchpoints, Journeys):
+            return touchpoints
+        if touches not in ("all", "converted"):
+            raise ParameterError(f"touches must be 'all' or 'converted', got {touches!r}")
+        tt = "touchpoints"
+        key_name = key or lead
+        cat_names = (
+            list(touch_categorical)
+            if touch_categorical is not None
+            else ["campaign", "content", "kind"]
+        )
+        num_names = list(touch_numeric) if touch_numeric is not None else ["cost"]
+        optional = [*cat_names, *num_names]
+        if conversions is None:
+            optional += [converted_at, revenue]
+        if key_name != lead:
+            optional.append(key_name)
+        raw = read_table(touchpoints, table=tt, required=[lead, time, channel], optional=optional)
+        if touch_categorical is not None or touch_numeric is not None:
+            missing = [
+                c
+                for c in [*(touch_categorical or ()), *(touch_numeric or ())]
+                if c not in raw.columns
+            ]
+            if missing:
+                from ..errors import MissingColumnError
+
+                raise MissingColumnError(
+                    f"column(s) {missing} not found; available: {list(raw.names)}",
+                    column=missing[0],
+                    table=tt,
+                )
+        flags: dict[str, Awareness] = {}
+        ttime, flags[time] = _time_column(raw, time, tt)
+        lead_table = LeadTable.build(leads) if leads is not None else None
+
+        # journey key per touch
+        lead_pos: np.ndarray | None = None
+        if lead_table is not None:
+            lead_pos, found = lead_table.positions(raw.columns[lead])
+            if not found.all():
+                rows = np.flatnonzero(~found)
+                raise DataValidationError(
+                    "touch for an unknown lead",
+                    column=lead,
+                    table=tt,
+                    rows=rows,
+                    value=raw.columns[lead][rows[0]],
+                    fix="add the lead to the leads table, or drop its touches",
+                )
+        if key_name != lead and key_name not in raw.columns:
+            if lead_table is None or key_name not in lead_table.categorical:
+                from ..errors import MissingColumnError
+
+                raise MissingColumnError(
+                    f"journey key {key_name!r} is neither a touchpoint column nor a lead column",
+                    column=key_name,
+                    table=tt,
+                    fix=f"add {key_name!r} to the touchpoints, or pass leads= with that column",
+                )
+            assert lead_pos is not None
+            key_values = lead_table.categorical[key_name].values()[lead_pos]
+        else:
+            key_values = raw.columns[key_name]
+        tkeys = _key_codes(key_values, column=key_name, table=tt)
+
+        # conversions
+        conv_keys: _Keys | None = None
+        conv_time = conv_rev = None
+        if conversions is not None:
+            conv_keys, conv_time, conv_rev, cflag = _read_conversions(
+                conversions,
+                key_name=key_name,
+                lead=lead,
+                converted_at=converted_at,
+                revenue=revenue,
+                leads=lead_table,
+            )
+            flags[converted_at] = cflag
+        _check_awareness(flags, tt)
+
+        if conv_keys is not None:
+            uniques, tcodes, ccodes = _merge_keys(tkeys, conv_keys)
+        else:
+            uniques, tcodes, ccodes = tkeys.uniques, tkeys.codes, None
+        n = uniques.size
+
+        conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
+        rev = np.zeros(n)
+        if conversions is not None:
+            assert ccodes is not None and conv_time is not None and conv_rev is not None
+            dup = np.bincount(ccodes, minlength=n) > 1
+            if dup.any():
+                rows = np.flatnonzero(dup[ccodes])
+                raise DataValidationError(
+                    "more than one conversion for a journey",
+                    column=key_name,
+                    table="conversions",
+                    rows=rows,
+                    value=uniques[ccodes[rows[0]]],
+                    fix="keep one conversion per journey (e.g. the first won deal), or sum them beforehand",
+                )
+            conv_at[ccodes] = conv_time
+            rev[ccodes] = conv_rev
+        elif converted_at in raw.columns:
+            conv_at, rev = _conversions_on_touches(
+                raw, tcodes, n, converted_at, revenue, key_name, flags
+            )
+            _check_awareness(flags, tt)
+
+        # touch columns in input order (validated over every row, whatever is kept)
+        cats = _categoricals(raw, [c for c in cat_names if c in raw.columns], tt, None)
+        nums: dict[str, np.ndarray] = {}
+        for c in num_names:
+            if c in raw.columns:
+                nums[c] = numeric(
+                    raw.columns[c],
+                    column=c,
+                    table=tt,
+                    allow_missing=True,
+                    nonnegative=(c == "cost"),
+                )
+        chan = factorize(raw.columns[channel], column=channel, table=tt)
+
+        anchors: dict[str, np.ndarray] = {}
+        jcols: dict[str, Categorical] = {}
+        if lead_table is not None:
+            anchors, jcols = _journey_attributes(
+                lead_table, lead_pos, tcodes, uniques, key_name, lead
+            )
+        encoded = _Encoded(
+            keys=uniques,
+            codes=tcodes,
+            time=ttime,
+            channel=chan,
+            touch_columns=cats,
+            touch_numeric=nums,
+            converted_at=conv_at,
+            revenue=rev,
+            anchors=anchors,
+            journey_columns=jcols,
+            key_column=key_name,
+            backend=raw.backend,
+            n_rows=raw.n_rows,
+        )
+        return _assemble(encoded, touches)
+
+    def all_touches(self) -> Journeys:
+        """This table with every touch: itself, or, for a table built with
+        ``touches="converted"``, the full table (sorted now, from the rows read then).
+
+        Raises
+        ------
+        ParameterError
+            The table was derived (``select_touches`` …) from a ``touches="converted"`` table:
+            build it again with ``touches="all"``.
+        """
+        if self.touches == "all":
+            return self
+        encoded = self.__dict__.get("_encoded")
+        if encoded is None:
+            raise ParameterError(
+                "this table holds only the touches of converted journeys and was derived from "
+                "another table; build it with Journeys.build(..., touches='all')"
+            )
+        full = self.__dict__.get("_all_touches")
+        if full is None:
+            full = _assemble(encoded, "all")
+            self.__dict__["_all_touches"] = full
+        return full
+
+
+def _assemble(enc: _Encoded, touches: str) -> Journeys:
+    """Sort the encoded rows into a :class:`Journeys` table (all rows, or converted journeys')."""
+    n = enc.keys.size
+    if touches == "converted":  # only the touches of converted journeys are sorted and kept
+        kept = np.flatnonzero(np.take(~np.isnat(enc.converted_at), enc.codes))
+        sub_order, offsets, sorted_time = group_sort(enc.codes[kept], enc.time[kept], n)
+        order = kept[sub_order]
+    else:
+        order, offsets, sorted_time = group_sort(enc.codes, enc.time, n)
+    cats = {k: v.take(order) for k, v in enc.touch_columns.items()}
+    for v in cats.values():
+        _readonly(v.codes)
+    out = Journeys.from_arrays(
+        keys=enc.keys,
+        offsets=offsets,
+        time=sorted_time,
+        channel=enc.channel.take(order),
+        converted_at=enc.converted_at,
+        revenue=enc.revenue,
+        row=order,
+        touch_columns=cats,
+        touch_numeric={k: np.take(v, order) for k, v in enc.touch_numeric.items()},
+        anchors=enc.anchors,
+        journey_columns=enc.journey_columns,
+        key_column=enc.key_column,
+        backend=enc.backend,
+        validate=False,
+    )
+    object.__setattr__(out, "n_input_rows", enc.n_rows)
+    object.__setattr__(out, "touches", touches)
+    if touches == "converted":
+        out.__dict__["_encoded"] = enc  # for all_touches(); not a field: derived tables drop it
+    return out
+
+
+def journeys_from_paths(
+    data: Any,
+    *,
+    path: str = "path",
+    conversions: str = "total_conversions",
+    value: str | None = DEFAULT_VALUE,
+    null: str | None = DEFAULT_NULL,
+    sep: str = " > ",
+) -> Journeys:
+    """Build :class:`~alignment.tables.Journeys` from journeys aggregated by path.
+
+    Parameters
+    ----------
+    data : frame, dict of arrays or sequence of records
+        One row per path (duplicated paths are allowed and simply add up).
+    path : str
+        Column of path strings such as ``"a > b > c"`` (channels in order, first to last).
+    conversions : str
+        Column of conversion counts (whole numbers >= 0).
+    value : str or None
+        Column of total conversion value of the row (>= 0; 0 where there is no conversion).
+        Optional under its default name (absent → 0); ``None`` ignores it.
+    null : str or None
+        Column of non-converting journey counts (whole numbers >= 0).  Optional under its
+        default name (absent → 0); ``None`` ignores it.
+    sep : str
+        Separator between channels.  Paths are split on ``sep`` without its surrounding
+        spaces, and each channel name is stripped, so ``"a>b"``, ``"a > b"`` and
+        ``"a  >  b"`` are the same path.
+
+    Returns
+    -------
+    Journeys
+        One journey per row: ``conversions`` and ``non_conversions`` are the row's counts,
+        ``revenue`` its total value, ``keys`` the zero-padded row numbers (so journeys keep
+        the input order; ``key_column="path_row"``), ``timed=False``, ``time`` the position
+        within the path and ``row`` -1 (touches are not rows of the input).
+
+    Raises
+    ------
+    DataValidationError
+        Missing, empty or non-string paths; empty steps (``"a >  > b"``); negative, fractional
+        or non-finite counts; negative or non-finite values; a value on a row without
+        conversions.  The error names the column, the rows, the bad value and the fix.
+    MissingColumnError
+        The path or conversions column (or an explicitly named value / null column) is absent.
+    """
+    parsed = parse_paths(data, path=path, conversions=conversions, value=value, null=null, sep=sep)
+    return _build_journeys(parsed)
+
+
+def _build_journeys(parsed: ParsedPaths) -> Journeys:
+    n = parsed.n_paths
+    width = len(str(max(n - 1, 0)))
+    keys = (
+        np.char.zfill(np.arange(n).astype(str), width).astype(object)
+        if n
+        else np.zeros(0, dtype=object)
+    )
+    return Journeys.from_arrays(
+        keys=keys,
+        offsets=parsed.offsets,
+        time=parsed.position,
+        channel=Categorical(parsed.channel_codes, parsed.channels),
+        revenue=parsed.revenue,
+        conversions=parsed.conversions,
+        non_conversions=parsed.non_conversions,
+        row=np.full(parsed.position.size, -1, dtype=np.int64),
+        timed=False,
+        key_column="path_row",
+        backend=parsed.backend,
+    )

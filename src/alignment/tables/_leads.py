@@ -1,0 +1,287 @@
+"""LeadTable: one row per lead, in the caller's row order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .._frames import (
+    Categorical,
+    factorize,
+    lookup,
+    numeric,
+    read_table,
+    to_native,
+)
+from .._stages import KNOWN_STAGES
+from .._time import TIME_DTYPE, Awareness
+from ..errors import DataValidationError
+from ._common import (
+    _categoricals,
+    _check_awareness,
+    _html_preview,
+    _key_codes,
+    _readonly,
+    _time_column,
+)
+
+_NAT = np.datetime64("NaT", "us")
+
+
+# ----------------------------------------------------------------------------- LeadTable
+
+
+@dataclass(frozen=True, eq=False)
+class LeadTable:
+    """One row per lead, in the caller's row order.
+
+    Attributes
+    ----------
+    ids : ndarray
+        Lead ids (``int64`` or object ``str``), unique.
+    created_at : ndarray of datetime64[us]
+        Creation instants (UTC).
+    stages : dict of str to ndarray of datetime64[us]
+        Lifecycle stage instants (``mql_at``, ``sql_at``, ``won_at`` …); ``NaT`` = not reached.
+    categorical : dict of str to Categorical
+        String attributes (source, campaign, persona, owner, account_id, industry …).
+    numeric : dict of str to ndarray of float64
+        Numeric attributes (company_size …); ``NaN`` = missing.
+    backend : str
+        The caller's backend, used by :meth:`to_frame` by default.
+    id_column : str
+        Name of the id column.
+    """
+
+    ids: np.ndarray
+    created_at: np.ndarray
+    stages: dict[str, np.ndarray] = field(default_factory=dict)
+    categorical: dict[str, Categorical] = field(default_factory=dict)
+    numeric: dict[str, np.ndarray] = field(default_factory=dict)
+    backend: str = "dict"
+    id_column: str = "lead_id"
+
+    @property
+    def n_leads(self) -> int:
+        """Number of leads."""
+        return int(self.ids.size)
+
+    def __len__(self) -> int:
+        return self.n_leads
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column name."""
+        return [self.id_column, "created_at", *self.stages, *self.categorical, *self.numeric]
+
+    def column(self, name: str) -> np.ndarray:
+        """Values of column ``name`` (categoricals decoded to ``str``).
+
+        Raises
+        ------
+        MissingColumnError
+            If there is no such column.
+        """
+        from ..errors import MissingColumnError
+
+        if name in (self.id_column, "id", "lead_id") and name not in self.categorical:
+            return self.ids
+        if name == "created_at":
+            return self.created_at
+        if name in self.stages:
+            return self.stages[name]
+        if name in self.categorical:
+            return self.categorical[name].values()
+        if name in self.numeric:
+            return self.numeric[name]
+        raise MissingColumnError(
+            f"no column {name!r}; available: {', '.join(self.columns)}", column=name, table="leads"
+        )
+
+    def categories(self, name: str) -> Categorical:
+        """Column ``name`` as a :class:`Categorical` (string columns and stage-free keys).
+
+        Raises
+        ------
+        MissingColumnError
+            If there is no such string column.
+        """
+        from ..errors import MissingColumnError
+
+        if name in self.categorical:
+            return self.categorical[name]
+        if name in (self.id_column, "lead_id"):
+            return factorize(self.ids, column=name, table="leads")
+        raise MissingColumnError(
+            f"no string column {name!r}; string columns: {', '.join(self.categorical) or '(none)'}",
+            column=name,
+            table="leads",
+        )
+
+    def positions(self, ids: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions of ``ids`` in this table (hash lookup).
+
+        Returns
+        -------
+        positions : ndarray of int64
+            Row of each id (``-1`` where not found).
+        found : ndarray of bool
+        """
+        return lookup(self.ids, ids)
+
+    def take(self, index: np.ndarray) -> LeadTable:
+        """Rows at ``index`` (a subset or a permutation)."""
+        idx = np.asarray(index)
+        return replace(
+            self,
+            ids=self.ids[idx],
+            created_at=self.created_at[idx],
+            stages={k: v[idx] for k, v in self.stages.items()},
+            categorical={k: v.take(idx) for k, v in self.categorical.items()},
+            numeric={k: v[idx] for k, v in self.numeric.items()},
+        )
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """Columns as a dict of numpy arrays (categoricals decoded)."""
+        out: dict[str, np.ndarray] = {self.id_column: self.ids, "created_at": self.created_at}
+        out.update(self.stages)
+        out.update({k: v.values() for k, v in self.categorical.items()})
+        out.update(self.numeric)
+        return out
+
+    def to_frame(self, backend: str | None = None) -> Any:
+        """The table as a frame in ``backend`` (default: the caller's)."""
+        return to_native(self.to_dict(), backend or self.backend)
+
+    def __repr__(self) -> str:
+        return f"LeadTable(n_leads={self.n_leads}, columns={self.columns})"
+
+    def _repr_html_(self) -> str:
+        return _html_preview(
+            f"LeadTable: {self.n_leads:,} leads, {len(self.stages)} stage column(s)",
+            self.to_dict(),
+        )
+
+    @classmethod
+    def build(
+        cls,
+        data: Any,
+        *,
+        id: str = "lead_id",
+        created_at: str = "created_at",
+        stages: Sequence[str] | None = None,
+        categorical: Sequence[str] | None = None,
+        numeric: Sequence[str] | None = None,
+    ) -> LeadTable:
+        """Build a lead table from a frame, a dict of arrays or a sequence of :class:`alignment.Lead`.
+
+        Parameters
+        ----------
+        data : frame, dict or sequence
+            One row per lead.
+        id, created_at : str
+            Names of the id and creation-time columns.
+        stages : sequence of str, optional
+            Stage columns; default: the :data:`KNOWN_STAGES` present plus any other datetime
+            column whose name ends in ``_at``.  A name given here that is not a column is an
+            error (unknown stage).
+        categorical, numeric : sequence of str, optional
+            Columns to read as strings / numbers; default: inferred from the data types.
+
+        Raises
+        ------
+        DataValidationError
+            Missing id or creation time, duplicate ids, bad types, mixed naive/aware datetimes.
+        """
+        if isinstance(data, LeadTable):
+            return data
+        table = "leads"
+        raw = read_table(
+            data, table=table, required=[id, created_at, *(stages or ())], all_columns=True
+        )
+        ids_raw = raw.columns[id]
+        keys = _key_codes(ids_raw, column=id, table=table)
+        ids = np.asarray(ids_raw)
+        if ids.dtype.kind == "f":
+            ids = ids.astype(np.int64)
+        elif ids.dtype.kind not in "iu":
+            ids = keys.uniques[keys.codes]
+        dup = (
+            np.bincount(keys.codes, minlength=keys.uniques.size) > 1
+            if keys.codes.size
+            else np.zeros(0, bool)
+        )
+        if dup.any():
+            rows = np.flatnonzero(dup[keys.codes])
+            raise DataValidationError(
+                "duplicate lead id",
+                column=id,
+                table=table,
+                rows=rows,
+                value=ids[rows[0]],
+                fix="lead ids must be unique; deduplicate the leads (see alignment.closed_loop for duplicate detection)",
+            )
+        flags: dict[str, Awareness] = {}
+        created, flags[created_at] = _time_column(raw, created_at, table)
+        stage_names: list[str]
+        if stages is None:
+            stage_names = [
+                c
+                for c in raw.columns
+                if c not in (id, created_at)
+                and (c in KNOWN_STAGES or (c.endswith("_at") and raw.columns[c].dtype.kind in "MO"))
+            ]
+        else:
+            stage_names = list(stages)
+        stage_arrays: dict[str, np.ndarray] = {}
+        for s in stage_names:
+            col = raw.columns[s]
+            if col.dtype.kind == "O" and all(v is None for v in col.tolist()):
+                arr = np.full(col.size, _NAT, dtype=TIME_DTYPE)
+                aware: Awareness = None
+            else:
+                arr, aware = _time_column(raw, s, table, allow_missing=True)
+            flags[s] = aware
+            _readonly(arr)
+            stage_arrays[s] = arr
+        _check_awareness(flags, table)
+        rest = [c for c in raw.columns if c not in (id, created_at, *stage_names)]
+        if categorical is None:
+            cat_names = [
+                c for c in rest if raw.columns[c].dtype.kind in "OUS" and c not in (numeric or ())
+            ]
+        else:
+            cat_names = list(categorical)
+        if numeric is None:
+            num_names = [
+                c for c in rest if raw.columns[c].dtype.kind in "iufb" and c not in cat_names
+            ]
+        else:
+            num_names = list(numeric)
+        for c in [*cat_names, *num_names]:
+            if c not in raw.columns:
+                from ..errors import MissingColumnError
+
+                raise MissingColumnError(f"column {c!r} not found", column=c, table=table)
+        cats = _categoricals(raw, cat_names, table, None)
+        nums: dict[str, np.ndarray] = {}
+        for c in num_names:
+            arr = numeric_(raw.columns[c], column=c, table=table, allow_missing=True)
+            _readonly(arr)
+            nums[c] = arr
+        _readonly(ids, created)
+        return cls(
+            ids=ids,
+            created_at=created,
+            stages=stage_arrays,
+            categorical=cats,
+            numeric=nums,
+            backend=raw.backend,
+            id_column=id,
+        )
+
+
+numeric_ = numeric  # the builder's parameter shadows the function name
