@@ -155,7 +155,7 @@ def reject_rows(
     >>> reject_rows(x < 0, "revenue must be >= 0", column="revenue", values=x, fix="drop refunds")
     Traceback (most recent call last):
     ...
-    alignment.errors.DataValidationError: column 'revenue': revenue must be >= 0; 1 row(s) affected, first at position(s) 1; bad value: np.float64(-2.0); fix: drop refunds
+    alignment.errors.DataValidationError: column 'revenue': revenue must be >= 0; 1 row(s) affected, first at position(s) 1; bad value: -2.0; fix: drop refunds
     """
     mask = np.asarray(bad, dtype=bool)
     if not mask.any():
@@ -164,6 +164,8 @@ def reject_rows(
     first = None
     if values is not None:
         first = np.asarray(values)[rows[0]] if np.ndim(values) else values
+        if isinstance(first, np.generic):  # shown as a plain Python value
+            first = first.item()
     shown = rows if positions is None else np.asarray(positions)[rows]
     raise DataValidationError(problem, column=column, rows=shown, value=first, fix=fix, table=table)
 

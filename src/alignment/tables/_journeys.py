@@ -18,6 +18,7 @@ from .._frames import (
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
 from ..errors import DataValidationError, ParameterError
+from ._arrays import channel_categorical, checked_times, journey_outcomes
 from ._common import (
     _categoricals,
     _check_awareness,
@@ -368,91 +369,11 @@ class Journeys(_EventLog):
         # arrays from callers are copied (this table makes its arrays read-only); arrays built
         # by this module (validate=False) are fresh and taken as they are
         copy = validate
-        if timed:
-            t = np.asarray(time).astype(TIME_DTYPE, copy=copy)
-            if np.isnat(t).any():
-                rows = np.flatnonzero(np.isnat(t))
-                raise DataValidationError(
-                    "missing touch time (NaT)", column="time", table=name, rows=rows
-                )
-        else:
-            t = np.asarray(time).astype(np.int64).view(TIME_DTYPE)
-        if validate and t.size > 1:
-            same = _segment_of(off)
-            dec = (np.diff(t.view(np.int64)) < 0) & (same[1:] == same[:-1])
-            if dec.any():
-                rows = np.flatnonzero(dec) + 1
-                raise DataValidationError(
-                    "touches are not sorted by time within their journey",
-                    column="time",
-                    table=name,
-                    rows=rows,
-                    fix="use Journeys.build, which sorts, or sort by (key, time) first",
-                )
-        if isinstance(channel, Categorical):
-            cat = channel
-        else:
-            if channels is None:
-                raise ParameterError(
-                    "channels (the vocabulary) is required when channel is given as codes"
-                )
-            cat = Categorical(
-                np.asarray(channel).astype(np.int32), np.asarray(list(channels), dtype=object)
-            )
-        if cat.codes.size != t.size:
-            raise DataValidationError(
-                f"channel has {cat.codes.size} values for {t.size} touches",
-                column="channel",
-                table=name,
-            )
-        if (
-            validate
-            and cat.codes.size
-            and (cat.codes.min() < 0 or cat.codes.max() >= cat.n_categories)
-        ):
-            bad = np.flatnonzero((cat.codes < 0) | (cat.codes >= cat.n_categories))
-            raise DataValidationError(
-                "channel code outside the vocabulary (or missing channel)",
-                column="channel",
-                table=name,
-                rows=bad,
-                value=int(cat.codes[bad[0]]),
-            )
-        conv_at = (
-            np.full(n, _NAT, dtype=TIME_DTYPE)
-            if converted_at is None
-            else np.asarray(converted_at).astype(TIME_DTYPE)
+        t = checked_times(time, off, timed=timed, validate=validate, copy=copy, table=name)
+        cat = channel_categorical(channel, channels, t.size, validate=validate, table=name)
+        conv_at, rev, conv, nonconv = journey_outcomes(
+            n, converted_at, revenue, conversions, non_conversions, timed=timed, table=name
         )
-        rev = (
-            np.zeros(n)
-            if revenue is None
-            else numeric(np.asarray(revenue), column="revenue", table=name, nonnegative=True)
-        )
-        if conversions is None:
-            conv = (
-                (~np.isnat(conv_at)).astype(np.float64) if timed else (rev > 0).astype(np.float64)
-            )
-        else:
-            conv = numeric(
-                np.asarray(conversions), column="conversions", table=name, nonnegative=True
-            )
-        nonconv = (
-            (conv == 0).astype(np.float64)
-            if non_conversions is None
-            else numeric(
-                np.asarray(non_conversions), column="non_conversions", table=name, nonnegative=True
-            )
-        )
-        for label, arr in (
-            ("converted_at", conv_at),
-            ("revenue", rev),
-            ("conversions", conv),
-            ("non_conversions", nonconv),
-        ):
-            if arr.size != n:
-                raise DataValidationError(
-                    f"has {arr.size} values for {n} journeys", column=label, table=name
-                )
         rows = (
             np.arange(t.size, dtype=np.int64)
             if row is None
