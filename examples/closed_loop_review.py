@@ -42,7 +42,8 @@ names, idx = np.unique(np.asarray(reasons["reason"]).astype(str), return_inverse
 print("rejections:", dict(zip(names.tolist(), np.bincount(idx, weights=reasons["count"]).tolist())))
 
 # data quality the teams argue about: duplicates and incomplete leads
-print(loop.summary["n_duplicates"], "duplicates;", loop.summary["n_incomplete"], "incomplete")
+totals = loop.summary()
+print(totals["n_duplicates"], "duplicates;", totals["n_incomplete"], "incomplete")
 dups = loop.duplicates.to_frame("dict")
 print(
     "first duplicates:", list(zip(dups["lead_id"][:3], dups["duplicate_of"][:3], dups["rule"][:3]))

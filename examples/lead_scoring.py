@@ -46,7 +46,7 @@ grid = alignment.score(
     fit_cuts=(30, 20, 10),
     interest_cuts=(200, 120, 60),
 )
-summary = grid.summary("dict")
+summary = grid.to_frame("breakdown", backend="dict")
 print(
     "\nleads per action:",
     {

@@ -33,7 +33,7 @@ scores = alignment.score(
     ],
     interest_cuts=(200, 120, 60),
 )
-print(scores.summary("dict")["n"][:4], "leads in cells A1..A4")
+print(scores.to_frame("breakdown", backend="dict")["n"][:4], "leads in cells A1..A4")
 
 # 4. funnel: observed conversion, then the plan for next quarter's target
 obs = alignment.funnel.observe(leads, stages=["created_at", "mql_at", "sql_at", "won_at"])

@@ -39,7 +39,7 @@ for start, committed, delivered, ft in zip(
         )
 
 # "don't be on this list": breaches per rep
-breaches = report.breaches().to_frame("dict")
+breaches = report.breaches.to_frame("dict")
 reps, counts = np.unique(np.asarray(breaches["owner"]).astype(str), return_counts=True)
 print("breaches per rep:", dict(zip(reps.tolist(), counts.tolist())))
 
@@ -51,5 +51,6 @@ print("last day:", {k: daily[k][last] for k in ("date", "delivered_to_date", "pa
 # the agreement from a TOML file, evaluated at an instant in the middle of the month
 leads = crm.lead_table()
 mid = evaluate(sla, leads, crm.activities, as_of="2024-02-15T12:00:00Z")
-pending = int(mid.summary["first_touch_pending"]) + int(mid.summary["first_touch_at_risk"])
+counts = mid.summary()
+pending = int(counts["first_touch_pending"]) + int(counts["first_touch_at_risk"])
 print(f"mid-February: {pending} first touches still inside their window")

@@ -6,14 +6,15 @@ closed-loop results are made of.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ._frames import to_native
+from ._frames import BACKENDS, to_native
 
-__all__ = ["ReportTable", "Result"]
+__all__ = ["CallableDict", "ReportTable", "Result"]
 
 _HTML_ROWS = 20
 
@@ -33,25 +34,14 @@ class Result:
       measured).
     * ``_repr_html_()`` — the notebook view.
     * ``plot(ax=None, **options)`` — a matplotlib chart; returns ``(figure, axes)``.
+
+    The base class holds what is shared (the levels check, the old ``to_frame`` call forms);
+    each result class defines the four methods with these signatures, and
+    ``tests/core/test_results.py`` checks that they do.
     """
 
     #: the levels ``to_frame`` accepts (the first is the default, ``level=None``)
     levels: ClassVar[tuple[str, ...]] = ()
-
-    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
-        """The result as a frame of ``backend``; ``level`` picks the table (see :attr:`levels`)."""
-        raise NotImplementedError
-
-    def summary(self) -> dict[str, Any]:
-        """Headline figures as a dict of plain Python scalars."""
-        raise NotImplementedError
-
-    def _repr_html_(self) -> str:
-        raise NotImplementedError
-
-    def plot(self, ax: Any = None, **options: Any) -> tuple[Any, Any]:
-        """Draw the result on ``ax`` (default: a new figure); returns ``(figure, axes)``."""
-        raise NotImplementedError
 
     def _level(self, level: str | None) -> str:
         """``level`` checked against :attr:`levels` (``None`` → the first)."""
@@ -64,6 +54,59 @@ class Result:
                 f"level must be one of {', '.join(map(repr, self.levels))}, got {level!r}"
             )
         return level
+
+    def _frame_args(
+        self,
+        level: str | None,
+        backend: str | None,
+        *,
+        open_levels: bool = False,
+        old: tuple[str, str | None] = ("", None),
+    ) -> tuple[str, str | None]:
+        """``(level, backend)`` of a ``to_frame`` call, old call forms included.
+
+        ``to_frame("pandas")`` — the backend as the first argument, the form before levels
+        existed — still works, with a :class:`DeprecationWarning`; so does ``old`` = (the
+        deprecated keyword that named the level, e.g. ``"table"``, and its value).
+        ``open_levels``: any level name is accepted (results that roll up by any key check it
+        themselves).
+        """
+        if level in BACKENDS and level not in self.levels and backend is None:
+            warnings.warn(
+                f"{type(self).__name__}.to_frame({level!r}): pass the backend by keyword, "
+                f"to_frame(backend={level!r}); the first argument is the level",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            level, backend = None, level
+        if old[1] is not None:
+            warnings.warn(
+                f"to_frame({old[0]}=...) is deprecated; use to_frame(level=...)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            if level is not None and level != old[1]:
+                from .errors import ParameterError
+
+                raise ParameterError(
+                    f"to_frame got level={level!r} and {old[0]}={old[1]!r}; pass level only"
+                )
+            level = old[1]
+        if open_levels and level is not None:
+            return level, backend
+        return self._level(level), backend
+
+
+class CallableDict(dict[str, Any]):
+    """A dict of headline figures that is also callable.
+
+    ``report.summary()`` (the result contract) returns a plain ``dict`` copy;
+    ``report.summary["x"]`` — the form from before the contract, when ``summary`` was a dict
+    attribute — keeps working.
+    """
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self)
 
 
 class ReportTable(Mapping[str, np.ndarray]):

@@ -20,7 +20,7 @@ See ``docs/plugins/contracts.md``.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import numpy as np
@@ -188,6 +188,47 @@ class AttributionModel(Estimator):
     def channel_credit(self, journeys: Journeys) -> ChannelCredit:
         """Credit per channel (data-driven models)."""
         raise NotImplementedError(f"{type(self).__name__} does not compute channel credit")
+
+    # ------------------------------------------------------------ the partition protocol
+    # A backend that splits the journeys into partitions (alignment.dask) runs a model through
+    # these.  Rule models (kind "touch", no fit) need none of them: their weights are per
+    # journey.  A data-driven model runs partitioned when it implements all three.
+
+    def partial_stats(self, journeys: Journeys) -> Any:
+        """Sufficient statistic of the (eligible) journeys of one partition.
+
+        Implemented by data-driven models that can run partitioned; the statistic must be
+        additive: ``merge_stats`` of the statistics of two partitions is the statistic of their
+        union, and :meth:`credit_from_stats` of the merged statistic equals
+        :meth:`channel_credit` on all the journeys.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not compute partial statistics")
+
+    def merge_stats(self, a: Any, b: Any) -> Any:
+        """Combine two statistics of :meth:`partial_stats` (associative and commutative)."""
+        raise NotImplementedError(f"{type(self).__name__} does not merge partial statistics")
+
+    def credit_from_stats(self, stats: Any, channels: Sequence[str]) -> ChannelCredit:
+        """Channel credit from the merged statistic of every partition.
+
+        ``stats`` is ``None`` when no partition had a journey to credit; ``channels`` is the
+        sorted vocabulary of every partition's channels.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not credit from statistics")
+
+    @classmethod
+    def partitionable(cls) -> bool:
+        """Whether a backend can run this model partition by partition.
+
+        True for per-journey rule models (``kind = "touch"`` that need no fit) and for models
+        that implement :meth:`partial_stats`, :meth:`merge_stats` and :meth:`credit_from_stats`.
+        """
+        if cls.kind == "touch" and not cls.requires_fit:
+            return True
+        return all(
+            getattr(cls, m) is not getattr(AttributionModel, m)
+            for m in ("partial_stats", "merge_stats", "credit_from_stats")
+        )
 
 
 class Scorer(Estimator):

@@ -38,18 +38,26 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
-import inspect
+import itertools
 import os
 import re
 import threading
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import pluggy
 
 from . import hookspecs
+from ._registrations import (
+    HOOKS,
+    PluginInfo,
+    Registration,
+    validate,
+)
+from ._registrations import (
+    Kind as Kind,
+)
 from .base import AttributionModel, Estimator, Scorer
 from .errors import AlignmentWarning, ParameterError, PluginError, UnknownModelError
 
@@ -78,96 +86,12 @@ ENTRY_POINT_GROUP = "alignment"
 #: environment variable restricting which third-party plugins load
 ENV_VAR = "ALIGNMENT_LOAD_PLUGINS"
 
-Kind = Literal["attribution model", "scorer"]
-
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-#: hook name -> (registry kind, required base class)
-_HOOKS: dict[str, tuple[Kind, type[Estimator]]] = {
-    "register_attribution_models": ("attribution model", AttributionModel),
-    "register_scorers": ("scorer", Scorer),
-}
-
 _M = TypeVar("_M", bound=Estimator)
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    """A loaded plugin, as listed by :func:`list_plugins`.
-
-    Attributes
-    ----------
-    name : str
-        The plugin's name: its entry-point name, or the module name of a built-in plugin.
-    version : str or None
-        The version of the distribution providing it (the library's version for built-ins,
-        ``None`` for plugins registered at runtime).
-    hooks : tuple of str
-        The hooks it implements, sorted.
-    distribution : str or None
-        The name of the installed distribution that declared the entry point.
-    builtin : bool
-        Whether it is one of :data:`DEFAULT_PLUGINS`.
-    """
-
-    name: str
-    version: str | None
-    hooks: tuple[str, ...]
-    distribution: str | None = None
-    builtin: bool = False
-
-
-@dataclass(frozen=True)
-class Registration:
-    """A registered model, as stored in a registry.
-
-    Attributes
-    ----------
-    kind : {"attribution model", "scorer"}
-        The registry.
-    name : str
-        The registered name.
-    factory : callable
-        The class (or factory) that builds the model from keyword parameters.
-    description : str
-        One-line description.
-    plugin : str
-        The name of the plugin that registered it.
-    aliases : tuple of str
-        Other names that resolve to it.
-    """
-
-    kind: Kind
-    name: str
-    factory: Callable[..., Any]
-    description: str
-    plugin: str
-    aliases: tuple[str, ...] = ()
-
-    def build(self, **params: Any) -> Any:
-        """Instantiate the model with ``params`` (validated against its signature)."""
-        _check_param_names(self, params)
-        model = self.factory(**params)
-        base = _HOOKS[_hook_of(self.kind)][1]
-        if not isinstance(model, base):
-            raise PluginError(
-                f"the factory registered as {self.kind} {self.name!r} returned "
-                f"{type(model).__name__}, which is not a subclass of "
-                f"alignment.base.{base.__name__}",
-                plugin=self.plugin,
-            )
-        if not getattr(type(model), "name", ""):
-            type(model).name = self.name
-        return model
-
-
-def _hook_of(kind: Kind) -> str:
-    return next(h for h, (k, _) in _HOOKS.items() if k == kind)
 
 
 @dataclass
 class _Registry:
-    key: tuple[tuple[str, int], ...]
+    key: tuple[Any, ...]
     models: dict[Kind, dict[str, Registration]]
     aliases: dict[Kind, dict[str, str]]
     errors: list[PluginError]
@@ -190,8 +114,40 @@ _state = _State()
 # loading
 
 
+_GENERATIONS = itertools.count()  # never repeats, across managers too
+
+
+class _Manager(pluggy.PluginManager):
+    """The plugin manager, counting its (un)registrations.
+
+    The registry cache is keyed on :attr:`generation`, which no (un)registration can reuse (an
+    ``id()`` of a freed plugin object can be given to the next one).
+    """
+
+    def __init__(self, project_name: str) -> None:
+        super().__init__(project_name)
+        self.generation = next(_GENERATIONS)
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        try:
+            return super().register(plugin, name)
+        finally:
+            self.generation = next(_GENERATIONS)
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
+        try:
+            return super().unregister(plugin, name)
+        finally:
+            self.generation = next(_GENERATIONS)
+
+
+def _registry_key(pm: pluggy.PluginManager) -> tuple[Any, ...]:
+    names = tuple(n for n, _ in pm.list_name_plugin())
+    return (getattr(pm, "generation", id(pm)), names)
+
+
 def _new_manager() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager("alignment")
+    pm = _Manager("alignment")
     pm.add_hookspecs(hookspecs)
     return pm
 
@@ -239,7 +195,7 @@ def _drop_pending(pm: pluggy.PluginManager) -> list[PluginError]:
             pm.check_pending()
         except pluggy.PluginValidationError as exc:
             name = pm.get_name(exc.plugin) or repr(exc.plugin)
-            known = sorted(_HOOKS)
+            known = sorted(HOOKS)
             unknown = re.findall(r"unknown hook '([^']+)'", str(exc))
             hint = ""
             if unknown:
@@ -380,106 +336,6 @@ def reset_plugins() -> None:
 # registration (the one place where registrations are validated)
 
 
-def _description_of(obj: Any) -> str:
-    desc = getattr(obj, "description", "")
-    if isinstance(desc, str) and desc.strip():
-        return desc.strip().splitlines()[0].strip()
-    doc = obj.__dict__.get("__doc__") if isinstance(obj, type) else getattr(obj, "__doc__", None)
-    if isinstance(doc, str) and doc.strip():
-        return doc.strip().splitlines()[0].strip()
-    return ""
-
-
-def _validate(
-    kind: Kind,
-    base: type[Estimator],
-    cls_or_factory: Any,
-    name: Any,
-    aliases: Any,
-    plugin: str,
-) -> Registration:
-    what = f"{kind} {name!r}"
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise PluginError(
-            f"invalid {kind} name {name!r}: use lowercase letters, digits and underscores, "
-            "starting with a letter (e.g. 'time_decay')",
-            plugin=plugin,
-        )
-    if isinstance(aliases, str) or not isinstance(aliases, (tuple, list)):
-        raise PluginError(
-            f"aliases of {what} must be a tuple of names, got {aliases!r}", plugin=plugin
-        )
-    for alias in aliases:
-        if not isinstance(alias, str) or not _NAME_RE.match(alias):
-            raise PluginError(
-                f"invalid alias {alias!r} of {what}: use lowercase letters, digits and "
-                "underscores, starting with a letter",
-                plugin=plugin,
-            )
-    if len(set(aliases) | {name}) != len(aliases) + 1:
-        raise PluginError(f"repeated name among the aliases of {what}", plugin=plugin)
-    if isinstance(cls_or_factory, type):
-        cls = cls_or_factory
-        if not issubclass(cls, base):
-            raise PluginError(
-                f"{what}: {cls.__module__}.{cls.__qualname__} is not a subclass of "
-                f"alignment.base.{base.__name__}",
-                plugin=plugin,
-            )
-        if inspect.isabstract(cls):
-            raise PluginError(f"{what}: {cls.__qualname__} is abstract", plugin=plugin)
-        own_name = cls.__dict__.get("name", "")
-        if own_name and own_name != name and own_name not in aliases:
-            raise PluginError(
-                f"{what}: class {cls.__qualname__} declares name = {own_name!r}; register it "
-                f"under that name or add {own_name!r} to its aliases",
-                plugin=plugin,
-            )
-        if base is AttributionModel:
-            model_kind = getattr(cls, "kind", None)
-            if model_kind not in ("touch", "channel"):
-                raise PluginError(
-                    f"{what}: kind must be 'touch' or 'channel', got {model_kind!r}",
-                    plugin=plugin,
-                )
-            method = "weights" if model_kind == "touch" else "channel_credit"
-            if getattr(cls, method) is getattr(AttributionModel, method):
-                raise PluginError(
-                    f"{what}: kind = {model_kind!r} but {cls.__qualname__} does not implement "
-                    f"{method}()",
-                    plugin=plugin,
-                )
-        else:
-            if getattr(cls, "score", None) is Scorer.score:
-                raise PluginError(
-                    f"{what}: {cls.__qualname__} does not implement score()", plugin=plugin
-                )
-        if not isinstance(cls.__dict__.get("requires_fit", cls.requires_fit), bool):
-            raise PluginError(f"{what}: requires_fit must be a bool", plugin=plugin)
-    elif callable(cls_or_factory) and not isinstance(cls_or_factory, Estimator):
-        pass  # a factory: its result is checked when it is called
-    else:
-        raise PluginError(
-            f"{what}: register a class (or a factory function), not {cls_or_factory!r}",
-            plugin=plugin,
-        )
-    description = _description_of(cls_or_factory)
-    if not description:
-        raise PluginError(
-            f"{what} has no description: set the class attribute `description` to one line "
-            "saying what it does",
-            plugin=plugin,
-        )
-    return Registration(
-        kind=kind,
-        name=name,
-        factory=cls_or_factory,
-        description=description,
-        plugin=plugin,
-        aliases=tuple(aliases),
-    )
-
-
 def _run_hooks(pm: pluggy.PluginManager) -> _Registry:
     dropped = _drop_pending(pm)  # plugins registered at runtime with unknown hooks
     _state.load_errors.extend(dropped)
@@ -488,12 +344,12 @@ def _run_hooks(pm: pluggy.PluginManager) -> _Registry:
     errors: list[PluginError] = []
     plugins = pm.list_name_plugin()
     registry = _Registry(
-        key=tuple((n, id(p)) for n, p in plugins),
+        key=_registry_key(pm),
         models={"attribution model": {}, "scorer": {}},
         aliases={"attribution model": {}, "scorer": {}},
         errors=errors,
     )
-    for hook_name, (kind, base) in _HOOKS.items():
+    for hook_name, (kind, base) in HOOKS.items():
         caller: pluggy.HookCaller = getattr(pm.hook, hook_name)
         impls = caller.get_hookimpls()
         for plugin_name, plugin in plugins:
@@ -529,7 +385,7 @@ def _call_one(
         return None
 
     def register(cls_or_factory: Any, *, name: str, aliases: tuple[str, ...] = ()) -> None:
-        reg = _validate(kind, base, cls_or_factory, name, aliases, plugin_name)
+        reg = validate(kind, base, cls_or_factory, name, aliases, plugin_name)
         for candidate in (reg.name, *reg.aliases):
             taken = owner(candidate)
             if taken is not None:
@@ -573,7 +429,7 @@ def _call_one(
 def _registry() -> _Registry:
     with _lock:
         pm = load_plugins()
-        key = tuple((n, id(p)) for n, p in pm.list_name_plugin())
+        key = _registry_key(pm)
         current = _state.registry
         if current is None or current.key != key:
             previous = {str(e) for e in current.errors} if current else set()
@@ -667,34 +523,6 @@ def get_registration(kind: Kind, name: str) -> Registration:
         available = list(registry.models[kind])
         raise UnknownModelError(kind, name, available)
     return registry.models[kind][target]
-
-
-def _check_param_names(reg: Registration, params: dict[str, Any]) -> None:
-    if not params:
-        return
-    factory = reg.factory
-    if isinstance(factory, type) and issubclass(factory, Estimator):
-        valid = factory._param_names()
-        has_var_kw = any(
-            p.kind is p.VAR_KEYWORD for p in inspect.signature(factory.__init__).parameters.values()
-        )
-    else:
-        try:
-            sig = inspect.signature(factory)
-        except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-            return
-        valid = [p.name for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
-        has_var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
-    unknown = [k for k in params if k not in valid]
-    if unknown and not has_var_kw:
-        hints = []
-        for k in unknown:
-            close = difflib.get_close_matches(k, valid, n=1)
-            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise ParameterError(
-            f"{reg.kind} {reg.name!r} has no parameter {', '.join(hints)}; "
-            f"valid parameters: {', '.join(valid) or '(none)'}"
-        )
 
 
 def _resolve(kind: Kind, base: type[_M], name_or_instance: Any, params: dict[str, Any]) -> _M:

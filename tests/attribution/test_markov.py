@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alignment.attribution import _markov as M
+from alignment.attribution import _markov_chain as M
 from alignment.attribution._markov import MarkovAttribution, markov_removal_effects
 from alignment.errors import ParameterError
 

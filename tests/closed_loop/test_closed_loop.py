@@ -161,7 +161,7 @@ def test_incomplete_leads_listed_per_field() -> None:
     pairs = sorted(zip(inc["lead_id"].tolist(), inc["field"].tolist()))
     assert ("c", "email") in pairs and ("f", "email") in pairs and ("f", "source") in pairs
     assert sum(1 for _, f in pairs if f == "phone") == 6  # absent column: missing everywhere
-    assert r.summary["absent_required_columns"] == ["phone"]
+    assert r.summary()["absent_required_columns"] == ("phone",)
     assert r.summary["n_incomplete"] == 6
 
 

@@ -383,7 +383,7 @@ def test_sla_command(
     expected = alignment.sla.evaluate(
         small_crm.sla, small_crm.leads, small_crm.activities, as_of=small_crm.as_of
     )
-    want = expected.breaches().to_frame("dict")
+    want = expected.breaches.to_frame("dict")
     got = read_columns(breaches)
     assert sorted(zip(got["lead_id"].tolist(), got["commitment"].tolist())) == sorted(
         zip(want["lead_id"].tolist(), want["commitment"].tolist())

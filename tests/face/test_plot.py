@@ -142,7 +142,7 @@ def test_attribution_bad_key(attributions: dict[str, Any]) -> None:
 def test_score_grid_heat_map_of_counts(grid: Any) -> None:
     _, ax = grid.plot()
     assert len(ax.images) == 1
-    table = grid.summary(backend="dict")
+    table = grid.to_frame("breakdown", backend="dict")
     cells = [str(c) for c in table["cell"]]
     rows = tick_labels(ax, "y")
     cols = tick_labels(ax, "x")

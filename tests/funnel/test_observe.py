@@ -210,25 +210,25 @@ def test_frame_inputs_and_outputs(backend: str) -> None:
     obs = fn.observe(frame, by="source", cohort="M")
     assert np.array_equal(obs.counts, ref.counts)
     assert np.allclose(obs.p90_days, ref.p90_days, equal_nan=True)
-    out = as_lists(obs.to_frame(backend))
+    out = as_lists(obs.to_frame(backend=backend))
     assert obs.backend == backend
     assert type(obs.to_frame()).__module__.split(".")[0] == backend  # the caller's backend
     assert out["n_from"] == ref.counts[:, :-1].ravel().tolist()
     assert set(out) >= {"source", "cohort", "from_stage", "to_stage", "rate", "rate_low"}
-    stages = as_lists(obs.to_frame(backend, table="stages"))
+    stages = as_lists(obs.to_frame("stages", backend=backend))
     assert stages["count"] == ref.counts.ravel().tolist()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_to_frame_and_html(backend: str) -> None:
     obs = fn.observe(lead_dict(100))
-    out = as_lists(obs.to_frame(backend))
+    out = as_lists(obs.to_frame(backend=backend))
     assert out["from_stage"] == ["lead", "mql", "sql", "opportunity"]
     assert out["converted"] == obs.converted[0].tolist()
     html = obs._repr_html_()
     assert "<table" in html and "opportunity" in html and "wilson" in html
-    with pytest.raises(ParameterError, match="table must be"):
-        obs.to_frame(table="wide")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="level must be one of"):
+        obs.to_frame("wide")
 
 
 def test_lead_table_input_and_no_mutation() -> None:

@@ -285,10 +285,10 @@ def test_inputs_not_mutated() -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_plan_results_to_frame_and_html(backend: str) -> None:
     p = fn.plan(100_000, 1_000, WATERFALL, periods=12)
-    frame = as_lists(p.to_frame(backend))
+    frame = as_lists(p.to_frame(backend=backend))
     assert frame["stage"] == ["inquiry", "mql", "sal", "sql"]
     assert frame["required_whole"] == [6536.0, 654.0, 556.0, 334.0]
-    periods = as_lists(p.to_frame(backend, kind="periods"))
+    periods = as_lists(p.to_frame("periods", backend=backend))
     assert periods["period"] == list(range(1, 13))
     assert sum(periods["customers"]) == pytest.approx(100.0)
     html = p._repr_html_()
@@ -297,12 +297,14 @@ def test_plan_results_to_frame_and_html(backend: str) -> None:
     assert "won" in f._repr_html_()
     s = fn.sensitivity(WATERFALL, volume=1_000)
     assert "best: inquiry" in s._repr_html_()
-    assert as_lists(f.to_frame(backend))["volume"] == pytest.approx([1000, 100, 85, 51, 15.3])
-    assert as_lists(s.to_frame(backend))["stage"][0] == "inquiry"
+    assert as_lists(f.to_frame(backend=backend))["volume"] == pytest.approx(
+        [1000, 100, 85, 51, 15.3]
+    )
+    assert as_lists(s.to_frame(backend=backend))["stage"][0] == "inquiry"
     r = fn.rep_plan(1e6, 1e4, WATERFALL)
     assert "Rep plan" in r._repr_html_()
     with pytest.raises(ParameterError, match="no periods"):
-        fn.plan(1, 1, {"a": 1.0}).to_frame(kind="periods")
+        fn.plan(1, 1, {"a": 1.0}).to_frame("periods")
 
 
 def test_results_do_not_alias_inputs_and_are_read_only() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 import alignment
 from alignment import hookspecs, plugins
-from alignment.testing import _kit as testing
+from alignment.testing import _runner
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugins"
 PAGES = ("writing-a-plugin.md", "hooks.md", "contracts.md", "conformance.md")
@@ -47,7 +47,7 @@ def test_api_blocks_resolve(page: str) -> None:
 
 def test_every_check_is_documented() -> None:
     page = (DOCS / "conformance.md").read_text()
-    names = {c.__name__ for c in (*testing._ATTRIBUTION, *testing._SCORER)}
+    names = {c.__name__ for c in (*_runner._ATTRIBUTION, *_runner._SCORER)}
     for name in names:
         assert f"| `{name}` |" in page, f"conformance.md does not list {name}"
 

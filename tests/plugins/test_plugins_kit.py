@@ -14,8 +14,8 @@ import alignment
 from alignment import plugins
 from alignment.base import AttributionModel, ChannelCredit, Scorer, check_is_fitted
 from alignment.errors import AlignmentWarning, PluginError, UnknownModelError
-from alignment.testing import _kit as testing
 from alignment.testing import (
+    _data,
     check_attribution_model,
     check_scorer,
     make_journey_data,
@@ -92,7 +92,7 @@ def test_example_plugin_through_the_engines(example_plugin: str) -> None:
     assert result.totals("channel") == pytest.approx(first.totals("channel"))
     assert sum(result.totals("channel").values()) == pytest.approx(conversions["revenue"].sum())
 
-    leads, tp, _ = testing.make_lead_data(0)
+    leads, tp, _ = _data.make_lead_data(0)
     scored = alignment.score(leads, tp, scorer="touch_count", default_points=2.0)
     expected = 2.0 * np.array([(tp["lead_id"] == lead).sum() for lead in leads["lead_id"]])
     np.testing.assert_array_equal(scored.columns["score"], expected)
@@ -117,7 +117,7 @@ def test_example_first_and_last_weights(example_plugin: str) -> None:
 
 
 def test_example_touch_count_scores(example_plugin: str) -> None:
-    leads, touchpoints, _ = testing.make_lead_data(2)
+    leads, touchpoints, _ = _data.make_lead_data(2)
     table = alignment.LeadTable.build(leads)
     journeys = alignment.Journeys.build(touchpoints)
     out = plugins.get_scorer("touch_count", channel_points={"email": 2.0}).score(table, journeys)

@@ -273,3 +273,40 @@ def test_missing_default_plugin_is_tolerated(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(plugins.ENV_VAR, "")
     assert alignment.list_plugins() == []
     assert plugins.plugin_errors() == []
+
+
+class _SwapModelA(_Tiny):
+    description: ClassVar[str] = "swap a"
+
+
+class _SwapModelB(_Tiny):
+    description: ClassVar[str] = "swap b"
+
+
+class _SwapA:
+    @alignment.hookimpl
+    def register_attribution_models(self, register: Any) -> None:
+        register(_SwapModelA, name="swap_a")
+
+
+class _SwapB:
+    @alignment.hookimpl
+    def register_attribution_models(self, register: Any) -> None:
+        register(_SwapModelB, name="swap_b")
+
+
+def test_a_new_plugin_under_a_reused_name_is_never_served_stale() -> None:
+    """Register/unregister under one name, many times: each lookup sees the plugin just registered.
+
+    A freed plugin object's address is often given to the next one, so a cache keyed on
+    (name, id(plugin)) served the previous plugin's models here in a large share of runs.
+    """
+    for i in range(60):
+        cls, expected, other = (
+            (_SwapA, "swap_a", "swap_b") if i % 2 else (_SwapB, "swap_b", "swap_a")
+        )
+        with temporary_plugin(cls(), "swap"):
+            models = alignment.attribution_models()
+            assert expected in models, f"round {i}: {expected!r} missing"
+            assert other not in models, f"round {i}: stale {other!r} served"
+    assert not {"swap_a", "swap_b"} & set(alignment.attribution_models())

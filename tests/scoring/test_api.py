@@ -82,7 +82,7 @@ def test_same_answer_in_every_backend(backend: str) -> None:
         assert isinstance(frame, pa.Table)
     else:
         assert isinstance(frame, dict)
-    assert isinstance(res.to_frame("dict"), dict)
+    assert isinstance(res.to_frame(backend="dict"), dict)
 
 
 def test_caller_row_order_kept() -> None:
@@ -97,8 +97,15 @@ def test_summary_and_html() -> None:
     leads = make_leads(5, 40)
     touches = make_touches(leads, 5)
     res = alignment.score(leads, touches, fit_rules=RULES, mql_fit=10, mql_interest=20)
-    summ = res.summary()
+    summ = res.to_frame("breakdown")
     assert summ["cell"].tolist()[:2] == ["A1", "A2"] and len(summ["cell"]) == 16
+    head = res.summary()
+    assert head["leads"] == 40 and head["mqls"] == int(res["mql"].sum())
+    assert head["mean_score"] == pytest.approx(float(np.mean(res.scores)))
+    assert all(isinstance(v, (int, float, str)) for v in head.values())
+    with pytest.warns(DeprecationWarning, match="breakdown"):
+        old = res.summary("dict")  # the form from before the result contract
+    assert old["n"].tolist() == summ["n"].tolist()
     assert summ["n"].sum() == 40
     for cell, n in zip(summ["cell"], summ["n"]):
         assert n == int((res["cell"] == cell).sum())
@@ -120,7 +127,7 @@ def test_logistic_summary_bands_and_probability_result() -> None:
     model = LogisticScorer(min_count=3).fit(alignment.LeadTable.build(leads), y)
     res = alignment.score(leads, scorer=model)
     assert isinstance(res, ScoreResult)
-    summ = res.summary()
+    summ = res.to_frame("breakdown")
     assert summ["n"].sum() == 60 and len(summ["band"]) == 10
     np.testing.assert_allclose(res["probability"], res.scores)
     assert 0.0 <= metrics.roc_auc(y, res.scores) <= 1.0

@@ -62,7 +62,7 @@ def test_grid_worked_example() -> None:
         ("interest", "page_view", 3.0),
         ("interest", "webinar", 10.0),
     ]
-    summ = result.summary()
+    summ = result.to_frame("breakdown")
     assert len(summ["cell"]) == 16
     assert {c for c, n in zip(summ["cell"], summ["n"]) if n} == {"A2", "A4", "D2"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -126,7 +126,6 @@ def attribute(
         )
 
     from ..plugins import get_attribution_model
-    from ..tables import Journeys
 
     m = get_attribution_model(model, **model_params)
     model_name = m.name or type(m).__name__
@@ -134,29 +133,16 @@ def attribute(
     # built-in rules (weights() not overridden) run directly on the compact view
     fast_rule = isinstance(m, RuleModel) and type(m).weights is RuleModel.weights
 
-    if isinstance(touchpoints, Journeys):
-        if conversions is not None or leads is not None:
-            raise ParameterError(
-                "touchpoints is a prebuilt Journeys table, which already holds its conversions "
-                "and lead attributes; build it with Journeys.build(..., conversions, leads=...) "
-                "instead of passing conversions= or leads= here"
-            )
-        journeys = touchpoints
-    else:
-        journeys = Journeys.build(
-            touchpoints,
-            conversions,
-            lead=lead,
-            time=time,
-            channel=channel,
-            converted_at=converted_at,
-            revenue=revenue,
-            leads=leads,
-            # a built-in rule credits each converted journey from its own touches: the other
-            # journeys' touches are read and validated but not sorted (the result sorts them
-            # only if asked for every touch, e.g. to_frame(level="touch"))
-            touches="converted" if fast_rule and not m.requires_fit else "all",
-        )
+    journeys = _journeys(
+        touchpoints,
+        conversions,
+        leads,
+        dict(lead=lead, time=time, channel=channel, converted_at=converted_at, revenue=revenue),
+        # a built-in rule credits each converted journey from its own touches: the other
+        # journeys' touches are read and validated but not sorted (the result sorts them only
+        # if asked for every touch, e.g. to_frame(level="touch"))
+        "converted" if fast_rule and not m.requires_fit else "all",
+    )
     names = {"lead": journeys.key_column, "time": time, "channel": channel}
 
     el = _eligibility(journeys, lb)
@@ -169,29 +155,7 @@ def attribute(
         m.fit(el.sub(journeys))
 
     view = el.view
-    weights: np.ndarray | None = None  # compact: one per touch of the view
-    credit: ChannelCredit | None = None
-    if fast_rule:
-        assert isinstance(m, RuleModel)
-        weights = _check_values(m, model_name, m._weights(view), view.offsets, view.n_touches)
-    elif m.kind == "touch":
-        sub = el.sub(journeys)
-        w_sub = _check_values(
-            m, model_name, m.weights(sub), sub.offsets, sub.n_touches, el.attributed
-        )
-        if sub is journeys:
-            weights = w_sub[view.index]
-        else:
-            full = np.zeros(journeys.n_touches, dtype=np.float64)
-            full[el.eligible] = w_sub
-            weights = full[view.index]
-    elif m.kind == "channel":
-        credit = _checked_credit(m, model_name, el.sub(journeys), el.attributed)
-    else:
-        raise PluginError(
-            f"attribution model {model_name!r} has kind {m.kind!r}; expected 'touch' or 'channel'",
-            plugin=model_name,
-        )
+    weights, credit = _credit(m, model_name, journeys, el, fast_rule)
     if weights is not None:
         weights.setflags(write=False)
     el.eligible.setflags(write=False)
@@ -216,6 +180,54 @@ def attribute(
         lookback=lb,
         support=view.index,
         support_journey=np.repeat(view.journeys, np.diff(view.offsets)),
+    )
+
+
+def _journeys(
+    touchpoints: Any,
+    conversions: Any,
+    leads: Any,
+    columns: dict[str, str],
+    touches: Literal["all", "converted"],
+) -> Any:
+    """The journeys table: the prebuilt one, or built from the caller's rows."""
+    from ..tables import Journeys
+
+    if isinstance(touchpoints, Journeys):
+        if conversions is not None or leads is not None:
+            raise ParameterError(
+                "touchpoints is a prebuilt Journeys table, which already holds its conversions "
+                "and lead attributes; build it with Journeys.build(..., conversions, leads=...) "
+                "instead of passing conversions= or leads= here"
+            )
+        return touchpoints
+    return Journeys.build(touchpoints, conversions, leads=leads, touches=touches, **columns)
+
+
+def _credit(
+    m: AttributionModel, model_name: str, journeys: Any, el: _Eligibility, fast_rule: bool
+) -> tuple[np.ndarray | None, ChannelCredit | None]:
+    """The model's weights (compact: one per touch of the view) or its channel credit."""
+    view = el.view
+    if fast_rule:
+        assert isinstance(m, RuleModel)
+        w = _check_values(m, model_name, m._weights(view), view.offsets, view.n_touches)
+        return w, None
+    if m.kind == "touch":
+        sub = el.sub(journeys)
+        w_sub = _check_values(
+            m, model_name, m.weights(sub), sub.offsets, sub.n_touches, el.attributed
+        )
+        if sub is journeys:
+            return w_sub[view.index], None
+        full = np.zeros(journeys.n_touches, dtype=np.float64)
+        full[el.eligible] = w_sub
+        return full[view.index], None
+    if m.kind == "channel":
+        return None, _checked_credit(m, model_name, el.sub(journeys), el.attributed)
+    raise PluginError(
+        f"attribution model {model_name!r} has kind {m.kind!r}; expected 'touch' or 'channel'",
+        plugin=model_name,
     )
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
 from .. import _segments as seg
 from .._display import preview
 from .._frames import to_native
+from .._results import Result
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class Unattributed:
 
 
 @dataclass(frozen=True, eq=False)
-class AttributionResult:
+class AttributionResult(Result):
     """Credit of converted revenue to touches (rule-based models) or channels (data-driven).
 
     Revenue is conserved: ``sum(totals().values()) + unattributed.total`` equals the converted
@@ -338,7 +339,10 @@ class AttributionResult:
         return {str(k): float(v) for k, v in zip(keys, sums)}
 
     # ---------------------------------------------------------------- frames
-    def to_frame(self, level: str = "touch", backend: str | None = None) -> Any:
+    #: ``to_frame`` levels: ``"touch"`` (default), ``"channel"``, or any other ``by`` key
+    levels: ClassVar[tuple[str, ...]] = ("touch", "channel")
+
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """The result as a frame in the caller's backend.
 
         Parameters
@@ -354,30 +358,43 @@ class AttributionResult:
         backend : str, optional
             ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``; default: the input's.
         """
+        level, backend = self._frame_args(level, backend, open_levels=True)
         backend = backend or self.backend
         if level == "touch":
             return to_native(self._every_touch()._touch_columns(), backend)
         return to_native(self._key_columns(level), backend)
 
     def _every_touch(self) -> AttributionResult:
-        """This result, or the same computation over every touch when ``journeys`` holds only
-        the converted journeys' touches (sorted on first use, then cached)."""
+        """This result over every input touch (see the class notes on ``table``).
+
+        When ``table`` holds only the converted journeys' touches, the other touches are sorted
+        in on first use (then cached).  No model runs again: a rule model gives no weight to the
+        touches of journeys without a conversion, and those touches count as eligible.
+        """
         if getattr(self.table, "touches", "all") == "all":
             return self
         whole = self.__dict__.get("_whole")
         if whole is None:
-            import warnings
-
-            from ..errors import AlignmentWarning
-            from ._engine import attribute
-
-            with warnings.catch_warnings():  # same journeys: its warnings were given already
-                warnings.simplefilter("ignore", AlignmentWarning)
-                whole = attribute(
-                    self.table.all_touches(), model=self.model, lookback=self.lookback
-                )
+            whole = self._with_every_touch()
             self.__dict__["_whole"] = whole
         return whole
+
+    def _with_every_touch(self) -> AttributionResult:
+        full = self.table.all_touches()
+        full_row = np.asarray(full.row, dtype=np.int64)
+        by_row = np.argsort(full_row, kind="stable")
+        # position in `full` of each touch of `table` (the same input rows)
+        where = by_row[np.searchsorted(full_row[by_row], np.asarray(self.table.row, np.int64))]
+        eligible = np.ones(full.n_touches, dtype=bool)
+        eligible[where] = self.table_eligible
+        support = where[self.support]
+        return replace(
+            self,
+            table=full,
+            table_eligible=eligible,
+            support=support,
+            support_journey=np.asarray(full.journey_index, dtype=np.int64)[support],
+        )
 
     def touches(self, backend: str | None = "dict") -> Any:
         """Touch-level credit in the caller's row order, with a ``row`` column (input position).

@@ -21,6 +21,7 @@ total.  See ``docs/attribution/shapley.md``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -28,6 +29,7 @@ import numpy as np
 from ..base import AttributionModel, ChannelCredit
 from ..errors import ParameterError
 from ._credit import channel_codes, channel_sets
+from ._stats import PathStats, distinct_sorted, journey_arrays
 
 if TYPE_CHECKING:
     from ..tables import Journeys
@@ -247,6 +249,25 @@ class ShapleyAttribution(AttributionModel):
             revenue=dict(zip(names, (float(x) for x in rev))),
             details=details,
         )
+
+    # ------------------------------------------------------------ partition protocol
+    def partial_stats(self, journeys: Journeys) -> PathStats:
+        """Converting (and non-converting) journeys and revenue per distinct channel set."""
+        self.validate_params()
+        names, offsets, codes, conv, non, rev = journey_arrays(
+            journeys, purpose="take part in the Shapley game"
+        )
+        offsets, codes = distinct_sorted(offsets, codes, names.size)
+        return PathStats.aggregate(names, offsets, codes, conv, non, rev)
+
+    def merge_stats(self, a: PathStats, b: PathStats) -> PathStats:
+        """Union of two partitions' channel sets (identical sets summed)."""
+        return a.merge(b)
+
+    def credit_from_stats(self, stats: PathStats | None, channels: Sequence[str]) -> ChannelCredit:
+        """The exact Shapley values of the summed channel-set game."""
+        paths = (stats if stats is not None else PathStats.empty()).journeys()
+        return self.channel_credit(paths)
 
 
 def shapley_credit(

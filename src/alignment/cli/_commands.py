@@ -157,7 +157,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     with prog.step(f"scoring {lt.n_leads:,} leads"):
         result = score(lt, touches, scorer=scorer)
-    frame = result.to_frame("dict")
+    frame = result.to_frame(backend="dict")
     if args.out:
         write_columns(args.out, frame, table="scores")
         if args.out != "-":
@@ -165,7 +165,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     else:
         _emit(text_table(frame, max_rows=20))
     if "cell" in frame:
-        summary = result.summary("dict")
+        summary = result.breakdown("dict")
         keep = np.asarray(summary["n"]) > 0
         _emit("\nleads per cell")
         _emit(
@@ -204,7 +204,7 @@ def _cmd_funnel_plan(args: argparse.Namespace) -> int:
     _emit(text_table(table, max_rows=None, pct=("rate",)))
     if args.periods:
         _emit("\nper period")
-        _emit(text_table(p.to_frame(backend="dict", kind="periods"), max_rows=None))
+        _emit(text_table(p.to_frame("periods", backend="dict"), max_rows=None))
     return 0
 
 
@@ -250,7 +250,7 @@ def _cmd_sla(args: argparse.Namespace) -> int:
     if args.out:
         write_columns(args.out, report.leads.to_frame("dict"), table="lead statuses")
     if args.breaches:
-        write_columns(args.breaches, report.breaches().to_frame("dict"), table="breaches")
+        write_columns(args.breaches, report.breaches.to_frame("dict"), table="breaches")
     if args.periods:
         write_columns(args.periods, report.periods.to_frame("dict"), table="periods")
     return 0

@@ -6,13 +6,14 @@ Public names are re-exported by :mod:`alignment.closed_loop`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .._frames import numeric, read_table
-from .._results import ReportTable
-from ..errors import DataValidationError, MissingColumnError, ParameterError
+from .._results import CallableDict, ReportTable, Result
+from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 
 __all__ = [
     "DEFAULT_REQUIRED",
@@ -36,8 +37,12 @@ class _Listing(ReportTable):
     title = "listing"
 
 
-class ClosedLoopReport:
+class ClosedLoopReport(Result):
     """The result of :func:`closed_loop`.
+
+    Follows the result contract (``docs/results.md``): ``to_frame(level=None, backend=None)``
+    with the levels ``"table"`` (default), ``"rejection_reasons"``, ``"duplicates"``,
+    ``"incomplete"``; ``summary()``; ``plot(ax=None, ...)``.
 
     Attributes
     ----------
@@ -51,8 +56,9 @@ class ClosedLoopReport:
         group in the caller's order), ``rule`` (``"email"`` or ``"name+company"``).
     incomplete : ReportTable
         One row per (lead, missing required field): ``lead_id``, ``field``.
-    summary : dict
-        Totals and data-quality counts (``n_duplicates`` and ``n_incomplete`` count leads).
+    summary : callable dict
+        ``summary()``: totals and data-quality counts (``n_duplicates`` and ``n_incomplete``
+        count leads); ``summary["x"]`` also works.
 
     Notes
     -----
@@ -71,11 +77,15 @@ class ClosedLoopReport:
         self.rejection_reasons = rejection_reasons
         self.duplicates = duplicates
         self.incomplete = incomplete
-        self.summary = summary
+        self.summary = CallableDict(summary)
 
-    def to_frame(self, backend: str | None = None) -> Any:
-        """The per-key table in ``backend`` (default: the caller's)."""
-        return self.table.to_frame(backend)
+    levels = ("table", "rejection_reasons", "duplicates", "incomplete")
+
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """One of the report's tables (see :attr:`levels`) in ``backend`` (default: the caller's)."""
+        level, backend = self._frame_args(level, backend)
+        table: ReportTable = getattr(self, level)
+        return table.to_frame(backend)
 
     def __repr__(self) -> str:
         s = self.summary
@@ -294,7 +304,67 @@ def closed_loop(
     if not by_cols:
         raise ParameterError("closed_loop: by must name at least one lead column")
     lt = LeadTable.build(leads)
-    n = lt.n_leads
+    g = _groups(lt, by_cols)
+    stages, revenue = _outcomes(lt, deals)
+    out = _funnel_columns(g, stages, revenue)
+    extra_rows: list[dict[str, Any]] = []
+    cost = np.zeros(g.n)
+    if costs is not None:
+        raw = read_table(costs, table="costs", required=[cost_column], optional=by_cols)
+        amounts = numeric(
+            raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True
+        )
+        keys = {c: raw.columns[c] for c in by_cols if c in raw.columns}
+        cost = _allocate(g, out["leads"], keys, amounts, "cost", extra_rows)
+    attributed = _attributed(g, out["leads"], attribution, attribution_by, extra_rows)
+    if extra_rows:  # unmatched amounts become their own rows (nothing is lost)
+        cost, attributed = _append_unmatched(out, cost, attributed, extra_rows, by_cols)
+    _money_columns(out, cost, attributed)
+    duplicates = _duplicates(lt)
+    incomplete, absent = _incomplete(lt, required)
+    summary: dict[str, Any] = {
+        "n_leads": lt.n_leads,
+        "n_keys": g.n,
+        "mqls": int(stages["mql"].sum()),
+        "accepted": int(stages["accepted"].sum()),
+        "rejected": int(stages["rejected"].sum()),
+        "sqls": int(stages["sqls"].sum()),
+        "won": int(stages["won"].sum()),
+        "revenue": float(revenue.sum()),
+        "cost": float(cost.sum()),
+        "unmatched_amount_rows": len(extra_rows),
+        "n_duplicates": int(np.unique(duplicates["row"]).size),
+        "n_incomplete": int(np.unique(incomplete["row"]).size),
+        "absent_required_columns": tuple(absent),
+    }
+    if attributed is not None:
+        summary["attributed_revenue"] = float(attributed.sum())
+    return ClosedLoopReport(
+        ClosedLoopTable(out, backend=lt.backend),
+        _Listing(_rejection_reasons(lt, g, stages["rejected"]), backend=lt.backend),
+        duplicates,
+        incomplete,
+        summary,
+    )
+
+
+@dataclass
+class _Groups:
+    """The groups of ``by``: key values per column, each group's codes, each lead's group."""
+
+    by: tuple[str, ...]
+    values: list[np.ndarray]  # per by column: its categories and MISSING last
+    sizes: list[int]
+    uniq: np.ndarray  # (groups, by columns) codes
+    gid: np.ndarray  # group of each lead
+    keys: dict[str, np.ndarray]  # per by column: the group's key
+
+    @property
+    def n(self) -> int:
+        return int(self.uniq.shape[0])
+
+
+def _groups(lt: Any, by_cols: tuple[str, ...]) -> _Groups:
     for c in by_cols:
         if c not in lt.categorical:
             raise MissingColumnError(
@@ -303,8 +373,6 @@ def closed_loop(
                 column=c,
                 table="leads",
             )
-
-    # --- groups --------------------------------------------------------------------------
     key_values = []
     codes = []
     for c in by_cols:  # loop over key columns
@@ -313,164 +381,204 @@ def closed_loop(
         key_values.append(vals)
         codes.append(np.where(cat.codes < 0, vals.size - 1, cat.codes).astype(np.int64))
     sizes = [v.size for v in key_values]
-    uniq, gid = _unique_rows(codes, sizes, n)
-    G = uniq.shape[0]
-    key_cols = {c: key_values[j][uniq[:, j]] for j, c in enumerate(by_cols)}
+    uniq, gid = _unique_rows(codes, sizes, lt.n_leads)
+    keys = {c: key_values[j][uniq[:, j]] for j, c in enumerate(by_cols)}
+    return _Groups(by_cols, key_values, sizes, uniq, gid, keys)
 
-    # --- outcomes per lead ---------------------------------------------------------------
-    mql = _stage_set(lt, "mql_at")
-    accepted = _stage_set(lt, "accepted_at", "sal_at")
-    rejected = _stage_set(lt, "rejected_at")
-    sql = _stage_set(lt, "sql_at")
-    won = _stage_set(lt, "won_at")
-    revenue: np.ndarray = np.zeros(n)
+
+def _outcomes(lt: Any, deals: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per lead: MQL, accepted, rejected, SQL and won flags, and the won revenue."""
+    stages = {
+        "mql": _stage_set(lt, "mql_at"),
+        "accepted": _stage_set(lt, "accepted_at", "sal_at"),
+        "rejected": _stage_set(lt, "rejected_at"),
+        "sqls": _stage_set(lt, "sql_at"),
+        "won": _stage_set(lt, "won_at"),
+    }
+    revenue: np.ndarray = np.zeros(lt.n_leads)
     if deals is not None:
-        raw = read_table(deals, table="deals", required=["lead_id", "amount", "won"])
-        amount = numeric(raw.columns["amount"], column="amount", table="deals", nonnegative=True)
-        deal_won = np.asarray(raw.columns["won"])
-        if deal_won.dtype.kind != "b":
-            if deal_won.dtype.kind == "O" and all(
-                isinstance(v, bool | np.bool_) for v in deal_won.tolist()
-            ):
-                deal_won = deal_won.astype(bool)
-            else:
-                raise DataValidationError(
-                    f"expected booleans, got dtype {deal_won.dtype}",
-                    column="won",
-                    table="deals",
-                    fix="use True/False for won",
-                )
-        pos, found = lt.positions(raw.columns["lead_id"])
-        if not found.all():
-            rows = np.flatnonzero(~found)
-            raise DataValidationError(
-                "deal of a lead that is not in the lead table",
-                column="lead_id",
-                table="deals",
-                rows=rows,
-                value=raw.columns["lead_id"][rows[0]],
-                fix="add the lead or drop the deal (its revenue would otherwise be lost)",
-            )
-        w = deal_won.astype(bool)
-        revenue = np.bincount(pos[w], weights=amount[w], minlength=n)
-        won = won | (np.bincount(pos[w], minlength=n) > 0)
+        revenue, won_deal = _deal_revenue(lt, deals)
+        stages["won"] = stages["won"] | won_deal
     elif "revenue" in lt.numeric:
         revenue = np.nan_to_num(lt.numeric["revenue"], nan=0.0)
+    return stages, revenue
+
+
+def _deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Won revenue per lead and whether it has a won deal (a deal of an unknown lead is refused)."""
+    n = lt.n_leads
+    raw = read_table(deals, table="deals", required=["lead_id", "amount", "won"])
+    amount = numeric(raw.columns["amount"], column="amount", table="deals", nonnegative=True)
+    deal_won = np.asarray(raw.columns["won"])
+    if deal_won.dtype.kind != "b":
+        if deal_won.dtype.kind == "O" and all(
+            isinstance(v, bool | np.bool_) for v in deal_won.tolist()
+        ):
+            deal_won = deal_won.astype(bool)
+        else:
+            raise DataValidationError(
+                f"expected booleans, got dtype {deal_won.dtype}",
+                column="won",
+                table="deals",
+                fix="use True/False for won",
+            )
+    pos, found = lt.positions(raw.columns["lead_id"])
+    reject_rows(
+        ~found,
+        "deal of a lead that is not in the lead table",
+        column="lead_id",
+        table="deals",
+        values=raw.columns["lead_id"],
+        fix="add the lead or drop the deal (its revenue would otherwise be lost)",
+    )
+    w = deal_won.astype(bool)
+    revenue = np.bincount(pos[w], weights=amount[w], minlength=n)
+    return revenue, np.bincount(pos[w], minlength=n) > 0
+
+
+def _funnel_columns(
+    g: _Groups, stages: dict[str, np.ndarray], revenue: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per group: leads, MQLs, acceptance, SQLs, won and their rates, revenue."""
 
     def gsum(mask_or_values: np.ndarray) -> np.ndarray:
-        return np.bincount(gid, weights=mask_or_values.astype(np.float64), minlength=G)
+        return np.bincount(g.gid, weights=mask_or_values.astype(np.float64), minlength=g.n)
 
-    leads_n = np.bincount(gid, minlength=G)
-    out: dict[str, np.ndarray] = dict(key_cols)
-    out["leads"] = leads_n
-    out["mqls"] = gsum(mql).astype(np.int64)
-    out["accepted"] = gsum(accepted).astype(np.int64)
-    out["rejected"] = gsum(rejected).astype(np.int64)
+    out: dict[str, np.ndarray] = dict(g.keys)
+    out["leads"] = np.bincount(g.gid, minlength=g.n)
+    out["mqls"] = gsum(stages["mql"]).astype(np.int64)
+    out["accepted"] = gsum(stages["accepted"]).astype(np.int64)
+    out["rejected"] = gsum(stages["rejected"]).astype(np.int64)
     out["acceptance_rate"] = _safe_ratio(out["accepted"], out["mqls"])
-    out["sqls"] = gsum(sql).astype(np.int64)
+    out["sqls"] = gsum(stages["sqls"]).astype(np.int64)
     out["sql_rate"] = _safe_ratio(out["sqls"], out["accepted"])
-    out["won"] = gsum(won).astype(np.int64)
+    out["won"] = gsum(stages["won"]).astype(np.int64)
     out["win_rate"] = _safe_ratio(out["won"], out["sqls"])
     out["revenue"] = gsum(revenue)
+    return out
 
-    # --- amounts keyed by some of the by columns (costs, attribution) --------------------
-    extra_rows: list[dict[str, Any]] = []
 
-    def allocate(keys: dict[str, np.ndarray], amounts: np.ndarray, what: str) -> np.ndarray:
-        """Share amounts keyed by a subset of ``by`` among the groups, by lead count."""
-        cols = [c for c in by_cols if c in keys]
-        per_group: np.ndarray = np.zeros(G)
-        m = amounts.size
-        if m == 0:
-            return per_group
-        # encode each amount row's key as group-key codes of the shared columns
-        row_codes = np.zeros((m, len(cols)), dtype=np.int64)
-        known = np.ones(m, dtype=bool)
-        for j, c in enumerate(cols):
-            vals = key_values[by_cols.index(c)]
-            kv = np.asarray(keys[c], dtype=object)
-            kv = np.where(np.array([v is None for v in kv.tolist()], dtype=bool), MISSING, kv)
-            kv = kv.astype(str).astype(object)
-            order = np.argsort(vals.astype(str))
-            sv = vals.astype(str)[order]
-            p = np.searchsorted(sv, kv.astype(str))
-            p = np.minimum(p, sv.size - 1)
-            hit = sv[p] == kv.astype(str)
-            known &= hit
-            row_codes[:, j] = np.where(hit, order[p], -1)
-        gsub = uniq[:, [by_cols.index(c) for c in cols]] if cols else np.zeros((G, 0), np.int64)
-        sub_cols = [by_cols.index(c) for c in cols]
-        sub_keys, sub_of_group = _unique_rows(
-            [gsub[:, j] for j in range(gsub.shape[1])], [sizes[j] for j in sub_cols], G
-        )
-        sub_of_group = sub_of_group.ravel()
-        leads_in_sub = np.bincount(sub_of_group, weights=leads_n, minlength=sub_keys.shape[0])
-        # position of each amount row's key among sub_keys
-        if cols:
-            lookup = {tuple(r): i for i, r in enumerate(sub_keys.tolist())}  # per distinct key
-            sub_of_row = np.array(
-                [lookup.get(tuple(r), -1) if k else -1 for r, k in zip(row_codes.tolist(), known)],
-                dtype=np.int64,
-            )
-        else:
-            sub_of_row = np.zeros(m, dtype=np.int64)
-        matched = sub_of_row >= 0
-        sub_amount = np.bincount(
-            sub_of_row[matched], weights=amounts[matched], minlength=sub_keys.shape[0]
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(
-                leads_in_sub[sub_of_group] > 0, leads_n / leads_in_sub[sub_of_group], 0.0
-            )
-        per_group = sub_amount[sub_of_group] * share
-        for i in np.flatnonzero(~matched).tolist():  # unmatched amount rows (rare), kept
-            row = {c: (str(keys[c][i]) if keys[c][i] is not None else MISSING) for c in cols}
-            extra_rows.append({"what": what, "key": row, "amount": float(amounts[i])})
-        return per_group
+def _row_codes(
+    g: _Groups, cols: list[str], keys: dict[str, np.ndarray], m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each amount row's key as codes of the shared columns, and whether every part is known."""
+    row_codes = np.zeros((m, len(cols)), dtype=np.int64)
+    known = np.ones(m, dtype=bool)
+    for j, c in enumerate(cols):
+        vals = g.values[g.by.index(c)]
+        kv = np.asarray(keys[c], dtype=object)
+        kv = np.where(np.array([v is None for v in kv.tolist()], dtype=bool), MISSING, kv)
+        kv = kv.astype(str).astype(object)
+        order = np.argsort(vals.astype(str))
+        sv = vals.astype(str)[order]
+        p = np.minimum(np.searchsorted(sv, kv.astype(str)), sv.size - 1)
+        hit = sv[p] == kv.astype(str)
+        known &= hit
+        row_codes[:, j] = np.where(hit, order[p], -1)
+    return row_codes, known
 
-    cost = np.zeros(G)
-    if costs is not None:
-        raw = read_table(costs, table="costs", required=[cost_column], optional=by_cols)
-        amounts = numeric(
-            raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True
-        )
-        cost = allocate({c: raw.columns[c] for c in by_cols if c in raw.columns}, amounts, "cost")
-    attributed = None
-    if attribution is not None:
-        if not hasattr(attribution, "totals"):
-            raise ParameterError("closed_loop: attribution must be an AttributionResult")
-        key = attribution_by or (
-            by_cols[0]
-            if len(by_cols) == 1
-            else ("campaign" if "campaign" in by_cols else by_cols[0])
-        )
-        if key not in by_cols:
-            raise ParameterError(f"closed_loop: attribution_by={key!r} must be one of by={by_cols}")
-        totals = attribution.totals(by=key)
-        names = np.array(list(totals.keys()), dtype=object)
-        vals = np.array([float(v) for v in totals.values()], dtype=np.float64)
-        attributed = allocate({key: names}, vals, "attributed_revenue")
 
-    # unmatched amounts become their own rows (nothing is lost)
-    if extra_rows:
-        merged: dict[tuple[str, ...], dict[str, float]] = {}
-        for e in extra_rows:
-            k = tuple(e["key"].get(c, MISSING) for c in by_cols)
-            merged.setdefault(k, {"cost": 0.0, "attributed_revenue": 0.0})[e["what"]] += e["amount"]
-        ks = list(merged)
-        x = len(ks)
-        for j, c in enumerate(by_cols):
-            out[c] = np.concatenate([out[c], np.array([k[j] for k in ks], dtype=object)])
-        for col in ("leads", "mqls", "accepted", "rejected", "sqls", "won"):
-            out[col] = np.concatenate([out[col], np.zeros(x, dtype=np.int64)])
-        for col in ("acceptance_rate", "sql_rate", "win_rate"):
-            out[col] = np.concatenate([out[col], np.full(x, np.nan)])
-        out["revenue"] = np.concatenate([out["revenue"], np.zeros(x)])
-        cost = np.concatenate([cost, np.array([merged[k]["cost"] for k in ks])])
-        if attributed is not None:
-            attributed = np.concatenate(
-                [attributed, np.array([merged[k]["attributed_revenue"] for k in ks])]
-            )
+def _allocate(
+    g: _Groups,
+    leads_n: np.ndarray,
+    keys: dict[str, np.ndarray],
+    amounts: np.ndarray,
+    what: str,
+    extra_rows: list[dict[str, Any]],
+) -> np.ndarray:
+    """Share amounts keyed by a subset of ``by`` among the groups, by lead count.
+
+    Amount rows whose key matches no group are appended to ``extra_rows`` (kept, not lost).
+    """
+    cols = [c for c in g.by if c in keys]
+    m = amounts.size
+    if m == 0:
+        return np.zeros(g.n)
+    row_codes, known = _row_codes(g, cols, keys, m)
+    sub_cols = [g.by.index(c) for c in cols]
+    gsub = g.uniq[:, sub_cols] if cols else np.zeros((g.n, 0), np.int64)
+    sub_keys, sub_of_group = _unique_rows(
+        [gsub[:, j] for j in range(gsub.shape[1])], [g.sizes[j] for j in sub_cols], g.n
+    )
+    sub_of_group = sub_of_group.ravel()
+    leads_in_sub = np.bincount(sub_of_group, weights=leads_n, minlength=sub_keys.shape[0])
+    # position of each amount row's key among sub_keys
+    if cols:
+        lookup = {tuple(r): i for i, r in enumerate(sub_keys.tolist())}  # per distinct key
+        sub_of_row = np.array(
+            [lookup.get(tuple(r), -1) if k else -1 for r, k in zip(row_codes.tolist(), known)],
+            dtype=np.int64,
+        )
+    else:
+        sub_of_row = np.zeros(m, dtype=np.int64)
+    matched = sub_of_row >= 0
+    sub_amount = np.bincount(
+        sub_of_row[matched], weights=amounts[matched], minlength=sub_keys.shape[0]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(leads_in_sub[sub_of_group] > 0, leads_n / leads_in_sub[sub_of_group], 0.0)
+    for i in np.flatnonzero(~matched).tolist():  # unmatched amount rows (rare), kept
+        row = {c: (str(keys[c][i]) if keys[c][i] is not None else MISSING) for c in cols}
+        extra_rows.append({"what": what, "key": row, "amount": float(amounts[i])})
+    out: np.ndarray = sub_amount[sub_of_group] * share
+    return out
+
+
+def _attributed(
+    g: _Groups,
+    leads_n: np.ndarray,
+    attribution: Any,
+    attribution_by: str | None,
+    extra_rows: list[dict[str, Any]],
+) -> np.ndarray | None:
+    """Attributed revenue per group (the attribution totals shared like costs)."""
+    if attribution is None:
+        return None
+    if not hasattr(attribution, "totals"):
+        raise ParameterError("closed_loop: attribution must be an AttributionResult")
+    by_cols = g.by
+    key = attribution_by or (
+        by_cols[0] if len(by_cols) == 1 else ("campaign" if "campaign" in by_cols else by_cols[0])
+    )
+    if key not in by_cols:
+        raise ParameterError(f"closed_loop: attribution_by={key!r} must be one of by={by_cols}")
+    totals = attribution.totals(by=key)
+    names = np.array(list(totals.keys()), dtype=object)
+    vals = np.array([float(v) for v in totals.values()], dtype=np.float64)
+    return _allocate(g, leads_n, {key: names}, vals, "attributed_revenue", extra_rows)
+
+
+def _append_unmatched(
+    out: dict[str, np.ndarray],
+    cost: np.ndarray,
+    attributed: np.ndarray | None,
+    extra_rows: list[dict[str, Any]],
+    by_cols: tuple[str, ...],
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows for amounts that matched no group (leads 0), merged per key."""
+    merged: dict[tuple[str, ...], dict[str, float]] = {}
+    for e in extra_rows:
+        k = tuple(e["key"].get(c, MISSING) for c in by_cols)
+        merged.setdefault(k, {"cost": 0.0, "attributed_revenue": 0.0})[e["what"]] += e["amount"]
+    ks = list(merged)
+    x = len(ks)
+    for j, c in enumerate(by_cols):
+        out[c] = np.concatenate([out[c], np.array([k[j] for k in ks], dtype=object)])
+    for col in ("leads", "mqls", "accepted", "rejected", "sqls", "won"):
+        out[col] = np.concatenate([out[col], np.zeros(x, dtype=np.int64)])
+    for col in ("acceptance_rate", "sql_rate", "win_rate"):
+        out[col] = np.concatenate([out[col], np.full(x, np.nan)])
+    out["revenue"] = np.concatenate([out["revenue"], np.zeros(x)])
+    cost = np.concatenate([cost, np.array([merged[k]["cost"] for k in ks])])
+    if attributed is not None:
+        extra = np.array([merged[k]["attributed_revenue"] for k in ks])
+        attributed = np.concatenate([attributed, extra])
+    return cost, attributed
+
+
+def _money_columns(
+    out: dict[str, np.ndarray], cost: np.ndarray, attributed: np.ndarray | None
+) -> None:
     if attributed is not None:
         out["attributed_revenue"] = attributed
     out["cost"] = cost
@@ -479,56 +587,58 @@ def closed_loop(
     if attributed is not None:
         out["attributed_roi"] = _safe_ratio(attributed - cost, cost)
 
-    # --- rejection reasons ---------------------------------------------------------------
-    rr: dict[str, np.ndarray] = {c: np.empty(0, dtype=object) for c in by_cols}
+
+def _rejection_reasons(lt: Any, g: _Groups, rejected: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group and rejection reason: the count of rejected leads."""
+    rr: dict[str, np.ndarray] = {c: np.empty(0, dtype=object) for c in g.by}
     rr["reason"] = np.empty(0, dtype=object)
     rr["count"] = np.empty(0, dtype=np.int64)
     if "rejection_reason" in lt.categorical and rejected.any():
         rc = lt.categorical["rejection_reason"]
         rvals = np.append(rc.categories.astype(object), MISSING)
         rcode = np.where(rc.codes < 0, rvals.size - 1, rc.codes)
-        pair = gid[rejected] * rvals.size + rcode[rejected]
+        pair = g.gid[rejected] * rvals.size + rcode[rejected]
         up, cnt = np.unique(pair, return_counts=True)
-        g, r = up // rvals.size, up % rvals.size
-        rr = {c: key_cols[c][g] for c in by_cols}
+        gi, r = up // rvals.size, up % rvals.size
+        rr = {c: g.keys[c][gi] for c in g.by}
         rr["reason"] = rvals[r]
         rr["count"] = cnt.astype(np.int64)
+    return rr
 
-    # --- data quality --------------------------------------------------------------------
-    dup_rows: list[np.ndarray] = []
-    dup_first: list[np.ndarray] = []
-    dup_rule: list[np.ndarray] = []
+
+def _duplicates(lt: Any) -> _Listing:
+    """One row per (duplicate lead, rule): by email, and by name + company."""
+    n = lt.n_leads
+    parts: list[tuple[np.ndarray, np.ndarray, str]] = []
     email = _lead_codes(lt, "email")
-    if email is not None:
-        first = _duplicates_of(email)
-        d = np.flatnonzero((first >= 0) & (first != np.arange(n)))
-        dup_rows.append(d)
-        dup_first.append(first[d])
-        dup_rule.append(np.full(d.size, "email", dtype=object))
     name: np.ndarray | None = _lead_codes(lt, "name")
     if name is None:
         fn, ln = _lead_codes(lt, "first_name"), _lead_codes(lt, "last_name")
         if fn is not None and ln is not None:
             name = _pair(fn, ln)
     company = _lead_codes(lt, "company")
-    if name is not None and company is not None:
-        first = _duplicates_of(_pair(name, company))
+    by_name = _pair(name, company) if name is not None and company is not None else None
+    for codes, rule in ((email, "email"), (by_name, "name+company")):
+        if codes is None:
+            continue
+        first = _duplicates_of(codes)
         d = np.flatnonzero((first >= 0) & (first != np.arange(n)))
-        dup_rows.append(d)
-        dup_first.append(first[d])
-        dup_rule.append(np.full(d.size, "name+company", dtype=object))
-    drows = np.concatenate(dup_rows) if dup_rows else np.empty(0, dtype=np.int64)
-    dfirst = np.concatenate(dup_first) if dup_first else np.empty(0, dtype=np.int64)
-    drule = np.concatenate(dup_rule) if dup_rule else np.empty(0, dtype=object)
-    duplicates = _Listing(
-        {
-            "lead_id": lt.ids[drows],
-            "duplicate_of": lt.ids[dfirst],
-            "rule": drule,
-            "row": drows,
-        },
+        parts.append((d, first[d], rule))
+    drows = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    dfirst = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    drule = (
+        np.concatenate([np.full(p[0].size, p[2], dtype=object) for p in parts])
+        if parts
+        else np.empty(0, dtype=object)
+    )
+    return _Listing(
+        {"lead_id": lt.ids[drows], "duplicate_of": lt.ids[dfirst], "rule": drule, "row": drows},
         backend=lt.backend,
     )
+
+
+def _incomplete(lt: Any, required: Sequence[str]) -> tuple[_Listing, list[str]]:
+    """One row per (lead, missing required field), in row order; and the absent columns."""
     inc_rows: list[np.ndarray] = []
     inc_field: list[np.ndarray] = []
     absent = []
@@ -542,32 +652,8 @@ def closed_loop(
     irows = np.concatenate(inc_rows) if inc_rows else np.empty(0, dtype=np.int64)
     ifield = np.concatenate(inc_field) if inc_field else np.empty(0, dtype=object)
     order = np.argsort(irows, kind="stable")
-    incomplete = _Listing(
+    listing = _Listing(
         {"lead_id": lt.ids[irows[order]], "field": ifield[order], "row": irows[order]},
         backend=lt.backend,
     )
-
-    summary: dict[str, Any] = {
-        "n_leads": n,
-        "n_keys": G,
-        "mqls": int(mql.sum()),
-        "accepted": int(accepted.sum()),
-        "rejected": int(rejected.sum()),
-        "sqls": int(sql.sum()),
-        "won": int(won.sum()),
-        "revenue": float(revenue.sum()),
-        "cost": float(cost.sum()),
-        "unmatched_amount_rows": len(extra_rows),
-        "n_duplicates": int(np.unique(drows).size),
-        "n_incomplete": int(np.unique(irows).size),
-        "absent_required_columns": absent,
-    }
-    if attributed is not None:
-        summary["attributed_revenue"] = float(attributed.sum())
-    return ClosedLoopReport(
-        ClosedLoopTable(out, backend=lt.backend),
-        _Listing(rr, backend=lt.backend),
-        duplicates,
-        incomplete,
-        summary,
-    )
+    return listing, absent

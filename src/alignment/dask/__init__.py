@@ -19,14 +19,13 @@ in memory                  on Dask
 How: inputs keyed by journey (touches, conversions, activities) are brought to partitions
 that hold whole journeys — nothing to do when the frame is indexed by the key with known
 divisions, otherwise one hash shuffle on the key (:func:`partition_by_key`).  Each partition
-runs the in-memory engine (numpy kernels) and returns a small summary; summaries are combined
-by a ``dask.delayed`` tree reduction.  Data-driven attribution models combine sufficient
-statistics and run ONE exact solve on the client: Markov sums the per-partition transition
-counts (:class:`MarkovCounts`, counted by the engine's own ``markov_counts``) and
-solves the combined absorbing chain once (``markov_solve``); Shapley sums converting journeys per distinct channel
-set (:class:`PathStats`) and runs the in-memory model on those aggregated paths
-(``Journeys.from_arrays``, which gives the same result as the expanded journeys).  See
-``docs/dask.md``.
+runs the in-memory engine (numpy kernels) and returns a small summary;
+summaries are combined by a ``dask.delayed`` tree reduction.  Data-driven attribution models run
+through their partition protocol (``AttributionModel.partial_stats`` on every partition,
+``merge_stats`` up the tree, ONE ``credit_from_stats`` on the client): Markov sums transition
+counts (:class:`MarkovCounts`) and solves the combined chain once; Shapley sums journeys per
+distinct channel set (:class:`PathStats`); a plugin model with the protocol runs the same way.
+The backend never asks which model it runs.  See ``docs/dask.md``.
 
 Engine internals come only from each engine's partition-kernel surface (its module docstring
 section "Used by alignment.dask"): ``alignment.attribution._partition``,
@@ -41,7 +40,8 @@ looks at ``sys.modules``.
 from __future__ import annotations
 
 from .._backends import Backend, register
-from ._attribution import DaskAttributionResult, MarkovCounts, PathStats, attribute, group_sequences
+from ..attribution._partition import MarkovCounts, PathStats, group_sequences
+from ._attribution import DaskAttributionResult, attribute
 from ._common import REQUIREMENT, is_dask_collection, partition_by_key
 from ._funnel import funnel_observe, stage_durations
 from ._scoring import fit_logistic, score

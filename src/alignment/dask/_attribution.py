@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 
 from .._parallel import inline_pool
+from .._results import Result
 from ..base import AttributionModel, ChannelCredit
 from ..errors import DataValidationError, ParameterError
 
@@ -26,350 +28,32 @@ from ._common import (
     tree_reduce,
 )
 
-# ---------------------------------------------------------------------------------------------
-# sufficient statistics of data-driven attribution models: distinct paths
-# ---------------------------------------------------------------------------------------------
-
-
-def group_sequences(offsets: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group identical integer sequences (CSR) exactly, without hashing.
-
-    Returns ``(gid, first)``: the dense group number of every sequence (numbered by the
-    refinement, not by first appearance) and the index of the first sequence of each group.  Refinement: start from groups of equal length,
-    then for position ``j = 0, 1, …`` split every group by its code at ``j`` (only sequences
-    longer than ``j`` take part), so the total work is O(touches · log).
-    """
-    offsets = np.asarray(offsets, dtype=np.int64)
-    codes = np.asarray(codes, dtype=np.int64)
-    n = offsets.size - 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lengths = np.diff(offsets)
-    _, gid = np.unique(lengths, return_inverse=True)
-    gid = gid.ravel().astype(np.int64)
-    n_ids = int(gid.max()) + 1
-    base = int(codes.max()) + 1 if codes.size else 1
-    alive = np.flatnonzero(lengths > 0)
-    j = 0
-    while alive.size:  # loop over positions within a sequence
-        comb = gid[alive] * base + codes[offsets[alive] + j]
-        uniq, inv = np.unique(comb, return_inverse=True)
-        gid[alive] = n_ids + inv.ravel()
-        n_ids += int(uniq.size)
-        j += 1
-        alive = alive[lengths[alive] > j]
-    _, dense = np.unique(gid, return_inverse=True)
-    dense = dense.ravel().astype(np.int64)
-    n_groups = int(dense.max()) + 1
-    first = np.full(n_groups, n, dtype=np.int64)
-    np.minimum.at(first, dense, np.arange(n, dtype=np.int64))
-    return dense, first
-
-
-@dataclass
-class PathStats:
-    """Distinct channel paths (or sets) with their summed multiplicities and revenue.
-
-    ``names`` is the channel vocabulary (sorted), ``offsets``/``codes`` a CSR of the distinct
-    paths over ``names``; ``conversions``, ``non_conversions``, ``revenue`` (converted revenue)
-    are summed over the journeys with that path.
-    """
-
-    names: np.ndarray
-    offsets: np.ndarray
-    codes: np.ndarray
-    conversions: np.ndarray
-    non_conversions: np.ndarray
-    revenue: np.ndarray
-
-    @property
-    def n_paths(self) -> int:
-        return int(self.offsets.size - 1)
-
-    @classmethod
-    def empty(cls) -> PathStats:
-        z = np.zeros(0, dtype=np.float64)
-        return cls(np.zeros(0, dtype=object), np.zeros(1, np.int64), np.zeros(0, np.int64), z, z, z)
-
-    @classmethod
-    def aggregate(
-        cls,
-        names: np.ndarray,
-        offsets: np.ndarray,
-        codes: np.ndarray,
-        conversions: np.ndarray,
-        non_conversions: np.ndarray,
-        revenue: np.ndarray,
-    ) -> PathStats:
-        """Sum the journeys of identical paths (journeys without touches are left out)."""
-        offsets = np.asarray(offsets, dtype=np.int64)
-        lengths = np.diff(offsets)
-        keep = lengths > 0
-        if not bool(keep.all()):
-            offsets = np.concatenate([[0], np.cumsum(lengths[keep])]).astype(np.int64)
-            conversions, non_conversions, revenue = (
-                conversions[keep],
-                non_conversions[keep],
-                revenue[keep],
-            )
-            lengths = lengths[keep]
-        gid, first = group_sequences(offsets, codes)
-        g = first.size
-        u_len = lengths[first]
-        u_off = np.zeros(g + 1, dtype=np.int64)
-        np.cumsum(u_len, out=u_off[1:])
-        src = np.repeat(offsets[first] - u_off[:-1], u_len) + np.arange(int(u_off[-1]))
-        return cls(
-            names=np.asarray(names, dtype=object),
-            offsets=u_off,
-            codes=np.asarray(codes, dtype=np.int64)[src],
-            conversions=np.bincount(gid, weights=conversions, minlength=g),
-            non_conversions=np.bincount(gid, weights=non_conversions, minlength=g),
-            revenue=np.bincount(gid, weights=revenue, minlength=g),
-        )
-
-    def merge(self, other: PathStats) -> PathStats:
-        """Union of two statistics (vocabularies merged, identical paths summed)."""
-        if other.n_paths == 0:
-            return self
-        if self.n_paths == 0:
-            return other
-        names = np.union1d(self.names.astype(str), other.names.astype(str)).astype(object)
-        map_a = np.searchsorted(names, self.names.astype(str))
-        map_b = np.searchsorted(names, other.names.astype(str))
-        codes = np.concatenate([map_a[self.codes], map_b[other.codes]])
-        offsets = np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]])
-        return PathStats.aggregate(
-            names,
-            offsets,
-            codes,
-            np.concatenate([self.conversions, other.conversions]),
-            np.concatenate([self.non_conversions, other.non_conversions]),
-            np.concatenate([self.revenue, other.revenue]),
-        )
-
-    def journeys(self) -> Any:
-        """The distinct paths as aggregated (untimed) :class:`~alignment.Journeys`."""
-        from ..tables import Journeys
-
-        n = self.n_paths
-        lengths = np.diff(self.offsets)
-        position = np.arange(int(self.offsets[-1]), dtype=np.int64) - np.repeat(
-            self.offsets[:-1], lengths
-        )
-        width = len(str(max(n - 1, 0)))
-        keys = np.char.zfill(np.arange(n).astype(str), width).astype(object)
-        return Journeys.from_arrays(
-            keys=keys,
-            offsets=self.offsets,
-            time=position,
-            channel=self.codes.astype(np.int32),
-            channels=self.names.astype(str),
-            revenue=self.revenue,
-            conversions=self.conversions,
-            non_conversions=self.non_conversions,
-            timed=False,
-        )
-
-
-def _distinct_sorted(
-    offsets: np.ndarray, codes: np.ndarray, n_codes: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per sequence, its distinct codes in ascending order (channel sets), as CSR."""
-    from ..attribution._partition import channel_sets
-
-    n = offsets.size - 1
-    pj, pc = channel_sets(offsets, codes, n_codes)
-    out_off = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pj, minlength=n), out=out_off[1:])
-    return out_off, pc
-
-
-_START, _CONV, _NULL = ("(start)",), ("(conversion)",), ("(null)",)
-
-
-@dataclass
-class MarkovCounts:
-    """Transition counts of the Markov chain keyed by channel NAMES (combinable across partitions).
-
-    Node keys: ``("(start)",)``, ``("(conversion)",)``, ``("(null)",)``, or a state — the
-    tuple of its channel names, oldest first.  ``value_in`` is the converted revenue flowing
-    from each state into ``(conversion)``.  Counting is done by the attribution engine's own
-    ``markov_counts`` on each partition.
-    """
-
-    edges: dict[tuple[tuple[str, ...], tuple[str, ...]], float]
-    value_in: dict[tuple[str, ...], float]
-    names: set[str]
-    total_conversions: float = 0.0
-    total_revenue: float = 0.0
-    n_paths: float = 0.0
-
-    @classmethod
-    def of(
-        cls,
-        offsets: np.ndarray,
-        codes: np.ndarray,
-        names: np.ndarray,
-        conversions: np.ndarray,
-        non_conversions: np.ndarray,
-        revenue: np.ndarray,
-        *,
-        order: int,
-        collapse_repeats: bool,
-    ) -> MarkovCounts:
-        from ..attribution._partition import markov_counts
-
-        str_names = [str(x) for x in names]
-        chain = markov_counts(
-            offsets,
-            codes,
-            len(str_names),
-            conversions,
-            non_conversions,
-            revenue,
-            order=order,
-            collapse_repeats=collapse_repeats,
-        )
-        node_keys: list[tuple[str, ...]] = [
-            _START,
-            *(tuple(str_names[c] for c in ch) for ch in chain.state_channels),
-            _CONV,
-            _NULL,
-        ]
-        counts = chain.counts
-        if isinstance(counts, np.ndarray):
-            rows, cols = np.nonzero(counts)
-            vals = counts[rows, cols]
-        else:
-            coo = counts.tocoo()
-            rows, cols, vals = coo.row, coo.col, coo.data
-        edges: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}
-        for r, c, v in zip(rows.tolist(), cols.tolist(), vals.tolist()):  # loop over edges
-            if v:
-                k = (node_keys[r], node_keys[c])
-                edges[k] = edges.get(k, 0.0) + float(v)
-        value_in: dict[tuple[str, ...], float] = {}
-        for node in np.flatnonzero(chain.value_in).tolist():  # loop over states with value
-            key = node_keys[node]
-            value_in[key] = value_in.get(key, 0.0) + float(chain.value_in[node])
-        return cls(
-            edges=edges,
-            value_in=value_in,
-            names=set(str_names),
-            total_conversions=chain.total_conversions,
-            total_revenue=chain.total_revenue,
-            n_paths=chain.n_paths,
-        )
-
-    def merge(self, other: MarkovCounts) -> MarkovCounts:
-        edges = dict(self.edges)
-        for k, v in other.edges.items():
-            edges[k] = edges.get(k, 0.0) + v
-        value_in = dict(self.value_in)
-        for k2, v in other.value_in.items():
-            value_in[k2] = value_in.get(k2, 0.0) + v
-        return MarkovCounts(
-            edges=edges,
-            value_in=value_in,
-            names=self.names | other.names,
-            total_conversions=self.total_conversions + other.total_conversions,
-            total_revenue=self.total_revenue + other.total_revenue,
-            n_paths=self.n_paths + other.n_paths,
-        )
-
-    def credit(self, names: Sequence[str], *, order: int, revenue_basis: str) -> ChannelCredit:
-        """One exact solve of the combined chain (the engine's ``markov_solve``)."""
-        from scipy import sparse
-
-        from ..attribution._partition import credit_from_fit, markov_solve
-
-        names = list(names)
-        code = {n: i for i, n in enumerate(names)}
-        special = {_START, _CONV, _NULL}
-        state_set = {k for e in self.edges for k in e if k not in special}
-
-        def digits(st: tuple[str, ...]) -> tuple[int, ...]:
-            return (0,) * (order - len(st)) + tuple(code[c] + 1 for c in st)
-
-        states = sorted(state_set, key=digits)  # the in-memory order of state codes
-        n_states = len(states)
-        index = {st: i + 1 for i, st in enumerate(states)}
-        index[_START] = 0
-        index[_CONV] = n_states + 1
-        index[_NULL] = n_states + 2
-        n_nodes = n_states + 3
-        rows = np.array([index[a] for a, _ in self.edges], dtype=np.int64)
-        cols = np.array([index[b] for _, b in self.edges], dtype=np.int64)
-        vals = np.array(list(self.edges.values()), dtype=np.float64)
-        counts = sparse.coo_array((vals, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
-        value_in = np.zeros(n_states + 1)
-        for st, v in self.value_in.items():  # loop over states
-            value_in[index[st]] += v
-        fit = markov_solve(
-            counts,
-            value_in,
-            [tuple(code[c] for c in st) for st in states],
-            len(names),
-            names,
-            total_conversions=self.total_conversions,
-            total_revenue=self.total_revenue,
-            n_paths=self.n_paths,
-        )
-        return credit_from_fit(fit, names, revenue_basis=revenue_basis)
-
 
 class _StatsCollector(AttributionModel):
-    """A channel-level model that records sufficient statistics of the eligible journeys.
+    """A channel-level model that records the partition statistic of the model it stands for.
 
     The attribution engine hands it the journeys without ineligible touches (after the
-    conversion, outside the lookback); it aggregates them into :class:`PathStats` and returns
-    a placeholder credit that conserves revenue (the real credit comes from the combined
-    statistics).
+    conversion, outside the lookback); it keeps ``model.partial_stats`` of them and returns a
+    placeholder credit that conserves revenue (the real credit comes from the merged
+    statistics, ``model.credit_from_stats``).
     """
 
     name: ClassVar[str] = "_dask_statistics"
-    description: ClassVar[str] = "sufficient statistics for distributed data-driven models"
+    description: ClassVar[str] = "partition statistics of a data-driven model"
     kind: ClassVar[Literal["touch", "channel"]] = "channel"
     stats_: Any
 
-    def __init__(
-        self, statistic: str = "sets", collapse_repeats: bool = True, order: int = 1
-    ) -> None:
-        self.statistic = statistic
-        self.collapse_repeats = collapse_repeats
-        self.order = order
+    def __init__(self, model: AttributionModel | None = None) -> None:
+        self.model = model
 
     def fit(self, journeys: Any) -> _StatsCollector:
         return self
 
     def channel_credit(self, journeys: Any) -> ChannelCredit:
-        from ..attribution._partition import channel_codes, collapse_runs
-
-        _, raw = channel_codes(journeys, purpose="enter a data-driven model")
+        assert self.model is not None
+        self.stats_ = self.model.partial_stats(journeys)
         names = np.asarray(journeys.channel.categories, dtype=object)
-        codes = raw.astype(np.int64)
-        offsets = np.asarray(journeys.offsets, dtype=np.int64)
         conv = np.asarray(journeys.conversions, dtype=np.float64)
-        non = np.asarray(journeys.non_conversions, dtype=np.float64)
-        rev = np.where(conv > 0, np.asarray(journeys.revenue, dtype=np.float64), 0.0)
-        if self.statistic == "markov":
-            self.stats_ = MarkovCounts.of(
-                offsets,
-                codes,
-                names,
-                conv,
-                non,
-                rev,
-                order=self.order,
-                collapse_repeats=self.collapse_repeats,
-            )
-            return self._placeholder(journeys, names, conv)
-        if self.statistic == "sets":
-            offsets, codes = _distinct_sorted(offsets, codes, names.size)
-        elif self.collapse_repeats:
-            offsets, codes = collapse_runs(offsets, codes)
-        self.stats_ = PathStats.aggregate(names, offsets, codes, conv, non, rev)
         return self._placeholder(journeys, names, conv)
 
     @staticmethod
@@ -404,7 +88,9 @@ class _AttrSummary:
     converted_revenue: float = 0.0
     key_ranges: list[tuple[Any, Any]] = field(default_factory=list)
 
-    def merge(self, other: _AttrSummary) -> _AttrSummary:
+    def merge(
+        self, other: _AttrSummary, merge_stats: Callable[[Any, Any], Any] | None = None
+    ) -> _AttrSummary:
         totals = {k: dict(v) for k, v in self.totals.items()}
         for k, v in other.totals.items():
             t = totals.setdefault(k, {})
@@ -417,7 +103,11 @@ class _AttrSummary:
                 c[name] = c.get(name, 0.0) + x
         stats = self.stats
         if other.stats is not None:
-            stats = other.stats if stats is None else stats.merge(other.stats)
+            if stats is None:
+                stats = other.stats
+            else:
+                assert merge_stats is not None
+                stats = merge_stats(stats, other.stats)
         return _AttrSummary(
             totals=totals,
             categories=self.categories | other.categories,
@@ -468,21 +158,18 @@ def _attr_partition(
     *,
     spec: dict[str, Any],
     by: Sequence[str],
-    statistic: str | None,
-    collapse_repeats: bool,
+    statistic: bool,
 ) -> _AttrSummary:
     model: Any = spec["model"]
     params = dict(spec["model_params"])
-    if statistic is not None:
-        model = _StatsCollector(
-            statistic=statistic, collapse_repeats=collapse_repeats, order=spec["order"]
-        )
+    if statistic:
+        model = _StatsCollector(model)
         params = {}
     res = _attribute_local(touches, conversions, leads, spec=spec, model=model, **params)
     j = res.table  # (not res.journeys: that would sort the unconverted touches of rule models)
     totals: dict[tuple[str, str], dict[str, float]] = {}
     costs: dict[str, dict[str, float]] = {}
-    if statistic is None:
+    if not statistic:
         for b in by:
             for measure in ("revenue", "conversions"):
                 totals[(b, measure)] = res.totals(by=b, measure=measure)
@@ -506,7 +193,7 @@ def _attr_partition(
         ]
         if len(u)
         else [],
-        stats=getattr(res.model, "stats_", None) if statistic is not None else None,
+        stats=getattr(res.model, "stats_", None) if statistic else None,
         costs=costs,
         n_touches=int(res.summary()["touches"]),  # every input touch of the partition
         n_journeys=int(j.n_journeys),
@@ -516,13 +203,19 @@ def _attr_partition(
     )
 
 
-class DaskAttributionResult:
-    """The result of :func:`attribute` on Dask: the same roll-ups as ``AttributionResult``.
+class DaskAttributionResult(Result):
+    """The result of ``alignment.attribute`` on Dask: the calls of ``AttributionResult``.
 
-    Channel totals (and the unattributed journeys) are computed when :func:`attribute` runs;
-    ``totals(by=other_key)`` runs one more distributed pass; ``to_frame(level="touch")``
-    returns a lazy ``dask.dataframe.DataFrame`` (one partition per input partition).
+    The same result contract, with the same levels and defaults (``docs/results.md``):
+    ``to_frame(level=None, backend=None)`` — ``"touch"`` (default) is a lazy
+    ``dask.dataframe.DataFrame`` of per-touch credit (one partition per input partition); a
+    key (``"channel"``, ``"campaign"`` …) is the small per-key table in ``backend``.
+    ``summary()``, ``totals()``, ``_repr_html_()`` and ``plot()`` as in memory.  Channel totals
+    (and the unattributed journeys) are computed when ``alignment.attribute`` runs;
+    ``totals(by=other_key)`` runs one more distributed pass.
     """
+
+    levels: ClassVar[tuple[str, ...]] = ("touch", "channel")
 
     def __init__(
         self,
@@ -601,13 +294,14 @@ class DaskAttributionResult:
         """Revenue of every converted journey (attributed or not)."""
         return self._summary.converted_revenue
 
-    def to_frame(self, level: str = "channel", backend: str | None = None) -> Any:
-        """``level="touch"``: lazy Dask frame of per-touch credit; else a per-key table.
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """``level="touch"`` (default): lazy Dask frame of per-touch credit; else a per-key table.
 
         The per-key table (``conversions``, ``revenue``, ``share``, and for rule-based models
         whose touches carry a ``cost`` column, ``cost`` and ``roi`` as in memory) is small and
         returned in ``backend`` (default pandas).
         """
+        level, backend = self._frame_args(level, backend, open_levels=True)
         if level == "touch":
             if self.channel_credit is not None:
                 raise ParameterError(
@@ -643,6 +337,37 @@ class DaskAttributionResult:
             "partitions": self.npartitions,
             "shuffled": self.shuffled,
         }
+
+    def _repr_html_(self) -> str:
+        from .._display import preview
+
+        s = self.summary()
+        cols = self.to_frame("channel", backend="dict")
+        order = np.argsort(-cols["revenue"], kind="stable")
+        note = (
+            f"{s['journeys']:,} journeys in {s['partitions']} partitions; revenue "
+            f"{s['converted_revenue']:,.2f} = attributed {s['attributed_revenue']:,.2f} + "
+            f"unattributed {s['unattributed_revenue']:,.2f}"
+        )
+        return preview(
+            f"Attribution on Dask — model {s['model']}",
+            {k: v[order] for k, v in cols.items()},
+            note=note,
+            kinds={"share": "pct", "revenue": "money"},
+        )
+
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        by: str = "channel",
+        measure: str = "revenue",
+        compare: Any = None,
+    ) -> tuple[Any, Any]:
+        """Bar chart of the credit per key, as ``AttributionResult.plot`` (``plot`` extra)."""
+        from ..attribution._partition import plot_attribution
+
+        return plot_attribution(self, ax=ax, by=by, measure=measure, compare=compare)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         s = self.summary()
@@ -699,48 +424,16 @@ def attribute(
 
     Notes
     -----
-    Rule-based models run per partition and their per-key totals are summed.  ``markov``
-    sums the transition counts of every partition and solves the combined chain once;
-    ``shapley`` sums converting journeys per distinct channel set and computes the Shapley
-    values once.  Other data-driven (plugin) models are
-    refused with :class:`ParameterError` (they have no combinable statistic).
+    Rule-based models run per partition and their per-key totals are summed.  Data-driven
+    models run through their partition protocol (``partial_stats`` on every partition,
+    ``merge_stats`` up a reduction tree, one ``credit_from_stats``): ``markov`` sums transition
+    counts, ``shapley`` channel-set counts, and a plugin model that implements the protocol
+    runs the same way.  A data-driven model without it is refused with :class:`ParameterError`.
     """
-    compute, delayed = dk().compute, dk().delayed
-
-    from ..attribution import RuleModel, Unattributed
-    from ..plugins import get_attribution_model
-
     require_dask()
-    m = get_attribution_model(model, **model_params)
-    model_name = m.name or type(m).__name__
-    statistic: str | None = None
-    collapse = True
-    order = 1
-    if not isinstance(m, RuleModel) and m.kind == "channel":
-        if model_name == "markov":
-            statistic = "markov"
-            collapse = bool(getattr(m, "collapse_repeats", True))
-            order = int(getattr(m, "order", 1))
-            m.validate_params()
-        elif model_name == "shapley":
-            statistic = "sets"
-        else:
-            raise ParameterError(
-                f"attribution model {model_name!r} credits channels from the whole data set; "
-                "on Dask only 'markov' and 'shapley' (combinable statistics) and touch-level "
-                "models are supported"
-            )
-    elif m.kind != "touch":
-        raise ParameterError(f"attribution model {model_name!r} has kind {m.kind!r}")
-    elif getattr(m, "requires_fit", False) and not isinstance(m, RuleModel):
-        raise ParameterError(
-            f"attribution model {model_name!r} must be fitted on the whole data set, which is "
-            "not distributed; use a rule-based model, 'markov' or 'shapley'"
-        )
-    if isinstance(m, RuleModel):
-        m.validate_params()
-    # the in-memory engine gets the instance itself (parameters already applied)
-    spec = {
+    m = _partitioned_model(model, model_params)
+    statistic = m.kind == "channel"
+    spec = {  # the in-memory engine gets the instance itself (parameters already applied)
         "model": m,
         "model_params": {},
         "lead": lead,
@@ -750,50 +443,85 @@ def attribute(
         "revenue": revenue,
         "lookback": lookback,
         "leads_key": lead,
-        "order": order,
     }
-    t_ddf = as_ddf(touchpoints, "touchpoints")
     frames, shuffled = partition_by_key(
-        [t_ddf, as_ddf(conversions, "conversions"), as_ddf(leads, "leads")], lead
-    )
+        [as_ddf(touchpoints, "touchpoints"), as_ddf(conversions, "conversions"),
+         as_ddf(leads, "leads")],
+        lead,
+    )  # fmt: skip
     parts = partition_lists(frames)
 
-    def run(by: Sequence[str], stat: str | None) -> _AttrSummary:
-        nodes = [
-            delayed(_attr_partition, pure=True)(
-                *p, spec=spec, by=tuple(by), statistic=stat, collapse_repeats=collapse
-            )
-            for p in parts
-        ]
-        out: _AttrSummary = compute(tree_reduce(nodes, _AttrSummary.merge))[0]
-        if not shuffled:
-            _check_key_ranges(out.key_ranges, lead)
-        return out
+    def run(by: Sequence[str], stat: bool) -> _AttrSummary:
+        return _run_partitions(parts, spec, by, stat, m, None if shuffled else lead)
 
-    summary = run(("channel",) if statistic is None else (), statistic)
-    credit: ChannelCredit | None = None
-    if statistic is not None:
-        from ..attribution import attribute as attribute_in_memory
+    summary = run(() if statistic else ("channel",), statistic)
+    credit = m.credit_from_stats(summary.stats, sorted(summary.categories)) if statistic else None
+    return DaskAttributionResult(
+        model=m,
+        model_name=m.name or type(m).__name__,
+        summary=summary,
+        channel_credit=credit,
+        unattributed=_unattributed(summary, lead),
+        rerun=lambda by: run(by, False),
+        touch_frame=lambda: _touch_frame(parts, spec),
+        shuffled=shuffled,
+        npartitions=len(parts),
+        channel_name=channel,
+    )
 
-        if statistic == "markov":
-            mc = summary.stats
-            if mc is None or not mc.edges:
-                mc = MarkovCounts(edges={}, value_in={}, names=set())
-            credit = mc.credit(
-                sorted(summary.categories),
-                order=order,
-                revenue_basis=str(getattr(m, "revenue_basis", "conversions")),
-            )
-        else:
-            stats = summary.stats if summary.stats is not None else PathStats.empty()
-            combined = attribute_in_memory(stats.journeys(), model=m)
-            credit = combined.channel_credit
-            m = combined.model
+
+def _partitioned_model(model: Any, model_params: dict[str, Any]) -> AttributionModel:
+    """The model, checked to run partition by partition (see ``AttributionModel.partitionable``)."""
+    from ..plugins import get_attribution_model
+
+    m = get_attribution_model(model, **model_params)
+    name = m.name or type(m).__name__
+    if m.kind not in ("touch", "channel"):
+        raise ParameterError(f"attribution model {name!r} has kind {m.kind!r}")
+    if not type(m).partitionable():
+        what = (
+            "credits channels from the whole data set"
+            if m.kind == "channel"
+            else "must be fitted on the whole data set"
+        )
+        raise ParameterError(
+            f"attribution model {name!r} {what}, so it cannot run partition by partition on "
+            "Dask; implement partial_stats, merge_stats and credit_from_stats (the partition "
+            "protocol of alignment.base.AttributionModel, docs/plugins/contracts.md), or use a "
+            "rule-based model, 'markov' or 'shapley'"
+        )
+    m.validate_params()
+    return m
+
+
+def _run_partitions(
+    parts: list[list[Any]],
+    spec: dict[str, Any],
+    by: Sequence[str],
+    statistic: bool,
+    model: AttributionModel,
+    check_key: str | None,
+) -> _AttrSummary:
+    """One distributed pass: every partition through the engine, summaries merged in a tree."""
+    compute, delayed = dk().compute, dk().delayed
+    nodes = [
+        delayed(_attr_partition, pure=True)(*p, spec=spec, by=tuple(by), statistic=statistic)
+        for p in parts
+    ]
+    merge = functools.partial(_AttrSummary.merge, merge_stats=model.merge_stats)
+    out: _AttrSummary = compute(tree_reduce(nodes, merge))[0]
+    if check_key is not None:
+        _check_key_ranges(out.key_ranges, check_key)
+    return out
+
+
+def _unattributed(summary: _AttrSummary, lead: str) -> Unattributed:
+    """The unattributed journeys of every partition, in key order."""
+    from ..attribution import Unattributed
 
     un = summary.unattributed
     if un:
-        ukeys = np.concatenate([u["keys"] for u in un])
-        korder = _key_order(ukeys)
+        korder = _key_order(np.concatenate([u["keys"] for u in un]))
         cols = {k: np.concatenate([u[k] for u in un])[korder] for k in un[0]}
     else:
         cols = {
@@ -802,7 +530,7 @@ def attribute(
             "conversions": np.zeros(0),
             "reason": np.zeros(0, dtype=object),
         }
-    unattributed = Unattributed(
+    return Unattributed(
         keys=cols["keys"],
         revenue=cols["revenue"],
         conversions=cols["conversions"],
@@ -811,25 +539,15 @@ def attribute(
         key_name=lead,
     )
 
-    def touch_frame() -> Any:
-        import dask.dataframe as dd
 
-        return dd.from_delayed(
-            [delayed(_touch_partition, pure=True)(*p, spec=spec) for p in parts],
-            verify_meta=False,
-        )
+def _touch_frame(parts: list[list[Any]], spec: dict[str, Any]) -> Any:
+    """Lazy per-touch credit, one partition per input partition."""
+    import dask.dataframe as dd
 
-    return DaskAttributionResult(
-        model=m,
-        model_name=model_name,
-        summary=summary,
-        channel_credit=credit,
-        unattributed=unattributed,
-        rerun=lambda by: run(by, None),
-        touch_frame=touch_frame,
-        shuffled=shuffled,
-        npartitions=len(parts),
-        channel_name=channel,
+    delayed = dk().delayed
+    return dd.from_delayed(
+        [delayed(_touch_partition, pure=True)(*p, spec=spec) for p in parts],
+        verify_meta=False,
     )
 
 

@@ -79,7 +79,7 @@ def _sla_partition(
     return [
         {
             "leads": dict(lt.items()),
-            "breaches": dict(rep.breaches().items()),
+            "breaches": dict(rep.breaches.items()),
             "unknown": dict(rep.unknown_activities.items()),
             "summary": dict(rep.summary),
             "periods": dict(rep.periods.items()),
@@ -147,8 +147,8 @@ def sla_evaluate(
     compute, delayed = dk().compute, dk().delayed
 
     from ..models import SLA
-    from ..sla import BreachList, DailySeries, LeadStatus, PeriodSummary, SLAReport
-    from ..sla._evaluate import UnknownActivities, daily_table, period_table, periods_between
+    from ..sla import BreachList, LeadStatus, SLAReport
+    from ..sla._evaluate import UnknownActivities
 
     require_dask()
     sla_obj = sla if isinstance(sla, SLA) else SLA.from_dict(sla)
@@ -176,7 +176,32 @@ def sla_evaluate(
     cal = first["calendar"]
     t_asof = first["as_of"]
 
-    # --- periods: counts summed per (period, split key); ratios recomputed ----------------
+    periods = _merged_periods(parts, sla_obj, cal, t_asof)
+    daily_t = _merged_daily(parts, sla_obj)
+
+    # --- per lead, breaches, unknown activities, summary ----------------------------------
+    summary: dict[str, Any] = {}
+    for p in parts:  # loop over partitions
+        for k, v in p["summary"].items():
+            summary[k] = v if k == "as_of" else summary.get(k, 0) + v
+    return SLAReport(
+        leads=LeadStatus(_concat_columns([p["leads"] for p in parts])),
+        periods=periods,
+        daily=daily_t,
+        breaches=BreachList(_concat_columns([p["breaches"] for p in parts])),
+        unknown_activities=UnknownActivities(_concat_columns([p["unknown"] for p in parts])),
+        summary=summary,
+        sla=sla_obj,
+        calendar=cal,
+        as_of=t_asof,
+    )
+
+
+def _merged_periods(parts: list[dict[str, Any]], sla_obj: Any, cal: Any, t_asof: Any) -> Any:
+    """``periods`` of the whole: counts summed per (period, split key), ratios recomputed."""
+    from ..sla import PeriodSummary
+    from ..sla._evaluate import period_table, periods_between
+
     ptables = [p["periods"] for p in parts]
     pcols = list(ptables[0])
     split_name = pcols[2]
@@ -232,9 +257,14 @@ def sla_evaluate(
         r_val[ok],
         (p_idx * K + k_idx)[ok],
     )
-    periods = PeriodSummary({c: out[c] for c in pcols if c in out})
+    return PeriodSummary({c: out[c] for c in pcols if c in out})
 
-    # --- daily: counts summed per day; running totals recomputed ---------------------------
+
+def _merged_daily(parts: list[dict[str, Any]], sla_obj: Any) -> Any:
+    """``daily`` of the whole: counts summed per day, running totals recomputed."""
+    from ..sla import DailySeries
+    from ..sla._evaluate import daily_table
+
     dtables = [p["daily"] for p in parts]
     dcols = list(dtables[0])
     d_add = [
@@ -253,21 +283,4 @@ def sla_evaluate(
         all_days,
         {c: np.asarray(d_merged[c], dtype=np.int64)[drow] for c in d_add},
     )
-    daily_t = DailySeries(daily)
-
-    # --- per lead, breaches, unknown activities, summary ----------------------------------
-    summary: dict[str, Any] = {}
-    for p in parts:  # loop over partitions
-        for k, v in p["summary"].items():
-            summary[k] = v if k == "as_of" else summary.get(k, 0) + v
-    return SLAReport(
-        leads=LeadStatus(_concat_columns([p["leads"] for p in parts])),
-        periods=periods,
-        daily=daily_t,
-        breaches=BreachList(_concat_columns([p["breaches"] for p in parts])),
-        unknown_activities=UnknownActivities(_concat_columns([p["unknown"] for p in parts])),
-        summary=summary,
-        sla=sla_obj,
-        calendar=cal,
-        as_of=t_asof,
-    )
+    return DailySeries(daily)

@@ -173,6 +173,68 @@ def group_quantiles(
     return n, mean, quant
 
 
+def _checked_times(
+    times: Sequence[NDArray[np.datetime64]], mode: str, out_of_order: str
+) -> list[NDArray[np.datetime64]]:
+    """The stage arrays as datetime64[us], after checking the options and their shapes."""
+    if mode not in ("ordered", "any"):
+        raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
+    if out_of_order not in ("keep", "drop"):
+        raise ParameterError(f"out_of_order must be 'keep' or 'drop'; got {out_of_order!r}")
+    if len(times) < 2:
+        raise ParameterError("a funnel needs at least two stages (entry and one more)")
+    t = [np.asarray(x).astype("datetime64[us]", copy=False) for x in times]
+    n = t[0].size
+    if any(x.shape != (n,) for x in t):
+        raise ParameterError("all stage arrays must be 1-d with the same length")
+    return t
+
+
+def _km_stage(
+    t_prev: IntArray,
+    t_next: IntArray,
+    both: BoolArray,
+    prev_reached: BoolArray,
+    end: int,
+    h_us: int,
+    lost_mask: BoolArray | None,
+    group: IntArray | None,
+    n_groups: int,
+) -> FloatArray:
+    """Kaplan–Meier share converting to the next stage within the horizon, per group."""
+    # only records ending within the horizon matter one by one; the others are at risk
+    # throughout and only counted (per group) — no gather of the whole risk set
+    with np.errstate(over="ignore"):
+        ev_in = both & (t_next - t_prev <= h_us)
+        open_in = prev_reached & ~both & (end - t_prev <= h_us)
+    if lost_mask is not None:
+        open_in &= ~lost_mask
+    sel = np.flatnonzero(ev_in | open_in)
+    event = both[sel]
+    start = t_prev[sel]
+    t_event = np.where(event, np.maximum(t_next[sel] - start, 0), end - start)
+    return km_within(
+        t_event,
+        event,
+        None if group is None else group[sel],
+        n_groups,
+        h_us,
+        n_total=_group_count(prev_reached, group, n_groups),
+    )
+
+
+def _counts_from_patterns(
+    pattern: NDArray[np.uint16], group: IntArray, n_groups: int, s: int
+) -> tuple[IntArray, IntArray]:
+    """Counts per stage and conversions per step from one histogram of (group, stages reached)."""
+    width = 1 << s
+    hist = np.bincount(group * width + pattern, minlength=n_groups * width)
+    hist = hist.reshape(n_groups, width)
+    bits = (np.arange(width)[:, None] >> np.arange(s)[None, :]) & 1  # (pattern, stage)
+    pairs = bits[:, 1:] & bits[:, :-1]  # reached stage k-1 and stage k
+    return hist @ bits, hist @ pairs
+
+
 def count_stages(
     times: Sequence[NDArray[np.datetime64]],
     *,
@@ -209,16 +271,8 @@ def count_stages(
         Also return the raw velocity durations (``StageCounts.durations``), e.g. to combine
         the quantiles of several partitions exactly.
     """
-    if mode not in ("ordered", "any"):
-        raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
-    if out_of_order not in ("keep", "drop"):
-        raise ParameterError(f"out_of_order must be 'keep' or 'drop'; got {out_of_order!r}")
-    if len(times) < 2:
-        raise ParameterError("a funnel needs at least two stages (entry and one more)")
-    t = [np.asarray(x).astype("datetime64[us]", copy=False) for x in times]
+    t = _checked_times(times, mode, out_of_order)
     n = t[0].size
-    if any(x.shape != (n,) for x in t):
-        raise ParameterError("all stage arrays must be 1-d with the same length")
     ti = [x.view(np.int64) for x in t]
     nat = np.iinfo(np.int64).min
     cutoff = (
@@ -305,34 +359,12 @@ def count_stages(
         if durations is not None:
             durations.append((idx, dur))
         if km is not None:
-            # only records ending within the horizon matter one by one; the others are at
-            # risk throughout and only counted (per group) — no gather of the whole risk set
-            with np.errstate(over="ignore"):
-                ev_in = both & (ti[k] - ti[k - 1] <= h_us)
-                open_in = prev_reached & ~both & (end - ti[k - 1] <= h_us)
-            if lost_mask is not None:
-                open_in &= ~lost_mask
-            sel = np.flatnonzero(ev_in | open_in)
-            event = both[sel]
-            start = ti[k - 1][sel]
-            t_event = np.where(event, np.maximum(ti[k][sel] - start, 0), end - start)
-            km[:, k - 1] = km_within(
-                t_event,
-                event,
-                None if group is None else group[sel],
-                n_groups,
-                h_us,
-                n_total=_group_count(prev_reached, group, n_groups),
+            km[:, k - 1] = _km_stage(
+                ti[k - 1], ti[k], both, prev_reached, end, h_us, lost_mask, group, n_groups
             )
         prev_reached = reached if mode == "ordered" else has
     if pattern is not None and group is not None:
-        width = 1 << s
-        hist = np.bincount(group * width + pattern, minlength=n_groups * width)
-        hist = hist.reshape(n_groups, width)
-        bits = (np.arange(width)[:, None] >> np.arange(s)[None, :]) & 1  # (pattern, stage)
-        counts[:] = hist @ bits
-        pairs = bits[:, 1:] & bits[:, :-1]  # reached stage k-1 and stage k
-        converted[:] = hist @ pairs
+        counts[:], converted[:] = _counts_from_patterns(pattern, group, n_groups, s)
     return StageCounts(
         counts=counts,
         converted=converted,

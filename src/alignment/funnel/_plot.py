@@ -14,7 +14,8 @@ from .._charts import (
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
-    from ._api import Forecast, FunnelObservation, Plan, RepPlan, Sensitivity
+    from ._observation import FunnelObservation
+    from ._plan_results import Forecast, Plan, RepPlan, Sensitivity
 
 
 def _scenario(value: Any, shape: tuple[int, ...], scenario: int | None) -> float:

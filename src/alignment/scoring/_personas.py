@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._results import Result
 from ..errors import DataValidationError, ParameterError
 
 __all__ = ["DEFAULT_PERSONA_COLUMNS", "PersonaMatch", "assign_personas", "match_personas"]
@@ -46,8 +47,12 @@ DEFAULT_PERSONA_COLUMNS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class PersonaMatch:
+class PersonaMatch(Result):
     """Result of :func:`match_personas`.
+
+    Follows the result contract (``docs/results.md``): ``to_frame(level=None, backend=None)``
+    with the levels ``"leads"`` (default: one row per lead) and ``"personas"`` (leads per
+    persona), ``summary()``, ``_repr_html_()``, ``plot(ax=None)``.
 
     Attributes
     ----------
@@ -97,13 +102,61 @@ class PersonaMatch:
         out[None] = int(c[0])
         return out
 
-    def to_frame(self, backend: str | None = None) -> Any:
-        """Per lead: ``lead_id``, ``persona``, ``criteria_met``."""
+    levels = ("leads", "personas")
+
+    def _persona_columns(self) -> dict[str, np.ndarray]:
+        c = np.bincount(self.index + 1, minlength=len(self.names) + 1)
+        names = np.empty(len(self.names) + 1, dtype=object)
+        names[: len(self.names)] = self.names
+        names[-1] = None  # the unmatched leads
+        leads = np.concatenate([c[1:], c[:1]]).astype(np.int64)
+        return {"persona": names, "leads": leads, "share": leads / max(int(c.sum()), 1)}
+
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """``"leads"``: ``lead_id``, ``persona``, ``criteria_met`` per lead (the table's order);
+        ``"personas"``: ``persona`` (``None`` = unmatched, last), ``leads``, ``share``."""
         from .._frames import to_native
 
+        level, backend = self._frame_args(level, backend)
+        if level == "personas":
+            return to_native(self._persona_columns(), backend or "dict")
         return to_native(
             {"lead_id": self.ids, "persona": self.persona, "criteria_met": self.n_met},
             backend or "dict",
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Leads, matched and unmatched counts, personas given."""
+        unmatched = int(np.count_nonzero(self.index < 0))
+        return {
+            "leads": int(self.index.size),
+            "matched": int(self.index.size) - unmatched,
+            "unmatched": unmatched,
+            "personas": len(self.names),
+        }
+
+    def _repr_html_(self) -> str:
+        from .._display import preview
+
+        s = self.summary()
+        return preview(
+            f"Persona match — {s['matched']:,} of {s['leads']:,} leads matched",
+            self._persona_columns(),
+            kinds={"share": "pct"},
+            max_rows=None,
+        )
+
+    def plot(self, ax: Any = None) -> tuple[Any, Any]:
+        """Bar chart of the leads per persona, unmatched included (needs the ``plot`` extra)."""
+        from .._charts import bar_totals
+
+        cols = self._persona_columns()
+        totals = {
+            "(unmatched)" if p is None else str(p): float(n)
+            for p, n in zip(cols["persona"], cols["leads"])
+        }
+        return bar_totals(
+            totals, ax=ax, title="Leads per persona", ylabel="leads", xlabel="persona"
         )
 
 

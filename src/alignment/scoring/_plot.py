@@ -51,7 +51,7 @@ def plot_scores(
             title=f"scores of {len(result):,} leads ({type(result.scorer).__name__})",
             xlabel="score",
         )
-    table = result.summary(backend="dict")
+    table = result.breakdown(backend="dict")
     names = [str(c) for c in table["cell"]]
     counts = np.asarray(table["n"], dtype=np.float64)
     values, percent, what = counts, False, "leads"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from .._results import Result
 from ..errors import DataValidationError, ParameterError
 
 __all__ = ["ScoreResult"]
@@ -25,7 +28,10 @@ _COLUMN_ORDER = (
 )
 
 
-class ScoreResult:
+_NO_BACKEND: Any = object()  # summary() called without an argument
+
+
+class ScoreResult(Result):
     """Scores of every lead, in the caller's row order.
 
     Attributes
@@ -163,17 +169,63 @@ class ScoreResult:
         )
 
     # ------------------------------------------------------------------ frames
-    def to_frame(self, backend: str | None = None) -> Any:
-        """Per lead: id and every output column, in the caller's row order and backend."""
+    #: ``to_frame`` levels: per lead (default), or the breakdown per cell / action / band
+    levels = ("leads", "breakdown")
+
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """A table of the scores in the caller's backend.
+
+        Parameters
+        ----------
+        level : {"leads", "breakdown"}, default "leads"
+            ``"leads"``: per lead, the id and every output column, in the caller's row order.
+            ``"breakdown"``: counts per cell and action (grid), per action, or per score band
+            (see :meth:`breakdown`).
+        backend : str, optional
+            ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``; default: the input's.
+        """
         from .._frames import to_native
 
+        level, backend = self._frame_args(level, backend)
+        if level == "breakdown":
+            return self.breakdown(backend)
         cols: dict[str, np.ndarray] = {self.id_column: self.ids}
         for k in self._order:
             v = self[k]
             cols[k] = v.astype(object) if v.dtype.kind == "U" else v
         return to_native(cols, backend or self.backend)
 
-    def summary(self, backend: str | None = None) -> Any:
+    def summary(self, backend: Any = _NO_BACKEND) -> Any:
+        """Headline figures: scorer, leads, score range, MQLs, cells and actions used.
+
+        Returns a dict of plain scalars.  ``summary(backend)`` (with an argument) is the form
+        from before the result contract and returns the breakdown table, with a
+        :class:`DeprecationWarning`: use ``to_frame("breakdown", backend=...)``.
+        """
+        if backend is not _NO_BACKEND:
+            warnings.warn(
+                "ScoreResult.summary(backend) returning the breakdown table is deprecated; "
+                "use to_frame('breakdown', backend=...) (summary() returns headline figures)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return self.breakdown(backend)
+        s = self.scores.astype(np.float64)
+        out: dict[str, Any] = {
+            "scorer": type(self.scorer).__name__,
+            "leads": len(self),
+            "mean_score": float(s.mean()) if s.size else math.nan,
+            "min_score": float(s.min()) if s.size else math.nan,
+            "max_score": float(s.max()) if s.size else math.nan,
+        }
+        if "mql" in self:
+            out["mqls"] = int(np.count_nonzero(self["mql"]))
+        for name in ("cell", "action"):
+            if name in self:
+                out[f"{name}s_used"] = int(np.unique(self[name].astype(str)).size)
+        return out
+
+    def breakdown(self, backend: str | None = None) -> Any:
         """Counts per cell and action (grid), per action, or per probability band.
 
         * With cells: one row per cell of the grid (``A1`` … in grid order, empty cells too):

@@ -10,7 +10,15 @@ See ``docs/sla.md``.
 from ._calendar import BusinessCalendar
 from ._evaluate import STATUSES, evaluate
 from ._model import SLA
-from ._report import BreachList, DailySeries, LeadStatus, PeriodSummary, ReportTable, SLAReport
+from ._report import (
+    BreachList,
+    DailySeries,
+    LeadStatus,
+    PeriodSummary,
+    RepCompliance,
+    ReportTable,
+    SLAReport,
+)
 
 __all__ = [
     "SLA",
@@ -20,6 +28,7 @@ __all__ = [
     "DailySeries",
     "LeadStatus",
     "PeriodSummary",
+    "RepCompliance",
     "ReportTable",
     "SLAReport",
     "evaluate",

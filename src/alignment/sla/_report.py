@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._results import ReportTable
+from .._results import CallableDict, ReportTable, Result
+from ._reps import RepCompliance, rep_compliance
 
 if TYPE_CHECKING:
     from ._calendar import BusinessCalendar
@@ -18,6 +19,7 @@ __all__ = [
     "DailySeries",
     "LeadStatus",
     "PeriodSummary",
+    "RepCompliance",
     "ReportTable",
     "SLAReport",
     "UnknownActivities",
@@ -60,9 +62,27 @@ class DailySeries(ReportTable):
 
 
 class BreachList(ReportTable):
-    """One row per (lead, breached commitment): the "don't be on this list" view."""
+    """One row per (lead, breached commitment): the "don't be on this list" view.
+
+    Calling it filters by commitment: ``report.breaches("first_touch")``; ``report.breaches()``
+    is the table itself (the form from when ``breaches`` was a method).
+    """
 
     title = "SLA breaches"
+
+    def __call__(self, commitment: str | None = None) -> BreachList:
+        """The breaches of one commitment (``"first_touch"``, ``"attempts"``, ``"accept"``)."""
+        if commitment is None:
+            return self
+        if commitment not in ("first_touch", "attempts", "accept"):
+            from ..errors import ParameterError
+
+            raise ParameterError(
+                f"breaches(commitment=): unknown commitment {commitment!r}; "
+                "use 'first_touch', 'attempts' or 'accept'"
+            )
+        keep = self["commitment"] == commitment
+        return BreachList({k: v[keep] for k, v in self.items()}, backend=self._backend)
 
 
 class UnknownActivities(ReportTable):
@@ -71,8 +91,12 @@ class UnknownActivities(ReportTable):
     title = "activities for unknown leads"
 
 
-class SLAReport:
+class SLAReport(Result):
     """The result of :func:`alignment.sla.evaluate`.
+
+    Follows the result contract (``docs/results.md``): ``to_frame(level=None, backend=None)``
+    with the levels ``"leads"`` (default), ``"periods"``, ``"daily"``, ``"breaches"``,
+    ``"reps"``, ``"unknown_activities"``; ``summary()``; ``plot(ax=None, ...)``.
 
     Attributes
     ----------
@@ -82,10 +106,16 @@ class SLAReport:
         Per period and split key.
     daily : DailySeries
         Day-by-day tracking.
+    breaches : BreachList
+        Breached commitments, one row per (lead, commitment), in lead order;
+        ``breaches("first_touch")`` keeps one commitment.
+    reps : RepCompliance
+        Per sales rep (lead owner): first-touch and attempts compliance, median response.
     unknown_activities : UnknownActivities
         Activities for leads not in the lead table (empty unless ``unknown_leads="ignore"``).
-    summary : dict
-        Counts that account for every lead and every activity (see ``docs/sla.md``).
+    summary : callable dict
+        ``summary()``: counts that account for every lead and every activity (see
+        ``docs/sla.md``); ``summary["x"]`` also works.
     sla : SLA
         The agreement evaluated.
     calendar : BusinessCalendar
@@ -115,40 +145,36 @@ class SLAReport:
         self.leads = leads
         self.periods = periods
         self.daily = daily
-        self._breaches = breaches
+        self.breaches = breaches
         self.unknown_activities = unknown_activities
-        self.summary = summary
+        self.summary = CallableDict(summary)
         self.sla = sla
         self.calendar = calendar
         self.as_of = as_of
 
-    def breaches(self, commitment: str | None = None) -> BreachList:
-        """Breached commitments, one row per (lead, commitment), in lead order.
+    levels = ("leads", "periods", "daily", "breaches", "reps", "unknown_activities")
 
-        Parameters
-        ----------
-        commitment : {"first_touch", "attempts", "accept"}, optional
-            Only this commitment.
-        """
-        if commitment is None:
-            return self._breaches
-        if commitment not in ("first_touch", "attempts", "accept"):
-            from ..errors import ParameterError
+    @property
+    def reps(self) -> RepCompliance:
+        """Compliance per sales rep of the in-scope leads (see :class:`RepCompliance`)."""
+        cached = self.__dict__.get("_reps")
+        if cached is None:
+            cached = rep_compliance(self.leads, backend=self.leads._backend)
+            self.__dict__["_reps"] = cached
+        out: RepCompliance = cached
+        return out
 
-            raise ParameterError(
-                f"breaches(commitment=): unknown commitment {commitment!r}; "
-                "use 'first_touch', 'attempts' or 'accept'"
-            )
-        keep = self._breaches["commitment"] == commitment
-        return BreachList(
-            {k: v[keep] for k, v in self._breaches.items()}, backend=self._breaches._backend
-        )
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """One of the report's tables (see :attr:`levels`) in ``backend``."""
+        level, backend = self._frame_args(level, backend)
+        table: ReportTable = getattr(self, level)
+        return table.to_frame(backend)
 
     def __repr__(self) -> str:
         s = self.summary
         return (
             f"SLAReport(as_of={self.as_of}, leads={s['n_leads']}, in_scope={s['in_scope']}, "
-            f"breaches={self._breaches.n_rows})"
+            f"breaches={self.breaches.n_rows})"
         )
 
     def _repr_html_(self) -> str:
@@ -160,7 +186,7 @@ class SLAReport:
         return (
             f"<div><h4>SLA report {html.escape(self.sla.name)} as of "
             f"{html.escape(_cell(self.as_of))} UTC</h4><ul>{items}</ul>"
-            f"{self.periods._repr_html_()}{self._breaches._repr_html_()}</div>"
+            f"{self.periods._repr_html_()}{self.breaches._repr_html_()}</div>"
         )
 
     def plot(self, ax: Any = None, *, kind: str = "pace") -> tuple[Any, Any]:

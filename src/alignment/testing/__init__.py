@@ -25,14 +25,13 @@ raises :class:`SkipCheck` with the reason.  Known gaps are declared with
 See ``docs/plugins/conformance.md``.
 """
 
-from ._kit import (
-    CheckResult,
-    SkipCheck,
+from ._data import make_journey_data, make_lead_data
+from ._kit import CheckResult, SkipCheck
+from ._partitioned import check_partitioned_credit, partitioned_credit
+from ._runner import (
     attribution_model_checks,
     check_attribution_model,
     check_scorer,
-    make_journey_data,
-    make_lead_data,
     parametrize_with_checks,
     scorer_checks,
 )
@@ -42,9 +41,11 @@ __all__ = [
     "SkipCheck",
     "attribution_model_checks",
     "check_attribution_model",
+    "check_partitioned_credit",
     "check_scorer",
     "make_journey_data",
     "make_lead_data",
     "parametrize_with_checks",
+    "partitioned_credit",
     "scorer_checks",
 ]

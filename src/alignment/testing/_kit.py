@@ -1,50 +1,33 @@
-"""The conformance checks.
+"""The conformance checks, one function each (the runners are in ``_runner``).
 
 Public names are re-exported by :mod:`alignment.testing`.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.util
 import inspect
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..base import AttributionModel, ChannelCredit, Estimator, Scorer, clone
+from ..base import AttributionModel, ChannelCredit, Scorer, clone
 from ..errors import AlignmentError, AlignmentWarning, NotFittedError
+from ._data import make_journey_data, make_lead_data
 
 if TYPE_CHECKING:
     from ..tables import Journeys, LeadTable
 
-__all__ = [
-    "CheckResult",
-    "SkipCheck",
-    "attribution_model_checks",
-    "check_attribution_model",
-    "check_scorer",
-    "make_journey_data",
-    "make_lead_data",
-    "parametrize_with_checks",
-    "scorer_checks",
-]
+__all__ = ["Check", "CheckResult", "SkipCheck"]
 
 Check = Callable[[Any], None]
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_CHANNELS = ("direct", "email", "organic", "paid_search", "social", "webinar")
-_SOURCES = ("ads", "event", "organic", "partner", "referral")
-_INDUSTRIES = ("finance", "health", "retail", "software")
-_TITLES = ("analyst", "director", "engineer", "manager", "vp")
-_COUNTRIES = ("de", "fr", "gb", "us")
-_T0 = np.datetime64("2024-01-01T00:00:00", "us")
-_HOUR = np.timedelta64(3_600_000_000, "us")
 
 #: tolerance for sums of weights / credit
 _ATOL = 1e-9
@@ -71,140 +54,6 @@ class CheckResult:
     check: str
     status: Literal["passed", "skipped", "xfailed", "xpassed"]
     message: str = ""
-
-
-# ----------------------------------------------------------------------------------------------
-# test data
-
-
-def make_journey_data(
-    seed: int = 0,
-    *,
-    n_journeys: int = 30,
-    max_touches: int = 6,
-    p_convert: float = 0.6,
-    single_touch: bool = False,
-    after_conversion: bool = False,
-    empty_converted: bool = False,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Seeded touchpoints and conversions as dicts of numpy arrays.
-
-    Parameters
-    ----------
-    seed : int
-        Seed of the generator.
-    n_journeys : int
-        Number of leads (journeys).
-    max_touches : int
-        Journeys have 1 to ``max_touches`` touches at distinct hours.
-    p_convert : float
-        Probability that a journey converts.
-    single_touch : bool
-        Every journey has exactly one touch.
-    after_conversion : bool
-        Converted journeys also get one or two touches after their conversion time.
-    empty_converted : bool
-        Add two converted journeys without any touch (they appear only in the conversions).
-
-    Returns
-    -------
-    touchpoints : dict
-        ``lead_id`` (str), ``timestamp`` (datetime64[us], UTC), ``channel`` (str).
-    conversions : dict
-        ``lead_id``, ``converted_at`` and ``revenue`` of the converted journeys.
-    """
-    rng = np.random.default_rng(seed)
-    t_leads: list[str] = []
-    t_times: list[np.datetime64] = []
-    t_channels: list[str] = []
-    c_leads: list[str] = []
-    c_times: list[np.datetime64] = []
-    c_revenue: list[float] = []
-    for i in range(n_journeys):  # test-data generation, not a hot path
-        lead = f"L{i:04d}"
-        n = 1 if single_touch else int(rng.integers(1, max_touches + 1))
-        start = _T0 + int(rng.integers(0, 24 * 60)) * _HOUR
-        hours = np.sort(rng.choice(24 * 45, size=n, replace=False))
-        converted = rng.random() < p_convert
-        for h in hours:
-            t_leads.append(lead)
-            t_times.append(start + int(h) * _HOUR)
-            t_channels.append(str(_CHANNELS[int(rng.integers(len(_CHANNELS)))]))
-        if converted:
-            at = start + int(hours[-1] + 1 + rng.integers(0, 72)) * _HOUR
-            c_leads.append(lead)
-            c_times.append(at)
-            c_revenue.append(round(float(rng.uniform(100.0, 5000.0)), 2))
-            if after_conversion:
-                for k in range(int(rng.integers(1, 3))):
-                    t_leads.append(lead)
-                    t_times.append(at + (k + 1) * 5 * _HOUR)
-                    t_channels.append(str(_CHANNELS[int(rng.integers(len(_CHANNELS)))]))
-    if empty_converted:
-        for j in range(2):
-            c_leads.append(f"E{j:04d}")
-            c_times.append(_T0 + (100 + j) * _HOUR)
-            c_revenue.append(250.0 * (j + 1))
-    touchpoints = {
-        "lead_id": np.array(t_leads, dtype=object),
-        "timestamp": np.array(t_times, dtype="datetime64[us]"),
-        "channel": np.array(t_channels, dtype=object),
-    }
-    conversions = {
-        "lead_id": np.array(c_leads, dtype=object),
-        "converted_at": np.array(c_times, dtype="datetime64[us]"),
-        "revenue": np.array(c_revenue, dtype=np.float64),
-    }
-    return touchpoints, conversions
-
-
-def make_lead_data(
-    seed: int = 0, *, n_leads: int = 40
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
-    """Seeded leads, their touchpoints and a 0/1 outcome per lead.
-
-    Returns
-    -------
-    leads : dict
-        ``lead_id``, ``created_at``, ``source``, ``industry``, ``title``, ``country``,
-        ``company_size``.
-    touchpoints : dict
-        ``lead_id``, ``timestamp``, ``channel`` (0 to 5 touches per lead).
-    y : ndarray of int64
-        Outcome per lead (both classes present), in the leads' row order.
-    """
-    rng = np.random.default_rng(seed)
-    ids = np.array([f"L{i:04d}" for i in range(n_leads)], dtype=object)
-    created = _T0 + rng.integers(0, 24 * 60, size=n_leads) * _HOUR
-
-    def pick(values: Sequence[str]) -> np.ndarray:
-        return np.array(values, dtype=object)[rng.integers(len(values), size=n_leads)]
-
-    leads = {
-        "lead_id": ids,
-        "created_at": created.astype("datetime64[us]"),
-        "source": pick(_SOURCES),
-        "industry": pick(_INDUSTRIES),
-        "title": pick(_TITLES),
-        "country": pick(_COUNTRIES),
-        "company_size": rng.integers(1, 5000, size=n_leads).astype(np.float64),
-    }
-    counts = rng.integers(0, 6, size=n_leads)
-    t_lead = np.repeat(ids, counts)
-    t_time = (
-        np.repeat(created, counts)
-        + (np.concatenate([np.arange(c) for c in counts]).astype(np.int64) * 7 + 1) * _HOUR
-    )
-    touchpoints = {
-        "lead_id": t_lead,
-        "timestamp": t_time.astype("datetime64[us]"),
-        "channel": np.array(_CHANNELS, dtype=object)[
-            rng.integers(len(_CHANNELS), size=t_lead.size)
-        ],
-    }
-    y = (rng.random(n_leads) < 0.4).astype(np.int64)
-    y[0], y[1] = 0, 1
-    return leads, touchpoints, y
 
 
 def _journeys(touchpoints: Any, conversions: Any | None = None) -> Journeys:
@@ -902,229 +751,3 @@ def _scorer_row_order(model: Scorer, rng: np.random.Generator) -> None:
     b = _scores(_fresh(model).fit(t2, y[perm], touchpoints=j2), t2, j2)["score"]
     if not np.allclose(a[perm], b, rtol=1e-6, atol=1e-9, equal_nan=True):
         raise _fail(model, "shuffling the leads changed their scores")
-
-
-# ----------------------------------------------------------------------------------------------
-# runners
-
-_COMMON: tuple[Check, ...] = (
-    check_registration_and_naming,
-    check_params_stored_verbatim,
-    check_fit_returns_self,
-    check_not_fitted,
-)
-_ATTRIBUTION: tuple[Check, ...] = (
-    *_COMMON,
-    check_weights_shape,
-    check_weights_finite,
-    check_weights_nonnegative,
-    check_weights_sum_to_one,
-    check_channel_credit_totals,
-    check_single_touch,
-    check_empty_input,
-    check_row_order_invariance,
-    check_no_mutation,
-    check_deterministic,
-    check_dataframe_backends,
-    check_zero_after_conversion,
-)
-_SCORER: tuple[Check, ...] = (
-    *_COMMON,
-    check_scores_shape,
-    check_scorer_empty_input,
-    check_row_order_invariance,
-    check_no_mutation,
-    check_deterministic,
-    check_dataframe_backends,
-)
-
-
-def _check_name(check: Check) -> str:
-    inner = getattr(check, "func", check)
-    return str(getattr(inner, "__name__", repr(inner)))
-
-
-def attribution_model_checks(model: AttributionModel) -> Iterator[Check]:
-    """Yield the checks that apply to an attribution model (each takes the model)."""
-    _require(model, AttributionModel)
-    kind = getattr(model, "kind", "touch")
-    for check in _ATTRIBUTION:
-        if kind == "channel" and check.__name__.startswith("check_weights"):
-            continue
-        if kind == "touch" and check is check_channel_credit_totals:
-            continue
-        yield check
-
-
-def scorer_checks(scorer: Scorer) -> Iterator[Check]:
-    """Yield the checks that apply to a lead scorer (each takes the scorer)."""
-    _require(scorer, Scorer)
-    yield from _SCORER
-
-
-def _require(model: Any, base: type[Estimator]) -> None:
-    if not isinstance(model, base):
-        raise TypeError(
-            f"expected an instance of alignment.base.{base.__name__}, got {type(model).__name__}"
-        )
-
-
-def _run(
-    model: Any, checks: Iterable[Check], expected_failed_checks: Mapping[str, str] | None
-) -> list[CheckResult]:
-    checks = list(checks)
-    expected = dict(expected_failed_checks or {})
-    known = {_check_name(c) for c in checks}
-    results: list[CheckResult] = []
-    failures: list[tuple[str, BaseException]] = []
-    for check in checks:
-        name = _check_name(check)
-        try:
-            check(model)
-        except SkipCheck as exc:
-            results.append(CheckResult(name, "skipped", str(exc)))
-            continue
-        except Exception as exc:
-            if name in expected:
-                results.append(CheckResult(name, "xfailed", expected[name]))
-            else:
-                failures.append((name, exc))
-            continue
-        if name in expected:
-            warnings.warn(
-                f"{_label(model)}: {name} was expected to fail ({expected[name]}) but passed",
-                AlignmentWarning,
-                stacklevel=3,
-            )
-            results.append(CheckResult(name, "xpassed", expected[name]))
-        else:
-            results.append(CheckResult(name, "passed"))
-    unknown = set(expected) - known
-    if unknown:
-        warnings.warn(
-            f"expected_failed_checks names unknown checks: {sorted(unknown)}",
-            AlignmentWarning,
-            stacklevel=3,
-        )
-    if failures:
-        lines = "\n".join(f"  {n}: {type(e).__name__}: {e}" for n, e in failures)
-        raise AssertionError(
-            f"{_label(model)} failed {len(failures)} conformance check(s):\n{lines}"
-        ) from failures[0][1]
-    return results
-
-
-def check_attribution_model(
-    model: AttributionModel, *, expected_failed_checks: Mapping[str, str] | None = None
-) -> list[CheckResult]:
-    """Run every conformance check on an attribution model.
-
-    Parameters
-    ----------
-    model : AttributionModel
-        The model (an instance; each check works on a clone).
-    expected_failed_checks : mapping of str to str, optional
-        Check name → reason, for known gaps; such a failure is reported as ``"xfailed"``.
-
-    Returns
-    -------
-    list of CheckResult
-        One per check run (passed, skipped with a reason, expected failures).
-
-    Raises
-    ------
-    AssertionError
-        Listing every check that failed, with the first failure as ``__cause__``.
-    """
-    checks = list(attribution_model_checks(model))
-    return _run(model, checks, expected_failed_checks)
-
-
-def check_scorer(
-    scorer: Scorer, *, expected_failed_checks: Mapping[str, str] | None = None
-) -> list[CheckResult]:
-    """Run every conformance check on a lead scorer.
-
-    Parameters
-    ----------
-    scorer : Scorer
-        The scorer (an instance; each check works on a clone).
-    expected_failed_checks : mapping of str to str, optional
-        Check name → reason, for known gaps.
-
-    Returns
-    -------
-    list of CheckResult
-        One per check run.
-
-    Raises
-    ------
-    AssertionError
-        Listing every check that failed.
-    """
-    checks = list(scorer_checks(scorer))
-    return _run(scorer, checks, expected_failed_checks)
-
-
-def _pytest_check(check: Check) -> Check:
-    @functools.wraps(check)
-    def run(model: Any) -> None:
-        import pytest
-
-        try:
-            check(model)
-        except SkipCheck as exc:
-            pytest.skip(str(exc))
-
-    return run
-
-
-def parametrize_with_checks(
-    models: Sequence[AttributionModel | Scorer],
-    *,
-    expected_failed_checks: Callable[[Any], Mapping[str, str] | None] | None = None,
-) -> Any:
-    """A ``pytest.mark.parametrize`` decorator over every (model, check) pair.
-
-    Parameters
-    ----------
-    models : sequence of AttributionModel or Scorer
-        Model instances.
-    expected_failed_checks : callable, optional
-        ``f(model) -> {check_name: reason}``; those pairs are marked ``xfail`` with the reason.
-
-    Returns
-    -------
-    decorator
-        Parametrises the arguments ``model`` and ``check``; test ids read
-        ``<model name>-<check name>``.  A check that cannot run is skipped with its reason.
-
-    Examples
-    --------
-    >>> from alignment.testing import parametrize_with_checks
-    >>> @parametrize_with_checks([])  # doctest: +SKIP
-    ... def test_conformance(model, check):
-    ...     check(model)
-    """
-    import pytest
-
-    params = []
-    for model in models:
-        if isinstance(model, AttributionModel):
-            checks: Iterable[Check] = attribution_model_checks(model)
-        elif isinstance(model, Scorer):
-            checks = scorer_checks(model)
-        else:
-            raise TypeError(
-                f"expected AttributionModel or Scorer instances, got {type(model).__name__}"
-            )
-        expected = dict((expected_failed_checks(model) if expected_failed_checks else None) or {})
-        for check in checks:
-            name = _check_name(check)
-            marks = (
-                [pytest.mark.xfail(reason=expected[name], strict=False)] if name in expected else []
-            )
-            params.append(
-                pytest.param(model, _pytest_check(check), id=f"{_label(model)}-{name}", marks=marks)
-            )
-    return pytest.mark.parametrize(("model", "check"), params)

@@ -1,0 +1,40 @@
+"""Shared pieces of the funnel: types, default stages, array helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._observe import (
+    read_only,
+)
+
+__all__ = ["DEFAULT_STAGES"]
+
+FloatArray = NDArray[np.float64]
+#: a Python float for scalar inputs, a float64 array when any input is an array
+FloatOrArray = float | FloatArray
+
+#: default stage columns of :func:`observe` (SiriusDecisions-style waterfall)
+DEFAULT_STAGES: tuple[str, ...] = ("created_at", "mql_at", "sql_at", "opportunity_at", "won_at")
+
+_QUOTA_MONTHS = {"year": 12.0, "quarter": 3.0, "month": 1.0}
+
+
+def _out(arr: FloatArray, scalar: bool) -> FloatOrArray:
+    """A Python float for a scalar scenario, else a read-only float64 array of our own."""
+    if scalar:
+        return float(arr)
+    return read_only(np.array(arr, dtype=np.float64))
+
+
+def _to_frame(columns: dict[str, np.ndarray], backend: Any) -> Any:
+    from .._frames import to_native
+
+    return to_native(columns, backend)
+
+
+def _flat(value: FloatOrArray, shape: tuple[int, ...]) -> FloatArray:
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), shape).ravel()

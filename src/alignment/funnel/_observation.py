@@ -1,0 +1,500 @@
+"""Funnel observation from lead stage timestamps: FunnelObservation, observe, plan_from."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._backends import find as find_backend
+from .._display import preview as html_table
+from .._results import Result
+from ..errors import ParameterError
+from ._base import (
+    DEFAULT_STAGES,
+    FloatArray,
+    _to_frame,
+)
+from ._observe import (
+    group_codes,
+    lead_table,
+    read_only,
+    stage_times,
+)
+from ._plan_results import (
+    Plan,
+)
+from ._planning import (
+    plan,
+)
+
+__all__ = ["FunnelObservation", "observe", "plan_from"]
+
+
+# --------------------------------------------------------------------------- observation
+@dataclass(frozen=True, eq=False)
+class FunnelObservation(Result):
+    """What a funnel really converts, measured from lead stage timestamps.
+
+    Arrays are indexed ``[group, stage]`` (``G`` groups × ``S`` stages) or
+    ``[group, transition]`` (``S − 1`` transitions, transition *k* is stage *k* → *k+1*).
+    Without ``by``/``cohort`` there is one group.
+
+    Attributes
+    ----------
+    stages : tuple of str
+        Stage columns, top to bottom (``stages[0]`` is the entry, normally ``created_at``).
+    labels : tuple of str
+        Stage names used by :func:`plan_from`: ``"mql_at"`` → ``"mql"``,
+        ``"created_at"`` → ``"lead"``.
+    mode, interval, confidence, out_of_order_policy, as_of
+        The options used (``as_of`` as ``datetime64[us]`` UTC).
+    by : str or None
+        Lead column used for segmentation; ``group_values`` holds each group's value
+        (``"(missing)"`` for leads without one).
+    cohort : str or None
+        Entry-period frequency; ``group_cohorts`` holds each group's period start (UTC day).
+    counts : ndarray of int64, shape (G, S)
+        Leads reaching each stage.
+    converted : ndarray of int64, shape (G, S-1)
+        Leads that reached stage *k* and stage *k+1* (equals ``counts[:, k+1]`` in ordered mode).
+    next_rate, next_low, next_high : ndarray, shape (G, S-1)
+        Next-step conversion ``converted / counts[:, k]`` and its confidence interval.
+    cumulative, cumulative_low, cumulative_high : ndarray, shape (G, S)
+        Cumulative conversion ``counts[:, k] / counts[:, 0]`` and its confidence interval.
+    n_durations, out_of_order : ndarray of int64, shape (G, S-1)
+        Durations used for velocity, and conversions whose timestamps run backwards.
+    median_days, mean_days, p90_days : ndarray, shape (G, S-1)
+        Velocity: time from stage *k* to stage *k+1* among converted leads, in days.
+    horizon_days : float or None
+        The ``horizon`` of the Kaplan–Meier estimate, in days.
+    km_rate : ndarray, shape (G, S-1), or None
+        Kaplan–Meier estimate of the share of leads at stage *k* reaching stage *k+1* within
+        ``horizon`` (open leads censored), when ``horizon`` was given.
+    backend : str
+        The caller's backend (of the lead table), used by :meth:`to_frame` by default.
+    n_leads, n_entered, n_excluded : int
+        Leads given, leads counted at the entry stage, leads that entered after ``as_of``;
+        ``n_not_entered`` (property) are those without an entry timestamp, so the three add
+        up to ``n_leads``.
+
+    Notes
+    -----
+    A ratio with no lead in its denominator (``0 / 0``) is ``nan`` and its interval is
+    ``[0, 1]``; velocity without any converted lead is ``nan`` (``n_durations`` is 0).
+    :meth:`plot` draws the leads per stage with their conversion (the ``plot`` extra) and
+    returns ``(fig, ax)``.
+    """
+
+    stages: tuple[str, ...]
+    labels: tuple[str, ...]
+    mode: str
+    interval: str
+    confidence: float
+    out_of_order_policy: str
+    as_of: np.datetime64 | None
+    by: str | None
+    cohort: str | None
+    group_values: NDArray[np.object_] | None
+    group_cohorts: NDArray[np.datetime64] | None
+    counts: NDArray[np.int64]
+    converted: NDArray[np.int64]
+    next_rate: FloatArray
+    next_low: FloatArray
+    next_high: FloatArray
+    cumulative: FloatArray
+    cumulative_low: FloatArray
+    cumulative_high: FloatArray
+    n_durations: NDArray[np.int64]
+    out_of_order: NDArray[np.int64]
+    median_days: FloatArray
+    mean_days: FloatArray
+    p90_days: FloatArray
+    horizon_days: float | None
+    km_rate: FloatArray | None
+    n_leads: int
+    n_entered: int
+    n_excluded: int
+    backend: str = "dict"
+
+    @property
+    def n_not_entered(self) -> int:
+        """Leads without a timestamp at the entry stage (only when ``stages[0]`` is optional)."""
+        return self.n_leads - self.n_entered - self.n_excluded
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups (rows of ``counts``)."""
+        return int(self.counts.shape[0])
+
+    def group_index(self, group: int | str | tuple[Any, ...] | None = None) -> int:
+        """Row of a group: an int, a ``by`` value, a cohort start, or ``(by value, cohort)``."""
+        if group is None:
+            if self.n_groups != 1:
+                raise ParameterError(
+                    f"this observation has {self.n_groups} groups; choose one with group= "
+                    "(a row number, a by= value, or (value, cohort start))"
+                )
+            return 0
+        if isinstance(group, int | np.integer) and not isinstance(group, bool):
+            if not 0 <= int(group) < self.n_groups:
+                raise ParameterError(f"group {group} out of range 0..{self.n_groups - 1}")
+            return int(group)
+        mask = np.ones(self.n_groups, dtype=bool)
+        wanted = group if isinstance(group, tuple) else (group,)
+        factors: list[np.ndarray] = []
+        if self.group_values is not None:
+            factors.append(self.group_values)
+        if self.group_cohorts is not None:
+            factors.append(self.group_cohorts)
+        if len(wanted) != len(factors):
+            raise ParameterError(
+                f"group {group!r} does not match the grouping "
+                f"(by={self.by!r}, cohort={self.cohort!r})"
+            )
+        for want, values in zip(wanted, factors):
+            if values.dtype.kind == "M":
+                mask &= values == np.datetime64(want, "D")
+            else:
+                mask &= values == str(want)
+        hits = np.flatnonzero(mask)
+        if hits.size != 1:
+            raise ParameterError(f"no group {group!r}; see observation.to_frame() for the groups")
+        return int(hits[0])
+
+    def rates(self, group: int | str | tuple[Any, ...] | None = None) -> dict[str, float]:
+        """Observed next-step rates of one group as ``{label: rate to the next stage}``.
+
+        The last stage is the won stage, so the mapping has ``S − 1`` entries, ready for
+        :func:`plan`.
+        """
+        g = self.group_index(group)
+        return {self.labels[k]: float(self.next_rate[g, k]) for k in range(len(self.stages) - 1)}
+
+    def _group_columns(self, repeat: int) -> dict[str, np.ndarray]:
+        cols: dict[str, np.ndarray] = {}
+        if self.group_values is not None and self.by is not None:
+            cols[self.by] = np.repeat(self.group_values, repeat)
+        if self.group_cohorts is not None:
+            cols["cohort"] = np.repeat(self.group_cohorts, repeat)
+        return cols
+
+    def _columns(self, table: str) -> dict[str, np.ndarray]:
+        s = len(self.stages)
+        if table == "transitions":
+            cols = self._group_columns(s - 1)
+            cols["from_stage"] = np.tile(np.array(self.labels[:-1], dtype=object), self.n_groups)
+            cols["to_stage"] = np.tile(np.array(self.labels[1:], dtype=object), self.n_groups)
+            cols["n_from"] = self.counts[:, :-1].ravel()
+            cols["converted"] = self.converted.ravel()
+            cols["rate"] = self.next_rate.ravel()
+            cols["rate_low"] = self.next_low.ravel()
+            cols["rate_high"] = self.next_high.ravel()
+            cols["n_durations"] = self.n_durations.ravel()
+            cols["out_of_order"] = self.out_of_order.ravel()
+            cols["median_days"] = self.median_days.ravel()
+            cols["mean_days"] = self.mean_days.ravel()
+            cols["p90_days"] = self.p90_days.ravel()
+            if self.km_rate is not None:
+                cols["km_rate"] = self.km_rate.ravel()
+            return cols
+        if table == "stages":
+            cols = self._group_columns(s)
+            cols["stage"] = np.tile(np.array(self.labels, dtype=object), self.n_groups)
+            cols["count"] = self.counts.ravel()
+            cols["cumulative"] = self.cumulative.ravel()
+            cols["cumulative_low"] = self.cumulative_low.ravel()
+            cols["cumulative_high"] = self.cumulative_high.ravel()
+            return cols
+        raise ParameterError(f"table must be 'transitions' or 'stages'; got {table!r}")
+
+    levels = ("transitions", "stages")
+
+    def to_frame(
+        self,
+        level: str | None = None,
+        backend: Any = None,
+        *,
+        table: Literal["transitions", "stages"] | None = None,
+    ) -> Any:
+        """The observation as a table in the caller's backend.
+
+        Parameters
+        ----------
+        level : {"transitions", "stages"}, default "transitions"
+            One row per group × transition (rates with intervals, velocity), or one row per
+            group × stage (counts, cumulative conversion with intervals).
+        backend : {"pandas", "polars", "pyarrow", "dict"} or None
+            Output backend; default: the backend the leads came in.
+        table : {"transitions", "stages"}, optional
+            Deprecated name of ``level``.
+        """
+        level, backend = self._frame_args(level, backend, old=("table", table))
+        return _to_frame(self._columns(level), backend or self.backend)
+
+    def summary(self) -> dict[str, Any]:
+        """Leads counted and the top-to-bottom conversion over every group."""
+        top, bottom = int(self.counts[:, 0].sum()), int(self.counts[:, -1].sum())
+        return {
+            "leads": int(self.n_leads),
+            "entered": int(self.n_entered),
+            "not_entered": int(self.n_not_entered),
+            "excluded_after_as_of": int(self.n_excluded),
+            "groups": int(self.n_groups),
+            "stages": len(self.stages),
+            "reached_top": top,
+            "reached_bottom": bottom,
+            "top_to_bottom_rate": bottom / top if top else math.nan,
+        }
+
+    def _repr_html_(self) -> str:
+        note = (
+            f"{self.n_entered:,} leads, mode={self.mode}, {self.interval} "
+            f"{self.confidence:.0%} intervals"
+            + (f", {self.n_excluded:,} created after as_of not counted" if self.n_excluded else "")
+        )
+        return html_table("Observed funnel", self._columns("transitions"), note=note)
+
+    def plot(
+        self, ax: Any = None, *, group: int | str | tuple[Any, ...] | None = None
+    ) -> tuple[Any, Any]:
+        """Bars of the leads reaching each stage, with next-step conversion (``plot`` extra).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        group : int, str or tuple, optional
+            One group (as in :meth:`group_index`), with its conversion rates written between
+            the bars; default: the only group, or every group side by side.
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from ._plot import plot_observation
+
+        return plot_observation(self, ax=ax, group=group)
+
+
+def observe(
+    leads: Any,
+    stages: Sequence[str] = DEFAULT_STAGES,
+    mode: Literal["ordered", "any"] = "ordered",
+    by: str | None = None,
+    cohort: str | None = None,
+    as_of: Any = None,
+    confidence: float = 0.95,
+    interval: Literal["wilson", "jeffreys"] = "wilson",
+    out_of_order: Literal["keep", "drop"] = "keep",
+    horizon: Any = None,
+    lost: str | None = None,
+) -> FunnelObservation:
+    """Measure a funnel from lead stage timestamps.
+
+    Parameters
+    ----------
+    leads : LeadTable or anything :meth:`LeadTable.build` accepts
+        One row per lead with ``created_at`` and stage timestamps (``NaT``/missing = not reached).
+    stages : sequence of str
+        Stage columns top to bottom; the first is the entry (``created_at``), the last
+        the won stage.
+    mode : {"ordered", "any"}
+        ``"ordered"``: a lead that skipped a stage is excluded from every later stage.
+        ``"any"``: a lead counts at every stage it has a timestamp for.
+    by : str, optional
+        Lead column to segment by (source, campaign, persona, owner …); missing values form a
+        ``"(missing)"`` group.
+    cohort : {"D", "W", "M", "Q", "Y"}, optional
+        Group by the period of entry (``created_at``, UTC; weeks start on Monday).
+    as_of : instant, optional
+        Snapshot time: stage timestamps after it count as not reached yet, leads created after it
+        are not counted (reported in ``n_excluded``).
+    confidence : float
+        Confidence level of the intervals.
+    interval : {"wilson", "jeffreys"}
+        Binomial interval for the conversion rates.
+    out_of_order : {"keep", "drop"}
+        A stage timestamp earlier than the previous stage's: ``"keep"`` counts the lead at the
+        stage but leaves the negative duration out of velocity; ``"drop"`` treats the stage as
+        not reached.
+    horizon : duration, optional
+        E.g. ``"30d"``: also estimate, Kaplan–Meier style, the share of leads at each stage that
+        reach the next one within ``horizon`` (``km_rate``), counting leads still open as
+        censored at the end of observation (``as_of``, else the latest timestamp in the data).
+    lost : str, optional
+        Column of closed-lost instants (e.g. ``"lost_at"``) used with ``horizon``: a lost lead
+        that did not convert is not censored (it will never convert).
+
+    Returns
+    -------
+    FunnelObservation
+
+    Notes
+    -----
+    Leads still open (reached stage *k*, not yet *k+1*) are not conversions: they stay in the
+    denominator of the *k → k+1* rate, so recent cohorts show lower rates until they mature; use
+    ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
+    leads only. Formulas: ``docs/funnel.md``.
+    """
+    backend = find_backend(leads)
+    if backend is not None:
+        return cast(
+            "FunnelObservation",
+            backend.operation("funnel_observe")(
+                leads,
+                stages,
+                mode,
+                by,
+                cohort,
+                as_of,
+                confidence,
+                interval,
+                out_of_order,
+                horizon,
+                lost,
+            ),
+        )
+
+    from .._time import parse_duration, parse_instant
+    from ._observe import (
+        check_observe_params,
+        count_stages,
+        observation_arrays,
+    )
+
+    stages, labels = check_observe_params(stages, mode, interval, confidence)
+    instant = None if as_of is None else parse_instant(as_of, name="as_of")
+    span = None if horizon is None else parse_duration(horizon, name="horizon")
+    if lost is not None and span is None:
+        raise ParameterError("lost= is used by the Kaplan–Meier estimate: give horizon= too")
+    lt = lead_table(leads, [*stages, *([lost] if lost else [])])
+    times = stage_times(lt, stages)
+    lost_times = None if lost is None else stage_times(lt, [lost])[0]
+
+    group, n_groups, group_values, group_cohorts = _groups(lt, by, cohort)
+    raw = count_stages(
+        times,
+        mode=mode,
+        group=group,
+        n_groups=n_groups,
+        as_of=instant,
+        out_of_order=out_of_order,
+        horizon=span,
+        lost=lost_times,
+    )
+    return FunnelObservation(
+        stages=stages,
+        labels=labels,
+        mode=mode,
+        interval=interval,
+        confidence=float(confidence),
+        out_of_order_policy=out_of_order,
+        as_of=instant,
+        by=by,
+        cohort=None if cohort is None else str(cohort).upper(),
+        group_values=None if group_values is None else read_only(group_values),
+        group_cohorts=None if group_cohorts is None else read_only(group_cohorts),
+        **observation_arrays(
+            raw.counts,
+            raw.converted,
+            raw.n_durations,
+            raw.out_of_order,
+            raw.median_days,
+            raw.mean_days,
+            raw.p90_days,
+            float(confidence),
+            interval,
+        ),
+        horizon_days=None if span is None else float(span.astype(np.int64)) / 86_400e6,
+        km_rate=None if raw.km_rate is None else read_only(raw.km_rate),
+        n_leads=int(lt.n_leads),
+        n_entered=raw.n_entered,
+        n_excluded=raw.n_excluded,
+        backend=str(getattr(lt, "backend", "dict") or "dict"),
+    )
+
+
+def _groups(
+    lt: Any, by: str | None, cohort: str | None
+) -> tuple[NDArray[np.int64] | None, int, NDArray[np.object_] | None, Any]:
+    """Each lead's group (segment × entry cohort), the number of groups and their labels."""
+    from ._observe import cohort_codes, combine_groups
+
+    codes: list[NDArray[np.int64]] = []
+    sizes: list[int] = []
+    by_labels: NDArray[np.object_] | None = None
+    coh_starts: NDArray[np.datetime64] | None = None
+    if by is not None:
+        c, k, by_labels = group_codes(lt, by)
+        codes.append(c)
+        sizes.append(k)
+    if cohort is not None:
+        c, coh_starts = cohort_codes(lt.created_at, cohort)
+        codes.append(c)
+        sizes.append(int(coh_starts.size))
+    if not codes:
+        return None, 1, None, None
+    group, n_groups, parts = combine_groups(codes, sizes)
+    j = 0
+    group_values = None
+    group_cohorts = None
+    if by_labels is not None:
+        group_values = by_labels[parts[j]]
+        j += 1
+    if coh_starts is not None:
+        group_cohorts = coh_starts[parts[j]]
+    return group, n_groups, group_values, group_cohorts
+
+
+def plan_from(
+    observation: FunnelObservation,
+    revenue_target: Any,
+    average_deal_size: Any,
+    marketing_share: Any = 1.0,
+    periods: int | Sequence[float] | NDArray[Any] | None = None,
+    group: int | str | tuple[Any, ...] | None = None,
+) -> Plan:
+    """A :class:`Plan` from observed next-step rates.
+
+    Parameters
+    ----------
+    observation : FunnelObservation
+        The result of :func:`observe`.
+    revenue_target, average_deal_size, marketing_share, periods
+        As in :func:`plan`.
+    group : int, str or tuple, optional
+        Which group's rates to use when the observation is segmented.
+
+    Raises
+    ------
+    ParameterError
+        A stage with no observed conversion (rate 0) or no lead at all (0 of 0): a plan cannot
+        be built from it.
+    """
+    if not isinstance(observation, FunnelObservation):
+        raise ParameterError(
+            "plan_from needs a FunnelObservation (from observe()); "
+            f"got {type(observation).__name__}"
+        )
+    g = observation.group_index(group)
+    rates = observation.rates(g)
+    for k, (label, rate) in enumerate(rates.items()):
+        n_from = int(observation.counts[g, k])
+        if n_from == 0:
+            raise ParameterError(
+                f"no lead reached stage {label!r} in the observed data, so its conversion rate is "
+                "unknown; observe a longer period or give the rates to plan() by hand"
+            )
+        if rate <= 0:
+            nxt = observation.labels[k + 1]
+            raise ParameterError(
+                f"observed conversion from {label!r} to {nxt!r} is 0 (0 of {n_from} leads); "
+                "a plan needs every stage to convert. Observe a longer period, merge stages, "
+                "or give the rates to plan() by hand"
+            )
+    return plan(revenue_target, average_deal_size, rates, marketing_share, periods)

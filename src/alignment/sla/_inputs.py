@@ -1,0 +1,162 @@
+"""Reading an SLA evaluation's inputs: the lead table's clocks and stages, the activity CSR."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._time import TIME_DTYPE
+from ..errors import MissingColumnError
+from ._commitments import _NAT, _Acts, _Leads, _none_us
+from ._model import SLA
+
+__all__ = ["read_activities", "read_leads"]
+
+
+def _us(a: np.ndarray) -> np.ndarray:
+    return np.asarray(a, dtype=TIME_DTYPE).view(np.int64)
+
+
+def _stage(lt: Any, name: str) -> np.ndarray | None:
+    arr = lt.stages.get(name)
+    return None if arr is None else _us(arr)
+
+
+def _quality(sla: SLA, lt: Any) -> np.ndarray:
+    n = lt.n_leads
+    ok = np.ones(n, dtype=bool)
+    if sla.marketing is None:
+        return ok
+    gate = sla.marketing.quality
+
+    def cat(col: str) -> Any:
+        if col not in lt.categorical:
+            raise MissingColumnError(
+                f"the SLA quality gate needs the string column {col!r}",
+                column=col,
+                table="leads",
+                fix="add the column or remove the condition from marketing.quality",
+            )
+        return lt.categorical[col]
+
+    if gate.min_grid_cell is not None:
+        c = cat(gate.cell_column)
+        letter, digit = gate.min_grid_cell[0], int(gate.min_grid_cell[1])
+        good = np.array(
+            [
+                isinstance(v, str)
+                and len(v.strip()) == 2
+                and v.strip()[0].upper() <= letter
+                and v.strip()[1].isdigit()
+                and 1 <= int(v.strip()[1]) <= digit
+                for v in c.categories.tolist()  # loop over distinct cells, not leads
+            ]
+            + [False],
+            dtype=bool,
+        )
+        ok &= good[c.codes]  # code -1 → the trailing False
+    if gate.min_score is not None:
+        if gate.score_column not in lt.numeric:
+            raise MissingColumnError(
+                f"the SLA quality gate needs the numeric column {gate.score_column!r}",
+                column=gate.score_column,
+                table="leads",
+                fix="score the leads first (alignment.score) and add the score column",
+            )
+        s = lt.numeric[gate.score_column]
+        ok &= np.nan_to_num(s, nan=-np.inf) >= gate.min_score
+    for col, allowed in (("persona", gate.personas), ("source", gate.sources)):
+        if allowed is not None:
+            c = cat(col)
+            good = np.append(np.isin(c.categories, np.array(allowed, dtype=object)), False)
+            ok &= good[c.codes]
+    return ok
+
+
+def read_leads(sla: SLA, leads: Any) -> tuple[Any, _Leads]:
+    from ..tables import LeadTable
+
+    lt = LeadTable.build(leads)
+    n = lt.n_leads
+    assigned = _stage(lt, sla.assigned_at)
+    if assigned is None:
+        assigned = _stage(lt, "mql_at")
+    if assigned is None:
+        raise MissingColumnError(
+            f"no assignment time: the leads have neither {sla.assigned_at!r} nor 'mql_at'",
+            column=sla.assigned_at,
+            table="leads",
+            fix="add an assigned_at (or mql_at) datetime column",
+        )
+    re_at = _stage(lt, sla.reassigned_at)
+    if re_at is None:
+        re_at = _none_us(n)
+    has = assigned != _NAT
+    reassigned = (re_at != _NAT) & has & (re_at > assigned)
+    clock = np.where(reassigned, re_at, assigned)
+    accepted = _stage(lt, "accepted_at")
+    if accepted is None:
+        accepted = _stage(lt, "sal_at")
+    rejected = _stage(lt, "rejected_at")
+    reason = lt.categorical.get("rejection_reason")
+    owner = lt.column("owner") if "owner" in lt.categorical else None
+    delivered: np.ndarray | None = assigned
+    split = None
+    if sla.marketing is not None:
+        delivered = _stage(lt, sla.marketing.delivered_at)
+        if delivered is None:
+            raise MissingColumnError(
+                f"the marketing commitment counts deliveries at {sla.marketing.delivered_at!r}",
+                column=sla.marketing.delivered_at,
+                table="leads",
+                fix="add the stage column or set marketing.delivered_at",
+            )
+        if sla.marketing.split_by is not None:
+            if sla.marketing.split_by not in lt.categorical:
+                raise MissingColumnError(
+                    f"marketing.split_by names {sla.marketing.split_by!r}, not a string column",
+                    column=sla.marketing.split_by,
+                    table="leads",
+                )
+            split = lt.categorical[sla.marketing.split_by]
+    assert delivered is not None
+    return lt, _Leads(
+        ids=lt.ids,
+        assigned=assigned,
+        clock=clock,
+        reassigned=reassigned,
+        accepted=accepted if accepted is not None else _none_us(n),
+        rejected=rejected if rejected is not None else _none_us(n),
+        reason=reason,
+        owner=owner,
+        delivered=delivered,
+        qualified=_quality(sla, lt),
+        split=split,
+        backend=lt.backend,
+    )
+
+
+def read_activities(activities: Any, lt: Any) -> _Acts:
+    from ..tables import ActivityLog
+
+    log = ActivityLog.build(activities)  # returns an ActivityLog unchanged
+    if log.keys is lt.ids or (
+        log.keys.size == lt.ids.size
+        and log.keys.dtype == lt.ids.dtype
+        and np.array_equal(log.keys, lt.ids)
+    ):
+        seg_lead = np.arange(log.keys.size, dtype=np.int64)
+    else:
+        seg_lead, _ = lt.positions(log.keys)
+    kind = log.kind
+    return _Acts(
+        offsets=np.asarray(log.offsets, dtype=np.int64),
+        time=_us(log.time),
+        kind_codes=None if kind is None else kind.codes,
+        kind_categories=np.empty(0, dtype=object) if kind is None else kind.categories,
+        seg_lead=seg_lead,
+        keys=log.keys,
+        row=np.asarray(log.row, dtype=np.int64),
+        extra_unknown_rows=np.asarray(log.unknown_rows, dtype=np.int64),
+    )
