@@ -9,8 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from alignment.cli import _main as cli
 from alignment.report import _read, build_report
@@ -76,45 +74,6 @@ def test_sla_reps_matches_plain_python(demo: dict[str, Any]) -> None:
     met, dec = np.asarray(want["first_touch_met"]), np.asarray(want["first_touch_decided"])
     expected = np.where(dec > 0, met / np.maximum(dec, 1), np.nan)
     assert np.allclose(got["first_touch_compliance"], expected, equal_nan=True)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    rows=st.lists(
-        st.tuples(
-            st.booleans(),
-            st.sampled_from(["ana", "bo", "cy", None]),
-            st.sampled_from(["met", "breached", "pending", "not_applicable"]),
-            st.sampled_from(["met", "breached", "pending"]),
-            st.one_of(st.none(), st.integers(0, 200_000)),
-        ),
-        max_size=40,
-    )
-)
-def test_sla_reps_fallback_property(rows: list[tuple[Any, ...]]) -> None:
-    """The vectorised fallback against the twin on random lead tables (odd/even medians, reps
-    with nothing decided, unassigned leads)."""
-    leads = {
-        "in_scope": np.array([r[0] for r in rows], dtype=bool),
-        "owner": np.array([r[1] for r in rows], dtype=object),
-        "first_touch_status": np.array([r[2] for r in rows], dtype=object),
-        "attempts_status": np.array([r[3] for r in rows], dtype=object),
-        "response_business": np.array(
-            [
-                np.timedelta64("NaT", "s") if r[4] is None else np.timedelta64(r[4], "s")
-                for r in rows
-            ],
-            dtype="timedelta64[s]",
-        ),
-    }
-    got = _read._sla_reps_from_leads(leads)
-    want = reps_twin(leads)
-    assert got["rep"].tolist() == want["rep"]
-    for col in want:
-        if col != "rep":
-            assert np.allclose(
-                np.asarray(got[col], float), np.asarray(want[col], float), equal_nan=True
-            ), col
 
 
 def test_grid_conversion_matches_plain_python(demo: dict[str, Any]) -> None:
@@ -184,7 +143,7 @@ class _ScoresWithConversion:
 
 
 def test_the_engine_api_is_read_when_present(demo: dict[str, Any]) -> None:
-    reps = _read._sla_reps_from_leads(_read.columns(demo["sla"].leads))
+    reps = demo["sla"].to_frame(level="reps", backend="dict")
     sla = _SLAWithReps(demo["sla"], reps)
     scores = _ScoresWithConversion(demo["scores"])
     inputs = dict(cli.report_inputs(demo), sla=sla, scores=scores)
@@ -195,7 +154,7 @@ def test_the_engine_api_is_read_when_present(demo: dict[str, Any]) -> None:
 
 
 def test_the_rep_table_shows_what_the_engine_returns(demo: dict[str, Any]) -> None:
-    reps = _read._sla_reps_from_leads(_read.columns(demo["sla"].leads))
+    reps = _read.sla_reps(demo["sla"])
     reps = {k: v[:2] for k, v in reps.items()}
     reps["rep"] = np.array(["zed", "yan"], dtype=object)
     html = build_report(sla=_SLAWithReps(demo["sla"], reps), generated_at=WHEN)

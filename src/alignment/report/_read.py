@@ -1,9 +1,9 @@
 """How the report reads engine results: one adapter per figure it needs.
 
 Each section formats what an engine returns; the reading is here so that the sections do not
-depend on how a result object exposes a table.  Where an engine's API is not available the
+depend on how a result object exposes a table.  Where an engine's API is not available yet the
 adapter computes the same table from the result's per-lead rows, vectorised (no loop per lead);
-those fallbacks are marked and go away once every engine has the API.
+such a fallback is marked and goes away once the engine has the API.
 """
 
 from __future__ import annotations
@@ -66,70 +66,12 @@ def _labels(values: np.ndarray, missing: str) -> np.ndarray:
 
 
 def sla_reps(sla: Any) -> dict[str, np.ndarray]:
-    """Compliance per sales rep over the leads in scope (columns :data:`REP_COLUMNS`).
+    """Compliance per sales rep over the leads in scope (columns :data:`REP_COLUMNS`), as the SLA
+    report computes it: ``sla.to_frame(level="reps", backend="dict")``.
 
     Sorted by ``first_touch_compliance``, highest first, reps without a decided lead last.
-    Reads ``sla.to_frame(level="reps", backend="dict")``.
     """
-    if "reps" in getattr(sla, "levels", ()):
-        return columns(sla, "reps")
-    return _sla_reps_from_leads(columns(sla.leads))  # fallback until the engine API lands
-
-
-def _sla_reps_from_leads(leads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    # fallback until the engine API lands
-    in_scope = np.asarray(leads["in_scope"], dtype=bool) if "in_scope" in leads else None
-    if in_scope is None or "owner" not in leads or not in_scope.any():
-        return {c: np.zeros(0) for c in REP_COLUMNS}
-    owners = _labels(np.asarray(leads["owner"])[in_scope], "(unassigned)")
-    reps, inv = np.unique(owners, return_inverse=True)
-    out: dict[str, np.ndarray] = {
-        "rep": reps.astype(object),
-        "leads": np.bincount(inv, minlength=reps.size),
-    }
-    for prefix in ("first_touch", "attempts"):
-        status = leads.get(f"{prefix}_status")
-        met: np.ndarray = np.zeros(reps.size)
-        decided: np.ndarray = np.zeros(reps.size)
-        if status is not None:
-            st = np.asarray(status)[in_scope].astype(str)
-            met = np.bincount(inv, weights=(st == "met").astype(float), minlength=reps.size)
-            dec = np.isin(st, ["met", "breached"]).astype(float)
-            decided = np.bincount(inv, weights=dec, minlength=reps.size)
-        out[f"{prefix}_met"] = met.astype(np.int64)
-        out[f"{prefix}_decided"] = decided.astype(np.int64)
-        out[f"{prefix}_compliance"] = np.where(decided > 0, met / np.maximum(decided, 1), np.nan)
-    out["response_median_hours"] = _median_by_group(
-        _hours(leads.get("response_business"), in_scope), inv, reps.size
-    )
-    key = out["first_touch_compliance"]
-    order = np.lexsort((np.where(np.isnan(key), 0.0, -key), np.isnan(key)))
-    return {k: v[order] for k, v in out.items()}
-
-
-def _hours(durations: Any, keep: np.ndarray) -> np.ndarray:
-    """Durations (``timedelta64``, ``NaT`` = none) of the kept rows in hours (``NaN`` = none)."""
-    if durations is None:
-        return np.full(int(keep.sum()), np.nan)
-    d = np.asarray(durations)[keep]
-    return np.where(np.isnat(d), np.nan, d.astype("timedelta64[s]").astype(np.int64) / 3600)
-
-
-def _median_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Median of the non-NaN ``values`` of each group (``NaN`` for an empty group), vectorised:
-    one sort by (group, value), then the middle one or two values of each group's run."""
-    ok = ~np.isnan(values)
-    v, g = values[ok], group[ok]
-    order = np.lexsort((v, g))
-    v, g = v[order], g[order]
-    counts = np.bincount(g, minlength=n_groups)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    out = np.full(n_groups, np.nan)
-    has = counts > 0
-    lo = starts[has] + (counts[has] - 1) // 2
-    hi = starts[has] + counts[has] // 2
-    out[has] = (v[lo] + v[hi]) / 2
-    return out
+    return columns(sla, "reps")
 
 
 # ----------------------------------------------------------------------------- grid conversion
