@@ -128,7 +128,7 @@ class _SLAWithReps:
 
 
 class _ScoresWithConversion:
-    """Scores that offer ``conversion(converted, by=...)`` (as the engine will)."""
+    """Scores that record the calls of ``conversion(converted, by=...)``."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
@@ -139,7 +139,7 @@ class _ScoresWithConversion:
 
     def conversion(self, converted: Any, *, by: str) -> dict[str, np.ndarray]:
         self.calls.append(by)
-        return _read._conversion_from_rows(self._inner, np.asarray(converted), by)
+        return dict(self._inner.conversion(converted, by=by))
 
 
 def test_the_engine_api_is_read_when_present(demo: dict[str, Any]) -> None:

@@ -1,10 +1,7 @@
 """How the report reads engine results: one adapter per figure it needs.
 
 Each section formats what an engine returns; the reading is here so that the sections do not
-depend on how a result object exposes a table.  Where an engine's API is not available yet the
-adapter computes the same table from the result's per-lead rows, vectorised (no loop per lead);
-such a fallback is marked and goes away once the engine has the API.
-"""
+depend on how a result object exposes a table.
 
 from __future__ import annotations
 
@@ -55,16 +52,6 @@ def summary_of(result: Any) -> dict[str, Any]:
     return dict(summary())
 
 
-def _labels(values: np.ndarray, missing: str) -> np.ndarray:
-    """Values as ``str`` (``None`` shown as ``missing``), vectorised."""
-    out = np.asarray(values, dtype=object).copy()
-    out[out == None] = missing  # noqa: E711  (element-wise on an object array)
-    return np.asarray(out.astype(str))
-
-
-# ----------------------------------------------------------------------------- SLA per rep
-
-
 def sla_reps(sla: Any) -> dict[str, np.ndarray]:
     """Compliance per sales rep over the leads in scope (columns :data:`REP_COLUMNS`), as the SLA
     report computes it: ``sla.to_frame(level="reps", backend="dict")``.
@@ -84,49 +71,5 @@ def grid_conversion(scores: Any, converted: np.ndarray, by: str) -> dict[str, np
     ``conversion``, sorted by cell.  By action: ``action``, ``leads``, ``share``, ``won``,
     ``conversion``, highest conversion first.  Reads ``scores.conversion(converted, by=by)``.
     """
-    if hasattr(scores, "conversion"):
-        table = scores.conversion(converted, by=by)
-        return {k: np.asarray(v) for k, v in dict(table).items()}
-    return _conversion_from_rows(scores, converted, by)  # fallback until the engine API lands
-
-
-def _conversion_from_rows(scores: Any, converted: np.ndarray, by: str) -> dict[str, np.ndarray]:
-    # fallback until the engine API lands
-    y = np.asarray(converted, dtype=np.float64)
-    actions = np.asarray(scores["action"], dtype=object) if _has(scores, "action") else None
-    if by == "action":
-        if actions is None:
-            raise KeyError("the scores have no action column")
-        acts, inv = np.unique(actions.astype(str), return_inverse=True)
-        n = np.bincount(inv, minlength=acts.size)
-        won = np.bincount(inv, weights=y, minlength=acts.size)
-        order = np.argsort(-(won / np.maximum(n, 1)), kind="stable")
-        return {
-            "action": acts[order].astype(object),
-            "leads": n[order],
-            "share": n[order] / max(int(n.sum()), 1),
-            "won": won[order],
-            "conversion": won[order] / np.maximum(n[order], 1),
-        }
-    cells, first, inv = np.unique(
-        _labels(np.asarray(scores["cell"], dtype=object), "(missing)"),
-        return_index=True,
-        return_inverse=True,
-    )
-    n = np.bincount(inv, minlength=cells.size)
-    won = np.bincount(inv, weights=y, minlength=cells.size)
-    out: dict[str, np.ndarray] = {"cell": cells.astype(object)}
-    if actions is not None:
-        out["action"] = _labels(actions[first], "None").astype(object)
-    out.update(
-        {"leads": n, "won": won, "conversion": np.where(n > 0, won / np.maximum(n, 1), np.nan)}
-    )
-    return out
-
-
-def _has(obj: Any, key: str) -> bool:
-    try:
-        obj[key]
-    except (KeyError, IndexError, TypeError):
-        return False
-    return True
+    table = scores.conversion(converted, by=by)
+    return {k: np.asarray(v) for k, v in dict(table).items()}

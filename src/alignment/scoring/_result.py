@@ -305,6 +305,28 @@ class ScoreResult(Result):
         }
         return to_native(cols, backend or self.backend)
 
+    def conversion(self, converted: Any, by: str = "cell") -> Any:
+        """Conversion of the scored leads per grid cell or per action.
+
+        Parameters
+        ----------
+        converted : array-like of 0/1 or bool
+            Outcome per scored lead, in the same order.
+        by : {"cell", "action"}
+            ``"cell"``: one row per cell label (``"(missing)"`` for leads without one), sorted,
+            with ``cell``, ``action`` (of the cell's first lead; when the scores have actions),
+            ``leads``, ``won``, ``conversion``.  ``"action"``: ``action``, ``leads``, ``share``,
+            ``won``, ``conversion``, highest conversion first.
+
+        Returns
+        -------
+        ConversionTable
+            A table of numpy columns (``to_frame(backend)`` for a frame).
+        """
+        from ._conversion import conversion_table
+
+        return conversion_table(self, converted, by, self.backend)
+
     # ------------------------------------------------------------------ explanation
     def _index_of(self, lead: Any) -> int:
         if isinstance(lead, (int, np.integer)) and not isinstance(lead, bool):
