@@ -2,6 +2,7 @@
 
 Each section formats what an engine returns; the reading is here so that the sections do not
 depend on how a result object exposes a table.
+"""
 
 from __future__ import annotations
 
