@@ -29,7 +29,8 @@ The backend never asks which model it runs.  See ``docs/dask.md``.
 
 Engine internals come only from each engine's partition-kernel surface (its module docstring
 section "Used by alignment.dask"): ``alignment.attribution._partition``,
-``alignment.funnel._observe``, ``alignment.sla._evaluate``, ``alignment.scoring._logistic``;
+``alignment.funnel._observe``, ``alignment.sla._evaluate``, ``alignment.scoring._logistic``
+and the shared logistic driver ``alignment.scoring._lbfgs``;
 everything else is the engines' public API.
 
 ``import alignment`` never imports dask or this module; :func:`is_dask_collection` only

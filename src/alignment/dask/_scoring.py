@@ -214,26 +214,43 @@ def fit_logistic(
         Fitted (``coef_``, ``intercept_``, ``n_iter_``, ``converged_``, ``objective_``,
         ``feature_names_in_``); ``predict_proba`` takes frames with the same columns.
     """
-    import warnings
-
-    from scipy.optimize import minimize
-
-    from ..errors import ConvergenceWarning
     from ..scoring import LogisticScorer
-
-    dask = dk()
-    delayed = dask.delayed
+    from ..scoring import _lbfgs as lbfgs
 
     require_dask()
     est = LogisticScorer(
-        l2=l2,
-        fit_intercept=fit_intercept,
-        class_weight=class_weight,
-        max_iter=max_iter,
-        tol=tol,
+        l2=l2, fit_intercept=fit_intercept, class_weight=class_weight, max_iter=max_iter, tol=tol
     )
     est.validate_params()
     X = as_ddf(X, "X")
+    cols, blocks = _blocks(X, y, sample_weight, features)
+    st = _checked_moments(blocks)
+    n, p = int(st["n"]), len(cols)
+    sw_sum, swy = float(st["sw"]), float(st["swy"])
+    factor = lbfgs.class_factor(class_weight, sw_sum, swy)
+    if factor is not None:
+        pos, neg = factor[0] * swy, factor[1] * (sw_sum - swy)
+        scale, prior = pos + neg, pos / (pos + neg)
+    else:
+        scale, prior = sw_sum, swy / sw_sum
+    lbfgs.check_identifiable(float(l2), fit_intercept, st["max"] - st["min"] == 0.0, cols)
+    mean, std = lbfgs.preconditioner(st["sum"], st["sumsq"], n)
+    fun = _PartitionedLoss(blocks, p, fit_intercept, float(l2) / scale, scale, factor, mean, std)
+    res = lbfgs.minimize(fun, lbfgs.start_point(p, fit_intercept, prior), max_iter, tol)
+    est.encoder_ = None
+    est.n_open_ = 0
+    est.feature_names_in_ = np.asarray(cols, dtype=object)
+    est.feature_names_ = np.asarray(cols, dtype=object)
+    lbfgs.store_fit(est, res, *fun.to_original(np.asarray(res.x, dtype=np.float64)), scale)
+    return est
+
+
+def _blocks(
+    X: Any, y: Any, sample_weight: Any, features: Sequence[str] | None
+) -> tuple[list[str], list[Any]]:
+    """The feature columns and the persisted partitions as (X, y, weight) numpy blocks."""
+    dask = dk()
+    delayed = dask.delayed
     y_col = y if isinstance(y, str) else None
     w_col = sample_weight if isinstance(sample_weight, str) else None
     if y is None:
@@ -272,9 +289,17 @@ def fit_logistic(
         delayed(_logistic_block, pure=True)(a, b, c, columns=cols, y_col=y_col, w_col=w_col)
         for a, b, c in zip(xs, ys, ws)
     ]
-    blocks = list(dask.persist(*blocks))
-    (st,) = dask.compute(tree_reduce([delayed(_logistic_stats)(b) for b in blocks], _add_dicts))
-    n, p = int(st["n"]), len(cols)
+    return cols, list(dask.persist(*blocks))
+
+
+def _checked_moments(blocks: list[Any]) -> dict[str, Any]:
+    """Additive moments of every partition, summed; refuses what the fit cannot use."""
+    from ..scoring import _lbfgs as lbfgs
+
+    dask = dk()
+    (st,) = dask.compute(
+        tree_reduce([dask.delayed(_logistic_stats)(b) for b in blocks], _add_dicts)
+    )
     if st["nonfinite"]:
         raise DataValidationError(
             f"{st['nonfinite']} non-finite feature value(s) (NaN or inf)",
@@ -283,113 +308,62 @@ def fit_logistic(
         )
     if st["bad_weights"]:
         raise DataValidationError(
-            "sample weights must be finite and >= 0",
-            column="sample_weight",
-            value=None,
+            "sample weights must be finite and >= 0", column="sample_weight", value=None
         )
-    if n == 0:
+    if int(st["n"]) == 0:
         raise DataValidationError("no rows with an outcome to fit on", column="y", table="X")
-    if st["n_pos_rows"] == 0 or st["n_neg_rows"] == 0:
-        raise DataValidationError(
-            "outcomes contain a single class "
-            f"({'all lost' if st['n_pos_rows'] == 0 else 'all won'}); a logistic model needs both",
-            column="y",
-            fix="fit on a sample with both won and lost leads",
-        )
-    sw_sum, swy = float(st["sw"]), float(st["swy"])
-    factor: tuple[float, float] | None = None
-    if class_weight == "balanced":
-        factor = (sw_sum / (2.0 * swy), sw_sum / (2.0 * (sw_sum - swy)))
-    elif isinstance(class_weight, Mapping):
-        factor = (
-            float(class_weight.get(1, class_weight.get(True, 1.0))),
-            float(class_weight.get(0, class_weight.get(False, 1.0))),
-        )
-    if factor is not None:
-        pos = factor[0] * swy
-        neg = factor[1] * (sw_sum - swy)
-        scale, prior = pos + neg, pos / (pos + neg)
-    else:
-        scale, prior = sw_sum, swy / sw_sum
-    l2f = float(l2)
-    if l2f == 0.0 and fit_intercept and p:
-        const = np.flatnonzero(st["max"] - st["min"] == 0.0)
-        if const.size:
-            raise DataValidationError(
-                "constant feature column(s) with l2 = 0: the coefficient and the intercept "
-                "are not identifiable",
-                table="X",
-                column=str(cols[const[0]]),
-                fix="drop the constant column(s) or use l2 > 0 (their coefficient is then 0)",
-            )
-    l2s = l2f / scale
-    mean = st["sum"] / n
-    var = np.maximum(st["sumsq"] / n - mean * mean, 0.0)
-    std = np.sqrt(var)
-    std = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
-    shift = mean if fit_intercept else None
-    x0 = np.zeros(p + (1 if fit_intercept else 0))
-    if fit_intercept:
-        x0[p] = np.log(prior / (1.0 - prior))
+    lbfgs.check_both_classes(int(st["n_pos_rows"]), int(st["n_neg_rows"]))
+    return dict(st)
 
-    def to_original(v: np.ndarray) -> tuple[np.ndarray, float]:
-        w = v[:p] / std
-        if not fit_intercept:
+
+class _PartitionedLoss:
+    """The preconditioned objective: partial log-losses summed over partitions, plus the ridge."""
+
+    def __init__(
+        self,
+        blocks: list[Any],
+        p: int,
+        fit_intercept: bool,
+        l2s: float,
+        scale: float,
+        factor: tuple[float, float] | None,
+        mean: np.ndarray,
+        std: np.ndarray,
+    ) -> None:
+        self.blocks, self.p, self.fit_intercept = blocks, p, fit_intercept
+        self.l2s, self.scale, self.factor = l2s, scale, factor
+        self.shift = mean if fit_intercept else None
+        self.std = std
+
+    def to_original(self, v: np.ndarray) -> tuple[np.ndarray, float]:
+        w = v[: self.p] / self.std
+        if not self.fit_intercept:
             return w, 0.0
-        b = float(v[p])
-        if shift is not None:
-            b -= float(np.dot(w, shift))
+        b = float(v[self.p])
+        if self.shift is not None:
+            b -= float(np.dot(w, self.shift))
         return w, b
 
-    def fun(v: np.ndarray) -> tuple[float, np.ndarray]:
-        w, b = to_original(np.asarray(v, dtype=np.float64))
-        params = np.append(w, b) if fit_intercept else w
+    def __call__(self, v: np.ndarray) -> tuple[float, np.ndarray]:
+        dask = dk()
+        p = self.p
+        w, b = self.to_original(np.asarray(v, dtype=np.float64))
+        params = np.append(w, b) if self.fit_intercept else w
         nodes = [
-            delayed(_logistic_partial, pure=True)(
+            dask.delayed(_logistic_partial, pure=True)(
                 blk,
                 params,
-                scale=scale,
-                class_factor=factor,
-                fit_intercept=fit_intercept,
+                scale=self.scale,
+                class_factor=self.factor,
+                fit_intercept=self.fit_intercept,
             )
-            for blk in blocks
+            for blk in self.blocks
         ]
         (total,) = dask.compute(tree_reduce(nodes, _sum_partials))
-        value = total[0] + 0.5 * l2s * float(np.dot(w, w))
+        value = total[0] + 0.5 * self.l2s * float(np.dot(w, w))
         grad = np.array(total[1], dtype=np.float64)
-        grad[:p] += l2s * w
-        if fit_intercept and shift is not None:
-            grad[:p] -= grad[p] * shift
-        grad[:p] /= std
+        grad[:p] += self.l2s * w
+        if self.fit_intercept and self.shift is not None:
+            grad[:p] -= grad[p] * self.shift
+        grad[:p] /= self.std
         return value, grad
-
-    res = minimize(
-        fun,
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        options={
-            "maxiter": int(max_iter),
-            "gtol": float(tol),
-            "ftol": 64 * np.finfo(float).eps,
-            "maxls": 50,
-        },
-    )
-    w_opt, b_opt = to_original(np.asarray(res.x, dtype=np.float64))
-    est.coef_ = np.array(w_opt, dtype=np.float64)
-    est.intercept_ = float(b_opt)
-    est.n_iter_ = int(res.nit)
-    est.converged_ = bool(res.success)
-    est.objective_ = float(res.fun) * scale
-    est.encoder_ = None
-    est.n_open_ = 0
-    est.feature_names_in_ = np.asarray(cols, dtype=object)
-    est.feature_names_ = np.asarray(cols, dtype=object)
-    if not res.success:
-        warnings.warn(
-            f"LogisticScorer did not converge after {est.n_iter_} iterations "
-            f"({res.message}); increase max_iter, loosen tol or scale the features",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return est

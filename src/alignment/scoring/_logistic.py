@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -34,7 +33,8 @@ import numpy as np
 
 from .._backends import find as find_backend
 from ..base import Scorer, check_is_fitted
-from ..errors import ConvergenceWarning, DataValidationError, ParameterError
+from ..errors import DataValidationError, ParameterError, reject_rows
+from . import _lbfgs as lbfgs
 from ._encoder import LeadEncoder
 
 __all__ = ["LogisticScorer", "as_outcome", "logistic_objective"]
@@ -256,6 +256,26 @@ def _is_matrix_like(x: Any) -> bool:
     return False
 
 
+def _sample_weights(sample_weight: Any, n: int) -> np.ndarray:
+    """One finite, non-negative weight per row (default 1)."""
+    if sample_weight is None:
+        return np.ones(n, dtype=np.float64)
+    sw = np.asarray(sample_weight, dtype=np.float64).ravel()
+    if sw.size != n:
+        raise DataValidationError(
+            f"{sw.size} sample weights for {n} rows",
+            column="sample_weight",
+            fix="pass one weight per row",
+        )
+    reject_rows(
+        ~np.isfinite(sw) | (sw < 0),
+        "sample weights must be finite and >= 0",
+        column="sample_weight",
+        values=sw,
+    )
+    return sw
+
+
 class LogisticScorer(Scorer):
     """Logistic lead scorer: probability of winning from lead attributes.
 
@@ -320,6 +340,13 @@ class LogisticScorer(Scorer):
     name = "logistic"
     description = "L2-penalised logistic regression on lead attributes (L-BFGS)"
     requires_fit = True
+
+    #: fitted attributes (set by :meth:`fit`)
+    coef_: np.ndarray
+    intercept_: float
+    n_iter_: int
+    converged_: bool
+    objective_: float
 
     def __init__(
         self,
@@ -499,31 +526,11 @@ class LogisticScorer(Scorer):
                     setattr(self, k, v)
             return self
 
-        from scipy.optimize import minimize
-
         self.validate_params()
         X, _ = self._design(leads, fitting=True)
         n = X.shape[0]
         yy, keep = self._outcome(leads, y, n)
-        if sample_weight is None:
-            sw = np.ones(n, dtype=np.float64)
-        else:
-            sw = np.asarray(sample_weight, dtype=np.float64).ravel()
-            if sw.size != n:
-                raise DataValidationError(
-                    f"{sw.size} sample weights for {n} rows",
-                    column="sample_weight",
-                    fix="pass one weight per row",
-                )
-            bad = ~np.isfinite(sw) | (sw < 0)
-            if bad.any():
-                rows = np.flatnonzero(bad)
-                raise DataValidationError(
-                    "sample weights must be finite and >= 0",
-                    column="sample_weight",
-                    rows=rows,
-                    value=float(sw[rows[0]]),
-                )
+        sw = _sample_weights(sample_weight, n)
         self.n_open_ = int(n - keep.sum())
         if not keep.all():
             X = X[keep]
@@ -532,91 +539,36 @@ class LogisticScorer(Scorer):
             raise DataValidationError(
                 "no rows with an outcome to fit on", column="y", table="leads"
             )
-        active = yy[sw > 0] if (sw <= 0).any() else yy
-        classes = (
-            np.unique(active) if active.size and active.min() == active.max() else np.array([0, 1])
+        weighted = sw > 0
+        lbfgs.check_both_classes(
+            int((weighted & (yy == 1.0)).sum()), int((weighted & (yy == 0.0)).sum())
         )
-        if active.size == 0:
-            classes = np.empty(0)
-        if classes.size < 2:
-            raise DataValidationError(
-                "outcomes contain a single class "
-                f"({'all won' if classes.size and classes[0] == 1 else 'all lost'}); "
-                "a logistic model needs both",
-                column="y",
-                value=float(classes[0]) if classes.size else None,
-                fix="fit on a sample with both won and lost leads",
-            )
-        cw = self.class_weight
-        if cw == "balanced":
-            n_pos = float(np.dot(sw, yy))
-            n_tot = float(sw.sum())
-            w_pos = n_tot / (2.0 * n_pos)
-            w_neg = n_tot / (2.0 * (n_tot - n_pos))
-            sw = sw * np.where(yy == 1.0, w_pos, w_neg)
-        elif isinstance(cw, Mapping):
-            w_pos = float(cw.get(1, cw.get(True, 1.0)))
-            w_neg = float(cw.get(0, cw.get(False, 1.0)))
-            sw = sw * np.where(yy == 1.0, w_pos, w_neg)
-        l2 = float(self.l2)
-        if l2 == 0.0 and self.fit_intercept and X.shape[1]:
-            const = np.flatnonzero(np.ptp(X, axis=0) == 0.0)
-            if const.size:
-                names = self._coef_names(X.shape[1])
-                raise DataValidationError(
-                    "constant feature column(s) with l2 = 0: the coefficient and the intercept "
-                    "are not identifiable",
-                    table="X",
-                    column=str(names[const[0]]),
-                    fix="drop the constant column(s) or use l2 > 0 (their coefficient is then 0)",
-                )
+        factor = lbfgs.class_factor(self.class_weight, float(sw.sum()), float(np.dot(sw, yy)))
+        if factor is not None:
+            sw = sw * np.where(yy == 1.0, factor[0], factor[1])
         p = X.shape[1]
+        lbfgs.check_identifiable(
+            float(self.l2), bool(self.fit_intercept), np.ptp(X, axis=0) == 0.0, self._coef_names(p)
+        )
         scale = float(sw.sum())
-        sw_scaled = sw / scale
-        l2_scaled = l2 / scale
-        x0 = np.zeros(p + (1 if self.fit_intercept else 0))
-        if self.fit_intercept:
-            prior = float(np.dot(sw, yy)) / scale
-            x0[p] = np.log(prior / (1.0 - prior))
+        x0 = lbfgs.start_point(p, bool(self.fit_intercept), float(np.dot(sw, yy)) / scale)
         # diagonal preconditioning: columns centred and scaled inside the objective (no copy)
-        if X.shape[0]:
-            mean = X.sum(axis=0) / X.shape[0]
-            var = np.maximum(np.einsum("ij,ij->j", X, X) / X.shape[0] - mean * mean, 0.0)
-            std = np.sqrt(var)
-            std = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
-        else:  # pragma: no cover - empty input is refused above
-            mean, std = np.zeros(p), np.ones(p)
+        mean, std = lbfgs.preconditioner(X.sum(axis=0), np.einsum("ij,ij->j", X, X), X.shape[0])
         fun = _LogisticLoss(
-            X, yy, sw_scaled, l2_scaled, bool(self.fit_intercept), scale=std, shift=mean
+            X,
+            yy,
+            sw / scale,
+            float(self.l2) / scale,
+            bool(self.fit_intercept),
+            scale=std,
+            shift=mean,
         )
         with _blas_threads(self.n_threads):
-            res = minimize(
-                fun,
-                x0,
-                jac=True,
-                method="L-BFGS-B",
-                options={
-                    "maxiter": int(self.max_iter),
-                    "gtol": float(self.tol),
-                    "ftol": 64 * np.finfo(float).eps,
-                    "maxls": 50,
-                },
-            )
+            res = lbfgs.minimize(fun, x0, self.max_iter, self.tol)
         w_opt, b_opt = fun.to_original(np.asarray(res.x, dtype=np.float64))
-        self.coef_ = np.array(w_opt, dtype=np.float64)
-        self.intercept_ = float(b_opt)
-        self.n_iter_ = int(res.nit)
-        self.converged_ = bool(res.success)
-        self.objective_ = float(res.fun) * scale
         if "feature_names_" not in vars(self) or self.encoder_ is not None:
             self.feature_names_ = self._coef_names(p)
-        if not res.success:
-            warnings.warn(
-                f"LogisticScorer did not converge after {self.n_iter_} iterations "
-                f"({res.message}); increase max_iter, loosen tol or scale the features",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        lbfgs.store_fit(self, res, w_opt, b_opt, scale)
         return self
 
     def _coef_names(self, p: int) -> np.ndarray:
