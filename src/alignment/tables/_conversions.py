@@ -14,8 +14,8 @@ from .._frames import (
     read_table,
 )
 from .._time import TIME_DTYPE, Awareness, as_utc_datetime64
-from ..errors import DataValidationError
-from ._common import _key_codes, _Keys, _time_column
+from ..errors import DataValidationError, MissingColumnError, reject_rows
+from ._common import _categoricals, _key_codes, _Keys, _time_column
 from ._leads import LeadTable
 
 _NAT = np.datetime64("NaT", "us")
@@ -199,3 +199,62 @@ def _journey_attributes(
         out[a == big] = _NAT
         anchors[name] = out
     return anchors, {}
+
+
+def _touch_keys(
+    raw: RawColumns, lead: str, key_name: str, lead_table: LeadTable | None, tt: str
+) -> tuple[_Keys, np.ndarray | None]:
+    """The journey key of every touch (its own column, or its lead's column in ``leads``).
+
+    Also returns each touch's lead row in ``lead_table`` (``None`` without leads); a touch of
+    a lead that is not in ``leads`` is refused.
+    """
+    lead_pos: np.ndarray | None = None
+    if lead_table is not None:
+        lead_pos, found = lead_table.positions(raw.columns[lead])
+        reject_rows(
+            ~found,
+            "touch for an unknown lead",
+            column=lead,
+            table=tt,
+            values=raw.columns[lead],
+            fix="add the lead to the leads table, or drop its touches",
+        )
+    if key_name != lead and key_name not in raw.columns:
+        if lead_table is None or key_name not in lead_table.categorical:
+            raise MissingColumnError(
+                f"journey key {key_name!r} is neither a touchpoint column nor a lead column",
+                column=key_name,
+                table=tt,
+                fix=f"add {key_name!r} to the touchpoints, or pass leads= with that column",
+            )
+        assert lead_pos is not None
+        key_values = lead_table.categorical[key_name].values()[lead_pos]
+    else:
+        key_values = raw.columns[key_name]
+    return _key_codes(key_values, column=key_name, table=tt), lead_pos
+
+
+def _touch_columns(
+    raw: RawColumns, cat_names: list[str], num_names: list[str], tt: str
+) -> tuple[dict[str, Categorical], dict[str, np.ndarray]]:
+    """The kept touch columns in input order (validated over every row, whatever is kept)."""
+    cats = _categoricals(raw, [c for c in cat_names if c in raw.columns], tt, None)
+    nums: dict[str, np.ndarray] = {}
+    for c in num_names:
+        if c in raw.columns:
+            nums[c] = numeric(
+                raw.columns[c], column=c, table=tt, allow_missing=True, nonnegative=(c == "cost")
+            )
+    return cats, nums
+
+
+def _require_columns(raw: RawColumns, names: list[str], tt: str) -> None:
+    """The touch columns the caller named must be there."""
+    missing = [c for c in names if c not in raw.columns]
+    if missing:
+        raise MissingColumnError(
+            f"column(s) {missing} not found; available: {list(raw.names)}",
+            column=missing[0],
+            table=tt,
+        )

@@ -11,20 +11,17 @@ import numpy as np
 from .._frames import (
     Categorical,
     factorize,
-    numeric,
     read_table,
     to_native,
 )
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, ParameterError, reject_rows
 from ._arrays import channel_categorical, checked_times, journey_outcomes
 from ._common import (
-    _categoricals,
     _check_awareness,
     _Encoded,
     _html_preview,
-    _key_codes,
     _Keys,
     _merge_keys,
     _readonly,
@@ -32,7 +29,14 @@ from ._common import (
     _time_column,
     _validate_offsets,
 )
-from ._conversions import _conversions_on_touches, _journey_attributes, _read_conversions
+from ._conversions import (
+    _conversions_on_touches,
+    _journey_attributes,
+    _read_conversions,
+    _require_columns,
+    _touch_columns,
+    _touch_keys,
+)
 from ._leads import LeadTable
 from ._paths import DEFAULT_NULL, DEFAULT_VALUE, ParsedPaths, parse_paths
 
@@ -489,53 +493,12 @@ class Journeys(_EventLog):
         if key_name != lead:
             optional.append(key_name)
         raw = read_table(touchpoints, table=tt, required=[lead, time, channel], optional=optional)
-        if touch_categorical is not None or touch_numeric is not None:
-            missing = [
-                c
-                for c in [*(touch_categorical or ()), *(touch_numeric or ())]
-                if c not in raw.columns
-            ]
-            if missing:
-                from ..errors import MissingColumnError
-
-                raise MissingColumnError(
-                    f"column(s) {missing} not found; available: {list(raw.names)}",
-                    column=missing[0],
-                    table=tt,
-                )
+        _require_columns(raw, [*(touch_categorical or ()), *(touch_numeric or ())], tt)
         flags: dict[str, Awareness] = {}
         ttime, flags[time] = _time_column(raw, time, tt)
         lead_table = LeadTable.build(leads) if leads is not None else None
 
-        # journey key per touch
-        lead_pos: np.ndarray | None = None
-        if lead_table is not None:
-            lead_pos, found = lead_table.positions(raw.columns[lead])
-            if not found.all():
-                rows = np.flatnonzero(~found)
-                raise DataValidationError(
-                    "touch for an unknown lead",
-                    column=lead,
-                    table=tt,
-                    rows=rows,
-                    value=raw.columns[lead][rows[0]],
-                    fix="add the lead to the leads table, or drop its touches",
-                )
-        if key_name != lead and key_name not in raw.columns:
-            if lead_table is None or key_name not in lead_table.categorical:
-                from ..errors import MissingColumnError
-
-                raise MissingColumnError(
-                    f"journey key {key_name!r} is neither a touchpoint column nor a lead column",
-                    column=key_name,
-                    table=tt,
-                    fix=f"add {key_name!r} to the touchpoints, or pass leads= with that column",
-                )
-            assert lead_pos is not None
-            key_values = lead_table.categorical[key_name].values()[lead_pos]
-        else:
-            key_values = raw.columns[key_name]
-        tkeys = _key_codes(key_values, column=key_name, table=tt)
+        tkeys, lead_pos = _touch_keys(raw, lead, key_name, lead_table, tt)
 
         # conversions
         conv_keys: _Keys | None = None
@@ -562,17 +525,15 @@ class Journeys(_EventLog):
         rev = np.zeros(n)
         if conversions is not None:
             assert ccodes is not None and conv_time is not None and conv_rev is not None
-            dup = np.bincount(ccodes, minlength=n) > 1
-            if dup.any():
-                rows = np.flatnonzero(dup[ccodes])
-                raise DataValidationError(
-                    "more than one conversion for a journey",
-                    column=key_name,
-                    table="conversions",
-                    rows=rows,
-                    value=uniques[ccodes[rows[0]]],
-                    fix="keep one conversion per journey (e.g. the first won deal), or sum them beforehand",
-                )
+            reject_rows(
+                (np.bincount(ccodes, minlength=n) > 1)[ccodes],
+                "more than one conversion for a journey",
+                column=key_name,
+                table="conversions",
+                values=uniques[ccodes],
+                fix="keep one conversion per journey (e.g. the first won deal), or sum them "
+                "beforehand",
+            )
             conv_at[ccodes] = conv_time
             rev[ccodes] = conv_rev
         elif converted_at in raw.columns:
@@ -582,17 +543,7 @@ class Journeys(_EventLog):
             _check_awareness(flags, tt)
 
         # touch columns in input order (validated over every row, whatever is kept)
-        cats = _categoricals(raw, [c for c in cat_names if c in raw.columns], tt, None)
-        nums: dict[str, np.ndarray] = {}
-        for c in num_names:
-            if c in raw.columns:
-                nums[c] = numeric(
-                    raw.columns[c],
-                    column=c,
-                    table=tt,
-                    allow_missing=True,
-                    nonnegative=(c == "cost"),
-                )
+        cats, nums = _touch_columns(raw, cat_names, num_names, tt)
         chan = factorize(raw.columns[channel], column=channel, table=tt)
 
         anchors: dict[str, np.ndarray] = {}
