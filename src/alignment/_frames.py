@@ -16,13 +16,13 @@ Outputs (:func:`to_native`) go back to the caller's backend: ``"pandas"``, ``"po
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._parallel import Pending, submit
+from ._columns import Categorical, RawColumns, _Columns, numeric
+from ._parallel import submit
 from ._time import TIME_DTYPE
 from .errors import DataValidationError, MissingColumnError, ParameterError
 
@@ -40,137 +40,6 @@ __all__ = [
 
 Backend = str
 BACKENDS = ("pandas", "polars", "pyarrow", "dict")
-
-
-@dataclass(frozen=True, eq=False)
-class Categorical:
-    """A factorised string column: ``int32`` codes into sorted ``categories``.
-
-    Parameters
-    ----------
-    codes : ndarray of int32
-        One code per row; ``-1`` marks a missing value.
-    categories : ndarray of object
-        The distinct values (``str``), sorted ascending.
-    """
-
-    codes: np.ndarray
-    categories: np.ndarray
-
-    @property
-    def n_categories(self) -> int:
-        """Number of distinct values."""
-        return int(self.categories.size)
-
-    def __len__(self) -> int:
-        return int(self.codes.size)
-
-    def values(self) -> np.ndarray:
-        """Decode to an object array of ``str`` (``None`` where missing)."""
-        out = np.empty(self.codes.size, dtype=object)
-        ok = self.codes >= 0
-        if self.categories.size:
-            out[ok] = self.categories[self.codes[ok]]
-        out[~ok] = None
-        return out
-
-    # array-like behaviour, so a factorised column can stand where an object array is expected
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        """``object`` (the decoded values are strings)."""
-        return np.dtype(object)
-
-    @property
-    def size(self) -> int:
-        """Number of rows."""
-        return int(self.codes.size)
-
-    @property
-    def ndim(self) -> int:
-        """Always 1."""
-        return 1
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        values = self.values()
-        return values if dtype is None else values.astype(dtype)
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, (int, np.integer)):
-            code = int(self.codes[index])
-            return None if code < 0 else self.categories[code]
-        return self.values()[index]
-
-    def tolist(self) -> list[Any]:
-        """Decoded values as a list."""
-        return list(self.values().tolist())
-
-    def take(self, index: np.ndarray) -> Categorical:
-        """Rows at ``index`` (same categories)."""
-        index = np.asarray(index)
-        if index.dtype.kind in "iu":
-            return Categorical(np.take(self.codes, index), self.categories)  # faster gather
-        return Categorical(self.codes[index], self.categories)  # boolean mask
-
-    def code_of(self, value: str) -> int:
-        """Code of ``value``, or ``-1`` when absent."""
-        i = int(np.searchsorted(self.categories, value))
-        if i < self.categories.size and self.categories[i] == value:
-            return i
-        return -1
-
-
-class _Columns(Mapping[str, np.ndarray]):
-    """Columns by name; a column still being computed (:class:`Pending`) is awaited on access."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        value = self._data[name]
-        if isinstance(value, Pending):
-            value = self._data[name] = value.result()
-        return value  # type: ignore[no-any-return]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._data
-
-
-@dataclass(frozen=True, eq=False)
-class RawColumns:
-    """Columns read from the caller's data, as numpy arrays.
-
-    Attributes
-    ----------
-    columns : dict of str to ndarray
-        The columns that were asked for and found.  Strings are object arrays, datetime columns of a
-        frame are ``datetime64[us]`` in UTC, numbers are numeric arrays (nulls become ``NaN``).
-    n_rows : int
-        Number of rows.
-    backend : str
-        ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``.
-    names : tuple of str
-        All column names of the input (found or not asked for).
-    aware : dict of str to bool
-        For datetime columns of a frame: whether the column carried a time zone.
-    """
-
-    columns: Mapping[str, np.ndarray]
-    n_rows: int
-    backend: Backend
-    names: tuple[str, ...]
-    aware: dict[str, bool]
-
-    def get(self, name: str) -> np.ndarray | None:
-        """Column ``name`` or ``None`` when absent."""
-        return self.columns.get(name)
 
 
 def _nw() -> Any:
@@ -816,80 +685,6 @@ def _object_factorize(
     codes = np.full(arr.size, -1, dtype=np.int32)
     codes[~missing] = inv.astype(np.int32).ravel()
     return codes, cats.astype(object)
-
-
-def numeric(
-    values: np.ndarray,
-    *,
-    column: str,
-    table: str | None = None,
-    allow_missing: bool = False,
-    nonnegative: bool = False,
-) -> np.ndarray:
-    """Validate a numeric column and return it as ``float64``.
-
-    Raises
-    ------
-    DataValidationError
-        Non-numeric values, ``NaN``/``inf`` (unless ``allow_missing``, then ``NaN`` is kept
-        but ``inf`` is still refused), or negative values when ``nonnegative``.
-    """
-    arr = np.asarray(values)
-    if arr.dtype.kind == "b":
-        arr = arr.astype(np.float64)
-    if arr.dtype.kind == "O":
-        try:
-            arr = np.array([np.nan if v is None else v for v in arr.tolist()], dtype=np.float64)
-        except (TypeError, ValueError):
-            bad = [i for i, v in enumerate(arr.tolist()) if not _is_number(v)]
-            raise DataValidationError(
-                "expected numbers",
-                column=column,
-                table=table,
-                rows=bad,
-                value=arr[bad[0]] if bad else None,
-                fix="convert the column to numbers",
-            ) from None
-    if arr.dtype.kind not in "iuf":
-        raise DataValidationError(
-            f"expected numbers, got dtype {arr.dtype}",
-            column=column,
-            table=table,
-            fix="convert the column to numbers",
-        )
-    out = arr.astype(np.float64, copy=False)
-    nan = np.isnan(out)
-    inf = np.isinf(out)
-    if inf.any() or (nan.any() and not allow_missing):
-        mask = inf | (nan & (not allow_missing))
-        rows = np.flatnonzero(mask)
-        raise DataValidationError(
-            "non-finite value (NaN or infinity)",
-            column=column,
-            table=table,
-            rows=rows,
-            value=float(out[rows[0]]),
-            fix="drop or fill these rows with finite numbers",
-        )
-    if nonnegative:
-        neg = out < 0
-        if neg.any():
-            rows = np.flatnonzero(neg)
-            raise DataValidationError(
-                "negative value",
-                column=column,
-                table=table,
-                rows=rows,
-                value=float(out[rows[0]]),
-                fix="values must be >= 0; check the sign or drop these rows",
-            )
-    return out
-
-
-def _is_number(v: Any) -> bool:
-    return v is None or (
-        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-    )
 
 
 def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None) -> Any:
