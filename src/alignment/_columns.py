@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._parallel import Pending
-from .errors import DataValidationError
+from .errors import DataValidationError, reject_rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,29 +188,23 @@ def numeric(
     out = arr.astype(np.float64, copy=False)
     nan = np.isnan(out)
     inf = np.isinf(out)
-    if inf.any() or (nan.any() and not allow_missing):
-        mask = inf | (nan & (not allow_missing))
-        rows = np.flatnonzero(mask)
-        raise DataValidationError(
-            "non-finite value (NaN or infinity)",
+    reject_rows(
+        inf | (nan & (not allow_missing)),
+        "non-finite value (NaN or infinity)",
+        column=column,
+        table=table,
+        values=out,
+        fix="drop or fill these rows with finite numbers",
+    )
+    if nonnegative:
+        reject_rows(
+            out < 0,
+            "negative value",
             column=column,
             table=table,
-            rows=rows,
-            value=float(out[rows[0]]),
-            fix="drop or fill these rows with finite numbers",
+            values=out,
+            fix="values must be >= 0; check the sign or drop these rows",
         )
-    if nonnegative:
-        neg = out < 0
-        if neg.any():
-            rows = np.flatnonzero(neg)
-            raise DataValidationError(
-                "negative value",
-                column=column,
-                table=table,
-                rows=rows,
-                value=float(out[rows[0]]),
-                fix="values must be >= 0; check the sign or drop these rows",
-            )
     return out
 
 

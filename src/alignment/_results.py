@@ -55,6 +55,12 @@ class Result:
             )
         return level
 
+    def _table_frame(self, level: str | None, backend: str | None) -> Any:
+        """``to_frame`` of results whose levels are attributes holding a :class:`ReportTable`."""
+        level, backend = self._frame_args(level, backend)
+        table: ReportTable = getattr(self, level)
+        return table.to_frame(backend)
+
     def _frame_args(
         self,
         level: str | None,

@@ -83,9 +83,7 @@ class ClosedLoopReport(Result):
 
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One of the report's tables (see :attr:`levels`) in ``backend`` (default: the caller's)."""
-        level, backend = self._frame_args(level, backend)
-        table: ReportTable = getattr(self, level)
-        return table.to_frame(backend)
+        return self._table_frame(level, backend)
 
     def __repr__(self) -> str:
         s = self.summary

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._frames import Categorical, factorize, numeric, read_table
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, ParameterError, reject_rows
 
 __all__ = ["ParsedPaths", "parse_paths"]
 
@@ -93,17 +93,14 @@ def _split(rows: list[str], core: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _counts(raw: np.ndarray, column: str) -> np.ndarray:
     out = numeric(raw, column=column, table=_TABLE, nonnegative=True)
-    frac = out != np.floor(out)
-    if frac.any():
-        rows = np.flatnonzero(frac)
-        raise DataValidationError(
-            "fractional count: counts of journeys must be whole numbers",
-            column=column,
-            table=_TABLE,
-            rows=rows,
-            value=float(out[rows[0]]),
-            fix="round the counts, or check that this is the count column and not a rate",
-        )
+    reject_rows(
+        out != np.floor(out),
+        "fractional count: counts of journeys must be whole numbers",
+        column=column,
+        table=_TABLE,
+        values=out,
+        fix="round the counts, or check that this is the count column and not a rate",
+    )
     return out
 
 
@@ -137,17 +134,14 @@ def parse_paths(
     )
     if value is not None and value in raw.columns:
         val = numeric(raw.columns[value], column=value, table=_TABLE, nonnegative=True)
-        orphan = (val > 0) & (conv == 0)
-        if orphan.any():
-            rows = np.flatnonzero(orphan)
-            raise DataValidationError(
-                "conversion value on a path without conversions",
-                column=value,
-                table=_TABLE,
-                rows=rows,
-                value=float(val[rows[0]]),
-                fix=f"set {value!r} to 0 where {conversions!r} is 0, or fix the conversion count",
-            )
+        reject_rows(
+            (val > 0) & (conv == 0),
+            "conversion value on a path without conversions",
+            column=value,
+            table=_TABLE,
+            values=val,
+            fix=f"set {value!r} to 0 where {conversions!r} is 0, or fix the conversion count",
+        )
     else:
         val = np.zeros(n, dtype=np.float64)
 
@@ -166,15 +160,13 @@ def parse_paths(
             )
         path_cat = factorize(arr, column=path, table=_TABLE, allow_missing=True)
     row_code = np.asarray(path_cat.codes, dtype=np.int64)
-    if (row_code < 0).any():
-        rows = np.flatnonzero(row_code < 0)
-        raise DataValidationError(
-            "missing path",
-            column=path,
-            table=_TABLE,
-            rows=rows,
-            fix="drop these rows or give each a path such as 'a > b > c'",
-        )
+    reject_rows(
+        row_code < 0,
+        "missing path",
+        column=path,
+        table=_TABLE,
+        fix="drop these rows or give each a path such as 'a > b > c'",
+    )
     distinct = [str(x) for x in np.asarray(path_cat.categories, dtype=object).tolist()]
     core = sep.strip() or sep
     seg_count, raw_segments = _split(distinct, core)
