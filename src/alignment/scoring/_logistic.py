@@ -36,6 +36,7 @@ from ..base import Scorer, check_is_fitted
 from ..errors import DataValidationError, ParameterError, reject_rows
 from . import _lbfgs as lbfgs
 from ._encoder import LeadEncoder
+from ._outcomes import binary_outcome
 
 __all__ = ["LogisticScorer", "as_outcome", "logistic_objective"]
 
@@ -154,36 +155,7 @@ def logistic_objective(
 
 def as_outcome(y: Any, n: int) -> np.ndarray:
     """``n`` outcomes as float64 0/1 (booleans or 0/1 numbers); a typed error otherwise."""
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        arr = arr.ravel()
-    if arr.size != n:
-        raise DataValidationError(
-            f"{arr.size} outcomes for {n} rows",
-            column="y",
-            fix="pass one outcome per row, in the same order as the features",
-        )
-    if arr.dtype == bool:
-        return arr.astype(np.float64)
-    if arr.dtype.kind not in "iuf":
-        raise DataValidationError(
-            "outcomes must be booleans or 0/1",
-            column="y",
-            value=arr[0] if arr.size else None,
-            fix="encode won as 1 / True and lost as 0 / False",
-        )
-    out = arr.astype(np.float64)
-    bad = ~((out == 0.0) | (out == 1.0))
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        raise DataValidationError(
-            "outcomes must be 0 or 1",
-            column="y",
-            rows=rows,
-            value=arr[rows[0]],
-            fix="encode won as 1 / True and lost as 0 / False",
-        )
-    return out
+    return binary_outcome(y, column="y", n=n)
 
 
 def _as_matrix(X: Any, names: Sequence[str] | None = None) -> np.ndarray:

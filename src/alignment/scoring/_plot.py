@@ -14,6 +14,7 @@ from .._charts import (
     histogram,
 )
 from ..errors import DataValidationError, ParameterError
+from ._outcomes import binary_outcome
 
 if TYPE_CHECKING:
     from ._result import ScoreResult
@@ -56,17 +57,13 @@ def plot_scores(
     counts = np.asarray(table["n"], dtype=np.float64)
     values, percent, what = counts, False, "leads"
     if converted is not None:
-        y = np.asarray(converted)
-        if y.shape != (len(result),):
+        if np.ndim(converted) != 1:
             raise DataValidationError(
-                f"converted has shape {y.shape}, expected ({len(result)},): one outcome per lead",
+                f"converted has shape {np.shape(converted)}: one outcome per lead",
                 column="converted",
                 fix="pass one 0/1 or bool per lead, in the order of the scored leads",
             )
-        if y.dtype.kind not in "biuf" or not np.isin(y, (0, 1)).all():
-            raise DataValidationError(
-                "converted must be 0/1 or bool per lead", column="converted", fix="use a bool array"
-            )
+        y = binary_outcome(converted, column="converted", n=len(result))
         cell = np.asarray(result["cell"]).astype(str)
         name_arr = np.asarray(names, dtype=str)
         by_name = np.argsort(name_arr, kind="stable")

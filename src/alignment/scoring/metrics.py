@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..errors import DataValidationError, ParameterError
+from ._outcomes import binary_outcome
 
 __all__ = [
     "binomial_interval",
@@ -49,30 +50,7 @@ LOG_LOSS_EPS = 1e-15
 
 # --------------------------------------------------------------------------- validation
 def _labels(y: Any, *, name: str = "y_true") -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        arr = arr.ravel()
-    if arr.dtype == bool:
-        return arr.astype(np.float64)
-    if arr.dtype.kind not in "iuf":
-        raise DataValidationError(
-            "labels must be 0/1 or booleans",
-            column=name,
-            value=arr[0] if arr.size else None,
-            fix="pass a boolean or 0/1 array (e.g. converted = won_at is not null)",
-        )
-    out = arr.astype(np.float64)
-    bad = ~((out == 0.0) | (out == 1.0))
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        raise DataValidationError(
-            "labels must be 0 or 1",
-            column=name,
-            rows=rows,
-            value=arr[rows[0]],
-            fix="encode the outcome as 0/1 or booleans",
-        )
-    return out
+    return binary_outcome(y, column=name)
 
 
 def _floats(x: Any, *, name: str, n: int | None = None) -> np.ndarray:
