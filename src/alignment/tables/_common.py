@@ -15,7 +15,7 @@ from .._frames import (
     lookup,
 )
 from .._time import Awareness, as_utc_datetime64
-from ..errors import DataValidationError
+from ..errors import DataValidationError, reject_rows
 
 
 def _html_preview(title: str, columns: Mapping[str, np.ndarray], rows: int = 10) -> str:
@@ -81,17 +81,13 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
         codes, uniq = factorize_ints(a)
         return _Keys(codes, uniq)
     if arr.dtype.kind == "f":
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            rows = np.flatnonzero(bad)
-            raise DataValidationError(
-                "missing key (NaN/None)",
-                column=column,
-                table=table,
-                rows=rows,
-                value=None,
-                fix="every row needs a key; drop or fill these rows",
-            )
+        reject_rows(
+            ~np.isfinite(arr),
+            "missing key (NaN/None)",
+            column=column,
+            table=table,
+            fix="every row needs a key; drop or fill these rows",
+        )
         if np.all(arr == np.round(arr)):
             return _key_codes(arr.astype(np.int64), column=column, table=table)
     cat = factorize(values, column=column, table=table, allow_missing=False)
@@ -101,13 +97,12 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
 def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
     empty = np.flatnonzero(cat.categories == "")
     if empty.size:
-        rows = np.flatnonzero(cat.codes == empty[0])
-        raise DataValidationError(
+        reject_rows(
+            cat.codes == empty[0],
             "empty key",
             column=column,
             table=table,
-            rows=rows,
-            value="",
+            values="",
             fix="every row needs a non-empty key",
         )
     return _Keys(cat.codes.astype(np.int64), cat.categories)

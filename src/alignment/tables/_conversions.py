@@ -81,11 +81,7 @@ def _read_conversions(
                 fix=f"add {key_name!r} to the conversions or pass leads= with that column",
             )
         pos, found = leads.positions(key_values)
-        if not found.all():
-            rows = np.flatnonzero(~found)
-            raise DataValidationError(
-                "conversion for an unknown lead", column=lead, table=ct, rows=rows
-            )
+        reject_rows(~found, "conversion for an unknown lead", column=lead, table=ct)
         key_values = leads.categorical[key_name].values()[pos]
     keys = _key_codes(key_values, column=kcol, table=ct)
     ctime, aware = as_utc_datetime64(cols[tcol], column=tcol, table=ct)
@@ -118,16 +114,13 @@ def _conversions_on_touches(
             fix="add the revenue column, or pass conversions= separately",
         )
     rev_all = numeric(rev_col, column=revenue, table=tt, allow_missing=True, nonnegative=True)
-    rev_missing = has & np.isnan(rev_all)
-    if rev_missing.any():
-        rows = np.flatnonzero(rev_missing)
-        raise DataValidationError(
-            "a conversion time without revenue",
-            column=revenue,
-            table=tt,
-            rows=rows,
-            fix="give the revenue of every conversion",
-        )
+    reject_rows(
+        has & np.isnan(rev_all),
+        "a conversion time without revenue",
+        column=revenue,
+        table=tt,
+        fix="give the revenue of every conversion",
+    )
     conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
     rev = np.zeros(n)
     if not has.any():

@@ -18,7 +18,7 @@ from .._frames import (
 )
 from .._stages import KNOWN_STAGES
 from .._time import TIME_DTYPE, Awareness
-from ..errors import DataValidationError
+from ..errors import reject_rows
 from ._common import (
     _categoricals,
     _check_awareness,
@@ -215,14 +215,14 @@ class LeadTable:
             else np.zeros(0, bool)
         )
         if dup.any():
-            rows = np.flatnonzero(dup[keys.codes])
-            raise DataValidationError(
+            reject_rows(
+                dup[keys.codes],
                 "duplicate lead id",
                 column=id,
                 table=table,
-                rows=rows,
-                value=ids[rows[0]],
-                fix="lead ids must be unique; deduplicate the leads (see alignment.closed_loop for duplicate detection)",
+                values=ids,
+                fix="lead ids must be unique; deduplicate the leads (see alignment.closed_loop "
+                "for duplicate detection)",
             )
         flags: dict[str, Awareness] = {}
         created, flags[created_at] = _time_column(raw, created_at, table)
