@@ -176,13 +176,9 @@ def funnel_observe(
     compute, delayed = dk().compute, dk().delayed
 
     from .._time import parse_instant
-    from ..funnel import DEFAULT_STAGES, FunnelObservation
-    from ..funnel._observe import (
-        check_observe_params,
-        observation_arrays,
-        read_only,
-        velocity_days,
-    )
+    from ..funnel import DEFAULT_STAGES
+    from ..funnel._observation import observation_from_counts
+    from ..funnel._observe import check_observe_params, velocity_days
 
     require_dask()
     if horizon is not None or lost is not None:
@@ -249,27 +245,18 @@ def funnel_observe(
         group_values = np.array([shown[lab] for lab in all_labels], dtype=object)
     if cohort is not None:
         group_cohorts = np.array([lab[1] for lab in all_labels], dtype="datetime64[D]")
-    return FunnelObservation(
-        stages=st,
-        labels=labels,
-        mode=mode,
-        interval=interval,
-        confidence=float(confidence),
-        out_of_order_policy=out_of_order,
-        as_of=instant,
-        by=by,
-        cohort=None if cohort is None else str(cohort).upper(),
-        group_values=None if group_values is None else read_only(group_values),
-        group_cohorts=None if group_cohorts is None else read_only(group_cohorts),
-        **observation_arrays(
-            counts, converted, n_dur, ooo, med, mean, p90, float(confidence), interval
-        ),
-        horizon_days=None,
-        km_rate=None,
-        n_leads=sum(p.n_leads for p in parts),
-        n_entered=sum(p.n_entered for p in parts),
-        n_excluded=sum(p.n_excluded for p in parts),
+    options = {"stages": st, "labels": labels, "mode": mode, "interval": interval,
+               "confidence": confidence, "out_of_order": out_of_order, "as_of": instant,
+               "by": by, "cohort": cohort}  # fmt: skip
+    totals = (
+        sum(p.n_leads for p in parts),
+        sum(p.n_entered for p in parts),
+        sum(p.n_excluded for p in parts),
     )
+    return observation_from_counts(
+        options, (group_values, group_cohorts), (counts, converted, n_dur, ooo), (med, mean, p90),
+        totals,
+    )  # fmt: skip
 
 
 def _label_order(lab: tuple[Any, Any]) -> tuple[Any, ...]:

@@ -22,6 +22,7 @@ from ._base import (
 from ._observe import (
     group_codes,
     lead_table,
+    observation_arrays,
     read_only,
     stage_times,
 )
@@ -364,7 +365,6 @@ def observe(
     from ._observe import (
         check_observe_params,
         count_stages,
-        observation_arrays,
     )
 
     stages, labels = check_observe_params(stages, mode, interval, confidence)
@@ -387,35 +387,61 @@ def observe(
         horizon=span,
         lost=lost_times,
     )
+    options = {"stages": stages, "labels": labels, "mode": mode, "interval": interval,
+               "confidence": confidence, "out_of_order": out_of_order, "as_of": instant,
+               "by": by, "cohort": cohort}  # fmt: skip
+    return observation_from_counts(
+        options,
+        (group_values, group_cohorts),
+        (raw.counts, raw.converted, raw.n_durations, raw.out_of_order),
+        (raw.median_days, raw.mean_days, raw.p90_days),
+        (int(lt.n_leads), raw.n_entered, raw.n_excluded),
+        horizon_days=None if span is None else float(span.astype(np.int64)) / 86_400e6,
+        km_rate=raw.km_rate,
+        backend=str(getattr(lt, "backend", "dict") or "dict"),
+    )
+
+
+def observation_from_counts(
+    options: dict[str, Any],
+    groups: tuple[Any, Any],
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    velocity: tuple[np.ndarray, np.ndarray, np.ndarray],
+    leads: tuple[int, int, int],
+    *,
+    horizon_days: float | None = None,
+    km_rate: np.ndarray | None = None,
+    backend: str = "dict",
+) -> FunnelObservation:
+    """A :class:`FunnelObservation` from counts per group (in memory, or summed on Dask).
+
+    ``options``: stages, labels, mode, interval, confidence, out_of_order, as_of, by, cohort;
+    ``groups``: the group values and cohorts (or ``None``); ``counts``: per group and stage
+    counts, conversions, timed transitions and out-of-order pairs; ``velocity``: median, mean
+    and p90 days; ``leads``: leads read, entered and excluded (created after ``as_of``).
+    """
+    o = options
+    group_values, group_cohorts = groups
+    confidence = float(o["confidence"])
     return FunnelObservation(
-        stages=stages,
-        labels=labels,
-        mode=mode,
-        interval=interval,
-        confidence=float(confidence),
-        out_of_order_policy=out_of_order,
-        as_of=instant,
-        by=by,
-        cohort=None if cohort is None else str(cohort).upper(),
+        stages=o["stages"],
+        labels=o["labels"],
+        mode=o["mode"],
+        interval=o["interval"],
+        confidence=confidence,
+        out_of_order_policy=o["out_of_order"],
+        as_of=o["as_of"],
+        by=o["by"],
+        cohort=None if o["cohort"] is None else str(o["cohort"]).upper(),
         group_values=None if group_values is None else read_only(group_values),
         group_cohorts=None if group_cohorts is None else read_only(group_cohorts),
-        **observation_arrays(
-            raw.counts,
-            raw.converted,
-            raw.n_durations,
-            raw.out_of_order,
-            raw.median_days,
-            raw.mean_days,
-            raw.p90_days,
-            float(confidence),
-            interval,
-        ),
-        horizon_days=None if span is None else float(span.astype(np.int64)) / 86_400e6,
-        km_rate=None if raw.km_rate is None else read_only(raw.km_rate),
-        n_leads=int(lt.n_leads),
-        n_entered=raw.n_entered,
-        n_excluded=raw.n_excluded,
-        backend=str(getattr(lt, "backend", "dict") or "dict"),
+        **observation_arrays(*counts, *velocity, confidence, o["interval"]),
+        horizon_days=horizon_days,
+        km_rate=None if km_rate is None else read_only(km_rate),
+        n_leads=int(leads[0]),
+        n_entered=int(leads[1]),
+        n_excluded=int(leads[2]),
+        backend=backend,
     )
 
 
