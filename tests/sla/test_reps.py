@@ -110,3 +110,24 @@ def test_random_tables_and_row_order(owners: list[Any], seed: int) -> None:
     perm = rng.permutation(n)
     shuffled = rep_compliance({k: v[perm] for k, v in leads.items()})
     same(as_rows(shuffled), got)
+
+
+def test_the_declared_count_columns_are_the_tables_count_columns(report: Any) -> None:
+    """A backend sums exactly the columns the engine declares additive (no name parsing)."""
+    from alignment.sla._evaluate import (
+        daily_count_columns,
+        period_count_columns,
+        split_column,
+    )
+
+    agreement = report.sla
+    periods, daily = list(report.periods), list(report.daily)
+    assert split_column(agreement) in periods
+    assert set(period_count_columns(agreement)) <= set(periods)
+    assert set(daily_count_columns(agreement)) <= set(daily)
+    derived = {"date", "period_start", "committed", "pace_to_date", "delivered_to_date"}
+    assert set(daily) - derived == set(daily_count_columns(agreement))
+    status_counts = [
+        c for c in periods if c.endswith(("_met", "_breached", "_pending", "_at_risk"))
+    ]
+    assert status_counts == [c for c in period_count_columns(agreement) if c in status_counts]

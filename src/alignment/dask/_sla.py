@@ -200,17 +200,18 @@ def sla_evaluate(
 def _merged_periods(parts: list[dict[str, Any]], sla_obj: Any, cal: Any, t_asof: Any) -> Any:
     """``periods`` of the whole: counts summed per (period, split key), ratios recomputed."""
     from ..sla import PeriodSummary
-    from ..sla._evaluate import period_table, periods_between
+    from ..sla._evaluate import (
+        commitments,
+        period_count_columns,
+        period_table,
+        periods_between,
+        split_column,
+    )
 
     ptables = [p["periods"] for p in parts]
     pcols = list(ptables[0])
-    split_name = pcols[2]
-    counts_cols = [
-        c
-        for c in pcols
-        if c in ("delivered", "delivered_unqualified", "leads_assigned", "touched")
-        or c.endswith(("_met", "_breached", "_pending", "_at_risk"))
-    ]
+    split_name = split_column(sla_obj)
+    counts_cols = period_count_columns(sla_obj)  # the engine declares what is additive
     order, merged = _merge_keyed(
         ptables, ["period_start", split_name], counts_cols, ["period_end", "committed"]
     )
@@ -231,7 +232,6 @@ def _merged_periods(parts: list[dict[str, Any]], sla_obj: Any, cal: Any, t_asof:
             arr[found] = np.asarray(merged[col])[row_of[found]]
         return arr
 
-    commitments = [c.removesuffix("_met") for c in pcols if c.endswith("_met")]
     asof_local = int(
         cal.to_local(np.array([t_asof], dtype="datetime64[us]"))[0]
         .astype("datetime64[us]")
@@ -253,7 +253,7 @@ def _merged_periods(parts: list[dict[str, Any]], sla_obj: Any, cal: Any, t_asof:
         split_name,
         asof_local,
         {c: take(c) for c in counts_cols},
-        commitments,
+        commitments(sla_obj),
         r_val[ok],
         (p_idx * K + k_idx)[ok],
     )
@@ -263,15 +263,10 @@ def _merged_periods(parts: list[dict[str, Any]], sla_obj: Any, cal: Any, t_asof:
 def _merged_daily(parts: list[dict[str, Any]], sla_obj: Any) -> Any:
     """``daily`` of the whole: counts summed per day, running totals recomputed."""
     from ..sla import DailySeries
-    from ..sla._evaluate import daily_table
+    from ..sla._evaluate import daily_count_columns, daily_table
 
     dtables = [p["daily"] for p in parts]
-    dcols = list(dtables[0])
-    d_add = [
-        c
-        for c in dcols
-        if c not in ("date", "period_start", "committed", "pace_to_date", "delivered_to_date")
-    ]
+    d_add = daily_count_columns(sla_obj)  # the engine declares what is additive
     d_order, d_merged = _merge_keyed(
         dtables, ["date"], d_add, ["period_start", "committed", "pace_to_date"]
     )

@@ -10,6 +10,9 @@ Used by alignment.dask
 The Dask twin evaluates every partition with :func:`evaluate`, sums the partitions' counts
 and rebuilds the tables with the same code; these are the only internals it may use:
 
+* :func:`commitments`, :func:`split_column`, :func:`period_count_columns`,
+  :func:`daily_count_columns` — the agreement's commitments, split column and the additive count
+  columns of the period and daily tables (what a backend sums; it never parses column names).
 * :func:`periods_of` — period start / end of local dates.
 * :func:`periods_between` — every period between the earliest and the latest start.
 * :func:`period_table` — ``PeriodSummary`` columns from additive counts per period × split.
@@ -57,6 +60,9 @@ from ._report import (
     UnknownActivities,
 )
 from ._reps import group_quantiles
+
+#: the statuses counted per period (``n/a`` leads are outside the scope)
+_COUNTED_STATUSES = ("met", "breached", "pending", "at_risk")
 
 __all__ = [
     "STATUSES",
@@ -487,6 +493,32 @@ def split_commitment(sla: SLA, keys: np.ndarray) -> np.ndarray:
         real = keys != "(missing)"
         return np.where(real, mk.qualified_leads / max(int(real.sum()), 1), 0.0)
     return np.full(keys.size, float(mk.qualified_leads))
+
+
+def commitments(sla: SLA) -> list[str]:
+    """The sales commitments of an agreement, in column order."""
+    s = sla.sales
+    return [name for name in ("first_touch", "attempts", "accept") if getattr(s, name) is not None]
+
+
+def split_column(sla: SLA) -> str:
+    """The name of the split column of the period table."""
+    mk = sla.marketing
+    return mk.split_by if mk is not None and mk.split_by is not None else "split"
+
+
+def period_count_columns(sla: SLA) -> list[str]:
+    """The additive count columns of the period table, in order (summable across partitions)."""
+    marketing = ["delivered", "delivered_unqualified"] if sla.marketing is not None else []
+    statuses = [f"{c}_{s}" for c in commitments(sla) for s in _COUNTED_STATUSES]
+    return [*marketing, "leads_assigned", *statuses, "touched"]
+
+
+def daily_count_columns(sla: SLA) -> list[str]:
+    """The additive count columns of the daily series, in order (summable across partitions)."""
+    marketing = ["delivered"] if sla.marketing is not None else []
+    due = [f"{c}_{s}" for c in commitments(sla) for s in ("due", "breaches")]
+    return [*marketing, "leads_assigned", "first_touches", "activities", *due]
 
 
 def period_table(
