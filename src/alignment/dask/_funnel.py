@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -152,19 +152,22 @@ def _funnel_partition(
     ]
 
 
-def funnel_observe(
-    leads: Any,
-    stages: Sequence[str] | None = None,
-    mode: Literal["ordered", "any"] = "ordered",
-    by: str | None = None,
-    cohort: str | None = None,
-    as_of: Any = None,
-    confidence: float = 0.95,
-    interval: Literal["wilson", "jeffreys"] = "wilson",
-    out_of_order: Literal["keep", "drop"] = "keep",
-    horizon: Any = None,
-    lost: str | None = None,
-) -> FunnelObservation:
+#: the options of ``alignment.funnel.observe``, with their defaults
+_OPTIONS: dict[str, Any] = {
+    "stages": None,
+    "mode": "ordered",
+    "by": None,
+    "cohort": None,
+    "as_of": None,
+    "confidence": 0.95,
+    "interval": "wilson",
+    "out_of_order": "keep",
+    "horizon": None,
+    "lost": None,
+}
+
+
+def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
     """:func:`alignment.funnel.observe` on a Dask DataFrame of leads (same numbers).
 
     Each partition counts its leads per group and stage (``count_stages``) and returns the
@@ -173,6 +176,13 @@ def funnel_observe(
     per converted lead and transition: 10^7 leads × 4 transitions ≤ 320 MB on the client).
     Leads are one row each: no shuffle.  ``horizon=`` (Kaplan–Meier) is not distributed.
     """
+    unknown = set(options) - set(_OPTIONS)
+    if unknown:
+        raise ParameterError(f"observe() got unexpected option(s) {sorted(unknown)}")
+    o = {**_OPTIONS, **options}
+    stages, mode, by, cohort = o["stages"], o["mode"], o["by"], o["cohort"]
+    as_of, confidence, interval = o["as_of"], o["confidence"], o["interval"]
+    out_of_order, horizon, lost = o["out_of_order"], o["horizon"], o["lost"]
     compute, delayed = dk().compute, dk().delayed
 
     from .._time import parse_instant
