@@ -24,12 +24,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
     "broadcast",
     "check_offsets",
     "gather_segments",
+    "group_max",
+    "group_min",
+    "group_quantiles",
     "group_sort",
+    "group_stats",
     "position_from_end",
     "position_in_segment",
     "segment_any",
@@ -350,9 +355,145 @@ def group_sort(
     )
 
 
+def group_min(values: np.ndarray, groups: np.ndarray, n_groups: int, empty: Any) -> np.ndarray:
+    """Per group (codes in ``[0, n_groups)``, any order): the smallest value; ``empty`` if none."""
+    values = np.asarray(values)
+    out = np.full(n_groups, empty, dtype=np.result_type(values.dtype, np.asarray(empty).dtype))
+    np.minimum.at(out, np.asarray(groups, dtype=np.intp), values)
+    return out
+
+
+def group_max(values: np.ndarray, groups: np.ndarray, n_groups: int, empty: Any) -> np.ndarray:
+    """Per group (codes in ``[0, n_groups)``, any order): the largest value; ``empty`` if none."""
+    values = np.asarray(values)
+    out = np.full(n_groups, empty, dtype=np.result_type(values.dtype, np.asarray(empty).dtype))
+    np.maximum.at(out, np.asarray(groups, dtype=np.intp), values)
+    return out
+
+
+#: up to this many groups, quantiles select per group instead of sorting everything
+PARTITION_MAX_GROUPS = 256
+
+
+def _sorted_within_groups(
+    values: NDArray[np.int64], group: NDArray[np.int64], n: NDArray[np.int64], n_groups: int
+) -> NDArray[np.int64]:
+    """``values`` sorted by (group, value): one direct int64 sort of a combined key when it
+    fits in int64 (the usual case), else a lexsort."""
+    if values.size == 0:
+        return values
+    lo = int(values.min())
+    span = int(values.max()) - lo + 1
+    if span * n_groups < 2**62:
+        key = group * span + (values - lo)
+        key.sort()  # values only: stability is irrelevant
+        return key - np.repeat(np.arange(n_groups, dtype=np.int64) * span - lo, n)
+    return values[np.lexsort((values, group))]
+
+
+def group_stats(
+    values: NDArray[np.int64], group: NDArray[np.int64] | None, n_groups: int, qs: Sequence[float]
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per-group count, mean and quantiles (linear interpolation) of int64 ``values``.
+
+    ``group`` ``None``: one group of every value.  Few groups: an O(n) selection per group;
+    many: one sort of a combined (group, value) key.
+
+    Returns ``(n, mean, quantiles)`` with ``quantiles`` of shape ``(n_groups, len(qs))``;
+    groups without values get ``nan``.
+    """
+    q = np.asarray(qs, dtype=np.float64)
+    if group is None:
+        n = np.array([values.size], dtype=np.int64)
+        if values.size == 0:
+            return n, np.array([np.nan]), np.full((1, q.size), np.nan)
+        mean = np.array([values.mean(dtype=np.float64)])
+        quant = np.quantile(values, q).astype(np.float64).reshape(1, -1)
+        return n, mean, quant
+    n = np.bincount(group, minlength=n_groups).astype(np.int64)
+    sums = np.bincount(group, weights=values.astype(np.float64), minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, sums / np.maximum(n, 1), np.nan)
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    quant = np.full((n_groups, q.size), np.nan)
+    has = n > 0
+    if n_groups <= PARTITION_MAX_GROUPS:
+        # few groups: bucket by group with a radix sort of the small codes, then an O(n)
+        # selection per group (a loop over groups, not over leads)
+        order = np.argsort(group.astype(np.int16), kind="stable")
+        bucketed = values[order]
+        for g in np.flatnonzero(has):
+            seg = bucketed[starts[g] : starts[g] + n[g]]
+            pos = q * (n[g] - 1.0)
+            lo = np.floor(pos).astype(np.int64)
+            hi = np.minimum(lo + 1, n[g] - 1)
+            part = np.partition(seg, np.unique(np.concatenate((lo, hi))))
+            vlo = part[lo].astype(np.float64)
+            quant[g] = vlo + (pos - lo) * (part[hi].astype(np.float64) - vlo)
+        return n, mean, quant
+    v = _sorted_within_groups(values, group, n, n_groups)
+    if has.any():
+        nn = n[has].astype(np.float64)
+        st = starts[has]
+        pos = q[None, :] * (nn[:, None] - 1.0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n[has][:, None] - 1)
+        frac = pos - lo
+        vlo = v[st[:, None] + lo].astype(np.float64)
+        vhi = v[st[:, None] + hi].astype(np.float64)
+        quant[has] = vlo + frac * (vhi - vlo)
+    return n, mean, quant
+
+
+def group_quantiles(
+    values: np.ndarray, groups: np.ndarray, n_groups: int, qs: tuple[float, ...]
+) -> list[np.ndarray]:
+    """Per-group quantiles of int64 ``values`` (linear interpolation, as ``numpy.quantile``),
+    one array per ``q``; NaN for empty groups (see :func:`group_stats`)."""
+    _, _, quant = group_stats(
+        np.asarray(values, dtype=np.int64), np.asarray(groups, dtype=np.int64), n_groups, qs
+    )
+    return [quant[:, i] for i in range(len(qs))]
+
+
 # --------------------------------------------------------------------------------------------
 # plain-Python twins (the definitions; used by the tests)
 # --------------------------------------------------------------------------------------------
+
+
+def _py_group_min(values: Sequence[Any], groups: Sequence[int], n: int, empty: Any) -> list[Any]:
+    out = [empty] * n
+    for v, g in zip(values, groups):
+        out[g] = v if out[g] is empty or v < out[g] else out[g]
+    return out
+
+
+def _py_group_max(values: Sequence[Any], groups: Sequence[int], n: int, empty: Any) -> list[Any]:
+    out = [empty] * n
+    for v, g in zip(values, groups):
+        out[g] = v if out[g] is empty or v > out[g] else out[g]
+    return out
+
+
+def _py_group_quantiles(
+    values: Sequence[float], groups: Sequence[int], n: int, qs: Sequence[float]
+) -> list[list[float]]:
+    members: list[list[float]] = [[] for _ in range(n)]
+    for v, g in zip(values, groups):
+        members[g].append(float(v))
+    out = []
+    for q in qs:
+        row = []
+        for m in members:
+            if not m:
+                row.append(float("nan"))
+                continue
+            m = sorted(m)
+            pos = (len(m) - 1) * q
+            lo, hi = int(pos // 1), -int(-pos // 1)
+            row.append(m[lo] + (m[hi] - m[lo]) * (pos - lo))
+        out.append(row)
+    return out
 
 
 def _py_segments(offsets: Sequence[int]) -> list[range]:

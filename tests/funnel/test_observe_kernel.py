@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from alignment import ParameterError
+from alignment._segments import group_stats
 from alignment.funnel._observe import (
     cohort_codes,
     combine_groups,
     count_stages,
-    group_quantiles,
     proportion_interval,
 )
 
@@ -181,7 +181,7 @@ def test_group_quantiles_matches_numpy(n_groups: int) -> None:
     values = rng.integers(-50, 1000, 3000).astype(np.int64)
     groups = rng.integers(0, n_groups, 3000).astype(np.int64)
     groups[groups == 5] = 6 if n_groups > 6 else 0  # group 5 empty
-    n, mean, q = group_quantiles(values, groups, n_groups, (0.5, 0.9, 0.0, 1.0))
+    n, mean, q = group_stats(values, groups, n_groups, (0.5, 0.9, 0.0, 1.0))
     assert n.sum() == 3000
     for g in range(n_groups):
         v = values[groups == g]

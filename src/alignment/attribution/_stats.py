@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._segments import group_min
 from ..base import ChannelCredit
 from ._credit import channel_codes, channel_sets
 from ._markov_chain import credit_from_fit, markov_counts, markov_solve
@@ -77,8 +78,7 @@ def group_sequences(offsets: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray,
     _, dense = np.unique(gid, return_inverse=True)
     dense = dense.ravel().astype(np.int64)
     n_groups = int(dense.max()) + 1
-    first = np.full(n_groups, n, dtype=np.int64)
-    np.minimum.at(first, dense, np.arange(n, dtype=np.int64))
+    first = group_min(np.arange(n, dtype=np.int64), dense, n_groups, n)
     return dense, first
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._segments import group_min
 from ..errors import ParameterError
 from ._phases import PHASES, _readonly
 from ._vocabulary import CHANNELS, PERSONAS, TIME_DTYPE, _rejection_reasons
@@ -150,8 +151,12 @@ class SyntheticCRM:
                 "revenue": np.empty(0, dtype=np.float64),
             }
         uniq, inv = np.unique(values.astype(str), return_inverse=True)
-        first = np.full(uniq.size, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, inv, self.conversions["converted_at"].view(np.int64))
+        first = group_min(
+            self.conversions["converted_at"].view(np.int64),
+            inv.ravel(),
+            uniq.size,
+            np.iinfo(np.int64).max,
+        )
         revenue = np.bincount(inv, weights=self.conversions["revenue"], minlength=uniq.size)
         first_lead = np.empty(uniq.size, dtype=object)
         first_lead[inv[::-1]] = self.conversions["lead_id"][::-1]

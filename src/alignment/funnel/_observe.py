@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from .._segments import group_stats
 from ..errors import ParameterError
 from ._plan import stage_index
 
@@ -58,7 +59,6 @@ __all__ = [
     "combine_groups",
     "count_stages",
     "group_codes",
-    "group_quantiles",
     "km_within",
     "lead_table",
     "observation_arrays",
@@ -72,7 +72,6 @@ __all__ = [
 
 US_PER_DAY = 86_400_000_000.0
 #: up to this many groups, per-group quantiles use a radix bucketing + selection, else a sort
-PARTITION_MAX_GROUPS = 256
 #: up to this many stages, grouped counts come from one (group, stage pattern) histogram
 PATTERN_MAX_STAGES = 16
 
@@ -104,73 +103,6 @@ def _group_count(mask: BoolArray, group: IntArray | None, n_groups: int) -> IntA
     if group is None:
         return np.array([np.count_nonzero(mask)], dtype=np.int64)
     return np.bincount(group[mask], minlength=n_groups).astype(np.int64)
-
-
-def _sorted_within_groups(
-    values: IntArray, group: IntArray, n: IntArray, n_groups: int
-) -> IntArray:
-    """``values`` sorted by (group, value): one direct int64 sort of a combined key when it
-    fits in int64 (the usual case), else a lexsort."""
-    if values.size == 0:
-        return values
-    lo = int(values.min())
-    span = int(values.max()) - lo + 1
-    if span * n_groups < 2**62:
-        key = group * span + (values - lo)
-        key.sort()  # values only: stability is irrelevant
-        return key - np.repeat(np.arange(n_groups, dtype=np.int64) * span - lo, n)
-    return values[np.lexsort((values, group))]
-
-
-def group_quantiles(
-    values: IntArray, group: IntArray | None, n_groups: int, qs: Sequence[float]
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Per-group count, mean and quantiles (linear interpolation) of int64 ``values``.
-
-    Returns ``(n, mean, quantiles)`` with ``quantiles`` of shape ``(n_groups, len(qs))``;
-    groups without values get ``nan``.
-    """
-    q = np.asarray(qs, dtype=np.float64)
-    if group is None:
-        n = np.array([values.size], dtype=np.int64)
-        if values.size == 0:
-            return n, np.array([np.nan]), np.full((1, q.size), np.nan)
-        mean = np.array([values.mean(dtype=np.float64)])
-        quant = np.quantile(values, q).astype(np.float64).reshape(1, -1)
-        return n, mean, quant
-    n = np.bincount(group, minlength=n_groups).astype(np.int64)
-    sums = np.bincount(group, weights=values.astype(np.float64), minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, sums / np.maximum(n, 1), np.nan)
-    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
-    quant = np.full((n_groups, q.size), np.nan)
-    has = n > 0
-    if n_groups <= PARTITION_MAX_GROUPS:
-        # few groups: bucket by group with a radix sort of the small codes, then an O(n)
-        # selection per group (a loop over groups, not over leads)
-        order = np.argsort(group.astype(np.int16), kind="stable")
-        bucketed = values[order]
-        for g in np.flatnonzero(has):
-            seg = bucketed[starts[g] : starts[g] + n[g]]
-            pos = q * (n[g] - 1.0)
-            lo = np.floor(pos).astype(np.int64)
-            hi = np.minimum(lo + 1, n[g] - 1)
-            part = np.partition(seg, np.unique(np.concatenate((lo, hi))))
-            vlo = part[lo].astype(np.float64)
-            quant[g] = vlo + (pos - lo) * (part[hi].astype(np.float64) - vlo)
-        return n, mean, quant
-    v = _sorted_within_groups(values, group, n, n_groups)
-    if has.any():
-        nn = n[has].astype(np.float64)
-        st = starts[has]
-        pos = q[None, :] * (nn[:, None] - 1.0)
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.minimum(lo + 1, n[has][:, None] - 1)
-        frac = pos - lo
-        vlo = v[st[:, None] + lo].astype(np.float64)
-        vhi = v[st[:, None] + hi].astype(np.float64)
-        quant[has] = vlo + frac * (vhi - vlo)
-    return n, mean, quant
 
 
 def _checked_times(
@@ -384,7 +316,7 @@ def velocity_days(
     durations: IntArray, group: IntArray | None, n_groups: int
 ) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
     """Per group: number, mean, median and p90 (in days) of int64 microsecond durations."""
-    cnt, mu, qv = group_quantiles(durations, group, n_groups, (0.5, 0.9))
+    cnt, mu, qv = group_stats(durations, group, n_groups, (0.5, 0.9))
     return cnt, mu / US_PER_DAY, qv[:, 0] / US_PER_DAY, qv[:, 1] / US_PER_DAY
 
 

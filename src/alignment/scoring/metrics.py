@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._segments import group_max, group_min
 from ..errors import DataValidationError, ParameterError
 from ._outcomes import binary_outcome
 
@@ -357,10 +358,8 @@ def calibration_table(
         upper = np.full(n_bins, np.nan)
         if n:
             present = np.unique(bins)
-            mins = np.full(n_bins, np.inf)
-            maxs = np.full(n_bins, -np.inf)
-            np.minimum.at(mins, bins, p)
-            np.maximum.at(maxs, bins, p)
+            mins = group_min(p, bins, n_bins, np.inf)
+            maxs = group_max(p, bins, n_bins, -np.inf)
             lower[present] = mins[present]
             upper[present] = maxs[present]
     else:

@@ -27,6 +27,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from .._backends import find as find_backend
+from .._segments import group_quantiles
 from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, ParameterError
 from ._calendar import BusinessCalendar
@@ -59,7 +60,6 @@ from ._report import (
     SLAReport,
     UnknownActivities,
 )
-from ._reps import group_quantiles
 
 #: the statuses counted per period (``n/a`` leads are outside the scope)
 _COUNTED_STATUSES = ("met", "breached", "pending", "at_risk")

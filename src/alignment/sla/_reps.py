@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from .._results import ReportTable
+from .._segments import group_quantiles
 
-__all__ = ["RepCompliance", "group_quantiles", "rep_compliance"]
+__all__ = ["RepCompliance", "rep_compliance"]
 
 #: the rep of leads without an owner
 UNASSIGNED = "(unassigned)"
@@ -27,36 +28,6 @@ class RepCompliance(ReportTable):
     """
 
     title = "SLA compliance per rep"
-
-
-def group_quantiles(
-    values: np.ndarray, groups: np.ndarray, n_groups: int, qs: tuple[float, ...]
-) -> list[np.ndarray]:
-    """Per-group quantiles (linear interpolation, as ``numpy.quantile``); NaN for empty groups."""
-    counts = np.bincount(groups, minlength=n_groups)
-    if values.size:  # one sort of a composite key (group, value) instead of a lexsort
-        lo = int(values.min())
-        span = int(values.max()) - lo + 1
-        if span * max(n_groups, 1) < 2**62:
-            key = np.sort(groups.astype(np.int64) * span + (values - lo))
-            v = (key % span + lo).astype(np.float64)
-        else:
-            v = values[np.lexsort((values, groups))].astype(np.float64)
-    else:
-        v = values.astype(np.float64)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    out = []
-    for q in qs:
-        res = np.full(n_groups, np.nan)
-        has = counts > 0
-        pos = (counts[has] - 1) * q
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.ceil(pos).astype(np.int64)
-        a = v[starts[has] + lo]
-        b = v[starts[has] + hi]
-        res[has] = a + (b - a) * (pos - lo)
-        out.append(res)
-    return out
 
 
 def rep_compliance(leads: Any, backend: str | None = None) -> RepCompliance:

@@ -13,6 +13,7 @@ from .._frames import (
     numeric,
     read_table,
 )
+from .._segments import group_max, group_min
 from .._time import TIME_DTYPE, Awareness, as_utc_datetime64
 from ..errors import DataValidationError, MissingColumnError, reject_rows
 from ._common import _categoricals, _key_codes, _Keys, _time_column
@@ -128,14 +129,10 @@ def _conversions_on_touches(
     j = tcodes[has]
     t = ctime[has].view(np.int64)
     r = rev_all[has]
-    tmin = np.full(n, np.iinfo(np.int64).max)
-    tmax = np.full(n, np.iinfo(np.int64).min)
-    np.minimum.at(tmin, j, t)
-    np.maximum.at(tmax, j, t)
-    rmin = np.full(n, np.inf)
-    rmax = np.full(n, -np.inf)
-    np.minimum.at(rmin, j, r)
-    np.maximum.at(rmax, j, r)
+    tmin = group_min(t, j, n, np.iinfo(np.int64).max)
+    tmax = group_max(t, j, n, np.iinfo(np.int64).min)
+    rmin = group_min(r, j, n, np.inf)
+    rmax = group_max(r, j, n, -np.inf)
     conflict = (tmin != tmax) | (rmin != rmax)
     seen = np.zeros(n, dtype=bool)
     seen[j] = True
@@ -185,9 +182,8 @@ def _journey_attributes(
     kpos, valid = lookup(uniques, key_cat)
     big = np.iinfo(np.int64).max
     for name, arr in [("lead_created_at", leads.created_at), *leads.stages.items()]:
-        a = np.full(n, big, dtype=np.int64)
         ok = valid & ~np.isnat(arr)
-        np.minimum.at(a, kpos[ok], arr[ok].view(np.int64))
+        a = group_min(arr[ok].view(np.int64), kpos[ok], n, big)
         out = a.view(TIME_DTYPE).copy()
         out[a == big] = _NAT
         anchors[name] = out
