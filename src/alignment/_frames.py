@@ -24,7 +24,7 @@ import numpy as np
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._parallel import submit
 from ._time import TIME_DTYPE
-from .errors import DataValidationError, MissingColumnError, ParameterError
+from .errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 
 __all__ = [
     "BACKENDS",
@@ -477,15 +477,12 @@ def factorize(
             )
         if codes is None:
             codes, cats = _object_factorize(np.asarray(arr), column=column, table=table)
-    missing = codes < 0
-    if missing.any() and not allow_missing:
-        rows = np.flatnonzero(missing)
-        raise DataValidationError(
+    if not allow_missing:
+        reject_rows(
+            codes < 0,
             "missing value (None/NaN/null) in a required column",
             column=column,
             table=table,
-            rows=rows,
-            value=None,
             fix="drop or fill these rows",
         )
     assert cats is not None

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .errors import DataValidationError, ParameterError
+from .errors import DataValidationError, ParameterError, reject_rows
 
 __all__ = [
     "TIME_DTYPE",
@@ -154,14 +154,14 @@ def _from_objects(
     naive = kinds == 1
     aware_mask = kinds == 2
     if naive.any() and aware_mask.any():
-        rows = np.flatnonzero(naive if naive.sum() <= aware_mask.sum() else aware_mask)
-        raise DataValidationError(
+        reject_rows(
+            naive if naive.sum() <= aware_mask.sum() else aware_mask,
             "naive and timezone-aware instants are mixed",
             column=column,
             table=table,
-            rows=rows,
-            value=flat[int(rows[0])],
-            fix="make every instant timezone-aware (e.g. attach UTC) or every one naive (read as UTC)",
+            values=flat,
+            fix="make every instant timezone-aware (e.g. attach UTC) or every one naive "
+            "(read as UTC)",
         )
     awareness: Awareness = True if aware_mask.any() else (False if naive.any() else None)
     return out.reshape(arr.shape), awareness

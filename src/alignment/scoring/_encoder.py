@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataValidationError, MissingColumnError
+from ..errors import DataValidationError, MissingColumnError, reject_rows
 
 __all__ = ["IDENTIFIER_COLUMNS", "LeadEncoder"]
 
@@ -173,14 +173,13 @@ class LeadEncoder:
             if _is_numeric(col):
                 x = np.asarray(col, dtype=np.float64)
                 bad = ~np.isfinite(x)
-                if bad.any() and not impute:
-                    rows = np.flatnonzero(bad)
-                    raise DataValidationError(
+                if not impute:
+                    reject_rows(
+                        bad,
                         "numeric feature has missing or infinite values",
                         table="X",
                         column=name,
-                        rows=rows,
-                        value=float(x[rows[0]]),
+                        values=x,
                         fix="impute or drop them before fitting (a LeadTable gets a "
                         "missing-value indicator automatically)",
                     )

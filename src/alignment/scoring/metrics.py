@@ -32,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._segments import group_max, group_min
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, ParameterError, reject_rows
 from ._outcomes import binary_outcome
 
 __all__ = [
@@ -84,11 +84,7 @@ def _floats(x: Any, *, name: str, n: int | None = None) -> np.ndarray:
 
 def _refuse(bad: np.ndarray, values: np.ndarray, problem: str, *, column: str, fix: str) -> None:
     """Raise :class:`DataValidationError` naming the rows where ``bad`` holds (if any)."""
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        raise DataValidationError(
-            problem, column=column, rows=rows, value=float(values[rows[0]]), fix=fix
-        )
+    reject_rows(bad, problem, column=column, values=values, fix=fix)
 
 
 def _weights(w: Any, n: int) -> np.ndarray:

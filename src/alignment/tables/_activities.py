@@ -13,7 +13,7 @@ from .._frames import (
     to_native,
 )
 from .._segments import group_sort
-from ..errors import DataValidationError, ParameterError
+from ..errors import ParameterError, reject_rows
 from ._common import _categoricals, _html_preview, _key_codes, _readonly, _time_column
 from ._journeys import _EventLog
 from ._leads import LeadTable
@@ -128,17 +128,16 @@ class ActivityLog(_EventLog):
             lt = LeadTable.build(leads)
             pos, found = lt.positions(raw.columns[lead])
             if not found.all():
-                rows = np.flatnonzero(~found)
                 if unknown == "raise":
-                    raise DataValidationError(
+                    reject_rows(
+                        ~found,
                         "activity for an unknown lead",
                         column=lead,
                         table=at,
-                        rows=rows,
-                        value=raw.columns[lead][rows[0]],
+                        values=raw.columns[lead],
                         fix="add the lead, drop the activity, or pass unknown='report'",
                     )
-                unknown_rows = rows.astype(np.int64)
+                unknown_rows = np.flatnonzero(~found).astype(np.int64)
             codes = pos
             keys = lt.ids
             n = lt.n_leads

@@ -137,15 +137,15 @@ def _conversions_on_touches(
     seen = np.zeros(n, dtype=bool)
     seen[j] = True
     conflict &= seen
-    if conflict.any():
-        rows = np.flatnonzero(has)[conflict[j]]
-        raise DataValidationError(
-            "conflicting conversion values within one journey",
-            column=converted_at,
-            table=tt,
-            rows=rows,
-            fix=f"every touch of a journey must carry the same {converted_at!r} and {revenue!r} (or none)",
-        )
+    reject_rows(
+        conflict[j],
+        "conflicting conversion values within one journey",
+        column=converted_at,
+        table=tt,
+        positions=np.flatnonzero(has),
+        fix=f"every touch of a journey must carry the same {converted_at!r} and {revenue!r} "
+        "(or none)",
+    )
     conv_at[seen] = tmin[seen].view(TIME_DTYPE)
     rev[seen] = rmin[seen]
     return conv_at, rev
