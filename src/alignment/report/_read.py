@@ -13,19 +13,6 @@ import numpy as np
 
 __all__ = ["columns", "grid_conversion", "sla_reps", "summary_of"]
 
-#: columns of :func:`sla_reps`, in order
-REP_COLUMNS = (
-    "rep",
-    "leads",
-    "first_touch_met",
-    "first_touch_decided",
-    "first_touch_compliance",
-    "attempts_met",
-    "attempts_decided",
-    "attempts_compliance",
-    "response_median_hours",
-)
-
 
 def columns(result: Any, level: str | None = None) -> dict[str, np.ndarray]:
     """A result's table as numpy columns: ``result.to_frame(level, backend="dict")``.
@@ -54,7 +41,7 @@ def summary_of(result: Any) -> dict[str, Any]:
 
 
 def sla_reps(sla: Any) -> dict[str, np.ndarray]:
-    """Compliance per sales rep over the leads in scope (columns :data:`REP_COLUMNS`), as the SLA
+    """Compliance per sales rep over the leads in scope (the columns of ``alignment.sla.RepCompliance``), as the SLA
     report computes it: ``sla.to_frame(level="reps", backend="dict")``.
 
     Sorted by ``first_touch_compliance``, highest first, reps without a decided lead last.
