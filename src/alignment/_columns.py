@@ -104,7 +104,8 @@ class _Columns(Mapping[str, np.ndarray]):
         value = self._data[name]
         if isinstance(value, Pending):
             value = self._data[name] = value.result()
-        return value  # type: ignore[no-any-return]
+        # a view: marking it read-only never changes the caller's frame or array
+        return value.view() if isinstance(value, np.ndarray) else value  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)

@@ -188,7 +188,8 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
                 table=table,
                 fix="pass one flat array or list per column",
             )
-        return arr
+        view: np.ndarray = arr.view()  # marking it read-only leaves the caller's array alone
+        return view
 
     return get
 

@@ -128,7 +128,7 @@ class ReportTable(Mapping[str, np.ndarray]):
         cols: dict[str, np.ndarray] = {}
         n: int | None = None
         for k, v in columns.items():
-            arr = np.asarray(v)
+            arr = np.asarray(v).view()  # a view: the caller's array stays writeable
             arr.flags.writeable = False
             if n is None:
                 n = arr.shape[0]
