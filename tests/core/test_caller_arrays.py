@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 
@@ -73,3 +71,23 @@ def test_the_tables_themselves_are_read_only() -> None:
     table = LeadTable.build({"lead_id": np.array([1, 2]), "created_at": created})
     with pytest.raises(ValueError, match="read-only"):
         table.ids[0] = 5
+
+
+def test_one_rule_for_empty_channels_and_negative_revenue() -> None:
+    """Issue classes: a frame's empty channel name is refused like Touchpoint(channel=""), and
+    negative revenue on the closed-loop leads table is an error, as tables.md says."""
+    from alignment.errors import DataValidationError
+
+    ts = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[us]")
+    with pytest.raises(DataValidationError, match="empty channel name"):
+        Journeys.build({"lead_id": ["a", "a"], "timestamp": ts, "channel": ["  ", "email"]})
+    with pytest.raises(Exception, match="channel"):
+        alignment.Touchpoint(lead_id="a", timestamp="2024-01-01T00:00:00Z", channel="")
+    leads = {
+        "lead_id": ["a", "b"],
+        "created_at": ts,
+        "source": ["ads", "web"],
+        "revenue": [100.0, -50.0],
+    }
+    with pytest.raises(DataValidationError, match="negative revenue"):
+        alignment.closed_loop.closed_loop(leads, by="source")

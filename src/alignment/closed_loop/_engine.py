@@ -399,6 +399,14 @@ def _outcomes(lt: Any, deals: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
         stages["won"] = stages["won"] | won_deal
     elif "revenue" in lt.numeric:
         revenue = np.nan_to_num(lt.numeric["revenue"], nan=0.0)
+        reject_rows(
+            revenue < 0,
+            "negative revenue",
+            column="revenue",
+            table="leads",
+            values=revenue,
+            fix="revenue is won revenue and must be >= 0; record refunds or credits separately",
+        )
     return stages, revenue
 
 

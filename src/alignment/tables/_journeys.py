@@ -545,6 +545,14 @@ class Journeys(_EventLog):
         # touch columns in input order (validated over every row, whatever is kept)
         cats, nums = _touch_columns(raw, cat_names, num_names, tt)
         chan = factorize(raw.columns[channel], column=channel, table=tt)
+        reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
+            np.isin(chan.codes, np.flatnonzero(_blank(chan.categories))),
+            "empty channel name",
+            column=channel,
+            table=tt,
+            values=chan.values(),
+            fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
+        )
 
         anchors: dict[str, np.ndarray] = {}
         jcols: dict[str, Categorical] = {}
@@ -592,6 +600,13 @@ class Journeys(_EventLog):
             full = _assemble(encoded, "all")
             self.__dict__["_all_touches"] = full
         return full
+
+
+def _blank(names: np.ndarray) -> np.ndarray:
+    """Which category names are empty or only whitespace."""
+    text = np.asarray(names, dtype=object).astype(str)
+    blank: np.ndarray = np.char.str_len(np.char.strip(text)) == 0
+    return blank
 
 
 def _assemble(enc: _Encoded, touches: str) -> Journeys:
