@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -13,6 +14,7 @@ from .._backends import find as find_backend
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit, clone
 from ..errors import ParameterError, PluginError
+from ._guard import guarded_call
 from ._result import AttributionResult, Unattributed
 from ._rules import JourneyView, RuleModel
 
@@ -146,13 +148,14 @@ def attribute(
     names = {"lead": journeys.key_column, "time": time, "channel": channel}
 
     el = _eligibility(journeys, lb)
+    fail = functools.partial(_fail, model_name)
     if m.requires_fit:  # fit a copy: the caller's instance is left untouched
         m = clone(m)
-        m.fit(el.sub(journeys))
+        guarded_call(m, "fit", el.sub(journeys), fail)
     elif fast_rule:
         m.validate_params()
     else:
-        m.fit(el.sub(journeys))
+        guarded_call(m, "fit", el.sub(journeys), fail)
 
     view = el.view
     weights, credit = _credit(m, model_name, journeys, el, fast_rule)
@@ -216,7 +219,12 @@ def _credit(
     if m.kind == "touch":
         sub = el.sub(journeys)
         w_sub = _check_values(
-            m, model_name, m.weights(sub), sub.offsets, sub.n_touches, el.attributed
+            m,
+            model_name,
+            guarded_call(m, "weights", sub, functools.partial(_fail, model_name)),
+            sub.offsets,
+            sub.n_touches,
+            el.attributed,
         )
         if sub is journeys:
             return w_sub[view.index], None
@@ -370,7 +378,7 @@ def _checked_credit(
     m: AttributionModel, model_name: str, journeys: Any, attributed: np.ndarray
 ) -> ChannelCredit:
     """Call ``m.channel_credit`` and check it conserves conversions and revenue."""
-    cc = m.channel_credit(journeys)
+    cc = guarded_call(m, "channel_credit", journeys, functools.partial(_fail, model_name))
     if not isinstance(cc, ChannelCredit):
         raise _fail(
             model_name,

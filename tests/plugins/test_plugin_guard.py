@@ -1,0 +1,120 @@
+"""A third-party attribution model cannot break the books (exceptions, mutation, drift)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pytest
+
+import alignment
+from alignment import Journeys
+from alignment.base import AttributionModel
+from alignment.errors import PluginError
+
+
+def data() -> tuple[dict[str, Any], dict[str, Any]]:
+    ts = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[us]")
+    touches = {
+        "lead_id": ["a", "a", "b"],
+        "timestamp": ts,
+        "channel": ["email", "search", "email"],
+        "cost": [1.0, 2.0, 3.0],
+    }
+    conv = {
+        "lead_id": ["a", "b"],
+        "converted_at": np.array(["2024-01-05", "2024-01-06"], dtype="datetime64[us]"),
+        "revenue": [1200.0, 600.0],
+    }
+    return touches, conv
+
+
+class _Last(AttributionModel):
+    """All credit to the last touch (a plain third-party rule)."""
+
+    description: ClassVar[str] = "last touch"
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        w = np.zeros(journeys.n_touches)
+        ends = np.asarray(journeys.offsets)[1:] - 1
+        has = np.diff(journeys.offsets) > 0
+        w[ends[has]] = 1.0
+        return w
+
+
+class Raises(_Last):
+    def weights(self, journeys: Any) -> np.ndarray:
+        raise RuntimeError("boom")
+
+
+class InflatesRevenue(_Last):
+    def weights(self, journeys: Any) -> np.ndarray:
+        rev = journeys.revenue
+        rev.flags.writeable = True  # forcing its way in
+        rev *= 1.5
+        return super().weights(journeys)
+
+
+class AddsColumn(_Last):
+    def weights(self, journeys: Any) -> np.ndarray:
+        journeys.touch_numeric["leak"] = np.zeros(journeys.n_touches)
+        return super().weights(journeys)
+
+
+class Drifts(_Last):
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        self.scale += 1.0
+        return super().weights(journeys)
+
+
+class ChannelRaises(AttributionModel):
+    """A data-driven model that fails."""
+
+    description: ClassVar[str] = "fails"
+    kind: ClassVar[Literal["touch", "channel"]] = "channel"
+
+    def channel_credit(self, journeys: Any) -> Any:
+        raise KeyError("no such thing")
+
+
+def test_a_plain_third_party_model_runs() -> None:
+    touches, conv = data()
+    assert alignment.attribute(touches, conv, model=_Last()).totals() == {
+        "email": 600.0,
+        "search": 1200.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "needle"),
+    [
+        (Raises(), "raised RuntimeError in weights"),
+        (ChannelRaises(), "raised KeyError in channel_credit"),
+        (InflatesRevenue(), "raised ValueError in weights.*WRITEABLE"),
+        (AddsColumn(), "changed the journeys"),
+        (Drifts(), "changed its own parameters"),
+    ],
+)
+def test_each_class_of_misbehaviour_is_a_plugin_error(model: AttributionModel, needle: str) -> None:
+    touches, conv = data()
+    with pytest.raises(PluginError, match=needle) as info:
+        alignment.attribute(touches, conv, model=model)
+    assert type(model).__name__ in str(info.value) or info.value.plugin
+    if needle.startswith("raised"):
+        assert info.value.__cause__ is not None  # the model's own exception is chained
+
+
+def test_a_prebuilt_table_is_not_changed_by_a_model() -> None:
+    touches, conv = data()
+    journeys = Journeys.build(touches, conv)
+    revenue = np.asarray(journeys.revenue).copy()
+    for model in (AddsColumn(), InflatesRevenue()):
+        with pytest.raises(PluginError):
+            alignment.attribute(journeys, model=model)
+    assert "leak" not in journeys.touch_numeric
+    later = alignment.attribute(journeys, model=_Last())
+    assert "leak" not in later.to_frame(backend="dict")
+    assert sum(later.totals().values()) == pytest.approx(float(revenue.sum()))
