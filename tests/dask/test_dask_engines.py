@@ -9,6 +9,7 @@ Markov counts) are checked against plain-Python twins with hypothesis.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import subprocess
 import sys
@@ -216,6 +217,32 @@ def test_touch_frame_and_other_keys(client: Any) -> None:
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=RTOL, check_dtype=False)
     frame = res.to_frame(level="channel")
     assert frame["revenue"].sum() == pytest.approx(sum(mem.totals().values()), rel=RTOL)
+
+
+def test_dask_result_is_an_attribution_result(client: Any) -> None:
+    """The Dask result is an AttributionResult: same summary, members that need every touch refuse."""
+    from alignment.attribution import AttributionResult
+
+    touches, conversions = make_touches(5)
+    mem = alignment.attribute(touches, conversions, model="linear")
+    res = _dask.attribute(
+        dd.from_pandas(touches, npartitions=3, sort=False),
+        dd.from_pandas(conversions, npartitions=2, sort=False),
+        model="linear",
+    )
+    assert isinstance(res, AttributionResult)
+    want, got = mem.summary(), res.summary()
+    for key in ("model", "journeys", "touches", "converted_journeys"):
+        assert got[key] == want[key], key
+    for key in ("converted_revenue", "attributed_revenue", "unattributed_revenue"):
+        assert got[key] == pytest.approx(want[key], rel=RTOL), key
+    assert res.kind == mem.kind == "touch" and res.details == mem.details == {}
+    assert res.unattributed.total == pytest.approx(mem.unattributed.total, rel=RTOL)
+    for member in ("table", "journeys", "eligible", "weights", "credit", "conversion_credit"):
+        with pytest.raises(ParameterError, match="to_frame\\('touch'\\)"):
+            getattr(res, member)
+    with pytest.raises(ParameterError, match="to_frame"):
+        res.touches()
 
 
 @pytest.mark.parametrize("by", ["channel", "campaign"])  # campaign: the extra pass
@@ -449,7 +476,7 @@ def test_score_applies_fitted_scorers_per_partition(client: Any) -> None:
         crm.lead_table()
     )
     mem = alignment.score(leads, scorer=fitted).to_frame(backend="pandas")
-    got = _dask.score(dd.from_pandas(leads, npartitions=3), scorer=fitted).compute()
+    got = _dask.score(dd.from_pandas(leads, npartitions=3), scorer=fitted).to_frame().compute()
     pd.testing.assert_frame_equal(
         got.reset_index(drop=True),
         mem.reset_index(drop=True),
@@ -467,10 +494,62 @@ def test_score_applies_fitted_scorers_per_partition(client: Any) -> None:
         dd.from_pandas(touches, npartitions=4, sort=False),
         scorer="grid",
         **kw,
-    ).compute()
+    ).to_frame(backend="pandas")
     got = got.sort_values("lead_id").reset_index(drop=True)
     mem = mem.sort_values("lead_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, mem, check_exact=False, rtol=RTOL, check_dtype=False)
+
+
+@pytest.mark.parametrize("kind", ["grid", "logistic"])  # cells and actions; score bands
+def test_dask_score_result_is_a_score_result(client: Any, kind: str) -> None:
+    """summary(), breakdown, len and to_frame on Dask equal the in-memory result."""
+    from alignment.scoring import ScoreResult
+
+    crm = datasets.synthetic_crm(500, seed=4, days=60)
+    leads, touches = pd.DataFrame(crm.leads), pd.DataFrame(crm.touchpoints)
+    if kind == "grid":
+        kw: dict[str, Any] = {"scorer": "grid", "half_life": "14d", "as_of": "2024-03-01"}
+        args: tuple[Any, ...] = (leads, touches)
+        dargs: tuple[Any, ...] = (
+            dd.from_pandas(leads, npartitions=3, sort=False),
+            dd.from_pandas(touches, npartitions=4, sort=False),
+        )
+    else:
+        kw = {"scorer": LogisticScorer(features=["industry", "seniority"]).fit(crm.lead_table())}
+        args, dargs = (leads,), (dd.from_pandas(leads, npartitions=3),)
+    mem = alignment.score(*args, **kw)
+    res = _dask.score(*dargs, **kw)
+    assert isinstance(res, ScoreResult)
+    assert len(res) == len(mem) and res.names == mem.names
+    want, got = mem.summary(), res.summary()
+    assert got.pop("partitions") == 3
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        assert got[key] == (pytest.approx(value, rel=RTOL) if isinstance(value, float) else value)
+    pd.testing.assert_frame_equal(
+        res.to_frame("breakdown", backend="pandas"),
+        mem.to_frame("breakdown", backend="pandas"),
+        check_exact=False,
+        rtol=RTOL,
+    )
+    got_leads = res.to_frame(backend="pandas").sort_values("lead_id").reset_index(drop=True)
+    want_leads = mem.to_frame(backend="pandas").sort_values("lead_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got_leads, want_leads, check_exact=False, check_dtype=False)
+    assert isinstance(res.to_frame(), dd.DataFrame)  # lazy by default
+    assert "<" in res._repr_html_()
+    if importlib.util.find_spec("matplotlib") is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        fig, ax = res.plot()
+        assert ax.patches or ax.images  # bars, or the heat map of the grid
+        with pytest.raises(ParameterError, match="converted"):
+            res.plot(converted=np.ones(len(mem), dtype=bool))
+    for call in (lambda: res["score"], lambda: res.scores, lambda: res.explain("L1")):
+        with pytest.raises(ParameterError, match="to_frame"):
+            call()
+    with pytest.warns(DeprecationWarning, match="DaskScoreResult"):
+        assert len(res.compute()) == len(mem)
 
 
 # ------------------------------------------------------------------------------ funnel

@@ -10,7 +10,7 @@ order, 1e-9 relative):
 in memory                  on Dask
 =========================  ===========================================================
 ``alignment.attribute``    :func:`attribute` → :class:`DaskAttributionResult`
-``alignment.score``        :func:`score` → lazy ``dask.dataframe.DataFrame`` of scores
+``alignment.score``        :func:`score` → :class:`DaskScoreResult`
 ``LogisticScorer.fit``     :func:`fit_logistic` → a fitted :class:`LogisticScorer`
 ``funnel.observe``         :func:`funnel_observe` → :class:`FunnelObservation`
 ``sla.evaluate``           :func:`sla_evaluate` → :class:`SLAReport`
@@ -45,12 +45,13 @@ from ..attribution._partition import MarkovCounts, PathStats, group_sequences
 from ._attribution import DaskAttributionResult, attribute
 from ._common import REQUIREMENT, is_dask_collection, partition_by_key
 from ._funnel import funnel_observe, stage_durations
-from ._scoring import fit_logistic, score
+from ._scoring import DaskScoreResult, fit_logistic, score
 from ._sla import sla_evaluate
 
 __all__ = [
     "REQUIREMENT",
     "DaskAttributionResult",
+    "DaskScoreResult",
     "MarkovCounts",
     "PathStats",
     "attribute",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
 from .._parallel import inline_pool
-from .._results import Result
+from ..attribution._result import AttributionResult, Measure
 from ..base import AttributionModel, ChannelCredit
 from ..errors import DataValidationError, ParameterError
 
@@ -203,8 +203,8 @@ def _attr_partition(
     )
 
 
-class DaskAttributionResult(Result):
-    """The result of ``alignment.attribute`` on Dask: the calls of ``AttributionResult``.
+class DaskAttributionResult(AttributionResult):
+    """The result of ``alignment.attribute`` on Dask: an :class:`AttributionResult`.
 
     The same result contract, with the same levels and defaults (``docs/results.md``):
     ``to_frame(level=None, backend=None)`` — ``"touch"`` (default) is a lazy
@@ -212,10 +212,23 @@ class DaskAttributionResult(Result):
     key (``"channel"``, ``"campaign"`` …) is the small per-key table in ``backend``.
     ``summary()``, ``totals()``, ``_repr_html_()`` and ``plot()`` as in memory.  Channel totals
     (and the unattributed journeys) are computed when ``alignment.attribute`` runs;
-    ``totals(by=other_key)`` runs one more distributed pass.
+    ``totals(by=other_key)`` runs one more distributed pass.  The per-touch members of the
+    in-memory result that would pull every touch into memory (``journeys``, ``weights``,
+    ``credit`` …) raise a :class:`~alignment.errors.ParameterError` that points to
+    ``to_frame("touch")``.
     """
 
     levels: ClassVar[tuple[str, ...]] = ("touch", "channel")
+    #: whether the touches were shuffled by lead (keys split across partitions)
+    shuffled: bool
+    #: number of input partitions
+    npartitions: int
+    _summary: _AttrSummary
+    _rerun: Callable[[Sequence[str]], _AttrSummary]
+    _touch_frame: Callable[[], Any]
+    _channel: str
+    _totals: dict[tuple[str, str], dict[str, float]]
+    _costs: dict[str, dict[str, float]]
 
     def __init__(
         self,
@@ -231,18 +244,56 @@ class DaskAttributionResult(Result):
         npartitions: int,
         channel_name: str,
     ) -> None:
-        self.model = model
-        self.model_name = model_name
-        self.channel_credit = channel_credit
-        self.unattributed = unattributed
-        self.shuffled = shuffled
-        self.npartitions = npartitions
-        self._summary = summary
-        self._rerun = rerun
-        self._touch_frame = touch_frame
-        self._channel = channel_name
-        self._totals = dict(summary.totals)
-        self._costs = dict(summary.costs)
+        state = {
+            "model": model,
+            "model_name": model_name,
+            "channel_credit": channel_credit,
+            "unattributed": unattributed,
+            "support_weights": None,
+            "backend": "pandas",
+            "names": {},
+            "lookback": None,
+            "shuffled": shuffled,
+            "npartitions": npartitions,
+            "_summary": summary,
+            "_rerun": rerun,
+            "_touch_frame": touch_frame,
+            "_channel": channel_name,
+            "_totals": dict(summary.totals),
+            "_costs": dict(summary.costs),
+        }
+        for name, value in state.items():  # a frozen dataclass: set once, here
+            object.__setattr__(self, name, value)
+
+    def _in_memory_only(self, what: str) -> ParameterError:
+        return ParameterError(
+            f"{what} on Dask would pull every touch into memory; use to_frame('touch') (a lazy "
+            "Dask frame of per-touch credit) or totals()/to_frame(key) for roll-ups"
+        )
+
+    @property
+    def table(self) -> Any:
+        """Not held on Dask (see :meth:`to_frame`)."""
+        raise self._in_memory_only("the journeys table")
+
+    @property
+    def journeys(self) -> Any:
+        """Not held on Dask (see :meth:`to_frame`)."""
+        raise self._in_memory_only("journeys")
+
+    @property
+    def eligible(self) -> np.ndarray:
+        """Not held on Dask (see :meth:`to_frame`)."""
+        raise self._in_memory_only("eligible")
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Not held on Dask (see :meth:`to_frame`)."""
+        raise self._in_memory_only("weights")
+
+    def touches(self, backend: str | None = "dict") -> Any:
+        """Not held on Dask: ``to_frame("touch")`` is the lazy per-touch frame."""
+        raise self._in_memory_only("touches()")
 
     @property
     def kind(self) -> str:
@@ -257,7 +308,7 @@ class DaskAttributionResult(Result):
     def _norm_by(self, by: str) -> str:
         return "channel" if by == self._channel else by
 
-    def totals(self, by: str = "channel", measure: str = "revenue") -> dict[str, float]:
+    def totals(self, by: str = "channel", measure: Measure = "revenue") -> dict[str, float]:
         """Credit rolled up by a key, exactly as ``AttributionResult.totals``."""
         if measure not in ("revenue", "conversions"):
             raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
@@ -361,13 +412,13 @@ class DaskAttributionResult(Result):
         ax: Any = None,
         *,
         by: str = "channel",
-        measure: str = "revenue",
-        compare: Any = None,
+        measure: Measure = "revenue",
+        compare: Mapping[str, AttributionResult] | None = None,
     ) -> tuple[Any, Any]:
         """Bar chart of the credit per key, as ``AttributionResult.plot`` (``plot`` extra)."""
         from ..attribution._partition import plot_attribution
 
-        return plot_attribution(self, ax=ax, by=by, measure=measure, compare=compare)  # type: ignore[arg-type]
+        return plot_attribution(self, ax=ax, by=by, measure=measure, compare=compare)
 
     def __repr__(self) -> str:
         s = self.summary()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._parallel import inline_pool
-from ..errors import DataValidationError
+from ..errors import DataValidationError, ParameterError
+from ..scoring import ScoreResult
+from ..scoring._breakdown import BreakdownStats, band_range, headline, merge, stats_of, table
 
 if TYPE_CHECKING:
     from ..scoring import LogisticScorer
@@ -29,12 +32,173 @@ from ._common import (
 
 
 @inline_pool  # a Dask task: no thread pool of its own
-def _score_partition(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
+def _score_local(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
     from ..scoring import score as score_in_memory
 
-    ld = local_frame(leads, key)
-    tp = local_frame(touches, key)
-    return score_in_memory(ld, tp, scorer=scorer).to_frame(backend="pandas")
+    return score_in_memory(local_frame(leads, key), local_frame(touches, key), scorer=scorer)
+
+
+def _score_partition(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
+    return _score_local(leads, touches, scorer=scorer, key=key).to_frame(backend="pandas")
+
+
+def _stats_partition(
+    leads: Any, touches: Any, *, scorer: Any, key: str, bands: tuple[float, float] | None
+) -> BreakdownStats:
+    return stats_of(_score_local(leads, touches, scorer=scorer, key=key), bands)
+
+
+class DaskScoreResult(ScoreResult):
+    """The result of ``alignment.score`` on Dask: a :class:`~alignment.scoring.ScoreResult`.
+
+    The same result contract (``docs/results.md``): ``to_frame(level=None, backend=None)`` —
+    ``"leads"`` (default) is a lazy ``dask.dataframe.DataFrame`` with one row per lead (the
+    in-memory ``to_frame()`` of each partition), or, with a ``backend``, that table computed
+    into it; ``"breakdown"`` is the small table of :meth:`breakdown`.  :meth:`summary`,
+    :meth:`breakdown`, ``len()``, ``_repr_html_()`` and :meth:`plot` run one distributed pass
+    of per-partition counts and sums, summed (the same code as in memory) and kept.  The
+    per-lead members that would pull every lead into memory (``result["score"]``,
+    ``columns``, ``scores``, ``explain``, ``conversion``) raise a
+    :class:`~alignment.errors.ParameterError` that points to ``to_frame()``.
+    """
+
+    def __init__(
+        self, frame: Any, *, scorer: Any, stats: Callable[[Any], Any], npartitions: int
+    ) -> None:
+        self.scorer = scorer
+        self.backend = "dask"
+        self.id_column = "lead_id"
+        self.diagnostics = {}
+        self.npartitions = npartitions
+        self._frame = frame
+        self._stats_of = stats
+        self._stats: BreakdownStats | None = None
+
+    # ------------------------------------------------------------------ statistics
+    def _breakdown_stats(self) -> BreakdownStats:
+        """Per-partition counts and sums, merged (bands need the score range first)."""
+        if self._stats is None:
+            dask = dk()
+            first: BreakdownStats = dask.compute(self._stats_of(None))[0]
+            if first.bands is not None:  # the ten bands span the range of all scores
+                lo, hi = band_range(first.score_min, first.score_max, first.n)
+                first = dask.compute(self._stats_of((lo, hi)))[0]
+            self._stats = first
+        return self._stats
+
+    def _in_memory_only(self, what: str) -> ParameterError:
+        return ParameterError(
+            f"{what} on Dask would pull every lead into memory; use to_frame() (a lazy Dask "
+            "frame of the scores) or summary()/breakdown()"
+        )
+
+    @property
+    def names(self) -> list[str]:
+        """The output columns (the id column excluded)."""
+        return [str(c) for c in self._frame.columns if c != self.id_column]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.names
+
+    def __len__(self) -> int:
+        return self._breakdown_stats().n
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        raise self._in_memory_only(f"result[{key!r}]")
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """Not held on Dask (see :meth:`to_frame`)."""
+        raise self._in_memory_only("columns")
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Not held on Dask (see :meth:`to_frame`)."""
+        raise self._in_memory_only("scores")
+
+    def explain(self, lead: Any) -> dict[str, Any]:
+        """Not available on Dask: score the lead's rows in memory and explain there."""
+        raise self._in_memory_only("explain()")
+
+    def conversion(self, converted: Any, by: str = "cell") -> Any:
+        """Not available on Dask: needs one outcome per lead in memory order."""
+        raise self._in_memory_only("conversion()")
+
+    # ------------------------------------------------------------------ contract
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
+        """``"leads"`` (default): the lazy frame of scores; ``"breakdown"``: the small table.
+
+        With a ``backend`` (``"pandas"``, ``"polars"``, ``"pyarrow"``, ``"dict"``) the leads
+        table is computed into it; ``"dask"`` or ``None`` keeps it lazy.
+        """
+        from .._frames import to_native
+
+        if level == "dask" and backend is None:
+            level, backend = None, "dask"
+        if backend == "dask":
+            backend = None
+        level, backend = self._frame_args(level, backend)
+        if level == "breakdown":
+            return self.breakdown(backend)
+        if backend is None:
+            return self._frame
+        pdf = self._frame.compute()
+        return to_native({str(c): pdf[c].to_numpy() for c in pdf.columns}, backend)
+
+    def breakdown(self, backend: str | None = None) -> Any:
+        """Counts per cell and action, per action, or per score band (as in memory)."""
+        from .._frames import to_native
+
+        return to_native(table(self._breakdown_stats()), backend or "pandas")
+
+    def summary(self, backend: Any = None) -> dict[str, Any]:
+        """Headline figures, as in memory, plus the number of partitions."""
+        if backend is not None:
+            raise ParameterError("summary() takes no backend; use to_frame('breakdown', backend)")
+        return {**headline(self._breakdown_stats()), "partitions": self.npartitions}
+
+    def _repr_html_(self) -> str:
+        from .._display import preview
+
+        s = self.summary()
+        title = f"ScoreResult on Dask — {s['scorer']}, {s['leads']:,} leads"
+        note = f"{s['partitions']} partitions; per-lead scores: to_frame() (lazy)"
+        return preview(title, self.breakdown("dict"), note=note)
+
+    def plot(self, ax: Any = None, *, converted: Any = None, bins: int = 30) -> tuple[Any, Any]:
+        """The grid heat map as in memory; without cells, the lead counts of the ten bands.
+
+        ``converted`` needs per-lead outcomes in memory order and is refused on Dask; ``bins``
+        does not apply (the ten bands of :meth:`breakdown` are drawn).
+        """
+        if converted is not None:
+            raise self._in_memory_only("plot(converted=...)")
+        if "cell" in self:
+            from ..scoring._plot import plot_scores
+
+            return plot_scores(self, ax=ax)
+        from .._charts import bars
+
+        t = self.breakdown("dict")
+        labels = [f"{lo:.3g}–{hi:.3g}" for lo, hi in zip(t["lower"], t["upper"], strict=True)]
+        title = f"scores of {len(self):,} leads ({type(self.scorer).__name__})"
+        return bars(labels, {"leads": t["n"]}, ax=ax, title=title, ylabel="leads")
+
+    def compute(self) -> Any:
+        """The leads table as pandas (deprecated: ``to_frame(backend="pandas")``)."""
+        warnings.warn(
+            "alignment.dask.score now returns a DaskScoreResult; use "
+            "result.to_frame() (lazy) or result.to_frame(backend='pandas') instead of compute()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._frame.compute()
+
+    def __repr__(self) -> str:
+        return (
+            f"DaskScoreResult(scorer={type(self.scorer).__name__}, "
+            f"partitions={self.npartitions}, columns={self.names})"
+        )
 
 
 def score(
@@ -43,7 +207,7 @@ def score(
     *,
     scorer: Any = "grid",
     **params: Any,
-) -> Any:
+) -> DaskScoreResult:
     """:func:`alignment.score` on Dask: apply a scorer to every partition of the leads.
 
     Parameters
@@ -61,8 +225,10 @@ def score(
 
     Returns
     -------
-    dask.dataframe.DataFrame
-        Lazy: ``alignment.score(...).to_frame()`` of each partition (one row per lead).
+    DaskScoreResult
+        A :class:`~alignment.scoring.ScoreResult`: ``to_frame()`` is the lazy
+        ``dask.dataframe.DataFrame`` of ``alignment.score(...).to_frame()`` of each partition
+        (one row per lead); ``summary()`` and ``breakdown()`` as in memory.
 
     Notes
     -----
@@ -94,10 +260,16 @@ def score(
     else:
         frames = [lead_ddf, None]
     parts = partition_lists(frames)
-    return dd.from_delayed(
+    frame = dd.from_delayed(
         [delayed(_score_partition, pure=True)(*pp, scorer=model, key=key) for pp in parts],
         verify_meta=False,
     )
+
+    def stats(bands: tuple[float, float] | None) -> Any:
+        run = delayed(_stats_partition, pure=True)
+        return tree_reduce([run(*pp, scorer=model, key=key, bands=bands) for pp in parts], merge)
+
+    return DaskScoreResult(frame, scorer=model, stats=stats, npartitions=len(parts))
 
 
 @inline_pool  # a Dask task: no thread pool of its own

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._results import Result
 from ..errors import DataValidationError, ParameterError
+from ._breakdown import headline, stats_of, table
 
 __all__ = ["ScoreResult"]
 
@@ -210,20 +211,7 @@ class ScoreResult(Result):
                 stacklevel=2,
             )
             return self.breakdown(backend)
-        s = self.scores.astype(np.float64)
-        out: dict[str, Any] = {
-            "scorer": type(self.scorer).__name__,
-            "leads": len(self),
-            "mean_score": float(s.mean()) if s.size else math.nan,
-            "min_score": float(s.min()) if s.size else math.nan,
-            "max_score": float(s.max()) if s.size else math.nan,
-        }
-        if "mql" in self:
-            out["mqls"] = int(np.count_nonzero(self["mql"]))
-        for name in ("cell", "action"):
-            if name in self:
-                out[f"{name}s_used"] = int(np.unique(self[name].astype(str)).size)
-        return out
+        return headline(stats_of(self))
 
     def breakdown(self, backend: str | None = None) -> Any:
         """Counts per cell and action (grid), per action, or per probability band.
@@ -237,73 +225,7 @@ class ScoreResult(Result):
         """
         from .._frames import to_native
 
-        n = len(self)
-        denom = max(n, 1)
-        cols: dict[str, np.ndarray]
-        if "cell" in self:
-            if "cell" in self._coded:
-                code, names = self._coded["cell"]
-                actions_by_cell = self._info.get("action_names")
-            else:
-                names, code = np.unique(self["cell"].astype(str), return_inverse=True)
-                actions_by_cell = None
-            k = len(names)
-            code = np.asarray(code, dtype=np.int64)
-            cnt = np.bincount(code, minlength=k)
-            cols = {"cell": np.asarray(names, dtype=object)}
-            if "action" in self:
-                if actions_by_cell is None:
-                    acts = np.empty(k, dtype=object)
-                    first = np.full(k, -1, dtype=np.int64)
-                    pos = np.arange(code.size)[::-1]
-                    first[code[::-1]] = pos
-                    for i in range(k):
-                        acts[i] = self["action"][first[i]] if first[i] >= 0 else None
-                    cols["action"] = acts
-                else:
-                    cols["action"] = np.asarray(actions_by_cell, dtype=object)
-            cols["n"] = cnt.astype(np.int64)
-            cols["share"] = cnt / denom
-            safe = np.where(cnt > 0, cnt, 1)
-            for axis in ("fit", "interest"):
-                if axis in self:
-                    s = np.bincount(code, weights=self[axis], minlength=k)
-                    cols[f"mean_{axis}"] = np.where(cnt > 0, s / safe, np.nan)
-            if "mql" in self:
-                cols["mql"] = np.bincount(
-                    code, weights=self["mql"].astype(np.float64), minlength=k
-                ).astype(np.int64)
-            return to_native(cols, backend or self.backend)
-        if "action" in self:
-            names, code = np.unique(self["action"].astype(str), return_inverse=True)
-            cnt = np.bincount(code, minlength=len(names))
-            cols = {
-                "action": np.asarray(names, dtype=object),
-                "n": cnt.astype(np.int64),
-                "share": cnt / denom,
-            }
-            return to_native(cols, backend or self.backend)
-        s = self.scores.astype(np.float64)
-        if s.size and s.min() >= 0.0 and s.max() <= 1.0:
-            lo, hi = 0.0, 1.0
-        else:
-            lo = float(s.min()) if s.size else 0.0
-            hi = float(s.max()) if s.size else 1.0
-            if hi <= lo:
-                hi = lo + 1.0
-        edges = np.linspace(lo, hi, 11)
-        band = np.clip(((s - lo) / (hi - lo) * 10).astype(np.int64), 0, 9)
-        cnt = np.bincount(band, minlength=10)
-        tot = np.bincount(band, weights=s, minlength=10)
-        cols = {
-            "band": np.arange(1, 11, dtype=np.int64),
-            "lower": edges[:-1],
-            "upper": edges[1:],
-            "n": cnt.astype(np.int64),
-            "share": cnt / denom,
-            "mean_score": np.where(cnt > 0, tot / np.where(cnt > 0, cnt, 1), np.nan),
-        }
-        return to_native(cols, backend or self.backend)
+        return to_native(table(stats_of(self)), backend or self.backend)
 
     def conversion(self, converted: Any, by: str = "cell") -> Any:
         """Conversion of the scored leads per grid cell or per action.
