@@ -541,7 +541,7 @@ def test_dask_score_result_is_a_score_result(client: Any, kind: str) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
-        fig, ax = res.plot()
+        _fig, ax = res.plot()
         assert ax.patches or ax.images  # bars, or the heat map of the grid
         with pytest.raises(ParameterError, match="converted"):
             res.plot(converted=np.ones(len(mem), dtype=bool))
