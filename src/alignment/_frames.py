@@ -244,10 +244,12 @@ def _tighten(arr: np.ndarray) -> np.ndarray:
             return arr.astype(bool)
         return arr
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-        out = np.array([np.nan if v is None else v for v in arr.tolist()], dtype=float)
         if len(vals) == arr.size and all(isinstance(v, int) for v in vals):
-            return out.astype(np.int64)
-        return out
+            try:  # exact: never through float (ids above 2**53 would merge)
+                return np.array(vals, dtype=np.int64)
+            except OverflowError:  # beyond int64: kept as Python ints (exact)
+                return arr
+        return np.array([np.nan if v is None else v for v in arr.tolist()], dtype=float)
     return arr
 
 

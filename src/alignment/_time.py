@@ -93,18 +93,8 @@ def as_utc_datetime64(
     aware: Awareness = None
     if arr.dtype.kind == "M":
         out = arr.astype(TIME_DTYPE)
-    elif arr.dtype.kind in "iu":
-        out = _from_epoch(arr.astype(np.int64), epoch_unit)
-    elif arr.dtype.kind == "f":
-        bad = ~np.isfinite(arr)
-        out = np.full(arr.shape, np.datetime64("NaT"), dtype=TIME_DTYPE)
-        ok = ~bad
-        if epoch_unit == "ns":
-            out[ok] = (arr[ok] // 1000).astype(np.int64).astype(TIME_DTYPE)
-        else:
-            factor = _EPOCH_FACTORS[epoch_unit]
-            assert factor is not None
-            out[ok] = np.round(arr[ok] * factor).astype(np.int64).astype(TIME_DTYPE)
+    elif arr.dtype.kind in "iuf":
+        out = _from_numbers(arr, epoch_unit, column=column, table=table)
     elif arr.dtype.kind in "OUS":
         out, aware = _from_objects(arr, column=column, table=table)
     elif arr.size == 0:
@@ -131,12 +121,40 @@ def as_utc_datetime64(
     return out, aware
 
 
-def _from_epoch(ints: np.ndarray, unit: str) -> np.ndarray:
-    if unit == "ns":
-        return (ints // 1000).astype(TIME_DTYPE)
-    factor = _EPOCH_FACTORS[unit]
-    assert factor is not None
-    return (ints * factor).astype(TIME_DTYPE)
+#: the largest epoch number accepted, in microseconds (±146,000 years: well inside the int64
+#: range of datetime64[us], so the exact integer conversion below cannot overflow)
+_MAX_US = float(2**62)
+
+
+def _from_numbers(
+    arr: np.ndarray, unit: str, *, column: str | None, table: str | None
+) -> np.ndarray:
+    """Epoch numbers (NaN = missing) as instants; numbers outside the datetime range refused.
+
+    A number that ``datetime64[us]`` cannot hold would otherwise wrap (to 1970 or another
+    year) or turn into NaT ("not reached") silently.
+    """
+    as_float = arr.astype(np.float64)
+    us = as_float / 1000.0 if unit == "ns" else as_float * float(_EPOCH_FACTORS[unit] or 1)
+    reject_rows(
+        np.isinf(as_float) | (np.abs(us) > _MAX_US),
+        f"epoch number outside the supported range of ±146,000 years (epoch_unit={unit!r})",
+        column=column,
+        table=table,
+        values=arr,
+        fix="check the unit of the epoch numbers (epoch_unit=) or pass datetimes / ISO strings",
+    )
+    out = np.full(arr.shape, np.datetime64("NaT"), dtype=TIME_DTYPE)
+    ok = ~np.isnan(as_float)
+    if arr.dtype.kind in "iu":  # exact integer arithmetic (floats lose digits above 2**53)
+        ints = arr[ok].astype(np.int64)
+        us_int = ints // 1000 if unit == "ns" else ints * (_EPOCH_FACTORS[unit] or 1)
+        out[ok] = us_int.astype(TIME_DTYPE)
+    elif unit == "ns":
+        out[ok] = (as_float[ok] // 1000).astype(np.int64).astype(TIME_DTYPE)
+    else:
+        out[ok] = np.round(us[ok]).astype(np.int64).astype(TIME_DTYPE)
+    return out
 
 
 def _from_objects(

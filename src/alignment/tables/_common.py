@@ -66,6 +66,8 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
         cat = factorize(values, column=column, table=table, allow_missing=False)
         return _checked_string_keys(cat, column=column, table=table)
     arr = np.asarray(values)
+    if arr.dtype.kind == "u":
+        _reject_wide_ints(arr, column=column, table=table)
     if arr.dtype.kind in "iu":
         a = arr.astype(np.int64, copy=False)
         if a.size == 0:
@@ -88,10 +90,45 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
             table=table,
             fix="every row needs a key; drop or fill these rows",
         )
-        if np.all(arr == np.round(arr)):
-            return _key_codes(arr.astype(np.int64), column=column, table=table)
+        reject_rows(
+            arr != np.round(arr),
+            "a float key that is not a whole number (it would be read as another key)",
+            column=column,
+            table=table,
+            values=arr,
+            fix="pass keys as integers or text",
+        )
+        reject_rows(
+            np.abs(arr) > _EXACT_FLOAT,
+            "a float key above 2**53 (floats cannot hold it exactly: keys would merge)",
+            column=column,
+            table=table,
+            values=arr,
+            fix="read the key column as integers or text (e.g. dtype=str in pandas.read_csv)",
+        )
+        return _key_codes(arr.astype(np.int64), column=column, table=table)
     cat = factorize(values, column=column, table=table, allow_missing=False)
     return _checked_string_keys(cat, column=column, table=table)
+
+
+#: floats hold every integer up to 2**53 exactly, not beyond
+_EXACT_FLOAT = 2.0**53
+_INT64_MAX = 2**63 - 1
+
+
+def _reject_wide_ints(arr: np.ndarray, *, column: str, table: str) -> None:
+    """uint64 keys above the int64 range are refused, never wrapped.
+
+    (Python ints beyond int64 stay Python ints and are keyed exactly, as text.)
+    """
+    reject_rows(
+        arr > np.uint64(_INT64_MAX),
+        "an integer key above the 64-bit signed range",
+        column=column,
+        table=table,
+        values=arr,
+        fix="pass such keys as text",
+    )
 
 
 def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
