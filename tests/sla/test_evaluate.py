@@ -637,3 +637,60 @@ def test_bad_call_parameters() -> None:
         evaluate(BASIC, leads, acts(), as_of="2024-03-05T00:00Z", unknown_leads="drop")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="as_of"):
         evaluate(BASIC, leads, acts(), as_of=None)
+
+
+# ------------------------------------------------------------- as known at as_of (no time travel)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "status", "reassigned"),
+    [("2024-03-04T11:30Z", "met", False), ("2024-03-04T13:30Z", "at_risk", True)],
+)
+def test_a_reassignment_after_as_of_is_not_known_yet(
+    as_of: str, status: str, reassigned: bool
+) -> None:
+    sla = {"sales": {"first_touch": {"within": "2h", "business_time": False}}}
+    leads = leads_dict(mql_at=["2024-03-04T09:00Z"], reassigned_at=["2024-03-04T12:00Z"])
+    a = acts(("L0", "2024-03-04T10:00Z", "call"))
+    r = evaluate(sla, leads, a, as_of=as_of)
+    assert col(r, "in_scope") == [True]
+    assert col(r, "first_touch_status") == [status]
+    assert col(r, "reassigned") == [reassigned]
+
+
+def test_acceptance_and_rejection_after_as_of_are_not_known_yet() -> None:
+    sla = {"sales": {"accept": {"within": "48h"}}}
+    leads = leads_dict(
+        mql_at=["2024-03-04T09:00Z"] * 2,
+        accepted_at=["2024-03-05T09:00Z", None],
+        rejected_at=[None, "2024-03-05T09:00Z"],
+        rejection_reason=[None, "competitor"],
+    )
+    early = evaluate(sla, leads, acts(), as_of="2024-03-04T18:00Z")
+    late = evaluate(sla, leads, acts(), as_of="2024-03-06T18:00Z")
+    assert col(early, "accept_status") == ["pending", "pending"]
+    assert col(late, "accept_status")[0] == "met"
+
+
+def test_every_custom_period_that_started_is_reported() -> None:
+    sla = {
+        "marketing": {
+            "qualified_leads": 7,
+            "period": "custom",
+            "period_starts": ["2024-03-15", "2024-04-01"],
+        }
+    }
+    leads = leads_dict(mql_at=["2024-03-16T09:00Z"] * 5)
+    got = {}
+    for as_of in ("2024-03-01", "2024-03-20", "2024-04-19", "2024-06-01"):
+        r = evaluate(sla, leads, acts(), as_of=as_of)
+        f = r.to_frame("periods", backend="dict")
+        got[as_of] = (
+            [str(x)[:10] for x in f["period_start"]],
+            [int(x) for x in f["delivered"]],
+        )
+    assert got["2024-03-01"] == ([], [])
+    assert got["2024-03-20"] == (["2024-03-15"], [5])
+    # the last period is over: still reported, with 0 of 7 delivered
+    assert got["2024-04-19"] == (["2024-03-15", "2024-04-01"], [5, 0])
+    assert got["2024-06-01"] == got["2024-04-19"]

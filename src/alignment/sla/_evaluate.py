@@ -184,7 +184,7 @@ def evaluate(
         )
 
     sla, calendar, t_asof = _arguments(sla, calendar, as_of, unknown_leads)
-    lt, L = read_leads(sla, leads)
+    lt, L = read_leads(sla, leads, t_asof)
     A = read_activities(activities, lt)
     unknown, n_unknown, unknown_table = _unknown_activities(A, L, unknown_leads)
     c = Clocks(sla, calendar, L, A, t_asof, unknown)
@@ -398,7 +398,7 @@ def _periods_and_daily(
     clock_day = cal.local_dates(np.where(scope, L.clock, _NAT).view(TIME_DTYPE))
     d_start, _ = periods_of(deliv_day, sla)
     c_start, _ = periods_of(clock_day, sla)
-    a_start, _a_end = periods_of(np.array([asof_day]), sla)
+    a_start, _a_end = periods_of(_custom_range(np.array([asof_day]), sla), sla)
     bounds = []
     for arr in (d_start, c_start, a_start):  # first and last period touched by the data
         v = arr.view(np.int64)
@@ -461,6 +461,22 @@ def _periods_and_daily(
 # --------------------------------------------------------------------------------------------
 # tables from additive counts (shared with alignment.dask, which sums the counts of partitions)
 # --------------------------------------------------------------------------------------------
+
+
+def _custom_range(asof_day: np.ndarray, sla: SLA) -> np.ndarray:
+    """Custom periods: every listed period that has started by ``as_of`` is in range.
+
+    ``as_of`` after the last period counts as its last day (the periods that are over stay
+    reported); the first listed period opens the range.  Other periods: ``as_of`` itself.
+    """
+    mk = sla.marketing
+    if mk is None or mk.period != "custom" or mk.period_starts is None:
+        return asof_day
+    st = np.array(mk.period_starts, dtype="datetime64[D]")
+    if asof_day[0] < st[0]:
+        return asof_day  # no period has started: nothing in range from as_of
+    last_day = st[-1] + (st[-1] - st[-2]) - np.timedelta64(1, "D")
+    return np.array([st[0], min(asof_day[0], last_day)], dtype="datetime64[D]")
 
 
 def periods_between(starts: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:

@@ -74,7 +74,15 @@ def _quality(sla: SLA, lt: Any) -> np.ndarray:
     return ok
 
 
-def read_leads(sla: SLA, leads: Any) -> tuple[Any, _Leads]:
+def _known_at(t: np.ndarray | None, t_asof: int) -> np.ndarray | None:
+    """A stage instant as known at ``as_of``: one recorded later has not happened yet."""
+    return None if t is None else np.where(t > t_asof, _NAT, t)
+
+
+def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
+    """The leads as known at ``as_of`` (µs): reassignment, acceptance and rejection recorded
+    after ``as_of`` are not used (a result at ``as_of`` depends only on what was known then).
+    """
     from ..tables import LeadTable
 
     lt = LeadTable.build(leads)
@@ -89,7 +97,7 @@ def read_leads(sla: SLA, leads: Any) -> tuple[Any, _Leads]:
             table="leads",
             fix="add an assigned_at (or mql_at) datetime column",
         )
-    re_at = _stage(lt, sla.reassigned_at)
+    re_at = _known_at(_stage(lt, sla.reassigned_at), t_asof)
     if re_at is None:
         re_at = _none_us(n)
     has = assigned != _NAT
@@ -98,7 +106,8 @@ def read_leads(sla: SLA, leads: Any) -> tuple[Any, _Leads]:
     accepted = _stage(lt, "accepted_at")
     if accepted is None:
         accepted = _stage(lt, "sal_at")
-    rejected = _stage(lt, "rejected_at")
+    accepted = _known_at(accepted, t_asof)
+    rejected = _known_at(_stage(lt, "rejected_at"), t_asof)
     reason = lt.categorical.get("rejection_reason")
     owner = lt.column("owner") if "owner" in lt.categorical else None
     delivered: np.ndarray | None = assigned
