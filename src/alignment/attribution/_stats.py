@@ -174,7 +174,11 @@ class PathStats:
             self.offsets[:-1], lengths
         )
         width = len(str(max(n - 1, 0)))
-        keys = np.char.zfill(np.arange(n).astype(str), width).astype(object)
+        keys = (  # (zfill of an empty array fails in numpy: no path, no key)
+            np.char.zfill(np.arange(n).astype(str), width).astype(object)
+            if n
+            else np.empty(0, dtype=object)
+        )
         return Journeys.from_arrays(
             keys=keys,
             offsets=self.offsets,

@@ -21,10 +21,13 @@ if TYPE_CHECKING:
 from ._common import (
     as_ddf,
     dk,
+    input_rows,
     local_frame,
     partition_by_key,
     partition_lists,
+    partition_task,
     require_dask,
+    tag_rows,
     tree_reduce,
 )
 
@@ -136,8 +139,8 @@ def _attribute_local(
 
     key = spec["lead"]
     return attribute_in_memory(
-        local_frame(touches, key),
-        local_frame(conversions, key),
+        local_frame(touches, key, "touchpoints"),
+        local_frame(conversions, key, "conversions"),
         model=model,
         lead=key,
         time=spec["time"],
@@ -145,11 +148,12 @@ def _attribute_local(
         converted_at=spec["converted_at"],
         revenue=spec["revenue"],
         lookback=spec["lookback"],
-        leads=local_frame(leads, spec.get("leads_key", key)),
+        leads=local_frame(leads, spec.get("leads_key", key), "leads"),
         **params,
     )
 
 
+@partition_task
 @inline_pool  # a Dask task: no thread pool of its own
 def _attr_partition(
     touches: Any,
@@ -484,15 +488,17 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
         "model_params": {},
         "leads_key": lead,
     }
-    frames, shuffled = partition_by_key(
-        [as_ddf(touchpoints, "touchpoints"), as_ddf(conversions, "conversions"),
-         as_ddf(leads, "leads")],
-        lead,
-    )  # fmt: skip
+    inputs = {
+        "touchpoints": as_ddf(touchpoints, "touchpoints"),
+        "conversions": as_ddf(conversions, "conversions"),
+        "leads": as_ddf(leads, "leads"),
+    }
+    frames, shuffled = partition_by_key([tag_rows(f) for f in inputs.values()], lead)
     parts = partition_lists(frames)
 
     def run(by: Sequence[str], stat: bool) -> _AttrSummary:
-        return _run_partitions(parts, spec, by, stat, m, None if shuffled else lead)
+        with input_rows(inputs):
+            return _run_partitions(parts, spec, by, stat, m, None if shuffled else lead)
 
     summary = run(() if statistic else ("channel",), statistic)
     credit = m.credit_from_stats(summary.stats, sorted(summary.categories)) if statistic else None

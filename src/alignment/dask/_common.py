@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
-from ..errors import ParameterError
-
-if TYPE_CHECKING:
-    pass
-
+from ..errors import DataValidationError, ParameterError
 
 #: column added to both frames of a co-partitioning shuffle (dropped again in the partitions)
 _PART = "__alignment_part__"
+#: input partition number and position in it of every row (the caller's row, for errors)
+_SRC_PART = "__alignment_src_part__"
+_SRC_POS = "__alignment_src_pos__"
+_F = TypeVar("_F", bound=Callable[..., Any])
 #: requirement string of the optional extra
 REQUIREMENT = "dask[dataframe,distributed]>=2025.1"
 
@@ -158,10 +161,42 @@ def partition_by_key(
     return out, True
 
 
-def local_frame(pdf: Any, key: str) -> Any:
-    """A partition as a plain pandas frame with the key as a column (helper columns dropped)."""
+def tag_rows(ddf: Any) -> Any:
+    """The frame with each row's input partition number and position (for error rows).
+
+    Costs no pass over the data: the numbers come from each partition's own index.
+    """
+    if ddf is None or _SRC_PART in ddf.columns:
+        return ddf
+    return ddf.map_partitions(_add_positions)
+
+
+def _add_positions(pdf: Any, partition_info: Mapping[str, Any] | None = None) -> Any:
+    out = pdf.copy(deep=False)
+    out[_SRC_PART] = np.int64(partition_info["number"] if partition_info else 0)
+    out[_SRC_POS] = np.arange(len(pdf), dtype=np.int64)
+    return out
+
+
+#: per Dask task: the input rows of the local frames, by table name
+_LOCAL_ROWS = threading.local()
+
+
+def local_frame(pdf: Any, key: str, table: str | None = None) -> Any:
+    """A partition as a plain pandas frame with the key as a column (helper columns dropped).
+
+    Tagged rows (:func:`tag_rows`) come back in input order, whatever the shuffle did, and
+    their input positions are kept for the errors of ``table`` (see :func:`input_rows`).
+    """
     if pdf is None:
         return None
+    if _SRC_PART in pdf.columns:
+        pdf = pdf.sort_values([_SRC_PART, _SRC_POS], kind="stable")
+        if table is not None:
+            rows = getattr(_LOCAL_ROWS, "rows", None)
+            if rows is not None:
+                rows[table] = (pdf[_SRC_PART].to_numpy(), pdf[_SRC_POS].to_numpy())
+        pdf = pdf.drop(columns=[_SRC_PART, _SRC_POS])
     if _PART in pdf.columns:
         pdf = pdf.drop(columns=[_PART])
     if pdf.index.name == key and key not in pdf.columns:
@@ -169,6 +204,86 @@ def local_frame(pdf: Any, key: str) -> Any:
     else:
         pdf = pdf.reset_index(drop=True)
     return pdf
+
+
+def partition_task(fn: _F) -> _F:
+    """A Dask task whose data errors carry the input partition and position of their rows."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        _LOCAL_ROWS.rows = {}
+        try:
+            return fn(*args, **kwargs)
+        except DataValidationError as exc:
+            where = _LOCAL_ROWS.rows.get(exc.table) if exc.rows else None
+            if where is not None:
+                local = np.asarray(exc.rows, dtype=np.int64)
+                pairs = list(zip(where[0][local].tolist(), where[1][local].tolist(), strict=True))
+                setattr(exc, "source_rows", pairs)  # noqa: B010 - read by input_rows
+            raise
+        finally:
+            _LOCAL_ROWS.rows = None
+
+    return run  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def input_rows(inputs: Mapping[str, Any]) -> Iterator[None]:
+    """Data errors raised inside: rows renumbered to positions in the caller's Dask frames.
+
+    ``inputs`` maps a table name (``"touchpoints"`` …) to the Dask frame given by the caller;
+    a partition's error names rows by (input partition, position), turned here into the
+    row's position in the whole frame (one pass that counts the rows of each partition).
+    """
+    try:
+        yield
+    except DataValidationError as exc:
+        pairs = getattr(exc, "source_rows", None)
+        ddf = inputs.get(exc.table or "")
+        if not pairs or ddf is None:
+            raise
+        lengths = np.asarray(ddf.map_partitions(len).compute(), dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        rows = sorted(int(offsets[p] + q) for p, q in pairs)
+        err = DataValidationError(
+            exc.problem, column=exc.column, rows=rows, value=exc.value, fix=exc.fix, table=exc.table
+        )
+        if exc.n_rows > len(rows):  # the count of every bad row of the partition
+            err.n_rows = exc.n_rows
+            err.args = (err._message(),)
+        raise err from None
+
+
+def reject_duplicate_ids(ddf: Any, key: str = "lead_id") -> None:
+    """The in-memory duplicate lead id check, across partitions (rows by input position).
+
+    One pass (``value_counts``); a second only when there are duplicates, to name their rows.
+    """
+    from ..tables._leads import DUPLICATE_ID, DUPLICATE_ID_FIX
+
+    if key not in ddf.columns:
+        if ddf.index.name != key:
+            return  # the in-memory engine reports the missing column
+        ddf = ddf.reset_index()
+    counts = ddf[key].value_counts().compute()
+    dup = counts[counts > 1]
+    if not len(dup):
+        return
+    values = dup.index.to_numpy()
+    tagged = tag_rows(ddf)
+    hit = tagged[tagged[key].isin(list(values))][[_SRC_PART, _SRC_POS, key]].compute()
+    lengths = np.asarray(ddf.map_partitions(len).compute(), dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    rows = offsets[hit[_SRC_PART].to_numpy()] + hit[_SRC_POS].to_numpy()
+    order = np.argsort(rows, kind="stable")
+    raise DataValidationError(
+        DUPLICATE_ID,
+        column=key,
+        table="leads",
+        rows=rows[order],
+        value=hit[key].to_numpy()[order][0],
+        fix=DUPLICATE_ID_FIX,
+    )
 
 
 def partition_lists(frames: Sequence[Any]) -> list[list[Any]]:

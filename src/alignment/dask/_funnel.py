@@ -14,7 +14,18 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ..funnel import FunnelObservation
 
-from ._common import as_ddf, concat_lists, dk, local_frame, require_dask, tree_reduce
+from ._common import (
+    as_ddf,
+    concat_lists,
+    dk,
+    input_rows,
+    local_frame,
+    partition_task,
+    reject_duplicate_ids,
+    require_dask,
+    tag_rows,
+    tree_reduce,
+)
 
 # ---------------------------------------------------------------------------------------------
 # funnel
@@ -65,6 +76,7 @@ def _by_sort_key(label: Any, numeric: bool) -> tuple[int, Any]:
     return (0, float(label) if numeric else str(label))
 
 
+@partition_task
 @inline_pool  # a Dask task: no thread pool of its own
 def _funnel_partition(
     pdf: Any,
@@ -85,7 +97,7 @@ def _funnel_partition(
         stage_times,
     )
 
-    local = local_frame(pdf, "lead_id")
+    local = local_frame(pdf, "lead_id", "leads")
     if local is None or len(local) == 0:
         return []
     lt = lead_table(local, stages)
@@ -203,6 +215,7 @@ def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
         raise ParameterError(f"cohort must be one of 'D', 'W', 'M', 'Q', 'Y'; got {cohort!r}")
     instant = None if as_of is None else parse_instant(as_of, name="as_of")
     ddf = as_ddf(leads, "leads")
+    reject_duplicate_ids(ddf)  # leads are not shuffled: a duplicate may span partitions
     nodes = [
         delayed(_funnel_partition, pure=True)(
             p,
@@ -213,9 +226,10 @@ def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
             as_of=instant,
             out_of_order=out_of_order,
         )
-        for p in ddf.to_delayed()
+        for p in tag_rows(ddf).to_delayed()
     ]
-    (parts,) = compute(tree_reduce(nodes, concat_lists))
+    with input_rows({"leads": ddf}):
+        (parts,) = compute(tree_reduce(nodes, concat_lists))
     grouped = by is not None or cohort is not None
     all_labels = sorted({lab for p in parts for lab in p.labels}, key=_label_order)
     index = {lab: i for i, lab in enumerate(all_labels)}

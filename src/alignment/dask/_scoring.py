@@ -19,10 +19,14 @@ if TYPE_CHECKING:
 from ._common import (
     as_ddf,
     dk,
+    input_rows,
     local_frame,
     partition_by_key,
     partition_lists,
+    partition_task,
+    reject_duplicate_ids,
     require_dask,
+    tag_rows,
     tree_reduce,
 )
 
@@ -35,13 +39,17 @@ from ._common import (
 def _score_local(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
     from ..scoring import score as score_in_memory
 
-    return score_in_memory(local_frame(leads, key), local_frame(touches, key), scorer=scorer)
+    return score_in_memory(
+        local_frame(leads, key, "leads"), local_frame(touches, key, "touchpoints"), scorer=scorer
+    )
 
 
+@partition_task
 def _score_partition(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
     return _score_local(leads, touches, scorer=scorer, key=key).to_frame(backend="pandas")
 
 
+@partition_task
 def _stats_partition(
     leads: Any, touches: Any, *, scorer: Any, key: str, bands: tuple[float, float] | None
 ) -> BreakdownStats:
@@ -63,7 +71,13 @@ class DaskScoreResult(ScoreResult):
     """
 
     def __init__(
-        self, frame: Any, *, scorer: Any, stats: Callable[[Any], Any], npartitions: int
+        self,
+        frame: Any,
+        *,
+        scorer: Any,
+        stats: Callable[[Any], Any],
+        npartitions: int,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
         self.scorer = scorer
         self.backend = "dask"
@@ -73,16 +87,18 @@ class DaskScoreResult(ScoreResult):
         self._frame = frame
         self._stats_of = stats
         self._stats: BreakdownStats | None = None
+        self._inputs = {k: v for k, v in (inputs or {}).items() if v is not None}
 
     # ------------------------------------------------------------------ statistics
     def _breakdown_stats(self) -> BreakdownStats:
         """Per-partition counts and sums, merged (bands need the score range first)."""
         if self._stats is None:
             dask = dk()
-            first: BreakdownStats = dask.compute(self._stats_of(None))[0]
-            if first.bands is not None:  # the ten bands span the range of all scores
-                lo, hi = band_range(first.score_min, first.score_max, first.n)
-                first = dask.compute(self._stats_of((lo, hi)))[0]
+            with input_rows(self._inputs):
+                first: BreakdownStats = dask.compute(self._stats_of(None))[0]
+                if first.bands is not None:  # the ten bands span the range of all scores
+                    lo, hi = band_range(first.score_min, first.score_max, first.n)
+                    first = dask.compute(self._stats_of((lo, hi)))[0]
             self._stats = first
         return self._stats
 
@@ -142,7 +158,8 @@ class DaskScoreResult(ScoreResult):
             return self.breakdown(backend)
         if backend is None:
             return self._frame
-        pdf = self._frame.compute()
+        with input_rows(self._inputs):
+            pdf = self._frame.compute()
         return to_native({str(c): pdf[c].to_numpy() for c in pdf.columns}, backend)
 
     def breakdown(self, backend: str | None = None) -> Any:
@@ -256,9 +273,11 @@ def score(
                 latest = touch_ddf[tcol].max().compute()
                 if latest is not None and not (isinstance(latest, float) and np.isnan(latest)):
                     model = clone(model).set_params(as_of=latest)
-        frames, _ = partition_by_key([lead_ddf, touch_ddf], key)
+        frames, _ = partition_by_key([tag_rows(lead_ddf), tag_rows(touch_ddf)], key)
     else:
-        frames = [lead_ddf, None]
+        reject_duplicate_ids(lead_ddf, key)  # not shuffled: a duplicate may span partitions
+        frames = [tag_rows(lead_ddf), None]
+    inputs = {"leads": lead_ddf, "touchpoints": touch_ddf}
     parts = partition_lists(frames)
     frame = dd.from_delayed(
         [delayed(_score_partition, pure=True)(*pp, scorer=model, key=key) for pp in parts],
@@ -269,7 +288,7 @@ def score(
         run = delayed(_stats_partition, pure=True)
         return tree_reduce([run(*pp, scorer=model, key=key, bands=bands) for pp in parts], merge)
 
-    return DaskScoreResult(frame, scorer=model, stats=stats, npartitions=len(parts))
+    return DaskScoreResult(frame, scorer=model, stats=stats, npartitions=len(parts), inputs=inputs)
 
 
 @inline_pool  # a Dask task: no thread pool of its own

@@ -16,10 +16,13 @@ from ._common import (
     as_ddf,
     concat_lists,
     dk,
+    input_rows,
     local_frame,
     partition_by_key,
     partition_lists,
+    partition_task,
     require_dask,
+    tag_rows,
     tree_reduce,
 )
 
@@ -28,6 +31,7 @@ from ._common import (
 # ---------------------------------------------------------------------------------------------
 
 
+@partition_task
 @inline_pool  # a Dask task: no thread pool of its own
 def _sla_partition(
     leads: Any,
@@ -41,8 +45,8 @@ def _sla_partition(
     from ..sla import evaluate as evaluate_in_memory
     from ..sla._evaluate import periods_of
 
-    ld = local_frame(leads, "lead_id")
-    ac = local_frame(activities, "lead_id")
+    ld = local_frame(leads, "lead_id", "leads")
+    ac = local_frame(activities, "lead_id", "activities")
     if ld is None or len(ld) == 0:
         if ac is not None and len(ac) and unknown_leads == "raise":
             # no lead here: the in-memory engine raises the same error for these activities
@@ -152,16 +156,16 @@ def sla_evaluate(
 
     require_dask()
     sla_obj = sla if isinstance(sla, SLA) else SLA.from_dict(sla)
-    frames, _ = partition_by_key(
-        [as_ddf(leads, "leads"), as_ddf(activities, "activities")], "lead_id"
-    )
+    inputs = {"leads": as_ddf(leads, "leads"), "activities": as_ddf(activities, "activities")}
+    frames, _ = partition_by_key([tag_rows(f) for f in inputs.values()], "lead_id")
     nodes = [
         delayed(_sla_partition, pure=True)(
             a, b, sla=sla_obj, as_of=as_of, calendar=calendar, unknown_leads=unknown_leads
         )
         for a, b in partition_lists(frames)
     ]
-    (parts,) = compute(tree_reduce(nodes, concat_lists))
+    with input_rows(inputs):
+        (parts,) = compute(tree_reduce(nodes, concat_lists))
     if not parts:
         from ..sla import evaluate as evaluate_in_memory
 

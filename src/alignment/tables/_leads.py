@@ -34,6 +34,14 @@ _NAT = np.datetime64("NaT", "us")
 # ----------------------------------------------------------------------------- LeadTable
 
 
+#: the error of duplicate lead ids (the Dask backend raises the same across partitions)
+DUPLICATE_ID = "duplicate lead id"
+DUPLICATE_ID_FIX = (
+    "lead ids must be unique; deduplicate the leads (see alignment.closed_loop for duplicate "
+    "detection)"
+)
+
+
 @dataclass(frozen=True, eq=False)
 class LeadTable:
     """One row per lead, in the caller's row order.
@@ -217,12 +225,11 @@ class LeadTable:
         if dup.any():
             reject_rows(
                 dup[keys.codes],
-                "duplicate lead id",
+                DUPLICATE_ID,
                 column=id,
                 table=table,
                 values=ids,
-                fix="lead ids must be unique; deduplicate the leads (see alignment.closed_loop "
-                "for duplicate detection)",
+                fix=DUPLICATE_ID_FIX,
             )
         flags: dict[str, Awareness] = {}
         created, flags[created_at] = _time_column(raw, created_at, table)

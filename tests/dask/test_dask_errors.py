@@ -1,0 +1,151 @@
+"""Dask gives the in-memory answer or the in-memory error, with the caller's row positions.
+
+Regression tests: duplicate lead ids in different partitions passed ``funnel.observe`` and
+``score`` on Dask; error rows were partition-relative; Shapley with no eligible touch crashed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+pd = pytest.importorskip("pandas")
+dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (extra 'dask')")
+dask = pytest.importorskip("dask")
+
+import alignment  # noqa: E402
+from alignment import funnel, sla  # noqa: E402
+from alignment.errors import DataValidationError  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _processes() -> Any:
+    # worker processes: errors cross a pickle boundary, and hash seeds differ per worker
+    with dask.config.set(scheduler="processes", num_workers=2):
+        yield
+
+
+def leads(n: int = 40) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "lead_id": [f"L{i:03d}" for i in range(n)],
+            "created_at": pd.Timestamp("2024-01-01", tz="UTC")
+            + pd.to_timedelta(np.arange(n), unit="h"),
+            "mql_at": pd.Timestamp("2024-01-03", tz="UTC"),
+            "industry": ["saas", "retail"] * (n // 2),
+        }
+    )
+
+
+def same_error(mem: Callable[[], Any], on_dask: Callable[[], Any]) -> DataValidationError:
+    with pytest.raises(DataValidationError) as want:
+        mem()
+    for _ in range(2):  # the same error every time
+        with pytest.raises(DataValidationError) as got:
+            on_dask()
+        g, w = got.value, want.value
+        assert (g.problem, g.column, g.table) == (w.problem, w.column, w.table)
+        assert (g.rows, g.n_rows) == (w.rows, w.n_rows)
+        assert str(g.value) == str(w.value)
+    return got.value
+
+
+def test_duplicate_lead_ids_across_partitions_funnel() -> None:
+    df = leads()
+    df.loc[35, "lead_id"] = "L002"  # same id in the first and the last partition
+    err = same_error(
+        lambda: funnel.observe(df, stages=["created_at", "mql_at"]),
+        lambda: funnel.observe(dd.from_pandas(df, npartitions=4), stages=["created_at", "mql_at"]),
+    )
+    assert err.rows == [2, 35]
+
+
+def test_duplicate_lead_ids_across_partitions_score() -> None:
+    df = leads()
+    df.loc[39, "lead_id"] = "L000"
+    kw = {"scorer": "grid", "fit_rules": [{"column": "industry", "equals": "saas", "points": 5}]}
+    err = same_error(
+        lambda: alignment.score(df, **kw).summary(),
+        lambda: alignment.score(dd.from_pandas(df, npartitions=3), **kw).summary(),
+    )
+    assert err.rows == [0, 39]
+
+
+def test_bad_rows_are_named_by_input_position_after_a_shuffle() -> None:
+    rng = np.random.default_rng(0)
+    n = 60
+    touches = pd.DataFrame(
+        {
+            "lead_id": rng.integers(0, 12, n),
+            "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 100, n), unit="h"),
+            "channel": rng.choice(["a", "b", "c"], n).astype(object),
+        }
+    )
+    touches.loc[[41, 53], "channel"] = ""  # empty channel names: refused, rows 41 and 53
+    conv = pd.DataFrame(
+        {
+            "lead_id": np.arange(12),
+            "converted_at": pd.Timestamp("2024-02-01", tz="UTC"),
+            "revenue": 10.0,
+        }
+    )
+    err = same_error(
+        lambda: alignment.attribute(touches, conv),
+        lambda: alignment.attribute(
+            dd.from_pandas(touches, npartitions=4, sort=False),
+            dd.from_pandas(conv, npartitions=2, sort=False),
+        ),
+    )
+    assert err.column == "channel" and err.rows == [41, 53]
+
+
+def test_sla_bad_activity_rows_by_input_position() -> None:
+    df = leads(20)
+    acts = pd.DataFrame(
+        {
+            "lead_id": [f"L{i % 20:03d}" for i in range(30)],
+            "timestamp": pd.Timestamp("2024-01-04", tz="UTC"),
+            "kind": ["call"] * 30,
+        }
+    )
+    acts["timestamp"] = acts["timestamp"].astype(object)
+    acts.loc[27, "timestamp"] = "not a time"
+    agreement = {"sales": {"first_touch": {"within": "1d"}}}
+    err = same_error(
+        lambda: sla.evaluate(agreement, df, acts, as_of="2024-02-01"),
+        lambda: sla.evaluate(
+            agreement,
+            dd.from_pandas(df, npartitions=2),
+            dd.from_pandas(acts, npartitions=3),
+            as_of="2024-02-01",
+        ),
+    )
+    assert err.rows == [27]
+
+
+@pytest.mark.parametrize("model", ["shapley", "markov", "linear"])
+def test_no_eligible_touch_gives_the_in_memory_result(model: str) -> None:
+    touches = pd.DataFrame(
+        {
+            "lead_id": [1, 1, 2, 2],
+            "timestamp": pd.to_datetime(["2024-01-05", "2024-01-06"] * 2, utc=True),
+            "channel": ["a", "b", "a", "b"],
+        }
+    )
+    conv = pd.DataFrame(  # converted before every touch: nothing is eligible
+        {
+            "lead_id": [1, 2],
+            "converted_at": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True),
+            "revenue": [10.0, 5.0],
+        }
+    )
+    mem = alignment.attribute(touches, conv, model=model)
+    got = alignment.attribute(
+        dd.from_pandas(touches, npartitions=2), dd.from_pandas(conv, npartitions=1), model=model
+    )
+    assert got.totals() == mem.totals() == {"a": 0.0, "b": 0.0}
+    assert got.unattributed.total == mem.unattributed.total == 15.0
