@@ -342,24 +342,11 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
+    given = dict(locals())  # the call's options as given, before any is normalised below
+    del given["leads"]
     backend = find_backend(leads)
     if backend is not None:
-        return cast(
-            "FunnelObservation",
-            backend.operation("funnel_observe")(
-                leads,
-                stages=stages,
-                mode=mode,
-                by=by,
-                cohort=cohort,
-                as_of=as_of,
-                confidence=confidence,
-                interval=interval,
-                out_of_order=out_of_order,
-                horizon=horizon,
-                lost=lost,
-            ),
-        )
+        return cast("FunnelObservation", backend.operation("funnel_observe")(leads, **given))
 
     from .._time import parse_duration, parse_instant
     from ._observe import (
