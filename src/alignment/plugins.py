@@ -588,10 +588,13 @@ def get_attribution_model(
 def get_scorer(name_or_instance: str | Scorer | type[Scorer], **params: Any) -> Scorer:
     """Return a lead scorer from its registered name (or pass an instance through).
 
+    Names, instances and classes resolve as in :func:`get_attribution_model`, with the same
+    errors, for :class:`alignment.base.Scorer` instead of models.
+
     Parameters
     ----------
     name_or_instance : str or Scorer
-        A registered name or alias, a scorer instance (returned as is), or a scorer class.
+        A registered name or alias, a scorer instance, or a scorer class.
     **params
         Constructor parameters when a name or class is given.
 
@@ -600,12 +603,8 @@ def get_scorer(name_or_instance: str | Scorer | type[Scorer], **params: Any) -> 
     Scorer
         The scorer, with parameters validated.
 
-    Raises
-    ------
-    UnknownModelError
-        Unknown name; the message lists the registered names and suggests a close match.
-    ParameterError
-        Unknown or invalid parameters, an instance together with parameters, or an object
-        that is not an :class:`alignment.base.Scorer`.
+    See Also
+    --------
+    get_attribution_model : The resolution rules and the errors raised.
     """
     return _resolve("scorer", Scorer, name_or_instance, params)

@@ -1,4 +1,8 @@
-"""The sub-commands that run one engine on files: attribute, score, funnel, sla, plugins."""
+"""The sub-commands that run one engine on files: attribute, score, funnel, sla, plugins.
+
+Each handler's docstring is its sub-command's ``--help`` (see ``_parser._Commands.add``): the
+first line the one-line help of the command list, the rest the description.
+"""
 
 from __future__ import annotations
 
@@ -36,11 +40,21 @@ def _write_or_print(out: str | None, columns: Mapping[str, Any], title: str, **f
 
 
 def _cmd_funnel_help(args: argparse.Namespace) -> int:
+    """plan from a revenue target, or observe a funnel
+
+    Funnel planning (reverse waterfall) and observed conversion.
+    """
     args.funnel_parser.print_help()
     return EXIT_USAGE
 
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
+    """credit converted revenue to channels (or campaigns …)
+
+    Attribute revenue to touches and roll it up by a key. TOUCHES has one row per touch
+    (lead_id, timestamp, channel …); conversions (lead_id, converted_at, revenue) come from
+    --conversions or from columns on the touch rows.
+    """
     from ..attribution import attribute
 
     prog = _progress(args)
@@ -128,6 +142,12 @@ def _target_array(leads: Any, column: str) -> np.ndarray:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    """score leads (fit × interest grid, logistic …)
+
+    Score the leads of LEADS (one row per lead) with a registered scorer. The grid reads its
+    rules from --rules (JSON/TOML: fit_rules, interest_points, fit_cuts …); a scorer that
+    learns (logistic) is fitted on --target first.
+    """
     from ..plugins import get_scorer
     from ..tables import LeadTable
 
@@ -183,6 +203,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_funnel_plan(args: argparse.Namespace) -> int:
+    """volumes each stage must deliver to reach a revenue target
+
+    Reverse waterfall: customers = target × share ÷ deal size; each stage's volume = next
+    stage's volume ÷ its rate. Example: --target 100000 --deal-size 1000 --rate lead=0.04
+    → 100 customers, 2,500 leads.
+    """
     from ..funnel import plan
 
     rates = _rates(args.rate)
@@ -209,6 +235,10 @@ def _cmd_funnel_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_funnel_observe(args: argparse.Namespace) -> int:
+    """counts, conversion and velocity from lead stage times
+
+    Observed funnel: counts per stage, conversion with intervals, velocity.
+    """
     from ..funnel import observe
 
     prog = _progress(args)
@@ -237,6 +267,11 @@ def _sla_from_file(path: str) -> Any:
 
 
 def _cmd_sla(args: argparse.Namespace) -> int:
+    """evaluate a marketing–sales agreement on leads and activities
+
+    Evaluate the agreement (TOML or JSON file) at --as-of: per-lead status, per-period
+    marketing delivery and sales compliance, and the breach list.
+    """
     from ..sla import evaluate
 
     prog = _progress(args)
@@ -257,6 +292,10 @@ def _cmd_sla(args: argparse.Namespace) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
+    """installed plugins, attribution models and scorers
+
+    List the loaded plugins and the models and scorers they register.
+    """
     from ..plugins import attribution_models, list_plugins, plugin_errors, scorers
 
     plugins = list_plugins()

@@ -346,6 +346,12 @@ def _closed_loop_lines(res: Mapping[str, Any]) -> list[str]:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    """run every engine on a synthetic CRM and write the HTML report
+
+    Generate a synthetic CRM (leads, touches, deals, sales activities, costs), run scoring,
+    attribution under several models, the funnel, the SLA evaluation and the closed-loop
+    report, print a summary and write a self-contained HTML report.
+    """
     if args.leads < 1:
         raise CLIError(f"--leads must be at least 1, got {args.leads}")
     prog = _progress(args)

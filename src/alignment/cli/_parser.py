@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from ._commands import (
@@ -36,7 +38,6 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``alignment`` command."""
     from .. import __version__
 
-    common = _common()
     parser = argparse.ArgumentParser(
         prog="alignment",
         description=(
@@ -46,15 +47,62 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_common(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"alignment {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = _Commands(parser, "command", "COMMAND", _common())
 
-    _add_demo(sub, common)
-    _add_attribute(sub, common)
-    _add_score(sub, common)
-    _add_funnel(sub, common)
-    _add_sla(sub, common)
-    _add_plugins(sub, common)
+    _add_demo(commands)
+    _add_attribute(commands)
+    _add_score(commands)
+    _add_funnel(commands)
+    _add_sla(commands)
+    _add_plugins(commands)
     return parser
+
+
+class _Commands:
+    """The sub-commands of one parser, each with the common options and its handler."""
+
+    def __init__(
+        self,
+        parser: argparse.ArgumentParser,
+        dest: str,
+        metavar: str,
+        common: argparse.ArgumentParser,
+    ) -> None:
+        self.sub = parser.add_subparsers(dest=dest, metavar=metavar)
+        self.common = common
+
+    def add(
+        self, name: str, handler: Callable[[argparse.Namespace], int]
+    ) -> argparse.ArgumentParser:
+        """The sub-command ``name``, run by ``handler``.
+
+        The handler's docstring is the sub-command's help: its first line the one-line help
+        of the command list, the rest the description.
+        """
+        about = inspect.getdoc(handler) or ""
+        help, _, description = about.partition("\n\n")
+        p = self.sub.add_parser(name, parents=[self.common], help=help, description=description)
+        p.set_defaults(handler=handler)
+        return p
+
+
+def _input_file(
+    p: argparse.ArgumentParser, name: str, metavar: str, kind: str = ".csv or .parquet"
+) -> None:
+    """The positional input file ``name`` (``kind``: the formats read)."""
+    p.add_argument(name, metavar=metavar, help=f"{name} file ({kind})")
+
+
+def _out_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--out FILE``: where to write ``what``."""
+    p.add_argument("--out", metavar="FILE", help=f"write {what} (.csv, .parquet, - = stdout)")
+
+
+def _param_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--param NAME=VALUE`` (repeatable): another parameter of the ``what``."""
+    p.add_argument(
+        "--param", action="append", metavar="NAME=VALUE", help=f"another {what} parameter"
+    )
 
 
 def _column_options(
@@ -72,18 +120,9 @@ def _column_options(
         g.add_argument("--revenue-col", default="revenue", help="(revenue)")
 
 
-def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
+def _add_demo(commands: _Commands) -> None:
     """``alignment demo``."""
-    p = sub.add_parser(
-        "demo",
-        parents=[common],
-        help="run every engine on a synthetic CRM and write the HTML report",
-        description=(
-            "Generate a synthetic CRM (leads, touches, deals, sales activities, costs), run "
-            "scoring, attribution under several models, the funnel, the SLA evaluation and the "
-            "closed-loop report, print a summary and write a self-contained HTML report."
-        ),
-    )
+    p = commands.add("demo", _cmd_demo)
     p.add_argument("--leads", type=int, default=10_000, metavar="N", help="leads (10000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
     p.add_argument(
@@ -93,22 +132,12 @@ def _add_demo(sub: Any, common: argparse.ArgumentParser) -> None:
         help="HTML report to write (alignment-report.html)",
     )
     p.add_argument("--no-report", action="store_true", help="print the summary only")
-    p.set_defaults(handler=_cmd_demo)
 
 
-def _add_attribute(sub: Any, common: argparse.ArgumentParser) -> None:
+def _add_attribute(commands: _Commands) -> None:
     """``alignment attribute``."""
-    p = sub.add_parser(
-        "attribute",
-        parents=[common],
-        help="credit converted revenue to channels (or campaigns …)",
-        description=(
-            "Attribute revenue to touches and roll it up by a key. TOUCHES has one row per "
-            "touch (lead_id, timestamp, channel …); conversions (lead_id, converted_at, "
-            "revenue) come from --conversions or from columns on the touch rows."
-        ),
-    )
-    p.add_argument("touchpoints", metavar="TOUCHES", help="touchpoints file (.csv or .parquet)")
+    p = commands.add("attribute", _cmd_attribute)
+    _input_file(p, "touchpoints", "TOUCHES")
     p.add_argument("--conversions", metavar="FILE", help="conversions (or deals) file")
     p.add_argument("--leads", metavar="FILE", help="leads file (keys such as source, persona)")
     p.add_argument(
@@ -120,7 +149,7 @@ def _add_attribute(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--half-life", metavar="DURATION", help="time_decay half-life, e.g. 7d")
     p.add_argument("--lookback", metavar="DURATION", help="ignore touches older than this")
-    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="another model parameter")
+    _param_option(p, "model")
     p.add_argument("--by", default="channel", help="roll-up key (channel, campaign, source …)")
     p.add_argument(
         "--level",
@@ -128,59 +157,33 @@ def _add_attribute(sub: Any, common: argparse.ArgumentParser) -> None:
         default="key",
         help="output one row per key (default) or per touch",
     )
-    p.add_argument("--out", metavar="FILE", help="write the table (.csv, .parquet, - = stdout)")
+    _out_option(p, "the table")
     _column_options(p, lead=True, time=True, channel=True, conversion=True)
-    p.set_defaults(handler=_cmd_attribute)
 
 
-def _add_score(sub: Any, common: argparse.ArgumentParser) -> None:
+def _add_score(commands: _Commands) -> None:
     """``alignment score``."""
-    p = sub.add_parser(
-        "score",
-        parents=[common],
-        help="score leads (fit × interest grid, logistic …)",
-        description=(
-            "Score the leads of LEADS (one row per lead) with a registered scorer. The grid "
-            "reads its rules from --rules (JSON/TOML: fit_rules, interest_points, fit_cuts …); "
-            "a scorer that learns (logistic) is fitted on --target first."
-        ),
-    )
-    p.add_argument("leads", metavar="LEADS", help="leads file (.csv or .parquet)")
+    p = commands.add("score", _cmd_score)
+    _input_file(p, "leads", "LEADS")
     p.add_argument("--touchpoints", metavar="FILE", help="touches (interest for the grid)")
     p.add_argument("--scorer", default="grid", help="scorer name (grid, logistic, a plugin's)")
     p.add_argument("--rules", metavar="FILE", help="JSON/TOML file of scorer parameters")
-    p.add_argument(
-        "--param", action="append", metavar="NAME=VALUE", help="another scorer parameter"
-    )
+    _param_option(p, "scorer")
     p.add_argument("--as-of", metavar="INSTANT", help="evaluation time (grid decay/window)")
     p.add_argument(
         "--target",
         metavar="COLUMN",
         help="outcome column to fit a learning scorer on (0/1, or a stage such as won_at)",
     )
-    p.add_argument("--out", metavar="FILE", help="write per-lead scores (.csv, .parquet, -)")
-    p.set_defaults(handler=_cmd_score)
+    _out_option(p, "per-lead scores")
 
 
-def _add_funnel(sub: Any, common: argparse.ArgumentParser) -> None:
+def _add_funnel(commands: _Commands) -> None:
     """``alignment funnel plan`` and ``alignment funnel observe``."""
-    p = sub.add_parser(
-        "funnel",
-        parents=[common],
-        help="plan from a revenue target, or observe a funnel",
-        description="Funnel planning (reverse waterfall) and observed conversion.",
-    )
-    fsub = p.add_subparsers(dest="funnel_command", metavar="ACTION")
-    fp = fsub.add_parser(
-        "plan",
-        parents=[common],
-        help="volumes each stage must deliver to reach a revenue target",
-        description=(
-            "Reverse waterfall: customers = target × share ÷ deal size; each stage's volume = "
-            "next stage's volume ÷ its rate. Example: --target 100000 --deal-size 1000 "
-            "--rate lead=0.04 → 100 customers, 2,500 leads."
-        ),
-    )
+    p = commands.add("funnel", _cmd_funnel_help)
+    p.set_defaults(funnel_parser=p)
+    actions = _Commands(p, "funnel_command", "ACTION", commands.common)
+    fp = actions.add("plan", _cmd_funnel_plan)
     fp.add_argument("--target", type=float, required=True, help="revenue target")
     fp.add_argument("--deal-size", type=float, required=True, help="average deal size")
     fp.add_argument(
@@ -192,15 +195,9 @@ def _add_funnel(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     fp.add_argument("--share", type=float, default=1.0, help="marketing's share (1.0)")
     fp.add_argument("--periods", type=int, help="split per period (e.g. 12 months)")
-    fp.add_argument("--out", metavar="FILE", help="write the plan table (.csv, .parquet, -)")
-    fp.set_defaults(handler=_cmd_funnel_plan)
-    fo = fsub.add_parser(
-        "observe",
-        parents=[common],
-        help="counts, conversion and velocity from lead stage times",
-        description="Observed funnel: counts per stage, conversion with intervals, velocity.",
-    )
-    fo.add_argument("leads", metavar="LEADS", help="leads file (.csv or .parquet)")
+    _out_option(fp, "the plan table")
+    fo = actions.add("observe", _cmd_funnel_observe)
+    _input_file(fo, "leads", "LEADS")
     fo.add_argument(
         "--stages",
         default="created_at,mql_at,sal_at,sql_at,opportunity_at,won_at",
@@ -208,39 +205,22 @@ def _add_funnel(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     fo.add_argument("--mode", choices=["ordered", "any"], default="ordered")
     fo.add_argument("--by", help="segment by a lead column (source, owner …)")
-    fo.add_argument("--out", metavar="FILE", help="write the table (.csv, .parquet, -)")
-    fo.set_defaults(handler=_cmd_funnel_observe)
-    p.set_defaults(handler=_cmd_funnel_help, funnel_parser=p)
+    _out_option(fo, "the table")
 
 
-def _add_sla(sub: Any, common: argparse.ArgumentParser) -> None:
+def _add_sla(commands: _Commands) -> None:
     """``alignment sla``."""
-    p = sub.add_parser(
-        "sla",
-        parents=[common],
-        help="evaluate a marketing–sales agreement on leads and activities",
-        description=(
-            "Evaluate the agreement (TOML or JSON file) at --as-of: per-lead status, per-period "
-            "marketing delivery and sales compliance, and the breach list."
-        ),
-    )
-    p.add_argument("agreement", metavar="AGREEMENT", help="agreement file (.toml or .json)")
+    p = commands.add("sla", _cmd_sla)
+    _input_file(p, "agreement", "AGREEMENT", ".toml or .json")
     p.add_argument("--leads", required=True, metavar="FILE", help="leads file")
     p.add_argument("--activities", required=True, metavar="FILE", help="sales activities file")
     p.add_argument("--as-of", required=True, metavar="INSTANT", help="evaluation instant")
-    p.add_argument("--out", metavar="FILE", help="write per-lead statuses (.csv, .parquet, -)")
+    _out_option(p, "per-lead statuses")
     p.add_argument("--breaches", metavar="FILE", help="write the breach list")
     p.add_argument("--periods", metavar="FILE", help="write the per-period summary")
-    p.set_defaults(handler=_cmd_sla)
 
 
-def _add_plugins(sub: Any, common: argparse.ArgumentParser) -> None:
+def _add_plugins(commands: _Commands) -> None:
     """``alignment plugins``."""
-    p = sub.add_parser(
-        "plugins",
-        parents=[common],
-        help="installed plugins, attribution models and scorers",
-        description="List the loaded plugins and the models and scorers they register.",
-    )
+    p = commands.add("plugins", _cmd_plugins)
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=_cmd_plugins)

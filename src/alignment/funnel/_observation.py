@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -184,36 +184,41 @@ class FunnelObservation(Result):
             cols["cohort"] = np.repeat(self.group_cohorts, repeat)
         return cols
 
-    def _columns(self, table: str) -> dict[str, np.ndarray]:
-        s = len(self.stages)
-        if table == "transitions":
-            cols = self._group_columns(s - 1)
-            cols["from_stage"] = np.tile(np.array(self.labels[:-1], dtype=object), self.n_groups)
-            cols["to_stage"] = np.tile(np.array(self.labels[1:], dtype=object), self.n_groups)
-            cols["n_from"] = self.counts[:, :-1].ravel()
-            cols["converted"] = self.converted.ravel()
-            cols["rate"] = self.next_rate.ravel()
-            cols["rate_low"] = self.next_low.ravel()
-            cols["rate_high"] = self.next_high.ravel()
-            cols["n_durations"] = self.n_durations.ravel()
-            cols["out_of_order"] = self.out_of_order.ravel()
-            cols["median_days"] = self.median_days.ravel()
-            cols["mean_days"] = self.mean_days.ravel()
-            cols["p90_days"] = self.p90_days.ravel()
-            if self.km_rate is not None:
-                cols["km_rate"] = self.km_rate.ravel()
-            return cols
-        if table == "stages":
-            cols = self._group_columns(s)
-            cols["stage"] = np.tile(np.array(self.labels, dtype=object), self.n_groups)
-            cols["count"] = self.counts.ravel()
-            cols["cumulative"] = self.cumulative.ravel()
-            cols["cumulative_low"] = self.cumulative_low.ravel()
-            cols["cumulative_high"] = self.cumulative_high.ravel()
-            return cols
-        raise ParameterError(f"table must be 'transitions' or 'stages'; got {table!r}")
+    def _transition_columns(self) -> dict[str, np.ndarray]:
+        """One row per group × transition: rates with intervals, velocity."""
+        cols = self._group_columns(len(self.stages) - 1)
+        cols["from_stage"] = np.tile(np.array(self.labels[:-1], dtype=object), self.n_groups)
+        cols["to_stage"] = np.tile(np.array(self.labels[1:], dtype=object), self.n_groups)
+        cols["n_from"] = self.counts[:, :-1].ravel()
+        cols["converted"] = self.converted.ravel()
+        cols["rate"] = self.next_rate.ravel()
+        cols["rate_low"] = self.next_low.ravel()
+        cols["rate_high"] = self.next_high.ravel()
+        cols["n_durations"] = self.n_durations.ravel()
+        cols["out_of_order"] = self.out_of_order.ravel()
+        cols["median_days"] = self.median_days.ravel()
+        cols["mean_days"] = self.mean_days.ravel()
+        cols["p90_days"] = self.p90_days.ravel()
+        if self.km_rate is not None:
+            cols["km_rate"] = self.km_rate.ravel()
+        return cols
 
-    levels = ("transitions", "stages")
+    def _stage_columns(self) -> dict[str, np.ndarray]:
+        """One row per group × stage: counts, cumulative conversion with intervals."""
+        cols = self._group_columns(len(self.stages))
+        cols["stage"] = np.tile(np.array(self.labels, dtype=object), self.n_groups)
+        cols["count"] = self.counts.ravel()
+        cols["cumulative"] = self.cumulative.ravel()
+        cols["cumulative_low"] = self.cumulative_low.ravel()
+        cols["cumulative_high"] = self.cumulative_high.ravel()
+        return cols
+
+    #: the column builder of each level (the first is the default)
+    _tables: ClassVar[dict[str, Callable[[FunnelObservation], dict[str, np.ndarray]]]] = {
+        "transitions": _transition_columns,
+        "stages": _stage_columns,
+    }
+    levels = tuple(_tables)
 
     def to_frame(
         self,
@@ -235,7 +240,7 @@ class FunnelObservation(Result):
             Deprecated name of ``level``.
         """
         level, backend = self._frame_args(level, backend, old=("table", table))
-        return _to_frame(self._columns(level), backend or self.backend)
+        return _to_frame(self._tables[level](self), backend or self.backend)
 
     def summary(self) -> dict[str, Any]:
         """Leads counted and the top-to-bottom conversion over every group."""
@@ -258,7 +263,7 @@ class FunnelObservation(Result):
             f"{self.confidence:.0%} intervals"
             + (f", {self.n_excluded:,} created after as_of not counted" if self.n_excluded else "")
         )
-        return html_table("Observed funnel", self._columns("transitions"), note=note)
+        return html_table("Observed funnel", self._transition_columns(), note=note)
 
     def plot(
         self, ax: Any = None, *, group: int | str | tuple[Any, ...] | None = None
@@ -342,24 +347,11 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
+    given = dict(locals())  # the call's options as given, before any is normalised below
+    del given["leads"]
     backend = find_backend(leads)
     if backend is not None:
-        return cast(
-            "FunnelObservation",
-            backend.operation("funnel_observe")(
-                leads,
-                stages=stages,
-                mode=mode,
-                by=by,
-                cohort=cohort,
-                as_of=as_of,
-                confidence=confidence,
-                interval=interval,
-                out_of_order=out_of_order,
-                horizon=horizon,
-                lost=lost,
-            ),
-        )
+        return cast("FunnelObservation", backend.operation("funnel_observe")(leads, **given))
 
     from .._time import parse_duration, parse_instant
     from ._observe import (

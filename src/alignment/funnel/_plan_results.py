@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,46 @@ __all__ = ["Forecast", "Plan", "RepPlan", "Sensitivity"]
 def _mean(x: Any) -> float:
     """A scalar, or the mean over scenarios, as a plain float."""
     return float(np.mean(np.asarray(x, dtype=np.float64)))
+
+
+class StageBars(NamedTuple):
+    """What a stage bar chart draws: the volume of each stage and of a last bar (customers,
+    won, deals), with the rates between them, per scenario."""
+
+    stages: Sequence[str]
+    volumes: Mapping[str, FloatOrArray]
+    last: tuple[str, FloatOrArray]
+    rates: Mapping[str, FloatOrArray]
+    shape: tuple[int, ...]
+    title: str
+    ylabel: str = "volume"
+
+
+class _StageChart(Result):
+    """A result drawn as stage bars (:class:`StageBars`), one scenario or their mean."""
+
+    def _bars(self) -> StageBars:
+        raise NotImplementedError
+
+    def plot(self, ax: Any = None, *, scenario: int | None = None) -> tuple[Any, Any]:
+        """Bars of the volume per stage, with the rates between them (``plot`` extra).
+
+        What the bars count is in the class's Notes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Draw on it; default a new figure.
+        scenario : int, optional
+            With several scenarios: the one to draw (flat index); default their mean.
+
+        Returns
+        -------
+        (Figure, Axes)
+        """
+        from ._plot import plot_stage_bars
+
+        return plot_stage_bars(self._bars(), ax=ax, scenario=scenario)
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,13 +220,18 @@ class Plan(Result):
         -------
         (Figure, Axes)
         """
-        from ._plot import plot_plan
+        from ._plot import plot_stage_bars
 
-        return plot_plan(self, ax=ax, scenario=scenario, whole=whole)
+        volumes = self.required_whole if whole else self.required
+        title = "funnel plan: volume required per stage"
+        chart = StageBars(
+            self.stages, volumes, ("customers", self.customers), self.rates, self.shape, title
+        )
+        return plot_stage_bars(chart, ax=ax, scenario=scenario)
 
 
 @dataclass(frozen=True, eq=False)
-class Forecast(Result):
+class Forecast(_StageChart):
     """Expected volumes downstream of a stage (the result of :func:`forward`).
 
     Attributes
@@ -255,23 +300,11 @@ class Forecast(Result):
         note = "" if self.revenue is None else f"expected revenue: {np.mean(self.revenue):,.2f}"
         return html_table("Funnel forecast", self._columns(), note=note)
 
-    def plot(self, ax: Any = None, *, scenario: int | None = None) -> tuple[Any, Any]:
-        """Bars of the expected volume per stage and won, with the rates (``plot`` extra).
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Draw on it; default a new figure.
-        scenario : int, optional
-            With several scenarios: the one to draw (flat index); default their mean.
-
-        Returns
-        -------
-        (Figure, Axes)
-        """
-        from ._plot import plot_forecast
-
-        return plot_forecast(self, ax=ax, scenario=scenario)
+    def _bars(self) -> StageBars:
+        """Expected volume per stage and won customers."""
+        title = "funnel forecast: expected volume per stage"
+        won = ("won", self.customers)
+        return StageBars(self.stages, self.volumes, won, self.rates, self.shape, title)
 
 
 @dataclass(frozen=True, eq=False)
@@ -360,7 +393,7 @@ class Sensitivity:
 
 
 @dataclass(frozen=True, eq=False)
-class RepPlan(Result):
+class RepPlan(_StageChart):
     """What one sales rep needs per month to meet quota (the result of :func:`rep_plan`).
 
     Attributes
@@ -415,20 +448,10 @@ class RepPlan(Result):
         note = f"deals per month: {np.mean(self.deals_per_month):,.2f}"
         return html_table("Rep plan (per month)", cols, note=note)
 
-    def plot(self, ax: Any = None, *, scenario: int | None = None) -> tuple[Any, Any]:
-        """Bars of the monthly volume per stage one rep needs, down to deals (``plot`` extra).
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Draw on it; default a new figure.
-        scenario : int, optional
-            With several scenarios: the one to draw (flat index); default their mean.
-
-        Returns
-        -------
-        (Figure, Axes)
-        """
-        from ._plot import plot_rep_plan
-
-        return plot_rep_plan(self, ax=ax, scenario=scenario)
+    def _bars(self) -> StageBars:
+        """Monthly volume per stage one rep needs, down to deals."""
+        plan, deals = self.plan, ("deals", self.deals_per_month)
+        volumes = self.required_per_month
+        return StageBars(
+            plan.stages, volumes, deals, plan.rates, plan.shape, "per rep and month", "per month"
+        )

@@ -1,4 +1,4 @@
-"""Plots of the funnel results (plan, forecast, sensitivity, rep plan, observation)."""
+"""Plots of the funnel results (plan, forecast and rep plan as stage bars, sensitivity, observation)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..errors import ParameterError
 
 if TYPE_CHECKING:
     from ._observation import FunnelObservation
-    from ._plan_results import Forecast, Plan, RepPlan, Sensitivity
+    from ._plan_results import Sensitivity, StageBars
 
 
 def _scenario(value: Any, shape: tuple[int, ...], scenario: int | None) -> float:
@@ -37,53 +37,22 @@ def _scenario_note(shape: tuple[int, ...], scenario: int | None) -> str:
     return f" (mean of {n:,} scenarios)" if scenario is None else f" (scenario {scenario})"
 
 
-def plot_plan(
-    plan: Plan, *, ax: Any = None, scenario: int | None = None, whole: bool = True
+def plot_stage_bars(
+    chart: StageBars, *, ax: Any = None, scenario: int | None = None
 ) -> tuple[Any, Any]:
-    """Volume each stage must deliver, down to customers, with the planned rates between bars."""
-    source = plan.required_whole if whole else plan.required
-    vols = [_scenario(source[s], plan.shape, scenario) for s in plan.stages]
-    vols.append(_scenario(plan.customers, plan.shape, scenario))
-    rates = [_scenario(plan.rates[s], plan.shape, scenario) for s in plan.stages]
+    """Volume of each stage and of the last bar, with the rates between bars, for one scenario
+    (or their mean)."""
+    shape = chart.shape
+    vols = [_scenario(chart.volumes[s], shape, scenario) for s in chart.stages]
+    vols.append(_scenario(chart.last[1], shape, scenario))
+    rates = [_scenario(chart.rates[s], shape, scenario) for s in chart.stages]
     return funnel_bars(
-        [*plan.stages, "customers"],
+        [*chart.stages, chart.last[0]],
         vols,
         rates=rates,
         ax=ax,
-        title="funnel plan: volume required per stage" + _scenario_note(plan.shape, scenario),
-    )
-
-
-def plot_forecast(
-    forecast: Forecast, *, ax: Any = None, scenario: int | None = None
-) -> tuple[Any, Any]:
-    """Expected volume per stage and won customers, with the rates between bars."""
-    shape = forecast.shape
-    vols = [_scenario(forecast.volumes[s], shape, scenario) for s in forecast.stages]
-    vols.append(_scenario(forecast.customers, shape, scenario))
-    rates = [_scenario(forecast.rates[s], shape, scenario) for s in forecast.stages]
-    return funnel_bars(
-        [*forecast.stages, "won"],
-        vols,
-        rates=rates,
-        ax=ax,
-        title="funnel forecast: expected volume per stage" + _scenario_note(shape, scenario),
-    )
-
-
-def plot_rep_plan(rep: RepPlan, *, ax: Any = None, scenario: int | None = None) -> tuple[Any, Any]:
-    """Monthly volume per stage one rep needs, down to deals."""
-    p = rep.plan
-    vols = [_scenario(rep.required_per_month[s], p.shape, scenario) for s in p.stages]
-    vols.append(_scenario(rep.deals_per_month, p.shape, scenario))
-    rates = [_scenario(p.rates[s], p.shape, scenario) for s in p.stages]
-    return funnel_bars(
-        [*p.stages, "deals"],
-        vols,
-        rates=rates,
-        ax=ax,
-        title="per rep and month" + _scenario_note(p.shape, scenario),
-        ylabel="per month",
+        title=chart.title + _scenario_note(shape, scenario),
+        ylabel=chart.ylabel,
     )
 
 

@@ -8,7 +8,7 @@ through :mod:`alignment.report._read`) and its ``summary()``; it aggregates noth
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -102,39 +102,44 @@ def _pace_chart(daily: dict[str, np.ndarray]) -> list[str]:
     return []
 
 
-def _marketing_table(per: Mapping[str, np.ndarray]) -> str:
-    """Commitment and delivery per period."""
-    mcols: dict[str, Any] = {
-        k: per[k]
-        for k in (
-            "period_start",
-            "split",
-            "committed",
-            "delivered",
-            "delivered_vs_committed",
-            "delivered_vs_pace",
-            "delivered_unqualified",
-        )
-        if k in per
-    }
-    if "split" in mcols and len(set(mcols["split"].tolist())) <= 1:
-        mcols.pop("split")
+def _period_table(
+    per: Mapping[str, np.ndarray],
+    kinds: Mapping[str, str],
+    headers: Mapping[str, str],
+    css: Callable[[str, Any], str] | None = None,
+) -> str:
+    """The period and the columns of ``kinds`` (in its order, those ``per`` has), formatted
+    as ``kinds`` says, one row per period."""
+    cols = {k: per[k] for k in ("period_start", *kinds) if k in per}
     return H.table(
-        mcols,
-        kinds={
-            "committed": "int",
-            "delivered": "int",
-            "delivered_unqualified": "int",
-            "delivered_vs_committed": "pct",
-            "delivered_vs_pace": "pct",
-        },
-        headers={"period_start": "period", "delivered_unqualified": "delivered, not qualified"},
+        cols,
+        kinds=kinds,
+        headers={"period_start": "period", **headers},
+        css=css,
+        max_rows=None,
+    )
+
+
+def _marketing_table(per: Mapping[str, np.ndarray]) -> str:
+    """Commitment and delivery per period (per split when there are several)."""
+    several_splits = "split" in per and len(set(per["split"].tolist())) > 1
+    kinds = {
+        **({"split": "auto"} if several_splits else {}),
+        "committed": "int",
+        "delivered": "int",
+        "delivered_vs_committed": "pct",
+        "delivered_vs_pace": "pct",
+        "delivered_unqualified": "int",
+    }
+    return _period_table(
+        per,
+        kinds,
+        {"delivered_unqualified": "delivered, not qualified"},
         css=lambda c, v: (
             ("good" if v >= 1 else "bad")
             if c in ("delivered_vs_committed", "delivered_vs_pace") and np.isfinite(v)
             else ""
         ),
-        max_rows=None,
     )
 
 
@@ -197,37 +202,22 @@ def _response_histogram(leads: Mapping[str, np.ndarray]) -> list[str]:
 
 def _sales_table(per: Mapping[str, np.ndarray]) -> str:
     """Sales compliance and response times per period."""
-    scols: dict[str, Any] = {
-        k: per[k]
-        for k in (
-            "period_start",
-            "leads_assigned",
-            "first_touch_compliance",
-            "attempts_compliance",
-            "accept_compliance",
-            "response_median",
-            "response_p90",
-        )
-        if k in per
+    kinds = {
+        "leads_assigned": "int",
+        "first_touch_compliance": "pct",
+        "attempts_compliance": "pct",
+        "accept_compliance": "pct",
+        "response_median": "auto",
+        "response_p90": "auto",
     }
-    return H.table(
-        scols,
-        kinds={
-            "leads_assigned": "int",
-            "first_touch_compliance": "pct",
-            "attempts_compliance": "pct",
-            "accept_compliance": "pct",
-        },
-        headers={
-            "period_start": "period",
-            "first_touch_compliance": "first touch met",
-            "attempts_compliance": "attempts met",
-            "accept_compliance": "accept/reject met",
-            "response_median": "median response",
-            "response_p90": "p90 response",
-        },
-        max_rows=None,
-    )
+    headers = {
+        "first_touch_compliance": "first touch met",
+        "attempts_compliance": "attempts met",
+        "accept_compliance": "accept/reject met",
+        "response_median": "median response",
+        "response_p90": "p90 response",
+    }
+    return _period_table(per, kinds, headers)
 
 
 def _reps_table(reps: Mapping[str, np.ndarray]) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._common import _segment_of
 
-__all__ = ["channel_categorical", "checked_times", "journey_outcomes"]
+__all__ = ["JourneyOutcomes", "channel_categorical", "checked_times", "journey_outcomes"]
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -78,6 +78,15 @@ def channel_categorical(
     return cat
 
 
+class JourneyOutcomes(TypedDict):
+    """The per-journey outcome arrays, under their :class:`Journeys` field names."""
+
+    converted_at: np.ndarray
+    revenue: np.ndarray
+    conversions: np.ndarray
+    non_conversions: np.ndarray
+
+
 def journey_outcomes(
     n: int,
     converted_at: Any,
@@ -87,7 +96,7 @@ def journey_outcomes(
     *,
     timed: bool,
     table: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> JourneyOutcomes:
     """Per journey: conversion time, revenue, conversions and non-conversions, checked.
 
     Defaults: no conversion time; no revenue; one conversion when converted (timed journeys:
@@ -114,14 +123,13 @@ def journey_outcomes(
             np.asarray(non_conversions), column="non_conversions", table=table, nonnegative=True
         )
     )
-    for label, arr in (
-        ("converted_at", conv_at),
-        ("revenue", rev),
-        ("conversions", conv),
-        ("non_conversions", nonconv),
-    ):
+    outcomes = JourneyOutcomes(
+        converted_at=conv_at, revenue=rev, conversions=conv, non_conversions=nonconv
+    )
+    for label, values in outcomes.items():
+        arr = np.asarray(values)  # a TypedDict's values() are typed as objects
         if arr.size != n:
             raise DataValidationError(
                 f"has {arr.size} values for {n} journeys", column=label, table=table
             )
-    return conv_at, rev, conv, nonconv
+    return outcomes

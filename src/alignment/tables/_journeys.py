@@ -375,7 +375,7 @@ class Journeys(_EventLog):
         copy = validate
         t = checked_times(time, off, timed=timed, validate=validate, copy=copy, table=name)
         cat = channel_categorical(channel, channels, t.size, validate=validate, table=name)
-        conv_at, rev, conv, nonconv = journey_outcomes(
+        outcomes = journey_outcomes(
             n, converted_at, revenue, conversions, non_conversions, timed=timed, table=name
         )
         rows = (
@@ -389,10 +389,7 @@ class Journeys(_EventLog):
             time=t,
             row=rows,
             channel=cat,
-            converted_at=conv_at,
-            revenue=rev,
-            conversions=conv,
-            non_conversions=nonconv,
+            **outcomes,
             touch_columns=dict(touch_columns or {}),
             touch_numeric=dict(touch_numeric or {}),
             anchors={k: np.asarray(v).astype(TIME_DTYPE) for k, v in (anchors or {}).items()},
