@@ -210,7 +210,19 @@ def _one_instant(v: Any, *, column: str, table: str | None, row: int) -> tuple[n
             ) from None
         return _one_instant(parsed, column=column, table=table, row=row)
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return np.datetime64(round(float(v) * 1_000_000), "us"), 0
+        us = float(v) * 1_000_000
+        if us != us:  # NaN: missing, as in a float column
+            return np.datetime64("NaT", "us"), 0
+        reject_rows(
+            np.array([not abs(us) <= _MAX_US]),
+            "epoch number outside the supported range of ±146,000 years (epoch_unit='s')",
+            column=column,
+            table=table,
+            values=[v],
+            positions=np.array([row]),
+            fix="check the unit of the epoch numbers or pass datetimes / ISO strings",
+        )
+        return np.datetime64(round(us), "us"), 0
     # pandas Timestamp is a datetime subclass; anything else is unsupported
     raise DataValidationError(
         f"cannot read an instant from a {type(v).__name__}",
