@@ -48,6 +48,18 @@ def _nw() -> Any:
     return nw
 
 
+def is_frame_like(data: Any) -> bool:
+    """Whether ``data`` comes from a dataframe library (checked by module, nothing imported)."""
+    return type(data).__module__.split(".")[0] in {
+        "pandas",
+        "polars",
+        "pyarrow",
+        "modin",
+        "cudf",
+        "dask",
+    }
+
+
 def is_frame(data: Any) -> bool:
     """Whether ``data`` is a dataframe narwhals understands (pandas, Polars, PyArrow …)."""
     if isinstance(data, (dict, list, tuple, np.ndarray)) or data is None:
@@ -98,7 +110,7 @@ def read_table(
         names = tuple(str(k) for k in data.keys())
         backend: Backend = "dict"
         getter = _dict_getter(data, table)
-    elif is_frame(data):
+    elif _check_unique_names(data, table) or is_frame(data):
         return _read_frame(
             data, table=table, required=required, optional=optional, all_columns=all_columns
         )
@@ -251,6 +263,26 @@ def _tighten(arr: np.ndarray) -> np.ndarray:
                 return arr
         return np.array([np.nan if v is None else v for v in arr.tolist()], dtype=float)
     return arr
+
+
+def _check_unique_names(data: Any, table: str) -> bool:
+    """Two columns of one name: which one is meant would be a guess (``False`` when unique)."""
+    if not is_frame_like(data):
+        return False
+    listed = getattr(data, "column_names", None)  # PyArrow (its .columns are the arrays)
+    names = [str(c) for c in (listed if listed is not None else getattr(data, "columns", ()))]
+    counts: dict[str, int] = {}
+    for c in names:  # loop over column names
+        counts[c] = counts.get(c, 0) + 1
+    dup = sorted(c for c, k in counts.items() if k > 1)
+    if not dup:
+        return False
+    raise DataValidationError(
+        f"duplicate column name(s) {', '.join(map(repr, dup))}",
+        column=dup[0],
+        table=table,
+        fix="rename or drop the repeated columns so that every name is unique",
+    )
 
 
 def _read_frame(

@@ -186,6 +186,10 @@ def _from_objects(
 
 
 def _one_instant(v: Any, *, column: str, table: str | None, row: int) -> tuple[np.datetime64, int]:
+    if (
+        isinstance(v, _dt.datetime) and v != v
+    ):  # pandas NaT (a datetime that is not equal to itself)
+        return np.datetime64("NaT", "us"), 0
     if isinstance(v, _dt.datetime):
         if v.tzinfo is not None and v.utcoffset() is not None:
             utc = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
@@ -252,6 +256,12 @@ def parse_instant(value: Any, *, name: str = "as_of") -> np.datetime64:
     return result
 
 
+#: the longest duration accepted, in microseconds (10,000 years): an instant (±146,000 years)
+#: plus or minus it stays inside datetime64[us], so no arithmetic on it can wrap
+_MAX_DURATION_US = 10_000 * 366 * 86_400 * 1_000_000
+_TOO_LONG = _MAX_DURATION_US + 1
+
+
 def parse_duration(
     value: Any, *, name: str = "duration", allow_zero: bool = False
 ) -> np.timedelta64:
@@ -293,7 +303,11 @@ def parse_duration(
                 break
             total += float(m.group(1)) * _DUR_US[m.group(2).lower()]
             pos = m.end()
-        us = round(total) if (pos == len(s) and s) else None
+        us = (
+            (round(total) if total <= _MAX_DURATION_US else _TOO_LONG)
+            if (pos == len(s) and s)
+            else None
+        )
         if us is None:
             raise ParameterError(
                 f"{name}: cannot read {value!r} as a duration; "
@@ -308,4 +322,9 @@ def parse_duration(
         )
     if us < 0 or (us == 0 and not allow_zero):
         raise ParameterError(f"{name}: must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    if us > _MAX_DURATION_US:
+        raise ParameterError(
+            f"{name}: {value!r} is longer than the longest duration supported (10,000 years); "
+            "for no limit, leave the parameter unset (None) where it is optional"
+        )
     return np.timedelta64(us, "us")

@@ -10,7 +10,8 @@ Examples
 >>> try:
 ...     alignment.Deal(deal_id="", lead_id="L1", created_at="2024-01-01T00:00:00Z", amount=1.0)
 ... except alignment.DataValidationError as exc:
-...     pass
+...     print(type(exc).__name__, exc.table, exc.column)
+ModelValidationError Deal deal_id
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "ConvergenceWarning",
     "DataValidationError",
     "MissingColumnError",
+    "ModelValidationError",
     "NotFittedError",
     "ParameterError",
     "PluginError",
@@ -168,6 +170,22 @@ def reject_rows(
             first = first.item()
     shown = rows if positions is None else np.asarray(positions)[rows]
     raise DataValidationError(problem, column=column, rows=shown, value=first, fix=fix, table=table)
+
+
+class ModelValidationError(DataValidationError):
+    """A record model (``Lead``, ``Deal``, ``SLA`` …) built from invalid fields.
+
+    The one rule for model validation: the constructor and ``model_validate`` raise this
+    :class:`DataValidationError`; ``table`` names the model, ``column`` the (first) field,
+    ``value`` its bad input, and ``errors`` keeps pydantic's details (a list of dicts with
+    ``loc``, ``msg``, ``type``, ``input``); pydantic's exception is the ``__cause__``.
+    """
+
+    errors: list[Any]
+
+    def __init__(self, problem: str, **kwargs: Any) -> None:
+        super().__init__(problem, **kwargs)
+        self.errors = []
 
 
 class MissingColumnError(DataValidationError, KeyError):

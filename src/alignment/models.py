@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ._records import FrozenModel
 from ._stages import KNOWN_STAGES
 
 __all__ = ["SLA", "Activity", "Deal", "Lead", "Persona", "Touchpoint"]  # noqa: F822 (SLA: alias below)
-
-_FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
 def _nonempty(value: str, name: str) -> str:
@@ -38,13 +37,11 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-class Persona(BaseModel):
+class Persona(FrozenModel):
     """A buyer persona, defined by explicit criteria a lead can be matched against by rules.
 
     Every criterion that is set must hold for a lead to match; an unset criterion matches all.
     """
-
-    model_config = _FROZEN
 
     name: str = Field(description="Unique persona name, e.g. 'IT decision maker'.")
     description: str = Field("", description="What the persona is, in the teams' words.")
@@ -79,15 +76,13 @@ class Persona(BaseModel):
         return self
 
 
-class Lead(BaseModel):
+class Lead(FrozenModel):
     """A lead: who they are (explicit attributes), where they came from, where they are in the funnel.
 
     Stage instants are optional; ``None`` means the stage was not reached.  Unknown fields are
     refused, so a misspelt stage name (``mqll_at``) is an error; teams with extra stages put
     them in ``stages``, whose names must end in ``_at``.
     """
-
-    model_config = _FROZEN
 
     lead_id: str = Field(description="Unique lead id.")
     created_at: dt.datetime = Field(
@@ -190,10 +185,8 @@ class Lead(BaseModel):
         )
 
 
-class Touchpoint(BaseModel):
+class Touchpoint(FrozenModel):
     """One marketing (or sales) touch on a lead's journey."""
-
-    model_config = _FROZEN
 
     lead_id: str = Field(description="The lead touched.")
     timestamp: dt.datetime = Field(description="When the touch happened.")
@@ -205,7 +198,9 @@ class Touchpoint(BaseModel):
     kind: str | None = Field(
         None, description="Kind of touch: page_view, form, email_click, webinar, call …"
     )
-    cost: float | None = Field(None, ge=0, description="Cost of the touch, if known (>= 0).")
+    cost: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Cost of the touch, if known (finite, >= 0)."
+    )
 
     @field_validator("lead_id", "channel")
     @classmethod
@@ -213,13 +208,11 @@ class Touchpoint(BaseModel):
         return _nonempty(v, info.field_name)
 
 
-class Deal(BaseModel):
+class Deal(FrozenModel):
     """A deal (opportunity) and its outcome: the conversion revenue is attributed to.
 
     A won deal is a conversion at ``closed_at`` worth ``amount``.
     """
-
-    model_config = _FROZEN
 
     deal_id: str = Field(description="Unique deal id.")
     lead_id: str | None = Field(
@@ -264,10 +257,8 @@ class Deal(BaseModel):
         return self
 
 
-class Activity(BaseModel):
+class Activity(FrozenModel):
     """A sales action on a lead: a call, an e-mail, a meeting."""
-
-    model_config = _FROZEN
 
     lead_id: str = Field(description="The lead worked.")
     rep: str | None = Field(None, description="Sales rep who acted.")

@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 import alignment
-from alignment.errors import ParameterError
+from alignment.errors import ModelValidationError, ParameterError
 from alignment.sla._model import DEFAULT_REASON_CODES, SLA
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sla_agreement.toml"
@@ -44,7 +43,7 @@ def test_from_dict_and_round_trip() -> None:
 
 def test_frozen() -> None:
     sla = SLA.from_dict(TEMPLATE)
-    with pytest.raises(ValidationError):
+    with pytest.raises(TypeError, match="frozen"):
         sla.name = "other"  # type: ignore[misc]
 
 
@@ -119,7 +118,7 @@ def test_timedelta_durations_are_kept_literal() -> None:
     ],
 )
 def test_validation_errors(patch: dict[str, object], match: str) -> None:
-    with pytest.raises(ValidationError, match=match):
+    with pytest.raises(ModelValidationError, match=match):
         SLA.from_dict(patch)
 
 

@@ -168,6 +168,20 @@ def business_duration_us(text: str, *, day_us: int, week_us: int) -> int:
     return round(total)
 
 
+def _broadcast(
+    a: np.ndarray, b: np.ndarray, name_a: str, name_b: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """numpy broadcasting, with a typed error naming both arguments."""
+    try:
+        x, y = np.broadcast_arrays(a, b)
+        return x, y
+    except ValueError:
+        raise ParameterError(
+            f"{name_a} ({np.shape(a)}) and {name_b} ({np.shape(b)}) have lengths that do not "
+            "match: give arrays of the same length, or one scalar"
+        ) from None
+
+
 class BusinessCalendar:
     """Working hours per weekday, holidays and a time zone; business time between instants.
 
@@ -437,7 +451,7 @@ class BusinessCalendar:
         """
         a = _as_us(start, "start")
         b = _as_us(end, "end")
-        a, b = np.broadcast_arrays(a, b)
+        a, b = _broadcast(a, b, "start", "end")
         ok = (a != _NAT) & (b != _NAT)
         out = np.zeros(a.shape, dtype=np.int64)
         if ok.any():
@@ -476,7 +490,7 @@ class BusinessCalendar:
             d = duration.astype("timedelta64[us]").view(np.int64)
         else:
             d = np.asarray(self.business_duration(duration).astype(np.int64))
-        a, d = np.broadcast_arrays(a, d)
+        a, d = _broadcast(a, d, "start", "duration")
         ok = a != _NAT
         out = np.full(a.shape, _NAT, dtype=np.int64)
         if not ok.any():

@@ -22,6 +22,7 @@ and rebuilds the tables with the same code; these are the only internals it may 
 
 from __future__ import annotations
 
+from pathlib import Path, PurePath
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -121,7 +122,7 @@ def periods_of(days: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
 
 
 def evaluate(
-    sla: SLA | dict[str, Any],
+    sla: SLA | dict[str, Any] | str | PurePath,
     leads: Any,
     activities: Any,
     *,
@@ -133,8 +134,9 @@ def evaluate(
 
     Parameters
     ----------
-    sla : SLA or dict
-        The agreement (a dict is read with :meth:`alignment.SLA.from_dict`).
+    sla : SLA, dict or path
+        The agreement (a dict is read with :meth:`alignment.SLA.from_dict`, a ``.toml`` /
+        ``.json`` file with :meth:`alignment.SLA.from_toml` / :meth:`alignment.SLA.from_json`).
     leads : LeadTable or anything :meth:`alignment.LeadTable.build` accepts
         Stages used: ``assigned_at`` (else ``mql_at``) — the assignment instant;
         ``reassigned_at`` (optional) — the clocks restart there; ``accepted_at`` (else
@@ -214,12 +216,36 @@ def evaluate(
     )
 
 
+def _agreement(sla: Any) -> SLA:
+    """An SLA, a mapping, or the path of a ``.toml`` / ``.json`` agreement file."""
+    if isinstance(sla, SLA):
+        return sla
+    if isinstance(sla, (str, PurePath)):
+        suffix = PurePath(sla).suffix.lower()
+        if suffix == ".toml":
+            return SLA.from_toml(Path(sla))
+        if suffix == ".json":
+            return SLA.from_json(Path(sla))
+        raise ParameterError(
+            f"sla: {str(sla)!r} is neither a .toml nor a .json agreement file; pass an SLA, "
+            "a mapping, or the path of such a file"
+        )
+    return SLA.from_dict(sla)
+
+
 def _arguments(
-    sla: SLA | dict[str, Any], calendar: BusinessCalendar | None, as_of: Any, unknown_leads: str
+    sla: SLA | dict[str, Any] | str | PurePath,
+    calendar: BusinessCalendar | None,
+    as_of: Any,
+    unknown_leads: str,
 ) -> tuple[SLA, BusinessCalendar, int]:
     """The agreement, the calendar (argument, else the agreement's, else the default) and as_of."""
-    if not isinstance(sla, SLA):
-        sla = SLA.from_dict(sla)
+    sla = _agreement(sla)
+    if calendar is not None and not isinstance(calendar, BusinessCalendar):
+        raise ParameterError(
+            f"calendar must be a BusinessCalendar, got {type(calendar).__name__} {calendar!r}; "
+            "e.g. BusinessCalendar(tz='Europe/Paris'), or leave it unset to use the agreement's"
+        )
     if unknown_leads not in ("raise", "ignore"):
         raise ParameterError(f"unknown_leads must be 'raise' or 'ignore', got {unknown_leads!r}")
     t_asof = int(parse_instant(as_of, name="as_of").astype(np.int64))

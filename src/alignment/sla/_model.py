@@ -45,14 +45,13 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
+from .._records import FrozenModel
 from .._time import parse_duration
 from ..errors import ParameterError
 
@@ -105,8 +104,7 @@ def _duration_text(value: Any) -> str:
 Duration = Annotated[str, BeforeValidator(_duration_text)]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+_Frozen = FrozenModel
 
 
 class CalendarSpec(_Frozen):
@@ -438,8 +436,18 @@ class SLA(_Frozen):
     # --- construction from documents -------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SLA:
-        """Build from a plain mapping (e.g. parsed JSON/TOML); raises pydantic ``ValidationError``."""
-        return cls.model_validate(dict(data))
+        """Build from a plain mapping (e.g. parsed JSON/TOML).
+
+        Raises :class:`~alignment.errors.ModelValidationError` (a ``DataValidationError``)
+        naming the field, with pydantic's details in ``errors``.
+        """
+        if not isinstance(data, Mapping):
+            raise ParameterError(
+                f"an agreement must be a mapping (or an SLA), got {type(data).__name__}; "
+                "read a file with SLA.from_toml / SLA.from_json"
+            )
+        sla: SLA = cls.model_validate(dict(data))
+        return sla
 
     @classmethod
     def from_json(cls, source: str | Path) -> SLA:

@@ -688,6 +688,17 @@ def journeys_from_paths(
     MissingColumnError
         The path or conversions column (or an explicitly named value / null column) is absent.
     """
+    for name, given in (("path", path), ("conversions", conversions), ("sep", sep)):
+        if not isinstance(given, str) or not given:
+            raise ParameterError(
+                f"from_paths: {name} must be a non-empty column name (str), got {given!r}"
+                + (" (the conversions column is required)" if name == "conversions" else "")
+            )
+    for name, optional in (("value", value), ("null", null)):
+        if optional is not None and (not isinstance(optional, str) or not optional):
+            raise ParameterError(
+                f"from_paths: {name} must be a column name (str) or None, got {optional!r}"
+            )
     parsed = parse_paths(data, path=path, conversions=conversions, value=value, null=null, sep=sep)
     return _build_journeys(parsed)
 
