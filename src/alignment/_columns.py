@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._parallel import Pending
+from ._params import is_number
 from .errors import DataValidationError, reject_rows
 
 
@@ -210,6 +211,4 @@ def numeric(
 
 
 def _is_number(v: Any) -> bool:
-    return v is None or (
-        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-    )
+    return v is None or (is_number(v))

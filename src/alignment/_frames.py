@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._columns import Categorical, RawColumns, _Columns, numeric
-from ._parallel import submit
+from ._parallel import n_threads, submit
 from ._time import TIME_DTYPE
 from .errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 
@@ -106,6 +106,7 @@ def read_table(
     DataValidationError
         The input is of an unsupported kind, or columns have different lengths.
     """
+    n_threads()  # a bad ALIGNMENT_NUM_THREADS is refused on every input, not on large ones only
     if isinstance(data, Mapping):
         names = tuple(str(k) for k in data.keys())
         backend: Backend = "dict"

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ._params import is_number
 from .errors import DataValidationError, ParameterError, reject_rows
 
 __all__ = [
@@ -135,7 +136,8 @@ def _from_numbers(
     year) or turn into NaT ("not reached") silently.
     """
     as_float = arr.astype(np.float64)
-    us = as_float / 1000.0 if unit == "ns" else as_float * float(_EPOCH_FACTORS[unit] or 1)
+    with np.errstate(over="ignore"):  # overflow to inf is caught just below
+        us = as_float / 1000.0 if unit == "ns" else as_float * float(_EPOCH_FACTORS[unit] or 1)
     reject_rows(
         np.isinf(as_float) | (np.abs(us) > _MAX_US),
         f"epoch number outside the supported range of ±146,000 years (epoch_unit={unit!r})",
@@ -213,7 +215,7 @@ def _one_instant(v: Any, *, column: str, table: str | None, row: int) -> tuple[n
                 fix="use ISO-8601 strings such as '2024-03-01T09:30:00+00:00'",
             ) from None
         return _one_instant(parsed, column=column, table=table, row=row)
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+    if is_number(v):
         us = float(v) * 1_000_000
         if us != us:  # NaN: missing, as in a float column
             return np.datetime64("NaT", "us"), 0

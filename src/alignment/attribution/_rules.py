@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _segments as seg
 from .._frames import Categorical
+from .._params import is_number
 from .._time import parse_duration
 from ..base import AttributionModel
 from ..errors import AlignmentWarning, DataValidationError, ParameterError
@@ -192,7 +193,7 @@ def last_non_direct_weights(
 
 
 def _check_share(model: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise ParameterError(f"{model}: {name} must be a number, got {value!r}")
     v = float(value)
     if not math.isfinite(v) or v < 0:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from .._params import is_number
 from ..errors import ParameterError
 from ._base import (
     _QUOTA_MONTHS,
@@ -234,7 +235,7 @@ def sensitivity(
     names, rate_arrays = as_rates(rates)
     if any(r.ndim for r in rate_arrays):
         raise ParameterError("sensitivity takes scalar rates; loop over scenarios or use plan()")
-    if not np.isfinite(step) or step <= 0:
+    if not is_number(step) or not np.isfinite(step) or step <= 0:
         raise ParameterError(f"step must be a positive number; got {step!r}")
     r = np.array([float(a) for a in rate_arrays])
     improved = np.minimum(r * (1.0 + step) if relative else r + step, 1.0)

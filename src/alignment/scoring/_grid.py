@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import is_number, number_sequence
 from .._segments import segment_sum
 from .._time import parse_duration, parse_instant
 from ..base import Scorer
@@ -103,11 +104,12 @@ def decay_factor(
 
 
 def _check_cuts(cuts: Any, name: str) -> tuple[float, ...]:
-    if isinstance(cuts, (str, bytes)) or not isinstance(cuts, Sequence) or len(cuts) < 1:
+    items = number_sequence(cuts)
+    if not items:
         raise ParameterError(f"{name} must be a non-empty sequence of numbers, best first")
     vals = []
-    for c in cuts:
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or not np.isfinite(c):
+    for c in items:
+        if not is_number(c) or not np.isfinite(c):
             raise ParameterError(f"{name}: cut points must be finite numbers, got {c!r}")
         vals.append(float(c))
     if any(a <= b for a, b in itertools.pairwise(vals)):
@@ -251,19 +253,19 @@ class FitInterestGrid(Scorer):
         if not isinstance(pts, Mapping):
             raise ParameterError("interest_points must be a mapping {kind: points}")
         for k, v in pts.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            if not is_number(v) or not np.isfinite(v):
                 raise ParameterError(f"interest_points[{k!r}] must be a finite number, got {v!r}")
         cfg["interest_points"] = {str(k): float(v) for k, v in pts.items()}
         caps = self.caps or {}
         if not isinstance(caps, Mapping):
             raise ParameterError("caps must be a mapping {kind: maximum points}")
         for k, v in caps.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
+            if not is_number(v) or not v >= 0:
                 raise ParameterError(f"caps[{k!r}] must be a number >= 0, got {v!r}")
         cfg["caps"] = {str(k): float(v) for k, v in caps.items()}
         if self.total_cap is not None and (
             isinstance(self.total_cap, bool)
-            or not isinstance(self.total_cap, (int, float))
+            or not is_number(self.total_cap)
             or not self.total_cap >= 0
         ):
             raise ParameterError(f"total_cap must be a number >= 0, got {self.total_cap!r}")
@@ -279,7 +281,7 @@ class FitInterestGrid(Scorer):
         cfg["period_days"] = None
         if self.decay_rate is not None:
             r = self.decay_rate
-            if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0.0 < r < 1.0:
+            if not is_number(r) or not 0.0 < r < 1.0:
                 raise ParameterError(
                     f"decay_rate must be a fraction in (0, 1) lost per period, got {r!r}"
                 )
@@ -309,9 +311,7 @@ class FitInterestGrid(Scorer):
         cfg["actions"] = acts
         for nm in ("mql_fit", "mql_interest"):
             v = getattr(self, nm)
-            if v is not None and (
-                isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v)
-            ):
+            if v is not None and (not is_number(v) or not np.isfinite(v)):
                 raise ParameterError(f"{nm} must be a finite number, got {v!r}")
         if self.mql_grade is not None and self.mql_grade not in GRADES:
             raise ParameterError(f"mql_grade must be one of {list(GRADES)}, got {self.mql_grade!r}")

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .._backends import find as find_backend
+from .._params import is_integer, is_number
 from ..base import Scorer, check_is_fitted
 from ..errors import DataValidationError, ParameterError, reject_rows
 from . import _lbfgs as lbfgs
@@ -347,11 +348,11 @@ class LogisticScorer(Scorer):
     # ------------------------------------------------------------------ parameters
     def validate_params(self) -> None:
         """Check the hyperparameters; raise :class:`alignment.ParameterError` if invalid."""
-        if not isinstance(self.l2, (int, float)) or not np.isfinite(self.l2) or self.l2 < 0:
+        if not is_number(self.l2) or not np.isfinite(self.l2) or self.l2 < 0:
             raise ParameterError(f"l2 must be a finite number >= 0, got {self.l2!r}")
         if not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
             raise ParameterError(f"max_iter must be a positive integer, got {self.max_iter!r}")
-        if not isinstance(self.tol, (int, float)) or not self.tol > 0:
+        if not is_number(self.tol) or not self.tol > 0:
             raise ParameterError(f"tol must be > 0, got {self.tol!r}")
         cw = self.class_weight
         if cw is not None and cw != "balanced" and not isinstance(cw, Mapping):
@@ -367,7 +368,7 @@ class LogisticScorer(Scorer):
         if not isinstance(self.min_count, (int, np.integer)) or self.min_count < 1:
             raise ParameterError(f"min_count must be a positive integer, got {self.min_count!r}")
         nt = self.n_threads
-        if nt is not None and (isinstance(nt, bool) or not isinstance(nt, int) or nt < 1):
+        if nt is not None and (not is_integer(nt) or nt < 1):
             raise ParameterError(f"n_threads must be None or a positive integer, got {nt!r}")
 
     # ------------------------------------------------------------------ design matrix

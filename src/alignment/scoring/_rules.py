@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import is_number
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 
 __all__ = ["Rule", "evaluate_rule", "rules_from"]
@@ -77,7 +78,7 @@ class Rule:
     def __post_init__(self) -> None:
         if not isinstance(self.column, str) or not self.column:
             raise ParameterError(f"rule column must be a non-empty string, got {self.column!r}")
-        if isinstance(self.points, bool) or not isinstance(self.points, (int, float)):
+        if not is_number(self.points):
             raise ParameterError(f"rule {self.column!r}: points must be a number")
         if not np.isfinite(self.points):
             raise ParameterError(f"rule {self.column!r}: points must be finite")
@@ -107,9 +108,7 @@ class Rule:
             kinds.append("range")
             for b in ("min", "max"):
                 v = getattr(self, b)
-                if v is not None and (
-                    isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v)
-                ):
+                if v is not None and (not is_number(v) or not np.isfinite(v)):
                     raise ParameterError(f"rule {self.column!r}: {b} must be a finite number")
             if self.min is not None and self.max is not None and self.min > self.max:
                 raise ParameterError(f"rule {self.column!r}: min {self.min} > max {self.max}")
