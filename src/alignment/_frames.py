@@ -130,6 +130,8 @@ def read_table(
     else:
         records = list(data)
         data_dict = _records_to_dict(records, table)
+        if not records:  # no records: every column, with no rows
+            data_dict = {name: np.empty(0, dtype=object) for name in (*required, *optional)}
         names = tuple(data_dict.keys())
         backend = "dict"
         getter = _dict_getter(data_dict, table)
@@ -190,7 +192,7 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
                 raise DataValidationError(
                     f"cannot read the column as an array ({exc})", column=name, table=table
                 ) from None
-            if arr.dtype.kind in "US":
+            if arr.dtype.kind in "US" or arr.size == 0:  # (no rows: no type either)
                 arr = np.asarray(value, dtype=object)
         if arr.dtype.kind == "O" and arr.ndim == 1:
             arr = _tighten(arr)
@@ -720,6 +722,11 @@ def _object_factorize(
     return codes, cats.astype(object)
 
 
+def _no_values(v: np.ndarray) -> bool:
+    """An object column with no value to type it by (empty or all None): typed as text."""
+    return not any(x is not None for x in v.tolist())
+
+
 def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None) -> Any:
     """Build a frame (or a dict of arrays) in ``backend`` from numpy columns.
 
@@ -765,7 +772,7 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
         series = []
         for k, v in prepared.items():
             if v.dtype.kind == "O":
-                s = pl.Series(k, v.tolist())
+                s = pl.Series(k, v.tolist(), dtype=pl.String if _no_values(v) else None)
             else:
                 s = pl.Series(k, v)
             if v.dtype.kind == "M":
@@ -779,7 +786,7 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
         if v.dtype.kind == "M":
             arrays[k] = pa.array(v, type=pa.timestamp("us", tz="UTC"))
         elif v.dtype.kind == "O":
-            arrays[k] = pa.array(v.tolist())
+            arrays[k] = pa.array(v.tolist(), type=pa.string() if _no_values(v) else None)
         else:
             arrays[k] = pa.array(v)
     return pa.table(arrays)

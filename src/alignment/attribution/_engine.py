@@ -304,7 +304,7 @@ def _eligibility(journeys: Any, lookback: np.timedelta64 | None) -> _Eligibility
         eligible=eligible,
         attributed=attributed,
         view=view,
-        lost_keys=np.asarray(journeys.keys)[idx].astype(object),
+        lost_keys=np.asarray(journeys.keys)[idx],  # the key dtype (stable in every frame)
         lost_revenue=np.asarray(journeys.revenue, dtype=np.float64)[idx],
         lost_conversions=np.asarray(journeys.conversions, dtype=np.float64)[idx],
         lost_reason=reason,

@@ -53,8 +53,8 @@ class Unattributed:
 
     Attributes
     ----------
-    keys : ndarray of object
-        Journey keys (lead or account ids).
+    keys : ndarray
+        Journey keys (lead or account ids), in the journeys' key dtype (int64 or object).
     revenue : ndarray of float64
         Their converted revenue.
     conversions : ndarray of float64

@@ -319,7 +319,23 @@ class FitInterestGrid(Scorer):
             raise ParameterError("mql_grade needs grade_rules (the grade ladder)")
         uses_persona = any(r.kind == "persona" for r in cfg["fit_rules"] + cfg["grade_rules"])
         cfg["uses_persona"] = uses_persona
+        if uses_persona and self.personas is not None:
+            self._check_persona_names(cfg["fit_rules"] + cfg["grade_rules"])
         return cfg
+
+    def _check_persona_names(self, rules: Sequence[Any]) -> None:
+        """A persona rule must name a persona of ``personas`` (else it could never hold)."""
+        assert self.personas is not None
+        known = {
+            str(p.get("name") if isinstance(p, Mapping) else getattr(p, "name", p))
+            for p in self.personas
+        }
+        for r in rules:
+            if r.kind == "persona" and str(r.persona) not in known:
+                raise ParameterError(
+                    f"rule {r.label!r} names the persona {r.persona!r}, which no persona of "
+                    f"personas= defines ({', '.join(sorted(known)) or 'none'}); fix the name"
+                )
 
     def validate_params(self) -> None:
         """Check every parameter; raise :class:`alignment.ParameterError` if one is invalid."""

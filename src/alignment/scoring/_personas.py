@@ -70,6 +70,8 @@ class PersonaMatch(Result):
     names: tuple[str, ...]
     n_met: np.ndarray
     ids: np.ndarray
+    #: the backend of the caller's leads (default of :meth:`to_frame`)
+    backend: str = "dict"
 
     @property
     def persona(self) -> np.ndarray:
@@ -119,10 +121,10 @@ class PersonaMatch(Result):
 
         level, backend = self._frame_args(level, backend)
         if level == "personas":
-            return to_native(self._persona_columns(), backend or "dict")
+            return to_native(self._persona_columns(), backend or self.backend)
         return to_native(
             {"lead_id": self.ids, "persona": self.persona, "criteria_met": self.n_met},
-            backend or "dict",
+            backend or self.backend,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -309,7 +311,7 @@ def match_personas(
             take = (met >= 1) & (met > n_met)
         index[take] = k
         n_met[take] = met[take]
-    return PersonaMatch(index=index, names=names, n_met=n_met, ids=table.ids)
+    return PersonaMatch(index=index, names=names, n_met=n_met, ids=table.ids, backend=table.backend)
 
 
 def assign_personas(
