@@ -336,13 +336,24 @@ def _read_frame(
             else:
                 cols[name] = _native_factorize(s.to_native(), backend)
         elif dtype.is_numeric() or dtype == nw.Boolean:
-            if s.null_count():
+            if dtype in (nw.Int128, nw.UInt128):  # no numpy type: Python ints (exact)
+                cols[name] = np.asarray(s.to_list(), dtype=object)
+            elif s.null_count() and dtype.is_integer() and _beyond_float(s):
+                # integers with nulls that floats cannot hold exactly: kept as Python ints
+                cols[name] = np.asarray(s.to_list(), dtype=object)
+            elif s.null_count():
                 cols[name] = np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
             else:
                 cols[name] = np.asarray(s.to_numpy())
         else:
             cols[name] = np.asarray(s.to_numpy(), dtype=object)
     return RawColumns(_Columns(cols), int(frame.shape[0]), backend, names, aware)
+
+
+def _beyond_float(s: Any) -> bool:
+    """Whether an integer column holds a value above 2**53 in magnitude (floats would round it)."""
+    lo, hi = s.min(), s.max()
+    return lo is not None and max(abs(int(lo)), abs(int(hi))) > 2**53
 
 
 def _native_factorize(native: Any, backend: str) -> Categorical:
