@@ -23,6 +23,7 @@ import numpy as np
 
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._parallel import n_threads, submit
+from ._rows import records_to_dict, tighten
 from ._time import TIME_DTYPE
 from .errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 
@@ -129,7 +130,7 @@ def read_table(
         )
     else:
         records = list(data)
-        data_dict = _records_to_dict(records, table)
+        data_dict = records_to_dict(records, table)
         if not records:  # no records: every column, with no rows
             data_dict = {name: np.empty(0, dtype=object) for name in (*required, *optional)}
         names = tuple(data_dict.keys())
@@ -195,7 +196,7 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
             if arr.dtype.kind in "US" or arr.size == 0:  # (no rows: no type either)
                 arr = np.asarray(value, dtype=object)
         if arr.dtype.kind == "O" and arr.ndim == 1:
-            arr = _tighten(arr)
+            arr = tighten(arr)
         if arr.ndim != 1:
             raise DataValidationError(
                 f"expected a 1-D column, got shape {arr.shape}",
@@ -207,65 +208,6 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
         return view
 
     return get
-
-
-def _records_to_dict(records: list[Any], table: str) -> dict[str, np.ndarray]:
-    if not records:
-        return {}
-    rows: list[Mapping[str, Any]] = []
-    for i, rec in enumerate(records):
-        if isinstance(rec, Mapping):
-            rows.append(rec)
-        elif hasattr(rec, "model_dump"):
-            rows.append(_flatten_model(rec.model_dump()))
-        else:
-            raise DataValidationError(
-                f"record of type {type(rec).__name__} is neither a pydantic model nor a dict",
-                table=table,
-                rows=[i],
-                fix="pass pydantic models (e.g. alignment.Touchpoint) or dicts",
-            )
-    names: dict[str, None] = {}
-    for r in rows:
-        names.update(dict.fromkeys(r.keys()))
-    out: dict[str, np.ndarray] = {}
-    for name in names:
-        vals = [r.get(name) for r in rows]
-        arr = np.empty(len(vals), dtype=object)
-        arr[:] = vals
-        out[name] = _tighten(arr)
-    return out
-
-
-def _flatten_model(d: Mapping[str, Any]) -> dict[str, Any]:
-    """Lift the free ``attributes`` / ``stages`` mappings of a model dump into columns."""
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if k in ("attributes", "extra", "stages") and isinstance(v, Mapping):
-            for ik, iv in v.items():
-                out.setdefault(str(ik), iv)
-        else:
-            out[k] = v
-    return out
-
-
-def _tighten(arr: np.ndarray) -> np.ndarray:
-    """Turn an object array of plain numbers/bools into a numeric array (None → NaN)."""
-    vals = [v for v in arr.tolist() if v is not None]
-    if not vals:
-        return arr
-    if all(isinstance(v, bool) for v in vals):
-        if len(vals) == arr.size:
-            return arr.astype(bool)
-        return arr
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-        if len(vals) == arr.size and all(isinstance(v, int) for v in vals):
-            try:  # exact: never through float (ids above 2**53 would merge)
-                return np.array(vals, dtype=np.int64)
-            except OverflowError:  # beyond int64: kept as Python ints (exact)
-                return arr
-        return np.array([np.nan if v is None else v for v in arr.tolist()], dtype=float)
-    return arr
 
 
 def _check_unique_names(data: Any, table: str) -> bool:
