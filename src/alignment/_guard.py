@@ -16,6 +16,7 @@ directly on real tables and reports the container it changed or the parameter th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import inspect
 import re
@@ -25,11 +26,13 @@ from typing import Any
 import numpy as np
 
 from .errors import AlignmentError, PluginError
+from .plugins import Kind, _failure
 
 __all__ = [
     "Fingerprint",
     "Params",
     "describe_change",
+    "failing",
     "fingerprint",
     "guarded_call",
     "is_builtin",
@@ -64,7 +67,7 @@ def is_builtin(model: Any) -> bool:
     return type(model).__module__.startswith("alignment.")
 
 
-def plugin_failure(kind: str, name: str, problem: str) -> PluginError:
+def plugin_failure(kind: Kind, name: str, problem: str) -> PluginError:
     """The :class:`PluginError` of a model: names the model and the plugin that registered it.
 
     Parameters
@@ -81,13 +84,26 @@ def plugin_failure(kind: str, name: str, problem: str) -> PluginError:
     PluginError
         With ``plugin`` the registering plugin's name (the model's name when unregistered).
     """
-    from .plugins import get_registration
+    return _failure(kind, name, problem)
 
-    try:
-        plugin = str(get_registration(kind, name).plugin)  # type: ignore[arg-type]
-    except Exception:  # an unregistered instance: name the model itself
-        plugin = name
-    return PluginError(f"{kind} {name!r} {problem}", plugin=plugin)
+
+def failing(kind: Kind, model: Any) -> Callable[[str], PluginError]:
+    """``fail(problem)`` for :func:`guarded_call`: the :func:`plugin_failure` of ``model``.
+
+    Parameters
+    ----------
+    kind : {"attribution model", "scorer"}
+        The registry the model belongs to.
+    model : object
+        The model; named by its registered ``name``, else its class name.
+
+    Returns
+    -------
+    callable
+        ``problem -> PluginError``.
+    """
+    name = str(getattr(model, "name", "") or type(model).__name__)
+    return functools.partial(plugin_failure, kind, name)
 
 
 # ----------------------------------------------------------------------------------------------
