@@ -59,7 +59,13 @@ from ._registrations import (
     Kind as Kind,
 )
 from .base import AttributionModel, Estimator, Scorer
-from .errors import AlignmentWarning, ParameterError, PluginError, UnknownModelError
+from .errors import (
+    AlignmentError,
+    AlignmentWarning,
+    ParameterError,
+    PluginError,
+    UnknownModelError,
+)
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -552,8 +558,24 @@ def _resolve(kind: Kind, base: type[_M], name_or_instance: Any, params: dict[str
             f"alignment.base.{base.__name__}; {problem}. Registered: "
             f"{', '.join(_registry().models[kind]) or '(none)'}"
         )
-    model.validate_params()
+    try:
+        model.validate_params()
+    except AlignmentError:
+        raise
+    except Exception as exc:  # a third party's validation failing: name it and its plugin
+        name = str(getattr(model, "name", "") or type(model).__name__)
+        problem = f"raised {type(exc).__name__} in validate_params(): {exc}"
+        raise _failure(kind, name, problem) from exc
     return model
+
+
+def _failure(kind: Kind, name: str, problem: str) -> PluginError:
+    """The error of a model that misbehaved: names the model and the plugin that registered it."""
+    try:
+        plugin = str(get_registration(kind, name).plugin)
+    except Exception:  # an unregistered instance: name the model itself
+        plugin = name
+    return PluginError(f"{kind} {name!r} {problem}", plugin=plugin)
 
 
 def get_attribution_model(

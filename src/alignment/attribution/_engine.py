@@ -11,10 +11,10 @@ import numpy as np
 
 from .. import _segments as seg
 from .._backends import find as find_backend
+from .._guard import guarded_call, plugin_failure
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit, clone
 from ..errors import ParameterError, PluginError
-from ._guard import guarded_call
 from ._result import AttributionResult, Unattributed
 from ._rules import JourneyView, RuleModel
 
@@ -151,11 +151,11 @@ def attribute(
     fail = functools.partial(_fail, model_name)
     if m.requires_fit:  # fit a copy: the caller's instance is left untouched
         m = clone(m)
-        guarded_call(m, "fit", el.sub(journeys), fail)
+        guarded_call(m, "fit", el.sub(journeys), fail=fail)
     elif fast_rule:
         m.validate_params()
     else:
-        guarded_call(m, "fit", el.sub(journeys), fail)
+        guarded_call(m, "fit", el.sub(journeys), fail=fail)
 
     view = el.view
     weights, credit = _credit(m, model_name, journeys, el, fast_rule)
@@ -221,7 +221,7 @@ def _credit(
         w_sub = _check_values(
             m,
             model_name,
-            guarded_call(m, "weights", sub, functools.partial(_fail, model_name)),
+            guarded_call(m, "weights", sub, fail=functools.partial(_fail, model_name)),
             sub.offsets,
             sub.n_touches,
             el.attributed,
@@ -311,17 +311,8 @@ def _eligibility(journeys: Any, lookback: np.timedelta64 | None) -> _Eligibility
     )
 
 
-def _plugin_of(model_name: str) -> str:
-    try:
-        from ..plugins import get_registration
-
-        return str(get_registration("attribution model", model_name).plugin)
-    except Exception:  # an unregistered instance: name the model itself
-        return model_name
-
-
 def _fail(model_name: str, problem: str) -> PluginError:
-    return PluginError(f"attribution model {model_name!r} {problem}", plugin=_plugin_of(model_name))
+    return plugin_failure("attribution model", model_name, problem)
 
 
 def _check_values(
@@ -378,7 +369,7 @@ def _checked_credit(
     m: AttributionModel, model_name: str, journeys: Any, attributed: np.ndarray
 ) -> ChannelCredit:
     """Call ``m.channel_credit`` and check it conserves conversions and revenue."""
-    cc = guarded_call(m, "channel_credit", journeys, functools.partial(_fail, model_name))
+    cc = guarded_call(m, "channel_credit", journeys, fail=functools.partial(_fail, model_name))
     if not isinstance(cc, ChannelCredit):
         raise _fail(
             model_name,

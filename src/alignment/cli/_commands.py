@@ -148,6 +148,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     rules from --rules (JSON/TOML: fit_rules, interest_points, fit_cuts …); a scorer that
     learns (logistic) is fitted on --target first.
     """
+    from .._guard import failing, guarded_call
     from ..plugins import get_scorer
     from ..tables import LeadTable
 
@@ -172,7 +173,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
             )
         y = _target_array(lt, args.target)
         with prog.step(f"fitting {args.scorer} on {args.target}"):
-            scorer.fit(lt, y, touchpoints=touches)
+            guarded_call(scorer, "fit", lt, y, touchpoints=touches, fail=failing("scorer", scorer))
     from ..scoring import score
 
     with prog.step(f"scoring {lt.n_leads:,} leads"):

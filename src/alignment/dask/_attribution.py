@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from .._guard import failing, guarded_call
 from .._parallel import inline_pool
 from ..attribution._result import AttributionResult, Measure
 from ..base import AttributionModel, ChannelCredit
@@ -54,7 +55,8 @@ class _StatsCollector(AttributionModel):
 
     def channel_credit(self, journeys: Any) -> ChannelCredit:
         assert self.model is not None
-        self.stats_ = self.model.partial_stats(journeys)
+        fail = failing("attribution model", self.model)
+        self.stats_ = guarded_call(self.model, "partial_stats", journeys, fail=fail)
         names = np.asarray(journeys.channel.categories, dtype=object)
         conv = np.asarray(journeys.conversions, dtype=np.float64)
         return self._placeholder(journeys, names, conv)
@@ -501,7 +503,17 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
             return _run_partitions(parts, spec, by, stat, m, None if shuffled else lead)
 
     summary = run(() if statistic else ("channel",), statistic)
-    credit = m.credit_from_stats(summary.stats, sorted(summary.categories)) if statistic else None
+    credit = (
+        guarded_call(
+            m,
+            "credit_from_stats",
+            summary.stats,
+            sorted(summary.categories),
+            fail=failing("attribution model", m),
+        )
+        if statistic
+        else None
+    )
     return DaskAttributionResult(
         model=m,
         model_name=m.name or type(m).__name__,

@@ -84,12 +84,18 @@ def score(
         Unknown scorer name.
     NotFittedError
         A scorer that needs fitting has not been fitted.
+    PluginError
+        A scorer from outside the library (a plugin's, or an instance passed in) raised, changed
+        the tables it was given or its own parameters, or returned output that breaks the
+        :class:`alignment.base.Scorer` contract (missing ``"score"``, wrong length, non-finite
+        scores); the message names the scorer and its plugin, the cause is chained.
     """
     backend = find_backend(leads, touchpoints)
     if backend is not None:
         return backend.operation("score")(leads, touchpoints, scorer=scorer, **params)  # type: ignore[no-any-return]
 
-    from ..errors import AlignmentWarning, ParameterError
+    from .._guard import failing, guarded_call, is_builtin
+    from ..errors import AlignmentWarning, DataValidationError, ParameterError
     from ..plugins import get_scorer
     from ..tables import ActivityLog, Journeys, LeadTable
 
@@ -105,25 +111,33 @@ def score(
         from ..base import check_is_fitted
 
         check_is_fitted(model)
-    details = getattr(model, "score_details", None)
-    if callable(details):
-        columns, info = details(table, journeys)
+    fail = failing("scorer", model)
+    if callable(getattr(model, "score_details", None)):
+        out = guarded_call(model, "score_details", table, journeys, fail=fail)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise fail(f"score_details() returned {type(out).__name__}; expected (columns, info)")
+        columns, info = out
     else:
         if isinstance(journeys, ActivityLog):
             raise ParameterError(
                 f"scorer {type(model).__name__} takes touchpoints (Journeys), not an ActivityLog"
             )
-        columns, info = model.score(table, journeys), {}
-    result = ScoreResult(
-        table.ids,
-        columns,
-        scorer=model,
-        leads=table,
-        touchpoints=journeys,
-        backend=table.backend,
-        id_column=table.id_column,
-        info=info,
-    )
+        columns, info = guarded_call(model, "score", table, journeys, fail=fail), {}
+    try:
+        result = ScoreResult(
+            table.ids,
+            columns,
+            scorer=model,
+            leads=table,
+            touchpoints=journeys,
+            backend=table.backend,
+            id_column=table.id_column,
+            info=info,
+        )
+    except DataValidationError as exc:
+        if is_builtin(model):
+            raise
+        raise fail(f"returned output that breaks the Scorer contract: {exc}") from exc
     n_unmatched = int(result.diagnostics.get("unmatched_touches", 0))
     if n_unmatched:
         warnings.warn(

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._guard import failing, guarded_call
 from .._results import Result
 from ..errors import DataValidationError, ParameterError
 from ._breakdown import headline, stats_of, table
@@ -75,6 +76,15 @@ class ScoreResult(Result):
         self.id_column = id_column
         self._leads = leads
         self._touchpoints = touchpoints
+        name = type(scorer).__name__
+        for label, value in (("columns", columns), ("info", info or {})):
+            if not isinstance(value, Mapping):
+                raise DataValidationError(
+                    f"scorer {name} returned {type(value).__name__} as its {label}; expected a "
+                    "mapping",
+                    fix="a scorer's score() returns a mapping of per-lead arrays "
+                    "(alignment.base.Scorer contract)",
+                )
         info = dict(info or {})
         n = self.ids.size
         data: dict[str, np.ndarray] = {}
@@ -82,7 +92,7 @@ class ScoreResult(Result):
             arr = np.asarray(v)
             if arr.shape != (n,):
                 raise DataValidationError(
-                    f"scorer {type(scorer).__name__} returned {arr.shape} values for {n} leads",
+                    f"scorer {name} returned {arr.shape} values for {n} leads",
                     column=k,
                     fix="a scorer must return one value per lead (alignment.base.Scorer contract)",
                 )
@@ -93,21 +103,27 @@ class ScoreResult(Result):
             code = np.asarray(code)
             if code.shape != (n,):
                 raise DataValidationError(
-                    f"scorer {type(scorer).__name__} returned {code.shape} codes for {n} leads",
+                    f"scorer {name} returned {code.shape} codes for {n} leads",
                     column=k,
                 )
             coded[k] = (code, np.asarray(labels, dtype=object))
         if "score" not in data:
             raise DataValidationError(
-                f"scorer {type(scorer).__name__} returned no 'score'",
+                f"scorer {name} returned no 'score'",
                 column="score",
                 fix="a scorer's score() must return at least the key 'score'",
             )
         sc = data["score"]
-        if sc.dtype.kind not in "iuf" or (sc.dtype.kind == "f" and not np.isfinite(sc.sum())):
+        if sc.dtype.kind not in "iuf":
+            raise DataValidationError(
+                f"scorer {name} returned scores of dtype {sc.dtype}",
+                column="score",
+                fix="a scorer must return finite float scores",
+            )
+        if sc.dtype.kind == "f" and not np.isfinite(sc.sum()):
             bad = np.flatnonzero(~np.isfinite(sc.astype(np.float64)))
             raise DataValidationError(
-                f"scorer {type(scorer).__name__} returned non-finite scores",
+                f"scorer {name} returned non-finite scores",
                 column="score",
                 rows=bad,
                 fix="a scorer must return finite float scores",
@@ -288,7 +304,14 @@ class ScoreResult(Result):
         contrib: list[dict[str, Any]] = []
         sc = self.scorer
         if callable(getattr(sc, "explain", None)) and self._leads is not None:
-            contrib = list(sc.explain(self._leads, self._touchpoints, i))
+            fail = failing("scorer", sc)
+            explained = guarded_call(sc, "explain", self._leads, self._touchpoints, i, fail=fail)
+            try:
+                contrib = list(explained)
+            except TypeError as exc:
+                raise fail(
+                    f"explain() returned {type(explained).__name__}; expected a list"
+                ) from exc
         out["contributions"] = contrib
         return out
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..base import AttributionModel, Estimator, Scorer
 from ..errors import AlignmentWarning
+from ._integrity import check_no_container_mutation, check_no_param_drift
 from ._kit import (
     Check,
     CheckResult,
@@ -64,6 +65,8 @@ _ATTRIBUTION: tuple[Check, ...] = (
     check_empty_input,
     check_row_order_invariance,
     check_no_mutation,
+    check_no_container_mutation,
+    check_no_param_drift,
     check_deterministic,
     check_dataframe_backends,
     check_zero_after_conversion,
@@ -75,6 +78,8 @@ _SCORER: tuple[Check, ...] = (
     check_scorer_empty_input,
     check_row_order_invariance,
     check_no_mutation,
+    check_no_container_mutation,
+    check_no_param_drift,
     check_deterministic,
     check_dataframe_backends,
 )

@@ -1,0 +1,371 @@
+"""Calls of third-party models and scorers: they cannot break the books.
+
+A model or scorer from outside the library (a plugin's, or an instance the caller passes) is
+called on inputs it cannot alter: every array it receives is a read-only view (or a read-only
+copy when numpy would let it force the view writeable into the caller's memory), every dict
+container is its own copy, so a key it adds or removes does not leak into the caller's tables or
+later results.  A change to what it received (forcing an array writeable and writing, a key added
+to a container) or to its own parameters is detected after the call and refused.  Its exceptions
+become a :class:`alignment.errors.PluginError` naming the model and its plugin, the cause chained.
+The library's own models are called directly (no copies, no checks).
+
+The same fingerprints serve the conformance kit (:mod:`alignment.testing`), which calls a model
+directly on real tables and reports the container it changed or the parameter that drifted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import AlignmentError, PluginError
+from .plugins import Kind, _failure
+
+__all__ = [
+    "Fingerprint",
+    "Params",
+    "describe_change",
+    "failing",
+    "fingerprint",
+    "guarded_call",
+    "is_builtin",
+    "param_change",
+    "params_of",
+    "plugin_failure",
+    "shielded",
+]
+
+#: name of an input part -> what it was (a digest of an array, the keys of a container)
+Fingerprint = dict[str, Any]
+#: parameter name -> (value, its repr)
+Params = dict[str, tuple[Any, str]]
+
+#: how deep tables are walked (a table, its containers, their categoricals)
+_DEPTH = 4
+
+
+def is_builtin(model: Any) -> bool:
+    """Whether the model's class is one of the library's own.
+
+    Parameters
+    ----------
+    model : object
+        A model or scorer instance.
+
+    Returns
+    -------
+    bool
+        ``True`` when its class is defined in a module of :mod:`alignment`.
+    """
+    return type(model).__module__.startswith("alignment.")
+
+
+def plugin_failure(kind: Kind, name: str, problem: str) -> PluginError:
+    """The :class:`PluginError` of a model: names the model and the plugin that registered it.
+
+    Parameters
+    ----------
+    kind : {"attribution model", "scorer"}
+        The registry the model belongs to.
+    name : str
+        The model's registered name (or its class name when it is not registered).
+    problem : str
+        What it did, completing ``"<kind> '<name>' ..."``.
+
+    Returns
+    -------
+    PluginError
+        With ``plugin`` the registering plugin's name (the model's name when unregistered).
+    """
+    return _failure(kind, name, problem)
+
+
+def failing(kind: Kind, model: Any) -> Callable[[str], PluginError]:
+    """``fail(problem)`` for :func:`guarded_call`: the :func:`plugin_failure` of ``model``.
+
+    Parameters
+    ----------
+    kind : {"attribution model", "scorer"}
+        The registry the model belongs to.
+    model : object
+        The model; named by its registered ``name``, else its class name.
+
+    Returns
+    -------
+    callable
+        ``problem -> PluginError``.
+    """
+    name = str(getattr(model, "name", "") or type(model).__name__)
+    return functools.partial(plugin_failure, kind, name)
+
+
+# ----------------------------------------------------------------------------------------------
+# read-only stand-ins
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view; a read-only copy when the view could be forced writeable.
+
+    numpy lets ``flags.writeable = True`` succeed on a view whose base chain reaches writeable
+    memory (e.g. a table's view of the caller's array): such an array is copied.
+    """
+    probe: np.ndarray = a.view()
+    try:
+        probe.flags.writeable = True
+    except ValueError:
+        return probe  # stays read-only: nothing writeable behind it
+    safe = a.copy()
+    safe.flags.writeable = False
+    out: np.ndarray = safe.view()
+    out.flags.writeable = False
+    return out
+
+
+def shielded(value: Any, depth: int = _DEPTH) -> Any:
+    """The same value, as the model may see it: read-only arrays and its own containers.
+
+    Parameters
+    ----------
+    value : object
+        An input of a model call: an array, a dict, a table (a dataclass such as
+        :class:`alignment.Journeys` or :class:`alignment.LeadTable`), or anything else.
+    depth : int
+        How deep tables and containers are walked.
+
+    Returns
+    -------
+    object
+        Arrays become read-only views, dicts become new dicts of shielded values, dataclass
+        tables are rebuilt with shielded fields; other values are returned as they are.
+    """
+    if isinstance(value, np.ndarray):
+        return _read_only(value)
+    if depth <= 0:
+        return value
+    if isinstance(value, dict):
+        return {k: shielded(v, depth - 1) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: shielded(getattr(value, f.name), depth - 1)
+            for f in dataclasses.fields(value)
+            if f.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# fingerprints
+
+
+def _digest(a: np.ndarray) -> tuple[Any, ...]:
+    """Dtype, shape and a digest of the bytes (object arrays: of their element pointers)."""
+    flat = np.ascontiguousarray(a).reshape(-1)
+    data = flat.tobytes() if flat.dtype.hasobject else flat.view(np.uint8).data
+    return (str(a.dtype), a.shape, hashlib.blake2b(data, digest_size=16).digest())
+
+
+def _walk(value: Any, name: str, out: Fingerprint, depth: int) -> None:
+    if isinstance(value, np.ndarray):
+        out[name] = _digest(value)
+    elif depth <= 0:
+        return
+    elif isinstance(value, Mapping):
+        out[name] = ("keys", tuple(value))
+        for k, v in value.items():
+            _walk(v, f"{name}[{k!r}]", out, depth - 1)
+    elif isinstance(value, (list, tuple)):
+        out[name] = ("items", len(value))
+        for i, v in enumerate(value):
+            _walk(v, f"{name}[{i}]", out, depth - 1)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _walk(getattr(value, f.name, None), f"{name}.{f.name}", out, depth - 1)
+
+
+def fingerprint(inputs: Mapping[str, Any]) -> Fingerprint:
+    """What the inputs hold: a digest of every array, the keys of every container.
+
+    Parameters
+    ----------
+    inputs : mapping of str to object
+        Input name (``"journeys"``, ``"leads"`` …) → value.
+
+    Returns
+    -------
+    dict
+        Part name (``"journeys.touch_numeric"``, ``"leads.numeric['size']"`` …) → what it holds;
+        compare two with :func:`describe_change`.
+    """
+    out: Fingerprint = {}
+    for name, value in inputs.items():
+        _walk(value, name, out, _DEPTH)
+    return out
+
+
+def describe_change(before: Fingerprint, after: Fingerprint) -> str | None:
+    """The first difference between two fingerprints, in words (``None`` when there is none).
+
+    Parameters
+    ----------
+    before, after : dict
+        Fingerprints of the same inputs (:func:`fingerprint`).
+
+    Returns
+    -------
+    str or None
+        E.g. ``"journeys.touch_numeric: key(s) added ['leak']"`` or
+        ``"journeys.revenue: values changed"``.
+    """
+    for name, was in before.items():
+        now = after.get(name)
+        if now == was:
+            continue
+        if isinstance(was, tuple) and was and was[0] == "keys" and now is not None:
+            added = [k for k in now[1] if k not in was[1]]
+            removed = [k for k in was[1] if k not in now[1]]
+            parts = [f"key(s) added {added}"] if added else []
+            parts += [f"key(s) removed {removed}"] if removed else []
+            return f"{name}: {', '.join(parts) or 'keys reordered'}"
+        if now is None:
+            return f"{name}: removed"
+        return f"{name}: values changed"
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# parameters
+
+
+def params_of(model: Any) -> Params | None:
+    """The model's parameters with their ``repr`` (``None`` when they cannot be listed).
+
+    Parameters
+    ----------
+    model : object
+        A model or scorer.
+
+    Returns
+    -------
+    dict or None
+        Parameter name → (value, ``repr(value)``); the ``repr`` catches a change made in place
+        (an item added to a list parameter).
+    """
+    try:
+        return {k: (v, repr(v)) for k, v in model.get_params().items()}
+    except Exception:  # a model whose parameters cannot be listed: nothing to compare
+        return None
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray) else bool(a == b)
+    except Exception:  # incomparable values
+        return False
+
+
+def param_change(before: Params | None, after: Params | None) -> str | None:
+    """The first parameter that differs between two :func:`params_of`, in words.
+
+    Parameters
+    ----------
+    before, after : dict or None
+        The parameters before and after a call.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"parameter 'scale' changed from 1.0 to 2.0"``; ``None`` when nothing changed
+        (or the parameters could not be listed).
+    """
+    if before is None or after is None:
+        return None
+    for key in (*before, *(k for k in after if k not in before)):
+        if key not in after:
+            return f"parameter {key!r} removed"
+        if key not in before:
+            return f"parameter {key!r} added"
+        (was, was_repr), (now, now_repr) = before[key], after[key]
+        if not _equal(was, now) or was_repr != now_repr:
+            return f"parameter {key!r} changed from {was_repr:.80} to {now_repr:.80}"
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# the guarded call
+
+
+def _named(
+    method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """The call's inputs under the method's parameter names (``argN`` when they cannot bind)."""
+    try:
+        return dict(inspect.signature(method).bind_partial(*args, **kwargs).arguments)
+    except (TypeError, ValueError):
+        return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+
+
+def guarded_call(
+    model: Any, method: str, *args: Any, fail: Callable[[str], PluginError], **kwargs: Any
+) -> Any:
+    """``getattr(model, method)(*args, **kwargs)``, guarded for a third-party model.
+
+    Parameters
+    ----------
+    model : object
+        The model or scorer.
+    method : str
+        The method to call (``"weights"``, ``"score"``, ``"fit"`` …).
+    *args, **kwargs
+        Its inputs; a third-party model gets :func:`shielded` stand-ins.
+    fail : callable
+        ``fail(problem)`` builds the :class:`PluginError` naming the model and its plugin (see
+        :func:`plugin_failure`).
+
+    Returns
+    -------
+    object
+        What the method returned.
+
+    Raises
+    ------
+    PluginError
+        The model raised (an :class:`AlignmentError` it raises passes as it is), changed its
+        inputs or changed its own parameters.
+    """
+    bound = getattr(model, method)
+    if is_builtin(model):
+        return bound(*args, **kwargs)
+    args = tuple(shielded(a) for a in args)
+    kwargs = {k: shielded(v) for k, v in kwargs.items()}
+    inputs = _named(bound, args, kwargs)
+    before, params = fingerprint(inputs), params_of(model)
+    try:
+        out = bound(*args, **kwargs)
+    except AlignmentError:
+        raise
+    except Exception as exc:
+        raise fail(f"raised {type(exc).__name__} in {method}(): {exc}") from exc
+    change = describe_change(before, fingerprint(inputs))
+    if change is not None:
+        what = re.split(r"[.\[:]", change, maxsplit=1)[0]
+        raise fail(
+            f"changed the {what} it was given in {method}() ({change}); a model must only read "
+            "its inputs (copy what it needs to change)"
+        )
+    drift = param_change(params, params_of(model))
+    if drift is not None:
+        raise fail(
+            f"changed its own parameters in {method}() ({drift}); store what it learns in "
+            "attributes ending in '_', e.g. self.weights_"
+        )
+    return out
