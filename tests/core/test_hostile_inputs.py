@@ -243,3 +243,65 @@ def test_caller_arrays_keep_values_and_flags(ids: list[int], revenue: list[float
     assert np.array_equal(lead, before[0]) and np.array_equal(rev, before[1])
     lead[0] = lead[0]  # still writeable in place
     assert to_native({"x": lead}, "dict")["x"] is not None
+
+
+# ------------------------------------------------------------------------ Dask equals memory
+#: Known gap: a key column mixing ints and strings is refused in memory, but on Dask the
+#: shuffle can put each type in its own partition and the mix goes unseen.
+#: (Dask also turns object columns into text when a frame is built: an int among strings is
+#: "0" there, so the Dask comparison draws text or float columns only.)
+TEXT_IDS = st.sampled_from(["L0", "L1", "L2", "", " L1", None])
+TEXT_TIMES = st.sampled_from(["2024-01-01", "2024-01-02T10:00:00Z", "2024-02-30", "junk", None])
+
+
+def outcome(call: Callable[[], Any]) -> Any:
+    """A comparable outcome: the totals, or the error's parts."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AlignmentWarning)
+            res = call()
+    except AlignmentError as exc:
+        parts = ("problem", "column", "table", "rows", "n_rows")
+        return (type(exc).__name__, *(getattr(exc, p, None) for p in parts))
+    s = res.summary()
+    return (
+        {k: round(v, 6) for k, v in res.totals().items()},
+        round(s["unattributed_revenue"], 6),
+        s["journeys"],
+    )
+
+
+@pytest.mark.skipif(
+    not __import__("importlib").util.find_spec("dask"), reason="dask is not installed"
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(  # keys of one Python type per column (mixed int/str keys: see the note below)
+    touches=table({"lead_id": TEXT_IDS, "timestamp": TEXT_TIMES, "channel": TEXT_IDS}, CLEAN),
+    conv=table({"lead_id": TEXT_IDS, "converted_at": TEXT_TIMES, "revenue": st.floats()}, CLEAN),
+    parts=st.integers(1, 3),
+)
+def test_dask_gives_the_in_memory_result_or_error(touches: Any, conv: Any, parts: int) -> None:
+    import dask.dataframe as dd
+
+    import dask
+
+    t, c = as_backend(touches, "pandas"), as_backend(conv, "pandas")
+    if t is None or c is None or len(t) == 0 or len(c) == 0:
+        return
+    want = outcome(lambda: alignment.attribute(t, c))
+    with dask.config.set(scheduler="sync"):
+        got = outcome(
+            lambda: alignment.attribute(
+                dd.from_pandas(t, npartitions=parts, sort=False),
+                dd.from_pandas(c, npartitions=1, sort=False),
+            )
+        )
+    if isinstance(want[0], str) and isinstance(got[0], str):
+        # both refused: the same error type; the same problem names the same rows.  (Known
+        # gap: with several kinds of bad rows in different partitions, Dask may report
+        # another of them than memory, which stops at its first check.)
+        assert got[0] == want[0]
+        if got[1:3] == want[1:3]:
+            assert got == want
+    else:
+        assert got == want
