@@ -57,9 +57,50 @@ class StatsAddColumn(_Protocol):
         return super().partial_stats(journeys)
 
 
+class MergeRaises(_Protocol):
+    name: ClassVar[str] = "guard_dask_merge_raises"
+
+    def merge_stats(self, a: float, b: float) -> float:
+        raise ArithmeticError("cannot add")
+
+
+class MergeInPlace(_Protocol):
+    """Merges into its first argument (allowed: it gets copies), same numbers as memory."""
+
+    name: ClassVar[str] = "guard_dask_merge_in_place"
+
+    def partial_stats(self, journeys: Any) -> Any:
+        return {"revenue": [float(journeys.revenue.sum())]}
+
+    def merge_stats(self, a: Any, b: Any) -> Any:
+        a["revenue"][0] += b["revenue"][0]
+        return a
+
+    def channel_credit(self, journeys: Any) -> ChannelCredit:
+        names = [str(c) for c in journeys.channel.categories]
+        return self.credit_from_stats(self.partial_stats(journeys), names)
+
+    def credit_from_stats(self, stats: Any, channels: Any) -> ChannelCredit:
+        first = sorted(channels)[0]  # everything to the first channel
+        return ChannelCredit({first: 1.0}, {first: float(stats["revenue"][0])})
+
+
+def test_in_place_merges_get_copies_and_the_in_memory_numbers() -> None:
+    crm = alignment.datasets.synthetic_crm(n_leads=60, seed=1)
+    frames = crm.to_frames("pandas")
+    conversions = pd.DataFrame(frames["conversions"])
+    touches = dd.from_pandas(frames["touchpoints"], npartitions=3)
+    got = alignment.dask.attribute(
+        touches, dd.from_pandas(conversions, npartitions=2), model=MergeInPlace()
+    )
+    want = alignment.attribute(frames["touchpoints"], conversions, model=MergeInPlace())
+    assert got.totals() == pytest.approx(want.totals(), rel=1e-9)
+
+
 @pytest.mark.parametrize(
     ("model", "needle"),
     [
+        (MergeRaises(), "raised ArithmeticError in merge_stats"),
         (StatsRaise(), "raised OverflowError in partial_stats"),
         (CreditRaises(), "raised LookupError in credit_from_stats"),
         (StatsAddColumn(), r"changed the journeys.*key\(s\) added \['leak'\]"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
@@ -10,11 +11,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from .._guard import failing, guarded_call
+from .._guard import failing, guarded_call, is_builtin
 from .._parallel import inline_pool
 from ..attribution._result import AttributionResult, Measure
 from ..base import AttributionModel, ChannelCredit
-from ..errors import DataValidationError, ParameterError
+from ..errors import AlignmentError, DataValidationError, ParameterError
 
 if TYPE_CHECKING:
     from ..attribution import Unattributed
@@ -552,6 +553,24 @@ def _partitioned_model(model: Any, model_params: dict[str, Any]) -> AttributionM
     return m
 
 
+def _merge_of(model: AttributionModel) -> Callable[[Any, Any], Any]:
+    """The model's ``merge_stats``; a third-party one gets copies of the statistics (it may
+    merge in place) and its exceptions become a :class:`PluginError` naming it."""
+    if is_builtin(model):
+        return model.merge_stats
+    fail = failing("attribution model", model)
+
+    def merge(a: Any, b: Any) -> Any:
+        try:
+            return model.merge_stats(copy.deepcopy(a), copy.deepcopy(b))
+        except AlignmentError:
+            raise
+        except Exception as exc:
+            raise fail(f"raised {type(exc).__name__} in merge_stats(): {exc}") from exc
+
+    return merge
+
+
 def _run_partitions(
     parts: list[list[Any]],
     spec: dict[str, Any],
@@ -566,7 +585,7 @@ def _run_partitions(
         delayed(_attr_partition, pure=True)(*p, spec=spec, by=tuple(by), statistic=statistic)
         for p in parts
     ]
-    merge = functools.partial(_AttrSummary.merge, merge_stats=model.merge_stats)
+    merge = functools.partial(_AttrSummary.merge, merge_stats=_merge_of(model))
     out: _AttrSummary = compute(tree_reduce(nodes, merge))[0]
     if check_key is not None:
         _check_key_ranges(out.key_ranges, check_key)
