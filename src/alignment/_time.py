@@ -165,12 +165,27 @@ def _from_objects(
     flat = arr.ravel()
     out = np.full(flat.shape, np.datetime64("NaT"), dtype=TIME_DTYPE)
     kinds = np.zeros(flat.shape, dtype=np.int8)  # 0 missing/neutral, 1 naive, 2 aware
+    bad: list[tuple[int, DataValidationError]] = []
     for i, v in enumerate(flat.tolist()):  # object columns are the slow path by nature
         if v is None or (isinstance(v, float) and v != v):
             continue
-        parsed, kind = _one_instant(v, column=column, table=table, row=i)
+        try:
+            parsed, kind = _one_instant(v, column=column, table=table, row=i)
+        except DataValidationError as exc:  # every bad row is named, not the first only
+            bad.append((i, exc))
+            continue
         out[i] = parsed
         kinds[i] = kind
+    if bad:
+        first = bad[0][1]
+        raise DataValidationError(
+            first.problem,
+            column=column,
+            table=table,
+            rows=[i for i, e in bad if e.problem == first.problem],
+            value=first.value,
+            fix=first.fix,
+        )
     naive = kinds == 1
     aware_mask = kinds == 2
     if naive.any() and aware_mask.any():

@@ -274,7 +274,11 @@ def outcome(call: Callable[[], Any]) -> Any:
 @pytest.mark.skipif(
     not __import__("importlib").util.find_spec("dask"), reason="dask is not installed"
 )
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("HOSTILE_DASK_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(  # keys of one Python type per column (mixed int/str keys: see the note below)
     touches=table({"lead_id": TEXT_IDS, "timestamp": TEXT_TIMES, "channel": TEXT_IDS}, CLEAN),
     conv=table({"lead_id": TEXT_IDS, "converted_at": TEXT_TIMES, "revenue": st.floats()}, CLEAN),

@@ -29,6 +29,7 @@ from ._common import (
     partition_lists,
     partition_task,
     require_dask,
+    settle,
     tag_rows,
     tree_reduce,
 )
@@ -586,7 +587,7 @@ def _run_partitions(
         for p in parts
     ]
     merge = functools.partial(_AttrSummary.merge, merge_stats=_merge_of(model))
-    out: _AttrSummary = compute(tree_reduce(nodes, merge))[0]
+    out: _AttrSummary = settle(compute(tree_reduce(nodes, merge))[0])
     if check_key is not None:
         _check_key_ranges(out.key_ranges, check_key)
     return out

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..errors import DataValidationError, ParameterError
+from ..errors import MAX_ROWS_SHOWN, DataValidationError, ParameterError
 
 #: column added to both frames of a co-partitioning shuffle (dropped again in the partitions)
 _PART = "__alignment_part__"
@@ -206,8 +206,55 @@ def local_frame(pdf: Any, key: str, table: str | None = None) -> Any:
     return pdf
 
 
-def partition_task(fn: _F) -> _F:
-    """A Dask task whose data errors carry the input partition and position of their rows."""
+class Failure:
+    """A partition's data error, carried as a value up a reduction (see :func:`tree_reduce`).
+
+    So that the error raised is the one at the earliest input row whichever partition fails
+    first, and errors of one problem in several partitions are named together, as in memory.
+    """
+
+    def __init__(self, exc: DataValidationError) -> None:
+        self.exc = exc
+
+    @property
+    def first(self) -> tuple[int, int]:
+        pairs = getattr(self.exc, "source_rows", None)
+        return min(pairs) if pairs else (sys.maxsize, 0)
+
+    def worse(self, other: Any) -> Any:
+        """The failure to report of two (the other one if it is not a failure)."""
+        if not isinstance(other, Failure):
+            return self
+        a, b = (self, other) if self.first <= other.first else (other, self)
+        ea, eb = a.exc, b.exc
+        same = (ea.problem, ea.column, ea.table) == (eb.problem, eb.column, eb.table)
+        if not same or not hasattr(eb, "source_rows") or not hasattr(ea, "source_rows"):
+            return a
+        merged = DataValidationError(
+            ea.problem, column=ea.column, value=ea.value, fix=ea.fix, table=ea.table
+        )
+        pairs = sorted({*ea.source_rows, *eb.source_rows})[:MAX_ROWS_SHOWN]
+        merged.n_rows = ea.n_rows + eb.n_rows
+        merged.source_rows = pairs  # type: ignore[attr-defined]
+        return Failure(merged)
+
+    def raise_(self) -> None:
+        raise self.exc
+
+
+def settle(value: Any) -> Any:
+    """A reduction's result, or its failure raised (inside :func:`input_rows`)."""
+    if isinstance(value, Failure):
+        value.raise_()
+    return value
+
+
+def partition_task(fn: _F, *, carry: bool = True) -> _F:
+    """A Dask task whose data errors carry the input partition and position of their rows.
+
+    With ``carry`` (tasks reduced by :func:`tree_reduce`) the error is returned as a
+    :class:`Failure`; without (tasks whose output is a frame), it is raised.
+    """
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -220,11 +267,18 @@ def partition_task(fn: _F) -> _F:
                 local = np.asarray(exc.rows, dtype=np.int64)
                 pairs = list(zip(where[0][local].tolist(), where[1][local].tolist(), strict=True))
                 setattr(exc, "source_rows", pairs)  # noqa: B010 - read by input_rows
+            if carry:
+                return Failure(exc)
             raise
         finally:
             _LOCAL_ROWS.rows = None
 
     return run  # type: ignore[return-value]
+
+
+def raising_partition_task(fn: _F) -> _F:
+    """:func:`partition_task` that raises (its output feeds a Dask frame, not a reduction)."""
+    return partition_task(fn, carry=False)
 
 
 @contextlib.contextmanager
@@ -309,10 +363,19 @@ def tree_reduce(items: list[Any], combine: Callable[[Any, Any], Any], fan_in: in
             group = level[i : i + fan_in]
             node = group[0]
             for other in group[1:]:
-                node = delayed(combine, pure=True)(node, other)
+                node = delayed(_combine_or_fail, pure=True)(combine, node, other)
             nxt.append(node)
         level = nxt
     return level[0]
+
+
+def _combine_or_fail(combine: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """``combine(a, b)``; a partition's :class:`Failure` wins (the worse of two)."""
+    if isinstance(a, Failure):
+        return a.worse(b)
+    if isinstance(b, Failure):
+        return b.worse(a)
+    return combine(a, b)
 
 
 def concat_lists(a: list[Any], b: list[Any]) -> list[Any]:

@@ -23,6 +23,7 @@ from ._common import (
     partition_task,
     reject_duplicate_ids,
     require_dask,
+    settle,
     tag_rows,
     tree_reduce,
 )
@@ -230,6 +231,7 @@ def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
     ]
     with input_rows({"leads": ddf}):
         (parts,) = compute(tree_reduce(nodes, concat_lists))
+        parts = settle(parts)
     grouped = by is not None or cohort is not None
     all_labels = sorted({lab for p in parts for lab in p.labels}, key=_label_order)
     index = {lab: i for i, lab in enumerate(all_labels)}

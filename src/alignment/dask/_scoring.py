@@ -24,8 +24,10 @@ from ._common import (
     partition_by_key,
     partition_lists,
     partition_task,
+    raising_partition_task,
     reject_duplicate_ids,
     require_dask,
+    settle,
     tag_rows,
     tree_reduce,
 )
@@ -44,7 +46,7 @@ def _score_local(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
     )
 
 
-@partition_task
+@raising_partition_task
 def _score_partition(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
     return _score_local(leads, touches, scorer=scorer, key=key).to_frame(backend="pandas")
 
@@ -95,10 +97,10 @@ class DaskScoreResult(ScoreResult):
         if self._stats is None:
             dask = dk()
             with input_rows(self._inputs):
-                first: BreakdownStats = dask.compute(self._stats_of(None))[0]
+                first: BreakdownStats = settle(dask.compute(self._stats_of(None))[0])
                 if first.bands is not None:  # the ten bands span the range of all scores
                     lo, hi = band_range(first.score_min, first.score_max, first.n)
-                    first = dask.compute(self._stats_of((lo, hi)))[0]
+                    first = settle(dask.compute(self._stats_of((lo, hi)))[0])
             self._stats = first
         return self._stats
 

@@ -22,6 +22,7 @@ from ._common import (
     partition_lists,
     partition_task,
     require_dask,
+    settle,
     tag_rows,
     tree_reduce,
 )
@@ -166,6 +167,7 @@ def sla_evaluate(
     ]
     with input_rows(inputs):
         (parts,) = compute(tree_reduce(nodes, concat_lists))
+        parts = settle(parts)
     if not parts:
         from ..sla import evaluate as evaluate_in_memory
 
