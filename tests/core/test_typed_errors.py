@@ -192,6 +192,7 @@ def test_model_validation_raises_model_validation_error(
     assert e.table == model and e.column == field
     assert e.errors and all("msg" in d and "loc" in d for d in e.errors)  # pydantic's details
     assert e.__cause__ is not None  # pydantic's exception, chained
+    assert alignment.ModelValidationError is ModelValidationError
 
 
 def test_models_are_deeply_frozen_and_hashable() -> None:

@@ -167,20 +167,15 @@ class PathStats:
     def journeys(self) -> Any:
         """The distinct paths as aggregated (untimed) :class:`~alignment.Journeys`."""
         from ..tables import Journeys
+        from ..tables._journeys import padded_keys
 
         n = self.n_paths
         lengths = np.diff(self.offsets)
         position = np.arange(int(self.offsets[-1]), dtype=np.int64) - np.repeat(
             self.offsets[:-1], lengths
         )
-        width = len(str(max(n - 1, 0)))
-        keys = (  # (zfill of an empty array fails in numpy: no path, no key)
-            np.char.zfill(np.arange(n).astype(str), width).astype(object)
-            if n
-            else np.empty(0, dtype=object)
-        )
         return Journeys.from_arrays(
-            keys=keys,
+            keys=padded_keys(n),
             offsets=self.offsets,
             time=position,
             channel=self.codes.astype(np.int32),

@@ -703,16 +703,18 @@ def journeys_from_paths(
     return _build_journeys(parsed)
 
 
+def padded_keys(n: int) -> np.ndarray:
+    """Keys ``"0"`` … ``"n-1"`` zero-padded to one width (text order = row order)."""
+    if n == 0:  # (zfill of an empty array fails in numpy)
+        return np.zeros(0, dtype=object)
+    width = len(str(n - 1))
+    out: np.ndarray = np.char.zfill(np.arange(n).astype(str), width).astype(object)
+    return out
+
+
 def _build_journeys(parsed: ParsedPaths) -> Journeys:
-    n = parsed.n_paths
-    width = len(str(max(n - 1, 0)))
-    keys = (
-        np.char.zfill(np.arange(n).astype(str), width).astype(object)
-        if n
-        else np.zeros(0, dtype=object)
-    )
     return Journeys.from_arrays(
-        keys=keys,
+        keys=padded_keys(parsed.n_paths),
         offsets=parsed.offsets,
         time=parsed.position,
         channel=Categorical(parsed.channel_codes, parsed.channels),
