@@ -167,6 +167,12 @@ def numeric(
     arr = np.asarray(values)
     if arr.dtype.kind == "b":
         arr = arr.astype(np.float64)
+    if arr.dtype.kind == "U" or (
+        arr.dtype.kind == "O" and any(isinstance(v, str) for v in arr.tolist())
+    ):  # text amounts ("12,500.00", "$3,150.00"): read strictly, never guessed
+        from ._parse import parse_money
+
+        arr, _ = parse_money(arr, column=column, table=table, allow_missing=True)
     if arr.dtype.kind == "O":
         try:
             arr = np.array([np.nan if v is None else v for v in arr.tolist()], dtype=np.float64)

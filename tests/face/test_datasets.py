@@ -56,7 +56,14 @@ def test_tables_and_dtypes(crm: SyntheticCRM) -> None:
             assert not arr.flags.writeable, (name, col)
     tp = crm.touchpoints
     assert set(tp) >= {"lead_id", "timestamp", "channel", "campaign", "content", "kind", "cost"}
-    assert set(crm.conversions) == {"lead_id", "converted_at", "revenue"}
+    assert set(crm.conversions) == {"lead_id", "deal_id", "converted_at", "revenue"}
+    # the conversions are the won deals, each credited to its (one, primary) contact
+    won = crm.deals["won"]
+    assert crm.conversions["deal_id"].tolist() == crm.deals["deal_id"][won].tolist()
+    assert crm.conversions["lead_id"].tolist() == crm.deals["lead_id"][won].tolist()
+    assert np.array_equal(crm.conversions["revenue"], crm.deals["amount"][won])
+    dc = crm.deal_contacts
+    assert dc["deal_id"].tolist() == crm.deals["deal_id"].tolist() and dc["is_primary"].all()
     assert set(np.unique(tp["channel"])) == set(CHANNELS)
     assert len(CHANNELS) == 12
     assert {"page_view", "form", "email_click", "webinar", "call"} <= set(np.unique(tp["kind"]))

@@ -77,6 +77,11 @@ def _table_hash(table: dict[str, np.ndarray]) -> str:
 def fingerprint(n_leads: int, seed: int) -> dict[str, str]:
     crm = synthetic_crm(n_leads=n_leads, seed=seed)
     out = {t: _table_hash(getattr(crm, t)) for t in TABLES}
+    # the conversions gained a deal_id column when they became derived from the deals; the
+    # pinned columns (lead, instant, revenue) must not move
+    out["conversions"] = _table_hash(
+        {k: v for k, v in crm.conversions.items() if k != "deal_id"}
+    )
     extras = json.dumps([crm.sla, repr(crm.personas), str(crm.start), str(crm.as_of)], default=str)
     out["extras"] = hashlib.sha256(extras.encode()).hexdigest()[:20]
     return out

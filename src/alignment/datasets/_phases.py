@@ -480,7 +480,7 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
 
 
 def _deals(g: SimpleNamespace) -> None:
-    """Deals (one per opportunity) and conversions (the won deals)."""
+    """Deals (one per opportunity) and their contacts (the lead who opened it, primary)."""
     rng, n = g.rng, g.n
     d_rows = np.flatnonzero(~np.isnat(g.opp_v))
     amount = np.round(
@@ -499,11 +499,11 @@ def _deals(g: SimpleNamespace) -> None:
         "won": d_won,
         "stage": np.where(d_won, "won", np.where(d_lost, "lost", "open")).astype(object),
     }
-    w_rows = d_rows[d_won]
-    g.conversions = {
-        "lead_id": g.lead_ids[w_rows],
-        "converted_at": g.won_v[w_rows],
-        "revenue": amount[w_rows].astype(np.float64),
+    g.deal_contacts = {
+        "deal_id": g.deals["deal_id"],
+        "lead_id": g.deals["lead_id"],
+        "role": np.full(d_rows.size, "decision_maker", dtype=object),
+        "is_primary": np.ones(d_rows.size, dtype=bool),
     }
 
 

@@ -6,20 +6,18 @@ Public names are re-exported by :mod:`alignment.datasets`.  The vocabulary lives
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._segments import group_min
+from .._crm import CRMData
 from ..errors import ParameterError
 from ._phases import PHASES, _readonly
 from ._vocabulary import CHANNELS, PERSONAS, TIME_DTYPE, _rejection_reasons
 
 if TYPE_CHECKING:
     from ..models import Persona
-    from ..tables import ActivityLog, Journeys, LeadTable
 
 __all__ = [
     "CHANNELS",
@@ -30,148 +28,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class SyntheticCRM:
-    """A generated CRM extract, as dicts of numpy column arrays.
-
-    Attributes
-    ----------
-    leads, touchpoints, deals, conversions, activities, costs : dict of str to ndarray
-        The tables (see :mod:`alignment.datasets` for the columns).  Strings are ``object``
-        arrays (``None`` = missing), instants ``datetime64[us]`` UTC (``NaT`` = missing),
-        numbers ``float64``, flags ``bool``.
-    personas : list of alignment.Persona
-        The persona definitions the leads were generated from.
-    sla : dict
-        An example service-level agreement between marketing and sales, as a plain dict
-        (what a team would keep in a TOML/JSON file), accepted by ``alignment.SLA``.
-    start, as_of : numpy.datetime64
-        The first day of the generated period and the extraction instant (end of the period):
-        nothing in the data happens after ``as_of``.
-    seed : int
-        The seed it was generated with.
-    """
-
-    leads: dict[str, np.ndarray]
-    touchpoints: dict[str, np.ndarray]
-    deals: dict[str, np.ndarray]
-    conversions: dict[str, np.ndarray]
-    activities: dict[str, np.ndarray]
-    costs: dict[str, np.ndarray]
-    personas: list[Persona] = field(repr=False)
-    sla: dict[str, Any] = field(repr=False)
-    start: np.datetime64 = field(default_factory=lambda: np.datetime64("2024-01-01", "us"))
-    as_of: np.datetime64 = field(default_factory=lambda: np.datetime64("2024-04-01", "us"))
-    seed: int = 0
-
-    @property
-    def n_leads(self) -> int:
-        """Number of leads."""
-        return int(self.leads["lead_id"].shape[0])
-
-    def tables(self) -> dict[str, dict[str, np.ndarray]]:
-        """All tables by name (``leads``, ``touchpoints``, ``deals``, ``conversions``,
-        ``activities``, ``costs``)."""
-        return {
-            "leads": self.leads,
-            "touchpoints": self.touchpoints,
-            "deals": self.deals,
-            "conversions": self.conversions,
-            "activities": self.activities,
-            "costs": self.costs,
-        }
-
-    def to_frames(self, backend: str = "pandas") -> dict[str, Any]:
-        """Every table as a data frame of the given backend.
-
-        Parameters
-        ----------
-        backend : {"pandas", "polars", "pyarrow", "dict"}
-            The frame library to build (it must be installed).
-
-        Returns
-        -------
-        dict of str to frame
-            Keys as in :meth:`tables`; instants come back as UTC-aware datetimes.
-        """
-        from .._frames import to_native
-
-        return {name: to_native(cols, backend) for name, cols in self.tables().items()}
-
-    def lead_table(self) -> LeadTable:
-        """The leads as an :class:`alignment.LeadTable`."""
-        from ..tables import LeadTable
-
-        return LeadTable.build(self.leads)
-
-    def journeys(self, *, key: str | None = None) -> Journeys:
-        """Touchpoints and won deals as :class:`alignment.Journeys` (journey key = lead).
-
-        The lead's source, campaign and persona are attached as journey columns, and
-        ``lead_created_at`` / ``opportunity_at`` as anchors (used by W-shaped and full-path
-        attribution).
-
-        Parameters
-        ----------
-        key : str, optional
-            A lead column to group journeys by instead of the lead (e.g. ``"account_id"``).
-        """
-        from ..tables import Journeys
-
-        kwargs: dict[str, Any] = {}
-        conversions = self.conversions
-        if key is not None and key != "lead_id":
-            kwargs["key"] = key
-            conversions = self._conversions_by(key)
-        return Journeys.build(
-            self.touchpoints,
-            conversions,
-            leads=self.leads,
-            touch_categorical=["campaign", "content", "kind"],
-            touch_numeric=["cost"],
-            **kwargs,
-        )
-
-    def _conversions_by(self, key: str) -> dict[str, np.ndarray]:
-        """Won deals rolled up per value of a lead column: the first won deal's close time and
-        the summed revenue of all won deals (one conversion per journey)."""
-        if key not in self.leads:
-            raise ParameterError(
-                f"key must be a lead column, got {key!r}; available: {', '.join(self.leads)}"
-            )
-        ids = self.leads["lead_id"]
-        order = np.argsort(ids, kind="stable")
-        pos = order[np.searchsorted(ids, self.conversions["lead_id"], sorter=order)]
-        values = self.leads[key][pos]
-        if values.size == 0:
-            return {
-                "lead_id": np.empty(0, dtype=object),
-                key: np.empty(0, dtype=object),
-                "converted_at": np.empty(0, dtype=TIME_DTYPE),
-                "revenue": np.empty(0, dtype=np.float64),
-            }
-        uniq, inv = np.unique(values.astype(str), return_inverse=True)
-        first = group_min(
-            self.conversions["converted_at"].view(np.int64),
-            inv.ravel(),
-            uniq.size,
-            np.iinfo(np.int64).max,
-        )
-        revenue = np.bincount(inv, weights=self.conversions["revenue"], minlength=uniq.size)
-        first_lead = np.empty(uniq.size, dtype=object)
-        first_lead[inv[::-1]] = self.conversions["lead_id"][::-1]
-        return {
-            "lead_id": first_lead,
-            key: uniq.astype(object),
-            "converted_at": first.view(TIME_DTYPE),
-            "revenue": revenue,
-        }
-
-    def activity_log(self) -> ActivityLog:
-        """The sales activities as an :class:`alignment.ActivityLog`."""
-        from ..tables import ActivityLog
-
-        return ActivityLog.build(self.activities)
+#: the synthetic generator returns the one bundle type of the library
+SyntheticCRM = CRMData
 
 
 def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
@@ -242,7 +100,7 @@ def synthetic_crm(
     *,
     start: str = "2024-01-01",
     days: int = 91,
-) -> SyntheticCRM:
+) -> CRMData:
     """Generate a synthetic CRM extract of one B2B company.
 
     Parameters
@@ -258,7 +116,7 @@ def synthetic_crm(
 
     Returns
     -------
-    SyntheticCRM
+    CRMData
 
     Raises
     ------
@@ -284,13 +142,14 @@ def synthetic_crm(
     g = SimpleNamespace(rng=rng, n=n, t_start=t_start, as_of=as_of, days=days)
     for phase in PHASES:  # a dozen phases, each vectorised over all leads
         phase(g)
-    return SyntheticCRM(
+    return CRMData(
         leads=_readonly(g.leads),
         touchpoints=_readonly(g.touchpoints),
         deals=_readonly(g.deals),
-        conversions=_readonly(g.conversions),
+        deal_contacts=_readonly(g.deal_contacts),
         activities=_readonly(g.activities),
         costs=_readonly(g.costs),
+        source="synthetic",
         personas=_personas(),
         sla=sla_example(n, int(days)),
         start=t_start,

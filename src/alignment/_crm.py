@@ -1,0 +1,355 @@
+"""The one bundle of CRM tables every engine accepts: :class:`CRMData` (numpy only).
+
+Built by :func:`alignment.io.read_crm` from a CRM's exports and by
+:func:`alignment.datasets.synthetic_crm`.  Each table is a dict of numpy column arrays (strings
+as ``object`` arrays with ``None`` for missing, instants ``datetime64[us]`` UTC with ``NaT``,
+numbers ``float64``, flags ``bool``), read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .models import Persona
+    from .tables import ActivityLog, Journeys, LeadTable
+
+__all__ = ["TABLES", "CRMData", "DataIssue", "DataIssues", "is_crm"]
+
+#: the tables of a bundle, in the order they are listed
+TABLES = ("leads", "touchpoints", "deals", "deal_contacts", "activities", "costs")
+
+_TIME = np.dtype("datetime64[us]")
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """One data-quality finding made while reading an export.
+
+    Attributes
+    ----------
+    table : str
+        The table it was found in (the CRM's table name, e.g. ``"Opportunity"``, or ours).
+    column : str or None
+        The column concerned, when one is.
+    rows : tuple of int
+        Zero-based row positions in that table's file or frame.
+    problem : str
+        What is wrong (``"duplicate person"``, ``"touch of an unknown person"`` ...).
+    action : str
+        What was done about it (``"merged into the contact"``, ``"left out"`` ...).
+    """
+
+    table: str
+    column: str | None
+    rows: tuple[int, ...]
+    problem: str
+    action: str
+
+    def __str__(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        first = ", ".join(str(r) for r in self.rows[:5]) + (" ..." if len(self.rows) > 5 else "")
+        return f"{where}: {self.problem} ({len(self.rows)} row(s): {first}) -> {self.action}"
+
+
+class DataIssues(Sequence[DataIssue]):
+    """The findings of one read, as a read-only sequence with a frame view."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Sequence[DataIssue] = ()) -> None:
+        self._items = tuple(items)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[DataIssue]:
+        return iter(self._items)
+
+    def __repr__(self) -> str:
+        if not self._items:
+            return "DataIssues(none)"
+        return "DataIssues(\n" + "\n".join(f"  {i}" for i in self._items) + "\n)"
+
+    def n_rows(self) -> int:
+        """Number of rows named by all findings."""
+        return sum(len(i.rows) for i in self._items)
+
+    def to_frame(self, backend: str = "pandas") -> Any:
+        """One row per finding: table, column, n_rows, rows, problem, action.
+
+        Parameters
+        ----------
+        backend : {"pandas", "polars", "pyarrow", "dict"}
+        """
+        from ._frames import to_native
+
+        items = self._items
+        cols = {
+            "table": np.array([i.table for i in items], dtype=object),
+            "column": np.array([i.column for i in items], dtype=object),
+            "n_rows": np.array([len(i.rows) for i in items], dtype=np.int64),
+            "rows": np.array([", ".join(map(str, i.rows)) for i in items], dtype=object),
+            "problem": np.array([i.problem for i in items], dtype=object),
+            "action": np.array([i.action for i in items], dtype=object),
+        }
+        return to_native(cols, backend)  # type: ignore[arg-type]
+
+
+def _empty(names: Mapping[str, np.dtype[Any] | type]) -> dict[str, np.ndarray]:
+    return {k: np.empty(0, dtype=v) for k, v in names.items()}
+
+
+@dataclass(frozen=True, repr=False)
+class CRMData:
+    """A CRM's tables, read once, for every engine.
+
+    Attributes
+    ----------
+    leads : dict of str to ndarray
+        One row per person: ``lead_id``, ``created_at``, the stage instants (``mql_at``,
+        ``sql_at`` ...), ``source``, ``email``, ``account_id`` and any other lead column.
+    touchpoints : dict of str to ndarray
+        ``lead_id``, ``timestamp``, ``channel``, ``campaign`` (+ ``kind``, ``cost`` when known).
+    deals : dict of str to ndarray
+        ``deal_id``, ``account_id``, ``amount``, ``created_at``, ``closed_at``, ``won``
+        (bool), ``stage``.
+    deal_contacts : dict of str to ndarray
+        ``deal_id``, ``lead_id``, ``role``, ``is_primary``: the persons of each deal (many to
+        many).
+    activities : dict of str to ndarray
+        ``lead_id``, ``timestamp``, ``kind``, ``rep`` (+ ``outcome``).
+    costs : dict of str to ndarray
+        ``campaign``, ``channel``, ``cost`` (+ ``month`` when known).
+    issues : DataIssues
+        Data-quality findings of the read: every input row is used or listed here.
+    source : str
+        Where the data came from (``"salesforce"``, ``"hubspot"``, ``"synthetic"`` ...).
+    tz : str or None
+        The zone naive timestamps of the files were read in (``None``: UTC).
+    currency : str or None
+        The currency amounts were written in, when the export named one.
+    personas : list of alignment.Persona
+        Persona definitions that come with the data (synthetic data has them).
+    sla : dict or None
+        An example agreement that comes with the data (synthetic data has one).
+    start, as_of : numpy.datetime64 or None
+        The first day covered and the extraction instant.
+    seed : int or None
+        The seed of synthetic data.
+    """
+
+    leads: dict[str, np.ndarray]
+    touchpoints: dict[str, np.ndarray]
+    deals: dict[str, np.ndarray]
+    deal_contacts: dict[str, np.ndarray]
+    activities: dict[str, np.ndarray]
+    costs: dict[str, np.ndarray]
+    issues: DataIssues = field(default_factory=DataIssues, repr=False)
+    source: str = "custom"
+    tz: str | None = None
+    currency: str | None = None
+    personas: list[Persona] = field(default_factory=list, repr=False)
+    sla: dict[str, Any] | None = field(default=None, repr=False)
+    start: np.datetime64 | None = None
+    as_of: np.datetime64 | None = None
+    seed: int | None = None
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def n_leads(self) -> int:
+        """Number of persons."""
+        return int(self.leads["lead_id"].shape[0])
+
+    def tables(self) -> dict[str, dict[str, np.ndarray]]:
+        """All tables by name (:data:`TABLES` order, then ``conversions``)."""
+        out = {name: getattr(self, name) for name in TABLES}
+        out["conversions"] = self.conversions
+        return out
+
+    def to_frames(self, backend: str = "pandas") -> dict[str, Any]:
+        """Every table as a data frame of the given backend.
+
+        Parameters
+        ----------
+        backend : {"pandas", "polars", "pyarrow", "dict"}
+            The frame library to build (it must be installed).
+
+        Returns
+        -------
+        dict of str to frame
+            Keys as in :meth:`tables`; instants come back as UTC-aware datetimes.
+        """
+        from ._frames import to_native
+
+        return {name: to_native(cols, backend) for name, cols in self.tables().items()}  # type: ignore[arg-type]
+
+    @cached_property
+    def conversions(self) -> dict[str, np.ndarray]:
+        """The won deals as conversions of their primary person.
+
+        ``lead_id`` (the deal's primary contact; the first listed when none is marked
+        primary), ``deal_id``, ``converted_at`` (close instant) and ``revenue`` (amount).
+        Won deals with no contact are left out (see :attr:`issues`).
+        """
+        deals, dc = self.deals, self.deal_contacts
+        if "won" not in deals or deals["deal_id"].size == 0 or dc["deal_id"].size == 0:
+            return {
+                "lead_id": np.empty(0, dtype=object),
+                "deal_id": np.empty(0, dtype=object),
+                "converted_at": np.empty(0, dtype=_TIME),
+                "revenue": np.empty(0, dtype=np.float64),
+            }
+        primary = np.asarray(dc.get("is_primary", np.zeros(dc["deal_id"].size, bool)), bool)
+        order = np.lexsort((~primary, dc["deal_id"].astype(str)))  # primary first per deal
+        ids = dc["deal_id"].astype(str)[order]
+        first = np.ones(ids.size, dtype=bool)
+        first[1:] = ids[1:] != ids[:-1]
+        contact_deal, contact_lead = ids[first], dc["lead_id"][order][first]
+        won = np.flatnonzero(deals["won"])
+        deal_ids = deals["deal_id"].astype(str)[won]
+        pos = np.searchsorted(contact_deal, deal_ids)
+        pos_c = np.minimum(pos, max(contact_deal.size - 1, 0))
+        found = (pos < contact_deal.size) & (contact_deal[pos_c] == deal_ids)
+        won = won[found]
+        out = {
+            "lead_id": contact_lead[pos_c[found]],
+            "deal_id": deals["deal_id"][won],
+            "converted_at": deals["closed_at"][won],
+            "revenue": deals["amount"][won],
+        }
+        for arr in out.values():
+            arr.flags.writeable = False
+        return out
+
+    def lead_table(self) -> LeadTable:
+        """The persons as an :class:`alignment.LeadTable`."""
+        from .tables import LeadTable
+
+        return LeadTable.build(self.leads)
+
+    def activity_log(self) -> ActivityLog:
+        """The sales activities as an :class:`alignment.ActivityLog`."""
+        from .tables import ActivityLog
+
+        return ActivityLog.build(self.activities)
+
+    def journeys(self, *, key: str | None = None) -> Journeys:
+        """Touchpoints and won deals as :class:`alignment.Journeys` (journey key = person).
+
+        The person's source, campaign and persona are attached as journey columns, and
+        ``lead_created_at`` / ``opportunity_at`` as anchors (used by W-shaped and full-path
+        attribution).
+
+        Parameters
+        ----------
+        key : str, optional
+            A lead column to group journeys by instead of the person (e.g. ``"account_id"``).
+        """
+        from .tables import Journeys
+
+        kwargs: dict[str, Any] = {}
+        conversions = self.conversions
+        if key is not None and key != "lead_id":
+            kwargs["key"] = key
+            conversions = self._conversions_by(key)
+        return Journeys.build(
+            self.touchpoints,
+            {k: conversions[k] for k in ("lead_id", *kwargs.values(), "converted_at", "revenue")},
+            leads=self.leads,
+            touch_categorical=[c for c in ("campaign", "content", "kind") if c in self.touchpoints],
+            touch_numeric=[c for c in ("cost",) if c in self.touchpoints],
+            **kwargs,
+        )
+
+    def _conversions_by(self, key: str) -> dict[str, np.ndarray]:
+        from ._segments import group_min
+
+        return _conversions_by(self.leads, self.conversions, key, group_min)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{n}={_n_rows(getattr(self, n))}" for n in TABLES)
+        return f"CRMData(source={self.source!r}, {sizes}, issues={len(self.issues)})"
+
+
+def _conversions_by(
+    leads: dict[str, np.ndarray], conversions: dict[str, np.ndarray], key: str, group_min: Any
+) -> dict[str, np.ndarray]:
+    """Won deals rolled up per value of a lead column: the first won deal's close time and
+    the summed revenue of all won deals (one conversion per journey)."""
+    from .errors import ParameterError
+
+    if key not in leads:
+        raise ParameterError(
+            f"key must be a lead column, got {key!r}; available: {', '.join(leads)}"
+        )
+    ids = leads["lead_id"]
+    order = np.argsort(ids, kind="stable")
+    pos = order[np.searchsorted(ids, conversions["lead_id"], sorter=order)]
+    values = leads[key][pos]
+    if values.size == 0:
+        return {
+            "lead_id": np.empty(0, dtype=object),
+            key: np.empty(0, dtype=object),
+            "converted_at": np.empty(0, dtype=_TIME),
+            "revenue": np.empty(0, dtype=np.float64),
+        }
+    uniq, inv = np.unique(values.astype(str), return_inverse=True)
+    first = group_min(
+        conversions["converted_at"].view(np.int64),
+        inv.ravel(),
+        uniq.size,
+        np.iinfo(np.int64).max,
+    )
+    revenue = np.bincount(inv, weights=conversions["revenue"], minlength=uniq.size)
+    first_lead = np.empty(uniq.size, dtype=object)
+    first_lead[inv[::-1]] = conversions["lead_id"][::-1]
+    return {
+        "lead_id": first_lead,
+        key: uniq.astype(object),
+        "converted_at": first.view(_TIME),
+        "revenue": revenue,
+    }
+
+
+def _n_rows(table: Mapping[str, np.ndarray]) -> int:
+    return int(next(iter(table.values())).shape[0]) if table else 0
+
+
+def is_crm(data: Any) -> bool:
+    """Whether ``data`` is a :class:`CRMData` bundle."""
+    return isinstance(data, CRMData)
+
+
+def empty_tables() -> dict[str, dict[str, np.ndarray]]:
+    """Empty tables with the bundle's core columns (for a CRM that lacks a table)."""
+    obj = np.dtype(object)
+    return {
+        "leads": _empty({"lead_id": obj, "created_at": _TIME}),
+        "touchpoints": _empty(
+            {"lead_id": obj, "timestamp": _TIME, "channel": obj, "campaign": obj}
+        ),
+        "deals": _empty(
+            {
+                "deal_id": obj,
+                "account_id": obj,
+                "amount": np.float64,
+                "created_at": _TIME,
+                "closed_at": _TIME,
+                "won": bool,
+                "stage": obj,
+            }
+        ),
+        "deal_contacts": _empty({"deal_id": obj, "lead_id": obj, "role": obj, "is_primary": bool}),
+        "activities": _empty({"lead_id": obj, "timestamp": _TIME, "kind": obj, "rep": obj}),
+        "costs": _empty({"campaign": obj, "channel": obj, "cost": np.float64}),
+    }
