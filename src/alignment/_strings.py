@@ -1,0 +1,321 @@
+"""Exact factorisation of string columns from their bytes, in numpy (no Python object per row).
+
+A string column reaches the library as bytes: Arrow's layout (one UTF-8 buffer and the offset
+of each string in it: pandas' Arrow-backed strings, Polars' strings, PyArrow arrays) or numpy's
+fixed-width unicode cells.  Each string is read as a few 64-bit *words* that keep its order:
+big-endian bytes, zero-padded (plus the length when the padding could be ambiguous), or, for
+numpy cells, three code points per word.  Comparing the words of two strings one after the
+other compares the strings (UTF-8 byte order is code-point order, which is Python's).
+
+:func:`factorize_words` then
+
+1. hashes the words of every row (one 64-bit value per row),
+2. groups the rows by hash in a table indexed by the hash's leading bits (a few numpy scatters
+   and gathers: no comparison sort of the rows, no hash table of Python objects; rows whose
+   slot is taken by another hash go to a second, smaller table, and so on),
+3. checks every row against its group's first-found row, word by word (exact: two different
+   strings with one hash could not share a group; the caller falls back when it happens),
+4. sorts only the distinct strings, by their words.
+
+It returns the codes (``int32``, in the sorted order) and one row per category; the caller
+takes the category strings from its own storage for those rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = [
+    "MAX_WORDS",
+    "byte_words",
+    "factorize_words",
+    "group_hashes",
+    "unicode_words",
+]
+
+WordFn = Callable[[int, "np.ndarray | None"], np.ndarray]
+"""``word(i, rows)``: word ``i`` of the given rows (``None``: every row), ``uint64``."""
+
+MAX_WORDS = 8
+"""Longer strings (more than 64 bytes, or 24 code points) are left to the caller's fallback."""
+
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MAX_TABLE_BITS = 24
+_M1_INV = np.uint64(pow(0xFF51AFD7ED558CCD, -1, 2**64))
+_M2_INV = np.uint64(pow(0xC4CEB9FE1A85EC53, -1, 2**64))
+_CHUNK = 1 << 20
+
+# _KEEP[r]: the r leading bytes of a big-endian word
+_KEEP = np.array(
+    [0] + [((1 << (8 * r)) - 1) << (8 * (8 - r)) for r in range(1, 9)], dtype=np.uint64
+)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser (a bijection: distinct inputs stay distinct), in place."""
+    tmp = x >> _S33
+    x ^= tmp
+    x *= _M1
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
+    x *= _M2
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
+    return x
+
+
+def _hash_words(word: WordFn, n_words: int) -> np.ndarray:
+    h = _mix(word(0, None))  # (word() returns a fresh array: mixed in place)
+    for i in range(1, n_words):  # loop over the words of a string (at most MAX_WORDS)
+        w = word(i, None)
+        w += _GOLDEN
+        h ^= w
+        h = _mix(h)
+    return h
+
+
+def _unmix(x: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_mix`, in place."""
+    tmp = x >> _S33
+    x ^= tmp
+    x *= _M2_INV
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
+    x *= _M1_INV
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
+    return x
+
+
+def group_hashes(h: np.ndarray, round_: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Group the rows by their 64-bit hash, in tables indexed by the hash's leading bits.
+
+    Every row writes its number into its slot; the row that stays there (the last written)
+    stands for the slot's hash.  Rows whose hash differs from their slot's go to the next round
+    (a smaller table, another slot function), so rows with equal hashes share a group and rows
+    with different hashes never do.  Rows are handled in chunks (bounded temporaries).
+
+    Parameters
+    ----------
+    h : ndarray of uint64
+        One hash per row (well mixed: its leading bits index the table).
+    round_ : int
+        Recursion depth (each round re-mixes the hashes of the rows it received).
+
+    Returns
+    -------
+    ids : ndarray of int32 (int64 beyond 2**31 rows)
+        The group id of each row: its slot, in the id space of all rounds' tables.
+    used : ndarray of int64
+        The ids in use, one per group.
+    first : ndarray of int64
+        One row of each group (aligned with ``used``).
+    space : int
+        Size of the id space (ids are below it).
+    """
+    n = h.size
+    key = h if round_ == 0 else _mix(h ^ np.uint64(round_ * 0x5851F42D4C957F2D % 2**64))
+    # two to four slots per distinct hash: a small table is a fast one (it stays in cache)
+    bits = min(max(_distinct_estimate(key).bit_length() + 1, 4), _MAX_TABLE_BITS)
+    shift = np.uint64(64 - bits)
+    index_type = np.int32 if n < 2**31 else np.int64
+    owner = np.full(1 << bits, -1, dtype=index_type)
+    ids = np.empty(n, dtype=index_type)
+    for c0 in range(0, n, _CHUNK):  # (loops over chunks of 2**20 rows)
+        c1 = min(n, c0 + _CHUNK)
+        slot = (key[c0:c1] >> shift).view(np.intp)  # (< 2**24: the same value as intp)
+        ids[c0:c1] = slot
+        owner[slot] = np.arange(c0, c1, dtype=index_type)  # the last row written stays
+    del key
+    clashes = []
+    for c0 in range(0, n, _CHUNK):
+        c1 = min(n, c0 + _CHUNK)
+        claimed = np.take(owner, ids[c0:c1], mode="clip")
+        bad = np.flatnonzero(np.take(h, claimed, mode="clip") != h[c0:c1])
+        if bad.size:  # slot taken by another hash
+            clashes.append(bad + c0)
+    used = np.flatnonzero(owner >= 0)
+    first = owner[used].astype(np.int64)
+    space = 1 << bits
+    del owner
+    if clashes:
+        clash = np.concatenate(clashes)
+        sub_ids, sub_used, sub_first, sub_space = group_hashes(h[clash], round_ + 1)
+        ids[clash] = space + sub_ids
+        used = np.concatenate([used, space + sub_used])
+        first = np.concatenate([first, clash[sub_first]])
+        space += sub_space
+    return ids, used, first, space
+
+
+def _distinct_estimate(key: np.ndarray) -> int:
+    """Number of distinct hashes, estimated by linear counting (an upper bound: the row count).
+
+    The leading bits of the hashes mark a bitmap; with ``m`` bits of which a share ``v`` stay
+    clear, about ``-m ln v`` distinct values were seen (Whang et al., 1990).
+    """
+    n = key.size
+    if n < 1 << 16:
+        return n
+    bits = min(20, n.bit_length())
+    seen = np.zeros(1 << bits, dtype=bool)
+    seen[(key >> np.uint64(64 - bits)).view(np.intp)] = True
+    clear = (1 << bits) - int(np.count_nonzero(seen))
+    if clear == 0:
+        return n
+    return min(n, int(-(1 << bits) * np.log(clear / (1 << bits))) + 1)
+
+
+def factorize_words(word: WordFn, n_words: int, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sorted codes of ``n`` strings given as order-keeping words, exactly.
+
+    Parameters
+    ----------
+    word : callable
+        ``word(i, rows)`` gives word ``i`` (``uint64``, a fresh array) of ``rows`` (``None``:
+        all rows).  Two strings are equal exactly when all their words are, and ordered as their
+        words are, compared first to last.
+    n_words : int
+        Number of words per string (at least 1).
+    n : int
+        Number of rows.
+
+    Returns
+    -------
+    (codes, rows) or None
+        ``codes`` (``int32``): the rank of each row's string among the distinct strings;
+        ``rows`` (``int64``): one row holding each distinct string, in sorted order.  ``None``
+        if two different strings shared a 64-bit hash (the caller factorises another way).
+    """
+    if n == 0:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64)
+    h = _hash_words(word, n_words)
+    ids, used, first, space = group_hashes(h)
+    if n_words == 1:  # hashed by a bijection: equal hashes are equal words, and back
+        keys = [_unmix(h[first])]
+        del h
+    else:
+        del h
+        keys = [word(i, first) for i in range(n_words)]
+        if not _same_words(word, n_words, keys, ids, used, space):
+            return None
+    order = np.lexsort(keys[::-1]) if n_words > 1 else np.argsort(keys[0])  # (all distinct)
+    rank = np.empty(space, dtype=np.int32)
+    rank[used[order]] = np.arange(order.size, dtype=np.int32)
+    codes = np.empty(n, dtype=np.int32)
+    for c0 in range(0, n, _CHUNK):
+        c1 = min(n, c0 + _CHUNK)
+        np.take(rank, ids[c0:c1], mode="clip", out=codes[c0:c1])
+    return codes, first[order]
+
+
+def _same_words(
+    word: WordFn,
+    n_words: int,
+    keys: list[np.ndarray],
+    ids: np.ndarray,
+    used: np.ndarray,
+    space: int,
+) -> bool:
+    """Whether every row has the words of its group's first row (no hash collision)."""
+    table = np.zeros(space, dtype=np.uint64)
+    for i in range(n_words):
+        table[used] = keys[i]
+        if not np.array_equal(np.take(table, ids, mode="clip"), word(i, None)):
+            return False
+    return True
+
+
+# ----------------------------------------------------------------------------- word sources
+
+
+def byte_words(
+    data: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[WordFn, int] | None:
+    """Words of byte strings ``data[starts[r] : starts[r] + lengths[r]]`` (Arrow's layout).
+
+    ``starts`` and ``lengths`` are ``int64``; ``starts`` ascends (Arrow's offsets do).
+
+    Word ``i`` holds bytes ``8i … 8i+7`` big-endian, zero-padded.  Strings of at most 7 bytes
+    fit in one word with their length in the last byte.  Longer ones get one word per 8 bytes,
+    plus their length as a last word when a zero byte occurs in the data (zero padding would
+    otherwise not tell ``"a"`` from ``"a\\x00"``).
+
+    Returns
+    -------
+    (word, n_words) or None
+        ``None`` when a string is longer than ``8 * MAX_WORDS`` bytes.
+    """
+    data = np.asarray(data, dtype=np.uint8)
+    max_len = int(lengths.max()) if lengths.size else 0
+    if max_len > 8 * MAX_WORDS:
+        return None
+    if data.size < 8:  # (the strided reader needs 8 bytes)
+        data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
+    # every 8-byte window of the buffer, read in place (native order, swapped after the gather)
+    reader = np.ndarray((data.size - 7,), dtype=np.uint64, buffer=data, strides=(1,))
+    last = data.size - 8
+    n_bytes = max(1, -(-max_len // 8))
+    with_length = max_len > 7 and not bool(data.all())
+    short = max_len <= 7
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        st = starts if rows is None else starts[rows]
+        ln = lengths if rows is None else lengths[rows]
+        if i == n_bytes:  # the length word
+            return ln.astype(np.uint64)
+        pos = np.add(st, 8 * i) if i else st.copy()
+        if rows is None:  # starts ascend: the windows past the buffer's end are the last ones
+            tail = np.arange(int(np.searchsorted(pos, last, side="right")), pos.size)
+        else:
+            tail = np.flatnonzero(pos > last)
+        shift = np.minimum(pos[tail] - last, 7).astype(np.uint64) * np.uint64(8)
+        pos[tail] = last
+        w = reader[pos]
+        del pos
+        w.byteswap(inplace=True)  # big-endian: the first byte is the most significant
+        w[tail] <<= shift
+        w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
+        if short:
+            w |= ln.view(np.uint64)  # (lengths are int64 >= 0)
+        return w
+
+    return word, n_bytes + int(with_length)
+
+
+def unicode_words(cells: np.ndarray) -> tuple[WordFn, int] | None:
+    """Words of a numpy unicode array: three 21-bit code points per word, zero-padded.
+
+    Numpy ignores trailing NULs of a cell, and so does this (equal cells, equal words).
+
+    Returns
+    -------
+    (word, n_words) or None
+        ``None`` for wide cells (more than ``3 * MAX_WORDS`` code points) or values that are
+        not code points.
+    """
+    a = np.ascontiguousarray(cells)
+    width = a.dtype.itemsize // 4
+    if width == 0 or width > 3 * MAX_WORDS:
+        return None
+    cp = a.view(np.uint32).reshape(a.size, width)
+    if cp.size and int(cp.max()) >= 1 << 21:
+        return None
+    n_words = -(-width // 3)
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        block = cp if rows is None else cp[rows]
+        w = np.zeros(block.shape[0], dtype=np.uint64)
+        for j in range(3):  # three code points per word
+            col = 3 * i + j
+            w <<= np.uint64(21)
+            if col < width:
+                w |= block[:, col].astype(np.uint64)
+        return w
+
+    return word, n_words
