@@ -47,11 +47,9 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
     elif backend == "pyarrow" and _has("pyarrow"):
         arrow = native
     if arrow is not None:
-        codes, cats = _arrow_factorize(arrow)
-        return Categorical(codes, cats)
+        return _arrow_factorize(arrow)
     values = np.asarray(native.to_numpy() if hasattr(native, "to_numpy") else native, dtype=object)
-    codes, cats = _object_factorize(values, column="?", table=None)
-    return Categorical(codes, cats)
+    return _object_factorize(values, column="?", table=None)
 
 
 def _pandas_arrow(native: Any) -> Any:
@@ -101,7 +99,7 @@ def _is_text(t: Any) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
-def _bytes_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
+def _bytes_factorize(arr: Any) -> Categorical | None:
     """Factorise an Arrow string array from its offsets and bytes (:mod:`._strings`).
 
     ``None`` when the kernel declines (very long strings, a 64-bit hash collision): the
@@ -123,16 +121,19 @@ def _bytes_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
         rows = np.flatnonzero(np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)))
         starts, lengths = starts[rows], lengths[rows]
     words = byte_words(data, starts, lengths)
-    out = None if words is None else factorize_words(words[0], words[1], starts.size)
+    if words is None:
+        return None
+    out = factorize_words(words.word, words.n_words, starts.size)
     if out is None:
         return None
-    codes, first = out
+    codes, first, first_words = out
     if rows is not None:
         full = np.full(n, -1, dtype=np.int32)
         full[rows] = codes
         codes, first = full, rows[first]
     cats = arr.take(pa.array(first)).to_numpy(zero_copy_only=False)
-    return codes, np.asarray(cats, dtype=object)
+    sort_keys = first_words if words.canonical else None
+    return Categorical(codes, np.asarray(cats, dtype=object), sort_keys)
 
 
 def factorize(
@@ -162,10 +163,9 @@ def factorize(
     DataValidationError
         Missing values where not allowed, or values that are not strings.
     """
-    codes: np.ndarray | None = None
-    cats: np.ndarray | None = None
+    cat: Categorical | None = None
     if isinstance(values, Categorical):
-        codes, cats = values.codes, values.categories
+        cat = values
     else:
         arr = np.asarray(values)
         if arr.dtype.kind in "iub":
@@ -177,10 +177,8 @@ def factorize(
             obj[bad] = None
             arr = obj
         elif arr.dtype.kind == "U" and arr.ndim == 1 and arr.dtype.itemsize:
-            out = _unicode_factorize(arr)  # no Python object per row
-            if out is not None:
-                codes, cats = out
-            else:
+            cat = _unicode_factorize(arr)  # no Python object per row
+            if cat is None:
                 arr = arr.astype(object)
         elif arr.dtype.kind in "US":
             arr = arr.astype(object)
@@ -191,18 +189,17 @@ def factorize(
                 table=table,
                 fix="pass the column as strings",
             )
-        if codes is None:
-            codes, cats = _object_factorize(np.asarray(arr), column=column, table=table)
+        if cat is None:
+            cat = _object_factorize(np.asarray(arr), column=column, table=table)
     if not allow_missing:
         reject_rows(
-            codes < 0,
+            cat.codes < 0,
             "missing value (None/NaN/null) in a required column",
             column=column,
             table=table,
             fix="drop or fill these rows",
         )
-    assert cats is not None
-    return Categorical(codes, cats)
+    return cat
 
 
 def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -306,7 +303,7 @@ def _has(mod: str) -> bool:
     return importlib.util.find_spec(mod) is not None
 
 
-def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+def _arrow_factorize(arr: Any) -> Categorical:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -338,7 +335,7 @@ def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
         remap[-1] = -1
         codes = remap[raw]  # -1 indexes the sentinel slot
     cats = np.asarray(dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False), dtype=object)
-    return codes, cats
+    return Categorical(codes, cats)
 
 
 def _sample_distinct(arr: Any) -> int:
@@ -352,7 +349,7 @@ def _sample_distinct(arr: Any) -> int:
     return int(pc.count_distinct(head).as_py())
 
 
-def _dictionary_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+def _dictionary_factorize(arr: Any) -> Categorical:
     """Reuse the dictionary an Arrow array already has (Polars categoricals, pandas categories,
     Parquet dictionary pages): factorise the dictionary, then map the indices through it.
 
@@ -364,22 +361,24 @@ def _dictionary_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     values = arr.dictionary
     if pa.types.is_string_view(values.type):  # (Arrow cannot take or sort string views yet)
         values = values.cast(pa.large_string())
-    value_codes, cats = _arrow_factorize(values)
+    dict_cat = _arrow_factorize(values)
+    cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
     indices = arr.indices
     if indices.null_count:
         indices = indices.fill_null(-1)
     idx = np.asarray(indices.to_numpy(zero_copy_only=False)).astype(np.intp, copy=False)
-    codes = np.append(value_codes, np.int32(-1))[idx]  # index -1: the appended null slot
+    codes = np.append(dict_cat.codes, np.int32(-1))[idx]  # index -1: the appended null slot
     present = codes >= 0
     used = np.bincount(codes[present], minlength=cats.size) > 0
     if not used.all():
         new_code = np.cumsum(used, dtype=np.int32) - 1
         codes = np.where(present, new_code[np.maximum(codes, 0)], np.int32(-1))
         cats = cats[used]
-    return codes.astype(np.int32, copy=False), cats
+        sort_keys = None if sort_keys is None else sort_keys[used]
+    return Categorical(codes.astype(np.int32, copy=False), cats, sort_keys)
 
 
-def _unicode_factorize(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _unicode_factorize(arr: np.ndarray) -> Categorical | None:
     """Factorise a numpy unicode array from its code points (:mod:`._strings`), or, for wide
     cells, by hashing its fixed-width cells as binary values with pyarrow (``None`` without it).
 
@@ -388,10 +387,10 @@ def _unicode_factorize(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """
     a = np.ascontiguousarray(arr)
     words = unicode_words(a)
-    out = None if words is None else factorize_words(words[0], words[1], a.size)
+    out = None if words is None else factorize_words(words.word, words.n_words, a.size)
     if out is not None:
-        codes, first = out
-        return codes, a[first].astype(object)
+        codes, first, _ = out
+        return Categorical(codes, a[first].astype(object))
     if not _has("pyarrow"):
         return None
     import pyarrow as pa
@@ -407,14 +406,12 @@ def _unicode_factorize(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     rank = np.empty(k, dtype=np.int32)
     rank[order] = np.arange(k, dtype=np.int32)
     raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))
-    return np.take(rank, raw), uniq[order].astype(object)
+    return Categorical(np.take(rank, raw), uniq[order].astype(object))
 
 
-def _object_factorize(
-    arr: np.ndarray, *, column: str, table: str | None
-) -> tuple[np.ndarray, np.ndarray]:
+def _object_factorize(arr: np.ndarray, *, column: str, table: str | None) -> Categorical:
     if arr.size == 0:
-        return np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
+        return Categorical(np.empty(0, dtype=np.int32), np.empty(0, dtype=object))
     if _has("pyarrow"):
         import pyarrow as pa
 
@@ -447,4 +444,4 @@ def _object_factorize(
         ) from None
     codes = np.full(arr.size, -1, dtype=np.int32)
     codes[~missing] = inv.astype(np.int32).ravel()
-    return codes, cats.astype(object)
+    return Categorical(codes, cats.astype(object))

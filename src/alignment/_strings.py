@@ -24,11 +24,13 @@ takes the category strings from its own storage for those rows only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
     "MAX_WORDS",
+    "Words",
     "byte_words",
     "factorize_words",
     "group_hashes",
@@ -37,6 +39,17 @@ __all__ = [
 
 WordFn = Callable[[int, "np.ndarray | None"], np.ndarray]
 """``word(i, rows)``: word ``i`` of the given rows (``None``: every row), ``uint64``."""
+
+
+class Words(NamedTuple):
+    """How to read a column's strings as words."""
+
+    word: WordFn
+    n_words: int
+    canonical: bool
+    """One word per string in the layout every column shares (at most 7 UTF-8 bytes,
+    big-endian, the length in the last byte): comparable between columns."""
+
 
 MAX_WORDS = 8
 """Longer strings (more than 64 bytes, or 24 code points) are left to the caller's fallback."""
@@ -171,7 +184,9 @@ def _distinct_estimate(key: np.ndarray) -> int:
     return min(n, int(-(1 << bits) * np.log(clear / (1 << bits))) + 1)
 
 
-def factorize_words(word: WordFn, n_words: int, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+def factorize_words(
+    word: WordFn, n_words: int, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Sorted codes of ``n`` strings given as order-keeping words, exactly.
 
     Parameters
@@ -187,13 +202,15 @@ def factorize_words(word: WordFn, n_words: int, n: int) -> tuple[np.ndarray, np.
 
     Returns
     -------
-    (codes, rows) or None
+    (codes, rows, first_words) or None
         ``codes`` (``int32``): the rank of each row's string among the distinct strings;
-        ``rows`` (``int64``): one row holding each distinct string, in sorted order.  ``None``
-        if two different strings shared a 64-bit hash (the caller factorises another way).
+        ``rows`` (``int64``): one row holding each distinct string, in sorted order;
+        ``first_words`` (``uint64``): the first word of each distinct string, in sorted order.
+        ``None`` if two different strings shared a 64-bit hash (the caller factorises another
+        way).
     """
     if n == 0:
-        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), np.empty(0, np.uint64)
     h = _hash_words(word, n_words)
     ids, used, first, space = group_hashes(h)
     if n_words == 1:  # hashed by a bijection: equal hashes are equal words, and back
@@ -211,7 +228,7 @@ def factorize_words(word: WordFn, n_words: int, n: int) -> tuple[np.ndarray, np.
     for c0 in range(0, n, _CHUNK):
         c1 = min(n, c0 + _CHUNK)
         np.take(rank, ids[c0:c1], mode="clip", out=codes[c0:c1])
-    return codes, first[order]
+    return codes, first[order], keys[0][order]
 
 
 def _same_words(
@@ -234,9 +251,7 @@ def _same_words(
 # ----------------------------------------------------------------------------- word sources
 
 
-def byte_words(
-    data: np.ndarray, starts: np.ndarray, lengths: np.ndarray
-) -> tuple[WordFn, int] | None:
+def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Words | None:
     """Words of byte strings ``data[starts[r] : starts[r] + lengths[r]]`` (Arrow's layout).
 
     ``starts`` and ``lengths`` are ``int64``; ``starts`` ascends (Arrow's offsets do).
@@ -248,7 +263,7 @@ def byte_words(
 
     Returns
     -------
-    (word, n_words) or None
+    Words or None
         ``None`` when a string is longer than ``8 * MAX_WORDS`` bytes.
     """
     data = np.asarray(data, dtype=np.uint8)
@@ -283,19 +298,20 @@ def byte_words(
         w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
         if short:
             w |= ln.view(np.uint64)  # (lengths are int64 >= 0)
-        return w
+        out: np.ndarray = w
+        return out
 
-    return word, n_bytes + int(with_length)
+    return Words(word, n_bytes + int(with_length), short)
 
 
-def unicode_words(cells: np.ndarray) -> tuple[WordFn, int] | None:
+def unicode_words(cells: np.ndarray) -> Words | None:
     """Words of a numpy unicode array: three 21-bit code points per word, zero-padded.
 
     Numpy ignores trailing NULs of a cell, and so does this (equal cells, equal words).
 
     Returns
     -------
-    (word, n_words) or None
+    Words or None
         ``None`` for wide cells (more than ``3 * MAX_WORDS`` code points) or values that are
         not code points.
     """
@@ -318,4 +334,4 @@ def unicode_words(cells: np.ndarray) -> tuple[WordFn, int] | None:
                 w |= block[:, col].astype(np.uint64)
         return w
 
-    return word, n_words
+    return Words(word, n_words, False)

@@ -542,14 +542,16 @@ class Journeys(_EventLog):
         # touch columns in input order (validated over every row, whatever is kept)
         cats, nums = _touch_columns(raw, cat_names, num_names, tt)
         chan = factorize(raw.columns[channel], column=channel, table=tt)
-        reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
-            np.isin(chan.codes, np.flatnonzero(_blank(chan.categories))),
-            "empty channel name",
-            column=channel,
-            table=tt,
-            values=chan.values(),
-            fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
-        )
+        blank = np.flatnonzero(_blank(chan.categories))
+        if blank.size:  # the rule of Touchpoint(channel="") everywhere: a channel has a name
+            reject_rows(
+                np.isin(chan.codes, blank),
+                "empty channel name",
+                column=channel,
+                table=tt,
+                values=chan,  # (decoded only to name a bad row)
+                fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
+            )
 
         anchors: dict[str, np.ndarray] = {}
         jcols: dict[str, Categorical] = {}
