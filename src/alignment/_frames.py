@@ -6,6 +6,9 @@ backend, goes through this module.  Inside the library there are only numpy arra
 Accepted inputs
 ---------------
 * a pandas, Polars or PyArrow table (through narwhals; none of them is a dependency);
+* a lazy or warehouse input: a Polars ``LazyFrame``, a DuckDB relation, an Ibis table, a
+  ``pyarrow.dataset.Dataset``, or the path of a CSV / Parquet file (:mod:`._sources`): only the
+  needed columns are collected, and rows are numbered in the collected order;
 * a ``dict`` mapping column names to arrays or lists;
 * a sequence of pydantic models (e.g. :class:`alignment.Touchpoint`) or of plain dicts.
 
@@ -24,6 +27,7 @@ import numpy as np
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
+from ._sources import Source, open_source
 from ._time import TIME_DTYPE
 from .errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 
@@ -108,6 +112,11 @@ def read_table(
         The input is of an unsupported kind, or columns have different lengths.
     """
     n_threads()  # a bad ALIGNMENT_NUM_THREADS is refused on every input, not on large ones only
+    source = open_source(data, table=table)
+    if source is not None:
+        return _read_source(
+            source, table=table, required=required, optional=optional, all_columns=all_columns
+        )
     if isinstance(data, Mapping):
         names = tuple(str(k) for k in data.keys())
         backend: Backend = "dict"
@@ -116,17 +125,12 @@ def read_table(
         return _read_frame(
             data, table=table, required=required, optional=optional, all_columns=all_columns
         )
-    elif isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
-        if data is not None and type(data).__name__ == "LazyFrame":
-            raise DataValidationError(
-                "a lazy frame was given",
-                table=table,
-                fix="call .collect() first (alignment works on eager data)",
-            )
+    elif isinstance(data, bytes) or not isinstance(data, Sequence):
         raise DataValidationError(
             f"cannot read a table from a {type(data).__name__}",
             table=table,
-            fix="pass a pandas/Polars/PyArrow frame, a dict of arrays, or a list of records",
+            fix="pass a pandas/Polars/PyArrow frame (eager or lazy), a DuckDB relation, a file "
+            "path, a dict of arrays, or a list of records",
         )
     else:
         records = list(data)
@@ -216,6 +220,11 @@ def _check_unique_names(data: Any, table: str) -> bool:
         return False
     listed = getattr(data, "column_names", None)  # PyArrow (its .columns are the arrays)
     names = [str(c) for c in (listed if listed is not None else getattr(data, "columns", ()))]
+    return _refuse_duplicates(names, table)
+
+
+def _refuse_duplicates(names: Sequence[str], table: str) -> bool:
+    """``False`` when every name is unique; else the error naming the repeated ones."""
     counts: dict[str, int] = {}
     for c in names:  # loop over column names
         counts[c] = counts.get(c, 0) + 1
@@ -230,17 +239,48 @@ def _check_unique_names(data: Any, table: str) -> bool:
     )
 
 
-def _read_frame(
-    data: Any, *, table: str, required: Sequence[str], optional: Sequence[str], all_columns: bool
+def _read_source(
+    source: Source,
+    *,
+    table: str,
+    required: Sequence[str],
+    optional: Sequence[str],
+    all_columns: bool,
 ) -> RawColumns:
-    nw = _nw()
-    frame = nw.from_native(data, eager_only=True)
-    names = tuple(str(c) for c in frame.columns)
+    """Collect only the columns asked for (all with ``all_columns``) of a lazy input or file."""
+    names = source.names
+    _refuse_duplicates(names, table)
     _check_required(required, names, table)
     wanted = (
         list(names)
         if all_columns
         else [c for c in dict.fromkeys([*required, *optional]) if c in names]
+    )
+    frame = source.collect(wanted)
+    return _read_frame(
+        frame, table=table, required=(), optional=wanted, all_columns=False, names=names
+    )
+
+
+def _read_frame(
+    data: Any,
+    *,
+    table: str,
+    required: Sequence[str],
+    optional: Sequence[str],
+    all_columns: bool,
+    names: tuple[str, ...] | None = None,
+) -> RawColumns:
+    """Numpy columns of an eager frame; ``names``: the input's columns when ``data`` holds some."""
+    nw = _nw()
+    frame = nw.from_native(data, eager_only=True)
+    held = tuple(str(c) for c in frame.columns)
+    names = held if names is None else names
+    _check_required(required, names, table)
+    wanted = (
+        list(held)
+        if all_columns
+        else [c for c in dict.fromkeys([*required, *optional]) if c in held]
     )
     impl = frame.implementation
     backend: Backend = (
