@@ -327,6 +327,8 @@ def _read_frame(
                 cols[name] = np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
             else:
                 cols[name] = np.asarray(s.to_numpy())
+        elif s.null_count() == n_rows:  # a column of nulls only: None (Polars would say NaN)
+            cols[name] = np.full(n_rows, None, dtype=object)
         else:
             cols[name] = np.asarray(s.to_numpy(), dtype=object)
     return RawColumns(_Columns(cols), int(frame.shape[0]), backend, names, aware)

@@ -147,7 +147,7 @@ def _lazy_source(data: Any, table: str) -> Source | None:
     if not isinstance(frame, nw.LazyFrame):
         return None
     impl = frame.implementation
-    kind = f"{type(data).__name__} ({impl})"
+    kind = f"{impl} {type(data).__name__}"
     try:
         names = tuple(str(c) for c in frame.columns)
     except Exception as exc:  # the query engine cannot resolve the schema
@@ -167,11 +167,16 @@ def _lazy_source(data: Any, table: str) -> Source | None:
     return Source(names, kind, collect, table)
 
 
-def _file_source(data: str | os.PathLike[str], table: str) -> Source:
-    path = Path(data)
+def _file_source(data: str | os.PathLike[Any], table: str) -> Source:
+    path = Path(os.fsdecode(data))
     fix = f"pass an existing {_SUPPORTED} file, or the data itself (a frame, a dict or records)"
     if not path.exists():
-        raise DataValidationError(f"no file {str(path)!r}", table=table, value=str(path), fix=fix)
+        raise DataValidationError(
+            f"no file {str(path)!r} (a string is read as the path of a file)",
+            table=table,
+            value=str(path),
+            fix=fix,
+        )
     if path.is_dir():
         raise DataValidationError(
             f"{str(path)!r} is a directory, not a file",
