@@ -27,9 +27,9 @@ import numpy as np
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
-from ._sources import Source, open_source
+from ._sources import Source, check_required, open_source, refuse_duplicates
 from ._time import TIME_DTYPE
-from .errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
+from .errors import DataValidationError, ParameterError, reject_rows
 
 __all__ = [
     "BACKENDS",
@@ -141,7 +141,7 @@ def read_table(
         backend = "dict"
         getter = _dict_getter(data_dict, table)
     wanted = list(names) if all_columns else [*required, *optional]
-    _check_required(required, names, table)
+    check_required(required, names, table)
     cols: dict[str, np.ndarray] = {}
     for name in dict.fromkeys(wanted):
         if name in names:
@@ -150,26 +150,6 @@ def read_table(
     if not cols and names:
         n_rows = len(getter(names[0]))
     return RawColumns(cols, n_rows, backend, names, {})
-
-
-def _check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
-    missing = [c for c in required if c not in names]
-    if missing:
-        import difflib
-
-        hints = []
-        for m in missing:
-            close = difflib.get_close_matches(m, list(names), n=1)
-            if close:
-                hints.append(f"{m!r} → did you mean {close[0]!r}?")
-        raise MissingColumnError(
-            f"required column(s) {', '.join(repr(m) for m in missing)} not found; "
-            f"available: {', '.join(repr(n) for n in names) or '(none)'}",
-            column=missing[0],
-            table=table,
-            fix=(" ".join(hints) + " " if hints else "")
-            + "rename the column or pass its name (e.g. time='my_time_column')",
-        )
 
 
 def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
@@ -220,23 +200,7 @@ def _check_unique_names(data: Any, table: str) -> bool:
         return False
     listed = getattr(data, "column_names", None)  # PyArrow (its .columns are the arrays)
     names = [str(c) for c in (listed if listed is not None else getattr(data, "columns", ()))]
-    return _refuse_duplicates(names, table)
-
-
-def _refuse_duplicates(names: Sequence[str], table: str) -> bool:
-    """``False`` when every name is unique; else the error naming the repeated ones."""
-    counts: dict[str, int] = {}
-    for c in names:  # loop over column names
-        counts[c] = counts.get(c, 0) + 1
-    dup = sorted(c for c, k in counts.items() if k > 1)
-    if not dup:
-        return False
-    raise DataValidationError(
-        f"duplicate column name(s) {', '.join(map(repr, dup))}",
-        column=dup[0],
-        table=table,
-        fix="rename or drop the repeated columns so that every name is unique",
-    )
+    return refuse_duplicates(names, table)
 
 
 def _read_source(
@@ -249,8 +213,8 @@ def _read_source(
 ) -> RawColumns:
     """Collect only the columns asked for (all with ``all_columns``) of a lazy input or file."""
     names = source.names
-    _refuse_duplicates(names, table)
-    _check_required(required, names, table)
+    refuse_duplicates(names, table)
+    check_required(required, names, table)
     wanted = (
         list(names)
         if all_columns
@@ -276,7 +240,7 @@ def _read_frame(
     frame = nw.from_native(data, eager_only=True)
     held = tuple(str(c) for c in frame.columns)
     names = held if names is None else names
-    _check_required(required, names, table)
+    check_required(required, names, table)
     wanted = (
         list(held)
         if all_columns

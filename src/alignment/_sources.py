@@ -9,7 +9,8 @@ then reads only the columns a table needs, as an eager PyArrow table or Polars f
 them (the file's order; a lazy query's collected order), and error rows are positions in it.
 
 PyArrow's CSV reader types the columns of a CSV file (:func:`read_arrow_csv`, shared with
-:func:`alignment._files.read_csv`).
+:func:`alignment._files.read_csv`).  The checks of an input's column names (required ones
+present, none repeated) live here too, for every kind of input.
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import DataValidationError
+from .errors import DataValidationError, MissingColumnError
 
 __all__ = [
     "FILES_EXTRA",
     "CSVFormatError",
     "Source",
+    "check_required",
     "open_source",
     "open_text",
     "read_arrow_csv",
     "read_header",
+    "refuse_duplicates",
 ]
 
 #: cell texts read as booleans (any other text in the column makes it a text column)
@@ -222,6 +225,43 @@ def _guard(read: Callable[[], Any], kind: str, table: str) -> Any:
             fix="check the file's format (a header row of unique names for CSV), and that it "
             "is UTF-8 text or Parquet",
         ) from exc
+
+
+def check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
+    """Raise :class:`MissingColumnError` naming the absent ``required`` columns (and near names)."""
+    missing = [c for c in required if c not in names]
+    if missing:
+        import difflib
+
+        hints = []
+        for m in missing:
+            close = difflib.get_close_matches(m, list(names), n=1)
+            if close:
+                hints.append(f"{m!r} → did you mean {close[0]!r}?")
+        raise MissingColumnError(
+            f"required column(s) {', '.join(repr(m) for m in missing)} not found; "
+            f"available: {', '.join(repr(n) for n in names) or '(none)'}",
+            column=missing[0],
+            table=table,
+            fix=(" ".join(hints) + " " if hints else "")
+            + "rename the column or pass its name (e.g. time='my_time_column')",
+        )
+
+
+def refuse_duplicates(names: Sequence[str], table: str) -> bool:
+    """``False`` when every name is unique; else the error naming the repeated ones."""
+    counts: dict[str, int] = {}
+    for c in names:  # loop over column names
+        counts[c] = counts.get(c, 0) + 1
+    dup = sorted(c for c, k in counts.items() if k > 1)
+    if not dup:
+        return False
+    raise DataValidationError(
+        f"duplicate column name(s) {', '.join(map(repr, dup))}",
+        column=dup[0],
+        table=table,
+        fix="rename or drop the repeated columns so that every name is unique",
+    )
 
 
 def open_text(path: Path, mode: str) -> IO[str]:
