@@ -85,12 +85,13 @@ def read_table(
     optional: Sequence[str] = (),
     all_columns: bool = False,
 ) -> RawColumns:
-    """Read columns from a frame, a dict of arrays or a sequence of records.
+    """Read columns from a frame, a lazy input, a file path, a dict of arrays or records.
 
     Parameters
     ----------
-    data : frame, dict or sequence
-        The caller's data.
+    data : frame, lazy frame, path, dict or sequence
+        The caller's data.  A lazy input or a file (see :mod:`._sources`) is collected with only
+        the needed columns; its rows are numbered in the order it yields them.
     table : str
         Name of the argument (``"touchpoints"``, ``"leads"`` …) for error messages.
     required : sequence of str
@@ -109,7 +110,10 @@ def read_table(
     MissingColumnError
         A required column is absent.
     DataValidationError
-        The input is of an unsupported kind, or columns have different lengths.
+        The input is of an unsupported kind, columns have different lengths, a path is not a
+        readable file of a supported kind, or a lazy query fails.
+    ImportError
+        A file path, and PyArrow is not installed.
     """
     n_threads()  # a bad ALIGNMENT_NUM_THREADS is refused on every input, not on large ones only
     source = open_source(data, table=table)
