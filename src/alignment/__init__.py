@@ -27,6 +27,7 @@ from .errors import (
 from .hookspecs import hookimpl
 
 __version__ = "0.1.0"
+"""The version of the library (of the distribution ``smarketing-alignment``)."""
 
 # name -> module that defines it; resolved on first attribute access
 _LAZY: dict[str, str] = {
