@@ -20,7 +20,7 @@ except ModuleNotFoundError:  # Python 3.10
     tomllib = pytest.importorskip("tomli")
 
 import alignment
-from alignment.cli import main
+from alignment.cli import main, write_columns
 from alignment.datasets import synthetic_crm
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -117,6 +117,68 @@ def test_cli_page_rules_file_is_accepted(
     code = main(["score", str(crm_files["leads"]), "--touchpoints", str(crm_files["touchpoints"]),
                  "--rules", str(f), "-q", "--out", str(tmp_path / "s.csv")])  # fmt: skip
     assert code == 0, capsys.readouterr().err
+
+
+def shell_commands(page: str) -> list[str]:
+    """The ``alignment …`` command lines of a page's bash blocks (continuations joined)."""
+    out = []
+    for lang, body in blocks(page):
+        if lang != "bash":
+            continue
+        for line in body.replace("\\\n", " ").splitlines():
+            line = line.split("&&")[-1].strip()
+            if line.startswith("alignment "):
+                out.append(line)
+    return out
+
+
+@pytest.fixture(scope="module")
+def page_files(
+    small_crm: Any, crm_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The files the command-line examples name, made from the small CRM."""
+    d = tmp_path_factory.mktemp("cli_page")
+    for name, table in {
+        "touches.csv": "touchpoints",
+        "won.csv": "conversions",
+        "leads.csv": "leads",
+        "activities.csv": "activities",
+        "touches.parquet": "touchpoints",
+        "deals.parquet": "deals",
+    }.items():
+        write_columns(d / name, small_crm.tables()[table])
+    (d / "agreement.toml").write_text(crm_files["sla"].read_text("utf-8"), encoding="utf-8")
+    (rules,) = [body for lang, body in blocks("cli.md") if lang == "toml"]
+    (d / "grid.toml").write_text(rules, encoding="utf-8")
+    return d
+
+
+CLI_EXAMPLES = [(p, c) for p in ("cli.md", "getting-started.md") for c in shell_commands(p)]
+
+
+def test_cli_examples_are_found() -> None:
+    pages = {p for p, _ in CLI_EXAMPLES}
+    assert pages == {"cli.md", "getting-started.md"} and len(CLI_EXAMPLES) >= 10
+    assert any("--param" in c for _, c in CLI_EXAMPLES)
+
+
+@pytest.mark.parametrize(("page", "command"), CLI_EXAMPLES, ids=lambda x: x[:60])
+def test_cli_page_example_runs(
+    page: str,
+    command: str,
+    page_files: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every command of the pages' bash blocks runs on files like the ones it names."""
+    monkeypatch.chdir(page_files)
+    args = shlex.split(command)[1:]
+    assert main([*args, "-q"]) == 0, f"{command}\n{capsys.readouterr().err}"
+    out = capsys.readouterr().out
+    written = [args[i + 1] for i, a in enumerate(args) if a in ("--out", "--breaches", "--periods")]
+    for name in written:
+        assert (page_files / name).stat().st_size > 0, name
+    assert written or out.strip()
 
 
 def demo_output(args: list[str]) -> str:
