@@ -10,7 +10,11 @@ import pytest
 
 @pytest.mark.parametrize(
     ("package", "implementation"),
-    [("alignment.datasets", "_synthetic"), ("alignment.report", "_build")],
+    [
+        ("alignment.datasets", "_synthetic"),
+        ("alignment.report", "_build"),
+        ("alignment.attribution", "_compare"),
+    ],
 )
 def test_docstring_examples(package: str, implementation: str) -> None:
     attempted = 0
