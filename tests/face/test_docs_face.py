@@ -264,7 +264,9 @@ def installed_by(args: list[str]) -> set[str]:
 def test_getting_started_installs_what_its_code_imports() -> None:
     """The page's code uses pandas (frames) and matplotlib: an install line on it brings them."""
     text = (DOCS / "getting-started.md").read_text("utf-8")
-    code = "\n".join(body for lang, body in blocks("getting-started.md") if lang in ("python", "pycon"))
+    code = "\n".join(
+        body for lang, body in blocks("getting-started.md") if lang in ("python", "pycon")
+    )
     needed = set(re.findall(r"^(?:>>> )?(?:import|from) (\w+)", code, re.M))
     needed |= set(re.findall(r"""(?:to_frames|backend=)\(?["'](\w+)["']""", code))
     needed = {n for n in needed if n in {"pandas", "polars", "pyarrow", "matplotlib", "dask"}}
@@ -291,7 +293,7 @@ def test_rule_membership_key_is_isin_everywhere() -> None:
 
 
 @pytest.mark.parametrize(
-    "page", sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")) + ["../README.md"]
+    "page", [*sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")), "../README.md"]
 )
 def test_pip_install_names_our_distribution(page: str) -> None:
     """``pip install alignment`` is an unrelated package: install lines name

@@ -14,6 +14,7 @@ import pytest
         ("alignment.datasets", "_synthetic"),
         ("alignment.report", "_build"),
         ("alignment.attribution", "_compare"),
+        ("alignment.report", "_document"),
     ],
 )
 def test_docstring_examples(package: str, implementation: str) -> None:
