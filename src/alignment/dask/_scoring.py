@@ -16,6 +16,7 @@ from ..scoring._breakdown import BreakdownStats, band_range, headline, merge, st
 if TYPE_CHECKING:
     from ..scoring import LogisticScorer
 
+from .._options import capture
 from ._common import (
     as_ddf,
     dk,
@@ -281,14 +282,20 @@ def score(
         frames = [tag_rows(lead_ddf), None]
     inputs = {"leads": lead_ddf, "touchpoints": touch_ddf}
     parts = partition_lists(frames)
+    options = capture()  # (stats() may run after the call returned)
     frame = dd.from_delayed(
-        [delayed(_score_partition, pure=True)(*pp, scorer=model, key=key) for pp in parts],
+        [
+            delayed(_score_partition, pure=True)(*pp, scorer=model, key=key, reading=options)
+            for pp in parts
+        ],
         verify_meta=False,
     )
 
     def stats(bands: tuple[float, float] | None) -> Any:
         run = delayed(_stats_partition, pure=True)
-        return tree_reduce([run(*pp, scorer=model, key=key, bands=bands) for pp in parts], merge)
+        return tree_reduce(
+            [run(*pp, scorer=model, key=key, bands=bands, reading=options) for pp in parts], merge
+        )
 
     return DaskScoreResult(frame, scorer=model, stats=stats, npartitions=len(parts), inputs=inputs)
 
