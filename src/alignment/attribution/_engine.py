@@ -142,27 +142,15 @@ def attribute(
             touchpoints, conversions, leads, deal_contacts
         )
     check_deal_options(won_stages, reset)
+    columns = dict(
+        lead=lead, time=time, channel=channel, converted_at=converted_at, revenue=revenue
+    )
+    deals = dict(deal_contacts=deal_contacts, won_stages=won_stages, reset=reset)
     backend = find_backend(touchpoints, conversions, leads, deal_contacts)
     if backend is not None:
-        return cast(
-            "AttributionResult",
-            backend.operation("attribute")(
-                touchpoints,
-                conversions,
-                model=model,
-                lead=lead,
-                time=time,
-                channel=channel,
-                converted_at=converted_at,
-                revenue=revenue,
-                lookback=lookback,
-                leads=leads,
-                deal_contacts=deal_contacts,
-                won_stages=won_stages,
-                reset=reset,
-                **model_params,
-            ),
-        )
+        run = backend.operation("attribute")
+        options = dict(model=model, lookback=lookback, leads=leads, **columns, **deals)
+        return cast("AttributionResult", run(touchpoints, conversions, **options, **model_params))
 
     from ..plugins import get_attribution_model
 
@@ -172,12 +160,11 @@ def attribute(
     # built-in rules (weights() not overridden) run directly on the compact view
     fast_rule = isinstance(m, RuleModel) and type(m).weights is RuleModel.weights
 
-    deals = dict(deal_contacts=deal_contacts, won_stages=won_stages, reset=reset)
     journeys = _journeys(
         touchpoints,
         conversions,
         leads,
-        dict(lead=lead, time=time, channel=channel, converted_at=converted_at, revenue=revenue),
+        columns,
         deals,
         # a built-in rule credits each converted journey from its own touches: the other
         # journeys' touches are read and validated but not sorted (the result sorts them only
@@ -261,7 +248,8 @@ def _crm_inputs(crm: Any, conversions: Any, leads: Any, deal_contacts: Any) -> t
             "touchpoints is a CRMData bundle, which already holds its deals, deal contacts "
             "and leads; leave conversions=, leads= and deal_contacts= out"
         )
-    contacts = crm.deal_contacts if next(iter(crm.deal_contacts.values())).size else None
+    dc = crm.deal_contacts
+    contacts = dc if dc and next(iter(dc.values())).size else None
     return crm.touchpoints, crm.deals, crm.leads, contacts
 
 

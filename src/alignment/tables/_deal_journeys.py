@@ -128,7 +128,7 @@ def deal_encoded(
     close[deals.codes] = conv.time
     revenue = np.empty(n_deal, dtype=np.float64)
     revenue[deals.codes] = conv.revenue
-    pair_deal = np.asarray(deals.codes, dtype=np.int64)[conv.pair_conv]
+    pair_deal = np.asarray(deals.codes, dtype=np.int64)[conv.pairs.conv]
     touch, deal = deal_touch_pairs(
         enc.codes, enc.time, n_keys, close, pair_deal, pair_codes, reset=reset
     )
@@ -144,8 +144,8 @@ def deal_encoded(
     keys = np.empty(n_deal + alone.size, dtype=object)
     keys[:n_deal] = deals.uniques
     primary = np.full(n_deal, -1, dtype=np.int64)
-    has_primary = conv.primary >= 0
-    primary[np.asarray(deals.codes)[has_primary]] = pair_codes[conv.primary[has_primary]]
+    has_primary = conv.pairs.primary >= 0
+    primary[np.asarray(deals.codes)[has_primary]] = pair_codes[conv.pairs.primary[has_primary]]
     person = Categorical(enc.codes.astype(np.int32), enc.keys.astype(object))
     return _Encoded(
         keys=keys,

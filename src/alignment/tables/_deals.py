@@ -31,6 +31,28 @@ _DC = "deal_contacts"
 
 
 @dataclass(frozen=True, eq=False)
+class Contacts:
+    """The (conversion, person) contact pairs of the conversions.
+
+    Attributes
+    ----------
+    keys : _Keys
+        The person (journey key) of each pair.
+    conv : ndarray of int64
+        The conversion of each pair.
+    primary : ndarray of int64
+        Per conversion, its primary pair (``-1`` for a deal without a contact).
+    rows : ndarray of int64
+        The caller's row of each pair (in ``deal_contacts``, or the conversion's row).
+    """
+
+    keys: _Keys
+    conv: np.ndarray
+    primary: np.ndarray
+    rows: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class Conversions:
     """The won conversions of the caller's table and their contacts.
 
@@ -42,30 +64,18 @@ class Conversions:
         The caller's row of each conversion.
     ids : ndarray or None
         The ``deal_id`` of each conversion (``None`` when the table has no such column).
-    contacts : _Keys
-        The journey key of each (conversion, contact) pair.
-    pair_conv : ndarray of int64
-        The conversion of each pair.
-    primary : ndarray of int64
-        Per conversion, its primary pair (``-1`` for a deal without a contact).
-    pair_rows : ndarray of int64
-        The caller's row of each pair (in ``deal_contacts``, or the conversion's row).
-    pair_table : str
-        The table ``pair_rows`` refer to.
     aware : bool or None
         Whether the conversion instants carried a time zone.
+    pairs : Contacts
+        The contacts of each conversion.
     """
 
     time: np.ndarray
     revenue: np.ndarray
     rows: np.ndarray
     ids: np.ndarray | None
-    contacts: _Keys
-    pair_conv: np.ndarray
-    primary: np.ndarray
-    pair_rows: np.ndarray
-    pair_table: str
     aware: Awareness
+    pairs: Contacts
 
     @property
     def n(self) -> int:
@@ -79,7 +89,7 @@ class Conversions:
         Without a ``deal_id`` column, several conversions of one key are refused.
         """
         several = np.bincount(pair_codes, minlength=keys.size) > 1
-        per_conv = np.bincount(self.pair_conv, minlength=self.n)
+        per_conv = np.bincount(self.pairs.conv, minlength=self.n)
         if not several.any() and bool((per_conv == 1).all()):
             return False
         if self.ids is None:
@@ -89,7 +99,7 @@ class Conversions:
                 column=key_name,
                 table=_CT,
                 values=keys[pair_codes],
-                positions=self.pair_rows,
+                positions=self.pairs.rows,
                 fix=f"give each conversion its id in a {DEAL_KEY!r} column (each is then "
                 "attributed on its own), or keep one conversion per journey",
             )
@@ -191,27 +201,13 @@ def read_conversions(
                 f"deal_contacts= names persons ({lead!r}); it cannot be combined with journeys "
                 f"keyed by {key_name!r}"
             )
-        contacts, pair_conv, primary, pair_rows = _read_contacts(
-            deal_contacts, np.asarray(cols[DEAL_KEY]), rows, lead
-        )
-        table = _DC
+        pairs = _read_contacts(deal_contacts, np.asarray(cols[DEAL_KEY]), rows, lead)
     else:
         with caller_rows(rows, _CT):
-            contacts = _conversion_keys(pick(kcol), kcol, key_name, lead, leads)
-        pair_conv = primary = np.arange(rows.size, dtype=np.int64)
-        pair_rows, table = rows, _CT
-    return Conversions(
-        time=ctime,
-        revenue=crev,
-        rows=rows,
-        ids=ids,
-        contacts=contacts,
-        pair_conv=pair_conv,
-        primary=primary,
-        pair_rows=pair_rows,
-        pair_table=table,
-        aware=aware,
-    )
+            keys = _conversion_keys(pick(kcol), kcol, key_name, lead, leads)
+        own = np.arange(rows.size, dtype=np.int64)
+        pairs = Contacts(keys=keys, conv=own, primary=own, rows=rows)
+    return Conversions(time=ctime, revenue=crev, rows=rows, ids=ids, aware=aware, pairs=pairs)
 
 
 def _won(cols: Any, won_stages: Sequence[str] | None) -> np.ndarray | None:
@@ -288,15 +284,12 @@ def _conversion_keys(
 
 def _read_contacts(
     deal_contacts: Any, deal_ids: np.ndarray, won_rows: np.ndarray, lead: str
-) -> tuple[_Keys, np.ndarray, np.ndarray, np.ndarray]:
+) -> Contacts:
     """The (conversion, person) pairs of ``deal_contacts`` for the won deals.
 
     Every contact row must name a deal of the table; rows of deals that are not won are not
     used.  A person listed twice for one deal is one contact.  Each won deal's primary contact
     is its first row marked ``is_primary`` (else its first row).
-
-    Returns the persons as keys, the conversion of each pair, each conversion's primary pair
-    (``-1`` without contact) and the ``deal_contacts`` row of each pair.
     """
     raw = read_table(deal_contacts, table=_DC, required=[DEAL_KEY, lead], optional=["is_primary"])
     all_deals = _key_codes(deal_ids, column=DEAL_KEY, table=_CT)
@@ -344,5 +337,5 @@ def _read_contacts(
     starts = np.flatnonzero(np.r_[True, np.diff(pair_conv) != 0]) if order.size else order
     primary[pair_conv[starts]] = starts
     kept, inverse = np.unique(persons.codes[order], return_inverse=True)
-    contacts = _Keys(inverse.astype(np.int64).ravel(), persons.uniques[kept])
-    return contacts, pair_conv, primary, order
+    keys = _Keys(inverse.astype(np.int64).ravel(), persons.uniques[kept])
+    return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order)

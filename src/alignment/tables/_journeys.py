@@ -538,7 +538,7 @@ class Journeys(_EventLog):
         _check_awareness(flags, tt)
         per_deal = False
         if conv is not None:
-            uniques, tcodes, pcodes = _merge_keys(tkeys, conv.contacts)
+            uniques, tcodes, pcodes = _merge_keys(tkeys, conv.pairs.keys)
             per_deal = conv.per_deal(pcodes, uniques, key_name)
         else:
             uniques, tcodes = tkeys.uniques, tkeys.codes
@@ -547,8 +547,8 @@ class Journeys(_EventLog):
         conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
         rev = np.zeros(n)
         if conv is not None and not per_deal:
-            conv_at[pcodes] = conv.time[conv.pair_conv]
-            rev[pcodes] = conv.revenue[conv.pair_conv]
+            conv_at[pcodes] = conv.time[conv.pairs.conv]
+            rev[pcodes] = conv.revenue[conv.pairs.conv]
         elif conv is None and converted_at in raw.columns:
             conv_at, rev = _conversions_on_touches(
                 raw, tcodes, n, converted_at, revenue, key_name, flags
