@@ -364,8 +364,8 @@ def _dictionary_factorize(arr: Any) -> Categorical:
     dict_cat = _arrow_factorize(values)
     cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
     indices = arr.indices
-    if indices.null_count:
-        indices = indices.fill_null(-1)
+    if indices.null_count:  # (indices may be unsigned: Polars')
+        indices = indices.cast(pa.int64()).fill_null(-1)
     idx = np.asarray(indices.to_numpy(zero_copy_only=False)).astype(np.intp, copy=False)
     codes = np.append(dict_cat.codes, np.int32(-1))[idx]  # index -1: the appended null slot
     present = codes >= 0

@@ -560,16 +560,7 @@ class Journeys(_EventLog):
         chan = _category(
             raw.columns[channel], column=channel, table=tt, allow_missing=False, fold=True
         )
-        blank = np.flatnonzero(_blank(chan.categories))
-        if blank.size:  # the rule of Touchpoint(channel="") everywhere: a channel has a name
-            reject_rows(
-                np.isin(chan.codes, blank),
-                "empty channel name",
-                column=channel,
-                table=tt,
-                values=chan,  # (decoded only to name a bad row)
-                fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
-            )
+        _reject_blank_channels(chan, channel, tt)
 
         anchors: dict[str, np.ndarray] = {}
         jcols: dict[str, Categorical] = {}
@@ -620,6 +611,20 @@ class Journeys(_EventLog):
             full = _assemble(encoded, "all")
             self.__dict__["_all_touches"] = full
         return full
+
+
+def _reject_blank_channels(chan: Categorical, column: str, table: str) -> None:
+    """The rule of ``Touchpoint(channel="")`` everywhere: a channel has a name."""
+    blank = np.flatnonzero(_blank(chan.categories))
+    if blank.size:  # (no pass over the rows, and nothing decoded, when every name is fine)
+        reject_rows(
+            np.isin(chan.codes, blank),
+            "empty channel name",
+            column=column,
+            table=table,
+            values=chan,
+            fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
+        )
 
 
 def _blank(names: np.ndarray) -> np.ndarray:
