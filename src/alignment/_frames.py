@@ -312,6 +312,7 @@ def _beyond_float(s: Any) -> bool:
 POOL_MIN_ROWS = 50_000
 """String columns at least this long are factorised on the thread pool (:mod:`._parallel`)."""
 
+
 def _no_values(v: np.ndarray) -> bool:
     """An object column with no value to type it by (empty or all None): typed as text."""
     return not any(x is not None for x in v.tolist())
