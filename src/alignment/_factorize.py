@@ -107,15 +107,8 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
     """
     import pyarrow as pa
 
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.large_string())  # (string views: one copy into Arrow's layout)
+    arr, data, starts, lengths = _string_buffers(arr)
     n = len(arr)
-    bufs = arr.buffers()
-    off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + n + 1]
-    data = np.empty(0, np.uint8) if bufs[2] is None else np.frombuffer(bufs[2], dtype=np.uint8)
-    starts = offsets[:-1].astype(np.int64, copy=False)
-    lengths = np.diff(offsets).astype(np.int64, copy=False)
     rows: np.ndarray | None = None
     if arr.null_count:
         rows = np.flatnonzero(np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)))
@@ -334,8 +327,35 @@ def _arrow_factorize(arr: Any) -> Categorical:
         remap[order] = np.arange(order.size, dtype=np.int32)
         remap[-1] = -1
         codes = remap[raw]  # -1 indexes the sentinel slot
-    cats = np.asarray(dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False), dtype=object)
-    return Categorical(codes, cats)
+    ordered = dictionary.take(pa.array(order))
+    cats = np.asarray(ordered.to_numpy(zero_copy_only=False), dtype=object)
+    return Categorical(codes, cats, _canonical_keys(ordered))
+
+
+def _string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """An Arrow string array in Arrow's layout: the array, its bytes, starts and lengths."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())  # (string views: one copy into Arrow's layout)
+    bufs = arr.buffers()
+    off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.empty(0, np.uint8) if bufs[2] is None else np.frombuffer(bufs[2], dtype=np.uint8)
+    starts = offsets[:-1].astype(np.int64, copy=False)
+    return arr, data, starts, np.diff(offsets).astype(np.int64, copy=False)
+
+
+def _canonical_keys(sorted_values: Any) -> np.ndarray | None:
+    """:attr:`Categorical.sort_keys` of sorted distinct Arrow strings (``None`` when a value is
+    longer than 7 bytes, or null)."""
+    if sorted_values.null_count or not _is_text(sorted_values.type):
+        return None
+    _, data, starts, lengths = _string_buffers(sorted_values)
+    words = byte_words(data, starts, lengths)
+    if words is None or not words.canonical:
+        return None
+    return words.word(0, None)
 
 
 def _sample_distinct(arr: Any) -> int:

@@ -255,3 +255,14 @@ def test_arrow_dictionaries_of_string_views() -> None:
     for arr in arrays:
         cat = _arrow_factorize(arr)
         assert cat.categories.tolist() == ["a", "b"] and cat.codes.tolist() == [1, 0, 1, -1]
+
+
+def test_sort_keys_on_the_dictionary_path_too() -> None:
+    few = pa.array(["b", "a", "b", None, "ccc"] * 10)  # (few categories: pyarrow's encoding)
+    cat = _arrow_factorize(few)
+    assert cat.categories.tolist() == ["a", "b", "ccc"]
+    many = _bytes_factorize(pa.array(["ccc", "a", "b"]))
+    assert many is not None and cat.sort_keys is not None
+    assert cat.sort_keys.tolist() == many.sort_keys.tolist()  # one layout for every path
+    ints = _arrow_factorize(pa.array([3, 1, 3]).dictionary_encode())
+    assert ints.sort_keys is None  # (not strings: no text layout)
