@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._columns import Categorical
-from ._strings import byte_words, factorize_words, unicode_words
+from ._strings import byte_words, factorize_words, unicode_words, view_words
 from .errors import DataValidationError, reject_rows
 
 __all__ = ["HASH_FACTORIZE_MIN_ROWS", "factorize", "factorize_ints", "lookup"]
@@ -107,6 +107,10 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
     """
     import pyarrow as pa
 
+    if pa.types.is_string_view(arr.type):
+        out = _view_factorize(arr)
+        if out is not None:
+            return out
     arr, data, starts, lengths = _string_buffers(arr)
     n = len(arr)
     rows: np.ndarray | None = None
@@ -125,6 +129,43 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
         full[rows] = codes
         codes, first = full, rows[first]
     cats = arr.take(pa.array(first)).to_numpy(zero_copy_only=False)
+    sort_keys = first_words if words.canonical else None
+    return Categorical(codes, np.asarray(cats, dtype=object), sort_keys)
+
+
+def _view_factorize(arr: Any) -> Categorical | None:
+    """Factorise Arrow string views whose strings are all inline (at most 12 bytes), in place.
+
+    ``None`` for longer strings, or when the kernel declines.
+    """
+    import pyarrow as pa
+
+    n = len(arr)
+    buf = arr.buffers()[1]
+    views = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 16)[arr.offset : arr.offset + n]
+    lengths = views[:, :4].copy().view("<i4").ravel().astype(np.int64)
+    rows: np.ndarray | None = None
+    if arr.null_count:
+        rows = np.flatnonzero(np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)))
+        views, lengths = views[rows], lengths[rows]
+    words = view_words(views, lengths)
+    out = None if words is None else factorize_words(words.word, words.n_words, lengths.size)
+    if words is None or out is None:
+        return None
+    codes, first, first_words = out
+    # the distinct strings, from their inline bytes (Arrow cannot take string views)
+    first_len = lengths[first]
+    inline = views[first, 4:]
+    data = inline[np.arange(12) < first_len[:, None]]
+    offsets = np.zeros(first.size + 1, dtype=np.int64)
+    np.cumsum(first_len, out=offsets[1:])
+    cats = pa.LargeStringArray.from_buffers(
+        first.size, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))
+    ).to_numpy(zero_copy_only=False)
+    if rows is not None:
+        full = np.full(n, -1, dtype=np.int32)
+        full[rows] = codes
+        codes = full
     sort_keys = first_words if words.canonical else None
     return Categorical(codes, np.asarray(cats, dtype=object), sort_keys)
 

@@ -35,6 +35,7 @@ __all__ = [
     "factorize_words",
     "group_hashes",
     "unicode_words",
+    "view_words",
 ]
 
 WordFn = Callable[[int, "np.ndarray | None"], np.ndarray]
@@ -335,3 +336,35 @@ def unicode_words(cells: np.ndarray) -> Words | None:
         return w
 
     return Words(word, n_words, False)
+
+
+def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
+    """Words of strings held inline in Arrow string views (Polars' strings), read in place.
+
+    ``views`` is the ``(n, 16)`` byte matrix of the views: a 4-byte length, then the string
+    itself when it is at most 12 bytes long.  Longer strings live in other buffers: ``None``.
+    The words are those of :func:`byte_words` (the same values, the same shared layout for
+    strings of at most 7 bytes); from 8 bytes on, the length is always a last word.
+    """
+    max_len = int(lengths.max()) if lengths.size else 0
+    if max_len > 12:
+        return None
+    short = max_len <= 7
+    n_bytes = 1 if max_len <= 8 else 2
+    inline = views[:, 4:]
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        ln = lengths if rows is None else lengths[rows]
+        if i == n_bytes:  # the length word
+            return ln.astype(np.uint64)
+        block = inline if rows is None else inline[rows]
+        lo, width = 8 * i, 8 if i == 0 else 4
+        w = np.zeros(block.shape[0], dtype=np.uint64)
+        w.view(np.uint8).reshape(-1, 8)[:, :width] = block[:, lo : lo + width]
+        w.byteswap(inplace=True)  # (native bytes in string order: big-endian)
+        w &= _KEEP[np.clip(ln - lo, 0, 8) if max_len > 8 else ln]
+        if short:
+            w |= ln.view(np.uint64)
+        return w
+
+    return Words(word, 1 if short else n_bytes + 1, short)

@@ -266,3 +266,19 @@ def test_sort_keys_on_the_dictionary_path_too() -> None:
     assert cat.sort_keys.tolist() == many.sort_keys.tolist()  # one layout for every path
     ints = _arrow_factorize(pa.array([3, 1, 3]).dictionary_encode())
     assert ints.sort_keys is None  # (not strings: no text layout)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), LONG_TEXT, TEXT), min_size=1, max_size=50), st.integers(0, 5))
+def test_string_views_read_in_place_match_python(values: list[str | None], start: int) -> None:
+    if not hasattr(pl, "CompatLevel"):
+        pytest.skip("this Polars has no string views")
+    series = pl.Series(values, dtype=pl.String).slice(min(start, len(values) - 1))
+    got = _bytes_factorize(series.to_arrow(compat_level=pl.CompatLevel.newest()))
+    assert got is not None
+    codes, cats = _twin(series.to_list())
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+    plain = _bytes_factorize(series.to_arrow())  # Arrow's offsets layout: the same sort keys
+    assert plain is not None
+    same = got.sort_keys is None and plain.sort_keys is None
+    assert same or np.array_equal(got.sort_keys, plain.sort_keys)
