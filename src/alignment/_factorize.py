@@ -128,9 +128,23 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
         full = np.full(n, -1, dtype=np.int32)
         full[rows] = codes
         codes, first = full, rows[first]
+    if words.canonical:  # the strings are in their words: no gather from the column
+        packed = first_words.byteswap().view(np.uint8).reshape(-1, 8)
+        cats = _text(packed, (first_words & np.uint64(0xFF)).astype(np.int64))
+        return Categorical(codes, cats, first_words)
     cats = arr.take(pa.array(first)).to_numpy(zero_copy_only=False)
-    sort_keys = first_words if words.canonical else None
-    return Categorical(codes, np.asarray(cats, dtype=object), sort_keys)
+    return Categorical(codes, np.asarray(cats, dtype=object))
+
+
+def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (object array)."""
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(cells[np.arange(cells.shape[1]) < lengths[:, None]])
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
+    return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _view_factorize(arr: Any) -> Categorical | None:
@@ -138,12 +152,11 @@ def _view_factorize(arr: Any) -> Categorical | None:
 
     ``None`` for longer strings, or when the kernel declines.
     """
-    import pyarrow as pa
 
     n = len(arr)
     buf = arr.buffers()[1]
     views = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 16)[arr.offset : arr.offset + n]
-    lengths = views[:, :4].copy().view("<i4").ravel().astype(np.int64)
+    lengths = views[:, :4].view("<i4")[:, 0].astype(np.int64)
     rows: np.ndarray | None = None
     if arr.null_count:
         rows = np.flatnonzero(np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)))
@@ -153,21 +166,15 @@ def _view_factorize(arr: Any) -> Categorical | None:
     if words is None or out is None:
         return None
     codes, first, first_words = out
-    # the distinct strings, from their inline bytes (Arrow cannot take string views)
-    first_len = lengths[first]
-    inline = views[first, 4:]
-    data = inline[np.arange(12) < first_len[:, None]]
-    offsets = np.zeros(first.size + 1, dtype=np.int64)
-    np.cumsum(first_len, out=offsets[1:])
-    cats = pa.LargeStringArray.from_buffers(
-        first.size, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))
-    ).to_numpy(zero_copy_only=False)
+    if words.canonical:  # the strings are in their words
+        cats = _text(first_words.byteswap().view(np.uint8).reshape(-1, 8), lengths[first])
+    else:  # (Arrow cannot take string views)
+        cats = _text(views[first, 4:], lengths[first])
     if rows is not None:
         full = np.full(n, -1, dtype=np.int32)
         full[rows] = codes
         codes = full
-    sort_keys = first_words if words.canonical else None
-    return Categorical(codes, np.asarray(cats, dtype=object), sort_keys)
+    return Categorical(codes, cats, first_words if words.canonical else None)
 
 
 def factorize(

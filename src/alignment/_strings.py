@@ -341,8 +341,8 @@ def unicode_words(cells: np.ndarray) -> Words | None:
 def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
     """Words of strings held inline in Arrow string views (Polars' strings), read in place.
 
-    ``views`` is the ``(n, 16)`` byte matrix of the views: a 4-byte length, then the string
-    itself when it is at most 12 bytes long.  Longer strings live in other buffers: ``None``.
+    ``views`` is the ``(n, 16)`` byte matrix of the views (rows may be strided): a 4-byte
+    length, then the string itself when it is at most 12 bytes long.  Longer strings live in other buffers: ``None``.
     The words are those of :func:`byte_words` (the same values, the same shared layout for
     strings of at most 7 bytes); from 8 bytes on, the length is always a last word.
     """
@@ -351,18 +351,18 @@ def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
         return None
     short = max_len <= 7
     n_bytes = 1 if max_len <= 8 else 2
-    inline = views[:, 4:]
 
     def word(i: int, rows: np.ndarray | None) -> np.ndarray:
         ln = lengths if rows is None else lengths[rows]
         if i == n_bytes:  # the length word
             return ln.astype(np.uint64)
-        block = inline if rows is None else inline[rows]
-        lo, width = 8 * i, 8 if i == 0 else 4
-        w = np.zeros(block.shape[0], dtype=np.uint64)
-        w.view(np.uint8).reshape(-1, 8)[:, :width] = block[:, lo : lo + width]
-        w.byteswap(inplace=True)  # (native bytes in string order: big-endian)
-        w &= _KEEP[np.clip(ln - lo, 0, 8) if max_len > 8 else ln]
+        block = views if rows is None else views[rows]
+        if i == 0:  # inline bytes 0-7, then 8-11: little-endian loads, swapped
+            w = block[:, 4:12].view("<u8")[:, 0].astype(np.uint64)
+        else:
+            w = block[:, 12:16].view("<u4")[:, 0].astype(np.uint64)
+        w.byteswap(inplace=True)  # (the string's first byte is now the most significant)
+        w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
         if short:
             w |= ln.view(np.uint64)
         return w
