@@ -108,9 +108,9 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
     import pyarrow as pa
 
     if pa.types.is_string_view(arr.type):
-        out = _view_factorize(arr)
-        if out is not None:
-            return out
+        viewed = _view_factorize(arr)
+        if viewed is not None:
+            return viewed
     arr, data, starts, lengths = _string_buffers(arr)
     n = len(arr)
     rows: np.ndarray | None = None
@@ -120,20 +120,32 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
     words = byte_words(data, starts, lengths)
     if words is None:
         return None
-    out = factorize_words(words.word, words.n_words, starts.size)
+    out = factorize_words(words.word, words.n_words, starts.size, need_rows=not words.canonical)
     if out is None:
         return None
     codes, first, first_words = out
-    if rows is not None:
-        full = np.full(n, -1, dtype=np.int32)
-        full[rows] = codes
-        codes, first = full, rows[first]
+    codes = _with_nulls(codes, rows, n)
     if words.canonical:  # the strings are in their words: no gather from the column
-        packed = first_words.byteswap().view(np.uint8).reshape(-1, 8)
-        cats = _text(packed, (first_words & np.uint64(0xFF)).astype(np.int64))
-        return Categorical(codes, cats, first_words)
+        return Categorical(codes, _text_of_keys(first_words), first_words)
+    assert first is not None
+    first = first if rows is None else rows[first]
     cats = arr.take(pa.array(first)).to_numpy(zero_copy_only=False)
     return Categorical(codes, np.asarray(cats, dtype=object))
+
+
+def _with_nulls(codes: np.ndarray, rows: np.ndarray | None, n: int) -> np.ndarray:
+    """Codes of the non-null ``rows`` spread over all ``n`` rows (``-1`` for nulls)."""
+    if rows is None:
+        return codes
+    full = np.full(n, -1, dtype=np.int32)
+    full[rows] = codes
+    return full
+
+
+def _text_of_keys(keys: np.ndarray) -> np.ndarray:
+    """The strings of canonical sort keys (:attr:`Categorical.sort_keys`)."""
+    cells = keys.byteswap().view(np.uint8).reshape(-1, 8)
+    return _text(cells, (keys & np.uint64(0xFF)).astype(np.int64))
 
 
 def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -162,19 +174,17 @@ def _view_factorize(arr: Any) -> Categorical | None:
         rows = np.flatnonzero(np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)))
         views, lengths = views[rows], lengths[rows]
     words = view_words(views, lengths)
-    out = None if words is None else factorize_words(words.word, words.n_words, lengths.size)
-    if words is None or out is None:
+    if words is None:
+        return None
+    out = factorize_words(words.word, words.n_words, lengths.size, need_rows=not words.canonical)
+    if out is None:
         return None
     codes, first, first_words = out
+    codes = _with_nulls(codes, rows, n)
     if words.canonical:  # the strings are in their words
-        cats = _text(first_words.byteswap().view(np.uint8).reshape(-1, 8), lengths[first])
-    else:  # (Arrow cannot take string views)
-        cats = _text(views[first, 4:], lengths[first])
-    if rows is not None:
-        full = np.full(n, -1, dtype=np.int32)
-        full[rows] = codes
-        codes = full
-    return Categorical(codes, cats, first_words if words.canonical else None)
+        return Categorical(codes, _text_of_keys(first_words), first_words)
+    assert first is not None
+    return Categorical(codes, _text(views[first, 4:], lengths[first]))  # (no take of views)
 
 
 def factorize(

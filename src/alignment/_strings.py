@@ -30,6 +30,7 @@ import numpy as np
 
 __all__ = [
     "MAX_WORDS",
+    "Groups",
     "Words",
     "byte_words",
     "factorize_words",
@@ -106,31 +107,38 @@ def _unmix(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def group_hashes(h: np.ndarray, round_: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+class Groups(NamedTuple):
+    """Rows grouped by hash (:func:`group_hashes`)."""
+
+    ids: np.ndarray
+    """The group id of each row (``int32``; ``int64`` beyond 2**31 rows): its slot, in the id
+    space of all rounds' tables."""
+    used: np.ndarray
+    """The ids in use, one per group (``int64``)."""
+    hashes: np.ndarray
+    """The hash of each group (aligned with ``used``)."""
+    first: np.ndarray | None
+    """One row of each group (aligned with ``used``), when asked for."""
+    space: int
+    """Size of the id space (ids are below it)."""
+
+
+def group_hashes(h: np.ndarray, *, rows: bool = True, round_: int = 0) -> Groups:
     """Group the rows by their 64-bit hash, in tables indexed by the hash's leading bits.
 
-    Every row writes its number into its slot; the row that stays there (the last written)
-    stands for the slot's hash.  Rows whose hash differs from their slot's go to the next round
-    (a smaller table, another slot function), so rows with equal hashes share a group and rows
-    with different hashes never do.  Rows are handled in chunks (bounded temporaries).
+    Every row writes its hash into its slot; the hash that stays there (the last written)
+    owns the slot.  Rows whose hash differs from their slot's go to the next round (a smaller
+    table, another slot function), so rows with equal hashes share a group and rows with
+    different hashes never do.  Rows are handled in chunks (bounded temporaries).
 
     Parameters
     ----------
     h : ndarray of uint64
         One hash per row (well mixed: its leading bits index the table).
+    rows : bool
+        Also find one row of each group (one more scatter).
     round_ : int
         Recursion depth (each round re-mixes the hashes of the rows it received).
-
-    Returns
-    -------
-    ids : ndarray of int32 (int64 beyond 2**31 rows)
-        The group id of each row: its slot, in the id space of all rounds' tables.
-    used : ndarray of int64
-        The ids in use, one per group.
-    first : ndarray of int64
-        One row of each group (aligned with ``used``).
-    space : int
-        Size of the id space (ids are below it).
     """
     n = h.size
     key = h if round_ == 0 else _mix(h ^ np.uint64(round_ * 0x5851F42D4C957F2D % 2**64))
@@ -138,33 +146,40 @@ def group_hashes(h: np.ndarray, round_: int = 0) -> tuple[np.ndarray, np.ndarray
     bits = min(max(_distinct_estimate(key).bit_length() + 1, 4), _MAX_TABLE_BITS)
     shift = np.uint64(64 - bits)
     index_type = np.int32 if n < 2**31 else np.int64
-    owner = np.full(1 << bits, -1, dtype=index_type)
+    table = np.empty(1 << bits, dtype=np.uint64)
+    seen = np.zeros(1 << bits, dtype=bool)
+    owner = np.empty(1 << bits, dtype=index_type) if rows else None
     ids = np.empty(n, dtype=index_type)
     for c0 in range(0, n, _CHUNK):  # (loops over chunks of 2**20 rows)
         c1 = min(n, c0 + _CHUNK)
         slot = (key[c0:c1] >> shift).view(np.intp)  # (< 2**24: the same value as intp)
         ids[c0:c1] = slot
-        owner[slot] = np.arange(c0, c1, dtype=index_type)  # the last row written stays
+        table[slot] = h[c0:c1]  # the last written stays
+        seen[slot] = True
+        if owner is not None:
+            owner[slot] = np.arange(c0, c1, dtype=index_type)  # (in the same order)
     del key
     clashes = []
     for c0 in range(0, n, _CHUNK):
         c1 = min(n, c0 + _CHUNK)
-        claimed = np.take(owner, ids[c0:c1], mode="clip")
-        bad = np.flatnonzero(np.take(h, claimed, mode="clip") != h[c0:c1])
+        bad = np.flatnonzero(np.take(table, ids[c0:c1], mode="clip") != h[c0:c1])
         if bad.size:  # slot taken by another hash
             clashes.append(bad + c0)
-    used = np.flatnonzero(owner >= 0)
-    first = owner[used].astype(np.int64)
+    used = np.flatnonzero(seen)
+    hashes = table[used]
+    first = None if owner is None else owner[used].astype(np.int64)
     space = 1 << bits
-    del owner
+    del table, seen, owner
     if clashes:
         clash = np.concatenate(clashes)
-        sub_ids, sub_used, sub_first, sub_space = group_hashes(h[clash], round_ + 1)
-        ids[clash] = space + sub_ids
-        used = np.concatenate([used, space + sub_used])
-        first = np.concatenate([first, clash[sub_first]])
-        space += sub_space
-    return ids, used, first, space
+        sub = group_hashes(h[clash], rows=rows, round_=round_ + 1)
+        ids[clash] = space + sub.ids
+        used = np.concatenate([used, space + sub.used])
+        hashes = np.concatenate([hashes, sub.hashes])
+        if first is not None and sub.first is not None:
+            first = np.concatenate([first, clash[sub.first]])
+        space += sub.space
+    return Groups(ids, used, hashes, first, space)
 
 
 def _distinct_estimate(key: np.ndarray) -> int:
@@ -186,8 +201,8 @@ def _distinct_estimate(key: np.ndarray) -> int:
 
 
 def factorize_words(
-    word: WordFn, n_words: int, n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    word: WordFn, n_words: int, n: int, *, need_rows: bool = True
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray] | None:
     """Sorted codes of ``n`` strings given as order-keeping words, exactly.
 
     Parameters
@@ -200,26 +215,32 @@ def factorize_words(
         Number of words per string (at least 1).
     n : int
         Number of rows.
+    need_rows : bool
+        Whether the caller needs a row of each distinct string (with one word per string, the
+        word itself may be enough: it is then not looked for).
 
     Returns
     -------
     (codes, rows, first_words) or None
         ``codes`` (``int32``): the rank of each row's string among the distinct strings;
-        ``rows`` (``int64``): one row holding each distinct string, in sorted order;
+        ``rows`` (``int64``): one row holding each distinct string, in sorted order (``None``
+        when not needed and not found);
         ``first_words`` (``uint64``): the first word of each distinct string, in sorted order.
         ``None`` if two different strings shared a 64-bit hash (the caller factorises another
         way).
     """
     if n == 0:
         return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), np.empty(0, np.uint64)
+
     h = _hash_words(word, n_words)
-    ids, used, first, space = group_hashes(h)
+    groups = group_hashes(h, rows=need_rows or n_words > 1)
+    del h
+    ids, used, space = groups.ids, groups.used, groups.space
     if n_words == 1:  # hashed by a bijection: equal hashes are equal words, and back
-        keys = [_unmix(h[first])]
-        del h
+        keys = [_unmix(groups.hashes)]
     else:
-        del h
-        keys = [word(i, first) for i in range(n_words)]
+        assert groups.first is not None
+        keys = [word(i, groups.first) for i in range(n_words)]
         if not _same_words(word, n_words, keys, ids, used, space):
             return None
     order = np.lexsort(keys[::-1]) if n_words > 1 else np.argsort(keys[0])  # (all distinct)
@@ -229,7 +250,8 @@ def factorize_words(
     for c0 in range(0, n, _CHUNK):
         c1 = min(n, c0 + _CHUNK)
         np.take(rank, ids[c0:c1], mode="clip", out=codes[c0:c1])
-    return codes, first[order], keys[0][order]
+    first = None if groups.first is None else groups.first[order]
+    return codes, first, keys[0][order]
 
 
 def _same_words(
@@ -365,6 +387,7 @@ def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
         w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
         if short:
             w |= ln.view(np.uint64)
-        return w
+        out: np.ndarray = w
+        return out
 
     return Words(word, 1 if short else n_bytes + 1, short)

@@ -96,7 +96,9 @@ def test_group_hashes_matches_a_dict() -> None:
     distinct = rng.integers(0, 2**64, size=3000, dtype=np.uint64)
     distinct[:500] &= np.uint64(0xFFFF)  # equal leading bits: every one clashes in round 0
     h = distinct[rng.integers(0, distinct.size, size=20_000)]
-    ids, used, first, space = _strings.group_hashes(h)
+    grouped = _strings.group_hashes(h)
+    ids, used, first, space = grouped.ids, grouped.used, grouped.first, grouped.space
+    assert first is not None
     groups: dict[int, int] = {}  # the twin: hash -> id of its first row
     for row, value in enumerate(h.tolist()):
         groups.setdefault(value, int(ids[row]))
@@ -104,6 +106,7 @@ def test_group_hashes_matches_a_dict() -> None:
     assert len(set(groups.values())) == len(groups)  # different hashes, different ids
     assert sorted(used.tolist()) == sorted(groups.values()) and used.max() < space
     np.testing.assert_array_equal(ids[first], used)  # each first row is in its group
+    np.testing.assert_array_equal(h[first], grouped.hashes)  # and has the group's hash
 
 
 def test_many_rows_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
