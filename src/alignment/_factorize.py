@@ -115,7 +115,7 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
     n = len(arr)
     rows: np.ndarray | None = None
     if arr.null_count:
-        rows = np.flatnonzero(np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)))
+        rows = np.flatnonzero(_valid(arr))
         starts, lengths = starts[rows], lengths[rows]
     words = byte_words(data, starts, lengths)
     if words is None:
@@ -129,8 +129,53 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
         return Categorical(codes, _text_of_keys(first_words), first_words)
     assert first is not None
     first = first if rows is None else rows[first]
-    cats = arr.take(pa.array(first)).to_numpy(zero_copy_only=False)
-    return Categorical(codes, np.asarray(cats, dtype=object))
+    return Categorical(codes, _objects(arr.take(_arrow_index(first))))
+
+
+def _ints(arr: Any, null: int = 0) -> np.ndarray:
+    """An Arrow integer array as numpy, read from its buffer (``null`` where missing).
+
+    (pyarrow's own ``to_numpy`` imports pandas, a quarter of a second, on first use.)
+    """
+    dtype = np.dtype(arr.type.to_pandas_dtype())
+    values = np.frombuffer(arr.buffers()[1], dtype=dtype)[arr.offset : arr.offset + len(arr)]
+    if not arr.null_count:
+        return values
+    out_type = np.int64 if null < 0 and dtype.kind == "u" else dtype
+    return np.where(_valid(arr), values.astype(out_type), np.array(null, dtype=out_type))
+
+
+def _valid(arr: Any) -> np.ndarray:
+    """Which entries of an Arrow array are not null (bool per entry)."""
+    n = len(arr)
+    bitmap = arr.buffers()[0]
+    if bitmap is None or not arr.null_count:
+        return np.ones(n, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[arr.offset : arr.offset + n].astype(bool)
+
+
+def _objects(arr: Any) -> np.ndarray:
+    """An Arrow string array as an object array of ``str`` (``None`` where missing).
+
+    Through pandas' or Polars' converter when one of them is already imported (pyarrow's
+    ``to_numpy`` imports pandas otherwise, a quarter of a second on first use).
+    """
+    import sys
+
+    if "pandas" not in sys.modules and "polars" in sys.modules:
+        import polars as pl
+
+        return np.asarray(pl.Series(arr, dtype=pl.String).to_numpy(), dtype=object)
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _arrow_index(index: np.ndarray) -> Any:
+    """``int64`` positions as an Arrow array, zero-copy (``pa.array`` would import pandas)."""
+    import pyarrow as pa
+
+    a = np.ascontiguousarray(index, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), a.size, [None, pa.py_buffer(a)])
 
 
 def _with_nulls(codes: np.ndarray, rows: np.ndarray | None, n: int) -> np.ndarray:
@@ -156,7 +201,7 @@ def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     offsets = np.zeros(lengths.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
-    return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    return _objects(text)
 
 
 def _view_factorize(arr: Any) -> Categorical | None:
@@ -171,7 +216,7 @@ def _view_factorize(arr: Any) -> Categorical | None:
     lengths = views[:, :4].view("<i4")[:, 0].astype(np.int64)
     rows: np.ndarray | None = None
     if arr.null_count:
-        rows = np.flatnonzero(np.asarray(arr.is_valid().to_numpy(zero_copy_only=False)))
+        rows = np.flatnonzero(_valid(arr))
         views, lengths = views[rows], lengths[rows]
     words = view_words(views, lengths)
     if words is None:
@@ -256,23 +301,20 @@ def factorize(
 def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes (``int64``) and sorted distinct values of an integer array, by hashing.
 
-    A hash table (pyarrow's, when installed) costs O(n) and only the distinct values are sorted,
+    The hash grouping of :mod:`._strings` costs O(n) and only the distinct values are sorted,
     where ``np.unique`` sorts all ``n`` values.
     """
     a = np.asarray(values).astype(np.int64, copy=False)
-    if _has("pyarrow") and a.size:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    sign = np.uint64(1 << 63)  # (flipping it keeps the order of signed values as unsigned)
 
-        enc = pc.dictionary_encode(pa.array(a))
-        uniq = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=np.int64)
-        order = np.argsort(uniq, kind="stable")
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
-        raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))
-        return rank[raw], uniq[order]
-    uniq, inv = np.unique(a, return_inverse=True)
-    return inv.astype(np.int64).ravel(), uniq
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        w: np.ndarray = (a if rows is None else a[rows]).view(np.uint64) ^ sign
+        return w
+
+    out = factorize_words(word, 1, a.size, need_rows=False)
+    assert out is not None  # (one word: no collision check can fail)
+    codes, _, first_words = out
+    return codes.astype(np.int64), (first_words ^ sign).view(np.int64)
 
 
 def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -374,10 +416,8 @@ def _arrow_factorize(arr: Any) -> Categorical:
     dictionary, indices = enc.dictionary, enc.indices
     if pa.types.is_string_view(dictionary.type):  # (Arrow cannot sort string views yet)
         dictionary = dictionary.cast(pa.large_string())
-    order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
-    if indices.null_count:
-        indices = indices.fill_null(-1)
-    raw = np.asarray(indices.to_numpy(zero_copy_only=False))  # int32, no copy without nulls
+    order = _ints(pc.array_sort_indices(dictionary)).astype(np.int64)
+    raw = _ints(indices, null=-1)  # int32, no copy without nulls
     if np.array_equal(order, np.arange(order.size)):
         codes = raw.astype(np.int32)  # dictionary already sorted (nulls are -1): one copy
     else:
@@ -385,8 +425,8 @@ def _arrow_factorize(arr: Any) -> Categorical:
         remap[order] = np.arange(order.size, dtype=np.int32)
         remap[-1] = -1
         codes = remap[raw]  # -1 indexes the sentinel slot
-    ordered = dictionary.take(pa.array(order))
-    cats = np.asarray(ordered.to_numpy(zero_copy_only=False), dtype=object)
+    ordered = dictionary.take(_arrow_index(order))
+    cats = _objects(ordered)
     return Categorical(codes, cats, _canonical_keys(ordered))
 
 
@@ -441,10 +481,7 @@ def _dictionary_factorize(arr: Any) -> Categorical:
         values = values.cast(pa.large_string())
     dict_cat = _arrow_factorize(values)
     cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
-    indices = arr.indices
-    if indices.null_count:  # (indices may be unsigned: Polars')
-        indices = indices.cast(pa.int64()).fill_null(-1)
-    idx = np.asarray(indices.to_numpy(zero_copy_only=False)).astype(np.intp, copy=False)
+    idx = _ints(arr.indices.cast(pa.int64()), null=-1).astype(np.intp, copy=False)
     codes = np.append(dict_cat.codes, np.int32(-1))[idx]  # index -1: the appended null slot
     present = codes >= 0
     used = np.bincount(codes[present], minlength=cats.size) > 0

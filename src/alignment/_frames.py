@@ -318,13 +318,17 @@ def _no_values(v: np.ndarray) -> bool:
     return not any(x is not None for x in v.tolist())
 
 
-def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None) -> Any:
+def to_native(
+    columns: Mapping[str, np.ndarray | Categorical], backend: Backend | None = None
+) -> Any:
     """Build a frame (or a dict of arrays) in ``backend`` from numpy columns.
 
     Parameters
     ----------
-    columns : mapping of str to ndarray
-        Equal-length columns.  ``datetime64`` columns are returned as UTC datetimes.
+    columns : mapping of str to ndarray or Categorical
+        Equal-length columns.  ``datetime64`` columns are returned as UTC datetimes; a
+        :class:`Categorical` as strings (built from its codes: no Python object per row for
+        Polars and PyArrow).
     backend : {"pandas", "polars", "pyarrow", "dict"}, optional
         Default ``"dict"``.
 
@@ -336,14 +340,22 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
     backend = backend or "dict"
     if backend not in BACKENDS:
         raise ParameterError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    cols = {k: np.asarray(v) for k, v in columns.items()}
-    if backend == "dict":
-        return cols
-    if not _has(backend):
+    if backend != "dict" and not _has(backend):
         raise ParameterError(
             f"backend {backend!r} is not installed; `pip install {backend}` or use backend='dict'"
         )
-    prepared = {k: (v.astype(TIME_DTYPE) if v.dtype.kind == "M" else v) for k, v in cols.items()}
+    decode = backend in ("dict", "pandas")  # (object columns of str there)
+    coded = {} if decode else {k: v for k, v in columns.items() if isinstance(v, Categorical)}
+    cols: dict[str, Any] = {
+        k: (v.values() if decode else v) if isinstance(v, Categorical) else np.asarray(v)
+        for k, v in columns.items()
+    }
+    if backend == "dict":
+        return cols
+    prepared = {
+        k: (v.astype(TIME_DTYPE) if not isinstance(v, Categorical) and v.dtype.kind == "M" else v)
+        for k, v in cols.items()
+    }
     if backend == "pandas":
         import pandas as pd
 
@@ -362,7 +374,9 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
 
         series = []
         for k, v in prepared.items():
-            if v.dtype.kind == "O":
+            if k in coded:
+                s = pl.Series(k, _arrow_strings(coded[k]))
+            elif v.dtype.kind == "O":
                 s = pl.Series(k, v.tolist(), dtype=pl.String if _no_values(v) else None)
             else:
                 s = pl.Series(k, v)
@@ -374,10 +388,22 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
 
     arrays = {}
     for k, v in prepared.items():
-        if v.dtype.kind == "M":
+        if k in coded:
+            arrays[k] = _arrow_strings(coded[k])
+        elif v.dtype.kind == "M":
             arrays[k] = pa.array(v, type=pa.timestamp("us", tz="UTC"))
         elif v.dtype.kind == "O":
             arrays[k] = pa.array(v.tolist(), type=pa.string() if _no_values(v) else None)
         else:
             arrays[k] = pa.array(v)
     return pa.table(arrays)
+
+
+def _arrow_strings(cat: Categorical) -> Any:
+    """A factorised column as an Arrow string array (nulls where missing), from its codes."""
+    import pyarrow as pa
+
+    codes = np.asarray(cat.codes)
+    missing = codes < 0
+    index = pa.array(codes, mask=missing if missing.any() else None)
+    return pa.array(cat.categories.tolist(), type=pa.string()).take(index)

@@ -10,13 +10,12 @@ import numpy as np
 
 from .. import _segments as seg
 from .._display import preview
-from .._frames import to_native
+from .._frames import Categorical, to_native
 from .._results import Result
 from ..errors import ParameterError
 from ..tables._deals import DEAL_KEY
 
 if TYPE_CHECKING:
-    from .._frames import Categorical
     from ..base import AttributionModel, ChannelCredit
     from ..tables import Journeys
 
@@ -430,22 +429,18 @@ class AttributionResult(Result):
                 return order
         return np.argsort(row, kind="stable")
 
-    def _touch_columns(self, order: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def _touch_columns(self, order: np.ndarray | None = None) -> dict[str, Any]:
         w = self._require_touch("to_frame(level='touch')")
         j = self.table
         if order is None:
             order = self._caller_order()
         jidx = np.asarray(j.journey_index)[order]
 
-        def decode(cat: Categorical) -> np.ndarray:
-            lookup = np.empty(cat.categories.size + 1, dtype=object)
-            lookup[:-1] = cat.categories
-            lookup[-1] = None  # code -1 (missing) picks the last slot
-            out: np.ndarray = lookup[cat.codes[order]]
-            return out
+        def decode(cat: Categorical) -> Categorical:  # (strings built by the frame's backend)
+            return Categorical(np.take(cat.codes, order), cat.categories)
 
         key_name = self.names.get("lead", "lead_id")
-        cols: dict[str, np.ndarray] = {key_name: np.asarray(j.keys)[jidx]}
+        cols: dict[str, Any] = {key_name: np.asarray(j.keys)[jidx]}
         if j.timed:
             cols[self.names.get("time", "timestamp")] = j.time[order]
         else:

@@ -13,6 +13,7 @@ from .._frames import (
     read_table,
     to_native,
 )
+from .._parallel import prefetch
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
 from ..errors import DataValidationError, ParameterError, reject_rows
@@ -496,6 +497,7 @@ class Journeys(_EventLog):
         """
         if isinstance(touchpoints, Journeys):
             return touchpoints
+        prefetch("scipy.sparse")  # (group_sort's kernels, needed once the columns are read)
         if touches not in ("all", "converted"):
             raise ParameterError(f"touches must be 'all' or 'converted', got {touches!r}")
         tt = "touchpoints"
