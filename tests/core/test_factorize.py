@@ -285,3 +285,17 @@ def test_string_views_read_in_place_match_python(values: list[str | None], start
     assert plain is not None
     same = got.sort_keys is None and plain.sort_keys is None
     assert same or np.array_equal(got.sort_keys, plain.sort_keys)
+
+
+@pytest.mark.parametrize("backend", ["dict", "pandas", "polars", "pyarrow"])
+def test_frames_from_codes_equal_frames_from_strings(backend: str) -> None:
+    from alignment._columns import Categorical
+    from alignment._frames import to_native
+
+    cat = Categorical(np.array([1, -1, 0, 1], dtype=np.int32), np.array(["a", "b"], dtype=object))
+    from_codes = to_native({"c": cat, "x": np.arange(4)}, backend)
+    from_strings = to_native({"c": cat.values(), "x": np.arange(4)}, backend)
+    if backend == "dict":
+        assert from_codes["c"].tolist() == ["b", None, "a", "b"] == from_strings["c"].tolist()
+    else:
+        assert from_codes.equals(from_strings)

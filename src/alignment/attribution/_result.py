@@ -373,7 +373,10 @@ class AttributionResult(Result):
         level, backend = self._frame_args(level, backend, open_levels=True)
         backend = backend or self.backend
         if level == "touch":
-            return to_native(self._every_touch()._touch_columns(), backend)
+            cols = self._input_order_columns()
+            if cols is None:
+                cols = self._every_touch()._touch_columns()
+            return to_native(cols, backend)
         return to_native(self._key_columns(level), backend)
 
     def _every_touch(self) -> AttributionResult:
@@ -455,6 +458,37 @@ class AttributionResult(Result):
         cols["weight"] = w_o
         cols["credit"] = w_o * np.asarray(j.revenue, dtype=np.float64)[jidx]
         cols["conversion_credit"] = w_o * np.asarray(j.conversions, dtype=np.float64)[jidx]
+        return cols
+
+    def _input_order_columns(self) -> dict[str, Any] | None:
+        """The touch-level columns straight from the rows as read, in input order, for a table
+        of the converted journeys' touches built from rows (``None`` otherwise).
+
+        The same values as :meth:`_touch_columns` over every touch, without sorting the other
+        touches into journeys and back: they carry no weight and count as eligible.
+        """
+        enc = self.table._input_rows() if self.table.touches == "converted" else None
+        if enc is None or self.support_weights is None or not self.table.timed:
+            return None
+        row = np.asarray(self.table.row, dtype=np.int64)
+        weight = np.zeros(enc.n_rows, dtype=np.float64)
+        weight[row[self.support]] = self.support_weights
+        eligible = np.ones(enc.n_rows, dtype=bool)
+        eligible[row] = self.table_eligible
+        codes = enc.codes
+        cols: dict[str, Any] = {
+            self.names.get("lead", "lead_id"): np.asarray(enc.keys)[codes],
+            self.names.get("time", "timestamp"): np.array(enc.time),
+            self.names.get("channel", "channel"): enc.channel,
+        }
+        for name, c in enc.touch_columns.items():
+            cols.setdefault(name, c)
+        for name, v in enc.touch_numeric.items():
+            cols.setdefault(name, np.array(v))
+        cols["eligible"] = eligible
+        cols["weight"] = weight
+        cols["credit"] = weight * np.asarray(self.table.revenue, dtype=np.float64)[codes]
+        cols["conversion_credit"] = weight * np.asarray(self.table.conversions, np.float64)[codes]
         return cols
 
     def _key_columns(self, by: str) -> dict[str, np.ndarray]:

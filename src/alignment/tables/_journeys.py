@@ -590,6 +590,15 @@ class Journeys(_EventLog):
             return _assemble(deal_encoded(encoded, conv, pcodes, reset=reset), "all")
         return _assemble(encoded, touches)
 
+    def _input_rows(self) -> _Encoded | None:
+        """What :meth:`build` read, one entry per input row in input order, when this table
+        still holds it (built from rows with ``touches="converted"``, not derived)."""
+        enc = self.__dict__.get("_encoded")
+        if enc is None or enc.codes.size != enc.n_rows:
+            return None
+        out: _Encoded = enc
+        return out
+
     def all_touches(self) -> Journeys:
         """This table with every touch: itself, or, for a table built with
         ``touches="converted"``, the full table (sorted now, from the rows read then).
