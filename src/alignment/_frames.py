@@ -375,7 +375,7 @@ def to_native(
         series = []
         for k, v in prepared.items():
             if k in coded:
-                s = pl.Series(k, _arrow_strings(coded[k]))
+                s = _polars_strings(k, coded[k])
             elif v.dtype.kind == "O":
                 s = pl.Series(k, v.tolist(), dtype=pl.String if _no_values(v) else None)
             else:
@@ -397,6 +397,19 @@ def to_native(
         else:
             arrays[k] = pa.array(v)
     return pa.table(arrays)
+
+
+def _polars_strings(name: str, cat: Categorical) -> Any:
+    """A factorised column as a Polars string Series (nulls where missing), from its codes."""
+    import polars as pl
+
+    codes = np.asarray(cat.codes)
+    missing = np.flatnonzero(codes < 0)
+    index = pl.Series(np.where(codes < 0, 0, codes) if missing.size else codes)
+    if missing.size:
+        index = index.scatter(missing, None)
+    values = pl.Series(name, cat.categories.tolist(), dtype=pl.String)
+    return values.gather(index).alias(name)
 
 
 def _arrow_strings(cat: Categorical) -> Any:

@@ -80,12 +80,15 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
             return _Keys(np.empty(0, np.int64), np.empty(0, np.int64))
         lo, hi = int(a.min()), int(a.max())
         if hi - lo < 4 * a.size + 1024:  # dense range: O(n) ranking
-            x = a - lo
             present = np.zeros(hi - lo + 1, dtype=bool)
-            present[x] = True
+            for c0 in range(0, a.size, _CHUNK):  # (chunks: no full-length temporary)
+                present[a[c0 : c0 + _CHUNK] - lo] = True
             # int32 ranks (when they fit): a smaller table to gather from
             rank = np.cumsum(present, dtype=np.int32 if hi - lo < 2**31 - 1 else np.int64) - 1
-            return _Keys(np.take(rank, x), np.flatnonzero(present).astype(np.int64) + lo)
+            codes = np.empty(a.size, dtype=rank.dtype)
+            for c0 in range(0, a.size, _CHUNK):
+                np.take(rank, a[c0 : c0 + _CHUNK] - lo, out=codes[c0 : c0 + _CHUNK], mode="clip")
+            return _Keys(codes, np.flatnonzero(present).astype(np.int64) + lo)
         codes, uniq = factorize_ints(a)
         return _Keys(codes, uniq)
     if arr.dtype.kind == "f":
@@ -116,6 +119,8 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
     cat = factorize(values, column=column, table=table, allow_missing=False)
     return _checked_string_keys(cat, column=column, table=table)
 
+
+_CHUNK = 1 << 20
 
 #: floats hold every integer up to 2**53 exactly, not beyond
 _EXACT_FLOAT = 2.0**53
