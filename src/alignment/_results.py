@@ -120,11 +120,21 @@ class ReportTable(Mapping[str, np.ndarray]):
 
     Behaves as a read-only mapping column name → array; :meth:`to_frame` gives the caller's
     backend (pandas, Polars, PyArrow or a dict of arrays), ``_repr_html_`` a notebook table.
+    ``not_measured`` maps a column to why its missing (NaN) cells have no value; the notebook
+    view writes them ``n/a`` with that reason.
     """
 
     title: ClassVar[str] = "table"
 
-    def __init__(self, columns: Mapping[str, np.ndarray], *, backend: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Mapping[str, np.ndarray],
+        *,
+        backend: str | None = None,
+        not_measured: Mapping[str, str] | None = None,
+    ) -> None:
+        #: per column, why its missing (NaN) cells have no value: shown as "n/a (reason)"
+        self.not_measured: dict[str, str] = dict(not_measured or {})
         cols: dict[str, np.ndarray] = {}
         n: int | None = None
         for k, v in columns.items():
@@ -172,7 +182,12 @@ class ReportTable(Mapping[str, np.ndarray]):
     def _repr_html_(self) -> str:
         from ._display import preview
 
-        return preview(f"{self.title} ({self._n:,} rows)", self._columns, max_rows=_HTML_ROWS)
+        return preview(
+            f"{self.title} ({self._n:,} rows)",
+            self._columns,
+            max_rows=_HTML_ROWS,
+            na=self.not_measured,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._n} rows; columns: {', '.join(self._columns)})"
