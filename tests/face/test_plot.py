@@ -73,7 +73,7 @@ def sla_report(crm: SyntheticCRM) -> Any:
 @pytest.fixture(scope="module")
 def loop(crm: SyntheticCRM) -> Any:
     return alignment.closed_loop.closed_loop(
-        crm.lead_table(), deals=crm.deals, costs=crm.costs, by=("source",)
+        crm.lead_table(), deals=crm.deals, costs=crm.costs, by=("source",), allocate="leads"
     )
 
 

@@ -15,8 +15,8 @@ import numpy as np
 from ..errors import ParameterError
 from . import _html as H
 from . import _svg as S
+from ._read import allocation_of, not_measured_of, summary_of
 from ._read import columns as _dict
-from ._read import summary_of
 
 #: a headline figure: (label, value, note)
 KPI = tuple[str, str, str]
@@ -204,9 +204,10 @@ def _closed_loop_section(closed_loop: Any, max_rows: int) -> str:
     ]
     metric_cols = [c for c in wanted if c in t]
     key_cols = [
-        c for c in t if c not in metric_cols and t[c].dtype.kind == "O" and c not in ("row",)
+        c for c in t if c not in metric_cols and t[c].dtype.kind == "O" and c not in ("row", "note")
     ]
-    cols = {c: t[c] for c in [*key_cols, *metric_cols]}
+    notes = [c for c in ("note",) if c in t and any(v is not None for v in t[c].tolist())]
+    cols = {c: t[c] for c in [*key_cols, *metric_cols, *notes]}
     kinds = {
         "leads": "int",
         "mqls": "int",
@@ -252,8 +253,9 @@ def _closed_loop_section(closed_loop: Any, max_rows: int) -> str:
         total=total,
         max_rows=max_rows,
         caption="ROI = (revenue − cost) ÷ cost; acceptance = accepted ÷ MQLs (lead quality), "
-        "SAL→SQL = SQLs ÷ accepted (sales process). A row with no leads holds cost that "
-        "matched no lead.",
+        "SAL→SQL = SQLs ÷ accepted (sales process). A row with no leads holds amounts that "
+        f"no lead's key carries (see its note). {allocation_of(closed_loop)}",
+        na=not_measured_of(closed_loop),
     )
     rr = _dict(closed_loop.rejection_reasons)
     if "reason" in rr and rr["reason"].size:
