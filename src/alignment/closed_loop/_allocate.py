@@ -101,7 +101,8 @@ def _text(values: Any) -> np.ndarray:
     """Amount-row key values as text; ``None`` and NaN read as ``"(missing)"``."""
     kv = np.asarray(values, dtype=object)
     with np.errstate(invalid="ignore"):
-        missing = np.equal(kv, None).astype(bool) | np.not_equal(kv, kv).astype(bool)
+        none = np.array(None, dtype=object)
+        missing = np.equal(kv, none).astype(bool) | np.not_equal(kv, kv).astype(bool)
     return np.where(missing, MISSING, kv).astype(str)
 
 

@@ -562,13 +562,15 @@ def _money_columns(
     unallocated = np.concatenate([np.zeros(g.n, dtype=bool), x_unalloc])
     if attributed is not None:
         out["attributed_revenue"] = np.concatenate([attributed.per_group, x_attr])
-    c = np.concatenate([cost.per_group, x_cost]) if cost is not None else np.full(g.n + x, np.nan)
-    out["cost"] = c
-    out["cost_per_lead"] = _safe_ratio(c, out["leads"].astype(np.float64))
-    out["roi"] = np.where(unallocated, np.nan, _safe_ratio(out["revenue"] - c, c))
+    spent = (
+        np.concatenate([cost.per_group, x_cost]) if cost is not None else np.full(g.n + x, np.nan)
+    )
+    out["cost"] = spent
+    out["cost_per_lead"] = _safe_ratio(spent, out["leads"].astype(np.float64))
+    out["roi"] = np.where(unallocated, np.nan, _safe_ratio(out["revenue"] - spent, spent))
     if attributed is not None:
         att = out["attributed_revenue"]
-        out["attributed_roi"] = np.where(unallocated, np.nan, _safe_ratio(att - c, c))
+        out["attributed_roi"] = np.where(unallocated, np.nan, _safe_ratio(att - spent, spent))
     out["note"] = np.concatenate([np.full(g.n, None, dtype=object), x_note])
     out["unallocated"] = unallocated
     return x

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import not_measured
 from ..errors import ParameterError
 from . import _html as H
 from . import _svg as S
@@ -36,9 +37,10 @@ def _funnel_section(funnel: Any, plan: Any) -> tuple[str, list[KPI]]:
         raise ParameterError("build_report: the funnel observation has no stage")
     labels = [str(s) for s in f["from_stage"].tolist()] + [str(f["to_stage"][-1])]
     volumes = [float(v) for v in f["n_from"].tolist()] + [float(f["converted"][-1])]
-    notes = [f"→ {100 * r:.1f}% to {t}" for r, t in zip(f["rate"].tolist(), f["to_stage"])] + [
-        f"{100 * volumes[-1] / volumes[0]:.2f}% of {labels[0]}" if volumes[0] else ""
-    ]
+    notes = [
+        f"→ {100 * r:.1f}% to {t}" if math.isfinite(r) else f"→ {not_measured(f'no {s}')} to {t}"
+        for r, s, t in zip(f["rate"].tolist(), f["from_stage"].tolist(), f["to_stage"])
+    ] + [f"{100 * volumes[-1] / volumes[0]:.2f}% of {labels[0]}" if volumes[0] else ""]
     chart = S.bar_chart(
         labels,
         volumes,
@@ -72,6 +74,14 @@ def _funnel_section(funnel: Any, plan: Any) -> tuple[str, list[KPI]]:
             "rate": "pct",
             "median days": "days",
             "p90 days": "days",
+        },
+        na={
+            col: not_measured_of(funnel).get(key, "")
+            for col, key in (
+                ("rate", "rate"),
+                ("median days", "median_days"),
+                ("p90 days", "p90_days"),
+            )
         },
     )
     if plan is not None:
