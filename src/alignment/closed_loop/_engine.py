@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from .._columns import fold_values
 from .._crm import is_crm
 from .._frames import numeric, read_table
+from .._options import reads_options
 from .._results import CallableDict, ReportTable, Result
 from ..errors import AlignmentError, MissingColumnError, ParameterError, reject_rows
 from ._allocate import (
@@ -184,6 +186,7 @@ def allocation_text(summary: Any) -> str:
 # ----------------------------------------------------------------------------- main
 
 
+@reads_options
 def closed_loop(
     leads: Any,
     *,
@@ -195,6 +198,8 @@ def closed_loop(
     attribution_by: str | None = None,
     cost_column: str = "cost",
     allocate: Allocate = "none",
+    tz: str | None = None,
+    normalize: Literal["casefold"] | None = None,
 ) -> ClosedLoopReport:
     """Closed-loop report per key, with duplicate and incomplete leads.
 
@@ -236,6 +241,15 @@ def closed_loop(
         the keys in proportion to the leads sharing the lead columns it carries (campaign X's
         leads per source); ``"revenue"`` in proportion to those leads' attributed revenue
         (needs ``attribution``, a rule-based model with per-touch credit).
+    tz : str, optional
+        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
+        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
+        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
+        in ``docs/tables.md``).
+    normalize : {"casefold"}, optional
+        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
+        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
+        without it, such variants are warned about.
 
     Returns
     -------
@@ -470,7 +484,11 @@ def _costs(
         return None, float("nan")
     raw = read_table(costs, table="costs", required=[cost_column], all_columns=True)
     amounts = numeric(raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True)
-    keys = {c: raw.columns[c] for c in raw.columns if c in lt.categorical and c != cost_column}
+    keys = {
+        c: fold_values(raw.columns[c], column=c, table="costs")
+        for c in raw.columns
+        if c in lt.categorical and c != cost_column
+    }
     placed = place(g, lt, keys, amounts, allocate=allocate, weights=weights, what="costs")
     return placed, float(amounts.sum())
 
