@@ -82,6 +82,7 @@ def test_coarse_costs_are_placed_only_when_asked_and_unmatched_cost_kept() -> No
     costs = {"campaign": ["c1", "c9"], "cost": [60.0, 10.0]}
     r = closed_loop(base_leads(), costs=costs, by=("source", "campaign"), allocate="leads")
     assert row_of(r, source="web", campaign="c1")["cost"] == pytest.approx(60.0)
+    assert row_of(r, source="ads", campaign="c2")["cost"] == 0.0  # no c2 cost: measured 0
     extra = row_of(r, source="(unallocated)", campaign="c9")
     assert extra["leads"] == 0 and extra["cost"] == 10.0
     assert np.isnan(extra["cost_per_lead"]) and "no lead shares its campaign" in extra["note"]
