@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from .._backends import find as find_backend
 from .._display import preview as html_table
-from .._options import reads_options
+from .._options import current, reads_options
 from .._results import Result
 from ..errors import ParameterError
 from ._base import (
@@ -374,7 +374,7 @@ def observe(
     )
 
     stages, labels = check_observe_params(stages, mode, interval, confidence)
-    instant = None if as_of is None else parse_instant(as_of, name="as_of")
+    instant = None if as_of is None else parse_instant(as_of, name="as_of", tz=current().tz)
     span = None if horizon is None else parse_duration(horizon, name="horizon")
     if lost is not None and span is None:
         raise ParameterError("lost= is used by the Kaplan–Meier estimate: give horizon= too")

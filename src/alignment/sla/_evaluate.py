@@ -28,7 +28,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from .._backends import find as find_backend
-from .._options import reads_options
+from .._options import current, reads_options
 from .._segments import group_quantiles
 from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, ParameterError
@@ -261,7 +261,7 @@ def _arguments(
         )
     if unknown_leads not in ("raise", "ignore"):
         raise ParameterError(f"unknown_leads must be 'raise' or 'ignore', got {unknown_leads!r}")
-    t_asof = int(parse_instant(as_of, name="as_of").astype(np.int64))
+    t_asof = int(parse_instant(as_of, name="as_of", tz=current().tz).astype(np.int64))
     if calendar is None:
         spec = sla.calendar
         calendar = (
