@@ -180,13 +180,13 @@ def read_instants(
     values: Any,
     *,
     column: str,
-    table: str | None = None,
-    allow_missing: bool = False,
-    epoch_unit: Literal["s", "ms", "us", "ns"] = "s",
     tz: str | None = None,
+    table: str | None = None,
+    row_tz: Any = None,
     dayfirst: bool | None = None,
     date_format: str | None = None,
-    row_tz: Any = None,
+    epoch_unit: Literal["s", "ms", "us", "ns"] = "s",
+    allow_missing: bool = False,
 ) -> Instants:
     """:func:`as_utc_datetime64` with the rows moved forward (gap) or disambiguated (overlap).
 

@@ -281,6 +281,11 @@ def closed_loop(
         like costs.
     by : str or sequence of str
         The key columns.
+    tz : str, optional
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
+    normalize : {"casefold"}, optional
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     required : sequence of str
         Fields a complete lead has (default :data:`DEFAULT_REQUIRED`); a field that is not a
         column at all is missing for every lead.
@@ -289,15 +294,6 @@ def closed_loop(
         ``"campaign"`` if in ``by``, else ``by[0]``.
     cost_column : str
         Name of the cost column in ``costs``.
-    tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
-    normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
 
     Returns
     -------

@@ -325,6 +325,11 @@ def observe(
     as_of : instant, optional
         Snapshot time: stage timestamps after it count as not reached yet, leads created after it
         are not counted (reported in ``n_excluded``).
+    tz : str, optional
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
+    normalize : {"casefold"}, optional
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     confidence : float
         Confidence level of the intervals.
     interval : {"wilson", "jeffreys"}
@@ -340,15 +345,6 @@ def observe(
     lost : str, optional
         Column of closed-lost instants (e.g. ``"lost_at"``) used with ``horizon``: a lost lead
         that did not convert is not censored (it will never convert).
-    tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
-    normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
 
     Returns
     -------

@@ -151,6 +151,11 @@ def evaluate(
         Sales activities (a frame, a dict, or a sequence of :class:`alignment.Activity`).
     as_of : instant
         The evaluation instant: later activities and decisions are not counted yet.
+    tz : str, optional
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
+    normalize : {"casefold"}, optional
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     calendar : BusinessCalendar, optional
         Overrides the agreement's calendar; default the agreement's, else Monday–Friday
         09:00–17:00 UTC.
@@ -158,15 +163,6 @@ def evaluate(
         Activities whose lead is not in ``leads``: raise :class:`DataValidationError`
         (default), or leave them out of every figure and list them in
         ``report.unknown_activities`` (counted in ``report.summary``).
-    tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
-    normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
 
     Returns
     -------
