@@ -414,7 +414,8 @@ class DaskAttributionResult(AttributionResult):
             f"Attribution on Dask — model {s['model']}",
             {k: v[order] for k, v in cols.items()},
             note=note,
-            kinds={"share": "pct", "revenue": "money"},
+            kinds={"revenue": "money"},
+            rates=True,
         )
 
     def plot(

@@ -183,7 +183,7 @@ class DaskScoreResult(ScoreResult):
         s = self.summary()
         title = f"ScoreResult on Dask — {s['scorer']}, {s['leads']:,} leads"
         note = f"{s['partitions']} partitions; per-lead scores: to_frame() (lazy)"
-        return preview(title, self.breakdown("dict"), note=note)
+        return preview(title, self.breakdown("dict"), note=note, rates=True)
 
     def plot(self, ax: Any = None, *, converted: Any = None, bins: int = 30) -> tuple[Any, Any]:
         """The grid heat map as in memory; without cells, the lead counts of the ten bands.

@@ -264,7 +264,7 @@ class FunnelObservation(Result):
             f"{self.confidence:.0%} intervals"
             + (f", {self.n_excluded:,} created after as_of not counted" if self.n_excluded else "")
         )
-        return html_table("Observed funnel", self._transition_columns(), note=note)
+        return html_table("Observed funnel", self._transition_columns(), note=note, rates=True)
 
     def plot(
         self, ax: Any = None, *, group: int | str | tuple[Any, ...] | None = None
