@@ -597,3 +597,59 @@ def test_dask_without_tz_warns_once() -> None:
     assert got.totals() == {"email": 120.0, "paid search": 0.0}
     naive = [m for m in messages if "naive instants" in m]
     assert len(naive) == 1 and "touchpoints.timestamp" in naive[0]
+
+
+LAYOUTS = [
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S.{f}Z",
+    "%Y-%m-%dT%H:%M:%S{z}",
+    "%m/%d/%Y %I:%M %p",
+    "%d.%m.%Y %H:%M",
+    " %Y-%m-%d %H:%M ",
+]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.datetimes(min_value=dt.datetime(1000, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+            st.sampled_from(LAYOUTS),
+            st.integers(0, 999_999),
+            st.sampled_from(["+05:30", "-0800", "Z", "+00:00", "+24:00"]),
+        ),
+        min_size=40,
+        max_size=120,
+    ),
+    st.lists(st.sampled_from(["2024-02-30 10:00", "2024-13-01 10:00", "2024-01-01 24:00"])),
+)
+def test_many_strings_read_like_each_one_alone(rows: list[Any], bad: list[str]) -> None:
+    """Layouts shared by many strings are read column-wise: the same as one string at a time."""
+    texts = [
+        w.strftime(layout.replace("{f}", f"{frac:06d}"[: 1 + frac % 6]).replace("{z}", z))
+        for w, layout, frac, z in rows
+    ] + bad * 20
+    alone: list[Any] = []
+    for text in texts:
+        try:
+            alone.append(read_instants(obj(text), column="t", dayfirst=False, tz="UTC").times[0])
+        except DataValidationError:
+            alone.append(None)
+    refused = [i for i, a in enumerate(alone) if a is None]
+    if refused:
+        with pytest.raises(DataValidationError) as err:
+            read_instants(obj(*texts), column="t", dayfirst=False, tz="UTC")
+        assert err.value.n_rows == len(refused) and err.value.rows == refused[:5]
+    else:
+        many = read_instants(obj(*texts), column="t", dayfirst=False, tz="UTC")
+        assert many.times.tolist() == [a.astype(object) for a in alone]
+
+
+def test_many_bad_strings_refused_like_one() -> None:
+    texts = ["2024-01-01 10:00"] * 5 + ["2024-02-30 10:00", "2024-13-01 10:00"] * 20
+    distinct = [f"2024-01-{d:02d} 10:00" for d in range(1, 29)] + texts
+    with pytest.raises(DataValidationError) as err:
+        as_utc_datetime64(obj(*distinct), column="t")
+    assert err.value.n_rows == 40 and err.value.rows == [33, 34, 35, 36, 37]
