@@ -27,7 +27,7 @@ from hubspot_example import HS_CAMPAIGNS, hubspot
 from salesforce_example import CAMPAIGNS, salesforce
 
 HERE = Path(__file__).resolve().parent
-SEED = 20240628
+SEED = 7
 
 
 # --------------------------------------------------------------------------- files
@@ -55,8 +55,43 @@ def _amounts(text: np.ndarray) -> np.ndarray:
     return np.array([float(t.replace("$", "").replace(",", "")) for t in text])
 
 
+def _repeated(values: np.ndarray) -> list[str]:
+    uniq, counts = np.unique(values.astype(str), return_counts=True)
+    return [str(u) for u in uniq[counts > 1] if u]
+
+
+def landmarks(sfc: dict[str, Columns], hs: dict[str, Columns]) -> list[str]:
+    """Where the deliberate oddities are, found again in the written columns."""
+    lead, contact, task = sfc["Lead"], sfc["Contact"], sfc["Task"]
+    roles, opp = sfc["OpportunityContactRole"], sfc["Opportunity"]
+    won_primary = roles["ContactId"][
+        (roles["IsPrimary"] == "true")
+        & np.isin(roles["OpportunityId"], opp["Id"][opp["IsWon"] == "TRUE"])
+    ]
+    known = np.r_[lead["Id"], contact["Id"]]
+    dup = (lead["IsConverted"] == "false") & np.isin(lead["Email"], contact["Email"])
+    deals, won = hs["deals"], hs["deals"]["Deal Stage"] == "Closed Won"
+    hs_ids = hs["contacts"]["Record ID"]
+    listed = [c.split(";") for c in deals["Associated Contact IDs"]]
+    code = lambda v: ", ".join(f"`{x}`" for x in v)  # noqa: E731
+    return [
+        f"- Salesforce contact with two won opportunities: {code(_repeated(won_primary))}",
+        f"- opportunity with two contact roles: {code(_repeated(roles['OpportunityId']))}",
+        f"- opportunity with no contact role: {code(np.setdiff1d(opp['Id'], roles['OpportunityId']))}",
+        f"- duplicate lead (e-mail of a converted contact): {code(lead['Id'][dup])}",
+        f"- leads owned by a queue: {code(lead['Id'][np.char.startswith(lead['OwnerId'].astype(str), '00G')])}",
+        f"- tasks of an unknown person: {code(task['Id'][~np.isin(task['WhoId'], known)])}",
+        f"- HubSpot contact with two won deals: {code(_repeated(np.array([ids[0] for ids, w in zip(listed, won) if w], dtype=object)))}",
+        f"- deal with two contacts: {code(deals['Record ID'][[len(x) > 1 for x in listed]])}",
+        f"- deal naming a deleted contact: {code(deals['Record ID'][[any(i and i not in hs_ids for i in x) for x in listed]])}",
+        f"- deal with no contact: {code(deals['Record ID'][deals['Associated Contact IDs'] == ''])}",
+        f"- interactions of an unknown contact (rows, 0-based): {code(np.flatnonzero(~np.isin(hs['interactions']['lead_id'], hs_ids)))}",
+    ]
+
+
 def readme_block(tables: dict[str, dict[str, Columns]], sums: Mapping[str, str]) -> str:
-    """The generated part of README.md: every file's rows and columns, then the totals."""
+    """The generated part of README.md: every file's rows and columns, the totals and where
+    the oddities are."""
     lines = [BEGIN, "", "| file | rows | columns |", "|---|---|---|"]
     for folder, files in tables.items():
         for name, cols in files.items():
@@ -64,7 +99,9 @@ def readme_block(tables: dict[str, dict[str, Columns]], sums: Mapping[str, str])
             lines.append(f"| `{folder}/{name}.csv` | {n} | {', '.join(cols)} |")
     lines += ["", "Expected totals (as written in the files):", "", "```text"]
     lines += [f"{k} = {v}" for k, v in sums.items()]
-    lines += ["```", "", END]
+    lines += ["```", "", "Where the oddities are:", ""]
+    lines += landmarks(tables["salesforce"], tables["hubspot"])
+    lines += ["", END]
     return "\n".join(lines)
 
 
