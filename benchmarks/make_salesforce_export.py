@@ -401,6 +401,15 @@ def write(files: dict[str, Table], out: Path, fmt: str) -> None:
             pcsv.write_csv(table, fh, write_options=opts)
 
 
+def write_totals(out: Path, files: dict[str, Table], totals: dict[str, float]) -> str:
+    """``totals.txt``: won amount, cost and rows per file, as ``key = value`` lines."""
+    lines = [f"{k} = {v:.2f}" for k, v in totals.items()]
+    lines += [f"rows.{name} = {next(iter(cols.values())).size}" for name, cols in files.items()]
+    text = "\n".join(lines) + "\n"
+    (out / "totals.txt").write_text(text, encoding="utf-8")
+    return text
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="number of persons")
@@ -414,12 +423,10 @@ def main(argv: list[str] | None = None) -> None:
     t1 = time.perf_counter()
     write(files, out, args.format)
     t2 = time.perf_counter()
-    lines = [f"{k} = {v:.2f}" for k, v in totals.items()]
-    lines += [f"rows.{name} = {next(iter(cols.values())).size}" for name, cols in files.items()]
-    (out / "totals.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = write_totals(out, files, totals)
     print(f"{args.n:,} persons -> {out} ({args.format})")
     print(f"  build {t1 - t0:6.1f} s   write {t2 - t1:6.1f} s   total {t2 - t0:6.1f} s")
-    print("  " + "\n  ".join(lines))
+    print("  " + text.rstrip().replace("\n", "\n  "))
 
 
 if __name__ == "__main__":
