@@ -80,8 +80,6 @@ PROBABILITY = {"Prospecting": 10, "Qualification": 20, "Needs Analysis": 40}
 
 N_LEAD_ONLY, N_CONVERTED, N_CONTACT_ONLY, N_ACCOUNTS = 135, 40, 25, 46
 
-# --------------------------------------------------------------------------- Salesforce
-
 
 def persons(rng: np.random.Generator) -> Columns:
     """One row per person: kind 0 = lead only, 1 = converted lead (+ its contact), 2 = contact
@@ -211,7 +209,8 @@ def lead_rows(rng: np.random.Generator, p: Columns, first_opp: np.ndarray) -> Co
     created, mql = p["created"][idx], p["mql"][idx]
     created[-1], mql[-1] = p["converted"][dup] + 62 * DAY, NAT
     owner = sf.sf_ids("User", p["owner"][idx])
-    owner[np.flatnonzero(np.isnat(mql))[:3]] = QUEUE
+    queued = np.flatnonzero(np.isnat(mql))[:3]
+    owner[queued], status[queued] = QUEUE, "Open - Not Contacted"
     size = np.round(rng.lognormal(5.5, 1.3, n)).astype(np.int64).astype(str)
     return {
         "Id": np.r_[p["lead_id"][idx[:-1]], sf.sf_ids("Lead", [99])],
