@@ -30,3 +30,48 @@ def test_readme_states_both_commands() -> None:
     assert re.search(
         r"<!-- test-command -->.*python -m pytest.*<!-- /test-command -->", text, flags=re.S
     )
+
+
+def test_distribution_name_is_ours_and_stated() -> None:
+    """`pip install alignment` installs an unrelated package: ours is smarketing-alignment."""
+    import importlib.metadata
+
+    import pytest
+
+    tomllib = pytest.importorskip("tomllib")
+
+    root = README.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == "smarketing-alignment"
+    text = README.read_text(encoding="utf-8")
+    assert "pip install smarketing-alignment" in text
+    assert not re.search(r"pip install ['\"]?alignment\b", text)
+    # the example plugin depends on our distribution, never on the unrelated one
+    plugin = tomllib.loads((root / "examples/plugin/pyproject.toml").read_text(encoding="utf-8"))
+    assert "smarketing-alignment" in plugin["project"]["dependencies"]
+    # the installed distribution provides the import package `alignment`
+    dist = importlib.metadata.distribution("smarketing-alignment")
+    import alignment
+
+    assert dist.version == alignment.__version__
+    assert dist.entry_points.select(group="console_scripts", name="alignment")
+
+
+def _marked(text: str, marker: str) -> str:
+    """The command between ``<!-- marker -->`` and ``<!-- /marker -->`` (fences dropped)."""
+    block = text.split(f"<!-- {marker} -->")[1].split(f"<!-- /{marker} -->")[0]
+    lines = [ln for ln in block.strip().splitlines() if ln.strip() and not ln.startswith("```")]
+    assert len(lines) == 1, block
+    return lines[0].strip()
+
+
+def test_getting_started_gives_the_readme_commands() -> None:
+    """One test command and one demo command: the getting-started page shows the README's."""
+    text = README.read_text(encoding="utf-8")
+    page = (README.parent / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    page_lines = {ln.strip() for ln in page.splitlines()}
+    for marker in ("test-command", "demo-command"):
+        command = _marked(text, marker)
+        assert command in page_lines, f"docs/getting-started.md lacks the README's {command!r}"
+    # the page gives no other test command
+    assert sum("python -m pytest" in ln for ln in page.splitlines()) == 1

@@ -20,6 +20,7 @@ from ..errors import AlignmentError, DataValidationError, ParameterError
 if TYPE_CHECKING:
     from ..attribution import Unattributed
 
+from .._options import capture
 from ._common import (
     as_ddf,
     dk,
@@ -32,6 +33,7 @@ from ._common import (
     settle,
     tag_rows,
     tree_reduce,
+    with_reading,
 )
 
 
@@ -142,7 +144,7 @@ def _attribute_local(
     from ..attribution import attribute as attribute_in_memory
 
     key = spec["lead"]
-    return attribute_in_memory(
+    res = attribute_in_memory(
         local_frame(touches, key, "touchpoints"),
         local_frame(conversions, key, "conversions"),
         model=model,
@@ -153,7 +155,20 @@ def _attribute_local(
         revenue=spec["revenue"],
         lookback=spec["lookback"],
         leads=local_frame(leads, spec.get("leads_key", key), "leads"),
+        won_stages=spec.get("won_stages"),
+        reset=spec.get("reset", False),
         **params,
+    )
+    if res.table.key_column != key:  # journeys keyed by deal (several won deals per person)
+        raise _per_deal_refused(key)
+    return res
+
+
+def _per_deal_refused(key: str) -> ParameterError:
+    return ParameterError(
+        f"several won deals for one {key!r} (or a deal with several contacts) are not supported "
+        "on Dask yet: attribute them in memory (pass the frames computed, e.g. ddf.compute()), "
+        f"or keep one won deal per {key!r}"
     )
 
 
@@ -412,7 +427,8 @@ class DaskAttributionResult(AttributionResult):
             f"Attribution on Dask — model {s['model']}",
             {k: v[order] for k, v in cols.items()},
             note=note,
-            kinds={"share": "pct", "revenue": "money"},
+            kinds={"revenue": "money"},
+            rates=True,
         )
 
     def plot(
@@ -462,6 +478,9 @@ _OPTIONS: dict[str, Any] = {
     "revenue": "revenue",
     "lookback": None,
     "leads": None,
+    "deal_contacts": None,
+    "won_stages": None,
+    "reset": False,
 }
 
 
@@ -480,14 +499,31 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
     ``merge_stats`` up a reduction tree, one ``credit_from_stats``): ``markov`` sums transition
     counts, ``shapley`` channel-set counts, and a plugin model that implements the protocol
     runs the same way.  A data-driven model without it is refused with :class:`ParameterError`.
+    Deals are read as in memory (the strict ``won`` flag, or ``won_stages``), but deal-keyed
+    journeys (several won deals per person, ``deal_contacts=``) are refused with
+    :class:`ParameterError`: not supported on Dask yet.
     """
     require_dask()
     o = {k: options.pop(k, v) for k, v in _OPTIONS.items()}  # the rest: model parameters
     m = _partitioned_model(o["model"], options)
     statistic = m.kind == "channel"
     lead, leads, channel = o["lead"], o["leads"], o["channel"]
+    if o["deal_contacts"] is not None:
+        raise _per_deal_refused(lead)
     spec = {  # the in-memory engine gets the instance itself (parameters already applied)
-        **{k: o[k] for k in ("lead", "time", "channel", "converted_at", "revenue", "lookback")},
+        **{
+            k: o[k]
+            for k in (
+                "lead",
+                "time",
+                "channel",
+                "converted_at",
+                "revenue",
+                "lookback",
+                "won_stages",
+                "reset",
+            )
+        },
         "model": m,
         "model_params": {},
         "leads_key": lead,
@@ -583,7 +619,9 @@ def _run_partitions(
     """One distributed pass: every partition through the engine, summaries merged in a tree."""
     compute, delayed = dk().compute, dk().delayed
     nodes = [
-        delayed(_attr_partition, pure=True)(*p, spec=spec, by=tuple(by), statistic=statistic)
+        delayed(_attr_partition, pure=True)(
+            *p, spec=spec, by=tuple(by), statistic=statistic, reading=capture()
+        )
         for p in parts
     ]
     merge = functools.partial(_AttrSummary.merge, merge_stats=_merge_of(model))
@@ -624,7 +662,7 @@ def _touch_frame(parts: list[list[Any]], spec: dict[str, Any]) -> Any:
 
     delayed = dk().delayed
     return dd.from_delayed(
-        [delayed(_touch_partition, pure=True)(*p, spec=spec) for p in parts],
+        [delayed(_touch_partition, pure=True)(*p, spec=spec, reading=capture()) for p in parts],
         verify_meta=False,
     )
 
@@ -637,6 +675,7 @@ def _key_order(keys: np.ndarray) -> np.ndarray:
         return np.argsort(keys.astype(str), kind="stable")
 
 
+@with_reading
 @inline_pool  # a Dask task: no thread pool of its own
 def _touch_partition(touches: Any, conversions: Any, leads: Any, *, spec: dict[str, Any]) -> Any:
     res = _attribute_local(touches, conversions, leads, spec=spec, model=spec["model"])
