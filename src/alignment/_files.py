@@ -58,7 +58,9 @@ def _is_text_column(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
-def _read_arrow(path: Path, names: list[str], delimiter: str, *, locate: bool) -> Any:
+def _read_arrow(
+    path: Path, names: list[str], delimiter: str, *, locate: bool, text: bool = False
+) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -76,7 +78,7 @@ def _read_arrow(path: Path, names: list[str], delimiter: str, *, locate: bool) -
         invalid_row_handler=invalid if locate else None,
     )
     convert = pcsv.ConvertOptions(
-        column_types={n: pa.string() for n in names if _is_text_column(n)},
+        column_types={n: pa.string() for n in names if text or _is_text_column(n)},
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
@@ -93,11 +95,13 @@ def _read_arrow(path: Path, names: list[str], delimiter: str, *, locate: bool) -
                 f"{where} has {row.actual_columns} fields, the header has {row.expected_columns}"
             ) from None
         if not locate and "Expected" in str(exc) and "columns" in str(exc):
-            return _read_arrow(path, names, delimiter, locate=True)  # error path: find the row
+            return _read_arrow(path, names, delimiter, locate=True, text=text)  # find the row
         raise CSVFormatError(str(exc).splitlines()[0]) from None
 
 
-def read_csv(path: str | Path, *, delimiter: str = ",") -> dict[str, np.ndarray]:
+def read_csv(
+    path: str | Path, *, delimiter: str = ",", text: bool = False
+) -> dict[str, np.ndarray]:
     """Read a CSV file (optionally gzip-compressed) into numpy columns with PyArrow's reader.
 
     PyArrow types each column by content: integers and decimals become ``float64``, ISO-8601
@@ -113,6 +117,9 @@ def read_csv(path: str | Path, *, delimiter: str = ",") -> dict[str, np.ndarray]
         The file (``.gz`` is decompressed).
     delimiter : str, default ","
         The field separator (``"\\t"`` for TSV).
+    text : bool, default False
+        Read every column as text (``str``, ``None`` for an empty cell), exactly as written:
+        the caller types the values itself (:func:`alignment.io.read_crm` does).
 
     Returns
     -------
@@ -132,7 +139,7 @@ def read_csv(path: str | Path, *, delimiter: str = ",") -> dict[str, np.ndarray]
 
     p = Path(path)
     names = _header(p, delimiter)
-    table = _read_arrow(p, names, delimiter, locate=False)
+    table = _read_arrow(p, names, delimiter, locate=False, text=text)
     raw = read_table(table, table=p.name, all_columns=True)
     out: dict[str, np.ndarray] = {}
     for name in names:

@@ -1,0 +1,197 @@
+"""Typing the columns of an export with the shared strict rules (numpy only).
+
+Text is trimmed (an empty cell is missing), flags go through :func:`alignment._parse.parse_bool`,
+money and numbers through :func:`alignment._parse.parse_money`, instants through
+:func:`alignment._time.as_utc_datetime64`.  Text and instants are worked out once per distinct
+value, then spread back to the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._frames import Categorical, factorize
+from .._parse import parse_bool, parse_money
+from .._time import TIME_DTYPE, as_utc_datetime64
+from ..errors import DataValidationError
+
+__all__ = ["Options", "as_text", "empty_like_kind", "is_missing", "read_kind"]
+
+_NAT = np.datetime64("NaT", "us")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The reading options of :func:`alignment.io.read_crm` that type values."""
+
+    tz: str | None = None
+    dayfirst: bool | None = None
+    date_format: str | None = None
+    decimal: str = "."
+    rates: Mapping[str, float] | None = None
+
+
+def _clean(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value).strip()
+    return text or None
+
+
+def _codes(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes (-1 missing) and distinct values of a text column; ``None`` when not all text."""
+    if isinstance(col, Categorical):
+        return col.codes, col.categories
+    arr = np.asarray(col)
+    if arr.dtype.kind in "US":
+        arr = arr.astype(object)
+    if arr.dtype.kind != "O":
+        return None
+    try:
+        cat = factorize(arr, column="", allow_missing=True)
+    except DataValidationError:  # mixed types: not a text column
+        return None
+    return cat.codes, cat.categories
+
+
+def _spread(codes: np.ndarray, per_value: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:
+    out = np.full(codes.size, fill, dtype=dtype)
+    ok = codes >= 0
+    if per_value.size:
+        out[ok] = per_value[codes[ok]]
+    return out
+
+
+def as_text(col: Any) -> np.ndarray:
+    """A column as trimmed ``str`` values (``None`` where missing or empty), a new array.
+
+    Whole numbers stored as floats (``1522.0``, as pandas keeps ids with gaps) read as
+    ``"1522"``.
+    """
+    arr = col if isinstance(col, Categorical) else np.asarray(col)
+    kind = arr.dtype.kind
+    if kind in "iu":
+        return np.asarray(arr).astype(str).astype(object)
+    if kind == "b":
+        return np.where(np.asarray(arr), "true", "false").astype(object)
+    if kind == "M":
+        times = np.asarray(arr)
+        out = np.datetime_as_string(times.astype(TIME_DTYPE)).astype(object)
+        out[np.isnat(times)] = None
+        return out
+    if kind == "f":
+        return _float_text(np.asarray(arr))
+    coded = _codes(arr)
+    if coded is None:  # mixed Python values (rare): one value at a time
+        return np.asarray(np.frompyfunc(_clean, 1, 1)(np.asarray(arr)), dtype=object)
+    codes, cats = coded
+    cleaned = np.empty(cats.size, dtype=object)
+    cleaned[:] = [_clean(c) for c in cats.tolist()]  # a loop over distinct values
+    return _spread(codes, cleaned, None, object)
+
+
+def _float_text(arr: np.ndarray) -> np.ndarray:
+    out = np.full(arr.size, None, dtype=object)
+    ok = np.isfinite(arr)
+    whole = ok & (arr == np.round(arr)) & (np.abs(arr) < 2.0**63)
+    out[whole] = arr[whole].astype(np.int64).astype(str)
+    frac = ok & ~whole
+    out[frac] = arr[frac].astype(str)
+    return out
+
+
+def is_missing(values: np.ndarray) -> np.ndarray:
+    """Missing entries of a typed column (``None``, ``NaT``, ``NaN``; flags are never missing)."""
+    kind = values.dtype.kind
+    if kind == "M":
+        return np.asarray(np.isnat(values), dtype=bool)
+    if kind == "f":
+        return np.asarray(np.isnan(values), dtype=bool)
+    if kind == "O":
+        return np.asarray(values == None, dtype=bool)  # noqa: E711 (elementwise)
+    return np.zeros(values.shape, dtype=bool)
+
+
+def empty_like_kind(kind: str, n: int) -> np.ndarray:
+    """A column of ``n`` missing values of a kind (``False`` for flags)."""
+    if kind == "time":
+        return np.full(n, _NAT, dtype=TIME_DTYPE)
+    if kind in ("money", "number"):
+        return np.full(n, np.nan)
+    if kind == "flag":
+        return np.zeros(n, dtype=bool)
+    return np.full(n, None, dtype=object)
+
+
+def read_kind(
+    col: Any, kind: str, *, column: str, table: str, opts: Options, aware: bool
+) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Type one column: ``(values, missing, currency)``.
+
+    Raises
+    ------
+    DataValidationError
+        A value that cannot be read for certain (named with its rows).
+    """
+    if kind == "time":
+        values = _times(col, column=column, table=table, opts=opts, aware=aware)
+        return values, np.isnat(values), None
+    if kind == "flag":
+        text = as_text(col)
+        missing = is_missing(text)
+        return parse_bool(text, column=column, table=table, missing=False), missing, None
+    if kind in ("money", "number"):
+        arr = col if isinstance(col, Categorical) else np.asarray(col)
+        raw = np.asarray(arr) if arr.dtype.kind in "iuf" else as_text(arr)
+        amounts, currency = parse_money(
+            raw,
+            column=column,
+            table=table,
+            decimal=opts.decimal,
+            rates=opts.rates,
+            allow_missing=True,
+        )
+        return amounts, np.isnan(amounts), currency if kind == "money" else None
+    text = as_text(col)
+    return text, is_missing(text), None
+
+
+def _utc(values: Any, *, column: str, table: str, opts: Options, aware: bool) -> np.ndarray:
+    kwargs: dict[str, Any] = {}
+    if opts.tz is not None and not aware:  # zone-aware columns are already in UTC
+        kwargs["tz"] = opts.tz
+    if opts.dayfirst is not None:
+        kwargs["dayfirst"] = opts.dayfirst
+    if opts.date_format is not None:
+        kwargs["date_format"] = opts.date_format
+    out, _ = as_utc_datetime64(values, column=column, table=table, allow_missing=True, **kwargs)
+    return out
+
+
+def _times(col: Any, *, column: str, table: str, opts: Options, aware: bool) -> np.ndarray:
+    arr = col if isinstance(col, Categorical) else np.asarray(col)
+    coded = _codes(arr) if arr.dtype.kind in "OUS" else None
+    if coded is None:
+        return _utc(np.asarray(arr), column=column, table=table, opts=opts, aware=aware)
+    codes, cats = coded
+    stripped = np.empty(cats.size, dtype=object)
+    stripped[:] = [_clean(c) for c in cats.tolist()]  # a loop over distinct values
+    try:
+        per_value = _utc(stripped, column=column, table=table, opts=opts, aware=aware)
+    except DataValidationError:  # name the rows of the file, not the distinct values
+        _utc(
+            _spread(codes, stripped, None, object),
+            column=column,
+            table=table,
+            opts=opts,
+            aware=aware,
+        )
+        raise
+    return _spread(codes, per_value, _NAT, TIME_DTYPE)
