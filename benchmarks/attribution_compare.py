@@ -273,7 +273,7 @@ def main() -> None:
     print(
         f"# alignment vs marketing-attribution-models — {platform.machine()}, "
         f"python {platform.python_version()}, numpy {np.__version__}, polars {pl.__version__}, "
-        f"alignment {importlib.metadata.version('alignment')}, mam {mam_version}"
+        f"alignment {importlib.metadata.version('smarketing-alignment')}, mam {mam_version}"
     )
     header = ["journeys", "model", "alignment wall (s)", "alignment CPU (s)"]
     if mam_cls is not None:

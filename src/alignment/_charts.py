@@ -1,6 +1,6 @@
 """Drawing functions for the result objects' ``.plot()`` (private): the one module that imports matplotlib.
 
-matplotlib is an optional dependency (the ``plot`` extra: ``pip install 'alignment[plot]'``).
+matplotlib is an optional dependency (the ``plot`` extra: ``pip install 'smarketing-alignment[plot]'``).
 It is imported lazily, on the first call that needs a new figure, never at ``import alignment``.
 The backend is left to matplotlib: it picks ``inline`` in notebooks and falls back to the
 non-interactive ``Agg`` backend on a machine without a display; nothing here calls
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: message of the ImportError raised when matplotlib is missing
-PLOT_EXTRA_MESSAGE = "plotting needs matplotlib: pip install 'alignment[plot]'"
+PLOT_EXTRA_MESSAGE = "plotting needs matplotlib: pip install 'smarketing-alignment[plot]'"
 
 _FIGSIZE = (7.5, 4.2)
 

@@ -101,7 +101,7 @@ class DataIssues(Sequence[DataIssue]):
             "problem": np.array([i.problem for i in items], dtype=object),
             "action": np.array([i.action for i in items], dtype=object),
         }
-        return to_native(cols, backend)  # type: ignore[arg-type]
+        return to_native(cols, backend)
 
 
 def _empty(names: Mapping[str, np.dtype[Any] | type]) -> dict[str, np.ndarray]:
@@ -191,7 +191,7 @@ class CRMData:
         """
         from ._frames import to_native
 
-        return {name: to_native(cols, backend) for name, cols in self.tables().items()}  # type: ignore[arg-type]
+        return {name: to_native(cols, backend) for name, cols in self.tables().items()}
 
     @cached_property
     def conversions(self) -> dict[str, np.ndarray]:

@@ -2,101 +2,24 @@
 
 The face (``alignment.cli``) reads and writes files through these functions and never imports a
 dataframe library itself.  Typing a CSV column is PyArrow's job (its CSV reader infers numbers,
-booleans, ISO-8601 instants with their offsets, text); this module only states the options and
+booleans, ISO-8601 instants with their offsets, text); its options are stated once in
+:mod:`alignment._sources` (which also reads a file path given as a table's input), and this module
 converts the table to numpy columns through :mod:`alignment._frames`.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import narwhals as nw
 import numpy as np
 
 from ._frames import Categorical, read_table, to_native
+from ._sources import CSVFormatError, open_text, read_arrow_csv, read_header
 
-__all__ = ["CSVFormatError", "read_csv", "read_parquet", "write_parquet"]
-
-#: cell texts read as booleans (any other text in the column makes it a text column)
-TRUE_VALUES = ("true", "True", "TRUE", "yes", "Yes", "YES")
-FALSE_VALUES = ("false", "False", "FALSE", "no", "No", "NO")
-
-
-class CSVFormatError(ValueError):
-    """A CSV file that cannot be read as a table (empty, bad header, ragged or unparsable rows)."""
-
-
-def open_text(path: Path, mode: str) -> IO[str]:
-    """Open a text file for CSV, decompressing a ``.gz`` one (UTF-8, universal newlines off)."""
-    if [s.lower() for s in path.suffixes][-1:] == [".gz"]:
-        raw: Any = gzip.open(path, mode + "b")
-        return io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    return open(path, mode, encoding="utf-8", newline="")
-
-
-def _header(path: Path, delimiter: str) -> list[str]:
-    """The header row's column names (stripped, without a byte-order mark), validated."""
-    with open_text(path, "r") as fh:
-        try:
-            header = next(csv.reader(fh, delimiter=delimiter))
-        except StopIteration:
-            raise CSVFormatError("is empty (no header row)") from None
-    names = [h.strip() for h in header]
-    if names and names[0].startswith("\ufeff"):
-        names[0] = names[0][1:].strip()
-    if not names or "" in names or len(set(names)) != len(names):
-        raise CSVFormatError("needs a header row of unique, non-empty column names")
-    return names
-
-
-def _is_text_column(name: str) -> bool:
-    return name == "id" or name.endswith("_id")
-
-
-def _read_arrow(
-    path: Path, names: list[str], delimiter: str, *, locate: bool, text: bool = False
-) -> Any:
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    rows: list[Any] = []
-
-    def invalid(row: Any) -> str:  # remember the first ragged row, then let PyArrow raise
-        rows.append(row)
-        return "error"
-
-    read = pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=not locate)
-    parse = pcsv.ParseOptions(
-        delimiter=delimiter,
-        newlines_in_values=True,
-        ignore_empty_lines=True,
-        invalid_row_handler=invalid if locate else None,
-    )
-    convert = pcsv.ConvertOptions(
-        column_types={n: pa.string() for n in names if text or _is_text_column(n)},
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-        true_values=list(TRUE_VALUES),
-        false_values=list(FALSE_VALUES),
-    )
-    try:
-        return pcsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    except pa.ArrowInvalid as exc:
-        if rows:
-            row = rows[0]
-            where = f"line {row.number}" if row.number is not None else "a row"
-            raise CSVFormatError(
-                f"{where} has {row.actual_columns} fields, the header has {row.expected_columns}"
-            ) from None
-        if not locate and "Expected" in str(exc) and "columns" in str(exc):
-            return _read_arrow(path, names, delimiter, locate=True, text=text)  # find the row
-        raise CSVFormatError(str(exc).splitlines()[0]) from None
+__all__ = ["CSVFormatError", "open_text", "read_csv", "read_parquet", "write_parquet"]
 
 
 def read_csv(
@@ -138,8 +61,8 @@ def read_csv(
     import pyarrow.csv  # noqa: F401  (ImportError first: no file is opened without a reader)
 
     p = Path(path)
-    names = _header(p, delimiter)
-    table = _read_arrow(p, names, delimiter, locate=False, text=text)
+    names = read_header(p, delimiter)
+    table = read_arrow_csv(p, names, delimiter, text=text)
     raw = read_table(table, table=p.name, all_columns=True)
     out: dict[str, np.ndarray] = {}
     for name in names:

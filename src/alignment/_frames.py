@@ -6,6 +6,9 @@ backend, goes through this module.  Inside the library there are only numpy arra
 Accepted inputs
 ---------------
 * a pandas, Polars or PyArrow table (through narwhals; none of them is a dependency);
+* a lazy or warehouse input: a Polars ``LazyFrame``, a DuckDB relation, an Ibis table, a
+  ``pyarrow.dataset.Dataset``, or the path of a CSV / Parquet file (:mod:`._sources`): only the
+  needed columns are collected, and rows are numbered in the collected order;
 * a ``dict`` mapping column names to arrays or lists;
 * a sequence of pydantic models (e.g. :class:`alignment.Touchpoint`) or of plain dicts.
 
@@ -24,8 +27,9 @@ import numpy as np
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
+from ._sources import Source, check_required, open_source, refuse_duplicates
 from ._time import TIME_DTYPE
-from .errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
+from .errors import DataValidationError, ParameterError, reject_rows
 
 __all__ = [
     "BACKENDS",
@@ -81,12 +85,13 @@ def read_table(
     optional: Sequence[str] = (),
     all_columns: bool = False,
 ) -> RawColumns:
-    """Read columns from a frame, a dict of arrays or a sequence of records.
+    """Read columns from a frame, a lazy input, a file path, a dict of arrays or records.
 
     Parameters
     ----------
-    data : frame, dict or sequence
-        The caller's data.
+    data : frame, lazy frame, path, dict or sequence
+        The caller's data.  A lazy input or a file (see :mod:`._sources`) is collected with only
+        the needed columns; its rows are numbered in the order it yields them.
     table : str
         Name of the argument (``"touchpoints"``, ``"leads"`` …) for error messages.
     required : sequence of str
@@ -105,9 +110,17 @@ def read_table(
     MissingColumnError
         A required column is absent.
     DataValidationError
-        The input is of an unsupported kind, or columns have different lengths.
+        The input is of an unsupported kind, columns have different lengths, a path is not a
+        readable file of a supported kind, or a lazy query fails.
+    ImportError
+        A file path, and PyArrow is not installed.
     """
     n_threads()  # a bad ALIGNMENT_NUM_THREADS is refused on every input, not on large ones only
+    source = open_source(data, table=table)
+    if source is not None:
+        return _read_source(
+            source, table=table, required=required, optional=optional, all_columns=all_columns
+        )
     if isinstance(data, Mapping):
         names = tuple(str(k) for k in data.keys())
         backend: Backend = "dict"
@@ -116,17 +129,12 @@ def read_table(
         return _read_frame(
             data, table=table, required=required, optional=optional, all_columns=all_columns
         )
-    elif isinstance(data, (str, bytes)) or not isinstance(data, Sequence):
-        if data is not None and type(data).__name__ == "LazyFrame":
-            raise DataValidationError(
-                "a lazy frame was given",
-                table=table,
-                fix="call .collect() first (alignment works on eager data)",
-            )
+    elif isinstance(data, bytes) or not isinstance(data, Sequence):
         raise DataValidationError(
             f"cannot read a table from a {type(data).__name__}",
             table=table,
-            fix="pass a pandas/Polars/PyArrow frame, a dict of arrays, or a list of records",
+            fix="pass a pandas/Polars/PyArrow frame (eager or lazy), a DuckDB relation, a file "
+            "path, a dict of arrays, or a list of records",
         )
     else:
         records = list(data)
@@ -137,7 +145,7 @@ def read_table(
         backend = "dict"
         getter = _dict_getter(data_dict, table)
     wanted = list(names) if all_columns else [*required, *optional]
-    _check_required(required, names, table)
+    check_required(required, names, table)
     cols: dict[str, np.ndarray] = {}
     for name in dict.fromkeys(wanted):
         if name in names:
@@ -146,26 +154,6 @@ def read_table(
     if not cols and names:
         n_rows = len(getter(names[0]))
     return RawColumns(cols, n_rows, backend, names, {})
-
-
-def _check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
-    missing = [c for c in required if c not in names]
-    if missing:
-        import difflib
-
-        hints = []
-        for m in missing:
-            close = difflib.get_close_matches(m, list(names), n=1)
-            if close:
-                hints.append(f"{m!r} → did you mean {close[0]!r}?")
-        raise MissingColumnError(
-            f"required column(s) {', '.join(repr(m) for m in missing)} not found; "
-            f"available: {', '.join(repr(n) for n in names) or '(none)'}",
-            column=missing[0],
-            table=table,
-            fix=(" ".join(hints) + " " if hints else "")
-            + "rename the column or pass its name (e.g. time='my_time_column')",
-        )
 
 
 def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
@@ -216,31 +204,51 @@ def _check_unique_names(data: Any, table: str) -> bool:
         return False
     listed = getattr(data, "column_names", None)  # PyArrow (its .columns are the arrays)
     names = [str(c) for c in (listed if listed is not None else getattr(data, "columns", ()))]
-    counts: dict[str, int] = {}
-    for c in names:  # loop over column names
-        counts[c] = counts.get(c, 0) + 1
-    dup = sorted(c for c, k in counts.items() if k > 1)
-    if not dup:
-        return False
-    raise DataValidationError(
-        f"duplicate column name(s) {', '.join(map(repr, dup))}",
-        column=dup[0],
-        table=table,
-        fix="rename or drop the repeated columns so that every name is unique",
-    )
+    return refuse_duplicates(names, table)
 
 
-def _read_frame(
-    data: Any, *, table: str, required: Sequence[str], optional: Sequence[str], all_columns: bool
+def _read_source(
+    source: Source,
+    *,
+    table: str,
+    required: Sequence[str],
+    optional: Sequence[str],
+    all_columns: bool,
 ) -> RawColumns:
-    nw = _nw()
-    frame = nw.from_native(data, eager_only=True)
-    names = tuple(str(c) for c in frame.columns)
-    _check_required(required, names, table)
+    """Collect only the columns asked for (all with ``all_columns``) of a lazy input or file."""
+    names = source.names
+    refuse_duplicates(names, table)
+    check_required(required, names, table)
     wanted = (
         list(names)
         if all_columns
         else [c for c in dict.fromkeys([*required, *optional]) if c in names]
+    )
+    frame = source.collect(wanted)
+    return _read_frame(
+        frame, table=table, required=(), optional=wanted, all_columns=False, names=names
+    )
+
+
+def _read_frame(
+    data: Any,
+    *,
+    table: str,
+    required: Sequence[str],
+    optional: Sequence[str],
+    all_columns: bool,
+    names: tuple[str, ...] | None = None,
+) -> RawColumns:
+    """Numpy columns of an eager frame; ``names``: the input's columns when ``data`` holds some."""
+    nw = _nw()
+    frame = nw.from_native(data, eager_only=True)
+    held = tuple(str(c) for c in frame.columns)
+    names = held if names is None else names
+    check_required(required, names, table)
+    wanted = (
+        list(held)
+        if all_columns
+        else [c for c in dict.fromkeys([*required, *optional]) if c in held]
     )
     impl = frame.implementation
     backend: Backend = (
@@ -287,6 +295,8 @@ def _read_frame(
                 cols[name] = np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
             else:
                 cols[name] = np.asarray(s.to_numpy())
+        elif s.null_count() == n_rows:  # a column of nulls only: None (Polars would say NaN)
+            cols[name] = np.full(n_rows, None, dtype=object)
         else:
             cols[name] = np.asarray(s.to_numpy(), dtype=object)
     return RawColumns(_Columns(cols), int(frame.shape[0]), backend, names, aware)

@@ -47,7 +47,7 @@ def _is_missing(v: Any) -> bool:
 
 def _missing_mask(arr: np.ndarray) -> np.ndarray:
     if arr.dtype.kind == "f":
-        return np.isnan(arr)
+        return np.asarray(np.isnan(arr), dtype=bool)
     if arr.dtype.kind == "O":
         return np.fromiter((_safe_missing(v) for v in arr.tolist()), bool, arr.size)
     return np.zeros(arr.shape, dtype=bool)
@@ -403,7 +403,7 @@ def fold_categories(values: Any) -> np.ndarray:
     """
     arr = np.asarray(values, dtype=object)
     uniq, counts, keys, inverse = _spellings(arr)
-    out = arr.copy()
+    out: np.ndarray = arr.copy()
     if uniq.size == 0:
         return out
     best: dict[str, tuple[int, str]] = {}

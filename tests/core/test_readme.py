@@ -30,3 +30,28 @@ def test_readme_states_both_commands() -> None:
     assert re.search(
         r"<!-- test-command -->.*python -m pytest.*<!-- /test-command -->", text, flags=re.S
     )
+
+
+def test_distribution_name_is_ours_and_stated() -> None:
+    """`pip install alignment` installs an unrelated package: ours is smarketing-alignment."""
+    import importlib.metadata
+
+    import pytest
+
+    tomllib = pytest.importorskip("tomllib")
+
+    root = README.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == "smarketing-alignment"
+    text = README.read_text(encoding="utf-8")
+    assert "pip install smarketing-alignment" in text
+    assert not re.search(r"pip install ['\"]?alignment\b", text)
+    # the example plugin depends on our distribution, never on the unrelated one
+    plugin = tomllib.loads((root / "examples/plugin/pyproject.toml").read_text(encoding="utf-8"))
+    assert "smarketing-alignment" in plugin["project"]["dependencies"]
+    # the installed distribution provides the import package `alignment`
+    dist = importlib.metadata.distribution("smarketing-alignment")
+    import alignment
+
+    assert dist.version == alignment.__version__
+    assert dist.entry_points.select(group="console_scripts", name="alignment")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 mpl = pytest.importorskip(
-    "matplotlib", reason="plotting tests need matplotlib (pip install 'alignment[plot]')"
+    "matplotlib", reason="plotting tests need matplotlib (pip install 'smarketing-alignment[plot]')"
 )
 mpl.use("Agg")  # non-interactive; the same as MPLBACKEND=Agg
 
@@ -337,7 +337,7 @@ def test_missing_matplotlib_names_the_extra(
 
     monkeypatch.setattr(_plot, "_pyplot", no_matplotlib)
     for call in (attributions["linear"].plot, sla_report.plot):
-        with pytest.raises(ImportError, match=r"pip install 'alignment\[plot\]'") as info:
+        with pytest.raises(ImportError, match=r"pip install 'smarketing-alignment\[plot\]'") as info:
             call()
         assert info.value.name == "matplotlib"
 

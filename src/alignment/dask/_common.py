@@ -57,7 +57,7 @@ def require_dask() -> Any:
         import dask.dataframe as dd
     except ImportError as exc:  # pragma: no cover - the extra is installed in CI
         raise ImportError(
-            f"this needs Dask: pip install 'alignment[dask]' (or {REQUIREMENT!r})"
+            f"this needs Dask: pip install 'smarketing-alignment[dask]' (or {REQUIREMENT!r})"
         ) from exc
     return dd
 

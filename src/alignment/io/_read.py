@@ -26,7 +26,7 @@ from ._link import (
 from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
-from ._sources import locate, read_source
+from ._locate import locate, read_source
 from ._typing import empty_table, require, type_table
 from ._values import Options
 

@@ -1,0 +1,358 @@
+"""Lazy and warehouse inputs, and files on disk, read by column before they reach numpy.
+
+A *source* is an input that is not yet in memory: a Polars ``LazyFrame``, a DuckDB relation, an
+Ibis table (any lazy frame narwhals reads), a ``pyarrow.dataset.Dataset``, or the path of a CSV
+(``.csv``, ``.tsv``, optionally ``.gz``) or Parquet (``.parquet``, ``.pq``) file.
+:func:`open_source` learns its column names without reading its rows; :meth:`Source.collect`
+then reads only the columns a table needs, as an eager PyArrow table or Polars frame that
+:mod:`alignment._frames` turns into numpy columns.  Rows come in the order the source yields
+them (the file's order; a lazy query's collected order), and error rows are positions in it.
+
+PyArrow's CSV reader types the columns of a CSV file (:func:`read_arrow_csv`, shared with
+:func:`alignment._files.read_csv`).  The checks of an input's column names (required ones
+present, none repeated) live here too, for every kind of input.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import importlib.util
+import io
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import DataValidationError, MissingColumnError
+
+__all__ = [
+    "FILES_EXTRA",
+    "CSVFormatError",
+    "Source",
+    "check_required",
+    "open_source",
+    "open_text",
+    "read_arrow_csv",
+    "read_header",
+    "refuse_duplicates",
+]
+
+#: cell texts read as booleans (any other text in the column makes it a text column)
+TRUE_VALUES = ("true", "True", "TRUE", "yes", "Yes", "YES")
+FALSE_VALUES = ("false", "False", "FALSE", "no", "No", "NO")
+
+FILES_EXTRA = "pip install 'smarketing-alignment[files]' (or pip install pyarrow)"
+"""How to install the file readers (PyArrow)."""
+
+_LAZY_ROOTS = frozenset({"polars", "duckdb", "ibis", "sqlframe", "pyspark"})
+"""Packages whose lazy frames narwhals reads (Dask frames have their own backend, not this)."""
+
+_SUFFIXES = {".csv": ",", ".tsv": "\t", ".parquet": "", ".pq": ""}
+_SUPPORTED = ".csv, .tsv, .csv.gz, .tsv.gz, .parquet or .pq"
+
+
+class CSVFormatError(ValueError):
+    """A CSV file that cannot be read as a table (empty, bad header, ragged or unparsable rows)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input read by column: its names now, the needed columns on :meth:`collect`.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Every column of the source, in its order.
+    kind : str
+        What it is, for messages (``"Polars LazyFrame"``, ``"CSV file 'x.csv'"`` …).
+    """
+
+    names: tuple[str, ...]
+    kind: str
+    _collect: Callable[[list[str]], Any]
+    _table: str
+
+    def collect(self, columns: Sequence[str]) -> Any:
+        """Read ``columns`` (names of :attr:`names`) into an eager PyArrow table or Polars frame.
+
+        No column asked for reads the first one, so that the frame still counts the rows.
+
+        Raises
+        ------
+        DataValidationError
+            The source cannot be read or evaluated (the message carries the reader's).
+        """
+        wanted = list(columns) or list(self.names[:1])  # (none: one column, for the row count)
+        try:
+            return self._collect(wanted)
+        except (DataValidationError, ImportError):
+            raise
+        except Exception as exc:  # a reader's or a query engine's own error, at the boundary
+            raise DataValidationError(
+                f"cannot read the {self.kind}: {_first_line(exc)}",
+                table=self._table,
+                fix="check that the input can be read (collected) on its own",
+            ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0]
+
+
+def _has(mod: str) -> bool:
+    return importlib.util.find_spec(mod) is not None
+
+
+def open_source(data: Any, *, table: str) -> Source | None:
+    """The :class:`Source` of ``data``, or ``None`` when ``data`` is not a source.
+
+    Parameters
+    ----------
+    data : Any
+        The caller's data.  A ``str`` or path-like is always taken as a file path.
+    table : str
+        Name of the argument, for error messages.
+
+    Raises
+    ------
+    DataValidationError
+        A path that is not an existing file of a supported kind, an unreadable header, or a lazy
+        frame whose schema cannot be resolved.
+    ImportError
+        A file needs PyArrow, which is not installed.
+    """
+    if isinstance(data, (str, os.PathLike)):
+        return _file_source(data, table)
+    root = type(data).__module__.partition(".")[0]
+    if root == "pyarrow":
+        import pyarrow.dataset as ds
+
+        if isinstance(data, ds.Dataset):
+            dataset = data
+            return Source(
+                tuple(str(n) for n in dataset.schema.names),
+                "PyArrow dataset",
+                lambda cols: dataset.to_table(columns=cols),
+                table,
+            )
+    if root in _LAZY_ROOTS:
+        return _lazy_source(data, table)
+    return None
+
+
+def _lazy_source(data: Any, table: str) -> Source | None:
+    import narwhals.stable.v2 as nw
+
+    frame = nw.from_native(data, pass_through=True)
+    if not isinstance(frame, nw.LazyFrame):
+        return None
+    impl = frame.implementation
+    kind = f"{impl} {type(data).__name__}"
+    try:
+        names = tuple(str(c) for c in frame.columns)
+    except Exception as exc:  # the query engine cannot resolve the schema
+        raise DataValidationError(
+            f"cannot read the columns of the {kind}: {_first_line(exc)}",
+            table=table,
+            fix="check that the query runs on its own",
+        ) from exc
+    # Polars collects to Polars; a warehouse relation to PyArrow (Polars without PyArrow)
+    to_polars = not impl.is_polars() and not _has("pyarrow")
+
+    def collect(cols: list[str]) -> Any:
+        chosen = frame.select(cols)
+        eager = chosen.collect(backend="polars") if to_polars else chosen.collect()
+        return eager.to_native()
+
+    return Source(names, kind, collect, table)
+
+
+def _file_source(data: str | os.PathLike[Any], table: str) -> Source:
+    path = Path(os.fsdecode(data))
+    fix = f"pass an existing {_SUPPORTED} file, or the data itself (a frame, a dict or records)"
+    if not path.exists():
+        raise DataValidationError(
+            f"no file {str(path)!r} (a string is read as the path of a file)",
+            table=table,
+            value=str(path),
+            fix=fix,
+        )
+    if path.is_dir():
+        raise DataValidationError(
+            f"{str(path)!r} is a directory, not a file",
+            table=table,
+            value=str(path),
+            fix="pass one file, or pyarrow.dataset.dataset(path) for a directory of files",
+        )
+    sfx = [s.lower() for s in path.suffixes]
+    if sfx[-1:] == [".gz"]:
+        sfx = sfx[:-1] if sfx[-2:-1] in ([".csv"], [".tsv"]) else []
+    if sfx[-1:] == [] or sfx[-1] not in _SUFFIXES:
+        raise DataValidationError(
+            f"cannot read {path.name!r}: unsupported file type (expected {_SUPPORTED})",
+            table=table,
+            value=str(path),
+            fix=fix,
+        )
+    delimiter = _SUFFIXES[sfx[-1]]
+    if not _has("pyarrow"):
+        raise ImportError(f"reading {path.name!r} needs PyArrow: {FILES_EXTRA}", name="pyarrow")
+    kind = f"file {str(path)!r}"
+    if not delimiter:
+        import pyarrow.parquet as pq
+
+        names = _guard(lambda: tuple(pq.read_schema(path).names), kind, table)
+        return Source(names, kind, lambda cols: pq.read_table(path, columns=cols), table)
+    header = _guard(lambda: read_header(path, delimiter), kind, table)
+    return Source(
+        tuple(header),
+        kind,
+        lambda cols: read_arrow_csv(path, header, delimiter, include=cols),
+        table,
+    )
+
+
+def _guard(read: Callable[[], Any], kind: str, table: str) -> Any:
+    try:
+        return read()
+    except Exception as exc:  # the file's reader: not a readable CSV / Parquet file
+        raise DataValidationError(
+            f"cannot read the {kind}: {_first_line(exc)}",
+            table=table,
+            fix="check the file's format (a header row of unique names for CSV), and that it "
+            "is UTF-8 text or Parquet",
+        ) from exc
+
+
+def check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
+    """Raise :class:`MissingColumnError` naming the absent ``required`` columns (and near names)."""
+    missing = [c for c in required if c not in names]
+    if missing:
+        import difflib
+
+        hints = []
+        for m in missing:
+            close = difflib.get_close_matches(m, list(names), n=1)
+            if close:
+                hints.append(f"{m!r} → did you mean {close[0]!r}?")
+        raise MissingColumnError(
+            f"required column(s) {', '.join(repr(m) for m in missing)} not found; "
+            f"available: {', '.join(repr(n) for n in names) or '(none)'}",
+            column=missing[0],
+            table=table,
+            fix=(" ".join(hints) + " " if hints else "")
+            + "rename the column or pass its name (e.g. time='my_time_column')",
+        )
+
+
+def refuse_duplicates(names: Sequence[str], table: str) -> bool:
+    """``False`` when every name is unique; else the error naming the repeated ones."""
+    counts: dict[str, int] = {}
+    for c in names:  # loop over column names
+        counts[c] = counts.get(c, 0) + 1
+    dup = sorted(c for c, k in counts.items() if k > 1)
+    if not dup:
+        return False
+    raise DataValidationError(
+        f"duplicate column name(s) {', '.join(map(repr, dup))}",
+        column=dup[0],
+        table=table,
+        fix="rename or drop the repeated columns so that every name is unique",
+    )
+
+
+def open_text(path: Path, mode: str) -> IO[str]:
+    """Open a text file for CSV, decompressing a ``.gz`` one (UTF-8, universal newlines off)."""
+    if [s.lower() for s in path.suffixes][-1:] == [".gz"]:
+        raw: Any = gzip.open(path, mode + "b")
+        return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    return open(path, mode, encoding="utf-8", newline="")
+
+
+def read_header(path: Path, delimiter: str) -> list[str]:
+    """The header row's column names (stripped, without a byte-order mark), validated.
+
+    Raises
+    ------
+    CSVFormatError
+        No header row, or an empty or repeated name.
+    """
+    with open_text(path, "r") as fh:
+        try:
+            header = next(csv.reader(fh, delimiter=delimiter))
+        except StopIteration:
+            raise CSVFormatError("is empty (no header row)") from None
+    names = [h.strip() for h in header]
+    if names and names[0].startswith("\ufeff"):
+        names[0] = names[0][1:].strip()
+    if not names or "" in names or len(set(names)) != len(names):
+        raise CSVFormatError("needs a header row of unique, non-empty column names")
+    return names
+
+
+def _is_text_column(name: str) -> bool:
+    return name == "id" or name.endswith("_id")
+
+
+def read_arrow_csv(
+    path: Path,
+    names: list[str],
+    delimiter: str,
+    *,
+    include: Sequence[str] | None = None,
+    locate: bool = False,
+    text: bool = False,
+) -> Any:
+    """Read a CSV file whose header is ``names`` into a PyArrow table (only ``include``, if given).
+
+    Columns named ``id`` or ending in ``_id`` are text; an empty cell is missing; ``true`` /
+    ``false`` (or ``yes`` / ``no``) are booleans.  ``locate`` re-reads on one thread to name
+    the first ragged row.  ``text`` reads every column as text, exactly as written.
+
+    Raises
+    ------
+    CSVFormatError
+        A row with another number of fields, or unparsable content.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    rows: list[Any] = []
+
+    def invalid(row: Any) -> str:  # remember the first ragged row, then let PyArrow raise
+        rows.append(row)
+        return "error"
+
+    read = pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=not locate)
+    parse = pcsv.ParseOptions(
+        delimiter=delimiter,
+        newlines_in_values=True,
+        ignore_empty_lines=True,
+        invalid_row_handler=invalid if locate else None,
+    )
+    convert = pcsv.ConvertOptions(
+        column_types={n: pa.string() for n in names if text or _is_text_column(n)},
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        true_values=list(TRUE_VALUES),
+        false_values=list(FALSE_VALUES),
+        include_columns=None if include is None else list(include),
+    )
+    try:
+        return pcsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if rows:
+            row = rows[0]
+            where = f"line {row.number}" if row.number is not None else "a row"
+            raise CSVFormatError(
+                f"{where} has {row.actual_columns} fields, the header has {row.expected_columns}"
+            ) from None
+        if not locate and "Expected" in str(exc) and "columns" in str(exc):
+            return read_arrow_csv(
+                path, names, delimiter, include=include, locate=True, text=text
+            )
+        raise CSVFormatError(str(exc).splitlines()[0]) from None
