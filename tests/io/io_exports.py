@@ -123,3 +123,39 @@ def frames(tables: dict[str, str], backend: str) -> dict[str, Any]:
     from alignment._frames import to_native
 
     return {name: to_native(columns_of(text), backend) for name, text in tables.items()}
+
+
+def assert_same_crm(a: Any, b: Any) -> None:
+    """Two bundles hold the same tables (values, dtypes, row order) and the same currency."""
+    for name in ("leads", "touchpoints", "deals", "deal_contacts", "activities", "costs"):
+        ta, tb = getattr(a, name), getattr(b, name)
+        assert list(ta) == list(tb), name
+        for col in ta:
+            x, y = ta[col], tb[col]
+            assert x.dtype == y.dtype, (name, col, x.dtype, y.dtype)
+            if x.dtype.kind == "f":
+                np.testing.assert_array_equal(x, y, err_msg=f"{name}.{col}")
+            else:
+                assert x.tolist() == y.tolist(), (name, col, x, y)
+    assert a.currency == b.currency
+    assert a.source == b.source
+
+
+def issue_set(crm: Any, perms: dict[str, np.ndarray] | None = None) -> set[tuple[Any, ...]]:
+    """The issues as a set, rows mapped back through ``perms`` (table -> original row per row)."""
+    out = set()
+    for i in crm.issues:
+        rows = np.asarray(i.rows, dtype=np.int64)
+        if perms and i.table in perms:
+            rows = perms[i.table][rows]
+        out.add((i.table, i.column, i.problem, i.action, frozenset(rows.tolist())))
+    return out
+
+
+def left_out(crm: Any, table: str) -> set[int]:
+    """Rows of an export table that the issues say were left out (not used)."""
+    rows: set[int] = set()
+    for i in crm.issues:
+        if i.table == table and (i.action.startswith(("left out", "not a cost", "merged"))):
+            rows.update(i.rows)
+    return rows
