@@ -156,6 +156,19 @@ def left_out(crm: Any, table: str) -> set[int]:
     """Rows of an export table that the issues say were left out (not used)."""
     rows: set[int] = set()
     for i in crm.issues:
-        if i.table == table and (i.action.startswith(("left out", "not a cost", "merged"))):
+        if i.table == table and (i.action.startswith(("left out", "not a cost"))):
             rows.update(i.rows)
     return rows
+
+
+def person_ids(tables: dict[str, dict[str, np.ndarray]]) -> list[str]:
+    """Plain-Python oracle: the person id of every person record (a converted lead's is its
+    contact's), Salesforce or HubSpot column names."""
+    out = []
+    for name, cols in tables.items():
+        if name in ("Lead", "Contact"):
+            links = cols.get("ConvertedContactId", [None] * len(cols["Id"]))
+            out += [link or own for own, link in zip(cols["Id"].tolist(), list(links))]
+        elif name == "contacts":
+            out += cols["Record ID"].tolist()
+    return out

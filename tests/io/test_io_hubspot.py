@@ -10,7 +10,7 @@ import pytest
 import alignment
 from alignment.errors import ParameterError
 
-from io_exports import HUBSPOT, columns_of, frames, left_out, write_export
+from io_exports import HUBSPOT, columns_of, frames, left_out, person_ids, write_export
 
 
 def _names(tables: dict[str, str]) -> dict[str, str]:
@@ -38,7 +38,7 @@ def test_contacts(crm: alignment.io.CRMData) -> None:
     assert leads["sql_at"][ann] == np.datetime64("2024-01-20T10:00", "us")
     assert leads["account_id"][ann] == "901" and leads["owner"][ann] == "Alice Rep"
     assert leads["source"].tolist() == ["Paid Search", "Paid Search", "ORGANIC_SEARCH"]
-    assert ("contacts", "Record ID", "duplicate person (same Id)", (3,)) in _issues(crm)
+    assert ("contacts", "Record ID", "duplicate person (same Id)", (2, 3)) in _issues(crm)
 
 
 def test_deals_won_by_stage_and_contacts_split(crm: alignment.io.CRMData) -> None:
@@ -98,10 +98,9 @@ def test_touches_folded_with_costs(crm: alignment.io.CRMData) -> None:
 
 def test_nothing_lost(crm: alignment.io.CRMData) -> None:
     n = {k: len(next(iter(columns_of(v).values()))) for k, v in HUBSPOT.items()}
-    assert crm.n_leads == n["contacts"] - len(left_out(crm, "contacts"))
-    assert crm.touchpoints["lead_id"].size == n["interactions"] - len(
-        left_out(crm, "interactions")
-    )
+    ids = person_ids({"contacts": columns_of(HUBSPOT["contacts"])})
+    assert crm.leads["lead_id"].tolist() == sorted(set(ids))
+    assert crm.touchpoints["lead_id"].size == n["interactions"] - len(left_out(crm, "interactions"))
     assert crm.activities["lead_id"].size == n["activities"] - len(left_out(crm, "activities"))
     assert crm.costs["cost"].size == n["costs"] - len(left_out(crm, "costs"))
     assert crm.deals["deal_id"].size == n["deals"]
@@ -147,9 +146,12 @@ def test_primary_contact_column(tmp_path: Path) -> None:
     header, rest = tables["deals"].split("\n", 1)
     lines = rest.strip().split("\n")
     lines[0] += ",1506"
-    tables["deals"] = header + ",Primary Contact\n" + "\n".join(
-        ln if i == 0 else ln + "," for i, ln in enumerate(lines)
-    ) + "\n"
+    tables["deals"] = (
+        header
+        + ",Primary Contact\n"
+        + "\n".join(ln if i == 0 else ln + "," for i, ln in enumerate(lines))
+        + "\n"
+    )
     crm = alignment.io.read_crm(
         "hubspot",
         write_export(tmp_path, tables),

@@ -76,7 +76,14 @@ def _dedupe_deals(d: Table, ctx: Context) -> Table:
     order = np.lexsort((d[ROW], d[SRC], cat.codes))
     keep = np.zeros(cat.codes.size, dtype=bool)
     keep[order[first_per_group(cat.codes, order, cat.categories.size)]] = True
-    ctx.flag(d, ~keep, "deal_id", "duplicate {noun} (same Id)", "left out (the first row is kept)")
+    counts = np.bincount(cat.codes, minlength=cat.categories.size)
+    ctx.flag(
+        d,
+        counts[cat.codes] > 1,
+        "deal_id",
+        "duplicate {noun} (same Id)",
+        "the first in the file is kept, the others are not used",
+    )
     return take(d, keep)
 
 

@@ -105,12 +105,10 @@ def _merge_issues(
             "kept as one person under the linked Id",
         )
     own_cat = factorize(p["lead_id"], column="lead_id")
-    alone = np.flatnonzero(~linked)
-    order = alone[np.lexsort((p[ROW][alone], p[SRC][alone], own_cat.codes[alone]))]
-    codes = own_cat.codes[order]
-    repeat = np.zeros(p[ROW].size, dtype=bool)
-    repeat[order[1:]] = codes[1:] == codes[:-1]
-    ctx.flag(p, repeat, "lead_id", "duplicate person (same Id)", "merged into one person")
+    alone = ~linked
+    counts = np.bincount(own_cat.codes[alone], minlength=own_cat.categories.size)
+    repeated = alone & (counts[own_cat.codes] > 1)
+    ctx.flag(p, repeated, "lead_id", "duplicate person (same Id)", "merged into one person")
 
 
 def combine(
