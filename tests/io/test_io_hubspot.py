@@ -6,11 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from io_exports import HUBSPOT, columns_of, frames, left_out, person_ids, write_export
 
 import alignment
 from alignment.errors import ParameterError
-
-from io_exports import HUBSPOT, columns_of, frames, left_out, person_ids, write_export
 
 
 def _names(tables: dict[str, str]) -> dict[str, str]:

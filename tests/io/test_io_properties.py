@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from io_exports import HUBSPOT, SALESFORCE, assert_same_crm, columns_of, issue_set, person_ids
 
 import alignment
-
-from io_exports import HUBSPOT, SALESFORCE, assert_same_crm, columns_of, issue_set, person_ids
 
 EXPORTS = {"salesforce": SALESFORCE, "hubspot": HUBSPOT}
 COLUMNS = {crm: {k: columns_of(v) for k, v in tables.items()} for crm, tables in EXPORTS.items()}

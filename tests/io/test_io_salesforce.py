@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from io_exports import SALESFORCE, columns_of, left_out, person_ids, write_export
 
 import alignment
 from alignment._time import as_utc_datetime64
 from alignment.errors import DataValidationError, MissingColumnError
-
-from io_exports import SALESFORCE, columns_of, left_out, person_ids, write_export
 
 HAS_ZONES = "tz" in inspect.signature(as_utc_datetime64).parameters
 needs_zones = pytest.mark.skipif(not HAS_ZONES, reason="as_utc_datetime64 has no tz= yet")

@@ -6,12 +6,11 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from io_exports import SALESFORCE, assert_same_crm, columns_of, frames, issue_set, write_export
 
 import alignment
 from alignment._frames import to_native
 from alignment.errors import DataValidationError, ParameterError, UnknownModelError
-
-from io_exports import SALESFORCE, assert_same_crm, columns_of, frames, issue_set, write_export
 
 
 @pytest.fixture

@@ -23,10 +23,10 @@ from ._link import (
     with_channel,
     with_cost,
 )
+from ._locate import locate, read_source
 from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
-from ._locate import locate, read_source
 from ._typing import empty_table, require, type_table
 from ._values import Options
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from ..errors import DataValidationError, MissingColumnError
 from ._context import ROW, SRC, Context, Table
-from ._preset import ExportTable
 from ._locate import Raw
+from ._preset import ExportTable
 from ._values import empty_like_kind, is_missing, read_kind
 
 __all__ = ["empty_table", "require", "required_values", "type_table"]
