@@ -22,9 +22,7 @@ from ._sources import CSVFormatError, open_text, read_arrow_csv, read_header
 __all__ = ["CSVFormatError", "open_text", "read_csv", "read_parquet", "write_parquet"]
 
 
-def read_csv(
-    path: str | Path, *, delimiter: str = ",", text: bool = False
-) -> dict[str, np.ndarray]:
+def read_csv(path: str | Path, *, delimiter: str = ",") -> dict[str, np.ndarray]:
     """Read a CSV file (optionally gzip-compressed) into numpy columns with PyArrow's reader.
 
     PyArrow types each column by content: integers and decimals become ``float64``, ISO-8601
@@ -40,9 +38,6 @@ def read_csv(
         The file (``.gz`` is decompressed).
     delimiter : str, default ","
         The field separator (``"\\t"`` for TSV).
-    text : bool, default False
-        Read every column as text (``str``, ``None`` for an empty cell), exactly as written:
-        the caller types the values itself (:func:`alignment.io.read_crm` does).
 
     Returns
     -------
@@ -62,7 +57,7 @@ def read_csv(
 
     p = Path(path)
     names = read_header(p, delimiter)
-    table = read_arrow_csv(p, names, delimiter, text=text)
+    table = read_arrow_csv(p, names, delimiter)
     raw = read_table(table, table=p.name, all_columns=True)
     out: dict[str, np.ndarray] = {}
     for name in names:

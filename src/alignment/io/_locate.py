@@ -1,8 +1,9 @@
 """Finding the tables of an export (a folder or a dict) and reading them as raw columns.
 
-Files are read by :mod:`alignment._files` (CSV every column as text, exactly as written;
-Parquet by PyArrow) and frames by :func:`alignment._frames.read_table`: this package never
-imports a dataframe library.
+CSV files are read by PyArrow's reader with every column as text, exactly as written
+(:func:`alignment._sources.read_arrow_csv`), Parquet files by :mod:`alignment._files`, and
+frames by :func:`alignment._frames.read_table`: this package never imports a dataframe
+library.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._files import CSVFormatError, read_csv, read_parquet
+from .._files import read_parquet
 from .._frames import read_table
+from .._sources import CSVFormatError, read_arrow_csv, read_header
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
 
@@ -170,7 +172,8 @@ def _read_file(name: str, path: Path) -> Raw:
             raw = read_table(read_parquet(path), table=name, all_columns=True)
             aware = frozenset(k for k, v in raw.aware.items() if v)
             return Raw(name, path.name, raw.n_rows, raw.columns, aware)
-        cols = read_csv(path, text=True)
+        names = read_header(path, ",")
+        raw = read_table(read_arrow_csv(path, names, ",", text=True), table=name, all_columns=True)
     except CSVFormatError as exc:
         raise DataValidationError(
             f"file {path.name!r} {exc}", table=name, fix="export the table again as CSV"
@@ -185,5 +188,4 @@ def _read_file(name: str, path: Path) -> Raw:
             table=name,
             fix="check that the file is a complete CSV or Parquet export",
         ) from None
-    n_rows = len(next(iter(cols.values()))) if cols else 0
-    return Raw(name, path.name, n_rows, cols, frozenset())
+    return Raw(name, path.name, raw.n_rows, raw.columns, frozenset())

@@ -8,7 +8,7 @@ value, then spread back to the rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +130,35 @@ def empty_like_kind(kind: str, n: int) -> np.ndarray:
     return np.full(n, None, dtype=object)
 
 
+def _distinct_text(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and trimmed distinct values (``None`` for empty) of a text column, else ``None``."""
+    arr = col if isinstance(col, Categorical) else np.asarray(col)
+    coded = _codes(arr) if arr.dtype.kind in "OUS" else None
+    if coded is None:
+        return None
+    codes, cats = coded
+    stripped = np.empty(cats.size, dtype=object)
+    stripped[:] = [_clean(c) for c in cats.tolist()]  # a loop over distinct values
+    return codes, stripped
+
+
+def _by_value(
+    coded: tuple[np.ndarray, np.ndarray],
+    parse: Callable[[np.ndarray], np.ndarray],
+    fill: Any,
+    dtype: Any,
+) -> np.ndarray:
+    """``parse`` of the distinct values, spread back to the rows; an error is raised again by
+    parsing the rows, so that it names the rows of the file (not the distinct values)."""
+    codes, stripped = coded
+    try:
+        per_value = parse(stripped)
+    except DataValidationError:
+        parse(_spread(codes, stripped, None, object))
+        raise
+    return _spread(codes, per_value, fill, dtype)
+
+
 def read_kind(
     col: Any, kind: str, *, column: str, table: str, opts: Options, aware: bool
 ) -> tuple[np.ndarray, np.ndarray, str | None]:
@@ -140,27 +169,43 @@ def read_kind(
     DataValidationError
         A value that cannot be read for certain (named with its rows).
     """
-    if kind == "time":
-        values = _times(col, column=column, table=table, opts=opts, aware=aware)
-        return values, np.isnat(values), None
-    if kind == "flag":
+    if kind == "text":
         text = as_text(col)
-        missing = is_missing(text)
-        return parse_bool(text, column=column, table=table, missing=False), missing, None
-    if kind in ("money", "number"):
-        arr = col if isinstance(col, Categorical) else np.asarray(col)
-        raw = np.asarray(arr) if arr.dtype.kind in "iuf" else as_text(arr)
+        return text, is_missing(text), None
+    coded = _distinct_text(col)
+
+    def apply(parse: Callable[[np.ndarray], np.ndarray], fill: Any, dtype: Any) -> np.ndarray:
+        if coded is None:
+            return parse(np.asarray(col))
+        return _by_value(coded, parse, fill, dtype)
+
+    if kind == "time":
+        values = apply(
+            lambda v: _utc(v, column=column, table=table, opts=opts, aware=aware), _NAT, TIME_DTYPE
+        )
+        return values, np.isnat(values), None
+    missing = apply(lambda v: is_missing(as_text(v)), True, bool)
+    if kind == "flag":
+        flags = apply(
+            lambda v: parse_bool(v, column=column, table=table, missing=False), False, bool
+        )
+        return flags, missing, None
+    found: list[str | None] = []
+
+    def money(v: np.ndarray) -> np.ndarray:
         amounts, currency = parse_money(
-            raw,
+            v,
             column=column,
             table=table,
             decimal=opts.decimal,
             rates=opts.rates,
             allow_missing=True,
         )
-        return amounts, np.isnan(amounts), currency if kind == "money" else None
-    text = as_text(col)
-    return text, is_missing(text), None
+        found.append(currency)
+        return amounts
+
+    values = apply(money, np.nan, np.float64)
+    return values, np.isnan(values), (found[0] if kind == "money" else None)
 
 
 def _utc(values: Any, *, column: str, table: str, opts: Options, aware: bool) -> np.ndarray:
@@ -173,25 +218,3 @@ def _utc(values: Any, *, column: str, table: str, opts: Options, aware: bool) ->
         kwargs["date_format"] = opts.date_format
     out, _ = as_utc_datetime64(values, column=column, table=table, allow_missing=True, **kwargs)
     return out
-
-
-def _times(col: Any, *, column: str, table: str, opts: Options, aware: bool) -> np.ndarray:
-    arr = col if isinstance(col, Categorical) else np.asarray(col)
-    coded = _codes(arr) if arr.dtype.kind in "OUS" else None
-    if coded is None:
-        return _utc(np.asarray(arr), column=column, table=table, opts=opts, aware=aware)
-    codes, cats = coded
-    stripped = np.empty(cats.size, dtype=object)
-    stripped[:] = [_clean(c) for c in cats.tolist()]  # a loop over distinct values
-    try:
-        per_value = _utc(stripped, column=column, table=table, opts=opts, aware=aware)
-    except DataValidationError:  # name the rows of the file, not the distinct values
-        _utc(
-            _spread(codes, stripped, None, object),
-            column=column,
-            table=table,
-            opts=opts,
-            aware=aware,
-        )
-        raise
-    return _spread(codes, per_value, _NAT, TIME_DTYPE)
