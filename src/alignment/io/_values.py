@@ -93,7 +93,7 @@ def as_text(col: Any) -> np.ndarray:
         return np.asarray(np.frompyfunc(_clean, 1, 1)(np.asarray(arr)), dtype=object)
     codes, cats = coded
     cleaned = np.empty(cats.size, dtype=object)
-    cleaned[:] = [_clean(c) for c in cats.tolist()]  # a loop over distinct values
+    cleaned[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
     return _spread(codes, cleaned, None, object)
 
 
@@ -138,7 +138,7 @@ def _distinct_text(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     codes, cats = coded
     stripped = np.empty(cats.size, dtype=object)
-    stripped[:] = [_clean(c) for c in cats.tolist()]  # a loop over distinct values
+    stripped[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
     return codes, stripped
 
 
