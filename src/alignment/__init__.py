@@ -27,6 +27,7 @@ from .errors import (
 from .hookspecs import hookimpl
 
 __version__ = "0.1.0"
+"""The version of the library (of the distribution ``smarketing-alignment``)."""
 
 # name -> module that defines it; resolved on first attribute access
 _LAZY: dict[str, str] = {
@@ -51,6 +52,7 @@ _LAZY: dict[str, str] = {
     "plugin_errors": "alignment.plugins",
     # engines
     "attribute": "alignment.attribution",
+    "compare": "alignment.attribution",
     "AttributionResult": "alignment.attribution",
     "score": "alignment.scoring",
     "ScoreResult": "alignment.scoring",
@@ -118,6 +120,7 @@ __all__ = [
     "attribute",
     "attribution_models",
     "build_report",
+    "compare",
     "get_attribution_model",
     "get_scorer",
     "hookimpl",
@@ -165,6 +168,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ShapleyAttribution,
         Unattributed,
         attribute,
+        compare,
     )
     from .closed_loop import ClosedLoopReport
     from .datasets import synthetic_crm

@@ -1,5 +1,9 @@
 """Column containers and checks of the core, in numpy only: Categorical, RawColumns, numeric.
 
+The reading options of the call (:mod:`alignment._options`) apply here: the decimal mark of
+amounts written as text (:func:`numeric`) and the folding of category spellings
+(:func:`fold_spellings`, :func:`fold_values`).
+
 Re-exported by :mod:`alignment._frames` (the dataframe boundary), where they were first defined.
 """
 
@@ -11,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._options import current, note_variants
 from ._parallel import Pending
 from ._params import is_number
 from .errors import DataValidationError, reject_rows
@@ -172,7 +177,9 @@ def numeric(
     ):  # text amounts ("12,500.00", "$3,150.00"): read strictly, never guessed
         from ._parse import parse_money
 
-        arr, _ = parse_money(arr, column=column, table=table, allow_missing=True)
+        arr, _ = parse_money(
+            arr, column=column, table=table, allow_missing=True, decimal=current().decimal
+        )
     if arr.dtype.kind == "O":
         try:
             arr = np.array([np.nan if v is None else v for v in arr.tolist()], dtype=np.float64)
@@ -218,3 +225,62 @@ def numeric(
 
 def _is_number(v: Any) -> bool:
     return v is None or (is_number(v))
+
+
+# ------------------------------------------------------------------------ category spellings
+
+#: columns whose spellings are folded with ``normalize="casefold"`` (the channel of a touch,
+#: whatever its column is called, is folded too)
+FOLDED_COLUMNS = frozenset({"channel", "source", "campaign"})
+
+
+def _folded(categories: np.ndarray, *, column: str, table: str | None) -> np.ndarray | None:
+    """The folded key of each category (``None``: nothing to change), or variants noted.
+
+    With ``normalize="casefold"`` every spelling becomes its folded key (``"Paid Search"``,
+    ``"paid_search"`` -> ``"paid search"``): the label depends on the spelling only, so the
+    tables of one call (touches, leads, costs) and the partitions of a Dask frame agree on it.
+    Without, spellings that would fold together are noted for the warning of the call.
+    """
+    from ._parse import category_variants, fold_key
+
+    if current().normalize != "casefold":
+        note_variants(table, column, category_variants(categories))
+        return None
+    keys = np.array([fold_key(str(c)) for c in categories.tolist()], dtype=object)
+    return None if np.array_equal(keys, categories) else keys
+
+
+def fold_spellings(cat: Categorical, *, column: str, table: str | None) -> Categorical:
+    """A factorised category column read with the reading options (see :func:`_folded`).
+
+    Works on the distinct values only; returns ``cat`` itself when nothing changes.
+    """
+    keys = _folded(cat.categories, column=column, table=table)
+    if keys is None:
+        return cat
+    uniq, remap = np.unique(keys.astype(str), return_inverse=True)
+    codes = np.where(cat.codes >= 0, np.take(remap.ravel(), np.maximum(cat.codes, 0)), -1)
+    return Categorical(codes.astype(np.int32), uniq.astype(object))
+
+
+def fold_values(values: Any, *, column: str, table: str | None) -> Any:
+    """Values of a category column (``channel``, ``source``, ``campaign``) read with the options.
+
+    For columns of :data:`FOLDED_COLUMNS` only (others are returned as they are).  Non-strings
+    (``None`` …) are kept; ``values`` itself is returned when no spelling changes, else a new
+    object array.
+    """
+    if column not in FOLDED_COLUMNS:
+        return values
+    arr: np.ndarray = np.asarray(values, dtype=object)
+    text = np.fromiter((isinstance(v, str) for v in arr.tolist()), bool, arr.size)
+    if not text.any():
+        return values
+    uniq, inverse = np.unique(arr[text].astype(str), return_inverse=True)
+    keys = _folded(uniq.astype(object), column=column, table=table)
+    if keys is None:
+        return values
+    out: np.ndarray = arr.copy()
+    out[text] = keys[inverse.ravel()]
+    return out

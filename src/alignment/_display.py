@@ -9,12 +9,16 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["esc", "fmt_value", "preview", "table"]
+__all__ = ["esc", "fmt_value", "preview", "rate_kinds", "table"]
+
+#: column names a result shows as percentages: rates, shares, compliance, "x vs y" ratios
+_RATE_NAME = re.compile(r"^(rate|share)$|^rate_|_rate$|_share$|_compliance$|_vs_")
 
 
 def esc(text: object) -> str:
@@ -152,6 +156,12 @@ def table(
     return "".join(out)
 
 
+def rate_kinds(names: Sequence[str]) -> dict[str, str]:
+    """``{name: "pct"}`` for the columns named as fractions: ``rate``, ``share``, ``rate_*``,
+    ``*_rate``, ``*_share``, ``*_compliance`` and ``*_vs_*`` (e.g. ``delivered_vs_committed``)."""
+    return {n: "pct" for n in names if _RATE_NAME.search(n)}
+
+
 def preview(
     title: str,
     columns: Mapping[str, Sequence[Any] | np.ndarray],
@@ -159,10 +169,21 @@ def preview(
     note: str = "",
     max_rows: int | None = 20,
     kinds: Mapping[str, str] | None = None,
+    rates: bool = False,
 ) -> str:
     """The notebook view of a result (``_repr_html_``): a bold title, a note, and a table.
 
-    Every result object renders through this one function, so notebooks show one style.
+    Every result object renders through this one function, so notebooks show one style.  The
+    table scrolls sideways when it is wider than the notebook (a wrapper with
+    ``overflow-x: auto``), so no column is cut off.  ``rates=True`` shows the columns
+    :func:`rate_kinds` names as percentages (``0.3672`` → ``36.7%``; the frames keep the
+    fractions); ``kinds`` overrides it per column.  Input tables keep the default
+    (``False``): a column of the caller's data is shown as it is.
     """
+    shown = {**(rate_kinds(list(columns)) if rates else {}), **(kinds or {})}
     extra = f"<p>{esc(note)}</p>" if note else ""
-    return f"<div><p><b>{esc(title)}</b></p>{extra}{table(columns, kinds=kinds, max_rows=max_rows)}</div>"
+    body = table(columns, kinds=shown, max_rows=max_rows)
+    return (
+        f"<div><p><b>{esc(title)}</b></p>{extra}"
+        f'<div style="overflow-x: auto; max-width: 100%">{body}</div></div>'
+    )

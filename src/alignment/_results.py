@@ -172,7 +172,8 @@ class ReportTable(Mapping[str, np.ndarray]):
     def _repr_html_(self) -> str:
         from ._display import preview
 
-        return preview(f"{self.title} ({self._n:,} rows)", self._columns, max_rows=_HTML_ROWS)
+        title = f"{self.title} ({self._n:,} rows)"
+        return preview(title, self._columns, max_rows=_HTML_ROWS, rates=True)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._n} rows; columns: {', '.join(self._columns)})"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 __all__ = ["KNOWN_STAGES"]
 
-#: Lifecycle stage columns recognised on leads (teams may declare more with ``stages=``).
 KNOWN_STAGES: tuple[str, ...] = (
     "mql_at",
     "sal_at",
@@ -16,3 +15,4 @@ KNOWN_STAGES: tuple[str, ...] = (
     "accepted_at",
     "rejected_at",
 )
+"""Lifecycle stage columns recognised on leads (teams may declare more with ``stages=``)."""

@@ -1,14 +1,27 @@
 """Time normalisation: instants and durations, converted once at the boundary.
 
-Rules (documented in ``docs/tables.md``):
+Rules (documented in ``docs/tables.md``, section "Time zones and formats"):
 
 * Instants are stored as ``numpy.datetime64[us]`` in **UTC** (naive numpy values that *mean* UTC).
   ``NaT`` marks a missing instant (allowed only in optional columns such as ``mql_at``).
-* Timezone-aware ``datetime`` objects (or aware frame columns) are converted to UTC.
-* Naive ``datetime`` objects, ``numpy.datetime64`` values and naive frame columns are taken as UTC.
-* Mixing naive and aware ``datetime`` objects in one table is an error: the meaning would be a guess.
-* Epoch numbers are seconds since 1970-01-01 UTC (``epoch_unit`` changes the unit).
-* ISO-8601 strings are parsed (an offset such as ``+02:00`` or ``Z`` is honoured).
+* Timezone-aware ``datetime`` objects (or aware frame columns) and strings with an offset
+  (``Z``, ``+02:00``, ``-0500``) are converted to UTC.
+* Naive values (``datetime`` objects, strings without offset) are wall times of the zone ``tz``
+  (an IANA name such as ``"America/New_York"``) and converted to UTC; without ``tz`` they are
+  read as UTC (the caller reports that: see :mod:`alignment._options`).  ``row_tz`` gives a
+  zone per row instead.
+* ``numpy.datetime64`` values are the library's own representation: UTC, whatever ``tz`` says.
+  Epoch numbers are seconds since 1970-01-01 UTC (``epoch_unit`` changes the unit).
+* Wall times that a zone skips (the spring-forward gap) are moved forward by the gap
+  (02:30 on a day the clock jumps from 02:00 to 03:00 reads as 03:30); wall times that occur
+  twice (fall-back) are read as the first occurrence.  :func:`localize` reports both.
+* Mixing naive and aware values in one column without ``tz`` is an error: the meaning would be
+  a guess.
+* Strings: ISO-8601 (``2024-03-05T14:22:05.123Z``, ``2024-03-05 14:22``, ``2024-03-05`` = local
+  midnight), slash dates ``03/05/2024``, ``03/05/2024 2:22 PM``, ``3/5/2024 14:22`` (the day order
+  is required: ``dayfirst=``), dotted dates ``05.03.2024 14:22`` (always day first), blank or
+  ``"NaT"`` = missing; ``date_format`` (``strptime`` syntax) replaces these rules for every
+  string.  Each distinct string is read once.
 * Durations: :class:`datetime.timedelta`, :class:`numpy.timedelta64`, or strings such as
   ``"7d"``, ``"36h"``, ``"90m"``, ``"45s"``, ``"2w"`` or combinations like ``"1d12h"``.
 """
@@ -16,26 +29,42 @@ Rules (documented in ``docs/tables.md``):
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import re
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from ._params import is_number
+from ._timetext import (
+    AWARE,
+    MISSING,
+    NAIVE,
+    NEEDS_DAYFIRST,
+    datetime_us,
+    day_order_hint,
+    parse_texts,
+)
+from ._timezones import localize, time_zone
 from .errors import DataValidationError, ParameterError, reject_rows
 
 __all__ = [
     "TIME_DTYPE",
     "Awareness",
+    "Instants",
     "as_utc_datetime64",
+    "localize",
     "parse_duration",
     "parse_instant",
+    "read_instants",
+    "time_zone",
 ]
 
 TIME_DTYPE = np.dtype("datetime64[us]")
 DURATION_DTYPE = np.dtype("timedelta64[us]")
 
-#: ``True`` aware input, ``False`` naive datetime objects, ``None`` neutral (numpy / epoch).
+#: ``True`` aware input (or naive values read in a given zone), ``False`` naive values read as
+#: UTC, ``None`` neutral (numpy datetime64 or epoch numbers).
 Awareness = bool | None
 
 _EPOCH_FACTORS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}
@@ -49,10 +78,34 @@ _DUR_US = {
     "ms": 1e3,
     "us": 1.0,
 }
+_DAYFIRST_FIX = (
+    "pass dayfirst=True (05/03/2024 = 5 March) or dayfirst=False, or date_format= "
+    "(e.g. '%m/%d/%Y %I:%M %p')"
+)
 
 
-def _bad_rows(mask: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(mask)
+class Instants(NamedTuple):
+    """What :func:`read_instants` read.
+
+    Attributes
+    ----------
+    times : ndarray of datetime64[us]
+        The instants in UTC (``NaT`` where missing).
+    awareness : bool or None
+        As returned by :func:`as_utc_datetime64`.
+    ambiguous : ndarray of bool
+        Rows whose wall time occurs twice in their zone (read as the first occurrence).
+    nonexistent : ndarray of bool
+        Rows whose wall time the zone skips (moved forward by the gap).
+    """
+
+    times: np.ndarray
+    awareness: Awareness
+    ambiguous: np.ndarray
+    nonexistent: np.ndarray
+
+
+# ------------------------------------------------------------------------------- instants
 
 
 def as_utc_datetime64(
@@ -62,64 +115,412 @@ def as_utc_datetime64(
     table: str | None = None,
     allow_missing: bool = False,
     epoch_unit: Literal["s", "ms", "us", "ns"] = "s",
+    tz: str | None = None,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+    row_tz: Any = None,
 ) -> tuple[np.ndarray, Awareness]:
     """Normalise a column of instants to ``datetime64[us]`` UTC.
 
     Parameters
     ----------
     values : array-like
-        ``datetime64`` array, epoch numbers, ``datetime`` objects, ISO strings, or ``None``.
+        ``datetime64`` array, epoch numbers, ``datetime`` objects, strings (see the module
+        rules), or ``None``.  Never changed.
     column : str
         Column name, for error messages.
     table : str, optional
         Table name, for error messages.
     allow_missing : bool
-        Whether ``None``/``NaT``/``NaN`` may appear (then stored as ``NaT``).
+        Whether ``None``/``NaT``/``NaN``/blank strings may appear (then stored as ``NaT``).
     epoch_unit : {"s", "ms", "us", "ns"}
         Unit of epoch numbers.
+    tz : str, optional
+        IANA zone of naive values (naive ``datetime`` objects, strings without offset).  Aware
+        values keep their own offset; ``numpy.datetime64`` values and epoch numbers are UTC.
+    dayfirst : bool, optional
+        Day order of slash dates: ``True`` reads ``05/03/2024`` as 5 March, ``False`` as 3 May.
+        Required when a slash date appears (and ``date_format`` is not given).
+    date_format : str, optional
+        ``strptime`` format used for every string value instead of the built-in formats.
+    row_tz : array-like of str or None, optional
+        A zone per row for its naive value (``None`` in a row: ``tz``).
 
     Returns
     -------
     times : ndarray of datetime64[us]
     awareness : bool or None
-        ``True`` if the input carried time zones, ``False`` if it was naive ``datetime``
-        objects or naive strings, ``None`` if neutral (numpy datetime64 or epoch numbers).
+        ``True`` if the input carried time zones or naive values were read in a zone,
+        ``False`` if naive values were read as UTC, ``None`` if neutral (numpy datetime64
+        or epoch numbers).
 
     Raises
     ------
     DataValidationError
-        Missing values where not allowed, mixed naive/aware values, unparseable values.
+        Missing values where not allowed, mixed naive/aware values (without ``tz``),
+        unreadable values, slash dates without ``dayfirst`` (every bad row is named).
+    ParameterError
+        Unknown zone in ``tz``, or parameters of the wrong type.
     """
-    arr = np.asarray(values)
-    aware: Awareness = None
-    if arr.dtype.kind == "M":
-        out = arr.astype(TIME_DTYPE)
-    elif arr.dtype.kind in "iuf":
-        out = _from_numbers(arr, epoch_unit, column=column, table=table)
-    elif arr.dtype.kind in "OUS":
-        out, aware = _from_objects(arr, column=column, table=table)
-    elif arr.size == 0:
-        out = np.empty(0, dtype=TIME_DTYPE)
+    read = read_instants(
+        values,
+        column=column,
+        table=table,
+        allow_missing=allow_missing,
+        epoch_unit=epoch_unit,
+        tz=tz,
+        dayfirst=dayfirst,
+        date_format=date_format,
+        row_tz=row_tz,
+    )
+    return read.times, read.awareness
+
+
+def read_instants(
+    values: Any,
+    *,
+    column: str,
+    table: str | None = None,
+    allow_missing: bool = False,
+    epoch_unit: Literal["s", "ms", "us", "ns"] = "s",
+    tz: str | None = None,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+    row_tz: Any = None,
+) -> Instants:
+    """:func:`as_utc_datetime64` with the rows moved forward (gap) or disambiguated (overlap).
+
+    Same parameters; returns :class:`Instants` (io lists those rows as data issues).
+    """
+    _check_parameters(tz, dayfirst, date_format, epoch_unit)
+    distinct = _distinct_of(values, dayfirst=dayfirst, date_format=date_format)
+    if distinct is None:
+        times = _neutral_times(values, epoch_unit, column=column, table=table)
+        flags = np.zeros(times.shape, dtype=bool)
+        read = Instants(times, None, flags, flags.copy())
     else:
-        raise DataValidationError(
-            f"cannot read instants from dtype {arr.dtype}",
-            column=column,
-            table=table,
-            fix="pass datetimes (aware or UTC), numpy datetime64, ISO strings or epoch seconds",
-        )
+        wall, kind, inverse = distinct
+        _check_read(kind, inverse, values, date_format, column=column, table=table)
+        read = _in_zones(wall, kind, inverse, tz, row_tz, source=values, column=column, table=table)
     if not allow_missing:
-        missing = np.isnat(out)
+        missing = np.isnat(read.times)
         if missing.any():
-            rows = _bad_rows(missing)
+            rows = np.flatnonzero(missing)
             raise DataValidationError(
-                "missing instant (NaT/None/NaN) in a required time column",
+                "missing instant (NaT/None/NaN/blank) in a required time column",
                 column=column,
                 table=table,
                 rows=rows,
-                value=values[int(rows[0])] if hasattr(values, "__getitem__") else None,
+                value=_value_at(values, int(rows[0])),
                 fix="drop or fill these rows before building the table",
             )
-    return out, aware
+    return read
+
+
+def _value_at(values: Any, row: int) -> Any:
+    try:
+        value = values[row]
+    except (TypeError, IndexError, KeyError):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_parameters(
+    tz: str | None, dayfirst: bool | None, date_format: str | None, epoch_unit: str
+) -> None:
+    if tz is not None:
+        time_zone(tz)
+    if dayfirst is not None and not isinstance(dayfirst, (bool, np.bool_)):
+        raise ParameterError(f"dayfirst must be True, False or None, got {dayfirst!r}")
+    if date_format is not None and (not isinstance(date_format, str) or "%" not in date_format):
+        raise ParameterError(
+            f"date_format must be a strptime format such as '%d/%m/%Y %H:%M', got {date_format!r}"
+        )
+    if epoch_unit not in _EPOCH_FACTORS:
+        raise ParameterError(f"epoch_unit must be one of 's', 'ms', 'us', 'ns', got {epoch_unit!r}")
+
+
+def _neutral_times(values: Any, epoch_unit: str, *, column: str, table: str | None) -> np.ndarray:
+    """numpy datetime64 (UTC) or epoch numbers."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        return arr.astype(TIME_DTYPE)  # a new array
+    if arr.dtype.kind in "iuf":
+        return _from_numbers(arr, epoch_unit, column=column, table=table)
+    if arr.size == 0:
+        return np.empty(arr.shape, dtype=TIME_DTYPE)
+    raise DataValidationError(
+        f"cannot read instants from dtype {arr.dtype}",
+        column=column,
+        table=table,
+        fix="pass datetimes (aware or UTC), numpy datetime64, strings or epoch seconds",
+    )
+
+
+# ------------------------------------------------------------- object and text values, distinct
+
+#: kinds beyond those of :mod:`._timetext`: numpy/epoch values, naive values read in a zone,
+#: epoch numbers out of range, values of an unsupported type
+_NEUTRAL, _ZONED, _OUT_OF_RANGE, _UNSUPPORTED = 0, 3, -4, -5
+
+
+def _distinct_of(
+    values: Any, *, dayfirst: bool | None, date_format: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Object, string or factorised input, read once per distinct value.
+
+    Returns (instant per distinct value: datetime64[us], UTC or wall time; its kind; each row's
+    index into them, ``-1`` for a missing row), or ``None`` for numeric or datetime64 input.
+    """
+    codes = getattr(values, "codes", None)
+    categories = getattr(values, "categories", None)
+    if isinstance(codes, np.ndarray) and isinstance(categories, np.ndarray):  # a Categorical
+        uniq: list[Any] = categories.tolist()
+        inverse = np.asarray(codes, dtype=np.int64).ravel()
+    else:
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "OUS" or arr.size == 0:
+            return None
+        uniq, inverse = _factorize_objects(arr.ravel().tolist())
+    wall, kind = _read_distinct(uniq, dayfirst=dayfirst, date_format=date_format)
+    return wall, kind, inverse
+
+
+def _factorize_objects(items: list[Any]) -> tuple[list[Any], np.ndarray]:
+    """Distinct values (first-seen order) and each item's index into them."""
+    try:
+        index: dict[Any, int] = dict.fromkeys(items, 0)
+    except TypeError:  # an unhashable value: keyed by its position (it is unreadable anyway)
+        keys = [v if _hashable(v) else (_UNHASHABLE, i) for i, v in enumerate(items)]
+        uniq, inverse = _factorize_objects(keys)
+        return [items[k[1]] if _is_position(k) else k for k in uniq], inverse
+    uniq = list(index)
+    for i, key in enumerate(uniq):
+        index[key] = i
+    if len(items) == 1:
+        return uniq, np.zeros(1, dtype=np.int64)
+    return uniq, np.array(operator.itemgetter(*items)(index), dtype=np.int64)
+
+
+_UNHASHABLE = object()
+
+
+def _is_position(key: Any) -> bool:
+    return isinstance(key, tuple) and len(key) == 2 and key[0] is _UNHASHABLE
+
+
+def _hashable(v: Any) -> bool:
+    try:
+        hash(v)
+    except TypeError:
+        return False
+    return True
+
+
+def _read_distinct(
+    values: list[Any], *, dayfirst: bool | None, date_format: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Instant (datetime64[us]; NaT where missing or unreadable) and kind of distinct values."""
+    n = len(values)
+    us = np.zeros(n, dtype=np.int64)
+    kind = np.full(n, _NEUTRAL, dtype=np.int8)
+    texts = [i for i, v in enumerate(values) if isinstance(v, str)]
+    if texts:
+        read = parse_texts([values[i] for i in texts], dayfirst=dayfirst, date_format=date_format)
+        us[texts], kind[texts] = read.us, read.kind
+    if len(texts) < n:
+        others = [i for i, v in enumerate(values) if not isinstance(v, str)]
+        pairs = [_one_instant(values[i]) for i in others]
+        us[others] = [u for u, _ in pairs]
+        kind[others] = [k for _, k in pairs]
+    wall = us.astype(TIME_DTYPE)
+    wall[kind < 0] = np.datetime64("NaT")
+    return wall, kind
+
+
+def _one_instant(v: Any) -> tuple[int, int]:
+    """Microseconds since 1970 and kind of one value that is not a string."""
+    if v is None or (isinstance(v, float) and v != v):
+        return 0, MISSING
+    if isinstance(v, _dt.datetime):
+        if v != v:  # pandas NaT (a datetime that is not equal to itself)
+            return 0, MISSING
+        if v.tzinfo is not None and v.utcoffset() is not None:
+            v = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            return int(np.datetime64(v, "us").astype(np.int64)), AWARE
+        return int(np.datetime64(v, "us").astype(np.int64)), NAIVE
+    if isinstance(v, _dt.date):
+        return datetime_us(_dt.datetime(v.year, v.month, v.day))
+    if isinstance(v, np.datetime64):
+        if np.isnat(v):
+            return 0, MISSING
+        return int(v.astype(TIME_DTYPE).astype(np.int64)), _NEUTRAL
+    if is_number(v):
+        us = float(v) * 1_000_000
+        if us != us:  # NaN: missing, as in a float column
+            return 0, MISSING
+        return (round(us), _NEUTRAL) if abs(us) <= _MAX_US else (0, _OUT_OF_RANGE)
+    return 0, _UNSUPPORTED
+
+
+def _check_read(
+    kind: np.ndarray,
+    inverse: np.ndarray,
+    values: Any,
+    date_format: str | None,
+    *,
+    column: str,
+    table: str | None,
+) -> None:
+    """Every row of an unreadable distinct value named (slash dates without day order first)."""
+    bad_kinds = kind < 0
+    bad_kinds[kind == MISSING] = False
+    if not bad_kinds.any():
+        return
+    rows_kind = np.append(kind, np.int8(MISSING))[inverse]  # (a missing row: index -1)
+    if (kind == NEEDS_DAYFIRST).any():
+        rows = np.flatnonzero(rows_kind == NEEDS_DAYFIRST)
+        texts = [v for v, k in zip(_distinct_values(values, inverse, kind), kind) if k == -2]
+        raise DataValidationError(
+            "slash dates need the day order (is 03/05/2024 3 May or 5 March?)"
+            + day_order_hint(texts),
+            column=column,
+            table=table,
+            rows=rows,
+            value=_value_at(values, int(rows[0])),
+            fix=_DAYFIRST_FIX,
+        )
+    rows = np.flatnonzero(np.append(bad_kinds, False)[inverse])
+    first = _value_at(values, int(rows[0]))
+    problem, fix = _problem(int(rows_kind[rows[0]]), first, date_format)
+    raise DataValidationError(problem, column=column, table=table, rows=rows, value=first, fix=fix)
+
+
+def _distinct_values(values: Any, inverse: np.ndarray, kind: np.ndarray) -> list[Any]:
+    """The distinct values in the order of ``kind`` (one row of each)."""
+    first_row = np.full(kind.size, -1, dtype=np.int64)
+    ok = np.flatnonzero(inverse >= 0)
+    first_row[inverse[ok][::-1]] = ok[::-1]
+    return [_value_at(values, int(r)) if r >= 0 else None for r in first_row.tolist()]
+
+
+def _problem(kind: int, value: Any, date_format: str | None) -> tuple[str, str]:
+    if kind == _OUT_OF_RANGE:
+        return (
+            "epoch number outside the supported range of ±146,000 years (epoch_unit='s')",
+            "check the unit of the epoch numbers or pass datetimes / ISO strings",
+        )
+    if kind == _UNSUPPORTED:
+        return (
+            f"cannot read an instant from a {type(value).__name__}",
+            "pass datetimes, numpy datetime64, strings or epoch seconds",
+        )
+    if date_format is not None:
+        return (
+            f"does not match date_format {date_format!r}",
+            "check date_format against the values of the export (strptime syntax)",
+        )
+    return (
+        "not a date/time in a known format",
+        "write instants as ISO-8601 ('2024-03-05T14:22:05Z', '2024-03-05 14:22'), slash "
+        "dates with dayfirst=, dotted dates ('05.03.2024 14:22'), or pass date_format= "
+        "(strptime syntax)",
+    )
+
+
+# ------------------------------------------------------------------------ zones of naive values
+
+
+def _in_zones(
+    wall: np.ndarray,
+    kind: np.ndarray,
+    inverse: np.ndarray,
+    tz: str | None,
+    row_tz: Any,
+    *,
+    source: Any,
+    column: str,
+    table: str | None,
+) -> Instants:
+    """Spread distinct values to rows, naive ones read in their zone; mixing checked."""
+    ambiguous = np.zeros(wall.shape, dtype=bool)
+    gap = np.zeros(wall.shape, dtype=bool)
+    if row_tz is None and tz is not None:  # one zone: localised once per distinct value
+        naive = kind == NAIVE
+        wall, kind = wall.copy(), kind.copy()
+        wall[naive], ambiguous[naive], gap[naive] = localize(
+            wall[naive], tz, column=column, table=table
+        )
+        kind[naive] = _ZONED
+    # a missing row (index -1) takes the appended last entry: NaT, neutral, not flagged
+    times = np.append(wall, np.datetime64("NaT", "us"))[inverse]
+    kinds = np.append(kind, np.int8(_NEUTRAL))[inverse]
+    ambiguous, gap = np.append(ambiguous, False)[inverse], np.append(gap, False)[inverse]
+    if row_tz is not None:
+        _row_zones(times, kinds, ambiguous, gap, row_tz, tz, column=column, table=table)
+    naive = kinds == NAIVE
+    aware = (kinds == AWARE) | (kinds == _ZONED)
+    if naive.any() and aware.any():
+        rows = np.flatnonzero(naive if naive.sum() <= aware.sum() else aware)
+        raise DataValidationError(
+            "naive and timezone-aware instants are mixed",
+            column=column,
+            table=table,
+            rows=rows,
+            value=_value_at(source, int(rows[0])),
+            fix="pass tz= (the zone of the naive values), or make every instant timezone-aware "
+            "or every one naive (read as UTC)",
+        )
+    awareness: Awareness = True if aware.any() else (False if naive.any() else None)
+    return Instants(times, awareness, ambiguous, gap)
+
+
+def _row_zones(
+    times: np.ndarray,
+    kinds: np.ndarray,
+    ambiguous: np.ndarray,
+    gap: np.ndarray,
+    row_tz: Any,
+    tz: str | None,
+    *,
+    column: str,
+    table: str | None,
+) -> None:
+    """Naive rows read in their row's zone (in place, one pass per distinct zone)."""
+    zones = np.asarray(row_tz, dtype=object).ravel()
+    if zones.size != times.size:
+        raise ParameterError(
+            f"row_tz has {zones.size} entries for {times.size} rows of column {column!r}"
+        )
+    naive = kinds == NAIVE
+    uniq, inverse = _factorize_objects(zones.tolist())
+    for j, zone in enumerate(uniq):
+        rows = naive & (inverse == j)
+        if (isinstance(zone, float) and zone != zone) or zone is None or zone == "":
+            zone = tz
+        if not rows.any() or zone is None:
+            continue
+        if not isinstance(zone, str) or not _is_zone(zone):
+            reject_rows(
+                inverse == j,
+                f"unknown time zone {zone!r} in row_tz",
+                column=column,
+                table=table,
+                values=zones,
+                fix="use IANA zone names such as 'America/New_York' (or None for tz=)",
+            )
+        times[rows], ambiguous[rows], gap[rows] = localize(
+            times[rows], zone, column=column, table=table
+        )
+        kinds[rows] = _ZONED
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        time_zone(name)
+    except ParameterError:
+        return False
+    return True
 
 
 #: the largest epoch number accepted, in microseconds (±146,000 years: well inside the int64
@@ -157,102 +558,6 @@ def _from_numbers(
     else:
         out[ok] = np.round(us[ok]).astype(np.int64).astype(TIME_DTYPE)
     return out
-
-
-def _from_objects(
-    arr: np.ndarray, *, column: str, table: str | None
-) -> tuple[np.ndarray, Awareness]:
-    flat = arr.ravel()
-    out = np.full(flat.shape, np.datetime64("NaT"), dtype=TIME_DTYPE)
-    kinds = np.zeros(flat.shape, dtype=np.int8)  # 0 missing/neutral, 1 naive, 2 aware
-    bad: list[tuple[int, DataValidationError]] = []
-    for i, v in enumerate(flat.tolist()):  # object columns are the slow path by nature
-        if v is None or (isinstance(v, float) and v != v):
-            continue
-        try:
-            parsed, kind = _one_instant(v, column=column, table=table, row=i)
-        except DataValidationError as exc:  # every bad row is named, not the first only
-            bad.append((i, exc))
-            continue
-        out[i] = parsed
-        kinds[i] = kind
-    if bad:
-        first = bad[0][1]
-        raise DataValidationError(
-            first.problem,
-            column=column,
-            table=table,
-            rows=[i for i, e in bad if e.problem == first.problem],
-            value=first.value,
-            fix=first.fix,
-        )
-    naive = kinds == 1
-    aware_mask = kinds == 2
-    if naive.any() and aware_mask.any():
-        reject_rows(
-            naive if naive.sum() <= aware_mask.sum() else aware_mask,
-            "naive and timezone-aware instants are mixed",
-            column=column,
-            table=table,
-            values=flat,
-            fix="make every instant timezone-aware (e.g. attach UTC) or every one naive "
-            "(read as UTC)",
-        )
-    awareness: Awareness = True if aware_mask.any() else (False if naive.any() else None)
-    return out.reshape(arr.shape), awareness
-
-
-def _one_instant(v: Any, *, column: str, table: str | None, row: int) -> tuple[np.datetime64, int]:
-    if (
-        isinstance(v, _dt.datetime) and v != v
-    ):  # pandas NaT (a datetime that is not equal to itself)
-        return np.datetime64("NaT", "us"), 0
-    if isinstance(v, _dt.datetime):
-        if v.tzinfo is not None and v.utcoffset() is not None:
-            utc = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-            return np.datetime64(utc, "us"), 2
-        return np.datetime64(v, "us"), 1
-    if isinstance(v, _dt.date):
-        return np.datetime64(v, "us"), 1
-    if isinstance(v, np.datetime64):
-        return v.astype(TIME_DTYPE), 0
-    if isinstance(v, str):
-        s = v.strip()
-        try:
-            parsed = _dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
-        except ValueError:
-            raise DataValidationError(
-                "not an ISO-8601 instant",
-                column=column,
-                table=table,
-                rows=[row],
-                value=v,
-                fix="use ISO-8601 strings such as '2024-03-01T09:30:00+00:00'",
-            ) from None
-        return _one_instant(parsed, column=column, table=table, row=row)
-    if is_number(v):
-        us = float(v) * 1_000_000
-        if us != us:  # NaN: missing, as in a float column
-            return np.datetime64("NaT", "us"), 0
-        reject_rows(
-            np.array([not abs(us) <= _MAX_US]),
-            "epoch number outside the supported range of ±146,000 years (epoch_unit='s')",
-            column=column,
-            table=table,
-            values=[v],
-            positions=np.array([row]),
-            fix="check the unit of the epoch numbers or pass datetimes / ISO strings",
-        )
-        return np.datetime64(round(us), "us"), 0
-    # pandas Timestamp is a datetime subclass; anything else is unsupported
-    raise DataValidationError(
-        f"cannot read an instant from a {type(v).__name__}",
-        column=column,
-        table=table,
-        rows=[row],
-        value=v,
-        fix="pass datetimes, numpy datetime64, ISO strings or epoch seconds",
-    )
 
 
 def parse_instant(value: Any, *, name: str = "as_of") -> np.datetime64:

@@ -23,8 +23,10 @@ __all__ = [
 ]
 
 hookspec = pluggy.HookspecMarker("alignment")
-#: The marker plugin authors put on their hook implementations.
+"""The marker of the hook specifications (:mod:`alignment.hookspecs`); plugins use
+:data:`hookimpl`."""
 hookimpl = pluggy.HookimplMarker("alignment")
+"""The marker plugin authors put on their hook implementations."""
 
 
 class RegisterCallback(Protocol):

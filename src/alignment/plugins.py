@@ -85,12 +85,12 @@ __all__ = [
     "scorers",
 ]
 
-#: modules holding the built-in models, registered first through the same hooks as plugins
 DEFAULT_PLUGINS: tuple[str, ...] = ("alignment.attribution._plugin", "alignment.scoring._plugin")
-#: the entry-point group third-party plugins declare
+"""Modules holding the built-in models, registered first through the same hooks as plugins."""
 ENTRY_POINT_GROUP = "alignment"
-#: environment variable restricting which third-party plugins load
+"""The entry-point group third-party plugins declare."""
 ENV_VAR = "ALIGNMENT_LOAD_PLUGINS"
+"""Environment variable restricting which third-party plugins load."""
 
 _M = TypeVar("_M", bound=Estimator)
 

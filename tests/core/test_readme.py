@@ -55,3 +55,23 @@ def test_distribution_name_is_ours_and_stated() -> None:
 
     assert dist.version == alignment.__version__
     assert dist.entry_points.select(group="console_scripts", name="alignment")
+
+
+def _marked(text: str, marker: str) -> str:
+    """The command between ``<!-- marker -->`` and ``<!-- /marker -->`` (fences dropped)."""
+    block = text.split(f"<!-- {marker} -->")[1].split(f"<!-- /{marker} -->")[0]
+    lines = [ln for ln in block.strip().splitlines() if ln.strip() and not ln.startswith("```")]
+    assert len(lines) == 1, block
+    return lines[0].strip()
+
+
+def test_getting_started_gives_the_readme_commands() -> None:
+    """One test command and one demo command: the getting-started page shows the README's."""
+    text = README.read_text(encoding="utf-8")
+    page = (README.parent / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    page_lines = {ln.strip() for ln in page.splitlines()}
+    for marker in ("test-command", "demo-command"):
+        command = _marked(text, marker)
+        assert command in page_lines, f"docs/getting-started.md lacks the README's {command!r}"
+    # the page gives no other test command
+    assert sum("python -m pytest" in ln for ln in page.splitlines()) == 1

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import io
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +20,11 @@ except ModuleNotFoundError:  # Python 3.10
     tomllib = pytest.importorskip("tomli")
 
 import alignment
-from alignment.cli import main
+from alignment.cli import main, write_columns
 from alignment.datasets import synthetic_crm
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+README = DOCS.parent / "README.md"
 PAGES = ["index.md", "getting-started.md", "tutorial.md", "cli.md"]
 FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
 MARK = "=====block====="
@@ -114,13 +119,188 @@ def test_cli_page_rules_file_is_accepted(
     assert code == 0, capsys.readouterr().err
 
 
-def test_cli_page_demo_excerpt_matches_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
-    (excerpt,) = [body for lang, body in blocks("cli.md") if lang == "text" and "FUNNEL" in body]
-    assert main(["demo", "--no-report", "-q"]) == 0
+def shell_commands(page: str) -> list[str]:
+    """The ``alignment …`` command lines of a page's bash blocks (continuations joined)."""
+    out = []
+    for lang, body in blocks(page):
+        if lang != "bash":
+            continue
+        for line in body.replace("\\\n", " ").splitlines():
+            line = line.split("&&")[-1].strip()
+            if line.startswith("alignment "):
+                out.append(line)
+    return out
+
+
+@pytest.fixture(scope="module")
+def page_files(
+    small_crm: Any, crm_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The files the command-line examples name, made from the small CRM."""
+    d = tmp_path_factory.mktemp("cli_page")
+    for name, table in {
+        "touches.csv": "touchpoints",
+        "won.csv": "conversions",
+        "leads.csv": "leads",
+        "activities.csv": "activities",
+        "touches.parquet": "touchpoints",
+        "deals.parquet": "deals",
+    }.items():
+        write_columns(d / name, small_crm.tables()[table])
+    (d / "agreement.toml").write_text(crm_files["sla"].read_text("utf-8"), encoding="utf-8")
+    (rules,) = [body for lang, body in blocks("cli.md") if lang == "toml"]
+    (d / "grid.toml").write_text(rules, encoding="utf-8")
+    return d
+
+
+CLI_EXAMPLES = [(p, c) for p in ("cli.md", "getting-started.md") for c in shell_commands(p)]
+
+
+def test_cli_examples_are_found() -> None:
+    pages = {p for p, _ in CLI_EXAMPLES}
+    assert pages == {"cli.md", "getting-started.md"} and len(CLI_EXAMPLES) >= 10
+    assert any("--param" in c for _, c in CLI_EXAMPLES)
+
+
+@pytest.mark.parametrize(("page", "command"), CLI_EXAMPLES, ids=lambda x: x[:60])
+def test_cli_page_example_runs(
+    page: str,
+    command: str,
+    page_files: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every command of the pages' bash blocks runs on files like the ones it names."""
+    monkeypatch.chdir(page_files)
+    args = shlex.split(command)[1:]
+    assert main([*args, "-q"]) == 0, f"{command}\n{capsys.readouterr().err}"
     out = capsys.readouterr().out
+    written = [args[i + 1] for i, a in enumerate(args) if a in ("--out", "--breaches", "--periods")]
+    for name in written:
+        assert (page_files / name).stat().st_size > 0, name
+    assert written or out.strip()
+
+
+def demo_output(args: list[str]) -> str:
+    """What ``alignment demo ARGS`` prints (without writing the report)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["demo", *args, "--no-report", "-q"]) == 0
+    return out.getvalue()
+
+
+def assert_excerpt(excerpt: str, output: str) -> None:
+    """Every line of the excerpt (but ``...``) is a line of the output, in the same order."""
+    lines = output.splitlines()
+    at = 0
     for line in excerpt.splitlines():
-        if line.strip() and line.strip() != "...":
-            assert line in out, line
+        if not line.strip() or line.strip() == "...":
+            continue
+        assert line in lines[at:], f"not in the demo's output (in this order): {line!r}"
+        at = lines.index(line, at) + 1
+
+
+def readme_demo_args() -> list[str]:
+    """The arguments of the README's demo command, without ``--out FILE``."""
+    text = README.read_text("utf-8")
+    block = text.split("<!-- demo-command -->")[1].split("<!-- /demo-command -->")[0]
+    args = shlex.split(block.split("alignment demo", 1)[1].split("&&")[0].split("`")[0])
+    if "--out" in args:
+        i = args.index("--out")
+        del args[i : i + 2]
+    return args
+
+
+@pytest.fixture(scope="module")
+def default_demo() -> str:
+    return demo_output([])
+
+
+def test_cli_page_demo_excerpt_matches_the_demo(default_demo: str) -> None:
+    (excerpt,) = [body for lang, body in blocks("cli.md") if lang == "text" and "FUNNEL" in body]
+    assert_excerpt(excerpt, default_demo)
+
+
+def test_readme_demo_excerpt_matches_the_demo(default_demo: str) -> None:
+    """The README's excerpt is what its demo command prints (same size and seed)."""
+    text = README.read_text("utf-8")
+    (excerpt,) = [m for m in re.findall(r"```text\n(.*?)```", text, re.S) if "FUNNEL" in m]
+    args = readme_demo_args()
+    output = default_demo if args == [] else demo_output(args)
+    assert_excerpt(excerpt, output)
+    assert excerpt.count("\n") >= 10
+
+
+def test_excerpt_check_sees_a_stale_line() -> None:
+    output = "A\n  b 1\nC\n"
+    assert_excerpt("A\n...\nC\n", output)
+    for stale in ("A\n  b 2\n", "C\nA\n"):  # a changed number; lines out of order
+        with pytest.raises(AssertionError):
+            assert_excerpt(stale, output)
+
+
+def pip_install_lines(text: str) -> list[list[str]]:
+    """The arguments of every ``pip install`` command in a page (comments and chains dropped)."""
+    out = []
+    for m in re.finditer(r"pip install ([^`\n#&]+)", text):
+        out.append([t for t in shlex.split(m.group(1)) if not t.startswith("-")])
+    return out
+
+
+def installed_by(args: list[str]) -> set[str]:
+    """Distributions a ``pip install`` installs: the named ones and our extras' requirements."""
+    project = tomllib.loads((DOCS.parent / "pyproject.toml").read_text("utf-8"))["project"]
+    out = set()
+    for arg in args:
+        name, _, extras = arg.partition("[")
+        out.add(name)
+        if name in (".", project["name"]):
+            for extra in extras.rstrip("]").split(","):
+                for req in project["optional-dependencies"].get(extra.strip(), []):
+                    out.add(re.split(r"[<>=\[ ]", req)[0])
+    return out
+
+
+def test_getting_started_installs_what_its_code_imports() -> None:
+    """The page's code uses pandas (frames) and matplotlib: an install line on it brings them."""
+    text = (DOCS / "getting-started.md").read_text("utf-8")
+    code = "\n".join(
+        body for lang, body in blocks("getting-started.md") if lang in ("python", "pycon")
+    )
+    needed = set(re.findall(r"^(?:>>> )?(?:import|from) (\w+)", code, re.M))
+    needed |= set(re.findall(r"""(?:to_frames|backend=)\(?["'](\w+)["']""", code))
+    needed = {n for n in needed if n in {"pandas", "polars", "pyarrow", "matplotlib", "dask"}}
+    assert {"pandas", "matplotlib"} <= needed  # what the page uses today
+    user_lines = [a for a in pip_install_lines(text) if not any("test" in x for x in a)]
+    assert any(needed <= installed_by(args) for args in user_lines), needed
+
+
+def test_rule_membership_key_is_isin_everywhere() -> None:
+    """``isin`` is the canonical key of a membership rule (the field of ``Rule``); the docs
+    never write the ``in`` alias."""
+    from alignment.scoring import Rule
+
+    pages = sorted(DOCS.rglob("*.md"))
+    text = "\n".join(p.read_text("utf-8") for p in pages)
+    assert re.search(r"""["']isin["']\s*:|^isin\s*=""", text, re.M)
+    assert not re.search(r"""["']in["']\s*:|^in\s*=""", text, re.M)
+    assert "isin" in {f.name for f in dataclasses.fields(Rule)}
+    canonical = Rule.from_dict({"column": "industry", "isin": ["a", "b"], "points": 3})
+    assert Rule.from_dict({"column": "industry", "in": ["a", "b"], "points": 3}) == canonical
+    assert canonical.kind == "isin"
+    with pytest.raises(alignment.ParameterError, match="alias"):
+        Rule.from_dict({"column": "industry", "isin": ["a"], "in": ["b"]})
+
+
+@pytest.mark.parametrize(
+    "page", [*sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")), "../README.md"]
+)
+def test_pip_install_names_our_distribution(page: str) -> None:
+    """``pip install alignment`` is an unrelated package: install lines name
+    ``smarketing-alignment`` or a local path."""
+    for args in pip_install_lines((DOCS / page).read_text("utf-8")):
+        for arg in args:
+            assert not re.match(r"alignment(\[|$)", arg), f"{page}: pip install {arg}"
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -10,7 +10,12 @@ import pytest
 
 @pytest.mark.parametrize(
     ("package", "implementation"),
-    [("alignment.datasets", "_synthetic"), ("alignment.report", "_build")],
+    [
+        ("alignment.datasets", "_synthetic"),
+        ("alignment.report", "_build"),
+        ("alignment.attribution", "_compare"),
+        ("alignment.report", "_document"),
+    ],
 )
 def test_docstring_examples(package: str, implementation: str) -> None:
     attempted = 0

@@ -29,7 +29,7 @@ def test_grid_worked_example() -> None:
     fit_rules = [
         {"name": "senior title", "column": "title", "contains": ["vp", "director", "chief"],
          "points": 15},
-        {"name": "target industry", "column": "industry", "in": ["Software", "Finance"],
+        {"name": "target industry", "column": "industry", "isin": ["Software", "Finance"],
          "points": 10},
         {"name": "company size 200–10,000", "column": "company_size", "min": 200,
          "max": 10_000, "points": 10},

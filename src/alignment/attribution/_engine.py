@@ -12,6 +12,7 @@ import numpy as np
 from .. import _segments as seg
 from .._backends import find as find_backend
 from .._guard import guarded_call, plugin_failure
+from .._options import reads_options
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit, clone
 from ..errors import ParameterError, PluginError
@@ -29,6 +30,7 @@ REASON_LOOKBACK = "outside lookback"
 _TOL = 1e-9
 
 
+@reads_options
 def attribute(
     touchpoints: Any,
     conversions: Any = None,
@@ -41,6 +43,8 @@ def attribute(
     revenue: str = "revenue",
     lookback: Any = None,
     leads: Any = None,
+    tz: str | None = None,
+    normalize: Literal["casefold"] | None = None,
     **model_params: Any,
 ) -> AttributionResult:
     """Credit converted revenue to the touches (or channels) that preceded it.
@@ -68,6 +72,15 @@ def attribute(
         Leads: their columns (source, persona …) become ``by`` keys and their instants the
         anchors of ``w_shaped`` / ``full_path`` (``lead_created_at``, ``opportunity_at``,
         ``won_at`` …).
+    tz : str, optional
+        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
+        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
+        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
+        in ``docs/tables.md``).
+    normalize : {"casefold"}, optional
+        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
+        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
+        without it, such variants are warned about.
     **model_params
         Parameters of the model when given by name (e.g. ``half_life="7d"``).
 

@@ -510,7 +510,7 @@ class AttributionResult(Result):
             f"attributed {_fmt(s['attributed_revenue'])} + unattributed "
             f"{_fmt(s['unattributed_revenue'])}"
         )
-        return preview(title, shown, note=note, kinds={"share": "pct", "revenue": "money"})
+        return preview(title, shown, note=note, kinds={"revenue": "money"}, rates=True)
 
     def plot(
         self,

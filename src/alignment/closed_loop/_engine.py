@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from .._columns import fold_values
 from .._frames import numeric, read_table
+from .._options import reads_options
 from .._results import CallableDict, ReportTable, Result
 from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 
@@ -242,6 +244,7 @@ def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- main
 
 
+@reads_options
 def closed_loop(
     leads: Any,
     *,
@@ -252,6 +255,8 @@ def closed_loop(
     required: Sequence[str] = DEFAULT_REQUIRED,
     attribution_by: str | None = None,
     cost_column: str = "cost",
+    tz: str | None = None,
+    normalize: Literal["casefold"] | None = None,
 ) -> ClosedLoopReport:
     """Closed-loop report per key, with duplicate and incomplete leads.
 
@@ -284,6 +289,15 @@ def closed_loop(
         ``"campaign"`` if in ``by``, else ``by[0]``.
     cost_column : str
         Name of the cost column in ``costs``.
+    tz : str, optional
+        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
+        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
+        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
+        in ``docs/tables.md``).
+    normalize : {"casefold"}, optional
+        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
+        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
+        without it, such variants are warned about.
 
     Returns
     -------
@@ -312,7 +326,11 @@ def closed_loop(
         amounts = numeric(
             raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True
         )
-        keys = {c: raw.columns[c] for c in by_cols if c in raw.columns}
+        keys = {
+            c: fold_values(raw.columns[c], column=c, table="costs")
+            for c in by_cols
+            if c in raw.columns
+        }
         cost = _allocate(g, out["leads"], keys, amounts, "cost", extra_rows)
     attributed = _attributed(g, out["leads"], attribution, attribution_by, extra_rows)
     if extra_rows:  # unmatched amounts become their own rows (nothing is lost)

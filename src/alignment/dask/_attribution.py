@@ -20,6 +20,7 @@ from ..errors import AlignmentError, DataValidationError, ParameterError
 if TYPE_CHECKING:
     from ..attribution import Unattributed
 
+from .._options import capture
 from ._common import (
     as_ddf,
     dk,
@@ -32,6 +33,7 @@ from ._common import (
     settle,
     tag_rows,
     tree_reduce,
+    with_reading,
 )
 
 
@@ -412,7 +414,8 @@ class DaskAttributionResult(AttributionResult):
             f"Attribution on Dask — model {s['model']}",
             {k: v[order] for k, v in cols.items()},
             note=note,
-            kinds={"share": "pct", "revenue": "money"},
+            kinds={"revenue": "money"},
+            rates=True,
         )
 
     def plot(
@@ -583,7 +586,9 @@ def _run_partitions(
     """One distributed pass: every partition through the engine, summaries merged in a tree."""
     compute, delayed = dk().compute, dk().delayed
     nodes = [
-        delayed(_attr_partition, pure=True)(*p, spec=spec, by=tuple(by), statistic=statistic)
+        delayed(_attr_partition, pure=True)(
+            *p, spec=spec, by=tuple(by), statistic=statistic, reading=capture()
+        )
         for p in parts
     ]
     merge = functools.partial(_AttrSummary.merge, merge_stats=_merge_of(model))
@@ -624,7 +629,7 @@ def _touch_frame(parts: list[list[Any]], spec: dict[str, Any]) -> Any:
 
     delayed = dk().delayed
     return dd.from_delayed(
-        [delayed(_touch_partition, pure=True)(*p, spec=spec) for p in parts],
+        [delayed(_touch_partition, pure=True)(*p, spec=spec, reading=capture()) for p in parts],
         verify_meta=False,
     )
 
@@ -637,6 +642,7 @@ def _key_order(keys: np.ndarray) -> np.ndarray:
         return np.argsort(keys.astype(str), kind="stable")
 
 
+@with_reading
 @inline_pool  # a Dask task: no thread pool of its own
 def _touch_partition(touches: Any, conversions: Any, leads: Any, *, spec: dict[str, Any]) -> Any:
     res = _attribute_local(touches, conversions, leads, spec=spec, model=spec["model"])

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .._options import Captured
 from ..errors import MAX_ROWS_SHOWN, DataValidationError, ParameterError
 
 #: column added to both frames of a co-partitioning shuffle (dropped again in the partitions)
@@ -249,18 +250,39 @@ def settle(value: Any) -> Any:
     return value
 
 
+def with_reading(fn: _F) -> _F:
+    """A Dask task run with the reading options passed as ``reading=capture()`` (if any).
+
+    :func:`alignment._options.capture`, called when the graph is built, holds the options of
+    the call (time zone, category folding …); the task re-enters them (tasks run on other
+    threads or processes, where the caller's context is not set).
+    """
+
+    @functools.wraps(fn)
+    def run(*args: Any, reading: Captured | None = None, **kwargs: Any) -> Any:
+        with reading.enter() if reading is not None else contextlib.nullcontext():
+            return fn(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
 def partition_task(fn: _F, *, carry: bool = True) -> _F:
     """A Dask task whose data errors carry the input partition and position of their rows.
+
+    The task reads its tables with the reading options of the call that built the graph: pass
+    ``reading=capture()`` when building it (see :func:`with_reading`).
 
     With ``carry`` (tasks reduced by :func:`tree_reduce`) the error is returned as a
     :class:`Failure`; without (tasks whose output is a frame), it is raised.
     """
 
+    task = with_reading(fn)
+
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         _LOCAL_ROWS.rows = {}
         try:
-            return fn(*args, **kwargs)
+            return task(*args, **kwargs)
         except DataValidationError as exc:
             where = _LOCAL_ROWS.rows.get(exc.table) if exc.rows else None
             if where is not None:

@@ -14,6 +14,7 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ..funnel import FunnelObservation
 
+from .._options import capture
 from ._common import (
     as_ddf,
     concat_lists,
@@ -226,6 +227,7 @@ def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
             cohort=cohort,
             as_of=instant,
             out_of_order=out_of_order,
+            reading=capture(),
         )
         for p in tag_rows(ddf).to_delayed()
     ]

@@ -16,6 +16,7 @@ from ..scoring._breakdown import BreakdownStats, band_range, headline, merge, st
 if TYPE_CHECKING:
     from ..scoring import LogisticScorer
 
+from .._options import capture
 from ._common import (
     as_ddf,
     dk,
@@ -182,7 +183,7 @@ class DaskScoreResult(ScoreResult):
         s = self.summary()
         title = f"ScoreResult on Dask — {s['scorer']}, {s['leads']:,} leads"
         note = f"{s['partitions']} partitions; per-lead scores: to_frame() (lazy)"
-        return preview(title, self.breakdown("dict"), note=note)
+        return preview(title, self.breakdown("dict"), note=note, rates=True)
 
     def plot(self, ax: Any = None, *, converted: Any = None, bins: int = 30) -> tuple[Any, Any]:
         """The grid heat map as in memory; without cells, the lead counts of the ten bands.
@@ -281,14 +282,20 @@ def score(
         frames = [tag_rows(lead_ddf), None]
     inputs = {"leads": lead_ddf, "touchpoints": touch_ddf}
     parts = partition_lists(frames)
+    options = capture()  # (stats() may run after the call returned)
     frame = dd.from_delayed(
-        [delayed(_score_partition, pure=True)(*pp, scorer=model, key=key) for pp in parts],
+        [
+            delayed(_score_partition, pure=True)(*pp, scorer=model, key=key, reading=options)
+            for pp in parts
+        ],
         verify_meta=False,
     )
 
     def stats(bands: tuple[float, float] | None) -> Any:
         run = delayed(_stats_partition, pure=True)
-        return tree_reduce([run(*pp, scorer=model, key=key, bands=bands) for pp in parts], merge)
+        return tree_reduce(
+            [run(*pp, scorer=model, key=key, bands=bands, reading=options) for pp in parts], merge
+        )
 
     return DaskScoreResult(frame, scorer=model, stats=stats, npartitions=len(parts), inputs=inputs)
 

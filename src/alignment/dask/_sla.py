@@ -12,6 +12,7 @@ from .._parallel import inline_pool
 if TYPE_CHECKING:
     from ..sla import SLAReport
 
+from .._options import capture
 from ._common import (
     as_ddf,
     concat_lists,
@@ -161,7 +162,13 @@ def sla_evaluate(
     frames, _ = partition_by_key([tag_rows(f) for f in inputs.values()], "lead_id")
     nodes = [
         delayed(_sla_partition, pure=True)(
-            a, b, sla=sla_obj, as_of=as_of, calendar=calendar, unknown_leads=unknown_leads
+            a,
+            b,
+            sla=sla_obj,
+            as_of=as_of,
+            calendar=calendar,
+            unknown_leads=unknown_leads,
+            reading=capture(),
         )
         for a, b in partition_lists(frames)
     ]

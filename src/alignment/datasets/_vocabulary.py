@@ -14,7 +14,6 @@ TIME_DTYPE = np.dtype("datetime64[us]")
 _US_PER_HOUR = 3_600_000_000
 _US_PER_DAY = 24 * _US_PER_HOUR
 
-#: the twelve marketing and sales channels of the synthetic company
 CHANNELS: tuple[str, ...] = (
     "organic_search",
     "paid_search",
@@ -29,6 +28,7 @@ CHANNELS: tuple[str, ...] = (
     "partner",
     "sales_call",
 )
+"""The twelve marketing and sales channels of the synthetic company."""
 # relative weight of each channel at the start (early) and at the end (late) of a journey
 _EARLY = np.array([0.22, 0.18, 0.16, 0.10, 0.12, 0.07, 0.06, 0.02, 0.02, 0.02, 0.02, 0.01])
 _LATE = np.array([0.04, 0.05, 0.03, 0.01, 0.05, 0.02, 0.12, 0.24, 0.14, 0.08, 0.06, 0.15])
@@ -267,7 +267,6 @@ def _rejection_reasons() -> tuple[str, ...]:
     return tuple(r for r in DEFAULT_REASON_CODES if r not in ("duplicate", "other"))
 
 
-#: persona definitions: name → (description, industries, size range, seniorities, countries)
 PERSONAS: dict[str, dict[str, Any]] = {
     "revops_leader": {
         "description": "Revenue or marketing leader at a mid-size to large software/fintech company",
@@ -291,3 +290,5 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "countries": sorted(_TARGET_COUNTRIES | {"JP"}),
     },
 }
+"""Persona definitions of the synthetic company: name → description, industries, company size
+range, seniorities and countries."""

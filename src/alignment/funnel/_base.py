@@ -17,8 +17,8 @@ FloatArray = NDArray[np.float64]
 #: a Python float for scalar inputs, a float64 array when any input is an array
 FloatOrArray = float | FloatArray
 
-#: default stage columns of :func:`observe` (SiriusDecisions-style waterfall)
 DEFAULT_STAGES: tuple[str, ...] = ("created_at", "mql_at", "sql_at", "opportunity_at", "won_at")
+"""Default stage columns of :func:`observe` (SiriusDecisions-style waterfall)."""
 
 _QUOTA_MONTHS = {"year": 12.0, "quarter": 3.0, "month": 1.0}
 

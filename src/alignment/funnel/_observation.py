@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from .._backends import find as find_backend
 from .._display import preview as html_table
+from .._options import reads_options
 from .._results import Result
 from ..errors import ParameterError
 from ._base import (
@@ -263,7 +264,7 @@ class FunnelObservation(Result):
             f"{self.confidence:.0%} intervals"
             + (f", {self.n_excluded:,} created after as_of not counted" if self.n_excluded else "")
         )
-        return html_table("Observed funnel", self._transition_columns(), note=note)
+        return html_table("Observed funnel", self._transition_columns(), note=note, rates=True)
 
     def plot(
         self, ax: Any = None, *, group: int | str | tuple[Any, ...] | None = None
@@ -287,6 +288,7 @@ class FunnelObservation(Result):
         return plot_observation(self, ax=ax, group=group)
 
 
+@reads_options
 def observe(
     leads: Any,
     stages: Sequence[str] = DEFAULT_STAGES,
@@ -299,6 +301,9 @@ def observe(
     out_of_order: Literal["keep", "drop"] = "keep",
     horizon: Any = None,
     lost: str | None = None,
+    *,
+    tz: str | None = None,
+    normalize: Literal["casefold"] | None = None,
 ) -> FunnelObservation:
     """Measure a funnel from lead stage timestamps.
 
@@ -335,6 +340,15 @@ def observe(
     lost : str, optional
         Column of closed-lost instants (e.g. ``"lost_at"``) used with ``horizon``: a lost lead
         that did not convert is not censored (it will never convert).
+    tz : str, optional
+        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
+        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
+        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
+        in ``docs/tables.md``).
+    normalize : {"casefold"}, optional
+        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
+        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
+        without it, such variants are warned about.
 
     Returns
     -------
@@ -348,7 +362,7 @@ def observe(
     leads only. Formulas: ``docs/funnel.md``.
     """
     given = dict(locals())  # the call's options as given, before any is normalised below
-    del given["leads"]
+    del given["leads"], given["tz"], given["normalize"]  # (applied by @reads_options)
     backend = find_backend(leads)
     if backend is not None:
         return cast("FunnelObservation", backend.operation("funnel_observe")(leads, **given))

@@ -198,7 +198,7 @@ class Plan(Result):
         note = f"customers needed: {np.mean(self.customers):,.2f}" + (
             f" (mean over {int(np.prod(self.shape))} scenarios)" if self.shape else ""
         )
-        return html_table("Funnel plan", self._columns("stages"), note=note)
+        return html_table("Funnel plan", self._columns("stages"), note=note, rates=True)
 
     def plot(
         self, ax: Any = None, *, scenario: int | None = None, whole: bool = True
@@ -298,7 +298,7 @@ class Forecast(_StageChart):
 
     def _repr_html_(self) -> str:
         note = "" if self.revenue is None else f"expected revenue: {np.mean(self.revenue):,.2f}"
-        return html_table("Funnel forecast", self._columns(), note=note)
+        return html_table("Funnel forecast", self._columns(), note=note, rates=True)
 
     def _bars(self) -> StageBars:
         """Expected volume per stage and won customers."""
@@ -371,7 +371,8 @@ class Sensitivity:
         return _to_frame(self._columns(), backend)
 
     def _repr_html_(self) -> str:
-        return html_table("Funnel sensitivity", self._columns(), note=f"best: {self.best}")
+        note = f"best: {self.best}"
+        return html_table("Funnel sensitivity", self._columns(), note=note, rates=True)
 
     def plot(self, ax: Any = None, *, measure: str | None = None) -> tuple[Any, Any]:
         """Bars of the effect of improving each stage, best first (``plot`` extra).
@@ -446,7 +447,7 @@ class RepPlan(_StageChart):
     def _repr_html_(self) -> str:
         cols = self.plan._columns("stages")
         note = f"deals per month: {np.mean(self.deals_per_month):,.2f}"
-        return html_table("Rep plan (per month)", cols, note=note)
+        return html_table("Rep plan (per month)", cols, note=note, rates=True)
 
     def _bars(self) -> StageBars:
         """Monthly volume per stage one rep needs, down to deals."""

@@ -12,7 +12,9 @@ attachment or a CI artefact.
 
 Charts are SVG drawn by the library itself (:mod:`alignment.report._svg`), not matplotlib: the report
 needs no plotting dependency, stays one small file, renders identically everywhere and is
-deterministic (a test compares it).  Results objects keep ``_repr_html_`` for notebooks.
+deterministic (a test compares it).  Results objects keep ``_repr_html_`` for notebooks, and
+so does the document: :func:`build_report` returns a :class:`Report`, a ``str`` that a notebook
+shows as the rendered page.
 
 Examples
 --------
@@ -27,5 +29,6 @@ True
 """
 
 from ._build import build_report, write_report
+from ._document import Report
 
-__all__ = ["build_report", "write_report"]
+__all__ = ["Report", "build_report", "write_report"]

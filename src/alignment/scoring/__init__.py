@@ -17,9 +17,10 @@ See ``docs/scoring/`` for the formulas and worked examples.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 from .._backends import find as find_backend
+from .._options import reads_options
 from . import metrics
 from ._encoder import LeadEncoder
 from ._grid import DEFAULT_INTEREST_POINTS, GRADES, FitInterestGrid, decay_factor, default_actions
@@ -47,11 +48,14 @@ __all__ = [
 ]
 
 
+@reads_options
 def score(
     leads: Any,
     touchpoints: Any = None,
     *,
     scorer: Any = "grid",
+    tz: str | None = None,
+    normalize: Literal["casefold"] | None = None,
     **params: Any,
 ) -> ScoreResult:
     """Score leads with a registered scorer.
@@ -69,6 +73,15 @@ def score(
     scorer : str or Scorer, default "grid"
         A registered name (``"grid"``, ``"logistic"``, a plugin's) or a scorer instance (a
         :class:`LogisticScorer` must be fitted first).
+    tz : str, optional
+        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
+        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
+        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
+        in ``docs/tables.md``).
+    normalize : {"casefold"}, optional
+        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
+        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
+        without it, such variants are warned about.
     **params
         Constructor parameters when ``scorer`` is a name.
 

@@ -30,8 +30,6 @@ __all__ = [
     "default_actions",
 ]
 
-#: points per kind of touch used when ``interest_points`` is not given
-#: (Pardot / Marketo practice, see DEFINITIONS: form +50, webinar +20, file +3, click +2, view +1)
 DEFAULT_INTEREST_POINTS: dict[str, float] = {
     "form": 50.0,
     "webinar": 20.0,
@@ -40,11 +38,13 @@ DEFAULT_INTEREST_POINTS: dict[str, float] = {
     "page_view": 1.0,
     "form_error": -5.0,
 }
+"""Points per kind of touch used when ``interest_points`` is not given (Pardot / Marketo
+practice: form +50, webinar +20, file access +3, email click +2, page view +1, form error −5)."""
 
-#: the 13-step grade ladder, worst to best (1/3 letter per step); everyone starts at "D"
 GRADES: tuple[str, ...] = (
     "F", "D-", "D", "D+", "C-", "C", "C+", "B-", "B", "B+", "A-", "A", "A+",
 )  # fmt: skip
+"""The 13-step grade ladder, worst to best (1/3 letter per step); everyone starts at "D"."""
 _GRADE_START = 2
 _US_PER_DAY = 86_400e6
 

@@ -144,8 +144,8 @@ class PersonaMatch(Result):
         return preview(
             f"Persona match — {s['matched']:,} of {s['leads']:,} leads matched",
             self._persona_columns(),
-            kinds={"share": "pct"},
             max_rows=None,
+            rates=True,
         )
 
     def plot(self, ax: Any = None) -> tuple[Any, Any]:

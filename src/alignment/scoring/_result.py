@@ -326,7 +326,7 @@ class ScoreResult(Result):
             cols[k] = np.asarray(values, dtype=object)
         note = f"{len(self) - head:,} more leads (use to_frame())" if len(self) > head else ""
         title = f"ScoreResult — {type(self.scorer).__name__}, {len(self):,} leads"
-        return preview(title, cols, note=note, max_rows=None)
+        return preview(title, cols, note=note, max_rows=None, rates=True)
 
     def plot(self, ax: Any = None, *, converted: Any = None, bins: int = 30) -> tuple[Any, Any]:
         """Heat map of the grid, or a histogram of scores (needs the ``plot`` extra: matplotlib).

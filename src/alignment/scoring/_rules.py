@@ -6,7 +6,7 @@ A rule is a plain, declarative object (no ``eval``): a column, one condition and
 condition                 meaning (``x`` the lead's value)
 ========================  ==========================================================
 ``equals=v``              ``x == v``
-``isin=[a, b]``           ``x`` is one of the values (dict key ``"in"``)
+``isin=[a, b]``           ``x`` is one of the values (``"in"``: an alias in dicts)
 ``contains=["vp", …]``    ``x`` contains one of the keywords, case-insensitive
 ``min=a`` / ``max=b``     ``a <= x <= b`` (either bound may be omitted)
 ``persona="name"``        the lead's persona (column ``"persona"``) is ``name``
@@ -95,7 +95,7 @@ class Rule:
             object.__setattr__(self, "contains", tuple(str(k) for k in self.contains))
         if self.isin is not None:
             if isinstance(self.isin, (str, bytes)) or not isinstance(self.isin, Sequence):
-                raise ParameterError(f"rule {self.column!r}: 'in' needs a list of values")
+                raise ParameterError(f"rule {self.column!r}: 'isin' needs a list of values")
             object.__setattr__(self, "isin", tuple(self.isin))
         kinds = []
         if self.equals is not None:
@@ -117,7 +117,7 @@ class Rule:
         if len(kinds) != 1:
             raise ParameterError(
                 f"rule on {self.column!r} must have exactly one condition "
-                f"(equals, in, contains, min/max or persona), got {kinds or 'none'}"
+                f"(equals, isin, contains, min/max or persona), got {kinds or 'none'}"
             )
         object.__setattr__(self, "_kind", kinds[0])
 
@@ -146,13 +146,21 @@ class Rule:
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> Rule:
-        """Build a rule from a plain dict (``"in"`` is accepted for ``isin``)."""
+        """Build a rule from a plain dict.
+
+        The keys are the fields of :class:`Rule`; ``"isin"`` is the canonical key of the
+        membership condition, and ``"in"`` is accepted as an alias (not both).
+        """
         if isinstance(spec, Rule):
             return spec
         if not isinstance(spec, Mapping):
             raise ParameterError(f"a rule must be a Rule or a dict, got {type(spec).__name__}")
         d = dict(spec)
         if "in" in d:
+            if "isin" in d:
+                raise ParameterError(
+                    f"rule {spec!r} gives both 'isin' and its alias 'in'; keep 'isin'"
+                )
             d["isin"] = d.pop("in")
         if "persona" in d and "column" not in d:
             d["column"] = "persona"
@@ -160,7 +168,8 @@ class Rule:
         unknown = sorted(set(d) - allowed)
         if unknown:
             raise ParameterError(
-                f"unknown rule key(s) {unknown}; allowed: {sorted(allowed | {'in'})}"
+                f"unknown rule key(s) {unknown}; allowed: {sorted(allowed)} ('in' is an "
+                "alias of 'isin')"
             )
         if "column" not in d:
             raise ParameterError(f"rule {spec!r} has no 'column'")
@@ -273,7 +282,7 @@ def evaluate_rule(
             vals = np.asarray([float(v) for v in rule.isin or ()], dtype=np.float64)
         except (TypeError, ValueError):
             raise ParameterError(
-                f"rule {rule.label!r}: column {rule.column!r} is numeric; 'in' needs numbers"
+                f"rule {rule.label!r}: column {rule.column!r} is numeric; 'isin' needs numbers"
             ) from None
         return np.isin(x, vals), known
     raise DataValidationError(

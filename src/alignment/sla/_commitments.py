@@ -24,8 +24,8 @@ _NAT = np.iinfo(np.int64).min
 _BIG = np.iinfo(np.int64).max
 _DAY_US = 86_400_000_000
 
-#: Status codes, in increasing severity; ``n/a`` = the lead is not (yet) assigned at ``as_of``.
 STATUSES = ("n/a", "met", "pending", "at_risk", "breached")
+"""Status codes, in increasing severity; ``n/a`` = the lead is not (yet) assigned at ``as_of``."""
 NA, MET, PENDING, AT_RISK, BREACHED = range(5)
 _STATUS_LABELS = np.array(STATUSES, dtype=object)
 _DECISIONS = np.array(["n/a", "pending", "accepted", "rejected", "auto_accepted"], dtype=object)

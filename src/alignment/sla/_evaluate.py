@@ -28,6 +28,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from .._backends import find as find_backend
+from .._options import reads_options
 from .._segments import group_quantiles
 from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, ParameterError
@@ -121,6 +122,7 @@ def periods_of(days: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
 # ----------------------------------------------------------------------------- evaluate
 
 
+@reads_options
 def evaluate(
     sla: SLA | dict[str, Any] | str | PurePath,
     leads: Any,
@@ -129,6 +131,8 @@ def evaluate(
     as_of: Any,
     calendar: BusinessCalendar | None = None,
     unknown_leads: Literal["raise", "ignore"] = "raise",
+    tz: str | None = None,
+    normalize: Literal["casefold"] | None = None,
 ) -> SLAReport:
     """Evaluate an agreement on leads and sales activities at an instant.
 
@@ -154,6 +158,15 @@ def evaluate(
         Activities whose lead is not in ``leads``: raise :class:`DataValidationError`
         (default), or leave them out of every figure and list them in
         ``report.unknown_activities`` (counted in ``report.summary``).
+    tz : str, optional
+        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
+        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
+        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
+        in ``docs/tables.md``).
+    normalize : {"casefold"}, optional
+        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
+        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
+        without it, such variants are warned about.
 
     Returns
     -------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._columns import FOLDED_COLUMNS, fold_spellings
 from .._frames import (
     Categorical,
     RawColumns,
@@ -14,7 +15,8 @@ from .._frames import (
     factorize_ints,
     lookup,
 )
-from .._time import Awareness, as_utc_datetime64
+from .._options import read_time
+from .._time import Awareness
 from ..errors import DataValidationError, reject_rows
 
 
@@ -45,11 +47,14 @@ def _check_awareness(flags: Mapping[str, Awareness], table: str) -> None:
 def _time_column(
     raw: RawColumns, name: str, table: str, *, allow_missing: bool = False
 ) -> tuple[np.ndarray, Awareness]:
-    values = raw.columns[name]
-    out, aware = as_utc_datetime64(values, column=name, table=table, allow_missing=allow_missing)
-    if name in raw.aware:
-        aware = raw.aware[name]
-    return out, aware
+    """A time column read with the reading options of the call (see :mod:`alignment._options`)."""
+    return read_time(
+        raw.columns[name],
+        column=name,
+        table=table,
+        allow_missing=allow_missing,
+        frame_aware=raw.aware.get(name),
+    )
 
 
 # ----------------------------------------------------------------------------- keys and sorting
@@ -196,6 +201,20 @@ def _segment_of(offsets: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
 
 
+def _category(
+    values: np.ndarray | Categorical,
+    *,
+    column: str,
+    table: str,
+    allow_missing: bool = True,
+    fold: bool = False,
+) -> Categorical:
+    """A string column factorised; with ``fold``, its spellings read with the reading options
+    of the call (folded with ``normalize="casefold"``, else variants warned about)."""
+    cat = factorize(values, column=column, table=table, allow_missing=allow_missing)
+    return fold_spellings(cat, column=column, table=table) if fold else cat
+
+
 def _categoricals(
     raw: RawColumns, names: Sequence[str], table: str, order: np.ndarray | None
 ) -> dict[str, Categorical]:
@@ -204,7 +223,7 @@ def _categoricals(
         col = raw.columns.get(name)
         if col is None:
             continue
-        cat = factorize(col, column=name, table=table, allow_missing=True)
+        cat = _category(col, column=name, table=table, fold=name in FOLDED_COLUMNS)
         if order is not None:
             cat = cat.take(order)
         _readonly(cat.codes)

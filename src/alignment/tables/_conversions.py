@@ -13,8 +13,9 @@ from .._frames import (
     numeric,
     read_table,
 )
+from .._options import read_time
 from .._segments import group_max, group_min
-from .._time import TIME_DTYPE, Awareness, as_utc_datetime64
+from .._time import TIME_DTYPE, Awareness
 from ..errors import DataValidationError, MissingColumnError, reject_rows
 from ._common import _categoricals, _key_codes, _Keys, _time_column
 from ._leads import LeadTable
@@ -85,9 +86,7 @@ def _read_conversions(
         reject_rows(~found, "conversion for an unknown lead", column=lead, table=ct)
         key_values = leads.categorical[key_name].values()[pos]
     keys = _key_codes(key_values, column=kcol, table=ct)
-    ctime, aware = as_utc_datetime64(cols[tcol], column=tcol, table=ct)
-    if tcol in probe.aware:
-        aware = probe.aware[tcol]
+    ctime, aware = read_time(cols[tcol], column=tcol, table=ct, frame_aware=probe.aware.get(tcol))
     crev = numeric(cols[vcol], column=vcol, table=ct, nonnegative=True)
     return keys, ctime, crev, aware
 

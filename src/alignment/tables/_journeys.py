@@ -10,7 +10,6 @@ import numpy as np
 
 from .._frames import (
     Categorical,
-    factorize,
     read_table,
     to_native,
 )
@@ -19,6 +18,7 @@ from .._time import TIME_DTYPE, Awareness
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._arrays import channel_categorical, checked_times, journey_outcomes
 from ._common import (
+    _category,
     _check_awareness,
     _Encoded,
     _html_preview,
@@ -541,7 +541,9 @@ class Journeys(_EventLog):
 
         # touch columns in input order (validated over every row, whatever is kept)
         cats, nums = _touch_columns(raw, cat_names, num_names, tt)
-        chan = factorize(raw.columns[channel], column=channel, table=tt)
+        chan = _category(
+            raw.columns[channel], column=channel, table=tt, allow_missing=False, fold=True
+        )
         reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
             np.isin(chan.codes, np.flatnonzero(_blank(chan.categories))),
             "empty channel name",

@@ -1,0 +1,331 @@
+"""Reading options of one call: time zone, day order, date format, decimal mark, category folding.
+
+An engine entry point (``attribute``, ``score``, ``funnel.observe``, ``sla.evaluate``,
+``closed_loop``) runs its body inside :func:`reading`; the readers of the tables pick the options
+up with :func:`current` (a :mod:`contextvars` variable: each thread and each asynchronous task
+sees its own; a Dask partition task re-enters the options captured when the graph was built,
+see :func:`capture`).
+
+What the readers could not decide for certain is noted and reported once per call, as one
+:class:`~alignment.errors.AlignmentWarning` per kind, when the outermost :func:`reading` exits:
+
+* naive instants read as UTC (no ``tz``), naming every ``table.column``;
+* wall times moved or disambiguated by daylight-saving rules (see :mod:`alignment._time`);
+* category spellings that differ only by case, spaces, ``_`` or ``-`` (without
+  ``normalize="casefold"``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal, ParamSpec, TypeVar
+
+import numpy as np
+
+from ._time import Awareness, localize, read_instants, time_zone
+from .errors import AlignmentWarning, ParameterError
+
+__all__ = [
+    "Captured",
+    "ReadingOptions",
+    "capture",
+    "current",
+    "note_naive",
+    "note_variants",
+    "read_time",
+    "reading",
+    "reads_options",
+]
+
+Normalize = Literal["casefold"] | None
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@dataclass(frozen=True)
+class ReadingOptions:
+    """The options in force (see :func:`reading`)."""
+
+    tz: str | None = None
+    normalize: Normalize = None
+    decimal: str = "."
+    dayfirst: bool | None = None
+    date_format: str | None = None
+
+
+@dataclass
+class _Notes:
+    """What the readers of one call noted, reported when the call ends (keys keep order)."""
+
+    naive: dict[str, None] = field(default_factory=dict)
+    dst: dict[str, list[int]] = field(default_factory=dict)  # table.column: [ambiguous, gap]
+    variants: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    options: ReadingOptions
+    notes: _Notes
+
+
+_SCOPE: ContextVar[_Scope | None] = ContextVar("alignment_reading", default=None)
+_DEFAULT = ReadingOptions()
+
+
+def current() -> ReadingOptions:
+    """The reading options in force (defaults outside any :func:`reading`)."""
+    scope = _SCOPE.get()
+    return _DEFAULT if scope is None else scope.options
+
+
+@contextlib.contextmanager
+def reading(
+    tz: str | None = None,
+    normalize: Normalize = None,
+    decimal: str | None = None,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+) -> Iterator[ReadingOptions]:
+    """Run a block with these reading options; report what the readers noted at the end.
+
+    Parameters
+    ----------
+    tz : str, optional
+        IANA zone of naive instants (``"America/New_York"``); without it they are read as UTC
+        and a warning names their columns.
+    normalize : {"casefold"}, optional
+        Fold the spellings of ``channel``, ``source`` and ``campaign`` (case, spaces, ``_``,
+        ``-``) to one key; without it, a warning lists the spellings that would fold together.
+    decimal : {".", ","}, optional
+        Decimal mark of amounts written as text (default ``"."``).
+    dayfirst : bool, optional
+        Day order of slash dates (``05/03/2024``).
+    date_format : str, optional
+        ``strptime`` format of every instant written as text.
+
+    Inside another :func:`reading` (an engine calling another), an option left ``None`` keeps
+    the outer value, and the notes are reported once, when the outermost block exits (not when
+    it exits through an exception).
+
+    Raises
+    ------
+    ParameterError
+        Unknown zone, or an option of the wrong type or value.
+    """
+    outer = _SCOPE.get()
+    base = _DEFAULT if outer is None else outer.options
+    options = ReadingOptions(
+        tz=base.tz if tz is None else tz,
+        normalize=base.normalize if normalize is None else normalize,
+        decimal=base.decimal if decimal is None else decimal,
+        dayfirst=base.dayfirst if dayfirst is None else dayfirst,
+        date_format=base.date_format if date_format is None else date_format,
+    )
+    _validate(options)
+    scope = _Scope(options, _Notes() if outer is None else outer.notes)
+    token = _SCOPE.set(scope)
+    try:
+        yield options
+    finally:
+        _SCOPE.reset(token)
+    if outer is None:
+        _report(scope.notes)
+
+
+def reads_options(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """An engine entry point run inside :func:`reading` with its ``tz=`` and ``normalize=``.
+
+    The function declares both keyword-only parameters (for its signature and documentation);
+    they take effect here, around the whole call (the backend dispatch included).
+    """
+
+    @functools.wraps(fn)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        given: dict[str, Any] = dict(kwargs)
+        with reading(tz=given.get("tz"), normalize=given.get("normalize")):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def _validate(options: ReadingOptions) -> None:
+    if options.tz is not None:
+        time_zone(options.tz)
+    if options.normalize not in (None, "casefold"):
+        raise ParameterError(f"normalize must be 'casefold' or None, got {options.normalize!r}")
+    if options.decimal not in (".", ","):
+        raise ParameterError(f"decimal must be '.' or ',', got {options.decimal!r}")
+    if options.dayfirst is not None and not isinstance(options.dayfirst, (bool, np.bool_)):
+        raise ParameterError(f"dayfirst must be True, False or None, got {options.dayfirst!r}")
+    if options.date_format is not None and (
+        not isinstance(options.date_format, str) or "%" not in options.date_format
+    ):
+        raise ParameterError(
+            "date_format must be a strptime format such as '%d/%m/%Y %H:%M', "
+            f"got {options.date_format!r}"
+        )
+
+
+# ------------------------------------------------------------------------------------ notes
+
+
+def _notes() -> _Notes | None:
+    scope = _SCOPE.get()
+    return None if scope is None else scope.notes
+
+
+def note_naive(table: str | None, column: str) -> None:
+    """Naive instants of ``table.column`` were read as UTC (reported at the end of the call)."""
+    notes = _notes()
+    if notes is not None:
+        notes.naive[_where(table, column)] = None
+
+
+def note_dst(table: str | None, column: str, ambiguous: int, nonexistent: int) -> None:
+    """Wall times of ``table.column`` that occur twice or never in their zone."""
+    notes = _notes()
+    if notes is not None and (ambiguous or nonexistent):
+        counts = notes.dst.setdefault(_where(table, column), [0, 0])
+        counts[0] += int(ambiguous)
+        counts[1] += int(nonexistent)
+
+
+def note_variants(table: str | None, column: str, groups: Sequence[tuple[str, ...]]) -> None:
+    """Spellings of ``table.column`` that fold to one key (``normalize`` was not given)."""
+    notes = _notes()
+    if notes is not None and groups:
+        seen = notes.variants.setdefault(_where(table, column), [])
+        seen.extend(g for g in groups if g not in seen)
+
+
+def _where(table: str | None, column: str) -> str:
+    return f"{table}.{column}" if table else column
+
+
+def _report(notes: _Notes) -> None:
+    # frames: _report, the reading() generator, contextlib's __exit__, the engine, its caller
+    level = 5
+    if notes.naive:
+        warnings.warn(
+            "naive instants (without time zone) were read as UTC in "
+            f"{', '.join(notes.naive)}; fix: pass tz='America/New_York' (the zone of the "
+            "export) or make the column timezone-aware",
+            AlignmentWarning,
+            stacklevel=level,
+        )
+    if notes.dst:
+        parts = [
+            f"{where}: {a} ambiguous (read as the first occurrence), {g} in a skipped hour "
+            "(moved forward by the gap)"
+            for where, (a, g) in notes.dst.items()
+        ]
+        warnings.warn(
+            "wall times changed by daylight-saving rules: " + "; ".join(parts) + "; fix: check "
+            "these rows, or export the instants with their UTC offset",
+            AlignmentWarning,
+            stacklevel=level,
+        )
+    if notes.variants:
+        parts = [
+            f"{where}: " + "; ".join(" / ".join(repr(s) for s in g) for g in groups)
+            for where, groups in notes.variants.items()
+        ]
+        warnings.warn(
+            "category spellings that differ only by case, spaces, '_' or '-' are counted "
+            "apart: " + "; ".join(parts) + "; fix: pass normalize='casefold'",
+            AlignmentWarning,
+            stacklevel=level,
+        )
+
+
+# ----------------------------------------------------------------------- reading time columns
+
+
+def read_time(
+    values: Any,
+    *,
+    column: str,
+    table: str | None,
+    allow_missing: bool = False,
+    frame_aware: bool | None = None,
+) -> tuple[np.ndarray, Awareness]:
+    """A column of instants read with the options in force; naive-as-UTC and DST rows noted.
+
+    Parameters
+    ----------
+    values : array-like
+        As for :func:`alignment._time.as_utc_datetime64`.
+    column, table : str
+        Names for messages.
+    allow_missing : bool
+        Whether missing instants may appear.
+    frame_aware : bool, optional
+        For a datetime column of a frame: whether it carried a time zone (``False``: naive
+        wall times, read in ``tz`` when given).
+
+    Returns
+    -------
+    times : ndarray of datetime64[us]
+    awareness : bool or None
+        As for :func:`~alignment._time.as_utc_datetime64` (``False`` only for naive values
+        read as UTC).
+    """
+    options = current()
+    read = read_instants(
+        values,
+        column=column,
+        table=table,
+        allow_missing=allow_missing,
+        tz=options.tz,
+        dayfirst=options.dayfirst,
+        date_format=options.date_format,
+    )
+    times, aware, ambiguous, gap = read
+    if frame_aware is not None:
+        aware = frame_aware
+        if not frame_aware and options.tz is not None:
+            times, ambiguous, gap = localize(times, options.tz, column=column, table=table)
+            aware = True
+    if aware is False:
+        note_naive(table, column)
+    note_dst(table, column, int(ambiguous.sum()), int(gap.sum()))
+    return times, aware
+
+
+# ------------------------------------------------------------------------------- Dask tasks
+
+
+@dataclass(frozen=True)
+class Captured:
+    """Reading options (and where to note) captured when a task graph is built.
+
+    Pass it to the task; the task runs inside :meth:`enter`.  In the same process (the threaded
+    scheduler) the notes reach the caller's call and are reported with it; a task run in
+    another process reads with the same options (its notes stay there).
+    """
+
+    options: ReadingOptions
+    notes: _Notes | None
+
+    @contextlib.contextmanager
+    def enter(self) -> Iterator[ReadingOptions]:
+        """Run a block with the captured options, noting into the captured call."""
+        token = _SCOPE.set(_Scope(self.options, self.notes or _Notes()))
+        try:
+            yield self.options
+        finally:
+            _SCOPE.reset(token)
+
+    def __dask_tokenize__(self) -> Any:
+        return ("alignment.reading", self.options, id(self.notes))
+
+
+def capture() -> Captured:
+    """The reading options in force, to re-enter in a task (see :class:`Captured`)."""
+    scope = _SCOPE.get()
+    return Captured(current(), None if scope is None else scope.notes)

@@ -1,0 +1,149 @@
+"""Time zones: wall times of an IANA zone converted to UTC, vectorised (numpy and zoneinfo).
+
+The rules (documented in :mod:`alignment._time` and ``docs/tables.md``): a wall time that the
+zone skips (spring-forward gap) is moved forward by the gap; a wall time that occurs twice
+(fall-back) is read as its first occurrence.  Both are reported, so a reader can list them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import zoneinfo
+
+import numpy as np
+
+from .errors import ParameterError, reject_rows
+
+__all__ = ["localize", "time_zone"]
+
+TIME_DTYPE = np.dtype("datetime64[us]")
+_HOUR_US = 3_600_000_000
+
+
+def time_zone(tz: str, *, name: str = "tz") -> zoneinfo.ZoneInfo:
+    """The zone named ``tz`` (IANA name such as ``"Europe/Berlin"``).
+
+    Raises
+    ------
+    ParameterError
+        If ``tz`` is not a string or names no zone.
+    """
+    if isinstance(tz, str) and tz.strip():
+        try:
+            return zoneinfo.ZoneInfo(tz.strip())
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise ParameterError(
+        f"{name}: unknown time zone {tz!r}; pass an IANA zone name such as "
+        "'America/New_York', 'Europe/Berlin' or 'UTC' (the zone of the export)"
+    )
+
+
+def localize(
+    naive_us: np.ndarray, tz: str, *, column: str | None = None, table: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Convert wall times of the zone ``tz`` to UTC, vectorised.
+
+    The UTC offset is looked up once per distinct local hour; only the rows of hours in which
+    the offset changes (daylight-saving transitions) are resolved one distinct value at a time.
+
+    Parameters
+    ----------
+    naive_us : ndarray of datetime64
+        Wall times (``NaT`` stays ``NaT``).  Never changed.
+    tz : str
+        IANA zone name.
+    column, table : str, optional
+        Names for error messages.
+
+    Returns
+    -------
+    utc : ndarray of datetime64[us]
+        The instants in UTC.
+    ambiguous : ndarray of bool
+        Wall times that occur twice (fall-back): read as the first occurrence.
+    nonexistent : ndarray of bool
+        Wall times the zone skips (spring-forward gap): moved forward by the gap, e.g. 02:30 on a
+        day the clock jumps from 02:00 to 03:00 is read as 03:30.
+
+    Raises
+    ------
+    ParameterError
+        Unknown zone.
+    DataValidationError
+        Wall times outside the years 1-9999 (no zone rules there).
+    """
+    zone = time_zone(tz)
+    local = np.asarray(naive_us).astype(TIME_DTYPE)  # a new array
+    ambiguous = np.zeros(local.shape, dtype=bool)
+    nonexistent = np.zeros(local.shape, dtype=bool)
+    ok = ~np.isnat(local)
+    if not ok.any():
+        return local, ambiguous, nonexistent
+    values = local[ok].astype(np.int64)
+    reject_rows(
+        (values < _MIN_LOCAL_US) | (values > _MAX_LOCAL_US),
+        f"instant outside the years 1-9999 cannot be read in the time zone {tz!r}",
+        column=column,
+        table=table,
+        values=local[ok],
+        positions=np.flatnonzero(ok),
+        fix="check the year of these instants",
+    )
+    hours, inverse = np.unique(values // _HOUR_US, return_inverse=True)
+    steady, hour_offset = _hour_offsets(hours, zone)
+    offset = hour_offset[inverse]
+    unsteady = ~steady[inverse]
+    amb = np.zeros(values.size, dtype=bool)
+    gap = np.zeros(values.size, dtype=bool)
+    if unsteady.any():
+        exact, inv = np.unique(values[unsteady], return_inverse=True)
+        off, a, g = _exact_offsets(exact, zone)
+        offset[unsteady], amb[unsteady], gap[unsteady] = off[inv], a[inv], g[inv]
+    local[ok] = (values - offset).astype(TIME_DTYPE)
+    ambiguous[ok], nonexistent[ok] = amb, gap
+    return local, ambiguous, nonexistent
+
+
+#: wall times a ``datetime`` can hold with an hour to spare (years 1-9999)
+_MIN_LOCAL_US = int(np.datetime64("0001-01-02", "us").astype(np.int64))
+_MAX_LOCAL_US = int(np.datetime64("9999-12-31T22", "us").astype(np.int64))
+_ONE_US = _dt.timedelta(microseconds=1)
+
+
+def _offset_us(wall: _dt.datetime, zone: zoneinfo.ZoneInfo, fold: int) -> int:
+    off = wall.replace(tzinfo=zone, fold=fold).utcoffset()
+    return 0 if off is None else off // _ONE_US
+
+
+def _hour_offsets(hours: np.ndarray, zone: zoneinfo.ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct local hour: whether one offset holds for all of it, and that offset (µs)."""
+    starts = (hours * _HOUR_US).astype(TIME_DTYPE).astype(object).tolist()
+    last = _dt.timedelta(hours=1) - _ONE_US
+    steady = np.zeros(hours.size, dtype=bool)
+    offsets = np.zeros(hours.size, dtype=np.int64)
+    for i, start in enumerate(starts):  # one loop per distinct hour, not per row
+        end = start + last
+        first = _offset_us(start, zone, 0)
+        offsets[i] = first
+        steady[i] = (
+            first == _offset_us(start, zone, 1) == _offset_us(end, zone, 0)
+            and _offset_us(end, zone, 1) == first
+        )
+    return steady, offsets
+
+
+def _exact_offsets(
+    values: np.ndarray, zone: zoneinfo.ZoneInfo
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offset (µs, fold=0), ambiguity and gap of distinct wall times in transition hours."""
+    walls = values.astype(TIME_DTYPE).astype(object).tolist()
+    offsets = np.zeros(values.size, dtype=np.int64)
+    ambiguous = np.zeros(values.size, dtype=bool)
+    gap = np.zeros(values.size, dtype=bool)
+    for i, wall in enumerate(walls):
+        first, second = _offset_us(wall, zone, 0), _offset_us(wall, zone, 1)
+        offsets[i] = first  # fold=0: the offset before the transition
+        ambiguous[i] = first > second  # clocks turned back: the wall time occurs twice
+        gap[i] = first < second  # clocks jumped forward: the wall time never occurs
+    return offsets, ambiguous, gap
