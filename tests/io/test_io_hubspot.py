@@ -11,6 +11,9 @@ from io_exports import HUBSPOT, columns_of, frames, left_out, person_ids, write_
 import alignment
 from alignment.errors import ParameterError
 
+# naive dates of the fixtures are read as UTC on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+
 
 def _names(tables: dict[str, str]) -> dict[str, str]:
     """HubSpot's own export file names for contacts and deals."""
@@ -180,3 +183,26 @@ def test_typed_frames_give_the_same_bundle(tmp_path: Path) -> None:
     from io_exports import assert_same_crm
 
     assert_same_crm(text, again)
+
+
+def test_naive_times_read_as_utc_are_reported(tmp_path: Path) -> None:
+    with pytest.warns(alignment.AlignmentWarning, match=r"contacts\.Create Date"):
+        alignment.io.read_crm("hubspot", write_export(tmp_path, HUBSPOT))
+
+
+def test_wall_times_changed_by_daylight_saving(tmp_path: Path) -> None:
+    tables = dict(HUBSPOT)
+    tables["contacts"] = (
+        tables["contacts"]
+        .replace("1506,2024-01-03 10:00", "1506,2024-03-10 02:30")  # skipped hour
+        .replace("1522,2024-01-02 09:00", "1522,2024-11-03 01:30")  # hour seen twice
+    )
+    crm = alignment.io.read_crm("hubspot", write_export(tmp_path, tables), tz="America/New_York")
+    found = {(i.table, i.column, i.rows, i.action) for i in crm.issues if "wall time" in i.problem}
+    assert found == {
+        ("contacts", "Create Date", (1,), "moved forward by the gap"),
+        ("contacts", "Create Date", (0,), "read as the first occurrence"),
+    }
+    created = dict(zip(crm.leads["lead_id"].tolist(), crm.leads["created_at"].tolist()))
+    assert created["1506"] == np.datetime64("2024-03-10T07:30", "us").item()  # 03:30 EDT
+    assert created["1522"] == np.datetime64("2024-11-03T05:30", "us").item()  # 01:30 EDT

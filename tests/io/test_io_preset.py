@@ -12,6 +12,9 @@ import alignment
 from alignment.errors import MissingColumnError, ParameterError
 from alignment.io import ExportTable, Lookup, Preset, kind_of
 
+# naive dates of the fixtures are read as UTC on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+
 TINY = Preset(
     name="tinycrm",
     tables=(

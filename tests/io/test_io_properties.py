@@ -14,6 +14,9 @@ from io_exports import HUBSPOT, SALESFORCE, assert_same_crm, columns_of, issue_s
 
 import alignment
 
+# naive dates of the fixtures are read as UTC on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+
 EXPORTS = {"salesforce": SALESFORCE, "hubspot": HUBSPOT}
 COLUMNS = {crm: {k: columns_of(v) for k, v in tables.items()} for crm, tables in EXPORTS.items()}
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

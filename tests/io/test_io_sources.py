@@ -12,6 +12,9 @@ import alignment
 from alignment._frames import to_native
 from alignment.errors import DataValidationError, ParameterError, UnknownModelError
 
+# naive dates of the fixtures are read as UTC on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+
 
 @pytest.fixture
 def reference(tmp_path: Path) -> alignment.io.CRMData:

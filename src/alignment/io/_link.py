@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .._frames import lookup
-from .._parse import fold_categories
+from .._options import note_variants
+from .._parse import category_variants, fold_categories
 from .._segments import group_min
 from .._time import TIME_DTYPE
 from ._context import ROW, Context, Table, take
@@ -125,10 +126,15 @@ def with_cost(t: Table, ctx: Context) -> Table:
     return take(t, ~none)
 
 
-def fold_spellings(tables: Mapping[str, Table], ctx: Context) -> None:
-    """Fold the spellings of sources, channels and campaigns (in place), listing the rows."""
+def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> None:
+    """Fold the spellings of sources, channels and campaigns (in place), listing the rows;
+    without ``fold``, the spellings that would fold are only noted (one warning per read)."""
     for group in FOLDED:  # a loop over vocabularies
         present = [(t, c) for t, c in group if tables.get(t) and c in tables[t]]
+        if not fold:
+            for t, c in present:
+                note_variants(t, c, category_variants(tables[t][c]))
+            continue
         if not present:
             continue
         values = [tables[t][c] for t, c in present]

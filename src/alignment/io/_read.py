@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from .._crm import CRMData, DataIssues, empty_tables
 from .._frames import factorize
+from .._options import reading
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
 from ._context import ROW, SRC, Context, Table, concat, take
@@ -69,26 +70,6 @@ def _preset(preset: str | Preset) -> Preset:
         f"preset must be 'salesforce', 'hubspot' or an alignment.io.Preset, got "
         f"{type(preset).__name__}"
     )
-
-
-def _check_options(
-    tz: str | None, normalize: str | None, dayfirst: bool | None, date_format: str | None
-) -> None:
-    if tz is not None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(str(tz))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ParameterError(
-                f"tz: unknown time zone {tz!r}; use an IANA name such as 'America/New_York'"
-            ) from None
-    if normalize not in (None, "casefold"):
-        raise ParameterError(f"normalize must be 'casefold' or None, got {normalize!r}")
-    if dayfirst is not None and not isinstance(dayfirst, bool):
-        raise ParameterError(f"dayfirst must be True, False or None, got {dayfirst!r}")
-    if date_format is not None and not isinstance(date_format, str):
-        raise ParameterError(f"date_format must be a string, got {date_format!r}")
 
 
 def _won_stages(preset: Preset, won_stages: str | Sequence[str] | None) -> tuple[str, ...] | None:
@@ -204,7 +185,7 @@ def read_crm(
     date_format: str | None = None,
     decimal: str = ".",
     won_stages: str | Sequence[str] | None = None,
-    normalize: str | None = "casefold",
+    normalize: Literal["casefold"] | None = "casefold",
     rates: Mapping[str, float] | None = None,
 ) -> CRMData:
     """Read a CRM's exports into one :class:`~alignment.io.CRMData`.
@@ -265,13 +246,17 @@ def read_crm(
     >>> crm.issues.to_frame()  # doctest: +SKIP
     """
     spec = _preset(preset).with_columns(columns)
-    _check_options(tz, normalize, dayfirst, date_format)
     won = _won_stages(spec, won_stages)
-    opts = Options(tz=tz, dayfirst=dayfirst, date_format=date_format, decimal=decimal, rates=rates)
-    ctx = Context(spec, opts)
-    tables = _read_tables(spec, source, won, ctx)
-    apply_lookups(spec.lookups, tables, ctx)
-    result = _link_all(spec, tables, won, ctx, fold=normalize is not None)
+    # the shared reading options: checked there, and naive instants read as UTC are reported
+    # in one warning naming their columns when the read ends
+    with reading(
+        tz=tz, normalize=normalize, decimal=decimal, dayfirst=dayfirst, date_format=date_format
+    ):
+        opts = Options(tz, dayfirst, date_format, decimal, rates)
+        ctx = Context(spec, opts)
+        tables = _read_tables(spec, source, won, ctx)
+        apply_lookups(spec.lookups, tables, ctx)
+        result = _link_all(spec, tables, won, ctx, fold=normalize is not None)
     start, as_of = _span(result)
     return CRMData(
         leads=result["leads"],
@@ -314,8 +299,7 @@ def _link_all(
         "activities": acts,
         "costs": costs,
     }
-    if fold:
-        fold_spellings(work, ctx)
+    fold_spellings(work, ctx, fold=fold)
     if spec.stages_from_deals:
         derive_stages(people.leads, deals, dc, people)
     return {name: _finish(name, t) for name, t in work.items()}

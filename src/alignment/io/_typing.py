@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._options import note_naive
 from ..errors import DataValidationError, MissingColumnError
 from ._context import ROW, SRC, Context, Table
 from ._locate import Raw
 from ._preset import ExportTable
-from ._values import empty_like_kind, is_missing, read_kind
+from ._values import Typed, empty_like_kind, is_missing, read_kind
 
 __all__ = ["empty_table", "require", "required_values", "type_table"]
 
@@ -46,28 +47,57 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     }
     for ours, theirs in _resolve(spec, list(raw.columns)).items():
         ctx.their[(spec.name, ours)] = "/".join(theirs)
-        kind = ctx.kind(ours)
-        values: np.ndarray | None = None
-        missing: np.ndarray | None = None
-        for name in theirs:  # a loop over the columns that feed one of ours
-            got, miss, currency = read_kind(
-                raw.columns[name],
-                kind,
-                column=name,
-                table=spec.name,
-                opts=ctx.opts,
-                aware=name in raw.aware,
-            )
-            if currency:
-                ctx.currencies[f"{spec.name}.{name}"] = currency
-            if values is None or missing is None:
-                values, missing = got, miss
-            else:
-                values = np.where(missing, got, values)
-                missing = missing & miss
-        assert values is not None
-        out[ours] = values
+        out[ours] = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx)
     return out
+
+
+def _coalesce(raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context) -> np.ndarray:
+    """Their columns typed, the first with a value winning row by row; what reading found is
+    recorded (currencies, naive instants read as UTC, wall times changed by daylight saving)."""
+    values: np.ndarray | None = None
+    missing: np.ndarray | None = None
+    for name in theirs:  # a loop over the columns that feed one of ours
+        got = read_kind(
+            raw.columns[name],
+            kind,
+            column=name,
+            table=table,
+            opts=ctx.opts,
+            aware=name in raw.aware,
+        )
+        used = ~got.missing if missing is None else missing & ~got.missing
+        if got.currency:
+            ctx.currencies[f"{table}.{name}"] = got.currency
+        if got.naive_utc and used.any():
+            note_naive(table, name)
+        _note_wall_times(got, used, table, name, ctx)
+        if values is None or missing is None:
+            values, missing = got.values, got.missing
+        else:
+            values = np.where(missing, got.values, values)
+            missing = missing & got.missing
+    assert values is not None
+    return values
+
+
+def _note_wall_times(got: Typed, used: np.ndarray, table: str, column: str, ctx: Context) -> None:
+    zone = ctx.opts.tz
+    if got.ambiguous is not None and (got.ambiguous & used).any():
+        ctx.note(
+            table,
+            f"wall time that occurs twice in {zone} (daylight saving ends)",
+            "read as the first occurrence",
+            column=column,
+            rows=np.flatnonzero(got.ambiguous & used),
+        )
+    if got.nonexistent is not None and (got.nonexistent & used).any():
+        ctx.note(
+            table,
+            f"wall time that does not exist in {zone} (daylight saving starts)",
+            "moved forward by the gap",
+            column=column,
+            rows=np.flatnonzero(got.nonexistent & used),
+        )
 
 
 def empty_table(spec: ExportTable, ctx: Context) -> Table:

@@ -16,10 +16,10 @@ import numpy as np
 
 from .._frames import Categorical, factorize
 from .._parse import parse_bool, parse_money
-from .._time import TIME_DTYPE, as_utc_datetime64
+from .._time import TIME_DTYPE, Awareness, localize, read_instants
 from ..errors import DataValidationError
 
-__all__ = ["Options", "as_text", "empty_like_kind", "is_missing", "read_kind"]
+__all__ = ["Options", "Typed", "as_text", "empty_like_kind", "is_missing", "read_kind"]
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -159,10 +159,20 @@ def _by_value(
     return _spread(codes, per_value, fill, dtype)
 
 
-def read_kind(
-    col: Any, kind: str, *, column: str, table: str, opts: Options, aware: bool
-) -> tuple[np.ndarray, np.ndarray, str | None]:
-    """Type one column: ``(values, missing, currency)``.
+@dataclass(frozen=True)
+class Typed:
+    """One column typed: values, missing entries, and what reading it found."""
+
+    values: np.ndarray
+    missing: np.ndarray
+    currency: str | None = None
+    ambiguous: np.ndarray | None = None
+    nonexistent: np.ndarray | None = None
+    naive_utc: bool = False
+
+
+def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, aware: bool) -> Typed:
+    """Type one column (``aware``: a frame's datetime column that carried a zone).
 
     Raises
     ------
@@ -171,25 +181,22 @@ def read_kind(
     """
     if kind == "text":
         text = as_text(col)
-        return text, is_missing(text), None
+        return Typed(text, is_missing(text))
     coded = _distinct_text(col)
+    if kind == "time":
+        return _time_column(col, coded, column=column, table=table, opts=opts, aware=aware)
 
     def apply(parse: Callable[[np.ndarray], np.ndarray], fill: Any, dtype: Any) -> np.ndarray:
         if coded is None:
             return parse(np.asarray(col))
         return _by_value(coded, parse, fill, dtype)
 
-    if kind == "time":
-        values = apply(
-            lambda v: _utc(v, column=column, table=table, opts=opts, aware=aware), _NAT, TIME_DTYPE
-        )
-        return values, np.isnat(values), None
-    missing = apply(lambda v: is_missing(as_text(v)), True, bool)
     if kind == "flag":
+        missing = apply(lambda v: is_missing(as_text(v)), True, bool)
         flags = apply(
             lambda v: parse_bool(v, column=column, table=table, missing=False), False, bool
         )
-        return flags, missing, None
+        return Typed(flags, missing)
     found: list[str | None] = []
 
     def money(v: np.ndarray) -> np.ndarray:
@@ -205,16 +212,66 @@ def read_kind(
         return amounts
 
     values = apply(money, np.nan, np.float64)
-    return values, np.isnan(values), (found[0] if kind == "money" else None)
+    return Typed(values, np.isnan(values), found[0] if kind == "money" else None)
 
 
-def _utc(values: Any, *, column: str, table: str, opts: Options, aware: bool) -> np.ndarray:
-    kwargs: dict[str, Any] = {}
-    if opts.tz is not None and not aware:  # zone-aware columns are already in UTC
-        kwargs["tz"] = opts.tz
-    if opts.dayfirst is not None:
-        kwargs["dayfirst"] = opts.dayfirst
-    if opts.date_format is not None:
-        kwargs["date_format"] = opts.date_format
-    out, _ = as_utc_datetime64(values, column=column, table=table, allow_missing=True, **kwargs)
-    return out
+def _utc(
+    values: np.ndarray, *, column: str, table: str, opts: Options, aware: bool
+) -> tuple[np.ndarray, Awareness, np.ndarray, np.ndarray]:
+    """Instants in UTC, their awareness, and the wall times a zone has twice or skips.
+
+    A frame's naive datetime column holds wall times of ``tz`` too (numpy datetimes are
+    otherwise UTC for the library); one that carried a zone is already in UTC.
+    """
+    read = read_instants(
+        values,
+        column=column,
+        table=table,
+        allow_missing=True,
+        tz=opts.tz,
+        dayfirst=opts.dayfirst,
+        date_format=opts.date_format,
+    )
+    times, awareness, ambiguous, gap = read
+    if values.dtype.kind == "M":
+        awareness = aware
+        if not aware and opts.tz is not None:
+            times, ambiguous, gap = localize(times, opts.tz, column=column, table=table)
+            awareness = True
+    return times, awareness, ambiguous, gap
+
+
+def _time_column(
+    col: Any,
+    coded: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    column: str,
+    table: str,
+    opts: Options,
+    aware: bool,
+) -> Typed:
+    if coded is None:
+        raw = col.values() if isinstance(col, Categorical) else np.asarray(col)
+        times, awareness, ambiguous, gap = _utc(
+            raw, column=column, table=table, opts=opts, aware=aware
+        )
+    else:
+        codes, stripped = coded
+        try:
+            per, awareness, amb, skip = _utc(
+                stripped, column=column, table=table, opts=opts, aware=aware
+            )
+        except DataValidationError:  # name the rows of the file, not the distinct values
+            rows = _spread(codes, stripped, None, object)
+            _utc(rows, column=column, table=table, opts=opts, aware=aware)
+            raise
+        times = _spread(codes, per, _NAT, TIME_DTYPE)
+        ambiguous = _spread(codes, amb, False, bool)
+        gap = _spread(codes, skip, False, bool)
+    return Typed(
+        times,
+        np.isnat(times),
+        ambiguous=ambiguous,
+        nonexistent=gap,
+        naive_utc=awareness is False and opts.tz is None,
+    )
