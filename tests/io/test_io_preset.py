@@ -180,3 +180,33 @@ def test_loose_column_names(tmp_path: Path) -> None:
     export["people"] = export["people"].replace("Mail", "MAIL")
     crm = alignment.io.read_crm(TINY, write_export(tmp_path, export), decimal=",")
     assert crm.leads["email"].tolist() == ["a@x.io", "b@x.io"]
+
+
+def test_the_documented_preset_runs(tmp_path: Path) -> None:
+    """The Pipedrive example of docs/io.md, on a tiny export."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "io.md").read_text()
+    block = re.search(r"```python\n(from alignment.io import ExportTable.*?)```", text, re.S)
+    assert block is not None
+    folder = write_export(
+        tmp_path / "exports" / "pipedrive",
+        {
+            "all-persons": "ID,Person created,Email,Source,Owner ID\n"
+            "1,2024-03-01 10:00,a@x.fr,Salon,7\n2,2024-03-02 10:00,b@x.fr,salon,8\n",
+            "all-deals": "ID,Deal created,Won time,Value,Status,Person ID\n"
+            'd1,2024-03-05 10:00,2024-04-01 10:00,"1.500,00",won,1\n'
+            "d2,2024-03-06 10:00,,300,open,2\n",
+            "users": "ID,Name\n7,Zoé\n",
+        },
+    )
+    code = block.group(1).replace('"exports/pipedrive/"', repr(str(folder)))
+    scope: dict[str, object] = {}
+    exec(compile(code, "docs/io.md", "exec"), scope)  # the documentation's own code
+    crm = scope["crm"]
+    assert isinstance(crm, alignment.io.CRMData)
+    assert crm.deals["won"].tolist() == [True, False]
+    assert crm.deals["amount"].tolist() == [1500.0, 300.0]
+    assert crm.leads["owner"].tolist() == ["Zoé", "8"]
+    assert crm.conversions["lead_id"].tolist() == ["1"]
+    assert crm.leads["source"].tolist() == ["Salon", "Salon"]  # a tie: the first sorted

@@ -147,6 +147,8 @@ SALESFORCE = Preset(
         ),
     ),
 )
+"""The Salesforce preset: standard objects by their API field names (see "Salesforce, field by
+field" in the docs)."""
 
 
 def _both(pairs: Mapping[str, str], ours: str) -> dict[str, str]:
@@ -236,6 +238,8 @@ HUBSPOT = Preset(
     won_stages=("closedwon", "Closed Won"),
     lost_stages=("closedlost", "Closed Lost"),
 )
+"""The HubSpot preset: contacts and deals exports by property label or internal name, and
+optional interactions, activities and costs files with our column names."""
 
-#: the built-in presets by name
 PRESETS: Mapping[str, Preset] = MappingProxyType({"salesforce": SALESFORCE, "hubspot": HUBSPOT})
+"""The built-in presets by name (``read_crm("salesforce", ...)``)."""
