@@ -19,6 +19,7 @@ import csv
 import gzip
 import importlib.util
 import io
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -281,8 +282,9 @@ def read_header(path: Path, delimiter: str) -> list[str]:
         No header row, or an empty or repeated name.
     """
     with open_text(path, "r") as fh:
+        first = fh.readline().removeprefix("\ufeff")  # a mark before a quoted name too
         try:
-            header = next(csv.reader(fh, delimiter=delimiter))
+            header = next(csv.reader(itertools.chain([first], fh), delimiter=delimiter))
         except StopIteration:
             raise CSVFormatError("is empty (no header row)") from None
     names = [h.strip() for h in header]

@@ -280,3 +280,20 @@ def test_local_times_dayfirst_false(tmp_path: Path) -> None:
     j = crm.leads["lead_id"].tolist().index("0031")  # Z-suffixed values keep their zone
     assert crm.leads["created_at"][j] == np.datetime64("2024-01-02T09:00:00", "us")
     assert crm.tz == "America/New_York"
+
+
+def test_duplicate_opportunity_and_contact_role(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    opp = tables["Opportunity"].splitlines()
+    tables["Opportunity"] = "\n".join([*opp, opp[1].replace('"$3,150.00"', "999")]) + "\n"
+    tables["OpportunityContactRole"] += "0061,0031,Buyer,false\n0061,00Q1,,false\n"
+    crm = alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert crm.deals["deal_id"].tolist().count("0061") == 1
+    assert crm.deals["amount"][0] == 3150.0  # the first in the file is kept
+    assert _issue(crm, "Opportunity", "duplicate opportunity (same Id)").rows == (0, 4)
+    # the lead record 00Q1 is the same person as contact 0031: one deal contact, primary
+    assert _issue(crm, "OpportunityContactRole", "duplicate deal contact").rows == (0, 6, 7)
+    first = crm.deal_contacts["deal_id"] == "0061"
+    assert crm.deal_contacts["lead_id"][first].tolist() == ["0031"]
+    assert crm.deal_contacts["is_primary"][first].tolist() == [True]
+    assert crm.deal_contacts["role"][first].tolist() == ["Decision Maker"]

@@ -123,3 +123,14 @@ def test_lazy_submodule() -> None:
     assert "io" in dir(a)
     assert a.io.read_crm is alignment.io.read_crm
     assert a.io.CRMData is alignment._crm.CRMData
+
+
+def test_spreadsheet_saved_csv(tmp_path: Path, reference: alignment.io.CRMData) -> None:
+    """A byte-order mark before a quoted header, CRLF line ends, every field quoted."""
+    folder = write_export(tmp_path / "bom", SALESFORCE)
+    cols = columns_of(SALESFORCE["Opportunity"])
+    lines = [",".join(f'"{c}"' for c in cols)]
+    for i in range(len(next(iter(cols.values())))):
+        lines.append(",".join(f'"{v[i] or ""}"' for v in cols.values()))
+    (folder / "Opportunity.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
+    _same(reference, alignment.io.read_crm("salesforce", folder))

@@ -167,9 +167,8 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     codes, uniq = factorize_ints(pair)
     order = np.lexsort((dc[ROW], dc[SRC], codes))
     n = uniq.size
-    keep = np.zeros(pair.size, dtype=bool)
-    keep[order[first_per_group(codes, order, n)]] = True
-    ctx.flag(dc, ~keep, "lead_id", "duplicate deal contact", "merged into one")
+    repeated = np.bincount(codes, minlength=n)[codes] > 1
+    ctx.flag(dc, repeated, "lead_id", "duplicate deal contact", "merged into one")
     merged = combine(dc, codes, order, n, ("is_primary",))
     primary = np.zeros(n, dtype=bool)
     np.logical_or.at(primary, codes, dc["is_primary"])
