@@ -297,3 +297,13 @@ def test_duplicate_opportunity_and_contact_role(tmp_path: Path) -> None:
     assert crm.deal_contacts["lead_id"][first].tolist() == ["0031"]
     assert crm.deal_contacts["is_primary"][first].tolist() == [True]
     assert crm.deal_contacts["role"][first].tolist() == ["Decision Maker"]
+
+
+def test_blank_flag_is_refused(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["CampaignMember"] = tables["CampaignMember"].replace("7011,,00Q2,true,", "7011,,00Q2,,")
+    with pytest.raises(DataValidationError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    err = info.value
+    assert (err.table, err.column, err.rows) == ("CampaignMember", "HasResponded", [2])
+    assert "yes/no" in err.problem

@@ -47,11 +47,21 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     }
     for ours, theirs in _resolve(spec, list(raw.columns)).items():
         ctx.their[(spec.name, ours)] = "/".join(theirs)
-        out[ours] = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx)
+        out[ours], missing = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx)
+        if ctx.kind(ours) == "flag" and ours not in BLANK_IS_FALSE and missing.any():
+            raise DataValidationError(
+                "missing value in a required yes/no column",
+                column="/".join(theirs),
+                table=spec.name,
+                rows=np.flatnonzero(missing),
+                fix="fill these cells with true or false (or map another column with columns=)",
+            )
     return out
 
 
-def _coalesce(raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context) -> np.ndarray:
+def _coalesce(
+    raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context
+) -> tuple[np.ndarray, np.ndarray]:
     """Their columns typed, the first with a value winning row by row; what reading found is
     recorded (currencies, naive instants read as UTC, wall times changed by daylight saving)."""
     values: np.ndarray | None = None
@@ -76,8 +86,12 @@ def _coalesce(raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Conte
         else:
             values = np.where(missing, got.values, values)
             missing = missing & got.missing
-    assert values is not None
-    return values
+    assert values is not None and missing is not None
+    return values, missing
+
+
+#: flags whose empty cell means "no" (any other flag must be filled)
+BLANK_IS_FALSE = frozenset({"is_primary"})
 
 
 def _note_wall_times(got: Typed, used: np.ndarray, table: str, column: str, ctx: Context) -> None:
