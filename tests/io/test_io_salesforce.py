@@ -307,3 +307,20 @@ def test_blank_flag_is_refused(tmp_path: Path) -> None:
     err = info.value
     assert (err.table, err.column, err.rows) == ("CampaignMember", "HasResponded", [2])
     assert "yes/no" in err.problem
+
+
+def test_currencies(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["Opportunity"] = tables["Opportunity"].replace('"12,500.00"', '"EUR 12,500.00"')
+    with pytest.raises(DataValidationError, match="several currencies") as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path / "a", tables))
+    assert (info.value.table, info.value.column) == ("Opportunity", "Amount")
+    crm = alignment.io.read_crm(
+        "salesforce", write_export(tmp_path / "b", tables), rates={"$": 1.0, "EUR": 1.1}
+    )
+    assert crm.deals["amount"].tolist() == pytest.approx([3150.0, 13750.0, 5000.0, 1000.0])
+    assert crm.currency is None  # converted: the currency is the one the rates convert to
+    costs = dict(SALESFORCE)
+    costs["Campaign"] = costs["Campaign"].replace('"$2,000.00"', '"€2,000.00"')
+    with pytest.raises(DataValidationError, match=r"Campaign\.ActualCost in EUR"):
+        alignment.io.read_crm("salesforce", write_export(tmp_path / "c", costs))

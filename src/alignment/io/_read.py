@@ -119,8 +119,6 @@ def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
     """The result table: internal columns dropped, core columns present, rows in a canonical
     order (the same for any row order of the files), arrays read-only."""
     core = empty_tables()[name]
-    if t and t[ROW].size == 0:
-        t = {}
     cols = {k: v for k, v in t.items() if k not in INTERNAL}
     n = next(iter(cols.values())).size if cols else 0
     for k, empty in core.items():
