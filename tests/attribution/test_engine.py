@@ -253,6 +253,22 @@ def test_touchpoint_and_deal_models_input() -> None:
     ]
     r = _run(tps, deals, model="linear")
     assert r.totals() == {"email": 150.0, "seo": 150.0}
+    # a second won deal of the same person (an upsell) is its own conversion
+    upsell = alignment.Deal(
+        deal_id="d3",
+        lead_id="a",
+        created_at=dt.datetime(2024, 1, 6, tzinfo=utc),
+        closed_at=dt.datetime(2024, 1, 9, tzinfo=utc),
+        amount=60.0,
+        won=True,
+    )
+    r2 = _run(tps, [*deals, upsell], model="linear")
+    assert r2.totals() == {"email": 180.0, "seo": 180.0}
+    assert r2.unattributed.keys.tolist() == []
+    r3 = _run(tps, [*deals, upsell], model="linear", reset=True)
+    assert r3.totals() == {"email": 150.0, "seo": 150.0}
+    assert r3.unattributed.keys.tolist() == ["d3"]
+    assert r3.unattributed.reason.tolist() == ["no touches"]
 
 
 def test_prebuilt_journeys_input() -> None:

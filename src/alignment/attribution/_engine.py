@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -11,11 +11,13 @@ import numpy as np
 
 from .. import _segments as seg
 from .._backends import find as find_backend
+from .._crm import is_crm
 from .._guard import guarded_call, plugin_failure
 from .._options import reads_options
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit, clone
 from ..errors import ParameterError, PluginError
+from ..tables._deals import check_deal_options
 from ._result import AttributionResult, Unattributed
 from ._rules import JourneyView, RuleModel
 
@@ -45,20 +47,28 @@ def attribute(
     leads: Any = None,
     tz: str | None = None,
     normalize: Literal["casefold"] | None = None,
+    deal_contacts: Any = None,
+    won_stages: Sequence[str] | None = None,
+    reset: bool = False,
     **model_params: Any,
 ) -> AttributionResult:
     """Credit converted revenue to the touches (or channels) that preceded it.
 
     Parameters
     ----------
-    touchpoints : frame, dict, sequence of Touchpoint, or Journeys
+    touchpoints : frame, dict, sequence of Touchpoint, Journeys or CRMData
         One row per touch (pandas / Polars / PyArrow frame, dict of arrays, or a sequence of
-        :class:`alignment.Touchpoint`), or a prebuilt :class:`alignment.Journeys`.
+        :class:`alignment.Touchpoint`), or a prebuilt :class:`alignment.Journeys`, or a CRM
+        bundle (``CRMData``: its touchpoints, deals, deal contacts and leads are used).
     conversions : frame, dict or sequence of Deal, optional
-        One row per converted journey: the journey key, conversion time and value (deals are
-        read as their won deals: ``closed_at`` and ``amount``).  When ``None``, the
-        ``converted_at`` and ``revenue`` columns may sit on the touch rows (one value per
-        journey; conflicting values are a :class:`DataValidationError`).
+        One row per conversion: the journey key, conversion time and value.  A table that
+        looks like deals (a ``won`` or ``stage`` column, or ``closed_at`` and ``amount``) is
+        always read as its won deals (the strict ``won`` flag, or ``won_stages``), whatever
+        ``converted_at`` / ``revenue`` name; its time and value are ``closed_at`` and
+        ``amount`` unless those name other columns.  Each won deal is its own conversion (see
+        Notes).  When ``None``, the ``converted_at`` and ``revenue`` columns may sit on the
+        touch rows (one value per journey; conflicting values are a
+        :class:`DataValidationError`).
     model : str or AttributionModel, default "linear"
         A registered model name (``alignment.attribution_models()``) or a model instance.
     lead, time, channel : str
@@ -81,6 +91,18 @@ def attribute(
         ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
         ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
         without it, such variants are warned about.
+    deal_contacts : frame, dict or sequence of records, optional
+        The persons of each deal: ``deal_id``, the ``lead`` column and optionally
+        ``is_primary`` (``role`` and other columns are not read).  A deal's conversion is then
+        credited over the touches of all its contacts.  Default: a deal's contact is its own
+        ``lead`` column.
+    won_stages : sequence of str, optional
+        The stage values of won deals (e.g. ``["Closed Won"]``; case, spaces, ``_`` and ``-``
+        are folded): a deal is won when its ``stage`` is one of them, and no ``won`` column is
+        needed.  Without it, a deals table needs a ``won`` column of true/false, yes/no or 1/0.
+    reset : bool, default False
+        With several won deals per person: a deal's journey holds only the person's touches
+        after their previous won deal's close (default: every touch up to its own close).
     **model_params
         Parameters of the model when given by name (e.g. ``half_life="7d"``).
 
@@ -108,6 +130,13 @@ def attribute(
     removed (:meth:`Journeys.select_touches`) before the model sees the journeys.  Journeys
     without a conversion get nothing (data-driven models still learn from them).
 
+    When a person has several won deals, or a deal several contacts (or none), the journeys
+    are keyed by deal (``deal_id``): a deal's journey holds its contacts' touches up to its
+    close, so a touch shared by two deals' journeys is credited once per deal (it appears
+    once per deal in ``to_frame("touch")``, which then has ``deal_id`` and the ``lead``
+    column).  Every won deal's amount is counted once: attributed + unattributed == the sum
+    of the won deals' amounts.
+
     Examples
     --------
     >>> import alignment
@@ -121,24 +150,20 @@ def attribute(
     >>> alignment.attribute(touches, model="linear").totals()
     {'email': 50.0, 'search': 50.0}
     """
-    backend = find_backend(touchpoints, conversions, leads)
-    if backend is not None:
-        return cast(
-            "AttributionResult",
-            backend.operation("attribute")(
-                touchpoints,
-                conversions,
-                model=model,
-                lead=lead,
-                time=time,
-                channel=channel,
-                converted_at=converted_at,
-                revenue=revenue,
-                lookback=lookback,
-                leads=leads,
-                **model_params,
-            ),
+    if is_crm(touchpoints):
+        touchpoints, conversions, leads, deal_contacts = _crm_inputs(
+            touchpoints, conversions, leads, deal_contacts
         )
+    check_deal_options(won_stages, reset)
+    columns = dict(
+        lead=lead, time=time, channel=channel, converted_at=converted_at, revenue=revenue
+    )
+    deals = dict(deal_contacts=deal_contacts, won_stages=won_stages, reset=reset)
+    backend = find_backend(touchpoints, conversions, leads, deal_contacts)
+    if backend is not None:
+        run = backend.operation("attribute")
+        options = dict(model=model, lookback=lookback, leads=leads, **columns, **deals)
+        return cast("AttributionResult", run(touchpoints, conversions, **options, **model_params))
 
     from ..plugins import get_attribution_model
 
@@ -152,7 +177,8 @@ def attribute(
         touchpoints,
         conversions,
         leads,
-        dict(lead=lead, time=time, channel=channel, converted_at=converted_at, revenue=revenue),
+        columns,
+        deals,
         # a built-in rule credits each converted journey from its own touches: the other
         # journeys' touches are read and validated but not sorted (the result sorts them only
         # if asked for every touch, e.g. to_frame(level="touch"))
@@ -203,21 +229,41 @@ def _journeys(
     touchpoints: Any,
     conversions: Any,
     leads: Any,
-    columns: dict[str, str],
+    columns: dict[str, Any],
+    deals: dict[str, Any],
     touches: Literal["all", "converted"],
 ) -> Any:
     """The journeys table: the prebuilt one, or built from the caller's rows."""
     from ..tables import Journeys
 
     if isinstance(touchpoints, Journeys):
-        if conversions is not None or leads is not None:
+        given = [k for k, v in deals.items() if v not in (None, False)]
+        if conversions is not None or leads is not None or given:
             raise ParameterError(
                 "touchpoints is a prebuilt Journeys table, which already holds its conversions "
                 "and lead attributes; build it with Journeys.build(..., conversions, leads=...) "
-                "instead of passing conversions= or leads= here"
+                "instead of passing conversions=, leads=, deal_contacts=, won_stages= or "
+                "reset= here"
             )
         return touchpoints
-    return Journeys.build(touchpoints, conversions, leads=leads, touches=touches, **columns)
+    return Journeys.build(
+        touchpoints, conversions, leads=leads, touches=touches, **columns, **deals
+    )
+
+
+def _crm_inputs(crm: Any, conversions: Any, leads: Any, deal_contacts: Any) -> tuple[Any, ...]:
+    """Touchpoints, deals, leads and deal contacts of a ``CRMData`` bundle.
+
+    The deal contacts are used when the bundle has any (else a deal's ``lead_id``).
+    """
+    if conversions is not None or leads is not None or deal_contacts is not None:
+        raise ParameterError(
+            "touchpoints is a CRMData bundle, which already holds its deals, deal contacts "
+            "and leads; leave conversions=, leads= and deal_contacts= out"
+        )
+    dc = crm.deal_contacts
+    contacts = dc if dc and next(iter(dc.values())).size else None
+    return crm.touchpoints, crm.deals, crm.leads, contacts
 
 
 def _credit(

@@ -13,6 +13,7 @@ from .._display import preview
 from .._frames import to_native
 from .._results import Result
 from ..errors import ParameterError
+from ..tables._deals import DEAL_KEY
 
 if TYPE_CHECKING:
     from .._frames import Categorical
@@ -43,6 +44,15 @@ def credit_table(
     return {by: keys, "conversions": conv, "revenue": rev, "share": share}
 
 
+def _n_input_touches(j: Journeys) -> int:
+    """Input touches of a table: its touches, or the rows it was built from when it holds only
+    some of them (``touches="converted"``) or repeats some (deal-keyed journeys)."""
+    rows_known = j.n_input_rows >= 0
+    if rows_known and (getattr(j, "touches", "all") != "all" or j.key_column == DEAL_KEY):
+        return int(j.n_input_rows)
+    return int(j.n_touches)
+
+
 def _fmt(x: float) -> str:
     return f"{x:,.2f}"
 
@@ -54,7 +64,8 @@ class Unattributed:
     Attributes
     ----------
     keys : ndarray
-        Journey keys (lead or account ids), in the journeys' key dtype (int64 or object).
+        Journey keys (lead or account ids; deal ids for deal-keyed journeys), in the journeys'
+        key dtype (int64 or object).
     revenue : ndarray of float64
         Their converted revenue.
     conversions : ndarray of float64
@@ -350,7 +361,9 @@ class AttributionResult(Result):
         level : str, default "touch"
             ``"touch"``: one row per input touch, in the caller's row order, with the input's key,
             time and channel columns, the kept touch columns, ``eligible``, ``weight``,
-            ``credit`` (revenue) and ``conversion_credit``.
+            ``credit`` (revenue) and ``conversion_credit``.  Deal-keyed journeys (several won
+            deals per person, or deals with several contacts) give ``deal_id`` and the person
+            column, and a touch held by several deals' journeys once per deal.
             Any ``by`` key (``"channel"``, ``"campaign"``, ``"source"`` …): one row per key with
             ``conversions``, ``revenue``, ``share`` (of the attributed revenue) and, when the
             touches carry a ``cost`` column, ``cost`` and ``roi`` = (revenue − cost) ÷ cost
@@ -481,9 +494,7 @@ class AttributionResult(Result):
         return {
             "model": self.model_name,
             "journeys": int(j.n_journeys),  # every journey is kept, with or without its touches
-            "touches": int(
-                j.n_touches if getattr(j, "touches", "all") == "all" else j.n_input_rows
-            ),
+            "touches": _n_input_touches(j),
             "converted_journeys": int(converted.sum()),
             "converted_revenue": self.converted_revenue,
             "attributed_revenue": self.attributed_revenue,

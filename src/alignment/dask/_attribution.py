@@ -144,7 +144,7 @@ def _attribute_local(
     from ..attribution import attribute as attribute_in_memory
 
     key = spec["lead"]
-    return attribute_in_memory(
+    res = attribute_in_memory(
         local_frame(touches, key, "touchpoints"),
         local_frame(conversions, key, "conversions"),
         model=model,
@@ -155,7 +155,20 @@ def _attribute_local(
         revenue=spec["revenue"],
         lookback=spec["lookback"],
         leads=local_frame(leads, spec.get("leads_key", key), "leads"),
+        won_stages=spec.get("won_stages"),
+        reset=spec.get("reset", False),
         **params,
+    )
+    if res.table.key_column != key:  # journeys keyed by deal (several won deals per person)
+        raise _per_deal_refused(key)
+    return res
+
+
+def _per_deal_refused(key: str) -> ParameterError:
+    return ParameterError(
+        f"several won deals for one {key!r} (or a deal with several contacts) are not supported "
+        "on Dask yet: attribute them in memory (pass the frames computed, e.g. ddf.compute()), "
+        f"or keep one won deal per {key!r}"
     )
 
 
@@ -465,6 +478,9 @@ _OPTIONS: dict[str, Any] = {
     "revenue": "revenue",
     "lookback": None,
     "leads": None,
+    "deal_contacts": None,
+    "won_stages": None,
+    "reset": False,
 }
 
 
@@ -483,14 +499,31 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
     ``merge_stats`` up a reduction tree, one ``credit_from_stats``): ``markov`` sums transition
     counts, ``shapley`` channel-set counts, and a plugin model that implements the protocol
     runs the same way.  A data-driven model without it is refused with :class:`ParameterError`.
+    Deals are read as in memory (the strict ``won`` flag, or ``won_stages``), but deal-keyed
+    journeys (several won deals per person, ``deal_contacts=``) are refused with
+    :class:`ParameterError`: not supported on Dask yet.
     """
     require_dask()
     o = {k: options.pop(k, v) for k, v in _OPTIONS.items()}  # the rest: model parameters
     m = _partitioned_model(o["model"], options)
     statistic = m.kind == "channel"
     lead, leads, channel = o["lead"], o["leads"], o["channel"]
+    if o["deal_contacts"] is not None:
+        raise _per_deal_refused(lead)
     spec = {  # the in-memory engine gets the instance itself (parameters already applied)
-        **{k: o[k] for k in ("lead", "time", "channel", "converted_at", "revenue", "lookback")},
+        **{
+            k: o[k]
+            for k in (
+                "lead",
+                "time",
+                "channel",
+                "converted_at",
+                "revenue",
+                "lookback",
+                "won_stages",
+                "reset",
+            )
+        },
         "model": m,
         "model_params": {},
         "leads_key": lead,

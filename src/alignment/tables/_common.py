@@ -248,3 +248,6 @@ class _Encoded:
     key_column: str
     backend: str
     n_rows: int
+    #: caller's row of each element (``None``: element ``i`` is row ``i``); deal-keyed journeys
+    #: repeat a touch once per deal whose journey holds it
+    rows: np.ndarray | None = None

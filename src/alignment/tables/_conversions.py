@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .._frames import (
@@ -11,84 +9,14 @@ from .._frames import (
     RawColumns,
     lookup,
     numeric,
-    read_table,
 )
-from .._options import read_time
 from .._segments import group_max, group_min
 from .._time import TIME_DTYPE, Awareness
-from ..errors import DataValidationError, MissingColumnError, reject_rows
+from ..errors import MissingColumnError, reject_rows
 from ._common import _categoricals, _key_codes, _Keys, _time_column
 from ._leads import LeadTable
 
 _NAT = np.datetime64("NaT", "us")
-
-
-def _read_conversions(
-    conversions: Any,
-    *,
-    key_name: str,
-    lead: str,
-    converted_at: str,
-    revenue: str,
-    leads: LeadTable | None,
-) -> tuple[_Keys, np.ndarray, np.ndarray, Awareness]:
-    ct = "conversions"
-    probe = read_table(
-        conversions,
-        table=ct,
-        optional=[
-            key_name,
-            lead,
-            converted_at,
-            revenue,
-            "closed_at",
-            "amount",
-            "won",
-            "account_id",
-        ],
-    )
-    cols = probe.columns
-    deal_mode = converted_at not in cols and {"closed_at", "amount"} <= set(cols)
-    tcol, vcol = ("closed_at", "amount") if deal_mode else (converted_at, revenue)
-    kcol = key_name if key_name in cols else lead
-    required = [kcol, tcol, vcol]
-    missing = [c for c in required if c not in cols]
-    if missing:
-        from ..errors import MissingColumnError
-
-        raise MissingColumnError(
-            f"required column(s) {missing} not found; available: {list(probe.names)}",
-            column=missing[0],
-            table=ct,
-            fix=f"conversions need the journey key ({key_name!r}), {converted_at!r} and {revenue!r} "
-            "(or deals with 'closed_at', 'amount' and 'won')",
-        )
-    keep = np.ones(probe.n_rows, dtype=bool)
-    if deal_mode and "won" in cols:
-        won = cols["won"]
-        keep = (
-            np.asarray([bool(v) for v in won.tolist()])
-            if won.dtype.kind == "O"
-            else won.astype(bool)
-        )
-    if deal_mode and not keep.all():
-        cols = {k: v[keep] for k, v in cols.items()}
-    key_values = cols[kcol]
-    if kcol == lead and key_name != lead:
-        if leads is None or key_name not in leads.categorical:
-            raise DataValidationError(
-                f"conversions are keyed by {lead!r} but journeys by {key_name!r}",
-                table=ct,
-                column=lead,
-                fix=f"add {key_name!r} to the conversions or pass leads= with that column",
-            )
-        pos, found = leads.positions(key_values)
-        reject_rows(~found, "conversion for an unknown lead", column=lead, table=ct)
-        key_values = leads.categorical[key_name].values()[pos]
-    keys = _key_codes(key_values, column=kcol, table=ct)
-    ctime, aware = read_time(cols[tcol], column=tcol, table=ct, frame_aware=probe.aware.get(tcol))
-    crev = numeric(cols[vcol], column=vcol, table=ct, nonnegative=True)
-    return keys, ctime, crev, aware
 
 
 def _conversions_on_touches(

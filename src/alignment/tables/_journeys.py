@@ -22,7 +22,6 @@ from ._common import (
     _check_awareness,
     _Encoded,
     _html_preview,
-    _Keys,
     _merge_keys,
     _readonly,
     _segment_of,
@@ -32,11 +31,12 @@ from ._common import (
 from ._conversions import (
     _conversions_on_touches,
     _journey_attributes,
-    _read_conversions,
     _require_columns,
     _touch_columns,
     _touch_keys,
 )
+from ._deal_journeys import deal_encoded
+from ._deals import check_deal_options, read_conversions
 from ._leads import LeadTable
 from ._paths import DEFAULT_NULL, DEFAULT_VALUE, ParsedPaths, parse_paths
 
@@ -433,6 +433,9 @@ class Journeys(_EventLog):
         touch_categorical: Sequence[str] | None = None,
         touch_numeric: Sequence[str] | None = None,
         touches: Literal["all", "converted"] = "all",
+        deal_contacts: Any = None,
+        won_stages: Sequence[str] | None = None,
+        reset: bool = False,
     ) -> Journeys:
         """Build journeys from touchpoints (and conversions).
 
@@ -465,6 +468,25 @@ class Journeys(_EventLog):
             when ~10 % of journeys convert.  That is all rule-based attribution needs, and
             :func:`alignment.attribute` uses it for the built-in rule models; sequence models
             (Markov, Shapley) and path statistics need ``"all"``.
+        deal_contacts : frame, dict or sequence of records, optional
+            The persons of each deal (``deal_id``, ``lead``, optionally ``is_primary``); the
+            conversions are then deals with a ``deal_id``.  Without it, a deal's contact is its
+            own ``lead`` (or ``key``) column.
+        won_stages : sequence of str, optional
+            The won values of the deals' ``stage`` column (compared with case, spaces, ``_``
+            and ``-`` folded); default: the strict ``won`` flag.
+        reset : bool
+            For deal-keyed journeys: a deal's journey starts after the person's previous won
+            deal (default: it holds every earlier touch).
+
+        Returns
+        -------
+        Journeys
+            Keyed by person (``lead`` or ``key``); keyed by deal (``key_column="deal_id"``,
+            see ``docs/attribution/index.md``) when a person has several won deals or a deal
+            several contacts (or none): a deal's journey holds its contacts' touches up to its
+            close, so a touch is repeated once per deal that holds it (``row`` repeats too), and
+            persons without a won deal keep one journey with key ``None``.
 
         Raises
         ------
@@ -498,42 +520,36 @@ class Journeys(_EventLog):
         tkeys, lead_pos = _touch_keys(raw, lead, key_name, lead_table, tt)
 
         # conversions
-        conv_keys: _Keys | None = None
-        conv_time = conv_rev = None
+        conv = None
         if conversions is not None:
-            conv_keys, conv_time, conv_rev, cflag = _read_conversions(
+            conv = read_conversions(
                 conversions,
                 key_name=key_name,
                 lead=lead,
                 converted_at=converted_at,
                 revenue=revenue,
                 leads=lead_table,
+                won_stages=check_deal_options(won_stages, reset),
+                deal_contacts=deal_contacts,
             )
-            flags[converted_at] = cflag
+            flags[converted_at] = conv.aware
+        elif deal_contacts is not None or won_stages is not None:
+            raise ParameterError("deal_contacts= and won_stages= need the deals as conversions")
         _check_awareness(flags, tt)
-
-        if conv_keys is not None:
-            uniques, tcodes, ccodes = _merge_keys(tkeys, conv_keys)
+        per_deal = False
+        if conv is not None:
+            uniques, tcodes, pcodes = _merge_keys(tkeys, conv.pairs.keys)
+            per_deal = conv.per_deal(pcodes, uniques, key_name)
         else:
-            uniques, tcodes, ccodes = tkeys.uniques, tkeys.codes, None
+            uniques, tcodes = tkeys.uniques, tkeys.codes
         n = uniques.size
 
         conv_at = np.full(n, _NAT, dtype=TIME_DTYPE)
         rev = np.zeros(n)
-        if conversions is not None:
-            assert ccodes is not None and conv_time is not None and conv_rev is not None
-            reject_rows(
-                (np.bincount(ccodes, minlength=n) > 1)[ccodes],
-                "more than one conversion for a journey",
-                column=key_name,
-                table="conversions",
-                values=uniques[ccodes],
-                fix="keep one conversion per journey (e.g. the first won deal), or sum them "
-                "beforehand",
-            )
-            conv_at[ccodes] = conv_time
-            rev[ccodes] = conv_rev
-        elif converted_at in raw.columns:
+        if conv is not None and not per_deal:
+            conv_at[pcodes] = conv.time[conv.pairs.conv]
+            rev[pcodes] = conv.revenue[conv.pairs.conv]
+        elif conv is None and converted_at in raw.columns:
             conv_at, rev = _conversions_on_touches(
                 raw, tcodes, n, converted_at, revenue, key_name, flags
             )
@@ -574,6 +590,9 @@ class Journeys(_EventLog):
             backend=raw.backend,
             n_rows=raw.n_rows,
         )
+        if per_deal:
+            assert conv is not None
+            return _assemble(deal_encoded(encoded, conv, pcodes, reset=reset), "all")
         return _assemble(encoded, touches)
 
     def all_touches(self) -> Journeys:
@@ -627,7 +646,7 @@ def _assemble(enc: _Encoded, touches: str) -> Journeys:
         channel=enc.channel.take(order),
         converted_at=enc.converted_at,
         revenue=enc.revenue,
-        row=order,
+        row=order if enc.rows is None else enc.rows[order],
         touch_columns=cats,
         touch_numeric={k: np.take(v, order) for k, v in enc.touch_numeric.items()},
         anchors=enc.anchors,

@@ -1,0 +1,342 @@
+"""Conversions read from the caller's table: won deals only, and the contacts of each deal.
+
+A table that looks like deals (it has ``won``, or ``stage``, or ``closed_at`` and ``amount``)
+is always read as its won deals, whatever conversion columns the caller names: the ``won``
+flag is read strictly (:func:`alignment._parse.parse_bool`), or ``won_stages`` names the won
+values of ``stage``.  The contacts of a deal are its key column (one per deal) or the rows of
+a ``deal_contacts`` table (any number per deal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._frames import Categorical, factorize, lookup, numeric, read_table
+from .._options import read_time
+from .._parse import fold_key, parse_bool
+from .._time import Awareness
+from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
+from ._common import _key_codes, _Keys
+from ._leads import LeadTable
+
+#: the id column of deals (and of ``deal_contacts``): the journey key of deal-keyed journeys
+DEAL_KEY = "deal_id"
+
+_CT = "conversions"
+_DC = "deal_contacts"
+
+
+@dataclass(frozen=True, eq=False)
+class Contacts:
+    """The (conversion, person) contact pairs of the conversions.
+
+    Attributes
+    ----------
+    keys : _Keys
+        The person (journey key) of each pair.
+    conv : ndarray of int64
+        The conversion of each pair.
+    primary : ndarray of int64
+        Per conversion, its primary pair (``-1`` for a deal without a contact).
+    rows : ndarray of int64
+        The caller's row of each pair (in ``deal_contacts``, or the conversion's row).
+    """
+
+    keys: _Keys
+    conv: np.ndarray
+    primary: np.ndarray
+    rows: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Conversions:
+    """The won conversions of the caller's table and their contacts.
+
+    Attributes
+    ----------
+    time, revenue : ndarray
+        Conversion instant (``datetime64[us]``) and value, one per conversion.
+    rows : ndarray of int64
+        The caller's row of each conversion.
+    ids : ndarray or None
+        The ``deal_id`` of each conversion (``None`` when the table has no such column).
+    aware : bool or None
+        Whether the conversion instants carried a time zone.
+    pairs : Contacts
+        The contacts of each conversion.
+    """
+
+    time: np.ndarray
+    revenue: np.ndarray
+    rows: np.ndarray
+    ids: np.ndarray | None
+    aware: Awareness
+    pairs: Contacts
+
+    @property
+    def n(self) -> int:
+        """Number of conversions."""
+        return int(self.time.size)
+
+    def per_deal(self, pair_codes: np.ndarray, keys: np.ndarray, key_name: str) -> bool:
+        """Whether the journeys must be keyed by deal: a key with several conversions, or a
+        conversion with no contact or several.
+
+        Without a ``deal_id`` column, several conversions of one key are refused.
+        """
+        several = np.bincount(pair_codes, minlength=keys.size) > 1
+        per_conv = np.bincount(self.pairs.conv, minlength=self.n)
+        if not several.any() and bool((per_conv == 1).all()):
+            return False
+        if self.ids is None:
+            reject_rows(
+                several[pair_codes],
+                "more than one conversion for a journey",
+                column=key_name,
+                table=_CT,
+                values=keys[pair_codes],
+                positions=self.pairs.rows,
+                fix=f"give each conversion its id in a {DEAL_KEY!r} column (each is then "
+                "attributed on its own), or keep one conversion per journey",
+            )
+        return True
+
+
+def check_deal_options(won_stages: Any, reset: Any) -> tuple[str, ...] | None:
+    """``won_stages`` as a tuple of names (or ``None``); ``reset`` must be a bool."""
+    if not isinstance(reset, (bool, np.bool_)):
+        raise ParameterError(f"reset must be True or False, got {reset!r}")
+    if won_stages is None:
+        return None
+    if isinstance(won_stages, (str, bytes)) or not isinstance(won_stages, (Sequence, np.ndarray)):
+        raise ParameterError(
+            f"won_stages must be a list of stage names, got {won_stages!r} "
+            "(e.g. won_stages=['Closed Won'])"
+        )
+    names = list(won_stages)
+    bad = [s for s in names if not isinstance(s, str) or not s.strip()]
+    if bad or not names:
+        raise ParameterError(
+            f"won_stages must be non-empty stage names, got {won_stages!r} "
+            "(e.g. won_stages=['Closed Won'])"
+        )
+    return tuple(names)
+
+
+@contextlib.contextmanager
+def caller_rows(positions: np.ndarray, table: str) -> Iterator[None]:
+    """Data errors of ``table`` raised inside name the caller's rows (``positions[row]``)."""
+    try:
+        yield
+    except DataValidationError as exc:
+        if exc.table == table and exc.rows:
+            exc.rows = [int(positions[r]) for r in exc.rows]
+            exc.args = (exc._message(),)
+        raise
+
+
+def read_conversions(
+    conversions: Any,
+    *,
+    key_name: str,
+    lead: str,
+    converted_at: str,
+    revenue: str,
+    leads: LeadTable | None,
+    won_stages: Sequence[str] | None = None,
+    deal_contacts: Any = None,
+) -> Conversions:
+    """The won conversions of ``conversions`` (see the module notes)."""
+    probe = read_table(
+        conversions,
+        table=_CT,
+        optional=[
+            key_name,
+            lead,
+            converted_at,
+            revenue,
+            "closed_at",
+            "amount",
+            "won",
+            "stage",
+            DEAL_KEY,
+        ],
+    )
+    cols = probe.columns
+    dealish = bool({"won", "stage"} & set(cols)) or {"closed_at", "amount"} <= set(cols)
+    tcol = converted_at if converted_at in cols or not dealish else "closed_at"
+    vcol = revenue if revenue in cols or not dealish else "amount"
+    kcol = key_name if key_name in cols else lead
+    required = [tcol, vcol, kcol if deal_contacts is None else DEAL_KEY]
+    missing = [c for c in required if c not in cols]
+    if missing:
+        raise MissingColumnError(
+            f"required column(s) {missing} not found; available: {list(probe.names)}",
+            column=missing[0],
+            table=_CT,
+            fix=f"conversions need the journey key ({key_name!r}), {converted_at!r} and "
+            f"{revenue!r} (or deals with 'closed_at', 'amount' and 'won'; {DEAL_KEY!r} with "
+            "deal_contacts=)",
+        )
+    won = _won(cols, won_stages)
+    rows = np.arange(probe.n_rows, dtype=np.int64) if won is None else np.flatnonzero(won)
+
+    def pick(name: str) -> Any:
+        col = cols[name]
+        return col if won is None else col.take(rows) if isinstance(col, Categorical) else col[rows]
+
+    with caller_rows(rows, _CT):
+        ctime, aware = read_time(
+            pick(tcol), column=tcol, table=_CT, frame_aware=probe.aware.get(tcol)
+        )
+        crev = numeric(pick(vcol), column=vcol, table=_CT, nonnegative=True)
+    ids = np.asarray(cols[DEAL_KEY])[rows] if DEAL_KEY in cols else None
+    if deal_contacts is not None:
+        if key_name != lead:
+            raise ParameterError(
+                f"deal_contacts= names persons ({lead!r}); it cannot be combined with journeys "
+                f"keyed by {key_name!r}"
+            )
+        pairs = _read_contacts(deal_contacts, np.asarray(cols[DEAL_KEY]), rows, lead)
+    else:
+        with caller_rows(rows, _CT):
+            keys = _conversion_keys(pick(kcol), kcol, key_name, lead, leads)
+        own = np.arange(rows.size, dtype=np.int64)
+        pairs = Contacts(keys=keys, conv=own, primary=own, rows=rows)
+    return Conversions(time=ctime, revenue=crev, rows=rows, ids=ids, aware=aware, pairs=pairs)
+
+
+def _won(cols: Any, won_stages: Sequence[str] | None) -> np.ndarray | None:
+    """Which rows are won deals (``None``: every row is a conversion)."""
+    if won_stages is not None:
+        if "stage" not in cols:
+            raise MissingColumnError(
+                "won_stages= reads the won deals from the 'stage' column, which is absent",
+                column="stage",
+                table=_CT,
+                fix="add the deals' stage column, or leave won_stages out to read the 'won' flag",
+            )
+        return _stage_won(cols["stage"], won_stages)
+    if "won" in cols:
+        return parse_bool(
+            cols["won"],
+            column="won",
+            table=_CT,
+            fix="write 'won' as true/false, yes/no or 1/0, or pass won_stages=[...] to read the "
+            "won deals from the 'stage' column",
+        )
+    if "stage" in cols:
+        raise MissingColumnError(
+            "the deals have a 'stage' column but no 'won' flag, so which deals are won is unknown",
+            column="won",
+            table=_CT,
+            fix="pass won_stages=[...] naming the won stage(s) (e.g. won_stages=['Closed Won']), "
+            "or add a true/false 'won' column",
+        )
+    return None
+
+
+def _stage_won(values: Any, won_stages: Sequence[str]) -> np.ndarray:
+    """Deals whose stage is one of ``won_stages`` (case, spaces, ``_`` and ``-`` folded)."""
+    cat = factorize(values, column="stage", table=_CT, allow_missing=True)
+    reject_rows(
+        cat.codes < 0,
+        "missing stage",
+        column="stage",
+        table=_CT,
+        fix="give every deal its stage (open and lost deals too)",
+    )
+    wanted = {fold_key(s) for s in won_stages}
+    found = [fold_key(str(c)) in wanted for c in cat.categories.tolist()]  # per distinct stage
+    if cat.codes.size and not any(found):
+        raise DataValidationError(
+            f"none of won_stages {list(won_stages)} is a stage of the deals; stages found: "
+            f"{cat.categories.tolist()[:10]}",
+            column="stage",
+            table=_CT,
+            value=list(won_stages),
+            fix="name the won stage(s) as they are written in the 'stage' column",
+        )
+    return np.asarray(found, dtype=bool)[cat.codes] if found else np.zeros(0, dtype=bool)
+
+
+def _conversion_keys(
+    values: np.ndarray, kcol: str, key_name: str, lead: str, leads: LeadTable | None
+) -> _Keys:
+    """The journey key of each conversion: its own column, or its lead's in ``leads``."""
+    if kcol == lead and key_name != lead:
+        if leads is None or key_name not in leads.categorical:
+            raise DataValidationError(
+                f"conversions are keyed by {lead!r} but journeys by {key_name!r}",
+                table=_CT,
+                column=lead,
+                fix=f"add {key_name!r} to the conversions or pass leads= with that column",
+            )
+        pos, found = leads.positions(values)
+        reject_rows(~found, "conversion for an unknown lead", column=lead, table=_CT)
+        values = leads.categorical[key_name].values()[pos]
+    return _key_codes(values, column=kcol, table=_CT)
+
+
+def _read_contacts(
+    deal_contacts: Any, deal_ids: np.ndarray, won_rows: np.ndarray, lead: str
+) -> Contacts:
+    """The (conversion, person) pairs of ``deal_contacts`` for the won deals.
+
+    Every contact row must name a deal of the table; rows of deals that are not won are not
+    used.  A person listed twice for one deal is one contact.  Each won deal's primary contact
+    is its first row marked ``is_primary`` (else its first row).
+    """
+    raw = read_table(deal_contacts, table=_DC, required=[DEAL_KEY, lead], optional=["is_primary"])
+    all_deals = _key_codes(deal_ids, column=DEAL_KEY, table=_CT)
+    reject_rows(
+        (np.bincount(all_deals.codes, minlength=all_deals.uniques.size) > 1)[all_deals.codes],
+        "duplicate deal id",
+        column=DEAL_KEY,
+        table=_CT,
+        values=deal_ids,
+        fix="give each deal its own id (one row per deal)",
+    )
+    dkeys = _key_codes(raw.columns[DEAL_KEY], column=DEAL_KEY, table=_DC)
+    persons = _key_codes(raw.columns[lead], column=lead, table=_DC)
+    pos, found = lookup(all_deals.uniques, dkeys.uniques)
+    reject_rows(
+        ~found[dkeys.codes],
+        "contact of an unknown deal",
+        column=DEAL_KEY,
+        table=_DC,
+        values=raw.columns[DEAL_KEY],
+        fix="add the deal to the deals table, or drop these contact rows",
+    )
+    row_of_deal = np.empty(all_deals.uniques.size, dtype=np.int64)
+    row_of_deal[all_deals.codes] = np.arange(deal_ids.size)
+    conv_of_row = np.full(deal_ids.size, -1, dtype=np.int64)
+    conv_of_row[won_rows] = np.arange(won_rows.size)
+    conv = conv_of_row[row_of_deal[pos[dkeys.codes]]]
+    primary_flag = (
+        parse_bool(raw.columns["is_primary"], column="is_primary", table=_DC, missing=False)
+        if "is_primary" in raw.columns
+        else np.zeros(conv.size, dtype=bool)
+    )
+    used = np.flatnonzero(conv >= 0)
+    # per conversion: its primary first, then in row order; a person twice: the first row
+    order = used[np.lexsort((used, ~primary_flag[used], conv[used]))]
+    person = persons.codes[order].astype(np.int64)
+    dup = np.zeros(order.size, dtype=bool)
+    if order.size:
+        seen = np.lexsort((np.arange(order.size), person, conv[order]))
+        same = (np.diff(conv[order][seen]) == 0) & (np.diff(person[seen]) == 0)
+        dup[seen[1:][same]] = True
+    order = order[~dup]
+    pair_conv = conv[order]
+    primary = np.full(won_rows.size, -1, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, np.diff(pair_conv) != 0]) if order.size else order
+    primary[pair_conv[starts]] = starts
+    kept, inverse = np.unique(persons.codes[order], return_inverse=True)
+    keys = _Keys(inverse.astype(np.int64).ravel(), persons.uniques[kept])
+    return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order)
