@@ -248,8 +248,7 @@ class CRMData:
 
         The person's source, campaign and persona are attached as journey columns, and
         ``lead_created_at`` / ``opportunity_at`` as anchors (used by W-shaped and full-path
-        attribution).  A journey converts once: a person (or key value) with several won deals
-        converts at the first close, with the revenue of all of them.
+        attribution).
 
         Parameters
         ----------
@@ -263,8 +262,6 @@ class CRMData:
         if key is not None and key != "lead_id":
             kwargs["key"] = key
             conversions = self._conversions_by(key)
-        elif np.unique(conversions["lead_id"].astype(str)).size < conversions["lead_id"].size:
-            conversions = self._conversions_by("lead_id")
         return Journeys.build(
             self.touchpoints,
             {k: conversions[k] for k in ("lead_id", *kwargs.values(), "converted_at", "revenue")},
