@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 from io_exports import SALESFORCE, assert_same_crm, columns_of, frames, issue_set, write_export
 
@@ -134,3 +135,22 @@ def test_spreadsheet_saved_csv(tmp_path: Path, reference: alignment.io.CRMData) 
         lines.append(",".join(f'"{v[i] or ""}"' for v in cols.values()))
     (folder / "Opportunity.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
     _same(reference, alignment.io.read_crm("salesforce", folder))
+
+
+def test_datetime_columns_of_frames_and_dicts() -> None:
+    """A frame's naive datetimes are wall times of tz; zoned ones keep their instant; numpy
+    datetimes of a dict are UTC (the library's own representation)."""
+    pd = pytest.importorskip("pandas")
+    tables = frames(SALESFORCE, "pandas")
+    naive = pd.to_datetime(tables["Contact"]["CreatedDate"]).dt.tz_localize(None)
+    tables["Contact"]["CreatedDate"] = naive  # 2024-01-10 08:00 wall time for contact 0032
+    crm = alignment.io.read_crm("salesforce", tables, tz="America/New_York")
+    i = crm.leads["lead_id"].tolist().index("0032")
+    assert crm.leads["created_at"][i] == np.datetime64("2024-01-10T13:00", "us")  # EST
+    tables["Contact"]["CreatedDate"] = naive.dt.tz_localize("Europe/Paris")
+    crm = alignment.io.read_crm("salesforce", tables, tz="America/New_York")
+    assert crm.leads["created_at"][i] == np.datetime64("2024-01-10T07:00", "us")
+    as_dict = frames(SALESFORCE, "dict")
+    as_dict["Contact"]["CreatedDate"] = naive.to_numpy().astype("datetime64[us]")
+    crm = alignment.io.read_crm("salesforce", as_dict, tz="America/New_York")
+    assert crm.leads["created_at"][i] == np.datetime64("2024-01-10T08:00", "us")

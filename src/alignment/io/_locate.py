@@ -41,15 +41,16 @@ class Raw:
         Number of rows.
     columns : mapping of str to array
         Numpy arrays or :class:`~alignment._frames.Categorical` columns.
-    aware : frozenset of str
-        Columns whose instants carried a time zone (already converted to UTC).
+    wall : frozenset of str
+        Datetime columns of a frame or Parquet file that carried no time zone: wall times of
+        the export's zone (numpy ``datetime64`` arrays of a dict are UTC, as everywhere).
     """
 
     name: str
     origin: str
     n_rows: int
     columns: Mapping[str, Any]
-    aware: frozenset[str]
+    wall: frozenset[str]
 
 
 def _stem(filename: str) -> str | None:
@@ -155,7 +156,7 @@ def read_source(name: str, item: Any) -> Raw:
         return _read_file(name, Path(item))
     raw = read_table(item, table=name, all_columns=True)
     return Raw(
-        name, "frame", raw.n_rows, raw.columns, frozenset(k for k, v in raw.aware.items() if v)
+        name, "frame", raw.n_rows, raw.columns, frozenset(k for k, v in raw.aware.items() if not v)
     )
 
 
@@ -170,8 +171,8 @@ def _read_file(name: str, path: Path) -> Raw:
     try:
         if low.endswith(".parquet"):
             raw = read_table(read_parquet(path), table=name, all_columns=True)
-            aware = frozenset(k for k, v in raw.aware.items() if v)
-            return Raw(name, path.name, raw.n_rows, raw.columns, aware)
+            wall = frozenset(k for k, v in raw.aware.items() if not v)
+            return Raw(name, path.name, raw.n_rows, raw.columns, wall)
         names = read_header(path, ",")
         raw = read_table(read_arrow_csv(path, names, ",", text=True), table=name, all_columns=True)
     except CSVFormatError as exc:

@@ -73,7 +73,7 @@ def _coalesce(
             column=name,
             table=table,
             opts=ctx.opts,
-            aware=name in raw.aware,
+            wall=name in raw.wall,
         )
         used = ~got.missing if missing is None else missing & ~got.missing
         if got.currency:

@@ -171,8 +171,8 @@ class Typed:
     naive_utc: bool = False
 
 
-def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, aware: bool) -> Typed:
-    """Type one column (``aware``: a frame's datetime column that carried a zone).
+def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, wall: bool) -> Typed:
+    """Type one column (``wall``: a frame's datetime column without zone, wall times of tz).
 
     Raises
     ------
@@ -184,7 +184,7 @@ def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, aw
         return Typed(text, is_missing(text))
     coded = _distinct_text(col)
     if kind == "time":
-        return _time_column(col, coded, column=column, table=table, opts=opts, aware=aware)
+        return _time_column(col, coded, column=column, table=table, opts=opts, wall=wall)
 
     def apply(parse: Callable[[np.ndarray], np.ndarray], fill: Any, dtype: Any) -> np.ndarray:
         if coded is None:
@@ -216,12 +216,12 @@ def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, aw
 
 
 def _utc(
-    values: np.ndarray, *, column: str, table: str, opts: Options, aware: bool
+    values: np.ndarray, *, column: str, table: str, opts: Options, wall: bool
 ) -> tuple[np.ndarray, Awareness, np.ndarray, np.ndarray]:
     """Instants in UTC, their awareness, and the wall times a zone has twice or skips.
 
-    A frame's naive datetime column holds wall times of ``tz`` too (numpy datetimes are
-    otherwise UTC for the library); one that carried a zone is already in UTC.
+    A frame's datetime column without zone (``wall``) holds wall times of ``tz`` too; other
+    numpy datetimes are UTC, the library's own representation.
     """
     read = read_instants(
         values,
@@ -233,9 +233,9 @@ def _utc(
         date_format=opts.date_format,
     )
     times, awareness, ambiguous, gap = read
-    if values.dtype.kind == "M":
-        awareness = aware
-        if not aware and opts.tz is not None:
+    if values.dtype.kind == "M" and wall:
+        awareness = False
+        if opts.tz is not None:
             times, ambiguous, gap = localize(times, opts.tz, column=column, table=table)
             awareness = True
     return times, awareness, ambiguous, gap
@@ -248,22 +248,22 @@ def _time_column(
     column: str,
     table: str,
     opts: Options,
-    aware: bool,
+    wall: bool,
 ) -> Typed:
     if coded is None:
         raw = col.values() if isinstance(col, Categorical) else np.asarray(col)
         times, awareness, ambiguous, gap = _utc(
-            raw, column=column, table=table, opts=opts, aware=aware
+            raw, column=column, table=table, opts=opts, wall=wall
         )
     else:
         codes, stripped = coded
         try:
             per, awareness, amb, skip = _utc(
-                stripped, column=column, table=table, opts=opts, aware=aware
+                stripped, column=column, table=table, opts=opts, wall=wall
             )
         except DataValidationError:  # name the rows of the file, not the distinct values
             rows = _spread(codes, stripped, None, object)
-            _utc(rows, column=column, table=table, opts=opts, aware=aware)
+            _utc(rows, column=column, table=table, opts=opts, wall=wall)
             raise
         times = _spread(codes, per, _NAT, TIME_DTYPE)
         ambiguous = _spread(codes, amb, False, bool)
