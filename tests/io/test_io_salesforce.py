@@ -324,3 +324,10 @@ def test_currencies(tmp_path: Path) -> None:
     costs["Campaign"] = costs["Campaign"].replace('"$2,000.00"', '"€2,000.00"')
     with pytest.raises(DataValidationError, match=r"Campaign\.ActualCost in EUR"):
         alignment.io.read_crm("salesforce", write_export(tmp_path / "c", costs))
+
+
+def test_lookup_table_without_its_key(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE, User="UserId,Name\n0051,Alice Rep\n")
+    with pytest.raises(MissingColumnError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert (info.value.table, info.value.column) == ("User", "Id")

@@ -95,6 +95,7 @@ def _read_tables(
         needed = list(REQUIRED[spec.feeds])
         if spec.feeds == "deals":
             needed.append("won" if won is None else "stage")
+        needed += [lk.key for lk in preset.lookups if preset.table(lk.table) is spec]
         require(t, spec, needed, ctx)
         tables[spec.name] = keep_flagged(t, spec, ctx)
     return tables
