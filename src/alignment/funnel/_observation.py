@@ -258,13 +258,31 @@ class FunnelObservation(Result):
             "top_to_bottom_rate": bottom / top if top else math.nan,
         }
 
+    @property
+    def not_measured(self) -> dict[str, str]:
+        """Per column of :meth:`to_frame`, why its NaN cells have no value (shown ``n/a``)."""
+        return {
+            "rate": "no lead reached the stage it converts from",
+            "cumulative": "no lead entered the funnel",
+            "median_days": "no lead made the step",
+            "mean_days": "no lead made the step",
+            "p90_days": "no lead made the step",
+            "km_rate": "no lead reached the stage it converts from",
+        }
+
     def _repr_html_(self) -> str:
         note = (
             f"{self.n_entered:,} leads, mode={self.mode}, {self.interval} "
             f"{self.confidence:.0%} intervals"
             + (f", {self.n_excluded:,} created after as_of not counted" if self.n_excluded else "")
         )
-        return html_table("Observed funnel", self._transition_columns(), note=note, rates=True)
+        return html_table(
+            "Observed funnel",
+            self._transition_columns(),
+            note=note,
+            rates=True,
+            na=self.not_measured,
+        )
 
     def plot(
         self, ax: Any = None, *, group: int | str | tuple[Any, ...] | None = None
@@ -291,7 +309,7 @@ class FunnelObservation(Result):
 @reads_options
 def observe(
     leads: Any,
-    stages: Sequence[str] = DEFAULT_STAGES,
+    stages: Sequence[str] | None = None,
     mode: Literal["ordered", "any"] = "ordered",
     by: str | None = None,
     cohort: str | None = None,
@@ -309,11 +327,13 @@ def observe(
 
     Parameters
     ----------
-    leads : LeadTable or anything :meth:`LeadTable.build` accepts
-        One row per lead with ``created_at`` and stage timestamps (``NaT``/missing = not reached).
-    stages : sequence of str
+    leads : LeadTable, CRMData or anything :meth:`LeadTable.build` accepts
+        One row per lead with ``created_at`` and stage timestamps (``NaT``/missing = not reached);
+        a :class:`alignment.io.CRMData` bundle gives its leads.
+    stages : sequence of str, optional
         Stage columns top to bottom; the first is the entry (``created_at``), the last
-        the won stage.
+        the won stage.  Default :data:`DEFAULT_STAGES`; for a CRMData bundle, those of
+        :data:`DEFAULT_STAGES` its leads have.
     mode : {"ordered", "any"}
         ``"ordered"``: a lead that skipped a stage is excluded from every later stage.
         ``"any"``: a lead counts at every stage it has a timestamp for.
@@ -361,6 +381,7 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
+    leads, stages = _bundle(leads, stages)
     given = dict(locals())  # the call's options as given, before any is normalised below
     del given["leads"], given["tz"], given["normalize"]  # (applied by @reads_options)
     backend = find_backend(leads)
@@ -406,6 +427,17 @@ def observe(
         km_rate=raw.km_rate,
         backend=str(getattr(lt, "backend", "dict") or "dict"),
     )
+
+
+def _bundle(leads: Any, stages: Sequence[str] | None) -> tuple[Any, Sequence[str]]:
+    """A CRMData bundle's leads (and the default stages it has); else as given."""
+    from .._crm import is_crm
+
+    if is_crm(leads):
+        if stages is None:
+            stages = tuple(s for s in DEFAULT_STAGES if s == "created_at" or s in leads.leads)
+        leads = leads.leads
+    return leads, DEFAULT_STAGES if stages is None else stages
 
 
 def observation_from_counts(

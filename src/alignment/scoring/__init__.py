@@ -48,6 +48,17 @@ __all__ = [
 ]
 
 
+def _bundle(leads: Any, touchpoints: Any) -> tuple[Any, Any]:
+    """A CRMData bundle's leads and touchpoints (when it has any and none were passed)."""
+    from .._crm import is_crm
+
+    if not is_crm(leads):
+        return leads, touchpoints
+    if touchpoints is None and leads.touchpoints and leads.touchpoints["lead_id"].shape[0]:
+        touchpoints = leads.touchpoints
+    return leads.leads, touchpoints
+
+
 @reads_options
 def score(
     leads: Any,
@@ -62,8 +73,10 @@ def score(
 
     Parameters
     ----------
-    leads : LeadTable, frame, dict of arrays, or sequence of alignment.Lead
-        One row per lead (see :meth:`alignment.LeadTable.build`).
+    leads : LeadTable, CRMData, frame, dict of arrays, or sequence of alignment.Lead
+        One row per lead (see :meth:`alignment.LeadTable.build`).  A
+        :class:`alignment.io.CRMData` bundle gives its leads, and its touchpoints unless
+        ``touchpoints`` is passed (none when the bundle has no touch).
     touchpoints : Journeys, frame, dict, or sequence of alignment.Touchpoint, optional
         The leads' touches (journey key = lead id; columns ``lead_id``, ``timestamp``,
         ``channel`` and optionally ``kind``), or an :class:`alignment.ActivityLog` of sales
@@ -103,6 +116,7 @@ def score(
         :class:`alignment.base.Scorer` contract (missing ``"score"``, wrong length, non-finite
         scores); the message names the scorer and its plugin, the cause is chained.
     """
+    leads, touchpoints = _bundle(leads, touchpoints)
     backend = find_backend(leads, touchpoints)
     if backend is not None:
         return backend.operation("score")(leads, touchpoints, scorer=scorer, **params)  # type: ignore[no-any-return]
