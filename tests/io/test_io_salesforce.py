@@ -331,3 +331,9 @@ def test_lookup_table_without_its_key(tmp_path: Path) -> None:
     with pytest.raises(MissingColumnError) as info:
         alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
     assert (info.value.table, info.value.column) == ("User", "Id")
+
+
+def test_report_of_the_bundle(crm: alignment.io.CRMData, tmp_path: Path) -> None:
+    """The walk of docs/io.md ends in the report (a person with two won deals included)."""
+    path = alignment.write_report(crm, tmp_path / "review.html")
+    assert "15,650" in Path(path).read_text(encoding="utf-8")
