@@ -58,3 +58,19 @@ def test_hubspot_example() -> None:
     assert ("interactions", "touch of an unknown person") in {
         (i.table, i.problem) for i in crm.issues
     }
+
+
+def test_examples_to_reports(tmp_path: Path) -> None:
+    """The two walks of docs/io.md, on the example exports, end in a report."""
+    sf = alignment.io.read_crm(
+        "salesforce", EXPORTS / "salesforce", tz="America/New_York", dayfirst=False
+    )
+    hs = alignment.io.read_crm(
+        "hubspot",
+        EXPORTS / "hubspot",
+        tz="America/New_York",
+        columns={"activities": {"contact_id": "lead_id", "type": "kind", "owner": "rep"}},
+    )
+    for name, crm in (("sf", sf), ("hs", hs)):
+        path = alignment.write_report(crm, tmp_path / f"{name}.html")
+        assert Path(path).stat().st_size > 0
