@@ -354,7 +354,5 @@ def read_arrow_csv(
                 f"{where} has {row.actual_columns} fields, the header has {row.expected_columns}"
             ) from None
         if not locate and "Expected" in str(exc) and "columns" in str(exc):
-            return read_arrow_csv(
-                path, names, delimiter, include=include, locate=True, text=text
-            )
+            return read_arrow_csv(path, names, delimiter, include=include, locate=True, text=text)
         raise CSVFormatError(str(exc).splitlines()[0]) from None
