@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from .._backends import find as find_backend
 from .._display import preview as html_table
-from .._options import reads_options
+from .._options import current, reads_options
 from .._results import Result
 from ..errors import ParameterError
 from ._base import (
@@ -345,6 +345,11 @@ def observe(
     as_of : instant, optional
         Snapshot time: stage timestamps after it count as not reached yet, leads created after it
         are not counted (reported in ``n_excluded``).
+    tz : str, optional
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
+    normalize : {"casefold"}, optional
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     confidence : float
         Confidence level of the intervals.
     interval : {"wilson", "jeffreys"}
@@ -360,15 +365,6 @@ def observe(
     lost : str, optional
         Column of closed-lost instants (e.g. ``"lost_at"``) used with ``horizon``: a lost lead
         that did not convert is not censored (it will never convert).
-    tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
-    normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
 
     Returns
     -------
@@ -395,7 +391,7 @@ def observe(
     )
 
     stages, labels = check_observe_params(stages, mode, interval, confidence)
-    instant = None if as_of is None else parse_instant(as_of, name="as_of")
+    instant = None if as_of is None else parse_instant(as_of, name="as_of", tz=current().tz)
     span = None if horizon is None else parse_duration(horizon, name="horizon")
     if lost is not None and span is None:
         raise ParameterError("lost= is used by the Kaplan–Meier estimate: give horizon= too")

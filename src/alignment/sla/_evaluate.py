@@ -28,7 +28,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from .._backends import find as find_backend
-from .._options import reads_options
+from .._options import current, reads_options
 from .._segments import group_quantiles
 from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, ParameterError
@@ -155,6 +155,11 @@ def evaluate(
     as_of : instant
         The evaluation instant: later activities and decisions are not counted yet; required
         unless ``leads`` is a CRMData bundle that has one.
+    tz : str, optional
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
+    normalize : {"casefold"}, optional
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     calendar : BusinessCalendar, optional
         Overrides the agreement's calendar; default the agreement's, else Monday–Friday
         09:00–17:00 UTC.
@@ -162,15 +167,6 @@ def evaluate(
         Activities whose lead is not in ``leads``: raise :class:`DataValidationError`
         (default), or leave them out of every figure and list them in
         ``report.unknown_activities`` (counted in ``report.summary``).
-    tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
-    normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
 
     Returns
     -------
@@ -290,7 +286,7 @@ def _arguments(
         )
     if unknown_leads not in ("raise", "ignore"):
         raise ParameterError(f"unknown_leads must be 'raise' or 'ignore', got {unknown_leads!r}")
-    t_asof = int(parse_instant(as_of, name="as_of").astype(np.int64))
+    t_asof = int(parse_instant(as_of, name="as_of", tz=current().tz).astype(np.int64))
     if calendar is None:
         spec = sla.calendar
         calendar = (
