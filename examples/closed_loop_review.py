@@ -17,12 +17,13 @@ attribution = alignment.attribute(crm.journeys(), model="linear")
 loop = alignment.closed_loop.closed_loop(
     leads,
     deals=crm.deals,
-    costs=crm.costs,  # spend per campaign and month
+    costs=crm.costs,  # spend per campaign and month: placed on its campaign, never spread
     attribution=attribution,  # attributed revenue per campaign
     attribution_by="campaign",
     by=("campaign",),
 )
 print(loop)
+print(loop.allocation_text)
 t = loop.table.to_frame("dict")
 order = np.argsort(-np.nan_to_num(t["attributed_revenue"]))
 print(
@@ -30,10 +31,13 @@ print(
     f"{'ROI':>6}"
 )
 for i in order[:10]:
+    accept = t["acceptance_rate"][i]  # NaN (not measured) for a campaign without MQLs
+    roi = t["attributed_roi"][i]  # NaN for a campaign without cost
     print(
-        f"{t['campaign'][i]:24} {t['leads'][i]:6d} {100 * t['acceptance_rate'][i]:6.1f}% "
+        f"{t['campaign'][i]:24} {t['leads'][i]:6d} "
+        f"{f'{100 * accept:.1f}%' if np.isfinite(accept) else 'n/a':>7} "
         f"{t['won'][i]:4d} {t['attributed_revenue'][i]:11,.0f} {t['cost'][i]:9,.0f} "
-        f"{t['attributed_roi'][i]:6.2f}"
+        f"{f'{roi:.2f}' if np.isfinite(roi) else 'n/a':>6}"
     )
 
 # why sales rejected leads
@@ -53,3 +57,10 @@ print(
     f"(the generator planted {truth} duplicates of the same person; the rest share a name at "
     "one company)"
 )
+
+# by source: campaign costs carry no source, so they are split over the sources of each
+# campaign's leads only when asked (allocate="leads"); the cost per lead differs by source
+by_source = alignment.closed_loop(crm, by="source", allocate="leads").table.to_frame("dict")
+for src, cost, per_lead in zip(by_source["source"], by_source["cost"], by_source["cost_per_lead"]):
+    shown = f"{per_lead:7.2f}" if np.isfinite(per_lead) else "n/a (no lead)"
+    print(f"{src:18} cost {cost:9,.0f}  per lead {shown}")

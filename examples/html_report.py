@@ -1,7 +1,9 @@
 """The shared dashboard: one self-contained HTML file with every engine's results.
 
 Writes ``alignment-report.html`` in the current directory (or the path given as argument) —
-the same report as ``alignment demo``, built step by step from the public API.
+the same kind of report as ``alignment demo``, built step by step from the public API.  The
+one-call form, ``alignment.write_report(crm, "review.html")``, runs the standard analyses of a
+CRM bundle (the demo's) and writes their report.
 
 Run:  python examples/html_report.py [report.html]
 """
@@ -38,7 +40,12 @@ scores = alignment.score(
 )
 sla = alignment.sla.evaluate(crm.sla, leads, crm.activities, as_of=crm.as_of)
 loop = alignment.closed_loop.closed_loop(
-    leads, deals=crm.deals, costs=crm.costs, by=("source", "campaign")
+    # campaign costs split over the sources of each campaign's leads (named in the report)
+    leads,
+    deals=crm.deals,
+    costs=crm.costs,
+    by=("source", "campaign"),
+    allocate="leads",
 )
 
 path = write_report(

@@ -45,8 +45,10 @@ print("leads needed for 100k at 1k per deal and 4%:", plan.required["lead"])
 report = alignment.sla.evaluate(crm.sla, leads, crm.activities, as_of=crm.as_of)
 print(report)
 
-# 6. closed loop by source, with campaign costs
-loop = alignment.closed_loop.closed_loop(leads, deals=crm.deals, costs=crm.costs, by="source")
+# 6. closed loop by source, with campaign costs: a campaign's cost is split over the sources
+#    of its leads (allocate="leads"); without it, it stays on an "(unallocated)" row
+loop = alignment.closed_loop(crm, by="source", allocate="leads")
+print(loop.allocation_text)
 table = loop.table.to_frame("dict")
 best = int(np.nanargmax(np.where(table["leads"] > 0, table["revenue"], np.nan)))
 print("best source by revenue:", table["source"][best], round(float(table["revenue"][best])))

@@ -75,6 +75,7 @@ _SUBMODULES = {
     "closed_loop",
     "datasets",
     "funnel",
+    "io",
     "models",
     "plugins",
     "report",
@@ -153,6 +154,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import attribution as attribution
     from . import base as base
     from . import funnel as funnel
+    from . import io as io
     from . import models as models
     from . import plugins as plugins
     from . import report as report

@@ -262,9 +262,14 @@ class CRMData:
         if key is not None and key != "lead_id":
             kwargs["key"] = key
             conversions = self._conversions_by(key)
+        # per person, the deal ids let a person with several won deals have one journey per
+        # deal (each attributed on its own) instead of being refused
+        names = ("lead_id", *kwargs.values(), "converted_at", "revenue")
+        if key is None or key == "lead_id":
+            names = (*names, "deal_id")
         return Journeys.build(
             self.touchpoints,
-            {k: conversions[k] for k in ("lead_id", *kwargs.values(), "converted_at", "revenue")},
+            {k: conversions[k] for k in names},
             leads=self.leads,
             touch_categorical=[c for c in ("campaign", "content", "kind") if c in self.touchpoints],
             touch_numeric=[c for c in ("cost",) if c in self.touchpoints],

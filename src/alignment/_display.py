@@ -15,8 +15,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["esc", "fmt_value", "preview", "rate_kinds", "table"]
+__all__ = [
+    "NA",
+    "esc",
+    "fmt_value",
+    "na_caption",
+    "not_measured",
+    "preview",
+    "rate_kinds",
+    "table",
+]
 
+#: how a measure with no data behind it is written (never 0, never 100%)
+NA = "n/a"
 #: column names a result shows as percentages: rates, shares, compliance, "x vs y" ratios
 _RATE_NAME = re.compile(r"^(rate|share)$|^rate_|_rate$|_share$|_compliance$|_vs_")
 
@@ -78,6 +89,48 @@ def fmt_value(v: Any, kind: str = "auto") -> str:
     return str(v)
 
 
+def not_measured(reason: str | None = None) -> str:
+    """The text of a measure with no data behind it: ``"n/a (reason)"``.
+
+    The one spelling used by the notebook views, the HTML report and the command line: a rate
+    with a zero denominator, or a measure whose input column is absent, is ``NaN`` in frames and
+    this text on screen.
+
+    Parameters
+    ----------
+    reason : str, optional
+        Why there is no value (``"no MQL"``, ``"the leads have no accepted_at column"``).
+
+    Returns
+    -------
+    str
+        ``"n/a (reason)"``, or ``"n/a"`` without a reason.
+    """
+    return f"{NA} ({reason})" if reason else NA
+
+
+def na_caption(reasons: Mapping[str, str]) -> str:
+    """One note naming why each listed measure is n/a (empty when there is none).
+
+    ``{"acceptance_rate": "no MQL"}`` → ``"n/a: acceptance rate: no MQL."``.
+    """
+    if not reasons:
+        return ""
+    parts = [f"{k.replace('_', ' ')}: {v}" for k, v in reasons.items()]
+    return f"{NA}: " + "; ".join(parts) + "."
+
+
+def _missing(v: Any) -> bool:
+    """Whether a cell holds no value (None, NaN, NaT)."""
+    if v is None:
+        return True
+    if isinstance(v, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(v))
+    if isinstance(v, (float, np.floating)):
+        return not math.isfinite(float(v))
+    return False
+
+
 def _is_num(kind: str, arr: np.ndarray) -> bool:
     if kind in ("int", "money", "pct", "ratio", "days", "hours"):
         return True
@@ -93,6 +146,7 @@ def table(
     total: Mapping[str, Any] | None = None,
     css: Callable[[str, Any], str] | None = None,
     caption: str | None = None,
+    na: Mapping[str, str] | None = None,
 ) -> str:
     """An HTML table from columns (numbers right-aligned, formatted per ``kinds``).
 
@@ -112,6 +166,9 @@ def table(
         ``css(column, value) -> class`` for a cell (e.g. ``"bad"``).
     caption : str, optional
         A note under the table.
+    na : mapping of str to str, optional
+        Columns whose missing cells are measures with no data behind them: such a cell reads
+        ``"n/a"`` and the note under the table gives the reason (:func:`na_caption`).
     """
     kinds = dict(kinds or {})
     headers = dict(headers or {})
@@ -120,6 +177,7 @@ def table(
     n = len(next(iter(arrays.values()))) if arrays else 0
     shown = n if max_rows is None else min(n, max_rows)
     numeric = {k: _is_num(kinds.get(k, "auto"), arrays[k]) for k in names}
+    na_used: set[str] = set()
     out = ['<div class="scroll"><table class="data"><thead><tr>']
     for k in names:
         cls = ' class="num"' if numeric[k] else ""
@@ -135,7 +193,12 @@ def table(
                 if extra:
                     classes.append(extra)
             cls = f' class="{" ".join(classes)}"' if classes else ""
-            out.append(f"<td{cls}>{esc(fmt_value(v, kinds.get(k, 'auto')))}</td>")
+            if na and k in na and _missing(v):
+                text = NA
+                na_used.add(k)
+            else:
+                text = fmt_value(v, kinds.get(k, "auto"))
+            out.append(f"<td{cls}>{esc(text)}</td>")
         out.append("</tr>")
     if total is not None:
         out.append('<tr class="total">')
@@ -151,6 +214,9 @@ def table(
         notes.append(f"{n - shown:,} more rows not shown.")
     if caption:
         notes.append(caption)
+    if na_used:
+        used = {headers.get(k, k): r for k, r in (na or {}).items() if k in na_used}
+        notes.append(na_caption(used))
     if notes:
         out.append(f'<p class="note">{esc(" ".join(notes))}</p>')
     return "".join(out)
@@ -170,6 +236,7 @@ def preview(
     max_rows: int | None = 20,
     kinds: Mapping[str, str] | None = None,
     rates: bool = False,
+    na: Mapping[str, str] | None = None,
 ) -> str:
     """The notebook view of a result (``_repr_html_``): a bold title, a note, and a table.
 
@@ -178,11 +245,12 @@ def preview(
     ``overflow-x: auto``), so no column is cut off.  ``rates=True`` shows the columns
     :func:`rate_kinds` names as percentages (``0.3672`` → ``36.7%``; the frames keep the
     fractions); ``kinds`` overrides it per column.  Input tables keep the default
-    (``False``): a column of the caller's data is shown as it is.
+    (``False``): a column of the caller's data is shown as it is.  ``na`` as in
+    :func:`table`.
     """
     shown = {**(rate_kinds(list(columns)) if rates else {}), **(kinds or {})}
     extra = f"<p>{esc(note)}</p>" if note else ""
-    body = table(columns, kinds=shown, max_rows=max_rows)
+    body = table(columns, kinds=shown, max_rows=max_rows, na=na)
     return (
         f"<div><p><b>{esc(title)}</b></p>{extra}"
         f'<div style="overflow-x: auto; max-width: 100%">{body}</div></div>'

@@ -120,11 +120,21 @@ class ReportTable(Mapping[str, np.ndarray]):
 
     Behaves as a read-only mapping column name → array; :meth:`to_frame` gives the caller's
     backend (pandas, Polars, PyArrow or a dict of arrays), ``_repr_html_`` a notebook table.
+    ``not_measured`` maps a column to why its missing (NaN) cells have no value; the notebook
+    view writes them ``n/a`` with that reason.
     """
 
     title: ClassVar[str] = "table"
 
-    def __init__(self, columns: Mapping[str, np.ndarray], *, backend: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Mapping[str, np.ndarray],
+        *,
+        backend: str | None = None,
+        not_measured: Mapping[str, str] | None = None,
+    ) -> None:
+        #: per column, why its missing (NaN) cells have no value: shown as "n/a (reason)"
+        self.not_measured: dict[str, str] = dict(not_measured or {})
         cols: dict[str, np.ndarray] = {}
         n: int | None = None
         for k, v in columns.items():
@@ -173,7 +183,7 @@ class ReportTable(Mapping[str, np.ndarray]):
         from ._display import preview
 
         title = f"{self.title} ({self._n:,} rows)"
-        return preview(title, self._columns, max_rows=_HTML_ROWS, rates=True)
+        return preview(title, self._columns, max_rows=_HTML_ROWS, rates=True, na=self.not_measured)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._n} rows; columns: {', '.join(self._columns)})"

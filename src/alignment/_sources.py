@@ -19,6 +19,7 @@ import csv
 import gzip
 import importlib.util
 import io
+import itertools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -281,8 +282,9 @@ def read_header(path: Path, delimiter: str) -> list[str]:
         No header row, or an empty or repeated name.
     """
     with open_text(path, "r") as fh:
+        first = fh.readline().removeprefix("\ufeff")  # a mark before a quoted name too
         try:
-            header = next(csv.reader(fh, delimiter=delimiter))
+            header = next(csv.reader(itertools.chain([first], fh), delimiter=delimiter))
         except StopIteration:
             raise CSVFormatError("is empty (no header row)") from None
     names = [h.strip() for h in header]
@@ -304,12 +306,13 @@ def read_arrow_csv(
     *,
     include: Sequence[str] | None = None,
     locate: bool = False,
+    text: bool = False,
 ) -> Any:
     """Read a CSV file whose header is ``names`` into a PyArrow table (only ``include``, if given).
 
     Columns named ``id`` or ending in ``_id`` are text; an empty cell is missing; ``true`` /
     ``false`` (or ``yes`` / ``no``) are booleans.  ``locate`` re-reads on one thread to name
-    the first ragged row.
+    the first ragged row.  ``text`` reads every column as text, exactly as written.
 
     Raises
     ------
@@ -333,7 +336,7 @@ def read_arrow_csv(
         invalid_row_handler=invalid if locate else None,
     )
     convert = pcsv.ConvertOptions(
-        column_types={n: pa.string() for n in names if _is_text_column(n)},
+        column_types={n: pa.string() for n in names if text or _is_text_column(n)},
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
@@ -351,5 +354,5 @@ def read_arrow_csv(
                 f"{where} has {row.actual_columns} fields, the header has {row.expected_columns}"
             ) from None
         if not locate and "Expected" in str(exc) and "columns" in str(exc):
-            return read_arrow_csv(path, names, delimiter, include=include, locate=True)
+            return read_arrow_csv(path, names, delimiter, include=include, locate=True, text=text)
         raise CSVFormatError(str(exc).splitlines()[0]) from None

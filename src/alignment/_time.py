@@ -180,13 +180,13 @@ def read_instants(
     values: Any,
     *,
     column: str,
-    table: str | None = None,
-    allow_missing: bool = False,
-    epoch_unit: Literal["s", "ms", "us", "ns"] = "s",
     tz: str | None = None,
+    table: str | None = None,
+    row_tz: Any = None,
     dayfirst: bool | None = None,
     date_format: str | None = None,
-    row_tz: Any = None,
+    epoch_unit: Literal["s", "ms", "us", "ns"] = "s",
+    allow_missing: bool = False,
 ) -> Instants:
     """:func:`as_utc_datetime64` with the rows moved forward (gap) or disambiguated (overlap).
 
@@ -560,18 +560,23 @@ def _from_numbers(
     return out
 
 
-def parse_instant(value: Any, *, name: str = "as_of") -> np.datetime64:
-    """Normalise one instant (datetime, datetime64, ISO string or epoch seconds) to UTC ``datetime64[us]``.
+def parse_instant(value: Any, *, name: str = "as_of", tz: str | None = None) -> np.datetime64:
+    """Normalise one instant (datetime, datetime64, string or epoch seconds) to UTC ``datetime64[us]``.
+
+    A naive value (string without offset, naive ``datetime``) is a wall time of ``tz`` (an
+    engine passes the ``tz=`` of its call), else UTC.
 
     Raises
     ------
     ParameterError
-        If the value is missing or cannot be read.
+        If the value is missing or cannot be read, or the zone is unknown.
     """
     if value is None:
         raise ParameterError(f"{name}: an instant is required, got None")
     try:
-        out, _ = as_utc_datetime64(np.array([value], dtype=object), column=name)
+        out, _ = as_utc_datetime64(
+            np.array([value], dtype=object), column=name, tz=tz, dayfirst=None
+        )
     except DataValidationError as exc:
         raise ParameterError(f"{name}: {exc.problem}; got {value!r}") from None
     result: np.datetime64 = out[0].astype(TIME_DTYPE)

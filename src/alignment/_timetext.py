@@ -29,7 +29,8 @@ _TIME = (
 _OFFSET = r"\s*(?P<z>[Zz]|[+-]\d{2}(?::?\d{2})?)?"
 _FORMATS = re.compile(
     r"\s*(?:(?P<Y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
-    r"|(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}))" + _TIME + _OFFSET + r"\s*"
+    r"|(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}))" + _TIME + _OFFSET + r"\s*",
+    re.ASCII,  # digits 0-9 only (the fast path reads them as code points)
 )
 _MISSING_TEXT = frozenset({"", "NaT"})
 _US_PER_S = 1_000_000
@@ -60,21 +61,72 @@ def parse_texts(
     if date_format is not None:
         _parse_each(texts, todo, us, kind, lambda s: _dt.datetime.strptime(s.strip(), date_format))
         return TextInstants(us, kind)
+    rest = _fixed_width(texts, todo, dayfirst, us, kind)
     matched: list[int] = []
     groups: list[tuple[str | None, ...]] = []
-    rest: list[int] = []
+    unmatched: list[int] = []
     match = _FORMATS.fullmatch
-    for i in todo:
+    for i in rest:
         m = match(texts[i])
         if m is None:
-            rest.append(i)
+            unmatched.append(i)
         else:
             matched.append(i)
             groups.append(m.groups())
     if matched:
-        _assemble(np.asarray(matched, dtype=np.int64), groups, dayfirst, us, kind)
-    _parse_each(texts, rest, us, kind, _from_iso)
+        where = np.asarray(matched, dtype=np.int64)
+        _assemble(where, _fields_of_groups(groups), dayfirst, us, kind)
+    _parse_each(texts, unmatched, us, kind, _from_iso)
     return TextInstants(us, kind)
+
+
+#: a layout (length and non-digit characters) shared by at least this many strings is read
+#: with numpy, without a regular expression per string
+_MIN_LAYOUT = 16
+_MAX_LAYOUTS = 4
+
+
+def _fixed_width(
+    texts: Sequence[str],
+    todo: Sequence[int],
+    dayfirst: bool | None,
+    us: np.ndarray,
+    kind: np.ndarray,
+) -> list[int]:
+    """Strings of a common layout read column-wise with numpy; returns the positions left.
+
+    Strings of one length whose non-digit characters are the same (``"2024-03-05 14:22"``,
+    ``"2024-03-06 09:05"``) have their fields at the same places: one representative is
+    matched with the regular expression, the fields of all are read from its spans.
+    """
+    if len(todo) < _MIN_LAYOUT:
+        return list(todo)
+    positions = np.asarray(todo, dtype=np.int64)
+    lengths = np.fromiter((len(texts[i]) for i in todo), dtype=np.int64, count=len(todo))
+    done = np.zeros(positions.size, dtype=bool)
+    for length in np.unique(lengths).tolist():  # loop over distinct lengths
+        members = np.flatnonzero(lengths == length)
+        if members.size < _MIN_LAYOUT or not 0 < length <= 40:
+            continue
+        chars = np.array([texts[i] for i in positions[members]], dtype=f"<U{length}")
+        code = chars.view(np.uint32).reshape(members.size, length).astype(np.int64)
+        digit = (code >= 48) & (code <= 57)
+        layout = np.where(digit, -1, code)
+        left = np.ones(members.size, dtype=bool)
+        for _ in range(_MAX_LAYOUTS):  # loop over the distinct layouts of this length
+            if left.sum() < _MIN_LAYOUT:
+                break
+            first = int(np.argmax(left))
+            same = left & (layout == layout[first]).all(axis=1)
+            left &= ~same
+            m = _FORMATS.fullmatch(texts[int(positions[members[first]])])
+            if m is None or same.sum() < _MIN_LAYOUT:
+                continue
+            rows = members[same]
+            _assemble(positions[rows], _fields_of_spans(m, code[same] - 48), dayfirst, us, kind)
+            done[rows] = True
+    left_over: list[int] = positions[~done].tolist()
+    return left_over
 
 
 def _from_iso(s: str) -> _dt.datetime:
@@ -110,45 +162,118 @@ _EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _ONE_US = _dt.timedelta(microseconds=1)
 
 
-def _ints(col: Sequence[str | None], default: str = "0") -> np.ndarray:
-    return np.array([default if v is None else v for v in col], dtype=np.int64)
+@dataclass(frozen=True, eq=False)
+class _Fields:
+    """Numeric fields of matched strings (``a``/``b``: the two day-month numbers in written
+    order; ``sep`` 0 ISO, 1 slash, 2 dotted; ``twelve``/``pm`` the 12-hour clock)."""
+
+    year: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    sep: np.ndarray
+    hour: np.ndarray
+    minute: np.ndarray
+    second: np.ndarray
+    frac: np.ndarray  # microseconds
+    twelve: np.ndarray
+    pm: np.ndarray
+    offset: np.ndarray  # seconds east of UTC
+    has_offset: np.ndarray
+    offset_ok: np.ndarray
+
+
+_SEP = {None: 0, "/": 1, ".": 2}
+
+
+def _ints(col: Sequence[str | None]) -> np.ndarray:
+    return np.array(["0" if v is None else v for v in col], dtype=np.int64)
+
+
+def _fields_of_groups(groups: list[tuple[str | None, ...]]) -> _Fields:
+    """Fields of regular-expression matches (one tuple of groups per string)."""
+    Y, m, d, a, sep, b, y, H, M, S, f, p, z = zip(*groups)
+    sep_code = np.array([_SEP[s] for s in sep], dtype=np.int8)
+    iso = sep_code == 0
+    offset, offset_ok = _offsets(z)
+    return _Fields(
+        year=np.where(iso, _ints(Y), _ints(y)),
+        a=np.where(iso, _ints(m), _ints(a)),  # ISO: month then day
+        b=np.where(iso, _ints(d), _ints(b)),
+        sep=sep_code,
+        hour=_ints(H),
+        minute=_ints(M),
+        second=_ints(S),
+        frac=np.array([0 if v is None else int((v + "00000")[:6]) for v in f], dtype=np.int64),
+        twelve=np.array([v is not None for v in p], dtype=bool),
+        pm=np.array([v is not None and v in "Pp" for v in p], dtype=bool),
+        offset=offset,
+        has_offset=np.array([v is not None for v in z], dtype=bool),
+        offset_ok=offset_ok,
+    )
+
+
+def _fields_of_spans(m: re.Match[str], digits: np.ndarray) -> _Fields:
+    """Fields of strings laid out like the match ``m``, read from their digit codes."""
+    n = digits.shape[0]
+
+    def number(group: str, start: int | None = None, end: int | None = None) -> np.ndarray:
+        lo, hi = m.span(group)
+        lo, hi = (lo if start is None else start), (hi if end is None else end)
+        if lo < 0 or hi <= lo:
+            return np.zeros(n, dtype=np.int64)
+        return digits[:, lo:hi] @ (10 ** np.arange(hi - lo - 1, -1, -1, dtype=np.int64))
+
+    iso = m["Y"] is not None
+    frac = number("f")
+    width = len(m["f"] or "")
+    frac = frac * 10 ** (6 - width) if width <= 6 else frac // 10 ** (width - 6)
+    z = m["z"]
+    offset = np.zeros(n, dtype=np.int64)
+    offset_ok = np.ones(n, dtype=bool)
+    if z is not None and z not in "Zz":
+        lo, hi = m.span("z")
+        hh = number("z", lo + 1, lo + 3)
+        mm = number("z", hi - 2, hi) if hi - lo > 3 else np.zeros(n, dtype=np.int64)
+        offset = (-1 if z[0] == "-" else 1) * (hh * 3600 + mm * 60)
+        offset_ok = (hh < 24) & (mm < 60)
+    p = m["p"]
+    return _Fields(
+        year=number("Y" if iso else "y"),
+        a=number("m" if iso else "a"),
+        b=number("d" if iso else "b"),
+        sep=np.full(n, _SEP[m["sep"]], dtype=np.int8),
+        hour=number("H"),
+        minute=number("M"),
+        second=number("S"),
+        frac=frac,
+        twelve=np.full(n, p is not None),
+        pm=np.full(n, p is not None and p in "Pp"),
+        offset=offset,
+        has_offset=np.full(n, z is not None),
+        offset_ok=offset_ok,
+    )
 
 
 def _assemble(
-    where: np.ndarray,
-    groups: list[tuple[str | None, ...]],
-    dayfirst: bool | None,
-    us: np.ndarray,
-    kind: np.ndarray,
+    where: np.ndarray, f: _Fields, dayfirst: bool | None, us: np.ndarray, kind: np.ndarray
 ) -> None:
-    """Matched strings to microseconds, checked field by field with numpy."""
-    Y, m, d, a, sep, b, y, H, M, S, f, p, z = zip(*groups)
-    slash = np.array([s == "/" for s in sep], dtype=bool)
-    dotted = np.array([s == "." for s in sep], dtype=bool)
-    iso = ~(slash | dotted)
-    first, second = _ints(a), _ints(b)
-    day_first = dotted | (slash & bool(dayfirst))
-    year = np.where(iso, _ints(Y), _ints(y))
-    month = np.where(iso, _ints(m), np.where(day_first, second, first))
-    day = np.where(iso, _ints(d), np.where(day_first, first, second))
-    hour, minute, sec = _ints(H), _ints(M), _ints(S)
-    frac = np.array([0 if v is None else int((v + "00000")[:6]) for v in f], dtype=np.int64)
-    ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (minute <= 59) & (sec <= 59)
-    pm = np.array([v is not None and v in "Pp" for v in p], dtype=bool)
-    twelve = np.array([v is not None for v in p], dtype=bool)
-    ok &= np.where(twelve, (hour >= 1) & (hour <= 12), hour <= 23)
-    hour = np.where(twelve, hour % 12 + 12 * pm, hour)
-    offset, off_ok = _offsets(z)
-    ok &= off_ok
-    months = np.where(ok, (year - 1970) * 12 + month - 1, 0)
+    """Fields to microseconds, checked with numpy; the kind of each string set."""
+    slash = f.sep == 1
+    day_first = (f.sep == 2) | (slash & bool(dayfirst))
+    month = np.where(day_first, f.b, f.a)
+    day = np.where(day_first, f.a, f.b)
+    ok = (f.year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+    ok &= (f.minute <= 59) & (f.second <= 59) & f.offset_ok
+    ok &= np.where(f.twelve, (f.hour >= 1) & (f.hour <= 12), f.hour <= 23)
+    hour = np.where(f.twelve, f.hour % 12 + 12 * f.pm, f.hour)
+    months = np.where(ok, (f.year - 1970) * 12 + month - 1, 0)
     start = months.astype("datetime64[M]").astype("datetime64[D]")
     length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - start).astype(np.int64)
     ok &= day <= length
     days = start.astype(np.int64) + np.where(ok, day - 1, 0)
-    seconds = days * 86_400 + (hour * 60 + minute) * 60 + sec - offset
-    us[where] = seconds * _US_PER_S + frac
-    has_offset = np.array([v is not None for v in z], dtype=bool)
-    kind[where] = np.where(ok, np.where(has_offset, AWARE, NAIVE), UNREADABLE)
+    seconds = days * 86_400 + (hour * 60 + f.minute) * 60 + f.second - f.offset
+    us[where] = seconds * _US_PER_S + f.frac
+    kind[where] = np.where(ok, np.where(f.has_offset, AWARE, NAIVE), UNREADABLE)
     if dayfirst is None:  # the day order is unknown: no slash date is read
         kind[where[slash]] = NEEDS_DAYFIRST
 
@@ -156,14 +281,13 @@ def _assemble(
 def _offsets(z: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Offsets east of UTC in seconds (0 for none or ``Z``) and whether each is valid."""
     seen: dict[str | None, tuple[int, bool]] = {}
-    for v in set(z):
+    for v in set(z):  # few distinct offsets
         if v is None or v in "Zz":
             seen[v] = (0, True)
             continue
         digits = v[1:].replace(":", "")
         hh, mm = int(digits[:2]), int(digits[2:] or 0)
-        sign = -1 if v[0] == "-" else 1
-        seen[v] = (sign * (hh * 3600 + mm * 60), hh < 24 and mm < 60)
+        seen[v] = ((-1 if v[0] == "-" else 1) * (hh * 3600 + mm * 60), hh < 24 and mm < 60)
     pairs = [seen[v] for v in z]
     return (
         np.array([s for s, _ in pairs], dtype=np.int64),

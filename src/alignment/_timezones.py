@@ -18,6 +18,7 @@ __all__ = ["localize", "time_zone"]
 
 TIME_DTYPE = np.dtype("datetime64[us]")
 _HOUR_US = 3_600_000_000
+_DAY_US = 24 * _HOUR_US
 
 
 def time_zone(tz: str, *, name: str = "tz") -> zoneinfo.ZoneInfo:
@@ -44,8 +45,9 @@ def localize(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Convert wall times of the zone ``tz`` to UTC, vectorised.
 
-    The UTC offset is looked up once per distinct local hour; only the rows of hours in which
-    the offset changes (daylight-saving transitions) are resolved one distinct value at a time.
+    The UTC offset is looked up once per distinct local day, then per distinct hour of the days
+    in which it changes; only the values of hours in which it changes (daylight-saving
+    transitions) are resolved one distinct value at a time.
 
     Parameters
     ----------
@@ -90,10 +92,11 @@ def localize(
         positions=np.flatnonzero(ok),
         fix="check the year of these instants",
     )
-    hours, inverse = np.unique(values // _HOUR_US, return_inverse=True)
-    steady, hour_offset = _hour_offsets(hours, zone)
-    offset = hour_offset[inverse]
-    unsteady = ~steady[inverse]
+    steady, offset = _block_offsets(values, _DAY_US, zone)
+    if not steady.all():  # days with a transition: their hours
+        in_day = ~steady
+        steady[in_day], offset[in_day] = _block_offsets(values[in_day], _HOUR_US, zone)
+    unsteady = ~steady
     amb = np.zeros(values.size, dtype=bool)
     gap = np.zeros(values.size, dtype=bool)
     if unsteady.any():
@@ -116,13 +119,21 @@ def _offset_us(wall: _dt.datetime, zone: zoneinfo.ZoneInfo, fold: int) -> int:
     return 0 if off is None else off // _ONE_US
 
 
-def _hour_offsets(hours: np.ndarray, zone: zoneinfo.ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
-    """Per distinct local hour: whether one offset holds for all of it, and that offset (µs)."""
-    starts = (hours * _HOUR_US).astype(TIME_DTYPE).astype(object).tolist()
-    last = _dt.timedelta(hours=1) - _ONE_US
-    steady = np.zeros(hours.size, dtype=bool)
-    offsets = np.zeros(hours.size, dtype=np.int64)
-    for i, start in enumerate(starts):  # one loop per distinct hour, not per row
+def _block_offsets(
+    values: np.ndarray, unit: int, zone: zoneinfo.ZoneInfo
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per value: whether one offset holds for its whole local day or hour (``unit`` µs), and
+    that offset (µs), looked up once per distinct block.
+
+    A block is steady when the offsets at its first and last microsecond agree, for both
+    folds (no transition in it: zones change offset at most once a day).
+    """
+    blocks, inverse = np.unique(values // unit, return_inverse=True)
+    starts = (blocks * unit).astype(TIME_DTYPE).astype(object).tolist()
+    last = _dt.timedelta(microseconds=unit - 1)
+    steady = np.zeros(blocks.size, dtype=bool)
+    offsets = np.zeros(blocks.size, dtype=np.int64)
+    for i, start in enumerate(starts):  # one loop per distinct block, not per row
         end = start + last
         first = _offset_us(start, zone, 0)
         offsets[i] = first
@@ -130,7 +141,8 @@ def _hour_offsets(hours: np.ndarray, zone: zoneinfo.ZoneInfo) -> tuple[np.ndarra
             first == _offset_us(start, zone, 1) == _offset_us(end, zone, 0)
             and _offset_us(end, zone, 1) == first
         )
-    return steady, offsets
+    inverse = inverse.ravel()
+    return steady[inverse], offsets[inverse]
 
 
 def _exact_offsets(

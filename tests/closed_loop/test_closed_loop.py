@@ -78,18 +78,22 @@ def test_missing_key_values_are_grouped_not_dropped() -> None:
     assert row_of(r, source="(missing)", campaign="c2")["leads"] == 1
 
 
-def test_coarse_costs_are_shared_by_leads_and_unmatched_cost_kept() -> None:
+def test_coarse_costs_are_placed_only_when_asked_and_unmatched_cost_kept() -> None:
     costs = {"campaign": ["c1", "c9"], "cost": [60.0, 10.0]}
-    r = closed_loop(base_leads(), costs=costs, by=("source", "campaign"))
+    r = closed_loop(base_leads(), costs=costs, by=("source", "campaign"), allocate="leads")
     assert row_of(r, source="web", campaign="c1")["cost"] == pytest.approx(60.0)
-    extra = row_of(r, source="(missing)", campaign="c9")
+    assert row_of(r, source="ads", campaign="c2")["cost"] == 0.0  # no c2 cost: measured 0
+    extra = row_of(r, source="(unallocated)", campaign="c9")
     assert extra["leads"] == 0 and extra["cost"] == 10.0
-    assert np.isnan(extra["cost_per_lead"])
+    assert np.isnan(extra["cost_per_lead"]) and "no lead shares its campaign" in extra["note"]
     assert r.table["cost"].sum() == pytest.approx(70.0)
     assert r.summary["unmatched_amount_rows"] == 1
-    # a cost without any key column is shared over all keys by lead count
-    r2 = closed_loop(base_leads(), costs={"cost": [12.0]}, by="campaign")
+    # a cost without any key column is placed only by an allocation
+    r2 = closed_loop(base_leads(), costs={"cost": [12.0]}, by="campaign", allocate="leads")
     assert r2.table["cost"].tolist() == pytest.approx([6.0, 6.0])
+    r3 = closed_loop(base_leads(), costs={"cost": [12.0]}, by="campaign")
+    assert np.isnan(row_of(r3, campaign="c1")["cost"])
+    assert row_of(r3, campaign="(unallocated)")["cost"] == 12.0
 
 
 def test_revenue_column_when_no_deals() -> None:
@@ -176,9 +180,11 @@ def test_errors() -> None:
         )
     with pytest.raises(DataValidationError, match="negative"):
         closed_loop(base_leads(), costs={"campaign": ["c1"], "cost": [-1.0]}, by="campaign")
-    with pytest.raises(DataValidationError, match="booleans"):
+    with pytest.raises(DataValidationError, match="yes/no"):
         closed_loop(
-            base_leads(), deals={"lead_id": ["a"], "amount": [1.0], "won": ["yes"]}, by="campaign"
+            base_leads(),
+            deals={"lead_id": ["a"], "amount": [1.0], "won": ["Closed Lost"]},
+            by="campaign",
         )
 
 

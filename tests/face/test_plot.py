@@ -73,7 +73,7 @@ def sla_report(crm: SyntheticCRM) -> Any:
 @pytest.fixture(scope="module")
 def loop(crm: SyntheticCRM) -> Any:
     return alignment.closed_loop.closed_loop(
-        crm.lead_table(), deals=crm.deals, costs=crm.costs, by=("source",)
+        crm.lead_table(), deals=crm.deals, costs=crm.costs, by=("source",), allocate="leads"
     )
 
 
@@ -337,7 +337,9 @@ def test_missing_matplotlib_names_the_extra(
 
     monkeypatch.setattr(_plot, "_pyplot", no_matplotlib)
     for call in (attributions["linear"].plot, sla_report.plot):
-        with pytest.raises(ImportError, match=r"pip install 'smarketing-alignment\[plot\]'") as info:
+        with pytest.raises(
+            ImportError, match=r"pip install 'smarketing-alignment\[plot\]'"
+        ) as info:
             call()
         assert info.value.name == "matplotlib"
 

@@ -79,9 +79,7 @@ def fingerprint(n_leads: int, seed: int) -> dict[str, str]:
     out = {t: _table_hash(getattr(crm, t)) for t in TABLES}
     # the conversions gained a deal_id column when they became derived from the deals; the
     # pinned columns (lead, instant, revenue) must not move
-    out["conversions"] = _table_hash(
-        {k: v for k, v in crm.conversions.items() if k != "deal_id"}
-    )
+    out["conversions"] = _table_hash({k: v for k, v in crm.conversions.items() if k != "deal_id"})
     extras = json.dumps([crm.sla, repr(crm.personas), str(crm.start), str(crm.as_of)], default=str)
     out["extras"] = hashlib.sha256(extras.encode()).hexdigest()[:20]
     return out

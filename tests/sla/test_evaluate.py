@@ -55,7 +55,7 @@ def col(report: SLAReport, name: str) -> list[object]:
 
 
 def test_friday_lead_touched_monday_morning() -> None:
-    leads = leads_dict(mql_at=["2024-03-01T16:30Z"])
+    leads = leads_dict(mql_at=["2024-03-01T16:30Z"], accepted_at=[None])  # no decision yet
     a = acts(("L0", "2024-03-04T09:30Z", "call"))
     r = evaluate(BASIC, leads, a, as_of="2024-03-04T12:00Z")
     assert col(r, "response_business") == [dt.timedelta(hours=1)]

@@ -83,14 +83,10 @@ def attribute(
         anchors of ``w_shaped`` / ``full_path`` (``lead_created_at``, ``opportunity_at``,
         ``won_at`` …).
     tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
     normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     deal_contacts : frame, dict or sequence of records, optional
         The persons of each deal: ``deal_id``, the ``lead`` column and optionally
         ``is_primary`` (``role`` and other columns are not read).  A deal's conversion is then

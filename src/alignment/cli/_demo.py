@@ -11,65 +11,28 @@ from typing import Any
 
 import numpy as np
 
-from ..report._read import summary_of
+from ..closed_loop import UNALLOCATED
+from ..report._analyse import (
+    STANDARD_FEATURES,
+    STANDARD_FIT_RULES,
+    STANDARD_GRID,
+    STANDARD_MODELS,
+    STANDARD_STAGES,
+    analyse,
+    won_leads,
+)
+from ..report._analyse import report_inputs as _report_inputs
+from ..report._read import not_measured_of, summary_of
 from ._commands import _emit, _progress
 from ._common import CLIError, Progress
 from ._text import sla_summary_text, text_table
 
-#: fit rules of the demo's grid (points for the synthetic company's ideal customer profile)
-DEMO_FIT_RULES: list[dict[str, Any]] = [
-    {
-        "column": "persona",
-        "isin": ["revops_leader", "enterprise_buyer"],
-        "points": 15,
-        "name": "core persona",
-    },
-    {"column": "persona", "equals": "ops_manager", "points": 8, "name": "secondary persona"},
-    {
-        "column": "seniority",
-        "isin": ["executive", "director"],
-        "points": 10,
-        "name": "senior title",
-    },
-    {"column": "company_size", "min": 200, "points": 8, "name": "200+ employees"},
-    {"column": "industry", "isin": ["software", "fintech"], "points": 5, "name": "target industry"},
-    {
-        "column": "email",
-        "contains": ["gmail.com", "outlook.com", "yahoo.com"],
-        "points": -5,
-        "name": "free-mail address",
-    },
-]
-#: the demo grid's cut points (fit A–D, interest 1–4)
-DEMO_GRID: dict[str, Any] = {"fit_cuts": (30, 20, 10), "interest_cuts": (200, 120, 60)}
-#: attribution models the demo compares side by side
-DEMO_MODELS: tuple[str, ...] = (
-    "first",
-    "last",
-    "linear",
-    "time_decay",
-    "position_based",
-    "w_shaped",
-    "markov",
-    "shapley",
-)
-#: logistic scorer features (explicit attributes known when the lead arrives)
-DEMO_FEATURES: tuple[str, ...] = (
-    "company_size",
-    "industry",
-    "country",
-    "seniority",
-    "persona",
-    "source",
-)
-DEMO_STAGES: tuple[str, ...] = (
-    "created_at",
-    "mql_at",
-    "sal_at",
-    "sql_at",
-    "opportunity_at",
-    "won_at",
-)
+#: the demo's grid, models, scorer features and stages: the report's standard analyses
+DEMO_FIT_RULES: list[dict[str, Any]] = STANDARD_FIT_RULES
+DEMO_GRID: dict[str, Any] = STANDARD_GRID
+DEMO_MODELS: tuple[str, ...] = STANDARD_MODELS
+DEMO_FEATURES: tuple[str, ...] = STANDARD_FEATURES
+DEMO_STAGES: tuple[str, ...] = STANDARD_STAGES
 
 
 def run_demo(
@@ -77,48 +40,40 @@ def run_demo(
 ) -> dict[str, Any]:
     """Run every engine on a synthetic CRM; the results the demo prints and reports.
 
+    The analyses are the report's (:func:`alignment.report._analyse.analyse`), plus the
+    logistic scorer and the conversion per grid cell the terminal summary shows.
+
     Returns
     -------
     dict
-        ``crm`` (SyntheticCRM), ``scores`` (grid ScoreResult), ``logistic`` (ScoreResult),
+        ``crm`` (CRMData), ``scores`` (grid ScoreResult), ``logistic`` (ScoreResult),
         ``auc``, ``cells`` (cell conversion table), ``attribution`` (model → result),
         ``funnel`` (FunnelObservation), ``plan`` (Plan), ``plan_target``, ``sla``
         (SLAReport), ``closed_loop`` (ClosedLoopReport), ``timings`` (step → seconds).
     """
-    from .. import closed_loop as closed_loop_mod
-    from .. import funnel as funnel_mod
-    from .. import sla as sla_mod
-    from ..attribution import attribute
     from ..datasets import synthetic_crm
     from ..scoring import LogisticScorer, metrics, score
 
     prog = progress or Progress(False)
-    out: dict[str, Any] = {"timings": {}}
+    timings: dict[str, float] = {}
 
     def timed(label: str, fn: Callable[[], Any]) -> Any:
         start = time.perf_counter()
         with prog.step(label):
             value = fn()
-        out["timings"][label] = time.perf_counter() - start
+        timings[label] = time.perf_counter() - start
         return value
 
     crm = timed(
         f"generating a synthetic CRM ({n_leads:,} leads, seed {seed})",
         lambda: synthetic_crm(n_leads, seed=seed),
     )
-    out["crm"] = crm
-    lt, journeys = timed(
-        "building lead and journey tables", lambda: (crm.lead_table(), crm.journeys())
-    )
-    won = ~np.isnat(crm.leads["won_at"])
+    out = analyse(crm, step=timed)
+    out["timings"] = timings
+    lt = out["lead_table"]
+    won = won_leads(crm)
     closed = won | ~np.isnat(crm.leads["lost_at"])
-
-    grid = timed(
-        "scoring leads (fit × interest grid)",
-        lambda: score(lt, journeys, scorer="grid", fit_rules=DEMO_FIT_RULES, **DEMO_GRID),
-    )
-    out["scores"] = grid
-    out["cells"] = metrics.cell_conversion(grid, won, backend="dict")
+    out["cells"] = metrics.cell_conversion(out["scores"], won, backend="dict")
 
     def logistic() -> Any:
         model = LogisticScorer(l2=1.0, features=list(DEMO_FEATURES)).fit(lt)
@@ -129,52 +84,6 @@ def run_demo(
     out["logistic"] = logit
     p = np.asarray(logit["probability"])
     out["auc"] = float(metrics.roc_auc(won[closed], p[closed])) if closed.any() else math.nan
-
-    results: dict[str, Any] = {}
-    for name in DEMO_MODELS:  # loop over models (a handful)
-
-        def run(model: str = name) -> Any:
-            return attribute(journeys, model=model)
-
-        results[name] = timed(f"attribution: {name}", run)
-    out["attribution"] = results
-
-    obs = timed("observing the funnel", lambda: funnel_mod.observe(lt, stages=list(DEMO_STAGES)))
-    out["funnel"] = obs
-    revenue = float(crm.conversions["revenue"].sum())
-    n_won = int(won.sum())
-    deal = revenue / n_won if n_won else 1.0
-    target = max(round(1.2 * revenue, -3), 1000.0)
-    out["plan_target"] = target
-    out["deal_size"] = deal
-    out["plan"] = (
-        timed(
-            "planning next quarter (+20% revenue)",
-            lambda: funnel_mod.plan_from(
-                obs, revenue_target=target, average_deal_size=deal, periods=3
-            ),
-        )
-        if n_won
-        else None
-    )
-
-    leads_for_sla = dict(crm.leads)
-    leads_for_sla["grid_cell"] = np.asarray(grid["cell"], dtype=object)
-    out["sla"] = timed(
-        "evaluating the SLA",
-        lambda: sla_mod.evaluate(crm.sla, lt, crm.activities, as_of=crm.as_of),
-    )
-    out["closed_loop"] = timed(
-        "closed-loop report by source and campaign",
-        lambda: closed_loop_mod.closed_loop(
-            lt,
-            deals=crm.deals,
-            costs=crm.costs,
-            attribution=attribute(journeys, model="time_decay"),
-            attribution_by="campaign",
-            by=("source", "campaign"),
-        ),
-    )
     return out
 
 
@@ -230,6 +139,7 @@ def _funnel_lines(res: Mapping[str, Any]) -> list[str]:
             pct=("rate",),
             decimals={"median_days": 1},
             max_rows=None,
+            na=not_measured_of(res["funnel"]),
         )
     )
     plan = res.get("plan")
@@ -325,7 +235,7 @@ def _closed_loop_lines(res: Mapping[str, Any]) -> list[str]:
                 "cost": [by_source[s][4] for s in srcs],
                 "roi": [
                     (by_source[s][3] - by_source[s][4]) / by_source[s][4]
-                    if by_source[s][4] > 0
+                    if by_source[s][4] > 0 and s != UNALLOCATED
                     else math.nan
                     for s in srcs
                 ],
@@ -333,10 +243,12 @@ def _closed_loop_lines(res: Mapping[str, Any]) -> list[str]:
             money=("revenue", "cost"),
             ratio=("roi",),
             max_rows=None,
+            na={"roi": "no cost, or cost no lead's campaign carries"},
         )
     )
-    if "(missing)" in by_source:
-        w("  (missing): campaign cost that matched no lead (e.g. outbound or newsletters)")
+    if UNALLOCATED in by_source:
+        w(f"  {UNALLOCATED}: campaign cost that matched no lead (e.g. outbound or newsletters)")
+    w(f"  {cl.allocation_text}")
     s = summary_of(cl)
     w(
         f"  Data quality: {s['n_duplicates']:,} duplicate and {s['n_incomplete']:,} "
@@ -369,19 +281,4 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def report_inputs(res: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of :func:`alignment.report.build_report` for demo results."""
-    crm = res["crm"]
-    return {
-        "title": "Sales & marketing alignment — synthetic company",
-        "subtitle": (
-            f"{crm.n_leads:,} leads created {str(crm.start)[:10]} → "
-            f"{str(crm.as_of - np.timedelta64(1, 'D'))[:10]} · data as of {str(crm.as_of)[:10]}"
-            f" · generated by alignment demo (seed {crm.seed})"
-        ),
-        "funnel": res["funnel"],
-        "plan": res.get("plan"),
-        "attribution": res["attribution"],
-        "scores": res["scores"],
-        "converted": ~np.isnat(crm.leads["won_at"]),
-        "sla": res["sla"],
-        "closed_loop": res["closed_loop"],
-    }
+    return _report_inputs(res)

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..report._read import summary_of
+from .._display import NA, na_caption
+from ..report._read import not_measured_of, summary_of
 
 __all__ = ["sla_summary_text", "text_table"]
 
@@ -72,24 +73,32 @@ def text_table(
     ratio: Sequence[str] = (),
     decimals: Mapping[str, int] | None = None,
     indent: str = "  ",
+    na: Mapping[str, str] | None = None,
 ) -> str:
-    """Format columns as an aligned plain-text table (numbers right-aligned)."""
+    """Format columns as an aligned plain-text table (numbers right-aligned).
+
+    ``na`` maps a column to why its missing (NaN) cells have no value: they read ``n/a`` and
+    a line under the table gives the reasons.
+    """
     names = list(columns)
     if not names:
         return ""
     arrays = [_as_objects(columns[n]) for n in names]
     n = len(arrays[0])
     shown = n if max_rows is None else min(n, max_rows)
-    cells = [
-        [
-            _fmt_number(arr[i], pct=name in pct, money=name in money, ratio=name in ratio)
-            if not (decimals and name in decimals and isinstance(arr[i], (float, np.floating)))
-            or not np.isfinite(arr[i])
-            else f"{arr[i]:,.{decimals[name]}f}"
-            for i in range(shown)
-        ]
-        for name, arr in zip(names, arrays)
-    ]
+    na = dict(na or {})
+    used: dict[str, str] = {}
+
+    def cell(name: str, v: Any) -> str:
+        if name in na and _is_missing(v):
+            used[name] = na[name]
+            return NA
+        if decimals and name in decimals and isinstance(v, (float, np.floating)):
+            if np.isfinite(v):
+                return f"{v:,.{decimals[name]}f}"
+        return _fmt_number(v, pct=name in pct, money=name in money, ratio=name in ratio)
+
+    cells = [[cell(name, arr[i]) for i in range(shown)] for name, arr in zip(names, arrays)]
     numeric = [
         shown > 0
         and all(
@@ -117,7 +126,17 @@ def text_table(
         )
     if shown < n:
         lines.append(f"{indent}… {n - shown:,} more rows")
+    if used:
+        lines.append(indent + na_caption(used))
     return "\n".join(lines)
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(v))
+    return isinstance(v, (float, np.floating)) and not np.isfinite(v)
 
 
 def sla_summary_text(report: Any) -> str:
@@ -156,6 +175,7 @@ def sla_summary_text(report: Any) -> str:
                 "accept_compliance",
             ),
             max_rows=None,
+            na=not_measured_of(report),
         ),
     ]
     return "\n".join(lines)

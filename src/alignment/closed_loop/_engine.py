@@ -12,13 +12,26 @@ from typing import Any, Literal
 import numpy as np
 
 from .._columns import fold_values
+from .._crm import is_crm
 from .._frames import numeric, read_table
 from .._options import reads_options
 from .._results import CallableDict, ReportTable, Result
-from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
+from ..errors import AlignmentError, MissingColumnError, ParameterError, reject_rows
+from ._allocate import (
+    ALLOCATIONS,
+    MISSING,
+    UNALLOCATED,
+    Allocate,
+    Placement,
+    column_codes,
+    place,
+    unique_rows,
+)
+from ._quality import Listing, duplicates, incomplete
 
 __all__ = [
     "DEFAULT_REQUIRED",
+    "UNALLOCATED",
     "ClosedLoopReport",
     "ClosedLoopTable",
     "closed_loop",
@@ -26,17 +39,27 @@ __all__ = [
 
 #: Fields a lead must have to be complete, unless ``required=`` says otherwise.
 DEFAULT_REQUIRED: tuple[str, ...] = ("email", "company", "source")
-MISSING = "(missing)"
+
+#: the count columns of the report: (column, the lead stages that set it, in order of preference)
+_STAGES: dict[str, tuple[str, ...]] = {
+    "mqls": ("mql_at",),
+    "accepted": ("accepted_at", "sal_at"),
+    "rejected": ("rejected_at",),
+    "sqls": ("sql_at",),
+    "won": ("won_at",),
+}
+#: ratio columns: (numerator, denominator, why a cell is NaN when the denominator is 0)
+_RATIOS: dict[str, tuple[str, str, str]] = {
+    "acceptance_rate": ("accepted", "mqls", "no MQL"),
+    "sql_rate": ("sqls", "accepted", "no accepted lead"),
+    "win_rate": ("won", "sqls", "no SQL"),
+}
 
 
 class ClosedLoopTable(ReportTable):
-    """Per key: leads, MQLs, acceptance, rejections, SQL, won, revenue, cost, ROI."""
+    """Per key: leads, MQLs, acceptance, rejections, SQL, won, revenue, cost, ROI, note."""
 
     title = "closed-loop report"
-
-
-class _Listing(ReportTable):
-    title = "listing"
 
 
 class ClosedLoopReport(Result):
@@ -49,8 +72,9 @@ class ClosedLoopReport(Result):
     Attributes
     ----------
     table : ClosedLoopTable
-        One row per key of ``by`` (plus rows holding cost or attributed revenue that matched
-        no lead, with ``leads == 0``).
+        One row per key of ``by``, plus rows holding amounts without leads (``leads == 0``): a
+        key no lead has, and *unallocated* rows (``"(unallocated)"`` in the key columns the
+        amounts do not carry); ``note`` says why such a row has no lead.
     rejection_reasons : ReportTable
         One row per key and rejection reason: ``count``.
     duplicates : ReportTable
@@ -60,7 +84,9 @@ class ClosedLoopReport(Result):
         One row per (lead, missing required field): ``lead_id``, ``field``.
     summary : callable dict
         ``summary()``: totals and data-quality counts (``n_duplicates`` and ``n_incomplete``
-        count leads); ``summary["x"]`` also works.
+        count leads), ``allocate``, ``unallocated_cost``; ``summary["x"]`` also works.
+    not_measured : dict of str to str
+        Per column of :attr:`table`, why its ``NaN`` cells have no value.
 
     Notes
     -----
@@ -83,6 +109,16 @@ class ClosedLoopReport(Result):
 
     levels = ("table", "rejection_reasons", "duplicates", "incomplete")
 
+    @property
+    def not_measured(self) -> dict[str, str]:
+        """Per column of :attr:`table`, why its ``NaN`` cells have no value."""
+        return dict(self.table.not_measured)
+
+    @property
+    def allocation_text(self) -> str:
+        """How the costs were placed on the keys, in words (for reports)."""
+        return allocation_text(self.summary)
+
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One of the report's tables (see :attr:`levels`) in ``backend`` (default: the caller's)."""
         return self._table_frame(level, backend)
@@ -95,10 +131,12 @@ class ClosedLoopReport(Result):
         )
 
     def _repr_html_(self) -> str:
+        from .._display import esc
+
         s = self.summary
         quality = (
             f"<p>{s['n_duplicates']} duplicate lead(s), {s['n_incomplete']} incomplete lead(s) "
-            f"of {s['n_leads']}.</p>"
+            f"of {s['n_leads']}. {esc(self.allocation_text)}</p>"
         )
         return f"<div>{self.table._repr_html_()}{quality}</div>"
 
@@ -130,115 +168,19 @@ class ClosedLoopReport(Result):
         return plot_closed_loop(self, ax=ax, measures=measures, top=top)
 
 
-# ----------------------------------------------------------------------------- helpers
-
-
-def _norm_codes(cat: Any) -> np.ndarray:
-    """Codes of the normalised values of a Categorical (``-1`` = missing or blank).
-
-    Normalisation, vectorised over the distinct values with ``numpy.char``: tabs and line
-    breaks become spaces, runs of spaces collapse to one, surrounding spaces go, and the text
-    is lower-cased.
-    """
-    cats = np.asarray(cat.categories, dtype=str)
-    if cats.size == 0:
-        return np.full(cat.codes.size, -1, dtype=np.int64)
-    for ws in ("\t", "\n", "\r", "\x0b", "\x0c", "\xa0"):
-        cats = np.char.replace(cats, ws, " ")
-    while True:  # each pass halves the longest run of spaces: a loop over passes, not values
-        has_run = np.char.find(cats, "  ") >= 0
-        if not has_run.any():
-            break
-        cats = np.char.replace(cats, "  ", " ")
-    cats = np.char.lower(np.char.strip(cats))
-    _, inv = np.unique(cats, return_inverse=True)
-    mapped = inv.ravel().astype(np.int64)
-    mapped[cats == ""] = -1
-    return np.asarray(np.append(mapped, -1)[cat.codes])
-
-
-def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One code per (a, b) pair; -1 when either is missing."""
-    if a.size == 0:
-        return a
-    return np.where((a >= 0) & (b >= 0), a * (int(b.max()) + 1) + b, -1)
-
-
-def _duplicates_of(codes: np.ndarray) -> np.ndarray:
-    """For each row, the first row with the same code (itself if first; -1 when code is -1)."""
-    n = codes.size
-    out = np.full(n, -1, dtype=np.int64)
-    ok = codes >= 0
-    if not ok.any():
-        return out
-    idx = np.flatnonzero(ok)
-    order = idx[np.lexsort((idx, codes[idx]))]
-    c = codes[order]
-    starts = np.r_[True, c[1:] != c[:-1]]
-    first = order[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-    out[order] = first
-    return out
-
-
-def _lead_codes(lt: Any, name: str) -> np.ndarray | None:
-    if name in lt.categorical:
-        return _norm_codes(lt.categorical[name])
-    return None
-
-
-def _missing_mask(lt: Any, name: str) -> np.ndarray:
-    n = lt.n_leads
-    if name in lt.categorical:
-        cat = lt.categorical[name]
-        cats = np.asarray(cat.categories, dtype=str)
-        blank = np.append(np.char.strip(cats) == "", True) if cats.size else np.ones(1, bool)
-        return np.asarray(blank[cat.codes])
-    if name in lt.stages:
-        return np.asarray(np.isnat(lt.stages[name]))
-    if name in lt.numeric:
-        return np.asarray(np.isnan(lt.numeric[name]))
-    if name in ("created_at", lt.id_column):
-        return np.zeros(n, dtype=bool)
-    return np.ones(n, dtype=bool)  # the column is absent: every lead lacks it
-
-
-def _stage_set(lt: Any, *names: str) -> np.ndarray:
-    for name in names:
-        if name in lt.stages:
-            return np.asarray(~np.isnat(lt.stages[name]))
-    return np.zeros(lt.n_leads, dtype=bool)
-
-
-def _unique_rows(
-    codes: Sequence[np.ndarray], sizes: Sequence[int], n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of integer code columns (sorted) and each row's index among them.
-
-    The columns are combined into one mixed-radix int64 key (one integer ``unique``) when the
-    key fits, else ``numpy.unique(axis=0)``.
-    """
-    if not codes:
-        return np.zeros((1 if n else 0, 0), dtype=np.int64), np.zeros(n, dtype=np.int64)
-    if float(np.prod([max(s, 1) for s in sizes], dtype=np.float64)) < 2.0**62:
-        key = np.zeros(n, dtype=np.int64)
-        for c, size in zip(codes, sizes):  # loop over key columns
-            key = key * max(size, 1) + c
-        ukey, inv = np.unique(key, return_inverse=True)
-        rows = np.empty((ukey.size, len(codes)), dtype=np.int64)
-        rest = ukey.copy()
-        for j in range(len(codes) - 1, -1, -1):
-            size = max(sizes[j], 1)
-            rows[:, j] = rest % size
-            rest //= size
-        return rows, inv.ravel()
-    stacked = np.stack(codes, axis=1)
-    rows, inv = np.unique(stacked, axis=0, return_inverse=True)
-    return rows, inv.ravel()
-
-
-def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+def allocation_text(summary: Any) -> str:
+    """How the costs of a closed-loop report were placed, in words (reads its summary)."""
+    how = summary.get("allocate", "none")
+    if summary.get("cost") is None or summary.get("cost") != summary.get("cost"):
+        return "No costs given: cost, cost per lead and ROI are not measured."
+    left = float(summary.get("unallocated_cost", 0.0))
+    if how == "none":
+        text = "Costs placed only on the keys they carry (no allocation)"
+    else:
+        text = f"Costs allocated by {'leads' if how == 'leads' else 'attributed revenue'}"
+    if left > 0:
+        text += f"; {left:,.0f} of cost is unallocated (its own row, see note)"
+    return text + "."
 
 
 # ----------------------------------------------------------------------------- main
@@ -255,6 +197,7 @@ def closed_loop(
     required: Sequence[str] = DEFAULT_REQUIRED,
     attribution_by: str | None = None,
     cost_column: str = "cost",
+    allocate: Allocate = "none",
     tz: str | None = None,
     normalize: Literal["casefold"] | None = None,
 ) -> ClosedLoopReport:
@@ -262,23 +205,25 @@ def closed_loop(
 
     Parameters
     ----------
-    leads : LeadTable or anything :meth:`alignment.LeadTable.build` accepts
+    leads : LeadTable, CRMData or anything :meth:`alignment.LeadTable.build` accepts
         Columns used: the ``by`` columns (strings; a missing value is the key ``"(missing)"``),
         stages ``mql_at``, ``accepted_at`` (else ``sal_at``), ``rejected_at``, ``sql_at``,
         ``won_at``, the string ``rejection_reason``, the numeric ``revenue`` (when no
         ``deals``); ``email``, ``name`` (or ``first_name`` + ``last_name``) and ``company`` for
-        duplicates.
+        duplicates.  A :class:`alignment.io.CRMData` bundle gives the leads, and the deals
+        (won deals credited to their primary contact) and costs unless they are passed.
     deals : frame, dict or sequence of :class:`alignment.Deal`, optional
-        Columns ``lead_id``, ``amount``, ``won``: a lead is won when it has a won deal, its
-        revenue is the sum of its won deals' amounts. A deal of an unknown lead is an error.
+        Columns ``lead_id``, ``amount``, ``won`` (flags: true/false, yes/no, 1/0): a lead is
+        won when it has a won deal, its revenue is the sum of its won deals' amounts. A deal of
+        an unknown lead is an error.
     costs : frame, dict, optional
-        Column ``cost_column`` (>= 0) and any of the ``by`` columns. Rows are summed per value
-        of the ``by`` columns they carry; when that is coarser than ``by`` (e.g. cost per
-        campaign, report per campaign and persona) the cost is shared among the keys in
-        proportion to their leads. Cost that matches no lead becomes a row with ``leads == 0``.
+        Column ``cost_column`` (>= 0) and any lead columns (``campaign``, ``source`` …; other
+        columns such as ``channel`` or ``month`` are summed over).  A cost row is placed only
+        along the lead columns it carries: on its key when it carries every ``by`` column;
+        otherwise as ``allocate`` says.
     attribution : AttributionResult, optional
-        Its ``totals(by=attribution_by)`` gives ``attributed_revenue``, shared among the keys
-        like costs.
+        Its ``totals(by=attribution_by)`` gives ``attributed_revenue``, placed on the keys like
+        costs.
     by : str or sequence of str
         The key columns.
     required : sequence of str
@@ -289,15 +234,18 @@ def closed_loop(
         ``"campaign"`` if in ``by``, else ``by[0]``.
     cost_column : str
         Name of the cost column in ``costs``.
+    allocate : {"none", "leads", "revenue"}, default "none"
+        Amounts that do not carry every ``by`` column (costs per campaign, report per
+        source): ``"none"`` keeps them on an unallocated row (``"(unallocated)"`` in the
+        columns they do not carry, the reason in ``note``); ``"leads"`` splits each row over
+        the keys in proportion to the leads sharing the lead columns it carries (campaign X's
+        leads per source); ``"revenue"`` in proportion to those leads' attributed revenue
+        (needs ``attribution``, a rule-based model with per-touch credit).
     tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
     normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
 
     Returns
     -------
@@ -309,59 +257,75 @@ def closed_loop(
     ``win_rate = won / sqls``, ``cost_per_lead = cost / leads``,
     ``roi = (revenue − cost) / cost`` and ``attributed_roi = (attributed_revenue − cost) / cost``.
     A ratio with a zero denominator (no MQL, no cost …) is ``NaN``: undefined, never 0 or inf.
+    A count whose stage column the leads do not have (no ``accepted_at`` nor ``sal_at`` …) is
+    ``NaN`` (not measured), and so are the ratios that use it; without costs, cost and ROI are
+    ``NaN``.  :attr:`ClosedLoopReport.not_measured` gives the reason per column.  The cost over
+    all rows (unallocated ones included) is the cost table's total.
     """
     from ..tables import LeadTable
 
+    leads, deals, costs = _from_bundle(leads, deals, costs)
     by_cols = (by,) if isinstance(by, str) else tuple(by)
     if not by_cols:
         raise ParameterError("closed_loop: by must name at least one lead column")
+    if allocate not in ALLOCATIONS:
+        raise ParameterError(
+            f"closed_loop: allocate must be one of {', '.join(map(repr, ALLOCATIONS))}, "
+            f"got {allocate!r}"
+        )
     lt = LeadTable.build(leads)
     g = _groups(lt, by_cols)
-    stages, revenue = _outcomes(lt, deals)
-    out = _funnel_columns(g, stages, revenue)
-    extra_rows: list[dict[str, Any]] = []
-    cost = np.zeros(g.n)
-    if costs is not None:
-        raw = read_table(costs, table="costs", required=[cost_column], optional=by_cols)
-        amounts = numeric(
-            raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True
-        )
-        keys = {
-            c: fold_values(raw.columns[c], column=c, table="costs")
-            for c in by_cols
-            if c in raw.columns
+    stages, revenue, measured = _outcomes(lt, deals)
+    out = _funnel_columns(g, stages, revenue, measured)
+    weights = _weights(lt, allocate, attribution)
+    cost_place, cost_total = _costs(g, lt, costs, cost_column, allocate, weights)
+    attr_place = _attributed(g, lt, attribution, attribution_by, allocate, weights)
+    n_extra = _money_columns(out, g, cost_place, attr_place, measured["revenue"])
+    reasons = _reasons(measured, cost_place, attr_place, n_extra)
+    dup = duplicates(lt)
+    inc, absent = incomplete(lt, required)
+    summary: dict[str, Any] = {"n_leads": lt.n_leads, "n_keys": g.n}
+    for col in _STAGES:  # loop over the count columns
+        summary[col] = int(stages[col].sum()) if measured[col] else float("nan")
+    summary.update(
+        {
+            "revenue": float(revenue.sum()) if measured["revenue"] else float("nan"),
+            "cost": cost_total,
+            "allocate": allocate,
+            "unallocated_cost": float(np.nansum(out["cost"][out["unallocated"]])),
+            "unmatched_amount_rows": n_extra,
+            "n_duplicates": int(np.unique(dup["row"]).size),
+            "n_incomplete": int(np.unique(inc["row"]).size),
+            "absent_required_columns": tuple(absent),
         }
-        cost = _allocate(g, out["leads"], keys, amounts, "cost", extra_rows)
-    attributed = _attributed(g, out["leads"], attribution, attribution_by, extra_rows)
-    if extra_rows:  # unmatched amounts become their own rows (nothing is lost)
-        cost, attributed = _append_unmatched(out, cost, attributed, extra_rows, by_cols)
-    _money_columns(out, cost, attributed)
-    duplicates = _duplicates(lt)
-    incomplete, absent = _incomplete(lt, required)
-    summary: dict[str, Any] = {
-        "n_leads": lt.n_leads,
-        "n_keys": g.n,
-        "mqls": int(stages["mql"].sum()),
-        "accepted": int(stages["accepted"].sum()),
-        "rejected": int(stages["rejected"].sum()),
-        "sqls": int(stages["sqls"].sum()),
-        "won": int(stages["won"].sum()),
-        "revenue": float(revenue.sum()),
-        "cost": float(cost.sum()),
-        "unmatched_amount_rows": len(extra_rows),
-        "n_duplicates": int(np.unique(duplicates["row"]).size),
-        "n_incomplete": int(np.unique(incomplete["row"]).size),
-        "absent_required_columns": tuple(absent),
-    }
-    if attributed is not None:
-        summary["attributed_revenue"] = float(attributed.sum())
+    )
+    if attr_place is not None:
+        summary["attributed_revenue"] = float(np.nansum(out["attributed_revenue"]))
+    del out["unallocated"]
     return ClosedLoopReport(
-        ClosedLoopTable(out, backend=lt.backend),
-        _Listing(_rejection_reasons(lt, g, stages["rejected"]), backend=lt.backend),
-        duplicates,
-        incomplete,
+        ClosedLoopTable(out, backend=lt.backend, not_measured=reasons),
+        Listing(_rejection_reasons(lt, g, stages["rejected"]), backend=lt.backend),
+        dup,
+        inc,
         summary,
     )
+
+
+def _from_bundle(leads: Any, deals: Any, costs: Any) -> tuple[Any, Any, Any]:
+    """A CRMData bundle's leads, won deals (per primary contact) and costs; else as given."""
+    if not is_crm(leads):
+        return leads, deals, costs
+    crm = leads
+    if deals is None:
+        conv = crm.conversions
+        deals = {
+            "lead_id": conv["lead_id"],
+            "amount": conv["revenue"],
+            "won": np.ones(conv["lead_id"].shape[0], dtype=bool),
+        }
+    if costs is None and crm.costs and next(iter(crm.costs.values())).shape[0]:
+        costs = crm.costs
+    return crm.leads, deals, costs
 
 
 @dataclass
@@ -392,29 +356,34 @@ def _groups(lt: Any, by_cols: tuple[str, ...]) -> _Groups:
     key_values = []
     codes = []
     for c in by_cols:  # loop over key columns
-        cat = lt.categorical[c]
-        vals = np.append(cat.categories.astype(object), MISSING)
-        key_values.append(vals)
-        codes.append(np.where(cat.codes < 0, vals.size - 1, cat.codes).astype(np.int64))
+        values, lead_codes = column_codes(lt, c)
+        key_values.append(values)
+        codes.append(lead_codes)
     sizes = [v.size for v in key_values]
-    uniq, gid = _unique_rows(codes, sizes, lt.n_leads)
+    uniq, gid = unique_rows(codes, sizes, lt.n_leads)
     keys = {c: key_values[j][uniq[:, j]] for j, c in enumerate(by_cols)}
     return _Groups(by_cols, key_values, sizes, uniq, gid, keys)
 
 
-def _outcomes(lt: Any, deals: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Per lead: MQL, accepted, rejected, SQL and won flags, and the won revenue."""
-    stages = {
-        "mql": _stage_set(lt, "mql_at"),
-        "accepted": _stage_set(lt, "accepted_at", "sal_at"),
-        "rejected": _stage_set(lt, "rejected_at"),
-        "sqls": _stage_set(lt, "sql_at"),
-        "won": _stage_set(lt, "won_at"),
-    }
+def _outcomes(lt: Any, deals: Any) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, bool]]:
+    """Per lead: MQL, accepted, rejected, SQL and won flags, the won revenue; and which of
+    them the data measures (a stage column the leads do not have is not measured)."""
+    stages: dict[str, np.ndarray] = {}
+    measured: dict[str, bool] = {}
+    for col, names in _STAGES.items():  # loop over the count columns
+        name = next((s for s in names if s in lt.stages), None)
+        measured[col] = name is not None
+        stages[col] = (
+            np.asarray(~np.isnat(lt.stages[name]))
+            if name is not None
+            else np.zeros(lt.n_leads, dtype=bool)
+        )
     revenue: np.ndarray = np.zeros(lt.n_leads)
+    measured["revenue"] = deals is not None or "revenue" in lt.numeric
     if deals is not None:
         revenue, won_deal = _deal_revenue(lt, deals)
         stages["won"] = stages["won"] | won_deal
+        measured["won"] = True
     elif "revenue" in lt.numeric:
         revenue = np.nan_to_num(lt.numeric["revenue"], nan=0.0)
         reject_rows(
@@ -425,27 +394,22 @@ def _outcomes(lt: Any, deals: Any) -> tuple[dict[str, np.ndarray], np.ndarray]:
             values=revenue,
             fix="revenue is won revenue and must be >= 0; record refunds or credits separately",
         )
-    return stages, revenue
+    return stages, revenue, measured
 
 
 def _deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
     """Won revenue per lead and whether it has a won deal (a deal of an unknown lead is refused)."""
+    from .._parse import parse_bool
+
     n = lt.n_leads
     raw = read_table(deals, table="deals", required=["lead_id", "amount", "won"])
     amount = numeric(raw.columns["amount"], column="amount", table="deals", nonnegative=True)
-    deal_won = np.asarray(raw.columns["won"])
-    if deal_won.dtype.kind != "b":
-        if deal_won.dtype.kind == "O" and all(
-            isinstance(v, bool | np.bool_) for v in deal_won.tolist()
-        ):
-            deal_won = deal_won.astype(bool)
-        else:
-            raise DataValidationError(
-                f"expected booleans, got dtype {deal_won.dtype}",
-                column="won",
-                table="deals",
-                fix="use True/False for won",
-            )
+    w = parse_bool(
+        raw.columns["won"],
+        column="won",
+        table="deals",
+        fix="use True/False (or yes/no, 1/0) for won; map the deal stages to it first",
+    )
     pos, found = lt.positions(raw.columns["lead_id"])
     reject_rows(
         ~found,
@@ -455,107 +419,85 @@ def _deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
         values=raw.columns["lead_id"],
         fix="add the lead or drop the deal (its revenue would otherwise be lost)",
     )
-    w = deal_won.astype(bool)
     revenue = np.bincount(pos[w], weights=amount[w], minlength=n)
     return revenue, np.bincount(pos[w], minlength=n) > 0
 
 
+def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
 def _funnel_columns(
-    g: _Groups, stages: dict[str, np.ndarray], revenue: np.ndarray
+    g: _Groups, stages: dict[str, np.ndarray], revenue: np.ndarray, measured: dict[str, bool]
 ) -> dict[str, np.ndarray]:
-    """Per group: leads, MQLs, acceptance, SQLs, won and their rates, revenue."""
+    """Per group: leads, the stage counts and their rates, revenue (NaN when not measured)."""
 
     def gsum(mask_or_values: np.ndarray) -> np.ndarray:
         return np.bincount(g.gid, weights=mask_or_values.astype(np.float64), minlength=g.n)
 
     out: dict[str, np.ndarray] = dict(g.keys)
     out["leads"] = np.bincount(g.gid, minlength=g.n)
-    out["mqls"] = gsum(stages["mql"]).astype(np.int64)
-    out["accepted"] = gsum(stages["accepted"]).astype(np.int64)
-    out["rejected"] = gsum(stages["rejected"]).astype(np.int64)
-    out["acceptance_rate"] = _safe_ratio(out["accepted"], out["mqls"])
-    out["sqls"] = gsum(stages["sqls"]).astype(np.int64)
-    out["sql_rate"] = _safe_ratio(out["sqls"], out["accepted"])
-    out["won"] = gsum(stages["won"]).astype(np.int64)
-    out["win_rate"] = _safe_ratio(out["won"], out["sqls"])
-    out["revenue"] = gsum(revenue)
-    return out
+    for col in _STAGES:  # loop over the count columns
+        out[col] = gsum(stages[col]).astype(np.int64) if measured[col] else np.full(g.n, np.nan)
+    for name, (num, den, _) in _RATIOS.items():  # loop over ratio columns
+        out[name] = _safe_ratio(out[num], out[den])
+    out["revenue"] = gsum(revenue) if measured["revenue"] else np.full(g.n, np.nan)
+    order = ["leads", "mqls", "accepted", "rejected", "acceptance_rate", "sqls", "sql_rate"]
+    order += ["won", "win_rate", "revenue"]
+    return {**g.keys, **{c: out[c] for c in order}}
 
 
-def _row_codes(
-    g: _Groups, cols: list[str], keys: dict[str, np.ndarray], m: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each amount row's key as codes of the shared columns, and whether every part is known."""
-    row_codes = np.zeros((m, len(cols)), dtype=np.int64)
-    known = np.ones(m, dtype=bool)
-    for j, c in enumerate(cols):
-        vals = g.values[g.by.index(c)]
-        kv = np.asarray(keys[c], dtype=object)
-        kv = np.where(np.array([v is None for v in kv.tolist()], dtype=bool), MISSING, kv)
-        kv = kv.astype(str).astype(object)
-        order = np.argsort(vals.astype(str))
-        sv = vals.astype(str)[order]
-        p = np.minimum(np.searchsorted(sv, kv.astype(str)), sv.size - 1)
-        hit = sv[p] == kv.astype(str)
-        known &= hit
-        row_codes[:, j] = np.where(hit, order[p], -1)
-    return row_codes, known
-
-
-def _allocate(
-    g: _Groups,
-    leads_n: np.ndarray,
-    keys: dict[str, np.ndarray],
-    amounts: np.ndarray,
-    what: str,
-    extra_rows: list[dict[str, Any]],
-) -> np.ndarray:
-    """Share amounts keyed by a subset of ``by`` among the groups, by lead count.
-
-    Amount rows whose key matches no group are appended to ``extra_rows`` (kept, not lost).
-    """
-    cols = [c for c in g.by if c in keys]
-    m = amounts.size
-    if m == 0:
-        return np.zeros(g.n)
-    row_codes, known = _row_codes(g, cols, keys, m)
-    sub_cols = [g.by.index(c) for c in cols]
-    gsub = g.uniq[:, sub_cols] if cols else np.zeros((g.n, 0), np.int64)
-    sub_keys, sub_of_group = _unique_rows(
-        [gsub[:, j] for j in range(gsub.shape[1])], [g.sizes[j] for j in sub_cols], g.n
-    )
-    sub_of_group = sub_of_group.ravel()
-    leads_in_sub = np.bincount(sub_of_group, weights=leads_n, minlength=sub_keys.shape[0])
-    # position of each amount row's key among sub_keys
-    if cols:
-        lookup = {tuple(r): i for i, r in enumerate(sub_keys.tolist())}  # per distinct key
-        sub_of_row = np.array(
-            [lookup.get(tuple(r), -1) if k else -1 for r, k in zip(row_codes.tolist(), known)],
-            dtype=np.int64,
+def _weights(lt: Any, allocate: str, attribution: Any) -> np.ndarray | None:
+    """Per lead, the weight of the allocation: 1 (leads), attributed revenue (revenue)."""
+    if allocate == "leads":
+        return np.ones(lt.n_leads)
+    if allocate != "revenue":
+        return None
+    fix = "use allocate='leads', or a rule-based model (linear, time_decay …) with per-touch credit"
+    if attribution is None or not hasattr(attribution, "touches"):
+        raise ParameterError(
+            "closed_loop: allocate='revenue' splits costs by attributed revenue: pass "
+            f"attribution= (an AttributionResult); or {fix}"
         )
-    else:
-        sub_of_row = np.zeros(m, dtype=np.int64)
-    matched = sub_of_row >= 0
-    sub_amount = np.bincount(
-        sub_of_row[matched], weights=amounts[matched], minlength=sub_keys.shape[0]
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(leads_in_sub[sub_of_group] > 0, leads_n / leads_in_sub[sub_of_group], 0.0)
-    for i in np.flatnonzero(~matched).tolist():  # unmatched amount rows (rare), kept
-        row = {c: (str(keys[c][i]) if keys[c][i] is not None else MISSING) for c in cols}
-        extra_rows.append({"what": what, "key": row, "amount": float(amounts[i])})
-    out: np.ndarray = sub_amount[sub_of_group] * share
-    return out
+    try:
+        touches = attribution.touches(backend="dict")
+    except AlignmentError as exc:
+        raise ParameterError(
+            f"closed_loop: allocate='revenue' needs per-touch credit; {fix}"
+        ) from exc
+    key = "lead_id" if "lead_id" in touches else next(iter(touches))
+    pos, found = lt.positions(np.asarray(touches[key]))
+    credit = np.asarray(touches["credit"], dtype=np.float64)
+    return np.bincount(pos[found], weights=credit[found], minlength=lt.n_leads)
+
+
+def _costs(
+    g: _Groups, lt: Any, costs: Any, cost_column: str, allocate: str, weights: np.ndarray | None
+) -> tuple[Placement | None, float]:
+    """The costs placed on the groups, and the cost table's total (NaN without costs)."""
+    if costs is None:
+        return None, float("nan")
+    raw = read_table(costs, table="costs", required=[cost_column], all_columns=True)
+    amounts = numeric(raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True)
+    keys = {
+        c: fold_values(raw.columns[c], column=c, table="costs")
+        for c in raw.columns
+        if c in lt.categorical and c != cost_column
+    }
+    placed = place(g, lt, keys, amounts, allocate=allocate, weights=weights, what="costs")
+    return placed, float(amounts.sum())
 
 
 def _attributed(
     g: _Groups,
-    leads_n: np.ndarray,
+    lt: Any,
     attribution: Any,
     attribution_by: str | None,
-    extra_rows: list[dict[str, Any]],
-) -> np.ndarray | None:
-    """Attributed revenue per group (the attribution totals shared like costs)."""
+    allocate: str,
+    weights: np.ndarray | None,
+) -> Placement | None:
+    """Attributed revenue per group: the attribution totals placed like costs."""
     if attribution is None:
         return None
     if not hasattr(attribution, "totals"):
@@ -569,47 +511,114 @@ def _attributed(
     totals = attribution.totals(by=key)
     names = np.array(list(totals.keys()), dtype=object)
     vals = np.array([float(v) for v in totals.values()], dtype=np.float64)
-    return _allocate(g, leads_n, {key: names}, vals, "attributed_revenue", extra_rows)
+    what = "attribution totals"
+    return place(g, lt, {key: names}, vals, allocate=allocate, weights=weights, what=what)
 
 
-def _append_unmatched(
-    out: dict[str, np.ndarray],
-    cost: np.ndarray,
-    attributed: np.ndarray | None,
-    extra_rows: list[dict[str, Any]],
-    by_cols: tuple[str, ...],
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rows for amounts that matched no group (leads 0), merged per key."""
-    merged: dict[tuple[str, ...], dict[str, float]] = {}
-    for e in extra_rows:
-        k = tuple(e["key"].get(c, MISSING) for c in by_cols)
-        merged.setdefault(k, {"cost": 0.0, "attributed_revenue": 0.0})[e["what"]] += e["amount"]
-    ks = list(merged)
-    x = len(ks)
-    for j, c in enumerate(by_cols):
-        out[c] = np.concatenate([out[c], np.array([k[j] for k in ks], dtype=object)])
-    for col in ("leads", "mqls", "accepted", "rejected", "sqls", "won"):
-        out[col] = np.concatenate([out[col], np.zeros(x, dtype=np.int64)])
-    for col in ("acceptance_rate", "sql_rate", "win_rate"):
-        out[col] = np.concatenate([out[col], np.full(x, np.nan)])
-    out["revenue"] = np.concatenate([out["revenue"], np.zeros(x)])
-    cost = np.concatenate([cost, np.array([merged[k]["cost"] for k in ks])])
-    if attributed is not None:
-        extra = np.array([merged[k]["attributed_revenue"] for k in ks])
-        attributed = np.concatenate([attributed, extra])
-    return cost, attributed
+def _extra_rows(
+    by: tuple[str, ...], cost: Placement | None, attributed: Placement | None
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows holding amounts without leads, merged per key: keys, cost, attributed revenue,
+    whether the row is unallocated, and its note."""
+    parts = [(p, j) for j, p in enumerate((cost, attributed)) if p is not None]
+    keys = {
+        c: np.concatenate([p.extra_keys[c] for p, _ in parts] or [np.empty(0, object)]) for c in by
+    }
+    m = keys[by[0]].size
+    amount = np.zeros((m, 2))
+    start = 0
+    for p, j in parts:  # cost, attributed revenue
+        amount[start : start + p.extra_amount.size, j] = p.extra_amount
+        start += p.extra_amount.size
+    notes = np.concatenate([p.extra_note for p, _ in parts] or [np.empty(0, object)])
+    unalloc = np.concatenate([p.unallocated for p, _ in parts] or [np.empty(0, bool)])
+    codes, sizes = [], []
+    for c in by:  # loop over key columns
+        u, inv = np.unique(keys[c].astype(str), return_inverse=True)
+        codes.append(inv.ravel().astype(np.int64))
+        sizes.append(u.size)
+    rows, inv = unique_rows(codes, sizes, m)
+    k = rows.shape[0]
+    first = np.full(k, m, dtype=np.int64)
+    np.minimum.at(first, inv, np.arange(m))
+    merged_notes = np.empty(k, dtype=object)
+    for r in range(k):  # loop over the distinct extra keys (a handful)
+        merged_notes[r] = "; ".join(dict.fromkeys(notes[inv == r].tolist()))
+    return (
+        {c: keys[c][first] for c in by},
+        np.bincount(inv, weights=amount[:, 0], minlength=k),
+        np.bincount(inv, weights=amount[:, 1], minlength=k),
+        np.bincount(inv, weights=unalloc, minlength=k) > 0,
+        merged_notes,
+    )
 
 
 def _money_columns(
-    out: dict[str, np.ndarray], cost: np.ndarray, attributed: np.ndarray | None
-) -> None:
+    out: dict[str, np.ndarray],
+    g: _Groups,
+    cost: Placement | None,
+    attributed: Placement | None,
+    revenue_measured: bool,
+) -> int:
+    """Append the rows without leads, then cost, attributed revenue, ROI and note columns.
+
+    Returns the number of rows appended.
+    """
+    keys, x_cost, x_attr, x_unalloc, x_note = _extra_rows(g.by, cost, attributed)
+    x = x_cost.size
+    for c in g.by:  # loop over key columns
+        out[c] = np.concatenate([out[c], keys[c]])
+    for col in ("leads", *_STAGES, *_RATIOS, "revenue"):  # loop over columns
+        kind = out[col].dtype.kind
+        zero = col == "leads" or (kind != "f") or (col == "revenue" and revenue_measured)
+        fill = np.zeros(x, dtype=out[col].dtype) if zero else np.full(x, np.nan)
+        out[col] = np.concatenate([out[col], fill])
+    unallocated = np.concatenate([np.zeros(g.n, dtype=bool), x_unalloc])
     if attributed is not None:
-        out["attributed_revenue"] = attributed
-    out["cost"] = cost
-    out["cost_per_lead"] = _safe_ratio(cost, out["leads"].astype(np.float64))
-    out["roi"] = _safe_ratio(out["revenue"] - cost, cost)
+        out["attributed_revenue"] = np.concatenate([attributed.per_group, x_attr])
+    spent = (
+        np.concatenate([cost.per_group, x_cost]) if cost is not None else np.full(g.n + x, np.nan)
+    )
+    out["cost"] = spent
+    out["cost_per_lead"] = _safe_ratio(spent, out["leads"].astype(np.float64))
+    out["roi"] = np.where(unallocated, np.nan, _safe_ratio(out["revenue"] - spent, spent))
     if attributed is not None:
-        out["attributed_roi"] = _safe_ratio(attributed - cost, cost)
+        att = out["attributed_revenue"]
+        out["attributed_roi"] = np.where(unallocated, np.nan, _safe_ratio(att - spent, spent))
+    out["note"] = np.concatenate([np.full(g.n, None, dtype=object), x_note])
+    out["unallocated"] = unallocated
+    return x
+
+
+def _reasons(
+    measured: dict[str, bool], cost: Placement | None, attributed: Placement | None, n_extra: int
+) -> dict[str, str]:
+    """Per column, why its NaN cells have no value."""
+    absent = {
+        "mqls": "the leads have no mql_at column",
+        "accepted": "the leads have no accepted_at (or sal_at) column",
+        "rejected": "the leads have no rejected_at column",
+        "sqls": "the leads have no sql_at column",
+        "won": "the leads have no won_at column and no deals= were given",
+        "revenue": "no deals= and no revenue column",
+    }
+    out = {col: why for col, why in absent.items() if not measured[col]}
+    for name, (num, den, why) in _RATIOS.items():  # loop over ratio columns
+        out[name] = out.get(num) or out.get(den) or why
+    extra = "; a row without leads holds amounts only (see note)" if n_extra else ""
+    if cost is None:
+        cost_why: str | None = "no costs= given"
+    else:
+        cost_why = cost.group_note
+    if cost_why:
+        out["cost"] = cost_why
+    if attributed is not None and attributed.group_note:
+        out["attributed_revenue"] = attributed.group_note
+    out["cost_per_lead"] = cost_why or "no lead" + extra
+    out["roi"] = cost_why or out.get("revenue") or "no cost" + extra
+    if attributed is not None:
+        out["attributed_roi"] = cost_why or attributed.group_note or "no cost" + extra
+    return out
 
 
 def _rejection_reasons(lt: Any, g: _Groups, rejected: np.ndarray) -> dict[str, np.ndarray]:
@@ -628,56 +637,3 @@ def _rejection_reasons(lt: Any, g: _Groups, rejected: np.ndarray) -> dict[str, n
         rr["reason"] = rvals[r]
         rr["count"] = cnt.astype(np.int64)
     return rr
-
-
-def _duplicates(lt: Any) -> _Listing:
-    """One row per (duplicate lead, rule): by email, and by name + company."""
-    n = lt.n_leads
-    parts: list[tuple[np.ndarray, np.ndarray, str]] = []
-    email = _lead_codes(lt, "email")
-    name: np.ndarray | None = _lead_codes(lt, "name")
-    if name is None:
-        fn, ln = _lead_codes(lt, "first_name"), _lead_codes(lt, "last_name")
-        if fn is not None and ln is not None:
-            name = _pair(fn, ln)
-    company = _lead_codes(lt, "company")
-    by_name = _pair(name, company) if name is not None and company is not None else None
-    for codes, rule in ((email, "email"), (by_name, "name+company")):
-        if codes is None:
-            continue
-        first = _duplicates_of(codes)
-        d = np.flatnonzero((first >= 0) & (first != np.arange(n)))
-        parts.append((d, first[d], rule))
-    drows = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
-    dfirst = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
-    drule = (
-        np.concatenate([np.full(p[0].size, p[2], dtype=object) for p in parts])
-        if parts
-        else np.empty(0, dtype=object)
-    )
-    return _Listing(
-        {"lead_id": lt.ids[drows], "duplicate_of": lt.ids[dfirst], "rule": drule, "row": drows},
-        backend=lt.backend,
-    )
-
-
-def _incomplete(lt: Any, required: Sequence[str]) -> tuple[_Listing, list[str]]:
-    """One row per (lead, missing required field), in row order; and the absent columns."""
-    inc_rows: list[np.ndarray] = []
-    inc_field: list[np.ndarray] = []
-    absent = []
-    for f in required:  # loop over required fields
-        miss = _missing_mask(lt, f)
-        if f not in lt.columns:
-            absent.append(f)
-        idx = np.flatnonzero(miss)
-        inc_rows.append(idx)
-        inc_field.append(np.full(idx.size, f, dtype=object))
-    irows = np.concatenate(inc_rows) if inc_rows else np.empty(0, dtype=np.int64)
-    ifield = np.concatenate(inc_field) if inc_field else np.empty(0, dtype=object)
-    order = np.argsort(irows, kind="stable")
-    listing = _Listing(
-        {"lead_id": lt.ids[irows[order]], "field": ifield[order], "row": irows[order]},
-        backend=lt.backend,
-    )
-    return listing, absent

@@ -14,7 +14,7 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ..funnel import FunnelObservation
 
-from .._options import capture
+from .._options import capture, current
 from ._common import (
     as_ddf,
     concat_lists,
@@ -215,7 +215,7 @@ def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
     )
     if cohort is not None and str(cohort).upper() not in {"D", "W", "M", "Q", "Y"}:
         raise ParameterError(f"cohort must be one of 'D', 'W', 'M', 'Q', 'Y'; got {cohort!r}")
-    instant = None if as_of is None else parse_instant(as_of, name="as_of")
+    instant = None if as_of is None else parse_instant(as_of, name="as_of", tz=current().tz)
     ddf = as_ddf(leads, "leads")
     reject_duplicate_ids(ddf)  # leads are not shuffled: a duplicate may span partitions
     nodes = [

@@ -196,7 +196,7 @@ def sla_evaluate(
     summary: dict[str, Any] = {}
     for p in parts:  # loop over partitions
         for k, v in p["summary"].items():
-            summary[k] = v if k == "as_of" else summary.get(k, 0) + v
+            summary[k] = v if k == "as_of" or isinstance(v, str) else summary.get(k, 0) + v
     return SLAReport(
         leads=LeadStatus(_concat_columns([p["leads"] for p in parts])),
         periods=periods,

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from .._backends import find as find_backend
 from .._display import preview as html_table
-from .._options import reads_options
+from .._options import current, reads_options
 from .._results import Result
 from ..errors import ParameterError
 from ._base import (
@@ -258,13 +258,31 @@ class FunnelObservation(Result):
             "top_to_bottom_rate": bottom / top if top else math.nan,
         }
 
+    @property
+    def not_measured(self) -> dict[str, str]:
+        """Per column of :meth:`to_frame`, why its NaN cells have no value (shown ``n/a``)."""
+        return {
+            "rate": "no lead reached the stage it converts from",
+            "cumulative": "no lead entered the funnel",
+            "median_days": "no lead made the step",
+            "mean_days": "no lead made the step",
+            "p90_days": "no lead made the step",
+            "km_rate": "no lead reached the stage it converts from",
+        }
+
     def _repr_html_(self) -> str:
         note = (
             f"{self.n_entered:,} leads, mode={self.mode}, {self.interval} "
             f"{self.confidence:.0%} intervals"
             + (f", {self.n_excluded:,} created after as_of not counted" if self.n_excluded else "")
         )
-        return html_table("Observed funnel", self._transition_columns(), note=note, rates=True)
+        return html_table(
+            "Observed funnel",
+            self._transition_columns(),
+            note=note,
+            rates=True,
+            na=self.not_measured,
+        )
 
     def plot(
         self, ax: Any = None, *, group: int | str | tuple[Any, ...] | None = None
@@ -291,7 +309,7 @@ class FunnelObservation(Result):
 @reads_options
 def observe(
     leads: Any,
-    stages: Sequence[str] = DEFAULT_STAGES,
+    stages: Sequence[str] | None = None,
     mode: Literal["ordered", "any"] = "ordered",
     by: str | None = None,
     cohort: str | None = None,
@@ -309,11 +327,13 @@ def observe(
 
     Parameters
     ----------
-    leads : LeadTable or anything :meth:`LeadTable.build` accepts
-        One row per lead with ``created_at`` and stage timestamps (``NaT``/missing = not reached).
-    stages : sequence of str
+    leads : LeadTable, CRMData or anything :meth:`LeadTable.build` accepts
+        One row per lead with ``created_at`` and stage timestamps (``NaT``/missing = not reached);
+        a :class:`alignment.io.CRMData` bundle gives its leads.
+    stages : sequence of str, optional
         Stage columns top to bottom; the first is the entry (``created_at``), the last
-        the won stage.
+        the won stage.  Default :data:`DEFAULT_STAGES`; for a CRMData bundle, those of
+        :data:`DEFAULT_STAGES` its leads have.
     mode : {"ordered", "any"}
         ``"ordered"``: a lead that skipped a stage is excluded from every later stage.
         ``"any"``: a lead counts at every stage it has a timestamp for.
@@ -325,6 +345,11 @@ def observe(
     as_of : instant, optional
         Snapshot time: stage timestamps after it count as not reached yet, leads created after it
         are not counted (reported in ``n_excluded``).
+    tz : str, optional
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
+    normalize : {"casefold"}, optional
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     confidence : float
         Confidence level of the intervals.
     interval : {"wilson", "jeffreys"}
@@ -340,15 +365,6 @@ def observe(
     lost : str, optional
         Column of closed-lost instants (e.g. ``"lost_at"``) used with ``horizon``: a lost lead
         that did not convert is not censored (it will never convert).
-    tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
-    normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
 
     Returns
     -------
@@ -361,6 +377,7 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
+    leads, stages = _bundle(leads, stages)
     given = dict(locals())  # the call's options as given, before any is normalised below
     del given["leads"], given["tz"], given["normalize"]  # (applied by @reads_options)
     backend = find_backend(leads)
@@ -374,7 +391,7 @@ def observe(
     )
 
     stages, labels = check_observe_params(stages, mode, interval, confidence)
-    instant = None if as_of is None else parse_instant(as_of, name="as_of")
+    instant = None if as_of is None else parse_instant(as_of, name="as_of", tz=current().tz)
     span = None if horizon is None else parse_duration(horizon, name="horizon")
     if lost is not None and span is None:
         raise ParameterError("lost= is used by the Kaplan–Meier estimate: give horizon= too")
@@ -406,6 +423,17 @@ def observe(
         km_rate=raw.km_rate,
         backend=str(getattr(lt, "backend", "dict") or "dict"),
     )
+
+
+def _bundle(leads: Any, stages: Sequence[str] | None) -> tuple[Any, Sequence[str]]:
+    """A CRMData bundle's leads (and the default stages it has); else as given."""
+    from .._crm import is_crm
+
+    if is_crm(leads):
+        if stages is None:
+            stages = tuple(s for s in DEFAULT_STAGES if s == "created_at" or s in leads.leads)
+        leads = leads.leads
+    return leads, DEFAULT_STAGES if stages is None else stages
 
 
 def observation_from_counts(

@@ -8,8 +8,8 @@ results through ``_read``.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePath
 from typing import Any
 
 from ..errors import ParameterError
@@ -23,8 +23,10 @@ __all__ = ["build_report", "write_report"]
 
 
 def build_report(
+    crm: Any = None,
+    /,
     *,
-    title: str = "Sales & marketing alignment report",
+    title: str | None = None,
     subtitle: str | None = None,
     funnel: Any = None,
     plan: Any = None,
@@ -35,13 +37,27 @@ def build_report(
     closed_loop: Any = None,
     closed_loop_rows: int = 40,
     generated_at: _dt.datetime | None = None,
+    as_of: Any = None,
+    fit_rules: Sequence[Mapping[str, Any]] | None = None,
+    models: Sequence[str] | None = None,
+    allocate: str = "leads",
 ) -> Report:
-    """Build the self-contained HTML report from engine results.
+    """Build the self-contained HTML report from a CRM bundle or from engine results.
+
+    ``build_report(crm)`` runs the standard analyses of a :class:`alignment.io.CRMData`
+    bundle (funnel and plan, fit × interest grid, attribution models side by side, the SLA
+    when the bundle or ``sla=`` gives an agreement, the closed loop by source and campaign:
+    :func:`alignment.report._analyse.analyse`, the analyses of ``alignment demo``) and reports
+    them; results passed as keywords replace the computed ones.  Without a bundle, pass the
+    results to report.
 
     Parameters
     ----------
-    title, subtitle : str
-        Page heading.
+    crm : CRMData, optional
+        The bundle to analyse (positional).
+    title, subtitle : str, optional
+        Page heading (default ``"Sales & marketing alignment report"``; for a bundle, one
+        naming its source, leads and period).
     funnel : FunnelObservation, optional
         From :func:`alignment.funnel.observe` (unsegmented; for a segmented one the first
         segment is shown).
@@ -54,13 +70,19 @@ def build_report(
     converted : array-like of bool, optional
         Outcome per scored lead (e.g. won), in the scores' order; required with ``scores``.
     sla : SLAReport, optional
-        From :func:`alignment.sla.evaluate`.
+        From :func:`alignment.sla.evaluate`.  With a bundle, also an agreement (``SLA``, dict
+        or path) to evaluate on it.
     closed_loop : ClosedLoopReport, optional
         From :func:`alignment.closed_loop.closed_loop`.
     closed_loop_rows : int, default 40
         Rows of the closed-loop table shown (largest revenue first).
     generated_at : datetime, optional
         Time stamp in the footer (default: now, UTC).
+    as_of, fit_rules, models, allocate
+        With a bundle: the SLA's evaluation instant (default the bundle's), the grid's fit
+        rules (default the synthetic company's for synthetic data, else no grid), the
+        attribution models (default all standard ones) and how campaign costs are placed on
+        the closed loop's source × campaign keys (``"leads"``, ``"revenue"`` or ``"none"``).
 
     Returns
     -------
@@ -75,6 +97,16 @@ def build_report(
     """
     from .. import __version__
 
+    if crm is not None:
+        given = {"funnel": funnel, "plan": plan, "attribution": attribution, "scores": scores,
+                 "converted": converted, "sla": sla, "closed_loop": closed_loop}  # fmt: skip
+        inputs = _bundle_inputs(crm, given, as_of, fit_rules, models, allocate)
+        funnel, plan, attribution = inputs["funnel"], inputs["plan"], inputs["attribution"]
+        scores, converted, sla = inputs["scores"], inputs["converted"], inputs["sla"]
+        closed_loop = inputs["closed_loop"]
+        title = title or inputs["title"]
+        subtitle = subtitle or inputs["subtitle"]
+    title = title or "Sales & marketing alignment report"
     if all(x is None for x in (funnel, plan, attribution, scores, sla, closed_loop)):
         raise ParameterError("build_report: give at least one result (funnel, attribution …)")
     if scores is not None and converted is None:
@@ -124,17 +156,85 @@ def build_report(
     return Report(H.page(title, subtitle or "", nav, body, footer))
 
 
-def write_report(path: str | Path, **kwargs: Any) -> Path:
-    """Write :func:`build_report` ``(**kwargs)`` to ``path`` (UTF-8); returns the path.
+def write_report(data: Any = None, path: str | Path | None = None, **kwargs: Any) -> Path:
+    """Write the report to a file (UTF-8); returns the path.
+
+    ``write_report(crm, "review.html")`` analyses a CRM bundle and writes its report
+    (:func:`build_report` ``(crm, **kwargs)``); ``write_report("review.html", funnel=...,
+    ...)`` writes the report of the results given, as :func:`build_report` ``(**kwargs)``.
+
+    Parameters
+    ----------
+    data : CRMData or path
+        The bundle, or (without a bundle) the file to write.
+    path : str or Path, optional
+        The file to write, after a bundle.
+    **kwargs
+        The keyword arguments of :func:`build_report`.
 
     Raises
     ------
     ParameterError
-        The directory does not exist (or see :func:`build_report`).
+        No path, or its directory does not exist (or see :func:`build_report`).
     """
-    p = Path(path)
+    from .._crm import is_crm
+
+    crm = data if is_crm(data) else None
+    target = path if crm is not None else (data if data is not None else path)
+    if crm is None and data is not None and path is not None:
+        raise ParameterError(
+            "write_report: give the path once: write_report(crm, path) or write_report(path, ...)"
+        )
+    if target is None or not isinstance(target, (str, PurePath)):
+        raise ParameterError(
+            f"write_report: expected the path of the HTML file to write, got {target!r}; "
+            "e.g. write_report(crm, 'review.html')"
+        )
+    p = Path(target)
     if not p.parent.exists():
         raise ParameterError(f"write_report: directory does not exist: {str(p.parent)!r}")
-    text = build_report(**kwargs)
+    text = build_report(crm, **kwargs) if crm is not None else build_report(**kwargs)
     p.write_text(text, encoding="utf-8")
     return p
+
+
+def _bundle_inputs(
+    crm: Any,
+    given: dict[str, Any],
+    as_of: Any,
+    fit_rules: Sequence[Mapping[str, Any]] | None,
+    models: Sequence[str] | None,
+    allocate: str,
+) -> dict[str, Any]:
+    """The report inputs of a bundle's standard analyses; results given replace them."""
+    from .._crm import is_crm
+    from ..sla import SLAReport
+    from ._analyse import STANDARD_MODELS, analyse, report_inputs
+
+    if not is_crm(crm):
+        raise ParameterError(
+            f"build_report: the positional argument is a CRMData bundle, got {type(crm).__name__}; "
+            "pass results by keyword (funnel=, attribution= ...)"
+        )
+    agreement = given["sla"]
+    res = analyse(
+        crm,
+        sla=None if isinstance(agreement, SLAReport) else agreement,
+        as_of=as_of,
+        fit_rules=fit_rules,
+        models=STANDARD_MODELS if models is None else models,
+        allocate=allocate,
+    )
+    inputs = report_inputs(res)
+    if isinstance(agreement, SLAReport):
+        inputs["sla"] = agreement
+    for k in ("funnel", "plan", "attribution", "scores", "converted", "closed_loop"):
+        if given[k] is not None:
+            inputs[k] = given[k]
+    inputs.setdefault("scores", None)
+    if inputs["scores"] is not None and inputs.get("converted") is None:
+        from ._analyse import won_leads
+
+        inputs["converted"] = won_leads(crm)
+    inputs.setdefault("converted", None)
+    return inputs

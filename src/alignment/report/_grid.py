@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import not_measured
 from ..errors import ParameterError
 from . import _html as H
 from . import _svg as S
@@ -59,9 +60,9 @@ def _cell_chart(cells: dict[str, np.ndarray]) -> str:
     if not (all(parsed) and names):
         return S.bar_chart(
             names,
-            [won[i] / n[i] if n[i] else 0.0 for i in range(len(names))],
+            [won[i] / n[i] if n[i] else math.nan for i in range(len(names))],
             title="Conversion to won per score cell",
-            fmt=lambda v: f"{100 * v:.1f}%",
+            fmt=lambda v: f"{100 * v:.1f}%" if math.isfinite(v) else not_measured("no leads"),
         )
     action_of = (
         {u: str(a) for u, a in zip(names, cells["action"].tolist())} if "action" in cells else {}

@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["columns", "grid_conversion", "sla_reps", "summary_of"]
+__all__ = [
+    "allocation_of",
+    "columns",
+    "grid_conversion",
+    "not_measured_of",
+    "sla_reps",
+    "summary_of",
+]
 
 
 def columns(result: Any, level: str | None = None) -> dict[str, np.ndarray]:
@@ -38,6 +45,19 @@ def summary_of(result: Any) -> dict[str, Any]:
     if isinstance(summary, Mapping):  # a dict attribute, or the contract's callable dict
         return dict(summary)
     return dict(summary())
+
+
+def not_measured_of(result: Any) -> dict[str, str]:
+    """Per column of a result's tables, why its missing cells have no value (shown ``n/a``).
+
+    Reads the result's ``not_measured`` mapping; a result without one has none.
+    """
+    return dict(getattr(result, "not_measured", None) or {})
+
+
+def allocation_of(closed_loop: Any) -> str:
+    """How a closed-loop report placed its costs, in its own words (``allocation_text``)."""
+    return str(getattr(closed_loop, "allocation_text", "") or "")
 
 
 def sla_reps(sla: Any) -> dict[str, np.ndarray]:

@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from .._display import not_measured
 from ..errors import ParameterError
 from . import _html as H
 from . import _svg as S
+from ._read import allocation_of, not_measured_of, summary_of
 from ._read import columns as _dict
-from ._read import summary_of
 
 #: a headline figure: (label, value, note)
 KPI = tuple[str, str, str]
@@ -36,9 +37,10 @@ def _funnel_section(funnel: Any, plan: Any) -> tuple[str, list[KPI]]:
         raise ParameterError("build_report: the funnel observation has no stage")
     labels = [str(s) for s in f["from_stage"].tolist()] + [str(f["to_stage"][-1])]
     volumes = [float(v) for v in f["n_from"].tolist()] + [float(f["converted"][-1])]
-    notes = [f"→ {100 * r:.1f}% to {t}" for r, t in zip(f["rate"].tolist(), f["to_stage"])] + [
-        f"{100 * volumes[-1] / volumes[0]:.2f}% of {labels[0]}" if volumes[0] else ""
-    ]
+    notes = [
+        f"→ {100 * r:.1f}% to {t}" if math.isfinite(r) else f"→ {not_measured(f'no {s}')} to {t}"
+        for r, s, t in zip(f["rate"].tolist(), f["from_stage"].tolist(), f["to_stage"])
+    ] + [f"{100 * volumes[-1] / volumes[0]:.2f}% of {labels[0]}" if volumes[0] else ""]
     chart = S.bar_chart(
         labels,
         volumes,
@@ -72,6 +74,14 @@ def _funnel_section(funnel: Any, plan: Any) -> tuple[str, list[KPI]]:
             "rate": "pct",
             "median days": "days",
             "p90 days": "days",
+        },
+        na={
+            col: not_measured_of(funnel).get(key, "")
+            for col, key in (
+                ("rate", "rate"),
+                ("median days", "median_days"),
+                ("p90 days", "p90_days"),
+            )
         },
     )
     if plan is not None:
@@ -185,11 +195,25 @@ def _attribution_section(attribution: Mapping[str, Any]) -> tuple[str, list[KPI]
 # ----------------------------------------------------------------------------- closed loop
 
 
-def _closed_loop_section(closed_loop: Any, max_rows: int) -> str:
-    t = _dict(closed_loop.table)
-    rev = np.nan_to_num(t["revenue"].astype(float)) if "revenue" in t else np.zeros(0)
+def _shown_rows(t: Mapping[str, np.ndarray], max_rows: int) -> tuple[np.ndarray, int]:
+    """Rows of the closed-loop table to show: the keys with leads, largest revenue first (at
+    most ``max_rows``), then every row holding amounts without leads (never hidden); and the
+    number of keys left out."""
+    n = len(next(iter(t.values()))) if t else 0
+    rev = np.nan_to_num(t["revenue"].astype(float)) if "revenue" in t else np.zeros(n)
+    noted = (
+        np.array([v is not None for v in t["note"].tolist()], dtype=bool)
+        if "note" in t
+        else np.zeros(n, dtype=bool)
+    )
     order = np.argsort(-rev, kind="stable")
-    t = {k: v[order] for k, v in t.items()}
+    keys = order[~noted[order]]
+    return np.concatenate([keys[:max_rows], order[noted[order]]]), max(keys.size - max_rows, 0)
+
+
+def _closed_loop_table(closed_loop: Any, max_rows: int) -> str:
+    """The closed-loop table: keys, funnel counts, revenue, cost, ROI, notes and a total row."""
+    t = _dict(closed_loop.table)
     wanted = [
         "leads",
         "mqls",
@@ -204,57 +228,68 @@ def _closed_loop_section(closed_loop: Any, max_rows: int) -> str:
     ]
     metric_cols = [c for c in wanted if c in t]
     key_cols = [
-        c for c in t if c not in metric_cols and t[c].dtype.kind == "O" and c not in ("row",)
+        c for c in t if c not in metric_cols and t[c].dtype.kind == "O" and c not in ("row", "note")
     ]
-    cols = {c: t[c] for c in [*key_cols, *metric_cols]}
-    kinds = {
-        "leads": "int",
-        "mqls": "int",
-        "rejected": "int",
-        "sqls": "int",
-        "won": "int",
-        "acceptance_rate": "pct",
-        "sql_rate": "pct",
-        "win_rate": "pct",
-        "revenue": "money",
-        "attributed_revenue": "money",
-        "cost": "money",
-        "cost_per_lead": "auto",
-        "roi": "ratio",
-        "attributed_roi": "ratio",
-    }
-    s = summary_of(closed_loop)
+    notes = [c for c in ("note",) if c in t and any(v is not None for v in t[c].tolist())]
+    every = {c: t[c] for c in [*key_cols, *metric_cols, *notes]}
     total: dict[str, Any] = {key_cols[0]: "total"} if key_cols else {}
     for c in ("leads", "mqls", "rejected", "sqls", "won", "revenue", "attributed_revenue", "cost"):
-        if c in cols:
-            total[c] = float(np.nansum(cols[c].astype(float)))
+        if c in every:
+            total[c] = float(np.nansum(every[c].astype(float)))
     if total.get("cost"):
         total["roi"] = (total.get("revenue", 0.0) - total["cost"]) / total["cost"]
-    body = H.table(
-        cols,
-        kinds=kinds,
-        headers={
-            "acceptance_rate": "accepted",
-            "sql_rate": "SAL→SQL",
-            "win_rate": "SQL→won",
-            "mqls": "MQLs",
-            "sqls": "SQLs",
-            "attributed_revenue": "attributed",
-            "cost_per_lead": "cost/lead",
-            "roi": "ROI",
-            "attributed_roi": "attr. ROI",
-        },
+    shown, hidden = _shown_rows(t, max_rows)
+    more = f"{hidden:,} more keys not shown (smaller revenue). " if hidden else ""
+    return H.table(
+        {c: v[shown] for c, v in every.items()},
+        kinds=_CLOSED_LOOP_KINDS,
+        headers=_CLOSED_LOOP_HEADERS,
         css=lambda c, v: (
             ("bad" if v < 0 else "good")
             if c == "roi" and isinstance(v, float) and np.isfinite(v)
             else ""
         ),
         total=total,
-        max_rows=max_rows,
-        caption="ROI = (revenue − cost) ÷ cost; acceptance = accepted ÷ MQLs (lead quality), "
-        "SAL→SQL = SQLs ÷ accepted (sales process). A row with no leads holds cost that "
-        "matched no lead.",
+        max_rows=None,
+        caption=f"{more}ROI = (revenue − cost) ÷ cost; acceptance = accepted ÷ MQLs (lead "
+        "quality), SAL→SQL = SQLs ÷ accepted (sales process). A row with no leads holds amounts "
+        f"that no lead's key carries (see its note). {allocation_of(closed_loop)}",
+        na=not_measured_of(closed_loop),
     )
+
+
+_CLOSED_LOOP_KINDS = {
+    "leads": "int",
+    "mqls": "int",
+    "rejected": "int",
+    "sqls": "int",
+    "won": "int",
+    "acceptance_rate": "pct",
+    "sql_rate": "pct",
+    "win_rate": "pct",
+    "revenue": "money",
+    "attributed_revenue": "money",
+    "cost": "money",
+    "cost_per_lead": "auto",
+    "roi": "ratio",
+    "attributed_roi": "ratio",
+}
+_CLOSED_LOOP_HEADERS = {
+    "acceptance_rate": "accepted",
+    "sql_rate": "SAL→SQL",
+    "win_rate": "SQL→won",
+    "mqls": "MQLs",
+    "sqls": "SQLs",
+    "attributed_revenue": "attributed",
+    "cost_per_lead": "cost/lead",
+    "roi": "ROI",
+    "attributed_roi": "attr. ROI",
+}
+
+
+def _closed_loop_section(closed_loop: Any, max_rows: int) -> str:
+    s = summary_of(closed_loop)
+    body = _closed_loop_table(closed_loop, max_rows)
     rr = _dict(closed_loop.rejection_reasons)
     if "reason" in rr and rr["reason"].size:
         reasons, rinv = np.unique(rr["reason"].astype(str), return_inverse=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _html as H
 from . import _svg as S
-from ._read import columns, sla_reps, summary_of
+from ._read import columns, not_measured_of, sla_reps, summary_of
 
 #: response-time bins of the sales chart, in business hours (upper bounds)
 _RESPONSE_BINS: tuple[tuple[str, float], ...] = (
@@ -35,11 +35,12 @@ def _sla_section(sla: Any) -> tuple[str, list[KPI]]:
     as_of = np.datetime64(summary["as_of"], "us")
     per = _before(columns(sla.periods), "period_start", as_of)
     daily = _before(columns(sla.daily), "date", as_of)
-    parts = [*_pace_chart(daily), _marketing_table(per)]
+    na = not_measured_of(sla)
+    parts = [*_pace_chart(daily), _marketing_table(per, na)]
     kpis = _marketing_kpis(per)
     parts += _response_histogram(columns(sla.leads))
-    parts.append(_sales_table(per))
-    parts += _reps_table(sla_reps(sla))
+    parts.append(_sales_table(per, na))
+    parts += _reps_table(sla_reps(sla), na)
     kpis += _sales_kpis(summary)
     return (
         H.section(
@@ -107,9 +108,10 @@ def _period_table(
     kinds: Mapping[str, str],
     headers: Mapping[str, str],
     css: Callable[[str, Any], str] | None = None,
+    na: Mapping[str, str] | None = None,
 ) -> str:
     """The period and the columns of ``kinds`` (in its order, those ``per`` has), formatted
-    as ``kinds`` says, one row per period."""
+    as ``kinds`` says, one row per period; ``na``: why a column's missing cells are n/a."""
     cols = {k: per[k] for k in ("period_start", *kinds) if k in per}
     return H.table(
         cols,
@@ -117,10 +119,11 @@ def _period_table(
         headers={"period_start": "period", **headers},
         css=css,
         max_rows=None,
+        na=na,
     )
 
 
-def _marketing_table(per: Mapping[str, np.ndarray]) -> str:
+def _marketing_table(per: Mapping[str, np.ndarray], na: Mapping[str, str]) -> str:
     """Commitment and delivery per period (per split when there are several)."""
     several_splits = "split" in per and len(set(per["split"].tolist())) > 1
     kinds = {
@@ -140,6 +143,7 @@ def _marketing_table(per: Mapping[str, np.ndarray]) -> str:
             if c in ("delivered_vs_committed", "delivered_vs_pace") and np.isfinite(v)
             else ""
         ),
+        na=na,
     )
 
 
@@ -200,7 +204,7 @@ def _response_histogram(leads: Mapping[str, np.ndarray]) -> list[str]:
     return []
 
 
-def _sales_table(per: Mapping[str, np.ndarray]) -> str:
+def _sales_table(per: Mapping[str, np.ndarray], na: Mapping[str, str]) -> str:
     """Sales compliance and response times per period."""
     kinds = {
         "leads_assigned": "int",
@@ -217,10 +221,10 @@ def _sales_table(per: Mapping[str, np.ndarray]) -> str:
         "response_median": "median response",
         "response_p90": "p90 response",
     }
-    return _period_table(per, kinds, headers)
+    return _period_table(per, kinds, headers, na=na)
 
 
-def _reps_table(reps: Mapping[str, np.ndarray]) -> list[str]:
+def _reps_table(reps: Mapping[str, np.ndarray], na: Mapping[str, str]) -> list[str]:
     """Compliance per rep (as the SLA report computes it); empty without reps."""
     if not reps["rep"].size:
         return []
@@ -245,6 +249,11 @@ def _reps_table(reps: Mapping[str, np.ndarray]) -> list[str]:
             max_rows=None,
             caption="Compliance = met ÷ decided (met or breached) leads; pending leads are "
             "still inside their window.",
+            na={
+                "first touch met": na.get("first_touch_compliance", ""),
+                "attempts met": na.get("attempts_compliance", ""),
+                "median response": na.get("response_median_hours", ""),
+            },
         )
     ]
 

@@ -13,6 +13,8 @@ import html
 import math
 from collections.abc import Callable, Sequence
 
+from .._display import NA
+
 __all__ = [
     "PALETTE",
     "bar_chart",
@@ -101,6 +103,8 @@ def _pct(v: float) -> str:
 
 
 def _num(v: float) -> str:
+    if not math.isfinite(v):
+        return NA  # a measure with no data behind it
     a = abs(v)
     if a >= 1e6:
         return f"{v / 1e6:.1f}M"
@@ -153,7 +157,7 @@ def bar_chart(
         y = top + i * (bar_height + 8)
         fv = float(v) if math.isfinite(float(v)) else 0.0
         w = max(span * fv / vmax, 1.0 if fv > 0 else 0.0)
-        vl = value_labels[i] if value_labels is not None else fmt(fv)
+        vl = value_labels[i] if value_labels is not None else fmt(float(v))
         out.append(_text(left - 8, y + bar_height * 0.68, lab, anchor="end"))
         out.append(
             f'<rect class="bar" x="{_n(left)}" y="{_n(y)}" width="{_n(w)}" '

@@ -48,6 +48,17 @@ __all__ = [
 ]
 
 
+def _bundle(leads: Any, touchpoints: Any) -> tuple[Any, Any]:
+    """A CRMData bundle's leads and touchpoints (when it has any and none were passed)."""
+    from .._crm import is_crm
+
+    if not is_crm(leads):
+        return leads, touchpoints
+    if touchpoints is None and leads.touchpoints and leads.touchpoints["lead_id"].shape[0]:
+        touchpoints = leads.touchpoints
+    return leads.leads, touchpoints
+
+
 @reads_options
 def score(
     leads: Any,
@@ -62,8 +73,10 @@ def score(
 
     Parameters
     ----------
-    leads : LeadTable, frame, dict of arrays, or sequence of alignment.Lead
-        One row per lead (see :meth:`alignment.LeadTable.build`).
+    leads : LeadTable, CRMData, frame, dict of arrays, or sequence of alignment.Lead
+        One row per lead (see :meth:`alignment.LeadTable.build`).  A
+        :class:`alignment.io.CRMData` bundle gives its leads, and its touchpoints unless
+        ``touchpoints`` is passed (none when the bundle has no touch).
     touchpoints : Journeys, frame, dict, or sequence of alignment.Touchpoint, optional
         The leads' touches (journey key = lead id; columns ``lead_id``, ``timestamp``,
         ``channel`` and optionally ``kind``), or an :class:`alignment.ActivityLog` of sales
@@ -74,14 +87,10 @@ def score(
         A registered name (``"grid"``, ``"logistic"``, a plugin's) or a scorer instance (a
         :class:`LogisticScorer` must be fitted first).
     tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
     normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     **params
         Constructor parameters when ``scorer`` is a name.
 
@@ -103,6 +112,7 @@ def score(
         :class:`alignment.base.Scorer` contract (missing ``"score"``, wrong length, non-finite
         scores); the message names the scorer and its plugin, the cause is chained.
     """
+    leads, touchpoints = _bundle(leads, touchpoints)
     backend = find_backend(leads, touchpoints)
     if backend is not None:
         return backend.operation("score")(leads, touchpoints, scorer=scorer, **params)  # type: ignore[no-any-return]

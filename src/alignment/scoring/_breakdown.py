@@ -177,7 +177,7 @@ def merge(a: BreakdownStats, b: BreakdownStats) -> BreakdownStats:
 
 def table(stats: BreakdownStats) -> dict[str, np.ndarray]:
     """The columns of ``ScoreResult.breakdown`` (see its docstring)."""
-    denom = max(stats.n, 1)
+    denom = stats.n if stats.n else np.nan  # no lead scored: every share is not measured
     c = stats.cells if stats.cells is not None else stats.actions
     if c is not None:
         key = "cell" if stats.cells is not None else "action"

@@ -52,6 +52,8 @@ class _Leads:
     qualified: np.ndarray  # bool
     split: Any  # Categorical or None
     backend: str
+    #: whether the leads record accept / reject decisions at all (a column for either)
+    decisions: bool = True
 
 
 @dataclass
@@ -328,13 +330,31 @@ def attempts(c: Clocks, out: Outcome) -> None:
     out.add("attempts", st, deadline, np.full(n, R_SHORT, dtype=np.int64))
 
 
+#: why the accept commitment is not measured when the leads record no decision at all
+ACCEPT_NOT_MEASURED = (
+    "the leads have no accepted_at (or sal_at) and no rejected_at column: "
+    "no accept/reject decision is recorded, so none can be auto-accepted"
+)
+
+
 def accept_reject(c: Clocks, out: Outcome) -> None:
-    """The accept / reject commitment: a valid decision within the window (else auto-accept)."""
+    """The accept / reject commitment: a valid decision within the window (else auto-accept).
+
+    Without any decision column the commitment is not measured: status ``n/a`` for every lead.
+    """
     ac = c.sla.sales.accept
     if ac is None:
         return
     L, n, t_asof, scope = c.L, c.n, c.t_asof, c.scope
     deadline, st = c.window(ac.within, ac.business_time)
+    if not L.decisions:  # no decision recorded anywhere: not measured (never auto-accepted)
+        st[:] = NA
+        out.cols["decision"] = np.full(n, "n/a", dtype=object)
+        out.cols["decided_at"] = np.full(n, _NAT, dtype=np.int64).view(TIME_DTYPE)
+        out.cols["rejection_reason"] = np.full(n, None, dtype=object)
+        out.cols["reason_valid"] = np.ones(n, dtype=bool)
+        out.add("accept", st, deadline, np.full(n, R_MISSING))
+        return
     acc = np.where((L.accepted != _NAT) & (L.accepted <= t_asof), L.accepted, _BIG)
     rej = np.where((L.rejected != _NAT) & (L.rejected <= t_asof), L.rejected, _BIG)
     is_rej = (rej < acc) & (rej != _BIG)

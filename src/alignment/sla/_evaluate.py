@@ -28,7 +28,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from .._backends import find as find_backend
-from .._options import reads_options
+from .._options import current, reads_options
 from .._segments import group_quantiles
 from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, ParameterError
@@ -37,6 +37,7 @@ from ._commitments import (
     _DAY_US,
     _NAT,
     _STATUS_LABELS,
+    ACCEPT_NOT_MEASURED,
     AT_RISK,
     BREACHED,
     MET,
@@ -126,9 +127,9 @@ def periods_of(days: np.ndarray, sla: SLA) -> tuple[np.ndarray, np.ndarray]:
 def evaluate(
     sla: SLA | dict[str, Any] | str | PurePath,
     leads: Any,
-    activities: Any,
+    activities: Any = None,
     *,
-    as_of: Any,
+    as_of: Any = None,
     calendar: BusinessCalendar | None = None,
     unknown_leads: Literal["raise", "ignore"] = "raise",
     tz: str | None = None,
@@ -141,16 +142,24 @@ def evaluate(
     sla : SLA, dict or path
         The agreement (a dict is read with :meth:`alignment.SLA.from_dict`, a ``.toml`` /
         ``.json`` file with :meth:`alignment.SLA.from_toml` / :meth:`alignment.SLA.from_json`).
-    leads : LeadTable or anything :meth:`alignment.LeadTable.build` accepts
-        Stages used: ``assigned_at`` (else ``mql_at``) — the assignment instant;
+    leads : LeadTable, CRMData or anything :meth:`alignment.LeadTable.build` accepts
+        A :class:`alignment.io.CRMData` bundle gives the leads, and the activities and
+        ``as_of`` when they are not passed.  Stages used: ``assigned_at`` (else ``mql_at``) — the assignment instant;
         ``reassigned_at`` (optional) — the clocks restart there; ``accepted_at`` (else
         ``sal_at``), ``rejected_at`` and the string column ``rejection_reason`` for the
         accept/reject commitment; the marketing delivery stage (``mql_at``) and the columns of
         the quality gate and of ``split_by``; ``owner`` (optional) is reported.
     activities : ActivityLog or anything :meth:`alignment.ActivityLog.build` accepts
-        Sales activities (a frame, a dict, or a sequence of :class:`alignment.Activity`).
+        Sales activities (a frame, a dict, or a sequence of :class:`alignment.Activity`);
+        required unless ``leads`` is a CRMData bundle.
     as_of : instant
-        The evaluation instant: later activities and decisions are not counted yet.
+        The evaluation instant: later activities and decisions are not counted yet; required
+        unless ``leads`` is a CRMData bundle that has one.
+    tz : str, optional
+        IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
+    normalize : {"casefold"}, optional
+        Fold the spellings of channel, source and campaign (``"PAID_SEARCH"`` -> ``"paid
+        search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     calendar : BusinessCalendar, optional
         Overrides the agreement's calendar; default the agreement's, else Monday–Friday
         09:00–17:00 UTC.
@@ -158,15 +167,6 @@ def evaluate(
         Activities whose lead is not in ``leads``: raise :class:`DataValidationError`
         (default), or leave them out of every figure and list them in
         ``report.unknown_activities`` (counted in ``report.summary``).
-    tz : str, optional
-        IANA zone (e.g. ``"America/New_York"``) of naive instants in the inputs (strings without
-        offset, naive datetimes, naive frame columns); without it they are read as UTC and an
-        :class:`alignment.AlignmentWarning` names their columns (see "Time zones and formats"
-        in ``docs/tables.md``).
-    normalize : {"casefold"}, optional
-        ``"casefold"`` folds the spellings of channel, source and campaign (case, spaces, ``_``,
-        ``-``): ``"Paid Search"`` and ``"PAID_SEARCH"`` are both read as ``"paid search"``;
-        without it, such variants are warned about.
 
     Returns
     -------
@@ -188,7 +188,11 @@ def evaluate(
       code, else it is breached); a rejection after the window is void and breached; no
       decision when the window closes means auto-accepted (``met``). When a lead is both
       accepted and rejected, the earlier decision counts. Details in ``docs/sla.md``.
+    * Leads without any decision column (neither ``accepted_at``/``sal_at`` nor
+      ``rejected_at``): the accept commitment is not measured — status ``n/a``, compliance
+      NaN, ``summary()["accept_not_measured"]`` gives the reason (never 100% by auto-accept).
     """
+    leads, activities, as_of = _bundle(leads, activities, as_of)
     backend = find_backend(leads, activities)
     if backend is not None:
         return cast(
@@ -229,6 +233,27 @@ def evaluate(
     )
 
 
+def _bundle(leads: Any, activities: Any, as_of: Any) -> tuple[Any, Any, Any]:
+    """A CRMData bundle's leads, activities and as_of (those not passed); else as given."""
+    from .._crm import is_crm
+
+    if is_crm(leads):
+        activities = leads.activities if activities is None else activities
+        as_of = leads.as_of if as_of is None else as_of
+        leads = leads.leads
+    if activities is None:
+        raise ParameterError(
+            "evaluate: activities are required (the sales activities: lead_id, timestamp, kind); "
+            "or pass a CRMData bundle as leads"
+        )
+    if as_of is None:
+        raise ParameterError(
+            "evaluate: as_of is required (the instant of the evaluation, e.g. '2024-04-01'); "
+            "a CRMData bundle gives its own"
+        )
+    return leads, activities, as_of
+
+
 def _agreement(sla: Any) -> SLA:
     """An SLA, a mapping, or the path of a ``.toml`` / ``.json`` agreement file."""
     if isinstance(sla, SLA):
@@ -261,7 +286,7 @@ def _arguments(
         )
     if unknown_leads not in ("raise", "ignore"):
         raise ParameterError(f"unknown_leads must be 'raise' or 'ignore', got {unknown_leads!r}")
-    t_asof = int(parse_instant(as_of, name="as_of").astype(np.int64))
+    t_asof = int(parse_instant(as_of, name="as_of", tz=current().tz).astype(np.int64))
     if calendar is None:
         spec = sla.calendar
         calendar = (
@@ -351,6 +376,8 @@ def _summary(
         counts = np.bincount(st, minlength=len(STATUSES))
         for code, label in enumerate(STATUSES):
             summary[f"{name}_{label}"] = int(counts[code])
+    if c.sla.sales.accept is not None and not c.L.decisions:
+        summary["accept_not_measured"] = ACCEPT_NOT_MEASURED
     return summary
 
 

@@ -106,6 +106,7 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
     accepted = _stage(lt, "accepted_at")
     if accepted is None:
         accepted = _stage(lt, "sal_at")
+    decisions = accepted is not None or "rejected_at" in lt.stages
     accepted = _known_at(accepted, t_asof)
     rejected = _known_at(_stage(lt, "rejected_at"), t_asof)
     reason = lt.categorical.get("rejection_reason")
@@ -143,6 +144,7 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
         qualified=_quality(sla, lt),
         split=split,
         backend=lt.backend,
+        decisions=decisions,
     )
 
 

@@ -168,6 +168,24 @@ class SLAReport(Result):
         """One of the report's tables (see :attr:`levels`) in ``backend``."""
         return self._table_frame(level, backend)
 
+    @property
+    def not_measured(self) -> dict[str, str]:
+        """Per column of the period and rep tables, why its NaN (NaT) cells have no value.
+
+        A compliance is met ÷ decided: NaN where no lead was decided (met or breached), or for
+        every row when the commitment is not measured at all (``accept`` without any decision
+        column: ``summary()["accept_not_measured"]``).
+        """
+        out: dict[str, str] = {}
+        for name in ("first_touch", "attempts", "accept"):  # loop over commitments
+            why = self.summary.get(f"{name}_not_measured")
+            out[f"{name}_compliance"] = str(why) if why else "no lead decided (met or breached)"
+        out["delivered_vs_committed"] = "nothing committed"
+        out["delivered_vs_pace"] = "no pace yet (nothing committed, or the period has not started)"
+        out["response_median"] = out["response_p90"] = "no lead touched"
+        out["response_median_hours"] = "no lead touched"
+        return out
+
     def __repr__(self) -> str:
         s = self.summary
         return (
@@ -181,10 +199,17 @@ class SLAReport(Result):
             for k, v in self.summary.items()
             if not isinstance(v, np.ndarray | list)
         )
+        from .._display import preview
+
+        periods = preview(
+            f"{self.periods.title} ({self.periods.n_rows:,} rows)",
+            dict(self.periods),
+            na=self.not_measured,
+        )
         return (
             f"<div><h4>SLA report {html.escape(self.sla.name)} as of "
             f"{html.escape(_cell(self.as_of))} UTC</h4><ul>{items}</ul>"
-            f"{self.periods._repr_html_()}{self.breaches._repr_html_()}</div>"
+            f"{periods}{self.breaches._repr_html_()}</div>"
         )
 
     def plot(self, ax: Any = None, *, kind: str = "pace") -> tuple[Any, Any]:

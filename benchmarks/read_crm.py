@@ -1,0 +1,150 @@
+"""Time ``alignment.io.read_crm`` on a Salesforce export, then the first attribution.
+
+Usage::
+
+    python benchmarks/read_crm.py                              # 10^5 and 10^6 persons, CSV
+    python benchmarks/read_crm.py --sizes 100000 --format parquet
+    python benchmarks/read_crm.py --folder /tmp/sf_export_1000000_csv    # an existing export
+
+For each size the export is written by ``make_salesforce_export.py`` (not timed; reused when
+the folder already holds it), then the benchmark times
+
+* ``read``: ``alignment.io.read_crm("salesforce", folder, tz="America/New_York",
+  dayfirst=False, columns={"Lead": {"MQL_Date__c": "mql_at"}})``;
+* ``attribute``: the first ``alignment.attribute(crm, model="linear")`` on the result (through
+  ``crm.journeys()`` when ``attribute`` does not take a ``CRMData`` yet);
+
+and checks that the read conserved the won revenue and the campaign costs written in the
+export's ``totals.txt``.  ``peak RSS`` is the process's high-water mark after the step (it
+includes the generator's when the export was written in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import alignment
+
+HERE = Path(__file__).resolve().parent
+READ_ARGS: dict[str, Any] = {
+    "tz": "America/New_York",
+    "dayfirst": False,
+    "columns": {"Lead": {"MQL_Date__c": "mql_at"}},
+}
+
+
+def _io() -> Any:
+    """``alignment.io``, imported only now (the benchmark file imports without it)."""
+    try:
+        return importlib.import_module("alignment.io")
+    except ImportError as exc:
+        sys.exit(f"alignment.io is not available in this checkout ({exc}); nothing to time")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def export(n: int, fmt: str, root: Path) -> Path:
+    """The folder of an ``n``-person export, written now unless it is there already."""
+    folder = root / f"sf_export_{n}_{fmt}"
+    if not (folder / "totals.txt").is_file():
+        sys.path.insert(0, str(HERE))
+        import make_salesforce_export as gen
+
+        files, totals = gen.build(n)
+        gen.write(files, folder, fmt)
+        gen.write_totals(folder, files, totals)
+    return folder
+
+
+def totals(folder: Path) -> dict[str, float]:
+    """``totals.txt`` of an export (``key = value`` lines)."""
+    out = {}
+    for line in (folder / "totals.txt").read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition(" = ")
+        out[key.strip()] = float(value)
+    return out
+
+
+def attribute(crm: Any) -> tuple[Any, str]:
+    """The linear attribution of the read CRM (and how it was called)."""
+    try:
+        return alignment.attribute(crm, model="linear"), "crm"
+    except alignment.AlignmentError:
+        return alignment.attribute(crm.journeys(), model="linear"), "crm.journeys()"
+
+
+def run(folder: Path) -> dict[str, Any]:
+    """Time the read and the first attribution of one export folder."""
+    io = _io()
+    expected = totals(folder)
+    t0 = time.perf_counter()
+    crm = io.read_crm("salesforce", folder, **READ_ARGS)
+    t1 = time.perf_counter()
+    peak_read = _peak_mb()
+    _, how = attribute(crm)
+    t2 = time.perf_counter()
+    deals = crm.deals
+    won = float(np.asarray(deals["amount"])[np.asarray(deals["won"], bool)].sum())
+    cost = float(np.asarray(crm.costs["cost"]).sum())
+    size = sum(f.stat().st_size for f in folder.iterdir() if f.name != "totals.txt")
+    return {
+        "persons": crm.n_leads,
+        "files MB": size / 2**20,
+        "read s": t1 - t0,
+        "peak RSS MB": peak_read,
+        "attribute s": t2 - t1,
+        "via": how,
+        "touches": int(crm.touchpoints["lead_id"].size),
+        "deals": int(deals["deal_id"].size),
+        "issue rows": crm.issues.n_rows(),
+        "won revenue kept": bool(np.isclose(won, expected["won_amount"], rtol=0, atol=0.5)),
+        "cost kept": bool(np.isclose(cost, expected["actual_cost"], rtol=0, atol=0.5)),
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    names = list(rows[0])
+
+    def cell(v: Any) -> str:
+        if isinstance(v, bool):
+            return "yes" if v else "NO"
+        return f"{v:,.1f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    lines += ["| " + " | ".join(cell(r[k]) for k in names) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="persons, comma-separated")
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument("--folder", type=Path, help="time this export folder only")
+    parser.add_argument("--root", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")))
+    args = parser.parse_args(argv)
+    _io()  # fail early, before writing exports
+    if args.folder:
+        folders = [args.folder]
+    else:
+        folders = [export(int(n), args.format, args.root) for n in args.sizes.split(",")]
+    rows = []
+    for folder in folders:
+        rows.append({"export": folder.name, **run(folder)})
+        print(_table(rows[-1:]), flush=True)
+    print()
+    print(_table(rows))
+
+
+if __name__ == "__main__":
+    main()

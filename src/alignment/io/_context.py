@@ -1,0 +1,113 @@
+"""The state of one read: typed tables as dicts of columns, and the issues found so far.
+
+Every working table carries two internal columns, ``_src`` (which export table a row comes
+from) and ``_row`` (its 0-based row in that table's file or frame), so that a row left out or
+changed is named in :attr:`CRMData.issues` by the CRM's table, column and row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._crm import DataIssue
+from ._preset import Preset
+from ._values import Options, empty_like_kind
+
+__all__ = ["ROW", "SRC", "Context", "Table", "concat", "n_rows", "take"]
+
+#: a working table: our column name -> array (all of one length)
+Table = dict[str, np.ndarray]
+
+SRC, ROW = "_src", "_row"
+
+
+def n_rows(table: Table) -> int:
+    """Number of rows of a working table."""
+    return int(table[ROW].size) if ROW in table else 0
+
+
+def take(table: Table, index: np.ndarray) -> Table:
+    """The rows at ``index`` (positions or a mask), every column."""
+    return {k: v[index] for k, v in table.items()}
+
+
+@dataclass
+class Context:
+    """What a read knows besides its tables: the preset, the options, the issues."""
+
+    preset: Preset
+    opts: Options
+    names: list[str] = field(default_factory=list)
+    their: dict[tuple[str, str], str] = field(default_factory=dict)
+    issues: list[DataIssue] = field(default_factory=list)
+    currencies: dict[str, str] = field(default_factory=dict)
+
+    def src(self, name: str) -> int:
+        """The ``_src`` code of export table ``name``."""
+        if name not in self.names:
+            self.names.append(name)
+        return self.names.index(name)
+
+    def their_name(self, table: str, ours: str | None) -> str | None:
+        """Their column(s) read into our column ``ours`` of ``table`` (``None``: none)."""
+        if ours is None:
+            return None
+        return self.their.get((table, ours), ours)
+
+    def note(
+        self,
+        table: str,
+        problem: str,
+        action: str,
+        *,
+        column: str | None = None,
+        rows: Sequence[int] | np.ndarray = (),
+    ) -> None:
+        """Record one finding (rows sorted, as file positions)."""
+        listed = tuple(int(r) for r in np.sort(np.asarray(rows, dtype=np.int64)))
+        self.issues.append(DataIssue(table, column, listed, problem, action))
+
+    def flag(
+        self, table: Table, mask: np.ndarray, ours: str | None, problem: str, action: str
+    ) -> None:
+        """Record the rows of ``table`` where ``mask`` holds, one finding per export table
+        (``{noun}`` in ``problem`` becomes what one row of that table is)."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        src, rows = table[SRC][mask], table[ROW][mask]
+        for code in np.unique(src).tolist():  # a loop over export tables
+            name = self.names[code]
+            text = problem.replace("{noun}", self.preset.table(name).noun)
+            self.note(
+                name, text, action, column=self.their_name(name, ours), rows=rows[src == code]
+            )
+
+    def kind(self, column: str) -> str:
+        """How our column is read (see :meth:`Preset.kind`)."""
+        return self.preset.kind(column)
+
+
+def concat(parts: Sequence[Table], ctx: Context) -> Table:
+    """Rows of several working tables, one after the other; a column missing from a part is
+    filled with missing values of its kind."""
+    parts = [p for p in parts if p]
+    if not parts:
+        return {}
+    if len(parts) == 1:
+        return dict(parts[0])
+    names = list(dict.fromkeys(k for p in parts for k in p))
+    out: Table = {}
+    for name in names:
+        pieces: list[Any] = []
+        for p in parts:
+            if name in p:
+                pieces.append(p[name])
+            else:
+                pieces.append(empty_like_kind(ctx.kind(name), n_rows(p)))
+        out[name] = np.concatenate(pieces)
+    return out

@@ -1,0 +1,177 @@
+"""Links between tables: lookups, rows kept by a flag, touches and activities to persons,
+costs, category spellings and the stage instants derived from deals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .._frames import lookup
+from .._options import note_variants
+from .._parse import category_variants, fold_categories
+from .._segments import group_min
+from .._time import TIME_DTYPE
+from ._context import ROW, Context, Table, take
+from ._persons import People, first_per_group
+from ._preset import ExportTable, Lookup
+from ._typing import required_values
+from ._values import empty_like_kind, is_missing
+
+__all__ = [
+    "FOLDED",
+    "apply_lookups",
+    "derive_stages",
+    "fold_spellings",
+    "keep_flagged",
+    "link_people",
+    "with_cost",
+]
+
+#: columns whose spellings are folded together (one vocabulary per group)
+FOLDED: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("leads", "source"), ("touchpoints", "channel"), ("costs", "channel")),
+    (("touchpoints", "campaign"), ("costs", "campaign"), ("leads", "campaign")),
+)
+
+_BIG = np.iinfo(np.int64).max
+
+
+def keep_flagged(t: Table, spec: ExportTable, ctx: Context) -> Table:
+    """The rows whose ``keep_when`` flag is true; the others listed as ``skip_reason``."""
+    if spec.keep_when is None or spec.keep_when not in t:
+        return t
+    keep = t[spec.keep_when]
+    required_values(t, spec.keep_when, "yes/no value", ctx)
+    ctx.flag(t, ~keep, spec.keep_when, spec.skip_reason, "left out")
+    out = take(t, keep)
+    del out[spec.keep_when]
+    return out
+
+
+def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Context) -> None:
+    keys = source.get(lk.key)
+    if keys is None or keys.size == 0:
+        keys = np.empty(0, dtype=object)
+        order = first = np.empty(0, dtype=np.int64)
+    else:
+        present = np.flatnonzero(~is_missing(keys))
+        keys_p = keys[present]
+        uniq, inv = np.unique(keys_p.astype(str), return_inverse=True)
+        order = np.lexsort((present, inv.ravel()))
+        first = present[order[first_per_group(inv.ravel(), order, uniq.size)]]
+        keys = uniq.astype(object)
+    for name in lk.into:  # a loop over the reading tables
+        t = tables[name]
+        if lk.ref not in t:
+            continue
+        refs = t[lk.ref]
+        if keys.size:
+            pos, found = lookup(keys, refs)
+        else:
+            pos, found = np.zeros(refs.size, np.int64), np.zeros(refs.size, bool)
+        for theirs, ours in lk.take.items():
+            out = empty_like_kind(ctx.kind(ours), refs.size)
+            if theirs in source and found.any():
+                out[found] = source[theirs][first[pos[found]]]
+            t[ours] = out
+            listed = ctx.their_name(ctx.preset.table(lk.table).name, theirs)
+            ctx.their[(name, ours)] = f"{lk.table}.{listed}"
+        absent = ~found & ~is_missing(refs)
+        if lk.keep_ref is not None:
+            t[lk.keep_ref] = np.where(absent, refs, t[lk.keep_ref])
+            action = f"{lk.keep_ref} shown as the Id itself"
+        else:
+            action = f"{', '.join(lk.take.values())} left empty"
+        ctx.flag(t, absent, lk.ref, f"not found in the {lk.table} export", action)
+
+
+def apply_lookups(lookups: Sequence[Lookup], tables: dict[str, Table], ctx: Context) -> None:
+    """Fill the columns each lookup takes from its table (in place on the working tables)."""
+    for lk in lookups:  # a loop over the preset's lookups
+        _one_lookup(lk, tables[ctx.preset.table(lk.table).name], tables, ctx)
+
+
+def link_people(t: Table, people: People, ctx: Context) -> Table:
+    """Rows whose person is known, ``lead_id`` set to the person id; the others listed."""
+    if not t or t[ROW].size == 0:
+        return t
+    blank = is_missing(t["lead_id"])
+    person = people.resolve(t["lead_id"])
+    unknown = is_missing(person) & ~blank
+    ctx.flag(t, blank, "lead_id", "{noun} with no person", "left out")
+    ctx.flag(t, unknown, "lead_id", "{noun} of an unknown person", "left out")
+    out = take(dict(t, lead_id=person), ~(blank | unknown))
+    required_values(out, "timestamp", "instant", ctx)
+    return out
+
+
+def with_channel(t: Table, ctx: Context) -> Table:
+    """Touches that name a channel; the others listed."""
+    if not t:
+        return t
+    if "channel" not in t:
+        t = dict(t, channel=np.full(t[ROW].size, None, dtype=object))
+    none = is_missing(t["channel"])
+    ctx.flag(t, none, "channel", "{noun} without a channel", "left out; map a channel column")
+    return take(t, ~none)
+
+
+def with_cost(t: Table, ctx: Context) -> Table:
+    """Cost rows that give a cost; the others listed."""
+    if not t:
+        return t
+    none = np.isnan(t["cost"])
+    ctx.flag(t, none, "cost", "{noun} without a cost", "not a cost row")
+    return take(t, ~none)
+
+
+def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> None:
+    """Fold the spellings of sources, channels and campaigns (in place), listing the rows;
+    without ``fold``, the spellings that would fold are only noted (one warning per read)."""
+    for group in FOLDED:  # a loop over vocabularies
+        present = [(t, c) for t, c in group if tables.get(t) and c in tables[t]]
+        if not fold:
+            for t, c in present:
+                note_variants(t, c, category_variants(tables[t][c]))
+            continue
+        if not present:
+            continue
+        values = [tables[t][c] for t, c in present]
+        folded = fold_categories(np.concatenate(values))
+        start = 0
+        for (t, c), v in zip(present, values):
+            new = folded[start : start + v.size]
+            start += v.size
+            changed = np.asarray(np.not_equal(new, v), dtype=bool) & ~is_missing(v)
+            ctx.flag(
+                tables[t],
+                changed,
+                c,
+                "spelling variant of a value (case, spaces, '_' or '-')",
+                "read as the most frequent spelling",
+            )
+            tables[t][c] = new
+
+
+def derive_stages(leads: Table, deals: Table, dc: Table, people: People) -> None:
+    """``opportunity_at`` (first deal created) and ``won_at`` (first won deal closed) of each
+    person, when the person tables do not give them (in place)."""
+    n = leads["lead_id"].size
+    wanted = [c for c in ("opportunity_at", "won_at") if c not in leads]
+    if not wanted:
+        return
+    if not dc or dc["deal_id"].size == 0:
+        for c in wanted:
+            leads[c] = np.full(n, np.datetime64("NaT"), dtype=TIME_DTYPE)
+        return
+    deal_pos, _ = lookup(deals["deal_id"], dc["deal_id"])
+    person = people.index(dc["lead_id"])
+    won = deals["won"][deal_pos]
+    sources = {"opportunity_at": (deals["created_at"][deal_pos], np.ones(won.size, bool))}
+    sources["won_at"] = (deals["closed_at"][deal_pos], won)
+    for c in wanted:
+        times, use = sources[c]
+        ints = np.where(use & ~np.isnat(times), times.view(np.int64), _BIG)
+        low = group_min(ints, person, n, _BIG)
+        leads[c] = np.where(low == _BIG, np.iinfo(np.int64).min, low).view(TIME_DTYPE)

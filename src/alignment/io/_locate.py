@@ -1,0 +1,192 @@
+"""Finding the tables of an export (a folder or a dict) and reading them as raw columns.
+
+CSV files are read by PyArrow's reader with every column as text, exactly as written
+(:func:`alignment._sources.read_arrow_csv`), Parquet files by :mod:`alignment._files`, and
+frames by :func:`alignment._frames.read_table`: this package never imports a dataframe
+library.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._files import read_parquet
+from .._frames import read_table
+from .._sources import CSVFormatError, read_arrow_csv, read_header
+from ..errors import DataValidationError, MissingColumnError, ParameterError
+from ._preset import ExportTable, Preset, norm_name
+
+__all__ = ["Raw", "locate", "read_source"]
+
+#: file name endings read, longest first
+EXTENSIONS = (".csv.gz", ".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One table as read: its columns by their name, before any typing.
+
+    Attributes
+    ----------
+    name : str
+        The preset's table name.
+    origin : str
+        The file name, or ``"frame"``.
+    n_rows : int
+        Number of rows.
+    columns : mapping of str to array
+        Numpy arrays or :class:`~alignment._frames.Categorical` columns.
+    wall : frozenset of str
+        Datetime columns of a frame or Parquet file that carried no time zone: wall times of
+        the export's zone (numpy ``datetime64`` arrays of a dict are UTC, as everywhere).
+    """
+
+    name: str
+    origin: str
+    n_rows: int
+    columns: Mapping[str, Any]
+    wall: frozenset[str]
+
+
+def _stem(filename: str) -> str | None:
+    low = filename.casefold()
+    for ext in EXTENSIONS:
+        if low.endswith(ext) and len(low) > len(ext):
+            return filename[: -len(ext)]
+    return None
+
+
+def _matches(table: ExportTable, stem: str) -> bool:
+    key = norm_name(stem)
+    return any(fnmatch.fnmatchcase(key, norm_name(p)) for p in table.patterns)
+
+
+def locate(preset: Preset, source: Any) -> dict[str, Any]:
+    """Each table of ``preset`` found in ``source``: ``{table name: path or data}``.
+
+    Parameters
+    ----------
+    preset : Preset
+    source : str, os.PathLike or mapping
+        A folder (tables found by file name) or ``{table name: path or frame}``.
+
+    Raises
+    ------
+    ParameterError
+        The folder does not exist, two files match one table, or a dict key names no table.
+    MissingColumnError
+        A required table is absent.
+    """
+    if isinstance(source, Mapping):
+        found = _from_mapping(preset, source)
+        where = "the tables given"
+    elif isinstance(source, (str, os.PathLike)):
+        folder = Path(source)
+        if not folder.is_dir():
+            raise ParameterError(
+                f"{str(folder)!r} is not a folder; pass the folder of the export files or "
+                "{table name: path or frame}"
+            )
+        found = _from_folder(preset, folder)
+        where = f"folder {str(folder)!r}"
+    else:
+        raise ParameterError(
+            "source must be a folder or a {table name: path or frame} mapping, got "
+            f"{type(source).__name__}"
+        )
+    for t in preset.tables:
+        if t.name not in found and not t.optional:
+            raise MissingColumnError(
+                f"no {t.name} table in {where}",
+                table=t.name,
+                fix=f"export the {t.name} table as a file named like "
+                f"{', '.join(repr(p + '.csv') for p in t.patterns)}, or pass "
+                f"{{{t.name!r}: path or frame}}",
+            )
+    return found
+
+
+def _from_folder(preset: Preset, folder: Path) -> dict[str, Any]:
+    files = sorted(p for p in folder.iterdir() if p.is_file() and _stem(p.name) is not None)
+    found: dict[str, Any] = {}
+    for t in preset.tables:  # a loop over the tables and the files of one folder
+        hits = [p for p in files if _matches(t, _stem(p.name) or "")]
+        if len(hits) > 1:
+            raise ParameterError(
+                f"several files match the {t.name} table: {', '.join(p.name for p in hits)}; "
+                f"keep one in {str(folder)!r} or pass {{{t.name!r}: path}}"
+            )
+        if hits:
+            found[t.name] = hits[0]
+    return found
+
+
+def _from_mapping(preset: Preset, source: Mapping[Any, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in source.items():
+        hits = [t for t in preset.tables if isinstance(key, str) and _matches(t, key)]
+        if not hits:
+            raise ParameterError(
+                f"{key!r} is not a table of the {preset.name} preset; its tables: "
+                + ", ".join(t.name for t in preset.tables)
+            )
+        name = hits[0].name
+        if name in found:
+            raise ParameterError(f"the {name} table is given twice (as {key!r} too)")
+        found[name] = value
+    return found
+
+
+def read_source(name: str, item: Any) -> Raw:
+    """Read one table: a path (``.csv``, ``.csv.gz``, ``.parquet``) or a frame / dict of arrays.
+
+    Raises
+    ------
+    ParameterError
+        A path that does not exist or of another kind.
+    DataValidationError
+        A file that cannot be read (not UTF-8, ragged rows, not Parquet ...).
+    """
+    if isinstance(item, (str, os.PathLike)):
+        return _read_file(name, Path(item))
+    raw = read_table(item, table=name, all_columns=True)
+    return Raw(
+        name, "frame", raw.n_rows, raw.columns, frozenset(k for k, v in raw.aware.items() if not v)
+    )
+
+
+def _read_file(name: str, path: Path) -> Raw:
+    if not path.is_file():
+        raise ParameterError(f"{name}: no file {str(path)!r}")
+    low = path.name.casefold()
+    if not low.endswith(EXTENSIONS):
+        raise ParameterError(
+            f"{name}: cannot read {path.name!r}; use .csv, .csv.gz or .parquet files"
+        )
+    try:
+        if low.endswith(".parquet"):
+            raw = read_table(read_parquet(path), table=name, all_columns=True)
+            wall = frozenset(k for k, v in raw.aware.items() if not v)
+            return Raw(name, path.name, raw.n_rows, raw.columns, wall)
+        names = read_header(path, ",")
+        raw = read_table(read_arrow_csv(path, names, ",", text=True), table=name, all_columns=True)
+    except CSVFormatError as exc:
+        raise DataValidationError(
+            f"file {path.name!r} {exc}", table=name, fix="export the table again as CSV"
+        ) from None
+    except UnicodeDecodeError:
+        raise DataValidationError(
+            f"file {path.name!r} is not UTF-8 text", table=name, fix="save the file as UTF-8"
+        ) from None
+    except (OSError, ValueError) as exc:  # PyArrow's errors derive from these
+        raise DataValidationError(
+            f"cannot read file {path.name!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+            table=name,
+            fix="check that the file is a complete CSV or Parquet export",
+        ) from None
+    return Raw(name, path.name, raw.n_rows, raw.columns, frozenset())

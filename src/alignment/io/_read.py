@@ -1,0 +1,308 @@
+"""``read_crm``: a CRM's exports to one :class:`~alignment.io.CRMData`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from .._crm import CRMData, DataIssues, empty_tables
+from .._frames import factorize
+from .._options import reading
+from .._time import TIME_DTYPE
+from ..errors import DataValidationError, ParameterError, UnknownModelError
+from ._context import ROW, SRC, Context, Table, concat, take
+from ._deals import build_deals, flag_deals_without_contact, link_deal_contacts
+from ._link import (
+    apply_lookups,
+    derive_stages,
+    fold_spellings,
+    keep_flagged,
+    link_people,
+    with_channel,
+    with_cost,
+)
+from ._locate import locate, read_source
+from ._persons import build_people
+from ._preset import Preset
+from ._presets import PRESETS
+from ._typing import empty_table, require, type_table
+from ._values import Options
+
+__all__ = ["read_crm"]
+
+#: our columns each table must have
+REQUIRED: Mapping[str, tuple[str, ...]] = {
+    "leads": ("lead_id", "created_at"),
+    "touchpoints": ("lead_id", "timestamp"),
+    "deals": ("deal_id", "created_at", "amount"),
+    "deal_contacts": ("deal_id", "lead_id"),
+    "activities": ("lead_id", "timestamp"),
+    "costs": ("cost",),
+    "lookup": (),
+}
+
+#: working columns that are not part of the result
+INTERNAL = (SRC, ROW, "merged_into", "contact_ids", "primary_contact_id")
+
+#: the columns each result table is sorted by first (then every other column)
+SORT_FIRST: Mapping[str, tuple[str, ...]] = {
+    "leads": ("lead_id",),
+    "touchpoints": ("lead_id", "timestamp"),
+    "deals": ("deal_id",),
+    "deal_contacts": ("deal_id", "lead_id"),
+    "activities": ("lead_id", "timestamp"),
+    "costs": ("campaign", "channel"),
+}
+
+
+def _preset(preset: str | Preset) -> Preset:
+    if isinstance(preset, Preset):
+        return preset
+    if isinstance(preset, str):
+        key = preset.strip().casefold()
+        if key in PRESETS:
+            return PRESETS[key]
+        raise UnknownModelError("CRM preset", preset, list(PRESETS))
+    raise ParameterError(
+        f"preset must be 'salesforce', 'hubspot' or an alignment.io.Preset, got "
+        f"{type(preset).__name__}"
+    )
+
+
+def _won_stages(preset: Preset, won_stages: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    if won_stages is None:
+        return preset.won_stages
+    stages = (won_stages,) if isinstance(won_stages, str) else tuple(won_stages)
+    if not stages or not all(isinstance(s, str) and s.strip() for s in stages):
+        raise ParameterError(f"won_stages must be non-empty strings, got {won_stages!r}")
+    return stages
+
+
+def _read_tables(
+    preset: Preset, source: Any, won: tuple[str, ...] | None, ctx: Context
+) -> dict[str, Table]:
+    found = locate(preset, source)
+    tables: dict[str, Table] = {}
+    for spec in preset.tables:  # a loop over the export's tables
+        if spec.name not in found:
+            tables[spec.name] = empty_table(spec, ctx)
+            ctx.note(spec.name, "table not found (optional)", "read as empty")
+            continue
+        t = type_table(read_source(spec.name, found[spec.name]), spec, ctx)
+        needed = list(REQUIRED[spec.feeds])
+        if spec.feeds == "deals":
+            needed.append("won" if won is None else "stage")
+        needed += [lk.key for lk in preset.lookups if preset.table(lk.table) is spec]
+        require(t, spec, needed, ctx)
+        tables[spec.name] = keep_flagged(t, spec, ctx)
+    return tables
+
+
+def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Table]:
+    return [tables[t.name] for t in preset.tables if t.feeds == feeds]
+
+
+def _sort_key(values: np.ndarray) -> np.ndarray:
+    kind = values.dtype.kind
+    if kind == "O":
+        return factorize(values, column="sort", allow_missing=True).codes
+    if kind == "M":
+        return values.view(np.int64)
+    if kind == "b":
+        return values.astype(np.int8)
+    return values
+
+
+def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
+    """The result table: internal columns dropped, core columns present, rows in a canonical
+    order (the same for any row order of the files), arrays read-only."""
+    core = empty_tables()[name]
+    cols = {k: v for k, v in t.items() if k not in INTERNAL}
+    n = next(iter(cols.values())).size if cols else 0
+    for k, empty in core.items():
+        if k not in cols:
+            cols[k] = _missing_of(empty.dtype, n)
+    first = [c for c in SORT_FIRST[name] if c in cols]
+    rest = sorted(c for c in cols if c not in first)
+    keys = [_sort_key(cols[c]) for c in reversed([*first, *rest])]
+    order = np.lexsort(keys) if n else np.empty(0, dtype=np.int64)
+    out = take(cols, order)
+    for arr in out.values():
+        arr.flags.writeable = False
+    return out
+
+
+def _missing_of(dtype: np.dtype[Any], n: int) -> np.ndarray:
+    if dtype.kind == "O":
+        return np.full(n, None, dtype=object)
+    if dtype.kind == "M":
+        return np.full(n, np.datetime64("NaT"), dtype=TIME_DTYPE)
+    if dtype.kind == "f":
+        return np.full(n, np.nan)
+    return np.zeros(n, dtype=dtype)
+
+
+def _currency(ctx: Context) -> str | None:
+    found = sorted(set(ctx.currencies.values()))
+    if len(found) > 1:
+        where = ", ".join(f"{k} in {v}" for k, v in sorted(ctx.currencies.items()))
+        raise DataValidationError(
+            f"amounts are written in several currencies ({where})",
+            fix="pass rates={currency: factor} to convert them to one currency",
+        )
+    return found[0] if found else None
+
+
+def _span(result: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[Any, Any]:
+    """The first day of the persons and the end of the last day with any instant."""
+    created = result["leads"]["created_at"]
+    created = created[~np.isnat(created)]
+    if created.size == 0:
+        return None, None
+    latest = max(
+        v[~np.isnat(v)].max()
+        for t in result.values()
+        for v in t.values()
+        if v.dtype.kind == "M" and (~np.isnat(v)).any()
+    )
+    day = np.timedelta64(1, "D")
+    start = created.min().astype("datetime64[D]").astype(TIME_DTYPE)
+    as_of = (latest.astype("datetime64[D]") + day).astype(TIME_DTYPE)
+    return start, as_of
+
+
+def read_crm(
+    preset: str | Preset,
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    tz: str | None = None,
+    columns: Mapping[str, Mapping[str, str | None]] | None = None,
+    dayfirst: bool | None = None,
+    date_format: str | None = None,
+    decimal: str = ".",
+    won_stages: str | Sequence[str] | None = None,
+    normalize: Literal["casefold"] | None = "casefold",
+    rates: Mapping[str, float] | None = None,
+) -> CRMData:
+    """Read a CRM's exports into one :class:`~alignment.io.CRMData`.
+
+    Parameters
+    ----------
+    preset : {"salesforce", "hubspot"} or Preset
+        The CRM: a built-in preset, or an :class:`~alignment.io.Preset` for any other CRM.
+    source : str, os.PathLike or mapping
+        A folder holding the export files (found by their names, ``.csv``, ``.csv.gz`` or
+        ``.parquet``; ``Lead.csv``, ``leads.csv.gz``, ``Lead.parquet`` …), or
+        ``{table name: path or frame}`` (pandas, Polars or PyArrow frames, dicts of arrays).
+    tz : str, optional
+        The IANA time zone of naive timestamps in the files (``"America/New_York"``); default:
+        UTC.  Timestamps with an offset (``...Z``, ``+02:00``) keep theirs.
+    columns : mapping, optional
+        ``{table name: {their column: our column}}``: extends or overrides the preset's column
+        maps (``{"Lead": {"MQL_Date__c": "mql_at"}}``); ``None`` as our column drops theirs.
+    dayfirst : bool, optional
+        Whether ``03/05/2024`` is the 3rd of May (``True``) or March 5th (``False``); needed
+        when the files write dates that way.
+    date_format : str, optional
+        An explicit ``strptime`` format of the timestamps (``"%d.%m.%Y %H:%M"``).
+    decimal : {".", ","}
+        The decimal mark of amounts written as text (``","`` for ``"1.234,56"``).
+    won_stages : str or sequence of str, optional
+        Deal stages that mean "won" (case-folded).  Default: Salesforce reads ``IsWon``;
+        HubSpot ``("closedwon", "Closed Won")``.
+    normalize : {"casefold", None}
+        Fold the spellings of sources, channels and campaigns (``"Paid Search"`` and
+        ``"paid search"`` become one, the most frequent spelling); ``None`` keeps them apart.
+    rates : mapping of str to float, optional
+        Conversion factors to one currency when amounts are written in several
+        (``{"EUR": 1.08, "$": 1.0}``).
+
+    Returns
+    -------
+    CRMData
+        One row per person in ``leads``; every input row is used or listed in ``issues``.
+
+    Raises
+    ------
+    ParameterError
+        An invalid option, an unknown table name, a folder that does not exist, several files
+        for one table.
+    MissingColumnError
+        A required table, or a required column of a table, is absent.
+    DataValidationError
+        A value that cannot be read for certain (an instant, an amount, a flag), or a
+        required value that is missing; the error names the table, column, rows and fix.
+    UnknownModelError
+        An unknown preset name.
+
+    Examples
+    --------
+    >>> import alignment
+    >>> crm = alignment.io.read_crm("salesforce", "exports/")  # doctest: +SKIP
+    >>> crm.issues.to_frame()  # doctest: +SKIP
+    """
+    spec = _preset(preset).with_columns(columns)
+    won = _won_stages(spec, won_stages)
+    # the shared reading options: checked there, and naive instants read as UTC are reported
+    # in one warning naming their columns when the read ends
+    with reading(
+        tz=tz, normalize=normalize, decimal=decimal, dayfirst=dayfirst, date_format=date_format
+    ):
+        opts = Options(tz, dayfirst, date_format, decimal, rates)
+        ctx = Context(spec, opts)
+        tables = _read_tables(spec, source, won, ctx)
+        apply_lookups(spec.lookups, tables, ctx)
+        result = _link_all(spec, tables, won, ctx, fold=normalize is not None)
+    start, as_of = _span(result)
+    return CRMData(
+        leads=result["leads"],
+        touchpoints=result["touchpoints"],
+        deals=result["deals"],
+        deal_contacts=result["deal_contacts"],
+        activities=result["activities"],
+        costs=result["costs"],
+        issues=DataIssues(ctx.issues),
+        source=spec.name,
+        tz=tz,
+        currency=_currency(ctx),
+        start=start,
+        as_of=as_of,
+    )
+
+
+def _link_all(
+    spec: Preset,
+    tables: Mapping[str, Table],
+    won: tuple[str, ...] | None,
+    ctx: Context,
+    *,
+    fold: bool,
+) -> dict[str, dict[str, np.ndarray]]:
+    persons = [t for t in spec.tables if t.feeds == "leads"]
+    people = build_people(_feeding(spec, tables, "leads"), persons, ctx)
+    deals, listed = build_deals(_feeding(spec, tables, "deals"), won, ctx)
+    dc_in = concat([*_feeding(spec, tables, "deal_contacts"), listed], ctx)
+    dc = link_deal_contacts(dc_in, deals, people, ctx)
+    flag_deals_without_contact(deals, dc, ctx)
+    touches = with_channel(link_people(_concat(spec, tables, "touchpoints", ctx), people, ctx), ctx)
+    acts = link_people(_concat(spec, tables, "activities", ctx), people, ctx)
+    costs = with_cost(_concat(spec, tables, "costs", ctx), ctx)
+    work = {
+        "leads": people.leads,
+        "touchpoints": touches,
+        "deals": deals,
+        "deal_contacts": dc,
+        "activities": acts,
+        "costs": costs,
+    }
+    fold_spellings(work, ctx, fold=fold)
+    if spec.stages_from_deals:
+        derive_stages(people.leads, deals, dc, people)
+    return {name: _finish(name, t) for name, t in work.items()}
+
+
+def _concat(spec: Preset, tables: Mapping[str, Table], feeds: str, ctx: Context) -> Table:
+    return concat(_feeding(spec, tables, feeds), ctx)

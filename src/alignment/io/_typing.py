@@ -1,0 +1,155 @@
+"""One export table to a working table: their columns found, typed and coalesced into ours."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._options import note_naive
+from ..errors import DataValidationError, MissingColumnError
+from ._context import ROW, SRC, Context, Table
+from ._locate import Raw
+from ._preset import ExportTable
+from ._values import Typed, empty_like_kind, is_missing, read_kind
+
+__all__ = ["empty_table", "require", "required_values", "type_table"]
+
+
+def _resolve(spec: ExportTable, names: Sequence[str]) -> dict[str, list[str]]:
+    """Our column -> the file's columns mapped to it (priority order); exact name first, then
+    the same name in another case or with other spaces."""
+    loose: dict[str, list[str]] = {}
+    for n in names:
+        loose.setdefault(n.casefold().strip(), []).append(n)
+    found: dict[str, list[str]] = {}
+    for theirs, ours in spec.columns.items():
+        if ours is None:
+            continue
+        if theirs in names:
+            hit = theirs
+        else:
+            candidates = loose.get(theirs.casefold().strip(), [])
+            if len(candidates) != 1:
+                continue
+            hit = candidates[0]
+        if hit not in found.get(ours, []):
+            found.setdefault(ours, []).append(hit)
+    return found
+
+
+def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
+    """Read ``raw`` with the column map of ``spec``: a working table with ``_src``/``_row``."""
+    src = ctx.src(spec.name)
+    out: Table = {
+        SRC: np.full(raw.n_rows, src, dtype=np.int64),
+        ROW: np.arange(raw.n_rows, dtype=np.int64),
+    }
+    for ours, theirs in _resolve(spec, list(raw.columns)).items():
+        ctx.their[(spec.name, ours)] = "/".join(theirs)
+        out[ours], missing = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx)
+        if ctx.kind(ours) == "flag" and ours not in BLANK_IS_FALSE and missing.any():
+            raise DataValidationError(
+                "missing value in a required yes/no column",
+                column="/".join(theirs),
+                table=spec.name,
+                rows=np.flatnonzero(missing),
+                fix="fill these cells with true or false (or map another column with columns=)",
+            )
+    return out
+
+
+def _coalesce(
+    raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context
+) -> tuple[np.ndarray, np.ndarray]:
+    """Their columns typed, the first with a value winning row by row; what reading found is
+    recorded (currencies, naive instants read as UTC, wall times changed by daylight saving)."""
+    values: np.ndarray | None = None
+    missing: np.ndarray | None = None
+    for name in theirs:  # a loop over the columns that feed one of ours
+        got = read_kind(
+            raw.columns[name],
+            kind,
+            column=name,
+            table=table,
+            opts=ctx.opts,
+            wall=name in raw.wall,
+        )
+        used = ~got.missing if missing is None else missing & ~got.missing
+        if got.currency:
+            ctx.currencies[f"{table}.{name}"] = got.currency
+        if got.naive_utc and used.any():
+            note_naive(table, name)
+        _note_wall_times(got, used, table, name, ctx)
+        if values is None or missing is None:
+            values, missing = got.values, got.missing
+        else:
+            values = np.where(missing, got.values, values)
+            missing = missing & got.missing
+    assert values is not None and missing is not None
+    return values, missing
+
+
+#: flags whose empty cell means "no" (any other flag must be filled)
+BLANK_IS_FALSE = frozenset({"is_primary"})
+
+
+def _note_wall_times(got: Typed, used: np.ndarray, table: str, column: str, ctx: Context) -> None:
+    zone = ctx.opts.tz
+    if got.ambiguous is not None and (got.ambiguous & used).any():
+        ctx.note(
+            table,
+            f"wall time that occurs twice in {zone} (daylight saving ends)",
+            "read as the first occurrence",
+            column=column,
+            rows=np.flatnonzero(got.ambiguous & used),
+        )
+    if got.nonexistent is not None and (got.nonexistent & used).any():
+        ctx.note(
+            table,
+            f"wall time that does not exist in {zone} (daylight saving starts)",
+            "moved forward by the gap",
+            column=column,
+            rows=np.flatnonzero(got.nonexistent & used),
+        )
+
+
+def empty_table(spec: ExportTable, ctx: Context) -> Table:
+    """The table of an absent optional export table: every column of its map, no rows."""
+    ctx.src(spec.name)
+    out: Table = {SRC: np.empty(0, dtype=np.int64), ROW: np.empty(0, dtype=np.int64)}
+    for ours in spec.ours():
+        out[ours] = empty_like_kind(ctx.kind(ours), 0)
+    return out
+
+
+def require(table: Table, spec: ExportTable, columns: Sequence[str], ctx: Context) -> None:
+    """Raise :class:`MissingColumnError` when one of our ``columns`` was not found."""
+    for ours in columns:
+        if ours in table:
+            continue
+        theirs = spec.theirs(ours)
+        listed = " or ".join(repr(t) for t in theirs) if theirs else "none mapped"
+        raise MissingColumnError(
+            f"no column for {ours!r} (looked for {listed})",
+            column=theirs[0] if theirs else ours,
+            table=spec.name,
+            fix=f"map their column with columns={{{spec.name!r}: {{'Their Column': {ours!r}}}}}",
+        )
+
+
+def required_values(table: Table, ours: str, what: str, ctx: Context) -> None:
+    """Raise :class:`DataValidationError` for rows with no value in our column ``ours``."""
+    missing = is_missing(table[ours])
+    if not missing.any():
+        return
+    first = int(np.flatnonzero(missing)[0])
+    name = ctx.names[int(table[SRC][first])]
+    rows = table[ROW][missing & (table[SRC] == table[SRC][first])]
+    raise DataValidationError(
+        f"missing {what} in a required column",
+        column=ctx.their_name(name, ours),
+        table=name,
+        rows=rows,
+        fix=f"fill the {what} of these rows, or map another column to {ours!r} with columns=",
+    )

@@ -1,0 +1,277 @@
+"""Typing the columns of an export with the shared strict rules (numpy only).
+
+Text is trimmed (an empty cell is missing), flags go through :func:`alignment._parse.parse_bool`,
+money and numbers through :func:`alignment._parse.parse_money`, instants through
+:func:`alignment._time.as_utc_datetime64`.  Text and instants are worked out once per distinct
+value, then spread back to the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._frames import Categorical, factorize
+from .._parse import parse_bool, parse_money
+from .._time import TIME_DTYPE, Awareness, localize, read_instants
+from ..errors import DataValidationError
+
+__all__ = ["Options", "Typed", "as_text", "empty_like_kind", "is_missing", "read_kind"]
+
+_NAT = np.datetime64("NaT", "us")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The reading options of :func:`alignment.io.read_crm` that type values."""
+
+    tz: str | None = None
+    dayfirst: bool | None = None
+    date_format: str | None = None
+    decimal: str = "."
+    rates: Mapping[str, float] | None = None
+
+
+def _clean(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value).strip()
+    return text or None
+
+
+def _codes(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes (-1 missing) and distinct values of a text column; ``None`` when not all text."""
+    if isinstance(col, Categorical):
+        return col.codes, col.categories
+    arr = np.asarray(col)
+    if arr.dtype.kind in "US":
+        arr = arr.astype(object)
+    if arr.dtype.kind != "O":
+        return None
+    try:
+        cat = factorize(arr, column="", allow_missing=True)
+    except DataValidationError:  # mixed types: not a text column
+        return None
+    return cat.codes, cat.categories
+
+
+def _spread(codes: np.ndarray, per_value: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:
+    out = np.full(codes.size, fill, dtype=dtype)
+    ok = codes >= 0
+    if per_value.size:
+        out[ok] = per_value[codes[ok]]
+    return out
+
+
+def as_text(col: Any) -> np.ndarray:
+    """A column as trimmed ``str`` values (``None`` where missing or empty), a new array.
+
+    Whole numbers stored as floats (``1522.0``, as pandas keeps ids with gaps) read as
+    ``"1522"``.
+    """
+    arr = col if isinstance(col, Categorical) else np.asarray(col)
+    kind = arr.dtype.kind
+    if kind in "iu":
+        return np.asarray(arr).astype(str).astype(object)
+    if kind == "b":
+        return np.where(np.asarray(arr), "true", "false").astype(object)
+    if kind == "M":
+        times = np.asarray(arr)
+        out = np.datetime_as_string(times.astype(TIME_DTYPE)).astype(object)
+        out[np.isnat(times)] = None
+        return out
+    if kind == "f":
+        return _float_text(np.asarray(arr))
+    coded = _codes(arr)
+    if coded is None:  # mixed Python values (rare): one value at a time
+        return np.asarray(np.frompyfunc(_clean, 1, 1)(np.asarray(arr)), dtype=object)
+    codes, cats = coded
+    cleaned = np.empty(cats.size, dtype=object)
+    cleaned[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
+    return _spread(codes, cleaned, None, object)
+
+
+def _float_text(arr: np.ndarray) -> np.ndarray:
+    out = np.full(arr.size, None, dtype=object)
+    ok = np.isfinite(arr)
+    whole = ok & (arr == np.round(arr)) & (np.abs(arr) < 2.0**63)
+    out[whole] = arr[whole].astype(np.int64).astype(str)
+    frac = ok & ~whole
+    out[frac] = arr[frac].astype(str)
+    return out
+
+
+def is_missing(values: np.ndarray) -> np.ndarray:
+    """Missing entries of a typed column (``None``, ``NaT``, ``NaN``; flags are never missing)."""
+    kind = values.dtype.kind
+    if kind == "M":
+        return np.asarray(np.isnat(values), dtype=bool)
+    if kind == "f":
+        return np.asarray(np.isnan(values), dtype=bool)
+    if kind == "O":
+        return np.asarray(values == None, dtype=bool)  # noqa: E711 (elementwise)
+    return np.zeros(values.shape, dtype=bool)
+
+
+def empty_like_kind(kind: str, n: int) -> np.ndarray:
+    """A column of ``n`` missing values of a kind (``False`` for flags)."""
+    if kind == "time":
+        return np.full(n, _NAT, dtype=TIME_DTYPE)
+    if kind in ("money", "number"):
+        return np.full(n, np.nan)
+    if kind == "flag":
+        return np.zeros(n, dtype=bool)
+    return np.full(n, None, dtype=object)
+
+
+def _distinct_text(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and trimmed distinct values (``None`` for empty) of a text column, else ``None``."""
+    arr = col if isinstance(col, Categorical) else np.asarray(col)
+    coded = _codes(arr) if arr.dtype.kind in "OUS" else None
+    if coded is None:
+        return None
+    codes, cats = coded
+    stripped = np.empty(cats.size, dtype=object)
+    stripped[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
+    return codes, stripped
+
+
+def _by_value(
+    coded: tuple[np.ndarray, np.ndarray],
+    parse: Callable[[np.ndarray], np.ndarray],
+    fill: Any,
+    dtype: Any,
+) -> np.ndarray:
+    """``parse`` of the distinct values, spread back to the rows; an error is raised again by
+    parsing the rows, so that it names the rows of the file (not the distinct values)."""
+    codes, stripped = coded
+    try:
+        per_value = parse(stripped)
+    except DataValidationError:
+        parse(_spread(codes, stripped, None, object))
+        raise
+    return _spread(codes, per_value, fill, dtype)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """One column typed: values, missing entries, and what reading it found."""
+
+    values: np.ndarray
+    missing: np.ndarray
+    currency: str | None = None
+    ambiguous: np.ndarray | None = None
+    nonexistent: np.ndarray | None = None
+    naive_utc: bool = False
+
+
+def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, wall: bool) -> Typed:
+    """Type one column (``wall``: a frame's datetime column without zone, wall times of tz).
+
+    Raises
+    ------
+    DataValidationError
+        A value that cannot be read for certain (named with its rows).
+    """
+    if kind == "text":
+        text = as_text(col)
+        return Typed(text, is_missing(text))
+    coded = _distinct_text(col)
+    if kind == "time":
+        return _time_column(col, coded, column=column, table=table, opts=opts, wall=wall)
+
+    def apply(parse: Callable[[np.ndarray], np.ndarray], fill: Any, dtype: Any) -> np.ndarray:
+        if coded is None:
+            return parse(np.asarray(col))
+        return _by_value(coded, parse, fill, dtype)
+
+    if kind == "flag":
+        missing = apply(lambda v: is_missing(as_text(v)), True, bool)
+        flags = apply(
+            lambda v: parse_bool(v, column=column, table=table, missing=False), False, bool
+        )
+        return Typed(flags, missing)
+    found: list[str | None] = []
+
+    def money(v: np.ndarray) -> np.ndarray:
+        amounts, currency = parse_money(
+            v,
+            column=column,
+            table=table,
+            decimal=opts.decimal,
+            rates=opts.rates,
+            allow_missing=True,
+        )
+        found.append(currency)
+        return amounts
+
+    values = apply(money, np.nan, np.float64)
+    return Typed(values, np.isnan(values), found[0] if kind == "money" else None)
+
+
+def _utc(
+    values: np.ndarray, *, column: str, table: str, opts: Options, wall: bool
+) -> tuple[np.ndarray, Awareness, np.ndarray, np.ndarray]:
+    """Instants in UTC, their awareness, and the wall times a zone has twice or skips.
+
+    A frame's datetime column without zone (``wall``) holds wall times of ``tz`` too; other
+    numpy datetimes are UTC, the library's own representation.
+    """
+    read = read_instants(
+        values,
+        column=column,
+        table=table,
+        allow_missing=True,
+        tz=opts.tz,
+        dayfirst=opts.dayfirst,
+        date_format=opts.date_format,
+    )
+    times, awareness, ambiguous, gap = read
+    if values.dtype.kind == "M" and wall:
+        awareness = False
+        if opts.tz is not None:
+            times, ambiguous, gap = localize(times, opts.tz, column=column, table=table)
+            awareness = True
+    return times, awareness, ambiguous, gap
+
+
+def _time_column(
+    col: Any,
+    coded: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    column: str,
+    table: str,
+    opts: Options,
+    wall: bool,
+) -> Typed:
+    if coded is None:
+        raw = col.values() if isinstance(col, Categorical) else np.asarray(col)
+        times, awareness, ambiguous, gap = _utc(
+            raw, column=column, table=table, opts=opts, wall=wall
+        )
+    else:
+        codes, stripped = coded
+        try:
+            per, awareness, amb, skip = _utc(
+                stripped, column=column, table=table, opts=opts, wall=wall
+            )
+        except DataValidationError:  # name the rows of the file, not the distinct values
+            rows = _spread(codes, stripped, None, object)
+            _utc(rows, column=column, table=table, opts=opts, wall=wall)
+            raise
+        times = _spread(codes, per, _NAT, TIME_DTYPE)
+        ambiguous = _spread(codes, amb, False, bool)
+        gap = _spread(codes, skip, False, bool)
+    return Typed(
+        times,
+        np.isnat(times),
+        ambiguous=ambiguous,
+        nonexistent=gap,
+        naive_utc=awareness is False and opts.tz is None,
+    )

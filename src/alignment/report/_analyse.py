@@ -1,0 +1,296 @@
+"""The standard analyses of a CRM bundle, as the report shows them.
+
+:func:`analyse` runs every engine on a :class:`alignment.io.CRMData` bundle — scores, the
+attribution models side by side, the funnel and a plan, the SLA (when the bundle or the caller
+gives an agreement) and the closed loop — and :func:`report_inputs` turns the results into the
+keyword arguments of :func:`alignment.report.build_report`.  ``alignment demo`` and
+``write_report(crm, path)`` share them, so the command line and the library report the same
+numbers.  The engines are called through their public API; nothing is re-aggregated here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from ..errors import ParameterError
+
+__all__ = [
+    "STANDARD_FEATURES",
+    "STANDARD_FIT_RULES",
+    "STANDARD_GRID",
+    "STANDARD_MODELS",
+    "STANDARD_STAGES",
+    "analyse",
+    "report_inputs",
+    "won_leads",
+]
+
+_T = TypeVar("_T")
+#: runs one named step of the analysis (the command line times it and shows progress)
+Step = Callable[[str, Callable[[], Any]], Any]
+
+#: fit rules of the synthetic company's grid (points for its ideal customer profile)
+STANDARD_FIT_RULES: list[dict[str, Any]] = [
+    {
+        "column": "persona",
+        "isin": ["revops_leader", "enterprise_buyer"],
+        "points": 15,
+        "name": "core persona",
+    },
+    {"column": "persona", "equals": "ops_manager", "points": 8, "name": "secondary persona"},
+    {
+        "column": "seniority",
+        "isin": ["executive", "director"],
+        "points": 10,
+        "name": "senior title",
+    },
+    {"column": "company_size", "min": 200, "points": 8, "name": "200+ employees"},
+    {"column": "industry", "isin": ["software", "fintech"], "points": 5, "name": "target industry"},
+    {
+        "column": "email",
+        "contains": ["gmail.com", "outlook.com", "yahoo.com"],
+        "points": -5,
+        "name": "free-mail address",
+    },
+]
+#: the grid's cut points (fit A–D, interest 1–4)
+STANDARD_GRID: dict[str, Any] = {"fit_cuts": (30, 20, 10), "interest_cuts": (200, 120, 60)}
+#: attribution models compared side by side
+STANDARD_MODELS: tuple[str, ...] = (
+    "first",
+    "last",
+    "linear",
+    "time_decay",
+    "position_based",
+    "w_shaped",
+    "markov",
+    "shapley",
+)
+#: logistic scorer features of the synthetic company (explicit attributes known on arrival)
+STANDARD_FEATURES: tuple[str, ...] = (
+    "company_size",
+    "industry",
+    "country",
+    "seniority",
+    "persona",
+    "source",
+)
+#: funnel stages, top to bottom (those the leads have are observed)
+STANDARD_STAGES: tuple[str, ...] = (
+    "created_at",
+    "mql_at",
+    "sal_at",
+    "sql_at",
+    "opportunity_at",
+    "won_at",
+)
+#: the closed loop's keys (those the leads have)
+_CLOSED_LOOP_BY = ("source", "campaign")
+
+
+def _run(label: str, fn: Callable[[], _T]) -> _T:
+    return fn()
+
+
+def won_leads(crm: Any) -> np.ndarray:
+    """Per lead of the bundle: whether it is won (``won_at`` set, else a won deal's contact)."""
+    leads = crm.leads
+    if "won_at" in leads:
+        return np.asarray(~np.isnat(leads["won_at"]))
+    return np.isin(
+        np.asarray(leads["lead_id"]).astype(str), np.asarray(crm.conversions["lead_id"]).astype(str)
+    )
+
+
+def analyse(
+    crm: Any,
+    *,
+    sla: Any = None,
+    as_of: Any = None,
+    fit_rules: Sequence[Mapping[str, Any]] | None = None,
+    models: Sequence[str] = STANDARD_MODELS,
+    allocate: str = "leads",
+    step: Step | None = None,
+) -> dict[str, Any]:
+    """Every engine on a CRM bundle: the results the report shows.
+
+    Parameters
+    ----------
+    crm : CRMData
+        The bundle (:func:`alignment.io.read_crm`, :func:`alignment.datasets.synthetic_crm`).
+    sla : SLA, dict or path, optional
+        The agreement to evaluate; default the bundle's own (synthetic data has one); without
+        any, no SLA is evaluated.
+    as_of : instant, optional
+        The SLA's evaluation instant; default the bundle's ``as_of``.
+    fit_rules : sequence of dict, optional
+        Fit rules of the fit × interest grid; default the synthetic company's
+        (:data:`STANDARD_FIT_RULES`) for synthetic data; without rules for other data, no
+        grid is scored.
+    models : sequence of str
+        Attribution models compared side by side.
+    allocate : {"none", "leads", "revenue"}
+        How the closed loop places campaign costs on source × campaign keys (see
+        :func:`alignment.closed_loop.closed_loop`); the report names it.
+    step : callable, optional
+        ``step(label, fn)`` runs each analysis (default: calls ``fn``); the command line
+        times it.
+
+    Returns
+    -------
+    dict
+        ``crm``, ``lead_table``, ``journeys``, ``scores`` (or None), ``attribution`` (model
+        → result), ``funnel``, ``plan`` (or None), ``plan_target``, ``deal_size``, ``sla``
+        (or None), ``closed_loop`` (or None).
+    """
+    from .._crm import is_crm
+
+    if not is_crm(crm):
+        raise ParameterError(
+            f"expected a CRMData bundle (alignment.io.read_crm or synthetic_crm), got "
+            f"{type(crm).__name__}"
+        )
+    run: Step = step or _run
+    out: dict[str, Any] = {"crm": crm}
+    lt, journeys = run(
+        "building lead and journey tables", lambda: (crm.lead_table(), crm.journeys())
+    )
+    out["lead_table"], out["journeys"] = lt, journeys
+    out["scores"] = _scores(crm, lt, journeys, fit_rules, run)
+    out["attribution"] = _attribution(journeys, models, run)
+    out.update(_funnel(crm, lt, run))
+    out["sla"] = _sla(crm, lt, sla, as_of, run)
+    out["closed_loop"] = _closed_loop(crm, out["attribution"], journeys, allocate, run)
+    return out
+
+
+def _scores(
+    crm: Any, lt: Any, journeys: Any, fit_rules: Sequence[Mapping[str, Any]] | None, run: Step
+) -> Any:
+    from ..scoring import score
+
+    rules = fit_rules
+    if rules is None and crm.source == "synthetic":
+        rules = STANDARD_FIT_RULES
+    if rules is None:
+        return None
+    return run(
+        "scoring leads (fit × interest grid)",
+        lambda: score(lt, journeys, scorer="grid", fit_rules=list(rules), **STANDARD_GRID),
+    )
+
+
+def _attribution(journeys: Any, models: Sequence[str], run: Step) -> dict[str, Any]:
+    from ..attribution import attribute
+
+    results: dict[str, Any] = {}
+    for name in models:  # loop over models (a handful)
+
+        def one(model: str = name) -> Any:
+            return attribute(journeys, model=model)
+
+        results[name] = run(f"attribution: {name}", one)
+    return results
+
+
+def _funnel(crm: Any, lt: Any, run: Step) -> dict[str, Any]:
+    """The observed funnel, and a plan for next quarter (+20% revenue) when it can be made."""
+    from .. import funnel as funnel_mod
+
+    stages = [s for s in STANDARD_STAGES if s == "created_at" or s in crm.leads]
+    obs = run("observing the funnel", lambda: funnel_mod.observe(lt, stages=stages))
+    revenue = float(crm.conversions["revenue"].sum())
+    n_won = int(won_leads(crm).sum())
+    deal = revenue / n_won if n_won else 1.0
+    target = max(round(1.2 * revenue, -3), 1000.0)
+    out: dict[str, Any] = {"funnel": obs, "plan_target": target, "deal_size": deal, "plan": None}
+    if n_won:
+        try:
+            out["plan"] = run(
+                "planning next quarter (+20% revenue)",
+                lambda: funnel_mod.plan_from(
+                    obs, revenue_target=target, average_deal_size=deal, periods=3
+                ),
+            )
+        except ParameterError:  # a stage that never converts: no plan from these rates
+            out["plan"] = None
+    return out
+
+
+def _sla(crm: Any, lt: Any, agreement: Any, as_of: Any, run: Step) -> Any:
+    from .. import sla as sla_mod
+
+    agreement = agreement if agreement is not None else crm.sla
+    if agreement is None:
+        return None
+    when = as_of if as_of is not None else crm.as_of
+    if when is None:
+        raise ParameterError(
+            "the SLA needs an evaluation instant: pass as_of= (the bundle has none)"
+        )
+    return run(
+        "evaluating the SLA",
+        lambda: sla_mod.evaluate(agreement, lt, crm.activities, as_of=when),
+    )
+
+
+def _closed_loop(
+    crm: Any, attribution: Mapping[str, Any], journeys: Any, allocate: str, run: Step
+) -> Any:
+    from ..attribution import attribute
+    from ..closed_loop import closed_loop
+
+    by = tuple(c for c in _CLOSED_LOOP_BY if c in crm.leads)
+    if not by:
+        return None
+    credit = attribution.get("time_decay")
+    if credit is None:
+        credit = attribute(journeys, model="time_decay")
+    return run(
+        f"closed-loop report by {' and '.join(by)}",
+        lambda: closed_loop(
+            crm,
+            attribution=credit,
+            attribution_by="campaign" if "campaign" in by else by[0],
+            by=by,
+            allocate=allocate,  # type: ignore[arg-type]
+        ),
+    )
+
+
+def report_inputs(res: Mapping[str, Any], *, title: str | None = None) -> dict[str, Any]:
+    """The keyword arguments of :func:`alignment.report.build_report` for :func:`analyse`'s
+    results (sections without a result are left out)."""
+    crm = res["crm"]
+    period = ""
+    if crm.start is not None and crm.as_of is not None:
+        period = (
+            f" created {str(crm.start)[:10]} → "
+            f"{str(crm.as_of - np.timedelta64(1, 'D'))[:10]} · data as of {str(crm.as_of)[:10]}"
+        )
+    origin = (
+        f"generated by alignment demo (seed {crm.seed})"
+        if crm.source == "synthetic"
+        else f"read from {crm.source}"
+    )
+    default_title = (
+        "Sales & marketing alignment — synthetic company"
+        if crm.source == "synthetic"
+        else "Sales & marketing alignment report"
+    )
+    out: dict[str, Any] = {
+        "title": title or default_title,
+        "subtitle": f"{crm.n_leads:,} leads{period} · {origin}",
+        "funnel": res["funnel"],
+        "plan": res.get("plan"),
+        "attribution": res["attribution"] or None,
+        "sla": res.get("sla"),
+        "closed_loop": res.get("closed_loop"),
+    }
+    if res.get("scores") is not None:
+        out["scores"] = res["scores"]
+        out["converted"] = won_leads(crm)
+    return out

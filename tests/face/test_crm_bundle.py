@@ -1,0 +1,160 @@
+"""Every engine and the report accept a CRMData bundle, with the numbers of the explicit call.
+
+``alignment.score(crm)``, ``alignment.funnel.observe(crm)``, ``alignment.sla.evaluate(sla,
+crm)``, ``alignment.closed_loop(crm, by=...)``, ``alignment.build_report(crm)`` and
+``alignment.write_report(crm, path)``; the demo and ``build_report(crm)`` share one pipeline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import alignment
+from alignment.cli import _main as cli
+from alignment.datasets import synthetic_crm
+from alignment.errors import ParameterError
+
+WHEN = dt.datetime(2024, 4, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def crm() -> Any:
+    return synthetic_crm(700, seed=9)
+
+
+def same_columns(a: Any, b: Any) -> None:
+    assert list(a) == list(b)
+    for k in a:
+        x, y = np.asarray(a[k]), np.asarray(b[k])
+        if x.dtype.kind == "f":
+            assert np.array_equal(x, y, equal_nan=True), k
+        else:
+            assert x.tolist() == y.tolist(), k
+
+
+def section_ids(html: str) -> list[str]:
+    return re.findall(r'<section id="([^"]+)">', html)
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def test_score_takes_a_bundle(crm: Any) -> None:
+    rules = [{"column": "persona", "equals": "ops_manager", "points": 8}]
+    a = alignment.score(crm, fit_rules=rules)
+    b = alignment.score(crm.leads, crm.touchpoints, fit_rules=rules)
+    same_columns(a.to_frame(backend="dict"), b.to_frame(backend="dict"))
+    assert float(np.asarray(a["interest"]).max()) > 0  # the bundle's touches were used
+
+
+def test_observe_takes_a_bundle_and_its_stages(crm: Any) -> None:
+    obs = alignment.funnel.observe(crm)
+    ref = alignment.funnel.observe(crm.leads)
+    assert obs.stages == ref.stages
+    assert np.array_equal(obs.counts, ref.counts)
+    trimmed = dataclasses.replace(
+        crm, leads={k: v for k, v in crm.leads.items() if k != "opportunity_at"}
+    )
+    obs2 = alignment.funnel.observe(trimmed)  # the default stages the bundle has
+    assert obs2.stages == ("created_at", "mql_at", "sql_at", "won_at")
+
+
+def test_evaluate_takes_a_bundle(crm: Any) -> None:
+    a = alignment.sla.evaluate(crm.sla, crm)
+    b = alignment.sla.evaluate(crm.sla, crm.leads, crm.activities, as_of=crm.as_of)
+    assert a.summary() == b.summary()
+    same_columns(a.periods, b.periods)
+    later = alignment.sla.evaluate(crm.sla, crm, as_of="2024-05-01")
+    assert later.as_of == np.datetime64("2024-05-01T00:00:00", "us")
+    with pytest.raises(ParameterError, match="activities are required"):
+        alignment.sla.evaluate(crm.sla, crm.leads, as_of=crm.as_of)
+    with pytest.raises(ParameterError, match="as_of is required"):
+        alignment.sla.evaluate(crm.sla, crm.leads, crm.activities)
+    with pytest.raises(ParameterError, match="as_of is required"):
+        alignment.sla.evaluate(crm.sla, dataclasses.replace(crm, as_of=None))
+
+
+def test_closed_loop_takes_a_bundle(crm: Any) -> None:
+    conv = crm.conversions
+    deals = {
+        "lead_id": conv["lead_id"],
+        "amount": conv["revenue"],
+        "won": [True] * len(conv["revenue"]),
+    }
+    a = alignment.closed_loop(crm, by="source", allocate="leads")
+    b = alignment.closed_loop.closed_loop(
+        crm.leads, deals=deals, costs=crm.costs, by="source", allocate="leads"
+    )
+    same_columns(a.table, b.table)
+    assert a.summary()["revenue"] == pytest.approx(float(conv["revenue"].sum()))
+    assert a.summary()["cost"] == pytest.approx(float(crm.costs["cost"].sum()))
+    # an empty cost table in a bundle means costs were not exported: not measured
+    empty = {k: v[:0] for k, v in crm.costs.items()}
+    c = alignment.closed_loop(dataclasses.replace(crm, costs=empty), by="source")
+    assert c.not_measured["cost"] == "no costs= given"
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_demo_and_build_report_share_the_analyses() -> None:
+    res = cli.run_demo(500, seed=4)
+    from_demo = alignment.build_report(**cli.report_inputs(res), generated_at=WHEN)
+    from_crm = alignment.build_report(synthetic_crm(500, seed=4), generated_at=WHEN)
+    assert str(from_demo) == str(from_crm)
+    assert section_ids(from_crm) == ["funnel", "attribution", "grid", "sla", "closed-loop"]
+
+
+def test_write_report_forms(crm: Any, tmp_path: Path) -> None:
+    p = alignment.write_report(crm, tmp_path / "crm.html", generated_at=WHEN)
+    text = p.read_text(encoding="utf-8")
+    assert text == str(alignment.build_report(crm, generated_at=WHEN))
+    assert "Costs allocated by leads" in text
+    obs = alignment.funnel.observe(crm)
+    old = alignment.write_report(tmp_path / "old.html", funnel=obs, generated_at=WHEN)
+    kw = alignment.write_report(path=tmp_path / "kw.html", funnel=obs, generated_at=WHEN)
+    assert old.read_text(encoding="utf-8") == kw.read_text(encoding="utf-8")
+    with pytest.raises(ParameterError, match="path"):
+        alignment.write_report(crm)
+    with pytest.raises(ParameterError, match="once"):
+        alignment.write_report(tmp_path / "a.html", tmp_path / "b.html", funnel=obs)
+    with pytest.raises(ParameterError, match="directory does not exist"):
+        alignment.write_report(crm, tmp_path / "no" / "r.html")
+
+
+def test_report_options_of_a_bundle(crm: Any) -> None:
+    none = str(alignment.build_report(crm, allocate="none", models=("linear",), generated_at=WHEN))
+    assert "no allocation" in none and "(unallocated)" in none
+    no_sla = dataclasses.replace(crm, sla=None)
+    ids = section_ids(str(alignment.build_report(no_sla, models=("linear",))))
+    assert "sla" not in ids
+    with_sla = alignment.build_report(no_sla, sla=crm.sla, models=("linear",))
+    assert "sla" in section_ids(str(with_sla))
+    given = alignment.sla.evaluate(crm.sla, crm)
+    page = alignment.build_report(no_sla, sla=given, models=("linear",), generated_at=WHEN)
+    assert "sla" in section_ids(str(page))
+    with pytest.raises(ParameterError, match="CRMData"):
+        alignment.build_report({"leads": {}})
+
+
+def test_report_of_an_export_without_personas_nor_acceptance(crm: Any) -> None:
+    keep = ("lead_id", "created_at", "email", "company", "source", "campaign", "owner",
+            "mql_at", "assigned_at", "sql_at", "won_at")  # fmt: skip
+    export = dataclasses.replace(
+        crm,
+        source="custom",
+        leads={k: crm.leads[k] for k in keep},
+        sla=None,
+        personas=[],
+    )
+    html = str(alignment.build_report(export, models=("linear", "markov"), generated_at=WHEN))
+    assert section_ids(html) == ["funnel", "attribution", "closed-loop"]  # no fit rules: no grid
+    assert "read from custom" in html
+    assert "no accepted_at (or sal_at) column" in html  # acceptance n/a, never 0.0%

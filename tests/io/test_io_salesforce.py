@@ -1,0 +1,339 @@
+"""The Salesforce preset on a small hand-written export with the usual mess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from io_exports import SALESFORCE, columns_of, left_out, person_ids, write_export
+
+import alignment
+from alignment.errors import DataValidationError, MissingColumnError
+
+# naive dates of the fixtures are read as UTC on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+
+
+@pytest.fixture
+def crm(tmp_path: Path) -> alignment.io.CRMData:
+    return alignment.io.read_crm("salesforce", write_export(tmp_path, SALESFORCE))
+
+
+def _money(text: str | None) -> float:
+    """Plain-Python reading of the fixture's amounts ("$3,150.00", "12,500.00", "500")."""
+    return 0.0 if text is None else float(text.replace("$", "").replace(",", ""))
+
+
+def _issue(crm: alignment.io.CRMData, table: str, problem: str) -> alignment.io.DataIssue:
+    hits = [i for i in crm.issues if i.table == table and i.problem == problem]
+    assert len(hits) == 1, (table, problem, crm.issues)
+    return hits[0]
+
+
+def test_persons_merge_converted_lead_and_contact(crm: alignment.io.CRMData) -> None:
+    leads = crm.leads
+    assert leads["lead_id"].tolist() == ["0031", "0032", "0038", "00Q2", "00Q3"]
+    ann = leads["lead_id"].tolist().index("0031")
+    # created at the lead's creation (earliest record), the lead's values first
+    assert leads["created_at"][ann] == np.datetime64("2024-01-02T09:00:00", "us")
+    assert leads["title"][ann] == "CTO" and leads["company"][ann] == "Acme"
+    assert leads["sql_at"][ann] == np.datetime64("2024-02-01", "us")
+    assert leads["owner"][ann] == "Alice Rep"
+    assert leads["company_size"][ann] == 1200.0
+    assert bool(leads["is_converted"][ann]) is True
+    # a contact with no lead row is a person; its values are the contact's
+    dee = leads["lead_id"].tolist().index("0032")
+    assert leads["email"][dee] == "dee@delta.com" and leads["country"][dee] == "FR"
+    merged = _issue(crm, "Lead", "duplicate person: the same person as a Contact record")
+    assert merged.rows == (0,) and merged.column == "ConvertedContactId"
+
+
+def test_stages_derived_from_deals(crm: alignment.io.CRMData) -> None:
+    i = crm.leads["lead_id"].tolist().index("0031")
+    assert crm.leads["opportunity_at"][i] == np.datetime64("2024-02-05", "us")
+    assert crm.leads["won_at"][i] == np.datetime64("2024-03-01", "us")
+    j = crm.leads["lead_id"].tolist().index("0032")  # contact on an open deal and a won deal
+    assert crm.leads["opportunity_at"][j] == np.datetime64("2024-02-10", "us")
+    assert crm.leads["won_at"][j] == np.datetime64("2024-04-01", "us")
+
+
+def test_deals_flags_money_and_close(crm: alignment.io.CRMData) -> None:
+    d = crm.deals
+    assert d["deal_id"].tolist() == ["0061", "0062", "0063", "0064"]
+    assert d["amount"].tolist() == [3150.0, 12500.0, 5000.0, 1000.0]
+    assert d["won"].tolist() == [True, True, False, False]
+    assert np.isnat(d["closed_at"][2])  # open: its CloseDate is a plan, not a close
+    assert d["closed_at"][3] == np.datetime64("2024-02-28", "us")
+    assert crm.currency == "$"
+
+
+def test_revenue_and_costs_conserved(crm: alignment.io.CRMData) -> None:
+    opp = columns_of(SALESFORCE["Opportunity"])
+    won = [v.strip().casefold() in ("true", "1") for v in opp["IsWon"]]
+    expected = sum(_money(a) for a, w in zip(opp["Amount"], won) if w)
+    assert crm.deals["amount"][crm.deals["won"]].sum() == expected == 15650.0
+    camp = columns_of(SALESFORCE["Campaign"])
+    assert crm.costs["cost"].sum() == sum(_money(c) for c in camp["ActualCost"]) == 2500.0
+
+
+def test_conversions_person_with_two_won_deals(crm: alignment.io.CRMData) -> None:
+    conv = crm.conversions
+    assert conv["lead_id"].tolist() == ["0031", "0031"]
+    assert conv["revenue"].tolist() == [3150.0, 12500.0]
+
+
+def test_deal_with_two_contacts(crm: alignment.io.CRMData) -> None:
+    dc = crm.deal_contacts
+    pairs = sorted(zip(dc["deal_id"].tolist(), dc["lead_id"].tolist(), dc["is_primary"].tolist()))
+    assert pairs == [
+        ("0061", "0031", True),
+        ("0062", "0031", True),
+        ("0062", "0032", False),
+        ("0063", "0032", True),
+    ]
+
+
+def test_touches(crm: alignment.io.CRMData) -> None:
+    t = crm.touchpoints
+    assert t["lead_id"].tolist() == ["0031", "0031", "00Q2"]  # the lead's touch is the person's
+    # FirstRespondedDate when given, else CreatedDate
+    assert t["timestamp"].tolist()[1] == np.datetime64("2024-01-20T15:00:00", "us").item()
+    assert t["campaign"].tolist() == ["Spring Search", "Q1 Webinar", "Spring Search"]
+    # "Paid Search" / "paid search" folded into one channel
+    assert set(t["channel"].tolist()) == {"Paid Search", "webinar"}
+    assert set(crm.leads["source"].tolist()) == {"Paid Search", "Referral", "webinar"}
+
+
+def test_activities_and_reps(crm: alignment.io.CRMData) -> None:
+    a = crm.activities
+    assert a["lead_id"].tolist() == ["0031", "0031", "00Q2"]
+    assert a["rep"].tolist() == ["Alice Rep", "Alice Rep", "Bob Rep"]
+    assert a["kind"].tolist() == ["Call", "Email", "Call"]  # TaskSubtype, else Type
+
+
+def test_every_issue_kind(crm: alignment.io.CRMData) -> None:
+    expected = {
+        ("CampaignMember", "not a touch (no response)", (3,)),
+        ("CampaignMember", "not found in the Campaign export", (5,)),
+        ("CampaignMember", "touch of an unknown person", (4,)),
+        ("CampaignMember", "touch without a channel", (5,)),
+        ("Lead", "not found in the User export", (2,)),
+        ("Lead", "duplicate person: the same person as a Contact record", (0,)),
+        ("Lead", "links to a Contact record that is not in the export", (3,)),
+        ("OpportunityContactRole", "deal contact of an unknown deal", (5,)),
+        ("OpportunityContactRole", "deal contact of an unknown person", (4,)),
+        ("Opportunity", "opportunity with no contact", (3,)),
+        ("Task", "task with no person", (4,)),
+        ("Task", "task of an unknown person", (3,)),
+        ("Campaign", "campaign without a cost", (2,)),
+        ("Lead", "spelling variant of a value (case, spaces, '_' or '-')", (1, 2)),
+    }
+    assert {(i.table, i.problem, i.rows) for i in crm.issues} == expected
+    frame = crm.issues.to_frame("dict")
+    assert frame["n_rows"].sum() == crm.issues.n_rows()
+
+
+def test_nothing_lost(crm: alignment.io.CRMData) -> None:
+    n = {name: len(next(iter(columns_of(text).values()))) for name, text in SALESFORCE.items()}
+    assert crm.touchpoints["lead_id"].size == n["CampaignMember"] - len(
+        left_out(crm, "CampaignMember")
+    )
+    assert crm.activities["lead_id"].size == n["Task"] - len(left_out(crm, "Task"))
+    assert crm.costs["cost"].size == n["Campaign"] - len(left_out(crm, "Campaign"))
+    assert crm.deal_contacts["deal_id"].size == n["OpportunityContactRole"] - len(
+        left_out(crm, "OpportunityContactRole")
+    )
+    assert crm.deals["deal_id"].size == n["Opportunity"] - len(left_out(crm, "Opportunity"))
+    ids = person_ids({k: columns_of(v) for k, v in SALESFORCE.items()})
+    assert crm.leads["lead_id"].tolist() == sorted(set(ids))
+
+
+def test_tables_read_only(crm: alignment.io.CRMData) -> None:
+    for table in crm.tables().values():
+        for arr in table.values():
+            assert not arr.flags.writeable
+
+
+def test_columns_override_maps_a_custom_stage(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    lines = tables["Lead"].splitlines()
+    lines[0] += ",MQL_Date__c"
+    lines[1:] = [ln + ("," if i else ",2024-01-10T00:00:00Z") for i, ln in enumerate(lines[1:])]
+    tables["Lead"] = "\n".join(lines) + "\n"
+    crm = alignment.io.read_crm(
+        "salesforce",
+        write_export(tmp_path, tables),
+        columns={"Lead": {"MQL_Date__c": "mql_at", "ConvertedDate": "sal_at"}},
+    )
+    i = crm.leads["lead_id"].tolist().index("0031")
+    assert crm.leads["mql_at"][i] == np.datetime64("2024-01-10", "us")
+    assert crm.leads["sal_at"][i] == np.datetime64("2024-02-01", "us")
+    assert "sql_at" not in crm.leads  # the preset's mapping was overridden
+
+
+def test_columns_none_drops_a_mapping(tmp_path: Path) -> None:
+    crm = alignment.io.read_crm(
+        "salesforce", write_export(tmp_path, SALESFORCE), columns={"Lead": {"Industry": None}}
+    )
+    assert "industry" not in crm.leads
+
+
+def test_won_stages_override_is_won(tmp_path: Path) -> None:
+    crm = alignment.io.read_crm(
+        "salesforce", write_export(tmp_path, SALESFORCE), won_stages=["negotiation"]
+    )
+    assert crm.deals["won"].tolist() == [False, False, True, False]
+
+
+def test_normalize_none_keeps_spellings(tmp_path: Path) -> None:
+    with pytest.warns(alignment.AlignmentWarning, match="'Paid Search' / 'paid search'"):
+        crm = alignment.io.read_crm(
+            "salesforce", write_export(tmp_path, SALESFORCE), normalize=None
+        )
+    assert {"Paid Search", "paid search"} <= set(crm.leads["source"].tolist())
+    assert not any("spelling" in i.problem for i in crm.issues)
+
+
+def test_unreadable_amount_is_named(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["Opportunity"] = tables["Opportunity"].replace('"5,000.00"', "lots")
+    with pytest.raises(DataValidationError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    err = info.value
+    assert (err.table, err.column, err.rows, err.value) == ("Opportunity", "Amount", [2], "lots")
+
+
+def test_bad_flag_is_named(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["Opportunity"] = tables["Opportunity"].replace(",false,false,", ",nope,false,")
+    with pytest.raises(DataValidationError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert (info.value.table, info.value.column, info.value.rows) == ("Opportunity", "IsWon", [2])
+
+
+def test_missing_required_column(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["Opportunity"] = tables["Opportunity"].replace("IsWon", "Won__c")
+    with pytest.raises(MissingColumnError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert info.value.table == "Opportunity" and info.value.column == "IsWon"
+    assert "columns=" in (info.value.fix or "")
+
+
+def test_missing_required_value(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["Contact"] = tables["Contact"].replace("0032,2024-01-10T08:00:00Z", "0032,")
+    with pytest.raises(DataValidationError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert (info.value.table, info.value.column, info.value.rows) == ("Contact", "CreatedDate", [1])
+
+
+def test_won_deal_without_amount_is_listed(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["Opportunity"] = tables["Opportunity"].replace('"$3,150.00"', "")
+    crm = alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert "0061" not in crm.deals["deal_id"].tolist()
+    assert _issue(crm, "Opportunity", "won opportunity without an amount").rows == (0,)
+    assert _issue(crm, "OpportunityContactRole", "deal contact of an unknown deal").rows == (0, 5)
+
+
+def test_optional_tables_absent(tmp_path: Path) -> None:
+    tables = {k: v for k, v in SALESFORCE.items() if k in ("Lead", "Contact", "Opportunity")}
+    tables["OpportunityContactRole"] = SALESFORCE["OpportunityContactRole"]
+    tables["CampaignMember"] = "CampaignId,ContactId,LeadId,HasResponded,CreatedDate\n"
+    crm = alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    absent = {i.table for i in crm.issues if i.problem == "table not found (optional)"}
+    assert absent == {"Campaign", "Task", "User"}
+    assert crm.costs["cost"].size == 0 and crm.activities["lead_id"].size == 0
+    assert crm.touchpoints["lead_id"].size == 0
+    assert set(crm.touchpoints) >= {"lead_id", "timestamp", "channel", "campaign"}
+    owner = crm.leads["owner"][crm.leads["lead_id"].tolist().index("0031")]
+    assert owner == "0051"  # no User export: the owner is shown by its id
+
+
+def test_required_table_absent(tmp_path: Path) -> None:
+    tables = {k: v for k, v in SALESFORCE.items() if k != "Opportunity"}
+    with pytest.raises(MissingColumnError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert info.value.table == "Opportunity"
+
+
+def test_engines_accept_the_bundle(crm: alignment.io.CRMData) -> None:
+    lt = crm.lead_table()
+    assert len(lt.ids) == crm.n_leads
+    # each won deal of the person with two is attributed on its own, revenue conserved
+    result = alignment.attribute(crm, model="linear")
+    credit = result.to_frame(backend="dict")["credit"]
+    assert credit.sum() == pytest.approx(15650.0)
+
+
+def test_local_times_dayfirst_false(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["Lead"] = tables["Lead"].replace("2024-01-03T10:00:00Z", "03/05/2024 2:22 PM")
+    crm = alignment.io.read_crm(
+        "salesforce", write_export(tmp_path, tables), tz="America/New_York", dayfirst=False
+    )
+    i = crm.leads["lead_id"].tolist().index("00Q2")
+    # March 5th, 14:22 in New York (EST, UTC-5)
+    assert crm.leads["created_at"][i] == np.datetime64("2024-03-05T19:22:00", "us")
+    j = crm.leads["lead_id"].tolist().index("0031")  # Z-suffixed values keep their zone
+    assert crm.leads["created_at"][j] == np.datetime64("2024-01-02T09:00:00", "us")
+    assert crm.tz == "America/New_York"
+
+
+def test_duplicate_opportunity_and_contact_role(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    opp = tables["Opportunity"].splitlines()
+    tables["Opportunity"] = "\n".join([*opp, opp[1].replace('"$3,150.00"', "999")]) + "\n"
+    tables["OpportunityContactRole"] += "0061,0031,Buyer,false\n0061,00Q1,,false\n"
+    crm = alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert crm.deals["deal_id"].tolist().count("0061") == 1
+    assert crm.deals["amount"][0] == 3150.0  # the first in the file is kept
+    assert _issue(crm, "Opportunity", "duplicate opportunity (same Id)").rows == (0, 4)
+    # the lead record 00Q1 is the same person as contact 0031: one deal contact, primary
+    assert _issue(crm, "OpportunityContactRole", "duplicate deal contact").rows == (0, 6, 7)
+    first = crm.deal_contacts["deal_id"] == "0061"
+    assert crm.deal_contacts["lead_id"][first].tolist() == ["0031"]
+    assert crm.deal_contacts["is_primary"][first].tolist() == [True]
+    assert crm.deal_contacts["role"][first].tolist() == ["Decision Maker"]
+
+
+def test_blank_flag_is_refused(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["CampaignMember"] = tables["CampaignMember"].replace("7011,,00Q2,true,", "7011,,00Q2,,")
+    with pytest.raises(DataValidationError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    err = info.value
+    assert (err.table, err.column, err.rows) == ("CampaignMember", "HasResponded", [2])
+    assert "yes/no" in err.problem
+
+
+def test_currencies(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE)
+    tables["Opportunity"] = tables["Opportunity"].replace('"12,500.00"', '"EUR 12,500.00"')
+    with pytest.raises(DataValidationError, match="several currencies") as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path / "a", tables))
+    assert (info.value.table, info.value.column) == ("Opportunity", "Amount")
+    crm = alignment.io.read_crm(
+        "salesforce", write_export(tmp_path / "b", tables), rates={"$": 1.0, "EUR": 1.1}
+    )
+    assert crm.deals["amount"].tolist() == pytest.approx([3150.0, 13750.0, 5000.0, 1000.0])
+    assert crm.currency is None  # converted: the currency is the one the rates convert to
+    costs = dict(SALESFORCE)
+    costs["Campaign"] = costs["Campaign"].replace('"$2,000.00"', '"€2,000.00"')
+    with pytest.raises(DataValidationError, match=r"Campaign\.ActualCost in EUR"):
+        alignment.io.read_crm("salesforce", write_export(tmp_path / "c", costs))
+
+
+def test_lookup_table_without_its_key(tmp_path: Path) -> None:
+    tables = dict(SALESFORCE, User="UserId,Name\n0051,Alice Rep\n")
+    with pytest.raises(MissingColumnError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
+    assert (info.value.table, info.value.column) == ("User", "Id")
+
+
+def test_report_of_the_bundle(crm: alignment.io.CRMData, tmp_path: Path) -> None:
+    """The walk of docs/io.md ends in the report (a person with two won deals included)."""
+    path = alignment.write_report(crm, tmp_path / "review.html")
+    assert "15,650" in Path(path).read_text(encoding="utf-8")

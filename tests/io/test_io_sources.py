@@ -1,0 +1,181 @@
+"""Where the tables come from: folders (by file name), dicts of paths or frames, any backend."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from io_exports import SALESFORCE, assert_same_crm, columns_of, frames, issue_set, write_export
+
+import alignment
+from alignment._frames import to_native
+from alignment.errors import DataValidationError, ParameterError, UnknownModelError
+
+# naive dates of the fixtures are read as UTC on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+
+
+@pytest.fixture
+def reference(tmp_path: Path) -> alignment.io.CRMData:
+    return alignment.io.read_crm("salesforce", write_export(tmp_path / "ref", SALESFORCE))
+
+
+def _same(a: alignment.io.CRMData, b: alignment.io.CRMData) -> None:
+    assert_same_crm(a, b)
+    assert issue_set(a) == issue_set(b)
+
+
+def test_file_names_case_plural_and_gzip(tmp_path: Path, reference: alignment.io.CRMData) -> None:
+    renamed = {
+        "Lead": "leads",
+        "Contact": "CONTACTS",
+        "Opportunity": "Opportunities",
+        "OpportunityContactRole": "opportunity_contact_roles",
+        "Campaign": "campaign",
+        "CampaignMember": "Campaign-Members",
+        "Task": "tasks",
+        "User": "Users",
+    }
+    tables = {renamed[k]: v for k, v in SALESFORCE.items()}
+    folder = write_export(tmp_path / "gz", tables, ext=".csv.gz")
+    (folder / "notes.txt").write_text("not a table")
+    (folder / "Account.csv").write_text("Id,Name\n1,x\n")  # not a table of the preset
+    _same(reference, alignment.io.read_crm("salesforce", folder))
+
+
+def test_parquet_files(tmp_path: Path, reference: alignment.io.CRMData) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for name, text in SALESFORCE.items():
+        pq.write_table(to_native(columns_of(text), "pyarrow"), folder / f"{name}.parquet")
+    _same(reference, alignment.io.read_crm("salesforce", folder))
+
+
+@pytest.mark.parametrize("backend", ["dict", "pandas", "polars", "pyarrow"])
+def test_frames(backend: str, reference: alignment.io.CRMData) -> None:
+    if backend != "dict" and importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    _same(reference, alignment.io.read_crm("salesforce", frames(SALESFORCE, backend)))
+
+
+def test_mapping_of_paths_and_frames(tmp_path: Path, reference: alignment.io.CRMData) -> None:
+    folder = write_export(tmp_path / "files", SALESFORCE)
+    source: dict[str, object] = {name: folder / f"{name}.csv" for name in SALESFORCE}
+    source["lead"] = str(source.pop("Lead"))  # keys loose, paths as str or Path
+    source["Task"] = frames({"Task": SALESFORCE["Task"]}, "dict")["Task"]
+    _same(reference, alignment.io.read_crm("salesforce", source))
+
+
+def test_two_files_for_one_table(tmp_path: Path) -> None:
+    folder = write_export(tmp_path, SALESFORCE)
+    (folder / "Leads.csv").write_text(SALESFORCE["Lead"])
+    with pytest.raises(ParameterError, match="several files match the Lead table"):
+        alignment.io.read_crm("salesforce", folder)
+
+
+def test_bad_sources(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="not a folder"):
+        alignment.io.read_crm("salesforce", tmp_path / "nowhere")
+    with pytest.raises(ParameterError, match="not a table of the salesforce preset"):
+        alignment.io.read_crm("salesforce", {"Accounts": {}})
+    with pytest.raises(ParameterError, match="given twice"):
+        alignment.io.read_crm("salesforce", {"Lead": {}, "Leads": {}})
+    with pytest.raises(ParameterError, match="folder or a"):
+        alignment.io.read_crm("salesforce", 42)  # type: ignore[arg-type]
+    tables = frames(SALESFORCE, "dict")
+    with pytest.raises(ParameterError, match="no file"):
+        alignment.io.read_crm("salesforce", {**tables, "Lead": tmp_path / "Lead.csv"})
+    (tmp_path / "Lead.xlsx").write_text("x")
+    with pytest.raises(ParameterError, match="cannot read"):
+        alignment.io.read_crm("salesforce", {**tables, "Lead": tmp_path / "Lead.xlsx"})
+    with pytest.raises(UnknownModelError, match="hubspot"):
+        alignment.io.read_crm("hubspott", tmp_path)
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    folder = write_export(tmp_path, SALESFORCE)
+    (folder / "Lead.csv").write_text("Id,CreatedDate\n00Q1,2024-01-01,extra\n")
+    with pytest.raises(DataValidationError) as info:
+        alignment.io.read_crm("salesforce", folder)
+    assert info.value.table == "Lead" and "Lead.csv" in str(info.value)
+    (folder / "Lead.csv").write_bytes(b"Id,CreatedDate\n\xff\xfe,2024\n")
+    with pytest.raises(DataValidationError, match="UTF-8"):
+        alignment.io.read_crm("salesforce", folder)
+
+
+def test_options_checked(tmp_path: Path) -> None:
+    folder = write_export(tmp_path, SALESFORCE)
+    with pytest.raises(ParameterError, match="time zone"):
+        alignment.io.read_crm("salesforce", folder, tz="Mars/Olympus")
+    with pytest.raises(ParameterError, match="normalize"):
+        alignment.io.read_crm("salesforce", folder, normalize="lower")
+    with pytest.raises(ParameterError, match="decimal"):
+        alignment.io.read_crm("salesforce", folder, decimal=";")
+    with pytest.raises(ParameterError, match="no table"):
+        alignment.io.read_crm("salesforce", folder, columns={"Account": {"Name": "company"}})
+
+
+def test_lazy_submodule() -> None:
+    import alignment as a
+
+    assert "io" in dir(a)
+    assert a.io.read_crm is alignment.io.read_crm
+    assert a.io.CRMData is alignment._crm.CRMData
+
+
+def test_spreadsheet_saved_csv(tmp_path: Path, reference: alignment.io.CRMData) -> None:
+    """A byte-order mark before a quoted header, CRLF line ends, every field quoted."""
+    folder = write_export(tmp_path / "bom", SALESFORCE)
+    cols = columns_of(SALESFORCE["Opportunity"])
+    lines = [",".join(f'"{c}"' for c in cols)]
+    for i in range(len(next(iter(cols.values())))):
+        lines.append(",".join(f'"{v[i] or ""}"' for v in cols.values()))
+    (folder / "Opportunity.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
+    _same(reference, alignment.io.read_crm("salesforce", folder))
+
+
+def test_datetime_columns_of_frames_and_dicts() -> None:
+    """A frame's naive datetimes are wall times of tz; zoned ones keep their instant; numpy
+    datetimes of a dict are UTC (the library's own representation)."""
+    pd = pytest.importorskip("pandas")
+    tables = frames(SALESFORCE, "pandas")
+    naive = pd.to_datetime(tables["Contact"]["CreatedDate"]).dt.tz_localize(None)
+    tables["Contact"]["CreatedDate"] = naive  # 2024-01-10 08:00 wall time for contact 0032
+    crm = alignment.io.read_crm("salesforce", tables, tz="America/New_York")
+    i = crm.leads["lead_id"].tolist().index("0032")
+    assert crm.leads["created_at"][i] == np.datetime64("2024-01-10T13:00", "us")  # EST
+    tables["Contact"]["CreatedDate"] = naive.dt.tz_localize("Europe/Paris")
+    crm = alignment.io.read_crm("salesforce", tables, tz="America/New_York")
+    assert crm.leads["created_at"][i] == np.datetime64("2024-01-10T07:00", "us")
+    as_dict = frames(SALESFORCE, "dict")
+    as_dict["Contact"]["CreatedDate"] = naive.to_numpy().astype("datetime64[us]")
+    crm = alignment.io.read_crm("salesforce", as_dict, tz="America/New_York")
+    assert crm.leads["created_at"][i] == np.datetime64("2024-01-10T08:00", "us")
+
+
+@pytest.mark.parametrize("kind", ["polars_lazy", "duckdb", "pyarrow_dataset"])
+def test_lazy_and_warehouse_sources(
+    kind: str, tmp_path: Path, reference: alignment.io.CRMData
+) -> None:
+    """A Polars LazyFrame, a DuckDB relation or a pyarrow dataset per table: the same bundle."""
+    folder = write_export(tmp_path / "lazy", SALESFORCE)
+    source: dict[str, object] = {}
+    for name in SALESFORCE:
+        path = str(folder / f"{name}.csv")
+        if kind == "polars_lazy":
+            pl = pytest.importorskip("polars")
+            source[name] = pl.scan_csv(path, infer_schema=False)
+        elif kind == "duckdb":
+            duckdb = pytest.importorskip("duckdb")
+            source[name] = duckdb.read_csv(path, all_varchar=True)
+        else:
+            ds = pytest.importorskip("pyarrow.dataset")
+            pacsv = pytest.importorskip("pyarrow.csv")
+            names = SALESFORCE[name].splitlines()[0].split(",")
+            convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, "string"))
+            fmt = ds.CsvFileFormat(convert_options=convert)
+            source[name] = ds.dataset(path, format=fmt)
+    _same(reference, alignment.io.read_crm("salesforce", source))
