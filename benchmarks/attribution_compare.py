@@ -291,4 +291,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    with captured(
+        "attribution_compare",
+        "Attribution: comparison with marketing-attribution-models (`benchmarks/attribution_compare.py`)",
+        order=40,
+    ):
+        main()
