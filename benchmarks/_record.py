@@ -106,15 +106,8 @@ class Fragment:
         self.parts.append(markdown.strip("\n"))
 
     def table(self, header: list[str], rows: list[list[Any]], align: str | None = None) -> str:
-        """A markdown table (``align``: one ``l``/``r`` per column, default numbers right)."""
-        if align is None:
-            align = "".join(
-                "r" if rows and _numeric(rows[0][i]) else "l" for i in range(len(header))
-            )
-        lines = ["| " + " | ".join(header) + " |"]
-        lines.append("|" + "|".join("---:" if a == "r" else "---" for a in align) + "|")
-        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-        out = "\n".join(lines)
+        """A markdown table (see :func:`markdown_table`), added to the body."""
+        out = markdown_table(header, rows, align)
         self.parts.append(out)
         return out
 
@@ -137,6 +130,16 @@ class Fragment:
         path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
         print(f"(results fragment: {path})")
         return path
+
+
+def markdown_table(header: list[str], rows: list[list[Any]], align: str | None = None) -> str:
+    """A markdown table (``align``: one ``l``/``r`` per column; default: numbers right)."""
+    if align is None:
+        align = "".join("r" if rows and _numeric(rows[0][i]) else "l" for i in range(len(header)))
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---:" if a == "r" else "---" for a in align) + "|")
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def _numeric(cell: Any) -> bool:
