@@ -80,10 +80,13 @@ def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     """One-letter ``prefix`` + zero-padded 1-based numbers, e.g. ``L000001`` (vectorised)."""
     if n == 0:
         return np.empty(0, dtype=object)
-    # 10**width + i is "1" followed by the zero-padded number: overwrite the "1" with the prefix
-    raw = (np.arange(1, n + 1, dtype=np.int64) + 10**width).astype(f"S{width + 1}")
-    buf = raw.view(np.uint8).reshape(n, width + 1).copy()
+    # the ASCII bytes of each id, one column per digit (no number formatting per row)
+    number = np.arange(1, n + 1, dtype=np.int64)
+    buf = np.empty((n, width + 1), dtype=np.uint8)
     buf[:, 0] = ord(prefix)
+    for col in range(width, 0, -1):  # (a loop over the digit positions)
+        number, digit = np.divmod(number, 10)
+        buf[:, col] = digit + ord("0")
     return _strings(buf.view(f"S{width + 1}").ravel().astype(f"U{width + 1}"))
 
 
