@@ -73,12 +73,22 @@ _KEEP = np.array(
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser (a bijection: distinct inputs stay distinct), in place."""
+    return _xorshift_multiply(x, _M1, _M2)
+
+
+def _unmix(x: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_mix`, in place: the same steps with the inverse multipliers in
+    reverse order (``x ^= x >> 33`` is its own inverse on 64 bits)."""
+    return _xorshift_multiply(x, _M2_INV, _M1_INV)
+
+
+def _xorshift_multiply(x: np.ndarray, first: np.uint64, second: np.uint64) -> np.ndarray:
     tmp = x >> _S33
     x ^= tmp
-    x *= _M1
+    x *= first
     np.right_shift(x, _S33, out=tmp)
     x ^= tmp
-    x *= _M2
+    x *= second
     np.right_shift(x, _S33, out=tmp)
     x ^= tmp
     return x
@@ -92,19 +102,6 @@ def _hash_words(word: WordFn, n_words: int) -> np.ndarray:
         h ^= w
         h = _mix(h)
     return h
-
-
-def _unmix(x: np.ndarray) -> np.ndarray:
-    """The inverse of :func:`_mix`, in place."""
-    tmp = x >> _S33
-    x ^= tmp
-    x *= _M2_INV
-    np.right_shift(x, _S33, out=tmp)
-    x ^= tmp
-    x *= _M1_INV
-    np.right_shift(x, _S33, out=tmp)
-    x ^= tmp
-    return x
 
 
 class Groups(NamedTuple):
