@@ -35,6 +35,8 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
 
             c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
             return Categorical(np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object))
+    elif backend == "polars" and _few_polars_strings(native):
+        return _polars_categorical(native)
     elif backend == "polars" and _has("pyarrow"):
         arrow = None
         if native.dtype.is_(_polars().String):
@@ -50,6 +52,28 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
         return _arrow_factorize(arrow)
     values = np.asarray(native.to_numpy() if hasattr(native, "to_numpy") else native, dtype=object)
     return _object_factorize(values, column="?", table=None)
+
+
+def _few_polars_strings(native: Any) -> bool:
+    """A Polars string column that looks like a few categories (channels, kinds …)."""
+    if not native.dtype.is_(_polars().String) or len(native) == 0:
+        return False
+    n = min(len(native), _SAMPLE)
+    return not _many_distinct(int(native.head(_SAMPLE).n_unique()), n)
+
+
+def _polars_categorical(native: Any) -> Categorical:
+    """Factorise a Polars string column of few distinct values with Polars itself: the sorted
+    distinct values (Polars orders strings by their UTF-8 bytes, as Python does), then the
+    column cast to an ``Enum`` of them; its physical codes are the codes (no pyarrow import)."""
+    pl = _polars()
+    distinct = native.drop_nulls().unique().sort()
+    k = len(distinct)
+    physical = native.cast(pl.Enum(distinct)).to_physical()
+    codes = np.asarray(physical.fill_null(k).to_numpy()).astype(np.int32)
+    if native.null_count():
+        codes[codes == k] = -1
+    return Categorical(codes, np.asarray(distinct.to_numpy(), dtype=object))
 
 
 def _pandas_arrow(native: Any) -> Any:
