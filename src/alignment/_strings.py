@@ -24,7 +24,7 @@ takes the category strings from its own storage for those rows only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -73,13 +73,17 @@ _KEEP = np.array(
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser (a bijection: distinct inputs stay distinct), in place."""
-    return _xorshift_multiply(x, _M1, _M2)
+    for c0 in range(0, x.size, _CHUNK):  # (chunks: a small temporary)
+        _xorshift_multiply(x[c0 : c0 + _CHUNK], _M1, _M2)
+    return x
 
 
 def _unmix(x: np.ndarray) -> np.ndarray:
     """The inverse of :func:`_mix`, in place: the same steps with the inverse multipliers in
     reverse order (``x ^= x >> 33`` is its own inverse on 64 bits)."""
-    return _xorshift_multiply(x, _M2_INV, _M1_INV)
+    for c0 in range(0, x.size, _CHUNK):
+        _xorshift_multiply(x[c0 : c0 + _CHUNK], _M2_INV, _M1_INV)
+    return x
 
 
 def _xorshift_multiply(x: np.ndarray, first: np.uint64, second: np.uint64) -> np.ndarray:
@@ -271,10 +275,21 @@ def _same_words(
 # ----------------------------------------------------------------------------- word sources
 
 
+def _by_chunks(block: Callable[[Any], np.ndarray], n: int, rows: np.ndarray | None) -> np.ndarray:
+    """``block(sel)`` over all ``n`` rows (``rows=None``) or over ``rows``, a chunk of rows at a
+    time (``sel``: a slice, or a chunk of ``rows``): bounded temporaries, one output array."""
+    m = n if rows is None else rows.size
+    out = np.empty(m, dtype=np.uint64)
+    for c0 in range(0, m, _CHUNK):
+        c1 = min(m, c0 + _CHUNK)
+        out[c0:c1] = block(slice(c0, c1) if rows is None else rows[c0:c1])
+    return out
+
+
 def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Words | None:
     """Words of byte strings ``data[starts[r] : starts[r] + lengths[r]]`` (Arrow's layout).
 
-    ``starts`` and ``lengths`` are ``int64``; ``starts`` ascends (Arrow's offsets do).
+    ``starts`` and ``lengths`` are ``int64``.
 
     Word ``i`` holds bytes ``8i … 8i+7`` big-endian, zero-padded.  Strings of at most 7 bytes
     fit in one word with their length in the last byte.  Longer ones get one word per 8 bytes,
@@ -299,20 +314,14 @@ def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Wor
     with_length = max_len > 7 and not bool(data.all())
     short = max_len <= 7
 
-    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
-        st = starts if rows is None else starts[rows]
-        ln = lengths if rows is None else lengths[rows]
+    def block(i: int, st: np.ndarray, ln: np.ndarray) -> np.ndarray:
         if i == n_bytes:  # the length word
             return ln.astype(np.uint64)
-        pos = np.add(st, 8 * i) if i else st.copy()
-        if rows is None:  # starts ascend: the windows past the buffer's end are the last ones
-            tail = np.arange(int(np.searchsorted(pos, last, side="right")), pos.size)
-        else:
-            tail = np.flatnonzero(pos > last)
+        pos = st + 8 * i
+        tail = np.flatnonzero(pos > last)  # (windows past the buffer's end: the last strings)
         shift = np.minimum(pos[tail] - last, 7).astype(np.uint64) * np.uint64(8)
         pos[tail] = last
         w = reader[pos]
-        del pos
         w.byteswap(inplace=True)  # big-endian: the first byte is the most significant
         w[tail] <<= shift
         w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
@@ -320,6 +329,9 @@ def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Wor
             w |= ln.view(np.uint64)  # (lengths are int64 >= 0)
         out: np.ndarray = w
         return out
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        return _by_chunks(lambda sel: block(i, starts[sel], lengths[sel]), starts.size, rows)
 
     return Words(word, n_bytes + int(with_length), short)
 
@@ -371,20 +383,21 @@ def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
     short = max_len <= 7
     n_bytes = 1 if max_len <= 8 else 2
 
-    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
-        ln = lengths if rows is None else lengths[rows]
+    def block(i: int, cells: np.ndarray, ln: np.ndarray) -> np.ndarray:
         if i == n_bytes:  # the length word
             return ln.astype(np.uint64)
-        block = views if rows is None else views[rows]
         if i == 0:  # inline bytes 0-7, then 8-11: little-endian loads, swapped
-            w = block[:, 4:12].view("<u8")[:, 0].astype(np.uint64)
+            w = cells[:, 4:12].view("<u8")[:, 0].astype(np.uint64)
         else:
-            w = block[:, 12:16].view("<u4")[:, 0].astype(np.uint64)
+            w = cells[:, 12:16].view("<u4")[:, 0].astype(np.uint64)
         w.byteswap(inplace=True)  # (the string's first byte is now the most significant)
         w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
         if short:
             w |= ln.view(np.uint64)
         out: np.ndarray = w
         return out
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        return _by_chunks(lambda sel: block(i, views[sel], lengths[sel]), lengths.size, rows)
 
     return Words(word, 1 if short else n_bytes + 1, short)

@@ -153,7 +153,7 @@ def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
             values="",
             fix="every row needs a non-empty key",
         )
-    return _Keys(cat.codes.astype(np.int64), cat.categories, cat.sort_keys)
+    return _Keys(cat.codes, cat.categories, cat.sort_keys)  # (int32 codes, as for integer keys)
 
 
 def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
