@@ -11,7 +11,8 @@ importable is listed as such and left out:
 * ``marketing-attribution-models`` (import ``mam``): Polars, long "session" frame;
 * ``channelattribution`` (import ``ChannelAttribution``): C++, paths aggregated with pandas
   (``"a > b > c"``, conversions, value, nulls), Markov by simulation;
-* ``mta`` (import ``mta``): pure Python over the aggregated paths, credits conversion counts.
+* ``mta`` (import ``mta``): pure Python over the aggregated paths, credits conversion counts
+  (run up to ``--mta-max`` journeys only: its loops over paths take minutes beyond).
 
 Data: ``benchmarks/attribution_compare.py``'s generator (1 + Poisson(5) touches per journey, 12
 string channels, ~10 % converting, strictly increasing times and the conversion after the last
