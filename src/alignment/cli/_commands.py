@@ -17,8 +17,8 @@ import numpy as np
 
 from ..errors import reject_rows
 from ._args import _key_values, _load_config, _rates
+from ._common import CLIError, Progress, WarningPrinter
 from ._hints import cli_hint
-from ._common import EXIT_USAGE, CLIError, Progress, WarningPrinter
 from ._inputs import Inputs, UsageError
 from ._io import write_columns
 from ._text import sla_summary_text, text_table
@@ -28,9 +28,7 @@ def _progress(args: argparse.Namespace) -> Progress:
     return Progress(not getattr(args, "quiet", False))
 
 
-def _read_files(
-    inputs: Inputs, files: Mapping[str, str | None], label: str
-) -> dict[str, Any]:
+def _read_files(inputs: Inputs, files: Mapping[str, str | None], label: str) -> dict[str, Any]:
     """Our tables from their files (``None``: not given), each named by ``--map``."""
     with inputs.progress.step(f"reading {label}"):
         out = {table: inputs.read(path, table) if path else None for table, path in files.items()}
@@ -64,7 +62,7 @@ def _cmd_funnel_help(args: argparse.Namespace) -> int:
     Funnel planning (reverse waterfall) and observed conversion.
     """
     args.funnel_parser.print_help()
-    return EXIT_USAGE
+    return 0
 
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
@@ -262,7 +260,9 @@ def _cmd_funnel_observe(args: argparse.Namespace) -> int:
         if len(stages) < 2:
             raise CLIError("--stages needs at least two comma-separated stage columns")
     inputs, crm = _source(args, args.leads)
-    leads = crm if crm is not None else _read_files(inputs, {"leads": args.leads}, args.leads)["leads"]
+    leads = (
+        crm if crm is not None else _read_files(inputs, {"leads": args.leads}, args.leads)["leads"]
+    )
     obs = observe(leads, stages=stages, mode=args.mode, by=args.by)
     table = obs.to_frame(backend="dict")
     _write_or_print(args.out, table, "funnel", pct=("rate", "rate_low", "rate_high"), max_rows=None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 __all__ = ["COLUMN_FLAGS", "FLAGS", "cli_hint"]
 
@@ -72,10 +72,10 @@ _REPEATED = re.compile(r"(--[\w-]+ [^\s/,;]+) / \1(?![^\s/,;])")
 _GENERIC_COLUMN_HINT = "pass its name (e.g. time='my_time_column')"
 
 
-def _words(flag: str, value: str | None) -> str:
+def _words(flag: str, value: str | None, placeholders: Mapping[str, str]) -> str:
     """The option with a value written as the command line writes it."""
     if value is None or value == "[...]" or value.startswith("{"):
-        return f"{flag} {_PLACEHOLDER.get(flag, '…')}" if flag in _PLACEHOLDER else flag
+        return f"{flag} {placeholders[flag]}" if flag in placeholders else flag
     if value in ("True", "False"):
         return f"{flag} {value.lower()}"
     if value == "None":
@@ -92,7 +92,13 @@ def _words(flag: str, value: str | None) -> str:
     return f"{flag} {value}"
 
 
-def cli_hint(text: str, *, column: str | None = None, options: Collection[str] = ()) -> str:
+def cli_hint(
+    text: str,
+    *,
+    column: str | None = None,
+    table: str | None = None,
+    options: Collection[str] = (),
+) -> str:
     """``text`` (a library message) with its Python parameters written as options.
 
     Parameters
@@ -103,6 +109,8 @@ def cli_hint(text: str, *, column: str | None = None, options: Collection[str] =
         The missing column of a :class:`~alignment.errors.MissingColumnError`: the generic
         "pass its name" hint becomes the option naming that column (``--lead-id COLUMN``), or
         ``--map YOURS=column`` where the command has no such option.
+    table : str, optional
+        The table of the error: ``columns={...}`` becomes ``--map TABLE.THEIRS=column``.
     options : collection of str
         The option strings of the running command (empty: any option of :data:`FLAGS`).
 
@@ -121,9 +129,13 @@ def cli_hint(text: str, *, column: str | None = None, options: Collection[str] =
             hint = f"name yours with --map YOURS={column or 'OURS'}"
         text = text.replace(_GENERIC_COLUMN_HINT, hint)
 
+    placeholders = dict(_PLACEHOLDER)
+    if column:
+        placeholders["--map"] = f"{table + '.' if table else ''}THEIRS={column}"
+
     def option(m: re.Match[str]) -> str:
         name = m.group("name") or m.group("cname")
         value = m.group("value") if m.group("name") else m.group("cvalue")
-        return _words(FLAGS[name], value)
+        return _words(FLAGS[name], value, placeholders)
 
     return _REPEATED.sub(r"\1", _PARAM.sub(option, text))

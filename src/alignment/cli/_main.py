@@ -41,8 +41,8 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_USAGE",
     "CLIError",
-    "UsageError",
     "Progress",
+    "UsageError",
     "build_parser",
     "demo_summary_text",
     "main",
@@ -76,7 +76,8 @@ def _error_line(exc: BaseException, args: argparse.Namespace) -> str:
     parser = getattr(args, "command_parser", None)
     options = set(getattr(parser, "_option_string_actions", ()))
     column = getattr(exc, "column", None) if isinstance(exc, AlignmentError) else None
-    return cli_hint(_one_line(exc), column=column, options=options)
+    table = getattr(exc, "table", None) if isinstance(exc, AlignmentError) else None
+    return cli_hint(_one_line(exc), column=column, table=table, options=options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

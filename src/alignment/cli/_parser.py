@@ -118,9 +118,9 @@ class _Commands:
         """
         about = inspect.getdoc(handler) or ""
         help, _, description = about.partition("\n\n")
-        p = self.sub.add_parser(name, parents=[self.common], help=help, description=description)
+        common: Any = self.common  # a plain parser, as a parent of the _Parser made here
+        p = self.sub.add_parser(name, parents=[common], help=help, description=description)
         p.set_defaults(handler=handler, command_parser=p)
-        assert isinstance(p, _Parser)
         return p
 
 
@@ -148,8 +148,7 @@ def _file_type(kinds: tuple[str, ...], stdout: bool) -> Callable[[str], str]:
             return text
         dash = " or - (standard output)" if stdout else ""
         raise argparse.ArgumentTypeError(
-            f"cannot write {text!r}: the file's ending says its format: "
-            f"{', '.join(kinds)}{dash}"
+            f"cannot write {text!r}: the file's ending says its format: {', '.join(kinds)}{dash}"
         )
 
     return check
@@ -393,7 +392,9 @@ def _add_report(commands: _Commands) -> None:
         help="the HTML report to write (alignment-report.html)",
     )
     p.add_argument("--sla", metavar="AGREEMENT", help="an agreement (.toml or .json) to evaluate")
-    p.add_argument("--as-of", metavar="INSTANT", help="evaluation instant (default: the data's end)")
+    p.add_argument(
+        "--as-of", metavar="INSTANT", help="evaluation instant (default: the data's end)"
+    )
     p.add_argument(
         "--model",
         action="append",
