@@ -65,7 +65,7 @@ _NAMES = "|".join(sorted(map(re.escape, FLAGS), key=len, reverse=True))
 # name=value, also inside a call such as totals(by='campaign') (the call is dropped)
 _PARAM = re.compile(
     rf"(?:\b[A-Za-z_][\w.]*\((?P<cname>{_NAMES})=(?P<cvalue>{_VALUE})?\))"
-    rf"|(?<![\w.\-])(?P<name>{_NAMES})=(?P<value>{_VALUE})?"
+    rf"|(?<![\w.\-])(?<!--param )(?P<name>{_NAMES})=(?P<value>{_VALUE})?"
 )
 # "--by channel / --by channel": one alternative, once
 _REPEATED = re.compile(r"(--[\w-]+ [^\s/,;]+) / \1(?![^\s/,;])")
