@@ -5,6 +5,7 @@ Every command runs in-process through ``main``; one smoke test runs the console 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -377,13 +378,34 @@ def test_funnel_default_stages_are_pythons(
         (["sla", "A.toml", "--leads", "L.csv"], ["--activities", "--as-of"]),
         (["sla", "A.toml", "EXPORT"], ["--preset"]),
         (["sla", "A.toml", "--preset", "hubspot", "X", "--leads", "L.csv"], ["--leads"]),
+        (["funnel", "observe", "LEADS", "--won-stage", "Won"], ["--won-stage", "--preset"]),
+        (
+            ["attribute", "SF", "--preset", "salesforce", "--dayfirst", "false", "--time-col", "t"],
+            ["--time-col", "--map"],
+        ),
+        (
+            ["attribute", "SF", "--preset", "salesforce", "--dayfirst", "false", "--leads", "L"],
+            ["--leads"],
+        ),
+        (
+            ["closed-loop", "SF", "--preset", "salesforce", "--dayfirst", "false", "--deals", "D"],
+            ["--deals"],
+        ),
+        (
+            ["score", "SF", "--preset", "salesforce", "--dayfirst", "false", "--touchpoints", "T"],
+            ["--touchpoints"],
+        ),
     ],
 )
 def test_options_that_do_not_go_together(
     argv: list[str], needles: list[str], crm_files: dict[str, Path], tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    files = {"LEADS": str(crm_files["leads"]), "A.toml": str(crm_files["sla"])}
+    files = {
+        "LEADS": str(crm_files["leads"]),
+        "A.toml": str(crm_files["sla"]),
+        "SF": str(EXPORTS / "salesforce"),
+    }
     code, _, err = run(capsys, *(files.get(a, a) for a in argv))
     assert_usage_error(code, err, *needles)
 
@@ -624,3 +646,29 @@ def test_tables_on_a_terminal_and_off() -> None:
     tty = text_table(cols, terminal=True)
     assert "\x1b[1m" in tty and "─" in tty  # a bold header over a rule
     assert re.sub(r"\x1b\[[0-9;]*m", "", tty).splitlines()[2].split() == ["a", "1"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_and_off() -> None:
+    from alignment.cli._common import Progress
+
+    tty = _Terminal()
+    with Progress(True, tty).step("counting"):
+        pass
+    assert "... counting done in" in tty.getvalue()
+    failed = _Terminal()
+    with pytest.raises(ValueError), Progress(True, failed).step("failing"):
+        raise ValueError("no")
+    assert "done" not in failed.getvalue()  # a failed step leaves no line behind
+    plain = io.StringIO()
+    with Progress(True, plain).step("counting"):
+        pass
+    assert plain.getvalue().startswith("... counting done in ") and "\x1b" not in plain.getvalue()
+    quiet = io.StringIO()
+    with Progress(False, quiet).step("counting"):
+        pass
+    assert quiet.getvalue() == ""

@@ -65,6 +65,16 @@ def _cmd_funnel_help(args: argparse.Namespace) -> int:
     return 0
 
 
+#: attribute's column options (dest) and their defaults
+_COLUMNS = {
+    "lead_col": "lead_id",
+    "time_col": "timestamp",
+    "channel_col": "channel",
+    "converted_at_col": "converted_at",
+    "revenue_col": "revenue",
+}
+
+
 def _cmd_attribute(args: argparse.Namespace) -> int:
     """credit converted revenue to channels (or campaigns …)
 
@@ -84,6 +94,12 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     if crm is not None:
         if args.conversions or args.leads:
             raise UsageError("--conversions and --leads come from the export with --preset")
+        renamed = [f"--{d.replace('_', '-')}" for d, v in _COLUMNS.items() if getattr(args, d) != v]
+        if renamed:
+            raise UsageError(
+                f"{', '.join(renamed)} name(s) columns of plain files; with --preset, name the "
+                "export's columns with --map [TABLE.]THEIRS=OURS"
+            )
         data: dict[str, Any] = {"touchpoints": crm}
         columns: dict[str, Any] = {}
     else:

@@ -74,11 +74,13 @@ class Inputs:
     def plain(self) -> None:
         """Refuse the options that need a CRM export (no ``--preset``)."""
         given = [flag for dest, flag in EXPORT_ONLY if getattr(self.args, dest, None) is not None]
+        if getattr(self.args, "won_stages", None) and not getattr(self.args, "won_plain", False):
+            given.append("--won-stage")  # read from plain files by attribute and report only
         if given:
+            tz = "; plain files' instants carry their offset, or are UTC" if "--tz" in given else ""
             raise UsageError(
                 f"{', '.join(given)} appl{'y' if len(given) > 1 else 'ies'} when reading a CRM "
-                "export: add --preset salesforce|hubspot (plain CSV instants carry their "
-                "offset, or are UTC)"
+                f"export: add --preset salesforce|hubspot{tz}"
             )
 
     def read(self, path: str | Path, table: str) -> Any:

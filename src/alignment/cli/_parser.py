@@ -270,6 +270,7 @@ def _add_attribute(commands: _Commands) -> None:
     _out_option(p, "the table")
     _read_options(p, persons=False)
     _column_options(p)
+    p.set_defaults(won_plain=True)  # deals files: won by stage
 
 
 def _models_help() -> str:
@@ -410,6 +411,7 @@ def _add_report(commands: _Commands) -> None:
     )
     p.add_argument("--title", help="the report's title")
     _read_options(p)
+    p.set_defaults(won_plain=True)  # our deals table: won by stage
 
 
 def _add_plugins(commands: _Commands) -> None:
