@@ -672,3 +672,13 @@ def test_progress_on_a_terminal_and_off() -> None:
     with Progress(False, quiet).step("counting"):
         pass
     assert quiet.getvalue() == ""
+
+
+def test_warnings_say_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --tz, the export's naive instants are read as UTC: one warning, in CLI words."""
+    code, _, err = run(capsys, "funnel", "observe", str(EXPORTS / "salesforce"), "--preset",
+                       "salesforce", "--dayfirst", "false", "-q")  # fmt: skip
+    assert code == 0
+    (line,) = [ln for ln in err.splitlines() if "naive instants" in ln]
+    assert line.startswith("alignment: warning: ") and "--tz America/New_York" in line
+    assert "tz=" not in line

@@ -62,7 +62,8 @@ class Progress:
 
 
 class WarningPrinter:
-    """Warnings as ``alignment: warning: MESSAGE`` lines on stderr, each distinct one once.
+    """Warnings as ``alignment: warning: MESSAGE`` lines on stderr, each distinct one once
+    (its hints in the command line's words, see :func:`alignment.cli._hints.cli_hint`).
 
     Installed by :func:`alignment.cli.main` for the run of one command (in place of Python's
     ``path:line: Category: message`` format), and called directly for the problems a command
@@ -74,7 +75,9 @@ class WarningPrinter:
         self.seen: set[str] = set()
 
     def __call__(self, message: Warning | str) -> None:
-        text = " ".join(str(message).split())
+        from ._hints import cli_hint
+
+        text = cli_hint(" ".join(str(message).split()))
         if text in self.seen:
             return
         self.seen.add(text)
