@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
 from .._frames import BACKENDS, to_native
 from ..errors import ParameterError
 from ._result import Measure
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    from .._frame_types import Columns
+
+#: what :func:`compare` compares: a mapping label → result, or a sequence of results
+_Results = Mapping[str, Any] | Sequence[Any]
 
 __all__ = ["compare"]
 
@@ -58,8 +68,53 @@ def _default_backend(results: Mapping[str, Any]) -> str:
     return "pandas" if importlib.util.find_spec("pandas") is not None else "dict"
 
 
+@overload
 def compare(
-    results: Mapping[str, Any] | Sequence[Any],
+    results: _Results,
+    *,
+    by: str = ...,
+    share: bool = ...,
+    measure: Measure = ...,
+    backend: Literal["pandas"],
+) -> pd.DataFrame: ...
+@overload
+def compare(
+    results: _Results,
+    *,
+    by: str = ...,
+    share: bool = ...,
+    measure: Measure = ...,
+    backend: Literal["polars"],
+) -> pl.DataFrame: ...
+@overload
+def compare(
+    results: _Results,
+    *,
+    by: str = ...,
+    share: bool = ...,
+    measure: Measure = ...,
+    backend: Literal["pyarrow"],
+) -> pa.Table: ...
+@overload
+def compare(
+    results: _Results,
+    *,
+    by: str = ...,
+    share: bool = ...,
+    measure: Measure = ...,
+    backend: Literal["dict"],
+) -> Columns: ...
+@overload
+def compare(
+    results: _Results,
+    *,
+    by: str = ...,
+    share: bool = ...,
+    measure: Measure = ...,
+    backend: str | None = ...,
+) -> Any: ...
+def compare(
+    results: _Results,
     *,
     by: str = "channel",
     share: bool = False,

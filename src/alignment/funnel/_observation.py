@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from .._backends import find as find_backend
 from .._display import preview as html_table
+from .._frame_types import level_frames
 from .._options import current, reads_options
 from .._results import Result
 from ..errors import ParameterError
@@ -221,6 +222,7 @@ class FunnelObservation(Result):
     }
     levels = tuple(_tables)
 
+    @level_frames
     def to_frame(
         self,
         level: str | None = None,

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._display import preview as html_table
+from .._frame_types import level_frames, table_frames
 from .._results import Result
 from ..errors import ParameterError
 from ._base import (
@@ -160,6 +161,7 @@ class Plan(Result):
 
     levels = ("stages", "periods")
 
+    @level_frames
     def to_frame(
         self,
         level: str | None = None,
@@ -281,6 +283,7 @@ class Forecast(_StageChart):
 
     levels = ("stages",)
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: Any = None) -> Any:
         """One row per (scenario,) stage plus ``"won"``: volume and rate to the next stage."""
         _, backend = self._frame_args(level, backend)
@@ -366,6 +369,7 @@ class Sensitivity:
                 cols[name] = value
         return cols
 
+    @table_frames
     def to_frame(self, backend: Any = None) -> Any:
         """One row per stage, best improvement first."""
         return _to_frame(self._columns(), backend)
@@ -436,6 +440,7 @@ class RepPlan(_StageChart):
             "leads_per_month_whole": _mean(self.leads_per_month_whole),
         }
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: Any = None) -> Any:
         """One row per (scenario,) stage with the monthly volume per rep."""
         _, backend = self._frame_args(level, backend)
