@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 import numpy as np
+from typing_extensions import Unpack
 
 from .._frames import BACKENDS, to_native
 from ..errors import ParameterError
@@ -21,6 +22,15 @@ if TYPE_CHECKING:
 
 #: what :func:`compare` compares: a mapping label → result, or a sequence of results
 _Results = Mapping[str, Any] | Sequence[Any]
+
+
+class _By(TypedDict, total=False):
+    """The keyword arguments of :func:`compare` besides ``backend`` (for its overloads)."""
+
+    by: str
+    share: bool
+    measure: Measure
+
 
 __all__ = ["compare"]
 
@@ -70,49 +80,18 @@ def _default_backend(results: Mapping[str, Any]) -> str:
 
 @overload
 def compare(
-    results: _Results,
-    *,
-    by: str = ...,
-    share: bool = ...,
-    measure: Measure = ...,
-    backend: Literal["pandas"],
+    results: _Results, *, backend: Literal["pandas"], **kw: Unpack[_By]
 ) -> pd.DataFrame: ...
 @overload
 def compare(
-    results: _Results,
-    *,
-    by: str = ...,
-    share: bool = ...,
-    measure: Measure = ...,
-    backend: Literal["polars"],
+    results: _Results, *, backend: Literal["polars"], **kw: Unpack[_By]
 ) -> pl.DataFrame: ...
 @overload
-def compare(
-    results: _Results,
-    *,
-    by: str = ...,
-    share: bool = ...,
-    measure: Measure = ...,
-    backend: Literal["pyarrow"],
-) -> pa.Table: ...
+def compare(results: _Results, *, backend: Literal["pyarrow"], **kw: Unpack[_By]) -> pa.Table: ...
 @overload
-def compare(
-    results: _Results,
-    *,
-    by: str = ...,
-    share: bool = ...,
-    measure: Measure = ...,
-    backend: Literal["dict"],
-) -> Columns: ...
+def compare(results: _Results, *, backend: Literal["dict"], **kw: Unpack[_By]) -> Columns: ...
 @overload
-def compare(
-    results: _Results,
-    *,
-    by: str = ...,
-    share: bool = ...,
-    measure: Measure = ...,
-    backend: str | None = ...,
-) -> Any: ...
+def compare(results: _Results, *, backend: str | None = None, **kw: Unpack[_By]) -> Any: ...
 def compare(
     results: _Results,
     *,

@@ -227,9 +227,9 @@ class FunnelObservation(Result):
     def to_frame(
         self,
         level: str | None = None,
-        backend: Any = None,
+        backend: str | None = None,
         *,
-        table: Literal["transitions", "stages"] | None = None,
+        table: str | None = None,
     ) -> Any:
         """The observation as a table in the caller's backend.
 

@@ -76,6 +76,9 @@ class _StageChart(Result):
 class Plan(Result, Generic[Figure]):
     """A reverse-waterfall plan: what each stage must deliver to reach a revenue target.
 
+    ``Plan[float]`` when :func:`plan` got numbers (each figure a ``float``), ``Plan[ndarray]``
+    when it got an array (each figure a float64 array over the scenarios).
+
     Attributes
     ----------
     revenue_target, average_deal_size, marketing_share : float or ndarray
@@ -167,7 +170,7 @@ class Plan(Result, Generic[Figure]):
     def to_frame(
         self,
         level: str | None = None,
-        backend: Any = None,
+        backend: str | None = None,
         *,
         kind: Literal["stages", "periods"] | None = None,
     ) -> Any:
@@ -238,6 +241,8 @@ class Plan(Result, Generic[Figure]):
 class Forecast(_StageChart, Generic[Figure]):
     """Expected volumes downstream of a stage (the result of :func:`forward`).
 
+    ``Forecast[float]`` for numbers in, ``Forecast[ndarray]`` when an input was an array.
+
     Attributes
     ----------
     stages : tuple of str
@@ -286,7 +291,7 @@ class Forecast(_StageChart, Generic[Figure]):
     levels = ("stages",)
 
     @level_frames
-    def to_frame(self, level: str | None = None, backend: Any = None) -> Any:
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One row per (scenario,) stage plus ``"won"``: volume and rate to the next stage."""
         _, backend = self._frame_args(level, backend)
         return _to_frame(self._columns(), backend)
@@ -372,7 +377,7 @@ class Sensitivity:
         return cols
 
     @table_frames
-    def to_frame(self, backend: Any = None) -> Any:
+    def to_frame(self, backend: str | None = None) -> Any:
         """One row per stage, best improvement first."""
         return _to_frame(self._columns(), backend)
 
@@ -402,6 +407,8 @@ class Sensitivity:
 @dataclass(frozen=True, eq=False)
 class RepPlan(_StageChart, Generic[Figure]):
     """What one sales rep needs per month to meet quota (the result of :func:`rep_plan`).
+
+    ``RepPlan[float]`` for numbers in, ``RepPlan[ndarray]`` when an input was an array.
 
     Attributes
     ----------
@@ -443,7 +450,7 @@ class RepPlan(_StageChart, Generic[Figure]):
         }
 
     @level_frames
-    def to_frame(self, level: str | None = None, backend: Any = None) -> Any:
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One row per (scenario,) stage with the monthly volume per rep."""
         _, backend = self._frame_args(level, backend)
         cols = self.plan._columns("stages")
