@@ -59,6 +59,11 @@ SCRIPT: list[tuple[str, str]] = [
     ("    reveal_type(s.summary())", "dict[str, Any]"),
     ("    reveal_type(s.conversion([1, 0]))", "alignment.scoring._conversion.ConversionTable"),
     ('    reveal_type(alignment.compare([r], backend="polars"))', PL),
+    (
+        '    reveal_type(alignment.compare({"a": r}, by="campaign", share=True, backend="dict"))',
+        COLUMNS,
+    ),
+    ('    alignment.compare([r], backend="dict", shar=True)', "error"),
     ('    bad: pl.DataFrame = r.to_frame(backend="dict")', "error"),
     ('    bad2: pl.DataFrame = r.to_frame(backend="pandas")', "error"),
     ('    r.to_frame(levl="channel")', "error"),
@@ -78,6 +83,9 @@ SCRIPT: list[tuple[str, str]] = [
     ('    mc = funnel.plan(np.array([9e4, 1e5]), 1_000, {"lead": 0.04})', "ok"),
     ('    reveal_type(mc.required["lead"])', ARRAY),
     ("    wrong: float = mc.customers", "error"),
+    ("def observed(obs: funnel.FunnelObservation) -> None:", "ok"),
+    ("    reveal_type(funnel.plan_from(obs, 1e5, 1e3).required)", "dict[str, builtins.float]"),
+    ('    reveal_type(obs.to_frame("stages", backend="polars"))', PL),
     ('    reveal_type(funnel.forward(1_000, [("mql", 0.5)]).customers)', "builtins.float"),
     (
         '    reveal_type(funnel.rep_plan(1.2e6, 1e4, {"lead": 0.1}).leads_per_month)',
