@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, cast, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .._backends import find as find_backend
 from .._display import preview as html_table
+from .._frame_types import level_frames
 from .._options import current, reads_options
+from .._params import Number
 from .._results import Result
 from ..errors import ParameterError
 from ._base import (
@@ -221,12 +223,13 @@ class FunnelObservation(Result):
     }
     levels = tuple(_tables)
 
+    @level_frames
     def to_frame(
         self,
         level: str | None = None,
-        backend: Any = None,
+        backend: str | None = None,
         *,
-        table: Literal["transitions", "stages"] | None = None,
+        table: str | None = None,
     ) -> Any:
         """The observation as a table in the caller's backend.
 
@@ -511,6 +514,16 @@ def _groups(
     return group, n_groups, group_values, group_cohorts
 
 
+@overload
+def plan_from(
+    observation: FunnelObservation,
+    revenue_target: Number,
+    average_deal_size: Number,
+    marketing_share: Number = 1.0,
+    periods: int | Sequence[float] | NDArray[Any] | None = None,
+    group: int | str | tuple[Any, ...] | None = None,
+) -> Plan[float]: ...
+@overload
 def plan_from(
     observation: FunnelObservation,
     revenue_target: Any,
@@ -518,7 +531,15 @@ def plan_from(
     marketing_share: Any = 1.0,
     periods: int | Sequence[float] | NDArray[Any] | None = None,
     group: int | str | tuple[Any, ...] | None = None,
-) -> Plan:
+) -> Plan[FloatArray]: ...
+def plan_from(
+    observation: FunnelObservation,
+    revenue_target: Any,
+    average_deal_size: Any,
+    marketing_share: Any = 1.0,
+    periods: int | Sequence[float] | NDArray[Any] | None = None,
+    group: int | str | tuple[Any, ...] | None = None,
+) -> Plan[Any]:
     """A :class:`Plan` from observed next-step rates.
 
     Parameters
@@ -529,6 +550,11 @@ def plan_from(
         As in :func:`plan`.
     group : int, str or tuple, optional
         Which group's rates to use when the observation is segmented.
+
+    Returns
+    -------
+    Plan
+        ``Plan[float]`` for numbers in, ``Plan[ndarray]`` when an input is an array.
 
     Raises
     ------

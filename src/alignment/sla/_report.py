@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._frame_types import level_frames
 from .._results import CallableDict, ReportTable, Result
 from ._reps import RepCompliance, rep_compliance
 
@@ -164,6 +165,7 @@ class SLAReport(Result):
         out: RepCompliance = cached
         return out
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One of the report's tables (see :attr:`levels`) in ``backend``."""
         return self._table_frame(level, backend)
