@@ -231,7 +231,7 @@ class LifecycleHistory(Result):
             "filled": int(np.count_nonzero(self.filled)),
             "open": int(np.count_nonzero(self.is_open)),
             "skipped": self.skipped,
-            "as_of": self.as_of,
+            "as_of": None if np.isnat(self.as_of) else self.as_of,
         }
 
     def _repr_html_(self) -> str:
