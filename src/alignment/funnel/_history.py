@@ -37,7 +37,9 @@ _NO_TIME = "no entry of the stage has ended (or every one was a filled skip)"
 class LifecycleHistory(Result):
     """Per lead and stage: when it entered, when it left, how long it stayed, re-entries.
 
-    Built by :func:`history`.  Entries are sorted by lead (``keys`` order), then time.
+    Built by :func:`history`; ``funnel.observe(history)`` measures its funnel (each lead
+    once, or once per entry with ``count="entries"``).  Entries are sorted by lead (``keys``
+    order), then time.
 
     Attributes
     ----------
@@ -332,47 +334,6 @@ class LifecycleHistory(Result):
             keep = leads > 0
             cols = {name: col[keep] for name, col in cols.items()}
         return _to_frame(cols, backend or self.backend)
-
-    # ------------------------------------------------------------------ funnel observation
-
-    def observe(
-        self,
-        *,
-        count: Literal["leads", "entries"] = "leads",
-        mode: Literal["ordered", "any"] = "ordered",
-        cohort: str | None = None,
-        confidence: float = 0.95,
-        interval: Literal["wilson", "jeffreys"] = "wilson",
-        out_of_order: Literal["keep", "drop"] = "keep",
-        horizon: Any = None,
-    ) -> Any:
-        """The funnel of this history: :func:`alignment.funnel.observe` over its entries.
-
-        Parameters
-        ----------
-        count : {"leads", "entries"}
-            ``"leads"``: each lead once, at its first entry of each stage.  ``"entries"``:
-            every pass through the funnel — a recycled lead is counted again at the stage it
-            was sent back to and at every stage it then reaches (see ``docs/funnel.md``).
-        mode, cohort, confidence, interval, out_of_order, horizon
-            As in :func:`alignment.funnel.observe` (``horizon`` with ``count="leads"`` only).
-
-        Returns
-        -------
-        FunnelObservation
-        """
-        from ._history_observe import observe_history
-
-        return observe_history(
-            self,
-            count=count,
-            mode=mode,
-            cohort=cohort,
-            confidence=confidence,
-            interval=interval,
-            out_of_order=out_of_order,
-            horizon=horizon,
-        )
 
 
 # --------------------------------------------------------------------------- reading

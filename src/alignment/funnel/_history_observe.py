@@ -1,5 +1,9 @@
 """The observed funnel of a lifecycle history: ``funnel.observe(events=...)`` (private).
 
+:func:`observe_events` returns the arguments of
+:func:`~alignment.funnel._observation.observation_from_counts`, which ``funnel.observe`` turns
+into the :class:`FunnelObservation` (so this module does not import the observation's).
+
 The rows given to the observe kernel (:func:`~alignment.funnel._observe.count_stages`):
 
 * ``count="leads"``: one row per lead, each stage at the lead's first entry of it — the
@@ -75,10 +79,14 @@ def observe_history(
     interval: Literal["wilson", "jeffreys"] = "wilson",
     out_of_order: Literal["keep", "drop"] = "keep",
     horizon: Any = None,
-) -> Any:
-    """A :class:`FunnelObservation` of a history (see :meth:`LifecycleHistory.observe`)."""
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The arguments of ``observation_from_counts`` for the funnel of a history.
+
+    ``count="leads"``: each lead once, at its first entry of each stage; ``"entries"``: every
+    pass through the funnel (see the module docstring).  The other options are those of
+    :func:`alignment.funnel.observe` (``horizon`` with ``count="leads"`` only).
+    """
     from .._time import parse_duration
-    from ._observation import observation_from_counts
 
     if count not in ("leads", "entries"):
         raise ParameterError(f"count must be 'leads' or 'entries'; got {count!r}")
@@ -117,16 +125,18 @@ def observe_history(
     options = {"stages": stages, "labels": labels, "mode": mode, "interval": interval,
                "confidence": confidence, "out_of_order": out_of_order, "as_of": hist.as_of,
                "by": None, "cohort": cohort}  # fmt: skip
-    return observation_from_counts(
+    args = (
         options,
         (None, periods),
         (raw.counts, raw.converted, raw.n_durations, raw.out_of_order),
         (raw.median_days, raw.mean_days, raw.p90_days),
         (int(matrix.shape[0]), raw.n_entered, raw.n_excluded),
-        horizon_days=None if span is None else float(span.astype(np.int64)) / US_PER_DAY,
-        km_rate=raw.km_rate,
-        backend=hist.backend,
     )
+    return args, {
+        "horizon_days": None if span is None else float(span.astype(np.int64)) / US_PER_DAY,
+        "km_rate": raw.km_rate,
+        "backend": hist.backend,
+    }
 
 
 def observe_events(
@@ -140,8 +150,9 @@ def observe_events(
     by: str | None,
     lost: str | None,
     **options: Any,
-) -> Any:
-    """``funnel.observe`` over stage events or a history (the events entry point)."""
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``funnel.observe`` over stage events or a history: the arguments of
+    ``observation_from_counts`` (see :func:`observe_history`)."""
     if by is not None or lost is not None:
         raise ParameterError(
             "by= and lost= read lead columns, which stage events do not have: observe the "

@@ -392,7 +392,8 @@ def observe(
         options = _options(locals())
         from ._history_observe import observe_events
 
-        return cast("FunnelObservation", observe_events(leads, events, **options))
+        args, kwargs = observe_events(leads, events, **options)
+        return observation_from_counts(*args, **kwargs)
     if leads is None:
         raise ParameterError("observe needs the leads, or stage events as events=")
     if count != "leads" or skipped != "fill":
