@@ -499,3 +499,23 @@ def test_result_contract() -> None:
     assert len(ax.patches) == len(STAGES)
     with pytest.raises(ParameterError):
         hist.plot(stat="max")  # type: ignore[arg-type]
+
+
+def test_a_bundle_with_a_stage_event_table_uses_it() -> None:
+    from dataclasses import dataclass, field
+
+    from alignment._crm import CRMData
+
+    @dataclass(frozen=True, repr=False)
+    class WithEvents(CRMData):
+        stage_events: dict[str, np.ndarray] = field(default_factory=dict)
+
+    crm = alignment.synthetic_crm(n_leads=50, seed=4)
+    tables = {name: getattr(crm, name) for name in alignment._crm.TABLES}
+    bundle = WithEvents(
+        **tables, as_of=np.datetime64("2024-03-31", "us"), stage_events=table(DOC_ROWS)
+    )
+    hist = funnel.history(bundle)
+    assert hist.keys.tolist() == ["A", "B", "C"]
+    assert hist.as_of == np.datetime64("2024-03-31", "us")
+    assert hist.n_entries == 13

@@ -434,8 +434,11 @@ def _end_of_observation(as_of: Any, crm: Any, ev: _Events, known: BoolArray) -> 
     return out
 
 
-def _build(ev: _Events, labels: tuple[str, ...], skipped: Skipped, end: np.datetime64) -> Any:
-    """Entries of the usable rows, with the leads renumbered to those that have one."""
+def _build(
+    ev: _Events, labels: tuple[str, ...], skipped: Skipped, end: np.datetime64
+) -> tuple[Entries, np.ndarray, IntArray, IntArray]:
+    """Entries of the usable rows, with the leads renumbered to those that have one; the
+    lead ids, the rows used and the rows after ``end``."""
     known = ev.rank >= 0
     late = known & (ev.at > end.astype(TIME).view(np.int64))  # (NaT: no known event)
     use = np.flatnonzero(known & ~late)
