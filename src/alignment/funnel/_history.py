@@ -62,7 +62,8 @@ class LifecycleHistory(Result):
         A skipped stage filled at the jump instant (``skipped="fill"``); a re-entry to an
         earlier stage.
     event_rows : ndarray of int64
-        Per entry: the caller's row of the event that made it (for a filled entry, the jump).
+        Per entry: the caller's row of the event that made it (for a filled entry, the jump);
+        for a bundle's lead columns, the row of the events taken stage by stage.
     offsets : ndarray of int64
         CSR offsets of each lead's entries.
     n_events : int
