@@ -311,7 +311,7 @@ class FunnelObservation(Result):
 
 @reads_options
 def observe(
-    leads: Any,
+    leads: Any = None,
     stages: Sequence[str] | None = None,
     mode: Literal["ordered", "any"] = "ordered",
     by: str | None = None,
@@ -325,8 +325,11 @@ def observe(
     *,
     tz: str | None = None,
     normalize: Literal["casefold"] | None = None,
+    events: Any = None,
+    count: Literal["leads", "entries"] = "leads",
+    skipped: Literal["fill", "ignore"] = "fill",
 ) -> FunnelObservation:
-    """Measure a funnel from lead stage timestamps.
+    """Measure a funnel from lead stage timestamps (or from stage events).
 
     Parameters
     ----------
@@ -368,6 +371,14 @@ def observe(
     lost : str, optional
         Column of closed-lost instants (e.g. ``"lost_at"``) used with ``horizon``: a lost lead
         that did not convert is not censored (it will never convert).
+    events : frame, dict, records or CRMData, optional
+        Stage events (``lead_id``, ``stage``, ``at``) instead of ``leads``; a
+        :class:`LifecycleHistory` may also be passed as ``leads``.  See :func:`history`.
+    count : {"leads", "entries"}
+        With events: each lead once at its first entry of each stage, or every pass through
+        the funnel (a recycled lead counted again; see "Lifecycle history" in the docs).
+    skipped : {"fill", "ignore"}
+        With events: the rule for skipped stages (see :func:`history`).
 
     Returns
     -------
@@ -380,9 +391,19 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
+    if events is not None or _is_history(leads):
+        options = _options(locals())
+        from ._history_observe import observe_events
+
+        args, kwargs = observe_events(leads, events, **options)
+        return observation_from_counts(*args, **kwargs)
+    if leads is None:
+        raise ParameterError("observe needs the leads, or stage events as events=")
+    if count != "leads" or skipped != "fill":
+        raise ParameterError("count= and skipped= apply to stage events: pass events=")
     leads, stages = _bundle(leads, stages)
-    given = dict(locals())  # the call's options as given, before any is normalised below
-    del given["leads"], given["tz"], given["normalize"]  # (applied by @reads_options)
+    given = _options(locals())  # the call's options as given, before any is normalised below
+    del given["count"], given["skipped"]
     backend = find_backend(leads)
     if backend is not None:
         return cast("FunnelObservation", backend.operation("funnel_observe")(leads, **given))
@@ -426,6 +447,17 @@ def observe(
         km_rate=raw.km_rate,
         backend=str(getattr(lt, "backend", "dict") or "dict"),
     )
+
+
+def _options(given: dict[str, Any]) -> dict[str, Any]:
+    """The options of an ``observe`` call (``tz`` and ``normalize`` apply around it)."""
+    return {k: v for k, v in given.items() if k not in ("leads", "events", "tz", "normalize")}
+
+
+def _is_history(leads: Any) -> bool:
+    from ._history import LifecycleHistory
+
+    return isinstance(leads, LifecycleHistory)
 
 
 def _bundle(leads: Any, stages: Sequence[str] | None) -> tuple[Any, Sequence[str]]:
