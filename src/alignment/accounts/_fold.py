@@ -5,10 +5,11 @@ length so that the fixed-width numpy strings they work on stay small, with numpy
 functions: no Python loop per row.  The rules (documented in ``docs/accounts.md``):
 
 Domain (an e-mail address, a domain or a website)
-    lower case, surrounding spaces dropped; a ``mailto:`` or ``scheme://`` prefix dropped; the
-    path, query and fragment (from the first ``/``, ``?`` or ``#``) dropped; the part after the
-    last ``@`` kept; a ``:port`` dropped; surrounding dots, quotes and angle brackets dropped; a
-    leading ``www.`` dropped.  What is left must contain a dot and no space, else the value has
+    lower case, surrounding spaces dropped, a ``mailto:`` prefix dropped.  A URL (with a
+    ``scheme://``): its host — the path, query and fragment (from the first ``/``, ``?`` or
+    ``#``) and any ``user@`` dropped; anything else: the part after the last ``@`` (an e-mail
+    address), without a path.  Then a ``:port`` dropped; surrounding dots, quotes and angle
+    brackets dropped; a leading ``www.`` dropped.  What is left must contain a dot and no space, else the value has
     no usable domain (missing).
 
 Company name
@@ -104,21 +105,33 @@ def _by_chunks(fold: Callable[[np.ndarray], np.ndarray], values: np.ndarray) -> 
     return out
 
 
+def _split(a: np.ndarray, sep: str, *, last: bool = False) -> tuple[np.ndarray, ...]:
+    """(before, separator, after) of the first (``last``: the last) ``sep`` of each string."""
+    strings = getattr(np, "strings", None)
+    if strings is not None and hasattr(strings, "partition"):  # numpy >= 2.2: no stacking
+        return tuple(strings.rpartition(a, sep) if last else strings.partition(a, sep))
+    parts = np.char.rpartition(a, sep) if last else np.char.partition(a, sep)
+    return parts[..., 0], parts[..., 1], parts[..., 2]
+
+
 def _after_prefix(a: np.ndarray, prefix: str) -> np.ndarray:
     """Each string without a leading ``prefix`` (unchanged where it has none)."""
-    rest = np.char.partition(a, prefix)[:, 2]
-    return np.where(np.char.startswith(a, prefix), rest, a)
+    return np.where(np.char.startswith(a, prefix), _split(a, prefix)[2], a)
 
 
 def _fold_domain_chunk(a: np.ndarray) -> np.ndarray:
     a = np.char.lower(np.char.strip(a))
     a = _after_prefix(a, "mailto:")
-    parts = np.char.partition(a, "://")
-    a = np.where(parts[:, 1] != "", parts[:, 2], a)
+    _, scheme, rest = _split(a, "://")
+    url = scheme != ""
+    host = np.where(url, rest, a)
     for sep in "/?#":
-        a = np.char.partition(a, sep)[:, 0]
-    a = np.char.rpartition(a, "@")[:, 2]
-    a = np.char.partition(a, ":")[:, 0]
+        host = _split(host, sep)[0]
+    # a URL: its host, without user info; anything else: after the last "@" (an e-mail)
+    a = np.where(url, _split(host, "@", last=True)[2], _split(a, "@", last=True)[2])
+    for sep in "/?#":
+        a = _split(a, sep)[0]
+    a = _split(a, ":")[0]
     a = np.char.strip(a, " .<>\"'")
     a = _after_prefix(a, "www.")
     usable = (np.char.find(a, ".") > 0) & (np.char.find(a, " ") < 0) & (np.char.find(a, "..") < 0)
@@ -161,11 +174,11 @@ def _fold_name_chunk(a: np.ndarray) -> np.ndarray:
     a = np.char.strip(a)
     a = _after_prefix(a, "the ")
     while a.size:
-        parts = np.char.rpartition(a, " ")
-        cut = (parts[:, 0] != "") & np.isin(parts[:, 2], _SUFFIXES)
+        head, _, word = _split(a, " ", last=True)
+        cut = (head != "") & np.isin(word, _SUFFIXES)
         if not cut.any():
             break
-        a = np.where(cut, parts[:, 0], a)
+        a = np.where(cut, head, a)
     return np.where(np.isin(a, _PLACEHOLDERS), "", a)
 
 
