@@ -13,8 +13,8 @@ Domain (an e-mail address, a domain or a website)
     no usable domain (missing).
 
 Company name
-    accents dropped (NFKD) and case folded; ``.``, ``'`` and ``’`` deleted; every other
-    punctuation mark (``&`` included) and whitespace run becomes one space; the word ``and``
+    accents dropped (NFKD) and case folded; ``.``, ``'`` and ``’`` deleted; every other ASCII
+    punctuation mark (``&`` included) and every whitespace run becomes one space; the word ``and``
     dropped; a leading ``the`` dropped; then trailing legal suffixes (:data:`LEGAL_SUFFIXES`)
     dropped one by one while a word remains before them.  A name that folds to nothing, or to a
     placeholder (:data:`PLACEHOLDER_NAMES`), is missing.
@@ -72,7 +72,8 @@ PLACEHOLDER_NAMES: frozenset[str] = frozenset(
 """Folded company names that stand for no company: treated as missing."""
 
 _DELETE = ".'’"
-_TO_SPACE = "".join(c for c in string.punctuation + "\t\n\r\x0b\x0c\u00a0" if c not in _DELETE)
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # (none above U+3000)
+_TO_SPACE = "".join(c for c in string.punctuation + _SPACES if c not in _DELETE)
 _NAME_TABLE: dict[int, str | None] = {
     **{ord(c): None for c in _DELETE},
     **{ord(c): " " for c in _TO_SPACE},
