@@ -11,15 +11,23 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rapidfuzz import fuzz
-
 SUFFIXES = {
     "inc", "incorporated", "corp", "corporation", "co", "company", "cos", "llc", "llp", "lp",
     "lc", "pllc", "ltd", "limited", "plc", "pty", "pte", "pvt", "ulc", "gmbh", "mbh", "ag",
     "kg", "kgaa", "se", "sa", "sas", "sarl", "sl", "sau", "srl", "spa", "bv", "nv", "oy",
     "oyj", "ab", "as", "asa", "aps", "kk", "kft", "zrt", "sro", "doo", "sp", "zoo",
 }  # fmt: skip
-PLACEHOLDERS = {"na", "n a", "none", "null", "nil", "unknown", "not applicable", "not provided", "test"}
+PLACEHOLDERS = {
+    "na",
+    "n a",
+    "none",
+    "null",
+    "nil",
+    "unknown",
+    "not applicable",
+    "not provided",
+    "test",
+}
 
 
 def missing(v: Any) -> bool:
@@ -93,6 +101,8 @@ def match_one(
     free: set[str],
 ) -> tuple[list[Any], str, float]:
     """(tied or single accounts, method, score) of one lead."""
+    from rapidfuzz import fuzz
+
     for step in by:
         if step == "domain":
             d = fold_domain(lead.get("email"))

@@ -227,7 +227,9 @@ def test_a_crm_bundle_finds_its_own_accounts() -> None:
     known = np.isin(crm.leads["account_id"].astype(str), ids)  # (free-mail leads of no
     assert (~known).any()  # corporate lead have no account in the table)
     assert m.account_id.tolist() == np.where(known, crm.leads["account_id"], None).tolist()
-    assert m.method.tolist() == np.where(corporate, "domain", np.where(known, "name", "none")).tolist()
+    assert (
+        m.method.tolist() == np.where(corporate, "domain", np.where(known, "name", "none")).tolist()
+    )
     out = m.apply(crm, column="matched_account")
     assert isinstance(out, type(crm)) and out is not crm
     assert out.leads["matched_account"].tolist() == m.account_id.tolist()
