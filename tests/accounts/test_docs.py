@@ -54,7 +54,8 @@ def test_the_candidates_and_the_summary(ns: dict[str, Any]) -> None:
     assert "**yes** (A5, A6)" in TEXT and "**yes** (A7, A8)" in TEXT
     assert ns["m"].summary() == {
         "leads": 10, "matched": 6, "ambiguous": 2, "unmatched": 2, "by_domain": 4,
-        "by_name": 4, "match_rate": 0.6, "threshold": 0.9,
+        "by_name": 4, "match_rate": 0.6, "threshold": 0.9, "accounts": 8,
+        "accounts_without_keys": 0,
     }  # fmt: skip
     assert ns["m"].counts() == {"domain": 4, "name": 4, "none": 2}
     assert "6 matched, 2 ambiguous, 2 unmatched" in TEXT and "match rate 0.6" in TEXT

@@ -172,20 +172,38 @@ def test_column_roles_and_numeric_ids() -> None:
 @pytest.mark.parametrize("backend", ["pandas", "polars", "pyarrow"])
 def test_frames_in_and_out(backend: str) -> None:
     lib = pytest.importorskip(backend)
-    data = leads(["jo@acme.com", "ed@gmail.com"], ["x", "Globex"])
+    data: dict[str, Any] = leads(["jo@acme.com", "ed@gmail.com"], ["x", "Globex"])
+    data["created_at"] = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[us]")
     if backend == "pyarrow":
         lf, af = lib.table(data), lib.table(ACCOUNTS)
     else:
         lf, af = lib.DataFrame(data), lib.DataFrame(ACCOUNTS)
     m = match(lf, af)
     assert m.account_id.tolist() == ["A1", "A2"]
-    out = m.to_frame()
-    assert type(out).__module__.split(".")[0] == backend
+    assert type(m.to_frame()).__module__.split(".")[0] == backend
     applied = m.apply(lf)
     assert type(applied).__module__.split(".")[0] == backend
-    assert list(applied.column_names if backend == "pyarrow" else applied.columns) == [
-        "lead_id", "email", "company", "account_id",
-    ]  # fmt: skip
+    names = list(applied.column_names if backend == "pyarrow" else applied.columns)
+    assert names == ["lead_id", "email", "company", "created_at", "account_id"]
+    schema = dict(applied.schema) if backend == "polars" else None
+    if backend == "pandas":  # the caller's column types are kept (naive instants stay naive)
+        assert applied["created_at"].dtype == lf["created_at"].dtype
+        assert applied["account_id"].tolist() == ["A1", "A2"]
+    elif backend == "polars":
+        assert schema is not None and schema["created_at"] == lf.schema["created_at"]
+        assert applied["account_id"].to_list() == ["A1", "A2"]
+    else:
+        assert applied.schema.field("created_at").type == lf.schema.field("created_at").type
+        assert applied.column("account_id").to_pylist() == ["A1", "A2"]
+    names_before = list(lf.column_names if backend == "pyarrow" else lf.columns)
+    assert "account_id" not in names_before  # the caller's frame is untouched
+
+
+def test_apply_keeps_a_pandas_index() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(leads(["jo@acme.com", "x@y.org"], ["a", "b"]), index=[10, 5])
+    out = match(df, ACCOUNTS).apply(df)
+    assert out.index.tolist() == [10, 5] and out["account_id"].tolist()[0] == "A1"
 
 
 def test_apply_writes_a_new_column_and_joins_by_id() -> None:
@@ -249,7 +267,8 @@ def test_the_result_contract() -> None:
     assert methods["share"].sum() == pytest.approx(1.0)
     s = m.summary()
     assert s == {"leads": 3, "matched": 1, "ambiguous": 1, "unmatched": 1, "by_domain": 2,
-                 "by_name": 0, "match_rate": 1 / 3, "threshold": 0.9}  # fmt: skip
+                 "by_name": 0, "match_rate": 1 / 3, "threshold": 0.9, "accounts": 4,
+                 "accounts_without_keys": 0}  # fmt: skip
     assert all(isinstance(v, (int, float)) for v in s.values())
     assert "1 of 3 leads matched" in m._repr_html_()
     with pytest.raises(ParameterError, match="level"):
@@ -265,6 +284,17 @@ def test_the_result_contract() -> None:
     fig, ax = m.plot()
     assert ax.get_title() == "Leads per match method"
     plt.close(fig)
+
+
+def test_accounts_no_step_can_reach_are_reported() -> None:
+    accounts = {"account_id": ["A", "B", "C"], "domain": ["acme.com", "n/a", None],
+                "name": [None, "Beta", "N/A"]}  # fmt: skip
+    m = match(leads(["x@acme.com"], ["Beta"]), accounts)
+    assert m.keyless_accounts.tolist() == [2]
+    assert m.summary()["accounts_without_keys"] == 1
+    assert match(
+        leads(["x@acme.com"], ["Beta"]), accounts, by="domain"
+    ).keyless_accounts.tolist() == [1, 2]
 
 
 def test_no_leads_or_no_accounts() -> None:

@@ -256,6 +256,14 @@ def _settle(state: _State, step: str, lead: _Keys, account: _Keys, pairs: _Pairs
     state.tied.append((np.repeat(pair_rows, np.diff(sub)), account.order[idx]))
 
 
+def _keyless(keys: Mapping[str, _Keys], n: int) -> np.ndarray:
+    """Rows of the accounts with no usable key for any step."""
+    reachable = np.zeros(n, dtype=bool)
+    for k in keys.values():
+        reachable |= k.key.codes >= 0
+    return np.flatnonzero(~reachable)
+
+
 def _inputs(leads: Any, accounts: Any) -> tuple[Any, Any]:
     from .._crm import is_crm
 
@@ -372,6 +380,7 @@ def match(
         ambiguous=state.ambiguous,
         candidate_rows=tied_rows[order],
         candidate_accounts=tied_accounts[order],
+        keyless_accounts=_keyless(account_keys, account_ids.size),
         threshold=cutoff,
         by=steps,
         lead_column=names["lead_id"],

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._frames import Categorical, factorize, lookup, read_table, to_native
+from .._frames import Categorical, factorize, lookup, read_table, to_native, with_column
 from .._results import Result
 from ..errors import ParameterError, reject_rows
 
@@ -65,6 +65,9 @@ class AccountMatch(Result):
         Per lead: several accounts tie for it, so none is chosen.
     candidate_rows, candidate_accounts : ndarray of int64
         One pair per (ambiguous lead row, tied account row).
+    keyless_accounts : ndarray of int64
+        Rows of the accounts that no step can reach: no usable domain (or website) nor name
+        for the steps run.
     threshold : float
         The fuzzy threshold of the call.
     by : tuple of str
@@ -83,6 +86,7 @@ class AccountMatch(Result):
     ambiguous: np.ndarray
     candidate_rows: np.ndarray
     candidate_accounts: np.ndarray
+    keyless_accounts: np.ndarray
     threshold: float
     by: tuple[str, ...]
     lead_column: str = "lead_id"
@@ -160,7 +164,8 @@ class AccountMatch(Result):
         return to_native(cols, backend or self.backend)
 
     def summary(self) -> dict[str, Any]:
-        """Leads; matched, ambiguous and unmatched leads; leads per method; the match rate."""
+        """Leads; matched, ambiguous and unmatched leads; leads per method; the match rate;
+        accounts, and those no step can reach (no usable domain nor name)."""
         n = int(self.ids.size)
         matched = int(np.count_nonzero(self.account >= 0))
         counts = self.counts()
@@ -173,6 +178,8 @@ class AccountMatch(Result):
             "by_name": counts["name"],
             "match_rate": matched / n if n else float("nan"),
             "threshold": float(self.threshold),
+            "accounts": int(self.account_ids.size),
+            "accounts_without_keys": int(self.keyless_accounts.size),
         }
 
     def _repr_html_(self) -> str:
@@ -218,8 +225,9 @@ class AccountMatch(Result):
         Returns
         -------
         frame, dict or CRMData
-            The leads in their own backend (a new CRMData for a CRMData); the caller's data is
-            left untouched.  A lead with no single account gets ``None``.
+            A new table of the leads' kind: a frame in its backend with its column types, a
+            dict, a new CRMData (records, lazy frames and paths give a dict of numpy columns);
+            the caller's data is left untouched.  A lead with no single account gets ``None``.
 
         Raises
         ------
@@ -234,10 +242,9 @@ class AccountMatch(Result):
             cols = dict(leads.leads)
             cols[column] = self._column_for(cols, column, overwrite)
             return dataclasses.replace(leads, leads=cols)
-        raw = read_table(leads, table="leads", required=(self.lead_column,), all_columns=True)
+        raw = read_table(leads, table="leads", required=(self.lead_column,), optional=(column,))
         cols = {name: _decoded(raw.columns[name]) for name in raw.columns}
-        cols[column] = self._column_for(cols, column, overwrite)
-        return to_native(cols, raw.backend)
+        return with_column(leads, column, self._column_for(cols, column, overwrite))
 
     def _column_for(self, cols: dict[str, Any], column: str, overwrite: bool) -> np.ndarray:
         ids = _decoded(cols[self.lead_column])
