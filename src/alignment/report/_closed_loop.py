@@ -74,19 +74,23 @@ _KINDS = {
     "attributed_roi": "pct",
 }
 _HEADERS = {
-    "leads": "leads (count)",
     "acceptance_rate": "accepted (% of MQLs)",
     "sql_rate": "SAL→SQL",
     "win_rate": "SQL→won",
     "mqls": "MQLs",
     "sqls": "SQLs",
-    "won": "won (count)",
     "attributed_revenue": "attributed revenue",
     "cost_per_lead": "cost per lead",
     "roi": "ROI (%)",
     "attributed_roi": "attributed ROI (%)",
 }
 _MONEY = ("revenue", "attributed_revenue", "cost", "cost_per_lead")
+
+
+def _headers(ctx: Context) -> dict[str, str]:
+    """Column headers, the amounts' naming their currency."""
+    names = {c: _HEADERS.get(c, c.replace("_", " ")) for c in _MONEY}
+    return {**_HEADERS, **{c: ctx.money_header(n) for c, n in names.items()}}
 
 
 def rollup(t: Mapping[str, np.ndarray], key: str | None) -> dict[str, np.ndarray]:
@@ -145,11 +149,11 @@ def _percent(v: float) -> str:
 
 
 def _cells(cols: Mapping[str, np.ndarray], money: Money) -> dict[str, np.ndarray]:
-    """The columns as shown: amounts in the currency (per lead with cents), ROI in whole
-    percent, the first key's values (sources) as words."""
+    """The columns as shown: amounts (the header names the currency; per lead with cents),
+    ROI in whole percent, the first key's values (sources) as words."""
     per_lead = Money(money.symbol, max(money.decimals, 2), money.position)
-    fmt = {c: money for c in _MONEY} | {"cost_per_lead": per_lead, "roi": _percent,
-                                         "attributed_roi": _percent}  # fmt: skip
+    fmt = {c: money.number for c in _MONEY} | {"cost_per_lead": per_lead.number,
+                                                "roi": _percent, "attributed_roi": _percent}
     out = {c: formatted(v, fmt[c]) if c in fmt else v for c, v in cols.items()}
     first = next(iter(out), None)
     if first is not None and first not in _KINDS and out[first].dtype.kind == "O":
@@ -184,7 +188,7 @@ def _tables(closed_loop: Any, max_rows: int, ctx: Context) -> str:
         by = rollup(t, keys[0])
         out += f"<h3>By {H.esc(human(keys[0]).lower())}</h3>" + H.table(
             _cells({c: by[c] for c in [keys[0], *metrics] if c in by}, ctx.money),
-            kinds=_KINDS, headers=_HEADERS, css=_css, total=total_row, max_rows=None, na=na,
+            kinds=_KINDS, headers=_headers(ctx), css=_css, total=total_row, max_rows=None, na=na,
             caption=f"Every {human(keys[0]).lower()}, summed over its campaigns (all of them, "
             f"including those not listed below). {formula}{ctx.money_note}",
         )  # fmt: skip
@@ -199,7 +203,7 @@ def _tables(closed_loop: Any, max_rows: int, ctx: Context) -> str:
     )
     out += f"<h3>By {H.esc(label)}</h3>" + H.table(
         _cells({c: t[c][shown] for c in [*keys, *metrics, *notes]}, ctx.money),
-        kinds=_KINDS, headers=_HEADERS, css=_css, total=total_row, max_rows=None, na=na,
+        kinds=_KINDS, headers=_headers(ctx), css=_css, total=total_row, max_rows=None, na=na,
         caption=f"{more}{formula}A row with no leads holds amounts that no lead's key carries "
         f"(see its note). {allocation_of(closed_loop)} {ctx.money_note}",
     )  # fmt: skip

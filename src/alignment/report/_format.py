@@ -76,10 +76,15 @@ class Money:
         """The currency's name in a label: its symbol or code, else ``"amount"``."""
         return self.symbol or "amount"
 
+    def number(self, value: float) -> str:
+        """One amount without its symbol (for a table whose header names the currency)."""
+        digits = f"{abs(value):,.{self.decimals}f}"
+        return f"-{digits}" if value < 0 and float(digits.replace(",", "")) != 0 else digits
+
     def __call__(self, value: float) -> str:
         """One amount: ``$1,234``, ``EUR 1,234``, ``1,234 €`` or ``1,234`` without currency."""
-        number = f"{abs(value):,.{self.decimals}f}"
-        sign = "-" if value < 0 and float(number.replace(",", "")) != 0 else ""
+        number = self.number(abs(value))
+        sign = "-" if value < 0 and number.strip("0.,") else ""
         if not self.symbol:
             return sign + number
         gap = "\u00a0" if self.symbol[-1].isalpha() or self.position == "after" else ""
@@ -143,8 +148,8 @@ class Context:
     plan_period: str = ""
 
     def money_header(self, name: str) -> str:
-        """A money column's header: its name, and ``(amount)`` when no currency is known."""
-        return name if self.money.symbol else f"{name} (amount)"
+        """A money column's header: its name and the currency (``"amount"`` without one)."""
+        return f"{name} ({self.money.unit})"
 
     @property
     def money_note(self) -> str:

@@ -52,6 +52,9 @@ table.data tr.total td{font-weight:700;border-top:2px solid var(--ink)}
 .scroll{overflow-x:auto;max-width:100%}
 dl.glossary{display:grid;grid-template-columns:minmax(7em,max-content) 1fr;gap:4px 16px;margin:8px 0}
 dl.glossary dt{font-weight:600}dl.glossary dd{margin:0}
+@media (max-width:900px){table.data{font-size:12px}
+table.data th,table.data td{padding:3px 4px}table.data th{min-width:0}
+table.data td:first-child{white-space:normal;min-width:6em}}
 @media (max-width:720px){header,nav{padding-left:14px;padding-right:14px}
 main{padding:8px 10px 24px}section{padding:12px 12px}}
 .note{color:var(--muted);font-size:12px}

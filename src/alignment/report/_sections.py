@@ -204,8 +204,8 @@ def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[
     cols: dict[str, Any] = {"channel": np.array([human(c) for c in ch_sorted], dtype=object)}
     total_row: dict[str, Any] = {"channel": "total"}
     for name, t in totals.items():
-        cols[name] = formatted([t.get(c, 0.0) for c in ch_sorted], money)
-        total_row[name] = money(sum(t.values()))
+        cols[name] = formatted([t.get(c, 0.0) for c in ch_sorted], money.number)
+        total_row[name] = money.number(sum(t.values()))
     first = next(iter(attribution.values()))
     converted = float(first.converted_revenue)
     un_parts = [
@@ -222,7 +222,7 @@ def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[
     body = chart + H.table(
         cols,
         kinds={name: "money" for name in totals},
-        headers={name: model_label(name) for name in totals},
+        headers={name: ctx.money_header(model_label(name)) for name in totals},
         total=total_row,
         caption=caption,
         max_rows=None,
