@@ -115,7 +115,7 @@ def rollup(t: Mapping[str, np.ndarray], key: str | None) -> dict[str, np.ndarray
         seen = ~np.isnan(v)
         sums = np.bincount(inv, weights=np.where(seen, v, 0.0), minlength=k)
         out[col] = np.where(np.bincount(inv, weights=seen, minlength=k) > 0, sums, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for name, (num, den) in _RATIOS.items():  # loop over the ratio columns
             if num in out and den in out:
                 out[name] = np.where(out[den] > 0, out[num] / out[den], np.nan)

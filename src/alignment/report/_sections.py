@@ -197,7 +197,7 @@ def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[
     chart = S.dot_plot(
         [human(c) for c in ch_sorted],
         [(model_label(name), v) for name, v in shares.items()],
-        title=ctx.in_period("Share of won revenue credited to each channel, by model"),
+        title=ctx.in_period("Share of won revenue (%) credited to each channel, by model"),
         x_title="share of the won revenue each model credits (%)",
     )
     money: Money = ctx.money

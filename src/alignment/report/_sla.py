@@ -77,25 +77,29 @@ def _before(
 def _delivery(per: Mapping[str, np.ndarray], as_of: np.datetime64) -> tuple[float, float, str]:
     """(delivered, target, how) over the started periods: a period still running counts
     against its commitment pro-rated to the elapsed share (the pace line at ``as_of``); ``how``
-    says so.  ``target`` is NaN without a marketing commitment."""
+    names that and the dates covered.  ``target`` is NaN without a marketing commitment."""
     if per.get("committed") is None or not per["committed"].size:
         return math.nan, math.nan, ""
     committed = per["committed"].astype(float)
-    running = (
-        per["period_end"].astype("datetime64[us]") > as_of
+    ends = (
+        per["period_end"].astype("datetime64[us]")
         if "period_end" in per
-        else np.zeros(committed.size, dtype=bool)
+        else np.full(committed.size, as_of)
     )
+    running = ends > as_of
     delivered = per["delivered"].astype(float)
     if running.any() and "pace_to_date" in per:
         target = np.where(running, per["pace_to_date"].astype(float), committed)
-        how = "target pro-rated for the period still running"
+        how, last = "the running period's target pro-rated", as_of
     elif running.any():
         committed, delivered = committed[~running], delivered[~running]
-        target, how = committed, "complete periods only (the running period is left out)"
+        target, how = committed, "complete periods only: the running one is left out"
+        last = ends[~running].max() if (~running).any() else as_of
     else:
-        target, how = committed, "complete periods"
-    return float(np.nansum(delivered)), float(np.nansum(target)), how
+        target, how, last = committed, "complete periods", ends.max()
+    first = str(per["period_start"].astype("datetime64[D]").min())
+    last_day = str((last - np.timedelta64(1, "us")).astype("datetime64[D]"))
+    return float(np.nansum(delivered)), float(np.nansum(target)), f"{first} → {last_day}, {how}"
 
 
 def _compliance_text(s: Mapping[str, Any], name: str) -> str:
@@ -181,7 +185,7 @@ def _pace_chart(daily: dict[str, np.ndarray], terms: Terms) -> list[str]:
         + S.line_chart(
             x.tolist(),
             series,
-            title=f"Qualified leads delivered to date in each {period} vs. the pace line, "
+            title=f"Qualified leads (count) delivered to date in each {period} vs. the pace line, "
             f"{first} → {last}",
             x_labels=[(float(x[i]), str(pstart[i])[:7]) for i in starts],
             breaks=[float(x[i]) for i in starts[1:]],
@@ -295,13 +299,18 @@ def _response_histogram(leads: Mapping[str, np.ndarray], terms: Terms) -> list[s
         if window is not None
         else ""
     )
+    assigned = leads.get("assigned_at")
+    span = ""
+    if assigned is not None and not np.isnat(assigned[in_scope]).all():
+        days = assigned[in_scope].astype("datetime64[D]")
+        span = f", assigned {np.nanmin(days)} → {np.nanmax(days)}"
     return [
         "<h3>Sales: time to first touch after assignment (business hours)</h3>"
         + S.histogram(
             [*labels, "no touch"],
             counts,
-            title=f"Leads in scope ({int(in_scope.sum()):,}) by business hours from assignment "
-            f"to first touch{agreed}",
+            title=f"Leads in scope ({int(in_scope.sum()):,}{span}) by business hours from "
+            f"assignment to first touch{agreed}",
             colors=colors,
             x_title="business hours from assignment to first touch",
             y_title="leads (count)",
