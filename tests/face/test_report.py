@@ -70,7 +70,7 @@ def test_all_sections_and_charts(html: str) -> None:
     assert "pace line" in html and "business hours from assignment to first touch" in html
     # every attribution model appears side by side, under its readable name
     for model in cli.DEMO_MODELS:
-        assert f'<th class="num">{model_label(model)}</th>' in html
+        assert f'<th class="num">{model_label(model)} (amount)</th>' in html
     # the grid heat map has 16 cells
     assert html.count('class="cell"') == 16
 

@@ -125,9 +125,7 @@ def test_no_horizontal_overflow(measured: dict[int, dict[str, Any]], width: int)
 
 
 @pytest.mark.parametrize("width", [1400, 800])
-def test_every_section_and_caption_renders(
-    measured: dict[int, dict[str, Any]], width: int
-) -> None:
+def test_every_section_and_caption_renders(measured: dict[int, dict[str, Any]], width: int) -> None:
     sections = {s["id"]: s for s in measured[width]["sections"]}
     assert tuple(sections) == SECTIONS
     for name, s in sections.items():

@@ -22,8 +22,8 @@ import pytest
 
 import alignment
 from alignment.errors import ParameterError
-from alignment.report import build_report
 from alignment.report import _svg as S
+from alignment.report import build_report
 from alignment.report._analyse import analyse, report_inputs
 from alignment.report._format import human, model_label
 from alignment.report._quality import duplicate_groups
@@ -139,7 +139,7 @@ def test_currency_symbol_on_cards_and_in_headers(res: dict[str, Any]) -> None:
     revenue = float(res["crm"].conversions["revenue"].sum())
     assert card(page, "won revenue")[0] == f"${revenue:,.0f}"
     attribution = section(page, "attribution")
-    assert f"<th class=\"num\">{model_label('linear')} ($)</th>" in attribution
+    assert f'<th class="num">{model_label("linear")} ($)</th>' in attribution
     assert "(amount)" not in page
     plan = text(section(page, "funnel"))
     assert re.search(r"Plan for .*: \$[\d,]+ revenue at \$[\d,]+ per deal", plan)
@@ -336,9 +336,7 @@ def test_tables_sit_in_scrolling_wrappers_with_wrapping_headers(page: str) -> No
 
 def test_every_figure_names_its_unit_and_period(page: str) -> None:
     charts = re.findall(r"<svg.*?</svg>", page, flags=re.S)
-    headings = [
-        " ".join(re.findall(r'<text [^>]*class="heading">(.*?)</text>', c)) for c in charts
-    ]
+    headings = [" ".join(re.findall(r'<text [^>]*class="heading">(.*?)</text>', c)) for c in charts]
     assert len(headings) == 6 and all(headings)
     for h in headings:
         assert re.search(r"\(count\)|%|business hours", _html.unescape(h)), h

@@ -152,8 +152,11 @@ def _cells(cols: Mapping[str, np.ndarray], money: Money) -> dict[str, np.ndarray
     """The columns as shown: amounts (the header names the currency; per lead with cents),
     ROI in whole percent, the first key's values (sources) as words."""
     per_lead = Money(money.symbol, max(money.decimals, 2), money.position)
-    fmt = {c: money.number for c in _MONEY} | {"cost_per_lead": per_lead.number,
-                                                "roi": _percent, "attributed_roi": _percent}
+    fmt = {c: money.number for c in _MONEY} | {
+        "cost_per_lead": per_lead.number,
+        "roi": _percent,
+        "attributed_roi": _percent,
+    }
     out = {c: formatted(v, fmt[c]) if c in fmt else v for c, v in cols.items()}
     first = next(iter(out), None)
     if first is not None and first not in _KINDS and out[first].dtype.kind == "O":
@@ -172,7 +175,9 @@ def _tables(closed_loop: Any, max_rows: int, ctx: Context) -> str:
     """The per-source roll-up (with the total) and the source × campaign table."""
     t = _dict(closed_loop.table)
     metrics = [c for c in _SHOWN if c in t]
-    keys = [c for c in t if c not in metrics and t[c].dtype.kind == "O" and c not in ("row", "note")]
+    keys = [
+        c for c in t if c not in metrics and t[c].dtype.kind == "O" and c not in ("row", "note")
+    ]
     notes = [c for c in ("note",) if c in t and any(v is not None for v in t[c].tolist())]
     total = rollup(t, None)
     total_row = {c: v[0] for c, v in _cells(total, ctx.money).items() if c in metrics}

@@ -186,7 +186,7 @@ def hours_of(values: Any) -> np.ndarray:
 
 def ceil_count(value: float) -> int:
     """A required count in whole units, rounded up (2,398.1 leads → 2,399 leads)."""
-    return int(math.ceil(value - 1e-9))
+    return math.ceil(value - 1e-9)
 
 
 def human(name: object) -> str:

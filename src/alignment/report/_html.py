@@ -13,7 +13,17 @@ import numpy as np
 
 from .._display import esc, fmt_value, table
 
-__all__ = ["CSS", "cards", "esc", "fmt_value", "glossary", "page", "prose_table", "section", "table"]
+__all__ = [
+    "CSS",
+    "cards",
+    "esc",
+    "fmt_value",
+    "glossary",
+    "page",
+    "prose_table",
+    "section",
+    "table",
+]
 
 CSS = """
 :root{--ink:#1f2328;--muted:#59636e;--line:#d8dee4;--bg:#f6f8fa;--accent:#0072b2}

@@ -83,12 +83,15 @@ def quality_block(closed_loop: Any, s: Mapping[str, Any]) -> str:
     if dup and len(next(iter(dup.values()))):
         groups = duplicate_groups(dup)
         parts.append(
-            f"<div class=\"prose\"><b>Duplicates: {groups['kept'].size:,} groups</b>"
+            f'<div class="prose"><b>Duplicates: {groups["kept"].size:,} groups</b>'
             + H.table(
                 groups,
                 kinds={"n_duplicates": "int"},
-                headers={"kept": "lead kept (first seen)", "n_duplicates": "duplicates (count)",
-                         "rules": "matched on"},  # fmt: skip
+                headers={
+                    "kept": "lead kept (first seen)",
+                    "n_duplicates": "duplicates (count)",
+                    "rules": "matched on",
+                },
                 max_rows=10,
                 caption="Each group of leads that duplicate one another, once, with every rule "
                 "that matched in it (email: the same address; name+company: the same person at "

@@ -9,6 +9,7 @@ business hours on the agreement's calendar, and every heading says so.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -121,8 +122,7 @@ def _terms_table(terms: Terms, s: Mapping[str, Any], delivery: tuple[float, floa
     delivered, target, how = delivery
     if terms.marketing:
         result = (
-            f"{delivered:,.0f} of {target:,.0f} delivered ({100 * delivered / target:.0f}%; "
-            f"{how})"
+            f"{delivered:,.0f} of {target:,.0f} delivered ({100 * delivered / target:.0f}%; {how})"
             if target > 0
             else "n/a (nothing committed yet)"
         )
@@ -132,7 +132,9 @@ def _terms_table(terms: Terms, s: Mapping[str, Any], delivery: tuple[float, floa
         if text:
             rows.append((label, text, _compliance_text(s, key)))
     if terms.calendar:
-        rows.append(("Business calendar", terms.calendar, "response times below are in these hours"))
+        rows.append(
+            ("Business calendar", terms.calendar, "response times below are in these hours")
+        )
     cols = {k: np.array([r[i] for r in rows], dtype=object) for i, k in enumerate(
         ("commitment", "agreed", "result to date"))}  # fmt: skip
     title = f": {terms.name}" if terms.name else ""
@@ -274,7 +276,7 @@ def _bins(window: float | None) -> tuple[list[float], list[str]]:
     """Upper bounds of the response bins (hours; the last is infinite) and their labels."""
     edges = sorted({*_RESPONSE_EDGES, *([window] if window and window > 0 else [])})
     labels = [f"≤ {edges[0]:g} h"]
-    labels += [f"{a:g}–{b:g} h" for a, b in zip(edges[:-1], edges[1:])]
+    labels += [f"{a:g}–{b:g} h" for a, b in itertools.pairwise(edges)]
     labels.append(f"> {edges[-1]:g} h")
     return [*edges, math.inf], labels
 
@@ -381,7 +383,9 @@ def _reps_table(reps: Mapping[str, np.ndarray], na: Mapping[str, str]) -> list[s
     ]
 
 
-def _sales_kpis(s: Mapping[str, Any], breaches: Mapping[str, np.ndarray], terms: Terms) -> list[KPI]:
+def _sales_kpis(
+    s: Mapping[str, Any], breaches: Mapping[str, np.ndarray], terms: Terms
+) -> list[KPI]:
     """First-touch compliance and the leads with a breach (each lead counted once)."""
     kpis: list[KPI] = []
     n_met = int(s.get("first_touch_met", 0))

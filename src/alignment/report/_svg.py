@@ -166,8 +166,7 @@ def marker(shape: str, x: float, y: float, color: str, tip: str = "") -> str:
     style = f'class="dot" fill="{color}" stroke="#222" stroke-width="0.6"'
     if shape == "square":
         return (
-            f'<rect {style} x="{_n(x - 4.5)}" y="{_n(y - 4.5)}" width="9" height="9">'
-            f"{title}</rect>"
+            f'<rect {style} x="{_n(x - 4.5)}" y="{_n(y - 4.5)}" width="9" height="9">{title}</rect>'
         )
     if shape in ("diamond", "triangle"):
         pts = (
@@ -398,7 +397,7 @@ def line_chart(
     x_title: str = "",
     y_title: str = "",
     width: int = 760,
-    height: int = 280,
+    height: float = 280,
     fmt: Formatter = _num,
     breaks: Sequence[float] = (),
 ) -> str:
@@ -468,7 +467,7 @@ def histogram(
     x_title: str = "",
     y_title: str = "",
     width: int = 640,
-    height: int = 260,
+    height: float = 260,
     fmt: Formatter = _num,
 ) -> str:
     """Vertical bars for binned counts (e.g. the distribution of response times)."""
