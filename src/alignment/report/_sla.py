@@ -167,7 +167,7 @@ def _pace_chart(daily: dict[str, np.ndarray], terms: Terms) -> list[str]:
         daily = _sum_splits(daily)
     if not ("delivered_to_date" in daily and "pace_to_date" in daily and daily["date"].size):
         return []
-    period = terms.period.split(" ")[0] or "period"
+    period = terms.period or "period"
     days = daily["date"].astype("datetime64[D]")
     x = (days - days[0]).astype(np.int64).astype(float)
     pstart = daily["period_start"].astype("datetime64[D]")
@@ -222,7 +222,7 @@ def _period_table(
 def _marketing_table(per: Mapping[str, np.ndarray], na: Mapping[str, str], terms: Terms) -> str:
     """Commitment, pro-rated target and delivery per period (per split when there are several)."""
     several_splits = "split" in per and len(set(per["split"].tolist())) > 1
-    period = terms.period.split(" ")[0] or "period"
+    period = terms.period or "period"
     kinds = {
         **({"split": "auto"} if several_splits else {}),
         "committed": "int",

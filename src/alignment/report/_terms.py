@@ -20,7 +20,8 @@ __all__ = ["Terms", "agreement_terms"]
 
 _UNITS = {"w": "week", "d": "day", "h": "hour", "m": "minute", "s": "second"}
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])", re.IGNORECASE)
-_PERIODS = {"M": "month", "W": "week (Monday to Sunday)", "custom": "agreed period"}
+_PERIODS = {"M": "month", "W": "week", "custom": "period"}
+_PERIOD_WORDS = {"W": "week (Monday to Sunday)", "custom": "agreed period"}
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -30,7 +31,7 @@ class Terms:
 
     name: str = ""
     marketing: str = ""
-    #: the marketing period's name ("month", "week …"), "" without a marketing commitment
+    #: the marketing period's name ("month", "week", "period"), "" without a commitment
     period: str = ""
     first_touch: str = ""
     attempts: str = ""
@@ -82,7 +83,8 @@ def _marketing(mk: Any) -> str:
     gate = _quality(getattr(mk, "quality", None))
     split = f", split by {human(mk.split_by).lower()}" if mk.split_by else ""
     return (
-        f"{int(mk.qualified_leads):,} qualified leads per {_PERIODS.get(str(mk.period), 'period')}"
+        f"{int(mk.qualified_leads):,} qualified leads per "
+        f"{_PERIOD_WORDS.get(str(mk.period), _PERIODS.get(str(mk.period), 'period'))}"
         f"{split}{gate}, delivered when a lead reaches {stage_label(mk.delivered_at)}; the pace "
         "line runs straight from 0 at the period's start to the commitment at its end"
     )
