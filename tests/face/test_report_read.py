@@ -133,6 +133,7 @@ class _ScoresWithConversion:
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
+        self.scorer = inner.scorer  # the grid's cut-offs and rules
         self.calls: list[str] = []
 
     def __getitem__(self, key: str) -> Any:
