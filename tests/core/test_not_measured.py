@@ -179,7 +179,7 @@ def test_funnel_step_no_lead_reached_is_na() -> None:
     html = obs._repr_html_()
     assert ">n/a<" in html and "no lead reached the stage it converts from" in html
     page = text_of(build_report(funnel=obs))
-    assert "n/a (no sql) to won" in page
+    assert "n/a (no SQL) to Won" in page
 
 
 def test_score_breakdown_share_without_leads_is_nan() -> None:
