@@ -78,6 +78,7 @@ class _Acts:
     connect: np.ndarray | None  # bool per activity; None: connects not measured
     rep: np.ndarray | None  # object per activity (None where missing); None: no rep column
     n_unknown: int  # activities of leads not in the lead table (ignored)
+    n_activities: int  # every activity given, those of unknown leads included
 
 
 def _names(value: Any, name: str) -> frozenset[str] | None:
@@ -178,6 +179,7 @@ def _read_activities(
         connect=connect,
         rep=None if log.rep is None else log.rep.values(),
         n_unknown=int(unknown.sum()) + int(log.unknown_rows.size),
+        n_activities=int(log.time.size) + int(log.unknown_rows.size),
     )
 
 
@@ -353,7 +355,7 @@ def _summary(
         "not_attempted": counts["not attempted yet"],
         "attempted": counts["attempted"] + counts["connected"],
         "connected": counts["connected"] if connects else float("nan"),
-        "activities": int(acts.time.size) + acts.n_unknown,
+        "activities": acts.n_activities,
         "attempts": int(lead["attempts"].sum()),
         "attempts_before_assignment": int(lead["attempts_before_assignment"].sum()),
         "assigned_before_created": int(lead["assigned_before_created"].sum()),
