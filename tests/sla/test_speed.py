@@ -445,3 +445,18 @@ def test_result_contract_and_views() -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_as_of_reads_the_data_as_known_then() -> None:
+    leads, acts = example()
+    r = speed_to_lead(leads, acts, calendar=BusinessCalendar(), as_of="2024-03-05T13:00Z")
+    lead, s = r.leads, r.summary()
+    # L1 as before; L2's email (Tue 09:45) is known; L3's call (Mon 03-11) is not, nor is L3
+    # itself (created Fri 03-08); L4 is assigned at 14:00, after as_of
+    assert lead["status"].tolist() == ["connected", "attempted", "not assigned", "not assigned"]
+    assert lead["rep_delay"][1] == 1.25 and np.isnan(lead["rep_delay"][2:]).all()
+    assert (s["activities_after_as_of"], s["created_after_as_of"], s["activities"]) == (2, 1, 5)
+    crm = alignment.synthetic_crm(200, seed=5)
+    assert speed_to_lead(crm).summary() == speed_to_lead(
+        crm.leads, crm.activities, as_of=crm.as_of
+    ).summary()

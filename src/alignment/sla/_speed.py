@@ -18,9 +18,9 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .. import _segments as seg
-from .._options import reads_options
+from .._options import current, reads_options
 from .._results import CallableDict, ReportTable, Result
-from .._time import TIME_DTYPE
+from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._calendar import BusinessCalendar
 
@@ -74,11 +74,13 @@ class _Acts:
     offsets: np.ndarray  # CSR offsets, one segment per row of seg_lead
     time: np.ndarray  # int64 µs
     seg_lead: np.ndarray  # lead row of each segment (-1: unknown lead, ignored)
-    attempt: np.ndarray  # bool per activity
+    known: np.ndarray  # bool per activity: at or before as_of (known then)
+    attempt: np.ndarray  # bool per activity (known attempts only)
     connect: np.ndarray | None  # bool per activity; None: connects not measured
     rep: np.ndarray | None  # object per activity (None where missing); None: no rep column
     n_unknown: int  # activities of leads not in the lead table (ignored)
     n_activities: int  # every activity given, those of unknown leads included
+    n_after: int  # activities of known leads after as_of (not known yet)
 
 
 def _names(value: Any, name: str) -> frozenset[str] | None:
@@ -106,18 +108,19 @@ def _flags(cat: Any, names: frozenset[str]) -> np.ndarray:
     return np.asarray(hit[cat.codes])
 
 
-def _bundle(leads: Any, activities: Any) -> tuple[Any, Any]:
+def _bundle(leads: Any, activities: Any, as_of: Any) -> tuple[Any, Any, Any]:
     from .._crm import is_crm
 
     if is_crm(leads):
         activities = leads.activities if activities is None else activities
+        as_of = leads.as_of if as_of is None else as_of
         leads = leads.leads
     if activities is None:
         raise ParameterError(
             "speed_to_lead: activities are required (the sales activities: lead_id, timestamp, "
             "kind, rep, outcome); or pass a CRMData bundle as leads"
         )
-    return leads, activities
+    return leads, activities, as_of
 
 
 def _read_activities(
@@ -126,6 +129,7 @@ def _read_activities(
     kinds: frozenset[str] | None,
     outcomes: frozenset[str] | None,
     unknown_leads: str,
+    t_asof: int | None,
 ) -> _Acts:
     from ..tables import ActivityLog
 
@@ -147,8 +151,10 @@ def _read_activities(
             value=log.keys[np.flatnonzero(~found & (lengths > 0))[0]],
             fix="add those leads, drop the activities, or pass unknown_leads='ignore'",
         )
+    time = np.asarray(log.time).astype(TIME_DTYPE).view(np.int64)
+    known = np.ones(time.size, dtype=bool) if t_asof is None else time <= t_asof
     if kinds is None:
-        attempt = np.ones(log.time.size, dtype=bool)
+        attempt = known
     elif log.kind is None:
         raise MissingColumnError(
             "speed_to_lead counts attempts by kind but the activities have no 'kind' column",
@@ -158,7 +164,7 @@ def _read_activities(
             "count every activity as an attempt",
         )
     else:
-        attempt = _flags(log.kind, kinds)
+        attempt = known & _flags(log.kind, kinds)
     connect = None
     if outcomes is not None:
         if log.outcome is None:
@@ -173,13 +179,15 @@ def _read_activities(
         connect = attempt & _flags(log.outcome, outcomes)
     return _Acts(
         offsets=np.asarray(log.offsets, dtype=np.int64),
-        time=np.asarray(log.time).astype(TIME_DTYPE).view(np.int64),
+        time=time,
         seg_lead=np.where(found, seg_lead, -1).astype(np.int64),
+        known=known,
         attempt=attempt,
         connect=connect,
         rep=None if log.rep is None else log.rep.values(),
         n_unknown=int(unknown.sum()) + int(log.unknown_rows.size),
         n_activities=int(log.time.size) + int(log.unknown_rows.size),
+        n_after=int((~known & ~unknown).sum()),
     )
 
 
@@ -208,11 +216,11 @@ def _delay_us(calendar: BusinessCalendar | None, start: np.ndarray, end: np.ndar
 
 
 def _rep_of_leads(lt: Any, acts: _Acts) -> np.ndarray:
-    """Per lead: its owner, else the rep of its first activity, else :data:`NO_REP`."""
+    """Per lead: its owner, else the rep of its first (known) activity, else :data:`NO_REP`."""
     n = lt.n_leads
     rep = np.full(n, None, dtype=object)
     if acts.rep is not None:
-        first = seg.segment_first(acts.offsets)
+        first = seg.segment_first_true(acts.known, acts.offsets)
         rep_seg = np.where(first >= 0, acts.rep[np.maximum(first, 0)] if first.size else None, None)
         rep = _per_lead(np.asarray(rep_seg, dtype=object), acts, n, None)
     if "owner" in lt.categorical:
@@ -228,11 +236,14 @@ def _lead_columns(
     calendar: BusinessCalendar | None,
     assigned_col: str,
     by: tuple[str, np.ndarray] | None,
+    t_asof: int | None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The per-lead table (caller's row order, delays in hours) and the delays in µs."""
     n = lt.n_leads
     created = np.asarray(lt.created_at).view(np.int64)
     assigned = np.asarray(lt.stages[assigned_col]).view(np.int64)
+    if t_asof is not None:  # an assignment recorded after as_of is not known yet
+        assigned = np.where(assigned > t_asof, _NAT, assigned)
     has = assigned != _NAT
     first_attempt = _first_time(acts.attempt, acts, n)
     connect_at = None if acts.connect is None else _first_time(acts.connect, acts, n)
@@ -343,7 +354,11 @@ def _quantiles(us: np.ndarray, code: np.ndarray, k: int) -> tuple[np.ndarray, np
 
 
 def _summary(
-    lead: dict[str, np.ndarray], delays: dict[str, np.ndarray], acts: _Acts, unit: str
+    lead: dict[str, np.ndarray],
+    delays: dict[str, np.ndarray],
+    acts: _Acts,
+    unit: str,
+    t_asof: int | None,
 ) -> dict[str, Any]:
     """Counts accounting for every lead and activity; overall median and p95 of each delay."""
     status = lead["status"]
@@ -360,6 +375,10 @@ def _summary(
         "attempts_before_assignment": int(lead["attempts_before_assignment"].sum()),
         "assigned_before_created": int(lead["assigned_before_created"].sum()),
         "activities_unknown_lead": acts.n_unknown,
+        "activities_after_as_of": acts.n_after,
+        "created_after_as_of": 0
+        if t_asof is None
+        else int((lead["created_at"].view(np.int64) > t_asof).sum()),
         "unit": unit,
     }
     for d, us in delays.items():  # loop over the delays
@@ -527,6 +546,7 @@ def speed_to_lead(
     connect_outcomes: Iterable[str] | None = CONNECT_OUTCOMES,
     assigned: str = "assigned_at",
     unknown_leads: Literal["raise", "ignore"] = "raise",
+    as_of: Any = None,
     tz: str | None = None,
     normalize: Literal["casefold"] | None = None,
 ) -> SpeedToLead:
@@ -555,6 +575,10 @@ def speed_to_lead(
     unknown_leads : {"raise", "ignore"}
         Activities of leads not in ``leads``: raise :class:`DataValidationError` naming the
         rows (default), or leave them out (counted in ``summary()["activities_unknown_lead"]``).
+    as_of : instant, optional
+        Read the data as known then: an assignment or activity recorded later has not happened
+        yet (activities after it are counted in ``summary()["activities_after_as_of"]``).
+        Default: a CRMData bundle's ``as_of``, else everything counts.
     tz, normalize
         Reading options of naive instants and category spellings (see the tables guide).
 
@@ -583,8 +607,12 @@ def speed_to_lead(
     calendar = _arguments(calendar, by, unknown_leads, assigned)
     kinds = _names(attempt_kinds, "attempt_kinds")
     outcomes = _names(connect_outcomes, "connect_outcomes")
-    leads, activities = _bundle(leads, activities)
+    leads, activities, as_of = _bundle(leads, activities, as_of)
     from ..tables import LeadTable
+
+    t_asof = None
+    if as_of is not None:
+        t_asof = int(parse_instant(as_of, name="as_of", tz=current().tz).astype(np.int64))
 
     lt = LeadTable.build(leads)
     if assigned not in lt.stages:
@@ -596,8 +624,8 @@ def speed_to_lead(
             fix="add the assignment column, or name it with assigned= (e.g. assigned='mql_at')",
         )
     by_col = None if by is None else _by_column(lt, by)
-    acts = _read_activities(activities, lt, kinds, outcomes, unknown_leads)
-    lead, delays = _lead_columns(lt, acts, calendar, assigned, by_col)
+    acts = _read_activities(activities, lt, kinds, outcomes, unknown_leads, t_asof)
+    lead, delays = _lead_columns(lt, acts, calendar, assigned, by_col, t_asof)
     unit = "business hours" if calendar is not None else "hours"
 
     def table(name: str, keys: np.ndarray) -> SpeedTable:
@@ -608,7 +636,7 @@ def speed_to_lead(
         leads=SpeedTable(lead, backend=lt.backend),
         reps=table("rep", lead["rep"]),
         by=None if by_col is None else table(*by_col),
-        summary=_summary(lead, delays, acts, unit),
+        summary=_summary(lead, delays, acts, unit, t_asof),
         unit=unit,
         calendar=calendar,
     )
