@@ -16,6 +16,7 @@ import numpy as np
 from . import _html as H
 from . import _svg as S
 from ._read import columns, not_measured_of, sla_reps, summary_of
+from ._speed import speed_parts
 
 #: response-time bins of the sales chart, in business hours (upper bounds)
 _RESPONSE_BINS: tuple[tuple[str, float], ...] = (
@@ -41,6 +42,7 @@ def _sla_section(sla: Any) -> tuple[str, list[KPI]]:
     parts += _response_histogram(columns(sla.leads))
     parts.append(_sales_table(per, na))
     parts += _reps_table(sla_reps(sla), na)
+    parts += speed_parts(sla)
     kpis += _sales_kpis(summary)
     return (
         H.section(

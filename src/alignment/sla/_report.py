@@ -13,6 +13,7 @@ from ._reps import RepCompliance, rep_compliance
 if TYPE_CHECKING:
     from ._calendar import BusinessCalendar
     from ._model import SLA
+    from ._speed import SpeedToLead
 
 __all__ = [
     "BreachList",
@@ -151,6 +152,9 @@ class SLAReport(Result):
         self.sla = sla
         self.calendar = calendar
         self.as_of = as_of
+        #: what :attr:`speed` is computed from: the lead table, the activities, unknown_leads
+        #: and the reading options of the evaluation (naive instants are read the same way)
+        self._speed_inputs: tuple[Any, Any, str, Any] | None = None
 
     levels = ("leads", "periods", "daily", "breaches", "reps", "unknown_activities")
 
@@ -162,6 +166,39 @@ class SLAReport(Result):
             cached = rep_compliance(self.leads, backend=self.leads._backend)
             self.__dict__["_reps"] = cached
         out: RepCompliance = cached
+        return out
+
+    @property
+    def speed(self) -> SpeedToLead | None:
+        """Speed to lead of the evaluated leads, as known at :attr:`as_of`, on :attr:`calendar`.
+
+        :func:`alignment.sla.speed_to_lead` of the leads and activities evaluated, from the
+        agreement's assignment column (``assigned_at``, else ``mql_at``, as the clocks; a
+        reassignment does not restart it); ``None`` for a report not built by
+        :func:`alignment.sla.evaluate` from in-memory data.
+        """
+        if self._speed_inputs is None:
+            return None
+        cached = self.__dict__.get("_speed")
+        if cached is None:
+            from dataclasses import asdict
+
+            from .._options import reading
+            from ._speed import speed_to_lead
+
+            lt, activities, unknown, options = self._speed_inputs
+            assigned = self.sla.assigned_at if self.sla.assigned_at in lt.stages else "mql_at"
+            with reading(**asdict(options)):
+                cached = speed_to_lead(
+                    lt,
+                    activities,
+                    calendar=self.calendar,
+                    assigned=assigned,
+                    as_of=self.as_of,
+                    unknown_leads="ignore" if unknown == "ignore" else "raise",
+                )
+            self.__dict__["_speed"] = cached
+        out: SpeedToLead = cached
         return out
 
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:

@@ -50,11 +50,11 @@ SPEED_STATUSES: tuple[str, ...] = ("not assigned", "not attempted yet", "attempt
 NO_REP = "(no rep)"
 #: the key of leads without a value in the ``by`` column
 MISSING = "(missing)"
-#: the three delays, each with what it measures (used for the reasons of missing values)
-DELAYS: dict[str, str] = {
-    "system_delay": "no assignment (or assigned before created)",
-    "rep_delay": "no attempt after an assignment",
-    "time_to_connect": "no connect after an assignment",
+#: the three delays, with why a lead has no value and why a group has no quantile
+DELAYS: dict[str, tuple[str, str]] = {
+    "system_delay": ("not assigned, or assigned before created", "no lead assigned"),
+    "rep_delay": ("not assigned, or not attempted yet", "no lead attempted"),
+    "time_to_connect": ("not assigned, or not connected", "no lead connected"),
 }
 _NAT = np.iinfo(np.int64).min
 _US_PER_HOUR = 3_600_000_000
@@ -444,9 +444,9 @@ class SpeedToLead(Result):
     def not_measured(self) -> dict[str, str]:
         """Per column, why its NaN cells have no value (a delay with no event to measure)."""
         out: dict[str, str] = {}
-        for d, why in DELAYS.items():  # loop over the delays
-            out[d] = why
-            out[f"{d}_median"] = out[f"{d}_p95"] = f"no lead with a value ({why})"
+        for d, (lead, group) in DELAYS.items():  # loop over the delays
+            out[d] = lead
+            out[f"{d}_median"] = out[f"{d}_p95"] = group
         return out
 
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
@@ -460,11 +460,10 @@ class SpeedToLead(Result):
         return table.to_frame(backend)
 
     def __repr__(self) -> str:
-        s = self.summary
-        return (
-            f"SpeedToLead(leads={s['n_leads']}, attempted={s['attempted']}, "
-            f"rep_delay_median={s['rep_delay_median']:.3g} {self.unit})"
+        n, attempted, median = (
+            self.summary[k] for k in ("n_leads", "attempted", "rep_delay_median")
         )
+        return f"SpeedToLead(leads={n}, attempted={attempted}, rep_delay_median={median:.3g} {self.unit})"
 
     def _repr_html_(self) -> str:
         from .._display import preview
