@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .. import _segments as seg
+from .._frames import factorize
 from .._options import current, reads_options
 from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE, parse_instant
@@ -295,10 +296,10 @@ def _hours(us: np.ndarray) -> np.ndarray:
     return np.where(us == _NAT, np.nan, us / _US_PER_HOUR)
 
 
-def _group_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _group_codes(values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct labels of an object column of strings, and each row's code."""
-    labels, codes = np.unique(values.astype(str), return_inverse=True)
-    return labels.astype(object), codes.ravel().astype(np.int64)
+    cat = factorize(values, column=name, table="leads")
+    return cat.categories.astype(object), np.asarray(cat.codes, dtype=np.int64)
 
 
 #: column names of the per-lead and per-key tables a ``by`` column must not take
@@ -329,7 +330,7 @@ def _group_table(
     name: str, keys: np.ndarray, status: np.ndarray, delays: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """Per key: lead counts by status, then the median and p95 of every delay (hours)."""
-    labels, code = _group_codes(keys)
+    labels, code = _group_codes(keys, name)
     k = labels.size
     out: dict[str, np.ndarray] = {name: labels, "leads": np.bincount(code, minlength=k)}
     flags = {
