@@ -489,3 +489,14 @@ def test_the_sla_report_shows_speed_to_lead() -> None:
     assert "ana 2 2 1 0.8 1.4 1.5 5.0" in text
     assert "ben 2 1 1 1.5 2.0 2.0 2.0" in text
     assert "all leads 4 3 2 1.0 1.5 1.9 3.5" in text  # the summary's overall figures
+
+
+def test_the_sla_report_speed_follows_the_activity_columns() -> None:
+    leads, acts = example()
+    agreement = {"sales": {"first_touch": {"within": "1d", "business_time": True}}}
+    bare = {k: v for k, v in acts.items() if k not in ("kind", "outcome")}
+    report = alignment.sla.evaluate(agreement, leads, bare, as_of="2024-03-12T12:00Z")
+    speed = report.speed
+    assert speed is not None and "connect_not_measured" in speed.summary()
+    assert speed.leads["attempts"].tolist() == [2, 1, 1, 1]  # every activity is an attempt
+    assert "time_to_connect" not in speed.leads

@@ -174,32 +174,39 @@ class SLAReport(Result):
 
         :func:`alignment.sla.speed_to_lead` of the leads and activities evaluated, from the
         agreement's assignment column (``assigned_at``, else ``mql_at``, as the clocks; a
-        reassignment does not restart it); ``None`` for a report not built by
-        :func:`alignment.sla.evaluate` from in-memory data.
+        reassignment does not restart it); activities without a ``kind`` column are all
+        attempts, without an ``outcome`` column connects are not measured.  ``None`` for a
+        report not built by :func:`alignment.sla.evaluate` from in-memory data.
         """
         if self._speed_inputs is None:
             return None
         cached = self.__dict__.get("_speed")
         if cached is None:
-            from dataclasses import asdict
-
-            from .._options import reading
-            from ._speed import speed_to_lead
-
-            lt, activities, unknown, options = self._speed_inputs
-            assigned = self.sla.assigned_at if self.sla.assigned_at in lt.stages else "mql_at"
-            with reading(**asdict(options)):
-                cached = speed_to_lead(
-                    lt,
-                    activities,
-                    calendar=self.calendar,
-                    assigned=assigned,
-                    as_of=self.as_of,
-                    unknown_leads="ignore" if unknown == "ignore" else "raise",
-                )
+            cached = self._speed_to_lead(*self._speed_inputs)
             self.__dict__["_speed"] = cached
         out: SpeedToLead = cached
         return out
+
+    def _speed_to_lead(self, lt: Any, activities: Any, unknown: str, options: Any) -> SpeedToLead:
+        from dataclasses import asdict
+
+        from .._options import reading
+        from ..tables import ActivityLog
+        from ._speed import ATTEMPT_KINDS, CONNECT_OUTCOMES, speed_to_lead
+
+        assigned = self.sla.assigned_at if self.sla.assigned_at in lt.stages else "mql_at"
+        with reading(**asdict(options)):  # naive instants read as the evaluation read them
+            log = ActivityLog.build(activities, leads=lt, unknown="report")
+            return speed_to_lead(
+                lt,
+                log,
+                calendar=self.calendar,
+                assigned=assigned,
+                as_of=self.as_of,
+                attempt_kinds=None if log.kind is None else ATTEMPT_KINDS,
+                connect_outcomes=None if log.outcome is None else CONNECT_OUTCOMES,
+                unknown_leads="ignore" if unknown == "ignore" else "raise",
+            )
 
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One of the report's tables (see :attr:`levels`) in ``backend``."""
