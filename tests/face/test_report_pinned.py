@@ -12,7 +12,8 @@ palette (the attribution legend in one column); whole customers and rounded-up r
 in the plan; the grid's cut-offs and fit rules; the SLA's terms next to their results, response
 times in business hours, delivery pro-rated, the breach card counting leads; ROI as a
 percentage, the per-source roll-up, the hidden keys named, duplicate groups listed once; and a
-new glossary section.
+new glossary section; the SLA section shows speed to lead per rep
+(the SLA report's ``speed``).
 """
 
 from __future__ import annotations
@@ -36,18 +37,18 @@ PINNED: dict[str, dict[str, str]] = {
         "funnel": "8ae58d9bb8325c1cc7ba",
         "attribution": "fcd0729246cf648dd7dc",
         "grid": "8a135d847364d77f9b42",
-        "sla": "981c8b741417b3629114",
+        "sla": "dadc4cb2bb8b38e0f226",
         "closed-loop": "8fb2c53a5bce01ee6546",
         "glossary": "d36290340b7dfd5717a6",
     },
     "sla_sales_only": {
         "cards": "36b3f36d77203b78cc09",
-        "sla": "eb0cb3ebe0300059d047",
+        "sla": "9c69c92a308301c05c09",
         "glossary": "da699ebae691fadfacfb",
     },
     "sla_split_by_owner": {
         "cards": "e398be337f05a97a9d70",
-        "sla": "4ef045583c953b01d1bb",
+        "sla": "21ea7381d301cee6680c",
         "glossary": "da699ebae691fadfacfb",
     },
 }

@@ -118,6 +118,7 @@ class _SLAWithReps:
         self.calls: list[tuple[str | None, str | None]] = []
         self.leads, self.periods, self.daily = inner.leads, inner.periods, inner.daily
         self.breaches, self.sla, self.calendar = inner.breaches, inner.sla, inner.calendar
+        self.speed = inner.speed  # speed to lead, shown in the SLA section
 
     def summary(self) -> dict[str, Any]:  # the contract: a method
         return dict(self._inner.summary)

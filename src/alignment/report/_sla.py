@@ -20,6 +20,7 @@ from . import _html as H
 from . import _svg as S
 from ._format import Context, formatted, hours_of
 from ._read import columns, not_measured_of, sla_reps, summary_of
+from ._speed import speed_parts
 from ._terms import Terms, agreement_terms
 
 #: upper bounds (business hours) of the response-time chart's bins; the agreement's
@@ -48,6 +49,7 @@ def _sla_section(sla: Any, ctx: Context) -> tuple[str, list[KPI]]:
     parts += _response_histogram(columns(sla.leads), terms)
     parts.append(_sales_table(per, na))
     parts += _reps_table(sla_reps(sla), na)
+    parts += speed_parts(sla)
     kpis = _marketing_kpis(delivery) + _sales_kpis(summary, columns(sla.breaches), terms)
     when = str(as_of)[:16].replace("T", " ")
     return (
