@@ -17,7 +17,7 @@ from .._segments import group_min, group_sort
 from .._time import TIME_DTYPE
 from ..errors import reject_rows
 from ._common import _Encoded, _key_codes
-from ._deals import _CT, DEAL_KEY, Conversions, caller_rows
+from ._deals import _CT, DEAL_KEY, Conversions, caller_rows, deal_created_anchor
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -159,10 +159,15 @@ def deal_encoded(
         touch_numeric={k: v[rows] for k, v in enc.touch_numeric.items()},
         converted_at=np.concatenate([close, np.full(alone.size, _NAT, dtype=TIME_DTYPE)]),
         revenue=np.concatenate([revenue, np.zeros(alone.size)]),
-        anchors={
-            name: _deal_anchor(a, pair_deal, pair_codes, n_deal, alone)
-            for name, a in enc.anchors.items()
-        },
+        anchors=deal_created_anchor(
+            {
+                name: _deal_anchor(a, pair_deal, pair_codes, n_deal, alone)
+                for name, a in enc.anchors.items()
+            },
+            n_deal + alone.size,
+            deals.codes,
+            conv.created,
+        ),
         journey_columns={
             name: Categorical(_take(c.codes, np.concatenate([primary, alone])), c.categories)
             for name, c in enc.journey_columns.items()

@@ -36,7 +36,13 @@ from ._conversions import (
     _touch_keys,
 )
 from ._deal_journeys import deal_encoded
-from ._deals import check_deal_options, read_conversions
+from ._deals import (
+    DEAL_CREATED,
+    Conversions,
+    check_deal_options,
+    deal_created_anchor,
+    read_conversions,
+)
 from ._leads import LeadTable
 from ._paths import DEFAULT_NULL, DEFAULT_VALUE, ParsedPaths, parse_paths
 
@@ -533,6 +539,7 @@ class Journeys(_EventLog):
                 deal_contacts=deal_contacts,
             )
             flags[converted_at] = conv.aware
+            flags[f"{DEAL_CREATED} (deals)"] = conv.created_aware
         elif deal_contacts is not None or won_stages is not None:
             raise ParameterError("deal_contacts= and won_stages= need the deals as conversions")
         _check_awareness(flags, tt)
@@ -575,6 +582,8 @@ class Journeys(_EventLog):
             anchors, jcols = _journey_attributes(
                 lead_table, lead_pos, tcodes, uniques, key_name, lead
             )
+        if conv is not None and not per_deal:
+            anchors = deal_created_anchor(anchors, n, pcodes, _by_pair(conv))
         encoded = _Encoded(
             keys=uniques,
             codes=tcodes,
@@ -618,6 +627,11 @@ class Journeys(_EventLog):
             full = _assemble(encoded, "all")
             self.__dict__["_all_touches"] = full
         return full
+
+
+def _by_pair(conv: Conversions) -> np.ndarray | None:
+    """The deals' ``created_at`` per contact pair (``None`` when the deals carry none)."""
+    return None if conv.created is None else conv.created[conv.pairs.conv]
 
 
 def _blank(names: np.ndarray) -> np.ndarray:
