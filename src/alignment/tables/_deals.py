@@ -49,12 +49,15 @@ class Contacts:
         Per conversion, its primary pair (``-1`` for a deal without a contact).
     rows : ndarray of int64
         The caller's row of each pair (in ``deal_contacts``, or the conversion's row).
+    role : Categorical or None
+        The person's ``role`` in the deal, per pair (when ``deal_contacts`` has that column).
     """
 
     keys: _Keys
     conv: np.ndarray
     primary: np.ndarray
     rows: np.ndarray
+    role: Categorical | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -322,7 +325,9 @@ def _read_contacts(
     used.  A person listed twice for one deal is one contact.  Each won deal's primary contact
     is its first row marked ``is_primary`` (else its first row).
     """
-    raw = read_table(deal_contacts, table=_DC, required=[DEAL_KEY, lead], optional=["is_primary"])
+    raw = read_table(
+        deal_contacts, table=_DC, required=[DEAL_KEY, lead], optional=["is_primary", "role"]
+    )
     all_deals = _key_codes(deal_ids, column=DEAL_KEY, table=_CT)
     reject_rows(
         (np.bincount(all_deals.codes, minlength=all_deals.uniques.size) > 1)[all_deals.codes],
@@ -369,7 +374,11 @@ def _read_contacts(
     primary[pair_conv[starts]] = starts
     kept, inverse = np.unique(persons.codes[order], return_inverse=True)
     keys = _Keys(inverse.astype(np.int64).ravel(), persons.uniques[kept])
-    return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order)
+    role = None
+    if "role" in raw.columns:
+        role = factorize(raw.columns["role"], column="role", table=_DC, allow_missing=True)
+        role = role.take(order)
+    return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order, role=role)
 
 
 def deal_created_anchor(

@@ -36,12 +36,12 @@ from ._conversions import (
     _touch_keys,
 )
 from ._deal_journeys import deal_encoded
+from ._contacts import check_contacts, read_deal_conversions
 from ._deals import (
     DEAL_CREATED,
     Conversions,
     check_deal_options,
     deal_created_anchor,
-    read_conversions,
 )
 from ._leads import LeadTable
 from ._paths import DEFAULT_NULL, DEFAULT_VALUE, ParsedPaths, parse_paths
@@ -442,6 +442,8 @@ class Journeys(_EventLog):
         deal_contacts: Any = None,
         won_stages: Sequence[str] | None = None,
         reset: bool = False,
+        contacts: Literal["all", "primary", "roles"] | None = None,
+        role_weights: Mapping[str, float] | None = None,
     ) -> Journeys:
         """Build journeys from touchpoints (and conversions).
 
@@ -484,6 +486,15 @@ class Journeys(_EventLog):
         reset : bool
             For deal-keyed journeys: a deal's journey starts after the person's previous won
             deal (default: it holds every earlier touch).
+        contacts : {"all", "primary", "roles"}, optional
+            Account journeys keyed by deal (see "Account journeys" in
+            ``docs/attribution/index.md``): a deal's journey holds the touches of every lead of
+            its account (``"all"``, with ``key`` the leads' account column), of its primary
+            contact (``"primary"``) or of its contacts in ``deal_contacts`` (``"roles"``).
+            Each touch keeps its person (``lead``) and that person's lead attributes.
+        role_weights : mapping of str to float, optional
+            With ``contacts="roles"``: the weight of each role (default 1; > 0), kept per
+            touch as ``role_weight``.
 
         Returns
         -------
@@ -523,13 +534,16 @@ class Journeys(_EventLog):
         ttime, flags[time] = _time_column(raw, time, tt)
         lead_table = LeadTable.build(leads) if leads is not None else None
 
-        tkeys, lead_pos = _touch_keys(raw, lead, key_name, lead_table, tt)
+        rw = check_contacts(contacts, role_weights, key=key_name, lead=lead) if contacts else None
+        person_key = lead if contacts else key_name  # account journeys: touches by person
+        tkeys, lead_pos = _touch_keys(raw, lead, person_key, lead_table, tt)
 
         # conversions
         conv = None
         if conversions is not None:
-            conv = read_conversions(
+            conv = read_deal_conversions(
                 conversions,
+                contacts=contacts,
                 key_name=key_name,
                 lead=lead,
                 converted_at=converted_at,
@@ -540,13 +554,15 @@ class Journeys(_EventLog):
             )
             flags[converted_at] = conv.aware
             flags[f"{DEAL_CREATED} (deals)"] = conv.created_aware
-        elif deal_contacts is not None or won_stages is not None:
-            raise ParameterError("deal_contacts= and won_stages= need the deals as conversions")
+        elif deal_contacts is not None or won_stages is not None or contacts:
+            raise ParameterError(
+                "deal_contacts=, won_stages= and contacts= need the deals as conversions"
+            )
         _check_awareness(flags, tt)
         per_deal = False
         if conv is not None:
             uniques, tcodes, pcodes = _merge_keys(tkeys, conv.pairs.keys)
-            per_deal = conv.per_deal(pcodes, uniques, key_name)
+            per_deal = bool(contacts) or conv.per_deal(pcodes, uniques, key_name)
         else:
             uniques, tcodes = tkeys.uniques, tkeys.codes
         n = uniques.size
@@ -580,7 +596,7 @@ class Journeys(_EventLog):
         jcols: dict[str, Categorical] = {}
         if lead_table is not None:
             anchors, jcols = _journey_attributes(
-                lead_table, lead_pos, tcodes, uniques, key_name, lead
+                lead_table, lead_pos, tcodes, uniques, person_key, lead
             )
         if conv is not None and not per_deal:
             anchors = deal_created_anchor(anchors, n, pcodes, _by_pair(conv))
@@ -595,13 +611,16 @@ class Journeys(_EventLog):
             revenue=rev,
             anchors=anchors,
             journey_columns=jcols,
-            key_column=key_name,
+            key_column=person_key,
             backend=raw.backend,
             n_rows=raw.n_rows,
         )
         if per_deal:
             assert conv is not None
-            return _assemble(deal_encoded(encoded, conv, pcodes, reset=reset), "all")
+            enc = deal_encoded(
+                encoded, conv, pcodes, reset=reset, persons=bool(contacts), role_weights=rw
+            )
+            return _assemble(enc, "all")
         return _assemble(encoded, touches)
 
     def all_touches(self) -> Journeys:
