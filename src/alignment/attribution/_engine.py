@@ -19,6 +19,7 @@ from ..base import AttributionModel, ChannelCredit, clone
 from ..errors import ParameterError, PluginError
 from ..tables._contacts import ROLE_WEIGHT
 from ..tables._deals import check_deal_options
+from ._outcomes import REVENUE, outcome_inputs
 from ._result import AttributionResult, Unattributed
 from ._rules import JourneyView, RuleModel
 
@@ -54,6 +55,7 @@ def attribute(
     key: str | None = None,
     contacts: Literal["all", "primary", "roles"] | None = None,
     role_weights: Mapping[str, float] | None = None,
+    outcome: str | None = None,
     **model_params: Any,
 ) -> AttributionResult:
     """Credit converted revenue to the touches (or channels) that preceded it.
@@ -116,6 +118,13 @@ def attribute(
         With ``contacts="roles"``: a weight (> 0) per role of ``deal_contacts``; a touch's
         share is multiplied by its person's role weight and renormalised per deal (roles not
         named, and a missing role, weigh 1).  Rule and other per-touch models only.
+    outcome : str, optional
+        What is credited (see "Stage-level attribution" in the attribution guide): the won
+        revenue (default, ``"revenue"``); a stage column of the leads (``"mql_at"``,
+        ``"sql_at"`` …: each lead that reached it is one conversion of value 1 at that instant,
+        credited to its touches before it; pass the leads as ``conversions`` or ``leads=``;
+        the result's ``measure`` is ``"conversions"``); or ``"pipeline"`` (every deal, won or
+        not, is a conversion at its ``created_at`` worth its ``amount``).
     **model_params
         Parameters of the model when given by name (e.g. ``half_life="7d"``).
 
@@ -163,10 +172,23 @@ def attribute(
     >>> alignment.attribute(touches, model="linear").totals()
     {'email': 50.0, 'search': 50.0}
     """
-    if is_crm(touchpoints):
+    from_crm = is_crm(touchpoints)
+    if from_crm:
         touchpoints, conversions, leads, deal_contacts = _crm_inputs(
             touchpoints, conversions, leads, deal_contacts
         )
+    oc = outcome_inputs(
+        outcome,
+        conversions,
+        leads,
+        deal_contacts,
+        from_crm=from_crm,
+        lead=lead,
+        key=key,
+        converted_at=converted_at,
+        revenue=revenue,
+    )
+    conversions, leads, deal_contacts = oc.conversions, oc.leads, oc.deal_contacts
     check_deal_options(won_stages, reset)
     columns = dict(
         lead=lead, time=time, channel=channel, converted_at=converted_at, revenue=revenue
@@ -175,7 +197,7 @@ def attribute(
     deals.update(_account_options(key, lead, contacts, role_weights))
     backend = find_backend(touchpoints, conversions, leads, deal_contacts)
     if backend is not None:
-        _refuse_on_backend(deals)
+        _refuse_on_backend(deals, oc.name)
         run = backend.operation("attribute")
         options = dict(model=model, lookback=lookback, leads=leads, **columns, **deals)
         return cast("AttributionResult", run(touchpoints, conversions, **options, **model_params))
@@ -237,6 +259,8 @@ def attribute(
         lookback=lb,
         support=view.index,
         support_journey=np.repeat(view.journeys, np.diff(view.offsets)),
+        outcome=oc.name,
+        measure=oc.measure,
     )
 
 
@@ -282,11 +306,11 @@ def _account_options(
     return dict(key=key or lead, contacts=mode, role_weights=role_weights)
 
 
-def _refuse_on_backend(deals: dict[str, Any]) -> None:
-    """Account journeys are built in memory only."""
-    if deals.get("contacts") is not None:
+def _refuse_on_backend(deals: dict[str, Any], outcome: str) -> None:
+    """Account journeys and stage / pipeline outcomes are built in memory only."""
+    if deals.get("contacts") is not None or outcome != REVENUE:
         raise ParameterError(
-            "account journeys (key=, contacts=, role_weights=) are not supported on this "
+            "account journeys (key=, contacts=, role_weights=) and outcome= are not supported on this "
             "backend; compute them in memory (e.g. call .compute() on the frames first)"
         )
 
