@@ -494,7 +494,9 @@ class AttributionResult(Result):
         cols = credit_table(by, self.totals(by, "revenue"), self.totals(by, "conversions"))
         numeric = getattr(self.table, "touch_numeric", {}) or {}
         if "cost" in numeric and self._every_touch() is not self:
-            return self._every_touch()._money_columns(by)  # costs of every touch, not only converted
+            return self._every_touch()._money_columns(
+                by
+            )  # costs of every touch, not only converted
         if "cost" in numeric:
             try:
                 codes, cats = self._by_codes(by, None, self.table.journey_index)

@@ -39,8 +39,7 @@ def check_contacts(
     """
     if contacts not in CONTACT_MODES:
         raise ParameterError(
-            f"contacts must be one of {', '.join(repr(m) for m in CONTACT_MODES)}, got "
-            f"{contacts!r}"
+            f"contacts must be one of {', '.join(repr(m) for m in CONTACT_MODES)}, got {contacts!r}"
         )
     if contacts == "all" and key == lead:
         raise ParameterError(
@@ -81,9 +80,7 @@ def read_deal_conversions(
     mode (account journeys), or as :func:`read_conversions` reads them (``contacts=None``)."""
     if contacts is None:
         return read_conversions(conversions, key_name=key_name, lead=lead, **read)
-    return account_conversions(
-        conversions, contacts=contacts, key_name=key_name, lead=lead, **read
-    )
+    return account_conversions(conversions, contacts=contacts, key_name=key_name, lead=lead, **read)
 
 
 def account_conversions(

@@ -28,6 +28,7 @@ from ._common import (
     _time_column,
     _validate_offsets,
 )
+from ._contacts import check_contacts, read_deal_conversions
 from ._conversions import (
     _conversions_on_touches,
     _journey_attributes,
@@ -36,7 +37,6 @@ from ._conversions import (
     _touch_keys,
 )
 from ._deal_journeys import deal_encoded
-from ._contacts import check_contacts, read_deal_conversions
 from ._deals import (
     DEAL_CREATED,
     Conversions,
@@ -487,14 +487,11 @@ class Journeys(_EventLog):
             For deal-keyed journeys: a deal's journey starts after the person's previous won
             deal (default: it holds every earlier touch).
         contacts : {"all", "primary", "roles"}, optional
-            Account journeys keyed by deal (see "Account journeys" in
-            ``docs/attribution/index.md``): a deal's journey holds the touches of every lead of
-            its account (``"all"``, with ``key`` the leads' account column), of its primary
-            contact (``"primary"``) or of its contacts in ``deal_contacts`` (``"roles"``).
-            Each touch keeps its person (``lead``) and that person's lead attributes.
+            Account journeys keyed by deal ("Account journeys" in ``docs/attribution``): the
+            touches of every lead of the deal's account (``"all"``, ``key`` = the account
+            column), its primary contact, or its ``deal_contacts`` (``"roles"``).
         role_weights : mapping of str to float, optional
-            With ``contacts="roles"``: the weight of each role (default 1; > 0), kept per
-            touch as ``role_weight``.
+            With ``contacts="roles"``: weight (> 0) per role, kept per touch as ``role_weight``.
 
         Returns
         -------
@@ -517,13 +514,7 @@ class Journeys(_EventLog):
             raise ParameterError(f"touches must be 'all' or 'converted', got {touches!r}")
         tt = "touchpoints"
         key_name = key or lead
-        cat_names = (
-            list(touch_categorical)
-            if touch_categorical is not None
-            else ["campaign", "content", "kind"]
-        )
-        num_names = list(touch_numeric) if touch_numeric is not None else ["cost"]
-        optional = [*cat_names, *num_names]
+        cat_names, num_names, optional = _touch_names(touch_categorical, touch_numeric)
         if conversions is None:
             optional += [converted_at, revenue]
         if key_name != lead:
@@ -555,9 +546,7 @@ class Journeys(_EventLog):
             flags[converted_at] = conv.aware
             flags[f"{DEAL_CREATED} (deals)"] = conv.created_aware
         elif deal_contacts is not None or won_stages is not None or contacts:
-            raise ParameterError(
-                "deal_contacts=, won_stages= and contacts= need the deals as conversions"
-            )
+            raise ParameterError("deal_contacts=, won_stages=, contacts= need deals as conversions")
         _check_awareness(flags, tt)
         per_deal = False
         if conv is not None:
@@ -580,17 +569,7 @@ class Journeys(_EventLog):
 
         # touch columns in input order (validated over every row, whatever is kept)
         cats, nums = _touch_columns(raw, cat_names, num_names, tt)
-        chan = _category(
-            raw.columns[channel], column=channel, table=tt, allow_missing=False, fold=True
-        )
-        reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
-            np.isin(chan.codes, np.flatnonzero(_blank(chan.categories))),
-            "empty channel name",
-            column=channel,
-            table=tt,
-            values=chan.values(),
-            fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
-        )
+        chan = _channel_column(raw, channel, tt)
 
         anchors: dict[str, np.ndarray] = {}
         jcols: dict[str, Categorical] = {}
@@ -646,6 +625,31 @@ class Journeys(_EventLog):
             full = _assemble(encoded, "all")
             self.__dict__["_all_touches"] = full
         return full
+
+
+def _channel_column(raw: Any, channel: str, tt: str) -> Categorical:
+    """The channel of every touch (folded spellings); an empty channel name is refused."""
+    chan = _category(raw.columns[channel], column=channel, table=tt, allow_missing=False, fold=True)
+    reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
+        np.isin(chan.codes, np.flatnonzero(_blank(chan.categories))),
+        "empty channel name",
+        column=channel,
+        table=tt,
+        values=chan.values(),
+        fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
+    )
+    return chan
+
+
+def _touch_names(
+    touch_categorical: Sequence[str] | None, touch_numeric: Sequence[str] | None
+) -> tuple[list[str], list[str], list[str]]:
+    """The kept string and numeric touch columns (defaults: campaign, content, kind; cost)."""
+    cats = list(touch_categorical) if touch_categorical is not None else ["campaign", "content"]
+    if touch_categorical is None:
+        cats.append("kind")
+    nums = list(touch_numeric) if touch_numeric is not None else ["cost"]
+    return cats, nums, [*cats, *nums]
 
 
 def _by_pair(conv: Conversions) -> np.ndarray | None:
