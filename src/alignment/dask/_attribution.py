@@ -333,8 +333,9 @@ class DaskAttributionResult(AttributionResult):
     def _norm_by(self, by: str) -> str:
         return "channel" if by == self._channel else by
 
-    def totals(self, by: str = "channel", measure: Measure = "revenue") -> dict[str, float]:
+    def totals(self, by: str = "channel", measure: Measure | None = None) -> dict[str, float]:
         """Credit rolled up by a key, exactly as ``AttributionResult.totals``."""
+        measure = "revenue" if measure is None else measure
         if measure not in ("revenue", "conversions"):
             raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
         by = self._norm_by(by)
