@@ -598,9 +598,6 @@ def _engagement(
     with_acc = acc >= 0
     a = acc[with_acc]
     score = np.bincount(a, weights=interest[with_acc], minlength=n_acc)
-    contacts = np.bincount(a, minlength=n_acc).astype(np.int64)
-    engaged = np.bincount(a, weights=n_touch[with_acc] > 0, minlength=n_acc).astype(np.int64)
-    touches = np.bincount(a, weights=n_touch[with_acc], minlength=n_acc).astype(np.int64)
     pct, code = _tier_codes(score, tiers)
     names, has_role, joined = _roles(lead, required, n_acc)
     counts = {
@@ -617,9 +614,9 @@ def _engagement(
         key=key,
         accounts=np.asarray(lead.account.categories, dtype=object),
         score=score,
-        contacts=contacts,
-        engaged_contacts=engaged,
-        touches=touches,
+        contacts=np.bincount(a, minlength=n_acc).astype(np.int64),
+        engaged_contacts=np.bincount(a, n_touch[with_acc] > 0, n_acc).astype(np.int64),
+        touches=np.bincount(a, n_touch[with_acc], n_acc).astype(np.int64),
         role_names=names,
         has_role=has_role,
         roles_required=required,
@@ -631,7 +628,7 @@ def _engagement(
         interest=interest,
         lead_touches=n_touch,
         lead_roles=joined,
-        counts=counts,
+        counts=dict(counts),
         as_of=t.as_of,
         half_life_days=half_days,
         window_days=np.inf if span is None else float(span.astype(np.int64)) / _US_PER_DAY,
