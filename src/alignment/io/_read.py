@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from ._locate import locate, read_source
 from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
-from ._typing import empty_table, require, type_table
+from ._typing import empty_table, read_plan, require, type_table
 from ._values import Options
 
 __all__ = ["read_crm"]
@@ -91,7 +92,8 @@ def _read_tables(
             tables[spec.name] = empty_table(spec, ctx)
             ctx.note(spec.name, "table not found (optional)", "read as empty")
             continue
-        t = type_table(read_source(spec.name, found[spec.name]), spec, ctx)
+        plan = functools.partial(read_plan, spec, ctx)
+        t = type_table(read_source(spec.name, found[spec.name], plan), spec, ctx)
         needed = list(REQUIRED[spec.feeds])
         if spec.feeds == "deals":
             needed.append("won" if won is None else "stage")

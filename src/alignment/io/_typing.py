@@ -13,7 +13,7 @@ from ._locate import Raw
 from ._preset import ExportTable
 from ._values import Typed, empty_like_kind, is_missing, read_kind
 
-__all__ = ["empty_table", "require", "required_values", "type_table"]
+__all__ = ["empty_table", "read_plan", "require", "required_values", "type_table"]
 
 
 def _resolve(spec: ExportTable, names: Sequence[str]) -> dict[str, list[str]]:
@@ -36,6 +36,16 @@ def _resolve(spec: ExportTable, names: Sequence[str]) -> dict[str, list[str]]:
         if hit not in found.get(ours, []):
             found.setdefault(ours, []).append(hit)
     return found
+
+
+def read_plan(spec: ExportTable, ctx: Context, names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The columns of a file with columns ``names`` that ``spec`` maps (the others are never
+    read), and those of them that only feed instants (read as bytes)."""
+    found = _resolve(spec, names)
+    used = {n for theirs in found.values() for n in theirs}
+    times = {n for ours, theirs in found.items() if ctx.kind(ours) == "time" for n in theirs}
+    others = {n for ours, theirs in found.items() if ctx.kind(ours) != "time" for n in theirs}
+    return [n for n in names if n in used], [n for n in names if n in times - others]
 
 
 def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:

@@ -17,6 +17,7 @@ import numpy as np
 from .._frames import Categorical, factorize
 from .._parse import parse_bool, parse_money
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
+from .._timetext import Utf8Text
 from ..errors import DataValidationError
 
 __all__ = ["Options", "Typed", "as_text", "empty_like_kind", "is_missing", "read_kind"]
@@ -179,6 +180,10 @@ def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, wa
     DataValidationError
         A value that cannot be read for certain (named with its rows).
     """
+    if isinstance(col, Utf8Text):  # (a file's column of instants, as bytes)
+        if kind == "time":
+            return _bytes_time_column(col, column=column, table=table, opts=opts)
+        col = col.to_objects()
     if kind == "text":
         text = as_text(col)
         return Typed(text, is_missing(text))
@@ -216,7 +221,7 @@ def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, wa
 
 
 def _utc(
-    values: np.ndarray, *, column: str, table: str, opts: Options, wall: bool
+    values: np.ndarray | Utf8Text, *, column: str, table: str, opts: Options, wall: bool
 ) -> tuple[np.ndarray, Awareness, np.ndarray, np.ndarray]:
     """Instants in UTC, their awareness, and the wall times a zone has twice or skips.
 
@@ -233,12 +238,42 @@ def _utc(
         date_format=opts.date_format,
     )
     times, awareness, ambiguous, gap = read
-    if values.dtype.kind == "M" and wall:
+    if wall and isinstance(values, np.ndarray) and values.dtype.kind == "M":
         awareness = False
         if opts.tz is not None:
             times, ambiguous, gap = localize(times, opts.tz, column=column, table=table)
             awareness = True
     return times, awareness, ambiguous, gap
+
+
+def _bytes_time_column(col: Utf8Text, *, column: str, table: str, opts: Options) -> Typed:
+    """Instants read from bytes, each row; an error is raised again by reading the rows as
+    text, so that it is the same, whichever way the column was read."""
+    try:
+        times, awareness, ambiguous, gap = _utc(
+            col, column=column, table=table, opts=opts, wall=False
+        )
+    except DataValidationError:
+        text = col.to_objects()
+        _time_column(text, _distinct_text(text), column=column, table=table, opts=opts, wall=False)
+        raise
+    return _typed_times(times, awareness, ambiguous, gap, opts)
+
+
+def _typed_times(
+    times: np.ndarray,
+    awareness: Awareness,
+    ambiguous: np.ndarray,
+    gap: np.ndarray,
+    opts: Options,
+) -> Typed:
+    return Typed(
+        times,
+        np.isnat(times),
+        ambiguous=ambiguous,
+        nonexistent=gap,
+        naive_utc=awareness is False and opts.tz is None,
+    )
 
 
 def _time_column(
@@ -268,10 +303,4 @@ def _time_column(
         times = _spread(codes, per, _NAT, TIME_DTYPE)
         ambiguous = _spread(codes, amb, False, bool)
         gap = _spread(codes, skip, False, bool)
-    return Typed(
-        times,
-        np.isnat(times),
-        ambiguous=ambiguous,
-        nonexistent=gap,
-        naive_utc=awareness is False and opts.tz is None,
-    )
+    return _typed_times(times, awareness, ambiguous, gap, opts)
