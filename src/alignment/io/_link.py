@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._frames import lookup
+from .._frames import factorize, lookup
 from .._options import note_variants
-from .._parse import category_variants, fold_categories
+from .._parse import category_variants, fold_categories, fold_labels
 from .._segments import group_min
 from .._time import TIME_DTYPE
+from ..errors import DataValidationError
 from ._context import ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
@@ -138,12 +139,12 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
         if not present:
             continue
         values = [tables[t][c] for t, c in present]
-        folded = fold_categories(np.concatenate(values))
+        folded, changes = _folded(np.concatenate(values))
         start = 0
         for (t, c), v in zip(present, values):
             new = folded[start : start + v.size]
+            changed = changes[start : start + v.size]
             start += v.size
-            changed = np.asarray(np.not_equal(new, v), dtype=bool) & ~is_missing(v)
             ctx.flag(
                 tables[t],
                 changed,
@@ -152,6 +153,27 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
                 "read as the most frequent spelling",
             )
             tables[t][c] = new
+
+
+def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~alignment._parse.fold_categories` of a column, worked out per distinct value,
+    and the rows it changes."""
+    try:
+        cat = factorize(values, column="", allow_missing=True)
+    except DataValidationError:  # not all text: value by value
+        folded = fold_categories(values)
+        return folded, np.asarray(np.not_equal(folded, values), dtype=bool) & ~is_missing(values)
+    present = cat.codes >= 0
+    counts = np.bincount(cat.codes[present], minlength=cat.categories.size)
+    labels = fold_labels(cat.categories, counts)
+    relabel = np.asarray(labels != cat.categories, dtype=bool)
+    changed = np.zeros(values.size, dtype=bool)
+    changed[present] = relabel[cat.codes[present]]
+    if not changed.any():
+        return values, changed
+    out = values.copy()
+    out[changed] = labels[cat.codes[changed]]
+    return out, changed
 
 
 def derive_stages(leads: Table, deals: Table, dc: Table, people: People) -> None:

@@ -110,12 +110,52 @@ def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Ta
 def _sort_key(values: np.ndarray) -> np.ndarray:
     kind = values.dtype.kind
     if kind == "O":
+        if _increasing(values):  # (ids already in order: no need to factorise them)
+            return np.arange(values.size, dtype=np.int64)
         return factorize(values, column="sort", allow_missing=True).codes
     if kind == "M":
         return values.view(np.int64)
     if kind == "b":
         return values.astype(np.int8)
     return values
+
+
+def _increasing(values: np.ndarray) -> bool:
+    """Whether the values are strictly increasing strings (``False`` when not comparable)."""
+    if values.size < 2 or not isinstance(values[0], str):
+        return False
+    try:
+        return bool(np.all(values[1:] > values[:-1]))
+    except TypeError:  # None or another type among them
+        return False
+
+
+def _ties(key: np.ndarray) -> np.ndarray:
+    """Whether each row equals the next one (NaN equal to NaN, as a sort places them)."""
+    same = np.asarray(key[1:] == key[:-1], dtype=bool)
+    if key.dtype.kind == "f":
+        same |= np.isnan(key[1:]) & np.isnan(key[:-1])
+    return same
+
+
+def _order(cols: Mapping[str, np.ndarray], first: list[str], rest: list[str], n: int) -> np.ndarray:
+    """The rows sorted by the ``first`` columns, then by the ``rest`` in turn: rows that tie on
+    the first columns are sorted by the others (the order of one sort by every column)."""
+    keys = [_sort_key(cols[c]) for c in first]
+    order = np.lexsort(keys[::-1]) if keys else np.arange(n, dtype=np.int64)
+    if n < 2 or not rest:
+        return order
+    tie = np.ones(n - 1, dtype=bool)
+    for key in keys:  # a loop over the first columns
+        tie &= _ties(key[order])
+    if not tie.any():
+        return order
+    run = np.cumsum(np.concatenate([[True], ~tie])) - 1  # run of equal first keys, per position
+    pos = np.flatnonzero(np.concatenate([tie, [False]]) | np.concatenate([[False], tie]))
+    sub = order[pos]
+    sub_keys = [_sort_key(cols[c][sub]) for c in reversed(rest)]
+    order[pos] = sub[np.lexsort([*sub_keys, run[pos]])]
+    return order
 
 
 def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
@@ -129,8 +169,7 @@ def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
             cols[k] = _missing_of(empty.dtype, n)
     first = [c for c in SORT_FIRST[name] if c in cols]
     rest = sorted(c for c in cols if c not in first)
-    keys = [_sort_key(cols[c]) for c in reversed([*first, *rest])]
-    order = np.lexsort(keys) if n else np.empty(0, dtype=np.int64)
+    order = _order(cols, first, rest, n) if n else np.empty(0, dtype=np.int64)
     out = take(cols, order)
     for arr in out.values():
         arr.flags.writeable = False
