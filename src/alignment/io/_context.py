@@ -17,12 +17,14 @@ from .._crm import DataIssue
 from ._preset import Preset
 from ._values import Options, empty_like_kind
 
-__all__ = ["ROW", "SRC", "Context", "Table", "concat", "n_rows", "take"]
+__all__ = ["PERSON", "ROW", "SRC", "Context", "Table", "concat", "n_rows", "take"]
 
 #: a working table: our column name -> array (all of one length)
 Table = dict[str, np.ndarray]
 
 SRC, ROW = "_src", "_row"
+#: a linked table's row of each person in the persons table (whose ids are sorted)
+PERSON = "_person"
 
 
 def n_rows(table: Table) -> int:

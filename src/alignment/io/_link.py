@@ -13,7 +13,7 @@ from .._parse import category_variants, fold_categories, fold_labels
 from .._segments import group_min
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError
-from ._context import ROW, Context, Table, take
+from ._context import PERSON, ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
@@ -98,11 +98,11 @@ def link_people(t: Table, people: People, ctx: Context) -> Table:
     if not t or t[ROW].size == 0:
         return t
     blank = is_missing(t["lead_id"])
-    person = people.resolve(t["lead_id"])
-    unknown = is_missing(person) & ~blank
+    person, row = people.locate(t["lead_id"])
+    unknown = (row < 0) & ~blank
     ctx.flag(t, blank, "lead_id", "{noun} with no person", "left out")
     ctx.flag(t, unknown, "lead_id", "{noun} of an unknown person", "left out")
-    out = take(dict(t, lead_id=person), ~(blank | unknown))
+    out = take(dict(t, lead_id=person, **{PERSON: row}), ~(blank | unknown))
     required_values(out, "timestamp", "instant", ctx)
     return out
 

@@ -14,7 +14,7 @@ from .._frames import factorize
 from .._options import reading
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
-from ._context import ROW, SRC, Context, Table, concat, take
+from ._context import PERSON, ROW, SRC, Context, Table, concat, take
 from ._deals import build_deals, flag_deals_without_contact, link_deal_contacts
 from ._link import (
     apply_lookups,
@@ -46,7 +46,7 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
 }
 
 #: working columns that are not part of the result
-INTERNAL = (SRC, ROW, "merged_into", "contact_ids", "primary_contact_id")
+INTERNAL = (SRC, ROW, PERSON, "merged_into", "contact_ids", "primary_contact_id")
 
 #: the columns each result table is sorted by first (then every other column)
 SORT_FIRST: Mapping[str, tuple[str, ...]] = {
@@ -138,10 +138,17 @@ def _ties(key: np.ndarray) -> np.ndarray:
     return same
 
 
-def _order(cols: Mapping[str, np.ndarray], first: list[str], rest: list[str], n: int) -> np.ndarray:
+def _order(
+    cols: Mapping[str, np.ndarray],
+    first: list[str],
+    rest: list[str],
+    n: int,
+    known: Mapping[str, np.ndarray],
+) -> np.ndarray:
     """The rows sorted by the ``first`` columns, then by the ``rest`` in turn: rows that tie on
-    the first columns are sorted by the others (the order of one sort by every column)."""
-    keys = [_sort_key(cols[c]) for c in first]
+    the first columns are sorted by the others (the order of one sort by every column).
+    ``known``: sort keys of columns known already (ranks of the values)."""
+    keys = [known[c] if c in known else _sort_key(cols[c]) for c in first]
     order = np.lexsort(keys[::-1]) if keys else np.arange(n, dtype=np.int64)
     if n < 2 or not rest:
         return order
@@ -169,7 +176,8 @@ def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
             cols[k] = _missing_of(empty.dtype, n)
     first = [c for c in SORT_FIRST[name] if c in cols]
     rest = sorted(c for c in cols if c not in first)
-    order = _order(cols, first, rest, n) if n else np.empty(0, dtype=np.int64)
+    known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
+    order = _order(cols, first, rest, n, known) if n else np.empty(0, dtype=np.int64)
     out = take(cols, order)
     for arr in out.values():
         arr.flags.writeable = False
