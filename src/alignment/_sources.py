@@ -389,7 +389,7 @@ def _utf8_of_chunks(chunks: Sequence[Any], large: bool) -> Utf8Text:
     end = 0
     for chunk in chunks:  # a loop over the reader's blocks
         n = len(chunk)
-        _, off_buf, data_buf = chunk.buffers()
+        valid_buf, off_buf, data_buf = chunk.buffers()
         if off_buf is None:  # (no rows)
             continue
         width = np.int64 if large else np.int32
@@ -399,7 +399,11 @@ def _utf8_of_chunks(chunks: Sequence[Any], large: bool) -> Utf8Text:
         data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else None
         datas.append(data[lo:hi] if data is not None else np.zeros(0, dtype=np.uint8))
         offsets.append(off[1:] - lo + end)
-        nulls.append(np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool))
+        if valid_buf is None or chunk.null_count == 0:
+            nulls.append(np.zeros(n, dtype=bool))
+        else:  # the validity bitmap: bit i of the chunk set where row i holds a value
+            bits = np.unpackbits(np.frombuffer(valid_buf, dtype=np.uint8), bitorder="little")
+            nulls.append(~bits[chunk.offset : chunk.offset + n].astype(bool))
         end += hi - lo
     return Utf8Text(
         np.concatenate(datas) if datas else np.zeros(0, dtype=np.uint8),

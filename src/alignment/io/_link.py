@@ -93,29 +93,33 @@ def apply_lookups(lookups: Sequence[Lookup], tables: dict[str, Table], ctx: Cont
         _one_lookup(lk, tables[ctx.preset.table(lk.table).name], tables, ctx)
 
 
-def link_people(t: Table, people: People, ctx: Context) -> Table:
-    """Rows whose person is known, ``lead_id`` set to the person id; the others listed."""
+def link_people(t: Table, people: People, ctx: Context, *, channel: bool = False) -> Table:
+    """Rows whose person is known, ``lead_id`` set to the person id; the others listed.
+
+    ``channel``: touches, which must name a channel too (the others listed after).
+    """
     if not t or t[ROW].size == 0:
-        return t
+        return _with_channel_column(t) if channel else t
     blank = is_missing(t["lead_id"])
     person, row = people.locate(t["lead_id"])
     unknown = (row < 0) & ~blank
     ctx.flag(t, blank, "lead_id", "{noun} with no person", "left out")
     ctx.flag(t, unknown, "lead_id", "{noun} of an unknown person", "left out")
-    out = take(dict(t, lead_id=person, **{PERSON: row}), ~(blank | unknown))
-    required_values(out, "timestamp", "instant", ctx)
-    return out
+    keep = ~(blank | unknown)
+    required_values(t, "timestamp", "instant", ctx, among=keep)
+    t = dict(t, lead_id=person, **{PERSON: row})
+    if channel:
+        t = _with_channel_column(t)
+        none = is_missing(t["channel"]) & keep
+        ctx.flag(t, none, "channel", "{noun} without a channel", "left out; map a channel column")
+        keep &= ~none
+    return take(t, keep)
 
 
-def with_channel(t: Table, ctx: Context) -> Table:
-    """Touches that name a channel; the others listed."""
-    if not t:
+def _with_channel_column(t: Table) -> Table:
+    if not t or "channel" in t:
         return t
-    if "channel" not in t:
-        t = dict(t, channel=np.full(t[ROW].size, None, dtype=object))
-    none = is_missing(t["channel"])
-    ctx.flag(t, none, "channel", "{noun} without a channel", "left out; map a channel column")
-    return take(t, ~none)
+    return dict(t, channel=np.full(t[ROW].size, None, dtype=object))
 
 
 def with_cost(t: Table, ctx: Context) -> Table:

@@ -22,7 +22,6 @@ from ._link import (
     fold_spellings,
     keep_flagged,
     link_people,
-    with_channel,
     with_cost,
 )
 from ._locate import locate, read_source
@@ -336,7 +335,7 @@ def _link_all(
     dc_in = concat([*_feeding(spec, tables, "deal_contacts"), listed], ctx)
     dc = link_deal_contacts(dc_in, deals, people, ctx)
     flag_deals_without_contact(deals, dc, ctx)
-    touches = with_channel(link_people(_concat(spec, tables, "touchpoints", ctx), people, ctx), ctx)
+    touches = link_people(_concat(spec, tables, "touchpoints", ctx), people, ctx, channel=True)
     acts = link_people(_concat(spec, tables, "activities", ctx), people, ctx)
     costs = with_cost(_concat(spec, tables, "costs", ctx), ctx)
     work = {

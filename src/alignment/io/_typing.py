@@ -148,9 +148,14 @@ def require(table: Table, spec: ExportTable, columns: Sequence[str], ctx: Contex
         )
 
 
-def required_values(table: Table, ours: str, what: str, ctx: Context) -> None:
-    """Raise :class:`DataValidationError` for rows with no value in our column ``ours``."""
+def required_values(
+    table: Table, ours: str, what: str, ctx: Context, among: np.ndarray | None = None
+) -> None:
+    """Raise :class:`DataValidationError` for rows with no value in our column ``ours``
+    (only rows of the mask ``among`` when given)."""
     missing = is_missing(table[ours])
+    if among is not None:
+        missing &= among
     if not missing.any():
         return
     first = int(np.flatnonzero(missing)[0])

@@ -63,10 +63,11 @@ def _codes(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _spread(codes: np.ndarray, per_value: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:
-    out = np.full(codes.size, fill, dtype=dtype)
-    ok = codes >= 0
-    if per_value.size:
-        out[ok] = per_value[codes[ok]]
+    """The value of each row's code, ``fill`` for code ``-1`` (the last entry of the table)."""
+    table = np.empty(per_value.size + 1, dtype=dtype)
+    table[:-1] = per_value
+    table[-1] = fill
+    out: np.ndarray = table[codes]
     return out
 
 
