@@ -283,7 +283,7 @@ def _error(call: Callable[[], object]) -> tuple[object, ...]:
 )
 def test_errors_are_the_same_either_way(bad: str, monkeypatch: pytest.MonkeyPatch) -> None:
     good = [f"2024-01-{d:02d}T10:{m:02d}:00.000+0000" for d in range(1, 29) for m in (0, 30)]
-    values = np.array(good[:20] + [bad] + good[20:40] + [bad] + good[40:], dtype=object)
+    values = np.array([*good[:20], bad, *good[20:40], bad, *good[40:]], dtype=object)
     first = _error(lambda: as_utc_datetime64(values, column="t", table="x"))
     assert first[3] == [20, 41] or first[0].startswith("naive and")
     monkeypatch.setattr(tt, "_MIN_LAYOUT", 10**9)  # every string read alone
