@@ -11,11 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
+from ._frame_types import pandas_frames
+
 if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    from ._frame_types import Columns
     from .models import Persona
     from .tables import ActivityLog, Journeys, LeadTable
 
@@ -83,6 +90,7 @@ class DataIssues(Sequence[DataIssue]):
         """Number of rows named by all findings."""
         return sum(len(i.rows) for i in self._items)
 
+    @pandas_frames
     def to_frame(self, backend: str = "pandas") -> Any:
         """One row per finding: table, column, n_rows, rows, problem, action.
 
@@ -176,6 +184,16 @@ class CRMData:
         out["conversions"] = self.conversions
         return out
 
+    @overload
+    def to_frames(self, backend: Literal["pandas"] = "pandas") -> dict[str, pd.DataFrame]: ...
+    @overload
+    def to_frames(self, backend: Literal["polars"]) -> dict[str, pl.DataFrame]: ...
+    @overload
+    def to_frames(self, backend: Literal["pyarrow"]) -> dict[str, pa.Table]: ...
+    @overload
+    def to_frames(self, backend: Literal["dict"]) -> dict[str, Columns]: ...
+    @overload
+    def to_frames(self, backend: str) -> dict[str, Any]: ...
     def to_frames(self, backend: str = "pandas") -> dict[str, Any]:
         """Every table as a data frame of the given backend.
 

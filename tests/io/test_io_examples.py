@@ -74,3 +74,38 @@ def test_examples_to_reports(tmp_path: Path) -> None:
     for name, crm in (("sf", sf), ("hs", hs)):
         path = alignment.write_report(crm, tmp_path / f"{name}.html")
         assert Path(path).stat().st_size > 0
+
+
+def _read(name: str) -> alignment.io.CRMData:
+    if name == "salesforce":
+        return alignment.io.read_crm(
+            "salesforce", EXPORTS / "salesforce", tz="America/New_York", dayfirst=False
+        )
+    return alignment.io.read_crm(
+        "hubspot",
+        EXPORTS / "hubspot",
+        tz="America/New_York",
+        columns={"activities": {"contact_id": "lead_id", "type": "kind", "owner": "rep"}},
+    )
+
+
+@pytest.mark.parametrize("name", ["salesforce", "hubspot"])
+@pytest.mark.parametrize("model", ["linear", "w_shaped", "markov"])
+def test_revenue_conserved_from_the_file_to_attribution(name: str, model: str) -> None:
+    """attributed + unattributed == the won amounts as written in the export (README totals)."""
+    crm = _read(name)
+    expected = _totals()[f"{name}.won_amount"]
+    result = alignment.attribute(crm, model=model)
+    credited = sum(result.totals(by="channel").values())
+    assert credited + result.unattributed.revenue == pytest.approx(expected, rel=1e-12)
+    assert credited > 0
+
+
+@pytest.mark.parametrize("name", ["salesforce", "hubspot"])
+@pytest.mark.parametrize("allocate", ["none", "leads"])
+def test_costs_conserved_from_the_file_to_the_closed_loop(name: str, allocate: str) -> None:
+    crm = _read(name)
+    key = "salesforce.actual_cost" if name == "salesforce" else "hubspot.cost"
+    report = alignment.closed_loop(crm, by="source", allocate=allocate)
+    cost = np.asarray(report.to_frame(backend="dict")["cost"], dtype=float)
+    assert np.nansum(cost) == pytest.approx(_totals()[key], rel=1e-12)

@@ -154,3 +154,28 @@ def test_datetime_columns_of_frames_and_dicts() -> None:
     as_dict["Contact"]["CreatedDate"] = naive.to_numpy().astype("datetime64[us]")
     crm = alignment.io.read_crm("salesforce", as_dict, tz="America/New_York")
     assert crm.leads["created_at"][i] == np.datetime64("2024-01-10T08:00", "us")
+
+
+@pytest.mark.parametrize("kind", ["polars_lazy", "duckdb", "pyarrow_dataset"])
+def test_lazy_and_warehouse_sources(
+    kind: str, tmp_path: Path, reference: alignment.io.CRMData
+) -> None:
+    """A Polars LazyFrame, a DuckDB relation or a pyarrow dataset per table: the same bundle."""
+    folder = write_export(tmp_path / "lazy", SALESFORCE)
+    source: dict[str, object] = {}
+    for name in SALESFORCE:
+        path = str(folder / f"{name}.csv")
+        if kind == "polars_lazy":
+            pl = pytest.importorskip("polars")
+            source[name] = pl.scan_csv(path, infer_schema=False)
+        elif kind == "duckdb":
+            duckdb = pytest.importorskip("duckdb")
+            source[name] = duckdb.read_csv(path, all_varchar=True)
+        else:
+            ds = pytest.importorskip("pyarrow.dataset")
+            pacsv = pytest.importorskip("pyarrow.csv")
+            names = SALESFORCE[name].splitlines()[0].split(",")
+            convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, "string"))
+            fmt = ds.CsvFileFormat(convert_options=convert)
+            source[name] = ds.dataset(path, format=fmt)
+    _same(reference, alignment.io.read_crm("salesforce", source))

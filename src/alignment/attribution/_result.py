@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _segments as seg
 from .._display import preview
+from .._frame_types import dict_frames, level_frames, table_frames
 from .._frames import to_native
 from .._results import Result
 from ..errors import ParameterError
@@ -98,6 +99,7 @@ class Unattributed:
             out[r] = float(self.revenue[self.reason == r].sum())
         return out
 
+    @table_frames
     def to_frame(self, backend: str | None = None) -> Any:
         """One row per unattributed journey: key, revenue, conversions, reason."""
         return to_native(
@@ -353,6 +355,7 @@ class AttributionResult(Result):
     #: ``to_frame`` levels: ``"touch"`` (default), ``"channel"``, or any other ``by`` key
     levels: ClassVar[tuple[str, ...]] = ("touch", "channel")
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """The result as a frame in the caller's backend.
 
@@ -409,6 +412,7 @@ class AttributionResult(Result):
             support_journey=np.asarray(full.journey_index, dtype=np.int64)[support],
         )
 
+    @dict_frames
     def touches(self, backend: str | None = "dict") -> Any:
         """Touch-level credit in the caller's row order, with a ``row`` column (input position).
 

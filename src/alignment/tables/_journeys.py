@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._frame_types import journey_frames
 from .._frames import (
     Categorical,
     read_table,
@@ -284,6 +285,7 @@ class Journeys(_EventLog):
             out = {k: v[order] for k, v in out.items()}
         return out
 
+    @journey_frames
     def to_frame(self, backend: str | None = None, *, caller_order: bool = False) -> Any:
         """Touch-level frame in ``backend`` (default: the caller's)."""
         return to_native(self.to_dict(caller_order=caller_order), backend or self.backend)
