@@ -181,18 +181,28 @@ def build_people(parts: Sequence[Table], specs: Sequence[ExportTable], ctx: Cont
     known[linked] = first[link[linked]] < _BIG
     _merge_issues(p, own, linked, known, specs, ctx)
     final = _final_codes(own, link, first, depth=len(parts) + 1)
-    persons = np.unique(final)  # their ids are in sorted order, as the categories
-    row = np.searchsorted(persons, final)
+    persons, row_of = _dense_distinct(final, cat.categories.size)  # (ids in sorted order)
+    row = row_of[final]
     order = np.lexsort((p[ROW], p[SRC], row))
     leads = {"lead_id": cat.categories[persons].astype(object)}
     leads.update(combine(p, row, order, persons.size, ("lead_id", "merged_into")))
-    keys = np.unique(np.concatenate([own, final]))  # every id: a record's, or linked to
-    at = first[keys]
+    keys, _ = _dense_distinct(np.concatenate([own, final]), cat.categories.size)
+    at = first[keys]  # every id (a record's, or one linked to) and its person
     person = keys.copy()
     person[at < _BIG] = final[at[at < _BIG]]
     return People(
         leads,
         cat.categories[keys].astype(object),
         cat.categories[person].astype(object),
-        np.searchsorted(persons, person),
+        row_of[person],
     )
+
+
+def _dense_distinct(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes (sorted) and the index of each code among them (``-1``: absent)."""
+    seen = np.zeros(n_codes, dtype=bool)
+    seen[codes] = True
+    distinct = np.flatnonzero(seen)
+    index = np.full(n_codes, -1, dtype=np.int64)
+    index[distinct] = np.arange(distinct.size)
+    return distinct, index
