@@ -77,26 +77,32 @@ def as_text(col: Any) -> np.ndarray:
     Whole numbers stored as floats (``1522.0``, as pandas keeps ids with gaps) read as
     ``"1522"``.
     """
+    return _text(col)[0]
+
+
+def _text(col: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`as_text` and its missing entries (worked out per distinct value when coded)."""
     arr = col if isinstance(col, Categorical) else np.asarray(col)
     kind = arr.dtype.kind
     if kind in "iu":
-        return np.asarray(arr).astype(str).astype(object)
-    if kind == "b":
-        return np.where(np.asarray(arr), "true", "false").astype(object)
-    if kind == "M":
+        out = np.asarray(arr).astype(str).astype(object)
+    elif kind == "b":
+        out = np.where(np.asarray(arr), "true", "false").astype(object)
+    elif kind == "M":
         times = np.asarray(arr)
         out = np.datetime_as_string(times.astype(TIME_DTYPE)).astype(object)
         out[np.isnat(times)] = None
-        return out
-    if kind == "f":
-        return _float_text(np.asarray(arr))
-    coded = _codes(arr)
-    if coded is None:  # mixed Python values (rare): one value at a time
-        return np.asarray(np.frompyfunc(_clean, 1, 1)(np.asarray(arr)), dtype=object)
-    codes, cats = coded
-    cleaned = np.empty(cats.size, dtype=object)
-    cleaned[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
-    return _spread(codes, cleaned, None, object)
+    elif kind == "f":
+        out = _float_text(np.asarray(arr))
+    else:
+        coded = _distinct_text(arr)
+        if coded is not None:
+            codes, cleaned = coded
+            none = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
+            return _spread(codes, cleaned, None, object), _spread(codes, none, True, bool)
+        # mixed Python values (rare): one value at a time
+        out = np.asarray(np.frompyfunc(_clean, 1, 1)(np.asarray(arr)), dtype=object)
+    return out, is_missing(out)
 
 
 def _float_text(arr: np.ndarray) -> np.ndarray:
@@ -186,8 +192,7 @@ def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, wa
             return _bytes_time_column(col, column=column, table=table, opts=opts)
         col = col.to_objects()
     if kind == "text":
-        text = as_text(col)
-        return Typed(text, is_missing(text))
+        return Typed(*_text(col))
     coded = _distinct_text(col)
     if kind == "time":
         return _time_column(col, coded, column=column, table=table, opts=opts, wall=wall)
