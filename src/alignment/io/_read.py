@@ -169,13 +169,18 @@ def _order(
     tie = np.ones(n - 1, dtype=bool)
     for key in keys:  # a loop over the first columns
         tie &= _ties(key[order])
-    if not tie.any():
-        return order
-    run = np.cumsum(np.concatenate([[True], ~tie])) - 1  # run of equal first keys, per position
-    pos = np.flatnonzero(np.concatenate([tie, [False]]) | np.concatenate([[False], tie]))
-    sub = order[pos]
-    sub_keys = [_sort_key(cols[c][sub]) for c in reversed(rest)]
-    order[pos] = sub[np.lexsort([*sub_keys, run[pos]])]
+    pos = np.arange(n, dtype=np.int64)
+    for c in rest:  # a loop over the other columns, while rows tie
+        if not tie.any():
+            break
+        run = np.cumsum(np.concatenate([[True], ~tie])) - 1  # run of tied rows, per position
+        tied = np.concatenate([tie, [False]]) | np.concatenate([[False], tie])
+        pos, run = pos[tied], run[tied]
+        key = _sort_key(cols[c][order[pos]])
+        within = np.lexsort((key, run))  # (stable: earlier columns' order kept)
+        order[pos] = order[pos[within]]
+        key, run = key[within], run[within]
+        tie = (run[1:] == run[:-1]) & _ties(key)
     return order
 
 
