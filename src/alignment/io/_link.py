@@ -17,7 +17,7 @@ from ._context import PERSON, ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
-from ._values import empty_like_kind, is_missing
+from ._values import empty_like_kind, is_missing, plain
 
 __all__ = [
     "FOLDED",
@@ -99,6 +99,7 @@ def link_people(t: Table, people: People, ctx: Context, *, channel: bool = False
     ``channel``: touches, which must name a channel too (the others listed after).
     """
     if not t or t[ROW].size == 0:
+        t = dict(t, lead_id=plain(t["lead_id"])) if "lead_id" in t else t
         return _with_channel_column(t) if channel else t
     blank = is_missing(t["lead_id"])
     person, row = people.locate(t["lead_id"])

@@ -29,7 +29,7 @@ from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
 from ._typing import empty_table, read_plan, require, type_table
-from ._values import Options
+from ._values import Options, plain
 
 __all__ = ["read_crm"]
 
@@ -188,7 +188,7 @@ def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
     """The result table: internal columns dropped, core columns present, rows in a canonical
     order (the same for any row order of the files), arrays read-only."""
     core = empty_tables()[name]
-    cols = {k: v for k, v in t.items() if k not in INTERNAL}
+    cols = {k: plain(v) for k, v in t.items() if k not in INTERNAL}
     n = next(iter(cols.values())).size if cols else 0
     for k, empty in core.items():
         if k not in cols:

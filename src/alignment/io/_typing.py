@@ -11,7 +11,7 @@ from ..errors import DataValidationError, MissingColumnError
 from ._context import ROW, SRC, Context, Table
 from ._locate import Raw
 from ._preset import ExportTable
-from ._values import Typed, empty_like_kind, is_missing, read_kind
+from ._values import CodedText, Typed, coded_text, empty_like_kind, is_missing, read_kind
 
 __all__ = ["empty_table", "read_plan", "require", "required_values", "type_table"]
 
@@ -57,6 +57,10 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     }
     for ours, theirs in _resolve(spec, list(raw.columns)).items():
         ctx.their[(spec.name, ours)] = "/".join(theirs)
+        coded = _coded(raw, theirs) if (ours, spec.feeds) in CODED else None
+        if coded is not None:
+            out[ours], missing = coded
+            continue
         out[ours], missing = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx)
         if ctx.kind(ours) == "flag" and ours not in BLANK_IS_FALSE and missing.any():
             raise DataValidationError(
@@ -67,6 +71,31 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
                 fix="fill these cells with true or false (or map another column with columns=)",
             )
     return out
+
+
+#: our columns kept as :class:`CodedText` (only looked up: no string per row), by our table
+CODED = frozenset({("lead_id", "touchpoints"), ("lead_id", "activities")})
+
+
+def _coded(raw: Raw, theirs: Sequence[str]) -> tuple[CodedText, np.ndarray] | None:
+    """:func:`_coalesce` of text columns as :class:`CodedText` (``None``: not all text)."""
+    parts = [coded_text(raw.columns[name]) for name in theirs]
+    values: CodedText | None = None
+    missing: np.ndarray | None = None
+    for part in parts:  # a loop over the columns that feed one of ours
+        if part is None:
+            return None
+        got, blank = part
+        if values is None or missing is None:
+            values, missing = got, blank
+            continue
+        shifted = np.where(blank, -1, got.codes() + values.texts.size)
+        codes = np.where(missing, shifted, values.codes())
+        values = CodedText(codes, np.concatenate([values.texts, got.texts]))
+        missing = missing & blank
+    if values is None or missing is None:
+        return None
+    return values, missing
 
 
 def _coalesce(

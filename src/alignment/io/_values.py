@@ -20,7 +20,17 @@ from .._time import TIME_DTYPE, Awareness, localize, read_instants
 from .._timetext import Utf8Text
 from ..errors import DataValidationError
 
-__all__ = ["Options", "Typed", "as_text", "empty_like_kind", "is_missing", "read_kind"]
+__all__ = [
+    "CodedText",
+    "Options",
+    "Typed",
+    "as_text",
+    "coded_text",
+    "empty_like_kind",
+    "is_missing",
+    "plain",
+    "read_kind",
+]
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -115,8 +125,55 @@ def _float_text(arr: np.ndarray) -> np.ndarray:
     return out
 
 
+class CodedText(np.ndarray):
+    """A text column as codes into ``texts`` (``-1``: missing), without a string per row.
+
+    For the person ids of touches and tasks, which are only looked up (then replaced by the
+    person's id): indexing keeps ``texts`` (a row subset is a :class:`CodedText` too);
+    :func:`plain` turns it into strings.  ``texts`` may repeat a value.
+    """
+
+    texts: np.ndarray
+
+    def __new__(cls, codes: np.ndarray, texts: np.ndarray) -> CodedText:
+        obj = np.asarray(codes, dtype=np.int64).view(cls)
+        obj.texts = texts
+        return obj
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.texts = getattr(obj, "texts", np.empty(0, dtype=object))
+
+    def codes(self) -> np.ndarray:
+        """The codes, as a plain array."""
+        return self.view(np.ndarray)
+
+
+def plain(values: np.ndarray) -> np.ndarray:
+    """``values`` with a :class:`CodedText` turned into strings (``None`` where missing)."""
+    if not isinstance(values, CodedText):
+        return values
+    return _spread(values.codes(), values.texts, None, object)
+
+
+def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
+    """A text column as :class:`CodedText` and its missing rows (``None``: not text)."""
+    arr = col if isinstance(col, Categorical) else np.asarray(col)
+    coded = _distinct_text(arr) if arr.dtype.kind in "OUS" else None
+    if coded is None:
+        return None
+    codes, cleaned = coded
+    blank = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
+    kept = np.flatnonzero(~blank)
+    renumber = np.full(cleaned.size + 1, -1, dtype=np.int64)  # (last slot: code -1)
+    renumber[kept] = np.arange(kept.size)
+    out = renumber[codes]
+    return CodedText(out, cleaned[kept]), out < 0
+
+
 def is_missing(values: np.ndarray) -> np.ndarray:
     """Missing entries of a typed column (``None``, ``NaT``, ``NaN``; flags are never missing)."""
+    if isinstance(values, CodedText):
+        return np.asarray(values.codes() < 0)
     kind = values.dtype.kind
     if kind == "M":
         return np.asarray(np.isnat(values), dtype=bool)
