@@ -17,7 +17,7 @@ from ._context import PERSON, ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
-from ._values import empty_like_kind, is_missing, plain
+from ._values import empty_like_kind, find, is_missing, plain
 
 __all__ = [
     "FOLDED",
@@ -68,7 +68,7 @@ def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Contex
             continue
         refs = t[lk.ref]
         if keys.size:
-            pos, found = lookup(keys, refs)
+            pos, found = find(keys, refs)
         else:
             pos, found = np.zeros(refs.size, np.int64), np.zeros(refs.size, bool)
         for theirs, ours in lk.take.items():
@@ -80,7 +80,9 @@ def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Contex
             ctx.their[(name, ours)] = f"{lk.table}.{listed}"
         absent = ~found & ~is_missing(refs)
         if lk.keep_ref is not None:
-            t[lk.keep_ref] = np.where(absent, refs, t[lk.keep_ref])
+            kept = t[lk.keep_ref].copy()
+            kept[absent] = plain(refs[absent])
+            t[lk.keep_ref] = kept
             action = f"{lk.keep_ref} shown as the Id itself"
         else:
             action = f"{', '.join(lk.take.values())} left empty"

@@ -19,7 +19,7 @@ from .._time import TIME_DTYPE
 from ._context import ROW, SRC, Context, Table, concat
 from ._preset import ExportTable
 from ._typing import required_values
-from ._values import CodedText, is_missing
+from ._values import find, is_missing
 
 __all__ = ["People", "build_people", "combine", "first_per_group"]
 
@@ -46,12 +46,7 @@ class People:
         rows = np.full(ids.size, -1, dtype=np.int64)
         if self.keys.size == 0 or ids.size == 0:
             return out, rows
-        if isinstance(ids, CodedText):  # each distinct text looked up once
-            at, _ = lookup(self.keys, ids.texts)
-            pos = np.append(at, -1)[ids.codes()]
-            found = pos >= 0
-        else:
-            pos, found = lookup(self.keys, ids)
+        pos, found = find(self.keys, ids)
         out[found] = self.person[pos[found]]
         rows[found] = self.rows[pos[found]]
         return out, rows

@@ -73,8 +73,16 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     return out
 
 
-#: our columns kept as :class:`CodedText` (only looked up: no string per row), by our table
-CODED = frozenset({("lead_id", "touchpoints"), ("lead_id", "activities")})
+#: ids of touches and tasks kept as :class:`CodedText` (looked up once per distinct id, turned
+#: into strings at the end; never the columns of persons, which are merged)
+CODED = frozenset(
+    {
+        ("lead_id", "touchpoints"),
+        ("lead_id", "activities"),
+        ("campaign_id", "touchpoints"),
+        ("owner_id", "activities"),
+    }
+)
 
 
 def _coded(raw: Raw, theirs: Sequence[str]) -> tuple[CodedText, np.ndarray] | None:

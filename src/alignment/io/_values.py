@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._frames import Categorical, factorize
+from .._frames import Categorical, factorize, lookup
 from .._parse import parse_bool, parse_money
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
 from .._timetext import Utf8Text
@@ -27,6 +27,7 @@ __all__ = [
     "as_text",
     "coded_text",
     "empty_like_kind",
+    "find",
     "is_missing",
     "plain",
     "read_kind",
@@ -153,6 +154,16 @@ def plain(values: np.ndarray) -> np.ndarray:
     if not isinstance(values, CodedText):
         return values
     return _spread(values.codes(), values.texts, None, object)
+
+
+def find(haystack: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`alignment._frames.lookup` of a typed column (of a :class:`CodedText`: each of
+    its texts once)."""
+    if isinstance(values, CodedText):
+        at, _ = lookup(haystack, values.texts)
+        pos: np.ndarray = np.append(at, -1)[values.codes()]
+        return pos, pos >= 0
+    return lookup(haystack, values)
 
 
 def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
