@@ -55,13 +55,17 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
         SRC: np.full(raw.n_rows, src, dtype=np.int64),
         ROW: np.arange(raw.n_rows, dtype=np.int64),
     }
-    for ours, theirs in _resolve(spec, list(raw.columns)).items():
+    resolved = _resolve(spec, list(raw.columns))
+    zones = None
+    if ZONE in resolved:  # each row's zone, for its wall times (before the instants are read)
+        zones, _ = _coalesce(raw, spec.name, resolved[ZONE], "text", ctx)
+    for ours, theirs in resolved.items():
         ctx.their[(spec.name, ours)] = "/".join(theirs)
         coded = _coded(raw, theirs) if (ours, spec.feeds) in CODED else None
         if coded is not None:
             out[ours], missing = coded
             continue
-        out[ours], missing = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx)
+        out[ours], missing = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx, zones)
         if ctx.kind(ours) == "flag" and ours not in BLANK_IS_FALSE and missing.any():
             raise DataValidationError(
                 "missing value in a required yes/no column",
@@ -106,8 +110,17 @@ def _coded(raw: Raw, theirs: Sequence[str]) -> tuple[CodedText, np.ndarray] | No
     return values, missing
 
 
+#: our column holding each row's IANA zone: the zone of that row's wall times (``tz`` otherwise)
+ZONE = "time_zone"
+
+
 def _coalesce(
-    raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context
+    raw: Raw,
+    table: str,
+    theirs: Sequence[str],
+    kind: str,
+    ctx: Context,
+    zones: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Their columns typed, the first with a value winning row by row; what reading found is
     recorded (currencies, naive instants read as UTC, wall times changed by daylight saving)."""
@@ -121,6 +134,7 @@ def _coalesce(
             table=table,
             opts=ctx.opts,
             wall=name in raw.wall,
+            row_tz=zones,
         )
         used = ~got.missing if missing is None else missing & ~got.missing
         if got.currency:

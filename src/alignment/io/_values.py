@@ -247,14 +247,26 @@ class Typed:
     naive_utc: bool = False
 
 
-def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, wall: bool) -> Typed:
-    """Type one column (``wall``: a frame's datetime column without zone, wall times of tz).
+def read_kind(
+    col: Any,
+    kind: str,
+    *,
+    column: str,
+    table: str,
+    opts: Options,
+    wall: bool,
+    row_tz: np.ndarray | None = None,
+) -> Typed:
+    """Type one column (``wall``: a frame's datetime column without zone, wall times of tz;
+    ``row_tz``: the zone of each row's wall time, from the table's ``time_zone`` column).
 
     Raises
     ------
     DataValidationError
         A value that cannot be read for certain (named with its rows).
     """
+    if kind == "time" and row_tz is not None:
+        return _zoned_time_column(col, row_tz, column=column, table=table, opts=opts, wall=wall)
     if isinstance(col, Utf8Text):  # (a file's column of instants, as bytes)
         if kind == "time":
             return _bytes_time_column(col, column=column, table=table, opts=opts)
@@ -332,6 +344,49 @@ def _bytes_time_column(col: Utf8Text, *, column: str, table: str, opts: Options)
         _time_column(text, _distinct_text(text), column=column, table=table, opts=opts, wall=False)
         raise
     return _typed_times(times, awareness, ambiguous, gap, opts)
+
+
+def _zoned_time_column(
+    col: Any, row_tz: np.ndarray, *, column: str, table: str, opts: Options, wall: bool
+) -> Typed:
+    """Instants whose wall times are in each row's own zone (``tz`` where the row has none).
+
+    Read row by row (a per-row zone defeats the per-distinct-value path); a naive datetime
+    column of a frame is read as the wall times it holds.
+    """
+    if isinstance(col, Utf8Text):
+        values: np.ndarray = col.to_objects()
+    elif isinstance(col, Categorical):
+        values = col.values()
+    else:
+        values = np.asarray(col)
+    if values.dtype.kind == "M":
+        if not wall:  # numpy instants are UTC, the library's own representation
+            return _typed_times(
+                values.astype(TIME_DTYPE), None, *(np.zeros(values.shape, bool),) * 2, opts
+            )
+        text = np.datetime_as_string(values, unit="us").astype(object)
+        text[np.isnat(values)] = None
+        values = text
+    zones = np.asarray(row_tz, dtype=object).copy()
+    zones[is_missing(zones)] = None
+    times, awareness, ambiguous, gap = read_instants(
+        values,
+        column=column,
+        table=table,
+        allow_missing=True,
+        tz=opts.tz,
+        dayfirst=opts.dayfirst,
+        date_format=opts.date_format,
+        row_tz=zones,
+    )
+    return Typed(
+        times,
+        np.isnat(times),
+        ambiguous=ambiguous,
+        nonexistent=gap,
+        naive_utc=awareness is False and opts.tz is None and bool(is_missing(zones).any()),
+    )
 
 
 def _typed_times(
