@@ -297,9 +297,7 @@ def account_analyses(crm: Any, step: Step | None = None) -> dict[str, Any] | Non
     if has_account and has_contacts:
         out["account"] = run(
             "attribution: account journeys (linear, deal contacts)",
-            lambda: attribute(
-                crm, model=ACCOUNT_MODEL, key=ACCOUNT_KEY, contacts=ACCOUNT_CONTACTS
-            ),
+            lambda: attribute(crm, model=ACCOUNT_MODEL, key=ACCOUNT_KEY, contacts=ACCOUNT_CONTACTS),
         )
     if has_mql:
         out["mql"] = run(
@@ -311,7 +309,6 @@ def account_analyses(crm: Any, step: Step | None = None) -> dict[str, Any] | Non
             "account engagement", lambda: account_engagement(crm, key=ACCOUNT_KEY)
         )
     return out if any(v is not None for v in out.values()) else None
-
 
 
 def report_inputs(res: Mapping[str, Any], *, title: str | None = None) -> dict[str, Any]:
