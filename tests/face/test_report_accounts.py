@@ -56,7 +56,7 @@ def _expected(totals: dict[str, float], fmt: str) -> list[list[str]]:
     keys = sorted(totals, key=lambda k: (-totals[k], k))
     total = sum(totals.values())
     rows = [[human(k), format(totals[k], fmt), f"{100 * totals[k] / total:.1f}%"] for k in keys]
-    return rows + [["total", format(total, fmt), "100.0%"]]
+    return [*rows, ["total", format(total, fmt), "100.0%"]]
 
 
 def test_section_is_in_the_page_and_the_navigation(page: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..closed_loop import UNALLOCATED
+from ..report._accounts import credit_table
 from ..report._analyse import (
     STANDARD_FEATURES,
     STANDARD_FIT_RULES,
@@ -21,7 +22,6 @@ from ..report._analyse import (
     analyse,
     won_leads,
 )
-from ..report._accounts import credit_table
 from ..report._analyse import report_inputs as _report_inputs
 from ..report._read import not_measured_of, summary_of
 from ._commands import _emit, _progress

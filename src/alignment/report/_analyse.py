@@ -11,7 +11,7 @@ numbers.  The engines are called through their public API; nothing is re-aggrega
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -95,7 +95,7 @@ STANDARD_STAGES: tuple[str, ...] = (
 #: the account analyses: the leads' account column, the journeys' contacts, the model and
 #: the stage whose reaching is credited (see :func:`account_analyses`)
 ACCOUNT_KEY = "account_id"
-ACCOUNT_CONTACTS = "roles"
+ACCOUNT_CONTACTS: Literal["roles"] = "roles"
 ACCOUNT_MODEL = "linear"
 ACCOUNT_OUTCOME = "mql_at"
 #: the closed loop's keys (those the leads have)
