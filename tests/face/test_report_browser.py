@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="headless Chromium not installed (apt-get install chromium): browser checks skipped",
 )
-SECTIONS = ("funnel", "attribution", "grid", "sla", "closed-loop", "glossary")
+SECTIONS = ("funnel", "attribution", "grid", "sla", "closed-loop", "accounts", "glossary")
 
 #: measures the laid-out page and appends the result as JSON in <pre id="measure">
 MEASURE = r"""

@@ -13,7 +13,9 @@ in the plan; the grid's cut-offs and fit rules; the SLA's terms next to their re
 times in business hours, delivery pro-rated, the breach card counting leads; ROI as a
 percentage, the per-source roll-up, the hidden keys named, duplicate groups listed once; and a
 new glossary section; the SLA section shows speed to lead per rep
-(the SLA report's ``speed``).
+(the SLA report's ``speed``).  Added since, with every earlier section unchanged: the accounts
+section (account attribution by channel and by contact role, MQL attribution by channel,
+account engagement tiers and the most engaged accounts).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ PINNED: dict[str, dict[str, str]] = {
         "sla": "dadc4cb2bb8b38e0f226",
         "closed-loop": "8fb2c53a5bce01ee6546",
         "glossary": "d36290340b7dfd5717a6",
+        "accounts": "3fe0574b642233f28be7",
     },
     "sla_sales_only": {
         "cards": "36b3f36d77203b78cc09",

@@ -11,18 +11,23 @@ numbers.  The engines are called through their public API; nothing is re-aggrega
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
 from ..errors import ParameterError
 
 __all__ = [
+    "ACCOUNT_CONTACTS",
+    "ACCOUNT_KEY",
+    "ACCOUNT_MODEL",
+    "ACCOUNT_OUTCOME",
     "STANDARD_FEATURES",
     "STANDARD_FIT_RULES",
     "STANDARD_GRID",
     "STANDARD_MODELS",
     "STANDARD_STAGES",
+    "account_analyses",
     "analyse",
     "report_inputs",
     "won_leads",
@@ -87,6 +92,12 @@ STANDARD_STAGES: tuple[str, ...] = (
     "opportunity_at",
     "won_at",
 )
+#: the account analyses: the leads' account column, the journeys' contacts, the model and
+#: the stage whose reaching is credited (see :func:`account_analyses`)
+ACCOUNT_KEY = "account_id"
+ACCOUNT_CONTACTS: Literal["roles"] = "roles"
+ACCOUNT_MODEL = "linear"
+ACCOUNT_OUTCOME = "mql_at"
 #: the closed loop's keys (those the leads have)
 _CLOSED_LOOP_BY = ("source", "campaign")
 
@@ -144,7 +155,8 @@ def analyse(
     dict
         ``crm``, ``lead_table``, ``journeys``, ``scores`` (or None), ``attribution`` (model
         → result), ``funnel``, ``plan`` (or None), ``plan_target``, ``deal_size``, ``sla``
-        (or None), ``closed_loop`` (or None).
+        (or None), ``closed_loop`` (or None), ``accounts`` (or None: see
+        :func:`account_analyses`).
     """
     from .._crm import is_crm
 
@@ -164,6 +176,7 @@ def analyse(
     out.update(_funnel(crm, lt, run))
     out["sla"] = _sla(crm, lt, sla, as_of, run)
     out["closed_loop"] = _closed_loop(crm, out["attribution"], journeys, allocate, run)
+    out["accounts"] = account_analyses(crm, run)
     return out
 
 
@@ -261,6 +274,43 @@ def _closed_loop(
     )
 
 
+def account_analyses(crm: Any, step: Step | None = None) -> dict[str, Any] | None:
+    """The B2B analyses of a bundle: account attribution, MQL attribution, engagement.
+
+    ``account`` is linear attribution of the won revenue over account journeys
+    (``key="account_id"``, ``contacts="roles"``: each won deal's journey holds the touches of
+    the deal's contacts), ``mql`` linear attribution of the leads' reaching MQL
+    (``outcome="mql_at"``, one conversion per lead), ``engagement`` the accounts'
+    :func:`alignment.scoring.account_engagement` with its defaults.  An analysis whose data
+    the bundle lacks (no ``account_id`` lead column, no deal contacts, no lead that reached
+    MQL) is ``None``; ``None`` when all are.
+    """
+    from ..attribution import attribute
+    from ..scoring import account_engagement
+
+    run: Step = step or _run
+    leads = crm.leads
+    has_account = ACCOUNT_KEY in leads and bool(np.asarray(leads[ACCOUNT_KEY]).size)
+    has_contacts = bool(np.asarray(crm.deal_contacts["lead_id"]).size)
+    has_mql = ACCOUNT_OUTCOME in leads and bool((~np.isnat(leads[ACCOUNT_OUTCOME])).any())
+    out: dict[str, Any] = {"account": None, "mql": None, "engagement": None}
+    if has_account and has_contacts:
+        out["account"] = run(
+            "attribution: account journeys (linear, deal contacts)",
+            lambda: attribute(crm, model=ACCOUNT_MODEL, key=ACCOUNT_KEY, contacts=ACCOUNT_CONTACTS),
+        )
+    if has_mql:
+        out["mql"] = run(
+            "attribution: MQLs (linear)",
+            lambda: attribute(crm, model=ACCOUNT_MODEL, outcome=ACCOUNT_OUTCOME),
+        )
+    if has_account:
+        out["engagement"] = run(
+            "account engagement", lambda: account_engagement(crm, key=ACCOUNT_KEY)
+        )
+    return out if any(v is not None for v in out.values()) else None
+
+
 def report_inputs(res: Mapping[str, Any], *, title: str | None = None) -> dict[str, Any]:
     """The keyword arguments of :func:`alignment.report.build_report` for :func:`analyse`'s
     results (sections without a result are left out)."""
@@ -289,6 +339,7 @@ def report_inputs(res: Mapping[str, Any], *, title: str | None = None) -> dict[s
         "attribution": res["attribution"] or None,
         "sla": res.get("sla"),
         "closed_loop": res.get("closed_loop"),
+        "accounts": res.get("accounts"),
         "currency": getattr(crm, "currency", None),
         "period": span or None,
         "plan_period": plan_period,

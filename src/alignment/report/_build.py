@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ParameterError
 from . import _html as H
+from ._accounts import accounts_section
 from ._closed_loop import closed_loop_section
 from ._document import Report
 from ._format import Context, money_of
@@ -39,6 +40,7 @@ def build_report(
     sla: Any = None,
     closed_loop: Any = None,
     closed_loop_rows: int = 40,
+    accounts: Mapping[str, Any] | None = None,
     generated_at: _dt.datetime | None = None,
     as_of: Any = None,
     fit_rules: Sequence[Mapping[str, Any]] | None = None,
@@ -82,6 +84,11 @@ def build_report(
         From :func:`alignment.closed_loop.closed_loop`.
     closed_loop_rows : int, default 40
         Rows of the closed-loop table shown (largest revenue first).
+    accounts : mapping, optional
+        The account analyses (``"account"``: account attribution, ``"mql"``: MQL
+        attribution, ``"engagement"``: :func:`alignment.scoring.account_engagement`; any may
+        be None), as :func:`alignment.report._analyse.account_analyses` returns them; with a
+        bundle they are computed when its data allows.
     generated_at : datetime, optional
         Time stamp in the footer (default: now, UTC).
     as_of, fit_rules, models, allocate
@@ -121,18 +128,18 @@ def build_report(
     money = money_of(currency)  # checked before any analysis runs
     if crm is not None:
         given = {"funnel": funnel, "plan": plan, "attribution": attribution, "scores": scores,
-                 "converted": converted, "sla": sla, "closed_loop": closed_loop}  # fmt: skip
+                 "converted": converted, "sla": sla, "closed_loop": closed_loop, "accounts": accounts}  # fmt: skip
         inputs = _bundle_inputs(crm, given, as_of, fit_rules, models, allocate)
         funnel, plan, attribution = inputs["funnel"], inputs["plan"], inputs["attribution"]
         scores, converted, sla = inputs["scores"], inputs["converted"], inputs["sla"]
-        closed_loop = inputs["closed_loop"]
+        closed_loop, accounts = inputs["closed_loop"], inputs.get("accounts")
         title = title or inputs["title"]
         subtitle = subtitle or inputs["subtitle"]
         period = period or inputs.get("period")
         plan_period = plan_period or inputs.get("plan_period")
     title = title or "Sales & marketing alignment report"
     ctx = Context(money, period or "", plan_period or "")
-    if all(x is None for x in (funnel, plan, attribution, scores, sla, closed_loop)):
+    if all(x is None for x in (funnel, plan, attribution, scores, sla, closed_loop, accounts)):
         raise ParameterError("build_report: give at least one result (funnel, attribution …)")
     if scores is not None and converted is None:
         raise ParameterError(
@@ -148,7 +155,8 @@ def build_report(
         if not mapping:
             raise ParameterError("build_report: attribution is an empty mapping")
     results = {"funnel": funnel, "plan": plan, "attribution": mapping, "scores": scores,
-               "converted": converted, "sla": sla, "closed_loop": closed_loop}  # fmt: skip
+               "converted": converted, "sla": sla, "closed_loop": closed_loop,
+               "accounts": accounts}  # fmt: skip
     kpis, sections, nav = _sections(results, ctx, closed_loop_rows)
     when = generated_at or _dt.datetime.now(_dt.timezone.utc)
     body = H.cards(kpis) + "".join(sections) if kpis else "".join(sections)
@@ -190,6 +198,9 @@ def _sections(
     if r["closed_loop"] is not None:
         sections.append(closed_loop_section(r["closed_loop"], closed_loop_rows, ctx))
         nav.append(("closed-loop", "Closed loop"))
+    if r["accounts"] is not None and any(v is not None for v in r["accounts"].values()):
+        sections.append(accounts_section(r["accounts"], ctx))
+        nav.append(("accounts", "Accounts"))
     sections.append(
         glossary_section(
             funnel=r["funnel"] is not None or r["plan"] is not None,
@@ -275,7 +286,7 @@ def _bundle_inputs(
     inputs = report_inputs(res)
     if isinstance(agreement, SLAReport):
         inputs["sla"] = agreement
-    for k in ("funnel", "plan", "attribution", "scores", "converted", "closed_loop"):
+    for k in ("funnel", "plan", "attribution", "scores", "converted", "closed_loop", "accounts"):
         if given[k] is not None:
             inputs[k] = given[k]
     inputs.setdefault("scores", None)
