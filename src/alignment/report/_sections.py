@@ -186,8 +186,11 @@ def _channel_shares(
     for name, t in totals.items():
         s = sum(t.values())
         shares[name] = [t.get(c, 0.0) / s if s > 0 else math.nan for c in channels]
-    mean = np.nanmean(np.array(list(shares.values())), axis=0) if shares else np.zeros(0)
-    order = np.argsort(-np.nan_to_num(mean), kind="stable")
+    table = np.array(list(shares.values()), dtype=float).reshape(len(shares), len(channels))
+    counted = (~np.isnan(table)).sum(axis=0)
+    total = np.nansum(table, axis=0)  # a mean over the models that credit something (0 if none)
+    mean = np.divide(total, counted, out=np.zeros(len(channels)), where=counted > 0)
+    order = np.argsort(-mean, kind="stable")
     return [channels[i] for i in order], {k: [v[i] for i in order] for k, v in shares.items()}
 
 
