@@ -16,10 +16,13 @@ model it reports
 * ``engine``: ``alignment.attribute(journeys, model=...)`` on a prebuilt ``Journeys``;
 * ``kernel``: ``model.weights(journeys)`` (rule models) or ``model.channel_credit(journeys)``
   (data-driven) on the prebuilt, already-eligible ``Journeys``;
-* ``peak MB``: peak traced memory (``tracemalloc``, numpy allocations included) of the
-  pandas end-to-end call, in a separate run; and ``peak RSS MB``: the rise of the process's
-  resident-set high-water mark during that call (Linux: ``VmHWM`` after resetting it through
-  ``/proc/self/clear_refs``), which also counts pyarrow's, Polars' and scipy's own buffers.
+* ``peak MB``: measured in a **fresh process** per model (the first call, as a user sees it):
+  peak traced memory (``tracemalloc``, numpy allocations) of the pandas end-to-end call, and
+  the rise of the process's resident-set high-water mark during it (Linux: ``VmHWM`` after
+  resetting it through ``/proc/self/clear_refs``), which also counts pyarrow's, Polars' and
+  scipy's own buffers and the modules the call imports; both above the input frames.
+* ``str / int``: with ``--keys int,str``, the end-to-end time with string lead ids over the
+  time with integer lead ids (same journeys, same run, interleaved).
 
 ``--keys`` chooses the lead ids: ``int`` (integer ids, as HubSpot or Marketo export them) and/or
 ``str`` (``"L123"``-style ids, as Salesforce exports them).  Channels are strings in both.
@@ -44,6 +47,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from _record import captured, markdown_table
 
 import alignment
 from alignment.plugins import get_attribution_model
@@ -229,19 +233,50 @@ def profile_build(frame: Any, conv: Any, label: str) -> None:
 Row = tuple[int, str, str, float, float, float, float, float, float, float, float]
 
 
-def run_size(
-    n: int, keys: str, models: list[str], repeat: int, profile: bool, memory: bool
-) -> list[Row]:
-    """Every measurement for one size and one kind of lead id."""
+def fresh_memory(n: int, keys: str, model: str) -> tuple[float, float]:
+    """Peak traced MB and peak RSS rise (MB) of one pandas end-to-end call in a new process."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-memory", f"{n}:{keys}:{model}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    return float(got["traced"]), float(got["rss"])
+
+
+def child_memory(spec: str) -> None:
+    """(In the fresh process) build the frames, then measure one call; print JSON."""
+    import json
+
+    n_text, keys, model = spec.split(":")
+    data = make_data(int(n_text), keys=keys)
+    pdf, pconv = to_pandas(data["touch"]), to_pandas(data["conv"])
+    del data
+    warnings.simplefilter("ignore", alignment.AlignmentWarning)
+
+    def call() -> None:
+        alignment.attribute(pdf, pconv, model=model)
+
+    rss = peak_rss_mb(call)  # the first call: its imports and first-touch pages included
+    traced = peak_mb(call)
+    print(json.dumps({"traced": traced, "rss": rss}))
+
+
+def prepare(n: int, keys: str, repeat: int) -> dict[str, Any]:
+    """Frames of one size and kind of lead id, the build timings, the eligible journeys."""
     data = make_data(n, keys=keys)
     touch, conv = data["touch"], data["conv"]
     pdf, pconv = to_pandas(touch), to_pandas(conv)
     plf, plconv = to_polars(touch), to_polars(conv)
-    rep = repeat if n < 1_000_000 else max(1, repeat - 1)
-    t_base = best(lambda: numpy_baseline(touch, conv), rep, "base")
-    t_build_pd = best(lambda: Journeys.build(pdf, pconv), rep, "build_pd")
-    t_build_pl = best(lambda: Journeys.build(plf, plconv), rep, "build_pl")
-    t_build_np = best(lambda: Journeys.build(touch, conv), rep, "build_np")
+    t_base = best(lambda: numpy_baseline(touch, conv), repeat, "base")
+    t_build_pd = best(lambda: Journeys.build(pdf, pconv), repeat, "build_pd")
+    t_build_pl = best(lambda: Journeys.build(plf, plconv), repeat, "build_pl")
+    t_build_np = best(lambda: Journeys.build(touch, conv), repeat, "build_np")
     journeys = Journeys.build(plf, plconv)
     base_res = alignment.attribute(journeys, model="linear")
     totals = base_res.totals()
@@ -256,7 +291,7 @@ def run_size(
         f"{conv['lead_id'].size:,} conversions, {keys} lead ids =="
     )
     conv_mask = np.asarray(eligible.converted)
-    t_kbase = best(lambda: numpy_kernel_baseline(eligible.offsets, conv_mask), rep, "kbase")
+    t_kbase = best(lambda: numpy_kernel_baseline(eligible.offsets, conv_mask), repeat, "kbase")
     print(
         f"numpy baseline, linear from raw string arrays to channel totals (np.unique, lexsort, "
         f"bincount): {t_base:.3f} s (cpu {CPU['base']:.3f}); numpy linear kernel on sorted "
@@ -267,30 +302,63 @@ def run_size(
         f"{t_build_pl:.3f} s (cpu {CPU['build_pl']:.3f}), dict of numpy {t_build_np:.3f} s "
         f"(cpu {CPU['build_np']:.3f})"
     )
+    return {"pd": (pdf, pconv), "pl": (plf, plconv), "journeys": journeys, "eligible": eligible}
+
+
+def interleaved(calls: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
+    """Best wall time of each call over ``repeat`` rounds, the calls taking turns (so that each
+    sees the same load of the shared machine); best CPU times go to ``CPU[label]``."""
+    walls: dict[str, list[float]] = {k: [] for k in calls}
+    cpus: dict[str, list[float]] = {k: [] for k in calls}
+    for _ in range(repeat):
+        for label, fn in calls.items():
+            gc.collect()
+            c, t = time.process_time(), time.perf_counter()
+            fn()
+            walls[label].append(time.perf_counter() - t)
+            cpus[label].append(time.process_time() - c)
+    CPU.update({k: min(v) for k, v in cpus.items()})
+    return {k: min(v) for k, v in walls.items()}
+
+
+def run_size(
+    n: int, keys: list[str], models: list[str], repeat: int, profile: bool, memory: bool
+) -> list[Row]:
+    """Every measurement for one size: end-to-end calls of each kind of lead id interleaved."""
+    rep = repeat if n < 1_000_000 else max(1, repeat - 1)
+    sets = {k: prepare(n, k, rep) for k in keys}
     rows: list[Row] = []
     for name in models:
         model = get_attribution_model(name)
-        if model.kind == "touch":
-            kernel = best(lambda m=model: m.weights(eligible), rep, "kernel")
-        else:
-            kernel = best(lambda m=model: m.fit(eligible).channel_credit(eligible), rep, "kernel")
-        engine = best(lambda nm=name: alignment.attribute(journeys, model=nm), rep, "engine")
-        e2e_pd = best(lambda nm=name: alignment.attribute(pdf, pconv, model=nm), rep, "pd")
-        e2e_pl = best(lambda nm=name: alignment.attribute(plf, plconv, model=nm), rep, "pl")
-        nan = float("nan")
-        call = lambda nm=name: alignment.attribute(pdf, pconv, model=nm)  # noqa: E731
-        mem = peak_mb(call) if memory else nan
-        rss = peak_rss_mb(call) if memory else nan
-        rows.append((n, keys, name, e2e_pd, CPU["pd"], e2e_pl, CPU["pl"], engine, kernel, mem, rss))
-        print(
-            f"{name:16s} e2e pandas {e2e_pd:7.3f} s (cpu {CPU['pd']:6.3f}) | e2e polars "
-            f"{e2e_pl:7.3f} s (cpu {CPU['pl']:6.3f}) | engine {engine:7.3f} s | kernel "
-            f"{kernel:7.4f} s (cpu {CPU['kernel']:6.4f}) | peak {mem:7.1f} MB traced, "
-            f"{rss:7.1f} MB RSS"
-        )
+        calls: dict[str, Callable[[], Any]] = {}
+        for k, d in sets.items():
+            for b in ("pd", "pl"):
+                calls[f"{k} {b}"] = lambda f=d[b], nm=name: alignment.attribute(*f, model=nm)
+        e2e = interleaved(calls, rep)
+        for k, d in sets.items():
+            eligible = d["eligible"]
+            if model.kind == "touch":
+                kernel = best(lambda m=model, e=eligible: m.weights(e), rep, "kernel")
+            else:
+                kernel = best(lambda m=model, e=eligible: m.fit(e).channel_credit(e), rep, "kernel")
+            engine = best(
+                lambda nm=name, j=d["journeys"]: alignment.attribute(j, model=nm), rep, "engine"
+            )
+            nan = float("nan")
+            mem, rss = fresh_memory(n, k, name) if memory else (nan, nan)
+            pd_t, pl_t = e2e[f"{k} pd"], e2e[f"{k} pl"]
+            pd_c, pl_c = CPU[f"{k} pd"], CPU[f"{k} pl"]
+            rows.append((n, k, name, pd_t, pd_c, pl_t, pl_c, engine, kernel, mem, rss))
+            print(
+                f"{name:16s} {k} ids: e2e pandas {pd_t:7.3f} s (cpu {pd_c:6.3f}) | e2e polars "
+                f"{pl_t:7.3f} s (cpu {pl_c:6.3f}) | engine {engine:7.3f} s | kernel "
+                f"{kernel:7.4f} s (cpu {CPU['kernel']:6.4f}) | peak {mem:7.1f} MB traced, "
+                f"{rss:7.1f} MB RSS"
+            )
     if profile:
-        profile_build(pdf, pconv, f"pandas, {n:,} journeys")
-        profile_build(plf, plconv, f"polars, {n:,} journeys")
+        for k, d in sets.items():
+            profile_build(*d["pd"], f"pandas, {n:,} journeys, {k} ids")
+            profile_build(*d["pl"], f"polars, {n:,} journeys, {k} ids")
     return rows
 
 
@@ -314,19 +382,35 @@ def run(
         print(f"{opt}: {'installed' if importlib.util.find_spec(opt) else 'not installed'}")
     rows: list[Row] = []
     for n in sizes:
-        for k in keys:
-            rows.extend(run_size(n, k, models, repeat, profile, memory))
-            gc.collect()
-    print(
-        "\n| journeys | lead ids | model | e2e pandas (s) | cpu | e2e polars (s) | cpu "
-        "| engine on Journeys (s) | kernel (s) | peak MB traced | peak RSS MB |"
-    )
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        rows.extend(run_size(n, keys, models, repeat, profile, memory))
+        gc.collect()
+    header = [
+        "journeys",
+        "lead ids",
+        "model",
+        "e2e pandas (s)",
+        "cpu",
+        "e2e polars (s)",
+        "cpu",
+        "engine on Journeys (s)",
+        "kernel (s)",
+        "peak MB traced",
+        "peak RSS MB",
+    ]
+    by_key = {(r[0], r[1], r[2]): r for r in rows}
+    ratio = all((n, k, m) in by_key for n, _, m, *_ in rows for k in ("int", "str"))
+    if ratio:
+        header += ["str / int pandas", "str / int polars"]
+    table = []
     for n, k, name, a, a_cpu, b, b_cpu, c, d, e, f in rows:
-        print(
-            f"| {n:,} | {k} | {name} | {a:.3f} | {a_cpu:.3f} | {b:.3f} | {b_cpu:.3f} | {c:.3f} "
-            f"| {d:.4f} | {e:.0f} | {f:.0f} |"
-        )
+        row = [f"{n:,}", k, name, f"{a:.3f}", f"{a_cpu:.3f}", f"{b:.3f}", f"{b_cpu:.3f}"]
+        row += [f"{c:.3f}", f"{d:.4f}", f"{e:.0f}", f"{f:.0f}"]
+        if ratio:
+            i = by_key[(n, "int", name)]
+            row += [f"{a / i[3]:.2f}", f"{b / i[5]:.2f}"] if k == "str" else ["", ""]
+        table.append(row)
+    print()
+    print(markdown_table(header, table, align="rll" + "r" * (len(header) - 3)))
 
 
 def builtin_models() -> list[str]:
@@ -348,12 +432,17 @@ def main() -> None:
     ap.add_argument("--keys", default="int,str", help="lead ids: int and/or str")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true", help="cProfile Journeys.build")
-    ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
+    ap.add_argument("--no-memory", action="store_true", help="skip the fresh-process memory runs")
+    ap.add_argument("--child-memory", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child_memory:
+        child_memory(args.child_memory)
+        return
     sizes = [int(s) for s in args.sizes.split(",") if s]
     models = [m for m in args.models.split(",") if m] or builtin_models()
     keys = [k for k in args.keys.split(",") if k]
-    run(sizes, keys, models, args.repeat, args.profile, not args.no_memory)
+    with captured("attribution", "Attribution end to end (`benchmarks/attribution.py`)", order=10):
+        run(sizes, keys, models, args.repeat, args.profile, not args.no_memory)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,19 @@ def markov_mam_style(journeys: Journeys, removal_effects: dict[str, float]) -> d
     return dict(zip(names, credit.tolist()))
 
 
+def new_mam(mam_cls: Any, frame: Any) -> Any:
+    """``MAM`` on the session-format Polars frame of :func:`make_data` (its preprocessing)."""
+    return mam_cls(
+        frame,
+        format_type="session",
+        channels_colname="channel",
+        journey_with_conv_colname="has_conversion",
+        datetime_colname="timestamp",
+        user_id_colname="lead_id",
+        conversion_value_colname="conversion_value",
+    )
+
+
 def run_size(
     n: int, repeat: int, mam_cls: Any, models: list[str], quiet: bool = False
 ) -> list[list[str]]:
@@ -193,15 +206,7 @@ def run_size(
     rows = [[f"{n:,}", "preprocess only", f"{bw:.3f}", f"{bc:.3f}"]]
 
     def make_mam() -> Any:
-        return mam_cls(
-            frame,
-            format_type="session",
-            channels_colname="channel",
-            journey_with_conv_colname="has_conversion",
-            datetime_colname="timestamp",
-            user_id_colname="lead_id",
-            conversion_value_colname="conversion_value",
-        )
+        return new_mam(mam_cls, frame)
 
     if mam_cls is not None:
         mw, mc, _ = timed(make_mam, repeat)
@@ -291,4 +296,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    with captured(
+        "attribution_compare",
+        "Attribution: comparison with marketing-attribution-models (`benchmarks/attribution_compare.py`)",
+        order=40,
+    ):
+        main()

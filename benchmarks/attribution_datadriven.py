@@ -177,4 +177,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    with captured(
+        "attribution_datadriven",
+        "Attribution: data-driven models (`benchmarks/attribution_datadriven.py`)",
+        order=30,
+    ):
+        main()

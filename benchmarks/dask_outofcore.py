@@ -245,4 +245,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    with captured(
+        "dask_outofcore", "Dask: out-of-core attribution (`benchmarks/dask_outofcore.py`)", order=70
+    ):
+        main()

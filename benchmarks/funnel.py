@@ -117,4 +117,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    with captured("funnel", "Funnel (`benchmarks/funnel.py`)", order=60):
+        main()

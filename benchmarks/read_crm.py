@@ -178,4 +178,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    with captured("read_crm", "Reading a CRM export (`benchmarks/read_crm.py`)", order=50):
+        main()

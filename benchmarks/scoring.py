@@ -281,4 +281,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    with captured("scoring", "Scoring (`benchmarks/scoring.py`)", order=61):
+        main()

@@ -230,4 +230,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    with captured("sla", "SLA (`benchmarks/sla.py`)", order=62):
+        main()

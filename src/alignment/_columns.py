@@ -31,10 +31,16 @@ class Categorical:
         One code per row; ``-1`` marks a missing value.
     categories : ndarray of object
         The distinct values (``str``), sorted ascending.
+    sort_keys : ndarray of uint64, optional
+        One exact, order-keeping integer per category, in the layout every column shares
+        (strings of at most 7 UTF-8 bytes: the bytes big-endian, the length in the last byte),
+        so that two columns' categories can be matched by integer search; ``None`` when not
+        known.
     """
 
     codes: np.ndarray
     categories: np.ndarray
+    sort_keys: np.ndarray | None = None
 
     @property
     def n_categories(self) -> int:
@@ -86,9 +92,9 @@ class Categorical:
     def take(self, index: np.ndarray) -> Categorical:
         """Rows at ``index`` (same categories)."""
         index = np.asarray(index)
-        if index.dtype.kind in "iu":
-            return Categorical(np.take(self.codes, index), self.categories)  # faster gather
-        return Categorical(self.codes[index], self.categories)  # boolean mask
+        if index.dtype.kind in "iu":  # (faster gather)
+            return Categorical(np.take(self.codes, index), self.categories, self.sort_keys)
+        return Categorical(self.codes[index], self.categories, self.sort_keys)  # boolean mask
 
     def code_of(self, value: str) -> int:
         """Code of ``value``, or ``-1`` when absent."""

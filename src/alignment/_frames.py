@@ -18,18 +18,18 @@ Outputs (:func:`to_native`) go back to the caller's backend: ``"pandas"``, ``"po
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ._columns import Categorical, RawColumns, _Columns, numeric
+from ._factorize import _has, _native_factorize, factorize, factorize_ints, lookup
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
 from ._sources import Source, check_required, open_source, refuse_duplicates
 from ._time import TIME_DTYPE
-from .errors import DataValidationError, ParameterError, reject_rows
+from .errors import DataValidationError, ParameterError
 
 __all__ = [
     "BACKENDS",
@@ -38,6 +38,7 @@ __all__ = [
     "RawColumns",
     "factorize",
     "factorize_ints",
+    "lookup",
     "numeric",
     "read_table",
     "to_native",
@@ -308,381 +309,8 @@ def _beyond_float(s: Any) -> bool:
     return lo is not None and max(abs(int(lo)), abs(int(hi))) > 2**53
 
 
-def _native_factorize(native: Any, backend: str) -> Categorical:
-    """Factorise a native string column without materialising Python strings per row."""
-    arrow: Any = None
-    if backend == "pandas":
-        if _has("pyarrow") and type(native.array).__name__ == "ArrowStringArray":
-            import pyarrow as pa
-
-            arrow = pa.array(native)  # zero-copy for arrow-backed strings
-        else:
-            import pandas as pd
-
-            c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
-            return Categorical(np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object))
-    elif backend == "polars" and _has("pyarrow"):
-        if (
-            len(native) >= HASH_FACTORIZE_MIN_ROWS
-            and native.dtype.is_(_polars().String)
-            and _many_distinct(native.head(_SAMPLE).n_unique(), min(len(native), _SAMPLE))
-        ):
-            out = _hash_factorize(native)
-            if out is not None:
-                return out
-        arrow = None
-        if native.dtype.is_(_polars().String):
-            try:  # Polars' own string layout (string_view), without a copy
-                arrow = native.to_arrow(compat_level=_polars().CompatLevel.newest())
-            except (AttributeError, TypeError):  # older Polars
-                arrow = None
-        if arrow is None:  # (Categorical / Enum: a dictionary of plain strings)
-            arrow = native.to_arrow()
-    elif backend == "pyarrow" and _has("pyarrow"):
-        arrow = native
-    if arrow is not None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if (
-            backend != "polars"  # (a Polars column has been tried above)
-            and len(arrow) >= HASH_FACTORIZE_MIN_ROWS
-            and (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type))
-            and _has("polars")
-            and _many_distinct(
-                pc.count_distinct(arrow.slice(0, _SAMPLE)).as_py(), min(len(arrow), _SAMPLE)
-            )
-        ):
-            out = _hash_factorize(_polars().from_arrow(arrow))
-            if out is not None:
-                return out
-        codes, cats = _arrow_factorize(arrow)
-        return Categorical(codes, cats)
-    values = np.asarray(native.to_numpy() if hasattr(native, "to_numpy") else native, dtype=object)
-    codes, cats = _object_factorize(values, column="?", table=None)
-    return Categorical(codes, cats)
-
-
 POOL_MIN_ROWS = 50_000
 """String columns at least this long are factorised on the thread pool (:mod:`._parallel`)."""
-
-HASH_FACTORIZE_MIN_ROWS = 200_000
-"""Columns at least this long, with many distinct values, are factorised by hashing
-(:func:`_hash_factorize`) when Polars and pyarrow are installed; others by pyarrow's dictionary
-encoding."""
-
-_HASH_SEED = 0x5EED_A11C
-_SAMPLE = 20_000
-
-
-def _many_distinct(n_distinct: int, n_sampled: int) -> bool:
-    """Whether a column looks like ids (hashing pays) rather than a few categories.
-
-    Judged on its first rows: more than 5 % distinct.  Either way the result is exact; only the
-    speed differs (few categories: pyarrow's dictionary encoding of the strings is faster).
-    """
-    return n_distinct * 20 > n_sampled
-
-
-def _polars() -> Any:
-    import polars
-
-    return polars
-
-
-def _hash_factorize(s: Any) -> Categorical | None:
-    """Factorise a Polars string Series through 64-bit hashes, exactly; ``None`` to fall back.
-
-    Polars hashes the strings (multi-threaded, no Python objects); pyarrow factorises the
-    integer hashes.  The result is then checked exactly: every row must equal the first row with
-    its hash (a hash collision between two different strings would fail this and fall back to
-    string factorisation).  Categories are the distinct strings sorted by their UTF-8 bytes,
-    which is Python's string order, as in every other path.  Columns with nulls fall back too.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = len(s)
-    if n == 0 or s.null_count():
-        return None
-    enc = pc.dictionary_encode(pa.array(s.hash(seed=_HASH_SEED).to_numpy()))
-    raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))  # first-appearance order
-    k = len(enc.dictionary)
-    first = np.empty(n, dtype=bool)  # rows where a code appears for the first time
-    first[0] = True
-    np.greater(raw[1:], np.maximum.accumulate(raw)[:-1], out=first[1:])
-    first_pos = np.flatnonzero(first)
-    if first_pos.size != k or not np.array_equal(raw[first_pos], np.arange(k)):
-        return None  # codes not in first-appearance order: do not rely on it
-    reps = s.gather(first_pos)
-    if not bool((s == reps.gather(raw)).all()):
-        return None  # two different strings share a hash
-    order = np.asarray(reps.arg_sort().to_numpy(), dtype=np.int64)
-    rank = np.empty(k, dtype=np.int32)
-    rank[order] = np.arange(k, dtype=np.int32)
-    cats = np.asarray(reps.gather(order).to_numpy(), dtype=object)
-    return Categorical(np.take(rank, raw), cats)
-
-
-def factorize(
-    values: np.ndarray | Categorical,
-    *,
-    column: str,
-    table: str | None = None,
-    allow_missing: bool = False,
-) -> Categorical:
-    """Factorise a string column into sorted categories and ``int32`` codes.
-
-    Parameters
-    ----------
-    values : ndarray
-        Strings (object or unicode array), or any values that are turned into strings.
-    column, table : str
-        Names for error messages.
-    allow_missing : bool
-        Whether ``None``/``NaN`` may appear (code ``-1``); otherwise it is an error.
-
-    Returns
-    -------
-    Categorical
-
-    Raises
-    ------
-    DataValidationError
-        Missing values where not allowed, or values that are not strings.
-    """
-    codes: np.ndarray | None = None
-    cats: np.ndarray | None = None
-    if isinstance(values, Categorical):
-        codes, cats = values.codes, values.categories
-    else:
-        arr = np.asarray(values)
-        if arr.dtype.kind in "iub":
-            arr = arr.astype(str).astype(object)
-        elif arr.dtype.kind == "f":
-            bad = ~np.isfinite(arr)
-            obj = np.empty(arr.size, dtype=object)
-            obj[~bad] = arr[~bad].astype(str)
-            obj[bad] = None
-            arr = obj
-        elif arr.dtype.kind == "U" and arr.ndim == 1 and arr.dtype.itemsize and _has("pyarrow"):
-            codes, cats = _unicode_factorize(arr)  # no Python object per row
-        elif arr.dtype.kind in "US":
-            arr = arr.astype(object)
-        elif arr.dtype.kind != "O":
-            raise DataValidationError(
-                f"expected strings, got dtype {arr.dtype}",
-                column=column,
-                table=table,
-                fix="pass the column as strings",
-            )
-        if codes is None:
-            codes, cats = _object_factorize(np.asarray(arr), column=column, table=table)
-    if not allow_missing:
-        reject_rows(
-            codes < 0,
-            "missing value (None/NaN/null) in a required column",
-            column=column,
-            table=table,
-            fix="drop or fill these rows",
-        )
-    assert cats is not None
-    return Categorical(codes, cats)
-
-
-def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (``int64``) and sorted distinct values of an integer array, by hashing.
-
-    A hash table (pyarrow's, when installed) costs O(n) and only the distinct values are sorted,
-    where ``np.unique`` sorts all ``n`` values.
-    """
-    a = np.asarray(values).astype(np.int64, copy=False)
-    if _has("pyarrow") and a.size:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        enc = pc.dictionary_encode(pa.array(a))
-        uniq = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False), dtype=np.int64)
-        order = np.argsort(uniq, kind="stable")
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
-        raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))
-        return rank[raw], uniq[order]
-    uniq, inv = np.unique(a, return_inverse=True)
-    return inv.astype(np.int64).ravel(), uniq
-
-
-def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing.
-
-    Parameters
-    ----------
-    haystack : ndarray
-        Unique values (integers or strings).
-    needles : ndarray, sequence or Categorical
-        Values to find.  A :class:`Categorical` is looked up through its categories only.
-
-    Returns
-    -------
-    positions : ndarray of int64
-        Index into ``haystack`` (``-1`` where absent).
-    found : ndarray of bool
-    """
-    if isinstance(needles, Categorical):
-        pos_c, _ = lookup(haystack, needles.categories)
-        ok = needles.codes >= 0
-        pos = np.full(needles.codes.size, -1, dtype=np.int64)
-        pos[ok] = pos_c[needles.codes[ok]]
-        return pos, pos >= 0
-    q = np.asarray(needles)
-    hay = np.asarray(haystack)
-    if q.size == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
-    if hay.dtype.kind in "iu" and q.dtype.kind in "iu":
-        order = np.argsort(hay, kind="stable")
-        sorted_hay = hay[order]
-        pos = np.searchsorted(sorted_hay, q)
-        found = pos < sorted_hay.size
-        found[found] = sorted_hay[pos[found]] == q[found]
-        out = np.full(q.size, -1, dtype=np.int64)
-        out[found] = order[pos[found]]
-        return out, found
-    hay_s = hay.astype(str).astype(object) if hay.dtype.kind != "O" else hay
-    q_s = q.astype(str).astype(object) if q.dtype.kind != "O" else q
-    if _has("pyarrow"):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        try:
-            q_a = pa.array(q_s, type=pa.string(), from_pandas=True)
-            hay_a = pa.array(hay_s, type=pa.string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass
-        else:
-            if len(hay_a) <= len(q_a):
-                idx = pc.index_in(q_a, value_set=hay_a)  # hash table on the haystack
-                out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-                return out, out >= 0
-            # fewer needles: hash the distinct needles and probe with the haystack (cheaper
-            # than building a table of the whole haystack); haystack values are unique
-            enc = pc.dictionary_encode(q_a)
-            hit = np.asarray(
-                pc.index_in(hay_a, value_set=enc.dictionary)
-                .fill_null(-1)
-                .to_numpy(zero_copy_only=False),
-                dtype=np.int64,
-            )
-            pos_u = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)  # last slot: null
-            found_hay = np.flatnonzero(hit >= 0)
-            pos_u[hit[found_hay]] = found_hay
-            codes = np.asarray(
-                enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
-            )
-            out = pos_u[codes]
-            return out, out >= 0
-    index = {
-        v: i for i, v in enumerate(hay_s.tolist())
-    }  # hashing: O(n), no Python comparisons sort
-    out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
-    return out, out >= 0
-
-
-def _has(mod: str) -> bool:
-    return importlib.util.find_spec(mod) is not None
-
-
-def _arrow_factorize(arr: Any) -> tuple[np.ndarray, np.ndarray]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_dictionary(arr.type):
-        values = arr.dictionary
-        if pa.types.is_string_view(values.type):  # (Arrow cannot take or sort string views yet)
-            values = values.cast(pa.large_string())
-        arr = pa.DictionaryArray.from_arrays(arr.indices, values).cast(values.type)
-    enc = pc.dictionary_encode(arr)
-    dictionary, indices = enc.dictionary, enc.indices
-    if pa.types.is_string_view(dictionary.type):  # (Arrow cannot sort string views yet)
-        dictionary = dictionary.cast(pa.large_string())
-    order = np.asarray(pc.sort_indices(dictionary).to_numpy(zero_copy_only=False), dtype=np.int64)
-    if indices.null_count:
-        indices = indices.fill_null(-1)
-    raw = np.asarray(indices.to_numpy(zero_copy_only=False))  # int32, no copy without nulls
-    if np.array_equal(order, np.arange(order.size)):
-        codes = raw.astype(np.int32)  # dictionary already sorted (nulls are -1): one copy
-    else:
-        remap = np.empty(order.size + 1, dtype=np.int32)
-        remap[order] = np.arange(order.size, dtype=np.int32)
-        remap[-1] = -1
-        codes = remap[raw]  # -1 indexes the sentinel slot
-    cats = np.asarray(dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False), dtype=object)
-    return codes, cats
-
-
-def _unicode_factorize(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Factorise a numpy unicode array by hashing its fixed-width cells as binary values.
-
-    Equal strings have equal cells (numpy pads with NULs), so pyarrow's dictionary encoding of
-    the cells as fixed-size binary values, read in place, is exact; only the distinct cells are
-    turned back into strings and sorted (numpy orders them by code point, like Python).
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    a = np.ascontiguousarray(arr)
-    width = a.dtype.itemsize
-    cells = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), a.size, [None, pa.py_buffer(a)])
-    enc = pc.dictionary_encode(cells)
-    k = len(enc.dictionary)
-    data = enc.dictionary.buffers()[1]
-    uniq = np.frombuffer(data, dtype=a.dtype, count=k, offset=enc.dictionary.offset * width)
-    order = np.argsort(uniq, kind="stable")
-    rank = np.empty(k, dtype=np.int32)
-    rank[order] = np.arange(k, dtype=np.int32)
-    raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))
-    return np.take(rank, raw), uniq[order].astype(object)
-
-
-def _object_factorize(
-    arr: np.ndarray, *, column: str, table: str | None
-) -> tuple[np.ndarray, np.ndarray]:
-    if arr.size == 0:
-        return np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
-    if _has("pyarrow"):
-        import pyarrow as pa
-
-        try:
-            pa_arr = pa.array(arr, type=pa.string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass
-        else:
-            return _arrow_factorize(pa_arr)
-    missing = np.fromiter(
-        (v is None or (isinstance(v, float) and v != v) for v in arr), bool, arr.size
-    )
-    present = arr[~missing]
-    bad = [i for i, v in enumerate(present[: min(present.size, 1000)]) if not isinstance(v, str)]
-    if bad:
-        pos = np.flatnonzero(~missing)[bad]
-        raise DataValidationError(
-            f"expected strings, found {type(present[bad[0]]).__name__}",
-            column=column,
-            table=table,
-            rows=pos,
-            value=present[bad[0]],
-            fix="convert the column to strings",
-        )
-    try:
-        cats, inv = np.unique(present.astype(str), return_inverse=True)
-    except TypeError:
-        raise DataValidationError(
-            "values of mixed types cannot be compared", column=column, table=table
-        ) from None
-    codes = np.full(arr.size, -1, dtype=np.int32)
-    codes[~missing] = inv.astype(np.int32).ravel()
-    return codes, cats.astype(object)
 
 
 def _no_values(v: np.ndarray) -> bool:
@@ -690,13 +318,17 @@ def _no_values(v: np.ndarray) -> bool:
     return not any(x is not None for x in v.tolist())
 
 
-def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None) -> Any:
+def to_native(
+    columns: Mapping[str, np.ndarray | Categorical], backend: Backend | None = None
+) -> Any:
     """Build a frame (or a dict of arrays) in ``backend`` from numpy columns.
 
     Parameters
     ----------
-    columns : mapping of str to ndarray
-        Equal-length columns.  ``datetime64`` columns are returned as UTC datetimes.
+    columns : mapping of str to ndarray or Categorical
+        Equal-length columns.  ``datetime64`` columns are returned as UTC datetimes; a
+        :class:`Categorical` as strings (built from its codes: no Python object per row for
+        Polars and PyArrow).
     backend : {"pandas", "polars", "pyarrow", "dict"}, optional
         Default ``"dict"``.
 
@@ -708,14 +340,22 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
     backend = backend or "dict"
     if backend not in BACKENDS:
         raise ParameterError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    cols = {k: np.asarray(v) for k, v in columns.items()}
-    if backend == "dict":
-        return cols
-    if not _has(backend):
+    if backend != "dict" and not _has(backend):
         raise ParameterError(
             f"backend {backend!r} is not installed; `pip install {backend}` or use backend='dict'"
         )
-    prepared = {k: (v.astype(TIME_DTYPE) if v.dtype.kind == "M" else v) for k, v in cols.items()}
+    decode = backend in ("dict", "pandas")  # (object columns of str there)
+    coded = {} if decode else {k: v for k, v in columns.items() if isinstance(v, Categorical)}
+    cols: dict[str, Any] = {
+        k: (v.values() if decode else v) if isinstance(v, Categorical) else np.asarray(v)
+        for k, v in columns.items()
+    }
+    if backend == "dict":
+        return cols
+    prepared = {
+        k: (v.astype(TIME_DTYPE) if not isinstance(v, Categorical) and v.dtype.kind == "M" else v)
+        for k, v in cols.items()
+    }
     if backend == "pandas":
         import pandas as pd
 
@@ -734,7 +374,9 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
 
         series = []
         for k, v in prepared.items():
-            if v.dtype.kind == "O":
+            if k in coded:
+                s = _polars_strings(k, coded[k])
+            elif v.dtype.kind == "O":
                 s = pl.Series(k, v.tolist(), dtype=pl.String if _no_values(v) else None)
             else:
                 s = pl.Series(k, v)
@@ -746,7 +388,9 @@ def to_native(columns: Mapping[str, np.ndarray], backend: Backend | None = None)
 
     arrays = {}
     for k, v in prepared.items():
-        if v.dtype.kind == "M":
+        if k in coded:
+            arrays[k] = _arrow_strings(coded[k])
+        elif v.dtype.kind == "M":
             arrays[k] = pa.array(v, type=pa.timestamp("us", tz="UTC"))
         elif v.dtype.kind == "O":
             arrays[k] = pa.array(v.tolist(), type=pa.string() if _no_values(v) else None)
@@ -772,3 +416,26 @@ def with_column(data: Any, name: str, values: np.ndarray) -> Any:
     raw = read_table(data, table="table", all_columns=True)
     cols = {k: (v.values() if isinstance(v, Categorical) else v) for k, v in raw.columns.items()}
     return {**cols, name: values}
+
+
+def _polars_strings(name: str, cat: Categorical) -> Any:
+    """A factorised column as a Polars string Series (nulls where missing), from its codes."""
+    import polars as pl
+
+    codes = np.asarray(cat.codes)
+    missing = np.flatnonzero(codes < 0)
+    index = pl.Series(np.where(codes < 0, 0, codes) if missing.size else codes)
+    if missing.size:
+        index = index.scatter(missing, None)
+    values = pl.Series(name, cat.categories.tolist(), dtype=pl.String)
+    return values.gather(index).alias(name)
+
+
+def _arrow_strings(cat: Categorical) -> Any:
+    """A factorised column as an Arrow string array (nulls where missing), from its codes."""
+    import pyarrow as pa
+
+    codes = np.asarray(cat.codes)
+    missing = codes < 0
+    index = pa.array(codes, mask=missing if missing.any() else None)
+    return pa.array(cat.categories.tolist(), type=pa.string()).take(index)

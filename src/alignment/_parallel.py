@@ -24,7 +24,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from .errors import ParameterError
 
-__all__ = ["ENV_VAR", "Pending", "inline", "inline_pool", "n_threads", "submit"]
+__all__ = ["ENV_VAR", "Pending", "inline", "inline_pool", "n_threads", "prefetch", "submit"]
 
 ENV_VAR = "ALIGNMENT_NUM_THREADS"
 _MAX_DEFAULT = 4
@@ -146,3 +146,29 @@ def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Pending[T]:
     ):
         return Pending(value=fn(*args, **kwargs))  # inline (also: never wait on our own pool)
     return Pending(_get_pool(size).submit(fn, *args, **kwargs))
+
+
+def prefetch(*modules: str) -> None:
+    """Import ``modules`` on a background thread, if some are not imported yet.
+
+    A first call on a large table needs a few heavy modules (scipy's sparse kernels, pyarrow's
+    compute functions) only half-way through; importing them while the call reads its columns
+    (numpy releases the GIL) takes their import time off the first call.  Off with the pool
+    (``ALIGNMENT_NUM_THREADS=1``), under :func:`inline`, and once every module is there.
+    """
+    import sys
+
+    missing = [m for m in modules if m not in sys.modules]
+    if not missing or n_threads() <= 1 or getattr(_local, "inline", False):
+        return
+
+    def load() -> None:
+        import importlib
+
+        for name in missing:  # (a module that fails is imported, and fails, where it is used)
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
+
+    threading.Thread(target=load, name="alignment-prefetch", daemon=True).start()

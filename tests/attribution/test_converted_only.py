@@ -124,3 +124,28 @@ def test_sequence_models_and_prebuilt_tables_keep_every_touch() -> None:
     assert _quiet(touches, conversions, model="shapley").table.touches == "all"
     j = Journeys.build(touches, conversions)
     assert _quiet(j, model="linear").table is j
+
+
+@pytest.mark.parametrize("backend", ["dict", "pandas", "polars", "pyarrow"])
+def test_touch_frame_from_rows_as_read_equals_the_sorted_path(backend: str) -> None:
+    touches, conversions = make_data(5)
+    leads = make_leads(5, touches, conversions)
+    t, c = to_backend(touches, backend), to_backend(conversions, backend)
+    result = _quiet(t, c, model="position_based", leads=leads, lookback="20d")
+    direct = result._input_order_columns()  # in input order, no sort of every touch
+    assert direct is not None
+    sorted_back = result._every_touch()._touch_columns()  # sorted into journeys and back
+    assert list(direct) == list(sorted_back)
+    for name, value in direct.items():
+        a, b = np.asarray(value), np.asarray(sorted_back[name])  # (Categorical: decoded)
+        assert a.dtype == b.dtype and a.tolist() == b.tolist(), name
+    frame = result.to_frame(level="touch")  # the caller's backend, from the direct columns
+    reference = alignment._frames.to_native(sorted_back, backend)
+    if backend == "dict":
+        assert {k: v.tolist() for k, v in frame.items()} == {
+            k: v.tolist() for k, v in reference.items()
+        }
+    else:
+        assert frame.equals(reference)
+    derived = result.table.select_touches(np.ones(result.table.n_touches, dtype=bool))
+    assert derived._input_rows() is None  # a derived table has no rows as read

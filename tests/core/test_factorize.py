@@ -1,4 +1,8 @@
-"""String factorisation paths (hashing, pyarrow, object) agree exactly; hash lookups both ways."""
+"""String factorisation paths (bytes kernel, pyarrow, object) agree exactly; hash lookups both ways.
+
+The bytes kernel (:mod:`alignment._strings`) is checked against plain-Python twins: ``sorted(set(
+values))`` for the categories and a dict for the grouping of hashes.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment import _frames
-from alignment._frames import _arrow_factorize, _hash_factorize, _native_factorize, lookup
+from alignment import _factorize, _strings
+from alignment._factorize import (
+    _arrow_factorize,
+    _bytes_factorize,
+    _dictionary_factorize,
+    _native_factorize,
+    lookup,
+)
 from alignment.tables import Journeys
+from alignment.tables._common import _Keys, _merge_keys
 
 from .test_tables import CONVERSIONS, TOUCHES, journeys_content
 
@@ -19,35 +30,137 @@ pl = pytest.importorskip("polars")
 pa = pytest.importorskip("pyarrow")
 
 TEXT = st.text(alphabet=st.sampled_from(["a", "b", "é", "Z", "0", " ", "ß", "\u4e2d"]), max_size=4)
+SHORT = st.text(alphabet=st.sampled_from(["a", "b", "é", "Z", "0", " "]), max_size=3)  # <= 6 bytes
+# lengths around the word boundaries (7, 8, 9, 16 bytes), NUL bytes, multi-byte characters
+LONG_TEXT = st.text(
+    alphabet=st.sampled_from(["a", "b", "\x00", "é", "\u4e2d", "\U0001f600", "9"]), max_size=20
+)
 
 
 def _decoded(codes: np.ndarray, cats: np.ndarray) -> list[Any]:
     return [None if c < 0 else cats[c] for c in codes.tolist()]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(TEXT, min_size=1, max_size=60))
-def test_hash_factorize_matches_arrow_and_python(values: list[str]) -> None:
-    got = _hash_factorize(pl.Series(values, dtype=pl.String))
+def _twin(values: list[str | None]) -> tuple[list[int], list[str]]:
+    """Plain-Python factorisation: sorted distinct values (Python order), codes into them."""
+    cats = sorted({v for v in values if v is not None})
+    index = {v: i for i, v in enumerate(cats)}
+    return [-1 if v is None else index[v] for v in values], cats
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), LONG_TEXT, TEXT), min_size=1, max_size=60),
+    st.sampled_from(["string", "large_string"]),
+    st.integers(0, 5),
+)
+def test_bytes_kernel_matches_python(values: list[str | None], kind: str, start: int) -> None:
+    arr = pa.array(values, type=getattr(pa, kind)()).slice(min(start, len(values) - 1))
+    got = _bytes_factorize(arr)
     assert got is not None
-    codes, cats = _arrow_factorize(pa.array(values, type=pa.string()))
-    assert got.categories.tolist() == cats.tolist() == sorted(set(values))  # Python's order
-    assert got.codes.dtype == np.int32
-    np.testing.assert_array_equal(got.codes, codes)
-    assert _decoded(got.codes, got.categories) == values
+    codes, cats = _twin(arr.to_pylist())
+    assert got.categories.tolist() == cats
+    assert got.codes.dtype == np.int32 and got.codes.tolist() == codes
+    reference = _arrow_factorize(pa.array(arr.to_pylist(), type=pa.string()))  # pyarrow's path
+    np.testing.assert_array_equal(reference.codes, got.codes)
 
 
-def test_hash_factorize_falls_back_on_nulls_and_collisions(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _hash_factorize(pl.Series(["a", None, "b"])) is None  # nulls: not this path
+@settings(max_examples=150, deadline=None)
+@given(st.lists(SHORT, min_size=1, max_size=40))
+def test_sort_keys_are_the_packed_bytes(values: list[str]) -> None:
+    got = _bytes_factorize(pa.array(values, type=pa.large_string()))
+    assert got is not None and got.sort_keys is not None
+    expected = [
+        int.from_bytes(v.encode().ljust(7, b"\0"), "big") << 8 | len(v.encode())
+        for v in got.categories.tolist()
+    ]
+    assert got.sort_keys.tolist() == expected
+    assert got.sort_keys.tolist() == sorted(expected)  # order-keeping
+    assert got.take(np.array([0])).sort_keys is got.sort_keys
 
-    def constant_hash(self: Any, seed: int = 0) -> Any:  # every string collides
-        return pl.Series(np.zeros(len(self), dtype=np.uint64))
 
-    monkeypatch.setattr(pl.Series, "hash", constant_hash)
-    assert _hash_factorize(pl.Series(["b", "a", "b"])) is None  # the exact check catches it
-    monkeypatch.setattr(_frames, "HASH_FACTORIZE_MIN_ROWS", 0)
-    out = _native_factorize(pl.Series(["b", "a", "b"]), "polars")  # and the fallback is right
-    assert out.categories.tolist() == ["a", "b"] and out.codes.tolist() == [1, 0, 1]
+def test_no_sort_keys_beyond_seven_bytes() -> None:
+    got = _bytes_factorize(pa.array(["abcdefgh", "a"]))
+    assert got is not None and got.sort_keys is None
+    assert got.categories.tolist() == ["a", "abcdefgh"]
+
+
+def test_very_long_strings_decline() -> None:
+    assert _bytes_factorize(pa.array(["x" * 65, "y"])) is None
+    cat = _arrow_factorize(pa.array(["x" * 65, "y", "x" * 65] * 100_000))  # the fallback
+    assert cat.categories.tolist() == ["x" * 65, "y"] and cat.codes[:3].tolist() == [0, 1, 0]
+
+
+def test_group_hashes_matches_a_dict() -> None:
+    rng = np.random.default_rng(7)
+    distinct = rng.integers(0, 2**64, size=3000, dtype=np.uint64)
+    distinct[:500] &= np.uint64(0xFFFF)  # equal leading bits: every one clashes in round 0
+    h = distinct[rng.integers(0, distinct.size, size=20_000)]
+    grouped = _strings.group_hashes(h)
+    ids, used, first, space = grouped.ids, grouped.used, grouped.first, grouped.space
+    assert first is not None
+    groups: dict[int, int] = {}  # the twin: hash -> id of its first row
+    for row, value in enumerate(h.tolist()):
+        groups.setdefault(value, int(ids[row]))
+        assert ids[row] == groups[value]  # equal hashes, one id
+    assert len(set(groups.values())) == len(groups)  # different hashes, different ids
+    assert sorted(used.tolist()) == sorted(groups.values()) and used.max() < space
+    np.testing.assert_array_equal(ids[first], used)  # each first row is in its group
+    np.testing.assert_array_equal(h[first], grouped.hashes)  # and has the group's hash
+
+
+def test_many_rows_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_strings, "_CHUNK", 4096)  # many chunks, the distinct-count estimate
+    rng = np.random.default_rng(3)
+    words = np.array([f"id{i:05d}" for i in range(40_000)] + ["a", "b" * 30])
+    values = words[rng.integers(0, words.size, size=100_000)]
+    got = _bytes_factorize(pa.array(values.tolist(), type=pa.large_string()))
+    assert got is not None
+    cats, inverse = np.unique(values, return_inverse=True)
+    assert got.categories.tolist() == cats.tolist()
+    np.testing.assert_array_equal(got.codes, inverse)
+
+
+def test_hash_collisions_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def constant(word: Any, n_words: int) -> np.ndarray:  # every string has the same hash
+        return np.zeros(word(0, None).size, dtype=np.uint64)
+
+    monkeypatch.setattr(_strings, "_hash_words", constant)
+    values = ["a longer key", "another key", "a longer key"]
+    assert _bytes_factorize(pa.array(values)) is None  # the word-by-word check catches it
+    monkeypatch.setattr(_factorize, "HASH_FACTORIZE_MIN_ROWS", 0)
+    out = _native_factorize(pl.Series(values), "polars")  # and the fallback is right
+    assert out.categories.tolist() == ["a longer key", "another key"]
+    assert out.codes.tolist() == [0, 1, 0]
+
+
+def test_dictionary_reused_without_unused_repeated_or_null_entries() -> None:
+    dictionary = pa.array(["b", "unused", "a", "b", None], type=pa.string())
+    indices = pa.array([0, 2, None, 3, 4, 0], type=pa.int32())
+    cat = _dictionary_factorize(pa.DictionaryArray.from_arrays(indices, dictionary))
+    assert cat.categories.tolist() == ["a", "b"]
+    assert cat.codes.tolist() == [1, 0, -1, 1, -1, 1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(SHORT, min_size=1, max_size=30), st.lists(SHORT, min_size=1, max_size=30))
+def test_merge_by_sort_keys_equals_merge_by_lookup(a: list[str], b: list[str]) -> None:
+    ca = _bytes_factorize(pa.array(a, type=pa.large_string()))
+    cb = _bytes_factorize(pa.array(b, type=pa.large_string()))
+    assert ca is not None and cb is not None and ca.sort_keys is not None
+    keyed = _merge_keys(
+        _Keys(ca.codes.astype(np.int64), ca.categories, ca.sort_keys),
+        _Keys(cb.codes.astype(np.int64), cb.categories, cb.sort_keys),
+    )
+    plain = _merge_keys(
+        _Keys(ca.codes.astype(np.int64), ca.categories),
+        _Keys(cb.codes.astype(np.int64), cb.categories),
+    )
+    for x, y in zip(keyed, plain, strict=True):
+        assert x.tolist() == y.tolist()
+    union = keyed[0].tolist()
+    assert union == sorted(set(a) | set(b))
+    assert [union[c] for c in keyed[1]] == a and [union[c] for c in keyed[2]] == b
 
 
 @pytest.mark.parametrize("threshold", [0, 10**9])
@@ -55,22 +168,22 @@ def test_journeys_same_through_every_factorisation(
     monkeypatch: pytest.MonkeyPatch, constructor: Any, threshold: int
 ) -> None:
     ref = journeys_content(Journeys.build(TOUCHES, CONVERSIONS))
-    monkeypatch.setattr(_frames, "HASH_FACTORIZE_MIN_ROWS", threshold)
+    monkeypatch.setattr(_factorize, "HASH_FACTORIZE_MIN_ROWS", threshold)
     got = journeys_content(Journeys.build(constructor(TOUCHES), constructor(CONVERSIONS)))
     assert got == ref
 
 
-def test_pandas_arrow_strings_use_the_hash_path(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pandas_arrow_strings_use_the_bytes_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     pd = pytest.importorskip("pandas")
     calls: list[int] = []
-    real = _frames._hash_factorize
+    real = _factorize._bytes_factorize
 
-    def spy(s: Any) -> Any:
-        calls.append(len(s))
-        return real(s)
+    def spy(arr: Any) -> Any:
+        calls.append(len(arr))
+        return real(arr)
 
-    monkeypatch.setattr(_frames, "HASH_FACTORIZE_MIN_ROWS", 0)
-    monkeypatch.setattr(_frames, "_hash_factorize", spy)
+    monkeypatch.setattr(_factorize, "HASH_FACTORIZE_MIN_ROWS", 0)
+    monkeypatch.setattr(_factorize, "_bytes_factorize", spy)
     col = pd.Series(["x", "y", "x"], dtype=pd.ArrowDtype(pa.string()))
     if type(col.array).__name__ != "ArrowStringArray":
         col = pd.Series(["x", "y", "x"], dtype="string[pyarrow]")
@@ -98,7 +211,7 @@ def test_lookup_strings_both_directions(n_needles: int) -> None:
 def test_unicode_arrays_factorise_like_python(values: list[str]) -> None:
     from alignment._frames import factorize
 
-    arr = np.array(values)  # numpy unicode, NUL-padded cells
+    arr = np.array(values)  # numpy unicode, NUL-padded cells (three code points per word)
     got = factorize(arr, column="c")
     assert got.categories.tolist() == sorted(set(values))
     assert got.codes.dtype == np.int32
@@ -143,5 +256,76 @@ def test_arrow_dictionaries_of_string_views() -> None:
     if hasattr(pl, "CompatLevel"):
         arrays.append(s.to_arrow(compat_level=pl.CompatLevel.newest()))  # string_view values
     for arr in arrays:
-        codes, cats = _arrow_factorize(arr)
-        assert cats.tolist() == ["a", "b"] and codes.tolist() == [1, 0, 1, -1]
+        cat = _arrow_factorize(arr)
+        assert cat.categories.tolist() == ["a", "b"] and cat.codes.tolist() == [1, 0, 1, -1]
+
+
+def test_sort_keys_on_the_dictionary_path_too() -> None:
+    few = pa.array(["b", "a", "b", None, "ccc"] * 10)  # (few categories: pyarrow's encoding)
+    cat = _arrow_factorize(few)
+    assert cat.categories.tolist() == ["a", "b", "ccc"]
+    many = _bytes_factorize(pa.array(["ccc", "a", "b"]))
+    assert many is not None and cat.sort_keys is not None
+    assert cat.sort_keys.tolist() == many.sort_keys.tolist()  # one layout for every path
+    ints = _arrow_factorize(pa.array([3, 1, 3]).dictionary_encode())
+    assert ints.sort_keys is None  # (not strings: no text layout)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), LONG_TEXT, TEXT), min_size=1, max_size=50), st.integers(0, 5))
+def test_string_views_read_in_place_match_python(values: list[str | None], start: int) -> None:
+    if not hasattr(pl, "CompatLevel"):
+        pytest.skip("this Polars has no string views")
+    series = pl.Series(values, dtype=pl.String).slice(min(start, len(values) - 1))
+    got = _bytes_factorize(series.to_arrow(compat_level=pl.CompatLevel.newest()))
+    assert got is not None
+    codes, cats = _twin(series.to_list())
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+    plain = _bytes_factorize(series.to_arrow())  # Arrow's offsets layout: the same sort keys
+    assert plain is not None
+    same = got.sort_keys is None and plain.sort_keys is None
+    assert same or np.array_equal(got.sort_keys, plain.sort_keys)
+
+
+@pytest.mark.parametrize("backend", ["dict", "pandas", "polars", "pyarrow"])
+def test_frames_from_codes_equal_frames_from_strings(backend: str) -> None:
+    from alignment._columns import Categorical
+    from alignment._frames import to_native
+
+    cat = Categorical(np.array([1, -1, 0, 1], dtype=np.int32), np.array(["a", "b"], dtype=object))
+    from_codes = to_native({"c": cat, "x": np.arange(4)}, backend)
+    from_strings = to_native({"c": cat.values(), "x": np.arange(4)}, backend)
+    if backend == "dict":
+        assert from_codes["c"].tolist() == ["b", None, "a", "b"] == from_strings["c"].tolist()
+    else:
+        assert from_codes.equals(from_strings)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), TEXT, st.just("")), min_size=0, max_size=40))
+def test_polars_columns_of_few_values_factorised_by_polars(values: list[str | None]) -> None:
+    from alignment._factorize import _polars_categorical
+
+    got = _polars_categorical(pl.Series(values, dtype=pl.String))
+    codes, cats = _twin(values)
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+    assert got.codes.dtype == np.int32
+
+
+def test_polars_input_with_integer_ids_imports_neither_pyarrow_nor_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import sys, numpy as np, polars as pl, alignment
+n = 300
+touches = pl.DataFrame({"lead_id": np.arange(n) % 50, "channel": ["email", "ads", "seo"] * 100,
+    "timestamp": pl.Series(np.arange(n) * 10**9, dtype=pl.Datetime("ns", "UTC"))})
+conv = pl.DataFrame({"lead_id": [1, 2], "revenue": [10.0, 5.0],
+    "converted_at": pl.Series([10**13, 10**13], dtype=pl.Datetime("ns", "UTC"))})
+result = alignment.attribute(touches, conv, model="linear")
+assert abs(sum(result.totals().values()) - 15.0) < 1e-9
+print(sorted(m for m in ("pyarrow", "pandas") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"  # (each costs a quarter of a second on a first call)

@@ -120,3 +120,31 @@ def test_inline_block_and_decorator(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert task() == here
     assert task.__name__ == "task"
+
+
+def test_prefetch_imports_in_the_background(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import threading
+
+    from alignment._parallel import prefetch
+
+    monkeypatch.setenv("ALIGNMENT_NUM_THREADS", "2")
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    prefetch("colorsys", "alignment_no_such_module")  # (a missing module is no error here)
+    for t in threading.enumerate():
+        if t.name == "alignment-prefetch":
+            t.join(timeout=30)
+    assert "colorsys" in sys.modules
+
+
+def test_prefetch_is_off_without_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import threading
+
+    from alignment._parallel import prefetch
+
+    monkeypatch.setenv("ALIGNMENT_NUM_THREADS", "1")
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    before = threading.active_count()
+    prefetch("colorsys")
+    assert threading.active_count() == before and "colorsys" not in sys.modules

@@ -11,13 +11,12 @@ import numpy as np
 from .. import _segments as seg
 from .._display import preview
 from .._frame_types import dict_frames, level_frames, table_frames
-from .._frames import to_native
+from .._frames import Categorical, to_native
 from .._results import Result
 from ..errors import ParameterError
 from ..tables._deals import DEAL_KEY
 
 if TYPE_CHECKING:
-    from .._frames import Categorical
     from ..base import AttributionModel, ChannelCredit
     from ..tables import Journeys
 
@@ -388,7 +387,10 @@ class AttributionResult(Result):
         level, backend = self._frame_args(level, backend, open_levels=True)
         backend = backend or self.backend
         if level == "touch":
-            return to_native(self._every_touch()._touch_columns(), backend)
+            cols = self._input_order_columns()
+            if cols is None:
+                cols = self._every_touch()._touch_columns()
+            return to_native(cols, backend)
         return to_native(self._key_columns(level), backend)
 
     def _every_touch(self) -> AttributionResult:
@@ -445,22 +447,18 @@ class AttributionResult(Result):
                 return order
         return np.argsort(row, kind="stable")
 
-    def _touch_columns(self, order: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def _touch_columns(self, order: np.ndarray | None = None) -> dict[str, Any]:
         w = self._require_touch("to_frame(level='touch')")
         j = self.table
         if order is None:
             order = self._caller_order()
         jidx = np.asarray(j.journey_index)[order]
 
-        def decode(cat: Categorical) -> np.ndarray:
-            lookup = np.empty(cat.categories.size + 1, dtype=object)
-            lookup[:-1] = cat.categories
-            lookup[-1] = None  # code -1 (missing) picks the last slot
-            out: np.ndarray = lookup[cat.codes[order]]
-            return out
+        def decode(cat: Categorical) -> Categorical:  # (strings built by the frame's backend)
+            return Categorical(np.take(cat.codes, order), cat.categories)
 
         key_name = self.names.get("lead", "lead_id")
-        cols: dict[str, np.ndarray] = {key_name: np.asarray(j.keys)[jidx]}
+        cols: dict[str, Any] = {key_name: np.asarray(j.keys)[jidx]}
         if j.timed:
             cols[self.names.get("time", "timestamp")] = j.time[order]
         else:
@@ -477,6 +475,39 @@ class AttributionResult(Result):
         cols["conversion_credit"] = w_o * np.asarray(j.conversions, dtype=np.float64)[jidx]
         if self.outcome != "revenue":
             cols["outcome"] = np.full(w_o.size, self.outcome, dtype=object)
+        return cols
+
+    def _input_order_columns(self) -> dict[str, Any] | None:
+        """The touch-level columns straight from the rows as read, in input order, for a table
+        of the converted journeys' touches built from rows (``None`` otherwise).
+
+        The same values as :meth:`_touch_columns` over every touch, without sorting the other
+        touches into journeys and back: they carry no weight and count as eligible.
+        """
+        enc = self.table._input_rows() if self.table.touches == "converted" else None
+        if enc is None or self.support_weights is None or not self.table.timed:
+            return None
+        row = np.asarray(self.table.row, dtype=np.int64)
+        weight = np.zeros(enc.n_rows, dtype=np.float64)
+        weight[row[self.support]] = self.support_weights
+        eligible = np.ones(enc.n_rows, dtype=bool)
+        eligible[row] = self.table_eligible
+        codes = enc.codes
+        cols: dict[str, Any] = {
+            self.names.get("lead", "lead_id"): np.asarray(enc.keys)[codes],
+            self.names.get("time", "timestamp"): np.array(enc.time),
+            self.names.get("channel", "channel"): enc.channel,
+        }
+        for name, c in enc.touch_columns.items():
+            cols.setdefault(name, c)
+        for name, v in enc.touch_numeric.items():
+            cols.setdefault(name, np.array(v))
+        cols["eligible"] = eligible
+        cols["weight"] = weight
+        cols["credit"] = weight * np.asarray(self.table.revenue, dtype=np.float64)[codes]
+        cols["conversion_credit"] = weight * np.asarray(self.table.conversions, np.float64)[codes]
+        if self.outcome != "revenue":
+            cols["outcome"] = np.full(weight.size, self.outcome, dtype=object)
         return cols
 
     def _key_columns(self, by: str) -> dict[str, np.ndarray]:

@@ -80,10 +80,13 @@ def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     """One-letter ``prefix`` + zero-padded 1-based numbers, e.g. ``L000001`` (vectorised)."""
     if n == 0:
         return np.empty(0, dtype=object)
-    # 10**width + i is "1" followed by the zero-padded number: overwrite the "1" with the prefix
-    raw = (np.arange(1, n + 1, dtype=np.int64) + 10**width).astype(f"S{width + 1}")
-    buf = raw.view(np.uint8).reshape(n, width + 1).copy()
+    # the ASCII bytes of each id, one column per digit (no number formatting per row)
+    number = np.arange(1, n + 1, dtype=np.int64)
+    buf = np.empty((n, width + 1), dtype=np.uint8)
     buf[:, 0] = ord(prefix)
+    for col in range(width, 0, -1):  # (a loop over the digit positions)
+        number, digit = np.divmod(number, 10)
+        buf[:, col] = digit + ord("0")
     return _strings(buf.view(f"S{width + 1}").ravel().astype(f"U{width + 1}"))
 
 
@@ -95,7 +98,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _hours(h: np.ndarray) -> np.ndarray:
     # whole seconds, like a CRM export
     seconds = np.floor(np.asarray(h, dtype=np.float64) * 3600.0).astype(np.int64)
-    return (seconds * 1_000_000).astype("timedelta64[us]")
+    seconds *= 1_000_000  # (in place: microseconds)
+    return seconds.view("timedelta64[us]")
 
 
 def _readonly(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -193,17 +197,18 @@ def _touches(g: SimpleNamespace) -> None:
     rng, n = g.rng, g.n
     g.n_pre = rng.poisson(1.2 + 0.3 * g.engage, n)
     g.n_post = rng.poisson(1.0 + 1.6 * g.engage, n)
-    n_touch = g.n_pre + 1 + g.n_post
+    n_touch = g.n_touch = g.n_pre + 1 + g.n_post
     g.total = int(n_touch.sum())
     g.offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_touch, out=g.offsets[1:])
     g.t_lead = np.repeat(np.arange(n, dtype=np.int64), n_touch)
-    pos = np.arange(g.total, dtype=np.int64) - g.offsets[:-1][g.t_lead]
-    n_pre_t = g.n_pre[g.t_lead]
+    # per-lead values broadcast to the touches by np.repeat (sequential, no index gather)
+    pos = np.arange(g.total, dtype=np.int64) - np.repeat(g.offsets[:-1], n_touch)
+    n_pre_t = np.repeat(g.n_pre, n_touch)
     g.is_pre = pos < n_pre_t
     g.is_create = pos == n_pre_t
     # relative position in the journey 0 (first) .. 1 (last): drives the channel mix
-    last_pos = np.maximum(n_touch[g.t_lead] - 1, 1)
+    last_pos = np.maximum(np.repeat(n_touch, n_touch) - 1, 1)
     # mixture (1 - rel) * early + rel * late: draw the component, then the channel
     # rel = pos / last_pos is the relative position (0 first touch … 1 last touch)
     late = rng.random(g.total) * last_pos < pos
@@ -351,8 +356,7 @@ def _touch_times(g: SimpleNamespace) -> None:
     pre_gap = np.zeros(g.total)
     pre_gap[g.is_pre] = rng.gamma(1.1, 24.0 * 7.0, int(g.n_pre.sum()))
     cs_pre = np.cumsum(pre_gap)
-    create_of = g.create_idx[g.t_lead]
-    hours_before = cs_pre[create_of] - cs_pre + pre_gap
+    hours_before = np.repeat(cs_pre[g.create_idx], g.n_touch) - cs_pre + pre_gap
     is_post = ~(g.is_pre | g.is_create)
     post_gap = np.zeros(g.total)
     post_gap[is_post] = rng.exponential(1.0, int(g.n_post.sum()))
@@ -360,17 +364,21 @@ def _touch_times(g: SimpleNamespace) -> None:
     last_of = g.offsets[1:] - 1
     extra = rng.exponential(1.0, n)
     journey_total = cs_post[last_of] - cs_post[g.create_idx] + extra if n else extra
-    post_frac = (cs_post - cs_post[create_of]) / journey_total[g.t_lead]
+    post_frac = (cs_post - np.repeat(cs_post[g.create_idx], g.n_touch)) / np.repeat(
+        journey_total, g.n_touch
+    )
     # about 4 % of journeys have a last touch after the journey ended (after a won deal it must
     # get no attribution credit)
-    is_last = (np.arange(g.total) == last_of[g.t_lead]) & is_post
+    is_last = np.zeros(g.total, dtype=bool)
+    is_last[last_of] = True
+    is_last &= is_post
     after = is_last & (rng.random(g.total) < 0.04)
     # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
     room_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR - span_h
     after_h = span_h + np.clip(0.15 * span_h, 0.0, np.maximum(room_h, 0.0)) * rng.random(n)
-    t_hours = np.where(g.is_pre, -hours_before, post_frac * span_h[g.t_lead])
+    t_hours = np.where(g.is_pre, -hours_before, post_frac * np.repeat(span_h, g.n_touch))
     t_hours[after] = after_h[g.t_lead[after]]
-    g.t_time = g.created[g.t_lead] + _hours(t_hours)
+    g.t_time = np.repeat(g.created, g.n_touch) + _hours(t_hours)
     # costs per touch
     g.cost = _CPC[g.channel] * (0.6 + 0.8 * rng.random(g.total, dtype=np.float32))
     g.cost = np.round(g.cost, 2)
@@ -469,7 +477,7 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
     }
 
     g.touchpoints = {
-        "lead_id": g.lead_ids[g.t_lead],
+        "lead_id": np.repeat(g.lead_ids, g.n_touch),
         "timestamp": g.t_time,
         "channel": g.chan_names[g.channel],
         "campaign": g.camp_arr[g.camp_code],

@@ -283,7 +283,8 @@ def account_analyses(crm: Any, step: Step | None = None) -> dict[str, Any] | Non
     (``outcome="mql_at"``, one conversion per lead), ``engagement`` the accounts'
     :func:`alignment.scoring.account_engagement` with its defaults.  An analysis whose data
     the bundle lacks (no ``account_id`` lead column, no deal contacts, no lead that reached
-    MQL) is ``None``; ``None`` when all are.
+    MQL, no ``kind`` of touch for the engagement's interest points) is ``None``; ``None`` when
+    all are.
     """
     from ..attribution import attribute
     from ..scoring import account_engagement
@@ -304,7 +305,7 @@ def account_analyses(crm: Any, step: Step | None = None) -> dict[str, Any] | Non
             "attribution: MQLs (linear)",
             lambda: attribute(crm, model=ACCOUNT_MODEL, outcome=ACCOUNT_OUTCOME),
         )
-    if has_account:
+    if has_account and "kind" in crm.touchpoints:  # interest points are by kind of touch
         out["engagement"] = run(
             "account engagement", lambda: account_engagement(crm, key=ACCOUNT_KEY)
         )

@@ -64,6 +64,7 @@ def _time_column(
 class _Keys:
     codes: np.ndarray  # int32 or int64 per row, index into uniques
     uniques: np.ndarray  # sorted distinct keys (int64 or object str)
+    sort_keys: np.ndarray | None = None  # string keys: Categorical.sort_keys, when known
 
 
 def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
@@ -79,12 +80,15 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
             return _Keys(np.empty(0, np.int64), np.empty(0, np.int64))
         lo, hi = int(a.min()), int(a.max())
         if hi - lo < 4 * a.size + 1024:  # dense range: O(n) ranking
-            x = a - lo
             present = np.zeros(hi - lo + 1, dtype=bool)
-            present[x] = True
+            for c0 in range(0, a.size, _CHUNK):  # (chunks: no full-length temporary)
+                present[a[c0 : c0 + _CHUNK] - lo] = True
             # int32 ranks (when they fit): a smaller table to gather from
             rank = np.cumsum(present, dtype=np.int32 if hi - lo < 2**31 - 1 else np.int64) - 1
-            return _Keys(np.take(rank, x), np.flatnonzero(present).astype(np.int64) + lo)
+            codes = np.empty(a.size, dtype=rank.dtype)
+            for c0 in range(0, a.size, _CHUNK):
+                np.take(rank, a[c0 : c0 + _CHUNK] - lo, out=codes[c0 : c0 + _CHUNK], mode="clip")
+            return _Keys(codes, np.flatnonzero(present).astype(np.int64) + lo)
         codes, uniq = factorize_ints(a)
         return _Keys(codes, uniq)
     if arr.dtype.kind == "f":
@@ -115,6 +119,8 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
     cat = factorize(values, column=column, table=table, allow_missing=False)
     return _checked_string_keys(cat, column=column, table=table)
 
+
+_CHUNK = 1 << 20
 
 #: floats hold every integer up to 2**53 exactly, not beyond
 _EXACT_FLOAT = 2.0**53
@@ -147,7 +153,7 @@ def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
             values="",
             fix="every row needs a non-empty key",
         )
-    return _Keys(cat.codes.astype(np.int64), cat.categories)
+    return _Keys(cat.codes, cat.categories, cat.sort_keys)  # (int32 codes, as for integer keys)
 
 
 def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,17 +169,31 @@ def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         b = _Keys(rb[b.codes], b.uniques[ob])
     if b.uniques.size == 0:
         return a.uniques, a.codes, b.codes
-    pos, found = lookup(a.uniques, b.uniques)
+    if a.sort_keys is not None and b.sort_keys is not None:  # integer search, both sorted
+        pos, found = _search_sorted(a.sort_keys, b.sort_keys)
+    else:
+        pos, found = lookup(a.uniques, b.uniques)
     if found.all():
         return a.uniques, a.codes, pos[b.codes].astype(np.int64)
     union = np.concatenate([a.uniques, b.uniques[~found]])
-    order = np.argsort(union, kind="stable")
+    if a.sort_keys is not None and b.sort_keys is not None:
+        order = np.argsort(np.concatenate([a.sort_keys, b.sort_keys[~found]]), kind="stable")
+    else:
+        order = np.argsort(union, kind="stable")
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
     b_in_union = np.empty(b.uniques.size, dtype=np.int64)
     b_in_union[found] = pos[found]
     b_in_union[~found] = a.uniques.size + np.arange(int((~found).sum()))
     return union[order], rank[a.codes], rank[b_in_union][b.codes]
+
+
+def _search_sorted(hay: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``needles`` in the sorted, distinct ``hay`` (``-1`` and ``False`` where absent)."""
+    pos = np.searchsorted(hay, needles)
+    found = pos < hay.size
+    found[found] = hay[pos[found]] == needles[found]
+    return np.where(found, pos, -1), found
 
 
 def _validate_offsets(offsets: np.ndarray, n_items: int, name: str) -> np.ndarray:

@@ -14,6 +14,7 @@ from .._frames import (
     read_table,
     to_native,
 )
+from .._parallel import prefetch
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
 from ..errors import DataValidationError, ParameterError, reject_rows
@@ -512,6 +513,7 @@ class Journeys(_EventLog):
         """
         if isinstance(touchpoints, Journeys):
             return touchpoints
+        prefetch("scipy.sparse")  # (group_sort's kernels, needed once the columns are read)
         if touches not in ("all", "converted"):
             raise ParameterError(f"touches must be 'all' or 'converted', got {touches!r}")
         tt = "touchpoints"
@@ -604,6 +606,15 @@ class Journeys(_EventLog):
             return _assemble(enc, "all")
         return _assemble(encoded, touches)
 
+    def _input_rows(self) -> _Encoded | None:
+        """What :meth:`build` read, one entry per input row in input order, when this table
+        still holds it (built from rows with ``touches="converted"``, not derived)."""
+        enc = self.__dict__.get("_encoded")
+        if enc is None or enc.codes.size != enc.n_rows:
+            return None
+        out: _Encoded = enc
+        return out
+
     def all_touches(self) -> Journeys:
         """This table with every touch: itself, or, for a table built with
         ``touches="converted"``, the full table (sorted now, from the rows read then).
@@ -632,14 +643,17 @@ class Journeys(_EventLog):
 def _channel_column(raw: Any, channel: str, tt: str) -> Categorical:
     """The channel of every touch (folded spellings); an empty channel name is refused."""
     chan = _category(raw.columns[channel], column=channel, table=tt, allow_missing=False, fold=True)
-    reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
-        np.isin(chan.codes, np.flatnonzero(_blank(chan.categories))),
-        "empty channel name",
-        column=channel,
-        table=tt,
-        values=chan.values(),
-        fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
-    )
+    names = np.asarray(chan.categories, dtype=object).astype(str)
+    blank = np.flatnonzero(np.char.str_len(np.char.strip(names)) == 0)  # empty or only spaces
+    if blank.size:  # (no pass over the rows, and nothing decoded, when every name is fine)
+        reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
+            np.isin(chan.codes, blank),
+            "empty channel name",
+            column=channel,
+            table=tt,
+            values=chan,
+            fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
+        )
     return chan
 
 
@@ -657,13 +671,6 @@ def _touch_names(
 def _by_pair(conv: Conversions) -> np.ndarray | None:
     """The deals' ``created_at`` per contact pair (``None`` when the deals carry none)."""
     return None if conv.created is None else conv.created[conv.pairs.conv]
-
-
-def _blank(names: np.ndarray) -> np.ndarray:
-    """Which category names are empty or only whitespace."""
-    text = np.asarray(names, dtype=object).astype(str)
-    blank: np.ndarray = np.char.str_len(np.char.strip(text)) == 0
-    return blank
 
 
 def _assemble(enc: _Encoded, touches: str) -> Journeys:

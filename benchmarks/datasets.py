@@ -1,0 +1,71 @@
+"""Time ``alignment.datasets.synthetic_crm`` (the synthetic CRM generator) per phase.
+
+Usage::
+
+    python benchmarks/datasets.py                      # 10^6 leads, best of 3
+    python benchmarks/datasets.py --leads 100000 --repeat 5
+
+Reports the wall and CPU time of the whole call (its first call in the process apart: that one
+also imports the models it returns), and the CPU time of each phase of the generator
+(``alignment.datasets._phases.PHASES``, in drawing order), with the size of what it produced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from types import SimpleNamespace
+
+import numpy as np
+from _record import captured, markdown_table
+
+from alignment.datasets import synthetic_crm
+from alignment.datasets._phases import PHASES
+from alignment.datasets._vocabulary import TIME_DTYPE
+
+
+def phases(n: int, repeat: int) -> dict[str, float]:
+    """Best CPU time of each phase over ``repeat`` generations (same seed)."""
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        start = np.datetime64("2024-01-01", "D").astype(TIME_DTYPE)
+        as_of = start + np.timedelta64(91, "D").astype("timedelta64[us]")
+        g = SimpleNamespace(rng=np.random.default_rng(0), n=n, t_start=start, as_of=as_of, days=91)
+        for phase in PHASES:
+            c = time.process_time()
+            phase(g)
+            c = time.process_time() - c
+            best[phase.__name__] = min(best.get(phase.__name__, float("inf")), c)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--leads", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    t = time.perf_counter()
+    crm = synthetic_crm(args.leads)
+    first = time.perf_counter() - t
+    walls, cpus = [], []
+    for _ in range(args.repeat):
+        del crm
+        c, t = time.process_time(), time.perf_counter()
+        crm = synthetic_crm(args.leads)
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    sizes = ", ".join(f"{name} {len(next(iter(getattr(crm, name).values()))):,}" for name in
+                      ("leads", "touchpoints", "deals", "activities", "costs"))  # fmt: skip
+    print(f"synthetic_crm({args.leads:,}): {sizes} rows")
+    print()
+    rows = [
+        ["synthetic_crm, first call (imports included)", f"{first:.2f}", ""],
+        [f"synthetic_crm, best of {args.repeat}", f"{min(walls):.2f}", f"{min(cpus):.2f}"],
+    ]
+    rows += [[f"phase {k}", "", f"{v:.3f}"] for k, v in phases(args.leads, args.repeat).items()]
+    print(markdown_table(["step", "wall (s)", "CPU (s)"], rows, align="lrr"))
+
+
+if __name__ == "__main__":
+    with captured("datasets", "Synthetic CRM (`benchmarks/datasets.py`)", order=80):
+        main()

@@ -1,0 +1,586 @@
+"""String factorisation for the dataframe boundary (:mod:`alignment._frames`).
+
+A string column becomes ``int32`` codes into its sorted distinct values (a
+:class:`~alignment._columns.Categorical`) without a Python object per row where possible:
+Arrow string columns (pandas, Polars, PyArrow) from their bytes (:mod:`._strings`, or
+pyarrow's dictionary encoding for columns of few categories), a dictionary the column already
+has (Polars categoricals, pandas categories) reused, numpy unicode arrays from their code
+points.  Also the hash lookups of keys (:func:`lookup`, :func:`factorize_ints`).
+
+Part of the one dataframe boundary: with ``_frames`` and ``_files``, the only modules that
+import pandas, Polars or PyArrow (always lazily, inside the functions that need them).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import numpy as np
+
+from ._columns import Categorical
+from ._strings import byte_words, factorize_words, unicode_words, view_words
+from .errors import DataValidationError, reject_rows
+
+__all__ = ["HASH_FACTORIZE_MIN_ROWS", "factorize", "factorize_ints", "lookup"]
+
+
+def _native_factorize(native: Any, backend: str) -> Categorical:
+    """Factorise a native string column without materialising Python strings per row."""
+    arrow: Any = None
+    if backend == "pandas":
+        arrow = _pandas_arrow(native)
+        if arrow is None:
+            import pandas as pd
+
+            c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
+            return Categorical(np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object))
+    elif backend == "polars" and _few_polars_strings(native):
+        return _polars_categorical(native)
+    elif backend == "polars" and _has("pyarrow"):
+        arrow = None
+        if native.dtype.is_(_polars().String):
+            try:  # Polars' own string layout (string_view), without a copy
+                arrow = native.to_arrow(compat_level=_polars().CompatLevel.newest())
+            except (AttributeError, TypeError):  # older Polars
+                arrow = None
+        if arrow is None:  # (Categorical / Enum: a dictionary of plain strings)
+            arrow = native.to_arrow()
+    elif backend == "pyarrow" and _has("pyarrow"):
+        arrow = native
+    if arrow is not None:
+        return _arrow_factorize(arrow)
+    values = np.asarray(native.to_numpy() if hasattr(native, "to_numpy") else native, dtype=object)
+    return _object_factorize(values, column="?", table=None)
+
+
+def _few_polars_strings(native: Any) -> bool:
+    """A Polars string column that looks like a few categories (channels, kinds …)."""
+    if not native.dtype.is_(_polars().String) or len(native) == 0:
+        return False
+    n = min(len(native), _SAMPLE)
+    return not _many_distinct(int(native.head(_SAMPLE).n_unique()), n)
+
+
+def _polars_categorical(native: Any) -> Categorical:
+    """Factorise a Polars string column of few distinct values with Polars itself: the sorted
+    distinct values (Polars orders strings by their UTF-8 bytes, as Python does), then the
+    column cast to an ``Enum`` of them; its physical codes are the codes (no pyarrow import)."""
+    pl = _polars()
+    distinct = native.drop_nulls().unique().sort()
+    k = len(distinct)
+    physical = native.cast(pl.Enum(distinct)).to_physical()
+    codes = np.asarray(physical.fill_null(k).to_numpy()).astype(np.int32)
+    if native.null_count():
+        codes[codes == k] = -1
+    return Categorical(codes, np.asarray(distinct.to_numpy(), dtype=object))
+
+
+def _pandas_arrow(native: Any) -> Any:
+    """A pandas column of strings as an Arrow array (zero-copy), or ``None``.
+
+    Arrow-backed strings as they are; a categorical of strings as its dictionary and codes.
+    """
+    if not _has("pyarrow"):
+        return None
+    import pyarrow as pa
+
+    if type(native.array).__name__ == "ArrowStringArray":
+        return pa.array(native)  # zero-copy for arrow-backed strings
+    if str(native.dtype) == "category" and native.cat.categories.inferred_type == "string":
+        arrow = pa.array(native)
+        if pa.types.is_dictionary(arrow.type) and _is_text(arrow.type.value_type):
+            return arrow
+    return None
+
+
+HASH_FACTORIZE_MIN_ROWS = 200_000
+"""Columns at least this long, with many distinct values, are factorised from their bytes by
+hashing (:mod:`._strings`) when pyarrow is installed; others by pyarrow's dictionary
+encoding."""
+
+_SAMPLE = 20_000
+
+
+def _many_distinct(n_distinct: int, n_sampled: int) -> bool:
+    """Whether a column looks like ids (hashing pays) rather than a few categories.
+
+    Judged on its first rows: more than 5 % distinct.  Either way the result is exact; only the
+    speed differs (few categories: pyarrow's dictionary encoding of the strings is faster).
+    """
+    return n_distinct * 20 > n_sampled
+
+
+def _polars() -> Any:
+    import polars
+
+    return polars
+
+
+def _is_text(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
+
+
+def _bytes_factorize(arr: Any) -> Categorical | None:
+    """Factorise an Arrow string array from its offsets and bytes (:mod:`._strings`).
+
+    ``None`` when the kernel declines (very long strings, a 64-bit hash collision): the
+    caller then uses pyarrow's dictionary encoding.
+    """
+    import pyarrow as pa
+
+    if pa.types.is_string_view(arr.type):
+        viewed = _view_factorize(arr)
+        if viewed is not None:
+            return viewed
+    arr, data, starts, lengths = _string_buffers(arr)
+    n = len(arr)
+    rows: np.ndarray | None = None
+    if arr.null_count:
+        rows = np.flatnonzero(_valid(arr))
+        starts, lengths = starts[rows], lengths[rows]
+    words = byte_words(data, starts, lengths)
+    if words is None:
+        return None
+    out = factorize_words(words.word, words.n_words, starts.size, need_rows=not words.canonical)
+    if out is None:
+        return None
+    codes, first, first_words = out
+    codes = _with_nulls(codes, rows, n)
+    if words.canonical:  # the strings are in their words: no gather from the column
+        return Categorical(codes, _text_of_keys(first_words), first_words)
+    assert first is not None
+    first = first if rows is None else rows[first]
+    return Categorical(codes, _objects(arr.take(_arrow_index(first))))
+
+
+def _ints(arr: Any, null: int = 0) -> np.ndarray:
+    """An Arrow integer array as numpy, read from its buffer (``null`` where missing).
+
+    (pyarrow's own ``to_numpy`` imports pandas, a quarter of a second, on first use.)
+    """
+    dtype = np.dtype(arr.type.to_pandas_dtype())
+    values = np.frombuffer(arr.buffers()[1], dtype=dtype)[arr.offset : arr.offset + len(arr)]
+    if not arr.null_count:
+        return values
+    out_type = np.int64 if null < 0 and dtype.kind == "u" else dtype
+    return np.where(_valid(arr), values.astype(out_type), np.array(null, dtype=out_type))
+
+
+def _valid(arr: Any) -> np.ndarray:
+    """Which entries of an Arrow array are not null (bool per entry)."""
+    n = len(arr)
+    bitmap = arr.buffers()[0]
+    if bitmap is None or not arr.null_count:
+        return np.ones(n, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[arr.offset : arr.offset + n].astype(bool)
+
+
+def _objects(arr: Any) -> np.ndarray:
+    """An Arrow string array as an object array of ``str`` (``None`` where missing).
+
+    Through pandas' or Polars' converter when one of them is already imported (pyarrow's
+    ``to_numpy`` imports pandas otherwise, a quarter of a second on first use).
+    """
+    import sys
+
+    if "pandas" not in sys.modules and "polars" in sys.modules:
+        import polars as pl
+
+        return np.asarray(pl.Series(arr, dtype=pl.String).to_numpy(), dtype=object)
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _arrow_index(index: np.ndarray) -> Any:
+    """``int64`` positions as an Arrow array, zero-copy (``pa.array`` would import pandas)."""
+    import pyarrow as pa
+
+    a = np.ascontiguousarray(index, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), a.size, [None, pa.py_buffer(a)])
+
+
+def _with_nulls(codes: np.ndarray, rows: np.ndarray | None, n: int) -> np.ndarray:
+    """Codes of the non-null ``rows`` spread over all ``n`` rows (``-1`` for nulls)."""
+    if rows is None:
+        return codes
+    full = np.full(n, -1, dtype=np.int32)
+    full[rows] = codes
+    return full
+
+
+def _text_of_keys(keys: np.ndarray) -> np.ndarray:
+    """The strings of canonical sort keys (:attr:`Categorical.sort_keys`)."""
+    cells = keys.byteswap().view(np.uint8).reshape(-1, 8)
+    return _text(cells, (keys & np.uint64(0xFF)).astype(np.int64))
+
+
+def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (object array)."""
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(cells[np.arange(cells.shape[1]) < lengths[:, None]])
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
+    return _objects(text)
+
+
+def _view_factorize(arr: Any) -> Categorical | None:
+    """Factorise Arrow string views whose strings are all inline (at most 12 bytes), in place.
+
+    ``None`` for longer strings, or when the kernel declines.
+    """
+
+    n = len(arr)
+    buf = arr.buffers()[1]
+    views = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 16)[arr.offset : arr.offset + n]
+    lengths = views[:, :4].view("<i4")[:, 0].astype(np.int64)
+    rows: np.ndarray | None = None
+    if arr.null_count:
+        rows = np.flatnonzero(_valid(arr))
+        views, lengths = views[rows], lengths[rows]
+    words = view_words(views, lengths)
+    if words is None:
+        return None
+    out = factorize_words(words.word, words.n_words, lengths.size, need_rows=not words.canonical)
+    if out is None:
+        return None
+    codes, first, first_words = out
+    codes = _with_nulls(codes, rows, n)
+    if words.canonical:  # the strings are in their words
+        return Categorical(codes, _text_of_keys(first_words), first_words)
+    assert first is not None
+    return Categorical(codes, _text(views[first, 4:], lengths[first]))  # (no take of views)
+
+
+def factorize(
+    values: np.ndarray | Categorical,
+    *,
+    column: str,
+    table: str | None = None,
+    allow_missing: bool = False,
+) -> Categorical:
+    """Factorise a string column into sorted categories and ``int32`` codes.
+
+    Parameters
+    ----------
+    values : ndarray
+        Strings (object or unicode array), or any values that are turned into strings.
+    column, table : str
+        Names for error messages.
+    allow_missing : bool
+        Whether ``None``/``NaN`` may appear (code ``-1``); otherwise it is an error.
+
+    Returns
+    -------
+    Categorical
+
+    Raises
+    ------
+    DataValidationError
+        Missing values where not allowed, or values that are not strings.
+    """
+    cat: Categorical | None = None
+    if isinstance(values, Categorical):
+        cat = values
+    else:
+        arr = np.asarray(values)
+        if arr.dtype.kind in "iub":
+            arr = arr.astype(str).astype(object)
+        elif arr.dtype.kind == "f":
+            bad = ~np.isfinite(arr)
+            obj = np.empty(arr.size, dtype=object)
+            obj[~bad] = arr[~bad].astype(str)
+            obj[bad] = None
+            arr = obj
+        elif arr.dtype.kind == "U" and arr.ndim == 1 and arr.dtype.itemsize:
+            cat = _unicode_factorize(arr)  # no Python object per row
+            if cat is None:
+                arr = arr.astype(object)
+        elif arr.dtype.kind in "US":
+            arr = arr.astype(object)
+        elif arr.dtype.kind != "O":
+            raise DataValidationError(
+                f"expected strings, got dtype {arr.dtype}",
+                column=column,
+                table=table,
+                fix="pass the column as strings",
+            )
+        if cat is None:
+            cat = _object_factorize(np.asarray(arr), column=column, table=table)
+    if not allow_missing:
+        reject_rows(
+            cat.codes < 0,
+            "missing value (None/NaN/null) in a required column",
+            column=column,
+            table=table,
+            fix="drop or fill these rows",
+        )
+    return cat
+
+
+def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (``int64``) and sorted distinct values of an integer array, by hashing.
+
+    The hash grouping of :mod:`._strings` costs O(n) and only the distinct values are sorted,
+    where ``np.unique`` sorts all ``n`` values.
+    """
+    a = np.asarray(values).astype(np.int64, copy=False)
+    sign = np.uint64(1 << 63)  # (flipping it keeps the order of signed values as unsigned)
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        w: np.ndarray = (a if rows is None else a[rows]).view(np.uint64) ^ sign
+        return w
+
+    out = factorize_words(word, 1, a.size, need_rows=False)
+    assert out is not None  # (one word: no collision check can fail)
+    codes, _, first_words = out
+    return codes.astype(np.int64), (first_words ^ sign).view(np.int64)
+
+
+def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing.
+
+    Parameters
+    ----------
+    haystack : ndarray
+        Unique values (integers or strings).
+    needles : ndarray, sequence or Categorical
+        Values to find.  A :class:`Categorical` is looked up through its categories only.
+
+    Returns
+    -------
+    positions : ndarray of int64
+        Index into ``haystack`` (``-1`` where absent).
+    found : ndarray of bool
+    """
+    if isinstance(needles, Categorical):
+        pos_c, _ = lookup(haystack, needles.categories)
+        ok = needles.codes >= 0
+        pos = np.full(needles.codes.size, -1, dtype=np.int64)
+        pos[ok] = pos_c[needles.codes[ok]]
+        return pos, pos >= 0
+    q = np.asarray(needles)
+    hay = np.asarray(haystack)
+    if q.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+    if hay.dtype.kind in "iu" and q.dtype.kind in "iu":
+        order = np.argsort(hay, kind="stable")
+        sorted_hay = hay[order]
+        pos = np.searchsorted(sorted_hay, q)
+        found = pos < sorted_hay.size
+        found[found] = sorted_hay[pos[found]] == q[found]
+        out = np.full(q.size, -1, dtype=np.int64)
+        out[found] = order[pos[found]]
+        return out, found
+    hay_s = hay.astype(str).astype(object) if hay.dtype.kind != "O" else hay
+    q_s = q.astype(str).astype(object) if q.dtype.kind != "O" else q
+    if _has("pyarrow"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            q_a = pa.array(q_s, type=pa.string(), from_pandas=True)
+            hay_a = pa.array(hay_s, type=pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        else:
+            if len(hay_a) <= len(q_a):
+                idx = pc.index_in(q_a, value_set=hay_a)  # hash table on the haystack
+                out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+                return out, out >= 0
+            # fewer needles: hash the distinct needles and probe with the haystack (cheaper
+            # than building a table of the whole haystack); haystack values are unique
+            enc = pc.dictionary_encode(q_a)
+            hit = np.asarray(
+                pc.index_in(hay_a, value_set=enc.dictionary)
+                .fill_null(-1)
+                .to_numpy(zero_copy_only=False),
+                dtype=np.int64,
+            )
+            pos_u = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)  # last slot: null
+            found_hay = np.flatnonzero(hit >= 0)
+            pos_u[hit[found_hay]] = found_hay
+            codes = np.asarray(
+                enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
+            )
+            out = pos_u[codes]
+            return out, out >= 0
+    index = {
+        v: i for i, v in enumerate(hay_s.tolist())
+    }  # hashing: O(n), no Python comparisons sort
+    out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
+    return out, out >= 0
+
+
+def _has(mod: str) -> bool:
+    return importlib.util.find_spec(mod) is not None
+
+
+def _arrow_factorize(arr: Any) -> Categorical:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        return _dictionary_factorize(arr)
+    if (
+        len(arr) >= HASH_FACTORIZE_MIN_ROWS
+        and _is_text(arr.type)
+        and _many_distinct(_sample_distinct(arr), min(len(arr), _SAMPLE))
+    ):
+        out = _bytes_factorize(arr)
+        if out is not None:
+            return out
+    enc = pc.dictionary_encode(arr)
+    dictionary, indices = enc.dictionary, enc.indices
+    if pa.types.is_string_view(dictionary.type):  # (Arrow cannot sort string views yet)
+        dictionary = dictionary.cast(pa.large_string())
+    order = _ints(pc.array_sort_indices(dictionary)).astype(np.int64)
+    raw = _ints(indices, null=-1)  # int32, no copy without nulls
+    if np.array_equal(order, np.arange(order.size)):
+        codes = raw.astype(np.int32)  # dictionary already sorted (nulls are -1): one copy
+    else:
+        remap = np.empty(order.size + 1, dtype=np.int32)
+        remap[order] = np.arange(order.size, dtype=np.int32)
+        remap[-1] = -1
+        codes = remap[raw]  # -1 indexes the sentinel slot
+    ordered = dictionary.take(_arrow_index(order))
+    cats = _objects(ordered)
+    return Categorical(codes, cats, _canonical_keys(ordered))
+
+
+def _string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """An Arrow string array in Arrow's layout: the array, its bytes, starts and lengths."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())  # (string views: one copy into Arrow's layout)
+    bufs = arr.buffers()
+    off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.empty(0, np.uint8) if bufs[2] is None else np.frombuffer(bufs[2], dtype=np.uint8)
+    starts = offsets[:-1].astype(np.int64, copy=False)
+    return arr, data, starts, np.diff(offsets).astype(np.int64, copy=False)
+
+
+def _canonical_keys(sorted_values: Any) -> np.ndarray | None:
+    """:attr:`Categorical.sort_keys` of sorted distinct Arrow strings (``None`` when a value is
+    longer than 7 bytes, or null)."""
+    if sorted_values.null_count or not _is_text(sorted_values.type):
+        return None
+    _, data, starts, lengths = _string_buffers(sorted_values)
+    words = byte_words(data, starts, lengths)
+    if words is None or not words.canonical:
+        return None
+    return words.word(0, None)
+
+
+def _sample_distinct(arr: Any) -> int:
+    """Distinct values among the first rows of an Arrow string array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    head = arr.slice(0, _SAMPLE)
+    if pa.types.is_string_view(head.type):
+        head = head.cast(pa.large_string())
+    return int(pc.count_distinct(head).as_py())
+
+
+def _dictionary_factorize(arr: Any) -> Categorical:
+    """Reuse the dictionary an Arrow array already has (Polars categoricals, pandas categories,
+    Parquet dictionary pages): factorise the dictionary, then map the indices through it.
+
+    Categories are the values that occur, sorted (unused or repeated dictionary entries and
+    null entries are dropped), as for a plain string column.
+    """
+    import pyarrow as pa
+
+    values = arr.dictionary
+    if pa.types.is_string_view(values.type):  # (Arrow cannot take or sort string views yet)
+        values = values.cast(pa.large_string())
+    dict_cat = _arrow_factorize(values)
+    cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
+    idx = _ints(arr.indices.cast(pa.int64()), null=-1).astype(np.intp, copy=False)
+    codes = np.append(dict_cat.codes, np.int32(-1))[idx]  # index -1: the appended null slot
+    present = codes >= 0
+    used = np.bincount(codes[present], minlength=cats.size) > 0
+    if not used.all():
+        new_code = np.cumsum(used, dtype=np.int32) - 1
+        codes = np.where(present, new_code[np.maximum(codes, 0)], np.int32(-1))
+        cats = cats[used]
+        sort_keys = None if sort_keys is None else sort_keys[used]
+    return Categorical(codes.astype(np.int32, copy=False), cats, sort_keys)
+
+
+def _unicode_factorize(arr: np.ndarray) -> Categorical | None:
+    """Factorise a numpy unicode array from its code points (:mod:`._strings`), or, for wide
+    cells, by hashing its fixed-width cells as binary values with pyarrow (``None`` without it).
+
+    Equal strings have equal cells (numpy pads with NULs), so either way is exact; only the
+    distinct cells are turned back into strings.
+    """
+    a = np.ascontiguousarray(arr)
+    words = unicode_words(a)
+    out = None if words is None else factorize_words(words.word, words.n_words, a.size)
+    if out is not None:
+        codes, first, _ = out
+        return Categorical(codes, a[first].astype(object))
+    if not _has("pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    width = a.dtype.itemsize
+    cells = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), a.size, [None, pa.py_buffer(a)])
+    enc = pc.dictionary_encode(cells)
+    k = len(enc.dictionary)
+    data = enc.dictionary.buffers()[1]
+    uniq = np.frombuffer(data, dtype=a.dtype, count=k, offset=enc.dictionary.offset * width)
+    order = np.argsort(uniq, kind="stable")
+    rank = np.empty(k, dtype=np.int32)
+    rank[order] = np.arange(k, dtype=np.int32)
+    raw = np.asarray(enc.indices.to_numpy(zero_copy_only=False))
+    return Categorical(np.take(rank, raw), uniq[order].astype(object))
+
+
+def _object_factorize(arr: np.ndarray, *, column: str, table: str | None) -> Categorical:
+    if arr.size == 0:
+        return Categorical(np.empty(0, dtype=np.int32), np.empty(0, dtype=object))
+    if _has("pyarrow"):
+        import pyarrow as pa
+
+        try:
+            pa_arr = pa.array(arr, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        else:
+            return _arrow_factorize(pa_arr)
+    missing = np.fromiter(
+        (v is None or (isinstance(v, float) and v != v) for v in arr), bool, arr.size
+    )
+    present = arr[~missing]
+    bad = [i for i, v in enumerate(present[: min(present.size, 1000)]) if not isinstance(v, str)]
+    if bad:
+        pos = np.flatnonzero(~missing)[bad]
+        raise DataValidationError(
+            f"expected strings, found {type(present[bad[0]]).__name__}",
+            column=column,
+            table=table,
+            rows=pos,
+            value=present[bad[0]],
+            fix="convert the column to strings",
+        )
+    try:
+        cats, inv = np.unique(present.astype(str), return_inverse=True)
+    except TypeError:
+        raise DataValidationError(
+            "values of mixed types cannot be compared", column=column, table=table
+        ) from None
+    codes = np.full(arr.size, -1, dtype=np.int32)
+    codes[~missing] = inv.astype(np.int32).ravel()
+    return Categorical(codes, cats.astype(object))

@@ -1,0 +1,403 @@
+"""Exact factorisation of string columns from their bytes, in numpy (no Python object per row).
+
+A string column reaches the library as bytes: Arrow's layout (one UTF-8 buffer and the offset
+of each string in it: pandas' Arrow-backed strings, Polars' strings, PyArrow arrays) or numpy's
+fixed-width unicode cells.  Each string is read as a few 64-bit *words* that keep its order:
+big-endian bytes, zero-padded (plus the length when the padding could be ambiguous), or, for
+numpy cells, three code points per word.  Comparing the words of two strings one after the
+other compares the strings (UTF-8 byte order is code-point order, which is Python's).
+
+:func:`factorize_words` then
+
+1. hashes the words of every row (one 64-bit value per row),
+2. groups the rows by hash in a table indexed by the hash's leading bits (a few numpy scatters
+   and gathers: no comparison sort of the rows, no hash table of Python objects; rows whose
+   slot is taken by another hash go to a second, smaller table, and so on),
+3. checks every row against its group's first-found row, word by word (exact: two different
+   strings with one hash could not share a group; the caller falls back when it happens),
+4. sorts only the distinct strings, by their words.
+
+It returns the codes (``int32``, in the sorted order) and one row per category; the caller
+takes the category strings from its own storage for those rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "MAX_WORDS",
+    "Groups",
+    "Words",
+    "byte_words",
+    "factorize_words",
+    "group_hashes",
+    "unicode_words",
+    "view_words",
+]
+
+WordFn = Callable[[int, "np.ndarray | None"], np.ndarray]
+"""``word(i, rows)``: word ``i`` of the given rows (``None``: every row), ``uint64``."""
+
+
+class Words(NamedTuple):
+    """How to read a column's strings as words."""
+
+    word: WordFn
+    n_words: int
+    canonical: bool
+    """One word per string in the layout every column shares (at most 7 UTF-8 bytes,
+    big-endian, the length in the last byte): comparable between columns."""
+
+
+MAX_WORDS = 8
+"""Longer strings (more than 64 bytes, or 24 code points) are left to the caller's fallback."""
+
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MAX_TABLE_BITS = 24
+_M1_INV = np.uint64(pow(0xFF51AFD7ED558CCD, -1, 2**64))
+_M2_INV = np.uint64(pow(0xC4CEB9FE1A85EC53, -1, 2**64))
+_CHUNK = 1 << 20
+
+# _KEEP[r]: the r leading bytes of a big-endian word
+_KEEP = np.array(
+    [0] + [((1 << (8 * r)) - 1) << (8 * (8 - r)) for r in range(1, 9)], dtype=np.uint64
+)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser (a bijection: distinct inputs stay distinct), in place."""
+    for c0 in range(0, x.size, _CHUNK):  # (chunks: a small temporary)
+        _xorshift_multiply(x[c0 : c0 + _CHUNK], _M1, _M2)
+    return x
+
+
+def _unmix(x: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_mix`, in place: the same steps with the inverse multipliers in
+    reverse order (``x ^= x >> 33`` is its own inverse on 64 bits)."""
+    for c0 in range(0, x.size, _CHUNK):
+        _xorshift_multiply(x[c0 : c0 + _CHUNK], _M2_INV, _M1_INV)
+    return x
+
+
+def _xorshift_multiply(x: np.ndarray, first: np.uint64, second: np.uint64) -> np.ndarray:
+    tmp = x >> _S33
+    x ^= tmp
+    x *= first
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
+    x *= second
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
+    return x
+
+
+def _hash_words(word: WordFn, n_words: int) -> np.ndarray:
+    h = _mix(word(0, None))  # (word() returns a fresh array: mixed in place)
+    for i in range(1, n_words):  # loop over the words of a string (at most MAX_WORDS)
+        w = word(i, None)
+        w += _GOLDEN
+        h ^= w
+        h = _mix(h)
+    return h
+
+
+class Groups(NamedTuple):
+    """Rows grouped by hash (:func:`group_hashes`)."""
+
+    ids: np.ndarray
+    """The group id of each row (``int32``; ``int64`` beyond 2**31 rows): its slot, in the id
+    space of all rounds' tables."""
+    used: np.ndarray
+    """The ids in use, one per group (``int64``)."""
+    hashes: np.ndarray
+    """The hash of each group (aligned with ``used``)."""
+    first: np.ndarray | None
+    """One row of each group (aligned with ``used``), when asked for."""
+    space: int
+    """Size of the id space (ids are below it)."""
+
+
+def group_hashes(h: np.ndarray, *, rows: bool = True, round_: int = 0) -> Groups:
+    """Group the rows by their 64-bit hash, in tables indexed by the hash's leading bits.
+
+    Every row writes its hash into its slot; the hash that stays there (the last written)
+    owns the slot.  Rows whose hash differs from their slot's go to the next round (a smaller
+    table, another slot function), so rows with equal hashes share a group and rows with
+    different hashes never do.  Rows are handled in chunks (bounded temporaries).
+
+    Parameters
+    ----------
+    h : ndarray of uint64
+        One hash per row (well mixed: its leading bits index the table).
+    rows : bool
+        Also find one row of each group (one more scatter).
+    round_ : int
+        Recursion depth (each round re-mixes the hashes of the rows it received).
+    """
+    n = h.size
+    key = h if round_ == 0 else _mix(h ^ np.uint64(round_ * 0x5851F42D4C957F2D % 2**64))
+    # two to four slots per distinct hash: a small table is a fast one (it stays in cache)
+    bits = min(max(_distinct_estimate(key).bit_length() + 1, 4), _MAX_TABLE_BITS)
+    shift = np.uint64(64 - bits)
+    index_type = np.int32 if n < 2**31 else np.int64
+    table = np.empty(1 << bits, dtype=np.uint64)
+    seen = np.zeros(1 << bits, dtype=bool)
+    owner = np.empty(1 << bits, dtype=index_type) if rows else None
+    ids = np.empty(n, dtype=index_type)
+    for c0 in range(0, n, _CHUNK):  # (loops over chunks of 2**20 rows)
+        c1 = min(n, c0 + _CHUNK)
+        slot = (key[c0:c1] >> shift).view(np.intp)  # (< 2**24: the same value as intp)
+        ids[c0:c1] = slot
+        table[slot] = h[c0:c1]  # the last written stays
+        seen[slot] = True
+        if owner is not None:
+            owner[slot] = np.arange(c0, c1, dtype=index_type)  # (in the same order)
+    del key
+    clashes = []
+    for c0 in range(0, n, _CHUNK):
+        c1 = min(n, c0 + _CHUNK)
+        bad = np.flatnonzero(np.take(table, ids[c0:c1], mode="clip") != h[c0:c1])
+        if bad.size:  # slot taken by another hash
+            clashes.append(bad + c0)
+    used = np.flatnonzero(seen)
+    hashes = table[used]
+    first = None if owner is None else owner[used].astype(np.int64)
+    space = 1 << bits
+    del table, seen, owner
+    if clashes:
+        clash = np.concatenate(clashes)
+        sub = group_hashes(h[clash], rows=rows, round_=round_ + 1)
+        ids[clash] = space + sub.ids
+        used = np.concatenate([used, space + sub.used])
+        hashes = np.concatenate([hashes, sub.hashes])
+        if first is not None and sub.first is not None:
+            first = np.concatenate([first, clash[sub.first]])
+        space += sub.space
+    return Groups(ids, used, hashes, first, space)
+
+
+def _distinct_estimate(key: np.ndarray) -> int:
+    """Number of distinct hashes, estimated by linear counting (an upper bound: the row count).
+
+    The leading bits of the hashes mark a bitmap; with ``m`` bits of which a share ``v`` stay
+    clear, about ``-m ln v`` distinct values were seen (Whang et al., 1990).
+    """
+    n = key.size
+    if n < 1 << 16:
+        return n
+    bits = min(20, n.bit_length())
+    seen = np.zeros(1 << bits, dtype=bool)
+    seen[(key >> np.uint64(64 - bits)).view(np.intp)] = True
+    clear = (1 << bits) - int(np.count_nonzero(seen))
+    if clear == 0:
+        return n
+    return min(n, int(-(1 << bits) * np.log(clear / (1 << bits))) + 1)
+
+
+def factorize_words(
+    word: WordFn, n_words: int, n: int, *, need_rows: bool = True
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray] | None:
+    """Sorted codes of ``n`` strings given as order-keeping words, exactly.
+
+    Parameters
+    ----------
+    word : callable
+        ``word(i, rows)`` gives word ``i`` (``uint64``, a fresh array) of ``rows`` (``None``:
+        all rows).  Two strings are equal exactly when all their words are, and ordered as their
+        words are, compared first to last.
+    n_words : int
+        Number of words per string (at least 1).
+    n : int
+        Number of rows.
+    need_rows : bool
+        Whether the caller needs a row of each distinct string (with one word per string, the
+        word itself may be enough: it is then not looked for).
+
+    Returns
+    -------
+    (codes, rows, first_words) or None
+        ``codes`` (``int32``): the rank of each row's string among the distinct strings;
+        ``rows`` (``int64``): one row holding each distinct string, in sorted order (``None``
+        when not needed and not found);
+        ``first_words`` (``uint64``): the first word of each distinct string, in sorted order.
+        ``None`` if two different strings shared a 64-bit hash (the caller factorises another
+        way).
+    """
+    if n == 0:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), np.empty(0, np.uint64)
+
+    h = _hash_words(word, n_words)
+    groups = group_hashes(h, rows=need_rows or n_words > 1)
+    del h
+    ids, used, space = groups.ids, groups.used, groups.space
+    if n_words == 1:  # hashed by a bijection: equal hashes are equal words, and back
+        keys = [_unmix(groups.hashes)]
+    else:
+        assert groups.first is not None
+        keys = [word(i, groups.first) for i in range(n_words)]
+        if not _same_words(word, n_words, keys, ids, used, space):
+            return None
+    order = np.lexsort(keys[::-1]) if n_words > 1 else np.argsort(keys[0])  # (all distinct)
+    rank = np.empty(space, dtype=np.int32)
+    rank[used[order]] = np.arange(order.size, dtype=np.int32)
+    codes = np.empty(n, dtype=np.int32)
+    for c0 in range(0, n, _CHUNK):
+        c1 = min(n, c0 + _CHUNK)
+        np.take(rank, ids[c0:c1], mode="clip", out=codes[c0:c1])
+    first = None if groups.first is None else groups.first[order]
+    return codes, first, keys[0][order]
+
+
+def _same_words(
+    word: WordFn,
+    n_words: int,
+    keys: list[np.ndarray],
+    ids: np.ndarray,
+    used: np.ndarray,
+    space: int,
+) -> bool:
+    """Whether every row has the words of its group's first row (no hash collision)."""
+    table = np.zeros(space, dtype=np.uint64)
+    for i in range(n_words):
+        table[used] = keys[i]
+        if not np.array_equal(np.take(table, ids, mode="clip"), word(i, None)):
+            return False
+    return True
+
+
+# ----------------------------------------------------------------------------- word sources
+
+
+def _by_chunks(block: Callable[[Any], np.ndarray], n: int, rows: np.ndarray | None) -> np.ndarray:
+    """``block(sel)`` over all ``n`` rows (``rows=None``) or over ``rows``, a chunk of rows at a
+    time (``sel``: a slice, or a chunk of ``rows``): bounded temporaries, one output array."""
+    m = n if rows is None else rows.size
+    out = np.empty(m, dtype=np.uint64)
+    for c0 in range(0, m, _CHUNK):
+        c1 = min(m, c0 + _CHUNK)
+        out[c0:c1] = block(slice(c0, c1) if rows is None else rows[c0:c1])
+    return out
+
+
+def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Words | None:
+    """Words of byte strings ``data[starts[r] : starts[r] + lengths[r]]`` (Arrow's layout).
+
+    ``starts`` and ``lengths`` are ``int64``.
+
+    Word ``i`` holds bytes ``8i … 8i+7`` big-endian, zero-padded.  Strings of at most 7 bytes
+    fit in one word with their length in the last byte.  Longer ones get one word per 8 bytes,
+    plus their length as a last word when a zero byte occurs in the data (zero padding would
+    otherwise not tell ``"a"`` from ``"a\\x00"``).
+
+    Returns
+    -------
+    Words or None
+        ``None`` when a string is longer than ``8 * MAX_WORDS`` bytes.
+    """
+    data = np.asarray(data, dtype=np.uint8)
+    max_len = int(lengths.max()) if lengths.size else 0
+    if max_len > 8 * MAX_WORDS:
+        return None
+    if data.size < 8:  # (the strided reader needs 8 bytes)
+        data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
+    # every 8-byte window of the buffer, read in place (native order, swapped after the gather)
+    reader = np.ndarray((data.size - 7,), dtype=np.uint64, buffer=data, strides=(1,))
+    last = data.size - 8
+    n_bytes = max(1, -(-max_len // 8))
+    with_length = max_len > 7 and not bool(data.all())
+    short = max_len <= 7
+
+    def block(i: int, st: np.ndarray, ln: np.ndarray) -> np.ndarray:
+        if i == n_bytes:  # the length word
+            return ln.astype(np.uint64)
+        pos = st + 8 * i
+        tail = np.flatnonzero(pos > last)  # (windows past the buffer's end: the last strings)
+        shift = np.minimum(pos[tail] - last, 7).astype(np.uint64) * np.uint64(8)
+        pos[tail] = last
+        w = reader[pos]
+        w.byteswap(inplace=True)  # big-endian: the first byte is the most significant
+        w[tail] <<= shift
+        w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
+        if short:
+            w |= ln.view(np.uint64)  # (lengths are int64 >= 0)
+        out: np.ndarray = w
+        return out
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        return _by_chunks(lambda sel: block(i, starts[sel], lengths[sel]), starts.size, rows)
+
+    return Words(word, n_bytes + int(with_length), short)
+
+
+def unicode_words(cells: np.ndarray) -> Words | None:
+    """Words of a numpy unicode array: three 21-bit code points per word, zero-padded.
+
+    Numpy ignores trailing NULs of a cell, and so does this (equal cells, equal words).
+
+    Returns
+    -------
+    Words or None
+        ``None`` for wide cells (more than ``3 * MAX_WORDS`` code points) or values that are
+        not code points.
+    """
+    a = np.ascontiguousarray(cells)
+    width = a.dtype.itemsize // 4
+    if width == 0 or width > 3 * MAX_WORDS:
+        return None
+    cp = a.view(np.uint32).reshape(a.size, width)
+    if cp.size and int(cp.max()) >= 1 << 21:
+        return None
+    n_words = -(-width // 3)
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        block = cp if rows is None else cp[rows]
+        w = np.zeros(block.shape[0], dtype=np.uint64)
+        for j in range(3):  # three code points per word
+            col = 3 * i + j
+            w <<= np.uint64(21)
+            if col < width:
+                w |= block[:, col].astype(np.uint64)
+        return w
+
+    return Words(word, n_words, False)
+
+
+def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
+    """Words of strings held inline in Arrow string views (Polars' strings), read in place.
+
+    ``views`` is the ``(n, 16)`` byte matrix of the views (rows may be strided): a 4-byte
+    length, then the string itself when it is at most 12 bytes long.  Longer strings live in other buffers: ``None``.
+    The words are those of :func:`byte_words` (the same values, the same shared layout for
+    strings of at most 7 bytes); from 8 bytes on, the length is always a last word.
+    """
+    max_len = int(lengths.max()) if lengths.size else 0
+    if max_len > 12:
+        return None
+    short = max_len <= 7
+    n_bytes = 1 if max_len <= 8 else 2
+
+    def block(i: int, cells: np.ndarray, ln: np.ndarray) -> np.ndarray:
+        if i == n_bytes:  # the length word
+            return ln.astype(np.uint64)
+        if i == 0:  # inline bytes 0-7, then 8-11: little-endian loads, swapped
+            w = cells[:, 4:12].view("<u8")[:, 0].astype(np.uint64)
+        else:
+            w = cells[:, 12:16].view("<u4")[:, 0].astype(np.uint64)
+        w.byteswap(inplace=True)  # (the string's first byte is now the most significant)
+        w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
+        if short:
+            w |= ln.view(np.uint64)
+        out: np.ndarray = w
+        return out
+
+    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+        return _by_chunks(lambda sel: block(i, views[sel], lengths[sel]), lengths.size, rows)
+
+    return Words(word, 1 if short else n_bytes + 1, short)
