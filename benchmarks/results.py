@@ -62,10 +62,18 @@ def section(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _demoted(text: str) -> str:
+    """A markdown fragment as a section of RESULTS.md (its headings one level down)."""
+    lines = [("#" + ln) if ln.startswith("#") else ln for ln in text.strip().splitlines()]
+    return "\n".join(lines) + "\n"
+
+
 def assemble(folder: Path = HERE / "results") -> str:
     docs = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
     docs.sort(key=lambda d: (d.get("order", 50), d["name"]))
-    return HEADER + "\n" + "\n".join(section(d) for d in docs)
+    # benchmarks that write their section as markdown (machine, sizes and versions in it)
+    written = [_demoted(p.read_text()) for p in sorted(folder.glob("*.md"))]
+    return HEADER + "\n" + "\n".join([*(section(d) for d in docs), *written])
 
 
 def main() -> None:

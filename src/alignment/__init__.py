@@ -70,6 +70,7 @@ _LAZY: dict[str, str] = {
     "write_report": "alignment.report",
 }
 _SUBMODULES = {
+    "accounts",
     "attribution",
     "base",
     "closed_loop",
@@ -151,6 +152,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from . import accounts as accounts
     from . import attribution as attribution
     from . import base as base
     from . import funnel as funnel

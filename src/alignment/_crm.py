@@ -11,18 +11,28 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
+from ._frame_types import pandas_frames
+
 if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    from ._frame_types import Columns
     from .models import Persona
     from .tables import ActivityLog, Journeys, LeadTable
 
-__all__ = ["TABLES", "CRMData", "DataIssue", "DataIssues", "is_crm"]
+__all__ = ["OPTIONAL_TABLES", "TABLES", "CRMData", "DataIssue", "DataIssues", "is_crm"]
 
 #: the tables of a bundle, in the order they are listed
 TABLES = ("leads", "touchpoints", "deals", "deal_contacts", "activities", "costs")
+
+#: the tables a bundle may hold (empty when its source has none): listed after :data:`TABLES`
+OPTIONAL_TABLES = ("stage_events",)
 
 _TIME = np.dtype("datetime64[us]")
 
@@ -83,6 +93,7 @@ class DataIssues(Sequence[DataIssue]):
         """Number of rows named by all findings."""
         return sum(len(i.rows) for i in self._items)
 
+    @pandas_frames
     def to_frame(self, backend: str = "pandas") -> Any:
         """One row per finding: table, column, n_rows, rows, problem, action.
 
@@ -129,6 +140,10 @@ class CRMData:
         ``lead_id``, ``timestamp``, ``kind``, ``rep`` (+ ``outcome``).
     costs : dict of str to ndarray
         ``campaign``, ``channel``, ``cost`` (+ ``month`` when known).
+    stage_events : dict of str to ndarray
+        ``lead_id``, ``stage``, ``at``: the lifecycle changes of the leads (what CRMs export
+        as lifecycle or status history; recycled leads re-enter a stage).  Empty when the
+        source has none (``alignment.funnel.history`` then reads the leads' stage instants).
     issues : DataIssues
         Data-quality findings of the read: every input row is used or listed here.
     source : str
@@ -153,6 +168,7 @@ class CRMData:
     deal_contacts: dict[str, np.ndarray]
     activities: dict[str, np.ndarray]
     costs: dict[str, np.ndarray]
+    stage_events: dict[str, np.ndarray] = field(default_factory=lambda: empty_stage_events())
     issues: DataIssues = field(default_factory=DataIssues, repr=False)
     source: str = "custom"
     tz: str | None = None
@@ -171,11 +187,25 @@ class CRMData:
         return int(self.leads["lead_id"].shape[0])
 
     def tables(self) -> dict[str, dict[str, np.ndarray]]:
-        """All tables by name (:data:`TABLES` order, then ``conversions``)."""
+        """All tables by name (:data:`TABLES` order, then ``conversions``, then the optional
+        tables the bundle holds rows of)."""
         out = {name: getattr(self, name) for name in TABLES}
         out["conversions"] = self.conversions
+        for name in OPTIONAL_TABLES:
+            if _n_rows(getattr(self, name)):
+                out[name] = getattr(self, name)
         return out
 
+    @overload
+    def to_frames(self, backend: Literal["pandas"] = "pandas") -> dict[str, pd.DataFrame]: ...
+    @overload
+    def to_frames(self, backend: Literal["polars"]) -> dict[str, pl.DataFrame]: ...
+    @overload
+    def to_frames(self, backend: Literal["pyarrow"]) -> dict[str, pa.Table]: ...
+    @overload
+    def to_frames(self, backend: Literal["dict"]) -> dict[str, Columns]: ...
+    @overload
+    def to_frames(self, backend: str) -> dict[str, Any]: ...
     def to_frames(self, backend: str = "pandas") -> dict[str, Any]:
         """Every table as a data frame of the given backend.
 
@@ -282,7 +312,8 @@ class CRMData:
         return _conversions_by(self.leads, self.conversions, key, group_min)
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{n}={_n_rows(getattr(self, n))}" for n in TABLES)
+        names = [*TABLES, *(n for n in OPTIONAL_TABLES if _n_rows(getattr(self, n)))]
+        sizes = ", ".join(f"{n}={_n_rows(getattr(self, n))}" for n in names)
         return f"CRMData(source={self.source!r}, {sizes}, issues={len(self.issues)})"
 
 
@@ -333,6 +364,14 @@ def _n_rows(table: Mapping[str, np.ndarray]) -> int:
 def is_crm(data: Any) -> bool:
     """Whether ``data`` is a :class:`CRMData` bundle."""
     return isinstance(data, CRMData)
+
+
+def empty_stage_events() -> dict[str, np.ndarray]:
+    """An empty ``stage_events`` table (``lead_id``, ``stage``, ``at``), read-only."""
+    out = _empty({"lead_id": np.dtype(object), "stage": np.dtype(object), "at": _TIME})
+    for arr in out.values():
+        arr.flags.writeable = False
+    return out
 
 
 def empty_tables() -> dict[str, dict[str, np.ndarray]]:

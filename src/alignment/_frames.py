@@ -399,6 +399,25 @@ def to_native(
     return pa.table(arrays)
 
 
+def with_column(data: Any, name: str, values: np.ndarray) -> Any:
+    """A new table: ``data`` with the column ``name`` set to ``values`` (replaced if present).
+
+    A frame keeps its backend, column types and order (through narwhals); a dict gets a new
+    dict; other inputs (records, lazy frames, paths) come back as a dict of numpy columns.  The
+    caller's data is left untouched.
+    """
+    if isinstance(data, Mapping):
+        return {**data, name: values}
+    if is_frame(data):
+        nw = _nw()
+        frame = nw.from_native(data, eager_only=True)
+        column = nw.new_series(name, values.tolist(), backend=frame.implementation)
+        return frame.with_columns(column).to_native()
+    raw = read_table(data, table="table", all_columns=True)
+    cols = {k: (v.values() if isinstance(v, Categorical) else v) for k, v in raw.columns.items()}
+    return {**cols, name: values}
+
+
 def _polars_strings(name: str, cat: Categorical) -> Any:
     """A factorised column as a Polars string Series (nulls where missing), from its codes."""
     import polars as pl

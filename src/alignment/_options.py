@@ -108,14 +108,16 @@ def reading(
     date_format : str, optional
         ``strptime`` format of every instant written as text.
 
-    Inside another :func:`reading` (an engine calling another), an option left ``None`` keeps
-    the outer value, and the notes are reported once, when the outermost block exits (not when
-    it exits through an exception).
-
     Raises
     ------
     ParameterError
         Unknown zone, or an option of the wrong type or value.
+
+    Notes
+    -----
+    Inside another :func:`reading` (an engine calling another), an option left ``None`` keeps
+    the outer value, and the notes are reported once, when the outermost block exits (not when
+    it exits through an exception).
     """
     outer = _SCOPE.get()
     base = _DEFAULT if outer is None else outer.options

@@ -13,7 +13,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_integer", "is_number", "number_sequence"]
+__all__ = ["Number", "is_integer", "is_number", "number_sequence"]
+
+#: the static type of a number parameter (a Python or numpy scalar); an overload typed with it
+#: returns ``float`` where the same call with an array returns an array
+Number = float | np.floating[Any] | np.integer[Any]
 
 
 def is_number(value: Any) -> bool:

@@ -33,6 +33,7 @@ __all__ = [
     "category_variants",
     "fold_categories",
     "fold_key",
+    "fold_labels",
     "parse_bool",
     "parse_money",
 ]
@@ -406,14 +407,37 @@ def fold_categories(values: Any) -> np.ndarray:
     out: np.ndarray = arr.copy()
     if uniq.size == 0:
         return out
+    label = _labels(uniq, counts, keys)
+    ok = inverse >= 0
+    out[ok] = label[inverse[ok]]
+    return out
+
+
+def fold_labels(uniq: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The label of each distinct spelling, as :func:`fold_categories` chooses it.
+
+    Parameters
+    ----------
+    uniq : ndarray of str
+        The distinct spellings, sorted.
+    counts : ndarray of int
+        How many rows hold each.
+
+    Returns
+    -------
+    ndarray of object
+        The most frequent spelling of each one's folded key (ties: the first in sorted order).
+    """
+    keys = np.array([fold_key(s) for s in uniq.tolist()], dtype=object)
+    return _labels(uniq, counts, keys)
+
+
+def _labels(uniq: np.ndarray, counts: np.ndarray, keys: np.ndarray) -> np.ndarray:
     best: dict[str, tuple[int, str]] = {}
     for s, c, k in zip(uniq.tolist(), counts.tolist(), keys.tolist()):
         if k not in best or c > best[k][0]:  # uniq is sorted: the first of equal counts stays
             best[k] = (c, s)
-    label = np.array([best[k][1] for k in keys.tolist()], dtype=object)
-    ok = inverse >= 0
-    out[ok] = label[inverse[ok]]
-    return out
+    return np.array([best[k][1] for k in keys.tolist()], dtype=object)
 
 
 def category_variants(values: Any) -> list[tuple[str, ...]]:

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ._frame_types import table_frames
 from ._frames import BACKENDS, to_native
 
 __all__ = ["CallableDict", "ReportTable", "Result"]
@@ -168,6 +169,7 @@ class ReportTable(Mapping[str, np.ndarray]):
         """Column names, in order."""
         return tuple(self._columns)
 
+    @table_frames
     def to_frame(self, backend: str | None = None) -> Any:
         """The table in ``backend`` (``"pandas"``, ``"polars"``, ``"pyarrow"``, ``"dict"``).
 

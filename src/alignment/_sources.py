@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
+from ._timetext import Utf8Text
 from .errors import DataValidationError, MissingColumnError
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "read_arrow_csv",
     "read_header",
     "refuse_duplicates",
+    "split_arrow",
 ]
 
 #: cell texts read as booleans (any other text in the column makes it a text column)
@@ -356,3 +360,53 @@ def read_arrow_csv(
         if not locate and "Expected" in str(exc) and "columns" in str(exc):
             return read_arrow_csv(path, names, delimiter, include=include, locate=True, text=text)
         raise CSVFormatError(str(exc).splitlines()[0]) from None
+
+
+def split_arrow(
+    table: Any, keep: Sequence[str], as_bytes: Sequence[str]
+) -> tuple[Any, dict[str, Utf8Text], int]:
+    """The columns ``keep`` of a PyArrow table, those of ``as_bytes`` that hold strings taken
+    out as UTF-8 bytes (:class:`~alignment._timetext.Utf8Text`, no Python string per row).
+
+    Returns the table of the other columns kept, the byte columns, and the number of rows.
+    """
+    import pyarrow as pa
+
+    texts: dict[str, Utf8Text] = {}
+    for name in as_bytes:  # a loop over columns
+        column = table.column(name)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            texts[name] = _utf8_of_chunks(column.chunks, pa.types.is_large_string(column.type))
+    rest = table.select([n for n in keep if n not in texts])
+    return rest, texts, int(table.num_rows)
+
+
+def _utf8_of_chunks(chunks: Sequence[Any], large: bool) -> Utf8Text:
+    """Arrow string chunks as one :class:`Utf8Text`: their buffers viewed, then joined once."""
+    datas: list[np.ndarray] = []
+    offsets: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+    nulls: list[np.ndarray] = []
+    end = 0
+    for chunk in chunks:  # a loop over the reader's blocks
+        n = len(chunk)
+        valid_buf, off_buf, data_buf = chunk.buffers()
+        if off_buf is None:  # (no rows)
+            continue
+        width = np.int64 if large else np.int32
+        off = np.frombuffer(off_buf, dtype=width)[chunk.offset : chunk.offset + n + 1]
+        off = off.astype(np.int64)
+        lo, hi = int(off[0]), int(off[-1])
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else None
+        datas.append(data[lo:hi] if data is not None else np.zeros(0, dtype=np.uint8))
+        offsets.append(off[1:] - lo + end)
+        if valid_buf is None or chunk.null_count == 0:
+            nulls.append(np.zeros(n, dtype=bool))
+        else:  # the validity bitmap: bit i of the chunk set where row i holds a value
+            bits = np.unpackbits(np.frombuffer(valid_buf, dtype=np.uint8), bitorder="little")
+            nulls.append(~bits[chunk.offset : chunk.offset + n].astype(bool))
+        end += hi - lo
+    return Utf8Text(
+        np.concatenate(datas) if datas else np.zeros(0, dtype=np.uint8),
+        np.concatenate(offsets),
+        np.concatenate(nulls) if nulls else np.zeros(0, dtype=bool),
+    )

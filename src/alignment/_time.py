@@ -41,9 +41,11 @@ from ._timetext import (
     MISSING,
     NAIVE,
     NEEDS_DAYFIRST,
+    Utf8Text,
     datetime_us,
     day_order_hint,
     parse_texts,
+    parse_utf8,
 )
 from ._timezones import localize, time_zone
 from .errors import DataValidationError, ParameterError, reject_rows
@@ -272,6 +274,13 @@ def _distinct_of(
     Returns (instant per distinct value: datetime64[us], UTC or wall time; its kind; each row's
     index into them, ``-1`` for a missing row), or ``None`` for numeric or datetime64 input.
     """
+    if isinstance(values, Utf8Text):  # strings as bytes: each row read (they rarely repeat)
+        if date_format is None:
+            read = parse_utf8(values, dayfirst=dayfirst, strip=True)
+            wall = read.us.astype(TIME_DTYPE)
+            wall[read.kind < 0] = np.datetime64("NaT")
+            return wall, read.kind, np.arange(len(values), dtype=np.int64)
+        values = values.to_objects()
     codes = getattr(values, "codes", None)
     categories = getattr(values, "categories", None)
     if isinstance(codes, np.ndarray) and isinstance(categories, np.ndarray):  # a Categorical
@@ -380,7 +389,7 @@ def _check_read(
     rows_kind = np.append(kind, np.int8(MISSING))[inverse]  # (a missing row: index -1)
     if (kind == NEEDS_DAYFIRST).any():
         rows = np.flatnonzero(rows_kind == NEEDS_DAYFIRST)
-        texts = [v for v, k in zip(_distinct_values(values, inverse, kind), kind) if k == -2]
+        texts = _distinct_values(values, inverse, kind == NEEDS_DAYFIRST)
         raise DataValidationError(
             "slash dates need the day order (is 03/05/2024 3 May or 5 March?)"
             + day_order_hint(texts),
@@ -396,12 +405,13 @@ def _check_read(
     raise DataValidationError(problem, column=column, table=table, rows=rows, value=first, fix=fix)
 
 
-def _distinct_values(values: Any, inverse: np.ndarray, kind: np.ndarray) -> list[Any]:
-    """The distinct values in the order of ``kind`` (one row of each)."""
-    first_row = np.full(kind.size, -1, dtype=np.int64)
+def _distinct_values(values: Any, inverse: np.ndarray, wanted: np.ndarray) -> list[Any]:
+    """The ``wanted`` distinct values (a mask over them), in their order (one row of each)."""
+    first_row = np.full(wanted.size, -1, dtype=np.int64)
     ok = np.flatnonzero(inverse >= 0)
     first_row[inverse[ok][::-1]] = ok[::-1]
-    return [_value_at(values, int(r)) if r >= 0 else None for r in first_row.tolist()]
+    rows = first_row[wanted].tolist()
+    return [_value_at(values, r) if r >= 0 else None for r in rows]
 
 
 def _problem(kind: int, value: Any, date_format: str | None) -> tuple[str, str]:

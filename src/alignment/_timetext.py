@@ -1,9 +1,16 @@
-"""Instants written as text: the formats of real exports, read once per distinct string.
+"""Instants written as text: the formats of real exports, read with numpy.
 
 Used by :mod:`alignment._time` (the rules are documented there and in ``docs/tables.md``).  The
-common formats are matched by one regular expression and assembled with numpy (no ``datetime``
-object per value); other ISO-8601 forms go through :meth:`datetime.datetime.fromisoformat`, and
-``date_format`` through :meth:`datetime.datetime.strptime`.
+common formats are matched by one regular expression.  Strings are read column-wise from their
+UTF-8 bytes: the strings of one length whose non-digit characters are the same
+(``"2024-03-05T14:22:05.000+0000"``, ``"3/5/2024 2:22 PM"``) have their fields at the same
+places, so one representative is matched with the regular expression and the digits of all are
+read from its spans as a ``(rows, length)`` byte matrix, every row checked (digits where the
+layout has digits, month, day, hour ... in range).  The rest (a rare layout, a character beyond
+ASCII) is read one distinct string at a time with the same expression, other ISO-8601 forms
+through :meth:`datetime.datetime.fromisoformat`, and ``date_format`` through
+:meth:`datetime.datetime.strptime`.  Both ways give the same instants and refuse the same
+strings.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TextInstants", "parse_texts"]
+__all__ = ["TextInstants", "Utf8Text", "parse_texts", "parse_utf8"]
 
 #: kind of a parsed value: a wall time without offset (local), or an instant in UTC
 NAIVE, AWARE = 1, 2
@@ -30,7 +37,7 @@ _OFFSET = r"\s*(?P<z>[Zz]|[+-]\d{2}(?::?\d{2})?)?"
 _FORMATS = re.compile(
     r"\s*(?:(?P<Y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
     r"|(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}))" + _TIME + _OFFSET + r"\s*",
-    re.ASCII,  # digits 0-9 only (the fast path reads them as code points)
+    re.ASCII,  # digits 0-9 only (the byte path reads them as code points)
 )
 _MISSING_TEXT = frozenset({"", "NaT"})
 _US_PER_S = 1_000_000
@@ -38,7 +45,7 @@ _US_PER_S = 1_000_000
 
 @dataclass(frozen=True, eq=False)
 class TextInstants:
-    """Distinct strings read: microseconds since 1970 (wall time or UTC) and a kind per value.
+    """Strings read: microseconds since 1970 (wall time or UTC) and a kind per value.
 
     ``kind`` is :data:`NAIVE` (``us`` is a wall time), :data:`AWARE` (``us`` is UTC), or a
     negative status (:data:`UNREADABLE`, :data:`NEEDS_DAYFIRST`, :data:`MISSING`).
@@ -48,25 +55,135 @@ class TextInstants:
     kind: np.ndarray  # int8
 
 
+@dataclass(frozen=True, eq=False)
+class Utf8Text:
+    """A column of strings as UTF-8 bytes (Arrow's layout, numpy arrays only).
+
+    Row ``i`` is ``data[offsets[i]:offsets[i + 1]]``; ``null`` marks the rows without a value
+    (their bytes are not read).  Never changed once made.  :mod:`alignment._time` reads the
+    strings of such a column trimmed, as the text cells of a file are.
+    """
+
+    data: np.ndarray  # uint8
+    offsets: np.ndarray  # int64, one more than the rows
+    null: np.ndarray  # bool
+
+    @classmethod
+    def from_strings(cls, texts: Sequence[str]) -> Utf8Text:
+        """The bytes of Python strings (lone surrogates kept, as ``surrogatepass`` writes them)."""
+        n = len(texts)
+        joined = "".join(texts)
+        if joined.isascii():
+            data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        else:
+            encoded = [s.encode("utf-8", "surrogatepass") for s in texts]
+            data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+            lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return cls(data, offsets, np.zeros(n, dtype=bool))
+
+    def __len__(self) -> int:
+        return int(self.null.size)
+
+    @property
+    def size(self) -> int:
+        """Number of rows."""
+        return len(self)
+
+    def __getitem__(self, row: int) -> str | None:
+        """The string of one row (``None`` when null)."""
+        return self.strings(np.array([row], dtype=np.int64))[0]
+
+    def strings(self, rows: np.ndarray) -> list[str | None]:
+        """The strings of ``rows`` (positions), ``None`` where null."""
+        rows = np.arange(len(self))[rows]  # (negative positions too)
+        buf = self.data.tobytes() if rows.size > 64 else None
+        out: list[str | None] = []
+        for r, lo, hi in zip(  # a loop over the rows asked for (the slow path's)
+            rows.tolist(), self.offsets[rows].tolist(), self.offsets[rows + 1].tolist()
+        ):
+            raw = buf[lo:hi] if buf is not None else self.data[lo:hi].tobytes()
+            out.append(None if self.null[r] else raw.decode("utf-8", "surrogatepass"))
+        return out
+
+    def to_objects(self) -> np.ndarray:
+        """Every row as a Python string (``None`` where null), an object array."""
+        out = np.empty(len(self), dtype=object)
+        out[:] = self.strings(np.arange(len(self)))
+        return out
+
+
 def parse_texts(
-    texts: Sequence[str], *, dayfirst: bool | None, date_format: str | None
+    texts: Sequence[str],
+    *,
+    dayfirst: bool | None,
+    date_format: str | None,
+    by_value: bool = False,
 ) -> TextInstants:
-    """Read distinct strings as instants (see the module rules); never raises for bad values."""
+    """Read distinct strings as instants (see the module rules); never raises for bad values.
+
+    ``by_value`` reads each string on its own (the reference the byte path is tested against).
+    """
     n = len(texts)
     us = np.zeros(n, dtype=np.int64)
     kind = np.full(n, UNREADABLE, dtype=np.int8)
-    missing = [i for i, s in enumerate(texts) if s.strip() in _MISSING_TEXT]
-    kind[missing] = MISSING
-    todo = [i for i in range(n) if kind[i] != MISSING]
     if date_format is not None:
+        todo = _mark_missing(texts, range(n), kind)
         _parse_each(texts, todo, us, kind, lambda s: _dt.datetime.strptime(s.strip(), date_format))
         return TextInstants(us, kind)
-    rest = _fixed_width(texts, todo, dayfirst, us, kind)
+    if by_value or n < _MIN_LAYOUT:
+        rest: Sequence[int] = range(n)
+    else:
+        rest = _parse_bytes(Utf8Text.from_strings(texts), dayfirst, us, kind).tolist()
+    _parse_strings(texts, _mark_missing(texts, rest, kind), dayfirst, us, kind)
+    return TextInstants(us, kind)
+
+
+def parse_utf8(text: Utf8Text, *, dayfirst: bool | None, strip: bool = False) -> TextInstants:
+    """Read every row of ``text`` (null rows: :data:`MISSING`); ``strip`` trims each string
+    first (what a reader of exports does), which only matters to the strings read one by one."""
+    n = len(text)
+    us = np.zeros(n, dtype=np.int64)
+    kind = np.full(n, UNREADABLE, dtype=np.int8)
+    kind[text.null] = MISSING
+    rest = _parse_bytes(text, dayfirst, us, kind)
+    if rest.size:  # the rows left, read once per distinct string
+        strings = [s.strip() if strip else s for s in text.strings(rest) if s is not None]
+        index: dict[str, int] = {}
+        inverse = np.fromiter(
+            (index.setdefault(s, len(index)) for s in strings), dtype=np.int64, count=len(strings)
+        )
+        read = parse_texts(list(index), dayfirst=dayfirst, date_format=None, by_value=True)
+        us[rest], kind[rest] = read.us[inverse], read.kind[inverse]
+    return TextInstants(us, kind)
+
+
+def _mark_missing(texts: Sequence[str], todo: Sequence[int], kind: np.ndarray) -> list[int]:
+    """Blank and ``"NaT"`` strings marked missing; returns the others."""
+    rest: list[int] = []
+    for i in todo:  # a loop over the distinct strings the byte path left
+        if texts[i].strip() in _MISSING_TEXT:
+            kind[i] = MISSING
+        else:
+            rest.append(i)
+    return rest
+
+
+def _parse_strings(
+    texts: Sequence[str],
+    todo: Sequence[int],
+    dayfirst: bool | None,
+    us: np.ndarray,
+    kind: np.ndarray,
+) -> None:
+    """The regular expression on each string, then ``fromisoformat`` on those it leaves."""
     matched: list[int] = []
     groups: list[tuple[str | None, ...]] = []
     unmatched: list[int] = []
     match = _FORMATS.fullmatch
-    for i in rest:
+    for i in todo:
         m = match(texts[i])
         if m is None:
             unmatched.append(i)
@@ -77,56 +194,88 @@ def parse_texts(
         where = np.asarray(matched, dtype=np.int64)
         _assemble(where, _fields_of_groups(groups), dayfirst, us, kind)
     _parse_each(texts, unmatched, us, kind, _from_iso)
-    return TextInstants(us, kind)
 
 
 #: a layout (length and non-digit characters) shared by at least this many strings is read
-#: with numpy, without a regular expression per string
+#: from the bytes; longer strings, and the layouts beyond the first few of one length, are read
+#: one by one
 _MIN_LAYOUT = 16
-_MAX_LAYOUTS = 4
+_MAX_LAYOUTS = 8
+_MAX_WIDTH = 40
+_CHUNK = 1 << 20  # rows read at once (bounds the memory of the byte matrices)
 
 
-def _fixed_width(
-    texts: Sequence[str],
-    todo: Sequence[int],
+def _parse_bytes(
+    text: Utf8Text, dayfirst: bool | None, us: np.ndarray, kind: np.ndarray
+) -> np.ndarray:
+    """Rows of the common layouts read from their bytes (empty strings: missing); returns the
+    rows left to read one by one (not null)."""
+    lengths = np.diff(text.offsets)
+    present = ~text.null
+    kind[present & (lengths == 0)] = MISSING
+    left = present & (lengths > 0)
+    fixed = left & (lengths <= _MAX_WIDTH)
+    counts = np.bincount(lengths[fixed], minlength=_MAX_WIDTH + 1)
+    widths = np.flatnonzero(counts >= _MIN_LAYOUT).tolist()
+    if not widths:
+        return np.flatnonzero(left)
+    # rows are read 8 bytes at a time: the bytes after a row's end are zeroed after reading
+    data = np.concatenate([text.data, np.zeros(_MAX_WIDTH + 8, dtype=np.uint8)])
+    for width in widths:  # a loop over lengths
+        rows = np.flatnonzero(fixed & (lengths == width))
+        for lo in range(0, rows.size, _CHUNK):  # a loop over chunks of a million rows
+            part = rows[lo : lo + _CHUNK]
+            chars = _byte_matrix(data, text.offsets[part], width)
+            left[part[_read_layouts(chars, width, part, dayfirst, us, kind)]] = False
+    return np.flatnonzero(left)
+
+
+def _byte_matrix(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes from each start, zero-padded to a multiple of 8 columns."""
+    padded = -(-width // 8) * 8
+    # every run of ``padded`` bytes as one item: gathering copies whole rows
+    runs = np.ndarray((data.size - padded + 1,), dtype=f"V{padded}", buffer=data, strides=(1,))
+    chars: np.ndarray = runs[starts].view(np.uint8).reshape(starts.size, padded)
+    chars[:, width:] = 0
+    return chars
+
+
+def _read_layouts(
+    chars: np.ndarray,
+    width: int,
+    rows: np.ndarray,
     dayfirst: bool | None,
     us: np.ndarray,
     kind: np.ndarray,
-) -> list[int]:
-    """Strings of a common layout read column-wise with numpy; returns the positions left.
+) -> np.ndarray:
+    """Strings of one length read layout by layout; returns which of ``rows`` were read.
 
-    Strings of one length whose non-digit characters are the same (``"2024-03-05 14:22"``,
-    ``"2024-03-06 09:05"``) have their fields at the same places: one representative is
-    matched with the regular expression, the fields of all are read from its spans.
+    ``chars``: their bytes, zero-padded to a multiple of 8 columns (compared 8 at a time).  A
+    string with a byte beyond ASCII never matches the regular expression, nor shares the
+    layout of one that does.
     """
-    if len(todo) < _MIN_LAYOUT:
-        return list(todo)
-    positions = np.asarray(todo, dtype=np.int64)
-    lengths = np.fromiter((len(texts[i]) for i in todo), dtype=np.int64, count=len(todo))
-    done = np.zeros(positions.size, dtype=bool)
-    for length in np.unique(lengths).tolist():  # loop over distinct lengths
-        members = np.flatnonzero(lengths == length)
-        if members.size < _MIN_LAYOUT or not 0 < length <= 40:
+    layout = np.where(chars - np.uint8(48) < 10, np.uint8(48), chars).view(np.uint64)
+    left = np.ones(rows.size, dtype=bool)
+    done = np.zeros(rows.size, dtype=bool)
+    for _ in range(_MAX_LAYOUTS):  # a loop over the distinct layouts of this length
+        first = int(np.argmax(left))
+        if not left[first]:
+            break
+        same = layout[:, 0] == layout[first, 0]
+        for j in range(1, layout.shape[1]):  # a loop over 8-byte words
+            same &= layout[:, j] == layout[first, j]
+        same &= left
+        left &= ~same
+        n_same = int(np.count_nonzero(same))
+        m = _FORMATS.fullmatch(chars[first, :width].tobytes().decode("utf-8", "replace"))
+        if m is None or n_same < _MIN_LAYOUT:
             continue
-        chars = np.array([texts[i] for i in positions[members]], dtype=f"<U{length}")
-        code = chars.view(np.uint32).reshape(members.size, length).astype(np.int64)
-        digit = (code >= 48) & (code <= 57)
-        layout = np.where(digit, -1, code)
-        left = np.ones(members.size, dtype=bool)
-        for _ in range(_MAX_LAYOUTS):  # loop over the distinct layouts of this length
-            if left.sum() < _MIN_LAYOUT:
-                break
-            first = int(np.argmax(left))
-            same = left & (layout == layout[first]).all(axis=1)
-            left &= ~same
-            m = _FORMATS.fullmatch(texts[int(positions[members[first]])])
-            if m is None or same.sum() < _MIN_LAYOUT:
-                continue
-            rows = members[same]
-            _assemble(positions[rows], _fields_of_spans(m, code[same] - 48), dayfirst, us, kind)
-            done[rows] = True
-    left_over: list[int] = positions[~done].tolist()
-    return left_over
+        if n_same == rows.size:  # (one layout: no copy)
+            _assemble(rows, _fields_of_spans(m, chars), dayfirst, us, kind)
+            return np.ones(rows.size, dtype=bool)
+        _assemble(rows[same], _fields_of_spans(m, chars[same]), dayfirst, us, kind)
+        done |= same
+    return done
 
 
 def _from_iso(s: str) -> _dt.datetime:
@@ -164,8 +313,9 @@ _ONE_US = _dt.timedelta(microseconds=1)
 
 @dataclass(frozen=True, eq=False)
 class _Fields:
-    """Numeric fields of matched strings (``a``/``b``: the two day-month numbers in written
-    order; ``sep`` 0 ISO, 1 slash, 2 dotted; ``twelve``/``pm`` the 12-hour clock)."""
+    """Numeric fields of matched strings, int32 (``a``/``b``: the two day-month numbers in
+    written order; ``sep`` 0 ISO, 1 slash, 2 dotted; ``twelve``/``pm`` the 12-hour clock).
+    ``sep``, ``twelve``, ``pm``, ``has_offset`` and ``offset_ok`` are 0-d when shared by all."""
 
     year: np.ndarray
     a: np.ndarray
@@ -186,7 +336,7 @@ _SEP = {None: 0, "/": 1, ".": 2}
 
 
 def _ints(col: Sequence[str | None]) -> np.ndarray:
-    return np.array(["0" if v is None else v for v in col], dtype=np.int64)
+    return np.array(["0" if v is None else v for v in col], dtype=np.int32)
 
 
 def _fields_of_groups(groups: list[tuple[str | None, ...]]) -> _Fields:
@@ -203,7 +353,7 @@ def _fields_of_groups(groups: list[tuple[str | None, ...]]) -> _Fields:
         hour=_ints(H),
         minute=_ints(M),
         second=_ints(S),
-        frac=np.array([0 if v is None else int((v + "00000")[:6]) for v in f], dtype=np.int64),
+        frac=np.array([0 if v is None else int((v + "00000")[:6]) for v in f], dtype=np.int32),
         twelve=np.array([v is not None for v in p], dtype=bool),
         pm=np.array([v is not None and v in "Pp" for v in p], dtype=bool),
         offset=offset,
@@ -212,28 +362,33 @@ def _fields_of_groups(groups: list[tuple[str | None, ...]]) -> _Fields:
     )
 
 
-def _fields_of_spans(m: re.Match[str], digits: np.ndarray) -> _Fields:
-    """Fields of strings laid out like the match ``m``, read from their digit codes."""
-    n = digits.shape[0]
+def _fields_of_spans(m: re.Match[str], chars: np.ndarray) -> _Fields:
+    """Fields of strings laid out like the match ``m``, read from their bytes (ASCII)."""
+    n = chars.shape[0]
 
     def number(group: str, start: int | None = None, end: int | None = None) -> np.ndarray:
         lo, hi = m.span(group)
         lo, hi = (lo if start is None else start), (hi if end is None else end)
         if lo < 0 or hi <= lo:
-            return np.zeros(n, dtype=np.int64)
-        return digits[:, lo:hi] @ (10 ** np.arange(hi - lo - 1, -1, -1, dtype=np.int64))
+            return np.zeros(n, dtype=np.int32)
+        out = chars[:, lo].astype(np.int32 if hi - lo <= 8 else np.int64)
+        for j in range(lo + 1, hi):  # a loop over the digits of one field
+            out *= 10
+            out += chars[:, j]
+        out -= _ZEROS[hi - lo]
+        return out.astype(np.int32, copy=False)
 
     iso = m["Y"] is not None
     frac = number("f")
     width = len(m["f"] or "")
     frac = frac * 10 ** (6 - width) if width <= 6 else frac // 10 ** (width - 6)
     z = m["z"]
-    offset = np.zeros(n, dtype=np.int64)
-    offset_ok = np.ones(n, dtype=bool)
+    offset = np.zeros(n, dtype=np.int32)
+    offset_ok = np.array(True)
     if z is not None and z not in "Zz":
         lo, hi = m.span("z")
         hh = number("z", lo + 1, lo + 3)
-        mm = number("z", hi - 2, hi) if hi - lo > 3 else np.zeros(n, dtype=np.int64)
+        mm = number("z", hi - 2, hi) if hi - lo > 3 else np.zeros(n, dtype=np.int32)
         offset = (-1 if z[0] == "-" else 1) * (hh * 3600 + mm * 60)
         offset_ok = (hh < 24) & (mm < 60)
     p = m["p"]
@@ -241,17 +396,36 @@ def _fields_of_spans(m: re.Match[str], digits: np.ndarray) -> _Fields:
         year=number("Y" if iso else "y"),
         a=number("m" if iso else "a"),
         b=number("d" if iso else "b"),
-        sep=np.full(n, _SEP[m["sep"]], dtype=np.int8),
+        sep=np.array(_SEP[m["sep"]], dtype=np.int8),
         hour=number("H"),
         minute=number("M"),
         second=number("S"),
         frac=frac,
-        twelve=np.full(n, p is not None),
-        pm=np.full(n, p is not None and p in "Pp"),
+        twelve=np.array(p is not None),
+        pm=np.array(p is not None and p in "Pp"),
         offset=offset,
-        has_offset=np.full(n, z is not None),
+        has_offset=np.array(z is not None),
         offset_ok=offset_ok,
     )
+
+
+#: the value of k "0" characters read as a k-digit number (subtracted once per field)
+_ZEROS = [48 * int("1" * k) if k else 0 for k in range(10)]
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+_DAYS_BEFORE_MONTH = np.concatenate([[0], np.cumsum(_MONTH_DAYS)[:-1]]).astype(np.int32)
+_YEARS = np.arange(10_000, dtype=np.int64)
+#: per year 0-9999: whether it is a leap year, and its first day (days since 1970, proleptic
+#: Gregorian calendar)
+_LEAP = (_YEARS % 4 == 0) & ((_YEARS % 100 != 0) | (_YEARS % 400 == 0))
+_YEAR_START = (_YEARS - 1) * 365 + (_YEARS - 1) // 4 - (_YEARS - 1) // 100 + (_YEARS - 1) // 400
+_YEAR_START = (_YEAR_START - 719_162).astype(np.int32)  # (days from 0001-01-01 to 1970-01-01)
+
+
+def _pick(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``numpy.where``, without a pass when ``cond`` is one value for all."""
+    if cond.ndim == 0:
+        return a if bool(cond) else b
+    return np.where(cond, a, b)
 
 
 def _assemble(
@@ -260,22 +434,22 @@ def _assemble(
     """Fields to microseconds, checked with numpy; the kind of each string set."""
     slash = f.sep == 1
     day_first = (f.sep == 2) | (slash & bool(dayfirst))
-    month = np.where(day_first, f.b, f.a)
-    day = np.where(day_first, f.a, f.b)
+    month, day = _pick(day_first, f.b, f.a), _pick(day_first, f.a, f.b)
     ok = (f.year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
     ok &= (f.minute <= 59) & (f.second <= 59) & f.offset_ok
-    ok &= np.where(f.twelve, (f.hour >= 1) & (f.hour <= 12), f.hour <= 23)
-    hour = np.where(f.twelve, f.hour % 12 + 12 * f.pm, f.hour)
-    months = np.where(ok, (f.year - 1970) * 12 + month - 1, 0)
-    start = months.astype("datetime64[M]").astype("datetime64[D]")
-    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - start).astype(np.int64)
-    ok &= day <= length
-    days = start.astype(np.int64) + np.where(ok, day - 1, 0)
-    seconds = days * 86_400 + (hour * 60 + f.minute) * 60 + f.second - f.offset
+    ok &= _pick(f.twelve, (f.hour >= 1) & (f.hour <= 12), f.hour <= 23)
+    twelve_hour = np.where(f.hour == 12, 0, f.hour) + 12 * f.pm if f.twelve.any() else f.hour
+    hour = _pick(f.twelve, twelve_hour, f.hour)
+    m0 = np.clip(month, 1, 12) - 1
+    leap = _LEAP[f.year]  # (four digits: 0-9999)
+    ok &= day <= _MONTH_DAYS[m0] + (leap & (m0 == 1))
+    days = _YEAR_START[f.year] + _DAYS_BEFORE_MONTH[m0] + (leap & (m0 >= 2))
+    days += np.where(ok, day - 1, 0)
+    seconds = days.astype(np.int64) * 86_400 + ((hour * 60 + f.minute) * 60 + f.second - f.offset)
     us[where] = seconds * _US_PER_S + f.frac
-    kind[where] = np.where(ok, np.where(f.has_offset, AWARE, NAIVE), UNREADABLE)
+    kind[where] = np.where(ok, _pick(f.has_offset, np.int8(AWARE), np.int8(NAIVE)), UNREADABLE)
     if dayfirst is None:  # the day order is unknown: no slash date is read
-        kind[where[slash]] = NEEDS_DAYFIRST
+        kind[where[np.broadcast_to(slash, where.shape)]] = NEEDS_DAYFIRST
 
 
 def _offsets(z: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -290,7 +464,7 @@ def _offsets(z: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
         seen[v] = ((-1 if v[0] == "-" else 1) * (hh * 3600 + mm * 60), hh < 24 and mm < 60)
     pairs = [seen[v] for v in z]
     return (
-        np.array([s for s, _ in pairs], dtype=np.int64),
+        np.array([s for s, _ in pairs], dtype=np.int32),
         np.array([g for _, g in pairs], dtype=bool),
     )
 

@@ -128,7 +128,7 @@ def _block_offsets(
     A block is steady when the offsets at its first and last microsecond agree, for both
     folds (no transition in it: zones change offset at most once a day).
     """
-    blocks, inverse = np.unique(values // unit, return_inverse=True)
+    blocks, inverse = _distinct(values // unit)
     starts = (blocks * unit).astype(TIME_DTYPE).astype(object).tolist()
     last = _dt.timedelta(microseconds=unit - 1)
     steady = np.zeros(blocks.size, dtype=bool)
@@ -143,6 +143,27 @@ def _block_offsets(
         )
     inverse = inverse.ravel()
     return steady[inverse], offsets[inverse]
+
+
+#: a span of blocks (days, hours) up to this long is indexed directly instead of sorted
+_DENSE_SPAN = 1 << 22
+
+
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and each key's index among them (``np.unique``); keys within a
+    short span (the days of a few years) are indexed by a table, not sorted."""
+    if keys.size == 0:
+        return keys, np.zeros(0, dtype=np.int64)
+    lo, hi = int(keys.min()), int(keys.max())
+    if hi - lo >= _DENSE_SPAN:
+        blocks, inverse = np.unique(keys, return_inverse=True)
+        return blocks, inverse.ravel()
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[keys - lo] = True
+    where = np.flatnonzero(seen)
+    index = np.zeros(seen.size, dtype=np.int64)
+    index[where] = np.arange(where.size)
+    return where + lo, index[keys - lo]
 
 
 def _exact_offsets(

@@ -71,8 +71,8 @@ def test_text_table_writes_na_with_the_reason() -> None:
     out = text_table(
         {"k": ["x", "y"], "rate": [0.25, math.nan]}, pct=("rate",), na={"rate": "no MQL"}
     )
-    lines = out.splitlines()
-    assert lines[1].split()[-1] == "25.0%" and lines[2].split()[-1] == "n/a"
+    lines = out.splitlines()  # header, rule, rows
+    assert lines[2].split()[-1] == "25.0%" and lines[3].split()[-1] == "n/a"
     assert lines[-1].strip() == "n/a: rate: no MQL."
 
 
@@ -179,7 +179,7 @@ def test_funnel_step_no_lead_reached_is_na() -> None:
     html = obs._repr_html_()
     assert ">n/a<" in html and "no lead reached the stage it converts from" in html
     page = text_of(build_report(funnel=obs))
-    assert "n/a (no sql) to won" in page
+    assert "n/a (no SQL) to Won" in page
 
 
 def test_score_breakdown_share_without_leads_is_nan() -> None:

@@ -29,6 +29,7 @@ PUBLIC_MODULES = [
     "alignment.funnel",
     "alignment.sla",
     "alignment.closed_loop",
+    "alignment.accounts",
     "alignment.report",
     "alignment.datasets",
     "alignment.plugins",

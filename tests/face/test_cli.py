@@ -62,13 +62,14 @@ def test_help_everywhere(argv: list[str], capsys: pytest.CaptureFixture[str]) ->
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys)
-    assert code == cli.EXIT_USAGE
-    assert "demo" in out and "attribute" in out
+    assert code == 0
+    for command in ("demo", "attribute", "closed-loop", "report", "plugins"):
+        assert command in out
 
 
 def test_funnel_without_action(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "funnel")
-    assert code == cli.EXIT_USAGE
+    assert code == 0
     assert "plan" in out and "observe" in out
 
 
@@ -187,9 +188,10 @@ def test_attribute_several_models_side_by_side(
         "-q",
     )
     assert code == 0
-    header = out.splitlines()[0].split()
-    assert header == ["channel", "first", "last", "markov"]
-    assert len(out.strip().splitlines()) == 1 + 12
+    header, rule, *rows = out.strip().splitlines()
+    assert header.split() == ["channel", "first", "last", "markov"]
+    assert set(rule.strip()) == {"-"}
+    assert len(rows) == 12
 
 
 def test_attribute_by_campaign_and_touch_level(
@@ -590,9 +592,12 @@ def test_csv_round_trip_property(
 def test_text_table_alignment() -> None:
     text = cli.text_table({"name": ["a", "bb"], "n": [1, 1000], "r": [0.5, 0.25]}, pct=("r",))
     lines = text.splitlines()
-    assert lines[0].split() == ["name", "n", "r"]
-    assert lines[2].rstrip().endswith("25.0%") and "1,000" in lines[2]
-    assert len({len(ln.rstrip()) for ln in lines}) == 1  # numbers right-aligned
+    assert lines == [
+        "  name      n      r",
+        "  ------------------",
+        "  a         1  50.0%",
+        "  bb    1,000  25.0%",
+    ]  # plain text off a terminal: no colour, an ASCII rule, numbers right-aligned
 
 
 # ------------------------------------------------------------------ the console script

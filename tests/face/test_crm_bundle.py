@@ -109,7 +109,8 @@ def test_demo_and_build_report_share_the_analyses() -> None:
     from_demo = alignment.build_report(**cli.report_inputs(res), generated_at=WHEN)
     from_crm = alignment.build_report(synthetic_crm(500, seed=4), generated_at=WHEN)
     assert str(from_demo) == str(from_crm)
-    assert section_ids(from_crm) == ["funnel", "attribution", "grid", "sla", "closed-loop"]
+    sections = ["funnel", "attribution", "grid", "sla", "closed-loop", "accounts", "glossary"]
+    assert section_ids(from_crm) == sections
 
 
 def test_write_report_forms(crm: Any, tmp_path: Path) -> None:
@@ -155,6 +156,6 @@ def test_report_of_an_export_without_personas_nor_acceptance(crm: Any) -> None:
         personas=[],
     )
     html = str(alignment.build_report(export, models=("linear", "markov"), generated_at=WHEN))
-    assert section_ids(html) == ["funnel", "attribution", "closed-loop"]  # no fit rules: no grid
+    assert section_ids(html) == ["funnel", "attribution", "closed-loop", "accounts", "glossary"]
     assert "read from custom" in html
     assert "no accepted_at (or sal_at) column" in html  # acceptance n/a, never 0.0%

@@ -63,7 +63,10 @@ def test_tables_and_dtypes(crm: SyntheticCRM) -> None:
     assert crm.conversions["lead_id"].tolist() == crm.deals["lead_id"][won].tolist()
     assert np.array_equal(crm.conversions["revenue"], crm.deals["amount"][won])
     dc = crm.deal_contacts
-    assert dc["deal_id"].tolist() == crm.deals["deal_id"].tolist() and dc["is_primary"].all()
+    # one primary contact per deal (the lead who opened it), then the other contacts
+    prim = dc["is_primary"]
+    assert dc["deal_id"][prim].tolist() == crm.deals["deal_id"].tolist()
+    assert dc["lead_id"][prim].tolist() == crm.deals["lead_id"].tolist()
     assert set(np.unique(tp["channel"])) == set(CHANNELS)
     assert len(CHANNELS) == 12
     assert {"page_view", "form", "email_click", "webinar", "call"} <= set(np.unique(tp["kind"]))

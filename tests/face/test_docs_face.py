@@ -7,6 +7,7 @@ import dataclasses
 import io
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -111,7 +112,7 @@ def test_cli_page_funnel_example(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_page_rules_file_is_accepted(
     crm_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (rules,) = [body for lang, body in blocks("cli.md") if lang == "toml"]
+    rules = grid_rules()
     f = tmp_path / "grid.toml"
     f.write_text(rules, encoding="utf-8")
     code = main(["score", str(crm_files["leads"]), "--touchpoints", str(crm_files["touchpoints"]),
@@ -147,10 +148,23 @@ def page_files(
         "deals.parquet": "deals",
     }.items():
         write_columns(d / name, small_crm.tables()[table])
+    write_columns(d / "deals.csv", small_crm.deals)
     (d / "agreement.toml").write_text(crm_files["sla"].read_text("utf-8"), encoding="utf-8")
-    (rules,) = [body for lang, body in blocks("cli.md") if lang == "toml"]
-    (d / "grid.toml").write_text(rules, encoding="utf-8")
+    (d / "grid.toml").write_text(grid_rules(), encoding="utf-8")
+    for lang, body in blocks("cli.md"):  # the files a block names in its first line
+        if lang == "toml" and body.startswith("# ") and body.split()[1].endswith(".toml"):
+            (d / body.split()[1]).write_text(body, encoding="utf-8")
+    (d / "crm").mkdir()  # a folder of our tables (`alignment report crm`)
+    for name, table in small_crm.tables().items():
+        write_columns(d / "crm" / f"{name}.csv", table)
+    shutil.copytree(DOCS.parent / "examples" / "exports", d / "exports")  # --preset examples
     return d
+
+
+def grid_rules() -> str:
+    """The grid rules file of the command-line page (its TOML block with the cuts)."""
+    (rules,) = [body for lang, body in blocks("cli.md") if lang == "toml" and "fit_cuts" in body]
+    return rules
 
 
 CLI_EXAMPLES = [(p, c) for p in ("cli.md", "getting-started.md") for c in shell_commands(p)]

@@ -4,8 +4,18 @@ The hashes were computed before the report was split into modules and made to re
 engines' results; the sections (tables, KPIs, charts) must stay byte-identical.  Changed on
 purpose since: the closed loop (campaign costs allocated by leads and named, cost no lead's
 campaign carries on an "(unallocated)" row with its note, always shown below the top keys)
-and the SLA split by owner
-(compliance with nothing decided reads "n/a" with the reason, not a dash).
+and the SLA split by owner (compliance with nothing decided reads "n/a" with the reason, not a
+dash).  Then every section, after a review of the page in a browser: readable stage, channel
+and model names; amounts in the report's currency (here none: "amount"); headings and chart
+titles with their unit and period; charts with visible titles, axis titles and the Okabe–Ito
+palette (the attribution legend in one column); whole customers and rounded-up required counts
+in the plan; the grid's cut-offs and fit rules; the SLA's terms next to their results, response
+times in business hours, delivery pro-rated, the breach card counting leads; ROI as a
+percentage, the per-source roll-up, the hidden keys named, duplicate groups listed once; and a
+new glossary section; the SLA section shows speed to lead per rep
+(the SLA report's ``speed``).  Added since, with every earlier section unchanged: the accounts
+section (account attribution by channel and by contact role, MQL attribution by channel,
+account engagement tiers and the most engaged accounts).
 """
 
 from __future__ import annotations
@@ -25,20 +35,24 @@ WHEN = dt.datetime(2024, 4, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 PINNED: dict[str, dict[str, str]] = {
     "demo": {
-        "cards": "ae3bb440d0168b3e1776",
-        "funnel": "12cdeeb4354ea594f17c",
-        "attribution": "357f6451e9836352b761",
-        "grid": "295d1cd7ed95aea500ee",
-        "sla": "52d4ebfa92d91d1402fc",
-        "closed-loop": "47dcb9f32394bcfd527b",
+        "cards": "cc36d062a6ece41e5912",
+        "funnel": "8ae58d9bb8325c1cc7ba",
+        "attribution": "fcd0729246cf648dd7dc",
+        "grid": "8a135d847364d77f9b42",
+        "sla": "dadc4cb2bb8b38e0f226",
+        "closed-loop": "8fb2c53a5bce01ee6546",
+        "glossary": "d36290340b7dfd5717a6",
+        "accounts": "3fe0574b642233f28be7",
     },
     "sla_sales_only": {
-        "cards": "809723aaafe84c60d078",
-        "sla": "71337bb7f64e2a848957",
+        "cards": "36b3f36d77203b78cc09",
+        "sla": "9c69c92a308301c05c09",
+        "glossary": "da699ebae691fadfacfb",
     },
     "sla_split_by_owner": {
-        "cards": "32ad81dff94f9e6fafe9",
-        "sla": "15b207c05cb5e2637c0d",
+        "cards": "e398be337f05a97a9d70",
+        "sla": "21ea7381d301cee6680c",
+        "glossary": "da699ebae691fadfacfb",
     },
 }
 
@@ -79,7 +93,7 @@ def test_report_sections_are_pinned(name: str, demo: dict[str, Any]) -> None:
 
 def test_section_hashes_see_a_changed_cell(demo: dict[str, Any]) -> None:
     html = variant_html("demo", demo)
-    changed = html.replace("<td>lead</td><td>mql</td>", "<td>lead</td><td>MQL</td>", 1)
+    changed = html.replace("<td>Lead</td><td>MQL</td>", "<td>Lead</td><td>SQL</td>", 1)
     assert changed != html
     before, after = sections(html), sections(changed)
     assert before["funnel"] != after["funnel"]

@@ -117,6 +117,8 @@ class _SLAWithReps:
         self._inner, self._reps = inner, reps
         self.calls: list[tuple[str | None, str | None]] = []
         self.leads, self.periods, self.daily = inner.leads, inner.periods, inner.daily
+        self.breaches, self.sla, self.calendar = inner.breaches, inner.sla, inner.calendar
+        self.speed = inner.speed  # speed to lead, shown in the SLA section
 
     def summary(self) -> dict[str, Any]:  # the contract: a method
         return dict(self._inner.summary)
@@ -132,6 +134,7 @@ class _ScoresWithConversion:
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
+        self.scorer = inner.scorer  # the grid's cut-offs and rules
         self.calls: list[str] = []
 
     def __getitem__(self, key: str) -> Any:

@@ -179,3 +179,37 @@ def test_lazy_and_warehouse_sources(
             fmt = ds.CsvFileFormat(convert_options=convert)
             source[name] = ds.dataset(path, format=fmt)
     _same(reference, alignment.io.read_crm("salesforce", source))
+
+
+def test_per_row_time_zone_column(tmp_path: Path) -> None:
+    """A column mapped to ``time_zone`` gives each row the zone of its wall times (``tz``
+    where a row has none); an unknown zone is refused."""
+    tables = dict(SALESFORCE)
+    lines = tables["Lead"].splitlines()
+    zones = ["Zone", "Europe/Berlin", "", "Asia/Tokyo", "America/New_York"]
+    stamps = ["", "2024-01-02 09:00", "2024-01-03 10:00", "2024-01-04 11:00", "2024-01-05T11:00Z"]
+    rows = []
+    for i, line in enumerate(lines):
+        cells = line.split(",")
+        if i:
+            cells[1] = stamps[i]
+        rows.append(",".join([*cells, zones[i]]))
+    tables["Lead"] = "\n".join(rows) + "\n"
+    folder = write_export(tmp_path / "zones", tables)
+    crm = alignment.io.read_crm(
+        "salesforce", folder, tz="America/Chicago", columns={"Lead": {"Zone": "time_zone"}}
+    )
+    got = dict(zip(crm.leads["lead_id"].tolist(), crm.leads["created_at"].tolist()))
+    import datetime as dt
+
+    # 00Q1 is converted: the person is its contact 0031 (created from the contact row)
+    assert got["00Q2"] == dt.datetime(2024, 1, 3, 16, 0)  # no zone: tz (Chicago, UTC-6)
+    assert got["00Q3"] == dt.datetime(2024, 1, 4, 2, 0)  # Tokyo, UTC+9
+    with pytest.raises(alignment.AlignmentError, match="Mars/Olympus"):
+        bad = dict(tables)
+        bad["Lead"] = bad["Lead"].replace("Asia/Tokyo", "Mars/Olympus")
+        alignment.io.read_crm(
+            "salesforce",
+            write_export(tmp_path / "bad", bad),
+            columns={"Lead": {"Zone": "time_zone"}},
+        )

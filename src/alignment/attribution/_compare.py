@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 import numpy as np
+from typing_extensions import Unpack
 
 from .._frames import BACKENDS, to_native
 from ..errors import ParameterError
 from ._result import Measure
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    from .._frame_types import Columns
+
+#: what :func:`compare` compares: a mapping label → result, or a sequence of results
+_Results = Mapping[str, Any] | Sequence[Any]
+
+
+class _By(TypedDict, total=False):
+    """The keyword arguments of :func:`compare` besides ``backend`` (for its overloads)."""
+
+    by: str
+    share: bool
+    measure: Measure
+
 
 __all__ = ["compare"]
 
@@ -58,8 +78,22 @@ def _default_backend(results: Mapping[str, Any]) -> str:
     return "pandas" if importlib.util.find_spec("pandas") is not None else "dict"
 
 
+@overload
 def compare(
-    results: Mapping[str, Any] | Sequence[Any],
+    results: _Results, *, backend: Literal["pandas"], **kw: Unpack[_By]
+) -> pd.DataFrame: ...
+@overload
+def compare(
+    results: _Results, *, backend: Literal["polars"], **kw: Unpack[_By]
+) -> pl.DataFrame: ...
+@overload
+def compare(results: _Results, *, backend: Literal["pyarrow"], **kw: Unpack[_By]) -> pa.Table: ...
+@overload
+def compare(results: _Results, *, backend: Literal["dict"], **kw: Unpack[_By]) -> Columns: ...
+@overload
+def compare(results: _Results, *, backend: str | None = None, **kw: Unpack[_By]) -> Any: ...
+def compare(
+    results: _Results,
     *,
     by: str = "channel",
     share: bool = False,

@@ -17,7 +17,9 @@ from .._options import reads_options
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit, clone
 from ..errors import ParameterError, PluginError
+from ..tables._contacts import ROLE_WEIGHT
 from ..tables._deals import check_deal_options
+from ._outcomes import REVENUE, outcome_inputs
 from ._result import AttributionResult, Unattributed
 from ._rules import JourneyView, RuleModel
 
@@ -50,6 +52,10 @@ def attribute(
     deal_contacts: Any = None,
     won_stages: Sequence[str] | None = None,
     reset: bool = False,
+    key: str | None = None,
+    contacts: Literal["all", "primary", "roles"] | None = None,
+    role_weights: Mapping[str, float] | None = None,
+    outcome: str | None = None,
     **model_params: Any,
 ) -> AttributionResult:
     """Credit converted revenue to the touches (or channels) that preceded it.
@@ -99,6 +105,26 @@ def attribute(
     reset : bool, default False
         With several won deals per person: a deal's journey holds only the person's touches
         after their previous won deal's close (default: every touch up to its own close).
+    key : str, optional
+        Account journeys: the leads' account column (e.g. ``"account_id"``); each won deal's
+        journey is built from the touches of the persons ``contacts`` names (default
+        ``"all"``).  Needs the deals as ``conversions`` and ``leads=``.
+    contacts : {"all", "primary", "roles"}, optional
+        Whose touches make up a deal's journey: every lead of the deal's account (``"all"``,
+        the default with ``key``), the deal's primary contact (``"primary"``) or the deal's
+        contacts in ``deal_contacts`` (``"roles"``).  See "Account journeys" in the
+        attribution guide.
+    role_weights : mapping of str to float, optional
+        With ``contacts="roles"``: a weight (> 0) per role of ``deal_contacts``; a touch's
+        share is multiplied by its person's role weight and renormalised per deal (roles not
+        named, and a missing role, weigh 1).  Rule and other per-touch models only.
+    outcome : str, optional
+        What is credited (see "Stage-level attribution" in the attribution guide): the won
+        revenue (default, ``"revenue"``); a stage column of the leads (``"mql_at"``,
+        ``"sql_at"`` …: each lead that reached it is one conversion of value 1 at that instant,
+        credited to its touches before it; pass the leads as ``conversions`` or ``leads=``;
+        the result's ``measure`` is ``"conversions"``); or ``"pipeline"`` (every deal, won or
+        not, is a conversion at its ``created_at`` worth its ``amount``).
     **model_params
         Parameters of the model when given by name (e.g. ``half_life="7d"``).
 
@@ -146,17 +172,32 @@ def attribute(
     >>> alignment.attribute(touches, model="linear").totals()
     {'email': 50.0, 'search': 50.0}
     """
-    if is_crm(touchpoints):
+    from_crm = is_crm(touchpoints)
+    if from_crm:
         touchpoints, conversions, leads, deal_contacts = _crm_inputs(
             touchpoints, conversions, leads, deal_contacts
         )
+    oc = outcome_inputs(
+        outcome,
+        conversions,
+        leads,
+        deal_contacts,
+        from_crm=from_crm,
+        lead=lead,
+        key=key,
+        converted_at=converted_at,
+        revenue=revenue,
+    )
+    conversions, leads, deal_contacts = oc.conversions, oc.leads, oc.deal_contacts
     check_deal_options(won_stages, reset)
     columns = dict(
         lead=lead, time=time, channel=channel, converted_at=converted_at, revenue=revenue
     )
     deals = dict(deal_contacts=deal_contacts, won_stages=won_stages, reset=reset)
+    deals.update(_account_options(key, lead, contacts, role_weights))
     backend = find_backend(touchpoints, conversions, leads, deal_contacts)
     if backend is not None:
+        _refuse_on_backend(deals, oc.name)
         run = backend.operation("attribute")
         options = dict(model=model, lookback=lookback, leads=leads, **columns, **deals)
         return cast("AttributionResult", run(touchpoints, conversions, **options, **model_params))
@@ -218,6 +259,8 @@ def attribute(
         lookback=lb,
         support=view.index,
         support_journey=np.repeat(view.journeys, np.diff(view.offsets)),
+        outcome=oc.name,
+        measure=oc.measure,
     )
 
 
@@ -238,13 +281,38 @@ def _journeys(
             raise ParameterError(
                 "touchpoints is a prebuilt Journeys table, which already holds its conversions "
                 "and lead attributes; build it with Journeys.build(..., conversions, leads=...) "
-                "instead of passing conversions=, leads=, deal_contacts=, won_stages= or "
-                "reset= here"
+                "instead of passing conversions=, leads=, deal_contacts=, won_stages=, "
+                "reset=, key=, contacts= or role_weights= here"
             )
         return touchpoints
     return Journeys.build(
         touchpoints, conversions, leads=leads, touches=touches, **columns, **deals
     )
+
+
+def _account_options(
+    key: str | None, lead: str, contacts: Any, role_weights: Any
+) -> dict[str, Any]:
+    """``Journeys.build`` options of account journeys: ``key``, ``contacts`` (default "all"
+    with an account key) and ``role_weights``; none for person journeys."""
+    if key is not None and not isinstance(key, str):
+        raise ParameterError(f"key must be a column name (str), got {key!r}")
+    account = key not in (None, lead)
+    if not account and contacts is None:
+        if role_weights is not None:
+            raise ParameterError("role_weights= needs contacts='roles'")
+        return {}
+    mode = contacts if contacts is not None else "all"
+    return dict(key=key or lead, contacts=mode, role_weights=role_weights)
+
+
+def _refuse_on_backend(deals: dict[str, Any], outcome: str) -> None:
+    """Account journeys and stage / pipeline outcomes are built in memory only."""
+    if deals.get("contacts") is not None or outcome != REVENUE:
+        raise ParameterError(
+            "account journeys (key=, contacts=, role_weights=) and outcome= are not supported on this "
+            "backend; compute them in memory (e.g. call .compute() on the frames first)"
+        )
 
 
 def _crm_inputs(crm: Any, conversions: Any, leads: Any, deal_contacts: Any) -> tuple[Any, ...]:
@@ -267,10 +335,11 @@ def _credit(
 ) -> tuple[np.ndarray | None, ChannelCredit | None]:
     """The model's weights (compact: one per touch of the view) or its channel credit."""
     view = el.view
+    rw = _role_weights(journeys, model_name, m.kind)
     if fast_rule:
         assert isinstance(m, RuleModel)
         w = _check_values(m, model_name, m._weights(view), view.offsets, view.n_touches)
-        return w, None
+        return _by_role(w, rw, view), None
     if m.kind == "touch":
         sub = el.sub(journeys)
         w_sub = _check_values(
@@ -282,16 +351,46 @@ def _credit(
             el.attributed,
         )
         if sub is journeys:
-            return w_sub[view.index], None
+            return _by_role(w_sub[view.index], rw, view), None
         full = np.zeros(journeys.n_touches, dtype=np.float64)
         full[el.eligible] = w_sub
-        return full[view.index], None
+        return _by_role(full[view.index], rw, view), None
     if m.kind == "channel":
         return None, _checked_credit(m, model_name, el.sub(journeys), el.attributed)
     raise PluginError(
         f"attribution model {model_name!r} has kind {m.kind!r}; expected 'touch' or 'channel'",
         plugin=model_name,
     )
+
+
+def _role_weights(journeys: Any, model_name: str, kind: str) -> np.ndarray | None:
+    """The touches' role weights (account journeys with ``role_weights``), ``None`` when all 1.
+
+    Data-driven (channel) models credit channels, not touches: they cannot weigh roles.
+    """
+    rw = (getattr(journeys, "touch_numeric", None) or {}).get(ROLE_WEIGHT)
+    if rw is None or bool((np.asarray(rw) == 1.0).all()):
+        return None
+    if kind != "touch":
+        raise ParameterError(
+            f"role_weights= reweights the credit of each touch, but {model_name!r} credits "
+            "channels only; use a rule-based model, or leave role_weights out"
+        )
+    return np.asarray(rw, dtype=np.float64)
+
+
+def _by_role(w: np.ndarray, rw: np.ndarray | None, view: JourneyView) -> np.ndarray:
+    """Weights × the touch's role weight, renormalised to sum to 1 per journey.
+
+    Role weights are > 0, so a journey whose weights sum to 1 still has a positive sum.
+    """
+    if rw is None:
+        return w
+    x = w * rw[view.index]
+    sums = seg.segment_sum(x, view.offsets)
+    safe = np.where(sums > 0, sums, 1.0)
+    out: np.ndarray = x / seg.broadcast(safe, view.offsets)
+    return out
 
 
 @dataclass

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _segments as seg
 from .._display import preview
+from .._frame_types import dict_frames, level_frames, table_frames
 from .._frames import Categorical, to_native
 from .._results import Result
 from ..errors import ParameterError
@@ -97,6 +98,7 @@ class Unattributed:
             out[r] = float(self.revenue[self.reason == r].sum())
         return out
 
+    @table_frames
     def to_frame(self, backend: str | None = None) -> Any:
         """One row per unattributed journey: key, revenue, conversions, reason."""
         return to_native(
@@ -168,6 +170,12 @@ class AttributionResult(Result):
         For data-driven models: credit per channel and model details.
     backend : str
         Backend of the caller's input (default of :meth:`to_frame`).
+    outcome : str
+        What was credited (``outcome=`` of :func:`alignment.attribute`): ``"revenue"``, a stage
+        column of the leads (``"mql_at"`` …) or ``"pipeline"``.
+    measure : {"revenue", "conversions"}
+        The unit of the credit: money, or leads reaching the stage (a stage outcome, where each
+        lead's value is 1).  It is the default ``measure`` of :meth:`totals`.
 
     Notes
     -----
@@ -190,6 +198,10 @@ class AttributionResult(Result):
     #: roll-ups only visit these, so they cost O(attributed touches)
     support: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
     support_journey: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
+    #: what was credited: ``"revenue"`` (won revenue), a leads' stage column or ``"pipeline"``
+    outcome: str = "revenue"
+    #: ``"revenue"`` (money) or ``"conversions"`` (a stage outcome: 1 per lead)
+    measure: str = "revenue"
 
     @property
     def journeys(self) -> Journeys:
@@ -312,7 +324,7 @@ class AttributionResult(Result):
             return keys[:n_cat], sums[:n_cat]
         return keys, sums
 
-    def totals(self, by: str = "channel", measure: Measure = "revenue") -> dict[str, float]:
+    def totals(self, by: str = "channel", measure: Measure | None = None) -> dict[str, float]:
         """Credit rolled up by a key.
 
         Parameters
@@ -321,14 +333,15 @@ class AttributionResult(Result):
             ``"channel"``, any touch column kept on the journeys (campaign, content, kind …) or
             any lead column (source, persona …) when ``leads=`` was given.  Touches with a
             missing value are grouped under ``"(missing)"``.
-        measure : {"revenue", "conversions"}
-            Credited revenue, or fractional conversions.
+        measure : {"revenue", "conversions"}, optional
+            Credited revenue, or fractional conversions; default :attr:`measure`.
 
         Returns
         -------
         dict of str to float
             Every key (including keys with zero credit), in sorted order.
         """
+        measure = self.measure if measure is None else measure  # type: ignore[assignment]
         if measure not in ("revenue", "conversions"):
             raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
         if self.support_weights is None:
@@ -352,6 +365,7 @@ class AttributionResult(Result):
     #: ``to_frame`` levels: ``"touch"`` (default), ``"channel"``, or any other ``by`` key
     levels: ClassVar[tuple[str, ...]] = ("touch", "channel")
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """The result as a frame in the caller's backend.
 
@@ -411,6 +425,7 @@ class AttributionResult(Result):
             support_journey=np.asarray(full.journey_index, dtype=np.int64)[support],
         )
 
+    @dict_frames
     def touches(self, backend: str | None = "dict") -> Any:
         """Touch-level credit in the caller's row order, with a ``row`` column (input position).
 
@@ -458,6 +473,8 @@ class AttributionResult(Result):
         cols["weight"] = w_o
         cols["credit"] = w_o * np.asarray(j.revenue, dtype=np.float64)[jidx]
         cols["conversion_credit"] = w_o * np.asarray(j.conversions, dtype=np.float64)[jidx]
+        if self.outcome != "revenue":
+            cols["outcome"] = np.full(w_o.size, self.outcome, dtype=object)
         return cols
 
     def _input_order_columns(self) -> dict[str, Any] | None:
@@ -489,13 +506,32 @@ class AttributionResult(Result):
         cols["weight"] = weight
         cols["credit"] = weight * np.asarray(self.table.revenue, dtype=np.float64)[codes]
         cols["conversion_credit"] = weight * np.asarray(self.table.conversions, np.float64)[codes]
+        if self.outcome != "revenue":
+            cols["outcome"] = np.full(weight.size, self.outcome, dtype=object)
         return cols
 
     def _key_columns(self, by: str) -> dict[str, np.ndarray]:
+        cols = self._money_columns(by)
+        if self.measure == "conversions":  # a stage outcome: credit counts leads, not money
+            conv = cols["conversions"]
+            total = conv.sum()
+            cols = {
+                by: cols[by],
+                "conversions": conv,
+                "share": conv / total if total != 0 else np.zeros_like(conv),
+                **({"cost": cols["cost"]} if "cost" in cols else {}),
+            }
+        if self.outcome != "revenue":
+            cols["outcome"] = np.full(cols[by].size, self.outcome, dtype=object)
+        return cols
+
+    def _money_columns(self, by: str) -> dict[str, np.ndarray]:
         cols = credit_table(by, self.totals(by, "revenue"), self.totals(by, "conversions"))
         numeric = getattr(self.table, "touch_numeric", {}) or {}
         if "cost" in numeric and self._every_touch() is not self:
-            return self._every_touch()._key_columns(by)  # costs of every touch, not only converted
+            return self._every_touch()._money_columns(
+                by
+            )  # costs of every touch, not only converted
         if "cost" in numeric:
             try:
                 codes, cats = self._by_codes(by, None, self.table.journey_index)
@@ -522,6 +558,8 @@ class AttributionResult(Result):
         converted = np.asarray(j.converted, dtype=bool)
         return {
             "model": self.model_name,
+            "outcome": self.outcome,
+            "measure": self.measure,
             "journeys": int(j.n_journeys),  # every journey is kept, with or without its touches
             "touches": _n_input_touches(j),
             "converted_journeys": int(converted.sum()),
@@ -541,7 +579,7 @@ class AttributionResult(Result):
     def _repr_html_(self) -> str:
         s = self.summary()
         cols = self._key_columns("channel")
-        order = np.argsort(-cols["revenue"], kind="stable")
+        order = np.argsort(-cols[self.measure], kind="stable")
         shown = {k: v[order] for k, v in cols.items()}
         title = f"Attribution — model {s['model']}"
         note = (

@@ -1,9 +1,12 @@
-"""Option values of the command line: ``name=value`` pairs, stage rates, parameter files."""
+"""Option values of the command line: ``name=value`` pairs, stage rates, parameter files,
+column maps and flags."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +78,60 @@ def _load_config(path: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CLIError(f"{path!r} must hold a table/object of parameters")
     return dict(data)
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """One ``--map [TABLE.]THEIRS=OURS``: their column read as ours (``OURS`` empty: dropped)."""
+
+    text: str
+    theirs: str
+    ours: str | None
+    table: str | None = None
+
+    def qualified(self, table: str) -> ColumnMap:
+        """The same map, for the table ``table`` only."""
+        return replace(self, table=table)
+
+
+def _column_maps(items: Sequence[str] | None) -> list[ColumnMap]:
+    """``--map`` values: ``THEIRS=OURS`` or ``TABLE.THEIRS=OURS`` (which table a dotted name
+    names is decided by the reader, which knows the tables)."""
+    out: list[ColumnMap] = []
+    for item in items or ():
+        theirs, eq, ours = item.partition("=")
+        if not eq or not theirs.strip():
+            raise CLIError(
+                f"--map must look like THEIRS=OURS or TABLE.THEIRS=OURS (e.g. "
+                f"Lead.MQL_Date__c=mql_at), got {item!r}"
+            )
+        out.append(ColumnMap(item, theirs.strip(), ours.strip() or None))
+    return out
+
+
+def _flag(text: str) -> bool:
+    """A true/false option value (true/false, yes/no, 1/0, any case)."""
+    low = text.strip().casefold()
+    if low in ("true", "yes", "1"):
+        return True
+    if low in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _currency_rates(items: Sequence[str] | None) -> dict[str, float] | None:
+    """``--currency-rate CURRENCY=FACTOR`` values."""
+    if not items:
+        return None
+    out: dict[str, float] = {}
+    for item in items:
+        cur, eq, factor = item.partition("=")
+        try:
+            out[cur.strip()] = float(factor)
+        except ValueError:
+            raise CLIError(
+                f"--currency-rate must look like CURRENCY=FACTOR (e.g. EUR=1.08), got {item!r}"
+            ) from None
+        if not eq or not cur.strip():
+            raise CLIError(f"--currency-rate must look like CURRENCY=FACTOR, got {item!r}")
+    return out

@@ -17,8 +17,10 @@ import numpy as np
 
 from ..errors import reject_rows
 from ._args import _key_values, _load_config, _rates
-from ._common import EXIT_USAGE, CLIError, Progress
-from ._io import read_columns, write_columns
+from ._common import CLIError, Progress, WarningPrinter
+from ._hints import cli_hint
+from ._inputs import Inputs, UsageError
+from ._io import write_columns
 from ._text import sla_summary_text, text_table
 
 
@@ -26,17 +28,32 @@ def _progress(args: argparse.Namespace) -> Progress:
     return Progress(not getattr(args, "quiet", False))
 
 
+def _read_files(inputs: Inputs, files: Mapping[str, str | None], label: str) -> dict[str, Any]:
+    """Our tables from their files (``None``: not given), each named by ``--map``."""
+    with inputs.progress.step(f"reading {label}"):
+        out = {table: inputs.read(path, table) if path else None for table, path in files.items()}
+    inputs.check_used()
+    return out
+
+
+def _source(args: argparse.Namespace, path: str) -> tuple[Inputs, Any]:
+    """The inputs of a command, and the CRM export in ``path`` when ``--preset`` is given."""
+    inputs = Inputs(args, _progress(args))
+    return inputs, (inputs.bundle(path) if inputs.preset else None)
+
+
 def _emit(text: str) -> None:
     print(text, flush=True)
 
 
 def _write_or_print(out: str | None, columns: Mapping[str, Any], title: str, **fmt: Any) -> None:
+    """Write the table to ``out``, or print it (notes in the command line's words)."""
     if out:
         write_columns(out, columns, table=title)
         if out != "-":
             print(f"wrote {title} to {out}", file=sys.stderr)
     else:
-        _emit(text_table(columns, **fmt))
+        _emit(cli_hint(text_table(columns, **fmt)))
 
 
 def _cmd_funnel_help(args: argparse.Namespace) -> int:
@@ -45,7 +62,17 @@ def _cmd_funnel_help(args: argparse.Namespace) -> int:
     Funnel planning (reverse waterfall) and observed conversion.
     """
     args.funnel_parser.print_help()
-    return EXIT_USAGE
+    return 0
+
+
+#: attribute's column options (dest) and their defaults
+_COLUMNS = {
+    "lead_col": "lead_id",
+    "time_col": "timestamp",
+    "channel_col": "channel",
+    "converted_at_col": "converted_at",
+    "revenue_col": "revenue",
+}
 
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
@@ -57,40 +84,40 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     """
     from ..attribution import attribute
 
-    prog = _progress(args)
     models = list(dict.fromkeys(args.models or ["linear"]))
     params = _key_values(args.param, "--param")
     if args.half_life is not None:
         if "time_decay" not in models:
             raise CLIError("--half-life applies to --model time_decay (use --param for others)")
         params["half_life"] = args.half_life
-    with prog.step(f"reading {args.touchpoints}"):
-        touches = read_columns(args.touchpoints, table="touchpoints", progress=prog)
-        conversions = (
-            read_columns(args.conversions, table="conversions", progress=prog)
-            if args.conversions
-            else None
-        )
-        leads = read_columns(args.leads, table="leads", progress=prog) if args.leads else None
+    inputs, crm = _source(args, args.touchpoints)
+    if crm is not None:
+        if args.conversions or args.leads:
+            raise UsageError("--conversions and --leads come from the export with --preset")
+        renamed = [f"--{d.replace('_', '-')}" for d, v in _COLUMNS.items() if getattr(args, d) != v]
+        if renamed:
+            raise UsageError(
+                f"{', '.join(renamed)} name(s) columns of plain files; with --preset, name the "
+                "export's columns with --map [TABLE.]THEIRS=OURS"
+            )
+        data: dict[str, Any] = {"touchpoints": crm}
+        columns: dict[str, Any] = {}
+    else:
+        files = {"touchpoints": args.touchpoints, "conversions": args.conversions}
+        data = _read_files(inputs, {**files, "leads": args.leads}, args.touchpoints)
+        columns = dict(
+            lead=args.lead_col, time=args.time_col, channel=args.channel_col,
+            converted_at=args.converted_at_col, revenue=args.revenue_col,
+            won_stages=args.won_stages,
+        )  # fmt: skip
     results = {}
     for name in models:
         model_params = dict(params)
         if args.half_life is not None and name != "time_decay":
             model_params.pop("half_life")  # --half-life is time_decay's, not the others'
-
-        with prog.step(f"attributing with {name}"):
+        with inputs.progress.step(f"attributing with {name}"):
             results[name] = attribute(
-                touches,
-                conversions,
-                model=name,
-                lead=args.lead_col,
-                time=args.time_col,
-                channel=args.channel_col,
-                converted_at=args.converted_at_col,
-                revenue=args.revenue_col,
-                lookback=args.lookback,
-                leads=leads,
-                **model_params,
+                **data, model=name, lookback=args.lookback, **columns, **model_params
             )
     if args.level == "touch":
         if len(results) > 1:
@@ -112,7 +139,7 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     first = next(iter(results.values()))
     un = first.unattributed
     total = float(first.converted_revenue)
-    prog.note(
+    inputs.progress.note(
         f"revenue {total:,.2f} converted; {first.attributed_revenue:,.2f} attributed, "
         f"{un.total:,.2f} unattributed"
     )
@@ -152,18 +179,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from ..plugins import get_scorer
     from ..tables import LeadTable
 
-    prog = _progress(args)
     params = _load_config(args.rules)
     params.update(_key_values(args.param, "--param"))
     if args.as_of is not None:
         params["as_of"] = args.as_of
-    with prog.step(f"reading {args.leads}"):
-        leads = read_columns(args.leads, table="leads", progress=prog)
-        touches = (
-            read_columns(args.touchpoints, table="touchpoints", progress=prog)
-            if args.touchpoints
-            else None
-        )
+    inputs, crm = _source(args, args.leads)
+    prog = inputs.progress
+    if crm is not None:
+        if args.touchpoints:
+            raise UsageError("--touchpoints come from the export with --preset")
+        leads, touches = crm.leads, crm.touchpoints if crm.touchpoints["lead_id"].size else None
+    else:
+        files = {"leads": args.leads, "touchpoints": args.touchpoints}
+        leads, touches = _read_files(inputs, files, args.leads).values()
     lt = LeadTable.build(leads)
     scorer = get_scorer(args.scorer, **params)
     if type(scorer).requires_fit:
@@ -242,12 +270,15 @@ def _cmd_funnel_observe(args: argparse.Namespace) -> int:
     """
     from ..funnel import observe
 
-    prog = _progress(args)
-    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    if len(stages) < 2:
-        raise CLIError("--stages needs at least two comma-separated stage columns")
-    with prog.step(f"reading {args.leads}"):
-        leads = read_columns(args.leads, table="leads", progress=prog)
+    stages = None
+    if args.stages is not None:
+        stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+        if len(stages) < 2:
+            raise CLIError("--stages needs at least two comma-separated stage columns")
+    inputs, crm = _source(args, args.leads)
+    leads = (
+        crm if crm is not None else _read_files(inputs, {"leads": args.leads}, args.leads)["leads"]
+    )
     obs = observe(leads, stages=stages, mode=args.mode, by=args.by)
     table = obs.to_frame(backend="dict")
     _write_or_print(args.out, table, "funnel", pct=("rate", "rate_low", "rate_high"), max_rows=None)
@@ -267,6 +298,24 @@ def _sla_from_file(path: str) -> Any:
     raise CLIError(f"agreement {path!r}: use a .toml or .json file")
 
 
+def _sla_source(args: argparse.Namespace) -> tuple[Inputs, Any]:
+    """The inputs of ``alignment sla``: an export (``EXPORT --preset``) or two files."""
+    if args.preset:
+        if not args.export or args.leads or args.activities:
+            raise UsageError(
+                "with --preset, give the export's folder after the agreement (alignment sla "
+                "AGREEMENT EXPORT --preset NAME), not --leads/--activities"
+            )
+        return _source(args, args.export)
+    if args.export:
+        raise UsageError(f"{args.export!r}: an export folder needs --preset salesforce|hubspot")
+    missing = [f for f, v in (("--leads", args.leads), ("--activities", args.activities),
+                              ("--as-of", args.as_of)) if not v]  # fmt: skip
+    if missing:
+        raise UsageError(f"give {', '.join(missing)} (or an export folder with --preset)")
+    return _source(args, "")
+
+
 def _cmd_sla(args: argparse.Namespace) -> int:
     """evaluate a marketing–sales agreement on leads and activities
 
@@ -275,14 +324,16 @@ def _cmd_sla(args: argparse.Namespace) -> int:
     """
     from ..sla import evaluate
 
-    prog = _progress(args)
     agreement = _sla_from_file(args.agreement)
-    with prog.step("reading leads and activities"):
-        leads = read_columns(args.leads, table="leads", progress=prog)
-        acts = read_columns(args.activities, table="activities", progress=prog)
-    with prog.step("evaluating the agreement"):
+    inputs, crm = _sla_source(args)
+    if crm is not None:
+        leads, acts = crm, None
+    else:
+        files = {"leads": args.leads, "activities": args.activities}
+        leads, acts = _read_files(inputs, files, "leads and activities").values()
+    with inputs.progress.step("evaluating the agreement"):
         report = evaluate(agreement, leads, acts, as_of=args.as_of)
-    _emit(sla_summary_text(report))
+    _emit(cli_hint(sla_summary_text(report)))
     if args.out:
         write_columns(args.out, report.leads.to_frame("dict"), table="lead statuses")
     if args.breaches:
@@ -340,6 +391,7 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     _emit(text_table({"name": list(models), "description": list(models.values())}, max_rows=None))
     _emit("\nscorers")
     _emit(text_table({"name": list(scoring), "description": list(scoring.values())}, max_rows=None))
+    warn = getattr(args, "warn", None) or WarningPrinter()
     for e in errors:
-        print(f"alignment: warning: {e}", file=sys.stderr)
+        warn(str(e))
     return 0

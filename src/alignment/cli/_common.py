@@ -1,16 +1,17 @@
-"""The command line's shared pieces: exit statuses, its error type and progress messages."""
+"""The command line's shared pieces: exit statuses, its error type, progress and warnings."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
 import time
+import warnings
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
-from ..errors import AlignmentError
+from ..errors import AlignmentError, AlignmentWarning
 
-__all__ = ["EXIT_ERROR", "EXIT_USAGE", "CLIError", "Progress"]
+__all__ = ["EXIT_ERROR", "EXIT_USAGE", "CLIError", "Progress", "WarningPrinter", "is_terminal"]
 
 #: exit status for bad input (data, parameters, files)
 EXIT_ERROR = 1
@@ -24,8 +25,17 @@ class CLIError(AlignmentError):
     """A problem with the command line's files or options (reported in one line)."""
 
 
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is an interactive terminal (colours and live progress only there)."""
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 class Progress:
-    """Progress messages on stderr (``... step`` then ``done in 0.4 s``); silent when disabled."""
+    """Progress messages on stderr (``... step done in 0.4 s``); silent when disabled.
+
+    On a terminal the running step shows as a live status line (``rich``); elsewhere (a file,
+    a pipe, a test) each step is one plain line once it is done.
+    """
 
     def __init__(self, enabled: bool, stream: TextIO | None = None) -> None:
         self.enabled = enabled
@@ -40,15 +50,47 @@ class Progress:
         """Report a step: on a terminal its label shows while it runs; a failed step leaves no
         line behind, so an error stays a single line."""
         start = time.perf_counter()
-        tty = self.enabled and bool(getattr(self.stream, "isatty", lambda: False)())
-        if tty:
-            print(f"... {label}", end="", file=self.stream, flush=True)
-        try:
+        if self.enabled and is_terminal(self.stream):
+            from rich.console import Console
+
+            console = Console(file=self.stream, highlight=False, markup=False, emoji=False)
+            with console.status(f"{label} ..."):
+                yield
+        else:
             yield
-        except BaseException:
-            if tty:
-                print("\r\x1b[K", end="", file=self.stream, flush=True)
-            raise
-        if self.enabled:
-            done = f" done in {time.perf_counter() - start:.1f} s"
-            print(done if tty else f"... {label}{done}", file=self.stream, flush=True)
+        self.note(f"... {label} done in {time.perf_counter() - start:.1f} s")
+
+
+class WarningPrinter:
+    """Warnings as ``alignment: warning: MESSAGE`` lines on stderr, each distinct one once
+    (its hints in the command line's words, see :func:`alignment.cli._hints.cli_hint`).
+
+    Installed by :func:`alignment.cli.main` for the run of one command (in place of Python's
+    ``path:line: Category: message`` format), and called directly for the problems a command
+    lists itself (plugins that failed to load).
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+        self.seen: set[str] = set()
+
+    def __call__(self, message: Warning | str) -> None:
+        from ._hints import cli_hint
+
+        text = cli_hint(" ".join(str(message).split()))
+        if text in self.seen:
+            return
+        self.seen.add(text)
+        print(f"alignment: warning: {text}", file=self.stream or sys.stderr, flush=True)
+
+    def show(self, message: Warning | str, *_: Any, **__: Any) -> None:
+        """The :func:`warnings.showwarning` hook."""
+        self(message)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[WarningPrinter]:
+        with warnings.catch_warnings():
+            # the library's warnings every time (the printer shows each distinct one once)
+            warnings.simplefilter("always", AlignmentWarning)
+            warnings.showwarning = self.show
+            yield self

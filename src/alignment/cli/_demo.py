@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..closed_loop import UNALLOCATED
+from ..report._accounts import credit_table
 from ..report._analyse import (
     STANDARD_FEATURES,
     STANDARD_FIT_RULES,
@@ -98,6 +99,7 @@ def demo_summary_text(res: Mapping[str, Any]) -> str:
         sla_summary_text(res["sla"]),
     ]
     lines += _closed_loop_lines(res)
+    lines += _accounts_lines(res)
     return "\n".join(lines)
 
 
@@ -254,6 +256,44 @@ def _closed_loop_lines(res: Mapping[str, Any]) -> list[str]:
         f"  Data quality: {s['n_duplicates']:,} duplicate and {s['n_incomplete']:,} "
         f"incomplete leads of {s['n_leads']:,}"
     )
+    return lines
+
+
+def _accounts_lines(res: Mapping[str, Any]) -> list[str]:
+    """Account attribution and MQL attribution by channel; engagement tiers."""
+    acc = res.get("accounts")
+    if acc is None:
+        return []
+    lines: list[str] = []
+    w = lines.append
+    won, mql = acc.get("account"), acc.get("mql")
+    if won is not None or mql is not None:
+        table: dict[str, Any] = {}
+        credits: dict[str, tuple[list[str], list[float], float]] = {}
+        if won is not None:
+            credits["account_revenue"] = credit_table(won, "channel")
+        if mql is not None:
+            credits["mqls"] = credit_table(mql, "channel")
+        channels = list(dict.fromkeys(k for keys, _, _ in credits.values() for k in keys))
+        table["channel"] = channels
+        for name, (keys, values, _) in credits.items():
+            got = dict(zip(keys, values))
+            table[name] = [got.get(c, 0.0) for c in channels]
+        w(
+            "\nACCOUNTS: linear credit by channel of won revenue over each deal's contacts"
+            "\n  (account_revenue) and of the leads reaching MQL (mqls, in conversions)"
+        )
+        w(text_table(table, money=("account_revenue",), decimals={"mqls": 1}, max_rows=None))
+    eng = acc.get("engagement")
+    if eng is not None:
+        t = eng.to_frame(level="tiers", backend="dict")
+        parts = [f"{k} {int(n):,}" for k, n in zip(t["tier"], t["accounts"])]
+        s = summary_of(eng)
+        w(
+            f"  Engagement tiers (accounts): {', '.join(parts)}; "
+            f"{int(s['buying_group_complete']):,} of {int(s['accounts']):,} accounts have the "
+            "whole buying group"
+        )
     return lines
 
 

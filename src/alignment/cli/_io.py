@@ -18,11 +18,25 @@ import numpy as np
 from .._files import CSVFormatError, open_text, read_csv, read_parquet, write_parquet
 from ._common import _PROGRESS_ROWS, CLIError, Progress
 
-__all__ = ["read_columns", "write_columns"]
+__all__ = ["HTML_FILES", "TABLE_FILES", "file_kind", "read_columns", "write_columns"]
+
+#: the file endings a table is written as (``-``: CSV on standard output)
+TABLE_FILES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet", ".pq", ".json")
+#: the file endings of a report
+HTML_FILES = (".html", ".htm")
 
 
 def _suffixes(path: Path) -> list[str]:
     return [s.lower() for s in path.suffixes]
+
+
+def file_kind(path: str | Path, kinds: tuple[str, ...]) -> str | None:
+    """The ending of ``kinds`` that ``path`` has (longest first), or ``None``."""
+    name = Path(path).name.lower()
+    for ending in sorted(kinds, key=len, reverse=True):
+        if name.endswith(ending) and len(name) > len(ending):
+            return ending
+    return None
 
 
 def _is_parquet(path: Path) -> bool:
@@ -143,23 +157,34 @@ def _column_texts(arr: np.ndarray) -> list[str]:
 
 
 def write_columns(path: str | Path, columns: Mapping[str, Any], *, table: str = "output") -> None:
-    """Write columns (dict of arrays) as CSV (``.csv``/``.tsv``, optionally ``.gz``) or Parquet.
+    """Write columns (dict of arrays) as CSV, Parquet or JSON, by the file's ending.
 
-    ``-`` writes CSV to standard output.  Instants are written as ISO-8601 UTC
-    (``2024-03-01T09:30:00Z``), durations as seconds, missing values as empty cells.
+    ``.csv``/``.tsv`` (optionally ``.gz``), ``.parquet``/``.pq``, or ``.json`` (a list of
+    records); ``-`` writes CSV to standard output.  Instants are written as ISO-8601 UTC
+    (``2024-03-01T09:30:00Z``), durations as seconds, missing values as empty cells (``null``
+    in JSON).
 
     Raises
     ------
     CLIError
-        Unwritable path, Parquet without PyArrow.
+        Another ending (nothing is written), an unwritable path, Parquet without PyArrow.
     """
     cols = {k: np.asarray(v) for k, v in columns.items()}
     if str(path) == "-":
         _write_csv(sys.stdout, cols, ",")
         return
     p = Path(path)
+    kind = file_kind(p, TABLE_FILES)
+    if kind is None:
+        raise CLIError(
+            f"{table}: cannot write {p.name!r}: use a file ending in {', '.join(TABLE_FILES)} "
+            "(or - for CSV on standard output)"
+        )
     if p.parent and not p.parent.exists():
         raise CLIError(f"{table}: directory does not exist: {str(p.parent)!r}")
+    if kind == ".json":
+        _write_json(p, cols, table)
+        return
     if _is_parquet(p):
         try:
             write_parquet(cols, p)
@@ -180,3 +205,29 @@ def _write_csv(fh: IO[str], cols: Mapping[str, np.ndarray], delimiter: str) -> N
     writer.writerow(list(cols))
     texts = [_column_texts(v) for v in cols.values()]
     writer.writerows(zip(*texts))
+
+
+def _json_values(arr: np.ndarray) -> list[Any]:
+    """A column as JSON values: numbers (``null`` for NaN), flags, ISO-8601 UTC text, text."""
+    a = np.asarray(arr)
+    if a.dtype.kind in "Mm":
+        return [t or None for t in _column_texts(a)]
+    if a.dtype.kind == "f":
+        out = a.astype(object)
+        out[np.isnan(a)] = None
+        return list(out.tolist())
+    if a.dtype.kind in "biu":
+        return list(a.tolist())
+    return [v if v is None or isinstance(v, str) else _format_cell(v) for v in a.tolist()]
+
+
+def _write_json(path: Path, cols: Mapping[str, np.ndarray], table: str) -> None:
+    import json
+
+    names = list(cols)
+    values = [_json_values(v) for v in cols.values()]
+    records = [dict(zip(names, row)) for row in zip(*values)]
+    try:
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    except OSError as exc:
+        raise CLIError(f"{table}: cannot write {str(path)!r}: {exc}") from None

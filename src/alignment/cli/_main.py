@@ -8,13 +8,14 @@ The pieces live in sibling modules (``_common``, ``_io``, ``_text``, ``_args``, 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import sys
 from collections.abc import Sequence
 
 from ..errors import AlignmentError
-from ._common import EXIT_ERROR, EXIT_USAGE, CLIError, Progress
+from ._common import EXIT_ERROR, EXIT_USAGE, CLIError, Progress, WarningPrinter
 from ._demo import (
     DEMO_FEATURES,
     DEMO_FIT_RULES,
@@ -25,8 +26,10 @@ from ._demo import (
     report_inputs,
     run_demo,
 )
+from ._hints import cli_hint
+from ._inputs import UsageError
 from ._io import read_columns, write_columns
-from ._parser import build_parser
+from ._parser import build_parser, parse
 from ._text import sla_summary_text, text_table
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "EXIT_USAGE",
     "CLIError",
     "Progress",
+    "UsageError",
     "build_parser",
     "demo_summary_text",
     "main",
@@ -67,13 +71,33 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _error_line(exc: BaseException, args: argparse.Namespace) -> str:
+    """The one line of an error, its hints in the command line's words."""
+    parser = getattr(args, "command_parser", None)
+    options = set(getattr(parser, "_option_string_actions", ()))
+    column = getattr(exc, "column", None) if isinstance(exc, AlignmentError) else None
+    table = getattr(exc, "table", None) if isinstance(exc, AlignmentError) else None
+    return cli_hint(_one_line(exc), column=column, table=table, options=options)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``alignment`` command; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "handler", None) is None:
-        parser.print_help()
-        return EXIT_USAGE
+    """Run the ``alignment`` command; returns the exit status.
+
+    Without a command it prints the help (status 0).  Warnings (a plugin that failed to load,
+    instants read as UTC …) are printed once each as ``alignment: warning: …``.
+    """
+    printer = WarningPrinter()
+    with printer.installed():
+        parser = build_parser()
+        args = parse(parser, argv)
+        args.warn = printer
+        if getattr(args, "handler", None) is None:
+            parser.print_help()
+            return 0
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         status: int = args.handler(args)
         return status
@@ -89,10 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         known = isinstance(exc, (AlignmentError, ValueError, LookupError, OSError))
         prefix = "error" if known else f"unexpected error ({type(exc).__name__})"
-        print(f"alignment: {prefix}: {_one_line(exc)}", file=sys.stderr)
+        print(f"alignment: {prefix}: {_error_line(exc, args)}", file=sys.stderr)
         if not known:
             print("alignment: run again with --debug for the traceback", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..funnel import DEFAULT_STAGES
+from ._args import _flag
 from ._commands import (
     _cmd_attribute,
     _cmd_funnel_help,
@@ -16,9 +18,27 @@ from ._commands import (
     _cmd_score,
     _cmd_sla,
 )
+from ._crm_commands import _cmd_closed_loop, _cmd_report
 from ._demo import _cmd_demo
+from ._io import HTML_FILES, TABLE_FILES, file_kind
 
-__all__ = ["build_parser"]
+__all__ = ["build_parser", "parse"]
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments of the command line, an optional positional after the options included.
+
+    ``alignment sla AGREEMENT --preset salesforce EXPORT`` gives ``EXPORT`` after an option,
+    which argparse leaves over: it is the command's ``trailing`` positional when that is unset.
+    """
+    args, extra = parser.parse_known_args(argv)
+    command = getattr(args, "command_parser", None)
+    name = getattr(command, "trailing", None)
+    if name and getattr(args, name, None) is None and extra and not extra[0].startswith("-"):
+        setattr(args, name, extra.pop(0))
+    if extra:
+        (command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _common(top: bool = False) -> argparse.ArgumentParser:
@@ -45,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
             "planning, SLAs and closed-loop reporting. Start with: alignment demo"
         ),
         parents=[_common(top=True)],
+        formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=28),
     )
     parser.add_argument("--version", action="version", version=f"alignment {__version__}")
     commands = _Commands(parser, "command", "COMMAND", _common())
@@ -54,8 +75,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_score(commands)
     _add_funnel(commands)
     _add_sla(commands)
+    _add_closed_loop(commands)
+    _add_report(commands)
     _add_plugins(commands)
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """A sub-command's parser.
+
+    Its help may end with text made when it is shown (``more_help``: the registered models
+    are listed without loading the plugins on every run); ``trailing`` names an optional
+    positional that may also come after the options (see :func:`parse`).
+    """
+
+    more_help: Callable[[], str] | None = None
+    trailing: str | None = None
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return text + "\n" + self.more_help() + "\n" if self.more_help else text
 
 
 class _Commands:
@@ -68,12 +107,10 @@ class _Commands:
         metavar: str,
         common: argparse.ArgumentParser,
     ) -> None:
-        self.sub = parser.add_subparsers(dest=dest, metavar=metavar)
+        self.sub = parser.add_subparsers(dest=dest, metavar=metavar, parser_class=_Parser)
         self.common = common
 
-    def add(
-        self, name: str, handler: Callable[[argparse.Namespace], int]
-    ) -> argparse.ArgumentParser:
+    def add(self, name: str, handler: Callable[[argparse.Namespace], int]) -> _Parser:
         """The sub-command ``name``, run by ``handler``.
 
         The handler's docstring is the sub-command's help: its first line the one-line help
@@ -81,8 +118,9 @@ class _Commands:
         """
         about = inspect.getdoc(handler) or ""
         help, _, description = about.partition("\n\n")
-        p = self.sub.add_parser(name, parents=[self.common], help=help, description=description)
-        p.set_defaults(handler=handler)
+        common: Any = self.common  # a plain parser, as a parent of the _Parser made here
+        p = self.sub.add_parser(name, parents=[common], help=help, description=description)
+        p.set_defaults(handler=handler, command_parser=p)
         return p
 
 
@@ -93,9 +131,81 @@ def _input_file(
     p.add_argument(name, metavar=metavar, help=f"{name} file ({kind})")
 
 
+def _input_or_export(p: argparse.ArgumentParser, name: str, metavar: str) -> None:
+    """The positional input: a file of ``name``, or with ``--preset`` the export folder."""
+    p.add_argument(
+        name,
+        metavar=metavar,
+        help=f"{name} file (.csv or .parquet); with --preset, the folder of the CRM export",
+    )
+
+
+def _file_type(kinds: tuple[str, ...], stdout: bool) -> Callable[[str], str]:
+    """An argparse type: a file name ending in one of ``kinds`` (``-``: standard output)."""
+
+    def check(text: str) -> str:
+        if (stdout and text == "-") or file_kind(text, kinds):
+            return text
+        dash = " or - (standard output)" if stdout else ""
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text!r}: the file's ending says its format: {', '.join(kinds)}{dash}"
+        )
+
+    return check
+
+
 def _out_option(p: argparse.ArgumentParser, what: str) -> None:
-    """``--out FILE``: where to write ``what``."""
-    p.add_argument("--out", metavar="FILE", help=f"write {what} (.csv, .parquet, - = stdout)")
+    """``--out FILE``: where to write ``what`` (its format by its ending)."""
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        type=_file_type(TABLE_FILES, stdout=True),
+        help=f"write {what}: .csv, .tsv (.gz), .parquet, .json, or - (CSV on stdout)",
+    )
+
+
+def _read_options(p: argparse.ArgumentParser, *, persons: bool = True) -> None:
+    """How the inputs are read: a CRM export (``--preset`` …), column names (``--map``)."""
+    from ..io import PRESETS
+
+    g = p.add_argument_group(
+        "reading a CRM export",
+        "With --preset the input is the folder of the CRM's export files, read by "
+        "alignment.io.read_crm; without it, the files hold our tables.",
+    )
+    g.add_argument("--preset", choices=sorted(PRESETS), help="the CRM that wrote the export")
+    g.add_argument("--tz", metavar="ZONE", help="time zone of instants without an offset")
+    g.add_argument(
+        "--map",
+        action="append",
+        metavar="[TABLE.]THEIRS=OURS",
+        help="read their column as ours, e.g. Lead.MQL_Date__c=mql_at (repeat; OURS empty "
+        "drops theirs); without --preset, renames a column of the files",
+    )
+    g.add_argument(
+        "--dayfirst", type=_flag, metavar="true|false", help="03/05/2024 is 3 May (true)"
+    )
+    g.add_argument("--date-format", metavar="FORMAT", help="strptime format, e.g. %%d.%%m.%%Y")
+    g.add_argument("--decimal", choices=[".", ","], help="decimal mark of amounts (.)")
+    g.add_argument(
+        "--won-stage",
+        action="append",
+        dest="won_stages",
+        metavar="STAGE",
+        help="a deal stage that means won (repeat)",
+    )
+    g.add_argument(
+        "--currency-rate",
+        action="append",
+        metavar="CUR=FACTOR",
+        help="factor to one currency when amounts are in several (repeat), e.g. EUR=1.08",
+    )
+    if persons:
+        c = p.add_argument_group("column names")
+        c.add_argument("--lead-id", metavar="COLUMN", help="the leads' id column (lead_id)")
+        c.add_argument(
+            "--created-at", metavar="COLUMN", help="the leads' creation time column (created_at)"
+        )
 
 
 def _param_option(p: argparse.ArgumentParser, what: str) -> None:
@@ -105,19 +215,17 @@ def _param_option(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def _column_options(
-    p: argparse.ArgumentParser, *, lead: bool, time: bool, channel: bool, conversion: bool
-) -> None:
+def _column_options(p: argparse.ArgumentParser) -> None:
+    """The column names of ``attribute``'s touches and conversions."""
     g = p.add_argument_group("column names")
-    if lead:
-        g.add_argument("--lead-col", default="lead_id", help="journey key column (lead_id)")
-    if time:
-        g.add_argument("--time-col", default="timestamp", help="touch time column (timestamp)")
-    if channel:
-        g.add_argument("--channel-col", default="channel", help="channel column (channel)")
-    if conversion:
-        g.add_argument("--converted-at-col", default="converted_at", help="(converted_at)")
-        g.add_argument("--revenue-col", default="revenue", help="(revenue)")
+    for flags, default, about in (
+        (("--lead-col", "--lead-id"), "lead_id", "journey key"),
+        (("--time-col",), "timestamp", "touch time"),
+        (("--channel-col",), "channel", "channel"),
+        (("--converted-at-col",), "converted_at", "conversion time"),
+        (("--revenue-col",), "revenue", "revenue"),
+    ):
+        g.add_argument(*flags, default=default, metavar="COLUMN", help=f"{about} ({default})")
 
 
 def _add_demo(commands: _Commands) -> None:
@@ -129,6 +237,7 @@ def _add_demo(commands: _Commands) -> None:
         "--out",
         default="alignment-report.html",
         metavar="FILE",
+        type=_file_type(HTML_FILES, stdout=False),
         help="HTML report to write (alignment-report.html)",
     )
     p.add_argument("--no-report", action="store_true", help="print the summary only")
@@ -137,7 +246,8 @@ def _add_demo(commands: _Commands) -> None:
 def _add_attribute(commands: _Commands) -> None:
     """``alignment attribute``."""
     p = commands.add("attribute", _cmd_attribute)
-    _input_file(p, "touchpoints", "TOUCHES")
+    p.more_help = _models_help
+    _input_or_export(p, "touchpoints", "TOUCHES")
     p.add_argument("--conversions", metavar="FILE", help="conversions (or deals) file")
     p.add_argument("--leads", metavar="FILE", help="leads file (keys such as source, persona)")
     p.add_argument(
@@ -145,7 +255,7 @@ def _add_attribute(commands: _Commands) -> None:
         action="append",
         dest="models",
         metavar="NAME",
-        help="model name; repeat for several models side by side (default linear)",
+        help="model name (listed below); repeat for several side by side (default linear)",
     )
     p.add_argument("--half-life", metavar="DURATION", help="time_decay half-life, e.g. 7d")
     p.add_argument("--lookback", metavar="DURATION", help="ignore touches older than this")
@@ -158,13 +268,25 @@ def _add_attribute(commands: _Commands) -> None:
         help="output one row per key (default) or per touch",
     )
     _out_option(p, "the table")
-    _column_options(p, lead=True, time=True, channel=True, conversion=True)
+    _read_options(p, persons=False)
+    _column_options(p)
+    p.set_defaults(won_plain=True)  # deals files: won by stage
+
+
+def _models_help() -> str:
+    """The registered attribution models (plugins' included), for ``attribute --help``."""
+    from ..plugins import attribution_models
+
+    models = attribution_models()
+    width = max(map(len, models), default=0)
+    lines = [f"  {name.ljust(width)}  {about}" for name, about in models.items()]
+    return "attribution models (--model NAME):\n" + "\n".join(lines)
 
 
 def _add_score(commands: _Commands) -> None:
     """``alignment score``."""
     p = commands.add("score", _cmd_score)
-    _input_file(p, "leads", "LEADS")
+    _input_or_export(p, "leads", "LEADS")
     p.add_argument("--touchpoints", metavar="FILE", help="touches (interest for the grid)")
     p.add_argument("--scorer", default="grid", help="scorer name (grid, logistic, a plugin's)")
     p.add_argument("--rules", metavar="FILE", help="JSON/TOML file of scorer parameters")
@@ -176,6 +298,7 @@ def _add_score(commands: _Commands) -> None:
         help="outcome column to fit a learning scorer on (0/1, or a stage such as won_at)",
     )
     _out_option(p, "per-lead scores")
+    _read_options(p)
 
 
 def _add_funnel(commands: _Commands) -> None:
@@ -197,27 +320,98 @@ def _add_funnel(commands: _Commands) -> None:
     fp.add_argument("--periods", type=int, help="split per period (e.g. 12 months)")
     _out_option(fp, "the plan table")
     fo = actions.add("observe", _cmd_funnel_observe)
-    _input_file(fo, "leads", "LEADS")
+    _input_or_export(fo, "leads", "LEADS")
     fo.add_argument(
         "--stages",
-        default="created_at,mql_at,sal_at,sql_at,opportunity_at,won_at",
-        help="comma-separated stage columns, top to bottom",
+        help="comma-separated stage columns, top to bottom (default "
+        f"{','.join(DEFAULT_STAGES)}; of a CRM export, those its leads have)",
     )
     fo.add_argument("--mode", choices=["ordered", "any"], default="ordered")
     fo.add_argument("--by", help="segment by a lead column (source, owner …)")
     _out_option(fo, "the table")
+    _read_options(fo)
 
 
 def _add_sla(commands: _Commands) -> None:
     """``alignment sla``."""
     p = commands.add("sla", _cmd_sla)
     _input_file(p, "agreement", "AGREEMENT", ".toml or .json")
-    p.add_argument("--leads", required=True, metavar="FILE", help="leads file")
-    p.add_argument("--activities", required=True, metavar="FILE", help="sales activities file")
-    p.add_argument("--as-of", required=True, metavar="INSTANT", help="evaluation instant")
+    p.add_argument(
+        "export", nargs="?", metavar="EXPORT", help="with --preset: the CRM export's folder"
+    )
+    p.trailing = "export"
+    p.add_argument("--leads", metavar="FILE", help="leads file (without --preset)")
+    p.add_argument("--activities", metavar="FILE", help="sales activities file (without --preset)")
+    p.add_argument(
+        "--as-of", metavar="INSTANT", help="evaluation instant (default: a CRM export's end)"
+    )
     _out_option(p, "per-lead statuses")
-    p.add_argument("--breaches", metavar="FILE", help="write the breach list")
-    p.add_argument("--periods", metavar="FILE", help="write the per-period summary")
+    table_file = _file_type(TABLE_FILES, stdout=True)
+    p.add_argument("--breaches", metavar="FILE", type=table_file, help="write the breach list")
+    p.add_argument(
+        "--periods", metavar="FILE", type=table_file, help="write the per-period summary"
+    )
+    _read_options(p)
+
+
+def _add_closed_loop(commands: _Commands) -> None:
+    """``alignment closed-loop``."""
+    p = commands.add("closed-loop", _cmd_closed_loop)
+    _input_or_export(p, "leads", "LEADS")
+    p.add_argument("--deals", metavar="FILE", help="deals file: lead_id, amount, won")
+    p.add_argument("--costs", metavar="FILE", help="costs file: cost and lead columns (campaign …)")
+    p.add_argument(
+        "--by",
+        help="comma-separated lead columns (default: those of source,campaign,persona the "
+        "leads have)",
+    )
+    p.add_argument(
+        "--allocate",
+        choices=["none", "leads"],
+        default="none",
+        help="costs that do not name every --by column: kept apart (none) or split over the "
+        "keys by leads",
+    )
+    _out_option(p, "the table")
+    _read_options(p)
+
+
+def _add_report(commands: _Commands) -> None:
+    """``alignment report``."""
+    p = commands.add("report", _cmd_report)
+    p.add_argument(
+        "source",
+        metavar="FOLDER",
+        help="the CRM export's folder (--preset), or a folder of our tables (leads.csv, "
+        "touchpoints.csv, deals.csv, deal_contacts.csv, activities.csv, costs.csv)",
+    )
+    p.add_argument(
+        "--out",
+        default="alignment-report.html",
+        metavar="FILE",
+        type=_file_type(HTML_FILES, stdout=False),
+        help="the HTML report to write (alignment-report.html)",
+    )
+    p.add_argument("--sla", metavar="AGREEMENT", help="an agreement (.toml or .json) to evaluate")
+    p.add_argument(
+        "--as-of", metavar="INSTANT", help="evaluation instant (default: the data's end)"
+    )
+    p.add_argument(
+        "--model",
+        action="append",
+        dest="models",
+        metavar="NAME",
+        help="attribution models side by side (repeat; default the demo's eight)",
+    )
+    p.add_argument(
+        "--allocate",
+        choices=["none", "leads", "revenue"],
+        default="leads",
+        help="how campaign costs reach the source × campaign rows (leads)",
+    )
+    p.add_argument("--title", help="the report's title")
+    _read_options(p)
+    p.set_defaults(won_plain=True)  # our deals table: won by stage
 
 
 def _add_plugins(commands: _Commands) -> None:

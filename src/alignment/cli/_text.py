@@ -1,7 +1,10 @@
-"""Plain-text output of the command line: aligned tables and the SLA summary."""
+"""Text output of the command line: tables (laid out by ``rich``) and the SLA summary."""
 
 from __future__ import annotations
 
+import io
+import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,6 +12,7 @@ import numpy as np
 
 from .._display import NA, na_caption
 from ..report._read import not_measured_of, summary_of
+from ._common import is_terminal
 
 __all__ = ["sla_summary_text", "text_table"]
 
@@ -74,11 +78,14 @@ def text_table(
     decimals: Mapping[str, int] | None = None,
     indent: str = "  ",
     na: Mapping[str, str] | None = None,
+    terminal: bool | None = None,
 ) -> str:
-    """Format columns as an aligned plain-text table (numbers right-aligned).
+    """Format columns as a text table (numbers right-aligned), laid out by ``rich``.
 
     ``na`` maps a column to why its missing (NaN) cells have no value: they read ``n/a`` and
-    a line under the table gives the reasons.
+    a line under the table gives the reasons.  On a terminal (``terminal``; default: whether
+    standard output is one) the header is bold and underlined by a rule; elsewhere the table
+    is plain ASCII (a dashed rule under the header): no colour, no box drawing.
     """
     names = list(columns)
     if not names:
@@ -99,36 +106,53 @@ def text_table(
         return _fmt_number(v, pct=name in pct, money=name in money, ratio=name in ratio)
 
     cells = [[cell(name, arr[i]) for i in range(shown)] for name, arr in zip(names, arrays)]
-    numeric = [
-        shown > 0
-        and all(
-            isinstance(arr[i], (int, float, np.number, np.timedelta64)) or arr[i] is None
-            for i in range(shown)
-        )
-        for arr in arrays
-    ]
-    widths = [max([len(h), *(len(c) for c in col)]) for h, col in zip(names, cells)]
-    lines = [
-        (
-            indent
-            + "  ".join(
-                h.rjust(w) if num else h.ljust(w) for h, w, num in zip(names, widths, numeric)
-            )
-        ).rstrip()
-    ]
-    for i in range(shown):
-        lines.append(
-            indent
-            + "  ".join(
-                col[i].rjust(w) if num else col[i].ljust(w)
-                for col, w, num in zip(cells, widths, numeric)
-            ).rstrip()
-        )
+    numeric = [shown > 0 and all(_is_number(arr[i]) for i in range(shown)) for arr in arrays]
+    tty = is_terminal(sys.stdout) if terminal is None else terminal
+    lines = [indent + ln.rstrip() for ln in _render(names, cells, numeric, tty, len(indent))]
     if shown < n:
         lines.append(f"{indent}… {n - shown:,} more rows")
     if used:
         lines.append(indent + na_caption(used))
     return "\n".join(lines)
+
+
+def _is_number(v: Any) -> bool:
+    return v is None or isinstance(v, (int, float, np.number, np.timedelta64))
+
+
+#: off a terminal, the header is underlined by a dashed rule (plain ASCII, no box drawing)
+_PLAIN_BOX = "    \n    \n -- \n    \n    \n    \n    \n    \n"
+
+
+def _render(
+    names: Sequence[str], cells: Sequence[Sequence[str]], numeric: Sequence[bool], tty: bool,
+    indent: int,
+) -> list[str]:  # fmt: skip
+    """The table's lines: a bold header over a rule on a terminal; plain ASCII elsewhere."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        box=box.SIMPLE_HEAD if tty else box.Box(_PLAIN_BOX, ascii=True),
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),  # with the (blank) column divider: two spaces between columns
+        header_style="bold" if tty else "",
+    )
+    for name, num in zip(names, numeric):
+        table.add_column(Text(name), justify="right" if num else "left", no_wrap=not tty)
+    for row in zip(*cells):
+        table.add_row(*(Text(c) for c in row))
+    width = max(shutil.get_terminal_size().columns - indent, 40) if tty else 1_000_000
+    out = io.StringIO()
+    console = Console(
+        file=out, width=width, force_terminal=tty, no_color=not tty, highlight=False,
+        emoji=False, markup=False, color_system="standard" if tty else None,
+    )  # fmt: skip
+    console.print(table)
+    return out.getvalue().rstrip("\n").splitlines()
 
 
 def _is_missing(v: Any) -> bool:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._columns import fold_values
 from .._crm import is_crm
+from .._frame_types import level_frames
 from .._frames import numeric, read_table
 from .._options import reads_options
 from .._results import CallableDict, ReportTable, Result
@@ -119,6 +120,7 @@ class ClosedLoopReport(Result):
         """How the costs were placed on the keys, in words (for reports)."""
         return allocation_text(self.summary)
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One of the report's tables (see :attr:`levels`) in ``backend`` (default: the caller's)."""
         return self._table_frame(level, backend)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from .._frame_types import dict_frames, level_frames
 from .._guard import failing, guarded_call, is_builtin
 from .._parallel import inline_pool
 from ..attribution._result import AttributionResult, Measure
@@ -314,6 +315,7 @@ class DaskAttributionResult(AttributionResult):
         """Not held on Dask (see :meth:`to_frame`)."""
         raise self._in_memory_only("weights")
 
+    @dict_frames
     def touches(self, backend: str | None = "dict") -> Any:
         """Not held on Dask: ``to_frame("touch")`` is the lazy per-touch frame."""
         raise self._in_memory_only("touches()")
@@ -331,8 +333,9 @@ class DaskAttributionResult(AttributionResult):
     def _norm_by(self, by: str) -> str:
         return "channel" if by == self._channel else by
 
-    def totals(self, by: str = "channel", measure: Measure = "revenue") -> dict[str, float]:
+    def totals(self, by: str = "channel", measure: Measure | None = None) -> dict[str, float]:
         """Credit rolled up by a key, exactly as ``AttributionResult.totals``."""
+        measure = "revenue" if measure is None else measure
         if measure not in ("revenue", "conversions"):
             raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
         by = self._norm_by(by)
@@ -368,12 +371,14 @@ class DaskAttributionResult(AttributionResult):
         """Revenue of every converted journey (attributed or not)."""
         return self._summary.converted_revenue
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """``level="touch"`` (default): lazy Dask frame of per-touch credit; else a per-key table.
 
-        The per-key table (``conversions``, ``revenue``, ``share``, and for rule-based models
-        whose touches carry a ``cost`` column, ``cost`` and ``roi`` as in memory) is small and
-        returned in ``backend`` (default pandas).
+        The per-touch frame stays lazy: a backend other than ``None`` (or ``"dask"``) is refused
+        there; its ``.compute()`` is pandas.  The per-key table (``conversions``, ``revenue``,
+        ``share``, and for rule-based models whose touches carry a ``cost`` column, ``cost`` and
+        ``roi`` as in memory) is small and returned in ``backend`` (default pandas).
         """
         level, backend = self._frame_args(level, backend, open_levels=True)
         if level == "touch":
@@ -381,6 +386,11 @@ class DaskAttributionResult(AttributionResult):
                 raise ParameterError(
                     f"to_frame(level='touch') needs per-touch weights, but {self.model_name!r} "
                     "is a data-driven model that credits channels only"
+                )
+            if backend not in (None, "dask"):
+                raise ParameterError(
+                    f"to_frame(level='touch', backend={backend!r}): per-touch credit on Dask is "
+                    "a lazy Dask frame; call to_frame('touch') and .compute() it (pandas)"
                 )
             return self._touch_frame()
         from .._frames import to_native

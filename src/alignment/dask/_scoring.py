@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._frame_types import level_frames, pandas_frames
 from .._parallel import inline_pool
 from ..errors import DataValidationError, ParameterError
 from ..scoring import ScoreResult
@@ -144,6 +145,7 @@ class DaskScoreResult(ScoreResult):
         raise self._in_memory_only("conversion()")
 
     # ------------------------------------------------------------------ contract
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """``"leads"`` (default): the lazy frame of scores; ``"breakdown"``: the small table.
 
@@ -165,6 +167,7 @@ class DaskScoreResult(ScoreResult):
             pdf = self._frame.compute()
         return to_native({str(c): pdf[c].to_numpy() for c in pdf.columns}, backend)
 
+    @pandas_frames
     def breakdown(self, backend: str | None = None) -> Any:
         """Counts per cell and action, per action, or per score band (as in memory)."""
         from .._frames import to_native

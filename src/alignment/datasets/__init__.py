@@ -14,8 +14,9 @@ What is in it (all instants are ``datetime64[us]`` in UTC, all strings are ``obj
   ``campaign`` (campaign of the lead-creating touch), ``owner`` (sales rep, ``None`` until
   assigned), lifecycle stages ``mql_at``, ``assigned_at``, ``sal_at``, ``rejected_at``,
   ``rejection_reason``, ``sql_at``, ``opportunity_at``, ``won_at``, ``lost_at`` (``NaT`` = not
-  reached), and ``is_duplicate`` (the generator's ground truth, for checking the closed loop's
-  duplicate detection).
+  reached), ``is_duplicate`` (the generator's ground truth, for checking the closed loop's
+  duplicate detection) and ``role`` (buying-group role: ``decision_maker``, ``champion``,
+  ``influencer``, ``user``, drawn from the seniority; ``None`` for a few).
 * **touchpoints** — marketing and sales touches: ``lead_id``, ``timestamp``, ``channel`` (12
   channels; awareness channels dominate early in a journey, email / webinar / events / sales calls
   late), ``campaign``, ``content``, ``kind`` (``page_view``, ``form``, ``email_click``,
@@ -23,6 +24,11 @@ What is in it (all instants are ``datetime64[us]`` in UTC, all strings are ``obj
 * **deals** — one per opportunity: ``deal_id``, ``lead_id``, ``account_id``, ``created_at``,
   ``closed_at`` (``NaT`` while open), ``amount``, ``won``, ``stage`` (``"won"``, ``"lost"``,
   ``"open"``).
+* **deal_contacts** — the buying group of each deal: ``deal_id``, ``lead_id``, ``role``,
+  ``is_primary`` (the lead who opened the deal) plus one to three other leads of its account.
+* **stage_events** — the lifecycle history: ``lead_id``, ``stage`` (``lead``, ``mql``, ``sql``,
+  ``opportunity``, ``won``), ``at``; a rejected lead goes back to ``lead`` and some qualify
+  again (recycles), so ``alignment.funnel.history(crm)`` has re-entries to count.
 * **conversions** — the won deals in the shape attribution expects: ``lead_id``,
   ``converted_at``, ``revenue``.
 * **activities** — sales actions after assignment: ``lead_id``, ``timestamp``, ``kind`` (``call``,

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._crm import CRMData
 from ..errors import ParameterError
+from ._b2b import buying_groups
 from ._phases import PHASES, _readonly
 from ._vocabulary import CHANNELS, PERSONAS, TIME_DTYPE, _rejection_reasons
 
@@ -139,9 +140,10 @@ def synthetic_crm(
     n = int(n_leads)
     rng = np.random.default_rng(seed)
     as_of = t_start + np.timedelta64(int(days), "D").astype("timedelta64[us]")
-    g = SimpleNamespace(rng=rng, n=n, t_start=t_start, as_of=as_of, days=days)
+    g = SimpleNamespace(rng=rng, n=n, t_start=t_start, as_of=as_of, days=days, seed=seed)
     for phase in PHASES:  # a dozen phases, each vectorised over all leads
         phase(g)
+    buying_groups(g)  # its own generator: the tables above keep their values
     return CRMData(
         leads=_readonly(g.leads),
         touchpoints=_readonly(g.touchpoints),
@@ -149,6 +151,7 @@ def synthetic_crm(
         deal_contacts=_readonly(g.deal_contacts),
         activities=_readonly(g.activities),
         costs=_readonly(g.costs),
+        stage_events=_readonly(g.stage_events),
         source="synthetic",
         personas=_personas(),
         sla=sla_example(n, int(days)),

@@ -14,6 +14,11 @@ Observation (from lead stage timestamps):
   velocity between stages, by segment and by entry cohort.
 * :func:`plan_from` — a :class:`Plan` from observed rates.
 
+Lifecycle history (from stage events: lead, stage, instant):
+
+* :func:`history` — per lead and stage: entered, exited, time in stage, re-entries
+  (:class:`LifecycleHistory`, with ``time_to`` per cohort and ``observe``).
+
 Formulas and worked examples: ``docs/funnel.md``.
 
 Examples
@@ -25,18 +30,22 @@ Examples
 """
 
 from ._base import DEFAULT_STAGES
+from ._history import DEFAULT_HISTORY_STAGES, LifecycleHistory, history
 from ._observation import FunnelObservation, observe, plan_from
 from ._plan_results import Forecast, Plan, RepPlan, Sensitivity
 from ._planning import forward, plan, rep_plan, sales_velocity, sensitivity
 
 __all__ = [
+    "DEFAULT_HISTORY_STAGES",
     "DEFAULT_STAGES",
     "Forecast",
     "FunnelObservation",
+    "LifecycleHistory",
     "Plan",
     "RepPlan",
     "Sensitivity",
     "forward",
+    "history",
     "observe",
     "plan",
     "plan_from",

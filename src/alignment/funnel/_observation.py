@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, cast, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .._backends import find as find_backend
 from .._display import preview as html_table
+from .._frame_types import level_frames
 from .._options import current, reads_options
+from .._params import Number
 from .._results import Result
 from ..errors import ParameterError
 from ._base import (
@@ -221,12 +223,13 @@ class FunnelObservation(Result):
     }
     levels = tuple(_tables)
 
+    @level_frames
     def to_frame(
         self,
         level: str | None = None,
-        backend: Any = None,
+        backend: str | None = None,
         *,
-        table: Literal["transitions", "stages"] | None = None,
+        table: str | None = None,
     ) -> Any:
         """The observation as a table in the caller's backend.
 
@@ -308,7 +311,7 @@ class FunnelObservation(Result):
 
 @reads_options
 def observe(
-    leads: Any,
+    leads: Any = None,
     stages: Sequence[str] | None = None,
     mode: Literal["ordered", "any"] = "ordered",
     by: str | None = None,
@@ -322,8 +325,11 @@ def observe(
     *,
     tz: str | None = None,
     normalize: Literal["casefold"] | None = None,
+    events: Any = None,
+    count: Literal["leads", "entries"] = "leads",
+    skipped: Literal["fill", "ignore"] = "fill",
 ) -> FunnelObservation:
-    """Measure a funnel from lead stage timestamps.
+    """Measure a funnel from lead stage timestamps (or from stage events).
 
     Parameters
     ----------
@@ -365,6 +371,14 @@ def observe(
     lost : str, optional
         Column of closed-lost instants (e.g. ``"lost_at"``) used with ``horizon``: a lost lead
         that did not convert is not censored (it will never convert).
+    events : frame, dict, records or CRMData, optional
+        Stage events (``lead_id``, ``stage``, ``at``) instead of ``leads``; a
+        :class:`LifecycleHistory` may also be passed as ``leads``.  See :func:`history`.
+    count : {"leads", "entries"}
+        With events: each lead once at its first entry of each stage, or every pass through
+        the funnel (a recycled lead counted again; see "Lifecycle history" in the docs).
+    skipped : {"fill", "ignore"}
+        With events: the rule for skipped stages (see :func:`history`).
 
     Returns
     -------
@@ -377,9 +391,19 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
+    if events is not None or _is_history(leads):
+        options = _options(locals())
+        from ._history_observe import observe_events
+
+        args, kwargs = observe_events(leads, events, **options)
+        return observation_from_counts(*args, **kwargs)
+    if leads is None:
+        raise ParameterError("observe needs the leads, or stage events as events=")
+    if count != "leads" or skipped != "fill":
+        raise ParameterError("count= and skipped= apply to stage events: pass events=")
     leads, stages = _bundle(leads, stages)
-    given = dict(locals())  # the call's options as given, before any is normalised below
-    del given["leads"], given["tz"], given["normalize"]  # (applied by @reads_options)
+    given = _options(locals())  # the call's options as given, before any is normalised below
+    del given["count"], given["skipped"]
     backend = find_backend(leads)
     if backend is not None:
         return cast("FunnelObservation", backend.operation("funnel_observe")(leads, **given))
@@ -423,6 +447,17 @@ def observe(
         km_rate=raw.km_rate,
         backend=str(getattr(lt, "backend", "dict") or "dict"),
     )
+
+
+def _options(given: dict[str, Any]) -> dict[str, Any]:
+    """The options of an ``observe`` call (``tz`` and ``normalize`` apply around it)."""
+    return {k: v for k, v in given.items() if k not in ("leads", "events", "tz", "normalize")}
+
+
+def _is_history(leads: Any) -> bool:
+    from ._history import LifecycleHistory
+
+    return isinstance(leads, LifecycleHistory)
 
 
 def _bundle(leads: Any, stages: Sequence[str] | None) -> tuple[Any, Sequence[str]]:
@@ -511,6 +546,16 @@ def _groups(
     return group, n_groups, group_values, group_cohorts
 
 
+@overload
+def plan_from(
+    observation: FunnelObservation,
+    revenue_target: Number,
+    average_deal_size: Number,
+    marketing_share: Number = 1.0,
+    periods: int | Sequence[float] | NDArray[Any] | None = None,
+    group: int | str | tuple[Any, ...] | None = None,
+) -> Plan[float]: ...
+@overload
 def plan_from(
     observation: FunnelObservation,
     revenue_target: Any,
@@ -518,7 +563,15 @@ def plan_from(
     marketing_share: Any = 1.0,
     periods: int | Sequence[float] | NDArray[Any] | None = None,
     group: int | str | tuple[Any, ...] | None = None,
-) -> Plan:
+) -> Plan[FloatArray]: ...
+def plan_from(
+    observation: FunnelObservation,
+    revenue_target: Any,
+    average_deal_size: Any,
+    marketing_share: Any = 1.0,
+    periods: int | Sequence[float] | NDArray[Any] | None = None,
+    group: int | str | tuple[Any, ...] | None = None,
+) -> Plan[Any]:
     """A :class:`Plan` from observed next-step rates.
 
     Parameters
@@ -529,6 +582,11 @@ def plan_from(
         As in :func:`plan`.
     group : int, str or tuple, optional
         Which group's rates to use when the observation is segmented.
+
+    Returns
+    -------
+    Plan
+        ``Plan[float]`` for numbers in, ``Plan[ndarray]`` when an input is an array.
 
     Raises
     ------

@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, Generic, Literal, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .._display import preview as html_table
+from .._frame_types import level_frames, table_frames
 from .._results import Result
 from ..errors import ParameterError
 from ._base import (
+    Figure,
     FloatArray,
     FloatOrArray,
     _flat,
@@ -71,8 +73,11 @@ class _StageChart(Result):
 
 
 @dataclass(frozen=True, eq=False)
-class Plan(Result):
+class Plan(Result, Generic[Figure]):
     """A reverse-waterfall plan: what each stage must deliver to reach a revenue target.
+
+    ``Plan[float]`` when :func:`plan` got numbers (each figure a ``float``), ``Plan[ndarray]``
+    when it got an array (each figure a float64 array over the scenarios).
 
     Attributes
     ----------
@@ -103,15 +108,15 @@ class Plan(Result):
     :meth:`plot` draws the reverse waterfall (the ``plot`` extra) and returns ``(fig, ax)``.
     """
 
-    revenue_target: FloatOrArray
-    average_deal_size: FloatOrArray
-    marketing_share: FloatOrArray
+    revenue_target: Figure
+    average_deal_size: Figure
+    marketing_share: Figure
     stages: tuple[str, ...]
-    rates: dict[str, FloatOrArray]
-    customers: FloatOrArray
-    required: dict[str, FloatOrArray]
-    required_whole: dict[str, FloatOrArray]
-    overall_rate: FloatOrArray
+    rates: dict[str, Figure]
+    customers: Figure
+    required: dict[str, Figure]
+    required_whole: dict[str, Figure]
+    overall_rate: Figure
     period_weights: FloatArray | None = None
     per_period: dict[str, FloatArray] | None = None
     shape: tuple[int, ...] = ()
@@ -122,9 +127,10 @@ class Plan(Result):
         return self.stages[0]
 
     @property
-    def revenue(self) -> FloatOrArray:
+    def revenue(self) -> Figure:
         """Revenue the plan must source: ``revenue_target × marketing_share``."""
-        return _out(np.asarray(self.customers) * np.asarray(self.average_deal_size), not self.shape)
+        out = _out(np.asarray(self.customers) * np.asarray(self.average_deal_size), not self.shape)
+        return cast("Figure", out)
 
     def _columns(self, kind: str = "stages") -> dict[str, np.ndarray]:
         n_s = int(np.prod(self.shape)) if self.shape else 1
@@ -160,10 +166,11 @@ class Plan(Result):
 
     levels = ("stages", "periods")
 
+    @level_frames
     def to_frame(
         self,
         level: str | None = None,
-        backend: Any = None,
+        backend: str | None = None,
         *,
         kind: Literal["stages", "periods"] | None = None,
     ) -> Any:
@@ -231,8 +238,10 @@ class Plan(Result):
 
 
 @dataclass(frozen=True, eq=False)
-class Forecast(_StageChart):
+class Forecast(_StageChart, Generic[Figure]):
     """Expected volumes downstream of a stage (the result of :func:`forward`).
+
+    ``Forecast[float]`` for numbers in, ``Forecast[ndarray]`` when an input was an array.
 
     Attributes
     ----------
@@ -257,11 +266,11 @@ class Forecast(_StageChart):
     """
 
     stages: tuple[str, ...]
-    rates: dict[str, FloatOrArray]
-    volumes: dict[str, FloatOrArray]
-    customers: FloatOrArray
-    revenue: FloatOrArray | None
-    overall_rate: FloatOrArray
+    rates: dict[str, Figure]
+    volumes: dict[str, Figure]
+    customers: Figure
+    revenue: Figure | None
+    overall_rate: Figure
     shape: tuple[int, ...] = ()
 
     def _columns(self) -> dict[str, np.ndarray]:
@@ -281,7 +290,8 @@ class Forecast(_StageChart):
 
     levels = ("stages",)
 
-    def to_frame(self, level: str | None = None, backend: Any = None) -> Any:
+    @level_frames
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One row per (scenario,) stage plus ``"won"``: volume and rate to the next stage."""
         _, backend = self._frame_args(level, backend)
         return _to_frame(self._columns(), backend)
@@ -366,7 +376,8 @@ class Sensitivity:
                 cols[name] = value
         return cols
 
-    def to_frame(self, backend: Any = None) -> Any:
+    @table_frames
+    def to_frame(self, backend: str | None = None) -> Any:
         """One row per stage, best improvement first."""
         return _to_frame(self._columns(), backend)
 
@@ -394,8 +405,10 @@ class Sensitivity:
 
 
 @dataclass(frozen=True, eq=False)
-class RepPlan(_StageChart):
+class RepPlan(_StageChart, Generic[Figure]):
     """What one sales rep needs per month to meet quota (the result of :func:`rep_plan`).
+
+    ``RepPlan[float]`` for numbers in, ``RepPlan[ndarray]`` when an input was an array.
 
     Attributes
     ----------
@@ -418,12 +431,12 @@ class RepPlan(_StageChart):
     :meth:`plot` draws the monthly volumes (the ``plot`` extra) and returns ``(fig, ax)``.
     """
 
-    quota_per_month: FloatOrArray
-    deals_per_month: FloatOrArray
-    required_per_month: dict[str, FloatOrArray]
-    leads_per_month: FloatOrArray
-    leads_per_month_whole: FloatOrArray
-    plan: Plan = field(repr=False)
+    quota_per_month: Figure
+    deals_per_month: Figure
+    required_per_month: dict[str, Figure]
+    leads_per_month: Figure
+    leads_per_month_whole: Figure
+    plan: Plan[Figure] = field(repr=False)
 
     levels = ("stages",)
 
@@ -436,7 +449,8 @@ class RepPlan(_StageChart):
             "leads_per_month_whole": _mean(self.leads_per_month_whole),
         }
 
-    def to_frame(self, level: str | None = None, backend: Any = None) -> Any:
+    @level_frames
+    def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One row per (scenario,) stage with the monthly volume per rep."""
         _, backend = self._frame_args(level, backend)
         cols = self.plan._columns("stages")

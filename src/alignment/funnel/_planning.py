@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .._params import is_number
+from .._params import Number, is_number
 from ..errors import ParameterError
 from ._base import (
     _QUOTA_MONTHS,
     FloatArray,
-    FloatOrArray,
+    NumberRates,
     _out,
 )
 from ._observe import (
@@ -38,14 +38,33 @@ from ._plan_results import (
 __all__ = ["forward", "plan", "rep_plan", "sales_velocity", "sensitivity"]
 
 
+_Periods = int | Sequence[float] | NDArray[Any] | None
+
+
 # --------------------------------------------------------------------------- planning functions
+@overload
+def plan(
+    revenue_target: Number,
+    average_deal_size: Number,
+    rates: NumberRates,
+    marketing_share: Number = 1.0,
+    periods: _Periods = None,
+) -> Plan[float]: ...
+@overload
 def plan(
     revenue_target: Any,
     average_deal_size: Any,
     rates: Any,
     marketing_share: Any = 1.0,
-    periods: int | Sequence[float] | NDArray[Any] | None = None,
-) -> Plan:
+    periods: _Periods = None,
+) -> Plan[FloatArray]: ...
+def plan(
+    revenue_target: Any,
+    average_deal_size: Any,
+    rates: Any,
+    marketing_share: Any = 1.0,
+    periods: _Periods = None,
+) -> Plan[Any]:
     """Reverse waterfall: the volume each stage must deliver to reach a revenue target.
 
     Parameters
@@ -66,6 +85,8 @@ def plan(
     Returns
     -------
     Plan
+        ``Plan[float]`` when every input is a number (one scenario: each figure a ``float``),
+        ``Plan[ndarray]`` when one is an array (a float64 array per figure).
 
     Notes
     -----
@@ -124,12 +145,26 @@ def plan(
     )
 
 
+@overload
+def forward(
+    volume: Number,
+    rates: NumberRates,
+    average_deal_size: Number | None = None,
+    stage: str | None = None,
+) -> Forecast[float]: ...
+@overload
 def forward(
     volume: Any,
     rates: Any,
     average_deal_size: Any = None,
     stage: str | None = None,
-) -> Forecast:
+) -> Forecast[FloatArray]: ...
+def forward(
+    volume: Any,
+    rates: Any,
+    average_deal_size: Any = None,
+    stage: str | None = None,
+) -> Forecast[Any]:
     """Expected volumes, customers and revenue downstream of a stage.
 
     Parameters
@@ -146,6 +181,7 @@ def forward(
     Returns
     -------
     Forecast
+        ``Forecast[float]`` for numbers in, ``Forecast[ndarray]`` when an input is an array.
 
     Examples
     --------
@@ -170,7 +206,7 @@ def forward(
     except ValueError as exc:
         raise ParameterError(f"forward inputs do not broadcast together: {exc}") from exc
     scalar = shape == ()
-    volumes: dict[str, FloatOrArray] = {}
+    volumes: dict[str, Any] = {}
     current = np.broadcast_to(vol, shape).astype(np.float64)
     overall = np.ones(shape)
     for name, r in zip(names, rate_arrays):
@@ -266,13 +302,32 @@ def sensitivity(
     )
 
 
+_Period = Literal["year", "quarter", "month"]
+
+
+@overload
+def rep_plan(
+    quota: Number,
+    average_deal_size: Number,
+    rates: NumberRates,
+    period: _Period = "year",
+    marketing_share: Number = 1.0,
+) -> RepPlan[float]: ...
+@overload
 def rep_plan(
     quota: Any,
     average_deal_size: Any,
     rates: Any,
-    period: Literal["year", "quarter", "month"] = "year",
+    period: _Period = "year",
     marketing_share: Any = 1.0,
-) -> RepPlan:
+) -> RepPlan[FloatArray]: ...
+def rep_plan(
+    quota: Any,
+    average_deal_size: Any,
+    rates: Any,
+    period: _Period = "year",
+    marketing_share: Any = 1.0,
+) -> RepPlan[Any]:
     """Leads a sales rep needs per month to meet quota.
 
     Parameters
@@ -291,6 +346,7 @@ def rep_plan(
     Returns
     -------
     RepPlan
+        ``RepPlan[float]`` for numbers in, ``RepPlan[ndarray]`` when an input is an array.
         ``leads_per_month`` is the volume an SLA's marketing commitment should carry.
 
     Examples
@@ -317,12 +373,20 @@ def rep_plan(
     )
 
 
+@overload
+def sales_velocity(
+    opportunities: Number, average_deal_size: Number, win_rate: Number, cycle_days: Number
+) -> float: ...
+@overload
+def sales_velocity(
+    opportunities: Any, average_deal_size: Any, win_rate: Any, cycle_days: Any
+) -> FloatArray: ...
 def sales_velocity(
     opportunities: Any,
     average_deal_size: Any,
     win_rate: Any,
     cycle_days: Any,
-) -> FloatOrArray:
+) -> Any:
     """Sales velocity: revenue per day the pipeline produces.
 
     Parameters
@@ -339,6 +403,7 @@ def sales_velocity(
     Returns
     -------
     float or ndarray
+        A ``float`` for numbers in, a float64 array when an input is an array:
         ``opportunities × average_deal_size × win_rate ÷ cycle_days``.
 
     Examples

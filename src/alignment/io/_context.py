@@ -15,14 +15,16 @@ import numpy as np
 
 from .._crm import DataIssue
 from ._preset import Preset
-from ._values import Options, empty_like_kind
+from ._values import CodedText, Options, empty_like_kind, plain
 
-__all__ = ["ROW", "SRC", "Context", "Table", "concat", "n_rows", "take"]
+__all__ = ["PERSON", "ROW", "SRC", "Context", "Table", "concat", "n_rows", "take"]
 
 #: a working table: our column name -> array (all of one length)
 Table = dict[str, np.ndarray]
 
 SRC, ROW = "_src", "_row"
+#: a linked table's row of each person in the persons table (whose ids are sorted)
+PERSON = "_person"
 
 
 def n_rows(table: Table) -> int:
@@ -109,5 +111,17 @@ def concat(parts: Sequence[Table], ctx: Context) -> Table:
                 pieces.append(p[name])
             else:
                 pieces.append(empty_like_kind(ctx.kind(name), n_rows(p)))
-        out[name] = np.concatenate(pieces)
+        out[name] = _joined(pieces)
     return out
+
+
+def _joined(pieces: list[np.ndarray]) -> np.ndarray:
+    """Pieces of one column, one after the other (coded texts stay coded when all are)."""
+    coded = [p for p in pieces if isinstance(p, CodedText)]
+    if not coded:
+        return np.concatenate(pieces)
+    if len(coded) < len(pieces):
+        return np.concatenate([plain(p) for p in pieces])
+    offsets = np.cumsum([0] + [p.texts.size for p in coded[:-1]])
+    codes = [np.where(p.codes() < 0, -1, p.codes() + k) for p, k in zip(coded, offsets)]
+    return CodedText(np.concatenate(codes), np.concatenate([p.texts for p in coded]))

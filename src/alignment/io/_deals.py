@@ -171,7 +171,8 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     ctx.flag(dc, repeated, "lead_id", "duplicate deal contact", "merged into one")
     merged = combine(dc, codes, order, n, ("is_primary",))
     primary = np.zeros(n, dtype=bool)
-    np.logical_or.at(primary, codes, dc["is_primary"])
+    if "is_primary" in dc:  # (no such column: no contact is marked primary)
+        np.logical_or.at(primary, codes, dc["is_primary"])
     merged["is_primary"] = primary
     return merged
 

@@ -7,16 +7,17 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._frames import lookup
+from .._frames import factorize, lookup
 from .._options import note_variants
-from .._parse import category_variants, fold_categories
+from .._parse import category_variants, fold_categories, fold_labels
 from .._segments import group_min
 from .._time import TIME_DTYPE
-from ._context import ROW, Context, Table, take
+from ..errors import DataValidationError
+from ._context import PERSON, ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
-from ._values import empty_like_kind, is_missing
+from ._values import empty_like_kind, find, is_missing, plain
 
 __all__ = [
     "FOLDED",
@@ -67,7 +68,7 @@ def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Contex
             continue
         refs = t[lk.ref]
         if keys.size:
-            pos, found = lookup(keys, refs)
+            pos, found = find(keys, refs)
         else:
             pos, found = np.zeros(refs.size, np.int64), np.zeros(refs.size, bool)
         for theirs, ours in lk.take.items():
@@ -79,7 +80,9 @@ def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Contex
             ctx.their[(name, ours)] = f"{lk.table}.{listed}"
         absent = ~found & ~is_missing(refs)
         if lk.keep_ref is not None:
-            t[lk.keep_ref] = np.where(absent, refs, t[lk.keep_ref])
+            kept = t[lk.keep_ref].copy()
+            kept[absent] = plain(refs[absent])
+            t[lk.keep_ref] = kept
             action = f"{lk.keep_ref} shown as the Id itself"
         else:
             action = f"{', '.join(lk.take.values())} left empty"
@@ -92,29 +95,34 @@ def apply_lookups(lookups: Sequence[Lookup], tables: dict[str, Table], ctx: Cont
         _one_lookup(lk, tables[ctx.preset.table(lk.table).name], tables, ctx)
 
 
-def link_people(t: Table, people: People, ctx: Context) -> Table:
-    """Rows whose person is known, ``lead_id`` set to the person id; the others listed."""
+def link_people(t: Table, people: People, ctx: Context, *, channel: bool = False) -> Table:
+    """Rows whose person is known, ``lead_id`` set to the person id; the others listed.
+
+    ``channel``: touches, which must name a channel too (the others listed after).
+    """
     if not t or t[ROW].size == 0:
-        return t
+        t = dict(t, lead_id=plain(t["lead_id"])) if "lead_id" in t else t
+        return _with_channel_column(t) if channel else t
     blank = is_missing(t["lead_id"])
-    person = people.resolve(t["lead_id"])
-    unknown = is_missing(person) & ~blank
+    person, row = people.locate(t["lead_id"])
+    unknown = (row < 0) & ~blank
     ctx.flag(t, blank, "lead_id", "{noun} with no person", "left out")
     ctx.flag(t, unknown, "lead_id", "{noun} of an unknown person", "left out")
-    out = take(dict(t, lead_id=person), ~(blank | unknown))
-    required_values(out, "timestamp", "instant", ctx)
-    return out
+    keep = ~(blank | unknown)
+    required_values(t, "timestamp", "instant", ctx, among=keep)
+    t = dict(t, lead_id=person, **{PERSON: row})
+    if channel:
+        t = _with_channel_column(t)
+        none = is_missing(t["channel"]) & keep
+        ctx.flag(t, none, "channel", "{noun} without a channel", "left out; map a channel column")
+        keep &= ~none
+    return take(t, keep)
 
 
-def with_channel(t: Table, ctx: Context) -> Table:
-    """Touches that name a channel; the others listed."""
-    if not t:
+def _with_channel_column(t: Table) -> Table:
+    if not t or "channel" in t:
         return t
-    if "channel" not in t:
-        t = dict(t, channel=np.full(t[ROW].size, None, dtype=object))
-    none = is_missing(t["channel"])
-    ctx.flag(t, none, "channel", "{noun} without a channel", "left out; map a channel column")
-    return take(t, ~none)
+    return dict(t, channel=np.full(t[ROW].size, None, dtype=object))
 
 
 def with_cost(t: Table, ctx: Context) -> Table:
@@ -138,12 +146,12 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
         if not present:
             continue
         values = [tables[t][c] for t, c in present]
-        folded = fold_categories(np.concatenate(values))
+        folded, changes = _folded(np.concatenate(values))
         start = 0
         for (t, c), v in zip(present, values):
             new = folded[start : start + v.size]
+            changed = changes[start : start + v.size]
             start += v.size
-            changed = np.asarray(np.not_equal(new, v), dtype=bool) & ~is_missing(v)
             ctx.flag(
                 tables[t],
                 changed,
@@ -152,6 +160,27 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
                 "read as the most frequent spelling",
             )
             tables[t][c] = new
+
+
+def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~alignment._parse.fold_categories` of a column, worked out per distinct value,
+    and the rows it changes."""
+    try:
+        cat = factorize(values, column="", allow_missing=True)
+    except DataValidationError:  # not all text: value by value
+        folded = fold_categories(values)
+        return folded, np.asarray(np.not_equal(folded, values), dtype=bool) & ~is_missing(values)
+    present = cat.codes >= 0
+    counts = np.bincount(cat.codes[present], minlength=cat.categories.size)
+    labels = fold_labels(cat.categories, counts)
+    relabel = np.asarray(labels != cat.categories, dtype=bool)
+    changed = np.zeros(values.size, dtype=bool)
+    changed[present] = relabel[cat.codes[present]]
+    if not changed.any():
+        return values, changed
+    out = values.copy()
+    out[changed] = labels[cat.codes[changed]]
+    return out, changed
 
 
 def derive_stages(leads: Table, deals: Table, dc: Table, people: People) -> None:

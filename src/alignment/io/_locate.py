@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._files import read_parquet
 from .._frames import read_table
-from .._sources import CSVFormatError, read_arrow_csv, read_header
+from .._sources import CSVFormatError, read_arrow_csv, read_header, split_arrow
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
 
-__all__ = ["Raw", "locate", "read_source"]
+__all__ = ["Plan", "Raw", "locate", "read_source"]
+
+#: which columns of a file to read, given its column names: (the columns, those of them read
+#: as UTF-8 bytes: instants, parsed without a Python string per cell)
+Plan = Callable[[Sequence[str]], tuple[list[str], list[str]]]
 
 #: file name endings read, longest first
 EXTENSIONS = (".csv.gz", ".csv", ".parquet")
@@ -142,8 +146,10 @@ def _from_mapping(preset: Preset, source: Mapping[Any, Any]) -> dict[str, Any]:
     return found
 
 
-def read_source(name: str, item: Any) -> Raw:
+def read_source(name: str, item: Any, plan: Plan | None = None) -> Raw:
     """Read one table: a path (``.csv``, ``.csv.gz``, ``.parquet``) or a frame / dict of arrays.
+
+    ``plan`` chooses the columns of a file to read (default: all, as text or as typed).
 
     Raises
     ------
@@ -153,14 +159,41 @@ def read_source(name: str, item: Any) -> Raw:
         A file that cannot be read (not UTF-8, ragged rows, not Parquet ...).
     """
     if isinstance(item, (str, os.PathLike)):
-        return _read_file(name, Path(item))
+        return _read_file(name, Path(item), plan)
     raw = read_table(item, table=name, all_columns=True)
     return Raw(
         name, "frame", raw.n_rows, raw.columns, frozenset(k for k, v in raw.aware.items() if not v)
     )
 
 
-def _read_file(name: str, path: Path) -> Raw:
+class _Joined(Mapping[str, Any]):
+    """The columns of a file in its order: byte columns, then the others (read lazily)."""
+
+    def __init__(self, names: Sequence[str], texts: Mapping[str, Any], rest: Mapping[str, Any]):
+        self._names = [n for n in names if n in texts or n in rest]
+        self._texts, self._rest = texts, rest
+
+    def __getitem__(self, name: str) -> Any:
+        return self._texts[name] if name in self._texts else self._rest[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
+    """A PyArrow table of a file as a :class:`Raw`, only the columns of ``plan``."""
+    names = [str(n) for n in table.column_names]
+    keep, as_bytes = plan(names) if plan is not None else (names, [])
+    rest, texts, n_rows = split_arrow(table, keep, as_bytes)
+    raw = read_table(rest, table=name, all_columns=True)
+    wall = frozenset(k for k, v in raw.aware.items() if not v)
+    return Raw(name, path.name, n_rows, _Joined(names, texts, raw.columns), wall)
+
+
+def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:
     if not path.is_file():
         raise ParameterError(f"{name}: no file {str(path)!r}")
     low = path.name.casefold()
@@ -170,11 +203,11 @@ def _read_file(name: str, path: Path) -> Raw:
         )
     try:
         if low.endswith(".parquet"):
-            raw = read_table(read_parquet(path), table=name, all_columns=True)
-            wall = frozenset(k for k, v in raw.aware.items() if not v)
-            return Raw(name, path.name, raw.n_rows, raw.columns, wall)
+            return _planned(name, path, read_parquet(path), plan)
         names = read_header(path, ",")
-        raw = read_table(read_arrow_csv(path, names, ",", text=True), table=name, all_columns=True)
+        include = None if plan is None else plan(names)[0]
+        table = read_arrow_csv(path, names, ",", include=include, text=True)
+        return _planned(name, path, table, plan)
     except CSVFormatError as exc:
         raise DataValidationError(
             f"file {path.name!r} {exc}", table=name, fix="export the table again as CSV"
@@ -189,4 +222,3 @@ def _read_file(name: str, path: Path) -> Raw:
             table=name,
             fix="check that the file is a complete CSV or Parquet export",
         ) from None
-    return Raw(name, path.name, raw.n_rows, raw.columns, frozenset())

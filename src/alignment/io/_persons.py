@@ -19,7 +19,7 @@ from .._time import TIME_DTYPE
 from ._context import ROW, SRC, Context, Table, concat
 from ._preset import ExportTable
 from ._typing import required_values
-from ._values import is_missing
+from ._values import find, is_missing
 
 __all__ = ["People", "build_people", "combine", "first_per_group"]
 
@@ -28,20 +28,32 @@ _BIG = np.iinfo(np.int64).max
 
 @dataclass(frozen=True)
 class People:
-    """The persons and the resolution of record ids to person ids."""
+    """The persons, and the resolution of record ids to persons.
+
+    ``keys`` are every record id (sorted), ``person`` the person id of each, ``rows`` its row
+    in :attr:`leads` (whose ids are sorted).
+    """
 
     leads: Table
     keys: np.ndarray
     person: np.ndarray
+    rows: np.ndarray
+
+    def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The person id (``None`` where ``ids`` names no person) and row of each record id
+        (``-1`` there)."""
+        out = np.full(ids.size, None, dtype=object)
+        rows = np.full(ids.size, -1, dtype=np.int64)
+        if self.keys.size == 0 or ids.size == 0:
+            return out, rows
+        pos, found = find(self.keys, ids)
+        out[found] = self.person[pos[found]]
+        rows[found] = self.rows[pos[found]]
+        return out, rows
 
     def resolve(self, ids: np.ndarray) -> np.ndarray:
         """The person id of each record id (``None`` where it names no person)."""
-        out = np.full(ids.size, None, dtype=object)
-        if self.keys.size == 0 or ids.size == 0:
-            return out
-        pos, found = lookup(self.keys, ids)
-        out[found] = self.person[pos[found]]
-        return out
+        return self.locate(ids)[0]
 
     def index(self, person_ids: np.ndarray) -> np.ndarray:
         """Row of each person id in :attr:`leads` (``-1`` where absent)."""
@@ -61,21 +73,20 @@ def first_per_group(groups: np.ndarray, order: np.ndarray, n_groups: int) -> np.
     return first
 
 
-def _unique_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys (sorted) and the first row holding each."""
-    cat = factorize(keys, column="lead_id", allow_missing=False)
-    first = group_min(np.arange(keys.size, dtype=np.int64), cat.codes, cat.categories.size, _BIG)
-    return cat.categories, first
+def _first_records(own: np.ndarray, n_codes: int) -> np.ndarray:
+    """The first record holding each id code (``_BIG`` for a code no record holds)."""
+    return group_min(np.arange(own.size, dtype=np.int64), own, n_codes, _BIG)
 
 
-def _final_ids(own: np.ndarray, link: np.ndarray, linked: np.ndarray, depth: int) -> np.ndarray:
-    """Each record's person id: the record it links to, followed to its end (chains allowed)."""
-    final = np.where(linked, link, own)
-    uniq, first = _unique_first(own)
+def _final_codes(own: np.ndarray, link: np.ndarray, first: np.ndarray, depth: int) -> np.ndarray:
+    """Each record's person (an id code): the record it links to, followed to its end (chains
+    allowed); ``link`` is ``-1`` where a record links to none."""
+    final = np.where(link >= 0, link, own)
     for _ in range(depth):  # a loop over link levels, not rows
-        pos, found = lookup(uniq, final)
+        at = first[final]
+        has = at < _BIG
         nxt = final.copy()
-        nxt[found] = final[first[pos[found]]]
+        nxt[has] = final[at[has]]
         if np.array_equal(nxt, final):
             break
         final = nxt
@@ -83,7 +94,12 @@ def _final_ids(own: np.ndarray, link: np.ndarray, linked: np.ndarray, depth: int
 
 
 def _merge_issues(
-    p: Table, linked: np.ndarray, known: np.ndarray, specs: Sequence[ExportTable], ctx: Context
+    p: Table,
+    own: np.ndarray,
+    linked: np.ndarray,
+    known: np.ndarray,
+    specs: Sequence[ExportTable],
+    ctx: Context,
 ) -> None:
     for spec in specs:  # a loop over the person tables
         if spec.merges_into is None:
@@ -104,10 +120,9 @@ def _merge_issues(
             f"links to a {target} record that is not in the export",
             "kept as one person under the linked Id",
         )
-    own_cat = factorize(p["lead_id"], column="lead_id")
     alone = ~linked
-    counts = np.bincount(own_cat.codes[alone], minlength=own_cat.categories.size)
-    repeated = alone & (counts[own_cat.codes] > 1)
+    counts = np.bincount(own[alone], minlength=int(own.max(initial=-1)) + 1)
+    repeated = alone & (counts[own] > 1)
     ctx.flag(p, repeated, "lead_id", "duplicate person (same Id)", "merged into one person")
 
 
@@ -145,21 +160,49 @@ def combine(
 
 
 def build_people(parts: Sequence[Table], specs: Sequence[ExportTable], ctx: Context) -> People:
-    """Merge the person records of ``parts`` (in preset order) into one row per person."""
+    """Merge the person records of ``parts`` (in preset order) into one row per person.
+
+    Every id (a record's own and the one it links to) is factorised once; records are merged
+    on the integer codes.
+    """
     p = concat(parts, ctx)
     required_values(p, "lead_id", "record id", ctx)
     required_values(p, "created_at", "creation instant", ctx)
-    own = p["lead_id"]
-    link = p.get("merged_into", np.full(own.size, None, dtype=object))
-    linked = ~is_missing(link)
-    final = _final_ids(own, link, linked, depth=len(parts) + 1)
-    own_uniq, _ = _unique_first(own)
-    _, known = lookup(own_uniq, link) if own.size else (None, np.zeros(0, dtype=bool))
-    _merge_issues(p, linked, known & linked, specs, ctx)
-    cat = factorize(final, column="lead_id")
-    order = np.lexsort((p[ROW], p[SRC], cat.codes))
-    leads = {"lead_id": cat.categories.astype(object)}
-    leads.update(combine(p, cat.codes, order, cat.categories.size, ("lead_id", "merged_into")))
-    keys, first = _unique_first(np.concatenate([own, final]))
-    person = np.concatenate([final, final])[first]
-    return People(leads, keys, person)
+    n = p["lead_id"].size
+    link_ids = p.get("merged_into", np.full(n, None, dtype=object))
+    linked = ~is_missing(link_ids)
+    cat = factorize(np.concatenate([p["lead_id"], link_ids[linked]]), column="lead_id")
+    codes = cat.codes.astype(np.int64)
+    own = codes[:n]
+    link = np.full(n, -1, dtype=np.int64)
+    link[linked] = codes[n:]
+    first = _first_records(own, cat.categories.size)
+    known = np.zeros(n, dtype=bool)
+    known[linked] = first[link[linked]] < _BIG
+    _merge_issues(p, own, linked, known, specs, ctx)
+    final = _final_codes(own, link, first, depth=len(parts) + 1)
+    persons, row_of = _dense_distinct(final, cat.categories.size)  # (ids in sorted order)
+    row = row_of[final]
+    order = np.lexsort((p[ROW], p[SRC], row))
+    leads = {"lead_id": cat.categories[persons].astype(object)}
+    leads.update(combine(p, row, order, persons.size, ("lead_id", "merged_into")))
+    keys, _ = _dense_distinct(np.concatenate([own, final]), cat.categories.size)
+    at = first[keys]  # every id (a record's, or one linked to) and its person
+    person = keys.copy()
+    person[at < _BIG] = final[at[at < _BIG]]
+    return People(
+        leads,
+        cat.categories[keys].astype(object),
+        cat.categories[person].astype(object),
+        row_of[person],
+    )
+
+
+def _dense_distinct(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes (sorted) and the index of each code among them (``-1``: absent)."""
+    seen = np.zeros(n_codes, dtype=bool)
+    seen[codes] = True
+    distinct = np.flatnonzero(seen)
+    index = np.full(n_codes, -1, dtype=np.int64)
+    index[distinct] = np.arange(distinct.size)
+    return distinct, index

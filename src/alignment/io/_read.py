@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -13,7 +14,7 @@ from .._frames import factorize
 from .._options import reading
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
-from ._context import ROW, SRC, Context, Table, concat, take
+from ._context import PERSON, ROW, SRC, Context, Table, concat, take
 from ._deals import build_deals, flag_deals_without_contact, link_deal_contacts
 from ._link import (
     apply_lookups,
@@ -21,15 +22,14 @@ from ._link import (
     fold_spellings,
     keep_flagged,
     link_people,
-    with_channel,
     with_cost,
 )
 from ._locate import locate, read_source
 from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
-from ._typing import empty_table, require, type_table
-from ._values import Options
+from ._typing import empty_table, read_plan, require, type_table
+from ._values import Options, plain
 
 __all__ = ["read_crm"]
 
@@ -45,7 +45,7 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
 }
 
 #: working columns that are not part of the result
-INTERNAL = (SRC, ROW, "merged_into", "contact_ids", "primary_contact_id")
+INTERNAL = (SRC, ROW, PERSON, "merged_into", "contact_ids", "primary_contact_id")
 
 #: the columns each result table is sorted by first (then every other column)
 SORT_FIRST: Mapping[str, tuple[str, ...]] = {
@@ -91,7 +91,8 @@ def _read_tables(
             tables[spec.name] = empty_table(spec, ctx)
             ctx.note(spec.name, "table not found (optional)", "read as empty")
             continue
-        t = type_table(read_source(spec.name, found[spec.name]), spec, ctx)
+        plan = functools.partial(read_plan, spec, ctx)
+        t = type_table(read_source(spec.name, found[spec.name], plan), spec, ctx)
         needed = list(REQUIRED[spec.feeds])
         if spec.feeds == "deals":
             needed.append("won" if won is None else "stage")
@@ -108,6 +109,8 @@ def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Ta
 def _sort_key(values: np.ndarray) -> np.ndarray:
     kind = values.dtype.kind
     if kind == "O":
+        if _increasing(values):  # (ids already in order: no need to factorise them)
+            return np.arange(values.size, dtype=np.int64)
         return factorize(values, column="sort", allow_missing=True).codes
     if kind == "M":
         return values.view(np.int64)
@@ -116,19 +119,84 @@ def _sort_key(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _increasing(values: np.ndarray) -> bool:
+    """Whether the values are strictly increasing strings (``False`` when not comparable)."""
+    if values.size < 2 or not isinstance(values[0], str):
+        return False
+    try:
+        return bool(np.all(values[1:] > values[:-1]))
+    except TypeError:  # None or another type among them
+        return False
+
+
+def _ties(key: np.ndarray) -> np.ndarray:
+    """Whether each row equals the next one (NaN equal to NaN, as a sort places them)."""
+    same = np.asarray(key[1:] == key[:-1], dtype=bool)
+    if key.dtype.kind == "f":
+        same |= np.isnan(key[1:]) & np.isnan(key[:-1])
+    return same
+
+
+def _lexsort(keys: list[np.ndarray]) -> np.ndarray:
+    """``np.lexsort`` with the first key the most significant; two integer keys (a person's
+    row, an instant) as one stable sort of a combined key when it fits in 62 bits."""
+    if len(keys) == 2 and all(k.dtype.kind in "iu" for k in keys) and keys[0].size:
+        a, b = keys[0].astype(np.int64), keys[1].astype(np.int64)
+        a0, b0 = int(a.min()), int(b.min())
+        span = int(b.max()) - b0
+        if span < 2**62:
+            step = int(np.gcd.reduce(b - b0)) or 1  # (instants in whole seconds: 10**6)
+            width = span // step + 1
+            if (int(a.max()) - a0 + 1) * width < 2**62:
+                return np.argsort((a - a0) * width + (b - b0) // step, kind="stable")
+    return np.lexsort(keys[::-1])
+
+
+def _order(
+    cols: Mapping[str, np.ndarray],
+    first: list[str],
+    rest: list[str],
+    n: int,
+    known: Mapping[str, np.ndarray],
+) -> np.ndarray:
+    """The rows sorted by the ``first`` columns, then by the ``rest`` in turn: rows that tie on
+    the first columns are sorted by the others (the order of one sort by every column).
+    ``known``: sort keys of columns known already (ranks of the values)."""
+    keys = [known[c] if c in known else _sort_key(cols[c]) for c in first]
+    order = _lexsort(keys) if keys else np.arange(n, dtype=np.int64)
+    if n < 2 or not rest:
+        return order
+    tie = np.ones(n - 1, dtype=bool)
+    for key in keys:  # a loop over the first columns
+        tie &= _ties(key[order])
+    pos = np.arange(n, dtype=np.int64)
+    for c in rest:  # a loop over the other columns, while rows tie
+        if not tie.any():
+            break
+        run = np.cumsum(np.concatenate([[True], ~tie])) - 1  # run of tied rows, per position
+        tied = np.concatenate([tie, [False]]) | np.concatenate([[False], tie])
+        pos, run = pos[tied], run[tied]
+        key = _sort_key(cols[c][order[pos]])
+        within = np.lexsort((key, run))  # (stable: earlier columns' order kept)
+        order[pos] = order[pos[within]]
+        key, run = key[within], run[within]
+        tie = (run[1:] == run[:-1]) & _ties(key)
+    return order
+
+
 def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
     """The result table: internal columns dropped, core columns present, rows in a canonical
     order (the same for any row order of the files), arrays read-only."""
     core = empty_tables()[name]
-    cols = {k: v for k, v in t.items() if k not in INTERNAL}
+    cols = {k: plain(v) for k, v in t.items() if k not in INTERNAL}
     n = next(iter(cols.values())).size if cols else 0
     for k, empty in core.items():
         if k not in cols:
             cols[k] = _missing_of(empty.dtype, n)
     first = [c for c in SORT_FIRST[name] if c in cols]
     rest = sorted(c for c in cols if c not in first)
-    keys = [_sort_key(cols[c]) for c in reversed([*first, *rest])]
-    order = np.lexsort(keys) if n else np.empty(0, dtype=np.int64)
+    known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
+    order = _order(cols, first, rest, n, known) if n else np.empty(0, dtype=np.int64)
     out = take(cols, order)
     for arr in out.values():
         arr.flags.writeable = False
@@ -287,7 +355,7 @@ def _link_all(
     dc_in = concat([*_feeding(spec, tables, "deal_contacts"), listed], ctx)
     dc = link_deal_contacts(dc_in, deals, people, ctx)
     flag_deals_without_contact(deals, dc, ctx)
-    touches = with_channel(link_people(_concat(spec, tables, "touchpoints", ctx), people, ctx), ctx)
+    touches = link_people(_concat(spec, tables, "touchpoints", ctx), people, ctx, channel=True)
     acts = link_people(_concat(spec, tables, "activities", ctx), people, ctx)
     costs = with_cost(_concat(spec, tables, "costs", ctx), ctx)
     work = {

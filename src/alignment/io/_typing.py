@@ -11,9 +11,9 @@ from ..errors import DataValidationError, MissingColumnError
 from ._context import ROW, SRC, Context, Table
 from ._locate import Raw
 from ._preset import ExportTable
-from ._values import Typed, empty_like_kind, is_missing, read_kind
+from ._values import CodedText, Typed, coded_text, empty_like_kind, is_missing, read_kind
 
-__all__ = ["empty_table", "require", "required_values", "type_table"]
+__all__ = ["empty_table", "read_plan", "require", "required_values", "type_table"]
 
 
 def _resolve(spec: ExportTable, names: Sequence[str]) -> dict[str, list[str]]:
@@ -38,6 +38,16 @@ def _resolve(spec: ExportTable, names: Sequence[str]) -> dict[str, list[str]]:
     return found
 
 
+def read_plan(spec: ExportTable, ctx: Context, names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The columns of a file with columns ``names`` that ``spec`` maps (the others are never
+    read), and those of them that only feed instants (read as bytes)."""
+    found = _resolve(spec, names)
+    used = {n for theirs in found.values() for n in theirs}
+    times = {n for ours, theirs in found.items() if ctx.kind(ours) == "time" for n in theirs}
+    others = {n for ours, theirs in found.items() if ctx.kind(ours) != "time" for n in theirs}
+    return [n for n in names if n in used], [n for n in names if n in times - others]
+
+
 def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     """Read ``raw`` with the column map of ``spec``: a working table with ``_src``/``_row``."""
     src = ctx.src(spec.name)
@@ -45,9 +55,17 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
         SRC: np.full(raw.n_rows, src, dtype=np.int64),
         ROW: np.arange(raw.n_rows, dtype=np.int64),
     }
-    for ours, theirs in _resolve(spec, list(raw.columns)).items():
+    resolved = _resolve(spec, list(raw.columns))
+    zones = None
+    if ZONE in resolved:  # each row's zone, for its wall times (before the instants are read)
+        zones, _ = _coalesce(raw, spec.name, resolved[ZONE], "text", ctx)
+    for ours, theirs in resolved.items():
         ctx.their[(spec.name, ours)] = "/".join(theirs)
-        out[ours], missing = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx)
+        coded = _coded(raw, theirs) if (ours, spec.feeds) in CODED else None
+        if coded is not None:
+            out[ours], missing = coded
+            continue
+        out[ours], missing = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx, zones)
         if ctx.kind(ours) == "flag" and ours not in BLANK_IS_FALSE and missing.any():
             raise DataValidationError(
                 "missing value in a required yes/no column",
@@ -59,8 +77,50 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     return out
 
 
+#: ids of touches and tasks kept as :class:`CodedText` (looked up once per distinct id, turned
+#: into strings at the end; never the columns of persons, which are merged)
+CODED = frozenset(
+    {
+        ("lead_id", "touchpoints"),
+        ("lead_id", "activities"),
+        ("campaign_id", "touchpoints"),
+        ("owner_id", "activities"),
+    }
+)
+
+
+def _coded(raw: Raw, theirs: Sequence[str]) -> tuple[CodedText, np.ndarray] | None:
+    """:func:`_coalesce` of text columns as :class:`CodedText` (``None``: not all text)."""
+    parts = [coded_text(raw.columns[name]) for name in theirs]
+    values: CodedText | None = None
+    missing: np.ndarray | None = None
+    for part in parts:  # a loop over the columns that feed one of ours
+        if part is None:
+            return None
+        got, blank = part
+        if values is None or missing is None:
+            values, missing = got, blank
+            continue
+        shifted = np.where(blank, -1, got.codes() + values.texts.size)
+        codes = np.where(missing, shifted, values.codes())
+        values = CodedText(codes, np.concatenate([values.texts, got.texts]))
+        missing = missing & blank
+    if values is None or missing is None:
+        return None
+    return values, missing
+
+
+#: our column holding each row's IANA zone: the zone of that row's wall times (``tz`` otherwise)
+ZONE = "time_zone"
+
+
 def _coalesce(
-    raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context
+    raw: Raw,
+    table: str,
+    theirs: Sequence[str],
+    kind: str,
+    ctx: Context,
+    zones: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Their columns typed, the first with a value winning row by row; what reading found is
     recorded (currencies, naive instants read as UTC, wall times changed by daylight saving)."""
@@ -74,6 +134,7 @@ def _coalesce(
             table=table,
             opts=ctx.opts,
             wall=name in raw.wall,
+            row_tz=zones,
         )
         used = ~got.missing if missing is None else missing & ~got.missing
         if got.currency:
@@ -138,9 +199,14 @@ def require(table: Table, spec: ExportTable, columns: Sequence[str], ctx: Contex
         )
 
 
-def required_values(table: Table, ours: str, what: str, ctx: Context) -> None:
-    """Raise :class:`DataValidationError` for rows with no value in our column ``ours``."""
+def required_values(
+    table: Table, ours: str, what: str, ctx: Context, among: np.ndarray | None = None
+) -> None:
+    """Raise :class:`DataValidationError` for rows with no value in our column ``ours``
+    (only rows of the mask ``among`` when given)."""
     missing = is_missing(table[ours])
+    if among is not None:
+        missing &= among
     if not missing.any():
         return
     first = int(np.flatnonzero(missing)[0])

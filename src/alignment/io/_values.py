@@ -14,12 +14,24 @@ from typing import Any
 
 import numpy as np
 
-from .._frames import Categorical, factorize
+from .._frames import Categorical, factorize, lookup
 from .._parse import parse_bool, parse_money
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
+from .._timetext import Utf8Text
 from ..errors import DataValidationError
 
-__all__ = ["Options", "Typed", "as_text", "empty_like_kind", "is_missing", "read_kind"]
+__all__ = [
+    "CodedText",
+    "Options",
+    "Typed",
+    "as_text",
+    "coded_text",
+    "empty_like_kind",
+    "find",
+    "is_missing",
+    "plain",
+    "read_kind",
+]
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -62,10 +74,11 @@ def _codes(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _spread(codes: np.ndarray, per_value: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:
-    out = np.full(codes.size, fill, dtype=dtype)
-    ok = codes >= 0
-    if per_value.size:
-        out[ok] = per_value[codes[ok]]
+    """The value of each row's code, ``fill`` for code ``-1`` (the last entry of the table)."""
+    table = np.empty(per_value.size + 1, dtype=dtype)
+    table[:-1] = per_value
+    table[-1] = fill
+    out: np.ndarray = table[codes]
     return out
 
 
@@ -75,26 +88,32 @@ def as_text(col: Any) -> np.ndarray:
     Whole numbers stored as floats (``1522.0``, as pandas keeps ids with gaps) read as
     ``"1522"``.
     """
+    return _text(col)[0]
+
+
+def _text(col: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`as_text` and its missing entries (worked out per distinct value when coded)."""
     arr = col if isinstance(col, Categorical) else np.asarray(col)
     kind = arr.dtype.kind
     if kind in "iu":
-        return np.asarray(arr).astype(str).astype(object)
-    if kind == "b":
-        return np.where(np.asarray(arr), "true", "false").astype(object)
-    if kind == "M":
+        out = np.asarray(arr).astype(str).astype(object)
+    elif kind == "b":
+        out = np.where(np.asarray(arr), "true", "false").astype(object)
+    elif kind == "M":
         times = np.asarray(arr)
         out = np.datetime_as_string(times.astype(TIME_DTYPE)).astype(object)
         out[np.isnat(times)] = None
-        return out
-    if kind == "f":
-        return _float_text(np.asarray(arr))
-    coded = _codes(arr)
-    if coded is None:  # mixed Python values (rare): one value at a time
-        return np.asarray(np.frompyfunc(_clean, 1, 1)(np.asarray(arr)), dtype=object)
-    codes, cats = coded
-    cleaned = np.empty(cats.size, dtype=object)
-    cleaned[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
-    return _spread(codes, cleaned, None, object)
+    elif kind == "f":
+        out = _float_text(np.asarray(arr))
+    else:
+        coded = _distinct_text(arr)
+        if coded is not None:
+            codes, cleaned = coded
+            none = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
+            return _spread(codes, cleaned, None, object), _spread(codes, none, True, bool)
+        # mixed Python values (rare): one value at a time
+        out = np.asarray(np.frompyfunc(_clean, 1, 1)(np.asarray(arr)), dtype=object)
+    return out, is_missing(out)
 
 
 def _float_text(arr: np.ndarray) -> np.ndarray:
@@ -107,8 +126,65 @@ def _float_text(arr: np.ndarray) -> np.ndarray:
     return out
 
 
+class CodedText(np.ndarray):
+    """A text column as codes into ``texts`` (``-1``: missing), without a string per row.
+
+    For the person ids of touches and tasks, which are only looked up (then replaced by the
+    person's id): indexing keeps ``texts`` (a row subset is a :class:`CodedText` too);
+    :func:`plain` turns it into strings.  ``texts`` may repeat a value.
+    """
+
+    texts: np.ndarray
+
+    def __new__(cls, codes: np.ndarray, texts: np.ndarray) -> CodedText:
+        obj = np.asarray(codes, dtype=np.int64).view(cls)
+        obj.texts = texts
+        return obj
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.texts = getattr(obj, "texts", np.empty(0, dtype=object))
+
+    def codes(self) -> np.ndarray:
+        """The codes, as a plain array."""
+        return self.view(np.ndarray)
+
+
+def plain(values: np.ndarray) -> np.ndarray:
+    """``values`` with a :class:`CodedText` turned into strings (``None`` where missing)."""
+    if not isinstance(values, CodedText):
+        return values
+    return _spread(values.codes(), values.texts, None, object)
+
+
+def find(haystack: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`alignment._frames.lookup` of a typed column (of a :class:`CodedText`: each of
+    its texts once)."""
+    if isinstance(values, CodedText):
+        at, _ = lookup(haystack, values.texts)
+        pos: np.ndarray = np.append(at, -1)[values.codes()]
+        return pos, pos >= 0
+    return lookup(haystack, values)
+
+
+def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
+    """A text column as :class:`CodedText` and its missing rows (``None``: not text)."""
+    arr = col if isinstance(col, Categorical) else np.asarray(col)
+    coded = _distinct_text(arr) if arr.dtype.kind in "OUS" else None
+    if coded is None:
+        return None
+    codes, cleaned = coded
+    blank = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
+    kept = np.flatnonzero(~blank)
+    renumber = np.full(cleaned.size + 1, -1, dtype=np.int64)  # (last slot: code -1)
+    renumber[kept] = np.arange(kept.size)
+    out = renumber[codes]
+    return CodedText(out, cleaned[kept]), out < 0
+
+
 def is_missing(values: np.ndarray) -> np.ndarray:
     """Missing entries of a typed column (``None``, ``NaT``, ``NaN``; flags are never missing)."""
+    if isinstance(values, CodedText):
+        return np.asarray(values.codes() < 0)
     kind = values.dtype.kind
     if kind == "M":
         return np.asarray(np.isnat(values), dtype=bool)
@@ -171,17 +247,32 @@ class Typed:
     naive_utc: bool = False
 
 
-def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, wall: bool) -> Typed:
-    """Type one column (``wall``: a frame's datetime column without zone, wall times of tz).
+def read_kind(
+    col: Any,
+    kind: str,
+    *,
+    column: str,
+    table: str,
+    opts: Options,
+    wall: bool,
+    row_tz: np.ndarray | None = None,
+) -> Typed:
+    """Type one column (``wall``: a frame's datetime column without zone, wall times of tz;
+    ``row_tz``: the zone of each row's wall time, from the table's ``time_zone`` column).
 
     Raises
     ------
     DataValidationError
         A value that cannot be read for certain (named with its rows).
     """
+    if kind == "time" and row_tz is not None:
+        return _zoned_time_column(col, row_tz, column=column, table=table, opts=opts, wall=wall)
+    if isinstance(col, Utf8Text):  # (a file's column of instants, as bytes)
+        if kind == "time":
+            return _bytes_time_column(col, column=column, table=table, opts=opts)
+        col = col.to_objects()
     if kind == "text":
-        text = as_text(col)
-        return Typed(text, is_missing(text))
+        return Typed(*_text(col))
     coded = _distinct_text(col)
     if kind == "time":
         return _time_column(col, coded, column=column, table=table, opts=opts, wall=wall)
@@ -216,7 +307,7 @@ def read_kind(col: Any, kind: str, *, column: str, table: str, opts: Options, wa
 
 
 def _utc(
-    values: np.ndarray, *, column: str, table: str, opts: Options, wall: bool
+    values: np.ndarray | Utf8Text, *, column: str, table: str, opts: Options, wall: bool
 ) -> tuple[np.ndarray, Awareness, np.ndarray, np.ndarray]:
     """Instants in UTC, their awareness, and the wall times a zone has twice or skips.
 
@@ -233,12 +324,85 @@ def _utc(
         date_format=opts.date_format,
     )
     times, awareness, ambiguous, gap = read
-    if values.dtype.kind == "M" and wall:
+    if wall and isinstance(values, np.ndarray) and values.dtype.kind == "M":
         awareness = False
         if opts.tz is not None:
             times, ambiguous, gap = localize(times, opts.tz, column=column, table=table)
             awareness = True
     return times, awareness, ambiguous, gap
+
+
+def _bytes_time_column(col: Utf8Text, *, column: str, table: str, opts: Options) -> Typed:
+    """Instants read from bytes, each row; an error is raised again by reading the rows as
+    text, so that it is the same, whichever way the column was read."""
+    try:
+        times, awareness, ambiguous, gap = _utc(
+            col, column=column, table=table, opts=opts, wall=False
+        )
+    except DataValidationError:
+        text = col.to_objects()
+        _time_column(text, _distinct_text(text), column=column, table=table, opts=opts, wall=False)
+        raise
+    return _typed_times(times, awareness, ambiguous, gap, opts)
+
+
+def _zoned_time_column(
+    col: Any, row_tz: np.ndarray, *, column: str, table: str, opts: Options, wall: bool
+) -> Typed:
+    """Instants whose wall times are in each row's own zone (``tz`` where the row has none).
+
+    Read row by row (a per-row zone defeats the per-distinct-value path); a naive datetime
+    column of a frame is read as the wall times it holds.
+    """
+    if isinstance(col, Utf8Text):
+        values: np.ndarray = col.to_objects()
+    elif isinstance(col, Categorical):
+        values = col.values()
+    else:
+        values = np.asarray(col)
+    if values.dtype.kind == "M":
+        if not wall:  # numpy instants are UTC, the library's own representation
+            return _typed_times(
+                values.astype(TIME_DTYPE), None, *(np.zeros(values.shape, bool),) * 2, opts
+            )
+        text = np.datetime_as_string(values, unit="us").astype(object)
+        text[np.isnat(values)] = None
+        values = text
+    zones = np.asarray(row_tz, dtype=object).copy()
+    zones[is_missing(zones)] = None
+    times, awareness, ambiguous, gap = read_instants(
+        values,
+        column=column,
+        table=table,
+        allow_missing=True,
+        tz=opts.tz,
+        dayfirst=opts.dayfirst,
+        date_format=opts.date_format,
+        row_tz=zones,
+    )
+    return Typed(
+        times,
+        np.isnat(times),
+        ambiguous=ambiguous,
+        nonexistent=gap,
+        naive_utc=awareness is False and opts.tz is None and bool(is_missing(zones).any()),
+    )
+
+
+def _typed_times(
+    times: np.ndarray,
+    awareness: Awareness,
+    ambiguous: np.ndarray,
+    gap: np.ndarray,
+    opts: Options,
+) -> Typed:
+    return Typed(
+        times,
+        np.isnat(times),
+        ambiguous=ambiguous,
+        nonexistent=gap,
+        naive_utc=awareness is False and opts.tz is None,
+    )
 
 
 def _time_column(
@@ -268,10 +432,4 @@ def _time_column(
         times = _spread(codes, per, _NAT, TIME_DTYPE)
         ambiguous = _spread(codes, amb, False, bool)
         gap = _spread(codes, skip, False, bool)
-    return Typed(
-        times,
-        np.isnat(times),
-        ambiguous=ambiguous,
-        nonexistent=gap,
-        naive_utc=awareness is False and opts.tz is None,
-    )
+    return _typed_times(times, awareness, ambiguous, gap, opts)

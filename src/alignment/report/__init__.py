@@ -3,7 +3,9 @@
 :func:`build_report` turns engine results into one HTML document — the funnel, attribution by
 channel under several models side by side, the fit × interest grid as a heat map with the
 conversion of each cell, SLA attainment for both teams (marketing's delivery against the pace
-line, sales' response-time distribution) and the closed-loop table by source and campaign.
+line, sales' response-time distribution, each next to the agreement's terms), the closed loop
+per source and by source and campaign, and a glossary of the terms used.  Every figure names its
+unit (amounts in ``currency=``, response times in business hours) and its period.
 :func:`write_report` writes it to a file.
 
 Every section is optional: pass the results you have.  The page has no script and loads

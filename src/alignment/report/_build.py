@@ -14,9 +14,13 @@ from typing import Any
 
 from ..errors import ParameterError
 from . import _html as H
+from ._accounts import accounts_section
+from ._closed_loop import closed_loop_section
 from ._document import Report
+from ._format import Context, money_of
+from ._glossary import glossary_section
 from ._grid import _grid_section
-from ._sections import KPI, _attribution_section, _closed_loop_section, _funnel_section, _plan_only
+from ._sections import KPI, _attribution_section, _funnel_section, _plan_only
 from ._sla import _sla_section
 
 __all__ = ["build_report", "write_report"]
@@ -36,11 +40,15 @@ def build_report(
     sla: Any = None,
     closed_loop: Any = None,
     closed_loop_rows: int = 40,
+    accounts: Mapping[str, Any] | None = None,
     generated_at: _dt.datetime | None = None,
     as_of: Any = None,
     fit_rules: Sequence[Mapping[str, Any]] | None = None,
     models: Sequence[str] | None = None,
     allocate: str = "leads",
+    currency: str | Mapping[str, Any] | None = None,
+    period: str | None = None,
+    plan_period: str | None = None,
 ) -> Report:
     """Build the self-contained HTML report from a CRM bundle or from engine results.
 
@@ -76,6 +84,11 @@ def build_report(
         From :func:`alignment.closed_loop.closed_loop`.
     closed_loop_rows : int, default 40
         Rows of the closed-loop table shown (largest revenue first).
+    accounts : mapping, optional
+        The account analyses (``"account"``: account attribution, ``"mql"``: MQL
+        attribution, ``"engagement"``: :func:`alignment.scoring.account_engagement`; any may
+        be None), as :func:`alignment.report._analyse.account_analyses` returns them; with a
+        bundle they are computed when its data allows.
     generated_at : datetime, optional
         Time stamp in the footer (default: now, UTC).
     as_of, fit_rules, models, allocate
@@ -83,6 +96,18 @@ def build_report(
         rules (default the synthetic company's for synthetic data, else no grid), the
         attribution models (default all standard ones) and how campaign costs are placed on
         the closed loop's source × campaign keys (``"leads"``, ``"revenue"`` or ``"none"``).
+    currency : str or mapping, optional
+        How amounts are written: a symbol or code placed before the amount (``"$"``,
+        ``"EUR"``), or a mapping ``{"symbol": "€", "decimals": 2, "position": "after"}``
+        (``decimals`` 0–6, default 0; ``position`` ``"before"`` or ``"after"``).  Default: the
+        bundle's ``currency`` when it names one, else none (plain numbers labelled
+        "amount").
+    period : str, optional
+        The data's period, added to headings and chart titles (e.g. ``"2024-01-01 →
+        2024-03-31"``); default for a bundle: the leads' creation period.
+    plan_period : str, optional
+        The period the funnel plan covers (e.g. ``"Q2 2024"``); default for a bundle: the
+        next quarter after the data, else the plan's number of periods.
 
     Returns
     -------
@@ -93,37 +118,34 @@ def build_report(
     Raises
     ------
     ParameterError
-        Nothing to report, ``scores`` without ``converted`` or with a different length.
+        Nothing to report, ``scores`` without ``converted`` or with a different length, or a
+        ``currency`` that is not a symbol, code or mapping of the keys above.
     """
     from .. import __version__
 
+    if crm is not None and currency is None:
+        currency = getattr(crm, "currency", None)
+    money = money_of(currency)  # checked before any analysis runs
     if crm is not None:
         given = {"funnel": funnel, "plan": plan, "attribution": attribution, "scores": scores,
-                 "converted": converted, "sla": sla, "closed_loop": closed_loop}  # fmt: skip
+                 "converted": converted, "sla": sla, "closed_loop": closed_loop, "accounts": accounts}  # fmt: skip
         inputs = _bundle_inputs(crm, given, as_of, fit_rules, models, allocate)
         funnel, plan, attribution = inputs["funnel"], inputs["plan"], inputs["attribution"]
         scores, converted, sla = inputs["scores"], inputs["converted"], inputs["sla"]
-        closed_loop = inputs["closed_loop"]
+        closed_loop, accounts = inputs["closed_loop"], inputs.get("accounts")
         title = title or inputs["title"]
         subtitle = subtitle or inputs["subtitle"]
+        period = period or inputs.get("period")
+        plan_period = plan_period or inputs.get("plan_period")
     title = title or "Sales & marketing alignment report"
-    if all(x is None for x in (funnel, plan, attribution, scores, sla, closed_loop)):
+    ctx = Context(money, period or "", plan_period or "")
+    if all(x is None for x in (funnel, plan, attribution, scores, sla, closed_loop, accounts)):
         raise ParameterError("build_report: give at least one result (funnel, attribution …)")
     if scores is not None and converted is None:
         raise ParameterError(
             "build_report: scores need converted= (one outcome per lead, e.g. won) for the grid"
         )
-    sections: list[str] = []
-    nav: list[tuple[str, str]] = []
-    kpis: list[KPI] = []
-    if funnel is not None or plan is not None:
-        if funnel is not None:
-            html_f, k = _funnel_section(funnel, plan)
-            kpis += k
-        else:
-            html_f = _plan_only(plan)
-        sections.append(html_f)
-        nav.append(("funnel", "Funnel"))
+    mapping: dict[str, Any] | None = None
     if attribution is not None:
         mapping = (
             dict(attribution)
@@ -132,21 +154,10 @@ def build_report(
         )
         if not mapping:
             raise ParameterError("build_report: attribution is an empty mapping")
-        html_a, k = _attribution_section(mapping)
-        kpis += k
-        sections.append(html_a)
-        nav.append(("attribution", "Attribution"))
-    if scores is not None:
-        sections.append(_grid_section(scores, converted))
-        nav.append(("grid", "Fit × interest"))
-    if sla is not None:
-        html_s, k = _sla_section(sla)
-        kpis += k
-        sections.append(html_s)
-        nav.append(("sla", "SLA"))
-    if closed_loop is not None:
-        sections.append(_closed_loop_section(closed_loop, closed_loop_rows))
-        nav.append(("closed-loop", "Closed loop"))
+    results = {"funnel": funnel, "plan": plan, "attribution": mapping, "scores": scores,
+               "converted": converted, "sla": sla, "closed_loop": closed_loop,
+               "accounts": accounts}  # fmt: skip
+    kpis, sections, nav = _sections(results, ctx, closed_loop_rows)
     when = generated_at or _dt.datetime.now(_dt.timezone.utc)
     body = H.cards(kpis) + "".join(sections) if kpis else "".join(sections)
     footer = (
@@ -154,6 +165,53 @@ def build_report(
         "Charts are inline SVG drawn by the library; the page has no script and loads nothing."
     )
     return Report(H.page(title, subtitle or "", nav, body, footer))
+
+
+def _sections(
+    r: Mapping[str, Any], ctx: Context, closed_loop_rows: int
+) -> tuple[list[KPI], list[str], list[tuple[str, str]]]:
+    """The KPI cards, the sections (the glossary last) and the navigation links."""
+    sections: list[str] = []
+    nav: list[tuple[str, str]] = []
+    kpis: list[KPI] = []
+    if r["funnel"] is not None:
+        html_f, k = _funnel_section(r["funnel"], r["plan"], ctx)
+        kpis += k
+        sections.append(html_f)
+        nav.append(("funnel", "Funnel"))
+    elif r["plan"] is not None:
+        sections.append(_plan_only(r["plan"], ctx))
+        nav.append(("funnel", "Funnel"))
+    if r["attribution"] is not None:
+        html_a, k = _attribution_section(r["attribution"], ctx)
+        kpis += k
+        sections.append(html_a)
+        nav.append(("attribution", "Attribution"))
+    if r["scores"] is not None:
+        sections.append(_grid_section(r["scores"], r["converted"], ctx))
+        nav.append(("grid", "Fit × interest"))
+    if r["sla"] is not None:
+        html_s, k = _sla_section(r["sla"], ctx)
+        kpis += k
+        sections.append(html_s)
+        nav.append(("sla", "SLA"))
+    if r["closed_loop"] is not None:
+        sections.append(closed_loop_section(r["closed_loop"], closed_loop_rows, ctx))
+        nav.append(("closed-loop", "Closed loop"))
+    if r["accounts"] is not None and any(v is not None for v in r["accounts"].values()):
+        sections.append(accounts_section(r["accounts"], ctx))
+        nav.append(("accounts", "Accounts"))
+    sections.append(
+        glossary_section(
+            funnel=r["funnel"] is not None or r["plan"] is not None,
+            attribution=r["attribution"],
+            grid=r["scores"] is not None,
+            sla=r["sla"] is not None,
+            closed_loop=r["closed_loop"] is not None,
+        )
+    )
+    nav.append(("glossary", "Glossary"))
+    return kpis, sections, nav
 
 
 def write_report(data: Any = None, path: str | Path | None = None, **kwargs: Any) -> Path:
@@ -228,7 +286,7 @@ def _bundle_inputs(
     inputs = report_inputs(res)
     if isinstance(agreement, SLAReport):
         inputs["sla"] = agreement
-    for k in ("funnel", "plan", "attribution", "scores", "converted", "closed_loop"):
+    for k in ("funnel", "plan", "attribution", "scores", "converted", "closed_loop", "accounts"):
         if given[k] is not None:
             inputs[k] = given[k]
     inputs.setdefault("scores", None)

@@ -1,7 +1,9 @@
-"""The report's sections that format one result each: funnel, attribution, closed loop.
+"""The report's sections that format one result each: funnel (and plan) and attribution.
 
 Each function formats what the engine returns (read through :mod:`alignment.report._read`)
 and returns the section's HTML, with its headline figures (KPI cards) where it has some.
+Stage, channel and model names are written as people say them, amounts in the report's
+currency, and each heading names its period (:mod:`alignment.report._format`).
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from .._display import not_measured
 from ..errors import ParameterError
 from . import _html as H
 from . import _svg as S
-from ._read import allocation_of, not_measured_of, summary_of
+from ._format import Context, Money, ceil_count, formatted, human, model_label, stage_label
 from ._read import columns as _dict
+from ._read import not_measured_of
 
 #: a headline figure: (label, value, note)
 KPI = tuple[str, str, str]
 
 
-def _funnel_section(funnel: Any, plan: Any) -> tuple[str, list[KPI]]:
+def _funnel_steps(funnel: Any) -> dict[str, np.ndarray]:
+    """The observation's steps (the first segment's for a segmented one)."""
     f = _dict(funnel)
     missing = [k for k in ("from_stage", "to_stage", "n_from", "converted", "rate") if k not in f]
     if missing:
@@ -35,22 +39,29 @@ def _funnel_section(funnel: Any, plan: Any) -> tuple[str, list[KPI]]:
         f = {k: v[:stages_per_group] for k, v in f.items()}
     if not f["from_stage"].size:
         raise ParameterError("build_report: the funnel observation has no stage")
-    labels = [str(s) for s in f["from_stage"].tolist()] + [str(f["to_stage"][-1])]
+    return f
+
+
+def _funnel_section(funnel: Any, plan: Any, ctx: Context) -> tuple[str, list[KPI]]:
+    f = _funnel_steps(funnel)
+    labels = [stage_label(s) for s in f["from_stage"].tolist()] + [stage_label(f["to_stage"][-1])]
     volumes = [float(v) for v in f["n_from"].tolist()] + [float(f["converted"][-1])]
     notes = [
-        f"→ {100 * r:.1f}% to {t}" if math.isfinite(r) else f"→ {not_measured(f'no {s}')} to {t}"
+        f"→ {100 * r:.1f}% to {stage_label(t)}"
+        if math.isfinite(r)
+        else f"→ {not_measured(f'no {stage_label(s)}')} to {stage_label(t)}"
         for r, s, t in zip(f["rate"].tolist(), f["from_stage"].tolist(), f["to_stage"])
-    ] + [f"{100 * volumes[-1] / volumes[0]:.2f}% of {labels[0]}" if volumes[0] else ""]
+    ] + [f"{100 * volumes[-1] / volumes[0]:.2f}% of all {_plural(labels[0])}" if volumes[0] else ""]
     chart = S.bar_chart(
         labels,
         volumes,
-        title="Funnel volumes and next-step conversion",
+        title=ctx.in_period("Leads reaching each stage (count) and conversion to the next"),
         notes=notes,
         value_labels=[f"{v:,.0f}" for v in volumes],
     )
     cols: dict[str, Any] = {
-        "from": f["from_stage"],
-        "to": f["to_stage"],
+        "from": np.array(labels[:-1], dtype=object),
+        "to": np.array([stage_label(t) for t in f["to_stage"].tolist()], dtype=object),
         "leads": f["n_from"],
         "converted": f["converted"],
         "rate": f["rate"],
@@ -65,272 +76,172 @@ def _funnel_section(funnel: Any, plan: Any) -> tuple[str, list[KPI]]:
         )
     for k in ("median_days", "p90_days"):
         if k in f:
-            cols[k.replace("_days", " days")] = f[k]
+            cols[k] = formatted(f[k], lambda d: f"{d:.1f}")
+    reasons = not_measured_of(funnel)
     body = chart + H.table(
         cols,
         kinds={
             "leads": "int",
             "converted": "int",
             "rate": "pct",
-            "median days": "days",
-            "p90 days": "days",
+            "median_days": "days",
+            "p90_days": "days",
         },
-        na={
-            col: not_measured_of(funnel).get(key, "")
-            for col, key in (
-                ("rate", "rate"),
-                ("median days", "median_days"),
-                ("p90 days", "p90_days"),
-            )
+        headers={
+            "leads": "leads (count)",
+            "converted": "converted (count)",
+            "rate": "conversion",
+            "median_days": "median time to convert (days)",
+            "p90_days": "p90 time to convert (days)",
         },
+        na={k: reasons.get(k, "") for k in ("rate", "median_days", "p90_days")},
+        caption="Times are calendar days from reaching one stage to reaching the next.",
     )
     if plan is not None:
-        p = _dict(plan)
-        if "stage" in p:
-            target = float(np.asarray(plan.revenue_target).ravel()[0])
-            deal = float(np.asarray(plan.average_deal_size).ravel()[0])
-            customers = float(np.asarray(plan.customers).ravel()[0])
-            body += (
-                f"<h3>Plan: {H.esc(f'{target:,.0f}')} revenue at {H.esc(f'{deal:,.0f}')} per deal "
-                f"= {H.esc(f'{customers:,.1f}')} customers</h3>"
-                + H.table(
-                    {k: p[k] for k in ("stage", "rate", "required", "required_whole") if k in p},
-                    kinds={"rate": "pct", "required": "auto", "required_whole": "int"},
-                    headers={"required_whole": "required (whole)", "rate": "rate to next"},
-                    caption="Reverse waterfall: each stage's volume = the next stage's ÷ its "
-                    "rate (customers = target × marketing share ÷ average deal size).",
-                )
-            )
+        body += _plan_block(plan, ctx)
+    first = _plural(labels[0])
     kpis = [
-        (labels[0] + "s", f"{volumes[0]:,.0f}", "entered the funnel"),
+        (first, f"{volumes[0]:,.0f}", ctx.in_period("entered the funnel")),
         (
             labels[-1],
             f"{volumes[-1]:,.0f}",
-            f"{100 * volumes[-1] / volumes[0]:.2f}% of all" if volumes[0] else "",
+            f"{100 * volumes[-1] / volumes[0]:.2f}% of all {first}" if volumes[0] else "",
         ),
     ]
     return (
         H.section(
             "funnel",
-            "Funnel",
+            ctx.in_period("Funnel"),
             "How many leads reach each stage (in order: a lead that skipped a stage is not "
             "counted further), the conversion to the next stage with its 95% interval, and "
-            "how long the step takes.",
+            "how long the step takes. The glossary at the end defines each stage.",
             body,
         ),
         kpis,
     )
 
 
-def _plan_only(plan: Any) -> str:
+def _plural(label: str) -> str:
+    """A stage label as a plural count noun: "Lead" → "leads", "MQL" → "MQLs"."""
+    return f"{label if label.isupper() else label.lower()}s"
+
+
+def _plan_block(plan: Any, ctx: Context) -> str:
+    """The plan's heading (target, deal size, customers, period) and its reverse waterfall."""
     p = _dict(plan)
+    if "stage" not in p:
+        return H.table(p, kinds={"rate": "pct", "required_whole": "int"}, max_rows=None)
+    money = ctx.money
+    target = float(np.asarray(plan.revenue_target).ravel()[0])
+    deal = float(np.asarray(plan.average_deal_size).ravel()[0])
+    customers = float(np.asarray(plan.customers).ravel()[0])
+    weights = np.asarray(getattr(plan, "period_weights", [1.0]), dtype=float).ravel()
+    n_periods = max(int(weights.size), 1)
+    period = ctx.plan_period or (f"{n_periods} periods" if n_periods > 1 else "the plan's period")
+    required = np.asarray(p["required"], dtype=float)
+    cols: dict[str, Any] = {
+        "stage": np.array([stage_label(s) for s in p["stage"].tolist()], dtype=object),
+        "rate": p["rate"],
+        "required": np.array([ceil_count(v) for v in required.tolist()]),
+    }
+    headers = {"rate": "rate to next stage", "required": "required in all (rounded up)"}
+    if n_periods > 1 and np.allclose(weights, weights[0]):
+        cols["each"] = np.array([ceil_count(v * weights[0]) for v in required.tolist()])
+        headers["each"] = f"per period, ÷ {n_periods} (rounded up)"
+    heading = (
+        f"Plan for {period}: {money(target)} revenue at {money(deal)} per deal "
+        f"= {ceil_count(customers):,} customers"
+    )
+    return f"<h3>{H.esc(heading)}</h3>" + H.table(
+        cols,
+        kinds={"rate": "pct", "required": "int", "each": "int"},
+        headers=headers,
+        max_rows=None,
+        caption=f"Reverse waterfall: each stage's volume = the next stage's ÷ its rate; "
+        f"customers = target × marketing share ÷ average deal size = {customers:,.1f}, rounded "
+        "up. Required counts are whole leads, rounded up (a fraction of a lead cannot be "
+        f"delivered). {ctx.money_note}",
+    )
+
+
+def _plan_only(plan: Any, ctx: Context) -> str:
     return H.section(
         "funnel",
         "Funnel plan",
         "Volumes each stage must deliver to reach the revenue target.",
-        H.table(p, kinds={"rate": "pct", "required_whole": "int"}, max_rows=None),
+        _plan_block(plan, ctx),
     )
 
 
 # ----------------------------------------------------------------------------- attribution
 
 
-def _attribution_section(attribution: Mapping[str, Any]) -> tuple[str, list[KPI]]:
-    totals = {name: r.totals(by="channel") for name, r in attribution.items()}
+def _channel_shares(
+    totals: Mapping[str, Mapping[str, float]],
+) -> tuple[list[str], dict[str, list[float]]]:
+    """Channels ordered by their mean share across models (largest first), and each model's
+    share of its credited revenue per channel (NaN when a model credits nothing)."""
     channels = sorted(set().union(*totals.values()))
     shares: dict[str, list[float]] = {}
     for name, t in totals.items():
         s = sum(t.values())
         shares[name] = [t.get(c, 0.0) / s if s > 0 else math.nan for c in channels]
-    # order channels by the mean share across models, largest first
-    mean = np.nanmean(np.array(list(shares.values())), axis=0) if shares else np.zeros(0)
-    order = np.argsort(-np.nan_to_num(mean), kind="stable")
-    ch_sorted = [channels[i] for i in order]
+    table = np.array(list(shares.values()), dtype=float).reshape(len(shares), len(channels))
+    counted = (~np.isnan(table)).sum(axis=0)
+    total = np.nansum(table, axis=0)  # a mean over the models that credit something (0 if none)
+    mean = np.divide(total, counted, out=np.zeros(len(channels)), where=counted > 0)
+    order = np.argsort(-mean, kind="stable")
+    return [channels[i] for i in order], {k: [v[i] for i in order] for k, v in shares.items()}
+
+
+def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[str, list[KPI]]:
+    totals = {name: r.totals(by="channel") for name, r in attribution.items()}
+    ch_sorted, shares = _channel_shares(totals)
     chart = S.dot_plot(
-        ch_sorted,
-        [(name, [v[i] for i in order]) for name, v in shares.items()],
-        title="Share of won revenue by channel under each attribution model",
+        [human(c) for c in ch_sorted],
+        [(model_label(name), v) for name, v in shares.items()],
+        title=ctx.in_period("Share of won revenue (%) credited to each channel, by model"),
+        x_title="share of the won revenue each model credits (%)",
     )
-    cols: dict[str, Any] = {"channel": np.array(ch_sorted, dtype=object)}
-    for name, t in totals.items():
-        cols[name] = np.array([t.get(c, 0.0) for c in ch_sorted])
+    money: Money = ctx.money
+    cols: dict[str, Any] = {"channel": np.array([human(c) for c in ch_sorted], dtype=object)}
     total_row: dict[str, Any] = {"channel": "total"}
     for name, t in totals.items():
-        total_row[name] = sum(t.values())
+        cols[name] = formatted([t.get(c, 0.0) for c in ch_sorted], money.number)
+        total_row[name] = money.number(sum(t.values()))
     first = next(iter(attribution.values()))
     converted = float(first.converted_revenue)
-    un_parts = []
-    for name, r in attribution.items():
-        un = float(r.unattributed.total)
-        if un > 0:
-            un_parts.append(f"{name}: {un:,.0f}")
+    un_parts = [
+        f"{model_label(name)}: {money(float(r.unattributed.total))}"
+        for name, r in attribution.items()
+        if float(r.unattributed.total) > 0
+    ]
     caption = (
-        f"Converted revenue {converted:,.0f}. Every model credits it in full"
+        f"Won revenue {money(converted)}. Every model credits it in full"
         if not un_parts
-        else f"Converted revenue {converted:,.0f}; unattributed (no eligible touch): "
+        else f"Won revenue {money(converted)}; unattributed (no eligible touch): "
         + ", ".join(un_parts)
-    ) + ". Touches at or after a conversion get nothing."
+    ) + f". Touches at or after a conversion get nothing. {ctx.money_note}"
     body = chart + H.table(
         cols,
         kinds={name: "money" for name in totals},
+        headers={name: ctx.money_header(model_label(name)) for name in totals},
         total=total_row,
         caption=caption,
         max_rows=None,
     )
-    kpis = [("won revenue", f"{converted:,.0f}", f"{len(attribution)} attribution models")]
+    label = "won revenue" if money.symbol else "won revenue (amount)"
+    kpis = [(label, money(converted), ctx.in_period(f"{len(attribution)} attribution models"))]
     return (
         H.section(
             "attribution",
-            "Attribution by channel",
+            ctx.in_period("Attribution by channel"),
             "Won revenue credited to the channels that preceded it, under each model side by "
-            "side: rule-based models (first, last, linear, time decay, position based, "
-            "W-shaped) and data-driven ones (Markov removal effect, Shapley). Where the dots "
-            "spread, the models disagree about a channel.",
+            "side: rule-based models (first touch, last touch, linear, time decay, position "
+            "based, W-shaped) and data-driven ones (Markov removal effect, Shapley). Where the "
+            "markers spread, the models disagree about a channel; the glossary defines each "
+            "model.",
             body,
         ),
         kpis,
-    )
-
-
-# ----------------------------------------------------------------------------- closed loop
-
-
-def _shown_rows(t: Mapping[str, np.ndarray], max_rows: int) -> tuple[np.ndarray, int]:
-    """Rows of the closed-loop table to show: the keys with leads, largest revenue first (at
-    most ``max_rows``), then every row holding amounts without leads (never hidden); and the
-    number of keys left out."""
-    n = len(next(iter(t.values()))) if t else 0
-    rev = np.nan_to_num(t["revenue"].astype(float)) if "revenue" in t else np.zeros(n)
-    noted = (
-        np.array([v is not None for v in t["note"].tolist()], dtype=bool)
-        if "note" in t
-        else np.zeros(n, dtype=bool)
-    )
-    order = np.argsort(-rev, kind="stable")
-    keys = order[~noted[order]]
-    return np.concatenate([keys[:max_rows], order[noted[order]]]), max(keys.size - max_rows, 0)
-
-
-def _closed_loop_table(closed_loop: Any, max_rows: int) -> str:
-    """The closed-loop table: keys, funnel counts, revenue, cost, ROI, notes and a total row."""
-    t = _dict(closed_loop.table)
-    wanted = [
-        "leads",
-        "mqls",
-        "acceptance_rate",
-        "sqls",
-        "won",
-        "revenue",
-        "attributed_revenue",
-        "cost",
-        "cost_per_lead",
-        "roi",
-    ]
-    metric_cols = [c for c in wanted if c in t]
-    key_cols = [
-        c for c in t if c not in metric_cols and t[c].dtype.kind == "O" and c not in ("row", "note")
-    ]
-    notes = [c for c in ("note",) if c in t and any(v is not None for v in t[c].tolist())]
-    every = {c: t[c] for c in [*key_cols, *metric_cols, *notes]}
-    total: dict[str, Any] = {key_cols[0]: "total"} if key_cols else {}
-    for c in ("leads", "mqls", "rejected", "sqls", "won", "revenue", "attributed_revenue", "cost"):
-        if c in every:
-            total[c] = float(np.nansum(every[c].astype(float)))
-    if total.get("cost"):
-        total["roi"] = (total.get("revenue", 0.0) - total["cost"]) / total["cost"]
-    shown, hidden = _shown_rows(t, max_rows)
-    more = f"{hidden:,} more keys not shown (smaller revenue). " if hidden else ""
-    return H.table(
-        {c: v[shown] for c, v in every.items()},
-        kinds=_CLOSED_LOOP_KINDS,
-        headers=_CLOSED_LOOP_HEADERS,
-        css=lambda c, v: (
-            ("bad" if v < 0 else "good")
-            if c == "roi" and isinstance(v, float) and np.isfinite(v)
-            else ""
-        ),
-        total=total,
-        max_rows=None,
-        caption=f"{more}ROI = (revenue − cost) ÷ cost; acceptance = accepted ÷ MQLs (lead "
-        "quality), SAL→SQL = SQLs ÷ accepted (sales process). A row with no leads holds amounts "
-        f"that no lead's key carries (see its note). {allocation_of(closed_loop)}",
-        na=not_measured_of(closed_loop),
-    )
-
-
-_CLOSED_LOOP_KINDS = {
-    "leads": "int",
-    "mqls": "int",
-    "rejected": "int",
-    "sqls": "int",
-    "won": "int",
-    "acceptance_rate": "pct",
-    "sql_rate": "pct",
-    "win_rate": "pct",
-    "revenue": "money",
-    "attributed_revenue": "money",
-    "cost": "money",
-    "cost_per_lead": "auto",
-    "roi": "ratio",
-    "attributed_roi": "ratio",
-}
-_CLOSED_LOOP_HEADERS = {
-    "acceptance_rate": "accepted",
-    "sql_rate": "SAL→SQL",
-    "win_rate": "SQL→won",
-    "mqls": "MQLs",
-    "sqls": "SQLs",
-    "attributed_revenue": "attributed",
-    "cost_per_lead": "cost/lead",
-    "roi": "ROI",
-    "attributed_roi": "attr. ROI",
-}
-
-
-def _closed_loop_section(closed_loop: Any, max_rows: int) -> str:
-    s = summary_of(closed_loop)
-    body = _closed_loop_table(closed_loop, max_rows)
-    rr = _dict(closed_loop.rejection_reasons)
-    if "reason" in rr and rr["reason"].size:
-        reasons, rinv = np.unique(rr["reason"].astype(str), return_inverse=True)
-        counts = np.bincount(rinv, weights=rr["count"].astype(float), minlength=reasons.size)
-        o = np.argsort(-counts, kind="stable")
-        body += "<h3>Why sales rejected leads</h3>" + S.bar_chart(
-            reasons[o].tolist(),
-            counts[o].tolist(),
-            title="Rejection reasons",
-            color=S.PALETTE[2],
-        )
-    dup = _dict(closed_loop.duplicates)
-    inc = _dict(closed_loop.incomplete)
-    body += (
-        f"<h3>Data quality: {int(s.get('n_duplicates', 0)):,} duplicate and "
-        f"{int(s.get('n_incomplete', 0)):,} incomplete leads of {int(s.get('n_leads', 0)):,}</h3>"
-    )
-    dq = []
-    if dup and len(next(iter(dup.values()))):
-        dq.append(
-            "<div><b>Duplicates</b>"
-            + H.table({k: v for k, v in dup.items() if k != "row"}, max_rows=10)
-            + "</div>"
-        )
-    if inc and len(next(iter(inc.values()))):
-        fields, finv = np.unique(inc["field"].astype(str), return_inverse=True)
-        dq.append(
-            "<div><b>Incomplete leads: missing field</b>"
-            + H.table(
-                {"field": fields.astype(object), "leads": np.bincount(finv)},
-                kinds={"leads": "int"},
-                max_rows=None,
-            )
-            + "</div>"
-        )
-    if dq:
-        body += '<div class="row">' + "".join(dq) + "</div>"
-    return H.section(
-        "closed-loop",
-        "Closed loop by source and campaign",
-        "What happened to every lead marketing delivered: accepted or rejected (and why), "
-        "qualified, won, revenue — against what the campaign cost.",
-        body,
     )

@@ -5,6 +5,10 @@ library must not depend on a plotting stack, and the charts are simple (bars, li
 a histogram).  Plain SVG text is small, crisp at any zoom, works without JavaScript, and gives
 native tooltips through ``<title>`` elements.  Every function returns an ``<svg>`` string; all
 text is escaped.  Numbers are drawn at fixed precision so the output is deterministic.
+
+Every chart shows its title as a visible heading (the caller puts the unit and the period in
+it) and names its axes; series are told apart by an Okabe–Ito colour and, on dot plots, a
+marker shape, with the legend in one column beside the plot (it never wraps).
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from collections.abc import Callable, Sequence
 from .._display import NA
 
 __all__ = [
+    "BAD",
+    "GOOD",
+    "MISSING",
+    "NEUTRAL",
     "PALETTE",
     "bar_chart",
     "dot_plot",
@@ -25,24 +33,28 @@ __all__ = [
     "sequential_color",
 ]
 
-#: categorical colours (colour-blind friendly, Tableau 10 order)
+#: categorical colours: the Okabe–Ito palette, distinguishable with every common colour-vision
+#: deficiency (blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow, black)
 PALETTE: tuple[str, ...] = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
 )
+#: colours that mean something: within the agreement, outside it, no data
+GOOD, BAD, NEUTRAL, MISSING = "#009E73", "#D55E00", "#0072B2", "#999999"
+#: marker shapes, cycled with the colours so that series differ in two ways
+MARKERS: tuple[str, ...] = ("circle", "square", "diamond", "triangle")
 _FONT = "font-family=\"system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif\""
 _AXIS = "#666"
 _GRID = "#e5e5e5"
 
 Formatter = Callable[[float], str]
+Scale = Callable[[float], float]
 
 
 def _e(text: object) -> str:
@@ -80,6 +92,39 @@ def _text(
     )
 
 
+def _wrap(text: str, chars: int) -> list[str]:
+    """Words of ``text`` in lines of at most about ``chars`` characters."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _heading(title: str, width: float) -> tuple[str, float]:
+    """The chart's visible title (wrapped to the width); returns (svg, height used)."""
+    lines = _wrap(title, max(int(width / 8.2), 20))
+    svg = "".join(
+        _text(2, 15 + 17 * i, line, size=13, weight="600", extra=' class="heading"')
+        for i, line in enumerate(lines)
+    )
+    return svg, 17 * len(lines) + 8
+
+
+def _y_title(text: str, x: float, cy: float) -> str:
+    """An axis title written upwards, centred on ``cy``."""
+    return _text(
+        x, cy, text, anchor="middle", size=11, fill=_AXIS,
+        extra=f' class="axis-title" transform="rotate(-90 {_n(x)} {_n(cy)})"',
+    )  # fmt: skip
+
+
+def _x_title(text: str, cx: float, y: float) -> str:
+    return _text(cx, y, text, anchor="middle", size=11, fill=_AXIS, extra=' class="axis-title"')
+
+
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     """About ``n`` round tick values covering [lo, hi]."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
@@ -115,21 +160,36 @@ def _num(v: float) -> str:
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.2g}"
 
 
-def legend(items: Sequence[tuple[str, str]], x: float, y: float, width: float) -> tuple[str, float]:
-    """Colour swatches with labels, wrapped to ``width``; returns (svg, height used)."""
-    parts = []
-    cx, cy = x, y
-    for label, color in items:
-        w = 18 + 7 * len(label) + 14
-        if cx + w > x + width and cx > x:
-            cx = x
-            cy += 18
-        parts.append(
-            f'<rect x="{_n(cx)}" y="{_n(cy - 9)}" width="10" height="10" rx="2" fill="{color}"/>'
+def marker(shape: str, x: float, y: float, color: str, tip: str = "") -> str:
+    """A dot of ``shape`` (one of :data:`MARKERS`) centred on (x, y), with a tooltip."""
+    title = f"<title>{_e(tip)}</title>" if tip else ""
+    style = f'class="dot" fill="{color}" stroke="#222" stroke-width="0.6"'
+    if shape == "square":
+        return (
+            f'<rect {style} x="{_n(x - 4.5)}" y="{_n(y - 4.5)}" width="9" height="9">{title}</rect>'
         )
-        parts.append(_text(cx + 14, cy, label, size=11))
-        cx += w
-    return "".join(parts), cy - y + 18
+    if shape in ("diamond", "triangle"):
+        pts = (
+            [(x, y - 6), (x + 6, y), (x, y + 6), (x - 6, y)]
+            if shape == "diamond"
+            else [(x, y - 6), (x + 5.5, y + 4.5), (x - 5.5, y + 4.5)]
+        )
+        d = " ".join(f"{_n(px)},{_n(py)}" for px, py in pts)
+        return f'<polygon {style} points="{d}">{title}</polygon>'
+    return f'<circle {style} cx="{_n(x)}" cy="{_n(y)}" r="5">{title}</circle>'
+
+
+def legend(items: Sequence[tuple[str, str]], x: float, y: float) -> tuple[str, float]:
+    """Colour swatches with labels in one row (a few short names); returns (svg, height)."""
+    parts = []
+    cx = x
+    for label, color in items:
+        parts.append(
+            f'<rect x="{_n(cx)}" y="{_n(y - 9)}" width="10" height="10" rx="2" fill="{color}"/>'
+        )
+        parts.append(_text(cx + 14, y, label, size=11, extra=' class="legend"'))
+        cx += 18 + 7 * len(label) + 14
+    return "".join(parts), 18
 
 
 def bar_chart(
@@ -148,11 +208,11 @@ def bar_chart(
     n = len(labels)
     left = max([60, *(7 * len(str(label)) + 16 for label in labels)])
     right = 90 + (max([0, *(7 * len(s) for s in notes or ())]) if notes else 0)
-    top = 10
+    heading, top = _heading(title, width)
     height = top + n * (bar_height + 8) + 10
     vmax = max([0.0, *(float(v) for v in values if math.isfinite(float(v)))]) or 1.0
     span = width - left - right
-    out = [_open(width, height, title)]
+    out = [_open(width, height, title), heading]
     for i, (lab, v) in enumerate(zip(labels, values)):
         y = top + i * (bar_height + 8)
         fv = float(v) if math.isfinite(float(v)) else 0.0
@@ -175,54 +235,50 @@ def dot_plot(
     series: Sequence[tuple[str, Sequence[float]]],
     *,
     title: str,
+    x_title: str = "",
     width: int = 760,
     row_height: int = 24,
     fmt: Formatter = _pct,
 ) -> str:
-    """One row per category, one coloured dot per series (e.g. channel share under each model).
+    """One row per category, one marker per series (e.g. channel share under each model).
 
     A thin line joins the smallest and largest value of a row, showing how much the models
-    disagree about that category.
+    disagree about that category.  The legend is one column right of the plot.
     """
     left = max([80, *(7 * len(str(c)) + 16 for c in categories)])
-    right = 24
-    leg, leg_h = legend(
-        [(name, PALETTE[i % len(PALETTE)]) for i, (name, _) in enumerate(series)],
-        left,
-        16,
-        width - left - right,
-    )
-    top = 16 + leg_h + 6
+    legend_w = max([60, *(7 * len(name) + 30 for name, _ in series)])
+    heading, top = _heading(title, width)
     n = len(categories)
-    plot_h = n * row_height
-    height = top + plot_h + 34
+    plot_h = max(n * row_height, 18 * len(series))
+    height = top + plot_h + (40 if x_title else 26)
     vals = [float(v) for _, vs in series for v in vs if math.isfinite(float(v))]
-    hi = max([*vals, 0.0]) or 1.0
-    lo = min([*vals, 0.0])
-    ticks = nice_ticks(lo, hi)
+    ticks = nice_ticks(min([*vals, 0.0]), max([*vals, 0.0]) or 1.0)
     x0, x1 = ticks[0], ticks[-1]
-    span = width - left - right
+    span = width - left - legend_w - 16
 
     def sx(v: float) -> float:
         return left + span * (v - x0) / (x1 - x0)
 
-    out = [_open(width, height, title), leg]
-    for t in ticks:
-        x = sx(t)
-        out.append(
-            f'<line x1="{_n(x)}" y1="{_n(top)}" x2="{_n(x)}" y2="{_n(top + plot_h)}" '
-            f'stroke="{_GRID}"/>'
-        )
-        out.append(_text(x, top + plot_h + 16, fmt(t), anchor="middle", size=11, fill=_AXIS))
+    out = [_open(width, height, title), heading]
     for i, cat in enumerate(categories):
         y = top + i * row_height + row_height / 2
-        row = [float(vs[i]) for _, vs in series if math.isfinite(float(vs[i]))]
         out.append(_text(left - 8, y + 4, cat, anchor="end"))
         if i % 2 == 0:
             out.append(
                 f'<rect x="{_n(left)}" y="{_n(y - row_height / 2)}" width="{_n(span)}" '
-                f'height="{row_height}" fill="#f7f7f7"/>'
+                f'height="{row_height}" fill="#f5f5f5"/>'
             )
+    for t in ticks:
+        out.append(
+            f'<line x1="{_n(sx(t))}" y1="{_n(top)}" x2="{_n(sx(t))}" y2="{_n(top + n * row_height)}" '
+            f'stroke="{_GRID}"/>'
+        )
+        out.append(_text(sx(t), top + plot_h + 16, fmt(t), anchor="middle", size=11, fill=_AXIS))
+    if x_title:
+        out.append(_x_title(x_title, left + span / 2, top + plot_h + 32))
+    for i, cat in enumerate(categories):
+        y = top + i * row_height + row_height / 2
+        row = [float(vs[i]) for _, vs in series if math.isfinite(float(vs[i]))]
         if row:
             out.append(
                 f'<line x1="{_n(sx(min(row)))}" y1="{_n(y)}" x2="{_n(sx(max(row)))}" '
@@ -230,13 +286,14 @@ def dot_plot(
             )
         for j, (name, vs) in enumerate(series):
             v = float(vs[i])
-            if not math.isfinite(v):
-                continue
-            out.append(
-                f'<circle class="dot" cx="{_n(sx(v))}" cy="{_n(y)}" r="5" '
-                f'fill="{PALETTE[j % len(PALETTE)]}" stroke="#fff" stroke-width="1">'
-                f"<title>{_e(cat)} · {_e(name)}: {_e(fmt(v))}</title></circle>"
-            )
+            if math.isfinite(v):
+                color, shape = PALETTE[j % len(PALETTE)], MARKERS[j % len(MARKERS)]
+                out.append(marker(shape, sx(v), y, color, f"{cat} · {name}: {fmt(v)}"))
+    lx = width - legend_w + 6
+    for j, (name, _) in enumerate(series):
+        y = top + 9 + 18 * j
+        out.append(marker(MARKERS[j % len(MARKERS)], lx + 5, y, PALETTE[j % len(PALETTE)]))
+        out.append(_text(lx + 16, y + 4, name, size=11, extra=' class="legend"'))
     out.append("</svg>")
     return "".join(out)
 
@@ -265,27 +322,23 @@ def heatmap(
 ) -> str:
     """A heat map (e.g. conversion per fit × interest cell); NaN cells are drawn grey."""
     left = 70
-    top = 40
     width = left + cell * len(cols) + 20
+    heading, head_h = _heading(title, width)
+    top = head_h + 40
     height = top + cell * len(rows) + 30
     finite = [v for row in values for v in row if math.isfinite(v)]
-    vmax = max(finite) if finite else 1.0
-    vmax = vmax or 1.0
-    out = [_open(width, height, title)]
+    vmax = (max(finite) if finite else 1.0) or 1.0
+    out = [_open(width, height, title), heading]
     if col_title:
-        out.append(_text(left + cell * len(cols) / 2, 14, col_title, anchor="middle", weight="600"))
+        out.append(
+            _text(left + cell * len(cols) / 2, top - 26, col_title, anchor="middle", weight="600")
+        )
     if row_title:
         cy = top + cell * len(rows) / 2
         out.append(
-            _text(
-                14,
-                cy,
-                row_title,
-                anchor="middle",
-                weight="600",
-                extra=f' transform="rotate(-90 14 {_n(cy)})"',
-            )
-        )
+            _text(14, cy, row_title, anchor="middle", weight="600",
+                  extra=f' transform="rotate(-90 14 {_n(cy)})"')
+        )  # fmt: skip
     for j, c in enumerate(cols):
         out.append(_text(left + cell * (j + 0.5), top - 8, c, anchor="middle", weight="600"))
     for i, r in enumerate(rows):
@@ -318,14 +371,33 @@ def heatmap(
     return "".join(out)
 
 
+def _line_path(
+    xs: Sequence[float], vs: Sequence[float], brk: set[float], sx: Scale, sy: Scale
+) -> str:
+    """The ``d`` of one series: NaN values and the x positions in ``brk`` lift the pen."""
+    path: list[str] = []
+    pen_down = False
+    for xv, v in zip(xs, vs):
+        fv = float(v)
+        if not math.isfinite(fv) or xv in brk:
+            pen_down = False
+            if not math.isfinite(fv):
+                continue
+        path.append(("L" if pen_down else "M") + f"{_n(sx(xv))},{_n(sy(fv))}")
+        pen_down = True
+    return " ".join(path)
+
+
 def line_chart(
     x: Sequence[float],
     series: Sequence[tuple[str, Sequence[float], str]],
     *,
     title: str,
     x_labels: Sequence[tuple[float, str]] = (),
+    x_title: str = "",
+    y_title: str = "",
     width: int = 760,
-    height: int = 260,
+    height: float = 280,
     fmt: Formatter = _num,
     breaks: Sequence[float] = (),
 ) -> str:
@@ -334,58 +406,49 @@ def line_chart(
     ``series`` holds (name, values, style) with style ``"solid"`` or ``"dashed"``; NaN values
     break a line, and so do the x positions in ``breaks`` (e.g. period starts).
     """
-    left, right, top, bottom = 56, 16, 34, 34
+    heading, head_h = _heading(title, width)
+    left, right, top, bottom = 62, 16, head_h + 22, (44 if x_title else 30)
+    height = max(height, top + bottom + 120)
     vals = [float(v) for _, vs, _ in series for v in vs if math.isfinite(float(v))]
     ticks = nice_ticks(0.0, max([*vals, 1.0]))
-    y1 = ticks[-1]
     xs = [float(v) for v in x]
     xlo, xhi = (min(xs), max(xs)) if xs else (0.0, 1.0)
-    if xhi <= xlo:
-        xhi = xlo + 1.0
+    xhi = xhi if xhi > xlo else xlo + 1.0
     pw, ph = width - left - right, height - top - bottom
 
     def sx(v: float) -> float:
         return left + pw * (v - xlo) / (xhi - xlo)
 
     def sy(v: float) -> float:
-        return top + ph * (1 - v / y1)
+        return top + ph * (1 - v / ticks[-1])
 
     leg, _ = legend(
         [(name, PALETTE[i % len(PALETTE)]) for i, (name, _, _) in enumerate(series)],
-        left,
-        14,
-        pw,
-    )
-    out = [_open(width, height, title), leg]
+        left, head_h + 6,
+    )  # fmt: skip
+    out = [_open(width, height, title), heading, leg]
     for t in ticks:
         out.append(
             f'<line x1="{left}" y1="{_n(sy(t))}" x2="{_n(left + pw)}" y2="{_n(sy(t))}" '
             f'stroke="{_GRID}"/>'
         )
         out.append(_text(left - 6, sy(t) + 4, fmt(t), anchor="end", size=11, fill=_AXIS))
+    if y_title:
+        out.append(_y_title(y_title, 14, top + ph / 2))
+    if x_title:
+        out.append(_x_title(x_title, left + pw / 2, top + ph + 34))
     for pos, lab in x_labels:
         out.append(
             f'<line x1="{_n(sx(pos))}" y1="{top}" x2="{_n(sx(pos))}" y2="{_n(top + ph)}" '
             f'stroke="{_GRID}" stroke-dasharray="2 3"/>'
         )
         out.append(_text(sx(pos) + 3, top + ph + 16, lab, size=11, fill=_AXIS))
-    brk = set(breaks)
     for k, (name, vs, style) in enumerate(series):
-        color = PALETTE[k % len(PALETTE)]
         dash = ' stroke-dasharray="6 4"' if style == "dashed" else ""
-        path: list[str] = []
-        pen_down = False
-        for xv, v in zip(xs, vs):
-            fv = float(v)
-            if not math.isfinite(fv) or xv in brk:
-                pen_down = False
-                if not math.isfinite(fv):
-                    continue
-            path.append(("L" if pen_down else "M") + f"{_n(sx(xv))},{_n(sy(fv))}")
-            pen_down = True
         out.append(
-            f'<path class="line" d="{" ".join(path)}" fill="none" stroke="{color}" '
-            f'stroke-width="2"{dash}><title>{_e(name)}</title></path>'
+            f'<path class="line" d="{_line_path(xs, vs, set(breaks), sx, sy)}" fill="none" '
+            f'stroke="{PALETTE[k % len(PALETTE)]}" stroke-width="2"{dash}>'
+            f"<title>{_e(name)}</title></path>"
         )
     out.append(
         f'<line x1="{left}" y1="{_n(top + ph)}" x2="{_n(left + pw)}" y2="{_n(top + ph)}" '
@@ -401,12 +464,16 @@ def histogram(
     *,
     title: str,
     colors: Sequence[str] | None = None,
+    x_title: str = "",
+    y_title: str = "",
     width: int = 640,
-    height: int = 240,
+    height: float = 260,
     fmt: Formatter = _num,
 ) -> str:
     """Vertical bars for binned counts (e.g. the distribution of response times)."""
-    left, right, top, bottom = 44, 10, 16, 44
+    heading, head_h = _heading(title, width)
+    left, right, top, bottom = 58, 10, head_h + 14, (50 if x_title else 34)
+    height = max(height, top + bottom + 100)
     n = len(labels)
     pw, ph = width - left - right, height - top - bottom
     cmax = max([0.0, *(float(c) for c in counts)]) or 1.0
@@ -414,13 +481,17 @@ def histogram(
     y1 = ticks[-1]
     slot = pw / max(n, 1)
     total = sum(float(c) for c in counts) or 1.0
-    out = [_open(width, height, title)]
+    out = [_open(width, height, title), heading]
     for t in ticks:
         y = top + ph * (1 - t / y1)
         out.append(
             f'<line x1="{left}" y1="{_n(y)}" x2="{_n(left + pw)}" y2="{_n(y)}" stroke="{_GRID}"/>'
         )
         out.append(_text(left - 6, y + 4, fmt(t), anchor="end", size=11, fill=_AXIS))
+    if y_title:
+        out.append(_y_title(y_title, 14, top + ph / 2))
+    if x_title:
+        out.append(_x_title(x_title, left + pw / 2, top + ph + 38))
     for i, (lab, c) in enumerate(zip(labels, counts)):
         h = ph * float(c) / y1
         x = left + i * slot + slot * 0.12

@@ -22,6 +22,12 @@ from typing import Any, Literal
 from .._backends import find as find_backend
 from .._options import reads_options
 from . import metrics
+from ._accounts import (
+    DEFAULT_ROLES_REQUIRED,
+    DEFAULT_TIERS,
+    AccountEngagement,
+    account_engagement,
+)
 from ._encoder import LeadEncoder
 from ._grid import DEFAULT_INTEREST_POINTS, GRADES, FitInterestGrid, decay_factor, default_actions
 from ._logistic import LogisticScorer, logistic_objective
@@ -31,13 +37,17 @@ from ._rules import Rule
 
 __all__ = [
     "DEFAULT_INTEREST_POINTS",
+    "DEFAULT_ROLES_REQUIRED",
+    "DEFAULT_TIERS",
     "GRADES",
+    "AccountEngagement",
     "FitInterestGrid",
     "LeadEncoder",
     "LogisticScorer",
     "PersonaMatch",
     "Rule",
     "ScoreResult",
+    "account_engagement",
     "assign_personas",
     "decay_factor",
     "default_actions",

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._frame_types import level_frames
 from .._results import Result
 from ..errors import DataValidationError, ParameterError
 
@@ -114,6 +115,7 @@ class PersonaMatch(Result):
         leads = np.concatenate([c[1:], c[:1]]).astype(np.int64)
         return {"persona": names, "leads": leads, "share": leads / max(int(c.sum()), 1)}
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """``"leads"``: ``lead_id``, ``persona``, ``criteria_met`` per lead (the table's order);
         ``"personas"``: ``persona`` (``None`` = unmatched, last), ``leads``, ``share``."""

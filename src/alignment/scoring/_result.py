@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from .._frame_types import level_frames, table_frames
 from .._guard import failing, guarded_call
 from .._results import Result
 from ..errors import DataValidationError, ParameterError
 from ._breakdown import headline, stats_of, table
+
+if TYPE_CHECKING:
+    from ._conversion import ConversionTable
 
 __all__ = ["ScoreResult"]
 
@@ -188,6 +192,7 @@ class ScoreResult(Result):
     #: ``to_frame`` levels: per lead (default), or the breakdown per cell / action / band
     levels = ("leads", "breakdown")
 
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """A table of the scores in the caller's backend.
 
@@ -211,6 +216,10 @@ class ScoreResult(Result):
             cols[k] = v.astype(object) if v.dtype.kind == "U" else v
         return to_native(cols, backend or self.backend)
 
+    @overload
+    def summary(self) -> dict[str, Any]: ...
+    @overload
+    def summary(self, backend: str | None) -> Any: ...
     def summary(self, backend: Any = _NO_BACKEND) -> Any:
         """Headline figures: scorer, leads, score range, MQLs, cells and actions used.
 
@@ -228,6 +237,7 @@ class ScoreResult(Result):
             return self.breakdown(backend)
         return headline(stats_of(self))
 
+    @table_frames
     def breakdown(self, backend: str | None = None) -> Any:
         """Counts per cell and action (grid), per action, or per probability band.
 
@@ -242,7 +252,7 @@ class ScoreResult(Result):
 
         return to_native(table(stats_of(self)), backend or self.backend)
 
-    def conversion(self, converted: Any, by: str = "cell") -> Any:
+    def conversion(self, converted: Any, by: str = "cell") -> ConversionTable:
         """Conversion of the scored leads per grid cell or per action.
 
         Parameters

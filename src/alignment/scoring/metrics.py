@@ -27,10 +27,11 @@ binomial_interval
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 
+from .._params import Number
 from .._segments import group_max, group_min
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._outcomes import binary_outcome
@@ -236,13 +237,29 @@ def brier(y_true: Any, y_prob: Any, *, sample_weight: Any = None) -> float:
     return float(np.dot(w, (p - y) ** 2)) / wsum
 
 
+@overload
+def binomial_interval(
+    successes: Number,
+    trials: Number,
+    *,
+    method: Literal["wilson", "jeffreys"] = "wilson",
+    level: float = 0.95,
+) -> tuple[float, float]: ...
+@overload
 def binomial_interval(
     successes: Any,
     trials: Any,
     *,
     method: Literal["wilson", "jeffreys"] = "wilson",
     level: float = 0.95,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]: ...
+def binomial_interval(
+    successes: Any,
+    trials: Any,
+    *,
+    method: Literal["wilson", "jeffreys"] = "wilson",
+    level: float = 0.95,
+) -> tuple[Any, Any]:
     """Two-sided confidence interval for a binomial proportion, element-wise.
 
     * ``"wilson"``: the Wilson score interval
@@ -254,7 +271,8 @@ def binomial_interval(
 
     Returns
     -------
-    (lower, upper) : tuple of ndarray
+    (lower, upper) : tuple of float, or of ndarray
+        Floats for a number of successes and of trials, arrays (broadcast) otherwise.
     """
     from .._stats import binomial_interval as _interval
 
@@ -262,7 +280,10 @@ def binomial_interval(
         raise ParameterError(f"level must lie strictly between 0 and 1, got {level!r}")
     if method not in ("wilson", "jeffreys"):
         raise ParameterError(f"method must be 'wilson' or 'jeffreys', got {method!r}")
-    return _interval(successes, trials, level, method)
+    lo, hi = _interval(successes, trials, level, method)
+    if np.ndim(lo) == 0:  # numbers in: numbers out
+        return float(lo), float(hi)
+    return lo, hi
 
 
 def lift_table(y_true: Any, y_score: Any, *, n_bins: int = 10, backend: str | None = None) -> Any:

@@ -1,6 +1,6 @@
 """SLA engine: business time and the evaluation of a marketing–sales agreement.
 
->>> from alignment.sla import BusinessCalendar, evaluate
+>>> from alignment.sla import BusinessCalendar, evaluate, speed_to_lead
 >>> BusinessCalendar().elapsed(["2024-03-01T16:30Z"], ["2024-03-04T09:30Z"])
 array([3600], dtype='timedelta64[s]')
 
@@ -19,9 +19,20 @@ from ._report import (
     ReportTable,
     SLAReport,
 )
+from ._speed import (
+    ATTEMPT_KINDS,
+    CONNECT_OUTCOMES,
+    SPEED_STATUSES,
+    SpeedTable,
+    SpeedToLead,
+    speed_to_lead,
+)
 
 __all__ = [
+    "ATTEMPT_KINDS",
+    "CONNECT_OUTCOMES",
     "SLA",
+    "SPEED_STATUSES",
     "STATUSES",
     "BreachList",
     "BusinessCalendar",
@@ -31,5 +42,8 @@ __all__ = [
     "RepCompliance",
     "ReportTable",
     "SLAReport",
+    "SpeedTable",
+    "SpeedToLead",
     "evaluate",
+    "speed_to_lead",
 ]

@@ -220,7 +220,7 @@ def evaluate(
         sla, calendar, L, A, out.cols, out.status_codes, c.scope, c.counted, resp_bus, t_asof
     )
     summary = _summary(c, out, overall, n_unknown, breaches.n_rows)
-    return SLAReport(
+    report = SLAReport(
         leads=LeadStatus(out.cols, backend=L.backend),
         periods=periods,
         daily=daily,
@@ -231,6 +231,8 @@ def evaluate(
         calendar=calendar,
         as_of=np.datetime64(t_asof, "us"),
     )
+    report._speed_inputs = (lt, activities, unknown_leads, current())  # report.speed, on demand
+    return report
 
 
 def _bundle(leads: Any, activities: Any, as_of: Any) -> tuple[Any, Any, Any]:

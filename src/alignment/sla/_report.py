@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._frame_types import level_frames
 from .._results import CallableDict, ReportTable, Result
 from ._reps import RepCompliance, rep_compliance
 
 if TYPE_CHECKING:
     from ._calendar import BusinessCalendar
     from ._model import SLA
+    from ._speed import SpeedToLead
 
 __all__ = [
     "BreachList",
@@ -151,6 +153,9 @@ class SLAReport(Result):
         self.sla = sla
         self.calendar = calendar
         self.as_of = as_of
+        #: what :attr:`speed` is computed from: the lead table, the activities, unknown_leads
+        #: and the reading options of the evaluation (naive instants are read the same way)
+        self._speed_inputs: tuple[Any, Any, str, Any] | None = None
 
     levels = ("leads", "periods", "daily", "breaches", "reps", "unknown_activities")
 
@@ -164,6 +169,47 @@ class SLAReport(Result):
         out: RepCompliance = cached
         return out
 
+    @property
+    def speed(self) -> SpeedToLead | None:
+        """Speed to lead of the evaluated leads, as known at :attr:`as_of`, on :attr:`calendar`.
+
+        :func:`alignment.sla.speed_to_lead` of the leads and activities evaluated, from the
+        agreement's assignment column (``assigned_at``, else ``mql_at``, as the clocks; a
+        reassignment does not restart it); activities without a ``kind`` column are all
+        attempts, without an ``outcome`` column connects are not measured.  ``None`` for a
+        report not built by :func:`alignment.sla.evaluate` from in-memory data.
+        """
+        if self._speed_inputs is None:
+            return None
+        cached = self.__dict__.get("_speed")
+        if cached is None:
+            cached = self._speed_to_lead(*self._speed_inputs)
+            self.__dict__["_speed"] = cached
+        out: SpeedToLead = cached
+        return out
+
+    def _speed_to_lead(self, lt: Any, activities: Any, unknown: str, options: Any) -> SpeedToLead:
+        from dataclasses import asdict
+
+        from .._options import reading
+        from ..tables import ActivityLog
+        from ._speed import ATTEMPT_KINDS, CONNECT_OUTCOMES, speed_to_lead
+
+        assigned = self.sla.assigned_at if self.sla.assigned_at in lt.stages else "mql_at"
+        with reading(**asdict(options)):  # naive instants read as the evaluation read them
+            log = ActivityLog.build(activities, leads=lt, unknown="report")
+            return speed_to_lead(
+                lt,
+                log,
+                calendar=self.calendar,
+                assigned=assigned,
+                as_of=self.as_of,
+                attempt_kinds=None if log.kind is None else ATTEMPT_KINDS,
+                connect_outcomes=None if log.outcome is None else CONNECT_OUTCOMES,
+                unknown_leads="ignore" if unknown == "ignore" else "raise",
+            )
+
+    @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
         """One of the report's tables (see :attr:`levels`) in ``backend``."""
         return self._table_frame(level, backend)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._frame_types import table_frames
 from .._frames import (
     Categorical,
     read_table,
@@ -80,6 +81,7 @@ class ActivityLog(_EventLog):
                 out[name] = cat.values()
         return out
 
+    @table_frames
     def to_frame(self, backend: str | None = None) -> Any:
         """Activity-level frame in ``backend`` (default: the caller's)."""
         return to_native(self.to_dict(), backend or self.backend)

@@ -17,7 +17,8 @@ from .._segments import group_min, group_sort
 from .._time import TIME_DTYPE
 from ..errors import reject_rows
 from ._common import _Encoded, _key_codes
-from ._deals import _CT, DEAL_KEY, Conversions, caller_rows
+from ._contacts import ROLE, ROLE_WEIGHT, role_weight_of
+from ._deals import _CT, DEAL_KEY, Conversions, caller_rows, deal_created_anchor
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -32,6 +33,23 @@ def deal_touch_pairs(
     *,
     reset: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """The (deal, touch) pairs of deal-keyed journeys: see :func:`deal_touch_pair_index`."""
+    touch, deal, _ = deal_touch_pair_index(
+        key_of_touch, time, n_keys, close, pair_deal, pair_key, reset=reset
+    )
+    return touch, deal
+
+
+def deal_touch_pair_index(
+    key_of_touch: np.ndarray,
+    time: np.ndarray,
+    n_keys: int,
+    close: np.ndarray,
+    pair_deal: np.ndarray,
+    pair_key: np.ndarray,
+    *,
+    reset: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (deal, touch) pairs of deal-keyed journeys (see the module notes).
 
     Parameters
@@ -56,6 +74,8 @@ def deal_touch_pairs(
         Index of the touch of each pair.
     deal : ndarray of int64
         The deal of each pair.
+    pair : ndarray of int64
+        The contact pair (index into ``pair_deal``) each (deal, touch) pair comes from.
 
     Notes
     -----
@@ -87,7 +107,7 @@ def deal_touch_pairs(
     counts = hi - lo
     start = np.cumsum(counts) - counts
     pos = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(lo - start, counts)
-    return order[pos], np.repeat(d, counts)
+    return order[pos], np.repeat(d, counts), np.repeat(by, counts)
 
 
 def _previous_close(rank: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -103,13 +123,22 @@ def _previous_close(rank: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def deal_encoded(
-    enc: _Encoded, conv: Conversions, pair_codes: np.ndarray, *, reset: bool
+    enc: _Encoded,
+    conv: Conversions,
+    pair_codes: np.ndarray,
+    *,
+    reset: bool,
+    persons: bool = False,
+    role_weights: dict[str, float] | None = None,
 ) -> _Encoded:
     """Re-key person-keyed encoded touches (``enc``) by won deal (see the module notes).
 
     The journeys are the won deals in ``deal_id`` order, then the persons without a won deal
     (key ``None``).  A deal's anchors are the earliest of its contacts'; its lead attributes
     are its primary contact's.  The touches gain the person column (``enc.key_column``).
+    With ``persons`` (account journeys) each touch also carries its own person's lead
+    attributes, the person's ``role`` in the deal (when the contacts have one) and its
+    ``role_weight`` (``role_weights``; 1 for unnamed roles and touches of no deal).
     """
     assert conv.ids is not None
     with caller_rows(conv.rows, _CT):
@@ -129,7 +158,7 @@ def deal_encoded(
     revenue = np.empty(n_deal, dtype=np.float64)
     revenue[deals.codes] = conv.revenue
     pair_deal = np.asarray(deals.codes, dtype=np.int64)[conv.pairs.conv]
-    touch, deal = deal_touch_pairs(
+    touch, deal, pair = deal_touch_pair_index(
         enc.codes, enc.time, n_keys, close, pair_deal, pair_codes, reset=reset
     )
     has_deal = np.bincount(pair_codes, minlength=n_keys) > 0
@@ -141,6 +170,11 @@ def deal_encoded(
     codes = np.concatenate([deal, journey_of_key[enc.codes[alone_touch]]])
     by_row = np.argsort(rows, kind="stable")  # ties in time keep the input order, as per person
     rows, codes = rows[by_row], codes[by_row]
+    extra_cat: dict[str, Categorical] = {}
+    extra_num: dict[str, np.ndarray] = {}
+    if persons:
+        pair_of = np.concatenate([pair, np.full(alone_touch.size, -1, dtype=np.int64)])[by_row]
+        extra_cat, extra_num = _person_columns(enc, conv, rows, pair_of, role_weights)
     keys = np.empty(n_deal + alone.size, dtype=object)
     keys[:n_deal] = deals.uniques
     primary = np.full(n_deal, -1, dtype=np.int64)
@@ -155,14 +189,20 @@ def deal_encoded(
         touch_columns={
             enc.key_column: person.take(rows),
             **{k: v.take(rows) for k, v in enc.touch_columns.items()},
+            **extra_cat,
         },
-        touch_numeric={k: v[rows] for k, v in enc.touch_numeric.items()},
+        touch_numeric={**{k: v[rows] for k, v in enc.touch_numeric.items()}, **extra_num},
         converted_at=np.concatenate([close, np.full(alone.size, _NAT, dtype=TIME_DTYPE)]),
         revenue=np.concatenate([revenue, np.zeros(alone.size)]),
-        anchors={
-            name: _deal_anchor(a, pair_deal, pair_codes, n_deal, alone)
-            for name, a in enc.anchors.items()
-        },
+        anchors=deal_created_anchor(
+            {
+                name: _deal_anchor(a, pair_deal, pair_codes, n_deal, alone)
+                for name, a in enc.anchors.items()
+            },
+            n_deal + alone.size,
+            deals.codes,
+            conv.created,
+        ),
         journey_columns={
             name: Categorical(_take(c.codes, np.concatenate([primary, alone])), c.categories)
             for name, c in enc.journey_columns.items()
@@ -172,6 +212,28 @@ def deal_encoded(
         n_rows=enc.n_rows,
         rows=rows,
     )
+
+
+def _person_columns(
+    enc: _Encoded,
+    conv: Conversions,
+    rows: np.ndarray,
+    pair_of: np.ndarray,
+    role_weights: dict[str, float] | None,
+) -> tuple[dict[str, Categorical], dict[str, np.ndarray]]:
+    """Per (deal, touch) element: its person's lead attributes, role and role weight."""
+    person = enc.codes[rows]
+    cats = {
+        name: c.take(person)
+        for name, c in enc.journey_columns.items()
+        if name not in enc.touch_columns
+    }
+    role = conv.pairs.role
+    if role is not None:
+        cats[ROLE] = Categorical(_take(role.codes, pair_of), role.categories)
+    weight_of = role_weight_of(role, role_weights)
+    code = np.full(rows.size, -1, dtype=np.int64) if role is None else cats[ROLE].codes
+    return cats, {ROLE_WEIGHT: weight_of[np.where(code >= 0, code, weight_of.size - 1)]}
 
 
 def _take(codes: np.ndarray, index: np.ndarray) -> np.ndarray:

@@ -26,6 +26,10 @@ from ._leads import LeadTable
 
 #: the id column of deals (and of ``deal_contacts``): the journey key of deal-keyed journeys
 DEAL_KEY = "deal_id"
+#: the creation instant of deals: the opportunity anchor of their journeys
+DEAL_CREATED = "created_at"
+#: the anchor a deal's ``created_at`` fills (``w_shaped`` / ``full_path`` opportunity anchor)
+OPPORTUNITY_ANCHOR = "opportunity_at"
 
 _CT = "conversions"
 _DC = "deal_contacts"
@@ -45,12 +49,15 @@ class Contacts:
         Per conversion, its primary pair (``-1`` for a deal without a contact).
     rows : ndarray of int64
         The caller's row of each pair (in ``deal_contacts``, or the conversion's row).
+    role : Categorical or None
+        The person's ``role`` in the deal, per pair (when ``deal_contacts`` has that column).
     """
 
     keys: _Keys
     conv: np.ndarray
     primary: np.ndarray
     rows: np.ndarray
+    role: Categorical | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +76,11 @@ class Conversions:
         Whether the conversion instants carried a time zone.
     pairs : Contacts
         The contacts of each conversion.
+    created : ndarray of datetime64[us] or None
+        The deals' own ``created_at`` (``NaT`` where unknown), one per conversion, when the
+        table is a deals table with that column: the opportunity anchor of their journeys.
+    created_aware : bool or None
+        Whether those instants carried a time zone.
     """
 
     time: np.ndarray
@@ -77,6 +89,8 @@ class Conversions:
     ids: np.ndarray | None
     aware: Awareness
     pairs: Contacts
+    created: np.ndarray | None = None
+    created_aware: Awareness = None
 
     @property
     def n(self) -> int:
@@ -165,6 +179,7 @@ def read_conversions(
             "won",
             "stage",
             DEAL_KEY,
+            DEAL_CREATED,
         ],
     )
     cols = probe.columns
@@ -195,6 +210,15 @@ def read_conversions(
             pick(tcol), column=tcol, table=_CT, frame_aware=probe.aware.get(tcol)
         )
         crev = numeric(pick(vcol), column=vcol, table=_CT, nonnegative=True)
+        created, created_aware = None, None
+        if dealish and DEAL_CREATED in cols and DEAL_CREATED != tcol:
+            created, created_aware = read_time(
+                pick(DEAL_CREATED),
+                column=DEAL_CREATED,
+                table=_CT,
+                allow_missing=True,
+                frame_aware=probe.aware.get(DEAL_CREATED),
+            )
     ids = np.asarray(cols[DEAL_KEY])[rows] if DEAL_KEY in cols else None
     if deal_contacts is not None:
         if key_name != lead:
@@ -208,7 +232,16 @@ def read_conversions(
             keys = _conversion_keys(pick(kcol), kcol, key_name, lead, leads)
         own = np.arange(rows.size, dtype=np.int64)
         pairs = Contacts(keys=keys, conv=own, primary=own, rows=rows)
-    return Conversions(time=ctime, revenue=crev, rows=rows, ids=ids, aware=aware, pairs=pairs)
+    return Conversions(
+        time=ctime,
+        revenue=crev,
+        rows=rows,
+        ids=ids,
+        aware=aware,
+        pairs=pairs,
+        created=created,
+        created_aware=created_aware,
+    )
 
 
 def _won(cols: Any, won_stages: Sequence[str] | None) -> np.ndarray | None:
@@ -292,7 +325,9 @@ def _read_contacts(
     used.  A person listed twice for one deal is one contact.  Each won deal's primary contact
     is its first row marked ``is_primary`` (else its first row).
     """
-    raw = read_table(deal_contacts, table=_DC, required=[DEAL_KEY, lead], optional=["is_primary"])
+    raw = read_table(
+        deal_contacts, table=_DC, required=[DEAL_KEY, lead], optional=["is_primary", "role"]
+    )
     all_deals = _key_codes(deal_ids, column=DEAL_KEY, table=_CT)
     reject_rows(
         (np.bincount(all_deals.codes, minlength=all_deals.uniques.size) > 1)[all_deals.codes],
@@ -339,4 +374,26 @@ def _read_contacts(
     primary[pair_conv[starts]] = starts
     kept, inverse = np.unique(persons.codes[order], return_inverse=True)
     keys = _Keys(inverse.astype(np.int64).ravel(), persons.uniques[kept])
-    return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order)
+    role = None
+    if "role" in raw.columns:
+        role = factorize(raw.columns["role"], column="role", table=_DC, allow_missing=True)
+        role = role.take(order)
+    return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order, role=role)
+
+
+def deal_created_anchor(
+    anchors: dict[str, np.ndarray], n: int, at: np.ndarray, created: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """``anchors`` with the deals' own ``created_at`` as the opportunity anchor.
+
+    ``at`` is the journey (of ``n``) of each deal; where a deal's ``created_at`` is known it
+    replaces the journey's ``opportunity_at`` (from the leads, or ``NaT``).  Unchanged when
+    the deals carry no ``created_at``.
+    """
+    if created is None:
+        return anchors
+    base = anchors.get(OPPORTUNITY_ANCHOR)
+    out = np.full(n, np.datetime64("NaT", "us")) if base is None else base.copy()
+    known = ~np.isnat(created)
+    out[np.asarray(at)[known]] = created[known]
+    return {**anchors, OPPORTUNITY_ANCHOR: out}

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._frame_types import journey_frames
 from .._frames import (
     Categorical,
     read_table,
@@ -29,6 +30,7 @@ from ._common import (
     _time_column,
     _validate_offsets,
 )
+from ._contacts import check_contacts, read_deal_conversions
 from ._conversions import (
     _conversions_on_touches,
     _journey_attributes,
@@ -37,7 +39,12 @@ from ._conversions import (
     _touch_keys,
 )
 from ._deal_journeys import deal_encoded
-from ._deals import check_deal_options, read_conversions
+from ._deals import (
+    DEAL_CREATED,
+    Conversions,
+    check_deal_options,
+    deal_created_anchor,
+)
 from ._leads import LeadTable
 from ._paths import DEFAULT_NULL, DEFAULT_VALUE, ParsedPaths, parse_paths
 
@@ -285,6 +292,7 @@ class Journeys(_EventLog):
             out = {k: v[order] for k, v in out.items()}
         return out
 
+    @journey_frames
     def to_frame(self, backend: str | None = None, *, caller_order: bool = False) -> Any:
         """Touch-level frame in ``backend`` (default: the caller's)."""
         return to_native(self.to_dict(caller_order=caller_order), backend or self.backend)
@@ -437,6 +445,8 @@ class Journeys(_EventLog):
         deal_contacts: Any = None,
         won_stages: Sequence[str] | None = None,
         reset: bool = False,
+        contacts: Literal["all", "primary", "roles"] | None = None,
+        role_weights: Mapping[str, float] | None = None,
     ) -> Journeys:
         """Build journeys from touchpoints (and conversions).
 
@@ -479,6 +489,12 @@ class Journeys(_EventLog):
         reset : bool
             For deal-keyed journeys: a deal's journey starts after the person's previous won
             deal (default: it holds every earlier touch).
+        contacts : {"all", "primary", "roles"}, optional
+            Account journeys keyed by deal ("Account journeys" in ``docs/attribution``): the
+            touches of every lead of the deal's account (``"all"``, ``key`` = the account
+            column), its primary contact, or its ``deal_contacts`` (``"roles"``).
+        role_weights : mapping of str to float, optional
+            With ``contacts="roles"``: weight (> 0) per role, kept per touch as ``role_weight``.
 
         Returns
         -------
@@ -502,13 +518,7 @@ class Journeys(_EventLog):
             raise ParameterError(f"touches must be 'all' or 'converted', got {touches!r}")
         tt = "touchpoints"
         key_name = key or lead
-        cat_names = (
-            list(touch_categorical)
-            if touch_categorical is not None
-            else ["campaign", "content", "kind"]
-        )
-        num_names = list(touch_numeric) if touch_numeric is not None else ["cost"]
-        optional = [*cat_names, *num_names]
+        cat_names, num_names, optional = _touch_names(touch_categorical, touch_numeric)
         if conversions is None:
             optional += [converted_at, revenue]
         if key_name != lead:
@@ -519,13 +529,16 @@ class Journeys(_EventLog):
         ttime, flags[time] = _time_column(raw, time, tt)
         lead_table = LeadTable.build(leads) if leads is not None else None
 
-        tkeys, lead_pos = _touch_keys(raw, lead, key_name, lead_table, tt)
+        rw = check_contacts(contacts, role_weights, key=key_name, lead=lead) if contacts else None
+        person_key = lead if contacts else key_name  # account journeys: touches by person
+        tkeys, lead_pos = _touch_keys(raw, lead, person_key, lead_table, tt)
 
         # conversions
         conv = None
         if conversions is not None:
-            conv = read_conversions(
+            conv = read_deal_conversions(
                 conversions,
+                contacts=contacts,
                 key_name=key_name,
                 lead=lead,
                 converted_at=converted_at,
@@ -535,13 +548,14 @@ class Journeys(_EventLog):
                 deal_contacts=deal_contacts,
             )
             flags[converted_at] = conv.aware
-        elif deal_contacts is not None or won_stages is not None:
-            raise ParameterError("deal_contacts= and won_stages= need the deals as conversions")
+            flags[f"{DEAL_CREATED} (deals)"] = conv.created_aware
+        elif deal_contacts is not None or won_stages is not None or contacts:
+            raise ParameterError("deal_contacts=, won_stages=, contacts= need deals as conversions")
         _check_awareness(flags, tt)
         per_deal = False
         if conv is not None:
             uniques, tcodes, pcodes = _merge_keys(tkeys, conv.pairs.keys)
-            per_deal = conv.per_deal(pcodes, uniques, key_name)
+            per_deal = bool(contacts) or conv.per_deal(pcodes, uniques, key_name)
         else:
             uniques, tcodes = tkeys.uniques, tkeys.codes
         n = uniques.size
@@ -559,17 +573,16 @@ class Journeys(_EventLog):
 
         # touch columns in input order (validated over every row, whatever is kept)
         cats, nums = _touch_columns(raw, cat_names, num_names, tt)
-        chan = _category(
-            raw.columns[channel], column=channel, table=tt, allow_missing=False, fold=True
-        )
-        _reject_blank_channels(chan, channel, tt)
+        chan = _channel_column(raw, channel, tt)
 
         anchors: dict[str, np.ndarray] = {}
         jcols: dict[str, Categorical] = {}
         if lead_table is not None:
             anchors, jcols = _journey_attributes(
-                lead_table, lead_pos, tcodes, uniques, key_name, lead
+                lead_table, lead_pos, tcodes, uniques, person_key, lead
             )
+        if conv is not None and not per_deal:
+            anchors = deal_created_anchor(anchors, n, pcodes, _by_pair(conv))
         encoded = _Encoded(
             keys=uniques,
             codes=tcodes,
@@ -581,13 +594,16 @@ class Journeys(_EventLog):
             revenue=rev,
             anchors=anchors,
             journey_columns=jcols,
-            key_column=key_name,
+            key_column=person_key,
             backend=raw.backend,
             n_rows=raw.n_rows,
         )
         if per_deal:
             assert conv is not None
-            return _assemble(deal_encoded(encoded, conv, pcodes, reset=reset), "all")
+            enc = deal_encoded(
+                encoded, conv, pcodes, reset=reset, persons=bool(contacts), role_weights=rw
+            )
+            return _assemble(enc, "all")
         return _assemble(encoded, touches)
 
     def _input_rows(self) -> _Encoded | None:
@@ -624,25 +640,37 @@ class Journeys(_EventLog):
         return full
 
 
-def _reject_blank_channels(chan: Categorical, column: str, table: str) -> None:
-    """The rule of ``Touchpoint(channel="")`` everywhere: a channel has a name."""
-    blank = np.flatnonzero(_blank(chan.categories))
+def _channel_column(raw: Any, channel: str, tt: str) -> Categorical:
+    """The channel of every touch (folded spellings); an empty channel name is refused."""
+    chan = _category(raw.columns[channel], column=channel, table=tt, allow_missing=False, fold=True)
+    names = np.asarray(chan.categories, dtype=object).astype(str)
+    blank = np.flatnonzero(np.char.str_len(np.char.strip(names)) == 0)  # empty or only spaces
     if blank.size:  # (no pass over the rows, and nothing decoded, when every name is fine)
-        reject_rows(
+        reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
             np.isin(chan.codes, blank),
             "empty channel name",
-            column=column,
-            table=table,
+            column=channel,
+            table=tt,
             values=chan,
             fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
         )
+    return chan
 
 
-def _blank(names: np.ndarray) -> np.ndarray:
-    """Which category names are empty or only whitespace."""
-    text = np.asarray(names, dtype=object).astype(str)
-    blank: np.ndarray = np.char.str_len(np.char.strip(text)) == 0
-    return blank
+def _touch_names(
+    touch_categorical: Sequence[str] | None, touch_numeric: Sequence[str] | None
+) -> tuple[list[str], list[str], list[str]]:
+    """The kept string and numeric touch columns (defaults: campaign, content, kind; cost)."""
+    cats = list(touch_categorical) if touch_categorical is not None else ["campaign", "content"]
+    if touch_categorical is None:
+        cats.append("kind")
+    nums = list(touch_numeric) if touch_numeric is not None else ["cost"]
+    return cats, nums, [*cats, *nums]
+
+
+def _by_pair(conv: Conversions) -> np.ndarray | None:
+    """The deals' ``created_at`` per contact pair (``None`` when the deals carry none)."""
+    return None if conv.created is None else conv.created[conv.pairs.conv]
 
 
 def _assemble(enc: _Encoded, touches: str) -> Journeys:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._frame_types import table_frames
 from .._frames import (
     Categorical,
     factorize,
@@ -160,6 +161,7 @@ class LeadTable:
         out.update(self.numeric)
         return out
 
+    @table_frames
     def to_frame(self, backend: str | None = None) -> Any:
         """The table as a frame in ``backend`` (default: the caller's)."""
         return to_native(self.to_dict(), backend or self.backend)

@@ -1,0 +1,141 @@
+"""The library's error hints in command-line words.
+
+The library's messages name Python parameters (``pass dayfirst=True``, ``use by='channel'``,
+``pass its name (e.g. time='my_time_column')``); on the command line the same advice is an
+option (``--dayfirst true``, ``--by channel``, ``--time-col COLUMN``).  :data:`FLAGS` is the one
+table from parameter names to options; :func:`cli_hint` rewrites a message with it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Collection, Mapping
+
+__all__ = ["COLUMN_FLAGS", "FLAGS", "cli_hint"]
+
+#: a parameter of the library's functions -> the option of the command line that sets it
+FLAGS: dict[str, str] = {
+    "lead": "--lead-id",
+    "time": "--time-col",
+    "channel": "--channel-col",
+    "converted_at": "--converted-at-col",
+    "revenue": "--revenue-col",
+    "by": "--by",
+    "level": "--level",
+    "model": "--model",
+    "scorer": "--scorer",
+    "half_life": "--half-life",
+    "lookback": "--lookback",
+    "as_of": "--as-of",
+    "tz": "--tz",
+    "dayfirst": "--dayfirst",
+    "date_format": "--date-format",
+    "decimal": "--decimal",
+    "won_stages": "--won-stage",
+    "columns": "--map",
+    "rates": "--currency-rate",
+    "stages": "--stages",
+    "mode": "--mode",
+    "allocate": "--allocate",
+    "revenue_target": "--target",
+    "average_deal_size": "--deal-size",
+    "marketing_share": "--share",
+    "periods": "--periods",
+}
+
+#: our column -> the option naming the user's column for it (else ``--map YOURS=column``)
+COLUMN_FLAGS: dict[str, str] = {
+    "lead_id": "--lead-id",
+    "created_at": "--created-at",
+    "timestamp": "--time-col",
+    "channel": "--channel-col",
+    "converted_at": "--converted-at-col",
+    "revenue": "--revenue-col",
+}
+
+#: what an option takes when the message gives no value, and how a mapping value is written
+_PLACEHOLDER = {"--map": "THEIRS=OURS", "--currency-rate": "CURRENCY=FACTOR"}
+
+_VALUE = (
+    r"'[^']*'|\"[^\"]*\"|\[[^\]]*\]|\{(?:[^{}]|\{[^{}]*\})*\}|True|False|None"
+    r"|-?\d+(?:\.\d+)?[a-z]*"
+)
+_NAMES = "|".join(sorted(map(re.escape, FLAGS), key=len, reverse=True))
+# name=value, also inside a call such as totals(by='campaign') (the call is dropped)
+_PARAM = re.compile(
+    rf"(?:\b[A-Za-z_][\w.]*\((?P<cname>{_NAMES})=(?P<cvalue>{_VALUE})?\))"
+    rf"|(?<![\w.\-])(?<!--param )(?P<name>{_NAMES})=(?P<value>{_VALUE})?"
+)
+# "--by channel / --by channel": one alternative, once
+_REPEATED = re.compile(r"(--[\w-]+ [^\s/,;]+) / \1(?![^\s/,;])")
+_GENERIC_COLUMN_HINT = "pass its name (e.g. time='my_time_column')"
+
+
+def _words(flag: str, value: str | None, placeholders: Mapping[str, str]) -> str:
+    """The option with a value written as the command line writes it."""
+    if value is None or value == "[...]" or value.startswith("{"):
+        return f"{flag} {placeholders[flag]}" if flag in placeholders else flag
+    if value in ("True", "False"):
+        return f"{flag} {value.lower()}"
+    if value == "None":
+        return flag
+    if value.startswith("["):
+        items = re.findall(r"'([^']*)'|\"([^\"]*)\"", value)
+        texts = [a or b for a, b in items]
+        return " ".join(f"{flag} {shlex.quote(t)}" for t in texts) or flag
+    if value[:1] in "'\"":
+        text = value[1:-1]
+        if flag == "--level" and text not in ("key", "touch"):
+            flag = "--by"  # level='channel' is the roll-up key on the command line
+        return f"{flag} {shlex.quote(text)}"
+    return f"{flag} {value}"
+
+
+def cli_hint(
+    text: str,
+    *,
+    column: str | None = None,
+    table: str | None = None,
+    options: Collection[str] = (),
+) -> str:
+    """``text`` (a library message) with its Python parameters written as options.
+
+    Parameters
+    ----------
+    text : str
+        The message.
+    column : str, optional
+        The missing column of a :class:`~alignment.errors.MissingColumnError`: the generic
+        "pass its name" hint becomes the option naming that column (``--lead-id COLUMN``), or
+        ``--map YOURS=column`` where the command has no such option.
+    table : str, optional
+        The table of the error: ``columns={...}`` becomes ``--map TABLE.THEIRS=column``.
+    options : collection of str
+        The option strings of the running command (empty: any option of :data:`FLAGS`).
+
+    Examples
+    --------
+    >>> cli_hint("pass dayfirst=True or dayfirst=False, or date_format= (e.g. '%d.%m.%Y')")
+    "pass --dayfirst true or --dayfirst false, or --date-format (e.g. '%d.%m.%Y')"
+    >>> cli_hint("use by='channel' / level='channel', or level='touch'")
+    'use --by channel, or --level touch'
+    """
+    if _GENERIC_COLUMN_HINT in text:
+        flag = COLUMN_FLAGS.get(column or "")
+        if column and flag and (not options or flag in options):
+            hint = f"name yours with {flag} YOURS"
+        else:
+            hint = f"name yours with --map YOURS={column or 'OURS'}"
+        text = text.replace(_GENERIC_COLUMN_HINT, hint)
+
+    placeholders = dict(_PLACEHOLDER)
+    if column:
+        placeholders["--map"] = f"{table + '.' if table else ''}THEIRS={column}"
+
+    def option(m: re.Match[str]) -> str:
+        name = m.group("name") or m.group("cname")
+        value = m.group("value") if m.group("name") else m.group("cvalue")
+        return _words(FLAGS[name], value, placeholders)
+
+    return _REPEATED.sub(r"\1", _PARAM.sub(option, text))

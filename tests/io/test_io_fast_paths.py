@@ -1,0 +1,158 @@
+"""The fast paths of read_crm give what the plain ones give.
+
+Files are read with their instants as bytes and the ids of touches and tasks as codes
+(:class:`~alignment.io._values.CodedText`); the canonical row order sorts by the other columns
+only where the first ones tie.  Each is checked against its plain twin: strings read one by
+one, ids as Python strings, one ``numpy.lexsort`` over every column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from io_exports import HUBSPOT, SALESFORCE, assert_same_crm, columns_of, write_export
+
+import alignment
+import alignment._timetext as tt
+import alignment.io._typing as typing_
+from alignment.io._context import concat
+from alignment.io._read import _lexsort, _order, _sort_key
+from alignment.io._values import CodedText, coded_text, find, is_missing, plain
+
+pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+
+EXPORTS = {"salesforce": SALESFORCE, "hubspot": HUBSPOT}
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _csv(cols: dict[str, np.ndarray], rows: np.ndarray) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(cols))
+    for r in rows.tolist():
+        writer.writerow(["" if v[r] is None else v[r] for v in cols.values()])
+    return out.getvalue()
+
+
+@st.composite
+def exports(draw: Any) -> tuple[str, dict[str, str]]:
+    """A preset and its tables with rows repeated, dropped and shuffled (as CSV text)."""
+    preset = draw(st.sampled_from(sorted(EXPORTS)))
+    tables = {}
+    for name, text in EXPORTS[preset].items():
+        cols = columns_of(text)
+        n = len(next(iter(cols.values())))
+        rows = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=40))
+        tables[name] = _csv(cols, np.array(rows, dtype=np.int64))
+    return preset, tables
+
+
+def _read(preset: str, folder: Path) -> alignment.io.CRMData | tuple[Any, ...]:
+    try:
+        return alignment.io.read_crm(preset, folder)
+    except alignment.AlignmentError as exc:
+        return (type(exc), str(exc))
+
+
+@SETTINGS
+@given(case=exports())
+def test_files_read_fast_like_plain(
+    case: tuple[str, dict[str, str]], tmp_path_factory: Any
+) -> None:
+    preset, tables = case
+    folder = write_export(tmp_path_factory.mktemp("export"), tables)
+    fast = _read(preset, folder)
+    with pytest.MonkeyPatch.context() as mp:  # every string alone, ids as strings
+        mp.setattr(tt, "_MIN_LAYOUT", 10**9)
+        mp.setattr(typing_, "CODED", frozenset())
+        slow = _read(preset, folder)
+    if isinstance(fast, tuple) or isinstance(slow, tuple):
+        assert fast == slow
+        return
+    assert_same_crm(fast, slow)
+    assert [str(i) for i in fast.issues] == [str(i) for i in slow.issues]
+
+
+@st.composite
+def tables(draw: Any) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+    n = draw(st.integers(1, 40))
+    small = st.integers(0, 2)
+    cols = {
+        "a": np.array(draw(st.lists(small, min_size=n, max_size=n)), dtype=np.int64),
+        "b": np.array(
+            draw(st.lists(st.sampled_from(["x", "y", "Y", None]), min_size=n, max_size=n)),
+            dtype=object,
+        ),
+        "c": np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))),
+        "d": np.array(draw(st.lists(st.sampled_from([0.0, 1.5, np.nan]), min_size=n, max_size=n))),
+        "e": (np.array(draw(st.lists(small, min_size=n, max_size=n))) * 10**6).astype(
+            "datetime64[us]"
+        ),
+    }
+    first = draw(st.sampled_from([[], ["a"], ["b"], ["a", "e"], ["e", "a"]]))
+    return cols, first, sorted(c for c in cols if c not in first)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables())
+def test_order_is_one_sort_by_every_column(
+    case: tuple[dict[str, np.ndarray], list[str], list[str]],
+) -> None:
+    cols, first, rest = case
+    n = cols["a"].size
+    want = np.lexsort([_sort_key(cols[c]) for c in reversed([*first, *rest])])
+    np.testing.assert_array_equal(_order(cols, first, rest, n, {}), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=50),
+    st.sampled_from([1, 10**6, 7]),
+    st.booleans(),
+)
+def test_two_integer_keys_sort_like_lexsort(people: list[int], step: int, nat: bool) -> None:
+    a = np.array(people, dtype=np.int64)
+    b = (a[::-1] % 3) * step + 1_700_000_000_000_000
+    if nat:  # a huge span: the combined key does not fit, lexsort is used
+        b[0] = np.iinfo(np.int64).min
+    np.testing.assert_array_equal(_lexsort([a, b]), np.lexsort((b, a)))
+
+
+def test_coded_text_is_the_text() -> None:
+    col = np.array(["b ", None, "a", " ", "b", "a"], dtype=object)
+    got = coded_text(col)
+    assert got is not None
+    coded, missing = got
+    assert plain(coded).tolist() == ["b", None, "a", None, "b", "a"]
+    assert missing.tolist() == [False, True, False, True, False, False]
+    assert is_missing(coded).tolist() == missing.tolist()
+    part = coded[np.array([4, 1, 2])]
+    assert isinstance(part, CodedText) and plain(part).tolist() == ["b", None, "a"]
+    pos, found = find(np.array(["a", "c", "b"], dtype=object), coded)
+    assert pos.tolist() == [2, -1, 0, -1, 2, 0]
+    assert found.tolist() == [True, False, True, False, True, True]
+    assert coded_text(np.array([1, 2])) is None  # not text: read as before
+
+
+def test_coded_columns_joined() -> None:
+    ctx: Any = type("Ctx", (), {"kind": staticmethod(lambda c: "text")})()
+
+    def coded(values: list[str | None]) -> CodedText:
+        got = coded_text(np.array(values, dtype=object))
+        assert got is not None
+        return got[0]
+
+    one = {"_row": np.arange(2), "id": coded(["x", None])}
+    two = {"_row": np.arange(2), "id": coded(["y", "x"])}
+    three = {"_row": np.arange(1), "id": np.array(["z"], dtype=object)}
+    joined = concat([one, two], ctx)["id"]
+    assert isinstance(joined, CodedText) and plain(joined).tolist() == ["x", None, "y", "x"]
+    mixed = concat([one, three], ctx)["id"]
+    assert not isinstance(mixed, CodedText) and mixed.tolist() == ["x", None, "z"]
