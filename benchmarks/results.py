@@ -72,7 +72,9 @@ def assemble(folder: Path = HERE / "results") -> str:
     docs = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
     docs.sort(key=lambda d: (d.get("order", 50), d["name"]))
     # benchmarks that write their section as markdown (machine, sizes and versions in it)
-    written = [_demoted(p.read_text()) for p in sorted(folder.glob("*.md"))]
+    # (a benchmark's own run, ``<name>.json``, replaces a markdown fragment of the same name)
+    names = {d["name"] for d in docs}
+    written = [_demoted(p.read_text()) for p in sorted(folder.glob("*.md")) if p.stem not in names]
     return HEADER + "\n" + "\n".join([*(section(d) for d in docs), *written])
 
 
