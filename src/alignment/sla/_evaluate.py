@@ -54,7 +54,7 @@ from ._commitments import (
     breach_list,
     first_touch,
 )
-from ._inputs import read_activities, read_leads
+from ._inputs import bundle_inputs, read_activities, read_leads
 from ._model import SLA
 from ._report import (
     DailySeries,
@@ -237,17 +237,9 @@ def evaluate(
 
 def _bundle(leads: Any, activities: Any, as_of: Any) -> tuple[Any, Any, Any]:
     """A CRMData bundle's leads, activities and as_of (those not passed); else as given."""
-    from .._crm import is_crm
-
-    if is_crm(leads):
-        activities = leads.activities if activities is None else activities
-        as_of = leads.as_of if as_of is None else as_of
-        leads = leads.leads
-    if activities is None:
-        raise ParameterError(
-            "evaluate: activities are required (the sales activities: lead_id, timestamp, kind); "
-            "or pass a CRMData bundle as leads"
-        )
+    leads, activities, as_of = bundle_inputs(
+        leads, activities, as_of, caller="evaluate", columns="lead_id, timestamp, kind"
+    )
     if as_of is None:
         raise ParameterError(
             "evaluate: as_of is required (the instant of the evaluation, e.g. '2024-04-01'); "

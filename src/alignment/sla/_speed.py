@@ -24,6 +24,7 @@ from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._calendar import BusinessCalendar
+from ._inputs import bundle_inputs
 
 __all__ = [
     "ATTEMPT_KINDS",
@@ -110,18 +111,13 @@ def _flags(cat: Any, names: frozenset[str]) -> np.ndarray:
 
 
 def _bundle(leads: Any, activities: Any, as_of: Any) -> tuple[Any, Any, Any]:
-    from .._crm import is_crm
-
-    if is_crm(leads):
-        activities = leads.activities if activities is None else activities
-        as_of = leads.as_of if as_of is None else as_of
-        leads = leads.leads
-    if activities is None:
-        raise ParameterError(
-            "speed_to_lead: activities are required (the sales activities: lead_id, timestamp, "
-            "kind, rep, outcome); or pass a CRMData bundle as leads"
-        )
-    return leads, activities, as_of
+    return bundle_inputs(
+        leads,
+        activities,
+        as_of,
+        caller="speed_to_lead",
+        columns="lead_id, timestamp, kind, rep, outcome",
+    )
 
 
 def _read_activities(
