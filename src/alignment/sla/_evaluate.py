@@ -32,6 +32,7 @@ from .._options import current, reads_options
 from .._segments import group_quantiles
 from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, ParameterError
+from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar
 from ._commitments import (
     _DAY_US,
@@ -54,7 +55,7 @@ from ._commitments import (
     breach_list,
     first_touch,
 )
-from ._inputs import bundle_inputs, read_activities, read_leads
+from ._inputs import read_activities, read_leads
 from ._model import SLA
 from ._report import (
     DailySeries,

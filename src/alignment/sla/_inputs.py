@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._time import TIME_DTYPE
-from ..errors import MissingColumnError, ParameterError
+from ..errors import MissingColumnError
 from ._commitments import _NAT, _Acts, _Leads, _none_us
 from ._model import SLA
 
@@ -171,27 +171,3 @@ def read_activities(activities: Any, lt: Any) -> _Acts:
         row=np.asarray(log.row, dtype=np.int64),
         extra_unknown_rows=np.asarray(log.unknown_rows, dtype=np.int64),
     )
-
-
-def bundle_inputs(
-    leads: Any, activities: Any, as_of: Any, *, caller: str, columns: str
-) -> tuple[Any, Any, Any]:
-    """A CRMData bundle's leads, activities and ``as_of`` (those not passed); else as given.
-
-    Raises
-    ------
-    ParameterError
-        No activities given, nor a bundle to take them from (``columns`` names what they need).
-    """
-    from .._crm import is_crm
-
-    if is_crm(leads):
-        activities = leads.activities if activities is None else activities
-        as_of = leads.as_of if as_of is None else as_of
-        leads = leads.leads
-    if activities is None:
-        raise ParameterError(
-            f"{caller}: activities are required (the sales activities: {columns}); "
-            "or pass a CRMData bundle as leads"
-        )
-    return leads, activities, as_of

@@ -23,8 +23,8 @@ from .._options import current, reads_options
 from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE, parse_instant
 from ..errors import DataValidationError, MissingColumnError, ParameterError
+from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar
-from ._inputs import bundle_inputs
 
 __all__ = [
     "ATTEMPT_KINDS",
