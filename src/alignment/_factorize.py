@@ -135,13 +135,13 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
         viewed = _view_factorize(arr)
         if viewed is not None:
             return viewed
-    arr, data, starts, lengths = _string_buffers(arr)
+    arr, data, starts, ends = _string_buffers(arr)
     n = len(arr)
     rows: np.ndarray | None = None
     if arr.null_count:
         rows = np.flatnonzero(_valid(arr))
-        starts, lengths = starts[rows], lengths[rows]
-    words = byte_words(data, starts, lengths)
+        starts, ends = starts[rows], ends[rows]
+    words = byte_words(data, starts, ends)
     if words is None:
         return None
     out = factorize_words(words.word, words.n_words, starts.size, need_rows=not words.canonical)
@@ -237,7 +237,7 @@ def _view_factorize(arr: Any) -> Categorical | None:
     n = len(arr)
     buf = arr.buffers()[1]
     views = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 16)[arr.offset : arr.offset + n]
-    lengths = views[:, :4].view("<i4")[:, 0].astype(np.int64)
+    lengths = views[:, :4].view("<i4")[:, 0]  # (a strided view: converted a block at a time)
     rows: np.ndarray | None = None
     if arr.null_count:
         rows = np.flatnonzero(_valid(arr))
@@ -455,7 +455,8 @@ def _arrow_factorize(arr: Any) -> Categorical:
 
 
 def _string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
-    """An Arrow string array in Arrow's layout: the array, its bytes, starts and lengths."""
+    """An Arrow string array in Arrow's layout: the array, its bytes, and the start and end of
+    each string in them (views of the offsets: no copy)."""
     import pyarrow as pa
 
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
@@ -464,8 +465,7 @@ def _string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
     off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
     data = np.empty(0, np.uint8) if bufs[2] is None else np.frombuffer(bufs[2], dtype=np.uint8)
-    starts = offsets[:-1].astype(np.int64, copy=False)
-    return arr, data, starts, np.diff(offsets).astype(np.int64, copy=False)
+    return arr, data, offsets[:-1], offsets[1:]
 
 
 def _canonical_keys(sorted_values: Any) -> np.ndarray | None:
@@ -473,8 +473,8 @@ def _canonical_keys(sorted_values: Any) -> np.ndarray | None:
     longer than 7 bytes, or null)."""
     if sorted_values.null_count or not _is_text(sorted_values.type):
         return None
-    _, data, starts, lengths = _string_buffers(sorted_values)
-    words = byte_words(data, starts, lengths)
+    _, data, starts, ends = _string_buffers(sorted_values)
+    words = byte_words(data, starts, ends)
     if words is None or not words.canonical:
         return None
     return words.word(0, None)

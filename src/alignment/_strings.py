@@ -39,8 +39,9 @@ __all__ = [
     "view_words",
 ]
 
-WordFn = Callable[[int, "np.ndarray | None"], np.ndarray]
-"""``word(i, rows)``: word ``i`` of the given rows (``None``: every row), ``uint64``."""
+WordFn = Callable[[int, "np.ndarray | slice | None"], np.ndarray]
+"""``word(i, rows)``: word ``i`` of the given rows (an index array, a slice of rows, or
+``None``: every row), ``uint64``, a fresh array."""
 
 
 class Words(NamedTuple):
@@ -64,6 +65,7 @@ _MAX_TABLE_BITS = 24
 _M1_INV = np.uint64(pow(0xFF51AFD7ED558CCD, -1, 2**64))
 _M2_INV = np.uint64(pow(0xC4CEB9FE1A85EC53, -1, 2**64))
 _CHUNK = 1 << 20
+_BLOCK = 1 << 16  # rows per block of the element-wise passes (their temporaries stay in cache)
 
 # _KEEP[r]: the r leading bytes of a big-endian word
 _KEEP = np.array(
@@ -98,13 +100,18 @@ def _xorshift_multiply(x: np.ndarray, first: np.uint64, second: np.uint64) -> np
     return x
 
 
-def _hash_words(word: WordFn, n_words: int) -> np.ndarray:
-    h = _mix(word(0, None))  # (word() returns a fresh array: mixed in place)
-    for i in range(1, n_words):  # loop over the words of a string (at most MAX_WORDS)
-        w = word(i, None)
-        w += _GOLDEN
-        h ^= w
-        h = _mix(h)
+def _hash_words(word: WordFn, n_words: int, n: int) -> np.ndarray:
+    """One 64-bit hash per row, a block of rows at a time (words, mixing: one pass, in cache)."""
+    h = np.empty(n, dtype=np.uint64)
+    for c0 in range(0, n, _BLOCK):
+        rows = slice(c0, min(n, c0 + _BLOCK))
+        hb = _mix(word(0, rows))  # (word() returns a fresh array: mixed in place)
+        for i in range(1, n_words):  # loop over the words of a string (at most MAX_WORDS)
+            w = word(i, rows)
+            w += _GOLDEN
+            hb ^= w
+            hb = _mix(hb)
+        h[rows] = hb
     return h
 
 
@@ -233,7 +240,7 @@ def factorize_words(
     if n == 0:
         return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), np.empty(0, np.uint64)
 
-    h = _hash_words(word, n_words)
+    h = _hash_words(word, n_words, n)
     groups = group_hashes(h, rows=need_rows or n_words > 1)
     del h
     ids, used, space = groups.ids, groups.used, groups.space
@@ -247,10 +254,11 @@ def factorize_words(
     order = np.lexsort(keys[::-1]) if n_words > 1 else np.argsort(keys[0])  # (all distinct)
     rank = np.empty(space, dtype=np.int32)
     rank[used[order]] = np.arange(order.size, dtype=np.int32)
-    codes = np.empty(n, dtype=np.int32)
+    # the codes overwrite the group ids (no second array of n rows)
+    codes = ids if ids.dtype == np.int32 else np.empty(n, dtype=np.int32)
     for c0 in range(0, n, _CHUNK):
         c1 = min(n, c0 + _CHUNK)
-        np.take(rank, ids[c0:c1], mode="clip", out=codes[c0:c1])
+        codes[c0:c1] = np.take(rank, ids[c0:c1], mode="clip")
     first = None if groups.first is None else groups.first[order]
     return codes, first, keys[0][order]
 
@@ -275,9 +283,14 @@ def _same_words(
 # ----------------------------------------------------------------------------- word sources
 
 
-def _by_chunks(block: Callable[[Any], np.ndarray], n: int, rows: np.ndarray | None) -> np.ndarray:
-    """``block(sel)`` over all ``n`` rows (``rows=None``) or over ``rows``, a chunk of rows at a
-    time (``sel``: a slice, or a chunk of ``rows``): bounded temporaries, one output array."""
+def _by_chunks(
+    block: Callable[[Any], np.ndarray], n: int, rows: np.ndarray | slice | None
+) -> np.ndarray:
+    """``block(sel)`` over all ``n`` rows (``rows=None``), over a slice of them, or over
+    ``rows``, a chunk of rows at a time (``sel``: a slice, or a chunk of ``rows``): bounded
+    temporaries, one output array."""
+    if isinstance(rows, slice):  # (a block of rows: its temporaries are small)
+        return block(rows)
     m = n if rows is None else rows.size
     out = np.empty(m, dtype=np.uint64)
     for c0 in range(0, m, _CHUNK):
@@ -286,10 +299,20 @@ def _by_chunks(block: Callable[[Any], np.ndarray], n: int, rows: np.ndarray | No
     return out
 
 
-def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Words | None:
-    """Words of byte strings ``data[starts[r] : starts[r] + lengths[r]]`` (Arrow's layout).
+def _max_length(starts: np.ndarray, ends: np.ndarray) -> int:
+    """The longest of the strings ``starts[r] : ends[r]`` (0 for none), in chunks."""
+    out = 0
+    for c0 in range(0, starts.size, _CHUNK):
+        c1 = c0 + _CHUNK
+        out = max(out, int(np.max(ends[c0:c1] - starts[c0:c1])))
+    return out
 
-    ``starts`` and ``lengths`` are ``int64``.
+
+def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words | None:
+    """Words of byte strings ``data[starts[r] : ends[r]]`` (Arrow's layout).
+
+    ``starts`` and ``ends`` are integer arrays (for a whole Arrow array: its offsets without the
+    last, and without the first).
 
     Word ``i`` holds bytes ``8i … 8i+7`` big-endian, zero-padded.  Strings of at most 7 bytes
     fit in one word with their length in the last byte.  Longer ones get one word per 8 bytes,
@@ -302,7 +325,7 @@ def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Wor
         ``None`` when a string is longer than ``8 * MAX_WORDS`` bytes.
     """
     data = np.asarray(data, dtype=np.uint8)
-    max_len = int(lengths.max()) if lengths.size else 0
+    max_len = _max_length(starts, ends)
     if max_len > 8 * MAX_WORDS:
         return None
     if data.size < 8:  # (the strided reader needs 8 bytes)
@@ -314,10 +337,11 @@ def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Wor
     with_length = max_len > 7 and not bool(data.all())
     short = max_len <= 7
 
-    def block(i: int, st: np.ndarray, ln: np.ndarray) -> np.ndarray:
+    def block(i: int, st: np.ndarray, en: np.ndarray) -> np.ndarray:
+        ln = np.subtract(en, st, dtype=np.int64)
         if i == n_bytes:  # the length word
-            return ln.astype(np.uint64)
-        pos = st + 8 * i
+            return ln.view(np.uint64)
+        pos = st + np.int64(8 * i)  # (int64: also for 32-bit offsets)
         tail = np.flatnonzero(pos > last)  # (windows past the buffer's end: the last strings)
         shift = np.minimum(pos[tail] - last, 7).astype(np.uint64) * np.uint64(8)
         pos[tail] = last
@@ -330,8 +354,8 @@ def byte_words(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> Wor
         out: np.ndarray = w
         return out
 
-    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
-        return _by_chunks(lambda sel: block(i, starts[sel], lengths[sel]), starts.size, rows)
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
 
     return Words(word, n_bytes + int(with_length), short)
 
@@ -356,7 +380,7 @@ def unicode_words(cells: np.ndarray) -> Words | None:
         return None
     n_words = -(-width // 3)
 
-    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
         block = cp if rows is None else cp[rows]
         w = np.zeros(block.shape[0], dtype=np.uint64)
         for j in range(3):  # three code points per word
@@ -373,7 +397,9 @@ def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
     """Words of strings held inline in Arrow string views (Polars' strings), read in place.
 
     ``views`` is the ``(n, 16)`` byte matrix of the views (rows may be strided): a 4-byte
-    length, then the string itself when it is at most 12 bytes long.  Longer strings live in other buffers: ``None``.
+    length, then the string itself when it is at most 12 bytes long; ``lengths`` are those
+    lengths (any integer type, e.g. a strided ``int32`` view of ``views``).  Longer strings live
+    in other buffers: ``None``.
     The words are those of :func:`byte_words` (the same values, the same shared layout for
     strings of at most 7 bytes); from 8 bytes on, the length is always a last word.
     """
@@ -383,9 +409,10 @@ def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
     short = max_len <= 7
     n_bytes = 1 if max_len <= 8 else 2
 
-    def block(i: int, cells: np.ndarray, ln: np.ndarray) -> np.ndarray:
+    def block(i: int, cells: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        ln = lens.astype(np.int64)
         if i == n_bytes:  # the length word
-            return ln.astype(np.uint64)
+            return ln.view(np.uint64)
         if i == 0:  # inline bytes 0-7, then 8-11: little-endian loads, swapped
             w = cells[:, 4:12].view("<u8")[:, 0].astype(np.uint64)
         else:
@@ -397,7 +424,7 @@ def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
         out: np.ndarray = w
         return out
 
-    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
         return _by_chunks(lambda sel: block(i, views[sel], lengths[sel]), lengths.size, rows)
 
     return Words(word, 1 if short else n_bytes + 1, short)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -348,3 +349,49 @@ def test_registered_as_markov() -> None:
     from alignment.plugins import get_attribution_model
 
     assert isinstance(get_attribution_model("markov", order=2), MarkovAttribution)
+
+
+def _py_counts(paths: list[Path], collapse: bool) -> dict[tuple[int, int], float]:
+    """Plain-Python twin of the order-1 transition counts (nodes: 0 start, channel states
+    1.. in channel order, then conversion and null)."""
+    present = sorted({c for p in paths for c in p[0]})
+    node = {c: i + 1 for i, c in enumerate(present)}
+    conv_node, null_node = len(present) + 1, len(present) + 2
+    out: dict[tuple[int, int], float] = {}
+
+    def add(a: int, b: int, w: float) -> None:
+        out[(a, b)] = out.get((a, b), 0.0) + w
+
+    for chans, conv, non, _ in paths:
+        seq = [c for i, c in enumerate(chans) if not (collapse and i and chans[i - 1] == c)]
+        if not seq or conv + non == 0:
+            continue
+        add(0, node[seq[0]], conv + non)
+        for a, b in itertools.pairwise(seq):
+            add(node[a], node[b], conv + non)
+        add(node[seq[-1]], conv_node, conv)
+        add(node[seq[-1]], null_node, non)
+    return out
+
+
+@pytest.mark.parametrize("collapse", [True, False])
+def test_transition_counts_in_chunks(collapse: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Journeys of multiplicity 1 are counted a chunk of touches at a time: the exact counts of
+    the twin, journeys that straddle a chunk's edge included, and those of one pass."""
+    rng = np.random.default_rng(11)
+    paths: list[Path] = []
+    for _ in range(300):
+        chans = [f"c{k}" for k in rng.integers(0, 3, size=int(rng.integers(1, 7)))]
+        conv = float(rng.random() < 0.3)
+        paths.append((chans, conv, 1.0 - conv, 10.0 * conv))
+    j = make_journeys(paths)
+    args = (j.offsets, j.channel.codes, 3, j.conversions, j.non_conversions, j.revenue)
+    whole = M.markov_counts(*args, collapse_repeats=collapse).counts
+    monkeypatch.setattr(M, "_CHUNK", 1)  # chunks of 4 * 6**2 = 144 touches
+    chunked = M.markov_counts(*args, collapse_repeats=collapse).counts
+    np.testing.assert_array_equal(chunked, whole)
+    expected = np.zeros_like(whole)
+    for (a, b), w in _py_counts(paths, collapse).items():
+        expected[a, b] = w
+    np.testing.assert_array_equal(chunked, expected)
+    assert j.n_touches > 3 * 144  # (several chunks)

@@ -122,8 +122,8 @@ def test_many_rows_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_hash_collisions_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    def constant(word: Any, n_words: int) -> np.ndarray:  # every string has the same hash
-        return np.zeros(word(0, None).size, dtype=np.uint64)
+    def constant(word: Any, n_words: int, n: int) -> np.ndarray:  # every string: one hash
+        return np.zeros(n, dtype=np.uint64)
 
     monkeypatch.setattr(_strings, "_hash_words", constant)
     values = ["a longer key", "another key", "a longer key"]

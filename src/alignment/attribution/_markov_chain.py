@@ -48,6 +48,8 @@ _DENSE_MAX_NODES = 2000
 _DENSE_SOLVE_MAX = 64
 #: state codes below this bound are compacted with a lookup table instead of np.unique
 _LUT_MAX = 1 << 22
+#: touches per chunk of the transition counting
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -231,7 +233,8 @@ def _states(
             state_code = state_code.ravel()
     code_bound = int(state_code.max()) + 1 if state_code.size else 0
     if code_bound <= _LUT_MAX:
-        present = np.bincount(state_code, minlength=code_bound) > 0
+        present = np.zeros(code_bound, dtype=bool)
+        present[state_code] = True  # (no int64 copy of the codes, as bincount would make)
         uniq = np.flatnonzero(present)
         lut = (np.cumsum(present) - 1).astype(np.int32 if code_bound < 2**31 else np.int64)
         sid = lut[state_code]
@@ -309,59 +312,25 @@ def markov_counts(
     n_states = len(state_channels)
 
     # ---- transition counts --------------------------------------------------------------
-    n_nodes = n_states + 3
-    conv_node, null_node = n_states + 1, n_states + 2
-    node = sid + 1
+    n_nodes = n_states + 3  # (node of a state: its number + 1; node 0 is the start)
     sel: Any = slice(None) if bool(active.all()) else active
     first_idx = offsets[:-1][sel]
     last_idx = offsets[1:][sel] - 1
     mult_a = mult[sel]
     weighted = not bool(np.all(mult_a == 1.0))
     touch_w = np.repeat(mult_a, lengths[sel]) if weighted else None
-
-    from_j = np.concatenate([np.zeros(first_idx.size, np.int64), node[last_idx], node[last_idx]])
-    to_j = np.concatenate(
-        [
-            node[first_idx],
-            np.full(last_idx.size, conv_node, np.int64),
-            np.full(last_idx.size, null_node, np.int64),
-        ]
-    )
-    w_j = np.concatenate([mult_a, conversions[sel], non_conversions[sel]])
-    dense = n_nodes <= _DENSE_MAX_NODES
-    if node.size > 1:
-        wide = node if n_nodes * n_nodes < 2**31 - 1 else node.astype(np.int64)
-        pair = wide[:-1] * n_nodes + wide[1:]
-    else:
-        pair = np.zeros(0, np.int64)
+    last_node = sid[last_idx] + 1
+    ends = _Ends(sid[first_idx] + 1, last_node, mult_a, conversions[sel], non_conversions[sel])
     # pairs (i, i + 1) that cross from one journey into the next
-    boundary = last_idx[last_idx < node.size - 1]
-    if dense:
-        dump = n_nodes * n_nodes
-        pair[boundary] = dump
-        if touch_w is not None:
-            internal = np.bincount(pair, weights=touch_w[:-1], minlength=dump + 1)[:dump]
-        else:
-            internal = np.bincount(pair, minlength=dump + 1)[:dump].astype(np.float64)
-        ends = np.bincount(from_j * n_nodes + to_j, weights=w_j, minlength=dump)
-        counts: Any = (internal + ends).reshape(n_nodes, n_nodes)
+    boundary = last_idx[last_idx < sid.size - 1]
+    if n_nodes <= _DENSE_MAX_NODES:
+        counts: Any = _dense_counts(sid, n_nodes, boundary, touch_w, ends)
     else:
-        from scipy import sparse
-
-        keep = np.ones(pair.size, dtype=bool)
-        keep[boundary] = False
-        pw = touch_w[:-1][keep] if touch_w is not None else np.ones(int(keep.sum()))
-        rows = np.concatenate([node[:-1][keep], from_j])
-        cols = np.concatenate([node[1:][keep], to_j])
-        vals = np.concatenate([pw, w_j])
-        counts = sparse.coo_array((vals, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
-        counts.sum_duplicates()
+        counts = _sparse_counts(sid, n_nodes, boundary, touch_w, ends)
 
     # value flowing into (conversion): revenue per last state
     conv_revenue = np.where(conversions > 0, revenue, 0.0)
-    value_in = np.bincount(node[last_idx], weights=conv_revenue[sel], minlength=n_nodes)[
-        : n_states + 1
-    ]
+    value_in = np.bincount(last_node, weights=conv_revenue[sel], minlength=n_nodes)[: n_states + 1]
 
     return MarkovChainCounts(
         state_channels=state_channels,
@@ -371,6 +340,94 @@ def markov_counts(
         total_revenue=total_revenue,
         n_paths=float(mult_a.sum()),
     )
+
+
+@dataclass(frozen=True)
+class _Ends:
+    """The transitions at the ends of the journeys: (start) -> first state, weighted by the
+    journey's multiplicity; last state -> (conversion) and -> (null), by its counts."""
+
+    first_node: np.ndarray
+    last_node: np.ndarray
+    start_w: np.ndarray
+    conv_w: np.ndarray
+    null_w: np.ndarray
+
+
+def _pair_counts(
+    sid: np.ndarray, n_nodes: int, boundary: np.ndarray, touch_w: np.ndarray | None
+) -> np.ndarray:
+    """Counts of the transitions between consecutive touches' states (weighted by ``touch_w``),
+    as a dense ``n_nodes * n_nodes`` float vector; pairs at ``boundary`` (sorted positions of
+    journeys' last touches) cross into the next journey and are dropped.
+
+    Unweighted, a chunk of touches at a time (exact integer counts, small temporaries);
+    weighted, in one pass (the sums in one order).
+    """
+    dump = n_nodes * n_nodes
+    n = sid.size - 1
+    step = max(n, 1) if touch_w is not None else max(_CHUNK, 4 * dump)
+    total: np.ndarray = np.zeros(dump + 1, dtype=np.int64 if touch_w is None else np.float64)
+    for c0 in range(0, max(n, 0), step):  # (chunks of touches)
+        c1 = min(n, c0 + step)
+        pair = sid[c0:c1].astype(np.int64)
+        pair *= n_nodes
+        pair += sid[c0 + 1 : c1 + 1]
+        pair += n_nodes + 1  # (nodes are states + 1)
+        lo, hi = np.searchsorted(boundary, [c0, c1])
+        pair[boundary[lo:hi] - c0] = dump
+        if touch_w is None:
+            total += np.bincount(pair, minlength=dump + 1)
+        else:
+            total = np.bincount(pair, weights=touch_w[c0:c1], minlength=dump + 1)
+    return total[:dump].astype(np.float64)
+
+
+def _dense_counts(
+    sid: np.ndarray,
+    n_nodes: int,
+    boundary: np.ndarray,
+    touch_w: np.ndarray | None,
+    ends: _Ends,
+) -> np.ndarray:
+    """The transition counts as a dense matrix (the ends' entries are their own cells: row 0,
+    and the last two columns)."""
+    counts = _pair_counts(sid, n_nodes, boundary, touch_w).reshape(n_nodes, n_nodes)
+    counts[0] += np.bincount(ends.first_node, weights=ends.start_w, minlength=n_nodes)
+    counts[:, n_nodes - 2] += np.bincount(ends.last_node, weights=ends.conv_w, minlength=n_nodes)
+    counts[:, n_nodes - 1] += np.bincount(ends.last_node, weights=ends.null_w, minlength=n_nodes)
+    return counts
+
+
+def _sparse_counts(
+    sid: np.ndarray,
+    n_nodes: int,
+    boundary: np.ndarray,
+    touch_w: np.ndarray | None,
+    ends: _Ends,
+) -> Any:
+    """The transition counts as a sparse matrix (large state spaces)."""
+    from scipy import sparse
+
+    node = sid.astype(np.int64) + 1
+    m = ends.last_node.size
+    keep = np.ones(max(node.size - 1, 0), dtype=bool)
+    keep[boundary] = False
+    pw = touch_w[:-1][keep] if touch_w is not None else np.ones(int(keep.sum()))
+    last = ends.last_node.astype(np.int64)
+    rows = np.concatenate([node[:-1][keep], np.zeros(ends.first_node.size, np.int64), last, last])
+    cols = np.concatenate(
+        [
+            node[1:][keep],
+            ends.first_node.astype(np.int64),
+            np.full(m, n_nodes - 2, np.int64),
+            np.full(m, n_nodes - 1, np.int64),
+        ]
+    )
+    vals = np.concatenate([pw, ends.start_w, ends.conv_w, ends.null_w])
+    counts = sparse.coo_array((vals, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
+    counts.sum_duplicates()
+    return counts
 
 
 def markov_solve(

@@ -143,7 +143,10 @@ def _reject_wide_ints(arr: np.ndarray, *, column: str, table: str) -> None:
 
 
 def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
-    empty = np.flatnonzero(cat.categories == "")
+    if cat.sort_keys is not None:  # sorted strings (the kernel's): "" can only come first
+        empty = np.flatnonzero(cat.categories[:1] == "")
+    else:
+        empty = np.flatnonzero(cat.categories == "")
     if empty.size:
         reject_rows(
             cat.codes == empty[0],
