@@ -331,7 +331,7 @@ def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a = np.asarray(values).astype(np.int64, copy=False)
     sign = np.uint64(1 << 63)  # (flipping it keeps the order of signed values as unsigned)
 
-    def word(i: int, rows: np.ndarray | None) -> np.ndarray:
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
         w: np.ndarray = (a if rows is None else a[rows]).view(np.uint64) ^ sign
         return w
 

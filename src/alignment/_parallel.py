@@ -24,7 +24,16 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from .errors import ParameterError
 
-__all__ = ["ENV_VAR", "Pending", "inline", "inline_pool", "n_threads", "prefetch", "submit"]
+__all__ = [
+    "ENV_VAR",
+    "Pending",
+    "inline",
+    "inline_pool",
+    "n_threads",
+    "prefetch",
+    "split_rows",
+    "submit",
+]
 
 ENV_VAR = "ALIGNMENT_NUM_THREADS"
 _MAX_DEFAULT = 4
@@ -172,3 +181,39 @@ def prefetch(*modules: str) -> None:
                 pass
 
     threading.Thread(target=load, name="alignment-prefetch", daemon=True).start()
+
+
+SPLIT_MIN_ROWS = 1 << 21
+"""Row-wise passes over at least this many rows are split in two (:func:`split_rows`)."""
+
+
+def split_rows(fn: Callable[[int, int], None], n: int, *, align: int = 1) -> None:
+    """Run ``fn(lo, hi)`` over the rows ``[0, n)``: the first half on a helper thread while the
+    calling thread does the second, when threads are on and ``n >= SPLIT_MIN_ROWS``; otherwise
+    ``fn(0, n)`` inline.
+
+    For GIL-releasing numpy passes whose halves write disjoint outputs (the result never depends
+    on the split).  A short-lived thread, not the pool: the caller may itself be a pool worker,
+    which must never wait on the pool.  The split point is a multiple of ``align``.  An error
+    of either half is raised here.
+    """
+    if n < SPLIT_MIN_ROWS or n_threads() <= 1 or getattr(_local, "inline", False):
+        fn(0, n)
+        return
+    mid = n // 2 // align * align
+    errors: list[BaseException] = []
+
+    def first_half() -> None:
+        try:
+            fn(0, mid)
+        except BaseException as exc:  # (re-raised in the calling thread)
+            errors.append(exc)
+
+    helper = threading.Thread(target=first_half, name="alignment-split", daemon=True)
+    helper.start()
+    try:
+        fn(mid, n)
+    finally:
+        helper.join()
+    if errors:
+        raise errors[0]

@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._parallel import split_rows
+
 __all__ = [
     "MAX_WORDS",
     "Groups",
@@ -103,15 +105,19 @@ def _xorshift_multiply(x: np.ndarray, first: np.uint64, second: np.uint64) -> np
 def _hash_words(word: WordFn, n_words: int, n: int) -> np.ndarray:
     """One 64-bit hash per row, a block of rows at a time (words, mixing: one pass, in cache)."""
     h = np.empty(n, dtype=np.uint64)
-    for c0 in range(0, n, _BLOCK):
-        rows = slice(c0, min(n, c0 + _BLOCK))
-        hb = _mix(word(0, rows))  # (word() returns a fresh array: mixed in place)
-        for i in range(1, n_words):  # loop over the words of a string (at most MAX_WORDS)
-            w = word(i, rows)
-            w += _GOLDEN
-            hb ^= w
-            hb = _mix(hb)
-        h[rows] = hb
+
+    def rows_of(lo: int, hi: int) -> None:
+        for c0 in range(lo, hi, _BLOCK):
+            rows = slice(c0, min(hi, c0 + _BLOCK))
+            hb = _mix(word(0, rows))  # (word() returns a fresh array: mixed in place)
+            for i in range(1, n_words):  # loop over the words of a string (at most MAX_WORDS)
+                w = word(i, rows)
+                w += _GOLDEN
+                hb ^= w
+                hb = _mix(hb)
+            h[rows] = hb
+
+    split_rows(rows_of, n, align=_BLOCK)
     return h
 
 
@@ -167,12 +173,7 @@ def group_hashes(h: np.ndarray, *, rows: bool = True, round_: int = 0) -> Groups
         if owner is not None:
             owner[slot] = np.arange(c0, c1, dtype=index_type)  # (in the same order)
     del key
-    clashes = []
-    for c0 in range(0, n, _CHUNK):
-        c1 = min(n, c0 + _CHUNK)
-        bad = np.flatnonzero(np.take(table, ids[c0:c1], mode="clip") != h[c0:c1])
-        if bad.size:  # slot taken by another hash
-            clashes.append(bad + c0)
+    clashes = _clashes(table, ids, h)
     used = np.flatnonzero(seen)
     hashes = table[used]
     first = None if owner is None else owner[used].astype(np.int64)
@@ -188,6 +189,19 @@ def group_hashes(h: np.ndarray, *, rows: bool = True, round_: int = 0) -> Groups
             first = np.concatenate([first, clash[sub.first]])
         space += sub.space
     return Groups(ids, used, hashes, first, space)
+
+
+def _clashes(table: np.ndarray, ids: np.ndarray, h: np.ndarray) -> list[np.ndarray]:
+    """The rows whose slot holds another hash than theirs, in row order (a list of chunks)."""
+    found: dict[int, np.ndarray] = {}
+
+    def check(lo: int, hi: int) -> None:
+        for c0 in range(lo, hi, _CHUNK):
+            c1 = min(hi, c0 + _CHUNK)
+            found[c0] = np.flatnonzero(np.take(table, ids[c0:c1], mode="clip") != h[c0:c1]) + c0
+
+    split_rows(check, h.size, align=_CHUNK)
+    return [found[c0] for c0 in sorted(found) if found[c0].size]
 
 
 def _distinct_estimate(key: np.ndarray) -> int:
@@ -256,9 +270,13 @@ def factorize_words(
     rank[used[order]] = np.arange(order.size, dtype=np.int32)
     # the codes overwrite the group ids (no second array of n rows)
     codes = ids if ids.dtype == np.int32 else np.empty(n, dtype=np.int32)
-    for c0 in range(0, n, _CHUNK):
-        c1 = min(n, c0 + _CHUNK)
-        codes[c0:c1] = np.take(rank, ids[c0:c1], mode="clip")
+
+    def gather(lo: int, hi: int) -> None:
+        for c0 in range(lo, hi, _CHUNK):
+            c1 = min(hi, c0 + _CHUNK)
+            codes[c0:c1] = np.take(rank, ids[c0:c1], mode="clip")
+
+    split_rows(gather, n, align=_CHUNK)
     first = None if groups.first is None else groups.first[order]
     return codes, first, keys[0][order]
 
@@ -338,7 +356,7 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
     short = max_len <= 7
 
     def block(i: int, st: np.ndarray, en: np.ndarray) -> np.ndarray:
-        ln = np.subtract(en, st, dtype=np.int64)
+        ln: np.ndarray = np.subtract(en, st, dtype=np.int64)
         if i == n_bytes:  # the length word
             return ln.view(np.uint64)
         pos = st + np.int64(8 * i)  # (int64: also for 32-bit offsets)

@@ -329,3 +329,22 @@ print(sorted(m for m in ("pyarrow", "pandas") if m in sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"  # (each costs a quarter of a second on a first call)
+
+
+def test_split_passes_give_the_same_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hashing, the clash check and the codes split over two threads: the same result."""
+    from alignment import _parallel
+
+    rng = np.random.default_rng(5)
+    words = np.array([f"k{i}" for i in range(3000)] + ["a much longer key number 1", ""])
+    values = words[rng.integers(0, words.size, size=50_000)].tolist()
+    arr = pa.array(values, type=pa.large_string())
+    alone = _bytes_factorize(arr)
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
+    monkeypatch.setattr(_strings, "_CHUNK", 4096)  # several chunks per half
+    split = _bytes_factorize(arr)
+    assert alone is not None and split is not None
+    codes, cats = _twin(values)
+    assert split.categories.tolist() == cats and split.codes.tolist() == codes
+    np.testing.assert_array_equal(split.codes, alone.codes)

@@ -148,3 +148,42 @@ def test_prefetch_is_off_without_the_pool(monkeypatch: pytest.MonkeyPatch) -> No
     before = threading.active_count()
     prefetch("colorsys")
     assert threading.active_count() == before and "colorsys" not in sys.modules
+
+
+@pytest.mark.parametrize(("n", "align"), [(0, 1), (1, 1), (7, 1), (1000, 64), (5, 8)])
+def test_split_rows_covers_every_row_once(
+    monkeypatch: pytest.MonkeyPatch, n: int, align: int
+) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
+    seen = np.zeros(n, dtype=np.int64)
+    calls: list[tuple[int, int, str]] = []
+
+    def fn(lo: int, hi: int) -> None:
+        seen[lo:hi] += 1
+        calls.append((lo, hi, _thread_name()))
+
+    _parallel.split_rows(fn, n, align=align)
+    assert seen.tolist() == [1] * n
+    assert all(lo % align == 0 for lo, _, _ in calls)
+    if n:  # (no rows: nothing to split)
+        assert any(name == "alignment-split" for *_, name in calls)  # the first half elsewhere
+
+
+def test_split_rows_inline_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setenv(_parallel.ENV_VAR, "1")  # threads off: one call, here
+    _parallel.split_rows(lambda lo, hi: calls.append((lo, hi)), 10)
+    assert calls == [(0, 10)]
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    with _parallel.inline():
+        _parallel.split_rows(lambda lo, hi: calls.append((lo, hi)), 10)
+    assert calls == [(0, 10), (0, 10)]
+
+    def fail_first(lo: int, hi: int) -> None:
+        if lo == 0:
+            raise ValueError("first half")
+
+    with pytest.raises(ValueError, match="first half"):  # raised in the caller
+        _parallel.split_rows(fail_first, 10)
