@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._draws import choice, search_right
 from ._vocabulary import (
     _CAMPAIGNS,
     _COMPANY_A,
@@ -47,7 +48,7 @@ from ._vocabulary import (
 def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
     """Draw ``size`` indices with the given (unnormalised) weights."""
     p = np.asarray(weights, dtype=np.float64)
-    return rng.choice(p.size, size=size, p=p / p.sum()).astype(np.int32)
+    return choice(rng, p / p.sum(), size).astype(np.int32)
 
 
 def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -62,13 +63,6 @@ def _obj(values: Any) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = list(values)
     return out
-
-
-def _draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
-    """``size`` draws of indices with the given weights (inverse CDF)."""
-    cdf = np.cumsum(weights / weights.sum())
-    cdf[-1] = 1.0
-    return np.searchsorted(cdf, rng.random(size), side="right").astype(np.int32)
 
 
 def _strings(values: np.ndarray) -> np.ndarray:
@@ -192,8 +186,28 @@ def _creation_time(g: SimpleNamespace) -> None:
     g.engage = rng.gamma(1.6, 1.0, n) * np.exp(0.25 * g.fit_z)
 
 
-def _touches(g: SimpleNamespace) -> None:
-    """Touches per journey: position, channel mix, kind, content, campaign; observed interest."""
+def _kind_options() -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Kind, content and intent of every (channel, option) of :data:`_KINDS`, numbered in order.
+
+    Returns the kind names and the content names (in order of first use) and, per option,
+    its kind code, content code and intent (the codes index the names).
+    """
+    kinds: list[str] = []
+    contents: list[str] = []
+    kind_code, content_code, intent = [], [], []
+    for ch in CHANNELS:
+        for kind, content, _w in _KINDS[ch]:
+            kinds += [kind] if kind not in kinds else []
+            contents += [content] if content not in contents else []
+            kind_code.append(kinds.index(kind))
+            content_code.append(contents.index(content))
+            intent.append(_KIND_INTENT[kind] + _CONTENT_BONUS.get(content, 0.0))
+    codes = np.array(kind_code, np.int32), np.array(content_code, np.int32)
+    return kinds, contents, *codes, np.array(intent)
+
+
+def _journeys(g: SimpleNamespace) -> None:
+    """Touches per journey (before, creating, after the lead's creation) and their channel."""
     rng, n = g.rng, g.n
     g.n_pre = rng.poisson(1.2 + 0.3 * g.engage, n)
     g.n_post = rng.poisson(1.0 + 1.6 * g.engage, n)
@@ -202,6 +216,7 @@ def _touches(g: SimpleNamespace) -> None:
     g.offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_touch, out=g.offsets[1:])
     g.t_lead = np.repeat(np.arange(n, dtype=np.int64), n_touch)
+    g.create_idx = g.offsets[:-1] + g.n_pre  # the touch that creates each lead
     # per-lead values broadcast to the touches by np.repeat (sequential, no index gather)
     pos = np.arange(g.total, dtype=np.int64) - np.repeat(g.offsets[:-1], n_touch)
     n_pre_t = np.repeat(g.n_pre, n_touch)
@@ -215,63 +230,71 @@ def _touches(g: SimpleNamespace) -> None:
     both = np.concatenate([np.cumsum(_EARLY / _EARLY.sum()), 1.0 + np.cumsum(_LATE / _LATE.sum())])
     both[len(CHANNELS) - 1] = 1.0
     both[-1] = 2.0
-    g.channel = np.searchsorted(both, rng.random(g.total) + late, side="right").astype(np.int32)
+    g.channel = search_right(both, rng.random(g.total) + late, top=2.0).astype(np.int32)
     g.channel -= np.int32(len(CHANNELS)) * late
     # the creation touch is a form (content download, demo request, webinar registration, …)
-    create_ch = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
-    g.channel[g.is_create] = create_ch
+    g.channel[g.create_idx] = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
     # sales calls happen only after the lead exists
     early_call = g.is_pre & (g.channel == CHANNELS.index("sales_call"))
     g.channel[early_call] = CHANNELS.index("organic_search")
 
-    # kind/content per channel, campaign per channel (loop over the 12 channels only)
-    g.kind_names = []
-    g.content_names = []
-    g.camp_names = []
-    g.kind_code = np.zeros(g.total, dtype=np.int32)
-    g.content_code = np.zeros(g.total, dtype=np.int32)
-    g.camp_code = np.zeros(g.total, dtype=np.int32)
-    intent_t = np.zeros(g.total, dtype=np.float64)
+
+def _options(g: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
+    """Option of :data:`_KINDS` (numbered over all channels) and campaign of each touch."""
+    rng = g.rng
     u_kind = rng.random(g.total)
-    for c, ch in enumerate(CHANNELS):
-        sel = np.flatnonzero(g.channel == c)
+    # the touches grouped by channel, in touch order within a channel (a stable counting sort)
+    order = np.argsort(g.channel.astype(np.uint8), kind="stable")
+    bounds = np.zeros(len(CHANNELS) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(g.channel, minlength=len(CHANNELS)), out=bounds[1:])
+    u_kind, creates = u_kind[order], g.is_create[order]
+    option = np.empty(g.total, dtype=np.int32)
+    campaign = np.empty(g.total, dtype=np.int32)
+    first_option = first_campaign = 0
+    for c, ch in enumerate(CHANNELS):  # (a loop over the 12 channels only)
+        sel = slice(bounds[c], bounds[c + 1])
         options = _KINDS[ch]
         w = np.array([o[2] for o in options])
         cdf = np.cumsum(w / w.sum())
         cdf[-1] = 1.0
-        k_local = np.searchsorted(cdf, u_kind[sel], side="right")
+        k_local = search_right(cdf, u_kind[sel])
         forms = [i for i, o in enumerate(options) if o[0] == "form"]
-        create_sel = g.is_create[sel]
+        create_sel = creates[sel]
         if forms and create_sel.any():
             k_local[create_sel] = (
                 forms[0]
                 if len(forms) == 1
                 else np.array(forms)[rng.integers(0, len(forms), int(create_sel.sum()))]
             )
-        for i, (kind, content, _w) in enumerate(options):
-            if kind not in g.kind_names:
-                g.kind_names.append(kind)
-            if content not in g.content_names:
-                g.content_names.append(content)
-            m = sel[k_local == i]
-            g.kind_code[m] = g.kind_names.index(kind)
-            g.content_code[m] = g.content_names.index(content)
-            intent_t[m] = _KIND_INTENT[kind] + _CONTENT_BONUS.get(content, 0.0)
+        option[sel] = first_option + k_local
         camps = _CAMPAIGNS[ch]
-        base = len(g.camp_names)
-        g.camp_names.extend(camps)
         cw = np.array([2.0 ** (-i) for i in range(len(camps))])
-        g.camp_code[sel] = base + _pick(rng, cw, sel.size)
+        campaign[sel] = first_campaign + _pick(rng, cw, int(bounds[c + 1] - bounds[c]))
+        first_option += len(options)
+        first_campaign += len(camps)
+    # back to touch order
+    option_t, campaign_t = np.empty_like(option), np.empty_like(campaign)
+    option_t[order] = option
+    campaign_t[order] = campaign
+    return option_t, campaign_t
+
+
+def _touches(g: SimpleNamespace) -> None:
+    """Touches per journey: position, channel mix, kind, content, campaign; observed interest."""
+    _journeys(g)
+    option, g.camp_code = _options(g)
+    g.kind_names, g.content_names, kind_of, content_of, intent_of = _kind_options()
+    g.camp_names = [c for ch in CHANNELS for c in _CAMPAIGNS[ch]]
+    g.kind_code = kind_of[option]
+    g.content_code = content_of[option]
+    intent_t = intent_of[option]
     # a form that creates the lead that is not a form kind (e.g. display): treat as form
-    g.create_idx = np.flatnonzero(g.is_create)
-    not_form = g.kind_names.index("form") != g.kind_code[g.create_idx]
-    if "form" not in g.kind_names:  # pragma: no cover - defensive
-        g.kind_names.append("form")
-    fix_idx = g.create_idx[not_form]
-    g.kind_code[fix_idx] = g.kind_names.index("form")
+    form = g.kind_names.index("form")
+    fix_idx = g.create_idx[g.kind_code[g.create_idx] != form]
+    g.kind_code[fix_idx] = form
     intent_t[fix_idx] = _KIND_INTENT["form"]
     # observed interest: post-creation intent (what a behaviour score sees) + creation form
-    intent = np.bincount(g.t_lead, weights=intent_t * (~g.is_pre), minlength=n)
+    intent = np.bincount(g.t_lead, weights=intent_t * (~g.is_pre), minlength=g.n)
     g.intent_z = (np.log1p(intent) - 1.6) / 0.6
 
 
