@@ -20,29 +20,32 @@ def _buckets(m: int) -> int:
 
 
 def search_right(cdf: np.ndarray, u: np.ndarray, top: float = 1.0) -> np.ndarray:
-    """``np.searchsorted(cdf, u, side="right")`` for a sorted ``cdf`` and ``0 <= u < top``.
+    """``np.searchsorted(cdf, u, side="right")`` as int32, for a sorted ``cdf`` and ``0 <= u <= top``.
 
     Parameters
     ----------
     cdf : numpy.ndarray
-        Non-decreasing float64 boundaries.
+        Non-decreasing float64 boundaries (fewer than 2**31).
     u : numpy.ndarray
-        Float64 keys in ``[0, top)``.
+        Float64 keys in ``[0, top]``.
     top : float, default 1.0
-        A power of two above every key (the bucket arithmetic is then exact).
+        A power of two, at least every key (the bucket arithmetic is then exact).
 
     Returns
     -------
     numpy.ndarray
-        The number of boundaries ``<= u`` for each key (``intp``), equal to numpy's.
+        The number of boundaries ``<= u`` for each key (int32): numpy's values.
     """
     k = _buckets(cdf.size)
-    # start[b]: boundaries <= the bucket's left edge; an answer in bucket b lies in
-    # start[b] .. start[b + 1], so at most ``gap`` comparisons finish it
-    start = np.searchsorted(cdf, np.arange(k + 1, dtype=np.float64) * (top / k), side="right")
+    # start[b]: boundaries <= the left edge of bucket b; a key in bucket b has its answer
+    # in start[b] .. start[b + 1], so at most ``gap`` comparisons finish it
+    edges = np.arange(k + 1, dtype=np.float64) * (top / k)
+    start = np.searchsorted(cdf, edges, side="right").astype(np.int32)
     gap = int(np.diff(start).max())
     bound = np.concatenate((cdf, np.full(gap + 1, np.inf)))
-    base = start[(u * (k / top)).astype(np.intp)]
+    base = start[(u * (k / top)).astype(np.int32)]
+    if gap == 1:
+        return base + (bound[base] <= u)
     out = base.copy()
     for step in range(gap):  # (a loop over at most a few comparisons, not over keys)
         out += bound[base + step] <= u
@@ -50,7 +53,7 @@ def search_right(cdf: np.ndarray, u: np.ndarray, top: float = 1.0) -> np.ndarray
 
 
 def choice(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
-    """``rng.choice(p.size, size=size, p=p)``: the same draws and the same int64 indices."""
+    """``rng.choice(p.size, size=size, p=p)`` as int32: the same draws and the same indices."""
     cdf = p.cumsum()
     cdf /= cdf[-1]
-    return search_right(cdf, rng.random(size)).astype(np.int64, copy=False)
+    return search_right(cdf, rng.random(size))

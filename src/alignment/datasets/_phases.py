@@ -48,7 +48,7 @@ from ._vocabulary import (
 def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
     """Draw ``size`` indices with the given (unnormalised) weights."""
     p = np.asarray(weights, dtype=np.float64)
-    return choice(rng, p / p.sum(), size).astype(np.int32)
+    return choice(rng, p / p.sum(), size)
 
 
 def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -230,7 +230,7 @@ def _journeys(g: SimpleNamespace) -> None:
     both = np.concatenate([np.cumsum(_EARLY / _EARLY.sum()), 1.0 + np.cumsum(_LATE / _LATE.sum())])
     both[len(CHANNELS) - 1] = 1.0
     both[-1] = 2.0
-    g.channel = search_right(both, rng.random(g.total) + late, top=2.0).astype(np.int32)
+    g.channel = search_right(both, rng.random(g.total) + late, top=2.0)
     g.channel -= np.int32(len(CHANNELS)) * late
     # the creation touch is a form (content download, demo request, webinar registration, …)
     g.channel[g.create_idx] = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
