@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._draws import choice, search_right
+from ._kernels import choice, search_right, stable_order
 from ._vocabulary import (
     _CAMPAIGNS,
     _COMPANY_A,
@@ -181,7 +181,8 @@ def _creation_time(g: SimpleNamespace) -> None:
     day_w *= np.linspace(0.9, 1.1, days)  # slight growth over the period
     day = _pick(rng, day_w, n).astype(np.int64)
     second = np.floor(np.clip(rng.normal(13.0, 3.5, n), 0.0, 23.99) * 3600.0).astype(np.int64)
-    g.created = t_start + ((day * 86_400 + second) * 1_000_000).astype("timedelta64[us]")
+    g.created_s = day * 86_400 + second  # whole seconds since the start
+    g.created = t_start + (g.created_s * 1_000_000).astype("timedelta64[us]")
     # interest (hidden): how engaged this lead is
     g.engage = rng.gamma(1.6, 1.0, n) * np.exp(0.25 * g.fit_z)
 
@@ -426,7 +427,7 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         n_dup = round(0.02 * n)
         dup_rows = rng.choice(np.arange(1, n), size=min(n_dup, n - 1), replace=False)
         # a duplicate re-uses the identity of an earlier-created lead at the same account
-        order_c = np.argsort(g.created, kind="stable")
+        order_c = stable_order(g.created_s)
         rank = np.empty(n, dtype=np.int64)
         rank[order_c] = np.arange(n)
         src_rank = (rng.random(dup_rows.size) * rank[dup_rows]).astype(np.int64)
@@ -520,6 +521,7 @@ def _deals(g: SimpleNamespace) -> None:
     d_won = ~np.isnat(g.won_v[d_rows])
     d_lost = ~np.isnat(g.lost_v[d_rows])
     closed = np.where(d_won, g.won_v[d_rows], np.where(d_lost, g.lost_v[d_rows], g.nat))
+    g.deal_rows = d_rows  # the lead that opened each deal
     g.deals = {
         "deal_id": _ids("D", d_rows.size, max(5, len(str(max(d_rows.size, 1))))),
         "lead_id": g.lead_ids[d_rows],

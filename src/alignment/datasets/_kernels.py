@@ -1,5 +1,6 @@
-"""Weighted draws for the synthetic CRM generator: the values of ``numpy``'s, found faster.
+"""Array kernels of the synthetic CRM generator: numpy's values, found with less work.
 
+Weighted draws: 
 ``np.searchsorted`` of millions of uniform draws in a cumulative distribution is a binary
 search per draw.  :func:`search_right` gives the very same indices from a bucket table: the
 draw's bucket (an exact power-of-two scaling) tells where its answer starts, and one or two
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["choice", "search_right"]
+__all__ = ["choice", "search_right", "stable_order"]
 
 
 def _buckets(m: int) -> int:
@@ -57,3 +58,20 @@ def choice(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
     cdf = p.cumsum()
     cdf /= cdf[-1]
     return search_right(cdf, rng.random(size))
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for non-negative integer keys.
+
+    Below 2**32, two stable passes on 16-bit digits (numpy sorts those by radix) instead of
+    a merge sort.
+    """
+    top = int(keys.max()) if keys.size else 0
+    if top < 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    if top >= 1 << 32:
+        return np.argsort(keys, kind="stable")
+    keys = keys.astype(np.uint32)
+    order = np.argsort(keys.astype(np.uint16), kind="stable")  # the low digit (wraps)
+    high = (keys[order] >> 16).astype(np.uint16)
+    return order[np.argsort(high, kind="stable")]
