@@ -6,13 +6,19 @@ search per draw.  :func:`search_right` gives the very same indices from a bucket
 draw's bucket (an exact power-of-two scaling) tells where its answer starts, and one or two
 comparisons finish it.  :func:`choice` is ``Generator.choice(p.size, size, p=p)`` on top of it:
 the same draws from the generator, in the same order, and the same indices.
+
+Text: :func:`texts` joins byte columns row by row and makes the Python ``str`` of every row in
+one ``str.split`` (no ``str`` concatenation per row and piece); :func:`digits` writes numbers as
+ASCII digit columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 
-__all__ = ["choice", "search_right", "stable_order"]
+__all__ = ["as_bytes", "choice", "digits", "search_right", "stable_order", "texts"]
 
 
 def _buckets(m: int) -> int:
@@ -75,3 +81,56 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     order = np.argsort(keys.astype(np.uint16), kind="stable")  # the low digit (wraps)
     high = (keys[order] >> 16).astype(np.uint16)
     return order[np.argsort(high, kind="stable")]
+
+
+def as_bytes(words: Iterable[str]) -> np.ndarray:
+    """A few words as a fixed-width bytes array (UTF-8, NUL-padded), to gather by code."""
+    return np.array([w.encode() for w in words], dtype=np.bytes_)
+
+
+def digits(number: np.ndarray, width: int, *, zeros: bool = True) -> np.ndarray:
+    """The decimal digits of non-negative ``number`` as an (n, width) matrix of ASCII bytes.
+
+    Right-aligned; the positions before the first digit hold ``"0"`` (``zeros``) or NUL (a
+    byte :func:`texts` drops).  ``number`` must be below ``10**width``.
+    """
+    out = np.empty((number.size, width), dtype=np.uint8)
+    rest = number.astype(np.int64)
+    for col in range(width - 1, -1, -1):  # (a loop over the digit positions)
+        rest, digit = np.divmod(rest, 10)
+        out[:, col] = digit + ord("0")
+    if not zeros:
+        # the number of digits of each number (at least one: "0")
+        length = np.ones(number.size, dtype=np.int64)
+        for k in range(1, width):
+            length += number >= 10**k
+        out[np.arange(width) < (width - length)[:, None]] = 0
+    return out
+
+
+def texts(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """Row-wise concatenation of byte columns, as an object array of ``str``.
+
+    Parameters
+    ----------
+    columns : sequence of numpy.ndarray
+        Each an ``(n,)`` fixed-width bytes array (``S``) or an ``(n, w)`` uint8 matrix of
+        UTF-8 bytes; NUL bytes (padding) are dropped, and no byte may be a newline.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` Python ``str``, row ``i`` the decoded concatenation of row ``i`` of each column.
+    """
+    n = columns[0].shape[0]
+    mats = [c.view(np.uint8).reshape(n, c.itemsize * int(np.prod(c.shape[1:]))) for c in columns]
+    buf = np.empty((n, sum(m.shape[1] for m in mats) + 1), dtype=np.uint8)
+    at = 0
+    for m in mats:  # (a loop over the columns)
+        buf[:, at : at + m.shape[1]] = m
+        at += m.shape[1]
+    buf[:, -1] = ord("\n")  # each row ends with a newline: one split makes every str
+    flat = buf.ravel()
+    out = np.empty(n, dtype=object)
+    out[:] = flat[flat != 0].tobytes().decode().split("\n")[:-1]
+    return out

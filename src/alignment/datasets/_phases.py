@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import choice, search_right, stable_order
+from ._kernels import as_bytes, choice, digits, search_right, stable_order, texts
 from ._vocabulary import (
     _CAMPAIGNS,
     _COMPANY_A,
@@ -65,23 +65,9 @@ def _obj(values: Any) -> np.ndarray:
     return out
 
 
-def _strings(values: np.ndarray) -> np.ndarray:
-    """A numpy string array as an object array of Python str."""
-    return np.asarray(values.astype(object), dtype=object)
-
-
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     """One-letter ``prefix`` + zero-padded 1-based numbers, e.g. ``L000001`` (vectorised)."""
-    if n == 0:
-        return np.empty(0, dtype=object)
-    # the ASCII bytes of each id, one column per digit (no number formatting per row)
-    number = np.arange(1, n + 1, dtype=np.int64)
-    buf = np.empty((n, width + 1), dtype=np.uint8)
-    buf[:, 0] = ord(prefix)
-    for col in range(width, 0, -1):  # (a loop over the digit positions)
-        number, digit = np.divmod(number, 10)
-        buf[:, col] = digit + ord("0")
-    return _strings(buf.view(f"S{width + 1}").ravel().astype(f"U{width + 1}"))
+    return texts([np.full(n, prefix.encode()), digits(np.arange(1, n + 1), width)])
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -111,17 +97,22 @@ def _accounts(g: SimpleNamespace) -> None:
     g.acc_country = _pick(rng, np.array([30, 12, 10, 7, 5, 6, 5, 3, 4, 8, 5, 5.0]), g.n_acc)
     a_idx = np.arange(g.n_acc)
     na, nb, nc = len(_COMPANY_A), len(_COMPANY_B), len(_COMPANY_C)
-    # company names from a small vocabulary (object-array concatenation, vectorised)
-    stem = _obj([a + b for a in _COMPANY_A for b in _COMPANY_B])[a_idx % (na * nb)]
+    # company names from a small vocabulary, e.g. "Northwind Labs 2" and its domain (bytes)
+    stem = a_idx % (na * nb)
     kind_c = (a_idx // (na * nb)) % nc
     cycle = a_idx // (na * nb * nc)
-    cycle_s = np.where(cycle > 0, " " + cycle.astype(np.str_).astype(object), "").astype(object)
-    g.cname = stem + _obj([" " + c for c in _COMPANY_C])[kind_c] + cycle_s
+    cycle_b = digits(cycle, len(str(int(cycle.max()))), zeros=False)
+    cycle_b[cycle == 0] = 0  # (no number on the first cycle)
+    space = np.where(cycle > 0, b" ", b"")
+    g.cname = texts(
+        [as_bytes(a + b for a in _COMPANY_A for b in _COMPANY_B)[stem],
+         as_bytes(" " + c for c in _COMPANY_C)[kind_c], space, cycle_b]
+    )  # fmt: skip
+    # the domain's pieces (byte columns of the accounts; the e-mails join them)
     g.cdomain = (
-        _obj([(a + b).lower() for a in _COMPANY_A for b in _COMPANY_B])[a_idx % (na * nb)]
-        + _obj([c.lower() for c in _COMPANY_C])[kind_c]
-        + np.where(cycle > 0, cycle.astype(np.str_).astype(object), "").astype(object)
-        + ".example.com"
+        as_bytes((a + b).lower() for a in _COMPANY_A for b in _COMPANY_B)[stem],
+        as_bytes(c.lower() for c in _COMPANY_C)[kind_c],
+        cycle_b,
     )
     # account of each lead: a few accounts have many leads
     acc_weight = rng.pareto(1.8, g.n_acc) + 1.0
@@ -141,7 +132,7 @@ def _people(g: SimpleNamespace) -> None:
     g.first = rng.integers(0, len(_FIRST), n)
     g.last = rng.integers(0, len(_LAST), n)
     g.free = rng.random(n) < 0.08
-    g.free_dom = _obj(_FREE_MAIL)[rng.integers(0, 3, n)]
+    g.free_mail = rng.integers(0, 3, n)  # which free mail domain (of free-mail leads)
 
     # explicit fit (hidden): industry, size, seniority, geography
     ind_fit = np.array([1.0, 0.9, 0.5, 0.4, 0.3, 0.0, -0.3, 0.6])[g.ind]
@@ -418,6 +409,20 @@ def _lead_source(g: SimpleNamespace) -> None:
     g.lead_campaign = g.camp_arr[g.camp_code[g.create_idx]] if n else np.zeros(0, dtype=object)
 
 
+def _emails(g: SimpleNamespace) -> np.ndarray:
+    """E-mail of each lead: first.last@ its company's domain, or a free mail domain."""
+    local = as_bytes(f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST)
+    stem, kind, cycle = (part[g.lead_acc] for part in g.cdomain)
+    free = g.free
+    return texts(
+        [local[g.first * len(_LAST) + g.last],
+         np.where(free, as_bytes(_FREE_MAIL)[g.free_mail], stem),
+         np.where(free, b"", kind),
+         np.where(free[:, None], 0, cycle),
+         np.where(free, b"", b".example.com")]
+    )  # fmt: skip
+
+
 def _leads_and_touches(g: SimpleNamespace) -> None:
     """Duplicates and incomplete records; the leads and touchpoints tables."""
     rng, n = g.rng, g.n
@@ -444,11 +449,8 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         g.title[dup_rows] = g.title[src_rows]
         g.sen_code[dup_rows] = g.sen_code[src_rows]
         g.free[dup_rows] = g.free[src_rows]
-        g.free_dom[dup_rows] = g.free_dom[src_rows]
-    local = _obj([f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST])
-    email_o = local[g.first * len(_LAST) + g.last] + np.where(
-        g.free, g.free_dom, g.cdomain[g.lead_acc]
-    )
+        g.free_mail[dup_rows] = g.free_mail[src_rows]
+    email_o = _emails(g)
     ind_o = np.array(_INDUSTRIES, dtype=object)[g.ind]
     ctry_o = np.array(_COUNTRIES, dtype=object)[g.ctry]
     title_o = np.array([t for t, _ in _TITLES], dtype=object)[g.title]
