@@ -77,7 +77,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def _hours(h: np.ndarray) -> np.ndarray:
     # whole seconds, like a CRM export
-    seconds = np.floor(np.asarray(h, dtype=np.float64) * 3600.0).astype(np.int64)
+    hours = np.multiply(h, 3600.0, dtype=np.float64)
+    seconds = np.floor(hours, out=hours).astype(np.int64)
     seconds *= 1_000_000  # (in place: microseconds)
     return seconds.view("timedelta64[us]")
 
@@ -215,14 +216,18 @@ def _journeys(g: SimpleNamespace) -> None:
     g.is_pre = pos < n_pre_t
     g.is_create = pos == n_pre_t
     # relative position in the journey 0 (first) .. 1 (last): drives the channel mix
-    last_pos = np.maximum(np.repeat(n_touch, n_touch) - 1, 1)
+    last_pos = np.repeat(np.maximum(n_touch - 1, 1), n_touch)
     # mixture (1 - rel) * early + rel * late: draw the component, then the channel
     # rel = pos / last_pos is the relative position (0 first touch … 1 last touch)
-    late = rng.random(g.total) * last_pos < pos
+    u = rng.random(g.total)
+    u *= last_pos
+    late = u < pos
     both = np.concatenate([np.cumsum(_EARLY / _EARLY.sum()), 1.0 + np.cumsum(_LATE / _LATE.sum())])
     both[len(CHANNELS) - 1] = 1.0
     both[-1] = 2.0
-    g.channel = search_right(both, rng.random(g.total) + late, top=2.0)
+    u = rng.random(g.total, out=u)
+    u += late
+    g.channel = search_right(both, u, top=2.0)
     g.channel -= np.int32(len(CHANNELS)) * late
     # the creation touch is a form (content download, demo request, webinar registration, …)
     g.channel[g.create_idx] = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
@@ -371,17 +376,19 @@ def _touch_times(g: SimpleNamespace) -> None:
     pre_gap = np.zeros(g.total)
     pre_gap[g.is_pre] = rng.gamma(1.1, 24.0 * 7.0, int(g.n_pre.sum()))
     cs_pre = np.cumsum(pre_gap)
-    hours_before = np.repeat(cs_pre[g.create_idx], g.n_touch) - cs_pre + pre_gap
+    hours_before = np.repeat(cs_pre[g.create_idx], g.n_touch)
+    hours_before -= cs_pre
+    hours_before += pre_gap
+    del pre_gap, cs_pre
     is_post = ~(g.is_pre | g.is_create)
     post_gap = np.zeros(g.total)
     post_gap[is_post] = rng.exponential(1.0, int(g.n_post.sum()))
-    cs_post = np.cumsum(post_gap)
+    cs_post = np.cumsum(post_gap, out=post_gap)
     last_of = g.offsets[1:] - 1
     extra = rng.exponential(1.0, n)
     journey_total = cs_post[last_of] - cs_post[g.create_idx] + extra if n else extra
-    post_frac = (cs_post - np.repeat(cs_post[g.create_idx], g.n_touch)) / np.repeat(
-        journey_total, g.n_touch
-    )
+    post_frac = np.subtract(cs_post, np.repeat(cs_post[g.create_idx], g.n_touch), out=cs_post)
+    post_frac /= np.repeat(journey_total, g.n_touch)
     # about 4 % of journeys have a last touch after the journey ended (after a won deal it must
     # get no attribution credit)
     is_last = np.zeros(g.total, dtype=bool)
@@ -391,12 +398,19 @@ def _touch_times(g: SimpleNamespace) -> None:
     # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
     room_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR - span_h
     after_h = span_h + np.clip(0.15 * span_h, 0.0, np.maximum(room_h, 0.0)) * rng.random(n)
-    t_hours = np.where(g.is_pre, -hours_before, post_frac * np.repeat(span_h, g.n_touch))
+    t_hours = np.multiply(post_frac, np.repeat(span_h, g.n_touch), out=post_frac)
+    np.copyto(t_hours, np.negative(hours_before, out=hours_before), where=g.is_pre)
     t_hours[after] = after_h[g.t_lead[after]]
-    g.t_time = np.repeat(g.created, g.n_touch) + _hours(t_hours)
+    t_us = _hours(t_hours).view(np.int64)
+    t_us += np.repeat(g.created.view(np.int64), g.n_touch)
+    g.t_time = t_us.view(TIME_DTYPE)
     # costs per touch
-    g.cost = _CPC[g.channel] * (0.6 + 0.8 * rng.random(g.total, dtype=np.float32))
-    g.cost = np.round(g.cost, 2)
+    share = rng.random(g.total, dtype=np.float32)
+    share *= 0.8
+    share += 0.6
+    g.cost = _CPC[g.channel]
+    g.cost *= share
+    np.round(g.cost, 2, out=g.cost)
 
 
 def _lead_source(g: SimpleNamespace) -> None:
