@@ -1,7 +1,6 @@
 """Array kernels of the synthetic CRM generator: numpy's values, found with less work.
 
-Weighted draws: 
-``np.searchsorted`` of millions of uniform draws in a cumulative distribution is a binary
+Weighted draws: ``np.searchsorted`` of millions of uniform draws in a cumulative distribution is a binary
 search per draw.  :func:`search_right` gives the very same indices from a bucket table: the
 draw's bucket (an exact power-of-two scaling) tells where its answer starts, and one or two
 comparisons finish it.  :func:`choice` is ``Generator.choice(p.size, size, p=p)`` on top of it:
@@ -19,6 +18,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 __all__ = ["as_bytes", "choice", "digits", "search_right", "stable_order", "texts"]
+
+
+_MAX_GAP = 8  # comparisons per key above which the bucket table is not worth it
 
 
 def _buckets(m: int) -> int:
@@ -49,14 +51,14 @@ def search_right(cdf: np.ndarray, u: np.ndarray, top: float = 1.0) -> np.ndarray
     edges = np.arange(k + 1, dtype=np.float64) * (top / k)
     start = np.searchsorted(cdf, edges, side="right").astype(np.int32)
     gap = int(np.diff(start).max())
+    if gap > _MAX_GAP:  # boundaries crowd into one bucket: a binary search is cheaper
+        return np.searchsorted(cdf, u, side="right").astype(np.int32)
     bound = np.concatenate((cdf, np.full(gap + 1, np.inf)))
-    base = start[(u * (k / top)).astype(np.int32)]
-    if gap == 1:
-        return base + (bound[base] <= u)
-    out = base.copy()
-    for step in range(gap):  # (a loop over at most a few comparisons, not over keys)
-        out += bound[base + step] <= u
-    return out
+    base: np.ndarray = start[(u * (k / top)).astype(np.int32)]
+    found: np.ndarray = base + (bound[base] <= u)
+    for step in range(1, gap):  # (a loop over at most a few comparisons, not over keys)
+        found += bound[base + step] <= u
+    return found
 
 
 def choice(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:

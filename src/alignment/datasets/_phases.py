@@ -78,7 +78,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _hours(h: np.ndarray) -> np.ndarray:
     # whole seconds, like a CRM export
     hours = np.multiply(h, 3600.0, dtype=np.float64)
-    seconds = np.floor(hours, out=hours).astype(np.int64)
+    seconds: np.ndarray = np.floor(hours, out=hours).astype(np.int64)
     seconds *= 1_000_000  # (in place: microseconds)
     return seconds.view("timedelta64[us]")
 
