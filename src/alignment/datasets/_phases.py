@@ -571,15 +571,15 @@ def _sales_activities(g: SimpleNamespace) -> None:
     a_off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_act, out=a_off[1:])
     a_lead = np.repeat(np.arange(n, dtype=np.int64), n_act)
-    a_pos = np.arange(a_total, dtype=np.int64) - a_off[:-1][a_lead]
+    a_pos = np.arange(a_total, dtype=np.int64) - np.repeat(a_off[:-1], n_act)
     # gaps between attempts: about a working day, longer for slow reps
-    gap_h = rng.gamma(1.5, 10.0 + g.rep_median[a_lead] / 2.0, a_total)
+    gap_h = rng.gamma(1.5, np.repeat(10.0 + g.rep_median / 2.0, n_act), a_total)
     gap_h[a_pos == 0] = 0.0
     cum_h = np.cumsum(gap_h)
     cum_h -= np.repeat(cum_h[a_off[:-1][n_act > 0]] if a_total else np.zeros(0), n_act[n_act > 0])
-    a_time = g.first_touch_at[a_lead] + _hours(cum_h)
-    is_sql_phase = ~np.isnat(g.sql_v[a_lead]) & (
-        a_time > np.where(np.isnat(g.sql_v), as_of, g.sql_v)[a_lead]
+    a_time = np.repeat(g.first_touch_at, n_act) + _hours(cum_h)
+    is_sql_phase = np.repeat(~np.isnat(g.sql_v), n_act) & (
+        a_time > np.repeat(np.where(np.isnat(g.sql_v), as_of, g.sql_v), n_act)
     )
     kind_p = rng.random(a_total)
     a_kind = np.where(kind_p < 0.55, 0, np.where(kind_p < 0.92, 1, 2))
