@@ -17,10 +17,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["as_bytes", "choice", "digits", "search_right", "stable_order", "texts"]
+__all__ = ["CHUNK", "as_bytes", "choice", "digits", "search_right", "stable_order", "texts"]
 
 
 _MAX_GAP = 8  # comparisons per key above which the bucket table is not worth it
+CHUNK = 1 << 18
+"""Rows per block of the blockwise kernels (their temporaries then stay in the CPU caches)."""
 
 
 def _buckets(m: int) -> int:
@@ -36,7 +38,7 @@ def search_right(cdf: np.ndarray, u: np.ndarray, top: float = 1.0) -> np.ndarray
     cdf : numpy.ndarray
         Non-decreasing float64 boundaries (fewer than 2**31).
     u : numpy.ndarray
-        Float64 keys in ``[0, top]``.
+        Float64 keys in ``[0, top]`` (one dimension).
     top : float, default 1.0
         A power of two, at least every key (the bucket arithmetic is then exact).
 
@@ -54,11 +56,15 @@ def search_right(cdf: np.ndarray, u: np.ndarray, top: float = 1.0) -> np.ndarray
     if gap > _MAX_GAP:  # boundaries crowd into one bucket: a binary search is cheaper
         return np.searchsorted(cdf, u, side="right").astype(np.int32)
     bound = np.concatenate((cdf, np.full(gap + 1, np.inf)))
-    base: np.ndarray = start[(u * (k / top)).astype(np.int32)]
-    found: np.ndarray = base + (bound[base] <= u)
-    for step in range(1, gap):  # (a loop over at most a few comparisons, not over keys)
-        found += bound[base + step] <= u
-    return found
+    out = np.empty(u.shape, dtype=np.int32)
+    for at in range(0, u.size, CHUNK):  # (a loop over blocks of keys: temporaries stay cached)
+        keys = u[at : at + CHUNK]
+        base = start[(keys * (k / top)).astype(np.int32)]
+        found = out[at : at + CHUNK]
+        np.add(base, bound[base] <= keys, out=found)
+        for step in range(1, gap):  # (at most a few comparisons)
+            found += bound[base + step] <= keys
+    return out
 
 
 def choice(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:

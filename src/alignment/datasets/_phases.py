@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import as_bytes, choice, digits, search_right, stable_order, texts
+from ._kernels import CHUNK, as_bytes, choice, digits, search_right, stable_order, texts
 from ._vocabulary import (
     _CAMPAIGNS,
     _COMPANY_A,
@@ -76,11 +76,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _hours(h: np.ndarray) -> np.ndarray:
-    # whole seconds, like a CRM export
-    hours = np.multiply(h, 3600.0, dtype=np.float64)
-    seconds: np.ndarray = np.floor(hours, out=hours).astype(np.int64)
-    seconds *= 1_000_000  # (in place: microseconds)
-    return seconds.view("timedelta64[us]")
+    """Hours as a duration in whole seconds, like a CRM export (``timedelta64[us]``)."""
+    h = np.asarray(h, dtype=np.float64)
+    us = np.empty(h.shape, dtype=np.int64)
+    for at in range(0, h.size, CHUNK):  # (a loop over blocks: the temporaries stay cached)
+        seconds = np.multiply(h[at : at + CHUNK], 3600.0)
+        np.copyto(us[at : at + CHUNK], np.floor(seconds, out=seconds), casting="unsafe")
+    us *= 1_000_000  # (in place: microseconds)
+    return us.view("timedelta64[us]")
 
 
 def _readonly(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
