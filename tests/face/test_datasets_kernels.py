@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment.datasets._kernels import as_bytes, choice, digits, search_right, stable_order, texts
+from alignment.datasets._kernels import (
+    CHUNK,
+    as_bytes,
+    choice,
+    digits,
+    search_right,
+    stable_order,
+    texts,
+)
 
 weights = st.lists(st.floats(0.0, 1e6, allow_nan=False), min_size=1, max_size=60).filter(
     lambda w: sum(w) > 0
@@ -107,3 +115,15 @@ def test_texts_of_uint8_matrices(n: int) -> None:
     mat = np.full((n, 3), ord("x"), dtype=np.uint8)
     mat[:, 1] = 0  # a NUL is padding: dropped
     assert texts([mat, np.full(n, b"!")]).tolist() == ["xx!"] * n
+
+
+def test_kernels_across_blocks() -> None:
+    # more rows than one block of the blockwise kernels
+    n = CHUNK + 7
+    numbers = np.arange(n) * 37
+    assert texts([np.full(n, b"L"), digits(numbers, 8)]).tolist() == [
+        f"L{x:08d}" for x in numbers.tolist()
+    ]
+    u = np.random.default_rng(5).random(n)
+    cdf = _cdf([1.0, 2.0, 3.0])
+    assert np.array_equal(search_right(cdf, u), np.searchsorted(cdf, u, side="right"))

@@ -13,6 +13,7 @@ ASCII digit columns.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -132,13 +133,15 @@ def texts(columns: Sequence[np.ndarray]) -> np.ndarray:
     """
     n = columns[0].shape[0]
     mats = [c.view(np.uint8).reshape(n, c.itemsize * int(np.prod(c.shape[1:]))) for c in columns]
-    buf = np.empty((n, sum(m.shape[1] for m in mats) + 1), dtype=np.uint8)
-    at = 0
-    for m in mats:  # (a loop over the columns)
-        buf[:, at : at + m.shape[1]] = m
-        at += m.shape[1]
+    buf = np.empty((min(n, CHUNK), sum(m.shape[1] for m in mats) + 1), dtype=np.uint8)
     buf[:, -1] = ord("\n")  # each row ends with a newline: one split makes every str
-    flat = buf.ravel()
     out = np.empty(n, dtype=object)
-    out[:] = flat[flat != 0].tobytes().decode().split("\n")[:-1]
+    for lo in range(0, n, CHUNK):  # (a loop over blocks of rows: the buffer stays cached)
+        block = buf[: min(n - lo, CHUNK)]
+        at = 0
+        for m in mats:  # (a loop over the columns)
+            block[:, at : at + m.shape[1]] = m[lo : lo + CHUNK]
+            at += m.shape[1]
+        flat = block.ravel()
+        out[lo : lo + CHUNK] = codecs.utf_8_decode(flat[flat != 0])[0].split("\n")[:-1]
     return out
