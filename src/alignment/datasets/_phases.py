@@ -214,12 +214,15 @@ def _journeys(g: SimpleNamespace) -> None:
     g.t_lead = np.repeat(np.arange(n, dtype=np.int64), n_touch)
     g.create_idx = g.offsets[:-1] + g.n_pre  # the touch that creates each lead
     # per-lead values broadcast to the touches by np.repeat (sequential, no index gather)
-    pos = np.arange(g.total, dtype=np.int64) - np.repeat(g.offsets[:-1], n_touch)
-    n_pre_t = np.repeat(g.n_pre, n_touch)
+    small = np.int32 if g.total < 2**31 else np.int64  # (positions: the same values, less memory)
+    pos = np.arange(g.total, dtype=small)
+    pos -= np.repeat(g.offsets[:-1].astype(small), n_touch)
+    n_pre_t = np.repeat(g.n_pre.astype(small), n_touch)
     g.is_pre = pos < n_pre_t
     g.is_create = pos == n_pre_t
+    del n_pre_t
     # relative position in the journey 0 (first) .. 1 (last): drives the channel mix
-    last_pos = np.repeat(np.maximum(n_touch - 1, 1), n_touch)
+    last_pos = np.repeat(np.maximum(n_touch - 1, 1).astype(small), n_touch)
     # mixture (1 - rel) * early + rel * late: draw the component, then the channel
     # rel = pos / last_pos is the relative position (0 first touch … 1 last touch)
     u = rng.random(g.total)
