@@ -364,10 +364,9 @@ def _funnel_stages(g: SimpleNamespace) -> None:
     g.owner_v = np.where(np.isnat(g.assigned_v), -1, g.owner)
 
 
-def _touch_times(g: SimpleNamespace) -> None:
-    """Touch instants (ordered by position within each journey) and media cost per touch."""
-    rng, n, as_of = g.rng, g.n, g.as_of
-    # pre-creation touches: days before creation; post-creation: spread until the journey ends
+def _spans(g: SimpleNamespace) -> np.ndarray:
+    """Hours from each lead's creation to the end of its journey (or of the open window)."""
+    n, as_of = g.n, g.as_of
     end_at = np.where(~np.isnat(g.won_v), g.won_v, np.where(~np.isnat(g.lost_v), g.lost_v, g.nat))
     open_end = np.minimum(g.created + _hours(np.full(n, 24.0 * 75)), as_of)
     span_h = np.where(
@@ -376,16 +375,50 @@ def _touch_times(g: SimpleNamespace) -> None:
         (end_at - g.created).astype(np.int64) / _US_PER_HOUR,
     )
     avail_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR
-    span_h = np.minimum(np.maximum(span_h, 1.0), avail_h)
+    out: np.ndarray = np.minimum(np.maximum(span_h, 1.0), avail_h)
+    return out
+
+
+def _touch_instants(
+    g: SimpleNamespace, pre: tuple[np.ndarray, ...], post: tuple[np.ndarray, ...]
+) -> np.ndarray:
+    """Each touch's instant from its journey's cumulative gaps, block by block.
+
+    ``pre`` is (gap, cumulative gap) before the creation, ``post`` is (cumulative gap, journey
+    total, span, touch after the end, its hours) after it; per-lead values are gathered per
+    block, so no temporary has a row per touch.
+    """
+    pre_gap, cs_pre = pre
+    cs_post, journey_total, span_h, after, after_h = post
+    pre_at, post_at = cs_pre[g.create_idx], cs_post[g.create_idx]
+    created = g.created.view(np.int64)
+    out = np.empty(g.total, dtype=np.int64)
+    for lo in range(0, g.total, CHUNK):  # (a loop over blocks of touches)
+        rows = slice(lo, lo + CHUNK)
+        lead = g.t_lead[rows]
+        hours = cs_post[rows] - post_at[lead]  # after the creation: a share of the span
+        hours /= journey_total[lead]
+        hours *= span_h[lead]
+        before = pre_at[lead] - cs_pre[rows]  # before it: the gaps up to the creation
+        before += pre_gap[rows]
+        np.copyto(hours, np.negative(before, out=before), where=g.is_pre[rows])
+        late = after[rows]
+        hours[late] = after_h[lead[late]]
+        us = _hours(hours).view(np.int64)
+        us += created[lead]
+        out[rows] = us
+    return out.view(TIME_DTYPE)
+
+
+def _touch_times(g: SimpleNamespace) -> None:
+    """Touch instants (ordered by position within each journey) and media cost per touch."""
+    rng, n, as_of = g.rng, g.n, g.as_of
+    # pre-creation touches: days before creation; post-creation: spread until the journey ends
+    span_h = _spans(g)
     # per-journey order statistics from cumulative gaps (no sort): position p of a journey
     # gets the p-th earliest time, so channel position and time agree
     pre_gap = np.zeros(g.total)
     pre_gap[g.is_pre] = rng.gamma(1.1, 24.0 * 7.0, int(g.n_pre.sum()))
-    cs_pre = np.cumsum(pre_gap)
-    hours_before = np.repeat(cs_pre[g.create_idx], g.n_touch)
-    hours_before -= cs_pre
-    hours_before += pre_gap
-    del pre_gap, cs_pre
     is_post = ~(g.is_pre | g.is_create)
     post_gap = np.zeros(g.total)
     post_gap[is_post] = rng.exponential(1.0, int(g.n_post.sum()))
@@ -393,8 +426,6 @@ def _touch_times(g: SimpleNamespace) -> None:
     last_of = g.offsets[1:] - 1
     extra = rng.exponential(1.0, n)
     journey_total = cs_post[last_of] - cs_post[g.create_idx] + extra if n else extra
-    post_frac = np.subtract(cs_post, np.repeat(cs_post[g.create_idx], g.n_touch), out=cs_post)
-    post_frac /= np.repeat(journey_total, g.n_touch)
     # about 4 % of journeys have a last touch after the journey ended (after a won deal it must
     # get no attribution credit)
     is_last = np.zeros(g.total, dtype=bool)
@@ -404,12 +435,9 @@ def _touch_times(g: SimpleNamespace) -> None:
     # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
     room_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR - span_h
     after_h = span_h + np.clip(0.15 * span_h, 0.0, np.maximum(room_h, 0.0)) * rng.random(n)
-    t_hours = np.multiply(post_frac, np.repeat(span_h, g.n_touch), out=post_frac)
-    np.copyto(t_hours, np.negative(hours_before, out=hours_before), where=g.is_pre)
-    t_hours[after] = after_h[g.t_lead[after]]
-    t_us = _hours(t_hours).view(np.int64)
-    t_us += np.repeat(g.created.view(np.int64), g.n_touch)
-    g.t_time = t_us.view(TIME_DTYPE)
+    g.t_time = _touch_instants(
+        g, (pre_gap, np.cumsum(pre_gap)), (cs_post, journey_total, span_h, after, after_h)
+    )
     # costs per touch
     share = rng.random(g.total, dtype=np.float32)
     share *= 0.8
