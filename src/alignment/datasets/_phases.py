@@ -247,9 +247,10 @@ def _options(g: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
     rng = g.rng
     u_kind = rng.random(g.total)
     # the touches grouped by channel, in touch order within a channel (a stable counting sort)
-    order = np.argsort(g.channel.astype(np.uint8), kind="stable")
+    channel = g.channel.astype(np.uint8)
+    order = np.argsort(channel, kind="stable")
     bounds = np.zeros(len(CHANNELS) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(g.channel, minlength=len(CHANNELS)), out=bounds[1:])
+    np.cumsum([np.count_nonzero(channel == c) for c in range(len(CHANNELS))], out=bounds[1:])
     u_kind, creates = u_kind[order], g.is_create[order]
     option = np.empty(g.total, dtype=np.int32)
     campaign = np.empty(g.total, dtype=np.int32)
