@@ -461,15 +461,12 @@ def _lead_source(g: SimpleNamespace) -> None:
 def _emails(g: SimpleNamespace) -> np.ndarray:
     """E-mail of each lead: first.last@ its company's domain, or a free mail domain."""
     local = as_bytes(f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST)
-    stem, kind, cycle = (part[g.lead_acc] for part in g.cdomain)
-    free = g.free
-    return texts(
-        [local[g.first * len(_LAST) + g.last],
-         np.where(free, as_bytes(_FREE_MAIL)[g.free_mail], stem),
-         np.where(free, b"", kind),
-         np.where(free[:, None], 0, cycle),
-         np.where(free, b"", b".example.com")]
-    )  # fmt: skip
+    local = local[g.first * len(_LAST) + g.last]
+    domain = [part[g.lead_acc] for part in g.cdomain]
+    email = texts([local, *domain, np.full(g.n, b".example.com")])
+    free = np.flatnonzero(g.free)
+    email[free] = texts([local[free], as_bytes(_FREE_MAIL)[g.free_mail[free]]])
+    return email
 
 
 def _leads_and_touches(g: SimpleNamespace) -> None:
@@ -608,7 +605,8 @@ def _sales_activities(g: SimpleNamespace) -> None:
     a_lead = np.repeat(np.arange(n, dtype=np.int64), n_act)
     a_pos = np.arange(a_total, dtype=np.int64) - np.repeat(a_off[:-1], n_act)
     # gaps between attempts: about a working day, longer for slow reps
-    gap_h = rng.gamma(1.5, np.repeat(10.0 + g.rep_median / 2.0, n_act), a_total)
+    gap_h = rng.standard_gamma(1.5, a_total)  # (numpy's gamma: scale * standard gamma)
+    gap_h *= np.repeat(10.0 + g.rep_median / 2.0, n_act)
     gap_h[a_pos == 0] = 0.0
     cum_h = np.cumsum(gap_h)
     cum_h -= np.repeat(cum_h[a_off[:-1][n_act > 0]] if a_total else np.zeros(0), n_act[n_act > 0])
