@@ -234,7 +234,7 @@ def _journeys(g: SimpleNamespace) -> None:
     u = rng.random(g.total, out=u)
     u += late
     g.channel = search_right(both, u, top=2.0)
-    g.channel -= np.int32(len(CHANNELS)) * late
+    np.subtract(g.channel, len(CHANNELS), out=g.channel, where=late)
     # the creation touch is a form (content download, demo request, webinar registration, …)
     g.channel[g.create_idx] = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
     # sales calls happen only after the lead exists
@@ -298,7 +298,8 @@ def _touches(g: SimpleNamespace) -> None:
     g.kind_code[fix_idx] = form
     intent_t[fix_idx] = _KIND_INTENT["form"]
     # observed interest: post-creation intent (what a behaviour score sees) + creation form
-    intent = np.bincount(g.t_lead, weights=intent_t * (~g.is_pre), minlength=g.n)
+    intent_t *= ~g.is_pre
+    intent = np.bincount(g.t_lead, weights=intent_t, minlength=g.n)
     g.intent_z = (np.log1p(intent) - 1.6) / 0.6
 
 
