@@ -616,8 +616,9 @@ def _sales_activities(g: SimpleNamespace) -> None:
         a_time > np.repeat(np.where(np.isnat(g.sql_v), as_of, g.sql_v), n_act)
     )
     kind_p = rng.random(a_total)
-    a_kind = np.where(kind_p < 0.55, 0, np.where(kind_p < 0.92, 1, 2))
-    a_kind = np.where(is_sql_phase & (kind_p < 0.35), 2, a_kind)
+    a_kind = (kind_p >= 0.55).astype(np.intp)  # call, e-mail (from 0.55), meeting (from 0.92)
+    a_kind += kind_p >= 0.92
+    a_kind[is_sql_phase & (kind_p < 0.35)] = 2
     a_kind[a_pos == 0] = np.where(rng.random(int((a_pos == 0).sum())) < 0.75, 0, 1)
     out_u = rng.random(a_total)
     outcome_names = np.array(
@@ -633,18 +634,18 @@ def _sales_activities(g: SimpleNamespace) -> None:
         ],
         dtype=object,
     )
-    call_out = np.where(out_u < 0.3, 0, np.where(out_u < 0.7, 1, 2))
-    mail_out = np.where(out_u < 0.25, 3, np.where(out_u < 0.95, 4, 5))
-    meet_out = np.where(out_u < 0.9, 6, 7)
-    a_out = np.where(a_kind == 0, call_out, np.where(a_kind == 1, mail_out, meet_out))
-    keep = a_time <= as_of
-    act_order = np.flatnonzero(keep)
+    keep = np.flatnonzero(a_time <= as_of)
+    # outcome of a kind (call, e-mail, meeting): its first name, one more per threshold passed
+    kind, u = a_kind[keep], out_u[keep]
+    first = np.array([0, 3, 6])
+    outcome = first[kind] + (u >= np.array([0.3, 0.25, 0.9])[kind])
+    outcome += u >= np.array([0.7, 0.95, np.inf])[kind]
     g.activities = {
-        "lead_id": g.lead_ids[a_lead[act_order]],
-        "timestamp": a_time[act_order].astype(TIME_DTYPE),
-        "kind": np.array(["call", "email", "meeting"], dtype=object)[a_kind[act_order]],
-        "rep": g.rep_names[g.owner[a_lead[act_order]]],
-        "outcome": outcome_names[a_out[act_order]],
+        "lead_id": g.lead_ids[a_lead[keep]],
+        "timestamp": a_time[keep].astype(TIME_DTYPE),
+        "kind": np.array(["call", "email", "meeting"], dtype=object)[kind],
+        "rep": g.rep_names[g.owner[a_lead[keep]]],
+        "outcome": outcome_names[outcome],
     }
 
 
