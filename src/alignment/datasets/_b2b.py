@@ -44,8 +44,11 @@ _LEAD, _MQL = 0, 1  # positions of "lead" and "mql" in _STAGE_COLUMNS
 
 def _roles(rng: np.random.Generator, sen_code: np.ndarray) -> np.ndarray:
     """A role per lead drawn from its seniority (``None`` for a few)."""
-    cum = np.cumsum(_ROLE_BY_SENIORITY, axis=1)[sen_code]
-    pick = np.minimum((rng.random(sen_code.size)[:, None] > cum).sum(axis=1), len(ROLES) - 1)
+    u = rng.random(sen_code.size)
+    pick = np.zeros(sen_code.size, dtype=np.intp)
+    for cum in np.cumsum(_ROLE_BY_SENIORITY, axis=1).T:  # (a loop over the four roles)
+        pick += u > cum[sen_code]  # the number of cumulative shares below the draw
+    np.minimum(pick, len(ROLES) - 1, out=pick)
     out: np.ndarray = np.array(ROLES, dtype=object)[pick]
     out[rng.random(sen_code.size) < _NO_ROLE] = None
     return out
@@ -66,7 +69,10 @@ def _deal_contacts(rng: np.random.Generator, g: SimpleNamespace, role: np.ndarra
     keep = (lead != opener[deal]) & ~g.leads["is_duplicate"][lead]
     keep &= g.leads["created_at"][lead] <= end[deal]
     deal, lead = deal[keep], lead[keep]
-    pair = np.unique(deal.astype(np.int64) * max(n, 1) + lead)
+    pair = np.sort(deal.astype(np.int64) * max(n, 1) + lead)
+    first = np.ones(pair.size, dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    pair = pair[first]  # (np.unique's values)
     deal = np.concatenate((np.arange(opener.size), pair // max(n, 1)))
     lead = np.concatenate((opener, pair % max(n, 1)))
     primary = np.arange(deal.size) < opener.size
