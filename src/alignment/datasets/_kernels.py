@@ -1,10 +1,12 @@
 """Array kernels of the synthetic CRM generator: numpy's values, found with less work.
 
-Weighted draws: ``np.searchsorted`` of millions of uniform draws in a cumulative distribution is a binary
-search per draw.  :func:`search_right` gives the very same indices from a bucket table: the
-draw's bucket (an exact power-of-two scaling) tells where its answer starts, and one or two
-comparisons finish it.  :func:`choice` is ``Generator.choice(p.size, size, p=p)`` on top of it:
-the same draws from the generator, in the same order, and the same indices.
+Weighted draws: ``np.searchsorted`` of millions of uniform draws in a cumulative distribution
+is a binary search per draw.  :func:`search_right` gives the very same indices from a bucket
+table: the draw's bucket (an exact power-of-two scaling) tells where its answer starts, and one
+or two comparisons finish it.  :func:`choice` is ``Generator.choice(p.size, size, p=p)`` on top
+of it: the same draws from the generator, in the same order, and the same indices.
+
+Orders: :func:`stable_order` is a stable argsort of integer keys by 16-bit radix passes.
 
 Text: :func:`texts` joins byte columns row by row and makes the Python ``str`` of every row in
 one ``str.split`` (no ``str`` concatenation per row and piece); :func:`digits` writes numbers as
@@ -32,7 +34,7 @@ def _buckets(m: int) -> int:
 
 
 def search_right(cdf: np.ndarray, u: np.ndarray, top: float = 1.0) -> np.ndarray:
-    """``np.searchsorted(cdf, u, side="right")`` as int32, for a sorted ``cdf`` and ``0 <= u <= top``.
+    """``np.searchsorted(cdf, u, side="right")`` as int32, for sorted ``cdf``, ``0 <= u <= top``.
 
     Parameters
     ----------
