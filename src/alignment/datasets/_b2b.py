@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from ._kernels import stable_order
+
 __all__ = ["ROLES", "buying_groups"]
 
 ROLES = ("decision_maker", "champion", "influencer", "user")
@@ -37,12 +39,16 @@ _STAGE_COLUMNS = (
     ("won", "won_at"),
 )
 _US_PER_DAY = 86_400 * 1_000_000
+_LEAD, _MQL = 0, 1  # positions of "lead" and "mql" in _STAGE_COLUMNS
 
 
 def _roles(rng: np.random.Generator, sen_code: np.ndarray) -> np.ndarray:
     """A role per lead drawn from its seniority (``None`` for a few)."""
-    cum = np.cumsum(_ROLE_BY_SENIORITY, axis=1)[sen_code]
-    pick = np.minimum((rng.random(sen_code.size)[:, None] > cum).sum(axis=1), len(ROLES) - 1)
+    u = rng.random(sen_code.size)
+    pick = np.zeros(sen_code.size, dtype=np.intp)
+    for cum in np.cumsum(_ROLE_BY_SENIORITY, axis=1).T:  # (a loop over the four roles)
+        pick += u > cum[sen_code]  # the number of cumulative shares below the draw
+    np.minimum(pick, len(ROLES) - 1, out=pick)
     out: np.ndarray = np.array(ROLES, dtype=object)[pick]
     out[rng.random(sen_code.size) < _NO_ROLE] = None
     return out
@@ -51,9 +57,9 @@ def _roles(rng: np.random.Generator, sen_code: np.ndarray) -> np.ndarray:
 def _deal_contacts(rng: np.random.Generator, g: SimpleNamespace, role: np.ndarray) -> None:
     """Each deal's opener (primary) plus one to three other leads of its account."""
     deals, n = g.deals, g.n
-    opener = np.searchsorted(g.lead_ids, deals["lead_id"])  # lead ids are sorted row labels
+    opener = g.deal_rows
     acc = g.lead_acc[opener]
-    order = np.argsort(g.lead_acc, kind="stable")
+    order = stable_order(g.lead_acc)
     size = np.bincount(g.lead_acc, minlength=g.n_acc)
     start = np.concatenate(([0], np.cumsum(size)[:-1]))
     k = rng.integers(1, 4, opener.size)
@@ -63,7 +69,10 @@ def _deal_contacts(rng: np.random.Generator, g: SimpleNamespace, role: np.ndarra
     keep = (lead != opener[deal]) & ~g.leads["is_duplicate"][lead]
     keep &= g.leads["created_at"][lead] <= end[deal]
     deal, lead = deal[keep], lead[keep]
-    pair = np.unique(deal.astype(np.int64) * max(n, 1) + lead)
+    pair = np.sort(deal.astype(np.int64) * max(n, 1) + lead)
+    first = np.ones(pair.size, dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    pair = pair[first]  # (np.unique's values)
     deal = np.concatenate((np.arange(opener.size), pair // max(n, 1)))
     lead = np.concatenate((opener, pair % max(n, 1)))
     primary = np.arange(deal.size) < opener.size
@@ -84,27 +93,28 @@ def _stage_events(rng: np.random.Generator, g: SimpleNamespace) -> None:
     rows: list[np.ndarray] = []
     stages: list[np.ndarray] = []
     ats: list[np.ndarray] = []
-    for stage_name, column in _STAGE_COLUMNS:  # a loop over the five stages
+
+    def add(stage: int, row: np.ndarray, at: np.ndarray) -> None:
+        rows.append(row)
+        stages.append(np.full(row.size, stage, dtype=np.int8))
+        ats.append(at)
+
+    for s, (_stage, column) in enumerate(_STAGE_COLUMNS):  # a loop over the five stages
         has = np.flatnonzero(~np.isnat(leads[column]))
-        rows.append(has)
-        stages.append(np.full(has.size, stage_name, dtype=object))
-        ats.append(leads[column][has])
+        add(s, has, leads[column][has])
     rejected = np.flatnonzero(~np.isnat(leads["rejected_at"]))
-    rows.append(rejected)
-    stages.append(np.full(rejected.size, "lead", dtype=object))
-    ats.append(leads["rejected_at"][rejected])
+    add(_LEAD, rejected, leads["rejected_at"][rejected])
     delay = rng.integers(3 * _US_PER_DAY, 30 * _US_PER_DAY, rejected.size).astype("timedelta64[us]")
     again = leads["rejected_at"][rejected] + delay
     back = (rng.random(rejected.size) < 0.4) & (again <= g.as_of)
-    rows.append(rejected[back])
-    stages.append(np.full(int(back.sum()), "mql", dtype=object))
-    ats.append(again[back])
+    add(_MQL, rejected[back], again[back])
     row, stage, at = np.concatenate(rows), np.concatenate(stages), np.concatenate(ats)
     # stable: a lead's events at one instant stay in stage order (the concatenation order)
     order = np.lexsort((row, at.view(np.int64)))
+    names = np.array([name for name, _column in _STAGE_COLUMNS], dtype=object)
     g.stage_events = {
         "lead_id": g.lead_ids[row[order]],
-        "stage": stage[order],
+        "stage": names[stage[order]],
         "at": at[order].astype("datetime64[us]"),
     }
 

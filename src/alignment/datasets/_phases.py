@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._kernels import CHUNK, as_bytes, choice, digits, search_right, stable_order, texts
 from ._vocabulary import (
     _CAMPAIGNS,
     _COMPANY_A,
@@ -47,7 +48,7 @@ from ._vocabulary import (
 def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
     """Draw ``size`` indices with the given (unnormalised) weights."""
     p = np.asarray(weights, dtype=np.float64)
-    return rng.choice(p.size, size=size, p=p / p.sum()).astype(np.int32)
+    return choice(rng, p / p.sum(), size)
 
 
 def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -64,30 +65,9 @@ def _obj(values: Any) -> np.ndarray:
     return out
 
 
-def _draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
-    """``size`` draws of indices with the given weights (inverse CDF)."""
-    cdf = np.cumsum(weights / weights.sum())
-    cdf[-1] = 1.0
-    return np.searchsorted(cdf, rng.random(size), side="right").astype(np.int32)
-
-
-def _strings(values: np.ndarray) -> np.ndarray:
-    """A numpy string array as an object array of Python str."""
-    return np.asarray(values.astype(object), dtype=object)
-
-
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     """One-letter ``prefix`` + zero-padded 1-based numbers, e.g. ``L000001`` (vectorised)."""
-    if n == 0:
-        return np.empty(0, dtype=object)
-    # the ASCII bytes of each id, one column per digit (no number formatting per row)
-    number = np.arange(1, n + 1, dtype=np.int64)
-    buf = np.empty((n, width + 1), dtype=np.uint8)
-    buf[:, 0] = ord(prefix)
-    for col in range(width, 0, -1):  # (a loop over the digit positions)
-        number, digit = np.divmod(number, 10)
-        buf[:, col] = digit + ord("0")
-    return _strings(buf.view(f"S{width + 1}").ravel().astype(f"U{width + 1}"))
+    return texts([np.full(n, prefix.encode()), digits(np.arange(1, n + 1), width)])
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -96,10 +76,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _hours(h: np.ndarray) -> np.ndarray:
-    # whole seconds, like a CRM export
-    seconds = np.floor(np.asarray(h, dtype=np.float64) * 3600.0).astype(np.int64)
-    seconds *= 1_000_000  # (in place: microseconds)
-    return seconds.view("timedelta64[us]")
+    """Hours as a duration in whole seconds, like a CRM export (``timedelta64[us]``)."""
+    h = np.asarray(h, dtype=np.float64)
+    us = np.empty(h.shape, dtype=np.int64)
+    for at in range(0, h.size, CHUNK):  # (a loop over blocks: the temporaries stay cached)
+        seconds = np.multiply(h[at : at + CHUNK], 3600.0)
+        np.copyto(us[at : at + CHUNK], np.floor(seconds, out=seconds), casting="unsafe")
+    us *= 1_000_000  # (in place: microseconds)
+    return us.view("timedelta64[us]")
 
 
 def _readonly(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -117,17 +101,22 @@ def _accounts(g: SimpleNamespace) -> None:
     g.acc_country = _pick(rng, np.array([30, 12, 10, 7, 5, 6, 5, 3, 4, 8, 5, 5.0]), g.n_acc)
     a_idx = np.arange(g.n_acc)
     na, nb, nc = len(_COMPANY_A), len(_COMPANY_B), len(_COMPANY_C)
-    # company names from a small vocabulary (object-array concatenation, vectorised)
-    stem = _obj([a + b for a in _COMPANY_A for b in _COMPANY_B])[a_idx % (na * nb)]
+    # company names from a small vocabulary, e.g. "Northwind Labs 2" and its domain (bytes)
+    stem = a_idx % (na * nb)
     kind_c = (a_idx // (na * nb)) % nc
     cycle = a_idx // (na * nb * nc)
-    cycle_s = np.where(cycle > 0, " " + cycle.astype(np.str_).astype(object), "").astype(object)
-    g.cname = stem + _obj([" " + c for c in _COMPANY_C])[kind_c] + cycle_s
+    cycle_b = digits(cycle, len(str(int(cycle.max()))), zeros=False)
+    cycle_b[cycle == 0] = 0  # (no number on the first cycle)
+    space = np.where(cycle > 0, b" ", b"")
+    g.cname = texts(
+        [as_bytes(a + b for a in _COMPANY_A for b in _COMPANY_B)[stem],
+         as_bytes(" " + c for c in _COMPANY_C)[kind_c], space, cycle_b]
+    )  # fmt: skip
+    # the domain's pieces (byte columns of the accounts; the e-mails join them)
     g.cdomain = (
-        _obj([(a + b).lower() for a in _COMPANY_A for b in _COMPANY_B])[a_idx % (na * nb)]
-        + _obj([c.lower() for c in _COMPANY_C])[kind_c]
-        + np.where(cycle > 0, cycle.astype(np.str_).astype(object), "").astype(object)
-        + ".example.com"
+        as_bytes((a + b).lower() for a in _COMPANY_A for b in _COMPANY_B)[stem],
+        as_bytes(c.lower() for c in _COMPANY_C)[kind_c],
+        cycle_b,
     )
     # account of each lead: a few accounts have many leads
     acc_weight = rng.pareto(1.8, g.n_acc) + 1.0
@@ -147,7 +136,7 @@ def _people(g: SimpleNamespace) -> None:
     g.first = rng.integers(0, len(_FIRST), n)
     g.last = rng.integers(0, len(_LAST), n)
     g.free = rng.random(n) < 0.08
-    g.free_dom = _obj(_FREE_MAIL)[rng.integers(0, 3, n)]
+    g.free_mail = rng.integers(0, 3, n)  # which free mail domain (of free-mail leads)
 
     # explicit fit (hidden): industry, size, seniority, geography
     ind_fit = np.array([1.0, 0.9, 0.5, 0.4, 0.3, 0.0, -0.3, 0.6])[g.ind]
@@ -187,13 +176,34 @@ def _creation_time(g: SimpleNamespace) -> None:
     day_w *= np.linspace(0.9, 1.1, days)  # slight growth over the period
     day = _pick(rng, day_w, n).astype(np.int64)
     second = np.floor(np.clip(rng.normal(13.0, 3.5, n), 0.0, 23.99) * 3600.0).astype(np.int64)
-    g.created = t_start + ((day * 86_400 + second) * 1_000_000).astype("timedelta64[us]")
+    g.created_s = day * 86_400 + second  # whole seconds since the start
+    g.created = t_start + (g.created_s * 1_000_000).astype("timedelta64[us]")
     # interest (hidden): how engaged this lead is
     g.engage = rng.gamma(1.6, 1.0, n) * np.exp(0.25 * g.fit_z)
 
 
-def _touches(g: SimpleNamespace) -> None:
-    """Touches per journey: position, channel mix, kind, content, campaign; observed interest."""
+def _kind_options() -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Kind, content and intent of every (channel, option) of :data:`_KINDS`, numbered in order.
+
+    Returns the kind names and the content names (in order of first use) and, per option,
+    its kind code, content code and intent (the codes index the names).
+    """
+    kinds: list[str] = []
+    contents: list[str] = []
+    kind_code, content_code, intent = [], [], []
+    for ch in CHANNELS:
+        for kind, content, _w in _KINDS[ch]:
+            kinds += [kind] if kind not in kinds else []
+            contents += [content] if content not in contents else []
+            kind_code.append(kinds.index(kind))
+            content_code.append(contents.index(content))
+            intent.append(_KIND_INTENT[kind] + _CONTENT_BONUS.get(content, 0.0))
+    codes = np.array(kind_code, np.int32), np.array(content_code, np.int32)
+    return kinds, contents, *codes, np.array(intent)
+
+
+def _journeys(g: SimpleNamespace) -> None:
+    """Touches per journey (before, creating, after the lead's creation) and their channel."""
     rng, n = g.rng, g.n
     g.n_pre = rng.poisson(1.2 + 0.3 * g.engage, n)
     g.n_post = rng.poisson(1.0 + 1.6 * g.engage, n)
@@ -202,76 +212,94 @@ def _touches(g: SimpleNamespace) -> None:
     g.offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_touch, out=g.offsets[1:])
     g.t_lead = np.repeat(np.arange(n, dtype=np.int64), n_touch)
+    g.create_idx = g.offsets[:-1] + g.n_pre  # the touch that creates each lead
     # per-lead values broadcast to the touches by np.repeat (sequential, no index gather)
-    pos = np.arange(g.total, dtype=np.int64) - np.repeat(g.offsets[:-1], n_touch)
-    n_pre_t = np.repeat(g.n_pre, n_touch)
+    small = np.int32 if g.total < 2**31 else np.int64  # (positions: the same values, less memory)
+    pos = np.arange(g.total, dtype=small)
+    pos -= np.repeat(g.offsets[:-1].astype(small), n_touch)
+    n_pre_t = np.repeat(g.n_pre.astype(small), n_touch)
     g.is_pre = pos < n_pre_t
     g.is_create = pos == n_pre_t
+    del n_pre_t
     # relative position in the journey 0 (first) .. 1 (last): drives the channel mix
-    last_pos = np.maximum(np.repeat(n_touch, n_touch) - 1, 1)
+    last_pos = np.repeat(np.maximum(n_touch - 1, 1).astype(small), n_touch)
     # mixture (1 - rel) * early + rel * late: draw the component, then the channel
     # rel = pos / last_pos is the relative position (0 first touch … 1 last touch)
-    late = rng.random(g.total) * last_pos < pos
+    u = rng.random(g.total)
+    u *= last_pos
+    late = u < pos
     both = np.concatenate([np.cumsum(_EARLY / _EARLY.sum()), 1.0 + np.cumsum(_LATE / _LATE.sum())])
     both[len(CHANNELS) - 1] = 1.0
     both[-1] = 2.0
-    g.channel = np.searchsorted(both, rng.random(g.total) + late, side="right").astype(np.int32)
-    g.channel -= np.int32(len(CHANNELS)) * late
+    u = rng.random(g.total, out=u)
+    u += late
+    g.channel = search_right(both, u, top=2.0)
+    np.subtract(g.channel, len(CHANNELS), out=g.channel, where=late)
     # the creation touch is a form (content download, demo request, webinar registration, …)
-    create_ch = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
-    g.channel[g.is_create] = create_ch
+    g.channel[g.create_idx] = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
     # sales calls happen only after the lead exists
     early_call = g.is_pre & (g.channel == CHANNELS.index("sales_call"))
     g.channel[early_call] = CHANNELS.index("organic_search")
 
-    # kind/content per channel, campaign per channel (loop over the 12 channels only)
-    g.kind_names = []
-    g.content_names = []
-    g.camp_names = []
-    g.kind_code = np.zeros(g.total, dtype=np.int32)
-    g.content_code = np.zeros(g.total, dtype=np.int32)
-    g.camp_code = np.zeros(g.total, dtype=np.int32)
-    intent_t = np.zeros(g.total, dtype=np.float64)
+
+def _options(g: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
+    """Option of :data:`_KINDS` (numbered over all channels) and campaign of each touch."""
+    rng = g.rng
     u_kind = rng.random(g.total)
-    for c, ch in enumerate(CHANNELS):
-        sel = np.flatnonzero(g.channel == c)
+    # the touches grouped by channel, in touch order within a channel (a stable counting sort)
+    channel = g.channel.astype(np.uint8)
+    order = np.argsort(channel, kind="stable")
+    bounds = np.zeros(len(CHANNELS) + 1, dtype=np.int64)
+    np.cumsum([np.count_nonzero(channel == c) for c in range(len(CHANNELS))], out=bounds[1:])
+    u_kind, creates = u_kind[order], g.is_create[order]
+    option = np.empty(g.total, dtype=np.int32)
+    campaign = np.empty(g.total, dtype=np.int32)
+    first_option = first_campaign = 0
+    for c, ch in enumerate(CHANNELS):  # (a loop over the 12 channels only)
+        sel = slice(bounds[c], bounds[c + 1])
         options = _KINDS[ch]
         w = np.array([o[2] for o in options])
         cdf = np.cumsum(w / w.sum())
         cdf[-1] = 1.0
-        k_local = np.searchsorted(cdf, u_kind[sel], side="right")
+        k_local = search_right(cdf, u_kind[sel])
         forms = [i for i, o in enumerate(options) if o[0] == "form"]
-        create_sel = g.is_create[sel]
+        create_sel = creates[sel]
         if forms and create_sel.any():
             k_local[create_sel] = (
                 forms[0]
                 if len(forms) == 1
                 else np.array(forms)[rng.integers(0, len(forms), int(create_sel.sum()))]
             )
-        for i, (kind, content, _w) in enumerate(options):
-            if kind not in g.kind_names:
-                g.kind_names.append(kind)
-            if content not in g.content_names:
-                g.content_names.append(content)
-            m = sel[k_local == i]
-            g.kind_code[m] = g.kind_names.index(kind)
-            g.content_code[m] = g.content_names.index(content)
-            intent_t[m] = _KIND_INTENT[kind] + _CONTENT_BONUS.get(content, 0.0)
+        option[sel] = first_option + k_local
         camps = _CAMPAIGNS[ch]
-        base = len(g.camp_names)
-        g.camp_names.extend(camps)
         cw = np.array([2.0 ** (-i) for i in range(len(camps))])
-        g.camp_code[sel] = base + _pick(rng, cw, sel.size)
+        campaign[sel] = first_campaign + _pick(rng, cw, int(bounds[c + 1] - bounds[c]))
+        first_option += len(options)
+        first_campaign += len(camps)
+    # back to touch order
+    option_t, campaign_t = np.empty_like(option), np.empty_like(campaign)
+    option_t[order] = option
+    campaign_t[order] = campaign
+    return option_t, campaign_t
+
+
+def _touches(g: SimpleNamespace) -> None:
+    """Touches per journey: position, channel mix, kind, content, campaign; observed interest."""
+    _journeys(g)
+    option, g.camp_code = _options(g)
+    g.kind_names, g.content_names, kind_of, content_of, intent_of = _kind_options()
+    g.camp_names = [c for ch in CHANNELS for c in _CAMPAIGNS[ch]]
+    g.kind_code = kind_of[option]
+    g.content_code = content_of[option]
+    intent_t = intent_of[option]
     # a form that creates the lead that is not a form kind (e.g. display): treat as form
-    g.create_idx = np.flatnonzero(g.is_create)
-    not_form = g.kind_names.index("form") != g.kind_code[g.create_idx]
-    if "form" not in g.kind_names:  # pragma: no cover - defensive
-        g.kind_names.append("form")
-    fix_idx = g.create_idx[not_form]
-    g.kind_code[fix_idx] = g.kind_names.index("form")
+    form = g.kind_names.index("form")
+    fix_idx = g.create_idx[g.kind_code[g.create_idx] != form]
+    g.kind_code[fix_idx] = form
     intent_t[fix_idx] = _KIND_INTENT["form"]
     # observed interest: post-creation intent (what a behaviour score sees) + creation form
-    intent = np.bincount(g.t_lead, weights=intent_t * (~g.is_pre), minlength=n)
+    intent_t *= ~g.is_pre
+    intent = np.bincount(g.t_lead, weights=intent_t, minlength=g.n)
     g.intent_z = (np.log1p(intent) - 1.6) / 0.6
 
 
@@ -338,10 +366,9 @@ def _funnel_stages(g: SimpleNamespace) -> None:
     g.owner_v = np.where(np.isnat(g.assigned_v), -1, g.owner)
 
 
-def _touch_times(g: SimpleNamespace) -> None:
-    """Touch instants (ordered by position within each journey) and media cost per touch."""
-    rng, n, as_of = g.rng, g.n, g.as_of
-    # pre-creation touches: days before creation; post-creation: spread until the journey ends
+def _spans(g: SimpleNamespace) -> np.ndarray:
+    """Hours from each lead's creation to the end of its journey (or of the open window)."""
+    n, as_of = g.n, g.as_of
     end_at = np.where(~np.isnat(g.won_v), g.won_v, np.where(~np.isnat(g.lost_v), g.lost_v, g.nat))
     open_end = np.minimum(g.created + _hours(np.full(n, 24.0 * 75)), as_of)
     span_h = np.where(
@@ -350,23 +377,57 @@ def _touch_times(g: SimpleNamespace) -> None:
         (end_at - g.created).astype(np.int64) / _US_PER_HOUR,
     )
     avail_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR
-    span_h = np.minimum(np.maximum(span_h, 1.0), avail_h)
+    out: np.ndarray = np.minimum(np.maximum(span_h, 1.0), avail_h)
+    return out
+
+
+def _touch_instants(
+    g: SimpleNamespace, pre: tuple[np.ndarray, ...], post: tuple[np.ndarray, ...]
+) -> np.ndarray:
+    """Each touch's instant from its journey's cumulative gaps, block by block.
+
+    ``pre`` is (gap, cumulative gap) before the creation, ``post`` is (cumulative gap, journey
+    total, span, touch after the end, its hours) after it; per-lead values are gathered per
+    block, so no temporary has a row per touch.
+    """
+    pre_gap, cs_pre = pre
+    cs_post, journey_total, span_h, after, after_h = post
+    pre_at, post_at = cs_pre[g.create_idx], cs_post[g.create_idx]
+    created = g.created.view(np.int64)
+    out = np.empty(g.total, dtype=np.int64)
+    for lo in range(0, g.total, CHUNK):  # (a loop over blocks of touches)
+        rows = slice(lo, lo + CHUNK)
+        lead = g.t_lead[rows]
+        hours = cs_post[rows] - post_at[lead]  # after the creation: a share of the span
+        hours /= journey_total[lead]
+        hours *= span_h[lead]
+        before = pre_at[lead] - cs_pre[rows]  # before it: the gaps up to the creation
+        before += pre_gap[rows]
+        np.copyto(hours, np.negative(before, out=before), where=g.is_pre[rows])
+        late = after[rows]
+        hours[late] = after_h[lead[late]]
+        us = _hours(hours).view(np.int64)
+        us += created[lead]
+        out[rows] = us
+    return out.view(TIME_DTYPE)
+
+
+def _touch_times(g: SimpleNamespace) -> None:
+    """Touch instants (ordered by position within each journey) and media cost per touch."""
+    rng, n, as_of = g.rng, g.n, g.as_of
+    # pre-creation touches: days before creation; post-creation: spread until the journey ends
+    span_h = _spans(g)
     # per-journey order statistics from cumulative gaps (no sort): position p of a journey
     # gets the p-th earliest time, so channel position and time agree
     pre_gap = np.zeros(g.total)
     pre_gap[g.is_pre] = rng.gamma(1.1, 24.0 * 7.0, int(g.n_pre.sum()))
-    cs_pre = np.cumsum(pre_gap)
-    hours_before = np.repeat(cs_pre[g.create_idx], g.n_touch) - cs_pre + pre_gap
     is_post = ~(g.is_pre | g.is_create)
     post_gap = np.zeros(g.total)
     post_gap[is_post] = rng.exponential(1.0, int(g.n_post.sum()))
-    cs_post = np.cumsum(post_gap)
+    cs_post = np.cumsum(post_gap, out=post_gap)
     last_of = g.offsets[1:] - 1
     extra = rng.exponential(1.0, n)
     journey_total = cs_post[last_of] - cs_post[g.create_idx] + extra if n else extra
-    post_frac = (cs_post - np.repeat(cs_post[g.create_idx], g.n_touch)) / np.repeat(
-        journey_total, g.n_touch
-    )
     # about 4 % of journeys have a last touch after the journey ended (after a won deal it must
     # get no attribution credit)
     is_last = np.zeros(g.total, dtype=bool)
@@ -376,12 +437,16 @@ def _touch_times(g: SimpleNamespace) -> None:
     # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
     room_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR - span_h
     after_h = span_h + np.clip(0.15 * span_h, 0.0, np.maximum(room_h, 0.0)) * rng.random(n)
-    t_hours = np.where(g.is_pre, -hours_before, post_frac * np.repeat(span_h, g.n_touch))
-    t_hours[after] = after_h[g.t_lead[after]]
-    g.t_time = np.repeat(g.created, g.n_touch) + _hours(t_hours)
+    g.t_time = _touch_instants(
+        g, (pre_gap, np.cumsum(pre_gap)), (cs_post, journey_total, span_h, after, after_h)
+    )
     # costs per touch
-    g.cost = _CPC[g.channel] * (0.6 + 0.8 * rng.random(g.total, dtype=np.float32))
-    g.cost = np.round(g.cost, 2)
+    share = rng.random(g.total, dtype=np.float32)
+    share *= 0.8
+    share += 0.6
+    g.cost = _CPC[g.channel]
+    g.cost *= share
+    np.round(g.cost, 2, out=g.cost)
 
 
 def _lead_source(g: SimpleNamespace) -> None:
@@ -394,6 +459,17 @@ def _lead_source(g: SimpleNamespace) -> None:
     g.lead_campaign = g.camp_arr[g.camp_code[g.create_idx]] if n else np.zeros(0, dtype=object)
 
 
+def _emails(g: SimpleNamespace) -> np.ndarray:
+    """E-mail of each lead: first.last@ its company's domain, or a free mail domain."""
+    local = as_bytes(f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST)
+    local = local[g.first * len(_LAST) + g.last]
+    domain = [part[g.lead_acc] for part in g.cdomain]
+    email = texts([local, *domain, np.full(g.n, b".example.com")])
+    free = np.flatnonzero(g.free)
+    email[free] = texts([local[free], as_bytes(_FREE_MAIL)[g.free_mail[free]]])
+    return email
+
+
 def _leads_and_touches(g: SimpleNamespace) -> None:
     """Duplicates and incomplete records; the leads and touchpoints tables."""
     rng, n = g.rng, g.n
@@ -403,7 +479,7 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         n_dup = round(0.02 * n)
         dup_rows = rng.choice(np.arange(1, n), size=min(n_dup, n - 1), replace=False)
         # a duplicate re-uses the identity of an earlier-created lead at the same account
-        order_c = np.argsort(g.created, kind="stable")
+        order_c = stable_order(g.created_s)
         rank = np.empty(n, dtype=np.int64)
         rank[order_c] = np.arange(n)
         src_rank = (rng.random(dup_rows.size) * rank[dup_rows]).astype(np.int64)
@@ -420,11 +496,8 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         g.title[dup_rows] = g.title[src_rows]
         g.sen_code[dup_rows] = g.sen_code[src_rows]
         g.free[dup_rows] = g.free[src_rows]
-        g.free_dom[dup_rows] = g.free_dom[src_rows]
-    local = _obj([f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST])
-    email_o = local[g.first * len(_LAST) + g.last] + np.where(
-        g.free, g.free_dom, g.cdomain[g.lead_acc]
-    )
+        g.free_mail[dup_rows] = g.free_mail[src_rows]
+    email_o = _emails(g)
     ind_o = np.array(_INDUSTRIES, dtype=object)[g.ind]
     ctry_o = np.array(_COUNTRIES, dtype=object)[g.ctry]
     title_o = np.array([t for t, _ in _TITLES], dtype=object)[g.title]
@@ -497,6 +570,7 @@ def _deals(g: SimpleNamespace) -> None:
     d_won = ~np.isnat(g.won_v[d_rows])
     d_lost = ~np.isnat(g.lost_v[d_rows])
     closed = np.where(d_won, g.won_v[d_rows], np.where(d_lost, g.lost_v[d_rows], g.nat))
+    g.deal_rows = d_rows  # the lead that opened each deal
     g.deals = {
         "deal_id": _ids("D", d_rows.size, max(5, len(str(max(d_rows.size, 1))))),
         "lead_id": g.lead_ids[d_rows],
@@ -530,19 +604,21 @@ def _sales_activities(g: SimpleNamespace) -> None:
     a_off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_act, out=a_off[1:])
     a_lead = np.repeat(np.arange(n, dtype=np.int64), n_act)
-    a_pos = np.arange(a_total, dtype=np.int64) - a_off[:-1][a_lead]
+    a_pos = np.arange(a_total, dtype=np.int64) - np.repeat(a_off[:-1], n_act)
     # gaps between attempts: about a working day, longer for slow reps
-    gap_h = rng.gamma(1.5, 10.0 + g.rep_median[a_lead] / 2.0, a_total)
+    gap_h = rng.standard_gamma(1.5, a_total)  # (numpy's gamma: scale * standard gamma)
+    gap_h *= np.repeat(10.0 + g.rep_median / 2.0, n_act)
     gap_h[a_pos == 0] = 0.0
     cum_h = np.cumsum(gap_h)
     cum_h -= np.repeat(cum_h[a_off[:-1][n_act > 0]] if a_total else np.zeros(0), n_act[n_act > 0])
-    a_time = g.first_touch_at[a_lead] + _hours(cum_h)
-    is_sql_phase = ~np.isnat(g.sql_v[a_lead]) & (
-        a_time > np.where(np.isnat(g.sql_v), as_of, g.sql_v)[a_lead]
+    a_time = np.repeat(g.first_touch_at, n_act) + _hours(cum_h)
+    is_sql_phase = np.repeat(~np.isnat(g.sql_v), n_act) & (
+        a_time > np.repeat(np.where(np.isnat(g.sql_v), as_of, g.sql_v), n_act)
     )
     kind_p = rng.random(a_total)
-    a_kind = np.where(kind_p < 0.55, 0, np.where(kind_p < 0.92, 1, 2))
-    a_kind = np.where(is_sql_phase & (kind_p < 0.35), 2, a_kind)
+    a_kind = (kind_p >= 0.55).astype(np.intp)  # call, e-mail (from 0.55), meeting (from 0.92)
+    a_kind += kind_p >= 0.92
+    a_kind[is_sql_phase & (kind_p < 0.35)] = 2
     a_kind[a_pos == 0] = np.where(rng.random(int((a_pos == 0).sum())) < 0.75, 0, 1)
     out_u = rng.random(a_total)
     outcome_names = np.array(
@@ -558,18 +634,18 @@ def _sales_activities(g: SimpleNamespace) -> None:
         ],
         dtype=object,
     )
-    call_out = np.where(out_u < 0.3, 0, np.where(out_u < 0.7, 1, 2))
-    mail_out = np.where(out_u < 0.25, 3, np.where(out_u < 0.95, 4, 5))
-    meet_out = np.where(out_u < 0.9, 6, 7)
-    a_out = np.where(a_kind == 0, call_out, np.where(a_kind == 1, mail_out, meet_out))
-    keep = a_time <= as_of
-    act_order = np.flatnonzero(keep)
+    keep = np.flatnonzero(a_time <= as_of)
+    # outcome of a kind (call, e-mail, meeting): its first name, one more per threshold passed
+    kind, u = a_kind[keep], out_u[keep]
+    first = np.array([0, 3, 6])
+    outcome = first[kind] + (u >= np.array([0.3, 0.25, 0.9])[kind])
+    outcome += u >= np.array([0.7, 0.95, np.inf])[kind]
     g.activities = {
-        "lead_id": g.lead_ids[a_lead[act_order]],
-        "timestamp": a_time[act_order].astype(TIME_DTYPE),
-        "kind": np.array(["call", "email", "meeting"], dtype=object)[a_kind[act_order]],
-        "rep": g.rep_names[g.owner[a_lead[act_order]]],
-        "outcome": outcome_names[a_out[act_order]],
+        "lead_id": g.lead_ids[a_lead[keep]],
+        "timestamp": a_time[keep].astype(TIME_DTYPE),
+        "kind": np.array(["call", "email", "meeting"], dtype=object)[kind],
+        "rep": g.rep_names[g.owner[a_lead[keep]]],
+        "outcome": outcome_names[outcome],
     }
 
 

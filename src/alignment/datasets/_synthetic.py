@@ -126,8 +126,8 @@ def synthetic_crm(
 
     Notes
     -----
-    Fully vectorised (no Python loop per lead): about 1–2 s per million leads on a small
-    machine.
+    Fully vectorised (no Python loop per lead): a few seconds per million leads (about
+    seven million touches) on a small machine.
     """
     if isinstance(n_leads, bool) or not isinstance(n_leads, (int, np.integer)) or n_leads < 0:
         raise ParameterError(f"n_leads must be a non-negative integer, got {n_leads!r}")

@@ -1,0 +1,129 @@
+"""Oracle tests of the synthetic generator's array kernels (``alignment.datasets._kernels``).
+
+Each kernel must give numpy's (or plain Python's) values exactly: the generator's output is
+pinned, so a kernel that differed in one value would move the data set.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alignment.datasets._kernels import (
+    CHUNK,
+    as_bytes,
+    choice,
+    digits,
+    search_right,
+    stable_order,
+    texts,
+)
+
+weights = st.lists(st.floats(0.0, 1e6, allow_nan=False), min_size=1, max_size=60).filter(
+    lambda w: sum(w) > 0
+)
+
+
+def _cdf(w: list[float]) -> np.ndarray:
+    cdf = np.cumsum(np.asarray(w) / np.sum(w))
+    cdf /= cdf[-1]
+    return cdf
+
+
+@settings(max_examples=200, deadline=None)
+@given(w=weights, seed=st.integers(0, 2**32 - 1), size=st.integers(0, 300))
+def test_search_right_is_numpys(w: list[float], seed: int, size: int) -> None:
+    cdf = _cdf(w)
+    u = np.random.default_rng(seed).random(size)
+    # keys on the boundaries, just below them and on bucket edges too
+    u = np.concatenate((u, cdf[cdf < 1.0], np.nextafter(cdf, 0.0), np.arange(256) / 256))
+    got = search_right(cdf, u)
+    assert got.dtype == np.int32
+    assert np.array_equal(got, np.searchsorted(cdf, u, side="right"))
+
+
+def test_search_right_two_components_and_top() -> None:
+    # the generator's channel mixture: keys in [0, 2], the top itself included
+    cdf = np.concatenate((_cdf([3.0, 1.0, 1e-9, 2.0]), 1.0 + _cdf([1.0, 0.0, 5.0])))
+    cdf[-1] = 2.0
+    u = np.concatenate((np.random.default_rng(1).random(10_000) * 2.0, cdf, [0.0, 2.0]))
+    assert np.array_equal(search_right(cdf, u, top=2.0), np.searchsorted(cdf, u, side="right"))
+
+
+@pytest.mark.parametrize("crowd", [3, 5_000])
+def test_search_right_many_close_boundaries(crowd: int) -> None:
+    # many boundaries in one bucket: a comparison loop or a binary search, numpy's answer
+    w = np.r_[np.full(crowd, 1e-12), 1.0, np.random.default_rng(2).pareto(1.8, 50_000) + 1.0]
+    cdf = _cdf(list(w))
+    u = np.concatenate((np.random.default_rng(3).random(20_000), cdf[:6_000]))
+    assert np.array_equal(search_right(cdf, u), np.searchsorted(cdf, u, side="right"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(w=weights, seed=st.integers(0, 2**32 - 1), size=st.integers(0, 500))
+def test_choice_is_generator_choice(w: list[float], seed: int, size: int) -> None:
+    p = np.asarray(w) / np.sum(w)
+    ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = choice(ours, p, size)
+    assert np.array_equal(got, theirs.choice(p.size, size=size, p=p))
+    assert ours.random() == theirs.random()  # the same draws were taken from the generator
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 2**40), max_size=300),
+    bits=st.sampled_from([1, 8, 16, 17, 31, 32, 40]),
+)
+def test_stable_order_is_a_stable_argsort(keys: list[int], bits: int) -> None:
+    arr = np.asarray(keys, dtype=np.int64) % (1 << bits)
+    before = arr.copy()
+    assert np.array_equal(stable_order(arr), np.argsort(arr, kind="stable"))
+    assert np.array_equal(arr, before)  # the caller's keys are not touched
+
+
+@settings(max_examples=100, deadline=None)
+@given(numbers=st.lists(st.integers(0, 10**7 - 1), max_size=50), width=st.integers(7, 9))
+def test_digits_are_python_formatting(numbers: list[int], width: int) -> None:
+    arr = np.asarray(numbers, dtype=np.int64)
+    padded = texts([digits(arr, width)]).tolist()
+    assert padded == [f"{x:0{width}d}" for x in numbers]
+    assert texts([digits(arr, width, zeros=False)]).tolist() == [str(x) for x in numbers]
+
+
+words = st.lists(st.text(st.characters(blacklist_characters="\n\x00"), max_size=6), min_size=1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), vocab=st.tuples(words, words))
+def test_texts_join_rows_like_python(
+    data: st.DataObject, vocab: tuple[list[str], list[str]]
+) -> None:
+    a, b = vocab
+    n = data.draw(st.integers(0, 40))
+    i = np.asarray(data.draw(st.lists(st.integers(0, len(a) - 1), min_size=n, max_size=n)))
+    j = np.asarray(data.draw(st.lists(st.integers(0, len(b) - 1), min_size=n, max_size=n)))
+    got = texts([as_bytes(a)[i.astype(np.intp)], as_bytes(b)[j.astype(np.intp)]])
+    assert got.dtype == object
+    assert got.tolist() == [a[x] + b[y] for x, y in zip(i.tolist(), j.tolist())]
+    assert all(type(v) is str for v in got)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_texts_of_uint8_matrices(n: int) -> None:
+    mat = np.full((n, 3), ord("x"), dtype=np.uint8)
+    mat[:, 1] = 0  # a NUL is padding: dropped
+    assert texts([mat, np.full(n, b"!")]).tolist() == ["xx!"] * n
+
+
+def test_kernels_across_blocks() -> None:
+    # more rows than one block of the blockwise kernels
+    n = CHUNK + 7
+    numbers = np.arange(n) * 37
+    assert texts([np.full(n, b"L"), digits(numbers, 8)]).tolist() == [
+        f"L{x:08d}" for x in numbers.tolist()
+    ]
+    u = np.random.default_rng(5).random(n)
+    cdf = _cdf([1.0, 2.0, 3.0])
+    assert np.array_equal(search_right(cdf, u), np.searchsorted(cdf, u, side="right"))
