@@ -14,7 +14,10 @@ the folder already holds it), then the benchmark times
 * ``attribute``: the first ``alignment.attribute(crm, model="linear")`` on the result (through
   ``crm.journeys()`` when ``attribute`` does not take a ``CRMData`` yet);
 
-and checks that the read conserved the won revenue and the campaign costs written in the
+and, before each read, ``pyarrow`` / ``pyarrow CPU s``: the floor, PyArrow alone reading the
+same columns of the same files (``pyarrow.csv.read_csv`` every mapped column as text, or
+``pyarrow.parquet.read_table``); ``read / pyarrow`` is the ratio of the wall times.  It
+checks that the read conserved the won revenue and the campaign costs written in the
 export's ``totals.txt``.  ``peak RSS`` is the process's high-water mark after the step (it
 includes the generator's when the export was written in the same run).  ``read s`` is the
 best of ``--repeat`` reads; the first line printed names the machine, its load and the
