@@ -14,7 +14,10 @@ the folder already holds it), then the benchmark times
 * ``attribute``: the first ``alignment.attribute(crm, model="linear")`` on the result (through
   ``crm.journeys()`` when ``attribute`` does not take a ``CRMData`` yet);
 
-and checks that the read conserved the won revenue and the campaign costs written in the
+and, before each read, ``pyarrow`` / ``pyarrow CPU s``: the floor, PyArrow alone reading the
+same columns of the same files (``pyarrow.csv.read_csv`` every mapped column as text, or
+``pyarrow.parquet.read_table``); ``read / pyarrow`` is the ratio of the wall times.  It
+checks that the read conserved the won revenue and the campaign costs written in the
 export's ``totals.txt``.  ``peak RSS`` is the process's high-water mark after the step (it
 includes the generator's when the export was written in the same run).  ``read s`` is the
 best of ``--repeat`` reads; the first line printed names the machine, its load and the
@@ -24,6 +27,7 @@ versions.
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib
 import os
 import platform
@@ -110,15 +114,53 @@ def machine() -> str:
     )
 
 
+def _mapped(io: Any, path: Path, names: list[str]) -> list[str]:
+    """The columns of one export file that ``read_crm`` reads (those the preset maps)."""
+    preset = io.SALESFORCE.with_columns(READ_ARGS["columns"])
+    stem = path.name.split(".")[0]
+    tables = [t for t in preset.tables if t.name == stem]
+    mapped = {theirs for t in tables for theirs, ours in t.columns.items() if ours is not None}
+    return [n for n in names if n in mapped]
+
+
+def bare_read(folder: Path) -> tuple[float, float]:
+    """The floor: wall and CPU seconds of PyArrow alone reading the same columns of the same
+    files (``pyarrow.csv.read_csv`` every column as text, ``pyarrow.parquet.read_table``)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    io = _io()
+    files = sorted(f for f in folder.iterdir() if f.suffix in (".csv", ".parquet"))
+    t0, c0 = time.perf_counter(), time.process_time()
+    for path in files:  # a loop over the export's files
+        if path.suffix == ".parquet":
+            names = pq.read_schema(path).names
+            pq.read_table(path, columns=_mapped(io, path, names))
+            continue
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            names = [n.strip() for n in next(csv.reader(fh))]
+        cols = _mapped(io, path, names)
+        convert = pcsv.ConvertOptions(
+            include_columns=cols, column_types={n: pa.string() for n in cols}
+        )
+        pcsv.read_csv(path, convert_options=convert)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
 def run(folder: Path, repeat: int = 1) -> dict[str, Any]:
-    """Time the read (best of ``repeat``) and the first attribution of one export folder."""
+    """Time the read (best of ``repeat``, alternating with the bare PyArrow read of the same
+    files) and the first attribution of one export folder."""
     io = _io()
     expected = totals(folder)
-    best = float("inf")
+    best = best_cpu = floor = floor_cpu = float("inf")
     for _ in range(repeat):  # (the result of the last read is used below)
-        t0 = time.perf_counter()
+        wall, cpu = bare_read(folder)
+        floor, floor_cpu = min(floor, wall), min(floor_cpu, cpu)
+        t0, c0 = time.perf_counter(), time.process_time()
         crm = io.read_crm("salesforce", folder, **READ_ARGS)
         best = min(best, time.perf_counter() - t0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
     peak_read = _peak_mb()
     t1 = time.perf_counter()
     _, how = attribute(crm)
@@ -131,7 +173,12 @@ def run(folder: Path, repeat: int = 1) -> dict[str, Any]:
         "persons": crm.n_leads,
         "files MB": size / 2**20,
         "read s": best,
+        "read CPU s": best_cpu,
+        "pyarrow s": floor,
+        "pyarrow CPU s": floor_cpu,
+        "read / pyarrow": best / floor,
         "peak RSS MB": peak_read,
+        "load": os.getloadavg()[0],
         "attribute s": t2 - t1,
         "via": how,
         "touches": int(crm.touchpoints["lead_id"].size),

@@ -28,6 +28,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ._factorize import _SAMPLE, _many_distinct, _sample_distinct
 from ._timetext import Utf8Text
 from .errors import DataValidationError, MissingColumnError
 
@@ -366,7 +367,9 @@ def split_arrow(
     table: Any, keep: Sequence[str], as_bytes: Sequence[str]
 ) -> tuple[Any, dict[str, Utf8Text], int]:
     """The columns ``keep`` of a PyArrow table, those of ``as_bytes`` that hold strings taken
-    out as UTF-8 bytes (:class:`~alignment._timetext.Utf8Text`, no Python string per row).
+    out as UTF-8 bytes (:class:`~alignment._timetext.Utf8Text`, no Python string per row) when
+    their values are mostly distinct, the other string columns dictionary-encoded (each
+    distinct value then factorised once).
 
     Returns the table of the other columns kept, the byte columns, and the number of rows.
     """
@@ -375,10 +378,38 @@ def split_arrow(
     texts: dict[str, Utf8Text] = {}
     for name in as_bytes:  # a loop over columns
         column = table.column(name)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            texts[name] = _utf8_of_chunks(column.chunks, pa.types.is_large_string(column.type))
+        large = pa.types.is_large_string(column.type)
+        if (large or pa.types.is_string(column.type)) and _varied(column):
+            texts[name] = _utf8_of_chunks(column.chunks, large)
     rest = table.select([n for n in keep if n not in texts])
+    for i, column in enumerate(rest.columns):  # a loop over columns
+        text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        if text and _repeated(column):
+            # one hash pass over the rows here; the values are then factorised once each
+            rest = rest.set_column(i, rest.column_names[i], _dictionary(column))
     return rest, texts, int(table.num_rows)
+
+
+def _varied(column: Any) -> bool:
+    """Whether a column's first rows are mostly distinct (instants read row by row); columns
+    of few distinct values (dates) are read once per distinct value instead."""
+    n = min(len(column), _SAMPLE)
+    return n == 0 or _many_distinct(_sample_distinct(column), n)
+
+
+def _repeated(column: Any) -> bool:
+    """Whether the first rows of a column repeat values (half of them or more are repeats)."""
+    n = min(len(column), _SAMPLE)
+    return n > 0 and _sample_distinct(column) * 2 <= n
+
+
+def _dictionary(column: Any) -> Any:
+    """A string column dictionary-encoded by PyArrow (one chunk)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    return pa.chunked_array([encoded])
 
 
 def _utf8_of_chunks(chunks: Sequence[Any], large: bool) -> Utf8Text:

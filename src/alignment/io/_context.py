@@ -70,7 +70,7 @@ class Context:
         rows: Sequence[int] | np.ndarray = (),
     ) -> None:
         """Record one finding (rows sorted, as file positions)."""
-        listed = tuple(int(r) for r in np.sort(np.asarray(rows, dtype=np.int64)))
+        listed = tuple(np.sort(np.asarray(rows, dtype=np.int64)).tolist())
         self.issues.append(DataIssue(table, column, listed, problem, action))
 
     def flag(

@@ -17,7 +17,7 @@ from ._context import PERSON, ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
-from ._values import empty_like_kind, find, is_missing, plain
+from ._values import CodedText, empty_like_kind, find, is_missing, plain
 
 __all__ = [
     "FOLDED",
@@ -104,13 +104,14 @@ def link_people(t: Table, people: People, ctx: Context, *, channel: bool = False
         t = dict(t, lead_id=plain(t["lead_id"])) if "lead_id" in t else t
         return _with_channel_column(t) if channel else t
     blank = is_missing(t["lead_id"])
-    person, row = people.locate(t["lead_id"])
+    row = people.rows_of(t["lead_id"])
     unknown = (row < 0) & ~blank
     ctx.flag(t, blank, "lead_id", "{noun} with no person", "left out")
     ctx.flag(t, unknown, "lead_id", "{noun} of an unknown person", "left out")
     keep = ~(blank | unknown)
     required_values(t, "timestamp", "instant", ctx, among=keep)
-    t = dict(t, lead_id=person, **{PERSON: row})
+    # the person ids as codes into the persons' ids (strings only once the rows are final)
+    t = dict(t, lead_id=CodedText(row, people.leads["lead_id"]), **{PERSON: row})
     if channel:
         t = _with_channel_column(t)
         none = is_missing(t["channel"]) & keep
@@ -141,11 +142,11 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
         present = [(t, c) for t, c in group if tables.get(t) and c in tables[t]]
         if not fold:
             for t, c in present:
-                note_variants(t, c, category_variants(tables[t][c]))
+                note_variants(t, c, category_variants(plain(tables[t][c])))
             continue
         if not present:
             continue
-        values = [tables[t][c] for t, c in present]
+        values = [plain(tables[t][c]) for t, c in present]
         folded, changes = _folded(np.concatenate(values))
         start = 0
         for (t, c), v in zip(present, values):

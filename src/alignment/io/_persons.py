@@ -39,21 +39,21 @@ class People:
     person: np.ndarray
     rows: np.ndarray
 
-    def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The person id (``None`` where ``ids`` names no person) and row of each record id
-        (``-1`` there)."""
-        out = np.full(ids.size, None, dtype=object)
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """The row in :attr:`leads` of the person of each record id (``-1``: no person)."""
         rows = np.full(ids.size, -1, dtype=np.int64)
         if self.keys.size == 0 or ids.size == 0:
-            return out, rows
+            return rows
         pos, found = find(self.keys, ids)
-        out[found] = self.person[pos[found]]
         rows[found] = self.rows[pos[found]]
-        return out, rows
+        return rows
 
     def resolve(self, ids: np.ndarray) -> np.ndarray:
         """The person id of each record id (``None`` where it names no person)."""
-        return self.locate(ids)[0]
+        rows = self.rows_of(ids)
+        out = np.full(ids.size, None, dtype=object)
+        out[rows >= 0] = self.leads["lead_id"][rows[rows >= 0]]
+        return out
 
     def index(self, person_ids: np.ndarray) -> np.ndarray:
         """Row of each person id in :attr:`leads` (``-1`` where absent)."""

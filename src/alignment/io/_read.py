@@ -107,6 +107,7 @@ def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Ta
 
 
 def _sort_key(values: np.ndarray) -> np.ndarray:
+    values = plain(values)
     kind = values.dtype.kind
     if kind == "O":
         if _increasing(values):  # (ids already in order: no need to factorise them)
@@ -188,7 +189,7 @@ def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
     """The result table: internal columns dropped, core columns present, rows in a canonical
     order (the same for any row order of the files), arrays read-only."""
     core = empty_tables()[name]
-    cols = {k: plain(v) for k, v in t.items() if k not in INTERNAL}
+    cols = {k: v for k, v in t.items() if k not in INTERNAL}  # (coded texts: strings last)
     n = next(iter(cols.values())).size if cols else 0
     for k, empty in core.items():
         if k not in cols:
@@ -197,7 +198,7 @@ def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
     rest = sorted(c for c in cols if c not in first)
     known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
     order = _order(cols, first, rest, n, known) if n else np.empty(0, dtype=np.int64)
-    out = take(cols, order)
+    out = {k: plain(v) for k, v in take(cols, order).items()}
     for arr in out.values():
         arr.flags.writeable = False
     return out

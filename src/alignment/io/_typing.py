@@ -61,7 +61,7 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
         zones, _ = _coalesce(raw, spec.name, resolved[ZONE], "text", ctx)
     for ours, theirs in resolved.items():
         ctx.their[(spec.name, ours)] = "/".join(theirs)
-        coded = _coded(raw, theirs) if (ours, spec.feeds) in CODED else None
+        coded = _coded(raw, theirs) if _keeps_codes(spec, ours, ctx) else None
         if coded is not None:
             out[ours], missing = coded
             continue
@@ -77,16 +77,14 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     return out
 
 
-#: ids of touches and tasks kept as :class:`CodedText` (looked up once per distinct id, turned
-#: into strings at the end; never the columns of persons, which are merged)
-CODED = frozenset(
-    {
-        ("lead_id", "touchpoints"),
-        ("lead_id", "activities"),
-        ("campaign_id", "touchpoints"),
-        ("owner_id", "activities"),
-    }
-)
+#: tables whose text columns are kept as :class:`CodedText` (ids looked up once per distinct
+#: id; rows filtered and sorted as integers; strings made once the rows are final); never the
+#: columns of persons or deals, which are merged
+CODED_TABLES = frozenset({"touchpoints", "activities"})
+
+
+def _keeps_codes(spec: ExportTable, ours: str, ctx: Context) -> bool:
+    return spec.feeds in CODED_TABLES and ctx.kind(ours) == "text" and ours != ZONE
 
 
 def _coded(raw: Raw, theirs: Sequence[str]) -> tuple[CodedText, np.ndarray] | None:
