@@ -262,7 +262,7 @@ def _neutral_times(values: Any, epoch_unit: str, *, column: str, table: str | No
 def _read_only(times: np.ndarray) -> np.ndarray:
     """``times`` as a read-only view: a column that already is ``datetime64[us]`` is not copied
     (10^7 instants are 80 MB), and the view cannot write into the caller's array."""
-    view = times.view()
+    view: np.ndarray = times.view()
     view.flags.writeable = False
     return view
 
