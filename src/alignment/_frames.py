@@ -397,7 +397,7 @@ def _pandas_frame(cols: Mapping[str, Any], encoded: Collection[str]) -> Any:
         elif v.dtype.kind == "M":
             s = pd.Series(v).dt.tz_localize("UTC")
         else:
-            s = pd.Series(v)
+            s = pd.Series(v, copy=False)  # (the frame copies its columns once)
         series[k] = s
     return pd.DataFrame(series)
 

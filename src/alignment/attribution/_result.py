@@ -53,6 +53,11 @@ def _n_input_touches(j: Journeys) -> int:
     return int(j.n_touches)
 
 
+def _text_names(cols: Mapping[str, Any]) -> list[str]:
+    """The factorised (text) columns: dictionary-encoded in a frame."""
+    return [k for k, v in cols.items() if isinstance(v, Categorical)]
+
+
 def _read_only(values: np.ndarray) -> np.ndarray:
     """A read-only view (a frame may share it; nothing can write into the result's array)."""
     view: np.ndarray = np.asarray(values).view()
@@ -407,8 +412,7 @@ class AttributionResult(Result):
         cols = self._input_order_columns()
         if cols is None:
             cols = self._every_touch()._touch_columns()
-        text = [k for k, v in cols.items() if isinstance(v, Categorical)] if dictionary else []
-        return to_native(cols, backend, dictionary=text)
+        return to_native(cols, backend, dictionary=_text_names(cols) if dictionary else ())
 
     def _every_touch(self) -> AttributionResult:
         """This result over every input touch (see the class notes on ``table``).
@@ -446,12 +450,14 @@ class AttributionResult(Result):
     def touches(self, backend: str | None = "dict") -> Any:
         """Touch-level credit in the caller's row order, with a ``row`` column (input position).
 
-        The same columns as ``to_frame(level="touch")`` plus ``row``; default a dict of arrays.
+        The same columns (and dtypes) as ``to_frame(level="touch")`` plus ``row``; default a
+        dict of arrays.
         """
         whole = self._every_touch()
         order = whole._caller_order()
         cols = whole._touch_columns(order)
-        return to_native({"row": np.asarray(whole.table.row)[order], **cols}, backend)
+        row = np.asarray(whole.table.row)[order]
+        return to_native({"row": row, **cols}, backend, dictionary=_text_names(cols))
 
     def _caller_order(self) -> np.ndarray:
         """Touch positions sorted by input row: O(n) inverse permutation when rows are 0..n-1."""
