@@ -18,7 +18,7 @@ Outputs (:func:`to_native`) go back to the caller's backend: ``"pandas"``, ``"po
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -319,7 +319,10 @@ def _no_values(v: np.ndarray) -> bool:
 
 
 def to_native(
-    columns: Mapping[str, np.ndarray | Categorical], backend: Backend | None = None
+    columns: Mapping[str, np.ndarray | Categorical],
+    backend: Backend | None = None,
+    *,
+    dictionary: Collection[str] = (),
 ) -> Any:
     """Build a frame (or a dict of arrays) in ``backend`` from numpy columns.
 
@@ -328,9 +331,14 @@ def to_native(
     columns : mapping of str to ndarray or Categorical
         Equal-length columns.  ``datetime64`` columns are returned as UTC datetimes; a
         :class:`Categorical` as strings (built from its codes: no Python object per row for
-        Polars and PyArrow).
+        Polars and PyArrow).  Numeric columns are not copied where the backend can hold numpy
+        memory (Polars): pass arrays nothing writes to afterwards.
     backend : {"pandas", "polars", "pyarrow", "dict"}, optional
         Default ``"dict"``.
+    dictionary : collection of str
+        :class:`Categorical` columns returned dictionary-encoded (the same values, one small
+        integer per row): a pandas ``category``, a Polars ``Enum`` of the categories, a PyArrow
+        ``dictionary``; strings in a ``"dict"`` of arrays.
 
     Raises
     ------
@@ -344,52 +352,90 @@ def to_native(
         raise ParameterError(
             f"backend {backend!r} is not installed; `pip install {backend}` or use backend='dict'"
         )
-    decode = backend in ("dict", "pandas")  # (object columns of str there)
-    coded = {} if decode else {k: v for k, v in columns.items() if isinstance(v, Categorical)}
-    cols: dict[str, Any] = {
-        k: (v.values() if decode else v) if isinstance(v, Categorical) else np.asarray(v)
-        for k, v in columns.items()
-    }
     if backend == "dict":
-        return cols
-    prepared = {
-        k: (v.astype(TIME_DTYPE) if not isinstance(v, Categorical) and v.dtype.kind == "M" else v)
-        for k, v in cols.items()
+        return {
+            k: v.values() if isinstance(v, Categorical) else np.asarray(v)
+            for k, v in columns.items()
+        }
+    coded = {k for k, v in columns.items() if isinstance(v, Categorical)}
+    prepared: dict[str, Any] = {
+        k: v if k in coded else _instants_as_us(np.asarray(v)) for k, v in columns.items()
     }
+    encoded = {k for k in coded if k in dictionary and _text_categories(prepared[k])}
     if backend == "pandas":
-        import pandas as pd
-
-        df = pd.DataFrame(
-            {
-                k: (pd.Series(v, dtype=object) if v.dtype.kind == "O" else v)
-                for k, v in prepared.items()
-            }
-        )
-        for k, v in prepared.items():
-            if v.dtype.kind == "M":
-                df[k] = df[k].dt.tz_localize("UTC")
-        return df
+        return _pandas_frame(prepared, encoded)
     if backend == "polars":
-        import polars as pl
+        return _polars_frame(prepared, encoded)
+    return _arrow_table(prepared, encoded)
 
-        series = []
-        for k, v in prepared.items():
-            if k in coded:
-                s = _polars_strings(k, coded[k])
-            elif v.dtype.kind == "O":
-                s = pl.Series(k, v.tolist(), dtype=pl.String if _no_values(v) else None)
-            else:
-                s = pl.Series(k, v)
-            if v.dtype.kind == "M":
-                s = s.dt.replace_time_zone("UTC")
-            series.append(s)
-        return pl.DataFrame(series)
+
+def _instants_as_us(v: np.ndarray) -> np.ndarray:
+    return v.astype(TIME_DTYPE, copy=False) if v.dtype.kind == "M" else v
+
+
+def _text_categories(cat: Categorical) -> bool:
+    """Whether a column's categories can be a dictionary of strings (always, when factorised)."""
+    return all(isinstance(c, str) for c in cat.categories.tolist())
+
+
+def _signed_codes(cat: Categorical) -> np.ndarray:
+    """The codes (``-1`` missing) in the smallest signed integer type that holds them."""
+    k = cat.n_categories
+    dtype = np.int8 if k <= 127 else np.int16 if k <= 32_767 else np.int32
+    return np.asarray(cat.codes).astype(dtype, copy=False)
+
+
+def _pandas_frame(cols: Mapping[str, Any], encoded: Collection[str]) -> Any:
+    import pandas as pd
+
+    series = {}
+    for k, v in cols.items():
+        if k in encoded:
+            s = pd.Series(pd.Categorical.from_codes(_signed_codes(v), v.categories.tolist()))
+        elif isinstance(v, Categorical) or v.dtype.kind == "O":
+            s = pd.Series(v.values() if isinstance(v, Categorical) else v, dtype=object)
+        elif v.dtype.kind == "M":
+            s = pd.Series(v).dt.tz_localize("UTC")
+        else:
+            s = pd.Series(v, copy=False)  # (the frame copies its columns once)
+        series[k] = s
+    return pd.DataFrame(series)
+
+
+def _polars_frame(cols: Mapping[str, Any], encoded: Collection[str]) -> Any:
+    import polars as pl
+
+    series = []
+    for k, v in cols.items():
+        if k in encoded:
+            s = _polars_enum(k, v)
+        elif isinstance(v, Categorical):
+            s = _polars_strings(k, v)
+        elif v.dtype.kind == "O":
+            s = pl.Series(k, v.tolist(), dtype=pl.String if _no_values(v) else None)
+        elif v.dtype.kind == "M" and not np.isnat(v).any():  # the numpy memory, no copy
+            s = pl.Series(k, v.view(np.int64)).cast(pl.Datetime("us", "UTC"))
+        elif v.dtype.kind == "M":
+            s = pl.Series(k, v).dt.replace_time_zone("UTC")
+        else:
+            s = pl.Series(k, v)
+        series.append(s)
+    return pl.DataFrame(series)
+
+
+def _arrow_table(cols: Mapping[str, Any], encoded: Collection[str]) -> Any:
     import pyarrow as pa
 
     arrays = {}
-    for k, v in prepared.items():
-        if k in coded:
-            arrays[k] = _arrow_strings(coded[k])
+    for k, v in cols.items():
+        if k in encoded:
+            codes = _signed_codes(v)
+            index = pa.array(codes, mask=codes < 0 if (codes < 0).any() else None)
+            arrays[k] = pa.DictionaryArray.from_arrays(
+                index, pa.array(v.categories.tolist(), type=pa.string())
+            )
+        elif isinstance(v, Categorical):
+            arrays[k] = _arrow_strings(v)
         elif v.dtype.kind == "M":
             arrays[k] = pa.array(v, type=pa.timestamp("us", tz="UTC"))
         elif v.dtype.kind == "O":
@@ -429,6 +475,20 @@ def _polars_strings(name: str, cat: Categorical) -> Any:
         index = index.scatter(missing, None)
     values = pl.Series(name, cat.categories.tolist(), dtype=pl.String)
     return values.gather(index).alias(name)
+
+
+def _polars_enum(name: str, cat: Categorical) -> Any:
+    """A factorised column as a Polars ``Enum`` of its categories (nulls where missing), from
+    its codes: one small integer per row, no string per row."""
+    import polars as pl
+
+    enum = pl.Enum(cat.categories.tolist())
+    physical = pl.Series(name, [], dtype=enum).to_physical().dtype
+    index = pl.Series(name, np.asarray(cat.codes)).cast(physical, strict=False)  # -1: null
+    to_enum = getattr(index.cat, "to", None)
+    if to_enum is None:  # (a Polars without it: through the strings)
+        return _polars_strings(name, cat).cast(enum)
+    return to_enum(enum)
 
 
 def _arrow_strings(cat: Categorical) -> Any:

@@ -246,7 +246,7 @@ def _neutral_times(values: Any, epoch_unit: str, *, column: str, table: str | No
     """numpy datetime64 (UTC) or epoch numbers."""
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
-        return arr.astype(TIME_DTYPE)  # a new array
+        return _read_only(arr.astype(TIME_DTYPE, copy=False))
     if arr.dtype.kind in "iuf":
         return _from_numbers(arr, epoch_unit, column=column, table=table)
     if arr.size == 0:
@@ -257,6 +257,14 @@ def _neutral_times(values: Any, epoch_unit: str, *, column: str, table: str | No
         table=table,
         fix="pass datetimes (aware or UTC), numpy datetime64, strings or epoch seconds",
     )
+
+
+def _read_only(times: np.ndarray) -> np.ndarray:
+    """``times`` as a read-only view: a column that already is ``datetime64[us]`` is not copied
+    (10^7 instants are 80 MB), and the view cannot write into the caller's array."""
+    view: np.ndarray = times.view()
+    view.flags.writeable = False
+    return view
 
 
 # ------------------------------------------------------------- object and text values, distinct

@@ -140,7 +140,9 @@ def test_touch_frame_from_rows_as_read_equals_the_sorted_path(backend: str) -> N
         a, b = np.asarray(value), np.asarray(sorted_back[name])  # (Categorical: decoded)
         assert a.dtype == b.dtype and a.tolist() == b.tolist(), name
     frame = result.to_frame(level="touch")  # the caller's backend, from the direct columns
-    reference = alignment._frames.to_native(sorted_back, backend)
+    text = [k for k, v in sorted_back.items() if isinstance(v, alignment._frames.Categorical)]
+    assert "channel" in text  # (dictionary-encoded in a frame: category, Enum, dictionary)
+    reference = alignment._frames.to_native(sorted_back, backend, dictionary=text)
     if backend == "dict":
         assert {k: v.tolist() for k, v in frame.items()} == {
             k: v.tolist() for k, v in reference.items()

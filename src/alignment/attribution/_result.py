@@ -53,6 +53,18 @@ def _n_input_touches(j: Journeys) -> int:
     return int(j.n_touches)
 
 
+def _text_names(cols: Mapping[str, Any]) -> list[str]:
+    """The factorised (text) columns: dictionary-encoded in a frame."""
+    return [k for k, v in cols.items() if isinstance(v, Categorical)]
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view (a frame may share it; nothing can write into the result's array)."""
+    view: np.ndarray = np.asarray(values).view()
+    view.flags.writeable = False
+    return view
+
+
 def _fmt(x: float) -> str:
     return f"{x:,.2f}"
 
@@ -376,7 +388,11 @@ class AttributionResult(Result):
             time and channel columns, the kept touch columns, ``eligible``, ``weight``,
             ``credit`` (revenue) and ``conversion_credit``.  Deal-keyed journeys (several won
             deals per person, or deals with several contacts) give ``deal_id`` and the person
-            column, and a touch held by several deals' journeys once per deal.
+            column, and a touch held by several deals' journeys once per deal.  The text
+            columns (channel, campaign, content, kind, lead columns …) are dictionary-encoded
+            in a frame (pandas ``category``, Polars ``Enum``, PyArrow ``dictionary``: the same
+            values, one small integer per row), strings in a ``"dict"``; the time column of a
+            Polars input that already is UTC microseconds is shared with it, not copied.
             Any ``by`` key (``"channel"``, ``"campaign"``, ``"source"`` …): one row per key with
             ``conversions``, ``revenue``, ``share`` (of the attributed revenue) and, when the
             touches carry a ``cost`` column, ``cost`` and ``roi`` = (revenue − cost) ÷ cost
@@ -387,11 +403,16 @@ class AttributionResult(Result):
         level, backend = self._frame_args(level, backend, open_levels=True)
         backend = backend or self.backend
         if level == "touch":
-            cols = self._input_order_columns()
-            if cols is None:
-                cols = self._every_touch()._touch_columns()
-            return to_native(cols, backend)
+            return self._touch_level(backend)
         return to_native(self._key_columns(level), backend)
+
+    def _touch_level(self, backend: str, *, dictionary: bool = True) -> Any:
+        """``to_frame(level="touch")``; ``dictionary=False``: text columns as plain strings (the
+        partitions of a larger frame, whose categories differ)."""
+        cols = self._input_order_columns()
+        if cols is None:
+            cols = self._every_touch()._touch_columns()
+        return to_native(cols, backend, dictionary=_text_names(cols) if dictionary else ())
 
     def _every_touch(self) -> AttributionResult:
         """This result over every input touch (see the class notes on ``table``).
@@ -429,12 +450,14 @@ class AttributionResult(Result):
     def touches(self, backend: str | None = "dict") -> Any:
         """Touch-level credit in the caller's row order, with a ``row`` column (input position).
 
-        The same columns as ``to_frame(level="touch")`` plus ``row``; default a dict of arrays.
+        The same columns (and dtypes) as ``to_frame(level="touch")`` plus ``row``; default a
+        dict of arrays.
         """
         whole = self._every_touch()
         order = whole._caller_order()
         cols = whole._touch_columns(order)
-        return to_native({"row": np.asarray(whole.table.row)[order], **cols}, backend)
+        row = np.asarray(whole.table.row)[order]
+        return to_native({"row": row, **cols}, backend, dictionary=_text_names(cols))
 
     def _caller_order(self) -> np.ndarray:
         """Touch positions sorted by input row: O(n) inverse permutation when rows are 0..n-1."""
@@ -468,13 +491,25 @@ class AttributionResult(Result):
             cols.setdefault(name, decode(c))
         for name, v in (getattr(j, "touch_numeric", {}) or {}).items():
             cols.setdefault(name, np.asarray(v)[order])
-        w_o = w[order]
         cols["eligible"] = self.table_eligible[order]
-        cols["weight"] = w_o
-        cols["credit"] = w_o * np.asarray(j.revenue, dtype=np.float64)[jidx]
-        cols["conversion_credit"] = w_o * np.asarray(j.conversions, dtype=np.float64)[jidx]
+        return {**cols, **self._credit_columns(w[order], jidx, j)}
+
+    def _credit_columns(
+        self, weight: np.ndarray, journey: np.ndarray, j: Journeys
+    ) -> dict[str, Any]:
+        """``weight``, ``credit``, ``conversion_credit`` (and ``outcome``) of touches given
+        their weight and journey index (each product computed in place: no temporary)."""
+        credit = np.take(np.asarray(j.revenue, dtype=np.float64), journey)
+        conversion = np.take(np.asarray(j.conversions, dtype=np.float64), journey)
+        cols: dict[str, Any] = {
+            "weight": weight,
+            "credit": np.multiply(credit, weight, out=credit),
+            "conversion_credit": np.multiply(conversion, weight, out=conversion),
+        }
         if self.outcome != "revenue":
-            cols["outcome"] = np.full(w_o.size, self.outcome, dtype=object)
+            cols["outcome"] = Categorical(
+                np.zeros(weight.size, dtype=np.int32), np.array([self.outcome], dtype=object)
+            )
         return cols
 
     def _input_order_columns(self) -> dict[str, Any] | None:
@@ -495,20 +530,15 @@ class AttributionResult(Result):
         codes = enc.codes
         cols: dict[str, Any] = {
             self.names.get("lead", "lead_id"): np.asarray(enc.keys)[codes],
-            self.names.get("time", "timestamp"): np.array(enc.time),
+            self.names.get("time", "timestamp"): _read_only(enc.time),  # shared, not copied
             self.names.get("channel", "channel"): enc.channel,
         }
         for name, c in enc.touch_columns.items():
             cols.setdefault(name, c)
         for name, v in enc.touch_numeric.items():
-            cols.setdefault(name, np.array(v))
+            cols.setdefault(name, _read_only(v))
         cols["eligible"] = eligible
-        cols["weight"] = weight
-        cols["credit"] = weight * np.asarray(self.table.revenue, dtype=np.float64)[codes]
-        cols["conversion_credit"] = weight * np.asarray(self.table.conversions, np.float64)[codes]
-        if self.outcome != "revenue":
-            cols["outcome"] = np.full(weight.size, self.outcome, dtype=object)
-        return cols
+        return {**cols, **self._credit_columns(weight, codes, self.table)}
 
     def _key_columns(self, by: str) -> dict[str, np.ndarray]:
         cols = self._money_columns(by)

@@ -689,4 +689,4 @@ def _key_order(keys: np.ndarray) -> np.ndarray:
 @inline_pool  # a Dask task: no thread pool of its own
 def _touch_partition(touches: Any, conversions: Any, leads: Any, *, spec: dict[str, Any]) -> Any:
     res = _attribute_local(touches, conversions, leads, spec=spec, model=spec["model"])
-    return res.to_frame(level="touch", backend="pandas")
+    return res._touch_level("pandas", dictionary=False)  # (strings: one dtype in every part)
