@@ -237,8 +237,11 @@ def run(
     limit: int | None,
     shuffle: bool = False,
     baseline_files: int = 10,
+    trim: bool = False,
 ) -> list[dict[str, Any]]:
     from distributed import Client, LocalCluster
+
+    import dask
 
     files = sorted(str(p) for p in data.glob("part-*.parquet"))
     if limit:
@@ -247,6 +250,7 @@ def run(
     rows: list[dict[str, Any]] = []
     for nw in workers:
         with (
+            dask.config.set(_worker_environ(trim)),
             LocalCluster(
                 n_workers=nw,
                 threads_per_worker=1,
@@ -265,6 +269,19 @@ def run(
                 rows.append(row)
     _table(rows, base)
     return rows
+
+
+def _worker_environ(trim: bool) -> dict[str, Any]:
+    """The workers' environment: Dask's default less ``MALLOC_TRIM_THRESHOLD_`` (unless
+    ``trim``).  Setting that variable turns off glibc's adaptive mmap threshold, so every array
+    over 128 KiB is a fresh mapping whose pages fault in (zeroed by the kernel) on first use:
+    with it the workers spent about as much CPU time in the kernel as in the engine."""
+    import dask
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    if not trim:
+        environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return {"distributed.nanny.pre-spawn-environ": environ}
 
 
 def _throughput(row: dict[str, Any], base: dict[str, float]) -> None:
@@ -337,6 +354,11 @@ def main() -> None:
     r.add_argument("--models", nargs="+", default=["linear", "markov"])
     r.add_argument("--limit", type=int, default=None, help="use only the first N files")
     r.add_argument("--baseline-files", type=int, default=10, help="files of the in-memory run")
+    r.add_argument(
+        "--malloc-trim",
+        action="store_true",
+        help="keep Dask's default MALLOC_TRIM_THRESHOLD_=65536 in the workers",
+    )
     r.add_argument("--json", type=Path, default=None)
     r.add_argument(
         "--shuffle", action="store_true", help="read lead_id as a column (forces the shuffle)"
@@ -354,7 +376,13 @@ def main() -> None:
             f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
         )
         rows = run(
-            args.data, args.workers, args.models, args.limit, args.shuffle, args.baseline_files
+            args.data,
+            args.workers,
+            args.models,
+            args.limit,
+            args.shuffle,
+            args.baseline_files,
+            args.malloc_trim,
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
