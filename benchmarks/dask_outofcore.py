@@ -3,17 +3,27 @@
 Usage::
 
     python benchmarks/dask_outofcore.py generate --touches 100_000_000 --out /work/bench-data
-    python benchmarks/dask_outofcore.py run --data /work/bench-data --workers 1 2 --models linear markov
+    python benchmarks/dask_outofcore.py run --data /work/bench-data --workers 2 --models linear markov
 
-``generate`` writes one Parquet file per chunk (vectorised generator, fixed seed), each file a
-contiguous range of ``lead_id`` (int64, sorted), so Dask reads the files with *known
-divisions* on the journey key and no shuffle is needed (see ``docs/dask.md``).  Conversion
-columns (``converted_at``, ``revenue``) sit on the touch rows.
+``generate`` writes one Parquet file per chunk of ~10^6 touches (vectorised generator, fixed
+seed), each file a contiguous range of ``lead_id`` (int64, sorted), so Dask reads the files
+with *known divisions* on the journey key and no shuffle is needed (see ``docs/dask.md``).
+Conversion columns (``converted_at``, ``revenue``) sit on the touch rows.
 
-``run`` starts a ``LocalCluster(processes=True, threads_per_worker=1)`` with 1, then 2
-workers (memory limit per worker: 8 GB), runs ``alignment._dask.attribute`` and reports the
-wall time and the peak resident memory of each worker process (sampled with psutil every
-0.2 s).  The data never sit in memory as a whole.
+``run`` measures, in the same run:
+
+* the in-memory baseline: ``alignment.attribute(frame, model=...)`` on the first 10 files
+  (~10^7 touches) as one pandas frame, warm (best of 3 by CPU time);
+  per-core throughput = touches / CPU-seconds of the process (every thread);
+* out of core: a ``LocalCluster(processes=True, threads_per_worker=1)`` of 2 workers (memory
+  limit 8 GB each) runs ``alignment.attribute(dd.read_parquet(...), model=...)`` and
+  ``.totals()`` on all the files (after a warm-up call on 2 files); per-core throughput =
+  touches / (CPU-seconds of the worker processes + of this process, which holds the client
+  and the scheduler), and per wall-second and worker = touches / (wall x workers).
+
+The ratios to the in-memory per-core throughput are printed with the load average.  Peak
+memory = peak RSS of each worker process, sampled every 0.2 s.  The data never sit in memory
+as a whole.
 """
 
 from __future__ import annotations
@@ -237,7 +247,7 @@ def run(
     limit: int | None,
     shuffle: bool = False,
     baseline_files: int = 10,
-    trim: bool = False,
+    defaults: bool = False,
 ) -> list[dict[str, Any]]:
     from distributed import Client, LocalCluster
 
@@ -246,11 +256,15 @@ def run(
     files = sorted(str(p) for p in data.glob("part-*.parquet"))
     if limit:
         files = files[:limit]
+    print(
+        "workers: "
+        + ("Dask's defaults" if defaults else "without MALLOC_TRIM_THRESHOLD_, profiler off")
+    )
     base = in_memory(files[:baseline_files], models)
     rows: list[dict[str, Any]] = []
     for nw in workers:
         with (
-            dask.config.set(_worker_environ(trim)),
+            dask.config.set(_worker_config(defaults)),
             LocalCluster(
                 n_workers=nw,
                 threads_per_worker=1,
@@ -271,17 +285,26 @@ def run(
     return rows
 
 
-def _worker_environ(trim: bool) -> dict[str, Any]:
-    """The workers' environment: Dask's default less ``MALLOC_TRIM_THRESHOLD_`` (unless
-    ``trim``).  Setting that variable turns off glibc's adaptive mmap threshold, so every array
-    over 128 KiB is a fresh mapping whose pages fault in (zeroed by the kernel) on first use:
-    with it the workers spent about as much CPU time in the kernel as in the engine."""
+def _worker_config(defaults: bool) -> dict[str, Any]:
+    """The workers' settings: Dask's defaults less two costs (unless ``defaults``).
+
+    * ``MALLOC_TRIM_THRESHOLD_`` (set by the nanny) turns off glibc's adaptive mmap threshold,
+      so every array over 128 KiB is a fresh mapping whose pages fault in (zeroed by the
+      kernel) on first use: the workers spent about as much CPU time in the kernel as in the
+      engine.
+    * the statistical profiler samples the task thread every 10 ms: about half of an idle
+      worker's CPU time.
+    """
     import dask
 
+    if defaults:
+        return {}
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
-    if not trim:
-        environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    return {"distributed.nanny.pre-spawn-environ": environ}
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return {
+        "distributed.nanny.pre-spawn-environ": environ,
+        "distributed.worker.profile.enabled": False,
+    }
 
 
 def _throughput(row: dict[str, Any], base: dict[str, float]) -> None:
@@ -355,9 +378,9 @@ def main() -> None:
     r.add_argument("--limit", type=int, default=None, help="use only the first N files")
     r.add_argument("--baseline-files", type=int, default=10, help="files of the in-memory run")
     r.add_argument(
-        "--malloc-trim",
+        "--dask-defaults",
         action="store_true",
-        help="keep Dask's default MALLOC_TRIM_THRESHOLD_=65536 in the workers",
+        help="workers with Dask's defaults (MALLOC_TRIM_THRESHOLD_=65536, the profiler on)",
     )
     r.add_argument("--json", type=Path, default=None)
     r.add_argument(
@@ -382,7 +405,7 @@ def main() -> None:
             args.limit,
             args.shuffle,
             args.baseline_files,
-            args.malloc_trim,
+            args.dask_defaults,
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

@@ -393,23 +393,30 @@ def partition_lists(frames: Sequence[Any]) -> list[list[Any]]:
     return [[None if d is None else d[i] for d in delayed] for i in range(n)]
 
 
-def tree_reduce(items: list[Any], combine: Callable[[Any, Any], Any], fan_in: int = 2) -> Any:
-    """Tree reduction of delayed items with a binary ``combine``."""
+def tree_reduce(items: list[Any], combine: Callable[[Any, Any], Any], fan_in: int = 8) -> Any:
+    """Tree reduction of delayed items with a binary ``combine``.
+
+    One task per group of ``fan_in`` items (folded left to right, so the order of the
+    items is kept): about ``n / (fan_in - 1)`` tasks for ``n`` items, not ``n - 1``.
+    """
     delayed = dk().delayed
 
     if not items:
         raise ValueError("nothing to reduce")
+    fan_in = max(int(fan_in), 2)
     level = list(items)
     while len(level) > 1:
-        nxt = []
-        for i in range(0, len(level), fan_in):
-            group = level[i : i + fan_in]
-            node = group[0]
-            for other in group[1:]:
-                node = delayed(_combine_or_fail, pure=True)(combine, node, other)
-            nxt.append(node)
-        level = nxt
+        groups = [level[i : i + fan_in] for i in range(0, len(level), fan_in)]
+        level = [g[0] if len(g) == 1 else delayed(_fold, pure=True)(combine, *g) for g in groups]
     return level[0]
+
+
+def _fold(combine: Callable[[Any, Any], Any], first: Any, *rest: Any) -> Any:
+    """``combine`` folded over the values, left to right (see :func:`_combine_or_fail`)."""
+    out = first
+    for other in rest:
+        out = _combine_or_fail(combine, out, other)
+    return out
 
 
 def _combine_or_fail(combine: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
