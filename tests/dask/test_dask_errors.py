@@ -106,7 +106,6 @@ def test_bad_rows_are_named_by_input_position_after_a_shuffle() -> None:
 def test_bad_rows_of_keyed_touches_are_named_by_input_position() -> None:
     # indexed by the key with known divisions: the touches are not moved (nor tagged); a
     # partition's rows are its input rows, renumbered over the whole frame
-    n = 60
     touches = pd.DataFrame(
         {
             "lead_id": np.repeat(np.arange(12), 5),
