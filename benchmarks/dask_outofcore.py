@@ -3,17 +3,27 @@
 Usage::
 
     python benchmarks/dask_outofcore.py generate --touches 100_000_000 --out /work/bench-data
-    python benchmarks/dask_outofcore.py run --data /work/bench-data --workers 1 2 --models linear markov
+    python benchmarks/dask_outofcore.py run --data /work/bench-data --workers 2 --models linear markov
 
-``generate`` writes one Parquet file per chunk (vectorised generator, fixed seed), each file a
-contiguous range of ``lead_id`` (int64, sorted), so Dask reads the files with *known
-divisions* on the journey key and no shuffle is needed (see ``docs/dask.md``).  Conversion
-columns (``converted_at``, ``revenue``) sit on the touch rows.
+``generate`` writes one Parquet file per chunk of ~10^6 touches (vectorised generator, fixed
+seed), each file a contiguous range of ``lead_id`` (int64, sorted), so Dask reads the files
+with *known divisions* on the journey key and no shuffle is needed (see ``docs/dask.md``).
+Conversion columns (``converted_at``, ``revenue``) sit on the touch rows.
 
-``run`` starts a ``LocalCluster(processes=True, threads_per_worker=1)`` with 1, then 2
-workers (memory limit per worker: 8 GB), runs ``alignment._dask.attribute`` and reports the
-wall time and the peak resident memory of each worker process (sampled with psutil every
-0.2 s).  The data never sit in memory as a whole.
+``run`` measures, in the same run:
+
+* the in-memory baseline: ``alignment.attribute(frame, model=...)`` on the first 10 files
+  (~10^7 touches) as one pandas frame, warm (best of 3 by CPU time);
+  per-core throughput = touches / CPU-seconds of the process (every thread);
+* out of core: a ``LocalCluster(processes=True, threads_per_worker=1)`` of 2 workers (memory
+  limit 8 GB each) runs ``alignment.attribute(dd.read_parquet(...), model=...)`` and
+  ``.totals()`` on all the files (after a warm-up call on 2 files); per-core throughput =
+  touches / (CPU-seconds of the worker processes + of this process, which holds the client
+  and the scheduler), and per wall-second and worker = touches / (wall x workers).
+
+The ratios to the in-memory per-core throughput are printed with the load average.  Peak
+memory = peak RSS of each worker process, sampled every 0.2 s.  The data never sit in memory
+as a whole.
 """
 
 from __future__ import annotations
@@ -157,20 +167,139 @@ def _cpu(pids: list[int]) -> list[float]:
     return out
 
 
-def run(
-    data: Path, workers: list[int], models: list[str], limit: int | None, shuffle: bool = False
-) -> list[dict[str, Any]]:
+def in_memory(files: list[str], models: list[str], repeat: int = 3) -> dict[str, dict[str, float]]:
+    """The baseline: ``alignment.attribute`` on the same rows as ONE in-memory pandas frame.
+
+    Per model: a first call (not timed), then the best of ``repeat`` warm calls by CPU time
+    of this process (every thread); ``per_core`` = touches / CPU-seconds.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import alignment
+
+    frame = pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+    out: dict[str, dict[str, float]] = {}
+    for model in models:
+        alignment.attribute(frame, model=model)
+        best = (float("inf"), float("inf"))
+        for _ in range(repeat):
+            w, c = time.perf_counter(), time.process_time()
+            alignment.attribute(frame, model=model)
+            best = min(best, (time.process_time() - c, time.perf_counter() - w))
+        out[model] = {"touches": len(frame), "cpu_s": best[0], "wall_s": best[1]}
+        out[model]["per_core"] = len(frame) / best[0]
+        print(
+            f"in memory  {model:<8} {len(frame):>12,} touches  cpu {best[0]:6.2f} s  "
+            f"wall {best[1]:6.2f} s  {out[model]['per_core'] / 1e6:6.2f} M touches per CPU-s",
+            flush=True,
+        )
+    del frame
+    return out
+
+
+def breakdown(files: list[str], model: str = "linear", repeat: int = 3) -> None:
+    """CPU time per partition of ~10^6 touches, step by step, in this process (no cluster)."""
+    import alignment
+    import dask
+
+    def cpu(fn: Any) -> float:
+        best = float("inf")
+        for _ in range(repeat):
+            c = time.process_time()
+            fn()
+            best = min(best, time.process_time() - c)
+        return 1000 * best / len(files)
+
+    ddf = _read(files, shuffle=False)
+    parts = ddf.to_delayed()
+    frames = [p.compute(scheduler="sync").reset_index() for p in parts]
+    with dask.config.set(scheduler="synchronous"):
+        steps = [
+            ("read: Parquet -> pandas (the read task)", cpu(lambda: dask.compute(*parts))),
+            (
+                f"engine: alignment.attribute(pandas partition, model={model!r})",
+                cpu(lambda: [alignment.attribute(f, model=model) for f in frames]),
+            ),
+            (
+                "the Dask call, synchronous scheduler (read + engine + graph + combine)",
+                cpu(lambda: alignment.attribute(_read(files, False), model=model).totals()),
+            ),
+        ]
+    print()
+    print(f"CPU ms per partition (mean of {len(files)} files, best of {repeat}), {model}:")
+    for label, ms in steps:
+        print(f"- {label}: {ms:.1f} ms")
+
+
+def _read(files: list[str], shuffle: bool) -> Any:
     import dask.dataframe as dd
+
+    if shuffle:  # the key as a plain column: alignment must shuffle on it
+        return dd.read_parquet(files)
+    return dd.read_parquet(files, index="lead_id", calculate_divisions=True)  # no shuffle
+
+
+def _one_run(
+    client: Any, pids: list[int], files: list[str], model: str, shuffle: bool
+) -> dict[str, Any]:
+    """One timed out-of-core call: wall, CPU of every worker and of this process (the client
+    and, in a LocalCluster, the scheduler), peak RSS per worker."""
+    import alignment
+
+    ddf = _read(files, shuffle)
+    cpu0, client0 = _cpu(pids), time.process_time()
+    load0 = os.getloadavg()[0]
+    with _MemorySampler(pids) as mem:
+        t = time.perf_counter()
+        res = alignment.attribute(ddf, model=model)
+        totals = res.totals()
+        elapsed = time.perf_counter() - t
+    cpu = [b - a for a, b in zip(cpu0, _cpu(pids))]
+    client_cpu = time.process_time() - client0
+    n_touches = res.summary()["touches"]
+    return {
+        "model": model,
+        "workers": len(pids),
+        "files": len(files),
+        "touches": n_touches,
+        "shuffled": res.shuffled,
+        "seconds": elapsed,
+        "cpu_s_per_worker": cpu,
+        "client_cpu_s": client_cpu,
+        "peak_rss_gb_per_worker": [round(p / 1e9, 2) for p in mem.peak],
+        "load_avg_1min": [round(load0, 1), round(os.getloadavg()[0], 1)],
+        "attributed_revenue": round(sum(totals.values()), 2),
+        "unattributed_revenue": round(res.unattributed.total, 2),
+    }
+
+
+def run(
+    data: Path,
+    workers: list[int],
+    models: list[str],
+    limit: int | None,
+    shuffle: bool = False,
+    baseline_files: int = 10,
+    defaults: bool = False,
+) -> list[dict[str, Any]]:
     from distributed import Client, LocalCluster
 
-    from alignment import _dask
+    import dask
 
     files = sorted(str(p) for p in data.glob("part-*.parquet"))
     if limit:
         files = files[:limit]
+    print(
+        "workers: "
+        + ("Dask's defaults" if defaults else "without MALLOC_TRIM_THRESHOLD_, profiler off")
+    )
+    base = in_memory(files[:baseline_files], models)
+    breakdown(files[:5])
     rows: list[dict[str, Any]] = []
     for nw in workers:
         with (
+            dask.config.set(_worker_config(defaults)),
             LocalCluster(
                 n_workers=nw,
                 threads_per_worker=1,
@@ -182,38 +311,92 @@ def run(
         ):
             pids = list(client.run(os.getpid).values())
             for model in models:
-                if shuffle:  # the key as a plain column: alignment must shuffle on it
-                    ddf = dd.read_parquet(files)
-                else:  # files in key order: known divisions, no shuffle
-                    ddf = dd.read_parquet(files, index="lead_id", calculate_divisions=True)
-                n_touches = None
-                cpu0 = _cpu(pids)
-                load0 = os.getloadavg()[0]
-                with _MemorySampler(pids) as mem:
-                    t = time.perf_counter()
-                    res = _dask.attribute(ddf, model=model)
-                    totals = res.totals()
-                    elapsed = time.perf_counter() - t
-                cpu = [round(b - a, 1) for a, b in zip(cpu0, _cpu(pids))]
-                load1 = os.getloadavg()[0]
-                n_touches = res.summary()["touches"]
-                row = {
-                    "model": model,
-                    "workers": nw,
-                    "files": len(files),
-                    "touches": n_touches,
-                    "shuffled": res.shuffled,
-                    "seconds": round(elapsed, 1),
-                    "touches_per_s": round(n_touches / elapsed),
-                    "peak_rss_gb_per_worker": [round(p / 1e9, 2) for p in mem.peak],
-                    "cpu_s_per_worker": cpu,
-                    "load_avg_1min": [round(load0, 1), round(load1, 1)],
-                    "attributed_revenue": round(sum(totals.values()), 2),
-                    "unattributed_revenue": round(res.unattributed.total, 2),
-                }
+                _one_run(client, pids, files[:2], model, shuffle)  # warm-up: imports, caches
+                row = _one_run(client, pids, files, model, shuffle)
+                _throughput(row, base[model])
                 print(json.dumps(row), flush=True)
                 rows.append(row)
+    _table(rows, base)
     return rows
+
+
+def _worker_config(defaults: bool) -> dict[str, Any]:
+    """The workers' settings: Dask's defaults less two costs (unless ``defaults``).
+
+    * ``MALLOC_TRIM_THRESHOLD_`` (set by the nanny) turns off glibc's adaptive mmap threshold,
+      so every array over 128 KiB is a fresh mapping whose pages fault in (zeroed by the
+      kernel) on first use: the workers spent about as much CPU time in the kernel as in the
+      engine.
+    * the statistical profiler samples the task thread every 10 ms: about half of an idle
+      worker's CPU time.
+    """
+    import dask
+
+    if defaults:
+        return {}
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return {
+        "distributed.nanny.pre-spawn-environ": environ,
+        "distributed.worker.profile.enabled": False,
+    }
+
+
+def _throughput(row: dict[str, Any], base: dict[str, float]) -> None:
+    """Touches per CPU-second (workers + client) and per wall-second and core, against the
+    in-memory per-core throughput."""
+    cpu = sum(row["cpu_s_per_worker"]) + row["client_cpu_s"]
+    row["per_core_cpu"] = row["touches"] / cpu
+    row["per_core_wall"] = row["touches"] / (row["seconds"] * row["workers"])
+    row["ratio_cpu"] = row["per_core_cpu"] / base["per_core"]
+    row["ratio_wall"] = row["per_core_wall"] / base["per_core"]
+    row["cpu_s_per_worker"] = [round(c, 2) for c in row["cpu_s_per_worker"]]
+    for k in ("seconds", "client_cpu_s", "ratio_cpu", "ratio_wall"):
+        row[k] = round(row[k], 3)
+    for k in ("per_core_cpu", "per_core_wall"):
+        row[k] = round(row[k])
+
+
+def _table(rows: list[dict[str, Any]], base: dict[str, dict[str, float]]) -> None:
+    from _record import markdown_table
+
+    out = []
+    for r in rows:
+        b = base[r["model"]]
+        out.append(
+            [
+                r["model"],
+                r["workers"],
+                f"{r['touches']:,}",
+                f"{r['seconds']:.1f}",
+                ", ".join(f"{c:.1f}" for c in r["cpu_s_per_worker"]),
+                f"{r['client_cpu_s']:.1f}",
+                f"{b['per_core'] / 1e6:.2f}",
+                f"{r['per_core_cpu'] / 1e6:.2f}",
+                f"{r['ratio_cpu']:.0%}",
+                f"{r['per_core_wall'] / 1e6:.2f}",
+                f"{r['ratio_wall']:.0%}",
+                ", ".join(f"{p:.2f}" for p in r["peak_rss_gb_per_worker"]),
+                ", ".join(str(x) for x in r["load_avg_1min"]),
+            ]
+        )
+    header = [
+        "model",
+        "workers",
+        "touches",
+        "wall (s)",
+        "CPU s per worker",
+        "client CPU s",
+        "in memory M/CPU-s",
+        "out of core M/CPU-s",
+        "ratio (CPU)",
+        "out of core M/(wall s x workers)",
+        "ratio (wall)",
+        "peak RSS GB per worker",
+        "load avg (start, end)",
+    ]
+    print()
+    print(markdown_table(header, out, align="lr" + "r" * (len(header) - 2)))
 
 
 def main() -> None:
@@ -222,12 +405,18 @@ def main() -> None:
     g = sub.add_parser("generate")
     g.add_argument("--touches", type=int, default=100_000_000)
     g.add_argument("--out", type=Path, default=Path("/work/bench-data"))
-    g.add_argument("--chunk", type=int, default=2_000_000)
+    g.add_argument("--chunk", type=int, default=1_000_000)
     r = sub.add_parser("run")
     r.add_argument("--data", type=Path, default=Path("/work/bench-data"))
-    r.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    r.add_argument("--workers", type=int, nargs="+", default=[2])
     r.add_argument("--models", nargs="+", default=["linear", "markov"])
     r.add_argument("--limit", type=int, default=None, help="use only the first N files")
+    r.add_argument("--baseline-files", type=int, default=10, help="files of the in-memory run")
+    r.add_argument(
+        "--dask-defaults",
+        action="store_true",
+        help="workers with Dask's defaults (MALLOC_TRIM_THRESHOLD_=65536, the profiler on)",
+    )
     r.add_argument("--json", type=Path, default=None)
     r.add_argument(
         "--shuffle", action="store_true", help="read lead_id as a column (forces the shuffle)"
@@ -235,19 +424,27 @@ def main() -> None:
     args = ap.parse_args()
     if args.cmd == "generate":
         generate(args.touches, args.out, args.chunk)
-    else:
+        return
+    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
+
+    title = "Dask: out-of-core attribution (`benchmarks/dask_outofcore.py`)"
+    with captured("dask_outofcore", title, order=70):
         print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+            f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
         )
-        rows = run(args.data, args.workers, args.models, args.limit, args.shuffle)
-        if args.json:
-            args.json.write_text(json.dumps(rows, indent=1))
+        rows = run(
+            args.data,
+            args.workers,
+            args.models,
+            args.limit,
+            args.shuffle,
+            args.baseline_files,
+            args.dask_defaults,
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":
-    from _record import captured  # (benchmarks/_record.py: the RESULTS.md fragment)
-
-    with captured(
-        "dask_outofcore", "Dask: out-of-core attribution (`benchmarks/dask_outofcore.py`)", order=70
-    ):
-        main()
+    main()

@@ -32,7 +32,6 @@ from ._common import (
     partition_task,
     require_dask,
     settle,
-    tag_rows,
     tree_reduce,
     with_reading,
 )
@@ -139,14 +138,16 @@ def _attribute_local(
     *,
     spec: dict[str, Any],
     model: Any,
+    part: int | None = None,
     **params: Any,
 ) -> Any:
-    """The in-memory engine on one partition (frames as pandas, key as a column)."""
+    """The in-memory engine on one partition (frames as pandas, key as a column); ``part``:
+    the input partition number of untagged touches (see :func:`local_frame`)."""
     from ..attribution import attribute as attribute_in_memory
 
     key = spec["lead"]
     res = attribute_in_memory(
-        local_frame(touches, key, "touchpoints"),
+        local_frame(touches, key, "touchpoints", part),
         local_frame(conversions, key, "conversions"),
         model=model,
         lead=key,
@@ -183,13 +184,14 @@ def _attr_partition(
     spec: dict[str, Any],
     by: Sequence[str],
     statistic: bool,
+    part: int | None = None,
 ) -> _AttrSummary:
     model: Any = spec["model"]
     params = dict(spec["model_params"])
     if statistic:
         model = _StatsCollector(model)
         params = {}
-    res = _attribute_local(touches, conversions, leads, spec=spec, model=model, **params)
+    res = _attribute_local(touches, conversions, leads, spec=spec, model=model, part=part, **params)
     j = res.table  # (not res.journeys: that would sort the unconverted touches of rule models)
     totals: dict[tuple[str, str], dict[str, float]] = {}
     costs: dict[str, dict[str, float]] = {}
@@ -543,7 +545,7 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
         "conversions": as_ddf(conversions, "conversions"),
         "leads": as_ddf(leads, "leads"),
     }
-    frames, shuffled = partition_by_key([tag_rows(f) for f in inputs.values()], lead)
+    frames, shuffled = partition_by_key(list(inputs.values()), lead, tag=True)
     parts = partition_lists(frames)
 
     def run(by: Sequence[str], stat: bool) -> _AttrSummary:
@@ -630,9 +632,9 @@ def _run_partitions(
     compute, delayed = dk().compute, dk().delayed
     nodes = [
         delayed(_attr_partition, pure=True)(
-            *p, spec=spec, by=tuple(by), statistic=statistic, reading=capture()
+            *p, spec=spec, by=tuple(by), statistic=statistic, part=i, reading=capture()
         )
-        for p in parts
+        for i, p in enumerate(parts)
     ]
     merge = functools.partial(_AttrSummary.merge, merge_stats=_merge_of(model))
     out: _AttrSummary = settle(compute(tree_reduce(nodes, merge))[0])

@@ -103,7 +103,11 @@ def _hash_part(pdf: Any, key: str, n: int) -> Any:
 
 
 def partition_by_key(
-    frames: Sequence[Any], key: str | Sequence[str], npartitions: int | None = None
+    frames: Sequence[Any],
+    key: str | Sequence[str],
+    npartitions: int | None = None,
+    *,
+    tag: bool = False,
 ) -> tuple[list[Any], bool]:
     """Co-partition frames so that every value of the journey key sits in one partition.
 
@@ -117,6 +121,11 @@ def partition_by_key(
         hold the key as its index.
     npartitions : int, optional
         Partitions after a shuffle (default: those of the main frame).
+    tag : bool, default False
+        Tag the rows of every frame that is moved (:func:`tag_rows`), so that errors name the
+        caller's rows; a main frame left in place is not tagged (no extra columns): its
+        partition ``i`` is input partition ``i``, row for row (pass ``part=i`` to
+        :func:`local_frame`).
 
     Returns
     -------
@@ -138,6 +147,7 @@ def partition_by_key(
     if _keyed_by_index(main, keys[0]):
         out = [main]
         for f, k in zip(frames[1:], keys[1:]):
+            f = tag_rows(f) if tag else f
             if f is None:
                 out.append(None)
             elif f.index.name == k and f.known_divisions and f.divisions == main.divisions:
@@ -155,6 +165,7 @@ def partition_by_key(
         if f is None:
             out.append(None)
             continue
+        f = tag_rows(f) if tag else f
         if f.index.name == k and k not in f.columns:
             f = f.reset_index()
         tagged = f.map_partitions(_hash_part, k, n)
@@ -183,21 +194,24 @@ def _add_positions(pdf: Any, partition_info: Mapping[str, Any] | None = None) ->
 _LOCAL_ROWS = threading.local()
 
 
-def local_frame(pdf: Any, key: str, table: str | None = None) -> Any:
+def local_frame(pdf: Any, key: str, table: str | None = None, part: int | None = None) -> Any:
     """A partition as a plain pandas frame with the key as a column (helper columns dropped).
 
     Tagged rows (:func:`tag_rows`) come back in input order, whatever the shuffle did, and
     their input positions are kept for the errors of ``table`` (see :func:`input_rows`).
+    An untagged partition given its input partition number ``part`` (a frame that was not
+    moved) is that input partition: its rows are named by their position in it.
     """
     if pdf is None:
         return None
+    rows = getattr(_LOCAL_ROWS, "rows", None) if table is not None else None
     if _SRC_PART in pdf.columns:
         pdf = pdf.sort_values([_SRC_PART, _SRC_POS], kind="stable")
-        if table is not None:
-            rows = getattr(_LOCAL_ROWS, "rows", None)
-            if rows is not None:
-                rows[table] = (pdf[_SRC_PART].to_numpy(), pdf[_SRC_POS].to_numpy())
+        if rows is not None:
+            rows[table] = (pdf[_SRC_PART].to_numpy(), pdf[_SRC_POS].to_numpy())
         pdf = pdf.drop(columns=[_SRC_PART, _SRC_POS])
+    elif rows is not None and part is not None:
+        rows[table] = (part, None)
     if _PART in pdf.columns:
         pdf = pdf.drop(columns=[_PART])
     if pdf.index.name == key and key not in pdf.columns:
@@ -286,9 +300,7 @@ def partition_task(fn: _F, *, carry: bool = True) -> _F:
         except DataValidationError as exc:
             where = _LOCAL_ROWS.rows.get(exc.table) if exc.rows else None
             if where is not None:
-                local = np.asarray(exc.rows, dtype=np.int64)
-                pairs = list(zip(where[0][local].tolist(), where[1][local].tolist(), strict=True))
-                setattr(exc, "source_rows", pairs)  # noqa: B010 - read by input_rows
+                setattr(exc, "source_rows", _source_pairs(where, exc.rows))  # noqa: B010
             if carry:
                 return Failure(exc)
             raise
@@ -296,6 +308,15 @@ def partition_task(fn: _F, *, carry: bool = True) -> _F:
             _LOCAL_ROWS.rows = None
 
     return run  # type: ignore[return-value]
+
+
+def _source_pairs(where: tuple[Any, Any], local_rows: Any) -> list[tuple[int, int]]:
+    """(input partition, position) of a partition's rows (read by :func:`input_rows`)."""
+    local = np.asarray(local_rows, dtype=np.int64)
+    part, pos = where
+    if pos is None:  # an untagged partition: input partition ``part`` itself
+        return [(int(part), int(r)) for r in local.tolist()]
+    return list(zip(part[local].tolist(), pos[local].tolist(), strict=True))
 
 
 def raising_partition_task(fn: _F) -> _F:
@@ -372,23 +393,30 @@ def partition_lists(frames: Sequence[Any]) -> list[list[Any]]:
     return [[None if d is None else d[i] for d in delayed] for i in range(n)]
 
 
-def tree_reduce(items: list[Any], combine: Callable[[Any, Any], Any], fan_in: int = 2) -> Any:
-    """Tree reduction of delayed items with a binary ``combine``."""
+def tree_reduce(items: list[Any], combine: Callable[[Any, Any], Any], fan_in: int = 8) -> Any:
+    """Tree reduction of delayed items with a binary ``combine``.
+
+    One task per group of ``fan_in`` items (folded left to right, so the order of the
+    items is kept): about ``n / (fan_in - 1)`` tasks for ``n`` items, not ``n - 1``.
+    """
     delayed = dk().delayed
 
     if not items:
         raise ValueError("nothing to reduce")
+    fan_in = max(int(fan_in), 2)
     level = list(items)
     while len(level) > 1:
-        nxt = []
-        for i in range(0, len(level), fan_in):
-            group = level[i : i + fan_in]
-            node = group[0]
-            for other in group[1:]:
-                node = delayed(_combine_or_fail, pure=True)(combine, node, other)
-            nxt.append(node)
-        level = nxt
+        groups = [level[i : i + fan_in] for i in range(0, len(level), fan_in)]
+        level = [g[0] if len(g) == 1 else delayed(_fold, pure=True)(combine, *g) for g in groups]
     return level[0]
+
+
+def _fold(combine: Callable[[Any, Any], Any], first: Any, *rest: Any) -> Any:
+    """``combine`` folded over the values, left to right (see :func:`_combine_or_fail`)."""
+    out = first
+    for other in rest:
+        out = _combine_or_fail(combine, out, other)
+    return out
 
 
 def _combine_or_fail(combine: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
