@@ -58,8 +58,8 @@ def _few_polars_strings(native: Any) -> bool:
     """A Polars string column that looks like a few categories (channels, kinds …)."""
     if not native.dtype.is_(_polars().String) or len(native) == 0:
         return False
-    n = min(len(native), _SAMPLE)
-    return not _many_distinct(int(native.head(_SAMPLE).n_unique()), n)
+    n = min(len(native), SAMPLE_ROWS)
+    return not many_distinct(int(native.head(SAMPLE_ROWS).n_unique()), n)
 
 
 def _polars_categorical(native: Any) -> Categorical:
@@ -99,10 +99,10 @@ HASH_FACTORIZE_MIN_ROWS = 200_000
 hashing (:mod:`._strings`) when pyarrow is installed; others by pyarrow's dictionary
 encoding."""
 
-_SAMPLE = 20_000
+SAMPLE_ROWS = 20_000
 
 
-def _many_distinct(n_distinct: int, n_sampled: int) -> bool:
+def many_distinct(n_distinct: int, n_sampled: int) -> bool:
     """Whether a column looks like ids (hashing pays) rather than a few categories.
 
     Judged on its first rows: more than 5 % distinct.  Either way the result is exact; only the
@@ -431,7 +431,7 @@ def _arrow_factorize(arr: Any) -> Categorical:
     if (
         len(arr) >= HASH_FACTORIZE_MIN_ROWS
         and _is_text(arr.type)
-        and _many_distinct(_sample_distinct(arr), min(len(arr), _SAMPLE))
+        and many_distinct(sample_distinct(arr), min(len(arr), SAMPLE_ROWS))
     ):
         out = _bytes_factorize(arr)
         if out is not None:
@@ -480,12 +480,12 @@ def _canonical_keys(sorted_values: Any) -> np.ndarray | None:
     return words.word(0, None)
 
 
-def _sample_distinct(arr: Any) -> int:
+def sample_distinct(arr: Any) -> int:
     """Distinct values among the first rows of an Arrow string array."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    head = arr.slice(0, _SAMPLE)
+    head = arr.slice(0, SAMPLE_ROWS)
     if pa.types.is_string_view(head.type):
         head = head.cast(pa.large_string())
     return int(pc.count_distinct(head).as_py())

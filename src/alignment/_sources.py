@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ._factorize import _SAMPLE, _many_distinct, _sample_distinct
+from ._factorize import SAMPLE_ROWS, many_distinct, sample_distinct
 from ._timetext import Utf8Text
 from .errors import DataValidationError, MissingColumnError
 
@@ -393,14 +393,14 @@ def split_arrow(
 def _varied(column: Any) -> bool:
     """Whether a column's first rows are mostly distinct (instants read row by row); columns
     of few distinct values (dates) are read once per distinct value instead."""
-    n = min(len(column), _SAMPLE)
-    return n == 0 or _many_distinct(_sample_distinct(column), n)
+    n = min(len(column), SAMPLE_ROWS)
+    return n == 0 or many_distinct(sample_distinct(column), n)
 
 
 def _repeated(column: Any) -> bool:
     """Whether the first rows of a column repeat values (half of them or more are repeats)."""
-    n = min(len(column), _SAMPLE)
-    return n > 0 and _sample_distinct(column) * 2 <= n
+    n = min(len(column), SAMPLE_ROWS)
+    return n > 0 and sample_distinct(column) * 2 <= n
 
 
 def _dictionary(column: Any) -> Any:
