@@ -21,11 +21,13 @@ model it reports
   the rise of the process's resident-set high-water mark during it (Linux: ``VmHWM`` after
   resetting it through ``/proc/self/clear_refs``), which also counts pyarrow's, Polars' and
   scipy's own buffers and the modules the call imports; both above the input frames.
-* ``str / int``: with ``--keys int,str``, the end-to-end time with string lead ids over the
-  time with integer lead ids (same journeys, same run, interleaved).
+* ``/ int``: with ``--keys int,str`` (or ``int,str,cat``), the end-to-end time with string lead
+  ids over the time with integer lead ids (same journeys, same run, interleaved).
 
-``--keys`` chooses the lead ids: ``int`` (integer ids, as HubSpot or Marketo export them) and/or
-``str`` (``"L123"``-style ids, as Salesforce exports them).  Channels are strings in both.
+``--keys`` chooses the lead ids: ``int`` (integer ids, as HubSpot or Marketo export them),
+``str`` (``"L123"``-style ids, as Salesforce exports them) and/or ``cat`` (those strings held as
+pandas ``category`` / Polars ``Categorical``: the library reuses the dictionary).  Channels are
+strings in all.
 
 It also times a plain-numpy linear-attribution baseline on the same data (np.unique on the
 string keys, lexsort, bincount), and, when installed, nothing else (``channelattribution`` and
@@ -112,6 +114,27 @@ def make_data(n: int, seed: int = 42, keys: str = "str") -> dict[str, Any]:
         },
         "n_touches": n_t,
     }
+
+
+def frames(n: int, keys: str) -> tuple[dict[str, Any], tuple[Any, Any], tuple[Any, Any]]:
+    """The data and its pandas and Polars frames (touches, conversions) for one kind of ids.
+
+    ``keys="cat"``: the string ids of ``"str"``, held as pandas ``category`` / Polars
+    ``Categorical`` columns (as a dictionary-encoded Parquet file or a categorical dtype gives
+    them).
+    """
+    data = make_data(n, keys="str" if keys == "cat" else keys)
+    touch, conv = data["touch"], data["conv"]
+    pdf, pconv = to_pandas(touch), to_pandas(conv)
+    plf, plconv = to_polars(touch), to_polars(conv)
+    if keys == "cat":
+        import polars as pl
+
+        pdf["lead_id"] = pdf["lead_id"].astype("category")
+        pconv["lead_id"] = pconv["lead_id"].astype("category")
+        plf = plf.with_columns(pl.col("lead_id").cast(pl.Categorical))
+        plconv = plconv.with_columns(pl.col("lead_id").cast(pl.Categorical))
+    return data, (pdf, pconv), (plf, plconv)
 
 
 def to_pandas(d: dict[str, np.ndarray]) -> Any:
@@ -254,9 +277,8 @@ def child_memory(spec: str) -> None:
     import json
 
     n_text, keys, model = spec.split(":")
-    data = make_data(int(n_text), keys=keys)
-    pdf, pconv = to_pandas(data["touch"]), to_pandas(data["conv"])
-    del data
+    data, (pdf, pconv), _ = frames(int(n_text), keys)
+    del data, _
     warnings.simplefilter("ignore", alignment.AlignmentWarning)
 
     def call() -> None:
@@ -269,10 +291,8 @@ def child_memory(spec: str) -> None:
 
 def prepare(n: int, keys: str, repeat: int) -> dict[str, Any]:
     """Frames of one size and kind of lead id, the build timings, the eligible journeys."""
-    data = make_data(n, keys=keys)
+    data, (pdf, pconv), (plf, plconv) = frames(n, keys)
     touch, conv = data["touch"], data["conv"]
-    pdf, pconv = to_pandas(touch), to_pandas(conv)
-    plf, plconv = to_polars(touch), to_polars(conv)
     t_base = best(lambda: numpy_baseline(touch, conv), repeat, "base")
     t_build_pd = best(lambda: Journeys.build(pdf, pconv), repeat, "build_pd")
     t_build_pl = best(lambda: Journeys.build(plf, plconv), repeat, "build_pl")
@@ -398,16 +418,16 @@ def run(
         "peak RSS MB",
     ]
     by_key = {(r[0], r[1], r[2]): r for r in rows}
-    ratio = all((n, k, m) in by_key for n, _, m, *_ in rows for k in ("int", "str"))
+    ratio = all((n, "int", m) in by_key for n, _, m, *_ in rows) and len(keys) > 1
     if ratio:
-        header += ["str / int pandas", "str / int polars"]
+        header += ["/ int pandas", "/ int polars"]
     table = []
     for n, k, name, a, a_cpu, b, b_cpu, c, d, e, f in rows:
         row = [f"{n:,}", k, name, f"{a:.3f}", f"{a_cpu:.3f}", f"{b:.3f}", f"{b_cpu:.3f}"]
         row += [f"{c:.3f}", f"{d:.4f}", f"{e:.0f}", f"{f:.0f}"]
         if ratio:
             i = by_key[(n, "int", name)]
-            row += [f"{a / i[3]:.2f}", f"{b / i[5]:.2f}"] if k == "str" else ["", ""]
+            row += [f"{a / i[3]:.2f}", f"{b / i[5]:.2f}"] if k != "int" else ["", ""]
         table.append(row)
     print()
     print(markdown_table(header, table, align="rll" + "r" * (len(header) - 3)))
@@ -429,7 +449,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated journey counts")
     ap.add_argument("--models", default="", help="comma-separated models (default: all)")
-    ap.add_argument("--keys", default="int,str", help="lead ids: int and/or str")
+    ap.add_argument("--keys", default="int,str", help="lead ids: int, str and/or cat")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true", help="cProfile Journeys.build")
     ap.add_argument("--no-memory", action="store_true", help="skip the fresh-process memory runs")

@@ -38,6 +38,8 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
     elif backend == "polars" and _few_polars_strings(native):
         return _polars_categorical(native)
     elif backend == "polars" and _has("pyarrow"):
+        if isinstance(native.dtype, _polars().Categorical):
+            return _polars_physical(native)
         arrow = None
         if native.dtype.is_(_polars().String):
             try:  # Polars' own string layout (string_view), without a copy
@@ -74,6 +76,38 @@ def _polars_categorical(native: Any) -> Categorical:
     if native.null_count():
         codes[codes == k] = -1
     return Categorical(codes, np.asarray(distinct.to_numpy(), dtype=object))
+
+
+def _polars_physical(native: Any) -> Categorical:
+    """Factorise a Polars ``Categorical`` column through its physical codes.
+
+    Polars' categories may be shared by every categorical of the process (its global
+    ``Categories``): converting the column to Arrow rebuilds a dictionary of all of them
+    (about a second for a million).  Instead the rows' physical codes are read as they are
+    (no copy), one row of each code in use is cast to text by Polars, those distinct strings
+    are factorised, and the codes are mapped through their ranks (one gather).
+    """
+    pl = _polars()
+    physical = native.to_physical()
+    missing = native.null_count() > 0
+    phys = np.asarray((physical.fill_null(0) if missing else physical).to_numpy())
+    valid = np.asarray(native.is_not_null().to_numpy()) if missing else None
+    if phys.size == 0 or (valid is not None and not valid.any()):
+        return Categorical(np.full(phys.size, -1, dtype=np.int32), np.empty(0, dtype=object))
+    space = int(phys.max()) + 1
+    row_of = np.full(space, -1, dtype=np.int64)  # one row of each physical code in use
+    rows = np.arange(phys.size, dtype=np.int64) if valid is None else np.flatnonzero(valid)
+    row_of[phys[rows]] = rows
+    del rows
+    used = np.flatnonzero(row_of >= 0)
+    distinct = native.gather(row_of[used]).cast(pl.String).to_arrow()
+    cat = _arrow_factorize(distinct)  # (distinct strings: their codes are their ranks)
+    rank = np.full(space, -1, dtype=np.int32)
+    rank[used] = cat.codes
+    codes = np.take(rank, phys)
+    if valid is not None:
+        codes[~valid] = -1
+    return Categorical(codes, cat.categories, cat.sort_keys)
 
 
 def _pandas_arrow(native: Any) -> Any:
@@ -492,21 +526,26 @@ def sample_distinct(arr: Any) -> int:
 
 
 def _dictionary_factorize(arr: Any) -> Categorical:
-    """Reuse the dictionary an Arrow array already has (Polars categoricals, pandas categories,
+    """Reuse the dictionary an Arrow array already has (Polars enums, pandas categories,
     Parquet dictionary pages): factorise the dictionary, then map the indices through it.
 
-    Categories are the values that occur, sorted (unused or repeated dictionary entries and
-    null entries are dropped), as for a plain string column.
+    A dictionary already sorted (pandas sorts the categories it infers) is not sorted again:
+    its indices are the codes.  Categories are the values that occur, sorted (unused or
+    repeated dictionary entries and null entries are dropped), as for a plain string column.
     """
     import pyarrow as pa
 
     values = arr.dictionary
     if pa.types.is_string_view(values.type):  # (Arrow cannot take or sort string views yet)
         values = values.cast(pa.large_string())
-    dict_cat = _arrow_factorize(values)
-    cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
-    idx = _ints(arr.indices.cast(pa.int64()), null=-1).astype(np.intp, copy=False)
-    codes = np.append(dict_cat.codes, np.int32(-1))[idx]  # index -1: the appended null slot
+    if _strictly_increasing(values):
+        codes = _ints(arr.indices, null=-1).astype(np.int32, copy=False)
+        cats, sort_keys = _objects(values), _canonical_keys(values)
+    else:
+        dict_cat = _arrow_factorize(values)
+        cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
+        idx = _ints(arr.indices.cast(pa.int64()), null=-1).astype(np.intp, copy=False)
+        codes = np.append(dict_cat.codes, np.int32(-1))[idx]  # index -1: the null slot
     present = codes >= 0
     used = np.bincount(codes[present], minlength=cats.size) > 0
     if not used.all():
@@ -515,6 +554,25 @@ def _dictionary_factorize(arr: Any) -> Categorical:
         cats = cats[used]
         sort_keys = None if sort_keys is None else sort_keys[used]
     return Categorical(codes.astype(np.int32, copy=False), cats, sort_keys)
+
+
+def _strictly_increasing(values: Any) -> bool:
+    """Whether Arrow strings (without nulls) are distinct and in ascending order, judged on
+    their order-keeping words (:mod:`._strings`): one pass, no sort."""
+    if values.null_count or not _is_text(values.type):
+        return False
+    _, data, starts, ends = _string_buffers(values)
+    words = byte_words(data, starts, ends)
+    if words is None:  # (very long strings: sorted by the general path)
+        return False
+    undecided = np.ones(max(starts.size - 1, 0), dtype=bool)  # neighbours equal so far
+    for i in range(words.n_words):  # (loop over the words of a string: at most MAX_WORDS)
+        w = words.word(i, None)
+        before, after = w[:-1], w[1:]
+        if np.any(undecided & (before > after)):
+            return False
+        undecided &= before == after
+    return not undecided.any()  # (neighbours equal in every word: a repeated value)
 
 
 def _unicode_factorize(arr: np.ndarray) -> Categorical | None:
