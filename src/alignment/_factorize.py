@@ -178,16 +178,22 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
     words = byte_words(data, starts, ends)
     if words is None:
         return None
-    out = factorize_words(words.word, words.n_words, starts.size, need_rows=not words.canonical)
+
+    def decode(first_words: np.ndarray, first: np.ndarray | None) -> np.ndarray:
+        if words.canonical:  # the strings are in their words: no gather from the column
+            return _text_of_keys(first_words)
+        assert first is not None
+        return _objects(arr.take(_arrow_index(first if rows is None else rows[first])))
+
+    need_rows = not words.canonical
+    out = factorize_words(
+        words.word, words.n_words, starts.size, need_rows=need_rows, decode=decode
+    )
     if out is None:
         return None
-    codes, first, first_words = out
-    codes = _with_nulls(codes, rows, n)
-    if words.canonical:  # the strings are in their words: no gather from the column
-        return Categorical(codes, _text_of_keys(first_words), first_words)
-    assert first is not None
-    first = first if rows is None else rows[first]
-    return Categorical(codes, _objects(arr.take(_arrow_index(first))))
+    assert out.decoded is not None
+    codes = _with_nulls(out.codes, rows, n)
+    return Categorical(codes, out.decoded, out.first_words if words.canonical else None)
 
 
 def _ints(arr: Any, null: int = 0) -> np.ndarray:
@@ -279,15 +285,22 @@ def _view_factorize(arr: Any) -> Categorical | None:
     words = view_words(views, lengths)
     if words is None:
         return None
-    out = factorize_words(words.word, words.n_words, lengths.size, need_rows=not words.canonical)
+
+    def decode(first_words: np.ndarray, first: np.ndarray | None) -> np.ndarray:
+        if words.canonical:  # the strings are in their words
+            return _text_of_keys(first_words)
+        assert first is not None
+        return _text(views[first, 4:], lengths[first])  # (no take of views)
+
+    need_rows = not words.canonical
+    out = factorize_words(
+        words.word, words.n_words, lengths.size, need_rows=need_rows, decode=decode
+    )
     if out is None:
         return None
-    codes, first, first_words = out
-    codes = _with_nulls(codes, rows, n)
-    if words.canonical:  # the strings are in their words
-        return Categorical(codes, _text_of_keys(first_words), first_words)
-    assert first is not None
-    return Categorical(codes, _text(views[first, 4:], lengths[first]))  # (no take of views)
+    assert out.decoded is not None
+    codes = _with_nulls(out.codes, rows, n)
+    return Categorical(codes, out.decoded, out.first_words if words.canonical else None)
 
 
 def factorize(
@@ -371,8 +384,7 @@ def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     out = factorize_words(word, 1, a.size, need_rows=False)
     assert out is not None  # (one word: no collision check can fail)
-    codes, _, first_words = out
-    return codes.astype(np.int64), (first_words ^ sign).view(np.int64)
+    return out.codes.astype(np.int64), (out.first_words ^ sign).view(np.int64)
 
 
 def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -586,8 +598,8 @@ def _unicode_factorize(arr: np.ndarray) -> Categorical | None:
     words = unicode_words(a)
     out = None if words is None else factorize_words(words.word, words.n_words, a.size)
     if out is not None:
-        codes, first, _ = out
-        return Categorical(codes, a[first].astype(object))
+        assert out.rows is not None
+        return Categorical(out.codes, a[out.rows].astype(object))
     if not _has("pyarrow"):
         return None
     import pyarrow as pa

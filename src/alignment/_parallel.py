@@ -31,14 +31,17 @@ __all__ = [
     "inline_pool",
     "n_threads",
     "prefetch",
+    "run_both",
     "split_rows",
     "submit",
+    "threads_on",
 ]
 
 ENV_VAR = "ALIGNMENT_NUM_THREADS"
 _MAX_DEFAULT = 4
 
 T = TypeVar("T")
+U = TypeVar("U")
 P = ParamSpec("P")
 
 _lock = threading.Lock()
@@ -193,27 +196,47 @@ def split_rows(fn: Callable[[int, int], None], n: int, *, align: int = 1) -> Non
     ``fn(0, n)`` inline.
 
     For GIL-releasing numpy passes whose halves write disjoint outputs (the result never depends
-    on the split).  A short-lived thread, not the pool: the caller may itself be a pool worker,
-    which must never wait on the pool.  The split point is a multiple of ``align``.  An error
-    of either half is raised here.
+    on the split).  The split point is a multiple of ``align``.  An error of either half is
+    raised here.
     """
-    if n < SPLIT_MIN_ROWS or n_threads() <= 1 or getattr(_local, "inline", False):
+    if n < SPLIT_MIN_ROWS or not threads_on():
         fn(0, n)
         return
     mid = n // 2 // align * align
+    run_both(lambda: fn(0, mid), lambda: fn(mid, n))
+
+
+def run_both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """``(first(), second())``: ``first`` on a helper thread while the calling thread runs
+    ``second``, when threads are on; otherwise one after the other, inline.
+
+    For two independent steps of which at least one releases the GIL (a numpy sort next to the
+    making of Python strings).  A short-lived thread, not the pool: the caller may itself be a
+    pool worker, which must never wait on the pool.  An error of either step is raised here
+    (``second``'s when both fail).
+    """
+    if not threads_on():
+        return first(), second()
+    done: list[T] = []
     errors: list[BaseException] = []
 
-    def first_half() -> None:
+    def run_first() -> None:
         try:
-            fn(0, mid)
+            done.append(first())
         except BaseException as exc:  # (re-raised in the calling thread)
             errors.append(exc)
 
-    helper = threading.Thread(target=first_half, name="alignment-split", daemon=True)
+    helper = threading.Thread(target=run_first, name="alignment-split", daemon=True)
     helper.start()
     try:
-        fn(mid, n)
+        out = second()
     finally:
         helper.join()
     if errors:
         raise errors[0]
+    return done[0], out
+
+
+def threads_on() -> bool:
+    """Whether helper threads may be used here: more than one thread, and not :func:`inline`."""
+    return n_threads() > 1 and not getattr(_local, "inline", False)

@@ -28,10 +28,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._parallel import split_rows
+from ._parallel import run_both, split_rows, threads_on
 
 __all__ = [
     "MAX_WORDS",
+    "Decoder",
+    "Factorized",
     "Groups",
     "Words",
     "byte_words",
@@ -140,8 +142,9 @@ class Groups(NamedTuple):
 def group_hashes(h: np.ndarray, *, rows: bool = True, round_: int = 0) -> Groups:
     """Group the rows by their 64-bit hash, in tables indexed by the hash's leading bits.
 
-    Every row writes its hash into its slot; the hash that stays there (the last written)
-    owns the slot.  Rows whose hash differs from their slot's go to the next round (a smaller
+    Every row writes its hash into its slot; the hash that stays there (the last written;
+    without ``rows``, the rows are written by two threads and either may write last) owns the
+    slot.  Rows whose hash differs from their slot's go to the next round (a smaller
     table, another slot function), so rows with equal hashes share a group and rows with
     different hashes never do.  Rows are handled in chunks (bounded temporaries).
 
@@ -164,15 +167,12 @@ def group_hashes(h: np.ndarray, *, rows: bool = True, round_: int = 0) -> Groups
     seen = np.zeros(1 << bits, dtype=bool)
     owner = np.empty(1 << bits, dtype=index_type) if rows else None
     ids = np.empty(n, dtype=index_type)
-    for c0 in range(0, n, _CHUNK):  # (loops over chunks of 2**20 rows)
-        c1 = min(n, c0 + _CHUNK)
-        slot = (key[c0:c1] >> shift).view(np.intp)  # (< 2**24: the same value as intp)
-        ids[c0:c1] = slot
-        table[slot] = h[c0:c1]  # the last written stays
-        seen[slot] = True
-        if owner is not None:
-            owner[slot] = np.arange(c0, c1, dtype=index_type)  # (in the same order)
-    del key
+    slots = _Slots(key, h, shift, ids, table, seen, owner)
+    if owner is None:  # two writers: either hash may stay in a shared slot; the check sees it
+        split_rows(slots.fill, n, align=_CHUNK)
+    else:  # (one writer: a slot's owner row is the row whose hash stayed)
+        slots.fill(0, n)
+    del key, slots
     clashes = _clashes(table, ids, h)
     used = np.flatnonzero(seen)
     hashes = table[used]
@@ -189,6 +189,30 @@ def group_hashes(h: np.ndarray, *, rows: bool = True, round_: int = 0) -> Groups
             first = np.concatenate([first, clash[sub.first]])
         space += sub.space
     return Groups(ids, used, hashes, first, space)
+
+
+class _Slots(NamedTuple):
+    """One round's table (:func:`group_hashes`) and the arrays its rows are written from."""
+
+    key: np.ndarray
+    h: np.ndarray
+    shift: np.uint64
+    ids: np.ndarray
+    table: np.ndarray
+    seen: np.ndarray
+    owner: np.ndarray | None
+
+    def fill(self, lo: int, hi: int) -> None:
+        """Rows ``lo:hi`` write their slot, their hash (the last written stays) and, with
+        ``owner``, their row number."""
+        for c0 in range(lo, hi, _CHUNK):  # (loops over chunks of 2**20 rows)
+            c1 = min(hi, c0 + _CHUNK)
+            slot = (self.key[c0:c1] >> self.shift).view(np.intp)  # (< 2**24: fits in intp)
+            self.ids[c0:c1] = slot
+            self.table[slot] = self.h[c0:c1]
+            self.seen[slot] = True
+            if self.owner is not None:  # (in the same order)
+                self.owner[slot] = np.arange(c0, c1, dtype=self.ids.dtype)
 
 
 def _clashes(table: np.ndarray, ids: np.ndarray, h: np.ndarray) -> list[np.ndarray]:
@@ -222,9 +246,36 @@ def _distinct_estimate(key: np.ndarray) -> int:
     return min(n, int(-(1 << bits) * np.log(clear / (1 << bits))) + 1)
 
 
+class Factorized(NamedTuple):
+    """What :func:`factorize_words` finds."""
+
+    codes: np.ndarray
+    """The rank of each row's string among the distinct strings (``int32``)."""
+    rows: np.ndarray | None
+    """One row holding each distinct string, in sorted order (``int64``; ``None`` when not
+    needed and not found)."""
+    first_words: np.ndarray
+    """The first word of each distinct string, in sorted order (``uint64``)."""
+    decoded: np.ndarray | None
+    """``decode``'s value for the distinct strings, in sorted order (``None`` without it)."""
+
+
+Decoder = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
+"""``decode(first_words, rows)``: one value per distinct string (its text), given the first
+word and one row of each (``None`` when rows were not looked for), in sorted order."""
+
+_ASIDE = 1 << 16
+"""From this many distinct one-word strings on, they are decoded on a helper thread."""
+
+
 def factorize_words(
-    word: WordFn, n_words: int, n: int, *, need_rows: bool = True
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray] | None:
+    word: WordFn,
+    n_words: int,
+    n: int,
+    *,
+    need_rows: bool = True,
+    decode: Decoder | None = None,
+) -> Factorized | None:
     """Sorted codes of ``n`` strings given as order-keeping words, exactly.
 
     Parameters
@@ -240,19 +291,24 @@ def factorize_words(
     need_rows : bool
         Whether the caller needs a row of each distinct string (with one word per string, the
         word itself may be enough: it is then not looked for).
+    decode : callable, optional
+        Makes the text of the distinct strings (see :data:`Decoder`).  With one word per
+        string and no rows asked for, it runs while the rows' codes are made (on a helper
+        thread when threads are on: making Python strings holds the GIL, sorting and gathering
+        numbers do not).
 
     Returns
     -------
-    (codes, rows, first_words) or None
-        ``codes`` (``int32``): the rank of each row's string among the distinct strings;
-        ``rows`` (``int64``): one row holding each distinct string, in sorted order (``None``
-        when not needed and not found);
-        ``first_words`` (``uint64``): the first word of each distinct string, in sorted order.
+    Factorized or None
         ``None`` if two different strings shared a 64-bit hash (the caller factorises another
         way).
     """
     if n == 0:
-        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), np.empty(0, np.uint64)
+        empty_words = np.empty(0, np.uint64)
+        decoded = None if decode is None else decode(empty_words, np.empty(0, dtype=np.int64))
+        return Factorized(
+            np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), empty_words, decoded
+        )
 
     h = _hash_words(word, n_words, n)
     groups = group_hashes(h, rows=need_rows or n_words > 1)
@@ -265,9 +321,28 @@ def factorize_words(
         keys = [word(i, groups.first) for i in range(n_words)]
         if not _same_words(word, n_words, keys, ids, used, space):
             return None
-    order = np.lexsort(keys[::-1]) if n_words > 1 else np.argsort(keys[0])  # (all distinct)
+
+    def sort_and_code() -> tuple[np.ndarray, np.ndarray]:
+        order = np.lexsort(keys[::-1]) if n_words > 1 else np.argsort(keys[0])  # (distinct)
+        return order, _ranked_codes(ids, used[order], space, n)
+
+    aside = n_words == 1 and groups.first is None and used.size >= _ASIDE and threads_on()
+    if decode is not None and aside:
+        # one word per string, no rows wanted: the sorted words are the text; sorted again
+        # (np.sort, no permutation) and decoded on a helper thread while the codes are made
+        decoded, (order, codes) = run_both(lambda: decode(np.sort(keys[0]), None), sort_and_code)
+        first = None
+    else:
+        order, codes = sort_and_code()
+        first = None if groups.first is None else groups.first[order]
+        decoded = None if decode is None else decode(keys[0][order], first)
+    return Factorized(codes, first, keys[0][order], decoded)
+
+
+def _ranked_codes(ids: np.ndarray, sorted_ids: np.ndarray, space: int, n: int) -> np.ndarray:
+    """Each row's rank: the position of its group id in ``sorted_ids`` (one gather per row)."""
     rank = np.empty(space, dtype=np.int32)
-    rank[used[order]] = np.arange(order.size, dtype=np.int32)
+    rank[sorted_ids] = np.arange(sorted_ids.size, dtype=np.int32)
     # the codes overwrite the group ids (no second array of n rows)
     codes = ids if ids.dtype == np.int32 else np.empty(n, dtype=np.int32)
 
@@ -277,8 +352,7 @@ def factorize_words(
             codes[c0:c1] = np.take(rank, ids[c0:c1], mode="clip")
 
     split_rows(gather, n, align=_CHUNK)
-    first = None if groups.first is None else groups.first[order]
-    return codes, first, keys[0][order]
+    return codes
 
 
 def _same_words(

@@ -348,3 +348,29 @@ def test_split_passes_give_the_same_codes(monkeypatch: pytest.MonkeyPatch) -> No
     codes, cats = _twin(values)
     assert split.categories.tolist() == cats and split.codes.tolist() == codes
     np.testing.assert_array_equal(split.codes, alone.codes)
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_short_keys_decoded_aside_and_scattered_by_two(
+    monkeypatch: pytest.MonkeyPatch, threads: str
+) -> None:
+    """Short keys (one word each): the table written by two threads, the text made on a helper
+    thread while the codes are ranked; the same codes and categories as Python's."""
+    from alignment import _parallel
+
+    rng = np.random.default_rng(11)
+    words = np.array([f"L{i}" for i in range(5000)] + ["", "é", "Z9"])
+    values = words[rng.integers(0, words.size, size=40_000)].tolist()
+    monkeypatch.setenv(_parallel.ENV_VAR, threads)
+    monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
+    monkeypatch.setattr(_strings, "_CHUNK", 4096)  # several chunks per half
+    monkeypatch.setattr(_strings, "_ASIDE", 16)
+    codes, cats = _twin(values)
+    for arr in (pa.array(values, type=pa.large_string()), pa.array(values, type=pa.string())):
+        got = _bytes_factorize(arr)
+        assert got is not None and got.sort_keys is not None
+        assert got.categories.tolist() == cats and got.codes.tolist() == codes
+    ints = rng.integers(-(10**12), 10**12, size=300)[rng.integers(0, 300, size=20_000)]
+    int_codes, uniq = _factorize.factorize_ints(ints)
+    np.testing.assert_array_equal(uniq[int_codes], ints)
+    np.testing.assert_array_equal(uniq, np.unique(ints))

@@ -187,3 +187,47 @@ def test_split_rows_inline_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with pytest.raises(ValueError, match="first half"):  # raised in the caller
         _parallel.split_rows(fail_first, 10)
+
+
+def test_run_both_returns_both_and_reraises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    where: list[str] = []
+
+    def first() -> int:
+        where.append(_thread_name())
+        return 1
+
+    def second() -> str:
+        where.append(_thread_name())
+        return "two"
+
+    assert _parallel.run_both(first, second) == (1, "two")
+    assert sorted(where) == sorted(["alignment-split", threading.current_thread().name])
+
+    def boom(msg: str) -> Any:
+        raise ValueError(msg)
+
+    with pytest.raises(ValueError, match="second"):  # (both fail: the calling thread's)
+        _parallel.run_both(lambda: boom("first"), lambda: boom("second"))
+    with pytest.raises(ValueError, match="second"):
+        _parallel.run_both(lambda: 1, lambda: boom("second"))
+    with pytest.raises(ValueError, match="first"):
+        _parallel.run_both(lambda: boom("first"), lambda: 2)
+
+
+def test_run_both_inline_when_threads_are_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[tuple[str, str]] = []
+
+    def step(label: str) -> str:
+        order.append((label, _thread_name()))
+        return label
+
+    here = threading.current_thread().name
+    monkeypatch.setenv(_parallel.ENV_VAR, "1")
+    assert not _parallel.threads_on()
+    assert _parallel.run_both(lambda: step("a"), lambda: step("b")) == ("a", "b")
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    with _parallel.inline():
+        assert not _parallel.threads_on()
+        assert _parallel.run_both(lambda: step("c"), lambda: step("d")) == ("c", "d")
+    assert order == [("a", here), ("b", here), ("c", here), ("d", here)]  # in turn, here
