@@ -85,28 +85,33 @@ def _polars_physical(native: Any) -> Categorical:
     ``Categories``): converting the column to Arrow rebuilds a dictionary of all of them
     (about a second for a million).  Instead the rows' physical codes are read as they are
     (no copy), one row of each code in use is cast to text by Polars, those distinct strings
-    are factorised, and the codes are mapped through their ranks (one gather).
+    are factorised, and the codes are mapped through their ranks (one gather).  Codes spread
+    over a much larger shared mapping are compacted first (:func:`factorize_ints`).
     """
     pl = _polars()
+    n = len(native)
     physical = native.to_physical()
-    missing = native.null_count() > 0
-    phys = np.asarray((physical.fill_null(0) if missing else physical).to_numpy())
-    valid = np.asarray(native.is_not_null().to_numpy()) if missing else None
-    if phys.size == 0 or (valid is not None and not valid.any()):
-        return Categorical(np.full(phys.size, -1, dtype=np.int32), np.empty(0, dtype=object))
+    valid = np.asarray(native.is_not_null().to_numpy()) if native.null_count() else None
+    phys = np.asarray(physical.drop_nulls().to_numpy())  # (the valid rows, in order)
+    if phys.size == 0:
+        return Categorical(np.full(n, -1, dtype=np.int32), np.empty(0, dtype=object))
     space = int(phys.max()) + 1
-    row_of = np.full(space, -1, dtype=np.int64)  # one row of each physical code in use
-    rows = np.arange(phys.size, dtype=np.int64) if valid is None else np.flatnonzero(valid)
-    row_of[phys[rows]] = rows
-    del rows
+    if space > 4 * phys.size + 1024:  # (a large shared mapping: its codes compacted)
+        local, _ = factorize_ints(phys)
+        space = int(local.max()) + 1
+    else:
+        local = phys
+    row_of = np.full(space, -1, dtype=np.int64)  # one valid row of each code in use
+    row_of[local] = np.arange(phys.size, dtype=np.int64)
     used = np.flatnonzero(row_of >= 0)
-    distinct = native.gather(row_of[used]).cast(pl.String).to_arrow()
+    rows = row_of[used] if valid is None else np.flatnonzero(valid)[row_of[used]]
+    distinct = native.gather(rows).cast(pl.String).to_arrow()
     cat = _arrow_factorize(distinct)  # (distinct strings: their codes are their ranks)
     rank = np.full(space, -1, dtype=np.int32)
     rank[used] = cat.codes
-    codes = np.take(rank, phys)
+    codes = np.take(rank, local)
     if valid is not None:
-        codes[~valid] = -1
+        codes = _with_nulls(codes, np.flatnonzero(valid), n)
     return Categorical(codes, cat.categories, cat.sort_keys)
 
 

@@ -98,8 +98,9 @@ def test_pandas_categories_sorted_or_not(values: list[str | None], reorder: bool
 @given(st.lists(st.one_of(st.none(), VALUES), min_size=1, max_size=50), st.integers(0, 3))
 def test_polars_categoricals_through_their_codes(values: list[str | None], start: int) -> None:
     # categories shared with other columns of the process: codes far apart, most unused
-    pl.Series([f"other {i}" for i in range(50)]).cast(pl.Categorical)
+    other = pl.Series([f"other {i}" for i in range(50)]).cast(pl.Categorical)
     s = pl.Series(values, dtype=pl.String).cast(pl.Categorical)
+    assert len(other) == 50
     start = min(start, len(values) - 1)
     _same_as_python(_native_factorize(s[start:], "polars"), values[start:])
 
@@ -142,3 +143,14 @@ def test_sorted_dictionary_not_sorted_again(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(_factorize, "_bytes_factorize", fail)
     got = _dictionary_factorize(pa.array(s))
     _same_as_python(got, ["b", "a", None, "c"] * 5)
+
+
+def test_polars_categorical_codes_spread_over_a_large_mapping() -> None:
+    """Codes far beyond the column's length (a long-lived process's shared categories) are
+    compacted, never used to size a table."""
+    earlier = pl.Series([f"earlier {i}" for i in range(3000)]).cast(pl.Categorical)
+    values = ["z", None, "b", "z", "new one"]
+    s = pl.Series(values, dtype=pl.String).cast(pl.Categorical)
+    assert int(s.to_physical().max()) > 4 * len(values) + 1024  # (while `earlier` lives)
+    _same_as_python(_native_factorize(s, "polars"), values)
+    assert len(earlier) == 3000
