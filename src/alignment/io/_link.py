@@ -196,7 +196,7 @@ def derive_stages(leads: Table, deals: Table, dc: Table, people: People) -> None
             leads[c] = np.full(n, np.datetime64("NaT"), dtype=TIME_DTYPE)
         return
     deal_pos, _ = lookup(deals["deal_id"], dc["deal_id"])
-    person = people.index(dc["lead_id"])
+    person = dc[PERSON] if PERSON in dc else people.index(dc["lead_id"])
     won = deals["won"][deal_pos]
     sources = {"opportunity_at": (deals["created_at"][deal_pos], np.ones(won.size, bool))}
     sources["won_at"] = (deals["closed_at"][deal_pos], won)
