@@ -136,31 +136,33 @@ def combine(
     p: Table, groups: np.ndarray, order: np.ndarray, n: int, skip: Sequence[str] = ()
 ) -> Table:
     """One value per group and column: the earliest instant, else the first value present in
-    ``order`` (tables in preset order, then file rows); ``_src``/``_row`` of the first row."""
+    ``order`` (tables in preset order, then file rows); ``_src``/``_row`` of the first row.
+
+    Worked out on the rows' places in ``order`` (no column is sorted): one gather of ``n``
+    values per column.
+    """
     out: Table = {}
-    g_sorted = groups[order]
+    place = np.empty(order.size, dtype=np.int64)  # each row's place in order
+    place[order] = np.arange(order.size, dtype=np.int64)
+    first_row = order[first_per_group(groups, order, n)]
     for name, values in p.items():  # a loop over columns
         if name in skip:
             continue
-        sorted_values = values[order]
         if name in (SRC, ROW):
-            first = first_per_group(groups, order, n)
-            out[name] = sorted_values[first]
+            out[name] = values[first_row]
             continue
-        if sorted_values.dtype.kind == "M":
-            ints = sorted_values.view(np.int64)
-            ints = np.where(np.isnat(sorted_values), _BIG, ints)
-            low = group_min(ints, g_sorted, n, _BIG)
+        if values.dtype.kind == "M":
+            ints = np.where(np.isnat(values), _BIG, values.view(np.int64))
+            low = group_min(ints, groups, n, _BIG)
             out[name] = np.where(low == _BIG, np.iinfo(np.int64).min, low).view(TIME_DTYPE)
             continue
-        present = ~is_missing(sorted_values)
-        ranks = np.where(present, np.arange(order.size, dtype=np.int64), _BIG)
-        first_present = group_min(ranks, g_sorted, n, _BIG)
+        ranks = np.where(is_missing(values), _BIG, place)
+        first_present = group_min(ranks, groups, n, _BIG)
         ok = first_present < _BIG
-        filled = np.empty(n, dtype=sorted_values.dtype)
-        filled[ok] = sorted_values[first_present[ok]]
+        filled = np.empty(n, dtype=values.dtype)
+        filled[ok] = values[order[first_present[ok]]]
         if (~ok).any():
-            filled[~ok] = sorted_values[first_per_group(groups, order, n)[~ok]]
+            filled[~ok] = values[first_row[~ok]]
         out[name] = filled
     return out
 
