@@ -169,7 +169,7 @@ def _folded_columns(cols: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray
         folded, changes = _folded(np.concatenate(values))
         ends = np.cumsum([v.size for v in values])
         return list(zip(np.split(folded, ends[:-1]), np.split(changes, ends[:-1])))
-    codes = np.concatenate([c.codes() for c in coded])
+    codes = np.concatenate([np.empty(0, dtype=np.int64), *(c.codes() for c in coded)])
     counts = np.bincount(codes[codes >= 0], minlength=vocab.size)
     labels = fold_labels(vocab, counts)
     relabel = np.append(np.asarray(labels != vocab, dtype=bool), False)  # (code -1: kept)
