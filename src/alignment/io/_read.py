@@ -352,14 +352,14 @@ def _link_all(
 ) -> dict[str, dict[str, np.ndarray]]:
     persons = [t for t in spec.tables if t.feeds == "leads"]
     ids = {name: _concat(spec, tables, name, ctx) for name in LINKED}
-    vocab = share_ids(ids)
-    people = build_people(ids["leads"], vocab, persons, ctx)
+    vocab = share_ids(ids)  # (each table dropped once linked: its rows are not kept twice)
+    people = build_people(ids.pop("leads"), vocab, persons, ctx)
     deals, listed = build_deals(_feeding(spec, tables, "deals"), won, ctx)
-    dc_in = concat([ids["deal_contacts"], listed], ctx)
+    dc_in = concat([ids.pop("deal_contacts"), listed], ctx)
     dc = link_deal_contacts(dc_in, deals, people, ctx)
     flag_deals_without_contact(deals, dc, ctx)
-    touches = link_people(ids["touchpoints"], people, ctx, channel=True)
-    acts = link_people(ids["activities"], people, ctx)
+    touches = link_people(ids.pop("touchpoints"), people, ctx, channel=True)
+    acts = link_people(ids.pop("activities"), people, ctx)
     costs = with_cost(_concat(spec, tables, "costs", ctx), ctx)
     work = {
         "leads": people.leads,
