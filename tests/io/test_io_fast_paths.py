@@ -73,6 +73,7 @@ def test_files_read_fast_like_plain(
     with pytest.MonkeyPatch.context() as mp:  # every string alone, text as strings
         mp.setattr(tt, "_MIN_LAYOUT", 10**9)
         mp.setattr(typing_, "CODED_TABLES", frozenset())
+        mp.setattr(typing_, "CODED_IDS", frozenset())  # (ids as strings, then coded)
         mp.setattr(sources, "_repeated", lambda column: False)  # no dictionary encoding
         mp.setattr(sources, "_varied", lambda column: True)  # every instant as bytes
         slow = _read(preset, folder)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._crm import DataIssue
 from ._preset import Preset
-from ._values import CodedText, Options, empty_like_kind, plain
+from ._values import CodedText, Options, empty_like_kind, is_missing, plain
 
 __all__ = ["PERSON", "ROW", "SRC", "Context", "Table", "concat", "n_rows", "take"]
 
@@ -121,7 +121,14 @@ def _joined(pieces: list[np.ndarray]) -> np.ndarray:
     if not coded:
         return np.concatenate(pieces)
     if len(coded) < len(pieces):
-        return np.concatenate([plain(p) for p in pieces])
+        if not all(isinstance(p, CodedText) or is_missing(p).all() for p in pieces):
+            return np.concatenate([plain(p) for p in pieces])
+        texts = coded[0].texts  # (a column a part lacks: all missing, coded as such)
+        coded = [
+            p if isinstance(p, CodedText) else CodedText(np.full(p.size, -1), texts) for p in pieces
+        ]
+    if all(p.texts is coded[0].texts for p in coded):  # (one vocabulary: the codes as they are)
+        return CodedText(np.concatenate([p.codes() for p in coded]), coded[0].texts)
     offsets = np.cumsum([0] + [p.texts.size for p in coded[:-1]])
     codes = [np.where(p.codes() < 0, -1, p.codes() + k) for p, k in zip(coded, offsets)]
     return CodedText(np.concatenate(codes), np.concatenate([p.texts for p in coded]))

@@ -17,7 +17,7 @@ import numpy as np
 from .._frames import factorize, factorize_ints, lookup
 from .._segments import gather_segments, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
-from ._context import ROW, SRC, Context, Table, concat, take
+from ._context import PERSON, ROW, SRC, Context, Table, concat, take
 from ._persons import People, combine, first_per_group
 from ._typing import required_values
 from ._values import is_missing
@@ -156,13 +156,13 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     _, known_deal = lookup(deals["deal_id"], dc["deal_id"])
     known_deal &= ~is_missing(dc["deal_id"])
     ctx.flag(dc, ~known_deal, "deal_id", "deal contact of an unknown deal", "left out")
-    person = people.resolve(dc["lead_id"])
-    unknown = known_deal & is_missing(person)
+    row = people.rows_of(dc["lead_id"])
+    unknown = known_deal & (row < 0)
     ctx.flag(dc, unknown, "lead_id", "deal contact of an unknown person", "left out")
-    dc = dict(dc, lead_id=person)
-    dc = take(dc, known_deal & ~unknown)
+    dc = take(dict(dc, **{PERSON: row}), known_deal & ~unknown)
+    pcode = dc[PERSON]  # (the person's row: ids sorted, as their strings are)
+    dc["lead_id"] = people.leads["lead_id"][pcode]
     dcode = factorize(dc["deal_id"], column="deal_id").codes.astype(np.int64)
-    pcode = factorize(dc["lead_id"], column="lead_id").codes.astype(np.int64)
     pair = dcode * (int(pcode.max(initial=0)) + 1) + pcode
     codes, uniq = factorize_ints(pair)
     order = np.lexsort((dc[ROW], dc[SRC], codes))

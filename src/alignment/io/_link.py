@@ -17,7 +17,7 @@ from ._context import PERSON, ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
-from ._values import CodedText, empty_like_kind, find, is_missing, plain
+from ._values import CodedText, empty_like_kind, find, is_missing, plain, shared_texts
 
 __all__ = [
     "FOLDED",
@@ -146,13 +146,8 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
             continue
         if not present:
             continue
-        values = [plain(tables[t][c]) for t, c in present]
-        folded, changes = _folded(np.concatenate(values))
-        start = 0
-        for (t, c), v in zip(present, values):
-            new = folded[start : start + v.size]
-            changed = changes[start : start + v.size]
-            start += v.size
+        folded = _folded_columns([tables[t][c] for t, c in present])
+        for (t, c), (new, changed) in zip(present, folded):
             ctx.flag(
                 tables[t],
                 changed,
@@ -161,6 +156,35 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
                 "read as the most frequent spelling",
             )
             tables[t][c] = new
+
+
+def _folded_columns(cols: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`~alignment._parse.fold_categories` of several columns together, worked out per
+    distinct value of them all (a column of codes stays codes): each column folded, and the
+    rows it changes."""
+    try:
+        coded, vocab = shared_texts(cols)
+    except DataValidationError:  # not all text: value by value
+        values = [plain(c) for c in cols]
+        folded, changes = _folded(np.concatenate(values))
+        ends = np.cumsum([v.size for v in values])
+        return list(zip(np.split(folded, ends[:-1]), np.split(changes, ends[:-1])))
+    codes = np.concatenate([np.empty(0, dtype=np.int64), *(c.codes() for c in coded)])
+    counts = np.bincount(codes[codes >= 0], minlength=vocab.size)
+    labels = fold_labels(vocab, counts)
+    relabel = np.append(np.asarray(labels != vocab, dtype=bool), False)  # (code -1: kept)
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for col, c in zip(cols, coded):  # a loop over columns
+        changed = relabel[c.codes()]
+        if not changed.any():
+            out.append((col, changed))
+        elif isinstance(col, CodedText):
+            out.append((CodedText(c.codes(), labels), changed))
+        else:
+            new = col.copy()
+            new[changed] = labels[c.codes()[changed]]
+            out.append((new, changed))
+    return out
 
 
 def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +220,7 @@ def derive_stages(leads: Table, deals: Table, dc: Table, people: People) -> None
             leads[c] = np.full(n, np.datetime64("NaT"), dtype=TIME_DTYPE)
         return
     deal_pos, _ = lookup(deals["deal_id"], dc["deal_id"])
-    person = people.index(dc["lead_id"])
+    person = dc[PERSON] if PERSON in dc else people.index(dc["lead_id"])
     won = deals["won"][deal_pos]
     sources = {"opportunity_at": (deals["created_at"][deal_pos], np.ones(won.size, bool))}
     sources["won_at"] = (deals["closed_at"][deal_pos], won)

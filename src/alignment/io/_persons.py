@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._frames import factorize, lookup
+from .._frames import lookup
 from .._segments import group_min
 from .._time import TIME_DTYPE
-from ._context import ROW, SRC, Context, Table, concat
+from ._context import ROW, SRC, Context, Table
 from ._preset import ExportTable
 from ._typing import required_values
-from ._values import find, is_missing
+from ._values import CodedText, as_coded, find, is_missing, shared_texts
 
 __all__ = ["People", "build_people", "combine", "first_per_group"]
 
@@ -30,23 +30,29 @@ _BIG = np.iinfo(np.int64).max
 class People:
     """The persons, and the resolution of record ids to persons.
 
-    ``keys`` are every record id (sorted), ``person`` the person id of each, ``rows`` its row
-    in :attr:`leads` (whose ids are sorted).
+    ``vocab`` are the sorted distinct ids of every column linked to persons (the ids
+    touches, tasks and deal contacts name too), ``row_of`` the row in :attr:`leads` (whose ids
+    are sorted) of the person of each (``-1``: none), with one more ``-1`` for code ``-1``.
     """
 
     leads: Table
-    keys: np.ndarray
-    person: np.ndarray
-    rows: np.ndarray
+    vocab: np.ndarray
+    row_of: np.ndarray
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
-        """The row in :attr:`leads` of the person of each record id (``-1``: no person)."""
-        rows = np.full(ids.size, -1, dtype=np.int64)
-        if self.keys.size == 0 or ids.size == 0:
-            return rows
-        pos, found = find(self.keys, ids)
-        rows[found] = self.rows[pos[found]]
-        return rows
+        """The row in :attr:`leads` of the person of each record id (``-1``: no person).
+
+        Ids coded against :attr:`vocab` are resolved by their codes (one gather), others by
+        their strings.
+        """
+        if isinstance(ids, CodedText) and ids.texts is self.vocab:
+            out: np.ndarray = self.row_of[ids.codes()]
+            return out
+        if self.vocab.size == 0 or ids.size == 0:
+            return np.full(ids.size, -1, dtype=np.int64)
+        pos, _ = find(self.vocab, ids)
+        out = self.row_of[pos]
+        return out
 
     def resolve(self, ids: np.ndarray) -> np.ndarray:
         """The person id of each record id (``None`` where it names no person)."""
@@ -130,72 +136,70 @@ def combine(
     p: Table, groups: np.ndarray, order: np.ndarray, n: int, skip: Sequence[str] = ()
 ) -> Table:
     """One value per group and column: the earliest instant, else the first value present in
-    ``order`` (tables in preset order, then file rows); ``_src``/``_row`` of the first row."""
+    ``order`` (tables in preset order, then file rows); ``_src``/``_row`` of the first row.
+
+    Worked out on the rows' places in ``order`` (no column is sorted): one gather of ``n``
+    values per column.
+    """
     out: Table = {}
-    g_sorted = groups[order]
+    place = np.empty(order.size, dtype=np.int64)  # each row's place in order
+    place[order] = np.arange(order.size, dtype=np.int64)
+    first_row = order[first_per_group(groups, order, n)]
     for name, values in p.items():  # a loop over columns
         if name in skip:
             continue
-        sorted_values = values[order]
         if name in (SRC, ROW):
-            first = first_per_group(groups, order, n)
-            out[name] = sorted_values[first]
+            out[name] = values[first_row]
             continue
-        if sorted_values.dtype.kind == "M":
-            ints = sorted_values.view(np.int64)
-            ints = np.where(np.isnat(sorted_values), _BIG, ints)
-            low = group_min(ints, g_sorted, n, _BIG)
+        if values.dtype.kind == "M":
+            ints = np.where(np.isnat(values), _BIG, values.view(np.int64))
+            low = group_min(ints, groups, n, _BIG)
             out[name] = np.where(low == _BIG, np.iinfo(np.int64).min, low).view(TIME_DTYPE)
             continue
-        present = ~is_missing(sorted_values)
-        ranks = np.where(present, np.arange(order.size, dtype=np.int64), _BIG)
-        first_present = group_min(ranks, g_sorted, n, _BIG)
+        ranks = np.where(is_missing(values), _BIG, place)
+        first_present = group_min(ranks, groups, n, _BIG)
         ok = first_present < _BIG
-        filled = np.empty(n, dtype=sorted_values.dtype)
-        filled[ok] = sorted_values[first_present[ok]]
+        filled = np.empty(n, dtype=values.dtype)
+        filled[ok] = values[order[first_present[ok]]]
         if (~ok).any():
-            filled[~ok] = sorted_values[first_per_group(groups, order, n)[~ok]]
+            filled[~ok] = values[first_row[~ok]]
         out[name] = filled
     return out
 
 
-def build_people(parts: Sequence[Table], specs: Sequence[ExportTable], ctx: Context) -> People:
-    """Merge the person records of ``parts`` (in preset order) into one row per person.
+def build_people(p: Table, vocab: np.ndarray, specs: Sequence[ExportTable], ctx: Context) -> People:
+    """Merge the person records of ``p`` (the tables of ``specs``, in preset order, one after
+    the other) into one row per person.
 
-    Every id (a record's own and the one it links to) is factorised once; records are merged
-    on the integer codes.
+    ``lead_id`` and ``merged_into`` are :class:`CodedText` against ``vocab`` (sorted distinct
+    strings, :func:`~._values.shared_texts`; coded here when they are not): records are merged
+    on those integer codes, and only the persons' ids are taken as strings.
     """
-    p = concat(parts, ctx)
     required_values(p, "lead_id", "record id", ctx)
     required_values(p, "created_at", "creation instant", ctx)
     n = p["lead_id"].size
-    link_ids = p.get("merged_into", np.full(n, None, dtype=object))
-    linked = ~is_missing(link_ids)
-    cat = factorize(np.concatenate([p["lead_id"], link_ids[linked]]), column="lead_id")
-    codes = cat.codes.astype(np.int64)
-    own = codes[:n]
-    link = np.full(n, -1, dtype=np.int64)
-    link[linked] = codes[n:]
-    first = _first_records(own, cat.categories.size)
+    ids: Sequence[np.ndarray] = [p["lead_id"], p.get("merged_into", np.full(n, None, object))]
+    if not all(isinstance(c, CodedText) and c.texts is vocab for c in ids):
+        ids, vocab = shared_texts(list(ids))  # (not coded against one vocabulary yet)
+    own, link = (as_coded(c).codes() for c in ids)
+    linked = link >= 0
+    first = _first_records(own, vocab.size)
     known = np.zeros(n, dtype=bool)
     known[linked] = first[link[linked]] < _BIG
     _merge_issues(p, own, linked, known, specs, ctx)
-    final = _final_codes(own, link, first, depth=len(parts) + 1)
-    persons, row_of = _dense_distinct(final, cat.categories.size)  # (ids in sorted order)
+    final = _final_codes(own, link, first, depth=len(specs) + 1)
+    persons, row_of = _dense_distinct(final, vocab.size)  # (ids in sorted order)
     row = row_of[final]
     order = np.lexsort((p[ROW], p[SRC], row))
-    leads = {"lead_id": cat.categories[persons].astype(object)}
+    leads = {"lead_id": vocab[persons]}
     leads.update(combine(p, row, order, persons.size, ("lead_id", "merged_into")))
-    keys, _ = _dense_distinct(np.concatenate([own, final]), cat.categories.size)
+    keys, _ = _dense_distinct(np.concatenate([own, final]), vocab.size)
     at = first[keys]  # every id (a record's, or one linked to) and its person
     person = keys.copy()
     person[at < _BIG] = final[at[at < _BIG]]
-    return People(
-        leads,
-        cat.categories[keys].astype(object),
-        cat.categories[person].astype(object),
-        row_of[person],
-    )
+    rows = np.full(vocab.size + 1, -1, dtype=np.int64)  # (the last: code -1, no person)
+    rows[keys] = row_of[person]
+    return People(leads, vocab, rows)
 
 
 def _dense_distinct(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:

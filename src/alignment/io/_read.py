@@ -29,7 +29,7 @@ from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
 from ._typing import empty_table, read_plan, require, type_table
-from ._values import Options, plain
+from ._values import Options, plain, shared_texts
 
 __all__ = ["read_crm"]
 
@@ -351,13 +351,15 @@ def _link_all(
     fold: bool,
 ) -> dict[str, dict[str, np.ndarray]]:
     persons = [t for t in spec.tables if t.feeds == "leads"]
-    people = build_people(_feeding(spec, tables, "leads"), persons, ctx)
+    ids = {name: _concat(spec, tables, name, ctx) for name in LINKED}
+    vocab = share_ids(ids)  # (each table dropped once linked: its rows are not kept twice)
+    people = build_people(ids.pop("leads"), vocab, persons, ctx)
     deals, listed = build_deals(_feeding(spec, tables, "deals"), won, ctx)
-    dc_in = concat([*_feeding(spec, tables, "deal_contacts"), listed], ctx)
+    dc_in = concat([ids.pop("deal_contacts"), listed], ctx)
     dc = link_deal_contacts(dc_in, deals, people, ctx)
     flag_deals_without_contact(deals, dc, ctx)
-    touches = link_people(_concat(spec, tables, "touchpoints", ctx), people, ctx, channel=True)
-    acts = link_people(_concat(spec, tables, "activities", ctx), people, ctx)
+    touches = link_people(ids.pop("touchpoints"), people, ctx, channel=True)
+    acts = link_people(ids.pop("activities"), people, ctx)
     costs = with_cost(_concat(spec, tables, "costs", ctx), ctx)
     work = {
         "leads": people.leads,
@@ -371,6 +373,26 @@ def _link_all(
     if spec.stages_from_deals:
         derive_stages(people.leads, deals, dc, people)
     return {name: _finish(name, t) for name, t in work.items()}
+
+
+#: the tables whose ids name persons, and their columns that do
+LINKED: Mapping[str, tuple[str, ...]] = {
+    "leads": ("lead_id", "merged_into"),
+    "touchpoints": ("lead_id",),
+    "activities": ("lead_id",),
+    "deal_contacts": ("lead_id",),
+}
+
+
+def share_ids(work: Mapping[str, Table]) -> np.ndarray:
+    """Code every id column that names a person against one vocabulary (in place): persons
+    are merged, and the other tables linked to them, on integer codes.  Returns the
+    vocabulary (sorted distinct ids)."""
+    where = [(name, c) for name, cols in LINKED.items() for c in cols if c in work[name]]
+    coded, vocab = shared_texts([work[name][c] for name, c in where])
+    for (name, c), col in zip(where, coded):  # a loop over columns
+        work[name][c] = col
+    return vocab
 
 
 def _concat(spec: Preset, tables: Mapping[str, Table], feeds: str, ctx: Context) -> Table:

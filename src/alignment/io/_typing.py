@@ -83,7 +83,16 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
 CODED_TABLES = frozenset({"touchpoints", "activities"})
 
 
+#: id columns of the other tables kept as :class:`CodedText`: persons are merged, and deal
+#: contacts linked, on the codes of one vocabulary (:func:`~._values.shared_texts`)
+CODED_IDS = frozenset(
+    {("leads", "lead_id"), ("leads", "merged_into"), ("deal_contacts", "lead_id")}
+)
+
+
 def _keeps_codes(spec: ExportTable, ours: str, ctx: Context) -> bool:
+    if (spec.feeds, ours) in CODED_IDS:
+        return True
     return spec.feeds in CODED_TABLES and ctx.kind(ours) == "text" and ours != ZONE
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "CodedText",
     "Options",
     "Typed",
+    "as_coded",
     "as_text",
     "coded_text",
     "empty_like_kind",
@@ -31,6 +32,7 @@ __all__ = [
     "is_missing",
     "plain",
     "read_kind",
+    "shared_texts",
 ]
 
 _NAT = np.datetime64("NaT", "us")
@@ -164,6 +166,39 @@ def find(haystack: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
         pos: np.ndarray = np.append(at, -1)[values.codes()]
         return pos, pos >= 0
     return lookup(haystack, values)
+
+
+def as_coded(values: np.ndarray) -> CodedText:
+    """A text column as :class:`CodedText` (its distinct strings found once when it is not
+    one already)."""
+    if isinstance(values, CodedText):
+        return values
+    cat = factorize(values, column="", allow_missing=True)
+    return CodedText(cat.codes, cat.categories)
+
+
+def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray]:
+    """Text columns coded against one vocabulary: every distinct string of them, sorted.
+
+    Each column's texts are (mostly) sorted already: one stable sort of them all merges those
+    runs, without hashing a string; the rows keep their codes (one gather per column).
+    Returns the columns (``-1`` where missing) and the vocabulary.
+    """
+    coded = [as_coded(c) for c in columns]
+    texts = np.concatenate([c.texts for c in coded]) if coded else np.empty(0, dtype=object)
+    order = np.argsort(texts, kind="stable")
+    ranked = texts[order]
+    new = np.ones(texts.size, dtype=bool)
+    new[1:] = np.not_equal(ranked[1:], ranked[:-1])
+    code_of = np.empty(texts.size, dtype=np.int64)
+    code_of[order] = np.cumsum(new) - 1
+    vocab = ranked[new]
+    out, start = [], 0
+    for c in coded:  # a loop over columns
+        at = np.append(code_of[start : start + c.texts.size], -1)  # (code -1 stays -1)
+        out.append(CodedText(at[c.codes()], vocab))
+        start += c.texts.size
+    return out, vocab
 
 
 def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
