@@ -66,9 +66,12 @@ def test_dictionary_columns_hold_the_string_values(backend: str, n_categories: i
     assert _values(lean, "x", backend) == cols["x"].tolist()
 
 
+UTF8 = st.characters(blacklist_categories=("Cs",))  # (Arrow text holds no lone surrogate)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=20, unique=True),
+    st.lists(st.text(UTF8, min_size=1, max_size=6), min_size=1, max_size=20, unique=True),
     st.lists(st.integers(-1, 19), max_size=60),
     st.sampled_from(BACKENDS),
 )
