@@ -13,9 +13,11 @@ other compares the strings (UTF-8 byte order is code-point order, which is Pytho
 2. groups the rows by hash in a table indexed by the hash's leading bits (a few numpy scatters
    and gathers: no comparison sort of the rows, no hash table of Python objects; rows whose
    slot is taken by another hash go to a second, smaller table, and so on),
-3. checks every row against its group's first-found row, word by word (exact: two different
-   strings with one hash could not share a group; the caller falls back when it happens),
-4. sorts only the distinct strings, by their words.
+3. sorts only the distinct strings, by their words (words the same for every string, as the
+   shared prefix of CRM ids, are left out),
+4. checks every row against its category's words, a block of rows at a time (exact: two
+   different strings with one hash could not share a group; the caller falls back when it
+   happens).
 
 It returns the codes (``int32``, in the sorted order) and one row per category; the caller
 takes the category strings from its own storage for those rows only.
@@ -319,11 +321,9 @@ def factorize_words(
     else:
         assert groups.first is not None
         keys = [word(i, groups.first) for i in range(n_words)]
-        if not _same_words(word, n_words, keys, ids, used, space):
-            return None
 
     def sort_and_code() -> tuple[np.ndarray, np.ndarray]:
-        order = np.lexsort(keys[::-1]) if n_words > 1 else np.argsort(keys[0])  # (distinct)
+        order = _word_order(keys)  # (of the distinct strings only)
         return order, _ranked_codes(ids, used[order], space, n)
 
     aside = n_words == 1 and groups.first is None and used.size >= _ASIDE and threads_on()
@@ -334,9 +334,36 @@ def factorize_words(
         first = None
     else:
         order, codes = sort_and_code()
+        if n_words > 1 and not _same_words(word, [k[order] for k in keys], codes):
+            return None
         first = None if groups.first is None else groups.first[order]
         decoded = None if decode is None else decode(keys[0][order], first)
     return Factorized(codes, first, keys[0][order], decoded)
+
+
+def _word_order(keys: list[np.ndarray]) -> np.ndarray:
+    """The order of the distinct strings given by their words (``keys[0]`` first).
+
+    Only the bits that vary between the strings decide it: a word the same for every string
+    (the shared prefix of CRM ids) is left out, and when the varying span of each remaining
+    word (its highest to its lowest varying bit) adds up to at most 64 bits, the spans are
+    packed into one word, in order, and sorted at once (the same order: the bits left out are
+    the same in every string); otherwise the words are sorted one after the other."""
+    spans = []
+    for k in keys:  # (over the words: at most MAX_WORDS)
+        varying = int(np.bitwise_or.reduce(k ^ k[0])) if k.size else 0
+        if varying:
+            low = (varying & -varying).bit_length() - 1
+            spans.append((k, varying.bit_length() - low, low))
+    if len(spans) <= 1:
+        return np.argsort(spans[0][0] if spans else keys[0])
+    if sum(width for _, width, _ in spans) > 64:
+        return np.lexsort([k for k, _, _ in spans][::-1])
+    packed = np.zeros(keys[0].size, dtype=np.uint64)
+    for k, width, low in spans:  # (each width < 64: two spans or more in 64 bits)
+        packed <<= np.uint64(width)
+        packed |= (k >> np.uint64(low)) & np.uint64((1 << width) - 1)
+    return np.argsort(packed)
 
 
 def _ranked_codes(ids: np.ndarray, sorted_ids: np.ndarray, space: int, n: int) -> np.ndarray:
@@ -355,21 +382,26 @@ def _ranked_codes(ids: np.ndarray, sorted_ids: np.ndarray, space: int, n: int) -
     return codes
 
 
-def _same_words(
-    word: WordFn,
-    n_words: int,
-    keys: list[np.ndarray],
-    ids: np.ndarray,
-    used: np.ndarray,
-    space: int,
-) -> bool:
-    """Whether every row has the words of its group's first row (no hash collision)."""
-    table = np.zeros(space, dtype=np.uint64)
-    for i in range(n_words):
-        table[used] = keys[i]
-        if not np.array_equal(np.take(table, ids, mode="clip"), word(i, None)):
-            return False
-    return True
+def _same_words(word: WordFn, sorted_keys: list[np.ndarray], codes: np.ndarray) -> bool:
+    """Whether every row has the words of its category (no hash collision put two strings in
+    one group): ``word(i, rows)`` against ``sorted_keys[i][codes[rows]]``, a block of rows at a
+    time (temporaries in cache), the blocks split over two threads.  A word the same for every
+    category is compared with that value (no gather)."""
+    n = codes.size
+    fixed = [k[0] if k.size and bool(k.min() == k.max()) else None for k in sorted_keys]
+    differ: list[int] = []
+
+    def check(lo: int, hi: int) -> None:
+        for c0 in range(lo, hi, _BLOCK):
+            rows = slice(c0, min(hi, c0 + _BLOCK))
+            for i, keys in enumerate(sorted_keys):  # (over the words: at most MAX_WORDS)
+                expected = fixed[i] if fixed[i] is not None else keys[codes[rows]]
+                if not bool(np.all(word(i, rows) == expected)):
+                    differ.append(c0)
+                    return
+
+    split_rows(check, n, align=_BLOCK)
+    return not differ
 
 
 # ----------------------------------------------------------------------------- word sources
@@ -447,9 +479,58 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
         return out
 
     def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        if width and not isinstance(rows, np.ndarray):
+            lo, hi, _ = (rows or slice(0, starts.size)).indices(starts.size)
+            return _strided_word(reader, i, block, starts, ends, width, lo, hi)
         return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
 
+    width = max_len if _fixed_width(starts, ends, max_len) else 0
     return Words(word, n_bytes + int(with_length), short)
+
+
+def _fixed_width(starts: np.ndarray, ends: np.ndarray, max_len: int) -> bool:
+    """Whether the strings all have ``max_len`` bytes and follow one another in the buffer (as
+    CRM ids of one format do): their words are then read in place, at a fixed stride."""
+    n = starts.size
+    if n < 2 or max_len == 0 or int(ends[-1]) - int(starts[0]) != n * max_len:
+        return False
+    # (contiguous, and n strings of at most max_len bytes filling n * max_len: all max_len)
+    return all(
+        np.array_equal(starts[c0 + 1 : c0 + _CHUNK + 1], ends[c0 : min(c0 + _CHUNK, n - 1)])
+        for c0 in range(0, n - 1, _CHUNK)
+    )
+
+
+def _strided_word(
+    reader: np.ndarray,
+    i: int,
+    block: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
+    starts: np.ndarray,
+    ends: np.ndarray,
+    width: int,
+    lo: int,
+    hi: int,
+) -> np.ndarray:
+    """Word ``i`` of rows ``lo:hi`` of strings of ``width`` bytes each, one after the other:
+    a strided copy of the buffer's 8-byte windows (no gather), as ``block`` would make it;
+    ``block`` itself makes the last few rows, whose window would pass the buffer's end."""
+    out = np.empty(hi - lo, dtype=np.uint64)
+    if 8 * i >= width:  # (the length word: the same for every row)
+        out.fill(width)
+        return out
+    base = int(starts[0]) + 8 * i
+    inside = min(hi, (reader.size - 1 - base) // width + 1)  # rows whose window fits
+    if inside > lo:
+        part = out[: inside - lo]
+        part[...] = reader[base + width * lo : base + width * (inside - 1) + 1 : width]
+        part.byteswap(inplace=True)
+        part &= _KEEP[min(width - 8 * i, 8)]
+        if width <= 7:
+            part |= np.uint64(width)
+    start = max(lo, inside)
+    if hi > start:
+        out[start - lo :] = block(i, starts[start:hi], ends[start:hi])
+    return out
 
 
 def unicode_words(cells: np.ndarray) -> Words | None:

@@ -374,3 +374,122 @@ def test_short_keys_decoded_aside_and_scattered_by_two(
     int_codes, uniq = _factorize.factorize_ints(ints)
     np.testing.assert_array_equal(uniq[int_codes], ints)
     np.testing.assert_array_equal(uniq, np.unique(ints))
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "00Q5g00000", "contact-2024-", "\x00\x00\x00\x00\x00\x00\x00\x00"]),
+    tails=st.lists(st.text(alphabet="0aZé\x00", max_size=12), min_size=1, max_size=40),
+    picks=st.lists(st.integers(0, 39), min_size=1, max_size=300),
+    threads=st.sampled_from(["1", "2"]),
+)
+def test_long_keys_sharing_a_prefix_match_python(
+    prefix: str, tails: list[str], picks: list[int], threads: str
+) -> None:
+    """Keys of several words that share a prefix (as CRM ids do: words the same for every key
+    are left out of the sort and checked against one value): Python's codes and categories,
+    with the row check done a block at a time over one or two threads."""
+    from alignment import _parallel
+
+    values = [prefix + tails[p % len(tails)] for p in picks]
+    codes, cats = _twin(values)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(_parallel.ENV_VAR, threads)
+        mp.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
+        mp.setattr(_strings, "_BLOCK", 16)  # several blocks per thread
+        got = _bytes_factorize(pa.array(values, type=pa.large_string()))
+    assert got is not None
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_collision_in_a_late_block_is_caught(monkeypatch: pytest.MonkeyPatch, threads: str) -> None:
+    """Two different long keys sharing a hash, the second in one of the last rows only (its
+    group's row is the last row written: the first key), so only the last block (on the
+    calling thread when split) sees it: the check finds it and the caller falls back."""
+    from alignment import _parallel
+
+    def by_prefix(word: Any, n_words: int, n: int) -> np.ndarray:  # hash of the first word only
+        return _strings._mix(word(0, None))
+
+    monkeypatch.setattr(_strings, "_hash_words", by_prefix)
+    monkeypatch.setenv(_parallel.ENV_VAR, threads)
+    monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
+    monkeypatch.setattr(_strings, "_BLOCK", 64)
+    values = ["00Q5g00000AAAAAAA"] * 5000 + ["00Q5g00000zzzzzzz", "00Q5g00000AAAAAAA"]
+    assert _bytes_factorize(pa.array(values, type=pa.large_string())) is None
+    monkeypatch.setattr(_factorize, "HASH_FACTORIZE_MIN_ROWS", 0)
+    out = _native_factorize(pl.Series(values), "polars")
+    codes, cats = _twin(values)
+    assert out.categories.tolist() == cats and out.codes.tolist() == codes
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    width=st.integers(1, 30),
+    cells=st.lists(st.binary(min_size=30, max_size=30), min_size=1, max_size=60),
+    cut=st.integers(0, 3),
+    data=st.data(),
+)
+def test_fixed_width_words_read_in_place_equal_the_gathered_words(
+    width: int, cells: list[bytes], cut: int, data: Any
+) -> None:
+    """Strings of one byte length that follow one another (CRM ids of one format) have their
+    words read at a fixed stride: the same words as the general gather, for every row, every
+    slice of rows (the last rows' windows near the buffer's end) and rows picked by index."""
+    from alignment._strings import byte_words
+
+    values = [c[:width] for c in cells]
+    arr = pa.array(values, type=pa.large_binary()).slice(cut if cut < len(values) else 0)
+    bufs = arr.buffers()  # (Arrow's layout, as _string_buffers reads text)
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    arrow = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.empty(0, np.uint8)
+    # Arrow's buffer, and one that ends with the last string (its last windows pass the end)
+    exact = np.frombuffer(b"".join(values[cut:] or values), dtype=np.uint8)
+    n = len(arr)
+    bounds = np.arange(n + 1, dtype=np.int64) * width
+    for buf, starts, ends in ((arrow, offsets[:-1], offsets[1:]), (exact, bounds[:-1], bounds[1:])):
+        assert _strings._fixed_width(starts, ends, width) == (n >= 2)  # (the path tested)
+        fixed = byte_words(buf, starts, ends)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_strings, "_fixed_width", lambda *_: False)
+            general = byte_words(buf, starts, ends)
+        assert fixed is not None and general is not None
+        assert fixed.n_words == general.n_words and fixed.canonical == general.canonical
+        lo = data.draw(st.integers(0, n))
+        hi = data.draw(st.integers(lo, n))
+        picked = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=5)), dtype=np.int64)
+        for i in range(fixed.n_words):
+            for rows in (None, slice(lo, hi), picked):
+                np.testing.assert_array_equal(fixed.word(i, rows), general.word(i, rows))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n_words=st.integers(1, 4),
+    masks=st.lists(  # (narrow varying spans: packed; wide or many: sorted word by word)
+        st.one_of(
+            st.tuples(st.integers(0, 2**24 - 1), st.integers(0, 40)).map(lambda t: t[0] << t[1]),
+            st.integers(0, 2**64 - 1),
+        ),
+        min_size=4,
+        max_size=4,
+    ),
+    base=st.lists(st.integers(0, 2**64 - 1), min_size=4, max_size=4),
+    raw=st.lists(st.lists(st.integers(0, 2**64 - 1), min_size=4, max_size=4), max_size=40),
+)
+def test_word_order_is_the_order_of_the_word_tuples(
+    n_words: int, masks: list[int], base: list[int], raw: list[list[int]]
+) -> None:
+    """Distinct strings sorted by the bits that vary between them (shared words left out,
+    varying spans packed into one word when they fit in 64 bits, else one word after the
+    other): the order of their word tuples compared as Python integers."""
+    # each word: a shared base with some bits (the mask's) varying between the strings
+    tuples = sorted(
+        {tuple((base[i] & ~masks[i]) | (r[i] & masks[i]) for i in range(n_words)) for r in raw}
+    )
+    rng = np.random.default_rng(len(tuples))
+    shuffled = [tuples[j] for j in rng.permutation(len(tuples))]
+    keys = [np.array([t[i] for t in shuffled], dtype=np.uint64) for i in range(n_words)]
+    order = _strings._word_order(keys)
+    assert [shuffled[j] for j in order] == tuples
