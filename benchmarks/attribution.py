@@ -25,9 +25,10 @@ model it reports
   ids over the time with integer lead ids (same journeys, same run, interleaved).
 
 ``--keys`` chooses the lead ids: ``int`` (integer ids, as HubSpot or Marketo export them),
-``str`` (``"L123"``-style ids, as Salesforce exports them) and/or ``cat`` (those strings held as
-pandas ``category`` / Polars ``Categorical``: the library reuses the dictionary).  Channels are
-strings in all.
+``str`` (short ``"L123"``-style ids, at most 7 bytes: one 64-bit word each), ``sfid``
+(18-character Salesforce ids such as ``00Q5g00000AbCdEFGH``, as Salesforce exports them: three
+words each, a shared prefix) and/or ``cat`` (the ``str`` ids held as pandas ``category`` /
+Polars ``Categorical``: the library reuses the dictionary).  Channels are strings in all.
 
 It also times a plain-numpy linear-attribution baseline on the same data (np.unique on the
 string keys, lexsort, bincount), and, when installed, nothing else (``channelattribution`` and
@@ -94,6 +95,8 @@ def make_data(n: int, seed: int = 42, keys: str = "str") -> dict[str, Any]:
     ch = rng.choice(N_CHANNELS, size=n_t, p=p)
     if keys == "str":
         lead_keys: np.ndarray = np.char.add("L", np.arange(n).astype("U8"))
+    elif keys == "sfid":  # (own generator: the same journeys as "str", other ids)
+        lead_keys = salesforce_ids(n, np.random.default_rng(seed + 1))
     else:
         lead_keys = 1_000_000 + np.sort(rng.choice(2 * n, size=n, replace=False)).astype(np.int64)
     converted = rng.random(n) < 0.10
@@ -114,6 +117,29 @@ def make_data(n: int, seed: int = 42, keys: str = "str") -> dict[str, Any]:
         },
         "n_touches": n_t,
     }
+
+
+BASE62 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", np.uint8)
+CASE_SAFE = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", np.uint8)
+
+
+def salesforce_ids(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distinct 18-character Salesforce-style Lead ids, in creation order: key prefix
+    ``00Q``, instance ``5g``, ``0``, a 9-character base-62 record number (increasing, with
+    gaps) and the 3-character case-safe suffix Salesforce computes from the 15 characters
+    (one character per 5, from the positions of its upper-case letters)."""
+    record = np.cumsum(rng.integers(1, 120, size=n, dtype=np.int64)) + 62**5
+    chars = np.empty((n, 18), dtype=np.uint8)
+    chars[:, :6] = np.frombuffer(b"00Q5g0", np.uint8)
+    for pos in range(14, 5, -1):  # base 62, last character first
+        record, digit = np.divmod(record, 62)
+        chars[:, pos] = BASE62[digit]
+    upper = (chars[:, :15] >= ord("A")) & (chars[:, :15] <= ord("Z"))
+    weights = 1 << np.arange(5)
+    for chunk in range(3):
+        chars[:, 15 + chunk] = CASE_SAFE[upper[:, 5 * chunk : 5 * chunk + 5] @ weights]
+    out: np.ndarray = chars.view("S18").ravel().astype("U18")
+    return out
 
 
 def frames(n: int, keys: str) -> tuple[dict[str, Any], tuple[Any, Any], tuple[Any, Any]]:
@@ -449,7 +475,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated journey counts")
     ap.add_argument("--models", default="", help="comma-separated models (default: all)")
-    ap.add_argument("--keys", default="int,str", help="lead ids: int, str and/or cat")
+    ap.add_argument("--keys", default="int,str", help="lead ids: int, str, sfid and/or cat")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true", help="cProfile Journeys.build")
     ap.add_argument("--no-memory", action="store_true", help="skip the fresh-process memory runs")

@@ -257,7 +257,9 @@ class Factorized(NamedTuple):
     """One row holding each distinct string, in sorted order (``int64``; ``None`` when not
     needed and not found)."""
     first_words: np.ndarray
-    """The first word of each distinct string, in sorted order (``uint64``)."""
+    """The first word of each distinct string, in sorted order (``uint64``; of strings of
+    several words whose varying bits were packed into one (:func:`_narrow_spans`), the packed
+    word)."""
     decoded: np.ndarray | None
     """``decode``'s value for the distinct strings, in sorted order (``None`` without it)."""
 
@@ -312,6 +314,10 @@ def factorize_words(
             np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), empty_words, decoded
         )
 
+    if n_words > 1:  # strings that differ in at most 64 bits: one packed word each
+        spans = _narrow_spans(word, n_words, n)
+        if spans is not None:
+            word, n_words = _packed(word, spans), 1
     h = _hash_words(word, n_words, n)
     groups = group_hashes(h, rows=need_rows or n_words > 1)
     del h
@@ -364,6 +370,68 @@ def _word_order(keys: list[np.ndarray]) -> np.ndarray:
         packed <<= np.uint64(width)
         packed |= (k >> np.uint64(low)) & np.uint64((1 << width) - 1)
     return np.argsort(packed)
+
+
+Span = tuple[int, int, int]
+"""``(word, low, width)``: bits ``low … low + width - 1`` of a word."""
+
+
+def _narrow_spans(word: WordFn, n_words: int, n: int) -> list[Span] | None:
+    """The spans of bits that vary between the strings, one per word that varies (its highest
+    to its lowest varying bit), when they add up to at most 64 bits; ``None`` otherwise.
+
+    Ids of one format (Salesforce ids of one object and org, numbered codes) share most of
+    their bytes: the bits that tell them apart then fit in one word, which keeps their order
+    (:func:`_packed`).  The first block of rows is looked at first, so that strings that vary
+    too much (e-mails, UUIDs) cost one block only; then every row, over two threads.
+    """
+    head = slice(0, min(n, _BLOCK))
+    refs = [word(i, slice(0, 1)) for i in range(n_words)]
+    varying = [np.bitwise_or.reduce(word(i, head) ^ refs[i]) for i in range(n_words)]
+    if _spans(varying) is None:
+        return None
+    found: list[list[np.uint64]] = []
+
+    def scan(lo: int, hi: int) -> None:
+        part = [np.uint64(0)] * n_words
+        for c0 in range(lo, hi, _BLOCK):
+            rows = slice(c0, min(hi, c0 + _BLOCK))
+            for i in range(n_words):  # (over the words: at most MAX_WORDS)
+                part[i] |= np.bitwise_or.reduce(word(i, rows) ^ refs[i])
+        found.append(part)
+
+    split_rows(scan, n, align=_BLOCK)
+    return _spans([np.bitwise_or.reduce(np.array(col, dtype=np.uint64)) for col in zip(*found)])
+
+
+def _spans(varying: list[Any]) -> list[Span] | None:
+    spans = []
+    for i, bits in enumerate(int(v) for v in varying):
+        if bits:
+            low = (bits & -bits).bit_length() - 1
+            spans.append((i, low, bits.bit_length() - low))
+    return spans if sum(width for _, _, width in spans) <= 64 else None
+
+
+def _packed(word: WordFn, spans: list[Span]) -> WordFn:
+    """One word per string: the spans of :func:`_narrow_spans`, in order (the first word's
+    highest).  Strings compare as their packed words do: the bits left out are the same in
+    every string, and those kept keep their order."""
+
+    def packed(_: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        out = word(spans[0][0] if spans else 0, rows)
+        if not spans:  # (every string the same)
+            out[...] = 0
+        for k, (i, low, width) in enumerate(spans):
+            w = out if k == 0 else word(i, rows)
+            w >>= np.uint64(low)
+            w &= np.uint64((1 << width) - 1)
+            if k:  # (widths below 64 when there are several spans)
+                out <<= np.uint64(width)
+                out |= w
+        return out
+
+    return packed
 
 
 def _ranked_codes(ids: np.ndarray, sorted_ids: np.ndarray, space: int, n: int) -> np.ndarray:
@@ -479,8 +547,10 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
         return out
 
     def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        if width and not isinstance(rows, np.ndarray):
-            lo, hi, _ = (rows or slice(0, starts.size)).indices(starts.size)
+        if width and isinstance(rows, np.ndarray):
+            return _fixed_width_gather(reader, i, block, starts, ends, width, rows)
+        if width:
+            lo, hi, _ = (slice(0, starts.size) if rows is None else rows).indices(starts.size)
             return _strided_word(reader, i, block, starts, ends, width, lo, hi)
         return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
 
@@ -523,14 +593,42 @@ def _strided_word(
     if inside > lo:
         part = out[: inside - lo]
         part[...] = reader[base + width * lo : base + width * (inside - 1) + 1 : width]
-        part.byteswap(inplace=True)
-        part &= _KEEP[min(width - 8 * i, 8)]
-        if width <= 7:
-            part |= np.uint64(width)
+        _in_order(part, i, width)
     start = max(lo, inside)
     if hi > start:
         out[start - lo :] = block(i, starts[start:hi], ends[start:hi])
     return out
+
+
+def _fixed_width_gather(
+    reader: np.ndarray,
+    i: int,
+    block: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
+    starts: np.ndarray,
+    ends: np.ndarray,
+    width: int,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """Word ``i`` of the given ``rows`` of strings of ``width`` bytes each, one after the other
+    (:func:`_strided_word`): one gather of the buffer's windows at ``start + width * row``."""
+    if 8 * i >= width:
+        return np.full(rows.size, width, dtype=np.uint64)
+    pos = int(starts[0]) + 8 * i + width * rows.astype(np.int64)
+    late = np.flatnonzero(pos > reader.size - 1)  # (windows past the buffer's end)
+    pos[late] = 0
+    out: np.ndarray = reader[pos]
+    _in_order(out, i, width)
+    if late.size:
+        out[late] = block(i, starts[rows[late]], ends[rows[late]])
+    return out
+
+
+def _in_order(w: np.ndarray, i: int, width: int) -> None:
+    """Windows read in native order made word ``i`` of strings of ``width`` bytes, in place."""
+    w.byteswap(inplace=True)
+    w &= _KEEP[min(width - 8 * i, 8)]
+    if width <= 7:
+        w |= np.uint64(width)
 
 
 def unicode_words(cells: np.ndarray) -> Words | None:

@@ -413,6 +413,7 @@ def test_collision_in_a_late_block_is_caught(monkeypatch: pytest.MonkeyPatch, th
         return _strings._mix(word(0, None))
 
     monkeypatch.setattr(_strings, "_hash_words", by_prefix)
+    monkeypatch.setattr(_strings, "_narrow_spans", lambda *_: None)  # (the word-by-word path)
     monkeypatch.setenv(_parallel.ENV_VAR, threads)
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(_strings, "_BLOCK", 64)
@@ -493,3 +494,58 @@ def test_word_order_is_the_order_of_the_word_tuples(
     keys = [np.array([t[i] for t in shuffled], dtype=np.uint64) for i in range(n_words)]
     order = _strings._word_order(keys)
     assert [shuffled[j] for j in order] == tuples
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    prefix=st.sampled_from(["00Q5g", "00Q5g0000", "contact-", "ABCDEFGHIJKLMNOPQRSTUVW"]),
+    tails=st.lists(st.text(alphabet="0123456789", min_size=6, max_size=6), min_size=1, max_size=30),
+    picks=st.lists(st.integers(0, 29), min_size=1, max_size=200),
+    threads=st.sampled_from(["1", "2"]),
+)
+def test_narrow_keys_packed_into_one_word_match_python(
+    prefix: str, tails: list[str], picks: list[int], threads: str
+) -> None:
+    """Long keys of one length that differ in a few bits (a shared prefix, then digits): the
+    bits that vary are packed into one word (the path is checked), and the codes and
+    categories are Python's."""
+    from alignment import _parallel
+
+    values = [prefix + tails[p % len(tails)] for p in picks]
+    spans: list[Any] = []
+    real = _strings._narrow_spans
+
+    def spy(*args: Any) -> Any:
+        spans.append(real(*args))
+        return spans[-1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(_parallel.ENV_VAR, threads)
+        mp.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
+        mp.setattr(_strings, "_BLOCK", 8)  # the first block, then every row over two threads
+        mp.setattr(_strings, "_narrow_spans", spy)
+        got = _bytes_factorize(pa.array(values, type=pa.large_string()))
+    codes, cats = _twin(values)
+    assert got is not None
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+    assert spans and spans[0] is not None  # (digits after a shared prefix: at most 64 bits)
+
+
+def test_keys_that_vary_in_more_than_64_bits_are_not_packed() -> None:
+    """E-mails, UUIDs: the first block already varies too much, and a key varying only in a
+    later block is caught by the scan of every row; both sorted word by word, as Python."""
+    import uuid
+
+    rng = np.random.default_rng(2)
+    uuids = [str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**62, size=300)]
+    words = _strings.byte_words(*_factorize._string_buffers(pa.array(uuids))[1:])
+    assert words is not None and _strings._narrow_spans(words.word, words.n_words, 300) is None
+    late = ["contact-0000000001"] * (_strings._BLOCK + 5) + ["zz-a-very-different-key-999"]
+    words = _strings.byte_words(*_factorize._string_buffers(pa.array(late))[1:])
+    assert words is not None
+    assert _strings._narrow_spans(words.word, words.n_words, len(late)) is None
+    for values in (uuids, late):
+        got = _bytes_factorize(pa.array(values, type=pa.large_string()))
+        codes, cats = _twin(values)
+        assert got is not None
+        assert got.categories.tolist() == cats and got.codes.tolist() == codes
