@@ -547,12 +547,12 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
         return out
 
     def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        if width and isinstance(rows, np.ndarray):
+        if not width:
+            return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
+        if isinstance(rows, np.ndarray):
             return _fixed_width_gather(reader, i, block, starts, ends, width, rows)
-        if width:
-            lo, hi, _ = (slice(0, starts.size) if rows is None else rows).indices(starts.size)
-            return _strided_word(reader, i, block, starts, ends, width, lo, hi)
-        return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
+        lo, hi, _ = (slice(0, starts.size) if rows is None else rows).indices(starts.size)
+        return _strided_word(reader, i, block, starts, ends, width, lo, hi)
 
     width = max_len if _fixed_width(starts, ends, max_len) else 0
     return Words(word, n_bytes + int(with_length), short)
