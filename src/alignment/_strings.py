@@ -9,15 +9,21 @@ other compares the strings (UTF-8 byte order is code-point order, which is Pytho
 
 :func:`factorize_words` then
 
-1. hashes the words of every row (one 64-bit value per row),
-2. groups the rows by hash in a table indexed by the hash's leading bits (a few numpy scatters
+1. packs strings of several words into one word when the bits that vary between them fit in
+   64 (ids of one format: Salesforce ids of one object, numbered codes; the packed words keep
+   the strings' order and tell them apart exactly),
+2. hashes the words of every row (one 64-bit value per row; a bijection of a single word),
+3. groups the rows by hash in a table indexed by the hash's leading bits (a few numpy scatters
    and gathers: no comparison sort of the rows, no hash table of Python objects; rows whose
    slot is taken by another hash go to a second, smaller table, and so on),
-3. sorts only the distinct strings, by their words (words the same for every string, as the
+4. sorts only the distinct strings, by their words (words the same for every string, as the
    shared prefix of CRM ids, are left out),
-4. checks every row against its category's words, a block of rows at a time (exact: two
-   different strings with one hash could not share a group; the caller falls back when it
-   happens).
+5. with several words per string, checks every row against its category's words, a block of
+   rows at a time (exact: two different strings with one hash could not share a group; the
+   caller falls back when it happens).
+
+Strings of one byte length stored one after the other (as ids of one format are) have their
+words read in place, at a fixed stride, rather than gathered.
 
 It returns the codes (``int32``, in the sorted order) and one row per category; the caller
 takes the category strings from its own storage for those rows only.
@@ -314,12 +320,13 @@ def factorize_words(
             np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), empty_words, decoded
         )
 
+    need_rows = need_rows or n_words > 1  # (the words of several-word strings are not text)
     if n_words > 1:  # strings that differ in at most 64 bits: one packed word each
         spans = _narrow_spans(word, n_words, n)
         if spans is not None:
             word, n_words = _packed(word, spans), 1
     h = _hash_words(word, n_words, n)
-    groups = group_hashes(h, rows=need_rows or n_words > 1)
+    groups = group_hashes(h, rows=need_rows)
     del h
     ids, used, space = groups.ids, groups.used, groups.space
     if n_words == 1:  # hashed by a bijection: equal hashes are equal words, and back
