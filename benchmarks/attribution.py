@@ -80,7 +80,10 @@ def make_data(n: int, seed: int = 42, keys: str = "str") -> dict[str, Any]:
     """Unsorted long touch arrays and a conversion table for ``n`` journeys.
 
     ``keys="str"``: lead ids like ``"L123"``; ``keys="int"``: integer lead ids (as CRMs such as
-    HubSpot or Marketo export them), spread over a range twice the number of leads.
+    HubSpot or Marketo export them), spread over a range twice the number of leads;
+    ``keys="sfid"``: 18-character Salesforce ids (:func:`salesforce_ids`).  The ids are drawn
+    from generators of their own: the journeys, conversions and row order are the same for
+    every kind of id.
     """
     rng = np.random.default_rng(seed)
     lengths = 1 + rng.poisson(5.0, size=n)
@@ -97,8 +100,9 @@ def make_data(n: int, seed: int = 42, keys: str = "str") -> dict[str, Any]:
         lead_keys: np.ndarray = np.char.add("L", np.arange(n).astype("U8"))
     elif keys == "sfid":  # (own generator: the same journeys as "str", other ids)
         lead_keys = salesforce_ids(n, np.random.default_rng(seed + 1))
-    else:
-        lead_keys = 1_000_000 + np.sort(rng.choice(2 * n, size=n, replace=False)).astype(np.int64)
+    else:  # (own generator too: every kind of id gets the same journeys and conversions)
+        ids = np.random.default_rng(seed + 2).choice(2 * n, size=n, replace=False)
+        lead_keys = 1_000_000 + np.sort(ids).astype(np.int64)
     converted = rng.random(n) < 0.10
     last = np.zeros(n, dtype=np.int64)
     np.maximum.at(last, jid, secs)
