@@ -361,7 +361,8 @@ def _word_order(keys: list[np.ndarray]) -> np.ndarray:
     (the shared prefix of CRM ids) is left out, and when the varying span of each remaining
     word (its highest to its lowest varying bit) adds up to at most 64 bits, the spans are
     packed into one word, in order, and sorted at once (the same order: the bits left out are
-    the same in every string); otherwise the words are sorted one after the other."""
+    the same in every string); otherwise they are sorted by the first varying word, and only
+    the strings that share it by the next words (:func:`_by_first_word`)."""
     spans = []
     for k in keys:  # (over the words: at most MAX_WORDS)
         varying = int(np.bitwise_or.reduce(k ^ k[0])) if k.size else 0
@@ -371,12 +372,30 @@ def _word_order(keys: list[np.ndarray]) -> np.ndarray:
     if len(spans) <= 1:
         return np.argsort(spans[0][0] if spans else keys[0])
     if sum(width for _, width, _ in spans) > 64:
-        return np.lexsort([k for k, _, _ in spans][::-1])
+        return _by_first_word([k for k, _, _ in spans])
     packed = np.zeros(keys[0].size, dtype=np.uint64)
     for k, width, low in spans:  # (each width < 64: two spans or more in 64 bits)
         packed <<= np.uint64(width)
         packed |= (k >> np.uint64(low)) & np.uint64((1 << width) - 1)
     return np.argsort(packed)
+
+
+def _by_first_word(keys: list[np.ndarray]) -> np.ndarray:
+    """The order of distinct strings by their words: sorted by the first word, then the runs
+    of strings sharing it (few, when the first word is nearly unique: UUIDs, e-mails) sorted
+    by the words after it (a sort of all the words at once costs one pass per word)."""
+    order = np.argsort(keys[0])
+    first = keys[0][order]
+    tied = np.flatnonzero(first[1:] == first[:-1])
+    if tied.size == 0:
+        return order
+    runs = np.zeros(order.size, dtype=bool)
+    runs[tied] = runs[tied + 1] = True
+    where = np.flatnonzero(runs)  # (sorted positions of the strings that share a first word)
+    rows = order[where]
+    # within the runs: by the first word (already in order), then by the words after it
+    order[where] = rows[np.lexsort([k[rows] for k in keys[:0:-1]] + [first[where]])]
+    return order
 
 
 Span = tuple[int, int, int]
@@ -464,14 +483,19 @@ def _same_words(word: WordFn, sorted_keys: list[np.ndarray], codes: np.ndarray) 
     category is compared with that value (no gather)."""
     n = codes.size
     fixed = [k[0] if k.size and bool(k.min() == k.max()) else None for k in sorted_keys]
+    varying = [i for i, f in enumerate(fixed) if f is None]
+    col = {i: j for j, i in enumerate(varying)}
+    # the varying words of a category side by side: one gather (one cache line) per row
+    table = np.stack([sorted_keys[i] for i in varying], axis=1) if varying else None
     differ: list[int] = []
 
     def check(lo: int, hi: int) -> None:
         for c0 in range(lo, hi, _BLOCK):
             rows = slice(c0, min(hi, c0 + _BLOCK))
-            for i, keys in enumerate(sorted_keys):  # (over the words: at most MAX_WORDS)
-                expected = fixed[i] if fixed[i] is not None else keys[codes[rows]]
-                if not bool(np.all(word(i, rows) == expected)):
+            expected = None if table is None else np.take(table, codes[rows], axis=0)
+            for i, value in enumerate(fixed):  # (over the words: at most MAX_WORDS)
+                want = value if expected is None or value is not None else expected[:, col[i]]
+                if not bool(np.all(word(i, rows) == want)):
                     differ.append(c0)
                     return
 
