@@ -198,8 +198,10 @@ def in_memory(files: list[str], models: list[str], repeat: int = 3) -> dict[str,
     return out
 
 
-def breakdown(files: list[str], model: str = "linear", repeat: int = 3) -> None:
+def breakdown(files: list[str], arrow: bool, model: str = "linear", repeat: int = 3) -> None:
     """CPU time per partition of ~10^6 touches, step by step, in this process (no cluster)."""
+    import pyarrow as pa
+
     import alignment
     import dask
 
@@ -211,19 +213,25 @@ def breakdown(files: list[str], model: str = "linear", repeat: int = 3) -> None:
             best = min(best, time.process_time() - c)
         return 1000 * best / len(files)
 
-    ddf = _read(files, shuffle=False)
-    parts = ddf.to_delayed()
+    parts = _read(files, False, arrow).to_delayed()
     frames = [p.compute(scheduler="sync").reset_index() for p in parts]
+    kind = "pandas"
+    if arrow:  # what the backend hands the engine: the partition's Arrow arrays as a table
+        frames = [pa.Table.from_pandas(f, preserve_index=False) for f in frames]
+        kind = "Arrow"
     with dask.config.set(scheduler="synchronous"):
         steps = [
-            ("read: Parquet -> pandas (the read task)", cpu(lambda: dask.compute(*parts))),
             (
-                f"engine: alignment.attribute(pandas partition, model={model!r})",
+                f"read: Parquet -> {kind}-backed pandas (the read task)",
+                cpu(lambda: dask.compute(*parts)),
+            ),
+            (
+                f"engine: alignment.attribute({kind} partition, model={model!r})",
                 cpu(lambda: [alignment.attribute(f, model=model) for f in frames]),
             ),
             (
                 "the Dask call, synchronous scheduler (read + engine + graph + combine)",
-                cpu(lambda: alignment.attribute(_read(files, False), model=model).totals()),
+                cpu(lambda: alignment.attribute(_read(files, False, arrow), model=model).totals()),
             ),
         ]
     print()
@@ -232,22 +240,24 @@ def breakdown(files: list[str], model: str = "linear", repeat: int = 3) -> None:
         print(f"- {label}: {ms:.1f} ms")
 
 
-def _read(files: list[str], shuffle: bool) -> Any:
+def _read(files: list[str], shuffle: bool, arrow: bool) -> Any:
+    """The touches as Dask reads them: Arrow-backed partitions unless ``arrow`` is False."""
     import dask.dataframe as dd
 
+    backend = {"dtype_backend": "pyarrow"} if arrow else {}
     if shuffle:  # the key as a plain column: alignment must shuffle on it
-        return dd.read_parquet(files)
-    return dd.read_parquet(files, index="lead_id", calculate_divisions=True)  # no shuffle
+        return dd.read_parquet(files, **backend)
+    return dd.read_parquet(files, index="lead_id", calculate_divisions=True, **backend)
 
 
 def _one_run(
-    client: Any, pids: list[int], files: list[str], model: str, shuffle: bool
+    client: Any, pids: list[int], files: list[str], model: str, shuffle: bool, arrow: bool
 ) -> dict[str, Any]:
     """One timed out-of-core call: wall, CPU of every worker and of this process (the client
     and, in a LocalCluster, the scheduler), peak RSS per worker."""
     import alignment
 
-    ddf = _read(files, shuffle)
+    ddf = _read(files, shuffle, arrow)
     cpu0, client0 = _cpu(pids), time.process_time()
     load0 = os.getloadavg()[0]
     with _MemorySampler(pids) as mem:
@@ -282,6 +292,7 @@ def run(
     shuffle: bool = False,
     baseline_files: int = 10,
     defaults: bool = False,
+    arrow: bool = True,
 ) -> list[dict[str, Any]]:
     from distributed import Client, LocalCluster
 
@@ -294,8 +305,9 @@ def run(
         "workers: "
         + ("Dask's defaults" if defaults else "without MALLOC_TRIM_THRESHOLD_, profiler off")
     )
+    print("partitions: " + ("Arrow-backed (dtype_backend='pyarrow')" if arrow else "NumPy-backed"))
     base = in_memory(files[:baseline_files], models)
-    breakdown(files[:5])
+    breakdown(files[:5], arrow)
     rows: list[dict[str, Any]] = []
     for nw in workers:
         with (
@@ -311,8 +323,8 @@ def run(
         ):
             pids = list(client.run(os.getpid).values())
             for model in models:
-                _one_run(client, pids, files[:2], model, shuffle)  # warm-up: imports, caches
-                row = _one_run(client, pids, files, model, shuffle)
+                _one_run(client, pids, files[:2], model, shuffle, arrow)  # warm-up
+                row = _one_run(client, pids, files, model, shuffle, arrow)
                 _throughput(row, base[model])
                 print(json.dumps(row), flush=True)
                 rows.append(row)
@@ -417,6 +429,11 @@ def main() -> None:
         action="store_true",
         help="workers with Dask's defaults (MALLOC_TRIM_THRESHOLD_=65536, the profiler on)",
     )
+    r.add_argument(
+        "--numpy-partitions",
+        action="store_true",
+        help="read the partitions NumPy-backed (dask's default dtype_backend)",
+    )
     r.add_argument("--json", type=Path, default=None)
     r.add_argument(
         "--shuffle", action="store_true", help="read lead_id as a column (forces the shuffle)"
@@ -441,6 +458,7 @@ def main() -> None:
             args.shuffle,
             args.baseline_files,
             args.dask_defaults,
+            not args.numpy_partitions,
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
