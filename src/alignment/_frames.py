@@ -271,7 +271,7 @@ def _read_frame(
         if dtype == nw.Datetime:
             tz = getattr(dtype, "time_zone", None)
             aware[name] = tz is not None
-            if tz is not None:
+            if tz is not None and backend != "pyarrow":  # (Arrow holds the UTC instants)
                 if str(tz) not in ("UTC", "Etc/UTC"):  # (UTC values need no conversion)
                     s = s.dt.convert_time_zone("UTC")
                 s = s.dt.replace_time_zone(None)

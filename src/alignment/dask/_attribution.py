@@ -147,8 +147,8 @@ def _attribute_local(
 
     key = spec["lead"]
     res = attribute_in_memory(
-        local_frame(touches, key, "touchpoints", part),
-        local_frame(conversions, key, "conversions"),
+        local_frame(touches, key, "touchpoints", part, arrow=True),
+        local_frame(conversions, key, "conversions", arrow=True),
         model=model,
         lead=key,
         time=spec["time"],
@@ -156,7 +156,7 @@ def _attribute_local(
         converted_at=spec["converted_at"],
         revenue=spec["revenue"],
         lookback=spec["lookback"],
-        leads=local_frame(leads, spec.get("leads_key", key), "leads"),
+        leads=local_frame(leads, spec.get("leads_key", key), "leads", arrow=True),
         won_stages=spec.get("won_stages"),
         reset=spec.get("reset", False),
         **params,
@@ -227,6 +227,19 @@ def _attr_partition(
         converted_revenue=float(np.asarray(j.revenue)[converted].sum()),
         key_ranges=[(keys[0], keys[-1])] if keys.size else [],
     )
+
+
+def _attr_mapped(
+    touches: Any,
+    conversions: Any,
+    leads: Any,
+    *,
+    partition_info: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """:func:`_attr_partition` as a ``map_partitions`` function (the partition number from Dask)."""
+    part = None if partition_info is None else int(partition_info["number"])
+    return _attr_partition(touches, conversions, leads, part=part, **kwargs)
 
 
 class DaskAttributionResult(AttributionResult):
@@ -550,7 +563,7 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
 
     def run(by: Sequence[str], stat: bool) -> _AttrSummary:
         with input_rows(inputs):
-            return _run_partitions(parts, spec, by, stat, m, None if shuffled else lead)
+            return _run_partitions(frames, spec, by, stat, m, None if shuffled else lead)
 
     summary = run(() if statistic else ("channel",), statistic)
     credit = (
@@ -621,21 +634,33 @@ def _merge_of(model: AttributionModel) -> Callable[[Any, Any], Any]:
 
 
 def _run_partitions(
-    parts: list[list[Any]],
+    frames: list[Any],
     spec: dict[str, Any],
     by: Sequence[str],
     statistic: bool,
     model: AttributionModel,
     check_key: str | None,
 ) -> _AttrSummary:
-    """One distributed pass: every partition through the engine, summaries merged in a tree."""
-    compute, delayed = dk().compute, dk().delayed
-    nodes = [
-        delayed(_attr_partition, pure=True)(
-            *p, spec=spec, by=tuple(by), statistic=statistic, part=i, reading=capture()
-        )
-        for i, p in enumerate(parts)
-    ]
+    """One distributed pass: every partition through the engine, summaries merged in a tree.
+
+    One task per partition: the engine runs in the task that reads the partition (a
+    ``map_partitions`` fused with the read), whose output is the partition's summary.
+    """
+    import pandas as pd
+
+    compute = dk().compute
+    mapped = frames[0].map_partitions(
+        _attr_mapped,
+        *frames[1:],
+        spec=spec,
+        by=tuple(by),
+        statistic=statistic,
+        reading=capture(),
+        meta=pd.Series([], dtype=object),  # (never built: the outputs are summaries)
+        align_dataframes=False,  # co-partitioned by partition_by_key
+        enforce_metadata=False,
+    )
+    nodes = list(mapped.to_delayed())
     merge = functools.partial(_AttrSummary.merge, merge_stats=_merge_of(model))
     out: _AttrSummary = settle(compute(tree_reduce(nodes, merge))[0])
     if check_key is not None:

@@ -194,13 +194,23 @@ def _add_positions(pdf: Any, partition_info: Mapping[str, Any] | None = None) ->
 _LOCAL_ROWS = threading.local()
 
 
-def local_frame(pdf: Any, key: str, table: str | None = None, part: int | None = None) -> Any:
+def local_frame(
+    pdf: Any,
+    key: str,
+    table: str | None = None,
+    part: int | None = None,
+    *,
+    arrow: bool = False,
+) -> Any:
     """A partition as a plain pandas frame with the key as a column (helper columns dropped).
 
     Tagged rows (:func:`tag_rows`) come back in input order, whatever the shuffle did, and
     their input positions are kept for the errors of ``table`` (see :func:`input_rows`).
     An untagged partition given its input partition number ``part`` (a frame that was not
     moved) is that input partition: its rows are named by their position in it.
+    With ``arrow``, a partition whose columns are all Arrow-backed (``dtype_backend=
+    "pyarrow"``) comes back as the ``pyarrow.Table`` of those arrays (no copy, see
+    :func:`arrow_table`).
     """
     if pdf is None:
         return None
@@ -218,7 +228,30 @@ def local_frame(pdf: Any, key: str, table: str | None = None, part: int | None =
         pdf = pdf.reset_index()
     else:
         pdf = pdf.reset_index(drop=True)
-    return pdf
+    return arrow_table(pdf) if arrow else pdf
+
+
+def arrow_table(pdf: Any) -> Any:
+    """A pandas frame of Arrow-backed columns as a ``pyarrow.Table`` (the same arrays, no copy).
+
+    The engines read an Arrow table's columns as they are (null counts from the arrays,
+    dictionaries kept as codes, time zone-aware instants as stored) where a pandas frame
+    costs a pass per column.  Any other frame (a NumPy-backed column, a column name that is
+    not a unique string) is returned as it is.
+    """
+    import pandas as pd
+
+    names = list(pdf.columns)
+    if (
+        not names
+        or not all(isinstance(t, pd.ArrowDtype) for t in pdf.dtypes)
+        or not all(isinstance(c, str) for c in names)
+        or len(set(names)) != len(names)
+    ):
+        return pdf
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(pdf, preserve_index=False)
 
 
 class Failure:
