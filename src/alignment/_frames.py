@@ -268,7 +268,11 @@ def _read_frame(
     for name in wanted:
         s = frame[name]
         dtype = schema[name]
-        if dtype == nw.Datetime:
+        zoned = _pandas_zoned(s.to_native()) if backend == "pandas" else None
+        if zoned is not None:  # (a pandas zone narwhals does not type: read as stored)
+            aware[name] = True
+            cols[name] = zoned
+        elif dtype == nw.Datetime:
             tz = getattr(dtype, "time_zone", None)
             aware[name] = tz is not None
             if tz is not None and backend != "pyarrow":  # (Arrow holds the UTC instants)
@@ -301,6 +305,17 @@ def _read_frame(
         else:
             cols[name] = np.asarray(s.to_numpy(), dtype=object)
     return RawColumns(_Columns(cols), int(frame.shape[0]), backend, names, aware)
+
+
+def _pandas_zoned(native: Any) -> np.ndarray | None:
+    """The UTC instants of a pandas column with a time zone (``datetime64[us, Europe/Paris]``),
+    as naive ``datetime64[us]``; ``None`` for any other column."""
+    import pandas as pd
+
+    if not isinstance(getattr(native, "dtype", None), pd.DatetimeTZDtype):
+        return None
+    utc = native.dt.tz_convert("UTC").dt.tz_localize(None)
+    return np.asarray(utc.to_numpy()).astype(TIME_DTYPE, copy=False)
 
 
 def _beyond_float(s: Any) -> bool:

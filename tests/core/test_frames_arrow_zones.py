@@ -82,3 +82,29 @@ def test_caller_table_is_not_changed() -> None:
     before = table.to_pylist()
     read_table(table, table="t", required=["t"])
     assert table.to_pylist() == before and table.schema.field("t").type.tz == "Asia/Kolkata"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    unit=st.sampled_from(["us", "ns", "s"]),
+    micros=st.lists(st.one_of(st.none(), st.integers(LO, HI)), min_size=1, max_size=30),
+)
+def test_aware_pandas_column_in_any_zone_is_read_as_its_instants(
+    zone: str, unit: str, micros: list[int | None]
+) -> None:
+    """A pandas column with a time zone (``datetime64[us, America/New_York]``, a type the
+    dataframe layer does not name) is read as its UTC instants, as ``datetime64[us]`` (not as
+    Python timestamps), aware, and the caller's column is left as it was."""
+    pd = pytest.importorskip("pandas")
+    if unit == "s":
+        micros = [None if m is None else m - m % 1_000_000 for m in micros]
+    utc = pd.to_datetime(pd.Series(micros, dtype="Int64"), unit="us", utc=True)
+    frame = pd.DataFrame({"t": utc.dt.tz_convert(zone).astype(f"datetime64[{unit}, {zone}]")})
+    before = frame.copy()
+    raw = read_table(frame, table="touchpoints", required=["t"])
+    got = raw.columns["t"]
+    assert got.dtype == np.dtype("datetime64[us]")
+    np.testing.assert_array_equal(got, twin(micros))
+    assert raw.aware["t"]
+    pd.testing.assert_frame_equal(frame, before)
