@@ -578,14 +578,18 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
         return out
 
     def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        if not width:
+        if fixed is None:
             return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
         if isinstance(rows, np.ndarray):
-            return _fixed_width_gather(reader, i, block, starts, ends, width, rows)
+            return fixed.gather(i, rows)
         lo, hi, _ = (slice(0, starts.size) if rows is None else rows).indices(starts.size)
-        return _strided_word(reader, i, block, starts, ends, width, lo, hi)
+        return fixed.rows(i, lo, hi)
 
-    width = max_len if _fixed_width(starts, ends, max_len) else 0
+    fixed = (
+        _FixedWidth(reader, block, starts, ends, max_len)
+        if _fixed_width(starts, ends, max_len)
+        else None
+    )
     return Words(word, n_bytes + int(with_length), short)
 
 
@@ -602,56 +606,47 @@ def _fixed_width(starts: np.ndarray, ends: np.ndarray, max_len: int) -> bool:
     )
 
 
-def _strided_word(
-    reader: np.ndarray,
-    i: int,
-    block: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
-    starts: np.ndarray,
-    ends: np.ndarray,
-    width: int,
-    lo: int,
-    hi: int,
-) -> np.ndarray:
-    """Word ``i`` of rows ``lo:hi`` of strings of ``width`` bytes each, one after the other:
-    a strided copy of the buffer's 8-byte windows (no gather), as ``block`` would make it;
-    ``block`` itself makes the last few rows, whose window would pass the buffer's end."""
-    out = np.empty(hi - lo, dtype=np.uint64)
-    if 8 * i >= width:  # (the length word: the same for every row)
-        out.fill(width)
+class _FixedWidth(NamedTuple):
+    """Strings of ``width`` bytes each, one after the other in the buffer (:func:`_fixed_width`):
+    their words are read from the buffer's 8-byte windows (``reader``) at a fixed stride;
+    ``block`` (the general reader) makes the last few rows, whose window would pass the end."""
+
+    reader: np.ndarray
+    block: Callable[[int, np.ndarray, np.ndarray], np.ndarray]
+    starts: np.ndarray
+    ends: np.ndarray
+    width: int
+
+    def rows(self, i: int, lo: int, hi: int) -> np.ndarray:
+        """Word ``i`` of rows ``lo:hi``: a strided copy (no gather)."""
+        out = np.empty(hi - lo, dtype=np.uint64)
+        if 8 * i >= self.width:  # (the length word: the same for every row)
+            out.fill(self.width)
+            return out
+        base = int(self.starts[0]) + 8 * i
+        inside = min(hi, (self.reader.size - 1 - base) // self.width + 1)  # windows that fit
+        if inside > lo:
+            part = out[: inside - lo]
+            stop = base + self.width * (inside - 1) + 1
+            part[...] = self.reader[base + self.width * lo : stop : self.width]
+            _in_order(part, i, self.width)
+        start = max(lo, inside)
+        if hi > start:
+            out[start - lo :] = self.block(i, self.starts[start:hi], self.ends[start:hi])
         return out
-    base = int(starts[0]) + 8 * i
-    inside = min(hi, (reader.size - 1 - base) // width + 1)  # rows whose window fits
-    if inside > lo:
-        part = out[: inside - lo]
-        part[...] = reader[base + width * lo : base + width * (inside - 1) + 1 : width]
-        _in_order(part, i, width)
-    start = max(lo, inside)
-    if hi > start:
-        out[start - lo :] = block(i, starts[start:hi], ends[start:hi])
-    return out
 
-
-def _fixed_width_gather(
-    reader: np.ndarray,
-    i: int,
-    block: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
-    starts: np.ndarray,
-    ends: np.ndarray,
-    width: int,
-    rows: np.ndarray,
-) -> np.ndarray:
-    """Word ``i`` of the given ``rows`` of strings of ``width`` bytes each, one after the other
-    (:func:`_strided_word`): one gather of the buffer's windows at ``start + width * row``."""
-    if 8 * i >= width:
-        return np.full(rows.size, width, dtype=np.uint64)
-    pos = int(starts[0]) + 8 * i + width * rows.astype(np.int64)
-    late = np.flatnonzero(pos > reader.size - 1)  # (windows past the buffer's end)
-    pos[late] = 0
-    out: np.ndarray = reader[pos]
-    _in_order(out, i, width)
-    if late.size:
-        out[late] = block(i, starts[rows[late]], ends[rows[late]])
-    return out
+    def gather(self, i: int, rows: np.ndarray) -> np.ndarray:
+        """Word ``i`` of the given ``rows``: one gather of the windows at ``start + width * row``."""
+        if 8 * i >= self.width:
+            return np.full(rows.size, self.width, dtype=np.uint64)
+        pos = int(self.starts[0]) + 8 * i + self.width * rows.astype(np.int64)
+        late = np.flatnonzero(pos > self.reader.size - 1)  # (windows past the buffer's end)
+        pos[late] = 0
+        out: np.ndarray = self.reader[pos]
+        _in_order(out, i, self.width)
+        if late.size:
+            out[late] = self.block(i, self.starts[rows[late]], self.ends[rows[late]])
+        return out
 
 
 def _in_order(w: np.ndarray, i: int, width: int) -> None:
