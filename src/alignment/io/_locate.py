@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._factorize import hash_factorize, text_columns
 from .._files import read_parquet
-from .._frames import read_table
+from .._frames import POOL_MIN_ROWS, read_table
+from .._parallel import Pending, submit
 from .._sources import CSVFormatError, read_arrow_csv, read_header, split_arrow
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
@@ -167,14 +169,28 @@ def read_source(name: str, item: Any, plan: Plan | None = None) -> Raw:
 
 
 class _Joined(Mapping[str, Any]):
-    """The columns of a file in its order: byte columns, then the others (read lazily)."""
+    """The columns of a file in its order: byte columns, text columns (factorised on the pool,
+    awaited when read), then the others (read lazily)."""
 
-    def __init__(self, names: Sequence[str], texts: Mapping[str, Any], rest: Mapping[str, Any]):
-        self._names = [n for n in names if n in texts or n in rest]
-        self._texts, self._rest = texts, rest
+    def __init__(
+        self,
+        names: Sequence[str],
+        texts: Mapping[str, Any],
+        coded: dict[str, Any],
+        rest: Mapping[str, Any],
+    ):
+        self._names = [n for n in names if n in texts or n in coded or n in rest]
+        self._texts, self._coded, self._rest = texts, coded, rest
 
     def __getitem__(self, name: str) -> Any:
-        return self._texts[name] if name in self._texts else self._rest[name]
+        if name in self._texts:
+            return self._texts[name]
+        if name in self._coded:
+            value = self._coded[name]
+            if isinstance(value, Pending):
+                value = self._coded[name] = value.result()
+            return value
+        return self._rest[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -188,9 +204,15 @@ def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
     names = [str(n) for n in table.column_names]
     keep, as_bytes = plan(names) if plan is not None else (names, [])
     rest, texts, n_rows = split_arrow(table, keep, as_bytes)
+    rest, strings = text_columns(rest)
+    # each text column factorised by one hash pass (on the pool when long)
+    coded: dict[str, Any] = {
+        k: submit(hash_factorize, v) if n_rows >= POOL_MIN_ROWS else hash_factorize(v)
+        for k, v in strings.items()
+    }
     raw = read_table(rest, table=name, all_columns=True)
     wall = frozenset(k for k, v in raw.aware.items() if not v)
-    return Raw(name, path.name, n_rows, _Joined(names, texts, raw.columns), wall)
+    return Raw(name, path.name, n_rows, _Joined(names, texts, coded, raw.columns), wall)
 
 
 def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:
