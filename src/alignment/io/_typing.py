@@ -78,9 +78,9 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
 
 
 #: tables whose text columns are kept as :class:`CodedText` (ids looked up once per distinct
-#: id; rows filtered and sorted as integers; strings made once the rows are final); never the
-#: columns of persons or deals, which are merged
-CODED_TABLES = frozenset({"touchpoints", "activities"})
+#: id; rows filtered, merged and sorted as integers; strings made once the rows are final);
+#: never the columns of deals, whose ids are compared as strings
+CODED_TABLES = frozenset({"touchpoints", "activities", "leads"})
 
 
 #: id columns of the other tables kept as :class:`CodedText`: persons are merged, and deal
