@@ -111,7 +111,7 @@ def _with_refs(kept: np.ndarray, refs: np.ndarray, absent: np.ndarray) -> np.nda
         shifted = refs.codes() + kept.texts.size
         codes = np.where(absent, shifted, kept.codes())
         return CodedText(codes, np.concatenate([kept.texts, refs.texts]))
-    out = plain(kept).copy()
+    out: np.ndarray = plain(kept).copy()
     out[absent] = plain(refs[absent])
     return out
 
