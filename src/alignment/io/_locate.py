@@ -169,28 +169,19 @@ def read_source(name: str, item: Any, plan: Plan | None = None) -> Raw:
 
 
 class _Joined(Mapping[str, Any]):
-    """The columns of a file in its order: byte columns, text columns (factorised on the pool,
-    awaited when read), then the others (read lazily)."""
+    """The columns of a file in its order, from several mappings (the first holding a name
+    wins); a column still being factorised on the pool is awaited when read."""
 
-    def __init__(
-        self,
-        names: Sequence[str],
-        texts: Mapping[str, Any],
-        coded: dict[str, Any],
-        rest: Mapping[str, Any],
-    ):
-        self._names = [n for n in names if n in texts or n in coded or n in rest]
-        self._texts, self._coded, self._rest = texts, coded, rest
+    def __init__(self, names: Sequence[str], parts: Sequence[Mapping[str, Any]]):
+        self._names = [n for n in names if any(n in p for p in parts)]
+        self._parts = parts
 
     def __getitem__(self, name: str) -> Any:
-        if name in self._texts:
-            return self._texts[name]
-        if name in self._coded:
-            value = self._coded[name]
-            if isinstance(value, Pending):
-                value = self._coded[name] = value.result()
-            return value
-        return self._rest[name]
+        part = next(p for p in self._parts if name in p)
+        value = part[name]
+        if isinstance(value, Pending):
+            value = value.result()
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -200,19 +191,30 @@ class _Joined(Mapping[str, Any]):
 
 
 def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
-    """A PyArrow table of a file as a :class:`Raw`, only the columns of ``plan``."""
+    """A PyArrow table of a file as a :class:`Raw`, only the columns of ``plan``.
+
+    Instants of many distinct values are taken as bytes (:func:`split_arrow`); every text
+    column is factorised by one hash pass of its rows (on the pool when long), not encoded
+    first; the other columns are read by :func:`read_table`.
+    """
     names = [str(n) for n in table.column_names]
     keep, as_bytes = plan(names) if plan is not None else (names, [])
-    rest, texts, n_rows = split_arrow(table, keep, as_bytes)
-    rest, strings = text_columns(rest)
-    # each text column factorised by one hash pass (on the pool when long)
-    coded: dict[str, Any] = {
-        k: submit(hash_factorize, v) if n_rows >= POOL_MIN_ROWS else hash_factorize(v)
-        for k, v in strings.items()
-    }
-    raw = read_table(rest, table=name, all_columns=True)
-    wall = frozenset(k for k, v in raw.aware.items() if not v)
-    return Raw(name, path.name, n_rows, _Joined(names, texts, coded, raw.columns), wall)
+    timed, texts, n_rows = split_arrow(table, [n for n in keep if n in as_bytes], as_bytes)
+    parts: list[Mapping[str, Any]] = [texts]
+    wall: set[str] = set()
+    for part in (timed, table.select([n for n in keep if n not in as_bytes])):
+        part, strings = text_columns(part)
+        parts.append(
+            {
+                k: submit(hash_factorize, v) if n_rows >= POOL_MIN_ROWS else hash_factorize(v)
+                for k, v in strings.items()
+            }
+        )
+        if part.num_columns:
+            raw = read_table(part, table=name, all_columns=True)
+            wall.update(k for k, v in raw.aware.items() if not v)
+            parts.append(raw.columns)
+    return Raw(name, path.name, n_rows, _Joined(names, parts), frozenset(wall))
 
 
 def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:
