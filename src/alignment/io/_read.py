@@ -145,7 +145,7 @@ def _lexsort(keys: list[np.ndarray]) -> np.ndarray:
     """``np.lexsort`` with the first key the most significant; two integer keys (a person's
     row, an instant) as one stable sort of a combined key when it fits in 62 bits."""
     if len(keys) == 2 and all(k.dtype.kind in "iu" for k in keys) and keys[0].size:
-        a, b = keys[0].astype(np.int64), keys[1].astype(np.int64)
+        a, b = (k.astype(np.int64, copy=False) for k in keys)
         a0, b0 = int(a.min()), int(b.min())
         span = int(b.max()) - b0
         if span < 2**62:
