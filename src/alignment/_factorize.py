@@ -29,6 +29,7 @@ __all__ = [
     "factorize_ints",
     "hash_factorize",
     "lookup",
+    "row_texts",
     "text_columns",
 ]
 
@@ -714,3 +715,29 @@ def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             texts[str(name)] = column
     return table.drop_columns(list(texts)), texts
+
+
+def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """An Arrow string column of mostly distinct values (nine in ten of its first rows) as one
+    Python string per row: ``(codes, strings)``, code ``r`` for row ``r`` (``-1`` where null,
+    ``strings`` holding ``""`` there); ``None`` when its values repeat (hashed then).
+
+    For text only carried to a result (e-mail addresses): hashing and sorting values that
+    hardly repeat costs several times making their strings.
+    """
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    n = len(arr)
+    if n == 0 or sample_distinct(arr) * 10 < 9 * min(n, SAMPLE_ROWS):
+        return None
+    codes = np.arange(n, dtype=np.int64)
+    strings = _objects(arr)
+    if arr.null_count:
+        null = ~_valid(arr)
+        codes[null] = -1
+        strings[null] = ""
+    return codes, strings

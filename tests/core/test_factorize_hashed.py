@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment._factorize import _arrow_factorize, hash_factorize, text_columns
+from alignment._factorize import _arrow_factorize, hash_factorize, row_texts, text_columns
 
 pa = pytest.importorskip("pyarrow")
 
@@ -104,3 +104,25 @@ def test_text_columns_leaves_repeated_names_to_the_reader() -> None:
     table = pa.Table.from_arrays([pa.array(["x"]), pa.array(["y"])], names=["a", "a"])
     rest, texts = text_columns(table)
     assert texts == {} and rest.num_columns == 2
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(VALUES, min_size=1, max_size=40, unique=True), st.booleans())
+def test_row_texts_are_the_rows(distinct: list[str], null: bool) -> None:
+    values: list[str | None] = list(distinct)
+    if null and len(values) >= 10:  # (a null among mostly distinct values)
+        values[3] = None
+    got = row_texts(pa.chunked_array([pa.array(values, type=pa.string())]))
+    assert got is not None  # (every value distinct)
+    codes, strings = got
+    assert codes.tolist() == [-1 if v is None else r for r, v in enumerate(values)]
+    assert [strings[c] if c >= 0 else None for c in codes.tolist()] == values
+
+
+def test_row_texts_declines_repeated_values_and_other_types() -> None:
+    assert row_texts(pa.array(["a", "b"] * 50)) is None  # (hashed instead)
+    assert row_texts(pa.array([f"v{i}" for i in range(90)] + ["v0"] * 10)) is not None
+    assert row_texts(pa.array([f"v{i}" for i in range(80)] + ["v0"] * 20)) is None
+    assert row_texts(pa.array(["a", "b"]).dictionary_encode()) is None
+    assert row_texts(pa.array([1, 2])) is None
+    assert row_texts(pa.array([], type=pa.string())) is None

@@ -28,7 +28,7 @@ import alignment.io._typing as typing_
 from alignment.io._context import concat
 from alignment.io._link import _taken, _with_refs
 from alignment.io._read import _lexsort, _order, _sort_key
-from alignment.io._values import CodedText, coded_text, find, is_missing, plain
+from alignment.io._values import CodedText, as_text, coded_text, find, is_missing, plain
 
 pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
 
@@ -196,3 +196,17 @@ def test_looked_up_text_coded_like_plain() -> None:
     want = ["Spring", "zz", None, "Q1", None]
     assert plain(kept).tolist() == _with_refs(text, plain(refs), absent).tolist() == want
     assert plain(coded).tolist() == ["Spring", None, None, "Q1", None]  # (not changed)
+
+
+def test_text_given_one_string_per_row_is_the_text() -> None:
+    # a file's carried column, one string per row ("" where null); values may repeat
+    texts = np.array([" a", "", "b ", "a", "  ", "b"], dtype=object)
+    rows = CodedText(np.array([0, -1, 2, 3, 4, 5]), texts)
+    want = ["a", None, "b", "a", None, "b"]
+    assert as_text(rows).tolist() == want
+    got = coded_text(rows)
+    assert got is not None
+    coded, missing = got
+    assert plain(coded).tolist() == want
+    assert missing.tolist() == [v is None for v in want]
+    assert texts.tolist() == [" a", "", "b ", "a", "  ", "b"]  # (not changed)

@@ -15,19 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._factorize import hash_factorize, text_columns
+from .._factorize import hash_factorize, row_texts, text_columns
 from .._files import read_parquet
 from .._frames import POOL_MIN_ROWS, read_table
 from .._parallel import Pending, submit
 from .._sources import CSVFormatError, read_arrow_csv, read_header, split_arrow
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
+from ._values import CodedText
 
 __all__ = ["Plan", "Raw", "locate", "read_source"]
 
 #: which columns of a file to read, given its column names: (the columns, those of them read
-#: as UTF-8 bytes: instants, parsed without a Python string per cell)
-Plan = Callable[[Sequence[str]], tuple[list[str], list[str]]]
+#: as UTF-8 bytes: instants, parsed without a Python string per cell, those of them only
+#: carried to the result: taken as one string per row when their values hardly repeat)
+Plan = Callable[[Sequence[str]], tuple[list[str], list[str], list[str]]]
 
 #: file name endings read, longest first
 EXTENSIONS = (".csv.gz", ".csv", ".parquet")
@@ -198,16 +200,19 @@ def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
     first; the other columns are read by :func:`read_table`.
     """
     names = [str(n) for n in table.column_names]
-    keep, as_bytes = plan(names) if plan is not None else (names, [])
+    keep, as_bytes, as_rows = plan(names) if plan is not None else (names, [], [])
     timed, texts, n_rows = split_arrow(table, [n for n in keep if n in as_bytes], as_bytes)
     parts: list[Mapping[str, Any]] = [texts]
     wall: set[str] = set()
     for part in (timed, table.select([n for n in keep if n not in as_bytes])):
         part, strings = text_columns(part)
+        rows = {k: row_texts(v) for k, v in strings.items() if k in as_rows}
+        parts.append({k: CodedText(*v) for k, v in rows.items() if v is not None})
         parts.append(
             {
                 k: submit(hash_factorize, v) if n_rows >= POOL_MIN_ROWS else hash_factorize(v)
                 for k, v in strings.items()
+                if rows.get(k) is None
             }
         )
         if part.num_columns:
