@@ -3,7 +3,9 @@
 CSV files are read by PyArrow's reader with every column as text, exactly as written
 (:func:`alignment._sources.read_arrow_csv`), Parquet files by :mod:`alignment._files`, and
 frames by :func:`alignment._frames.read_table`: this package never imports a dataframe
-library.
+library.  The text columns of a file are factorised by one hash pass each
+(:func:`alignment._factorize.hash_factorize`), or, when only carried to the result and
+mostly distinct, taken as one string per row (:func:`alignment._factorize.row_texts`).
 """
 
 from __future__ import annotations
