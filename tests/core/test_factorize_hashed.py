@@ -110,7 +110,7 @@ def test_text_columns_leaves_repeated_names_to_the_reader() -> None:
 @given(st.lists(VALUES, min_size=1, max_size=40, unique=True), st.booleans())
 def test_row_texts_are_the_rows(distinct: list[str], null: bool) -> None:
     values: list[str | None] = list(distinct)
-    if null and len(values) >= 10:  # (a null among mostly distinct values)
+    if null and len(values) >= 20:  # (a null among mostly distinct values)
         values[3] = None
     got = row_texts(pa.chunked_array([pa.array(values, type=pa.string())]))
     assert got is not None  # (every value distinct)
@@ -121,8 +121,8 @@ def test_row_texts_are_the_rows(distinct: list[str], null: bool) -> None:
 
 def test_row_texts_declines_repeated_values_and_other_types() -> None:
     assert row_texts(pa.array(["a", "b"] * 50)) is None  # (hashed instead)
-    assert row_texts(pa.array([f"v{i}" for i in range(90)] + ["v0"] * 10)) is not None
-    assert row_texts(pa.array([f"v{i}" for i in range(80)] + ["v0"] * 20)) is None
+    assert row_texts(pa.array([f"v{i}" for i in range(95)] + ["v0"] * 5)) is not None
+    assert row_texts(pa.array([f"v{i}" for i in range(90)] + ["v0"] * 10)) is None
     assert row_texts(pa.array(["a", "b"]).dictionary_encode()) is None
     assert row_texts(pa.array([1, 2])) is None
     assert row_texts(pa.array([], type=pa.string())) is None
