@@ -197,31 +197,29 @@ class _Joined(Mapping[str, Any]):
 def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
     """A PyArrow table of a file as a :class:`Raw`, only the columns of ``plan``.
 
-    Instants of many distinct values are taken as bytes (:func:`split_arrow`); every text
-    column is factorised by one hash pass of its rows (on the pool when long), not encoded
-    first; the other columns are read by :func:`read_table`.
+    Instants of many distinct values are taken as bytes (:func:`split_arrow`); every other
+    text column is factorised by one hash pass of its rows (on the pool when long), or taken
+    as one string per row (``as_rows`` of mostly distinct values); the other columns are read
+    by :func:`read_table`.
     """
     names = [str(n) for n in table.column_names]
     keep, as_bytes, as_rows = plan(names) if plan is not None else (names, [], [])
-    timed, texts, n_rows = split_arrow(table, [n for n in keep if n in as_bytes], as_bytes)
-    parts: list[Mapping[str, Any]] = [texts]
-    wall: set[str] = set()
-    for part in (timed, table.select([n for n in keep if n not in as_bytes])):
-        part, strings = text_columns(part)
-        rows = {k: row_texts(v) for k, v in strings.items() if k in as_rows}
-        parts.append({k: CodedText(*v) for k, v in rows.items() if v is not None})
-        parts.append(
-            {
-                k: submit(hash_factorize, v) if n_rows >= POOL_MIN_ROWS else hash_factorize(v)
-                for k, v in strings.items()
-                if rows.get(k) is None
-            }
-        )
-        if part.num_columns:
-            raw = read_table(part, table=name, all_columns=True)
-            wall.update(k for k, v in raw.aware.items() if not v)
-            parts.append(raw.columns)
-    return Raw(name, path.name, n_rows, _Joined(names, parts), frozenset(wall))
+    _, texts, n_rows = split_arrow(table, [], as_bytes)
+    rest, strings = text_columns(table.select([n for n in keep if n not in texts]))
+    rows = {k: row_texts(v) for k, v in strings.items() if k in as_rows}
+    coded = {
+        k: submit(hash_factorize, v) if n_rows >= POOL_MIN_ROWS else hash_factorize(v)
+        for k, v in strings.items()
+        if rows.get(k) is None
+    }
+    parts: list[Mapping[str, Any]] = [texts, coded]
+    parts.append({k: CodedText(*v) for k, v in rows.items() if v is not None})
+    wall: frozenset[str] = frozenset()
+    if rest.num_columns:
+        raw = read_table(rest, table=name, all_columns=True)
+        wall = frozenset(k for k, v in raw.aware.items() if not v)
+        parts.append(raw.columns)
+    return Raw(name, path.name, n_rows, _Joined(names, parts), wall)
 
 
 def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:
