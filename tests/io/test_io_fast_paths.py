@@ -1,6 +1,7 @@
 """The fast paths of read_crm give what the plain ones give.
 
-Files are read with their instants as bytes and the ids of touches and tasks as codes
+Files are read with their instants as bytes, their text columns hashed once each by pyarrow,
+and the text of persons, touches and tasks (looked-up campaigns and owners too) as codes
 (:class:`~alignment.io._values.CodedText`); the canonical row order sorts by the other columns
 only where the first ones tie.  Each is checked against its plain twin: strings read one by
 one, ids as Python strings, one ``numpy.lexsort`` over every column.
@@ -22,10 +23,12 @@ from io_exports import HUBSPOT, SALESFORCE, assert_same_crm, columns_of, write_e
 import alignment
 import alignment._sources as sources
 import alignment._timetext as tt
+import alignment.io._locate as locate_
 import alignment.io._typing as typing_
 from alignment.io._context import concat
+from alignment.io._link import _taken, _with_refs
 from alignment.io._read import _lexsort, _order, _sort_key
-from alignment.io._values import CodedText, coded_text, find, is_missing, plain
+from alignment.io._values import CodedText, as_text, coded_text, find, is_missing, plain
 
 pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
 
@@ -76,6 +79,7 @@ def test_files_read_fast_like_plain(
         mp.setattr(typing_, "CODED_IDS", frozenset())  # (ids as strings, then coded)
         mp.setattr(sources, "_repeated", lambda column: False)  # no dictionary encoding
         mp.setattr(sources, "_varied", lambda column: True)  # every instant as bytes
+        mp.setattr(locate_, "text_columns", lambda table: (table, {}))  # text: read_table's
         slow = _read(preset, folder)
     if isinstance(fast, tuple) or isinstance(slow, tuple):
         assert fast == slow
@@ -129,6 +133,19 @@ def test_two_integer_keys_sort_like_lexsort(people: list[int], step: int, nat: b
     np.testing.assert_array_equal(_lexsort([a, b]), np.lexsort((b, a)))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["b", "a ", "a", " ", "B", None]), min_size=1, max_size=30))
+def test_coded_text_sorts_like_its_strings(values: list[str | None]) -> None:
+    got = coded_text(np.array(values, dtype=object))
+    assert got is not None
+    coded = got[0]
+    key, text_key = _sort_key(coded), _sort_key(plain(coded))
+    np.testing.assert_array_equal(
+        np.argsort(key, kind="stable"), np.argsort(text_key, kind="stable")
+    )
+    np.testing.assert_array_equal(key[1:] == key[:-1], text_key[1:] == text_key[:-1])
+
+
 def test_coded_text_is_the_text() -> None:
     col = np.array(["b ", None, "a", " ", "b", "a"], dtype=object)
     got = coded_text(col)
@@ -160,3 +177,36 @@ def test_coded_columns_joined() -> None:
     assert isinstance(joined, CodedText) and plain(joined).tolist() == ["x", None, "y", "x"]
     mixed = concat([one, three], ctx)["id"]
     assert not isinstance(mixed, CodedText) and mixed.tolist() == ["x", None, "z"]
+
+
+def test_looked_up_text_coded_like_plain() -> None:
+    ctx: Any = type("Ctx", (), {"kind": staticmethod(lambda c: "text")})()
+    values = np.array(["Spring", None, "Q1"], dtype=object)  # the looked-up table's column
+    got = coded_text(np.array(["c1", "zz", None, "c3", "c1"], dtype=object))
+    assert got is not None
+    refs = got[0]
+    at = np.array([0, -1, -1, 2, 1])  # (row 4 finds a row without a value)
+    coded = _taken(values, at, refs, ctx, "campaign")
+    text = _taken(values, at, plain(refs), ctx, "campaign")
+    assert isinstance(coded, CodedText) and not isinstance(text, CodedText)
+    assert plain(coded).tolist() == text.tolist() == ["Spring", None, None, "Q1", None]
+    absent = np.array([False, True, False, False, False])
+    kept = _with_refs(coded, refs, absent)
+    assert isinstance(kept, CodedText)
+    want = ["Spring", "zz", None, "Q1", None]
+    assert plain(kept).tolist() == _with_refs(text, plain(refs), absent).tolist() == want
+    assert plain(coded).tolist() == ["Spring", None, None, "Q1", None]  # (not changed)
+
+
+def test_text_given_one_string_per_row_is_the_text() -> None:
+    # a file's carried column, one string per row ("" where null); values may repeat
+    texts = np.array([" a", "", "b ", "a", "  ", "b"], dtype=object)
+    rows = CodedText(np.array([0, -1, 2, 3, 4, 5]), texts)
+    want = ["a", None, "b", "a", None, "b"]
+    assert as_text(rows).tolist() == want
+    got = coded_text(rows)
+    assert got is not None
+    coded, missing = got
+    assert plain(coded).tolist() == want
+    assert missing.tolist() == [v is None for v in want]
+    assert texts.tolist() == [" a", "", "b ", "a", "  ", "b"]  # (not changed)

@@ -71,22 +71,49 @@ def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Contex
             pos, found = find(keys, refs)
         else:
             pos, found = np.zeros(refs.size, np.int64), np.zeros(refs.size, bool)
+        at = np.full(refs.size, -1, dtype=np.int64)  # the looked-up row of each row
+        at[found] = first[pos[found]]
         for theirs, ours in lk.take.items():
-            out = empty_like_kind(ctx.kind(ours), refs.size)
-            if theirs in source and found.any():
-                out[found] = source[theirs][first[pos[found]]]
-            t[ours] = out
+            t[ours] = _taken(source.get(theirs), at, refs, ctx, ours)
             listed = ctx.their_name(ctx.preset.table(lk.table).name, theirs)
             ctx.their[(name, ours)] = f"{lk.table}.{listed}"
         absent = ~found & ~is_missing(refs)
         if lk.keep_ref is not None:
-            kept = t[lk.keep_ref].copy()
-            kept[absent] = plain(refs[absent])
-            t[lk.keep_ref] = kept
+            t[lk.keep_ref] = _with_refs(t[lk.keep_ref], refs, absent)
             action = f"{lk.keep_ref} shown as the Id itself"
         else:
             action = f"{', '.join(lk.take.values())} left empty"
         ctx.flag(t, absent, lk.ref, f"not found in the {lk.table} export", action)
+
+
+def _taken(
+    values: np.ndarray | None, at: np.ndarray, refs: np.ndarray, ctx: Context, ours: str
+) -> np.ndarray:
+    """The looked-up table's ``values`` at row ``at`` of each row (``-1``: none, missing); text
+    taken into a coded table stays codes (into the looked-up table's few rows)."""
+    kind = ctx.kind(ours)
+    if values is not None and kind == "text" and isinstance(refs, CodedText):
+        texts = plain(values)
+        present = np.flatnonzero(~is_missing(texts))
+        renumber = np.full(texts.size + 1, -1, dtype=np.int64)  # (last slot: row -1)
+        renumber[present] = np.arange(present.size)
+        return CodedText(renumber[at], texts[present])
+    out = empty_like_kind(kind, at.size)
+    found = at >= 0
+    if values is not None and found.any():
+        out[found] = values[at[found]]
+    return out
+
+
+def _with_refs(kept: np.ndarray, refs: np.ndarray, absent: np.ndarray) -> np.ndarray:
+    """``kept`` with the references themselves where they were ``absent`` (a new array)."""
+    if isinstance(kept, CodedText) and isinstance(refs, CodedText):
+        shifted = refs.codes() + kept.texts.size
+        codes = np.where(absent, shifted, kept.codes())
+        return CodedText(codes, np.concatenate([kept.texts, refs.texts]))
+    out: np.ndarray = plain(kept).copy()
+    out[absent] = plain(refs[absent])
+    return out
 
 
 def apply_lookups(lookups: Sequence[Lookup], tables: dict[str, Table], ctx: Context) -> None:

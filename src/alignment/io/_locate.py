@@ -3,7 +3,9 @@
 CSV files are read by PyArrow's reader with every column as text, exactly as written
 (:func:`alignment._sources.read_arrow_csv`), Parquet files by :mod:`alignment._files`, and
 frames by :func:`alignment._frames.read_table`: this package never imports a dataframe
-library.
+library.  The text columns of a file are factorised by one hash pass each
+(:func:`alignment._factorize.hash_factorize`), or, when only carried to the result and
+mostly distinct, taken as one string per row (:func:`alignment._factorize.row_texts`).
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._factorize import hash_factorize, row_texts, text_columns
 from .._files import read_parquet
-from .._frames import read_table
+from .._frames import POOL_MIN_ROWS, read_table
+from .._parallel import Pending, submit
 from .._sources import CSVFormatError, read_arrow_csv, read_header, split_arrow
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
+from ._values import CodedText
 
 __all__ = ["Plan", "Raw", "locate", "read_source"]
 
 #: which columns of a file to read, given its column names: (the columns, those of them read
-#: as UTF-8 bytes: instants, parsed without a Python string per cell)
-Plan = Callable[[Sequence[str]], tuple[list[str], list[str]]]
+#: as UTF-8 bytes: instants, parsed without a Python string per cell, those of them only
+#: carried to the result: taken as one string per row when their values hardly repeat)
+Plan = Callable[[Sequence[str]], tuple[list[str], list[str], list[str]]]
 
 #: file name endings read, longest first
 EXTENSIONS = (".csv.gz", ".csv", ".parquet")
@@ -167,14 +173,19 @@ def read_source(name: str, item: Any, plan: Plan | None = None) -> Raw:
 
 
 class _Joined(Mapping[str, Any]):
-    """The columns of a file in its order: byte columns, then the others (read lazily)."""
+    """The columns of a file in its order, from several mappings (the first holding a name
+    wins); a column still being factorised on the pool is awaited when read."""
 
-    def __init__(self, names: Sequence[str], texts: Mapping[str, Any], rest: Mapping[str, Any]):
-        self._names = [n for n in names if n in texts or n in rest]
-        self._texts, self._rest = texts, rest
+    def __init__(self, names: Sequence[str], parts: Sequence[Mapping[str, Any]]):
+        self._names = [n for n in names if any(n in p for p in parts)]
+        self._parts = parts
 
     def __getitem__(self, name: str) -> Any:
-        return self._texts[name] if name in self._texts else self._rest[name]
+        part = next(p for p in self._parts if name in p)
+        value = part[name]
+        if isinstance(value, Pending):
+            value = value.result()
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -184,13 +195,31 @@ class _Joined(Mapping[str, Any]):
 
 
 def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
-    """A PyArrow table of a file as a :class:`Raw`, only the columns of ``plan``."""
+    """A PyArrow table of a file as a :class:`Raw`, only the columns of ``plan``.
+
+    Instants of many distinct values are taken as bytes (:func:`split_arrow`); every other
+    text column is factorised by one hash pass of its rows (on the pool when long), or taken
+    as one string per row (``as_rows`` of mostly distinct values); the other columns are read
+    by :func:`read_table`.
+    """
     names = [str(n) for n in table.column_names]
-    keep, as_bytes = plan(names) if plan is not None else (names, [])
-    rest, texts, n_rows = split_arrow(table, keep, as_bytes)
-    raw = read_table(rest, table=name, all_columns=True)
-    wall = frozenset(k for k, v in raw.aware.items() if not v)
-    return Raw(name, path.name, n_rows, _Joined(names, texts, raw.columns), wall)
+    keep, as_bytes, as_rows = plan(names) if plan is not None else (names, [], [])
+    _, texts, n_rows = split_arrow(table, [], as_bytes)
+    rest, strings = text_columns(table.select([n for n in keep if n not in texts]))
+    rows = {k: row_texts(v) for k, v in strings.items() if k in as_rows}
+    coded = {
+        k: submit(hash_factorize, v) if n_rows >= POOL_MIN_ROWS else hash_factorize(v)
+        for k, v in strings.items()
+        if rows.get(k) is None
+    }
+    parts: list[Mapping[str, Any]] = [texts, coded]
+    parts.append({k: CodedText(*v) for k, v in rows.items() if v is not None})
+    wall: frozenset[str] = frozenset()
+    if rest.num_columns:
+        raw = read_table(rest, table=name, all_columns=True)
+        wall = frozenset(k for k, v in raw.aware.items() if not v)
+        parts.append(raw.columns)
+    return Raw(name, path.name, n_rows, _Joined(names, parts), wall)
 
 
 def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:

@@ -159,11 +159,9 @@ def combine(
         ranks = np.where(is_missing(values), _BIG, place)
         first_present = group_min(ranks, groups, n, _BIG)
         ok = first_present < _BIG
-        filled = np.empty(n, dtype=values.dtype)
-        filled[ok] = values[order[first_present[ok]]]
-        if (~ok).any():
-            filled[~ok] = values[first_row[~ok]]
-        out[name] = filled
+        at = first_row.copy()  # (no value present: the first row's, missing too)
+        at[ok] = order[first_present[ok]]
+        out[name] = values[at]  # (coded texts stay coded)
     return out
 
 

@@ -29,7 +29,7 @@ from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
 from ._typing import empty_table, read_plan, require, type_table
-from ._values import Options, plain, shared_texts
+from ._values import CodedText, Options, plain, shared_texts
 
 __all__ = ["read_crm"]
 
@@ -107,7 +107,10 @@ def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Ta
 
 
 def _sort_key(values: np.ndarray) -> np.ndarray:
-    values = plain(values)
+    if isinstance(values, CodedText):  # (the ranks of its texts, each text ranked once)
+        ranks = factorize(values.texts, column="sort", allow_missing=True).codes
+        key: np.ndarray = np.append(ranks.astype(np.int64), -1)[values.codes()]
+        return key
     kind = values.dtype.kind
     if kind == "O":
         if _increasing(values):  # (ids already in order: no need to factorise them)
@@ -142,7 +145,7 @@ def _lexsort(keys: list[np.ndarray]) -> np.ndarray:
     """``np.lexsort`` with the first key the most significant; two integer keys (a person's
     row, an instant) as one stable sort of a combined key when it fits in 62 bits."""
     if len(keys) == 2 and all(k.dtype.kind in "iu" for k in keys) and keys[0].size:
-        a, b = keys[0].astype(np.int64), keys[1].astype(np.int64)
+        a, b = (k.astype(np.int64, copy=False) for k in keys)
         a0, b0 = int(a.min()), int(b.min())
         span = int(b.max()) - b0
         if span < 2**62:

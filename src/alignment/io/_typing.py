@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -38,14 +38,31 @@ def _resolve(spec: ExportTable, names: Sequence[str]) -> dict[str, list[str]]:
     return found
 
 
-def read_plan(spec: ExportTable, ctx: Context, names: Sequence[str]) -> tuple[list[str], list[str]]:
+#: our text columns only carried to the result (never merged on, linked, looked up, folded
+#: or sorted by): a file's column of them is taken as one string per row when its values
+#: hardly repeat
+CARRIED = frozenset({"email", "company", "name"})
+
+
+def read_plan(
+    spec: ExportTable, ctx: Context, names: Sequence[str]
+) -> tuple[list[str], list[str], list[str]]:
     """The columns of a file with columns ``names`` that ``spec`` maps (the others are never
-    read), and those of them that only feed instants (read as bytes)."""
+    read), those of them that only feed instants (read as bytes), and those that only feed
+    text carried to the result (:data:`CARRIED`)."""
     found = _resolve(spec, names)
     used = {n for theirs in found.values() for n in theirs}
-    times = {n for ours, theirs in found.items() if ctx.kind(ours) == "time" for n in theirs}
-    others = {n for ours, theirs in found.items() if ctx.kind(ours) != "time" for n in theirs}
-    return [n for n in names if n in used], [n for n in names if n in times - others]
+
+    def feeding(keep: Callable[[str], bool]) -> set[str]:
+        return {n for ours, theirs in found.items() if keep(ours) for n in theirs}
+
+    times = feeding(lambda ours: ctx.kind(ours) == "time")
+    carried = feeding(lambda ours: ours in CARRIED and ctx.kind(ours) == "text")
+    return (
+        [n for n in names if n in used],
+        [n for n in names if n in times - feeding(lambda ours: ctx.kind(ours) != "time")],
+        [n for n in names if n in carried - feeding(lambda ours: ours not in CARRIED)],
+    )
 
 
 def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
@@ -78,9 +95,9 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
 
 
 #: tables whose text columns are kept as :class:`CodedText` (ids looked up once per distinct
-#: id; rows filtered and sorted as integers; strings made once the rows are final); never the
-#: columns of persons or deals, which are merged
-CODED_TABLES = frozenset({"touchpoints", "activities"})
+#: id; rows filtered, merged and sorted as integers; strings made once the rows are final);
+#: never the columns of deals, whose ids are compared as strings
+CODED_TABLES = frozenset({"touchpoints", "activities", "leads"})
 
 
 #: id columns of the other tables kept as :class:`CodedText`: persons are merged, and deal

@@ -63,6 +63,8 @@ def _codes(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes (-1 missing) and distinct values of a text column; ``None`` when not all text."""
     if isinstance(col, Categorical):
         return col.codes, col.categories
+    if isinstance(col, CodedText):
+        return col.codes(), col.texts
     arr = np.asarray(col)
     if arr.dtype.kind in "US":
         arr = arr.astype(object)
@@ -95,8 +97,8 @@ def as_text(col: Any) -> np.ndarray:
 
 def _text(col: Any) -> tuple[np.ndarray, np.ndarray]:
     """:func:`as_text` and its missing entries (worked out per distinct value when coded)."""
-    arr = col if isinstance(col, Categorical) else np.asarray(col)
-    kind = arr.dtype.kind
+    arr = _array(col)
+    kind = _kind(arr)
     if kind in "iu":
         out = np.asarray(arr).astype(str).astype(object)
     elif kind == "b":
@@ -203,12 +205,15 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
 
 def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
     """A text column as :class:`CodedText` and its missing rows (``None``: not text)."""
-    arr = col if isinstance(col, Categorical) else np.asarray(col)
-    coded = _distinct_text(arr) if arr.dtype.kind in "OUS" else None
+    arr = _array(col)
+    coded = _distinct_text(arr) if _kind(arr) in "OUS" else None
     if coded is None:
         return None
     codes, cleaned = coded
     blank = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
+    if not blank.any():  # (no value blank once trimmed: the codes as they are, a copy)
+        out = np.asarray(codes).astype(np.int64)
+        return CodedText(out, cleaned), out < 0
     kept = np.flatnonzero(~blank)
     renumber = np.full(cleaned.size + 1, -1, dtype=np.int64)  # (last slot: code -1)
     renumber[kept] = np.arange(kept.size)
@@ -241,10 +246,20 @@ def empty_like_kind(kind: str, n: int) -> np.ndarray:
     return np.full(n, None, dtype=object)
 
 
+def _array(col: Any) -> Any:
+    """A column as an array, or as the coded column it is (its codes are not its values)."""
+    return col if isinstance(col, (Categorical, CodedText)) else np.asarray(col)
+
+
+def _kind(arr: Any) -> str:
+    """The dtype kind of a column's values (text: ``"O"`` for a :class:`CodedText` too)."""
+    return "O" if isinstance(arr, CodedText) else str(arr.dtype.kind)
+
+
 def _distinct_text(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes and trimmed distinct values (``None`` for empty) of a text column, else ``None``."""
-    arr = col if isinstance(col, Categorical) else np.asarray(col)
-    coded = _codes(arr) if arr.dtype.kind in "OUS" else None
+    arr = _array(col)
+    coded = _codes(arr) if _kind(arr) in "OUS" else None
     if coded is None:
         return None
     codes, cats = coded
@@ -393,6 +408,8 @@ def _zoned_time_column(
         values: np.ndarray = col.to_objects()
     elif isinstance(col, Categorical):
         values = col.values()
+    elif isinstance(col, CodedText):
+        values = plain(col)
     else:
         values = np.asarray(col)
     if values.dtype.kind == "M":
@@ -450,7 +467,7 @@ def _time_column(
     wall: bool,
 ) -> Typed:
     if coded is None:
-        raw = col.values() if isinstance(col, Categorical) else np.asarray(col)
+        raw = col.values() if isinstance(col, Categorical) else np.asarray(plain(col))
         times, awareness, ambiguous, gap = _utc(
             raw, column=column, table=table, opts=opts, wall=wall
         )

@@ -1,0 +1,128 @@
+"""Text columns of a file factorised by pyarrow's hashing (:func:`hash_factorize`): the same
+codes and categories as the plain-Python factorisation, whatever the layout of the column
+(string, large string, several chunks, a dictionary with repeated, unused or null entries)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alignment._factorize import _arrow_factorize, hash_factorize, row_texts, text_columns
+
+pa = pytest.importorskip("pyarrow")
+
+# lengths around the word boundaries (7, 8, 9 bytes), NUL bytes, multi-byte characters
+VALUES = st.text(
+    alphabet=st.sampled_from(["a", "b", "\x00", "é", "\u4e2d", "9", " "]), min_size=0, max_size=10
+)
+CELLS = st.lists(st.one_of(st.none(), VALUES), min_size=0, max_size=60)
+
+
+def _twin(values: list[str | None]) -> tuple[list[int], list[str]]:
+    """Plain-Python factorisation: sorted distinct values (Python order), codes into them."""
+    cats = sorted({v for v in values if v is not None})
+    index = {v: i for i, v in enumerate(cats)}
+    return [-1 if v is None else index[v] for v in values], cats
+
+
+def _same_as_python(cat: Any, values: list[str | None]) -> None:
+    codes, cats = _twin(values)
+    assert cat.codes.dtype == np.int32
+    assert cat.codes.tolist() == codes
+    assert cat.categories.tolist() == cats
+    assert all(type(c) is str for c in cat.categories.tolist())
+
+
+@settings(max_examples=150, deadline=None)
+@given(CELLS, st.sampled_from(["string", "large_string"]), st.integers(1, 3))
+def test_plain_and_chunked_columns_match_python(
+    values: list[str | None], kind: str, n_chunks: int
+) -> None:
+    typ = getattr(pa, kind)()
+    cut = np.linspace(0, len(values), n_chunks + 1).astype(int)
+    chunks = [pa.array(values[a:b], type=typ) for a, b in itertools.pairwise(cut)]
+    column = pa.chunked_array(chunks, type=typ)
+    _same_as_python(hash_factorize(column), values)
+    _same_as_python(hash_factorize(pa.array(values, type=typ)), values)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), VALUES), min_size=1, max_size=12),
+    st.lists(st.integers(-1, 30), min_size=0, max_size=60),
+)
+def test_dictionary_columns_match_python(dictionary: list[str | None], picks: list[int]) -> None:
+    # repeated, unused and null dictionary entries; null indices (-1)
+    idx = [None if p < 0 else p % len(dictionary) for p in picks]
+    column = pa.DictionaryArray.from_arrays(
+        pa.array(idx, type=pa.int32()), pa.array(dictionary, type=pa.string())
+    )
+    values = [None if i is None else dictionary[i] for i in idx]
+    _same_as_python(hash_factorize(column), values)
+
+
+@settings(max_examples=60, deadline=None)
+@given(CELLS)
+def test_same_as_the_general_arrow_path(values: list[str | None]) -> None:
+    arr = pa.array(values, type=pa.string())
+    ours, general = hash_factorize(arr), _arrow_factorize(arr)
+    assert np.array_equal(ours.codes, general.codes)
+    assert ours.categories.tolist() == general.categories.tolist()
+
+
+def test_many_rows_of_repeated_ids() -> None:
+    rng = np.random.default_rng(3)
+    ids = np.array([f"00Q5e{i:013d}" for i in rng.integers(0, 5_000, 60_000)], dtype=object)
+    ids[rng.random(ids.size) < 0.1] = None
+    values = ids.tolist()
+    _same_as_python(hash_factorize(pa.array(values, type=pa.string())), values)
+
+
+def test_text_columns_takes_out_the_string_columns_only() -> None:
+    table = pa.table(
+        {
+            "a": pa.array(["x", None, "y"]),
+            "n": pa.array([1, 2, 3]),
+            "d": pa.array(["p", "q", "p"]).dictionary_encode(),
+            "b": pa.array(["u", "v", "w"], type=pa.large_string()),
+            "f": pa.array([True, False, None]),
+        }
+    )
+    rest, texts = text_columns(table)
+    assert rest.column_names == ["n", "f"]
+    assert list(texts) == ["a", "d", "b"]
+    assert texts["a"].to_pylist() == ["x", None, "y"]
+    assert table.num_columns == 5  # (the caller's table is left as it is)
+
+
+def test_text_columns_leaves_repeated_names_to_the_reader() -> None:
+    table = pa.Table.from_arrays([pa.array(["x"]), pa.array(["y"])], names=["a", "a"])
+    rest, texts = text_columns(table)
+    assert texts == {} and rest.num_columns == 2
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(VALUES, min_size=1, max_size=40, unique=True), st.booleans())
+def test_row_texts_are_the_rows(distinct: list[str], null: bool) -> None:
+    values: list[str | None] = list(distinct)
+    if null and len(values) >= 20:  # (a null among mostly distinct values)
+        values[3] = None
+    got = row_texts(pa.chunked_array([pa.array(values, type=pa.string())]))
+    assert got is not None  # (every value distinct)
+    codes, strings = got
+    assert codes.tolist() == [-1 if v is None else r for r, v in enumerate(values)]
+    assert [strings[c] if c >= 0 else None for c in codes.tolist()] == values
+
+
+def test_row_texts_declines_repeated_values_and_other_types() -> None:
+    assert row_texts(pa.array(["a", "b"] * 50)) is None  # (hashed instead)
+    assert row_texts(pa.array([f"v{i}" for i in range(95)] + ["v0"] * 5)) is not None
+    assert row_texts(pa.array([f"v{i}" for i in range(90)] + ["v0"] * 10)) is None
+    assert row_texts(pa.array(["a", "b"]).dictionary_encode()) is None
+    assert row_texts(pa.array([1, 2])) is None
+    assert row_texts(pa.array([], type=pa.string())) is None
