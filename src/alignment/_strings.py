@@ -363,21 +363,12 @@ def _word_order(keys: list[np.ndarray]) -> np.ndarray:
     packed into one word, in order, and sorted at once (the same order: the bits left out are
     the same in every string); otherwise they are sorted by the first varying word, and only
     the strings that share it by the next words (:func:`_by_first_word`)."""
-    spans = []
-    for k in keys:  # (over the words: at most MAX_WORDS)
-        varying = int(np.bitwise_or.reduce(k ^ k[0])) if k.size else 0
-        if varying:
-            low = (varying & -varying).bit_length() - 1
-            spans.append((k, varying.bit_length() - low, low))
+    spans = _bit_spans([np.bitwise_or.reduce(k ^ k[0]) if k.size else 0 for k in keys])
     if len(spans) <= 1:
-        return np.argsort(spans[0][0] if spans else keys[0])
-    if sum(width for _, width, _ in spans) > 64:
-        return _by_first_word([k for k, _, _ in spans])
-    packed = np.zeros(keys[0].size, dtype=np.uint64)
-    for k, width, low in spans:  # (each width < 64: two spans or more in 64 bits)
-        packed <<= np.uint64(width)
-        packed |= (k >> np.uint64(low)) & np.uint64((1 << width) - 1)
-    return np.argsort(packed)
+        return np.argsort(keys[spans[0][0]] if spans else keys[0])
+    if sum(width for _, _, width in spans) > 64:
+        return _by_first_word([keys[i] for i, _, _ in spans])
+    return np.argsort(_packed(lambda i, _: keys[i].copy(), spans)(0, None))
 
 
 def _by_first_word(keys: list[np.ndarray]) -> np.ndarray:
@@ -430,12 +421,19 @@ def _narrow_spans(word: WordFn, n_words: int, n: int) -> list[Span] | None:
     return _spans([np.bitwise_or.reduce(np.array(col, dtype=np.uint64)) for col in zip(*found)])
 
 
-def _spans(varying: list[Any]) -> list[Span] | None:
+def _bit_spans(varying: list[Any]) -> list[Span]:
+    """``(word, low, width)`` of each word whose ``varying`` bits (an OR of differences) are
+    not all clear: from its lowest to its highest varying bit."""
     spans = []
     for i, bits in enumerate(int(v) for v in varying):
         if bits:
             low = (bits & -bits).bit_length() - 1
             spans.append((i, low, bits.bit_length() - low))
+    return spans
+
+
+def _spans(varying: list[Any]) -> list[Span] | None:
+    spans = _bit_spans(varying)
     return spans if sum(width for _, _, width in spans) <= 64 else None
 
 
