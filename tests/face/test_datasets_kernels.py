@@ -16,6 +16,7 @@ from alignment.datasets._kernels import (
     as_bytes,
     choice,
     digits,
+    lex_order,
     search_right,
     stable_order,
     texts,
@@ -81,6 +82,29 @@ def test_stable_order_is_a_stable_argsort(keys: list[int], bits: int) -> None:
     before = arr.copy()
     assert np.array_equal(stable_order(arr), np.argsort(arr, kind="stable"))
     assert np.array_equal(arr, before)  # the caller's keys are not touched
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 2**50), st.integers(0, 70_000), st.booleans()), max_size=300
+    ),
+    bits=st.sampled_from([1, 16, 17, 33, 50]),
+)
+def test_lex_order_is_numpys_lexsort(rows: list[tuple[int, int, bool]], bits: int) -> None:
+    a = np.asarray([r[0] for r in rows], dtype=np.int64) % (1 << bits)
+    b = np.asarray([r[1] for r in rows], dtype=np.int64)
+    c = np.asarray([r[2] for r in rows], dtype=bool)
+    before = a.copy(), b.copy(), c.copy()
+    for keys in ((a,), (b, a), (a, c, b), (c,)):  # (the last key is the primary)
+        got = lex_order(keys)
+        assert np.array_equal(got, np.lexsort(keys))
+    assert all(np.array_equal(x, y) for x, y in zip((a, b, c), before))
+
+
+def test_lex_order_of_no_keys_or_rows() -> None:
+    assert lex_order(()).size == 0
+    assert lex_order((np.zeros(0, np.int64),)).size == 0
 
 
 @settings(max_examples=100, deadline=None)

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._kernels import stable_order
+from ._kernels import lex_order, stable_order
 
 __all__ = ["ROLES", "buying_groups"]
 
@@ -76,7 +76,7 @@ def _deal_contacts(rng: np.random.Generator, g: SimpleNamespace, role: np.ndarra
     deal = np.concatenate((np.arange(opener.size), pair // max(n, 1)))
     lead = np.concatenate((opener, pair % max(n, 1)))
     primary = np.arange(deal.size) < opener.size
-    rows = np.lexsort((lead, ~primary, deal))
+    rows = lex_order((lead, ~primary, deal))
     deal, lead, primary = deal[rows], lead[rows], primary[rows]
     g.deal_contacts = {
         "deal_id": deals["deal_id"][deal],
@@ -110,7 +110,8 @@ def _stage_events(rng: np.random.Generator, g: SimpleNamespace) -> None:
     add(_MQL, rejected[back], again[back])
     row, stage, at = np.concatenate(rows), np.concatenate(stages), np.concatenate(ats)
     # stable: a lead's events at one instant stay in stage order (the concatenation order)
-    order = np.lexsort((row, at.view(np.int64)))
+    instant = at.view(np.int64)
+    order = lex_order((row, instant - instant.min() if instant.size else instant))
     names = np.array([name for name, _column in _STAGE_COLUMNS], dtype=object)
     g.stage_events = {
         "lead_id": g.lead_ids[row[order]],

@@ -6,7 +6,8 @@ table: the draw's bucket (an exact power-of-two scaling) tells where its answer 
 or two comparisons finish it.  :func:`choice` is ``Generator.choice(p.size, size, p=p)`` on top
 of it: the same draws from the generator, in the same order, and the same indices.
 
-Orders: :func:`stable_order` is a stable argsort of integer keys by 16-bit radix passes.
+Orders: :func:`lex_order` (and :func:`stable_order`, its one-key case) sorts integer keys by
+16-bit radix passes.
 
 Text: :func:`texts` joins byte columns row by row and makes the Python ``str`` of every row in
 one ``str.split`` (no ``str`` concatenation per row and piece); :func:`digits` writes numbers as
@@ -20,7 +21,16 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["CHUNK", "as_bytes", "choice", "digits", "search_right", "stable_order", "texts"]
+__all__ = [
+    "CHUNK",
+    "as_bytes",
+    "choice",
+    "digits",
+    "lex_order",
+    "search_right",
+    "stable_order",
+    "texts",
+]
 
 
 _MAX_GAP = 8  # comparisons per key above which the bucket table is not worth it
@@ -78,20 +88,31 @@ def choice(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
 
 
 def stable_order(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` for non-negative integer keys.
+    """``np.argsort(keys, kind="stable")`` for non-negative integer keys (:func:`lex_order`)."""
+    return lex_order((keys,))
 
-    Below 2**32, two stable passes on 16-bit digits (numpy sorts those by radix) instead of
-    a merge sort.
+
+def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)`` for non-negative integer (or bool) keys: the last key is the primary.
+
+    Least significant digit first: one stable pass per 16-bit digit of each key (numpy sorts
+    16-bit keys by radix), instead of a merge sort per key.
     """
-    top = int(keys.max()) if keys.size else 0
-    if top < 1 << 16:
-        return np.argsort(keys.astype(np.uint16), kind="stable")
-    if top >= 1 << 32:
-        return np.argsort(keys, kind="stable")
-    keys = keys.astype(np.uint32)
-    order = np.argsort(keys.astype(np.uint16), kind="stable")  # the low digit (wraps)
-    high = (keys[order] >> 16).astype(np.uint16)
-    return order[np.argsort(high, kind="stable")]
+    order: np.ndarray | None = None
+    for key in keys:  # (a loop over the keys and their digits: a few passes)
+        top = int(key.max()) if key.size else 0
+        digit = key if order is None else key[order]
+        shift = 0
+        while True:
+            step = np.argsort((digit >> shift if shift else digit).astype(np.uint16), kind="stable")
+            order = step if order is None else order[step]
+            shift += 16
+            if top >> shift == 0:
+                break
+            digit = digit[step]
+    if order is None:
+        return np.zeros(0, dtype=np.intp)
+    return order
 
 
 def as_bytes(words: Iterable[str]) -> np.ndarray:
