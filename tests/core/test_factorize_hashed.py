@@ -16,25 +16,14 @@ from alignment._factorize import _arrow_factorize, hash_factorize, row_texts, te
 
 pa = pytest.importorskip("pyarrow")
 
-# lengths around the word boundaries (7, 8, 9 bytes), NUL bytes, multi-byte characters
-VALUES = st.text(
-    alphabet=st.sampled_from(["a", "b", "\x00", "é", "\u4e2d", "9", " "]), min_size=0, max_size=10
-)
+from .test_factorize_dictionaries import VALUES  # noqa: E402
+from .test_factorize_dictionaries import _same_as_python as _same_codes  # noqa: E402
+
 CELLS = st.lists(st.one_of(st.none(), VALUES), min_size=0, max_size=60)
 
 
-def _twin(values: list[str | None]) -> tuple[list[int], list[str]]:
-    """Plain-Python factorisation: sorted distinct values (Python order), codes into them."""
-    cats = sorted({v for v in values if v is not None})
-    index = {v: i for i, v in enumerate(cats)}
-    return [-1 if v is None else index[v] for v in values], cats
-
-
 def _same_as_python(cat: Any, values: list[str | None]) -> None:
-    codes, cats = _twin(values)
-    assert cat.codes.dtype == np.int32
-    assert cat.codes.tolist() == codes
-    assert cat.categories.tolist() == cats
+    _same_codes(cat, values)
     assert all(type(c) is str for c in cat.categories.tolist())
 
 
