@@ -18,11 +18,13 @@ pa = pytest.importorskip("pyarrow")
 dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (extra 'dask')")
 dask = pytest.importorskip("dask")
 
+import _dask_data  # noqa: E402
+from _dask_data import RTOL, close, touches_with_bad_channels  # noqa: E402
+
 import alignment  # noqa: E402
 from alignment.dask._common import arrow_table, local_frame  # noqa: E402
 from alignment.errors import DataValidationError  # noqa: E402
 
-RTOL = 1e-9
 ZONE = "America/New_York"
 
 
@@ -55,21 +57,8 @@ def make(seed: int, n_leads: int = 90) -> tuple[pd.DataFrame, pd.DataFrame]:
     ).sample(frac=1.0, random_state=seed)
     conv = rng.random(n_leads) < 0.5
     ids = np.array([f"L{x:03d}" for x in range(n_leads)], dtype=object)
-    conversions = pd.DataFrame(
-        {
-            "lead_id": ids[conv],
-            "converted_at": t0
-            + pd.to_timedelta(rng.integers(10 * 24 * 60, 40 * 24 * 60, conv.sum()), unit="min"),
-            "revenue": rng.integers(100, 5000, int(conv.sum())).astype(float),
-        }
-    )
+    conversions = _dask_data.conversions(rng, ids, conv, t0, (10, 40))
     return touches.reset_index(drop=True), conversions
-
-
-def close(a: dict[str, float], b: dict[str, float]) -> None:
-    assert list(a) == list(b)
-    for k in a:
-        assert b[k] == pytest.approx(a[k], rel=RTOL, abs=1e-9), k
 
 
 def same_result(mem: Any, res: Any) -> None:
@@ -140,17 +129,7 @@ def test_arrow_and_numpy_partitions_give_the_same_touch_frame() -> None:
 
 
 def test_bad_rows_of_arrow_partitions_are_named_by_input_position() -> None:
-    touches = pd.DataFrame(
-        {
-            "lead_id": np.repeat(np.arange(12), 5),
-            "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
-            + pd.to_timedelta(np.tile(np.arange(5), 12), unit="h"),
-            "channel": np.array(["a", "b", "c"] * 20, dtype=object),
-            "converted_at": pd.Timestamp("2024-02-01", tz="UTC"),
-            "revenue": 10.0,
-        }
-    )
-    touches.loc[[7, 52, 58], "channel"] = ""  # refused: rows in the 2nd and the last partition
+    touches = touches_with_bad_channels()  # refused: rows in the 2nd and the last partition
     with pytest.raises(DataValidationError) as want:
         alignment.attribute(touches)
     keyed = dd.from_pandas(arrow_backed(touches.set_index("lead_id")), npartitions=4, sort=True)

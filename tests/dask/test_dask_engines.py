@@ -22,7 +22,9 @@ pytest.importorskip("pandas")
 dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (extra 'dask')")
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
 
+import _dask_data  # noqa: E402
 import pandas as pd  # noqa: E402
+from _dask_data import RTOL, close  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -31,8 +33,6 @@ from alignment import dask as _dask  # noqa: E402
 from alignment import datasets, funnel, sla  # noqa: E402
 from alignment.errors import DataValidationError, ParameterError  # noqa: E402
 from alignment.scoring import LogisticScorer  # noqa: E402
-
-RTOL = 1e-9
 
 
 @pytest.fixture(scope="module")
@@ -78,21 +78,8 @@ def make_touches(
     conv = rng.random(n_leads) < 0.45
     conv[3] = True
     ids = np.array([f"L{x:04d}" for x in range(n_leads)], dtype=object)
-    conversions = pd.DataFrame(
-        {
-            "lead_id": ids[conv],
-            "converted_at": t0
-            + pd.to_timedelta(rng.integers(20 * 24 * 60, 50 * 24 * 60, conv.sum()), unit="min"),
-            "revenue": rng.integers(100, 5000, int(conv.sum())).astype(float),
-        }
-    )
+    conversions = _dask_data.conversions(rng, ids, conv, t0, (20, 50))
     return touches.reset_index(drop=True), conversions
-
-
-def close(a: dict[str, float], b: dict[str, float]) -> None:
-    assert list(a) == list(b)
-    for k in a:
-        assert b[k] == pytest.approx(a[k], rel=RTOL, abs=1e-9), k
 
 
 MODELS: list[tuple[str, dict[str, Any]]] = [

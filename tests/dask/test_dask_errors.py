@@ -16,6 +16,8 @@ pd = pytest.importorskip("pandas")
 dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (extra 'dask')")
 dask = pytest.importorskip("dask")
 
+from _dask_data import touches_with_bad_channels  # noqa: E402
+
 import alignment  # noqa: E402
 from alignment import funnel, sla  # noqa: E402
 from alignment.errors import DataValidationError  # noqa: E402
@@ -106,17 +108,7 @@ def test_bad_rows_are_named_by_input_position_after_a_shuffle() -> None:
 def test_bad_rows_of_keyed_touches_are_named_by_input_position() -> None:
     # indexed by the key with known divisions: the touches are not moved (nor tagged); a
     # partition's rows are its input rows, renumbered over the whole frame
-    touches = pd.DataFrame(
-        {
-            "lead_id": np.repeat(np.arange(12), 5),
-            "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
-            + pd.to_timedelta(np.tile(np.arange(5), 12), unit="h"),
-            "channel": np.array(["a", "b", "c"] * 20, dtype=object),
-            "converted_at": pd.Timestamp("2024-02-01", tz="UTC"),
-            "revenue": 10.0,
-        }
-    )
-    touches.loc[[7, 52, 58], "channel"] = ""  # rows in the second and the last partition
+    touches = touches_with_bad_channels()  # rows in the second and the last partition
     keyed = dd.from_pandas(touches.set_index("lead_id"), npartitions=4, sort=True)
     assert keyed.known_divisions and keyed.npartitions > 2
     err = same_error(lambda: alignment.attribute(touches), lambda: alignment.attribute(keyed))
