@@ -13,13 +13,12 @@ from hypothesis import strategies as st
 
 from alignment.datasets._kernels import (
     CHUNK,
-    as_bytes,
     choice,
-    digits,
     lex_order,
+    numbered,
+    objects,
     search_right,
     stable_order,
-    texts,
 )
 
 weights = st.lists(st.floats(0.0, 1e6, allow_nan=False), min_size=1, max_size=60).filter(
@@ -107,49 +106,42 @@ def test_lex_order_of_no_keys_or_rows() -> None:
     assert lex_order((np.zeros(0, np.int64),)).size == 0
 
 
-@settings(max_examples=100, deadline=None)
-@given(numbers=st.lists(st.integers(0, 10**7 - 1), max_size=50), width=st.integers(7, 9))
-def test_digits_are_python_formatting(numbers: list[int], width: int) -> None:
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    width=st.integers(1, 9),
+    prefix=st.sampled_from(["", "L", "Deal-", "é"]),
+)
+def test_numbered_is_python_formatting(data: st.DataObject, width: int, prefix: str) -> None:
+    numbers = data.draw(st.lists(st.integers(0, 10**width - 1), max_size=50))
     arr = np.asarray(numbers, dtype=np.int64)
-    padded = texts([digits(arr, width)]).tolist()
-    assert padded == [f"{x:0{width}d}" for x in numbers]
-    assert texts([digits(arr, width, zeros=False)]).tolist() == [str(x) for x in numbers]
-
-
-# (the vocabularies are UTF-8 text: lone surrogates, which no UTF-8 text holds, are left out)
-_CHARS = st.characters(blacklist_characters="\n\x00", blacklist_categories=("Cs",))
-words = st.lists(st.text(_CHARS, max_size=6), min_size=1)
-
-
-@settings(max_examples=100, deadline=None)
-@given(data=st.data(), vocab=st.tuples(words, words))
-def test_texts_join_rows_like_python(
-    data: st.DataObject, vocab: tuple[list[str], list[str]]
-) -> None:
-    a, b = vocab
-    n = data.draw(st.integers(0, 40))
-    i = np.asarray(data.draw(st.lists(st.integers(0, len(a) - 1), min_size=n, max_size=n)))
-    j = np.asarray(data.draw(st.lists(st.integers(0, len(b) - 1), min_size=n, max_size=n)))
-    got = texts([as_bytes(a)[i.astype(np.intp)], as_bytes(b)[j.astype(np.intp)]])
+    before = arr.copy()
+    got = numbered(prefix, arr, width)
     assert got.dtype == object
-    assert got.tolist() == [a[x] + b[y] for x, y in zip(i.tolist(), j.tolist())]
+    assert got.tolist() == [f"{prefix}{x:0{width}d}" for x in numbers]
     assert all(type(v) is str for v in got)
+    assert np.array_equal(arr, before)  # the caller's numbers are not touched
 
 
-@pytest.mark.parametrize("n", [0, 1, 3])
-def test_texts_of_uint8_matrices(n: int) -> None:
-    mat = np.full((n, 3), ord("x"), dtype=np.uint8)
-    mat[:, 1] = 0  # a NUL is padding: dropped
-    assert texts([mat, np.full(n, b"!")]).tolist() == ["xx!"] * n
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint16])
+def test_numbered_of_small_integer_types(dtype: type) -> None:
+    arr = np.array([0, 9, 10, 99, 100, 65_535 % np.iinfo(dtype).max], dtype=dtype)
+    assert numbered("A", arr, 5).tolist() == [f"A{x:05d}" for x in arr.tolist()]
+
+
+def test_objects_is_a_one_dimensional_object_array() -> None:
+    words = objects(w for w in ("a", "bc", ""))
+    assert words.dtype == object
+    assert words.shape == (3,)
+    assert words.tolist() == ["a", "bc", ""]
+    assert objects([]).shape == (0,)
 
 
 def test_kernels_across_blocks() -> None:
     # more rows than one block of the blockwise kernels
     n = CHUNK + 7
     numbers = np.arange(n) * 37
-    assert texts([np.full(n, b"L"), digits(numbers, 8)]).tolist() == [
-        f"L{x:08d}" for x in numbers.tolist()
-    ]
+    assert numbered("L", numbers, 8).tolist() == [f"L{x:08d}" for x in numbers.tolist()]
     u = np.random.default_rng(5).random(n)
     cdf = _cdf([1.0, 2.0, 3.0])
     assert np.array_equal(search_right(cdf, u), np.searchsorted(cdf, u, side="right"))

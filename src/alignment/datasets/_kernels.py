@@ -9,27 +9,25 @@ of it: the same draws from the generator, in the same order, and the same indice
 Orders: :func:`lex_order` (and :func:`stable_order`, its one-key case) sorts integer keys by
 16-bit radix passes.
 
-Text: :func:`texts` joins byte columns row by row and makes the Python ``str`` of every row in
-one ``str.split`` (no ``str`` concatenation per row and piece); :func:`digits` writes numbers as
-ASCII digit columns.
+Text: :func:`numbered` writes prefixed, zero-padded numbers (ids) with one ``str``
+concatenation per row (numpy's object ``add``) of two pieces formatted once per distinct value.
 """
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = [
     "CHUNK",
-    "as_bytes",
     "choice",
-    "digits",
     "lex_order",
+    "numbered",
+    "objects",
     "search_right",
     "stable_order",
-    "texts",
 ]
 
 
@@ -115,56 +113,43 @@ def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
     return order
 
 
-def as_bytes(words: Iterable[str]) -> np.ndarray:
-    """A few words as a fixed-width bytes array (UTF-8, NUL-padded), to gather by code."""
-    return np.array([w.encode() for w in words], dtype=np.bytes_)
-
-
-def digits(number: np.ndarray, width: int, *, zeros: bool = True) -> np.ndarray:
-    """The decimal digits of non-negative ``number`` as an (n, width) matrix of ASCII bytes.
-
-    Right-aligned; the positions before the first digit hold ``"0"`` (``zeros``) or NUL (a
-    byte :func:`texts` drops).  ``number`` must be below ``10**width``.
-    """
-    out = np.empty((number.size, width), dtype=np.uint8)
-    rest = number.astype(np.int64)
-    for col in range(width - 1, -1, -1):  # (a loop over the digit positions)
-        rest, digit = np.divmod(rest, 10)
-        out[:, col] = digit + ord("0")
-    if not zeros:
-        # the number of digits of each number (at least one: "0")
-        length = np.ones(number.size, dtype=np.int64)
-        for k in range(1, width):
-            length += number >= 10**k
-        out[np.arange(width) < (width - length)[:, None]] = 0
-    return out
-
-
-def texts(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """Row-wise concatenation of byte columns, as an object array of ``str``.
+def numbered(prefix: str, number: np.ndarray, width: int) -> np.ndarray:
+    """``f"{prefix}{x:0{width}d}"`` of each ``x`` of ``number``, as an object array of ``str``.
 
     Parameters
     ----------
-    columns : sequence of numpy.ndarray
-        Each an ``(n,)`` fixed-width bytes array (``S``) or an ``(n, w)`` uint8 matrix of
-        UTF-8 bytes; NUL bytes (padding) are dropped, and no byte may be a newline.
+    prefix : str
+        Text before every number.
+    number : numpy.ndarray
+        Integers ``0 <= x < 10**width`` (one dimension).
+    width : int
+        Number of digits (zero-padded).
 
     Returns
     -------
     numpy.ndarray
-        ``n`` Python ``str``, row ``i`` the decoded concatenation of row ``i`` of each column.
+        One Python ``str`` per number (object array).
+
+    Notes
+    -----
+    Each number is split at ``10**(width // 2)``: each distinct high part (with the prefix)
+    and low part is formatted once (about ``sqrt(10**width)`` of each), and each row is one
+    concatenation of two ``str`` (numpy's object ``add``), the step that creates its ``str``.
     """
-    n = columns[0].shape[0]
-    mats = [c.view(np.uint8).reshape(n, c.itemsize * int(np.prod(c.shape[1:]))) for c in columns]
-    buf = np.empty((min(n, CHUNK), sum(m.shape[1] for m in mats) + 1), dtype=np.uint8)
-    buf[:, -1] = ord("\n")  # each row ends with a newline: one split makes every str
-    out = np.empty(n, dtype=object)
-    for lo in range(0, n, CHUNK):  # (a loop over blocks of rows: the buffer stays cached)
-        block = buf[: min(n - lo, CHUNK)]
-        at = 0
-        for m in mats:  # (a loop over the columns)
-            block[:, at : at + m.shape[1]] = m[lo : lo + CHUNK]
-            at += m.shape[1]
-        flat = block.ravel()
-        out[lo : lo + CHUNK] = codecs.utf_8_decode(flat[flat != 0])[0].split("\n")[:-1]
+    low_digits = width // 2
+    high, low = np.divmod(number.astype(np.int64), 10**low_digits)
+    high_width = width - low_digits  # (at least one digit: a zero high part is written "0…")
+    highs = objects(f"{prefix}{h:0{high_width}d}" for h in range(int(high.max(initial=0)) + 1))
+    lows = objects(
+        f"{x:0{low_digits}d}" if low_digits else "" for x in range(low.max(initial=0) + 1)
+    )
+    out: np.ndarray = np.add(highs[high], lows[low], dtype=object)
+    return out
+
+
+def objects(values: Iterable[Any]) -> np.ndarray:
+    """A few values as a one-dimensional object array (a vocabulary to gather by code)."""
+    words = list(values)
+    out = np.empty(len(words), dtype=object)
+    out[:] = words
     return out

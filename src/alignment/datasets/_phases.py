@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 
-from ._kernels import CHUNK, as_bytes, choice, digits, search_right, stable_order, texts
+from ._kernels import CHUNK, choice, numbered, objects, search_right, stable_order
 from ._vocabulary import (
     _CAMPAIGNS,
     _COMPANY_A,
@@ -58,16 +57,9 @@ def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _obj(values: Any) -> np.ndarray:
-    """A sequence of str as an object array (what the library uses for strings)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = list(values)
-    return out
-
-
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     """One-letter ``prefix`` + zero-padded 1-based numbers, e.g. ``L000001`` (vectorised)."""
-    return texts([np.full(n, prefix.encode()), digits(np.arange(1, n + 1), width)])
+    return numbered(prefix, np.arange(1, n + 1), width)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -99,24 +91,21 @@ def _accounts(g: SimpleNamespace) -> None:
     g.acc_industry = _pick(rng, np.array([26, 14, 12, 12, 10, 8, 6, 12.0]), g.n_acc)
     g.acc_size = np.round(np.exp(rng.normal(5.2, 1.6, g.n_acc)) + 5).clip(1, 300_000)
     g.acc_country = _pick(rng, np.array([30, 12, 10, 7, 5, 6, 5, 3, 4, 8, 5, 5.0]), g.n_acc)
+    # company names from a small vocabulary, e.g. "Northwind Labs 2", and their domains: each
+    # distinct stem and cycle is formatted once, each account is one concatenation of the two
     a_idx = np.arange(g.n_acc)
-    na, nb, nc = len(_COMPANY_A), len(_COMPANY_B), len(_COMPANY_C)
-    # company names from a small vocabulary, e.g. "Northwind Labs 2" and its domain (bytes)
-    stem = a_idx % (na * nb)
-    kind_c = (a_idx // (na * nb)) % nc
-    cycle = a_idx // (na * nb * nc)
-    cycle_b = digits(cycle, len(str(int(cycle.max()))), zeros=False)
-    cycle_b[cycle == 0] = 0  # (no number on the first cycle)
-    space = np.where(cycle > 0, b" ", b"")
-    g.cname = texts(
-        [as_bytes(a + b for a in _COMPANY_A for b in _COMPANY_B)[stem],
-         as_bytes(" " + c for c in _COMPANY_C)[kind_c], space, cycle_b]
-    )  # fmt: skip
-    # the domain's pieces (byte columns of the accounts; the e-mails join them)
-    g.cdomain = (
-        as_bytes((a + b).lower() for a in _COMPANY_A for b in _COMPANY_B)[stem],
-        as_bytes(c.lower() for c in _COMPANY_C)[kind_c],
-        cycle_b,
+    stems = [(a + b, c) for c in _COMPANY_C for a in _COMPANY_A for b in _COMPANY_B]
+    cycle, stem = np.divmod(a_idx, len(stems))
+    cycles = range(int(cycle.max()) + 1)
+    g.cname = np.add(
+        objects(f"{ab} {c}" for ab, c in stems)[stem],
+        objects(f" {k}" if k else "" for k in cycles)[cycle],
+        dtype=object,
+    )
+    g.cdomain = np.add(
+        objects(f"{ab}{c}".lower() for ab, c in stems)[stem],
+        objects(f"{k or ''}.example.com" for k in cycles)[cycle],
+        dtype=object,
     )
     # account of each lead: a few accounts have many leads
     acc_weight = rng.pareto(1.8, g.n_acc) + 1.0
@@ -460,14 +449,16 @@ def _lead_source(g: SimpleNamespace) -> None:
 
 
 def _emails(g: SimpleNamespace) -> np.ndarray:
-    """E-mail of each lead: first.last@ its company's domain, or a free mail domain."""
-    local = as_bytes(f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST)
-    local = local[g.first * len(_LAST) + g.last]
-    domain = [part[g.lead_acc] for part in g.cdomain]
-    email = texts([local, *domain, np.full(g.n, b".example.com")])
-    free = np.flatnonzero(g.free)
-    email[free] = texts([local[free], as_bytes(_FREE_MAIL)[g.free_mail[free]]])
-    return email
+    """E-mail of each lead: first.last@ its company's domain, or a free mail domain.
+
+    One concatenation per lead of two ``str`` formatted once per distinct value: the local
+    part (first and last name) and the domain (the account's, or a free mail domain's).
+    """
+    local = objects(f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST)
+    domains = np.concatenate((g.cdomain, objects(_FREE_MAIL)))
+    domain = np.where(g.free, g.n_acc + g.free_mail, g.lead_acc)
+    out: np.ndarray = np.add(local[g.first * len(_LAST) + g.last], domains[domain], dtype=object)
+    return out
 
 
 def _leads_and_touches(g: SimpleNamespace) -> None:
@@ -516,7 +507,7 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
     g.acc_ids = _ids("A", g.n_acc, max(5, len(str(g.n_acc))))
     g.rep_names = np.array([r[0] for r in _REPS], dtype=object)
     owner_o = _or_none(g.owner_v >= 0, g.rep_names[np.maximum(g.owner_v, 0)])
-    reason_o = _or_none(g.reason_v >= 0, _obj(_rejection_reasons())[np.maximum(g.reason_v, 0)])
+    reason_o = _or_none(g.reason_v >= 0, objects(_rejection_reasons())[np.maximum(g.reason_v, 0)])
 
     g.leads = {
         "lead_id": g.lead_ids,
@@ -530,9 +521,9 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         "company_size": g.size.astype(np.float64),
         "country": ctry_o,
         "title": title_o,
-        "seniority": _obj(g.sen_names)[g.sen_code],
+        "seniority": objects(g.sen_names)[g.sen_code],
         "persona": _or_none(
-            g.persona_code >= 0, _obj(g.persona_names)[np.maximum(g.persona_code, 0)]
+            g.persona_code >= 0, objects(g.persona_names)[np.maximum(g.persona_code, 0)]
         ),
         "source": g.source.astype(object),
         "campaign": g.lead_campaign.astype(object),
@@ -554,8 +545,8 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         "timestamp": g.t_time,
         "channel": g.chan_names[g.channel],
         "campaign": g.camp_arr[g.camp_code],
-        "content": _obj(g.content_names)[g.content_code],
-        "kind": _obj(g.kind_names)[g.kind_code],
+        "content": objects(g.content_names)[g.content_code],
+        "kind": objects(g.kind_names)[g.kind_code],
         "cost": g.cost,
     }
 
