@@ -101,6 +101,26 @@ def test_lex_order_is_numpys_lexsort(rows: list[tuple[int, int, bool]], bits: in
     assert all(np.array_equal(x, y) for x, y in zip((a, b, c), before))
 
 
+@pytest.mark.parametrize(
+    ("a_bits", "b_bits"),
+    [(10, 1), (56, 1), (62, 2)],  # index packed with the keys / keys packed, ties / radix
+)
+def test_lex_order_every_path_with_many_ties(a_bits: int, b_bits: int) -> None:
+    rng = np.random.default_rng(a_bits)
+    n = 5_000
+    a = rng.integers(0, 4, n) << (a_bits - 2)  # a few distinct values: runs of equal keys
+    for bit in (0, 15, 16, 17, 31, 32, 47, 48):  # and keys differing in one bit of a digit's edge
+        if bit < a_bits - 2:
+            a |= rng.integers(0, 2, n) << bit
+    b = rng.integers(0, 1 << b_bits, n)
+    assert int(a.max()).bit_length() == a_bits and int(b.max()).bit_length() == b_bits
+    for keys in ((a,), (b, a), (a, b), (a, b.astype(bool), b)):
+        got = lex_order(keys)
+        assert got.dtype == np.intp
+        assert np.array_equal(got, np.lexsort(keys))
+    assert np.array_equal(stable_order(a), np.argsort(a, kind="stable"))
+
+
 def test_lex_order_of_no_keys_or_rows() -> None:
     assert lex_order(()).size == 0
     assert lex_order((np.zeros(0, np.int64),)).size == 0
