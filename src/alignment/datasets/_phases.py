@@ -223,7 +223,7 @@ def _journeys(g: SimpleNamespace) -> None:
     u = rng.random(g.total, out=u)
     u += late
     g.channel = search_right(both, u, top=2.0)
-    np.subtract(g.channel, len(CHANNELS), out=g.channel, where=late)
+    g.channel -= np.multiply(late.view(np.int8), len(CHANNELS), dtype=np.int8)  # (the late ones)
     # the creation touch is a form (content download, demo request, webinar registration, …)
     g.channel[g.create_idx] = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
     # sales calls happen only after the lead exists
@@ -595,13 +595,13 @@ def _sales_activities(g: SimpleNamespace) -> None:
     a_off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_act, out=a_off[1:])
     a_lead = np.repeat(np.arange(n, dtype=np.int64), n_act)
-    a_pos = np.arange(a_total, dtype=np.int64) - np.repeat(a_off[:-1], n_act)
+    starts = a_off[:-1][n_act > 0]  # the first activity of each worked lead
     # gaps between attempts: about a working day, longer for slow reps
     gap_h = rng.standard_gamma(1.5, a_total)  # (numpy's gamma: scale * standard gamma)
     gap_h *= np.repeat(10.0 + g.rep_median / 2.0, n_act)
-    gap_h[a_pos == 0] = 0.0
+    gap_h[starts] = 0.0
     cum_h = np.cumsum(gap_h)
-    cum_h -= np.repeat(cum_h[a_off[:-1][n_act > 0]] if a_total else np.zeros(0), n_act[n_act > 0])
+    cum_h -= np.repeat(cum_h[starts], n_act[n_act > 0])
     a_time = np.repeat(g.first_touch_at, n_act) + _hours(cum_h)
     is_sql_phase = np.repeat(~np.isnat(g.sql_v), n_act) & (
         a_time > np.repeat(np.where(np.isnat(g.sql_v), as_of, g.sql_v), n_act)
@@ -610,7 +610,7 @@ def _sales_activities(g: SimpleNamespace) -> None:
     a_kind = (kind_p >= 0.55).astype(np.intp)  # call, e-mail (from 0.55), meeting (from 0.92)
     a_kind += kind_p >= 0.92
     a_kind[is_sql_phase & (kind_p < 0.35)] = 2
-    a_kind[a_pos == 0] = np.where(rng.random(int((a_pos == 0).sum())) < 0.75, 0, 1)
+    a_kind[starts] = np.where(rng.random(starts.size) < 0.75, 0, 1)
     out_u = rng.random(a_total)
     outcome_names = np.array(
         [
