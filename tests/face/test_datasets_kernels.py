@@ -18,6 +18,7 @@ from alignment.datasets._kernels import (
     numbered,
     objects,
     search_right,
+    search_rows,
     stable_order,
 )
 
@@ -59,6 +60,46 @@ def test_search_right_many_close_boundaries(crowd: int) -> None:
     cdf = _cdf(list(w))
     u = np.concatenate((np.random.default_rng(3).random(20_000), cdf[:6_000]))
     assert np.array_equal(search_right(cdf, u), np.searchsorted(cdf, u, side="right"))
+
+
+def _rows_oracle(cdfs: list[np.ndarray], row: np.ndarray, u: np.ndarray) -> list[int]:
+    before = np.cumsum([0] + [c.size for c in cdfs])
+    return [
+        int(np.searchsorted(cdfs[r], x, side="right") + before[r])
+        for r, x in zip(row.tolist(), u.tolist())
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ws=st.lists(weights, min_size=1, max_size=6),
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(0, 300),
+)
+def test_search_rows_is_numpys_per_row(ws: list[list[float]], seed: int, size: int) -> None:
+    cdfs = [_cdf(w) for w in ws]
+    rng = np.random.default_rng(seed)
+    u = rng.random(size)
+    edge = np.concatenate([np.concatenate((c, np.nextafter(c, 0.0))) for c in cdfs])
+    u = np.concatenate((u, edge, np.arange(257) / 256))  # on and just below the boundaries
+    row = rng.integers(0, len(cdfs), u.size).astype(np.uint8)
+    before = row.copy(), u.copy()
+    got = search_rows(cdfs, row, u)
+    assert got.dtype == np.int32
+    assert got.tolist() == _rows_oracle(cdfs, row, u)
+    assert np.array_equal(row, before[0]) and np.array_equal(u, before[1])
+
+
+@pytest.mark.parametrize("crowd", [1, 3, 5_000])
+def test_search_rows_crowded_and_across_blocks(crowd: int) -> None:
+    # many boundaries in one bucket (a binary search per row) and more keys than one block
+    crowded = _cdf(list(np.r_[np.full(crowd, 1e-12), 1.0, 2.0]))
+    cdfs = [_cdf([1.0, 2.0, 3.0]), crowded, _cdf([5.0])]
+    rng = np.random.default_rng(crowd)
+    u = np.concatenate((rng.random(CHUNK + 11), crowded, [0.0, 1.0]))
+    row = rng.integers(0, 3, u.size)
+    got = search_rows(cdfs, row, u)
+    assert np.array_equal(got, _rows_oracle(cdfs, row, u))
 
 
 @settings(max_examples=100, deadline=None)

@@ -4,7 +4,8 @@ Weighted draws: ``np.searchsorted`` of millions of uniform draws in a cumulative
 is a binary search per draw.  :func:`search_right` gives the very same indices from a bucket
 table: the draw's bucket (an exact power-of-two scaling) tells where its answer starts, and one
 or two comparisons finish it.  :func:`choice` is ``Generator.choice(p.size, size, p=p)`` on top
-of it: the same draws from the generator, in the same order, and the same indices.
+of it: the same draws from the generator, in the same order, and the same indices;
+:func:`search_rows` searches each key in the boundaries of its own row (one table per row).
 
 Orders: :func:`lex_order` (and :func:`stable_order`, its one-key case) sorts integer keys
 packed into one int64 when their bits fit (with the row index in the low bits: a sort of
@@ -28,6 +29,7 @@ __all__ = [
     "numbered",
     "objects",
     "search_right",
+    "search_rows",
     "stable_order",
 ]
 
@@ -76,6 +78,57 @@ def search_right(cdf: np.ndarray, u: np.ndarray, top: float = 1.0) -> np.ndarray
         np.add(base, bound[base] <= keys, out=found)
         for step in range(1, gap):  # (at most a few comparisons)
             found += bound[base + step] <= keys
+    return out
+
+
+def search_rows(cdfs: Sequence[np.ndarray], row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cdfs[r], u[i], side="right")`` for each key (of row ``r = row[i]``),
+    numbered over all rows: plus the number of boundaries of the rows before ``r``.
+
+    Parameters
+    ----------
+    cdfs : sequence of numpy.ndarray
+        A few non-empty, non-decreasing float64 boundaries (one per row value).
+    row : numpy.ndarray
+        Integer, the boundaries of each key (``0 <= row < len(cdfs)``).
+    u : numpy.ndarray
+        Float64 keys in ``[0, 1]`` (one dimension, like ``row``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Int32: numpy's index in the key's row, plus the sizes of the rows before it.
+
+    Notes
+    -----
+    :func:`search_right` with one bucket table per row: the boundaries of all rows in one
+    array, each row's followed by infinities (the comparisons never reach the next row's).
+    """
+    k = _buckets(max(c.size for c in cdfs))
+    edges = np.arange(k + 1, dtype=np.float64) / k
+    starts = [np.searchsorted(c, edges, side="right") for c in cdfs]
+    gap = max(int(np.diff(s).max()) for s in starts)
+    before = np.cumsum([0] + [c.size for c in cdfs])  # boundaries of the rows before each
+    out = np.empty(u.shape, dtype=np.int32)
+    if gap > _MAX_GAP:  # boundaries crowd into one bucket: a binary search per row
+        for r, c in enumerate(cdfs):  # (a loop over the few rows)
+            mine = row == r
+            out[mine] = np.searchsorted(c, u[mine], side="right") + before[r]
+        return out
+    pad = gap + 1  # infinities after each row's boundaries: row r's start at before[r] + r * pad
+    bound = np.concatenate([np.r_[c, np.full(pad, np.inf)] for c in cdfs])
+    table = np.concatenate([s + before[r] + r * pad for r, s in enumerate(starts)])
+    table = table.astype(np.int32)
+    for lo in range(0, u.size, CHUNK):  # (a loop over blocks of keys: temporaries stay cached)
+        keys, rows = u[lo : lo + CHUNK], row[lo : lo + CHUNK]
+        cell = (keys * k).astype(np.int32)
+        cell += np.multiply(rows, k + 1, dtype=np.int32)  # (a row's table: its k + 1 edges)
+        base = table[cell]
+        found = out[lo : lo + CHUNK]
+        np.add(base, bound[base] <= keys, out=found)
+        for step in range(1, gap):  # (at most a few comparisons)
+            found += bound[base + step] <= keys
+        found -= np.multiply(rows, pad, dtype=np.int32)
     return out
 
 

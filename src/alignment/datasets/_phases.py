@@ -14,7 +14,15 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._kernels import CHUNK, choice, numbered, objects, search_right, stable_order
+from ._kernels import (
+    CHUNK,
+    choice,
+    numbered,
+    objects,
+    search_right,
+    search_rows,
+    stable_order,
+)
 from ._vocabulary import (
     _CAMPAIGNS,
     _COMPANY_A,
@@ -232,44 +240,49 @@ def _journeys(g: SimpleNamespace) -> None:
 
 
 def _options(g: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
-    """Option of :data:`_KINDS` (numbered over all channels) and campaign of each touch."""
+    """Option of :data:`_KINDS` (numbered over all channels) and campaign of each touch.
+
+    The draws are the channels' in turn (a touch's kind draw, then per channel the forms of
+    its creating touches and its touches' campaigns, each in touch order within the channel).
+    """
     rng = g.rng
     u_kind = rng.random(g.total)
-    # the touches grouped by channel, in touch order within a channel (a stable counting sort)
     channel = g.channel.astype(np.uint8)
+    kinds = [_KINDS[ch] for ch in CHANNELS]
+    first_option = np.cumsum([0] + [len(options) for options in kinds]).astype(np.int32)
+    cdfs = [np.cumsum(w / w.sum()) for w in (np.array([o[2] for o in opts]) for opts in kinds)]
+    for cdf in cdfs:
+        cdf[-1] = 1.0
+    option = search_rows(cdfs, channel, u_kind)  # (numbered over all channels)
+    # the touches grouped by channel, in touch order within a channel (a stable counting sort)
     order = np.argsort(channel, kind="stable")
     bounds = np.zeros(len(CHANNELS) + 1, dtype=np.int64)
     np.cumsum([np.count_nonzero(channel == c) for c in range(len(CHANNELS))], out=bounds[1:])
-    u_kind, creates = u_kind[order], g.is_create[order]
-    option = np.empty(g.total, dtype=np.int32)
+    # and so the creating touches (a creating touch is a form of its channel)
+    create_channel = channel[g.create_idx]
+    creates = g.create_idx[np.argsort(create_channel, kind="stable")]
+    create_bounds = np.zeros(len(CHANNELS) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(create_channel, minlength=len(CHANNELS)), out=create_bounds[1:])
     campaign = np.empty(g.total, dtype=np.int32)
-    first_option = first_campaign = 0
+    first_campaign = 0
     for c, ch in enumerate(CHANNELS):  # (a loop over the 12 channels only)
-        sel = slice(bounds[c], bounds[c + 1])
-        options = _KINDS[ch]
-        w = np.array([o[2] for o in options])
-        cdf = np.cumsum(w / w.sum())
-        cdf[-1] = 1.0
-        k_local = search_right(cdf, u_kind[sel])
-        forms = [i for i, o in enumerate(options) if o[0] == "form"]
-        create_sel = creates[sel]
-        if forms and create_sel.any():
-            k_local[create_sel] = (
+        forms = [i for i, o in enumerate(kinds[c]) if o[0] == "form"]
+        created = creates[create_bounds[c] : create_bounds[c + 1]]
+        if forms and created.size:
+            option[created] = first_option[c] + (
                 forms[0]
                 if len(forms) == 1
-                else np.array(forms)[rng.integers(0, len(forms), int(create_sel.sum()))]
+                else np.array(forms)[rng.integers(0, len(forms), created.size)]
             )
-        option[sel] = first_option + k_local
         camps = _CAMPAIGNS[ch]
         cw = np.array([2.0 ** (-i) for i in range(len(camps))])
-        campaign[sel] = first_campaign + _pick(rng, cw, int(bounds[c + 1] - bounds[c]))
-        first_option += len(options)
+        campaign[bounds[c] : bounds[c + 1]] = first_campaign + _pick(
+            rng, cw, int(bounds[c + 1] - bounds[c])
+        )
         first_campaign += len(camps)
-    # back to touch order
-    option_t, campaign_t = np.empty_like(option), np.empty_like(campaign)
-    option_t[order] = option
+    campaign_t = np.empty_like(campaign)  # back to touch order
     campaign_t[order] = campaign
-    return option_t, campaign_t
+    return option, campaign_t
 
 
 def _touches(g: SimpleNamespace) -> None:
