@@ -661,14 +661,12 @@ def _campaign_costs(g: SimpleNamespace) -> None:
     )
     months = months[months.astype(TIME_DTYPE) < as_of]
     n_m = months.size
-    t_month = np.searchsorted(months.astype(TIME_DTYPE), g.t_time, side="right") - 1
-    in_period = t_month >= 0
     n_camp = len(g.camp_names)
-    media = np.bincount(
-        g.camp_code[in_period] * n_m + t_month[in_period],
-        weights=g.cost[in_period],
-        minlength=n_camp * n_m,
-    ).reshape(n_camp, n_m)
+    # the media cost of each (campaign, month), a touch before the first month in slot 0
+    slot = np.searchsorted(months.astype(TIME_DTYPE), g.t_time, side="right")
+    slot += np.multiply(g.camp_code, n_m + 1, dtype=np.int64)
+    media = np.bincount(slot, weights=g.cost, minlength=n_camp * (n_m + 1))
+    media = media.reshape(n_camp, n_m + 1)[:, 1:]
     scale = n / 10_000.0
     fixed = np.array([_FIXED_MONTHLY.get(c, 0.0) for c in g.camp_names])[:, None] * scale
     total_cost = np.round(media + fixed, 2)
