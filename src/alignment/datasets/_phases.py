@@ -389,11 +389,11 @@ def _touch_instants(
     """Each touch's instant from its journey's cumulative gaps, block by block.
 
     ``pre`` is (gap, cumulative gap) before the creation, ``post`` is (cumulative gap, journey
-    total, span, touch after the end, its hours) after it; per-lead values are gathered per
-    block, so no temporary has a row per touch.
+    total, span, leads whose last touch is after the end, its hours) after it; per-lead values
+    are gathered per block, so no temporary has a row per touch.
     """
     pre_gap, cs_pre = pre
-    cs_post, journey_total, span_h, after, after_h = post
+    cs_post, journey_total, span_h, late, after_h = post
     pre_at, post_at = cs_pre[g.create_idx], cs_post[g.create_idx]
     created = g.created.view(np.int64)
     out = np.empty(g.total, dtype=np.int64)
@@ -406,11 +406,12 @@ def _touch_instants(
         before = pre_at[lead] - cs_pre[rows]  # before it: the gaps up to the creation
         before += pre_gap[rows]
         np.copyto(hours, np.negative(before, out=before), where=g.is_pre[rows])
-        late = after[rows]
-        hours[late] = after_h[lead[late]]
         us = _hours(hours).view(np.int64)
         us += created[lead]
         out[rows] = us
+    us = _hours(after_h[late]).view(np.int64)  # the last touches after the end
+    us += created[late]
+    out[g.offsets[1:][late] - 1] = us
     return out.view(TIME_DTYPE)
 
 
@@ -431,16 +432,15 @@ def _touch_times(g: SimpleNamespace) -> None:
     extra = rng.exponential(1.0, n)
     journey_total = cs_post[last_of] - cs_post[g.create_idx] + extra if n else extra
     # about 4 % of journeys have a last touch after the journey ended (after a won deal it must
-    # get no attribution credit)
-    is_last = np.zeros(g.total, dtype=bool)
-    is_last[last_of] = True
-    is_last &= is_post
-    after = is_last & (rng.random(g.total) < 0.04)
+    # get no attribution credit): a last touch after the creation whose draw is below 0.04
+    draw = rng.random(g.total)  # (one draw per touch)
+    late = np.flatnonzero(is_post[last_of] & (draw[last_of] < 0.04))
+    del draw
     # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
     room_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR - span_h
     after_h = span_h + np.clip(0.15 * span_h, 0.0, np.maximum(room_h, 0.0)) * rng.random(n)
     g.t_time = _touch_instants(
-        g, (pre_gap, np.cumsum(pre_gap)), (cs_post, journey_total, span_h, after, after_h)
+        g, (pre_gap, np.cumsum(pre_gap)), (cs_post, journey_total, span_h, late, after_h)
     )
     # costs per touch
     share = rng.random(g.total, dtype=np.float32)
