@@ -268,6 +268,28 @@ def test_duplicates_and_incomplete(crm: SyntheticCRM) -> None:
     assert 0.015 < missing.mean() < 0.05
 
 
+def test_companies_and_emails_match_plain_python() -> None:
+    # more accounts than company stems (18 x 10 x 8): the names of the second cycle get a number
+    from alignment.datasets._vocabulary import _COMPANY_A, _COMPANY_B, _COMPANY_C, _FREE_MAIL
+
+    L = synthetic_crm(n_leads=6_000, seed=2).leads
+    stems = [(a + b, c) for c in _COMPANY_C for a in _COMPANY_A for b in _COMPANY_B]
+    cycles = set()
+    for acc_id, company, email, first, last in zip(
+        *(L[k].tolist() for k in ("account_id", "company", "email", "first_name", "last_name"))
+    ):
+        cycle, stem = divmod(int(acc_id[1:]) - 1, len(stems))
+        ab, c = stems[stem]
+        cycles.add(cycle)
+        assert company == f"{ab} {c}" + (f" {cycle}" if cycle else "")
+        if email is not None:
+            local, domain = email.split("@")
+            assert local == f"{first.lower()}.{last.lower()}"
+            own = f"{ab}{c}{cycle if cycle else ''}.example.com".lower()
+            assert domain == own or domain in _FREE_MAIL
+    assert cycles == {0, 1}
+
+
 def test_personas_and_sla_are_valid_models(crm: SyntheticCRM) -> None:
     assert [p.name for p in crm.personas] == list(PERSONAS)
     assert all(isinstance(p, alignment.Persona) for p in crm.personas)

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 from alignment.datasets._kernels import (
     CHUNK,
-    as_bytes,
     choice,
-    digits,
     lex_order,
+    numbered,
+    objects,
     search_right,
+    search_rows,
     stable_order,
-    texts,
 )
 
 weights = st.lists(st.floats(0.0, 1e6, allow_nan=False), min_size=1, max_size=60).filter(
@@ -62,6 +62,46 @@ def test_search_right_many_close_boundaries(crowd: int) -> None:
     assert np.array_equal(search_right(cdf, u), np.searchsorted(cdf, u, side="right"))
 
 
+def _rows_oracle(cdfs: list[np.ndarray], row: np.ndarray, u: np.ndarray) -> list[int]:
+    before = np.cumsum([0] + [c.size for c in cdfs])
+    return [
+        int(np.searchsorted(cdfs[r], x, side="right") + before[r])
+        for r, x in zip(row.tolist(), u.tolist())
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ws=st.lists(weights, min_size=1, max_size=6),
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(0, 300),
+)
+def test_search_rows_is_numpys_per_row(ws: list[list[float]], seed: int, size: int) -> None:
+    cdfs = [_cdf(w) for w in ws]
+    rng = np.random.default_rng(seed)
+    u = rng.random(size)
+    edge = np.concatenate([np.concatenate((c, np.nextafter(c, 0.0))) for c in cdfs])
+    u = np.concatenate((u, edge, np.arange(257) / 256))  # on and just below the boundaries
+    row = rng.integers(0, len(cdfs), u.size).astype(np.uint8)
+    before = row.copy(), u.copy()
+    got = search_rows(cdfs, row, u)
+    assert got.dtype == np.int32
+    assert got.tolist() == _rows_oracle(cdfs, row, u)
+    assert np.array_equal(row, before[0]) and np.array_equal(u, before[1])
+
+
+@pytest.mark.parametrize("crowd", [1, 3, 5_000])
+def test_search_rows_crowded_and_across_blocks(crowd: int) -> None:
+    # many boundaries in one bucket (a binary search per row) and more keys than one block
+    crowded = _cdf(list(np.r_[np.full(crowd, 1e-12), 1.0, 2.0]))
+    cdfs = [_cdf([1.0, 2.0, 3.0]), crowded, _cdf([5.0])]
+    rng = np.random.default_rng(crowd)
+    u = np.concatenate((rng.random(CHUNK + 11), crowded, [0.0, 1.0]))
+    row = rng.integers(0, 3, u.size)
+    got = search_rows(cdfs, row, u)
+    assert np.array_equal(got, _rows_oracle(cdfs, row, u))
+
+
 @settings(max_examples=100, deadline=None)
 @given(w=weights, seed=st.integers(0, 2**32 - 1), size=st.integers(0, 500))
 def test_choice_is_generator_choice(w: list[float], seed: int, size: int) -> None:
@@ -102,54 +142,67 @@ def test_lex_order_is_numpys_lexsort(rows: list[tuple[int, int, bool]], bits: in
     assert all(np.array_equal(x, y) for x, y in zip((a, b, c), before))
 
 
+@pytest.mark.parametrize(
+    ("a_bits", "b_bits"),
+    [(10, 1), (56, 1), (62, 2)],  # index packed with the keys / keys packed, ties / radix
+)
+def test_lex_order_every_path_with_many_ties(a_bits: int, b_bits: int) -> None:
+    rng = np.random.default_rng(a_bits)
+    n = 5_000
+    a = rng.integers(0, 4, n) << (a_bits - 2)  # a few distinct values: runs of equal keys
+    for bit in (0, 15, 16, 17, 31, 32, 47, 48):  # and keys differing in one bit of a digit's edge
+        if bit < a_bits - 2:
+            a |= rng.integers(0, 2, n) << bit
+    b = rng.integers(0, 1 << b_bits, n)
+    assert int(a.max()).bit_length() == a_bits and int(b.max()).bit_length() == b_bits
+    for keys in ((a,), (b, a), (a, b), (a, b.astype(bool), b)):
+        got = lex_order(keys)
+        assert got.dtype == np.intp
+        assert np.array_equal(got, np.lexsort(keys))
+    assert np.array_equal(stable_order(a), np.argsort(a, kind="stable"))
+
+
 def test_lex_order_of_no_keys_or_rows() -> None:
     assert lex_order(()).size == 0
     assert lex_order((np.zeros(0, np.int64),)).size == 0
 
 
-@settings(max_examples=100, deadline=None)
-@given(numbers=st.lists(st.integers(0, 10**7 - 1), max_size=50), width=st.integers(7, 9))
-def test_digits_are_python_formatting(numbers: list[int], width: int) -> None:
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    width=st.integers(1, 9),
+    prefix=st.sampled_from(["", "L", "Deal-", "é"]),
+)
+def test_numbered_is_python_formatting(data: st.DataObject, width: int, prefix: str) -> None:
+    numbers = data.draw(st.lists(st.integers(0, 10**width - 1), max_size=50))
     arr = np.asarray(numbers, dtype=np.int64)
-    padded = texts([digits(arr, width)]).tolist()
-    assert padded == [f"{x:0{width}d}" for x in numbers]
-    assert texts([digits(arr, width, zeros=False)]).tolist() == [str(x) for x in numbers]
-
-
-# (the vocabularies are UTF-8 text: lone surrogates, which no UTF-8 text holds, are left out)
-_CHARS = st.characters(blacklist_characters="\n\x00", blacklist_categories=("Cs",))
-words = st.lists(st.text(_CHARS, max_size=6), min_size=1)
-
-
-@settings(max_examples=100, deadline=None)
-@given(data=st.data(), vocab=st.tuples(words, words))
-def test_texts_join_rows_like_python(
-    data: st.DataObject, vocab: tuple[list[str], list[str]]
-) -> None:
-    a, b = vocab
-    n = data.draw(st.integers(0, 40))
-    i = np.asarray(data.draw(st.lists(st.integers(0, len(a) - 1), min_size=n, max_size=n)))
-    j = np.asarray(data.draw(st.lists(st.integers(0, len(b) - 1), min_size=n, max_size=n)))
-    got = texts([as_bytes(a)[i.astype(np.intp)], as_bytes(b)[j.astype(np.intp)]])
+    before = arr.copy()
+    got = numbered(prefix, arr, width)
     assert got.dtype == object
-    assert got.tolist() == [a[x] + b[y] for x, y in zip(i.tolist(), j.tolist())]
+    assert got.tolist() == [f"{prefix}{x:0{width}d}" for x in numbers]
     assert all(type(v) is str for v in got)
+    assert np.array_equal(arr, before)  # the caller's numbers are not touched
 
 
-@pytest.mark.parametrize("n", [0, 1, 3])
-def test_texts_of_uint8_matrices(n: int) -> None:
-    mat = np.full((n, 3), ord("x"), dtype=np.uint8)
-    mat[:, 1] = 0  # a NUL is padding: dropped
-    assert texts([mat, np.full(n, b"!")]).tolist() == ["xx!"] * n
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint16])
+def test_numbered_of_small_integer_types(dtype: type) -> None:
+    arr = np.array([0, 9, 10, 99, 100, 65_535 % np.iinfo(dtype).max], dtype=dtype)
+    assert numbered("A", arr, 5).tolist() == [f"A{x:05d}" for x in arr.tolist()]
+
+
+def test_objects_is_a_one_dimensional_object_array() -> None:
+    words = objects(w for w in ("a", "bc", ""))
+    assert words.dtype == object
+    assert words.shape == (3,)
+    assert words.tolist() == ["a", "bc", ""]
+    assert objects([]).shape == (0,)
 
 
 def test_kernels_across_blocks() -> None:
     # more rows than one block of the blockwise kernels
     n = CHUNK + 7
     numbers = np.arange(n) * 37
-    assert texts([np.full(n, b"L"), digits(numbers, 8)]).tolist() == [
-        f"L{x:08d}" for x in numbers.tolist()
-    ]
+    assert numbered("L", numbers, 8).tolist() == [f"L{x:08d}" for x in numbers.tolist()]
     u = np.random.default_rng(5).random(n)
     cdf = _cdf([1.0, 2.0, 3.0])
     assert np.array_equal(search_right(cdf, u), np.searchsorted(cdf, u, side="right"))

@@ -11,11 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 
-from ._kernels import CHUNK, as_bytes, choice, digits, search_right, stable_order, texts
+from ._kernels import (
+    CHUNK,
+    choice,
+    numbered,
+    objects,
+    search_right,
+    search_rows,
+    stable_order,
+)
 from ._vocabulary import (
     _CAMPAIGNS,
     _COMPANY_A,
@@ -58,16 +65,9 @@ def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _obj(values: Any) -> np.ndarray:
-    """A sequence of str as an object array (what the library uses for strings)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = list(values)
-    return out
-
-
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     """One-letter ``prefix`` + zero-padded 1-based numbers, e.g. ``L000001`` (vectorised)."""
-    return texts([np.full(n, prefix.encode()), digits(np.arange(1, n + 1), width)])
+    return numbered(prefix, np.arange(1, n + 1), width)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -99,24 +99,21 @@ def _accounts(g: SimpleNamespace) -> None:
     g.acc_industry = _pick(rng, np.array([26, 14, 12, 12, 10, 8, 6, 12.0]), g.n_acc)
     g.acc_size = np.round(np.exp(rng.normal(5.2, 1.6, g.n_acc)) + 5).clip(1, 300_000)
     g.acc_country = _pick(rng, np.array([30, 12, 10, 7, 5, 6, 5, 3, 4, 8, 5, 5.0]), g.n_acc)
+    # company names from a small vocabulary, e.g. "Northwind Labs 2", and their domains: each
+    # distinct stem and cycle is formatted once, each account is one concatenation of the two
     a_idx = np.arange(g.n_acc)
-    na, nb, nc = len(_COMPANY_A), len(_COMPANY_B), len(_COMPANY_C)
-    # company names from a small vocabulary, e.g. "Northwind Labs 2" and its domain (bytes)
-    stem = a_idx % (na * nb)
-    kind_c = (a_idx // (na * nb)) % nc
-    cycle = a_idx // (na * nb * nc)
-    cycle_b = digits(cycle, len(str(int(cycle.max()))), zeros=False)
-    cycle_b[cycle == 0] = 0  # (no number on the first cycle)
-    space = np.where(cycle > 0, b" ", b"")
-    g.cname = texts(
-        [as_bytes(a + b for a in _COMPANY_A for b in _COMPANY_B)[stem],
-         as_bytes(" " + c for c in _COMPANY_C)[kind_c], space, cycle_b]
-    )  # fmt: skip
-    # the domain's pieces (byte columns of the accounts; the e-mails join them)
-    g.cdomain = (
-        as_bytes((a + b).lower() for a in _COMPANY_A for b in _COMPANY_B)[stem],
-        as_bytes(c.lower() for c in _COMPANY_C)[kind_c],
-        cycle_b,
+    stems = [(a + b, c) for c in _COMPANY_C for a in _COMPANY_A for b in _COMPANY_B]
+    cycle, stem = np.divmod(a_idx, len(stems))
+    cycles = range(int(cycle.max()) + 1)
+    g.cname = np.add(
+        objects(f"{ab} {c}" for ab, c in stems)[stem],
+        objects(f" {k}" if k else "" for k in cycles)[cycle],
+        dtype=object,
+    )
+    g.cdomain = np.add(
+        objects(f"{ab}{c}".lower() for ab, c in stems)[stem],
+        objects(f"{k or ''}.example.com" for k in cycles)[cycle],
+        dtype=object,
     )
     # account of each lead: a few accounts have many leads
     acc_weight = rng.pareto(1.8, g.n_acc) + 1.0
@@ -234,7 +231,7 @@ def _journeys(g: SimpleNamespace) -> None:
     u = rng.random(g.total, out=u)
     u += late
     g.channel = search_right(both, u, top=2.0)
-    np.subtract(g.channel, len(CHANNELS), out=g.channel, where=late)
+    g.channel -= np.multiply(late.view(np.int8), len(CHANNELS), dtype=np.int8)  # (the late ones)
     # the creation touch is a form (content download, demo request, webinar registration, …)
     g.channel[g.create_idx] = _pick(rng, np.array([3, 3, 2, 0, 6, 2, 2, 1, 3, 1, 2, 0.0]), n)
     # sales calls happen only after the lead exists
@@ -243,44 +240,49 @@ def _journeys(g: SimpleNamespace) -> None:
 
 
 def _options(g: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
-    """Option of :data:`_KINDS` (numbered over all channels) and campaign of each touch."""
+    """Option of :data:`_KINDS` (numbered over all channels) and campaign of each touch.
+
+    The draws are the channels' in turn (a touch's kind draw, then per channel the forms of
+    its creating touches and its touches' campaigns, each in touch order within the channel).
+    """
     rng = g.rng
     u_kind = rng.random(g.total)
-    # the touches grouped by channel, in touch order within a channel (a stable counting sort)
     channel = g.channel.astype(np.uint8)
+    kinds = [_KINDS[ch] for ch in CHANNELS]
+    first_option = np.cumsum([0] + [len(options) for options in kinds]).astype(np.int32)
+    cdfs = [np.cumsum(w / w.sum()) for w in (np.array([o[2] for o in opts]) for opts in kinds)]
+    for cdf in cdfs:
+        cdf[-1] = 1.0
+    option = search_rows(cdfs, channel, u_kind)  # (numbered over all channels)
+    # the touches grouped by channel, in touch order within a channel (a stable counting sort)
     order = np.argsort(channel, kind="stable")
     bounds = np.zeros(len(CHANNELS) + 1, dtype=np.int64)
     np.cumsum([np.count_nonzero(channel == c) for c in range(len(CHANNELS))], out=bounds[1:])
-    u_kind, creates = u_kind[order], g.is_create[order]
-    option = np.empty(g.total, dtype=np.int32)
+    # and so the creating touches (a creating touch is a form of its channel)
+    create_channel = channel[g.create_idx]
+    creates = g.create_idx[np.argsort(create_channel, kind="stable")]
+    create_bounds = np.zeros(len(CHANNELS) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(create_channel, minlength=len(CHANNELS)), out=create_bounds[1:])
     campaign = np.empty(g.total, dtype=np.int32)
-    first_option = first_campaign = 0
+    first_campaign = 0
     for c, ch in enumerate(CHANNELS):  # (a loop over the 12 channels only)
-        sel = slice(bounds[c], bounds[c + 1])
-        options = _KINDS[ch]
-        w = np.array([o[2] for o in options])
-        cdf = np.cumsum(w / w.sum())
-        cdf[-1] = 1.0
-        k_local = search_right(cdf, u_kind[sel])
-        forms = [i for i, o in enumerate(options) if o[0] == "form"]
-        create_sel = creates[sel]
-        if forms and create_sel.any():
-            k_local[create_sel] = (
+        forms = [i for i, o in enumerate(kinds[c]) if o[0] == "form"]
+        created = creates[create_bounds[c] : create_bounds[c + 1]]
+        if forms and created.size:
+            option[created] = first_option[c] + (
                 forms[0]
                 if len(forms) == 1
-                else np.array(forms)[rng.integers(0, len(forms), int(create_sel.sum()))]
+                else np.array(forms)[rng.integers(0, len(forms), created.size)]
             )
-        option[sel] = first_option + k_local
         camps = _CAMPAIGNS[ch]
         cw = np.array([2.0 ** (-i) for i in range(len(camps))])
-        campaign[sel] = first_campaign + _pick(rng, cw, int(bounds[c + 1] - bounds[c]))
-        first_option += len(options)
+        campaign[bounds[c] : bounds[c + 1]] = first_campaign + _pick(
+            rng, cw, int(bounds[c + 1] - bounds[c])
+        )
         first_campaign += len(camps)
-    # back to touch order
-    option_t, campaign_t = np.empty_like(option), np.empty_like(campaign)
-    option_t[order] = option
+    campaign_t = np.empty_like(campaign)  # back to touch order
     campaign_t[order] = campaign
-    return option_t, campaign_t
+    return option, campaign_t
 
 
 def _touches(g: SimpleNamespace) -> None:
@@ -387,11 +389,11 @@ def _touch_instants(
     """Each touch's instant from its journey's cumulative gaps, block by block.
 
     ``pre`` is (gap, cumulative gap) before the creation, ``post`` is (cumulative gap, journey
-    total, span, touch after the end, its hours) after it; per-lead values are gathered per
-    block, so no temporary has a row per touch.
+    total, span, leads whose last touch is after the end, its hours) after it; per-lead values
+    are gathered per block, so no temporary has a row per touch.
     """
     pre_gap, cs_pre = pre
-    cs_post, journey_total, span_h, after, after_h = post
+    cs_post, journey_total, span_h, late, after_h = post
     pre_at, post_at = cs_pre[g.create_idx], cs_post[g.create_idx]
     created = g.created.view(np.int64)
     out = np.empty(g.total, dtype=np.int64)
@@ -404,11 +406,12 @@ def _touch_instants(
         before = pre_at[lead] - cs_pre[rows]  # before it: the gaps up to the creation
         before += pre_gap[rows]
         np.copyto(hours, np.negative(before, out=before), where=g.is_pre[rows])
-        late = after[rows]
-        hours[late] = after_h[lead[late]]
         us = _hours(hours).view(np.int64)
         us += created[lead]
         out[rows] = us
+    us = _hours(after_h[late]).view(np.int64)  # the last touches after the end
+    us += created[late]
+    out[g.offsets[1:][late] - 1] = us
     return out.view(TIME_DTYPE)
 
 
@@ -429,16 +432,15 @@ def _touch_times(g: SimpleNamespace) -> None:
     extra = rng.exponential(1.0, n)
     journey_total = cs_post[last_of] - cs_post[g.create_idx] + extra if n else extra
     # about 4 % of journeys have a last touch after the journey ended (after a won deal it must
-    # get no attribution credit)
-    is_last = np.zeros(g.total, dtype=bool)
-    is_last[last_of] = True
-    is_last &= is_post
-    after = is_last & (rng.random(g.total) < 0.04)
+    # get no attribution credit): a last touch after the creation whose draw is below 0.04
+    draw = rng.random(g.total)  # (one draw per touch)
+    late = np.flatnonzero(is_post[last_of] & (draw[last_of] < 0.04))
+    del draw
     # a touch after the end lands between the end and min(end + 15 % of the span, as_of)
     room_h = (as_of - g.created).astype(np.int64) / _US_PER_HOUR - span_h
     after_h = span_h + np.clip(0.15 * span_h, 0.0, np.maximum(room_h, 0.0)) * rng.random(n)
     g.t_time = _touch_instants(
-        g, (pre_gap, np.cumsum(pre_gap)), (cs_post, journey_total, span_h, after, after_h)
+        g, (pre_gap, np.cumsum(pre_gap)), (cs_post, journey_total, span_h, late, after_h)
     )
     # costs per touch
     share = rng.random(g.total, dtype=np.float32)
@@ -460,14 +462,16 @@ def _lead_source(g: SimpleNamespace) -> None:
 
 
 def _emails(g: SimpleNamespace) -> np.ndarray:
-    """E-mail of each lead: first.last@ its company's domain, or a free mail domain."""
-    local = as_bytes(f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST)
-    local = local[g.first * len(_LAST) + g.last]
-    domain = [part[g.lead_acc] for part in g.cdomain]
-    email = texts([local, *domain, np.full(g.n, b".example.com")])
-    free = np.flatnonzero(g.free)
-    email[free] = texts([local[free], as_bytes(_FREE_MAIL)[g.free_mail[free]]])
-    return email
+    """E-mail of each lead: first.last@ its company's domain, or a free mail domain.
+
+    One concatenation per lead of two ``str`` formatted once per distinct value: the local
+    part (first and last name) and the domain (the account's, or a free mail domain's).
+    """
+    local = objects(f"{f.lower()}.{x.lower()}@" for f in _FIRST for x in _LAST)
+    domains = np.concatenate((g.cdomain, objects(_FREE_MAIL)))
+    domain = np.where(g.free, g.n_acc + g.free_mail, g.lead_acc)
+    out: np.ndarray = np.add(local[g.first * len(_LAST) + g.last], domains[domain], dtype=object)
+    return out
 
 
 def _leads_and_touches(g: SimpleNamespace) -> None:
@@ -516,7 +520,7 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
     g.acc_ids = _ids("A", g.n_acc, max(5, len(str(g.n_acc))))
     g.rep_names = np.array([r[0] for r in _REPS], dtype=object)
     owner_o = _or_none(g.owner_v >= 0, g.rep_names[np.maximum(g.owner_v, 0)])
-    reason_o = _or_none(g.reason_v >= 0, _obj(_rejection_reasons())[np.maximum(g.reason_v, 0)])
+    reason_o = _or_none(g.reason_v >= 0, objects(_rejection_reasons())[np.maximum(g.reason_v, 0)])
 
     g.leads = {
         "lead_id": g.lead_ids,
@@ -530,9 +534,9 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         "company_size": g.size.astype(np.float64),
         "country": ctry_o,
         "title": title_o,
-        "seniority": _obj(g.sen_names)[g.sen_code],
+        "seniority": objects(g.sen_names)[g.sen_code],
         "persona": _or_none(
-            g.persona_code >= 0, _obj(g.persona_names)[np.maximum(g.persona_code, 0)]
+            g.persona_code >= 0, objects(g.persona_names)[np.maximum(g.persona_code, 0)]
         ),
         "source": g.source.astype(object),
         "campaign": g.lead_campaign.astype(object),
@@ -554,8 +558,8 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         "timestamp": g.t_time,
         "channel": g.chan_names[g.channel],
         "campaign": g.camp_arr[g.camp_code],
-        "content": _obj(g.content_names)[g.content_code],
-        "kind": _obj(g.kind_names)[g.kind_code],
+        "content": objects(g.content_names)[g.content_code],
+        "kind": objects(g.kind_names)[g.kind_code],
         "cost": g.cost,
     }
 
@@ -604,13 +608,13 @@ def _sales_activities(g: SimpleNamespace) -> None:
     a_off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(n_act, out=a_off[1:])
     a_lead = np.repeat(np.arange(n, dtype=np.int64), n_act)
-    a_pos = np.arange(a_total, dtype=np.int64) - np.repeat(a_off[:-1], n_act)
+    starts = a_off[:-1][n_act > 0]  # the first activity of each worked lead
     # gaps between attempts: about a working day, longer for slow reps
     gap_h = rng.standard_gamma(1.5, a_total)  # (numpy's gamma: scale * standard gamma)
     gap_h *= np.repeat(10.0 + g.rep_median / 2.0, n_act)
-    gap_h[a_pos == 0] = 0.0
+    gap_h[starts] = 0.0
     cum_h = np.cumsum(gap_h)
-    cum_h -= np.repeat(cum_h[a_off[:-1][n_act > 0]] if a_total else np.zeros(0), n_act[n_act > 0])
+    cum_h -= np.repeat(cum_h[starts], n_act[n_act > 0])
     a_time = np.repeat(g.first_touch_at, n_act) + _hours(cum_h)
     is_sql_phase = np.repeat(~np.isnat(g.sql_v), n_act) & (
         a_time > np.repeat(np.where(np.isnat(g.sql_v), as_of, g.sql_v), n_act)
@@ -619,7 +623,7 @@ def _sales_activities(g: SimpleNamespace) -> None:
     a_kind = (kind_p >= 0.55).astype(np.intp)  # call, e-mail (from 0.55), meeting (from 0.92)
     a_kind += kind_p >= 0.92
     a_kind[is_sql_phase & (kind_p < 0.35)] = 2
-    a_kind[a_pos == 0] = np.where(rng.random(int((a_pos == 0).sum())) < 0.75, 0, 1)
+    a_kind[starts] = np.where(rng.random(starts.size) < 0.75, 0, 1)
     out_u = rng.random(a_total)
     outcome_names = np.array(
         [
@@ -657,14 +661,12 @@ def _campaign_costs(g: SimpleNamespace) -> None:
     )
     months = months[months.astype(TIME_DTYPE) < as_of]
     n_m = months.size
-    t_month = np.searchsorted(months.astype(TIME_DTYPE), g.t_time, side="right") - 1
-    in_period = t_month >= 0
     n_camp = len(g.camp_names)
-    media = np.bincount(
-        g.camp_code[in_period] * n_m + t_month[in_period],
-        weights=g.cost[in_period],
-        minlength=n_camp * n_m,
-    ).reshape(n_camp, n_m)
+    # the media cost of each (campaign, month), a touch before the first month in slot 0
+    slot = np.searchsorted(months.astype(TIME_DTYPE), g.t_time, side="right")
+    slot += np.multiply(g.camp_code, n_m + 1, dtype=np.int64)
+    media = np.bincount(slot, weights=g.cost, minlength=n_camp * (n_m + 1))
+    media = media.reshape(n_camp, n_m + 1)[:, 1:]
     scale = n / 10_000.0
     fixed = np.array([_FIXED_MONTHLY.get(c, 0.0) for c in g.camp_names])[:, None] * scale
     total_cost = np.round(media + fixed, 2)
