@@ -240,6 +240,18 @@ def _byte_matrix(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray
     return chars
 
 
+def _layout_words(chars: np.ndarray) -> np.ndarray:
+    """The layout of each string: its bytes with every ASCII digit made ``"0"``, as 8-byte words.
+
+    Arithmetic on the bytes (``c - (c - 48)`` where ``c`` is a digit, ``c`` elsewhere): three
+    passes of byte arithmetic, without the masked select of ``numpy.where``.
+    """
+    shift = chars - np.uint8(48)  # (wraps around below "0": only digits are under 10)
+    shift *= shift < 10
+    layout: np.ndarray = (chars - shift).view(np.uint64)
+    return layout
+
+
 def _read_layouts(
     chars: np.ndarray,
     width: int,
@@ -254,7 +266,7 @@ def _read_layouts(
     string with a byte beyond ASCII never matches the regular expression, nor shares the
     layout of one that does.
     """
-    layout = np.where(chars - np.uint8(48) < 10, np.uint8(48), chars).view(np.uint64)
+    layout = _layout_words(chars)
     left = np.ones(rows.size, dtype=bool)
     done = np.zeros(rows.size, dtype=bool)
     for _ in range(_MAX_LAYOUTS):  # a loop over the distinct layouts of this length
