@@ -202,7 +202,10 @@ def _parse_strings(
 _MIN_LAYOUT = 16
 _MAX_LAYOUTS = 8
 _MAX_WIDTH = 40
-_CHUNK = 1 << 20  # rows read at once (bounds the memory of the byte matrices)
+#: rows read at once: the byte matrices and their temporaries stay a few megabytes, which the
+#: allocator reuses from one chunk to the next (tens of megabytes would be mapped afresh, and
+#: their pages faulted in, for every chunk)
+_CHUNK = 1 << 18
 
 
 def _parse_bytes(
@@ -223,7 +226,7 @@ def _parse_bytes(
     data = np.concatenate([text.data, np.zeros(_MAX_WIDTH + 8, dtype=np.uint8)])
     for width in widths:  # a loop over lengths
         rows = np.flatnonzero(fixed & (lengths == width))
-        for lo in range(0, rows.size, _CHUNK):  # a loop over chunks of a million rows
+        for lo in range(0, rows.size, _CHUNK):  # a loop over chunks of rows
             part = rows[lo : lo + _CHUNK]
             chars = _byte_matrix(data, text.offsets[part], width)
             left[part[_read_layouts(chars, width, part, dayfirst, us, kind)]] = False
