@@ -250,6 +250,25 @@ def test_the_byte_path_reads_a_whole_column(fmt: Format) -> None:
     np.testing.assert_array_equal(us[valid], np.array([u for u, _ in want])[valid])
 
 
+@given(st.lists(st.binary(min_size=16, max_size=16), min_size=1, max_size=40))
+def test_layout_words_make_every_digit_zero(rows: list[bytes]) -> None:
+    """The layout of each string (its bytes, every ASCII digit made "0"), against the bytes
+    made one at a time; any byte value may occur (non-ASCII, NUL, those just around the digits)."""
+    chars = np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(len(rows), 16).copy()
+    kept = chars.copy()
+    got = tt._layout_words(chars)
+    want = [bytes(b"0"[0] if 48 <= c <= 57 else c for c in row) for row in rows]
+    assert got.dtype == np.uint64 and got.shape == (len(rows), 2)
+    assert [got[i].tobytes() for i in range(len(rows))] == want
+    np.testing.assert_array_equal(chars, kept)  # (the bytes read are not changed)
+
+
+def test_layout_words_of_every_byte() -> None:
+    chars = np.arange(256, dtype=np.uint8).reshape(32, 8)
+    got = tt._layout_words(chars).view(np.uint8).ravel()
+    np.testing.assert_array_equal(got, np.where((chars >= 48) & (chars <= 57), 48, chars).ravel())
+
+
 def test_utf8_text_rows_and_strings() -> None:
     texts = ["2024-03-05", "", "é 2024", "\udcff", "x"]
     text = Utf8Text.from_strings(texts)

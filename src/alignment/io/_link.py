@@ -196,8 +196,10 @@ def _folded_columns(cols: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray
         folded, changes = _folded(np.concatenate(values))
         ends = np.cumsum([v.size for v in values])
         return list(zip(np.split(folded, ends[:-1]), np.split(changes, ends[:-1])))
-    codes = np.concatenate([np.empty(0, dtype=np.int64), *(c.codes() for c in coded)])
-    counts = np.bincount(codes[codes >= 0], minlength=vocab.size)
+    counts = np.zeros(vocab.size + 1, dtype=np.int64)  # (slot 0: code -1, missing)
+    for c in coded:  # a loop over columns (each counted where it is: no joined copy)
+        counts += np.bincount(c.codes() + 1, minlength=vocab.size + 1)
+    counts = counts[1:]
     labels = fold_labels(vocab, counts)
     relabel = np.append(np.asarray(labels != vocab, dtype=bool), False)  # (code -1: kept)
     out: list[tuple[np.ndarray, np.ndarray]] = []
