@@ -52,8 +52,18 @@ def _flatten_model(d: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_LOOK = 64
+"""Values :func:`tighten` looks at before it reads the whole column."""
+
+
 def tighten(arr: np.ndarray) -> np.ndarray:
-    """Turn an object array of plain numbers/bools into a numeric array (None → NaN)."""
+    """Turn an object array of plain numbers/bools into a numeric array (None → NaN).
+
+    Any other value (a string, say) among the first rows leaves the array as it is at once:
+    a column of text is not read value by value.
+    """
+    if any(v is not None and not isinstance(v, (bool, int, float)) for v in arr[:_LOOK].tolist()):
+        return arr  # (neither all bools nor all numbers)
     vals = [v for v in arr.tolist() if v is not None]
     if not vals:
         return arr
