@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
+from ._factorize import coded_categorical
 from ._frame_types import pandas_frames
 
 if TYPE_CHECKING:
@@ -119,6 +120,10 @@ def _empty(names: Mapping[str, np.dtype[Any] | type]) -> dict[str, np.ndarray]:
     return {k: np.empty(0, dtype=v) for k, v in names.items()}
 
 
+CodedColumns = dict[tuple[str, str], tuple[Any, ...]]
+"""``(table, column)`` → ``(array, codes, texts)``, or ``(array, Categorical)`` once factorised."""
+
+
 @dataclass(frozen=True, repr=False)
 class CRMData:
     """A CRM's tables, read once, for every engine.
@@ -178,8 +183,30 @@ class CRMData:
     start: np.datetime64 | None = None
     as_of: np.datetime64 | None = None
     seed: int | None = None
+    _coded: CodedColumns = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Text columns the reader held as codes, by ``(table, column)``: the column's array as it
+    was read, the codes (``-1``: missing) and the texts they index.  Engines read such a
+    column through its codes (:meth:`_coded_table`) while the table still holds that array."""
 
     # ------------------------------------------------------------------ views
+
+    def _coded_table(self, name: str) -> dict[str, Any]:
+        """The table ``name`` with the text columns known as codes given as factorised columns.
+
+        A column is given so only while the table holds the very array the reader made (the
+        arrays are read-only: the same array, the same values); any other column as it is.
+        """
+        table: dict[str, Any] = dict(getattr(self, name))
+        for (tname, column), entry in self._coded.items():
+            if tname != name or table.get(column) is not entry[0]:
+                continue
+            if len(entry) == 3:  # (factorised on first use, then kept)
+                cat = coded_categorical(entry[1], entry[2])
+                if cat is None:
+                    continue
+                entry = self._coded[tname, column] = (entry[0], cat)
+            table[column] = entry[1]
+        return table
 
     @property
     def n_leads(self) -> int:

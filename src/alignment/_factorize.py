@@ -702,6 +702,23 @@ def hash_factorize(arr: Any) -> Categorical:
     return _encoded_factorize(arr)
 
 
+def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | None:
+    """The :class:`Categorical` of the column whose row ``r`` is ``texts[codes[r]]`` (missing
+    where the code is ``-1`` or the text ``None``), without a string per row: the same as
+    factorising those strings.  ``texts`` may repeat a value or hold unused ones.  ``None``
+    without pyarrow (the caller then reads the strings)."""
+    if not _has("pyarrow"):
+        return None
+    import pyarrow as pa
+
+    valid = codes >= 0
+    indices = np.where(valid, codes, 0).astype(np.int32)
+    mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    index = pa.Array.from_buffers(pa.int32(), indices.size, [mask, pa.py_buffer(indices)])
+    dictionary = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
+    return _dictionary_factorize(pa.DictionaryArray.from_arrays(index, dictionary))
+
+
 def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:
     """The string columns (plain or dictionary-encoded) of a PyArrow table taken out: the table
     of its other columns, and ``{name: column}`` of those (to :func:`hash_factorize`)."""

@@ -171,6 +171,8 @@ def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
 def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
     def get(name: str) -> np.ndarray:
         value = data[name]
+        if isinstance(value, Categorical):  # (a column factorised already: its codes are read)
+            return value  # type: ignore[return-value]
         if isinstance(value, np.ndarray):
             arr = value
         else:

@@ -327,7 +327,7 @@ def _crm_inputs(crm: Any, conversions: Any, leads: Any, deal_contacts: Any) -> t
         )
     dc = crm.deal_contacts
     contacts = dc if dc and next(iter(dc.values())).size else None
-    return crm.touchpoints, crm.deals, crm.leads, contacts
+    return crm._coded_table("touchpoints"), crm.deals, crm._coded_table("leads"), contacts
 
 
 def _credit(

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._crm import CRMData, DataIssues, empty_tables
+from .._crm import CodedColumns, CRMData, DataIssues, empty_tables
 from .._frames import factorize
 from .._options import reading
 from .._time import TIME_DTYPE
@@ -188,9 +188,10 @@ def _order(
     return order
 
 
-def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
+def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray]:
     """The result table: internal columns dropped, core columns present, rows in a canonical
-    order (the same for any row order of the files), arrays read-only."""
+    order (the same for any row order of the files), arrays read-only.  The text columns held
+    as codes go to ``coded`` as well (``CRMData._coded``), beside their strings."""
     core = empty_tables()[name]
     cols = {k: v for k, v in t.items() if k not in INTERNAL}  # (coded texts: strings last)
     n = next(iter(cols.values())).size if cols else 0
@@ -201,9 +202,13 @@ def _finish(name: str, t: Table) -> dict[str, np.ndarray]:
     rest = sorted(c for c in cols if c not in first)
     known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
     order = _order(cols, first, rest, n, known) if n else np.empty(0, dtype=np.int64)
-    out = {k: plain(v) for k, v in take(cols, order).items()}
+    taken = take(cols, order)
+    out = {k: plain(v) for k, v in taken.items()}
     for arr in out.values():
         arr.flags.writeable = False
+    for k, v in taken.items():
+        if isinstance(v, CodedText):
+            coded[name, k] = (out[k], v.codes(), v.texts)
     return out
 
 
@@ -327,9 +332,10 @@ def read_crm(
         ctx = Context(spec, opts)
         tables = _read_tables(spec, source, won, ctx)
         apply_lookups(spec.lookups, tables, ctx)
-        result = _link_all(spec, tables, won, ctx, fold=normalize is not None)
+        coded: CodedColumns = {}
+        result = _link_all(spec, tables, won, ctx, fold=normalize is not None, coded=coded)
     start, as_of = _span(result)
-    return CRMData(
+    crm = CRMData(
         leads=result["leads"],
         touchpoints=result["touchpoints"],
         deals=result["deals"],
@@ -343,6 +349,8 @@ def read_crm(
         start=start,
         as_of=as_of,
     )
+    crm._coded.update(coded)
+    return crm
 
 
 def _link_all(
@@ -352,6 +360,7 @@ def _link_all(
     ctx: Context,
     *,
     fold: bool,
+    coded: CodedColumns,
 ) -> dict[str, dict[str, np.ndarray]]:
     persons = [t for t in spec.tables if t.feeds == "leads"]
     ids = {name: _concat(spec, tables, name, ctx) for name in LINKED}
@@ -375,7 +384,7 @@ def _link_all(
     fold_spellings(work, ctx, fold=fold)
     if spec.stages_from_deals:
         derive_stages(people.leads, deals, dc, people)
-    return {name: _finish(name, t) for name, t in work.items()}
+    return {name: _finish(name, t, coded) for name, t in work.items()}
 
 
 #: the tables whose ids name persons, and their columns that do

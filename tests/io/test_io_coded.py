@@ -1,0 +1,130 @@
+"""A bundle read by ``read_crm`` keeps its text columns' codes; engines read them, same numbers.
+
+``CRMData._coded_table`` gives the text columns the reader held as codes as factorised columns
+(no string hashed again); they must equal the factorisation of the strings the bundle shows,
+and ``alignment.attribute`` on the bundle must give what it gives on the same strings alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import alignment
+from alignment._columns import Categorical
+from alignment._crm import CRMData
+from alignment._factorize import coded_categorical
+from alignment._frames import factorize
+
+pytest.importorskip("pyarrow")
+
+EXPORTS = Path(__file__).resolve().parents[2] / "examples" / "exports"
+pytestmark = pytest.mark.skipif(
+    not (EXPORTS / "README.md").is_file(), reason="the example exports are not in this checkout"
+)
+
+
+@pytest.fixture(scope="module")
+def crm() -> CRMData:
+    return alignment.io.read_crm(
+        "salesforce",
+        EXPORTS / "salesforce",
+        tz="America/New_York",
+        dayfirst=False,
+        columns={"Lead": {"MQL_Date__c": "mql_at"}},
+    )
+
+
+def strings_only(crm: CRMData) -> CRMData:
+    """The same tables and fields, without the codes."""
+    return CRMData(**{f.name: getattr(crm, f.name) for f in fields(crm) if f.init})
+
+
+def same_categorical(got: Categorical, want: Categorical) -> None:
+    np.testing.assert_array_equal(got.codes, want.codes)
+    assert got.categories.tolist() == want.categories.tolist()
+
+
+def test_coded_columns_equal_the_factorised_strings(crm: CRMData) -> None:
+    seen = set()
+    for name in ("leads", "touchpoints", "activities"):
+        table = crm._coded_table(name)
+        assert list(table) == list(getattr(crm, name))
+        for column, value in table.items():
+            strings = getattr(crm, name)[column]
+            if not isinstance(value, Categorical):
+                assert value is strings
+                continue
+            seen.add((name, column))
+            want = factorize(strings, column=column, table=name, allow_missing=True)
+            same_categorical(value, want)
+            assert value.values().tolist() == strings.tolist()
+    assert {("touchpoints", "lead_id"), ("touchpoints", "channel"), ("leads", "email")} <= seen
+
+
+@pytest.mark.parametrize("model", ["linear", "first", "time_decay", "markov", "shapley"])
+def test_attribution_of_the_bundle_is_that_of_its_strings(crm: CRMData, model: str) -> None:
+    coded = alignment.attribute(crm, model=model)
+    plain = alignment.attribute(strings_only(crm), model=model)
+    assert coded.totals() == plain.totals()
+    assert coded.summary() == plain.summary()
+    a, b = (
+        coded.to_frame(level="channel", backend="dict"),
+        plain.to_frame(level="channel", backend="dict"),
+    )
+    assert list(a) == list(b)
+    for k in a:
+        assert np.asarray(a[k]).tolist() == np.asarray(b[k]).tolist(), k
+
+
+def test_a_column_replaced_by_the_caller_is_read_as_it_is_now(crm: CRMData) -> None:
+    bundle = alignment.io.read_crm(
+        "salesforce",
+        EXPORTS / "salesforce",
+        tz="America/New_York",
+        dayfirst=False,
+        columns={"Lead": {"MQL_Date__c": "mql_at"}},
+    )
+    renamed = np.array(["c_" + c for c in bundle.touchpoints["channel"].tolist()], dtype=object)
+    bundle.touchpoints["channel"] = renamed
+    assert bundle._coded_table("touchpoints")["channel"] is renamed
+    totals = alignment.attribute(bundle, model="linear").totals()
+    assert totals and all(str(k).startswith("c_") for k in totals)
+    assert sum(totals.values()) == pytest.approx(sum(alignment.attribute(crm).totals().values()))
+
+
+TEXTS = st.lists(
+    st.one_of(st.none(), st.sampled_from(["", "a", "b", "ab", "é", "L1", "L10", "L2"])),
+    min_size=0,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.data())
+def test_coded_categorical_is_the_factorisation_of_its_strings(
+    texts: list, data: st.DataObject
+) -> None:
+    arr = np.array([*texts, None], dtype=object)[:-1]
+    top = len(texts)
+    codes = np.array(
+        data.draw(st.lists(st.integers(-1, top - 1), max_size=30))
+        if top
+        else data.draw(st.lists(st.just(-1), max_size=5)),
+        dtype=np.int64,
+    )
+    codes_before, texts_before = codes.copy(), arr.copy()
+    got = coded_categorical(codes, arr)
+    assert got is not None
+    strings = np.array([None if c < 0 else arr[c] for c in codes.tolist()] + [None], dtype=object)[
+        :-1
+    ]
+    want = factorize(strings, column="c", table="t", allow_missing=True)
+    same_categorical(got, want)
+    np.testing.assert_array_equal(codes, codes_before)
+    assert arr.tolist() == texts_before.tolist()
