@@ -29,8 +29,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def crm() -> CRMData:
+def read_example() -> CRMData:
     return alignment.io.read_crm(
         "salesforce",
         EXPORTS / "salesforce",
@@ -38,6 +37,11 @@ def crm() -> CRMData:
         dayfirst=False,
         columns={"Lead": {"MQL_Date__c": "mql_at"}},
     )
+
+
+@pytest.fixture(scope="module")
+def crm() -> CRMData:
+    return read_example()
 
 
 def strings_only(crm: CRMData) -> CRMData:
@@ -83,13 +87,7 @@ def test_attribution_of_the_bundle_is_that_of_its_strings(crm: CRMData, model: s
 
 
 def test_a_column_replaced_by_the_caller_is_read_as_it_is_now(crm: CRMData) -> None:
-    bundle = alignment.io.read_crm(
-        "salesforce",
-        EXPORTS / "salesforce",
-        tz="America/New_York",
-        dayfirst=False,
-        columns={"Lead": {"MQL_Date__c": "mql_at"}},
-    )
+    bundle = read_example()  # (its own: the test changes a table)
     renamed = np.array(["c_" + c for c in bundle.touchpoints["channel"].tolist()], dtype=object)
     bundle.touchpoints["channel"] = renamed
     assert bundle._coded_table("touchpoints")["channel"] is renamed
