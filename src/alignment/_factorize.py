@@ -110,12 +110,14 @@ def _polars_physical(native: Any) -> Categorical:
         space = int(local.max()) + 1
     else:
         local = phys
-    row_of = np.full(space, -1, dtype=np.int64)  # one valid row of each code in use
-    row_of[local] = np.arange(phys.size, dtype=np.int64)
+    index_type = np.int32 if phys.size < 2**31 else np.int64
+    row_of = np.full(space, -1, dtype=index_type)  # one valid row of each code in use
+    row_of[local] = np.arange(phys.size, dtype=index_type)
     used = np.flatnonzero(row_of >= 0)
-    rows = row_of[used] if valid is None else np.flatnonzero(valid)[row_of[used]]
+    rows = row_of[used].astype(np.int64)
+    rows = rows if valid is None else np.flatnonzero(valid)[rows]
     distinct = native.gather(rows).cast(pl.String).to_arrow()
-    cat = _arrow_factorize(distinct)  # (distinct strings: their codes are their ranks)
+    cat = _distinct_factorize(distinct)  # (distinct strings: their codes are their ranks)
     rank = np.full(space, -1, dtype=np.int32)
     rank[used] = cat.codes
     codes = np.take(rank, local)
@@ -171,16 +173,17 @@ def _is_text(t: Any) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
-def _bytes_factorize(arr: Any) -> Categorical | None:
+def _bytes_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
     """Factorise an Arrow string array from its offsets and bytes (:mod:`._strings`).
 
     ``None`` when the kernel declines (very long strings, a 64-bit hash collision): the
-    caller then uses pyarrow's dictionary encoding.
+    caller then uses pyarrow's dictionary encoding.  ``distinct``: the strings are known to be
+    distinct (and not null): sorted, not hashed (checked; see :func:`factorize_words`).
     """
     import pyarrow as pa
 
     if pa.types.is_string_view(arr.type):
-        viewed = _view_factorize(arr)
+        viewed = _view_factorize(arr, distinct=distinct)
         if viewed is not None:
             return viewed
     arr, data, starts, ends = _string_buffers(arr)
@@ -201,7 +204,12 @@ def _bytes_factorize(arr: Any) -> Categorical | None:
 
     need_rows = not words.canonical
     out = factorize_words(
-        words.word, words.n_words, starts.size, need_rows=need_rows, decode=decode
+        words.word,
+        words.n_words,
+        starts.size,
+        need_rows=need_rows,
+        decode=decode,
+        distinct=distinct,
     )
     if out is None:
         return None
@@ -282,7 +290,7 @@ def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return _objects(text)
 
 
-def _view_factorize(arr: Any) -> Categorical | None:
+def _view_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
     """Factorise Arrow string views whose strings are all inline (at most 12 bytes), in place.
 
     ``None`` for longer strings, or when the kernel declines.
@@ -308,7 +316,12 @@ def _view_factorize(arr: Any) -> Categorical | None:
 
     need_rows = not words.canonical
     out = factorize_words(
-        words.word, words.n_words, lengths.size, need_rows=need_rows, decode=decode
+        words.word,
+        words.n_words,
+        lengths.size,
+        need_rows=need_rows,
+        decode=decode,
+        distinct=distinct,
     )
     if out is None:
         return None
@@ -568,7 +581,8 @@ def _dictionary_factorize(
     A dictionary already sorted (pandas sorts the categories it infers) is not sorted again:
     its indices are the codes.  Categories are the values that occur, sorted (unused or
     repeated dictionary entries and null entries are dropped), as for a plain string column.
-    ``factorize_values`` factorises an unsorted dictionary (default: as any Arrow column).
+    ``factorize_values`` factorises an unsorted dictionary (default: its entries, distinct as
+    a dictionary's usually are, sorted rather than hashed: :func:`_distinct_factorize`).
     """
     import pyarrow as pa
 
@@ -579,7 +593,7 @@ def _dictionary_factorize(
         codes = _ints(arr.indices, null=-1).astype(np.int32, copy=False)
         cats, sort_keys = _objects(values), _canonical_keys(values)
     else:
-        dict_cat = (factorize_values or _arrow_factorize)(values)
+        dict_cat = (factorize_values or _distinct_factorize)(values)
         cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
         idx = _ints(arr.indices.cast(pa.int64()), null=-1).astype(np.intp, copy=False)
         codes = np.append(dict_cat.codes, np.int32(-1))[idx]  # index -1: the null slot
@@ -591,6 +605,22 @@ def _dictionary_factorize(
         cats = cats[used]
         sort_keys = None if sort_keys is None else sort_keys[used]
     return Categorical(codes.astype(np.int32, copy=False), cats, sort_keys)
+
+
+def _distinct_factorize(values: Any) -> Categorical:
+    """Factorise Arrow strings that are most likely distinct (a dictionary's entries, the
+    categories of a Polars categorical): sorted by their bytes, not hashed.  Exact whatever
+    they hold: repeated strings are caught and hashed, nulls and long strings go the general
+    way (:func:`_arrow_factorize`)."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not values.null_count and _is_text(values.type):
+        out = _bytes_factorize(values, distinct=True)
+        if out is not None:
+            return out
+    return _arrow_factorize(values)
 
 
 def _strictly_increasing(values: Any) -> bool:

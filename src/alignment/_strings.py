@@ -285,6 +285,7 @@ def factorize_words(
     *,
     need_rows: bool = True,
     decode: Decoder | None = None,
+    distinct: bool = False,
 ) -> Factorized | None:
     """Sorted codes of ``n`` strings given as order-keeping words, exactly.
 
@@ -306,6 +307,10 @@ def factorize_words(
         string and no rows asked for, it runs while the rows' codes are made (on a helper
         thread when threads are on: making Python strings holds the GIL, sorting and gathering
         numbers do not).
+    distinct : bool
+        The caller knows the strings to be distinct (the categories of a dictionary): they are
+        sorted by their words, with no hashing.  Two equal neighbours after the sort (the
+        caller was wrong) send the strings through the hashing path after all.
 
     Returns
     -------
@@ -325,15 +330,19 @@ def factorize_words(
         spans = _narrow_spans(word, n_words, n)
         if spans is not None:
             word, n_words = _packed(word, spans), 1
+    if distinct:
+        found = _factorize_distinct(word, n_words, n, need_rows=need_rows, decode=decode)
+        if found is not None:
+            return found
     h = _hash_words(word, n_words, n)
     groups = group_hashes(h, rows=need_rows)
     del h
-    ids, used, space = groups.ids, groups.used, groups.space
     if n_words == 1:  # hashed by a bijection: equal hashes are equal words, and back
         keys = [_unmix(groups.hashes)]
     else:
         assert groups.first is not None
         keys = [word(i, groups.first) for i in range(n_words)]
+    ids, used, space = groups.ids, groups.used, groups.space
 
     def sort_and_code() -> tuple[np.ndarray, np.ndarray]:
         order = _word_order(keys)  # (of the distinct strings only)
@@ -352,6 +361,28 @@ def factorize_words(
         first = None if groups.first is None else groups.first[order]
         decoded = None if decode is None else decode(keys[0][order], first)
     return Factorized(codes, first, keys[0][order], decoded)
+
+
+def _factorize_distinct(
+    word: WordFn, n_words: int, n: int, *, need_rows: bool, decode: Decoder | None
+) -> Factorized | None:
+    """:func:`factorize_words` of strings known to be distinct: sorted by their words, with no
+    hashing (each row is its own category).  ``None`` when two rows have the same words after
+    all (equal strings are neighbours once sorted)."""
+    keys = [word(i, None) for i in range(n_words)]
+    order = _word_order(keys)
+    sorted_keys = [k[order] for k in keys]
+    del keys
+    same = np.ones(n - 1, dtype=bool)
+    for k in sorted_keys:  # (over the words: at most MAX_WORDS)
+        same &= k[1:] == k[:-1]
+    if same.any():
+        return None
+    codes = np.empty(n, dtype=np.int32)
+    codes[order] = np.arange(n, dtype=np.int32)
+    first = order.astype(np.int64) if need_rows else None
+    decoded = None if decode is None else decode(sorted_keys[0], first)
+    return Factorized(codes, first, sorted_keys[0], decoded)
 
 
 def _word_order(keys: list[np.ndarray]) -> np.ndarray:

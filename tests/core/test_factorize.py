@@ -121,6 +121,45 @@ def test_many_rows_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     np.testing.assert_array_equal(got.codes, inverse)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(LONG_TEXT, TEXT), min_size=1, max_size=60, unique=True),
+    st.sampled_from(["string", "large_string", "string_view"]),
+    st.booleans(),
+)
+def test_distinct_strings_are_sorted_not_hashed(values: list[str], kind: str, repeat: bool) -> None:
+    """``distinct=True`` (the categories of a Polars categorical): the strings are sorted, never
+    hashed, and give the codes of the general path; a caller that is wrong (a repeated value)
+    still gets the right codes, through the hashing path."""
+    if repeat:
+        values = [*values, values[len(values) // 2]]
+    arr = pa.array(values, type=getattr(pa, kind)())
+    hashed: list[int] = []
+    real = _strings.group_hashes
+
+    def spy(h: np.ndarray, **kwargs: Any) -> Any:
+        hashed.append(h.size)
+        return real(h, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_strings, "group_hashes", spy)
+        got = _bytes_factorize(arr, distinct=True)
+    if got is None:  # (strings beyond 64 bytes: the kernel declines either way)
+        assert _bytes_factorize(arr) is None
+        return
+    codes, cats = _twin(values)
+    assert got.categories.tolist() == cats
+    assert got.codes.dtype == np.int32 and got.codes.tolist() == codes
+    general = _bytes_factorize(arr)
+    assert general is not None
+    np.testing.assert_array_equal(got.codes, general.codes)
+    if general.sort_keys is None:
+        assert got.sort_keys is None
+    else:
+        np.testing.assert_array_equal(got.sort_keys, general.sort_keys)
+    assert bool(hashed) == repeat  # hashed only when the strings were not distinct after all
+
+
 def test_hash_collisions_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
     def constant(word: Any, n_words: int, n: int) -> np.ndarray:  # every string: one hash
         return np.zeros(n, dtype=np.uint64)

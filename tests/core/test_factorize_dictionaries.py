@@ -120,16 +120,16 @@ def test_polars_categorical_in_chunks_and_all_null() -> None:
 def test_polars_categorical_never_converted_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     """The column itself is never converted to Arrow (only the distinct strings are)."""
     s = pl.Series(["b", "a", "b"] * 10).cast(pl.Categorical)
-    seen: list[int] = []
-    real = _factorize._arrow_factorize
+    seen: list[tuple[int, bool]] = []
+    real = _factorize._bytes_factorize
 
-    def spy(arr: Any) -> Any:
-        seen.append(len(arr))
-        return real(arr)
+    def spy(arr: Any, *, distinct: bool = False) -> Any:
+        seen.append((len(arr), distinct))
+        return real(arr, distinct=distinct)
 
-    monkeypatch.setattr(_factorize, "_arrow_factorize", spy)
+    monkeypatch.setattr(_factorize, "_bytes_factorize", spy)
     _same_as_python(_native_factorize(s, "polars"), ["b", "a", "b"] * 10)
-    assert seen == [2]  # the two distinct strings
+    assert seen == [(2, True)]  # the two distinct strings, sorted (not hashed)
 
 
 def test_sorted_dictionary_not_sorted_again(monkeypatch: pytest.MonkeyPatch) -> None:
