@@ -327,7 +327,7 @@ def _from_bundle(leads: Any, deals: Any, costs: Any) -> tuple[Any, Any, Any]:
         }
     if costs is None and crm.costs and next(iter(crm.costs.values())).shape[0]:
         costs = crm.costs
-    return crm.leads, deals, costs
+    return crm._coded_table("leads"), deals, costs
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Data quality of a closed-loop report: duplicate leads and incomplete leads.
 
-Normalisation runs on the distinct values with ``numpy.char``; grouping is one sort.
+Normalisation runs on the distinct values (:mod:`alignment._textnorm`); grouping is one sort.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._results import ReportTable
+from .._textnorm import matching_codes
 
 __all__ = ["Listing", "duplicates", "incomplete"]
 
@@ -22,27 +23,11 @@ class Listing(ReportTable):
 
 
 def _norm_codes(cat: Any) -> np.ndarray:
-    """Codes of the normalised values of a Categorical (``-1`` = missing or blank).
-
-    Normalisation, vectorised over the distinct values with ``numpy.char``: tabs and line
-    breaks become spaces, runs of spaces collapse to one, surrounding spaces go, and the text
-    is lower-cased.
+    """Codes of the normalised values of a Categorical (``-1`` = missing or blank): tabs and
+    line breaks become spaces, runs of spaces collapse to one, surrounding spaces go, and the
+    text is lower-cased (:func:`alignment._textnorm.matching_codes`, over the distinct values).
     """
-    cats = np.asarray(cat.categories, dtype=str)
-    if cats.size == 0:
-        return np.full(cat.codes.size, -1, dtype=np.int64)
-    for ws in ("\t", "\n", "\r", "\x0b", "\x0c", "\xa0"):
-        cats = np.char.replace(cats, ws, " ")
-    while True:  # each pass halves the longest run of spaces: a loop over passes, not values
-        has_run = np.char.find(cats, "  ") >= 0
-        if not has_run.any():
-            break
-        cats = np.char.replace(cats, "  ", " ")
-    cats = np.char.lower(np.char.strip(cats))
-    _, inv = np.unique(cats, return_inverse=True)
-    mapped = inv.ravel().astype(np.int64)
-    mapped[cats == ""] = -1
-    return np.asarray(np.append(mapped, -1)[cat.codes])
+    return np.asarray(np.append(matching_codes(np.asarray(cat.categories)), -1)[cat.codes])
 
 
 def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:

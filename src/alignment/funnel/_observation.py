@@ -467,7 +467,7 @@ def _bundle(leads: Any, stages: Sequence[str] | None) -> tuple[Any, Sequence[str
     if is_crm(leads):
         if stages is None:
             stages = tuple(s for s in DEFAULT_STAGES if s == "created_at" or s in leads.leads)
-        leads = leads.leads
+        leads = leads._coded_table("leads")
     return leads, DEFAULT_STAGES if stages is None else stages
 
 

@@ -65,8 +65,8 @@ def _bundle(leads: Any, touchpoints: Any) -> tuple[Any, Any]:
     if not is_crm(leads):
         return leads, touchpoints
     if touchpoints is None and leads.touchpoints and leads.touchpoints["lead_id"].shape[0]:
-        touchpoints = leads.touchpoints
-    return leads.leads, touchpoints
+        touchpoints = leads._coded_table("touchpoints")
+    return leads._coded_table("leads"), touchpoints
 
 
 @reads_options

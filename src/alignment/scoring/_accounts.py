@@ -553,10 +553,10 @@ def account_engagement(
     crm_as_of = None
     if is_crm(leads):
         crm = leads
-        touches = crm.touchpoints if touches is None else touches
+        touches = crm._coded_table("touchpoints") if touches is None else touches
         if deal_contacts is None and crm.deal_contacts["lead_id"].size:
             deal_contacts = crm.deal_contacts
-        crm_as_of, leads = crm.as_of, crm.leads
+        crm_as_of, leads = crm.as_of, crm._coded_table("leads")
     if touches is None:
         raise DataValidationError(
             "no touches given",

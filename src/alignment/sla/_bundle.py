@@ -22,9 +22,9 @@ def bundle_inputs(
     from .._crm import is_crm
 
     if is_crm(leads):
-        activities = leads.activities if activities is None else activities
+        activities = leads._coded_table("activities") if activities is None else activities
         as_of = leads.as_of if as_of is None else as_of
-        leads = leads.leads
+        leads = leads._coded_table("leads")
     if activities is None:
         raise ParameterError(
             f"{caller}: activities are required (the sales activities: {columns}); "

@@ -1,0 +1,90 @@
+"""Texts normalised for matching (duplicate leads by e-mail, by name and company).
+
+The rules: tabs, line breaks and no-break spaces become spaces, runs of spaces collapse to one,
+surrounding whitespace goes (Python's ``str.strip``) and the text is lower-cased (``str.lower``).
+:func:`matching_codes` gives each text a code that it shares exactly with the texts equal to it
+once normalised.
+
+Numpy's string functions apply the rules to any text.  They are slow on many distinct texts (a
+million e-mail addresses: about three seconds), so when pyarrow is installed its string kernels
+apply them to the ASCII texts (where ``str.strip`` and ``str.lower`` have simple, well-defined
+equivalents) and numpy only to the others.  Texts holding a NUL character go the numpy way too
+(numpy's text arrays drop trailing NULs, which the codes keep doing).
+
+Part of the one dataframe boundary (pyarrow imported lazily, inside the function that needs it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+__all__ = ["matching_codes"]
+
+#: characters that become a space before runs of spaces collapse
+SPACES = ("\t", "\n", "\r", "\x0b", "\x0c", "\xa0")
+#: what ``str.strip`` removes from ASCII text once ``SPACES`` are spaces
+_ASCII_STRIP = " \x1c\x1d\x1e\x1f"
+
+
+def matching_codes(texts: np.ndarray) -> np.ndarray:
+    """One ``int64`` code per text, equal exactly for texts equal once normalised; ``-1`` for
+    texts empty once normalised (blank).  Codes are otherwise arbitrary (not an order).
+
+    Parameters
+    ----------
+    texts : ndarray of str
+        The texts (e.g. the categories of a column), not modified.
+    """
+    n = texts.size
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    if importlib.util.find_spec("pyarrow") is None:
+        return _numpy_codes(texts)
+    return _arrow_codes(texts)
+
+
+def _normalised(texts: np.ndarray) -> np.ndarray:
+    """The rules with numpy's string functions (any text; a numpy text array)."""
+    cats = np.asarray(texts, dtype=str)
+    if cats.size == 0:  # (numpy's replace fails on no text)
+        return cats
+    for ws in SPACES:  # a loop over six characters
+        cats = np.char.replace(cats, ws, " ")
+    while True:  # each pass halves the longest run of spaces: a loop over passes, not values
+        if not bool((np.char.find(cats, "  ") >= 0).any()):
+            break
+        cats = np.char.replace(cats, "  ", " ")
+    return np.asarray(np.char.lower(np.char.strip(cats)))
+
+
+def _numpy_codes(texts: np.ndarray) -> np.ndarray:
+    norm = _normalised(texts)
+    _, inverse = np.unique(norm, return_inverse=True)
+    codes = inverse.ravel().astype(np.int64)
+    codes[norm == ""] = -1
+    return codes
+
+
+def _arrow_codes(texts: np.ndarray) -> np.ndarray:
+    """ASCII texts without NUL normalised by pyarrow, the others by numpy; one dictionary
+    encoding of all of them gives the codes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    plain = pc.and_(pc.string_is_ascii(arr), pc.invert(pc.match_substring(arr, "\x00")))
+    fast = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
+    rows = np.concatenate([np.flatnonzero(fast), np.flatnonzero(~fast)])
+    quick = arr.filter(plain)
+    quick = pc.replace_substring_regex(quick, pattern="[\t\n\r\x0b\x0c]", replacement=" ")
+    quick = pc.replace_substring_regex(quick, pattern="  +", replacement=" ")
+    quick = pc.ascii_lower(pc.utf8_trim(quick, characters=_ASCII_STRIP))
+    other = pa.array(_normalised(texts[~fast]).astype(object), type=pa.large_string())
+    encoded = pc.dictionary_encode(pa.concat_arrays([quick, other]))
+    index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    blank = np.asarray(pc.equal(encoded.dictionary, "").to_numpy(zero_copy_only=False))
+    codes = np.empty(texts.size, dtype=np.int64)
+    codes[rows] = np.where(blank[index], -1, index)
+    return codes
