@@ -746,7 +746,12 @@ def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | Non
     mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
     index = pa.Array.from_buffers(pa.int32(), indices.size, [mask, pa.py_buffer(indices)])
     dictionary = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
-    return _dictionary_factorize(pa.DictionaryArray.from_arrays(index, dictionary))
+    # texts of a hashed column are distinct (sorted, not hashed again); one text per row (a
+    # column of mostly distinct values kept as it was read) may repeat: hashed
+    by_rows = texts.size >= codes.size > 0
+    return _dictionary_factorize(
+        pa.DictionaryArray.from_arrays(index, dictionary), _arrow_factorize if by_rows else None
+    )
 
 
 def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:

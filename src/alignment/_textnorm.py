@@ -6,10 +6,10 @@ surrounding whitespace goes (Python's ``str.strip``) and the text is lower-cased
 once normalised.
 
 Numpy's string functions apply the rules to any text.  They are slow on many distinct texts (a
-million e-mail addresses: about three seconds), so when pyarrow is installed its string kernels
-apply them to the ASCII texts (where ``str.strip`` and ``str.lower`` have simple, well-defined
-equivalents) and numpy only to the others.  Texts holding a NUL character go the numpy way too
-(numpy's text arrays drop trailing NULs, which the codes keep doing).
+million e-mail addresses: about three seconds), so when pyarrow is installed the texts with
+nothing to replace (ASCII, no tab, line break, NUL or double space: nearly all of them) are only
+stripped and lower-cased by pyarrow's kernels, where ``str.strip`` and ``str.lower`` have
+simple equivalents; numpy applies the rules to the others.
 
 Part of the one dataframe boundary (pyarrow imported lazily, inside the function that needs it).
 """
@@ -24,7 +24,7 @@ __all__ = ["matching_codes"]
 
 #: characters that become a space before runs of spaces collapse
 SPACES = ("\t", "\n", "\r", "\x0b", "\x0c", "\xa0")
-#: what ``str.strip`` removes from ASCII text once ``SPACES`` are spaces
+#: what ``str.strip`` removes from ASCII text without tabs or line breaks
 _ASCII_STRIP = " \x1c\x1d\x1e\x1f"
 
 
@@ -68,19 +68,18 @@ def _numpy_codes(texts: np.ndarray) -> np.ndarray:
 
 
 def _arrow_codes(texts: np.ndarray) -> np.ndarray:
-    """ASCII texts without NUL normalised by pyarrow, the others by numpy; one dictionary
-    encoding of all of them gives the codes."""
+    """Texts with nothing to replace stripped and lower-cased by pyarrow, the others normalised
+    by numpy (NUL too: numpy's text arrays drop trailing NULs); one dictionary encoding of all
+    of them gives the codes."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
-    plain = pc.and_(pc.string_is_ascii(arr), pc.invert(pc.match_substring(arr, "\x00")))
+    odd = pc.match_substring_regex(arr, "[\t\n\r\x0b\x0c\x00]|  ")
+    plain = pc.and_(pc.string_is_ascii(arr), pc.invert(odd))
     fast = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
     rows = np.concatenate([np.flatnonzero(fast), np.flatnonzero(~fast)])
-    quick = arr.filter(plain)
-    quick = pc.replace_substring_regex(quick, pattern="[\t\n\r\x0b\x0c]", replacement=" ")
-    quick = pc.replace_substring_regex(quick, pattern="  +", replacement=" ")
-    quick = pc.ascii_lower(pc.utf8_trim(quick, characters=_ASCII_STRIP))
+    quick = pc.ascii_lower(pc.utf8_trim(arr.filter(plain), characters=_ASCII_STRIP))
     other = pa.array(_normalised(texts[~fast]).astype(object), type=pa.large_string())
     encoded = pc.dictionary_encode(pa.concat_arrays([quick, other]))
     index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)

@@ -27,6 +27,8 @@ TEXT = st.text(
     ),
     max_size=8,
 )
+# texts pyarrow normalises (ASCII with nothing to replace), and those once respelled
+PLAIN = st.text(alphabet=st.sampled_from(["a", "B", "@", ".", " ", "\x1c"]), max_size=6)
 
 
 def _python(text: str) -> str:
@@ -42,9 +44,23 @@ def _partition(codes: np.ndarray) -> list[Any]:
     return [-1 if c < 0 else seen.setdefault(int(c), len(seen)) for c in codes.tolist()]
 
 
+def _respelled(text: str, how: int) -> str:
+    """The same text once normalised: spaces doubled or turned into tabs, whitespace around,
+    ASCII letters in the other case."""
+    if how == 0:
+        return text.replace(" ", "  ")
+    if how == 1:
+        return "\x0c " + text.replace(" ", "\t") + "\n\x1c"
+    return text.translate(_SWAP)
+
+
+_SWAP = str.maketrans("abzqBQ", "ABZQbq")
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(TEXT, max_size=40))
-def test_arrow_and_numpy_group_the_same_texts(texts: list[str]) -> None:
+@given(st.lists(st.tuples(st.one_of(PLAIN, TEXT), st.integers(0, 3)), max_size=30))
+def test_arrow_and_numpy_group_the_same_texts(drawn: list[tuple[str, int]]) -> None:
+    texts = [t for t, _ in drawn] + [_respelled(t, how) for t, how in drawn if how < 3]
     arr = np.array([*texts, ""], dtype=object)[:-1]
     before = arr.copy()
     fast = matching_codes(arr)
@@ -61,7 +77,7 @@ def test_arrow_and_numpy_group_the_same_texts(texts: list[str]) -> None:
         assert _partition(fast[keep]) == _partition(oracle)
 
 
-def test_ascii_texts_never_reach_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_texts_with_nothing_to_replace_never_reach_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
     real = _textnorm._normalised
 
@@ -72,7 +88,7 @@ def test_ascii_texts_never_reach_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_textnorm, "_normalised", spy)
     texts = np.array([" Ann@X.com", "ann@x.com\t", "İsa", "", " \n "], dtype=object)
     assert _partition(matching_codes(texts)) == [0, 0, 1, -1, -1]
-    assert seen == [["İsa"]]
+    assert seen == [["ann@x.com\t", "İsa", " \n "]]  # (a tab, not ASCII, a line break)
 
 
 def test_no_texts() -> None:
