@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._columns import Categorical
-from ._strings import byte_words, factorize_words, unicode_words, view_words
+from ._strings import Decoder, Words, byte_words, factorize_words, unicode_words, view_words
 from .errors import DataValidationError, reject_rows
 
 __all__ = [
@@ -202,14 +202,18 @@ def _bytes_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
         assert first is not None
         return _objects(arr.take(_arrow_index(first if rows is None else rows[first])))
 
+    return _from_words(words, decode, rows, n, distinct=distinct)
+
+
+def _from_words(
+    words: Words, decode: Decoder, rows: np.ndarray | None, n: int, *, distinct: bool
+) -> Categorical | None:
+    """The :class:`Categorical` of the strings ``words`` reads (the valid ``rows`` of ``n``,
+    or all of them), or ``None`` when the kernel declines."""
+    m = n if rows is None else rows.size
     need_rows = not words.canonical
     out = factorize_words(
-        words.word,
-        words.n_words,
-        starts.size,
-        need_rows=need_rows,
-        decode=decode,
-        distinct=distinct,
+        words.word, words.n_words, m, need_rows=need_rows, decode=decode, distinct=distinct
     )
     if out is None:
         return None
@@ -314,20 +318,7 @@ def _view_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
         assert first is not None
         return _text(views[first, 4:], lengths[first])  # (no take of views)
 
-    need_rows = not words.canonical
-    out = factorize_words(
-        words.word,
-        words.n_words,
-        lengths.size,
-        need_rows=need_rows,
-        decode=decode,
-        distinct=distinct,
-    )
-    if out is None:
-        return None
-    assert out.decoded is not None
-    codes = _with_nulls(out.codes, rows, n)
-    return Categorical(codes, out.decoded, out.first_words if words.canonical else None)
+    return _from_words(words, decode, rows, n, distinct=distinct)
 
 
 def factorize(

@@ -5,11 +5,11 @@ surrounding whitespace goes (Python's ``str.strip``) and the text is lower-cased
 :func:`matching_codes` gives each text a code that it shares exactly with the texts equal to it
 once normalised.
 
-Numpy's string functions apply the rules to any text.  They are slow on many distinct texts (a
-million e-mail addresses: about three seconds), so when pyarrow is installed the texts with
-nothing to replace (ASCII, no tab, line break, NUL or double space: nearly all of them) are only
+Numpy's string functions apply the rules to any text.  They are slow on many distinct texts
+(888,250 distinct e-mail addresses: 2.7 s), so when pyarrow is installed the texts with nothing
+to replace (ASCII, no tab, line break, NUL or double space: nearly all of them) are only
 stripped and lower-cased by pyarrow's kernels, where ``str.strip`` and ``str.lower`` have
-simple equivalents; numpy applies the rules to the others.
+simple equivalents (0.46 s for those addresses); numpy applies the rules to the others.
 
 Part of the one dataframe boundary (pyarrow imported lazily, inside the function that needs it).
 """
