@@ -564,7 +564,9 @@ def sample_distinct(arr: Any) -> int:
 
 
 def _dictionary_factorize(
-    arr: Any, factorize_values: Callable[[Any], Categorical] | None = None
+    arr: Any,
+    factorize_values: Callable[[Any], Categorical] | None = None,
+    objects: np.ndarray | None = None,
 ) -> Categorical:
     """Reuse the dictionary an Arrow array already has (Polars enums, pandas categories,
     Parquet dictionary pages): factorise the dictionary, then map the indices through it.
@@ -574,6 +576,8 @@ def _dictionary_factorize(
     repeated dictionary entries and null entries are dropped), as for a plain string column.
     ``factorize_values`` factorises an unsorted dictionary (default: its entries, distinct as
     a dictionary's usually are, sorted rather than hashed: :func:`_distinct_factorize`).
+    ``objects``: the dictionary's values as Python strings already (the categories of a sorted
+    dictionary are then taken from them, not made again).
     """
     import pyarrow as pa
 
@@ -582,7 +586,8 @@ def _dictionary_factorize(
         values = values.cast(pa.large_string())
     if _strictly_increasing(values):
         codes = _ints(arr.indices, null=-1).astype(np.int32, copy=False)
-        cats, sort_keys = _objects(values), _canonical_keys(values)
+        cats = _objects(values) if objects is None else np.array(objects, dtype=object)
+        sort_keys = _canonical_keys(values)
     else:
         dict_cat = (factorize_values or _distinct_factorize)(values)
         cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
@@ -738,10 +743,13 @@ def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | Non
     index = pa.Array.from_buffers(pa.int32(), indices.size, [mask, pa.py_buffer(indices)])
     dictionary = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
     # texts of a hashed column are distinct (sorted, not hashed again); one text per row (a
-    # column of mostly distinct values kept as it was read) may repeat: hashed
+    # column of mostly distinct values kept as it was read, e-mail addresses) may repeat:
+    # hashed by pyarrow (long texts: half the time of the byte-word kernel)
     by_rows = texts.size >= codes.size > 0
     return _dictionary_factorize(
-        pa.DictionaryArray.from_arrays(index, dictionary), _arrow_factorize if by_rows else None
+        pa.DictionaryArray.from_arrays(index, dictionary),
+        _encoded_factorize if by_rows else None,
+        texts,
     )
 
 

@@ -186,3 +186,16 @@ def test_coded_categorical_is_the_factorisation_of_its_strings(
     same_categorical(got, want)
     np.testing.assert_array_equal(codes, codes_before)
     assert arr.tolist() == texts_before.tolist()
+
+
+def test_sorted_texts_give_their_own_strings_as_categories() -> None:
+    """Texts already in order (a bundle's person ids) are not sorted again, and their Python
+    strings become the categories (a copy of the array: the bundle's texts stay its own)."""
+    texts = np.array(["a1", "b2", "c3", "d4"], dtype=object)
+    codes = np.array([3, 1, -1, 1, 3], dtype=np.int32)
+    got = coded_categorical(codes, texts)
+    assert got is not None
+    assert got.categories.tolist() == ["b2", "d4"] and got.codes.tolist() == [1, 0, -1, 0, 1]
+    every = coded_categorical(np.array([0, 1, 2, 3, 0], dtype=np.int32), texts)
+    assert every is not None and every.categories.tolist() == texts.tolist()
+    assert every.categories is not texts and every.categories[0] is texts[0]
