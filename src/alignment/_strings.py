@@ -337,12 +337,12 @@ def factorize_words(
     h = _hash_words(word, n_words, n)
     groups = group_hashes(h, rows=need_rows)
     del h
+    ids, used, space = groups.ids, groups.used, groups.space
     if n_words == 1:  # hashed by a bijection: equal hashes are equal words, and back
         keys = [_unmix(groups.hashes)]
     else:
         assert groups.first is not None
         keys = [word(i, groups.first) for i in range(n_words)]
-    ids, used, space = groups.ids, groups.used, groups.space
 
     def sort_and_code() -> tuple[np.ndarray, np.ndarray]:
         order = _word_order(keys)  # (of the distinct strings only)
