@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
-from ._factorize import coded_categorical
+from ._filetexts import coded_categorical
 from ._frame_types import pandas_frames
 
 if TYPE_CHECKING:

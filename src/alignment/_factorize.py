@@ -7,7 +7,7 @@ pyarrow's dictionary encoding for columns of few categories), a dictionary the c
 has (Polars categoricals, pandas categories) reused, numpy unicode arrays from their code
 points.  Also the hash lookups of keys (:func:`lookup`, :func:`factorize_ints`).
 
-Part of the one dataframe boundary: with ``_frames`` and ``_files``, the only modules that
+Part of the one dataframe boundary: with ``_frames``, ``_files``, ``_filetexts`` and ``_textnorm``, the only modules that
 import pandas, Polars or PyArrow (always lazily, inside the functions that need them).
 """
 
@@ -27,10 +27,7 @@ __all__ = [
     "HASH_FACTORIZE_MIN_ROWS",
     "factorize",
     "factorize_ints",
-    "hash_factorize",
     "lookup",
-    "row_texts",
-    "text_columns",
 ]
 
 
@@ -705,90 +702,3 @@ def _object_factorize(arr: np.ndarray, *, column: str, table: str | None) -> Cat
     codes = np.full(arr.size, -1, dtype=np.int32)
     codes[~missing] = inv.astype(np.int32).ravel()
     return Categorical(codes, cats.astype(object))
-
-
-# ------------------------------------------------------------ text columns of a file, hashed
-
-
-def hash_factorize(arr: Any) -> Categorical:
-    """Factorise an Arrow string column (plain or dictionary-encoded) by pyarrow's hashing.
-
-    The same :class:`Categorical` as :func:`_arrow_factorize` (sorted categories, ``-1`` for
-    null), whatever the number of distinct values: one hash pass over the rows in pyarrow, then
-    a sort of the distinct values only (a dictionary column's own dictionary reused).  For the
-    text columns of a file, which are read once: pyarrow hashes them in a third of the CPU time
-    of the byte-word kernel when most values repeat a few times (the ids of touches).
-    """
-    import pyarrow as pa
-
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_dictionary(arr.type):
-        return _dictionary_factorize(arr, _encoded_factorize)
-    return _encoded_factorize(arr)
-
-
-def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | None:
-    """The :class:`Categorical` of the column whose row ``r`` is ``texts[codes[r]]`` (missing
-    where the code is ``-1`` or the text ``None``), without a string per row: the same as
-    factorising those strings.  ``texts`` may repeat a value or hold unused ones.  ``None``
-    without pyarrow (the caller then reads the strings)."""
-    if not _has("pyarrow"):
-        return None
-    import pyarrow as pa
-
-    valid = codes >= 0
-    indices = np.where(valid, codes, 0).astype(np.int32)
-    mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    index = pa.Array.from_buffers(pa.int32(), indices.size, [mask, pa.py_buffer(indices)])
-    dictionary = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
-    # texts of a hashed column are distinct (sorted, not hashed again); one text per row (a
-    # column of mostly distinct values kept as it was read, e-mail addresses) may repeat:
-    # hashed by pyarrow (long texts: half the time of the byte-word kernel)
-    by_rows = texts.size >= codes.size > 0
-    return _dictionary_factorize(
-        pa.DictionaryArray.from_arrays(index, dictionary),
-        _encoded_factorize if by_rows else None,
-        texts,
-    )
-
-
-def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:
-    """The string columns (plain or dictionary-encoded) of a PyArrow table taken out: the table
-    of its other columns, and ``{name: column}`` of those (to :func:`hash_factorize`)."""
-    import pyarrow as pa
-
-    texts: dict[str, Any] = {}
-    if len(set(table.column_names)) < table.num_columns:  # (refused where it is read)
-        return table, texts
-    for name, column in zip(table.column_names, table.columns):  # a loop over columns
-        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            texts[str(name)] = column
-    return table.drop_columns(list(texts)), texts
-
-
-def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """An Arrow string column of mostly distinct values (19 in 20 of its first rows) as one
-    Python string per row: ``(codes, strings)``, code ``r`` for row ``r`` (``-1`` where null,
-    ``strings`` holding ``""`` there); ``None`` when its values repeat (hashed then).
-
-    For text only carried to a result (e-mail addresses): hashing and sorting values that
-    hardly repeat costs several times making their strings.
-    """
-    import pyarrow as pa
-
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return None
-    n = len(arr)
-    if n == 0 or sample_distinct(arr) * 20 < 19 * min(n, SAMPLE_ROWS):
-        return None
-    codes = np.arange(n, dtype=np.int64)
-    strings = _objects(arr)
-    if arr.null_count:
-        null = ~_valid(arr)
-        codes[null] = -1
-        strings[null] = ""
-    return codes, strings

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment._factorize import _arrow_factorize, hash_factorize, row_texts, text_columns
+from alignment._factorize import _arrow_factorize
+from alignment._filetexts import hash_factorize, row_texts, text_columns
 
 pa = pytest.importorskip("pyarrow")
 
@@ -115,3 +116,43 @@ def test_row_texts_declines_repeated_values_and_other_types() -> None:
     assert row_texts(pa.array(["a", "b"]).dictionary_encode()) is None
     assert row_texts(pa.array([1, 2])) is None
     assert row_texts(pa.array([], type=pa.string())) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(VALUES, min_size=1, max_size=12, unique=True),
+    st.lists(st.one_of(st.none(), VALUES), min_size=0, max_size=40),
+    st.sampled_from(["string", "large_string"]),
+)
+def test_columns_of_distinct_first_rows_are_sorted_and_exact(
+    head: list[str], tail: list[str | None], kind: str
+) -> None:
+    """Record ids (the first rows all distinct) are sorted by their words, not hashed: the
+    same codes as plain Python, also when a value repeats or is null further down."""
+    import alignment._factorize as fz
+    import alignment._filetexts as ft
+
+    values: list[str | None] = [*head, *tail]
+    calls: list[bool] = []
+    real = ft._bytes_factorize
+
+    def spy(arr: Any, *, distinct: bool = False) -> Any:
+        calls.append(distinct)
+        return real(arr, distinct=distinct)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ft, "HASH_FACTORIZE_MIN_ROWS", 1)
+        mp.setattr(ft, "SAMPLE_ROWS", len(head))
+        mp.setattr(fz, "SAMPLE_ROWS", len(head))
+        mp.setattr(ft, "_bytes_factorize", spy)
+        _same_as_python(hash_factorize(pa.array(values, type=getattr(pa, kind)())), values)
+        assert calls == [True]
+        # a repeat or a null among the first rows: hashed by pyarrow
+        calls.clear()
+        repeated = [head[0], *values]
+        mp.setattr(ft, "SAMPLE_ROWS", len(head) + 1)
+        mp.setattr(fz, "SAMPLE_ROWS", len(head) + 1)
+        _same_as_python(hash_factorize(pa.array(repeated, type=pa.string())), repeated)
+        with_null = [None, *values]
+        _same_as_python(hash_factorize(pa.array(with_null, type=pa.string())), with_null)
+        assert calls == []

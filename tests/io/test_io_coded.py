@@ -21,7 +21,7 @@ import alignment
 from alignment import funnel, sla
 from alignment._columns import Categorical
 from alignment._crm import CRMData
-from alignment._factorize import coded_categorical
+from alignment._filetexts import coded_categorical
 from alignment._frames import factorize
 from alignment.datasets import sla_example
 from alignment.scoring import account_engagement

@@ -33,7 +33,13 @@ def n_rows(table: Table) -> int:
 
 
 def take(table: Table, index: np.ndarray) -> Table:
-    """The rows at ``index`` (positions or a mask), every column."""
+    """The rows at ``index`` (positions or a mask), every column.
+
+    A mask that keeps every row gives the same arrays, not copies: the working tables replace
+    their columns and never write into them, and a read's tables are large (a fresh copy of a
+    touch table is hundreds of megabytes of new memory)."""
+    if index.dtype == bool and index.size and bool(index.all()):
+        return dict(table)
     return {k: v[index] for k, v in table.items()}
 
 

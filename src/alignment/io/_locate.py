@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._factorize import hash_factorize, row_texts, text_columns
 from .._files import read_parquet
+from .._filetexts import hash_factorize, row_texts, text_columns
 from .._frames import POOL_MIN_ROWS, read_table
 from .._parallel import Pending, submit
 from .._sources import CSVFormatError, read_arrow_csv, read_header, split_arrow

@@ -143,7 +143,10 @@ def _ties(key: np.ndarray) -> np.ndarray:
 
 def _lexsort(keys: list[np.ndarray]) -> np.ndarray:
     """``np.lexsort`` with the first key the most significant; two integer keys (a person's
-    row, an instant) as one stable sort of a combined key when it fits in 62 bits."""
+    row, an instant) as one sort of a combined key when it fits in 62 bits.  That sort need
+    not be stable (numpy's quicksort of integers: half the time of its stable sort):
+    :func:`_order` orders tied rows by the other columns, and rows tied on every column are
+    the same row of the result."""
     if len(keys) == 2 and all(k.dtype.kind in "iu" for k in keys) and keys[0].size:
         a, b = (k.astype(np.int64, copy=False) for k in keys)
         a0, b0 = int(a.min()), int(b.min())
@@ -152,7 +155,7 @@ def _lexsort(keys: list[np.ndarray]) -> np.ndarray:
             step = int(np.gcd.reduce(b - b0)) or 1  # (instants in whole seconds: 10**6)
             width = span // step + 1
             if (int(a.max()) - a0 + 1) * width < 2**62:
-                return np.argsort((a - a0) * width + (b - b0) // step, kind="stable")
+                return np.argsort((a - a0) * width + (b - b0) // step)
     return np.lexsort(keys[::-1])
 
 
