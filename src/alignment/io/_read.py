@@ -211,7 +211,7 @@ def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray]:
         arr.flags.writeable = False
     for k, v in taken.items():
         if isinstance(v, CodedText):
-            coded[name, k] = (out[k], v.codes().astype(np.int32), v.texts)  # (kept: int32)
+            coded[name, k] = (out[k], v.codes().astype(np.int32, copy=False), v.texts)
     return out
 
 

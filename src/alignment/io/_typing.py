@@ -68,9 +68,9 @@ def read_plan(
 def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     """Read ``raw`` with the column map of ``spec``: a working table with ``_src``/``_row``."""
     src = ctx.src(spec.name)
-    out: Table = {
-        SRC: np.full(raw.n_rows, src, dtype=np.int64),
-        ROW: np.arange(raw.n_rows, dtype=np.int64),
+    out: Table = {  # (narrow types: these two columns follow every row through the read)
+        SRC: np.full(raw.n_rows, src, dtype=np.int16),
+        ROW: np.arange(raw.n_rows, dtype=np.int32 if raw.n_rows < 2**31 else np.int64),
     }
     resolved = _resolve(spec, list(raw.columns))
     zones = None
@@ -202,7 +202,7 @@ def _note_wall_times(got: Typed, used: np.ndarray, table: str, column: str, ctx:
 def empty_table(spec: ExportTable, ctx: Context) -> Table:
     """The table of an absent optional export table: every column of its map, no rows."""
     ctx.src(spec.name)
-    out: Table = {SRC: np.empty(0, dtype=np.int64), ROW: np.empty(0, dtype=np.int64)}
+    out: Table = {SRC: np.empty(0, dtype=np.int16), ROW: np.empty(0, dtype=np.int32)}
     for ours in spec.ours():
         out[ours] = empty_like_kind(ctx.kind(ours), 0)
     return out
