@@ -341,9 +341,14 @@ def group_sort(
         tie = np.flatnonzero((rel[1:] == rel[:-1]) & inner[1:])
         if tie.size:
             # equal times within a group: restore input order inside each run of ties
-            members = np.union1d(tie, tie + 1)  # positions in a run of equal (group, time)
-            run = np.cumsum(~np.isin(members, tie + 1))  # a new run where a member follows none
-            pick = np.lexsort((order[members], run))
+            follows = np.zeros(n, dtype=bool)  # the element ties with the one before
+            follows[tie + 1] = True
+            in_run = follows.copy()
+            in_run[tie] = True
+            members = np.flatnonzero(in_run)  # positions in a run of equal (group, time)
+            run = np.cumsum(~follows[members])  # a new run where a member follows none
+            # by (run, input position): one sort of a combined key (distinct: any sort will do)
+            pick = np.argsort(run.astype(np.int64) * n + order[members])
             order[members] = order[members][pick]
     sorted_times = rel.astype(np.int64, copy=False) + tmin
     return (

@@ -84,13 +84,16 @@ def deal_touch_pair_index(
     expanded with ``repeat``.  O((touches + pairs) log + output).
     """
     order, offsets, stime = group_sort(key_of_touch, time, n_keys)
-    t = stime.view(np.int64)
     c = np.asarray(close).view(np.int64)
-    grid = np.unique(np.concatenate([t, c]))
-    span = np.int64(max(grid.size, 1))
+    # instants ranked among the distinct closes (a small table, searched in cache): a touch
+    # ranks as many closes as fall strictly before it, a close its own place, so a touch is at
+    # or before a close exactly when its rank is at most the close's
+    grid = np.unique(c)
+    span = np.int64(grid.size + 1)
     # (person, time rank): ascending along `order`, so a person's touches up to an instant end
     # at one searchsorted position
-    flat = np.asarray(key_of_touch, dtype=np.int64)[order] * span + np.searchsorted(grid, t)
+    rank_t = np.searchsorted(grid, stime.view(np.int64))
+    flat = np.asarray(key_of_touch, dtype=np.int64)[order] * span + rank_t
     by = np.lexsort((pair_deal, c[pair_deal], pair_key))
     k = np.asarray(pair_key, dtype=np.int64)[by]
     d = np.asarray(pair_deal, dtype=np.int64)[by]
