@@ -265,6 +265,10 @@ def test_anchors_and_journey_columns() -> None:
     j = Journeys.build(TOUCHES, CONVERSIONS, leads=LEADS)
     assert j.anchors["mql_at"][0] == np.datetime64("2023-12-05", "us")
     assert np.isnat(j.anchors["mql_at"][1])
+    # "d" converted without a touch: its lead is found all the same
+    assert j.keys.tolist()[3] == "d"
+    assert j.anchors["mql_at"][3] == np.datetime64("2023-12-07", "us")
+    assert j.anchors["lead_created_at"][3] == np.datetime64("2023-12-04", "us")
     assert j.journey_columns["source"].values().tolist() == ["ads", "seo", "ads", None]
     assert j.touch_column("source").values().tolist() == ["ads", "ads", "ads", "seo", "seo", "ads"]
 
@@ -376,3 +380,46 @@ def test_notebook_previews() -> None:
         {"lead_id": ["a"], "timestamp": np.array(["2024-01-01"], "datetime64[us]")}
     )
     assert "1 activities" in log._repr_html_()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 7), min_size=0, max_size=30),
+    st.lists(st.integers(0, 7), min_size=0, max_size=8, unique=True),
+    st.randoms(use_true_random=False),
+)
+def test_journey_anchors_are_their_leads(touched: list[int], won: list[int], rnd: Any) -> None:
+    """Each journey's anchors and lead columns are its own lead's, whether the journey has
+    touches or only a conversion (a plain-Python twin: a dict of the leads)."""
+    ids = [f"L{i:02d}" for i in range(8)]
+    rnd.shuffle(ids)  # (the leads in any order)
+    created = {
+        k: np.datetime64("2023-11-01", "us") + np.timedelta64(i, "D") for i, k in enumerate(ids)
+    }
+    source = {k: ["ads", "seo", None][i % 3] for i, k in enumerate(ids)}
+    leads = {
+        "lead_id": ids,
+        "created_at": np.array([created[k] for k in ids]),
+        "source": [source[k] for k in ids],
+    }
+    touches = {
+        "lead_id": [f"L{i:02d}" for i in touched],
+        "timestamp": np.array(
+            [
+                np.datetime64("2024-01-01", "us") + np.timedelta64(h, "h")
+                for h in range(len(touched))
+            ],
+            dtype="datetime64[us]",
+        ),
+        "channel": ["a"] * len(touched),
+    }
+    conversions = {
+        "lead_id": [f"L{i:02d}" for i in won],
+        "converted_at": np.full(len(won), np.datetime64("2024-02-01", "us")),
+        "revenue": [1.0] * len(won),
+    }
+    j = Journeys.build(touches, conversions, leads=leads)
+    keys = j.keys.tolist()
+    assert keys == sorted({*touches["lead_id"], *conversions["lead_id"]})
+    assert j.anchors["lead_created_at"].tolist() == [created[k].item() for k in keys]
+    assert j.journey_columns["source"].values().tolist() == [source[k] for k in keys]

@@ -86,10 +86,20 @@ def _journey_attributes(
     key_name: str,
     lead: str,
 ) -> tuple[dict[str, np.ndarray], dict[str, Categorical]]:
-    """Per-journey anchors and lead attributes (earliest instant over a journey's leads)."""
+    """Per-journey anchors and lead attributes (earliest instant over a journey's leads).
+
+    Keyed by lead, a journey's lead row is its touches' (``lead_pos``, found already: every
+    touch's lead is known); only the keys without a touch (conversions alone) are looked up.
+    """
     n = uniques.size
     if key_name == lead:
-        pos, found = leads.positions(uniques)
+        pos = np.full(n, -1, dtype=np.int64)
+        if lead_pos is not None:
+            pos[tcodes] = lead_pos  # (the touches of one key share its lead)
+        alone = np.flatnonzero(pos < 0)
+        if alone.size:
+            pos[alone] = leads.positions(uniques[alone])[0]
+        found = pos >= 0
         anchors = {}
         for name, arr in [("lead_created_at", leads.created_at), *leads.stages.items()]:
             a = np.full(n, _NAT, dtype=TIME_DTYPE)
