@@ -7,8 +7,9 @@ pyarrow's dictionary encoding for columns of few categories), a dictionary the c
 has (Polars categoricals, pandas categories) reused, numpy unicode arrays from their code
 points.  Also the hash lookups of keys (:func:`lookup`, :func:`factorize_ints`).
 
-Part of the one dataframe boundary: with ``_frames``, ``_files``, ``_filetexts`` and ``_textnorm``, the only modules that
-import pandas, Polars or PyArrow (always lazily, inside the functions that need them).
+Part of the one dataframe boundary: with ``_frames``, ``_files``, ``_filetexts`` and
+``_textnorm``, the only modules that import pandas, Polars or PyArrow (always lazily, inside
+the functions that need them).
 """
 
 from __future__ import annotations

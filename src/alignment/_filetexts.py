@@ -41,7 +41,9 @@ def hash_factorize(arr: Any) -> Categorical:
     null), whatever the number of distinct values: one hash pass over the rows in pyarrow, then
     a sort of the distinct values only (a dictionary column's own dictionary reused).  For the
     text columns of a file, which are read once: pyarrow hashes them in a third of the CPU time
-    of the byte-word kernel when most values repeat a few times (the ids of touches).
+    of the byte-word kernel when most values repeat a few times (the ids of touches).  A column
+    of record ids (its first rows all distinct, :func:`_distinct_head`) is sorted by its words
+    instead, not hashed.
     """
     import pyarrow as pa
 
@@ -124,7 +126,7 @@ def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
     n = len(arr)
     if n == 0 or sample_distinct(arr) * 20 < 19 * min(n, SAMPLE_ROWS):
         return None
-    codes = np.arange(n, dtype=np.int64)
+    codes = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # (as CodedText keeps them)
     strings = _objects(arr)
     if arr.null_count:
         null = ~_valid(arr)

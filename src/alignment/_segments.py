@@ -347,8 +347,13 @@ def group_sort(
             in_run[tie] = True
             members = np.flatnonzero(in_run)  # positions in a run of equal (group, time)
             run = np.cumsum(~follows[members])  # a new run where a member follows none
-            # by (run, input position): one sort of a combined key (distinct: any sort will do)
-            pick = np.argsort(run.astype(np.int64) * n + order[members])
+            # by (run, input position): one sort of a combined key (distinct: any sort will do;
+            # it fits in 64 bits below 2**31 elements)
+            pick = (
+                np.argsort(run.astype(np.int64) * n + order[members])
+                if n < 2**31
+                else np.lexsort((order[members], run))
+            )
             order[members] = order[members][pick]
     sorted_times = rel.astype(np.int64, copy=False) + tmin
     return (
