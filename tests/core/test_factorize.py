@@ -246,6 +246,54 @@ def test_lookup_strings_both_directions(n_needles: int) -> None:
 
 
 @settings(max_examples=150, deadline=None)
+@given(
+    st.lists(SHORT, min_size=1, max_size=30, unique=True),
+    st.lists(st.integers(0, 40), max_size=40),
+    st.sampled_from(["same", "equal", "swapped", "other"]),
+)
+def test_lookup_of_a_categorical_like_a_dict(
+    hay_values: list[str], picks: list[int], how: str
+) -> None:
+    """A :class:`Categorical` is looked up through its categories; when they are the haystack
+    itself (the same array, or equal strings in the same order), its codes are the positions.
+    Haystacks that differ in order or in one value go the hashing way: a dict is the oracle."""
+    from alignment._columns import Categorical
+
+    hay = np.array(sorted(hay_values), dtype=object)
+    if how == "same":
+        cats = hay
+    elif how == "equal":
+        cats = np.array([str(v) + "" for v in hay.tolist()], dtype=object)
+    elif how == "swapped":
+        cats = hay[::-1].copy()  # (not sorted: the shortcut must not take it)
+    else:
+        cats = np.array([*hay.tolist()[:-1], hay[-1] + "!"], dtype=object)
+    codes = np.array([p if p < cats.size else -1 for p in picks], dtype=np.int32)
+    pos, found = lookup(hay, Categorical(codes, cats))
+    index = {v: i for i, v in enumerate(hay.tolist())}
+    expected = [index.get(cats[c], -1) if c >= 0 else -1 for c in codes.tolist()]
+    assert pos.dtype == np.int64
+    assert pos.tolist() == expected
+    assert found.tolist() == [e >= 0 for e in expected]
+
+
+def test_lookup_of_a_categorical_of_the_haystack_hashes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Categories equal to the haystack (a bundle's persons and their touches' ids) are found
+    by comparing them, not by hashing."""
+    from alignment._columns import Categorical
+
+    hay = np.array([f"L{i:05d}" for i in range(100_000)], dtype=object)
+    cats = np.array([f"L{i:05d}" for i in range(100_000)], dtype=object)  # (other objects)
+    codes = np.array([5, 99_999, -1, 0, 5], dtype=np.int32)
+    monkeypatch.setattr(pa, "array", lambda *a, **k: pytest.fail("hashed the strings"))
+    pos, found = lookup(hay, Categorical(codes, cats))
+    assert pos.tolist() == [5, 99_999, -1, 0, 5]
+    assert found.tolist() == [True, True, False, True, True]
+
+
+@settings(max_examples=150, deadline=None)
 @given(st.lists(TEXT, min_size=1, max_size=40))
 def test_unicode_arrays_factorise_like_python(values: list[str]) -> None:
     from alignment._frames import factorize
