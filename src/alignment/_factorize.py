@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from ._columns import Categorical
-from ._strings import Decoder, Words, byte_words, factorize_words, unicode_words, view_words
+from ._strings import Decoder, WordsText, factorize_words
+from ._words import Words, byte_words, unicode_words, view_words
 from .errors import DataValidationError, reject_rows
 
 __all__ = [
@@ -209,15 +210,30 @@ def _from_words(
     """The :class:`Categorical` of the strings ``words`` reads (the valid ``rows`` of ``n``,
     or all of them), or ``None`` when the kernel declines."""
     m = n if rows is None else rows.size
-    need_rows = not words.canonical
+    text = None if words.canonical else _words_text(words.length_word)
     out = factorize_words(
-        words.word, words.n_words, m, need_rows=need_rows, decode=decode, distinct=distinct
+        words.word, words.n_words, m, need_rows=False, decode=decode, distinct=distinct, text=text
     )
     if out is None:
         return None
     assert out.decoded is not None
     codes = _with_nulls(out.codes, rows, n)
     return Categorical(codes, out.decoded, out.first_words if words.canonical else None)
+
+
+def _words_text(length_word: bool) -> WordsText:
+    """The text of strings from all their byte words (:func:`._words.byte_words`,
+    :func:`._words.view_words`): big-endian bytes, zero-padded; the length is the last word,
+    or (strings without a zero byte) the number of bytes that are not zero."""
+
+    def text(words: list[np.ndarray]) -> np.ndarray:
+        lengths = words[-1].astype(np.int64) if length_word else None
+        byte_words = words[:-1] if length_word else words
+        cells = np.stack(byte_words, axis=1).byteswap().view(np.uint8)
+        cells = cells.reshape(-1, 8 * len(byte_words))
+        return _text(cells, np.count_nonzero(cells, axis=1) if lengths is None else lengths)
+
+    return text
 
 
 def _ints(arr: Any, null: int = 0) -> np.ndarray:
@@ -285,9 +301,14 @@ def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (object array)."""
     import pyarrow as pa
 
-    data = np.ascontiguousarray(cells[np.arange(cells.shape[1]) < lengths[:, None]])
-    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
+    width = int(lengths[0]) if lengths.size else 0
+    if lengths.size and bool(np.all(lengths == width)):  # (ids of one format: one length)
+        data = np.ascontiguousarray(cells[:, :width])
+        offsets = np.arange(lengths.size + 1, dtype=np.int64) * width
+    else:
+        data = np.ascontiguousarray(cells[np.arange(cells.shape[1]) < lengths[:, None]])
+        offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
     text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
     return _objects(text)
 

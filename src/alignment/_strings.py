@@ -1,17 +1,12 @@
 """Exact factorisation of string columns from their bytes, in numpy (no Python object per row).
 
-A string column reaches the library as bytes: Arrow's layout (one UTF-8 buffer and the offset
-of each string in it: pandas' Arrow-backed strings, Polars' strings, PyArrow arrays) or numpy's
-fixed-width unicode cells.  Each string is read as a few 64-bit *words* that keep its order:
-big-endian bytes, zero-padded (plus the length when the padding could be ambiguous), or, for
-numpy cells, three code points per word.  Comparing the words of two strings one after the
-other compares the strings (UTF-8 byte order is code-point order, which is Python's).
-
+The strings come as 64-bit *words* that keep their order (:mod:`._words`: big-endian bytes or
+code points; comparing the words of two strings one after the other compares the strings).
 :func:`factorize_words` then
 
 1. packs strings of several words into one word when the bits that vary between them fit in
    64 (ids of one format: Salesforce ids of one object, numbered codes; the packed words keep
-   the strings' order and tell them apart exactly),
+   the strings' order and tell them apart exactly, and unpack to the strings' words),
 2. hashes the words of every row (one 64-bit value per row; a bijection of a single word),
 3. groups the rows by hash in a table indexed by the hash's leading bits (a few numpy scatters
    and gathers: no comparison sort of the rows, no hash table of Python objects; rows whose
@@ -22,11 +17,9 @@ other compares the strings (UTF-8 byte order is code-point order, which is Pytho
    rows at a time (exact: two different strings with one hash could not share a group; the
    caller falls back when it happens).
 
-Strings of one byte length stored one after the other (as ids of one format are) have their
-words read in place, at a fixed stride, rather than gathered.
-
-It returns the codes (``int32``, in the sorted order) and one row per category; the caller
-takes the category strings from its own storage for those rows only.
+It returns the codes (``int32``, in the sorted order) and the text of the distinct strings:
+made from their words when each string is in one word (its own, or packed), otherwise taken
+by the caller from its own storage, for one row of each string.
 """
 
 from __future__ import annotations
@@ -37,37 +30,16 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._parallel import run_both, split_rows, threads_on
+from ._words import WordFn
 
 __all__ = [
-    "MAX_WORDS",
     "Decoder",
     "Factorized",
     "Groups",
-    "Words",
-    "byte_words",
+    "WordsText",
     "factorize_words",
     "group_hashes",
-    "unicode_words",
-    "view_words",
 ]
-
-WordFn = Callable[[int, "np.ndarray | slice | None"], np.ndarray]
-"""``word(i, rows)``: word ``i`` of the given rows (an index array, a slice of rows, or
-``None``: every row), ``uint64``, a fresh array."""
-
-
-class Words(NamedTuple):
-    """How to read a column's strings as words."""
-
-    word: WordFn
-    n_words: int
-    canonical: bool
-    """One word per string in the layout every column shares (at most 7 UTF-8 bytes,
-    big-endian, the length in the last byte): comparable between columns."""
-
-
-MAX_WORDS = 8
-"""Longer strings (more than 64 bytes, or 24 code points) are left to the caller's fallback."""
 
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
@@ -78,11 +50,6 @@ _M1_INV = np.uint64(pow(0xFF51AFD7ED558CCD, -1, 2**64))
 _M2_INV = np.uint64(pow(0xC4CEB9FE1A85EC53, -1, 2**64))
 _CHUNK = 1 << 20
 _BLOCK = 1 << 16  # rows per block of the element-wise passes (their temporaries stay in cache)
-
-# _KEEP[r]: the r leading bytes of a big-endian word
-_KEEP = np.array(
-    [0] + [((1 << (8 * r)) - 1) << (8 * (8 - r)) for r in range(1, 9)], dtype=np.uint64
-)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -274,6 +241,9 @@ Decoder = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
 """``decode(first_words, rows)``: one value per distinct string (its text), given the first
 word and one row of each (``None`` when rows were not looked for), in sorted order."""
 
+WordsText = Callable[[list[np.ndarray]], np.ndarray]
+"""``text(words)``: the text of strings given all their words (one array per word)."""
+
 _ASIDE = 1 << 16
 """From this many distinct one-word strings on, they are decoded on a helper thread."""
 
@@ -286,6 +256,7 @@ def factorize_words(
     need_rows: bool = True,
     decode: Decoder | None = None,
     distinct: bool = False,
+    text: WordsText | None = None,
 ) -> Factorized | None:
     """Sorted codes of ``n`` strings given as order-keeping words, exactly.
 
@@ -311,6 +282,11 @@ def factorize_words(
         The caller knows the strings to be distinct (the categories of a dictionary): they are
         sorted by their words, with no hashing.  Two equal neighbours after the sort (the
         caller was wrong) send the strings through the hashing path after all.
+    text : callable, optional
+        Makes the text of strings from all their words (see :data:`WordsText`).  When the
+        strings end up in one word each (one word, or several packed into one), ``decode`` is
+        then not used: the text is made from the distinct words (unpacked), and no row of each
+        string is looked for.
 
     Returns
     -------
@@ -325,11 +301,17 @@ def factorize_words(
             np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), empty_words, decoded
         )
 
-    need_rows = need_rows or n_words > 1  # (the words of several-word strings are not text)
+    spans: list[Span] | None = None  # (none: the words are the strings' own)
+    refs: list[np.ndarray] = []
     if n_words > 1:  # strings that differ in at most 64 bits: one packed word each
-        spans = _narrow_spans(word, n_words, n)
-        if spans is not None:
+        narrow = _narrow_spans(word, n_words, n)
+        if narrow is not None:
+            spans, refs = narrow
             word, n_words = _packed(word, spans), 1
+    if text is not None and n_words == 1:  # the text from the (unpacked) words themselves
+        decode = _text_decoder(text, spans, refs)
+    else:
+        need_rows = need_rows or n_words > 1  # (several words: a row of each, to check them)
     if distinct:
         found = _factorize_distinct(word, n_words, n, need_rows=need_rows, decode=decode)
         if found is not None:
@@ -424,9 +406,10 @@ Span = tuple[int, int, int]
 """``(word, low, width)``: bits ``low … low + width - 1`` of a word."""
 
 
-def _narrow_spans(word: WordFn, n_words: int, n: int) -> list[Span] | None:
+def _narrow_spans(word: WordFn, n_words: int, n: int) -> tuple[list[Span], list[np.ndarray]] | None:
     """The spans of bits that vary between the strings, one per word that varies (its highest
-    to its lowest varying bit), when they add up to at most 64 bits; ``None`` otherwise.
+    to its lowest varying bit), when they add up to at most 64 bits, and the words of the first
+    string (which hold the bits outside the spans); ``None`` otherwise.
 
     Ids of one format (Salesforce ids of one object and org, numbered codes) share most of
     their bytes: the bits that tell them apart then fit in one word, which keeps their order
@@ -449,7 +432,8 @@ def _narrow_spans(word: WordFn, n_words: int, n: int) -> list[Span] | None:
         found.append(part)
 
     split_rows(scan, n, align=_BLOCK)
-    return _spans([np.bitwise_or.reduce(np.array(col, dtype=np.uint64)) for col in zip(*found)])
+    spans = _spans([np.bitwise_or.reduce(np.array(col, dtype=np.uint64)) for col in zip(*found)])
+    return None if spans is None else (spans, refs)
 
 
 def _bit_spans(varying: list[Any]) -> list[Span]:
@@ -487,6 +471,30 @@ def _packed(word: WordFn, spans: list[Span]) -> WordFn:
         return out
 
     return packed
+
+
+def _text_decoder(text: WordsText, spans: list[Span] | None, refs: list[np.ndarray]) -> Decoder:
+    """A :data:`Decoder` that makes the text from the strings' one word each: their own word
+    (``spans`` is ``None``), or the words unpacked from it (:func:`_unpacked`)."""
+
+    def decode(first_words: np.ndarray, _: np.ndarray | None) -> np.ndarray:
+        return text([first_words] if spans is None else _unpacked(first_words, spans, refs))
+
+    return decode
+
+
+def _unpacked(packed: np.ndarray, spans: list[Span], refs: list[np.ndarray]) -> list[np.ndarray]:
+    """The inverse of :func:`_packed`: every word of the strings whose packed words are given,
+    the bits outside the spans taken from ``refs`` (the words of one of the strings)."""
+    words = [np.full(packed.size, r[0], dtype=np.uint64) for r in refs]
+    shift = 0
+    for i, low, width in reversed(spans):  # (the last span sits in the lowest bits)
+        mask = np.uint64((1 << width) - 1)
+        bits = (packed >> np.uint64(shift)) & mask
+        words[i] &= ~(mask << np.uint64(low))
+        words[i] |= bits << np.uint64(low)
+        shift += width
+    return words
 
 
 def _ranked_codes(ids: np.ndarray, sorted_ids: np.ndarray, space: int, n: int) -> np.ndarray:
@@ -530,227 +538,3 @@ def _same_words(word: WordFn, sorted_keys: list[np.ndarray], codes: np.ndarray) 
 
     split_rows(check, n, align=_BLOCK)
     return not differ
-
-
-# ----------------------------------------------------------------------------- word sources
-
-
-def _by_chunks(
-    block: Callable[[Any], np.ndarray], n: int, rows: np.ndarray | slice | None
-) -> np.ndarray:
-    """``block(sel)`` over all ``n`` rows (``rows=None``), over a slice of them, or over
-    ``rows``, a chunk of rows at a time (``sel``: a slice, or a chunk of ``rows``): bounded
-    temporaries, one output array."""
-    if isinstance(rows, slice):  # (a block of rows: its temporaries are small)
-        return block(rows)
-    m = n if rows is None else rows.size
-    out = np.empty(m, dtype=np.uint64)
-    for c0 in range(0, m, _CHUNK):
-        c1 = min(m, c0 + _CHUNK)
-        out[c0:c1] = block(slice(c0, c1) if rows is None else rows[c0:c1])
-    return out
-
-
-def _max_length(starts: np.ndarray, ends: np.ndarray) -> int:
-    """The longest of the strings ``starts[r] : ends[r]`` (0 for none), in chunks."""
-    out = 0
-    for c0 in range(0, starts.size, _CHUNK):
-        c1 = c0 + _CHUNK
-        out = max(out, int(np.max(ends[c0:c1] - starts[c0:c1])))
-    return out
-
-
-def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words | None:
-    """Words of byte strings ``data[starts[r] : ends[r]]`` (Arrow's layout).
-
-    ``starts`` and ``ends`` are integer arrays (for a whole Arrow array: its offsets without the
-    last, and without the first).
-
-    Word ``i`` holds bytes ``8i … 8i+7`` big-endian, zero-padded.  Strings of at most 7 bytes
-    fit in one word with their length in the last byte.  Longer ones get one word per 8 bytes,
-    plus their length as a last word when a zero byte occurs in the data (zero padding would
-    otherwise not tell ``"a"`` from ``"a\\x00"``).
-
-    Returns
-    -------
-    Words or None
-        ``None`` when a string is longer than ``8 * MAX_WORDS`` bytes.
-    """
-    data = np.asarray(data, dtype=np.uint8)
-    max_len = _max_length(starts, ends)
-    if max_len > 8 * MAX_WORDS:
-        return None
-    if data.size < 8:  # (the strided reader needs 8 bytes)
-        data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
-    # every 8-byte window of the buffer, read in place (native order, swapped after the gather)
-    reader = np.ndarray((data.size - 7,), dtype=np.uint64, buffer=data, strides=(1,))
-    last = data.size - 8
-    n_bytes = max(1, -(-max_len // 8))
-    with_length = max_len > 7 and not bool(data.all())
-    short = max_len <= 7
-
-    def block(i: int, st: np.ndarray, en: np.ndarray) -> np.ndarray:
-        ln: np.ndarray = np.subtract(en, st, dtype=np.int64)
-        if i == n_bytes:  # the length word
-            return ln.view(np.uint64)
-        pos = st + np.int64(8 * i)  # (int64: also for 32-bit offsets)
-        tail = np.flatnonzero(pos > last)  # (windows past the buffer's end: the last strings)
-        shift = np.minimum(pos[tail] - last, 7).astype(np.uint64) * np.uint64(8)
-        pos[tail] = last
-        w = reader[pos]
-        w.byteswap(inplace=True)  # big-endian: the first byte is the most significant
-        w[tail] <<= shift
-        w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
-        if short:
-            w |= ln.view(np.uint64)  # (lengths are int64 >= 0)
-        out: np.ndarray = w
-        return out
-
-    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        if fixed is None:
-            return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
-        if isinstance(rows, np.ndarray):
-            return fixed.gather(i, rows)
-        lo, hi, _ = (slice(0, starts.size) if rows is None else rows).indices(starts.size)
-        return fixed.rows(i, lo, hi)
-
-    fixed = (
-        _FixedWidth(reader, block, starts, ends, max_len)
-        if _fixed_width(starts, ends, max_len)
-        else None
-    )
-    return Words(word, n_bytes + int(with_length), short)
-
-
-def _fixed_width(starts: np.ndarray, ends: np.ndarray, max_len: int) -> bool:
-    """Whether the strings all have ``max_len`` bytes and follow one another in the buffer (as
-    CRM ids of one format do): their words are then read in place, at a fixed stride."""
-    n = starts.size
-    if n < 2 or max_len == 0 or int(ends[-1]) - int(starts[0]) != n * max_len:
-        return False
-    # (contiguous, and n strings of at most max_len bytes filling n * max_len: all max_len)
-    return all(
-        np.array_equal(starts[c0 + 1 : c0 + _CHUNK + 1], ends[c0 : min(c0 + _CHUNK, n - 1)])
-        for c0 in range(0, n - 1, _CHUNK)
-    )
-
-
-class _FixedWidth(NamedTuple):
-    """Strings of ``width`` bytes each, one after the other in the buffer (:func:`_fixed_width`):
-    their words are read from the buffer's 8-byte windows (``reader``) at a fixed stride;
-    ``block`` (the general reader) makes the last few rows, whose window would pass the end."""
-
-    reader: np.ndarray
-    block: Callable[[int, np.ndarray, np.ndarray], np.ndarray]
-    starts: np.ndarray
-    ends: np.ndarray
-    width: int
-
-    def rows(self, i: int, lo: int, hi: int) -> np.ndarray:
-        """Word ``i`` of rows ``lo:hi``: a strided copy (no gather)."""
-        out = np.empty(hi - lo, dtype=np.uint64)
-        if 8 * i >= self.width:  # (the length word: the same for every row)
-            out.fill(self.width)
-            return out
-        base = int(self.starts[0]) + 8 * i
-        inside = min(hi, (self.reader.size - 1 - base) // self.width + 1)  # windows that fit
-        if inside > lo:
-            part = out[: inside - lo]
-            stop = base + self.width * (inside - 1) + 1
-            part[...] = self.reader[base + self.width * lo : stop : self.width]
-            _in_order(part, i, self.width)
-        start = max(lo, inside)
-        if hi > start:
-            out[start - lo :] = self.block(i, self.starts[start:hi], self.ends[start:hi])
-        return out
-
-    def gather(self, i: int, rows: np.ndarray) -> np.ndarray:
-        """Word ``i`` of the given ``rows``: one gather of the windows at ``start + width * row``."""
-        if 8 * i >= self.width:
-            return np.full(rows.size, self.width, dtype=np.uint64)
-        pos = int(self.starts[0]) + 8 * i + self.width * rows.astype(np.int64)
-        late = np.flatnonzero(pos > self.reader.size - 1)  # (windows past the buffer's end)
-        pos[late] = 0
-        out: np.ndarray = self.reader[pos]
-        _in_order(out, i, self.width)
-        if late.size:
-            out[late] = self.block(i, self.starts[rows[late]], self.ends[rows[late]])
-        return out
-
-
-def _in_order(w: np.ndarray, i: int, width: int) -> None:
-    """Windows read in native order made word ``i`` of strings of ``width`` bytes, in place."""
-    w.byteswap(inplace=True)
-    w &= _KEEP[min(width - 8 * i, 8)]
-    if width <= 7:
-        w |= np.uint64(width)
-
-
-def unicode_words(cells: np.ndarray) -> Words | None:
-    """Words of a numpy unicode array: three 21-bit code points per word, zero-padded.
-
-    Numpy ignores trailing NULs of a cell, and so does this (equal cells, equal words).
-
-    Returns
-    -------
-    Words or None
-        ``None`` for wide cells (more than ``3 * MAX_WORDS`` code points) or values that are
-        not code points.
-    """
-    a = np.ascontiguousarray(cells)
-    width = a.dtype.itemsize // 4
-    if width == 0 or width > 3 * MAX_WORDS:
-        return None
-    cp = a.view(np.uint32).reshape(a.size, width)
-    if cp.size and int(cp.max()) >= 1 << 21:
-        return None
-    n_words = -(-width // 3)
-
-    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        block = cp if rows is None else cp[rows]
-        w = np.zeros(block.shape[0], dtype=np.uint64)
-        for j in range(3):  # three code points per word
-            col = 3 * i + j
-            w <<= np.uint64(21)
-            if col < width:
-                w |= block[:, col].astype(np.uint64)
-        return w
-
-    return Words(word, n_words, False)
-
-
-def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
-    """Words of strings held inline in Arrow string views (Polars' strings), read in place.
-
-    ``views`` is the ``(n, 16)`` byte matrix of the views (rows may be strided): a 4-byte
-    length, then the string itself when it is at most 12 bytes long; ``lengths`` are those
-    lengths (any integer type, e.g. a strided ``int32`` view of ``views``).  Longer strings live
-    in other buffers: ``None``.
-    The words are those of :func:`byte_words` (the same values, the same shared layout for
-    strings of at most 7 bytes); from 8 bytes on, the length is always a last word.
-    """
-    max_len = int(lengths.max()) if lengths.size else 0
-    if max_len > 12:
-        return None
-    short = max_len <= 7
-    n_bytes = 1 if max_len <= 8 else 2
-
-    def block(i: int, cells: np.ndarray, lens: np.ndarray) -> np.ndarray:
-        ln = lens.astype(np.int64)
-        if i == n_bytes:  # the length word
-            return ln.view(np.uint64)
-        if i == 0:  # inline bytes 0-7, then 8-11: little-endian loads, swapped
-            w = cells[:, 4:12].view("<u8")[:, 0].astype(np.uint64)
-        else:
-            w = cells[:, 12:16].view("<u4")[:, 0].astype(np.uint64)
-        w.byteswap(inplace=True)  # (the string's first byte is now the most significant)
-        w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
-        if short:
-            w |= ln.view(np.uint64)
-        out: np.ndarray = w
-        return out
-
-    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        return _by_chunks(lambda sel: block(i, views[sel], lengths[sel]), lengths.size, rows)
-
-    return Words(word, 1 if short else n_bytes + 1, short)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment import _factorize, _strings
+from alignment import _factorize, _strings, _words
 from alignment._factorize import (
     _arrow_factorize,
     _bytes_factorize,
@@ -430,6 +430,7 @@ def test_split_passes_give_the_same_codes(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv(_parallel.ENV_VAR, "2")
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(_strings, "_CHUNK", 4096)  # several chunks per half
+    monkeypatch.setattr(_words, "_CHUNK", 4096)  # (and of the words read)
     split = _bytes_factorize(arr)
     assert alone is not None and split is not None
     codes, cats = _twin(values)
@@ -451,6 +452,7 @@ def test_short_keys_decoded_aside_and_scattered_by_two(
     monkeypatch.setenv(_parallel.ENV_VAR, threads)
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(_strings, "_CHUNK", 4096)  # several chunks per half
+    monkeypatch.setattr(_words, "_CHUNK", 4096)  # (and of the words read)
     monkeypatch.setattr(_strings, "_ASIDE", 16)
     codes, cats = _twin(values)
     for arr in (pa.array(values, type=pa.large_string()), pa.array(values, type=pa.string())):
@@ -525,7 +527,7 @@ def test_fixed_width_words_read_in_place_equal_the_gathered_words(
     """Strings of one byte length that follow one another (CRM ids of one format) have their
     words read at a fixed stride: the same words as the general gather, for every row, every
     slice of rows (the last rows' windows near the buffer's end) and rows picked by index."""
-    from alignment._strings import byte_words
+    from alignment._words import byte_words
 
     values = [c[:width] for c in cells]
     arr = pa.array(values, type=pa.large_binary()).slice(cut if cut < len(values) else 0)
@@ -537,10 +539,10 @@ def test_fixed_width_words_read_in_place_equal_the_gathered_words(
     n = len(arr)
     bounds = np.arange(n + 1, dtype=np.int64) * width
     for buf, starts, ends in ((arrow, offsets[:-1], offsets[1:]), (exact, bounds[:-1], bounds[1:])):
-        assert _strings._fixed_width(starts, ends, width) == (n >= 2)  # (the path tested)
+        assert _words._fixed_width(starts, ends, width) == (n >= 2)  # (the path tested)
         fixed = byte_words(buf, starts, ends)
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(_strings, "_fixed_width", lambda *_: False)
+            mp.setattr(_words, "_fixed_width", lambda *_: False)
             general = byte_words(buf, starts, ends)
         assert fixed is not None and general is not None
         assert fixed.n_words == general.n_words and fixed.canonical == general.canonical
@@ -618,6 +620,55 @@ def test_narrow_keys_packed_into_one_word_match_python(
     assert spans and spans[0] is not None  # (digits after a shared prefix: at most 64 bits)
 
 
+@settings(max_examples=120, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "00Q5g00000", "\x00\x00", "é-"]),
+    tails=st.lists(st.text(alphabet="0aZé\x00", max_size=9), min_size=1, max_size=30),
+    picks=st.lists(st.integers(0, 29), min_size=1, max_size=200),
+    layout=st.sampled_from(["large_string", "string", "string_view"]),
+    distinct=st.booleans(),
+)
+def test_text_made_from_the_words_when_one_word_holds_each_string(
+    prefix: str, tails: list[str], picks: list[int], layout: str, distinct: bool
+) -> None:
+    """Strings in one word each (their own word of 8 bytes, or several words packed into one)
+    get their text from the distinct words, unpacked: no row of each is looked for.  The codes
+    and categories are Python's, with NUL bytes, several lengths and multi-byte characters, in
+    Arrow's layout and in string views; the distinct strings sorted rather than hashed too."""
+    values = [prefix + tails[p % len(tails)] for p in picks]
+    if distinct:
+        values = list(dict.fromkeys(values))
+    found: list[Any] = []
+    spans: list[Any] = []
+    real, real_spans = _strings.factorize_words, _strings._narrow_spans
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found.append(real(*args, **kwargs))
+        return found[-1]
+
+    def spy_spans(*args: Any) -> Any:
+        spans.append(real_spans(*args))
+        return spans[-1]
+
+    arr = pa.array(values, type=getattr(pa, layout)())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_factorize, "factorize_words", spy)
+        mp.setattr(_strings, "_narrow_spans", spy_spans)
+        got = (
+            _factorize._view_factorize(arr, distinct=distinct)
+            if layout == "string_view"
+            else _bytes_factorize(arr, distinct=distinct)
+        )
+    if got is None:  # (string views longer than 12 bytes are not read in place)
+        assert layout == "string_view" and max(len(v.encode()) for v in values) > 12
+        return
+    codes, cats = _twin(values)
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+    assert found and found[-1] is not None
+    one_word = not spans or spans[-1] is not None  # (its own word, or several packed)
+    assert (found[-1].rows is None) == one_word  # one word: the text came from the words
+
+
 def test_keys_that_vary_in_more_than_64_bits_are_not_packed() -> None:
     """E-mails, UUIDs: the first block already varies too much, and a key varying only in a
     later block is caught by the scan of every row; both sorted word by word, as Python."""
@@ -625,10 +676,10 @@ def test_keys_that_vary_in_more_than_64_bits_are_not_packed() -> None:
 
     rng = np.random.default_rng(2)
     uuids = [str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**62, size=300)]
-    words = _strings.byte_words(*_factorize._string_buffers(pa.array(uuids))[1:])
+    words = _words.byte_words(*_factorize._string_buffers(pa.array(uuids))[1:])
     assert words is not None and _strings._narrow_spans(words.word, words.n_words, 300) is None
     late = ["contact-0000000001"] * (_strings._BLOCK + 5) + ["zz-a-very-different-key-999"]
-    words = _strings.byte_words(*_factorize._string_buffers(pa.array(late))[1:])
+    words = _words.byte_words(*_factorize._string_buffers(pa.array(late))[1:])
     assert words is not None
     assert _strings._narrow_spans(words.word, words.n_words, len(late)) is None
     for values in (uuids, late):

@@ -1,0 +1,278 @@
+"""Strings read as 64-bit *words* that keep their order, from the bytes a column holds.
+
+Arrow's layout (one UTF-8 buffer and the offset of each string in it: pandas' Arrow-backed
+strings, Polars' strings, PyArrow arrays), Arrow's string views and numpy's fixed-width unicode
+cells.  Each string is read as a few words: big-endian bytes, zero-padded (plus the length when
+the padding could be ambiguous), or, for numpy cells, three code points per word.  Comparing
+the words of two strings one after the other compares the strings (UTF-8 byte order is
+code-point order, which is Python's).  :mod:`._strings` factorises the strings from them.
+
+Strings of one byte length stored one after the other (as ids of one format are) have their
+words read in place, at a fixed stride, rather than gathered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "MAX_WORDS",
+    "WordFn",
+    "Words",
+    "byte_words",
+    "unicode_words",
+    "view_words",
+]
+
+_CHUNK = 1 << 20
+_BLOCK = 1 << 16  # rows per block of the element-wise passes (their temporaries stay in cache)
+
+WordFn = Callable[[int, "np.ndarray | slice | None"], np.ndarray]
+"""``word(i, rows)``: word ``i`` of the given rows (an index array, a slice of rows, or
+``None``: every row), ``uint64``, a fresh array."""
+
+
+class Words(NamedTuple):
+    """How to read a column's strings as words."""
+
+    word: WordFn
+    n_words: int
+    canonical: bool
+    """One word per string in the layout every column shares (at most 7 UTF-8 bytes,
+    big-endian, the length in the last byte): comparable between columns."""
+    length_word: bool = False
+    """The last word is the string's length (otherwise, for strings of several words, the
+    strings hold no zero byte: the length is the number of bytes that are not zero)."""
+
+
+MAX_WORDS = 8
+"""Longer strings (more than 64 bytes, or 24 code points) are left to the caller's fallback."""
+
+# _KEEP[r]: the r leading bytes of a big-endian word
+_KEEP = np.array(
+    [0] + [((1 << (8 * r)) - 1) << (8 * (8 - r)) for r in range(1, 9)], dtype=np.uint64
+)
+
+
+def _by_chunks(
+    block: Callable[[Any], np.ndarray], n: int, rows: np.ndarray | slice | None
+) -> np.ndarray:
+    """``block(sel)`` over all ``n`` rows (``rows=None``), over a slice of them, or over
+    ``rows``, a chunk of rows at a time (``sel``: a slice, or a chunk of ``rows``): bounded
+    temporaries, one output array."""
+    if isinstance(rows, slice):  # (a block of rows: its temporaries are small)
+        return block(rows)
+    m = n if rows is None else rows.size
+    out = np.empty(m, dtype=np.uint64)
+    for c0 in range(0, m, _CHUNK):
+        c1 = min(m, c0 + _CHUNK)
+        out[c0:c1] = block(slice(c0, c1) if rows is None else rows[c0:c1])
+    return out
+
+
+def _max_length(starts: np.ndarray, ends: np.ndarray) -> int:
+    """The longest of the strings ``starts[r] : ends[r]`` (0 for none), in chunks."""
+    out = 0
+    for c0 in range(0, starts.size, _CHUNK):
+        c1 = c0 + _CHUNK
+        out = max(out, int(np.max(ends[c0:c1] - starts[c0:c1])))
+    return out
+
+
+def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words | None:
+    """Words of byte strings ``data[starts[r] : ends[r]]`` (Arrow's layout).
+
+    ``starts`` and ``ends`` are integer arrays (for a whole Arrow array: its offsets without the
+    last, and without the first).
+
+    Word ``i`` holds bytes ``8i … 8i+7`` big-endian, zero-padded.  Strings of at most 7 bytes
+    fit in one word with their length in the last byte.  Longer ones get one word per 8 bytes,
+    plus their length as a last word when a zero byte occurs in the data (zero padding would
+    otherwise not tell ``"a"`` from ``"a\\x00"``).
+
+    Returns
+    -------
+    Words or None
+        ``None`` when a string is longer than ``8 * MAX_WORDS`` bytes.
+    """
+    data = np.asarray(data, dtype=np.uint8)
+    max_len = _max_length(starts, ends)
+    if max_len > 8 * MAX_WORDS:
+        return None
+    if data.size < 8:  # (the strided reader needs 8 bytes)
+        data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
+    # every 8-byte window of the buffer, read in place (native order, swapped after the gather)
+    reader = np.ndarray((data.size - 7,), dtype=np.uint64, buffer=data, strides=(1,))
+    last = data.size - 8
+    n_bytes = max(1, -(-max_len // 8))
+    with_length = max_len > 7 and not bool(data.all())
+    short = max_len <= 7
+
+    def block(i: int, st: np.ndarray, en: np.ndarray) -> np.ndarray:
+        ln: np.ndarray = np.subtract(en, st, dtype=np.int64)
+        if i == n_bytes:  # the length word
+            return ln.view(np.uint64)
+        pos = st + np.int64(8 * i)  # (int64: also for 32-bit offsets)
+        tail = np.flatnonzero(pos > last)  # (windows past the buffer's end: the last strings)
+        shift = np.minimum(pos[tail] - last, 7).astype(np.uint64) * np.uint64(8)
+        pos[tail] = last
+        w = reader[pos]
+        w.byteswap(inplace=True)  # big-endian: the first byte is the most significant
+        w[tail] <<= shift
+        w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
+        if short:
+            w |= ln.view(np.uint64)  # (lengths are int64 >= 0)
+        out: np.ndarray = w
+        return out
+
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        if fixed is None:
+            return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
+        if isinstance(rows, np.ndarray):
+            return fixed.gather(i, rows)
+        lo, hi, _ = (slice(0, starts.size) if rows is None else rows).indices(starts.size)
+        return fixed.rows(i, lo, hi)
+
+    fixed = (
+        _FixedWidth(reader, block, starts, ends, max_len)
+        if _fixed_width(starts, ends, max_len)
+        else None
+    )
+    return Words(word, n_bytes + int(with_length), short, with_length)
+
+
+def _fixed_width(starts: np.ndarray, ends: np.ndarray, max_len: int) -> bool:
+    """Whether the strings all have ``max_len`` bytes and follow one another in the buffer (as
+    CRM ids of one format do): their words are then read in place, at a fixed stride."""
+    n = starts.size
+    if n < 2 or max_len == 0 or int(ends[-1]) - int(starts[0]) != n * max_len:
+        return False
+    # (contiguous, and n strings of at most max_len bytes filling n * max_len: all max_len)
+    return all(
+        np.array_equal(starts[c0 + 1 : c0 + _CHUNK + 1], ends[c0 : min(c0 + _CHUNK, n - 1)])
+        for c0 in range(0, n - 1, _CHUNK)
+    )
+
+
+class _FixedWidth(NamedTuple):
+    """Strings of ``width`` bytes each, one after the other in the buffer (:func:`_fixed_width`):
+    their words are read from the buffer's 8-byte windows (``reader``) at a fixed stride;
+    ``block`` (the general reader) makes the last few rows, whose window would pass the end."""
+
+    reader: np.ndarray
+    block: Callable[[int, np.ndarray, np.ndarray], np.ndarray]
+    starts: np.ndarray
+    ends: np.ndarray
+    width: int
+
+    def rows(self, i: int, lo: int, hi: int) -> np.ndarray:
+        """Word ``i`` of rows ``lo:hi``: a strided copy (no gather)."""
+        out = np.empty(hi - lo, dtype=np.uint64)
+        if 8 * i >= self.width:  # (the length word: the same for every row)
+            out.fill(self.width)
+            return out
+        base = int(self.starts[0]) + 8 * i
+        inside = min(hi, (self.reader.size - 1 - base) // self.width + 1)  # windows that fit
+        if inside > lo:
+            part = out[: inside - lo]
+            stop = base + self.width * (inside - 1) + 1
+            part[...] = self.reader[base + self.width * lo : stop : self.width]
+            _in_order(part, i, self.width)
+        start = max(lo, inside)
+        if hi > start:
+            out[start - lo :] = self.block(i, self.starts[start:hi], self.ends[start:hi])
+        return out
+
+    def gather(self, i: int, rows: np.ndarray) -> np.ndarray:
+        """Word ``i`` of the given ``rows``: one gather of the windows at ``start + width * row``."""
+        if 8 * i >= self.width:
+            return np.full(rows.size, self.width, dtype=np.uint64)
+        pos = int(self.starts[0]) + 8 * i + self.width * rows.astype(np.int64)
+        late = np.flatnonzero(pos > self.reader.size - 1)  # (windows past the buffer's end)
+        pos[late] = 0
+        out: np.ndarray = self.reader[pos]
+        _in_order(out, i, self.width)
+        if late.size:
+            out[late] = self.block(i, self.starts[rows[late]], self.ends[rows[late]])
+        return out
+
+
+def _in_order(w: np.ndarray, i: int, width: int) -> None:
+    """Windows read in native order made word ``i`` of strings of ``width`` bytes, in place."""
+    w.byteswap(inplace=True)
+    w &= _KEEP[min(width - 8 * i, 8)]
+    if width <= 7:
+        w |= np.uint64(width)
+
+
+def unicode_words(cells: np.ndarray) -> Words | None:
+    """Words of a numpy unicode array: three 21-bit code points per word, zero-padded.
+
+    Numpy ignores trailing NULs of a cell, and so does this (equal cells, equal words).
+
+    Returns
+    -------
+    Words or None
+        ``None`` for wide cells (more than ``3 * MAX_WORDS`` code points) or values that are
+        not code points.
+    """
+    a = np.ascontiguousarray(cells)
+    width = a.dtype.itemsize // 4
+    if width == 0 or width > 3 * MAX_WORDS:
+        return None
+    cp = a.view(np.uint32).reshape(a.size, width)
+    if cp.size and int(cp.max()) >= 1 << 21:
+        return None
+    n_words = -(-width // 3)
+
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        block = cp if rows is None else cp[rows]
+        w = np.zeros(block.shape[0], dtype=np.uint64)
+        for j in range(3):  # three code points per word
+            col = 3 * i + j
+            w <<= np.uint64(21)
+            if col < width:
+                w |= block[:, col].astype(np.uint64)
+        return w
+
+    return Words(word, n_words, False)
+
+
+def view_words(views: np.ndarray, lengths: np.ndarray) -> Words | None:
+    """Words of strings held inline in Arrow string views (Polars' strings), read in place.
+
+    ``views`` is the ``(n, 16)`` byte matrix of the views (rows may be strided): a 4-byte
+    length, then the string itself when it is at most 12 bytes long; ``lengths`` are those
+    lengths (any integer type, e.g. a strided ``int32`` view of ``views``).  Longer strings live
+    in other buffers: ``None``.
+    The words are those of :func:`byte_words` (the same values, the same shared layout for
+    strings of at most 7 bytes); from 8 bytes on, the length is always a last word.
+    """
+    max_len = int(lengths.max()) if lengths.size else 0
+    if max_len > 12:
+        return None
+    short = max_len <= 7
+    n_bytes = 1 if max_len <= 8 else 2
+
+    def block(i: int, cells: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        ln = lens.astype(np.int64)
+        if i == n_bytes:  # the length word
+            return ln.view(np.uint64)
+        if i == 0:  # inline bytes 0-7, then 8-11: little-endian loads, swapped
+            w = cells[:, 4:12].view("<u8")[:, 0].astype(np.uint64)
+        else:
+            w = cells[:, 12:16].view("<u4")[:, 0].astype(np.uint64)
+        w.byteswap(inplace=True)  # (the string's first byte is now the most significant)
+        w &= _KEEP[np.clip(ln - 8 * i, 0, 8) if max_len > 8 else ln]
+        if short:
+            w |= ln.view(np.uint64)
+        out: np.ndarray = w
+        return out
+
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        return _by_chunks(lambda sel: block(i, views[sel], lengths[sel]), lengths.size, rows)
+
+    return Words(word, 1 if short else n_bytes + 1, short, not short)
