@@ -24,7 +24,9 @@ model it reports
 * ``/ int``: with ``--keys int,str`` (or ``int,str,cat``), the end-to-end time with string lead
   ids over the time with integer lead ids (same journeys, same run, interleaved).
 
-``--keys`` chooses the lead ids: ``int`` (integer ids, as HubSpot or Marketo export them),
+``--keys`` chooses the lead ids: ``int`` (integer ids in a range twice their count, as
+Marketo numbers them), ``wide`` (integer ids spread over 10^10, as HubSpot's record ids are:
+the same hashing as text, no dense range),
 ``str`` (short ``"L123"``-style ids, at most 7 bytes: one 64-bit word each), ``sfid``
 (18-character Salesforce ids such as ``00Q5g00000AbCdEFGH``, as Salesforce exports them: three
 words each, a shared prefix) and/or ``cat`` (the ``str`` ids held as pandas ``category`` /
@@ -80,8 +82,8 @@ def make_data(n: int, seed: int = 42, keys: str = "str") -> dict[str, Any]:
     """Unsorted long touch arrays and a conversion table for ``n`` journeys.
 
     ``keys="str"``: lead ids like ``"L123"``; ``keys="int"``: integer lead ids (as CRMs such as
-    HubSpot or Marketo export them), spread over a range twice the number of leads;
-    ``keys="sfid"``: 18-character Salesforce ids (:func:`salesforce_ids`).  The ids are drawn
+    Marketo export them), spread over a range twice the number of leads; ``keys="wide"``:
+    integer ids spread over 10^10 (HubSpot's record ids); ``keys="sfid"``: 18-character Salesforce ids (:func:`salesforce_ids`).  The ids are drawn
     from generators of their own: the journeys, conversions and row order are the same for
     every kind of id.
     """
@@ -98,6 +100,9 @@ def make_data(n: int, seed: int = 42, keys: str = "str") -> dict[str, Any]:
     ch = rng.choice(N_CHANNELS, size=n_t, p=p)
     if keys == "str":
         lead_keys: np.ndarray = np.char.add("L", np.arange(n).astype("U8"))
+    elif keys == "wide":  # (own generator: ids with no dense range, as HubSpot's)
+        wide = np.random.default_rng(seed + 3).choice(10**10, size=n, replace=False)
+        lead_keys = 10**9 + np.sort(wide).astype(np.int64)
     elif keys == "sfid":  # (own generator: the same journeys as "str", other ids)
         lead_keys = salesforce_ids(n, np.random.default_rng(seed + 1))
     else:  # (own generator too: every kind of id gets the same journeys and conversions)
@@ -479,7 +484,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated journey counts")
     ap.add_argument("--models", default="", help="comma-separated models (default: all)")
-    ap.add_argument("--keys", default="int,str", help="lead ids: int, str, sfid and/or cat")
+    ap.add_argument("--keys", default="int,str", help="lead ids: int, wide, str, sfid and/or cat")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true", help="cProfile Journeys.build")
     ap.add_argument("--no-memory", action="store_true", help="skip the fresh-process memory runs")
