@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from alignment import _parallel
 from alignment.datasets import synthetic_crm
 
 TABLES = ("leads", "touchpoints", "deals", "conversions", "activities", "costs")
@@ -122,14 +123,41 @@ def b2b_fingerprint(n_leads: int, seed: int) -> dict[str, str]:
     return out
 
 
+@pytest.fixture(params=["1", "2"], ids=["inline", "threads"])
+def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The generator with its helper thread off (every phase inline) and on: the buying
+    groups run beside the last phases, and must give the same values either way."""
+    monkeypatch.setenv(_parallel.ENV_VAR, request.param)
+    return str(request.param)
+
+
 @pytest.mark.parametrize(("n_leads", "seed"), sorted(PINNED_B2B))
-def test_buying_groups_are_pinned(n_leads: int, seed: int) -> None:
+def test_buying_groups_are_pinned(n_leads: int, seed: int, threads: str) -> None:
     assert b2b_fingerprint(n_leads, seed) == PINNED_B2B[(n_leads, seed)]
 
 
 @pytest.mark.parametrize(("n_leads", "seed"), sorted(PINNED))
-def test_synthetic_crm_is_pinned(n_leads: int, seed: int) -> None:
+def test_synthetic_crm_is_pinned(n_leads: int, seed: int, threads: str) -> None:
     assert fingerprint(n_leads, seed) == PINNED[(n_leads, seed)]
+
+
+def test_buying_groups_run_beside_the_last_phases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The buying groups are handed to the pool once the deals exist, before the sales
+    activities are drawn (the phases after the deals run meanwhile)."""
+    import alignment.datasets._synthetic as synthetic
+
+    handed: list[str] = []
+    real = synthetic.submit
+
+    def spy(fn: Any, *args: Any) -> Any:
+        handed.append(fn.__name__)
+        assert hasattr(args[0], "deals") and not hasattr(args[0], "activities")
+        return real(fn, *args)
+
+    monkeypatch.setattr(synthetic, "submit", spy)
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    synthetic_crm(n_leads=200, seed=1)
+    assert handed == ["buying_groups"]
 
 
 def test_fingerprint_detects_a_changed_value() -> None:

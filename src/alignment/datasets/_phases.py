@@ -695,3 +695,8 @@ PHASES: tuple[Callable[[SimpleNamespace], None], ...] = (
     _sales_activities,
     _campaign_costs,
 )
+
+GROUPS_FROM = PHASES.index(_deals) + 1
+"""The phases before this index make everything :func:`._b2b.buying_groups` reads (the leads,
+deals and ids); it writes only ``g.leads`` (a new dict), ``g.deal_contacts`` and
+``g.stage_events``, which the later phases do not read."""

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._crm import CRMData
+from .._parallel import submit
 from ..errors import ParameterError
 from ._b2b import buying_groups
-from ._phases import PHASES, _readonly
+from ._phases import GROUPS_FROM, PHASES, _readonly
 from ._vocabulary import CHANNELS, PERSONAS, TIME_DTYPE, _rejection_reasons
 
 if TYPE_CHECKING:
@@ -141,9 +142,14 @@ def synthetic_crm(
     rng = np.random.default_rng(seed)
     as_of = t_start + np.timedelta64(int(days), "D").astype("timedelta64[us]")
     g = SimpleNamespace(rng=rng, n=n, t_start=t_start, as_of=as_of, days=days, seed=seed)
-    for phase in PHASES:  # a dozen phases, each vectorised over all leads
+    for phase in PHASES[:GROUPS_FROM]:  # a dozen phases, each vectorised over all leads
         phase(g)
-    buying_groups(g)  # its own generator: the tables above keep their values
+    # the buying groups draw from a generator of their own (the other tables keep their
+    # values) and read only what the phases so far made: on a helper thread, beside the rest
+    groups = submit(buying_groups, g)
+    for phase in PHASES[GROUPS_FROM:]:
+        phase(g)
+    groups.result()
     return CRMData(
         leads=_readonly(g.leads),
         touchpoints=_readonly(g.touchpoints),
