@@ -9,7 +9,8 @@ Re-exported by :mod:`alignment._frames` (the dataframe boundary), where they wer
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,12 +97,125 @@ class Categorical:
             return Categorical(np.take(self.codes, index), self.categories, self.sort_keys)
         return Categorical(self.codes[index], self.categories, self.sort_keys)  # boolean mask
 
+    def pick(self, pos: np.ndarray) -> Categorical:
+        """Rows at integer ``pos``, missing (code ``-1``) where ``pos`` is ``-1`` (same
+        categories)."""
+        codes = np.append(self.codes, np.int32(-1))[np.asarray(pos)]  # (index -1: the -1 slot)
+        return Categorical(codes, self.categories, self.sort_keys)
+
     def code_of(self, value: str) -> int:
         """Code of ``value``, or ``-1`` when absent."""
         i = int(np.searchsorted(self.categories, value))
         if i < self.categories.size and self.categories[i] == value:
             return i
         return -1
+
+
+class DeferredCategorical(Categorical):
+    """A :class:`Categorical` factorised on first use of its ``codes``, ``categories`` or
+    ``sort_keys``.
+
+    For the text columns of a CRM bundle, held as codes into texts (``CRMData._coded``): an
+    engine reads every lead column, but most calls group by a few of them; a column nobody
+    groups by (e-mail addresses: a million distinct texts) is then never sorted.  Rows taken
+    (:meth:`take`) stay deferred and share the one factorisation of the whole column, so the
+    values are those of ``make().take(index)`` whenever they are made.  The codes made are
+    read-only.
+
+    Parameters
+    ----------
+    make : callable
+        Returns the whole column's :class:`Categorical` (called at most once per column).
+    size : int
+        The number of rows of the whole column.
+    """
+
+    _whole: _Once
+    _index: np.ndarray | None  # (rows of the whole column; -1: a missing row)
+    _size: int
+
+    def __init__(self, make: Callable[[], Categorical], size: int) -> None:
+        self._set("_whole", _Once(make))
+        self._set("_index", None)
+        self._set("_size", int(size))
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)  # (frozen: set once, or a cache of the values)
+
+    def _made(self) -> Categorical:
+        made: Categorical | None = self.__dict__.get("_cat")
+        if made is None:
+            whole = self._whole.value()
+            made = whole if self._index is None else whole.pick(self._index)
+            made.codes.flags.writeable = False
+            self._set("_cat", made)
+        return made
+
+    @property
+    def codes(self) -> np.ndarray:  # (read-only properties over the dataclass fields)
+        return self._made().codes
+
+    @property
+    def categories(self) -> np.ndarray:
+        return self._made().categories
+
+    @property
+    def sort_keys(self) -> np.ndarray | None:
+        return self._made().sort_keys
+
+    @property
+    def made(self) -> bool:
+        """Whether the column has been factorised (by this view or another of the column)."""
+        return self._whole.done()
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def size(self) -> int:
+        """Number of rows (known without factorising)."""
+        return self._size
+
+    def take(self, index: np.ndarray) -> Categorical:
+        """Rows at ``index`` (a subset or a permutation), deferred as well."""
+        index = np.asarray(index)
+        return self.pick(np.flatnonzero(index) if index.dtype.kind == "b" else index)
+
+    def pick(self, pos: np.ndarray) -> Categorical:
+        """:meth:`Categorical.pick` (``-1``: a missing row), deferred as well."""
+        pos = np.asarray(pos)
+        if self._index is not None:
+            pos = np.append(self._index, -1)[pos]
+        out = object.__new__(DeferredCategorical)
+        out._set("_whole", self._whole)
+        out._set("_index", pos)
+        out._set("_size", int(pos.size))
+        return out
+
+    def __repr__(self) -> str:
+        return f"DeferredCategorical(size={self._size}, made={self.made})"
+
+
+class _Once:
+    """``make()`` called once, on first :meth:`value` (from any thread), then kept."""
+
+    __slots__ = ("_lock", "_make", "_value")
+
+    def __init__(self, make: Callable[[], Categorical]) -> None:
+        self._make: Callable[[], Categorical] | None = make
+        self._value: Categorical | None = None
+        self._lock = threading.Lock()
+
+    def value(self) -> Categorical:
+        with self._lock:
+            if self._value is None:
+                assert self._make is not None
+                self._value = self._make()
+                self._make = None  # (what it held is no longer needed)
+            return self._value
+
+    def done(self) -> bool:
+        return self._value is not None
 
 
 class _Columns(Mapping[str, np.ndarray]):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
-from ._filetexts import coded_categorical
+from ._filetexts import deferred_categorical
 from ._frame_types import pandas_frames
 
 if TYPE_CHECKING:
@@ -200,8 +200,8 @@ class CRMData:
         for (tname, column), entry in self._coded.items():
             if tname != name or table.get(column) is not entry[0]:
                 continue
-            if len(entry) == 3:  # (factorised on first use, then kept)
-                cat = coded_categorical(entry[1], entry[2])
+            if len(entry) == 3:  # (factorised on first use of its codes, then kept)
+                cat = deferred_categorical(entry[1], entry[2])
                 if cat is None:
                     continue
                 entry = self._coded[tname, column] = (entry[0], cat)

@@ -630,18 +630,40 @@ def _dictionary_factorize(
     """
     import pyarrow as pa
 
-    values = arr.dictionary
+    entries = _entries(arr.dictionary, factorize_values, objects)
+    kind = np.int32 if entries[0] is None else np.int64  # (an index per row, -1: null)
+    return indexed_factorize(_ints(arr.indices.cast(pa.from_numpy_dtype(kind)), null=-1), entries)
+
+
+def _entries(
+    values: Any,
+    factorize_values: Callable[[Any], Categorical] | None,
+    objects: np.ndarray | None,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """The factorised entries of a dictionary (Arrow strings): the code of each entry
+    (``None`` when they are sorted and distinct: each its own position), the categories and
+    their :attr:`Categorical.sort_keys`."""
+    import pyarrow as pa
+
     if pa.types.is_string_view(values.type):  # (Arrow cannot take or sort string views yet)
         values = values.cast(pa.large_string())
     if _strictly_increasing(values):
-        codes = _ints(arr.indices, null=-1).astype(np.int32, copy=False)
         cats = _objects(values) if objects is None else np.array(objects, dtype=object)
-        sort_keys = _canonical_keys(values)
+        return None, cats, _canonical_keys(values)
+    dict_cat = (factorize_values or _distinct_factorize)(values)
+    return dict_cat.codes, dict_cat.categories, dict_cat.sort_keys
+
+
+def indexed_factorize(
+    index: np.ndarray, entries: tuple[np.ndarray | None, np.ndarray, np.ndarray | None]
+) -> Categorical:
+    """The :class:`Categorical` of rows given as an ``index`` (``-1``: missing) into a
+    dictionary's :func:`_entries`: each row's entry's code, the categories that occur."""
+    entry_codes, cats, sort_keys = entries
+    if entry_codes is None:  # (a read-only index is shared: it cannot change; others copied)
+        codes = index.astype(np.int32, copy=index.flags.writeable)
     else:
-        dict_cat = (factorize_values or _distinct_factorize)(values)
-        cats, sort_keys = dict_cat.categories, dict_cat.sort_keys
-        idx = _ints(arr.indices.cast(pa.int64()), null=-1).astype(np.intp, copy=False)
-        codes = np.append(dict_cat.codes, np.int32(-1))[idx]  # index -1: the null slot
+        codes = np.append(entry_codes, np.int32(-1))[index]  # index -1: the null slot
     present = codes >= 0
     used = np.bincount(codes[present], minlength=cats.size) > 0
     if not used.all():

@@ -17,21 +17,29 @@ from typing import Any
 
 import numpy as np
 
-from ._columns import Categorical
+from ._columns import Categorical, DeferredCategorical
 from ._factorize import (
     HASH_FACTORIZE_MIN_ROWS,
     SAMPLE_ROWS,
     _bytes_factorize,
     _dictionary_factorize,
     _encoded_factorize,
+    _entries,
     _has,
     _is_text,
     _objects,
     _valid,
+    indexed_factorize,
     sample_distinct,
 )
 
-__all__ = ["coded_categorical", "hash_factorize", "row_texts", "text_columns"]
+__all__ = [
+    "coded_categorical",
+    "deferred_categorical",
+    "hash_factorize",
+    "row_texts",
+    "text_columns",
+]
 
 
 def hash_factorize(arr: Any) -> Categorical:
@@ -78,20 +86,28 @@ def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | Non
         return None
     import pyarrow as pa
 
-    valid = codes >= 0
-    indices = np.where(valid, codes, 0).astype(np.int32)
-    mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    index = pa.Array.from_buffers(pa.int32(), indices.size, [mask, pa.py_buffer(indices)])
     dictionary = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
     # texts of a hashed column are distinct (sorted, not hashed again); one text per row (a
     # column of mostly distinct values kept as it was read, e-mail addresses) may repeat:
-    # hashed by pyarrow (long texts: half the time of the byte-word kernel)
+    # hashed by pyarrow (long texts: half the time of the byte-word kernel).  The rows' codes
+    # are the dictionary's indices as they are (-1: missing)
     by_rows = texts.size >= codes.size > 0
-    return _dictionary_factorize(
-        pa.DictionaryArray.from_arrays(index, dictionary),
-        _encoded_factorize if by_rows else None,
-        texts,
-    )
+    entries = _entries(dictionary, _encoded_factorize if by_rows else None, texts)
+    return indexed_factorize(codes, entries)
+
+
+def deferred_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | None:
+    """:func:`coded_categorical`, made on first use of the codes or categories (a
+    :class:`~alignment._columns.DeferredCategorical`); ``None`` without pyarrow."""
+    if not _has("pyarrow"):
+        return None
+
+    def make() -> Categorical:
+        cat = coded_categorical(codes, texts)
+        assert cat is not None  # (pyarrow is there)
+        return cat
+
+    return DeferredCategorical(make, codes.size)
 
 
 def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import alignment
 from alignment import funnel, sla
-from alignment._columns import Categorical
+from alignment._columns import Categorical, DeferredCategorical
 from alignment._crm import CRMData
 from alignment._filetexts import coded_categorical
 from alignment._frames import factorize
@@ -80,6 +80,19 @@ def test_coded_columns_equal_the_factorised_strings(crm: CRMData) -> None:
         ("leads", "email"),
         ("leads", "lead_id"),  # (the persons' own ids: one text per row, in order)
     } <= seen
+
+
+def test_a_column_is_factorised_only_for_the_engine_that_reads_it() -> None:
+    """``attribute`` on a bundle never groups by the e-mail addresses: that column (a text per
+    person) is not factorised; duplicate detection (``closed_loop``) reads it, and makes it."""
+    crm = read_example()
+    alignment.attribute(crm, model="linear")
+    email = crm._coded["leads", "email"][-1]
+    assert isinstance(email, DeferredCategorical) and not email.made
+    channel = crm._coded["touchpoints", "channel"][-1]
+    assert isinstance(channel, DeferredCategorical) and channel.made
+    alignment.closed_loop(crm, by="source")
+    assert email.made
 
 
 @pytest.mark.parametrize("model", ["linear", "first", "time_decay", "markov", "shapley"])
@@ -201,6 +214,8 @@ def test_sorted_texts_give_their_own_strings_as_categories() -> None:
     got = coded_categorical(codes, texts)
     assert got is not None
     assert got.categories.tolist() == ["b2", "d4"] and got.codes.tolist() == [1, 0, -1, 0, 1]
-    every = coded_categorical(np.array([0, 1, 2, 3, 0], dtype=np.int32), texts)
+    every_codes = np.array([0, 1, 2, 3, 0], dtype=np.int32)
+    every = coded_categorical(every_codes, texts)
     assert every is not None and every.categories.tolist() == texts.tolist()
+    assert not np.shares_memory(every.codes, every_codes)  # (the caller's codes may change)
     assert every.categories is not texts and every.categories[0] is texts[0]

@@ -211,13 +211,18 @@ def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray]:
         arr.flags.writeable = False
     for k, v in taken.items():
         if isinstance(v, CodedText):
-            coded[name, k] = (out[k], v.codes().astype(np.int32, copy=False), v.texts)
+            coded[name, k] = (out[k], _readonly(v.codes().astype(np.int32, copy=False)), v.texts)
     if name == "leads" and (name, "lead_id") not in coded:
         # the persons' ids, one per row and in order: their own texts (not hashed again by
         # every engine that keys its rows on them)
         ids = out["lead_id"]
-        coded[name, "lead_id"] = (ids, np.arange(ids.size, dtype=np.int32), ids)
+        coded[name, "lead_id"] = (ids, _readonly(np.arange(ids.size, dtype=np.int32)), ids)
     return out
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
 
 
 def _missing_of(dtype: np.dtype[Any], n: int) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._columns import FOLDED_COLUMNS, fold_spellings
+from .._columns import FOLDED_COLUMNS, DeferredCategorical, fold_spellings
 from .._frames import (
     Categorical,
     RawColumns,
@@ -249,7 +249,8 @@ def _categoricals(
         cat = _category(col, column=name, table=table, fold=name in FOLDED_COLUMNS)
         if order is not None:
             cat = cat.take(order)
-        _readonly(cat.codes)
+        if not isinstance(cat, DeferredCategorical):  # (its codes are read-only when made)
+            _readonly(cat.codes)
         out[name] = cat
     return out
 

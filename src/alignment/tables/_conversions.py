@@ -105,11 +105,7 @@ def _journey_attributes(
             a = np.full(n, _NAT, dtype=TIME_DTYPE)
             a[found] = arr[pos[found]]
             anchors[name] = a
-        jcols = {}
-        for name, cat in leads.categorical.items():
-            codes = np.full(n, -1, dtype=np.int32)
-            codes[found] = cat.codes[pos[found]]
-            jcols[name] = Categorical(codes, cat.categories)
+        jcols = {name: cat.pick(pos) for name, cat in leads.categorical.items()}  # (-1: none)
         return anchors, jcols
     # account-level journeys: the key's leads are found through the lead table
     key_cat = leads.categorical[key_name] if key_name in leads.categorical else None

@@ -207,7 +207,7 @@ def deal_encoded(
             conv.created,
         ),
         journey_columns={
-            name: Categorical(_take(c.codes, np.concatenate([primary, alone])), c.categories)
+            name: c.pick(np.concatenate([primary, alone]))  # (-1: none)
             for name, c in enc.journey_columns.items()
         },
         key_column=DEAL_KEY,
@@ -233,18 +233,10 @@ def _person_columns(
     }
     role = conv.pairs.role
     if role is not None:
-        cats[ROLE] = Categorical(_take(role.codes, pair_of), role.categories)
+        cats[ROLE] = role.pick(pair_of)  # (-1: none)
     weight_of = role_weight_of(role, role_weights)
     code = np.full(rows.size, -1, dtype=np.int64) if role is None else cats[ROLE].codes
     return cats, {ROLE_WEIGHT: weight_of[np.where(code >= 0, code, weight_of.size - 1)]}
-
-
-def _take(codes: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``codes[index]``, ``-1`` (missing) where ``index`` is ``-1``."""
-    out = np.full(index.size, -1, dtype=codes.dtype)
-    ok = index >= 0
-    out[ok] = codes[index[ok]]
-    return out
 
 
 def _deal_anchor(

@@ -1,0 +1,96 @@
+"""A column factorised on first use (``DeferredCategorical``) is the column it stands for.
+
+The text columns of a bundle read by ``read_crm`` are factorised only when an engine reads
+their codes: rows taken or picked before that stay deferred and share one factorisation.
+Whatever the chain of takes and picks, the values must be those of the same chain on the
+factorised column, made once, and never before they are read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alignment._columns import Categorical, DeferredCategorical
+from alignment._frames import factorize
+
+WORDS = st.sampled_from(["b", "a", "c", "é", "a1", "L10", "L2"])
+
+
+def eager(values: list[str | None]) -> Categorical:
+    arr = np.array([*values, None], dtype=object)[:-1]
+    return factorize(arr, column="c", table="t", allow_missing=True)
+
+
+def deferred(values: list[str | None], calls: list[int]) -> DeferredCategorical:
+    def make() -> Categorical:
+        calls.append(1)
+        return eager(values)
+
+    return DeferredCategorical(make, len(values))
+
+
+def step(cat: Categorical, op: tuple[str, Any]) -> Categorical:
+    kind, index = op
+    return cat.pick(index) if kind == "pick" else cat.take(index)
+
+
+@st.composite
+def chains(draw: st.DrawFn) -> tuple[list[str | None], list[tuple[str, Any]]]:
+    values = draw(st.lists(st.one_of(st.none(), WORDS), min_size=1, max_size=15))
+    n, ops = len(values), []
+    for _ in range(draw(st.integers(0, 3))):  # (a few takes and picks, each on the last)
+        kind = draw(st.sampled_from(["take", "mask", "pick"]))
+        if kind == "mask":
+            index: Any = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), bool)
+            ops.append(("take", index))
+            n = int(index.sum())
+        elif n:
+            low = -1 if kind == "pick" else 0
+            picked = draw(st.lists(st.integers(low, n - 1), max_size=12))
+            ops.append((kind, np.array(picked, dtype=np.int64)))
+            n = len(picked)
+    return values, ops
+
+
+@settings(max_examples=200, deadline=None)
+@given(chains())
+def test_a_deferred_column_is_the_column_it_stands_for(
+    chain: tuple[list[str | None], list[tuple[str, Any]]],
+) -> None:
+    values, ops = chain
+    calls: list[int] = []
+    got: Categorical = deferred(values, calls)
+    want = eager(values)
+    for op in ops:
+        got, want = step(got, op), step(want, op)
+    assert isinstance(got, DeferredCategorical) and not got.made and calls == []
+    assert len(got) == got.size == len(want)  # (sizes known without factorising)
+    np.testing.assert_array_equal(got.codes, want.codes)
+    assert got.codes.dtype == want.codes.dtype == np.int32
+    assert got.categories.tolist() == want.categories.tolist()
+    assert got.values().tolist() == want.values().tolist()
+    assert not got.codes.flags.writeable
+    assert calls == [1] and got.made
+
+
+def test_views_of_one_column_share_its_factorisation() -> None:
+    calls: list[int] = []
+    whole = deferred(["b", None, "a", "b"], calls)
+    head, picked = whole.take(np.array([0, 1])), whole.pick(np.array([3, -1, 2]))
+    assert picked.values().tolist() == ["b", None, "a"]
+    assert head.values().tolist() == ["b", None]
+    assert whole.values().tolist() == ["b", None, "a", "b"]
+    assert calls == [1] and whole.made and head.made
+
+
+def test_pick_marks_minus_one_missing() -> None:
+    cat = eager(["x", "y"])
+    out = cat.pick(np.array([1, -1, 0, 1]))
+    assert out.values().tolist() == ["y", None, "x", "y"]
+    assert out.categories is cat.categories and out.codes.dtype == np.int32
+    empty = Categorical(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object))
+    assert empty.pick(np.array([-1, -1])).codes.tolist() == [-1, -1]
