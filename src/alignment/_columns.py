@@ -97,6 +97,16 @@ class Categorical:
             return Categorical(np.take(self.codes, index), self.categories, self.sort_keys)
         return Categorical(self.codes[index], self.categories, self.sort_keys)  # boolean mask
 
+    def per_value(self, fn: Callable[[np.ndarray], np.ndarray], fill: Any) -> np.ndarray:
+        """``fn`` of the distinct values (an array, one result per value) at each row, ``fill``
+        where the row is missing.
+
+        ``fn`` must give equal results to equal texts and be read only for which rows share
+        a result (codes of the values' groups) or for each value's own result (a flag): a
+        :class:`DeferredCategorical` may call it on its texts rather than its categories.
+        """
+        return np.asarray(np.append(fn(self.categories), fill)[self.codes])
+
     def pick(self, pos: np.ndarray) -> Categorical:
         """Rows at integer ``pos``, missing (code ``-1``) where ``pos`` is ``-1`` (same
         categories)."""
@@ -128,16 +138,26 @@ class DeferredCategorical(Categorical):
         Returns the whole column's :class:`Categorical` (called at most once per column).
     size : int
         The number of rows of the whole column.
+    source : (ndarray, ndarray), optional
+        What ``make`` factorises: codes (``-1``: missing) into texts (``None``: missing; a
+        text may repeat), so that :meth:`per_value` need not factorise.
     """
 
     _whole: _Once
     _index: np.ndarray | None  # (rows of the whole column; -1: a missing row)
     _size: int
+    _source: tuple[np.ndarray, np.ndarray] | None
 
-    def __init__(self, make: Callable[[], Categorical], size: int) -> None:
+    def __init__(
+        self,
+        make: Callable[[], Categorical],
+        size: int,
+        source: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         self._set("_whole", _Once(make))
         self._set("_index", None)
         self._set("_size", int(size))
+        self._set("_source", source)
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)  # (frozen: set once, or a cache of the values)
@@ -190,7 +210,21 @@ class DeferredCategorical(Categorical):
         out._set("_whole", self._whole)
         out._set("_index", pos)
         out._set("_size", int(pos.size))
+        out._set("_source", self._source)
         return out
+
+    def per_value(self, fn: Callable[[np.ndarray], np.ndarray], fill: Any) -> np.ndarray:
+        """:meth:`Categorical.per_value`; before the column is made, ``fn`` of its texts
+        (those present) instead of its categories: nothing sorted."""
+        if self._source is None or self.made:
+            return super().per_value(fn, fill)
+        codes, texts = self._source
+        present = np.flatnonzero(np.asarray(texts != None, dtype=bool))  # noqa: E711
+        got = np.asarray(fn(texts[present]))
+        per_text = np.full(texts.size + 1, fill, dtype=np.result_type(got, np.asarray(fill)))
+        per_text[present] = got  # (the last slot: code -1)
+        rows = codes if self._index is None else np.append(codes, -1)[self._index]
+        return np.asarray(per_text[rows])
 
     def __repr__(self) -> str:
         return f"DeferredCategorical(size={self._size}, made={self.made})"

@@ -107,7 +107,7 @@ def deferred_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | 
         assert cat is not None  # (pyarrow is there)
         return cat
 
-    return DeferredCategorical(make, codes.size)
+    return DeferredCategorical(make, codes.size, source=(codes, texts))
 
 
 def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from alignment._columns import Categorical, DeferredCategorical
 from alignment._frames import factorize
+from alignment._textnorm import blank, matching_codes
 
 WORDS = st.sampled_from(["b", "a", "c", "é", "a1", "L10", "L2"])
 
@@ -94,3 +95,40 @@ def test_pick_marks_minus_one_missing() -> None:
     assert out.categories is cat.categories and out.codes.dtype == np.int32
     empty = Categorical(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object))
     assert empty.pick(np.array([-1, -1])).codes.tolist() == [-1, -1]
+
+
+def same_groups(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two code arrays put the rows in the same groups (``-1`` in the same rows)."""
+    if not np.array_equal(a < 0, b < 0):
+        return False
+    pairs = {(int(x), int(y)) for x, y in zip(a.tolist(), b.tolist()) if x >= 0}
+    return len({x for x, _ in pairs}) == len(pairs) == len({y for _, y in pairs})
+
+
+@settings(max_examples=150, deadline=None)
+@given(chains(), st.lists(st.one_of(st.none(), WORDS, st.just(" "), st.just("A ")), max_size=4))
+def test_per_value_of_a_deferred_column_reads_its_texts(
+    chain: tuple[list[str | None], list[tuple[str, Any]]], extra: list[str | None]
+) -> None:
+    """Before the column is made, ``per_value`` runs on the texts (one per row here, as
+    e-mail addresses, plus texts no row uses): each row's flag is the same, and rows share a
+    group code exactly when they share one from the made column."""
+    values, ops = chain
+    texts = np.array([*values, *extra, None], dtype=object)[:-1]
+    codes = np.arange(len(values))
+    calls: list[int] = []
+
+    def make() -> Categorical:
+        calls.append(1)
+        return eager(values)
+
+    got: Categorical = DeferredCategorical(make, len(values), source=(codes, texts))
+    want = eager(values)
+    for op in ops:
+        got, want = step(got, op), step(want, op)
+    np.testing.assert_array_equal(got.per_value(blank, True), want.per_value(blank, True))
+    assert same_groups(got.per_value(matching_codes, -1), want.per_value(matching_codes, -1))
+    assert calls == [] and not got.made  # (nothing sorted)
+    np.testing.assert_array_equal(got.codes, want.codes)  # (made once its codes are read)
+    assert calls == [1] and got.made
+    np.testing.assert_array_equal(got.per_value(blank, True), want.per_value(blank, True))

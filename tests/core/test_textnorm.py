@@ -94,3 +94,15 @@ def test_texts_with_nothing_to_replace_never_reach_numpy(monkeypatch: pytest.Mon
 def test_no_texts() -> None:
     assert matching_codes(np.array([], dtype=object)).shape == (0,)
     assert matching_codes(np.array([], dtype=object)).dtype == np.int64
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXT, max_size=12))
+def test_blank_is_what_strip_leaves_empty(texts: list[str]) -> None:
+    arr = np.array([*texts, None], dtype=object)[:-1]
+    got = _textnorm.blank(arr)
+    assert got.dtype == bool and got.tolist() == [t.strip() == "" for t in texts]
+    kept = [t for t in texts if "\x00" not in t]  # (numpy's fixed-width text drops NULs)
+    if kept:  # numpy's fixed-width strip, what incomplete leads were found with before
+        fixed = np.char.strip(np.asarray(kept, dtype=str)) == ""
+        assert [g for g, t in zip(got.tolist(), texts) if "\x00" not in t] == fixed.tolist()

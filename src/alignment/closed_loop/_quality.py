@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._results import ReportTable
-from .._textnorm import matching_codes
+from .._textnorm import blank, matching_codes
 
 __all__ = ["Listing", "duplicates", "incomplete"]
 
@@ -27,7 +27,7 @@ def _norm_codes(cat: Any) -> np.ndarray:
     line breaks become spaces, runs of spaces collapse to one, surrounding spaces go, and the
     text is lower-cased (:func:`alignment._textnorm.matching_codes`, over the distinct values).
     """
-    return np.asarray(np.append(matching_codes(np.asarray(cat.categories)), -1)[cat.codes])
+    return np.asarray(cat.per_value(matching_codes, -1))  # (the groups only are read)
 
 
 def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,9 +63,7 @@ def _missing_mask(lt: Any, name: str) -> np.ndarray:
     n = lt.n_leads
     if name in lt.categorical:
         cat = lt.categorical[name]
-        cats = np.asarray(cat.categories, dtype=str)
-        blank = np.append(np.char.strip(cats) == "", True) if cats.size else np.ones(1, bool)
-        return np.asarray(blank[cat.codes])
+        return np.asarray(cat.per_value(blank, True))
     if name in lt.stages:
         return np.asarray(np.isnat(lt.stages[name]))
     if name in lt.numeric:
