@@ -78,7 +78,11 @@ def main() -> None:
         + ", ".join(f"{w:.2f} ({u:.2f} / {y:.2f})" for w, u, y in runs)
     )
     print()
-    print(markdown_table(["step", "wall (s)", "user / CPU (s)", "system (s)"], rows, align="lrrr"))
+    print(
+        markdown_table(
+            ["step", "wall (s)", "user s (phases: CPU s)", "system (s)"], rows, align="lrrr"
+        )
+    )
 
 
 if __name__ == "__main__":
