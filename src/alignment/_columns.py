@@ -251,6 +251,13 @@ class _Once:
     def done(self) -> bool:
         return self._value is not None
 
+    def __getstate__(self) -> tuple[Callable[[], Categorical] | None, Categorical | None]:
+        return self._make, self._value  # (pickled without its lock: a new one when loaded)
+
+    def __setstate__(self, state: tuple[Callable[[], Categorical] | None, Any]) -> None:
+        self._make, self._value = state
+        self._lock = threading.Lock()
+
 
 class _Columns(Mapping[str, np.ndarray]):
     """Columns by name; a column still being computed (:class:`Pending`) is awaited on access."""

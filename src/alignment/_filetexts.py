@@ -13,6 +13,7 @@ Part of the one dataframe boundary: pyarrow is imported lazily, inside the funct
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -101,13 +102,14 @@ def deferred_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | 
     :class:`~alignment._columns.DeferredCategorical`); ``None`` without pyarrow."""
     if not _has("pyarrow"):
         return None
-
-    def make() -> Categorical:
-        cat = coded_categorical(codes, texts)
-        assert cat is not None  # (pyarrow is there)
-        return cat
-
+    make = functools.partial(_made, codes, texts)  # (a partial of a module function: pickles)
     return DeferredCategorical(make, codes.size, source=(codes, texts))
+
+
+def _made(codes: np.ndarray, texts: np.ndarray) -> Categorical:
+    cat = coded_categorical(codes, texts)
+    assert cat is not None  # (pyarrow is there)
+    return cat
 
 
 def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:

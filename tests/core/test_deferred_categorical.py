@@ -8,6 +8,8 @@ factorised column, made once, and never before they are read.
 
 from __future__ import annotations
 
+import functools
+import pickle
 from typing import Any
 
 import numpy as np
@@ -132,3 +134,23 @@ def test_per_value_of_a_deferred_column_reads_its_texts(
     np.testing.assert_array_equal(got.codes, want.codes)  # (made once its codes are read)
     assert calls == [1] and got.made
     np.testing.assert_array_equal(got.per_value(blank, True), want.per_value(blank, True))
+
+
+def _whole_column(values: list[str | None]) -> Categorical:
+    return eager(values)
+
+
+def test_a_deferred_column_pickles_made_or_not() -> None:
+    """Results and bundles holding deferred columns pickle (a process pool, a cache): the
+    column comes back deferred when it was, with the same values once made."""
+    values = ["b", None, "a", "b", "c"]
+    whole = DeferredCategorical(functools.partial(_whole_column, values), len(values))
+    view = whole.pick(np.array([4, -1, 0]))
+    back_whole, back_view = pickle.loads(pickle.dumps((whole, view)))
+    assert isinstance(back_view, DeferredCategorical) and not back_view.made
+    assert back_view.values().tolist() == ["c", None, "b"]
+    assert back_whole.made  # (the two views still share one factorisation)
+    assert back_whole.values().tolist() == values
+    assert not whole.made and view.codes.size == 3 and whole.made  # (the originals, now made)
+    made = pickle.loads(pickle.dumps(view))
+    assert made.made and made.values().tolist() == ["c", None, "b"]

@@ -7,6 +7,7 @@ and ``alignment.attribute`` on the bundle must give what it gives on the same st
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -169,6 +170,19 @@ def test_a_column_is_factorised_only_for_the_engine_that_reads_it() -> None:
         assert len(coded[part]) > 0
         pd.testing.assert_frame_equal(_frame(coded[part]), _frame(plain[part]), obj=part)
     assert email.codes.size == crm.n_leads and email.made  # (made when its codes are read)
+
+
+def test_a_bundle_and_its_results_pickle() -> None:
+    """Deferred columns (made or not) in a bundle and in the results of its engines pickle."""
+    crm = read_example()
+    results = [alignment.attribute(crm, model="linear"), alignment.score(crm)]
+    for obj in (*results, crm):
+        back = pickle.loads(pickle.dumps(obj))
+        assert type(back) is type(obj)
+    attribution = pickle.loads(pickle.dumps(results[0]))
+    assert attribution.totals() == results[0].totals()
+    bundle = pickle.loads(pickle.dumps(crm))
+    assert alignment.attribute(bundle, model="linear").totals() == results[0].totals()
 
 
 def test_a_column_replaced_by_the_caller_is_read_as_it_is_now(crm: CRMData) -> None:
