@@ -87,7 +87,10 @@ def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | Non
         return None
     import pyarrow as pa
 
-    dictionary = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
+    objects = np.asarray(texts, dtype=object)
+    if _sorted_long(objects):  # (the persons' ids, a hashed column's texts: no Arrow copy)
+        return indexed_factorize(codes, (None, objects.copy(), None))
+    dictionary = pa.array(objects, type=pa.string(), from_pandas=True)
     # texts of a hashed column are distinct (sorted, not hashed again); one text per row (a
     # column of mostly distinct values kept as it was read, e-mail addresses) may repeat:
     # hashed by pyarrow (long texts: half the time of the byte-word kernel).  The rows' codes
@@ -95,6 +98,21 @@ def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | Non
     by_rows = texts.size >= codes.size > 0
     entries = _entries(dictionary, _encoded_factorize if by_rows else None, texts)
     return indexed_factorize(codes, entries)
+
+
+def _sorted_long(texts: np.ndarray) -> bool:
+    """Whether Python texts are ``str``, strictly increasing, and one of them is longer than 7
+    characters: their own order is the categories' (code point order, that of their UTF-8
+    bytes), and they have no sort keys (:attr:`Categorical.sort_keys`: 7 bytes at most), so
+    they need no Arrow copy.  ``False`` for anything else (``None``, other objects)."""
+    if texts.size < 2:
+        return False
+    try:
+        if max(map(len, texts.tolist())) <= 7:
+            return False
+        return bool(np.all(texts[1:] > texts[:-1]))
+    except TypeError:  # (a None, a number …: the general way)
+        return False
 
 
 def deferred_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -225,6 +226,34 @@ def test_coded_categorical_is_the_factorisation_of_its_strings(
     same_categorical(got, want)
     np.testing.assert_array_equal(codes, codes_before)
     assert arr.tolist() == texts_before.tolist()
+
+
+LONG = st.text(alphabet=st.sampled_from(["a", "B", "0", "é", "€", "\u00ff", "z"]), min_size=1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sets(LONG, min_size=2, max_size=12), st.data())
+def test_long_sorted_texts_need_no_arrow_copy(texts: set[str], data: st.DataObject) -> None:
+    """Sorted distinct texts, one longer than 7 characters (person ids, a hashed column's
+    texts): their own order is taken (no Arrow copy); the result is the factorisation of the
+    strings, with no sort keys, as through Arrow.  Other texts go through Arrow."""
+    ordered = data.draw(st.sampled_from([sorted(texts), list(texts)]))  # (sorted, or not)
+    arr = np.array(ordered, dtype=object)
+    codes = np.array(data.draw(st.lists(st.integers(-1, len(ordered) - 1), max_size=20)), int)
+    strings = np.array([None if c < 0 else ordered[c] for c in codes.tolist()] + [None])[:-1]
+    want = factorize(strings.astype(object), column="c", table="t", allow_missing=True)
+    got = coded_categorical(codes, arr)
+    assert got is not None
+    same_categorical(got, want)
+    own_order = max(len(t) for t in ordered) > 7 and ordered == sorted(texts)
+    with mock.patch("pyarrow.array", side_effect=AssertionError("an Arrow copy")):
+        if own_order:
+            again = coded_categorical(codes, arr)
+            assert again is not None and again.sort_keys is None
+            same_categorical(again, want)
+        else:  # (short texts have sort keys, others an order to find: through Arrow)
+            with pytest.raises(AssertionError, match="an Arrow copy"):
+                coded_categorical(codes, arr)
 
 
 def test_sorted_texts_give_their_own_strings_as_categories() -> None:
