@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from alignment import _parallel
-from alignment.datasets import synthetic_crm
+from alignment.datasets import _kernels, _phases, synthetic_crm
 
 TABLES = ("leads", "touchpoints", "deals", "conversions", "activities", "costs")
 B2B_COLUMNS = ("role",)
@@ -123,11 +123,17 @@ def b2b_fingerprint(n_leads: int, seed: int) -> dict[str, str]:
     return out
 
 
-@pytest.fixture(params=["1", "2"], ids=["inline", "threads"])
+@pytest.fixture(params=["1", "2", "split"], ids=["inline", "threads", "split"])
 def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The generator with its helper thread off (every phase inline) and on: the buying
-    groups run beside the last phases, and must give the same values either way."""
-    monkeypatch.setenv(_parallel.ENV_VAR, request.param)
+    """The generator with its helper threads off (every phase inline) and on: the buying
+    groups run beside the last phases, and the long row-wise kernels split their rows over
+    two threads (``split``: from 1,000 rows, in blocks of 1,000, so that the small pinned
+    sets are split too).  The values must be the same every way."""
+    monkeypatch.setenv(_parallel.ENV_VAR, "1" if request.param == "1" else "2")
+    if request.param == "split":
+        monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1_000)
+        for module in (_kernels, _phases):
+            monkeypatch.setattr(module, "CHUNK", 1_000)
     return str(request.param)
 
 

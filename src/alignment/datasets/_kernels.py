@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .._parallel import split_rows
+
 __all__ = [
     "CHUNK",
     "choice",
@@ -71,13 +73,17 @@ def search_right(cdf: np.ndarray, u: np.ndarray, top: float = 1.0) -> np.ndarray
         return np.searchsorted(cdf, u, side="right").astype(np.int32)
     bound = np.concatenate((cdf, np.full(gap + 1, np.inf)))
     out = np.empty(u.shape, dtype=np.int32)
-    for at in range(0, u.size, CHUNK):  # (a loop over blocks of keys: temporaries stay cached)
-        keys = u[at : at + CHUNK]
-        base = start[(keys * (k / top)).astype(np.int32)]
-        found = out[at : at + CHUNK]
-        np.add(base, bound[base] <= keys, out=found)
-        for step in range(1, gap):  # (at most a few comparisons)
-            found += bound[base + step] <= keys
+
+    def blocks(first: int, stop: int) -> None:
+        for at in range(first, stop, CHUNK):  # (a loop over blocks of keys: they stay cached)
+            keys = u[at : min(at + CHUNK, stop)]
+            base = start[(keys * (k / top)).astype(np.int32)]
+            found = out[at : min(at + CHUNK, stop)]
+            np.add(base, bound[base] <= keys, out=found)
+            for step in range(1, gap):  # (at most a few comparisons)
+                found += bound[base + step] <= keys
+
+    split_rows(blocks, u.size, align=CHUNK)  # (each half its own keys)
     return out
 
 
@@ -119,16 +125,21 @@ def search_rows(cdfs: Sequence[np.ndarray], row: np.ndarray, u: np.ndarray) -> n
     bound = np.concatenate([np.r_[c, np.full(pad, np.inf)] for c in cdfs])
     table = np.concatenate([s + before[r] + r * pad for r, s in enumerate(starts)])
     table = table.astype(np.int32)
-    for lo in range(0, u.size, CHUNK):  # (a loop over blocks of keys: temporaries stay cached)
-        keys, rows = u[lo : lo + CHUNK], row[lo : lo + CHUNK]
-        cell = (keys * k).astype(np.int32)
-        cell += np.multiply(rows, k + 1, dtype=np.int32)  # (a row's table: its k + 1 edges)
-        base = table[cell]
-        found = out[lo : lo + CHUNK]
-        np.add(base, bound[base] <= keys, out=found)
-        for step in range(1, gap):  # (at most a few comparisons)
-            found += bound[base + step] <= keys
-        found -= np.multiply(rows, pad, dtype=np.int32)
+
+    def blocks(first: int, stop: int) -> None:
+        for lo in range(first, stop, CHUNK):  # (a loop over blocks of keys: they stay cached)
+            hi = min(lo + CHUNK, stop)
+            keys, rows = u[lo:hi], row[lo:hi]
+            cell = (keys * k).astype(np.int32)
+            cell += np.multiply(rows, k + 1, dtype=np.int32)  # (a row's table: k + 1 edges)
+            base = table[cell]
+            found = out[lo:hi]
+            np.add(base, bound[base] <= keys, out=found)
+            for step in range(1, gap):  # (at most a few comparisons)
+                found += bound[base + step] <= keys
+            found -= np.multiply(rows, pad, dtype=np.int32)
+
+    split_rows(blocks, u.size, align=CHUNK)  # (each half its own keys)
     return out
 
 

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .._parallel import split_rows
 from ._kernels import (
     CHUNK,
     choice,
@@ -397,18 +398,22 @@ def _touch_instants(
     pre_at, post_at = cs_pre[g.create_idx], cs_post[g.create_idx]
     created = g.created.view(np.int64)
     out = np.empty(g.total, dtype=np.int64)
-    for lo in range(0, g.total, CHUNK):  # (a loop over blocks of touches)
-        rows = slice(lo, lo + CHUNK)
-        lead = g.t_lead[rows]
-        hours = cs_post[rows] - post_at[lead]  # after the creation: a share of the span
-        hours /= journey_total[lead]
-        hours *= span_h[lead]
-        before = pre_at[lead] - cs_pre[rows]  # before it: the gaps up to the creation
-        before += pre_gap[rows]
-        np.copyto(hours, np.negative(before, out=before), where=g.is_pre[rows])
-        us = _hours(hours).view(np.int64)
-        us += created[lead]
-        out[rows] = us
+
+    def blocks(start: int, stop: int) -> None:
+        for lo in range(start, stop, CHUNK):  # (a loop over blocks of touches)
+            rows = slice(lo, min(lo + CHUNK, stop))
+            lead = g.t_lead[rows]
+            hours = cs_post[rows] - post_at[lead]  # after the creation: a share of the span
+            hours /= journey_total[lead]
+            hours *= span_h[lead]
+            before = pre_at[lead] - cs_pre[rows]  # before it: the gaps up to the creation
+            before += pre_gap[rows]
+            np.copyto(hours, np.negative(before, out=before), where=g.is_pre[rows])
+            us = _hours(hours).view(np.int64)
+            us += created[lead]
+            out[rows] = us
+
+    split_rows(blocks, g.total, align=CHUNK)  # (no draws: each half writes its own rows)
     us = _hours(after_h[late]).view(np.int64)  # the last touches after the end
     us += created[late]
     out[g.offsets[1:][late] - 1] = us
