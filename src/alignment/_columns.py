@@ -19,7 +19,7 @@ import numpy as np
 from ._options import current, note_variants
 from ._parallel import Pending
 from ._params import is_number
-from .errors import DataValidationError, reject_rows
+from .errors import DataValidationError, ParameterError, reject_rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,19 +98,46 @@ class Categorical:
         return Categorical(self.codes[index], self.categories, self.sort_keys)  # boolean mask
 
     def per_value(self, fn: Callable[[np.ndarray], np.ndarray], fill: Any) -> np.ndarray:
-        """``fn`` of the distinct values (an array, one result per value) at each row, ``fill``
-        where the row is missing.
+        """``fn`` of the distinct values, at each row.
 
-        ``fn`` must give equal results to equal texts and be read only for which rows share
-        a result (codes of the values' groups) or for each value's own result (a flag): a
-        :class:`DeferredCategorical` may call it on its texts rather than its categories.
+        Parameters
+        ----------
+        fn : callable
+            Takes an object array of ``str`` and returns one result per text (an array).  It
+            must give equal results to equal texts, and its results should be read only for
+            which rows share one (codes of the values' groups) or for each value's own result
+            (a flag): a column read from files may call it on its texts rather than on its
+            sorted categories.
+        fill : scalar
+            The result of a missing row.
+
+        Returns
+        -------
+        numpy.ndarray
+            One result per row.
         """
         return np.asarray(np.append(fn(self.categories), fill)[self.codes])
 
     def pick(self, pos: np.ndarray) -> Categorical:
-        """Rows at integer ``pos``, missing (code ``-1``) where ``pos`` is ``-1`` (same
-        categories)."""
-        codes = np.append(self.codes, np.int32(-1))[np.asarray(pos)]  # (index -1: the -1 slot)
+        """Rows at integer positions, a missing row where the position is ``-1``.
+
+        Parameters
+        ----------
+        pos : array of int
+            Positions of rows of this column, or ``-1``.
+
+        Returns
+        -------
+        Categorical
+            The rows, with the same categories.
+
+        Raises
+        ------
+        ParameterError
+            If a position is not an integer from ``-1`` to the number of rows minus one.
+        """
+        pos = _positions(pos, self.size)
+        codes = np.append(self.codes, np.int32(-1))[pos]  # (index -1: the -1 slot)
         return Categorical(codes, self.categories, self.sort_keys)
 
     def code_of(self, value: str) -> int:
@@ -203,7 +230,7 @@ class DeferredCategorical(Categorical):
 
     def pick(self, pos: np.ndarray) -> Categorical:
         """:meth:`Categorical.pick` (``-1``: a missing row), deferred as well."""
-        pos = np.asarray(pos)
+        pos = _positions(pos, self._size)
         if self._index is not None:
             pos = np.append(self._index, -1)[pos]
         out = object.__new__(DeferredCategorical)
@@ -228,6 +255,22 @@ class DeferredCategorical(Categorical):
 
     def __repr__(self) -> str:
         return f"DeferredCategorical(size={self._size}, made={self.made})"
+
+
+def _positions(pos: Any, size: int) -> np.ndarray:
+    """``pos`` as an integer array of row positions or ``-1`` (:meth:`Categorical.pick`)."""
+    arr = np.asarray(pos)
+    if arr.size and arr.dtype.kind not in "iu":
+        raise ParameterError(
+            f"pick takes integer positions from -1 (a missing row) to {size - 1}, got "
+            f"{arr.dtype} values; pass row positions as integers"
+        )
+    if arr.size and (arr.min() < -1 or arr.max() >= size):
+        raise ParameterError(
+            f"pick takes integer positions from -1 (a missing row) to {size - 1}, got "
+            f"values from {arr.min()} to {arr.max()}"
+        )
+    return arr.astype(np.intp, copy=False) if arr.size else np.zeros(0, dtype=np.intp)
 
 
 class _Once:

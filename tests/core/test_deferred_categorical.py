@@ -13,6 +13,7 @@ import pickle
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,3 +155,15 @@ def test_a_deferred_column_pickles_made_or_not() -> None:
     assert not whole.made and view.codes.size == 3 and whole.made  # (the originals, now made)
     made = pickle.loads(pickle.dumps(view))
     assert made.made and made.values().tolist() == ["c", None, "b"]
+
+
+@pytest.mark.parametrize(
+    "pos", [[0, 2], [-2], [0.0], ["a"]], ids=["past", "below", "float", "text"]
+)
+@pytest.mark.parametrize("deferred_column", [False, True], ids=["made", "deferred"])
+def test_pick_refuses_positions_that_are_not_rows(pos: list[Any], deferred_column: bool) -> None:
+    from alignment.errors import ParameterError
+
+    cat: Categorical = deferred(["x", "y"], []) if deferred_column else eager(["x", "y"])
+    with pytest.raises(ParameterError, match="integer positions from -1"):
+        cat.pick(np.array(pos))
