@@ -269,3 +269,40 @@ def test_sorted_texts_give_their_own_strings_as_categories() -> None:
     assert every is not None and every.categories.tolist() == texts.tolist()
     assert not np.shares_memory(every.codes, every_codes)  # (the caller's codes may change)
     assert every.categories is not texts and every.categories[0] is texts[0]
+
+
+def test_tables_finished_on_the_pool_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The longest table is put in order on a pool thread while the others are: the same
+    tables, and the same codes in the same order, as with every step in the calling thread."""
+    import threading
+
+    from alignment._parallel import ENV_VAR
+    from alignment.io import _read
+
+    where: dict[str, str] = {}
+    finish = _read._finish
+
+    def recorded(name: str, *args: Any) -> Any:
+        where[name] = threading.current_thread().name
+        return finish(name, *args)
+
+    monkeypatch.setattr(_read, "_finish", recorded)
+    monkeypatch.setenv(ENV_VAR, "2")
+    pooled = read_example()
+    assert where["touchpoints"].startswith("alignment") and where["leads"] == "MainThread"
+    monkeypatch.setenv(ENV_VAR, "1")
+    inline = read_example()
+    assert set(where.values()) == {"MainThread"}
+    for f in fields(CRMData):
+        a, b = getattr(pooled, f.name), getattr(inline, f.name)
+        if isinstance(a, dict) and f.name not in ("sla", "_coded"):
+            assert list(a) == list(b)
+            for k in a:
+                np.testing.assert_array_equal(a[k], b[k])
+    assert list(pooled._coded) == list(inline._coded)
+    for key, (values, codes, texts) in pooled._coded.items():
+        other = inline._coded[key]
+        np.testing.assert_array_equal(values, other[0])
+        np.testing.assert_array_equal(codes, other[1])
+        np.testing.assert_array_equal(texts, other[2])
+    assert [str(i) for i in pooled.issues] == [str(i) for i in inline.issues]

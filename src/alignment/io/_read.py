@@ -12,6 +12,7 @@ import numpy as np
 from .._crm import CodedColumns, CRMData, DataIssues, empty_tables
 from .._frames import factorize
 from .._options import reading
+from .._parallel import submit
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
 from ._context import PERSON, ROW, SRC, Context, Table, concat, take
@@ -397,7 +398,20 @@ def _link_all(
     fold_spellings(work, ctx, fold=fold)
     if spec.stages_from_deals:
         derive_stages(people.leads, deals, dc, people)
-    return {name: _finish(name, t, coded) for name, t in work.items()}
+    # the touches, the longest table, are put in order on the pool while the others are
+    # (sorting and gathering numbers release the GIL); each table's codes kept in table order
+    parts: dict[str, CodedColumns] = {name: {} for name in work}
+    longest = max(work, key=lambda name: _rows(work[name]))
+    pending = submit(_finish, longest, work[longest], parts[longest])
+    out = {name: _finish(name, t, parts[name]) for name, t in work.items() if name != longest}
+    out[longest] = pending.result()
+    for name in work:  # a loop over the six tables
+        coded.update(parts[name])
+    return {name: out[name] for name in work}
+
+
+def _rows(t: Table) -> int:
+    return next(iter(t.values())).size if t else 0
 
 
 #: the tables whose ids name persons, and their columns that do
