@@ -215,12 +215,13 @@ def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
         return None
     codes, cleaned = coded
     blank = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
+    width = np.int32 if cleaned.size < _INT32_LIMIT else np.int64  # (CodedText's own codes)
     if not blank.any():  # (no value blank once trimmed: the codes as they are, a copy)
-        out = np.asarray(codes).astype(np.int64)
+        out = np.array(codes, dtype=width)
         return CodedText(out, cleaned), out < 0
     kept = np.flatnonzero(~blank)
-    renumber = np.full(cleaned.size + 1, -1, dtype=np.int64)  # (last slot: code -1)
-    renumber[kept] = np.arange(kept.size)
+    renumber = np.full(cleaned.size + 1, -1, dtype=width)  # (last slot: code -1)
+    renumber[kept] = np.arange(kept.size, dtype=width)
     out = renumber[codes]
     return CodedText(out, cleaned[kept]), out < 0
 
