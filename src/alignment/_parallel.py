@@ -27,6 +27,7 @@ from .errors import ParameterError
 __all__ = [
     "ENV_VAR",
     "Pending",
+    "ahead",
     "inline",
     "inline_pool",
     "n_threads",
@@ -235,6 +236,37 @@ def run_both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     if errors:
         raise errors[0]
     return done[0], out
+
+
+def ahead(fn: Callable[[], T]) -> Callable[[], T]:
+    """Start ``fn`` now on a helper thread, when threads are on; the call returned waits for its
+    value (and raises its error).  Otherwise ``fn`` runs when that call is made, inline.
+
+    For a step the caller will need next, that releases the GIL (PyArrow parsing the next
+    file while the caller types this one).  A short-lived thread, not the pool (as
+    :func:`run_both`); a value never asked for is dropped with its thread.
+    """
+    if not threads_on():
+        return fn
+    done: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(fn())
+        except BaseException as exc:  # (raised again by the caller's call)
+            errors.append(exc)
+
+    helper = threading.Thread(target=run, name="alignment-ahead", daemon=True)
+    helper.start()
+
+    def result() -> T:
+        helper.join()
+        if errors:
+            raise errors[0]
+        return done[0]
+
+    return result
 
 
 def threads_on() -> bool:

@@ -231,3 +231,35 @@ def test_run_both_inline_when_threads_are_off(monkeypatch: pytest.MonkeyPatch) -
         assert not _parallel.threads_on()
         assert _parallel.run_both(lambda: step("c"), lambda: step("d")) == ("c", "d")
     assert order == [("a", here), ("b", here), ("c", here), ("d", here)]  # in turn, here
+
+
+def test_ahead_runs_on_a_helper_thread_and_raises_there_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    started = threading.Event()
+
+    def step() -> str:
+        started.set()
+        return _thread_name()
+
+    result = _parallel.ahead(step)
+    assert started.wait(timeout=30)  # (running before it is asked for)
+    assert result() == "alignment-ahead"
+
+    def fails() -> None:
+        raise ZeroDivisionError
+
+    later = _parallel.ahead(fails)  # (no error yet: it comes with the value)
+    with pytest.raises(ZeroDivisionError):
+        later()
+    monkeypatch.setenv(_parallel.ENV_VAR, "1")
+    calls: list[str] = []
+    inline = _parallel.ahead(lambda: calls.append(_thread_name()))
+    assert calls == []  # (off: run when asked for, in the calling thread)
+    inline()
+    assert calls == [threading.current_thread().name]
+    with _parallel.inline():
+        assert _parallel.ahead(_thread_name)() == threading.current_thread().name

@@ -213,3 +213,26 @@ def test_per_row_time_zone_column(tmp_path: Path) -> None:
             write_export(tmp_path / "bad", bad),
             columns={"Lead": {"Zone": "time_zone"}},
         )
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_errors_come_in_table_order_while_files_are_parsed_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: str
+) -> None:
+    """The next file is parsed while a table is typed: an error of the table comes first, as
+    when the files are read one after the other, and a bad file after it is then never named."""
+    monkeypatch.setenv("ALIGNMENT_NUM_THREADS", threads)
+    folder = write_export(tmp_path, SALESFORCE)
+    lines = (folder / "Lead.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[head.index("CreatedDate")] = "not a date"
+    (folder / "Lead.csv").write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+    (folder / "Contact.csv").write_bytes(b"Id,CreatedDate\n\xff\xfe,2024\n")
+    with pytest.raises(DataValidationError) as info:
+        alignment.io.read_crm("salesforce", folder)
+    assert info.value.table == "Lead" and info.value.column == "CreatedDate"
+    (folder / "Lead.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataValidationError, match="UTF-8") as info:
+        alignment.io.read_crm("salesforce", folder)
+    assert info.value.table == "Contact"

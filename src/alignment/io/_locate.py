@@ -15,18 +15,20 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .._files import read_parquet
 from .._filetexts import hash_factorize, row_texts, text_columns
 from .._frames import POOL_MIN_ROWS, read_table
-from .._parallel import Pending, submit
+from .._parallel import Pending, ahead, submit
 from .._sources import CSVFormatError, read_arrow_csv, read_header, split_arrow
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
 from ._values import CodedText
 
-__all__ = ["Plan", "Raw", "locate", "read_source"]
+__all__ = ["Plan", "Raw", "locate", "read_later", "read_source"]
+
+T = TypeVar("T")
 
 #: which columns of a file to read, given its column names: (the columns, those of them read
 #: as UTF-8 bytes: instants, parsed without a Python string per cell, those of them only
@@ -222,7 +224,29 @@ def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
     return Raw(name, path.name, n_rows, _Joined(names, parts), wall)
 
 
+def read_later(name: str, item: Any, plan: Plan | None = None) -> Callable[[], Raw]:
+    """:func:`read_source` in two steps: a file's text is parsed from now on, on a helper thread
+    (PyArrow, without the GIL) while the caller works on the table before; the call returned
+    finishes the read (a frame is read then, all of it).  Errors are raised by that call."""
+    if not isinstance(item, (str, os.PathLike)):
+        return lambda: read_source(name, item, plan)
+    path = Path(item)
+    parsed = ahead(lambda: _file_table(name, path, plan))
+
+    def finish() -> Raw:
+        table = parsed()  # (its errors are raised as they are)
+        return _translated(name, path, lambda: _planned(name, path, table, plan))
+
+    return finish
+
+
 def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:
+    table = _file_table(name, path, plan)
+    return _translated(name, path, lambda: _planned(name, path, table, plan))
+
+
+def _file_table(name: str, path: Path, plan: Plan | None) -> Any:
+    """A file's columns of ``plan`` as a PyArrow table (CSV: every column as text)."""
     if not path.is_file():
         raise ParameterError(f"{name}: no file {str(path)!r}")
     low = path.name.casefold()
@@ -230,13 +254,21 @@ def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:
         raise ParameterError(
             f"{name}: cannot read {path.name!r}; use .csv, .csv.gz or .parquet files"
         )
-    try:
+
+    def parse() -> Any:
         if low.endswith(".parquet"):
-            return _planned(name, path, read_parquet(path), plan)
+            return read_parquet(path)
         names = read_header(path, ",")
         include = None if plan is None else plan(names)[0]
-        table = read_arrow_csv(path, names, ",", include=include, text=True)
-        return _planned(name, path, table, plan)
+        return read_arrow_csv(path, names, ",", include=include, text=True)
+
+    return _translated(name, path, parse)
+
+
+def _translated(name: str, path: Path, step: Callable[[], T]) -> T:
+    """``step()``, the errors of reading a file raised as :class:`DataValidationError`."""
+    try:
+        return step()
     except CSVFormatError as exc:
         raise DataValidationError(
             f"file {path.name!r} {exc}", table=name, fix="export the table again as CSV"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -25,7 +25,7 @@ from ._link import (
     link_people,
     with_cost,
 )
-from ._locate import locate, read_source
+from ._locate import Raw, locate, read_later
 from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
@@ -87,13 +87,24 @@ def _read_tables(
 ) -> dict[str, Table]:
     found = locate(preset, source)
     tables: dict[str, Table] = {}
+    present = [spec for spec in preset.tables if spec.name in found]
+
+    def start(i: int) -> Callable[[], Raw] | None:  # (the next file parsed while this is typed)
+        if i >= len(present):
+            return None
+        spec = present[i]
+        return read_later(spec.name, found[spec.name], functools.partial(read_plan, spec, ctx))
+
+    upcoming = start(0)
     for spec in preset.tables:  # a loop over the export's tables
         if spec.name not in found:
             tables[spec.name] = empty_table(spec, ctx)
             ctx.note(spec.name, "table not found (optional)", "read as empty")
             continue
-        plan = functools.partial(read_plan, spec, ctx)
-        t = type_table(read_source(spec.name, found[spec.name], plan), spec, ctx)
+        assert upcoming is not None
+        raw = upcoming()
+        upcoming = start(present.index(spec) + 1)
+        t = type_table(raw, spec, ctx)
         needed = list(REQUIRED[spec.feeds])
         if spec.feeds == "deals":
             needed.append("won" if won is None else "stage")
