@@ -553,16 +553,16 @@ def _arrow_factorize(arr: Any) -> Categorical:
 
 def _encoded_factorize(arr: Any) -> Categorical:
     """Factorise an Arrow array by pyarrow's dictionary encoding (one hash pass over the rows),
-    then a sort of the distinct values only."""
+    then a sort of the distinct values only.  A chunked array is encoded as it is (one
+    dictionary for all its chunks): its indices are joined, not its strings."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     enc = pc.dictionary_encode(arr)
-    dictionary, indices = enc.dictionary, enc.indices
+    dictionary, raw = _encoded_parts(enc)
     if pa.types.is_string_view(dictionary.type):  # (Arrow cannot sort string views yet)
         dictionary = dictionary.cast(pa.large_string())
     order = _ints(pc.array_sort_indices(dictionary)).astype(np.int64)
-    raw = _ints(indices, null=-1)  # int32, no copy without nulls
     if np.array_equal(order, np.arange(order.size)):
         codes = raw.astype(np.int32)  # dictionary already sorted (nulls are -1): one copy
     else:
@@ -573,6 +573,35 @@ def _encoded_factorize(arr: Any) -> Categorical:
     ordered = dictionary.take(_arrow_index(order))
     cats = _objects(ordered)
     return Categorical(codes, cats, _canonical_keys(ordered))
+
+
+def _encoded_parts(enc: Any) -> tuple[Any, np.ndarray]:
+    """The dictionary and each row's index (``-1``: null) of a dictionary-encoded Arrow array,
+    plain or chunked.  The chunks of an encoded chunked array share one dictionary (pyarrow
+    encodes them with one table); were they ever not to, they are unified first."""
+    import pyarrow as pa
+
+    if not isinstance(enc, pa.ChunkedArray):
+        return enc.dictionary, _ints(enc.indices, null=-1)  # (int32, no copy without nulls)
+    if enc.num_chunks == 0:
+        return pa.array([], type=enc.type.value_type), np.empty(0, dtype=np.int32)
+    first = enc.chunk(0).dictionary
+    if not all(_same_array(c.dictionary, first) for c in enc.chunks[1:]):
+        enc = enc.unify_dictionaries()
+        first = enc.chunk(0).dictionary
+    parts = [_ints(c.indices, null=-1) for c in enc.chunks]
+    return first, parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _same_array(a: Any, b: Any) -> bool:
+    """Whether two Arrow arrays are views of the same buffers (no value compared)."""
+    if len(a) != len(b) or a.offset != b.offset:
+        return False
+    return all(
+        (x is None and y is None)
+        or (x is not None and y is not None and x.address == y.address and x.size == y.size)
+        for x, y in zip(a.buffers(), b.buffers(), strict=True)
+    )
 
 
 def _string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:

@@ -56,15 +56,15 @@ def hash_factorize(arr: Any) -> Categorical:
     """
     import pyarrow as pa
 
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_dictionary(arr.type):
-        return _dictionary_factorize(arr, _encoded_factorize)
-    if _distinct_head(arr):  # (record ids: sorted by their words, not hashed)
-        out = _bytes_factorize(arr, distinct=True)
+    if pa.types.is_dictionary(arr.type) or _distinct_head(arr):
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if pa.types.is_dictionary(arr.type):
+            return _dictionary_factorize(arr, _encoded_factorize)
+        out = _bytes_factorize(arr, distinct=True)  # (record ids: sorted by their words)
         if out is not None:
             return out
-    return _encoded_factorize(arr)
+    return _encoded_factorize(arr)  # (a chunked column as it is: its strings not joined)
 
 
 def _distinct_head(arr: Any) -> bool:

@@ -28,17 +28,37 @@ def _same_as_python(cat: Any, values: list[str | None]) -> None:
     assert all(type(c) is str for c in cat.categories.tolist())
 
 
-@settings(max_examples=150, deadline=None)
-@given(CELLS, st.sampled_from(["string", "large_string"]), st.integers(1, 3))
+@settings(max_examples=200, deadline=None)
+@given(CELLS, st.sampled_from(["string", "large_string"]), st.integers(1, 6), st.booleans())
 def test_plain_and_chunked_columns_match_python(
-    values: list[str | None], kind: str, n_chunks: int
+    values: list[str | None], kind: str, n_chunks: int, sliced: bool
 ) -> None:
+    # chunks of their own or slices of one array (offsets), empty ones among them: a chunked
+    # column is encoded as it is (one dictionary for its chunks), its indices joined
     typ = getattr(pa, kind)()
+    whole = pa.array(values, type=typ)
     cut = np.linspace(0, len(values), n_chunks + 1).astype(int)
-    chunks = [pa.array(values[a:b], type=typ) for a, b in itertools.pairwise(cut)]
+    chunks = [
+        whole.slice(a, b - a) if sliced else pa.array(values[a:b], type=typ)
+        for a, b in itertools.pairwise(cut)
+    ]
     column = pa.chunked_array(chunks, type=typ)
     _same_as_python(hash_factorize(column), values)
-    _same_as_python(hash_factorize(pa.array(values, type=typ)), values)
+    _same_as_python(hash_factorize(whole), values)
+
+
+def test_encoded_chunks_with_dictionaries_of_their_own_are_unified() -> None:
+    """Chunks encoded one by one (each its own dictionary) give the rows' values all the same."""
+    from alignment._factorize import _encoded_parts
+
+    parts = [["b", "a", None], ["c", "b"], ["a"]]
+    enc = pa.chunked_array([pa.array(p, type=pa.string()).dictionary_encode() for p in parts])
+    dictionary, indices = _encoded_parts(enc)
+    values = [v for p in parts for v in p]
+    got = [None if i < 0 else dictionary[int(i)].as_py() for i in indices]
+    assert got == values
+    empty = pa.chunked_array([], type=pa.dictionary(pa.int32(), pa.string()))
+    assert _encoded_parts(empty)[1].size == 0
 
 
 @settings(max_examples=150, deadline=None)
