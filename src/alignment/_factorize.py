@@ -577,31 +577,23 @@ def _encoded_factorize(arr: Any) -> Categorical:
 
 def _encoded_parts(enc: Any) -> tuple[Any, np.ndarray]:
     """The dictionary and each row's index (``-1``: null) of a dictionary-encoded Arrow array,
-    plain or chunked.  The chunks of an encoded chunked array share one dictionary (pyarrow
-    encodes them with one table); were they ever not to, they are unified first."""
+    plain or chunked (whose chunks share one dictionary, else are unified first)."""
     import pyarrow as pa
 
     if not isinstance(enc, pa.ChunkedArray):
         return enc.dictionary, _ints(enc.indices, null=-1)  # (int32, no copy without nulls)
     if enc.num_chunks == 0:
         return pa.array([], type=enc.type.value_type), np.empty(0, dtype=np.int32)
-    first = enc.chunk(0).dictionary
-    if not all(_same_array(c.dictionary, first) for c in enc.chunks[1:]):
+    first = _buffers(enc.chunk(0).dictionary)
+    if any(_buffers(c.dictionary) != first for c in enc.chunks[1:]):
         enc = enc.unify_dictionaries()
-        first = enc.chunk(0).dictionary
     parts = [_ints(c.indices, null=-1) for c in enc.chunks]
-    return first, parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return enc.chunk(0).dictionary, parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _same_array(a: Any, b: Any) -> bool:
-    """Whether two Arrow arrays are views of the same buffers (no value compared)."""
-    if len(a) != len(b) or a.offset != b.offset:
-        return False
-    return all(
-        (x is None and y is None)
-        or (x is not None and y is not None and x.address == y.address and x.size == y.size)
-        for x, y in zip(a.buffers(), b.buffers(), strict=True)
-    )
+def _buffers(a: Any) -> tuple[Any, ...]:
+    """What an Arrow array views (its buffers' places, its length and offset): no value read."""
+    return (len(a), a.offset, *((b.address, b.size) if b else None for b in a.buffers()))
 
 
 def _string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
