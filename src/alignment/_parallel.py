@@ -218,27 +218,19 @@ def run_both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     """
     if not threads_on():
         return first(), second()
-    done: list[T] = []
-    errors: list[BaseException] = []
-
-    def run_first() -> None:
-        try:
-            done.append(first())
-        except BaseException as exc:  # (re-raised in the calling thread)
-            errors.append(exc)
-
-    helper = threading.Thread(target=run_first, name="alignment-split", daemon=True)
-    helper.start()
+    pending = ahead(first, name="alignment-split")
     try:
         out = second()
-    finally:
-        helper.join()
-    if errors:
-        raise errors[0]
-    return done[0], out
+    except BaseException:
+        try:  # (the helper is waited for; the caller's error is the one raised)
+            pending()
+        except BaseException:
+            pass
+        raise
+    return pending(), out
 
 
-def ahead(fn: Callable[[], T]) -> Callable[[], T]:
+def ahead(fn: Callable[[], T], *, name: str = "alignment-ahead") -> Callable[[], T]:
     """Start ``fn`` now on a helper thread, when threads are on; the call returned waits for its
     value (and raises its error).  Otherwise ``fn`` runs when that call is made, inline.
 
@@ -257,7 +249,7 @@ def ahead(fn: Callable[[], T]) -> Callable[[], T]:
         except BaseException as exc:  # (raised again by the caller's call)
             errors.append(exc)
 
-    helper = threading.Thread(target=run, name="alignment-ahead", daemon=True)
+    helper = threading.Thread(target=run, name=name, daemon=True)
     helper.start()
 
     def result() -> T:
