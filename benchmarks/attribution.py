@@ -22,7 +22,11 @@ model it reports
   resetting it through ``/proc/self/clear_refs``), which also counts pyarrow's, Polars' and
   scipy's own buffers and the modules the call imports; both above the input frames.
 * ``/ int``: with ``--keys int,str`` (or ``int,str,cat``), the end-to-end time with string lead
-  ids over the time with integer lead ids (same journeys, same run, interleaved).
+  ids over the time with integer lead ids (same journeys, same run, interleaved);
+* ``lead ids alone``: the touches' lead ids made into sorted codes, by the library's kernel and
+  by the compiled hash tables of pandas, PyArrow and Polars (``pandas.factorize(sort=True)``,
+  ``dictionary_encode`` and a sort of the distinct values, ``rank("dense")``): the share of the
+  end-to-end time that grouping rows by string ids costs any reader of these frames.
 
 ``--keys`` chooses the lead ids: ``int`` (integer ids in a range twice their count, as
 Marketo numbers them), ``wide`` (integer ids spread over 10^10, as HubSpot's record ids are:
@@ -357,7 +361,45 @@ def prepare(n: int, keys: str, repeat: int) -> dict[str, Any]:
         f"{t_build_pl:.3f} s (cpu {CPU['build_pl']:.3f}), dict of numpy {t_build_np:.3f} s "
         f"(cpu {CPU['build_np']:.3f})"
     )
+    hash_floor(pdf, plf, repeat)
     return {"pd": (pdf, pconv), "pl": (plf, plconv), "journeys": journeys, "eligible": eligible}
+
+
+def hash_floor(pdf: Any, plf: Any, repeat: int) -> None:
+    """The touches' lead ids alone made into sorted codes: by the library's kernel (the one
+    ``Journeys.build`` runs on a pandas column) and by the compiled hash tables of pandas,
+    PyArrow and Polars (what any reader of these frames pays to group rows by the ids).
+    Integer ids in a dense range skip this step in the library (direct addressing)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = pdf["lead_id"]
+    arrow = pa.array(col)
+
+    def arrow_sorted() -> None:
+        pc.array_sort_indices(pc.dictionary_encode(arrow).dictionary)
+
+    from alignment._factorize import _native_factorize  # (the kernels Journeys.build uses)
+    from alignment.tables._common import _key_codes
+
+    def library() -> None:
+        if col.dtype.kind in "iu":  # (integer ids: ranked in a range, or hashed when spread)
+            _key_codes(col.to_numpy(), column="lead_id", table="touchpoints")
+        else:
+            _native_factorize(col, "pandas")
+
+    timed = {
+        "alignment": library,
+        "pandas.factorize(sort=True)": lambda: pd.factorize(col, sort=True),
+        "pyarrow dictionary_encode + sort": arrow_sorted,
+        "Polars rank('dense')": lambda: plf["lead_id"].rank("dense"),
+    }
+    parts = []
+    for label, fn in timed.items():
+        wall = best(fn, repeat, "floor")
+        parts.append(f"{label} {wall:.3f} s (cpu {CPU['floor']:.3f})")
+    print("lead ids alone, made into sorted codes: " + "; ".join(parts))
 
 
 def interleaved(calls: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
