@@ -369,7 +369,8 @@ def hash_floor(pdf: Any, plf: Any, repeat: int) -> None:
     """The touches' lead ids alone made into sorted codes: by the library's kernel (the one
     ``Journeys.build`` runs on a pandas column) and by the compiled hash tables of pandas,
     PyArrow and Polars (what any reader of these frames pays to group rows by the ids).
-    Integer ids in a dense range skip this step in the library (direct addressing)."""
+    The library ranks integer ids in a dense range through a table of the range (no hashing)
+    and hashes the others, as ``Journeys.build`` does."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
