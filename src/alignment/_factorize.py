@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from ._columns import Categorical
+from ._digits import factorize_numbered
 from ._strings import Decoder, WordsText, factorize_words
-from ._words import Words, byte_words, unicode_words, view_words
+from ._words import Words, byte_words, inline_views, unicode_words, view_words
 from .errors import DataValidationError, reject_rows
 
 __all__ = [
@@ -89,13 +90,10 @@ def _polars_categorical(native: Any) -> Categorical:
 def _polars_physical(native: Any) -> Categorical:
     """Factorise a Polars ``Categorical`` column through its physical codes.
 
-    Polars' categories may be shared by every categorical of the process (its global
-    ``Categories``): converting the column to Arrow rebuilds a dictionary of all of them
-    (about a second for a million).  Instead the rows' physical codes are read as they are
-    (no copy), one row of each code in use is cast to text by Polars, those distinct strings
-    are factorised, and the codes are mapped through their ranks (one gather).  Codes spread
-    over a much larger shared mapping are compacted first (:func:`factorize_ints`).
-    """
+    Polars' categories may be shared by the whole process (converting the column to Arrow
+    rebuilds a dictionary of all of them, about a second for a million): the rows' physical
+    codes are read as they are, one row of each code in use is cast to text by Polars, those
+    distinct strings are factorised, and the codes mapped through their ranks (one gather)."""
     pl = _polars()
     n = len(native)
     physical = native.to_physical()
@@ -126,10 +124,8 @@ def _polars_physical(native: Any) -> Categorical:
 
 
 def _pandas_arrow(native: Any) -> Any:
-    """A pandas column of strings as an Arrow array (zero-copy), or ``None``.
-
-    Arrow-backed strings as they are; a categorical of strings as its dictionary and codes.
-    """
+    """A pandas column of strings as an Arrow array (zero-copy), or ``None``: Arrow-backed
+    strings as they are, a categorical of strings as its dictionary and codes."""
     if not _has("pyarrow"):
         return None
     import pyarrow as pa
@@ -152,11 +148,8 @@ SAMPLE_ROWS = 20_000
 
 
 def many_distinct(n_distinct: int, n_sampled: int) -> bool:
-    """Whether a column looks like ids (hashing pays) rather than a few categories.
-
-    Judged on its first rows: more than 5 % distinct.  Either way the result is exact; only the
-    speed differs (few categories: pyarrow's dictionary encoding of the strings is faster).
-    """
+    """Whether a column looks like ids (hashing pays) rather than a few categories: more than
+    5 % distinct in its first rows (exact either way; few categories: pyarrow's is faster)."""
     return n_distinct * 20 > n_sampled
 
 
@@ -211,7 +204,8 @@ def _from_words(
     or all of them), or ``None`` when the kernel declines."""
     m = n if rows is None else rows.size
     text = None if words.canonical else _words_text(words.length_word)
-    out = factorize_words(
+    numbered = words.canonical and not distinct  # (numbered ids: counted, not hashed)
+    out = (factorize_numbered(words.word, m, decode) if numbered else None) or factorize_words(
         words.word, words.n_words, m, need_rows=False, decode=decode, distinct=distinct, text=text
     )
     if out is None:
@@ -293,6 +287,11 @@ def _with_nulls(codes: np.ndarray, rows: np.ndarray | None, n: int) -> np.ndarra
 
 def _text_of_keys(keys: np.ndarray) -> np.ndarray:
     """The strings of canonical sort keys (:attr:`Categorical.sort_keys`)."""
+    import pyarrow as pa
+
+    if hasattr(pa, "string_view"):  # (pyarrow 16 on: the strings as views of their words)
+        views = pa.py_buffer(inline_views(keys))
+        return _objects(pa.Array.from_buffers(pa.string_view(), keys.size, [None, views]))
     cells = keys.byteswap().view(np.uint8).reshape(-1, 8)
     return _text(cells, (keys & np.uint64(0xFF)).astype(np.int64))
 

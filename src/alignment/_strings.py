@@ -39,6 +39,7 @@ __all__ = [
     "WordsText",
     "factorize_words",
     "group_hashes",
+    "ranked_codes",
 ]
 
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
@@ -328,7 +329,7 @@ def factorize_words(
 
     def sort_and_code() -> tuple[np.ndarray, np.ndarray]:
         order = _word_order(keys)  # (of the distinct strings only)
-        return order, _ranked_codes(ids, used[order], space, n)
+        return order, ranked_codes(ids, used[order], space, n)
 
     aside = n_words == 1 and groups.first is None and used.size >= _ASIDE and threads_on()
     if decode is not None and aside:
@@ -497,7 +498,7 @@ def _unpacked(packed: np.ndarray, spans: list[Span], refs: list[np.ndarray]) -> 
     return words
 
 
-def _ranked_codes(ids: np.ndarray, sorted_ids: np.ndarray, space: int, n: int) -> np.ndarray:
+def ranked_codes(ids: np.ndarray, sorted_ids: np.ndarray, space: int, n: int) -> np.ndarray:
     """Each row's rank: the position of its group id in ``sorted_ids`` (one gather per row)."""
     rank = np.empty(space, dtype=np.int32)
     rank[sorted_ids] = np.arange(sorted_ids.size, dtype=np.int32)

@@ -23,6 +23,7 @@ __all__ = [
     "WordFn",
     "Words",
     "byte_words",
+    "inline_views",
     "unicode_words",
     "view_words",
 ]
@@ -142,6 +143,18 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
         else None
     )
     return Words(word, n_bytes + int(with_length), short, with_length)
+
+
+def inline_views(keys: np.ndarray) -> np.ndarray:
+    """Arrow string views (16 bytes each: the length, then the bytes inline) of the strings of
+    canonical words (:attr:`Words.canonical`), as ``uint64`` pairs: no byte is copied twice."""
+    swapped = keys.byteswap()  # (the bytes in memory order, the length byte last)
+    out = np.empty((keys.size, 2), dtype=np.uint64)
+    np.left_shift(swapped, np.uint64(32), out=out[:, 0])  # bytes 0-3 after the length
+    out[:, 0] |= keys & np.uint64(0xFF)
+    np.right_shift(swapped, np.uint64(32), out=out[:, 1])
+    out[:, 1] &= np.uint64(0xFFFFFF)  # bytes 4-6 (the length byte out)
+    return out
 
 
 def _fixed_width(starts: np.ndarray, ends: np.ndarray, max_len: int) -> bool:
