@@ -31,7 +31,8 @@ model it reports
 ``--keys`` chooses the lead ids: ``int`` (integer ids in a range twice their count, as
 Marketo numbers them), ``wide`` (integer ids spread over 10^10, as HubSpot's record ids are:
 the same hashing as text, no dense range),
-``str`` (short ``"L123"``-style ids, at most 7 bytes: one 64-bit word each), ``sfid``
+``str`` (short ``"L123"``-style ids, at most 7 bytes: one 64-bit word each, numbered: the
+library counts them rather than hashing them), ``sfid``
 (18-character Salesforce ids such as ``00Q5g00000AbCdEFGH``, as Salesforce exports them: three
 words each, a shared prefix) and/or ``cat`` (the ``str`` ids held as pandas ``category`` /
 Polars ``Categorical``: the library reuses the dictionary).  Channels are strings in all.
@@ -369,8 +370,9 @@ def hash_floor(pdf: Any, plf: Any, repeat: int) -> None:
     """The touches' lead ids alone made into sorted codes: by the library's kernel (the one
     ``Journeys.build`` runs on a pandas column) and by the compiled hash tables of pandas,
     PyArrow and Polars (what any reader of these frames pays to group rows by the ids).
-    The library ranks integer ids in a dense range through a table of the range (no hashing)
-    and hashes the others, as ``Journeys.build`` does."""
+    The library ranks integer ids in a dense range through a table of the range (no hashing),
+    numbered text ids (``"L123"``) through a table of their digits' range, and hashes the
+    others, as ``Journeys.build`` does."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -224,3 +224,23 @@ def test_attribution_from_a_long_pandas_column_is_the_hashing_kernels(
     assert counted.channel_credit == hashed.channel_credit
     np.testing.assert_array_equal(counted.journeys.keys, hashed.journeys.keys)
     pd.testing.assert_frame_equal(counted.to_frame(level="touch"), hashed.to_frame(level="touch"))
+
+
+def test_text_of_canonical_words_with_and_without_string_views(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pyarrow 16 on makes the strings from views of their words; older ones from their bytes
+    values = ["", "a", "L1", "L10", "L999999", "é", "abcdefg", "x\x00y"]
+    arr = pa.array(values, type=pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    from alignment._words import byte_words
+
+    words = byte_words(data, offsets[:-1], offsets[1:])
+    assert words is not None and words.canonical
+    keys = words.word(0, None)
+    with_views = fz._text_of_keys(keys)
+    monkeypatch.delattr(pa, "string_view")
+    from_bytes = fz._text_of_keys(keys)
+    assert with_views.tolist() == values
+    assert from_bytes.tolist() == values
