@@ -34,7 +34,7 @@ _ONES = np.uint64(0x0101010101010101)
 _HIGH = np.uint64(0x8080808080808080)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 _BYTE = np.uint64(0xFF)
-_U7, _U8 = np.uint64(7), np.uint64(8)
+_U7 = np.uint64(7)
 #: base 11 from the bytes up: pairs of bytes, pairs of those, the two halves
 _MERGE = (
     (np.uint64(0x00FF00FF00FF00FF), np.uint64(8), np.uint64(11)),
@@ -78,13 +78,22 @@ def _nonzero(w: np.ndarray) -> np.ndarray:
     return out
 
 
+def _count(high_bits: np.ndarray) -> np.ndarray:
+    """The number of bytes whose high bit is set (the others clear): one in each, summed into
+    the top byte by one multiplication."""
+    out: np.ndarray = high_bits >> _U7
+    out *= _ONES
+    out >>= np.uint64(56)
+    return out
+
+
 def _numbers(w: np.ndarray, lay: _Layout, out: np.ndarray) -> bool:
     """Each word's number under ``lay`` into ``out``; ``False`` if a digit byte holds anything
     but a digit or padding, or a string holds a zero byte (its length would not follow from
     its bytes).  ``w`` is overwritten."""
     nonzero = _nonzero(w)
     nonzero &= ~_BYTE  # (the length byte apart)
-    if not np.array_equal(np.bitwise_count(nonzero), w & _BYTE):
+    if not np.array_equal(_count(nonzero), w & _BYTE):
         return False
     low, digits = np.uint64(8 * lay.low), np.uint64((1 << (8 * (lay.high - lay.low + 1))) - 1)
     w >>= low  # the digit bytes, the last one lowest
@@ -134,7 +143,7 @@ def _words(numbers: np.ndarray, lay: _Layout) -> np.ndarray:
         out |= np.take(_THREE, piece) << np.uint64(shift)
     out <<= np.uint64(8 * lay.low)
     out |= lay.shared
-    out |= np.bitwise_count(_nonzero(out)).astype(np.uint64)  # the length: bytes not zero
+    out |= _count(_nonzero(out))  # the length: the bytes that are not zero
     return out
 
 
