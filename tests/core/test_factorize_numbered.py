@@ -61,6 +61,18 @@ def _check(values: list[str | None], monkeypatch: pytest.MonkeyPatch, *, counted
     assert cat.sort_keys.dtype == np.uint64
 
 
+def _canonical_words(values: list[str]) -> np.ndarray:
+    """The canonical 64-bit words of short strings, as the bytes path reads them."""
+    from alignment._words import byte_words
+
+    arr = pa.array(values, type=pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    words = byte_words(data, offsets[:-1], offsets[1:])
+    assert words is not None and words.canonical
+    return words.word(0, None)
+
+
 PREFIX = st.text(alphabet="LAD-_x#", max_size=3)
 
 
@@ -168,15 +180,8 @@ def test_zero_padded_fixed_width_ids(monkeypatch: pytest.MonkeyPatch) -> None:
 @settings(max_examples=100, deadline=None)
 @given(PREFIX, st.lists(st.integers(0, 10**6), min_size=2, max_size=40), st.sampled_from([0, 4]))
 def test_numbers_keep_the_order_and_invert(prefix: str, numbers: list[int], pad: int) -> None:
-    from alignment._words import byte_words
-
     values = sorted({f"{prefix}{x:0{pad}d}"[:7] for x in numbers})
-    arr = pa.array(values, type=pa.large_string())
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
-    words = byte_words(data, offsets[:-1], offsets[1:])
-    assert words is not None and words.canonical
-    w = words.word(0, None)
+    w = _canonical_words(values)
     ref = w[0]
     lay = _digits._layout(ref, int(np.bitwise_or.reduce(w ^ ref)))
     if lay is None:  # (one distinct id)
@@ -231,14 +236,7 @@ def test_text_of_canonical_words_with_and_without_string_views(
 ) -> None:
     # pyarrow 16 on makes the strings from views of their words; older ones from their bytes
     values = ["", "a", "L1", "L10", "L999999", "é", "abcdefg", "x\x00y"]
-    arr = pa.array(values, type=pa.large_string())
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
-    from alignment._words import byte_words
-
-    words = byte_words(data, offsets[:-1], offsets[1:])
-    assert words is not None and words.canonical
-    keys = words.word(0, None)
+    keys = _canonical_words(values)
     with_views = fz._text_of_keys(keys)
     monkeypatch.delattr(pa, "string_view")
     from_bytes = fz._text_of_keys(keys)
