@@ -22,13 +22,12 @@ from typing import NamedTuple
 import numpy as np
 
 from ._parallel import run_both, split_rows, threads_on
-from ._strings import Decoder, Factorized, ranked_codes
+from ._strings import ASIDE, Decoder, Factorized, ranked_codes
 from ._words import WordFn
 
 __all__ = ["factorize_numbered"]
 
 _BLOCK = 1 << 17  # rows per block (larger blocks: fewer hand-overs of the GIL between threads)
-_ASIDE = 1 << 16  # from this many distinct strings on, their text is made on a helper thread
 _SLACK = 1024  # the counting table may have 4 n + _SLACK entries (as for dense integer keys)
 _ONES = np.uint64(0x0101010101010101)
 _HIGH = np.uint64(0x8080808080808080)
@@ -200,7 +199,7 @@ def factorize_numbered(word: WordFn, n: int, decode: Decoder) -> Factorized | No
     def codes() -> np.ndarray:  # (in place of the numbers)
         return ranked_codes(numbers, distinct, lay.size, n)
 
-    if threads_on() and distinct.size >= _ASIDE:  # (text holds the GIL, the gather does not)
+    if threads_on() and distinct.size >= ASIDE:  # (text holds the GIL, the gather does not)
         decoded, out = run_both(lambda: decode(keys, None), codes)
     else:
         decoded, out = decode(keys, None), codes()

@@ -33,6 +33,7 @@ from ._parallel import run_both, split_rows, threads_on
 from ._words import WordFn
 
 __all__ = [
+    "ASIDE",
     "Decoder",
     "Factorized",
     "Groups",
@@ -245,7 +246,7 @@ word and one row of each (``None`` when rows were not looked for), in sorted ord
 WordsText = Callable[[list[np.ndarray]], np.ndarray]
 """``text(words)``: the text of strings given all their words (one array per word)."""
 
-_ASIDE = 1 << 16
+ASIDE = 1 << 16
 """From this many distinct one-word strings on, they are decoded on a helper thread."""
 
 
@@ -331,7 +332,7 @@ def factorize_words(
         order = _word_order(keys)  # (of the distinct strings only)
         return order, ranked_codes(ids, used[order], space, n)
 
-    aside = n_words == 1 and groups.first is None and used.size >= _ASIDE and threads_on()
+    aside = n_words == 1 and groups.first is None and used.size >= ASIDE and threads_on()
     if decode is not None and aside:
         # one word per string, no rows wanted: the sorted words are the text; sorted again
         # (np.sort, no permutation) and decoded on a helper thread while the codes are made

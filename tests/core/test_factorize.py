@@ -453,7 +453,7 @@ def test_short_keys_decoded_aside_and_scattered_by_two(
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(_strings, "_CHUNK", 4096)  # several chunks per half
     monkeypatch.setattr(_words, "_CHUNK", 4096)  # (and of the words read)
-    monkeypatch.setattr(_strings, "_ASIDE", 16)
+    monkeypatch.setattr(_strings, "ASIDE", 16)
     codes, cats = _twin(values)
     for arr in (pa.array(values, type=pa.large_string()), pa.array(values, type=pa.string())):
         got = _bytes_factorize(arr)
