@@ -4,8 +4,8 @@ A string column becomes ``int32`` codes into its sorted distinct values (a
 :class:`~alignment._columns.Categorical`) without a Python object per row where possible:
 Arrow string columns (pandas, Polars, PyArrow) from their bytes (:mod:`._strings`, or
 pyarrow's dictionary encoding for columns of few categories), a dictionary the column already
-has (Polars categoricals, pandas categories) reused, numpy unicode arrays from their code
-points.  Also the hash lookups of keys (:func:`lookup`, :func:`factorize_ints`).
+has (Polars categoricals, pandas categories) reused, numpy unicode arrays from their bytes
+(ASCII text) or code points, or hashed by pyarrow (few categories).
 
 Part of the one dataframe boundary: with ``_frames``, ``_files``, ``_filetexts`` and
 ``_textnorm``, the only modules that import pandas, Polars or PyArrow (always lazily, inside
@@ -22,15 +22,22 @@ import numpy as np
 
 from ._columns import Categorical
 from ._digits import factorize_numbered
-from ._strings import Decoder, WordsText, factorize_words
-from ._words import Words, byte_words, inline_views, unicode_words, view_words
+from ._strings import Decoder, WordsText, factorize_ints, factorize_words
+from ._words import (
+    Words,
+    ascii_text,
+    ascii_words,
+    byte_words,
+    inline_views,
+    unicode_words,
+    view_words,
+)
 from .errors import DataValidationError, reject_rows
 
 __all__ = [
     "HASH_FACTORIZE_MIN_ROWS",
     "factorize",
     "factorize_ints",
-    "lookup",
 ]
 
 
@@ -405,129 +412,6 @@ def factorize(
     return cat
 
 
-def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (``int64``) and sorted distinct values of an integer array, by hashing.
-
-    The hash grouping of :mod:`._strings` costs O(n) and only the distinct values are sorted,
-    where ``np.unique`` sorts all ``n`` values.
-    """
-    a = np.asarray(values).astype(np.int64, copy=False)
-    sign = np.uint64(1 << 63)  # (flipping it keeps the order of signed values as unsigned)
-
-    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        w: np.ndarray = (a if rows is None else a[rows]).view(np.uint64) ^ sign
-        return w
-
-    out = factorize_words(word, 1, a.size, need_rows=False)
-    assert out is not None  # (one word: no collision check can fail)
-    return out.codes.astype(np.int64), (out.first_words ^ sign).view(np.int64)
-
-
-def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing.
-
-    Parameters
-    ----------
-    haystack : ndarray
-        Unique values (integers or strings).
-    needles : ndarray, sequence or Categorical
-        Values to find.  A :class:`Categorical` is looked up through its categories only.
-
-    Returns
-    -------
-    positions : ndarray of int64
-        Index into ``haystack`` (``-1`` where absent).
-    found : ndarray of bool
-    """
-    if isinstance(needles, Categorical):
-        if _same_values(needles.categories, haystack):  # (the categories are the haystack)
-            codes = needles.codes.astype(np.int64)
-            return codes, codes >= 0
-        pos_c, _ = lookup(haystack, needles.categories)
-        ok = needles.codes >= 0
-        pos = np.full(needles.codes.size, -1, dtype=np.int64)
-        pos[ok] = pos_c[needles.codes[ok]]
-        return pos, pos >= 0
-    q = np.asarray(needles)
-    hay = np.asarray(haystack)
-    if q.size == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
-    if hay.dtype.kind in "iu" and q.dtype.kind in "iu":
-        order = np.argsort(hay, kind="stable")
-        sorted_hay = hay[order]
-        pos = np.searchsorted(sorted_hay, q)
-        found = pos < sorted_hay.size
-        found[found] = sorted_hay[pos[found]] == q[found]
-        out = np.full(q.size, -1, dtype=np.int64)
-        out[found] = order[pos[found]]
-        return out, found
-    hay_s = hay.astype(str).astype(object) if hay.dtype.kind != "O" else hay
-    q_s = q.astype(str).astype(object) if q.dtype.kind != "O" else q
-    if _has("pyarrow"):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        try:
-            q_a = pa.array(q_s, type=pa.string(), from_pandas=True)
-            hay_a = pa.array(hay_s, type=pa.string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass
-        else:
-            if len(hay_a) <= len(q_a):
-                idx = pc.index_in(q_a, value_set=hay_a)  # hash table on the haystack
-                out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-                return out, out >= 0
-            # fewer needles: hash the distinct needles and probe with the haystack (cheaper
-            # than building a table of the whole haystack); haystack values are unique
-            enc = pc.dictionary_encode(q_a)
-            hit = np.asarray(
-                pc.index_in(hay_a, value_set=enc.dictionary)
-                .fill_null(-1)
-                .to_numpy(zero_copy_only=False),
-                dtype=np.int64,
-            )
-            pos_u = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)  # last slot: null
-            found_hay = np.flatnonzero(hit >= 0)
-            pos_u[hit[found_hay]] = found_hay
-            codes = np.asarray(
-                enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
-            )
-            out = pos_u[codes]
-            return out, out >= 0
-    index = {
-        v: i for i, v in enumerate(hay_s.tolist())
-    }  # hashing: O(n), no Python comparisons sort
-    out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
-    return out, out >= 0
-
-
-_EQUAL_CHUNK = 1 << 16
-
-
-def _same_values(categories: np.ndarray, haystack: Any) -> bool:
-    """Whether ``haystack`` holds ``categories`` in the same order (then a category's code is its
-    position there): the same array, or equal strings at every position.
-
-    The lead ids of a table and the categories of its touches' lead ids are one sorted set as
-    often as not (a CRM bundle's persons and their touches): one pass of comparisons instead
-    of hashing both.  Checked at its ends and middle first, so that other haystacks cost little.
-    """
-    hay = haystack if isinstance(haystack, np.ndarray) else None
-    if hay is None or hay.ndim != 1 or hay.size != categories.size or hay.dtype != categories.dtype:
-        return False
-    if hay is categories or hay.size == 0:
-        return True
-    if hay.dtype.kind not in "OU":
-        return False
-    probe = np.unique(np.linspace(0, hay.size - 1, num=min(hay.size, 64)).astype(np.int64))
-    if not bool(np.all(hay[probe] == categories[probe])):
-        return False
-    return all(  # (in chunks: no full-length temporary)
-        bool(np.array_equal(hay[c0 : c0 + _EQUAL_CHUNK], categories[c0 : c0 + _EQUAL_CHUNK]))
-        for c0 in range(0, hay.size, _EQUAL_CHUNK)
-    )
-
-
 def _has(mod: str) -> bool:
     return importlib.util.find_spec(mod) is not None
 
@@ -730,20 +614,48 @@ def _strictly_increasing(values: Any) -> bool:
 
 
 def _unicode_factorize(arr: np.ndarray) -> Categorical | None:
-    """Factorise a numpy unicode array from its code points (:mod:`._strings`), or, for wide
-    cells, by hashing its fixed-width cells as binary values with pyarrow (``None`` without it).
+    """Factorise a numpy unicode array without a Python object per row (``None``: the caller
+    reads its strings).
 
-    Equal strings have equal cells (numpy pads with NULs), so either way is exact; only the
-    distinct cells are turned back into strings.
+    A long column of few categories (channels, statuses) is hashed by pyarrow as fixed-width
+    binary cells; ASCII text from its bytes (:func:`._words.ascii_words`: the words of the same
+    strings in Arrow's layout, numbered ids counted); other text from its code points
+    (:mod:`._strings`); wide cells by pyarrow again (``None`` without it).  Equal strings have
+    equal cells (numpy pads with NULs), so every way is exact; only the distinct cells are
+    turned back into strings.
     """
     a = np.ascontiguousarray(arr)
+    if _few_cells(a):
+        return _cells_factorize(a)
+    ascii_ = ascii_words(a)  # (ASCII text: the words of its bytes, as Arrow strings have)
+    if ascii_ is not None and (ascii_.canonical or _has("pyarrow")):
+
+        def decode(first_words: np.ndarray, first: np.ndarray | None) -> np.ndarray:
+            return ascii_text(first_words) if first is None else a[first].astype(object)
+
+        cat = _from_words(ascii_, decode, None, a.size, distinct=False)
+        if cat is not None:
+            return cat
     words = unicode_words(a)
     out = None if words is None else factorize_words(words.word, words.n_words, a.size)
     if out is not None:
         assert out.rows is not None
         return Categorical(out.codes, a[out.rows].astype(object))
-    if not _has("pyarrow"):
-        return None
+    return _cells_factorize(a) if _has("pyarrow") else None
+
+
+def _few_cells(a: np.ndarray) -> bool:
+    """Whether a long unicode column looks like a few categories (:func:`many_distinct` of its
+    first rows) and pyarrow is there to hash its cells (six times faster than the words
+    kernel for 6·10^6 rows of 12 channels)."""
+    if a.size < HASH_FACTORIZE_MIN_ROWS or not _has("pyarrow"):
+        return False
+    return not many_distinct(np.unique(a[:SAMPLE_ROWS]).size, SAMPLE_ROWS)
+
+
+def _cells_factorize(a: np.ndarray) -> Categorical:
+    """Factorise a contiguous unicode array by hashing its cells as binary values (pyarrow),
+    then sorting the distinct cells only."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

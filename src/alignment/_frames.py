@@ -14,6 +14,8 @@ Accepted inputs
 
 Outputs (:func:`to_native`) go back to the caller's backend: ``"pandas"``, ``"polars"``,
 ``"pyarrow"`` or ``"dict"`` (a dict of numpy arrays, the default for dict and model input).
+Keys of one table are found in another by :func:`lookup` (hashing, or one pass of comparisons
+when both hold the same sorted values).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._columns import Categorical, RawColumns, _Columns, numeric
-from ._factorize import _has, _native_factorize, factorize, factorize_ints, lookup
+from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
 from ._sources import Source, check_required, open_source, refuse_duplicates
@@ -46,6 +48,111 @@ __all__ = [
 
 Backend = str
 BACKENDS = ("pandas", "polars", "pyarrow", "dict")
+
+
+def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing.
+
+    Parameters
+    ----------
+    haystack : ndarray
+        Unique values (integers or strings).
+    needles : ndarray, sequence or Categorical
+        Values to find.  A :class:`Categorical` is looked up through its categories only.
+
+    Returns
+    -------
+    positions : ndarray of int64
+        Index into ``haystack`` (``-1`` where absent).
+    found : ndarray of bool
+    """
+    if isinstance(needles, Categorical):
+        if _same_values(needles.categories, haystack):  # (the categories are the haystack)
+            codes = needles.codes.astype(np.int64)
+            return codes, codes >= 0
+        pos_c, _ = lookup(haystack, needles.categories)
+        ok = needles.codes >= 0
+        pos = np.full(needles.codes.size, -1, dtype=np.int64)
+        pos[ok] = pos_c[needles.codes[ok]]
+        return pos, pos >= 0
+    q = np.asarray(needles)
+    hay = np.asarray(haystack)
+    if q.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+    if hay.dtype.kind in "iu" and q.dtype.kind in "iu":
+        order = np.argsort(hay, kind="stable")
+        sorted_hay = hay[order]
+        pos = np.searchsorted(sorted_hay, q)
+        found = pos < sorted_hay.size
+        found[found] = sorted_hay[pos[found]] == q[found]
+        out = np.full(q.size, -1, dtype=np.int64)
+        out[found] = order[pos[found]]
+        return out, found
+    hay_s = hay.astype(str).astype(object) if hay.dtype.kind != "O" else hay
+    q_s = q.astype(str).astype(object) if q.dtype.kind != "O" else q
+    if _has("pyarrow"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            q_a = pa.array(q_s, type=pa.string(), from_pandas=True)
+            hay_a = pa.array(hay_s, type=pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        else:
+            if len(hay_a) <= len(q_a):
+                idx = pc.index_in(q_a, value_set=hay_a)  # hash table on the haystack
+                out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+                return out, out >= 0
+            # fewer needles: hash the distinct needles and probe with the haystack (cheaper
+            # than building a table of the whole haystack); haystack values are unique
+            enc = pc.dictionary_encode(q_a)
+            hit = np.asarray(
+                pc.index_in(hay_a, value_set=enc.dictionary)
+                .fill_null(-1)
+                .to_numpy(zero_copy_only=False),
+                dtype=np.int64,
+            )
+            pos_u = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)  # last slot: null
+            found_hay = np.flatnonzero(hit >= 0)
+            pos_u[hit[found_hay]] = found_hay
+            codes = np.asarray(
+                enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
+            )
+            out = pos_u[codes]
+            return out, out >= 0
+    index = {
+        v: i for i, v in enumerate(hay_s.tolist())
+    }  # hashing: O(n), no Python comparisons sort
+    out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
+    return out, out >= 0
+
+
+_EQUAL_CHUNK = 1 << 16
+
+
+def _same_values(categories: np.ndarray, haystack: Any) -> bool:
+    """Whether ``haystack`` holds ``categories`` in the same order (then a category's code is its
+    position there): the same array, or equal strings at every position.
+
+    The lead ids of a table and the categories of its touches' lead ids are one sorted set as
+    often as not (a CRM bundle's persons and their touches): one pass of comparisons instead
+    of hashing both.  Checked at its ends and middle first, so that other haystacks cost little.
+    """
+    hay = haystack if isinstance(haystack, np.ndarray) else None
+    if hay is None or hay.ndim != 1 or hay.size != categories.size or hay.dtype != categories.dtype:
+        return False
+    if hay is categories or hay.size == 0:
+        return True
+    if hay.dtype.kind not in "OU":
+        return False
+    probe = np.unique(np.linspace(0, hay.size - 1, num=min(hay.size, 64)).astype(np.int64))
+    if not bool(np.all(hay[probe] == categories[probe])):
+        return False
+    return all(  # (in chunks: no full-length temporary)
+        bool(np.array_equal(hay[c0 : c0 + _EQUAL_CHUNK], categories[c0 : c0 + _EQUAL_CHUNK]))
+        for c0 in range(0, hay.size, _EQUAL_CHUNK)
+    )
 
 
 def _nw() -> Any:

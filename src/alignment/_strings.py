@@ -19,7 +19,8 @@ code points; comparing the words of two strings one after the other compares the
 
 It returns the codes (``int32``, in the sorted order) and the text of the distinct strings:
 made from their words when each string is in one word (its own, or packed), otherwise taken
-by the caller from its own storage, for one row of each string.
+by the caller from its own storage, for one row of each string.  Integers are grouped the same
+way, one word each (:func:`factorize_ints`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "Factorized",
     "Groups",
     "WordsText",
+    "factorize_ints",
     "factorize_words",
     "group_hashes",
     "ranked_codes",
@@ -345,6 +347,24 @@ def factorize_words(
         first = None if groups.first is None else groups.first[order]
         decoded = None if decode is None else decode(keys[0][order], first)
     return Factorized(codes, first, keys[0][order], decoded)
+
+
+def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (``int64``) and sorted distinct values of an integer array, by hashing.
+
+    The hash grouping of :func:`factorize_words` costs O(n) and only the distinct values are
+    sorted, where ``np.unique`` sorts all ``n`` values.
+    """
+    a = np.asarray(values).astype(np.int64, copy=False)
+    sign = np.uint64(1 << 63)  # (flipping it keeps the order of signed values as unsigned)
+
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        w: np.ndarray = (a if rows is None else a[rows]).view(np.uint64) ^ sign
+        return w
+
+    out = factorize_words(word, 1, a.size, need_rows=False)
+    assert out is not None  # (one word: no collision check can fail)
+    return out.codes.astype(np.int64), (out.first_words ^ sign).view(np.int64)
 
 
 def _factorize_distinct(

@@ -22,6 +22,8 @@ __all__ = [
     "MAX_WORDS",
     "WordFn",
     "Words",
+    "ascii_text",
+    "ascii_words",
     "byte_words",
     "inline_views",
     "unicode_words",
@@ -51,6 +53,10 @@ class Words(NamedTuple):
 
 MAX_WORDS = 8
 """Longer strings (more than 64 bytes, or 24 code points) are left to the caller's fallback."""
+
+_STR_LEN: Callable[[np.ndarray], np.ndarray] | None = getattr(
+    getattr(np, "strings", None), "str_len", None
+)  # (numpy 2 on: the length of each unicode cell, its trailing NULs left out)
 
 # _KEEP[r]: the r leading bytes of a big-endian word
 _KEEP = np.array(
@@ -154,6 +160,41 @@ def inline_views(keys: np.ndarray) -> np.ndarray:
     out[:, 0] |= keys & np.uint64(0xFF)
     np.right_shift(swapped, np.uint64(32), out=out[:, 1])
     out[:, 1] &= np.uint64(0xFFFFFF)  # bytes 4-6 (the length byte out)
+    return out
+
+
+def ascii_words(cells: np.ndarray) -> Words | None:
+    """Words of a numpy unicode array of ASCII text: those of its bytes (:func:`byte_words`),
+    the same words as the same strings in Arrow's layout (one canonical word for at most 7
+    characters).
+
+    Numpy ignores trailing NULs of a cell, and so does this (a string ends after its last code
+    point that is not NUL, :func:`numpy.strings.str_len`).
+
+    Returns
+    -------
+    Words or None
+        ``None`` when a code point is not ASCII, a cell is wider than ``8 * MAX_WORDS``, or
+        numpy has no ``numpy.strings`` (numpy 1.x).
+    """
+    a = np.ascontiguousarray(cells)
+    width = a.dtype.itemsize // 4
+    if _STR_LEN is None or width == 0 or width > 8 * MAX_WORDS:
+        return None
+    points = a.view(np.uint32).reshape(a.size, width)
+    if points.size and int(points.max()) >= 0x80:
+        return None
+    starts = np.arange(a.size, dtype=np.int64) * width
+    ends = starts + np.asarray(_STR_LEN(a), dtype=np.int64)
+    return byte_words(points.astype(np.uint8).reshape(-1), starts, ends)
+
+
+def ascii_text(keys: np.ndarray) -> np.ndarray:
+    """The strings (an object array) of canonical words (:attr:`Words.canonical`) of ASCII
+    text, with numpy alone: the words' bytes as the code points of 7-character unicode cells
+    (whose trailing NULs numpy drops, as it does those of any cell), then as ``str``."""
+    points = keys.byteswap().view(np.uint8).reshape(-1, 8)[:, :7].astype(np.uint32)
+    out: np.ndarray = points.view("U7").reshape(-1).astype(object)
     return out
 
 

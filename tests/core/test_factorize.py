@@ -19,8 +19,8 @@ from alignment._factorize import (
     _bytes_factorize,
     _dictionary_factorize,
     _native_factorize,
-    lookup,
 )
+from alignment._frames import lookup
 from alignment.tables import Journeys
 from alignment.tables._common import _Keys, _merge_keys
 
