@@ -176,3 +176,48 @@ def test_many_distinct_long_column_is_not_hashed_as_cells(monkeypatch: pytest.Mo
     assert cells == []
     assert cat.categories.tolist() == sorted(ids.tolist())
     assert cat.categories[cat.codes].tolist() == ids.tolist()
+
+
+@pytest.mark.parametrize("ids", ["numbered", "salesforce"])
+def test_journeys_from_unicode_arrays_equal_journeys_from_objects(
+    ids: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Journeys and attribution from a dict of numpy unicode arrays (ids and channels past the
+    pool's size: the byte and cell paths) equal those from the same values as Python objects."""
+    import alignment
+    from alignment.tables import Journeys
+
+    from .test_tables import journeys_content
+
+    rng = np.random.default_rng(6)
+    n = fz.HASH_FACTORIZE_MIN_ROWS + 1000
+    if ids == "numbered":
+        names = np.char.add("L", np.arange(60_000).astype("U6"))
+    else:
+        names = np.char.add("00Q5e00000", np.char.zfill(np.arange(60_000).astype("U8"), 8))
+    lead = names[rng.integers(0, names.size, n)]
+    channel = np.array(["paid_search", "email", "webinar", "direct"])[rng.integers(0, 4, n)]
+    time = np.datetime64("2024-01-01", "us") + rng.integers(0, 10**12, n).astype("m8[us]")
+    won = np.unique(lead[:5000])
+    touches = {"lead_id": lead, "timestamp": time, "channel": channel}
+    conversions = {
+        "lead_id": won,
+        "converted_at": np.full(won.size, np.datetime64("2024-02-01", "us")),
+        "revenue": rng.integers(1, 1000, won.size).astype(float),
+    }
+
+    def objects(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {k: v.astype(object) if v.dtype.kind == "U" else v for k, v in d.items()}
+
+    from_words = _spy(monkeypatch, fz, "_from_words")
+    cells = _spy(monkeypatch, fz, "_cells_factorize")
+    built = Journeys.build(touches, conversions)
+    assert True in from_words and True in cells  # (ids by their bytes, channels as cells)
+    monkeypatch.undo()
+    assert journeys_content(built) == journeys_content(
+        Journeys.build(objects(touches), objects(conversions))
+    )
+    got = alignment.attribute(touches, conversions, model="linear").totals()
+    want = alignment.attribute(objects(touches), objects(conversions), model="linear").totals()
+    assert sorted(got) == sorted(want)
+    np.testing.assert_allclose([got[k] for k in sorted(got)], [want[k] for k in sorted(want)])
