@@ -9,7 +9,8 @@ Accepted inputs
 * a lazy or warehouse input: a Polars ``LazyFrame``, a DuckDB relation, an Ibis table, a
   ``pyarrow.dataset.Dataset``, or the path of a CSV / Parquet file (:mod:`._sources`): only the
   needed columns are collected, and rows are numbered in the collected order;
-* a ``dict`` mapping column names to arrays or lists;
+* a ``dict`` mapping column names to arrays or lists (numpy unicode arrays are factorised as
+  they are read, as a frame's string columns are: a long one on the pool);
 * a sequence of pydantic models (e.g. :class:`alignment.Touchpoint`) or of plain dicts.
 
 Outputs (:func:`to_native`) go back to the caller's backend: ``"pandas"``, ``"polars"``,
@@ -259,9 +260,12 @@ def read_table(
         if name in names:
             cols[name] = getter(name)
     n_rows = _common_length(cols, table)
+    for name, col in cols.items():  # unicode text, as a frame's string column is read
+        if isinstance(col, np.ndarray) and col.dtype.kind == "U":
+            cols[name] = _text_codes(col, name, table)
     if not cols and names:
         n_rows = len(getter(names[0]))
-    return RawColumns(cols, n_rows, backend, names, {})
+    return RawColumns(_Columns(cols), n_rows, backend, names, {})
 
 
 def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
@@ -306,6 +310,14 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
         return view
 
     return get
+
+
+def _text_codes(arr: np.ndarray, name: str, table: str) -> Any:
+    """A numpy unicode column factorised as a frame's string column is (a
+    :class:`Categorical`), on the pool when long: its ids hashed while the caller works."""
+    if arr.size >= POOL_MIN_ROWS:
+        return submit(factorize, arr, column=name, table=table, allow_missing=True)
+    return factorize(arr, column=name, table=table, allow_missing=True)
 
 
 def _check_unique_names(data: Any, table: str) -> bool:

@@ -221,3 +221,41 @@ def test_journeys_from_unicode_arrays_equal_journeys_from_objects(
     want = alignment.attribute(objects(touches), objects(conversions), model="linear").totals()
     assert sorted(got) == sorted(want)
     np.testing.assert_allclose([got[k] for k in sorted(got)], [want[k] for k in sorted(want)])
+
+
+def _outcome(fn: Any, data: dict[str, np.ndarray]) -> Any:
+    try:
+        return "ok", fn(data)
+    except Exception as exc:  # (the error itself is compared: type and message)
+        return "error", type(exc).__name__, str(exc)
+
+
+@pytest.mark.parametrize("n", [20, 60_000], ids=["inline", "on the pool"])
+@pytest.mark.parametrize("bad", [None, "timestamp", "cost", "channel"])
+def test_unicode_columns_read_like_object_columns(n: int, bad: str | None) -> None:
+    """Unicode columns of a dict are factorised as they are read (as a frame's strings are;
+    long ones on the pool): times, amounts and names written as text give the same journeys,
+    and the same errors, as the same values held as Python objects."""
+    from alignment.tables import Journeys
+
+    from .test_tables import journeys_content
+
+    rng = np.random.default_rng(7)
+    start = np.datetime64("2024-01-01T00:00:00")
+    data = {
+        "lead_id": np.char.add("L", rng.integers(0, n // 4 + 1, n).astype("U6")),
+        "timestamp": np.datetime_as_string(start + rng.integers(0, 10**6, n).astype("m8[s]")),
+        "channel": np.array(["email", "paid search", "Paid Search"])[rng.integers(0, 3, n)],
+        "cost": np.array(["12.50", "3", "$1,000.00"])[rng.integers(0, 3, n)],
+    }
+    if bad is not None:  # (one unreadable value: a time, an amount, a blank channel)
+        data[bad] = data[bad].astype("U32")
+        data[bad][n // 2] = {"timestamp": "not a time", "cost": "abc", "channel": " "}[bad]
+    objects = {k: v.astype(object) for k, v in data.items()}
+
+    def build(d: dict[str, np.ndarray]) -> Any:
+        return journeys_content(Journeys.build(d))
+
+    got = _outcome(build, data)
+    assert got == _outcome(build, objects)
+    assert got[0] == ("ok" if bad is None else "error")
