@@ -21,7 +21,7 @@ when both hold the same sorted values).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -260,9 +260,9 @@ def read_table(
         if name in names:
             cols[name] = getter(name)
     n_rows = _common_length(cols, table)
-    for name, col in cols.items():  # unicode text, as a frame's string column is read
+    for name, col in cols.items():  # unicode text, factorised as a frame's strings are
         if isinstance(col, np.ndarray) and col.dtype.kind == "U":
-            cols[name] = _text_codes(col, name, table)
+            cols[name] = _soon(n_rows, factorize, col, column=name, table=table, allow_missing=True)
     if not cols and names:
         n_rows = len(getter(names[0]))
     return RawColumns(_Columns(cols), n_rows, backend, names, {})
@@ -312,12 +312,13 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
     return get
 
 
-def _text_codes(arr: np.ndarray, name: str, table: str) -> Any:
-    """A numpy unicode column factorised as a frame's string column is (a
-    :class:`Categorical`), on the pool when long: its ids hashed while the caller works."""
-    if arr.size >= POOL_MIN_ROWS:
-        return submit(factorize, arr, column=name, table=table, allow_missing=True)
-    return factorize(arr, column=name, table=table, allow_missing=True)
+def _soon(n_rows: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` for a column of ``n_rows``: on the pool when long (hashing strings
+    releases the GIL: it overlaps the caller's work until the column is read), at once when
+    short (a thread hand-off would cost more than it saves)."""
+    if n_rows >= POOL_MIN_ROWS:
+        return submit(fn, *args, **kwargs)
+    return fn(*args, **kwargs)
 
 
 def _check_unique_names(data: Any, table: str) -> bool:
@@ -404,13 +405,7 @@ def _read_frame(
         elif dtype == nw.Date:
             cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False)
         elif dtype in (nw.String, nw.Categorical, nw.Enum):
-            # hashing strings releases the GIL: factorise each long string column on the pool,
-            # overlapping with the caller's work until it reads the column (short ones inline:
-            # a thread hand-off would cost more than it saves)
-            if n_rows >= POOL_MIN_ROWS:
-                cols[name] = submit(_native_factorize, s.to_native(), backend)
-            else:
-                cols[name] = _native_factorize(s.to_native(), backend)
+            cols[name] = _soon(n_rows, _native_factorize, s.to_native(), backend)
         elif dtype.is_numeric() or dtype == nw.Boolean:
             if dtype in (nw.Int128, nw.UInt128):  # no numpy type: Python ints (exact)
                 cols[name] = np.asarray(s.to_list(), dtype=object)
