@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cells import remember, string_buffers
 from ._columns import Categorical
 from ._digits import factorize_numbered
 from ._strings import Decoder, WordsText, factorize_ints, factorize_words
@@ -185,7 +186,7 @@ def _bytes_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
         viewed = _view_factorize(arr, distinct=distinct)
         if viewed is not None:
             return viewed
-    arr, data, starts, ends = _string_buffers(arr)
+    arr, data, starts, ends = string_buffers(arr)
     n = len(arr)
     rows: np.ndarray | None = None
     if arr.null_count:
@@ -304,11 +305,15 @@ def _text_of_keys(keys: np.ndarray) -> np.ndarray:
 
 
 def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (object array)."""
+    """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (object array).
+
+    Strings of one length (ids of one format) keep their Arrow array (:func:`._cells.remember`):
+    a lookup in them searches their bytes."""
     import pyarrow as pa
 
     width = int(lengths[0]) if lengths.size else 0
-    if lengths.size and bool(np.all(lengths == width)):  # (ids of one format: one length)
+    one_length = lengths.size > 0 and bool(np.all(lengths == width))
+    if one_length:
         data = np.ascontiguousarray(cells[:, :width])
         offsets = np.arange(lengths.size + 1, dtype=np.int64) * width
     else:
@@ -316,7 +321,7 @@ def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         offsets = np.zeros(lengths.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
     text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
-    return _objects(text)
+    return remember(_objects(text), text) if one_length and width else _objects(text)
 
 
 def _view_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
@@ -479,26 +484,12 @@ def _buffers(a: Any) -> tuple[Any, ...]:
     return (len(a), a.offset, *((b.address, b.size) if b else None for b in a.buffers()))
 
 
-def _string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
-    """An Arrow string array in Arrow's layout: the array, its bytes, and the start and end of
-    each string in them (views of the offsets: no copy)."""
-    import pyarrow as pa
-
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.large_string())  # (string views: one copy into Arrow's layout)
-    bufs = arr.buffers()
-    off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
-    data = np.empty(0, np.uint8) if bufs[2] is None else np.frombuffer(bufs[2], dtype=np.uint8)
-    return arr, data, offsets[:-1], offsets[1:]
-
-
 def _canonical_keys(sorted_values: Any) -> np.ndarray | None:
     """:attr:`Categorical.sort_keys` of sorted distinct Arrow strings (``None`` when a value is
     longer than 7 bytes, or null)."""
     if sorted_values.null_count or not _is_text(sorted_values.type):
         return None
-    _, data, starts, ends = _string_buffers(sorted_values)
+    _, data, starts, ends = string_buffers(sorted_values)
     words = byte_words(data, starts, ends)
     if words is None or not words.canonical:
         return None
@@ -599,7 +590,7 @@ def _strictly_increasing(values: Any) -> bool:
     their order-keeping words (:mod:`._strings`): one pass, no sort."""
     if values.null_count or not _is_text(values.type):
         return False
-    _, data, starts, ends = _string_buffers(values)
+    _, data, starts, ends = string_buffers(values)
     words = byte_words(data, starts, ends)
     if words is None:  # (very long strings: sorted by the general path)
         return False

@@ -15,8 +15,9 @@ Accepted inputs
 
 Outputs (:func:`to_native`) go back to the caller's backend: ``"pandas"``, ``"polars"``,
 ``"pyarrow"`` or ``"dict"`` (a dict of numpy arrays, the default for dict and model input).
-Keys of one table are found in another by :func:`lookup` (hashing, or one pass of comparisons
-when both hold the same sorted values).
+Keys of one table are found in another by :func:`lookup` (hashing; one pass of comparisons
+when both hold the same sorted values; a binary search of the bytes when the haystack holds
+sorted strings of one length, as the categories of Salesforce ids are).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cells import arrow_of, search_cells
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
@@ -52,7 +54,8 @@ BACKENDS = ("pandas", "polars", "pyarrow", "dict")
 
 
 def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing.
+    """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing (or, for
+    fewer needles than a haystack of sorted strings of one UTF-8 length, a binary search).
 
     Parameters
     ----------
@@ -97,6 +100,11 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
 
         try:
             q_a = pa.array(q_s, type=pa.string(), from_pandas=True)
+            made = arrow_of(hay)  # (the Arrow strings the factoriser made these categories of)
+            if made is not None:
+                searched = search_cells(made, q_a)
+                if searched is not None:
+                    return searched, searched >= 0
             hay_a = pa.array(hay_s, type=pa.string())
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass
@@ -105,6 +113,9 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
                 idx = pc.index_in(q_a, value_set=hay_a)  # hash table on the haystack
                 out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
                 return out, out >= 0
+            searched = search_cells(hay_a, q_a)  # (sorted ids of one length: no hashing)
+            if searched is not None:
+                return searched, searched >= 0
             # fewer needles: hash the distinct needles and probe with the haystack (cheaper
             # than building a table of the whole haystack); haystack values are unique
             enc = pc.dictionary_encode(q_a)

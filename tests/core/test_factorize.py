@@ -676,10 +676,10 @@ def test_keys_that_vary_in_more_than_64_bits_are_not_packed() -> None:
 
     rng = np.random.default_rng(2)
     uuids = [str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**62, size=300)]
-    words = _words.byte_words(*_factorize._string_buffers(pa.array(uuids))[1:])
+    words = _words.byte_words(*_factorize.string_buffers(pa.array(uuids))[1:])
     assert words is not None and _strings._narrow_spans(words.word, words.n_words, 300) is None
     late = ["contact-0000000001"] * (_strings._BLOCK + 5) + ["zz-a-very-different-key-999"]
-    words = _words.byte_words(*_factorize._string_buffers(pa.array(late))[1:])
+    words = _words.byte_words(*_factorize.string_buffers(pa.array(late))[1:])
     assert words is not None
     assert _strings._narrow_spans(words.word, words.n_words, len(late)) is None
     for values in (uuids, late):

@@ -1,0 +1,124 @@
+"""Strings of one length found in a sorted haystack by a binary search of their bytes.
+
+The categories of a factorised column are sorted and distinct.  When they all have the same
+UTF-8 length (Salesforce ids, UUIDs, codes of one format), their bytes in Arrow's layout are a
+fixed-width ``bytes`` array for numpy, whose order is the strings' order (UTF-8 byte order is
+code-point order, Python's).  Looking a few needles up in such a haystack (the lead ids of the
+conversions among those of the touches) is then one ``searchsorted``: no hash table of the
+haystack, no Python object per value.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+__all__ = ["arrow_of", "remember", "search_cells", "string_buffers"]
+
+_MADE: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
+
+_PROBE = 1024  # (the first haystack values are checked for order before all of them)
+
+
+def string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """An Arrow string array in Arrow's layout: the array, its bytes, and the start and end of
+    each string in them (views of the offsets: no copy)."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())  # (string views: one copy into Arrow's layout)
+    bufs = arr.buffers()
+    off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.empty(0, np.uint8) if bufs[2] is None else np.frombuffer(bufs[2], dtype=np.uint8)
+    return arr, data, offsets[:-1], offsets[1:]
+
+
+def _fixed_cells(arr: Any) -> np.ndarray | None:
+    """The strings of an Arrow string array as one ``bytes`` cell each (``S<width>``, a view of
+    its buffer) when they all have one byte length and none is null; otherwise ``None``."""
+    if arr.null_count or len(arr) == 0:
+        return None
+    _, data, starts, ends = string_buffers(arr)
+    width = int(ends[0] - starts[0])
+    if width == 0 or int(ends[-1] - starts[0]) != width * starts.size:
+        return None
+    if not bool(np.all(ends - starts == width)):
+        return None
+    cells: np.ndarray = data[int(starts[0]) : int(ends[-1])].view(f"S{width}")
+    return cells
+
+
+def _cells_of_width(arr: Any, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The strings of ``arr`` that have ``width`` bytes, as ``S<width>`` cells, and their rows
+    (a gather of their bytes: the other strings cannot equal a string of ``width`` bytes)."""
+    _, data, starts, ends = string_buffers(arr)
+    valid = np.ones(len(arr), dtype=bool) if not arr.null_count else _valid_rows(arr)
+    rows = np.flatnonzero(valid & (ends - starts == width))
+    at = starts[rows].astype(np.int64)[:, None] + np.arange(width, dtype=np.int64)
+    cells = np.ascontiguousarray(data[at]).view(f"S{width}").ravel()
+    return cells, rows
+
+
+def _valid_rows(arr: Any) -> np.ndarray:
+    return np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _increasing(cells: np.ndarray) -> bool:
+    """Whether the cells are strictly increasing (first a short probe: an unsorted haystack,
+    as ids in input order, is usually told at once)."""
+    head = cells[: _PROBE + 1]
+    if not bool(np.all(head[1:] > head[:-1])):
+        return False
+    return bool(np.all(cells[1:] > cells[:-1]))
+
+
+def search_cells(haystack: Any, needles: Any) -> np.ndarray | None:
+    """Positions of ``needles`` in ``haystack`` (Arrow string arrays; ``-1`` where absent) by a
+    binary search, when the haystack holds sorted distinct strings of one byte length and
+    there are no more needles than haystack values; otherwise ``None`` (the caller hashes).
+
+    Numpy compares ``bytes`` cells with their trailing zero bytes left out: for cells of one
+    width that is the order and the equality of the whole bytes (the shorter of two stripped
+    cells had zeros, the smallest byte, where the other goes on).
+    """
+    if len(needles) == 0 or len(needles) > len(haystack):
+        return None
+    hay = _fixed_cells(haystack)
+    if hay is None or not _increasing(hay):
+        return None
+    width = hay.dtype.itemsize
+    q = _fixed_cells(needles)
+    rows = None
+    if q is None or q.dtype.itemsize != width:
+        q, rows = _cells_of_width(needles, width)
+    pos = np.searchsorted(hay, q)
+    found = pos < hay.size
+    found[found] = hay[pos[found]] == q[found]
+    hit = np.where(found, pos, -1)
+    if rows is None:
+        return hit
+    out = np.full(len(needles), -1, dtype=np.int64)
+    out[rows] = hit
+    return out
+
+
+def remember(objects: np.ndarray, arrow: Any) -> np.ndarray:
+    """Note that the object array ``objects`` (made read-only here) holds the strings of the
+    Arrow array ``arrow`` (:func:`arrow_of` gives it back while ``objects`` lives): the
+    factoriser's categories keep their bytes, so a lookup in them needs no conversion back."""
+    objects.flags.writeable = False
+    key = id(objects)
+    _MADE[key] = (weakref.ref(objects), arrow)
+    weakref.finalize(objects, _MADE.pop, key, None)
+    return objects
+
+
+def arrow_of(objects: np.ndarray) -> Any:
+    """The Arrow array :func:`remember` noted for ``objects``, or ``None``."""
+    entry = _MADE.get(id(objects))
+    if entry is None or entry[0]() is not objects:
+        return None
+    return entry[1]
