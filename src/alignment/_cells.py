@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrow_of", "remember", "search_cells", "string_buffers"]
+from ._columns import Later
+
+__all__ = ["ArrowText", "arrow_of", "objects", "remember", "search_cells", "string_buffers"]
 
 _MADE: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
 
@@ -116,9 +118,74 @@ def remember(objects: np.ndarray, arrow: Any) -> np.ndarray:
     return objects
 
 
-def arrow_of(objects: np.ndarray) -> Any:
-    """The Arrow array :func:`remember` noted for ``objects``, or ``None``."""
+def arrow_of(objects: Any) -> Any:
+    """The Arrow strings behind ``objects``: those of an :class:`ArrowText`, or those
+    :func:`remember` noted for an object array; ``None`` otherwise."""
+    if isinstance(objects, ArrowText):
+        return objects.arrow
     entry = _MADE.get(id(objects))
     if entry is None or entry[0]() is not objects:
         return None
     return entry[1]
+
+
+def objects(arr: Any) -> np.ndarray:
+    """An Arrow string array as an object array of ``str`` (``None`` where missing).
+
+    Through pandas' or Polars' converter when one of them is already imported (pyarrow's
+    ``to_numpy`` imports pandas otherwise, a quarter of a second on first use).
+    """
+    import sys
+
+    if "pandas" not in sys.modules and "polars" in sys.modules:
+        import polars as pl
+
+        return np.asarray(pl.Series(arr, dtype=pl.String).to_numpy(), dtype=object)
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+
+
+class ArrowText(Later):
+    """The categories of a factorised column as the Arrow strings the kernel made of their
+    bytes; the Python strings are made on first use (most calls group by the codes and never
+    read them), and a lookup in them searches the bytes (:func:`search_cells`)."""
+
+    def __init__(self, arrow: Any) -> None:
+        super().__init__(len(arrow))
+        self.arrow = arrow
+
+    def _make(self) -> np.ndarray:
+        return remember(objects(self.arrow), self.arrow)
+
+    def first_is_empty(self) -> bool:
+        return bool(self.size) and self.arrow[0].as_py() == ""
+
+    def take(self, index: Any) -> np.ndarray:
+        if self._made is not None:
+            return np.asarray(self._made.take(index))
+
+        at = np.asarray(index, dtype=np.int64).ravel()  # (a few keys: no strings for the rest)
+        if at.size and (int(at.min()) < -self.size or int(at.max()) >= self.size):
+            raise IndexError(f"index out of range for {self.size} values")
+        at = np.where(at < 0, at + self.size, at)
+        got: np.ndarray = objects(_take(self.arrow, at)).reshape(np.shape(index))
+        return got
+
+    def subset(self, mask: np.ndarray) -> Any:
+        if self._made is not None:
+            return np.asarray(self._made[mask])
+        return ArrowText(_take(self.arrow, np.flatnonzero(mask)))
+
+
+def _take(arr: Any, at: np.ndarray) -> Any:
+    """Rows ``at`` of an Arrow string array; string views all inline (the kernel's short
+    strings: no data buffer) by their 16-byte views, others by Arrow's ``take``."""
+    import pyarrow as pa
+
+    if pa.types.is_string_view(arr.type):
+        bufs = arr.buffers()
+        if len(bufs) == 2 and not arr.null_count:  # (all inline: a view is its string)
+            views = np.frombuffer(bufs[1], dtype=np.uint8).reshape(-1, 16)
+            rows = np.ascontiguousarray(views[arr.offset : arr.offset + len(arr)][at])
+            return pa.Array.from_buffers(arr.type, at.size, [None, pa.py_buffer(rows)])
+        arr = arr.cast(pa.large_string())
+    return arr.take(pa.array(at, type=pa.int64()))

@@ -22,6 +22,107 @@ from ._params import is_number
 from .errors import DataValidationError, ParameterError, reject_rows
 
 
+class Later:
+    """An array made on first use (:meth:`value`, from any thread, once), whose size is known
+    before: the sorted distinct strings of a factorised column, which most calls never read
+    (they group by the codes), held as a :class:`Lazy` field until someone does.
+
+    Subclasses define :meth:`_make`.  Pickled as the array made.
+    """
+
+    size: int
+    dtype = np.dtype(object)
+
+    def __init__(self, size: int) -> None:
+        self.size = int(size)
+        self._made: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def _make(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def value(self) -> np.ndarray:
+        """The array (made now if it was not yet)."""
+        with self._lock:
+            if self._made is None:
+                self._made = self._make()
+            return self._made
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self.size,)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self.value()
+        return out if dtype is None else out.astype(dtype)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.value()[index]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (np.asarray, (self.value(),))
+
+    def take(self, index: Any) -> np.ndarray:
+        """The values at ``index`` (integer positions)."""
+        return np.asarray(self.value().take(index))
+
+    def subset(self, mask: np.ndarray) -> np.ndarray | Later:
+        """The values where the boolean ``mask`` is true (not made yet where that is cheap)."""
+        return np.asarray(self.value()[mask])
+
+    def astype(self, dtype: Any, **kwargs: Any) -> np.ndarray:
+        return self.value().astype(dtype, **kwargs)
+
+    def tolist(self) -> list[Any]:
+        return list(self.value().tolist())
+
+    def first_is_empty(self) -> bool:
+        """Whether the first string is ``""`` (where an empty key sorts)."""
+        return bool(self.size) and self.value()[0] == ""
+
+
+class Lazy:
+    """A dataclass field that may hold a :class:`Later`: made into its array on first read (and
+    kept).  :func:`stored` reads the field as it is, made or not."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:  # (no default: the field is required)
+            raise AttributeError(self._slot[1:])
+        value = obj.__dict__[self._slot]
+        if isinstance(value, Later):
+            value = value.value()
+            obj.__dict__[self._slot] = value  # (every thread gets the one array made)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self._slot] = value
+
+
+def lazy_field(cls: type, name: str) -> None:
+    """Make the dataclass field ``name`` of ``cls`` a :class:`Lazy` one (after the dataclass is
+    made: the field keeps no default, and type checkers see its declared type)."""
+    field = Lazy()
+    field.__set_name__(cls, name)
+    setattr(cls, name, field)
+
+
+def subset(values: np.ndarray | Later, mask: np.ndarray) -> Any:
+    """``values[mask]`` for an array, :meth:`Later.subset` for values not made yet."""
+    return values.subset(mask) if isinstance(values, Later) else values[mask]
+
+
+def stored(obj: Any, name: str) -> Any:
+    """Field ``name`` of ``obj`` as it is held: an array, or a :class:`Later` not made yet."""
+    value = obj.__dict__.get("_" + name)
+    return getattr(obj, name) if value is None else value
+
+
 @dataclass(frozen=True, eq=False)
 class Categorical:
     """A factorised string column: ``int32`` codes into sorted ``categories``.
@@ -40,13 +141,13 @@ class Categorical:
     """
 
     codes: np.ndarray
-    categories: np.ndarray
+    categories: np.ndarray  # (a :class:`Lazy` field: an array, or a :class:`Later`)
     sort_keys: np.ndarray | None = None
 
     @property
     def n_categories(self) -> int:
         """Number of distinct values."""
-        return int(self.categories.size)
+        return int(stored(self, "categories").size)
 
     def __len__(self) -> int:
         return int(self.codes.size)
@@ -94,8 +195,10 @@ class Categorical:
         """Rows at ``index`` (same categories)."""
         index = np.asarray(index)
         if index.dtype.kind in "iu":  # (faster gather)
-            return Categorical(np.take(self.codes, index), self.categories, self.sort_keys)
-        return Categorical(self.codes[index], self.categories, self.sort_keys)  # boolean mask
+            return Categorical(
+                np.take(self.codes, index), stored(self, "categories"), self.sort_keys
+            )
+        return Categorical(self.codes[index], stored(self, "categories"), self.sort_keys)  # mask
 
     def per_value(self, fn: Callable[[np.ndarray], np.ndarray], fill: Any) -> np.ndarray:
         """``fn`` of the distinct values, at each row.
@@ -138,7 +241,7 @@ class Categorical:
         """
         pos = _positions(pos, self.size)
         codes = np.append(self.codes, np.int32(-1))[pos]  # (index -1: the -1 slot)
-        return Categorical(codes, self.categories, self.sort_keys)
+        return Categorical(codes, stored(self, "categories"), self.sort_keys)
 
     def code_of(self, value: str) -> int:
         """Code of ``value``, or ``-1`` when absent."""
@@ -146,6 +249,9 @@ class Categorical:
         if i < self.categories.size and self.categories[i] == value:
             return i
         return -1
+
+
+lazy_field(Categorical, "categories")
 
 
 class DeferredCategorical(Categorical):

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ._cells import remember, string_buffers
+from ._cells import ArrowText, string_buffers
+from ._cells import objects as _objects
 from ._columns import Categorical
 from ._digits import factorize_numbered
 from ._strings import Decoder, WordsText, factorize_ints, factorize_words
@@ -261,21 +262,6 @@ def _valid(arr: Any) -> np.ndarray:
     return bits[arr.offset : arr.offset + n].astype(bool)
 
 
-def _objects(arr: Any) -> np.ndarray:
-    """An Arrow string array as an object array of ``str`` (``None`` where missing).
-
-    Through pandas' or Polars' converter when one of them is already imported (pyarrow's
-    ``to_numpy`` imports pandas otherwise, a quarter of a second on first use).
-    """
-    import sys
-
-    if "pandas" not in sys.modules and "polars" in sys.modules:
-        import polars as pl
-
-        return np.asarray(pl.Series(arr, dtype=pl.String).to_numpy(), dtype=object)
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
-
-
 def _arrow_index(index: np.ndarray) -> Any:
     """``int64`` positions as an Arrow array, zero-copy (``pa.array`` would import pandas)."""
     import pyarrow as pa
@@ -299,7 +285,8 @@ def _text_of_keys(keys: np.ndarray) -> np.ndarray:
 
     if hasattr(pa, "string_view"):  # (pyarrow 16 on: the strings as views of their words)
         views = pa.py_buffer(inline_views(keys))
-        return _objects(pa.Array.from_buffers(pa.string_view(), keys.size, [None, views]))
+        text = pa.Array.from_buffers(pa.string_view(), keys.size, [None, views])
+        return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
     cells = keys.byteswap().view(np.uint8).reshape(-1, 8)
     return _text(cells, (keys & np.uint64(0xFF)).astype(np.int64))
 
@@ -321,7 +308,7 @@ def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         offsets = np.zeros(lengths.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
     text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
-    return remember(_objects(text), text) if one_length and width else _objects(text)
+    return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
 
 
 def _view_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cells import objects as _objects
 from ._columns import Categorical, DeferredCategorical
 from ._factorize import (
     HASH_FACTORIZE_MIN_ROWS,
@@ -28,7 +29,6 @@ from ._factorize import (
     _entries,
     _has,
     _is_text,
-    _objects,
     _valid,
     indexed_factorize,
     sample_distinct,

@@ -80,6 +80,11 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
         pos[ok] = pos_c[needles.codes[ok]]
         return pos, pos >= 0
     q = np.asarray(needles)
+    made = arrow_of(haystack)  # (the kernel's Arrow strings: searched, not made into objects)
+    if made is not None and q.dtype.kind in "OU" and _has("pyarrow"):
+        searched = _search_made(made, q)
+        if searched is not None:
+            return searched, searched >= 0
     hay = np.asarray(haystack)
     if q.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
@@ -100,11 +105,6 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
 
         try:
             q_a = pa.array(q_s, type=pa.string(), from_pandas=True)
-            made = arrow_of(hay)  # (the Arrow strings the factoriser made these categories of)
-            if made is not None:
-                searched = search_cells(made, q_a)
-                if searched is not None:
-                    return searched, searched >= 0
             hay_a = pa.array(hay_s, type=pa.string())
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             pass
@@ -138,6 +138,20 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
     }  # hashing: O(n), no Python comparisons sort
     out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
     return out, out >= 0
+
+
+def _search_made(made: Any, q: np.ndarray) -> np.ndarray | None:
+    """:func:`._cells.search_cells` of needles ``q`` in the Arrow strings a factoriser made
+    (``None``: not strings, or the search declines)."""
+    import pyarrow as pa
+
+    try:
+        q_a = pa.array(
+            q.astype(object) if q.dtype.kind == "U" else q, type=pa.string(), from_pandas=True
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return search_cells(made, q_a)
 
 
 _EQUAL_CHUNK = 1 << 16

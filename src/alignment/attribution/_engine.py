@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _segments as seg
 from .._backends import find as find_backend
+from .._columns import stored
 from .._crm import is_crm
 from .._guard import guarded_call, plugin_failure
 from .._options import reads_options
@@ -458,7 +459,7 @@ def _eligibility(journeys: Any, lookback: np.timedelta64 | None) -> _Eligibility
         eligible=eligible,
         attributed=attributed,
         view=view,
-        lost_keys=np.asarray(journeys.keys)[idx],  # the key dtype (stable in every frame)
+        lost_keys=stored(journeys, "keys").take(idx),  # the key dtype (stable in every frame)
         lost_revenue=np.asarray(journeys.revenue, dtype=np.float64)[idx],
         lost_conversions=np.asarray(journeys.conversions, dtype=np.float64)[idx],
         lost_reason=reason,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._columns import FOLDED_COLUMNS, DeferredCategorical, fold_spellings
+from .._columns import FOLDED_COLUMNS, DeferredCategorical, Later, fold_spellings, stored
 from .._frames import (
     Categorical,
     RawColumns,
@@ -143,10 +143,13 @@ def _reject_wide_ints(arr: np.ndarray, *, column: str, table: str) -> None:
 
 
 def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
+    cats = stored(cat, "categories")  # (strings not made yet stay so: most calls never read them)
     if cat.sort_keys is not None:  # sorted strings (the kernel's): "" can only come first
-        empty = np.flatnonzero(cat.categories[:1] == "")
+        empty = np.flatnonzero(cat.sort_keys[:1] == 0)  # (the canonical word of "")
+    elif isinstance(cats, Later):  # (the kernel's sorted strings, not made yet)
+        empty = np.flatnonzero([cats.size > 0 and cats.first_is_empty()])
     else:
-        empty = np.flatnonzero(cat.categories == "")
+        empty = np.flatnonzero(cats == "")
     if empty.size:
         reject_rows(
             cat.codes == empty[0],
@@ -156,7 +159,7 @@ def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
             values="",
             fix="every row needs a non-empty key",
         )
-    return _Keys(cat.codes, cat.categories, cat.sort_keys)  # (int32 codes, as for integer keys)
+    return _Keys(cat.codes, cats, cat.sort_keys)  # (int32 codes, as for integer keys)
 
 
 def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

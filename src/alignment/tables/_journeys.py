@@ -8,12 +8,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._columns import Later, lazy_field, stored, subset
 from .._frame_types import journey_frames
-from .._frames import (
-    Categorical,
-    read_table,
-    to_native,
-)
+from .._frames import Categorical, read_table, to_native
 from .._parallel import prefetch
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
@@ -56,14 +53,14 @@ _NAT = np.datetime64("NaT", "us")
 
 @dataclass(frozen=True, eq=False)
 class _EventLog:
-    keys: np.ndarray
+    keys: np.ndarray  # (a :class:`Lazy` field: text keys are made on first read)
     offsets: np.ndarray
     time: np.ndarray
     row: np.ndarray
 
     @property
     def n_groups(self) -> int:
-        return int(self.keys.size)
+        return int(stored(self, "keys").size)
 
     @property
     def n_events(self) -> int:
@@ -83,6 +80,9 @@ class _EventLog:
             _readonly(cached)
             object.__setattr__(self, "_group_index", cached)
         return np.asarray(cached)
+
+
+lazy_field(_EventLog, "keys")
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,6 +228,7 @@ class Journeys(_EventLog):
         np.cumsum(counts, out=off[1:])
         new = replace(
             self,
+            keys=stored(self, "keys"),  # (text keys not made yet stay so)
             offsets=off,
             time=self.time[m],
             row=self.row[m],
@@ -249,7 +250,7 @@ class Journeys(_EventLog):
         np.cumsum(lengths, out=off[1:])
         new = replace(
             self,
-            keys=self.keys[m],
+            keys=subset(stored(self, "keys"), m),
             offsets=off,
             time=self.time[tmask],
             row=self.row[tmask],
@@ -370,7 +371,7 @@ class Journeys(_EventLog):
             non-finite revenue or counts, touches not sorted in time within a journey.
         """
         name = "journeys"
-        keys = np.asarray(keys)
+        keys = keys if isinstance(keys, Later) else np.asarray(keys)  # (text made on first read)
         n = keys.size
         off = _validate_offsets(offsets, np.asarray(time).size, name)
         if off.size != n + 1:
