@@ -423,6 +423,10 @@ class _Columns(Mapping[str, np.ndarray]):
         # a view: marking it read-only never changes the caller's frame or array
         return value.view() if isinstance(value, np.ndarray) else value  # type: ignore[no-any-return]
 
+    def held(self, name: str) -> Any:
+        """Column ``name`` as held: an array, a :class:`Categorical`, or still :class:`Pending`."""
+        return self._data[name]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 

@@ -281,16 +281,35 @@ def read_table(
     wanted = list(names) if all_columns else [*required, *optional]
     check_required(required, names, table)
     cols: dict[str, np.ndarray] = {}
+    aware: dict[str, bool] = {}
     for name in dict.fromkeys(wanted):
         if name in names:
             cols[name] = getter(name)
     n_rows = _common_length(cols, table)
+    _read_arrow_columns(cols, aware, table)
     for name, col in cols.items():  # unicode text, factorised as a frame's strings are
         if isinstance(col, np.ndarray) and col.dtype.kind == "U":
             cols[name] = _soon(n_rows, factorize, col, column=name, table=table, allow_missing=True)
     if not cols and names:
         n_rows = len(getter(names[0]))
-    return RawColumns(_Columns(cols), n_rows, backend, names, {})
+    return RawColumns(_Columns(cols), n_rows, backend, names, aware)
+
+
+def _read_arrow_columns(cols: dict[str, Any], aware: dict[str, bool], table: str) -> None:
+    """PyArrow arrays among a dict's columns, read as a PyArrow table's columns are (strings
+    factorised from their bytes, instants with their zone), in place."""
+    arrow = {k: v for k, v in cols.items() if type(v).__module__.split(".")[0] == "pyarrow"}
+    if not arrow:
+        return
+    import pyarrow as pa
+
+    read = _read_frame(
+        pa.table(arrow), table=table, required=list(arrow), optional=[], all_columns=False
+    )
+    held = read.columns
+    assert isinstance(held, _Columns)
+    cols.update({name: held.held(name) for name in arrow})  # (a column being encoded: pending)
+    aware.update(read.aware)
 
 
 def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
@@ -309,6 +328,8 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
         value = data[name]
         if isinstance(value, Categorical):  # (a column factorised already: its codes are read)
             return value  # type: ignore[return-value]
+        if type(value).__module__.split(".")[0] == "pyarrow" and hasattr(value, "type"):
+            return value  # type: ignore[no-any-return]  # (an Arrow array: read as Arrow's)
         if isinstance(value, np.ndarray):
             arr = value
         else:
