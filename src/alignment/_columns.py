@@ -79,6 +79,22 @@ class Later:
     def tolist(self) -> list[Any]:
         return list(self.value().tolist())
 
+    def __getattr__(self, name: str) -> Any:  # (any other array attribute: of the array made)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.value(), name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.value())
+
+    def __eq__(self, other: object) -> Any:  # (compared as the array made, element-wise)
+        return self.value() == other
+
+    def __ne__(self, other: object) -> Any:
+        return self.value() != other
+
+    __hash__ = None  # type: ignore[assignment]  # (as an array: not hashable)
+
     def first_is_empty(self) -> bool:
         """Whether the first string is ``""`` (where an empty key sorts)."""
         return bool(self.size) and self.value()[0] == ""

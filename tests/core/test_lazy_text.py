@@ -186,3 +186,45 @@ def test_an_empty_key_is_refused_without_making_the_text(
     assert "lead_id" in str(err.value)
     assert list(err.value.rows[:3]) == [0, 3, 6]
     assert made == []  # (told from the sort key, or the first string's bytes)
+
+
+def test_other_tables_of_string_keys_hold_made_arrays() -> None:
+    """Only the journeys keep text keys unmade (in their lazy field); every other table of
+    string keys holds the made array, as before (``LifecycleHistory.keys``, activity logs)."""
+    from alignment import funnel
+    from alignment.tables import ActivityLog
+
+    ids = [f"L{i}" for i in range(2000)] * 2  # (many distinct ids: the kernel's path)
+    at = np.datetime64("2024-03-01T00:00:00", "us") + np.arange(4000).astype("timedelta64[h]")
+    events = {
+        "lead_id": pa.array(ids),
+        "stage": pa.array(["lead"] * 2000 + ["mql"] * 2000),
+        "at": at,
+    }
+    hist = funnel.history(events, stages=["lead", "mql"])
+    assert type(hist.keys) is np.ndarray
+    assert hist.keys.tolist() == sorted(set(ids))
+    log = ActivityLog.build({"lead_id": pa.array(ids), "timestamp": at})
+    assert isinstance(log.keys, np.ndarray) and log.keys.tolist() == sorted(set(ids))
+
+
+def test_unmade_text_behaves_as_its_array() -> None:
+    text = cells.ArrowText(pa.array(["a", "b", "c"], type=pa.large_string()))
+    assert (text == "b").tolist() == [False, True, False]
+    assert (text != "b").tolist() == [True, False, True]
+    assert list(text) == ["a", "b", "c"]
+    assert text.copy().tolist() == ["a", "b", "c"]  # (any other array attribute: of the array)
+    assert text.ndim == 1 and text.min() == "a"
+    with pytest.raises(TypeError):
+        hash(text)
+
+
+def test_key_codes_give_made_keys_unless_asked_for_lazy_ones() -> None:
+    from alignment.tables._common import _key_codes
+
+    rows = pa.array(np.random.default_rng(4).choice(np.array(_salesforce(500)), 2000).tolist())
+    eager = _key_codes(fz._native_factorize(rows, "pyarrow"), column="lead_id", table="t")
+    assert type(eager.uniques) is np.ndarray
+    lazy = _key_codes(fz._native_factorize(rows, "pyarrow"), column="lead_id", table="t", lazy=True)
+    assert isinstance(lazy.uniques, cells.ArrowText)
+    assert lazy.uniques.tolist() == eager.uniques.tolist()

@@ -67,10 +67,12 @@ class _Keys:
     sort_keys: np.ndarray | None = None  # string keys: Categorical.sort_keys, when known
 
 
-def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
+def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = False) -> _Keys:
+    """Codes of a key column into its sorted distinct keys (``lazy``: text keys may stay a
+    :class:`Later` until read, for a caller that keeps them in a :class:`Lazy` field)."""
     if isinstance(values, Categorical):
         cat = factorize(values, column=column, table=table, allow_missing=False)
-        return _checked_string_keys(cat, column=column, table=table)
+        return _checked_string_keys(cat, column=column, table=table, lazy=lazy)
     arr = np.asarray(values)
     if arr.dtype.kind == "u":
         _reject_wide_ints(arr, column=column, table=table)
@@ -117,7 +119,7 @@ def _key_codes(values: np.ndarray, *, column: str, table: str) -> _Keys:
         )
         return _key_codes(arr.astype(np.int64), column=column, table=table)
     cat = factorize(values, column=column, table=table, allow_missing=False)
-    return _checked_string_keys(cat, column=column, table=table)
+    return _checked_string_keys(cat, column=column, table=table, lazy=lazy)
 
 
 _CHUNK = 1 << 20
@@ -142,7 +144,7 @@ def _reject_wide_ints(arr: np.ndarray, *, column: str, table: str) -> None:
     )
 
 
-def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
+def _checked_string_keys(cat: Categorical, *, column: str, table: str, lazy: bool) -> _Keys:
     cats = stored(cat, "categories")  # (strings not made yet stay so: most calls never read them)
     if cat.sort_keys is not None:  # sorted strings (the kernel's): "" can only come first
         empty = np.flatnonzero(cat.sort_keys[:1] == 0)  # (the canonical word of "")
@@ -159,7 +161,8 @@ def _checked_string_keys(cat: Categorical, *, column: str, table: str) -> _Keys:
             values="",
             fix="every row needs a non-empty key",
         )
-    return _Keys(cat.codes, cats, cat.sort_keys)  # (int32 codes, as for integer keys)
+    uniques = cats if lazy else cat.categories  # (int32 codes, as for integer keys)
+    return _Keys(cat.codes, uniques, cat.sort_keys)
 
 
 def _merge_keys(a: _Keys, b: _Keys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

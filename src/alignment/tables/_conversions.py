@@ -154,7 +154,8 @@ def _touch_keys(
         key_values = lead_table.categorical[key_name].values()[lead_pos]
     else:
         key_values = raw.columns[key_name]
-    return _key_codes(key_values, column=key_name, table=tt), lead_pos
+    # (text keys made on first read: the journeys keep them in a lazy field)
+    return _key_codes(key_values, column=key_name, table=tt, lazy=True), lead_pos
 
 
 def _touch_columns(
