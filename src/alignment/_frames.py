@@ -79,8 +79,13 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
         pos = np.full(needles.codes.size, -1, dtype=np.int64)
         pos[ok] = pos_c[needles.codes[ok]]
         return pos, pos >= 0
-    q = np.asarray(needles)
     made = arrow_of(haystack)  # (the kernel's Arrow strings: searched, not made into objects)
+    needles_made = arrow_of(needles) if made is not None else None
+    if needles_made is not None:  # (both the kernel's: no Python string on either side)
+        searched = search_cells(made, needles_made)
+        if searched is not None:
+            return searched, searched >= 0
+    q = np.asarray(needles)
     if made is not None and q.dtype.kind in "OU" and _has("pyarrow"):
         searched = _search_made(made, q)
         if searched is not None:

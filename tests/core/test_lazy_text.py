@@ -228,3 +228,25 @@ def test_key_codes_give_made_keys_unless_asked_for_lazy_ones() -> None:
     lazy = _key_codes(fz._native_factorize(rows, "pyarrow"), column="lead_id", table="t", lazy=True)
     assert isinstance(lazy.uniques, cells.ArrowText)
     assert lazy.uniques.tolist() == eager.uniques.tolist()
+
+
+def test_lookup_between_two_unmade_texts_makes_no_string(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = _salesforce(300)
+    hay = cells.ArrowText(pa.array(ids, type=pa.large_string()))
+    needles = cells.ArrowText(pa.array([ids[7], "00Q5g0000999999AAA", ids[0]]))
+    made: list[int] = []
+    real = cells.objects
+    monkeypatch.setattr(cells, "objects", lambda a: made.append(len(a)) or real(a))
+    pos, found = frames.lookup(hay, needles)
+    assert pos.tolist() == [7, -1, 0] and found.tolist() == [True, False, True]
+    assert made == []
+
+
+def test_journeys_with_unmade_keys_pickle_as_made() -> None:
+    touch, conv = _touches(_salesforce(200))
+    journeys = Journeys.build(touch, conv)
+    assert isinstance(stored(journeys, "keys"), cells.ArrowText)
+    loaded = pickle.loads(pickle.dumps(journeys))
+    assert type(stored(loaded, "keys")) is np.ndarray
+    assert loaded.keys.tolist() == journeys.keys.tolist()
+    assert np.array_equal(loaded.offsets, journeys.offsets)
