@@ -274,6 +274,30 @@ def _read_only(times: np.ndarray) -> np.ndarray:
 _NEUTRAL, _ZONED, _OUT_OF_RANGE, _UNSUPPORTED = 0, 3, -4, -5
 
 
+def instant_kinds(
+    values: Any, *, tz: str | None, dayfirst: bool | None, date_format: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``values``: whether it is a naive instant, whether an aware one (naive values
+    read in ``tz`` count as aware), as :func:`read_instants` reads them, without raising: the
+    rows of other kinds (missing, unreadable) are neither.  For a caller that sees the rows in
+    parts (Dask partitions) and checks the mixing of the two kinds over all of them."""
+    none = np.zeros(len(values), dtype=bool)
+    try:
+        distinct = _distinct_of(values, dayfirst=dayfirst, date_format=date_format)
+    except DataValidationError:  # (unreadable values: reported where the column is read)
+        return none, none.copy()
+    if distinct is None:  # numbers, datetime64: no text, no zone
+        return none, none.copy()
+    _, kind, inverse = distinct
+    kinds = np.append(kind, np.int8(_NEUTRAL))[inverse]
+    naive = kinds == NAIVE
+    aware = (kinds == AWARE) | (kinds == _ZONED)
+    if tz is not None:  # (naive values read in the zone: instants)
+        aware |= naive
+        naive = none
+    return naive, aware
+
+
 def _distinct_of(
     values: Any, *, dayfirst: bool | None, date_format: str | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import alignment
@@ -254,13 +254,6 @@ TEXT_IDS = st.sampled_from(["L0", "L1", "L2", "", " L1", None])
 TEXT_TIMES = st.sampled_from(["2024-01-01", "2024-01-02T10:00:00Z", "2024-02-30", "junk", None])
 
 
-def _mixes_naive_and_aware(*tables: Any) -> bool:
-    """Whether the tables' time texts hold both naive dates and instants with a zone."""
-    texts = {v for t in tables for k, col in t.items() if k in ("timestamp", "converted_at")
-             for v in col}  # fmt: skip
-    return "2024-01-01" in texts and "2024-01-02T10:00:00Z" in texts
-
-
 def outcome(call: Callable[[], Any]) -> Any:
     """A comparable outcome: the totals, or the error's parts."""
     try:
@@ -299,9 +292,6 @@ def test_dask_gives_the_in_memory_result_or_error(touches: Any, conv: Any, parts
     t, c = as_backend(touches, "pandas"), as_backend(conv, "pandas")
     if t is None or c is None or len(t) == 0 or len(c) == 0:
         return
-    # known gap (test_dask_mixed_naive_and_aware_across_partitions): Dask checks the mixing of
-    # naive and aware instants within a partition only; such inputs are left to that test
-    assume(not (parts > 1 and _mixes_naive_and_aware(touches, conv)))
     want = outcome(lambda: alignment.attribute(t, c))
     with dask.config.set(scheduler="sync"):
         got = outcome(
@@ -324,12 +314,8 @@ def test_dask_gives_the_in_memory_result_or_error(touches: Any, conv: Any, parts
 @pytest.mark.skipif(
     not __import__("importlib").util.find_spec("dask"), reason="dask is not installed"
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: Dask checks naive/aware mixing within a partition only (in memory: "
-    "refused; Dask: read as UTC when the two kinds land in different partitions)",
-)
 def test_dask_mixed_naive_and_aware_across_partitions() -> None:
+    """Each partition of one kind: refused all the same, naming the rows memory names."""
     import dask.dataframe as dd
     import pandas as pd
 

@@ -35,6 +35,7 @@ from ._common import (
     tree_reduce,
     with_reading,
 )
+from ._instants import refuse_mixed_instants
 
 
 class _StatsCollector(AttributionModel):
@@ -558,6 +559,10 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
         "conversions": as_ddf(conversions, "conversions"),
         "leads": as_ddf(leads, "leads"),
     }
+    times = [("touchpoints", o["time"])]
+    times.append(("touchpoints" if conversions is None else "conversions", o["converted_at"]))
+    with input_rows(inputs):  # (mixed naive and aware instants: over all partitions)
+        refuse_mixed_instants(inputs, times)
     frames, shuffled = partition_by_key(list(inputs.values()), lead, tag=True)
     parts = partition_lists(frames)
 

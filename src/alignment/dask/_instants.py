@@ -1,0 +1,111 @@
+"""Naive and timezone-aware instants mixed across Dask partitions, refused as in memory.
+
+In memory, a time column that holds both naive instants (``"2024-01-01"``) and instants with a
+zone (``"2024-01-02T10:00:00Z"``) is refused, naming the rows of the rarer kind, and so are a
+touch time column and a conversion time column of different kinds.  A partition sees its own
+rows only: two partitions of one kind each would be read each its own way.  So before the
+engine runs, the kinds of each text time column are counted over all partitions (a column of
+datetimes has one kind, given by its type); when both occur, a second pass finds the rows of
+the rarer kind, and the error is the one memory raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._options import Captured, capture, current
+from .._time import instant_kinds
+from ..errors import DataValidationError
+from ._common import dk
+
+__all__ = ["refuse_mixed_instants"]
+
+_MIXED = "naive and timezone-aware instants are mixed"
+_FIX = (
+    "pass tz= (the zone of the naive values), or make every instant timezone-aware or every "
+    "one naive (read as UTC)"
+)
+
+
+def _kinds(values: Any, *, reading: Captured) -> tuple[np.ndarray, np.ndarray]:
+    with reading.enter():  # (the reading options of the call: tz=, dayfirst= …)
+        options = current()
+        return instant_kinds(
+            np.asarray(values, dtype=object),
+            tz=options.tz,
+            dayfirst=options.dayfirst,
+            date_format=options.date_format,
+        )
+
+
+def _counts(values: Any, *, reading: Captured) -> tuple[int, int]:
+    naive, aware = _kinds(values, reading=reading)
+    return int(naive.sum()), int(aware.sum())
+
+
+def _rows(values: Any, *, naive: bool, reading: Captured) -> tuple[np.ndarray, Any]:
+    kinds = _kinds(values, reading=reading)
+    rows = np.flatnonzero(kinds[0] if naive else kinds[1])
+    return rows, (values.iloc[int(rows[0])] if rows.size else None)
+
+
+def _column_kind(ddf: Any, column: str, table: str) -> bool | None:
+    """The kind of a time column over all partitions (``True``: aware, ``False``: naive,
+    ``None``: no instant of either kind); raises as memory does when it holds both."""
+    import pandas as pd
+
+    dtype = ddf[column].dtype
+    if getattr(dtype, "tz", None) is not None:  # (datetimes with a zone)
+        return True
+    if pd.api.types.is_datetime64_dtype(dtype):  # (naive datetimes: read in tz= when given)
+        return current().tz is not None
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+        return None  # (epoch numbers: no zone)
+    reading = capture()
+    delayed = dk().delayed
+    parts = ddf[column].to_delayed()
+    counts = dk().compute(*[delayed(_counts)(p, reading=reading) for p in parts])
+    n_naive = sum(c[0] for c in counts)
+    n_aware = sum(c[1] for c in counts)
+    if n_naive and n_aware:
+        _raise_mixed(parts, n_naive <= n_aware, column, table, reading)
+    return True if n_aware else (False if n_naive else None)
+
+
+def _raise_mixed(
+    parts: Sequence[Any], naive: bool, column: str, table: str, reading: Captured
+) -> None:
+    """The in-memory error: the rows of the rarer kind (naive on a tie), as (partition,
+    position) pairs, renumbered by :func:`._common.input_rows`."""
+    delayed = dk().delayed
+    found = dk().compute(*[delayed(_rows)(p, naive=naive, reading=reading) for p in parts])
+    pairs = [(p, int(r)) for p, (rows, _) in enumerate(found) for r in rows.tolist()]
+    value = next(v for rows, v in found if rows.size)
+    err = DataValidationError(
+        _MIXED, column=column, table=table, rows=[0] * len(pairs), value=value, fix=_FIX
+    )
+    err.source_rows = pairs  # type: ignore[attr-defined]
+    raise err
+
+
+def refuse_mixed_instants(inputs: Mapping[str, Any], columns: Sequence[tuple[str, str]]) -> None:
+    """Refuse, as memory does, naive and aware instants in one of ``columns`` (``(table,
+    column)`` pairs of ``inputs``' Dask frames), or in two of them (the first table names the
+    error, as the touches do in memory).  Run inside :func:`._common.input_rows`."""
+    kinds: dict[str, bool | None] = {}
+    for table, column in columns:
+        ddf = inputs.get(table)
+        if ddf is not None and column in ddf.columns:
+            kinds[column] = _column_kind(ddf, column, table)
+    aware = [k for k, v in kinds.items() if v is True]
+    naive = [k for k, v in kinds.items() if v is False]
+    if aware and naive:
+        raise DataValidationError(
+            f"naive datetimes in {naive} mixed with timezone-aware ones in {aware}",
+            table=columns[0][0],
+            column=naive[0],
+            fix="make every datetime timezone-aware (e.g. attach UTC) or every one naive (read as UTC)",
+        )
