@@ -57,7 +57,9 @@ class Later:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         out = self.value()
-        return out if dtype is None else out.astype(dtype)
+        if copy or (dtype is not None and np.dtype(dtype) != out.dtype):
+            return np.array(out, dtype=dtype, copy=True)
+        return out
 
     def __getitem__(self, index: Any) -> Any:
         return self.value()[index]
@@ -72,12 +74,6 @@ class Later:
     def subset(self, mask: np.ndarray) -> np.ndarray | Later:
         """The values where the boolean ``mask`` is true (not made yet where that is cheap)."""
         return np.asarray(self.value()[mask])
-
-    def astype(self, dtype: Any, **kwargs: Any) -> np.ndarray:
-        return self.value().astype(dtype, **kwargs)
-
-    def tolist(self) -> list[Any]:
-        return list(self.value().tolist())
 
     def __getattr__(self, name: str) -> Any:  # (any other array attribute: of the array made)
         if name.startswith("_"):

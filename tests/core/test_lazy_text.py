@@ -217,6 +217,11 @@ def test_unmade_text_behaves_as_its_array() -> None:
     assert text.ndim == 1 and text.min() == "a"
     with pytest.raises(TypeError):
         hash(text)
+    made = np.asarray(text)
+    assert made is text.value() and not made.flags.writeable  # (the kernel's: read-only)
+    copied = np.array(text, copy=True)
+    assert copied is not made and copied.flags.writeable and copied.tolist() == ["a", "b", "c"]
+    assert np.asarray(text, dtype="U1").tolist() == ["a", "b", "c"]
 
 
 def test_key_codes_give_made_keys_unless_asked_for_lazy_ones() -> None:
