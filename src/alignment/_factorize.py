@@ -609,7 +609,11 @@ def _unicode_factorize(arr: np.ndarray) -> Categorical | None:
     if ascii_ is not None and (ascii_.canonical or _has("pyarrow")):
 
         def decode(first_words: np.ndarray, first: np.ndarray | None) -> np.ndarray:
-            return ascii_text(first_words) if first is None else a[first].astype(object)
+            if first is not None:
+                rows: np.ndarray = a[first].astype(object)
+                return rows
+            # (with pyarrow: Arrow strings, made into Python strings on first read)
+            return _text_of_keys(first_words) if _has("pyarrow") else ascii_text(first_words)
 
         cat = _from_words(ascii_, decode, None, a.size, distinct=False)
         if cat is not None:
