@@ -112,3 +112,89 @@ def test_each_lead_of_one_kind_is_not_read_two_ways(parts: int) -> None:
     want, got = _both(t, _conversions(NAIVE), parts)
     assert want[0] == "DataValidationError" and (want[4], want[5]) == ([12, 13, 14, 15, 16], 6)
     assert got == want
+
+
+def _leads(created: list[str], mql: list[str | None]) -> pd.DataFrame:
+    n = len(created)
+    none: list[str | None] = [None] * n
+    return pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(n)],
+            "created_at": created,
+            "mql_at": mql,
+            "sql_at": none,
+            "opportunity_at": none,
+            "won_at": none,
+        }
+    )
+
+
+def _funnel_outcome(call: Any) -> Any:
+    try:
+        res = call()
+    except AlignmentError as exc:
+        return (type(exc).__name__, exc.problem, exc.column, exc.table, list(exc.rows), exc.n_rows)
+    return res.summary()
+
+
+@pytest.mark.parametrize("parts", [1, 3, 6])
+@pytest.mark.parametrize(
+    ("created", "mql"),
+    [
+        ([NAIVE] * 4 + [AWARE] * 2, [None, NAIVE, None, NAIVE, None, AWARE]),  # one column mixed
+        ([NAIVE] * 6, [AWARE, None, AWARE, None, AWARE, None]),  # two columns of two kinds
+        ([AWARE] * 6, [AWARE, None, None, None, None, AWARE]),  # one kind: observed
+    ],
+)
+def test_funnel_observe_refuses_mixed_instants_as_memory(
+    parts: int, created: list[str], mql: list[str | None]
+) -> None:
+    from alignment import funnel
+
+    leads = _leads(created, mql)
+    want = _funnel_outcome(lambda: funnel.observe(leads))
+    with dask.config.set(scheduler="sync"):
+        ddf = dd.from_pandas(leads, npartitions=parts, sort=False)
+        got = _funnel_outcome(lambda: funnel.observe(ddf))
+    assert got == want
+
+
+@pytest.mark.filterwarnings("ignore::alignment.errors.AlignmentWarning")  # (naive: UTC)
+@pytest.mark.parametrize("parts", [1, 3, 6])
+@pytest.mark.parametrize(
+    ("lead_at", "mql", "activity_at"),
+    [
+        (NAIVE, NAIVE, [NAIVE] * 4 + [AWARE] * 2),  # activity times mixed
+        (NAIVE, AWARE, [NAIVE] * 6),  # lead times of two kinds
+        (NAIVE, NAIVE, [AWARE] * 6),  # leads and activities apart: as memory, evaluated
+    ],
+)
+def test_sla_evaluate_refuses_mixed_instants_as_memory(
+    parts: int, lead_at: str, mql: str, activity_at: list[str]
+) -> None:
+    from alignment import sla
+
+    leads = pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(6)],
+            "created_at": [lead_at] * 6,
+            "mql_at": [mql] * 6,
+            "assigned_at": [lead_at] * 6,
+        }
+    )
+    acts = pd.DataFrame(
+        {"lead_id": [f"L{i}" for i in range(6)], "timestamp": activity_at, "kind": ["call"] * 6}
+    )
+    rule = {"sales": {"first_touch": {"within": "1d"}}}
+    as_of = "2024-01-10T00:00:00Z"
+    want = _funnel_outcome(lambda: sla.evaluate(rule, leads, acts, as_of=as_of))
+    with dask.config.set(scheduler="sync"):
+        got = _funnel_outcome(
+            lambda: sla.evaluate(
+                rule,
+                dd.from_pandas(leads, npartitions=parts, sort=False),
+                dd.from_pandas(acts, npartitions=parts, sort=False),
+                as_of=as_of,
+            )
+        )
+    assert got == want

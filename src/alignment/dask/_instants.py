@@ -21,7 +21,7 @@ from .._time import instant_kinds
 from ..errors import DataValidationError
 from ._common import dk
 
-__all__ = ["refuse_mixed_instants"]
+__all__ = ["lead_times", "refuse_mixed_instants"]
 
 _MIXED = "naive and timezone-aware instants are mixed"
 _FIX = (
@@ -109,3 +109,25 @@ def refuse_mixed_instants(inputs: Mapping[str, Any], columns: Sequence[tuple[str
             column=naive[0],
             fix="make every datetime timezone-aware (e.g. attach UTC) or every one naive (read as UTC)",
         )
+
+
+def _kind(ddf: Any, column: str) -> str:
+    """The numpy dtype kind the in-memory reader gives a column: ``"M"`` for datetimes, ``"O"``
+    for text, another letter otherwise."""
+    import pandas as pd
+
+    dtype = ddf[column].dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "M"
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        return "O"
+    return "f"
+
+
+def lead_times(ddf: Any, *, id: str = "lead_id", created_at: str = "created_at") -> list[str]:
+    """The time columns :meth:`alignment.LeadTable.build` reads (and checks together) by default
+    from a Dask frame of leads: ``created_at``, then the stage columns."""
+    from ..tables._leads import default_stages
+
+    stages = default_stages(ddf.columns, lambda c: _kind(ddf, c), id=id, created_at=created_at)
+    return [c for c in (created_at, *stages) if c in ddf.columns]

@@ -27,6 +27,7 @@ from ._common import (
     tag_rows,
     tree_reduce,
 )
+from ._instants import lead_times, refuse_mixed_instants
 
 # ---------------------------------------------------------------------------------------------
 # SLA
@@ -172,7 +173,9 @@ def sla_evaluate(
         )
         for a, b in partition_lists(frames)
     ]
-    with input_rows(inputs):
+    with input_rows(inputs):  # (mixed instants: over all partitions, as memory reads them)
+        refuse_mixed_instants(inputs, [("leads", c) for c in lead_times(inputs["leads"])])
+        refuse_mixed_instants(inputs, [("activities", "timestamp")])
         (parts,) = compute(tree_reduce(nodes, concat_lists))
         parts = settle(parts)
     if not parts:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,6 +41,20 @@ DUPLICATE_ID_FIX = (
     "lead ids must be unique; deduplicate the leads (see alignment.closed_loop for duplicate "
     "detection)"
 )
+
+
+def default_stages(
+    names: Iterable[str], kind_of: Callable[[str], str], *, id: str, created_at: str
+) -> list[str]:
+    """The stage columns :meth:`LeadTable.build` reads when none are named: the known stages
+    present, and any other ``*_at`` column of datetimes or text (``kind_of(name)``: the numpy
+    dtype kind of a column, asked only of those)."""
+    return [
+        c
+        for c in names
+        if c not in (id, created_at)
+        and (c in KNOWN_STAGES or (c.endswith("_at") and kind_of(c) in "MO"))
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,12 +251,8 @@ class LeadTable:
         created, flags[created_at] = _time_column(raw, created_at, table)
         stage_names: list[str]
         if stages is None:
-            stage_names = [
-                c
-                for c in raw.columns
-                if c not in (id, created_at)
-                and (c in KNOWN_STAGES or (c.endswith("_at") and raw.columns[c].dtype.kind in "MO"))
-            ]
+            kind_of = lambda c: raw.columns[c].dtype.kind  # noqa: E731  # (read when needed)
+            stage_names = default_stages(raw.columns, kind_of, id=id, created_at=created_at)
         else:
             stage_names = list(stages)
         stage_arrays: dict[str, np.ndarray] = {}
