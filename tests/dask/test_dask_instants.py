@@ -134,7 +134,7 @@ def _funnel_outcome(call: Any) -> Any:
         res = call()
     except AlignmentError as exc:
         return (type(exc).__name__, exc.problem, exc.column, exc.table, list(exc.rows), exc.n_rows)
-    return res.summary()
+    return res if isinstance(res, dict) else res.summary()
 
 
 @pytest.mark.parametrize("parts", [1, 3, 6])
@@ -195,6 +195,40 @@ def test_sla_evaluate_refuses_mixed_instants_as_memory(
                 dd.from_pandas(leads, npartitions=parts, sort=False),
                 dd.from_pandas(acts, npartitions=parts, sort=False),
                 as_of=as_of,
+            )
+        )
+    assert got == want
+
+
+@pytest.mark.filterwarnings("ignore::alignment.errors.AlignmentWarning")  # (naive: UTC)
+@pytest.mark.parametrize("parts", [1, 3, 6])
+@pytest.mark.parametrize(
+    ("created", "touched"),
+    [
+        ([NAIVE] * 6, [NAIVE] * 4 + [AWARE] * 2),  # touch times mixed
+        ([NAIVE] * 4 + [AWARE] * 2, [NAIVE] * 6),  # lead times mixed
+        ([NAIVE] * 6, [AWARE] * 6),  # leads and touches apart: as memory, scored
+    ],
+)
+def test_score_refuses_mixed_instants_as_memory(
+    parts: int, created: list[str], touched: list[str]
+) -> None:
+    ids = [f"L{i}" for i in range(6)]
+    leads = pd.DataFrame({"lead_id": ids, "created_at": created, "industry": ["saas"] * 6})
+    touches = pd.DataFrame({"lead_id": ids, "timestamp": touched, "channel": ["email"] * 6})
+
+    def scores(res: Any) -> Any:
+        frame = res.to_frame(backend="pandas")
+        return frame.sort_values("lead_id").reset_index(drop=True).to_dict("list")
+
+    want = _funnel_outcome(lambda: scores(alignment.score(leads, touchpoints=touches)))
+    with dask.config.set(scheduler="sync"):
+        got = _funnel_outcome(
+            lambda: scores(
+                alignment.score(
+                    dd.from_pandas(leads, npartitions=parts, sort=False),
+                    touchpoints=dd.from_pandas(touches, npartitions=parts, sort=False),
+                )
             )
         )
     assert got == want

@@ -33,6 +33,7 @@ from ._common import (
     tag_rows,
     tree_reduce,
 )
+from ._instants import lead_times, refuse_mixed_instants
 
 # ---------------------------------------------------------------------------------------------
 # scoring
@@ -271,6 +272,10 @@ def score(
     lead_ddf = as_ddf(leads, "leads")
     touch_ddf = as_ddf(touchpoints, "touchpoints")
     key = "lead_id"
+    inputs = {"leads": lead_ddf, "touchpoints": touch_ddf}
+    with input_rows({k: v for k, v in inputs.items() if v is not None}):  # (over all partitions)
+        refuse_mixed_instants(inputs, [("leads", c) for c in lead_times(lead_ddf)])
+        refuse_mixed_instants(inputs, [("touchpoints", "timestamp")])
     if touch_ddf is not None:
         p = model.get_params() if hasattr(model, "get_params") else {}
         if "as_of" in p and p["as_of"] is None and not getattr(type(model), "requires_fit", False):
@@ -283,7 +288,6 @@ def score(
     else:
         reject_duplicate_ids(lead_ddf, key)  # not shuffled: a duplicate may span partitions
         frames = [tag_rows(lead_ddf), None]
-    inputs = {"leads": lead_ddf, "touchpoints": touch_ddf}
     parts = partition_lists(frames)
     options = capture()  # (stats() may run after the call returned)
     frame = dd.from_delayed(
