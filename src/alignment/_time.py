@@ -274,6 +274,14 @@ def _read_only(times: np.ndarray) -> np.ndarray:
 _NEUTRAL, _ZONED, _OUT_OF_RANGE, _UNSUPPORTED = 0, 3, -4, -5
 
 
+#: the error of a column holding naive and timezone-aware instants (also raised for Dask)
+MIXED_PROBLEM = "naive and timezone-aware instants are mixed"
+MIXED_FIX = (
+    "pass tz= (the zone of the naive values), or make every instant timezone-aware or every "
+    "one naive (read as UTC)"
+)
+
+
 def instant_kinds(
     values: Any, *, tz: str | None, dayfirst: bool | None, date_format: str | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -505,13 +513,12 @@ def _in_zones(
     if naive.any() and aware.any():
         rows = np.flatnonzero(naive if naive.sum() <= aware.sum() else aware)
         raise DataValidationError(
-            "naive and timezone-aware instants are mixed",
+            MIXED_PROBLEM,
             column=column,
             table=table,
             rows=rows,
             value=_value_at(source, int(rows[0])),
-            fix="pass tz= (the zone of the naive values), or make every instant timezone-aware "
-            "or every one naive (read as UTC)",
+            fix=MIXED_FIX,
         )
     awareness: Awareness = True if aware.any() else (False if naive.any() else None)
     return Instants(times, awareness, ambiguous, gap)

@@ -17,17 +17,12 @@ from typing import Any
 import numpy as np
 
 from .._options import Captured, capture, current
-from .._time import instant_kinds
-from ..errors import DataValidationError
+from .._time import MIXED_FIX, MIXED_PROBLEM, instant_kinds
+from ..errors import MAX_ROWS_SHOWN, DataValidationError
+from ..tables._common import _check_awareness
 from ._common import dk
 
 __all__ = ["lead_times", "refuse_mixed_instants"]
-
-_MIXED = "naive and timezone-aware instants are mixed"
-_FIX = (
-    "pass tz= (the zone of the naive values), or make every instant timezone-aware or every "
-    "one naive (read as UTC)"
-)
 
 
 def _kinds(values: Any, *, reading: Captured) -> tuple[np.ndarray, np.ndarray]:
@@ -46,10 +41,12 @@ def _counts(values: Any, *, reading: Captured) -> tuple[int, int]:
     return int(naive.sum()), int(aware.sum())
 
 
-def _rows(values: Any, *, naive: bool, reading: Captured) -> tuple[np.ndarray, Any]:
+def _rows(values: Any, *, naive: bool, reading: Captured) -> tuple[np.ndarray, int, Any]:
+    """The first rows of a kind in a partition (as many as an error shows), their count and the
+    first one's value."""
     kinds = _kinds(values, reading=reading)
     rows = np.flatnonzero(kinds[0] if naive else kinds[1])
-    return rows, (values.iloc[int(rows[0])] if rows.size else None)
+    return rows[:MAX_ROWS_SHOWN], int(rows.size), (values.iloc[int(rows[0])] if rows.size else None)
 
 
 def _column_kind(ddf: Any, column: str, table: str) -> bool | None:
@@ -82,11 +79,14 @@ def _raise_mixed(
     position) pairs, renumbered by :func:`._common.input_rows`."""
     delayed = dk().delayed
     found = dk().compute(*[delayed(_rows)(p, naive=naive, reading=reading) for p in parts])
-    pairs = [(p, int(r)) for p, (rows, _) in enumerate(found) for r in rows.tolist()]
-    value = next(v for rows, v in found if rows.size)
+    pairs = [(p, int(r)) for p, (rows, _, _) in enumerate(found) for r in rows.tolist()]
+    pairs = pairs[:MAX_ROWS_SHOWN]  # (partitions in input order: the first rows of the input)
+    value = next(v for rows, _, v in found if rows.size)
     err = DataValidationError(
-        _MIXED, column=column, table=table, rows=[0] * len(pairs), value=value, fix=_FIX
+        MIXED_PROBLEM, column=column, table=table, rows=[0] * len(pairs), value=value, fix=MIXED_FIX
     )
+    err.n_rows = sum(n for _, n, _ in found)  # (all of them; the rows shown: renumbered)
+    err.args = (err._message(),)
     err.source_rows = pairs  # type: ignore[attr-defined]
     raise err
 
@@ -100,15 +100,8 @@ def refuse_mixed_instants(inputs: Mapping[str, Any], columns: Sequence[tuple[str
         ddf = inputs.get(table)
         if ddf is not None and column in ddf.columns:
             kinds[column] = _column_kind(ddf, column, table)
-    aware = [k for k, v in kinds.items() if v is True]
-    naive = [k for k, v in kinds.items() if v is False]
-    if aware and naive:
-        raise DataValidationError(
-            f"naive datetimes in {naive} mixed with timezone-aware ones in {aware}",
-            table=columns[0][0],
-            column=naive[0],
-            fix="make every datetime timezone-aware (e.g. attach UTC) or every one naive (read as UTC)",
-        )
+    if columns:
+        _check_awareness(kinds, columns[0][0])  # (the check memory makes, the same error)
 
 
 def _kind(ddf: Any, column: str) -> str:
