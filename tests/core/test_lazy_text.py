@@ -53,6 +53,14 @@ def _touches(ids: list[str], seed: int = 0) -> tuple[dict[str, Any], dict[str, A
     return touch, conv
 
 
+def _count_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the Arrow arrays made into Python strings from now on (a spy)."""
+    made: list[int] = []
+    real = cells.objects
+    monkeypatch.setattr(cells, "objects", lambda a: made.append(len(a)) or real(a))
+    return made
+
+
 class _Counted(Later):
     made = 0
 
@@ -157,9 +165,7 @@ def test_made_once_for_every_thread_and_pickled_as_made() -> None:
 def test_lookup_in_unmade_text_searches_its_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     ids = _salesforce(500)
     text = cells.ArrowText(pa.array(ids, type=pa.large_string()))
-    made: list[int] = []
-    real = cells.objects
-    monkeypatch.setattr(cells, "objects", lambda a: made.append(len(a)) or real(a))
+    made = _count_made(monkeypatch)
     pos, found = frames.lookup(text, np.array([ids[3], "nope", ids[-1]], dtype=object))
     assert pos.tolist() == [3, -1, 499]
     assert found.tolist() == [True, False, True]
@@ -172,9 +178,7 @@ def test_lookup_in_unmade_text_searches_its_bytes(monkeypatch: pytest.MonkeyPatc
 def test_an_empty_key_is_refused_without_making_the_text(
     ids: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[int] = []
-    real = cells.objects
-    monkeypatch.setattr(cells, "objects", lambda a: made.append(len(a)) or real(a))
+    made = _count_made(monkeypatch)
     rows = [ids[i % 3] for i in range(30)]
     touch = {
         "lead_id": pa.array(rows, type=pa.large_string()),
@@ -239,9 +243,7 @@ def test_lookup_between_two_unmade_texts_makes_no_string(monkeypatch: pytest.Mon
     ids = _salesforce(300)
     hay = cells.ArrowText(pa.array(ids, type=pa.large_string()))
     needles = cells.ArrowText(pa.array([ids[7], "00Q5g0000999999AAA", ids[0]]))
-    made: list[int] = []
-    real = cells.objects
-    monkeypatch.setattr(cells, "objects", lambda a: made.append(len(a)) or real(a))
+    made = _count_made(monkeypatch)
     pos, found = frames.lookup(hay, needles)
     assert pos.tolist() == [7, -1, 0] and found.tolist() == [True, False, True]
     assert made == []
