@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from alignment import _factorize, _strings, _words
@@ -621,6 +621,7 @@ def test_narrow_keys_packed_into_one_word_match_python(
 
 
 @settings(max_examples=120, deadline=None)
+@example(prefix="", tails=["", "0"], picks=[0, 1], layout="large_string", distinct=False)
 @given(
     prefix=st.sampled_from(["", "00Q5g00000", "\x00\x00", "é-"]),
     tails=st.lists(st.text(alphabet="0aZé\x00", max_size=9), min_size=1, max_size=30),
@@ -640,11 +641,17 @@ def test_text_made_from_the_words_when_one_word_holds_each_string(
         values = list(dict.fromkeys(values))
     found: list[Any] = []
     spans: list[Any] = []
+    counted: list[Any] = []
     real, real_spans = _strings.factorize_words, _strings._narrow_spans
+    real_counted = _factorize.factorize_numbered
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         found.append(real(*args, **kwargs))
         return found[-1]
+
+    def spy_counted(*args: Any) -> Any:
+        counted.append(real_counted(*args))
+        return counted[-1]
 
     def spy_spans(*args: Any) -> Any:
         spans.append(real_spans(*args))
@@ -653,6 +660,7 @@ def test_text_made_from_the_words_when_one_word_holds_each_string(
     arr = pa.array(values, type=getattr(pa, layout)())
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_factorize, "factorize_words", spy)
+        mp.setattr(_factorize, "factorize_numbered", spy_counted)
         mp.setattr(_strings, "_narrow_spans", spy_spans)
         got = (
             _factorize._view_factorize(arr, distinct=distinct)
@@ -664,6 +672,9 @@ def test_text_made_from_the_words_when_one_word_holds_each_string(
         return
     codes, cats = _twin(values)
     assert got.categories.tolist() == cats and got.codes.tolist() == codes
+    if counted and counted[-1] is not None:  # numbered ids ("", "0" …): counted, from words
+        assert not found and counted[-1].rows is None
+        return
     assert found and found[-1] is not None
     one_word = not spans or spans[-1] is not None  # (its own word, or several packed)
     assert (found[-1].rows is None) == one_word  # one word: the text came from the words
