@@ -17,9 +17,23 @@ import numpy as np
 
 from ._columns import Later
 
-__all__ = ["ArrowText", "arrow_of", "objects", "remember", "search_cells", "string_buffers"]
+__all__ = [
+    "ArrowText",
+    "arrow_of",
+    "may_trim",
+    "objects",
+    "remember",
+    "search_cells",
+    "string_buffers",
+]
 
 _MADE: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
+
+# bytes that may begin or end a string ``str.strip()`` changes: Python's ASCII whitespace, and
+# every byte of a multi-byte UTF-8 character (the other whitespace characters are among them)
+_EDGE = np.zeros(256, dtype=bool)
+_EDGE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_EDGE[0x80:] = True
 
 _PROBE = 1024  # (the first haystack values are checked for order before all of them)
 
@@ -36,6 +50,20 @@ def string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
     offsets = np.frombuffer(bufs[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
     data = np.empty(0, np.uint8) if bufs[2] is None else np.frombuffer(bufs[2], dtype=np.uint8)
     return arr, data, offsets[:-1], offsets[1:]
+
+
+def may_trim(arr: Any) -> np.ndarray | None:
+    """The strings of an Arrow string array that ``str.strip()`` may change or that are empty:
+    those whose first or last byte is whitespace or part of a non-ASCII character (a superset,
+    found from the bytes alone).  ``None`` when the array holds a null."""
+    if arr.null_count:
+        return None
+    _, data, starts, ends = string_buffers(arr)
+    out: np.ndarray = starts == ends
+    full = np.flatnonzero(~out)
+    if full.size:
+        out[full] = _EDGE[data[starts[full]]] | _EDGE[data[ends[full] - 1]]
+    return out
 
 
 def _fixed_cells(arr: Any) -> np.ndarray | None:

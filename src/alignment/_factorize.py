@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cells import ArrowText, string_buffers
+from ._cells import ArrowText, remember, string_buffers
 from ._cells import objects as _objects
 from ._columns import Categorical
 from ._digits import factorize_numbered
@@ -446,7 +446,7 @@ def _encoded_factorize(arr: Any) -> Categorical:
         remap[-1] = -1
         codes = remap[raw]  # -1 indexes the sentinel slot
     ordered = dictionary.take(_arrow_index(order))
-    cats = _objects(ordered)
+    cats = remember(_objects(ordered), ordered)  # (its bytes kept for lookups and trimming)
     return Categorical(codes, cats, _canonical_keys(ordered))
 
 

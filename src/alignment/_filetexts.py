@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._cells import objects as _objects
+from ._cells import remember
 from ._columns import Categorical, DeferredCategorical
 from ._factorize import (
     HASH_FACTORIZE_MIN_ROWS,
@@ -168,4 +169,5 @@ def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
         null = ~_valid(arr)
         codes[null] = -1
         strings[null] = ""
-    return codes, strings
+        arr = arr.fill_null("")  # (the strings' own bytes, remembered for trimming)
+    return codes, remember(strings, arr)

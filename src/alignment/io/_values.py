@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cells import arrow_of, may_trim
 from .._frames import Categorical, factorize, lookup
 from .._parse import parse_bool, parse_money
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
@@ -268,8 +269,18 @@ def _distinct_text(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if coded is None:
         return None
     codes, cats = coded
-    stripped = np.empty(cats.size, dtype=object)
-    stripped[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
+    arrow = arrow_of(cats)
+    edges = None if arrow is None else may_trim(arrow)
+    if edges is None:
+        stripped = np.empty(cats.size, dtype=object)
+        stripped[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
+        return codes, stripped
+    # the Arrow strings behind the values tell which may change: only those are trimmed
+    if not edges.any():
+        return codes, cats  # (read-only, and a lookup in them still finds their bytes)
+    stripped = cats.copy()
+    rows = np.flatnonzero(edges)
+    stripped[rows] = [c.strip() or None for c in cats[rows].tolist()]  # (those values only)
     return codes, stripped
 
 
