@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._parallel import run_both, split_rows, threads_on
+from ._sortcodes import sorted_codes
 from ._words import WordFn
 
 __all__ = [
@@ -320,6 +321,10 @@ def factorize_words(
         found = _factorize_distinct(word, n_words, n, need_rows=need_rows, decode=decode)
         if found is not None:
             return found
+    if n_words == 1:  # keys and row numbers in one word: sorted together, not hashed
+        found = _by_sorting(word, spans, n, decode, need_rows=need_rows)
+        if found is not None:
+            return found
     h = _hash_words(word, n_words, n)
     groups = group_hashes(h, rows=need_rows)
     del h
@@ -347,6 +352,53 @@ def factorize_words(
         first = None if groups.first is None else groups.first[order]
         decoded = None if decode is None else decode(keys[0][order], first)
     return Factorized(codes, first, keys[0][order], decoded)
+
+
+def _by_sorting(
+    word: WordFn, spans: list[Span] | None, n: int, decode: Decoder | None, *, need_rows: bool
+) -> Factorized | None:
+    """:func:`factorize_words` of one word per string by :func:`sorted_codes`: the packed
+    words (``spans``), or the strings' own words from their highest varying bit down (the bits
+    above it are the same in every string).  ``None`` when they do not fit beside the rows.
+    A row of each string comes with the sort; it is given (to ``decode`` too) when asked for."""
+    if spans is not None:
+        width = sum(w for _, _, w in spans)
+        high = np.uint64(0)
+    else:
+        ref = word(0, slice(0, 1))
+        varying = _bit_spans([_or_of_rows(lambda rows: word(0, rows) ^ ref, n)])
+        width = varying[0][1] + varying[0][2] if varying else 1
+        high = ref[0] & ~np.uint64((1 << width) - 1) if width < 64 else np.uint64(0)
+    mask = np.uint64((1 << width) - 1) if width < 64 else np.uint64(2**64 - 1)
+
+    def key(rows: slice) -> np.ndarray:
+        w = word(0, rows)
+        if spans is None:
+            w &= mask
+        return w
+
+    def text(keys: np.ndarray, first: np.ndarray) -> Any:
+        return None if decode is None else decode(keys | high, first if need_rows else None)
+
+    found = sorted_codes(key, width, n, text)
+    if found is None:
+        return None
+    rows = found.first if need_rows else None
+    return Factorized(found.codes, rows, found.keys | high, found.beside)
+
+
+def _or_of_rows(fn: Callable[[slice], np.ndarray], n: int) -> Any:
+    """The bitwise OR of ``fn(rows)`` over every row, a block of rows at a time (two threads)."""
+    found: list[Any] = []
+
+    def scan(lo: int, hi: int) -> None:
+        acc = np.uint64(0)
+        for c0 in range(lo, hi, _BLOCK):
+            acc |= np.bitwise_or.reduce(fn(slice(c0, min(hi, c0 + _BLOCK))))
+        found.append(acc)
+
+    split_rows(scan, n, align=_BLOCK)
+    return np.bitwise_or.reduce(np.array(found, dtype=np.uint64))
 
 
 def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

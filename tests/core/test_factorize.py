@@ -134,15 +134,20 @@ def test_distinct_strings_are_sorted_not_hashed(values: list[str], kind: str, re
     if repeat:
         values = [*values, values[len(values) // 2]]
     arr = pa.array(values, type=getattr(pa, kind)())
-    hashed: list[int] = []
-    real = _strings.group_hashes
+    hashed: list[int] = []  # (the general path: hashed, or sorted with the row numbers)
+    real, real_sorting = _strings.group_hashes, _strings._by_sorting
 
     def spy(h: np.ndarray, **kwargs: Any) -> Any:
         hashed.append(h.size)
         return real(h, **kwargs)
 
+    def sorting_spy(*args: Any, **kwargs: Any) -> Any:
+        hashed.append(args[2])
+        return real_sorting(*args, **kwargs)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_strings, "group_hashes", spy)
+        mp.setattr(_strings, "_by_sorting", sorting_spy)
         got = _bytes_factorize(arr, distinct=True)
     if got is None:  # (strings beyond 64 bytes: the kernel declines either way)
         assert _bytes_factorize(arr) is None
@@ -157,7 +162,7 @@ def test_distinct_strings_are_sorted_not_hashed(values: list[str], kind: str, re
         assert got.sort_keys is None
     else:
         np.testing.assert_array_equal(got.sort_keys, general.sort_keys)
-    assert bool(hashed) == repeat  # hashed only when the strings were not distinct after all
+    assert bool(hashed) == repeat  # grouped only when the strings were not distinct after all
 
 
 def test_hash_collisions_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
