@@ -39,7 +39,6 @@ __all__ = [
     "coded_categorical",
     "deferred_categorical",
     "hash_factorize",
-    "joined_codes",
     "row_texts",
     "text_columns",
 ]
@@ -67,27 +66,6 @@ def hash_factorize(arr: Any) -> Categorical:
         if out is not None:
             return out
     return _encoded_factorize(arr)  # (a chunked column as it is: its strings not joined)
-
-
-def joined_codes(arrows: list[Any], n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes (``int64``, into the sorted distinct values) of the strings of Arrow string arrays
-    one after the other (``n`` in all, none null), and a position of each distinct value.
-
-    By the byte-word kernel (:func:`alignment._factorize._bytes_factorize`): UTF-8 bytes
-    compare as the strings do, so the codes are those of sorting the strings; no Python string
-    is compared or made.  ``None`` when the kernel declines or a value is null.
-    """
-    import pyarrow as pa
-
-    joined = pa.concat_arrays([a.cast(pa.large_string()) for a in arrows])
-    if len(joined) != n or joined.null_count:
-        return None
-    cat = _bytes_factorize(joined)
-    if cat is None:
-        return None
-    first = np.empty(cat.n_categories, dtype=np.int64)
-    first[cat.codes] = np.arange(n, dtype=np.int64)  # (a row of each value: the last written)
-    return cat.codes.astype(np.int64), first
 
 
 def _distinct_head(arr: Any) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -170,48 +169,3 @@ def test_coded_ids_joined_on_one_vocabulary() -> None:
     with_blank = concat([{"_row": np.arange(2), "id": one}, lacking], ctx)["id"]
     assert isinstance(with_blank, CodedText) and with_blank.texts is vocab
     assert plain(with_blank).tolist() == ["x", None, None, None, None]
-
-
-@st.composite
-def remembered_columns(draw: Any) -> list[np.ndarray]:
-    """Coded text columns whose texts remember their Arrow bytes (as the texts of a file's
-    columns do), with repeats across columns, multi-byte characters and several lengths."""
-    pa = pytest.importorskip("pyarrow")
-    from alignment._cells import remember
-
-    pool = draw(st.lists(st.text(st.characters(max_codepoint=0x2FF), min_size=1), min_size=1))
-    cols = []
-    for _ in range(draw(st.integers(1, 4))):
-        texts = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=12, unique=True))
-        objs = remember(np.array(texts, dtype=object), pa.array(texts))
-        codes = draw(st.lists(st.integers(-1, len(texts) - 1), max_size=15))
-        cols.append(CodedText(np.array(codes, dtype=np.int32), objs))
-    return cols
-
-
-@SETTINGS
-@given(remembered_columns())
-def test_shared_texts_from_their_bytes(cols: list[np.ndarray]) -> None:
-    """Texts that remember their bytes are factorised from them (the kernel, no ``str``
-    compared): the same codes and vocabulary as the strings give, the strings themselves kept."""
-    import alignment.io._values as values
-
-    plain_cols = [CodedText(c.codes(), np.array(c.texts.tolist(), dtype=object)) for c in cols]
-    want, want_vocab = shared_texts(plain_cols)  # (no bytes remembered: strings sorted)
-    calls: list[Any] = []
-    real = values.joined_codes
-
-    def spy(*args: Any) -> Any:
-        calls.append(real(*args))
-        return calls[-1]
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(values, "_BYTES_MIN_TEXTS", 0)
-        mp.setattr(values, "joined_codes", spy)
-        got, vocab = shared_texts(cols)
-    assert calls and calls[0] is not None
-    assert vocab.tolist() == want_vocab.tolist()
-    objects = {id(t) for c in cols for t in c.texts}
-    assert all(id(t) in objects for t in vocab)  # (the strings of the columns, none made)
-    for g, w in zip(got, want):
-        np.testing.assert_array_equal(g.codes(), w.codes())

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from .._cells import arrow_of, may_trim
-from .._filetexts import joined_codes
 from .._frames import Categorical, factorize, lookup
 from .._parse import parse_bool, parse_money
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
@@ -78,9 +77,6 @@ def _codes(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     except DataValidationError:  # mixed types: not a text column
         return None
     return cat.codes, cat.categories
-
-
-_BYTES_MIN_TEXTS = 1 << 14  # texts from which their bytes are factorised, not the str compared
 
 
 def _spread(codes: np.ndarray, per_value: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:
@@ -197,37 +193,19 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
     """
     coded = [as_coded(c) for c in columns]
     texts = np.concatenate([c.texts for c in coded]) if coded else np.empty(0, dtype=object)
-    by_bytes = _codes_of_bytes([c.texts for c in coded], texts.size)
-    if by_bytes is not None:  # (the texts' Arrow bytes: factorised by the kernel, no str compared)
-        code_of, first = by_bytes
-        vocab = texts[first]  # (the strings themselves, one of each: none made)
-    else:
-        order = np.argsort(texts, kind="stable")
-        ranked = texts[order]
-        new = np.ones(texts.size, dtype=bool)
-        new[1:] = np.not_equal(ranked[1:], ranked[:-1])
-        code_of = np.empty(texts.size, dtype=np.int64)
-        code_of[order] = np.cumsum(new) - 1
-        vocab = ranked[new]
+    order = np.argsort(texts, kind="stable")
+    ranked = texts[order]
+    new = np.ones(texts.size, dtype=bool)
+    new[1:] = np.not_equal(ranked[1:], ranked[:-1])
+    code_of = np.empty(texts.size, dtype=np.int64)
+    code_of[order] = np.cumsum(new) - 1
+    vocab = ranked[new]
     out, start = [], 0
     for c in coded:  # a loop over columns
         at = np.append(code_of[start : start + c.texts.size], -1)  # (code -1 stays -1)
         out.append(CodedText(at[c.codes()], vocab))
         start += c.texts.size
     return out, vocab
-
-
-def _codes_of_bytes(parts: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Codes (into the sorted distinct values) of the strings of ``parts`` one after the other,
-    and a position of each distinct value, from the Arrow bytes the parts remember
-    (:func:`~alignment._cells.arrow_of`); ``None`` when a part has none or the strings are
-    few (or the kernel declines)."""
-    if n < _BYTES_MIN_TEXTS:
-        return None
-    arrows = [arrow_of(p) for p in parts]
-    if any(a is None for a in arrows):
-        return None
-    return joined_codes(arrows, n)
 
 
 def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
