@@ -365,10 +365,11 @@ def _by_sorting(
         width = sum(w for _, _, w in spans)
         high = np.uint64(0)
     else:
-        ref = word(0, slice(0, 1))
-        varying = _bit_spans([_or_of_rows(lambda rows: word(0, rows) ^ ref, n)])
+        narrow = _narrow_spans(word, 1, n)  # (one word always fits: never None)
+        assert narrow is not None
+        varying, refs = narrow
         width = varying[0][1] + varying[0][2] if varying else 1
-        high = ref[0] & ~np.uint64((1 << width) - 1) if width < 64 else np.uint64(0)
+        high = refs[0][0] & ~np.uint64((1 << width) - 1) if width < 64 else np.uint64(0)
     mask = np.uint64((1 << width) - 1) if width < 64 else np.uint64(2**64 - 1)
 
     def key(rows: slice) -> np.ndarray:
@@ -385,20 +386,6 @@ def _by_sorting(
         return None
     rows = found.first if need_rows else None
     return Factorized(found.codes, rows, found.keys | high, found.beside)
-
-
-def _or_of_rows(fn: Callable[[slice], np.ndarray], n: int) -> Any:
-    """The bitwise OR of ``fn(rows)`` over every row, a block of rows at a time (two threads)."""
-    found: list[Any] = []
-
-    def scan(lo: int, hi: int) -> None:
-        acc = np.uint64(0)
-        for c0 in range(lo, hi, _BLOCK):
-            acc |= np.bitwise_or.reduce(fn(slice(c0, min(hi, c0 + _BLOCK))))
-        found.append(acc)
-
-    split_rows(scan, n, align=_BLOCK)
-    return np.bitwise_or.reduce(np.array(found, dtype=np.uint64))
 
 
 def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
