@@ -3,8 +3,10 @@
 When the bits that vary between the keys (strings packed into one word, integers of one
 range) and a row number fit in 64 bits together, ``key << row_bits | row`` sorts the rows by
 key with no tie: numpy's sort of 64-bit integers (vectorised) puts each key's rows side by
-side, in key order, and the codes follow from where the key changes.  The sort runs as two
-halves on two threads: the keys below and above a pivot key (a key's rows all on one side).
+side, in key order, and the codes follow from where the key changes.  The sort is one call
+in place (numpy's sort of 6·10^6 words takes about as long as splitting them in two halves
+would); the passes that make the words and read the codes off them go a block at a time
+over two threads, each block's distinct keys after those of the blocks before it.
 
 When they fit only without a few of the keys' lowest bits (18-character Salesforce ids:
 42 bits beside 23 bits of row), those bits are left out of the sort and checked afterwards:
@@ -30,7 +32,6 @@ MAX_DROPPED_BITS = 8
 """At most this many low bits of the keys are left out of the sort (then checked)."""
 
 _BLOCK = 1 << 16  # rows per block of the element-wise passes (their temporaries stay in cache)
-_PIVOT_SAMPLE = 4096  # keys looked at to choose the pivot that splits the rows in two
 
 
 class SortedCodes(NamedTuple):
@@ -80,11 +81,10 @@ def sorted_codes(
     if drop > MAX_DROPPED_BITS or row_bits > 31 or drop >= width:
         return None
     keyed, low = _keyed(key, n, row_bits, drop)
-    (keys_a, new_a, codes_a, rows_a), (keys_b, new_b, codes_b, rows_b) = _halves(keyed, row_bits)
-    del keyed
-    codes_b += keys_a.size  # (the keys above the pivot come after those below it)
-    first = np.concatenate((rows_a[new_a], rows_b[new_b])).astype(np.int64)
-    keys = np.concatenate((keys_a, keys_b))
+    keyed.sort()  # (in place: one vectorised sort of the rows' keys)
+    new, rows, before = _runs(keyed, row_bits)
+    keys, first, ranks = _distinct(keyed, new, rows, before, row_bits)
+    del keyed, new
     first_low = None if low is None else low[first]
     if first_low is not None:
         keys <<= np.uint64(drop)
@@ -92,8 +92,7 @@ def sorted_codes(
     codes = np.empty(n, dtype=np.int32)
 
     def write() -> bool:
-        codes[rows_a] = codes_a  # (the halves' rows: disjoint)
-        codes[rows_b] = codes_b
+        codes[rows] = ranks  # (one call: no Python between blocks, beside a GIL-bound decode)
         return first_low is None or low is None or _all_match(first_low, codes, low)
 
     extra, matched = run_both(lambda: None if beside is None else beside(keys, first), write)
@@ -122,32 +121,55 @@ def _keyed(key: KeyFn, n: int, row_bits: int, drop: int) -> tuple[np.ndarray, np
     return keyed, low
 
 
-def _halves(keyed: np.ndarray, row_bits: int) -> tuple[Any, Any]:
-    """The rows below and above a pivot key (:func:`_sorted_part` of each), on two threads.
+def _runs(keyed: np.ndarray, row_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of the sorted ``key << row_bits | row`` words: where a key starts (``bool``), the row of
+    each word (``int32``), and the number of distinct keys before each block of
+    :data:`_BLOCK` words; a block at a time over two threads."""
+    n = keyed.size
+    new = np.empty(n, dtype=bool)
+    rows = np.empty(n, dtype=np.int32)
+    counts = np.zeros(-(-n // _BLOCK) + 1, dtype=np.int64)
+    shift, mask = np.uint64(row_bits), np.uint64((1 << row_bits) - 1)
 
-    The pivot is a key near the median of a sample, with its row bits clear: every row of a
-    key falls on one side of it (the halves share no key)."""
-    step = max(1, keyed.size // _PIVOT_SAMPLE)
-    sample = np.sort(keyed[::step] >> np.uint64(row_bits))
-    pivot = np.uint64(int(sample[sample.size // 2]) << row_bits)
-    return run_both(
-        lambda: _sorted_part(keyed[keyed < pivot], row_bits),
-        lambda: _sorted_part(keyed[keyed >= pivot], row_bits),
-    )
+    def mark(lo: int, hi: int) -> None:
+        for c0 in range(lo, hi, _BLOCK):  # (a loop over blocks: the temporaries stay cached)
+            c1 = min(hi, c0 + _BLOCK)
+            k = keyed[max(0, c0 - 1) : c1] >> shift  # (with the word before the block)
+            if c0 == 0:
+                new[0] = True
+                np.not_equal(k[1:], k[:-1], out=new[1:c1])
+            else:
+                np.not_equal(k[1:], k[:-1], out=new[c0:c1])
+            np.copyto(rows[c0:c1], keyed[c0:c1] & mask, casting="unsafe")
+            counts[c0 // _BLOCK + 1] = np.count_nonzero(new[c0:c1])
+
+    split_rows(mark, n, align=_BLOCK)
+    return new, rows, np.cumsum(counts)
 
 
-def _sorted_part(part: np.ndarray, row_bits: int) -> tuple[Any, np.ndarray, np.ndarray, Any]:
-    """One half sorted: its distinct keys, where each key starts (in sorted order), each sorted
-    row's code within the half, and the row numbers in sorted order (``int32``)."""
-    part.sort()  # (a fresh array: the rows of this half)
-    rows = (part & np.uint64((1 << row_bits) - 1)).astype(np.int32)
-    part >>= np.uint64(row_bits)
-    new = np.empty(part.size, dtype=bool)
-    new[:1] = True
-    np.not_equal(part[1:], part[:-1], out=new[1:])
-    codes = np.cumsum(new, dtype=np.int32)
-    codes -= 1
-    return part[new], new, codes, rows
+def _distinct(
+    keyed: np.ndarray, new: np.ndarray, rows: np.ndarray, before: np.ndarray, row_bits: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct keys (``uint64``), the first row of each (``int64``) and the code of each
+    sorted word (``int32``), a block of sorted words at a time over two threads (each block's
+    keys go after those of the blocks before)."""
+    keys = np.empty(int(before[-1]), dtype=np.uint64)
+    first = np.empty(keys.size, dtype=np.int64)
+    ranks = np.empty(keyed.size, dtype=np.int32)
+    shift = np.uint64(row_bits)
+
+    def pick(lo: int, hi: int) -> None:
+        for c0 in range(lo, hi, _BLOCK):  # (a loop over blocks: the temporaries stay cached)
+            c1, j = min(hi, c0 + _BLOCK), c0 // _BLOCK
+            at = slice(int(before[j]), int(before[j + 1]))
+            starts = new[c0:c1]
+            np.right_shift(keyed[c0:c1][starts], shift, out=keys[at])
+            first[at] = rows[c0:c1][starts]
+            np.cumsum(starts, dtype=np.int32, out=ranks[c0:c1])
+            ranks[c0:c1] += np.int32(before[j] - 1)
+
+    split_rows(pick, keyed.size, align=_BLOCK)
+    return keys, first, ranks
 
 
 def _all_match(first_low: np.ndarray, codes: np.ndarray, low: np.ndarray) -> bool:

@@ -306,13 +306,37 @@ def factorize_words(
             np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64), empty_words, decoded
         )
 
-    spans: list[Span] | None = None  # (none: the words are the strings' own)
-    refs: list[np.ndarray] = []
+    options = _Options(need_rows, decode, distinct, text)
     if n_words > 1:  # strings that differ in at most 64 bits: one packed word each
-        narrow = _narrow_spans(word, n_words, n)
-        if narrow is not None:
-            spans, refs = narrow
-            word, n_words = _packed(word, spans), 1
+        sampled = _sampled_spans(word, n_words, n)
+        if sampled is not None:
+            try:  # (the spans a sample of the rows gives, every row checked as it is packed)
+                return _factorize(_packed(word, *sampled, checked=True), 1, n, sampled, options)
+            except _Wider:  # (a row varies outside them: the spans of every row)
+                narrow = _narrow_spans(word, n_words, n)
+                if narrow is not None:
+                    return _factorize(_packed(word, *narrow), 1, n, narrow, options)
+    return _factorize(word, n_words, n, None, options)
+
+
+class _Options(NamedTuple):
+    need_rows: bool
+    decode: Decoder | None
+    distinct: bool
+    text: WordsText | None
+
+
+def _factorize(
+    word: WordFn,
+    n_words: int,
+    n: int,
+    narrow: tuple[list[Span], list[np.ndarray]] | None,
+    options: _Options,
+) -> Factorized | None:
+    """:func:`factorize_words` of the strings' own words, or of their packed words (``narrow``:
+    the spans packed and the words of one string)."""
+    need_rows, decode, distinct, text = options
+    spans, refs = narrow if narrow is not None else (None, [])
     if text is not None and n_words == 1:  # the text from the (unpacked) words themselves
         decode = _text_decoder(text, spans, refs)
     else:
@@ -340,6 +364,7 @@ def factorize_words(
         return order, ranked_codes(ids, used[order], space, n)
 
     aside = n_words == 1 and groups.first is None and used.size >= ASIDE and threads_on()
+    decoded: np.ndarray | None
     if decode is not None and aside:
         # one word per string, no rows wanted: the sorted words are the text; sorted again
         # (np.sort, no permutation) and decoded on a helper thread while the codes are made
@@ -467,6 +492,32 @@ Span = tuple[int, int, int]
 """``(word, low, width)``: bits ``low … low + width - 1`` of a word."""
 
 
+class _Wider(Exception):
+    """A row varies in bits outside the spans of a sample of the rows (see :func:`_packed`)."""
+
+
+_SAMPLE_BLOCKS = 16  # blocks of rows spread over the rows (the last ones among them) ...
+_SAMPLE_ROWS = 1 << 12  # ... of this many rows, beside the first block, for the sampled spans
+
+
+def _sampled_spans(
+    word: WordFn, n_words: int, n: int
+) -> tuple[list[Span], list[np.ndarray]] | None:
+    """:func:`_narrow_spans` of a sample of the rows: the first block and
+    :data:`_SAMPLE_BLOCKS` small blocks spread over the rest (the last rows among them).  The
+    bits that vary in the sample vary in the rows, so ``None`` (too wide) holds for all of
+    them; spans that are not, hold only once every row is checked (:func:`_packed`)."""
+    refs = [word(i, slice(0, 1)) for i in range(n_words)]
+    ends = np.linspace(min(n, _BLOCK), n, _SAMPLE_BLOCKS).astype(np.int64)
+    blocks = [slice(0, min(n, _BLOCK))] + [slice(max(0, e - _SAMPLE_ROWS), e) for e in ends]
+    varying = [
+        np.bitwise_or.reduce([np.bitwise_or.reduce(word(i, b) ^ refs[i]) for b in blocks])
+        for i in range(n_words)  # (over the words: at most MAX_WORDS)
+    ]
+    spans = _spans(varying)
+    return None if spans is None else (spans, refs)
+
+
 def _narrow_spans(word: WordFn, n_words: int, n: int) -> tuple[list[Span], list[np.ndarray]] | None:
     """The spans of bits that vary between the strings, one per word that varies (its highest
     to its lowest varying bit), when they add up to at most 64 bits, and the words of the first
@@ -513,17 +564,40 @@ def _spans(varying: list[Any]) -> list[Span] | None:
     return spans if sum(width for _, _, width in spans) <= 64 else None
 
 
-def _packed(word: WordFn, spans: list[Span]) -> WordFn:
+def _packed(
+    word: WordFn, spans: list[Span], refs: list[np.ndarray] | None = None, *, checked: bool = False
+) -> WordFn:
     """One word per string: the spans of :func:`_narrow_spans`, in order (the first word's
     highest).  Strings compare as their packed words do: the bits left out are the same in
-    every string, and those kept keep their order."""
+    every string, and those kept keep their order.
+
+    ``checked`` (spans of a sample of the rows, :func:`_sampled_spans`): every word of the rows
+    is read, and a row whose bits outside the spans are not those of ``refs`` (the words of one
+    string) raises :class:`_Wider`.
+    """
+    outside: list[np.uint64] = []
+    if checked:
+        assert refs is not None
+        inside = [0] * len(refs)
+        for i, low, width in spans:
+            inside[i] = ((1 << width) - 1) << low
+        outside = [np.uint64(~bits & (2**64 - 1)) for bits in inside]
 
     def packed(_: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        out = word(spans[0][0] if spans else 0, rows)
+        read: dict[int, np.ndarray] = {}
+        for i, mask in enumerate(outside):  # (over the words: at most MAX_WORDS)
+            w = word(i, rows)
+            stray = w ^ refs[i]  # type: ignore[index]
+            stray &= mask
+            if stray.any():
+                raise _Wider
+            read[i] = w
+        first = spans[0][0] if spans else 0
+        out = read.pop(first) if first in read else word(first, rows)
         if not spans:  # (every string the same)
             out[...] = 0
         for k, (i, low, width) in enumerate(spans):
-            w = out if k == 0 else word(i, rows)
+            w = out if k == 0 else (read.pop(i) if i in read else word(i, rows))
             w >>= np.uint64(low)
             w &= np.uint64((1 << width) - 1)
             if k:  # (widths below 64 when there are several spans)

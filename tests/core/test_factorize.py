@@ -507,7 +507,7 @@ def test_collision_in_a_late_block_is_caught(monkeypatch: pytest.MonkeyPatch, th
         return _strings._mix(word(0, None))
 
     monkeypatch.setattr(_strings, "_hash_words", by_prefix)
-    monkeypatch.setattr(_strings, "_narrow_spans", lambda *_: None)  # (the word-by-word path)
+    monkeypatch.setattr(_strings, "_sampled_spans", lambda *_: None)  # (the word-by-word path)
     monkeypatch.setenv(_parallel.ENV_VAR, threads)
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(_strings, "_BLOCK", 64)
@@ -607,7 +607,7 @@ def test_narrow_keys_packed_into_one_word_match_python(
 
     values = [prefix + tails[p % len(tails)] for p in picks]
     spans: list[Any] = []
-    real = _strings._narrow_spans
+    real = _strings._sampled_spans
 
     def spy(*args: Any) -> Any:
         spans.append(real(*args))
@@ -617,7 +617,8 @@ def test_narrow_keys_packed_into_one_word_match_python(
         mp.setenv(_parallel.ENV_VAR, threads)
         mp.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
         mp.setattr(_strings, "_BLOCK", 8)  # the first block, then every row over two threads
-        mp.setattr(_strings, "_narrow_spans", spy)
+        mp.setattr(_strings, "_SAMPLE_ROWS", 2)  # (a sample that may miss bits: rows checked)
+        mp.setattr(_strings, "_sampled_spans", spy)
         got = _bytes_factorize(pa.array(values, type=pa.large_string()))
     codes, cats = _twin(values)
     assert got is not None
@@ -648,6 +649,7 @@ def test_text_made_from_the_words_when_one_word_holds_each_string(
     spans: list[Any] = []
     counted: list[Any] = []
     real, real_spans = _strings.factorize_words, _strings._narrow_spans
+    real_sampled = _strings._sampled_spans
     real_counted = _factorize.factorize_numbered
 
     def spy(*args: Any, **kwargs: Any) -> Any:
@@ -662,11 +664,16 @@ def test_text_made_from_the_words_when_one_word_holds_each_string(
         spans.append(real_spans(*args))
         return spans[-1]
 
+    def spy_sampled(*args: Any) -> Any:  # (the spans of a sample: the last word, unless wider)
+        spans.append(real_sampled(*args))
+        return spans[-1]
+
     arr = pa.array(values, type=getattr(pa, layout)())
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_factorize, "factorize_words", spy)
         mp.setattr(_factorize, "factorize_numbered", spy_counted)
         mp.setattr(_strings, "_narrow_spans", spy_spans)
+        mp.setattr(_strings, "_sampled_spans", spy_sampled)
         got = (
             _factorize._view_factorize(arr, distinct=distinct)
             if layout == "string_view"

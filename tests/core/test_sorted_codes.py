@@ -107,9 +107,9 @@ def test_beside_gets_the_distinct_keys_and_rows() -> None:
 
 
 @pytest.mark.parametrize("threads", [True, False])
-def test_halves_of_many_rows_on_two_threads(threads: bool) -> None:
-    """Past ``SPLIT_MIN_ROWS``, the keys are made by two threads, and the two halves (below and
-    above the pivot key) are sorted by two: the codes are the same either way."""
+def test_many_rows_on_two_threads(threads: bool) -> None:
+    """Past ``SPLIT_MIN_ROWS``, the keys are made, and the codes read off the sorted words, by
+    two threads a block at a time: the codes are the same either way."""
     n = _parallel.SPLIT_MIN_ROWS + 12_345
     rng = np.random.default_rng(3)
     keys = rng.integers(0, 1 << 38, 50_000).astype(np.uint64)[rng.integers(0, 50_000, n)]
@@ -150,3 +150,22 @@ def test_salesforce_ids_are_sorted_with_their_rows(monkeypatch: pytest.MonkeyPat
     assert got.categories.tolist() == cats
     at = {v: i for i, v in enumerate(cats)}
     assert got.codes.tolist() == [at[v] for v in values]
+
+
+@given(_keys(), st.integers(1, 5), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_small_blocks_over_two_threads(
+    case: tuple[np.ndarray, int], block_bits: int, threads: bool
+) -> None:
+    """Blocks of 2 to 32 rows (a key's rows across block boundaries, blocks with no new key)
+    split over two threads from the first row: the codes, keys and rows of ``np.unique``."""
+    keys, width = case
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_sortcodes, "_BLOCK", 1 << block_bits)
+        mp.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
+        mp.setenv(_parallel.ENV_VAR, "2" if threads else "1")
+        found = sorted_codes(_key_fn(keys), width, keys.size)
+    if found is not None:
+        _check(found, keys)
+    else:  # (only with bits left out that differ within a group)
+        assert max(0, width + max(1, (keys.size - 1).bit_length()) - 64) > 0
