@@ -105,10 +105,12 @@ def _increasing(cells: np.ndarray) -> bool:
     return bool(np.all(cells[1:] > cells[:-1]))
 
 
-def search_cells(haystack: Any, needles: Any) -> np.ndarray | None:
+def search_cells(haystack: Any, needles: Any, *, increasing: bool = False) -> np.ndarray | None:
     """Positions of ``needles`` in ``haystack`` (Arrow string arrays; ``-1`` where absent) by a
     binary search, when the haystack holds sorted distinct strings of one byte length and
     there are no more needles than haystack values; otherwise ``None`` (the caller hashes).
+    ``increasing``: the haystack is known to be sorted and distinct (an :class:`ArrowText`'s
+    strings), so its order is not checked again.
 
     Numpy compares ``bytes`` cells with their trailing zero bytes left out: for cells of one
     width that is the order and the equality of the whole bytes (the shorter of two stripped
@@ -117,7 +119,7 @@ def search_cells(haystack: Any, needles: Any) -> np.ndarray | None:
     if len(needles) == 0 or len(needles) > len(haystack):
         return None
     hay = _fixed_cells(haystack)
-    if hay is None or not _increasing(hay):
+    if hay is None or not (increasing or _increasing(hay)):
         return None
     width = hay.dtype.itemsize
     q = _fixed_cells(needles)
@@ -175,7 +177,11 @@ def objects(arr: Any) -> np.ndarray:
 class ArrowText(Later):
     """The categories of a factorised column as the Arrow strings the kernel made of their
     bytes; the Python strings are made on first use (most calls group by the codes and never
-    read them), and a lookup in them searches the bytes (:func:`search_cells`)."""
+    read them), and a lookup in them searches the bytes (:func:`search_cells`).
+
+    The strings are distinct and in the order of their bytes (the kernel's decoders make them
+    from the sorted distinct words; :meth:`subset` keeps the order): a search in them needs no
+    check of that order."""
 
     def __init__(self, arrow: Any) -> None:
         super().__init__(len(arrow))

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cells import arrow_of, search_cells
+from ._cells import ArrowText, arrow_of, search_cells
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
@@ -81,13 +81,14 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
         return pos, pos >= 0
     made = arrow_of(haystack)  # (the kernel's Arrow strings: searched, not made into objects)
     needles_made = arrow_of(needles) if made is not None else None
+    increasing = isinstance(haystack, ArrowText)  # (sorted distinct strings, by construction)
     if needles_made is not None:  # (both the kernel's: no Python string on either side)
-        searched = search_cells(made, needles_made)
+        searched = search_cells(made, needles_made, increasing=increasing)
         if searched is not None:
             return searched, searched >= 0
     q = np.asarray(needles)
     if made is not None and q.dtype.kind in "OU" and _has("pyarrow"):
-        searched = _search_made(made, q)
+        searched = _search_made(made, q, increasing)
         if searched is not None:
             return searched, searched >= 0
     hay = np.asarray(haystack)
@@ -145,7 +146,7 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
     return out, out >= 0
 
 
-def _search_made(made: Any, q: np.ndarray) -> np.ndarray | None:
+def _search_made(made: Any, q: np.ndarray, increasing: bool) -> np.ndarray | None:
     """:func:`._cells.search_cells` of needles ``q`` in the Arrow strings a factoriser made
     (``None``: not strings, or the search declines)."""
     import pyarrow as pa
@@ -156,7 +157,7 @@ def _search_made(made: Any, q: np.ndarray) -> np.ndarray | None:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    return search_cells(made, q_a)
+    return search_cells(made, q_a, increasing=increasing)
 
 
 _EQUAL_CHUNK = 1 << 16

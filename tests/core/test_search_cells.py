@@ -18,6 +18,7 @@ pa = pytest.importorskip("pyarrow")
 import alignment._cells as cells  # noqa: E402
 import alignment._factorize as fz  # noqa: E402
 import alignment._frames as frames  # noqa: E402
+from alignment._columns import stored  # noqa: E402
 from alignment._factorize import factorize  # noqa: E402
 
 _CHARS = st.characters(min_codepoint=0, max_codepoint=0x2FF)  # (NUL, ASCII, 2-byte UTF-8)
@@ -33,8 +34,8 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     calls: list[bool] = []
     real = cells.search_cells
 
-    def spy(*args: Any) -> Any:
-        out = real(*args)
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
         calls.append(out is not None)
         return out
 
@@ -157,3 +158,36 @@ def test_remembered_bytes_go_with_their_array() -> None:
     del objects
     gc.collect()
     assert key not in cells._MADE
+
+
+def test_the_order_of_a_factorisers_strings_is_not_checked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kernel's categories (an ``ArrowText``, sorted and distinct by construction) are
+    searched without a pass over them to check their order; strings that are only remembered
+    beside an object array (a reader's, in any order) are checked."""
+    checked: list[int] = []
+    real = cells._increasing
+
+    def spy(values: Any) -> bool:
+        checked.append(values.size)
+        return real(values)
+
+    monkeypatch.setattr(cells, "_increasing", spy)
+    monkeypatch.setattr(fz, "HASH_FACTORIZE_MIN_ROWS", 1)
+    ids = _salesforce_like(2000, seed=5)
+    rows = np.random.default_rng(2).permutation(np.repeat(ids, 2))
+    cat = fz._native_factorize(pa.array(rows), "pyarrow")
+    held = stored(cat, "categories")  # (as the journeys keep them: strings not made yet)
+    assert isinstance(held, cells.ArrowText)
+    needles = np.array([ids[3], ids[-1], "00Q5g00000000XYZZZ"], dtype=object)
+    pos, found = frames.lookup(held, needles)
+    assert found.tolist() == [True, True, False]
+    assert checked == []
+    assert pos.tolist() == _oracle(sorted(ids.tolist()), needles.tolist())
+    shuffled = np.array(ids[::-1].tolist(), dtype=object)  # (remembered, not in order)
+    cells.remember(shuffled, pa.array(shuffled.tolist()))
+    pos, found = frames.lookup(shuffled, needles)
+    assert found.tolist() == [p >= 0 for p in pos.tolist()]
+    assert checked and set(checked) == {shuffled.size}  # (checked: not in order, so hashed)
+    assert pos.tolist() == _oracle(shuffled.tolist(), needles.tolist())
