@@ -212,7 +212,7 @@ def _from_words(
     """The :class:`Categorical` of the strings ``words`` reads (the valid ``rows`` of ``n``,
     or all of them), or ``None`` when the kernel declines."""
     m = n if rows is None else rows.size
-    text = None if words.canonical else _words_text(words.length_word)
+    text = None if words.canonical else _words_text(words.length_word, words.one_length)
     numbered = words.canonical and not distinct  # (numbered ids: counted, not hashed)
     out = (factorize_numbered(words.word, m, decode) if numbered else None) or factorize_words(
         words.word, words.n_words, m, need_rows=False, decode=decode, distinct=distinct, text=text
@@ -224,13 +224,16 @@ def _from_words(
     return Categorical(codes, out.decoded, out.first_words if words.canonical else None)
 
 
-def _words_text(length_word: bool) -> WordsText:
+def _words_text(length_word: bool, one_length: int = 0) -> WordsText:
     """The text of strings from all their byte words (:func:`._words.byte_words`,
     :func:`._words.view_words`): big-endian bytes, zero-padded; the length is the last word,
-    or (strings without a zero byte) the number of bytes that are not zero."""
+    ``one_length`` (strings of one length), or (strings without a zero byte) the number of
+    bytes that are not zero."""
 
     def text(words: list[np.ndarray]) -> np.ndarray:
         lengths = words[-1].astype(np.int64) if length_word else None
+        if lengths is None and one_length:
+            lengths = np.full(words[0].size, one_length, dtype=np.int64)
         byte_words = words[:-1] if length_word else words
         cells = np.stack(byte_words, axis=1).byteswap().view(np.uint8)
         cells = cells.reshape(-1, 8 * len(byte_words))

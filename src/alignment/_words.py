@@ -48,7 +48,10 @@ class Words(NamedTuple):
     big-endian, the length in the last byte): comparable between columns."""
     length_word: bool = False
     """The last word is the string's length (otherwise, for strings of several words, the
-    strings hold no zero byte: the length is the number of bytes that are not zero)."""
+    strings all have :attr:`one_length` bytes, or hold no zero byte: the length is the number
+    of bytes that are not zero)."""
+    one_length: int = 0
+    """The byte length of every string, when they all have one (``0`` otherwise)."""
 
 
 MAX_WORDS = 8
@@ -115,7 +118,9 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
     reader = np.ndarray((data.size - 7,), dtype=np.uint64, buffer=data, strides=(1,))
     last = data.size - 8
     n_bytes = max(1, -(-max_len // 8))
-    with_length = max_len > 7 and not bool(data.all())
+    one_length = _fixed_width(starts, ends, max_len)
+    # (strings of one length need no length word: none is another's zero-padded prefix)
+    with_length = max_len > 7 and not one_length and not bool(data.all())
     short = max_len <= 7
 
     def block(i: int, st: np.ndarray, en: np.ndarray) -> np.ndarray:
@@ -143,12 +148,8 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
         lo, hi, _ = (slice(0, starts.size) if rows is None else rows).indices(starts.size)
         return fixed.rows(i, lo, hi)
 
-    fixed = (
-        _FixedWidth(reader, block, starts, ends, max_len)
-        if _fixed_width(starts, ends, max_len)
-        else None
-    )
-    return Words(word, n_bytes + int(with_length), short, with_length)
+    fixed = _FixedWidth(reader, block, starts, ends, max_len) if one_length else None
+    return Words(word, n_bytes + int(with_length), short, with_length, max_len * one_length)
 
 
 def inline_views(keys: np.ndarray) -> np.ndarray:
@@ -205,9 +206,24 @@ def _fixed_width(starts: np.ndarray, ends: np.ndarray, max_len: int) -> bool:
     if n < 2 or max_len == 0 or int(ends[-1]) - int(starts[0]) != n * max_len:
         return False
     # (contiguous, and n strings of at most max_len bytes filling n * max_len: all max_len)
+    if _next_of(starts, ends):  # (Arrow's offsets, without the last and without the first)
+        return True
     return all(
         np.array_equal(starts[c0 + 1 : c0 + _CHUNK + 1], ends[c0 : min(c0 + _CHUNK, n - 1)])
         for c0 in range(0, n - 1, _CHUNK)
+    )
+
+
+def _next_of(starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether ``ends[r]`` is ``starts[r + 1]`` by construction: the two are views of one array
+    of offsets, ``ends`` one element after ``starts`` (no value read)."""
+    step = starts.itemsize
+    return (
+        starts.dtype == ends.dtype
+        and starts.base is not None
+        and starts.base is ends.base
+        and starts.strides == ends.strides == (step,)
+        and ends.__array_interface__["data"][0] == starts.__array_interface__["data"][0] + step
     )
 
 
