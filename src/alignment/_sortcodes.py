@@ -92,7 +92,7 @@ def sorted_codes(
     codes = np.empty(n, dtype=np.int32)
 
     def write() -> bool:
-        codes[rows] = ranks  # (one call: no Python between blocks, beside a GIL-bound decode)
+        codes[rows] = ranks  # (one call: the GIL taken once, beside the decode)
         return first_low is None or low is None or _all_match(first_low, codes, low)
 
     extra, matched = run_both(lambda: None if beside is None else beside(keys, first), write)
