@@ -525,14 +525,10 @@ def _narrow_spans(word: WordFn, n_words: int, n: int) -> tuple[list[Span], list[
 
     Ids of one format (Salesforce ids of one object and org, numbered codes) share most of
     their bytes: the bits that tell them apart then fit in one word, which keeps their order
-    (:func:`_packed`).  The first block of rows is looked at first, so that strings that vary
-    too much (e-mails, UUIDs) cost one block only; then every row, over two threads.
+    (:func:`_packed`).  Every row is read, over two threads: callers look at a sample first
+    (:func:`_sampled_spans`), so strings that vary too much (e-mails, UUIDs) never get here.
     """
-    head = slice(0, min(n, _BLOCK))
     refs = [word(i, slice(0, 1)) for i in range(n_words)]
-    varying = [np.bitwise_or.reduce(word(i, head) ^ refs[i]) for i in range(n_words)]
-    if _spans(varying) is None:
-        return None
     found: list[list[np.uint64]] = []
 
     def scan(lo: int, hi: int) -> None:
