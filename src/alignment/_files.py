@@ -9,7 +9,7 @@ converts the table to numpy columns through :mod:`alignment._frames`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,18 +75,37 @@ def _parquet_reader() -> None:
     import pyarrow.parquet  # noqa: F401
 
 
-def read_parquet(path: str | Path) -> Any:
+SMALL_DICTIONARY = 1 << 15
+"""Bytes (compressed) of a Parquet column's dictionary page, at most, in every row group, for
+the column to be read as a dictionary (few distinct values: statuses, campaigns, dates)."""
+
+
+def read_parquet(
+    path: str | Path,
+    choose: Callable[[list[str]], Sequence[str]] | None = None,
+    *,
+    dictionaries: bool = False,
+) -> Any:
     """Read a Parquet file into a PyArrow table.
 
     Parameters
     ----------
     path : str or Path
         The file.
+    choose : callable, optional
+        Given the names of the file's columns (from its footer, no value read), the names of
+        the columns to read, in file order; default: every column.  The columns not chosen are
+        never decoded.
+    dictionaries : bool
+        Read the string columns of few distinct values (a small dictionary page in every row
+        group, :data:`SMALL_DICTIONARY`) as Arrow dictionaries: their values are decoded once
+        per distinct value, not once per row, and they need no hashing afterwards.  The same
+        values either way.
 
     Returns
     -------
     pyarrow.Table
-        The file's columns, read by PyArrow.
+        The file's columns (those chosen), read by PyArrow.
 
     Raises
     ------
@@ -94,7 +113,46 @@ def read_parquet(path: str | Path) -> Any:
         PyArrow is not installed.
     """
     _parquet_reader()
-    return nw.read_parquet(str(path), backend="pyarrow").to_native()
+    if choose is None and not dictionaries:
+        return nw.read_parquet(str(path), backend="pyarrow").to_native()
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as file:  # (its footer)
+        names = [str(n) for n in file.schema_arrow.names]
+        if len(set(names)) < len(names):  # (refused by name where it is read: all read)
+            return file.read()
+        chosen = names if choose is None else list(choose(names))
+        few = _few_values(file, chosen) if dictionaries else []
+    return pq.read_table(path, columns=chosen, read_dictionary=few or None)
+
+
+def _few_values(file: Any, names: Sequence[str]) -> list[str]:
+    """The string columns among ``names`` whose dictionary page is small in every row group
+    (from the footer: no page is read)."""
+    import pyarrow as pa
+
+    meta = file.metadata
+    at = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+    schema = file.schema_arrow
+    out = []
+    for name in names:  # a loop over columns
+        j = at.get(name)
+        kind = schema.field(name).type
+        if j is None or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        chunks = [meta.row_group(g).column(j) for g in range(meta.num_row_groups)]
+        if chunks and all(_small_dictionary(c) for c in chunks):
+            out.append(name)
+    return out
+
+
+def _small_dictionary(chunk: Any) -> bool:
+    """Whether a column chunk starts with a dictionary page of at most
+    :data:`SMALL_DICTIONARY` bytes (the data pages follow it)."""
+    if not chunk.has_dictionary_page or chunk.dictionary_page_offset is None:
+        return False
+    size = int(chunk.data_page_offset) - int(chunk.dictionary_page_offset)
+    return 0 < size <= SMALL_DICTIONARY
 
 
 def write_parquet(columns: Mapping[str, np.ndarray], path: str | Path) -> None:

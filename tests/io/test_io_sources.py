@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from io_exports import SALESFORCE, assert_same_crm, columns_of, frames, issue_set, write_export
 
 import alignment
@@ -52,6 +54,71 @@ def test_parquet_files(tmp_path: Path, reference: alignment.io.CRMData) -> None:
     for name, text in SALESFORCE.items():
         pq.write_table(to_native(columns_of(text), "pyarrow"), folder / f"{name}.parquet")
     _same(reference, alignment.io.read_crm("salesforce", folder))
+
+
+def test_parquet_row_groups_and_dictionaries(
+    tmp_path: Path, reference: alignment.io.CRMData
+) -> None:
+    """Files of several row groups, some text columns dictionary-encoded and others not: the
+    few-valued ones are read as dictionaries (their own per row group), the rest as strings;
+    the same data either way."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for name, text in SALESFORCE.items():
+        table = to_native(columns_of(text), "pyarrow")
+        plain = [n for i, n in enumerate(table.column_names) if i % 2]  # (every other column)
+        encoded = [n for n in table.column_names if n not in plain]
+        pq.write_table(table, folder / f"{name}.parquet", row_group_size=2, use_dictionary=encoded)
+    _same(reference, alignment.io.read_crm("salesforce", folder))
+
+
+@given(
+    values=st.lists(st.sampled_from(["", "a", "Closed Won", "b" * 20, None]), max_size=40),
+    group=st.integers(1, 9),
+    dictionary=st.booleans(),
+)
+@settings(max_examples=40, deadline=None)
+def test_parquet_read_as_dictionaries_same_values(
+    tmp_path_factory: pytest.TempPathFactory, values: list[str | None], group: int, dictionary: bool
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from alignment._files import read_parquet
+    from alignment._filetexts import hash_factorize
+
+    path = tmp_path_factory.mktemp("pq") / "t.parquet"
+    ids = [f"id{i}" for i in range(len(values))]
+    table = pa.table({"v": pa.array(values, pa.string()), "id": ids, "n": range(len(values))})
+    pq.write_table(table, path, row_group_size=group, use_dictionary=dictionary)
+    read = read_parquet(path, lambda names: [n for n in names if n != "id"], dictionaries=True)
+    assert read.column_names == ["v", "n"]  # (only the columns chosen)
+    assert (
+        read.column("v").to_pylist() == values
+        and read.column("n").to_pylist() == table["n"].to_pylist()
+    )
+    assert pa.types.is_dictionary(read.schema.field("v").type) == (dictionary and len(values) > 0)
+    ours, plain = hash_factorize(read.column("v")), hash_factorize(table.column("v"))
+    assert np.array_equal(ours.codes, plain.codes)
+    assert ours.categories.tolist() == plain.categories.tolist()
+
+
+def test_parquet_large_dictionaries_read_as_strings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import alignment._files as files
+
+    path = tmp_path / "t.parquet"
+    table = pa.table({"few": ["x", "y"] * 50, "many": [f"value {i:04d}" for i in range(100)]})
+    pq.write_table(table, path)
+    monkeypatch.setattr(files, "SMALL_DICTIONARY", 64)  # (the 100 distinct values exceed it)
+    read = files.read_parquet(path, dictionaries=True)
+    assert pa.types.is_dictionary(read.schema.field("few").type)
+    assert pa.types.is_string(read.schema.field("many").type)
+    assert read.to_pydict() == table.to_pydict()
+    assert files.read_parquet(path).schema == table.schema  # (the default: as written)
 
 
 @pytest.mark.parametrize("backend", ["dict", "pandas", "polars", "pyarrow"])

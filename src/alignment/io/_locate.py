@@ -256,8 +256,9 @@ def _file_table(name: str, path: Path, plan: Plan | None) -> Any:
         )
 
     def parse() -> Any:
-        if low.endswith(".parquet"):
-            return read_parquet(path)
+        if low.endswith(".parquet"):  # (only the columns of the plan decoded)
+            choose = None if plan is None else lambda names: plan(names)[0]
+            return read_parquet(path, choose, dictionaries=True)
         names = read_header(path, ",")
         include = None if plan is None else plan(names)[0]
         return read_arrow_csv(path, names, ",", include=include, text=True)
