@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ._cells import ArrowText, remember, string_buffers
+from ._cells import ArrowText, arrow_of, remember, string_buffers
 from ._cells import objects as _objects
-from ._columns import Categorical
+from ._columns import Categorical, stored
 from ._digits import factorize_numbered
 from ._strings import Decoder, WordsText, factorize_ints, factorize_words
 from ._words import (
@@ -174,12 +174,15 @@ def _is_text(t: Any) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
-def _bytes_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
+def _bytes_factorize(
+    arr: Any, *, distinct: bool = False, packed_only: bool = False
+) -> Categorical | None:
     """Factorise an Arrow string array from its offsets and bytes (:mod:`._strings`).
 
-    ``None`` when the kernel declines (very long strings, a 64-bit hash collision): the
-    caller then uses pyarrow's dictionary encoding.  ``distinct``: the strings are known to be
-    distinct (and not null): sorted, not hashed (checked; see :func:`factorize_words`).
+    ``None`` when the kernel declines (very long strings, a 64-bit hash collision, or with
+    ``packed_only`` strings too varied to be packed into one word each): the caller then uses
+    pyarrow's dictionary encoding.  ``distinct``: the strings are known to be distinct (and not
+    null): sorted, not hashed (checked; see :func:`factorize_words`).
     """
     import pyarrow as pa
 
@@ -196,6 +199,16 @@ def _bytes_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
     words = byte_words(data, starts, ends)
     if words is None:
         return None
+    empty: np.ndarray | None = None
+    if words.n_words > 1 and not words.one_length:  # (ids with blanks: the blanks set apart)
+        blank = starts == ends
+        if blank.any():
+            kept = np.flatnonzero(~blank)
+            empty = np.flatnonzero(blank) if rows is None else rows[blank]
+            rows = kept if rows is None else rows[kept]
+            starts, ends = starts[kept], ends[kept]
+            words = byte_words(data, starts, ends)
+            assert words is not None  # (the same strings or fewer)
 
     def decode(first_words: np.ndarray, first: np.ndarray | None) -> np.ndarray:
         if words.canonical:  # the strings are in their words: no gather from the column
@@ -203,11 +216,43 @@ def _bytes_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
         assert first is not None
         return _objects(arr.take(_arrow_index(first if rows is None else rows[first])))
 
-    return _from_words(words, decode, rows, n, distinct=distinct)
+    out = _from_words(words, decode, rows, n, distinct=distinct, packed_only=packed_only)
+    return out if out is None or empty is None else _blank_first(out, empty)
+
+
+def _blank_first(cat: Categorical, empty: np.ndarray) -> Categorical:
+    """``cat`` (of the strings that are not empty) with the empty string as its first category,
+    the code of the rows ``empty``: the empty string sorts before every other.
+
+    Ids with blanks (a campaign member's lead id, empty when it is a contact) are factorised
+    without them: the blanks' zero words would make every bit of the ids vary, where the ids
+    alone differ in few enough bits to be packed into one word each and sorted
+    (:func:`._strings.factorize_words`)."""
+    import pyarrow as pa
+
+    codes = np.array(cat.codes, dtype=np.int32)
+    np.add(codes, 1, out=codes, where=codes >= 0)
+    codes[empty] = 0
+    cats = stored(cat, "categories")  # (strings not made yet stay so)
+    arrow = cats.arrow if isinstance(cats, ArrowText) else arrow_of(cats)
+    if arrow is None:
+        return Categorical(codes, np.concatenate([np.array([""], dtype=object), cats]), None)
+    joined = pa.concat_arrays([pa.array([""], type=arrow.type), arrow])
+    if isinstance(cats, ArrowText):
+        lazy: Any = ArrowText(joined)  # (the strings made on first use, as before)
+        return Categorical(codes, lazy, None)
+    both = np.concatenate([np.array([""], dtype=object), np.asarray(cats)])
+    return Categorical(codes, remember(both, joined), None)
 
 
 def _from_words(
-    words: Words, decode: Decoder, rows: np.ndarray | None, n: int, *, distinct: bool
+    words: Words,
+    decode: Decoder,
+    rows: np.ndarray | None,
+    n: int,
+    *,
+    distinct: bool,
+    packed_only: bool = False,
 ) -> Categorical | None:
     """The :class:`Categorical` of the strings ``words`` reads (the valid ``rows`` of ``n``,
     or all of them), or ``None`` when the kernel declines."""
@@ -215,7 +260,14 @@ def _from_words(
     text = None if words.canonical else _words_text(words.length_word, words.one_length)
     numbered = words.canonical and not distinct  # (numbered ids: counted, not hashed)
     out = (factorize_numbered(words.word, m, decode) if numbered else None) or factorize_words(
-        words.word, words.n_words, m, need_rows=False, decode=decode, distinct=distinct, text=text
+        words.word,
+        words.n_words,
+        m,
+        need_rows=False,
+        decode=decode,
+        distinct=distinct,
+        text=text,
+        packed_only=packed_only,
     )
     if out is None:
         return None

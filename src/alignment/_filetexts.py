@@ -65,7 +65,54 @@ def hash_factorize(arr: Any) -> Categorical:
         out = _bytes_factorize(arr, distinct=True)  # (record ids: sorted by their words)
         if out is not None:
             return out
+    elif _many_values(arr):  # (ids that repeat: sorted by their words when packed in one)
+        whole = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        out = _bytes_factorize(whole, packed_only=True)
+        if out is not None:
+            return out
     return _encoded_factorize(arr)  # (a chunked column as it is: its strings not joined)
+
+
+MANY_VALUES = 100_000
+"""Distinct values a text column has (estimated, :func:`_many_values`) from which it is
+sorted by its words rather than hashed by pyarrow: hashing slows down as its table outgrows
+the caches, sorting does not (6·10^6 Salesforce ids: hashing takes 0.13 s of CPU for 10^4
+distinct ids, 0.33 s for 10^5 and 0.74 s for 4.9·10^5; sorting 0.30–0.43 s for any)."""
+
+_BLOCKS, _BLOCK_ROWS = 8, 4096
+
+
+def _many_values(arr: Any) -> bool:
+    """Whether a long Arrow string column has :data:`MANY_VALUES` distinct values or more, as
+    estimated from blocks of rows spread over it.
+
+    The values found in the first half of the blocks and in the second half are compared as
+    two catches of the same population (Lincoln–Petersen): ``D ≈ a·b / (values in both)``.
+    Rows in any order: a few values in random order are found in both halves; ids whose rows
+    are grouped (a person's touches one after the other) seldom are."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(arr)
+    rows = min(_BLOCK_ROWS, n // _BLOCKS)
+    if n < HASH_FACTORIZE_MIN_ROWS or not rows or not _is_text(arr.type):
+        return False
+    step = (n - rows) // (_BLOCKS - 1)
+    blocks = [arr.slice(k * step, rows) for k in range(_BLOCKS)]
+    halves = [_concat(blocks[: _BLOCKS // 2]), _concat(blocks[_BLOCKS // 2 :])]
+    if pa.types.is_string_view(arr.type):
+        halves = [h.cast(pa.large_string()) for h in halves]
+    a, b = (int(pc.count_distinct(h).as_py()) for h in halves)
+    both = a + b - int(pc.count_distinct(_concat(halves)).as_py())
+    return a * b >= MANY_VALUES * max(both, 1)
+
+
+def _concat(parts: list[Any]) -> Any:
+    """Arrow arrays or chunked arrays as one chunked array (no copy)."""
+    import pyarrow as pa
+
+    chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+    return pa.chunked_array(chunks, type=parts[0].type)
 
 
 def _distinct_head(arr: Any) -> bool:

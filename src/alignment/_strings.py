@@ -262,6 +262,7 @@ def factorize_words(
     decode: Decoder | None = None,
     distinct: bool = False,
     text: WordsText | None = None,
+    packed_only: bool = False,
 ) -> Factorized | None:
     """Sorted codes of ``n`` strings given as order-keeping words, exactly.
 
@@ -292,12 +293,15 @@ def factorize_words(
         strings end up in one word each (one word, or several packed into one), ``decode`` is
         then not used: the text is made from the distinct words (unpacked), and no row of each
         string is looked for.
+    packed_only : bool
+        Strings of several words are factorised only when they can be packed into one word
+        each (then sorted, not hashed); ``None`` otherwise, for the caller's own hashing.
 
     Returns
     -------
     Factorized or None
-        ``None`` if two different strings shared a 64-bit hash (the caller factorises another
-        way).
+        ``None`` if two different strings shared a 64-bit hash, or (``packed_only``) could not
+        be packed (the caller factorises another way).
     """
     if n == 0:
         empty_words = np.empty(0, np.uint64)
@@ -316,6 +320,8 @@ def factorize_words(
                 narrow = _narrow_spans(word, n_words, n)
                 if narrow is not None:
                     return _factorize(_packed(word, *narrow), 1, n, narrow, options)
+        if packed_only:
+            return None
     return _factorize(word, n_words, n, None, options)
 
 

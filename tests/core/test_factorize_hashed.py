@@ -93,6 +93,85 @@ def test_many_rows_of_repeated_ids() -> None:
     _same_as_python(hash_factorize(pa.array(values, type=pa.string())), values)
 
 
+IDS = st.sampled_from([f"00Q5e0000{i:09d}" for i in (0, 7, 42, 10**6, 5 * 10**8)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.just(""), IDS), min_size=1, max_size=60),
+    st.integers(1, 4),
+    st.sampled_from(["string", "large_string"]),
+)
+def test_ids_with_blanks_sorted_by_their_words(
+    values: list[str | None], n_chunks: int, kind: str
+) -> None:
+    """A column of many values is sorted by its words, its blanks set apart (the empty string
+    first): the same codes and categories as Python's, and pyarrow does not hash it."""
+    import alignment._filetexts as ft
+
+    hashed: list[int] = []
+    typ = getattr(pa, kind)()
+    cut = np.linspace(0, len(values), n_chunks + 1).astype(int)
+    column = pa.chunked_array([pa.array(values[a:b], type=typ) for a, b in itertools.pairwise(cut)])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ft, "_distinct_head", lambda arr: False)
+        mp.setattr(ft, "_many_values", lambda arr: True)
+        mp.setattr(ft, "_encoded_factorize", lambda arr: hashed.append(1))
+        _same_as_python(hash_factorize(column), values)
+    assert not hashed
+
+
+def test_blank_first_keeps_the_arrow_strings() -> None:
+    """The categories' Arrow strings (for lookups without a conversion) include the blank."""
+    from alignment._cells import ArrowText, arrow_of
+    from alignment._factorize import _bytes_factorize
+
+    values = ["00Q5e0000000000042", "", None, "00Q5e0000000000007", ""]
+    cat = _bytes_factorize(pa.array(values, type=pa.string()))
+    assert cat is not None
+    cats = cat.categories
+    arrow = cats.arrow if isinstance(cats, ArrowText) else arrow_of(cats)
+    assert arrow is not None and arrow.to_pylist() == ["", *sorted(v for v in values if v)]
+    _same_as_python(cat, values)
+
+
+def test_too_varied_strings_are_hashed_by_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Strings that cannot be packed into one word each (e-mail addresses) are left to pyarrow's
+    hashing, not to the kernel's own: the same result."""
+    import alignment._filetexts as ft
+    from alignment import _strings
+
+    rng = np.random.default_rng(5)
+    values = [f"{rng.integers(10**12)}@{'abcdefgh'[rng.integers(8)]}.example" for _ in range(3000)]
+    values = values * 3
+    monkeypatch.setattr(ft, "_many_values", lambda arr: True)
+    hashed_words: list[int] = []
+    real = _strings._hash_words
+    monkeypatch.setattr(_strings, "_hash_words", lambda *a: hashed_words.append(1) or real(*a))
+    _same_as_python(hash_factorize(pa.array(values, type=pa.string())), values)
+    assert not hashed_words
+
+
+def test_many_values_estimated_from_blocks() -> None:
+    """Grouped ids (each one's rows together) and shuffled ids of many values are told from a
+    few values in any order."""
+    from alignment._filetexts import MANY_VALUES, _many_values
+
+    rng = np.random.default_rng(11)
+    n = 600_000
+    grouped = np.repeat(np.arange(n // 4), 4)  # (150,000 ids, 4 rows each, in order)
+    shuffled = rng.integers(0, 3 * MANY_VALUES, n)
+    few = rng.integers(0, MANY_VALUES // 20, n)
+    few_sorted = np.sort(few)
+
+    def col(ids: np.ndarray) -> Any:
+        return pa.array([f"00Q{i:015d}" for i in ids.tolist()], type=pa.string())
+
+    assert _many_values(col(grouped)) and _many_values(col(shuffled))
+    assert not _many_values(col(few)) and not _many_values(col(few_sorted))
+    assert not _many_values(col(grouped[:1000]))  # (short columns: hashed)
+
+
 def test_text_columns_takes_out_the_string_columns_only() -> None:
     table = pa.table(
         {
