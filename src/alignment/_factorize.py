@@ -601,11 +601,12 @@ def indexed_factorize(
         codes = index.astype(np.int32, copy=index.flags.writeable)
     else:
         codes = np.append(entry_codes, np.int32(-1))[index]  # index -1: the null slot
-    present = codes >= 0
-    used = np.bincount(codes[present], minlength=cats.size) > 0
+    seen = np.zeros(len(cats) + 1, dtype=bool)
+    seen[codes] = True  # (a scatter into a small table: code -1 marks the last slot)
+    used = seen[:-1]
     if not used.all():
-        new_code = np.cumsum(used, dtype=np.int32) - 1
-        codes = np.where(present, new_code[np.maximum(codes, 0)], np.int32(-1))
+        new_code = np.append(np.cumsum(used, dtype=np.int32) - 1, np.int32(-1))
+        codes = new_code[codes]
         cats = cats[used]
         sort_keys = None if sort_keys is None else sort_keys[used]
     return Categorical(codes.astype(np.int32, copy=False), cats, sort_keys)

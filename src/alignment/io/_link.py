@@ -224,12 +224,11 @@ def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     except DataValidationError:  # not all text: value by value
         folded = fold_categories(values)
         return folded, np.asarray(np.not_equal(folded, values), dtype=bool) & ~is_missing(values)
-    present = cat.codes >= 0
-    counts = np.bincount(cat.codes[present], minlength=cat.categories.size)
+    # (code -1, missing, counted in the first slot and never changed: no mask of the rows)
+    counts = np.bincount(cat.codes + 1, minlength=cat.categories.size + 1)[1:]
     labels = fold_labels(cat.categories, counts)
     relabel = np.asarray(labels != cat.categories, dtype=bool)
-    changed = np.zeros(values.size, dtype=bool)
-    changed[present] = relabel[cat.codes[present]]
+    changed = np.append(relabel, False)[cat.codes]
     if not changed.any():
         return values, changed
     out = values.copy()
