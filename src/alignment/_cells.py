@@ -52,6 +52,23 @@ def string_buffers(arr: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
     return arr, data, offsets[:-1], offsets[1:]
 
 
+JOIN_LIMIT = 2**31 - 1
+"""Bytes of a chunked column of Arrow ``string`` (32-bit offsets) from which its chunks are
+joined as ``large_string``: the joined offsets would overflow 32 bits."""
+
+
+def joined(arr: Any) -> Any:
+    """An Arrow array or chunked array as one array (its chunks joined, a copy); a ``string``
+    column too long for 32-bit offsets is joined as ``large_string``."""
+    import pyarrow as pa
+
+    if not isinstance(arr, pa.ChunkedArray):
+        return arr
+    if pa.types.is_string(arr.type) and arr.nbytes >= JOIN_LIMIT:
+        arr = arr.cast(pa.large_string())
+    return arr.combine_chunks()
+
+
 def may_trim(arr: Any) -> np.ndarray | None:
     """The strings of an Arrow string array that ``str.strip()`` may change or that are empty:
     those whose first or last byte is whitespace or part of a non-ASCII character (a superset,

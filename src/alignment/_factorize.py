@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cells import ArrowText, arrow_of, remember, string_buffers
+from ._cells import ArrowText, arrow_of, joined, remember, string_buffers
 from ._cells import objects as _objects
 from ._columns import Categorical, stored
 from ._digits import factorize_numbered
@@ -187,7 +187,7 @@ def _bytes_factorize(
     import pyarrow as pa
 
     if pa.types.is_string_view(arr.type):
-        viewed = _view_factorize(arr, distinct=distinct)
+        viewed = _view_factorize(arr, distinct=distinct, packed_only=packed_only)
         if viewed is not None:
             return viewed
     arr, data, starts, ends = string_buffers(arr)
@@ -366,10 +366,12 @@ def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
 
 
-def _view_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
+def _view_factorize(
+    arr: Any, *, distinct: bool = False, packed_only: bool = False
+) -> Categorical | None:
     """Factorise Arrow string views whose strings are all inline (at most 12 bytes), in place.
 
-    ``None`` for longer strings, or when the kernel declines.
+    ``None`` for longer strings, or when the kernel declines (see :func:`_bytes_factorize`).
     """
 
     n = len(arr)
@@ -390,7 +392,7 @@ def _view_factorize(arr: Any, *, distinct: bool = False) -> Categorical | None:
         assert first is not None
         return _text(views[first, 4:], lengths[first])  # (no take of views)
 
-    return _from_words(words, decode, rows, n, distinct=distinct)
+    return _from_words(words, decode, rows, n, distinct=distinct, packed_only=packed_only)
 
 
 def factorize(
@@ -466,8 +468,7 @@ def _has(mod: str) -> bool:
 def _arrow_factorize(arr: Any) -> Categorical:
     import pyarrow as pa
 
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = joined(arr)
     if pa.types.is_dictionary(arr.type):
         return _dictionary_factorize(arr)
     if (
@@ -617,10 +618,8 @@ def _distinct_factorize(values: Any) -> Categorical:
     categories of a Polars categorical): sorted by their bytes, not hashed.  Exact whatever
     they hold: repeated strings are caught and hashed, nulls and long strings go the general
     way (:func:`_arrow_factorize`)."""
-    import pyarrow as pa
 
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    values = joined(values)
     if not values.null_count and _is_text(values.type):
         out = _bytes_factorize(values, distinct=True)
         if out is not None:

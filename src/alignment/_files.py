@@ -119,9 +119,13 @@ def read_parquet(
 
     with pq.ParquetFile(path) as file:  # (its footer)
         names = [str(n) for n in file.schema_arrow.names]
-        if len(set(names)) < len(names):  # (refused by name where it is read: all read)
-            return file.read()
         chosen = names if choose is None else list(choose(names))
+        repeated = sorted({n for n in chosen if names.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"it needs unique column names; {', '.join(map(repr, repeated))} "
+                "appears more than once"
+            )
         few = _few_values(file, chosen) if dictionaries else []
     return pq.read_table(path, columns=chosen, read_dictionary=few or None)
 
@@ -132,7 +136,9 @@ def _few_values(file: Any, names: Sequence[str]) -> list[str]:
     import pyarrow as pa
 
     meta = file.metadata
-    at = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+    paths = [meta.schema.column(j).path for j in range(meta.num_columns)]
+    # (a leaf's dotted path; a top-level name that another leaf's path repeats is left out)
+    at = {p: j for j, p in enumerate(paths) if paths.count(p) == 1}
     schema = file.schema_arrow
     out = []
     for name in names:  # a loop over columns

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ._cells import joined, remember
 from ._cells import objects as _objects
-from ._cells import remember
 from ._columns import Categorical, DeferredCategorical
 from ._factorize import (
     HASH_FACTORIZE_MIN_ROWS,
@@ -58,16 +58,14 @@ def hash_factorize(arr: Any) -> Categorical:
     import pyarrow as pa
 
     if pa.types.is_dictionary(arr.type) or _distinct_head(arr):
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+        arr = joined(arr)
         if pa.types.is_dictionary(arr.type):
             return _dictionary_factorize(arr, _encoded_factorize)
         out = _bytes_factorize(arr, distinct=True)  # (record ids: sorted by their words)
         if out is not None:
             return out
     elif _many_values(arr):  # (ids that repeat: sorted by their words when packed in one)
-        whole = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        out = _bytes_factorize(whole, packed_only=True)
+        out = _bytes_factorize(joined(arr), packed_only=True)
         if out is not None:
             return out
     return _encoded_factorize(arr)  # (a chunked column as it is: its strings not joined)
@@ -203,8 +201,7 @@ def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """
     import pyarrow as pa
 
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = joined(arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
     n = len(arr)

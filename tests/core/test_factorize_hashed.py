@@ -93,32 +93,44 @@ def test_many_rows_of_repeated_ids() -> None:
     _same_as_python(hash_factorize(pa.array(values, type=pa.string())), values)
 
 
-IDS = st.sampled_from([f"00Q5e0000{i:09d}" for i in (0, 7, 42, 10**6, 5 * 10**8)])
+IDS = st.sampled_from(
+    [f"00Q5e0000{i:09d}" for i in (0, 7, 42, 10**6, 5 * 10**8)]  # (18 characters)
+    + [f"0035e{i:010d}" for i in (3, 10**9)]  # (15 characters)
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.one_of(st.none(), st.just(""), IDS), min_size=1, max_size=60),
     st.integers(1, 4),
-    st.sampled_from(["string", "large_string"]),
+    st.sampled_from(["string", "large_string", "string_view"]),
+    st.integers(0, 3),
 )
 def test_ids_with_blanks_sorted_by_their_words(
-    values: list[str | None], n_chunks: int, kind: str
+    values: list[str | None], n_chunks: int, kind: str, start: int
 ) -> None:
     """A column of many values is sorted by its words, its blanks set apart (the empty string
-    first): the same codes and categories as Python's, and pyarrow does not hash it."""
+    first): the same codes and categories as Python's, and pyarrow does not hash it.  Chunks
+    of their own or sliced from one array (offsets); ids of two lengths."""
     import alignment._filetexts as ft
 
     hashed: list[int] = []
     typ = getattr(pa, kind)()
+    whole = pa.array(values, type=typ).slice(min(start, len(values) - 1))
+    values = whole.to_pylist()
     cut = np.linspace(0, len(values), n_chunks + 1).astype(int)
-    column = pa.chunked_array([pa.array(values[a:b], type=typ) for a, b in itertools.pairwise(cut)])
+    column = pa.chunked_array([whole.slice(a, b - a) for a, b in itertools.pairwise(cut)], typ)
+    real = ft._encoded_factorize
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(ft, "_distinct_head", lambda arr: False)
         mp.setattr(ft, "_many_values", lambda arr: True)
-        mp.setattr(ft, "_encoded_factorize", lambda arr: hashed.append(1))
+        mp.setattr(ft, "_encoded_factorize", lambda arr: hashed.append(1) or real(arr))
         _same_as_python(hash_factorize(column), values)
-    assert not hashed
+    # ids of one length (blanks aside) differ in at most 36 bits here: packed into one word
+    # each, not hashed; a lead's 18-character id beside a contact's 15-character one may not
+    # pack (then hashed by pyarrow, the same result)
+    if len({len(v) for v in values if v}) <= 1:
+        assert not hashed
 
 
 def test_blank_first_keeps_the_arrow_strings() -> None:
@@ -150,6 +162,40 @@ def test_too_varied_strings_are_hashed_by_pyarrow(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(_strings, "_hash_words", lambda *a: hashed_words.append(1) or real(*a))
     _same_as_python(hash_factorize(pa.array(values, type=pa.string())), values)
     assert not hashed_words
+
+
+@pytest.mark.parametrize("kind", ["string", "string_view"])
+def test_short_varied_strings_not_packed_are_declined(kind: str) -> None:
+    """``packed_only``: strings too varied to pack into one word are left to the caller, in
+    Arrow's layout and as inline string views alike."""
+    from alignment import _strings
+    from alignment._factorize import _bytes_factorize
+
+    rng = np.random.default_rng(2)
+    values = ["".join(map(chr, rng.integers(33, 127, 11))) for _ in range(500)] + ["x" * 9]
+    hashed: list[int] = []
+    real = _strings._hash_words
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_strings, "_hash_words", lambda *a: hashed.append(1) or real(*a))
+        got = _bytes_factorize(pa.array(values, type=getattr(pa, kind)()), packed_only=True)
+    assert got is None and not hashed
+    _same_as_python(hash_factorize(pa.array(values, type=getattr(pa, kind)())), values)
+
+
+def test_chunks_too_long_for_32_bit_offsets_joined_as_large_strings() -> None:
+    """A chunked ``string`` column whose text passes 2 GiB is joined as ``large_string``
+    (the limit lowered here): the same codes, and no offset overflow."""
+    from alignment import _cells
+
+    values = [f"00Q5e0000{i % 7:09d}" if i % 5 else "" for i in range(400)]
+    column = pa.chunked_array([pa.array(values[:150]), pa.array(values[150:])])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_cells, "JOIN_LIMIT", 100)
+        whole = _cells.joined(column)
+        assert pa.types.is_large_string(whole.type) and whole.to_pylist() == values
+        mp.setattr("alignment._filetexts._many_values", lambda arr: True)
+        _same_as_python(hash_factorize(column), values)
+    assert pa.types.is_string(_cells.joined(column).type)  # (below the limit: as it is)
 
 
 def test_many_values_estimated_from_blocks() -> None:

@@ -121,6 +121,50 @@ def test_parquet_large_dictionaries_read_as_strings(
     assert files.read_parquet(path).schema == table.schema  # (the default: as written)
 
 
+def test_parquet_repeated_column_names(tmp_path: Path) -> None:
+    """A repeated column name the preset reads is refused with the file and the name; one it
+    does not read is left alone (as in a CSV export's own columns)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    for name, text in SALESFORCE.items():
+        table = to_native(columns_of(text), "pyarrow")
+        if name == "Lead":
+            extra = pa.array(["x"] * table.num_rows)
+            table = pa.Table.from_arrays(
+                [*table.columns, extra, extra], names=[*table.column_names, "Notes", "Notes"]
+            )
+        pq.write_table(table, folder / f"{name}.parquet")
+    alignment.io.read_crm("salesforce", folder)  # ("Notes" is not read)
+    with pytest.raises(DataValidationError, match="'Notes' appears more than once") as info:
+        alignment.io.read_crm("salesforce", folder, columns={"Lead": {"Notes": "notes"}})
+    assert info.value.table == "Lead" and "Lead.parquet" in str(info.value)
+
+
+def test_parquet_dictionaries_of_top_level_columns_only(tmp_path: Path) -> None:
+    """A top-level column named like a nested field's dotted path (``s.t``) is not mistaken
+    for it when choosing the columns read as dictionaries."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from alignment._files import read_parquet
+
+    path = tmp_path / "t.parquet"
+    table = pa.table(
+        {
+            "s": pa.array([{"t": "a"}, {"t": "b"}]),
+            "s.t": pa.array(["x", "y"]),
+            "u": pa.array(["x", "x"]),
+        }
+    )
+    pq.write_table(table, path)
+    read = read_parquet(path, dictionaries=True)
+    assert read.to_pydict() == table.to_pydict()
+    assert pa.types.is_dictionary(read.schema.field("u").type)
+    assert pa.types.is_string(read.schema.field("s.t").type)
+    assert read.schema.field("s").type == table.schema.field("s").type
+
+
 @pytest.mark.parametrize("backend", ["dict", "pandas", "polars", "pyarrow"])
 def test_frames(backend: str, reference: alignment.io.CRMData) -> None:
     if backend != "dict" and importlib.util.find_spec(backend) is None:
