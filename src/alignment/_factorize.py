@@ -237,12 +237,12 @@ def _blank_first(cat: Categorical, empty: np.ndarray) -> Categorical:
     arrow = cats.arrow if isinstance(cats, ArrowText) else arrow_of(cats)
     if arrow is None:
         return Categorical(codes, np.concatenate([np.array([""], dtype=object), cats]), None)
-    joined = pa.concat_arrays([pa.array([""], type=arrow.type), arrow])
+    with_blank = pa.concat_arrays([pa.array([""], type=arrow.type), arrow])
     if isinstance(cats, ArrowText):
-        lazy: Any = ArrowText(joined)  # (the strings made on first use, as before)
+        lazy: Any = ArrowText(with_blank)  # (the strings made on first use, as before)
         return Categorical(codes, lazy, None)
     both = np.concatenate([np.array([""], dtype=object), np.asarray(cats)])
-    return Categorical(codes, remember(both, joined), None)
+    return Categorical(codes, remember(both, with_blank), None)
 
 
 def _from_words(

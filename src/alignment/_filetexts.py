@@ -1,8 +1,9 @@
 """The text columns of a CRM file, factorised as they are read (:mod:`alignment.io`).
 
 A file's text column is read once: ids of touches, statuses, campaign names.  Its values are
-hashed by pyarrow (:func:`hash_factorize`) unless its first rows are all distinct (record ids:
-sorted by their words instead), or kept as one Python string per row when they hardly repeat
+hashed by pyarrow (:func:`hash_factorize`) unless its first rows are all distinct (record ids)
+or it has many distinct values (ids that repeat): those are sorted by their words instead.
+Or they are kept as one Python string per row when they hardly repeat
 (:func:`row_texts`: e-mail addresses).  :func:`coded_categorical` gives the
 :class:`~alignment._columns.Categorical` of a column held as codes into texts, without a
 string per row.  Same results as :func:`alignment._factorize.factorize`: codes into the sorted
@@ -50,10 +51,11 @@ def hash_factorize(arr: Any) -> Categorical:
     The same :class:`Categorical` as :func:`_arrow_factorize` (sorted categories, ``-1`` for
     null), whatever the number of distinct values: one hash pass over the rows in pyarrow, then
     a sort of the distinct values only (a dictionary column's own dictionary reused).  For the
-    text columns of a file, which are read once: pyarrow hashes them in a third of the CPU time
-    of the byte-word kernel when most values repeat a few times (the ids of touches).  A column
+    text columns of a file, which are read once: pyarrow's hashing is the fastest way while
+    its table of distinct values stays in the caches (statuses, campaigns, owners).  A column
     of record ids (its first rows all distinct, :func:`_distinct_head`) is sorted by its words
-    instead, not hashed.
+    instead, not hashed; so is a column of many distinct values (:func:`_many_values`) when
+    its strings pack into one 64-bit word each (ids of one format, blanks aside).
     """
     import pyarrow as pa
 
