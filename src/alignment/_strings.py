@@ -589,9 +589,7 @@ def _packed(
         read: dict[int, np.ndarray] = {}
         for i, mask in enumerate(outside):  # (over the words: at most MAX_WORDS)
             w = word(i, rows)
-            stray = w ^ refs[i]  # type: ignore[index]
-            stray &= mask
-            if stray.any():
+            if w.size and _stray(w, refs[i][0], mask):  # type: ignore[index]
                 raise _Wider
             read[i] = w
         first = spans[0][0] if spans else 0
@@ -608,6 +606,15 @@ def _packed(
         return out
 
     return packed
+
+
+def _stray(w: np.ndarray, ref: np.uint64, mask: np.uint64) -> bool:
+    """Whether a word of some row differs from ``ref`` in a bit of ``mask``: a bit is the same
+    in every row exactly when its OR and its AND over the rows agree with ``ref`` (two
+    reductions, no temporary array)."""
+    want = ref & mask
+    high = np.bitwise_or.reduce(w) & mask
+    return bool(high != want) or bool(np.bitwise_and.reduce(w) & mask != want)
 
 
 def _text_decoder(text: WordsText, spans: list[Span] | None, refs: list[np.ndarray]) -> Decoder:

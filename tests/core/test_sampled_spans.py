@@ -50,16 +50,21 @@ def _small_blocks(monkeypatch: pytest.MonkeyPatch, threads: str) -> None:
 
 
 @pytest.mark.parametrize("threads", ["1", "2"])
+@pytest.mark.parametrize(
+    ("usual", "odd"),
+    [("AAA", "AAZ"), ("www", "wwa"), ("aaa", "aaw")],  # (bits set and cleared; cleared; set)
+)
 def test_a_row_outside_the_sampled_spans_sends_the_call_to_every_row(
-    monkeypatch: pytest.MonkeyPatch, threads: str
+    monkeypatch: pytest.MonkeyPatch, threads: str, usual: str, odd: str
 ) -> None:
     """Ids that differ in their last characters, but for one row in the middle (not sampled)
-    that differs earlier: the sample's spans miss its bits, the packing finds it, and the
-    spans of every row take over: the codes and categories are Python's."""
+    that differs earlier: the sample's spans miss its bits, the packing finds it (a bit set
+    where the others have it clear, or clear where they have it set), and the spans of every
+    row take over: the codes and categories are Python's."""
     _small_blocks(monkeypatch, threads)
     seen = _spied(monkeypatch)
-    values = [f"00Q5g00000AAA{i % 97:04d}" for i in range(1000)]
-    values[501] = "00Q5g00000AAZ0001"  # (differs in a byte the sample never saw vary)
+    values = [f"00Q5g00000{usual}{i % 97:04d}" for i in range(1000)]
+    values[501] = f"00Q5g00000{odd}0001"  # (differs in a byte the sample never saw vary)
     got = _bytes_factorize(pa.array(values, type=pa.large_string()))
     codes, cats = _twin(values)
     assert got is not None
