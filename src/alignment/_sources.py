@@ -28,6 +28,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ._cells import joined
 from ._factorize import SAMPLE_ROWS, many_distinct, sample_distinct
 from ._timetext import Utf8Text
 from .errors import DataValidationError, MissingColumnError
@@ -439,7 +440,7 @@ def _dictionary(column: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(column.combine_chunks())
+    encoded = pc.dictionary_encode(joined(column))  # (past 2 GiB: as large strings)
     return pa.chunked_array([encoded])
 
 
