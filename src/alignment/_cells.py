@@ -10,7 +10,9 @@ haystack, no Python object per value.
 
 from __future__ import annotations
 
+import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -202,7 +204,12 @@ class ArrowText(Later):
 
     def __init__(self, arrow: Any) -> None:
         super().__init__(len(arrow))
-        self.arrow = arrow
+        self._arrow = arrow
+
+    @property
+    def arrow(self) -> Any:
+        """The Arrow strings."""
+        return self._arrow
 
     def _make(self) -> np.ndarray:
         return remember(objects(self.arrow), self.arrow)
@@ -225,6 +232,34 @@ class ArrowText(Later):
         if self._made is not None:
             return np.asarray(self._made[mask])
         return ArrowText(_take(self.arrow, np.flatnonzero(mask)))
+
+
+class SoonText(ArrowText):
+    """An :class:`ArrowText` still being made: ``made()`` gives it (made on a helper thread
+    started by the caller, :func:`._parallel.ahead`, or on this first call when threads are
+    off).  Whether its first string is empty is known at once (the caller made that one).
+
+    The kernel's sorted codes are ready before their categories' bytes: the caller goes on
+    (the codes are what most steps read) while the bytes are written beside it."""
+
+    def __init__(self, size: int, made: Callable[[], ArrowText], first_empty: bool) -> None:
+        Later.__init__(self, size)
+        self._made_by: Callable[[], ArrowText] | None = made
+        self._first_empty = first_empty
+        self._text: Any = None
+        self._text_lock = threading.Lock()  # (not the lock of value(), which reads this)
+
+    @property
+    def arrow(self) -> Any:
+        """The Arrow strings (waited for if still being made)."""
+        with self._text_lock:
+            if self._made_by is not None:
+                self._text = self._made_by().arrow
+                self._made_by = None  # (once: what it holds is let go)
+            return self._text
+
+    def first_is_empty(self) -> bool:
+        return self._first_empty
 
 
 def _take(arr: Any, at: np.ndarray) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cells import ArrowText, arrow_of, joined, remember, string_buffers
+from ._cells import ArrowText, SoonText, arrow_of, joined, remember, string_buffers
 from ._cells import objects as _objects
 from ._columns import Categorical, stored
 from ._digits import factorize_numbered
@@ -234,13 +234,18 @@ def _blank_first(cat: Categorical, empty: np.ndarray) -> Categorical:
     np.add(codes, 1, out=codes, where=codes >= 0)
     codes[empty] = 0
     cats = stored(cat, "categories")  # (strings not made yet stay so)
-    arrow = cats.arrow if isinstance(cats, ArrowText) else arrow_of(cats)
+    if isinstance(cats, ArrowText):  # (the text made, or waited for, on first use)
+
+        def with_blank() -> ArrowText:
+            arrow = cats.arrow
+            return ArrowText(pa.concat_arrays([pa.array([""], type=arrow.type), arrow]))
+
+        lazy: Any = SoonText(cats.size + 1, with_blank, True)
+        return Categorical(codes, lazy, None)
+    arrow = arrow_of(cats)
     if arrow is None:
         return Categorical(codes, np.concatenate([np.array([""], dtype=object), cats]), None)
     with_blank = pa.concat_arrays([pa.array([""], type=arrow.type), arrow])
-    if isinstance(cats, ArrowText):
-        lazy: Any = ArrowText(with_blank)  # (the strings made on first use, as before)
-        return Categorical(codes, lazy, None)
     both = np.concatenate([np.array([""], dtype=object), np.asarray(cats)])
     return Categorical(codes, remember(both, with_blank), None)
 
@@ -283,15 +288,48 @@ def _words_text(length_word: bool, one_length: int = 0) -> WordsText:
     bytes that are not zero."""
 
     def text(words: list[np.ndarray]) -> np.ndarray:
-        lengths = words[-1].astype(np.int64) if length_word else None
-        if lengths is None and one_length:
-            lengths = np.full(words[0].size, one_length, dtype=np.int64)
-        byte_words = words[:-1] if length_word else words
-        cells = np.stack(byte_words, axis=1).byteswap().view(np.uint8)
-        cells = cells.reshape(-1, 8 * len(byte_words))
-        return _text(cells, np.count_nonzero(cells, axis=1) if lengths is None else lengths)
+        lengths = words[-1] if length_word else None
+        return _text_of_words(words[:-1] if length_word else words, lengths, one_length)
 
     return text
+
+
+_TEXT_BLOCK = 1 << 16
+"""Strings per block when their bytes are written from their words (the block stays cached)."""
+
+
+def _text_of_words(
+    byte_words: list[np.ndarray], lengths: np.ndarray | None, one_length: int
+) -> np.ndarray:
+    """The :class:`ArrowText` of strings from their byte words (see :func:`_words_text`),
+    written a block of strings at a time: each block's words as big-endian bytes, then the
+    bytes of its strings (all of one block's at once) after those of the blocks before."""
+    import pyarrow as pa
+
+    k, width = byte_words[0].size, 8 * len(byte_words)
+    cells = np.empty((min(k, _TEXT_BLOCK), width), dtype=np.uint8)
+    big_endian = cells.view(">u8")  # (a word stored here is byteswapped as it is written)
+    offsets = np.zeros(k + 1, dtype=np.int64)
+    if one_length:  # (ids of one format: every string's bytes at a known place)
+        data = np.empty(k * one_length, dtype=np.uint8)
+        offsets[1:] = np.arange(1, k + 1, dtype=np.int64) * one_length
+    pieces: list[np.ndarray] = []
+    for c0 in range(0, k, _TEXT_BLOCK):
+        c1 = min(k, c0 + _TEXT_BLOCK)
+        block, words = cells[: c1 - c0], big_endian[: c1 - c0]
+        for j, w in enumerate(byte_words):
+            words[:, j] = w[c0:c1]
+        if one_length:
+            data[c0 * one_length : c1 * one_length].reshape(c1 - c0, -1)[:] = block[:, :one_length]
+            continue
+        n_bytes = np.count_nonzero(block, axis=1) if lengths is None else lengths[c0:c1]
+        offsets[c0 + 1 : c1 + 1] = n_bytes
+        pieces.append(block[np.arange(width) < n_bytes[:, None]])
+    if not one_length:
+        np.cumsum(offsets, out=offsets)
+        data = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint8)
+    text = pa.LargeStringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(data))
+    return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
 
 
 def _ints(arr: Any, null: int = 0) -> np.ndarray:

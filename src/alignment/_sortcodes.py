@@ -82,20 +82,18 @@ def sorted_codes(
         return None
     keyed, low = _keyed(key, n, row_bits, drop)
     keyed.sort()  # (in place: one vectorised sort of the rows' keys)
-    new, rows, before = _runs(keyed, row_bits)
-    keys, first, ranks = _distinct(keyed, new, rows, before, row_bits)
-    del keyed, new
+    before = _starts(keyed, row_bits)
+    keys, first, codes = _coded(keyed, before, row_bits)
+    del keyed
     first_low = None if low is None else low[first]
     if first_low is not None:
         keys <<= np.uint64(drop)
         keys |= first_low
-    codes = np.empty(n, dtype=np.int32)
 
-    def write() -> bool:
-        codes[rows] = ranks  # (one call: the GIL taken once, beside the decode)
+    def check() -> bool:
         return first_low is None or low is None or _all_match(first_low, codes, low)
 
-    extra, matched = run_both(lambda: None if beside is None else beside(keys, first), write)
+    extra, matched = run_both(lambda: None if beside is None else beside(keys, first), check)
     return SortedCodes(codes, keys, first, extra) if matched else None
 
 
@@ -121,55 +119,59 @@ def _keyed(key: KeyFn, n: int, row_bits: int, drop: int) -> tuple[np.ndarray, np
     return keyed, low
 
 
-def _runs(keyed: np.ndarray, row_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Of the sorted ``key << row_bits | row`` words: where a key starts (``bool``), the row of
-    each word (``int32``), and the number of distinct keys before each block of
-    :data:`_BLOCK` words; a block at a time over two threads."""
+def _starts(keyed: np.ndarray, row_bits: int) -> np.ndarray:
+    """Of the sorted ``key << row_bits | row`` words: the number of distinct keys that start
+    before each block of :data:`_BLOCK` words (and in all, last), a block at a time over two
+    threads."""
     n = keyed.size
-    new = np.empty(n, dtype=bool)
-    rows = np.empty(n, dtype=np.int32)
     counts = np.zeros(-(-n // _BLOCK) + 1, dtype=np.int64)
-    shift, mask = np.uint64(row_bits), np.uint64((1 << row_bits) - 1)
+    shift = np.uint64(row_bits)
 
-    def mark(lo: int, hi: int) -> None:
+    def count(lo: int, hi: int) -> None:
         for c0 in range(lo, hi, _BLOCK):  # (a loop over blocks: the temporaries stay cached)
             c1 = min(hi, c0 + _BLOCK)
             k = keyed[max(0, c0 - 1) : c1] >> shift  # (with the word before the block)
-            if c0 == 0:
-                new[0] = True
-                np.not_equal(k[1:], k[:-1], out=new[1:c1])
-            else:
-                np.not_equal(k[1:], k[:-1], out=new[c0:c1])
-            np.copyto(rows[c0:c1], keyed[c0:c1] & mask, casting="unsafe")
-            counts[c0 // _BLOCK + 1] = np.count_nonzero(new[c0:c1])
+            counts[c0 // _BLOCK + 1] = np.count_nonzero(k[1:] != k[:-1]) + (c0 == 0)
 
-    split_rows(mark, n, align=_BLOCK)
-    return new, rows, np.cumsum(counts)
+    split_rows(count, n, align=_BLOCK)
+    return np.cumsum(counts)
 
 
-def _distinct(
-    keyed: np.ndarray, new: np.ndarray, rows: np.ndarray, before: np.ndarray, row_bits: int
+def _coded(
+    keyed: np.ndarray, before: np.ndarray, row_bits: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct keys (``uint64``), the first row of each (``int64``) and the code of each
-    sorted word (``int32``), a block of sorted words at a time over two threads (each block's
-    keys go after those of the blocks before)."""
+    """The distinct keys (``uint64``), the first row of each (``int64``) and every row's code
+    (``int32``, its key's rank) from the sorted words, a block at a time over two threads:
+    each block's keys go after the ``before`` keys of the blocks before it, and its rows'
+    codes are written where the rows are (the two threads write disjoint rows)."""
+    n = keyed.size
     keys = np.empty(int(before[-1]), dtype=np.uint64)
     first = np.empty(keys.size, dtype=np.int64)
-    ranks = np.empty(keyed.size, dtype=np.int32)
-    shift = np.uint64(row_bits)
+    codes = np.empty(n, dtype=np.int32)
+    shift, mask = np.uint64(row_bits), np.uint64((1 << row_bits) - 1)
 
-    def pick(lo: int, hi: int) -> None:
+    def code(lo: int, hi: int) -> None:
         for c0 in range(lo, hi, _BLOCK):  # (a loop over blocks: the temporaries stay cached)
             c1, j = min(hi, c0 + _BLOCK), c0 // _BLOCK
+            k = keyed[max(0, c0 - 1) : c1] >> shift  # (with the word before the block)
+            new = np.empty(c1 - c0, dtype=bool)
+            if c0 == 0:
+                new[0] = True
+                np.not_equal(k[1:], k[:-1], out=new[1:])
+            else:
+                np.not_equal(k[1:], k[:-1], out=new)
+                k = k[1:]
+            starts = np.flatnonzero(new)
+            rows = (keyed[c0:c1] & mask).view(np.int64)  # (row numbers: below 2**31)
             at = slice(int(before[j]), int(before[j + 1]))
-            starts = new[c0:c1]
-            np.right_shift(keyed[c0:c1][starts], shift, out=keys[at])
-            first[at] = rows[c0:c1][starts]
-            np.cumsum(starts, dtype=np.int32, out=ranks[c0:c1])
-            ranks[c0:c1] += np.int32(before[j] - 1)
+            keys[at] = k[starts]
+            first[at] = rows[starts]
+            ranks = np.cumsum(new, dtype=np.int32)
+            ranks += np.int32(before[j] - 1)
+            codes[rows] = ranks
 
-    split_rows(pick, keyed.size, align=_BLOCK)
-    return keys, first, ranks
+    split_rows(code, n, align=_BLOCK)
+    return keys, first, codes
 
 
 def _all_match(first_low: np.ndarray, codes: np.ndarray, low: np.ndarray) -> bool:

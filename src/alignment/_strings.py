@@ -26,11 +26,12 @@ way, one word each (:func:`factorize_ints`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from ._parallel import run_both, split_rows, threads_on
+from ._cells import ArrowText, SoonText
+from ._parallel import ahead, run_both, split_rows, threads_on
 from ._sortcodes import sorted_codes
 from ._words import WordFn
 
@@ -312,12 +313,13 @@ def factorize_words(
 
     options = _Options(need_rows, decode, distinct, text)
     if n_words > 1:  # strings that differ in at most 64 bits: one packed word each
-        sampled = _sampled_spans(word, n_words, n)
+        fit = 64 - max(1, (n - 1).bit_length())  # (packed words beside a row number: sorted)
+        sampled = _sampled_spans(word, n_words, n, fit=fit)
         if sampled is not None:
             try:  # (the spans a sample of the rows gives, every row checked as it is packed)
                 return _factorize(_packed(word, *sampled, checked=True), 1, n, sampled, options)
             except _Wider:  # (a row varies outside them: the spans of every row)
-                narrow = _narrow_spans(word, n_words, n)
+                narrow = _narrow_spans(word, n_words, n, fit=fit)
                 if narrow is not None:
                     return _factorize(_packed(word, *narrow), 1, n, narrow, options)
         if packed_only:
@@ -343,6 +345,7 @@ def _factorize(
     the spans packed and the words of one string)."""
     need_rows, decode, distinct, text = options
     spans, refs = narrow if narrow is not None else (None, [])
+    soon = text is not None and n_words == 1
     if text is not None and n_words == 1:  # the text from the (unpacked) words themselves
         decode = _text_decoder(text, spans, refs)
     else:
@@ -352,7 +355,7 @@ def _factorize(
         if found is not None:
             return found
     if n_words == 1:  # keys and row numbers in one word: sorted together, not hashed
-        found = _by_sorting(word, spans, n, decode, need_rows=need_rows)
+        found = _by_sorting(word, spans, n, decode, need_rows=need_rows, soon=soon)
         if found is not None:
             return found
     h = _hash_words(word, n_words, n)
@@ -385,13 +388,28 @@ def _factorize(
     return Factorized(codes, first, keys[0][order], decoded)
 
 
+SOON_TEXT_MIN = 1 << 15
+"""Distinct strings from which their text is made on a helper thread (:class:`._cells.SoonText`);
+fewer are made at once (a thread costs more than they do)."""
+
+
 def _by_sorting(
-    word: WordFn, spans: list[Span] | None, n: int, decode: Decoder | None, *, need_rows: bool
+    word: WordFn,
+    spans: list[Span] | None,
+    n: int,
+    decode: Decoder | None,
+    *,
+    need_rows: bool,
+    soon: bool = False,
 ) -> Factorized | None:
     """:func:`factorize_words` of one word per string by :func:`sorted_codes`: the packed
     words (``spans``), or the strings' own words from their highest varying bit down (the bits
     above it are the same in every string).  ``None`` when they do not fit beside the rows.
-    A row of each string comes with the sort; it is given (to ``decode`` too) when asked for."""
+    A row of each string comes with the sort; it is given (to ``decode`` too) when asked for.
+
+    ``soon``: ``decode`` makes an :class:`~._cells.ArrowText` of the words alone; of at least
+    :data:`SOON_TEXT_MIN` strings, it is made on a helper thread while the caller goes on
+    (:class:`~._cells.SoonText`)."""
     if spans is not None:
         width = sum(w for _, _, w in spans)
         high = np.uint64(0)
@@ -410,7 +428,15 @@ def _by_sorting(
         return w
 
     def text(keys: np.ndarray, first: np.ndarray) -> Any:
-        return None if decode is None else decode(keys | high, first if need_rows else None)
+        if decode is None:
+            return None
+        if soon and keys.size >= SOON_TEXT_MIN:  # (the text written beside the caller's steps)
+            full = keys | high
+            first_empty = cast(ArrowText, decode(full[:1], None)).first_is_empty()
+            return SoonText(
+                full.size, ahead(lambda: cast(ArrowText, decode(full, None))), first_empty
+            )
+        return decode(keys | high, first if need_rows else None)
 
     found = sorted_codes(key, width, n, text)
     if found is None:
@@ -507,7 +533,7 @@ _SAMPLE_ROWS = 1 << 12  # ... of this many rows, beside the first block, for the
 
 
 def _sampled_spans(
-    word: WordFn, n_words: int, n: int
+    word: WordFn, n_words: int, n: int, *, fit: int = 64
 ) -> tuple[list[Span], list[np.ndarray]] | None:
     """:func:`_narrow_spans` of a sample of the rows: the first block and
     :data:`_SAMPLE_BLOCKS` small blocks spread over the rest (the last rows among them).  The
@@ -520,14 +546,17 @@ def _sampled_spans(
         np.bitwise_or.reduce([np.bitwise_or.reduce(word(i, b) ^ refs[i]) for b in blocks])
         for i in range(n_words)  # (over the words: at most MAX_WORDS)
     ]
-    spans = _spans(varying)
+    spans = _spans(varying, fit)
     return None if spans is None else (spans, refs)
 
 
-def _narrow_spans(word: WordFn, n_words: int, n: int) -> tuple[list[Span], list[np.ndarray]] | None:
+def _narrow_spans(
+    word: WordFn, n_words: int, n: int, *, fit: int = 64
+) -> tuple[list[Span], list[np.ndarray]] | None:
     """The spans of bits that vary between the strings, one per word that varies (its highest
     to its lowest varying bit), when they add up to at most 64 bits, and the words of the first
-    string (which hold the bits outside the spans); ``None`` otherwise.
+    string (which hold the bits outside the spans); ``None`` otherwise.  Spans wider than
+    ``fit`` in all are cut where they hold bits that never vary (:func:`_spans`).
 
     Ids of one format (Salesforce ids of one object and org, numbered codes) share most of
     their bytes: the bits that tell them apart then fit in one word, which keeps their order
@@ -546,7 +575,8 @@ def _narrow_spans(word: WordFn, n_words: int, n: int) -> tuple[list[Span], list[
         found.append(part)
 
     split_rows(scan, n, align=_BLOCK)
-    spans = _spans([np.bitwise_or.reduce(np.array(col, dtype=np.uint64)) for col in zip(*found)])
+    varying = [np.bitwise_or.reduce(np.array(col, dtype=np.uint64)) for col in zip(*found)]
+    spans = _spans(varying, fit)
     return None if spans is None else (spans, refs)
 
 
@@ -561,9 +591,58 @@ def _bit_spans(varying: list[Any]) -> list[Span]:
     return spans
 
 
-def _spans(varying: list[Any]) -> list[Span] | None:
+def _spans(varying: list[Any], fit: int = 64) -> list[Span] | None:
+    """:func:`_bit_spans`; cut (:func:`_cut`) when they add up to more than ``fit`` bits and
+    the cuts bring them to ``fit``, or to 64 from more; ``None`` when they add up to more than
+    64 bits even cut."""
     spans = _bit_spans(varying)
-    return spans if sum(width for _, _, width in spans) <= 64 else None
+    total = sum(width for _, _, width in spans)
+    if total > fit:
+        cut = _cut(spans, varying, total - fit)
+        cut_total = sum(width for _, _, width in cut)
+        if cut_total <= fit or total > 64:  # (more spans cost more shifts: only when it pays)
+            spans, total = cut, cut_total
+    return spans if total <= 64 else None
+
+
+MAX_SPANS = 8
+"""Spans are cut (:func:`_cut`) into at most this many: each costs a shift and a mask a row."""
+
+
+def _cut(spans: list[Span], varying: list[Any], excess: int) -> list[Span]:
+    """``spans`` without their widest runs of bits that never vary (``varying`` clear), until
+    ``excess`` bits are gone, no such run is left, or there are :data:`MAX_SPANS`: a span cut
+    in two keeps its high part first, so the packed words keep the strings' order.
+
+    Salesforce ids: the high bit of every ASCII byte never varies, and 18-character ids of one
+    object and org differ in 42 bits, one too many beside the 23 bits of 6·10^6 row numbers;
+    without one of those bits they are sorted with their rows whole (:mod:`._sortcodes`)."""
+    runs: list[tuple[int, int, int]] = []  # (width, word, lowest bit) of each run of clear bits
+    for i, low, width in spans:
+        bits, top = int(varying[i]), low + width
+        at = low
+        while at < top:
+            start = at
+            while not bits >> at & 1:  # (the span's highest bit is set: the run ends below it)
+                at += 1
+            if at > start:
+                runs.append((at - start, i, start))
+            at += 1
+    cut: list[tuple[int, int, int]] = []
+    for run in sorted(runs, key=lambda r: -r[0]):  # (widest first: the fewest cuts)
+        if excess <= 0 or len(spans) + len(cut) >= MAX_SPANS:
+            break
+        cut.append(run)
+        excess -= run[0]
+    out: list[Span] = []
+    for i, low, width in spans:
+        top = low + width
+        for run_width, j, start in sorted(cut, key=lambda r: -r[2]):  # (high parts first)
+            if j == i and low <= start < top:
+                out.append((i, start + run_width, top - start - run_width))
+                top = start
+        out.append((i, low, top - low))
+    return out
 
 
 def _packed(
@@ -582,8 +661,9 @@ def _packed(
         assert refs is not None
         inside = [0] * len(refs)
         for i, low, width in spans:
-            inside[i] = ((1 << width) - 1) << low
+            inside[i] |= ((1 << width) - 1) << low
         outside = [np.uint64(~bits & (2**64 - 1)) for bits in inside]
+    last = {i: k for k, (i, _, _) in enumerate(spans)}  # (a word's last span: read in place)
 
     def packed(_: int, rows: np.ndarray | slice | None) -> np.ndarray:
         read: dict[int, np.ndarray] = {}
@@ -592,17 +672,23 @@ def _packed(
             if w.size and _stray(w, refs[i][0], mask):  # type: ignore[index]
                 raise _Wider
             read[i] = w
-        first = spans[0][0] if spans else 0
-        out = read.pop(first) if first in read else word(first, rows)
-        if not spans:  # (every string the same)
-            out[...] = 0
+        out: np.ndarray | None = None
         for k, (i, low, width) in enumerate(spans):
-            w = out if k == 0 else (read.pop(i) if i in read else word(i, rows))
-            w >>= np.uint64(low)
+            w = read.pop(i) if i in read else word(i, rows)
+            if last[i] == k:
+                w >>= np.uint64(low)
+            else:  # (a word cut in several spans: kept whole for the next)
+                read[i] = w
+                w = w >> np.uint64(low)
             w &= np.uint64((1 << width) - 1)
-            if k:  # (widths below 64 when there are several spans)
+            if out is None:
+                out = w
+            else:  # (widths below 64 when there are several spans)
                 out <<= np.uint64(width)
                 out |= w
+        if out is None:  # (every string the same)
+            out = word(0, rows)
+            out[...] = 0
         return out
 
     return packed

@@ -178,12 +178,12 @@ def test_hash_collisions_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
         return np.zeros(n, dtype=np.uint64)
 
     monkeypatch.setattr(_strings, "_hash_words", constant)
-    values = ["a longer key", "another key", "a longer key"]
+    values = ["a longer key", "ANOTHER KEY ~#", "a longer key"]  # (too varied to be packed)
     assert _bytes_factorize(pa.array(values)) is None  # the word-by-word check catches it
     monkeypatch.setattr(_factorize, "HASH_FACTORIZE_MIN_ROWS", 0)
     out = _native_factorize(pl.Series(values), "polars")  # and the fallback is right
-    assert out.categories.tolist() == ["a longer key", "another key"]
-    assert out.codes.tolist() == [0, 1, 0]
+    assert out.categories.tolist() == ["ANOTHER KEY ~#", "a longer key"]
+    assert out.codes.tolist() == [1, 0, 1]
 
 
 def test_dictionary_reused_without_unused_repeated_or_null_entries() -> None:
@@ -515,7 +515,9 @@ def test_collision_in_a_late_block_is_caught(monkeypatch: pytest.MonkeyPatch, th
         return _strings._mix(word(0, None))
 
     monkeypatch.setattr(_strings, "_hash_words", by_prefix)
-    monkeypatch.setattr(_strings, "_sampled_spans", lambda *_: None)  # (the word-by-word path)
+    monkeypatch.setattr(
+        _strings, "_sampled_spans", lambda *_, **__: None
+    )  # (the word-by-word path)
     monkeypatch.setenv(_parallel.ENV_VAR, threads)
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(_strings, "_BLOCK", 64)
@@ -620,8 +622,8 @@ def test_narrow_keys_packed_into_one_word_match_python(
     spans: list[Any] = []
     real = _strings._sampled_spans
 
-    def spy(*args: Any) -> Any:
-        spans.append(real(*args))
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        spans.append(real(*args, **kwargs))
         return spans[-1]
 
     with pytest.MonkeyPatch.context() as mp:
@@ -671,12 +673,12 @@ def test_text_made_from_the_words_when_one_word_holds_each_string(
         counted.append(real_counted(*args))
         return counted[-1]
 
-    def spy_spans(*args: Any) -> Any:
-        spans.append(real_spans(*args))
+    def spy_spans(*args: Any, **kwargs: Any) -> Any:
+        spans.append(real_spans(*args, **kwargs))
         return spans[-1]
 
-    def spy_sampled(*args: Any) -> Any:  # (the spans of a sample: the last word, unless wider)
-        spans.append(real_sampled(*args))
+    def spy_sampled(*args: Any, **kwargs: Any) -> Any:  # (a sample's spans: the last word …)
+        spans.append(real_sampled(*args, **kwargs))
         return spans[-1]
 
     arr = pa.array(values, type=getattr(pa, layout)())

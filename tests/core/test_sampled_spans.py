@@ -29,12 +29,12 @@ def _spied(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     seen: dict[str, list[Any]] = {"sampled": [], "full": []}
     sampled, full = _strings._sampled_spans, _strings._narrow_spans
 
-    def spy_sampled(*args: Any) -> Any:
-        seen["sampled"].append(sampled(*args))
+    def spy_sampled(*args: Any, **kwargs: Any) -> Any:
+        seen["sampled"].append(sampled(*args, **kwargs))
         return seen["sampled"][-1]
 
-    def spy_full(*args: Any) -> Any:
-        seen["full"].append(full(*args))
+    def spy_full(*args: Any, **kwargs: Any) -> Any:
+        seen["full"].append(full(*args, **kwargs))
         return seen["full"][-1]
 
     monkeypatch.setattr(_strings, "_sampled_spans", spy_sampled)

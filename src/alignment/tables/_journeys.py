@@ -532,9 +532,9 @@ class Journeys(_EventLog):
 
         rw = check_contacts(contacts, role_weights, key=key_name, lead=lead) if contacts else None
         person_key = lead if contacts else key_name  # account journeys: touches by person
-        tkeys, lead_pos = _touch_keys(raw, lead, person_key, lead_table, tt)
 
-        # conversions
+        # conversions (read before the touches' keys are coded: their own columns are coded
+        # on the pool meanwhile)
         conv = None
         if conversions is not None:
             conv = read_deal_conversions(
@@ -552,6 +552,7 @@ class Journeys(_EventLog):
             flags[f"{DEAL_CREATED} (deals)"] = conv.created_aware
         elif deal_contacts is not None or won_stages is not None or contacts:
             raise ParameterError("deal_contacts=, won_stages=, contacts= need deals as conversions")
+        tkeys, lead_pos = _touch_keys(raw, lead, person_key, lead_table, tt)
         _check_awareness(flags, tt)
         per_deal = False
         if conv is not None:
