@@ -53,17 +53,14 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
 
             c, u = pd.factorize(native, sort=True, use_na_sentinel=True)
             return Categorical(np.asarray(c, dtype=np.int32), np.asarray(u, dtype=object))
+    elif backend == "polars" and (viewed := _loaded_views(native)) is not None:
+        return viewed
     elif backend == "polars" and _few_polars_strings(native):
         return _polars_categorical(native)
     elif backend == "polars" and _has("pyarrow"):
         if isinstance(native.dtype, _polars().Categorical):
             return _polars_physical(native)
-        arrow = None
-        if native.dtype.is_(_polars().String):
-            try:  # Polars' own string layout (string_view), without a copy
-                arrow = native.to_arrow(compat_level=_polars().CompatLevel.newest())
-            except (AttributeError, TypeError):  # older Polars
-                arrow = None
+        arrow = _polars_views(native) if native.dtype.is_(_polars().String) else None
         if arrow is None:  # (Categorical / Enum: a dictionary of plain strings)
             arrow = native.to_arrow()
     elif backend == "pyarrow" and _has("pyarrow"):
@@ -72,6 +69,32 @@ def _native_factorize(native: Any, backend: str) -> Categorical:
         return _arrow_factorize(arrow)
     values = np.asarray(native.to_numpy() if hasattr(native, "to_numpy") else native, dtype=object)
     return _object_factorize(values, column="?", table=None)
+
+
+def _polars_views(native: Any) -> Any:
+    """A Polars string column as Arrow string views, its own layout (no copy); ``None`` from
+    an older Polars."""
+    try:
+        return native.to_arrow(compat_level=_polars().CompatLevel.newest())
+    except (AttributeError, TypeError):  # older Polars
+        return None
+
+
+def _loaded_views(native: Any) -> Categorical | None:
+    """A Polars string column of short strings (channels, stages, short codes), factorised
+    in place from its string views (:func:`_view_factorize`) when pyarrow is already loaded
+    (it is not imported for this: a Polars-only process keeps :func:`_polars_categorical`);
+    ``None`` otherwise."""
+    import sys
+
+    if "pyarrow" not in sys.modules or not native.dtype.is_(_polars().String):
+        return None
+    import pyarrow as pa
+
+    arrow = _polars_views(native)
+    if arrow is None or not pa.types.is_string_view(arrow.type):
+        return None
+    return _view_factorize(arrow)
 
 
 def _few_polars_strings(native: Any) -> bool:
@@ -416,6 +439,8 @@ def _view_factorize(
     buf = arr.buffers()[1]
     views = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 16)[arr.offset : arr.offset + n]
     lengths = views[:, :4].view("<i4")[:, 0]  # (a strided view: converted a block at a time)
+    if n and int(lengths[:SAMPLE_ROWS].max()) > 12:  # (long strings: known from the first)
+        return None
     rows: np.ndarray | None = None
     if arr.null_count:
         rows = np.flatnonzero(_valid(arr))

@@ -412,6 +412,40 @@ def test_polars_columns_of_few_values_factorised_by_polars(values: list[str | No
     assert got.codes.dtype == np.int32
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(alphabet="ab0é\x00", max_size=7)), min_size=1, max_size=40
+    )
+)
+def test_polars_short_strings_factorised_in_their_views(values: list[str | None]) -> None:
+    """With pyarrow loaded, a Polars column of strings of at most 12 bytes is factorised in
+    place from its string views (no Polars categorical, no copy); the codes are Python's."""
+    calls: list[Any] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_factorize, "_polars_categorical", lambda *a: calls.append(a))
+        mp.setattr(_factorize, "_arrow_factorize", lambda *a: calls.append(a))
+        got = _factorize._native_factorize(pl.Series(values, dtype=pl.String), "polars")
+    assert not calls  # (neither Polars' categorical nor the Arrow paths)
+    codes, cats = _twin(values)
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+
+
+def test_polars_long_strings_declined_by_the_views_from_their_first_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Strings past 12 bytes in the first rows: the view path declines without reading the
+    rest (the words of the views are never asked for), and the column is factorised by the
+    other paths, as Python would."""
+    values = ["a string of many bytes", "b"] * 50
+    arrow = pl.Series(values).to_arrow(compat_level=pl.CompatLevel.newest())
+    monkeypatch.setattr(_factorize, "view_words", lambda *a: pytest.fail("views read"))
+    assert _factorize._view_factorize(arrow) is None
+    got = _factorize._native_factorize(pl.Series(values), "polars")
+    codes, cats = _twin(values)
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+
+
 def test_polars_input_with_integer_ids_imports_neither_pyarrow_nor_pandas() -> None:
     import subprocess
     import sys
