@@ -20,13 +20,17 @@ import numpy as np
 from ._columns import Later
 
 __all__ = [
+    "TEXT_BLOCK",
     "ArrowText",
+    "SoonText",
     "arrow_of",
     "may_trim",
     "objects",
     "remember",
     "search_cells",
     "string_buffers",
+    "text_of_cells",
+    "text_of_words",
 ]
 
 _MADE: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
@@ -260,6 +264,65 @@ class SoonText(ArrowText):
 
     def first_is_empty(self) -> bool:
         return self._first_empty
+
+
+TEXT_BLOCK = 1 << 16
+"""Strings per block when their bytes are written from their words (the block stays cached)."""
+
+
+def text_of_words(
+    byte_words: list[np.ndarray], lengths: np.ndarray | None, one_length: int
+) -> np.ndarray:
+    """The :class:`ArrowText` of strings from their byte words (:mod:`._words`: big-endian bytes,
+    zero-padded; ``lengths``, else ``one_length``, else the bytes that are not zero),
+    written a block of strings at a time: each block's words as big-endian bytes, then the
+    bytes of its strings (all of one block's at once) after those of the blocks before."""
+    import pyarrow as pa
+
+    k, width = byte_words[0].size, 8 * len(byte_words)
+    cells = np.empty((min(k, TEXT_BLOCK), width), dtype=np.uint8)
+    big_endian = cells.view(">u8")  # (a word stored here is byteswapped as it is written)
+    offsets = np.zeros(k + 1, dtype=np.int64)
+    if one_length:  # (ids of one format: every string's bytes at a known place)
+        data = np.empty(k * one_length, dtype=np.uint8)
+        offsets[1:] = np.arange(1, k + 1, dtype=np.int64) * one_length
+    pieces: list[np.ndarray] = []
+    for c0 in range(0, k, TEXT_BLOCK):
+        c1 = min(k, c0 + TEXT_BLOCK)
+        block, words = cells[: c1 - c0], big_endian[: c1 - c0]
+        for j, w in enumerate(byte_words):
+            words[:, j] = w[c0:c1]
+        if one_length:
+            data[c0 * one_length : c1 * one_length].reshape(c1 - c0, -1)[:] = block[:, :one_length]
+            continue
+        n_bytes = np.count_nonzero(block, axis=1) if lengths is None else lengths[c0:c1]
+        offsets[c0 + 1 : c1 + 1] = n_bytes
+        pieces.append(block[np.arange(width) < n_bytes[:, None]])
+    if not one_length:
+        np.cumsum(offsets, out=offsets)
+        data = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint8)
+    text = pa.LargeStringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(data))
+    return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
+
+
+def text_of_cells(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (object array).
+
+    Strings of one length (ids of one format) keep their Arrow array (:func:`._cells.remember`):
+    a lookup in them searches their bytes."""
+    import pyarrow as pa
+
+    width = int(lengths[0]) if lengths.size else 0
+    one_length = lengths.size > 0 and bool(np.all(lengths == width))
+    if one_length:
+        data = np.ascontiguousarray(cells[:, :width])
+        offsets = np.arange(lengths.size + 1, dtype=np.int64) * width
+    else:
+        data = np.ascontiguousarray(cells[np.arange(cells.shape[1]) < lengths[:, None]])
+        offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+    text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
+    return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
 
 
 def _take(arr: Any, at: np.ndarray) -> Any:

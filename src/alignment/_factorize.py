@@ -20,11 +20,20 @@ from typing import Any
 
 import numpy as np
 
-from ._cells import ArrowText, SoonText, arrow_of, joined, remember, string_buffers
+from ._cells import (
+    ArrowText,
+    SoonText,
+    arrow_of,
+    joined,
+    remember,
+    string_buffers,
+    text_of_cells,
+    text_of_words,
+)
 from ._cells import objects as _objects
 from ._columns import Categorical, stored
 from ._digits import factorize_numbered
-from ._strings import Decoder, WordsText, factorize_ints, factorize_words
+from ._strings import Decoder, Soon, WordsText, factorize_ints, factorize_words
 from ._words import (
     Words,
     ascii_text,
@@ -299,9 +308,12 @@ def _from_words(
     )
     if out is None:
         return None
-    assert out.decoded is not None
+    decoded = out.decoded
+    assert decoded is not None
+    if isinstance(decoded, Soon):  # (the text written beside the caller's next steps)
+        decoded = SoonText(decoded.size, decoded.made, decoded.head.first_is_empty())
     codes = _with_nulls(out.codes, rows, n)
-    return Categorical(codes, out.decoded, out.first_words if words.canonical else None)
+    return Categorical(codes, decoded, out.first_words if words.canonical else None)
 
 
 def _words_text(length_word: bool, one_length: int = 0) -> WordsText:
@@ -312,47 +324,9 @@ def _words_text(length_word: bool, one_length: int = 0) -> WordsText:
 
     def text(words: list[np.ndarray]) -> np.ndarray:
         lengths = words[-1] if length_word else None
-        return _text_of_words(words[:-1] if length_word else words, lengths, one_length)
+        return text_of_words(words[:-1] if length_word else words, lengths, one_length)
 
     return text
-
-
-_TEXT_BLOCK = 1 << 16
-"""Strings per block when their bytes are written from their words (the block stays cached)."""
-
-
-def _text_of_words(
-    byte_words: list[np.ndarray], lengths: np.ndarray | None, one_length: int
-) -> np.ndarray:
-    """The :class:`ArrowText` of strings from their byte words (see :func:`_words_text`),
-    written a block of strings at a time: each block's words as big-endian bytes, then the
-    bytes of its strings (all of one block's at once) after those of the blocks before."""
-    import pyarrow as pa
-
-    k, width = byte_words[0].size, 8 * len(byte_words)
-    cells = np.empty((min(k, _TEXT_BLOCK), width), dtype=np.uint8)
-    big_endian = cells.view(">u8")  # (a word stored here is byteswapped as it is written)
-    offsets = np.zeros(k + 1, dtype=np.int64)
-    if one_length:  # (ids of one format: every string's bytes at a known place)
-        data = np.empty(k * one_length, dtype=np.uint8)
-        offsets[1:] = np.arange(1, k + 1, dtype=np.int64) * one_length
-    pieces: list[np.ndarray] = []
-    for c0 in range(0, k, _TEXT_BLOCK):
-        c1 = min(k, c0 + _TEXT_BLOCK)
-        block, words = cells[: c1 - c0], big_endian[: c1 - c0]
-        for j, w in enumerate(byte_words):
-            words[:, j] = w[c0:c1]
-        if one_length:
-            data[c0 * one_length : c1 * one_length].reshape(c1 - c0, -1)[:] = block[:, :one_length]
-            continue
-        n_bytes = np.count_nonzero(block, axis=1) if lengths is None else lengths[c0:c1]
-        offsets[c0 + 1 : c1 + 1] = n_bytes
-        pieces.append(block[np.arange(width) < n_bytes[:, None]])
-    if not one_length:
-        np.cumsum(offsets, out=offsets)
-        data = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint8)
-    text = pa.LargeStringArray.from_buffers(k, pa.py_buffer(offsets), pa.py_buffer(data))
-    return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
 
 
 def _ints(arr: Any, null: int = 0) -> np.ndarray:
@@ -404,27 +378,7 @@ def _text_of_keys(keys: np.ndarray) -> np.ndarray:
         text = pa.Array.from_buffers(pa.string_view(), keys.size, [None, views])
         return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
     cells = keys.byteswap().view(np.uint8).reshape(-1, 8)
-    return _text(cells, (keys & np.uint64(0xFF)).astype(np.int64))
-
-
-def _text(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (object array).
-
-    Strings of one length (ids of one format) keep their Arrow array (:func:`._cells.remember`):
-    a lookup in them searches their bytes."""
-    import pyarrow as pa
-
-    width = int(lengths[0]) if lengths.size else 0
-    one_length = lengths.size > 0 and bool(np.all(lengths == width))
-    if one_length:
-        data = np.ascontiguousarray(cells[:, :width])
-        offsets = np.arange(lengths.size + 1, dtype=np.int64) * width
-    else:
-        data = np.ascontiguousarray(cells[np.arange(cells.shape[1]) < lengths[:, None]])
-        offsets = np.zeros(lengths.size + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-    text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
-    return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
+    return text_of_cells(cells, (keys & np.uint64(0xFF)).astype(np.int64))
 
 
 def _view_factorize(
@@ -453,7 +407,7 @@ def _view_factorize(
         if words.canonical:  # the strings are in their words
             return _text_of_keys(first_words)
         assert first is not None
-        return _text(views[first, 4:], lengths[first])  # (no take of views)
+        return text_of_cells(views[first, 4:], lengths[first])  # (no take of views)
 
     return _from_words(words, decode, rows, n, distinct=distinct, packed_only=packed_only)
 

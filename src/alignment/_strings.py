@@ -26,11 +26,10 @@ way, one word each (:func:`factorize_ints`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._cells import ArrowText, SoonText
 from ._parallel import ahead, run_both, split_rows, threads_on
 from ._sortcodes import sorted_codes
 from ._words import WordFn
@@ -227,6 +226,18 @@ def _distinct_estimate(key: np.ndarray) -> int:
     return min(n, int(-(1 << bits) * np.log(clear / (1 << bits))) + 1)
 
 
+class Soon(NamedTuple):
+    """The text of the distinct strings, being made on a helper thread (:func:`._parallel.ahead`;
+    on the first call of ``made`` when threads are off): the caller goes on with the codes."""
+
+    size: int
+    """The number of distinct strings."""
+    made: Callable[[], Any]
+    """Waits for the text (``decode``'s value) and gives it."""
+    head: Any
+    """``decode``'s value for the first string alone (made at once)."""
+
+
 class Factorized(NamedTuple):
     """What :func:`factorize_words` finds."""
 
@@ -239,8 +250,9 @@ class Factorized(NamedTuple):
     """The first word of each distinct string, in sorted order (``uint64``; of strings of
     several words whose varying bits were packed into one (:func:`_narrow_spans`), the packed
     word)."""
-    decoded: np.ndarray | None
-    """``decode``'s value for the distinct strings, in sorted order (``None`` without it)."""
+    decoded: Any
+    """``decode``'s value for the distinct strings, in sorted order (``None`` without it), or
+    a :class:`Soon` one."""
 
 
 Decoder = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
@@ -389,8 +401,8 @@ def _factorize(
 
 
 SOON_TEXT_MIN = 1 << 15
-"""Distinct strings from which their text is made on a helper thread (:class:`._cells.SoonText`);
-fewer are made at once (a thread costs more than they do)."""
+"""Distinct strings from which their text is made on a helper thread (:class:`Soon`); fewer
+are made at once (a thread costs more than they do)."""
 
 
 def _by_sorting(
@@ -407,9 +419,9 @@ def _by_sorting(
     above it are the same in every string).  ``None`` when they do not fit beside the rows.
     A row of each string comes with the sort; it is given (to ``decode`` too) when asked for.
 
-    ``soon``: ``decode`` makes an :class:`~._cells.ArrowText` of the words alone; of at least
+    ``soon``: ``decode`` makes the text of the words alone; of at least
     :data:`SOON_TEXT_MIN` strings, it is made on a helper thread while the caller goes on
-    (:class:`~._cells.SoonText`)."""
+    (:class:`Soon`)."""
     if spans is not None:
         width = sum(w for _, _, w in spans)
         high = np.uint64(0)
@@ -432,10 +444,7 @@ def _by_sorting(
             return None
         if soon and keys.size >= SOON_TEXT_MIN:  # (the text written beside the caller's steps)
             full = keys | high
-            first_empty = cast(ArrowText, decode(full[:1], None)).first_is_empty()
-            return SoonText(
-                full.size, ahead(lambda: cast(ArrowText, decode(full, None))), first_empty
-            )
+            return Soon(full.size, ahead(lambda: decode(full, None)), decode(full[:1], None))
         return decode(keys | high, first if need_rows else None)
 
     found = sorted_codes(key, width, n, text)

@@ -118,7 +118,7 @@ def test_text_written_a_block_at_a_time(values: list[str], block: int, layout: s
     """Several lengths, NUL bytes, multi-byte characters, one length: the categories are
     Python's whatever the block of strings written at a time."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_factorize, "_TEXT_BLOCK", block)
+        mp.setattr(_cells, "TEXT_BLOCK", block)
         got = _factorize._bytes_factorize(pa.array(values, type=getattr(pa, layout)()))
         assert got is not None
         cats = got.categories.tolist()
@@ -139,13 +139,13 @@ def test_categories_made_beside_the_caller(
     monkeypatch.setattr(_strings, "SOON_TEXT_MIN", 8)
     values = _ascii_ids(50, 3) * 3 + ([""] if blank else [])
     made: list[int] = []
-    real = _factorize._text_of_words
+    real = _factorize.text_of_words
 
     def counted(*args: Any) -> Any:
         made.append(1)
         return real(*args)
 
-    monkeypatch.setattr(_factorize, "_text_of_words", counted)
+    monkeypatch.setattr(_factorize, "text_of_words", counted)
     cat = _factorize._bytes_factorize(pa.array(values, type=pa.large_string()))
     assert cat is not None
     held = cat.__dict__["_categories"]
@@ -164,14 +164,14 @@ def test_categories_made_beside_the_caller(
 def test_an_error_making_the_text_is_raised_when_it_is_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = _factorize._text_of_words
+    real = _factorize.text_of_words
 
     def fails(byte_words: list[np.ndarray], *args: Any) -> Any:
         if byte_words[0].size > 1:
             raise MemoryError("no room for the text")
         return real(byte_words, *args)
 
-    monkeypatch.setattr(_factorize, "_text_of_words", fails)
+    monkeypatch.setattr(_factorize, "text_of_words", fails)
     monkeypatch.setattr(_strings, "SOON_TEXT_MIN", 8)
     cat = _factorize._bytes_factorize(pa.array(_ascii_ids(20, 4), type=pa.large_string()))
     assert cat is not None
