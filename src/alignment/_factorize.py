@@ -103,7 +103,10 @@ def _loaded_views(native: Any) -> Categorical | None:
     arrow = _polars_views(native)
     if arrow is None or not pa.types.is_string_view(arrow.type):
         return None
-    return _view_factorize(arrow)
+    viewed = _view_factorize(arrow)
+    if viewed is None and _few_polars_strings(native):  # (longer channel names, campaigns …)
+        return _encoded_factorize(arrow)  # (one thread, beside the other columns' kernels)
+    return viewed
 
 
 def _few_polars_strings(native: Any) -> bool:

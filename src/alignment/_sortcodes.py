@@ -6,13 +6,16 @@ key with no tie: numpy's sort of 64-bit integers (vectorised) puts each key's ro
 side, in key order, and the codes follow from where the key changes.  The sort is one call
 in place (numpy's sort of 6·10^6 words takes about as long as splitting them in two halves
 would); the passes that make the words and read the codes off them go a block at a time
-over two threads, each block's distinct keys after those of the blocks before it.
+over two threads: one counts each block's distinct keys, the next writes them after those
+of the blocks before it and writes each row's code where the row is (no array of the sorted
+rows, nor of their ranks).
 
-When they fit only without a few of the keys' lowest bits (18-character Salesforce ids:
-42 bits beside 23 bits of row), those bits are left out of the sort and checked afterwards:
-every row of a group must hold the group's own.  They are, when those bits follow from the
-others (the last character of a Salesforce id is a checksum of the first fifteen); otherwise
-:func:`sorted_codes` gives up and the caller hashes (:func:`alignment._strings.group_hashes`).
+When they fit only without a few of the keys' lowest bits (packed strings whose varying bits
+could not be cut down to fit, :func:`alignment._strings._cut`; 18-character Salesforce ids are:
+42 bits, 41 without the high bit of an ASCII byte, beside 23 bits of row), those bits are
+left out of the sort and checked afterwards: every row of a group must hold the group's own.
+They are, when those bits follow from the others; otherwise :func:`sorted_codes` gives up
+and the caller hashes (:func:`alignment._strings.group_hashes`).
 
 Same codes as the hashing path: the rank of each row's key among the distinct keys.
 """
@@ -65,9 +68,9 @@ def sorted_codes(
     n : int
         Number of rows (at least 1).
     beside : callable, optional
-        ``beside(keys, first)`` of the sorted distinct keys and a row of each, run while the
-        rows' codes are written (on a helper thread when threads are on); its value is
-        :attr:`SortedCodes.beside`.
+        ``beside(keys, first)`` of the sorted distinct keys and a row of each, run once the
+        rows' codes are written, beside the check of left-out bits (on a helper thread when
+        threads are on); its value is :attr:`SortedCodes.beside`.
 
     Returns
     -------

@@ -357,8 +357,9 @@ def _factorize(
     the spans packed and the words of one string)."""
     need_rows, decode, distinct, text = options
     spans, refs = narrow if narrow is not None else (None, [])
-    soon = text is not None and n_words == 1
-    if text is not None and n_words == 1:  # the text from the (unpacked) words themselves
+    soon = text is not None and n_words == 1  # the text from the (unpacked) words themselves
+    if soon:
+        assert text is not None
         decode = _text_decoder(text, spans, refs)
     else:
         need_rows = need_rows or n_words > 1  # (several words: a row of each, to check them)

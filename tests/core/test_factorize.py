@@ -431,6 +431,19 @@ def test_polars_short_strings_factorised_in_their_views(values: list[str | None]
     assert got.categories.tolist() == cats and got.codes.tolist() == codes
 
 
+def test_polars_few_long_strings_hashed_by_pyarrow_when_it_is_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Channel names past 12 bytes (``"organic_search"``), few of them: with pyarrow loaded,
+    hashed by pyarrow in one thread (Polars' own categorical would use its thread pool beside
+    the other columns' kernels); the codes are Python's either way."""
+    values = ["organic_search", "email", None, "social_organic", "email"] * 40
+    monkeypatch.setattr(_factorize, "_polars_categorical", lambda *a: pytest.fail("Polars'"))
+    got = _factorize._native_factorize(pl.Series(values, dtype=pl.String), "polars")
+    codes, cats = _twin(values)
+    assert got.categories.tolist() == cats and got.codes.tolist() == codes
+
+
 def test_polars_long_strings_declined_by_the_views_from_their_first_rows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
