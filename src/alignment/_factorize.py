@@ -90,10 +90,10 @@ def _polars_views(native: Any) -> Any:
 
 
 def _loaded_views(native: Any) -> Categorical | None:
-    """A Polars string column of short strings (channels, stages, short codes), factorised
-    in place from its string views (:func:`_view_factorize`) when pyarrow is already loaded
-    (it is not imported for this: a Polars-only process keeps :func:`_polars_categorical`);
-    ``None`` otherwise."""
+    """A Polars string column factorised from its string views when pyarrow is already loaded
+    (it is not imported for this: a Polars-only process keeps :func:`_polars_categorical`):
+    short strings (channels, stages, short codes) in place (:func:`_view_factorize`), few
+    longer ones hashed by pyarrow, others as any Arrow strings; ``None`` otherwise."""
     import sys
 
     if "pyarrow" not in sys.modules or not native.dtype.is_(_polars().String):
@@ -104,9 +104,11 @@ def _loaded_views(native: Any) -> Categorical | None:
     if arrow is None or not pa.types.is_string_view(arrow.type):
         return None
     viewed = _view_factorize(arrow)
-    if viewed is None and _few_polars_strings(native):  # (longer channel names, campaigns …)
+    if viewed is not None:
+        return viewed
+    if _few_polars_strings(native):  # (longer channel names, campaigns …)
         return _encoded_factorize(arrow)  # (one thread, beside the other columns' kernels)
-    return viewed
+    return _arrow_factorize(arrow)  # (the column read once, its sample counted once)
 
 
 def _few_polars_strings(native: Any) -> bool:
