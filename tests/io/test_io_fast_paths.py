@@ -27,7 +27,7 @@ import alignment.io._locate as locate_
 import alignment.io._typing as typing_
 from alignment.io._context import concat
 from alignment.io._link import _taken, _with_refs
-from alignment.io._read import _lexsort, _order, _sort_key
+from alignment.io._order import canonical_order, first_order, sort_key
 from alignment.io._values import CodedText, as_text, coded_text, find, is_missing, plain
 
 pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
@@ -115,8 +115,8 @@ def test_order_is_one_sort_by_every_column(
 ) -> None:
     cols, first, rest = case
     n = cols["a"].size
-    want = np.lexsort([_sort_key(cols[c]) for c in reversed([*first, *rest])])
-    got = _order(cols, first, rest, n, {})
+    want = np.lexsort([sort_key(cols[c]) for c in reversed([*first, *rest])])
+    got = canonical_order(cols, first, rest, n, {})
     # the same rows in the same order: rows tied on every column may come in either order
     assert sorted(got.tolist()) == list(range(n))
     for values in cols.values():
@@ -134,10 +134,14 @@ def test_two_integer_keys_sort_like_lexsort(people: list[int], step: int, nat: b
     b = (a[::-1] % 3) * step + 1_700_000_000_000_000
     if nat:  # a huge span: the combined key does not fit, lexsort is used
         b[0] = np.iinfo(np.int64).min
-    got, want = _lexsort([a, b]), np.lexsort((b, a))
+    (got, tie), want = first_order([a, b]), np.lexsort((b, a))
     assert sorted(got.tolist()) == list(range(a.size))  # (tied rows: in either order)
     np.testing.assert_array_equal(a[got], a[want])
     np.testing.assert_array_equal(b[got], b[want])
+    if tie is not None:  # (the sort's ties: of both keys)
+        np.testing.assert_array_equal(
+            tie, (a[got][1:] == a[got][:-1]) & (b[got][1:] == b[got][:-1])
+        )
 
 
 @settings(max_examples=200, deadline=None)
@@ -146,7 +150,7 @@ def test_coded_text_sorts_like_its_strings(values: list[str | None]) -> None:
     got = coded_text(np.array(values, dtype=object))
     assert got is not None
     coded = got[0]
-    key, text_key = _sort_key(coded), _sort_key(plain(coded))
+    key, text_key = sort_key(coded), sort_key(plain(coded))
     np.testing.assert_array_equal(
         np.argsort(key, kind="stable"), np.argsort(text_key, kind="stable")
     )

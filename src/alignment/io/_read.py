@@ -10,7 +10,6 @@ from typing import Any, Literal
 import numpy as np
 
 from .._crm import CodedColumns, CRMData, DataIssues, empty_tables
-from .._frames import factorize
 from .._options import reading
 from .._parallel import submit
 from .._time import TIME_DTYPE
@@ -26,6 +25,7 @@ from ._link import (
     with_cost,
 )
 from ._locate import Raw, locate, read_later
+from ._order import canonical_order
 from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
@@ -118,91 +118,6 @@ def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Ta
     return [tables[t.name] for t in preset.tables if t.feeds == feeds]
 
 
-def _sort_key(values: np.ndarray) -> np.ndarray:
-    if isinstance(values, CodedText):  # (the ranks of its texts, each text ranked once)
-        ranks = factorize(values.texts, column="sort", allow_missing=True).codes
-        key: np.ndarray = np.append(ranks.astype(np.int64), -1)[values.codes()]
-        return key
-    kind = values.dtype.kind
-    if kind == "O":
-        if _increasing(values):  # (ids already in order: no need to factorise them)
-            return np.arange(values.size, dtype=np.int64)
-        return factorize(values, column="sort", allow_missing=True).codes
-    if kind == "M":
-        return values.view(np.int64)
-    if kind == "b":
-        return values.astype(np.int8)
-    return values
-
-
-def _increasing(values: np.ndarray) -> bool:
-    """Whether the values are strictly increasing strings (``False`` when not comparable)."""
-    if values.size < 2 or not isinstance(values[0], str):
-        return False
-    try:
-        return bool(np.all(values[1:] > values[:-1]))
-    except TypeError:  # None or another type among them
-        return False
-
-
-def _ties(key: np.ndarray) -> np.ndarray:
-    """Whether each row equals the next one (NaN equal to NaN, as a sort places them)."""
-    same = np.asarray(key[1:] == key[:-1], dtype=bool)
-    if key.dtype.kind == "f":
-        same |= np.isnan(key[1:]) & np.isnan(key[:-1])
-    return same
-
-
-def _lexsort(keys: list[np.ndarray]) -> np.ndarray:
-    """``np.lexsort`` with the first key the most significant; two integer keys (a person's
-    row, an instant) as one sort of a combined key when it fits in 62 bits.  That sort need
-    not be stable (numpy's quicksort of integers: half the time of its stable sort):
-    :func:`_order` orders tied rows by the other columns, and rows tied on every column are
-    the same row of the result."""
-    if len(keys) == 2 and all(k.dtype.kind in "iu" for k in keys) and keys[0].size:
-        a, b = (k.astype(np.int64, copy=False) for k in keys)
-        a0, b0 = int(a.min()), int(b.min())
-        span = int(b.max()) - b0
-        if span < 2**62:
-            step = int(np.gcd.reduce(b - b0)) or 1  # (instants in whole seconds: 10**6)
-            width = span // step + 1
-            if (int(a.max()) - a0 + 1) * width < 2**62:
-                return np.argsort((a - a0) * width + (b - b0) // step)
-    return np.lexsort(keys[::-1])
-
-
-def _order(
-    cols: Mapping[str, np.ndarray],
-    first: list[str],
-    rest: list[str],
-    n: int,
-    known: Mapping[str, np.ndarray],
-) -> np.ndarray:
-    """The rows sorted by the ``first`` columns, then by the ``rest`` in turn: rows that tie on
-    the first columns are sorted by the others (the order of one sort by every column).
-    ``known``: sort keys of columns known already (ranks of the values)."""
-    keys = [known[c] if c in known else _sort_key(cols[c]) for c in first]
-    order = _lexsort(keys) if keys else np.arange(n, dtype=np.int64)
-    if n < 2 or not rest:
-        return order
-    tie = np.ones(n - 1, dtype=bool)
-    for key in keys:  # a loop over the first columns
-        tie &= _ties(key[order])
-    pos = np.arange(n, dtype=np.int64)
-    for c in rest:  # a loop over the other columns, while rows tie
-        if not tie.any():
-            break
-        run = np.cumsum(np.concatenate([[True], ~tie])) - 1  # run of tied rows, per position
-        tied = np.concatenate([tie, [False]]) | np.concatenate([[False], tie])
-        pos, run = pos[tied], run[tied]
-        key = _sort_key(cols[c][order[pos]])
-        within = np.lexsort((key, run))  # (stable: earlier columns' order kept)
-        order[pos] = order[pos[within]]
-        key, run = key[within], run[within]
-        tie = (run[1:] == run[:-1]) & _ties(key)
-    return order
-
-
 def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray]:
     """The result table: internal columns dropped, core columns present, rows in a canonical
     order (the same for any row order of the files), arrays read-only.  The text columns held
@@ -216,7 +131,7 @@ def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray]:
     first = [c for c in SORT_FIRST[name] if c in cols]
     rest = sorted(c for c in cols if c not in first)
     known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
-    order = _order(cols, first, rest, n, known) if n else np.empty(0, dtype=np.int64)
+    order = canonical_order(cols, first, rest, n, known)
     taken = take(cols, order)
     out = {k: plain(v) for k, v in taken.items()}
     for arr in out.values():
