@@ -151,3 +151,18 @@ def test_runs_are_each_tied_row_and_the_next(tie: list[bool]) -> None:
         want_runs.append(run)
     assert rows.tolist() == want_rows
     assert runs.tolist() == want_runs
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_blocks_of_any_size(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    monkeypatch.setattr(order_, "BLOCK", block)
+    rng = np.random.default_rng(block)
+    cols = _table(rng, 500, span=5, nat=False)
+    _check(cols, ["lead_id", "timestamp"])
+    b = cols["timestamp"].view(np.int64)
+    b0 = int(b.min())
+    assert order_._step(b, b0) == int(np.gcd.reduce(b - b0))
+    late = np.full(300, 10**6, dtype=np.int64)
+    late[-1] += 3  # (the step changes in the last block only)
+    assert order_._step(late, 0) == int(np.gcd.reduce(late))
+    assert order_._step(np.full(9, 5, dtype=np.int64), 5) == 1  # (one value: step 1)

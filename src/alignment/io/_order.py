@@ -15,6 +15,7 @@ key packed in one word in the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,6 +25,8 @@ from ._values import CodedText
 __all__ = ["canonical_order", "first_order", "sort_key"]
 
 _WORD = 63  # bits of a non-negative int64
+BLOCK = 1 << 16
+"""Rows per block of the blockwise steps (their temporaries then stay in the CPU caches)."""
 
 
 def sort_key(values: np.ndarray) -> np.ndarray:
@@ -74,50 +77,78 @@ def first_order(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
     in 62 bits.  That sort need not be stable: :func:`canonical_order` orders tied rows by
     the other columns, and rows tied on every column are the same row of the result.
     """
-    if len(keys) == 2 and all(k.dtype.kind in "iu" for k in keys) and keys[0].size:
-        combined = _combined(*(k.astype(np.int64, copy=False) for k in keys))
-        if combined is not None:
-            return _sorted_words(combined)
+    if len(keys) == 2 and all(_small_int(k) for k in keys) and keys[0].size:
+        a, b = keys
+        a0, b0 = int(a.min()), int(b.min())
+        span = int(b.max()) - b0
+        if span < 2**62:
+            step = _step(b, b0)  # (instants in whole seconds: 10**6)
+            width = span // step + 1
+            top = (int(a.max()) - a0) * width + span // step
+            if top < 2**62:
+                return _sorted_words(_Combined(a, a0, width, b, b0, step), top)
     return np.lexsort(keys[::-1]), None
 
 
-def _combined(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    """``(a - min a) * width + (b - min b) // step`` (non-negative), or ``None`` when that
-    does not fit in 62 bits (``step``: the instants' common step, e.g. whole seconds)."""
-    a0, b0 = int(a.min()), int(b.min())
-    span = int(b.max()) - b0
-    if span >= 2**62:
-        return None
-    low = b - b0
-    step = int(np.gcd.reduce(low)) or 1  # (instants in whole seconds: 10**6)
-    width = span // step + 1
-    if (int(a.max()) - a0 + 1) * width >= 2**62:
-        return None
-    if step > 1:
-        low //= step
-    out = a - a0
-    out *= width
-    out += low
-    return out
+def _small_int(key: np.ndarray) -> bool:
+    """Whether ``key`` holds integers that int64 holds (signed, or unsigned below 64 bits)."""
+    return key.dtype.kind == "i" or (key.dtype.kind == "u" and key.dtype.itemsize < 8)
 
 
-def _sorted_words(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows in the order of the non-negative int64 ``key``, and the sorted rows' ties.
+def _step(b: np.ndarray, b0: int) -> int:
+    """The greatest common divisor of ``b - b0`` (1 when every value is ``b0``), by blocks."""
+    step = 0
+    for lo in range(0, b.size, BLOCK):  # (a loop over blocks: no temporary of every row)
+        step = int(np.gcd(step, np.gcd.reduce(np.subtract(b[lo : lo + BLOCK], b0, dtype=np.int64))))
+        if step == 1:
+            break
+    return step or 1
 
-    With the row number in the low bits of one word, a sort of the words' values; else an
-    argsort of the key.
+
+class _Combined(NamedTuple):
+    """``(a - a0) * width + (b - b0) // step``: a non-negative key below 2**62, ``top`` at most."""
+
+    a: np.ndarray
+    a0: int
+    width: int
+    b: np.ndarray
+    b0: int
+    step: int
+
+    def into(self, out: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        """The keys of rows ``lo:hi`` written to ``out`` (of ``hi - lo`` rows)."""
+        np.subtract(self.a[lo:hi], self.a0, out=out, dtype=np.int64)
+        out *= self.width
+        low = np.subtract(self.b[lo:hi], self.b0, dtype=np.int64)
+        if self.step > 1:
+            low //= self.step
+        out += low
+        return out
+
+
+def _sorted_words(key: _Combined, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows in the order of the combined ``key`` (at most ``top``), and whether each sorted
+    row ties with the next.
+
+    With the row number in the low bits of one word, a sort of the words' values (the words
+    written block by block: no temporary of every row); else an argsort of the key.
     """
-    n = key.size
+    n = key.a.size
     row_bits = _bits(n - 1)
-    if _bits(int(key.max())) + row_bits <= _WORD:
-        words = key << row_bits
-        words |= np.arange(n, dtype=np.int64)
-        words.sort()
-        order = words & ((1 << row_bits) - 1)
-        words >>= row_bits  # (the sorted keys)
-        return order, words[1:] == words[:-1]
-    order = np.argsort(key)
-    return order, ties(key[order])
+    if _bits(top) + row_bits > _WORD:
+        combined = key.into(np.empty(n, dtype=np.int64), 0, n)
+        order = np.argsort(combined)
+        return order, ties(combined[order])
+    words = np.empty(n, dtype=np.int64)
+    for lo in range(0, n, BLOCK):  # (a loop over blocks of rows)
+        hi = min(lo + BLOCK, n)
+        block = key.into(words[lo:hi], lo, hi)
+        block <<= row_bits
+        block |= np.arange(lo, hi, dtype=np.int64)
+    words.sort()
+    order = words & ((1 << row_bits) - 1)
+    words >>= row_bits  # (the sorted keys)
+    return order, words[1:] == words[:-1]
 
 
 def canonical_order(
