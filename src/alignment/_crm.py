@@ -17,6 +17,7 @@ import numpy as np
 
 from ._filetexts import deferred_categorical
 from ._frame_types import pandas_frames
+from ._later_tables import LaterTable, TableField, held_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -128,6 +129,11 @@ CodedColumns = dict[tuple[str, str], tuple[Any, ...]]
 class CRMData:
     """A CRM's tables, read once, for every engine.
 
+    The reader and the synthetic generator may hand a table over with its text columns as
+    codes into their texts: the table's dict of arrays is then made on its first read (each
+    row's string written once, under a lock), the same as an eager table.  The engines read
+    such columns through their codes and never make the strings.
+
     Attributes
     ----------
     leads : dict of str to ndarray
@@ -167,12 +173,14 @@ class CRMData:
         The seed of synthetic data.
     """
 
-    leads: dict[str, np.ndarray]
-    touchpoints: dict[str, np.ndarray]
-    deals: dict[str, np.ndarray]
-    deal_contacts: dict[str, np.ndarray]
-    activities: dict[str, np.ndarray]
-    costs: dict[str, np.ndarray]
+    # (each table a dict of arrays; the reader may hand one over with its text columns as codes,
+    # the strings then written on the first read of the table: see ._later_tables)
+    leads: TableField = TableField()  # noqa: RUF009 (a descriptor)
+    touchpoints: TableField = TableField()  # noqa: RUF009 (a descriptor)
+    deals: TableField = TableField()  # noqa: RUF009 (a descriptor)
+    deal_contacts: TableField = TableField()  # noqa: RUF009 (a descriptor)
+    activities: TableField = TableField()  # noqa: RUF009 (a descriptor)
+    costs: TableField = TableField()  # noqa: RUF009 (a descriptor)
     stage_events: dict[str, np.ndarray] = field(default_factory=lambda: empty_stage_events())
     issues: DataIssues = field(default_factory=DataIssues, repr=False)
     source: str = "custom"
@@ -196,9 +204,12 @@ class CRMData:
         A column is given so only while the table holds the very array the reader made (the
         arrays are read-only: the same array, the same values); any other column as it is.
         """
-        table: dict[str, Any] = dict(getattr(self, name))
+        held = self.__dict__.get(name)
+        table = self._later_table(name, held) if isinstance(held, LaterTable) else None
+        if table is None:
+            table = dict(getattr(self, name))
         for (tname, column), entry in self._coded.items():
-            if tname != name or table.get(column) is not entry[0]:
+            if tname != name or entry[0] is None or table.get(column) is not entry[0]:
                 continue
             if len(entry) == 3:  # (factorised on first use of its codes, then kept)
                 cat = deferred_categorical(entry[1], entry[2])
@@ -208,10 +219,50 @@ class CRMData:
             table[column] = entry[1]
         return table
 
+    def _later_table(self, name: str, held: LaterTable) -> dict[str, Any] | None:
+        """A table not made yet, its text columns as factorised columns (``None`` when they
+        cannot be: without pyarrow)."""
+        table: dict[str, Any] = {}
+        for column, value in held.columns.items():
+            if not isinstance(value, tuple):
+                table[column] = value
+                continue
+            entry = self._coded.get((name, column))
+            if entry is None or len(entry) == 3:
+                cat = deferred_categorical(*value)
+                if cat is None:
+                    return None
+                # (kept: the table made later keeps it beside its array, see _made)
+                entry = self._coded[name, column] = (None, cat)
+            table[column] = entry[1]
+        return table
+
+    def _made(self, name: str, held: LaterTable, table: dict[str, np.ndarray]) -> None:
+        """The table ``name`` was made of ``held``: each text column's codes are kept beside the
+        array made of them (for :meth:`_coded_table`)."""
+        for column, value in held.columns.items():
+            if isinstance(value, tuple):
+                entry = self._coded.get((name, column))
+                kept = (*value,) if entry is None or len(entry) == 3 else (entry[1],)
+                self._coded[name, column] = (table[column], *kept)
+
+    def _columns(self, name: str) -> list[str]:
+        """The column names of the table ``name`` (its strings not written for this)."""
+        held = self.__dict__.get(name)
+        return list(held.columns if isinstance(held, LaterTable) else getattr(self, name))
+
+    def _rows(self, name: str) -> int:
+        """The number of rows of the table ``name`` (its strings not written for this)."""
+        return (
+            held_rows(self.__dict__[name])
+            if name in self.__dict__
+            else _n_rows(getattr(self, name))
+        )
+
     @property
     def n_leads(self) -> int:
         """Number of persons."""
-        return int(self.leads["lead_id"].shape[0])
+        return self._rows("leads")
 
     def tables(self) -> dict[str, dict[str, np.ndarray]]:
         """All tables by name (:data:`TABLES` order, then ``conversions``, then the optional
@@ -324,12 +375,13 @@ class CRMData:
         names = ("lead_id", *kwargs.values(), "converted_at", "revenue")
         if key is None or key == "lead_id":
             names = (*names, "deal_id")
+        touches = self._coded_table("touchpoints")  # (text columns as codes: no strings made)
         return Journeys.build(
-            self.touchpoints,
+            touches,
             {k: conversions[k] for k in names},
-            leads=self.leads,
-            touch_categorical=[c for c in ("campaign", "content", "kind") if c in self.touchpoints],
-            touch_numeric=[c for c in ("cost",) if c in self.touchpoints],
+            leads=self._coded_table("leads"),
+            touch_categorical=[c for c in ("campaign", "content", "kind") if c in touches],
+            touch_numeric=[c for c in ("cost",) if c in touches],
             **kwargs,
         )
 
@@ -340,7 +392,7 @@ class CRMData:
 
     def __repr__(self) -> str:
         names = [*TABLES, *(n for n in OPTIONAL_TABLES if _n_rows(getattr(self, n)))]
-        sizes = ", ".join(f"{n}={_n_rows(getattr(self, n))}" for n in names)
+        sizes = ", ".join(f"{n}={self._rows(n)}" for n in names)
         return f"CRMData(source={self.source!r}, {sizes}, issues={len(self.issues)})"
 
 

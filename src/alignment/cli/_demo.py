@@ -110,9 +110,9 @@ def _data_lines(res: Mapping[str, Any]) -> list[str]:
     crm = res["crm"]
     n = crm.n_leads
     w(
-        f"Synthetic CRM (seed {crm.seed}): {n:,} leads, {len(crm.touchpoints['lead_id']):,} "
-        f"touches, {len(crm.deals['deal_id']):,} deals, "
-        f"{len(crm.activities['lead_id']):,} sales activities"
+        f"Synthetic CRM (seed {crm.seed}): {n:,} leads, {crm._rows('touchpoints'):,} "
+        f"touches, {crm._rows('deals'):,} deals, "
+        f"{crm._rows('activities'):,} sales activities"
     )
     w(
         f"Period {str(crm.start)[:10]} → {str(crm.as_of - np.timedelta64(1, 'D'))[:10]}, "

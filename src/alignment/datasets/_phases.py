@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
+from .._later_tables import LaterTable
 from .._parallel import split_rows
 from ._kernels import (
     CHUNK,
@@ -91,6 +93,18 @@ def _readonly(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     for arr in table.values():
         arr.flags.writeable = False
     return table
+
+
+def _held(table: dict[str, Any]) -> dict[str, np.ndarray] | LaterTable:
+    """A table's arrays read-only; a table with text columns as ``(codes, texts)`` pairs as a
+    :class:`LaterTable` (the bundle writes their strings on first read)."""
+    if not any(isinstance(v, tuple) for v in table.values()):
+        return _readonly(table)
+    for value in table.values():
+        for arr in value if isinstance(value, tuple) else (value,):
+            arr.flags.writeable = False
+    first = next(iter(table.values()))
+    return LaterTable(table, (first[0] if isinstance(first, tuple) else first).shape[0])
 
 
 def _accounts(g: SimpleNamespace) -> None:
@@ -558,13 +572,14 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         "is_duplicate": dup,
     }
 
+    # text columns as (codes, texts): the bundle writes their strings on first read
     g.touchpoints = {
-        "lead_id": np.repeat(g.lead_ids, g.n_touch),
+        "lead_id": (g.t_lead, g.lead_ids),
         "timestamp": g.t_time,
-        "channel": g.chan_names[g.channel],
-        "campaign": g.camp_arr[g.camp_code],
-        "content": objects(g.content_names)[g.content_code],
-        "kind": objects(g.kind_names)[g.kind_code],
+        "channel": (g.channel, g.chan_names),
+        "campaign": (g.camp_code, g.camp_arr),
+        "content": (g.content_code, objects(g.content_names)),
+        "kind": (g.kind_code, objects(g.kind_names)),
         "cost": g.cost,
     }
 
@@ -649,12 +664,13 @@ def _sales_activities(g: SimpleNamespace) -> None:
     first = np.array([0, 3, 6])
     outcome = first[kind] + (u >= np.array([0.3, 0.25, 0.9])[kind])
     outcome += u >= np.array([0.7, 0.95, np.inf])[kind]
-    g.activities = {
-        "lead_id": g.lead_ids[a_lead[keep]],
+    lead = a_lead[keep]
+    g.activities = {  # (text columns as codes, as the touches')
+        "lead_id": (lead, g.lead_ids),
         "timestamp": a_time[keep].astype(TIME_DTYPE),
-        "kind": np.array(["call", "email", "meeting"], dtype=object)[kind],
-        "rep": g.rep_names[g.owner[a_lead[keep]]],
-        "outcome": outcome_names[outcome],
+        "kind": (kind, objects(["call", "email", "meeting"])),
+        "rep": (g.owner[lead], g.rep_names),
+        "outcome": (outcome, outcome_names),
     }
 
 

@@ -15,7 +15,7 @@ from .._crm import CRMData
 from .._parallel import submit
 from ..errors import ParameterError
 from ._b2b import buying_groups
-from ._phases import GROUPS_FROM, PHASES, _readonly
+from ._phases import GROUPS_FROM, PHASES, _held, _readonly
 from ._vocabulary import CHANNELS, PERSONAS, TIME_DTYPE, _rejection_reasons
 
 if TYPE_CHECKING:
@@ -151,12 +151,12 @@ def synthetic_crm(
         phase(g)
     groups.result()
     return CRMData(
-        leads=_readonly(g.leads),
-        touchpoints=_readonly(g.touchpoints),
-        deals=_readonly(g.deals),
-        deal_contacts=_readonly(g.deal_contacts),
-        activities=_readonly(g.activities),
-        costs=_readonly(g.costs),
+        leads=_held(g.leads),
+        touchpoints=_held(g.touchpoints),
+        deals=_held(g.deals),
+        deal_contacts=_held(g.deal_contacts),
+        activities=_held(g.activities),
+        costs=_held(g.costs),
         stage_events=_readonly(g.stage_events),
         source="synthetic",
         personas=_personas(),

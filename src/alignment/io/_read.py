@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._crm import CodedColumns, CRMData, DataIssues, empty_tables
+from .._later_tables import LaterTable
 from .._options import reading
 from .._parallel import submit
 from .._time import TIME_DTYPE
@@ -30,7 +31,7 @@ from ._persons import build_people
 from ._preset import Preset
 from ._presets import PRESETS
 from ._typing import empty_table, read_plan, require, type_table
-from ._values import CodedText, Options, plain, shared_texts
+from ._values import CodedText, Options, shared_texts
 
 __all__ = ["read_crm"]
 
@@ -118,10 +119,11 @@ def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Ta
     return [tables[t.name] for t in preset.tables if t.feeds == feeds]
 
 
-def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray]:
+def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray] | LaterTable:
     """The result table: internal columns dropped, core columns present, rows in a canonical
     order (the same for any row order of the files), arrays read-only.  The text columns held
-    as codes go to ``coded`` as well (``CRMData._coded``), beside their strings."""
+    as codes stay so (a :class:`LaterTable`: their strings are written when the bundle's table
+    is first read); the persons' ids, when they are strings already, go to ``coded``."""
     core = empty_tables()[name]
     cols = {k: v for k, v in t.items() if k not in INTERNAL}  # (coded texts: strings last)
     n = next(iter(cols.values())).size if cols else 0
@@ -132,19 +134,20 @@ def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray]:
     rest = sorted(c for c in cols if c not in first)
     known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
     order = canonical_order(cols, first, rest, n, known)
-    taken = take(cols, order)
-    out = {k: plain(v) for k, v in taken.items()}
-    for arr in out.values():
-        arr.flags.writeable = False
-    for k, v in taken.items():
+    held: dict[str, Any] = {}
+    for k, v in take(cols, order).items():  # (text held as codes: see CRMData)
         if isinstance(v, CodedText):
-            coded[name, k] = (out[k], _readonly(v.codes().astype(np.int32, copy=False)), v.texts)
-    if name == "leads" and (name, "lead_id") not in coded:
+            held[k] = (_readonly(v.codes().astype(np.int32, copy=False)), v.texts)
+        else:
+            held[k] = _readonly(v)
+    ids = held.get("lead_id")
+    if name == "leads" and isinstance(ids, np.ndarray):
         # the persons' ids, one per row and in order: their own texts (not hashed again by
         # every engine that keys its rows on them)
-        ids = out["lead_id"]
         coded[name, "lead_id"] = (ids, _readonly(np.arange(ids.size, dtype=np.int32)), ids)
-    return out
+    if any(isinstance(v, tuple) for v in held.values()):
+        return LaterTable(held, n)
+    return held
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:
@@ -173,8 +176,9 @@ def _currency(ctx: Context) -> str | None:
     return found[0] if found else None
 
 
-def _span(result: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[Any, Any]:
+def _span(held: Mapping[str, Mapping[str, np.ndarray] | LaterTable]) -> tuple[Any, Any]:
     """The first day of the persons and the end of the last day with any instant."""
+    result = {k: t.arrays() if isinstance(t, LaterTable) else t for k, t in held.items()}
     created = result["leads"]["created_at"]
     created = created[~np.isnat(created)]
     if created.size == 0:
@@ -301,7 +305,7 @@ def _link_all(
     *,
     fold: bool,
     coded: CodedColumns,
-) -> dict[str, dict[str, np.ndarray]]:
+) -> dict[str, dict[str, np.ndarray] | LaterTable]:
     persons = [t for t in spec.tables if t.feeds == "leads"]
     ids = {name: _concat(spec, tables, name, ctx) for name in LINKED}
     vocab = share_ids(ids)  # (each table dropped once linked: its rows are not kept twice)

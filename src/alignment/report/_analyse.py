@@ -305,7 +305,7 @@ def account_analyses(crm: Any, step: Step | None = None) -> dict[str, Any] | Non
             "attribution: MQLs (linear)",
             lambda: attribute(crm, model=ACCOUNT_MODEL, outcome=ACCOUNT_OUTCOME),
         )
-    if has_account and "kind" in crm.touchpoints:  # interest points are by kind of touch
+    if has_account and "kind" in crm._columns("touchpoints"):  # interest points: by kind
         out["engagement"] = run(
             "account engagement", lambda: account_engagement(crm, key=ACCOUNT_KEY)
         )
