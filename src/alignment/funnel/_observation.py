@@ -465,9 +465,10 @@ def _bundle(leads: Any, stages: Sequence[str] | None) -> tuple[Any, Sequence[str
     from .._crm import is_crm
 
     if is_crm(leads):
+        table = leads._coded_table("leads")  # (text as codes: no strings written)
         if stages is None:
-            stages = tuple(s for s in DEFAULT_STAGES if s == "created_at" or s in leads.leads)
-        leads = leads._coded_table("leads")
+            stages = tuple(s for s in DEFAULT_STAGES if s == "created_at" or s in table)
+        leads = table
     return leads, DEFAULT_STAGES if stages is None else stages
 
 

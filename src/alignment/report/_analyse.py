@@ -213,7 +213,7 @@ def _funnel(crm: Any, lt: Any, run: Step) -> dict[str, Any]:
     """The observed funnel, and a plan for next quarter (+20% revenue) when it can be made."""
     from .. import funnel as funnel_mod
 
-    stages = [s for s in STANDARD_STAGES if s == "created_at" or s in crm.leads]
+    stages = [s for s in STANDARD_STAGES if s == "created_at" or s in crm._columns("leads")]
     obs = run("observing the funnel", lambda: funnel_mod.observe(lt, stages=stages))
     revenue = float(crm.conversions["revenue"].sum())
     n_won = int(won_leads(crm).sum())
@@ -256,7 +256,7 @@ def _closed_loop(
     from ..attribution import attribute
     from ..closed_loop import closed_loop
 
-    by = tuple(c for c in _CLOSED_LOOP_BY if c in crm.leads)
+    by = tuple(c for c in _CLOSED_LOOP_BY if c in crm._columns("leads"))
     if not by:
         return None
     credit = attribution.get("time_decay")

@@ -64,7 +64,7 @@ def _bundle(leads: Any, touchpoints: Any) -> tuple[Any, Any]:
 
     if not is_crm(leads):
         return leads, touchpoints
-    if touchpoints is None and leads.touchpoints and leads.touchpoints["lead_id"].shape[0]:
+    if touchpoints is None and leads._rows("touchpoints"):  # (its strings not written)
         touchpoints = leads._coded_table("touchpoints")
     return leads._coded_table("leads"), touchpoints
 
