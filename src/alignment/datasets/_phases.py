@@ -61,10 +61,9 @@ def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarra
     return choice(rng, p / p.sum(), size)
 
 
-def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values`` where ``mask``, else ``None`` (object array)."""
-    out = np.full(mask.shape, None, dtype=object)
-    out[mask] = values[mask]
+def _missing_below_zero(codes: np.ndarray) -> np.ndarray:
+    """Codes with every negative one as ``-1`` (missing), a new array."""
+    out: np.ndarray = np.where(codes >= 0, codes, -1)
     return out
 
 
@@ -472,12 +471,11 @@ def _touch_times(g: SimpleNamespace) -> None:
 
 def _lead_source(g: SimpleNamespace) -> None:
     """Lead source (first touch's channel) and campaign (creating touch's campaign)."""
-    n = g.n
     first_idx = g.offsets[:-1]
     g.chan_names = np.array(CHANNELS, dtype=object)
     g.camp_arr = np.array(g.camp_names, dtype=object)
-    g.source = g.chan_names[g.channel[first_idx]] if n else np.zeros(0, dtype=object)
-    g.lead_campaign = g.camp_arr[g.camp_code[g.create_idx]] if n else np.zeros(0, dtype=object)
+    g.source = g.channel[first_idx]  # (codes into g.chan_names)
+    g.lead_campaign = g.camp_code[g.create_idx]  # (codes into g.camp_arr)
 
 
 def _emails(g: SimpleNamespace) -> np.ndarray:
@@ -521,50 +519,47 @@ def _leads_and_touches(g: SimpleNamespace) -> None:
         g.free[dup_rows] = g.free[src_rows]
         g.free_mail[dup_rows] = g.free_mail[src_rows]
     email_o = _emails(g)
-    ind_o = np.array(_INDUSTRIES, dtype=object)[g.ind]
-    ctry_o = np.array(_COUNTRIES, dtype=object)[g.ctry]
-    title_o = np.array([t for t, _ in _TITLES], dtype=object)[g.title]
-    ind_o[dup] = np.array(_INDUSTRIES, dtype=object)[g.acc_industry[g.lead_acc[dup]]]
-    ctry_o[dup] = np.array(_COUNTRIES, dtype=object)[g.acc_country[g.lead_acc[dup]]]
+    # text columns as codes into their texts (-1: missing; the bundle writes the strings)
+    ind_c = g.ind.astype(np.int32)
+    ctry_c = g.ctry.astype(np.int32)
+    title_c = g.title.astype(np.int32)
+    ind_c[dup] = g.acc_industry[g.lead_acc[dup]]
+    ctry_c[dup] = g.acc_country[g.lead_acc[dup]]
     g.size[dup] = g.acc_size[g.lead_acc[dup]]
     incomplete = rng.random(n) < 0.03
     which = rng.integers(0, 4, n)
-    ind_o[incomplete & (which == 0)] = None
-    ctry_o[incomplete & (which == 1)] = None
-    title_o[incomplete & (which == 2)] = None
+    ind_c[incomplete & (which == 0)] = -1
+    ctry_c[incomplete & (which == 1)] = -1
+    title_c[incomplete & (which == 2)] = -1
     # (duplicates keep their e-mail, so that they stay detectable as duplicates)
     email_o[incomplete & (which == 3) & ~dup & ~dup_source] = None
 
     g.lead_ids = _ids("L", n, max(6, len(str(n))))
     g.acc_ids = _ids("A", g.n_acc, max(5, len(str(g.n_acc))))
     g.rep_names = np.array([r[0] for r in _REPS], dtype=object)
-    owner_o = _or_none(g.owner_v >= 0, g.rep_names[np.maximum(g.owner_v, 0)])
-    reason_o = _or_none(g.reason_v >= 0, objects(_rejection_reasons())[np.maximum(g.reason_v, 0)])
 
     g.leads = {
         "lead_id": g.lead_ids,
         "created_at": g.created,
         "email": email_o,
-        "first_name": np.array(_FIRST, dtype=object)[g.first],
-        "last_name": np.array(_LAST, dtype=object)[g.last],
-        "company": g.cname[g.lead_acc],
-        "account_id": g.acc_ids[g.lead_acc],
-        "industry": ind_o,
+        "first_name": (g.first, objects(_FIRST)),
+        "last_name": (g.last, objects(_LAST)),
+        "company": (g.lead_acc, g.cname),
+        "account_id": (g.lead_acc, g.acc_ids),
+        "industry": (ind_c, objects(_INDUSTRIES)),
         "company_size": g.size.astype(np.float64),
-        "country": ctry_o,
-        "title": title_o,
-        "seniority": objects(g.sen_names)[g.sen_code],
-        "persona": _or_none(
-            g.persona_code >= 0, objects(g.persona_names)[np.maximum(g.persona_code, 0)]
-        ),
-        "source": g.source.astype(object),
-        "campaign": g.lead_campaign.astype(object),
-        "owner": owner_o,
+        "country": (ctry_c, objects(_COUNTRIES)),
+        "title": (title_c, objects(t for t, _ in _TITLES)),
+        "seniority": (g.sen_code, objects(g.sen_names)),
+        "persona": (_missing_below_zero(g.persona_code), objects(g.persona_names)),
+        "source": (g.source, g.chan_names),
+        "campaign": (g.lead_campaign, g.camp_arr),
+        "owner": (_missing_below_zero(g.owner_v), g.rep_names),
         "mql_at": g.mql_at_v,
         "assigned_at": g.assigned_v,
         "sal_at": g.sal_v,
         "rejected_at": g.rej_v,
-        "rejection_reason": reason_o,
+        "rejection_reason": (_missing_below_zero(g.reason_v), objects(_rejection_reasons())),
         "sql_at": g.sql_v,
         "opportunity_at": g.opp_v,
         "won_at": g.won_v,
