@@ -17,7 +17,7 @@ import numpy as np
 
 from ._filetexts import deferred_categorical
 from ._frame_types import pandas_frames
-from ._later_tables import LaterTable, TableField, held_rows
+from ._later_tables import TABLE_LOCK, LaterTable, TableField, held_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -208,7 +208,7 @@ class CRMData:
         table = self._later_table(name, held) if isinstance(held, LaterTable) else None
         if table is None:
             table = dict(getattr(self, name))
-        for (tname, column), entry in self._coded.items():
+        for (tname, column), entry in list(self._coded.items()):  # (others may add entries)
             if tname != name or entry[0] is None or table.get(column) is not entry[0]:
                 continue
             if len(entry) == 3:  # (factorised on first use of its codes, then kept)
@@ -227,13 +227,17 @@ class CRMData:
             if not isinstance(value, tuple):
                 table[column] = value
                 continue
-            entry = self._coded.get((name, column))
-            if entry is None or len(entry) == 3:
-                cat = deferred_categorical(*value)
-                if cat is None:
-                    return None
-                # (kept: the table made later keeps it beside its array, see _made)
-                entry = self._coded[name, column] = (None, cat)
+            with TABLE_LOCK:  # (the table may be made meanwhile: its array then kept)
+                entry = self._coded.get((name, column))
+                if entry is None or len(entry) == 3:
+                    cat = deferred_categorical(*value)
+                    if cat is None:
+                        return None
+                    # (kept: the table made later keeps it beside its array, see _made)
+                    entry = self._coded.get((name, column))  # (as it is now)
+                    if entry is None or len(entry) == 3:
+                        made = None if entry is None else entry[0]
+                        entry = self._coded[name, column] = (made, cat)
             table[column] = entry[1]
         return table
 
@@ -262,7 +266,8 @@ class CRMData:
     @property
     def n_leads(self) -> int:
         """Number of persons."""
-        return self._rows("leads")
+        held = self.__dict__["leads"]
+        return held.n_rows if isinstance(held, LaterTable) else int(held["lead_id"].shape[0])
 
     def tables(self) -> dict[str, dict[str, np.ndarray]]:
         """All tables by name (:data:`TABLES` order, then ``conversions``, then the optional

@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LaterTable", "TableField", "held_rows", "spread_text"]
+__all__ = ["TABLE_LOCK", "LaterTable", "TableField", "held_rows", "spread_text"]
 
-_MAKING = threading.Lock()  # (tables are made rarely, once each: one lock for all)
+TABLE_LOCK = threading.RLock()
+"""Held while a table is made and while a bundle's codes of a table not made yet are noted
+(tables are made rarely, once each: one lock for every bundle)."""
 
 
 class LaterTable:
@@ -74,12 +76,12 @@ class TableField:
         self._name = name
 
     def __get__(self, obj: Any, objtype: type | None = None) -> dict[str, np.ndarray]:
-        if obj is None:  # (a dataclass field without a default)
+        held = None if obj is None else obj.__dict__.get(self._name)
+        if held is None:  # (a dataclass field without a default; a bundle not built yet)
             raise AttributeError(self._name)
-        held = obj.__dict__[self._name]
         if not isinstance(held, LaterTable):
             return held  # type: ignore[no-any-return]
-        with _MAKING:
+        with TABLE_LOCK:
             held = obj.__dict__[self._name]
             if isinstance(held, LaterTable):  # (not made by another thread meanwhile)
                 table = {
@@ -88,7 +90,7 @@ class TableField:
                 }
                 obj._made(self._name, held, table)
                 obj.__dict__[self._name] = held = table
-        return held  # type: ignore[no-any-return]
+        return held
 
     def __set__(self, obj: Any, value: dict[str, np.ndarray] | LaterTable) -> None:
         obj.__dict__[self._name] = value

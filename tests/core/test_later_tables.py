@@ -149,3 +149,72 @@ def test_synthetic_and_read_bundles_hold_their_texts_as_codes() -> None:
         assert a.totals() == b.totals()
         assert a.summary() == b.summary()
     assert isinstance(fresh.__dict__["touchpoints"], LaterTable)  # (attributed from codes)
+
+
+def test_a_table_made_while_its_codes_are_noted_keeps_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    crm = synthetic_crm(30, seed=1)
+    real = crm_.deferred_categorical
+    made: list[int] = []
+
+    def make_meanwhile(codes: np.ndarray, texts: np.ndarray) -> Any:
+        if not made:  # (the table made between reading an entry and writing it)
+            made.append(1)
+            crm.touchpoints  # noqa: B018
+        return real(codes, texts)
+
+    monkeypatch.setattr(crm_, "deferred_categorical", make_meanwhile)
+    crm._coded_table("touchpoints")
+    monkeypatch.setattr(crm_, "deferred_categorical", real)
+    table = crm._coded_table("touchpoints")
+    for column in ("lead_id", "channel", "campaign", "content", "kind"):
+        assert isinstance(table[column], Categorical), column
+        assert crm._coded["touchpoints", column][0] is crm.touchpoints[column]
+
+
+def test_engines_and_readers_on_several_threads() -> None:
+    import sys
+
+    errors: list[str] = []
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # (threads switch as often as they can)
+    try:
+        for _ in range(30):
+            crm = synthetic_crm(50, seed=1)
+            start = threading.Barrier(4)
+
+            def work(name: str, make: bool, crm: CRMData = crm, start: Any = start) -> None:
+                start.wait()
+                try:
+                    for _ in range(3):
+                        if make:
+                            getattr(crm, name)
+                        crm._coded_table(name)
+                except Exception as exc:  # (reported below)
+                    errors.append(repr(exc))
+
+            jobs = [
+                ("leads", False),
+                ("touchpoints", False),
+                ("activities", True),
+                ("touchpoints", True),
+            ]
+            threads = [threading.Thread(target=work, args=job) for job in jobs]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for name in ("touchpoints", "activities"):  # (every text column still coded)
+                coded = crm._coded_table(name)
+                assert not any(
+                    isinstance(v, np.ndarray) and v.dtype == object for v in coded.values()
+                )
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+
+
+def test_a_table_not_held_is_no_attribute() -> None:
+    crm = object.__new__(CRMData)  # (a bundle not built: no table held)
+    assert not hasattr(crm, "touchpoints")

@@ -137,7 +137,8 @@ def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray] |
     held: dict[str, Any] = {}
     for k, v in take(cols, order).items():  # (text held as codes: see CRMData)
         if isinstance(v, CodedText):
-            held[k] = (_readonly(v.codes().astype(np.int32, copy=False)), v.texts)
+            width = np.int32 if v.texts.size < 2**31 else np.int64
+            held[k] = (_readonly(v.codes().astype(width, copy=False)), v.texts)
         else:
             held[k] = _readonly(v)
     ids = held.get("lead_id")

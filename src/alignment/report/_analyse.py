@@ -246,7 +246,7 @@ def _sla(crm: Any, lt: Any, agreement: Any, as_of: Any, run: Step) -> Any:
         )
     return run(
         "evaluating the SLA",
-        lambda: sla_mod.evaluate(agreement, lt, crm.activities, as_of=when),
+        lambda: sla_mod.evaluate(agreement, lt, crm._coded_table("activities"), as_of=when),
     )
 
 
