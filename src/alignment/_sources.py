@@ -16,6 +16,7 @@ present, none repeated) live here too, for every kind of input.
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import importlib.util
 import io
@@ -366,8 +367,11 @@ def read_arrow_csv(
 
 
 def split_arrow(
-    table: Any, keep: Sequence[str], as_bytes: Sequence[str]
-) -> tuple[Any, dict[str, Utf8Text | np.ndarray], int]:
+    table: Any,
+    keep: Sequence[str],
+    as_bytes: Sequence[str],
+    run: Callable[[Callable[[], Utf8Text | np.ndarray]], Any] | None = None,
+) -> tuple[Any, dict[str, Any], int]:
     """The columns ``keep`` of a PyArrow table, those of ``as_bytes`` that hold strings taken
     out when their values are mostly distinct, the other string columns dictionary-encoded
     (each distinct value then factorised once).
@@ -376,17 +380,18 @@ def split_arrow(
     instant with its UTC offset (:func:`offset_instants`), else as UTF-8 bytes
     (:class:`~alignment._timetext.Utf8Text`, no Python string per row) for the library's own
     parser.  Returns the table of the other columns kept, the columns taken out, and the number
-    of rows.
+    of rows.  ``run``: what reads a column taken out (default: at once; the caller may put it on
+    a pool, PyArrow's cast then parsing the instants without the GIL while it goes on).
     """
     import pyarrow as pa
 
-    texts: dict[str, Utf8Text | np.ndarray] = {}
+    texts: dict[str, Any] = {}
     for name in as_bytes:  # a loop over columns
         column = table.column(name)
         large = pa.types.is_large_string(column.type)
         if (large or pa.types.is_string(column.type)) and _varied(column):
-            instants = offset_instants(column)
-            texts[name] = _utf8_of_chunks(column.chunks, large) if instants is None else instants
+            step = functools.partial(_instants_or_bytes, column, large)
+            texts[name] = step() if run is None else run(step)
     rest = table.select([n for n in keep if n not in texts])
     for i, column in enumerate(rest.columns):  # a loop over columns
         text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
@@ -394,6 +399,12 @@ def split_arrow(
             # one hash pass over the rows here; the values are then factorised once each
             rest = rest.set_column(i, rest.column_names[i], _dictionary(column))
     return rest, texts, int(table.num_rows)
+
+
+def _instants_or_bytes(column: Any, large: bool) -> Utf8Text | np.ndarray:
+    """A string column as UTC instants (:func:`offset_instants`), else as its UTF-8 bytes."""
+    instants = offset_instants(column)
+    return _utf8_of_chunks(column.chunks, large) if instants is None else instants
 
 
 def offset_instants(column: Any) -> np.ndarray | None:

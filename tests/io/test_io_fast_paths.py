@@ -221,3 +221,26 @@ def test_text_given_one_string_per_row_is_the_text() -> None:
     assert plain(coded).tolist() == want
     assert missing.tolist() == [v is None for v in want]
     assert texts.tolist() == [" a", "", "b ", "a", "  ", "b"]  # (not changed)
+
+
+def test_instants_parsed_on_the_pool_like_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long file's instants are parsed on the pool while the rest of it is read (every file
+    counts as long here): the same bundle and issues as parsed at once."""
+    folder = write_export(tmp_path / "export", SALESFORCE)
+    at_once = _read("salesforce", folder)
+    submitted: list[Any] = []
+    real_submit = locate_.submit
+
+    def spy(fn: Any, *args: Any) -> Any:
+        submitted.append(fn)
+        return real_submit(fn, *args)
+
+    monkeypatch.setattr(locate_, "POOL_MIN_ROWS", 0)
+    monkeypatch.setattr(locate_, "submit", spy)
+    pooled = _read("salesforce", folder)
+    assert any(getattr(fn, "func", None) is sources._instants_or_bytes for fn in submitted)
+    assert not isinstance(at_once, tuple) and not isinstance(pooled, tuple)
+    assert_same_crm(pooled, at_once)
+    assert [str(i) for i in pooled.issues] == [str(i) for i in at_once.issues]

@@ -206,7 +206,8 @@ def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
     """
     names = [str(n) for n in table.column_names]
     keep, as_bytes, as_rows = plan(names) if plan is not None else (names, [], [])
-    _, texts, n_rows = split_arrow(table, [], as_bytes)
+    big = table.num_rows >= POOL_MIN_ROWS  # (instants parsed on the pool meanwhile)
+    _, texts, n_rows = split_arrow(table, [], as_bytes, run=submit if big else None)
     rest, strings = text_columns(table.select([n for n in keep if n not in texts]))
     rows = {k: row_texts(v) for k, v in strings.items() if k in as_rows}
     coded = {
