@@ -202,7 +202,8 @@ class CRMData:
         """The table ``name`` with the text columns known as codes given as factorised columns.
 
         A column is given so only while the table holds the very array the reader made (the
-        arrays are read-only: the same array, the same values); any other column as it is.
+        arrays are read-only: the same array, the same values); any other column as it is.  A
+        table not made yet (its text held as codes) is not made for this.
         """
         held = self.__dict__.get(name)
         table = self._later_table(name, held) if isinstance(held, LaterTable) else None
