@@ -13,21 +13,25 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._columns import Later
+from ._spans import Packing
 
 __all__ = [
     "TEXT_BLOCK",
     "ArrowText",
+    "PackedText",
     "SoonText",
     "arrow_of",
     "may_trim",
     "objects",
+    "packed_text",
     "remember",
     "search_cells",
+    "search_packed",
     "string_buffers",
     "text_of_cells",
     "text_of_words",
@@ -197,6 +201,52 @@ def objects(arr: Any) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
 
 
+class PackedText(NamedTuple):
+    """How the strings of an :class:`ArrowText` were packed by the kernel, when they all have
+    one byte length: other strings are found among them from their bytes alone
+    (:func:`search_packed`), before (or without) the text being made."""
+
+    packing: Packing
+    width: int
+    """The byte length of every string (at least 8: words of bytes, without a length word)."""
+
+
+def packed_text(packing: Packing, one_length: int, n_words: int, length_word: bool) -> Any:
+    """The :class:`PackedText` of strings of ``one_length`` bytes read as ``n_words`` words
+    (:class:`._words.Words`); ``None`` for another layout (shorter strings, a length word)."""
+    if one_length < 8 or length_word or n_words != -(-one_length // 8):
+        return None
+    return PackedText(packing, one_length)
+
+
+def _cell_words(cells: np.ndarray, width: int) -> list[np.ndarray]:
+    """The words of ``S<width>`` cells in the layout of :mod:`._words` (big-endian bytes,
+    zero-padded, 8 to a word; no length word)."""
+    m, n_words = cells.size, -(-width // 8)
+    padded = np.zeros((m, 8 * n_words), dtype=np.uint8)
+    padded[:, :width] = cells.view(np.uint8).reshape(m, width)
+    big_endian = padded.view(">u8")
+    return [big_endian[:, i].astype(np.uint64) for i in range(n_words)]
+
+
+def search_packed(haystack: Any, needles: Any) -> np.ndarray | None:
+    """Positions of ``needles`` (an Arrow string array) in ``haystack``, an :class:`ArrowText`
+    whose strings the kernel packed (:class:`PackedText`), ``-1`` where absent; ``None`` when
+    they were not packed.  The haystack's text is not read (it may still be being made): a
+    needle of another byte length is absent, the others are packed alike and searched among
+    the packed words."""
+    packed = haystack.packed if isinstance(haystack, ArrowText) else None
+    if packed is None:
+        return None
+    cells = _fixed_cells(needles)  # (the kernel's strings of one length: a view, no gather)
+    if cells is not None and cells.dtype.itemsize == packed.width:
+        return packed.packing.positions(_cell_words(cells, packed.width))
+    cells, rows = _cells_of_width(needles, packed.width)
+    out = np.full(len(needles), -1, dtype=np.int64)
+    out[rows] = packed.packing.positions(_cell_words(cells, packed.width))
+    return out
+
+
 class ArrowText(Later):
     """The categories of a factorised column as the Arrow strings the kernel made of their
     bytes; the Python strings are made on first use (most calls group by the codes and never
@@ -205,6 +255,9 @@ class ArrowText(Later):
     The strings are distinct and in the order of their bytes (the kernel's decoders make them
     from the sorted distinct words; :meth:`subset` keeps the order): a search in them needs no
     check of that order."""
+
+    packed: PackedText | None = None
+    """How the kernel packed the strings (:class:`PackedText`), when it did."""
 
     def __init__(self, arrow: Any) -> None:
         super().__init__(len(arrow))
@@ -225,10 +278,7 @@ class ArrowText(Later):
         if self._made is not None:
             return np.asarray(self._made.take(index))
 
-        at = np.asarray(index, dtype=np.int64).ravel()  # (a few keys: no strings for the rest)
-        if at.size and (int(at.min()) < -self.size or int(at.max()) >= self.size):
-            raise IndexError(f"index out of range for {self.size} values")
-        at = np.where(at < 0, at + self.size, at)
+        at = _positions(index, self.size).ravel()  # (a few keys: no strings for the rest)
         got: np.ndarray = objects(_take(self.arrow, at)).reshape(np.shape(index))
         return got
 
@@ -246,9 +296,17 @@ class SoonText(ArrowText):
     The kernel's sorted codes are ready before their categories' bytes: the caller goes on
     (the codes are what most steps read) while the bytes are written beside it."""
 
-    def __init__(self, size: int, made: Callable[[], ArrowText], first_empty: bool) -> None:
+    def __init__(
+        self,
+        size: int,
+        made: Callable[[], ArrowText],
+        first_empty: bool,
+        *,
+        some: Callable[[np.ndarray], ArrowText] | None = None,
+    ) -> None:
         Later.__init__(self, size)
         self._made_by: Callable[[], ArrowText] | None = made
+        self._some = some  # (the strings at some positions alone, while the text is not made)
         self._first_empty = first_empty
         self._text: Any = None
         self._text_lock = threading.Lock()  # (not the lock of value(), which reads this)
@@ -264,6 +322,15 @@ class SoonText(ArrowText):
 
     def first_is_empty(self) -> bool:
         return self._first_empty
+
+    def take(self, index: Any) -> np.ndarray:
+        with self._text_lock:
+            some = self._some if self._made_by is not None else None
+        if some is None:
+            return super().take(index)
+        at = _positions(index, self.size)
+        got: np.ndarray = objects(some(at.ravel()).arrow).reshape(np.shape(index))
+        return got
 
 
 TEXT_BLOCK = 1 << 16
@@ -323,6 +390,15 @@ def text_of_cells(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         np.cumsum(lengths, out=offsets[1:])
     text = pa.LargeStringArray.from_buffers(lengths.size, pa.py_buffer(offsets), pa.py_buffer(data))
     return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
+
+
+def _positions(index: Any, size: int) -> np.ndarray:
+    """Integer positions into ``size`` values (negative ones from the end), checked."""
+    at = np.asarray(index, dtype=np.int64)
+    if at.size and (int(at.min()) < -size or int(at.max()) >= size):
+        raise IndexError(f"index out of range for {size} values")
+    out: np.ndarray = np.where(at < 0, at + size, at)
+    return out
 
 
 def _take(arr: Any, at: np.ndarray) -> Any:

@@ -25,6 +25,7 @@ from ._cells import (
     SoonText,
     arrow_of,
     joined,
+    packed_text,
     remember,
     string_buffers,
     text_of_cells,
@@ -316,7 +317,13 @@ def _from_words(
     decoded = out.decoded
     assert decoded is not None
     if isinstance(decoded, Soon):  # (the text written beside the caller's next steps)
-        decoded = SoonText(decoded.size, decoded.made, decoded.head.first_is_empty())
+        decoded = SoonText(
+            decoded.size, decoded.made, decoded.head.first_is_empty(), some=decoded.some
+        )
+    if out.packing is not None and isinstance(decoded, ArrowText):
+        decoded.packed = packed_text(
+            out.packing, words.one_length, words.n_words, words.length_word
+        )
     codes = _with_nulls(out.codes, rows, n)
     return Categorical(codes, decoded, out.first_words if words.canonical else None)
 

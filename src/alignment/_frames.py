@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cells import ArrowText, arrow_of, search_cells
+from ._cells import ArrowText, arrow_of, search_cells, search_packed
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
@@ -79,6 +79,9 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
         pos = np.full(needles.codes.size, -1, dtype=np.int64)
         pos[ok] = pos_c[needles.codes[ok]]
         return pos, pos >= 0
+    packed = _search_packed(haystack, needles)  # (the haystack's text not read at all)
+    if packed is not None:
+        return packed, packed >= 0
     made = arrow_of(haystack)  # (the kernel's Arrow strings: searched, not made into objects)
     needles_made = arrow_of(needles) if made is not None else None
     increasing = isinstance(haystack, ArrowText)  # (sorted distinct strings, by construction)
@@ -149,15 +152,35 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
 def _search_made(made: Any, q: np.ndarray, increasing: bool) -> np.ndarray | None:
     """:func:`._cells.search_cells` of needles ``q`` in the Arrow strings a factoriser made
     (``None``: not strings, or the search declines)."""
+    q_a = _as_arrow_text(q)
+    return None if q_a is None else search_cells(made, q_a, increasing=increasing)
+
+
+def _as_arrow_text(q: np.ndarray) -> Any:
+    """``str`` values (``None`` or NaN: null) as an Arrow string array; ``None`` when they are
+    not all strings."""
     import pyarrow as pa
 
     try:
-        q_a = pa.array(
+        return pa.array(
             q.astype(object) if q.dtype.kind == "U" else q, type=pa.string(), from_pandas=True
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    return search_cells(made, q_a, increasing=increasing)
+
+
+def _search_packed(haystack: Any, needles: Any) -> np.ndarray | None:
+    """:func:`._cells.search_packed` of needles given as the kernel's strings or as ``str``
+    values (``None``: the haystack's strings were not packed, or the needles are not text)."""
+    if not isinstance(haystack, ArrowText) or haystack.packed is None:
+        return None
+    arrow = arrow_of(needles)
+    if arrow is None:
+        q = np.asarray(needles)
+        if q.dtype.kind not in "OU" or not _has("pyarrow"):
+            return None
+        arrow = _as_arrow_text(q)
+    return None if arrow is None else search_packed(haystack, arrow)
 
 
 _EQUAL_CHUNK = 1 << 16

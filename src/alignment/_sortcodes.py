@@ -11,7 +11,7 @@ of the blocks before it and writes each row's code where the row is (no array of
 rows, nor of their ranks).
 
 When they fit only without a few of the keys' lowest bits (packed strings whose varying bits
-could not be cut down to fit, :func:`alignment._strings._cut`; 18-character Salesforce ids are:
+could not be cut down to fit, :func:`alignment._spans.cut_spans`; 18-character Salesforce ids are:
 42 bits, 41 without the high bit of an ASCII byte, beside 23 bits of row), those bits are
 left out of the sort and checked afterwards: every row of a group must hold the group's own.
 They are, when those bits follow from the others; otherwise :func:`sorted_codes` gives up

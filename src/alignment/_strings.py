@@ -32,6 +32,16 @@ import numpy as np
 
 from ._parallel import ahead, run_both, split_rows, threads_on
 from ._sortcodes import sorted_codes
+from ._spans import (
+    Packing,
+    Span,
+    Wider,
+    bit_spans,
+    narrow_spans,
+    packed_words,
+    sampled_spans,
+    unpacked,
+)
 from ._words import WordFn
 
 __all__ = [
@@ -236,6 +246,9 @@ class Soon(NamedTuple):
     """Waits for the text (``decode``'s value) and gives it."""
     head: Any
     """``decode``'s value for the first string alone (made at once)."""
+    some: Callable[[np.ndarray], Any] | None = None
+    """``decode``'s value for the distinct strings at the given positions alone (``None``: not
+    offered): a few of them read before (or without) the whole text."""
 
 
 class Factorized(NamedTuple):
@@ -248,11 +261,14 @@ class Factorized(NamedTuple):
     needed and not found)."""
     first_words: np.ndarray
     """The first word of each distinct string, in sorted order (``uint64``; of strings of
-    several words whose varying bits were packed into one (:func:`_narrow_spans`), the packed
+    several words whose varying bits were packed into one (:func:`narrow_spans`), the packed
     word)."""
     decoded: Any
     """``decode``'s value for the distinct strings, in sorted order (``None`` without it), or
     a :class:`Soon` one."""
+    packing: Packing | None = None
+    """How the strings were packed into :attr:`first_words` (``None``: they were not), so that
+    other strings can be found among them without their text."""
 
 
 Decoder = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
@@ -326,14 +342,16 @@ def factorize_words(
     options = _Options(need_rows, decode, distinct, text)
     if n_words > 1:  # strings that differ in at most 64 bits: one packed word each
         fit = 64 - max(1, (n - 1).bit_length())  # (packed words beside a row number: sorted)
-        sampled = _sampled_spans(word, n_words, n, fit=fit)
+        sampled = sampled_spans(word, n_words, n, fit=fit)
         if sampled is not None:
             try:  # (the spans a sample of the rows gives, every row checked as it is packed)
-                return _factorize(_packed(word, *sampled, checked=True), 1, n, sampled, options)
-            except _Wider:  # (a row varies outside them: the spans of every row)
-                narrow = _narrow_spans(word, n_words, n, fit=fit)
+                return _factorize(
+                    packed_words(word, *sampled, checked=True), 1, n, sampled, options
+                )
+            except Wider:  # (a row varies outside them: the spans of every row)
+                narrow = narrow_spans(word, n_words, n, fit=fit)
                 if narrow is not None:
-                    return _factorize(_packed(word, *narrow), 1, n, narrow, options)
+                    return _factorize(packed_words(word, *narrow), 1, n, narrow, options)
         if packed_only:
             return None
     return _factorize(word, n_words, n, None, options)
@@ -354,7 +372,20 @@ def _factorize(
     options: _Options,
 ) -> Factorized | None:
     """:func:`factorize_words` of the strings' own words, or of their packed words (``narrow``:
-    the spans packed and the words of one string)."""
+    the spans packed and the words of one string; the :class:`Packing` is then given)."""
+    found = _factorize_words(word, n_words, n, narrow, options)
+    if found is None or narrow is None:
+        return found
+    return found._replace(packing=Packing(narrow[0], narrow[1], found.first_words))
+
+
+def _factorize_words(
+    word: WordFn,
+    n_words: int,
+    n: int,
+    narrow: tuple[list[Span], list[np.ndarray]] | None,
+    options: _Options,
+) -> Factorized | None:
     need_rows, decode, distinct, text = options
     spans, refs = narrow if narrow is not None else (None, [])
     soon = text is not None and n_words == 1  # the text from the (unpacked) words themselves
@@ -427,7 +458,7 @@ def _by_sorting(
         width = sum(w for _, _, w in spans)
         high = np.uint64(0)
     else:
-        narrow = _narrow_spans(word, 1, n)  # (one word always fits: never None)
+        narrow = narrow_spans(word, 1, n)  # (one word always fits: never None)
         assert narrow is not None
         varying, refs = narrow
         width = varying[0][1] + varying[0][2] if varying else 1
@@ -445,7 +476,12 @@ def _by_sorting(
             return None
         if soon and keys.size >= SOON_TEXT_MIN:  # (the text written beside the caller's steps)
             full = keys | high
-            return Soon(full.size, ahead(lambda: decode(full, None)), decode(full[:1], None))
+            whole = lambda: decode(full, None)  # noqa: E731
+            if spans is None:
+                return Soon(full.size, ahead(whole), decode(full[:1], None))
+            # packed strings are found without their text (:class:`._spans.Packing`): it is
+            # made on first use, and a few of them alone (a thread would make it for nothing)
+            return Soon(full.size, whole, decode(full[:1], None), lambda at: decode(full[at], None))
         return decode(keys | high, first if need_rows else None)
 
     found = sorted_codes(key, width, n, text)
@@ -504,12 +540,12 @@ def _word_order(keys: list[np.ndarray]) -> np.ndarray:
     packed into one word, in order, and sorted at once (the same order: the bits left out are
     the same in every string); otherwise they are sorted by the first varying word, and only
     the strings that share it by the next words (:func:`_by_first_word`)."""
-    spans = _bit_spans([np.bitwise_or.reduce(k ^ k[0]) if k.size else 0 for k in keys])
+    spans = bit_spans([np.bitwise_or.reduce(k ^ k[0]) if k.size else 0 for k in keys])
     if len(spans) <= 1:
         return np.argsort(keys[spans[0][0]] if spans else keys[0])
     if sum(width for _, _, width in spans) > 64:
         return _by_first_word([keys[i] for i, _, _ in spans])
-    return np.argsort(_packed(lambda i, _: keys[i].copy(), spans)(0, None))
+    return np.argsort(packed_words(lambda i, _: keys[i].copy(), spans)(0, None))
 
 
 def _by_first_word(keys: list[np.ndarray]) -> np.ndarray:
@@ -530,211 +566,14 @@ def _by_first_word(keys: list[np.ndarray]) -> np.ndarray:
     return order
 
 
-Span = tuple[int, int, int]
-"""``(word, low, width)``: bits ``low … low + width - 1`` of a word."""
-
-
-class _Wider(Exception):
-    """A row varies in bits outside the spans of a sample of the rows (see :func:`_packed`)."""
-
-
-_SAMPLE_BLOCKS = 16  # blocks of rows spread over the rows (the last ones among them) ...
-_SAMPLE_ROWS = 1 << 12  # ... of this many rows, beside the first block, for the sampled spans
-
-
-def _sampled_spans(
-    word: WordFn, n_words: int, n: int, *, fit: int = 64
-) -> tuple[list[Span], list[np.ndarray]] | None:
-    """:func:`_narrow_spans` of a sample of the rows: the first block and
-    :data:`_SAMPLE_BLOCKS` small blocks spread over the rest (the last rows among them).  The
-    bits that vary in the sample vary in the rows, so ``None`` (too wide) holds for all of
-    them; spans that are not, hold only once every row is checked (:func:`_packed`)."""
-    refs = [word(i, slice(0, 1)) for i in range(n_words)]
-    ends = np.linspace(min(n, _BLOCK), n, _SAMPLE_BLOCKS).astype(np.int64)
-    blocks = [slice(0, min(n, _BLOCK))] + [slice(max(0, e - _SAMPLE_ROWS), e) for e in ends]
-    varying = [
-        np.bitwise_or.reduce([np.bitwise_or.reduce(word(i, b) ^ refs[i]) for b in blocks])
-        for i in range(n_words)  # (over the words: at most MAX_WORDS)
-    ]
-    spans = _spans(varying, fit)
-    return None if spans is None else (spans, refs)
-
-
-def _narrow_spans(
-    word: WordFn, n_words: int, n: int, *, fit: int = 64
-) -> tuple[list[Span], list[np.ndarray]] | None:
-    """The spans of bits that vary between the strings, one per word that varies (its highest
-    to its lowest varying bit), when they add up to at most 64 bits, and the words of the first
-    string (which hold the bits outside the spans); ``None`` otherwise.  Spans wider than
-    ``fit`` in all are cut where they hold bits that never vary (:func:`_spans`).
-
-    Ids of one format (Salesforce ids of one object and org, numbered codes) share most of
-    their bytes: the bits that tell them apart then fit in one word, which keeps their order
-    (:func:`_packed`).  Every row is read, over two threads: callers look at a sample first
-    (:func:`_sampled_spans`), so strings that vary too much (e-mails, UUIDs) never get here.
-    """
-    refs = [word(i, slice(0, 1)) for i in range(n_words)]
-    found: list[list[np.uint64]] = []
-
-    def scan(lo: int, hi: int) -> None:
-        part = [np.uint64(0)] * n_words
-        for c0 in range(lo, hi, _BLOCK):
-            rows = slice(c0, min(hi, c0 + _BLOCK))
-            for i in range(n_words):  # (over the words: at most MAX_WORDS)
-                part[i] |= np.bitwise_or.reduce(word(i, rows) ^ refs[i])
-        found.append(part)
-
-    split_rows(scan, n, align=_BLOCK)
-    varying = [np.bitwise_or.reduce(np.array(col, dtype=np.uint64)) for col in zip(*found)]
-    spans = _spans(varying, fit)
-    return None if spans is None else (spans, refs)
-
-
-def _bit_spans(varying: list[Any]) -> list[Span]:
-    """``(word, low, width)`` of each word whose ``varying`` bits (an OR of differences) are
-    not all clear: from its lowest to its highest varying bit."""
-    spans = []
-    for i, bits in enumerate(int(v) for v in varying):
-        if bits:
-            low = (bits & -bits).bit_length() - 1
-            spans.append((i, low, bits.bit_length() - low))
-    return spans
-
-
-def _spans(varying: list[Any], fit: int = 64) -> list[Span] | None:
-    """:func:`_bit_spans`; cut (:func:`_cut`) when they add up to more than ``fit`` bits and
-    the cuts bring them to ``fit``, or to 64 from more; ``None`` when they add up to more than
-    64 bits even cut."""
-    spans = _bit_spans(varying)
-    total = sum(width for _, _, width in spans)
-    if total > fit:
-        cut = _cut(spans, varying, total - fit)
-        cut_total = sum(width for _, _, width in cut)
-        if cut_total <= fit or total > 64:  # (more spans cost more shifts: only when it pays)
-            spans, total = cut, cut_total
-    return spans if total <= 64 else None
-
-
-MAX_SPANS = 8
-"""Spans are cut (:func:`_cut`) into at most this many: each costs a shift and a mask a row."""
-
-
-def _cut(spans: list[Span], varying: list[Any], excess: int) -> list[Span]:
-    """``spans`` without their widest runs of bits that never vary (``varying`` clear), until
-    ``excess`` bits are gone, no such run is left, or there are :data:`MAX_SPANS`: a span cut
-    in two keeps its high part first, so the packed words keep the strings' order.
-
-    Salesforce ids: the high bit of every ASCII byte never varies, and 18-character ids of one
-    object and org differ in 42 bits, one too many beside the 23 bits of 6·10^6 row numbers;
-    without one of those bits they are sorted with their rows whole (:mod:`._sortcodes`)."""
-    runs: list[tuple[int, int, int]] = []  # (width, word, lowest bit) of each run of clear bits
-    for i, low, width in spans:
-        bits, top = int(varying[i]), low + width
-        at = low
-        while at < top:
-            start = at
-            while not bits >> at & 1:  # (the span's highest bit is set: the run ends below it)
-                at += 1
-            if at > start:
-                runs.append((at - start, i, start))
-            at += 1
-    cut: list[tuple[int, int, int]] = []
-    for run in sorted(runs, key=lambda r: -r[0]):  # (widest first: the fewest cuts)
-        if excess <= 0 or len(spans) + len(cut) >= MAX_SPANS:
-            break
-        cut.append(run)
-        excess -= run[0]
-    out: list[Span] = []
-    for i, low, width in spans:
-        top = low + width
-        for run_width, j, start in sorted(cut, key=lambda r: -r[2]):  # (high parts first)
-            if j == i and low <= start < top:
-                out.append((i, start + run_width, top - start - run_width))
-                top = start
-        out.append((i, low, top - low))
-    return out
-
-
-def _packed(
-    word: WordFn, spans: list[Span], refs: list[np.ndarray] | None = None, *, checked: bool = False
-) -> WordFn:
-    """One word per string: the spans of :func:`_narrow_spans`, in order (the first word's
-    highest).  Strings compare as their packed words do: the bits left out are the same in
-    every string, and those kept keep their order.
-
-    ``checked`` (spans of a sample of the rows, :func:`_sampled_spans`): every word of the rows
-    is read, and a row whose bits outside the spans are not those of ``refs`` (the words of one
-    string) raises :class:`_Wider`.
-    """
-    outside: list[np.uint64] = []
-    if checked:
-        assert refs is not None
-        inside = [0] * len(refs)
-        for i, low, width in spans:
-            inside[i] |= ((1 << width) - 1) << low
-        outside = [np.uint64(~bits & (2**64 - 1)) for bits in inside]
-    last = {i: k for k, (i, _, _) in enumerate(spans)}  # (a word's last span: read in place)
-
-    def packed(_: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        read: dict[int, np.ndarray] = {}
-        for i, mask in enumerate(outside):  # (over the words: at most MAX_WORDS)
-            w = word(i, rows)
-            if w.size and _stray(w, refs[i][0], mask):  # type: ignore[index]
-                raise _Wider
-            read[i] = w
-        out: np.ndarray | None = None
-        for k, (i, low, width) in enumerate(spans):
-            w = read.pop(i) if i in read else word(i, rows)
-            if last[i] == k:
-                w >>= np.uint64(low)
-            else:  # (a word cut in several spans: kept whole for the next)
-                read[i] = w
-                w = w >> np.uint64(low)
-            w &= np.uint64((1 << width) - 1)
-            if out is None:
-                out = w
-            else:  # (widths below 64 when there are several spans)
-                out <<= np.uint64(width)
-                out |= w
-        if out is None:  # (every string the same)
-            out = word(0, rows)
-            out[...] = 0
-        return out
-
-    return packed
-
-
-def _stray(w: np.ndarray, ref: np.uint64, mask: np.uint64) -> bool:
-    """Whether a word of some row differs from ``ref`` in a bit of ``mask``: a bit is the same
-    in every row exactly when its OR and its AND over the rows agree with ``ref`` (two
-    reductions, no temporary array)."""
-    want = ref & mask
-    high = np.bitwise_or.reduce(w) & mask
-    return bool(high != want) or bool(np.bitwise_and.reduce(w) & mask != want)
-
-
 def _text_decoder(text: WordsText, spans: list[Span] | None, refs: list[np.ndarray]) -> Decoder:
     """A :data:`Decoder` that makes the text from the strings' one word each: their own word
-    (``spans`` is ``None``), or the words unpacked from it (:func:`_unpacked`)."""
+    (``spans`` is ``None``), or the words unpacked from it (:func:`unpacked`)."""
 
     def decode(first_words: np.ndarray, _: np.ndarray | None) -> np.ndarray:
-        return text([first_words] if spans is None else _unpacked(first_words, spans, refs))
+        return text([first_words] if spans is None else unpacked(first_words, spans, refs))
 
     return decode
-
-
-def _unpacked(packed: np.ndarray, spans: list[Span], refs: list[np.ndarray]) -> list[np.ndarray]:
-    """The inverse of :func:`_packed`: every word of the strings whose packed words are given,
-    the bits outside the spans taken from ``refs`` (the words of one of the strings)."""
-    words = [np.full(packed.size, r[0], dtype=np.uint64) for r in refs]
-    shift = 0
-    for i, low, width in reversed(spans):  # (the last span sits in the lowest bits)
-        mask = np.uint64((1 << width) - 1)
-        bits = (packed >> np.uint64(shift)) & mask
-        words[i] &= ~(mask << np.uint64(low))
-        words[i] |= bits << np.uint64(low)
-        shift += width
-    return words
 
 
 def ranked_codes(ids: np.ndarray, sorted_ids: np.ndarray, space: int, n: int) -> np.ndarray:

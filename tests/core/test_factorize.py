@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from alignment import _factorize, _strings, _words
+from alignment import _factorize, _spans, _strings, _words
 from alignment._cells import string_buffers
 from alignment._factorize import (
     _arrow_factorize,
@@ -546,6 +546,7 @@ def test_long_keys_sharing_a_prefix_match_python(
         mp.setenv(_parallel.ENV_VAR, threads)
         mp.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
         mp.setattr(_strings, "_BLOCK", 16)  # several blocks per thread
+        mp.setattr(_spans, "_BLOCK", 16)
         got = _bytes_factorize(pa.array(values, type=pa.large_string()))
     assert got is not None
     assert got.categories.tolist() == cats and got.codes.tolist() == codes
@@ -563,7 +564,7 @@ def test_collision_in_a_late_block_is_caught(monkeypatch: pytest.MonkeyPatch, th
 
     monkeypatch.setattr(_strings, "_hash_words", by_prefix)
     monkeypatch.setattr(
-        _strings, "_sampled_spans", lambda *_, **__: None
+        _strings, "sampled_spans", lambda *_, **__: None
     )  # (the word-by-word path)
     monkeypatch.setenv(_parallel.ENV_VAR, threads)
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
@@ -667,7 +668,7 @@ def test_narrow_keys_packed_into_one_word_match_python(
 
     values = [prefix + tails[p % len(tails)] for p in picks]
     spans: list[Any] = []
-    real = _strings._sampled_spans
+    real = _strings.sampled_spans
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         spans.append(real(*args, **kwargs))
@@ -677,8 +678,9 @@ def test_narrow_keys_packed_into_one_word_match_python(
         mp.setenv(_parallel.ENV_VAR, threads)
         mp.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
         mp.setattr(_strings, "_BLOCK", 8)  # the first block, then every row over two threads
-        mp.setattr(_strings, "_SAMPLE_ROWS", 2)  # (a sample that may miss bits: rows checked)
-        mp.setattr(_strings, "_sampled_spans", spy)
+        mp.setattr(_spans, "_BLOCK", 8)
+        mp.setattr(_spans, "_SAMPLE_ROWS", 2)  # (a sample that may miss bits: rows checked)
+        mp.setattr(_strings, "sampled_spans", spy)
         got = _bytes_factorize(pa.array(values, type=pa.large_string()))
     codes, cats = _twin(values)
     assert got is not None
@@ -708,8 +710,8 @@ def test_text_made_from_the_words_when_one_word_holds_each_string(
     found: list[Any] = []
     spans: list[Any] = []
     counted: list[Any] = []
-    real, real_spans = _strings.factorize_words, _strings._narrow_spans
-    real_sampled = _strings._sampled_spans
+    real, real_spans = _strings.factorize_words, _strings.narrow_spans
+    real_sampled = _strings.sampled_spans
     real_counted = _factorize.factorize_numbered
 
     def spy(*args: Any, **kwargs: Any) -> Any:
@@ -732,8 +734,8 @@ def test_text_made_from_the_words_when_one_word_holds_each_string(
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_factorize, "factorize_words", spy)
         mp.setattr(_factorize, "factorize_numbered", spy_counted)
-        mp.setattr(_strings, "_narrow_spans", spy_spans)
-        mp.setattr(_strings, "_sampled_spans", spy_sampled)
+        mp.setattr(_strings, "narrow_spans", spy_spans)
+        mp.setattr(_strings, "sampled_spans", spy_sampled)
         got = (
             _factorize._view_factorize(arr, distinct=distinct)
             if layout == "string_view"
@@ -760,11 +762,11 @@ def test_keys_that_vary_in_more_than_64_bits_are_not_packed() -> None:
     rng = np.random.default_rng(2)
     uuids = [str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**62, size=300)]
     words = _words.byte_words(*_factorize.string_buffers(pa.array(uuids))[1:])
-    assert words is not None and _strings._narrow_spans(words.word, words.n_words, 300) is None
-    late = ["contact-0000000001"] * (_strings._BLOCK + 5) + ["zz-a-very-different-key-999"]
+    assert words is not None and _strings.narrow_spans(words.word, words.n_words, 300) is None
+    late = ["contact-0000000001"] * (_spans._BLOCK + 5) + ["zz-a-very-different-key-999"]
     words = _words.byte_words(*_factorize.string_buffers(pa.array(late))[1:])
     assert words is not None
-    assert _strings._narrow_spans(words.word, words.n_words, len(late)) is None
+    assert _strings.narrow_spans(words.word, words.n_words, len(late)) is None
     for values in (uuids, late):
         got = _bytes_factorize(pa.array(values, type=pa.large_string()))
         codes, cats = _twin(values)

@@ -1,4 +1,4 @@
-"""Packed words beside their row numbers (:func:`alignment._strings._spans`): spans that add up
+"""Packed words beside their row numbers (:func:`alignment._spans.fit_spans`): spans that add up
 to a few bits too many for the sort are cut where their bits never vary (the high bit of every
 ASCII byte), so 18-character Salesforce ids are sorted with their rows whole; the cut spans
 keep the strings' order and unpack to their words.  The text of the distinct strings is made
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment import _cells, _factorize, _parallel, _sortcodes, _strings, _words
+from alignment import _cells, _factorize, _parallel, _sortcodes, _spans, _strings, _words
 
 pa = pytest.importorskip("pyarrow")
 
@@ -42,14 +42,14 @@ def _varying(words: Any) -> list[np.uint64]:
 def test_a_span_is_cut_at_a_bit_that_never_varies_only_when_it_pays() -> None:
     word1 = sum(1 << b for b in range(8, 43) if b not in (15, 23, 31, 39))  # (ASCII: bit 7 clear)
     varying = [np.uint64(0), np.uint64(word1), np.uint64(0x7F << 48)]
-    assert _strings._spans(varying) == [(1, 8, 35), (2, 48, 7)]  # (42 bits: fits in 64)
-    assert _strings._spans(varying, 41) == [(1, 16, 27), (1, 8, 7), (2, 48, 7)]
+    assert _spans.fit_spans(varying) == [(1, 8, 35), (2, 48, 7)]  # (42 bits: fits in 64)
+    assert _spans.fit_spans(varying, 41) == [(1, 16, 27), (1, 8, 7), (2, 48, 7)]
     three = [(1, 32, 11), (1, 24, 7), (1, 16, 7), (1, 8, 7), (2, 48, 7)]
-    assert _strings._spans(varying, 39) == three  # (three cuts reach 39 bits)
+    assert _spans.fit_spans(varying, 39) == three  # (three cuts reach 39 bits)
     # cuts that cannot reach ``fit`` are not made (42 bits fit in 64 already)
-    assert _strings._spans(varying, 30) == [(1, 8, 35), (2, 48, 7)]
+    assert _spans.fit_spans(varying, 30) == [(1, 8, 35), (2, 48, 7)]
     wide = [np.uint64(2**64 - 1 - (1 << 7)), np.uint64(0xFF)]  # (71 bits even cut: not packed)
-    assert _strings._spans(wide) is None
+    assert _spans.fit_spans(wide) is None
 
 
 @settings(max_examples=200, deadline=None)
@@ -59,20 +59,20 @@ def test_a_span_is_cut_at_a_bit_that_never_varies_only_when_it_pays() -> None:
 )
 def test_cut_spans_keep_the_order_and_unpack_to_the_words(values: list[str], fit: int) -> None:
     words = _words_of(values)
-    spans = _strings._spans(_varying(words), fit)
+    spans = _spans.fit_spans(_varying(words), fit)
     if spans is None:
-        assert sum(w for *_, w in _strings._bit_spans(_varying(words))) > 64
+        assert sum(w for *_, w in _spans.bit_spans(_varying(words))) > 64
         return
-    assert len(spans) <= max(_strings.MAX_SPANS, len(_strings._bit_spans(_varying(words))))
+    assert len(spans) <= max(_spans.MAX_SPANS, len(_spans.bit_spans(_varying(words))))
     refs = [words.word(i, slice(0, 1)) for i in range(words.n_words)]
-    packed = _strings._packed(words.word, spans, refs, checked=True)(0, None)
+    packed = _spans.packed_words(words.word, spans, refs, checked=True)(0, None)
     if spans:
         assert int(packed.max()) < 2 ** sum(w for *_, w in spans)
     encoded = [v.encode() for v in values]
     for i in range(len(values)):  # packed words compare as the strings' bytes do
         for j in range(len(values)):
             assert (packed[i] < packed[j]) == (encoded[i] < encoded[j])
-    unpacked = _strings._unpacked(packed, spans, refs)
+    unpacked = _spans.unpacked(packed, spans, refs)
     for i in range(words.n_words):
         np.testing.assert_array_equal(unpacked[i], words.word(i, None))
 
@@ -84,7 +84,7 @@ def test_salesforce_ids_are_sorted_whole_beside_their_rows(monkeypatch: pytest.M
     rng = np.random.default_rng(2)
     values = [ids[i] for i in rng.integers(0, len(ids), 20_000)]
     words = _words_of(values)
-    full = sum(w for *_, w in _strings._bit_spans(_varying(words)))
+    full = sum(w for *_, w in _spans.bit_spans(_varying(words)))
     row_bits = (len(values) - 1).bit_length()
     assert full + row_bits > 64  # (55 bits beside 15 row bits: the test is sound)
     widths: list[int] = []
@@ -99,7 +99,7 @@ def test_salesforce_ids_are_sorted_whole_beside_their_rows(monkeypatch: pytest.M
 
     monkeypatch.setattr(_strings, "sorted_codes", spy)
     monkeypatch.setattr(_sortcodes, "_all_match", no_check)
-    monkeypatch.setattr(_strings, "_BLOCK", 1 << 20)  # (one sample: every row in it)
+    monkeypatch.setattr(_spans, "_BLOCK", 1 << 20)  # (one sample: every row in it)
     got = _factorize._bytes_factorize(pa.array(values))
     assert got is not None and widths and widths[0] + row_bits <= 64
     cats = sorted(set(values))

@@ -1,5 +1,5 @@
 """Strings of several words packed into one by the spans of a sample of the rows
-(:func:`alignment._strings._sampled_spans`): every row is checked as it is packed, and a row that
+(:func:`alignment._strings.sampled_spans`): every row is checked as it is packed, and a row that
 varies outside those spans sends the call to the spans of every row, with the same codes."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment import _parallel, _strings
+from alignment import _parallel, _spans, _strings
 
 pa = pytest.importorskip("pyarrow")
 
@@ -27,7 +27,7 @@ def _twin(values: list[str]) -> tuple[list[int], list[str]]:
 def _spied(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     """Record what the sampled and the full spans gave."""
     seen: dict[str, list[Any]] = {"sampled": [], "full": []}
-    sampled, full = _strings._sampled_spans, _strings._narrow_spans
+    sampled, full = _strings.sampled_spans, _strings.narrow_spans
 
     def spy_sampled(*args: Any, **kwargs: Any) -> Any:
         seen["sampled"].append(sampled(*args, **kwargs))
@@ -37,8 +37,8 @@ def _spied(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         seen["full"].append(full(*args, **kwargs))
         return seen["full"][-1]
 
-    monkeypatch.setattr(_strings, "_sampled_spans", spy_sampled)
-    monkeypatch.setattr(_strings, "_narrow_spans", spy_full)
+    monkeypatch.setattr(_strings, "sampled_spans", spy_sampled)
+    monkeypatch.setattr(_strings, "narrow_spans", spy_full)
     return seen
 
 
@@ -46,7 +46,8 @@ def _small_blocks(monkeypatch: pytest.MonkeyPatch, threads: str) -> None:
     monkeypatch.setenv(_parallel.ENV_VAR, threads)
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(_strings, "_BLOCK", 8)
-    monkeypatch.setattr(_strings, "_SAMPLE_ROWS", 2)
+    monkeypatch.setattr(_spans, "_BLOCK", 8)
+    monkeypatch.setattr(_spans, "_SAMPLE_ROWS", 2)
 
 
 @pytest.mark.parametrize("threads", ["1", "2"])
