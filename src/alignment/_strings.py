@@ -345,13 +345,11 @@ def factorize_words(
         sampled = sampled_spans(word, n_words, n, fit=fit)
         if sampled is not None:
             try:  # (the spans a sample of the rows gives, every row checked as it is packed)
-                return _factorize(
-                    packed_words(word, *sampled, checked=True), 1, n, sampled, options
-                )
+                return _packed_factorize(word, n, sampled, options, checked=True)
             except Wider:  # (a row varies outside them: the spans of every row)
                 narrow = narrow_spans(word, n_words, n, fit=fit)
                 if narrow is not None:
-                    return _factorize(packed_words(word, *narrow), 1, n, narrow, options)
+                    return _packed_factorize(word, n, narrow, options)
         if packed_only:
             return None
     return _factorize(word, n_words, n, None, options)
@@ -364,6 +362,20 @@ class _Options(NamedTuple):
     text: WordsText | None
 
 
+def _packed_factorize(
+    word: WordFn,
+    n: int,
+    narrow: tuple[list[Span], list[np.ndarray]],
+    options: _Options,
+    *,
+    checked: bool = False,
+) -> Factorized | None:
+    """:func:`_factorize` of the strings' packed words (``narrow``: the spans packed and the
+    words of one string), with the :class:`Packing` that finds other strings among them."""
+    found = _factorize(packed_words(word, *narrow, checked=checked), 1, n, narrow, options)
+    return None if found is None else found._replace(packing=Packing(*narrow, found.first_words))
+
+
 def _factorize(
     word: WordFn,
     n_words: int,
@@ -372,20 +384,7 @@ def _factorize(
     options: _Options,
 ) -> Factorized | None:
     """:func:`factorize_words` of the strings' own words, or of their packed words (``narrow``:
-    the spans packed and the words of one string; the :class:`Packing` is then given)."""
-    found = _factorize_words(word, n_words, n, narrow, options)
-    if found is None or narrow is None:
-        return found
-    return found._replace(packing=Packing(narrow[0], narrow[1], found.first_words))
-
-
-def _factorize_words(
-    word: WordFn,
-    n_words: int,
-    n: int,
-    narrow: tuple[list[Span], list[np.ndarray]] | None,
-    options: _Options,
-) -> Factorized | None:
+    the spans packed and the words of one string)."""
     need_rows, decode, distinct, text = options
     spans, refs = narrow if narrow is not None else (None, [])
     soon = text is not None and n_words == 1  # the text from the (unpacked) words themselves
