@@ -41,6 +41,7 @@ from ._words import (
     ascii_words,
     byte_words,
     inline_views,
+    long_view_words,
     unicode_words,
     view_words,
 )
@@ -258,6 +259,24 @@ def _bytes_factorize(
     return out if out is None or empty is None else _blank_first(out, empty)
 
 
+def _long_views(arr: Any) -> Words | None:
+    """The words of Arrow string views of out-of-line strings of one length laid one after
+    another (:func:`._words.long_view_words`); ``None`` for another layout, or nulls."""
+    if arr.null_count or len(arr) == 0:
+        return None
+    bufs = arr.buffers()
+    views = np.frombuffer(bufs[1], dtype=np.uint8).reshape(-1, 16)
+    datas = [np.frombuffer(b, dtype=np.uint8) for b in bufs[2:]]
+    return long_view_words(views[arr.offset : arr.offset + len(arr)], datas)
+
+
+def _all_words_decoder(words: Words) -> Decoder:
+    """A :data:`Decoder` of strings of one length from all their words, read at one row of
+    each (the rows are looked for: the strings have several words)."""
+    text = _words_text(words.length_word, words.one_length)
+    return lambda _, first: text([words.word(i, first) for i in range(words.n_words)])
+
+
 def _blank_first(cat: Categorical, empty: np.ndarray) -> Categorical:
     """``cat`` (of the strings that are not empty) with the empty string as its first category,
     the code of the rows ``empty``: the empty string sorts before every other.
@@ -396,17 +415,21 @@ def _text_of_keys(keys: np.ndarray) -> np.ndarray:
 def _view_factorize(
     arr: Any, *, distinct: bool = False, packed_only: bool = False
 ) -> Categorical | None:
-    """Factorise Arrow string views whose strings are all inline (at most 12 bytes), in place.
+    """Factorise Arrow string views in place: strings all inline (at most 12 bytes), or all of
+    one longer length and laid one after another (:func:`._words.long_view_words`).
 
-    ``None`` for longer strings, or when the kernel declines (see :func:`_bytes_factorize`).
+    ``None`` for other long strings, or when the kernel declines (see :func:`_bytes_factorize`).
     """
-
     n = len(arr)
     buf = arr.buffers()[1]
     views = np.frombuffer(buf, dtype=np.uint8).reshape(-1, 16)[arr.offset : arr.offset + n]
     lengths = views[:, :4].view("<i4")[:, 0]  # (a strided view: converted a block at a time)
     if n and int(lengths[:SAMPLE_ROWS].max()) > 12:  # (long strings: known from the first)
-        return None
+        long = _long_views(arr)  # (ids of one format, laid in order: read in place)
+        if long is None:
+            return None
+        of_words = _all_words_decoder(long)
+        return _from_words(long, of_words, None, n, distinct=distinct, packed_only=packed_only)
     rows: np.ndarray | None = None
     if arr.null_count:
         rows = np.flatnonzero(_valid(arr))

@@ -13,6 +13,8 @@ words read in place, at a fixed stride, rather than gathered.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -26,6 +28,7 @@ __all__ = [
     "ascii_words",
     "byte_words",
     "inline_views",
+    "long_view_words",
     "unicode_words",
     "view_words",
 ]
@@ -112,15 +115,33 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
     max_len = _max_length(starts, ends)
     if max_len > 8 * MAX_WORDS:
         return None
-    if data.size < 8:  # (the strided reader needs 8 bytes)
-        data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
-    # every 8-byte window of the buffer, read in place (native order, swapped after the gather)
-    reader = np.ndarray((data.size - 7,), dtype=np.uint64, buffer=data, strides=(1,))
-    last = data.size - 8
+    reader, block = _reader(data, max_len)
     n_bytes = max(1, -(-max_len // 8))
     one_length = _fixed_width(starts, ends, max_len)
     # (strings of one length need no length word: none is another's zero-padded prefix)
     with_length = max_len > 7 and not one_length and not bool(data.all())
+
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        if fixed is None:
+            return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
+        return fixed.word(i, rows, starts.size)
+
+    fixed = _FixedWidth(reader, block, int(starts[0]), max_len) if one_length else None
+    return Words(word, n_bytes + int(with_length), max_len <= 7, with_length, max_len * one_length)
+
+
+Block = Callable[[int, np.ndarray, np.ndarray], np.ndarray]
+"""``block(i, starts, ends)``: word ``i`` of the strings ``data[starts[r] : ends[r]]``."""
+
+
+def _reader(data: np.ndarray, max_len: int) -> tuple[np.ndarray, Block]:
+    """Every 8-byte window of a byte buffer, read in place (native order), and the general
+    reader of a word of strings of at most ``max_len`` bytes in it (:func:`byte_words`)."""
+    if data.size < 8:  # (the strided reader needs 8 bytes)
+        data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
+    reader = np.ndarray((data.size - 7,), dtype=np.uint64, buffer=data, strides=(1,))
+    last = data.size - 8
+    n_bytes = max(1, -(-max_len // 8))
     short = max_len <= 7
 
     def block(i: int, st: np.ndarray, en: np.ndarray) -> np.ndarray:
@@ -140,16 +161,91 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
         out: np.ndarray = w
         return out
 
-    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
-        if fixed is None:
-            return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
-        if isinstance(rows, np.ndarray):
-            return fixed.gather(i, rows)
-        lo, hi, _ = (slice(0, starts.size) if rows is None else rows).indices(starts.size)
-        return fixed.rows(i, lo, hi)
+    return reader, block
 
-    fixed = _FixedWidth(reader, block, starts, ends, max_len) if one_length else None
-    return Words(word, n_bytes + int(with_length), short, with_length, max_len * one_length)
+
+MAX_RUNS = 1 << 10
+"""At most this many runs of strings laid one after another (:func:`long_view_words`)."""
+
+
+def long_view_words(views: np.ndarray, datas: list[np.ndarray]) -> Words | None:
+    """Words of strings held out of line by Arrow string views (longer than 12 bytes), all of
+    one byte length and laid one after another in the data buffers ``datas``, as Polars lays
+    ids of one format: each buffer's run of strings is read in place at a fixed stride, as
+    :func:`byte_words` reads Arrow's plain layout (the same words), with no copy of the bytes.
+
+    ``views`` is the ``(n, 16)`` byte matrix of the views (C-contiguous rows).  ``None`` for
+    any other layout (strings of several lengths, or not in the order of the rows): the
+    caller then copies them into Arrow's plain layout.
+    """
+    n = views.shape[0]
+    width = int(views[0, :4].view("<u4")[0]) if n else 0
+    if width <= 12 or width > 8 * MAX_WORDS:
+        return None
+    runs = _runs_of_views(views, width, [d.size for d in datas])
+    if runs is None:
+        return None
+    parts = [
+        (r0, r1, _FixedWidth(*_reader(datas[b], width), base, width)) for r0, r1, b, base in runs
+    ]
+    first_rows = [r0 for r0, _, _ in parts]
+
+    def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
+        if isinstance(rows, np.ndarray):
+            out = np.empty(rows.size, dtype=np.uint64)
+            run = np.searchsorted(np.array(first_rows), rows, side="right") - 1
+            for k in np.unique(run).tolist():  # (a loop over the runs: a few)
+                sel = np.flatnonzero(run == k)
+                out[sel] = parts[k][2].gather(i, rows[sel] - parts[k][0])
+            return out
+        lo, hi, _ = (slice(0, n) if rows is None else rows).indices(n)
+        k = bisect.bisect_right(first_rows, lo) - 1  # (the run of the first row)
+        r0, r1, fixed = parts[k]
+        if hi <= r1:  # (one run: most blocks of rows)
+            return fixed.rows(i, lo - r0, hi - r0)
+        out = np.empty(hi - lo, dtype=np.uint64)
+        for r0, r1, fixed in parts[k:]:  # (a loop over the runs: a few)
+            a, b = max(lo, r0), min(hi, r1)
+            if a >= b:
+                break
+            out[a - lo : b - lo] = fixed.rows(i, a - r0, b - r0)
+        return out
+
+    return Words(word, -(-width // 8), False, False, width)
+
+
+def _runs_of_views(
+    views: np.ndarray, width: int, sizes: list[int]
+) -> list[tuple[int, int, int, int]] | None:
+    """``(first row, end row, buffer, first byte)`` of each run of rows whose strings (every
+    one ``width`` bytes long) follow one another in one buffer; ``None`` when a string has
+    another length, a run leaves its buffer, or there are more than :data:`MAX_RUNS` runs.
+
+    The last 8 bytes of a view are its buffer's index and the string's offset in it
+    (little-endian ``uint32`` each): within a run, each view's are the previous one's plus
+    ``width << 32``, so one subtraction of 64-bit words a row checks both."""
+    n = views.shape[0]
+    words = views.view("<u8")  # (n, 2): the length and prefix; the buffer and offset
+    step = np.uint64(width << 32)
+    lengths = views.view("<u4")[:, 0]
+    breaks = [0]
+    for c0 in range(0, n, _BLOCK):  # (a loop over blocks: the temporaries stay cached)
+        c1 = min(n, c0 + _BLOCK)
+        if not bool(np.all(lengths[c0:c1] == width)):
+            return None
+        at = words[max(c0 - 1, 0) : c1, 1]
+        new = np.flatnonzero((at[1:] - at[:-1]) != step) + max(c0 - 1, 0) + 1
+        breaks.extend(new.tolist())
+        if len(breaks) > MAX_RUNS:
+            return None
+    breaks.append(n)
+    runs = []
+    for r0, r1 in itertools.pairwise(breaks):  # (a loop over the runs)
+        buffer, first = (int(v) for v in views[r0, 8:16].view("<u4"))
+        if buffer >= len(sizes) or first + width * (r1 - r0) > sizes[buffer]:
+            return None
+        runs.append((r0, r1, buffer, first))
+    return runs
 
 
 def inline_views(keys: np.ndarray) -> np.ndarray:
@@ -228,15 +324,22 @@ def _next_of(starts: np.ndarray, ends: np.ndarray) -> bool:
 
 
 class _FixedWidth(NamedTuple):
-    """Strings of ``width`` bytes each, one after the other in the buffer (:func:`_fixed_width`):
-    their words are read from the buffer's 8-byte windows (``reader``) at a fixed stride;
-    ``block`` (the general reader) makes the last few rows, whose window would pass the end."""
+    """Strings of ``width`` bytes each, one after the other in a buffer from byte ``first``
+    (:func:`_fixed_width`): their words are read from the buffer's 8-byte windows (``reader``)
+    at a fixed stride; ``block`` (the general reader) makes the last few rows, whose window
+    would pass the end."""
 
     reader: np.ndarray
-    block: Callable[[int, np.ndarray, np.ndarray], np.ndarray]
-    starts: np.ndarray
-    ends: np.ndarray
+    block: Block
+    first: int
     width: int
+
+    def word(self, i: int, rows: np.ndarray | slice | None, n: int) -> np.ndarray:
+        """Word ``i`` of ``rows`` of the ``n`` strings (see :data:`WordFn`)."""
+        if isinstance(rows, np.ndarray):
+            return self.gather(i, rows)
+        lo, hi, _ = (slice(0, n) if rows is None else rows).indices(n)
+        return self.rows(i, lo, hi)
 
     def rows(self, i: int, lo: int, hi: int) -> np.ndarray:
         """Word ``i`` of rows ``lo:hi``: a strided copy (no gather)."""
@@ -244,7 +347,7 @@ class _FixedWidth(NamedTuple):
         if 8 * i >= self.width:  # (the length word: the same for every row)
             out.fill(self.width)
             return out
-        base = int(self.starts[0]) + 8 * i
+        base = self.first + 8 * i
         inside = min(hi, (self.reader.size - 1 - base) // self.width + 1)  # windows that fit
         if inside > lo:
             part = out[: inside - lo]
@@ -253,21 +356,26 @@ class _FixedWidth(NamedTuple):
             _in_order(part, i, self.width)
         start = max(lo, inside)
         if hi > start:
-            out[start - lo :] = self.block(i, self.starts[start:hi], self.ends[start:hi])
+            out[start - lo :] = self._late(i, np.arange(start, hi, dtype=np.int64))
         return out
 
     def gather(self, i: int, rows: np.ndarray) -> np.ndarray:
         """Word ``i`` of the given ``rows``: one gather of the windows at ``start + width * row``."""
         if 8 * i >= self.width:
             return np.full(rows.size, self.width, dtype=np.uint64)
-        pos = int(self.starts[0]) + 8 * i + self.width * rows.astype(np.int64)
+        pos = self.first + 8 * i + self.width * rows.astype(np.int64)
         late = np.flatnonzero(pos > self.reader.size - 1)  # (windows past the buffer's end)
         pos[late] = 0
         out: np.ndarray = self.reader[pos]
         _in_order(out, i, self.width)
         if late.size:
-            out[late] = self.block(i, self.starts[rows[late]], self.ends[rows[late]])
+            out[late] = self._late(i, rows[late].astype(np.int64))
         return out
+
+    def _late(self, i: int, rows: np.ndarray) -> np.ndarray:
+        """Word ``i`` of rows whose window passes the buffer's end (the general reader)."""
+        starts = self.first + self.width * rows
+        return self.block(i, starts, starts + self.width)
 
 
 def _in_order(w: np.ndarray, i: int, width: int) -> None:
