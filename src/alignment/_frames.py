@@ -109,15 +109,10 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
     hay_s = hay.astype(str).astype(object) if hay.dtype.kind != "O" else hay
     q_s = q.astype(str).astype(object) if q.dtype.kind != "O" else q
     if _has("pyarrow"):
-        import pyarrow as pa
         import pyarrow.compute as pc
 
-        try:
-            q_a = pa.array(q_s, type=pa.string(), from_pandas=True)
-            hay_a = pa.array(hay_s, type=pa.string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            pass
-        else:
+        q_a, hay_a = _as_arrow_text(q_s), _as_arrow_text(hay_s)
+        if q_a is not None and hay_a is not None and not hay_a.null_count:
             if len(hay_a) <= len(q_a):
                 idx = pc.index_in(q_a, value_set=hay_a)  # hash table on the haystack
                 out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -158,15 +153,17 @@ def _search_made(made: Any, q: np.ndarray, increasing: bool) -> np.ndarray | Non
 
 def _as_arrow_text(q: np.ndarray) -> Any:
     """``str`` values (``None`` or NaN: null) as an Arrow string array; ``None`` when they are
-    not all strings."""
+    not all strings (``bytes`` are not text: PyArrow would take them for their UTF-8), or hold
+    a lone surrogate (no UTF-8 of its own)."""
     import pyarrow as pa
 
     try:
-        return pa.array(
-            q.astype(object) if q.dtype.kind == "U" else q, type=pa.string(), from_pandas=True
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        out = pa.array(q.astype(object) if q.dtype.kind == "U" else q, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
         return None
+    if pa.types.is_null(out.type):  # (no value at all)
+        return out.cast(pa.string())
+    return out if pa.types.is_string(out.type) or pa.types.is_large_string(out.type) else None
 
 
 def _search_packed(haystack: Any, needles: Any) -> np.ndarray | None:

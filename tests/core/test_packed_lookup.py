@@ -146,3 +146,22 @@ def test_positions_check_the_bits_outside_the_spans() -> None:
     packing = _spans.Packing([(0, 0, 8)], refs, np.array([1, 5, 9], dtype=np.uint64))
     words = [np.array([0xAB05, 0xAC05, 0xAB09, 0xAB02], dtype=np.uint64)]
     assert packing.positions(words).tolist() == [1, -1, 2, -1]
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_bytes_and_lone_surrogates_are_not_taken_for_text(
+    monkeypatch: pytest.MonkeyPatch, packed: bool
+) -> None:
+    """A ``bytes`` needle is not the string of its UTF-8 (PyArrow would read it so), and a lone
+    surrogate has no UTF-8: neither is found, and neither raises."""
+    if not packed:  # (the haystack's text searched instead: another path, the same rule)
+        monkeypatch.setattr(_frames, "_search_packed", lambda *_: None)
+    hay = _ids(300, 5)
+    held = _packed_categories(hay * 2)
+    for needles in (
+        np.array([hay[3].encode(), hay[4]], dtype=object),
+        np.array(["\ud800", hay[4]], dtype=object),
+        np.array([b"x", None], dtype=object),
+    ):
+        pos, _ = _frames.lookup(held, needles)
+        assert pos.tolist() == _oracle(hay, needles.tolist())
