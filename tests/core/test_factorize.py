@@ -563,9 +563,7 @@ def test_collision_in_a_late_block_is_caught(monkeypatch: pytest.MonkeyPatch, th
         return _strings._mix(word(0, None))
 
     monkeypatch.setattr(_strings, "_hash_words", by_prefix)
-    monkeypatch.setattr(
-        _strings, "sampled_spans", lambda *_, **__: None
-    )  # (the word-by-word path)
+    monkeypatch.setattr(_strings, "sampled_spans", lambda *_, **__: None)  # (the word-by-word path)
     monkeypatch.setenv(_parallel.ENV_VAR, threads)
     monkeypatch.setattr(_parallel, "SPLIT_MIN_ROWS", 1)
     monkeypatch.setattr(_strings, "_BLOCK", 64)

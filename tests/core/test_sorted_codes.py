@@ -169,3 +169,24 @@ def test_small_blocks_over_two_threads(
         _check(found, keys)
     else:  # (only with bits left out that differ within a group)
         assert max(0, width + max(1, (keys.size - 1).bit_length()) - 64) > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    width=st.integers(1, 64),
+    raw=st.lists(st.integers(0, 2**64 - 1), max_size=300),
+    repeats=st.integers(1, 3),
+)
+def test_words_sorted_with_their_rows_are_a_stable_argsort(
+    width: int, raw: list[int], repeats: int
+) -> None:
+    """``_argsort_words``: by one sort of the words beside their rows when the two fit in 64
+    bits (equal words in row order: a stable argsort), else numpy's argsort (sorted words)."""
+    words = np.array([r % (1 << width) for r in raw] * repeats, dtype=np.uint64)
+    given_words = words.copy()
+    order = _strings._argsort_words(words.copy(), width)
+    assert sorted(order.tolist()) == list(range(words.size))
+    assert np.all(np.diff(given_words[order].astype(object)) >= 0) if words.size > 1 else True
+    row_bits = max(1, (words.size - 1).bit_length())
+    if width + row_bits <= 64:
+        assert order.tolist() == np.argsort(given_words, kind="stable").tolist()
