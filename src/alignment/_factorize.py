@@ -32,7 +32,7 @@ from ._cells import (
     text_of_words,
 )
 from ._cells import objects as _objects
-from ._columns import Categorical, stored
+from ._columns import Categorical, stored, subset
 from ._digits import factorize_numbered
 from ._strings import Decoder, Soon, WordsText, factorize_ints, factorize_words
 from ._words import (
@@ -168,7 +168,7 @@ def _polars_physical(native: Any) -> Categorical:
     codes = np.take(rank, local)
     if valid is not None:
         codes = _with_nulls(codes, np.flatnonzero(valid), n)
-    return Categorical(codes, cat.categories, cat.sort_keys)
+    return Categorical(codes, stored(cat, "categories"), cat.sort_keys)  # (text not made)
 
 
 def _pandas_arrow(native: Any) -> Any:
@@ -641,7 +641,7 @@ def _entries(
         cats = _objects(values) if objects is None else np.array(objects, dtype=object)
         return None, cats, _canonical_keys(values)
     dict_cat = (factorize_values or _distinct_factorize)(values)
-    return dict_cat.codes, dict_cat.categories, dict_cat.sort_keys
+    return dict_cat.codes, stored(dict_cat, "categories"), dict_cat.sort_keys
 
 
 def indexed_factorize(
@@ -660,7 +660,7 @@ def indexed_factorize(
     if not used.all():
         new_code = np.append(np.cumsum(used, dtype=np.int32) - 1, np.int32(-1))
         codes = new_code[codes]
-        cats = cats[used]
+        cats = subset(cats, used)
         sort_keys = None if sort_keys is None else sort_keys[used]
     return Categorical(codes.astype(np.int32, copy=False), cats, sort_keys)
 

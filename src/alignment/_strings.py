@@ -37,6 +37,7 @@ from ._spans import (
     Span,
     Wider,
     bit_spans,
+    fit_spans,
     narrow_spans,
     packed_words,
     sampled_spans,
@@ -538,13 +539,18 @@ def _word_order(keys: list[np.ndarray]) -> np.ndarray:
     word (its highest to its lowest varying bit) adds up to at most 64 bits, the spans are
     packed into one word, in order, and sorted at once (the same order: the bits left out are
     the same in every string); otherwise they are sorted by the first varying word, and only
-    the strings that share it by the next words (:func:`_by_first_word`)."""
-    spans = bit_spans([np.bitwise_or.reduce(k ^ k[0]) if k.size else 0 for k in keys])
+    the strings that share it by the next words (:func:`_by_first_word`).  Spans too wide to be
+    sorted beside the row numbers lose the runs of bits no string sets (:func:`fit_spans`):
+    the 10^6 ids ``"L0"`` … ``"L999999"`` vary over 52 bits, 42 once the top two bits of
+    each digit's byte are cut."""
+    varying = [np.bitwise_or.reduce(k ^ k[0]) if k.size else 0 for k in keys]
+    row_bits = max(1, (keys[0].size - 1).bit_length())
+    spans = fit_spans(varying, fit=64 - row_bits)  # (cut to fit beside the rows when it can)
+    if spans is None:
+        return _by_first_word([keys[i] for i, _, _ in bit_spans(varying)])
     if not spans:
         return np.argsort(keys[0])
     width = sum(w for _, _, w in spans)
-    if width > 64:
-        return _by_first_word([keys[i] for i, _, _ in spans])
     return _argsort_words(packed_words(lambda i, _: keys[i].copy(), spans)(0, None), width)
 
 

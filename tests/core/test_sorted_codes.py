@@ -190,3 +190,35 @@ def test_words_sorted_with_their_rows_are_a_stable_argsort(
     row_bits = max(1, (words.size - 1).bit_length())
     if width + row_bits <= 64:
         assert order.tolist() == np.argsort(given_words, kind="stable").tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(5000, 9000))
+def test_numbered_ids_are_ordered_by_their_cut_spans_beside_their_rows(seed: int, n: int) -> None:
+    """Distinct ``"L123"`` ids of 2–8 bytes vary over 52 bits of their word: too many beside
+    13 row bits, but the bits no string sets (the top two of every digit's byte) are cut out,
+    so the rest is sorted with the rows (:func:`_strings._argsort_words`), in bytes' order."""
+    from alignment._words import byte_words
+
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(seed)
+    ids = sorted({f"L{v}" for v in rng.integers(0, 10**7, n).tolist()} | {"L0", "L9999999"})
+    shuffled = [ids[j] for j in rng.permutation(len(ids))]
+    arrow = pa.array(shuffled)
+    offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int32)
+    data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)
+    words = byte_words(data, offsets[:-1], offsets[1:])
+    assert words is not None and words.n_words == 1
+    widths: list[int] = []
+    real = _strings._argsort_words
+
+    def spy(w: np.ndarray, width: int) -> np.ndarray:
+        widths.append(width)
+        return real(w, width)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_strings, "_argsort_words", spy)
+        order = _strings._word_order([words.word(0, None)])
+    assert [shuffled[j] for j in order] == ids
+    row_bits = (len(ids) - 1).bit_length()
+    assert widths and widths[0] + row_bits <= 64 < 52 + row_bits  # (sorted beside the rows)
