@@ -17,7 +17,7 @@ import narwhals as nw
 import numpy as np
 
 from ._frames import Categorical, read_table, to_native
-from ._sources import CSVFormatError, open_text, read_arrow_csv, read_header
+from ._sources import CSVFormatError, open_text, read_arrow_csv, read_header, reading_pool
 
 __all__ = ["CSVFormatError", "open_text", "read_csv", "read_parquet", "write_parquet"]
 
@@ -127,7 +127,13 @@ def read_parquet(
                 "appears more than once"
             )
         few = _few_values(file, chosen) if dictionaries else []
-    return pq.read_table(path, columns=chosen, read_dictionary=few or None)
+    if len(set(names)) < len(names):  # (a dataset refuses names it does not read repeated)
+        return pq.read_table(path, columns=chosen, read_dictionary=few or None)
+    import pyarrow.dataset as ds  # (its scan takes a memory pool; pq.read_table does not)
+
+    options = ds.ParquetReadOptions(dictionary_columns=few)
+    files = ds.dataset(str(path), format=ds.ParquetFileFormat(read_options=options))
+    return files.to_table(columns=chosen, memory_pool=reading_pool())
 
 
 def _few_values(file: Any, names: Sequence[str]) -> list[str]:

@@ -1,0 +1,81 @@
+"""Files are read into PyArrow's jemalloc pool (:func:`alignment._sources.reading_pool`) when
+PyArrow has one and the process chose no pool; the process's default pool is left alone, and
+the tables read are those PyArrow's own readers give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+from alignment import _files, _sources  # noqa: E402
+
+
+def _jemalloc() -> object | None:
+    try:
+        return pa.jemalloc_memory_pool()
+    except (NotImplementedError, AttributeError):
+        return None
+
+
+def _table(n: int = 50_000) -> object:
+    rng = np.random.default_rng(5)
+    return pa.table(
+        {
+            "id": [f"00Q5g0000{i:06d}AAA" for i in rng.permutation(n)],
+            "status": rng.choice(["Open", "Working", "Closed"], n).tolist(),
+            "amount": rng.normal(size=n),
+            "when": [
+                None if i % 7 == 0 else f"2024-01-{1 + i % 28:02d}T10:00:00Z" for i in range(n)
+            ],
+        }
+    )
+
+
+def test_the_pool_is_jemalloc_unless_the_process_chose_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    pool = _sources.reading_pool()
+    want = _jemalloc()
+    assert (pool is None) == (want is None)
+    if want is not None:
+        assert pool.backend_name == "jemalloc"
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    assert _sources.reading_pool() is None  # (PyArrow's default: the one the process chose)
+
+
+def test_a_parquet_file_read_into_the_pool_is_pyarrows_table(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    table = _table()
+    pq.write_table(table, path, row_group_size=20_000)
+    before = pa.default_memory_pool().backend_name
+    pool = _jemalloc()
+    held = 0 if pool is None else pool.bytes_allocated()
+    got = _files.read_parquet(path, lambda names: ["id", "status", "when"], dictionaries=True)
+    with pq.ParquetFile(path) as file:
+        few = _files._few_values(file, ["id", "status", "when"])
+    want = pq.read_table(path, columns=["id", "status", "when"], read_dictionary=few)
+    assert got.schema == want.schema and got.equals(want)
+    assert pa.types.is_dictionary(got.schema.field("status").type)  # (few values: a dictionary)
+    if pool is not None:
+        assert pool.bytes_allocated() > held  # (the table's buffers are the pool's)
+    assert pa.default_memory_pool().backend_name == before
+    assert _files.read_parquet(path).equals(pq.read_table(path))
+
+
+def test_a_csv_file_is_read_into_the_pool(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    rows = ["id,status,amount"] + [
+        f"L{i},{'Open' if i % 2 else 'Closed'},{i}.5" for i in range(20_000)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pool = _jemalloc()
+    held = 0 if pool is None else pool.bytes_allocated()
+    got = _sources.read_arrow_csv(path, ["id", "status", "amount"], ",", text=True)
+    assert got.column("id").to_pylist()[:2] == ["L0", "L1"]
+    assert got.column("amount").to_pylist()[-1] == "19999.5"
+    if pool is not None:
+        assert pool.bytes_allocated() > held
