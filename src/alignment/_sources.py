@@ -315,7 +315,7 @@ def reading_pool() -> Any:
 
     Reading a file grows large buffers that are new memory.  With PyArrow's default pool
     (mimalloc on Linux wheels) the kernel's zeroing of those pages varied from 0.1 to 1.4 s
-    of system time for one read of 5.7·10^6 rows (0.3–1.0 s wall); jemalloc's pool took
+    of system time for one read of 5.7·10^6 rows (0.3–1.25 s wall); jemalloc's pool took
     0.2 s of it every time (0.34–0.37 s wall).
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
