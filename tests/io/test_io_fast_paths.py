@@ -244,3 +244,40 @@ def test_instants_parsed_on_the_pool_like_at_once(
     assert not isinstance(at_once, tuple) and not isinstance(pooled, tuple)
     assert_same_crm(pooled, at_once)
     assert [str(i) for i in pooled.issues] == [str(i) for i in at_once.issues]
+
+
+def _first_of_list_oracle(cells: list[Any], sep: str) -> tuple[list[Any], list[bool]]:
+    """first_of_list in plain Python: each cell split on ``sep``, its items trimmed, blanks
+    left out; the first item (``None``: none) and whether there were several."""
+    firsts, several = [], []
+    for cell in cells:  # (an oracle: a loop per cell)
+        items = [] if cell is None else [x.strip() for x in cell.split(sep) if x.strip()]
+        firsts.append(items[0] if items else None)
+        several.append(len(items) > 1)
+    return firsts, several
+
+
+_ID_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["A1", "B2", "C3", "0012", "x"]),
+    st.sampled_from(["A1;B2", " A1", "B2 ", "", "  ", ";A1", "A1;;C3", "B2; C3"]),
+)
+
+
+@SETTINGS
+@given(cells=st.lists(_ID_CELLS, min_size=1, max_size=40))
+def test_first_of_list_matches_splitting_every_cell(cells: list[Any]) -> None:
+    """Cells that list one clean id each are taken as they are (no split); any cell with a
+    separator, an empty value or spaces at an end sends every cell through the split: both
+    give what splitting each cell gives, and the input is not changed."""
+    from alignment.io._deals import _single_ids, first_of_list
+
+    values = np.array(cells, dtype=object)
+    before = values.copy()
+    first, several = first_of_list(values, ";")
+    want_first, want_several = _first_of_list_oracle(cells, ";")
+    assert first.tolist() == want_first
+    assert several.tolist() == want_several
+    assert values.tolist() == before.tolist()
+    clean = all(c is None or (c and ";" not in c and c.strip() == c) for c in cells)
+    assert (_single_ids(values, ";") is not None) == clean  # (the fast path taken exactly then)

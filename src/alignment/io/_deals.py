@@ -58,6 +58,9 @@ def split_ids(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray, np.
 
 def first_of_list(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]:
     """The first id of each cell and whether the cell listed several."""
+    single = _single_ids(values, sep)
+    if single is not None:  # (no cell lists several ids or needs trimming: each as it is)
+        return single, np.zeros(single.size, dtype=bool)
     codes, offsets, flat = _lists(values, sep)
     lens = np.diff(offsets)
     first = np.full(lens.size, None, dtype=object)
@@ -69,6 +72,19 @@ def first_of_list(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]
     several = np.zeros(codes.size, dtype=bool)
     several[ok] = lens[codes[ok]] > 1
     return out, several
+
+
+def _single_ids(values: np.ndarray, sep: str) -> np.ndarray | None:
+    """Each cell's id (``None`` where missing) when no distinct cell holds ``sep``, is empty or
+    has spaces at an end; otherwise ``None`` (the cells are split)."""
+    cat = factorize(values, column="ids", allow_missing=True)
+    cells = cat.categories.tolist()
+    if not all(c and sep not in c and c.strip() == c for c in cells):  # a loop over distinct
+        return None
+    table = np.empty(len(cells) + 1, dtype=object)  # (last slot: code -1, missing)
+    table[:-1] = cells
+    out: np.ndarray = table[cat.codes]
+    return out
 
 
 def _dedupe_deals(d: Table, ctx: Context) -> Table:
@@ -153,16 +169,17 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     """Deal contacts whose deal and person are known, one row per (deal, person)."""
     if not dc:
         return {}
-    _, known_deal = lookup(deals["deal_id"], dc["deal_id"])
+    deal_row, known_deal = lookup(deals["deal_id"], dc["deal_id"])
     known_deal &= ~is_missing(dc["deal_id"])
     ctx.flag(dc, ~known_deal, "deal_id", "deal contact of an unknown deal", "left out")
     row = people.rows_of(dc["lead_id"])
     unknown = known_deal & (row < 0)
     ctx.flag(dc, unknown, "lead_id", "deal contact of an unknown person", "left out")
-    dc = take(dict(dc, **{PERSON: row}), known_deal & ~unknown)
+    kept = known_deal & ~unknown
+    dcode = np.asarray(deal_row[kept], dtype=np.int64)  # (the deal's row: one per deal id)
+    dc = take(dict(dc, **{PERSON: row}), kept)
     pcode = dc[PERSON]  # (the person's row: ids sorted, as their strings are)
     dc["lead_id"] = people.leads["lead_id"][pcode]
-    dcode = factorize(dc["deal_id"], column="deal_id").codes.astype(np.int64)
     pair = dcode * (int(pcode.max(initial=0)) + 1) + pcode
     codes, uniq = factorize_ints(pair)
     order = np.lexsort((dc[ROW], dc[SRC], codes))
@@ -179,9 +196,8 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
 
 def flag_deals_without_contact(deals: Table, dc: Table, ctx: Context) -> None:
     """List the deals no known person is linked to (kept: their revenue stays in the deals)."""
-    linked = dc["deal_id"] if dc else np.empty(0, dtype=object)
-    if linked.size:
-        _, has = lookup(np.unique(linked.astype(str)).astype(object), deals["deal_id"])
-    else:
-        has = np.zeros(deals[ROW].size, dtype=bool)
+    has = np.zeros(deals[ROW].size, dtype=bool)
+    if dc and dc["deal_id"].size and has.size:  # (each linked deal found among the deals)
+        pos, found = lookup(deals["deal_id"], dc["deal_id"])
+        has[pos[found]] = True
     ctx.flag(deals, ~has, "deal_id", "{noun} with no contact", "kept; no person is linked to it")
