@@ -10,6 +10,10 @@ segments, so empty segments never read a neighbour's value) and has a plain-Pyth
 ``_py_<kernel>`` that defines what it computes; the tests compare the two on seeded and
 hypothesis-generated data (empty segments, one element, large inputs).
 
+Orders of non-negative integer keys live here too: :func:`lex_order` is ``np.lexsort`` (and
+:func:`stable_order` a stable ``np.argsort``) by one sort of the keys packed into int64 words
+when their bits fit, which the tests compare with numpy's.
+
 Conventions
 -----------
 * Index results are positions in the flat array, ``-1`` for "none" (empty segment or no
@@ -35,6 +39,7 @@ __all__ = [
     "group_quantiles",
     "group_sort",
     "group_stats",
+    "lex_order",
     "position_from_end",
     "position_in_segment",
     "segment_any",
@@ -51,6 +56,7 @@ __all__ = [
     "segment_min",
     "segment_normalize",
     "segment_sum",
+    "stable_order",
 ]
 
 
@@ -610,3 +616,77 @@ def _py_group_sort(
     for g in range(n_groups):
         offsets.append(offsets[-1] + sum(1 for k in codes if k == g))
     return order, offsets, [times[i] for i in order]
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for non-negative integer keys (:func:`lex_order`)."""
+    return lex_order((keys,))
+
+
+def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)`` for non-negative integer (or bool) keys: the last key is the primary.
+
+    When the keys' bits and the row index's fit in 63 bits, the keys are packed into one int64
+    above the row index and the values sorted (unique values: the index bits are the stable
+    order).  When only the keys fit, their packed values are argsorted and the rows of equal
+    values put back in index order.  Otherwise, :func:`_radix_order`.
+    """
+    if not keys:
+        return np.zeros(0, dtype=np.intp)
+    n = keys[0].size
+    bits = [int(key.max()).bit_length() if n else 0 for key in keys]
+    index_bits = (n - 1).bit_length() if n else 0
+    if sum(bits) + index_bits <= 63:
+        packed = _packed(keys, bits, np.arange(n, dtype=np.int64), index_bits)
+        packed.sort()
+        packed &= (1 << index_bits) - 1
+        return packed.astype(np.intp, copy=False)
+    if sum(bits) <= 63:
+        packed = _packed(keys, bits, np.zeros(n, dtype=np.int64), 0)
+        order = np.argsort(packed, kind="quicksort")
+        return _ties_by_index(order, packed[order])
+    return _radix_order(keys)
+
+
+def _packed(keys: Sequence[np.ndarray], bits: list[int], out: np.ndarray, shift: int) -> np.ndarray:
+    """``keys`` (the first least significant) or'ed into int64 ``out`` from bit ``shift`` up."""
+    for key, b in zip(keys, bits):  # (a loop over the keys)
+        out |= key.astype(np.int64) << shift
+        shift += b
+    return out
+
+
+def _ties_by_index(order: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """``order`` (of sorted values ``ordered``) with each run of equal values in index order."""
+    tie = ordered[1:] == ordered[:-1]
+    if not tie.any():
+        return order
+    member = np.zeros(order.size, dtype=bool)  # the rows of a run of equal values
+    member[1:] = tie
+    member[:-1] |= tie
+    slots = np.flatnonzero(member)
+    run = np.zeros(order.size, dtype=np.int64)
+    np.cumsum(~tie, out=run[1:])
+    rows = order[slots]
+    order[slots] = rows[lex_order((rows, run[slots]))]  # (the runs keep their slots)
+    return order
+
+
+def _radix_order(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """:func:`lex_order` least significant digit first: a stable pass per 16-bit digit of each
+    key (numpy sorts 16-bit keys by radix), instead of a merge sort per key."""
+    order: np.ndarray | None = None
+    for key in keys:  # (a loop over the keys and their digits: a few passes)
+        top = int(key.max()) if key.size else 0
+        digit = key if order is None else key[order]
+        shift = 0
+        while True:
+            step = np.argsort((digit >> shift if shift else digit).astype(np.uint16), kind="stable")
+            order = step if order is None else order[step]
+            shift += 16
+            if top >> shift == 0:
+                break
+            digit = digit[step]
+    if order is None:
+        return np.zeros(0, dtype=np.intp)
+    return order

@@ -11,15 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alignment._segments import lex_order, stable_order
 from alignment.datasets._kernels import (
     CHUNK,
     choice,
-    lex_order,
     numbered,
     objects,
     search_right,
     search_rows,
-    stable_order,
 )
 
 weights = st.lists(st.floats(0.0, 1e6, allow_nan=False), min_size=1, max_size=60).filter(

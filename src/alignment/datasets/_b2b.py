@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._kernels import lex_order, stable_order
+from .._segments import lex_order, stable_order
 
 __all__ = ["ROLES", "buying_groups"]
 

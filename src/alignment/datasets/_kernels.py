@@ -7,9 +7,7 @@ or two comparisons finish it.  :func:`choice` is ``Generator.choice(p.size, size
 of it: the same draws from the generator, in the same order, and the same indices;
 :func:`search_rows` searches each key in the boundaries of its own row (one table per row).
 
-Orders: :func:`lex_order` (and :func:`stable_order`, its one-key case) sorts integer keys
-packed into one int64 when their bits fit (with the row index in the low bits: a sort of
-values, no ties), else by 16-bit radix passes.
+Orders of integer keys: :func:`alignment._segments.lex_order`.
 
 Text: :func:`numbered` writes prefixed, zero-padded numbers (ids) with one ``str``
 concatenation per row (numpy's object ``add``) of two pieces formatted once per distinct value.
@@ -27,12 +25,10 @@ from .._parallel import split_rows
 __all__ = [
     "CHUNK",
     "choice",
-    "lex_order",
     "numbered",
     "objects",
     "search_right",
     "search_rows",
-    "stable_order",
 ]
 
 
@@ -148,80 +144,6 @@ def choice(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
     cdf = p.cumsum()
     cdf /= cdf[-1]
     return search_right(cdf, rng.random(size))
-
-
-def stable_order(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` for non-negative integer keys (:func:`lex_order`)."""
-    return lex_order((keys,))
-
-
-def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
-    """``np.lexsort(keys)`` for non-negative integer (or bool) keys: the last key is the primary.
-
-    When the keys' bits and the row index's fit in 63 bits, the keys are packed into one int64
-    above the row index and the values sorted (unique values: the index bits are the stable
-    order).  When only the keys fit, their packed values are argsorted and the rows of equal
-    values put back in index order.  Otherwise, :func:`_radix_order`.
-    """
-    if not keys:
-        return np.zeros(0, dtype=np.intp)
-    n = keys[0].size
-    bits = [int(key.max()).bit_length() if n else 0 for key in keys]
-    index_bits = (n - 1).bit_length() if n else 0
-    if sum(bits) + index_bits <= 63:
-        packed = _packed(keys, bits, np.arange(n, dtype=np.int64), index_bits)
-        packed.sort()
-        packed &= (1 << index_bits) - 1
-        return packed.astype(np.intp, copy=False)
-    if sum(bits) <= 63:
-        packed = _packed(keys, bits, np.zeros(n, dtype=np.int64), 0)
-        order = np.argsort(packed, kind="quicksort")
-        return _ties_by_index(order, packed[order])
-    return _radix_order(keys)
-
-
-def _packed(keys: Sequence[np.ndarray], bits: list[int], out: np.ndarray, shift: int) -> np.ndarray:
-    """``keys`` (the first least significant) or'ed into int64 ``out`` from bit ``shift`` up."""
-    for key, b in zip(keys, bits):  # (a loop over the keys)
-        out |= key.astype(np.int64) << shift
-        shift += b
-    return out
-
-
-def _ties_by_index(order: np.ndarray, ordered: np.ndarray) -> np.ndarray:
-    """``order`` (of sorted values ``ordered``) with each run of equal values in index order."""
-    tie = ordered[1:] == ordered[:-1]
-    if not tie.any():
-        return order
-    member = np.zeros(order.size, dtype=bool)  # the rows of a run of equal values
-    member[1:] = tie
-    member[:-1] |= tie
-    slots = np.flatnonzero(member)
-    run = np.zeros(order.size, dtype=np.int64)
-    np.cumsum(~tie, out=run[1:])
-    rows = order[slots]
-    order[slots] = rows[lex_order((rows, run[slots]))]  # (the runs keep their slots)
-    return order
-
-
-def _radix_order(keys: Sequence[np.ndarray]) -> np.ndarray:
-    """:func:`lex_order` least significant digit first: a stable pass per 16-bit digit of each
-    key (numpy sorts 16-bit keys by radix), instead of a merge sort per key."""
-    order: np.ndarray | None = None
-    for key in keys:  # (a loop over the keys and their digits: a few passes)
-        top = int(key.max()) if key.size else 0
-        digit = key if order is None else key[order]
-        shift = 0
-        while True:
-            step = np.argsort((digit >> shift if shift else digit).astype(np.uint16), kind="stable")
-            order = step if order is None else order[step]
-            shift += 16
-            if top >> shift == 0:
-                break
-            digit = digit[step]
-    if order is None:
-        return np.zeros(0, dtype=np.intp)
-    return order
 
 
 def numbered(prefix: str, number: np.ndarray, width: int) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._later_tables import LaterTable
 from .._parallel import split_rows
+from .._segments import stable_order
 from ._kernels import (
     CHUNK,
     choice,
@@ -24,7 +25,6 @@ from ._kernels import (
     objects,
     search_right,
     search_rows,
-    stable_order,
 )
 from ._vocabulary import (
     _CAMPAIGNS,
