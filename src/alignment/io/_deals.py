@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._frames import factorize, factorize_ints, lookup
-from .._segments import gather_segments, position_in_segment, segment_ids
+from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
 from ._context import PERSON, ROW, SRC, Context, Table, concat, take
 from ._persons import People, combine, first_per_group
@@ -89,7 +89,7 @@ def _single_ids(values: np.ndarray, sep: str) -> np.ndarray | None:
 
 def _dedupe_deals(d: Table, ctx: Context) -> Table:
     cat = factorize(d["deal_id"], column="deal_id")
-    order = np.lexsort((d[ROW], d[SRC], cat.codes))
+    order = lex_order((d[ROW], d[SRC], cat.codes))
     keep = np.zeros(cat.codes.size, dtype=bool)
     keep[order[first_per_group(cat.codes, order, cat.categories.size)]] = True
     counts = np.bincount(cat.codes, minlength=cat.categories.size)
@@ -182,7 +182,7 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     dc["lead_id"] = people.leads["lead_id"][pcode]
     pair = dcode * (int(pcode.max(initial=0)) + 1) + pcode
     codes, uniq = factorize_ints(pair)
-    order = np.lexsort((dc[ROW], dc[SRC], codes))
+    order = lex_order((dc[ROW], dc[SRC], codes))
     n = uniq.size
     repeated = np.bincount(codes, minlength=n)[codes] > 1
     ctx.flag(dc, repeated, "lead_id", "duplicate deal contact", "merged into one")

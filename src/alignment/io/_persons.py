@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._frames import lookup
-from .._segments import group_min
+from .._segments import group_min, lex_order
 from .._time import TIME_DTYPE
 from ._context import ROW, SRC, Context, Table
 from ._preset import ExportTable
@@ -188,7 +188,7 @@ def build_people(p: Table, vocab: np.ndarray, specs: Sequence[ExportTable], ctx:
     final = _final_codes(own, link, first, depth=len(specs) + 1)
     persons, row_of = _dense_distinct(final, vocab.size)  # (ids in sorted order)
     row = row_of[final]
-    order = np.lexsort((p[ROW], p[SRC], row))
+    order = lex_order((p[ROW], p[SRC], row))
     leads = {"lead_id": vocab[persons]}
     leads.update(combine(p, row, order, persons.size, ("lead_id", "merged_into")))
     keys, _ = _dense_distinct(np.concatenate([own, final]), vocab.size)
