@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._parallel import split_rows
+
 __all__ = [
     "broadcast",
     "check_offsets",
@@ -57,6 +59,7 @@ __all__ = [
     "segment_normalize",
     "segment_sum",
     "stable_order",
+    "take_rows",
 ]
 
 
@@ -690,3 +693,25 @@ def _radix_order(keys: Sequence[np.ndarray]) -> np.ndarray:
     if order is None:
         return np.zeros(0, dtype=np.intp)
     return order
+
+
+def take_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]`` for integer positions: a long index gathered in two halves on two
+    threads (numpy's gather of numbers releases the GIL; the result is the same array).
+
+    Object arrays, subclasses and other indexes are indexed as they are."""
+    if (
+        type(values) is not np.ndarray
+        or values.dtype.kind == "O"
+        or index.ndim != 1
+        or index.dtype.kind not in "iu"
+    ):
+        out: np.ndarray = values[index]
+        return out
+    taken = np.empty(index.size, dtype=values.dtype)
+
+    def part(lo: int, hi: int) -> None:
+        np.take(values, index[lo:hi], out=taken[lo:hi])
+
+    split_rows(part, index.size)
+    return taken

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._crm import DataIssue
+from .._segments import take_rows
 from ._preset import Preset
 from ._values import CodedText, Options, empty_like_kind, is_missing, plain
 
@@ -40,7 +41,14 @@ def take(table: Table, index: np.ndarray) -> Table:
     touch table is hundreds of megabytes of new memory)."""
     if index.dtype == bool and index.size and bool(index.all()):
         return dict(table)
-    return {k: v[index] for k, v in table.items()}
+    return {k: _taken(v, index) for k, v in table.items()}
+
+
+def _taken(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """One column's rows at ``index`` (a long column of numbers or codes: two threads)."""
+    if isinstance(values, CodedText):
+        return CodedText(take_rows(values.codes(), index), values.texts)
+    return take_rows(values, index)
 
 
 @dataclass
