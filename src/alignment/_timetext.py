@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._parallel import run_both
+
 __all__ = ["TextInstants", "Utf8Text", "parse_texts", "parse_utf8"]
 
 #: kind of a parsed value: a wall time without offset (local), or an instant in UTC
@@ -224,12 +226,20 @@ def _parse_bytes(
         return np.flatnonzero(left)
     # rows are read 8 bytes at a time: the bytes after a row's end are zeroed after reading
     data = np.concatenate([text.data, np.zeros(_MAX_WIDTH + 8, dtype=np.uint8)])
+    chunks: list[tuple[int, np.ndarray]] = []
     for width in widths:  # a loop over lengths
         rows = np.flatnonzero(fixed & (lengths == width))
-        for lo in range(0, rows.size, _CHUNK):  # a loop over chunks of rows
-            part = rows[lo : lo + _CHUNK]
+        chunks += [(width, rows[lo : lo + _CHUNK]) for lo in range(0, rows.size, _CHUNK)]
+
+    def read(some: list[tuple[int, np.ndarray]]) -> None:
+        for width, part in some:  # a loop over chunks of rows (each writes its own rows)
             chars = _byte_matrix(data, text.offsets[part], width)
             left[part[_read_layouts(chars, width, part, dayfirst, us, kind)]] = False
+
+    if len(chunks) > 1:  # (the chunks taken in turn by two threads: numpy releases the GIL)
+        run_both(lambda: read(chunks[::2]), lambda: read(chunks[1::2]))
+    else:
+        read(chunks)
     return np.flatnonzero(left)
 
 

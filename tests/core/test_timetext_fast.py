@@ -378,3 +378,61 @@ def test_arrow_strings_as_bytes() -> None:
         assert texts["t"].to_objects().tolist() == values * 3
     empty = pa.table({"t": pa.array([], type=pa.string())})
     assert len(split_arrow(empty, ["t"], ["t"])[1]["t"]) == 0
+
+
+@pytest.mark.parametrize("dayfirst", [False, None])
+def test_chunks_read_by_two_threads_give_what_one_thread_gives(
+    dayfirst: bool | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The byte path's chunks (several lengths, several layouts, unreadable and ambiguous
+    strings among them) are shared by two threads: the instants and their kinds are the same
+    as when one thread reads them all, and as reading each string alone."""
+    from alignment._parallel import inline
+
+    monkeypatch.setattr(tt, "_CHUNK", 64)  # (many chunks of each length from few rows)
+    rng = np.random.default_rng(11)
+    pool = [
+        "3/5/2024 2:22 PM",
+        "12/31/2023 11:59 PM",
+        "2024-03-05T14:22:05.000+0000",
+        "2024-03-05",
+        "13/13/2024 1:00 AM",
+        "05/03/2024",
+        "not a date",
+        "",
+        "1/2/2024 9:05 AM",
+    ]
+    texts = [pool[i] for i in rng.integers(0, len(pool), size=3_000)]
+    text = Utf8Text.from_strings(texts)
+    two = parse_utf8(text, dayfirst=dayfirst, strip=True)
+    with inline():
+        one = parse_utf8(text, dayfirst=dayfirst, strip=True)
+    alone = parse_texts(texts, dayfirst=dayfirst, date_format=None, by_value=True)
+    rest: list[np.ndarray] = []
+    for threads in (True, False):  # (the rows the byte path leaves to the string path)
+        us, kind = np.zeros(len(texts), np.int64), np.full(len(texts), UNREADABLE, np.int8)
+        if threads:
+            rest.append(tt._parse_bytes(text, dayfirst, us, kind))
+        else:
+            with inline():
+                rest.append(tt._parse_bytes(text, dayfirst, us, kind))
+    np.testing.assert_array_equal(rest[0], rest[1])
+    seen: list[np.ndarray] = []  # (the rows of each chunk the two threads read)
+    read_layouts = tt._read_layouts
+
+    def recording(chars: np.ndarray, width: int, rows: np.ndarray, *args: object) -> np.ndarray:
+        seen.append(rows.copy())
+        return read_layouts(chars, width, rows, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tt, "_read_layouts", recording)
+    parse_utf8(text, dayfirst=dayfirst, strip=True)
+    lengths = np.array([len(t) for t in texts])
+    counts = np.bincount(lengths, minlength=tt._MAX_WIDTH + 1)
+    wanted = np.flatnonzero((lengths > 0) & (counts[lengths] >= tt._MIN_LAYOUT))
+    read = np.sort(np.concatenate(seen))
+    np.testing.assert_array_equal(read, wanted)  # (every row of a common length, once)
+    assert len(seen) > 2
+    np.testing.assert_array_equal(two.kind, one.kind)
+    np.testing.assert_array_equal(two.us[two.kind >= 0], one.us[one.kind >= 0])
+    np.testing.assert_array_equal(two.kind, alone.kind)
+    np.testing.assert_array_equal(two.us[two.kind >= 0], alone.us[alone.kind >= 0])
