@@ -699,10 +699,12 @@ def take_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     """``values[index]`` for integer positions: a long index gathered in two halves on two
     threads (numpy's gather of numbers releases the GIL; the result is the same array).
 
-    Object arrays, subclasses and other indexes are indexed as they are."""
+    Object arrays, subclasses, tables of more than one dimension and other indexes are
+    indexed as they are."""
     if (
         type(values) is not np.ndarray
         or values.dtype.kind == "O"
+        or values.ndim != 1
         or index.ndim != 1
         or index.dtype.kind not in "iu"
     ):

@@ -61,6 +61,9 @@ def test_a_position_out_of_range_raises_as_indexing_does() -> None:
 def test_objects_masks_and_subclasses_are_indexed_as_they_are() -> None:
     texts = np.array(["a", None, "c"], dtype=object)
     np.testing.assert_array_equal(take_rows(texts, np.array([2, 0])), texts[[2, 0]])
+    rows = np.arange(6 * SPLIT_MIN_ROWS // 4, dtype=np.int64).reshape(-1, 2)  # (rows of pairs)
+    index = np.arange(rows.shape[0] - 1, -1, -1)
+    np.testing.assert_array_equal(take_rows(rows, index), rows[index])
     mask = np.array([True, False, True])
     np.testing.assert_array_equal(take_rows(np.arange(3), mask), np.array([0, 2]))
     coded = CodedText(np.array([1, -1, 0]), np.array(["x", "y"], dtype=object))
