@@ -15,7 +15,6 @@ import numpy as np
 
 from .._frames import lookup
 from .._segments import group_min, lex_order
-from .._time import TIME_DTYPE
 from ._context import ROW, SRC, Context, Table
 from ._preset import ExportTable
 from ._typing import required_values
@@ -139,25 +138,32 @@ def combine(
     ``order`` (tables in preset order, then file rows); ``_src``/``_row`` of the first row.
 
     Worked out on the rows' places in ``order`` (no column is sorted): one gather of ``n``
-    values per column.
+    values per column.  A group of one row takes that row's values: only the rows of groups
+    of several are compared.
     """
     out: Table = {}
+    first_row = order[first_per_group(groups, order, n)]
+    shared = np.flatnonzero(np.bincount(groups, minlength=n)[groups] > 1)  # (rows of groups > 1)
     place = np.empty(order.size, dtype=np.int64)  # each row's place in order
     place[order] = np.arange(order.size, dtype=np.int64)
-    first_row = order[first_per_group(groups, order, n)]
+    place, in_group = place[shared], groups[shared]
     for name, values in p.items():  # a loop over columns
         if name in skip:
             continue
         if name in (SRC, ROW):
             out[name] = values[first_row]
             continue
+        many = values[shared]
         if values.dtype.kind == "M":
-            ints = np.where(np.isnat(values), _BIG, values.view(np.int64))
-            low = group_min(ints, groups, n, _BIG)
-            out[name] = np.where(low == _BIG, np.iinfo(np.int64).min, low).view(TIME_DTYPE)
+            ints = np.where(np.isnat(many), _BIG, many.view(np.int64))
+            low = group_min(ints, in_group, n, _BIG)
+            earliest = values[first_row]  # (a group of one, or of no instant: its first row's)
+            several = low < _BIG
+            earliest[several] = low[several].view(values.dtype)
+            out[name] = earliest
             continue
-        ranks = np.where(is_missing(values), _BIG, place)
-        first_present = group_min(ranks, groups, n, _BIG)
+        ranks = np.where(is_missing(many), _BIG, place)
+        first_present = group_min(ranks, in_group, n, _BIG)
         ok = first_present < _BIG
         at = first_row.copy()  # (no value present: the first row's, missing too)
         at[ok] = order[first_present[ok]]
