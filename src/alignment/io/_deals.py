@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._frames import factorize, factorize_ints, lookup
+from .._frames import Categorical, factorize, factorize_ints, lookup
 from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
 from ._context import PERSON, ROW, SRC, Context, Table, concat, take
@@ -39,7 +39,11 @@ def in_stages(values: np.ndarray, stages: Sequence[str]) -> np.ndarray:
 
 def _lists(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Codes of each row, CSR offsets and flat items of the distinct cells split on ``sep``."""
-    cat = factorize(values, column="ids", allow_missing=True)
+    return _split_cells(factorize(values, column="ids", allow_missing=True), sep)
+
+
+def _split_cells(cat: Categorical, sep: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_lists` of a column factorised already."""
     lists = [[x.strip() for x in c.split(sep) if x.strip()] for c in cat.categories.tolist()]
     offsets = np.zeros(len(lists) + 1, dtype=np.int64)
     np.cumsum([len(items) for items in lists], out=offsets[1:])
@@ -58,10 +62,11 @@ def split_ids(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray, np.
 
 def first_of_list(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]:
     """The first id of each cell and whether the cell listed several."""
-    single = _single_ids(values, sep)
+    cat = factorize(values, column="ids", allow_missing=True)  # (once, for either way)
+    single = _single_ids(cat, sep)
     if single is not None:  # (no cell lists several ids or needs trimming: each as it is)
         return single, np.zeros(single.size, dtype=bool)
-    codes, offsets, flat = _lists(values, sep)
+    codes, offsets, flat = _split_cells(cat, sep)
     lens = np.diff(offsets)
     first = np.full(lens.size, None, dtype=object)
     nonempty = lens > 0
@@ -74,10 +79,9 @@ def first_of_list(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]
     return out, several
 
 
-def _single_ids(values: np.ndarray, sep: str) -> np.ndarray | None:
+def _single_ids(cat: Categorical, sep: str) -> np.ndarray | None:
     """Each cell's id (``None`` where missing) when no distinct cell holds ``sep``, is empty or
     has spaces at an end; otherwise ``None`` (the cells are split)."""
-    cat = factorize(values, column="ids", allow_missing=True)
     cells = cat.categories.tolist()
     if not all(c and sep not in c and c.strip() == c for c in cells):  # a loop over distinct
         return None
