@@ -272,24 +272,25 @@ def test_sorted_texts_give_their_own_strings_as_categories() -> None:
 
 
 def test_tables_finished_on_the_pool_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The longest table is put in order on a pool thread while the others are: the same
-    tables, and the same codes in the same order, as with every step in the calling thread."""
+    """Each table is put in order on a pool thread as soon as it is final, while the reading
+    goes on: the same tables, and the same codes in the same order, as with every step in
+    the calling thread."""
     import threading
 
     from alignment._parallel import ENV_VAR
-    from alignment.io import _read
+    from alignment.io import _stages
 
     where: dict[str, str] = {}
-    finish = _read._finish
+    finish = _stages.finish
 
     def recorded(name: str, *args: Any) -> Any:
         where[name] = threading.current_thread().name
         return finish(name, *args)
 
-    monkeypatch.setattr(_read, "_finish", recorded)
+    monkeypatch.setattr(_stages, "finish", recorded)
     monkeypatch.setenv(ENV_VAR, "2")
     pooled = read_example()
-    assert where["touchpoints"].startswith("alignment") and where["leads"] == "MainThread"
+    assert len(where) == 6 and all(w.startswith("alignment") for w in where.values())
     monkeypatch.setenv(ENV_VAR, "1")
     inline = read_example()
     assert set(where.values()) == {"MainThread"}

@@ -8,7 +8,7 @@ changed is named in :attr:`CRMData.issues` by the CRM's table, column and row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,19 @@ from .._segments import take_rows
 from ._preset import Preset
 from ._values import CodedText, Options, empty_like_kind, is_missing, plain
 
-__all__ = ["PERSON", "ROW", "SRC", "Context", "Table", "concat", "n_rows", "take"]
+__all__ = [
+    "LINK",
+    "LOOKUP",
+    "PERSON",
+    "READ",
+    "ROW",
+    "SRC",
+    "Context",
+    "Table",
+    "concat",
+    "n_rows",
+    "take",
+]
 
 #: a working table: our column name -> array (all of one length)
 Table = dict[str, np.ndarray]
@@ -51,9 +63,19 @@ def _taken(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     return take_rows(values, index)
 
 
+#: the stages of a read, in the order their findings are listed (:meth:`Context.part`)
+READ, LOOKUP, LINK = 0, 1, 2
+
+
 @dataclass
 class Context:
-    """What a read knows besides its tables: the preset, the options, the issues."""
+    """What a read knows besides its tables: the preset, the options, the issues.
+
+    The export tables are numbered (``_src``) in the preset's order from the start, whatever
+    order they are read in.  A step records its findings in its own part of the list
+    (:meth:`part`): the list reads in the order of the steps (:meth:`findings`), whether they
+    ran in that order, out of it or on another thread.
+    """
 
     preset: Preset
     opts: Options
@@ -61,6 +83,22 @@ class Context:
     their: dict[tuple[str, str], str] = field(default_factory=dict)
     issues: list[DataIssue] = field(default_factory=list)
     currencies: dict[str, str] = field(default_factory=dict)
+    parts: dict[tuple[int, ...], list[DataIssue]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for spec in self.preset.tables:  # a loop over the export tables
+            self.src(spec.name)
+
+    def part(self, *key: int) -> Context:
+        """This read's context, its findings recorded in part ``key`` of the list (``(READ,
+        table)``, ``(LOOKUP, lookup, table)``, ``(LINK, step)``).  Made by the calling thread
+        before a step starts; everything else is shared."""
+        return replace(self, issues=self.parts.setdefault(key, []))
+
+    def findings(self) -> list[DataIssue]:
+        """Every finding: the parts in the order of their keys, then those of no part."""
+        listed = [issue for key in sorted(self.parts) for issue in self.parts[key]]
+        return listed + self.issues
 
     def src(self, name: str) -> int:
         """The ``_src`` code of export table ``name``."""

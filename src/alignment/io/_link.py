@@ -13,7 +13,7 @@ from .._parse import category_variants, fold_categories, fold_labels
 from .._segments import group_min
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError
-from ._context import PERSON, ROW, Context, Table, take
+from ._context import LOOKUP, PERSON, ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
@@ -50,7 +50,9 @@ def keep_flagged(t: Table, spec: ExportTable, ctx: Context) -> Table:
     return out
 
 
-def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Context) -> None:
+def _one_lookup(
+    lk: Lookup, i: int, source: Table, tables: dict[str, Table], into: Sequence[str], ctx: Context
+) -> None:
     keys = source.get(lk.key)
     if keys is None or keys.size == 0:
         keys = np.empty(0, dtype=object)
@@ -62,10 +64,11 @@ def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Contex
         order = np.lexsort((present, inv.ravel()))
         first = present[order[first_per_group(inv.ravel(), order, uniq.size)]]
         keys = uniq.astype(object)
-    for name in lk.into:  # a loop over the reading tables
+    for j, name in enumerate(lk.into):  # a loop over the reading tables
         t = tables[name]
-        if lk.ref not in t:
+        if name not in into or lk.ref not in t:
             continue
+        ctx_j = ctx.part(LOOKUP, i, j)
         refs = t[lk.ref]
         if keys.size:
             pos, found = find(keys, refs)
@@ -74,7 +77,7 @@ def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Contex
         at = np.full(refs.size, -1, dtype=np.int64)  # the looked-up row of each row
         at[found] = first[pos[found]]
         for theirs, ours in lk.take.items():
-            t[ours] = _taken(source.get(theirs), at, refs, ctx, ours)
+            t[ours] = _taken(source.get(theirs), at, refs, ctx_j, ours)
             listed = ctx.their_name(ctx.preset.table(lk.table).name, theirs)
             ctx.their[(name, ours)] = f"{lk.table}.{listed}"
         absent = ~found & ~is_missing(refs)
@@ -83,7 +86,7 @@ def _one_lookup(lk: Lookup, source: Table, tables: dict[str, Table], ctx: Contex
             action = f"{lk.keep_ref} shown as the Id itself"
         else:
             action = f"{', '.join(lk.take.values())} left empty"
-        ctx.flag(t, absent, lk.ref, f"not found in the {lk.table} export", action)
+        ctx_j.flag(t, absent, lk.ref, f"not found in the {lk.table} export", action)
 
 
 def _taken(
@@ -116,10 +119,15 @@ def _with_refs(kept: np.ndarray, refs: np.ndarray, absent: np.ndarray) -> np.nda
     return out
 
 
-def apply_lookups(lookups: Sequence[Lookup], tables: dict[str, Table], ctx: Context) -> None:
-    """Fill the columns each lookup takes from its table (in place on the working tables)."""
-    for lk in lookups:  # a loop over the preset's lookups
-        _one_lookup(lk, tables[ctx.preset.table(lk.table).name], tables, ctx)
+def apply_lookups(
+    lookups: Sequence[Lookup], tables: dict[str, Table], ctx: Context, into: Sequence[str]
+) -> None:
+    """Fill the columns each lookup takes from its table into the reading tables ``into`` (in
+    place on the working tables); the findings of lookup ``i`` into its ``j``-th table are
+    part ``(LOOKUP, i, j)`` of the list."""
+    for i, lk in enumerate(lookups):  # a loop over the preset's lookups
+        if set(lk.into) & set(into):
+            _one_lookup(lk, i, tables[ctx.preset.table(lk.table).name], tables, into, ctx)
 
 
 def link_people(t: Table, people: People, ctx: Context, *, channel: bool = False) -> Table:

@@ -18,7 +18,7 @@ from .._segments import group_min, lex_order
 from ._context import ROW, SRC, Context, Table
 from ._preset import ExportTable
 from ._typing import required_values
-from ._values import CodedText, as_coded, find, is_missing, shared_texts
+from ._values import CodedText, find, is_missing, places_in, shared_texts
 
 __all__ = ["People", "build_people", "combine", "first_per_group"]
 
@@ -29,9 +29,9 @@ _BIG = np.iinfo(np.int64).max
 class People:
     """The persons, and the resolution of record ids to persons.
 
-    ``vocab`` are the sorted distinct ids of every column linked to persons (the ids
-    touches, tasks and deal contacts name too), ``row_of`` the row in :attr:`leads` (whose ids
-    are sorted) of the person of each (``-1``: none), with one more ``-1`` for code ``-1``.
+    ``vocab`` are the sorted distinct ids of the person records (their own ids and the ids
+    they are merged into), ``row_of`` the row in :attr:`leads` (whose ids are sorted) of the
+    person of each (``-1``: none), with one more ``-1`` for code ``-1``.
     """
 
     leads: Table
@@ -49,6 +49,11 @@ class People:
             return out
         if self.vocab.size == 0 or ids.size == 0:
             return np.full(ids.size, -1, dtype=np.int64)
+        if isinstance(ids, CodedText):  # (its sorted texts merged into the vocabulary)
+            at = places_in(self.vocab, ids.texts)
+            if at is not None:
+                out = self.row_of[np.append(at, -1)[ids.codes()]]
+                return out
         pos, _ = find(self.vocab, ids)
         out = self.row_of[pos]
         return out
@@ -171,21 +176,20 @@ def combine(
     return out
 
 
-def build_people(p: Table, vocab: np.ndarray, specs: Sequence[ExportTable], ctx: Context) -> People:
+def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People:
     """Merge the person records of ``p`` (the tables of ``specs``, in preset order, one after
     the other) into one row per person.
 
-    ``lead_id`` and ``merged_into`` are :class:`CodedText` against ``vocab`` (sorted distinct
-    strings, :func:`~._values.shared_texts`; coded here when they are not): records are merged
-    on those integer codes, and only the persons' ids are taken as strings.
+    ``lead_id`` and ``merged_into`` are coded against one vocabulary (their sorted distinct
+    strings, :func:`~._values.shared_texts`): records are merged on those integer codes, and
+    only the persons' ids are taken as strings.  The ids other tables name are looked up in
+    that vocabulary (:meth:`People.rows_of`).
     """
     required_values(p, "lead_id", "record id", ctx)
     required_values(p, "created_at", "creation instant", ctx)
     n = p["lead_id"].size
-    ids: Sequence[np.ndarray] = [p["lead_id"], p.get("merged_into", np.full(n, None, object))]
-    if not all(isinstance(c, CodedText) and c.texts is vocab for c in ids):
-        ids, vocab = shared_texts(list(ids))  # (not coded against one vocabulary yet)
-    own, link = (as_coded(c).codes() for c in ids)
+    ids, vocab = shared_texts([p["lead_id"], p.get("merged_into", np.full(n, None, object))])
+    own, link = (c.codes() for c in ids)
     linked = link >= 0
     first = _first_records(own, vocab.size)
     known = np.zeros(n, dtype=bool)

@@ -9,29 +9,21 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._crm import CodedColumns, CRMData, DataIssues, empty_tables
+from .._crm import CodedColumns, CRMData, DataIssues
 from .._later_tables import LaterTable
 from .._options import reading
-from .._parallel import submit
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
-from ._context import PERSON, ROW, SRC, Context, Table, concat, take
-from ._deals import build_deals, flag_deals_without_contact, link_deal_contacts
+from ._context import READ, Context, Table
 from ._link import (
-    apply_lookups,
-    derive_stages,
-    fold_spellings,
     keep_flagged,
-    link_people,
-    with_cost,
 )
 from ._locate import Raw, locate, read_later
-from ._order import canonical_order
-from ._persons import build_people
-from ._preset import Preset
+from ._preset import ExportTable, Preset
 from ._presets import PRESETS
+from ._stages import Linker, needed_first
 from ._typing import empty_table, read_plan, require, type_table
-from ._values import CodedText, Options, shared_texts
+from ._values import Options
 
 __all__ = ["read_crm"]
 
@@ -44,19 +36,6 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
     "activities": ("lead_id", "timestamp"),
     "costs": ("cost",),
     "lookup": (),
-}
-
-#: working columns that are not part of the result
-INTERNAL = (SRC, ROW, PERSON, "merged_into", "contact_ids", "primary_contact_id")
-
-#: the columns each result table is sorted by first (then every other column)
-SORT_FIRST: Mapping[str, tuple[str, ...]] = {
-    "leads": ("lead_id",),
-    "touchpoints": ("lead_id", "timestamp"),
-    "deals": ("deal_id",),
-    "deal_contacts": ("deal_id", "lead_id"),
-    "activities": ("lead_id", "timestamp"),
-    "costs": ("campaign", "channel"),
 }
 
 
@@ -84,86 +63,84 @@ def _won_stages(preset: Preset, won_stages: str | Sequence[str] | None) -> tuple
 
 
 def _read_tables(
-    preset: Preset, source: Any, won: tuple[str, ...] | None, ctx: Context
-) -> dict[str, Table]:
+    preset: Preset, source: Any, won: tuple[str, ...] | None, link: Linker, ctx: Context
+) -> None:
+    """Every export table, typed, and handed to ``link``: each link stage runs as soon as its
+    tables are read (:meth:`~._stages.Linker.ready`), while the next file is parsed; the
+    persons' tables are read first (:func:`~._stages.needed_first`).
+
+    An error of a table read before its turn in the preset's order is raised at its turn,
+    once the tables before it are read: the first error in that order is the one raised."""
     found = locate(preset, source)
+    first = needed_first(preset)
+    order = [preset.table(n) for n in first] + [t for t in preset.tables if t.name not in first]
+    present = [spec for spec in order if spec.name in found]
     tables: dict[str, Table] = {}
-    present = [spec for spec in preset.tables if spec.name in found]
+    read: set[str] = set()  # (the tables read, the persons' too once handed to the merge)
+    later: dict[str, Exception] = {}  # (errors of tables read before their turn)
 
-    def start(i: int) -> Callable[[], Raw] | None:  # (the next file parsed while this is typed)
-        if i >= len(present):
-            return None
-        spec = present[i]
-        return read_later(spec.name, found[spec.name], functools.partial(read_plan, spec, ctx))
+    parsing: dict[int, Callable[[], Raw]] = {}
 
-    upcoming = start(0)
-    for spec in preset.tables:  # a loop over the export's tables
+    def start(i: int) -> None:  # (the next files parsed while this one is typed)
+        for j in range(i, min(i + AHEAD, len(present))):  # a loop over the next files
+            if j not in parsing:
+                spec = present[j]
+                plan = functools.partial(read_plan, spec, ctx)
+                parsing[j] = read_later(spec.name, found[spec.name], plan)
+
+    for spec in order:  # a loop over the export's tables
+        part = ctx.part(READ, preset.tables.index(spec))
         if spec.name not in found:
-            tables[spec.name] = empty_table(spec, ctx)
-            ctx.note(spec.name, "table not found (optional)", "read as empty")
-            continue
-        assert upcoming is not None
-        raw = upcoming()
-        upcoming = start(present.index(spec) + 1)
-        t = type_table(raw, spec, ctx)
-        needed = list(REQUIRED[spec.feeds])
-        if spec.feeds == "deals":
-            needed.append("won" if won is None else "stage")
-        needed += [lk.key for lk in preset.lookups if preset.table(lk.table) is spec]
-        require(t, spec, needed, ctx)
-        tables[spec.name] = keep_flagged(t, spec, ctx)
-    return tables
+            tables[spec.name] = empty_table(spec, part)
+            read.add(spec.name)
+            part.note(spec.name, "table not found (optional)", "read as empty")
+        else:
+            j = present.index(spec)
+            start(j)
+            parsed = parsing.pop(j)
+            try:
+                raw = parsed()
+                start(j + 1)
+                tables[spec.name] = _typed(preset, spec, raw, won, part)
+                del parsed, raw  # (the file's own columns dropped once typed)
+                read.add(spec.name)
+            except Exception as exc:
+                start(j + 1)
+                if _due(preset, spec, read):
+                    raise
+                later[spec.name] = exc
+        for name, error in later.items():  # a loop over the tables read before their turn
+            if _due(preset, preset.table(name), read):
+                raise error
+        if not later:
+            link.ready(tables, read)
+
+
+AHEAD = 4
+"""Files parsed ahead of the one being typed (PyArrow's threads, without the GIL)."""
+
+
+def _typed(
+    preset: Preset, spec: ExportTable, raw: Raw, won: tuple[str, ...] | None, ctx: Context
+) -> Table:
+    """One table read into a working table, its required columns checked and the rows its
+    flag leaves out listed."""
+    t = type_table(raw, spec, ctx)
+    needed = list(REQUIRED[spec.feeds])
+    if spec.feeds == "deals":
+        needed.append("won" if won is None else "stage")
+    needed += [lk.key for lk in preset.lookups if preset.table(lk.table) is spec]
+    require(t, spec, needed, ctx)
+    return keep_flagged(t, spec, ctx)
+
+
+def _due(preset: Preset, spec: ExportTable, read: set[str]) -> bool:
+    """Whether every table before ``spec`` in the preset's order has been read."""
+    return all(t.name in read for t in preset.tables[: preset.tables.index(spec)])
 
 
 def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Table]:
     return [tables[t.name] for t in preset.tables if t.feeds == feeds]
-
-
-def _finish(name: str, t: Table, coded: CodedColumns) -> dict[str, np.ndarray] | LaterTable:
-    """The result table: internal columns dropped, core columns present, rows in a canonical
-    order (the same for any row order of the files), arrays read-only.  The text columns held
-    as codes stay so (a :class:`LaterTable`: their strings are written when the bundle's table
-    is first read); the persons' ids, when they are strings already, go to ``coded``."""
-    core = empty_tables()[name]
-    cols = {k: v for k, v in t.items() if k not in INTERNAL}  # (coded texts: strings last)
-    n = next(iter(cols.values())).size if cols else 0
-    for k, empty in core.items():
-        if k not in cols:
-            cols[k] = _missing_of(empty.dtype, n)
-    first = [c for c in SORT_FIRST[name] if c in cols]
-    rest = sorted(c for c in cols if c not in first)
-    known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
-    order = canonical_order(cols, first, rest, n, known)
-    held: dict[str, Any] = {}
-    for k, v in take(cols, order).items():  # (text held as codes: see CRMData)
-        if isinstance(v, CodedText):
-            width = np.int32 if v.texts.size < 2**31 else np.int64
-            held[k] = (_readonly(v.codes().astype(width, copy=False)), v.texts)
-        else:
-            held[k] = _readonly(v)
-    ids = held.get("lead_id")
-    if name == "leads" and isinstance(ids, np.ndarray):
-        # the persons' ids, one per row and in order: their own texts (not hashed again by
-        # every engine that keys its rows on them)
-        coded[name, "lead_id"] = (ids, _readonly(np.arange(ids.size, dtype=np.int32)), ids)
-    if any(isinstance(v, tuple) for v in held.values()):
-        return LaterTable(held, n)
-    return held
-
-
-def _readonly(arr: np.ndarray) -> np.ndarray:
-    arr.flags.writeable = False
-    return arr
-
-
-def _missing_of(dtype: np.dtype[Any], n: int) -> np.ndarray:
-    if dtype.kind == "O":
-        return np.full(n, None, dtype=object)
-    if dtype.kind == "M":
-        return np.full(n, np.datetime64("NaT"), dtype=TIME_DTYPE)
-    if dtype.kind == "f":
-        return np.full(n, np.nan)
-    return np.zeros(n, dtype=dtype)
 
 
 def _currency(ctx: Context) -> str | None:
@@ -275,10 +252,10 @@ def read_crm(
     ):
         opts = Options(tz, dayfirst, date_format, decimal, rates)
         ctx = Context(spec, opts)
-        tables = _read_tables(spec, source, won, ctx)
-        apply_lookups(spec.lookups, tables, ctx)
+        link = Linker(spec, won, ctx, fold=normalize is not None)
+        _read_tables(spec, source, won, link, ctx)
         coded: CodedColumns = {}
-        result = _link_all(spec, tables, won, ctx, fold=normalize is not None, coded=coded)
+        result = link.result(coded)
     start, as_of = _span(result)
     crm = CRMData(
         leads=result["leads"],
@@ -287,7 +264,7 @@ def read_crm(
         deal_contacts=result["deal_contacts"],
         activities=result["activities"],
         costs=result["costs"],
-        issues=DataIssues(ctx.issues),
+        issues=DataIssues(ctx.findings()),
         source=spec.name,
         tz=tz,
         currency=_currency(ctx),
@@ -296,74 +273,3 @@ def read_crm(
     )
     crm._coded.update(coded)
     return crm
-
-
-def _link_all(
-    spec: Preset,
-    tables: Mapping[str, Table],
-    won: tuple[str, ...] | None,
-    ctx: Context,
-    *,
-    fold: bool,
-    coded: CodedColumns,
-) -> dict[str, dict[str, np.ndarray] | LaterTable]:
-    persons = [t for t in spec.tables if t.feeds == "leads"]
-    ids = {name: _concat(spec, tables, name, ctx) for name in LINKED}
-    vocab = share_ids(ids)  # (each table dropped once linked: its rows are not kept twice)
-    people = build_people(ids.pop("leads"), vocab, persons, ctx)
-    deals, listed = build_deals(_feeding(spec, tables, "deals"), won, ctx)
-    dc_in = concat([ids.pop("deal_contacts"), listed], ctx)
-    dc = link_deal_contacts(dc_in, deals, people, ctx)
-    flag_deals_without_contact(deals, dc, ctx)
-    touches = link_people(ids.pop("touchpoints"), people, ctx, channel=True)
-    acts = link_people(ids.pop("activities"), people, ctx)
-    costs = with_cost(_concat(spec, tables, "costs", ctx), ctx)
-    work = {
-        "leads": people.leads,
-        "touchpoints": touches,
-        "deals": deals,
-        "deal_contacts": dc,
-        "activities": acts,
-        "costs": costs,
-    }
-    fold_spellings(work, ctx, fold=fold)
-    if spec.stages_from_deals:
-        derive_stages(people.leads, deals, dc, people)
-    # the touches, the longest table, are put in order on the pool while the others are
-    # (sorting and gathering numbers release the GIL); each table's codes kept in table order
-    parts: dict[str, CodedColumns] = {name: {} for name in work}
-    longest = max(work, key=lambda name: _rows(work[name]))
-    pending = submit(_finish, longest, work[longest], parts[longest])
-    out = {name: _finish(name, t, parts[name]) for name, t in work.items() if name != longest}
-    out[longest] = pending.result()
-    for name in work:  # a loop over the six tables
-        coded.update(parts[name])
-    return {name: out[name] for name in work}
-
-
-def _rows(t: Table) -> int:
-    return next(iter(t.values())).size if t else 0
-
-
-#: the tables whose ids name persons, and their columns that do
-LINKED: Mapping[str, tuple[str, ...]] = {
-    "leads": ("lead_id", "merged_into"),
-    "touchpoints": ("lead_id",),
-    "activities": ("lead_id",),
-    "deal_contacts": ("lead_id",),
-}
-
-
-def share_ids(work: Mapping[str, Table]) -> np.ndarray:
-    """Code every id column that names a person against one vocabulary (in place): persons
-    are merged, and the other tables linked to them, on integer codes.  Returns the
-    vocabulary (sorted distinct ids)."""
-    where = [(name, c) for name, cols in LINKED.items() for c in cols if c in work[name]]
-    coded, vocab = shared_texts([work[name][c] for name, c in where])
-    for (name, c), col in zip(where, coded):  # a loop over columns
-        work[name][c] = col
-    return vocab
-
-
-def _concat(spec: Preset, tables: Mapping[str, Table], feeds: str, ctx: Context) -> Table:
-    return concat(_feeding(spec, tables, feeds), ctx)

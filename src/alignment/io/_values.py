@@ -175,6 +175,26 @@ def find(haystack: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return lookup(haystack, values)
 
 
+def places_in(vocab: np.ndarray, texts: np.ndarray) -> np.ndarray | None:
+    """The position in ``vocab`` (sorted distinct strings) of each string of ``texts``
+    (``-1``: absent), by one stable sort of both: a coded column's texts, sorted already,
+    cost one merge of two runs, and no hashing.  ``None`` when the values do not compare
+    (not all strings)."""
+    try:
+        order = np.argsort(np.concatenate([vocab, texts]), kind="stable")
+    except TypeError:
+        return None
+    # (stable, the vocabulary first: a string of the vocabulary sorts before its equals)
+    last = np.maximum.accumulate(np.where(order < vocab.size, order, -1))
+    theirs = order >= vocab.size
+    at = np.empty(texts.size, dtype=np.int64)
+    at[order[theirs] - vocab.size] = last[theirs]  # (the last vocabulary entry at or before)
+    hit = at >= 0
+    hit[hit] = np.asarray(vocab[at[hit]] == texts[hit], dtype=bool)
+    out: np.ndarray = np.where(hit, at, -1)
+    return out
+
+
 def as_coded(values: np.ndarray) -> CodedText:
     """A text column as :class:`CodedText` (its distinct strings found once when it is not
     one already)."""

@@ -1,0 +1,79 @@
+"""Our tables as a read returns them: working columns dropped, rows in a canonical order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .._crm import CodedColumns, empty_tables
+from .._later_tables import LaterTable
+from .._time import TIME_DTYPE
+from ._context import PERSON, ROW, SRC, Table, take
+from ._order import canonical_order
+from ._values import CodedText
+
+__all__ = ["INTERNAL", "SORT_FIRST", "finish"]
+
+#: working columns that are not part of the result
+INTERNAL = (SRC, ROW, PERSON, "merged_into", "contact_ids", "primary_contact_id")
+
+#: the columns each result table is sorted by first (then every other column)
+SORT_FIRST: Mapping[str, tuple[str, ...]] = {
+    "leads": ("lead_id",),
+    "touchpoints": ("lead_id", "timestamp"),
+    "deals": ("deal_id",),
+    "deal_contacts": ("deal_id", "lead_id"),
+    "activities": ("lead_id", "timestamp"),
+    "costs": ("campaign", "channel"),
+}
+
+
+def finish(name: str, t: Table) -> tuple[dict[str, np.ndarray] | LaterTable, CodedColumns]:
+    """The result table: internal columns dropped, core columns present, rows in a canonical
+    order (the same for any row order of the files), arrays read-only.  The text columns held
+    as codes stay so (a :class:`LaterTable`: their strings are written when the bundle's table
+    is first read); the persons' ids, when they are strings already, are returned as coded
+    columns."""
+    coded: CodedColumns = {}
+    core = empty_tables()[name]
+    cols = {k: v for k, v in t.items() if k not in INTERNAL}  # (coded texts: strings last)
+    n = next(iter(cols.values())).size if cols else 0
+    for k, empty in core.items():
+        if k not in cols:
+            cols[k] = _missing_of(empty.dtype, n)
+    first = [c for c in SORT_FIRST[name] if c in cols]
+    rest = sorted(c for c in cols if c not in first)
+    known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
+    order = canonical_order(cols, first, rest, n, known)
+    held: dict[str, Any] = {}
+    for k, v in take(cols, order).items():  # (text held as codes: see CRMData)
+        if isinstance(v, CodedText):
+            width = np.int32 if v.texts.size < 2**31 else np.int64
+            held[k] = (_readonly(v.codes().astype(width, copy=False)), v.texts)
+        else:
+            held[k] = _readonly(v)
+    ids = held.get("lead_id")
+    if name == "leads" and isinstance(ids, np.ndarray):
+        # the persons' ids, one per row and in order: their own texts (not hashed again by
+        # every engine that keys its rows on them)
+        coded[name, "lead_id"] = (ids, _readonly(np.arange(ids.size, dtype=np.int32)), ids)
+    if any(isinstance(v, tuple) for v in held.values()):
+        return LaterTable(held, n), coded
+    return held, coded
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
+
+
+def _missing_of(dtype: np.dtype[Any], n: int) -> np.ndarray:
+    if dtype.kind == "O":
+        return np.full(n, None, dtype=object)
+    if dtype.kind == "M":
+        return np.full(n, np.datetime64("NaT"), dtype=TIME_DTYPE)
+    if dtype.kind == "f":
+        return np.full(n, np.nan)
+    return np.zeros(n, dtype=dtype)

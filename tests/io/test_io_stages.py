@@ -1,0 +1,213 @@
+"""The link stages of ``read_crm``, run as soon as their tables are read.
+
+The persons' tables are read first and merged while the other files are parsed; the deals,
+touches, activities and costs are linked as soon as theirs are read.  Whatever the order the
+steps ran in, the findings are listed, and the first error raised, in the order of the
+sequential read: the tables in the preset's order, then the lookups, then the link stages.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from io_exports import HUBSPOT, SALESFORCE, write_export
+
+import alignment.io as aio
+from alignment._crm import DataIssue
+from alignment._parallel import ENV_VAR
+from alignment.errors import AlignmentError, DataValidationError, MissingColumnError
+from alignment.io import _stages
+from alignment.io._context import LINK, LOOKUP, READ, Context
+from alignment.io._presets import PRESETS
+from alignment.io._values import Options, places_in
+
+
+def _read(tmp_path: Path, tables: dict[str, str], preset: str = "salesforce") -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (naive instants read as UTC: not checked here)
+        return aio.read_crm(preset, write_export(tmp_path, tables))
+
+
+def _listed(crm: Any) -> list[tuple[str, str | None, str]]:
+    return [(i.table, i.column, i.problem) for i in crm.issues]
+
+
+#: the findings of SALESFORCE without its User and Campaign exports, in the order the
+#: sequential read listed them: the tables' own (CampaignMember, then User's absence, in the
+#: preset's order), the lookups (Campaign into CampaignMember, User into Lead, Contact, Task),
+#: then the link stages (persons, deals, touches, activities) and the folded spellings
+PARTIAL = [
+    ("Campaign", None, "table not found (optional)"),
+    ("CampaignMember", "HasResponded", "not a touch (no response)"),
+    ("User", None, "table not found (optional)"),
+    ("CampaignMember", "CampaignId", "not found in the Campaign export"),
+    ("Lead", "OwnerId", "not found in the User export"),
+    ("Contact", "OwnerId", "not found in the User export"),
+    ("Task", "OwnerId", "not found in the User export"),
+    ("Lead", "ConvertedContactId", "duplicate person: the same person as a Contact record"),
+    ("Lead", "ConvertedContactId", "links to a Contact record that is not in the export"),
+    ("OpportunityContactRole", "OpportunityId", "deal contact of an unknown deal"),
+    ("OpportunityContactRole", "ContactId", "deal contact of an unknown person"),
+    ("Opportunity", "Id", "opportunity with no contact"),
+    ("CampaignMember", "ContactId/LeadId", "touch of an unknown person"),
+    ("CampaignMember", "Campaign.channel", "touch without a channel"),
+    ("Task", "WhoId", "task with no person"),
+    ("Task", "WhoId", "task of an unknown person"),
+    ("Lead", "LeadSource", "spelling variant of a value (case, spaces, '_' or '-')"),
+]
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_findings_listed_in_the_order_of_the_sequential_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: str
+) -> None:
+    monkeypatch.setenv(ENV_VAR, threads)
+    partial = {k: v for k, v in SALESFORCE.items() if k not in ("User", "Campaign")}
+    assert _listed(_read(tmp_path / "partial", partial)) == PARTIAL
+    whole = _listed(_read(tmp_path / "whole", SALESFORCE))
+    assert whole[:3] == [
+        ("CampaignMember", "HasResponded", "not a touch (no response)"),
+        ("CampaignMember", "CampaignId", "not found in the Campaign export"),
+        ("Lead", "OwnerId", "not found in the User export"),
+    ]
+    assert whole[-2:] == [
+        ("Campaign", "ActualCost", "campaign without a cost"),
+        ("Lead", "LeadSource", "spelling variant of a value (case, spaces, '_' or '-')"),
+    ]
+
+
+def test_findings_and_tables_the_same_with_threads_or_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    got = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv(ENV_VAR, threads)
+        for preset, tables in (("salesforce", SALESFORCE), ("hubspot", HUBSPOT)):
+            crm = _read(tmp_path / f"{preset}{threads}", tables, preset)
+            got[preset, threads] = crm
+    for preset in ("salesforce", "hubspot"):
+        a, b = got[preset, "1"], got[preset, "2"]
+        assert [str(i) for i in a.issues] == [str(i) for i in b.issues]
+        for name in ("leads", "touchpoints", "deals", "deal_contacts", "activities", "costs"):
+            ta, tb = getattr(a, name), getattr(b, name)
+            assert list(ta) == list(tb)
+            for k in ta:
+                np.testing.assert_array_equal(ta[k], tb[k])
+
+
+def _broken(tables: dict[str, str], **changes: str) -> dict[str, str]:
+    return {**tables, **changes}
+
+
+#: a User export that cannot be read (its second row is ragged)
+RAGGED_USER = "Id,Name\n0051,Alice Rep\n0052,Bob Rep,extra\n"
+#: an Opportunity export without its Amount column
+NO_AMOUNT = SALESFORCE["Opportunity"].replace(",Amount,", ",Budget,")
+#: a Lead export with a record without its creation instant
+NO_CREATED = SALESFORCE["Lead"].replace("00Q2,2024-01-03T10:00:00Z", "00Q2,")
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_the_first_error_in_the_preset_order_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: str
+) -> None:
+    """User is read before its turn (the persons' owners come from it): its error is raised
+    at its turn, after an error of a table before it; a stage's error after every table's."""
+    monkeypatch.setenv(ENV_VAR, threads)
+    with pytest.raises(MissingColumnError, match="Amount"):
+        _read(tmp_path / "a", _broken(SALESFORCE, User=RAGGED_USER, Opportunity=NO_AMOUNT))
+    with pytest.raises(DataValidationError, match="User"):
+        _read(tmp_path / "b", _broken(SALESFORCE, User=RAGGED_USER))
+    with pytest.raises(MissingColumnError, match="Amount"):  # (the persons' error comes later)
+        _read(tmp_path / "c", _broken(SALESFORCE, Lead=NO_CREATED, Opportunity=NO_AMOUNT))
+    with pytest.raises(DataValidationError, match="User"):  # (the persons' error comes later)
+        _read(tmp_path / "e", _broken(SALESFORCE, Lead=NO_CREATED, User=RAGGED_USER))
+    with pytest.raises(DataValidationError, match="creation instant") as err:
+        _read(tmp_path / "d", _broken(SALESFORCE, Lead=NO_CREATED))
+    assert isinstance(err.value, AlignmentError) and "Lead" in str(err.value)
+
+
+def test_persons_are_merged_before_the_touches_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The persons' tables (and the User export their owners come from) are read first; the
+    persons are merged before CampaignMember is typed, the deals before it too."""
+    from alignment.io import _read as read_module
+
+    events: list[str] = []
+    typed, merged, dealt = read_module._typed, _stages.build_people, _stages.build_deals
+
+    def on_typed(preset: Any, spec: Any, *args: Any) -> Any:
+        events.append(spec.name)
+        return typed(preset, spec, *args)
+
+    def on_merged(*args: Any) -> Any:
+        events.append("persons merged")
+        return merged(*args)
+
+    def on_dealt(*args: Any) -> Any:
+        events.append("deals built")
+        return dealt(*args)
+
+    monkeypatch.setattr(read_module, "_typed", on_typed)
+    monkeypatch.setattr(_stages, "build_people", on_merged)
+    monkeypatch.setattr(_stages, "build_deals", on_dealt)
+    _read(tmp_path, SALESFORCE)
+    assert events == [
+        "Lead",
+        "Contact",
+        "User",
+        "persons merged",
+        "Opportunity",
+        "OpportunityContactRole",
+        "deals built",
+        "Campaign",
+        "CampaignMember",
+        "Task",
+    ]
+
+
+def test_tables_needed_first() -> None:
+    assert _stages.needed_first(PRESETS["salesforce"]) == ["Lead", "Contact", "User"]
+    assert _stages.needed_first(PRESETS["hubspot"]) == ["contacts"]
+
+
+def test_parts_are_listed_in_the_order_of_their_keys() -> None:
+    ctx = Context(PRESETS["salesforce"], Options(None, None, None, ".", None))
+    assert ctx.names[:3] == ["Lead", "Contact", "Opportunity"]  # (numbered in preset order)
+    late, early, lookup = ctx.part(LINK, 0), ctx.part(READ, 6), ctx.part(LOOKUP, 1, 0)
+    late.note("Lead", "c", "x")
+    lookup.note("Lead", "b", "x")
+    early.note("Task", "a", "x")
+    early.note("Task", "a2", "x")
+    assert [i.problem for i in ctx.findings()] == ["a", "a2", "b", "c"]
+    assert all(isinstance(i, DataIssue) for i in ctx.findings())
+
+
+WORDS = st.text(alphabet="ab0Q é", max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(WORDS), st.lists(WORDS), st.booleans())
+def test_places_in_finds_each_text_like_a_dictionary(
+    vocab: set[str], texts: list[str], sort: bool
+) -> None:
+    hay = np.array(sorted(vocab), dtype=object)
+    needles = np.array(sorted(texts) if sort else texts, dtype=object)
+    before = needles.copy()
+    got = places_in(hay, needles)
+    where = {v: i for i, v in enumerate(hay.tolist())}
+    assert got is not None
+    assert got.tolist() == [where.get(t, -1) for t in needles.tolist()]
+    assert needles.tolist() == before.tolist()  # (the caller's texts unchanged)
+
+
+def test_places_in_declines_values_that_do_not_compare() -> None:
+    hay = np.array(["a", "b"], dtype=object)
+    assert places_in(hay, np.array([1, "a"], dtype=object)) is None
