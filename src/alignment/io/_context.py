@@ -19,6 +19,7 @@ from ._preset import Preset
 from ._values import CodedText, Options, empty_like_kind, is_missing, plain
 
 __all__ = [
+    "DEAL",
     "LINK",
     "LOOKUP",
     "PERSON",
@@ -38,6 +39,8 @@ Table = dict[str, np.ndarray]
 SRC, ROW = "_src", "_row"
 #: a linked table's row of each person in the persons table (whose ids are sorted)
 PERSON = "_person"
+#: a deal contact's row of its deal in the deals table
+DEAL = "_deal"
 
 
 def n_rows(table: Table) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 from .._frames import Categorical, factorize, factorize_ints, lookup
 from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
-from ._context import PERSON, ROW, SRC, Context, Table, concat, take
+from ._context import DEAL, PERSON, ROW, SRC, Context, Table, concat, take
 from ._persons import People, combine, first_per_group
 from ._typing import required_values
 from ._values import is_missing
@@ -180,8 +180,9 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     unknown = known_deal & (row < 0)
     ctx.flag(dc, unknown, "lead_id", "deal contact of an unknown person", "left out")
     kept = known_deal & ~unknown
-    dcode = np.asarray(deal_row[kept], dtype=np.int64)  # (the deal's row: one per deal id)
-    dc = take(dict(dc, **{PERSON: row}), kept)
+    # (the deal's row, one per deal id, and the person's: kept for the later steps)
+    dc = take(dict(dc, **{PERSON: row, DEAL: deal_row}), kept)
+    dcode = dc[DEAL]
     pcode = dc[PERSON]  # (the person's row: ids sorted, as their strings are)
     dc["lead_id"] = people.leads["lead_id"][pcode]
     pair = dcode * (int(pcode.max(initial=0)) + 1) + pcode
@@ -201,7 +202,6 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
 def flag_deals_without_contact(deals: Table, dc: Table, ctx: Context) -> None:
     """List the deals no known person is linked to (kept: their revenue stays in the deals)."""
     has = np.zeros(deals[ROW].size, dtype=bool)
-    if dc and dc["deal_id"].size and has.size:  # (each linked deal found among the deals)
-        pos, found = lookup(deals["deal_id"], dc["deal_id"])
-        has[pos[found]] = True
+    if dc and dc["deal_id"].size and has.size:  # (each linked deal's row)
+        has[dc[DEAL]] = True
     ctx.flag(deals, ~has, "deal_id", "{noun} with no contact", "kept; no person is linked to it")

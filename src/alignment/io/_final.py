@@ -10,14 +10,14 @@ import numpy as np
 from .._crm import CodedColumns, empty_tables
 from .._later_tables import LaterTable
 from .._time import TIME_DTYPE
-from ._context import PERSON, ROW, SRC, Table, take
+from ._context import DEAL, PERSON, ROW, SRC, Table, take
 from ._order import canonical_order
 from ._values import CodedText
 
 __all__ = ["INTERNAL", "SORT_FIRST", "finish"]
 
 #: working columns that are not part of the result
-INTERNAL = (SRC, ROW, PERSON, "merged_into", "contact_ids", "primary_contact_id")
+INTERNAL = (SRC, ROW, PERSON, DEAL, "merged_into", "contact_ids", "primary_contact_id")
 
 #: the columns each result table is sorted by first (then every other column)
 SORT_FIRST: Mapping[str, tuple[str, ...]] = {

@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .._frames import factorize, lookup
+from .._frames import factorize
 from .._options import note_variants
 from .._parse import category_variants, fold_categories, fold_labels
 from .._segments import group_min
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError
-from ._context import LOOKUP, PERSON, ROW, Context, Table, take
+from ._context import DEAL, LOOKUP, PERSON, ROW, Context, Table, take
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
@@ -255,7 +255,7 @@ def derive_stages(leads: Table, deals: Table, dc: Table, people: People) -> None
         for c in wanted:
             leads[c] = np.full(n, np.datetime64("NaT"), dtype=TIME_DTYPE)
         return
-    deal_pos, _ = lookup(deals["deal_id"], dc["deal_id"])
+    deal_pos = dc[DEAL]  # (each deal contact's deal: a row of the deals)
     person = dc[PERSON] if PERSON in dc else people.index(dc["lead_id"])
     won = deals["won"][deal_pos]
     sources = {"opportunity_at": (deals["created_at"][deal_pos], np.ones(won.size, bool))}
