@@ -211,3 +211,13 @@ def test_places_in_finds_each_text_like_a_dictionary(
 def test_places_in_declines_values_that_do_not_compare() -> None:
     hay = np.array(["a", "b"], dtype=object)
     assert places_in(hay, np.array([1, "a"], dtype=object)) is None
+
+
+def test_flags_spread_to_rows_only_when_one_is_set() -> None:
+    from alignment.io._values import _flags_of, _spread
+
+    codes = np.array([0, 2, -1, 1, 2], dtype=np.int32)
+    for per in ([False, False, False], [False, True, True]):
+        flags = np.array(per, dtype=bool)
+        got = _flags_of(codes, flags)
+        assert got.dtype == bool and got.tolist() == _spread(codes, flags, False, bool).tolist()

@@ -88,6 +88,13 @@ def _spread(codes: np.ndarray, per_value: np.ndarray, fill: Any, dtype: Any) -> 
     return out
 
 
+def _flags_of(codes: np.ndarray, per_value: np.ndarray) -> np.ndarray:
+    """:func:`_spread` of flags (``False`` for code ``-1``); no gather when none is set."""
+    if not per_value.any():
+        return np.zeros(codes.size, dtype=bool)
+    return _spread(codes, per_value, False, bool)
+
+
 def as_text(col: Any) -> np.ndarray:
     """A column as trimmed ``str`` values (``None`` where missing or empty), a new array.
 
@@ -518,6 +525,5 @@ def _time_column(
             _utc(rows, column=column, table=table, opts=opts, wall=wall)
             raise
         times = _spread(codes, per, _NAT, TIME_DTYPE)
-        ambiguous = _spread(codes, amb, False, bool)
-        gap = _spread(codes, skip, False, bool)
+        ambiguous, gap = (_flags_of(codes, f) for f in (amb, skip))
     return _typed_times(times, awareness, ambiguous, gap, opts)
