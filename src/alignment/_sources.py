@@ -434,6 +434,9 @@ def _instants_or_bytes(column: Any, large: bool) -> Utf8Text | np.ndarray:
     return _utf8_of_chunks(column.chunks, large) if instants is None else instants
 
 
+_PROBE_ROWS = 64
+
+
 def offset_instants(column: Any) -> np.ndarray | None:
     """The UTC instants (``datetime64[us]``, ``NaT`` where null) of an Arrow string column whose
     every value is an ISO 8601 date and time with its UTC offset (``2024-01-27T04:11:49.000+0000``,
@@ -449,8 +452,10 @@ def offset_instants(column: Any) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        cast = pc.cast(column, pa.timestamp("us", tz="UTC"))
+    zoned = pa.timestamp("us", tz="UTC")
+    try:  # (its first rows first: a cast that fails reads every row before it says so)
+        pc.cast(column.slice(0, _PROBE_ROWS), zoned)
+        cast = pc.cast(column, zoned)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if isinstance(cast, pa.ChunkedArray):

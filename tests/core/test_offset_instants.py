@@ -110,6 +110,19 @@ def test_one_other_value_gives_the_column_back(odd: str) -> None:
     assert _sources.offset_instants(_column([*good[:9], odd, *good[9:]], chunks=3)) is None
 
 
+@pytest.mark.parametrize("at", [0, 63, 64, 300])
+def test_one_other_value_before_or_after_the_first_rows(at: int) -> None:
+    """The cast tries the first rows first (a cast that fails reads every row first): a value
+    of another layout anywhere still gives the column back; nulls first change nothing."""
+    good = [f"2024-01-{d % 28 + 1:02d}T10:00:00.000+0100" for d in range(400)]
+    assert _sources.offset_instants(_column(good, chunks=4)) is not None
+    odd = [*good[:at], "3/5/2024 2:22 PM", *good[at:]]
+    assert _sources.offset_instants(_column(odd, chunks=4)) is None
+    late = [None] * 100 + good
+    got = _sources.offset_instants(_column(late, chunks=3))
+    assert got is not None and np.isnat(got[:100]).all() and not np.isnat(got[100:]).any()
+
+
 def test_the_instants_are_utc() -> None:
     got = _sources.offset_instants(
         _column(["2024-03-31T01:30:00+02:00", None, "2024-03-30T23:30:00.5Z"])
