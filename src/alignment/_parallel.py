@@ -152,11 +152,8 @@ def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Pending[T]:
     Inline, an error is raised at once; on the pool it is raised by :meth:`Pending.result`.
     """
     size = n_threads()
-    if (
-        size <= 1
-        or getattr(_local, "inline", False)
-        or threading.current_thread().name.startswith("alignment")
-    ):
+    ours = threading.current_thread().name.startswith("alignment")
+    if size <= 1 or getattr(_local, "inline", False) or (ours and not _may_submit()):
         return Pending(value=fn(*args, **kwargs))  # inline (also: never wait on our own pool)
     return Pending(_get_pool(size).submit(fn, *args, **kwargs))
 
@@ -230,20 +227,30 @@ def run_both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     return pending(), out
 
 
-def ahead(fn: Callable[[], T], *, name: str = "alignment-ahead") -> Callable[[], T]:
+def _may_submit() -> bool:
+    return bool(getattr(_local, "pooled", False))
+
+
+def ahead(
+    fn: Callable[[], T], *, name: str = "alignment-ahead", pooled: bool = False
+) -> Callable[[], T]:
     """Start ``fn`` now on a helper thread, when threads are on; the call returned waits for its
     value (and raises its error).  Otherwise ``fn`` runs when that call is made, inline.
 
     For a step the caller will need next, that releases the GIL (PyArrow parsing the next
     file while the caller types this one).  A short-lived thread, not the pool (as
-    :func:`run_both`); a value never asked for is dropped with its thread.
+    :func:`run_both`); a value never asked for is dropped with its thread.  ``pooled``: the
+    helper's own steps may go to the pool (:func:`submit`), when the caller is not a thread
+    of ours itself (no pool worker ever waits on the helper, so nothing waits in a circle).
     """
     if not threads_on():
         return fn
     done: list[T] = []
     errors: list[BaseException] = []
+    pooled = pooled and not threading.current_thread().name.startswith("alignment")
 
     def run() -> None:
+        _local.pooled = pooled
         try:
             done.append(fn())
         except BaseException as exc:  # (raised again by the caller's call)

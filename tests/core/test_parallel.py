@@ -263,3 +263,22 @@ def test_ahead_runs_on_a_helper_thread_and_raises_there_later(
     assert calls == [threading.current_thread().name]
     with _parallel.inline():
         assert _parallel.ahead(_thread_name)() == threading.current_thread().name
+
+
+def test_a_pooled_helper_sends_its_steps_to_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper started with ``pooled=True`` (a file read ahead) submits its steps to the pool;
+    a plain helper runs them itself; a pool worker's helper too (no wait in a circle)."""
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+
+    def where_steps_run() -> str:
+        return _parallel.submit(lambda: threading.current_thread().name).result()
+
+    pooled = _parallel.ahead(where_steps_run, name="alignment-read", pooled=True)
+    plain = _parallel.ahead(where_steps_run, name="alignment-read")
+    assert pooled().startswith("alignment_")  # (a pool worker: "alignment_0", ...)
+    assert plain() == "alignment-read"
+
+    def from_a_worker() -> str:
+        return _parallel.ahead(where_steps_run, name="alignment-read", pooled=True)()
+
+    assert _parallel.submit(from_a_worker).result() == "alignment-read"

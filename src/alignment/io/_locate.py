@@ -10,6 +10,7 @@ mostly distinct, taken as one string per row (:func:`alignment._factorize.row_te
 
 from __future__ import annotations
 
+import contextvars
 import fnmatch
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -226,19 +227,15 @@ def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
 
 
 def read_later(name: str, item: Any, plan: Plan | None = None) -> Callable[[], Raw]:
-    """:func:`read_source` in two steps: a file's text is parsed from now on, on a helper thread
-    (PyArrow, without the GIL) while the caller works on the table before; the call returned
-    finishes the read (a frame is read then, all of it).  Errors are raised by that call."""
+    """:func:`read_source` in two steps: a file is read from now on, on a helper thread, while
+    the caller works on the tables before (its text parsed by PyArrow, without the GIL, then
+    its text columns factorised and its instants parsed on the pool); the call returned
+    waits for it (a frame is read then, all of it).  Errors are raised by that call."""
     if not isinstance(item, (str, os.PathLike)):
         return lambda: read_source(name, item, plan)
     path = Path(item)
-    parsed = ahead(lambda: _file_table(name, path, plan))
-
-    def finish() -> Raw:
-        table = parsed()  # (its errors are raised as they are)
-        return _translated(name, path, lambda: _planned(name, path, table, plan))
-
-    return finish
+    run = contextvars.copy_context().run  # (the caller's reading options)
+    return ahead(lambda: run(_read_file, name, path, plan), name="alignment-read", pooled=True)
 
 
 def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:
