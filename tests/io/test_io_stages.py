@@ -137,40 +137,24 @@ def test_persons_are_merged_before_the_touches_are_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The persons' tables (and the User export their owners come from) are read first; the
-    persons are merged before CampaignMember is typed, the deals before it too."""
-    from alignment.io import _read as read_module
+    persons are merged as soon as they are read, before CampaignMember is, the deals as soon
+    as theirs are (the link waits for the tables in this order; the files are read ahead)."""
+    seen: list[tuple[list[str], list[str]]] = []
+    ready = _stages.Linker.ready
 
-    events: list[str] = []
-    typed, merged, dealt = read_module._typed, _stages.build_people, _stages.build_deals
+    def on_ready(self: Any, tables: Any, read: set[str]) -> None:
+        ready(self, tables, read)
+        seen.append((sorted(read), sorted(self.made)))
 
-    def on_typed(preset: Any, spec: Any, *args: Any) -> Any:
-        events.append(spec.name)
-        return typed(preset, spec, *args)
-
-    def on_merged(*args: Any) -> Any:
-        events.append("persons merged")
-        return merged(*args)
-
-    def on_dealt(*args: Any) -> Any:
-        events.append("deals built")
-        return dealt(*args)
-
-    monkeypatch.setattr(read_module, "_typed", on_typed)
-    monkeypatch.setattr(_stages, "build_people", on_merged)
-    monkeypatch.setattr(_stages, "build_deals", on_dealt)
+    monkeypatch.setattr(_stages.Linker, "ready", on_ready)
     _read(tmp_path, SALESFORCE)
-    assert events == [
-        "Lead",
-        "Contact",
-        "User",
-        "persons merged",
-        "Opportunity",
-        "OpportunityContactRole",
-        "deals built",
-        "Campaign",
-        "CampaignMember",
-        "Task",
-    ]
+    first = [sorted(read) for read, made in seen]
+    assert first[:3] == [["Lead"], ["Contact", "Lead"], ["Contact", "Lead", "User"]]
+    made = {tuple(read): set(stages) for read, stages in seen}
+    assert made[("Contact", "Lead", "User")] == {"leads"}
+    with_deals = ("Contact", "Lead", "Opportunity", "OpportunityContactRole", "User")
+    assert made[with_deals] == {"leads", "deals"}
+    assert len(seen) == 8 and set(seen[-1][1]) == set(_stages.STAGES)
 
 
 def test_tables_needed_first() -> None:
@@ -221,3 +205,24 @@ def test_flags_spread_to_rows_only_when_one_is_set() -> None:
         flags = np.array(per, dtype=bool)
         got = _flags_of(codes, flags)
         assert got.dtype == bool and got.tolist() == _spread(codes, flags, False, bool).tolist()
+
+
+def test_warnings_list_the_columns_in_the_tables_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files are read on helper threads, each noting apart: the warning names the naive
+    columns in the order of the tables, with threads or without."""
+    folder = write_export(tmp_path, SALESFORCE)
+    said = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv(ENV_VAR, threads)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            aio.read_crm("salesforce", folder)
+        said[threads] = [str(w.message) for w in caught]
+    naive = [m for m in said["2"] if m.startswith("naive instants")]
+    assert said["1"] == said["2"] and len(naive) == 1
+    where = naive[0].split(" in ", 1)[1].split("; fix")[0].split(", ")
+    tables = [w.split(".")[0] for w in where]
+    order = [t.name for t in PRESETS["salesforce"].tables]
+    assert tables == sorted(tables, key=order.index) and "CampaignMember" in tables
