@@ -226,3 +226,36 @@ def test_warnings_list_the_columns_in_the_tables_order(
     tables = [w.split(".")[0] for w in where]
     order = [t.name for t in PRESETS["salesforce"].tables]
     assert tables == sorted(tables, key=order.index) and "CampaignMember" in tables
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["u1", "u2", "u3", "x9"]), min_size=1, max_size=4, unique=True),
+    st.lists(st.integers(-1, 3), max_size=30),
+    st.lists(st.sampled_from(["u1", "u2", "u3", "u4"]), max_size=4),
+)
+def test_a_coded_reference_is_looked_up_once_per_text(
+    texts: list[str], codes: list[int], users: list[str]
+) -> None:
+    """The lookup of a coded column, each distinct reference once, then spread to the rows:
+    the same columns and the same rows not found as the lookup row by row."""
+    from alignment.io import _link
+    from alignment.io._preset import Lookup
+    from alignment.io._values import CodedText, plain
+
+    ctx = Context(PRESETS["salesforce"], Options(None, None, None, ".", None))
+    refs = CodedText(
+        np.array([c if c < len(texts) else -1 for c in codes]), np.array(texts, object)
+    )
+    user = {"user_id": np.array(users, dtype=object), "name": np.array(users, dtype=object)}
+    keys = np.array(sorted(set(users)), dtype=object)
+    first = np.array([users.index(k) for k in keys], dtype=np.int64)
+    lk = Lookup("User", key="user_id", ref="owner_id", take={"name": "owner"}, into=("Lead",))
+    for keep in (None, "owner"):
+        lk_k = Lookup(lk.table, lk.key, lk.ref, lk.take, lk.into, keep_ref=keep)
+        rows, absent = _link._looked_up(lk_k, keys, first, user, refs, None, ctx)
+        virtual, at = _link._distinct_refs(refs)
+        once, absent_once = _link._looked_up(lk_k, keys, first, user, virtual, None, ctx)
+        assert absent_once[at].tolist() == absent.tolist()
+        spread = _link._spread_rows(once["owner"], at)
+        assert plain(spread).tolist() == plain(rows["owner"]).tolist()

@@ -69,24 +69,70 @@ def _one_lookup(
         if name not in into or lk.ref not in t:
             continue
         ctx_j = ctx.part(LOOKUP, i, j)
-        refs = t[lk.ref]
-        if keys.size:
-            pos, found = find(keys, refs)
-        else:
-            pos, found = np.zeros(refs.size, np.int64), np.zeros(refs.size, bool)
-        at = np.full(refs.size, -1, dtype=np.int64)  # the looked-up row of each row
-        at[found] = first[pos[found]]
         for theirs, ours in lk.take.items():
-            t[ours] = _taken(source.get(theirs), at, refs, ctx_j, ours)
             listed = ctx.their_name(ctx.preset.table(lk.table).name, theirs)
             ctx.their[(name, ours)] = f"{lk.table}.{listed}"
-        absent = ~found & ~is_missing(refs)
+        refs = t[lk.ref]
+        kept = t.get(lk.keep_ref) if lk.keep_ref is not None else None
+        distinct = isinstance(refs, CodedText) and lk.keep_ref not in t
+        if distinct:  # each distinct reference looked up once, its columns spread to the rows
+            assert isinstance(refs, CodedText)
+            refs, rows = _distinct_refs(refs)
+        new, absent = _looked_up(lk, keys, first, source, refs, kept, ctx_j)
+        if distinct:
+            new = {k: _spread_rows(v, rows) for k, v in new.items()}
+            absent = absent[rows]
+        t.update(new)
         if lk.keep_ref is not None:
-            t[lk.keep_ref] = _with_refs(t[lk.keep_ref], refs, absent)
             action = f"{lk.keep_ref} shown as the Id itself"
         else:
             action = f"{', '.join(lk.take.values())} left empty"
         ctx_j.flag(t, absent, lk.ref, f"not found in the {lk.table} export", action)
+
+
+def _looked_up(
+    lk: Lookup,
+    keys: np.ndarray,
+    first: np.ndarray,
+    source: Table,
+    refs: np.ndarray,
+    kept: np.ndarray | None,
+    ctx: Context,
+) -> tuple[Table, np.ndarray]:
+    """The columns a lookup takes for the references ``refs`` (the reference itself in
+    ``keep_ref`` where it is not found: ``kept``, its column before, when it is not taken),
+    and the references not found."""
+    if keys.size:
+        pos, found = find(keys, refs)
+    else:
+        pos, found = np.zeros(refs.size, np.int64), np.zeros(refs.size, bool)
+    at = np.full(refs.size, -1, dtype=np.int64)  # the looked-up row of each row
+    at[found] = first[pos[found]]
+    new = {
+        ours: _taken(source.get(theirs), at, refs, ctx, ours) for theirs, ours in lk.take.items()
+    }
+    absent = ~found & ~is_missing(refs)
+    if lk.keep_ref is not None:
+        before = new.get(lk.keep_ref, kept)
+        assert before is not None
+        new[lk.keep_ref] = _with_refs(before, refs, absent)
+    return new, absent
+
+
+def _distinct_refs(refs: CodedText) -> tuple[CodedText, np.ndarray]:
+    """The distinct references of a coded column, one per text and a last one missing, and
+    each row's among them."""
+    n = refs.texts.size
+    codes = np.append(np.arange(n, dtype=np.int64), -1)
+    rows = np.where(refs.codes() < 0, n, refs.codes())
+    return CodedText(codes, refs.texts), rows
+
+
+def _spread_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    if isinstance(values, CodedText):
+        return CodedText(values.codes()[rows], values.texts)
+    out: np.ndarray = values[rows]
+    return out
 
 
 def _taken(
