@@ -250,14 +250,18 @@ def _folded_columns(cols: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray
         folded, changes = _folded(np.concatenate(values))
         ends = np.cumsum([v.size for v in values])
         return list(zip(np.split(folded, ends[:-1]), np.split(changes, ends[:-1])))
-    counts = np.zeros(vocab.size + 1, dtype=np.int64)  # (slot 0: code -1, missing)
-    for c in coded:  # a loop over columns (each counted where it is: no joined copy)
-        counts += np.bincount(c.codes() + 1, minlength=vocab.size + 1)
-    counts = counts[1:]
+    # (each column counted where it is, no joined copy; slot 0: code -1, missing)
+    each = [np.bincount(c.codes() + 1, minlength=vocab.size + 1)[1:] for c in coded]
+    counts = np.zeros(vocab.size, dtype=np.int64)
+    for seen in each:  # a loop over columns
+        counts += seen
     labels = fold_labels(vocab, counts)
     relabel = np.append(np.asarray(labels != vocab, dtype=bool), False)  # (code -1: kept)
     out: list[tuple[np.ndarray, np.ndarray]] = []
-    for col, c in zip(cols, coded):  # a loop over columns
+    for col, c, seen in zip(cols, coded, each):  # a loop over columns
+        if not relabel[:-1][seen > 0].any():  # (none of its values changes: no gather)
+            out.append((col, np.zeros(c.size, dtype=bool)))
+            continue
         changed = relabel[c.codes()]
         if not changed.any():
             out.append((col, changed))

@@ -51,8 +51,8 @@ class People:
             return np.full(ids.size, -1, dtype=np.int64)
         if isinstance(ids, CodedText):  # (its sorted texts merged into the vocabulary)
             at = places_in(self.vocab, ids.texts)
-            if at is not None:
-                out = self.row_of[np.append(at, -1)[ids.codes()]]
+            if at is not None:  # (each text's person, then one gather of the rows)
+                out = self.row_of[np.append(at, -1)][ids.codes()]
                 return out
         pos, _ = find(self.vocab, ids)
         out = self.row_of[pos]
