@@ -66,8 +66,9 @@ def _read_tables(
     preset: Preset, source: Any, won: tuple[str, ...] | None, link: Linker, ctx: Context
 ) -> None:
     """Every export table, typed, and handed to ``link``: each link stage runs as soon as its
-    tables are read (:meth:`~._stages.Linker.ready`), while the next file is parsed; the
-    persons' tables are read first (:func:`~._stages.needed_first`).
+    tables are read (:meth:`~._stages.Linker.ready`), while the next files are read on helper
+    threads (:data:`AHEAD`); the persons' tables are read first
+    (:func:`~._stages.needed_first`).
 
     An error of a table read before its turn in the preset's order is raised at its turn,
     once the tables before it are read: the first error in that order is the one raised."""
@@ -81,7 +82,7 @@ def _read_tables(
 
     parsing: dict[int, Callable[[], Raw]] = {}
 
-    def start(i: int) -> None:  # (the next files parsed while this one is typed)
+    def start(i: int) -> None:  # (the next files read while this one is typed)
         for j in range(i, min(i + AHEAD, len(present))):  # a loop over the next files
             if j not in parsing:
                 spec = present[j]
@@ -117,7 +118,8 @@ def _read_tables(
 
 
 AHEAD = 4
-"""Files parsed ahead of the one being typed (PyArrow's threads, without the GIL)."""
+"""Files read ahead of the one being typed, each on a helper thread (parsed by PyArrow without
+the GIL, then factorised on the pool): while the link stages run on the calling thread."""
 
 
 def _typed(
