@@ -240,6 +240,7 @@ def test_a_coded_reference_is_looked_up_once_per_text(
     """The lookup of a coded column, each distinct reference once, then spread to the rows:
     the same columns and the same rows not found as the lookup row by row."""
     from alignment.io import _link
+    from alignment.io._context import take_column
     from alignment.io._preset import Lookup
     from alignment.io._values import CodedText, plain
 
@@ -257,5 +258,5 @@ def test_a_coded_reference_is_looked_up_once_per_text(
         virtual, at = _link._distinct_refs(refs)
         once, absent_once = _link._looked_up(lk_k, keys, first, user, virtual, None, ctx)
         assert absent_once[at].tolist() == absent.tolist()
-        spread = _link._spread_rows(once["owner"], at)
+        spread = take_column(once["owner"], at)
         assert plain(spread).tolist() == plain(rows["owner"]).tolist()

@@ -31,6 +31,7 @@ __all__ = [
     "concat",
     "n_rows",
     "take",
+    "take_column",
 ]
 
 #: a working table: our column name -> array (all of one length)
@@ -56,10 +57,10 @@ def take(table: Table, index: np.ndarray) -> Table:
     touch table is hundreds of megabytes of new memory)."""
     if index.dtype == bool and index.size and bool(index.all()):
         return dict(table)
-    return {k: _taken(v, index) for k, v in table.items()}
+    return {k: take_column(v, index) for k, v in table.items()}
 
 
-def _taken(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+def take_column(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     """One column's rows at ``index`` (a long column of numbers or codes: two threads)."""
     if isinstance(values, CodedText):
         return CodedText(take_rows(values.codes(), index), values.texts)

@@ -13,7 +13,7 @@ from .._parse import category_variants, fold_categories, fold_labels
 from .._segments import group_min
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError
-from ._context import DEAL, LOOKUP, PERSON, ROW, Context, Table, take
+from ._context import DEAL, LOOKUP, PERSON, ROW, Context, Table, take, take_column
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
@@ -80,7 +80,7 @@ def _one_lookup(
             refs, rows = _distinct_refs(refs)
         new, absent = _looked_up(lk, keys, first, source, refs, kept, ctx_j)
         if distinct:
-            new = {k: _spread_rows(v, rows) for k, v in new.items()}
+            new = {k: take_column(v, rows) for k, v in new.items()}
             absent = absent[rows]
         t.update(new)
         if lk.keep_ref is not None:
@@ -126,13 +126,6 @@ def _distinct_refs(refs: CodedText) -> tuple[CodedText, np.ndarray]:
     codes = np.append(np.arange(n, dtype=np.int64), -1)
     rows = np.where(refs.codes() < 0, n, refs.codes())
     return CodedText(codes, refs.texts), rows
-
-
-def _spread_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    if isinstance(values, CodedText):
-        return CodedText(values.codes()[rows], values.texts)
-    out: np.ndarray = values[rows]
-    return out
 
 
 def _taken(
