@@ -141,10 +141,6 @@ def _due(preset: Preset, spec: ExportTable, read: set[str]) -> bool:
     return all(t.name in read for t in preset.tables[: preset.tables.index(spec)])
 
 
-def _feeding(preset: Preset, tables: Mapping[str, Table], feeds: str) -> list[Table]:
-    return [tables[t.name] for t in preset.tables if t.feeds == feeds]
-
-
 def _currency(ctx: Context) -> str | None:
     found = sorted(set(ctx.currencies.values()))
     if len(found) > 1:
