@@ -25,7 +25,11 @@ __all__ = [
     "ArrowText",
     "PackedText",
     "SoonText",
+    "arrow_cells",
     "arrow_of",
+    "cells_of",
+    "joined_cells",
+    "keep_cells",
     "may_trim",
     "objects",
     "packed_text",
@@ -38,6 +42,7 @@ __all__ = [
 ]
 
 _MADE: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
+_CELLS: dict[int, tuple[weakref.ref[np.ndarray], np.ndarray]] = {}
 
 # bytes that may begin or end a string ``str.strip()`` changes: Python's ASCII whitespace, and
 # every byte of a multi-byte UTF-8 character (the other whitespace characters are among them)
@@ -91,6 +96,12 @@ def may_trim(arr: Any) -> np.ndarray | None:
     if full.size:
         out[full] = _EDGE[data[starts[full]]] | _EDGE[data[ends[full] - 1]]
     return out
+
+
+def arrow_cells(arr: Any) -> np.ndarray | None:
+    """:func:`_fixed_cells`: the strings of an Arrow string array as ``S<width>`` cells (a
+    view) when they all have one byte length and none is null; otherwise ``None``."""
+    return _fixed_cells(arr)
 
 
 def _fixed_cells(arr: Any) -> np.ndarray | None:
@@ -184,6 +195,54 @@ def arrow_of(objects: Any) -> Any:
     if entry is None or entry[0]() is not objects:
         return None
     return entry[1]
+
+
+def keep_cells(objects: np.ndarray, cells: np.ndarray | None) -> np.ndarray:
+    """Note that the object array ``objects`` (made read-only here) holds the strings whose
+    UTF-8 bytes are ``cells`` (one ``bytes`` cell each, as :func:`cells_of` gives them), so
+    that :func:`cells_of` gives them back while ``objects`` lives; ``None``: nothing noted."""
+    if cells is None:
+        return objects
+    objects.flags.writeable = False
+    key = id(objects)
+    _CELLS[key] = (weakref.ref(objects), cells)
+    weakref.finalize(objects, _CELLS.pop, key, None)
+    return objects
+
+
+def cells_of(objects: Any) -> np.ndarray | None:
+    """The strings of an object array (none missing) as ``bytes`` cells (``S<width>``) in
+    numpy's order and equality of which they are in Python's: those :func:`keep_cells` noted,
+    else a view of the Arrow strings behind it (:func:`arrow_of`) when they all have one byte
+    length; ``None`` otherwise (no string is converted here).
+
+    A sort or a comparison of cells is one ``memcmp`` per pair, without a Python object: a
+    stable sort of two sorted runs of 10^6 ids merges them in a twentieth of the time it
+    takes on their strings."""
+    if len(objects) == 0:
+        return np.empty(0, dtype="S1")
+    entry = _CELLS.get(id(objects))
+    if entry is not None and entry[0]() is objects:
+        return entry[1]
+    arrow = arrow_of(objects)
+    return None if arrow is None else _fixed_cells(arrow)
+
+
+def joined_cells(parts: list[np.ndarray | None]) -> np.ndarray | None:
+    """The cells of strings one after the other (:func:`cells_of` of their concatenation);
+    ``None`` when a part has none.  Cells of several widths are padded with zero bytes by
+    numpy, whose comparisons leave trailing zeros out: that keeps the strings' order and
+    equality unless a string holds a zero byte (``None`` then)."""
+    if any(p is None for p in parts):
+        return None
+    cells = [p for p in parts if p is not None and p.size]
+    if not cells:
+        return np.empty(0, dtype="S1")
+    if len({c.dtype.itemsize for c in cells}) > 1 and any(
+        bool((c.view(np.uint8) == 0).any()) for c in cells
+    ):
+        return None
+    return np.concatenate(cells)
 
 
 def objects(arr: Any) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from .._crm import DataIssue
 from .._segments import take_rows
 from ._preset import Preset
-from ._values import CodedText, Options, empty_like_kind, is_missing, plain
+from ._values import CodedText, Options, empty_like_kind, is_missing, joined_texts, plain
 
 __all__ = [
     "DEAL",
@@ -187,4 +187,4 @@ def _joined(pieces: list[np.ndarray]) -> np.ndarray:
         return CodedText(np.concatenate([p.codes() for p in coded]), coded[0].texts)
     offsets = np.cumsum([0] + [p.texts.size for p in coded[:-1]])
     codes = [np.where(p.codes() < 0, -1, p.codes() + k) for p, k in zip(coded, offsets)]
-    return CodedText(np.concatenate(codes), np.concatenate([p.texts for p in coded]))
+    return CodedText(np.concatenate(codes), joined_texts([p.texts for p in coded]))

@@ -11,7 +11,15 @@ from ..errors import DataValidationError, MissingColumnError
 from ._context import ROW, SRC, Context, Table
 from ._locate import Raw
 from ._preset import ExportTable
-from ._values import CodedText, Typed, coded_text, empty_like_kind, is_missing, read_kind
+from ._values import (
+    CodedText,
+    Typed,
+    coded_text,
+    empty_like_kind,
+    is_missing,
+    joined_texts,
+    read_kind,
+)
 
 __all__ = ["empty_table", "read_plan", "require", "required_values", "type_table"]
 
@@ -127,7 +135,7 @@ def _coded(raw: Raw, theirs: Sequence[str]) -> tuple[CodedText, np.ndarray] | No
             continue
         shifted = np.where(blank, -1, got.codes() + values.texts.size)
         codes = np.where(missing, shifted, values.codes())
-        values = CodedText(codes, np.concatenate([values.texts, got.texts]))
+        values = CodedText(codes, joined_texts([values.texts, got.texts]))
         missing = missing & blank
     if values is None or missing is None:
         return None

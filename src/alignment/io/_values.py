@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._cells import arrow_of, may_trim
+from .._cells import arrow_cells, arrow_of, cells_of, joined_cells, keep_cells, may_trim
 from .._frames import Categorical, factorize, lookup
 from .._parse import parse_bool, parse_money
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
@@ -31,6 +31,8 @@ __all__ = [
     "empty_like_kind",
     "find",
     "is_missing",
+    "joined_texts",
+    "places_in",
     "plain",
     "read_kind",
     "shared_texts",
@@ -185,10 +187,14 @@ def find(haystack: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def places_in(vocab: np.ndarray, texts: np.ndarray) -> np.ndarray | None:
     """The position in ``vocab`` (sorted distinct strings) of each string of ``texts``
     (``-1``: absent), by one stable sort of both: a coded column's texts, sorted already,
-    cost one merge of two runs, and no hashing.  ``None`` when the values do not compare
-    (not all strings)."""
+    cost one merge of two runs, and no hashing.  Strings whose bytes are known
+    (:func:`~alignment._cells.cells_of`) are sorted and compared by their bytes.  ``None``
+    when the values do not compare (not all strings)."""
+    both = joined_cells([cells_of(vocab), cells_of(texts)])
     try:
-        order = np.argsort(np.concatenate([vocab, texts]), kind="stable")
+        if both is None:
+            both = np.concatenate([vocab, texts])
+        order = np.argsort(both, kind="stable")
     except TypeError:
         return None
     # (stable, the vocabulary first: a string of the vocabulary sorts before its equals)
@@ -197,9 +203,18 @@ def places_in(vocab: np.ndarray, texts: np.ndarray) -> np.ndarray | None:
     at = np.empty(texts.size, dtype=np.int64)
     at[order[theirs] - vocab.size] = last[theirs]  # (the last vocabulary entry at or before)
     hit = at >= 0
-    hit[hit] = np.asarray(vocab[at[hit]] == texts[hit], dtype=bool)
+    hit[hit] = np.asarray(both[at[hit]] == both[vocab.size :][hit], dtype=bool)
     out: np.ndarray = np.where(hit, at, -1)
     return out
+
+
+def joined_texts(parts: list[np.ndarray]) -> np.ndarray:
+    """The texts of coded columns one after the other (their bytes kept when all have them:
+    :func:`~alignment._cells.cells_of`)."""
+    texts = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    if len(parts) < 2:
+        return texts
+    return keep_cells(texts, joined_cells([cells_of(p) for p in parts]))
 
 
 def as_coded(values: np.ndarray) -> CodedText:
@@ -215,18 +230,20 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
     """Text columns coded against one vocabulary: every distinct string of them, sorted.
 
     Each column's texts are (mostly) sorted already: one stable sort of them all merges those
-    runs, without hashing a string; the rows keep their codes (one gather per column).
-    Returns the columns (``-1`` where missing) and the vocabulary.
+    runs, without hashing a string (by their bytes when known); the rows keep their codes
+    (one gather per column).  Returns the columns (``-1`` where missing) and the vocabulary.
     """
     coded = [as_coded(c) for c in columns]
     texts = np.concatenate([c.texts for c in coded]) if coded else np.empty(0, dtype=object)
-    order = np.argsort(texts, kind="stable")
-    ranked = texts[order]
+    cells = joined_cells([cells_of(c.texts) for c in coded])
+    keys = texts if cells is None else cells
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
     new = np.ones(texts.size, dtype=bool)
     new[1:] = np.not_equal(ranked[1:], ranked[:-1])
     code_of = np.empty(texts.size, dtype=np.int64)
     code_of[order] = np.cumsum(new) - 1
-    vocab = ranked[new]
+    vocab = keep_cells(texts[order[new]], None if cells is None else ranked[new])
     out, start = [], 0
     for c in coded:  # a loop over columns
         at = np.append(code_of[start : start + c.texts.size], -1)  # (code -1 stays -1)
@@ -238,10 +255,10 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
 def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
     """A text column as :class:`CodedText` and its missing rows (``None``: not text)."""
     arr = _array(col)
-    coded = _distinct_text(arr) if _kind(arr) in "OUS" else None
+    coded = _trimmed(arr) if _kind(arr) in "OUS" else None
     if coded is None:
         return None
-    codes, cleaned = coded
+    codes, cleaned, cells = coded
     blank = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
     width = np.int32 if cleaned.size < _INT32_LIMIT else np.int64  # (CodedText's own codes)
     if not blank.any():  # (no value blank once trimmed: the codes as they are, a copy)
@@ -251,7 +268,8 @@ def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
     renumber = np.full(cleaned.size + 1, -1, dtype=width)  # (last slot: code -1)
     renumber[kept] = np.arange(kept.size, dtype=width)
     out = renumber[codes]
-    return CodedText(out, cleaned[kept]), out < 0
+    texts = keep_cells(cleaned[kept], None if cells is None else cells[kept])
+    return CodedText(out, texts), out < 0
 
 
 def is_missing(values: np.ndarray) -> np.ndarray:
@@ -291,6 +309,14 @@ def _kind(arr: Any) -> str:
 
 def _distinct_text(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """Codes and trimmed distinct values (``None`` for empty) of a text column, else ``None``."""
+    got = _trimmed(col)
+    return None if got is None else got[:2]
+
+
+def _trimmed(col: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """:func:`_distinct_text`, and the bytes of the distinct values before trimming
+    (:func:`~alignment._cells.cells_of`) when trimming left every value that is not blank as
+    it was (``None`` otherwise): the bytes of those values."""
     arr = _array(col)
     coded = _codes(arr) if _kind(arr) in "OUS" else None
     if coded is None:
@@ -301,14 +327,21 @@ def _distinct_text(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if edges is None:
         stripped = np.empty(cats.size, dtype=object)
         stripped[:] = [c.strip() or None for c in cats.tolist()]  # a loop over distinct values
-        return codes, stripped
+        return codes, stripped, None
     # the Arrow strings behind the values tell which may change: only those are trimmed
     if not edges.any():
-        return codes, cats  # (read-only, and a lookup in them still finds their bytes)
+        return codes, cats, cells_of(cats)  # (read-only: a lookup still finds their bytes)
     stripped = cats.copy()
     rows = np.flatnonzero(edges)
-    stripped[rows] = [c.strip() or None for c in cats[rows].tolist()]  # (those values only)
-    return codes, stripped
+    changed = [c.strip() or None for c in cats[rows].tolist()]  # (those values only)
+    stripped[rows] = changed
+    if rows[-1] != rows.size - 1 or any(c is not None for c in changed):
+        return codes, stripped, None
+    # (only blank values, sorted first, changed: the bytes of the others, as they were)
+    tail = arrow_cells(arrow.slice(rows.size))
+    if tail is None:
+        return codes, stripped, None
+    return codes, stripped, np.concatenate([np.zeros(rows.size, dtype=tail.dtype), tail])
 
 
 def _by_value(

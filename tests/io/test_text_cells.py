@@ -1,0 +1,117 @@
+"""Distinct strings whose bytes are known (:func:`alignment._cells.cells_of`) are sorted and
+compared by their bytes when ids are merged (:func:`~alignment.io._values.shared_texts`) and
+looked up (:func:`~alignment.io._values.places_in`): the same results as their strings give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+pa = pytest.importorskip("pyarrow")
+
+import alignment._cells as cells  # noqa: E402
+import alignment.io._values as values  # noqa: E402
+from alignment._factorize import _encoded_factorize  # noqa: E402
+
+# one byte each: a zero byte too, which numpy's comparisons of padded cells would lose
+_ALPHABET = "ab\x00Q~"
+
+
+def _words(width: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet=_ALPHABET, min_size=width, max_size=width)
+
+
+def _with_bytes(words: list[str]) -> np.ndarray:
+    """An object array of ``words`` with its Arrow strings noted, as the reader makes them."""
+    return cells.remember(np.array(words, dtype=object), pa.array(words, type=pa.string()))
+
+
+def _raw(c: np.ndarray) -> list[bytes]:
+    """Each cell's bytes, its trailing zero bytes too (``tolist`` leaves them out)."""
+    return [bytes(r) for r in c.view(np.uint8).reshape(c.size, c.dtype.itemsize)]
+
+
+def test_cells_of_views_strings_of_one_length_only() -> None:
+    same = _with_bytes(["ab", "b\x00", "\x00a"])
+    got = cells.cells_of(same)
+    assert got is not None and _raw(got) == [b"ab", b"b\x00", b"\x00a"]
+    assert cells.cells_of(_with_bytes(["a", "bc"])) is None  # (widths differ)
+    assert cells.cells_of(np.array(["ab", "cd"], dtype=object)) is None  # (no bytes known)
+    assert cells.cells_of(np.empty(0, dtype=object)).size == 0
+
+
+def test_joined_cells_pad_only_strings_without_a_zero_byte() -> None:
+    two, three = np.array([b"ab"], dtype="S2"), np.array([b"cde"], dtype="S3")
+    joined = cells.joined_cells([two, three])
+    assert joined is not None and joined.tolist() == [b"ab", b"cde"]
+    assert cells.joined_cells([np.array([b"a\x00"], dtype="S2"), three]) is None
+    assert cells.joined_cells([two, None]) is None
+    same = cells.joined_cells([np.array([b"a\x00"], dtype="S2"), two])
+    assert same is not None and _raw(same) == [b"a\x00", b"ab"]  # (one width: zeros kept)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 3).flatmap(lambda w: st.sets(_words(w))),
+    st.integers(1, 3).flatmap(lambda w: st.lists(_words(w))),
+    st.booleans(),
+)
+@example({"a\x00"}, ["a\x00", "a\x00"], True)
+@example({"a\x00", "ab"}, ["a"], True)
+def test_places_in_by_bytes_finds_each_text_like_a_dictionary(
+    vocab: set[str], texts: list[str], sort: bool
+) -> None:
+    hay = _with_bytes(sorted(vocab))
+    needles = _with_bytes(sorted(texts) if sort else texts)
+    widths = {len(w) for w in [*vocab, *texts]}
+    zero = any("\x00" in w for w in [*vocab, *texts])
+    if vocab and texts and (len(widths) == 1 or not zero):  # (the bytes are used)
+        assert cells.joined_cells([cells.cells_of(hay), cells.cells_of(needles)]) is not None
+    got = values.places_in(hay, needles)
+    where = {v: i for i, v in enumerate(hay.tolist())}
+    assert got is not None
+    assert got.tolist() == [where.get(t, -1) for t in needles.tolist()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), _words(2)), min_size=1, max_size=30),
+    st.lists(st.one_of(st.none(), _words(2)), min_size=1, max_size=30),
+)
+def test_shared_texts_by_bytes_is_the_strings_vocabulary(
+    first: list[str | None], second: list[str | None]
+) -> None:
+    columns, plain_columns = [], []
+    for words in (first, second):  # a loop over two columns
+        cat = _encoded_factorize(pa.array(words, type=pa.string()))
+        coded, _ = values.coded_text(cat)
+        columns.append(coded)
+        texts = np.array(coded.texts.tolist(), dtype=object)  # (no bytes noted)
+        plain_columns.append(values.CodedText(coded.codes(), texts))
+    if all(c.texts.size for c in columns):
+        assert all(cells.cells_of(c.texts) is not None for c in columns)
+    got, vocab = values.shared_texts(columns)
+    want, want_vocab = values.shared_texts(plain_columns)
+    assert vocab.tolist() == want_vocab.tolist() == sorted({w for w in first + second if w})
+    assert [g.codes().tolist() for g in got] == [w.codes().tolist() for w in want]
+    noted = cells.cells_of(vocab)
+    if noted is not None:  # (the vocabulary keeps its bytes for the lookups)
+        assert _raw(noted) == [v.encode() for v in vocab.tolist()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", " ", "  ", "ab", "a\x00", "ba", " b", "ab "]), min_size=1))
+@example(["00", "", "01", "00"])
+def test_coded_text_keeps_the_bytes_of_the_values_blanks_leave(words: list[str]) -> None:
+    cat = _encoded_factorize(pa.array(words, type=pa.string()))
+    coded, missing = values.coded_text(cat)
+    assert values.plain(coded).tolist() == [w.strip() or None for w in words]
+    assert missing.tolist() == [not w.strip() for w in words]
+    noted = cells.cells_of(coded.texts)
+    if noted is not None:
+        assert _raw(noted) == [t.encode() for t in coded.texts.tolist()]
+    kept = {w for w in words if w.strip()}
+    if kept and all(w == w.strip() and len(w) == 2 for w in kept):
+        assert noted is not None  # (blank values only: the others keep their bytes)
