@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from alignment._parse import (
@@ -281,3 +281,25 @@ def test_category_variants() -> None:
         ("Webinar", "webinar"),
     ]
     assert category_variants(obj("a", "b", None)) == []
+
+
+_PLAINISH = st.from_regex(r"\A[-+]?[0-9]{0,4}([.,][0-9]{0,3})?\Z", fullmatch=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PLAINISH, st.sampled_from([".", ","]))
+@example("-0", ".")
+@example("1,234", ",")
+@example("1.", ".")
+@example("007.50", ".")
+def test_plain_amounts_read_at_once_as_the_written_reader_reads_them(
+    text: str, decimal: str
+) -> None:
+    from alignment._parse import _number_pattern, _one_amount, _written_amount
+
+    pattern = _number_pattern(decimal)
+    got = _one_amount(text, decimal, pattern)
+    want = _written_amount(text, decimal, pattern)
+    assert got == want
+    if got is not None:
+        assert np.signbit(got[0]) == np.signbit(want[0])  # (-0 stays -0)

@@ -166,3 +166,40 @@ def test_blocks_of_any_size(monkeypatch: pytest.MonkeyPatch, block: int) -> None
     late[-1] += 3  # (the step changes in the last block only)
     assert order_._step(late, 0) == int(np.gcd.reduce(late))
     assert order_._step(np.full(9, 5, dtype=np.int64), 5) == 1  # (one value: step 1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(0, 400), st.integers(0, 2**32 - 1), st.floats(0, 1), st.booleans(), st.booleans()
+)
+def test_the_rows_still_in_are_ordered_as_those_rows_alone(
+    n: int, seed: int, share: float, known: bool, nat: bool
+) -> None:
+    """The rows a mask keeps (touches still in) are put in the order the table of those rows
+    alone has, given as rows of the whole table; the other rows are left out.  Missing
+    instants (NaT) among the rows take the keys of lexsort, not the combined words."""
+    rng = np.random.default_rng(seed)
+    cols = _table(rng, n, span=4, nat=nat)
+    live = rng.random(n) < share
+    rows = np.flatnonzero(live)
+    first, rest = ["lead_id", "timestamp"], ["amount", "kind", "rep", "won"]
+    given_keys = {"lead_id": cols["lead_id"]} if known else {}
+    got = canonical_order(cols, first, rest, n, given_keys, live)
+    alone = {k: v[rows] for k, v in cols.items()}
+    alone_keys = {k: v[rows] for k, v in given_keys.items()}
+    want = rows[canonical_order(alone, first, rest, rows.size, alone_keys)]
+    assert sorted(got.tolist()) == rows.tolist()
+    for name, values in cols.items():  # rows tied on every column may come in either order
+        key = sort_key(values)
+        np.testing.assert_array_equal(key[got], key[want], err_msg=name)
+
+
+def test_rows_left_out_may_hold_any_key() -> None:
+    """Keys of the rows left out (a person row of -1, a missing instant) neither widen the
+    combined key nor come back in the order."""
+    person = np.array([3, -1, 0, 3, 0], dtype=np.int64)
+    at = np.array([5, np.iinfo(np.int64).min, 7, 2, 7], dtype=np.int64)
+    live = np.array([True, False, True, True, True])
+    order, tie = first_order([person, at], live)
+    assert order.tolist() in ([2, 4, 3, 0], [4, 2, 3, 0])
+    assert tie is not None and tie.tolist() == [True, False, False]

@@ -80,6 +80,29 @@ def test_folded_columns_like_folding_the_rows(case: tuple[list[np.ndarray], list
         start = stop
 
 
+@SETTINGS
+@given(columns(), st.data())
+def test_folded_columns_count_only_the_rows_still_in(
+    case: tuple[list[np.ndarray], list[Any]], data: Any
+) -> None:
+    """Rows left out already (a touch without a response) are folded as if gone: their
+    spellings are not counted, and the rows still in are folded like those rows alone."""
+    cols, want = case
+    lives = [
+        np.array(data.draw(st.lists(st.booleans(), min_size=len(v), max_size=len(v))), dtype=bool)
+        for v in want
+    ]
+    kept = [v for values, live in zip(want, lives) for v, k in zip(values, live) if k]
+    folded = iter(fold_categories(np.array(kept, dtype=object)).tolist())
+    got = _folded_columns(cols, lives)
+    for (new, changed), values, live in zip(got, want, lives):
+        for value, k, after, moved in zip(values, live, plain(new).tolist(), changed.tolist()):
+            if k:
+                expected = next(folded)
+                assert after == expected
+                assert moved == (value != expected)
+
+
 @st.composite
 def ids_and_people(draw: Any) -> tuple[People, np.ndarray]:
     """A vocabulary, the person row of each of its ids, and ids to resolve (coded)."""

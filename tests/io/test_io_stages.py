@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from io_exports import HUBSPOT, SALESFORCE, write_export
+from io_exports import HUBSPOT, SALESFORCE, assert_same_crm, write_export
 
 import alignment.io as aio
 from alignment._crm import DataIssue
@@ -260,3 +260,31 @@ def test_a_coded_reference_is_looked_up_once_per_text(
         assert absent_once[at].tolist() == absent.tolist()
         spread = take_column(once["owner"], at)
         assert plain(spread).tolist() == plain(rows["owner"]).tolist()
+
+
+def test_rows_left_out_by_their_flag_are_never_named_again(tmp_path: Path) -> None:
+    """Touches without a response stay in their columns until the table is put in order
+    (:data:`~alignment.io._context.LIVE`): they are left out exactly as if they were gone.  A
+    campaign no export has, an unknown or no person, no instant or a spelling among them is
+    not named, does not raise, and is not counted when spellings are folded ("WEBINAR" would
+    outnumber "webinar" if the rows without a response counted)."""
+    campaign = SALESFORCE["Campaign"] + "7016,Autumn Webinar,WEBINAR,100\n"
+    dead = (
+        "7099,,00Q1,false,,2024-01-09T00:00:00Z,Sent\n"
+        "7016,,00QZZ,false,,2024-01-09T00:00:00Z,Sent\n"
+        "7016,,,false,,,Sent\n"
+        "7016,0031,,false,2024-01-09,2024-01-09T00:00:00Z,Sent\n"
+        "7016,,00Q2,false,2024-01-09,2024-01-09T00:00:00Z,Sent\n"
+    )
+    gone = dict(SALESFORCE, Campaign=campaign)
+    kept = dict(gone, CampaignMember=SALESFORCE["CampaignMember"] + dead)
+    with_rows, without = _read(tmp_path / "a", kept), _read(tmp_path / "b", gone)
+    assert_same_crm(with_rows, without)
+    assert "webinar" in with_rows.touchpoints["channel"].tolist()
+    first_new = SALESFORCE["CampaignMember"].count("\n") - 1  # (the file row of the first)
+    listed = [(i.table, i.column, i.problem, i.rows) for i in with_rows.issues]
+    want = [(i.table, i.column, i.problem, i.rows) for i in without.issues]
+    for k, (table, column, problem, rows) in enumerate(want):  # a loop over the findings
+        if problem == "not a touch (no response)":
+            want[k] = (table, column, problem, rows + tuple(range(first_new, first_new + 5)))
+    assert listed == want

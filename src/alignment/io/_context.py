@@ -21,6 +21,7 @@ from ._values import CodedText, Options, empty_like_kind, is_missing, joined_tex
 __all__ = [
     "DEAL",
     "LINK",
+    "LIVE",
     "LOOKUP",
     "PERSON",
     "READ",
@@ -42,6 +43,10 @@ SRC, ROW = "_src", "_row"
 PERSON = "_person"
 #: a deal contact's row of its deal in the deals table
 DEAL = "_deal"
+#: the rows still in a linked table (touches, tasks): rows its flag or its links leave out
+#: stay in its columns until the table is put in order (one gather, not one per step); a
+#: finding names only rows still in (:meth:`Context.flag`)
+LIVE = "_live"
 
 
 def n_rows(table: Table) -> int:
@@ -135,6 +140,8 @@ class Context:
         """Record the rows of ``table`` where ``mask`` holds, one finding per export table
         (``{noun}`` in ``problem`` becomes what one row of that table is)."""
         mask = np.asarray(mask, dtype=bool)
+        if LIVE in table:  # (rows left out already are not named again)
+            mask = mask & table[LIVE]
         if not mask.any():
             return
         src, rows = table[SRC][mask], table[ROW][mask]
@@ -165,6 +172,8 @@ def concat(parts: Sequence[Table], ctx: Context) -> Table:
         for p in parts:
             if name in p:
                 pieces.append(p[name])
+            elif name == LIVE:
+                pieces.append(np.ones(n_rows(p), dtype=bool))
             else:
                 pieces.append(empty_like_kind(ctx.kind(name), n_rows(p)))
         out[name] = _joined(pieces)

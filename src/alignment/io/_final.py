@@ -10,14 +10,14 @@ import numpy as np
 from .._crm import CodedColumns, empty_tables
 from .._later_tables import LaterTable
 from .._time import TIME_DTYPE
-from ._context import DEAL, PERSON, ROW, SRC, Table, take
+from ._context import DEAL, LIVE, PERSON, ROW, SRC, Table, take
 from ._order import canonical_order
 from ._values import CodedText
 
 __all__ = ["INTERNAL", "SORT_FIRST", "finish"]
 
 #: working columns that are not part of the result
-INTERNAL = (SRC, ROW, PERSON, DEAL, "merged_into", "contact_ids", "primary_contact_id")
+INTERNAL = (SRC, ROW, PERSON, DEAL, LIVE, "merged_into", "contact_ids", "primary_contact_id")
 
 #: the columns each result table is sorted by first (then every other column)
 SORT_FIRST: Mapping[str, tuple[str, ...]] = {
@@ -31,8 +31,9 @@ SORT_FIRST: Mapping[str, tuple[str, ...]] = {
 
 
 def finish(name: str, t: Table) -> tuple[dict[str, np.ndarray] | LaterTable, CodedColumns]:
-    """The result table: internal columns dropped, core columns present, rows in a canonical
-    order (the same for any row order of the files), arrays read-only.  The text columns held
+    """The result table: internal columns dropped, core columns present, the rows still in
+    (:data:`~._context.LIVE`) in a canonical order (the same for any row order of the
+    files), arrays read-only.  The text columns held
     as codes stay so (a :class:`LaterTable`: their strings are written when the bundle's table
     is first read); the persons' ids, when they are strings already, are returned as coded
     columns."""
@@ -46,7 +47,8 @@ def finish(name: str, t: Table) -> tuple[dict[str, np.ndarray] | LaterTable, Cod
     first = [c for c in SORT_FIRST[name] if c in cols]
     rest = sorted(c for c in cols if c not in first)
     known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
-    order = canonical_order(cols, first, rest, n, known)
+    order = canonical_order(cols, first, rest, n, known, t.get(LIVE))  # (rows still in)
+    n = order.size
     held: dict[str, Any] = {}
     for k, v in take(cols, order).items():  # (text held as codes: see CRMData)
         if isinstance(v, CodedText):

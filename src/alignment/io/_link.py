@@ -4,6 +4,7 @@ costs, category spellings and the stage instants derived from deals."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from .._parse import category_variants, fold_categories, fold_labels
 from .._segments import group_min
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError
-from ._context import DEAL, LOOKUP, PERSON, ROW, Context, Table, take, take_column
+from ._context import DEAL, LIVE, LOOKUP, PERSON, ROW, Context, Table, take, take_column
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
@@ -38,13 +39,25 @@ FOLDED: tuple[tuple[tuple[str, str], ...], ...] = (
 _BIG = np.iinfo(np.int64).max
 
 
+#: our tables linked to the persons by :func:`link_people`, which keeps their rows as a mask
+LINKED = ("touchpoints", "activities")
+
+
 def keep_flagged(t: Table, spec: ExportTable, ctx: Context) -> Table:
-    """The rows whose ``keep_when`` flag is true; the others listed as ``skip_reason``."""
+    """The rows whose ``keep_when`` flag is true; the others listed as ``skip_reason``.
+
+    A table linked to the persons (:data:`LINKED`) that no lookup takes from keeps every row,
+    those left out marked in :data:`~._context.LIVE`: its rows are gathered once, in order,
+    when it is final."""
     if spec.keep_when is None or spec.keep_when not in t:
         return t
     keep = t[spec.keep_when]
     required_values(t, spec.keep_when, "yes/no value", ctx)
     ctx.flag(t, ~keep, spec.keep_when, spec.skip_reason, "left out")
+    if spec.feeds in LINKED and all(lk.table != spec.name for lk in ctx.preset.lookups):
+        out = {k: v for k, v in t.items() if k != spec.keep_when}
+        out[LIVE] = np.asarray(keep, dtype=bool)
+        return out
     out = take(t, keep)
     del out[spec.keep_when]
     return out
@@ -183,6 +196,8 @@ def link_people(t: Table, people: People, ctx: Context, *, channel: bool = False
     ctx.flag(t, blank, "lead_id", "{noun} with no person", "left out")
     ctx.flag(t, unknown, "lead_id", "{noun} of an unknown person", "left out")
     keep = ~(blank | unknown)
+    if LIVE in t:  # (rows left out before: as if gone)
+        keep &= t[LIVE]
     required_values(t, "timestamp", "instant", ctx, among=keep)
     # the person ids as codes into the persons' ids (strings only once the rows are final)
     t = dict(t, lead_id=CodedText(row, people.leads["lead_id"]), **{PERSON: row})
@@ -191,6 +206,8 @@ def link_people(t: Table, people: People, ctx: Context, *, channel: bool = False
         none = is_missing(t["channel"]) & keep
         ctx.flag(t, none, "channel", "{noun} without a channel", "left out; map a channel column")
         keep &= ~none
+    if LIVE in t:  # (the rows gathered once, in order, by the table's finish)
+        return dict(t, **{LIVE: keep})
     return take(t, keep)
 
 
@@ -216,11 +233,15 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
         present = [(t, c) for t, c in group if tables.get(t) and c in tables[t]]
         if not fold:
             for t, c in present:
-                note_variants(t, c, category_variants(plain(tables[t][c])))
+                values = plain(tables[t][c])
+                live = tables[t].get(LIVE)
+                note_variants(t, c, category_variants(values if live is None else values[live]))
             continue
         if not present:
             continue
-        folded = _folded_columns([tables[t][c] for t, c in present])
+        folded = _folded_columns(
+            [tables[t][c] for t, c in present], [tables[t].get(LIVE) for t, c in present]
+        )
         for (t, c), (new, changed) in zip(present, folded):
             ctx.flag(
                 tables[t],
@@ -232,19 +253,26 @@ def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> 
             tables[t][c] = new
 
 
-def _folded_columns(cols: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _folded_columns(
+    cols: list[np.ndarray], lives: Sequence[np.ndarray | None] | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`~alignment._parse.fold_categories` of several columns together, worked out per
     distinct value of them all (a column of codes stays codes): each column folded, and the
-    rows it changes."""
+    rows it changes.  ``lives``: each column's rows still in (:data:`~._context.LIVE`; ``None``:
+    all), the only ones whose spellings count."""
+    lives = [None] * len(cols) if lives is None else lives
     try:
         coded, vocab = shared_texts(cols)
     except DataValidationError:  # not all text: value by value
-        values = [plain(c) for c in cols]
+        values = [_live_values(plain(c), m, None) for c, m in zip(cols, lives)]
         folded, changes = _folded(np.concatenate(values))
         ends = np.cumsum([v.size for v in values])
         return list(zip(np.split(folded, ends[:-1]), np.split(changes, ends[:-1])))
     # (each column counted where it is, no joined copy; slot 0: code -1, missing)
-    each = [np.bincount(c.codes() + 1, minlength=vocab.size + 1)[1:] for c in coded]
+    each = [
+        np.bincount(_live_values(c.codes(), m, -1) + 1, minlength=vocab.size + 1)[1:]
+        for c, m in zip(coded, lives)
+    ]
     counts = np.zeros(vocab.size, dtype=np.int64)
     for seen in each:  # a loop over columns
         counts += seen
@@ -265,6 +293,11 @@ def _folded_columns(cols: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray
             new[changed] = labels[c.codes()[changed]]
             out.append((new, changed))
     return out
+
+
+def _live_values(values: np.ndarray, live: np.ndarray | None, gone: Any) -> np.ndarray:
+    """``values`` with ``gone`` in the rows no longer in (``live``: ``None`` for all in)."""
+    return values if live is None else np.where(live, values, gone)
 
 
 def _folded(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

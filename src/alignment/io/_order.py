@@ -69,25 +69,45 @@ def _bits(x: int) -> int:
     return max(int(x), 0).bit_length()
 
 
-def first_order(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+def first_order(
+    keys: list[np.ndarray], live: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The rows sorted by ``keys`` (the first the most significant), and whether each sorted
-    row ties with the next on every key when the sort tells it (else ``None``).
+    row ties with the next on every key when the sort tells it (else ``None``).  ``live``:
+    the rows to sort (a mask; default: all), the others left out of the order.
 
     Two integer keys (a person's row, an instant) are sorted as one combined key when it fits
-    in 62 bits.  That sort need not be stable: :func:`canonical_order` orders tied rows by
-    the other columns, and rows tied on every column are the same row of the result.
+    in 62 bits; the rows left out take the largest key, after every other, and are cut off.
+    That sort need not be stable: :func:`canonical_order` orders tied rows by the other
+    columns, and rows tied on every column are the same row of the result.
     """
-    if len(keys) == 2 and all(_small_int(k) for k in keys) and keys[0].size:
+    m = keys[0].size if live is None else int(np.count_nonzero(live))
+    if m == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+    if len(keys) == 2 and all(_small_int(k) for k in keys):
         a, b = keys
-        a0, b0 = int(a.min()), int(b.min())
-        span = int(b.max()) - b0
+        (a0, a1), (b0, b1) = _range(a, live), _range(b, live)
+        span = b1 - b0
         if span < 2**62:
-            step = _step(b, b0)  # (instants in whole seconds: 10**6)
+            step = _step(b, b0, live)  # (instants in whole seconds: 10**6)
             width = span // step + 1
-            top = (int(a.max()) - a0) * width + span // step
+            top = (a1 - a0) * width + span // step + (live is not None)  # (rows left out)
             if top < 2**62:
-                return _sorted_words(_Combined(a, a0, width, b, b0, step), top)
-    return np.lexsort(keys[::-1]), None
+                order, tie = _sorted_words(_Combined(a, a0, width, b, b0, step, live, top), top)
+                return order[:m], tie[: m - 1]
+    if live is None:
+        return np.lexsort(keys[::-1]), None
+    rows = np.flatnonzero(live)
+    return rows[np.lexsort([k[rows] for k in keys[::-1]])], None
+
+
+def _range(key: np.ndarray, live: np.ndarray | None) -> tuple[int, int]:
+    """The least and the greatest value of the rows of ``live`` (default: all)."""
+    if live is None:
+        return int(key.min()), int(key.max())
+    info = np.iinfo(key.dtype)
+    low = np.min(key, where=live, initial=info.max)
+    return int(low), int(np.max(key, where=live, initial=info.min))
 
 
 def _small_int(key: np.ndarray) -> bool:
@@ -95,18 +115,23 @@ def _small_int(key: np.ndarray) -> bool:
     return key.dtype.kind == "i" or (key.dtype.kind == "u" and key.dtype.itemsize < 8)
 
 
-def _step(b: np.ndarray, b0: int) -> int:
-    """The greatest common divisor of ``b - b0`` (1 when every value is ``b0``), by blocks."""
+def _step(b: np.ndarray, b0: int, live: np.ndarray | None = None) -> int:
+    """The greatest common divisor of ``b - b0`` (1 when every value is ``b0``) over the rows
+    of ``live`` (default: all), by blocks."""
     step = 0
     for lo in range(0, b.size, BLOCK):  # (a loop over blocks: no temporary of every row)
-        step = int(np.gcd(step, np.gcd.reduce(np.subtract(b[lo : lo + BLOCK], b0, dtype=np.int64))))
+        gap = np.subtract(b[lo : lo + BLOCK], b0, dtype=np.int64)
+        if live is not None:
+            gap[~live[lo : lo + BLOCK]] = 0  # (gcd(x, 0) is x: the rows left out do not count)
+        step = int(np.gcd(step, np.gcd.reduce(gap)))
         if step == 1:
             break
     return step or 1
 
 
 class _Combined(NamedTuple):
-    """``(a - a0) * width + (b - b0) // step``: a non-negative key below 2**62, ``top`` at most."""
+    """``(a - a0) * width + (b - b0) // step``: a non-negative key below 2**62, ``top`` at most;
+    ``top`` itself for the rows ``live`` leaves out."""
 
     a: np.ndarray
     a0: int
@@ -114,6 +139,8 @@ class _Combined(NamedTuple):
     b: np.ndarray
     b0: int
     step: int
+    live: np.ndarray | None = None
+    top: int = 0
 
     def into(self, out: np.ndarray, lo: int, hi: int) -> np.ndarray:
         """The keys of rows ``lo:hi`` written to ``out`` (of ``hi - lo`` rows)."""
@@ -123,6 +150,8 @@ class _Combined(NamedTuple):
         if self.step > 1:
             low //= self.step
         out += low
+        if self.live is not None:
+            out[~self.live[lo:hi]] = self.top
         return out
 
 
@@ -157,15 +186,21 @@ def canonical_order(
     rest: list[str],
     n: int,
     known: Mapping[str, np.ndarray],
+    live: np.ndarray | None = None,
 ) -> np.ndarray:
     """The rows sorted by the ``first`` columns, then by the ``rest`` in turn: rows that tie on
     the first columns are sorted by the others (the order of one sort by every column).
-    ``known``: sort keys of columns known already (ranks of the values)."""
+    ``known``: sort keys of columns known already (ranks of the values).  ``live``: the rows
+    to sort (a mask; default: all ``n``), the others left out of the order."""
     if n == 0:
         return np.empty(0, dtype=np.int64)
     keys = [known[c] if c in known else sort_key(cols[c]) for c in first]
     tie: np.ndarray | None
-    order, tie = first_order(keys) if keys else (np.arange(n, dtype=np.int64), None)
+    if keys:
+        order, tie = first_order(keys, live)
+    else:
+        order, tie = np.arange(n, dtype=np.int64) if live is None else np.flatnonzero(live), None
+    n = order.size
     if n < 2 or not rest:
         return order
     if tie is None:
