@@ -131,7 +131,10 @@ class Context:
         rows: Sequence[int] | np.ndarray = (),
     ) -> None:
         """Record one finding (rows sorted, as file positions)."""
-        listed = tuple(np.sort(np.asarray(rows, dtype=np.int64)).tolist())
+        at = np.asarray(rows, dtype=np.int64)
+        if at.size > 1 and not bool(np.all(at[1:] >= at[:-1])):  # (mostly in order already)
+            at = np.sort(at)
+        listed = tuple(at.tolist())
         self.issues.append(DataIssue(table, column, listed, problem, action))
 
     def flag(
@@ -145,7 +148,7 @@ class Context:
         if not mask.any():
             return
         src, rows = table[SRC][mask], table[ROW][mask]
-        for code in np.unique(src).tolist():  # a loop over export tables
+        for code in np.flatnonzero(np.bincount(src)).tolist():  # a loop over export tables
             name = self.names[code]
             text = problem.replace("{noun}", self.preset.table(name).noun)
             self.note(

@@ -3,6 +3,7 @@ costs, category spellings and the stage instants derived from deals."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from .._frames import factorize
 from .._options import note_variants
+from .._parallel import ahead
 from .._parse import category_variants, fold_categories, fold_labels
 from .._segments import group_min
 from .._time import TIME_DTYPE
@@ -228,21 +230,36 @@ def with_cost(t: Table, ctx: Context) -> Table:
 
 def fold_spellings(tables: Mapping[str, Table], ctx: Context, *, fold: bool) -> None:
     """Fold the spellings of sources, channels and campaigns (in place), listing the rows;
-    without ``fold``, the spellings that would fold are only noted (one warning per read)."""
-    for group in FOLDED:  # a loop over vocabularies
-        present = [(t, c) for t, c in group if tables.get(t) and c in tables[t]]
-        if not fold:
-            for t, c in present:
-                values = plain(tables[t][c])
-                live = tables[t].get(LIVE)
-                note_variants(t, c, category_variants(values if live is None else values[live]))
-            continue
-        if not present:
-            continue
-        folded = _folded_columns(
-            [tables[t][c] for t, c in present], [tables[t].get(LIVE) for t, c in present]
+    without ``fold``, the spellings that would fold are only noted (one warning per read).
+
+    The vocabularies are folded side by side (each on its own thread: their columns are
+    apart), then their rows listed and their columns replaced in turn."""
+    groups = [[(t, c) for t, c in group if tables.get(t) and c in tables[t]] for group in FOLDED]
+    if not fold:
+        for t, c in (pair for present in groups for pair in present):  # a loop over columns
+            values = plain(tables[t][c])
+            live = tables[t].get(LIVE)
+            note_variants(t, c, category_variants(values if live is None else values[live]))
+        return
+    steps = [
+        functools.partial(
+            _folded_columns,
+            [tables[t][c] for t, c in present],
+            [tables[t].get(LIVE) for t, c in present],
         )
-        for (t, c), (new, changed) in zip(present, folded):
+        for present in groups
+        if present
+    ]
+    done = [ahead(step, name="alignment-fold") for step in steps[:-1]]
+    try:
+        last = [steps[-1]()] if steps else []
+    except Exception:
+        for d in done:  # (an error of a vocabulary before is raised first)
+            d()
+        raise
+    folded = [d() for d in done] + last
+    for present, columns in zip([p for p in groups if p], folded):  # a loop over vocabularies
+        for (t, c), (new, changed) in zip(present, columns):
             ctx.flag(
                 tables[t],
                 changed,

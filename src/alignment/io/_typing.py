@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextvars
+import functools
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from .._frames import POOL_MIN_ROWS
 from .._options import note_naive
+from .._parallel import Pending, submit
 from ..errors import DataValidationError, MissingColumnError
 from ._context import ROW, SRC, Context, Table
 from ._locate import Raw
@@ -84,14 +88,20 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     zones = None
     if ZONE in resolved:  # each row's zone, for its wall times (before the instants are read)
         zones, _ = _coalesce(raw, spec.name, resolved[ZONE], "text", ctx)
+    later: dict[str, Pending[tuple[np.ndarray, np.ndarray]]] = {}
     for ours, theirs in resolved.items():
         ctx.their[(spec.name, ours)] = "/".join(theirs)
-        coded = _coded(raw, theirs) if _keeps_codes(spec, ours, ctx) else None
-        if coded is not None:
-            out[ours], missing = coded
-            continue
-        out[ours], missing = _coalesce(raw, spec.name, theirs, ctx.kind(ours), ctx, zones)
+        kind = ctx.kind(ours)
+        try:
+            if _keeps_codes(spec, ours, ctx):  # (text: typed apart, on the pool when long)
+                later[ours] = _text_later(raw, spec.name, theirs, kind, ctx)
+                continue
+            out[ours], missing = _coalesce(raw, spec.name, theirs, kind, ctx, zones)
+        except Exception:
+            _typed_texts(later)  # (an error of a column before is raised first)
+            raise
         if ctx.kind(ours) == "flag" and ours not in BLANK_IS_FALSE and missing.any():
+            _typed_texts(later)
             raise DataValidationError(
                 "missing value in a required yes/no column",
                 column="/".join(theirs),
@@ -99,7 +109,34 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
                 rows=np.flatnonzero(missing),
                 fix="fill these cells with true or false (or map another column with columns=)",
             )
-    return out
+    texts = _typed_texts(later)
+    return {k: texts[k] if k in texts else out[k] for k in [SRC, ROW, *resolved]}
+
+
+def _text_later(
+    raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context
+) -> Pending[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_text` of one column: on the pool for a long text column (its file's columns
+    taken here: the pool never waits on itself), else at once."""
+    own = Raw(raw.name, raw.origin, raw.n_rows, {n: raw.columns[n] for n in theirs}, raw.wall)
+    step = functools.partial(_text, own, table, theirs, kind, ctx)
+    if kind == "text" and raw.n_rows >= POOL_MIN_ROWS:
+        return submit(contextvars.copy_context().run, step)  # (the caller's reading options)
+    return Pending(value=step())
+
+
+def _text(
+    raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context
+) -> tuple[np.ndarray, np.ndarray]:
+    """A column kept as codes when it is text (:func:`_coded`), else read as ``kind``
+    (:func:`_coalesce`, which notes nothing for text: text columns are typed in any order)."""
+    coded = _coded(raw, theirs)
+    return coded if coded is not None else _coalesce(raw, table, theirs, kind, ctx)
+
+
+def _typed_texts(later: Mapping[str, Pending[tuple[np.ndarray, np.ndarray]]]) -> Table:
+    """The text columns typed apart (in column order: the first error raised)."""
+    return {ours: pending.result()[0] for ours, pending in later.items()}
 
 
 #: tables whose text columns are kept as :class:`CodedText` (ids looked up once per distinct

@@ -17,6 +17,7 @@ import numpy as np
 from .._cells import arrow_cells, arrow_of, cells_of, joined_cells, keep_cells, may_trim
 from .._frames import Categorical, factorize, lookup
 from .._parse import parse_bool, parse_money
+from .._segments import take_rows
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
 from .._timetext import Utf8Text
 from ..errors import DataValidationError
@@ -241,13 +242,14 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
     ranked = keys[order]
     new = np.ones(texts.size, dtype=bool)
     new[1:] = np.not_equal(ranked[1:], ranked[:-1])
-    code_of = np.empty(texts.size, dtype=np.int64)
-    code_of[order] = np.cumsum(new) - 1
+    width = np.int32 if texts.size < _INT32_LIMIT else np.int64  # (CodedText's own codes)
+    code_of = np.empty(texts.size, dtype=width)
+    code_of[order] = np.cumsum(new, dtype=width) - 1
     vocab = keep_cells(texts[order[new]], None if cells is None else ranked[new])
     out, start = [], 0
     for c in coded:  # a loop over columns
-        at = np.append(code_of[start : start + c.texts.size], -1)  # (code -1 stays -1)
-        out.append(CodedText(at[c.codes()], vocab))
+        at = np.append(code_of[start : start + c.texts.size], width(-1))  # (-1 stays -1)
+        out.append(CodedText(take_rows(at, c.codes()), vocab))
         start += c.texts.size
     return out, vocab
 
