@@ -8,6 +8,7 @@ sequential read: the tables in the preset's order, then the lookups, then the li
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,33 @@ def test_persons_are_merged_before_the_touches_are_read(
     with_deals = ("Contact", "Lead", "Opportunity", "OpportunityContactRole", "User")
     assert made[with_deals] == {"leads", "deals"}
     assert len(seen) == 8 and set(seen[-1][1]) == set(_stages.STAGES)
+
+
+def test_the_next_table_is_typed_while_this_one_is_linked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With threads on, Task is typed on a helper thread while the touches are linked on the
+    calling thread (the touches' stage waits here until Task's typing has begun)."""
+    from alignment.io import _read as read_module
+
+    monkeypatch.setenv(ENV_VAR, "2")
+    typing_task = threading.Event()
+    overlapped: list[bool] = []
+    typed, linked = read_module._typed, _stages._JOBS["touchpoints"]
+
+    def on_typed(preset: Any, spec: Any, *args: Any) -> Any:
+        if spec.name == "Task":
+            typing_task.set()
+        return typed(preset, spec, *args)
+
+    def on_linked(*args: Any) -> Any:
+        overlapped.append(typing_task.wait(timeout=30))
+        return linked(*args)
+
+    monkeypatch.setattr(read_module, "_typed", on_typed)
+    monkeypatch.setitem(_stages._JOBS, "touchpoints", on_linked)  # (a dict at run time)
+    _read(tmp_path, SALESFORCE)
+    assert overlapped == [True]
 
 
 def test_tables_needed_first() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -12,6 +13,7 @@ import numpy as np
 from .._crm import CodedColumns, CRMData, DataIssues
 from .._later_tables import LaterTable
 from .._options import reading
+from .._parallel import ahead
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
 from ._context import READ, Context, Table
@@ -89,6 +91,26 @@ def _read_tables(
                 plan = functools.partial(read_plan, spec, ctx)
                 parsing[j] = read_later(spec.name, found[spec.name], plan)
 
+    typing: dict[int, Callable[[], Table]] = {}
+
+    def type_later(i: int) -> None:  # (the next table typed while this one is linked)
+        if i < len(present) and i not in typing:
+            start(i)
+            spec = present[i]
+            step = functools.partial(
+                _typed_file,
+                preset,
+                spec,
+                parsing.pop(i),
+                won,
+                ctx.part(READ, preset.tables.index(spec)),
+            )
+            typing[i] = ahead(
+                functools.partial(contextvars.copy_context().run, step),
+                name="alignment-type",
+                pooled=True,
+            )
+
     for spec in order:  # a loop over the export's tables
         part = ctx.part(READ, preset.tables.index(spec))
         if spec.name not in found:
@@ -97,19 +119,17 @@ def _read_tables(
             part.note(spec.name, "table not found (optional)", "read as empty")
         else:
             j = present.index(spec)
-            start(j)
-            parsed = parsing.pop(j)
+            type_later(j)
             try:
-                raw = parsed()
-                start(j + 1)
-                tables[spec.name] = _typed(preset, spec, raw, won, part)
-                del parsed, raw  # (the file's own columns dropped once typed)
+                tables[spec.name] = typing.pop(j)()
                 read.add(spec.name)
             except Exception as exc:
-                start(j + 1)
                 if _due(preset, spec, read):
                     raise
                 later[spec.name] = exc
+            finally:
+                start(j + 1)
+            type_later(j + 1)
         for name, error in later.items():  # a loop over the tables read before their turn
             if _due(preset, preset.table(name), read):
                 raise error
@@ -120,6 +140,17 @@ def _read_tables(
 AHEAD = 4
 """Files read ahead of the one being typed, each on a helper thread (parsed by PyArrow without
 the GIL, then factorised on the pool): while the link stages run on the calling thread."""
+
+
+def _typed_file(
+    preset: Preset,
+    spec: ExportTable,
+    parsed: Callable[[], Raw],
+    won: tuple[str, ...] | None,
+    ctx: Context,
+) -> Table:
+    """:func:`_typed` of a file once it is read (``parsed``)."""
+    return _typed(preset, spec, parsed(), won, ctx)
 
 
 def _typed(
