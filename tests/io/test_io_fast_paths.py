@@ -283,3 +283,21 @@ def test_first_of_list_matches_splitting_every_cell(cells: list[Any]) -> None:
     clean = all(c is None or (c and ";" not in c and c.strip() == c) for c in cells)
     cat = factorize(values, column="ids", allow_missing=True)
     assert (_single_ids(cat, ";") is not None) == clean  # (the fast path taken exactly then)
+
+
+@pytest.mark.parametrize("ids", [["a", "b", "c"], ["b", "a", "c"]])
+def test_a_table_in_order_already_is_not_copied(ids: list[str]) -> None:
+    """The persons come out of their merge in the order of their ids: their table is returned
+    as it is (read-only views, the working arrays left writeable), not gathered again."""
+    from alignment.io._final import finish
+
+    t = {
+        "lead_id": np.array(ids, dtype=object),
+        "created_at": np.array(["2024-01-02", "2024-01-01", "2024-01-03"], dtype="datetime64[us]"),
+    }
+    held, _ = finish("leads", t)
+    table = held if isinstance(held, dict) else held.arrays()
+    assert table["lead_id"].tolist() == sorted(ids)
+    in_order = ids == sorted(ids)
+    assert np.shares_memory(table["created_at"], t["created_at"]) == in_order
+    assert not table["created_at"].flags.writeable and t["created_at"].flags.writeable

@@ -48,9 +48,11 @@ def finish(name: str, t: Table) -> tuple[dict[str, np.ndarray] | LaterTable, Cod
     rest = sorted(c for c in cols if c not in first)
     known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
     order = canonical_order(cols, first, rest, n, known, t.get(LIVE))  # (rows still in)
+    in_order = order.size == n and bool(np.all(order == np.arange(n)))  # (the persons: ids sorted)
     n = order.size
     held: dict[str, Any] = {}
-    for k, v in take(cols, order).items():  # (text held as codes: see CRMData)
+    rows = {k: v.view() for k, v in cols.items()} if in_order else take(cols, order)
+    for k, v in rows.items():  # (text held as codes: see CRMData)
         if isinstance(v, CodedText):
             width = np.int32 if v.texts.size < 2**31 else np.int64
             held[k] = (_readonly(v.codes().astype(width, copy=False)), v.texts)
