@@ -185,6 +185,38 @@ def test_the_next_table_is_typed_while_this_one_is_linked(
     assert overlapped == [True]
 
 
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_the_first_file_is_parsed_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: str
+) -> None:
+    """The other files start being read once the first (Lead, on the persons' path) is parsed:
+    its columns are the first to be factorised on the pool."""
+    from alignment.io import _locate
+    from alignment.io import _read as read_module
+
+    monkeypatch.setenv(ENV_VAR, threads)
+    parsed: list[str] = []
+    started: list[tuple[str, list[str]]] = []
+    file_table, read_later = _locate._file_table, read_module.read_later
+
+    def on_file_table(name: str, *args: Any) -> Any:
+        out = file_table(name, *args)
+        parsed.append(name)
+        return out
+
+    def on_read_later(name: str, *args: Any) -> Any:
+        started.append((name, list(parsed)))
+        return read_later(name, *args)
+
+    monkeypatch.setattr(_locate, "_file_table", on_file_table)
+    monkeypatch.setattr(read_module, "read_later", on_read_later)
+    _read(tmp_path, SALESFORCE)
+    assert started[0] == ("Lead", [])
+    if threads == "2":
+        assert all("Lead" in before for name, before in started[1:])
+    assert sorted(name for name, _ in started) == sorted(set(parsed))
+
+
 def test_tables_needed_first() -> None:
     assert _stages.needed_first(PRESETS["salesforce"]) == ["Lead", "Contact", "User"]
     assert _stages.needed_first(PRESETS["hubspot"]) == ["contacts"]

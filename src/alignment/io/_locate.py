@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextvars
 import fnmatch
+import functools
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -210,12 +211,16 @@ def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
     big = table.num_rows >= POOL_MIN_ROWS  # (instants parsed on the pool meanwhile)
     _, texts, n_rows = split_arrow(table, [], as_bytes, run=submit if big else None)
     rest, strings = text_columns(table.select([n for n in keep if n not in texts]))
+
+    def hashed(names: Iterable[str]) -> dict[str, Any]:
+        return {
+            k: submit(hash_factorize, strings[k]) if big else hash_factorize(strings[k])
+            for k in names
+        }
+
+    coded = hashed(k for k in strings if k not in as_rows)  # (on the pool while the rows are cut)
     rows = {k: row_texts(v) for k, v in strings.items() if k in as_rows}
-    coded = {
-        k: submit(hash_factorize, v) if n_rows >= POOL_MIN_ROWS else hash_factorize(v)
-        for k, v in strings.items()
-        if rows.get(k) is None
-    }
+    coded.update(hashed(k for k in strings if k in as_rows and rows[k] is None))
     parts: list[Mapping[str, Any]] = [texts, coded]
     parts.append({k: CodedText(*v) for k, v in rows.items() if v is not None})
     wall: frozenset[str] = frozenset()
@@ -226,20 +231,34 @@ def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
     return Raw(name, path.name, n_rows, _Joined(names, parts), wall)
 
 
-def read_later(name: str, item: Any, plan: Plan | None = None) -> Callable[[], Raw]:
+def read_later(
+    name: str, item: Any, plan: Plan | None = None, parsed: Callable[[], None] | None = None
+) -> Callable[[], Raw]:
     """:func:`read_source` in two steps: a file is read from now on, on a helper thread, while
     the caller works on the tables before (its text parsed by PyArrow, without the GIL, then
     its text columns factorised and its instants parsed on the pool); the call returned
-    waits for it (a frame is read then, all of it).  Errors are raised by that call."""
+    waits for it (a frame is read then, all of it).  Errors are raised by that call.
+    ``parsed``: called on the helper once PyArrow has parsed the file, or failed to (the
+    caller may then start reading the next files: the first file's columns go to the pool
+    first)."""
     if not isinstance(item, (str, os.PathLike)):
+        if parsed is not None:  # (a frame: nothing to parse first)
+            parsed()
         return lambda: read_source(name, item, plan)
     path = Path(item)
     run = contextvars.copy_context().run  # (the caller's reading options)
-    return ahead(lambda: run(_read_file, name, path, plan), name="alignment-read", pooled=True)
+    read = functools.partial(run, _read_file, name, path, plan, parsed)
+    return ahead(read, name="alignment-read", pooled=True)
 
 
-def _read_file(name: str, path: Path, plan: Plan | None) -> Raw:
-    table = _file_table(name, path, plan)
+def _read_file(
+    name: str, path: Path, plan: Plan | None, parsed: Callable[[], None] | None = None
+) -> Raw:
+    try:
+        table = _file_table(name, path, plan)
+    finally:
+        if parsed is not None:
+            parsed()
     return _translated(name, path, lambda: _planned(name, path, table, plan))
 
 

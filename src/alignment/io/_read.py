@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ import numpy as np
 from .._crm import CodedColumns, CRMData, DataIssues
 from .._later_tables import LaterTable
 from .._options import reading
-from .._parallel import ahead
+from .._parallel import ahead, threads_on
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
 from ._context import READ, Context, Table
@@ -83,19 +84,21 @@ def _read_tables(
     later: dict[str, Exception] = {}  # (errors of tables read before their turn)
 
     parsing: dict[int, Callable[[], Raw]] = {}
+    first_parsed = threading.Event()  # (the first file is parsed alone: see type_later)
 
-    def start(i: int) -> None:  # (the next files read while this one is typed)
-        for j in range(i, min(i + AHEAD, len(present))):  # a loop over the next files
+    def start(i: int, count: int = AHEAD) -> None:  # (the next files read while one is typed)
+        for j in range(i, min(i + count, len(present))):  # a loop over the next files
             if j not in parsing:
                 spec = present[j]
                 plan = functools.partial(read_plan, spec, ctx)
-                parsing[j] = read_later(spec.name, found[spec.name], plan)
+                after = first_parsed.set if j == 0 else None
+                parsing[j] = read_later(spec.name, found[spec.name], plan, after)
 
     typing: dict[int, Callable[[], Table]] = {}
 
     def type_later(i: int) -> None:  # (the next table typed while this one is linked)
         if i < len(present) and i not in typing:
-            start(i)
+            start(i, 1 if i == 0 else AHEAD)
             spec = present[i]
             step = functools.partial(
                 _typed_file,
@@ -110,6 +113,9 @@ def _read_tables(
                 name="alignment-type",
                 pooled=True,
             )
+            if i == 0 and threads_on():  # (the first file parsed alone, then the next ones)
+                first_parsed.wait()
+                start(1)
 
     for spec in order:  # a loop over the export's tables
         part = ctx.part(READ, preset.tables.index(spec))
