@@ -217,6 +217,26 @@ def test_the_first_file_is_parsed_alone(
     assert sorted(name for name, _ in started) == sorted(set(parsed))
 
 
+def test_the_touches_are_sorted_by_person_and_instant_while_spellings_fold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a table none of whose first sort columns is folded is sorted early (the touches,
+    by person and instant; not the costs, sorted by campaign and channel), and the result is
+    the same as without."""
+    sorted_early: list[str] = []
+    first_sorted = _stages.first_sorted
+
+    def on_first_sorted(name: str, t: Any) -> Any:
+        sorted_early.append(name)
+        return first_sorted(name, t)
+
+    whole = _read(tmp_path / "a", SALESFORCE)
+    monkeypatch.setattr(_stages, "first_sorted", on_first_sorted)
+    early = _read(tmp_path / "b", SALESFORCE)
+    assert sorted_early == ["touchpoints"]
+    assert_same_crm(early, whole)
+
+
 def test_tables_needed_first() -> None:
     assert _stages.needed_first(PRESETS["salesforce"]) == ["Lead", "Contact", "User"]
     assert _stages.needed_first(PRESETS["hubspot"]) == ["contacts"]

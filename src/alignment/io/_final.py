@@ -11,10 +11,10 @@ from .._crm import CodedColumns, empty_tables
 from .._later_tables import LaterTable
 from .._time import TIME_DTYPE
 from ._context import DEAL, LIVE, PERSON, ROW, SRC, Table, take
-from ._order import canonical_order
+from ._order import canonical_order, sort_first
 from ._values import CodedText
 
-__all__ = ["INTERNAL", "SORT_FIRST", "finish"]
+__all__ = ["INTERNAL", "SORT_FIRST", "FirstSorted", "finish", "first_sorted"]
 
 #: working columns that are not part of the result
 INTERNAL = (SRC, ROW, PERSON, DEAL, LIVE, "merged_into", "contact_ids", "primary_contact_id")
@@ -30,24 +30,45 @@ SORT_FIRST: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def finish(name: str, t: Table) -> tuple[dict[str, np.ndarray] | LaterTable, CodedColumns]:
-    """The result table: internal columns dropped, core columns present, the rows still in
-    (:data:`~._context.LIVE`) in a canonical order (the same for any row order of the
-    files), arrays read-only.  The text columns held
-    as codes stay so (a :class:`LaterTable`: their strings are written when the bundle's table
-    is first read); the persons' ids, when they are strings already, are returned as coded
-    columns."""
-    coded: CodedColumns = {}
-    core = empty_tables()[name]
+#: rows sorted by a table's first columns, and whether each ties with the next (see
+#: :func:`~._order.first_sorted`)
+FirstSorted = tuple[np.ndarray, "np.ndarray | None"]
+
+
+def _columns(name: str, t: Table) -> tuple[Table, list[str], list[str], int, Table]:
+    """The columns of the result (core columns added), its first and other sort columns, its
+    number of rows, and the sort keys known already (the persons' rows)."""
     cols = {k: v for k, v in t.items() if k not in INTERNAL}  # (coded texts: strings last)
     n = next(iter(cols.values())).size if cols else 0
-    for k, empty in core.items():
+    for k, empty in empty_tables()[name].items():
         if k not in cols:
             cols[k] = _missing_of(empty.dtype, n)
     first = [c for c in SORT_FIRST[name] if c in cols]
     rest = sorted(c for c in cols if c not in first)
     known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
-    order = canonical_order(cols, first, rest, n, known, t.get(LIVE))  # (rows still in)
+    return cols, first, rest, n, known
+
+
+def first_sorted(name: str, t: Table) -> FirstSorted:
+    """The rows still in sorted by the table's first columns (:func:`~._order.first_sorted`):
+    worked out before its other columns are final (the touches while spellings are folded)."""
+    cols, first, _, n, known = _columns(name, t)
+    return sort_first(cols, first, n, known, t.get(LIVE))
+
+
+def finish(
+    name: str, t: Table, done: FirstSorted | None = None
+) -> tuple[dict[str, np.ndarray] | LaterTable, CodedColumns]:
+    """The result table: internal columns dropped, core columns present, the rows still in
+    (:data:`~._context.LIVE`) in a canonical order (the same for any row order of the
+    files), arrays read-only.  ``done``: the rows sorted by the first columns already
+    (:func:`first_sorted`).  The text columns held
+    as codes stay so (a :class:`LaterTable`: their strings are written when the bundle's table
+    is first read); the persons' ids, when they are strings already, are returned as coded
+    columns."""
+    coded: CodedColumns = {}
+    cols, first, rest, n, known = _columns(name, t)
+    order = canonical_order(cols, first, rest, n, known, t.get(LIVE), done)  # (rows still in)
     in_order = order.size == n and bool(np.all(order == np.arange(n)))  # (the persons: ids sorted)
     n = order.size
     held: dict[str, Any] = {}

@@ -22,7 +22,7 @@ import numpy as np
 from .._frames import factorize
 from ._values import CodedText
 
-__all__ = ["canonical_order", "first_order", "sort_key"]
+__all__ = ["canonical_order", "first_order", "sort_first", "sort_key"]
 
 _WORD = 63  # bits of a non-negative int64
 BLOCK = 1 << 16
@@ -180,6 +180,32 @@ def _sorted_words(key: _Combined, top: int) -> tuple[np.ndarray, np.ndarray]:
     return order, words[1:] == words[:-1]
 
 
+def sort_first(
+    cols: Mapping[str, np.ndarray],
+    first: list[str],
+    n: int,
+    known: Mapping[str, np.ndarray],
+    live: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows (of ``live``, default all ``n``) sorted by the ``first`` columns, and whether
+    each ties with the next when the sort tells it (:func:`first_order`)."""
+    return _sorted_by(_keys(cols, first, known), n, live)
+
+
+def _keys(
+    cols: Mapping[str, np.ndarray], first: list[str], known: Mapping[str, np.ndarray]
+) -> list[np.ndarray]:
+    return [known[c] if c in known else sort_key(cols[c]) for c in first]
+
+
+def _sorted_by(
+    keys: list[np.ndarray], n: int, live: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    if keys:
+        return first_order(keys, live)
+    return np.arange(n, dtype=np.int64) if live is None else np.flatnonzero(live), None
+
+
 def canonical_order(
     cols: Mapping[str, np.ndarray],
     first: list[str],
@@ -187,25 +213,27 @@ def canonical_order(
     n: int,
     known: Mapping[str, np.ndarray],
     live: np.ndarray | None = None,
+    done: tuple[np.ndarray, np.ndarray | None] | None = None,
 ) -> np.ndarray:
     """The rows sorted by the ``first`` columns, then by the ``rest`` in turn: rows that tie on
     the first columns are sorted by the others (the order of one sort by every column).
     ``known``: sort keys of columns known already (ranks of the values).  ``live``: the rows
-    to sort (a mask; default: all ``n``), the others left out of the order."""
+    to sort (a mask; default: all ``n``), the others left out of the order.  ``done``: the
+    rows sorted by the first columns already (:func:`sort_first`, whose order is taken over)."""
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    keys = [known[c] if c in known else sort_key(cols[c]) for c in first]
-    tie: np.ndarray | None
-    if keys:
-        order, tie = first_order(keys, live)
+    keys: list[np.ndarray] | None = None
+    if done is None:
+        keys = _keys(cols, first, known)
+        order, tie = _sorted_by(keys, n, live)
     else:
-        order, tie = np.arange(n, dtype=np.int64) if live is None else np.flatnonzero(live), None
+        order, tie = done
     n = order.size
     if n < 2 or not rest:
         return order
     if tie is None:
         tie = np.ones(n - 1, dtype=bool)
-        for key in keys:  # a loop over the first columns
+        for key in _keys(cols, first, known) if keys is None else keys:  # (the first columns)
             tie &= ties(key[order])
     pos, run = _runs(np.flatnonzero(tie))  # (positions in ``order`` of the tied rows)
     for c in rest:  # a loop over the other columns, while rows tie

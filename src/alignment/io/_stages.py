@@ -24,8 +24,8 @@ from .._later_tables import LaterTable
 from .._parallel import Pending, submit
 from ._context import LINK, Context, Table, concat
 from ._deals import build_deals, flag_deals_without_contact, link_deal_contacts
-from ._final import finish
-from ._link import apply_lookups, derive_stages, fold_spellings, link_people, with_cost
+from ._final import SORT_FIRST, FirstSorted, finish, first_sorted
+from ._link import FOLDED, apply_lookups, derive_stages, fold_spellings, link_people, with_cost
 from ._persons import People, build_people
 from ._preset import Preset
 
@@ -82,6 +82,7 @@ class Linker:
         self.work: dict[str, Table] = {}  # our tables made (working columns)
         self.done: set[str] = set()  # the steps after the stages that have run
         self.final: dict[str, Pending[Finished]] = {}  # our tables put in order
+        self.sorting: dict[str, Pending[FirstSorted]] = {}  # (their first columns, early)
         self.sources = {preset.table(lk.table).name for lk in preset.lookups}
 
     def ready(self, tables: dict[str, Table], read: set[str]) -> None:
@@ -113,6 +114,9 @@ class Linker:
             if stage in self.made and name not in self.work:
                 self.work[name] = self._table(name)
         work = self.work
+        for name, t in work.items():  # (sorted by their first columns while the others fold)
+            if name not in self.final and name not in self.sorting and _sorted_early(name):
+                self.sorting[name] = submit(first_sorted, name, dict(t))  # (a snapshot)
         if "fold" not in self.done and {"leads", "touchpoints", "costs"} <= work.keys():
             fold_spellings(work, self.ctx.part(LINK, len(STAGES)), fold=self.fold)
             self.done.add("fold")
@@ -124,7 +128,9 @@ class Linker:
         final = {"leads": {"fold", "derive"}, "touchpoints": {"fold"}, "costs": {"fold"}}
         for name, t in work.items():  # a loop over our tables made
             if name not in self.final and final.get(name, set()) <= self.done:
-                self.final[name] = submit(finish, name, t)
+                early = self.sorting.pop(name, None)
+                done = None if early is None else early.result()
+                self.final[name] = submit(finish, name, t, done)
 
     def _table(self, name: str) -> Table:
         value = self.made[MADE_BY[name]]
@@ -154,6 +160,13 @@ class Linker:
 
 
 Job = Callable[[Linker, list[Table], Context], Any]
+
+
+def _sorted_early(name: str) -> bool:
+    """Whether a table put in order after the spellings are folded (the touches) is sorted by
+    its first columns before: none of them is folded."""
+    folded = {c for group in FOLDED for t, c in group if t == name}
+    return name == "touchpoints" and not folded & set(SORT_FIRST[name])
 
 
 def _persons(link: Linker, own: list[Table], ctx: Context) -> People:
