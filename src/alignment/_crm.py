@@ -39,6 +39,35 @@ OPTIONAL_TABLES = ("stage_events",)
 _TIME = np.dtype("datetime64[us]")
 
 
+class _Rows:
+    """The ``rows`` of a :class:`DataIssue`: given as a tuple, or as an array of row positions
+    (the reader's, sorted) that becomes the tuple of Python ints on its first read.  A read of
+    a large export names millions of rows; most are only counted (:meth:`DataIssue.n_rows`)."""
+
+    _key = "_rows"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> tuple[int, ...]:
+        if obj is None:  # (no default: the field is required)
+            raise AttributeError("rows")
+        held = obj.__dict__[self._key]
+        if isinstance(held, np.ndarray):
+            held = tuple(held.tolist())
+            obj.__dict__[self._key] = held
+        return held  # type: ignore[no-any-return]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if isinstance(value, np.ndarray):
+            value = np.array(value, dtype=np.int64)  # (its own copy, never the caller's)
+            value.flags.writeable = False
+        else:
+            value = tuple(int(r) for r in value)
+        obj.__dict__[self._key] = value
+
+    @classmethod
+    def count(cls, obj: Any) -> int:
+        return len(obj.__dict__[cls._key])
+
+
 @dataclass(frozen=True)
 class DataIssue:
     """One data-quality finding made while reading an export.
@@ -63,10 +92,20 @@ class DataIssue:
     problem: str
     action: str
 
+    @property
+    def n_rows(self) -> int:
+        """Number of rows (without making :attr:`rows`)."""
+        return _Rows.count(self)
+
     def __str__(self) -> str:
         where = f"{self.table}.{self.column}" if self.column else self.table
         first = ", ".join(str(r) for r in self.rows[:5]) + (" ..." if len(self.rows) > 5 else "")
         return f"{where}: {self.problem} ({len(self.rows)} row(s): {first}) -> {self.action}"
+
+
+# (set after the class is made: the field keeps no default, its reads and writes go through
+# the descriptor; a frozen dataclass's __init__ writes it with object.__setattr__)
+setattr(DataIssue, "rows", _Rows())  # noqa: B010
 
 
 class DataIssues(Sequence[DataIssue]):
@@ -93,7 +132,7 @@ class DataIssues(Sequence[DataIssue]):
 
     def n_rows(self) -> int:
         """Number of rows named by all findings."""
-        return sum(len(i.rows) for i in self._items)
+        return sum(i.n_rows for i in self._items)
 
     @pandas_frames
     def to_frame(self, backend: str = "pandas") -> Any:
@@ -109,7 +148,7 @@ class DataIssues(Sequence[DataIssue]):
         cols = {
             "table": np.array([i.table for i in items], dtype=object),
             "column": np.array([i.column for i in items], dtype=object),
-            "n_rows": np.array([len(i.rows) for i in items], dtype=np.int64),
+            "n_rows": np.array([i.n_rows for i in items], dtype=np.int64),
             "rows": np.array([", ".join(map(str, i.rows)) for i in items], dtype=object),
             "problem": np.array([i.problem for i in items], dtype=object),
             "action": np.array([i.action for i in items], dtype=object),

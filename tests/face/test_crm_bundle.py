@@ -159,3 +159,29 @@ def test_report_of_an_export_without_personas_nor_acceptance(crm: Any) -> None:
     assert section_ids(html) == ["funnel", "attribution", "closed-loop", "accounts", "glossary"]
     assert "read from custom" in html
     assert "no accepted_at (or sal_at) column" in html  # acceptance n/a, never 0.0%
+
+
+def test_issue_rows_given_as_positions_read_as_a_tuple_of_ints() -> None:
+    """The reader hands an issue its rows as an array of positions (a read names millions of
+    rows): they are counted without being made, and read as the same tuple of ints as rows
+    given as a tuple; the caller's array is copied, never changed."""
+    import pickle
+
+    from alignment._crm import DataIssue, DataIssues
+
+    positions = np.array([2, 5, 9], dtype=np.int64)
+    lazy = DataIssue("Lead", "Id", positions, "problem", "action")
+    plain = DataIssue("Lead", "Id", (2, 5, 9), "problem", "action")
+    assert (
+        lazy.n_rows == 3 and "_rows" in vars(lazy) and isinstance(vars(lazy)["_rows"], np.ndarray)
+    )
+    assert lazy.rows == (2, 5, 9) and all(type(r) is int for r in lazy.rows)
+    assert lazy == plain and hash(lazy) == hash(plain) and str(lazy) == str(plain)
+    assert dataclasses.asdict(lazy)["rows"] == (2, 5, 9)
+    assert pickle.loads(pickle.dumps(DataIssue("T", None, positions, "p", "a"))).rows == (2, 5, 9)
+    assert DataIssues([lazy, plain]).n_rows() == 6
+    unread = DataIssue("Lead", "Id", positions, "problem", "action")
+    positions[0] = 7
+    assert positions.flags.writeable and unread.rows == (2, 5, 9)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lazy.rows = (1,)  # type: ignore[misc]

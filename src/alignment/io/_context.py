@@ -134,7 +134,7 @@ class Context:
         at = np.asarray(rows, dtype=np.int64)
         if at.size > 1 and not bool(np.all(at[1:] >= at[:-1])):  # (mostly in order already)
             at = np.sort(at)
-        listed = tuple(at.tolist())
+        listed: Any = at  # (the sorted positions: a tuple of ints once read, DataIssue.rows)
         self.issues.append(DataIssue(table, column, listed, problem, action))
 
     def flag(
