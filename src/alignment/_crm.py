@@ -79,7 +79,10 @@ class DataIssue:
     column : str or None
         The column concerned, when one is.
     rows : tuple of int
-        Zero-based row positions in that table's file or frame.
+        Zero-based row positions in that table's file or frame.  The reader hands them over as
+        an array of positions, made a tuple of Python ints on the first read of ``rows``
+        (:attr:`n_rows` counts them without it): a large export's findings name millions of
+        rows.  Rows given as an array are copied.
     problem : str
         What is wrong (``"duplicate person"``, ``"touch of an unknown person"`` ...).
     action : str
