@@ -148,10 +148,14 @@ def combine(
     """
     out: Table = {}
     first_row = order[first_per_group(groups, order, n)]
-    shared = np.flatnonzero(np.bincount(groups, minlength=n)[groups] > 1)  # (rows of groups > 1)
+    counts = np.bincount(groups, minlength=n)
+    shared = np.flatnonzero(counts[groups] > 1)  # (rows of groups of several)
+    multi = np.flatnonzero(counts > 1)  # (those groups: each column's minima over them only)
+    slot = np.zeros(n, dtype=np.int64)
+    slot[multi] = np.arange(multi.size, dtype=np.int64)
     place = np.empty(order.size, dtype=np.int64)  # each row's place in order
     place[order] = np.arange(order.size, dtype=np.int64)
-    place, in_group = place[shared], groups[shared]
+    place, in_group = place[shared], slot[groups[shared]]
     for name, values in p.items():  # a loop over columns
         if name in skip:
             continue
@@ -161,17 +165,17 @@ def combine(
         many = values[shared]
         if values.dtype.kind == "M":
             ints = np.where(np.isnat(many), _BIG, many.view(np.int64))
-            low = group_min(ints, in_group, n, _BIG)
+            low = group_min(ints, in_group, multi.size, _BIG)
             earliest = values[first_row]  # (a group of one, or of no instant: its first row's)
             several = low < _BIG
-            earliest[several] = low[several].view(values.dtype)
+            earliest[multi[several]] = low[several].view(values.dtype)
             out[name] = earliest
             continue
         ranks = np.where(is_missing(many), _BIG, place)
-        first_present = group_min(ranks, in_group, n, _BIG)
+        first_present = group_min(ranks, in_group, multi.size, _BIG)
         ok = first_present < _BIG
         at = first_row.copy()  # (no value present: the first row's, missing too)
-        at[ok] = order[first_present[ok]]
+        at[multi[ok]] = order[first_present[ok]]
         out[name] = values[at]  # (coded texts stay coded)
     return out
 
