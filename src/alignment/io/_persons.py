@@ -209,7 +209,8 @@ def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People
     at = first[keys]  # every id (a record's, or one linked to) and its person
     person = keys.copy()
     person[at < _BIG] = final[at[at < _BIG]]
-    rows = np.full(vocab.size + 1, -1, dtype=np.int64)  # (the last: code -1, no person)
+    width = np.int32 if persons.size < 2**31 else np.int64  # (the rows of 5·10^6 touches)
+    rows = np.full(vocab.size + 1, -1, dtype=width)  # (the last: code -1, no person)
     rows[keys] = row_of[person]
     return People(leads, vocab, rows)
 
