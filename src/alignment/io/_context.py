@@ -147,13 +147,18 @@ class Context:
             mask = mask & table[LIVE]
         if not mask.any():
             return
-        src, rows = table[SRC][mask], table[ROW][mask]
-        for code in np.flatnonzero(np.bincount(src)).tolist():  # a loop over export tables
+        every = table[SRC]
+        rows = table[ROW][mask]
+        if every.size and every.min() == every.max():  # (one export table: its rows as they are)
+            src, codes = None, [int(every[0])]
+        else:
+            src = every[mask]
+            codes = np.flatnonzero(np.bincount(src)).tolist()
+        for code in codes:  # a loop over export tables
             name = self.names[code]
             text = problem.replace("{noun}", self.preset.table(name).noun)
-            self.note(
-                name, text, action, column=self.their_name(name, ours), rows=rows[src == code]
-            )
+            mine = rows if src is None else rows[src == code]
+            self.note(name, text, action, column=self.their_name(name, ours), rows=mine)
 
     def kind(self, column: str) -> str:
         """How our column is read (see :meth:`Preset.kind`)."""
