@@ -40,6 +40,7 @@ __all__ = [
     "Source",
     "check_required",
     "offset_instants",
+    "offset_instants_of",
     "open_source",
     "open_text",
     "read_arrow_csv",
@@ -463,6 +464,20 @@ def offset_instants(column: Any) -> np.ndarray | None:
     micros = cast.cast(pa.int64()).fill_null(np.iinfo(np.int64).min)  # (NaT)
     out: np.ndarray = micros.to_numpy(zero_copy_only=False).view("datetime64[us]")
     return out
+
+
+def offset_instants_of(values: np.ndarray) -> np.ndarray | None:
+    """:func:`offset_instants` of an object array of strings (``None``: missing); ``None`` when
+    a value is anything else, or without PyArrow (the caller reads the strings itself)."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    try:
+        arrow = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # (not all strings)
+        return None
+    return offset_instants(arrow)
 
 
 def _varied(column: Any) -> bool:

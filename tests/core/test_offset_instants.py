@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import alignment.io
@@ -154,3 +154,43 @@ def test_read_crm_is_the_same_without_the_cast(monkeypatch: pytest.MonkeyPatch) 
         for k in a:
             np.testing.assert_array_equal(a[k], b[k])
     assert [str(i) for i in fast.issues] == [str(i) for i in slow.issues]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(_INSTANTS, _INSTANTS, _NOISE, st.none()), min_size=1, max_size=12),
+    st.sampled_from([None, "%Y-%m-%d"]),
+)
+@example(["2024-01-27T04:11:49.000+0000", None, "2024-03-31T02:30:00+02:00"], None)
+@example([None, None], None)
+def test_distinct_values_cast_like_parsed(
+    values: list[str | None], date_format: str | None
+) -> None:
+    """A column of few distinct values, all ISO 8601 with an offset, is read by the cast per
+    distinct value: the same instants and the same findings as the parser's (never with a
+    ``date_format``, which the parser applies)."""
+    import alignment.io._values as values_
+
+    column = np.array(values, dtype=object)
+    opts = values_.Options(tz="Europe/Paris", date_format=date_format)
+
+    def read() -> Any:
+        try:
+            return values_.read_kind(column, "time", column="c", table="t", opts=opts, wall=False)
+        except alignment.errors.DataValidationError as exc:
+            return str(exc)
+
+    monkeypatch = pytest.MonkeyPatch()
+    with monkeypatch.context() as m:
+        m.setattr(values_, "CAST_MIN_VALUES", 1)
+        cast = read()
+        m.setattr(values_, "offset_instants_of", lambda _: None)
+        parsed = read()
+    if isinstance(parsed, str) or isinstance(cast, str):
+        assert cast == parsed
+        return
+    np.testing.assert_array_equal(cast.values.view(np.int64), parsed.values.view(np.int64))
+    assert cast.missing.tolist() == parsed.missing.tolist()
+    assert cast.naive_utc == parsed.naive_utc
+    for got, want in ((cast.ambiguous, parsed.ambiguous), (cast.nonexistent, parsed.nonexistent)):
+        assert (got is None or not got.any()) == (want is None or not want.any())
