@@ -99,12 +99,6 @@ def may_trim(arr: Any) -> np.ndarray | None:
 
 
 def arrow_cells(arr: Any) -> np.ndarray | None:
-    """:func:`_fixed_cells`: the strings of an Arrow string array as ``S<width>`` cells (a
-    view) when they all have one byte length and none is null; otherwise ``None``."""
-    return _fixed_cells(arr)
-
-
-def _fixed_cells(arr: Any) -> np.ndarray | None:
     """The strings of an Arrow string array as one ``bytes`` cell each (``S<width>``, a view of
     its buffer) when they all have one byte length and none is null; otherwise ``None``."""
     if arr.null_count or len(arr) == 0:
@@ -156,11 +150,11 @@ def search_cells(haystack: Any, needles: Any, *, increasing: bool = False) -> np
     """
     if len(needles) == 0 or len(needles) > len(haystack):
         return None
-    hay = _fixed_cells(haystack)
+    hay = arrow_cells(haystack)
     if hay is None or not (increasing or _increasing(hay)):
         return None
     width = hay.dtype.itemsize
-    q = _fixed_cells(needles)
+    q = arrow_cells(needles)
     rows = None
     if q is None or q.dtype.itemsize != width:
         q, rows = _cells_of_width(needles, width)
@@ -225,7 +219,7 @@ def cells_of(objects: Any) -> np.ndarray | None:
     if entry is not None and entry[0]() is objects:
         return entry[1]
     arrow = arrow_of(objects)
-    return None if arrow is None else _fixed_cells(arrow)
+    return None if arrow is None else arrow_cells(arrow)
 
 
 def joined_cells(parts: list[np.ndarray | None]) -> np.ndarray | None:
@@ -297,7 +291,7 @@ def search_packed(haystack: Any, needles: Any) -> np.ndarray | None:
     packed = haystack.packed if isinstance(haystack, ArrowText) else None
     if packed is None:
         return None
-    cells = _fixed_cells(needles)  # (the kernel's strings of one length: a view, no gather)
+    cells = arrow_cells(needles)  # (the kernel's strings of one length: a view, no gather)
     if cells is not None and cells.dtype.itemsize == packed.width:
         return packed.packing.positions(_cell_words(cells, packed.width))
     cells, rows = _cells_of_width(needles, packed.width)

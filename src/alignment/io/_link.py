@@ -17,6 +17,7 @@ from .._segments import group_min
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError
 from ._context import DEAL, LIVE, LOOKUP, PERSON, ROW, Context, Table, take, take_column
+from ._order import BLOCK
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
@@ -309,16 +310,13 @@ def _folded_columns(
     return out
 
 
-_BLOCK = 1 << 16  # (rows counted at a time: the temporaries stay in the CPU caches)
-
-
 def _counts(codes: np.ndarray, live: np.ndarray | None, k: int) -> np.ndarray:
     """How many rows (of ``live``; ``None``: all) hold each code in ``[0, k)`` (``-1``: none),
     block by block."""
     out = np.zeros(k + 1, dtype=np.int64)  # (slot 0: code -1, missing)
-    for lo in range(0, codes.size, _BLOCK):  # (a loop over blocks of rows)
+    for lo in range(0, codes.size, BLOCK):  # (a loop over blocks of rows)
         block = _live_values(
-            codes[lo : lo + _BLOCK], None if live is None else live[lo : lo + _BLOCK], -1
+            codes[lo : lo + BLOCK], None if live is None else live[lo : lo + BLOCK], -1
         )
         out += np.bincount(block + 1, minlength=k + 1)
     return out[1:]
