@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 _MADE: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
-_CELLS: dict[int, tuple[weakref.ref[np.ndarray], np.ndarray]] = {}
+_CELLS: dict[int, tuple[weakref.ref[np.ndarray], Any]] = {}
 
 # bytes that may begin or end a string ``str.strip()`` changes: Python's ASCII whitespace, and
 # every byte of a multi-byte UTF-8 character (the other whitespace characters are among them)
@@ -173,11 +173,25 @@ def remember(objects: np.ndarray, arrow: Any) -> np.ndarray:
     """Note that the object array ``objects`` (made read-only here) holds the strings of the
     Arrow array ``arrow`` (:func:`arrow_of` gives it back while ``objects`` lives): the
     factoriser's categories keep their bytes, so a lookup in them needs no conversion back."""
+    return _note(_MADE, objects, arrow)
+
+
+def _note(
+    notes: dict[int, tuple[weakref.ref[np.ndarray], Any]], objects: np.ndarray, value: Any
+) -> np.ndarray:
+    """Note ``value`` for the object array ``objects`` (made read-only: the value describes
+    its strings) while it lives (:func:`_noted`)."""
     objects.flags.writeable = False
     key = id(objects)
-    _MADE[key] = (weakref.ref(objects), arrow)
-    weakref.finalize(objects, _MADE.pop, key, None)
+    notes[key] = (weakref.ref(objects), value)
+    weakref.finalize(objects, notes.pop, key, None)
     return objects
+
+
+def _noted(notes: dict[int, tuple[weakref.ref[np.ndarray], Any]], objects: Any) -> Any:
+    """What :func:`_note` noted for ``objects`` (``None``: nothing, or another array since)."""
+    entry = notes.get(id(objects))
+    return None if entry is None or entry[0]() is not objects else entry[1]
 
 
 def arrow_of(objects: Any) -> Any:
@@ -185,23 +199,14 @@ def arrow_of(objects: Any) -> Any:
     :func:`remember` noted for an object array; ``None`` otherwise."""
     if isinstance(objects, ArrowText):
         return objects.arrow
-    entry = _MADE.get(id(objects))
-    if entry is None or entry[0]() is not objects:
-        return None
-    return entry[1]
+    return _noted(_MADE, objects)
 
 
 def keep_cells(objects: np.ndarray, cells: np.ndarray | None) -> np.ndarray:
     """Note that the object array ``objects`` (made read-only here) holds the strings whose
     UTF-8 bytes are ``cells`` (one ``bytes`` cell each, as :func:`cells_of` gives them), so
     that :func:`cells_of` gives them back while ``objects`` lives; ``None``: nothing noted."""
-    if cells is None:
-        return objects
-    objects.flags.writeable = False
-    key = id(objects)
-    _CELLS[key] = (weakref.ref(objects), cells)
-    weakref.finalize(objects, _CELLS.pop, key, None)
-    return objects
+    return objects if cells is None else _note(_CELLS, objects, cells)
 
 
 def cells_of(objects: Any) -> np.ndarray | None:
@@ -215,9 +220,9 @@ def cells_of(objects: Any) -> np.ndarray | None:
     takes on their strings."""
     if len(objects) == 0:
         return np.empty(0, dtype="S1")
-    entry = _CELLS.get(id(objects))
-    if entry is not None and entry[0]() is objects:
-        return entry[1]
+    noted: np.ndarray | None = _noted(_CELLS, objects)
+    if noted is not None:
+        return noted
     arrow = arrow_of(objects)
     return None if arrow is None else arrow_cells(arrow)
 

@@ -21,7 +21,15 @@ from ._order import BLOCK
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup
 from ._typing import required_values
-from ._values import CodedText, empty_like_kind, find, is_missing, plain, shared_texts
+from ._values import (
+    CodedText,
+    empty_like_kind,
+    find,
+    is_missing,
+    joined_texts,
+    plain,
+    shared_texts,
+)
 
 __all__ = [
     "FOLDED",
@@ -168,7 +176,7 @@ def _with_refs(kept: np.ndarray, refs: np.ndarray, absent: np.ndarray) -> np.nda
     if isinstance(kept, CodedText) and isinstance(refs, CodedText):
         shifted = refs.codes() + kept.texts.size
         codes = np.where(absent, shifted, kept.codes())
-        return CodedText(codes, np.concatenate([kept.texts, refs.texts]))
+        return CodedText(codes, joined_texts([kept.texts, refs.texts]))
     out: np.ndarray = plain(kept).copy()
     out[absent] = plain(refs[absent])
     return out
