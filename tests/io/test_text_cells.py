@@ -115,3 +115,35 @@ def test_coded_text_keeps_the_bytes_of_the_values_blanks_leave(words: list[str])
     kept = {w for w in words if w.strip()}
     if kept and all(w == w.strip() and len(w) == 2 for w in kept):
         assert noted is not None  # (blank values only: the others keep their bytes)
+
+
+_CODED_PART = st.lists(st.sampled_from(["ab", "ba", "Q~", None]), max_size=12).flatmap(
+    lambda rows: st.sampled_from(["coded", "own texts", "missing"]).map(lambda how: (rows, how))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CODED_PART, min_size=2, max_size=4))
+def test_joined_coded_parts_read_as_their_strings_one_after_the_other(
+    parts: list[tuple[list[str | None], str]],
+) -> None:
+    from alignment.io._context import _joined
+
+    shared = np.array(["Q~", "ab", "ba"], dtype=object)
+    pieces: list[np.ndarray] = []
+    for rows, how in parts:  # a loop over parts: its own vocabulary, the shared one, or none
+        if how == "missing":
+            pieces.append(np.full(len(rows), None, dtype=object))
+            rows[:] = [None] * len(rows)
+            continue
+        texts = shared if how == "coded" else np.array(sorted({r for r in rows if r}), object)
+        at = {t: i for i, t in enumerate(texts.tolist())}
+        pieces.append(values.CodedText(np.array([at.get(r, -1) for r in rows]), texts))
+    if not any(isinstance(p, values.CodedText) for p in pieces):
+        return
+    before = [p.copy() for p in pieces]
+    out = _joined(pieces)
+    assert isinstance(out, values.CodedText) and out.dtype == np.int32
+    assert values.plain(out).tolist() == [r for rows, _ in parts for r in rows]
+    for p, b in zip(pieces, before):  # (the parts are not changed)
+        assert np.array_equal(np.asarray(p), np.asarray(b))

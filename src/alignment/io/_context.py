@@ -16,7 +16,15 @@ import numpy as np
 from .._crm import DataIssue
 from .._segments import take_rows
 from ._preset import Preset
-from ._values import CodedText, Options, empty_like_kind, is_missing, joined_texts, plain
+from ._values import (
+    CodedText,
+    Options,
+    code_width,
+    empty_like_kind,
+    is_missing,
+    joined_texts,
+    plain,
+)
 
 __all__ = [
     "DEAL",
@@ -202,6 +210,12 @@ def _joined(pieces: list[np.ndarray]) -> np.ndarray:
         ]
     if all(p.texts is coded[0].texts for p in coded):  # (one vocabulary: the codes as they are)
         return CodedText(np.concatenate([p.codes() for p in coded]), coded[0].texts)
-    offsets = np.cumsum([0] + [p.texts.size for p in coded[:-1]])
-    codes = [np.where(p.codes() < 0, -1, p.codes() + k) for p, k in zip(coded, offsets)]
-    return CodedText(np.concatenate(codes), joined_texts([p.texts for p in coded]))
+    texts = joined_texts([p.texts for p in coded])
+    out = np.empty(sum(p.size for p in coded), dtype=code_width(texts.size))
+    start, offset = 0, 0
+    for p in coded:  # a loop over parts: each part's codes shifted past the texts before
+        part, codes = out[start : start + p.size], p.codes()
+        np.add(codes, offset, out=part, casting="unsafe")
+        np.copyto(part, -1, where=codes < 0)
+        start, offset = start + p.size, offset + p.texts.size
+    return CodedText(out, texts)

@@ -29,6 +29,7 @@ __all__ = [
     "Typed",
     "as_coded",
     "as_text",
+    "code_width",
     "coded_text",
     "empty_like_kind",
     "find",
@@ -156,8 +157,7 @@ class CodedText(np.ndarray):
     texts: np.ndarray
 
     def __new__(cls, codes: np.ndarray, texts: np.ndarray) -> CodedText:
-        dtype = np.int32 if len(texts) < _INT32_LIMIT else np.int64
-        obj = np.asarray(codes, dtype=dtype).view(cls)
+        obj = np.asarray(codes, dtype=code_width(len(texts))).view(cls)
         obj.texts = texts
         return obj
 
@@ -167,6 +167,11 @@ class CodedText(np.ndarray):
     def codes(self) -> np.ndarray:
         """The codes, as a plain array."""
         return self.view(np.ndarray)
+
+
+def code_width(n_texts: int) -> type[np.signedinteger[Any]]:
+    """The integer type of a :class:`CodedText`'s codes for ``n_texts`` texts."""
+    return np.int32 if n_texts < _INT32_LIMIT else np.int64
 
 
 def plain(values: np.ndarray) -> np.ndarray:
@@ -243,7 +248,7 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
     ranked = keys[order]
     new = np.ones(texts.size, dtype=bool)
     new[1:] = np.not_equal(ranked[1:], ranked[:-1])
-    width = np.int32 if texts.size < _INT32_LIMIT else np.int64  # (CodedText's own codes)
+    width = code_width(texts.size)
     code_of = np.empty(texts.size, dtype=width)
     code_of[order] = np.cumsum(new, dtype=width) - 1
     vocab = keep_cells(texts[order[new]], None if cells is None else ranked[new])
@@ -263,7 +268,7 @@ def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
         return None
     codes, cleaned, cells = coded
     blank = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
-    width = np.int32 if cleaned.size < _INT32_LIMIT else np.int64  # (CodedText's own codes)
+    width = code_width(cleaned.size)
     if not blank.any():  # (no value blank once trimmed: the codes as they are, a copy)
         out = np.array(codes, dtype=width)
         return CodedText(out, cleaned), out < 0
