@@ -22,6 +22,7 @@ from ._spans import Packing
 
 __all__ = [
     "TEXT_BLOCK",
+    "ArrowStrings",
     "ArrowText",
     "PackedText",
     "SoonText",
@@ -29,6 +30,7 @@ __all__ = [
     "arrow_of",
     "cells_of",
     "joined_cells",
+    "joined_strings",
     "keep_cells",
     "may_trim",
     "objects",
@@ -195,9 +197,10 @@ def _noted(notes: dict[int, tuple[weakref.ref[np.ndarray], Any]], objects: Any) 
 
 
 def arrow_of(objects: Any) -> Any:
-    """The Arrow strings behind ``objects``: those of an :class:`ArrowText`, or those
-    :func:`remember` noted for an object array; ``None`` otherwise."""
-    if isinstance(objects, ArrowText):
+    """The Arrow strings behind ``objects``: those of an :class:`ArrowStrings` (an
+    :class:`ArrowText`), or those :func:`remember` noted for an object array; ``None``
+    otherwise."""
+    if isinstance(objects, ArrowStrings):
         return objects.arrow
     return _noted(_MADE, objects)
 
@@ -305,17 +308,10 @@ def search_packed(haystack: Any, needles: Any) -> np.ndarray | None:
     return out
 
 
-class ArrowText(Later):
-    """The categories of a factorised column as the Arrow strings the kernel made of their
-    bytes; the Python strings are made on first use (most calls group by the codes and never
-    read them), and a lookup in them searches the bytes (:func:`search_cells`).
-
-    The strings are distinct and in the order of their bytes (the kernel's decoders make them
-    from the sorted distinct words; :meth:`subset` keeps the order): a search in them needs no
-    check of that order."""
-
-    packed: PackedText | None = None
-    """How the kernel packed the strings (:class:`PackedText`), when it did."""
+class ArrowStrings(Later):
+    """The strings of an Arrow string array (none null), in its order, as an object array made
+    on first use; until then :func:`arrow_of` gives the Arrow strings (their bytes are
+    compared, :func:`cells_of`, without a Python string)."""
 
     def __init__(self, arrow: Any) -> None:
         super().__init__(len(arrow))
@@ -328,6 +324,53 @@ class ArrowText(Later):
 
     def _make(self) -> np.ndarray:
         return remember(objects(self.arrow), self.arrow)
+
+    def is_made(self) -> bool:
+        """Whether the Python strings were made."""
+        return self._made is not None
+
+    def strings_at(self, rows: np.ndarray) -> list[str]:
+        """The Python strings at ``rows`` alone (integer positions)."""
+        got: list[str] = objects(_take(self.arrow, rows)).tolist()
+        return got
+
+    def without(self, rows: np.ndarray) -> ArrowStrings:
+        """The strings but those at ``rows`` (sorted positions), still not made; their order
+        kept (the strings of an :class:`ArrowText` stay sorted and distinct)."""
+        k = rows.size
+        if k and rows[-1] == k - 1:  # (the first ones: blank strings sort first)
+            left = self.arrow.slice(k)
+        else:
+            keep = np.ones(self.size, dtype=bool)
+            keep[rows] = False
+            left = _take(self.arrow, np.flatnonzero(keep))
+        return ArrowText(left) if isinstance(self, ArrowText) else ArrowStrings(left)
+
+
+def joined_strings(parts: list[Any]) -> ArrowStrings | None:
+    """Strings not made yet (:class:`ArrowStrings`), one part after the other, still not made
+    (their Arrow strings joined); ``None`` when a part is made or not Arrow's."""
+    if not parts or not all(isinstance(p, ArrowStrings) and not p.is_made() for p in parts):
+        return None
+    import pyarrow as pa
+
+    arrows = [p.arrow for p in parts]
+    if len({a.type for a in arrows}) > 1 or pa.types.is_string_view(arrows[0].type):
+        arrows = [a.cast(pa.large_string()) for a in arrows]  # (one type to join)
+    return ArrowStrings(pa.concat_arrays(arrows))
+
+
+class ArrowText(ArrowStrings):
+    """The categories of a factorised column as the Arrow strings the kernel made of their
+    bytes; the Python strings are made on first use (most calls group by the codes and never
+    read them), and a lookup in them searches the bytes (:func:`search_cells`).
+
+    The strings are distinct and in the order of their bytes (the kernel's decoders make them
+    from the sorted distinct words; :meth:`subset` keeps the order): a search in them needs no
+    check of that order."""
+
+    packed: PackedText | None = None
+    """How the kernel packed the strings (:class:`PackedText`), when it did."""
 
     def first_is_empty(self) -> bool:
         return bool(self.size) and self.arrow[0].as_py() == ""

@@ -15,12 +15,11 @@ Part of the one dataframe boundary: pyarrow is imported lazily, inside the funct
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from ._cells import joined, remember
-from ._cells import objects as _objects
+from ._cells import ArrowStrings, joined
 from ._columns import Categorical, DeferredCategorical
 from ._factorize import (
     HASH_FACTORIZE_MIN_ROWS,
@@ -195,11 +194,12 @@ def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:
 
 def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """An Arrow string column of mostly distinct values (19 in 20 of its first rows) as one
-    Python string per row: ``(codes, strings)``, code ``r`` for row ``r`` (``-1`` where null,
+    string per row: ``(codes, strings)``, code ``r`` for row ``r`` (``-1`` where null,
     ``strings`` holding ``""`` there); ``None`` when its values repeat (hashed then).
 
     For text only carried to a result (e-mail addresses): hashing and sorting values that
-    hardly repeat costs several times making their strings.
+    hardly repeat costs several times making their strings, and the strings
+    (:class:`~alignment._cells.ArrowStrings`) are made only when they are first read.
     """
     import pyarrow as pa
 
@@ -210,10 +210,7 @@ def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if n == 0 or sample_distinct(arr) * 20 < 19 * min(n, SAMPLE_ROWS):
         return None
     codes = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # (as CodedText keeps them)
-    strings = _objects(arr)
     if arr.null_count:
-        null = ~_valid(arr)
-        codes[null] = -1
-        strings[null] = ""
-        arr = arr.fill_null("")  # (the strings' own bytes, remembered for trimming)
-    return codes, remember(strings, arr)
+        codes[~_valid(arr)] = -1
+        arr = arr.fill_null("")  # (a null's text, never read: its code is -1)
+    return codes, cast(np.ndarray, ArrowStrings(arr))  # (made on first use; reads as an array)

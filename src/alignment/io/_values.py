@@ -10,11 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from .._cells import arrow_cells, arrow_of, cells_of, joined_cells, keep_cells, may_trim
+from .._cells import (
+    ArrowStrings,
+    arrow_cells,
+    arrow_of,
+    cells_of,
+    joined_cells,
+    joined_strings,
+    keep_cells,
+    may_trim,
+)
+from .._columns import Later, stored
 from .._frames import Categorical, factorize, lookup
 from .._parse import parse_bool, parse_money
 from .._segments import take_rows
@@ -218,6 +228,8 @@ def places_in(vocab: np.ndarray, texts: np.ndarray) -> np.ndarray | None:
 def joined_texts(parts: list[np.ndarray]) -> np.ndarray:
     """The texts of coded columns one after the other (their bytes kept when all have them:
     :func:`~alignment._cells.cells_of`)."""
+    if len(parts) > 1 and (lazy := joined_strings(parts)) is not None:  # (still not made)
+        return cast(np.ndarray, lazy)  # (a Later reads as an array)
     texts = np.concatenate(parts) if parts else np.empty(0, dtype=object)
     if len(parts) < 2:
         return texts
@@ -263,12 +275,17 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
 def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
     """A text column as :class:`CodedText` and its missing rows (``None``: not text)."""
     arr = _array(col)
+    if isinstance(arr, (Categorical, CodedText)) and (lazy := _still_lazy(arr)) is not None:
+        return lazy
     coded = _trimmed(arr) if _kind(arr) in "OUS" else None
     if coded is None:
         return None
     codes, cleaned, cells = coded
-    blank = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
     width = code_width(cleaned.size)
+    if isinstance(cleaned, Later):  # (not made: trimming changed none of them, none is blank)
+        out = np.array(codes, dtype=width)
+        return CodedText(out, cleaned), out < 0
+    blank = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
     if not blank.any():  # (no value blank once trimmed: the codes as they are, a copy)
         out = np.array(codes, dtype=width)
         return CodedText(out, cleaned), out < 0
@@ -278,6 +295,36 @@ def coded_text(col: Any) -> tuple[CodedText, np.ndarray] | None:
     out = renumber[codes]
     texts = keep_cells(cleaned[kept], None if cells is None else cells[kept])
     return CodedText(out, texts), out < 0
+
+
+def _still_lazy(col: Categorical | CodedText) -> tuple[CodedText, np.ndarray] | None:
+    """:func:`coded_text` of a column whose strings are not made yet (Arrow's:
+    :class:`~alignment._cells.ArrowStrings`), keeping them so (made on first use): when
+    trimming leaves every string as it is but blank ones, which become missing.  ``None``
+    otherwise (or for strings made already).
+
+    Ids that are only looked up (a touch's lead, a task's person) are found by their bytes,
+    and e-mail addresses are only carried to the result: their million Python strings need
+    never be made."""
+    lazy = stored(col, "categories") if isinstance(col, Categorical) else col.texts
+    if not isinstance(lazy, ArrowStrings) or lazy.is_made():
+        return None
+    arrow = lazy.arrow
+    edges = may_trim(arrow)
+    if edges is None:
+        return None
+    rows = np.flatnonzero(edges)  # (the strings trimming may change: blank ones only here)
+    if any(t.strip() for t in lazy.strings_at(rows)):
+        return None
+    codes = col.codes if isinstance(col, Categorical) else col.codes()
+    if not rows.size:
+        out = np.array(codes, dtype=code_width(lazy.size))
+        return CodedText(out, cast(np.ndarray, lazy)), out < 0  # (a Later reads as an array)
+    texts = lazy.without(rows)
+    renumber = np.full(lazy.size + 1, -1, dtype=code_width(texts.size))  # (last: code -1)
+    renumber[np.flatnonzero(~edges)] = np.arange(texts.size, dtype=renumber.dtype)
+    out = renumber[codes]
+    return CodedText(out, cast(np.ndarray, texts)), out < 0
 
 
 def is_missing(values: np.ndarray) -> np.ndarray:
