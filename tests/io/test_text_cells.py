@@ -147,3 +147,63 @@ def test_joined_coded_parts_read_as_their_strings_one_after_the_other(
     assert values.plain(out).tolist() == [r for rows, _ in parts for r in rows]
     for p, b in zip(pieces, before):  # (the parts are not changed)
         assert np.array_equal(np.asarray(p), np.asarray(b))
+
+
+_EDGY = st.sampled_from(["", " ", "ab", "ba", " ab", "ab ", "a\x00", "Q~", "é", "\u00a0x"])
+
+
+def _unmade(words: list[str], sort: bool) -> cells.ArrowStrings:
+    kind = cells.ArrowText if sort else cells.ArrowStrings
+    return kind(pa.array(sorted(set(words)) if sort else words, type=pa.string()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_EDGY, max_size=20), st.booleans())
+@example(["", " ", "ab"], True)
+@example(["ab", "", "ba"], False)
+def test_strings_not_made_read_as_the_strings_made(words: list[str], sort: bool) -> None:
+    from alignment._columns import Categorical
+
+    lazy, made = _unmade(words, sort), _unmade(words, sort)
+    np.asarray(made)  # (its Python strings made now: the reading as it was)
+    if sort:
+        at = {w: i for i, w in enumerate(sorted(set(words)))}
+        codes = np.array([at[w] for w in words], dtype=np.int32)
+        got, want = (values.coded_text(Categorical(codes, c)) for c in (lazy, made))
+    else:
+        codes = np.arange(len(words), dtype=np.int32)
+        got, want = (values.coded_text(values.CodedText(codes, c)) for c in (lazy, made))
+    assert got is not None and want is not None
+    # kept unmade when no string but blank ones may change (judged by the edge bytes alone)
+    trimmed = all(w == w.strip() and w.isascii() for w in words if w.strip())
+    assert isinstance(got[0].texts, cells.ArrowStrings) == trimmed
+    if trimmed:  # (still not made; a sorted vocabulary keeps its kind and its order)
+        assert not got[0].texts.is_made() and not lazy.is_made()
+        assert isinstance(got[0].texts, cells.ArrowText) == sort
+        assert got[0].texts.size == len({w for w in words if w.strip()}) or not sort
+    assert values.plain(got[0]).tolist() == values.plain(want[0]).tolist()
+    assert got[1].tolist() == want[1].tolist() == [not w.strip() for w in words]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_EDGY, max_size=6), min_size=2, max_size=4))
+def test_strings_not_made_are_joined_not_made(parts: list[list[str]]) -> None:
+    lazy = [_unmade(p, sort=False) for p in parts]
+    joined = values.joined_texts(lazy)  # type: ignore[arg-type]
+    assert isinstance(joined, cells.ArrowStrings) and not joined.is_made()
+    assert np.asarray(joined).tolist() == [w for p in parts for w in p]
+    assert not any(p.is_made() for p in lazy)
+    np.asarray(lazy[0])  # (a part made: joined as strings)
+    assert not isinstance(values.joined_texts(lazy), cells.ArrowStrings)  # type: ignore[arg-type]
+
+
+def test_mostly_distinct_rows_keep_their_strings_unmade() -> None:
+    from alignment._filetexts import row_texts
+
+    emails = [f"p{i}@x.org" for i in range(200)] + [None]
+    got = row_texts(pa.array(emails, type=pa.string()))
+    assert got is not None
+    codes, texts = got
+    assert isinstance(texts, cells.ArrowStrings) and not texts.is_made()
+    assert codes.tolist() == [*range(200), -1]
+    assert values.plain(values.CodedText(codes, texts)).tolist() == emails
