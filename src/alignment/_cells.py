@@ -473,13 +473,17 @@ def text_of_words(
     return ArrowText(text)  # type: ignore[return-value]  # (the strings made on first use)
 
 
-def text_of_cells(cells: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (object array).
+def text_of_cells(cells: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
+    """Python strings from UTF-8 bytes: row ``r`` is ``cells[r, :lengths[r]]`` (``None``: the
+    whole row), made on first use (an :class:`ArrowText`, which reads as an object array: the
+    rows must be sorted and distinct strings).
 
     Strings of one length (ids of one format) keep their Arrow array (:func:`._cells.remember`):
     a lookup in them searches their bytes."""
     import pyarrow as pa
 
+    if lengths is None:
+        lengths = np.full(cells.shape[0], cells.shape[1], dtype=np.int64)
     width = int(lengths[0]) if lengths.size else 0
     one_length = lengths.size > 0 and bool(np.all(lengths == width))
     if one_length:

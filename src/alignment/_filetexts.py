@@ -19,12 +19,13 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._cells import ArrowStrings, joined
+from ._cells import ArrowStrings, ArrowText, joined
 from ._columns import Categorical, DeferredCategorical
 from ._factorize import (
     HASH_FACTORIZE_MIN_ROWS,
     SAMPLE_ROWS,
     _bytes_factorize,
+    _canonical_keys,
     _dictionary_factorize,
     _encoded_factorize,
     _entries,
@@ -134,6 +135,8 @@ def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | Non
         return None
     import pyarrow as pa
 
+    if isinstance(texts, ArrowText) and not texts.is_made():  # (sorted distinct, not made)
+        return indexed_factorize(codes, (None, texts, _canonical_keys(texts.arrow)))
     objects = np.asarray(texts, dtype=object)
     if _sorted_long(objects):  # (the persons' ids, a hashed column's texts: no Arrow copy)
         return indexed_factorize(codes, (None, objects.copy(), None))

@@ -184,7 +184,7 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     dc = take(dict(dc, **{PERSON: row, DEAL: deal_row}), kept)
     dcode = dc[DEAL]
     pcode = dc[PERSON]  # (the person's row: ids sorted, as their strings are)
-    dc["lead_id"] = people.leads["lead_id"][pcode]
+    dc["lead_id"] = people.ids_at(pcode)
     pair = dcode * (int(pcode.max(initial=0)) + 1) + pcode
     codes, uniq = factorize_ints(pair)
     order = lex_order((dc[ROW], dc[SRC], codes))

@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from .._columns import Later
 from .._crm import CodedColumns, empty_tables
 from .._later_tables import LaterTable
 from .._time import TIME_DTYPE
 from ._context import DEAL, LIVE, PERSON, ROW, SRC, Table, take
 from ._order import canonical_order, sort_first
-from ._values import CodedText
+from ._values import CodedText, code_width
 
 __all__ = ["INTERNAL", "SORT_FIRST", "FirstSorted", "finish", "first_sorted"]
 
@@ -72,11 +73,13 @@ def finish(
     in_order = order.size == n and bool(np.all(order == np.arange(n)))  # (the persons: ids sorted)
     n = order.size
     held: dict[str, Any] = {}
-    rows = {k: v.view() for k, v in cols.items()} if in_order else take(cols, order)
+    rows = {k: _view(v) for k, v in cols.items()} if in_order else take(cols, order)
     for k, v in rows.items():  # (text held as codes: see CRMData)
         if isinstance(v, CodedText):
             width = np.int32 if v.texts.size < 2**31 else np.int64
             held[k] = (_readonly(v.codes().astype(width, copy=False)), v.texts)
+        elif isinstance(v, Later):  # (strings not made yet: the persons' ids, one per row)
+            held[k] = (_readonly(np.arange(n, dtype=code_width(n))), v)
         else:
             held[k] = _readonly(v)
     ids = held.get("lead_id")
@@ -87,6 +90,14 @@ def finish(
     if any(isinstance(v, tuple) for v in held.values()):
         return LaterTable(held, n), coded
     return held, coded
+
+
+def _view(values: np.ndarray) -> np.ndarray:
+    """A view of a column (strings not made yet: as they are)."""
+    if isinstance(values, Later):
+        return values
+    out: np.ndarray = values.view()
+    return out
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._cells import ArrowText
 from .._frames import factorize
 from ._values import CodedText
 
@@ -35,6 +36,8 @@ def sort_key(values: np.ndarray) -> np.ndarray:
         ranks = factorize(values.texts, column="sort", allow_missing=True).codes
         key: np.ndarray = np.append(ranks.astype(np.int64), -1)[values.codes()]
         return key
+    if isinstance(values, ArrowText):  # (sorted distinct strings, by construction)
+        return np.arange(values.size, dtype=np.int64)
     kind = values.dtype.kind
     if kind == "O":
         if _increasing(values):  # (ids already in order: no need to factorise them)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._columns import Later, subset
 from .._frames import lookup
 from .._segments import group_min, lex_order
 from ._context import ROW, SRC, Context, Table
@@ -62,7 +63,14 @@ class People:
         """The person id of each record id (``None`` where it names no person)."""
         rows = self.rows_of(ids)
         out = np.full(ids.size, None, dtype=object)
-        out[rows >= 0] = self.leads["lead_id"][rows[rows >= 0]]
+        out[rows >= 0] = self.ids_at(rows[rows >= 0])
+        return out
+
+    def ids_at(self, rows: np.ndarray) -> np.ndarray:
+        """The ids of the persons at ``rows`` of :attr:`leads` (their strings made for those
+        rows alone when the persons' ids are not made yet)."""
+        ids = self.leads["lead_id"]
+        out: np.ndarray = ids.take(rows) if isinstance(ids, Later) else ids[rows]
         return out
 
     def index(self, person_ids: np.ndarray) -> np.ndarray:
@@ -203,7 +211,7 @@ def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People
     persons, row_of = _dense_distinct(final, vocab.size)  # (ids in sorted order)
     row = row_of[final]
     order = lex_order((p[ROW], p[SRC], row))
-    leads = {"lead_id": vocab[persons]}
+    leads = {"lead_id": _picked(vocab, persons)}
     leads.update(combine(p, row, order, persons.size, ("lead_id", "merged_into")))
     keys, _ = _dense_distinct(np.concatenate([own, final]), vocab.size)
     at = first[keys]  # every id (a record's, or one linked to) and its person
@@ -213,6 +221,19 @@ def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People
     rows = np.full(vocab.size + 1, -1, dtype=width)  # (the last: code -1, no person)
     rows[keys] = row_of[person]
     return People(leads, vocab, rows)
+
+
+def _picked(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` for sorted distinct ``rows``; strings not made yet stay so."""
+    if not isinstance(values, Later):
+        out: np.ndarray = values[rows]
+        return out
+    if rows.size == values.size:  # (every one of them)
+        return values
+    mask = np.zeros(values.size, dtype=bool)
+    mask[rows] = True
+    picked: np.ndarray = subset(values, mask)
+    return picked
 
 
 def _dense_distinct(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,7 @@ from .._cells import (
     joined_strings,
     keep_cells,
     may_trim,
+    text_of_cells,
 )
 from .._columns import Later, stored
 from .._frames import Categorical, factorize, lookup
@@ -250,20 +251,30 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
 
     Each column's texts are (mostly) sorted already: one stable sort of them all merges those
     runs, without hashing a string (by their bytes when known); the rows keep their codes
-    (one gather per column).  Returns the columns (``-1`` where missing) and the vocabulary.
+    (one gather per column).  Returns the columns (``-1`` where missing) and the vocabulary:
+    when the bytes of every string are known and of one length (ids of one format), sorted
+    strings (:class:`~alignment._cells.ArrowText`) made from those bytes on first use.
     """
     coded = [as_coded(c) for c in columns]
-    texts = np.concatenate([c.texts for c in coded]) if coded else np.empty(0, dtype=object)
-    cells = joined_cells([cells_of(c.texts) for c in coded])
+    parts = [cells_of(c.texts) for c in coded]
+    cells = joined_cells(parts)
+    widths = {p.dtype.itemsize for p in parts if p is not None and p.size}
+    texts = None
+    if cells is None or len(widths) != 1:  # (the strings themselves: sorted, or made below)
+        texts = np.concatenate([c.texts for c in coded]) if coded else np.empty(0, object)
     keys = texts if cells is None else cells
+    assert keys is not None
     order = np.argsort(keys, kind="stable")
     ranked = keys[order]
-    new = np.ones(texts.size, dtype=bool)
+    new = np.ones(keys.size, dtype=bool)
     new[1:] = np.not_equal(ranked[1:], ranked[:-1])
-    width = code_width(texts.size)
-    code_of = np.empty(texts.size, dtype=width)
+    width = code_width(keys.size)
+    code_of = np.empty(keys.size, dtype=width)
     code_of[order] = np.cumsum(new, dtype=width) - 1
-    vocab = keep_cells(texts[order[new]], None if cells is None else ranked[new])
+    if texts is None:  # (strings of one byte length: made from their bytes on first use)
+        vocab = text_of_cells(ranked[new].view(np.uint8).reshape(-1, widths.pop()), None)
+    else:
+        vocab = keep_cells(texts[order[new]], None if cells is None else ranked[new])
     out, start = [], 0
     for c in coded:  # a loop over columns
         at = np.append(code_of[start : start + c.texts.size], width(-1))  # (-1 stays -1)
