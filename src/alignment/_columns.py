@@ -132,6 +132,8 @@ def subset(values: np.ndarray | Later, mask: np.ndarray) -> Any:
 def stored(obj: Any, name: str) -> Any:
     """Field ``name`` of ``obj`` as it is held: an array, or a :class:`Later` not made yet."""
     value = obj.__dict__.get("_" + name)
+    if value is None and isinstance(obj, DeferredCategorical):  # (that of the column made)
+        return stored(obj._made(), name)
     return getattr(obj, name) if value is None else value
 
 

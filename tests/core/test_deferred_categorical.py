@@ -167,3 +167,20 @@ def test_pick_refuses_positions_that_are_not_rows(pos: list[Any], deferred_colum
     cat: Categorical = deferred(["x", "y"], []) if deferred_column else eager(["x", "y"])
     with pytest.raises(ParameterError, match="integer positions from -1"):
         cat.pick(np.array(pos))
+
+
+def test_the_stored_categories_of_a_deferred_column_are_not_made() -> None:
+    """``stored`` gives the categories as the column made holds them: strings not made yet
+    (an Arrow text) stay so; a deferred column whose categories are an array gives it."""
+    pa = pytest.importorskip("pyarrow")
+    from alignment._cells import ArrowText
+    from alignment._columns import stored
+
+    text = ArrowText(pa.array(["a1", "b2", "c3"]))
+    lazy = DeferredCategorical(lambda: Categorical(np.array([2, 0, -1], np.int32), text), 3)
+    got = stored(lazy, "categories")
+    assert got is text and not text.is_made()
+    assert lazy.categories.tolist() == ["a1", "b2", "c3"] and text.is_made()
+    calls: list[int] = []
+    plain = deferred(["b", "a"], calls)
+    assert np.asarray(stored(plain, "categories")).tolist() == ["a", "b"] and calls == [1]

@@ -307,3 +307,25 @@ def test_tables_finished_on_the_pool_are_the_same(monkeypatch: pytest.MonkeyPatc
         np.testing.assert_array_equal(codes, other[1])
         np.testing.assert_array_equal(texts, other[2])
     assert [str(i) for i in pooled.issues] == [str(i) for i in inline.issues]
+
+
+def test_the_persons_ids_are_strings_only_once_the_leads_are_read() -> None:
+    """Salesforce ids have one byte length: the persons' ids stay Arrow's strings (shared by
+    the leads and the touches) through the read, made when the leads are read (or an engine
+    keys its rows on them), equal to the ids of the records."""
+    from alignment._cells import ArrowText
+    from alignment._later_tables import LaterTable
+
+    crm = read_example()
+    leads, touches = crm.__dict__["leads"], crm.__dict__["touchpoints"]
+    assert isinstance(leads, LaterTable) and isinstance(touches, LaterTable)
+    ids = leads.columns["lead_id"][1]
+    assert isinstance(ids, ArrowText) and touches.columns["lead_id"][1] is ids
+    assert not ids.is_made()
+    records = pd.concat(
+        [pd.read_csv(EXPORTS / "salesforce" / f"{t}.csv", dtype=str) for t in ("Lead", "Contact")]
+    )
+    assert set(crm.leads["lead_id"].tolist()) <= set(records["Id"])
+    assert crm.leads["lead_id"].tolist() == sorted(crm.leads["lead_id"].tolist())
+    assert ids.is_made()
+    assert set(crm.touchpoints["lead_id"].tolist()) <= set(crm.leads["lead_id"].tolist())

@@ -207,3 +207,19 @@ def test_mostly_distinct_rows_keep_their_strings_unmade() -> None:
     assert isinstance(texts, cells.ArrowStrings) and not texts.is_made()
     assert codes.tolist() == [*range(200), -1]
     assert values.plain(values.CodedText(codes, texts)).tolist() == emails
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(_words(2), _words(3)), max_size=8), min_size=1, max_size=3))
+def test_shared_texts_of_one_byte_length_are_made_on_first_use(parts: list[list[str]]) -> None:
+    columns = [values.CodedText(np.arange(len(p)), _with_bytes(p)) for p in parts]
+    coded, vocab = values.shared_texts(columns)
+    every = [w for p in parts for w in p]
+    one_length = len({len(w) for w in every}) == 1
+    assert isinstance(vocab, cells.ArrowText) == one_length
+    if one_length:
+        assert not vocab.is_made()
+        assert cells.cells_of(vocab) is not None  # (its bytes, without a string made)
+    assert np.asarray(vocab).tolist() == sorted(set(every))
+    for got, p in zip(coded, parts):
+        assert values.plain(got).tolist() == p
