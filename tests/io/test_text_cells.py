@@ -223,3 +223,29 @@ def test_shared_texts_of_one_byte_length_are_made_on_first_use(parts: list[list[
     assert np.asarray(vocab).tolist() == sorted(set(every))
     for got, p in zip(coded, parts):
         assert values.plain(got).tolist() == p
+
+
+_ROWS = st.lists(
+    st.tuples(st.sampled_from(["ab", "ba", None]), st.sampled_from(["Q~", "ab", None]))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ROWS, st.lists(st.booleans(), min_size=40, max_size=40))
+def test_overlaid_reads_as_the_values_chosen_row_by_row(
+    rows: list[tuple[str | None, str | None]], where: list[bool]
+) -> None:
+    def coded(words: list[str | None]) -> values.CodedText:
+        texts = sorted({w for w in words if w is not None})
+        at = {t: i for i, t in enumerate(texts)}
+        codes = np.array([at.get(w, -1) for w in words], dtype=np.int32)
+        return values.CodedText(codes, np.array(texts, dtype=object))
+
+    base, over = coded([b for b, _ in rows]), coded([o for _, o in rows])
+    mask = np.array(where[: len(rows)], dtype=bool)
+    before = (base.codes().copy(), over.codes().copy())
+    got = values.overlaid(base, over, mask)
+    want = [o if m else b for (b, o), m in zip(rows, mask.tolist())]
+    assert values.plain(got).tolist() == want
+    assert got.dtype == np.int32
+    assert np.array_equal(base.codes(), before[0]) and np.array_equal(over.codes(), before[1])

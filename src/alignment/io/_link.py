@@ -26,7 +26,7 @@ from ._values import (
     empty_like_kind,
     find,
     is_missing,
-    joined_texts,
+    overlaid,
     plain,
     shared_texts,
 )
@@ -174,9 +174,7 @@ def _taken(
 def _with_refs(kept: np.ndarray, refs: np.ndarray, absent: np.ndarray) -> np.ndarray:
     """``kept`` with the references themselves where they were ``absent`` (a new array)."""
     if isinstance(kept, CodedText) and isinstance(refs, CodedText):
-        shifted = refs.codes() + kept.texts.size
-        codes = np.where(absent, shifted, kept.codes())
-        return CodedText(codes, joined_texts([kept.texts, refs.texts]))
+        return overlaid(kept, refs, absent)
     out: np.ndarray = plain(kept).copy()
     out[absent] = plain(refs[absent])
     return out

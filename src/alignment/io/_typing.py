@@ -21,7 +21,7 @@ from ._values import (
     coded_text,
     empty_like_kind,
     is_missing,
-    joined_texts,
+    overlaid,
     read_kind,
 )
 
@@ -170,9 +170,7 @@ def _coded(raw: Raw, theirs: Sequence[str]) -> tuple[CodedText, np.ndarray] | No
         if values is None or missing is None:
             values, missing = got, blank
             continue
-        shifted = np.where(blank, -1, got.codes() + values.texts.size)
-        codes = np.where(missing, shifted, values.codes())
-        values = CodedText(codes, joined_texts([values.texts, got.texts]))
+        values = overlaid(values, got, missing)  # (the first column holding a value)
         missing = missing & blank
     if values is None or missing is None:
         return None

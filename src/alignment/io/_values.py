@@ -46,6 +46,7 @@ __all__ = [
     "find",
     "is_missing",
     "joined_texts",
+    "overlaid",
     "places_in",
     "plain",
     "read_kind",
@@ -235,6 +236,17 @@ def joined_texts(parts: list[np.ndarray]) -> np.ndarray:
     if len(parts) < 2:
         return texts
     return keep_cells(texts, joined_cells([cells_of(p) for p in parts]))
+
+
+def overlaid(base: CodedText, over: CodedText, where: np.ndarray) -> CodedText:
+    """``base`` with the values of ``over`` where ``where`` holds (missing where ``over`` is):
+    its codes shifted past ``base``'s texts, in the codes' own width, one array."""
+    texts = joined_texts([base.texts, over.texts])
+    out = np.array(base.codes(), dtype=code_width(texts.size))
+    codes = over.codes()
+    np.add(codes, base.texts.size, out=out, where=where, casting="unsafe")
+    np.copyto(out, -1, where=where & (codes < 0))
+    return CodedText(out, texts)
 
 
 def as_coded(values: np.ndarray) -> CodedText:
