@@ -28,6 +28,7 @@ from ._values import (
 
 __all__ = [
     "DEAL",
+    "DEAL_RANK",
     "LINK",
     "LIVE",
     "LOOKUP",
@@ -51,6 +52,9 @@ SRC, ROW = "_src", "_row"
 PERSON = "_person"
 #: a deal contact's row of its deal in the deals table
 DEAL = "_deal"
+#: the rank of a deal's id among the deals' ids (from their one factorisation): the sort key
+#: of ``deal_id`` in the deals and in their contacts, without factorising the ids again
+DEAL_RANK = "_deal_rank"
 #: the rows still in a linked table (touches, tasks): rows its flag or its links leave out
 #: stay in its columns until the table is put in order (one gather, not one per step); a
 #: finding names only rows still in (:meth:`Context.flag`)

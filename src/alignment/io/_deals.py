@@ -17,7 +17,7 @@ import numpy as np
 from .._frames import Categorical, factorize, factorize_ints, lookup
 from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
-from ._context import DEAL, PERSON, ROW, SRC, Context, Table, concat, take
+from ._context import DEAL, DEAL_RANK, PERSON, ROW, SRC, Context, Table, concat, take
 from ._persons import People, combine, first_per_group
 from ._typing import required_values
 from ._values import is_missing
@@ -104,7 +104,7 @@ def _dedupe_deals(d: Table, ctx: Context) -> Table:
         "duplicate {noun} (same Id)",
         "the first in the file is kept, the others are not used",
     )
-    return take(d, keep)
+    return take(dict(d, **{DEAL_RANK: cat.codes}), keep)
 
 
 def _won_and_closed(d: Table, won_stages: Sequence[str] | None, ctx: Context) -> None:
@@ -183,6 +183,8 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     # (the deal's row, one per deal id, and the person's: kept for the later steps)
     dc = take(dict(dc, **{PERSON: row, DEAL: deal_row}), kept)
     dcode = dc[DEAL]
+    if DEAL_RANK in deals:  # (the deal ids' ranks: their sort key, known already)
+        dc[DEAL_RANK] = deals[DEAL_RANK][dcode]
     pcode = dc[PERSON]  # (the person's row: ids sorted, as their strings are)
     dc["lead_id"] = people.ids_at(pcode)
     pair = dcode * (int(pcode.max(initial=0)) + 1) + pcode

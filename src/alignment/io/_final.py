@@ -11,14 +11,24 @@ from .._columns import Later
 from .._crm import CodedColumns, empty_tables
 from .._later_tables import LaterTable
 from .._time import TIME_DTYPE
-from ._context import DEAL, LIVE, PERSON, ROW, SRC, Table, take
+from ._context import DEAL, DEAL_RANK, LIVE, PERSON, ROW, SRC, Table, take
 from ._order import canonical_order, sort_first
 from ._values import CodedText, code_width
 
 __all__ = ["INTERNAL", "SORT_FIRST", "FirstSorted", "finish", "first_sorted"]
 
 #: working columns that are not part of the result
-INTERNAL = (SRC, ROW, PERSON, DEAL, LIVE, "merged_into", "contact_ids", "primary_contact_id")
+INTERNAL = (
+    SRC,
+    ROW,
+    PERSON,
+    DEAL,
+    DEAL_RANK,
+    LIVE,
+    "merged_into",
+    "contact_ids",
+    "primary_contact_id",
+)
 
 #: the columns each result table is sorted by first (then every other column)
 SORT_FIRST: Mapping[str, tuple[str, ...]] = {
@@ -47,6 +57,8 @@ def _columns(name: str, t: Table) -> tuple[Table, list[str], list[str], int, Tab
     first = [c for c in SORT_FIRST[name] if c in cols]
     rest = sorted(c for c in cols if c not in first)
     known = {"lead_id": t[PERSON]} if PERSON in t else {}  # (person rows: ids in order)
+    if DEAL_RANK in t:  # (the ranks of the deal ids, from their one factorisation)
+        known["deal_id"] = t[DEAL_RANK]
     return cols, first, rest, n, known
 
 
