@@ -20,7 +20,7 @@ from .._time import TIME_DTYPE
 from ._context import DEAL, DEAL_RANK, PERSON, ROW, SRC, Context, Table, concat, take
 from ._persons import People, combine, first_per_group
 from ._typing import required_values
-from ._values import is_missing
+from ._values import CodedText, is_missing
 
 __all__ = ["build_deals", "first_of_list", "in_stages", "link_deal_contacts", "split_ids"]
 
@@ -186,7 +186,7 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     if DEAL_RANK in deals:  # (the deal ids' ranks: their sort key, known already)
         dc[DEAL_RANK] = deals[DEAL_RANK][dcode]
     pcode = dc[PERSON]  # (the person's row: ids sorted, as their strings are)
-    dc["lead_id"] = people.ids_at(pcode)
+    dc["lead_id"] = CodedText(pcode, people.leads["lead_id"])  # (as the touches: strings later)
     pair = dcode * (int(pcode.max(initial=0)) + 1) + pcode
     codes, uniq = factorize_ints(pair)
     order = lex_order((dc[ROW], dc[SRC], codes))

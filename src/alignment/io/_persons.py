@@ -2,7 +2,7 @@
 
 A record whose ``merged_into`` names another record (a converted Salesforce lead names its
 contact) is the same person as that record, under that record's id; two records with the same
-id are one person too.  Every id any record had resolves to its person (:meth:`People.resolve`),
+id are one person too.  Every id any record had resolves to its person (:meth:`People.rows_of`),
 so a touch or a task naming the lead record of a converted lead finds the person.
 """
 
@@ -57,20 +57,6 @@ class People:
                 return out
         pos, _ = find(self.vocab, ids)
         out = self.row_of[pos]
-        return out
-
-    def resolve(self, ids: np.ndarray) -> np.ndarray:
-        """The person id of each record id (``None`` where it names no person)."""
-        rows = self.rows_of(ids)
-        out = np.full(ids.size, None, dtype=object)
-        out[rows >= 0] = self.ids_at(rows[rows >= 0])
-        return out
-
-    def ids_at(self, rows: np.ndarray) -> np.ndarray:
-        """The ids of the persons at ``rows`` of :attr:`leads` (their strings made for those
-        rows alone when the persons' ids are not made yet)."""
-        ids = self.leads["lead_id"]
-        out: np.ndarray = ids.take(rows) if isinstance(ids, Later) else ids[rows]
         return out
 
     def index(self, person_ids: np.ndarray) -> np.ndarray:
