@@ -28,6 +28,7 @@ from ._factorize import (
     _canonical_keys,
     _dictionary_factorize,
     _encoded_factorize,
+    _encoded_parts,
     _entries,
     _has,
     _is_text,
@@ -135,8 +136,12 @@ def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | Non
         return None
     import pyarrow as pa
 
-    if isinstance(texts, ArrowText) and not texts.is_made():  # (sorted distinct, not made)
-        return indexed_factorize(codes, (None, texts, _canonical_keys(texts.arrow)))
+    by_rows = texts.size >= codes.size > 0
+    if isinstance(texts, ArrowStrings) and not texts.is_made():  # (their Arrow strings)
+        if isinstance(texts, ArrowText):  # (sorted and distinct: each its own category)
+            return indexed_factorize(codes, (None, texts, _canonical_keys(texts.arrow)))
+        factorize_values = _encoded_factorize if by_rows else None
+        return indexed_factorize(codes, _entries(texts.arrow, factorize_values, None))
     objects = np.asarray(texts, dtype=object)
     if _sorted_long(objects):  # (the persons' ids, a hashed column's texts: no Arrow copy)
         return indexed_factorize(codes, (None, objects.copy(), None))
@@ -145,7 +150,6 @@ def coded_categorical(codes: np.ndarray, texts: np.ndarray) -> Categorical | Non
     # column of mostly distinct values kept as it was read, e-mail addresses) may repeat:
     # hashed by pyarrow (long texts: half the time of the byte-word kernel).  The rows' codes
     # are the dictionary's indices as they are (-1: missing)
-    by_rows = texts.size >= codes.size > 0
     entries = _entries(dictionary, _encoded_factorize if by_rows else None, texts)
     return indexed_factorize(codes, entries)
 
@@ -196,22 +200,27 @@ def text_columns(table: Any) -> tuple[Any, dict[str, Any]]:
 
 
 def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """An Arrow string column of mostly distinct values (19 in 20 of its first rows) as one
-    string per row: ``(codes, strings)``, code ``r`` for row ``r`` (``-1`` where null,
-    ``strings`` holding ``""`` there); ``None`` when its values repeat (hashed then).
+    """An Arrow string column carried to a result as ``(codes, strings)``: its strings
+    (:class:`~alignment._cells.ArrowStrings`, made only when they are first read) and each
+    row's code (``-1`` where null); ``None`` when it is not a string column, or empty.
 
-    For text only carried to a result (e-mail addresses): hashing and sorting values that
-    hardly repeat costs several times making their strings, and the strings
-    (:class:`~alignment._cells.ArrowStrings`) are made only when they are first read.
+    Text only carried to a result (e-mail addresses, company names) is never grouped or
+    sorted by the reader: values mostly distinct (19 in 20 of its first rows) are one string
+    per row, code ``r`` for row ``r`` (``""`` where null); others are hashed once, their
+    distinct values in the order met, not sorted.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    arr = joined(arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
     n = len(arr)
-    if n == 0 or sample_distinct(arr) * 20 < 19 * min(n, SAMPLE_ROWS):
+    if n == 0:
         return None
+    if sample_distinct(arr) * 20 < 19 * min(n, SAMPLE_ROWS):  # (values that repeat)
+        dictionary, codes = _encoded_parts(pc.dictionary_encode(arr))
+        return codes, cast(np.ndarray, ArrowStrings(dictionary))
+    arr = joined(arr)
     codes = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # (as CodedText keeps them)
     if arr.null_count:
         codes[~_valid(arr)] = -1

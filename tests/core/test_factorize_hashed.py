@@ -254,10 +254,29 @@ def test_row_texts_are_the_rows(distinct: list[str], null: bool) -> None:
     assert [strings[c] if c >= 0 else None for c in codes.tolist()] == values
 
 
-def test_row_texts_declines_repeated_values_and_other_types() -> None:
-    assert row_texts(pa.array(["a", "b"] * 50)) is None  # (hashed instead)
-    assert row_texts(pa.array([f"v{i}" for i in range(95)] + ["v0"] * 5)) is not None
-    assert row_texts(pa.array([f"v{i}" for i in range(90)] + ["v0"] * 10)) is None
+@pytest.mark.parametrize(
+    ("values", "n_texts"),
+    [
+        (["b", "a", None] * 40, 2),  # (repeated: hashed, the distinct values in the order met)
+        ([f"v{i}" for i in range(95)] + ["v0"] * 5, 100),  # (mostly distinct: one per row)
+        ([f"v{i}" for i in range(90)] + ["v0"] * 10, 90),
+    ],
+)
+def test_row_texts_read_as_the_rows_their_strings_not_made(
+    values: list[str | None], n_texts: int
+) -> None:
+    from alignment._cells import ArrowStrings
+
+    for arr in (pa.array(values), pa.chunked_array([values[:7], values[7:]], pa.string())):
+        got = row_texts(arr)
+        assert got is not None
+        codes, strings = got
+        assert isinstance(strings, ArrowStrings) and not strings.is_made()
+        assert len(strings) == n_texts
+        assert [strings[c] if c >= 0 else None for c in codes.tolist()] == values
+
+
+def test_row_texts_declines_other_types() -> None:
     assert row_texts(pa.array(["a", "b"]).dictionary_encode()) is None
     assert row_texts(pa.array([1, 2])) is None
     assert row_texts(pa.array([], type=pa.string())) is None

@@ -228,6 +228,37 @@ def test_coded_categorical_is_the_factorisation_of_its_strings(
     assert arr.tolist() == texts_before.tolist()
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", "a", "b", "ab", "é", "L1", "L10", "L2"]), max_size=12),
+    st.booleans(),
+    st.data(),
+)
+def test_coded_categorical_of_strings_not_made_is_that_of_the_strings(
+    words: list[str], distinct: bool, data: st.DataObject
+) -> None:
+    """Texts still Arrow's are factorised from their Arrow strings, the same as the strings:
+    :class:`ArrowStrings` in any order with repeats, :class:`ArrowText` sorted and distinct
+    (its own categories, still not made)."""
+    import pyarrow as pa
+
+    from alignment._cells import ArrowStrings, ArrowText
+
+    if distinct:
+        words = sorted(set(words))
+    lazy = (ArrowText if distinct else ArrowStrings)(pa.array(words, type=pa.string()))
+    top = len(words)
+    codes = np.array(
+        data.draw(st.lists(st.integers(-1, top - 1), max_size=30)) if top else [],
+        dtype=np.int64,
+    )
+    got = coded_categorical(codes, lazy)  # type: ignore[arg-type]
+    assert got is not None
+    assert not lazy.is_made()
+    strings = np.array([None if c < 0 else words[c] for c in codes.tolist()] + [None], object)
+    same_categorical(got, factorize(strings[:-1], column="c", table="t", allow_missing=True))
+
+
 LONG = st.text(alphabet=st.sampled_from(["a", "B", "0", "é", "€", "\u00ff", "z"]), min_size=1)
 
 
