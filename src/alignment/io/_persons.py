@@ -141,7 +141,8 @@ def combine(
     of several are compared.
     """
     out: Table = {}
-    first_row = order[first_per_group(groups, order, n)]
+    first_place = first_per_group(groups, order, n)  # (each group's first row, in order)
+    first_row = order[first_place]
     counts = np.bincount(groups, minlength=n)
     shared = np.flatnonzero(counts[groups] > 1)  # (rows of groups of several)
     multi = np.flatnonzero(counts > 1)  # (those groups: each column's minima over them only)
@@ -150,6 +151,7 @@ def combine(
     place = np.empty(order.size, dtype=np.int64)  # each row's place in order
     place[order] = np.arange(order.size, dtype=np.int64)
     place, in_group = place[shared], slot[groups[shared]]
+    head = first_place[multi]  # (the place of those groups' first rows)
     for name, values in p.items():  # a loop over columns
         if name in skip:
             continue
@@ -167,10 +169,11 @@ def combine(
             continue
         ranks = np.where(is_missing(many), _BIG, place)
         first_present = group_min(ranks, in_group, multi.size, _BIG)
-        ok = first_present < _BIG
-        at = first_row.copy()  # (no value present: the first row's, missing too)
-        at[multi[ok]] = order[first_present[ok]]
-        out[name] = values[at]  # (coded texts stay coded)
+        taken = values[first_row]  # (no value present: the first row's, missing too)
+        later = np.flatnonzero((first_present < _BIG) & (first_present != head))
+        if later.size:  # (groups whose first row has no value: a later row's)
+            taken[multi[later]] = values[order[first_present[later]]]
+        out[name] = taken  # (coded texts stay coded)
     return out
 
 
