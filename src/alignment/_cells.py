@@ -355,7 +355,11 @@ def joined_strings(parts: list[Any]) -> ArrowStrings | None:
     import pyarrow as pa
 
     arrows = [p.arrow for p in parts]
-    if len({a.type for a in arrows}) > 1 or pa.types.is_string_view(arrows[0].type):
+    if (
+        len({a.type for a in arrows}) > 1
+        or pa.types.is_string_view(arrows[0].type)
+        or sum(a.nbytes for a in arrows) >= JOIN_LIMIT  # (past 32-bit offsets)
+    ):
         arrows = [a.cast(pa.large_string()) for a in arrows]  # (one type to join)
     return ArrowStrings(pa.concat_arrays(arrows))
 

@@ -249,3 +249,13 @@ def test_overlaid_reads_as_the_values_chosen_row_by_row(
     assert values.plain(got).tolist() == want
     assert got.dtype == np.int32
     assert np.array_equal(base.codes(), before[0]) and np.array_equal(over.codes(), before[1])
+
+
+def test_strings_too_long_for_32_bit_offsets_are_joined_as_large_strings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cells, "JOIN_LIMIT", 8)  # (the parts' bytes past it)
+    parts = [cells.ArrowStrings(pa.array(p, type=pa.string())) for p in (["ab", "c"], ["def"])]
+    joined = cells.joined_strings(parts)  # type: ignore[arg-type]
+    assert joined is not None and joined.arrow.type == pa.large_string()
+    assert np.asarray(joined).tolist() == ["ab", "c", "def"]
