@@ -88,7 +88,7 @@ def finish(
     rows = {k: _view(v) for k, v in cols.items()} if in_order else take(cols, order)
     for k, v in rows.items():  # (text held as codes: see CRMData)
         if isinstance(v, CodedText):
-            width = np.int32 if v.texts.size < 2**31 else np.int64
+            width = code_width(v.texts.size)
             held[k] = (_readonly(v.codes().astype(width, copy=False)), v.texts)
         elif isinstance(v, Later):  # (strings not made yet: the persons' ids, one per row)
             held[k] = (_readonly(np.arange(n, dtype=code_width(n))), v)
