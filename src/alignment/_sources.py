@@ -39,6 +39,7 @@ __all__ = [
     "CSVFormatError",
     "Source",
     "check_required",
+    "few_valued_csv",
     "offset_instants",
     "offset_instants_of",
     "open_source",
@@ -337,12 +338,16 @@ def read_arrow_csv(
     include: Sequence[str] | None = None,
     locate: bool = False,
     text: bool = False,
+    dictionaries: Sequence[str] = (),
 ) -> Any:
     """Read a CSV file whose header is ``names`` into a PyArrow table (only ``include``, if given).
 
     Columns named ``id`` or ending in ``_id`` are text; an empty cell is missing; ``true`` /
     ``false`` (or ``yes`` / ``no``) are booleans.  ``locate`` re-reads on one thread to name
     the first ragged row.  ``text`` reads every column as text, exactly as written.
+    ``dictionaries``: text columns read dictionary-encoded (the same values; each block's
+    distinct values hashed by PyArrow's parsing threads as they are read:
+    :func:`few_valued_csv`).
 
     Raises
     ------
@@ -358,15 +363,19 @@ def read_arrow_csv(
         rows.append(row)
         return "error"
 
-    read = pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=not locate)
+    read = pcsv.ReadOptions(
+        column_names=names, skip_rows=1, use_threads=not locate, block_size=CSV_BLOCK
+    )
     parse = pcsv.ParseOptions(
         delimiter=delimiter,
         newlines_in_values=True,
         ignore_empty_lines=True,
         invalid_row_handler=invalid if locate else None,
     )
+    kinds = {n: pa.string() for n in names if text or _is_text_column(n)}
+    kinds.update({n: pa.dictionary(pa.int32(), pa.string()) for n in dictionaries})
     convert = pcsv.ConvertOptions(
-        column_types={n: pa.string() for n in names if text or _is_text_column(n)},
+        column_types=kinds,
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
@@ -390,8 +399,74 @@ def read_arrow_csv(
                 f"{where} has {row.actual_columns} fields, the header has {row.expected_columns}"
             ) from None
         if not locate and "Expected" in str(exc) and "columns" in str(exc):
-            return read_arrow_csv(path, names, delimiter, include=include, locate=True, text=text)
+            again = functools.partial(read_arrow_csv, path, names, delimiter, include=include)
+            return again(locate=True, text=text, dictionaries=dictionaries)
         raise CSVFormatError(str(exc).splitlines()[0]) from None
+
+
+CSV_BLOCK = 1 << 20
+"""Bytes of a CSV file PyArrow parses as one block (PyArrow's default): each column of the
+table read is one chunk per block, a dictionary column one dictionary per block."""
+
+FEW_VALUES_FILE = 1 << 24
+"""Bytes of a CSV file from which :func:`few_valued_csv` samples its first block (a smaller
+file is read in a few blocks: no hashing worth moving)."""
+
+_SAMPLE_BLOCK, _SAMPLE_MIN, _SAMPLE_REPEATS = 1 << 20, 1024, 16
+
+
+def few_valued_csv(
+    path: Path, names: list[str], delimiter: str, include: Sequence[str]
+) -> list[str]:
+    """The columns of ``include`` whose values repeat in the first block of a long CSV file
+    (each distinct value 16 times or more among at least 1,024 values), to be read as
+    dictionaries (:func:`read_arrow_csv`); ``[]`` for a file under :data:`FEW_VALUES_FILE`
+    bytes, or one whose first block PyArrow cannot read (the full read says why).
+
+    A column chosen is hashed by PyArrow's parsing threads, block by block, as Parquet's few
+    valued columns are decoded (statuses, campaigns, owners, dates: 0.02–0.08 s of CPU less
+    each at 5.7·10^6 rows).  A sample is no proof: a column whose first rows repeat and the
+    rest hardly (ids sorted) costs more CPU to unify, never other values.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    if not include or _file_size(path) < FEW_VALUES_FILE:
+        return []
+    read = pcsv.ReadOptions(
+        column_names=names, skip_rows=1, use_threads=False, block_size=_SAMPLE_BLOCK
+    )
+    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True)
+    convert = pcsv.ConvertOptions(
+        column_types={n: pa.string() for n in include},
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        include_columns=list(include),
+    )
+    try:
+        with pcsv.open_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        ) as rows:
+            block = rows.read_next_batch()
+    except (pa.ArrowInvalid, OSError, StopIteration):
+        return []
+    out = []
+    for name in include:  # a loop over columns
+        column = block.column(name)
+        values = len(column) - column.null_count
+        repeated = int(pc.count_distinct(column).as_py()) * _SAMPLE_REPEATS <= values
+        if values >= _SAMPLE_MIN and repeated:
+            out.append(name)
+    return out
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def split_arrow(

@@ -121,6 +121,90 @@ def test_parquet_large_dictionaries_read_as_strings(
     assert files.read_parquet(path).schema == table.schema  # (the default: as written)
 
 
+def test_csv_few_valued_columns_read_as_dictionaries(
+    tmp_path: Path, reference: alignment.io.CRMData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file sampled and read in blocks of a few rows: the columns whose sample repeats
+    are read as dictionaries (one per block), the data the same as read as plain text."""
+    pytest.importorskip("pyarrow")
+    import alignment._sources as sources
+    import alignment.io._locate as locate
+
+    monkeypatch.setattr(sources, "FEW_VALUES_FILE", 0)
+    monkeypatch.setattr(sources, "_SAMPLE_MIN", 2)
+    monkeypatch.setattr(sources, "_SAMPLE_REPEATS", 2)
+    monkeypatch.setattr(sources, "CSV_BLOCK", 400)  # (a few rows per block)
+    chosen: dict[str, list[str]] = {}
+    sample = sources.few_valued_csv
+
+    def spy(path: Path, *args: object) -> list[str]:
+        chosen[path.stem] = sample(path, *args)  # type: ignore[arg-type]
+        return chosen[path.stem]
+
+    monkeypatch.setattr(locate, "few_valued_csv", spy)
+    folder = write_export(tmp_path / "csv", SALESFORCE)
+    _same(reference, alignment.io.read_crm("salesforce", folder))
+    assert "Status" in chosen["Lead"]  # (Open three times in four rows)
+    assert "Id" not in chosen["Lead"] and "Email" not in chosen["Lead"]
+
+
+@given(
+    values=st.lists(st.sampled_from(["", "a", "Closed Won", '"q"', "b" * 20, None]), max_size=60),
+    block=st.sampled_from([64, 256, 1 << 20]),
+)
+@settings(max_examples=40, deadline=None)
+def test_csv_read_as_dictionaries_same_values(
+    tmp_path_factory: pytest.TempPathFactory, values: list[str | None], block: int
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pcsv = pytest.importorskip("pyarrow.csv")
+    import alignment._sources as sources
+    from alignment._filetexts import hash_factorize
+
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    table = pa.table(
+        {"v": pa.array(values, pa.string()), "n": [str(i) for i in range(len(values))]}
+    )
+    pcsv.write_csv(table, path)
+    default = sources.CSV_BLOCK
+    sources.CSV_BLOCK = block
+    try:
+        plain = sources.read_arrow_csv(path, ["v", "n"], ",", text=True)
+        encoded = sources.read_arrow_csv(path, ["v", "n"], ",", text=True, dictionaries=["v"])
+    finally:
+        sources.CSV_BLOCK = default
+    assert pa.types.is_dictionary(encoded.schema.field("v").type)
+    assert encoded.column("v").to_pylist() == plain.column("v").to_pylist()
+    assert encoded.column("n").to_pylist() == plain.column("n").to_pylist()
+    ours, theirs = hash_factorize(encoded.column("v")), hash_factorize(plain.column("v"))
+    assert np.array_equal(ours.codes, theirs.codes)
+    assert ours.categories.tolist() == theirs.categories.tolist()
+
+
+def test_csv_few_valued_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first block decides: a column of statuses is chosen; ids, a column still blank in
+    the first rows and ids that repeat a few times each are not; a small or broken file
+    gives none."""
+    pytest.importorskip("pyarrow")
+    import alignment._sources as sources
+
+    n = 4000
+    rows = ["Id,Status,WhoId,Later"] + [
+        f"00Q{i:05d},{'Open' if i % 3 else 'Closed'},003{i // 4:05d},{'' if i < 3000 else 'x'}"
+        for i in range(n)
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(rows) + "\n")
+    names = ["Id", "Status", "WhoId", "Later"]
+    assert sources.few_valued_csv(path, names, ",", names) == []  # (a small file)
+    monkeypatch.setattr(sources, "FEW_VALUES_FILE", 0)
+    assert sources.few_valued_csv(path, names, ",", names) == ["Status"]
+    assert sources.few_valued_csv(path, names, ",", ["Id", "WhoId"]) == []
+    broken = tmp_path / "broken.csv"
+    broken.write_text('Id,Status\n"00Q1,Open\n')
+    assert sources.few_valued_csv(broken, ["Id", "Status"], ",", ["Status"]) == []
+
+
 def test_parquet_repeated_column_names(tmp_path: Path) -> None:
     """A repeated column name the preset reads is refused with the file and the name; one it
     does not read is left alone (as in a CSV export's own columns)."""

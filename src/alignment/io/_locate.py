@@ -23,7 +23,13 @@ from .._files import read_parquet
 from .._filetexts import hash_factorize, row_texts, text_columns
 from .._frames import POOL_MIN_ROWS, read_table
 from .._parallel import Pending, ahead, submit
-from .._sources import CSVFormatError, read_arrow_csv, read_header, split_arrow
+from .._sources import (
+    CSVFormatError,
+    few_valued_csv,
+    read_arrow_csv,
+    read_header,
+    split_arrow,
+)
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
 from ._values import CodedText
@@ -278,7 +284,8 @@ def _file_table(name: str, path: Path, plan: Plan | None) -> Any:
             return read_parquet(path, choose, dictionaries=True)
         names = read_header(path, ",")
         include = None if plan is None else plan(names)[0]
-        return read_arrow_csv(path, names, ",", include=include, text=True)
+        few = few_valued_csv(path, names, ",", names if include is None else include)
+        return read_arrow_csv(path, names, ",", include=include, text=True, dictionaries=few)
 
     return _translated(name, path, parse)
 
