@@ -700,7 +700,9 @@ def take_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     threads (numpy's gather of numbers releases the GIL; the result is the same array).
 
     Object arrays, subclasses, tables of more than one dimension and other indexes are
-    indexed as they are."""
+    indexed as they are.  The positions are checked once (numpy's ``take`` into ``out``
+    otherwise gathers into a temporary copy to check them: 40% slower, and a new array as
+    large as the result)."""
     if (
         type(values) is not np.ndarray
         or values.dtype.kind == "O"
@@ -710,10 +712,13 @@ def take_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     ):
         out: np.ndarray = values[index]
         return out
+    if index.size and not -values.size <= int(index.min()) <= int(index.max()) < values.size:
+        out = values[index]  # (raises numpy's IndexError, naming the position)
+        return out
     taken = np.empty(index.size, dtype=values.dtype)
 
-    def part(lo: int, hi: int) -> None:
-        np.take(values, index[lo:hi], out=taken[lo:hi])
+    def part(lo: int, hi: int) -> None:  # ("wrap": positions checked above; "raise" copies)
+        np.take(values, index[lo:hi], out=taken[lo:hi], mode="wrap")
 
     split_rows(part, index.size)
     return taken

@@ -56,6 +56,11 @@ def test_a_position_out_of_range_raises_as_indexing_does() -> None:
         take_rows(values, index)
     with pytest.raises(IndexError):
         take_rows(values[:5], np.array([5]))
+    index[-1] = -values.size - 1  # (below the first row)
+    with pytest.raises(IndexError):
+        take_rows(values, index)
+    with pytest.raises(IndexError):
+        take_rows(values[:0], np.array([0]))
 
 
 def test_objects_masks_and_subclasses_are_indexed_as_they_are() -> None:
