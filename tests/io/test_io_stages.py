@@ -387,3 +387,27 @@ def test_rows_left_out_by_their_flag_are_never_named_again(tmp_path: Path) -> No
         if problem == "not a touch (no response)":
             want[k] = (table, column, problem, rows + tuple(range(first_new, first_new + 5)))
     assert listed == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(-(2**40), 2**40)), max_size=30),
+    unit=st.sampled_from(["s", "ms", "us"]),
+)
+def test_span_extremes_skip_missing_instants(values: list[int | None], unit: str) -> None:
+    """The latest and earliest instants of a column (one pass over its integers) are those of
+    its instants present; ``None`` when it has none."""
+    from alignment.io._read import _extreme
+
+    arr = np.array(
+        [np.datetime64("NaT") if v is None else np.datetime64(v, unit) for v in values],
+        dtype=f"datetime64[{unit}]",
+    )
+    present = arr[~np.isnat(arr)]
+    for latest in (True, False):
+        got = _extreme(arr, latest=latest)
+        if present.size == 0:
+            assert got is None
+        else:
+            want = present.max() if latest else present.min()
+            assert got == want and got.dtype == arr.dtype

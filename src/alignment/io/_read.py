@@ -192,20 +192,31 @@ def _currency(ctx: Context) -> str | None:
 def _span(held: Mapping[str, Mapping[str, np.ndarray] | LaterTable]) -> tuple[Any, Any]:
     """The first day of the persons and the end of the last day with any instant."""
     result = {k: t.arrays() if isinstance(t, LaterTable) else t for k, t in held.items()}
-    created = result["leads"]["created_at"]
-    created = created[~np.isnat(created)]
-    if created.size == 0:
+    first = _extreme(result["leads"]["created_at"], latest=False)
+    if first is None:
         return None, None
-    latest = max(
-        v[~np.isnat(v)].max()
-        for t in result.values()
-        for v in t.values()
-        if v.dtype.kind == "M" and (~np.isnat(v)).any()
-    )
+    ends = (_extreme(v) for t in result.values() for v in t.values() if v.dtype.kind == "M")
+    latest = max(e for e in ends if e is not None)
     day = np.timedelta64(1, "D")
-    start = created.min().astype("datetime64[D]").astype(TIME_DTYPE)
+    start = first.astype("datetime64[D]").astype(TIME_DTYPE)
     as_of = (latest.astype("datetime64[D]") + day).astype(TIME_DTYPE)
     return start, as_of
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def _extreme(instants: np.ndarray, latest: bool = True) -> Any:
+    """The latest (or earliest) instant of a ``datetime64`` column, ``None`` if all ``NaT``:
+    one pass over its integers, no copy (``NaT`` is the smallest integer)."""
+    ints = instants.view(np.int64)
+    if latest:
+        value = int(ints.max()) if ints.size else _NAT
+    else:
+        present = ints != _NAT
+        top = np.iinfo(np.int64).max
+        value = int(np.min(ints, where=present, initial=top)) if present.any() else _NAT
+    return None if value == _NAT else np.array(value, dtype=np.int64).view(instants.dtype)[()]
 
 
 def read_crm(
