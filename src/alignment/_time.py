@@ -297,7 +297,7 @@ def instant_kinds(
     if distinct is None:  # numbers, datetime64: no text, no zone
         return none, none.copy()
     _, kind, inverse = distinct
-    kinds = np.append(kind, np.int8(_NEUTRAL))[inverse]
+    kinds = kind if inverse is None else np.append(kind, np.int8(_NEUTRAL))[inverse]
     naive = kinds == NAIVE
     aware = (kinds == AWARE) | (kinds == _ZONED)
     if tz is not None:  # (naive values read in the zone: instants)
@@ -308,18 +308,19 @@ def instant_kinds(
 
 def _distinct_of(
     values: Any, *, dayfirst: bool | None, date_format: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """Object, string or factorised input, read once per distinct value.
 
     Returns (instant per distinct value: datetime64[us], UTC or wall time; its kind; each row's
-    index into them, ``-1`` for a missing row), or ``None`` for numeric or datetime64 input.
+    index into them, ``-1`` for a missing row, or ``None`` when the values are the rows, new
+    arrays of this read), or ``None`` for numeric or datetime64 input.
     """
     if isinstance(values, Utf8Text):  # strings as bytes: each row read (they rarely repeat)
         if date_format is None:
             read = parse_utf8(values, dayfirst=dayfirst, strip=True)
             wall = read.us.astype(TIME_DTYPE)
             wall[read.kind < 0] = np.datetime64("NaT")
-            return wall, read.kind, np.arange(len(values), dtype=np.int64)
+            return wall, read.kind, None  # (one value per row: no index)
         values = values.to_objects()
     codes = getattr(values, "codes", None)
     categories = getattr(values, "categories", None)
@@ -414,7 +415,7 @@ def _one_instant(v: Any) -> tuple[int, int]:
 
 def _check_read(
     kind: np.ndarray,
-    inverse: np.ndarray,
+    inverse: np.ndarray | None,
     values: Any,
     date_format: str | None,
     *,
@@ -426,6 +427,8 @@ def _check_read(
     bad_kinds[kind == MISSING] = False
     if not bad_kinds.any():
         return
+    if inverse is None:  # (one value per row)
+        inverse = np.arange(kind.size, dtype=np.int64)
     rows_kind = np.append(kind, np.int8(MISSING))[inverse]  # (a missing row: index -1)
     if (kind == NEEDS_DAYFIRST).any():
         rows = np.flatnonzero(rows_kind == NEEDS_DAYFIRST)
@@ -484,7 +487,7 @@ def _problem(kind: int, value: Any, date_format: str | None) -> tuple[str, str]:
 def _in_zones(
     wall: np.ndarray,
     kind: np.ndarray,
-    inverse: np.ndarray,
+    inverse: np.ndarray | None,
     tz: str | None,
     row_tz: Any,
     *,
@@ -492,20 +495,21 @@ def _in_zones(
     column: str,
     table: str | None,
 ) -> Instants:
-    """Spread distinct values to rows, naive ones read in their zone; mixing checked."""
-    ambiguous = np.zeros(wall.shape, dtype=bool)
-    gap = np.zeros(wall.shape, dtype=bool)
-    if row_tz is None and tz is not None:  # one zone: localised once per distinct value
-        naive = kind == NAIVE
+    """Spread distinct values to rows, naive ones read in their zone; mixing checked.
+
+    ``inverse`` ``None``: the values are the rows, arrays of this read (changed in place)."""
+    if inverse is not None:
         wall, kind = wall.copy(), kind.copy()
-        wall[naive], ambiguous[naive], gap[naive] = localize(
-            wall[naive], tz, column=column, table=table
-        )
-        kind[naive] = _ZONED
-    # a missing row (index -1) takes the appended last entry: NaT, neutral, not flagged
-    times = np.append(wall, np.datetime64("NaT", "us"))[inverse]
-    kinds = np.append(kind, np.int8(_NEUTRAL))[inverse]
-    ambiguous, gap = np.append(ambiguous, False)[inverse], np.append(gap, False)[inverse]
+    if row_tz is None and tz is not None:  # one zone: localised once per distinct value
+        wall, ambiguous, gap = _localized(wall, kind, tz, column=column, table=table)
+    else:
+        ambiguous, gap = np.zeros(wall.shape, dtype=bool), np.zeros(wall.shape, dtype=bool)
+    if inverse is None:
+        times, kinds = wall, kind
+    else:  # a missing row (index -1) takes the appended last entry: NaT, neutral, not flagged
+        times = np.append(wall, np.datetime64("NaT", "us"))[inverse]
+        kinds = np.append(kind, np.int8(_NEUTRAL))[inverse]
+        ambiguous, gap = np.append(ambiguous, False)[inverse], np.append(gap, False)[inverse]
     if row_tz is not None:
         _row_zones(times, kinds, ambiguous, gap, row_tz, tz, column=column, table=table)
     naive = kinds == NAIVE
@@ -522,6 +526,24 @@ def _in_zones(
         )
     awareness: Awareness = True if aware.any() else (False if naive.any() else None)
     return Instants(times, awareness, ambiguous, gap)
+
+
+def _localized(
+    wall: np.ndarray, kind: np.ndarray, tz: str, *, column: str, table: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The naive values of ``wall`` read in the zone ``tz`` (their ``kind`` set to zoned, in
+    place), with the ambiguous and skipped wall times among them."""
+    naive = kind == NAIVE
+    if naive.all():  # (every value naive: no mask)
+        kind[:] = _ZONED
+        return localize(wall, tz, column=column, table=table)
+    ambiguous = np.zeros(wall.shape, dtype=bool)
+    gap = np.zeros(wall.shape, dtype=bool)
+    wall[naive], ambiguous[naive], gap[naive] = localize(
+        wall[naive], tz, column=column, table=table
+    )
+    kind[naive] = _ZONED
+    return wall, ambiguous, gap
 
 
 def _row_zones(

@@ -77,21 +77,22 @@ def localize(
     """
     zone = time_zone(tz)
     local = np.asarray(naive_us).astype(TIME_DTYPE)  # a new array
-    ambiguous = np.zeros(local.shape, dtype=bool)
-    nonexistent = np.zeros(local.shape, dtype=bool)
     ok = ~np.isnat(local)
-    if not ok.any():
-        return local, ambiguous, nonexistent
-    values = local[ok].astype(np.int64)
-    reject_rows(
-        (values < _MIN_LOCAL_US) | (values > _MAX_LOCAL_US),
-        f"instant outside the years 1-9999 cannot be read in the time zone {tz!r}",
-        column=column,
-        table=table,
-        values=local[ok],
-        positions=np.flatnonzero(ok),
-        fix="check the year of these instants",
-    )
+    every = bool(ok.all())  # (no NaT: the rows are worked on in place, without masks)
+    if not every and not ok.any():
+        return local, np.zeros(local.shape, dtype=bool), np.zeros(local.shape, dtype=bool)
+    values = local.view(np.int64) if every else local[ok].view(np.int64)
+    out_of_range = (values < _MIN_LOCAL_US) | (values > _MAX_LOCAL_US)
+    if out_of_range.any():
+        reject_rows(
+            out_of_range,
+            f"instant outside the years 1-9999 cannot be read in the time zone {tz!r}",
+            column=column,
+            table=table,
+            values=local[ok],
+            positions=np.flatnonzero(ok),
+            fix="check the year of these instants",
+        )
     steady, offset = _block_offsets(values, _DAY_US, zone)
     if not steady.all():  # days with a transition: their hours
         in_day = ~steady
@@ -103,7 +104,12 @@ def localize(
         exact, inv = np.unique(values[unsteady], return_inverse=True)
         off, a, g = _exact_offsets(exact, zone)
         offset[unsteady], amb[unsteady], gap[unsteady] = off[inv], a[inv], g[inv]
-    local[ok] = (values - offset).astype(TIME_DTYPE)
+    if every:
+        values -= offset  # (a view of ``local``, this function's own array)
+        return local, amb, gap
+    local[ok] = (values - offset).view(TIME_DTYPE)
+    ambiguous = np.zeros(local.shape, dtype=bool)
+    nonexistent = np.zeros(local.shape, dtype=bool)
     ambiguous[ok], nonexistent[ok] = amb, gap
     return local, ambiguous, nonexistent
 
