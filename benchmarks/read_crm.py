@@ -115,6 +115,7 @@ def machine() -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     threads = os.environ.get("ALIGNMENT_NUM_THREADS", "default")
+    huge = os.environ.get("NUMPY_MADVISE_HUGEPAGE", "default")
     cpu = platform.processor() or platform.system()
     info = Path("/proc/cpuinfo")
     if info.is_file():
@@ -123,7 +124,7 @@ def machine() -> str:
     return (
         f"{cpu} ({platform.machine()}), {cpus} CPUs, "
         f"load average {load}; {', '.join(versions)}; alignment {alignment.__version__}; "
-        f"ALIGNMENT_NUM_THREADS={threads}"
+        f"ALIGNMENT_NUM_THREADS={threads}; NUMPY_MADVISE_HUGEPAGE={huge}"
     )
 
 
