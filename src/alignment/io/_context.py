@@ -74,6 +74,8 @@ def take(table: Table, index: np.ndarray) -> Table:
     touch table is hundreds of megabytes of new memory)."""
     if index.dtype == bool and index.size and bool(index.all()):
         return dict(table)
+    if index.dtype.kind in "iu" and index.dtype != np.intp and len(table) > 1:
+        index = index.astype(np.intp)  # (once: numpy gathers by intp positions only)
     return {k: take_column(v, index) for k, v in table.items()}
 
 

@@ -104,6 +104,7 @@ def _one_lookup(
             refs, rows = _distinct_refs(refs)
         new, absent = _looked_up(lk, keys, first, source, refs, kept, ctx_j)
         if distinct:
+            rows = rows.astype(np.intp, copy=False)  # (once: numpy gathers by intp positions)
             new = {k: take_column(v, rows) for k, v in new.items()}
             absent = absent[rows]
         t.update(new)
