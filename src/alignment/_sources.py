@@ -363,26 +363,13 @@ def read_arrow_csv(
         rows.append(row)
         return "error"
 
-    read = pcsv.ReadOptions(
-        column_names=names, skip_rows=1, use_threads=not locate, block_size=CSV_BLOCK
-    )
-    parse = pcsv.ParseOptions(
-        delimiter=delimiter,
-        newlines_in_values=True,
-        ignore_empty_lines=True,
-        invalid_row_handler=invalid if locate else None,
-    )
     kinds = {n: pa.string() for n in names if text or _is_text_column(n)}
     kinds.update({n: pa.dictionary(pa.int32(), pa.string()) for n in dictionaries})
-    convert = pcsv.ConvertOptions(
-        column_types=kinds,
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-        true_values=list(TRUE_VALUES),
-        false_values=list(FALSE_VALUES),
-        include_columns=None if include is None else list(include),
+    read, parse, convert = _csv_options(
+        names, delimiter, kinds, include, threads=not locate, block=CSV_BLOCK
     )
+    if locate:
+        parse.invalid_row_handler = invalid
     try:
         return pcsv.read_csv(
             path,
@@ -434,16 +421,9 @@ def few_valued_csv(
 
     if not include or _file_size(path) < FEW_VALUES_FILE:
         return []
-    read = pcsv.ReadOptions(
-        column_names=names, skip_rows=1, use_threads=False, block_size=_SAMPLE_BLOCK
-    )
-    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True)
-    convert = pcsv.ConvertOptions(
-        column_types={n: pa.string() for n in include},
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-        include_columns=list(include),
+    kinds = {n: pa.string() for n in include}
+    read, parse, convert = _csv_options(
+        names, delimiter, kinds, include, threads=False, block=_SAMPLE_BLOCK
     )
     try:
         with pcsv.open_csv(
@@ -460,6 +440,33 @@ def few_valued_csv(
         if values >= _SAMPLE_MIN and repeated:
             out.append(name)
     return out
+
+
+def _csv_options(
+    names: list[str],
+    delimiter: str,
+    kinds: dict[str, Any],
+    include: Sequence[str] | None,
+    *,
+    threads: bool,
+    block: int,
+) -> tuple[Any, Any, Any]:
+    """PyArrow's read, parse and convert options for a CSV file whose header is ``names``:
+    quoted line breaks kept in their values, empty lines skipped, an empty cell missing."""
+    import pyarrow.csv as pcsv
+
+    read = pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads, block_size=block)
+    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True)
+    convert = pcsv.ConvertOptions(
+        column_types=kinds,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        true_values=list(TRUE_VALUES),
+        false_values=list(FALSE_VALUES),
+        include_columns=None if include is None else list(include),
+    )
+    return read, parse, convert
 
 
 def _file_size(path: Path) -> int:
