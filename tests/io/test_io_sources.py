@@ -121,31 +121,49 @@ def test_parquet_large_dictionaries_read_as_strings(
     assert files.read_parquet(path).schema == table.schema  # (the default: as written)
 
 
+@pytest.mark.parametrize("ext", [".csv", ".csv.gz"])
+@pytest.mark.parametrize("repeats", [1, 2])
 def test_csv_few_valued_columns_read_as_dictionaries(
-    tmp_path: Path, reference: alignment.io.CRMData, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    reference: alignment.io.CRMData,
+    monkeypatch: pytest.MonkeyPatch,
+    ext: str,
+    repeats: int,
 ) -> None:
     """Every file sampled and read in blocks of a few rows: the columns whose sample repeats
-    are read as dictionaries (one per block), the data the same as read as plain text."""
+    are read as dictionaries (one per block; with ``repeats`` 1, every column of two values or
+    more, ids and amounts too), the data the same as read as plain text; compressed files and
+    a spreadsheet-saved one (byte-order mark, CRLF, every field quoted) too."""
     pytest.importorskip("pyarrow")
     import alignment._sources as sources
     import alignment.io._locate as locate
 
     monkeypatch.setattr(sources, "FEW_VALUES_FILE", 0)
     monkeypatch.setattr(sources, "_SAMPLE_MIN", 2)
-    monkeypatch.setattr(sources, "_SAMPLE_REPEATS", 2)
+    monkeypatch.setattr(sources, "_SAMPLE_REPEATS", repeats)
     monkeypatch.setattr(sources, "CSV_BLOCK", 400)  # (a few rows per block)
     chosen: dict[str, list[str]] = {}
     sample = sources.few_valued_csv
 
     def spy(path: Path, *args: object) -> list[str]:
-        chosen[path.stem] = sample(path, *args)  # type: ignore[arg-type]
-        return chosen[path.stem]
+        chosen[path.name.split(".")[0]] = sample(path, *args)  # type: ignore[arg-type]
+        return chosen[path.name.split(".")[0]]
 
     monkeypatch.setattr(locate, "few_valued_csv", spy)
-    folder = write_export(tmp_path / "csv", SALESFORCE)
+    folder = write_export(tmp_path / "csv", SALESFORCE, ext=ext)
+    if ext == ".csv":
+        cols = columns_of(SALESFORCE["Opportunity"])
+        lines = [",".join(f'"{c}"' for c in cols)]
+        for i in range(len(next(iter(cols.values())))):
+            lines.append(",".join(f'"{v[i] or ""}"' for v in cols.values()))
+        text = "\ufeff" + "\r\n".join(lines) + "\r\n"
+        (folder / "Opportunity.csv").write_bytes(text.encode())
     _same(reference, alignment.io.read_crm("salesforce", folder))
     assert "Status" in chosen["Lead"]  # (Open three times in four rows)
-    assert "Id" not in chosen["Lead"] and "Email" not in chosen["Lead"]
+    if repeats == 1:
+        assert {"Id", "Amount"} <= set(chosen["Opportunity"])
+    else:
+        assert "Id" not in chosen["Lead"] and "Email" not in chosen["Lead"]
 
 
 @given(
