@@ -391,9 +391,11 @@ def read_arrow_csv(
         raise CSVFormatError(str(exc).splitlines()[0]) from None
 
 
-CSV_BLOCK = 1 << 20
-"""Bytes of a CSV file PyArrow parses as one block (PyArrow's default): each column of the
-table read is one chunk per block, a dictionary column one dictionary per block."""
+CSV_BLOCK = 1 << 22
+"""Bytes of a CSV file PyArrow parses as one block: each column of the table read is one chunk
+per block, a dictionary column one dictionary per block.  4 MB rather than PyArrow's 1 MB: a
+10^6-person read has a quarter as many chunks (user time about 0.15 s less per read, in 7 of
+8 pairs; wall time within the noise)."""
 
 FEW_VALUES_FILE = 1 << 24
 """Bytes of a CSV file from which :func:`few_valued_csv` samples its first block (a smaller

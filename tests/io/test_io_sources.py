@@ -449,3 +449,17 @@ def test_errors_come_in_table_order_while_files_are_parsed_ahead(
     with pytest.raises(DataValidationError, match="UTF-8") as info:
         alignment.io.read_crm("salesforce", folder)
     assert info.value.table == "Contact"
+
+
+def test_csv_row_longer_than_a_block(tmp_path: Path) -> None:
+    """A row of 5 MB (a long quoted note with line breaks), longer than a block, is read whole."""
+    pytest.importorskip("pyarrow")
+    from alignment._sources import CSV_BLOCK, read_arrow_csv
+
+    note = ("a long note, quoted\n" * 300_000)[:5_000_000]
+    assert len(note) > CSV_BLOCK
+    path = tmp_path / "t.csv"
+    path.write_text(f'Id,Note\n1,"{note}"\n2,short\n', encoding="utf-8")
+    table = read_arrow_csv(path, ["Id", "Note"], ",", text=True)
+    assert table.column("Note").to_pylist() == [note, "short"]
+    assert table.column("Id").to_pylist() == ["1", "2"]
