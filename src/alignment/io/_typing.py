@@ -211,7 +211,7 @@ def _coalesce(
         _note_wall_times(got, used, table, name, ctx)
         if values is None or missing is None:
             values, missing = got.values, got.missing
-        else:
+        elif missing.any():  # (none missing: the values stand, no copy)
             values = np.where(missing, got.values, values)
             missing = missing & got.missing
     assert values is not None and missing is not None
