@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Generic, ParamSpec, TypeVar
@@ -225,6 +225,44 @@ def run_both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
             pass
         raise
     return pending(), out
+
+
+def run_all(steps: Sequence[Callable[[], T]]) -> list[T]:
+    """``[step() for step in steps]``: each but the last on a helper thread while the calling
+    thread runs the last, when threads are on; otherwise one after the other, inline.
+
+    For independent steps that release the GIL (PyArrow parsing the parts of one file).  As
+    :func:`run_both`: short-lived threads, never the pool; every step is waited for, and the
+    first error in the order of ``steps`` is raised.
+    """
+    if not threads_on() or len(steps) < 2:
+        return [step() for step in steps]
+    waits = [ahead(step, name="alignment-split") for step in steps[:-1]]
+    waits.append(_settled(steps[-1]))  # (the calling thread's step, while the helpers run)
+    results: list[T] = []
+    errors: list[BaseException] = []
+    for wait in waits:  # a loop over the steps
+        try:
+            results.append(wait())
+        except BaseException as exc:  # (raised once every step is done)
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _settled(step: Callable[[], T]) -> Callable[[], T]:
+    """Run ``step`` now; the call returned gives its value or raises its error."""
+    try:
+        value = step()
+    except BaseException as exc:
+        error = exc
+
+        def fail() -> T:
+            raise error
+
+        return fail
+    return lambda: value
 
 
 def _may_submit() -> bool:

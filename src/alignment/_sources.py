@@ -15,6 +15,7 @@ present, none repeated) live here too, for every kind of input.
 
 from __future__ import annotations
 
+import copy
 import csv
 import functools
 import gzip
@@ -31,6 +32,7 @@ import numpy as np
 
 from ._cells import joined
 from ._factorize import SAMPLE_ROWS, many_distinct, sample_distinct
+from ._parallel import n_threads, run_all
 from ._timetext import Utf8Text
 from .errors import DataValidationError, MissingColumnError
 
@@ -370,6 +372,10 @@ def read_arrow_csv(
     )
     if locate:
         parse.invalid_row_handler = invalid
+    elif set(include if include is not None else names) <= set(kinds):
+        table = _read_in_parts(path, read, parse, convert)  # (None: read it whole, below)
+        if table is not None:
+            return table
     try:
         return pcsv.read_csv(
             path,
@@ -389,6 +395,84 @@ def read_arrow_csv(
             again = functools.partial(read_arrow_csv, path, names, delimiter, include=include)
             return again(locate=True, text=text, dictionaries=dictionaries)
         raise CSVFormatError(str(exc).splitlines()[0]) from None
+
+
+PART_MIN = 1 << 25
+"""Bytes of an uncompressed CSV file per part parsed on its own thread, at least
+(:func:`_read_in_parts`): a file of 64 MB or more is parsed in two parts, and so on up to
+one part per thread."""
+
+
+def _read_in_parts(path: Path, read: Any, parse: Any, convert: Any) -> Any:
+    """A CSV file (every column typed: no type inferred) parsed in parts, each by PyArrow's
+    streaming reader on its own thread; ``None`` when it must be read whole: a compressed
+    file, a part PyArrow cannot read, or a cut that is not between two rows.
+
+    PyArrow's whole-file reader parses in parallel too, but first finds where each block's
+    last row ends (a second pass over the text, quote-aware), and it reads the whole file
+    into new memory ahead of the parsing: for 5.7·10^6 rows (747 MB) 1.8–1.9 s of CPU against
+    1.2–1.3 s here.  Each cut is made after a line break in the middle of the file and is
+    kept only if the part before it ends with a whole row: a line break inside a quoted value
+    either leaves its row short of fields (PyArrow's error) or, in the last column, ends the
+    value read (checked); then the file is read whole.  The file is memory-mapped.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    size = _file_size(path)
+    if path.suffix.lower() == ".gz" or size < 1:
+        return None
+    try:
+        buffer = pa.memory_map(str(path)).read_buffer()
+    except OSError:
+        return None
+    cuts = _row_cuts(buffer, size, max(1, min(n_threads(), size // PART_MIN)))
+    names, last = read.column_names, read.column_names[-1]
+    include = list(convert.include_columns) or names
+    checked = copy.copy(convert)  # (the last column read too, to check each cut)
+    checked.include_columns = include if last in include else [*include, last]
+    head, rest = copy.copy(read), copy.copy(read)
+    head.use_threads = rest.use_threads = False  # (one thread per part)
+    rest.skip_rows = 0  # (the header row is in the first part)
+
+    def part(i: int) -> Any:
+        piece = pa.BufferReader(buffer.slice(cuts[i], cuts[i + 1] - cuts[i]))
+        options = (head if i == 0 else rest, parse, checked if i < len(cuts) - 2 else convert)
+        with pcsv.open_csv(piece, *options, memory_pool=reading_pool()) as rows:
+            return rows.read_all()
+
+    try:
+        parts = run_all([functools.partial(part, i) for i in range(len(cuts) - 1)])
+    except pa.ArrowInvalid:
+        return None
+    if not all(_ends_a_row(t, last) for t in parts[:-1]):
+        return None
+    return pa.concat_tables([t.select(include) for t in parts])
+
+
+def _row_cuts(buffer: Any, size: int, n: int) -> list[int]:
+    """``[0, …, size]``: the file cut into ``n`` parts (fewer when a part has no line break),
+    each cut just after the first line break from an ``n``-th of the file on."""
+    cuts = [0]
+    for k in range(1, n):  # a loop over the cuts
+        start = max(cuts[-1], k * size // n)
+        window = bytes(buffer.slice(start, min(_CUT_WINDOW, size - start)))
+        found = window.find(b"\n")
+        if found >= 0 and start + found + 1 < size:
+            cuts.append(start + found + 1)
+    return [*cuts, size]
+
+
+_CUT_WINDOW = 1 << 20
+
+
+def _ends_a_row(table: Any, last: str) -> bool:
+    """Whether a part's last row is whole: the value of the file's last column in it does not
+    end with a line break (a part cut inside a quoted value of that column does)."""
+    if table.num_rows == 0:
+        return False
+    value = table.column(last)[table.num_rows - 1].as_py()
+    return not (isinstance(value, str) and value.endswith(("\n", "\r")))
 
 
 CSV_BLOCK = 1 << 22

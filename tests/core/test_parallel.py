@@ -233,6 +233,52 @@ def test_run_both_inline_when_threads_are_off(monkeypatch: pytest.MonkeyPatch) -
     assert order == [("a", here), ("b", here), ("c", here), ("d", here)]  # in turn, here
 
 
+def test_run_all_runs_every_step_at_once_and_raises_the_first_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each step but the last on a helper, the last on the calling thread, all at the same time
+    (each waits for the others to start); results in order; every step is waited for, and
+    the first failing step in order is the error raised."""
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    started = threading.Barrier(3, timeout=10)
+    where: list[str] = []
+
+    def step(i: int) -> int:
+        started.wait()  # (a step run after another would never pass)
+        where.append(_thread_name())
+        return i * 10
+
+    assert _parallel.run_all([lambda i=i: step(i) for i in range(3)]) == [0, 10, 20]
+    assert sorted(where).count("alignment-split") == 2
+    assert threading.current_thread().name in where
+    assert _parallel.run_all([]) == []
+    assert _parallel.run_all([lambda: 7]) == [7]
+    finished: list[int] = []
+
+    def boom(i: int) -> int:
+        finished.append(i)
+        raise ValueError(f"step {i}")
+
+    with pytest.raises(ValueError, match="step 1"):
+        _parallel.run_all([lambda: 0, lambda: boom(1), lambda: boom(2)])
+    assert sorted(finished) == [1, 2]
+    with pytest.raises(ValueError, match="step 2"):
+        _parallel.run_all([lambda: 0, lambda: 1, lambda: boom(2)])
+
+
+def test_run_all_inline_when_threads_are_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_parallel.ENV_VAR, "1")
+    order: list[tuple[int, str]] = []
+
+    def step(i: int) -> int:
+        order.append((i, _thread_name()))
+        return i
+
+    assert _parallel.run_all([lambda i=i: step(i) for i in range(3)]) == [0, 1, 2]
+    here = threading.current_thread().name
+    assert order == [(0, here), (1, here), (2, here)]
+
+
 def test_ahead_runs_on_a_helper_thread_and_raises_there_later(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

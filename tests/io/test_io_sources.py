@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -463,3 +467,139 @@ def test_csv_row_longer_than_a_block(tmp_path: Path) -> None:
     table = read_arrow_csv(path, ["Id", "Note"], ",", text=True)
     assert table.column("Note").to_pylist() == [note, "short"]
     assert table.column("Id").to_pylist() == ["1", "2"]
+
+
+def _parts_and_whole(
+    path: Path,
+    names: list[str],
+    include: list[str] | None = None,
+    parts: int = 4,
+    block: int = 1 << 20,
+) -> tuple[Any, Any]:
+    """The file read in ``parts`` parts (``None``: it could not be) and read whole by PyArrow,
+    in blocks of ``block`` bytes."""
+    pcsv = pytest.importorskip("pyarrow.csv")
+    import alignment._sources as sources
+
+    kinds = {n: pytest.importorskip("pyarrow").string() for n in names}
+    options = sources._csv_options(names, ",", kinds, include, threads=True, block=block)
+    whole = pcsv.read_csv(path, *options)
+    split = _with_parts(parts, lambda: sources._read_in_parts(path, *options))
+    return split, whole
+
+
+def _with_parts(parts: int, read: Callable[[], Any]) -> Any:
+    import alignment._sources as sources
+
+    saved = sources.PART_MIN, sources.n_threads
+    sources.PART_MIN, sources.n_threads = 1, lambda: parts
+    try:
+        return read()
+    finally:
+        sources.PART_MIN, sources.n_threads = saved
+
+
+_CELLS = st.sampled_from(["", "a", "b,c", 'say "hi"', "two\nlines", "crlf\r\nend", "x" * 30, "é"])
+
+
+@given(
+    rows=st.lists(st.lists(_CELLS, min_size=3, max_size=3), max_size=40),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    parts=st.integers(1, 5),
+    include=st.sampled_from([None, ["a", "c"], ["b"]]),
+)
+@settings(max_examples=150, deadline=None)
+def test_csv_read_in_parts_as_read_whole(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[list[str]],
+    quoting: int,
+    newline: str,
+    parts: int,
+    include: list[str] | None,
+) -> None:
+    """Cut anywhere (inside quoted values with line breaks, commas and quotes too), a file
+    read in parts has the values of the file read whole, or is read whole."""
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, quoting=quoting, lineterminator=newline).writerows([["a", "b", "c"], *rows])
+    split, whole = _parts_and_whole(path, ["a", "b", "c"], include, parts)
+    with open(path, newline="", encoding="utf-8") as fh:  # (the oracle: Python's own reader)
+        parsed = list(csv.reader(fh))[1:]
+    expected = {k: [r[j] or None for r in parsed] for j, k in enumerate("abc")}
+    assert whole.to_pydict() == {k: expected[k] for k in whole.column_names}
+    if split is not None:
+        assert split.column_names == whole.column_names
+        assert split.to_pydict() == whole.to_pydict()
+
+
+def test_csv_cut_inside_a_quoted_value_is_refused(tmp_path: Path) -> None:
+    """A cut after a line break of a quoted note, in the last column or before it, is not
+    between rows: the file is read whole, with the same values."""
+    pytest.importorskip("pyarrow")
+    import alignment._sources as sources
+
+    note = '"' + "a line of a note\n" * 200 + '"'
+    short = [f"{i},x,y" for i in range(100)]
+    for names, row in (
+        (["Id", "A", "Note"], f"100,x,{note}"),
+        (["Id", "Note", "B"], f"100,{note},y"),
+    ):
+        path = tmp_path / f"{names[-1]}.csv"
+        path.write_text("\n".join([",".join(names), *short, row, *short]) + "\n")
+        split, whole = _parts_and_whole(path, names, parts=2)
+        assert split is None
+        read = _with_parts(2, lambda p=path, n=names: sources.read_arrow_csv(p, n, ",", text=True))
+        assert read.to_pydict() == whole.to_pydict()
+        assert read.column("Note").to_pylist()[100] == note[1:-1]
+
+
+def test_csv_read_in_parts(tmp_path: Path) -> None:
+    """A file cut in four parts, each parsed on its own: the rows of the whole file in order;
+    the last column read to check the cuts and dropped when not asked for; a compressed file
+    and one without line breaks to cut at are read whole."""
+    pytest.importorskip("pyarrow")
+    import alignment._sources as sources
+
+    names = ["Id", "Status", "Note"]
+    lines = [",".join(names)] + [
+        f'{i},{"Open" if i % 3 else "Won"},"n, ""{i}"""' for i in range(2000)
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    buffer = pytest.importorskip("pyarrow").memory_map(str(path)).read_buffer()
+    cuts = sources._row_cuts(buffer, buffer.size, 4)
+    assert len(cuts) == 5 and all(bytes(buffer.slice(c - 1, 1)) == b"\n" for c in cuts[1:-1])
+    for include in (None, ["Id", "Status"]):
+        split, whole = _parts_and_whole(path, names, include)
+        assert split is not None and split.num_rows == 2000
+        assert split.to_pydict() == whole.to_pydict()
+    single = tmp_path / "one.csv"
+    single.write_text("Id,Note\n1," + "x" * 5000)
+    assert sources._row_cuts(
+        pytest.importorskip("pyarrow").py_buffer(single.read_bytes()), 5010, 3
+    ) == [0, 5010]
+    gz = tmp_path / "t.csv.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    assert _parts_and_whole(gz, names)[0] is None
+
+
+def test_csv_read_in_parts_errors_are_the_whole_reads(tmp_path: Path) -> None:
+    """A file a part cannot parse is read whole, and its error is the whole read's."""
+    pytest.importorskip("pyarrow")
+    import alignment._sources as sources
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"Id,Note\n" + b"1,ok\n" * 500 + b"2,\xff\xfe\n" + b"3,ok\n" * 500)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("Id,Note\n" + "1,ok\n" * 500 + "2,ok,extra\n" + "3,ok\n" * 500)
+    for path in (bad, ragged):
+        errors = []
+        for parts in (1, 4):
+            with pytest.raises(sources.CSVFormatError) as info:
+                _with_parts(
+                    parts, lambda p=path: sources.read_arrow_csv(p, ["Id", "Note"], ",", text=True)
+                )
+            errors.append(str(info.value))
+        assert errors[0] == errors[1]
+    assert "line 502" in errors[1]
