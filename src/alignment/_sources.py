@@ -321,15 +321,32 @@ def reading_pool() -> Any:
     (mimalloc on Linux wheels) the kernel's zeroing of those pages varied from 0.1 to 1.4 s
     of system time for one read of 5.7·10^6 rows (0.3–1.25 s wall); jemalloc's pool took
     0.2 s of it every time (0.34–0.37 s wall).
+
+    The first call sets the time jemalloc keeps the pages freed in it before handing them
+    back to the system to :data:`KEEP_FREED_MS` (jemalloc's own default; PyArrow sets 1 s),
+    for the arenas jemalloc makes from then on, unless ``JE_ARROW_MALLOC_CONF`` configures
+    PyArrow's jemalloc: a read's later files, and the next read, use the pages the earlier
+    ones freed instead of new ones (measured in ``docs/performance.md``).
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return None
     import pyarrow as pa
 
     try:
-        return pa.jemalloc_memory_pool()
+        pool = pa.jemalloc_memory_pool()
     except (NotImplementedError, AttributeError):  # (a build without jemalloc: Windows …)
         return None
+    if not _kept_freed and not os.environ.get("JE_ARROW_MALLOC_CONF"):
+        pa.jemalloc_set_decay_ms(KEEP_FREED_MS)
+        _kept_freed.append(KEEP_FREED_MS)
+    return pool
+
+
+KEEP_FREED_MS = 10_000
+"""Milliseconds PyArrow's jemalloc keeps freed pages before handing them back to the system
+(:func:`reading_pool`)."""
+
+_kept_freed: list[int] = []  # (set once per process)
 
 
 def read_arrow_csv(

@@ -47,6 +47,24 @@ def test_the_pool_is_jemalloc_unless_the_process_chose_one(monkeypatch: pytest.M
     assert _sources.reading_pool() is None  # (PyArrow's default: the one the process chose)
 
 
+def test_jemalloc_keeps_freed_pages_for_ten_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first call that picks jemalloc sets its decay once (PyArrow's 1 s → 10 s); never when
+    the process chose its pool or configures PyArrow's jemalloc itself."""
+    if _jemalloc() is None:
+        pytest.skip("PyArrow without jemalloc")
+    calls: list[int] = []
+    monkeypatch.setattr(pa, "jemalloc_set_decay_ms", calls.append)
+    monkeypatch.setattr(_sources, "_kept_freed", [])
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+    assert _sources.reading_pool() is None and calls == []
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+    monkeypatch.setenv("JE_ARROW_MALLOC_CONF", "dirty_decay_ms:0")
+    assert _sources.reading_pool() is not None and calls == []
+    monkeypatch.delenv("JE_ARROW_MALLOC_CONF")
+    assert _sources.reading_pool() is not None and calls == [10_000]
+    assert _sources.reading_pool() is not None and calls == [10_000]  # (once per process)
+
+
 def test_a_parquet_file_read_into_the_pool_is_pyarrows_table(tmp_path: Path) -> None:
     path = tmp_path / "t.parquet"
     table = _table()
