@@ -129,6 +129,20 @@ def subset(values: np.ndarray | Later, mask: np.ndarray) -> Any:
     return values.subset(mask) if isinstance(values, Later) else values[mask]
 
 
+def occurring(codes: np.ndarray, cats: np.ndarray, sort_keys: np.ndarray | None) -> Categorical:
+    """The :class:`Categorical` of ``codes`` (``-1``: missing) into sorted ``cats``, only the
+    categories that occur kept (the codes renumbered when one does not)."""
+    seen = np.zeros(len(cats) + 1, dtype=bool)
+    seen[codes] = True  # (a scatter into a small table: code -1 marks the last slot)
+    used = seen[:-1]
+    if not used.all():
+        new_code = np.append(np.cumsum(used, dtype=np.int32) - 1, np.int32(-1))
+        codes = new_code[codes]
+        cats = subset(cats, used)
+        sort_keys = None if sort_keys is None else sort_keys[used]
+    return Categorical(codes.astype(np.int32, copy=False), cats, sort_keys)
+
+
 def stored(obj: Any, name: str) -> Any:
     """Field ``name`` of ``obj`` as it is held: an array, or a :class:`Later` not made yet."""
     value = obj.__dict__.get("_" + name)

@@ -32,7 +32,7 @@ from ._cells import (
     text_of_words,
 )
 from ._cells import objects as _objects
-from ._columns import Categorical, stored, subset
+from ._columns import Categorical, occurring, stored
 from ._digits import factorize_numbered
 from ._strings import Decoder, Soon, WordsText, factorize_ints, factorize_words
 from ._words import (
@@ -654,15 +654,7 @@ def indexed_factorize(
         codes = index.astype(np.int32, copy=index.flags.writeable)
     else:
         codes = np.append(entry_codes, np.int32(-1))[index]  # index -1: the null slot
-    seen = np.zeros(len(cats) + 1, dtype=bool)
-    seen[codes] = True  # (a scatter into a small table: code -1 marks the last slot)
-    used = seen[:-1]
-    if not used.all():
-        new_code = np.append(np.cumsum(used, dtype=np.int32) - 1, np.int32(-1))
-        codes = new_code[codes]
-        cats = subset(cats, used)
-        sort_keys = None if sort_keys is None else sort_keys[used]
-    return Categorical(codes.astype(np.int32, copy=False), cats, sort_keys)
+    return occurring(codes, cats, sort_keys)
 
 
 def _distinct_factorize(values: Any) -> Categorical:

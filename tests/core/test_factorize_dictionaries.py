@@ -154,3 +154,38 @@ def test_polars_categorical_codes_spread_over_a_large_mapping() -> None:
     assert int(s.to_physical().max()) > 4 * len(values) + 1024  # (while `earlier` lives)
     _same_as_python(_native_factorize(s, "polars"), values)
     assert len(earlier) == 3000
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    chunks=st.lists(
+        st.tuples(
+            st.lists(st.one_of(st.none(), VALUES), min_size=0, max_size=6),  # (its dictionary)
+            st.lists(st.one_of(st.none(), st.integers(0, 5)), max_size=12),  # (its indices)
+        ),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_chunked_dictionaries_factorised_chunk_by_chunk(
+    chunks: list[tuple[list[str | None], list[int | None]]],
+) -> None:
+    """Chunks with dictionaries of their own (null, repeated and unused entries, null indices,
+    empty chunks): the rows' values factorised, as the plain-Python twin and the file reader's
+    path (:func:`~alignment._filetexts.hash_factorize`) do."""
+    from alignment._filetexts import chunked_dictionary_factorize, hash_factorize
+
+    arrays, values = [], []
+    for dictionary, indices in chunks:  # a loop over the chunks
+        if not dictionary:
+            dictionary, indices = ["x"], [None if i is None else 0 for i in indices]
+        indices = [None if i is None else i % len(dictionary) for i in indices]
+        arrays.append(
+            pa.DictionaryArray.from_arrays(
+                pa.array(indices, type=pa.int32()), pa.array(dictionary, type=pa.string())
+            )
+        )
+        values += [None if i is None else dictionary[i] for i in indices]
+    column = pa.chunked_array(arrays, type=pa.dictionary(pa.int32(), pa.string()))
+    _same_as_python(chunked_dictionary_factorize(column), values)
+    _same_as_python(hash_factorize(column), values)
