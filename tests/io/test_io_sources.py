@@ -352,6 +352,8 @@ def test_spreadsheet_saved_csv(tmp_path: Path, reference: alignment.io.CRMData) 
         lines.append(",".join(f'"{v[i] or ""}"' for v in cols.values()))
     (folder / "Opportunity.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
     _same(reference, alignment.io.read_crm("salesforce", folder))
+    cut = _with_parts(3, lambda: alignment.io.read_crm("salesforce", folder))
+    _same(reference, cut)  # (every file cut in three parts, or read whole where it must be)
 
 
 def test_datetime_columns_of_frames_and_dicts() -> None:
