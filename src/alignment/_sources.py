@@ -337,8 +337,11 @@ def reading_pool() -> Any:
     except (NotImplementedError, AttributeError):  # (a build without jemalloc: Windows …)
         return None
     if not _kept_freed and not os.environ.get("JE_ARROW_MALLOC_CONF"):
-        pa.jemalloc_set_decay_ms(KEEP_FREED_MS)
         _kept_freed.append(KEEP_FREED_MS)
+        try:  # (a tuning only: a build that refuses it reads the same)
+            pa.jemalloc_set_decay_ms(KEEP_FREED_MS)
+        except (NotImplementedError, pa.ArrowException):
+            pass
     return pool
 
 
