@@ -24,6 +24,7 @@ from ._columns import Categorical, DeferredCategorical, occurring, stored
 from ._factorize import (
     HASH_FACTORIZE_MIN_ROWS,
     SAMPLE_ROWS,
+    _buffers,
     _bytes_factorize,
     _canonical_keys,
     _dictionary_factorize,
@@ -89,15 +90,21 @@ def chunked_dictionary_factorize(arr: Any) -> Categorical:
     import pyarrow as pa
 
     chunks = [c for c in arr.chunks if len(c)]
-    values = pa.chunked_array([c.dictionary for c in chunks], type=arr.type.value_type)
-    entries = _encoded_factorize(values)  # (the entries of all the dictionaries, in turn)
+    first: dict[tuple[Any, ...], int] = {}  # (each distinct dictionary: its first entry)
+    distinct: list[Any] = []  # (a dictionary shared by chunks is factorised once)
+    for c in chunks:  # a loop over the chunks (one per block of rows)
+        if _buffers(c.dictionary) not in first:
+            first[_buffers(c.dictionary)] = sum(map(len, distinct)) if distinct else 0
+            distinct.append(c.dictionary)
+    values = pa.chunked_array(distinct, type=arr.type.value_type)
+    entries = _encoded_factorize(values)  # (the entries of the dictionaries, in turn)
     codes = np.empty(sum(len(c) for c in chunks), dtype=np.int32)
-    row = entry = 0
-    for chunk in chunks:  # a loop over the chunks (one per block of rows)
-        size = len(chunk.dictionary)
+    row = 0
+    for chunk in chunks:  # a loop over the chunks
+        entry, size = first[_buffers(chunk.dictionary)], len(chunk.dictionary)
         lookup = np.append(entries.codes[entry : entry + size], np.int32(-1))  # (-1: null)
         codes[row : row + len(chunk)] = lookup[_ints(chunk.indices, null=-1)]
-        row, entry = row + len(chunk), entry + size
+        row += len(chunk)
     return occurring(codes, stored(entries, "categories"), entries.sort_keys)
 
 

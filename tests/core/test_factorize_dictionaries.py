@@ -189,3 +189,22 @@ def test_chunked_dictionaries_factorised_chunk_by_chunk(
     column = pa.chunked_array(arrays, type=pa.dictionary(pa.int32(), pa.string()))
     _same_as_python(chunked_dictionary_factorize(column), values)
     _same_as_python(hash_factorize(column), values)
+
+
+def test_a_dictionary_shared_by_chunks_is_factorised_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alignment import _filetexts
+
+    dictionary = pa.array(["b", "a", None, "c"])
+    chunks = [
+        pa.DictionaryArray.from_arrays(pa.array(ix, type=pa.int32()), dictionary)
+        for ix in ([0, 1, None], [3, 2, 0], [1])
+    ]
+    column = pa.chunked_array(chunks)
+    seen: list[int] = []
+    encode = _filetexts._encoded_factorize
+    monkeypatch.setattr(
+        _filetexts, "_encoded_factorize", lambda v: seen.append(len(v)) or encode(v)
+    )
+    values = ["b", "a", None, "c", None, "b", "a"]
+    _same_as_python(_filetexts.chunked_dictionary_factorize(column), values)
+    assert seen == [4]  # (its four entries, once)
