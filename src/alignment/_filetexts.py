@@ -90,18 +90,19 @@ def chunked_dictionary_factorize(arr: Any) -> Categorical:
     import pyarrow as pa
 
     chunks = [c for c in arr.chunks if len(c)]
+    keys = [_buffers(c.dictionary) for c in chunks]  # (what each chunk's dictionary views)
     first: dict[tuple[Any, ...], int] = {}  # (each distinct dictionary: its first entry)
     distinct: list[Any] = []  # (a dictionary shared by chunks is factorised once)
-    for c in chunks:  # a loop over the chunks (one per block of rows)
-        if _buffers(c.dictionary) not in first:
-            first[_buffers(c.dictionary)] = sum(map(len, distinct)) if distinct else 0
+    for key, c in zip(keys, chunks):  # a loop over the chunks (one per block of rows)
+        if key not in first:
+            first[key] = sum(map(len, distinct))
             distinct.append(c.dictionary)
     values = pa.chunked_array(distinct, type=arr.type.value_type)
     entries = _encoded_factorize(values)  # (the entries of the dictionaries, in turn)
     codes = np.empty(sum(len(c) for c in chunks), dtype=np.int32)
     row = 0
-    for chunk in chunks:  # a loop over the chunks
-        entry, size = first[_buffers(chunk.dictionary)], len(chunk.dictionary)
+    for key, chunk in zip(keys, chunks):  # a loop over the chunks
+        entry, size = first[key], len(chunk.dictionary)
         lookup = np.append(entries.codes[entry : entry + size], np.int32(-1))  # (-1: null)
         codes[row : row + len(chunk)] = lookup[_ints(chunk.indices, null=-1)]
         row += len(chunk)
