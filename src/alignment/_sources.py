@@ -34,6 +34,7 @@ from ._cells import joined
 from ._factorize import SAMPLE_ROWS, many_distinct, sample_distinct
 from ._parallel import n_threads, run_all
 from ._timetext import Utf8Text
+from ._utf8 import checked_utf8
 from .errors import DataValidationError, MissingColumnError
 
 __all__ = [
@@ -369,12 +370,16 @@ def read_arrow_csv(
     the first ragged row.  ``text`` reads every column as text, exactly as written.
     ``dictionaries``: text columns read dictionary-encoded (the same values; each block's
     distinct values hashed by PyArrow's parsing threads as they are read:
-    :func:`few_valued_csv`).
+    :func:`few_valued_csv`).  When every column read is typed (``text``), PyArrow does not
+    check the strings are UTF-8 as it converts them; they are checked after, faster
+    (:func:`~._utf8.checked_utf8`).
 
     Raises
     ------
     CSVFormatError
         A row with another number of fields, or unparsable content.
+    NotUTF8Error
+        A string read that is not UTF-8 (a :class:`UnicodeDecodeError`).
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -387,17 +392,19 @@ def read_arrow_csv(
 
     kinds = {n: pa.string() for n in names if text or _is_text_column(n)}
     kinds.update({n: pa.dictionary(pa.int32(), pa.string()) for n in dictionaries})
+    typed = set(include if include is not None else names) <= set(kinds)  # (no type inferred)
     read, parse, convert = _csv_options(
         names, delimiter, kinds, include, threads=not locate, block=CSV_BLOCK
     )
+    convert.check_utf8 = not typed  # (typed: checked after, faster: :mod:`._utf8`)
     if locate:
         parse.invalid_row_handler = invalid
-    elif set(include if include is not None else names) <= set(kinds):
+    elif typed:
         table = _read_in_parts(path, read, parse, convert)  # (None: read it whole, below)
         if table is not None:
-            return table
+            return checked_utf8(table)
     try:
-        return pcsv.read_csv(
+        table = pcsv.read_csv(
             path,
             read_options=read,
             parse_options=parse,
@@ -415,6 +422,7 @@ def read_arrow_csv(
             again = functools.partial(read_arrow_csv, path, names, delimiter, include=include)
             return again(locate=True, text=text, dictionaries=dictionaries)
         raise CSVFormatError(str(exc).splitlines()[0]) from None
+    return checked_utf8(table) if typed else table
 
 
 PART_MIN = 1 << 25
@@ -491,8 +499,11 @@ def _ends_a_row(table: Any, last: str) -> bool:
     end with a line break (a part cut inside a quoted value of that column does)."""
     if table.num_rows == 0:
         return False
-    value = table.column(last)[table.num_rows - 1].as_py()
-    return not (isinstance(value, str) and value.endswith(("\n", "\r")))
+    value = table.column(last)[table.num_rows - 1]
+    value = value.value if hasattr(value, "dictionary") else value  # (a dictionary's entry)
+    if not value.is_valid:
+        return True
+    return not bytes(value.as_buffer()).endswith((b"\n", b"\r"))  # (bytes: not yet checked)
 
 
 CSV_BLOCK = 1 << 22

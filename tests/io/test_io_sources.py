@@ -587,21 +587,25 @@ def test_csv_read_in_parts(tmp_path: Path) -> None:
 
 
 def test_csv_read_in_parts_errors_are_the_whole_reads(tmp_path: Path) -> None:
-    """A file a part cannot parse is read whole, and its error is the whole read's."""
+    """A file a part cannot parse is read whole, and its error is the whole read's; a value
+    that is not UTF-8 is named alike, in parts or whole."""
     pytest.importorskip("pyarrow")
     import alignment._sources as sources
+    from alignment._utf8 import NotUTF8Error
 
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"Id,Note\n" + b"1,ok\n" * 500 + b"2,\xff\xfe\n" + b"3,ok\n" * 500)
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("Id,Note\n" + "1,ok\n" * 500 + "2,ok,extra\n" + "3,ok\n" * 500)
-    for path in (bad, ragged):
+    for path, kind in ((bad, NotUTF8Error), (ragged, sources.CSVFormatError)):
         errors = []
         for parts in (1, 4):
-            with pytest.raises(sources.CSVFormatError) as info:
+            with pytest.raises(kind) as info:
                 _with_parts(
                     parts, lambda p=path: sources.read_arrow_csv(p, ["Id", "Note"], ",", text=True)
                 )
             errors.append(str(info.value))
         assert errors[0] == errors[1]
     assert "line 502" in errors[1]
+    with pytest.raises(NotUTF8Error, match="column 'Note', row 500"):
+        sources.read_arrow_csv(bad, ["Id", "Note"], ",", text=True)

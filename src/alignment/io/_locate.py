@@ -30,6 +30,7 @@ from .._sources import (
     read_header,
     split_arrow,
 )
+from .._utf8 import NotUTF8Error
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
 from ._values import CodedText
@@ -297,6 +298,15 @@ def _translated(name: str, path: Path, step: Callable[[], T]) -> T:
     except CSVFormatError as exc:
         raise DataValidationError(
             f"file {path.name!r} {exc}", table=name, fix="export the table again as CSV"
+        ) from None
+    except NotUTF8Error as exc:  # (a value: its column and row named)
+        raise DataValidationError(
+            f"file {path.name!r} is not UTF-8 text",
+            table=name,
+            column=exc.column,
+            rows=[exc.row],
+            value=exc.object,
+            fix="save the file as UTF-8",
         ) from None
     except UnicodeDecodeError:
         raise DataValidationError(
