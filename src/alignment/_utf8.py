@@ -1,7 +1,7 @@
 """The strings of a CSV table checked to be UTF-8 after PyArrow read them unchecked.
 
 PyArrow's CSV reader checks each value it converts to a string, one by one, while it parses
-(for the three large files of a 10^6-person Salesforce export, 0.1–0.2 s of its 1.8–1.95 s of
+(for the three large files of a 10^6-person Salesforce export, about 0.1 s of its 1.8 s of
 CPU).  Read with that check off (``check_utf8=False``), a column's strings are checked here
 instead, a chunk at a time: a chunk whose bytes are all ASCII (one vectorised pass over its
 bytes: 0.03 s for the same files) is UTF-8; any other chunk is checked whole by PyArrow
