@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,16 @@ def person_ids(tables: dict[str, dict[str, np.ndarray]]) -> list[str]:
         elif name == "contacts":
             out += cols["Record ID"].tolist()
     return out
+
+
+def with_parts(parts: int, read: Callable[[], Any]) -> Any:
+    """``read()`` with every uncompressed CSV file cut in ``parts`` parts, however small
+    (``alignment._sources._read_in_parts``)."""
+    import alignment._sources as sources
+
+    saved = sources.PART_MIN, sources.n_threads
+    sources.PART_MIN, sources.n_threads = 1, lambda: parts
+    try:
+        return read()
+    finally:
+        sources.PART_MIN, sources.n_threads = saved

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from io_exports import SALESFORCE, write_export
+from io_exports import SALESFORCE, with_parts, write_export
 
 import alignment
 from alignment.errors import DataValidationError
@@ -34,18 +32,6 @@ def _first_bad(rows: list[list[bytes]], columns: list[int]) -> tuple[int, int] |
             except UnicodeDecodeError:
                 return j, i
     return None
-
-
-def _with_parts(parts: int, read: Callable[[], Any]) -> Any:
-    """``read()`` with files cut in ``parts`` parts, however small."""
-    import alignment._sources as sources
-
-    saved = sources.PART_MIN, sources.n_threads
-    sources.PART_MIN, sources.n_threads = 1, lambda: parts
-    try:
-        return read()
-    finally:
-        sources.PART_MIN, sources.n_threads = saved
 
 
 @given(
@@ -77,7 +63,7 @@ def test_strings_checked_as_python_decodes_them(
     bad = _first_bad(rows, [names.index(n) for n in read])
     error: NotUTF8Error | None = None
     try:
-        table = _with_parts(
+        table = with_parts(
             parts,
             lambda: read_arrow_csv(
                 path, names, ",", include=include, text=True, dictionaries=dicts

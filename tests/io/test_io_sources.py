@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import gzip
 import importlib.util
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from io_exports import SALESFORCE, assert_same_crm, columns_of, frames, issue_set, write_export
+from io_exports import (
+    SALESFORCE,
+    assert_same_crm,
+    columns_of,
+    frames,
+    issue_set,
+    with_parts,
+    write_export,
+)
 
 import alignment
 from alignment._frames import to_native
@@ -352,7 +359,7 @@ def test_spreadsheet_saved_csv(tmp_path: Path, reference: alignment.io.CRMData) 
         lines.append(",".join(f'"{v[i] or ""}"' for v in cols.values()))
     (folder / "Opportunity.csv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
     _same(reference, alignment.io.read_crm("salesforce", folder))
-    cut = _with_parts(3, lambda: alignment.io.read_crm("salesforce", folder))
+    cut = with_parts(3, lambda: alignment.io.read_crm("salesforce", folder))
     _same(reference, cut)  # (every file cut in three parts, or read whole where it must be)
 
 
@@ -486,19 +493,8 @@ def _parts_and_whole(
     kinds = {n: pytest.importorskip("pyarrow").string() for n in names}
     options = sources._csv_options(names, ",", kinds, include, threads=True, block=block)
     whole = pcsv.read_csv(path, *options)
-    split = _with_parts(parts, lambda: sources._read_in_parts(path, *options))
+    split = with_parts(parts, lambda: sources._read_in_parts(path, *options))
     return split, whole
-
-
-def _with_parts(parts: int, read: Callable[[], Any]) -> Any:
-    import alignment._sources as sources
-
-    saved = sources.PART_MIN, sources.n_threads
-    sources.PART_MIN, sources.n_threads = 1, lambda: parts
-    try:
-        return read()
-    finally:
-        sources.PART_MIN, sources.n_threads = saved
 
 
 _CELLS = st.sampled_from(["", "a", "b,c", 'say "hi"', "two\nlines", "crlf\r\nend", "x" * 30, "é"])
@@ -551,7 +547,7 @@ def test_csv_cut_inside_a_quoted_value_is_refused(tmp_path: Path) -> None:
         path.write_text("\n".join([",".join(names), *short, row, *short]) + "\n")
         split, whole = _parts_and_whole(path, names, parts=2)
         assert split is None
-        read = _with_parts(2, lambda p=path, n=names: sources.read_arrow_csv(p, n, ",", text=True))
+        read = with_parts(2, lambda p=path, n=names: sources.read_arrow_csv(p, n, ",", text=True))
         assert read.to_pydict() == whole.to_pydict()
         assert read.column("Note").to_pylist()[100] == note[1:-1]
 
@@ -601,7 +597,7 @@ def test_csv_read_in_parts_errors_are_the_whole_reads(tmp_path: Path) -> None:
         errors = []
         for parts in (1, 4):
             with pytest.raises(kind) as info:
-                _with_parts(
+                with_parts(
                     parts, lambda p=path: sources.read_arrow_csv(p, ["Id", "Note"], ",", text=True)
                 )
             errors.append(str(info.value))
