@@ -4,6 +4,8 @@ the tables read are those PyArrow's own readers give."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -48,12 +50,15 @@ def test_the_pool_is_jemalloc_unless_the_process_chose_one(monkeypatch: pytest.M
 
 
 def test_jemalloc_keeps_freed_pages_for_ten_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first call that picks jemalloc sets its decay once (PyArrow's 1 s → 10 s); never when
-    the process chose its pool or configures PyArrow's jemalloc itself."""
+    """The first call that picks jemalloc sets its decay once (PyArrow's 1 s → 10 s), from a
+    thread of its own that stays, idle, holding jemalloc's first arena (which keeps PyArrow's
+    1 s); never when the process chose its pool or configures PyArrow's jemalloc itself."""
     if _jemalloc() is None:
         pytest.skip("PyArrow without jemalloc")
-    calls: list[int] = []
-    monkeypatch.setattr(pa, "jemalloc_set_decay_ms", calls.append)
+    calls: list[tuple[int, str]] = []
+    monkeypatch.setattr(
+        pa, "jemalloc_set_decay_ms", lambda ms: calls.append((ms, threading.current_thread().name))
+    )
     monkeypatch.setattr(_sources, "_kept_freed", [])
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
     assert _sources.reading_pool() is None and calls == []
@@ -61,8 +66,35 @@ def test_jemalloc_keeps_freed_pages_for_ten_seconds(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("JE_ARROW_MALLOC_CONF", "dirty_decay_ms:0")
     assert _sources.reading_pool() is not None and calls == []
     monkeypatch.delenv("JE_ARROW_MALLOC_CONF")
-    assert _sources.reading_pool() is not None and calls == [10_000]
-    assert _sources.reading_pool() is not None and calls == [10_000]  # (once per process)
+    holders = _holders()
+    assert _sources.reading_pool() is not None and calls == [(10_000, "alignment-arena")]
+    assert _sources.reading_pool() is not None and len(calls) == 1  # (once per process)
+    held = [t for t in _holders() if t not in holders]
+    assert len(held) == 1 and held[0].is_alive() and held[0].daemon  # (idle, to the end)
+
+
+def test_the_first_calls_at_once_set_the_decay_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files parsed on several threads make their first calls together: one decay, one holder."""
+    if _jemalloc() is None:
+        pytest.skip("PyArrow without jemalloc")
+    calls: list[int] = []
+    monkeypatch.setattr(pa, "jemalloc_set_decay_ms", calls.append)
+    monkeypatch.setattr(_sources, "_kept_freed", [])
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    monkeypatch.delenv("JE_ARROW_MALLOC_CONF", raising=False)
+    start = threading.Barrier(4)
+
+    def first() -> object:
+        start.wait()
+        return _sources.reading_pool()
+
+    with ThreadPoolExecutor(4) as threads:
+        pools = list(threads.map(lambda _: first(), range(4)))
+    assert calls == [10_000] and all(p is not None for p in pools)
+
+
+def _holders() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "alignment-arena"]
 
 
 def test_a_parquet_file_read_into_the_pool_is_pyarrows_table(tmp_path: Path) -> None:
