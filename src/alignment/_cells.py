@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._columns import Later
+from ._pool import arrow_pool
 from ._spans import Packing
 
 __all__ = [
@@ -81,9 +82,14 @@ def joined(arr: Any) -> Any:
 
     if not isinstance(arr, pa.ChunkedArray):
         return arr
+    pool = arrow_pool()
     if pa.types.is_string(arr.type) and arr.nbytes >= JOIN_LIMIT:
-        arr = arr.cast(pa.large_string())
-    return arr.combine_chunks()
+        import pyarrow.compute as pc
+
+        arr = pc.cast(arr, pa.large_string(), memory_pool=pool)
+    if not arr.num_chunks:
+        return arr.combine_chunks()
+    return pa.concat_arrays(arr.chunks, memory_pool=pool)  # (``combine_chunks`` ignores a pool)
 
 
 def may_trim(arr: Any) -> np.ndarray | None:
@@ -361,7 +367,7 @@ def joined_strings(parts: list[Any]) -> ArrowStrings | None:
         or sum(a.nbytes for a in arrows) >= JOIN_LIMIT  # (past 32-bit offsets)
     ):
         arrows = [a.cast(pa.large_string()) for a in arrows]  # (one type to join)
-    return ArrowStrings(pa.concat_arrays(arrows))
+    return ArrowStrings(pa.concat_arrays(arrows, memory_pool=arrow_pool()))
 
 
 class ArrowText(ArrowStrings):
@@ -522,4 +528,6 @@ def _take(arr: Any, at: np.ndarray) -> Any:
             rows = np.ascontiguousarray(views[arr.offset : arr.offset + len(arr)][at])
             return pa.Array.from_buffers(arr.type, at.size, [None, pa.py_buffer(rows)])
         arr = arr.cast(pa.large_string())
-    return arr.take(pa.array(at, type=pa.int64()))
+    import pyarrow.compute as pc
+
+    return pc.take(arr, pa.array(at, type=pa.int64()), memory_pool=arrow_pool())

@@ -34,6 +34,7 @@ from ._cells import (
 from ._cells import objects as _objects
 from ._columns import Categorical, occurring, stored
 from ._digits import factorize_numbered
+from ._pool import arrow_pool
 from ._strings import Decoder, Soon, WordsText, factorize_ints, factorize_words
 from ._words import (
     Words,
@@ -541,11 +542,12 @@ def _encoded_factorize(arr: Any) -> Categorical:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    enc = pc.dictionary_encode(arr)
+    pool = arrow_pool()
+    enc = pc.dictionary_encode(arr, memory_pool=pool)
     dictionary, raw = _encoded_parts(enc)
     if pa.types.is_string_view(dictionary.type):  # (Arrow cannot sort string views yet)
         dictionary = dictionary.cast(pa.large_string())
-    order = _ints(pc.array_sort_indices(dictionary)).astype(np.int64)
+    order = _ints(pc.array_sort_indices(dictionary, memory_pool=pool)).astype(np.int64)
     if np.array_equal(order, np.arange(order.size)):
         codes = raw.astype(np.int32)  # dictionary already sorted (nulls are -1): one copy
     else:
@@ -553,7 +555,7 @@ def _encoded_factorize(arr: Any) -> Categorical:
         remap[order] = np.arange(order.size, dtype=np.int32)
         remap[-1] = -1
         codes = remap[raw]  # -1 indexes the sentinel slot
-    ordered = dictionary.take(_arrow_index(order))
+    ordered = pc.take(dictionary, _arrow_index(order), memory_pool=pool)
     cats = remember(_objects(ordered), ordered)  # (its bytes kept for lookups and trimming)
     return Categorical(codes, cats, _canonical_keys(ordered))
 
@@ -599,7 +601,7 @@ def sample_distinct(arr: Any) -> int:
     head = arr.slice(0, SAMPLE_ROWS)
     if pa.types.is_string_view(head.type):
         head = head.cast(pa.large_string())
-    return int(pc.count_distinct(head).as_py())
+    return int(pc.count_distinct(head, memory_pool=arrow_pool()).as_py())
 
 
 def _dictionary_factorize(

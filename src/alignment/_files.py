@@ -17,7 +17,8 @@ import narwhals as nw
 import numpy as np
 
 from ._frames import Categorical, read_table, to_native
-from ._sources import CSVFormatError, open_text, read_arrow_csv, read_header, reading_pool
+from ._pool import arrow_pool
+from ._sources import CSVFormatError, open_text, read_arrow_csv, read_header
 
 __all__ = ["CSVFormatError", "open_text", "read_csv", "read_parquet", "write_parquet"]
 
@@ -133,7 +134,7 @@ def read_parquet(
 
     options = ds.ParquetReadOptions(dictionary_columns=few)
     files = ds.dataset(str(path), format=ds.ParquetFileFormat(read_options=options))
-    return files.to_table(columns=chosen, memory_pool=reading_pool())
+    return files.to_table(columns=chosen, memory_pool=arrow_pool())
 
 
 def _few_values(file: Any, names: Sequence[str]) -> list[str]:

@@ -38,6 +38,7 @@ from ._factorize import (
     indexed_factorize,
     sample_distinct,
 )
+from ._pool import arrow_pool
 
 __all__ = [
     "coded_categorical",
@@ -253,11 +254,11 @@ def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if n == 0:
         return None
     if sample_distinct(arr) * 20 < 19 * min(n, SAMPLE_ROWS):  # (values that repeat)
-        dictionary, codes = _encoded_parts(pc.dictionary_encode(arr))
+        dictionary, codes = _encoded_parts(pc.dictionary_encode(arr, memory_pool=arrow_pool()))
         return codes, cast(np.ndarray, ArrowStrings(dictionary))
     arr = joined(arr)
     codes = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # (as CodedText keeps them)
     if arr.null_count:
         codes[~_valid(arr)] = -1
-        arr = arr.fill_null("")  # (a null's text, never read: its code is -1)
+        arr = pc.coalesce(arr, pa.scalar("", arr.type), memory_pool=arrow_pool())  # (never read)
     return codes, cast(np.ndarray, ArrowStrings(arr))  # (made on first use; reads as an array)

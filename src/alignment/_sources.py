@@ -23,7 +23,6 @@ import importlib.util
 import io
 import itertools
 import os
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np
 from ._cells import joined
 from ._factorize import SAMPLE_ROWS, many_distinct, sample_distinct
 from ._parallel import n_threads, run_all
+from ._pool import arrow_pool
 from ._timetext import Utf8Text
 from ._utf8 import checked_utf8
 from .errors import DataValidationError, MissingColumnError
@@ -50,7 +50,6 @@ __all__ = [
     "open_text",
     "read_arrow_csv",
     "read_header",
-    "reading_pool",
     "refuse_duplicates",
     "split_arrow",
 ]
@@ -314,77 +313,6 @@ def _is_text_column(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
-def reading_pool() -> Any:
-    """The PyArrow memory pool files are read into: jemalloc's when PyArrow has it, unless the
-    process chose its pool (the ``ARROW_DEFAULT_MEMORY_POOL`` environment variable); ``None``
-    (PyArrow's default pool) otherwise.  The process's default pool is never changed.
-
-    Reading a file grows large buffers that are new memory.  With PyArrow's default pool
-    (mimalloc on Linux wheels) the kernel's zeroing of those pages varied from 0.1 to 1.4 s
-    of system time for one read of 5.7·10^6 rows (0.3–1.25 s wall); jemalloc's pool took
-    0.2 s of it every time (0.34–0.37 s wall).
-
-    The first call sets the time jemalloc keeps the pages freed in it before handing them
-    back to the system to :data:`KEEP_FREED_MS` (jemalloc's own default; PyArrow sets 1 s),
-    for the arenas jemalloc makes from then on, and has a thread of its own hold jemalloc's
-    first arena, which keeps PyArrow's 1 s (:func:`_keep_freed_pages`); not when
-    ``JE_ARROW_MALLOC_CONF`` configures PyArrow's jemalloc.  A read's later files, and the
-    next read, use the pages the earlier ones freed instead of new ones (measured in
-    ``docs/performance.md``).
-    """
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return None
-    import pyarrow as pa
-
-    with _first_call:
-        if not _kept_freed and not os.environ.get("JE_ARROW_MALLOC_CONF"):
-            _kept_freed.append(KEEP_FREED_MS)
-            _keep_freed_pages()
-    try:
-        return pa.jemalloc_memory_pool()
-    except (NotImplementedError, AttributeError):  # (a build without jemalloc: Windows …)
-        return None
-
-
-def _keep_freed_pages() -> None:
-    """Set jemalloc's time to keep freed pages (:data:`KEEP_FREED_MS`) from a thread of its own,
-    which then holds jemalloc's first arena, idle, until the process ends.
-
-    :func:`pyarrow.jemalloc_set_decay_ms` sets the time of the arenas jemalloc makes from then
-    on; its first arena, made when PyArrow loaded, keeps PyArrow's 1 s.  A thread takes the
-    arena with the fewest threads, the first on a tie: the short-lived threads that parse the
-    files would take that first arena whenever no thread holds it, and the pages they free
-    would go back to the system after 1 s.  Held, it leaves them arenas with the longer time
-    (CSV reads of 10^6 persons in one process: best of the 2nd and 3rd about 0.2 s faster,
-    ``docs/performance.md``).  A tuning only: a build without jemalloc reads the same.
-    """
-    import pyarrow as pa
-
-    bound = threading.Event()
-
-    def hold() -> None:
-        try:  # (this thread's first calls into jemalloc: it takes the first arena)
-            pool = pa.jemalloc_memory_pool()
-            pa.jemalloc_set_decay_ms(KEEP_FREED_MS)
-            pa.allocate_buffer(1, memory_pool=pool)
-        except (NotImplementedError, AttributeError, pa.ArrowException):
-            return
-        finally:
-            bound.set()
-        threading.Event().wait()  # (never set: the thread keeps its arena to the end)
-
-    threading.Thread(target=hold, name="alignment-arena", daemon=True).start()
-    bound.wait()
-
-
-KEEP_FREED_MS = 10_000
-"""Milliseconds PyArrow's jemalloc keeps freed pages before handing them back to the system
-(:func:`reading_pool`)."""
-
-_kept_freed: list[int] = []  # (set once per process)
-_first_call = threading.Lock()
-
-
 def read_arrow_csv(
     path: Path,
     names: list[str],
@@ -441,7 +369,7 @@ def read_arrow_csv(
             read_options=read,
             parse_options=parse,
             convert_options=convert,
-            memory_pool=reading_pool(),
+            memory_pool=arrow_pool(),
         )
     except pa.ArrowInvalid as exc:
         if rows:
@@ -498,7 +426,7 @@ def _read_in_parts(path: Path, read: Any, parse: Any, convert: Any) -> Any:
     def part(i: int) -> Any:
         piece = pa.BufferReader(buffer.slice(cuts[i], cuts[i + 1] - cuts[i]))
         options = (head if i == 0 else rest, parse, checked if i < len(cuts) - 2 else convert)
-        with pcsv.open_csv(piece, *options, memory_pool=reading_pool()) as rows:
+        with pcsv.open_csv(piece, *options, memory_pool=arrow_pool()) as rows:
             return rows.read_all()
 
     try:
@@ -576,7 +504,11 @@ def few_valued_csv(
     )
     try:
         with pcsv.open_csv(
-            path, read_options=read, parse_options=parse, convert_options=convert
+            path,
+            read_options=read,
+            parse_options=parse,
+            convert_options=convert,
+            memory_pool=arrow_pool(),
         ) as rows:
             block = rows.read_next_batch()
     except (pa.ArrowInvalid, OSError, StopIteration):
@@ -684,15 +616,16 @@ def offset_instants(column: Any) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    zoned = pa.timestamp("us", tz="UTC")
+    zoned, pool = pa.timestamp("us", tz="UTC"), arrow_pool()
     try:  # (its first rows first: a cast that fails reads every row before it says so)
         pc.cast(column.slice(0, _PROBE_ROWS), zoned)
-        cast = pc.cast(column, zoned)
+        cast = pc.cast(column, zoned, memory_pool=pool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if isinstance(cast, pa.ChunkedArray):
-        cast = cast.combine_chunks()
-    micros = cast.cast(pa.int64()).fill_null(np.iinfo(np.int64).min)  # (NaT)
+        cast = joined(cast)
+    nat = pa.scalar(np.iinfo(np.int64).min, type=pa.int64())
+    micros = pc.coalesce(cast.cast(pa.int64()), nat, memory_pool=pool)  # (null: NaT)
     out: np.ndarray = micros.to_numpy(zero_copy_only=False).view("datetime64[us]")
     return out
 
@@ -729,7 +662,7 @@ def _dictionary(column: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(joined(column))  # (past 2 GiB: as large strings)
+    encoded = pc.dictionary_encode(joined(column), memory_pool=arrow_pool())  # (past 2 GiB: large)
     return pa.chunked_array([encoded])
 
 

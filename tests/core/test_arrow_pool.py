@@ -1,6 +1,7 @@
-"""Files are read into PyArrow's jemalloc pool (:func:`alignment._sources.reading_pool`) when
-PyArrow has one and the process chose no pool; the process's default pool is left alone, and
-the tables read are those PyArrow's own readers give."""
+"""The library's own PyArrow work (files read, columns joined, hashed, cast and taken) allocates
+from PyArrow's jemalloc pool (:func:`alignment._pool.arrow_pool`) when PyArrow has one and the
+process chose no pool; the process's default pool is left alone, and the tables read are those
+PyArrow's own readers give."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from alignment import _files, _sources  # noqa: E402
+from alignment import _cells, _factorize, _files, _pool, _sources  # noqa: E402
 
 
 def _jemalloc() -> object | None:
@@ -40,13 +41,13 @@ def _table(n: int = 50_000) -> object:
 
 def test_the_pool_is_jemalloc_unless_the_process_chose_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
-    pool = _sources.reading_pool()
+    pool = _pool.arrow_pool()
     want = _jemalloc()
     assert (pool is None) == (want is None)
     if want is not None:
         assert pool.backend_name == "jemalloc"
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
-    assert _sources.reading_pool() is None  # (PyArrow's default: the one the process chose)
+    assert _pool.arrow_pool() is None  # (PyArrow's default: the one the process chose)
 
 
 def test_jemalloc_keeps_freed_pages_for_ten_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,16 +60,16 @@ def test_jemalloc_keeps_freed_pages_for_ten_seconds(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(
         pa, "jemalloc_set_decay_ms", lambda ms: calls.append((ms, threading.current_thread().name))
     )
-    monkeypatch.setattr(_sources, "_kept_freed", [])
+    monkeypatch.setattr(_pool, "_kept_freed", [])
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
-    assert _sources.reading_pool() is None and calls == []
+    assert _pool.arrow_pool() is None and calls == []
     monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
     monkeypatch.setenv("JE_ARROW_MALLOC_CONF", "dirty_decay_ms:0")
-    assert _sources.reading_pool() is not None and calls == []
+    assert _pool.arrow_pool() is not None and calls == []
     monkeypatch.delenv("JE_ARROW_MALLOC_CONF")
     holders = _holders()
-    assert _sources.reading_pool() is not None and calls == [(10_000, "alignment-arena")]
-    assert _sources.reading_pool() is not None and len(calls) == 1  # (once per process)
+    assert _pool.arrow_pool() is not None and calls == [(10_000, "alignment-arena")]
+    assert _pool.arrow_pool() is not None and len(calls) == 1  # (once per process)
     held = [t for t in _holders() if t not in holders]
     assert len(held) == 1 and held[0].is_alive() and held[0].daemon  # (idle, to the end)
 
@@ -79,14 +80,14 @@ def test_the_first_calls_at_once_set_the_decay_once(monkeypatch: pytest.MonkeyPa
         pytest.skip("PyArrow without jemalloc")
     calls: list[int] = []
     monkeypatch.setattr(pa, "jemalloc_set_decay_ms", calls.append)
-    monkeypatch.setattr(_sources, "_kept_freed", [])
+    monkeypatch.setattr(_pool, "_kept_freed", [])
     monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
     monkeypatch.delenv("JE_ARROW_MALLOC_CONF", raising=False)
     start = threading.Barrier(4)
 
     def first() -> object:
         start.wait()
-        return _sources.reading_pool()
+        return _pool.arrow_pool()
 
     with ThreadPoolExecutor(4) as threads:
         pools = list(threads.map(lambda _: first(), range(4)))
@@ -129,3 +130,29 @@ def test_a_csv_file_is_read_into_the_pool(tmp_path: Path) -> None:
     assert got.column("amount").to_pylist()[-1] == "19999.5"
     if pool is not None:
         assert pool.bytes_allocated() > held
+
+
+def test_columns_joined_hashed_cast_and_taken_in_the_pool() -> None:
+    """The large PyArrow results of the library's column steps are the pool's buffers."""
+    pool = _jemalloc()
+    if pool is None:
+        pytest.skip("PyArrow without jemalloc")
+    n = 200_000
+    ids = pa.chunked_array(
+        [
+            pa.array([f"00Q5g0000{i:06d}AAA" for i in range(lo, lo + n // 4)])
+            for lo in range(0, n, n // 4)
+        ]
+    )
+    when = pa.array([f"2024-01-{1 + i % 28:02d}T10:00:00.000+0000" for i in range(n)])
+    steps = {
+        "joined": lambda: _cells.joined(ids),
+        "taken": lambda: _cells._take(ids.chunk(0), np.arange(n // 4)[::-1]),
+        "cast": lambda: _sources.offset_instants(when),
+        "hashed": lambda: _factorize._encoded_factorize(ids).categories,
+    }
+    for name, step in steps.items():
+        held = pool.bytes_allocated()
+        out = step()
+        assert pool.bytes_allocated() - held >= n // 4 * 8, name  # (its values in the pool)
+        del out
