@@ -15,6 +15,7 @@ present, none repeated) live here too, for every kind of input.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import functools
@@ -502,14 +503,19 @@ def few_valued_csv(
     read, parse, convert = _csv_options(
         names, delimiter, kinds, include, threads=False, block=_SAMPLE_BLOCK
     )
+    # (mapped, not read: PyArrow's reader would read blocks ahead into new buffers)
+    mapped = path.suffix.lower() != ".gz"
     try:
-        with pcsv.open_csv(
-            path,
-            read_options=read,
-            parse_options=parse,
-            convert_options=convert,
-            memory_pool=arrow_pool(),
-        ) as rows:
+        with (
+            pa.memory_map(str(path)) if mapped else contextlib.nullcontext(path) as source,
+            pcsv.open_csv(
+                source,
+                read_options=read,
+                parse_options=parse,
+                convert_options=convert,
+                memory_pool=arrow_pool(),
+            ) as rows,
+        ):
             block = rows.read_next_batch()
     except (pa.ArrowInvalid, OSError, StopIteration):
         return []

@@ -229,9 +229,13 @@ def test_csv_few_valued_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(sources, "FEW_VALUES_FILE", 0)
     assert sources.few_valued_csv(path, names, ",", names) == ["Status"]
     assert sources.few_valued_csv(path, names, ",", ["Id", "WhoId"]) == []
+    packed = tmp_path / "t.csv.gz"  # (compressed: read through PyArrow's stream, not mapped)
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    assert sources.few_valued_csv(packed, names, ",", names) == ["Status"]
     broken = tmp_path / "broken.csv"
     broken.write_text('Id,Status\n"00Q1,Open\n')
     assert sources.few_valued_csv(broken, ["Id", "Status"], ",", ["Status"]) == []
+    assert sources.few_valued_csv(tmp_path / "gone.csv", names, ",", names) == []
 
 
 def test_parquet_repeated_column_names(tmp_path: Path) -> None:
