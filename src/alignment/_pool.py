@@ -39,10 +39,11 @@ def arrow_pool() -> Any:
         return None
     import pyarrow as pa
 
-    with _first_call:
-        if not _kept_freed and not os.environ.get("JE_ARROW_MALLOC_CONF"):
-            _kept_freed.append(KEEP_FREED_MS)
-            _keep_freed_pages()
+    if not _kept_freed:  # (the lock taken until the first call has set the time)
+        with _first_call:
+            if not _kept_freed and not os.environ.get("JE_ARROW_MALLOC_CONF"):
+                _kept_freed.append(KEEP_FREED_MS)
+                _keep_freed_pages()
     try:
         return pa.jemalloc_memory_pool()
     except (NotImplementedError, AttributeError):  # (a build without jemalloc: Windows …)
