@@ -15,7 +15,6 @@ present, none repeated) live here too, for every kind of input.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import csv
 import functools
@@ -503,19 +502,14 @@ def few_valued_csv(
     read, parse, convert = _csv_options(
         names, delimiter, kinds, include, threads=False, block=_SAMPLE_BLOCK
     )
-    # (mapped, not read: PyArrow's reader would read blocks ahead into new buffers)
-    mapped = path.suffix.lower() != ".gz"
-    try:
-        with (
-            pa.memory_map(str(path)) if mapped else contextlib.nullcontext(path) as source,
-            pcsv.open_csv(
-                source,
-                read_options=read,
-                parse_options=parse,
-                convert_options=convert,
-                memory_pool=arrow_pool(),
-            ) as rows,
-        ):
+    try:  # (the path, not a memory map PyArrow's read-ahead could still read once it is closed)
+        with pcsv.open_csv(
+            path,
+            read_options=read,
+            parse_options=parse,
+            convert_options=convert,
+            memory_pool=arrow_pool(),
+        ) as rows:
             block = rows.read_next_batch()
     except (pa.ArrowInvalid, OSError, StopIteration):
         return []
