@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Generic, ParamSpec, TypeVar
@@ -33,6 +33,7 @@ __all__ = [
     "n_threads",
     "prefetch",
     "run_both",
+    "settle",
     "split_rows",
     "submit",
     "threads_on",
@@ -277,33 +278,76 @@ def ahead(
 
     For a step the caller will need next, that releases the GIL (PyArrow parsing the next
     file while the caller types this one).  A short-lived thread, not the pool (as
-    :func:`run_both`); a value never asked for is dropped with its thread.  ``pooled``: the
-    helper's own steps may go to the pool (:func:`submit`), when the caller is not a thread
-    of ours itself (no pool worker ever waits on the helper, so nothing waits in a circle).
+    :func:`run_both`).  ``pooled``: the helper's own steps may go to the pool
+    (:func:`submit`), when the caller is not a thread of ours itself (no pool worker ever
+    waits on the helper, so nothing waits in a circle).
+
+    A caller that gives up on a value (an error before it asks) waits for the helper with
+    :func:`settle`, so that no helper outlives the call that started it.  The helper is not a
+    daemon thread either: the interpreter waits for it at exit, rather than stopping the
+    process while it runs PyArrow's C++ code (which then aborts the process).
     """
     if not threads_on():
-        return fn
-    done: list[T] = []
-    errors: list[BaseException] = []
-    pooled = pooled and not threading.current_thread().name.startswith("alignment")
+        return _Later(fn)
+    return _Started(
+        fn, name, pooled and not threading.current_thread().name.startswith("alignment")
+    )
 
-    def run() -> None:
-        _local.pooled = pooled
-        try:
-            done.append(fn())
-        except BaseException as exc:  # (raised again by the caller's call)
-            errors.append(exc)
 
-    helper = threading.Thread(target=run, name=name, daemon=True)
-    helper.start()
+class _Later(Generic[T]):
+    """A step of :func:`ahead` with threads off: run when its value is asked for."""
 
-    def result() -> T:
-        helper.join()
-        if errors:
-            raise errors[0]
-        return done[0]
+    __slots__ = ("_fn",)
 
-    return result
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+
+    def __call__(self) -> T:
+        return self._fn()
+
+    def settle(self) -> None:
+        """Nothing to wait for: the step never started."""
+
+
+class _Started(Generic[T]):
+    """A step of :func:`ahead` running on a helper thread."""
+
+    __slots__ = ("_done", "_errors", "_thread")
+
+    def __init__(self, fn: Callable[[], T], name: str, pooled: bool) -> None:
+        self._done: list[T] = []
+        self._errors: list[BaseException] = []
+
+        def run() -> None:
+            _local.pooled = pooled
+            try:
+                self._done.append(fn())
+            except BaseException as exc:  # (raised again by the caller's call)
+                self._errors.append(exc)
+
+        self._thread = threading.Thread(target=run, name=name, daemon=False)
+        self._thread.start()
+
+    def __call__(self) -> T:
+        self._thread.join()
+        if self._errors:
+            raise self._errors[0]
+        return self._done[0]
+
+    def settle(self) -> None:
+        """Wait for the helper to finish, its value and its error dropped."""
+        self._thread.join()
+
+
+def settle(waits: Iterable[Callable[[], Any]]) -> None:
+    """Wait for every helper of :func:`ahead` among ``waits`` to finish, their values and
+    errors dropped (a step never started is not run; other callables are left alone).
+
+    For a caller that raises before asking for values it started: its error is raised once
+    no helper of its own still runs."""
+    for wait in waits:  # a loop over the caller's pending steps
+        if isinstance(wait, (_Later, _Started)):
+            wait.settle()
 
 
 def threads_on() -> bool:

@@ -328,3 +328,32 @@ def test_a_pooled_helper_sends_its_steps_to_the_pool(monkeypatch: pytest.MonkeyP
         return _parallel.ahead(where_steps_run, name="alignment-read", pooled=True)()
 
     assert _parallel.submit(from_a_worker).result() == "alignment-read"
+
+
+def test_settle_waits_for_started_helpers_and_drops_their_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A caller giving up on values it started waits for them (no helper outlives it); a step
+    never started (threads off) is not run; helpers are not daemon threads."""
+    monkeypatch.setenv(_parallel.ENV_VAR, "2")
+    release = threading.Event()
+    finished: list[str] = []
+
+    def slow() -> None:
+        release.wait(timeout=30)
+        finished.append("slow")
+
+    def fails() -> None:
+        raise ZeroDivisionError
+
+    waits = [_parallel.ahead(slow, name="alignment-read"), _parallel.ahead(fails)]
+    helpers = [t for t in threading.enumerate() if t.name == "alignment-read"]
+    assert helpers and not any(t.daemon for t in helpers)
+    threading.Timer(0.05, release.set).start()
+    _parallel.settle([*waits, lambda: finished.append("not a helper: left alone")])
+    assert finished == ["slow"]  # (waited for; the error of `fails` dropped)
+    assert not any(t.is_alive() for t in helpers)
+    monkeypatch.setenv(_parallel.ENV_VAR, "1")
+    calls: list[int] = []
+    _parallel.settle([_parallel.ahead(lambda: calls.append(1))])
+    assert calls == []  # (off: never started, so not run either)

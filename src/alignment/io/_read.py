@@ -14,7 +14,7 @@ import numpy as np
 from .._crm import CodedColumns, CRMData, DataIssues
 from .._later_tables import LaterTable
 from .._options import reading
-from .._parallel import ahead, threads_on
+from .._parallel import ahead, settle, threads_on
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
 from ._context import READ, Context, Table
@@ -117,30 +117,33 @@ def _read_tables(
                 first_parsed.wait()
                 start(1)
 
-    for spec in order:  # a loop over the export's tables
-        part = ctx.part(READ, preset.tables.index(spec))
-        if spec.name not in found:
-            tables[spec.name] = empty_table(spec, part)
-            read.add(spec.name)
-            part.note(spec.name, "table not found (optional)", "read as empty")
-        else:
-            j = present.index(spec)
-            type_later(j)
-            try:
-                tables[spec.name] = typing.pop(j)()
+    try:
+        for spec in order:  # a loop over the export's tables
+            part = ctx.part(READ, preset.tables.index(spec))
+            if spec.name not in found:
+                tables[spec.name] = empty_table(spec, part)
                 read.add(spec.name)
-            except Exception as exc:
-                if _due(preset, spec, read):
-                    raise
-                later[spec.name] = exc
-            finally:
+                part.note(spec.name, "table not found (optional)", "read as empty")
+            else:
+                j = present.index(spec)
+                type_later(j)
+                try:
+                    tables[spec.name] = typing.pop(j)()
+                    read.add(spec.name)
+                except Exception as exc:
+                    if _due(preset, spec, read):
+                        raise
+                    later[spec.name] = exc
                 start(j + 1)
-            type_later(j + 1)
-        for name, error in later.items():  # a loop over the tables read before their turn
-            if _due(preset, preset.table(name), read):
-                raise error
-        if not later:
-            link.ready(tables, read)
+                type_later(j + 1)
+            for name, error in later.items():  # a loop over the tables read before their turn
+                if _due(preset, preset.table(name), read):
+                    raise error
+            if not later:
+                link.ready(tables, read)
+    except BaseException:  # (raised once no file of the export is still being read)
+        settle([*typing.values(), *parsing.values()])
+        raise
 
 
 AHEAD = 4
