@@ -337,3 +337,44 @@ def test_report_of_the_bundle(crm: alignment.io.CRMData, tmp_path: Path) -> None
     """The walk of docs/io.md ends in the report (a person with two won deals included)."""
     path = alignment.write_report(crm, tmp_path / "review.html")
     assert "15,650" in Path(path).read_text(encoding="utf-8")
+
+
+def _lead_rows_with_id(lead_id: str, *rows: int) -> dict[str, str]:
+    """The Salesforce export with the given Lead rows taking the Id ``lead_id``."""
+    tables = dict(SALESFORCE)
+    lead = tables["Lead"].splitlines()
+    for r in rows:  # a loop over the rows changed
+        lead[r + 1] = lead_id + lead[r + 1][lead[r + 1].index(",") :]
+    tables["Lead"] = "\n".join(lead) + "\n"
+    return tables
+
+
+def test_a_lead_exported_twice_one_copy_converted_is_one_person(tmp_path: Path) -> None:
+    """Rows 1 and 3 share the Id 00Q2; row 3 is converted (to 0038, not in the export).  Both
+    rows are listed as one duplicated person, who is the converted copy's: the touch and the
+    task naming 00Q2 reach 0038."""
+    crm = alignment.io.read_crm(
+        "salesforce", write_export(tmp_path, _lead_rows_with_id("00Q2", 3)), tz="UTC"
+    )
+    assert _issue(crm, "Lead", "duplicate person (same Id)").rows == (1, 3)
+    ids = crm.leads["lead_id"].tolist()
+    assert "00Q2" not in ids
+    assert ids.count("0038") == 1
+    assert crm.touchpoints["lead_id"].tolist() == ["0031", "0031", "0038"]
+    assert "0038" in crm.activities["lead_id"].tolist()  # (Task row 2: WhoId 00Q2)
+    person = ids.index("0038")
+    assert crm.leads["created_at"][person] == np.datetime64("2024-01-03T10:00:00", "us")
+
+
+def test_copies_of_one_lead_converted_to_different_contacts(tmp_path: Path) -> None:
+    """Rows 0 (converted to 0031) and 3 (to 0038) share the Id 00Q1: one person, the first
+    copy's link, and the other link listed."""
+    crm = alignment.io.read_crm(
+        "salesforce", write_export(tmp_path, _lead_rows_with_id("00Q1", 3)), tz="UTC"
+    )
+    assert _issue(crm, "Lead", "duplicate person (same Id)").rows == (0, 3)
+    other = [i for i in crm.issues if i.table == "Lead" and "first copy" in i.problem]
+    assert [i.rows for i in other] == [(3,)]
+    assert other[0].column == "ConvertedContactId"
+    ids = crm.leads["lead_id"].tolist()
+    assert "0038" not in ids and "00Q1" not in ids and ids.count("0031") == 1

@@ -124,10 +124,23 @@ def _merge_issues(
             f"links to a {target} record that is not in the export",
             "kept as one person under the linked Id",
         )
-    alone = ~linked
-    counts = np.bincount(own[alone], minlength=int(own.max(initial=-1)) + 1)
-    repeated = alone & (counts[own] > 1)
+    counts = np.bincount(own, minlength=int(own.max(initial=-1)) + 1)
+    repeated = counts[own] > 1  # (converted or not: every record of the id)
     ctx.flag(p, repeated, "lead_id", "duplicate person (same Id)", "merged into one person")
+
+
+def _links_by_id(own: np.ndarray, link: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every record's link as the link of its id: the records of one id are one person, so a
+    record of an id some other record of it links (a lead exported twice, one row converted)
+    goes where that record goes; of several links, the first record's.  Also the records
+    whose own link differs from their id's (``-1`` where an id links to none)."""
+    at = np.flatnonzero(link >= 0)
+    first = group_min(at, own[at], n_codes, _BIG)  # (each id's first linked record)
+    by_id = np.full(n_codes, -1, dtype=link.dtype)
+    has = first < _BIG
+    by_id[has] = link[first[has]]
+    shared = by_id[own]
+    return shared, (link >= 0) & (link != shared)
 
 
 def combine(
@@ -196,6 +209,14 @@ def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People
     known = np.zeros(n, dtype=bool)
     known[linked] = first[link[linked]] < _BIG
     _merge_issues(p, own, linked, known, specs, ctx)
+    link, other = _links_by_id(own, link, vocab.size)
+    ctx.flag(
+        p,
+        other,
+        "merged_into",
+        "record of a duplicated Id linked to another record than its first copy",
+        "merged with the first copy's linked record",
+    )
     final = _final_codes(own, link, first, depth=len(specs) + 1)
     persons, row_of = _dense_distinct(final, vocab.size)  # (ids in sorted order)
     row = row_of[final]
