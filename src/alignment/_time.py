@@ -564,26 +564,55 @@ def _row_zones(
             f"row_tz has {zones.size} entries for {times.size} rows of column {column!r}"
         )
     naive = kinds == NAIVE
-    uniq, inverse = _factorize_objects(zones.tolist())
+    uniq, inverse = check_zones(zones, naive, column=column, table=table, zones_of=column)
     for j, zone in enumerate(uniq):
         rows = naive & (inverse == j)
-        if (isinstance(zone, float) and zone != zone) or zone is None or zone == "":
+        if _no_zone(zone):
             zone = tz
         if not rows.any() or zone is None:
             continue
-        if not isinstance(zone, str) or not _is_zone(zone):
-            reject_rows(
-                inverse == j,
-                f"unknown time zone {zone!r} in row_tz",
-                column=column,
-                table=table,
-                values=zones,
-                fix="use IANA zone names such as 'America/New_York' (or None for tz=)",
-            )
         times[rows], ambiguous[rows], gap[rows] = localize(
             times[rows], zone, column=column, table=table
         )
         kinds[rows] = _ZONED
+
+
+def check_zones(
+    zones: np.ndarray,
+    used: np.ndarray | None = None,
+    *,
+    column: str | None,
+    table: str | None,
+    zones_of: str | None = None,
+) -> tuple[list[Any], np.ndarray]:
+    """The distinct entries of a column of IANA zone names and each row's (as
+    :func:`_factorize_objects`), every entry that a row in ``used`` holds (all rows without
+    it) checked: an unknown zone raises :class:`DataValidationError` naming ``column`` (the
+    zone column), every row holding it and the value.  An empty entry (``None``, NaN, ``""``) names no zone.
+    ``zones_of``: the column whose wall times the zones are for, when ``column`` is not it."""
+    zones = np.asarray(zones, dtype=object).ravel()
+    uniq, inverse = _factorize_objects(zones.tolist())
+    for j, zone in enumerate(uniq):  # a loop over the distinct zones
+        rows = inverse == j  # (all its rows are listed, once one of them is used)
+        if _no_zone(zone) or not (rows if used is None else rows & used).any():
+            continue
+        if not isinstance(zone, str) or not _is_zone(zone):
+            of = "" if zones_of is None else f" (the zones of the wall times of {zones_of!r})"
+            reject_rows(
+                rows,
+                f"unknown time zone {zone!r}{of}",
+                column=column,
+                table=table,
+                values=zones,
+                fix="use IANA zone names such as 'America/New_York' (or leave the cell empty "
+                "for the zone of tz=)",
+            )
+    return uniq, inverse
+
+
+def _no_zone(zone: Any) -> bool:
+    """An entry of a zone column that names no zone."""
+    return (isinstance(zone, float) and zone != zone) or zone is None or zone == ""
 
 
 def _is_zone(name: str) -> bool:

@@ -435,7 +435,7 @@ def test_per_row_time_zone_column(tmp_path: Path) -> None:
     # 00Q1 is converted: the person is its contact 0031 (created from the contact row)
     assert got["00Q2"] == dt.datetime(2024, 1, 3, 16, 0)  # no zone: tz (Chicago, UTC-6)
     assert got["00Q3"] == dt.datetime(2024, 1, 4, 2, 0)  # Tokyo, UTC+9
-    with pytest.raises(alignment.AlignmentError, match="Mars/Olympus"):
+    with pytest.raises(alignment.AlignmentError, match="Mars/Olympus") as err:
         bad = dict(tables)
         bad["Lead"] = bad["Lead"].replace("Asia/Tokyo", "Mars/Olympus")
         alignment.io.read_crm(
@@ -443,6 +443,38 @@ def test_per_row_time_zone_column(tmp_path: Path) -> None:
             write_export(tmp_path / "bad", bad),
             columns={"Lead": {"Zone": "time_zone"}},
         )
+    assert (err.value.table, err.value.column, err.value.rows) == ("Lead", "Zone", [2])
+    assert "row_tz" not in str(err.value)  # (the zone column is named, not a parameter)
+
+
+def test_wall_times_skipped_in_the_row_zone_name_that_zone(tmp_path: Path) -> None:
+    """02:30 on 31 March 2024 does not exist in Paris (it does in New York): the issue says
+    it is the row's zone, not ``tz=``."""
+    tables = dict(SALESFORCE)
+    lines = tables["Lead"].splitlines()
+    cells = lines[2].split(",")
+    cells[1] = "2024-03-31 02:30"
+    lines[2] = ",".join(cells)
+    tables["Lead"] = (
+        "\n".join(
+            [
+                lines[0] + ",Zone",
+                lines[1] + ",",
+                lines[2] + ",Europe/Paris",
+                *[x + "," for x in lines[3:]],
+            ]
+        )
+        + "\n"
+    )
+    crm = alignment.io.read_crm(
+        "salesforce",
+        write_export(tmp_path, tables),
+        tz="America/New_York",
+        columns={"Lead": {"Zone": "time_zone"}},
+    )
+    gap = [i for i in crm.issues if "does not exist" in i.problem]
+    assert [(i.table, i.column, i.rows) for i in gap] == [("Lead", "CreatedDate", (1,))]
+    assert "row's time zone" in gap[0].problem and "New_York" not in gap[0].problem
 
 
 @pytest.mark.parametrize("threads", ["1", "2"])

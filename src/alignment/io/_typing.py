@@ -11,6 +11,7 @@ import numpy as np
 from .._frames import POOL_MIN_ROWS
 from .._options import note_naive
 from .._parallel import Pending, submit
+from .._time import check_zones
 from ..errors import DataValidationError, MissingColumnError
 from ._context import ROW, SRC, Context, Table
 from ._locate import Raw
@@ -88,6 +89,7 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     zones = None
     if ZONE in resolved:  # each row's zone, for its wall times (before the instants are read)
         zones, _ = _coalesce(raw, spec.name, resolved[ZONE], "text", ctx)
+        check_zones(zones, column="/".join(resolved[ZONE]), table=spec.name)
     later: dict[str, Pending[tuple[np.ndarray, np.ndarray]]] = {}
     for ours, theirs in resolved.items():
         ctx.their[(spec.name, ours)] = "/".join(theirs)
@@ -208,7 +210,7 @@ def _coalesce(
             ctx.currencies[f"{table}.{name}"] = got.currency
         if got.naive_utc and used.any():
             note_naive(table, name)
-        _note_wall_times(got, used, table, name, ctx)
+        _note_wall_times(got, used, table, name, ctx, zones is not None)
         if values is None or missing is None:
             values, missing = got.values, got.missing
         elif missing.any():  # (none missing: the values stand, no copy)
@@ -222,8 +224,12 @@ def _coalesce(
 BLANK_IS_FALSE = frozenset({"is_primary"})
 
 
-def _note_wall_times(got: Typed, used: np.ndarray, table: str, column: str, ctx: Context) -> None:
-    zone = ctx.opts.tz
+def _note_wall_times(
+    got: Typed, used: np.ndarray, table: str, column: str, ctx: Context, by_row: bool
+) -> None:
+    """The wall times that daylight saving makes ambiguous or skips, in ``tz`` or, with a
+    column of zones (``by_row``), in each row's zone."""
+    zone = "the row's time zone" if by_row else ctx.opts.tz
     if got.ambiguous is not None and (got.ambiguous & used).any():
         ctx.note(
             table,
