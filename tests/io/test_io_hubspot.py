@@ -206,3 +206,19 @@ def test_wall_times_changed_by_daylight_saving(tmp_path: Path) -> None:
     created = dict(zip(crm.leads["lead_id"].tolist(), crm.leads["created_at"].tolist()))
     assert created["1506"] == np.datetime64("2024-03-10T07:30", "us").item()  # 03:30 EDT
     assert created["1522"] == np.datetime64("2024-11-03T05:30", "us").item()  # 01:30 EDT
+
+
+def test_a_deal_without_a_stage_is_listed_not_silently_open(tmp_path: Path) -> None:
+    """The stage says whether a HubSpot deal is won: an empty one is listed, and the deal is
+    kept as open (not won, its close date not used)."""
+    tables = dict(HUBSPOT)
+    tables["deals"] = tables["deals"].replace("802,Acme upsell,closedwon,", "802,Acme upsell,,")
+    crm = alignment.io.read_crm("hubspot", write_export(tmp_path, _names(tables)))
+    assert ("deals", "Deal Stage", "deal without a stage", (1,)) in _issues(crm)
+    at = crm.deals["deal_id"].tolist().index("802")
+    assert not crm.deals["won"][at] and np.isnat(crm.deals["closed_at"][at])
+    assert not any("without a stage" in i.problem for i in _read(tmp_path / "whole", HUBSPOT))
+
+
+def _read(folder: Path, tables: dict[str, str]) -> alignment.io.DataIssues:
+    return alignment.io.read_crm("hubspot", write_export(folder, _names(tables))).issues

@@ -109,8 +109,15 @@ def _dedupe_deals(d: Table, ctx: Context) -> Table:
 
 def _won_and_closed(d: Table, won_stages: Sequence[str] | None, ctx: Context) -> None:
     n = d[ROW].size
-    if won_stages is not None:
+    if won_stages is not None:  # (a deal without a stage: its outcome is not known)
         d["won"] = in_stages(d["stage"], won_stages)
+        ctx.flag(
+            d,
+            is_missing(d["stage"]),
+            "stage",
+            "{noun} without a stage",
+            "kept as open (not won, no close date): map or fill the stage to count it",
+        )
     lost = (
         in_stages(d["stage"], ctx.preset.lost_stages)
         if "stage" in d and ctx.preset.lost_stages
