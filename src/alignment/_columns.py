@@ -18,7 +18,7 @@ import numpy as np
 
 from ._options import current, note_variants
 from ._parallel import Pending
-from ._params import is_number
+from ._params import is_integer, is_number
 from .errors import DataValidationError, ParameterError, reject_rows
 
 
@@ -523,18 +523,7 @@ def numeric(
             arr, column=column, table=table, allow_missing=True, decimal=current().decimal
         )
     if arr.dtype.kind == "O":
-        try:
-            arr = np.array([np.nan if v is None else v for v in arr.tolist()], dtype=np.float64)
-        except (TypeError, ValueError):
-            bad = [i for i, v in enumerate(arr.tolist()) if not _is_number(v)]
-            raise DataValidationError(
-                "expected numbers",
-                column=column,
-                table=table,
-                rows=bad,
-                value=arr[bad[0]] if bad else None,
-                fix="convert the column to numbers",
-            ) from None
+        arr = _object_floats(arr, column=column, table=table)
     if arr.dtype.kind not in "iuf":
         raise DataValidationError(
             f"expected numbers, got dtype {arr.dtype}",
@@ -567,6 +556,45 @@ def numeric(
 
 def _is_number(v: Any) -> bool:
     return v is None or (is_number(v))
+
+
+def _too_large(v: Any) -> bool:
+    """An integer beyond the range of a float (``10**400``)."""
+    if not is_integer(v):
+        return False
+    try:
+        float(v)
+    except OverflowError:
+        return True
+    return False
+
+
+def _object_floats(arr: np.ndarray, *, column: str, table: str | None) -> np.ndarray:
+    """An object column of numbers (``None`` missing) as ``float64``; anything else refused."""
+    items = arr.tolist()
+    try:
+        return np.array([np.nan if v is None else v for v in items], dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    huge = [i for i, v in enumerate(items) if _too_large(v)]
+    bad = [i for i, v in enumerate(items) if not _is_number(v)]
+    if bad or not huge:
+        raise DataValidationError(
+            "expected numbers",
+            column=column,
+            table=table,
+            rows=bad,
+            value=arr[bad[0]] if bad else None,
+            fix="convert the column to numbers",
+        ) from None
+    raise DataValidationError(
+        "integer too large for a float (beyond about 1.8e308)",
+        column=column,
+        table=table,
+        rows=huge,
+        value=items[huge[0]],
+        fix="give amounts in a unit that keeps them below 1e308, or drop these rows",
+    ) from None
 
 
 # ------------------------------------------------------------------------ category spellings

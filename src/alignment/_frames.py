@@ -32,7 +32,13 @@ from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
-from ._sources import Source, check_required, open_source, refuse_duplicates
+from ._sources import (
+    Source,
+    check_column_names,
+    check_required,
+    open_source,
+    refuse_duplicates,
+)
 from ._time import TIME_DTYPE
 from .errors import DataValidationError, ParameterError
 
@@ -267,6 +273,8 @@ def read_table(
 
     Raises
     ------
+    ParameterError
+        A name in ``required`` or ``optional`` is not a string.
     MissingColumnError
         A required column is absent.
     DataValidationError
@@ -276,6 +284,7 @@ def read_table(
         A file path, and PyArrow is not installed.
     """
     n_threads()  # a bad ALIGNMENT_NUM_THREADS is refused on every input, not on large ones only
+    check_column_names([*required, *optional], table)
     source = open_source(data, table=table)
     if source is not None:
         return _read_source(
@@ -356,7 +365,9 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
             return value  # type: ignore[return-value]
         if type(value).__module__.split(".")[0] == "pyarrow" and hasattr(value, "type"):
             return value  # type: ignore[no-any-return]  # (an Arrow array: read as Arrow's)
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ma.MaskedArray):
+            arr = _unmasked(value)
+        elif isinstance(value, np.ndarray):
             arr = value
         else:
             if is_frame(value) or hasattr(value, "to_numpy"):
@@ -382,6 +393,27 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
         return view
 
     return get
+
+
+def _unmasked(value: np.ma.MaskedArray) -> np.ndarray:
+    """A numpy masked array's values, a masked entry read as missing (a new array).
+
+    A float column gets ``NaN``, a datetime column ``NaT``, any other ``None`` in an object
+    column: the usual rules for
+    missing values then apply (a missing revenue or key is refused, a missing stage is not
+    reached).  The hidden value under the mask is never read.
+    """
+    mask: np.ndarray = np.ma.getmaskarray(value)
+    data: np.ndarray = np.asarray(value.data)
+    if not mask.any():
+        return data
+    if data.dtype.kind in "fmM":  # (NaN, NaT: the column keeps its type)
+        filled: np.ndarray = data.copy()
+        filled[mask] = np.nan if data.dtype.kind == "f" else np.datetime64("NaT")
+        return filled
+    out: np.ndarray = data.astype(object)
+    out[mask] = None
+    return out
 
 
 def _soon(n_rows: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -437,7 +469,8 @@ def _read_frame(
     """Numpy columns of an eager frame; ``names``: the input's columns when ``data`` holds some."""
     nw = _nw()
     frame = nw.from_native(data, eager_only=True)
-    held = tuple(str(c) for c in frame.columns)
+    labels = {str(c): c for c in frame.columns}  # (a pandas label may be an int: read as text)
+    held = tuple(labels)
     names = held if names is None else names
     check_required(required, names, table)
     wanted = (
@@ -460,8 +493,8 @@ def _read_frame(
     schema = frame.schema
     n_rows = int(frame.shape[0])
     for name in wanted:
-        s = frame[name]
-        dtype = schema[name]
+        s = frame.get_column(labels[name])
+        dtype = schema[labels[name]]
         zoned = _pandas_zoned(s.to_native()) if backend == "pandas" else None
         if zoned is not None:  # (a pandas zone narwhals does not type: read as stored)
             aware[name] = True

@@ -2,7 +2,8 @@
 
 One rule everywhere: a parameter that takes a number accepts a Python ``int``/``float`` or a
 numpy integer/floating scalar (never a ``bool``); one that takes a sequence accepts a list,
-a tuple or a 1-D numpy array.
+a tuple or a 1-D numpy array; one that takes a flag accepts ``True``/``False`` (Python or numpy)
+and nothing else (text such as ``"no"`` is never read as true).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Number", "is_integer", "is_number", "number_sequence"]
+from .errors import ParameterError
+
+__all__ = ["Number", "check_flag", "is_integer", "is_number", "number_sequence"]
 
 #: the static type of a number parameter (a Python or numpy scalar); an overload typed with it
 #: returns ``float`` where the same call with an array returns an array
@@ -37,3 +40,24 @@ def number_sequence(value: Any) -> list[Any] | None:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         return None
     return list(value)
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` as a Python ``bool``: a flag parameter is ``True`` or ``False`` (Python or numpy).
+
+    Parameters
+    ----------
+    value
+        The caller's value.
+    name
+        The parameter's name as the caller wrote it (``"relative"``, ``"LogisticScorer:
+        fit_intercept"`` ...), named in the error.
+
+    Raises
+    ------
+    ParameterError
+        For anything else: text (``"no"``, ``"false"``), a number (``0``, ``1``), ``None``.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ParameterError(f"{name} must be True or False, got {value!r}")

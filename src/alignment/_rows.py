@@ -77,5 +77,8 @@ def tighten(arr: np.ndarray) -> np.ndarray:
                 return np.array(vals, dtype=np.int64)
             except OverflowError:  # beyond int64: kept as Python ints (exact)
                 return arr
-        return np.array([np.nan if v is None else v for v in arr.tolist()], dtype=float)
+        try:
+            return np.array([np.nan if v is None else v for v in arr.tolist()], dtype=float)
+        except OverflowError:  # an int beyond a float (10**400): left for the column's check
+            return arr
     return arr

@@ -36,7 +36,7 @@ from ._parallel import n_threads, run_all
 from ._pool import arrow_pool
 from ._timetext import Utf8Text
 from ._utf8 import checked_utf8
-from .errors import DataValidationError, MissingColumnError
+from .errors import DataValidationError, MissingColumnError, ParameterError
 
 __all__ = [
     "FILES_EXTRA",
@@ -242,15 +242,40 @@ def _guard(read: Callable[[], Any], kind: str, table: str) -> Any:
         ) from exc
 
 
+def check_column_names(wanted: Sequence[Any], table: str) -> None:
+    """Refuse a column name that is not a string (``channel=5``, ``channel=None``).
+
+    Column names are text: a frame's integer labels are read as their text (``"0"``), so a
+    number for a column keyword is never a column's name.
+
+    Raises
+    ------
+    ParameterError
+        Naming the value, its type and the table.
+    """
+    for c in wanted:
+        if not isinstance(c, str):
+            as_text = (
+                "" if c is None else f" (a frame's column labels are read as text: {str(c)!r})"
+            )
+            raise ParameterError(
+                f"{table}: column names must be strings; got {c!r} ({type(c).__name__}) for a "
+                f"column of this table{as_text}; pass the column's name as text, e.g. "
+                "channel='channel'"
+            )
+
+
 def check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
     """Raise :class:`MissingColumnError` naming the absent ``required`` columns (and near names)."""
+    check_column_names(required, table)
     missing = [c for c in required if c not in names]
     if missing:
         import difflib
 
         hints = []
+        texts = [n for n in names if isinstance(n, str)]
         for m in missing:
-            close = difflib.get_close_matches(m, list(names), n=1)
+            close = difflib.get_close_matches(m, texts, n=1)
             if close:
                 hints.append(f"{m!r} → did you mean {close[0]!r}?")
         raise MissingColumnError(

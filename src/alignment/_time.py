@@ -406,7 +406,10 @@ def _one_instant(v: Any) -> tuple[int, int]:
             return 0, MISSING
         return int(v.astype(TIME_DTYPE).astype(np.int64)), _NEUTRAL
     if is_number(v):
-        us = float(v) * 1_000_000
+        try:
+            us = float(v) * 1_000_000
+        except OverflowError:  # an integer beyond a float (10**400)
+            return 0, _OUT_OF_RANGE
         if us != us:  # NaN: missing, as in a float column
             return 0, MISSING
         return (round(us), _NEUTRAL) if abs(us) <= _MAX_US else (0, _OUT_OF_RANGE)

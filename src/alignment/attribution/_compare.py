@@ -10,6 +10,7 @@ import numpy as np
 from typing_extensions import Unpack
 
 from .._frames import BACKENDS, to_native
+from .._params import check_flag
 from ..errors import ParameterError
 from ._result import Measure
 
@@ -113,7 +114,8 @@ def compare(
     share : bool, default False
         ``False``: the credited revenue (or conversions).  ``True``: each model's share of
         what it attributed, a fraction summing to 1 per column (0 in every row for a model
-        that attributed nothing, as in ``to_frame(level="channel")``).
+        that attributed nothing, as in ``to_frame(level="channel")``).  Anything but
+        ``True``/``False`` (text such as ``"false"`` included) is a ``ParameterError``.
     measure : {"revenue", "conversions"}, default "revenue"
         Credited revenue, or fractional conversions.
     backend : {"pandas", "polars", "pyarrow", "dict"}, optional
@@ -130,7 +132,7 @@ def compare(
     Raises
     ------
     ParameterError
-        No result, a value that is not an attribution result, labels that are not strings or
+        No result, a value that is not an attribution result, ``share`` not a bool, labels that are not strings or
         repeat (a sequence with two results of one model), a label equal to ``by``, an
         unknown ``by`` key or ``measure``, or a backend that is not installed.
 
@@ -146,6 +148,7 @@ def compare(
     >>> [round(float(table[m].sum()), 6) for m in ("first", "last")]
     [1.0, 1.0]
     """
+    share = check_flag(share, "compare: share")
     labelled = _labelled(results)
     if by in labelled:
         raise ParameterError(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
+from .._params import check_flag
 from ..base import AttributionModel, ChannelCredit
 from ..errors import ParameterError
 from ._credit import channel_codes
@@ -108,11 +109,7 @@ class MarkovAttribution(AttributionModel):
             raise ParameterError(
                 f"MarkovAttribution: order must be an integer >= 1, got {self.order!r}"
             )
-        if not isinstance(self.collapse_repeats, (bool, np.bool_)):
-            raise ParameterError(
-                "MarkovAttribution: collapse_repeats must be True or False, "
-                f"got {self.collapse_repeats!r}"
-            )
+        check_flag(self.collapse_repeats, "MarkovAttribution: collapse_repeats")
         if self.revenue_basis not in ("conversions", "value"):
             raise ParameterError(
                 "MarkovAttribution: revenue_basis must be 'conversions' or 'value', "

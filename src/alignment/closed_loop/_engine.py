@@ -5,7 +5,7 @@ Public names are re-exported by :mod:`alignment.closed_loop`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -196,7 +196,7 @@ def closed_loop(
     costs: Any = None,
     attribution: Any = None,
     by: str | Sequence[str] = ("source", "campaign", "persona"),
-    required: Sequence[str] = DEFAULT_REQUIRED,
+    required: str | Sequence[str] = DEFAULT_REQUIRED,
     attribution_by: str | None = None,
     cost_column: str = "cost",
     allocate: Allocate = "none",
@@ -228,9 +228,9 @@ def closed_loop(
         costs.
     by : str or sequence of str
         The key columns.
-    required : sequence of str
-        Fields a complete lead has (default :data:`DEFAULT_REQUIRED`); a field that is not a
-        column at all is missing for every lead.
+    required : str or sequence of str
+        Fields a complete lead has (default :data:`DEFAULT_REQUIRED`); one string is one field
+        (``required="email"``); a field that is not a column at all is missing for every lead.
     attribution_by : str, optional
         Key of the attribution totals; default ``by`` when it is one column, else
         ``"campaign"`` if in ``by``, else ``by[0]``.
@@ -268,6 +268,7 @@ def closed_loop(
 
     leads, deals, costs = _from_bundle(leads, deals, costs)
     by_cols = (by,) if isinstance(by, str) else tuple(by)
+    required = _required_fields(required)
     if not by_cols:
         raise ParameterError("closed_loop: by must name at least one lead column")
     if allocate not in ALLOCATIONS:
@@ -277,13 +278,13 @@ def closed_loop(
         )
     lt = LeadTable.build(leads)
     g = _groups(lt, by_cols)
-    stages, revenue, measured = _outcomes(lt, deals)
+    stages, revenue, measured, revenue_gap = _outcomes(lt, deals)
     out = _funnel_columns(g, stages, revenue, measured)
     weights = _weights(lt, allocate, attribution)
     cost_place, cost_total = _costs(g, lt, costs, cost_column, allocate, weights)
     attr_place = _attributed(g, lt, attribution, attribution_by, allocate, weights)
     n_extra = _money_columns(out, g, cost_place, attr_place, measured["revenue"])
-    reasons = _reasons(measured, cost_place, attr_place, n_extra)
+    reasons = _reasons(measured, cost_place, attr_place, n_extra, revenue_gap)
     dup = duplicates(lt)
     inc, absent = incomplete(lt, required)
     summary: dict[str, Any] = {"n_leads": lt.n_leads, "n_keys": g.n}
@@ -311,6 +312,24 @@ def closed_loop(
         inc,
         summary,
     )
+
+
+def _required_fields(required: Any) -> tuple[str, ...]:
+    """``required`` as a tuple of field names: one string is one field (as ``by="source"``)."""
+    if isinstance(required, str):
+        return (required,)
+    if isinstance(required, (bytes, Mapping)) or not isinstance(required, (Sequence, np.ndarray)):
+        raise ParameterError(
+            "closed_loop: required must be a field name or a list of field names, e.g. "
+            f"required=['email', 'company'], got {required!r}"
+        )
+    names = tuple(required.tolist() if isinstance(required, np.ndarray) else required)
+    bad = [f for f in names if not isinstance(f, str) or not f]
+    if bad:
+        raise ParameterError(
+            f"closed_loop: required names lead columns (non-empty strings), got {bad[0]!r}"
+        )
+    return names
 
 
 def _from_bundle(leads: Any, deals: Any, costs: Any) -> tuple[Any, Any, Any]:
@@ -367,9 +386,12 @@ def _groups(lt: Any, by_cols: tuple[str, ...]) -> _Groups:
     return _Groups(by_cols, key_values, sizes, uniq, gid, keys)
 
 
-def _outcomes(lt: Any, deals: Any) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, bool]]:
-    """Per lead: MQL, accepted, rejected, SQL and won flags, the won revenue; and which of
-    them the data measures (a stage column the leads do not have is not measured)."""
+def _outcomes(
+    lt: Any, deals: Any
+) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, bool], str | None]:
+    """Per lead: MQL, accepted, rejected, SQL and won flags, the won revenue; which of them the
+    data measures (a stage column the leads do not have is not measured); and why some revenue
+    is missing (won leads without a revenue value), ``None`` when none is."""
     stages: dict[str, np.ndarray] = {}
     measured: dict[str, bool] = {}
     for col, names in _STAGES.items():  # loop over the count columns
@@ -381,22 +403,58 @@ def _outcomes(lt: Any, deals: Any) -> tuple[dict[str, np.ndarray], np.ndarray, d
             else np.zeros(lt.n_leads, dtype=bool)
         )
     revenue: np.ndarray = np.zeros(lt.n_leads)
-    measured["revenue"] = deals is not None or "revenue" in lt.numeric
+    lead_revenue = None if deals is not None else _lead_revenue(lt)
+    measured["revenue"] = deals is not None or lead_revenue is not None
+    gap = None
     if deals is not None:
         revenue, won_deal = _deal_revenue(lt, deals)
         stages["won"] = stages["won"] | won_deal
         measured["won"] = True
-    elif "revenue" in lt.numeric:
-        revenue = np.nan_to_num(lt.numeric["revenue"], nan=0.0)
-        reject_rows(
-            revenue < 0,
-            "negative revenue",
-            column="revenue",
-            table="leads",
-            values=revenue,
-            fix="revenue is won revenue and must be >= 0; record refunds or credits separately",
-        )
-    return stages, revenue, measured
+    elif lead_revenue is not None:
+        # a lead not won has no revenue; a won lead without a value is missing data (NaN, with
+        # the reason in not_measured), never 0
+        absent = np.isnan(lead_revenue)
+        revenue = np.where(absent & ~stages["won"], 0.0, lead_revenue)
+        gap = _revenue_gap(lt, absent & stages["won"])
+    return stages, revenue, measured, gap
+
+
+def _lead_revenue(lt: Any) -> np.ndarray | None:
+    """The leads' ``revenue`` column as float64 (NaN: no value); ``None`` when there is none.
+
+    A text column (``"12,500.00"``, ``"$3,150"``: a CSV or Excel export) is read by the
+    library's number reading (:func:`alignment._frames.numeric`, as ``attribute()`` reads a
+    text revenue): strictly, an unreadable value is a :class:`DataValidationError`.
+    """
+    if "revenue" in lt.numeric:
+        values = np.asarray(lt.numeric["revenue"], dtype=np.float64)
+    elif "revenue" in lt.categorical:
+        text = lt.categorical["revenue"].values()
+        values = numeric(text, column="revenue", table="leads", allow_missing=True)
+    else:
+        return None
+    reject_rows(
+        values < 0,
+        "negative revenue",
+        column="revenue",
+        table="leads",
+        values=values,
+        fix="revenue is won revenue and must be >= 0; record refunds or credits separately",
+    )
+    return values
+
+
+def _revenue_gap(lt: Any, won_without: np.ndarray) -> str | None:
+    """Why a key's revenue is NaN: its won leads without a revenue value (``None``: none)."""
+    rows = np.flatnonzero(won_without)
+    if not rows.size:
+        return None
+    first = lt.column(lt.id_column)[rows[0]]
+    return (
+        f"{rows.size} won lead(s) have no revenue value (first: lead {first!r} at row "
+        f"{int(rows[0])}); a key with such a lead has no revenue total; fill the revenue of "
+        "won leads, or pass deals="
+    )
 
 
 def _deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -593,7 +651,11 @@ def _money_columns(
 
 
 def _reasons(
-    measured: dict[str, bool], cost: Placement | None, attributed: Placement | None, n_extra: int
+    measured: dict[str, bool],
+    cost: Placement | None,
+    attributed: Placement | None,
+    n_extra: int,
+    revenue_gap: str | None = None,
 ) -> dict[str, str]:
     """Per column, why its NaN cells have no value."""
     absent = {
@@ -605,6 +667,8 @@ def _reasons(
         "revenue": "no deals= and no revenue column",
     }
     out = {col: why for col, why in absent.items() if not measured[col]}
+    if revenue_gap:
+        out["revenue"] = revenue_gap
     for name, (num, den, why) in _RATIOS.items():  # loop over ratio columns
         out[name] = out.get(num) or out.get(den) or why
     extra = "; a row without leads holds amounts only (see note)" if n_extra else ""

@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._params import is_number
 from ..errors import ParameterError
 
 __all__ = [
     "as_positive",
     "as_rates",
     "ceil_whole",
+    "check_finite",
     "period_weights",
     "required_volumes",
     "stage_index",
@@ -32,13 +34,49 @@ _CEIL_RTOL = 1e-9
 
 
 def _as_float(value: Any, *, name: str) -> FloatArray:
+    """``value`` as float64: a number (Python or numpy, never a bool) or an array of them.
+
+    Arrays (scenarios) may be numpy integer/floating arrays, or lists/tuples (nested for
+    several dimensions) of numbers; bools, text and numeric strings are refused, as are
+    integers too large for a float.
+    """
+    if is_number(value):
+        items: Any = value
+        arr = None
+    elif isinstance(value, (str, bytes)) or not (
+        isinstance(value, (Sequence, np.ndarray)) or hasattr(value, "__array__")
+    ):
+        raise _not_numbers(name, value)
+    else:
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError):  # (ragged lists)
+            raise _not_numbers(name, value) from None
+        if arr.dtype.kind in "iuf" and not isinstance(value, Sequence):  # a numeric array
+            return arr.astype(np.float64, copy=False)
+        if arr.dtype.kind not in "iufO":  # bool, text, datetime ... arrays
+            raise _not_numbers(name, value)
+        # a list's items one by one: numpy reads [100, True] as integers
+        arr = np.asarray(value, dtype=object)
+        if not all(is_number(v) for v in arr.ravel().tolist()):
+            raise _not_numbers(name, value)
+        items = arr
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+        return np.asarray(items, dtype=np.float64)
+    except OverflowError:
         raise ParameterError(
-            f"{name} must be a number or an array of numbers, got {value!r}"
-        ) from exc
-    return arr
+            f"{name} holds an integer too large for a float (beyond about 1.8e308); "
+            "give a smaller number"
+        ) from None
+
+
+def _not_numbers(name: str, value: Any) -> ParameterError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return ParameterError(
+        f"{name} must be a number or an array of numbers (a bool or text is not a number), "
+        f"got {shown}"
+    )
 
 
 def _first_bad(arr: FloatArray, bad: NDArray[np.bool_]) -> str:
@@ -58,6 +96,18 @@ def as_positive(value: Any, *, name: str, allow_zero: bool = False) -> FloatArra
         rule = "non-negative" if allow_zero else "positive"
         raise ParameterError(f"{name} must be finite and {rule}; got {_first_bad(arr, bad)}")
     return arr
+
+
+def check_finite(value: Any, *, what: str) -> None:
+    """Refuse a result that overflowed to infinity (e.g. a target over a tiny deal size)."""
+    arr = np.asarray(value, dtype=np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ParameterError(
+            f"{what} overflows a float (beyond about 1.8e308) for these inputs; got "
+            f"{_first_bad(arr, bad)}; check the units of the inputs (a deal size or a rate "
+            "such as 1e-320 is almost certainly a mistake)"
+        )
 
 
 def as_fraction(value: Any, *, name: str, allow_zero: bool = False) -> FloatArray:

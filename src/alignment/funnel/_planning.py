@@ -8,7 +8,7 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from .._params import Number, is_number
+from .._params import Number, check_flag, is_number
 from ..errors import ParameterError
 from ._base import (
     _QUOTA_MONTHS,
@@ -24,6 +24,7 @@ from ._plan import (
     as_positive,
     as_rates,
     ceil_whole,
+    check_finite,
     period_weights,
     required_volumes,
     stage_index,
@@ -113,8 +114,12 @@ def plan(
     except ValueError as exc:
         raise ParameterError(f"plan inputs do not broadcast together: {exc}") from exc
     scalar = shape == ()
-    customers = target * share / deal
-    req = required_volumes(customers, rate_arrays)
+    with np.errstate(over="ignore"):
+        customers = target * share / deal
+        req = required_volumes(customers, rate_arrays)
+    check_finite(customers, what="the number of customers (revenue_target / average_deal_size)")
+    for name, v in zip(names, req):
+        check_finite(v, what=f"the volume required at stage {name!r}")
     overall = np.ones(shape)
     for r in rate_arrays:
         overall = overall * r
@@ -214,7 +219,12 @@ def forward(
         current = current * r
         overall = overall * r
     customers = np.broadcast_to(current, shape)
-    revenue = None if deal is None else _out(np.broadcast_to(customers * deal, shape), scalar)
+    revenue = None
+    if deal is not None:
+        with np.errstate(over="ignore"):
+            revenue_values = customers * deal
+        check_finite(revenue_values, what="the revenue (customers × average_deal_size)")
+        revenue = _out(np.broadcast_to(revenue_values, shape), scalar)
     return Forecast(
         stages=names,
         rates={n: _out(r, scalar) for n, r in zip(names, rate_arrays)},
@@ -255,7 +265,8 @@ def sensitivity(
         Improvement: ``+step`` rate points (``0.01`` = one point) or, with ``relative=True``,
         ``× (1 + step)``. Improved rates are capped at 1.
     relative : bool
-        Relative instead of absolute improvement.
+        Relative instead of absolute improvement (``True`` or ``False``; anything else, text
+        included, is a :class:`~alignment.errors.ParameterError`).
 
     Returns
     -------
@@ -273,6 +284,7 @@ def sensitivity(
         raise ParameterError("sensitivity takes scalar rates; loop over scenarios or use plan()")
     if not is_number(step) or not np.isfinite(step) or step <= 0:
         raise ParameterError(f"step must be a positive number; got {step!r}")
+    relative = check_flag(relative, "relative")
     r = np.array([float(a) for a in rate_arrays])
     improved = np.minimum(r * (1.0 + step) if relative else r + step, 1.0)
     factor = improved / r
@@ -419,4 +431,7 @@ def sales_velocity(
         shape = np.broadcast_shapes(opp.shape, deal.shape, win.shape, days.shape)
     except ValueError as exc:
         raise ParameterError(f"sales_velocity inputs do not broadcast together: {exc}") from exc
-    return _out(np.broadcast_to(opp * deal * win / days, shape), shape == ())
+    with np.errstate(over="ignore"):
+        velocity = opp * deal * win / days
+    check_finite(velocity, what="the sales velocity")
+    return _out(np.broadcast_to(velocity, shape), shape == ())

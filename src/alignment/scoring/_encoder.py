@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import check_flag
 from ..errors import DataValidationError, MissingColumnError, reject_rows
 
 __all__ = ["IDENTIFIER_COLUMNS", "LeadEncoder"]
@@ -153,7 +154,16 @@ class LeadEncoder:
         impute: bool = False,
         exclude_identifiers: bool = False,
     ) -> LeadEncoder:
-        """Fit on a mapping of columns (numeric arrays, object arrays or Categoricals)."""
+        """Fit on a mapping of columns (numeric arrays, object arrays or Categoricals).
+
+        ``impute`` (fill missing numbers with the training mean) and ``exclude_identifiers``
+        (leave identifier-like columns out) are ``True`` or ``False``; anything else is a
+        :class:`alignment.ParameterError`.
+        """
+        impute = check_flag(impute, "LeadEncoder.fit: impute")
+        exclude_identifiers = check_flag(
+            exclude_identifiers, "LeadEncoder.fit: exclude_identifiers"
+        )
         if self.features is not None:
             missing = [c for c in self.features if c not in columns]
             if missing:

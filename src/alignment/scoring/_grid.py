@@ -384,7 +384,7 @@ class FitInterestGrid(Scorer):
             cats = np.asarray(col.categories, dtype=object)
             lut = np.zeros(cats.size + 1, dtype=np.float64)  # last slot: missing (code -1)
             for rule in rules:
-                lut[:-1] += np.where(category_mask(rule, cats), rule.points, 0.0)
+                lut[:-1] += np.where(category_mask(rule, col), rule.points, 0.0)
             if lut.any():
                 codes = np.asarray(col.codes)
                 add(lambda out, lut=lut, codes=codes: np.take(lut, codes, out=out, mode="wrap"))

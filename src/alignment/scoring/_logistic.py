@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .._backends import find as find_backend
-from .._params import is_integer, is_number
+from .._params import check_flag, is_integer, is_number
 from ..base import Scorer, check_is_fitted
 from ..errors import DataValidationError, ParameterError, reject_rows
 from . import _lbfgs as lbfgs
@@ -249,6 +249,32 @@ def _sample_weights(sample_weight: Any, n: int) -> np.ndarray:
     return sw
 
 
+def _check_class_weight(cw: Any) -> None:
+    """``None``, ``"balanced"`` or a mapping with a finite weight >= 0 for each class 0 and 1."""
+    if cw is None or (isinstance(cw, str) and cw == "balanced"):
+        return
+    if not isinstance(cw, Mapping):
+        raise ParameterError(
+            f"class_weight must be None, 'balanced' or a mapping {{0: w0, 1: w1}}, got {cw!r}"
+        )
+    for k, v in cw.items():
+        if (
+            isinstance(k, (str, bytes))
+            or k not in (0, 1)
+            or not is_number(v)
+            or not (np.isfinite(v) and v >= 0)
+        ):
+            raise ParameterError(
+                f"class_weight keys must be 0/1 and values finite numbers >= 0, got {k!r}: {v!r}"
+            )
+    missing = [c for c in (0, 1) if c not in cw]
+    if missing:
+        raise ParameterError(
+            f"class_weight {dict(cw)!r} gives no weight for class {missing[0]}; give both "
+            "classes, e.g. {0: 1.0, 1: 3.0}, or use 'balanced'"
+        )
+
+
 class LogisticScorer(Scorer):
     """Logistic lead scorer: probability of winning from lead attributes.
 
@@ -261,8 +287,10 @@ class LogisticScorer(Scorer):
     l2 : float, default 1.0
         Ridge penalty; ``0`` fits an unpenalised model.
     fit_intercept : bool, default True
+        ``True`` or ``False`` (text such as ``"no"`` is a :class:`alignment.ParameterError`).
     class_weight : None, "balanced" or mapping {0: w0, 1: w1}
         Multiplies the sample weights per class; ``"balanced"`` uses ``n / (2 · n_class)``.
+        A mapping gives both classes (a missing class is a :class:`alignment.ParameterError`).
     max_iter : int, default 1000
         L-BFGS iterations; a :class:`alignment.ConvergenceWarning` is issued when reached.
     tol : float, default 1e-6
@@ -350,22 +378,13 @@ class LogisticScorer(Scorer):
         """Check the hyperparameters; raise :class:`alignment.ParameterError` if invalid."""
         if not is_number(self.l2) or not np.isfinite(self.l2) or self.l2 < 0:
             raise ParameterError(f"l2 must be a finite number >= 0, got {self.l2!r}")
-        if not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
+        check_flag(self.fit_intercept, "LogisticScorer: fit_intercept")
+        if not is_integer(self.max_iter) or self.max_iter < 1:
             raise ParameterError(f"max_iter must be a positive integer, got {self.max_iter!r}")
         if not is_number(self.tol) or not self.tol > 0:
             raise ParameterError(f"tol must be > 0, got {self.tol!r}")
-        cw = self.class_weight
-        if cw is not None and cw != "balanced" and not isinstance(cw, Mapping):
-            raise ParameterError(
-                f"class_weight must be None, 'balanced' or a mapping {{0: w0, 1: w1}}, got {cw!r}"
-            )
-        if isinstance(cw, Mapping):
-            for k, v in cw.items():
-                if k not in (0, 1, True, False) or not (np.isfinite(v) and v >= 0):
-                    raise ParameterError(
-                        f"class_weight keys must be 0/1 and values finite >= 0, got {k!r}: {v!r}"
-                    )
-        if not isinstance(self.min_count, (int, np.integer)) or self.min_count < 1:
+        _check_class_weight(self.class_weight)
+        if not is_integer(self.min_count) or self.min_count < 1:
             raise ParameterError(f"min_count must be a positive integer, got {self.min_count!r}")
         nt = self.n_threads
         if nt is not None and (not is_integer(nt) or nt < 1):

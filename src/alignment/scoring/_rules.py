@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._columns import numeric
 from .._params import is_number
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 
@@ -205,8 +206,9 @@ def lead_column(leads: Any, column: str, personas: Any = None) -> tuple[str, Any
     )
 
 
-def category_mask(rule: Rule, categories: np.ndarray) -> np.ndarray:
-    cats = np.asarray(categories, dtype=object).astype(str)
+def category_mask(rule: Rule, col: Any) -> np.ndarray:
+    """Per category of the factorised lead column ``col``: whether ``rule`` holds."""
+    cats = np.asarray(col.categories, dtype=object).astype(str)
     k = rule.kind
     if k == "equals":
         return np.asarray(cats == str(rule.equals), dtype=bool)
@@ -220,14 +222,42 @@ def category_mask(rule: Rule, categories: np.ndarray) -> np.ndarray:
         for kw in rule.contains or ():
             out |= np.char.find(low, kw.lower()) >= 0
         return out
-    # range on a categorical column: compare numerically where the label is a number
-    vals = np.full(cats.size, np.nan)
-    for i, c in enumerate(cats):
+    return _range_mask(rule, _category_numbers(rule, col))
+
+
+def _category_numbers(rule: Rule, col: Any) -> np.ndarray:
+    """The categories of a text column read as numbers, as the library reads text numbers
+    (``"1,200"`` is 1200); a label that is not a number is refused, never left out of a range.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column, the leads (rows) holding labels that are not numbers, the first
+        such label and the fix.
+    """
+    cats = np.asarray(col.categories, dtype=object)
+    try:
+        return numeric(cats, column=rule.column, table="leads", allow_missing=True)
+    except DataValidationError:
+        pass
+    bad = []
+    for i, c in enumerate(cats.tolist()):  # the error path only: find every unreadable label
         try:
-            vals[i] = float(c)
-        except ValueError:
-            pass
-    return _range_mask(rule, vals)
+            numeric(np.array([c], dtype=object), column=rule.column, allow_missing=True)
+        except DataValidationError:
+            bad.append(i)
+    codes = np.asarray(col.codes)
+    rows = np.flatnonzero(np.isin(codes, np.asarray(bad, dtype=codes.dtype)))
+    raise DataValidationError(
+        f"rule {rule.label!r} compares with min/max, but the text column holds values that are "
+        "not numbers",
+        column=rule.column,
+        table="leads",
+        rows=rows,
+        value=cats[codes[rows[0]]],
+        fix="give numbers (e.g. '1200' or '1,200', not '5000+' or 'big'), convert the column "
+        "to a numeric column, or use an equals/isin rule on its labels",
+    )
 
 
 def _range_mask(rule: Rule, x: np.ndarray) -> np.ndarray:
@@ -258,7 +288,7 @@ def evaluate_rule(
         if rows is not None:
             codes = codes[rows]
         lut = np.zeros(len(col.categories) + 1, dtype=bool)
-        lut[1:] = category_mask(rule, np.asarray(col.categories, dtype=object))
+        lut[1:] = category_mask(rule, col)
         met = lut[codes + 1]
         return met, codes >= 0
     x = np.asarray(col, dtype=np.float64)

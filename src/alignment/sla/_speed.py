@@ -218,7 +218,9 @@ def _rep_of_leads(lt: Any, acts: _Acts) -> np.ndarray:
     rep = np.full(n, None, dtype=object)
     if acts.rep is not None:
         first = seg.segment_first_true(acts.known, acts.offsets)
-        rep_seg = np.where(first >= 0, acts.rep[np.maximum(first, 0)] if first.size else None, None)
+        # no activity row at all: every segment is empty (``first`` is -1 throughout)
+        picked = acts.rep[np.maximum(first, 0)] if acts.rep.size else None
+        rep_seg = np.where(first >= 0, picked, None)
         rep = _per_lead(np.asarray(rep_seg, dtype=object), acts, n, None)
     if "owner" in lt.categorical:
         owner = lt.categorical["owner"]

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._frames import Categorical, factorize, lookup, numeric, read_table
 from .._options import read_time
+from .._params import check_flag
 from .._parse import fold_key, parse_bool
 from .._time import Awareness
 from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
@@ -123,8 +124,7 @@ class Conversions:
 
 def check_deal_options(won_stages: Any, reset: Any) -> tuple[str, ...] | None:
     """``won_stages`` as a tuple of names (or ``None``); ``reset`` must be a bool."""
-    if not isinstance(reset, (bool, np.bool_)):
-        raise ParameterError(f"reset must be True or False, got {reset!r}")
+    check_flag(reset, "reset")
     if won_stages is None:
         return None
     if isinstance(won_stages, (str, bytes)) or not isinstance(won_stages, (Sequence, np.ndarray)):

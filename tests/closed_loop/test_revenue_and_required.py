@@ -1,0 +1,101 @@
+"""closed_loop: a text revenue column is read strictly (as attribute() reads one), a won lead
+without revenue is reported (never counted as 0), and required= takes one name or a list."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from alignment.closed_loop import closed_loop
+from alignment.errors import DataValidationError, ParameterError
+
+LEADS: dict[str, list[Any]] = {
+    "lead_id": ["a", "b", "c"],
+    "created_at": ["2024-01-01Z"] * 3,
+    "campaign": ["c1", "c1", "c2"],
+    "won_at": ["2024-01-05Z", None, "2024-01-05Z"],
+    "email": ["a@x.com", "b@y.com", None],
+}
+
+
+def _revenue(report: Any) -> list[float]:
+    return [float(v) for v in report.table.to_frame(backend="dict")["revenue"]]
+
+
+@pytest.mark.parametrize("text", [["10", "0", "5"], ["10.00", None, "$5"]])
+def test_text_revenue_is_read_as_numbers(text: list[Any]) -> None:
+    number = closed_loop({**LEADS, "revenue": [10.0, 0.0, 5.0]}, by="campaign")
+    read = closed_loop({**LEADS, "revenue": text}, by="campaign")
+    assert _revenue(read) == _revenue(number) == [10.0, 5.0]
+    assert read.summary["revenue"] == 15.0
+    assert "revenue" not in read.not_measured
+
+
+def test_thousands_separators_are_read() -> None:
+    report = closed_loop({**LEADS, "revenue": ["12,500.00", None, "3,150"]}, by="campaign")
+    assert _revenue(report) == [12_500.0, 3_150.0]
+
+
+def test_text_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(DataValidationError) as info:
+        closed_loop({**LEADS, "revenue": ["10", "oops", "5"]}, by="campaign")
+    err = info.value
+    assert (err.table, err.column, err.rows, err.value) == ("leads", "revenue", [1], "oops")
+    assert err.fix
+
+
+def test_negative_text_revenue_is_refused() -> None:
+    with pytest.raises(DataValidationError, match="negative revenue") as info:
+        closed_loop({**LEADS, "revenue": ["10", "0", "-5"]}, by="campaign")
+    assert info.value.rows == [2]
+
+
+@pytest.mark.parametrize("missing", [float("nan"), None])
+def test_won_lead_without_revenue_is_reported_not_zero(missing: Any) -> None:
+    report = closed_loop({**LEADS, "revenue": [missing, 0.0, 5.0]}, by="campaign")
+    c1, c2 = _revenue(report)
+    assert math.isnan(c1)  # lead "a" is won and has no revenue: c1's total is unknown
+    assert c2 == 5.0
+    assert math.isnan(report.summary["revenue"])
+    why = report.not_measured["revenue"]
+    assert "1 won lead(s) have no revenue value" in why and "'a'" in why
+
+
+def test_missing_revenue_of_a_lead_not_won_is_no_revenue() -> None:
+    report = closed_loop({**LEADS, "revenue": [10.0, None, 5.0]}, by="campaign")
+    assert _revenue(report) == [10.0, 5.0]
+    assert "revenue" not in report.not_measured
+
+
+def test_required_as_one_string_is_one_field() -> None:
+    one = closed_loop(LEADS, by="campaign", required="email")
+    listed = closed_loop(LEADS, by="campaign", required=("email",))
+    assert one.summary["n_incomplete"] == listed.summary["n_incomplete"] == 1
+    assert one.summary["absent_required_columns"] == ()
+    inc = one.incomplete.to_frame(backend="dict")
+    assert list(inc["field"]) == ["email"] and list(inc["lead_id"]) == ["c"]
+    arr = closed_loop(LEADS, by="campaign", required=np.array(["email", "phone"]))
+    assert arr.summary["absent_required_columns"] == ("phone",)
+
+
+@pytest.mark.parametrize("bad", [5, None, {"email": 1}, ["email", 3], [""], b"email"])
+def test_required_of_another_type_is_refused(bad: Any) -> None:
+    with pytest.raises(ParameterError, match="required") as info:
+        closed_loop(LEADS, by="campaign", required=bad)
+    assert "closed_loop" in str(info.value)
+
+
+def test_deal_amount_too_large_for_a_float() -> None:
+    deals = {"lead_id": ["a"], "amount": [10**400], "won": [True]}
+    with pytest.raises(DataValidationError, match="too large for a float") as info:
+        closed_loop(LEADS, deals=deals, by="campaign")
+    assert (info.value.table, info.value.column, info.value.rows) == ("deals", "amount", [0])
+
+
+def test_cost_too_large_for_a_float() -> None:
+    with pytest.raises(DataValidationError, match="too large for a float") as info:
+        closed_loop(LEADS, costs={"campaign": ["c1"], "cost": [10**400]}, by="campaign")
+    assert (info.value.table, info.value.column, info.value.value) == ("costs", "cost", 10**400)

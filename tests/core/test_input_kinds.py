@@ -1,0 +1,139 @@
+"""Shared input checks: flags are bools, column names are strings, integers too large for a
+float are named, numpy masked entries are missing values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import alignment
+from alignment._params import check_flag
+from alignment.errors import DataValidationError, ParameterError
+
+T = {"lead_id": ["a", "b"], "timestamp": ["2024-01-01Z"] * 2, "channel": ["e", "w"]}
+C = {"lead_id": ["a", "b"], "converted_at": ["2024-01-05Z"] * 2, "revenue": [100.0, 5.0]}
+BIG = 10**400
+
+
+# ------------------------------------------------------------------------------------ flags
+@given(st.booleans())
+def test_check_flag_accepts_python_and_numpy_bools(value: bool) -> None:
+    assert check_flag(value, "x") is value
+    assert check_flag(np.bool_(value), "x") is value
+
+
+@given(
+    st.one_of(st.text(), st.integers(), st.floats(), st.none(), st.lists(st.booleans(), max_size=2))
+)
+def test_check_flag_refuses_everything_else(value: Any) -> None:
+    with pytest.raises(ParameterError) as info:
+        check_flag(value, "my_flag")
+    assert "my_flag must be True or False" in str(info.value)
+    assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize("flag", ["no", "false", 0, None])
+def test_attribute_reset_and_markov_collapse_repeats_refuse_text(flag: Any) -> None:
+    with pytest.raises(ParameterError, match="reset must be True or False"):
+        alignment.attribute(T, C, reset=flag)
+    with pytest.raises(ParameterError, match="collapse_repeats must be True or False"):
+        alignment.attribute(T, C, model="markov", collapse_repeats=flag)
+
+
+# ---------------------------------------------------------------------- integers too large
+@pytest.mark.parametrize(
+    ("touches", "conversions", "table", "column"),
+    [
+        (T, {**C, "revenue": [1.0, BIG]}, "conversions", "revenue"),
+        ({**T, "cost": [BIG, 1]}, C, "touchpoints", "cost"),
+    ],
+)
+def test_integer_too_large_for_a_float_is_named(
+    touches: Any, conversions: Any, table: str, column: str
+) -> None:
+    with pytest.raises(DataValidationError, match="too large for a float") as info:
+        alignment.attribute(touches, conversions)
+    err = info.value
+    assert (err.table, err.column, err.value) == (table, column, BIG)
+    assert err.rows == ([1] if column == "revenue" else [0])
+    assert err.fix
+
+
+def test_epoch_integer_too_large_for_a_float_is_out_of_range() -> None:
+    with pytest.raises(DataValidationError, match="outside the supported range") as info:
+        alignment.attribute({**T, "timestamp": [BIG, 0]}, C)
+    assert (info.value.column, info.value.rows) == ("timestamp", [0])
+
+
+def test_text_among_numbers_still_says_expected_numbers() -> None:
+    with pytest.raises(DataValidationError, match="expected numbers") as info:
+        alignment.attribute({**T, "cost": [1.0, object()]}, C)
+    assert info.value.rows == [1]
+
+
+# ----------------------------------------------------------------------------- column names
+@pytest.mark.parametrize("name", [5, None, 2.5, ("channel",)])
+def test_a_column_keyword_that_is_not_text_is_a_parameter_error(name: Any) -> None:
+    with pytest.raises(ParameterError, match="column names must be strings") as info:
+        alignment.attribute(T, C, channel=name)
+    assert repr(name) in str(info.value)
+    assert "touchpoints" in str(info.value)
+
+
+def test_integer_frame_labels_are_text() -> None:
+    pd = pytest.importorskip("pandas")
+    touches = pd.DataFrame({0: ["a"], 1: ["2024-01-01Z"], 2: ["e"]})
+    conversions = pd.DataFrame({0: ["a"], "converted_at": ["2024-01-05Z"], "revenue": [1.0]})
+    with pytest.raises(ParameterError, match="read as text: '0'"):
+        alignment.attribute(touches, conversions, lead=0, time=1, channel=2)
+    result = alignment.attribute(touches, conversions, lead="0", time="1", channel="2")
+    assert result.totals() == {"e": 1.0}
+
+
+def test_missing_column_hint_ignores_non_text_labels() -> None:
+    pd = pytest.importorskip("pandas")
+    touches = pd.DataFrame({0: ["a"], "timestamp": ["2024-01-01Z"], "channel": ["e"]})
+    with pytest.raises(alignment.MissingColumnError, match="lead_id"):
+        alignment.attribute(touches, {k: v[:1] for k, v in C.items()})
+
+
+# ---------------------------------------------------------------------------- masked arrays
+def test_masked_revenue_is_missing_not_its_hidden_value() -> None:
+    revenue = np.ma.masked_array([100.0, 5.0], mask=[True, False])
+    with pytest.raises(DataValidationError, match="non-finite") as info:
+        alignment.attribute(T, {**C, "revenue": revenue})
+    assert (info.value.column, info.value.rows) == ("revenue", [0])
+    assert revenue.data[0] == 100.0 and bool(revenue.mask[0])  # the caller's array unchanged
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        np.ma.masked_array(np.array(["e", "w"], dtype=object), mask=[False, True]),
+        np.ma.masked_array(["e", "w"], mask=[False, True]),
+    ],
+)
+def test_masked_channel_is_missing(channel: Any) -> None:
+    with pytest.raises(DataValidationError, match="missing value") as info:
+        alignment.attribute({**T, "channel": channel}, C)
+    assert (info.value.column, info.value.rows) == ("channel", [1])
+
+
+def test_masked_instant_is_missing() -> None:
+    times = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[us]")
+    masked = np.ma.masked_array(times, mask=[True, False])
+    with pytest.raises(DataValidationError, match="missing instant") as info:
+        alignment.attribute({**T, "timestamp": masked}, C)
+    assert info.value.rows == [0]
+
+
+def test_masked_array_without_masked_entries_reads_as_its_values() -> None:
+    plain = alignment.attribute(T, C).totals()
+    masked = {**C, "revenue": np.ma.masked_array([100.0, 5.0], mask=[False, False])}
+    assert alignment.attribute(T, masked).totals() == plain == {"e": 100.0, "w": 5.0}
+    ints = {**C, "revenue": np.ma.masked_array([100, 5])}
+    assert alignment.attribute(T, ints).totals() == plain
