@@ -49,6 +49,7 @@ from typing import Any, TypeVar
 import pluggy
 
 from . import hookspecs
+from ._params import check_flag
 from ._registrations import (
     HOOKS,
     PluginInfo,
@@ -310,6 +311,7 @@ def load_plugins(force: bool = False) -> pluggy.PluginManager:
     pluggy.PluginManager
         The manager; plugins that failed are listed by :func:`plugin_errors`.
     """
+    force = check_flag(force, "load_plugins: force")
     with _lock:
         if force:
             reset_plugins()

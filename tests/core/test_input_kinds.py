@@ -44,6 +44,24 @@ def test_attribute_reset_and_markov_collapse_repeats_refuse_text(flag: Any) -> N
         alignment.attribute(T, C, model="markov", collapse_repeats=flag)
 
 
+@pytest.mark.parametrize("flag", ["no", "false", 0, None])
+def test_other_public_flags_refuse_text(flag: Any) -> None:
+    """``Journeys.to_dict(caller_order=)``, ``log_loss(normalize=)`` and
+    ``load_plugins(force=)``: text is never read as true."""
+    from alignment.plugins import load_plugins
+    from alignment.scoring.metrics import log_loss
+    from alignment.tables import Journeys
+
+    journeys = Journeys.build(T, C)
+    with pytest.raises(ParameterError, match="caller_order must be True or False"):
+        journeys.to_dict(caller_order=flag)
+    with pytest.raises(ParameterError, match="normalize must be True or False"):
+        log_loss([1, 0], [0.5, 0.5], normalize=flag)
+    with pytest.raises(ParameterError, match="force must be True or False"):
+        load_plugins(force=flag)
+    assert journeys.to_dict(caller_order=np.True_)["channel"].tolist() == ["e", "w"]
+
+
 # ---------------------------------------------------------------------- integers too large
 @pytest.mark.parametrize(
     ("touches", "conversions", "table", "column"),

@@ -31,7 +31,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from .._params import Number
+from .._params import Number, check_flag
 from .._segments import group_max, group_min
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._outcomes import binary_outcome
@@ -207,6 +207,7 @@ def log_loss(
     >>> round(log_loss([1, 0], [0.5, 0.5]), 6)
     0.693147
     """
+    normalize = check_flag(normalize, "log_loss: normalize")
     y = _labels(y_true)
     p = np.clip(_probabilities(y_prob, y.size), LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
     w = _weights(sample_weight, y.size)

@@ -12,6 +12,7 @@ from .._columns import Later, lazy_field, stored, subset
 from .._frame_types import journey_frames
 from .._frames import Categorical, read_table, to_native
 from .._parallel import prefetch
+from .._params import check_flag
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
 from ..errors import DataValidationError, ParameterError, reject_rows
@@ -276,6 +277,7 @@ class Journeys(_EventLog):
         caller_order : bool
             Return the touches in the caller's input order instead of (key, time) order.
         """
+        caller_order = check_flag(caller_order, "caller_order")
         j = self.journey_index
         out: dict[str, np.ndarray] = {
             self.key_column: self.keys[j],
