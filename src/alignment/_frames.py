@@ -28,17 +28,12 @@ from typing import Any
 import numpy as np
 
 from ._cells import ArrowText, arrow_of, search_cells, search_packed
+from ._colnames import check_column_names, check_required, refuse_duplicates
 from ._columns import Categorical, RawColumns, _Columns, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
-from ._sources import (
-    Source,
-    check_column_names,
-    check_required,
-    open_source,
-    refuse_duplicates,
-)
+from ._sources import Source, open_source
 from ._time import TIME_DTYPE
 from .errors import DataValidationError, ParameterError
 

@@ -79,8 +79,8 @@ def _distinct(arr: np.ndarray, ok: np.ndarray) -> tuple[list[Any], np.ndarray]:
 
 
 def _reject(
-    bad_distinct: Sequence[int],
-    inverse: np.ndarray,
+    bad_distinct: Sequence[int] | np.ndarray,
+    inverse: np.ndarray | None,
     uniq: Sequence[Any],
     problem: str,
     *,
@@ -88,15 +88,20 @@ def _reject(
     table: str | None,
     fix: str,
 ) -> None:
-    if not bad_distinct:
+    if not len(bad_distinct):
         return
-    rows = np.flatnonzero(np.isin(inverse, np.asarray(bad_distinct)))
+    if inverse is None:  # (one value per row)
+        rows = np.asarray(bad_distinct, dtype=np.int64)
+        value = uniq[int(rows[0])]
+    else:
+        rows = np.flatnonzero(np.isin(inverse, np.asarray(bad_distinct)))
+        value = uniq[int(inverse[rows[0]])]
     raise DataValidationError(
         problem,
         column=column,
         table=table,
         rows=rows,
-        value=uniq[int(inverse[rows[0]])],
+        value=value.item() if isinstance(value, np.generic) else value,
         fix=fix,
     )
 
@@ -192,8 +197,8 @@ def _one_bool(v: Any) -> bool | None:
 _SYMBOLS = {"$": "$", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
 _MONEY_RE = re.compile(
     r"""^\s*(?P<open>\()?\s*(?P<sign1>[-+])?\s*
-        (?P<pre>[$€£¥₹]|[A-Z]{3}(?=\s*[\d.,(+-]))?\s*(?P<sign2>[-+])?\s*
-        (?P<num>[\d.,'\u00a0\u202f ]*\d[\d.,'\u00a0\u202f ]*)\s*
+        (?P<pre>[$€£¥₹]|[A-Z]{3}(?=\s*[0-9.,(+-]))?\s*(?P<sign2>[-+])?\s*
+        (?P<num>[0-9.,'\u00a0\u202f ]*[0-9][0-9.,'\u00a0\u202f ]*)\s*
         (?P<post>[$€£¥₹]|[A-Z]{3})?\s*(?P<close>\))?\s*$""",
     re.VERBOSE,
 )
@@ -202,7 +207,11 @@ _MONEY_RE = re.compile(
 def _number_pattern(decimal: str) -> re.Pattern[str]:
     thousands = r"[,'\u00a0\u202f ]" if decimal == "." else r"[.'\u00a0\u202f ]"
     dec = re.escape(decimal)
-    return re.compile(rf"^(?:\d{{1,3}}(?:{thousands}\d{{3}})+|\d+)(?:{dec}\d*)?$|^{dec}\d+$")
+    digit = "[0-9]"  # (ASCII digits only: float() would read other scripts' digits too)
+    return re.compile(
+        rf"^(?:{digit}{{1,3}}(?:{thousands}{digit}{{3}})+|{digit}+)(?:{dec}{digit}*)?$"
+        rf"|^{dec}{digit}+$"
+    )
 
 
 #: amounts written as plain numbers (ASCII digits, a sign, the decimal mark): read by
@@ -236,7 +245,7 @@ def _written_amount(v: str, decimal: str, pattern: re.Pattern[str]) -> tuple[flo
     num = m["num"].strip()
     if not pattern.match(num):
         return None
-    digits = re.sub(r"[^\d" + re.escape(decimal) + "]", "", num).replace(decimal, ".")
+    digits = re.sub(r"[^0-9" + re.escape(decimal) + "]", "", num).replace(decimal, ".")
     amount = float(digits)
     if m["open"] or (m["sign1"] or m["sign2"]) == "-":
         amount = -amount
@@ -252,6 +261,7 @@ def parse_money(
     decimal: str = ".",
     rates: Mapping[str, float] | None = None,
     allow_missing: bool = False,
+    nonnegative: bool = False,
 ) -> tuple[np.ndarray, str | None]:
     """Read a column of amounts: numbers or text with separators and a currency.
 
@@ -266,9 +276,13 @@ def parse_money(
         The decimal mark; the other one (and spaces or ``'``) may separate thousands.
     rates : mapping of str to float, optional
         Conversion factors by currency (code such as ``"EUR"`` or the symbol ``"$"``) to one
-        reporting currency; required when a column holds several currencies.
+        reporting currency; required when a column holds several currencies.  An amount that
+        names no currency is in the column's one currency (factor 1 when the column names
+        none); in a column of several currencies it is refused.
     allow_missing : bool
         Whether missing values may appear (kept as ``NaN``).
+    nonnegative : bool
+        Whether a negative amount (``-5``, ``"(250.00)"``) is refused: amounts and costs.
 
     Returns
     -------
@@ -283,7 +297,8 @@ def parse_money(
     DataValidationError
         A value that is not an amount, a grouping that fits neither decimal mark (``"12,50"``
         with ``decimal="."``), several currencies without ``rates``, a currency missing from
-        ``rates``, or a missing value when not allowed.
+        ``rates``, an amount naming no currency among several, a missing value when not allowed, a value that is not finite (``inf``, or
+        too many digits for a float), or a negative amount when ``nonnegative``.
     """
     if decimal not in (".", ","):
         from .errors import ParameterError
@@ -293,6 +308,7 @@ def parse_money(
     if arr.dtype.kind in "iufb" and arr.dtype.kind != "b":
         out = arr.astype(np.float64, copy=True)
         _check_missing(np.isnan(out), arr, allow_missing, column, table)
+        _check_amounts(out, None, arr, nonnegative=nonnegative, column=column, table=table)
         return out, None
     miss = _missing_mask(arr) if arr.dtype.kind == "O" else np.zeros(arr.shape, dtype=bool)
     _check_missing(miss, arr, allow_missing, column, table)
@@ -320,11 +336,48 @@ def parse_money(
     )
     currency = _one_currency(currencies, inverse, uniq, rates, column=column, table=table)
     if rates is not None and len(uniq):
-        amounts = amounts * np.array([float(rates.get(c or "", 1.0)) for c in currencies])
+        named = {c for c in currencies.tolist() if c}
+        own = named.pop() if len(named) == 1 else ""  # (of the amounts naming none)
+        amounts = amounts * np.array([float(rates.get(c or own, 1.0)) for c in currencies])
+    _check_amounts(amounts, inverse, uniq, nonnegative=nonnegative, column=column, table=table)
     out = np.full(arr.shape, np.nan, dtype=np.float64)
     ok = inverse >= 0
     out[ok] = amounts[inverse[ok]]
     return out, currency
+
+
+def _check_amounts(
+    amounts: np.ndarray,
+    inverse: np.ndarray | None,
+    uniq: Any,
+    *,
+    nonnegative: bool,
+    column: str,
+    table: str | None,
+) -> None:
+    """Refuse amounts that are not finite, and negative ones when ``nonnegative`` (``amounts``
+    aligned with ``uniq``, each row's index into them in ``inverse``; ``None``: one per row).
+    Two vectorised comparisons; the rows are found only when one fails."""
+    _reject(
+        np.flatnonzero(np.isinf(amounts)),
+        inverse,
+        uniq,
+        "not a finite amount",
+        column=column,
+        table=table,
+        fix="write a finite amount (or leave the cell empty when there is none)",
+    )
+    if nonnegative:
+        _reject(
+            np.flatnonzero(amounts < 0),
+            inverse,
+            uniq,
+            "negative amount (amounts and costs are zero or more)",
+            column=column,
+            table=table,
+            fix="correct these rows, or drop them (refunds and credit notes are not revenue "
+            "or costs)",
+        )
 
 
 def _check_missing(
@@ -364,6 +417,16 @@ def _one_currency(
             table=table,
             fix=f"add a rate for each currency of the column ({', '.join(named)})",
         )
+        if len(named) > 1:  # (an amount naming none could be in any of them)
+            _reject(
+                [i for i, c in enumerate(currencies.tolist()) if not c],
+                inverse,
+                uniq,
+                f"amount naming no currency in a column of several ({', '.join(named)})",
+                column=column,
+                table=table,
+                fix="write the currency of each amount ('EUR 1.200,50', '$3,150.00')",
+            )
         return None
     if len(named) > 1:
         minority = [i for i, c in enumerate(currencies.tolist()) if c and c != named[0]]

@@ -23,26 +23,26 @@ import importlib.util
 import io
 import itertools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 
 from ._cells import joined
+from ._colnames import repeated_names
 from ._factorize import SAMPLE_ROWS, many_distinct, sample_distinct
 from ._parallel import n_threads, run_all
 from ._pool import arrow_pool
 from ._timetext import Utf8Text
-from ._utf8 import checked_utf8
-from .errors import DataValidationError, MissingColumnError, ParameterError
+from ._utf8 import NotUTF8Error, checked_utf8
+from .errors import DataValidationError
 
 __all__ = [
     "FILES_EXTRA",
     "CSVFormatError",
     "Source",
-    "check_required",
     "few_valued_csv",
     "offset_instants",
     "offset_instants_of",
@@ -50,7 +50,6 @@ __all__ = [
     "open_text",
     "read_arrow_csv",
     "read_header",
-    "refuse_duplicates",
     "split_arrow",
 ]
 
@@ -242,68 +241,6 @@ def _guard(read: Callable[[], Any], kind: str, table: str) -> Any:
         ) from exc
 
 
-def check_column_names(wanted: Sequence[Any], table: str) -> None:
-    """Refuse a column name that is not a string (``channel=5``, ``channel=None``).
-
-    Column names are text: a frame's integer labels are read as their text (``"0"``), so a
-    number for a column keyword is never a column's name.
-
-    Raises
-    ------
-    ParameterError
-        Naming the value, its type and the table.
-    """
-    for c in wanted:
-        if not isinstance(c, str):
-            as_text = (
-                "" if c is None else f" (a frame's column labels are read as text: {str(c)!r})"
-            )
-            raise ParameterError(
-                f"{table}: column names must be strings; got {c!r} ({type(c).__name__}) for a "
-                f"column of this table{as_text}; pass the column's name as text, e.g. "
-                "channel='channel'"
-            )
-
-
-def check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
-    """Raise :class:`MissingColumnError` naming the absent ``required`` columns (and near names)."""
-    check_column_names(required, table)
-    missing = [c for c in required if c not in names]
-    if missing:
-        import difflib
-
-        hints = []
-        texts = [n for n in names if isinstance(n, str)]
-        for m in missing:
-            close = difflib.get_close_matches(m, texts, n=1)
-            if close:
-                hints.append(f"{m!r} → did you mean {close[0]!r}?")
-        raise MissingColumnError(
-            f"required column(s) {', '.join(repr(m) for m in missing)} not found; "
-            f"available: {', '.join(repr(n) for n in names) or '(none)'}",
-            column=missing[0],
-            table=table,
-            fix=(" ".join(hints) + " " if hints else "")
-            + "rename the column or pass its name (e.g. time='my_time_column')",
-        )
-
-
-def refuse_duplicates(names: Sequence[str], table: str) -> bool:
-    """``False`` when every name is unique; else the error naming the repeated ones."""
-    counts: dict[str, int] = {}
-    for c in names:  # loop over column names
-        counts[c] = counts.get(c, 0) + 1
-    dup = sorted(c for c, k in counts.items() if k > 1)
-    if not dup:
-        return False
-    raise DataValidationError(
-        f"duplicate column name(s) {', '.join(map(repr, dup))}",
-        column=dup[0],
-        table=table,
-        fix="rename or drop the repeated columns so that every name is unique",
-    )
-
-
 def open_text(path: Path, mode: str) -> IO[str]:
     """Open a text file for CSV, decompressing a ``.gz`` one (UTF-8, universal newlines off)."""
     if [s.lower() for s in path.suffixes][-1:] == [".gz"]:
@@ -312,25 +249,69 @@ def open_text(path: Path, mode: str) -> IO[str]:
     return open(path, mode, encoding="utf-8", newline="")
 
 
+def _open_bytes(path: Path) -> IO[bytes]:
+    """Open a CSV file's bytes, decompressing a ``.gz`` one."""
+    if [s.lower() for s in path.suffixes][-1:] == [".gz"]:
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")
+
+
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _header_lines(first: bytes, rest: IO[bytes], delimiter: str) -> Iterator[str]:
+    """The lines of the header row, each decoded alone (only as many as its quotes need: the
+    rows after it are PyArrow's, which names a value that is not UTF-8 by column and row).
+
+    Raises
+    ------
+    NotUTF8Error
+        A line of the header that is not UTF-8 (the name holding the bad byte named).
+    """
+    sep = delimiter.encode()
+    for line in itertools.chain([first], rest):  # (the header's lines: one, unless quoted)
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            start = line.rfind(sep, 0, exc.start) + 1
+            end = line.find(sep, exc.start)
+            name = line[start : len(line) if end < 0 else end].rstrip(b"\r\n")
+            raise NotUTF8Error(name, exc.start - start, None, None) from None
+
+
 def read_header(path: Path, delimiter: str) -> list[str]:
     """The header row's column names (stripped, without a byte-order mark), validated.
+
+    Only the header row's bytes are decoded, so that a value further down that is not UTF-8
+    is named by its column and row when the rows are read.
 
     Raises
     ------
     CSVFormatError
-        No header row, or an empty or repeated name.
+        No header row, or an empty or repeated name (named).
+    NotUTF8Error
+        A header that is not UTF-8, or a UTF-16 file (its byte-order mark).
     """
-    with open_text(path, "r") as fh:
-        first = fh.readline().removeprefix("\ufeff")  # a mark before a quoted name too
+    with _open_bytes(path) as fh:
+        first = fh.readline()
+        if first.startswith(_UTF16_MARKS):
+            raise NotUTF8Error(first[:2], 0, None, None, encoding="UTF-16")
+        first = first.removeprefix(b"\xef\xbb\xbf")  # a mark before a quoted name too
         try:
-            header = next(csv.reader(itertools.chain([first], fh), delimiter=delimiter))
+            header = next(csv.reader(_header_lines(first, fh, delimiter), delimiter=delimiter))
         except StopIteration:
             raise CSVFormatError("is empty (no header row)") from None
     names = [h.strip() for h in header]
     if names and names[0].startswith("\ufeff"):
         names[0] = names[0][1:].strip()
-    if not names or "" in names or len(set(names)) != len(names):
-        raise CSVFormatError("needs a header row of unique, non-empty column names")
+    if not names or "" in names:
+        at = names.index("") if names else 0
+        raise CSVFormatError(f"needs a header row of non-empty column names (column {at} is empty)")
+    twice = repeated_names(names)
+    if twice:
+        raise CSVFormatError(
+            f"needs a header row of unique column names ({', '.join(map(repr, twice))} repeated)"
+        )
     return names
 
 
@@ -367,7 +348,6 @@ def read_arrow_csv(
         A string read that is not UTF-8 (a :class:`UnicodeDecodeError`).
     """
     import pyarrow as pa
-    import pyarrow.csv as pcsv
 
     rows: list[Any] = []
 
@@ -389,13 +369,7 @@ def read_arrow_csv(
         if table is not None:
             return checked_utf8(table)
     try:
-        table = pcsv.read_csv(
-            path,
-            read_options=read,
-            parse_options=parse,
-            convert_options=convert,
-            memory_pool=arrow_pool(),
-        )
+        table = _read_whole(path, read, parse, convert)
     except pa.ArrowInvalid as exc:
         if rows:
             row = rows[0]
@@ -408,6 +382,53 @@ def read_arrow_csv(
             return again(locate=True, text=text, dictionaries=dictionaries)
         raise CSVFormatError(str(exc).splitlines()[0]) from None
     return checked_utf8(table) if typed else table
+
+
+BLOCK_MAX = 1 << 30
+"""Bytes of the largest block :func:`_read_whole` reads a file in: a value of a CSV file may be
+that long."""
+
+
+def _read_whole(path: Path, read: Any, parse: Any, convert: Any) -> Any:
+    """PyArrow's read of a whole CSV file, again when it stops at the size of its blocks: a
+    value longer than a block (a note of many MB, which PyArrow calls a straddling object) read
+    with blocks four times larger, up to the file's size (:data:`BLOCK_MAX` for a compressed
+    file); a header row without a line break (a table with no rows) read with one.  The
+    first read, with the usual block size, is the only one of any other file."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    source: Any = path
+    packed = path.suffix.lower() == ".gz"
+    while True:  # (a few times at most: the block grows fourfold up to its limit)
+        try:
+            return pcsv.read_csv(
+                source,
+                read_options=read,
+                parse_options=parse,
+                convert_options=convert,
+                memory_pool=arrow_pool(),
+            )
+        except pa.ArrowInvalid as exc:
+            block = read.block_size
+            limit = BLOCK_MAX if packed else min(BLOCK_MAX, _file_size(path) + 1)
+            header = "Could not skip initial" in str(exc) and source is path
+            alone = _header_alone(path, block) if header else None
+            if alone is not None:
+                source = pa.BufferReader(alone + b"\n")
+            elif ("straddl" in str(exc) or header) and block < limit:
+                read = copy.copy(read)
+                read.block_size = min(block * 4, limit)
+            else:
+                raise
+
+
+def _header_alone(path: Path, block: int) -> bytes | None:
+    """The bytes of a CSV file that is one line without a line break (a header row), shorter
+    than a block; ``None`` for any other file."""
+    with _open_bytes(path) as fh:
+        head = fh.read(block + 1)
+    return None if len(head) > block or b"\n" in head or b"\r" in head else head
 
 
 PART_MIN = 1 << 25

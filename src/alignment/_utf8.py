@@ -22,11 +22,26 @@ __all__ = ["NotUTF8Error", "checked_utf8"]
 
 class NotUTF8Error(UnicodeDecodeError):
     """A value of a CSV file that is not UTF-8 text: its column and row (0-based, among the
-    file's rows after the header), the value's bytes in :attr:`object`."""
+    file's rows after the header), the value's bytes in :attr:`object`.
 
-    def __init__(self, value: bytes, start: int, column: str, row: int) -> None:
-        super().__init__("utf-8", value, start, start + 1, f"column {column!r}, row {row}")
-        self.column, self.row = column, row
+    In the header row, ``column`` and ``row`` are ``None`` and :attr:`object` holds the bytes
+    of the name; :attr:`marked` names the file's encoding when its byte-order mark tells it
+    (``"UTF-16"``; ``encoding`` is the codec that failed, ``"utf-8"``)."""
+
+    def __init__(
+        self,
+        value: bytes,
+        start: int,
+        column: str | None,
+        row: int | None,
+        encoding: str | None = None,
+    ) -> None:
+        if encoding is not None:
+            where = f"the file is {encoding} text"
+        else:
+            where = "the header row" if row is None else f"column {column!r}, row {row}"
+        super().__init__("utf-8", value, start, start + 1, where)
+        self.column, self.row, self.marked = column, row, encoding
 
 
 def checked_utf8(table: Any) -> Any:

@@ -303,3 +303,44 @@ def test_plain_amounts_read_at_once_as_the_written_reader_reads_them(
     assert got == want
     if got is not None:
         assert np.signbit(got[0]) == np.signbit(want[0])  # (-0 stays -0)
+
+
+@pytest.mark.parametrize(
+    ("values", "row", "value"),
+    [
+        (np.array([1.0, np.inf]), 1, np.inf),
+        (np.array([-np.inf, 1.0]), 0, -np.inf),
+        (np.array(["12", "9" * 400], dtype=object), 1, "9" * 400),
+    ],
+)
+def test_money_that_is_not_finite_is_refused(values: np.ndarray, row: int, value: Any) -> None:
+    with pytest.raises(DataValidationError, match="not a finite amount") as err:
+        parse_money(values, column="amount", table="deals")
+    assert (err.value.table, err.value.column, err.value.rows) == ("deals", "amount", [row])
+    assert err.value.value == value
+
+
+@pytest.mark.parametrize(
+    "values", [np.array([3.0, -2.0]), np.array(["3", "(2.00)"]), np.array(["3", "$-2"])]
+)
+def test_negative_money_is_refused_when_asked(values: np.ndarray) -> None:
+    assert parse_money(values, column="amount")[0][1] == -2.0  # (a sign is read)
+    with pytest.raises(DataValidationError, match="negative amount") as err:
+        parse_money(values, column="amount", table="deals", nonnegative=True)
+    assert err.value.rows == [1] and err.value.value in (-2.0, values[1])
+
+
+@pytest.mark.parametrize("text", ["\u0661\u0662", "\uff11\uff12", "$\u0967,000.00", "1\u0662"])
+def test_money_in_digits_other_than_ascii_is_refused(text: str) -> None:
+    with pytest.raises(DataValidationError, match="not an amount") as err:
+        parse_money(np.array(["5", text], dtype=object), column="amount", table="deals")
+    assert err.value.rows == [1] and err.value.value == text
+
+
+def test_an_amount_naming_no_currency_among_several_is_refused() -> None:
+    values = np.array(["$3.00", "EUR 2.00", "4.00"], dtype=object)
+    with pytest.raises(DataValidationError, match="naming no currency") as err:
+        parse_money(values, column="amount", rates={"$": 1.0, "EUR": 2.0})
+    assert err.value.rows == [2] and err.value.value == "4.00"
+    one = np.array(["EUR 3.00", "4.00"], dtype=object)  # (one currency: theirs)
+    assert parse_money(one, column="amount", rates={"EUR": 2.0})[0].tolist() == [6.0, 8.0]

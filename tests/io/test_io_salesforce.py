@@ -315,9 +315,19 @@ def test_currencies(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError, match="several currencies") as info:
         alignment.io.read_crm("salesforce", write_export(tmp_path / "a", tables))
     assert (info.value.table, info.value.column) == ("Opportunity", "Amount")
-    crm = alignment.io.read_crm(
-        "salesforce", write_export(tmp_path / "b", tables), rates={"$": 1.0, "EUR": 1.1}
+    rates = {"$": 1.0, "EUR": 1.1}
+    with pytest.raises(DataValidationError, match="naming no currency") as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path / "b", tables), rates=rates)
+    error = info.value  # ('5,000.00' may be in $ or in EUR: never guessed)
+    assert (error.table, error.column, error.rows, error.value) == (
+        "Opportunity",
+        "Amount",
+        [2, 3],
+        "5,000.00",
     )
+    for plain in ('"5,000.00"', '"1,000.00"'):  # a loop over the amounts naming no currency
+        tables["Opportunity"] = tables["Opportunity"].replace(plain, plain.replace('"', '"$', 1))
+    crm = alignment.io.read_crm("salesforce", write_export(tmp_path / "d", tables), rates=rates)
     assert crm.deals["amount"].tolist() == pytest.approx([3150.0, 13750.0, 5000.0, 1000.0])
     assert crm.currency is None  # converted: the currency is the one the rates convert to
     costs = dict(SALESFORCE)

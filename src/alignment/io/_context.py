@@ -106,6 +106,7 @@ class Context:
     their: dict[tuple[str, str], str] = field(default_factory=dict)
     issues: list[DataIssue] = field(default_factory=list)
     currencies: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, list[str]] = field(default_factory=dict)  # (each file's column names)
     parts: dict[tuple[int, ...], list[DataIssue]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -144,10 +145,12 @@ class Context:
         column: str | None = None,
         rows: Sequence[int] | np.ndarray = (),
     ) -> None:
-        """Record one finding (rows sorted, as file positions)."""
+        """Record one finding (rows sorted, as file positions, each once: a row whose cell
+        lists several ids, ``"1522;1522"``, is one row of the file)."""
         at = np.asarray(rows, dtype=np.int64)
-        if at.size > 1 and not bool(np.all(at[1:] >= at[:-1])):  # (mostly in order already)
+        if at.size > 1 and not bool(np.all(at[1:] > at[:-1])):  # (mostly in order already)
             at = np.sort(at)
+            at = at[np.append(True, at[1:] != at[:-1])]
         listed: Any = at  # (the sorted positions: a tuple of ints once read, DataIssue.rows)
         self.issues.append(DataIssue(table, column, listed, problem, action))
 

@@ -133,7 +133,14 @@ def locate(preset: Preset, source: Any) -> dict[str, Any]:
 
 
 def _from_folder(preset: Preset, folder: Path) -> dict[str, Any]:
-    files = sorted(p for p in folder.iterdir() if p.is_file() and _stem(p.name) is not None)
+    files = sorted(p for p in folder.iterdir() if _stem(p.name) is not None)
+    for p in files:  # a loop over the folder's export files
+        if not p.is_file():  # (a directory, or a link to nothing: never taken as absent)
+            kind = "a directory" if p.is_dir() else "not a readable file (a broken link?)"
+            raise ParameterError(
+                f"{str(p)!r} is {kind}; rename or remove it, or pass the file as "
+                "{table name: path}"
+            )
     found: dict[str, Any] = {}
     for t in preset.tables:  # a loop over the tables and the files of one folder
         hits = [p for p in files if _matches(t, _stem(p.name) or "")]
@@ -299,12 +306,16 @@ def _translated(name: str, path: Path, step: Callable[[], T]) -> T:
         raise DataValidationError(
             f"file {path.name!r} {exc}", table=name, fix="export the table again as CSV"
         ) from None
-    except NotUTF8Error as exc:  # (a value: its column and row named)
+    except NotUTF8Error as exc:  # (a value: its column and row named; or the header's)
+        if exc.marked is not None:
+            what = f"is {exc.marked} text, not UTF-8"
+        else:
+            what = "is not UTF-8 text" + (" (a name of its header row)" if exc.row is None else "")
         raise DataValidationError(
-            f"file {path.name!r} is not UTF-8 text",
+            f"file {path.name!r} {what}",
             table=name,
             column=exc.column,
-            rows=[exc.row],
+            rows=None if exc.row is None else [exc.row],
             value=exc.object,
             fix="save the file as UTF-8",
         ) from None

@@ -17,6 +17,7 @@ from .._options import reading
 from .._parallel import ahead, settle, threads_on
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, UnknownModelError
+from ..tables._deals import check_deal_options
 from ._context import READ, Context, Table
 from ._link import (
     keep_flagged,
@@ -56,13 +57,36 @@ def _preset(preset: str | Preset) -> Preset:
     )
 
 
-def _won_stages(preset: Preset, won_stages: str | Sequence[str] | None) -> tuple[str, ...] | None:
+def _won_stages(preset: Preset, won_stages: Any) -> tuple[str, ...] | None:
+    """``won_stages`` as a tuple of stage names (a string: one stage), checked as the engines
+    check theirs (:func:`~alignment.tables.check_deal_options`)."""
     if won_stages is None:
         return preset.won_stages
-    stages = (won_stages,) if isinstance(won_stages, str) else tuple(won_stages)
-    if not stages or not all(isinstance(s, str) and s.strip() for s in stages):
-        raise ParameterError(f"won_stages must be non-empty strings, got {won_stages!r}")
-    return stages
+    return check_deal_options([won_stages] if isinstance(won_stages, str) else won_stages, False)
+
+
+def _rates(rates: Any) -> dict[str, float] | None:
+    """``rates`` as a new ``{currency: factor}`` dict: text keys, finite positive numbers.
+
+    Raises
+    ------
+    ParameterError
+        Anything else (a list, a NaN, negative, infinite or text factor, an empty key).
+    """
+    if rates is None:
+        return None
+    expected = "a mapping of currency to a finite positive factor, e.g. {'EUR': 1.08, '$': 1.0}"
+    if not isinstance(rates, Mapping):
+        raise ParameterError(f"rates must be {expected}, got {type(rates).__name__}")
+    out: dict[str, float] = {}
+    for key, factor in rates.items():  # a loop over the currencies
+        number = isinstance(factor, (int, float, np.integer, np.floating))
+        if not number or isinstance(factor, (bool, np.bool_)) or not 0 < factor < np.inf:
+            raise ParameterError(f"rates[{key!r}] must be a finite number > 0, got {factor!r}")
+        if not isinstance(key, str) or not key.strip():
+            raise ParameterError(f"rates must be {expected}; got the key {key!r}")
+        out[key.strip()] = float(factor)
+    return out
 
 
 def _read_tables(
@@ -172,7 +196,7 @@ def _typed(
     if spec.feeds == "deals":
         needed.append("won" if won is None else "stage")
     needed += [lk.key for lk in preset.lookups if preset.table(lk.table) is spec]
-    require(t, spec, needed, ctx)
+    require(t, spec, needed, ctx.headers.get(spec.name, [str(n) for n in raw.columns]))
     return keep_flagged(t, spec, ctx)
 
 
@@ -266,7 +290,8 @@ def read_crm(
         ``"paid search"`` become one, the most frequent spelling); ``None`` keeps them apart.
     rates : mapping of str to float, optional
         Conversion factors to one currency when amounts are written in several
-        (``{"EUR": 1.08, "$": 1.0}``).
+        (``{"EUR": 1.08, "$": 1.0}``): finite numbers above 0.  An amount naming no currency
+        is in its column's one currency; in a column of several it is refused.
 
     Returns
     -------
@@ -294,12 +319,13 @@ def read_crm(
     """
     spec = _preset(preset).with_columns(columns)
     won = _won_stages(spec, won_stages)
+    factors = _rates(rates)
     # the shared reading options: checked there, and naive instants read as UTC are reported
     # in one warning naming their columns when the read ends
     with reading(
         tz=tz, normalize=normalize, decimal=decimal, dayfirst=dayfirst, date_format=date_format
     ):
-        opts = Options(tz, dayfirst, date_format, decimal, rates)
+        opts = Options(tz, dayfirst, date_format, decimal, factors)
         ctx = Context(spec, opts)
         link = Linker(spec, won, ctx, fold=normalize is not None)
         _read_tables(spec, source, won, link, ctx)

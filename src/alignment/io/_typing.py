@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from .._colnames import close_name
 from .._frames import POOL_MIN_ROWS
 from .._options import note_naive
 from .._parallel import Pending, submit
@@ -63,6 +64,7 @@ def read_plan(
     """The columns of a file with columns ``names`` that ``spec`` maps (the others are never
     read), those of them that only feed instants (read as bytes), and those that only feed
     text carried to the result (:data:`CARRIED`)."""
+    ctx.headers.setdefault(spec.name, list(names))  # (the first call: all of the file's)
     found = _resolve(spec, names)
     used = {n for theirs in found.values() for n in theirs}
 
@@ -257,18 +259,38 @@ def empty_table(spec: ExportTable, ctx: Context) -> Table:
     return out
 
 
-def require(table: Table, spec: ExportTable, columns: Sequence[str], ctx: Context) -> None:
-    """Raise :class:`MissingColumnError` when one of our ``columns`` was not found."""
+#: column names of a table a missing column's error lists, at most
+NAMES_SHOWN = 40
+
+
+def require(
+    table: Table, spec: ExportTable, columns: Sequence[str], present: Sequence[str]
+) -> None:
+    """Raise :class:`MissingColumnError` when one of our ``columns`` was not found among the
+    table's columns ``present``: naming them, the columns that match ignoring case and
+    spaces when several do (which one is meant is not guessed), else a close name."""
     for ours in columns:
         if ours in table:
             continue
         theirs = spec.theirs(ours)
         listed = " or ".join(repr(t) for t in theirs) if theirs else "none mapped"
+        keys = {t.casefold().strip() for t in theirs}
+        several = [n for n in present if n.casefold().strip() in keys]
+        shown = ", ".join(repr(n) for n in present[:NAMES_SHOWN]) or "(none)"
+        more = f" and {len(present) - NAMES_SHOWN} more" if len(present) > NAMES_SHOWN else ""
+        near = [c for t in theirs if (c := close_name(t, present)) is not None]
+        if len(several) > 1:
+            both = "both" if len(several) == 2 else "all"
+            found = f"; {' and '.join(map(repr, several))} {both} match ignoring case and spaces"
+            pick = several[0]
+        else:
+            found = f"; did you mean {near[0]!r}?" if near else ""
+            pick = near[0] if near else "Their Column"
         raise MissingColumnError(
-            f"no column for {ours!r} (looked for {listed})",
+            f"no column for {ours!r} (looked for {listed}); its columns: {shown}{more}{found}",
             column=theirs[0] if theirs else ours,
             table=spec.name,
-            fix=f"map their column with columns={{{spec.name!r}: {{'Their Column': {ours!r}}}}}",
+            fix=f"map their column with columns={{{spec.name!r}: {{{pick!r}: {ours!r}}}}}",
         )
 
 

@@ -32,7 +32,7 @@ from .._segments import take_rows
 from .._sources import offset_instants_of
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
 from .._timetext import Utf8Text
-from ..errors import DataValidationError
+from ..errors import DataValidationError, reject_rows
 
 __all__ = [
     "CodedText",
@@ -68,14 +68,40 @@ class Options:
     rates: Mapping[str, float] | None = None
 
 
-def _clean(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
+#: floats from here on do not hold every integer (``2.0**53 == 2**53 + 1`` once rounded): a
+#: float id there, or one that is not whole, is refused rather than read as another id
+_EXACT_FLOAT = 2.0**53
+
+
+class _Inexact:
+    """The mark of a float :func:`_clean` refuses (its rows are named after)."""
+
+
+_INEXACT = _Inexact()
+
+
+def _clean(value: Any) -> str | _Inexact | None:
+    if value is None or (isinstance(value, (float, np.floating)) and value != value):
         return None
-    if isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    else:
-        text = str(value).strip()
-    return text or None
+    if isinstance(value, (float, np.floating)):
+        if not (value.is_integer() and abs(value) < _EXACT_FLOAT):
+            return _INEXACT
+        return str(int(value))
+    return str(value).strip() or None
+
+
+def _refuse_inexact(bad: np.ndarray, values: np.ndarray, column: str, table: str | None) -> None:
+    """Refuse the floats of a text column (an id) that are not whole, not finite or 2**53 or
+    more: read as text they would be another id, or merge two."""
+    reject_rows(
+        bad,
+        "a number that is not a whole number below 2**53 in a text (id) column",
+        column=column,
+        values=values,
+        table=table,
+        fix="store the ids as text (or as integers) in the frame, e.g. "
+        "df[col] = df[col].astype('Int64').astype(str) for whole numbers",
+    )
 
 
 def _codes(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -121,8 +147,13 @@ def as_text(col: Any) -> np.ndarray:
     return _text(col)[0]
 
 
-def _text(col: Any) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`as_text` and its missing entries (worked out per distinct value when coded)."""
+def _text(col: Any, column: str = "", table: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`as_text` and its missing entries (worked out per distinct value when coded).
+
+    Raises
+    ------
+    DataValidationError
+        A float that is not a whole number below 2**53 (:data:`_EXACT_FLOAT`)."""
     arr = _array(col)
     kind = _kind(arr)
     if kind in "iu":
@@ -134,7 +165,7 @@ def _text(col: Any) -> tuple[np.ndarray, np.ndarray]:
         out = np.datetime_as_string(times.astype(TIME_DTYPE)).astype(object)
         out[np.isnat(times)] = None
     elif kind == "f":
-        out = _float_text(np.asarray(arr))
+        out = _float_text(np.asarray(arr), column, table)
     else:
         coded = _distinct_text(arr)
         if coded is not None:
@@ -142,17 +173,21 @@ def _text(col: Any) -> tuple[np.ndarray, np.ndarray]:
             none = np.asarray(cleaned == None, dtype=bool)  # noqa: E711 (elementwise)
             return _spread(codes, cleaned, None, object), _spread(codes, none, True, bool)
         # mixed Python values (rare): one value at a time
-        out = np.asarray(np.frompyfunc(_clean, 1, 1)(np.asarray(arr)), dtype=object)
+        given = np.asarray(arr)
+        out = np.asarray(np.frompyfunc(_clean, 1, 1)(given), dtype=object)
+        _refuse_inexact(np.asarray(out == _INEXACT, dtype=bool), given, column, table)
     return out, is_missing(out)
 
 
-def _float_text(arr: np.ndarray) -> np.ndarray:
+def _float_text(arr: np.ndarray, column: str, table: str | None) -> np.ndarray:
+    """Whole floats below 2**53 as the text of their integer (``1522.0``: ``"1522"``), ``NaN``
+    missing; any other float refused (:func:`_refuse_inexact`)."""
+    present = ~np.isnan(arr)
+    with np.errstate(invalid="ignore"):
+        whole = present & (arr == np.round(arr)) & (np.abs(arr) < _EXACT_FLOAT)
+    _refuse_inexact(present & ~whole, arr, column, table)
     out = np.full(arr.size, None, dtype=object)
-    ok = np.isfinite(arr)
-    whole = ok & (arr == np.round(arr)) & (np.abs(arr) < 2.0**63)
     out[whole] = arr[whole].astype(np.int64).astype(str)
-    frac = ok & ~whole
-    out[frac] = arr[frac].astype(str)
     return out
 
 
@@ -476,7 +511,7 @@ def read_kind(
             return _bytes_time_column(col, column=column, table=table, opts=opts)
         col = col.to_objects()
     if kind == "text":
-        return Typed(*_text(col))
+        return Typed(*_text(col, column, table))
     coded = _distinct_text(col)
     if kind == "time":
         return _time_column(col, coded, column=column, table=table, opts=opts, wall=wall)
@@ -502,6 +537,7 @@ def read_kind(
             decimal=opts.decimal,
             rates=opts.rates,
             allow_missing=True,
+            nonnegative=kind == "money",
         )
         found.append(currency)
         return amounts

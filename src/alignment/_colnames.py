@@ -1,0 +1,91 @@
+"""Column names given by callers and found in inputs: names are text, required ones are
+present (with a "did you mean"), none repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import DataValidationError, MissingColumnError, ParameterError
+
+__all__ = [
+    "check_column_names",
+    "check_required",
+    "close_name",
+    "refuse_duplicates",
+    "repeated_names",
+]
+
+
+def check_column_names(wanted: Sequence[Any], table: str) -> None:
+    """Refuse a column name that is not a string (``channel=5``, ``channel=None``).
+
+    Column names are text: a frame's integer labels are read as their text (``"0"``), so a
+    number for a column keyword is never a column's name.
+
+    Raises
+    ------
+    ParameterError
+        Naming the value, its type and the table.
+    """
+    for c in wanted:
+        if not isinstance(c, str):
+            as_text = (
+                "" if c is None else f" (a frame's column labels are read as text: {str(c)!r})"
+            )
+            raise ParameterError(
+                f"{table}: column names must be strings; got {c!r} ({type(c).__name__}) for a "
+                f"column of this table{as_text}; pass the column's name as text, e.g. "
+                "channel='channel'"
+            )
+
+
+def close_name(name: str, names: Sequence[str]) -> str | None:
+    """The name of ``names`` closest to ``name`` (:func:`difflib.get_close_matches`), if any
+    is close: the "did you mean" of a missing column."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return close[0] if close else None
+
+
+def check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
+    """Raise :class:`MissingColumnError` naming the absent ``required`` columns (and near names)."""
+    check_column_names(required, table)
+    missing = [c for c in required if c not in names]
+    if missing:
+        hints = []
+        texts = [n for n in names if isinstance(n, str)]
+        for m in missing:
+            close = close_name(m, texts)
+            if close is not None:
+                hints.append(f"{m!r} → did you mean {close!r}?")
+        raise MissingColumnError(
+            f"required column(s) {', '.join(repr(m) for m in missing)} not found; "
+            f"available: {', '.join(repr(n) for n in names) or '(none)'}",
+            column=missing[0],
+            table=table,
+            fix=(" ".join(hints) + " " if hints else "")
+            + "rename the column or pass its name (e.g. time='my_time_column')",
+        )
+
+
+def refuse_duplicates(names: Sequence[str], table: str) -> bool:
+    """``False`` when every name is unique; else the error naming the repeated ones."""
+    dup = repeated_names(names)
+    if not dup:
+        return False
+    raise DataValidationError(
+        f"duplicate column name(s) {', '.join(map(repr, dup))}",
+        column=dup[0],
+        table=table,
+        fix="rename or drop the repeated columns so that every name is unique",
+    )
+
+
+def repeated_names(names: Sequence[str]) -> list[str]:
+    """The names that occur more than once, sorted."""
+    counts: dict[str, int] = {}
+    for c in names:  # loop over column names
+        counts[c] = counts.get(c, 0) + 1
+    return sorted(c for c, k in counts.items() if k > 1)
