@@ -554,6 +554,51 @@ def numeric(
     return out
 
 
+def text(values: Any, *, column: str, table: str | None = None) -> None:
+    """Refuse a text column holding values that are not text; missing values are allowed.
+
+    A column of numbers or bools is never read as their text (``1.5`` is not the domain
+    ``"1.5"``, ``True`` is not the role ``"true"``): every value must be a ``str`` or missing
+    (``None``, ``NaN``, pandas' ``NA``/``NaT``).  A float column of ``NaN`` only is a column of
+    missing values.  A factorised column (:class:`Categorical`) is text by construction.
+
+    Parameters
+    ----------
+    values : ndarray or Categorical
+        The column (one value per row).
+    column, table : str
+        Named in the error.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the rows and the first value that is not text.
+    """
+    if isinstance(values, Categorical):
+        return
+    arr = np.asarray(values)
+    if arr.dtype.kind in "US":
+        return
+    if arr.dtype.kind == "O":
+        from ._parse import _missing_mask
+
+        items = arr.tolist()
+        is_str = np.fromiter((isinstance(v, str) for v in items), bool, len(items))
+        bad = ~is_str & ~_missing_mask(arr)
+    elif arr.dtype.kind == "f":
+        bad = ~np.isnan(arr)
+    else:  # ints, bools, instants ...: not text
+        bad = np.ones(arr.shape, dtype=bool)
+    reject_rows(
+        bad,
+        "a value that is not text",
+        column=column,
+        table=table,
+        values=arr,
+        fix="give the column as strings (None where missing)",
+    )
+
+
 def _is_number(v: Any) -> bool:
     return v is None or (is_number(v))
 

@@ -90,6 +90,17 @@ def _groups(keys: Iterable[tuple[str | None, Any]]) -> dict[str, list[Any]]:
     return out
 
 
+def indel_score(a: str, b: str) -> float:
+    """``2·LCS(a, b) / (len(a) + len(b))``, the LCS by dynamic programming (one division)."""
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return 2 * prev[-1] / (len(a) + len(b))
+
+
 def match_one(
     lead: dict[str, Any],
     domains: dict[str, list[Any]],
@@ -101,8 +112,6 @@ def match_one(
     free: set[str],
 ) -> tuple[list[Any], str, float]:
     """(tied or single accounts, method, score) of one lead."""
-    from rapidfuzz import fuzz
-
     for step in by:
         if step == "domain":
             d = fold_domain(lead.get("email"))
@@ -120,7 +129,7 @@ def match_one(
         for other, accounts in names.items():
             if other[:3] != n[:3]:
                 continue
-            score = fuzz.ratio(n, other) / 100
+            score = indel_score(n, other)
             if score < threshold:
                 continue
             if score > best:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alignment.accounts import LEGAL_SUFFIXES, PLACEHOLDER_NAMES, _fold, fold_domains, fold_names
-from alignment.errors import DataValidationError
+from alignment.errors import DataValidationError, ParameterError
 
 from . import _twins
 
@@ -73,9 +75,42 @@ def test_the_twins_use_the_documented_constants() -> None:
 
 
 def test_values_that_are_not_text_are_refused() -> None:
-    with pytest.raises(DataValidationError, match="expected strings") as e:
+    with pytest.raises(DataValidationError, match="not text") as e:
         fold_names(np.array(["Acme", 3.5, None], dtype=object))
     assert e.value.rows == [1]
+
+
+@pytest.mark.parametrize(
+    ("values", "rows", "value"),
+    [
+        ([1.5, True, 3], [0, 1, 2], 1.5),  # numbers and bools are not read as their text
+        (np.array([1.5, np.nan, 2.0]), [0, 2], 1.5),  # a float column: NaN stays missing
+        (np.array([7, 8]), [0, 1], 7),
+        (np.array([True, False]), [0, 1], True),
+        (["a.com", None, False], [2], False),
+        ([["a", "b"]], [0], ["a", "b"]),  # a nested list is one value, not text
+    ],
+)
+def test_columns_of_numbers_or_bools_are_refused(values: Any, rows: list[int], value: Any) -> None:
+    for fold in (fold_domains, fold_names):
+        with pytest.raises(DataValidationError, match="not text") as e:
+            fold(values)
+        assert e.value.column == "value" and e.value.rows == rows and e.value.value == value
+
+
+def test_missing_values_stay_missing() -> None:
+    assert fold_domains(np.array([np.nan, np.nan])).tolist() == [None, None]
+    assert fold_names(["Acme", None, float("nan")]).tolist() == ["acme", None, None]
+
+
+@pytest.mark.parametrize("values", [None, "a@b.com", b"a@b.com", 5, np.str_("x"), {"a": 1}])
+def test_one_value_is_not_a_list_of_values(values: Any) -> None:
+    for fold in (fold_domains, fold_names):
+        with pytest.raises(ParameterError, match="pass a list") as e:
+            fold(values)
+        assert fold.__name__ in str(e.value) and type(values).__name__ in str(e.value)
+    with pytest.raises(ParameterError, match="1-D"):
+        fold_names(np.array([["a", "b"]]))
 
 
 DOMAIN_TEXT = st.text(

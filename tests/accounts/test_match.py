@@ -7,10 +7,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import alignment
-from alignment.accounts import FREE_MAIL_DOMAINS, AccountMatch, match
+from alignment.accounts import FREE_MAIL_DOMAINS, AccountMatch, fold_names, match
 from alignment.errors import DataValidationError, MissingColumnError, ParameterError
+
+from . import _twins
 
 pytest.importorskip("rapidfuzz")
 
@@ -91,6 +95,88 @@ def test_threshold_is_inclusive_and_checked() -> None:
     for bad in (0, 1.5, -0.1, "0.9", True, float("nan")):
         with pytest.raises(ParameterError, match="threshold"):
             match(lead, ACCOUNTS, threshold=bad)
+
+
+def test_a_score_equal_to_the_threshold_matches() -> None:
+    # "abcq" / "abcdefghijklmnopqrstu": LCS 4, 2 * 4 / (4 + 21) = 8 / 25 = 0.32 exactly;
+    # rapidfuzz's float is an ulp below 0.32, the score is the fraction itself
+    lead = {"lead_id": ["l"], "email": [None], "company": ["abcq"]}
+    account = {"account_id": ["A"], "domain": [None], "name": ["abcdefghijklmnopqrstu"]}
+    m = match(lead, account, threshold=0.32)
+    assert m.account_id.tolist() == ["A"] and m.method.tolist() == ["name"]
+    assert m.score.tolist() == [0.32]
+    assert match(lead, account, threshold=0.3200000001).method.tolist() == ["none"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="abcde", min_size=3, max_size=12),
+    st.text(alphabet="abcde", min_size=0, max_size=30),
+)
+def test_every_score_is_its_exact_fraction_and_reaches_itself(head: str, tail: str) -> None:
+    a, b = head, head[:3] + tail  # one block (the first three characters)
+    assume(a != b and fold_names([a, b]).tolist() == [a, b])
+    exact = _twins.indel_score(a, b)  # 2·LCS / (|a| + |b|), one division
+    lead = {"lead_id": ["l"], "email": [None], "company": [a]}
+    account = {"account_id": ["A"], "domain": [None], "name": [b]}
+    m = match(lead, account, threshold=exact)
+    assert m.account_id.tolist() == ["A"] and m.score.tolist() == [exact]
+
+
+def test_equal_fractions_of_different_lengths_tie() -> None:
+    # a score is the float nearest its fraction: equal fractions are one float, a tie
+    lead = {"lead_id": ["l"], "email": [None], "company": ["abcde"]}
+    account = {"account_id": ["A", "B"], "domain": [None, None], "name": ["abcdefghij", "abcxy"]}
+    m = match(lead, account, threshold=0.5)  # 2·5/15 = 2/3 and 2·3/10 = 0.6: no tie
+    assert m.account_id.tolist() == ["A"] and m.score.tolist() == [2 * 5 / 15]
+    both = {"account_id": ["A", "B"], "domain": [None, None], "name": ["abcdefghij", "abcdxyz"]}
+    tie = match(lead, both, threshold=0.5)  # 10/15 and 8/12: both 2/3
+    assert tie.ambiguous.tolist() == [True] and tie.score.tolist() == [2 / 3]
+
+
+@pytest.mark.parametrize("bad", ["no", "false", "", 2, 0, None, np.array([True])])
+def test_fuzzy_and_overwrite_are_flags(bad: Any) -> None:
+    lead = leads(["y@gmail.com"], ["Acme Sofware"])
+    with pytest.raises(ParameterError, match="fuzzy must be True or False") as e:
+        match(lead, ACCOUNTS, fuzzy=bad)
+    assert repr(bad)[:5] in str(e.value)
+    m = match(lead, ACCOUNTS, fuzzy=np.False_)
+    assert m.method.tolist() == ["none"]
+    data = dict(lead, account_id=["KEEP"])
+    with pytest.raises(ParameterError, match="overwrite must be True or False"):
+        m.apply(data, overwrite=bad)
+    assert m.apply(data, overwrite=np.False_)["account_id"].tolist() == ["KEEP"]
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "values", "rows"),
+    [
+        ("leads", "email", np.array([1.5, 3.0, np.nan]), [0, 1]),
+        ("leads", "company", np.array([7, 8, 20]), [0, 1, 2]),
+        ("leads", "email", np.array([True, False, True]), [0, 1, 2]),
+        ("leads", "company", np.array(["Acme", 5, None], dtype=object), [1]),
+        ("accounts", "domain", np.array([1.5, np.nan, 2.25, np.nan]), [0, 2]),
+        ("accounts", "name", np.array([10, 20, 30, 40]), [0, 1, 2, 3]),
+        ("accounts", "website", np.array([None, True, None, None], dtype=object), [1]),
+    ],
+)
+def test_text_columns_of_numbers_or_bools_are_refused(
+    table: str, column: str, values: np.ndarray, rows: list[int]
+) -> None:
+    lead = leads(["jo@acme.com", "x@globex.com", None], ["Acme", "Globex", "Initech"])
+    tables = {"leads": lead, "accounts": dict(ACCOUNTS)}
+    tables[table] = dict(tables[table], **{column: values})
+    with pytest.raises(DataValidationError, match="not text") as e:
+        match(tables["leads"], tables["accounts"])
+    err = e.value
+    assert (err.table, err.column, err.rows) == (table, column, rows)
+    assert err.value == values[rows[0]]
+
+
+def test_a_text_column_of_missing_values_only_is_missing() -> None:
+    lead = leads([float("nan"), float("nan")], [None, "Acme"])
+    lead["email"] = np.array(lead["email"], dtype=np.float64)
+    assert match(lead, ACCOUNTS).method.tolist() == ["none", "name"]
 
 
 def test_names_are_compared_within_their_first_three_characters() -> None:

@@ -29,7 +29,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from .._columns import text
 from .._frames import Categorical, factorize
+from ..errors import ParameterError
 
 __all__ = [
     "FREE_MAIL_DOMAINS",
@@ -186,7 +188,14 @@ def _fold_name_chunk(a: np.ndarray) -> np.ndarray:
 def _fold_codes(
     values: Any, fold: Callable[[np.ndarray], np.ndarray], *, column: str, table: str
 ) -> Categorical:
-    """The folded keys of a column as a :class:`Categorical` (``-1``: missing or unusable)."""
+    """The folded keys of a column as a :class:`Categorical` (``-1``: missing or unusable).
+
+    Raises
+    ------
+    DataValidationError
+        A value that is not text (a number, a bool, a list ...): never folded as its text.
+    """
+    text(values, column=column, table=table)
     cat = factorize(values, column=column, table=table, allow_missing=True)
     folded = _by_chunks(fold, np.asarray(cat.categories, dtype=object))
     folded[folded == ""] = None
@@ -205,19 +214,42 @@ def name_keys(values: Any, *, column: str, table: str) -> Categorical:
     return _fold_codes(values, _fold_name_chunk, column=column, table=table)
 
 
+def _column(values: Any, fn: str) -> Any:
+    """The values given to ``fn`` as one column: a 1-D array (object items kept as they are)."""
+    if isinstance(values, Categorical):
+        return values
+    if hasattr(values, "__array__"):  # a numpy array, a pandas or Polars series ...
+        arr = np.asarray(values)
+        if arr.ndim == 1:
+            return arr
+    elif isinstance(values, (list, tuple)):  # each item one value (a nested list: not text)
+        return np.fromiter(values, dtype=object, count=len(values))
+    raise ParameterError(
+        f"{fn} takes a list (or 1-D array) of values, got {type(values).__name__} "
+        f"{values!r:.80}; pass a list, e.g. {fn}([value])"
+    )
+
+
 def fold_domains(values: Any) -> np.ndarray:
     """Fold e-mail addresses, domains or websites to the domain they name.
 
     Parameters
     ----------
-    values : array-like of str
+    values : list, tuple or 1-D array of str
         ``"Jane@Acme.com"``, ``"https://www.acme.com/about"``, ``"acme.com"`` ... (``None``
-        allowed).
+        allowed).  One string is not a list of values: pass ``[value]``.
 
     Returns
     -------
     ndarray of object
         The folded domain per value (``"acme.com"``), ``None`` where missing or unusable.
+
+    Raises
+    ------
+    ParameterError
+        ``values`` is not a list, tuple or 1-D array (one string, ``None``, a number).
+    DataValidationError
+        A value that is not text (a number, a bool, a nested list), naming its position.
 
     Examples
     --------
@@ -225,7 +257,7 @@ def fold_domains(values: Any) -> np.ndarray:
     >>> fold_domains(["Jane@ACME.com", "https://www.acme.com/about?x=1", "n/a"]).tolist()
     ['acme.com', 'acme.com', None]
     """
-    return domain_keys(values, column="value", table="values").values()
+    return domain_keys(_column(values, "fold_domains"), column="value", table="values").values()
 
 
 def fold_names(values: Any) -> np.ndarray:
@@ -233,13 +265,21 @@ def fold_names(values: Any) -> np.ndarray:
 
     Parameters
     ----------
-    values : array-like of str
-        Company names (``None`` allowed).
+    values : list, tuple or 1-D array of str
+        Company names (``None`` allowed).  One string is not a list of values: pass
+        ``[value]``.
 
     Returns
     -------
     ndarray of object
         The folded name per value, ``None`` where missing or a placeholder.
+
+    Raises
+    ------
+    ParameterError
+        ``values`` is not a list, tuple or 1-D array (one string, ``None``, a number).
+    DataValidationError
+        A value that is not text (a number, a bool, a nested list), naming its position.
 
     Examples
     --------
@@ -247,4 +287,4 @@ def fold_names(values: Any) -> np.ndarray:
     >>> fold_names(["Acme, Inc.", "ACME Inc", "Acme", "Smith & Co. GmbH", "N/A"]).tolist()
     ['acme', 'acme', 'acme', 'smith', None]
     """
-    return name_keys(values, column="value", table="values").values()
+    return name_keys(_column(values, "fold_names"), column="value", table="values").values()

@@ -27,6 +27,10 @@ EXTRA = "accounts"
 
 _CELLS = 1 << 21  # scores computed per cdist call at most (16 MiB of float64)
 _THREADED_CELLS = 1 << 17  # smaller blocks run on one thread (a hand-off costs more)
+# below the threshold (on rapidfuzz's 0-100 scale) for its cutoff, a pre-filter only: cdist
+# drops a score within about 1e-5 above its cutoff ("aaaa" / "aaa", 6/7 at a cutoff of
+# 600/7 - 1e-6); the exact rule is applied to the scores it keeps
+_SLACK = 0.01
 
 
 def require_rapidfuzz() -> Any:
@@ -59,6 +63,20 @@ def _offsets(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return order, offsets
 
 
+def _exact_scores(ratio: np.ndarray, q_len: np.ndarray, c_len: np.ndarray) -> np.ndarray:
+    """rapidfuzz's ``fuzz.ratio`` (0-100) as the exact fraction ``2·LCS / (|a| + |b|)``.
+
+    rapidfuzz computes the ratio in floating point, a few ulps off the fraction (``8/25``
+    comes out below ``0.32``), so a score equal to the threshold would be refused, and equal
+    fractions of different lengths (``8/25``, ``16/50``) would not tie.  The common length
+    ``2·LCS`` is an integer: rounded back, then divided once, every score is the float
+    nearest its fraction, the one a threshold written as that decimal (``0.32``) is.
+    """
+    total = q_len[:, None] + c_len[None, :]
+    common = np.rint(ratio / 100 * total)  # 2·LCS (0 below the cutoff)
+    return np.asarray(common / total)
+
+
 def _best_in_block(
     queries: list[str], choices: list[str], threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,6 +85,8 @@ def _best_in_block(
 
     rows_per_call = max(_CELLS // len(choices), 1)
     workers = n_threads() if len(queries) * len(choices) >= _THREADED_CELLS else 1
+    q_len = np.fromiter(map(len, queries), dtype=np.float64, count=len(queries))
+    c_len = np.fromiter(map(len, choices), dtype=np.float64, count=len(choices))
     out_q, out_c, out_s = [], [], []
     for start in range(0, len(queries), rows_per_call):  # a loop over chunks of a block
         part = queries[start : start + rows_per_call]
@@ -74,11 +94,11 @@ def _best_in_block(
             part,
             choices,
             scorer=fuzz.ratio,
-            score_cutoff=max(threshold * 100 - 1e-6, 0.0),  # a pre-filter: the rule is below
+            score_cutoff=max(threshold * 100 - _SLACK, 0.0),  # a pre-filter: the rule is below
             dtype=np.float64,
             workers=max(workers, 1),
         )
-        m /= 100
+        m = _exact_scores(m, q_len[start : start + rows_per_call], c_len)
         m[m < threshold] = 0.0
         best = m.max(axis=1)
         q, c = np.nonzero((m == best[:, None]) & (best[:, None] > 0))

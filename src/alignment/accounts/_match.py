@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._frames import Categorical, factorize, lookup, read_table
-from .._params import is_number
+from .._params import check_flag, is_number
 from .._segments import gather_segments
 from ..errors import MissingColumnError, ParameterError, reject_rows
 from ._fold import FREE_MAIL_DOMAINS, domain_keys, fold_domains, name_keys
@@ -299,7 +299,9 @@ def match(
     * ``"name"``: the folded company name (legal suffixes, punctuation, case and accents
       folded: ``"Acme, Inc."`` = ``"ACME Inc"`` = ``"Acme"``) equals the folded name of an
       account (score 1); failing that, the most similar folded account name sharing its first
-      three characters, with ``score = rapidfuzz.fuzz.ratio / 100 >= threshold``.
+      three characters, with ``score = 2·LCS / (len(a) + len(b)) >= threshold``
+      (rapidfuzz's ``fuzz.ratio / 100``, taken as its exact fraction: a score equal to the
+      threshold as written, ``8/25`` at ``0.32``, matches).
 
     Several accounts at a lead's best score (two accounts with one domain or one folded name,
     or a fuzzy tie) make the lead **ambiguous**: no account is chosen, and
@@ -338,7 +340,8 @@ def match(
     DataValidationError
         A missing lead or account id, a repeated account id, or a value that is not text.
     ParameterError
-        An unknown step, a threshold outside ``(0, 1]``, a bad ``free_mail`` or column role.
+        An unknown step, a threshold outside ``(0, 1]``, a ``fuzzy`` that is not ``True`` or
+        ``False``, a bad ``free_mail`` or column role.
     ImportError
         Fuzzy matching without rapidfuzz installed.
 
@@ -359,6 +362,7 @@ def match(
     cutoff = _check_threshold(threshold)
     names = _column_names(columns)
     free = _free_domains(free_mail)
+    fuzzy = check_flag(fuzzy, "fuzzy")
     if fuzzy and "name" in steps:
         require_rapidfuzz()
     lead_ids, lead_keys, backend = _read_leads(leads, steps, names)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._frames import Categorical, factorize, lookup, read_table, to_native, with_column
+from .._params import check_flag
 from .._results import Result
 from ..errors import ParameterError, reject_rows
 
@@ -234,10 +235,12 @@ class AccountMatch(Result):
         DataValidationError
             A lead id that is not in the match.
         ParameterError
-            Joining by id on a match with repeated lead ids.
+            Joining by id on a match with repeated lead ids; an ``overwrite`` that is not
+            ``True`` or ``False``.
         """
         from .._crm import is_crm
 
+        overwrite = check_flag(overwrite, "overwrite")
         if is_crm(leads):
             cols = dict(leads.leads)
             cols[column] = self._column_for(cols, column, overwrite)
