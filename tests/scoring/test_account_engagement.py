@@ -132,6 +132,37 @@ def test_roles_from_deal_contacts_and_crm() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("role", "rows", "value"),
+    [
+        (np.array([True] * 8), [0, 1, 2, 3, 4], True),
+        (np.array([None, "user", 5, None, "", "x", 2.5, None], dtype=object), [2, 6], 5),
+        (np.array([np.nan] * 7 + [1.0]), [7], 1.0),
+    ],
+)
+def test_roles_that_are_not_text_are_refused(role: np.ndarray, rows: list[int], value: Any) -> None:
+    with pytest.raises(DataValidationError, match="not text") as err:
+        _run({**LEADS, "role": role})
+    assert (err.value.table, err.value.column, err.value.rows) == ("leads", "role", rows)
+    assert err.value.value == value
+    leads = {k: v for k, v in LEADS.items() if k != "role"}
+    dc = {"lead_id": ["ghost", "L1", "L2"], "role": np.array(["user", None, 7], dtype=object)}
+    with pytest.raises(DataValidationError, match="not text") as err:
+        _run(leads, deal_contacts=dc)  # named by its row in the caller's deal contacts
+    assert (err.value.table, err.value.column, err.value.rows, err.value.value) == (
+        "deal_contacts", "role", [2], 7,
+    )  # fmt: skip
+
+
+def test_missing_or_blank_roles_are_no_role() -> None:
+    role = np.array([np.nan] * 8)  # a float column of NaN only: every role missing
+    f = _run({**LEADS, "role": role}).to_frame(backend="dict")
+    assert f["roles_present"].tolist() == ["", "", "", ""]
+    role2 = np.array(["", "  ", None, *LEADS["role"][3:]], dtype=object)
+    f2 = _run({**LEADS, "role": role2}).to_frame(backend="dict")
+    assert f2["roles_present"].tolist()[0] == ""
+
+
 def test_frames_in_and_out() -> None:
     pd = pytest.importorskip("pandas")
     res = _run(pd.DataFrame(LEADS), pd.DataFrame(TOUCHES))

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .._columns import text
 from .._frames import Categorical, factorize, lookup, read_table, to_native
 from .._options import read_time, reads_options
 from .._params import is_number
@@ -356,9 +357,17 @@ class _Leads:
     counts: dict[str, int]
 
 
-def _role_pairs(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(rows, folded roles)`` of the rows whose role is a non-blank string."""
+def _role_pairs(
+    rows: np.ndarray, values: Any, *, table: str, keep: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, folded roles)`` of the rows whose role is a non-blank string.
+
+    ``values`` is the whole ``role`` column of ``table``, checked as text (a number or a bool
+    is refused, naming its row of the table); ``keep`` picks the rows of ``rows`` from it.
+    """
+    text(values, column="role", table=table)
     vals = np.asarray(values, dtype=object)
+    vals = vals if keep is None else vals[keep]
     ok = np.fromiter((isinstance(v, str) and bool(v.strip()) for v in vals.tolist()), bool)
     ok = ok.reshape(vals.shape)
     uniq, inv = np.unique(vals[ok].astype(str), return_inverse=True)
@@ -383,12 +392,12 @@ def _read_leads(leads: Any, key: str, deal_contacts: Any) -> _Leads:
     roles: list[tuple[np.ndarray, np.ndarray]] = []
     counts = {"leads_without_account": int(np.count_nonzero(account.codes < 0))}
     if "role" in raw.columns:
-        roles.append(_role_pairs(np.arange(ids.size), raw.columns["role"]))
+        roles.append(_role_pairs(np.arange(ids.size), raw.columns["role"], table="leads"))
     if deal_contacts is not None:
         dc = read_table(deal_contacts, table="deal_contacts", required=("lead_id", "role"))
         pos, found = lookup(ids, dc.columns["lead_id"])
         counts["deal_contacts_unknown_lead"] = int(np.count_nonzero(~found))
-        roles.append(_role_pairs(pos[found], np.asarray(dc.columns["role"], dtype=object)[found]))
+        roles.append(_role_pairs(pos[found], dc.columns["role"], table="deal_contacts", keep=found))
     return _Leads(np.asarray(ids), account, roles, raw.backend, counts)
 
 
@@ -544,7 +553,9 @@ def account_engagement(
     MissingColumnError
         A required column is absent.
     DataValidationError
-        A repeated or missing lead id, a missing or unreadable timestamp, or no touches.
+        A repeated or missing lead id, a missing or unreadable timestamp, no touches, or a
+        role that is not text (a number or a bool in the leads' or the deal contacts'
+        ``role``; a blank or missing role is no role).
     ParameterError
         A bad duration, instant, tier list, role list or points mapping.
     """
