@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -108,11 +109,49 @@ def test_tiny_sizes_build_tables(n: int) -> None:
         ({"n_leads": True}, "n_leads"),
         ({"n_leads": 10, "days": 0}, "days"),
         ({"n_leads": 10, "start": "not a date"}, "start"),
+        ({"n_leads": 5, "seed": -1}, "seed must be a non-negative integer, got -1"),
+        ({"n_leads": 5, "seed": 1.5}, "seed must be .*got 1.5"),
+        ({"n_leads": 5, "seed": "a"}, "seed must be .*got 'a'"),
+        ({"n_leads": 5, "seed": None}, "seed must be .*got None"),  # (the data is deterministic)
+        ({"n_leads": 5, "seed": [1, 2]}, r"seed must be .*got \[1, 2\]"),
+        ({"n_leads": 5, "seed": np.random.default_rng(0)}, "seed must be .*Generator"),
+        ({"n_leads": 5, "seed": True}, "seed must be .*got True"),
+        ({"n_leads": 5, "seed": np.bool_(True)}, "seed must be .*got .*True"),
+        ({"n_leads": 5, "days": True}, "days"),
+        ({"n_leads": 5, "start": None}, "start must be a date .*NoneType None"),
+        ({"n_leads": 5, "start": 20240101}, "start must be a date .*int 20240101"),
+        ({"n_leads": 5, "start": 1.5e9}, "start must be a date .*float"),
+        ({"n_leads": 5, "start": True}, "start must be a date .*bool"),
+        ({"n_leads": 5, "start": "NaT"}, "start"),
+        ({"n_leads": 5, "start": np.datetime64("NaT")}, "start"),
     ],
 )
 def test_bad_parameters(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ParameterError, match=match):
         synthetic_crm(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2024-03-05",
+        date(2024, 3, 5),
+        datetime(2024, 3, 5, 23, 30),
+        datetime(2024, 3, 6, 1, tzinfo=timezone(timedelta(hours=2))),  # 23:00 UTC the 5th
+        np.datetime64("2024-03-05"),
+        np.datetime64("2024-03-05T12:00"),
+    ],
+)
+def test_start_is_a_date_or_an_instant_of_that_day(start: object) -> None:
+    crm = synthetic_crm(5, start=start)  # type: ignore[arg-type]
+    assert crm.start == np.datetime64("2024-03-05T00:00:00", "us")
+    assert crm.as_of == np.datetime64("2024-06-04T00:00:00", "us")  # 91 days later
+
+
+def test_numpy_integers_are_seeds() -> None:
+    a, b = synthetic_crm(20, seed=np.int64(3)), synthetic_crm(20, seed=3)
+    assert a.seed == 3 and a.leads["lead_id"].tolist() == b.leads["lead_id"].tolist()
+    assert np.array_equal(a.touchpoints["timestamp"], b.touchpoints["timestamp"])
 
 
 # ------------------------------------------------------------------ consistency

@@ -6,6 +6,7 @@ Public names are re-exported by :mod:`alignment.datasets`.  The vocabulary lives
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ import numpy as np
 
 from .._crm import CRMData
 from .._parallel import submit
+from .._params import is_integer
+from .._time import parse_instant
 from ..errors import ParameterError
 from ._b2b import buying_groups
 from ._phases import GROUPS_FROM, PHASES, _held, _readonly
@@ -96,11 +99,22 @@ def _personas() -> list[Persona]:
     return out
 
 
+def _first_day(start: Any) -> np.datetime64:
+    """The day (UTC) of ``start``, as :data:`TIME_DTYPE` (its midnight)."""
+    if not isinstance(start, (str, date, np.datetime64)):  # (a number is no date: 20240101)
+        raise ParameterError(
+            f"start must be a date like '2024-01-01' (a string, a date, a datetime or a "
+            f"numpy datetime64), got {type(start).__name__} {start!r}"
+        )
+    day: np.datetime64 = parse_instant(start, name="start").astype("datetime64[D]")
+    return day.astype(TIME_DTYPE)
+
+
 def synthetic_crm(
     n_leads: int = 10_000,
     seed: int = 0,
     *,
-    start: str = "2024-01-01",
+    start: str | date | np.datetime64 = "2024-01-01",
     days: int = 91,
 ) -> CRMData:
     """Generate a synthetic CRM extract of one B2B company.
@@ -110,9 +124,12 @@ def synthetic_crm(
     n_leads : int, default 10_000
         Number of leads (rows of ``leads``); touches are about 6 per lead.
     seed : int, default 0
-        Random seed; the same seed always gives the same data.
-    start : str, default "2024-01-01"
-        First day (UTC) of the period in which leads are created.
+        Random seed, a non-negative integer (Python or numpy, not a bool); the same seed
+        always gives the same data.
+    start : str, date, datetime or numpy.datetime64, default "2024-01-01"
+        First day (UTC) of the period in which leads are created: an ISO date
+        (``"2024-01-01"``) or an instant, of which the day is taken (a naive one is UTC, an
+        aware one is converted to UTC first).
     days : int, default 91
         Length of the period in days; ``as_of`` (the extraction instant) is its end.
 
@@ -123,21 +140,25 @@ def synthetic_crm(
     Raises
     ------
     ParameterError
-        If ``n_leads`` is negative, ``days`` is not positive or ``start`` is not a date.
+        If ``n_leads`` or ``seed`` is not a non-negative integer (a bool, a float, text,
+        ``None`` or a numpy ``Generator`` included), ``days`` is not a positive integer, or
+        ``start`` is not a date (a number such as ``20240101`` included).
 
     Notes
     -----
     Fully vectorised (no Python loop per lead): a few seconds per million leads (about
     seven million touches) on a small machine.
     """
-    if isinstance(n_leads, bool) or not isinstance(n_leads, (int, np.integer)) or n_leads < 0:
+    if not is_integer(n_leads) or n_leads < 0:
         raise ParameterError(f"n_leads must be a non-negative integer, got {n_leads!r}")
-    if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 1:
+    if not is_integer(days) or days < 1:
         raise ParameterError(f"days must be a positive integer, got {days!r}")
-    try:
-        t_start = np.datetime64(start, "D").astype(TIME_DTYPE)
-    except ValueError:
-        raise ParameterError(f"start must be a date like '2024-01-01', got {start!r}") from None
+    if not is_integer(seed) or seed < 0:
+        raise ParameterError(
+            f"seed must be a non-negative integer, got {seed!r}; the same seed gives the same "
+            "data (pass 0, 1, 2 ...)"
+        )
+    t_start = _first_day(start)
     n = int(n_leads)
     rng = np.random.default_rng(seed)
     as_of = t_start + np.timedelta64(int(days), "D").astype("timedelta64[us]")
