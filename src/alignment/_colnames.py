@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ._params import number_sequence
 from .errors import DataValidationError, MissingColumnError, ParameterError
 
 __all__ = [
     "check_column_names",
     "check_required",
     "close_name",
+    "column_list",
     "refuse_duplicates",
     "repeated_names",
 ]
@@ -38,6 +40,25 @@ def check_column_names(wanted: Sequence[Any], table: str) -> None:
                 f"column of this table{as_text}; pass the column's name as text, e.g. "
                 "channel='channel'"
             )
+
+
+def column_list(value: Any, name: str) -> list[Any]:
+    """The column names of a parameter that takes several (``stages=``): a list, a tuple or a
+    1-D array.  One string is not a sequence of names (it would be read letter by letter).
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter and the value, for one string or anything not a sequence.
+    """
+    items = number_sequence(value)
+    if items is None:
+        one = isinstance(value, str)
+        raise ParameterError(
+            f"{name} must be a sequence of column names{', not one string' if one else ''}; "
+            f"got {value!r}; pass a list, e.g. {name}={[value] if one else ['mql_at']!r}"
+        )
+    return items
 
 
 def close_name(name: str, names: Sequence[str]) -> str | None:

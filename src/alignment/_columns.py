@@ -502,18 +502,32 @@ def numeric(
     table: str | None = None,
     allow_missing: bool = False,
     nonnegative: bool = False,
+    flags: bool = False,
 ) -> np.ndarray:
     """Validate a numeric column and return it as ``float64``.
+
+    A bool is never a number (``True`` is not a count of 1 nor a revenue of 1.0): a bool
+    column, or a Python/numpy bool in an object column, is refused, unless ``flags``: the
+    attribute columns of a lead table (``is_duplicate``), where a flag is a 0/1 feature.
 
     Raises
     ------
     DataValidationError
-        Non-numeric values, ``NaN``/``inf`` (unless ``allow_missing``, then ``NaN`` is kept
-        but ``inf`` is still refused), or negative values when ``nonnegative``.
+        Non-numeric values (bools included), ``NaN``/``inf`` (unless ``allow_missing``, then
+        ``NaN`` is kept but ``inf`` is still refused), or negative values when ``nonnegative``.
     """
     arr = np.asarray(values)
-    if arr.dtype.kind == "b":
+    if arr.dtype.kind == "b" and flags:
         arr = arr.astype(np.float64)
+    elif arr.dtype.kind == "b":
+        reject_rows(
+            np.ones(arr.shape, dtype=bool),
+            "a bool where a number is expected (True is not 1)",
+            column=column,
+            table=table,
+            values=arr,
+            fix="give the column as numbers",
+        )
     if arr.dtype.kind == "U" or (
         arr.dtype.kind == "O" and any(isinstance(v, str) for v in arr.tolist())
     ):  # text amounts ("12,500.00", "$3,150.00"): read strictly, never guessed
@@ -523,7 +537,7 @@ def numeric(
             arr, column=column, table=table, allow_missing=True, decimal=current().decimal
         )
     if arr.dtype.kind == "O":
-        arr = _object_floats(arr, column=column, table=table)
+        arr = _object_floats(arr, column=column, table=table, flags=flags)
     if arr.dtype.kind not in "iuf":
         raise DataValidationError(
             f"expected numbers, got dtype {arr.dtype}",
@@ -614,15 +628,23 @@ def _too_large(v: Any) -> bool:
     return False
 
 
-def _object_floats(arr: np.ndarray, *, column: str, table: str | None) -> np.ndarray:
-    """An object column of numbers (``None`` missing) as ``float64``; anything else refused."""
+def _object_floats(
+    arr: np.ndarray, *, column: str, table: str | None, flags: bool = False
+) -> np.ndarray:
+    """An object column of numbers (``None`` missing) as ``float64``; anything else refused
+    (a bool too, unless ``flags``)."""
     items = arr.tolist()
-    try:
-        return np.array([np.nan if v is None else v for v in items], dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        pass
+    if flags or not any(isinstance(v, (bool, np.bool_)) for v in items):  # (a bool: no number)
+        try:
+            return np.array([np.nan if v is None else v for v in items], dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            pass
     huge = [i for i, v in enumerate(items) if _too_large(v)]
-    bad = [i for i, v in enumerate(items) if not _is_number(v)]
+    bad = [
+        i
+        for i, v in enumerate(items)
+        if not (_is_number(v) or (flags and isinstance(v, (bool, np.bool_))))
+    ]
     if bad or not huge:
         raise DataValidationError(
             "expected numbers",

@@ -353,6 +353,12 @@ def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
     return next(iter(lengths.values()), 0)
 
 
+def _holds_bool(value: Any) -> bool:
+    """Whether a list or tuple holds a bool, which numpy would read as 1 or 0 among numbers
+    (the column's checks then see it, and name it as the caller wrote it)."""
+    return isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value)
+
+
 def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
     def get(name: str) -> np.ndarray:
         value = data[name]
@@ -374,6 +380,8 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
                     f"cannot read the column as an array ({exc})", column=name, table=table
                 ) from None
             if arr.dtype.kind in "US" or arr.size == 0:  # (no rows: no type either)
+                arr = np.asarray(value, dtype=object)
+            elif arr.dtype.kind in "iuf" and _holds_bool(value):  # ([2, True]: not [2, 1])
                 arr = np.asarray(value, dtype=object)
         if arr.dtype.kind == "O" and arr.ndim == 1:
             arr = tighten(arr)

@@ -738,9 +738,8 @@ def journeys_from_paths(
         Column of non-converting journey counts (whole numbers >= 0).  Optional under its
         default name (absent → 0); ``None`` ignores it.
     sep : str
-        Separator between channels.  Paths are split on ``sep`` without its surrounding
-        spaces, and each channel name is stripped, so ``"a>b"``, ``"a > b"`` and
-        ``"a  >  b"`` are the same path.
+        Separator between channels (a non-empty string).  Paths are split on ``sep`` without
+        its surrounding spaces, each channel stripped: ``"a>b"`` = ``"a > b"`` = ``"a  >  b"``.
 
     Returns
     -------
@@ -753,13 +752,14 @@ def journeys_from_paths(
     Raises
     ------
     DataValidationError
-        Missing, empty or non-string paths; empty steps (``"a >  > b"``); negative, fractional
-        or non-finite counts; negative or non-finite values; a value on a row without
-        conversions.  The error names the column, the rows, the bad value and the fix.
+        Missing, empty or non-string paths; empty steps (``"a >  > b"``); negative, fractional,
+        non-finite or bool counts and values; a value on a row without conversions (named).
     MissingColumnError
         The path or conversions column (or an explicitly named value / null column) is absent.
+    ParameterError
+        A column name or ``sep`` that is not a non-empty string.
     """
-    for name, given in (("path", path), ("conversions", conversions), ("sep", sep)):
+    for name, given in (("path", path), ("conversions", conversions)):  # (sep: parse_paths)
         if not isinstance(given, str) or not given:
             raise ParameterError(
                 f"from_paths: {name} must be a non-empty column name (str), got {given!r}"

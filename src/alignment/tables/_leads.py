@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._colnames import column_list
 from .._frame_types import table_frames
 from .._frames import (
     Categorical,
@@ -208,21 +209,29 @@ class LeadTable:
             One row per lead.
         id, created_at : str
             Names of the id and creation-time columns.
-        stages : sequence of str, optional
+        stages : list, tuple or 1-D array of str, optional
             Stage columns; default: the :data:`KNOWN_STAGES` present plus any other datetime
             column whose name ends in ``_at``.  A name given here that is not a column is an
             error (unknown stage).
-        categorical, numeric : sequence of str, optional
-            Columns to read as strings / numbers; default: inferred from the data types.
+        categorical, numeric : list, tuple or 1-D array of str, optional
+            Columns to read as strings / numbers; default: inferred from the data types (a
+            bool column is a number column: its flags are read as 0 and 1).
 
         Raises
         ------
         DataValidationError
             Missing id or creation time, duplicate ids, bad types, mixed naive/aware datetimes.
+        ParameterError
+            ``stages``, ``categorical`` or ``numeric`` is one string (``stages="mql_at"``: pass
+            ``["mql_at"]``) or not a sequence.
         """
         if isinstance(data, LeadTable):
             return data
         table = "leads"
+        stages, categorical, numeric = (
+            None if v is None else column_list(v, k)
+            for k, v in (("stages", stages), ("categorical", categorical), ("numeric", numeric))
+        )
         raw = read_table(
             data, table=table, required=[id, created_at, *(stages or ())], all_columns=True
         )
@@ -288,7 +297,7 @@ class LeadTable:
         cats = _categoricals(raw, cat_names, table, None)
         nums: dict[str, np.ndarray] = {}
         for c in num_names:
-            arr = numeric_(raw.columns[c], column=c, table=table, allow_missing=True)
+            arr = numeric_(raw.columns[c], column=c, table=table, allow_missing=True, flags=True)
             _readonly(arr)
             nums[c] = arr
         _readonly(ids, created)
