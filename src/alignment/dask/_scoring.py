@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,11 +88,11 @@ class DaskScoreResult(ScoreResult):
         self.scorer = scorer
         self.backend = "dask"
         self.id_column = "lead_id"
-        self.diagnostics = {}
         self.npartitions = npartitions
         self._frame = frame
         self._stats_of = stats
         self._stats: BreakdownStats | None = None
+        self._diagnostics: dict[str, Any] | None = None
         self._inputs = {k: v for k, v in (inputs or {}).items() if v is not None}
 
     # ------------------------------------------------------------------ statistics
@@ -106,6 +107,19 @@ class DaskScoreResult(ScoreResult):
                     first = settle(dask.compute(self._stats_of((lo, hi)))[0])
             self._stats = first
         return self._stats
+
+    @property  # (read from the partitions on first use)
+    def diagnostics(self) -> dict[str, Any]:
+        """The in-memory diagnostics of the whole run (touches of unknown leads, unscored
+        touches ...): each partition's, merged (:func:`~alignment.scoring._breakdown.
+        merge_diagnostics`) in the pass of :meth:`summary`, which is run once and kept."""
+        if self._diagnostics is None:
+            self._diagnostics = dict(self._breakdown_stats().diagnostics)
+        return self._diagnostics
+
+    @diagnostics.setter
+    def diagnostics(self, value: dict[str, Any]) -> None:
+        self._diagnostics = value
 
     def _in_memory_only(self, what: str) -> ParameterError:
         return ParameterError(
@@ -225,6 +239,14 @@ class DaskScoreResult(ScoreResult):
         )
 
 
+def _key_order(touches: Any, key: str) -> Callable[[str], Any]:
+    """The order of the journeys' keys, as text (their ``str`` in the diagnostics): numbers
+    for a numeric id column (``2`` before ``10``), else text."""
+    dtype = getattr(touches, "dtypes", {}).get(key) if touches is not None else None
+    numeric = dtype is not None and getattr(dtype, "kind", "O") in "iuf"
+    return float if numeric else str
+
+
 def score(
     leads: Any,
     touchpoints: Any = None,
@@ -298,10 +320,13 @@ def score(
         verify_meta=False,
     )
 
+    order = _key_order(touch_ddf, key)
+
     def stats(bands: tuple[float, float] | None) -> Any:
         run = delayed(_stats_partition, pure=True)
         return tree_reduce(
-            [run(*pp, scorer=model, key=key, bands=bands, reading=options) for pp in parts], merge
+            [run(*pp, scorer=model, key=key, bands=bands, reading=options) for pp in parts],
+            partial(merge, key_order=order),
         )
 
     return DaskScoreResult(frame, scorer=model, stats=stats, npartitions=len(parts), inputs=inputs)

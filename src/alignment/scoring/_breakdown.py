@@ -9,15 +9,26 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._params import is_integer
+
 if TYPE_CHECKING:
     from ._result import ScoreResult
 
-__all__ = ["BreakdownStats", "band_range", "headline", "merge", "stats_of", "table"]
+__all__ = [
+    "BreakdownStats",
+    "band_range",
+    "headline",
+    "merge",
+    "merge_diagnostics",
+    "stats_of",
+    "table",
+]
 
 N_BANDS = 10
 
@@ -46,6 +57,7 @@ class BreakdownStats:
     cells: _Counts | None
     actions: _Counts | None
     bands: tuple[float, float, np.ndarray, np.ndarray] | None  # lo, hi, counts, score sums
+    diagnostics: dict[str, Any] = field(default_factory=dict)  # the result's, merged
 
 
 def band_range(lo: float, hi: float, n: int) -> tuple[float, float]:
@@ -120,6 +132,7 @@ def stats_of(result: ScoreResult, bands: tuple[float, float] | None = None) -> B
         cells=_cells(result),
         actions=_actions(result),
         bands=band_stats,
+        diagnostics=dict(result.diagnostics),
     )
 
 
@@ -157,8 +170,53 @@ def _merge_counts(a: _Counts | None, b: _Counts | None) -> _Counts | None:
     )
 
 
-def merge(a: BreakdownStats, b: BreakdownStats) -> BreakdownStats:
-    """The statistics of two disjoint sets of leads scored by the same scorer."""
+#: how many unknown lead ids ``diagnostics["unmatched_keys"]`` shows (the first, in key order)
+SHOWN_KEYS = 5
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # (arrays: no single truth value)
+        return False
+
+
+def merge_diagnostics(
+    a: dict[str, Any], b: dict[str, Any], key_order: Callable[[str], Any] = str
+) -> dict[str, Any]:
+    """The diagnostics of two disjoint sets of leads scored by one run (partitions of it).
+
+    Counts (integers) add up; ``unmatched_keys`` is the first :data:`SHOWN_KEYS` of both in
+    ``key_order`` (that of the journeys' keys: text, or numbers for numeric ids); other lists
+    (``unscored_kinds``) are the sorted union; anything else (``kind_column``, ``as_of``) is
+    kept when both agree, and left out when they differ (no merged value would be right).  A
+    key of one side only is kept as it is.
+    """
+    out: dict[str, Any] = {}
+    for k in [*a, *(k for k in b if k not in a)]:
+        if k not in a or k not in b:
+            out[k] = a[k] if k in a else b[k]
+            continue
+        x, y = a[k], b[k]
+        if is_integer(x) and is_integer(y):
+            out[k] = x + y
+        elif k == "unmatched_keys":
+            out[k] = sorted({*x, *y}, key=key_order)[:SHOWN_KEYS]
+        elif isinstance(x, list) and isinstance(y, list):
+            try:
+                out[k] = sorted({*x, *y})
+            except TypeError:  # (unhashable or unordered items: in order, once each)
+                out[k] = [*x, *(v for v in y if v not in x)]
+        elif _same(x, y):
+            out[k] = x
+    return out
+
+
+def merge(
+    a: BreakdownStats, b: BreakdownStats, key_order: Callable[[str], Any] = str
+) -> BreakdownStats:
+    """The statistics of two disjoint sets of leads scored by the same scorer (``key_order``:
+    of the unknown lead ids of the diagnostics, see :func:`merge_diagnostics`)."""
     bands = a.bands
     if a.bands is not None and b.bands is not None:
         bands = (a.bands[0], a.bands[1], a.bands[2] + b.bands[2], a.bands[3] + b.bands[3])
@@ -172,6 +230,7 @@ def merge(a: BreakdownStats, b: BreakdownStats) -> BreakdownStats:
         cells=_merge_counts(a.cells, b.cells),
         actions=_merge_counts(a.actions, b.actions),
         bands=bands,
+        diagnostics=merge_diagnostics(a.diagnostics, b.diagnostics, key_order),
     )
 
 
