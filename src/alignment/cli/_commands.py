@@ -46,14 +46,33 @@ def _emit(text: str) -> None:
     print(text, flush=True)
 
 
-def _write_or_print(out: str | None, columns: Mapping[str, Any], title: str, **fmt: Any) -> None:
-    """Write the table to ``out``, or print it (notes in the command line's words)."""
+def _write_or_print(
+    out: str | None,
+    columns: Mapping[str, Any],
+    title: str,
+    *,
+    notes: tuple[str, ...] = (),
+    **fmt: Any,
+) -> None:
+    """Write the table to ``out``, or print it.
+
+    The table is data, printed as it is; only the library's own words in it, the columns
+    ``notes`` and the notes of its ``n/a`` cells (``na``), are put in the command line's words
+    (:func:`~alignment.cli._hints.cli_hint`, which leaves quoted names as they are).
+    """
     if out:
         write_columns(out, columns, table=title)
         if out != "-":
             print(f"wrote {title} to {out}", file=sys.stderr)
-    else:
-        _emit(cli_hint(text_table(columns, **fmt)))
+        return
+    shown = dict(columns)
+    for name in notes:  # a loop over the note columns
+        if name in shown:
+            texts = [v if v is None else cli_hint(str(v)) for v in np.asarray(shown[name]).tolist()]
+            shown[name] = np.array(texts, dtype=object)
+    if fmt.get("na"):
+        fmt["na"] = {k: cli_hint(v) for k, v in fmt["na"].items()}
+    _emit(text_table(shown, **fmt))
 
 
 def _cmd_funnel_help(args: argparse.Namespace) -> int:
@@ -333,7 +352,7 @@ def _cmd_sla(args: argparse.Namespace) -> int:
         leads, acts = _read_files(inputs, files, "leads and activities").values()
     with inputs.progress.step("evaluating the agreement"):
         report = evaluate(agreement, leads, acts, as_of=args.as_of)
-    _emit(cli_hint(sla_summary_text(report)))
+    _emit(sla_summary_text(report))
     if args.out:
         write_columns(args.out, report.leads.to_frame("dict"), table="lead statuses")
     if args.breaches:
