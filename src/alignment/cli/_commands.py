@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import reject_rows
-from ._args import _key_values, _load_config, _rates
-from ._common import CLIError, Progress, WarningPrinter
-from ._hints import cli_hint
+from ._args import _key_values, _load_config, _rates, set_once
+from ._common import CLIError, Progress, WarningPrinter, not_a_file
+from ._hints import FLAGS, cli_hint
 from ._inputs import Inputs, UsageError
 from ._io import write_columns
 from ._text import sla_summary_text, text_table
@@ -94,6 +94,20 @@ _COLUMNS = {
 }
 
 
+#: attribute's keywords its options and files set (never a --param's)
+_OWN_KEYWORDS = ["touchpoints", "conversions", "leads", "model", "lookback", "lead", "time",
+                 "channel", "converted_at", "revenue", "won_stages"]  # fmt: skip
+
+
+def _refuse_own_options(params: Mapping[str, Any], names: list[str]) -> None:
+    """Refuse a ``--param`` naming what an option of the command sets (``--param lookback=``):
+    the option's value and the parameter's would both be given, one dropped."""
+    for key in params:  # a loop over the --param names
+        if key in names:
+            option = FLAGS.get(key, f"--{key.replace('_', '-')}")
+            raise UsageError(f"--param {key!r} is set by {option}; give it with {option}")
+
+
 def _cmd_attribute(args: argparse.Namespace) -> int:
     """credit converted revenue to channels (or campaigns …)
 
@@ -108,7 +122,10 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     if args.half_life is not None:
         if "time_decay" not in models:
             raise CLIError("--half-life applies to --model time_decay (use --param for others)")
-        params["half_life"] = args.half_life
+        set_once(
+            params, "half_life", args.half_life, "parameter {key}, by --half-life and --param,"
+        )
+    _refuse_own_options(params, _OWN_KEYWORDS)
     inputs, crm = _source(args, args.touchpoints)
     if crm is not None:
         if args.conversions or args.leads:
@@ -199,9 +216,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from ..tables import LeadTable
 
     params = _load_config(args.rules)
-    params.update(_key_values(args.param, "--param"))
+    for key, value in _key_values(args.param, "--param").items():  # a loop over --param
+        set_once(params, key, value, "parameter {key}, by --rules and --param,")
     if args.as_of is not None:
-        params["as_of"] = args.as_of
+        set_once(
+            params, "as_of", args.as_of, "parameter {key}, by --as-of and --param (or --rules),"
+        )
     inputs, crm = _source(args, args.leads)
     prog = inputs.progress
     if crm is not None:
@@ -309,7 +329,7 @@ def _sla_from_file(path: str) -> Any:
 
     p = Path(path)
     if not p.is_file():
-        raise CLIError(f"agreement: no such file: {path!r}")
+        raise not_a_file(p, "agreement")
     if p.suffix.lower() == ".toml":
         return SLA.from_toml(p)
     if p.suffix.lower() == ".json":
