@@ -179,6 +179,18 @@ def test_cli_report_out_a_directory_is_one_line(
     assert "cannot write" in err and "it is a directory" in err and "Errno" not in err
 
 
+def test_attribution_without_won_revenue_says_why(demo: dict[str, Any]) -> None:
+    crm = demo["crm"]
+    none = {k: np.asarray(v)[:0] for k, v in crm.conversions.items()}
+    res = alignment.attribute(crm.touchpoints, none, model="linear")
+    text = build_report(attribution={"linear": res, "first": res}, generated_at=WHEN)
+    section = text[text.index('id="attribution"') :]
+    section = section[: section.index("</section>")]
+    assert "No won revenue to attribute" in section
+    assert "<svg" not in section and "<table" not in section  # no chart or table of zeros
+    assert "n/a (no won revenue)" in text  # the KPI card: absent with its reason, not 0
+
+
 def test_text_is_escaped(demo: dict[str, Any]) -> None:
     evil = "<script>alert(1)</script>"
     touches = {
