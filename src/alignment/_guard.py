@@ -7,7 +7,10 @@ container is its own copy, so a key it adds or removes does not leak into the ca
 later results.  A change to what it received (forcing an array writeable and writing, a key added
 to a container) or to its own parameters is detected after the call and refused.  Its exceptions
 become a :class:`alignment.errors.PluginError` naming the model and its plugin, the cause chained.
-The library's own models are called directly (no copies, no checks).
+The library's own models are called directly (no copies, no checks).  What a model returns as
+numbers is read by :func:`real_numbers` (its ``__array__`` is its own code too).  The registry
+guards the one call it makes itself, a third party's constructor or factory building a model by
+name (:func:`alignment._registrations.guarded_build`, below this module in the imports).
 
 The same fingerprints serve the conformance kit (:mod:`alignment.testing`), which calls a model
 directly on real tables and reports the container it changed or the parameter that drifted.
@@ -19,6 +22,7 @@ import dataclasses
 import functools
 import hashlib
 import inspect
+import numbers
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -39,6 +43,7 @@ __all__ = [
     "param_change",
     "params_of",
     "plugin_failure",
+    "real_numbers",
     "shielded",
 ]
 
@@ -369,3 +374,60 @@ def guarded_call(
             "attributes ending in '_', e.g. self.weights_"
         )
     return out
+
+
+def _not_real(a: np.ndarray) -> list[Any]:
+    """The first element of ``a`` that is not a real number (``[]`` when all are)."""
+    if a.dtype.kind in "biuf" or a.size == 0:
+        return []
+    flat = a.reshape(-1)
+    if a.dtype.kind != "O":
+        return [flat[0].item()]
+    return [v for v in flat.tolist() if not isinstance(v, numbers.Real)][:1]
+
+
+def real_numbers(value: Any, what: str, fail: Callable[[str], PluginError]) -> np.ndarray:
+    """What a model returned as numbers, as ``float64``; refused unless its values are real
+    numbers.
+
+    Ints, floats and flags (arrays, lists or Python numbers) are numbers; text (even
+    ``"1.0"``), complex numbers, ``None`` and other objects are not: nothing is converted
+    behind the model's back.  Converting the value calls the model's own code (an
+    ``__array__``): an exception it raises is the model's failure too.
+
+    Parameters
+    ----------
+    value : object
+        What the model returned.
+    what : str
+        What the values are, for the message (``"weights"``, ``"revenue credit"``).
+    fail : callable
+        ``fail(problem)`` builds the :class:`PluginError` naming the model and its plugin.
+
+    Returns
+    -------
+    ndarray of float64
+        The values (same shape).
+
+    Raises
+    ------
+    PluginError
+        The value cannot be read as an array, or holds something that is not a real number.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise fail(
+            f"returned {what} that cannot be read as numbers "
+            f"({type(value).__name__}: {type(exc).__name__}: {exc})"
+        ) from exc
+    bad = _not_real(arr)
+    if bad:
+        raise fail(
+            f"returned {what} holding a value that is not a real number: {bad[0]!r:.60} "
+            f"({type(bad[0]).__name__}); return float64 values"
+        )
+    try:
+        return arr.astype(np.float64)
+    except (OverflowError, TypeError, ValueError) as exc:  # e.g. an int beyond float range
+        raise fail(f"returned {what} that are not float64 numbers ({exc})") from exc

@@ -9,14 +9,22 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from .base import AttributionModel, Estimator, Scorer
-from .errors import ParameterError, PluginError
+from .errors import AlignmentError, ParameterError, PluginError
 
-__all__ = ["Kind", "PluginInfo", "Registration", "check_param_names", "hook_of", "validate"]
+__all__ = [
+    "Kind",
+    "PluginInfo",
+    "Registration",
+    "check_param_names",
+    "guarded_build",
+    "hook_of",
+    "validate",
+]
 
 Kind = Literal["attribution model", "scorer"]
 
@@ -82,10 +90,18 @@ class Registration:
     plugin: str
     aliases: tuple[str, ...] = ()
 
+    def _failure(self, problem: str) -> PluginError:
+        """The error of this model misbehaving, naming it and its plugin."""
+        return PluginError(f"{self.kind} {self.name!r} {problem}", plugin=self.plugin)
+
     def build(self, **params: Any) -> Any:
-        """Instantiate the model with ``params`` (validated against its signature)."""
+        """Instantiate the model with ``params`` (validated against its signature).
+
+        A third party's constructor or factory that raises is a :class:`PluginError` naming
+        the model and its plugin (see :func:`guarded_build`).
+        """
         check_param_names(self, params)
-        model = self.factory(**params)
+        model = guarded_build(self.factory, params, self._failure)
         base = HOOKS[hook_of(self.kind)][1]
         if not isinstance(model, base):
             raise PluginError(
@@ -97,6 +113,43 @@ class Registration:
         if not getattr(type(model), "name", ""):
             type(model).name = self.name
         return model
+
+
+def guarded_build(
+    factory: Callable[..., Any], params: Mapping[str, Any], fail: Callable[[str], PluginError]
+) -> Any:
+    """``factory(**params)``: a third party's model class (or factory) building a model.
+
+    Parameters
+    ----------
+    factory : callable
+        The registered class or factory function.
+    params : mapping of str to object
+        The model's parameters.
+    fail : callable
+        ``fail(problem)`` builds the :class:`PluginError` naming the model and its plugin.
+
+    Returns
+    -------
+    object
+        What the factory returned (its type is checked by the caller).
+
+    Raises
+    ------
+    PluginError
+        The constructor or factory raised (an :class:`AlignmentError` it raises, such as a
+        ``ParameterError``, passes as it is); the library's own are called directly.
+    """
+    if str(getattr(factory, "__module__", "")).startswith("alignment."):
+        return factory(**params)
+    try:
+        return factory(**params)
+    except AlignmentError:
+        raise
+    except Exception as exc:
+        what = "its constructor" if isinstance(factory, type) else "its factory"
+        given = f" with parameters {sorted(params)}" if params else ""
+        raise fail(f"raised {type(exc).__name__} in {what}{given}: {exc}") from exc
 
 
 def hook_of(kind: Kind) -> str:

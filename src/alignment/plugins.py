@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import importlib.metadata
 import itertools
@@ -54,6 +55,7 @@ from ._registrations import (
     HOOKS,
     PluginInfo,
     Registration,
+    guarded_build,
     validate,
 )
 from ._registrations import (
@@ -546,7 +548,8 @@ def _resolve(kind: Kind, base: type[_M], name_or_instance: Any, params: dict[str
             )
         return name_or_instance
     elif isinstance(name_or_instance, type) and issubclass(name_or_instance, base):
-        model = name_or_instance(**params)
+        cls_name = str(getattr(name_or_instance, "name", "") or name_or_instance.__name__)
+        model = guarded_build(name_or_instance, params, functools.partial(_failure, kind, cls_name))
     else:
         other = AttributionModel if base is Scorer else Scorer
         got = name_or_instance

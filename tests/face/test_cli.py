@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -475,6 +476,35 @@ def test_run_demo_results_are_real_engine_results() -> None:
 def test_demo_bad_leads(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "demo", "--leads", "0", "--no-report")
     assert_one_line_error(code, err, "--leads")
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_demo_of_a_few_leads_says_why_the_logistic_scorer_is_absent(
+    n: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.html"
+    code, text, err = run(capsys, "demo", "--leads", str(n), "-q", "--out", str(out))
+    assert code == 0, err
+    assert "Logistic scorer on explicit attributes: n/a (" in text and "ROC AUC" not in text
+    assert out.exists() and "'y'" not in err
+
+
+def test_demo_logistic_needs_both_outcomes() -> None:
+    res = cli.run_demo(30, seed=0)
+    note = res["logistic_note"]
+    assert res["logistic"] is None and math.isnan(res["auc"])
+    assert note is not None and "nothing to tell won from lost" in note
+
+
+@pytest.mark.parametrize("seed", ["-1", "abc", "1.5"])
+def test_demo_bad_seed_is_a_usage_error(seed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--seed", seed, "--no-report"])
+    assert exc.value.code == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    line = err.strip().splitlines()[-1]
+    assert "argument --seed" in line and "whole number of 0 or more" in line and repr(seed) in line
+    assert "Traceback" not in err and "expected non-negative integer" not in err
 
 
 def test_demo_unwritable_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

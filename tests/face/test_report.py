@@ -140,6 +140,57 @@ def test_write_report(demo: dict[str, Any], tmp_path: Path) -> None:
     assert p.read_text(encoding="utf-8").count("<svg") >= 3
 
 
+def test_write_report_to_a_directory_is_refused_before_building(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("the report is built only for a path it can be written to")
+
+    monkeypatch.setattr("alignment.report._build.build_report", never)
+    with pytest.raises(ParameterError) as info:
+        write_report(tmp_path, funnel=None)
+    assert f"cannot write {str(tmp_path)!r}: it is a directory; fix: name the file" in str(
+        info.value
+    )
+
+
+def test_write_report_to_an_unwritable_path_is_a_typed_error(
+    demo: dict[str, Any], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    target = blocker / "r.html"  # its "folder" is a file: the OS refuses to write
+    with pytest.raises(ParameterError) as info:
+        write_report(target, funnel=demo["funnel"])
+    msg = str(info.value)
+    assert msg.startswith(f"write_report: cannot write {str(target)!r}: ") and "; fix: " in msg
+    assert "Errno" not in msg
+    assert isinstance(info.value.__cause__, OSError)
+
+
+def test_cli_report_out_a_directory_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "dir.html"
+    folder.mkdir()
+    code = cli.main(["demo", "--leads", "200", "-q", "--out", str(folder)])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_ERROR and len(err.strip().splitlines()) == 1, err
+    assert "cannot write" in err and "it is a directory" in err and "Errno" not in err
+
+
+def test_attribution_without_won_revenue_says_why(demo: dict[str, Any]) -> None:
+    crm = demo["crm"]
+    none = {k: np.asarray(v)[:0] for k, v in crm.conversions.items()}
+    res = alignment.attribute(crm.touchpoints, none, model="linear")
+    text = build_report(attribution={"linear": res, "first": res}, generated_at=WHEN)
+    section = text[text.index('id="attribution"') :]
+    section = section[: section.index("</section>")]
+    assert "No won revenue to attribute" in section
+    assert "<svg" not in section and "<table" not in section  # no chart or table of zeros
+    assert "n/a (no won revenue)" in text  # the KPI card: absent with its reason, not 0
+
+
 def test_text_is_escaped(demo: dict[str, Any]) -> None:
     evil = "<script>alert(1)</script>"
     touches = {

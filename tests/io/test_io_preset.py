@@ -210,3 +210,21 @@ def test_the_documented_preset_runs(tmp_path: Path) -> None:
     assert crm.leads["owner"].tolist() == ["Zoé", "8"]
     assert crm.conversions["lead_id"].tolist() == ["1"]
     assert crm.leads["source"].tolist() == ["Salon", "Salon"]  # a tie: the first sorted
+
+
+def test_a_preset_without_deals_reads_no_deals() -> None:
+    """A preset with no table of deals: the bundle's deals are empty (their columns kept)."""
+    only_leads = Preset(
+        "leadsonly", (ExportTable("people", "leads", {"ID": "lead_id", "Created": "created_at"}),)
+    )
+    export = {
+        "people": {
+            "ID": np.array(["a", "b"], dtype=object),
+            "Created": np.array(["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"], dtype=object),
+        }
+    }
+    crm = alignment.io.read_crm(only_leads, export)
+    assert list(crm.leads["lead_id"]) == ["a", "b"]
+    assert crm.deals["deal_id"].size == 0
+    assert {"deal_id", "amount", "won", "created_at"} <= set(crm.deals)
+    assert crm.conversions["lead_id"].size == 0

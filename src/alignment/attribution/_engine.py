@@ -13,7 +13,7 @@ from .. import _segments as seg
 from .._backends import find as find_backend
 from .._columns import stored
 from .._crm import is_crm
-from .._guard import guarded_call, plugin_failure
+from .._guard import guarded_call, plugin_failure, real_numbers
 from .._options import reads_options
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit, clone
@@ -482,12 +482,7 @@ def _check_values(
 
     ``attributed`` (per journey) defaults to "every journey with a touch" (the compact view).
     """
-    try:
-        w = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise _fail(
-            model_name, f"returned weights that are not numbers: {type(raw).__name__}"
-        ) from None
+    w = real_numbers(raw, "weights", functools.partial(_fail, model_name))
     if w.shape != (n_touches,):
         raise _fail(
             model_name,
@@ -523,8 +518,10 @@ def _close(a: float, b: float) -> bool:
 def _checked_credit(
     m: AttributionModel, model_name: str, journeys: Any, attributed: np.ndarray
 ) -> ChannelCredit:
-    """Call ``m.channel_credit`` and check it conserves conversions and revenue."""
-    cc = guarded_call(m, "channel_credit", journeys, fail=functools.partial(_fail, model_name))
+    """Call ``m.channel_credit`` and check its credit: real numbers, finite, not negative, per
+    known channel, conserving conversions and revenue."""
+    fail = functools.partial(_fail, model_name)
+    cc = guarded_call(m, "channel_credit", journeys, fail=fail)
     if not isinstance(cc, ChannelCredit):
         raise _fail(
             model_name,
@@ -541,10 +538,20 @@ def _checked_credit(
         unknown = [k for k in mapping if str(k) not in known]
         if unknown:
             raise _fail(model_name, f"credited unknown channel(s) {unknown[:5]}")
-        values = np.array([float(v) for v in mapping.values()], dtype=np.float64)
+        values = real_numbers(list(mapping.values()), f"{label} credit", fail)
+        if values.shape != (len(mapping),):
+            raise _fail(model_name, f"returned {label} credit that is not one number per channel")
         if not bool(np.isfinite(values).all()):
             raise _fail(model_name, f"returned non-finite {label} credit")
         total = float(values.sum())
+        negative = values < -_TOL * max(1.0, abs(expected[label]))
+        if bool(negative.any()):
+            first = int(np.flatnonzero(negative)[0])
+            raise _fail(
+                model_name,
+                f"returned negative {label} credit for {int(negative.sum())} channel(s), e.g. "
+                f"{list(mapping)[first]!r}: {float(values[first])!r} (credit must be >= 0)",
+            )
         if not _close(total, expected[label]):
             raise _fail(
                 model_name,

@@ -315,7 +315,7 @@ class AttributionResult(Result):
         available = ["channel", *touch_cols, *journey_cols]
         raise ParameterError(
             f"cannot group by {by!r}: available keys are {', '.join(available)} "
-            "(lead columns such as source or persona need leads= in alignment.attribute)"
+            "(lead columns such as source or persona need the leads: pass attribute(leads=...))"
         )
 
     def _group(self, by: str, measure: str) -> tuple[np.ndarray, np.ndarray]:

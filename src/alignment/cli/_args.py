@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ._common import CLIError
+from ._common import CLIError, UsageError, not_a_file
 
 
 def _parse_value(text: str) -> Any:
@@ -21,7 +21,25 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def set_once(out: dict[str, Any], key: str, value: Any, what: str) -> None:
+    """``out[key] = value``, refused when ``key`` is set already: two values for one name are
+    never resolved by dropping one.
+
+    ``what`` says what the key is and where it came from, ``{key}`` standing for it
+    (``"--param {key}"``, ``"parameter {key}, by --half-life and --param,"``).
+
+    Raises
+    ------
+    UsageError
+        ``key`` given twice: ``<what> given twice; give it once``.
+    """
+    if key in out:
+        raise UsageError(f"{what.format(key=repr(key))} given twice; give it once")
+    out[key] = value
+
+
 def _key_values(items: Sequence[str] | None, what: str) -> dict[str, Any]:
+    """``name=value`` items (``-`` in a name read as ``_``), each name once."""
     out: dict[str, Any] = {}
     for item in items or ():
         if "=" not in item:
@@ -30,7 +48,7 @@ def _key_values(items: Sequence[str] | None, what: str) -> dict[str, Any]:
         k = k.strip().replace("-", "_")
         if not k:
             raise CLIError(f"{what} must look like name=value, got {item!r}")
-        out[k] = _parse_value(v.strip())
+        set_once(out, k, _parse_value(v.strip()), what + " {key}")
     return out
 
 
@@ -44,9 +62,7 @@ def _rates(items: Sequence[str]) -> dict[str, float]:
             rate = float(v.strip().rstrip("%")) / (100.0 if v.strip().endswith("%") else 1.0)
         except ValueError:
             raise CLIError(f"--rate {item!r}: {v!r} is not a number") from None
-        if k.strip() in out:
-            raise CLIError(f"--rate: stage {k.strip()!r} given twice")
-        out[k.strip()] = rate
+        set_once(out, k.strip(), rate, "--rate: stage {key}")
     return out
 
 
@@ -56,7 +72,7 @@ def _load_config(path: str | None) -> dict[str, Any]:
         return {}
     p = Path(path)
     if not p.is_file():
-        raise CLIError(f"no such file: {path!r}")
+        raise not_a_file(p)
     text = p.read_text(encoding="utf-8")
     if p.suffix.lower() == ".toml":
         try:
@@ -127,11 +143,12 @@ def _currency_rates(items: Sequence[str] | None) -> dict[str, float] | None:
     for item in items:
         cur, eq, factor = item.partition("=")
         try:
-            out[cur.strip()] = float(factor)
+            rate = float(factor)
         except ValueError:
             raise CLIError(
                 f"--currency-rate must look like CURRENCY=FACTOR (e.g. EUR=1.08), got {item!r}"
             ) from None
         if not eq or not cur.strip():
             raise CLIError(f"--currency-rate must look like CURRENCY=FACTOR, got {item!r}")
+        set_once(out, cur.strip(), rate, "--currency-rate {key}")
     return out

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import reject_rows
-from ._args import _key_values, _load_config, _rates
-from ._common import CLIError, Progress, WarningPrinter
-from ._hints import cli_hint
+from ._args import _key_values, _load_config, _rates, set_once
+from ._common import CLIError, Progress, WarningPrinter, not_a_file
+from ._hints import FLAGS, cli_hint
 from ._inputs import Inputs, UsageError
 from ._io import write_columns
 from ._text import sla_summary_text, text_table
@@ -46,14 +46,33 @@ def _emit(text: str) -> None:
     print(text, flush=True)
 
 
-def _write_or_print(out: str | None, columns: Mapping[str, Any], title: str, **fmt: Any) -> None:
-    """Write the table to ``out``, or print it (notes in the command line's words)."""
+def _write_or_print(
+    out: str | None,
+    columns: Mapping[str, Any],
+    title: str,
+    *,
+    notes: tuple[str, ...] = (),
+    **fmt: Any,
+) -> None:
+    """Write the table to ``out``, or print it.
+
+    The table is data, printed as it is; only the library's own words in it, the columns
+    ``notes`` and the notes of its ``n/a`` cells (``na``), are put in the command line's words
+    (:func:`~alignment.cli._hints.cli_hint`, which leaves quoted names as they are).
+    """
     if out:
         write_columns(out, columns, table=title)
         if out != "-":
             print(f"wrote {title} to {out}", file=sys.stderr)
-    else:
-        _emit(cli_hint(text_table(columns, **fmt)))
+        return
+    shown = dict(columns)
+    for name in notes:  # a loop over the note columns
+        if name in shown:
+            texts = [v if v is None else cli_hint(str(v)) for v in np.asarray(shown[name]).tolist()]
+            shown[name] = np.array(texts, dtype=object)
+    if fmt.get("na"):
+        fmt["na"] = {k: cli_hint(v) for k, v in fmt["na"].items()}
+    _emit(text_table(shown, **fmt))
 
 
 def _cmd_funnel_help(args: argparse.Namespace) -> int:
@@ -75,6 +94,20 @@ _COLUMNS = {
 }
 
 
+#: attribute's keywords its options and files set (never a --param's)
+_OWN_KEYWORDS = ["touchpoints", "conversions", "leads", "model", "lookback", "lead", "time",
+                 "channel", "converted_at", "revenue", "won_stages"]  # fmt: skip
+
+
+def _refuse_own_options(params: Mapping[str, Any], names: list[str]) -> None:
+    """Refuse a ``--param`` naming what an option of the command sets (``--param lookback=``):
+    the option's value and the parameter's would both be given, one dropped."""
+    for key in params:  # a loop over the --param names
+        if key in names:
+            option = FLAGS.get(key, f"--{key.replace('_', '-')}")
+            raise UsageError(f"--param {key!r} is set by {option}; give it with {option}")
+
+
 def _cmd_attribute(args: argparse.Namespace) -> int:
     """credit converted revenue to channels (or campaigns …)
 
@@ -89,7 +122,10 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     if args.half_life is not None:
         if "time_decay" not in models:
             raise CLIError("--half-life applies to --model time_decay (use --param for others)")
-        params["half_life"] = args.half_life
+        set_once(
+            params, "half_life", args.half_life, "parameter {key}, by --half-life and --param,"
+        )
+    _refuse_own_options(params, _OWN_KEYWORDS)
     inputs, crm = _source(args, args.touchpoints)
     if crm is not None:
         if args.conversions or args.leads:
@@ -180,9 +216,12 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from ..tables import LeadTable
 
     params = _load_config(args.rules)
-    params.update(_key_values(args.param, "--param"))
+    for key, value in _key_values(args.param, "--param").items():  # a loop over --param
+        set_once(params, key, value, "parameter {key}, by --rules and --param,")
     if args.as_of is not None:
-        params["as_of"] = args.as_of
+        set_once(
+            params, "as_of", args.as_of, "parameter {key}, by --as-of and --param (or --rules),"
+        )
     inputs, crm = _source(args, args.leads)
     prog = inputs.progress
     if crm is not None:
@@ -290,7 +329,7 @@ def _sla_from_file(path: str) -> Any:
 
     p = Path(path)
     if not p.is_file():
-        raise CLIError(f"agreement: no such file: {path!r}")
+        raise not_a_file(p, "agreement")
     if p.suffix.lower() == ".toml":
         return SLA.from_toml(p)
     if p.suffix.lower() == ".json":
@@ -333,7 +372,7 @@ def _cmd_sla(args: argparse.Namespace) -> int:
         leads, acts = _read_files(inputs, files, "leads and activities").values()
     with inputs.progress.step("evaluating the agreement"):
         report = evaluate(agreement, leads, acts, as_of=args.as_of)
-    _emit(cli_hint(sla_summary_text(report)))
+    _emit(sla_summary_text(report))
     if args.out:
         write_columns(args.out, report.leads.to_frame("dict"), table="lead statuses")
     if args.breaches:

@@ -7,11 +7,21 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import AlignmentError, AlignmentWarning
 
-__all__ = ["EXIT_ERROR", "EXIT_USAGE", "CLIError", "Progress", "WarningPrinter", "is_terminal"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_USAGE",
+    "CLIError",
+    "Progress",
+    "UsageError",
+    "WarningPrinter",
+    "is_terminal",
+    "not_a_file",
+]
 
 #: exit status for bad input (data, parameters, files)
 EXIT_ERROR = 1
@@ -23,6 +33,29 @@ _PROGRESS_ROWS = 500_000
 
 class CLIError(AlignmentError):
     """A problem with the command line's files or options (reported in one line)."""
+
+
+class UsageError(CLIError):
+    """Options that do not go together (exit status 2, like argparse's usage errors)."""
+
+
+def not_a_file(path: str | Path, what: str | None = None) -> CLIError:
+    """The error of a path given as a file that is not one: a directory, or nothing there.
+
+    Parameters
+    ----------
+    path : str or Path
+        The path given.
+    what : str, optional
+        What the file holds (``"touchpoints"``, ``"agreement"``), the message's prefix.
+    """
+    head = f"{what}: " if what else ""
+    p = Path(path)
+    if p.is_dir():
+        return CLIError(f"{head}{str(p)!r} is a directory, not a file; give the file's path")
+    if p.exists():
+        return CLIError(f"{head}{str(p)!r} is not a regular file; give the file's path")
+    return CLIError(f"{head}no such file: {str(p)!r}")
 
 
 def is_terminal(stream: Any) -> bool:

@@ -59,6 +59,7 @@ def _cmd_closed_loop(args: argparse.Namespace) -> int:
         ratio=("roi",),
         max_rows=None,
         na=not_measured_of(report),
+        notes=("note",),
     )
     _quality(inputs, report, printed=not args.out)
     return 0

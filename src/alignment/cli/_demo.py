@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import not_measured
 from ..closed_loop import UNALLOCATED
 from ..report._accounts import credit_table
 from ..report._analyse import (
@@ -47,8 +48,9 @@ def run_demo(
     Returns
     -------
     dict
-        ``crm`` (CRMData), ``scores`` (grid ScoreResult), ``logistic`` (ScoreResult),
-        ``auc``, ``cells`` (cell conversion table), ``attribution`` (model → result),
+        ``crm`` (CRMData), ``scores`` (grid ScoreResult), ``logistic`` (ScoreResult; ``None``
+        when the closed leads are not both won and lost, ``logistic_note`` saying why, ``auc``
+        NaN), ``auc``, ``cells`` (cell conversion table), ``attribution`` (model → result),
         ``funnel`` (FunnelObservation), ``plan`` (Plan), ``plan_target``, ``sla``
         (SLAReport), ``closed_loop`` (ClosedLoopReport), ``timings`` (step → seconds).
     """
@@ -80,12 +82,30 @@ def run_demo(
         model = LogisticScorer(l2=1.0, features=list(DEMO_FEATURES)).fit(lt)
         return model, score(lt, scorer=model)
 
-    model, logit = timed("fitting the logistic scorer on won/lost", logistic)
-    out["logistic_model"] = model
-    out["logistic"] = logit
-    p = np.asarray(logit["probability"])
-    out["auc"] = float(metrics.roc_auc(won[closed], p[closed])) if closed.any() else math.nan
+    out["logistic_note"] = _logistic_absent(won[closed])
+    out["logistic_model"] = out["logistic"] = None
+    out["auc"] = math.nan
+    if out["logistic_note"] is None:
+        model, logit = timed("fitting the logistic scorer on won/lost", logistic)
+        out["logistic_model"] = model
+        out["logistic"] = logit
+        p = np.asarray(logit["probability"])
+        out["auc"] = float(metrics.roc_auc(won[closed], p[closed]))
     return out
+
+
+def _logistic_absent(won_of_closed: np.ndarray) -> str | None:
+    """Why the logistic scorer cannot learn from the closed leads (``None``: it can).
+
+    It learns won against lost: it needs closed leads of both outcomes (a small demo, e.g.
+    ``--leads 10``, may have none).
+    """
+    if won_of_closed.size == 0:
+        return "no lead is won or lost yet: nothing to learn from"
+    if won_of_closed.all() or not won_of_closed.any():
+        outcome = "won" if won_of_closed.all() else "lost"
+        return f"every closed lead is {outcome}: nothing to tell won from lost"
+    return None
 
 
 def demo_summary_text(res: Mapping[str, Any]) -> str:
@@ -186,7 +206,11 @@ def _scoring_lines(res: Mapping[str, Any]) -> list[str]:
         if m.any():
             parts.append(f"{act} {int(m.sum()):,} ({100 * won[m].mean():.1f}% won)")
     w("  Actions: " + ", ".join(parts))
-    w(f"  Logistic scorer on explicit attributes: ROC AUC {res['auc']:.3f} on closed leads")
+    if res.get("logistic") is None:
+        why = res.get("logistic_note") or "not fitted"
+        w(f"  Logistic scorer on explicit attributes: {not_measured(why)}")
+    else:
+        w(f"  Logistic scorer on explicit attributes: ROC AUC {res['auc']:.3f} on closed leads")
 
     return lines
 

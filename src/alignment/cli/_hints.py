@@ -4,19 +4,25 @@ The library's messages name Python parameters (``pass dayfirst=True``, ``use by=
 ``pass its name (e.g. time='my_time_column')``); on the command line the same advice is an
 option (``--dayfirst true``, ``--by channel``, ``--time-col COLUMN``).  :data:`FLAGS` is the one
 table from parameter names to options; :func:`cli_hint` rewrites a message with it.
+
+Only the library's own advice is rewritten, never the user's data: text inside quotes (``'...'``
+or ``"..."``, as the library shows a user's value or name) is left as given, the command line's
+own messages (:class:`~alignment.cli.CLIError`) are already in its words, and printed tables are
+data, never rewritten.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 __all__ = ["COLUMN_FLAGS", "FLAGS", "cli_hint"]
 
 #: a parameter of the library's functions -> the option of the command line that sets it
 FLAGS: dict[str, str] = {
     "lead": "--lead-id",
+    "leads": "--leads",
     "time": "--time-col",
     "channel": "--channel-col",
     "converted_at": "--converted-at-col",
@@ -55,11 +61,13 @@ COLUMN_FLAGS: dict[str, str] = {
 }
 
 #: what an option takes when the message gives no value, and how a mapping value is written
-_PLACEHOLDER = {"--map": "THEIRS=OURS", "--currency-rate": "CURRENCY=FACTOR"}
+_PLACEHOLDER = {"--map": "THEIRS=OURS", "--currency-rate": "CURRENCY=FACTOR", "--leads": "FILE"}
+#: options whose value is a column (or file) name: only a quoted name (or none) becomes one
+_NAMED_VALUE = {*COLUMN_FLAGS.values(), "--leads"}
 
 _VALUE = (
     r"'[^']*'|\"[^\"]*\"|\[[^\]]*\]|\{(?:[^{}]|\{[^{}]*\})*\}|True|False|None"
-    r"|-?\d+(?:\.\d+)?[a-z]*"
+    r"|-?\d+(?:\.\d+)?[a-z]*|\.\.\."
 )
 _NAMES = "|".join(sorted(map(re.escape, FLAGS), key=len, reverse=True))
 # name=value, also inside a call such as totals(by='campaign') (the call is dropped)
@@ -70,11 +78,41 @@ _PARAM = re.compile(
 # "--by channel / --by channel": one alternative, once
 _REPEATED = re.compile(r"(--[\w-]+ [^\s/,;]+) / \1(?![^\s/,;])")
 _GENERIC_COLUMN_HINT = "pass its name (e.g. time='my_time_column')"
+# a quoted text (a user's value or name as the library shows it): an opening quote not inside a
+# word (so the apostrophe of "don't" opens none), up to the same quote not escaped
+_QUOTED = re.compile(r"(?<![\w\\])(['\"])((?:(?!\1)[^\\]|\\.)*)\1")
+
+
+def _masked(text: str) -> str:
+    """``text`` with the inside of every quoted text blanked (same length, no names left)."""
+    return _QUOTED.sub(lambda m: m[1] + "\0" * len(m[2]) + m[1], text)
+
+
+def _sub_outside_quotes(
+    pattern: re.Pattern[str], text: str, repl: Callable[[re.Match[str], str], str]
+) -> str:
+    """:meth:`re.Pattern.sub` over the text outside quotes only.
+
+    ``pattern`` is matched against the masked text (so no match starts inside a quote);
+    ``repl(match, text)`` reads the groups' original characters from ``text`` by the match's
+    spans.
+    """
+    out, last = [], 0
+    for m in pattern.finditer(_masked(text)):
+        out += [text[last : m.start()], repl(m, text)]
+        last = m.end()
+    return "".join([*out, text[last:]])
+
+
+def _group(m: re.Match[str], text: str, name: str | int) -> str | None:
+    """The original characters of group ``name`` of a match on the masked text."""
+    start, end = m.span(name)
+    return None if start < 0 else text[start:end]
 
 
 def _words(flag: str, value: str | None, placeholders: Mapping[str, str]) -> str:
     """The option with a value written as the command line writes it."""
-    if value is None or value == "[...]" or value.startswith("{"):
+    if value is None or value in ("[...]", "...") or value.startswith("{"):
         return f"{flag} {placeholders[flag]}" if flag in placeholders else flag
     if value in ("True", "False"):
         return f"{flag} {value.lower()}"
@@ -133,9 +171,20 @@ def cli_hint(
     if column:
         placeholders["--map"] = f"{table + '.' if table else ''}THEIRS={column}"
 
-    def option(m: re.Match[str]) -> str:
-        name = m.group("name") or m.group("cname")
-        value = m.group("value") if m.group("name") else m.group("cvalue")
-        return _words(FLAGS[name], value, placeholders)
+    def option(m: re.Match[str], text: str) -> str:
+        name = _group(m, text, "name") or _group(m, text, "cname")
+        value = _group(m, text, "value" if m.group("name") else "cvalue")
+        assert name is not None
+        flag = FLAGS[name]
+        if flag in _NAMED_VALUE and value is not None and value[:1] not in "'\"[.":
+            # not a name (lead=0.04): no option to advise, the text stays
+            return text[m.start() : m.end()]
+        return _words(flag, value, placeholders)
 
-    return _REPEATED.sub(r"\1", _PARAM.sub(option, text))
+    def once(m: re.Match[str], text: str) -> str:
+        first = _group(m, text, 1)
+        whole = text[m.start() : m.end()]
+        return first if first is not None and whole == f"{first} / {first}" else whole
+
+    rewritten = _sub_outside_quotes(_PARAM, text, option)
+    return _sub_outside_quotes(_REPEATED, rewritten, once)

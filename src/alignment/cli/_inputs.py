@@ -20,7 +20,7 @@ import numpy as np
 
 from .._crm import TABLES, CRMData
 from ._args import ColumnMap, _column_maps, _currency_rates
-from ._common import CLIError, Progress
+from ._common import CLIError, Progress, UsageError
 from ._io import read_columns
 
 __all__ = ["EXPORT_ONLY", "Inputs", "UsageError"]
@@ -35,10 +35,6 @@ EXPORT_ONLY = (
 )
 #: file endings of our tables in a folder (``report`` without ``--preset``)
 _OWN_FILES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet", ".pq")
-
-
-class UsageError(CLIError):
-    """Options that do not go together (exit status 2, like argparse's usage errors)."""
 
 
 def _names(columns: Any) -> list[str]:

@@ -16,7 +16,7 @@ from typing import IO, Any
 import numpy as np
 
 from .._files import CSVFormatError, open_text, read_csv, read_parquet, write_parquet
-from ._common import _PROGRESS_ROWS, CLIError, Progress
+from ._common import _PROGRESS_ROWS, CLIError, Progress, not_a_file
 
 __all__ = ["HTML_FILES", "TABLE_FILES", "file_kind", "read_columns", "write_columns"]
 
@@ -84,11 +84,11 @@ def read_columns(
     Raises
     ------
     CLIError
-        Missing file, empty, unreadable or ragged CSV, PyArrow not installed.
+        Missing file (or a directory), empty, unreadable or ragged CSV, PyArrow not installed.
     """
     p = Path(path)
     if not p.is_file():
-        raise CLIError(f"{table}: no such file: {str(p)!r}")
+        raise not_a_file(p, table)
     if _is_parquet(p):
         try:
             return read_parquet(p)

@@ -72,7 +72,13 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _error_line(exc: BaseException, args: argparse.Namespace) -> str:
-    """The one line of an error, its hints in the command line's words."""
+    """The one line of an error, the library's hints in the command line's words.
+
+    A :class:`CLIError` is the command line's own message (already in its words, its examples
+    such as ``lead=0.04`` meant as written): it is shown as it is.
+    """
+    if isinstance(exc, CLIError):
+        return _one_line(exc)
     parser = getattr(args, "command_parser", None)
     options = set(getattr(parser, "_option_string_actions", ()))
     column = getattr(exc, "column", None) if isinstance(exc, AlignmentError) else None
@@ -111,12 +117,34 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        known = isinstance(exc, (AlignmentError, ValueError, LookupError, OSError))
-        prefix = "error" if known else f"unexpected error ({type(exc).__name__})"
-        print(f"alignment: {prefix}: {_error_line(exc, args)}", file=sys.stderr)
-        if not known:
-            print("alignment: run again with --debug for the traceback", file=sys.stderr)
+        if not _is_known(exc):
+            print(f"alignment: internal error: {_internal_line(exc)}", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"alignment: error: {_error_line(exc, args)}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_ERROR
+
+
+def _is_known(exc: BaseException) -> bool:
+    """Whether ``exc`` reports bad input (shown as ``error:``), not a bug of the library.
+
+    The library's own errors, files that cannot be read, and the ``ValueError`` /
+    ``LookupError`` of bad input (an unknown encoding …) are known; a bare ``KeyError`` or
+    ``IndexError`` is a lookup inside the library that went wrong: a bug, never the user's input
+    (its text, such as ``'deal_id'``, would explain nothing).
+    """
+    if isinstance(exc, AlignmentError):
+        return True
+    if isinstance(exc, (KeyError, IndexError)):
+        return False
+    return isinstance(exc, (ValueError, LookupError, OSError))
+
+
+def _internal_line(exc: BaseException) -> str:
+    """The line of a bug: the exception, and the advice to report it."""
+    return (
+        f"{type(exc).__name__}: {_one_line(exc)}; this is a bug in alignment: please report it "
+        "with the command and its traceback (run again with --debug to see it)"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

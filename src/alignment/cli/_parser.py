@@ -154,6 +154,19 @@ def _file_type(kinds: tuple[str, ...], stdout: bool) -> Callable[[str], str]:
     return check
 
 
+def _seed(text: str) -> int:
+    """An argparse type: a random seed, a whole number of 0 or more (numpy's rule)."""
+    try:
+        value: int | None = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"a random seed is a whole number of 0 or more, got {text!r}"
+        )
+    return value
+
+
 def _out_option(p: argparse.ArgumentParser, what: str) -> None:
     """``--out FILE``: where to write ``what`` (its format by its ending)."""
     p.add_argument(
@@ -232,7 +245,9 @@ def _add_demo(commands: _Commands) -> None:
     """``alignment demo``."""
     p = commands.add("demo", _cmd_demo)
     p.add_argument("--leads", type=int, default=10_000, metavar="N", help="leads (10000)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
+    p.add_argument(
+        "--seed", type=_seed, default=0, metavar="S", help="random seed, a whole number >= 0 (0)"
+    )
     p.add_argument(
         "--out",
         default="alignment-report.html",

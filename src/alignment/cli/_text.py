@@ -13,6 +13,7 @@ import numpy as np
 from .._display import NA, na_caption
 from ..report._read import not_measured_of, summary_of
 from ._common import is_terminal
+from ._hints import cli_hint
 
 __all__ = ["sla_summary_text", "text_table"]
 
@@ -164,7 +165,8 @@ def _is_missing(v: Any) -> bool:
 
 
 def sla_summary_text(report: Any) -> str:
-    """Per-period marketing delivery and sales compliance as text."""
+    """Per-period marketing delivery and sales compliance as text (the data as it is; the notes
+    of its ``n/a`` cells in the command line's words)."""
     per = report.periods.to_frame("dict")
     s = summary_of(report)
     as_of = np.datetime64(s["as_of"], "us")
@@ -199,7 +201,7 @@ def sla_summary_text(report: Any) -> str:
                 "accept_compliance",
             ),
             max_rows=None,
-            na=not_measured_of(report),
+            na={k: cli_hint(v) for k, v in not_measured_of(report).items()},
         ),
     ]
     return "\n".join(lines)

@@ -136,8 +136,13 @@ def _won_and_closed(d: Table, won_stages: Sequence[str] | None, ctx: Context) ->
 def build_deals(
     parts: Sequence[Table], won_stages: Sequence[str] | None, ctx: Context
 ) -> tuple[Table, Table]:
-    """The deals (one row per deal id) and the contacts listed in their ``contact_ids``."""
+    """The deals (one row per deal id) and the contacts listed in their ``contact_ids``.
+
+    No table of deals (a preset without one): no deals, and no contacts listed.
+    """
     d = concat(parts, ctx)
+    if not d:
+        return {}, {}
     required_values(d, "deal_id", "deal id", ctx)
     required_values(d, "created_at", "creation instant", ctx)
     d = _dedupe_deals(d, ctx)
@@ -210,6 +215,8 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
 
 def flag_deals_without_contact(deals: Table, dc: Table, ctx: Context) -> None:
     """List the deals no known person is linked to (kept: their revenue stays in the deals)."""
+    if not deals:
+        return
     has = np.zeros(deals[ROW].size, dtype=bool)
     if dc and dc["deal_id"].size and has.size:  # (each linked deal's row)
         has[dc[DEAL]] = True

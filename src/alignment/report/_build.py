@@ -233,7 +233,9 @@ def write_report(data: Any = None, path: str | Path | None = None, **kwargs: Any
     Raises
     ------
     ParameterError
-        No path, or its directory does not exist (or see :func:`build_report`).
+        No path, its directory does not exist, it is a directory, or it cannot be written
+        (``cannot write '<path>': <reason>; fix: …``; the ``OSError`` as ``__cause__``); or see
+        :func:`build_report`.
     """
     from .._crm import is_crm
 
@@ -251,9 +253,20 @@ def write_report(data: Any = None, path: str | Path | None = None, **kwargs: Any
     p = Path(target)
     if not p.parent.exists():
         raise ParameterError(f"write_report: directory does not exist: {str(p.parent)!r}")
+    if p.is_dir():  # (before the report is built: nothing to wait for)
+        raise _unwritable(p, "it is a directory", f"name the file, e.g. {str(p / 'report.html')!r}")
     text = build_report(crm, **kwargs) if crm is not None else build_report(**kwargs)
-    p.write_text(text, encoding="utf-8")
+    try:
+        p.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise _unwritable(p, reason, "choose a file in a folder you can write to") from exc
     return p
+
+
+def _unwritable(path: Path, reason: str, fix: str) -> ParameterError:
+    """The error of a report file that cannot be written: the path, why, and the fix."""
+    return ParameterError(f"write_report: cannot write {str(path)!r}: {reason}; fix: {fix}")
 
 
 def _bundle_inputs(

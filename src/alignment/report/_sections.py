@@ -194,7 +194,18 @@ def _channel_shares(
     return [channels[i] for i in order], {k: [v[i] for i in order] for k, v in shares.items()}
 
 
+#: why the attribution section has no chart and no table
+NO_WON_REVENUE = "no won revenue to attribute: no journey converted with revenue in the data"
+
+
 def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[str, list[KPI]]:
+    first = next(iter(attribution.values()))
+    converted = float(first.converted_revenue)
+    label = "won revenue" if ctx.money.symbol else "won revenue (amount)"
+    if not converted > 0:  # absent with its reason: no chart of zeros, no table of 0 amounts
+        body = f'<p class="note">{H.esc(NO_WON_REVENUE[0].upper() + NO_WON_REVENUE[1:])}.</p>'
+        kpis = [(label, not_measured("no won revenue"), ctx.in_period("nothing to attribute"))]
+        return _attribution_wrap(body, ctx), kpis
     totals = {name: r.totals(by="channel") for name, r in attribution.items()}
     ch_sorted, shares = _channel_shares(totals)
     chart = S.dot_plot(
@@ -209,8 +220,6 @@ def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[
     for name, t in totals.items():
         cols[name] = formatted([t.get(c, 0.0) for c in ch_sorted], money.number)
         total_row[name] = money.number(sum(t.values()))
-    first = next(iter(attribution.values()))
-    converted = float(first.converted_revenue)
     un_parts = [
         f"{model_label(name)}: {money(float(r.unattributed.total))}"
         for name, r in attribution.items()
@@ -230,18 +239,19 @@ def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[
         caption=caption,
         max_rows=None,
     )
-    label = "won revenue" if money.symbol else "won revenue (amount)"
     kpis = [(label, money(converted), ctx.in_period(f"{len(attribution)} attribution models"))]
-    return (
-        H.section(
-            "attribution",
-            ctx.in_period("Attribution by channel"),
-            "Won revenue credited to the channels that preceded it, under each model side by "
-            "side: rule-based models (first touch, last touch, linear, time decay, position "
-            "based, W-shaped) and data-driven ones (Markov removal effect, Shapley). Where the "
-            "markers spread, the models disagree about a channel; the glossary defines each "
-            "model.",
-            body,
-        ),
-        kpis,
+    return _attribution_wrap(body, ctx), kpis
+
+
+def _attribution_wrap(body: str, ctx: Context) -> str:
+    """The attribution section around its body."""
+    return H.section(
+        "attribution",
+        ctx.in_period("Attribution by channel"),
+        "Won revenue credited to the channels that preceded it, under each model side by "
+        "side: rule-based models (first touch, last touch, linear, time decay, position "
+        "based, W-shaped) and data-driven ones (Markov removal effect, Shapley). Where the "
+        "markers spread, the models disagree about a channel; the glossary defines each "
+        "model.",
+        body,
     )
