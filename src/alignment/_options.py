@@ -27,7 +27,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 
-from ._time import Awareness, localize, read_instants, time_zone
+from ._time import Awareness, localize, read_instant, read_instants, time_zone
 from .errors import AlignmentWarning, ParameterError
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "current",
     "note_naive",
     "note_variants",
+    "read_as_of",
     "read_time",
     "reading",
     "reads_options",
@@ -63,6 +64,8 @@ class _Notes:
     """What the readers of one call noted, reported when the call ends (keys keep order)."""
 
     naive: dict[str, None] = field(default_factory=dict)
+    naive_args: dict[str, None] = field(default_factory=dict)  # arguments (as_of) read as UTC
+    aware: dict[str, None] = field(default_factory=dict)  # table.column read timezone-aware
     dst: dict[str, list[int]] = field(default_factory=dict)  # table.column: [ambiguous, gap]
     variants: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
 
@@ -295,8 +298,50 @@ def read_time(
             aware = True
     if aware is False:
         note_naive(table, column)
+    elif aware:
+        _note_aware(table, column)
     note_dst(table, column, int(ambiguous.sum()), int(gap.sum()))
     return times, aware
+
+
+def read_as_of(value: Any, *, name: str = "as_of") -> np.datetime64:
+    """An engine's ``as_of`` (or another instant argument) read with the call's options.
+
+    With ``tz=`` a naive value is a wall time of that zone.  Without it a naive value is read
+    as UTC and named in the call's warning, as a naive column is; mixed with timezone-aware
+    instants read in the same call (before or after it) it is refused, as mixing naive and
+    aware columns is.
+
+    Raises
+    ------
+    ParameterError
+        The value cannot be read, or it is naive while the data read in the call is aware.
+    """
+    instant, aware = read_instant(value, name=name, tz=current().tz)
+    notes = _notes()
+    if aware is False and notes is not None:
+        if notes.aware:
+            raise _naive_argument(name, notes.aware)
+        notes.naive[name] = notes.naive_args[name] = None
+    return instant
+
+
+def _note_aware(table: str | None, column: str) -> None:
+    notes = _notes()
+    if notes is not None:
+        where = _where(table, column)
+        if notes.naive_args:
+            raise _naive_argument(next(iter(notes.naive_args)), {where: None})
+        notes.aware[where] = None
+
+
+def _naive_argument(name: str, aware: dict[str, None]) -> ParameterError:
+    return ParameterError(
+        f"{name} is naive (no time zone) while the instants of {', '.join(aware)} are "
+        f"timezone-aware: naive and aware instants are mixed and the meaning of {name} would "
+        f"be a guess; fix: give {name} an offset (e.g. '2024-03-04T10:00Z' or "
+        "'2024-03-04T10:00-05:00'), or pass tz= (the zone of the naive values)"
+    )
 
 
 # ------------------------------------------------------------------------------- Dask tasks

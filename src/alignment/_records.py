@@ -3,22 +3,45 @@
 * Invalid fields raise :class:`~alignment.errors.ModelValidationError` — a
   :class:`~alignment.errors.DataValidationError` naming the model, the field and the bad value,
   with pydantic's details in ``errors`` and pydantic's exception chained as ``__cause__`` —
-  from the constructor and from ``model_validate`` alike.
-* Mapping fields are stored as :class:`FrozenDict` (a ``dict`` that refuses changes), so a
-  frozen model is frozen all the way down and hashable.  Changing a field or a mapping raises
-  ``TypeError`` (as changing a tuple does); ``model_copy(update=...)`` makes a changed copy.
+  from the constructor, ``model_validate``, ``model_validate_json``, ``model_validate_strings``
+  and ``model_copy(update=...)`` alike (a changed copy is validated as a new record).
+* Mapping fields are stored as :class:`FrozenDict` and lists as :class:`FrozenList` (a
+  ``dict`` and a ``list`` that refuse changes), sets as ``frozenset``, all the way down, so a
+  frozen model is frozen all the way down and hashable; both serialise as the ``dict`` and
+  ``list`` they are.  Changing a field, a mapping or a list raises ``TypeError`` (as changing
+  a tuple does); ``model_copy(update=...)`` makes a changed copy.
+* Field types shared by the records read values as the tables do: :data:`Flag` (a ``bool``
+  only), :data:`Count` and :data:`Real` (a number, never a ``bool`` nor text such as
+  ``"100"``), :data:`WonFlag` (the deals table's ``won`` rule) and :data:`Instant` (the
+  tables' instant rule, see :func:`record_instant`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
-from .errors import ModelValidationError
+from ._params import is_number
+from ._parse import parse_bool
+from ._time import as_utc_datetime64
+from .errors import DataValidationError, ModelValidationError
 
-__all__ = ["FrozenDict", "FrozenModel", "model_error"]
+__all__ = [
+    "Count",
+    "Flag",
+    "FrozenDict",
+    "FrozenList",
+    "FrozenModel",
+    "Instant",
+    "Real",
+    "WonFlag",
+    "model_error",
+    "record_instant",
+]
 
 
 class FrozenDict(dict[Any, Any]):
@@ -38,16 +61,115 @@ class FrozenDict(dict[Any, Any]):
         return (FrozenDict, (dict(self),))
 
 
+class FrozenList(list[Any]):
+    """A ``list`` that cannot be changed (and so can be hashed); serialised as a list."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("this list belongs to a frozen model and cannot be changed")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(_hashable(v) for v in self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenList, (list(self),))
+
+
 def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
+    if isinstance(value, list) and not isinstance(value, FrozenList):
         return tuple(_hashable(v) for v in value)
     return value
 
 
 def _frozen(value: Any) -> Any:
-    if isinstance(value, Mapping) and not isinstance(value, FrozenDict):
+    """``value`` with every mapping, list and set inside it (at any depth) frozen."""
+    if isinstance(value, FrozenDict | FrozenList):
+        return value
+    if isinstance(value, Mapping):
         return FrozenDict({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return FrozenList(_frozen(v) for v in value)
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, set):
+        return frozenset(value)
     return value
+
+
+# ------------------------------------------------------------------------ shared field types
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise ValueError(f"expected True or False, got {type(value).__name__} {value!r}")
+
+
+def _won(value: Any, info: ValidationInfo) -> bool:
+    """The deals table's rule for ``won`` (``alignment._parse.parse_bool``), one value."""
+    try:
+        return bool(parse_bool(np.array([value], dtype=object), column=info.field_name or "")[0])
+    except DataValidationError:
+        raise ValueError(
+            f"expected True/False or the text true/false, yes/no, 1/0 (as the deals table "
+            f"reads 'won'), got {type(value).__name__} {value!r}"
+        ) from None
+
+
+def _number(value: Any) -> Any:
+    if is_number(value):
+        return value
+    raise ValueError(
+        f"expected a number, got {type(value).__name__} {value!r} (a bool or text is not read "
+        "as a number)"
+    )
+
+
+def record_instant(value: Any, info: ValidationInfo | None = None) -> Any:
+    """One instant of a record, read by the rules of the tables (:mod:`alignment._time`).
+
+    A ``datetime`` is kept as given (aware or naive); text and other values are read as a
+    table column reads them (epoch numbers are seconds, digit text such as ``"1700000000"`` is
+    refused, a ``bool`` is refused): an instant with an offset, a ``numpy.datetime64`` (UTC)
+    or an epoch number becomes an aware UTC ``datetime``, a naive text a naive ``datetime``
+    (read as UTC by the tables).  ``None`` is kept (a missing optional instant).
+
+    Raises
+    ------
+    ValueError
+        The value is not an instant, or lies outside the years 1–9999 a ``datetime`` holds;
+        the model turns it into :class:`~alignment.errors.ModelValidationError`.
+    """
+    if value is None or (isinstance(value, dt.datetime) and value == value):
+        return value
+    name = (info.field_name if info is not None else None) or "instant"
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"expected an instant, got the bool {value!r}")
+    try:
+        times, awareness = as_utc_datetime64(np.array([value], dtype=object), column=name)
+    except DataValidationError as exc:
+        raise ValueError(f"{exc.problem}; got {value!r}; fix: {exc.fix}") from None
+    out = times[0].astype(object)
+    if not isinstance(out, dt.datetime):
+        raise ValueError(
+            f"{value!r} is outside the years 1-9999 a datetime holds (epoch numbers are "
+            "seconds since 1970, as in the tables)"
+        )
+    return out if awareness is False else out.replace(tzinfo=dt.timezone.utc)
+
+
+#: A flag: ``True`` or ``False`` only (Python or numpy); text and numbers are refused.
+Flag = Annotated[bool, BeforeValidator(_flag)]
+#: The deals table's ``won``: a bool, the numbers 0/1 or the text true/false, yes/no, 1/0.
+WonFlag = Annotated[bool, BeforeValidator(_won)]
+#: An integer count: a number (Python or numpy), never a bool nor text.
+Count = Annotated[int, BeforeValidator(_number)]
+#: A real number: a number (Python or numpy), never a bool nor text.
+Real = Annotated[float, BeforeValidator(_number)]
+#: An instant read by the tables' rules (see :func:`record_instant`).
+Instant = Annotated[dt.datetime, BeforeValidator(record_instant)]
 
 
 def _details(exc: ValidationError) -> list[dict[str, Any]]:
@@ -102,6 +224,37 @@ class FrozenModel(BaseModel):
         except ValidationError as exc:
             raise model_error(cls, exc) from exc
 
+    @classmethod
+    def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Any:
+        """As pydantic's, with the library's error (:class:`ModelValidationError`)."""
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as exc:
+            raise model_error(cls, exc) from exc
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Any:
+        """As pydantic's, with the library's error (:class:`ModelValidationError`)."""
+        try:
+            return super().model_validate_strings(obj, **kwargs)
+        except ValidationError as exc:
+            raise model_error(cls, exc) from exc
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy with the fields of ``update`` changed, validated as a new record.
+
+        Raises
+        ------
+        ModelValidationError
+            The changed copy is not a valid record (a bad value, an unknown field, or fields
+            that no longer agree, such as ``mql_at`` before ``created_at``).
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        data = {name: self.__dict__[name] for name in self.model_fields_set}
+        data.update(update)
+        return type(self).model_validate(data)
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise TypeError(
             f"{type(self).__name__} is frozen: build a new one, e.g. "
@@ -113,5 +266,6 @@ class FrozenModel(BaseModel):
 
     def model_post_init(self, context: Any, /) -> None:
         for name, value in self.__dict__.items():
-            if isinstance(value, Mapping) and not isinstance(value, FrozenDict):
-                object.__setattr__(self, name, _frozen(value))
+            frozen = _frozen(value)
+            if frozen is not value:
+                object.__setattr__(self, name, frozen)

@@ -55,9 +55,11 @@ __all__ = [
     "Awareness",
     "Instants",
     "as_utc_datetime64",
+    "duration_parts",
     "localize",
     "parse_duration",
     "parse_instant",
+    "read_instant",
     "read_instants",
     "time_zone",
 ]
@@ -70,16 +72,20 @@ DURATION_DTYPE = np.dtype("timedelta64[us]")
 Awareness = bool | None
 
 _EPOCH_FACTORS = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}
-_DUR_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(w|d|h|m|s|ms|us)", re.IGNORECASE)
-_DUR_US = {
+#: one component of a duration text: a number and a unit (case-sensitive; longest unit first)
+_DUR_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|min|us|w|d|h|m|s)")
+#: microseconds per unit of a duration text
+DURATION_UNIT_US = {
     "w": 7 * 86_400e6,
     "d": 86_400e6,
     "h": 3_600e6,
+    "min": 60e6,
     "m": 60e6,
     "s": 1e6,
     "ms": 1e3,
     "us": 1.0,
 }
+_DUR_UNITS = "w (weeks), d (days), h (hours), m or min (minutes), s, ms, us"
 _DAYFIRST_FIX = (
     "pass dayfirst=True (05/03/2024 = 5 March) or dayfirst=False, or date_format= "
     "(e.g. '%m/%d/%Y %I:%M %p')"
@@ -666,30 +672,68 @@ def _from_numbers(
 def parse_instant(value: Any, *, name: str = "as_of", tz: str | None = None) -> np.datetime64:
     """Normalise one instant (datetime, datetime64, string or epoch seconds) to UTC ``datetime64[us]``.
 
-    A naive value (string without offset, naive ``datetime``) is a wall time of ``tz`` (an
-    engine passes the ``tz=`` of its call), else UTC.
+    A naive value (string without offset, naive ``datetime``) is a wall time of ``tz``, else
+    UTC.  An engine's ``as_of`` is read by :func:`alignment._options.read_as_of` instead, which
+    applies the call's ``tz=`` and its naive/aware rule.
 
     Raises
     ------
     ParameterError
         If the value is missing or cannot be read, or the zone is unknown.
     """
+    return read_instant(value, name=name, tz=tz)[0]
+
+
+def read_instant(
+    value: Any, *, name: str = "as_of", tz: str | None = None
+) -> tuple[np.datetime64, Awareness]:
+    """:func:`parse_instant` and the value's awareness (``False``: naive, read as UTC)."""
     if value is None:
         raise ParameterError(f"{name}: an instant is required, got None")
     try:
-        out, _ = as_utc_datetime64(
+        out, aware = as_utc_datetime64(
             np.array([value], dtype=object), column=name, tz=tz, dayfirst=None
         )
     except DataValidationError as exc:
         raise ParameterError(f"{name}: {exc.problem}; got {value!r}") from None
-    result: np.datetime64 = out[0].astype(TIME_DTYPE)
-    return result
+    return out[0].astype(TIME_DTYPE), aware
 
 
 #: the longest duration accepted, in microseconds (10,000 years): an instant (±146,000 years)
 #: plus or minus it stays inside datetime64[us], so no arithmetic on it can wrap
 _MAX_DURATION_US = 10_000 * 366 * 86_400 * 1_000_000
 _TOO_LONG = _MAX_DURATION_US + 1
+
+
+def duration_parts(text: str, *, name: str = "duration") -> list[tuple[float, str]]:
+    """The (number, unit) components of a duration text such as ``"1d12h"`` (spaces ignored).
+
+    Units are case-sensitive: ``w``, ``d``, ``h``, ``m`` or ``min`` (minutes), ``s``, ``ms``,
+    ``us``.  ``"M"`` (the month of an SLA ``period``) is not a duration unit.
+
+    Raises
+    ------
+    ParameterError
+        The text is not a sequence of such components.
+    """
+    s = text.strip().replace(" ", "")
+    parts, pos = [], 0
+    for m in _DUR_RE.finditer(s):
+        if m.start() != pos:
+            break
+        parts.append((float(m.group(1)), m.group(2)))
+        pos = m.end()
+    if not s or pos != len(s):
+        hint = (
+            " ('M' is not a unit: a month has no fixed length; write '30d', or '1m' for a minute)"
+            if "M" in s[pos:]
+            else ""
+        )
+        raise ParameterError(
+            f"{name}: cannot read {text!r} as a duration{hint}; use e.g. '7d', '36h', '90m', "
+            f"'45s', '2w' or '1d12h' (units, lower case: {_DUR_UNITS})"
+        )
+    return parts
 
 
 def parse_duration(
@@ -700,7 +744,8 @@ def parse_duration(
     Parameters
     ----------
     value : timedelta, numpy.timedelta64 or str
-        ``"7d"``, ``"36h"``, ``"90m"``, ``"45s"``, ``"2w"``, ``"1d12h"``, ``"1.5d"`` …
+        ``"7d"``, ``"36h"``, ``"90m"``, ``"45s"``, ``"2w"``, ``"1d12h"``, ``"1.5d"`` … (units
+        as :func:`duration_parts` reads them: case-sensitive, ``"M"`` refused).
     name : str
         Parameter name, for error messages.
     allow_zero : bool
@@ -725,24 +770,8 @@ def parse_duration(
             raise ParameterError(f"{name}: NaT is not a duration")
         us = int(value.astype(DURATION_DTYPE).astype(np.int64))
     elif isinstance(value, str):
-        s = value.strip().replace(" ", "")
-        pos = 0
-        total = 0.0
-        for m in _DUR_RE.finditer(s):
-            if m.start() != pos:
-                break
-            total += float(m.group(1)) * _DUR_US[m.group(2).lower()]
-            pos = m.end()
-        us = (
-            (round(total) if total <= _MAX_DURATION_US else _TOO_LONG)
-            if (pos == len(s) and s)
-            else None
-        )
-        if us is None:
-            raise ParameterError(
-                f"{name}: cannot read {value!r} as a duration; "
-                "use e.g. '7d', '36h', '90m', '45s', '2w' or '1d12h'"
-            )
+        total = sum(n * DURATION_UNIT_US[unit] for n, unit in duration_parts(value, name=name))
+        us = round(total) if total <= _MAX_DURATION_US else _TOO_LONG
     else:
         us = None
     if us is None:

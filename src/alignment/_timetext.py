@@ -19,12 +19,13 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ._parallel import run_both
 
-__all__ = ["TextInstants", "Utf8Text", "parse_texts", "parse_utf8"]
+__all__ = ["TextInstants", "Utf8Text", "calendar_date", "parse_texts", "parse_utf8"]
 
 #: kind of a parsed value: a wall time without offset (local), or an instant in UTC
 NAIVE, AWARE = 1, 2
@@ -510,3 +511,40 @@ def day_order_hint(texts: Sequence[str]) -> str:
     if second_big and not first_big:
         return f" ({second_big!r} suggests dayfirst=False)"
     return ""
+
+
+_ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?=$|[T ])")
+
+
+def calendar_date(value: Any) -> _dt.date:
+    """A calendar date (a holiday, the first day of a period): the date *as written*.
+
+    A ``date``, a ``datetime`` (its own date: an aware one keeps its local date, not its
+    UTC date), a ``numpy.datetime64`` (a UTC instant: its UTC date) or a text read as the
+    instants are read (``"2024-07-14"``, ``"2024-07-14T22:00-05:00"`` is 14 July, the date as
+    written; ``"14.07.2024"``).  Numbers and bools are refused: ``20240714`` is not a date.
+
+    Raises
+    ------
+    ValueError
+        The value is not a date (the message names it and the forms accepted).
+    """
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, np.datetime64) and not np.isnat(value):
+        return _dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+    if isinstance(value, str):
+        text = value.strip()
+        read = parse_texts([text], dayfirst=None, date_format=None)
+        kind, us = int(read.kind[0]), int(read.us[0])
+        iso = _ISO_DAY.match(text)
+        if kind == AWARE and iso is not None:
+            return _dt.date.fromisoformat(iso.group(1))
+        if kind == NAIVE:
+            return _dt.date(1970, 1, 1) + _dt.timedelta(microseconds=us)
+    raise ValueError(
+        f"cannot read {value!r} ({type(value).__name__}) as a calendar date; give a date, a "
+        "datetime or a text such as '2024-07-14' (numbers are not read as dates)"
+    )

@@ -5,8 +5,12 @@ These pydantic (v2) models are frozen and validated.  They describe *one* record
 records belong in the columnar tables of :mod:`alignment.tables`, which accept sequences of
 these models as one of their inputs.
 
-Instants must be timezone-aware or are read as UTC (see :mod:`alignment._time`); they are
-stored as given (aware datetimes stay aware).
+Instants are read by the rules of the tables (see :func:`alignment._records.record_instant`):
+a ``datetime`` is stored as given (aware datetimes stay aware, naive ones mean UTC); text,
+``numpy.datetime64`` and epoch numbers (seconds) are read as a table column reads them, so a
+record and a table built from the same values hold the same instants.  Flags are ``bool`` and
+numbers are numbers: a ``bool`` or text such as ``"100"`` is refused (``Deal.won`` also takes
+the deals table's true/false, yes/no, 1/0).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ._records import FrozenModel
+from ._records import Count, FrozenModel, Instant, Real, WonFlag
 from ._stages import KNOWN_STAGES
 
 __all__ = ["SLA", "Activity", "Deal", "Lead", "Persona", "Touchpoint"]  # noqa: F822 (SLA: alias below)
@@ -46,10 +50,10 @@ class Persona(FrozenModel):
     name: str = Field(description="Unique persona name, e.g. 'IT decision maker'.")
     description: str = Field("", description="What the persona is, in the teams' words.")
     industries: tuple[str, ...] = Field((), description="Industries that match (case-insensitive).")
-    company_size_min: int | None = Field(
+    company_size_min: Count | None = Field(
         None, ge=0, description="Smallest company size (employees), inclusive."
     )
-    company_size_max: int | None = Field(
+    company_size_max: Count | None = Field(
         None, ge=0, description="Largest company size (employees), inclusive."
     )
     titles: tuple[str, ...] = Field(
@@ -85,9 +89,7 @@ class Lead(FrozenModel):
     """
 
     lead_id: str = Field(description="Unique lead id.")
-    created_at: dt.datetime = Field(
-        description="When the lead was created (aware, or read as UTC)."
-    )
+    created_at: Instant = Field(description="When the lead was created (aware, or read as UTC).")
     source: str | None = Field(
         None, description="Lead source, e.g. 'paid_search', 'webinar', 'referral'."
     )
@@ -99,20 +101,20 @@ class Lead(FrozenModel):
     )
     email: str | None = Field(None, description="Contact e-mail (used for duplicate detection).")
     company: str | None = Field(None, description="Company name.")
-    company_size: int | None = Field(None, ge=0, description="Number of employees.")
+    company_size: Count | None = Field(None, ge=0, description="Number of employees.")
     industry: str | None = Field(None, description="Industry.")
     title: str | None = Field(None, description="Job title.")
     country: str | None = Field(None, description="Country or region.")
-    mql_at: dt.datetime | None = Field(None, description="Became a marketing-qualified lead.")
-    sal_at: dt.datetime | None = Field(None, description="Accepted by sales.")
-    sql_at: dt.datetime | None = Field(None, description="Became a sales-qualified lead.")
-    opportunity_at: dt.datetime | None = Field(None, description="Opportunity created.")
-    won_at: dt.datetime | None = Field(None, description="Closed won.")
-    lost_at: dt.datetime | None = Field(None, description="Closed lost.")
-    assigned_at: dt.datetime | None = Field(
+    mql_at: Instant | None = Field(None, description="Became a marketing-qualified lead.")
+    sal_at: Instant | None = Field(None, description="Accepted by sales.")
+    sql_at: Instant | None = Field(None, description="Became a sales-qualified lead.")
+    opportunity_at: Instant | None = Field(None, description="Opportunity created.")
+    won_at: Instant | None = Field(None, description="Closed won.")
+    lost_at: Instant | None = Field(None, description="Closed lost.")
+    assigned_at: Instant | None = Field(
         None, description="Assigned to a sales rep (SLA clock start)."
     )
-    stages: dict[str, dt.datetime] = Field(
+    stages: dict[str, Instant] = Field(
         default_factory=dict, description="Extra stage instants, names ending in '_at'."
     )
     attributes: dict[str, str | int | float | bool | None] = Field(
@@ -189,7 +191,7 @@ class Touchpoint(FrozenModel):
     """One marketing (or sales) touch on a lead's journey."""
 
     lead_id: str = Field(description="The lead touched.")
-    timestamp: dt.datetime = Field(description="When the touch happened.")
+    timestamp: Instant = Field(description="When the touch happened.")
     channel: str = Field(description="Channel, e.g. 'paid_search', 'email', 'direct'.")
     campaign: str | None = Field(None, description="Campaign.")
     content: str | None = Field(
@@ -198,7 +200,7 @@ class Touchpoint(FrozenModel):
     kind: str | None = Field(
         None, description="Kind of touch: page_view, form, email_click, webinar, call …"
     )
-    cost: float | None = Field(
+    cost: Real | None = Field(
         None, ge=0, allow_inf_nan=False, description="Cost of the touch, if known (finite, >= 0)."
     )
 
@@ -221,12 +223,16 @@ class Deal(FrozenModel):
     account_id: str | None = Field(
         None, description="Account of the deal (journey key for account-based attribution)."
     )
-    created_at: dt.datetime = Field(description="When the deal was created.")
-    closed_at: dt.datetime | None = Field(
+    created_at: Instant = Field(description="When the deal was created.")
+    closed_at: Instant | None = Field(
         None, description="When it closed (won or lost); None while open."
     )
-    amount: float = Field(description="Deal value (>= 0).")
-    won: bool = Field(False, description="Whether the deal was won.")
+    amount: Real = Field(description="Deal value (>= 0).")
+    won: WonFlag = Field(
+        False,
+        description="Whether the deal was won: a bool, 0/1 or the text true/false, yes/no, 1/0 "
+        "(as the deals table reads 'won').",
+    )
 
     @field_validator("deal_id")
     @classmethod
@@ -262,7 +268,7 @@ class Activity(FrozenModel):
 
     lead_id: str = Field(description="The lead worked.")
     rep: str | None = Field(None, description="Sales rep who acted.")
-    timestamp: dt.datetime = Field(description="When.")
+    timestamp: Instant = Field(description="When.")
     kind: str = Field(description="call, email, meeting, …")
     outcome: str | None = Field(
         None, description="connected, voicemail, no_answer, accepted, rejected:<reason> …"

@@ -577,7 +577,7 @@ FUNNEL_CASES: list[dict[str, Any]] = [
     {"by": "source"},
     {"cohort": "M"},
     {"by": "source", "cohort": "W", "mode": "any", "interval": "jeffreys"},
-    {"by": "company_size", "out_of_order": "drop", "as_of": "2024-05-01"},
+    {"by": "company_size", "out_of_order": "drop", "as_of": "2024-05-01T00:00Z"},
 ]
 
 

@@ -129,12 +129,12 @@ def test_sla_bad_activity_rows_by_input_position() -> None:
     acts.loc[27, "timestamp"] = "not a time"
     agreement = {"sales": {"first_touch": {"within": "1d"}}}
     err = same_error(
-        lambda: sla.evaluate(agreement, df, acts, as_of="2024-02-01"),
+        lambda: sla.evaluate(agreement, df, acts, as_of="2024-02-01T00:00Z"),
         lambda: sla.evaluate(
             agreement,
             dd.from_pandas(df, npartitions=2),
             dd.from_pandas(acts, npartitions=3),
-            as_of="2024-02-01",
+            as_of="2024-02-01T00:00Z",
         ),
     )
     assert err.rows == [27]

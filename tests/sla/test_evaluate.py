@@ -683,7 +683,7 @@ def test_every_custom_period_that_started_is_reported() -> None:
     leads = leads_dict(mql_at=["2024-03-16T09:00Z"] * 5)
     got = {}
     for as_of in ("2024-03-01", "2024-03-20", "2024-04-19", "2024-06-01"):
-        r = evaluate(sla, leads, acts(), as_of=as_of)
+        r = evaluate(sla, leads, acts(), as_of=as_of + "T00:00Z")
         f = r.to_frame("periods", backend="dict")
         got[as_of] = (
             [str(x)[:10] for x in f["period_start"]],

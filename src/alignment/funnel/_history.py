@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._display import preview as html_table
-from .._options import current, reads_options
+from .._options import read_as_of, reads_options
 from .._results import Result
 from ..errors import ParameterError, reject_rows
 from ._base import DEFAULT_STAGES, _to_frame
@@ -427,7 +427,7 @@ def _end_of_observation(as_of: Any, crm: Any, ev: _Events, known: BoolArray) -> 
     from .._time import parse_instant
 
     if as_of is not None:
-        return parse_instant(as_of, name="as_of", tz=current().tz)
+        return read_as_of(as_of)
     if crm is not None and getattr(crm, "as_of", None) is not None:
         return parse_instant(crm.as_of, name="as_of")
     latest = ev.at[known].max() if known.any() else NAT

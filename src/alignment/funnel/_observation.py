@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from .._backends import find as find_backend
 from .._display import preview as html_table
 from .._frame_types import level_frames
-from .._options import current, reads_options
+from .._options import read_as_of, reads_options
 from .._params import Number
 from .._results import Result
 from ..errors import ParameterError
@@ -408,14 +408,14 @@ def observe(
     if backend is not None:
         return cast("FunnelObservation", backend.operation("funnel_observe")(leads, **given))
 
-    from .._time import parse_duration, parse_instant
+    from .._time import parse_duration
     from ._observe import (
         check_observe_params,
         count_stages,
     )
 
     stages, labels = check_observe_params(stages, mode, interval, confidence)
-    instant = None if as_of is None else parse_instant(as_of, name="as_of", tz=current().tz)
+    instant = None if as_of is None else read_as_of(as_of)
     span = None if horizon is None else parse_duration(horizon, name="horizon")
     if lost is not None and span is None:
         raise ParameterError("lost= is used by the Kaplan–Meier estimate: give horizon= too")

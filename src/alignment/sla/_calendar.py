@@ -31,7 +31,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._time import TIME_DTYPE, as_utc_datetime64, parse_duration
+from .._time import (
+    DURATION_UNIT_US,
+    TIME_DTYPE,
+    as_utc_datetime64,
+    duration_parts,
+    parse_duration,
+)
+from .._timetext import calendar_date
 from ..errors import ParameterError
 
 __all__ = ["BusinessCalendar"]
@@ -132,40 +139,33 @@ def _parse_hours(hours: Any) -> tuple[tuple[Interval, ...], ...]:
 
 
 def _parse_holidays(holidays: Any) -> np.ndarray:
+    """Holidays as sorted distinct ``datetime64[D]`` (see :func:`~alignment._timetext.calendar_date`)."""
     if holidays is None:
         return np.empty(0, dtype="datetime64[D]")
+    if isinstance(holidays, str | bytes | _dt.date | np.datetime64) or not isinstance(
+        holidays, Iterable
+    ):
+        raise ParameterError(
+            f"BusinessCalendar: holidays must be a list of dates, got {type(holidays).__name__} "
+            f"{holidays!r}; e.g. holidays=['2024-07-14', datetime.date(2024, 12, 25)]"
+        )
     out = []
     for h in holidays:
         try:
-            if isinstance(h, _dt.datetime):
-                h = h.date()
-            out.append(np.datetime64(h, "D"))
-        except (ValueError, TypeError):
-            raise ParameterError(f"BusinessCalendar: cannot read holiday {h!r} as a date") from None
-    if any(np.isnat(d) for d in out):
-        raise ParameterError("BusinessCalendar: a holiday is NaT")
+            out.append(np.datetime64(calendar_date(h), "D"))
+        except ValueError as exc:
+            raise ParameterError(f"BusinessCalendar: holiday {exc}") from None
     return np.unique(np.array(out, dtype="datetime64[D]"))
-
-
-_COMPONENT_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(w|d|h|m|s|ms|us)", re.IGNORECASE)
-_UNIT_US = {"h": 3_600e6, "m": 60e6, "s": 1e6, "ms": 1e3, "us": 1.0}
 
 
 def business_duration_us(text: str, *, day_us: int, week_us: int) -> int:
     """Length in business microseconds of a duration text measured in business time.
 
-    Days count ``day_us`` each and weeks ``week_us`` each; other units are literal.
+    Days count ``day_us`` each and weeks ``week_us`` each; other units are literal (the units
+    of :func:`~alignment._time.duration_parts`).
     """
-    total = 0.0
-    for m in _COMPONENT_RE.finditer(text):
-        n, unit = float(m.group(1)), m.group(2).lower()
-        if unit == "d":
-            total += n * day_us
-        elif unit == "w":
-            total += n * week_us
-        else:
-            total += n * _UNIT_US[unit]
-    return round(total)
+    per_unit = {**DURATION_UNIT_US, "d": float(day_us), "w": float(week_us)}
+    return round(sum(n * per_unit[unit] for n, unit in duration_parts(text)))
 
 
 def _broadcast(

@@ -28,9 +28,9 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from .._backends import find as find_backend
-from .._options import current, reads_options
+from .._options import current, read_as_of, reads_options
 from .._segments import group_quantiles
-from .._time import TIME_DTYPE, parse_instant
+from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar
@@ -58,6 +58,7 @@ from ._commitments import (
 from ._inputs import read_activities, read_leads
 from ._model import SLA
 from ._report import (
+    OUTSIDE_PERIODS,
     DailySeries,
     LeadStatus,
     PeriodSummary,
@@ -281,7 +282,7 @@ def _arguments(
         )
     if unknown_leads not in ("raise", "ignore"):
         raise ParameterError(f"unknown_leads must be 'raise' or 'ignore', got {unknown_leads!r}")
-    t_asof = int(parse_instant(as_of, name="as_of", tz=current().tz).astype(np.int64))
+    t_asof = int(read_as_of(as_of).astype(np.int64))
     if calendar is None:
         spec = sla.calendar
         calendar = (
@@ -373,7 +374,24 @@ def _summary(
             summary[f"{name}_{label}"] = int(counts[code])
     if c.sla.sales.accept is not None and not c.L.decisions:
         summary["accept_not_measured"] = ACCEPT_NOT_MEASURED
+    summary["leads_outside_periods"] = n_out = _outside_periods(c)
+    if n_out:
+        summary["leads_outside_periods_reason"] = OUTSIDE_PERIODS
     return summary
+
+
+def _outside_periods(c: Clocks) -> int:
+    """Leads in scope assigned, or leads delivered by as_of, on a day outside every period."""
+    mk = c.sla.marketing
+    if mk is None or mk.period != "custom":
+        return 0
+    L, cal = c.L, c.calendar
+    delivered = (L.delivered != _NAT) & (L.delivered <= c.t_asof)
+    out = np.zeros(c.n, dtype=bool)
+    for when, mask in ((L.clock, c.scope), (L.delivered, delivered)):  # clock, delivery
+        day = cal.local_dates(np.where(mask, when, _NAT).view(TIME_DTYPE))
+        out |= mask & np.isnat(periods_of(day, c.sla)[0])
+    return int(out.sum())
 
 
 def _split_keys(sla: SLA, L: _Leads) -> tuple[np.ndarray, np.ndarray, str]:
@@ -679,13 +697,35 @@ def period_table(
     return out
 
 
+def _to_date(
+    total: int, days: np.ndarray, dstart: np.ndarray, dend: np.ndarray, delivered: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``delivered_to_date``, ``committed`` and ``pace_to_date`` per day (NaN outside periods)."""
+    inside = ~np.isnat(dstart)
+    cum = np.cumsum(delivered)
+    first = np.searchsorted(days, dstart[inside])  # index of each day's period start
+    base = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
+    to_date = np.full(days.size, np.nan)
+    to_date[inside] = cum[inside] - base
+    plen = (dend - dstart).astype(np.float64)
+    elapsed_days = (days - dstart).astype(np.float64) + 1.0
+    committed = np.where(inside, float(total), np.nan)
+    return {
+        "delivered_to_date": to_date,
+        "committed": committed,
+        "pace_to_date": committed * np.clip(elapsed_days / plen, 0.0, 1.0),
+    }
+
+
 def daily_table(sla: SLA, days: np.ndarray, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The columns of :class:`DailySeries` from additive counts per day.
 
     ``days`` are consecutive local dates; ``counts`` the per-day int64 counts in column order
     (``delivered`` first when there is a marketing side).  Adds ``period_start`` and, after
     ``delivered``, the running totals ``delivered_to_date`` (restarting each period),
-    ``committed`` and ``pace_to_date`` (the commitment times the elapsed share of the period).
+    ``committed`` and ``pace_to_date`` (the commitment times the elapsed share of the period):
+    NaN on a day outside every custom period (``period_start`` NaT; the reason is
+    :data:`~alignment.sla._report.OUTSIDE_PERIODS`, in ``report.not_measured``).
     """
     mk = sla.marketing
     daily: dict[str, np.ndarray] = {"date": days}
@@ -694,15 +734,5 @@ def daily_table(sla: SLA, days: np.ndarray, counts: dict[str, np.ndarray]) -> di
     for c, q in counts.items():  # loop over columns
         daily[c] = q
         if c == "delivered" and mk is not None:
-            cum = np.cumsum(q)
-            p_first = np.searchsorted(days, dstart)  # index of each day's period start
-            base = np.where(p_first > 0, cum[np.maximum(p_first - 1, 0)], 0)
-            daily["delivered_to_date"] = cum - base
-            total = float(mk.qualified_leads)
-            plen = (dend - dstart).astype(np.float64)
-            elapsed_days = (days - dstart).astype(np.float64) + 1.0
-            daily["committed"] = np.where(np.isnat(dstart), 0.0, total)
-            daily["pace_to_date"] = np.where(
-                np.isnat(dstart), 0.0, total * np.clip(elapsed_days / plen, 0.0, 1.0)
-            )
+            daily.update(_to_date(mk.qualified_leads, days, dstart, dend, q))
     return daily

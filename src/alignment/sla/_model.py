@@ -51,8 +51,9 @@ from pydantic import (
     model_validator,
 )
 
-from .._records import FrozenModel
+from .._records import Count, Flag, FrozenModel, Real
 from .._time import parse_duration
+from .._timetext import calendar_date
 from ..errors import ParameterError
 
 __all__ = [
@@ -104,6 +105,10 @@ def _duration_text(value: Any) -> str:
 Duration = Annotated[str, BeforeValidator(_duration_text)]
 
 
+#: A calendar date as written (:func:`~alignment._timetext.calendar_date`; numbers refused).
+Day = Annotated[_dt.date, BeforeValidator(calendar_date)]
+
+
 _Frozen = FrozenModel
 
 
@@ -122,7 +127,7 @@ class CalendarSpec(_Frozen):
     """
 
     hours: dict[str, str | list[str]] | str | None = None
-    holidays: tuple[_dt.date, ...] = ()
+    holidays: tuple[Day, ...] = ()
     tz: str = "UTC"
 
     @model_validator(mode="after")
@@ -158,7 +163,7 @@ class QualityGate(_Frozen):
     """
 
     min_grid_cell: str | None = None
-    min_score: float | None = None
+    min_score: Real | None = None
     personas: tuple[str, ...] | None = None
     sources: tuple[str, ...] | None = None
     cell_column: str = "grid_cell"
@@ -210,13 +215,13 @@ class MarketingCommitment(_Frozen):
         The pace to date is the commitment × the elapsed fraction of the period (a straight line).
     """
 
-    qualified_leads: int = Field(gt=0)
+    qualified_leads: Count = Field(gt=0)
     period: Literal["M", "W", "custom"] = "M"
-    period_starts: tuple[_dt.date, ...] | None = None
+    period_starts: tuple[Day, ...] | None = None
     quality: QualityGate = QualityGate()
     delivered_at: str = "mql_at"
     split_by: str | None = None
-    split: dict[str, int] | None = None
+    split: dict[str, Count] | None = None
     pacing: Literal["linear"] = "linear"
 
     @field_validator("period", mode="before")
@@ -265,7 +270,7 @@ class FirstTouchCommitment(_Frozen):
     """
 
     within: Duration
-    business_time: bool = True
+    business_time: Flag = True
     kinds: tuple[str, ...] | None = None
 
 
@@ -288,11 +293,11 @@ class AttemptsCommitment(_Frozen):
         ``{"call": 5, "email": 5}`` for "5 calls and 5 emails".
     """
 
-    minimum: int | None = Field(default=None, ge=1)
+    minimum: Count | None = Field(default=None, ge=1)
     within: Duration
-    business_time: bool = False
+    business_time: Flag = False
     kinds: tuple[str, ...] | None = None
-    per_kind: dict[str, int] | None = None
+    per_kind: dict[str, Count] | None = None
 
     @field_validator("per_kind")
     @classmethod
@@ -343,7 +348,7 @@ class AcceptCommitment(_Frozen):
     """
 
     within: Duration
-    business_time: bool = False
+    business_time: Flag = False
     reason_codes: tuple[str, ...] = DEFAULT_REASON_CODES
     extra_reason_codes: tuple[str, ...] = ()
 
@@ -415,7 +420,7 @@ class SLA(_Frozen):
     marketing: MarketingCommitment | None = None
     sales: SalesCommitment = SalesCommitment()
     calendar: CalendarSpec | None = None
-    at_risk_after: float = Field(default=0.75, gt=0.0, le=1.0)
+    at_risk_after: Real = Field(default=0.75, gt=0.0, le=1.0)
     assigned_at: str = "assigned_at"
     reassigned_at: str = "reassigned_at"
 

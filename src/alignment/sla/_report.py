@@ -57,6 +57,13 @@ class PeriodSummary(ReportTable):
     title = "SLA per period"
 
 
+#: why a day or a lead has no period (custom periods end where the last one ends)
+OUTSIDE_PERIODS = (
+    "outside every custom period (period_starts): no period, so no commitment, pace or "
+    "delivered-to-date"
+)
+
+
 class DailySeries(ReportTable):
     """Day-by-day tracking series (local dates of the business calendar)."""
 
@@ -216,7 +223,7 @@ class SLAReport(Result):
 
     @property
     def not_measured(self) -> dict[str, str]:
-        """Per column of the period and rep tables, why its NaN (NaT) cells have no value.
+        """Per column of the period, daily and rep tables, why its NaN (NaT) cells have no value.
 
         A compliance is met ÷ decided: NaN where no lead was decided (met or breached), or for
         every row when the commitment is not measured at all (``accept`` without any decision
@@ -230,6 +237,8 @@ class SLAReport(Result):
         out["delivered_vs_pace"] = "no pace yet (nothing committed, or the period has not started)"
         out["response_median"] = out["response_p90"] = "no lead touched"
         out["response_median_hours"] = "no lead touched"
+        for column in ("delivered_to_date", "committed", "pace_to_date"):  # daily, custom periods
+            out[column] = f"the day is {OUTSIDE_PERIODS}"
         return out
 
     def __repr__(self) -> str:

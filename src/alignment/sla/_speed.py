@@ -19,9 +19,9 @@ import numpy as np
 
 from .. import _segments as seg
 from .._frames import factorize
-from .._options import current, reads_options
+from .._options import read_as_of, reads_options
 from .._results import CallableDict, ReportTable, Result
-from .._time import TIME_DTYPE, parse_instant
+from .._time import TIME_DTYPE
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar
@@ -610,7 +610,7 @@ def speed_to_lead(
 
     t_asof = None
     if as_of is not None:
-        t_asof = int(parse_instant(as_of, name="as_of", tz=current().tz).astype(np.int64))
+        t_asof = int(read_as_of(as_of).astype(np.int64))
 
     lt = LeadTable.build(leads)
     if assigned not in lt.stages:

@@ -1,0 +1,47 @@
+"""Holidays and custom period starts are calendar dates as written; numbers are refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+import numpy as np
+import pytest
+
+from alignment import SLA
+from alignment.errors import ModelValidationError, ParameterError
+from alignment.sla import BusinessCalendar
+
+
+@pytest.mark.parametrize("holidays", [2024, True, "2024-07-14", dt.date(2024, 7, 14)])
+def test_holidays_not_a_list_are_refused(holidays: object) -> None:
+    with pytest.raises(ParameterError, match="holidays must be a list of dates"):
+        BusinessCalendar(holidays=holidays)
+
+
+@pytest.mark.parametrize("value", [20240714, True, 1.5, "1720915200", None])
+def test_numbers_and_bools_are_not_dates(value: object) -> None:
+    with pytest.raises(ParameterError, match="as a calendar date"):
+        BusinessCalendar(holidays=[value])
+    with pytest.raises(ModelValidationError, match=r"calendar\.holidays\.0"):
+        SLA.from_dict(
+            {"sales": {"first_touch": {"within": "1d"}}, "calendar": {"holidays": [value]}}
+        )
+
+
+def test_an_aware_holiday_keeps_the_date_as_written() -> None:
+    minus5 = dt.timezone(dt.timedelta(hours=-5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cal = BusinessCalendar(
+            holidays=["2024-07-14T22:00-05:00", dt.datetime(2024, 7, 14, 22, tzinfo=minus5)]
+        )
+    assert cal.holidays.tolist() == [dt.date(2024, 7, 14)]
+    assert BusinessCalendar(holidays=["14.07.2024", np.datetime64("2024-07-14")]).holidays.size == 1
+
+
+def test_period_starts_refuse_epoch_numbers() -> None:
+    with pytest.raises(ModelValidationError, match=r"marketing\.period_starts\.0"):
+        SLA.from_dict(
+            {"marketing": {"qualified_leads": 1, "period": "custom", "period_starts": [0, 2592000]}}
+        )
