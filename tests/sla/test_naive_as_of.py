@@ -55,3 +55,23 @@ def test_funnel_reads_as_of_by_the_same_rule() -> None:
         leads, stages=["created_at", "mql_at"], as_of="2024-01-02 00:00", tz="America/New_York"
     )
     assert obs.counts.tolist() == [[1, 0]]
+
+
+def test_dask_funnel_reads_as_of_by_the_same_rule() -> None:
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    frame = pd.DataFrame(
+        {
+            "lead_id": ["a", "b"],
+            "created_at": pd.to_datetime(["2024-01-01T00:00Z"] * 2),
+            "mql_at": pd.to_datetime(["2024-01-03T00:00Z", None], utc=True),
+        }
+    )
+    leads = dd.from_pandas(frame, npartitions=2)
+    stages = ["created_at", "mql_at"]
+    with pytest.raises(ParameterError, match="as_of is naive"):
+        funnel.observe(leads, stages=stages, as_of="2024-01-02 00:00")
+    for as_of, tz in [("2024-01-02 00:00", "America/New_York"), ("2024-01-02T00:00Z", None)]:
+        on_dask = funnel.observe(leads, stages=stages, as_of=as_of, tz=tz)
+        in_memory = funnel.observe(frame, stages=stages, as_of=as_of, tz=tz)
+        assert on_dask.counts.tolist() == in_memory.counts.tolist() == [[2, 0]]

@@ -14,7 +14,7 @@ from ..errors import ParameterError
 if TYPE_CHECKING:
     from ..funnel import FunnelObservation
 
-from .._options import capture, current
+from .._options import capture, read_as_of
 from ._common import (
     as_ddf,
     concat_lists,
@@ -200,7 +200,6 @@ def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
     out_of_order, horizon, lost = o["out_of_order"], o["horizon"], o["lost"]
     compute, delayed = dk().compute, dk().delayed
 
-    from .._time import parse_instant
     from ..funnel import DEFAULT_STAGES
     from ..funnel._observation import observation_from_counts
     from ..funnel._observe import check_observe_params, velocity_days
@@ -216,7 +215,7 @@ def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
     )
     if cohort is not None and str(cohort).upper() not in {"D", "W", "M", "Q", "Y"}:
         raise ParameterError(f"cohort must be one of 'D', 'W', 'M', 'Q', 'Y'; got {cohort!r}")
-    instant = None if as_of is None else parse_instant(as_of, name="as_of", tz=current().tz)
+    instant = None if as_of is None else read_as_of(as_of)
     ddf = as_ddf(leads, "leads")
     reject_duplicate_ids(ddf)  # leads are not shuffled: a duplicate may span partitions
     nodes = [
