@@ -546,3 +546,42 @@ def test_dask_refuses_deal_keyed_journeys_and_reads_won_strictly() -> None:
         want = alignment.attribute(touches, one, model="linear")
         assert got.totals() == pytest.approx(want.totals())
         assert got.converted_revenue == want.converted_revenue == 1000.0
+
+
+@pytest.mark.parametrize("reset", [False, True])
+def test_channel_cost_counts_each_touch_once_on_deal_journeys(reset: bool) -> None:
+    """A touch before two won deals sits in both deals' journeys; its cost is the cost of one
+    touch: email 10, webinar 100, paid search 40, whatever the model credits."""
+    touches = {
+        "lead_id": ["A", "A", "A"],
+        "timestamp": ["2024-03-01Z", "2024-03-05Z", "2024-03-20Z"],
+        "channel": ["email", "webinar", "paid_search"],
+        "cost": [10.0, 100.0, 40.0],
+    }
+    deals = {
+        "deal_id": ["D1", "D2"],
+        "lead_id": ["A", "A"],
+        "closed_at": ["2024-03-10Z", "2024-03-25Z"],
+        "amount": [1000.0, 300.0],
+        "won": [True, True],
+    }
+    res = alignment.attribute(touches, deals, model="linear", reset=reset)
+    table = res.to_frame(level="channel", backend="dict")
+    got = dict(zip(table["channel"].tolist(), table["cost"].tolist()))
+    assert got == {"email": 10.0, "webinar": 100.0, "paid_search": 40.0}
+    revenue = dict(zip(table["channel"].tolist(), table["revenue"].tolist()))
+    roi = dict(zip(table["channel"].tolist(), table["roi"].tolist()))
+    assert roi["email"] == pytest.approx((revenue["email"] - 10.0) / 10.0)
+
+
+def test_channel_cost_of_a_bundle_is_the_cost_of_its_touches() -> None:
+    """``attribute(crm)`` keys journeys by deal; the channels' cost adds up to the touches'."""
+    from alignment.datasets import synthetic_crm
+
+    crm = synthetic_crm(2000, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = alignment.attribute(crm, model="linear")
+        table = res.to_frame(level="channel", backend="dict")
+    touch_cost = np.nansum(np.asarray(crm.touchpoints["cost"], dtype=np.float64))
+    assert float(np.sum(table["cost"])) == pytest.approx(touch_cost, rel=1e-12)

@@ -571,6 +571,7 @@ class AttributionResult(Result):
             idx = np.where(codes >= 0, codes, n_cat).astype(np.int64)
             raw_cost = np.asarray(numeric["cost"], dtype=np.float64)
             raw_cost = np.where(np.isnan(raw_cost), 0.0, raw_cost)  # unknown cost counts as 0
+            raw_cost = np.where(_first_copies(self.table.row), raw_cost, 0.0)  # (each touch once)
             cost_all = np.bincount(idx, weights=raw_cost, minlength=n_cat + 1)
             lookup = {str(c): float(cost_all[i]) for i, c in enumerate(cats)}
             lookup[MISSING_KEY] = float(cost_all[n_cat])
@@ -648,3 +649,17 @@ class AttributionResult(Result):
         from ._plot import plot_attribution
 
         return plot_attribution(self, ax=ax, by=by, measure=measure, compare=compare)
+
+
+def _first_copies(row: np.ndarray) -> np.ndarray:
+    """Whether each touch of a table is the first copy of its input touch.
+
+    A table keyed by deal (or by account) holds a person's touch once in the journey of each
+    deal it precedes; a sum over the input touches (their cost) counts it once.  Rows without
+    an input position (``-1``: aggregated paths) are each their own touch."""
+    row = np.asarray(row, dtype=np.int64)
+    order = np.argsort(row, kind="stable")
+    ranked = row[order]
+    first = np.ones(row.size, dtype=bool)
+    first[order[1:]] = (ranked[1:] != ranked[:-1]) | (ranked[1:] < 0)
+    return first
