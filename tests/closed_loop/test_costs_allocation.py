@@ -222,3 +222,55 @@ def test_caller_arrays_untouched() -> None:
     assert cost.flags.writeable and campaign.flags.writeable
     for k, v in leads.items():
         assert v.tolist() == before[k].tolist() and v.flags.writeable
+
+
+def _allocated_by_revenue(person: str, deals_keyed: bool = False) -> dict[str, list[Any]]:
+    leads = {
+        "lead_id": ["a", "b", "c"],
+        "created_at": ["2024-01-01Z"] * 3,
+        "source": ["web", "ads", "ads"],
+        "campaign": ["c1", "c1", "c1"],
+    }
+    touches = {
+        person: ["a", "b", "c"],
+        "timestamp": ["2024-01-02Z", "2024-01-03Z", "2024-01-04Z"],
+        "channel": ["email", "seo", "seo"],
+        "campaign": ["c1", "c1", "c1"],
+    }
+    conversions = {
+        person: ["a", "b"],
+        "converted_at": ["2024-02-01Z"] * 2,
+        "revenue": [300.0, 100.0],
+    }
+    if deals_keyed:
+        conversions = {  # (a has two won deals: journeys keyed by deal)
+            "deal_id": ["D1", "D2", "D3"],
+            person: ["a", "b", "a"],
+            "closed_at": ["2024-02-01Z", "2024-02-01Z", "2024-03-01Z"],
+            "amount": [300.0, 100.0, 60.0],
+            "won": [True, True, True],
+        }
+    attribution = alignment.attribute(touches, conversions, lead=person, model="linear")
+    report = closed_loop(
+        leads,
+        deals={"lead_id": ["a", "b"], "amount": [300.0, 100.0], "won": [True, True]},
+        costs={"campaign": ["c1"], "cost": [40.0]},
+        attribution=attribution,
+        attribution_by="campaign",
+        by=("source", "campaign"),
+        allocate="revenue",
+    )
+    table = report.to_frame(backend="dict")
+    return {k: list(table[k]) for k in ("source", "cost")}
+
+
+def test_allocate_revenue_finds_the_person_whatever_its_column_name() -> None:
+    """The attribution's person column may be named by ``lead=``: the cost of c1 (40) is split
+    by attributed revenue, 10 to ads and 30 to web, as with ``lead_id``."""
+    want = {"source": ["ads", "web"], "cost": [10.0, 30.0]}
+    assert _allocated_by_revenue("lead_id") == want
+    assert _allocated_by_revenue("person") == want
+    by_deal = _allocated_by_revenue("lead_id", deals_keyed=True)["cost"]  # (ads 100, web 360)
+    assert by_deal == pytest.approx([40 * 100 / 460, 40 * 360 / 460], rel=1e-12)
+    with pytest.raises(ParameterError, match="needs the person of each attributed touch"):
+        _allocated_by_revenue("person", deals_keyed=True)

@@ -526,10 +526,31 @@ def _weights(lt: Any, allocate: str, attribution: Any) -> np.ndarray | None:
         raise ParameterError(
             f"closed_loop: allocate='revenue' needs per-touch credit; {fix}"
         ) from exc
-    key = "lead_id" if "lead_id" in touches else next(iter(touches))
+    key = _person_column(touches, attribution)
     pos, found = lt.positions(np.asarray(touches[key]))
     credit = np.asarray(touches["credit"], dtype=np.float64)
+    if not found.any() and credit.any():  # (credit, but on no lead of this table)
+        raise ParameterError(
+            f"closed_loop: allocate='revenue': no person of the attribution (column {key!r}) "
+            "is among the leads' ids; fix: attribute the same leads (their lead_id), or use "
+            "allocate='leads'"
+        )
     return np.bincount(pos[found], weights=credit[found], minlength=lt.n_leads)
+
+
+def _person_column(touches: Mapping[str, Any], attribution: Any) -> str:
+    """The column of an attribution's touches naming their person: ``lead_id``, else the key of
+    person-keyed journeys (``lead="person"``)."""
+    if "lead_id" in touches:
+        return "lead_id"
+    key = str(getattr(getattr(attribution, "table", None), "key_column", ""))
+    if key in touches and key != "deal_id":
+        return key
+    raise ParameterError(
+        "closed_loop: allocate='revenue' needs the person of each attributed touch, and the "
+        f"attribution's touches name none as 'lead_id' (columns: {', '.join(map(repr, touches))}); "
+        "fix: attribute with the person column named lead_id, or use allocate='leads'"
+    )
 
 
 def _costs(
