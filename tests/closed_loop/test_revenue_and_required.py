@@ -99,3 +99,35 @@ def test_cost_too_large_for_a_float() -> None:
     with pytest.raises(DataValidationError, match="too large for a float") as info:
         closed_loop(LEADS, costs={"campaign": ["c1"], "cost": [10**400]}, by="campaign")
     assert (info.value.table, info.value.column, info.value.value) == ("costs", "cost", 10**400)
+
+
+def test_a_lead_won_without_a_won_deal_has_no_revenue_not_zero() -> None:
+    """With deals=, a lead the leads call won (won_at) but no won deal prices: its key's revenue
+    is NaN with the reason, as a won lead without a revenue value is."""
+    leads = {
+        "lead_id": ["a", "c"],
+        "created_at": ["2024-01-01Z"] * 2,
+        "source": ["web", "ads"],
+        "won_at": [None, "2024-02-01Z"],
+    }
+    report = closed_loop(
+        leads, deals={"lead_id": ["a"], "amount": [70.0], "won": [True]}, by="source"
+    )
+    table = report.to_frame(backend="dict")
+    got = dict(zip(table["source"].tolist(), table["revenue"].tolist()))
+    assert got["web"] == 70.0 and math.isnan(got["ads"])
+    reason = report.not_measured["revenue"]
+    assert "no won deal in deals=" in reason and "'c'" in reason
+
+
+def test_an_open_or_lost_deal_may_have_no_amount_a_won_one_may_not() -> None:
+    leads = {"lead_id": ["a", "b"], "created_at": ["2024-01-01Z"] * 2, "source": ["web", "ads"]}
+    deals = {"lead_id": ["a", "b"], "amount": [100.0, None], "won": [True, False]}
+    table = closed_loop(leads, deals=deals, by="source").to_frame(backend="dict")
+    assert dict(zip(table["source"].tolist(), table["revenue"].tolist())) == {
+        "web": 100.0,
+        "ads": 0.0,
+    }
+    with pytest.raises(DataValidationError, match="won deal without an amount") as err:
+        closed_loop(leads, deals={**deals, "won": [False, True]}, by="source")
+    assert (err.value.table, err.value.column, err.value.rows) == ("deals", "amount", [1])

@@ -408,6 +408,9 @@ def _outcomes(
     gap = None
     if deals is not None:
         revenue, won_deal = _deal_revenue(lt, deals)
+        unknown = stages["won"] & ~won_deal  # (won, says the lead; no won deal says how much)
+        revenue = np.where(unknown, np.nan, revenue)
+        gap = _revenue_gap(lt, unknown, "no won deal in deals=", "add its won deal to deals=")
         stages["won"] = stages["won"] | won_deal
         measured["won"] = True
     elif lead_revenue is not None:
@@ -415,7 +418,12 @@ def _outcomes(
         # the reason in not_measured), never 0
         absent = np.isnan(lead_revenue)
         revenue = np.where(absent & ~stages["won"], 0.0, lead_revenue)
-        gap = _revenue_gap(lt, absent & stages["won"])
+        gap = _revenue_gap(
+            lt,
+            absent & stages["won"],
+            "no revenue value",
+            "fill the revenue of won leads, or pass deals=",
+        )
     return stages, revenue, measured, gap
 
 
@@ -444,16 +452,16 @@ def _lead_revenue(lt: Any) -> np.ndarray | None:
     return values
 
 
-def _revenue_gap(lt: Any, won_without: np.ndarray) -> str | None:
-    """Why a key's revenue is NaN: its won leads without a revenue value (``None``: none)."""
+def _revenue_gap(lt: Any, won_without: np.ndarray, what: str, fix: str) -> str | None:
+    """Why a key's revenue is NaN: its won leads without a known revenue, ``what`` they lack
+    (``None``: none)."""
     rows = np.flatnonzero(won_without)
     if not rows.size:
         return None
     first = lt.column(lt.id_column)[rows[0]]
     return (
-        f"{rows.size} won lead(s) have no revenue value (first: lead {first!r} at row "
-        f"{int(rows[0])}); a key with such a lead has no revenue total; fill the revenue of "
-        "won leads, or pass deals="
+        f"{rows.size} won lead(s) have {what} (first: lead {first!r} at row {int(rows[0])}); "
+        f"a key with such a lead has no revenue total; {fix}"
     )
 
 
@@ -463,12 +471,22 @@ def _deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
 
     n = lt.n_leads
     raw = read_table(deals, table="deals", required=["lead_id", "amount", "won"])
-    amount = numeric(raw.columns["amount"], column="amount", table="deals", nonnegative=True)
+    amount = numeric(
+        raw.columns["amount"], column="amount", table="deals", nonnegative=True, allow_missing=True
+    )
     w = parse_bool(
         raw.columns["won"],
         column="won",
         table="deals",
         fix="use True/False (or yes/no, 1/0) for won; map the deal stages to it first",
+    )
+    reject_rows(  # (an open or lost deal's amount is not used: it may be empty)
+        w & np.isnan(amount),
+        "won deal without an amount",
+        column="amount",
+        table="deals",
+        values=raw.columns["amount"],
+        fix="fill the amount of every won deal (its revenue would otherwise be unknown)",
     )
     pos, found = lt.positions(raw.columns["lead_id"])
     reject_rows(
