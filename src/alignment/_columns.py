@@ -436,6 +436,40 @@ class _Once:
         self._lock = threading.Lock()
 
 
+class Refused:
+    """A column that cannot be read (a column of lists): its error is raised when the column
+    is read, never when it is only present (an unmapped column is left alone)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], DataValidationError]) -> None:
+        self._make = make
+
+    def error(self) -> DataValidationError:
+        """The error, made anew (a fresh traceback for each read)."""
+        return self._make()
+
+
+def nested_column(
+    column: str, table: str | None, kind: str, rows: np.ndarray, value: Any
+) -> Refused:
+    """:class:`Refused` for a column of lists or records (``kind``, e.g. ``List(Int64)``), whose
+    cells (the ``rows`` that are not null, the first holding ``value``) hold several values."""
+
+    def make() -> DataValidationError:
+        return DataValidationError(
+            f"a column of {kind} holds several values per cell, not one value per row",
+            column=column,
+            table=table,
+            rows=rows,
+            value=value,
+            fix="join the values with ';' as the CRM exports them (ids as '1522;1506'), or "
+            "flatten the column (one value per row) before reading it",
+        )
+
+    return Refused(make)
+
+
 class _Columns(Mapping[str, np.ndarray]):
     """Columns by name; a column still being computed (:class:`Pending`) is awaited on access."""
 
@@ -448,6 +482,8 @@ class _Columns(Mapping[str, np.ndarray]):
         value = self._data[name]
         if isinstance(value, Pending):
             value = self._data[name] = value.result()
+        if isinstance(value, Refused):
+            raise value.error()
         # a view: marking it read-only never changes the caller's frame or array
         return value.view() if isinstance(value, np.ndarray) else value  # type: ignore[no-any-return]
 

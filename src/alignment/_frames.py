@@ -29,7 +29,7 @@ import numpy as np
 
 from ._cells import ArrowText, arrow_of, search_cells, search_packed
 from ._colnames import check_column_names, check_required, refuse_duplicates
-from ._columns import Categorical, RawColumns, _Columns, numeric
+from ._columns import Categorical, RawColumns, _Columns, nested_column, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
@@ -497,38 +497,73 @@ def _read_frame(
     n_rows = int(frame.shape[0])
     for name in wanted:
         s = frame.get_column(labels[name])
-        dtype = schema[labels[name]]
-        zoned = _pandas_zoned(s.to_native()) if backend == "pandas" else None
-        if zoned is not None:  # (a pandas zone narwhals does not type: read as stored)
-            aware[name] = True
-            cols[name] = zoned
-        elif dtype == nw.Datetime:
-            tz = getattr(dtype, "time_zone", None)
-            aware[name] = tz is not None
-            if tz is not None and backend != "pyarrow":  # (Arrow holds the UTC instants)
-                if str(tz) not in ("UTC", "Etc/UTC"):  # (UTC values need no conversion)
-                    s = s.dt.convert_time_zone("UTC")
-                s = s.dt.replace_time_zone(None)
-            cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False)
-        elif dtype == nw.Date:
-            cols[name] = np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False)
-        elif dtype in (nw.String, nw.Categorical, nw.Enum):
-            cols[name] = _soon(n_rows, _native_factorize, s.to_native(), backend)
-        elif dtype.is_numeric() or dtype == nw.Boolean:
-            if dtype in (nw.Int128, nw.UInt128):  # no numpy type: Python ints (exact)
-                cols[name] = np.asarray(s.to_list(), dtype=object)
-            elif s.null_count() and dtype.is_integer() and _beyond_float(s):
-                # integers with nulls that floats cannot hold exactly: kept as Python ints
-                cols[name] = np.asarray(s.to_list(), dtype=object)
-            elif s.null_count():
-                cols[name] = np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
-            else:
-                cols[name] = np.asarray(s.to_numpy())
-        elif s.null_count() == n_rows:  # a column of nulls only: None (Polars would say NaN)
-            cols[name] = np.full(n_rows, None, dtype=object)
-        else:
-            cols[name] = np.asarray(s.to_numpy(), dtype=object)
+        cols[name], zone = _frame_column(s, schema[labels[name]], backend, n_rows, name, table)
+        if zone is not None:
+            aware[name] = zone
     return RawColumns(_Columns(cols), int(frame.shape[0]), backend, names, aware)
+
+
+def _frame_column(
+    s: Any, dtype: Any, backend: Backend, n_rows: int, name: str, table: str
+) -> tuple[Any, bool | None]:
+    """One column of an eager frame (a narwhals series) as numpy, and for instants whether
+    they carried a time zone (``None``: not instants).
+
+    Instants are ``datetime64[us]`` in UTC; a date alone is midnight, a wall time of ``tz``
+    as a naive instant is; decimals are ``float64`` (as their nearest float); bools with
+    nulls ``True``/``False``/``None`` objects; a nested column (list, struct) is refused
+    when read (:class:`~alignment._columns.Refused`): it holds no one value per cell.
+    """
+    nw = _nw()
+    zoned = _pandas_zoned(s.to_native()) if backend == "pandas" else None
+    if zoned is not None:  # (a pandas zone narwhals does not type: read as stored)
+        return zoned, True
+    if dtype == nw.Datetime:
+        tz = getattr(dtype, "time_zone", None)
+        if tz is not None and backend != "pyarrow":  # (Arrow holds the UTC instants)
+            if str(tz) not in ("UTC", "Etc/UTC"):  # (UTC values need no conversion)
+                s = s.dt.convert_time_zone("UTC")
+            s = s.dt.replace_time_zone(None)
+        return np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False), tz is not None
+    if dtype == nw.Date:  # (cast by the backend: nulls NaT, whatever holds the dates)
+        return np.asarray(s.cast(nw.Datetime("us")).to_numpy()).astype(TIME_DTYPE), False
+    if dtype in (nw.String, nw.Categorical, nw.Enum):
+        return _soon(n_rows, _native_factorize, s.to_native(), backend), None
+    if dtype == nw.Boolean and s.null_count():  # (as a dict's list of bools with None)
+        return _nullable_bools(s), None
+    if dtype.is_numeric() or dtype == nw.Boolean:
+        return _numbers(s, dtype), None
+    if dtype in (nw.List, nw.Array, nw.Struct):
+        null = np.asarray(s.is_null().to_numpy(), dtype=bool)
+        first = s.drop_nulls().head(1).to_list()
+        return nested_column(
+            name, table, str(dtype), np.flatnonzero(~null), first[0] if first else None
+        ), None
+    if s.null_count() == n_rows:  # a column of nulls only: None (Polars would say NaN)
+        return np.full(n_rows, None, dtype=object), None
+    return np.asarray(s.to_numpy(), dtype=object), None
+
+
+def _numbers(s: Any, dtype: Any) -> np.ndarray:
+    """A numeric (or bool, without nulls) column: nulls ``NaN``, decimals ``float64``."""
+    nw = _nw()
+    if dtype in (nw.Int128, nw.UInt128):  # no numpy type: Python ints (exact)
+        return np.asarray(s.to_list(), dtype=object)
+    if s.null_count() and dtype.is_integer() and _beyond_float(s):
+        # integers with nulls that floats cannot hold exactly: kept as Python ints
+        return np.asarray(s.to_list(), dtype=object)
+    if s.null_count() or dtype == nw.Decimal:  # (a decimal: its nearest float)
+        return np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
+    return np.asarray(s.to_numpy())
+
+
+def _nullable_bools(s: Any) -> np.ndarray:
+    """A bool column with nulls as ``True``/``False``/``None`` objects (two vectorised
+    passes; no Python object made per row)."""
+    flags = np.asarray(s.fill_null(False).to_numpy(), dtype=bool)
+    out: np.ndarray = np.array([False, True], dtype=object)[flags.astype(np.intp)]
+    out[np.asarray(s.is_null().to_numpy(), dtype=bool)] = None
+    return out
 
 
 def _pandas_zoned(native: Any) -> np.ndarray | None:

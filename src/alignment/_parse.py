@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -228,6 +229,8 @@ def _one_amount(v: Any, decimal: str, pattern: re.Pattern[str]) -> tuple[float, 
         return None
     if isinstance(v, (int, float, np.integer, np.floating)):
         return float(v), ""
+    if isinstance(v, Decimal):  # (its nearest float, as a frame's decimal column is read)
+        return (float(v), "") if v.is_finite() else None
     if not isinstance(v, str):
         return None
     if _PLAIN_AMOUNT[decimal].fullmatch(v):

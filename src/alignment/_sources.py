@@ -15,6 +15,7 @@ present, none repeated) live here too, for every kind of input.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import functools
@@ -241,9 +242,28 @@ def _guard(read: Callable[[], Any], kind: str, table: str) -> Any:
         ) from exc
 
 
+def gzipped(path: Path) -> bool:
+    """Whether a file is gzip-compressed: its last suffix ``.gz`` in any case (``.CSV.GZ``)."""
+    return path.suffix.lower() == ".gz"
+
+
+@contextlib.contextmanager
+def arrow_input(path: Path) -> Iterator[Any]:
+    """The file for PyArrow's CSV readers: a ``.gz`` one (in any case) as a stream
+    decompressed explicitly (PyArrow would tell compression by the suffix, case-sensitively),
+    any other as its path; closed on leaving."""
+    if not gzipped(path):
+        yield path
+        return
+    import pyarrow as pa
+
+    with pa.input_stream(str(path), compression="gzip") as stream:
+        yield stream
+
+
 def open_text(path: Path, mode: str) -> IO[str]:
     """Open a text file for CSV, decompressing a ``.gz`` one (UTF-8, universal newlines off)."""
-    if [s.lower() for s in path.suffixes][-1:] == [".gz"]:
+    if gzipped(path):
         raw: Any = gzip.open(path, mode + "b")
         return io.TextIOWrapper(raw, encoding="utf-8", newline="")
     return open(path, mode, encoding="utf-8", newline="")
@@ -251,7 +271,7 @@ def open_text(path: Path, mode: str) -> IO[str]:
 
 def _open_bytes(path: Path) -> IO[bytes]:
     """Open a CSV file's bytes, decompressing a ``.gz`` one."""
-    if [s.lower() for s in path.suffixes][-1:] == [".gz"]:
+    if gzipped(path):
         return cast(IO[bytes], gzip.open(path, "rb"))
     return open(path, "rb")
 
@@ -398,25 +418,27 @@ def _read_whole(path: Path, read: Any, parse: Any, convert: Any) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    source: Any = path
-    packed = path.suffix.lower() == ".gz"
+    alone: bytes | None = None  # (a header row alone: read from these bytes)
+    packed = gzipped(path)
     while True:  # (a few times at most: the block grows fourfold up to its limit)
         try:
-            return pcsv.read_csv(
-                source,
-                read_options=read,
-                parse_options=parse,
-                convert_options=convert,
-                memory_pool=arrow_pool(),
-            )
+            with arrow_input(path) as file:
+                return pcsv.read_csv(
+                    file if alone is None else pa.BufferReader(alone + b"\n"),
+                    read_options=read,
+                    parse_options=parse,
+                    convert_options=convert,
+                    memory_pool=arrow_pool(),
+                )
         except pa.ArrowInvalid as exc:
             block = read.block_size
             limit = BLOCK_MAX if packed else min(BLOCK_MAX, _file_size(path) + 1)
-            header = "Could not skip initial" in str(exc) and source is path
-            alone = _header_alone(path, block) if header else None
-            if alone is not None:
-                source = pa.BufferReader(alone + b"\n")
-            elif ("straddl" in str(exc) or header) and block < limit:
+            header = "Could not skip initial" in str(exc) and alone is None
+            if header:
+                alone = _header_alone(path, block)
+                if alone is not None:
+                    continue
+            if ("straddl" in str(exc) or header) and block < limit:
                 read = copy.copy(read)
                 read.block_size = min(block * 4, limit)
             else:
@@ -454,7 +476,7 @@ def _read_in_parts(path: Path, read: Any, parse: Any, convert: Any) -> Any:
     import pyarrow.csv as pcsv
 
     size = _file_size(path)
-    if path.suffix.lower() == ".gz" or size < 1:
+    if gzipped(path) or size < 1:
         return None
     try:
         buffer = pa.memory_map(str(path)).read_buffer()
@@ -549,13 +571,16 @@ def few_valued_csv(
         names, delimiter, kinds, include, threads=False, block=_SAMPLE_BLOCK
     )
     try:  # (the path, not a memory map PyArrow's read-ahead could still read once it is closed)
-        with pcsv.open_csv(
-            path,
-            read_options=read,
-            parse_options=parse,
-            convert_options=convert,
-            memory_pool=arrow_pool(),
-        ) as rows:
+        with (
+            arrow_input(path) as file,
+            pcsv.open_csv(
+                file,
+                read_options=read,
+                parse_options=parse,
+                convert_options=convert,
+                memory_pool=arrow_pool(),
+            ) as rows,
+        ):
             block = rows.read_next_batch()
     except (pa.ArrowInvalid, OSError, StopIteration):
         return []

@@ -31,7 +31,7 @@ from .._sources import (
     split_arrow,
 )
 from .._utf8 import NotUTF8Error
-from ..errors import DataValidationError, MissingColumnError, ParameterError
+from ..errors import AlignmentError, DataValidationError, MissingColumnError, ParameterError
 from ._preset import ExportTable, Preset, norm_name
 from ._values import CodedText
 
@@ -302,6 +302,8 @@ def _translated(name: str, path: Path, step: Callable[[], T]) -> T:
     """``step()``, the errors of reading a file raised as :class:`DataValidationError`."""
     try:
         return step()
+    except AlignmentError:  # (ours: a column the plan cannot choose, named already)
+        raise
     except CSVFormatError as exc:
         raise DataValidationError(
             f"file {path.name!r} {exc}", table=name, fix="export the table again as CSV"

@@ -111,6 +111,10 @@ class ExportTable:
         For a table feeding ``leads``: the table whose records our column ``merged_into``
         names (Salesforce: a converted ``Lead`` names its ``Contact``).  Both records become
         one person, with the id of the record named.
+    given : tuple of str
+        Their columns mapped by the caller (``columns=`` of :func:`~alignment.io.read_crm`,
+        set by :meth:`with_columns`): each must be in the file (a missing one is an error,
+        never a mapping with no effect).
     """
 
     name: str
@@ -122,6 +126,7 @@ class ExportTable:
     skip_reason: str = "not used"
     noun: str = "row"
     merges_into: str | None = None
+    given: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -148,10 +153,22 @@ class ExportTable:
         return [k for k, v in self.columns.items() if v == ours]
 
     def with_columns(self, columns: Mapping[str, str | None]) -> ExportTable:
-        """A copy whose column map is extended (or overridden) by ``columns``."""
-        merged = dict(self.columns)
-        merged.update(_frozen_map(columns, f"columns for {self.name!r}"))
-        return replace(self, columns=merged)
+        """A copy whose column map is extended (or overridden) by ``columns``.
+
+        A column of ``columns`` mapped to one of ours the map fills already comes first: its
+        value wins, the map's columns fill only the cells it leaves empty (``None`` as our
+        column drops one of them).  A column of the map given again takes the new mapping.
+        """
+        given = _frozen_map(columns, f"columns for {self.name!r}")
+        merged: dict[str, str | None] = {}
+        for theirs, ours in self.columns.items():  # (a loop over the map's columns)
+            ours = given.get(theirs, ours)
+            first = [t for t, o in given.items() if o is not None and o == ours]
+            merged.update((t, ours) for t in first if t not in merged)
+            merged.setdefault(theirs, ours)
+        merged.update((t, o) for t, o in given.items() if t not in merged)
+        mapped = tuple(t for t, o in given.items() if o is not None)
+        return replace(self, columns=merged, given=tuple(dict.fromkeys([*self.given, *mapped])))
 
 
 @dataclass(frozen=True)

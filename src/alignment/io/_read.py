@@ -275,6 +275,9 @@ def read_crm(
     columns : mapping, optional
         ``{table name: {their column: our column}}``: extends or overrides the preset's column
         maps (``{"Lead": {"MQL_Date__c": "mql_at"}}``); ``None`` as our column drops theirs.
+        A column mapped to one of ours the preset fills already comes first: its value wins,
+        the preset's columns fill only the cells it leaves empty (drop them with ``None`` to
+        read the caller's alone).  A column named that the file does not have is an error.
     dayfirst : bool, optional
         Whether ``03/05/2024`` is the 3rd of May (``True``) or March 5th (``False``); needed
         when the files write dates that way.
@@ -304,10 +307,12 @@ def read_crm(
         An invalid option, an unknown table name, a folder that does not exist, several files
         for one table.
     MissingColumnError
-        A required table, or a required column of a table, is absent.
+        A required table, or a required column of a table, is absent; a column named in
+        ``columns=`` is not in its table; several columns match a mapped one ignoring case.
     DataValidationError
-        A value that cannot be read for certain (an instant, an amount, a flag), or a
-        required value that is missing; the error names the table, column, rows and fix.
+        A value that cannot be read for certain (an instant, an amount, a flag), a mapped
+        column of lists, or a required value that is missing; the error names the table,
+        column, rows and fix.
     UnknownModelError
         An unknown preset name.
 

@@ -32,7 +32,14 @@ __all__ = ["empty_table", "read_plan", "require", "required_values", "type_table
 
 def _resolve(spec: ExportTable, names: Sequence[str]) -> dict[str, list[str]]:
     """Our column -> the file's columns mapped to it (priority order); exact name first, then
-    the same name in another case or with other spaces."""
+    the same name in another case or with other spaces.
+
+    Raises
+    ------
+    MissingColumnError
+        A column of the map that several columns match ignoring case and spaces (none of
+        them mapped by its own name): which one is meant is not guessed.
+    """
     loose: dict[str, list[str]] = {}
     for n in names:
         loose.setdefault(n.casefold().strip(), []).append(n)
@@ -44,6 +51,8 @@ def _resolve(spec: ExportTable, names: Sequence[str]) -> dict[str, list[str]]:
             hit = theirs
         else:
             candidates = loose.get(theirs.casefold().strip(), [])
+            if len(candidates) > 1 and not any(c in spec.columns for c in candidates):
+                raise missing_column(spec, ours, [theirs], names)
             if len(candidates) != 1:
                 continue
             hit = candidates[0]
@@ -267,31 +276,43 @@ def require(
     table: Table, spec: ExportTable, columns: Sequence[str], present: Sequence[str]
 ) -> None:
     """Raise :class:`MissingColumnError` when one of our ``columns`` was not found among the
-    table's columns ``present``: naming them, the columns that match ignoring case and
-    spaces when several do (which one is meant is not guessed), else a close name."""
+    table's columns ``present`` (:func:`missing_column`), or when a column the caller mapped
+    (``columns=``) is not among them."""
     for ours in columns:
-        if ours in table:
-            continue
-        theirs = spec.theirs(ours)
-        listed = " or ".join(repr(t) for t in theirs) if theirs else "none mapped"
-        keys = {t.casefold().strip() for t in theirs}
-        several = [n for n in present if n.casefold().strip() in keys]
-        shown = ", ".join(repr(n) for n in present[:NAMES_SHOWN]) or "(none)"
-        more = f" and {len(present) - NAMES_SHOWN} more" if len(present) > NAMES_SHOWN else ""
-        near = [c for t in theirs if (c := close_name(t, present)) is not None]
-        if len(several) > 1:
-            both = "both" if len(several) == 2 else "all"
-            found = f"; {' and '.join(map(repr, several))} {both} match ignoring case and spaces"
-            pick = several[0]
-        else:
-            found = f"; did you mean {near[0]!r}?" if near else ""
-            pick = near[0] if near else "Their Column"
-        raise MissingColumnError(
-            f"no column for {ours!r} (looked for {listed}); its columns: {shown}{more}{found}",
-            column=theirs[0] if theirs else ours,
-            table=spec.name,
-            fix=f"map their column with columns={{{spec.name!r}: {{{pick!r}: {ours!r}}}}}",
-        )
+        if ours not in table:
+            raise missing_column(spec, ours, spec.theirs(ours), present)
+    loose = {n.casefold().strip() for n in present}
+    for theirs in spec.given:
+        mapped = spec.columns[theirs]
+        if mapped is not None and theirs.casefold().strip() not in loose:
+            raise missing_column(spec, mapped, [theirs], present)
+
+
+def missing_column(
+    spec: ExportTable, ours: str, theirs: Sequence[str], present: Sequence[str]
+) -> MissingColumnError:
+    """The error of our column ``ours`` with no column among ``present`` for it (of
+    ``theirs``): naming them, the columns that match ignoring case and spaces when several
+    do (which one is meant is not guessed), else a close name."""
+    listed = " or ".join(repr(t) for t in theirs) if theirs else "none mapped"
+    keys = {t.casefold().strip() for t in theirs}
+    several = [n for n in present if n.casefold().strip() in keys]
+    shown = ", ".join(repr(n) for n in present[:NAMES_SHOWN]) or "(none)"
+    more = f" and {len(present) - NAMES_SHOWN} more" if len(present) > NAMES_SHOWN else ""
+    near = [c for t in theirs if (c := close_name(t, present)) is not None]
+    if len(several) > 1:
+        both = "both" if len(several) == 2 else "all"
+        found = f"; {' and '.join(map(repr, several))} {both} match ignoring case and spaces"
+        pick = several[0]
+    else:
+        found = f"; did you mean {near[0]!r}?" if near else ""
+        pick = near[0] if near else "Their Column"
+    return MissingColumnError(
+        f"no column for {ours!r} (looked for {listed}); its columns: {shown}{more}{found}",
+        column=theirs[0] if theirs else ours,
+        table=spec.name,
+        fix=f"map their column with columns={{{spec.name!r}: {{{pick!r}: {ours!r}}}}}",
+    )
 
 
 def required_values(

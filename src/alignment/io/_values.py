@@ -25,7 +25,7 @@ from .._cells import (
     may_trim,
     text_of_cells,
 )
-from .._columns import Later, stored
+from .._columns import Later, nested_column, stored
 from .._frames import Categorical, factorize, lookup
 from .._parse import parse_bool, parse_money
 from .._segments import take_rows
@@ -80,14 +80,34 @@ class _Inexact:
 _INEXACT = _Inexact()
 
 
+#: a bool's text, as a bool column's (``True``: ``"true"``, whatever held it)
+_BOOL_TEXT = {True: "true", False: "false"}
+
+
 def _clean(value: Any) -> str | _Inexact | None:
     if value is None or (isinstance(value, (float, np.floating)) and value != value):
         return None
+    if isinstance(value, (bool, np.bool_)):
+        return _BOOL_TEXT[bool(value)]
     if isinstance(value, (float, np.floating)):
         if not (value.is_integer() and abs(value) < _EXACT_FLOAT):
             return _INEXACT
         return str(int(value))
     return str(value).strip() or None
+
+
+def _refuse_nested(values: np.ndarray, column: str, table: str | None) -> None:
+    """Refuse an object column holding lists or records (a pandas column of a list type
+    read as Python values), as a frame's column of such a type is refused."""
+    nested = np.asarray(np.frompyfunc(_is_nested, 1, 1)(values), dtype=bool)
+    if nested.any():
+        rows = np.flatnonzero(nested)
+        kind = type(values[int(rows[0])]).__name__
+        raise nested_column(column, table, kind, rows, values[int(rows[0])]).error()
+
+
+def _is_nested(value: Any) -> bool:
+    return isinstance(value, (list, tuple, dict, set, np.ndarray))
 
 
 def _refuse_inexact(bad: np.ndarray, values: np.ndarray, column: str, table: str | None) -> None:
@@ -159,7 +179,7 @@ def _text(col: Any, column: str = "", table: str | None = None) -> tuple[np.ndar
     if kind in "iu":
         out = np.asarray(arr).astype(str).astype(object)
     elif kind == "b":
-        out = np.where(np.asarray(arr), "true", "false").astype(object)
+        out = np.where(np.asarray(arr), _BOOL_TEXT[True], _BOOL_TEXT[False]).astype(object)
     elif kind == "M":
         times = np.asarray(arr)
         out = np.datetime_as_string(times.astype(TIME_DTYPE)).astype(object)
@@ -174,6 +194,7 @@ def _text(col: Any, column: str = "", table: str | None = None) -> tuple[np.ndar
             return _spread(codes, cleaned, None, object), _spread(codes, none, True, bool)
         # mixed Python values (rare): one value at a time
         given = np.asarray(arr)
+        _refuse_nested(given, column, table)
         out = np.asarray(np.frompyfunc(_clean, 1, 1)(given), dtype=object)
         _refuse_inexact(np.asarray(out == _INEXACT, dtype=bool), given, column, table)
     return out, is_missing(out)
