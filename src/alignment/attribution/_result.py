@@ -658,6 +658,9 @@ def _first_copies(row: np.ndarray) -> np.ndarray:
     deal it precedes; a sum over the input touches (their cost) counts it once.  Rows without
     an input position (``-1``: aggregated paths) are each their own touch."""
     row = np.asarray(row, dtype=np.int64)
+    known = row[row >= 0]
+    if not known.size or np.bincount(known).max() <= 1:  # (each touch once: one pass, no sort)
+        return np.ones(row.size, dtype=bool)
     order = np.argsort(row, kind="stable")
     ranked = row[order]
     first = np.ones(row.size, dtype=bool)
