@@ -19,7 +19,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
 import numpy as np
@@ -205,40 +206,42 @@ def model_error(model: type[BaseModel] | str, exc: ValidationError) -> ModelVali
     return err
 
 
+@contextmanager
+def _library_error(cls: type[Any]) -> Iterator[None]:
+    """Pydantic's ``ValidationError`` raised in the block as the library's
+    :class:`ModelValidationError` for the record class ``cls``."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise model_error(cls, exc) from exc
+
+
 class FrozenModel(BaseModel):
     """Frozen, strict about extra fields; errors as :class:`ModelValidationError`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     def __init__(self, /, **data: Any) -> None:
-        try:
+        with _library_error(type(self)):
             super().__init__(**data)
-        except ValidationError as exc:
-            raise model_error(type(self), exc) from exc
 
     @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
         """As pydantic's, with the library's error (:class:`ModelValidationError`)."""
-        try:
+        with _library_error(cls):
             return super().model_validate(obj, **kwargs)
-        except ValidationError as exc:
-            raise model_error(cls, exc) from exc
 
     @classmethod
     def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Any:
         """As pydantic's, with the library's error (:class:`ModelValidationError`)."""
-        try:
+        with _library_error(cls):
             return super().model_validate_json(json_data, **kwargs)
-        except ValidationError as exc:
-            raise model_error(cls, exc) from exc
 
     @classmethod
     def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Any:
         """As pydantic's, with the library's error (:class:`ModelValidationError`)."""
-        try:
+        with _library_error(cls):
             return super().model_validate_strings(obj, **kwargs)
-        except ValidationError as exc:
-            raise model_error(cls, exc) from exc
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
         """A copy with the fields of ``update`` changed, validated as a new record.
