@@ -418,3 +418,61 @@ def test_stage_outcome_errors() -> None:
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome=3)  # type: ignore[arg-type]
     with pytest.raises(alignment.ParameterError, match="attributed per lead"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", key="account_id")
+
+
+def test_stage_outcome_speaks_of_conversions_not_revenue() -> None:
+    # d reached MQL without touches: one unattributed conversion, 2 credited
+    r = alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", model="linear")
+    s = r.summary()
+    assert not [k for k in s if "revenue" in k]
+    assert s["conversions"] == pytest.approx(3.0)
+    assert s["attributed_conversions"] == pytest.approx(2.0)
+    assert s["unattributed_conversions"] == pytest.approx(1.0)
+    un = r.unattributed
+    assert un.measure == "conversions" and un.total == pytest.approx(1.0)
+    assert repr(un) == "Unattributed(1 journeys, conversions 1.00, by reason {'no touches': 1.0})"
+    assert list(un.to_frame(backend="dict")) == ["lead_id", "conversions", "reason"]
+    for text in (repr(r), r._repr_html_(), un._repr_html_()):
+        assert "revenue" not in text and "conversions" in text
+    assert "outcome='mql_at'" in repr(r)
+
+
+def test_stage_outcome_on_a_crm_bundle_is_labelled_conversions() -> None:
+    crm = alignment.datasets.synthetic_crm(n_leads=200, seed=1)
+    stage = alignment.attribute(crm, outcome="mql_at", model="linear")
+    reached = int((~np.isnat(np.asarray(crm.leads["mql_at"]))).sum())
+    s = stage.summary()
+    assert s["conversions"] == reached > 0
+    assert s["attributed_conversions"] + s["unattributed_conversions"] == pytest.approx(reached)
+    assert "revenue" not in repr(stage) + repr(stage.unattributed) + stage._repr_html_()
+    # the default outcome is money, labelled as before
+    won = alignment.attribute(crm, model="linear")
+    s = won.summary()
+    assert {"converted_revenue", "attributed_revenue", "unattributed_revenue"} <= set(s)
+    assert "conversions" not in s and won.unattributed.measure == "revenue"
+    assert repr(won.unattributed).startswith(
+        f"Unattributed({len(won.unattributed)} journeys, revenue"
+    )
+    assert "; revenue " in won._repr_html_()
+    key = won.unattributed.key_name
+    frame = won.unattributed.to_frame(backend="dict")
+    assert list(frame) == [key, "revenue", "conversions", "reason"]
+
+
+def test_stage_outcome_plot_is_labelled_conversions() -> None:
+    mpl = pytest.importorskip("matplotlib", reason="plotting needs matplotlib")
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stage = alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", model="linear")
+    won = alignment.attribute(
+        STAGE_TOUCHES, {"lead_id": ["a"], "converted_at": [DAY.format(9)], "revenue": [10.0]}
+    )
+    try:
+        for measure in ("revenue", "conversions"):
+            _, ax = stage.plot(measure=measure)
+            assert ax.get_ylabel() == "credited conversions"
+        _, ax = won.plot()
+        assert ax.get_ylabel() == "credited revenue"
+    finally:
+        plt.close("all")

@@ -253,6 +253,7 @@ def attribute(
             reason=el.lost_reason,
             backend=journeys.backend,
             key_name=journeys.key_column,
+            measure=oc.measure,
         ),
         channel_credit=credit,
         backend=journeys.backend,

@@ -36,6 +36,8 @@ def plot_attribution(
         str(name): r.totals(by=by, measure=measure)  # type: ignore[arg-type]
         for name, r in results.items()
     }
-    what = "credited revenue" if measure == "revenue" else "credited conversions"
+    # a stage outcome's revenue is its conversions (each lead is worth 1): no money to show
+    money = measure == "revenue" and any(r.measure == "revenue" for r in results.values())
+    what = "credited revenue" if money else "credited conversions"
     label = ", ".join(totals) if len(totals) <= 3 else f"{len(totals)} models"
     return bar_totals(totals, ax=ax, title=f"{what} by {by} ({label})", ylabel=what, xlabel=by)

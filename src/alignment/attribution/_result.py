@@ -27,6 +27,13 @@ MISSING_KEY = "(missing)"
 
 Measure = Literal["revenue", "conversions"]
 
+#: the keys of the reconciliation in ``AttributionResult.summary()`` per measure: what
+#: converted, what was credited, what was not
+RECONCILIATION: dict[str, tuple[str, str, str]] = {
+    "revenue": ("converted_revenue", "attributed_revenue", "unattributed_revenue"),
+    "conversions": ("conversions", "attributed_conversions", "unattributed_conversions"),
+}
+
 
 def credit_table(
     by: str, revenue: Mapping[Any, float], conversions: Mapping[Any, float]
@@ -71,7 +78,8 @@ def _fmt(x: float) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Unattributed:
-    """Converted journeys whose revenue could not be credited to any touch.
+    """Converted journeys whose revenue (or, for a stage outcome, conversions) could not be
+    credited to any touch.
 
     Attributes
     ----------
@@ -86,6 +94,11 @@ class Unattributed:
         ``"no touches"``, ``"all touches after conversion"`` or ``"outside lookback"``.
     backend : str
         Backend used by :meth:`to_frame` by default.
+    key_name : str
+        Name of the key column of :meth:`to_frame`.
+    measure : {"revenue", "conversions"}
+        The unit of :attr:`total` and :meth:`by_reason`: the result's ``measure`` (money, or
+        leads reaching the stage for a stage outcome).
     """
 
     keys: np.ndarray
@@ -94,48 +107,51 @@ class Unattributed:
     reason: np.ndarray
     backend: str = "dict"
     key_name: str = "lead_id"
+    measure: str = "revenue"
+
+    @property
+    def _values(self) -> np.ndarray:
+        """Each journey's unattributed value in :attr:`measure`: its revenue, or its
+        conversions (a stage outcome)."""
+        return self.conversions if self.measure == "conversions" else self.revenue
 
     @property
     def total(self) -> float:
-        """Total unattributed revenue."""
-        return float(self.revenue.sum())
+        """Total unattributed value in :attr:`measure` (revenue, or conversions)."""
+        return float(self._values.sum())
 
     def __len__(self) -> int:
         return int(self.keys.size)
 
     def by_reason(self) -> dict[str, float]:
-        """Unattributed revenue per reason."""
+        """Unattributed value in :attr:`measure` per reason."""
+        values = self._values
         out: dict[str, float] = {}
         for r in sorted(set(self.reason.tolist())):
-            out[r] = float(self.revenue[self.reason == r].sum())
+            out[r] = float(values[self.reason == r].sum())
         return out
 
     @table_frames
     def to_frame(self, backend: str | None = None) -> Any:
-        """One row per unattributed journey: key, revenue, conversions, reason."""
-        return to_native(
-            {
-                self.key_name: self.keys,
-                "revenue": self.revenue,
-                "conversions": self.conversions,
-                "reason": self.reason,
-            },
-            backend or self.backend,
-        )
+        """One row per unattributed journey: key, revenue, conversions, reason.
+
+        A stage outcome (``measure="conversions"``) has no ``revenue`` column: its journeys
+        are leads reaching the stage, not money.
+        """
+        money = {"revenue": self.revenue} if self.measure == "revenue" else {}
+        cols = {self.key_name: self.keys, **money, "conversions": self.conversions}
+        return to_native({**cols, "reason": self.reason}, backend or self.backend)
 
     def __repr__(self) -> str:
         return (
-            f"Unattributed({len(self)} journeys, revenue {_fmt(self.total)}, "
+            f"Unattributed({len(self)} journeys, {self.measure} {_fmt(self.total)}, "
             f"by reason {self.by_reason()})"
         )
 
     def _repr_html_(self) -> str:
-        cols = {
-            self.key_name: self.keys,
-            "revenue": self.revenue,
-            "reason": self.reason,
-        }
-        return preview(f"Unattributed: {len(self)} journeys, revenue {_fmt(self.total)}", cols)
+        cols = {self.key_name: self.keys, self.measure: self._values, "reason": self.reason}
+        title = f"Unattributed: {len(self)} journeys, {self.measure} {_fmt(self.total)}"
+        return preview(title, cols)
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,7 +159,9 @@ class AttributionResult(Result):
     """Credit of converted revenue to touches (rule-based models) or channels (data-driven).
 
     Revenue is conserved: ``sum(totals().values()) + unattributed.total`` equals the converted
-    revenue of the input, to floating-point accuracy.
+    revenue of the input, to floating-point accuracy.  With a stage outcome
+    (``measure="conversions"``) the same holds for the leads that reached the stage, and
+    :meth:`summary`, the displays and ``unattributed`` speak of conversions, not revenue.
 
     Attributes
     ----------
@@ -284,14 +302,19 @@ class AttributionResult(Result):
     # ---------------------------------------------------------------- totals
     @property
     def converted_revenue(self) -> float:
-        """Revenue of every converted journey (attributed or not)."""
-        j = self.table
-        return float(j.revenue[np.asarray(j.converted, dtype=bool)].sum())
+        """Revenue of every converted journey (attributed or not); for a stage outcome, each
+        lead that reached the stage counts 1."""
+        return self._converted(self.table.revenue)
 
     @property
     def attributed_revenue(self) -> float:
-        """Revenue credited to touches / channels."""
+        """Credit given to touches / channels, in :attr:`measure` (revenue, or conversions)."""
         return float(sum(self.totals().values()))
+
+    def _converted(self, per_journey: np.ndarray) -> float:
+        """The sum of ``per_journey`` (revenue or conversions) over the converted journeys."""
+        converted = np.asarray(self.table.converted, dtype=bool)
+        return float(np.asarray(per_journey)[converted].sum())
 
     def _by_codes(
         self, by: str, touches: np.ndarray | None, journey_of: np.ndarray
@@ -584,40 +607,56 @@ class AttributionResult(Result):
 
     # ---------------------------------------------------------------- display
     def summary(self) -> dict[str, Any]:
-        """Model, journey counts and the revenue reconciliation."""
+        """Model, journey counts and the reconciliation of the credit.
+
+        The reconciliation is in :attr:`measure`: ``converted_revenue``,
+        ``attributed_revenue`` and ``unattributed_revenue``; for a stage outcome
+        (``measure="conversions"``) ``conversions`` (the leads that reached the stage),
+        ``attributed_conversions`` and ``unattributed_conversions``.
+        """
         j = self.table
-        converted = np.asarray(j.converted, dtype=bool)
+        total, attributed, unattributed = RECONCILIATION[self.measure]
+        per_journey = j.conversions if self.measure == "conversions" else j.revenue
         return {
             "model": self.model_name,
             "outcome": self.outcome,
             "measure": self.measure,
             "journeys": int(j.n_journeys),  # every journey is kept, with or without its touches
             "touches": _n_input_touches(j),
-            "converted_journeys": int(converted.sum()),
-            "converted_revenue": self.converted_revenue,
-            "attributed_revenue": self.attributed_revenue,
-            "unattributed_revenue": self.unattributed.total,
+            "converted_journeys": int(np.asarray(j.converted, dtype=bool).sum()),
+            total: self._converted(per_journey),
+            attributed: self.attributed_revenue,
+            unattributed: self.unattributed.total,
         }
+
+    def _reconciliation(self, s: Mapping[str, Any]) -> tuple[float, float, float]:
+        """Converted, attributed and unattributed credit of a :meth:`summary`, in the
+        measure."""
+        total, attributed, unattributed = RECONCILIATION[self.measure]
+        return s[total], s[attributed], s[unattributed]
 
     def __repr__(self) -> str:
         s = self.summary()
+        _, attributed, unattributed = self._reconciliation(s)
+        unit = "" if self.measure == "revenue" else f" {self.measure}"
+        outcome = "" if self.outcome == "revenue" else f", outcome={self.outcome!r}"
         return (
-            f"AttributionResult(model={s['model']!r}, journeys={s['journeys']}, "
-            f"converted={s['converted_journeys']}, attributed={_fmt(s['attributed_revenue'])}, "
-            f"unattributed={_fmt(s['unattributed_revenue'])})"
+            f"AttributionResult(model={s['model']!r}{outcome}, journeys={s['journeys']}, "
+            f"converted={s['converted_journeys']}, attributed={_fmt(attributed)}{unit}, "
+            f"unattributed={_fmt(unattributed)}{unit})"
         )
 
     def _repr_html_(self) -> str:
         s = self.summary()
+        total, attributed, unattributed = self._reconciliation(s)
         cols = self._key_columns("channel")
         order = np.argsort(-cols[self.measure], kind="stable")
         shown = {k: v[order] for k, v in cols.items()}
         title = f"Attribution — model {s['model']}"
         note = (
             f"{s['journeys']:,} journeys, {s['touches']:,} touches, "
-            f"{s['converted_journeys']:,} converted; revenue {_fmt(s['converted_revenue'])} = "
-            f"attributed {_fmt(s['attributed_revenue'])} + unattributed "
-            f"{_fmt(s['unattributed_revenue'])}"
+            f"{s['converted_journeys']:,} converted; {self.measure} {_fmt(total)} = "
+            f"attributed {_fmt(attributed)} + unattributed {_fmt(unattributed)}"
         )
         return preview(title, shown, note=note, kinds={"revenue": "money"}, rates=True)
 
@@ -637,7 +676,9 @@ class AttributionResult(Result):
             Draw on it; default a new figure.
         by : str, default "channel"
             Roll-up key, as in :meth:`totals`.
-        measure : {"revenue", "conversions"}
+        measure : {"revenue", "conversions"}, default "revenue"
+            Credited revenue, or fractional conversions.  For a stage outcome both are the
+            same numbers (each lead is worth 1) and the chart is labelled conversions.
         compare : mapping of str to AttributionResult, optional
             Other models' results (e.g. ``{"first": r1, "markov": r2}``) drawn side by side
             with this one, one series per model.
