@@ -271,6 +271,21 @@ def test_observe_bad_inputs(kwargs: dict[str, Any], error: type[Exception], matc
     assert isinstance(info.value, AlignmentError)
 
 
+def test_unknown_by_lists_the_leads_own_column_names() -> None:
+    with pytest.raises(ParameterError, match="not a lead column") as info:
+        fn.observe(lead_dict(20), by="nope")
+    listed = str(info.value).split("available: ")[1].split(", ")
+    assert listed[0] == "lead_id" and "id" not in listed
+    assert {"created_at", "mql_at", "source", "company_size"} <= set(listed)
+    data = {**lead_dict(20)}
+    data["contact_id"] = data.pop("lead_id")
+    lt = LeadTable.build(data, id="contact_id")
+    with pytest.raises(ParameterError, match="available: contact_id, ") as info:
+        fn.observe(lt, by="sourc")
+    assert "lead_id" not in str(info.value)
+    assert str(info.value).endswith("did you mean 'source'?")
+
+
 def test_unknown_stage_on_a_lead_table_suggests() -> None:
     lt = LeadTable.build(lead_dict(20))
     with pytest.raises(ParameterError, match="Did you mean 'sql_at'"):

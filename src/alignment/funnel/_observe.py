@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from .._colnames import close_name
 from .._segments import group_stats
 from ..errors import ParameterError
 from ._plan import stage_index
@@ -568,10 +569,7 @@ def group_codes(lt: LeadTable, by: str) -> tuple[NDArray[np.int64], int, NDArray
         try:
             values = lt.column(by)
         except KeyError as exc:  # MissingColumnError: say it in terms of by=
-            names = ["id", *lt.categorical, *lt.numeric, "created_at", *lt.stages]
-            raise ParameterError(
-                f"by={by!r} is not a lead column; available: {', '.join(names)}"
-            ) from exc
+            raise _unknown_by(lt, by) from exc
         if values.dtype.kind == "M":
             raise ParameterError(
                 f"by={by!r} is a time column; use cohort='M'/'W'/'D' to group by entry period"
@@ -593,6 +591,15 @@ def group_codes(lt: LeadTable, by: str) -> tuple[NDArray[np.int64], int, NDArray
     return _with_missing(
         np.asarray(cat.codes, dtype=np.int64), np.asarray(cat.categories, dtype=object)
     )
+
+
+def _unknown_by(lt: LeadTable, by: str) -> ParameterError:
+    """The error of a ``by=`` that is not a lead column: the leads' columns by the names the
+    caller gave them (the id column as named in the leads), and the closest one."""
+    names = lt.columns
+    close = close_name(by, names)
+    hint = f"; did you mean {close!r}?" if close else ""
+    return ParameterError(f"by={by!r} is not a lead column; available: {', '.join(names)}{hint}")
 
 
 def _with_missing(

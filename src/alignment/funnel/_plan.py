@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._colnames import close_name
 from .._params import is_number
 from ..errors import ParameterError
 
@@ -168,10 +169,8 @@ def stage_index(stages: Sequence[str], stage: str | None) -> int:
     if stage is None:
         return 0
     if stage not in stages:
-        import difflib
-
-        close = difflib.get_close_matches(str(stage), list(stages), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        close = close_name(str(stage), list(stages))
+        hint = f" Did you mean {close!r}?" if close else ""
         raise ParameterError(
             f"unknown stage {stage!r}; the stages are {', '.join(map(repr, stages))}.{hint}"
         )
