@@ -430,7 +430,7 @@ def test_stage_outcome_speaks_of_conversions_not_revenue() -> None:
     assert s["unattributed_conversions"] == pytest.approx(1.0)
     un = r.unattributed
     assert un.measure == "conversions" and un.total == pytest.approx(1.0)
-    assert repr(un) == "Unattributed(1 journeys, conversions 1.00, by reason {'no touches': 1.0})"
+    assert repr(un) == "Unattributed(1 journey, conversions 1.00, by reason {'no touches': 1.0})"
     assert list(un.to_frame(backend="dict")) == ["lead_id", "conversions", "reason"]
     for text in (repr(r), r._repr_html_(), un._repr_html_()):
         assert "revenue" not in text and "conversions" in text
@@ -451,7 +451,7 @@ def test_stage_outcome_on_a_crm_bundle_is_labelled_conversions() -> None:
     assert {"converted_revenue", "attributed_revenue", "unattributed_revenue"} <= set(s)
     assert "conversions" not in s and won.unattributed.measure == "revenue"
     assert repr(won.unattributed).startswith(
-        f"Unattributed({len(won.unattributed)} journeys, revenue"
+        f"Unattributed({len(won.unattributed):,} journey{'s' * (len(won.unattributed) != 1)}, revenue"
     )
     assert "; revenue " in won._repr_html_()
     key = won.unattributed.key_name

@@ -540,3 +540,21 @@ def test_data_driven_builtins_registered(name: str, module: str) -> None:
     assert alignment.plugins.get_registration("attribution model", name).plugin == (
         "alignment.attribution._plugin"
     )
+
+
+def test_unknown_by_lists_the_callers_channel_column_name() -> None:
+    touches = {
+        "lead_id": np.array(["a", "a", "b"]),
+        "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[s]"),
+        "src": np.array(["x", "y", "x"]),
+    }
+    conversions = {
+        "lead_id": np.array(["a", "b"]),
+        "converted_at": np.array(["2024-02-01", "2024-02-01"], dtype="datetime64[s]"),
+        "revenue": np.array([10.0, 20.0]),
+    }
+    res = alignment.attribute(touches, conversions, channel="src", tz="UTC")
+    with pytest.raises(ParameterError, match=r"available keys are src\b") as info:
+        res.totals(by="nope")
+    assert "channel" not in str(info.value).split("available keys are")[1].split("(")[0]
+    assert res.totals(by="src") == res.totals(by="channel") == {"x": 25.0, "y": 5.0}

@@ -144,13 +144,13 @@ class Unattributed:
 
     def __repr__(self) -> str:
         return (
-            f"Unattributed({len(self)} journeys, {self.measure} {_fmt(self.total)}, "
+            f"Unattributed({_journeys(len(self))}, {self.measure} {_fmt(self.total)}, "
             f"by reason {self.by_reason()})"
         )
 
     def _repr_html_(self) -> str:
         cols = {self.key_name: self.keys, self.measure: self._values, "reason": self.reason}
-        title = f"Unattributed: {len(self)} journeys, {self.measure} {_fmt(self.total)}"
+        title = f"Unattributed: {_journeys(len(self))}, {self.measure} {_fmt(self.total)}"
         return preview(title, cols)
 
 
@@ -335,7 +335,8 @@ class AttributionResult(Result):
         if by in journey_cols:
             c = journey_cols[by]
             return c.codes[journey_of], c.categories
-        available = ["channel", *touch_cols, *journey_cols]
+        channel = self.names.get("channel") or "channel"
+        available = [channel, *touch_cols, *journey_cols]
         raise ParameterError(
             f"cannot group by {by!r}: available keys are {', '.join(available)} "
             "(lead columns such as source or persona need the leads: pass attribute(leads=...))"
@@ -707,3 +708,8 @@ def _first_copies(row: np.ndarray) -> np.ndarray:
     first = np.ones(row.size, dtype=bool)
     first[order[1:]] = (ranked[1:] != ranked[:-1]) | (ranked[1:] < 0)
     return first
+
+
+def _journeys(n: int) -> str:
+    """``"1 journey"``, ``"2 journeys"``."""
+    return f"{n:,} journey" + ("" if n == 1 else "s")
