@@ -20,6 +20,8 @@ from alignment.cli import _main as cli
 from alignment.cli import main, read_columns, write_columns
 from alignment.datasets import SyntheticCRM
 
+from ._cli import run
+
 SUBCOMMANDS = [
     ["demo"],
     ["attribute"],
@@ -30,12 +32,6 @@ SUBCOMMANDS = [
     ["sla"],
     ["plugins"],
 ]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_one_line_error(code: int, err: str, *needles: str) -> None:

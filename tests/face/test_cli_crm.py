@@ -29,6 +29,8 @@ from alignment.cli._hints import COLUMN_FLAGS, FLAGS, cli_hint
 from alignment.cli._text import text_table
 from alignment.datasets import SyntheticCRM
 
+from ._cli import run
+
 ROOT = Path(__file__).resolve().parents[2]
 EXPORTS = ROOT / "examples" / "exports"
 DOCS = ROOT / "docs"
@@ -56,12 +58,6 @@ delivered_at = "mql_at"
 [sales.first_touch]
 within = "2d"
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def preset_args(name: str) -> list[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from alignment.cli import _main as cli
-from alignment.cli import main
+
+from ._cli import run
 
 TOUCHES = (
     "lead_id,timestamp,channel,converted_at,revenue\n"
@@ -16,12 +17,6 @@ TOUCHES = (
     "L1,2024-01-02T00:00:00Z,ads,2024-01-05T00:00:00Z,100\n"
 )
 PLAN = ["funnel", "plan", "--target", "1000", "--deal-size", "10"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ import pytest
 
 from alignment import plugins
 from alignment.cli import _main as cli
-from alignment.cli import main
 from alignment.cli._common import WarningPrinter
 from alignment.cli._hints import cli_hint
+
+from ._cli import run
 
 TOUCHES = (
     "lead_id,timestamp,channel,converted_at,revenue\n"
@@ -25,12 +26,6 @@ TOUCHES = (
     "L3,2024-01-01T00:00:00Z,tz=True,2024-01-05T00:00:00Z,25\n"
 )
 HOSTILE = ["by=1", "model=2024", "tz=True"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

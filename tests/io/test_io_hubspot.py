@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from io_exports import HUBSPOT, columns_of, frames, left_out, person_ids, write_export
+from io_exports import (
+    HUBSPOT,
+    assert_same_crm,
+    columns_of,
+    frames,
+    issue_set,
+    left_out,
+    person_ids,
+    write_export,
+)
 
 import alignment
-from alignment.errors import ParameterError
+from alignment.errors import DataValidationError, ParameterError
 
 # naive dates of the fixtures are read as UTC on purpose
 pytestmark = pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
@@ -222,3 +233,147 @@ def test_a_deal_without_a_stage_is_listed_not_silently_open(tmp_path: Path) -> N
 
 def _read(folder: Path, tables: dict[str, str]) -> alignment.io.DataIssues:
     return alignment.io.read_crm("hubspot", write_export(folder, _names(tables))).issues
+
+
+# -- association columns as columns of lists (Parquet, Arrow, Polars, pandas ArrowDtype) --
+
+CONTACT_IDS, COMPANY_IDS = "Associated Contact IDs", "Associated Company IDs"
+
+
+def _arrow(columns: dict[str, Any] | None = None, table: str = "deals") -> dict[str, Any]:
+    """The export as PyArrow tables of strings, the columns of ``table`` in ``columns``
+    replaced by the Arrow arrays given."""
+    pa = pytest.importorskip("pyarrow")
+    out = {
+        n: pa.table({k: pa.array(v.tolist(), pa.string()) for k, v in columns_of(t).items()})
+        for n, t in HUBSPOT.items()
+    }
+    t = out[table]
+    for name, column in (columns or {}).items():
+        t = t.set_column(t.column_names.index(name), name, column)
+    out[table] = t
+    return out
+
+
+def _lists(cells: list[Any], kind: str) -> Any:
+    """A column of lists of ``kind`` (``"int64"``, ``"string"``, ``"float64"`` ...)."""
+    pa = pytest.importorskip("pyarrow")
+    return pa.array(cells, pa.list_(getattr(pa, kind)()))
+
+
+def _split(cell: str | None, kind: str) -> list[Any] | None:
+    """A cell of ids joined with ';' as the list of its ids (``None``: an empty cell)."""
+    if cell is None:
+        return None
+    return [int(x) if kind == "int64" else x for x in cell.split(";")]
+
+
+def _inputs(tables: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The same tables as Parquet files, PyArrow tables, Polars (eager and lazy) and pandas
+    (``ArrowDtype``) frames."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder.mkdir()
+    for name, table in tables.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    out: dict[str, Any] = {"parquet": folder, "pyarrow": tables}
+    with contextlib.suppress(ImportError):
+        import polars as pl
+
+        out["polars"] = {k: pl.from_arrow(v) for k, v in tables.items()}
+        out["polars lazy"] = {k: v.lazy() for k, v in out["polars"].items()}
+    with contextlib.suppress(ImportError):
+        import pandas as pd
+
+        out["pandas"] = {k: v.to_pandas(types_mapper=pd.ArrowDtype) for k, v in tables.items()}
+    return out
+
+
+def _pairs(crm: alignment.io.CRMData) -> list[tuple[str, str, bool]]:
+    dc = crm.deal_contacts
+    return list(zip(dc["deal_id"].tolist(), dc["lead_id"].tolist(), dc["is_primary"].tolist()))
+
+
+@pytest.mark.parametrize("kind", ["int64", "string"])
+def test_association_columns_of_lists_read_as_the_ids_they_list(tmp_path: Path, kind: str) -> None:
+    """``[1522, 1506]`` is read as the cell ``"1522;1506"`` is: one association per element
+    (one row of the deal contacts per pair, the first primary); ``[901, 902]``: the first
+    company kept, listed."""
+    ref = alignment.io.read_crm("hubspot", write_export(tmp_path / "csv", HUBSPOT))
+    assert _pairs(ref) == [
+        ("801", "1506", False),
+        ("801", "1522", True),
+        ("802", "1522", True),
+        ("803", "1530", True),
+    ]
+    deals = columns_of(HUBSPOT["deals"])
+    lists = {
+        c: _lists([_split(x, kind) for x in deals[c]], kind) for c in (CONTACT_IDS, COMPANY_IDS)
+    }
+    assert lists[CONTACT_IDS].to_pylist()[0] == _split("1522;1506", kind)
+    for name, src in _inputs(_arrow(lists), tmp_path / "lists").items():
+        crm = alignment.io.read_crm("hubspot", src)
+        assert_same_crm(ref, crm)
+        assert issue_set(crm) == issue_set(ref), name
+
+
+def test_null_and_empty_lists_are_deals_without_contact_and_null_ids_are_listed(
+    tmp_path: Path,
+) -> None:
+    """A null or empty list is a deal without ids, as an empty cell is (the deal kept and
+    listed); a null or blank element is listed and left out, the list's other ids read."""
+    pa = pytest.importorskip("pyarrow")
+    text = pa.array(["1522", None, None, None, "1999"], pa.string())
+    ref = alignment.io.read_crm("hubspot", _arrow({CONTACT_IDS: text}))
+    missing = ("deals", CONTACT_IDS, "missing id in a list of ids")
+    lists = _lists([[1522, None], None, [], [None], [1999]], "int64")
+    for name, src in _inputs(_arrow({CONTACT_IDS: lists}), tmp_path / "lists").items():
+        crm = alignment.io.read_crm("hubspot", src)
+        assert_same_crm(ref, crm)
+        assert crm.deals["deal_id"].tolist() == ["801", "802", "803", "804", "805"], name
+        assert _pairs(crm) == [("801", "1522", True)], name
+        issues = _issues(crm)
+        assert ("deals", "Record ID", "deal with no contact", (1, 2, 3, 4)) in issues, name
+        assert issues - _issues(ref) == {(*missing, (0, 3))}, name
+    blank = _lists([["1522", " "], [""], ["1522"], None, ["1999"]], "string")
+    issues = _issues(alignment.io.read_crm("hubspot", _arrow({CONTACT_IDS: blank})))
+    assert (*missing, (0, 1)) in issues
+    assert ("deals", "Record ID", "deal with no contact", (1, 3, 4)) in issues
+
+
+def test_ids_in_lists_are_checked_as_ids_naming_the_rows_of_the_file(tmp_path: Path) -> None:
+    """Whole floats are the ids they hold; a float that is not whole is refused, as in a
+    column of ids, naming the row of the file (once, for two such ids); an id holding the
+    separator is refused (it would be read as several)."""
+    whole = _lists([[1522.0, 1506.0], [1522.0], [1530.0], None, [1999.0]], "float64")
+    ref = alignment.io.read_crm("hubspot", write_export(tmp_path / "csv", HUBSPOT))
+    assert _pairs(alignment.io.read_crm("hubspot", _arrow({CONTACT_IDS: whole}))) == _pairs(ref)
+    floats = _lists([[1522.0, 1506.0], [1522.5, 1506.5], [1530.0], None, [1999.0]], "float64")
+    for name, src in _inputs(_arrow({CONTACT_IDS: floats}), tmp_path / "floats").items():
+        with pytest.raises(DataValidationError, match="not a whole number") as info:
+            alignment.io.read_crm("hubspot", src)
+        err = info.value
+        assert (err.table, err.column, err.rows, err.n_rows) == ("deals", CONTACT_IDS, [1], 1)
+        assert err.value == 1522.5, name
+    joined = _lists([["1522;1506"], ["1522"], ["1530"], None, ["1999"]], "string")
+    with pytest.raises(DataValidationError, match="holds the separator ';'") as info:
+        alignment.io.read_crm("hubspot", _arrow({CONTACT_IDS: joined}))
+    assert (info.value.column, info.value.rows, info.value.value) == (CONTACT_IDS, [0], "1522;1506")
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("deals", "Deal Name"), ("contacts", "Associated Company ID"), ("deals", CONTACT_IDS)],
+)
+def test_other_columns_of_lists_are_still_refused(tmp_path: Path, table: str, column: str) -> None:
+    """A column of lists feeding one of our columns that holds one value per row (a deal's
+    name, a contact's company), or a column of lists of lists, is refused naming it."""
+    pa = pytest.importorskip("pyarrow")
+    cells = [None if v is None else [v] for v in columns_of(HUBSPOT[table])[column].tolist()]
+    kind = pa.list_(pa.string())
+    if column == CONTACT_IDS:  # (lists of lists: no single values)
+        cells, kind = [None if c is None else [c] for c in cells], pa.list_(kind)
+    tables = _arrow({column: pa.array(cells, kind)}, table)
+    for name, src in _inputs(tables, tmp_path / "lists").items():
+        with pytest.raises(DataValidationError, match="several values per cell") as info:
+            alignment.io.read_crm("hubspot", src)
+        assert (info.value.table, info.value.column) == (table, column), name

@@ -4,8 +4,8 @@ Won is the ``won`` flag, or the stage when ``won_stages`` is given; closed is th
 ``is_closed`` flag (or won or a lost stage); a deal's ``closed_at`` is kept only once it is
 closed.  Contacts come from a table feeding ``deal_contacts`` (Salesforce's
 OpportunityContactRole) and from a ``contact_ids`` cell of the deals (HubSpot's "Associated
-Contact IDs", ``"1522;1506"``: the first listed is the primary one unless a
-``primary_contact_id`` column names it).
+Contact IDs", ``"1522;1506"``, or a column of lists read as its ids joined so, :mod:`._lists`:
+the first listed is the primary one unless a ``primary_contact_id`` column names it).
 """
 
 from __future__ import annotations

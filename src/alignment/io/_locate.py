@@ -15,10 +15,13 @@ import fnmatch
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
+from .._columns import Refused
 from .._files import read_parquet
 from .._filetexts import hash_factorize, row_texts, text_columns
 from .._frames import POOL_MIN_ROWS, read_table
@@ -26,6 +29,7 @@ from .._parallel import Pending, ahead, submit
 from .._sources import (
     CSVFormatError,
     few_valued_csv,
+    list_elements,
     read_arrow_csv,
     read_header,
     split_arrow,
@@ -43,6 +47,10 @@ T = TypeVar("T")
 #: as UTF-8 bytes: instants, parsed without a Python string per cell, those of them only
 #: carried to the result: taken as one string per row when their values hardly repeat)
 Plan = Callable[[Sequence[str]], tuple[list[str], list[str], list[str]]]
+
+#: the elements of a column of lists, read when asked: each row's length (``-1``: a null list)
+#: and the elements one after the other; ``None`` when they are not single values
+Elements = Callable[[], tuple[np.ndarray, Any] | None]
 
 #: file name endings read, longest first
 EXTENSIONS = (".csv.gz", ".csv", ".parquet")
@@ -65,6 +73,10 @@ class Raw:
     wall : frozenset of str
         Datetime columns of a frame or Parquet file that carried no time zone: wall times of
         the export's zone (numpy ``datetime64`` arrays of a dict are UTC, as everywhere).
+    lists : mapping of str to callable
+        Its columns that hold no one value per row (lists, records: refused when read), each
+        with what reads its elements one after the other where the reader takes a list of ids
+        (:func:`alignment._sources.list_elements`; ``None``: not a column of lists of values).
     """
 
     name: str
@@ -72,6 +84,20 @@ class Raw:
     n_rows: int
     columns: Mapping[str, Any]
     wall: frozenset[str]
+    lists: Mapping[str, Elements] = field(default_factory=dict)
+
+
+def _lists(columns: Mapping[str, Any], data: Any, table: str) -> dict[str, Elements]:
+    """The columns of ``columns`` held refused (:class:`~alignment._columns.Refused`), each
+    with the reading of its elements from ``data``, the frame or table they were read from."""
+    held = getattr(columns, "held", None)  # (the columns as held, a refused one not raised)
+    if held is None:
+        return {}
+    return {
+        n: functools.partial(list_elements, data, n, table=table)
+        for n in columns
+        if isinstance(held(n), Refused)
+    }
 
 
 def _stem(filename: str) -> str | None:
@@ -185,9 +211,8 @@ def read_source(name: str, item: Any, plan: Plan | None = None) -> Raw:
     if isinstance(item, (str, os.PathLike)):
         return _read_file(name, Path(item), plan)
     raw = read_table(item, table=name, all_columns=True)
-    return Raw(
-        name, "frame", raw.n_rows, raw.columns, frozenset(k for k, v in raw.aware.items() if not v)
-    )
+    wall = frozenset(k for k, v in raw.aware.items() if not v)
+    return Raw(name, "frame", raw.n_rows, raw.columns, wall, _lists(raw.columns, item, name))
 
 
 class _Joined(Mapping[str, Any]):
@@ -238,11 +263,13 @@ def _planned(name: str, path: Path, table: Any, plan: Plan | None) -> Raw:
     parts: list[Mapping[str, Any]] = [texts, coded]
     parts.append({k: CodedText(*v) for k, v in rows.items() if v is not None})
     wall: frozenset[str] = frozenset()
+    lists: dict[str, Elements] = {}
     if rest.num_columns:
         raw = read_table(rest, table=name, all_columns=True)
         wall = frozenset(k for k, v in raw.aware.items() if not v)
         parts.append(raw.columns)
-    return Raw(name, path.name, n_rows, _Joined(names, parts), wall)
+        lists = _lists(raw.columns, rest, name)  # (a Parquet file's columns of lists)
+    return Raw(name, path.name, n_rows, _Joined(names, parts), wall, lists)
 
 
 def read_later(

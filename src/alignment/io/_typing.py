@@ -15,6 +15,7 @@ from .._parallel import Pending, submit
 from .._time import check_zones
 from ..errors import DataValidationError, MissingColumnError
 from ._context import ROW, SRC, Context, Table
+from ._lists import LISTED_IDS, listed_ids
 from ._locate import Raw
 from ._preset import ExportTable
 from ._values import (
@@ -109,7 +110,8 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
             if _keeps_codes(spec, ours, ctx):  # (text: typed apart, on the pool when long)
                 later[ours] = _text_later(raw, spec.name, theirs, kind, ctx)
                 continue
-            out[ours], missing = _coalesce(raw, spec.name, theirs, kind, ctx, zones)
+            lists = (spec.feeds, ours) in LISTED_IDS and kind == "text"
+            out[ours], missing = _coalesce(raw, spec.name, theirs, kind, ctx, zones, lists=lists)
         except Exception:
             _typed_texts(later)  # (an error of a column before is raised first)
             raise
@@ -201,21 +203,26 @@ def _coalesce(
     kind: str,
     ctx: Context,
     zones: np.ndarray | None = None,
+    *,
+    lists: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Their columns typed, the first with a value winning row by row; what reading found is
-    recorded (currencies, naive instants read as UTC, wall times changed by daylight saving)."""
+    recorded (currencies, naive instants read as UTC, wall times changed by daylight saving).
+    ``lists``: a column of lists is read element by element (:func:`~._lists.listed_ids`)."""
     values: np.ndarray | None = None
     missing: np.ndarray | None = None
     for name in theirs:  # a loop over the columns that feed one of ours
-        got = read_kind(
-            raw.columns[name],
-            kind,
-            column=name,
-            table=table,
-            opts=ctx.opts,
-            wall=name in raw.wall,
-            row_tz=zones,
-        )
+        got = listed_ids(raw, name, table, ctx) if lists else None
+        if got is None:
+            got = read_kind(
+                raw.columns[name],
+                kind,
+                column=name,
+                table=table,
+                opts=ctx.opts,
+                wall=name in raw.wall,
+                row_tz=zones,
+            )
         used = ~got.missing if missing is None else missing & ~got.missing
         if got.currency:
             ctx.currencies[f"{table}.{name}"] = got.currency

@@ -43,6 +43,7 @@ __all__ = [
     "code_width",
     "coded_text",
     "empty_like_kind",
+    "file_rows",
     "find",
     "is_missing",
     "joined_texts",
@@ -110,18 +111,36 @@ def _is_nested(value: Any) -> bool:
     return isinstance(value, (list, tuple, dict, set, np.ndarray))
 
 
-def _refuse_inexact(bad: np.ndarray, values: np.ndarray, column: str, table: str | None) -> None:
+def _refuse_inexact(
+    bad: np.ndarray,
+    values: np.ndarray,
+    column: str,
+    table: str | None,
+    rows: np.ndarray | None = None,
+) -> None:
     """Refuse the floats of a text column (an id) that are not whole, not finite or 2**53 or
-    more: read as text they would be another id, or merge two."""
+    more: read as text they would be another id, or merge two (``rows``: see :func:`_text`)."""
+    shown: Any = values
+    if rows is not None and bad.any():  # (the elements of lists: the rows holding them)
+        bad, shown = file_rows(bad, rows), values[np.flatnonzero(bad)[0]]
     reject_rows(
         bad,
         "a number that is not a whole number below 2**53 in a text (id) column",
         column=column,
-        values=values,
+        values=shown,
         table=table,
         fix="store the ids as text (or as integers) in the frame, e.g. "
         "df[col] = df[col].astype('Int64').astype(str) for whole numbers",
     )
+
+
+def file_rows(bad: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The rows of the file (each once) holding a flagged element of its lists: ``bad`` flags
+    the elements, ``rows`` gives the row of each."""
+    at = rows[bad]
+    out = np.zeros(int(at.max(initial=-1)) + 1, dtype=bool)
+    out[at] = True
+    return out
 
 
 def _codes(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -167,8 +186,12 @@ def as_text(col: Any) -> np.ndarray:
     return _text(col)[0]
 
 
-def _text(col: Any, column: str = "", table: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`as_text` and its missing entries (worked out per distinct value when coded).
+def _text(
+    col: Any, column: str = "", table: str | None = None, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`as_text` and its missing entries (worked out per distinct value when coded);
+    ``rows``: the row of the file of each value (the elements of its lists), an error naming
+    those rows.
 
     Raises
     ------
@@ -185,7 +208,7 @@ def _text(col: Any, column: str = "", table: str | None = None) -> tuple[np.ndar
         out = np.datetime_as_string(times.astype(TIME_DTYPE)).astype(object)
         out[np.isnat(times)] = None
     elif kind == "f":
-        out = _float_text(np.asarray(arr), column, table)
+        out = _float_text(np.asarray(arr), column, table, rows)
     else:
         coded = _distinct_text(arr)
         if coded is not None:
@@ -196,17 +219,19 @@ def _text(col: Any, column: str = "", table: str | None = None) -> tuple[np.ndar
         given = np.asarray(arr)
         _refuse_nested(given, column, table)
         out = np.asarray(np.frompyfunc(_clean, 1, 1)(given), dtype=object)
-        _refuse_inexact(np.asarray(out == _INEXACT, dtype=bool), given, column, table)
+        _refuse_inexact(np.asarray(out == _INEXACT, dtype=bool), given, column, table, rows)
     return out, is_missing(out)
 
 
-def _float_text(arr: np.ndarray, column: str, table: str | None) -> np.ndarray:
+def _float_text(
+    arr: np.ndarray, column: str, table: str | None, rows: np.ndarray | None = None
+) -> np.ndarray:
     """Whole floats below 2**53 as the text of their integer (``1522.0``: ``"1522"``), ``NaN``
     missing; any other float refused (:func:`_refuse_inexact`)."""
     present = ~np.isnan(arr)
     with np.errstate(invalid="ignore"):
         whole = present & (arr == np.round(arr)) & (np.abs(arr) < _EXACT_FLOAT)
-    _refuse_inexact(present & ~whole, arr, column, table)
+    _refuse_inexact(present & ~whole, arr, column, table, rows)
     out = np.full(arr.size, None, dtype=object)
     out[whole] = arr[whole].astype(np.int64).astype(str)
     return out
@@ -516,9 +541,12 @@ def read_kind(
     opts: Options,
     wall: bool,
     row_tz: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
 ) -> Typed:
     """Type one column (``wall``: a frame's datetime column without zone, wall times of tz;
-    ``row_tz``: the zone of each row's wall time, from the table's ``time_zone`` column).
+    ``row_tz``: the zone of each row's wall time, from the table's ``time_zone`` column;
+    ``rows``: text only, the row of the file of each value, when they are the elements of
+    its lists).
 
     Raises
     ------
@@ -532,7 +560,7 @@ def read_kind(
             return _bytes_time_column(col, column=column, table=table, opts=opts)
         col = col.to_objects()
     if kind == "text":
-        return Typed(*_text(col, column, table))
+        return Typed(*_text(col, column, table, rows))
     coded = _distinct_text(col)
     if kind == "time":
         return _time_column(col, coded, column=column, table=table, opts=opts, wall=wall)
