@@ -24,7 +24,7 @@ import importlib.util
 import io
 import itertools
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
@@ -45,7 +45,6 @@ __all__ = [
     "CSVFormatError",
     "Source",
     "few_valued_csv",
-    "list_elements",
     "offset_instants",
     "offset_instants_of",
     "open_source",
@@ -184,36 +183,6 @@ def _lazy_source(data: Any, table: str) -> Source | None:
         return eager.to_native()
 
     return Source(names, kind, collect, table)
-
-
-def list_elements(data: Any, column: str, *, table: str) -> tuple[np.ndarray, Any] | None:
-    """Column ``column`` of ``data`` (a frame, eager or lazy, or a dict of columns) when it holds
-    lists of single values: each row's length (``-1``: a null list) and the elements, list after
-    list, as a PyArrow array (read by PyArrow); ``None`` for any other column."""
-    import narwhals.stable.v2 as nw
-
-    source = None if isinstance(data, Mapping) else open_source(data, table=table)
-    if source is not None:
-        data = source.collect([column]) if column in source.names else {}
-    if isinstance(data, Mapping):
-        value = data.get(column)
-        if hasattr(value, "buffers") and hasattr(value, "type"):  # (a PyArrow array: one chunk)
-            value = importlib.import_module("pyarrow").chunked_array([value])
-        series = nw.from_native(value, series_only=True, pass_through=True)
-    else:
-        frame = nw.from_native(data, eager_only=True, pass_through=True)
-        labels = {str(c): c for c in getattr(frame, "columns", ())}
-        series = frame.get_column(labels[column]) if column in labels else None
-    if not isinstance(series, nw.Series) or series.dtype not in (nw.List, nw.Array):
-        return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    lists = series.to_arrow()
-    if pa.types.is_nested(lists.type.value_type):  # (lists of lists or of records)
-        return None
-    lengths = pc.list_value_length(lists).fill_null(-1).to_numpy(zero_copy_only=False)
-    return np.asarray(lengths, dtype=np.int64), pc.list_flatten(lists)
 
 
 def _file_source(data: str | os.PathLike[Any], table: str) -> Source:

@@ -26,10 +26,10 @@ from .._files import read_parquet
 from .._filetexts import hash_factorize, row_texts, text_columns
 from .._frames import POOL_MIN_ROWS, read_table
 from .._parallel import Pending, ahead, submit
+from .._sourcelists import list_elements
 from .._sources import (
     CSVFormatError,
     few_valued_csv,
-    list_elements,
     read_arrow_csv,
     read_header,
     split_arrow,
@@ -76,7 +76,7 @@ class Raw:
     lists : mapping of str to callable
         Its columns that hold no one value per row (lists, records: refused when read), each
         with what reads its elements one after the other where the reader takes a list of ids
-        (:func:`alignment._sources.list_elements`; ``None``: not a column of lists of values).
+        (:func:`alignment._sourcelists.list_elements`; ``None``: not a column of lists of values).
     """
 
     name: str
