@@ -470,8 +470,31 @@ def nested_column(
     return Refused(make)
 
 
+def _borrowed(arr: np.ndarray) -> bool:
+    """Whether the numbers, instants or flags of ``arr`` are memory its owner may still write.
+
+    A view of numpy memory (the caller's dict column, a pandas frame's block) may change when
+    its base is written, read-only or not (whoever owns the base may make it writable again);
+    an array made while reading (``base is None``: a conversion, a cast) and a read-only view
+    of a foreign buffer (Polars' and Arrow's, never written in place) cannot.  Object columns
+    are parsed or factorised into new arrays by whatever reads them.
+    """
+    if arr.base is None or arr.dtype.kind not in "biufcmM":
+        return False
+    owner: Any = arr
+    while isinstance(owner, np.ndarray):
+        if owner.flags.writeable or owner.base is None:  # (a numpy array that owns memory)
+            return True
+        owner = owner.base
+    return False
+
+
 class _Columns(Mapping[str, np.ndarray]):
-    """Columns by name; a column still being computed (:class:`Pending`) is awaited on access."""
+    """Columns by name; a column still being computed (:class:`Pending`) is awaited on access.
+
+    A column whose memory the caller may still write (:func:`_borrowed`) is copied when first
+    read: the tables and results made from it never change when the caller edits its data.
+    """
 
     __slots__ = ("_data",)
 
@@ -484,8 +507,12 @@ class _Columns(Mapping[str, np.ndarray]):
             value = self._data[name] = value.result()
         if isinstance(value, Refused):
             raise value.error()
-        # a view: marking it read-only never changes the caller's frame or array
-        return value.view() if isinstance(value, np.ndarray) else value  # type: ignore[no-any-return]
+        if not isinstance(value, np.ndarray):
+            return value  # type: ignore[no-any-return]
+        if _borrowed(value):
+            value = self._data[name] = value.copy()
+        view: np.ndarray = value.view()  # marking it read-only leaves the column as held
+        return view
 
     def held(self, name: str) -> Any:
         """Column ``name`` as held: an array, a :class:`Categorical`, or still :class:`Pending`."""

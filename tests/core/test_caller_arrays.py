@@ -1,6 +1,9 @@
-"""No call changes the caller's objects: arrays handed in stay writeable, values unchanged."""
+"""No call changes the caller's objects: arrays handed in stay writeable, values unchanged; and
+no result changes when the caller edits its objects after the call."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
@@ -91,3 +94,101 @@ def test_one_rule_for_empty_channels_and_negative_revenue() -> None:
     }
     with pytest.raises(DataValidationError, match="negative revenue"):
         alignment.closed_loop.closed_loop(leads, by="source")
+
+
+# ------------------------------------------------------- results fixed when the call returns
+
+
+def _touches() -> dict[str, np.ndarray]:
+    return {
+        "lead_id": np.array(["a", "a", "b", "c"], dtype=object),
+        "timestamp": np.array(
+            ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"], dtype="datetime64[us]"
+        ),
+        "channel": np.array(["email", "seo", "email", "seo"], dtype=object),
+        "cost": np.array([10.0, 20.0, 30.0, 40.0]),
+    }
+
+
+def _conversions() -> dict[str, np.ndarray]:
+    return {
+        "lead_id": np.array(["a", "b"], dtype=object),
+        "converted_at": np.array(["2024-03-10", "2024-03-10"], dtype="datetime64[us]"),
+        "revenue": np.array([100.0, 50.0]),
+    }
+
+
+def _figures(result: Any) -> dict[str, Any]:
+    """What a caller reads of an attribution result (cost and ROI, touch times, summary)."""
+    channel = result.to_frame("channel", backend="dict")
+    touch = result.to_frame("touch", backend="dict") if result.kind == "touch" else {}
+    return {
+        "summary": result.summary(),
+        **{f"channel.{k}": np.asarray(v).tolist() for k, v in channel.items()},
+        **{f"touch.{k}": np.asarray(v).tolist() for k, v in touch.items()},
+    }
+
+
+def _edit_numpy(touches: dict[str, np.ndarray], conv: dict[str, np.ndarray]) -> None:
+    touches["cost"][:] = 0.0  # the caller reuses its buffers after the call
+    touches["timestamp"][:] = np.datetime64("1999-01-01", "us")
+    conv["revenue"][:] = 1.0
+    conv["converted_at"][:] = np.datetime64("1999-01-02", "us")
+
+
+@pytest.mark.parametrize("model", ["linear", "markov"])
+def test_attribution_is_fixed_when_the_call_returns(model: str) -> None:
+    """Regression: the result kept the caller's cost and timestamp buffers (the touches of a
+    rule model's table, read in input order), so its cost, ROI and touch times changed when
+    the caller edited its arrays after the call."""
+    want = _figures(alignment.attribute(_touches(), _conversions(), model=model))
+    touches, conv = _touches(), _conversions()
+    result = alignment.attribute(touches, conv, model=model)
+    _edit_numpy(touches, conv)
+    assert _figures(result) == want
+    assert want["channel.cost"] == [40.0, 60.0]
+
+
+@pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+def test_attribution_from_pandas_is_fixed_when_the_call_returns() -> None:
+    pd = pytest.importorskip("pandas")
+    want = _figures(alignment.attribute(_touches(), _conversions(), model="linear"))
+    frame, conv = pd.DataFrame(_touches()), pd.DataFrame(_conversions())
+    result = alignment.attribute(frame, conv, model="linear")
+    frame.loc[:, "cost"] = 1e6  # in place, in the frame's own block
+    frame.loc[:, "timestamp"] = pd.Timestamp("1999-01-01")
+    conv.loc[:, "revenue"] = 1.0
+    assert _figures(result) == want
+
+
+@pytest.mark.filterwarnings("ignore:naive instants:alignment.AlignmentWarning")
+def test_attribution_from_polars_is_fixed_when_the_call_returns() -> None:
+    pl = pytest.importorskip("polars")
+    want = _figures(alignment.attribute(_touches(), _conversions(), model="linear"))
+    frame, conv = pl.DataFrame(_touches()), pl.DataFrame(_conversions())
+    result = alignment.attribute(frame, conv, model="linear")
+    frame[0, "cost"] = 1e6
+    conv[0, "revenue"] = 1.0
+    assert _figures(result) == want
+
+
+def test_tables_hold_no_memory_of_the_callers_arrays() -> None:
+    """A table's numbers and instants never share memory with a writable caller array."""
+    touches, conv = _touches(), _conversions()
+    leads = {
+        "lead_id": np.array(["a", "b"], dtype=object),
+        "created_at": np.array(["2024-02-01", "2024-02-02"], dtype="datetime64[us]"),
+        "mql_at": np.array(["2024-02-03", "NaT"], dtype="datetime64[us]"),
+        "company_size": np.array([10.0, 20.0]),
+    }
+    table = LeadTable.build(leads)
+    journeys = Journeys.build(touches, conv, touches="converted")
+    held = [table.created_at, *table.stages.values(), *table.numeric.values()]
+    held += [*journeys.touch_numeric.values(), journeys.time, journeys.revenue]
+    encoded = journeys._input_rows()
+    assert encoded is not None  # (the rows as read, kept for every touch in input order)
+    held += [encoded.time, *encoded.touch_numeric.values()]
+    mine = [*touches.values(), *conv.values(), *leads.values()]
+    assert not any(np.shares_memory(h, m) for h in held for m in mine)
+    leads["mql_at"][:] = np.datetime64("1999-01-01", "us")
+    assert str(table.stages["mql_at"][0]) == "2024-02-03T00:00:00.000000"

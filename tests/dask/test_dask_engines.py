@@ -227,6 +227,15 @@ def test_dask_result_is_an_attribution_result(client: Any) -> None:
         assert got[key] == pytest.approx(want[key], rel=RTOL), key
     assert res.kind == mem.kind == "touch" and res.details == mem.details == {}
     assert res.unattributed.total == pytest.approx(mem.unattributed.total, rel=RTOL)
+    assert set(want) <= set(got), "the Dask summary holds every in-memory key"
+    assert (
+        (got["outcome"], got["measure"])
+        == (want["outcome"], want["measure"])
+        == (
+            "revenue",
+            "revenue",
+        )
+    )
     for member in ("table", "journeys", "eligible", "weights", "credit", "conversion_credit"):
         with pytest.raises(ParameterError, match="to_frame\\('touch'\\)"):
             getattr(res, member)

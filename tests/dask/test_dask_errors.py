@@ -20,7 +20,7 @@ from _dask_data import touches_with_bad_channels  # noqa: E402
 
 import alignment  # noqa: E402
 from alignment import funnel, sla  # noqa: E402
-from alignment.errors import DataValidationError  # noqa: E402
+from alignment.errors import DataValidationError, ParameterError  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -162,3 +162,20 @@ def test_no_eligible_touch_gives_the_in_memory_result(model: str) -> None:
     )
     assert got.totals() == mem.totals() == {"a": 0.0, "b": 0.0}
     assert got.unattributed.total == mem.unattributed.total == 15.0
+
+
+def test_a_stage_outcome_is_refused_on_dask_whatever_frame_holds_the_leads() -> None:
+    """Regression: with the leads as a Dask frame too, the leads were read in memory before the
+    backend was known ("leads: cannot read a table from a DataFrame"); now the refusal is the
+    one given with pandas leads."""
+    df = leads(4)
+    touches = pd.DataFrame(
+        {"lead_id": ["L000", "L001"], "timestamp": pd.Timestamp("2024-01-02", tz="UTC"),
+         "channel": ["email", "seo"]}
+    )  # fmt: skip
+    on_dask = dd.from_pandas(touches, npartitions=1)
+    for held in (df, dd.from_pandas(df, npartitions=2)):
+        with pytest.raises(ParameterError, match="outcome= are not supported on this backend"):
+            alignment.attribute(on_dask, held, outcome="mql_at")
+        with pytest.raises(ParameterError, match="outcome= are not supported on this backend"):
+            alignment.attribute(on_dask, leads=held, outcome="mql_at")

@@ -500,3 +500,32 @@ def test_the_sla_report_speed_follows_the_activity_columns() -> None:
     assert speed is not None and "connect_not_measured" in speed.summary()
     assert speed.leads["attempts"].tolist() == [2, 1, 1, 1]  # every activity is an attempt
     assert "time_to_connect" not in speed.leads
+
+
+def test_the_sla_report_speed_is_fixed_when_evaluate_returns() -> None:
+    """report.speed, computed on first read, reads the evaluation's own tables: editing the
+    caller's leads or activities in place after evaluate() changes none of its figures."""
+    leads, acts = example()
+    leads = {k: np.array(v, dtype=object) if isinstance(v, list) else v for k, v in leads.items()}
+    acts = {k: np.array(v, dtype=object) if isinstance(v, list) else v for k, v in acts.items()}
+    agreement = {"sales": {"first_touch": {"within": "1d", "business_time": True}}}
+    as_of = "2024-03-12T12:00Z"
+    kept = alignment.sla.evaluate(
+        agreement,
+        {k: v.copy() for k, v in leads.items()},
+        {k: v.copy() for k, v in acts.items()},
+        as_of=as_of,
+    )
+    report = alignment.sla.evaluate(agreement, leads, acts, as_of=as_of)
+    acts["kind"][:] = "note"  # the caller reuses its buffers
+    acts["timestamp"][:] = np.datetime64("2024-03-05T12:00", "us")
+    leads["assigned_at"][:] = np.datetime64("2024-03-06T00:00", "us")
+    speed, want = report.speed, kept.speed
+    assert speed is not None and want is not None
+    assert speed.summary() == want.summary()
+    for level in ("lead", "rep"):
+        got, exp = speed.to_frame(level, backend="dict"), want.to_frame(level, backend="dict")
+        for name, values in exp.items():
+            np.testing.assert_array_equal(np.asarray(got[name]), np.asarray(values), name)
+    assigned = report.to_frame("leads", backend="dict")["assigned_at"]
+    np.testing.assert_array_equal(assigned, kept.to_frame("leads", backend="dict")["assigned_at"])

@@ -178,6 +178,10 @@ def attribute(
         touchpoints, conversions, leads, deal_contacts = _crm_inputs(
             touchpoints, conversions, leads, deal_contacts
         )
+    backend = find_backend(touchpoints, conversions, leads, deal_contacts)
+    account = _account_options(key, lead, contacts, role_weights)
+    if backend is not None:  # (refused before the stage outcome reads its leads in memory)
+        _refuse_on_backend(account, outcome)
     oc = outcome_inputs(
         outcome,
         conversions,
@@ -195,10 +199,8 @@ def attribute(
         lead=lead, time=time, channel=channel, converted_at=converted_at, revenue=revenue
     )
     deals = dict(deal_contacts=deal_contacts, won_stages=won_stages, reset=reset)
-    deals.update(_account_options(key, lead, contacts, role_weights))
-    backend = find_backend(touchpoints, conversions, leads, deal_contacts)
+    deals.update(account)
     if backend is not None:
-        _refuse_on_backend(deals, oc.name)
         run = backend.operation("attribute")
         options = dict(model=model, lookback=lookback, leads=leads, **columns, **deals)
         return cast("AttributionResult", run(touchpoints, conversions, **options, **model_params))
@@ -308,9 +310,9 @@ def _account_options(
     return dict(key=key or lead, contacts=mode, role_weights=role_weights)
 
 
-def _refuse_on_backend(deals: dict[str, Any], outcome: str) -> None:
+def _refuse_on_backend(account: dict[str, Any], outcome: Any) -> None:
     """Account journeys and stage / pipeline outcomes are built in memory only."""
-    if deals.get("contacts") is not None or outcome != REVENUE:
+    if account.get("contacts") is not None or outcome not in (None, REVENUE):
         raise ParameterError(
             "account journeys (key=, contacts=, role_weights=) and outcome= are not supported on this "
             "backend; compute them in memory (e.g. call .compute() on the frames first)"

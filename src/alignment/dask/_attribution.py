@@ -428,6 +428,8 @@ class DaskAttributionResult(AttributionResult):
         s = self._summary
         return {
             "model": self.model_name,
+            "outcome": self.outcome,
+            "measure": self.measure,
             "journeys": s.n_journeys,
             "touches": s.n_touches,
             "converted_journeys": s.n_converted,

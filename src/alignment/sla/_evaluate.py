@@ -206,7 +206,7 @@ def evaluate(
 
     sla, calendar, t_asof = _arguments(sla, calendar, as_of, unknown_leads)
     lt, L = read_leads(sla, leads, t_asof)
-    A = read_activities(activities, lt)
+    log, A = read_activities(activities, lt)
     unknown, n_unknown, unknown_table = _unknown_activities(A, L, unknown_leads)
     c = Clocks(sla, calendar, L, A, t_asof, unknown)
     out = Outcome(_clock_columns(c))
@@ -233,7 +233,7 @@ def evaluate(
         calendar=calendar,
         as_of=np.datetime64(t_asof, "us"),
     )
-    report._speed_inputs = (lt, activities, unknown_leads, current())  # report.speed, on demand
+    report._speed_inputs = (lt, log, unknown_leads, current())  # report.speed, on demand
     return report
 
 

@@ -148,7 +148,9 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
     )
 
 
-def read_activities(activities: Any, lt: Any) -> _Acts:
+def read_activities(activities: Any, lt: Any) -> tuple[Any, _Acts]:
+    """The activities as an :class:`~alignment.tables.ActivityLog` (the library's own
+    table, read now: later edits of the caller's data change nothing) and their CSR."""
     from ..tables import ActivityLog
 
     log = ActivityLog.build(activities)  # returns an ActivityLog unchanged
@@ -161,7 +163,7 @@ def read_activities(activities: Any, lt: Any) -> _Acts:
     else:
         seg_lead, _ = lt.positions(log.keys)
     kind = log.kind
-    return _Acts(
+    return log, _Acts(
         offsets=np.asarray(log.offsets, dtype=np.int64),
         time=_us(log.time),
         kind_codes=None if kind is None else kind.codes,

@@ -160,8 +160,9 @@ class SLAReport(Result):
         self.sla = sla
         self.calendar = calendar
         self.as_of = as_of
-        #: what :attr:`speed` is computed from: the lead table, the activities, unknown_leads
-        #: and the reading options of the evaluation (naive instants are read the same way)
+        #: what :attr:`speed` is computed from: the lead table and the activity log read by
+        #: the evaluation (the library's own tables: later edits of the caller's data change
+        #: nothing), unknown_leads and the reading options of the evaluation
         self._speed_inputs: tuple[Any, Any, str, Any] | None = None
 
     levels = ("leads", "periods", "daily", "breaches", "reps", "unknown_activities")
@@ -195,16 +196,14 @@ class SLAReport(Result):
         out: SpeedToLead = cached
         return out
 
-    def _speed_to_lead(self, lt: Any, activities: Any, unknown: str, options: Any) -> SpeedToLead:
+    def _speed_to_lead(self, lt: Any, log: Any, unknown: str, options: Any) -> SpeedToLead:
         from dataclasses import asdict
 
         from .._options import reading
-        from ..tables import ActivityLog
         from ._speed import ATTEMPT_KINDS, CONNECT_OUTCOMES, speed_to_lead
 
         assigned = self.sla.assigned_at if self.sla.assigned_at in lt.stages else "mql_at"
-        with reading(**asdict(options)):  # naive instants read as the evaluation read them
-            log = ActivityLog.build(activities, leads=lt, unknown="report")
+        with reading(**asdict(options)):  # (the options of the evaluation)
             return speed_to_lead(
                 lt,
                 log,
