@@ -3,20 +3,34 @@ present (with a "did you mean"), none repeats."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._params import number_sequence
 from .errors import DataValidationError, MissingColumnError, ParameterError
 
 __all__ = [
+    "FIXED_NAME",
+    "NAME_IT",
+    "ColumnFix",
     "check_column_names",
     "check_required",
     "close_name",
     "column_list",
+    "name_it_with",
     "refuse_duplicates",
     "repeated_names",
 ]
+
+NAME_IT = "rename the column or pass its name (e.g. time='my_time_column')"
+"""How to supply a missing column when the caller says no more: a parameter names it."""
+
+FIXED_NAME = "rename the column (the names of this table's columns are fixed)"
+"""How to supply a missing column whose name no parameter changes."""
+
+ColumnFix = str | Mapping[str, str] | None
+"""How to supply a missing column (the ``fix`` of :func:`check_required`): one text for every
+column, one per column (a column left out gets :data:`NAME_IT`), or ``None`` (:data:`NAME_IT`)."""
 
 
 def check_column_names(wanted: Sequence[Any], table: str) -> None:
@@ -70,8 +84,19 @@ def close_name(name: str, names: Sequence[str]) -> str | None:
     return close[0] if close else None
 
 
-def check_required(required: Sequence[str], names: Sequence[str], table: str) -> None:
-    """Raise :class:`MissingColumnError` naming the absent ``required`` columns (and near names)."""
+def name_it_with(how: str) -> str:
+    """How to supply a missing column that the parameter ``how`` names (``"key='your_column'"``)."""
+    return f"rename the column or name yours with {how}"
+
+
+def check_required(
+    required: Sequence[str], names: Sequence[str], table: str, *, fix: ColumnFix = None
+) -> None:
+    """Raise :class:`MissingColumnError` naming the absent ``required`` columns (and near names).
+
+    ``fix`` says how to supply a missing column in the caller's terms (its parameter or
+    option naming the column, see :data:`ColumnFix`); by default :data:`NAME_IT`.
+    """
     check_column_names(required, table)
     missing = [c for c in required if c not in names]
     if missing:
@@ -81,13 +106,15 @@ def check_required(required: Sequence[str], names: Sequence[str], table: str) ->
             close = close_name(m, texts)
             if close is not None:
                 hints.append(f"{m!r} → did you mean {close!r}?")
+        ways = dict.fromkeys(
+            fix if isinstance(fix, str) else (fix or {}).get(m, NAME_IT) for m in missing
+        )
         raise MissingColumnError(
             f"required column(s) {', '.join(repr(m) for m in missing)} not found; "
             f"available: {', '.join(repr(n) for n in names) or '(none)'}",
             column=missing[0],
             table=table,
-            fix=(" ".join(hints) + " " if hints else "")
-            + "rename the column or pass its name (e.g. time='my_time_column')",
+            fix=(" ".join(hints) + " " if hints else "") + "; ".join(ways),
         )
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ._cells import ArrowText, arrow_of, search_cells, search_packed
-from ._colnames import check_column_names, check_required, refuse_duplicates
+from ._colnames import ColumnFix, check_column_names, check_required, refuse_duplicates
 from ._columns import Categorical, RawColumns, _Columns, nested_column, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
@@ -245,6 +245,7 @@ def read_table(
     required: Sequence[str] = (),
     optional: Sequence[str] = (),
     all_columns: bool = False,
+    fix: ColumnFix = None,
 ) -> RawColumns:
     """Read columns from a frame, a lazy input, a file path, a dict of arrays or records.
 
@@ -261,6 +262,9 @@ def read_table(
         Columns read when present.
     all_columns : bool
         Read every column of the input (``required`` must still be present).
+    fix : str or mapping of str to str, optional
+        How to supply a missing required column in the caller's terms (see
+        :data:`._colnames.ColumnFix`); default: rename it or pass its name.
 
     Returns
     -------
@@ -283,7 +287,12 @@ def read_table(
     source = open_source(data, table=table)
     if source is not None:
         return _read_source(
-            source, table=table, required=required, optional=optional, all_columns=all_columns
+            source,
+            table=table,
+            required=required,
+            optional=optional,
+            all_columns=all_columns,
+            fix=fix,
         )
     if isinstance(data, Mapping):
         names = tuple(str(k) for k in data.keys())
@@ -291,7 +300,12 @@ def read_table(
         getter = _dict_getter(data, table)
     elif _check_unique_names(data, table) or is_frame(data):
         return _read_frame(
-            data, table=table, required=required, optional=optional, all_columns=all_columns
+            data,
+            table=table,
+            required=required,
+            optional=optional,
+            all_columns=all_columns,
+            fix=fix,
         )
     elif isinstance(data, bytes) or not isinstance(data, Sequence):
         raise DataValidationError(
@@ -309,7 +323,7 @@ def read_table(
         backend = "dict"
         getter = _dict_getter(data_dict, table)
     wanted = list(names) if all_columns else [*required, *optional]
-    check_required(required, names, table)
+    check_required(required, names, table, fix=fix)
     cols: dict[str, np.ndarray] = {}
     aware: dict[str, bool] = {}
     for name in dict.fromkeys(wanted):
@@ -444,11 +458,12 @@ def _read_source(
     required: Sequence[str],
     optional: Sequence[str],
     all_columns: bool,
+    fix: ColumnFix = None,
 ) -> RawColumns:
     """Collect only the columns asked for (all with ``all_columns``) of a lazy input or file."""
     names = source.names
     refuse_duplicates(names, table)
-    check_required(required, names, table)
+    check_required(required, names, table, fix=fix)
     wanted = (
         list(names)
         if all_columns
@@ -468,6 +483,7 @@ def _read_frame(
     optional: Sequence[str],
     all_columns: bool,
     names: tuple[str, ...] | None = None,
+    fix: ColumnFix = None,
 ) -> RawColumns:
     """Numpy columns of an eager frame; ``names``: the input's columns when ``data`` holds some."""
     nw = _nw()
@@ -475,7 +491,7 @@ def _read_frame(
     labels = {str(c): c for c in frame.columns}  # (a pandas label may be an int: read as text)
     held = tuple(labels)
     names = held if names is None else names
-    check_required(required, names, table)
+    check_required(required, names, table, fix=fix)
     wanted = (
         list(held)
         if all_columns

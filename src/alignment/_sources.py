@@ -51,6 +51,7 @@ __all__ = [
     "open_text",
     "read_arrow_csv",
     "read_header",
+    "require_pyarrow",
     "split_arrow",
 ]
 
@@ -119,6 +120,18 @@ def _first_line(exc: BaseException) -> str:
 
 def _has(mod: str) -> bool:
     return importlib.util.find_spec(mod) is not None
+
+
+def require_pyarrow(path: Path) -> None:
+    """Raise the one-line ``ImportError`` of a file that needs PyArrow, when it is not installed.
+
+    Raises
+    ------
+    ImportError
+        PyArrow is not installed (the message names the file and how to install it).
+    """
+    if not _has("pyarrow"):
+        raise ImportError(f"reading {path.name!r} needs PyArrow: {FILES_EXTRA}", name="pyarrow")
 
 
 def open_source(data: Any, *, table: str) -> Source | None:
@@ -213,8 +226,7 @@ def _file_source(data: str | os.PathLike[Any], table: str) -> Source:
             fix=fix,
         )
     delimiter = _SUFFIXES[sfx[-1]]
-    if not _has("pyarrow"):
-        raise ImportError(f"reading {path.name!r} needs PyArrow: {FILES_EXTRA}", name="pyarrow")
+    require_pyarrow(path)
     kind = f"file {str(path)!r}"
     if not delimiter:
         import pyarrow.parquet as pq

@@ -201,6 +201,33 @@ def test_steps_in_the_given_order_and_only_those() -> None:
             match(lead, ACCOUNTS, by=bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("lead", "accounts", "fix"),
+    [
+        ({"lead_id": ["a"], "email": ["x@acme.com"], "org": ["Acme"]}, ACCOUNTS,
+         "name yours with columns={'company': 'your_column'}, or match by='domain' alone"),
+        ({"lead_id": ["a"], "mail": ["x@acme.com"], "company": ["Acme"]}, ACCOUNTS,
+         "name yours with columns={'email': 'your_column'}, or match by='name' alone"),
+        ({"id": ["a"], "email": ["x@acme.com"], "company": ["Acme"]}, ACCOUNTS,
+         "name yours with columns={'lead_id': 'your_column'}"),
+        (leads(["x@acme.com"], ["Acme"]), {"account_id": ["A1"], "domain": ["acme.com"]},
+         "name yours with columns={'name': 'your_column'}, or match by='domain' alone"),
+    ],
+)  # fmt: skip
+def test_a_missing_column_names_the_ways_match_has(lead: Any, accounts: Any, fix: str) -> None:
+    with pytest.raises(MissingColumnError) as e:
+        match(lead, accounts)
+    assert e.value.fix.endswith(f"rename the column or {fix}")
+    assert "time=" not in str(e.value)
+
+
+def test_apply_to_leads_without_the_id_column_says_so() -> None:
+    m = match(leads(["x@acme.com"], ["Acme"]), ACCOUNTS)
+    with pytest.raises(MissingColumnError) as e:
+        m.apply({"id": ["L0"]})
+    assert e.value.fix == "pass the leads that were matched, with their id column 'lead_id'"
+
+
 def test_exact_names_only_without_fuzzy() -> None:
     lead = leads([None, None], ["ACME Inc", "Globx"])
     assert match(lead, ACCOUNTS, by="name", fuzzy=False).method.tolist() == ["name", "none"]

@@ -382,6 +382,17 @@ def test_pipeline_outcome_credits_every_deal(data: dict, model: str) -> None:
     assert sum(r.totals().values()) + r.unattributed.total == pytest.approx(deals["amount"].sum())
 
 
+def test_pipeline_deals_without_created_at_are_told_to_rename_it() -> None:
+    # (no parameter names the deals' created_at: "pass its name" would point nowhere)
+    with pytest.raises(alignment.MissingColumnError) as e:
+        alignment.attribute(ACC_TOUCHES, ACC_DEALS, outcome="pipeline", tz="UTC")
+    assert (e.value.table, e.value.column) == ("deals", "created_at")
+    assert e.value.fix == (
+        "'created_at' → did you mean 'closed_at'? rename the column (the names of this table's "
+        "columns are fixed)"
+    )
+
+
 # ------------------------------------------------------------------ stage worked example
 
 STAGE_TOUCHES = {

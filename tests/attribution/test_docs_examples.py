@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +42,21 @@ def test_index_worked_example() -> None:
     f = r.to_frame(level="channel")
     assert round(float(f["share"][1]) * 100, 1) == 55.6
     assert sum(r.totals().values()) + r.unattributed.total == 3000.0
+
+
+def test_index_the_call_runs() -> None:
+    """The page's headline call runs as written (its keywords are the model's parameters)."""
+    section = (DOCS / "index.md").read_text("utf-8").split("## The call")[1].split("\n## ")[0]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        crm = alignment.synthetic_crm(300, seed=0)
+    namespace: dict[str, Any] = {"touchpoints": crm.touchpoints, "conversions": crm.conversions}
+    exec(compile(code, "docs/attribution/index.md", "exec"), namespace)
+    result = namespace["result"]
+    assert (result.model.name, result.model.half_life) == ("time_decay", "7d")
+    total = sum(result.totals().values()) + result.unattributed.total
+    assert total == pytest.approx(float(sum(crm.conversions["revenue"])))
 
 
 def test_docs_pages_exist_and_mention_every_rule_model() -> None:

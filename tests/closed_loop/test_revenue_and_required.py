@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from alignment.closed_loop import closed_loop
-from alignment.errors import DataValidationError, ParameterError
+from alignment.errors import DataValidationError, MissingColumnError, ParameterError
 
 LEADS: dict[str, list[Any]] = {
     "lead_id": ["a", "b", "c"],
@@ -131,3 +131,11 @@ def test_an_open_or_lost_deal_may_have_no_amount_a_won_one_may_not() -> None:
     with pytest.raises(DataValidationError, match="won deal without an amount") as err:
         closed_loop(leads, deals={**deals, "won": [False, True]}, by="source")
     assert (err.value.table, err.value.column, err.value.rows) == ("deals", "amount", [1])
+
+
+def test_deals_without_a_required_column_are_told_to_rename_it() -> None:
+    # (no parameter names the deals' columns: "pass its name" would point nowhere)
+    with pytest.raises(MissingColumnError) as e:
+        closed_loop(LEADS, deals={"lead_id": ["a"], "amount": [5.0]}, by="campaign")
+    assert e.value.column == "won" and e.value.table == "deals"
+    assert e.value.fix == "rename the column (the names of this table's columns are fixed)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from alignment.errors import (
 from alignment.tables import Journeys, LeadTable
 
 UTC = dt.timezone.utc
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 T = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[us]")
 
 
@@ -77,6 +79,17 @@ def test_nat_in_time_column(constructor: Any) -> None:
         Journeys.build(constructor(touches(timestamp=bad)))
     assert err.value.rows == [2]
     assert "fix" in str(err.value)
+
+
+def test_the_message_quoted_in_the_docs_is_the_real_one() -> None:
+    # docs/tables.md ("Errors") quotes the message of a missing instant in full
+    text = (DOCS / "tables.md").read_text("utf-8")
+    quoted = text.split("fix:\n\n```text\n")[1].split("```")[0]
+    bad = T.copy()
+    bad[2] = np.datetime64("NaT")
+    with pytest.raises(DataValidationError) as err:
+        Journeys.build(touches(timestamp=bad))
+    assert str(err.value) == " ".join(quoted.split("\n")).strip()
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -5.0])

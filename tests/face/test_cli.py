@@ -389,6 +389,44 @@ def test_sla_command(
     )
 
 
+def test_sla_response_time_in_business_hours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # assigned Monday 09:00, first call the Wednesday of the next week 09:00: 7 business days
+    # on the Mon-Fri 09:00-17:00 calendar, 56 business hours (not "2.3 d" of 24 hours)
+    agreement = tmp_path / "a.toml"
+    agreement.write_text(
+        'name = "x"\n[marketing]\nqualified_leads = 1\nperiod = "M"\n'
+        '[sales.first_touch]\nwithin = "10d"\nbusiness_time = true\n',
+        encoding="utf-8",
+    )
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "lead_id,created_at,mql_at,owner\nL1,2024-03-04T09:00:00Z,2024-03-04T09:00:00Z,ana\n",
+        encoding="utf-8",
+    )
+    acts = tmp_path / "acts.csv"
+    acts.write_text(
+        "lead_id,timestamp,kind,rep\nL1,2024-03-13T09:00:00Z,call,ana\n", encoding="utf-8"
+    )
+    code, out, err = run(
+        capsys, "-q", "sla", str(agreement), "--leads", str(leads), "--activities", str(acts),
+        "--as-of", "2024-03-20T00:00:00Z",
+    )  # fmt: skip
+    assert code == 0, err
+    row = next(ln for ln in out.splitlines() if ln.strip().startswith("2024-03-01"))
+    assert row.split()[-2:] == ["56.0", "h"]
+
+
+def test_text_table_hours_column_has_one_unit() -> None:
+    from alignment.cli._text import text_table
+
+    durations = np.array([20 * 60, 30 * 3600, 3 * 86400, "NaT"], dtype="timedelta64[s]")
+    out = text_table({"wait": durations}, hours=("wait",), terminal=False)
+    cells = [ln.strip() for ln in out.splitlines()[2:]]
+    assert cells == ["0.3 h", "30.0 h", "72.0 h", "-"]
+
+
 @pytest.mark.parametrize(
     ("agreement", "needle"),
     [
@@ -469,9 +507,20 @@ def test_run_demo_results_are_real_engine_results() -> None:
         assert sum(r.totals(by="channel").values()) + r.unattributed.total == pytest.approx(revenue)
 
 
-def test_demo_bad_leads(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "demo", "--leads", "0", "--no-report")
-    assert_one_line_error(code, err, "--leads")
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--leads", "0"), ("--leads", "-5"), ("--leads", "many"), ("--seed", "-1")],
+)
+def test_demo_bad_leads_or_seed_is_a_usage_error(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # (docs/cli.md: another value is a usage error, status 2)
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", option, value, "--no-report"])
+    assert exc.value.code == cli.EXIT_USAGE == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith(f"alignment demo: error: argument {option}: ")
+    assert line.endswith(f"or more, got {value!r}")
 
 
 @pytest.mark.parametrize("n", [1, 10])

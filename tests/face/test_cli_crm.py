@@ -146,6 +146,18 @@ def test_report_of_a_folder_of_our_tables(
     assert all(got[k] == pytest.approx(want[k]) for k in want)
 
 
+def test_an_export_without_pyarrow_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # (as Python sees a missing package)
+    code, _, err = run(capsys, "attribute", *preset_args("salesforce"))
+    assert code == cli.EXIT_ERROR
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("alignment: error: reading the salesforce export")
+    assert lines[0].endswith("needs PyArrow for CSV and Parquet files: pip install pyarrow")
+
+
 def test_report_folder_without_leads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "report", str(tmp_path), "--out", str(tmp_path / "r.html"))
     assert code == cli.EXIT_ERROR and "no leads file" in err and "--preset" in err
@@ -465,6 +477,11 @@ def test_cli_hint_generic_column_hint() -> None:
     )
     assert "--map activities.THEIRS=lead_id" in cli_hint(
         "map their column with columns={...}", column="lead_id", table="activities"
+    )
+    # a column no parameter of the function renames: on the command line --map does
+    fixed = "fix: rename the column (the names of this table's columns are fixed)"
+    assert cli_hint(fixed, column="won", table="deals") == (
+        "fix: rename the column or name yours with --map YOURS=won"
     )
 
 

@@ -137,6 +137,25 @@ def test_bad_calls_are_parameter_errors(results: list[Any], call: Any, needle: s
         call(results[::-1])
 
 
+@pytest.mark.parametrize(
+    ("arg", "needle"),
+    [
+        ([1, 2], "compare: results[0] is of type int, not an attribution result"),
+        (["linear", "markov"], "compare: results[0] is of type str, not an attribution result"),
+        ({"a": 3}, "compare: results['a'] is of type int, not an attribution result"),
+    ],
+)
+def test_what_is_not_a_result_is_named_by_position(arg: Any, needle: str) -> None:
+    # (checked before the labels: never "would share a column label" for things of no model)
+    with pytest.raises(ParameterError, match=re.escape(needle)):
+        alignment.compare(arg)
+
+
+def test_a_non_result_after_results_is_named_by_position(results: list[Any]) -> None:
+    with pytest.raises(ParameterError, match=re.escape("results[2] is of type int")):
+        alignment.compare([*results[:2], 7])
+
+
 def test_inputs_are_left_alone(results: list[Any]) -> None:
     mapping = {r.model_name: r for r in results}
     before = {k: r.totals() for k, r in mapping.items()}

@@ -325,3 +325,29 @@ def test_links_resolve(page: str) -> None:
     for ref in re.findall(r"^::: ([\w.]+)$", text, flags=re.M):
         module, _, name = ref.rpartition(".")
         assert hasattr(__import__(module, fromlist=[name]), name), ref
+
+
+def table_rows(text: str) -> list[tuple[int, int, int]]:
+    """``(line, cells, header cells)`` of every row of the page's Markdown tables (outside code
+    fences; an escaped ``\\|`` is no cell border)."""
+    out: list[tuple[int, int, int]] = []
+    header: int | None = None
+    fenced = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        fenced ^= line.lstrip().startswith("```")
+        row = line.strip()
+        if fenced or not row.startswith("|"):
+            header = None
+            continue
+        cells = len(re.split(r"(?<!\\)\|", row.strip("|")))
+        header = cells if header is None else header
+        out.append((n, cells, header))
+    return out
+
+
+@pytest.mark.parametrize(
+    "page", [*sorted(str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")), "../README.md"]
+)
+def test_table_rows_have_the_cells_of_their_header(page: str) -> None:
+    for line, cells, header in table_rows((DOCS / page).read_text("utf-8")):
+        assert cells == header, f"{page}:{line}: {cells} cells under a header of {header}"

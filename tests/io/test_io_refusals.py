@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import gzip
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +275,20 @@ def test_a_repeated_header_name_is_named(tmp_path: Path) -> None:
     folder = _lead_bytes(write_export(tmp_path, SALESFORCE), b"Company", b"Email")
     error = _refused(folder)
     assert error.table == "Lead" and "'Email' repeated" in str(error)
+
+
+@pytest.mark.parametrize("ext", [".csv", ".csv.gz"])
+def test_files_without_pyarrow_say_how_to_install_it(
+    tmp_path: Path, ext: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write_export(tmp_path, SALESFORCE, ext=ext)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # (as Python sees a missing package)
+    with pytest.raises(ImportError) as info:
+        alignment.io.read_crm("salesforce", folder, tz="UTC")
+    assert type(info.value) is ImportError and info.value.name == "pyarrow"
+    extra = re.escape(alignment._sources.FILES_EXTRA)
+    pattern = rf"reading '\w+{re.escape(ext)}' needs PyArrow: {extra}"
+    assert re.fullmatch(pattern, str(info.value)), str(info.value)
 
 
 @pytest.mark.parametrize("kind", ["directory", "broken link"])

@@ -163,6 +163,30 @@ def test_missing_or_blank_roles_are_no_role() -> None:
     assert f2["roles_present"].tolist()[0] == ""
 
 
+@pytest.mark.parametrize(
+    ("leads", "touches", "column", "fix"),
+    [
+        ({"lead_id": ["L1"], "acct": ["acme"]}, TOUCHES, "account_id",
+         "rename the column or name yours with key='your_column'"),
+        ({"id": ["L1"], "account_id": ["acme"]}, TOUCHES, "lead_id",
+         "rename the column (the names of this table's columns are fixed)"),
+        (LEADS, {**TOUCHES, "type": TOUCHES["kind"]}, "kind",
+         "rename the column or name yours with kind_column='your_column'"),
+        (LEADS, {"lead_id": ["L1"], "time": ["2024-04-01"], "kind": ["form"]}, "timestamp",
+         "'timestamp' → did you mean 'time'? rename the column (the names of this table's "
+         "columns are fixed)"),
+    ],
+)  # fmt: skip
+def test_a_missing_column_names_the_way_to_supply_it(
+    leads: Any, touches: Any, column: str, fix: str
+) -> None:
+    if "type" in touches:
+        touches = {k: v for k, v in touches.items() if k != "kind"}
+    with pytest.raises(MissingColumnError) as e:
+        _run(leads, touches)
+    assert (e.value.column, e.value.fix) == (column, fix)
+
+
 def test_frames_in_and_out() -> None:
     pd = pytest.importorskip("pandas")
     res = _run(pd.DataFrame(LEADS), pd.DataFrame(TOUCHES))

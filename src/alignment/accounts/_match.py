@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._colnames import name_it_with
 from .._frames import Categorical, factorize, lookup, read_table
 from .._params import check_flag, is_number
 from .._segments import gather_segments
@@ -123,6 +124,16 @@ def _column_names(columns: Mapping[str, str] | None) -> dict[str, str]:
     return names
 
 
+def _columns_fix(names: Mapping[str, str], roles: Mapping[str, str | None]) -> dict[str, str]:
+    """Per column of ``roles`` (role → the step that does without it, if any), how to supply
+    it when missing: ``columns={role: ...}``, or matching by the other step alone."""
+    out = {}
+    for role, other in roles.items():  # a loop over a table's few roles
+        fix = name_it_with(f"columns={{{role!r}: 'your_column'}}")
+        out[names[role]] = fix + (f", or match by={other!r} alone" if other else "")
+    return out
+
+
 def _ids(values: Any, *, column: str, table: str, unique: bool) -> np.ndarray:
     """The id column, decoded; missing ids (and repeated ones when ``unique``) are refused."""
     ids = _decoded(values)
@@ -145,7 +156,8 @@ def _read_leads(
 ) -> tuple[np.ndarray, dict[str, _Keys], str]:
     wanted = {"domain": "email", "name": "company"}
     required = [names["lead_id"], *(names[wanted[s]] for s in steps)]
-    raw = read_table(leads, table="leads", required=required)
+    fix = _columns_fix(names, {"lead_id": None, "email": "name", "company": "domain"})
+    raw = read_table(leads, table="leads", required=required, fix=fix)
     ids = _ids(raw.columns[names["lead_id"]], column=names["lead_id"], table="leads", unique=False)
     keys: dict[str, _Keys] = {}
     if "domain" in steps:
@@ -183,7 +195,8 @@ def _read_accounts(
 ) -> tuple[np.ndarray, dict[str, _Keys]]:
     required = [names["account_id"]] + ([names["name"]] if "name" in steps else [])
     optional = [names["domain"], names["website"]] if "domain" in steps else []
-    raw = read_table(accounts, table="accounts", required=required, optional=optional)
+    fix = _columns_fix(names, {"account_id": None, "name": "domain"})
+    raw = read_table(accounts, table="accounts", required=required, optional=optional, fix=fix)
     col = names["account_id"]
     ids = _ids(raw.columns[col], column=col, table="accounts", unique=True)
     keys: dict[str, _Keys] = {}

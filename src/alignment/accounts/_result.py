@@ -245,7 +245,10 @@ class AccountMatch(Result):
             cols = dict(leads.leads)
             cols[column] = self._column_for(cols, column, overwrite)
             return dataclasses.replace(leads, leads=cols)
-        raw = read_table(leads, table="leads", required=(self.lead_column,), optional=(column,))
+        fix = f"pass the leads that were matched, with their id column {self.lead_column!r}"
+        raw = read_table(
+            leads, table="leads", required=(self.lead_column,), optional=(column,), fix=fix
+        )
         cols = {name: _decoded(raw.columns[name]) for name in raw.columns}
         return with_column(leads, column, self._column_for(cols, column, overwrite))
 

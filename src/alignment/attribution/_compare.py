@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 import numpy as np
@@ -46,7 +46,9 @@ def _labelled(results: Any) -> dict[str, Any]:
                     f"compare: labels must be non-empty strings, got {label!r}; use "
                     "{'name': result} with a string name per model"
                 )
+        _check_results((f"results[{label!r}]", r) for label, r in pairs)
     elif isinstance(results, Sequence) and not isinstance(results, (str, bytes)):
+        _check_results((f"results[{i}]", r) for i, r in enumerate(results))
         pairs = [(str(getattr(r, "model_name", "")), r) for r in results]
         names = [label for label, _ in pairs]
         repeated = sorted({n for n in names if names.count(n) > 1})
@@ -62,13 +64,17 @@ def _labelled(results: Any) -> dict[str, Any]:
         )
     if not pairs:
         raise ParameterError("compare: no result to compare; pass at least one result")
-    for label, r in pairs:
+    return dict(pairs)
+
+
+def _check_results(named: Iterable[tuple[str, Any]]) -> None:
+    """Raise when one of the ``(where, value)`` pairs is not an attribution result."""
+    for where, r in named:
         if not callable(getattr(r, "totals", None)):
             raise ParameterError(
-                f"compare: {label!r} is a {type(r).__name__}, not an attribution result; "
+                f"compare: {where} is of type {type(r).__name__}, not an attribution result; "
                 "pass the results of alignment.attribute"
             )
-    return dict(pairs)
 
 
 def _default_backend(results: Mapping[str, Any]) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._colnames import FIXED_NAME
 from .._frames import Categorical, numeric, read_table
 from .._options import read_time
 from ..errors import MissingColumnError, ParameterError
@@ -124,7 +125,11 @@ def _pipeline(
     """Every deal as a conversion at its ``created_at`` worth its ``amount``; the ``keep``
     columns (deal id, lead, account) are carried over when present."""
     raw = read_table(
-        deals, table=_DEALS, required=[DEAL_CREATED, "amount"], optional=list(dict.fromkeys(keep))
+        deals,
+        table=_DEALS,
+        required=[DEAL_CREATED, "amount"],
+        optional=list(dict.fromkeys(keep)),
+        fix=FIXED_NAME,
     )
     at, _ = read_time(
         raw.columns[DEAL_CREATED],

@@ -26,7 +26,7 @@ from ..report._analyse import (
 from ..report._analyse import report_inputs as _report_inputs
 from ..report._read import not_measured_of, summary_of
 from ._commands import _emit, _progress
-from ._common import CLIError, Progress
+from ._common import Progress
 from ._text import sla_summary_text, text_table
 
 #: the demo's grid, models, scorer features and stages: the report's standard analyses
@@ -328,8 +328,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     attribution under several models, the funnel, the SLA evaluation and the closed-loop
     report, print a summary and write a self-contained HTML report.
     """
-    if args.leads < 1:
-        raise CLIError(f"--leads must be at least 1, got {args.leads}")
     prog = _progress(args)
     res = run_demo(args.leads, args.seed, prog)
     if not args.no_report:

@@ -17,6 +17,8 @@ import re
 import shlex
 from collections.abc import Callable, Collection, Mapping
 
+from .._colnames import FIXED_NAME, NAME_IT
+
 __all__ = ["COLUMN_FLAGS", "FLAGS", "cli_hint"]
 
 #: a parameter of the library's functions -> the option of the command line that sets it
@@ -77,7 +79,7 @@ _PARAM = re.compile(
 )
 # "--by channel / --by channel": one alternative, once
 _REPEATED = re.compile(r"(--[\w-]+ [^\s/,;]+) / \1(?![^\s/,;])")
-_GENERIC_COLUMN_HINT = "pass its name (e.g. time='my_time_column')"
+_GENERIC_COLUMN_HINT = NAME_IT.removeprefix("rename the column or ")
 # a quoted text (a user's value or name as the library shows it): an opening quote not inside a
 # word (so the apostrophe of "don't" opens none), up to the same quote not escaped
 _QUOTED = re.compile(r"(?<![\w\\])(['\"])((?:(?!\1)[^\\]|\\.)*)\1")
@@ -159,6 +161,8 @@ def cli_hint(
     >>> cli_hint("use by='channel' / level='channel', or level='touch'")
     'use --by channel, or --level touch'
     """
+    # on the command line, --map names any column (one the library's functions fix included)
+    text = text.replace(FIXED_NAME, NAME_IT)
     if _GENERIC_COLUMN_HINT in text:
         flag = COLUMN_FLAGS.get(column or "")
         if column and flag and (not options or flag in options):

@@ -21,7 +21,7 @@ import numpy as np
 from .._crm import TABLES, CRMData
 from ._args import ColumnMap, _column_maps, _currency_rates
 from ._common import CLIError, Progress, UsageError
-from ._io import read_columns
+from ._io import _no_pyarrow, read_columns
 
 __all__ = ["EXPORT_ONLY", "Inputs", "UsageError"]
 
@@ -144,17 +144,24 @@ class Inputs:
         preset = PRESETS[self.preset]
         columns = self._export_columns(preset, source)
         with self.progress.step(f"reading the {preset.name} export in {source}"):
-            crm = read_crm(
-                preset,
-                source,
-                tz=self.args.tz,
-                columns=columns,
-                dayfirst=self.args.dayfirst,
-                date_format=self.args.date_format,
-                decimal=self.args.decimal or ".",
-                won_stages=self.args.won_stages,
-                rates=_currency_rates(self.args.currency_rate),
-            )
+            try:
+                crm = read_crm(
+                    preset,
+                    source,
+                    tz=self.args.tz,
+                    columns=columns,
+                    dayfirst=self.args.dayfirst,
+                    date_format=self.args.date_format,
+                    decimal=self.args.decimal or ".",
+                    won_stages=self.args.won_stages,
+                    rates=_currency_rates(self.args.currency_rate),
+                )
+            except ImportError as exc:  # (an export's files are read by PyArrow)
+                if exc.name != "pyarrow":
+                    raise
+                raise _no_pyarrow(
+                    f"reading the {preset.name} export in {source}", "CSV and Parquet files"
+                ) from None
         self.progress.note(f"... read {crm!r}")
         if len(crm.issues):
             self.progress.note(

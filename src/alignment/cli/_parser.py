@@ -154,17 +154,26 @@ def _file_type(kinds: tuple[str, ...], stdout: bool) -> Callable[[str], str]:
     return check
 
 
-def _seed(text: str) -> int:
-    """An argparse type: a random seed, a whole number of 0 or more (numpy's rule)."""
-    try:
-        value: int | None = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 0:
-        raise argparse.ArgumentTypeError(
-            f"a random seed is a whole number of 0 or more, got {text!r}"
-        )
-    return value
+def _whole_number(least: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of ``least`` or more (another value is a usage error);
+    ``what`` names it in the message."""
+
+    def check(text: str) -> int:
+        try:
+            value: int | None = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < least:
+            raise argparse.ArgumentTypeError(
+                f"{what} is a whole number of {least} or more, got {text!r}"
+            )
+        return value
+
+    return check
+
+
+#: a random seed: a whole number of 0 or more (numpy's rule)
+_seed = _whole_number(0, "a random seed")
 
 
 def _out_option(p: argparse.ArgumentParser, what: str) -> None:
@@ -244,7 +253,13 @@ def _column_options(p: argparse.ArgumentParser) -> None:
 def _add_demo(commands: _Commands) -> None:
     """``alignment demo``."""
     p = commands.add("demo", _cmd_demo)
-    p.add_argument("--leads", type=int, default=10_000, metavar="N", help="leads (10000)")
+    p.add_argument(
+        "--leads",
+        type=_whole_number(1, "the number of leads"),
+        default=10_000,
+        metavar="N",
+        help="leads, a whole number >= 1 (10000)",
+    )
     p.add_argument(
         "--seed", type=_seed, default=0, metavar="S", help="random seed, a whole number >= 0 (0)"
     )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._display import NA, na_caption
+from ..report._format import hours_of
 from ..report._read import not_measured_of, summary_of
 from ._common import is_terminal
 from ._hints import cli_hint
@@ -18,13 +19,17 @@ from ._hints import cli_hint
 __all__ = ["sla_summary_text", "text_table"]
 
 
-def _fmt_number(v: Any, pct: bool = False, money: bool = False, ratio: bool = False) -> str:
+def _fmt_number(
+    v: Any, pct: bool = False, money: bool = False, ratio: bool = False, hours: bool = False
+) -> str:
     import datetime as dt
 
     if v is None:
         return "-"
     if isinstance(v, dt.timedelta):
-        return _fmt_duration(np.timedelta64(int(v.total_seconds()), "s"))
+        v = np.timedelta64(int(v.total_seconds()), "s")
+    if hours and isinstance(v, np.timedelta64) and not np.isnat(v):
+        return f"{float(hours_of(v)):.1f} h"
     if isinstance(v, dt.datetime):
         return v.strftime("%Y-%m-%d %H:%M")
     if isinstance(v, dt.date):
@@ -76,6 +81,7 @@ def text_table(
     pct: Sequence[str] = (),
     money: Sequence[str] = (),
     ratio: Sequence[str] = (),
+    hours: Sequence[str] = (),
     decimals: Mapping[str, int] | None = None,
     indent: str = "  ",
     na: Mapping[str, str] | None = None,
@@ -83,8 +89,10 @@ def text_table(
 ) -> str:
     """Format columns as a text table (numbers right-aligned), laid out by ``rich``.
 
-    ``na`` maps a column to why its missing (NaN) cells have no value: they read ``n/a`` and
-    a line under the table gives the reasons.  On a terminal (``terminal``; default: whether
+    The durations of the ``hours`` columns are written in hours (``56.0 h``), one unit for the
+    whole column; other durations in the unit that suits each value.  ``na`` maps a column to
+    why its missing (NaN) cells have no value: they read ``n/a`` and a line under the table
+    gives the reasons.  On a terminal (``terminal``; default: whether
     standard output is one) the header is bold and underlined by a rule; elsewhere the table
     is plain ASCII (a dashed rule under the header): no colour, no box drawing.
     """
@@ -104,7 +112,9 @@ def text_table(
         if decimals and name in decimals and isinstance(v, (float, np.floating)):
             if np.isfinite(v):
                 return f"{v:,.{decimals[name]}f}"
-        return _fmt_number(v, pct=name in pct, money=name in money, ratio=name in ratio)
+        return _fmt_number(
+            v, pct=name in pct, money=name in money, ratio=name in ratio, hours=name in hours
+        )
 
     cells = [[cell(name, arr[i]) for i in range(shown)] for name, arr in zip(names, arrays)]
     numeric = [shown > 0 and all(_is_number(arr[i]) for i in range(shown)) for arr in arrays]
@@ -166,7 +176,8 @@ def _is_missing(v: Any) -> bool:
 
 def sla_summary_text(report: Any) -> str:
     """Per-period marketing delivery and sales compliance as text (the data as it is; the notes
-    of its ``n/a`` cells in the command line's words)."""
+    of its ``n/a`` cells in the command line's words); response times in hours, as the report
+    writes them."""
     per = report.periods.to_frame("dict")
     s = summary_of(report)
     as_of = np.datetime64(s["as_of"], "us")
@@ -200,6 +211,7 @@ def sla_summary_text(report: Any) -> str:
                 "attempts_compliance",
                 "accept_compliance",
             ),
+            hours=("response_median",),
             max_rows=None,
             na={k: cli_hint(v) for k, v in not_measured_of(report).items()},
         ),

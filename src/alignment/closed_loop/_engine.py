@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._colnames import FIXED_NAME
 from .._columns import fold_values
 from .._crm import is_crm
 from .._frame_types import level_frames
@@ -470,7 +471,7 @@ def _deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
     from .._parse import parse_bool
 
     n = lt.n_leads
-    raw = read_table(deals, table="deals", required=["lead_id", "amount", "won"])
+    raw = read_table(deals, table="deals", required=["lead_id", "amount", "won"], fix=FIXED_NAME)
     amount = numeric(
         raw.columns["amount"], column="amount", table="deals", nonnegative=True, allow_missing=True
     )

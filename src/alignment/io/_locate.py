@@ -32,6 +32,7 @@ from .._sources import (
     few_valued_csv,
     read_arrow_csv,
     read_header,
+    require_pyarrow,
     split_arrow,
 )
 from .._utf8 import NotUTF8Error
@@ -312,6 +313,7 @@ def _file_table(name: str, path: Path, plan: Plan | None) -> Any:
         raise ParameterError(
             f"{name}: cannot read {path.name!r}; use .csv, .csv.gz or .parquet files"
         )
+    require_pyarrow(path)
 
     def parse() -> Any:
         if low.endswith(".parquet"):  # (only the columns of the plan decoded)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .._colnames import FIXED_NAME, name_it_with
 from .._columns import text
 from .._frames import Categorical, factorize, lookup, read_table, to_native
 from .._options import read_time, reads_options
@@ -376,7 +377,8 @@ def _role_pairs(
 
 
 def _read_leads(leads: Any, key: str, deal_contacts: Any) -> _Leads:
-    raw = read_table(leads, table="leads", required=("lead_id", key), optional=("role",))
+    fix = {"lead_id": FIXED_NAME, key: name_it_with("key='your_column'")}
+    raw = read_table(leads, table="leads", required=("lead_id", key), optional=("role",), fix=fix)
     ids_cat = factorize(raw.columns["lead_id"], column="lead_id", table="leads")
     ids = ids_cat.values()
     repeated = np.bincount(ids_cat.codes, minlength=ids_cat.n_categories)[ids_cat.codes] > 1
@@ -394,7 +396,9 @@ def _read_leads(leads: Any, key: str, deal_contacts: Any) -> _Leads:
     if "role" in raw.columns:
         roles.append(_role_pairs(np.arange(ids.size), raw.columns["role"], table="leads"))
     if deal_contacts is not None:
-        dc = read_table(deal_contacts, table="deal_contacts", required=("lead_id", "role"))
+        dc = read_table(
+            deal_contacts, table="deal_contacts", required=("lead_id", "role"), fix=FIXED_NAME
+        )
         pos, found = lookup(ids, dc.columns["lead_id"])
         counts["deal_contacts_unknown_lead"] = int(np.count_nonzero(~found))
         roles.append(_role_pairs(pos[found], dc.columns["role"], table="deal_contacts", keep=found))
@@ -413,7 +417,10 @@ class _Touches:
 def _read_touches(
     touches: Any, ids: np.ndarray, kind_column: str, points: Mapping[str, float], as_of: Any
 ) -> _Touches:
-    raw = read_table(touches, table="touchpoints", required=("lead_id", "timestamp", kind_column))
+    fix = {"lead_id": FIXED_NAME, "timestamp": FIXED_NAME}
+    fix[kind_column] = name_it_with("kind_column='your_column'")
+    required = ("lead_id", "timestamp", kind_column)
+    raw = read_table(touches, table="touchpoints", required=required, fix=fix)
     pos, _ = lookup(ids, raw.columns["lead_id"])
     times, _ = read_time(
         raw.columns["timestamp"],
