@@ -377,3 +377,30 @@ def test_other_columns_of_lists_are_still_refused(tmp_path: Path, table: str, co
         with pytest.raises(DataValidationError, match="several values per cell") as info:
             alignment.io.read_crm("hubspot", src)
         assert (info.value.table, info.value.column) == (table, column), name
+
+
+def test_a_contact_listing_several_companies_keeps_the_first_and_is_listed(
+    tmp_path: Path,
+) -> None:
+    """A contact's "Associated Company IDs" may list several companies, as a deal's do: the
+    first listed is its account, and the contact is in the issues (never an account id
+    "901;902" made of both)."""
+    tables = dict(HUBSPOT)
+    contacts = columns_of(tables["contacts"])
+    first = (
+        contacts["Associated Company ID"]
+        .tolist()
+        .index(next(v for v in contacts["Associated Company ID"].tolist() if v))
+    )
+    lines = tables["contacts"].splitlines()
+    cells = lines[first + 1].split(",")
+    at = lines[0].split(",").index("Associated Company ID")
+    company = cells[at]
+    cells[at] = f'"{company};999"'
+    lines[first + 1] = ",".join(cells)
+    tables["contacts"] = "\n".join(lines) + "\n"
+    crm = alignment.io.read_crm("hubspot", write_export(tmp_path, _names(tables)))
+    assert ("contacts", "Associated Company ID", "several companies", (first,)) in _issues(crm)
+    person = crm.leads["lead_id"].tolist().index(contacts["Record ID"].tolist()[first])
+    assert crm.leads["account_id"][person] == company
+    assert not any(";" in str(v) for v in crm.leads["account_id"].tolist())

@@ -22,7 +22,14 @@ from ._persons import People, combine, first_per_group
 from ._typing import required_values
 from ._values import CodedText, is_missing
 
-__all__ = ["build_deals", "first_of_list", "in_stages", "link_deal_contacts", "split_ids"]
+__all__ = [
+    "build_deals",
+    "first_of_list",
+    "in_stages",
+    "keep_first_listed",
+    "link_deal_contacts",
+    "split_ids",
+]
 
 
 def in_stages(values: np.ndarray, stages: Sequence[str]) -> np.ndarray:
@@ -77,6 +84,18 @@ def first_of_list(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]
     several = np.zeros(codes.size, dtype=bool)
     several[ok] = lens[codes[ok]] > 1
     return out, several
+
+
+def _first_of_coded(values: CodedText, sep: str) -> tuple[CodedText, np.ndarray]:
+    """:func:`first_of_list` of a :class:`CodedText`: its texts split, its rows' codes kept
+    (``-1`` where the text lists no id)."""
+    codes = values.codes()
+    first, listed = first_of_list(values.texts, sep)
+    present = codes >= 0
+    several = np.zeros(codes.size, dtype=bool)
+    several[present] = listed[codes[present]]
+    none = np.append(first == None, True)  # noqa: E711  (elementwise; last slot: code -1)
+    return CodedText(np.where(none[codes], -1, codes), first), several
 
 
 def _single_ids(cat: Categorical, sep: str) -> np.ndarray | None:
@@ -152,11 +171,24 @@ def build_deals(
     no_close = d["won"] & np.isnat(d["closed_at"]) & ~no_amount
     ctx.flag(d, no_close, "closed_at", "won {noun} without a close date", "left out")
     d = take(d, ~(no_amount | no_close))
-    if "account_id" in d:
-        first, several = first_of_list(d["account_id"], ctx.preset.separator)
-        ctx.flag(d, several, "account_id", "several companies", "the first listed is kept")
-        d["account_id"] = first
+    keep_first_listed(d, "account_id", ctx)
     return d, _listed_contacts(d, ctx)
+
+
+def keep_first_listed(t: Table, name: str, ctx: Context) -> None:
+    """Column ``name`` of ``t`` (when there) holds the first id each cell lists; the rows
+    listing several are in the issues ("several companies" for ``account_id``)."""
+    if name not in t:
+        return
+    values = t[name]
+    first: np.ndarray
+    if isinstance(values, CodedText):  # (a person's column: its texts split, not its rows)
+        first, several = _first_of_coded(values, ctx.preset.separator)
+    else:
+        first, several = first_of_list(values, ctx.preset.separator)
+    what = "several companies" if name == "account_id" else f"several ids in {name}"
+    ctx.flag(t, several, name, what, "the first listed is kept")
+    t[name] = first
 
 
 def _listed_contacts(d: Table, ctx: Context) -> Table:

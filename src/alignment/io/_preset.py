@@ -111,6 +111,11 @@ class ExportTable:
         For a table feeding ``leads``: the table whose records our column ``merged_into``
         names (Salesforce: a converted ``Lead`` names its ``Contact``).  Both records become
         one person, with the id of the record named.
+    lists : tuple of str
+        Our id columns whose cells may list several ids joined by the preset's ``separator``
+        (a HubSpot contact's "Associated Company IDs", ``"901;902"``): the first listed is kept,
+        and the rows listing several are in the issues.  A deal's ``account_id`` is always read
+        so.
     given : tuple of str
         Their columns mapped by the caller (``columns=`` of :func:`~alignment.io.read_crm`,
         set by :meth:`with_columns`): each must be in the file (a missing one is an error,
@@ -126,6 +131,7 @@ class ExportTable:
     skip_reason: str = "not used"
     noun: str = "row"
     merges_into: str | None = None
+    lists: tuple[str, ...] = ()
     given: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -143,6 +149,10 @@ class ExportTable:
         if not all(isinstance(p, str) and p for p in patterns):
             raise ParameterError(f"ExportTable {self.name!r}: patterns must be non-empty strings")
         object.__setattr__(self, "patterns", patterns)
+        lists = tuple(self.lists)
+        if not all(isinstance(c, str) and c for c in lists):
+            raise ParameterError(f"ExportTable {self.name!r}: lists must be non-empty strings")
+        object.__setattr__(self, "lists", lists)
 
     def ours(self) -> list[str]:
         """Our columns the table can give (in first-mapping order)."""

@@ -205,7 +205,11 @@ HUBSPOT = Preset(
     name="hubspot",
     tables=(
         ExportTable(
-            "contacts", "leads", _hubspot_map(_CONTACT), patterns=("*contacts*", "contact")
+            "contacts",
+            "leads",
+            _hubspot_map(_CONTACT),
+            patterns=("*contacts*", "contact"),
+            lists=("account_id",),
         ),
         ExportTable(
             "deals", "deals", _hubspot_map(_DEAL), patterns=("*deals*", "deal"), noun="deal"

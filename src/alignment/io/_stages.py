@@ -23,7 +23,12 @@ from .._crm import CodedColumns
 from .._later_tables import LaterTable
 from .._parallel import Pending, submit
 from ._context import LINK, Context, Table, concat
-from ._deals import build_deals, flag_deals_without_contact, link_deal_contacts
+from ._deals import (
+    build_deals,
+    flag_deals_without_contact,
+    keep_first_listed,
+    link_deal_contacts,
+)
 from ._final import SORT_FIRST, FirstSorted, finish, first_sorted
 from ._link import FOLDED, apply_lookups, derive_stages, fold_spellings, link_people, with_cost
 from ._persons import People, build_people
@@ -173,6 +178,8 @@ def _persons(link: Linker, own: list[Table], ctx: Context) -> People:
     specs = [t for t in link.preset.tables if t.feeds == "leads"]
     p = concat(own, ctx)
     own.clear()  # (the tables joined: their rows not kept twice)
+    for name in dict.fromkeys(c for t in specs for c in t.lists):  # (HubSpot: a contact's
+        keep_first_listed(p, name, ctx)  # companies; none for other presets: no cost)
     return build_people(p, specs, ctx)
 
 
