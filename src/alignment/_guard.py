@@ -10,7 +10,10 @@ become a :class:`alignment.errors.PluginError` naming the model and its plugin, 
 The library's own models are called directly (no copies, no checks).  What a model returns as
 numbers is read by :func:`real_numbers` (its ``__array__`` is its own code too).  The registry
 guards the one call it makes itself, a third party's constructor or factory building a model by
-name (:func:`alignment._registrations.guarded_build`, below this module in the imports).
+name (:func:`alignment._registrations.guarded_build`, below this module in the imports).  The
+engines' other calls into a model go through this module too: its parameters
+(:func:`guarded_params`, :func:`guarded_set_params`), a copy of it (:func:`guarded_clone`) and
+its ``repr`` (:func:`guarded_repr`).
 
 The same fingerprints serve the conformance kit (:mod:`alignment.testing`), which calls a model
 directly on real tables and reports the container it changed or the parameter that drifted.
@@ -18,17 +21,20 @@ directly on real tables and reports the container it changed or the parameter th
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import inspect
 import numbers
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from ._registrations import guarded_build
+from .base import Estimator, clone
 from .errors import AlignmentError, PluginError
 from .plugins import Kind, _failure
 
@@ -39,9 +45,14 @@ __all__ = [
     "failing",
     "fingerprint",
     "guarded_call",
+    "guarded_clone",
+    "guarded_params",
+    "guarded_repr",
+    "guarded_set_params",
     "is_builtin",
     "param_change",
     "params_of",
+    "plugin_exceptions",
     "plugin_failure",
     "real_numbers",
     "shielded",
@@ -54,6 +65,7 @@ Params = dict[str, tuple[Any, str]]
 
 #: how deep tables are walked (a table, its containers, their categoricals)
 _DEPTH = 4
+_E = TypeVar("_E", bound=Estimator)
 
 
 def is_builtin(model: Any) -> bool:
@@ -109,6 +121,31 @@ def failing(kind: Kind, model: Any) -> Callable[[str], PluginError]:
     """
     name = str(getattr(model, "name", "") or type(model).__name__)
     return functools.partial(plugin_failure, kind, name)
+
+
+@contextlib.contextmanager
+def plugin_exceptions(method: str, fail: Callable[[str], PluginError]) -> Iterator[None]:
+    """A block calling a third party's ``method``: its exception becomes its :class:`PluginError`.
+
+    Parameters
+    ----------
+    method : str
+        The method called in the block, for the message (``"merge_stats"``).
+    fail : callable
+        ``fail(problem)`` builds the :class:`PluginError` naming the model and its plugin.
+
+    Raises
+    ------
+    PluginError
+        ``raised <Type> in <method>(): <message>``, the exception chained as its cause; an
+        :class:`AlignmentError` raised in the block passes as it is.
+    """
+    try:
+        yield
+    except AlignmentError:
+        raise
+    except Exception as exc:
+        raise fail(f"raised {type(exc).__name__} in {method}(): {exc}") from exc
 
 
 # ----------------------------------------------------------------------------------------------
@@ -305,6 +342,141 @@ def param_change(before: Params | None, after: Params | None) -> str | None:
     return None
 
 
+def guarded_params(model: Any, fail: Callable[[str], PluginError]) -> dict[str, Any]:
+    """``model.get_params()``, guarded for a third-party model.
+
+    Parameters
+    ----------
+    model : object
+        The model or scorer.
+    fail : callable
+        ``fail(problem)`` builds the :class:`PluginError` naming the model and its plugin.
+
+    Returns
+    -------
+    dict
+        A new dict of parameter name → value.
+
+    Raises
+    ------
+    PluginError
+        ``get_params()`` raised, or returned something other than a mapping of parameter
+        names (strings).
+    """
+    if is_builtin(model):
+        return dict(model.get_params())
+    with plugin_exceptions("get_params", fail):
+        params = model.get_params()
+        out = dict(params) if isinstance(params, Mapping) else None
+    if out is None or not all(isinstance(k, str) for k in out):
+        what = type(params).__name__ if out is None else "a dict with a key that is not a string"
+        raise fail(
+            f"get_params() returned {what}; it must return a dict of parameter name (str) -> "
+            "value (alignment.base.Estimator.get_params does)"
+        )
+    return out
+
+
+def _checked_params(model: Any, fail: Callable[[str], PluginError]) -> Params:
+    """:func:`params_of` a third-party model whose parameters must be readable."""
+    params = guarded_params(model, fail)
+    with plugin_exceptions("get_params", fail):  # (a parameter's repr is its code too)
+        return {k: (v, repr(v)) for k, v in params.items()}
+
+
+def guarded_set_params(model: _E, fail: Callable[[str], PluginError], **params: Any) -> _E:
+    """``model.set_params(**params)``, guarded for a third-party model.
+
+    Parameters
+    ----------
+    model : object
+        The model or scorer (changed in place, as ``set_params`` does).
+    fail : callable
+        ``fail(problem)`` builds the :class:`PluginError` naming the model and its plugin.
+    **params
+        The parameters to set.
+
+    Returns
+    -------
+    object
+        The model.
+
+    Raises
+    ------
+    PluginError
+        ``set_params`` raised, did not return the model itself, or left a parameter at
+        another value (read back with :func:`guarded_params`).
+    """
+    if is_builtin(model):
+        return model.set_params(**params)
+    with plugin_exceptions("set_params", fail):
+        out = model.set_params(**params)
+    if out is not model:
+        raise fail(
+            f"set_params() returned {type(out).__name__}; it must return the model itself (self)"
+        )
+    now = guarded_params(model, fail)
+    for key, value in params.items():
+        if key not in now or not _equal(now[key], value):
+            raise fail(
+                f"set_params({key}=...) left {key!r} at {now.get(key, '(absent)')!r:.80}, "
+                f"not {value!r:.80}; set_params must store each value it is given"
+            )
+    return model
+
+
+def guarded_clone(model: _E, fail: Callable[[str], PluginError]) -> _E:
+    """:func:`alignment.base.clone` of a model, guarded for a third-party model.
+
+    Parameters
+    ----------
+    model : object
+        The model or scorer.
+    fail : callable
+        ``fail(problem)`` builds the :class:`PluginError` naming the model and its plugin.
+
+    Returns
+    -------
+    object
+        An unfitted copy: its class built with its parameters.
+
+    Raises
+    ------
+    PluginError
+        ``get_params()`` failed (see :func:`guarded_params`) or the constructor raised (see
+        :func:`alignment._registrations.guarded_build`).
+    """
+    if is_builtin(model):
+        return clone(model)
+    return cast("_E", guarded_build(type(model), guarded_params(model, fail), fail))
+
+
+def guarded_repr(model: Any, fail: Callable[[str], PluginError]) -> str:
+    """``repr(model)``, guarded for a third-party model.
+
+    Parameters
+    ----------
+    model : object
+        The model or scorer.
+    fail : callable
+        ``fail(problem)`` builds the :class:`PluginError` naming the model and its plugin.
+
+    Returns
+    -------
+    str
+        Its ``repr`` (that of :class:`alignment.base.Estimator` reads ``get_params()``).
+
+    Raises
+    ------
+    PluginError
+        ``__repr__`` raised (or did not return a string).
+    """
+    if is_builtin(model):
+        return repr(model)
+    with plugin_exceptions("__repr__", fail):
+        return repr(model)
+
+
 # ----------------------------------------------------------------------------------------------
 # the guarded call
 
@@ -345,7 +517,8 @@ def guarded_call(
     ------
     PluginError
         The model raised (an :class:`AlignmentError` it raises passes as it is), changed its
-        inputs or changed its own parameters.
+        inputs or changed its own parameters, or its parameters cannot be read (see
+        :func:`guarded_params`: the check of its parameters needs them).
     """
     bound = getattr(model, method)
     if is_builtin(model):
@@ -353,13 +526,9 @@ def guarded_call(
     args = tuple(shielded(a) for a in args)
     kwargs = {k: shielded(v) for k, v in kwargs.items()}
     inputs = _named(bound, args, kwargs)
-    before, params = fingerprint(inputs), params_of(model)
-    try:
+    before, params = fingerprint(inputs), _checked_params(model, fail)
+    with plugin_exceptions(method, fail):
         out = bound(*args, **kwargs)
-    except AlignmentError:
-        raise
-    except Exception as exc:
-        raise fail(f"raised {type(exc).__name__} in {method}(): {exc}") from exc
     change = describe_change(before, fingerprint(inputs))
     if change is not None:
         what = re.split(r"[.\[:]", change, maxsplit=1)[0]
@@ -367,7 +536,7 @@ def guarded_call(
             f"changed the {what} it was given in {method}() ({change}); a model must only read "
             "its inputs (copy what it needs to change)"
         )
-    drift = param_change(params, params_of(model))
+    drift = param_change(params, _checked_params(model, fail))
     if drift is not None:
         raise fail(
             f"changed its own parameters in {method}() ({drift}); store what it learns in "

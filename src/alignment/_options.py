@@ -13,6 +13,11 @@ What the readers could not decide for certain is noted and reported once per cal
 * wall times moved or disambiguated by daylight-saving rules (see :mod:`alignment._time`);
 * category spellings that differ only by case, spaces, ``_`` or ``-`` (without
   ``normalize="casefold"``).
+
+An engine's own warnings (touches of unknown leads, anchors a model needs that the journeys
+lack ...) are issued with :func:`warn`: at once, except in a part of a call — a Dask task
+entered with :meth:`Captured.enter` and a ``held`` dict — where they are kept, once each, as
+data the task returns, so that the backend issues them once for the whole call.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from .errors import AlignmentWarning, ParameterError
 
 __all__ = [
     "Captured",
+    "HeldWarning",
     "ReadingOptions",
     "capture",
     "current",
@@ -41,6 +47,7 @@ __all__ = [
     "read_time",
     "reading",
     "reads_options",
+    "warn",
 ]
 
 Normalize = Literal["casefold"] | None
@@ -70,10 +77,16 @@ class _Notes:
     variants: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
 
 
+#: an engine warning kept by a part of a call: (category, message)
+HeldWarning = tuple[type[Warning], str]
+
+
 @dataclass(frozen=True)
 class _Scope:
     options: ReadingOptions
     notes: _Notes
+    #: the engine warnings of a part of a call (see :func:`warn`); None: issued at once
+    held: dict[HeldWarning, None] | None = None
 
 
 _SCOPE: ContextVar[_Scope | None] = ContextVar("alignment_reading", default=None)
@@ -132,7 +145,7 @@ def reading(
         date_format=base.date_format if date_format is None else date_format,
     )
     _validate(options)
-    scope = _Scope(options, _Notes() if outer is None else outer.notes)
+    scope = _Scope(options, _Notes()) if outer is None else _Scope(options, outer.notes, outer.held)
     token = _SCOPE.set(scope)
     try:
         yield options
@@ -206,6 +219,31 @@ def note_variants(table: str | None, column: str, groups: Sequence[tuple[str, ..
     if notes is not None and groups:
         seen = notes.variants.setdefault(_where(table, column), [])
         seen.extend(g for g in groups if g not in seen)
+
+
+def warn(message: str, category: type[Warning] = AlignmentWarning, stacklevel: int = 1) -> None:
+    """Issue an engine's warning, or keep it when the call runs in parts.
+
+    Parameters
+    ----------
+    message : str
+        The warning's text.
+    category : type of Warning, default AlignmentWarning
+        Its class.
+    stacklevel : int, default 1
+        As for :func:`warnings.warn`, counted from the caller of this function.
+
+    Notes
+    -----
+    In a part of a call (a Dask task run inside :meth:`Captured.enter` with a ``held`` dict)
+    the warning is kept in that dict, once, for the task to return as data: the backend issues
+    the warnings of every part once for the whole call, as memory issues them once.
+    """
+    scope = _SCOPE.get()
+    if scope is not None and scope.held is not None:
+        scope.held[(category, message)] = None
+        return
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
 
 
 def _where(table: str | None, column: str) -> str:
@@ -360,9 +398,10 @@ class Captured:
     notes: _Notes | None
 
     @contextlib.contextmanager
-    def enter(self) -> Iterator[ReadingOptions]:
-        """Run a block with the captured options, noting into the captured call."""
-        token = _SCOPE.set(_Scope(self.options, self.notes or _Notes()))
+    def enter(self, held: dict[HeldWarning, None] | None = None) -> Iterator[ReadingOptions]:
+        """Run a block with the captured options, noting into the captured call; with ``held``,
+        the engine warnings of the block are kept there (see :func:`warn`), not issued."""
+        token = _SCOPE.set(_Scope(self.options, self.notes or _Notes(), held))
         try:
             yield self.options
         finally:

@@ -13,12 +13,14 @@ import importlib.util
 import itertools
 import subprocess
 import sys
+import warnings
 from typing import Any
 
 import numpy as np
 import pytest
 
 pytest.importorskip("pandas")
+dask = pytest.importorskip("dask", reason="dask is not installed (extra 'dask')")
 dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (extra 'dask')")
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
 
@@ -698,3 +700,43 @@ def test_attribution_with_leads_anchors_and_lead_keys(client: Any, model: str) -
         mem.totals(by="campaign", measure="conversions"),
         res.totals(by="campaign", measure="conversions"),
     )
+
+
+def _anchor_warnings(run: Any) -> list[str]:
+    """The texts of the warnings about missing anchors issued while ``run()`` runs."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        run()
+    return [str(w.message) for w in seen if "the journeys carry no" in str(w.message)]
+
+
+@pytest.mark.parametrize("model", ["w_shaped", "full_path"])
+@pytest.mark.parametrize("nparts", [1, 3, 7])
+def test_a_model_warning_is_issued_once_for_the_whole_run(model: str, nparts: int) -> None:
+    touches, conversions = make_touches(5)  # no leads=: no anchors in any partition
+    want = _anchor_warnings(lambda: alignment.attribute(touches, conversions, model=model))
+    assert len(want) == 1 and want[0].startswith(f"{model}: the journeys carry no")
+
+    def run() -> None:  # (threads, even while the module's cluster is up: task shuffles)
+        with dask.config.set({"scheduler": "threads", "dataframe.shuffle.method": "tasks"}):
+            res = alignment.attribute(
+                dd.from_pandas(touches, npartitions=nparts, sort=False),
+                dd.from_pandas(conversions, npartitions=nparts, sort=False),
+                model=model,
+            )
+            res.totals(by="campaign")  # another pass over the partitions: warned already
+            res.to_frame("touch").compute()  # the lazy per-touch frame: no partition's warning
+
+    assert _anchor_warnings(run) == want
+
+
+def test_a_model_warning_crosses_from_the_workers_once(client: Any) -> None:
+    touches, conversions = make_touches(5)
+    got = _anchor_warnings(
+        lambda: _dask.attribute(
+            dd.from_pandas(touches, npartitions=4, sort=False),
+            dd.from_pandas(conversions, npartitions=3, sort=False),
+            model="w_shaped",
+        )
+    )
+    assert len(got) == 1 and "the journeys carry no 'lead_created_at', 'opportunity_at'" in got[0]

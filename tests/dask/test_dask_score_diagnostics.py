@@ -67,3 +67,53 @@ def test_merged_counts_add_lists_unite_and_disagreements_are_left_out() -> None:
         "only_b": 0,
     }  # "x" and "flag" differ: no merged value would be right
     assert merge_diagnostics(a, b)["unmatched_keys"] == ["10", "2", "20", "3", "4"]
+
+
+def _unknown_lead_warnings(run: Any) -> list[str]:
+    """The texts of the warnings about touches of unknown leads issued while ``run()`` runs."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        run()
+    return [str(w.message) for w in seen if "not in the leads were not scored" in str(w.message)]
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+@pytest.mark.parametrize("numeric_ids", [False, True])
+@pytest.mark.parametrize("nparts", [1, 3, 7])
+def test_dask_warns_once_with_the_totals_of_the_run(
+    nparts: int, numeric_ids: bool, scheduler: str
+) -> None:
+    leads, touches = _tables(numeric_ids)
+    kw: dict[str, Any] = {"scorer": "grid", "as_of": "2024-03-15", "window": "30d"}
+    want = _unknown_lead_warnings(lambda: alignment.score(leads, touches, **kw))
+    assert len(want) == 1 and want[0].startswith("18 touch(es) of 9 lead id(s) not in the leads")
+
+    def run() -> None:
+        with dask.config.set(scheduler=scheduler):
+            res = alignment.score(
+                dd.from_pandas(leads, npartitions=nparts, sort=False),
+                dd.from_pandas(touches, npartitions=nparts, sort=False),
+                **kw,
+            )
+            res.summary()  # the pass that merges the diagnostics (run once, kept)
+            assert res.diagnostics["unmatched_touches"] == 18
+            res.breakdown()
+            res.to_frame(backend="pandas")  # every partition scored again: no warning of its own
+
+    assert _unknown_lead_warnings(run) == want
+
+
+def test_the_warning_crosses_from_worker_processes_as_data() -> None:
+    leads, touches = _tables(False)
+    kw: dict[str, Any] = {"scorer": "grid", "as_of": "2024-03-15", "window": "30d"}
+    want = _unknown_lead_warnings(lambda: alignment.score(leads, touches, **kw))
+
+    def run() -> None:
+        with dask.config.set(scheduler="processes", num_workers=2):
+            alignment.score(
+                dd.from_pandas(leads, npartitions=3, sort=False),
+                dd.from_pandas(touches, npartitions=3, sort=False),
+                **kw,
+            ).summary()
+
+    assert _unknown_lead_warnings(run) == want

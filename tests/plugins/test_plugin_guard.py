@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pytest
+from _plugins_helpers import temporary_plugin
 
 import alignment
 from alignment import Journeys
@@ -118,3 +119,84 @@ def test_a_prebuilt_table_is_not_changed_by_a_model() -> None:
     later = alignment.attribute(journeys, model=_Last())
     assert "leak" not in later.to_frame(backend="dict")
     assert sum(later.totals().values()) == pytest.approx(float(revenue.sum()))
+
+
+# ---------------------------------------- parameters, the copy that is fitted, the repr
+
+
+class _Fits(_Last):
+    """A rule that learns (requires_fit): alignment.attribute fits a copy (clone)."""
+
+    requires_fit: ClassVar[bool] = True
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def fit(self, journeys: Any) -> _Fits:
+        self.fitted_ = True
+        return self
+
+
+class FitsParamsRaise(_Fits):
+    def get_params(self) -> dict[str, Any]:
+        raise LookupError("parameters lost")
+
+
+class FitsParamsExtra(_Fits):
+    def get_params(self) -> dict[str, Any]:
+        return {"scale": self.scale, "shift": 0.0}  # not a constructor parameter
+
+
+class ParamsRaise(_Last):
+    def get_params(self) -> dict[str, Any]:
+        raise LookupError("parameters lost")
+
+
+class ReprRaises(_Last):
+    def __repr__(self) -> str:
+        raise ValueError("cannot show")
+
+
+class ParamsPlugin:
+    """Registers models with broken parameters or repr, as plugin ``guard_params_models``."""
+
+    @alignment.hookimpl
+    def register_attribution_models(self, register: Any) -> None:
+        register(FitsParamsRaise, name="guard_fits_params_raise")
+        register(FitsParamsExtra, name="guard_fits_params_extra")
+        register(ParamsRaise, name="guard_params_raise")
+        register(ReprRaises, name="guard_repr_raises")
+
+
+@pytest.mark.parametrize(
+    ("name", "needle", "cause"),
+    [  # the copy fitted by alignment.attribute: clone = get_params() + the constructor
+        ("guard_fits_params_raise", "raised LookupError in get_params\\(\\)", LookupError),
+        (
+            "guard_fits_params_extra",
+            "raised TypeError in its constructor with parameters \\['scale', 'shift'\\]",
+            TypeError,
+        ),
+        ("guard_params_raise", "raised LookupError in get_params\\(\\)", LookupError),
+    ],
+)
+def test_a_model_whose_parameters_fail_is_a_plugin_error(
+    name: str, needle: str, cause: type[Exception]
+) -> None:
+    touches, conv = data()
+    with temporary_plugin(ParamsPlugin(), "guard_params_models"):
+        with pytest.raises(PluginError, match=needle) as info:
+            alignment.attribute(touches, conv, model=name)
+    assert info.value.plugin == "guard_params_models"
+    assert str(info.value).startswith(f"plugin 'guard_params_models': attribution model {name!r}")
+    assert isinstance(info.value.__cause__, cause)
+
+
+def test_the_report_shows_a_model_whose_repr_fails_as_a_plugin_error() -> None:
+    touches, conv = data()
+    with temporary_plugin(ParamsPlugin(), "guard_params_models"):
+        result = alignment.attribute(touches, conv, model="guard_repr_raises")
+        with pytest.raises(PluginError, match="raised ValueError in __repr__\\(\\)") as info:
+            alignment.build_report(attribution={"guard_repr_raises": result})
+    assert info.value.plugin == "guard_params_models"
+    assert isinstance(info.value.__cause__, ValueError)

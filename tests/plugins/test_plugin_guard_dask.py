@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 import pytest
+from _plugins_helpers import temporary_plugin
 
 pd = pytest.importorskip("pandas")
 dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (extra 'dask')")
 
 import alignment  # noqa: E402
 import alignment.dask  # noqa: E402
-from alignment.base import AttributionModel, ChannelCredit  # noqa: E402
+from alignment.base import AttributionModel, ChannelCredit, Scorer  # noqa: E402
 from alignment.errors import PluginError  # noqa: E402
+from alignment.testing import make_lead_data  # noqa: E402
 
 
 class _Protocol(AttributionModel):
@@ -115,3 +119,138 @@ def test_partition_methods_are_guarded(model: AttributionModel, needle: str) -> 
         alignment.dask.attribute(touches, conversions, model=model)
     assert f"attribution model {type(model).name!r}" in str(info.value)
     assert info.value.__cause__ is not None or "changed" in needle
+
+
+# ------------------------------------ what Dask asks of a model before running it: guarded
+
+
+class PartitionableRaises(_Protocol):
+    @classmethod
+    def partitionable(cls) -> bool:
+        raise NotImplementedError("not decided")
+
+
+class PartitionableText(_Protocol):
+    @classmethod
+    def partitionable(cls) -> Any:
+        return "yes"
+
+
+class ValidationRaises(_Protocol):
+    def validate_params(self) -> None:
+        raise ZeroDivisionError("bad settings")
+
+
+@pytest.mark.parametrize(
+    ("model", "needle"),
+    [
+        (PartitionableRaises(), "raised NotImplementedError in partitionable\\(\\)"),
+        (PartitionableText(), "partitionable\\(\\) returned str; expected a bool"),
+        (ValidationRaises(), "raised ZeroDivisionError in validate_params\\(\\)"),
+    ],
+)
+def test_the_checks_of_a_model_on_dask_are_guarded(model: AttributionModel, needle: str) -> None:
+    crm = alignment.datasets.synthetic_crm(n_leads=40, seed=2)
+    frames = crm.to_frames("pandas")
+    touches = dd.from_pandas(frames["touchpoints"], npartitions=2)
+    conversions = dd.from_pandas(pd.DataFrame(frames["conversions"]), npartitions=2)
+    with pytest.raises(PluginError, match=needle) as info:
+        alignment.attribute(touches, conversions, model=model)
+    assert str(info.value).startswith(f"plugin {type(model).name!r}: attribution model")
+    assert info.value.__cause__ is not None or "returned" in needle
+
+
+# --------------------- a scorer's as_of fixed on Dask: get_params, a copy, set_params(as_of=)
+
+
+class AsOf(Scorer):
+    """Scores every lead 0 (a scorer with the grid's data-dependent default, ``as_of``)."""
+
+    description: ClassVar[str] = "as_of scorer"
+
+    def __init__(self, as_of: Any = None) -> None:
+        self.as_of = as_of
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        return {"score": np.zeros(leads.n_leads)}
+
+
+class GetRaises(AsOf):
+    def get_params(self) -> dict[str, Any]:
+        raise RuntimeError("no parameters")
+
+
+class GetList(AsOf):
+    def get_params(self) -> Any:
+        return [("as_of", self.as_of)]
+
+
+class GetExtra(AsOf):
+    def get_params(self) -> dict[str, Any]:
+        return {"as_of": self.as_of, "window": None}  # the constructor takes no window
+
+
+class SetRaises(AsOf):
+    def set_params(self, **params: Any) -> Any:
+        raise KeyError("as_of")
+
+
+class SetReturnsNone(AsOf):
+    def set_params(self, **params: Any) -> Any:
+        super().set_params(**params)
+
+
+class SetIgnores(AsOf):
+    def set_params(self, **params: Any) -> Any:
+        return self  # as_of stays None: each partition would pick its own
+
+
+class AsOfPlugin:
+    """Registers the scorers above as plugin ``guard_as_of``."""
+
+    @alignment.hookimpl
+    def register_scorers(self, register: Any) -> None:
+        for cls in (GetRaises, GetList, GetExtra, SetRaises, SetReturnsNone, SetIgnores):
+            register(cls, name=f"guard_{cls.__name__.lower()}")
+
+
+@pytest.mark.parametrize(
+    ("cls", "needle", "cause"),
+    [
+        (GetRaises, "raised RuntimeError in get_params\\(\\): no parameters", RuntimeError),
+        (GetList, "get_params\\(\\) returned list; it must return a dict", None),
+        (GetExtra, "raised TypeError in its constructor with parameters", TypeError),
+        (SetRaises, "raised KeyError in set_params\\(\\)", KeyError),
+        (SetReturnsNone, "set_params\\(\\) returned NoneType; it must return the model", None),
+        (SetIgnores, "set_params\\(as_of=...\\) left 'as_of' at None", None),
+    ],
+)
+def test_fixing_a_scorer_as_of_on_dask_is_guarded(
+    cls: type[AsOf], needle: str, cause: type[Exception] | None
+) -> None:
+    leads, touches, _ = make_lead_data()
+    name = f"guard_{cls.__name__.lower()}"
+    with temporary_plugin(AsOfPlugin(), "guard_as_of"):
+        with pytest.raises(PluginError, match=needle) as info:
+            alignment.score(
+                dd.from_pandas(pd.DataFrame(leads), npartitions=2),
+                dd.from_pandas(pd.DataFrame(touches), npartitions=3),
+                scorer=name,
+            )
+    assert info.value.plugin == "guard_as_of"
+    assert str(info.value).startswith(f"plugin 'guard_as_of': scorer {name!r}")
+    assert (
+        (info.value.__cause__ is None) if cause is None else isinstance(info.value.__cause__, cause)
+    )
+
+
+def test_a_scorer_that_keeps_the_contract_gets_the_run_as_of() -> None:
+    leads, touches, _ = make_lead_data()
+    res = alignment.score(
+        dd.from_pandas(pd.DataFrame(leads), npartitions=2),
+        dd.from_pandas(pd.DataFrame(touches), npartitions=3),
+        scorer=AsOf(),
+        tz="UTC",
+    )
+    assert res.scorer.as_of == pd.Timestamp(np.max(touches["timestamp"]))
+    assert res.summary()["leads"] == 40

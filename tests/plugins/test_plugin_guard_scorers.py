@@ -283,3 +283,51 @@ def test_the_cli_fits_a_plugin_scorer_through_the_guard(
     assert code != 0
     assert "plugin 'guard_plugin': scorer 'guard_fit_raises' raised ArithmeticError in fit()" in err
     assert "unexpected error" not in err
+
+
+# ------------------------------------------------------------------ the scorer's parameters
+
+
+class ParamsRaise(Size):
+    def get_params(self) -> dict[str, Any]:
+        raise RuntimeError("no parameters here")
+
+
+class ParamsList(Size):
+    def get_params(self) -> Any:
+        return ["scale"]
+
+
+class ParamsNumberKey(Size):
+    def get_params(self) -> Any:
+        return {1: self.scale}
+
+
+class ParamsPlugin:
+    """Registers scorers whose get_params() is broken, as plugin ``guard_params_plugin``."""
+
+    @alignment.hookimpl
+    def register_scorers(self, register: Any) -> None:
+        register(ParamsRaise, name="guard_params_raise")
+        register(ParamsList, name="guard_params_list")
+        register(ParamsNumberKey, name="guard_params_number_key")
+
+
+@pytest.mark.parametrize(
+    ("name", "needle", "cause"),
+    [
+        ("guard_params_raise", "raised RuntimeError in get_params\\(\\): no parameters", True),
+        ("guard_params_list", "get_params\\(\\) returned list; it must return a dict", False),
+        ("guard_params_number_key", "returned a dict with a key that is not a string", False),
+    ],
+)
+def test_a_scorer_whose_parameters_cannot_be_read_is_a_plugin_error(
+    name: str, needle: str, cause: bool
+) -> None:
+    leads, touches = data()  # the guard reads the parameters around score() (their drift)
+    with temporary_plugin(ParamsPlugin(), "guard_params_plugin"):
+        with pytest.raises(PluginError, match=needle) as info:
+            alignment.score(leads, touches, scorer=name)
+    assert info.value.plugin == "guard_params_plugin"
+    assert str(info.value).startswith(f"plugin 'guard_params_plugin': scorer {name!r}")
+    assert isinstance(info.value.__cause__, RuntimeError) is cause

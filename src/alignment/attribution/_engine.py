@@ -13,10 +13,10 @@ from .. import _segments as seg
 from .._backends import find as find_backend
 from .._columns import stored
 from .._crm import is_crm
-from .._guard import guarded_call, plugin_failure, real_numbers
+from .._guard import guarded_call, guarded_clone, plugin_failure, real_numbers
 from .._options import reads_options
 from .._time import parse_duration
-from ..base import AttributionModel, ChannelCredit, clone
+from ..base import AttributionModel, ChannelCredit
 from ..errors import ParameterError, PluginError
 from ..tables._contacts import ROLE_WEIGHT
 from ..tables._deals import check_deal_options
@@ -229,7 +229,7 @@ def attribute(
     el = _eligibility(journeys, lb)
     fail = functools.partial(_fail, model_name)
     if m.requires_fit:  # fit a copy: the caller's instance is left untouched
-        m = clone(m)
+        m = guarded_clone(m, fail)
         guarded_call(m, "fit", el.sub(journeys), fail=fail)
     elif fast_rule:
         m.validate_params()

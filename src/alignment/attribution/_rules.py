@@ -16,7 +16,6 @@ table.)
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,6 +24,7 @@ import numpy as np
 
 from .. import _segments as seg
 from .._frames import Categorical
+from .._options import warn
 from .._params import is_number
 from .._time import parse_duration
 from ..base import AttributionModel
@@ -455,7 +455,7 @@ def _warn_missing_anchors(journeys: JourneyView, names: Sequence[str], model: st
     anchors = getattr(journeys, "anchors", None) or {}
     missing = [a for a in names if a not in anchors]
     if missing and journeys.n_journeys:
-        warnings.warn(
+        warn(
             f"{model}: the journeys carry no {', '.join(repr(a) for a in missing)} anchor(s), so "
             "those roles are absent in every journey and their shares are redistributed; pass "
             f"leads= to alignment.attribute (anchors available: {sorted(anchors) or 'none'})",

@@ -29,9 +29,14 @@ The backend never asks which model it runs.  See ``docs/dask.md``.
 
 Engine internals come only from each engine's partition-kernel surface (its module docstring
 section "Used by alignment.dask"): ``alignment.attribution._partition``,
-``alignment.funnel._observe``, ``alignment.sla._evaluate``, ``alignment.scoring._logistic``
-and the shared logistic driver ``alignment.scoring._lbfgs``;
+``alignment.funnel._observe``, ``alignment.sla._evaluate``, ``alignment.scoring._logistic``,
+the shared logistic driver ``alignment.scoring._lbfgs``, the mergeable score breakdown
+``alignment.scoring._breakdown`` and ``alignment.scoring.score_tables`` (the in-memory score
+without its warning, issued once per run from the merged diagnostics);
 everything else is the engines' public API.
+
+Warnings: a partition task keeps the in-memory engine's warnings and returns them as data with
+its summary; they are issued once for the whole run (see :mod:`alignment.dask._common`).
 
 ``import alignment`` never imports dask or this module; :func:`is_dask_collection` only
 looks at ``sys.modules``.

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 
 from .._frame_types import dict_frames, level_frames
-from .._guard import failing, guarded_call, is_builtin
+from .._guard import failing, guarded_call, is_builtin, plugin_exceptions
 from .._parallel import inline_pool
 from ..attribution._result import AttributionResult, Measure
 from ..base import AttributionModel, ChannelCredit
-from ..errors import AlignmentError, DataValidationError, ParameterError
+from ..errors import DataValidationError, ParameterError
 
 if TYPE_CHECKING:
     from ..attribution import Unattributed
@@ -568,11 +568,12 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
     frames, shuffled = partition_by_key(list(inputs.values()), lead, tag=True)
     parts = partition_lists(frames)
 
-    def run(by: Sequence[str], stat: bool) -> _AttrSummary:
+    def run(by: Sequence[str], stat: bool, warn: bool = False) -> _AttrSummary:
         with input_rows(inputs):
-            return _run_partitions(frames, spec, by, stat, m, None if shuffled else lead)
+            check = None if shuffled else lead
+            return _run_partitions(frames, spec, by, stat, m, check, warn=warn)
 
-    summary = run(() if statistic else ("channel",), statistic)
+    summary = run(() if statistic else ("channel",), statistic, warn=True)
     credit = (
         guarded_call(
             m,
@@ -604,9 +605,13 @@ def _partitioned_model(model: Any, model_params: dict[str, Any]) -> AttributionM
 
     m = get_attribution_model(model, **model_params)
     name = m.name or type(m).__name__
+    fail = failing("attribution model", m)
     if m.kind not in ("touch", "channel"):
         raise ParameterError(f"attribution model {name!r} has kind {m.kind!r}")
-    if not type(m).partitionable():
+    partitionable = guarded_call(m, "partitionable", fail=fail)
+    if not isinstance(partitionable, (bool, np.bool_)):
+        raise fail(f"partitionable() returned {type(partitionable).__name__}; expected a bool")
+    if not partitionable:
         what = (
             "credits channels from the whole data set"
             if m.kind == "channel"
@@ -618,7 +623,7 @@ def _partitioned_model(model: Any, model_params: dict[str, Any]) -> AttributionM
             "protocol of alignment.base.AttributionModel, docs/plugins/contracts.md), or use a "
             "rule-based model, 'markov' or 'shapley'"
         )
-    m.validate_params()
+    guarded_call(m, "validate_params", fail=fail)
     return m
 
 
@@ -630,12 +635,8 @@ def _merge_of(model: AttributionModel) -> Callable[[Any, Any], Any]:
     fail = failing("attribution model", model)
 
     def merge(a: Any, b: Any) -> Any:
-        try:
+        with plugin_exceptions("merge_stats", fail):
             return model.merge_stats(copy.deepcopy(a), copy.deepcopy(b))
-        except AlignmentError:
-            raise
-        except Exception as exc:
-            raise fail(f"raised {type(exc).__name__} in merge_stats(): {exc}") from exc
 
     return merge
 
@@ -647,11 +648,15 @@ def _run_partitions(
     statistic: bool,
     model: AttributionModel,
     check_key: str | None,
+    *,
+    warn: bool,
 ) -> _AttrSummary:
     """One distributed pass: every partition through the engine, summaries merged in a tree.
 
     One task per partition: the engine runs in the task that reads the partition (a
-    ``map_partitions`` fused with the read), whose output is the partition's summary.
+    ``map_partitions`` fused with the read), whose output is the partition's summary.  With
+    ``warn`` (the pass of ``alignment.attribute``; not a later pass of ``totals(by=...)``) the
+    engine's warnings are issued, once each for the whole run.
     """
     import pandas as pd
 
@@ -669,7 +674,7 @@ def _run_partitions(
     )
     nodes = list(mapped.to_delayed())
     merge = functools.partial(_AttrSummary.merge, merge_stats=_merge_of(model))
-    out: _AttrSummary = settle(compute(tree_reduce(nodes, merge))[0])
+    out: _AttrSummary = settle(compute(tree_reduce(nodes, merge))[0], warn=warn)
     if check_key is not None:
         _check_key_ranges(out.key_ranges, check_key)
     return out

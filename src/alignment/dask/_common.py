@@ -1,4 +1,10 @@
-"""Dask plumbing shared by the engines' drivers: detection, co-partitioning by key, tree reductions."""
+"""Dask plumbing shared by the engines' drivers: detection, co-partitioning by key, tree reductions.
+
+A partition task runs the in-memory engine; what the engine would warn about is kept by the task
+(:func:`alignment._options.warn`) and returned as data with its value (:class:`Held`), carried up
+the reduction like a data error (:class:`Failure`), and issued by :func:`settle`, once each for
+the whole run, as memory issues it once for the whole call.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,13 @@ import functools
 import itertools
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
-from .._options import Captured
+from .._options import Captured, HeldWarning, capture
 from ..errors import MAX_ROWS_SHOWN, DataValidationError, ParameterError
 
 #: column added to both frames of a co-partitioning shuffle (dropped again in the partitions)
@@ -290,25 +297,59 @@ class Failure:
         raise self.exc
 
 
-def settle(value: Any) -> Any:
-    """A reduction's result, or its failure raised (inside :func:`input_rows`)."""
+class Held:
+    """A partition's value with the engine warnings its task kept (see :func:`with_reading`).
+
+    Carried up a reduction as data (:func:`tree_reduce` joins the warnings of both sides,
+    once each, in partition order) and issued by :func:`settle`: a warning of many partitions
+    is issued once for the whole run, not once per partition.
+    """
+
+    def __init__(self, value: Any, held: Sequence[HeldWarning]) -> None:
+        self.value = value
+        self.warnings = tuple(held)
+
+
+def _kept(value: Any) -> tuple[Any, tuple[HeldWarning, ...]]:
+    """A partition value without its kept warnings, and the warnings."""
+    return (value.value, value.warnings) if isinstance(value, Held) else (value, ())
+
+
+def holding(value: Any, held: Sequence[HeldWarning]) -> Any:
+    """``value`` with the warnings ``held`` (once each), or the bare value when there are none."""
+    return Held(value, tuple(dict.fromkeys(held))) if held else value
+
+
+def settle(value: Any, *, warn: bool = True) -> Any:
+    """A reduction's result: its failure raised (inside :func:`input_rows`), else its value,
+    with the engine warnings its partitions kept issued once each (unless ``warn`` is False:
+    another pass over the same data, whose warnings were issued by the first)."""
     if isinstance(value, Failure):
         value.raise_()
+    value, held = _kept(value)
+    for category, message in held if warn else ():
+        warnings.warn(message, category, stacklevel=3)
     return value
 
 
-def with_reading(fn: _F) -> _F:
-    """A Dask task run with the reading options passed as ``reading=capture()`` (if any).
+def with_reading(fn: _F, *, keep: bool = False) -> _F:
+    """A Dask task run with the reading options passed as ``reading=capture()``.
 
     :func:`alignment._options.capture`, called when the graph is built, holds the options of
     the call (time zone, category folding …); the task re-enters them (tasks run on other
-    threads or processes, where the caller's context is not set).
+    threads or processes, where the caller's context is not set).  The engine warnings of the
+    task are kept, not issued (:func:`alignment._options.warn`): with ``keep`` (a task whose
+    value goes up a reduction) they are returned with the value (:func:`holding`); without (a
+    task whose output is a frame) they are dropped, the run's warnings being issued by the
+    pass that reduces its summaries.
     """
 
     @functools.wraps(fn)
     def run(*args: Any, reading: Captured | None = None, **kwargs: Any) -> Any:
-        with reading.enter() if reading is not None else contextlib.nullcontext():
-            return fn(*args, **kwargs)
+        held: dict[HeldWarning, None] = {}
+        with (reading or capture()).enter(held):
+            value = fn(*args, **kwargs)
+        return holding(value, list(held)) if keep else value
 
     return run  # type: ignore[return-value]
 
@@ -320,10 +361,11 @@ def partition_task(fn: _F, *, carry: bool = True) -> _F:
     ``reading=capture()`` when building it (see :func:`with_reading`).
 
     With ``carry`` (tasks reduced by :func:`tree_reduce`) the error is returned as a
-    :class:`Failure`; without (tasks whose output is a frame), it is raised.
+    :class:`Failure` and the engine's warnings with the value (:class:`Held`); without (tasks
+    whose output is a frame), the error is raised and the warnings are dropped.
     """
 
-    task = with_reading(fn)
+    task = with_reading(fn, keep=carry)
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -453,12 +495,14 @@ def _fold(combine: Callable[[Any, Any], Any], first: Any, *rest: Any) -> Any:
 
 
 def _combine_or_fail(combine: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
-    """``combine(a, b)``; a partition's :class:`Failure` wins (the worse of two)."""
+    """``combine(a, b)`` with the warnings both kept; a partition's :class:`Failure` wins (the
+    worse of two)."""
     if isinstance(a, Failure):
         return a.worse(b)
     if isinstance(b, Failure):
         return b.worse(a)
-    return combine(a, b)
+    (va, ha), (vb, hb) = _kept(a), _kept(b)
+    return holding(combine(va, vb), ha + hb)
 
 
 def concat_lists(a: list[Any], b: list[Any]) -> list[Any]:

@@ -10,10 +10,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._frame_types import level_frames, pandas_frames
+from .._guard import failing, guarded_clone, guarded_params, guarded_set_params
 from .._parallel import inline_pool
 from ..errors import DataValidationError, ParameterError
 from ..scoring import ScoreResult
-from ..scoring._breakdown import BreakdownStats, band_range, headline, merge, stats_of, table
+from ..scoring._breakdown import (
+    BreakdownStats,
+    band_range,
+    headline,
+    merge,
+    stats_of,
+    table,
+    warn_unmatched,
+)
 
 if TYPE_CHECKING:
     from ..scoring import LogisticScorer
@@ -43,9 +52,12 @@ from ._instants import lead_times, refuse_mixed_instants
 
 @inline_pool  # a Dask task: no thread pool of its own
 def _score_local(leads: Any, touches: Any, *, scorer: Any, key: str) -> Any:
-    from ..scoring import score as score_in_memory
+    """The in-memory engine on one partition; its warning about touches of unknown leads is
+    issued once for the whole run, from the merged diagnostics (see :meth:`DaskScoreResult.
+    diagnostics`)."""
+    from ..scoring import score_tables
 
-    return score_in_memory(
+    return score_tables(
         local_frame(leads, key, "leads"), local_frame(touches, key, "touchpoints"), scorer=scorer
     )
 
@@ -97,22 +109,27 @@ class DaskScoreResult(ScoreResult):
 
     # ------------------------------------------------------------------ statistics
     def _breakdown_stats(self) -> BreakdownStats:
-        """Per-partition counts and sums, merged (bands need the score range first)."""
+        """Per-partition counts and sums, merged (bands need the score range first); the
+        run's warnings are issued once, with the first pass."""
         if self._stats is None:
             dask = dk()
             with input_rows(self._inputs):
                 first: BreakdownStats = settle(dask.compute(self._stats_of(None))[0])
                 if first.bands is not None:  # the ten bands span the range of all scores
                     lo, hi = band_range(first.score_min, first.score_max, first.n)
-                    first = settle(dask.compute(self._stats_of((lo, hi)))[0])
+                    bands = dask.compute(self._stats_of((lo, hi)))[0]
+                    first = settle(bands, warn=False)  # (the same partitions again)
             self._stats = first
+            warn_unmatched(first.diagnostics, stacklevel=3)
         return self._stats
 
     @property  # (read from the partitions on first use)
     def diagnostics(self) -> dict[str, Any]:
         """The in-memory diagnostics of the whole run (touches of unknown leads, unscored
         touches ...): each partition's, merged (:func:`~alignment.scoring._breakdown.
-        merge_diagnostics`) in the pass of :meth:`summary`, which is run once and kept."""
+        merge_diagnostics`) in the pass of :meth:`summary`, which is run once and kept.  That
+        pass issues the in-memory warning about touches of unknown leads, once for the run
+        (total counts, the first unknown ids in key order)."""
         if self._diagnostics is None:
             self._diagnostics = dict(self._breakdown_stats().diagnostics)
         return self._diagnostics
@@ -281,14 +298,18 @@ def score(
     A scorer must score each lead from its own row and touches.  The one data-dependent
     default of the built-ins — the grid's ``as_of`` (latest touch time when not given) — is
     computed over all touches first and fixed, so every partition decays to the same instant.
+    Touches of lead ids not in the leads give the in-memory warning once for the whole run
+    (total counts), issued by the pass that merges the diagnostics (the first ``summary()``,
+    ``breakdown()``, ``diagnostics`` or ``len()``), not by each partition.
     """
     delayed = dk().delayed
 
-    from ..base import check_is_fitted, clone
+    from ..base import check_is_fitted
     from ..plugins import get_scorer
 
     dd = require_dask()
     model = get_scorer(scorer, **params)
+    fail = failing("scorer", model)
     if getattr(type(model), "requires_fit", False):
         check_is_fitted(model)
     lead_ddf = as_ddf(leads, "leads")
@@ -299,13 +320,13 @@ def score(
         refuse_mixed_instants(inputs, [("leads", c) for c in lead_times(lead_ddf)])
         refuse_mixed_instants(inputs, [("touchpoints", "timestamp")])
     if touch_ddf is not None:
-        p = model.get_params() if hasattr(model, "get_params") else {}
+        p = guarded_params(model, fail)
         if "as_of" in p and p["as_of"] is None and not getattr(type(model), "requires_fit", False):
             tcol = "timestamp"
             if tcol in touch_ddf.columns:
                 latest = touch_ddf[tcol].max().compute()
                 if latest is not None and not (isinstance(latest, float) and np.isnan(latest)):
-                    model = clone(model).set_params(as_of=latest)
+                    model = guarded_set_params(guarded_clone(model, fail), fail, as_of=latest)
         frames, _ = partition_by_key([tag_rows(lead_ddf), tag_rows(touch_ddf)], key)
     else:
         reject_duplicate_ids(lead_ddf, key)  # not shuffled: a duplicate may span partitions

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._guard import failing, guarded_repr
 from . import _html as H
 from ._format import model_label
 
@@ -89,7 +90,8 @@ def _model_terms(attribution: Mapping[str, Any]) -> list[tuple[str, str]]:
     for name, result in attribution.items():  # loop over models (a handful)
         model = getattr(result, "model", None)
         text = _MODELS.get(name) or str(getattr(model, "description", "") or "a custom model")
-        settings = _SETTINGS.match(repr(model)) if model is not None else None
+        shown = None if model is None else guarded_repr(model, failing("attribution model", model))
+        settings = _SETTINGS.match(shown) if shown is not None else None
         if settings:
             text += f" (run with {settings.group(1)})"
         out.append((f"{model_label(name)} attribution", text[:1].upper() + text[1:] + "."))

@@ -16,7 +16,6 @@ See ``docs/scoring/`` for the formulas and worked examples.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Literal
 
 from .._backends import find as find_backend
@@ -28,6 +27,7 @@ from ._accounts import (
     AccountEngagement,
     account_engagement,
 )
+from ._breakdown import warn_unmatched
 from ._encoder import LeadEncoder
 from ._grid import DEFAULT_INTEREST_POINTS, GRADES, FitInterestGrid, decay_factor, default_actions
 from ._logistic import LogisticScorer, logistic_objective
@@ -126,9 +126,23 @@ def score(
     backend = find_backend(leads, touchpoints)
     if backend is not None:
         return backend.operation("score")(leads, touchpoints, scorer=scorer, **params)  # type: ignore[no-any-return]
+    result = score_tables(leads, touchpoints, scorer=scorer, **params)
+    warn_unmatched(result.diagnostics, stacklevel=3)
+    return result
 
+
+def score_tables(
+    leads: Any, touchpoints: Any = None, *, scorer: Any = "grid", **params: Any
+) -> ScoreResult:
+    """:func:`score` of in-memory tables, without its warning about touches of unknown leads.
+
+    Used by alignment.dask: each partition is scored with it, and the warning is issued once
+    for the whole run, from the diagnostics of every partition merged
+    (:func:`~alignment.scoring._breakdown.warn_unmatched`).  Arguments, result and errors are
+    those of :func:`score` (in memory, within the reading options in force).
+    """
     from .._guard import failing, guarded_call, is_builtin
-    from ..errors import AlignmentWarning, DataValidationError, ParameterError
+    from ..errors import DataValidationError, ParameterError
     from ..plugins import get_scorer
     from ..tables import ActivityLog, Journeys, LeadTable
 
@@ -171,13 +185,4 @@ def score(
         if is_builtin(model):
             raise
         raise fail(f"returned output that breaks the Scorer contract: {exc}") from exc
-    n_unmatched = int(result.diagnostics.get("unmatched_touches", 0))
-    if n_unmatched:
-        warnings.warn(
-            f"{n_unmatched} touch(es) of {result.diagnostics.get('unmatched_journeys', 0)} "
-            f"lead id(s) not in the leads were not scored (e.g. "
-            f"{result.diagnostics.get('unmatched_keys', [])}); see result.diagnostics",
-            AlignmentWarning,
-            stacklevel=2,
-        )
     return result

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._options import warn
 from .._params import is_integer
+from ..errors import AlignmentWarning
 
 if TYPE_CHECKING:
     from ._result import ScoreResult
@@ -28,6 +30,7 @@ __all__ = [
     "merge_diagnostics",
     "stats_of",
     "table",
+    "warn_unmatched",
 ]
 
 N_BANDS = 10
@@ -210,6 +213,24 @@ def merge_diagnostics(
         elif _same(x, y):
             out[k] = x
     return out
+
+
+def warn_unmatched(diagnostics: dict[str, Any], stacklevel: int = 1) -> None:
+    """The warning about touches of lead ids not in the leads (none when there are none).
+
+    Issued by ``alignment.score`` with its result's diagnostics, and once per run on Dask with
+    the diagnostics of every partition merged (:func:`merge_diagnostics`).  ``stacklevel`` as
+    for :func:`warnings.warn`, counted from the caller.
+    """
+    n_touches = int(diagnostics.get("unmatched_touches", 0))
+    if n_touches:
+        warn(
+            f"{n_touches} touch(es) of {diagnostics.get('unmatched_journeys', 0)} lead id(s) not "
+            f"in the leads were not scored (e.g. {diagnostics.get('unmatched_keys', [])}); see "
+            "result.diagnostics",
+            AlignmentWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 def merge(
