@@ -226,7 +226,8 @@ def test_shared_texts_of_one_byte_length_are_made_on_first_use(parts: list[list[
 
 
 _ROWS = st.lists(
-    st.tuples(st.sampled_from(["ab", "ba", None]), st.sampled_from(["Q~", "ab", None]))
+    st.tuples(st.sampled_from(["ab", "ba", None]), st.sampled_from(["Q~", "ab", None])),
+    max_size=40,  # (one flag of ``where`` per row)
 )
 
 
