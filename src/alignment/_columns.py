@@ -12,13 +12,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from ._options import current, note_variants
 from ._parallel import Pending
-from ._params import is_integer, is_number
+from ._params import is_decimal_number, is_integer, is_na, number_float
 from .errors import DataValidationError, ParameterError, reject_rows
 
 
@@ -677,7 +678,16 @@ def text(values: Any, *, column: str, table: str | None = None) -> None:
 
 
 def _is_number(v: Any) -> bool:
-    return v is None or (is_number(v))
+    """A number of an object column, or missing (``None``, pandas' ``NA``)."""
+    return v is None or is_na(v) or is_decimal_number(v)
+
+
+def _float_of(v: Any) -> Any:
+    """One value of an object number column for ``float64``: missing (``None``, pandas' ``NA``)
+    as ``NaN``, a Decimal as its nearest float, anything else as it is."""
+    if v is None or is_na(v):
+        return np.nan
+    return number_float(v) if isinstance(v, Decimal) else v
 
 
 def _too_large(v: Any) -> bool:
@@ -694,12 +704,16 @@ def _too_large(v: Any) -> bool:
 def _object_floats(
     arr: np.ndarray, *, column: str, table: str | None, flags: bool = False
 ) -> np.ndarray:
-    """An object column of numbers (``None`` missing) as ``float64``; anything else refused
-    (a bool too, unless ``flags``)."""
+    """An object column of numbers (``None`` or pandas' ``NA`` missing) as ``float64``;
+    anything else refused (a bool too, unless ``flags``)."""
     items = arr.tolist()
     if flags or not any(isinstance(v, (bool, np.bool_)) for v in items):  # (a bool: no number)
         try:
             return np.array([np.nan if v is None else v for v in items], dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            pass
+        try:  # (one value at a time: pandas' NA, a Decimal's signalling NaN)
+            return np.array([_float_of(v) for v in items], dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
             pass
     huge = [i for i, v in enumerate(items) if _too_large(v)]

@@ -543,6 +543,10 @@ def _frame_column(
         return np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False), tz is not None
     if dtype == nw.Date:  # (cast by the backend: nulls NaT, whatever holds the dates)
         return np.asarray(s.cast(nw.Datetime("us")).to_numpy()).astype(TIME_DTYPE), False
+    plain = _decoded(s.to_native(), backend) if dtype in (nw.Categorical, nw.Enum) else None
+    if plain is not None:  # (a dictionary of numbers or instants: read as its values)
+        s = nw.from_native(plain, series_only=True)
+        return _frame_column(s, s.dtype, backend, n_rows, name, table)
     if dtype in (nw.String, nw.Categorical, nw.Enum):
         return _soon(n_rows, _native_factorize, s.to_native(), backend), None
     if dtype == nw.Boolean and s.null_count():  # (as a dict's list of bools with None)
@@ -557,7 +561,27 @@ def _frame_column(
         ), None
     if s.null_count() == n_rows:  # a column of nulls only: None (Polars would say NaN)
         return np.full(n_rows, None, dtype=object), None
-    return np.asarray(s.to_numpy(), dtype=object), None
+    return tighten(np.asarray(s.to_numpy(), dtype=object)), None  # (as a dict's list is)
+
+
+def _decoded(native: Any, backend: Backend) -> Any:
+    """A dictionary column of numbers, bools or instants (a pandas ``category`` of ints …) as
+    a native column of its values (integer ids stay integers); ``None``: text, or a mix."""
+    arrow = native.type if backend == "pyarrow" else getattr(native.dtype, "pyarrow_dtype", None)
+    if arrow is not None:  # (an Arrow dictionary, pandas' ArrowDtype of one included)
+        import pyarrow.types as t
+
+        if not (t.is_primitive(arrow.value_type) or t.is_decimal(arrow.value_type)):
+            return None  # (text: factorised)
+        if backend == "pyarrow":
+            return native.cast(arrow.value_type)
+        import pandas as pd  # (pandas' ArrowDtype of a dictionary)
+
+        return native.astype(pd.ArrowDtype(arrow.value_type))
+    if backend == "pandas" and (kind := native.cat.categories.dtype.kind) in "biufM":
+        nullable = {"b": "boolean", "i": "Int64", "u": "UInt64"} if native.isna().any() else {}
+        return native.astype(nullable.get(kind, native.cat.categories.dtype))
+    return None  # (a Polars Categorical or Enum holds text)
 
 
 def _numbers(s: Any, dtype: Any) -> np.ndarray:

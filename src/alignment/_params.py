@@ -1,7 +1,9 @@
 """Checks of parameters given by callers: numpy scalars and arrays count as numbers and lists.
 
 One rule everywhere: a parameter that takes a number accepts a Python ``int``/``float`` or a
-numpy integer/floating scalar (never a ``bool``); one that takes a sequence accepts a list,
+numpy integer/floating scalar (never a ``bool``); a record's number field, a number column and
+:func:`alignment.funnel.plan` also read a ``decimal.Decimal`` (:func:`is_decimal_number`, as its
+nearest float: :func:`number_float`); one that takes a sequence accepts a list,
 a tuple or a 1-D numpy array; one that takes a flag accepts ``True``/``False`` (Python or numpy)
 and nothing else (text such as ``"no"`` is never read as true).
 """
@@ -10,13 +12,23 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["Number", "check_flag", "is_integer", "is_number", "number_sequence"]
+__all__ = [
+    "Number",
+    "check_flag",
+    "is_decimal_number",
+    "is_integer",
+    "is_na",
+    "is_number",
+    "number_float",
+    "number_sequence",
+]
 
 #: the static type of a number parameter (a Python or numpy scalar); an overload typed with it
 #: returns ``float`` where the same call with an array returns an array
@@ -26,6 +38,27 @@ Number = float | np.floating[Any] | np.integer[Any]
 def is_number(value: Any) -> bool:
     """A real number (Python or numpy), not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def is_decimal_number(value: Any) -> bool:
+    """A real number (:func:`is_number`) or a ``decimal.Decimal`` (its NaN and infinities
+    included, read as a float's are: see :func:`number_float`)."""
+    return is_number(value) or isinstance(value, Decimal)
+
+
+def number_float(value: Any) -> float:
+    """A number of :func:`is_decimal_number` as its nearest float (a Decimal NaN, signalling
+    or not, is ``nan``; its infinities are the float's)."""
+    if isinstance(value, Decimal) and value.is_nan():  # (float() refuses a signalling NaN)
+        return float("nan")
+    return float(value)
+
+
+def is_na(value: Any) -> bool:
+    """Whether ``value`` is pandas' ``NA`` (the missing value of its nullable types), known by
+    its type: pandas is never imported here."""
+    kind = type(value)
+    return kind.__name__ == "NAType" and kind.__module__.split(".")[0] == "pandas"
 
 
 def is_integer(value: Any) -> bool:

@@ -11,9 +11,10 @@
   ``list`` they are.  Changing a field, a mapping or a list raises ``TypeError`` (as changing
   a tuple does); ``model_copy(update=...)`` makes a changed copy.
 * Field types shared by the records read values as the tables do: :data:`Flag` (a ``bool``
-  only), :data:`Count` and :data:`Real` (a number, never a ``bool`` nor text such as
-  ``"100"``), :data:`WonFlag` (the deals table's ``won`` rule) and :data:`Instant` (the
-  tables' instant rule, see :func:`record_instant`).
+  only), :data:`Count` and :data:`Real` (a number, a ``decimal.Decimal`` read as its nearest
+  float, never a ``bool`` nor text such as ``"100"``), :data:`WonFlag` (the deals table's
+  ``won`` rule), :data:`Instant` (the tables' instant rule, see :func:`record_instant`) and
+  :data:`OptionalInstant` (the same, what a table reads as missing being ``None``).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Annotated, Any, NoReturn
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
-from ._params import is_number
+from ._params import is_decimal_number, number_float
 from ._parse import parse_bool
 from ._time import as_utc_datetime64
 from .errors import DataValidationError, ModelValidationError
@@ -38,9 +40,11 @@ __all__ = [
     "FrozenList",
     "FrozenModel",
     "Instant",
+    "OptionalInstant",
     "Real",
     "WonFlag",
     "model_error",
+    "optional_instant",
     "record_instant",
 ]
 
@@ -120,8 +124,8 @@ def _won(value: Any, info: ValidationInfo) -> bool:
 
 
 def _number(value: Any) -> Any:
-    if is_number(value):
-        return value
+    if is_decimal_number(value):  # (a Decimal: its nearest float, as a number column reads it)
+        return number_float(value) if isinstance(value, Decimal) else value
     raise ValueError(
         f"expected a number, got {type(value).__name__} {value!r} (a bool or text is not read "
         "as a number)"
@@ -135,23 +139,45 @@ def record_instant(value: Any, info: ValidationInfo | None = None) -> Any:
     table column reads them (epoch numbers are seconds, digit text such as ``"1700000000"`` is
     refused, a ``bool`` is refused): an instant with an offset, a ``numpy.datetime64`` (UTC)
     or an epoch number becomes an aware UTC ``datetime``, a naive text a naive ``datetime``
-    (read as UTC by the tables).  ``None`` is kept (a missing optional instant).
+    (read as UTC by the tables).  ``None`` is kept (pydantic refuses it for a required field).
 
     Raises
     ------
     ValueError
-        The value is not an instant, or lies outside the years 1–9999 a ``datetime`` holds;
-        the model turns it into :class:`~alignment.errors.ModelValidationError`.
+        The value is not an instant (a missing one such as ``NaT`` included), or lies outside
+        the years 1–9999 a ``datetime`` holds; the model turns it into
+        :class:`~alignment.errors.ModelValidationError`.
     """
+    return _instant(value, info, optional=False)
+
+
+def optional_instant(value: Any, info: ValidationInfo | None = None) -> Any:
+    """An optional instant of a record: ``None`` for a value a table's time column reads as
+    missing (``None``, ``NaT`` of pandas or numpy, a float ``NaN``, pandas' ``NA``, blank
+    text), else as :func:`record_instant` reads it.
+
+    Raises
+    ------
+    ValueError
+        As :func:`record_instant`.
+    """
+    return _instant(value, info, optional=True)
+
+
+def _instant(value: Any, info: ValidationInfo | None, *, optional: bool) -> Any:
     if value is None or (isinstance(value, dt.datetime) and value == value):
         return value
     name = (info.field_name if info is not None else None) or "instant"
     if isinstance(value, bool | np.bool_):
         raise ValueError(f"expected an instant, got the bool {value!r}")
     try:
-        times, awareness = as_utc_datetime64(np.array([value], dtype=object), column=name)
+        times, awareness = as_utc_datetime64(
+            np.array([value], dtype=object), column=name, allow_missing=optional
+        )
     except DataValidationError as exc:
         raise ValueError(f"{exc.problem}; got {value!r}; fix: {exc.fix}") from None
+    if np.isnat(times[0]):  # (missing, in an optional field)
+        return None
     out = times[0].astype(object)
     if not isinstance(out, dt.datetime):
         raise ValueError(
@@ -165,12 +191,15 @@ def record_instant(value: Any, info: ValidationInfo | None = None) -> Any:
 Flag = Annotated[bool, BeforeValidator(_flag)]
 #: The deals table's ``won``: a bool, the numbers 0/1 or the text true/false, yes/no, 1/0.
 WonFlag = Annotated[bool, BeforeValidator(_won)]
-#: An integer count: a number (Python or numpy), never a bool nor text.
+#: An integer count: a number (Python or numpy, or a Decimal), never a bool nor text.
 Count = Annotated[int, BeforeValidator(_number)]
-#: A real number: a number (Python or numpy), never a bool nor text.
+#: A real number: a number (Python or numpy, or a Decimal), never a bool nor text.
 Real = Annotated[float, BeforeValidator(_number)]
 #: An instant read by the tables' rules (see :func:`record_instant`).
 Instant = Annotated[dt.datetime, BeforeValidator(record_instant)]
+#: An optional instant: as :data:`Instant`, and ``None`` for what a table's time column reads
+#: as missing (see :func:`optional_instant`).
+OptionalInstant = Annotated[dt.datetime | None, BeforeValidator(optional_instant)]
 
 
 def _details(exc: ValidationError) -> list[dict[str, Any]]:

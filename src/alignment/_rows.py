@@ -1,15 +1,18 @@
-"""Rows to columns: records (dicts or pydantic models) and object columns of plain numbers."""
+"""Rows to columns: records (dicts or pydantic models), object columns of plain numbers, and
+the kind of the values an object column holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from ._params import is_decimal_number, is_na
 from .errors import DataValidationError
 
-__all__ = ["records_to_dict", "tighten"]
+__all__ = ["object_kind", "records_to_dict", "tighten"]
 
 
 def records_to_dict(records: list[Any], table: str) -> dict[str, np.ndarray]:
@@ -56,15 +59,22 @@ _LOOK = 64
 """Values :func:`tighten` looks at before it reads the whole column."""
 
 
+def _missing(v: Any) -> bool:
+    """``None`` or pandas' ``NA``: no value (a float ``NaN`` is a number, in a number column)."""
+    return v is None or is_na(v)
+
+
 def tighten(arr: np.ndarray) -> np.ndarray:
-    """Turn an object array of plain numbers/bools into a numeric array (None → NaN).
+    """Turn an object array of plain numbers/bools into a numeric array (``None`` and pandas'
+    ``NA`` → NaN).
 
     Any other value (a string, say) among the first rows leaves the array as it is at once:
-    a column of text is not read value by value.
+    a column of text is not read value by value.  Bools with a missing value stay objects
+    (a bool is not a number: see :func:`object_kind`).
     """
-    if any(v is not None and not isinstance(v, (bool, int, float)) for v in arr[:_LOOK].tolist()):
+    if any(not _missing(v) and not isinstance(v, (bool, int, float)) for v in arr[:_LOOK].tolist()):
         return arr  # (neither all bools nor all numbers)
-    vals = [v for v in arr.tolist() if v is not None]
+    vals = [v for v in arr.tolist() if not _missing(v)]
     if not vals:
         return arr
     if all(isinstance(v, bool) for v in vals):
@@ -78,7 +88,41 @@ def tighten(arr: np.ndarray) -> np.ndarray:
             except OverflowError:  # beyond int64: kept as Python ints (exact)
                 return arr
         try:
-            return np.array([np.nan if v is None else v for v in arr.tolist()], dtype=float)
+            return np.array([np.nan if _missing(v) else v for v in arr.tolist()], dtype=float)
         except OverflowError:  # an int beyond a float (10**400): left for the column's check
             return arr
     return arr
+
+
+def object_kind(arr: np.ndarray) -> str:
+    """The numpy dtype kind of the values of an object column, missing values aside.
+
+    ``"b"``: bools (a nullable flag); ``"M"``: instants (``datetime``, ``date``, numpy
+    ``datetime64``); ``"f"``: numbers (a ``decimal.Decimal`` included, never a bool); ``"O"``:
+    text, a mix, or no value at all.  Missing are ``None``, pandas' ``NA`` and ``NaT``, and a
+    float ``NaN`` beside bools or instants.  Text among the first rows decides at once;
+    otherwise one value of each type is looked at (the types are found in one pass in C),
+    then, only beside bools or instants, the floats.
+    """
+    if any(isinstance(v, str) for v in arr[:_LOOK].tolist()):
+        return "O"  # (text: the column is not read value by value)
+    items = arr.tolist()
+    one_of_each = dict(zip(map(type, items), items, strict=True))
+    kinds = {_value_kind(v) for v in one_of_each.values()} - {""}
+    if kinds in ({"f", "b"}, {"f", "M"}):  # (NaN only: missing beside them)
+        if all(v != v for v in items if isinstance(v, float)) and all(
+            isinstance(v, float) for v in one_of_each.values() if _value_kind(v) == "f"
+        ):
+            kinds.discard("f")
+    return kinds.pop() if len(kinds) == 1 else "O"
+
+
+def _value_kind(v: Any) -> str:
+    """The kind of one value (``""``: missing); see :func:`object_kind`."""
+    if _missing(v) or (isinstance(v, dt.datetime) and v != v):  # (pandas' NaT)
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return "b"
+    if isinstance(v, (dt.date, np.datetime64)):
+        return "M"
+    return "f" if is_decimal_number(v) else "O"

@@ -35,7 +35,7 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from ._params import is_number
+from ._params import is_decimal_number, is_na, number_float
 from ._timetext import (
     AWARE,
     MISSING,
@@ -396,7 +396,7 @@ def _read_distinct(
 
 def _one_instant(v: Any) -> tuple[int, int]:
     """Microseconds since 1970 and kind of one value that is not a string."""
-    if v is None or (isinstance(v, float) and v != v):
+    if v is None or (isinstance(v, float) and v != v) or is_na(v):
         return 0, MISSING
     if isinstance(v, _dt.datetime):
         if v != v:  # pandas NaT (a datetime that is not equal to itself)
@@ -411,9 +411,9 @@ def _one_instant(v: Any) -> tuple[int, int]:
         if np.isnat(v):
             return 0, MISSING
         return int(v.astype(TIME_DTYPE).astype(np.int64)), _NEUTRAL
-    if is_number(v):
+    if is_decimal_number(v):
         try:
-            us = float(v) * 1_000_000
+            us = number_float(v) * 1_000_000
         except OverflowError:  # an integer beyond a float (10**400)
             return 0, _OUT_OF_RANGE
         if us != us:  # NaN: missing, as in a float column

@@ -8,9 +8,12 @@ these models as one of their inputs.
 Instants are read by the rules of the tables (see :func:`alignment._records.record_instant`):
 a ``datetime`` is stored as given (aware datetimes stay aware, naive ones mean UTC); text,
 ``numpy.datetime64`` and epoch numbers (seconds) are read as a table column reads them, so a
-record and a table built from the same values hold the same instants.  Flags are ``bool`` and
-numbers are numbers: a ``bool`` or text such as ``"100"`` is refused (``Deal.won`` also takes
-the deals table's true/false, yes/no, 1/0).
+record and a table built from the same values hold the same instants.  An optional instant
+(``Lead.mql_at``, ``Deal.closed_at`` …) is ``None`` where a table reads the value as missing
+(``NaT``, ``NaN``, pandas' ``NA``: the rows of ``DataFrame.to_dict("records")``).  Flags are
+``bool`` and numbers are numbers (a ``decimal.Decimal`` is read as its nearest float): a
+``bool`` or text such as ``"100"`` is refused (``Deal.won`` also takes the deals table's
+true/false, yes/no, 1/0).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ._records import Count, FrozenModel, Instant, Real, WonFlag
+from ._records import Count, FrozenModel, Instant, OptionalInstant, Real, WonFlag
 from ._stages import KNOWN_STAGES
 
 __all__ = ["SLA", "Activity", "Deal", "Lead", "Persona", "Touchpoint"]  # noqa: F822 (SLA: alias below)
@@ -105,13 +108,13 @@ class Lead(FrozenModel):
     industry: str | None = Field(None, description="Industry.")
     title: str | None = Field(None, description="Job title.")
     country: str | None = Field(None, description="Country or region.")
-    mql_at: Instant | None = Field(None, description="Became a marketing-qualified lead.")
-    sal_at: Instant | None = Field(None, description="Accepted by sales.")
-    sql_at: Instant | None = Field(None, description="Became a sales-qualified lead.")
-    opportunity_at: Instant | None = Field(None, description="Opportunity created.")
-    won_at: Instant | None = Field(None, description="Closed won.")
-    lost_at: Instant | None = Field(None, description="Closed lost.")
-    assigned_at: Instant | None = Field(
+    mql_at: OptionalInstant = Field(None, description="Became a marketing-qualified lead.")
+    sal_at: OptionalInstant = Field(None, description="Accepted by sales.")
+    sql_at: OptionalInstant = Field(None, description="Became a sales-qualified lead.")
+    opportunity_at: OptionalInstant = Field(None, description="Opportunity created.")
+    won_at: OptionalInstant = Field(None, description="Closed won.")
+    lost_at: OptionalInstant = Field(None, description="Closed lost.")
+    assigned_at: OptionalInstant = Field(
         None, description="Assigned to a sales rep (SLA clock start)."
     )
     stages: dict[str, Instant] = Field(
@@ -224,7 +227,7 @@ class Deal(FrozenModel):
         None, description="Account of the deal (journey key for account-based attribution)."
     )
     created_at: Instant = Field(description="When the deal was created.")
-    closed_at: Instant | None = Field(
+    closed_at: OptionalInstant = Field(
         None, description="When it closed (won or lost); None while open."
     )
     amount: Real = Field(description="Deal value (>= 0).")

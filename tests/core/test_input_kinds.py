@@ -3,6 +3,7 @@ float are named, numpy masked entries are missing values."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -155,3 +156,24 @@ def test_masked_array_without_masked_entries_reads_as_its_values() -> None:
     assert alignment.attribute(T, masked).totals() == plain == {"e": 100.0, "w": 5.0}
     ints = {**C, "revenue": np.ma.masked_array([100, 5])}
     assert alignment.attribute(T, ints).totals() == plain
+
+
+# ------------------------------------------------------------------------------ pandas' NA
+def test_pandas_na_is_missing_like_none_in_time_and_number_columns() -> None:
+    pd = pytest.importorskip("pandas")
+    when = dt.datetime(2024, 1, 1, 10)
+    base = {"lead_id": ["a", "b", "c"], "created_at": [when] * 3}
+    for missing in (None, pd.NA):
+        stage = pd.Series([missing, pd.Timestamp(when), pd.Timestamp(when)], dtype=object)
+        lt = alignment.LeadTable.build(pd.DataFrame({**base, "mql_at": stage}))
+        assert np.isnat(lt.stages["mql_at"][0]) and not np.isnat(lt.stages["mql_at"][1])
+        size = pd.Series([1.0, missing, 2.0], dtype=object)
+        lt = alignment.LeadTable.build(pd.DataFrame({**base, "size": size}))
+        np.testing.assert_array_equal(lt.numeric["size"], [1.0, np.nan, 2.0])
+    touches = {"lead_id": ["a", "a", "b"], "timestamp": [when] * 3, "channel": ["x", "y", "x"]}
+    costs = {**touches, "cost": [1.0, pd.NA, 2.0]}
+    journeys = alignment.Journeys.build(costs, touch_numeric=["cost"])
+    assert np.isnan(journeys.touch_numeric["cost"]).sum() == 1
+    with pytest.raises(DataValidationError, match="missing instant") as info:  # (required)
+        alignment.Journeys.build({**touches, "timestamp": [when, pd.NA, when]})
+    assert info.value.rows == [1]

@@ -26,6 +26,7 @@ from alignment._options import current, reading
 from alignment._time import as_utc_datetime64, localize, read_instants
 from alignment.closed_loop import closed_loop
 from alignment.errors import AlignmentWarning, DataValidationError, ParameterError
+from alignment.tables import Journeys
 
 UTC = dt.timezone.utc
 ZONES = ("America/New_York", "Europe/Berlin", "Australia/Lord_Howe")
@@ -516,6 +517,91 @@ def test_frames_naive_datetime_columns_follow_tz() -> None:
         lambda: alignment.attribute(touches, lookback="1d", tz="America/New_York")
     )
     assert result.totals() == {"email": 50.0, "search": 50.0} and messages == []
+
+
+# ------------------------------------------------- naive and aware across the tables of a call
+
+NAIVE_TOUCHES = {
+    "lead_id": ["a", "a"],
+    "timestamp": ["2024-01-01 02:00", "2024-01-01 10:00"],
+    "channel": ["x", "y"],
+}
+AWARE_TOUCHES = {**NAIVE_TOUCHES, "timestamp": ["2024-01-01T02:00+09:00", "2024-01-01T10:00+09:00"]}
+AWARE_LEADS = {
+    "lead_id": ["a"],
+    "created_at": ["2024-01-01T00:00+09:00"],
+    "mql_at": ["2024-01-01T12:00+09:00"],
+    "assigned_at": ["2024-01-01T00:30+09:00"],
+}
+NAIVE_ACTIVITIES = {
+    "lead_id": ["a"],
+    "timestamp": ["2024-01-01 01:00"],
+    "kind": ["call"],
+    "outcome": ["connected"],
+}
+SLA_RULE = {"sales": {"first_touch": {"within": "1d"}}}
+AS_OF = "2024-01-10T00:00Z"
+
+#: one call per engine: naive instants in one table, aware ones in another
+ACROSS_TABLES: dict[str, Any] = {
+    "attribute, outcome of the leads": lambda **kw: alignment.attribute(
+        NAIVE_TOUCHES, AWARE_LEADS, outcome="mql_at", model="linear", **kw
+    ),
+    "attribute, leads=": lambda **kw: alignment.attribute(
+        NAIVE_TOUCHES,
+        {"lead_id": ["a"], "converted_at": ["2024-01-02T12:00+09:00"], "revenue": [1.0]},
+        leads=AWARE_LEADS,
+        **kw,
+    ),
+    "score": lambda **kw: alignment.score(AWARE_LEADS, NAIVE_TOUCHES, as_of=AS_OF, **kw),
+    "sla.evaluate": lambda **kw: alignment.sla.evaluate(
+        SLA_RULE, AWARE_LEADS, NAIVE_ACTIVITIES, as_of=AS_OF, **kw
+    ),
+    "sla.speed_to_lead": lambda **kw: alignment.sla.speed_to_lead(
+        AWARE_LEADS, NAIVE_ACTIVITIES, as_of=AS_OF, **kw
+    ),
+}
+
+
+@pytest.mark.parametrize("call", ACROSS_TABLES.values(), ids=list(ACROSS_TABLES))
+def test_naive_and_aware_across_the_tables_of_a_call_are_refused(call: Any) -> None:
+    with pytest.raises(DataValidationError, match="naive datetimes in") as err:
+        recorded(call)
+    assert err.value.table in ("touchpoints", "activities")  # (the naive table)
+    assert err.value.column == "timestamp"
+    assert "leads.created_at" in err.value.problem
+    recorded(lambda: call(tz="Asia/Tokyo"))  # naive wall times of a zone go with aware ones
+
+
+def test_with_tz_naive_touches_are_read_in_the_zone_of_aware_leads() -> None:
+    result, _ = recorded(
+        lambda: alignment.attribute(
+            NAIVE_TOUCHES, AWARE_LEADS, outcome="mql_at", model="linear", tz="Asia/Tokyo"
+        )
+    )
+    # 02:00 and 10:00 in Tokyo are both before the 12:00 (Tokyo) MQL: credit split
+    assert result.totals(measure="conversions") == {"x": 0.5, "y": 0.5}
+
+
+def test_mixed_error_names_the_table_of_the_naive_column() -> None:
+    naive_conversions = {"lead_id": ["a"], "converted_at": ["2024-01-02 12:00"], "revenue": [1.0]}
+    for build in (
+        lambda: alignment.attribute(AWARE_TOUCHES, naive_conversions),
+        lambda: Journeys.build(AWARE_TOUCHES, naive_conversions),
+    ):
+        with pytest.raises(DataValidationError) as err:
+            recorded(build)
+        assert (err.value.table, err.value.column) == ("conversions", "converted_at")
+        assert err.value.problem == (
+            "naive datetimes in ['converted_at'] mixed with timezone-aware ones in "
+            "['touchpoints.timestamp']"
+        )
+
+
+def test_journeys_build_refuses_naive_touches_with_aware_leads() -> None:
+    with pytest.raises(DataValidationError, match=r"\['leads.created_at'") as err:
+        Journeys.build(NAIVE_TOUCHES, leads=AWARE_LEADS)
+    assert (err.value.table, err.value.column) == ("touchpoints", "timestamp")
 
 
 def test_closed_loop_costs_fold_like_the_leads() -> None:

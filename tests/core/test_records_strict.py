@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -141,3 +142,46 @@ def test_model_and_table_read_iso_text_alike(when: dt.datetime, offset: str) -> 
     text = when.isoformat(timespec="microseconds") + offset
     assert _model_instant(text) == _table_instant(text)
     assert json.loads(Lead(lead_id="L", created_at=text).model_dump_json())["lead_id"] == "L"
+
+
+@pytest.mark.parametrize(
+    "missing", [None, np.datetime64("NaT"), np.datetime64("NaT", "us"), float("nan"), ""]
+)
+def test_a_missing_optional_instant_is_none_as_in_the_tables(missing: object) -> None:
+    assert Deal(**{**DEAL, "closed_at": missing}, amount=1.0).closed_at is None
+    assert Lead(lead_id="L", created_at="2024-03-01T00:00Z", mql_at=missing).mql_at is None
+    with pytest.raises(ModelValidationError, match="created_at"):  # (required)
+        Lead(lead_id="L", created_at=missing)
+
+
+def test_records_of_pandas_rows_read_their_missing_markers() -> None:
+    pd = pytest.importorskip("pandas")
+    for missing in (pd.NaT, pd.NA):
+        assert Deal(**{**DEAL, "closed_at": missing}, amount=1.0).closed_at is None
+        assert Lead(lead_id="L", created_at="2024-03-01T00:00Z", sql_at=missing).sql_at is None
+    frame = pd.DataFrame(
+        {
+            "deal_id": ["d1", "d2"],
+            "lead_id": ["L1", "L2"],
+            "created_at": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True),
+            "closed_at": pd.to_datetime(["2024-02-01", None], utc=True),
+            "amount": [10.0, 20.0],
+        }
+    )
+    deals = [Deal(**row) for row in frame.to_dict("records")]
+    assert [d.closed_at is None for d in deals] == [False, True]
+
+
+def test_decimal_amounts_are_numbers_as_in_the_tables() -> None:
+    assert Deal(**DEAL, amount=Decimal("1250.50")).amount == 1250.5
+    touch = Touchpoint(lead_id="L", timestamp="2024-03-01T00:00Z", channel="e", cost=Decimal("0.1"))
+    assert touch.cost == 0.1
+    lead = Lead(lead_id="L", created_at="2024-03-01T00:00Z", company_size=Decimal("12"))
+    assert lead.company_size == 12
+    for bad in (Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-1")):
+        like = float("nan") if bad.is_nan() else float(bad)  # (refused alike)
+        for amount in (bad, like):
+            with pytest.raises(ModelValidationError, match="must be a finite number >= 0"):
+                Deal(**DEAL, amount=amount)
+    with pytest.raises(ModelValidationError, match="company_size"):  # (not a whole number)
+        Lead(lead_id="L", created_at="2024-03-01T00:00Z", company_size=Decimal("1.5"))

@@ -76,3 +76,21 @@ def test_a_late_string_keeps_the_column_as_it_is() -> None:
 def test_text_first_is_not_read_as_numbers() -> None:
     arr = np.array(["1", 2, 3], dtype=object)
     assert tighten(arr) is arr
+
+
+def test_object_kind_reads_the_values_missing_ones_aside() -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from alignment._rows import object_kind
+
+    when = dt.datetime(2024, 1, 1)
+
+    def kind(*values: Any) -> str:
+        return object_kind(np.array(values, dtype=object))
+
+    assert kind(True, None, False, float("nan")) == "b"
+    assert kind(when, None, dt.date(2024, 1, 2), np.datetime64("NaT"), float("nan")) == "M"
+    assert kind(1.5, None, Decimal("2"), np.int64(3)) == "f"
+    assert kind(True, 1.5) == kind(when, 1.5) == kind("a", 1.5) == kind(None, None) == "O"
+    assert kind(*([None] * 70), "text", True) == "O"  # (text after the first rows too)

@@ -252,6 +252,37 @@ def test_integer_keys_stay_integers() -> None:
     ]
 
 
+def test_integer_dictionary_keys_stay_integers() -> None:
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    when = dt.datetime(2024, 1, 1, 10)
+    ids = [9, 10, 10, 100]
+    touches = {"lead_id": ids, "timestamp": [when] * 4, "channel": ["x", "y", "z", "x"]}
+    conversions = {"lead_id": [10, 9], "converted_at": [when] * 2, "revenue": [100.0, 7.0]}
+    codes = pa.array([0, 1, 1, 2], pa.int8())
+    dictionary = pa.DictionaryArray.from_arrays(codes, pa.array([9, 10, 100]))
+    for lead_ids in (
+        pd.Series(ids).astype("category"),
+        dictionary,
+        pd.Series(pd.arrays.ArrowExtensionArray(dictionary)),  # (pandas' ArrowDtype)
+    ):
+        j = Journeys.build({**touches, "lead_id": lead_ids}, conversions)
+        assert j.keys.dtype == np.int64 and j.keys.tolist() == [9, 10, 100]
+        assert j.to_frame(backend="dict")["lead_id"].tolist() == [9, 10, 10, 100]
+        assert j.revenue.tolist() == [7.0, 100.0, 0.0]
+    lead_ids = pd.Series([100, 9, 10]).astype("category")
+    lt = LeadTable.build({"lead_id": lead_ids, "created_at": [when] * 3})
+    assert lt.ids.dtype == np.int64 and lt.ids.tolist() == [100, 9, 10]
+    with pytest.raises(DataValidationError, match="missing key"):  # (a category with a gap)
+        Journeys.build({**touches, "lead_id": pd.Series([9, 10, None, 100]).astype("category")})
+
+
+def test_a_bool_is_never_a_key() -> None:
+    with pytest.raises(DataValidationError, match="a bool where a key is expected") as err:
+        Journeys.build({**TOUCHES, "lead_id": [True, False, True, True, False, True]})
+    assert err.value.column == "lead_id" and err.value.n_rows == 6
+
+
 def test_account_journeys_through_leads() -> None:
     j = Journeys.build(TOUCHES, key="account_id", leads=LEADS)
     assert j.keys.tolist() == ["acme", "globex"]
@@ -320,6 +351,66 @@ def test_lead_table() -> None:
     assert lt.column("source").tolist() == ["ads", "seo", "ads", None]
     with pytest.raises(MissingColumnError, match="industry"):
         lt.column("industry")
+
+
+def _nullable_flags() -> dict[str, Any]:
+    """A bool lead column with one missing value, in every kind of input."""
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    when = dt.datetime(2024, 1, 1, 10)
+    base = {
+        "lead_id": ["a", "b", "c"],
+        "created_at": [when] * 3,
+        "mql_at": [when, None, when],
+        "source": ["x", "y", "x"],
+    }
+    flags = [True, None, False]
+    return {
+        "pandas boolean": pd.DataFrame({**base, "dnc": pd.array(flags, dtype="boolean")}),
+        "pandas object": pd.DataFrame({**base, "dnc": pd.Series(flags, dtype=object)}),
+        "polars": pl.DataFrame({**base, "dnc": flags}),
+        "pyarrow": pa.table({**base, "dnc": pa.array(flags)}),
+        "list": {**base, "dnc": flags},
+        "list with pandas NA": {**base, "dnc": [True, pd.NA, False]},
+    }
+
+
+def test_a_nullable_bool_lead_column_is_a_flag_column_with_nan() -> None:
+    for kind, leads in _nullable_flags().items():
+        lt = LeadTable.build(leads)
+        assert set(lt.numeric) == {"dnc"} and list(lt.categorical) == ["source"], kind
+        np.testing.assert_array_equal(lt.numeric["dnc"], [1.0, np.nan, 0.0])
+        observed = alignment.funnel.observe(
+            leads, stages=["created_at", "mql_at"], as_of="2024-02-01T00:00Z", tz="UTC"
+        )
+        assert observed.to_frame(backend="dict")["converted"].tolist() == [2], kind
+        looped = alignment.closed_loop(leads, by="source", tz="UTC").table
+        assert looped.to_frame(backend="dict")["leads"].tolist() == [2, 1], kind
+
+
+def test_lead_columns_read_alike_from_every_kind() -> None:
+    pd = pytest.importorskip("pandas")
+    when = dt.datetime(2024, 1, 1)
+    base = {"lead_id": ["a", "b", "c"], "created_at": [when] * 3}
+    sizes, seen = [1.0, 2.0, None], [when, None, when]
+    kinds = {
+        "list": {**base, "size": sizes, "seen": seen},
+        "object array": {
+            **base,
+            "size": np.array(sizes, dtype=object),
+            "seen": np.array(seen, dtype=object),
+        },
+        "pandas object": pd.DataFrame(
+            {**base, "size": pd.Series(sizes, dtype=object), "seen": pd.Series(seen, dtype=object)}
+        ),
+        "pandas typed": pd.DataFrame({**base, "size": sizes, "seen": pd.to_datetime(seen)}),
+    }
+    for kind, leads in kinds.items():
+        lt = LeadTable.build(leads)
+        # numbers are numbers; instants that are not a stage are left out, never read as text
+        assert list(lt.numeric) == ["size"] and not lt.categorical and not lt.stages, kind
+        np.testing.assert_array_equal(lt.numeric["size"], [1.0, 2.0, np.nan])
 
 
 def test_lead_table_from_models() -> None:

@@ -143,3 +143,16 @@ def test_sensitivity_relative_bools() -> None:
     relative = fn.sensitivity({"a": 0.5}, volume=10, relative=np.bool_(True))
     assert absolute.to_frame(backend="dict")["improved_rate"][0] == pytest.approx(0.51)
     assert relative.to_frame(backend="dict")["improved_rate"][0] == pytest.approx(0.505)
+
+
+def test_decimals_are_read_as_their_nearest_float() -> None:
+    from decimal import Decimal
+
+    plain = fn.plan(100_000, 1_000, {"lead": 0.1, "deal": 0.5})
+    exact = fn.plan(Decimal("100000"), Decimal("1000.0"), {"lead": Decimal("0.1"), "deal": 0.5})
+    assert exact.required == plain.required
+    scenarios = fn.plan([Decimal("1e5"), 2e5], 1_000, {"lead": 0.1})
+    assert scenarios.required["lead"].tolist() == [1000.0, 2000.0]
+    for bad in (Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity")):
+        with pytest.raises(ParameterError, match="revenue_target must be finite and positive"):
+            fn.plan(bad, 1_000, {"lead": 0.1})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pytest
-from io_exports import SALESFORCE, columns_of, left_out, person_ids, write_export
+from io_exports import SALESFORCE, columns_of, frames, left_out, person_ids, write_export
 
 import alignment
 from alignment.errors import DataValidationError, MissingColumnError
@@ -388,3 +389,22 @@ def test_copies_of_one_lead_converted_to_different_contacts(tmp_path: Path) -> N
     assert other[0].column == "ConvertedContactId"
     ids = crm.leads["lead_id"].tolist()
     assert "0038" not in ids and "00Q1" not in ids and ids.count("0031") == 1
+
+
+def test_pandas_na_in_a_date_column_of_a_frame_is_missing() -> None:
+    pd = pytest.importorskip("pandas")
+    read = {}
+    for missing in (None, pd.NA):
+        tables = frames(SALESFORCE, "pandas")
+        lead = tables["Lead"]
+        lead["ConvertedDate"] = pd.Series(
+            [
+                dt.date.fromisoformat(d) if isinstance(d, str) else missing
+                for d in lead["ConvertedDate"]
+            ],
+            dtype=object,
+        )
+        read[missing is None] = alignment.io.read_crm("salesforce", tables, tz="America/New_York")
+    assert read[False].leads["lead_id"].tolist() == read[True].leads["lead_id"].tolist()
+    for name, column in read[True].leads.items():
+        assert np.array_equal(read[False].leads[name], column, equal_nan=column.dtype.kind in "fmM")

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._colnames import close_name
-from .._params import is_number
+from .._params import is_decimal_number, number_float
 from ..errors import ParameterError
 
 __all__ = [
@@ -35,15 +35,15 @@ _CEIL_RTOL = 1e-9
 
 
 def _as_float(value: Any, *, name: str) -> FloatArray:
-    """``value`` as float64: a number (Python or numpy, never a bool) or an array of them.
+    """``value`` as float64: a number (Python or numpy, or a ``decimal.Decimal``, never a
+    bool) or an array of them.
 
     Arrays (scenarios) may be numpy integer/floating arrays, or lists/tuples (nested for
     several dimensions) of numbers; bools, text and numeric strings are refused, as are
-    integers too large for a float.
+    integers too large for a float.  A Decimal is read as its nearest float.
     """
-    if is_number(value):
+    if is_decimal_number(value):
         items: Any = value
-        arr = None
     elif isinstance(value, (str, bytes)) or not (
         isinstance(value, (Sequence, np.ndarray)) or hasattr(value, "__array__")
     ):
@@ -59,11 +59,11 @@ def _as_float(value: Any, *, name: str) -> FloatArray:
             raise _not_numbers(name, value)
         # a list's items one by one: numpy reads [100, True] as integers
         arr = np.asarray(value, dtype=object)
-        if not all(is_number(v) for v in arr.ravel().tolist()):
+        if not all(is_decimal_number(v) for v in arr.ravel().tolist()):
             raise _not_numbers(name, value)
         items = arr
     try:
-        return np.asarray(items, dtype=np.float64)
+        return np.asarray(np.vectorize(number_float, otypes=[np.float64])(items))
     except OverflowError:
         raise ParameterError(
             f"{name} holds an integer too large for a float (beyond about 1.8e308); "

@@ -15,7 +15,7 @@ from .._frames import (
     factorize_ints,
     lookup,
 )
-from .._options import read_time
+from .._options import capture, read_time
 from .._time import Awareness
 from ..errors import DataValidationError, reject_rows
 
@@ -32,29 +32,92 @@ def _readonly(*arrays: np.ndarray) -> None:
         a.setflags(write=False)
 
 
-def _check_awareness(flags: Mapping[str, Awareness], table: str) -> None:
-    aware = [k for k, v in flags.items() if v is True]
-    naive = [k for k, v in flags.items() if v is False]
-    if aware and naive:
+#: a time column of one of the tables of a call: ``(table, column)``
+Where = tuple[str, str]
+
+_MIXED_FIX = "make every datetime timezone-aware (e.g. attach UTC) or every one naive (read as UTC)"
+
+
+def _check_awareness(
+    flags: Mapping[str, Awareness], table: str, *, also: Mapping[Where, Awareness] | None = None
+) -> None:
+    """Refuse naive and timezone-aware instants mixed in one call (``tz=`` not given).
+
+    Parameters
+    ----------
+    flags : mapping of str to bool or None
+        The time columns of ``table`` read so far, and whether each is timezone-aware
+        (``None``: neither, such as ``datetime64`` or epoch values).
+    table : str
+        The table of ``flags``.
+    also : mapping of (table, column) to bool or None, optional
+        Time columns of other tables read with it (the conversions and leads of
+        :meth:`Journeys.build`).
+
+    Raises
+    ------
+    DataValidationError
+        Naive and aware columns among ``flags``, ``also`` and the columns of the other tables
+        read in the same engine call (:mod:`alignment._options` notes them); the error names the
+        (first) naive column and its table, and lists both kinds (columns of ``table`` by name,
+        others as ``table.column``).
+    """
+    read = {(table, c): v for c, v in flags.items()}
+    read.update({w: v for w, v in (also or {}).items() if w not in read})
+    read.update({w: v for w, v in _call_instants(table).items() if w not in read})
+    naive = [w for w, v in read.items() if v is False]
+    aware = [w for w, v in read.items() if v is True]
+    if naive and aware:
+        t, c = naive[0]
         raise DataValidationError(
-            f"naive datetimes in {naive} mixed with timezone-aware ones in {aware}",
-            table=table,
-            column=naive[0],
-            fix="make every datetime timezone-aware (e.g. attach UTC) or every one naive (read as UTC)",
+            f"naive datetimes in {_named(naive, t)} mixed with timezone-aware ones in "
+            f"{_named(aware, t)}",
+            table=t,
+            column=c,
+            fix=_MIXED_FIX,
         )
 
 
+def _call_instants(table: str) -> dict[Where, Awareness]:
+    """The time columns of the other tables read so far in the engine call: aware, or naive
+    read as UTC (empty outside an engine call; instant arguments such as ``as_of`` left out)."""
+    notes = capture().notes
+    if notes is None:
+        return {}
+    read: dict[Where, Awareness] = {}
+    for noted, kind in ((notes.aware, True), (notes.naive, False)):
+        for where in noted:
+            other, _, column = where.partition(".")
+            if column and other != table and where not in notes.naive_args:
+                read[(other, column)] = kind
+    return read
+
+
+def _named(columns: Sequence[Where], table: str) -> list[str]:
+    """Columns as named in an error about ``table``: its own by name, others' as table.column."""
+    return [c if t == table else f"{t}.{c}" for t, c in columns]
+
+
 def _time_column(
-    raw: RawColumns, name: str, table: str, *, allow_missing: bool = False
+    raw: RawColumns, name: str, table: str, *, allow_missing: bool = False, check: bool = True
 ) -> tuple[np.ndarray, Awareness]:
-    """A time column read with the reading options of the call (see :mod:`alignment._options`)."""
-    return read_time(
+    """A time column read with the reading options of the call (see :mod:`alignment._options`).
+
+    With ``check``, refused at once when its kind (naive or aware) differs from that of
+    another table of the call; a table of several time columns passes ``False`` and checks
+    them together (:func:`_check_awareness`), so that the error names them all whichever
+    table was read first.
+    """
+    times, aware = read_time(
         raw.columns[name],
         column=name,
         table=table,
         allow_missing=allow_missing,
         frame_aware=raw.aware.get(name),
     )
+    if check:
+        _check_awareness({name: aware}, table)
+    return times, aware
 
 
 # ----------------------------------------------------------------------------- keys and sorting
@@ -74,6 +137,15 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
         cat = factorize(values, column=column, table=table, allow_missing=False)
         return _checked_string_keys(cat, column=column, table=table, lazy=lazy)
     arr = np.asarray(values)
+    if arr.dtype.kind == "b":
+        reject_rows(
+            np.ones(arr.shape, dtype=bool),
+            "a bool where a key is expected (True is not the key 'True' nor 1)",
+            column=column,
+            table=table,
+            values=arr,
+            fix="give the keys as text or integers",
+        )
     if arr.dtype.kind == "u":
         _reject_wide_ints(arr, column=column, table=table)
     if arr.dtype.kind in "iu":

@@ -29,7 +29,9 @@ def _conversions_on_touches(
     flags: dict[str, Awareness],
 ) -> tuple[np.ndarray, np.ndarray]:
     tt = "touchpoints"
-    ctime, flags[converted_at] = _time_column(raw, converted_at, tt, allow_missing=True)
+    ctime, flags[converted_at] = _time_column(
+        raw, converted_at, tt, allow_missing=True, check=False
+    )
     has = ~np.isnat(ctime)
     rev_col = raw.columns.get(revenue)
     if rev_col is None:

@@ -22,7 +22,7 @@ from .._params import check_flag
 from .._parse import fold_key, parse_bool
 from .._time import Awareness
 from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
-from ._common import _key_codes, _Keys
+from ._common import _check_awareness, _key_codes, _Keys
 from ._leads import LeadTable
 
 #: the id column of deals (and of ``deal_contacts``): the journey key of deal-keyed journeys
@@ -73,25 +73,23 @@ class Conversions:
         The caller's row of each conversion.
     ids : ndarray or None
         The ``deal_id`` of each conversion (``None`` when the table has no such column).
-    aware : bool or None
-        Whether the conversion instants carried a time zone.
+    instants : dict of str to bool or None
+        The time columns read (the conversion instant's, then the deals' ``created_at``) and
+        whether each carried a time zone.
     pairs : Contacts
         The contacts of each conversion.
     created : ndarray of datetime64[us] or None
         The deals' own ``created_at`` (``NaT`` where unknown), one per conversion, when the
         table is a deals table with that column: the opportunity anchor of their journeys.
-    created_aware : bool or None
-        Whether those instants carried a time zone.
     """
 
     time: np.ndarray
     revenue: np.ndarray
     rows: np.ndarray
     ids: np.ndarray | None
-    aware: Awareness
+    instants: dict[str, Awareness]
     pairs: Contacts
     created: np.ndarray | None = None
-    created_aware: Awareness = None
 
     @property
     def n(self) -> int:
@@ -205,20 +203,22 @@ def read_conversions(
         col = cols[name]
         return col if won is None else col.take(rows) if isinstance(col, Categorical) else col[rows]
 
+    instants: dict[str, Awareness] = {}
     with caller_rows(rows, _CT):
-        ctime, aware = read_time(
+        ctime, instants[tcol] = read_time(
             pick(tcol), column=tcol, table=_CT, frame_aware=probe.aware.get(tcol)
         )
         crev = numeric(pick(vcol), column=vcol, table=_CT, nonnegative=True)
-        created, created_aware = None, None
+        created = None
         if dealish and DEAL_CREATED in cols and DEAL_CREATED != tcol:
-            created, created_aware = read_time(
+            created, instants[DEAL_CREATED] = read_time(
                 pick(DEAL_CREATED),
                 column=DEAL_CREATED,
                 table=_CT,
                 allow_missing=True,
                 frame_aware=probe.aware.get(DEAL_CREATED),
             )
+    _check_awareness(instants, _CT)
     ids = np.asarray(cols[DEAL_KEY])[rows] if DEAL_KEY in cols else None
     if deal_contacts is not None:
         if key_name != lead:
@@ -237,10 +237,9 @@ def read_conversions(
         revenue=crev,
         rows=rows,
         ids=ids,
-        aware=aware,
+        instants=instants,
         pairs=pairs,
         created=created,
-        created_aware=created_aware,
     )
 
 

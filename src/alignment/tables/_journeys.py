@@ -38,7 +38,7 @@ from ._conversions import (
 )
 from ._deal_journeys import deal_encoded
 from ._deals import (
-    DEAL_CREATED,
+    _CT,
     Conversions,
     check_deal_options,
     deal_created_anchor,
@@ -529,8 +529,9 @@ class Journeys(_EventLog):
         raw = read_table(touchpoints, table=tt, required=[lead, time, channel], optional=optional)
         _require_columns(raw, [*(touch_categorical or ()), *(touch_numeric or ())], tt)
         flags: dict[str, Awareness] = {}
-        ttime, flags[time] = _time_column(raw, time, tt)
-        lead_table = LeadTable.build(leads) if leads is not None else None
+        ttime, flags[time] = _time_column(raw, time, tt, check=False)
+        lead_table, lead_flags = LeadTable._read(leads) if leads is not None else (None, {})
+        others = {("leads", c): v for c, v in lead_flags.items()}  # (checked with the touches')
 
         rw = check_contacts(contacts, role_weights, key=key_name, lead=lead) if contacts else None
         person_key = lead if contacts else key_name  # account journeys: touches by person
@@ -550,12 +551,11 @@ class Journeys(_EventLog):
                 won_stages=check_deal_options(won_stages, reset),
                 deal_contacts=deal_contacts,
             )
-            flags[converted_at] = conv.aware
-            flags[f"{DEAL_CREATED} (deals)"] = conv.created_aware
+            others.update({(_CT, c): v for c, v in conv.instants.items()})
         elif deal_contacts is not None or won_stages is not None or contacts:
             raise ParameterError("deal_contacts=, won_stages=, contacts= need deals as conversions")
         tkeys, lead_pos = _touch_keys(raw, lead, person_key, lead_table, tt)
-        _check_awareness(flags, tt)
+        _check_awareness(flags, tt, also=others)
         per_deal = False
         if conv is not None:
             uniques, tcodes, pcodes = _merge_keys(tkeys, conv.pairs.keys)
@@ -573,7 +573,7 @@ class Journeys(_EventLog):
             conv_at, rev = _conversions_on_touches(
                 raw, tcodes, n, converted_at, revenue, key_name, flags
             )
-            _check_awareness(flags, tt)
+            _check_awareness(flags, tt, also=others)
 
         # touch columns in input order (validated over every row, whatever is kept)
         cats, nums = _touch_columns(raw, cat_names, num_names, tt)

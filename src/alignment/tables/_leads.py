@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,6 +19,7 @@ from .._frames import (
     read_table,
     to_native,
 )
+from .._rows import object_kind
 from .._stages import KNOWN_STAGES
 from .._time import TIME_DTYPE, Awareness
 from ..errors import reject_rows
@@ -225,8 +227,36 @@ class LeadTable:
             ``stages``, ``categorical`` or ``numeric`` is one string (``stages="mql_at"``: pass
             ``["mql_at"]``) or not a sequence.
         """
+        return cls._read(
+            data,
+            id=id,
+            created_at=created_at,
+            stages=stages,
+            categorical=categorical,
+            numeric=numeric,
+        )[0]
+
+    @classmethod
+    def _read(
+        cls,
+        data: Any,
+        *,
+        id: str = "lead_id",
+        created_at: str = "created_at",
+        stages: Sequence[str] | None = None,
+        categorical: Sequence[str] | None = None,
+        numeric: Sequence[str] | None = None,
+    ) -> tuple[LeadTable, dict[str, Awareness]]:
+        """:meth:`build`, and the time columns read with whether each was timezone-aware (for
+        a builder that checks them with the instants of its other tables).
+
+        Raises
+        ------
+        DataValidationError, ParameterError
+            As :meth:`build`.
+        """
         if isinstance(data, LeadTable):
-            return data
+            return data, {}
         table = "leads"
         stages, categorical, numeric = (
             None if v is None else column_list(v, k)
@@ -257,10 +287,10 @@ class LeadTable:
                 fix=DUPLICATE_ID_FIX,
             )
         flags: dict[str, Awareness] = {}
-        created, flags[created_at] = _time_column(raw, created_at, table)
+        created, flags[created_at] = _time_column(raw, created_at, table, check=False)
         stage_names: list[str]
+        kind_of = functools.cache(lambda c: _kind(raw.columns[c]))  # (read when needed)
         if stages is None:
-            kind_of = lambda c: raw.columns[c].dtype.kind  # noqa: E731  # (read when needed)
             stage_names = default_stages(raw.columns, kind_of, id=id, created_at=created_at)
         else:
             stage_names = list(stages)
@@ -271,22 +301,18 @@ class LeadTable:
                 arr = np.full(col.size, _NAT, dtype=TIME_DTYPE)
                 aware: Awareness = None
             else:
-                arr, aware = _time_column(raw, s, table, allow_missing=True)
+                arr, aware = _time_column(raw, s, table, allow_missing=True, check=False)
             flags[s] = aware
             _readonly(arr)
             stage_arrays[s] = arr
         _check_awareness(flags, table)
         rest = [c for c in raw.columns if c not in (id, created_at, *stage_names)]
         if categorical is None:
-            cat_names = [
-                c for c in rest if raw.columns[c].dtype.kind in "OUS" and c not in (numeric or ())
-            ]
+            cat_names = [c for c in rest if c not in (numeric or ()) and kind_of(c) in "OUS"]
         else:
             cat_names = list(categorical)
         if numeric is None:
-            num_names = [
-                c for c in rest if raw.columns[c].dtype.kind in "iufb" and c not in cat_names
-            ]
+            num_names = [c for c in rest if c not in cat_names and kind_of(c) in "iufb"]
         else:
             num_names = list(numeric)
         for c in [*cat_names, *num_names]:
@@ -301,7 +327,7 @@ class LeadTable:
             _readonly(arr)
             nums[c] = arr
         _readonly(ids, created)
-        return cls(
+        built = cls(
             ids=ids,
             created_at=created,
             stages=stage_arrays,
@@ -310,6 +336,15 @@ class LeadTable:
             backend=raw.backend,
             id_column=id,
         )
+        return built, flags
 
 
 numeric_ = numeric  # the builder's parameter shadows the function name
+
+
+def _kind(column: Any) -> str:
+    """The numpy dtype kind of a lead column; an object column's, that of its values
+    (:func:`~alignment._rows.object_kind`: bools with ``None`` are flags, ``datetime`` values
+    instants, as the same column given as a frame's typed column is read)."""
+    kind: str = column.dtype.kind
+    return object_kind(column) if kind == "O" and isinstance(column, np.ndarray) else kind
