@@ -72,16 +72,6 @@ def test_one_column_mixed_over_partitions(parts: int, n_aware: int) -> None:
     assert got == want  # (the rows of the rarer kind, naive on a tie, in input order)
 
 
-#: memory names the naive column's own table (``conversions``) and the aware columns of the
-#: other tables as ``table.column``; the Dask check (``dask/_instants.refuse_mixed_instants``)
-#: still names the columns of both tables as the first table's: it has to pass its
-#: ``(table, column)`` pairs to ``_check_awareness(..., also=)`` to agree again
-_NAMES_THE_FIRST_TABLE = pytest.mark.xfail(
-    strict=True, reason="the Dask check names every column as the first table's"
-)
-
-
-@_NAMES_THE_FIRST_TABLE
 @pytest.mark.parametrize("parts", [1, 3])
 def test_touches_and_conversions_of_different_kinds(parts: int) -> None:
     want, got = _both(_touches([AWARE] * 12), _conversions("2024-02-01"), parts)
@@ -89,7 +79,6 @@ def test_touches_and_conversions_of_different_kinds(parts: int) -> None:
     assert got == want
 
 
-@_NAMES_THE_FIRST_TABLE
 def test_zoned_datetimes_beside_naive_text() -> None:
     t = _touches([AWARE] * 12)
     t["timestamp"] = pd.to_datetime(t["timestamp"], utc=True)

@@ -93,15 +93,15 @@ def _raise_mixed(
 
 def refuse_mixed_instants(inputs: Mapping[str, Any], columns: Sequence[tuple[str, str]]) -> None:
     """Refuse, as memory does, naive and aware instants in one of ``columns`` (``(table,
-    column)`` pairs of ``inputs``' Dask frames), or in two of them (the first table names the
-    error, as the touches do in memory).  Run inside :func:`._common.input_rows`."""
-    kinds: dict[str, bool | None] = {}
+    column)`` pairs of ``inputs``' Dask frames), or in two of them (the naive column's table names
+    the error, as in memory).  Run inside :func:`._common.input_rows`."""
+    kinds: dict[tuple[str, str], bool | None] = {}
     for table, column in columns:
         ddf = inputs.get(table)
         if ddf is not None and column in ddf.columns:
-            kinds[column] = _column_kind(ddf, column, table)
-    if columns:
-        _check_awareness(kinds, columns[0][0])  # (the check memory makes, the same error)
+            kinds[(table, column)] = _column_kind(ddf, column, table)
+    if columns:  # (the check memory makes, the same error: each column of its own table)
+        _check_awareness({}, columns[0][0], also=kinds)
 
 
 def _kind(ddf: Any, column: str) -> str:
