@@ -32,7 +32,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 
-from ._time import Awareness, localize, read_instant, read_instants, time_zone
+from ._time import Awareness, finer_than_us, localize, read_instant, read_instants, time_zone
 from .errors import AlignmentWarning, ParameterError
 
 __all__ = [
@@ -75,6 +75,7 @@ class _Notes:
     aware: dict[str, None] = field(default_factory=dict)  # table.column read timezone-aware
     dst: dict[str, list[int]] = field(default_factory=dict)  # table.column: [ambiguous, gap]
     variants: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    cut: dict[str, int] = field(default_factory=dict)  # table.column: instants cut to us
 
 
 #: an engine warning kept by a part of a call: (category, message)
@@ -213,6 +214,14 @@ def note_dst(table: str | None, column: str, ambiguous: int, nonexistent: int) -
         counts[1] += int(nonexistent)
 
 
+def note_cut(table: str | None, column: str, cut: int) -> None:
+    """Instants of ``table.column`` with a part below a microsecond, cut to microseconds."""
+    notes = _notes()
+    if notes is not None and cut:
+        where = _where(table, column)
+        notes.cut[where] = notes.cut.get(where, 0) + cut
+
+
 def note_variants(table: str | None, column: str, groups: Sequence[tuple[str, ...]]) -> None:
     """Spellings of ``table.column`` that fold to one key (``normalize`` was not given)."""
     notes = _notes()
@@ -273,6 +282,15 @@ def _report(notes: _Notes) -> None:
             AlignmentWarning,
             stacklevel=level,
         )
+    if notes.cut:
+        parts = [f"{where} ({n:,} values)" for where, n in notes.cut.items()]
+        warnings.warn(
+            "instants finer than a microsecond were cut to microseconds in "
+            f"{', '.join(parts)}: instants less than a microsecond apart may be tied (then in "
+            "input order); fix: round the column to microseconds if that is its precision",
+            AlignmentWarning,
+            stacklevel=level,
+        )
     if notes.variants:
         parts = [
             f"{where}: " + "; ".join(" / ".join(repr(s) for s in g) for g in groups)
@@ -319,6 +337,7 @@ def read_time(
         read as UTC).
     """
     options = current()
+    note_cut(table, column, finer_than_us(values))
     read = read_instants(
         values,
         column=column,

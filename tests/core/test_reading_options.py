@@ -739,3 +739,55 @@ def test_many_bad_strings_refused_like_one() -> None:
     with pytest.raises(DataValidationError) as err:
         as_utc_datetime64(obj(*distinct), column="t")
     assert err.value.n_rows == 40 and err.value.rows == [33, 34, 35, 36, 37]
+
+
+# -- instants finer than a microsecond -------------------------------------------------------
+
+
+def _ns(*values: str) -> np.ndarray:
+    return np.array(values, dtype="datetime64[ns]")
+
+
+def test_instants_cut_to_microseconds_are_named_with_their_count() -> None:
+    """Nanosecond instants are stored as microseconds: those with a part below a microsecond
+    are counted and named per column (touches 100 ns and 200 ns apart become a tie)."""
+    tp = {
+        "lead_id": ["a", "a", "a"],
+        "timestamp": _ns("2024-03-01T00:00:00.000000100", "2024-03-01T00:00:00.000000200", "NaT"),
+        "channel": ["email", "seo", "seo"],
+    }
+    tp["timestamp"][2] = np.datetime64("2024-02-01T00:00:00.000001", "ns")
+    cv = {"lead_id": ["a"], "converted_at": _ns("2024-03-01T00:00:01.000000900"), "revenue": [1.0]}
+    with pytest.warns(alignment.AlignmentWarning, match="finer than a microsecond") as got:
+        alignment.attribute(tp, cv, model="linear")
+    (text,) = [str(w.message) for w in got if "finer than" in str(w.message)]
+    assert (
+        "touchpoints.timestamp (2 values)" in text and "conversions.converted_at (1 values)" in text
+    )
+
+
+def test_whole_microseconds_in_nanoseconds_are_read_without_a_word() -> None:
+    tp = {"lead_id": ["a"], "timestamp": _ns("2024-03-01T00:00:00.000001", "NaT")[:1]}
+    tp["channel"] = ["email"]
+    cv = {"lead_id": ["a"], "converted_at": _ns("2024-03-02"), "revenue": [1.0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert alignment.attribute(tp, cv, model="linear").totals() == {"email": 1.0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-(2**62), 2**62)), max_size=40))
+def test_the_count_of_instants_cut_matches_a_plain_count(ticks: list[int | None]) -> None:
+    import alignment._time as T
+
+    arr = np.array([np.datetime64("NaT") if t is None else t for t in ticks], dtype="M8[ns]")
+    want = sum(1 for t in ticks if t is not None and t % 1000 != 0)
+    before = arr.copy()
+    old = T._CHUNK
+    try:
+        T._CHUNK = 7  # (chunks of 7 values: their edges crossed)
+        assert T.finer_than_us(arr) == want
+    finally:
+        T._CHUNK = old
+    assert T.finer_than_us(arr.astype("M8[us]")) == 0
+    assert np.array_equal(arr, before, equal_nan=True)
