@@ -472,14 +472,10 @@ def nested_column(
 
 
 def _borrowed(arr: np.ndarray) -> bool:
-    """Whether the numbers, instants or flags of ``arr`` are memory its owner may still write.
-
-    A view of numpy memory (the caller's dict column, a pandas frame's block) may change when
-    its base is written, read-only or not (whoever owns the base may make it writable again);
-    an array made while reading (``base is None``: a conversion, a cast) and a read-only view
-    of a foreign buffer (Polars' and Arrow's, never written in place) cannot.  Object columns
-    are parsed or factorised into new arrays by whatever reads them.
-    """
+    """Whether the numbers, instants or flags of ``arr`` are memory its owner may still write:
+    a view of numpy memory (a dict column, a pandas block), read-only or not (its owner may make
+    it writable again); not an array made while reading (``base is None``) nor a read-only view
+    of a foreign buffer (Polars', Arrow's).  Object columns are read into new arrays anyway."""
     if arr.base is None or arr.dtype.kind not in "biufcmM":
         return False
     owner: Any = arr

@@ -265,29 +265,6 @@ def _neutral_times(values: Any, epoch_unit: str, *, column: str, table: str | No
     )
 
 
-_FINER = {"ns": 10**3, "ps": 10**6, "fs": 10**9, "as": 10**12}  # (units per microsecond)
-_CHUNK = 1 << 20
-
-
-def finer_than_us(values: Any) -> int:
-    """How many instants of a numpy ``datetime64`` column finer than microseconds (``ns`` …)
-    have a part below a microsecond, which reading them as ``datetime64[us]`` cuts; ``0`` for
-    any other column.  One pass in chunks of :data:`_CHUNK` values (no full-size temporary)."""
-    if not isinstance(values, np.ndarray) or values.dtype.kind != "M":
-        return 0
-    per = _FINER.get(np.datetime_data(values.dtype)[0])
-    if per is None:
-        return 0
-    ticks = values.reshape(-1).view(np.int64)
-    cut = 0
-    for at in range(0, ticks.size, _CHUNK):  # a loop over chunks of a million values
-        part = ticks[at : at + _CHUNK]
-        below = part % per
-        if below.any():  # (NaT's tick is not a value)
-            cut += int(np.count_nonzero(below[part != np.iinfo(np.int64).min]))
-    return cut
-
-
 def _read_only(times: np.ndarray) -> np.ndarray:
     """``times`` as a read-only view: a column that already is ``datetime64[us]`` is not copied
     (10^7 instants are 80 MB), and the view cannot write into the caller's array."""

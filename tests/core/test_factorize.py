@@ -21,7 +21,7 @@ from alignment._factorize import (
     _dictionary_factorize,
     _native_factorize,
 )
-from alignment._frames import lookup
+from alignment._lookup import lookup
 from alignment.tables import Journeys
 from alignment.tables._common import _Keys, _merge_keys
 

@@ -17,7 +17,7 @@ pa = pytest.importorskip("pyarrow")
 import alignment  # noqa: E402
 import alignment._cells as cells  # noqa: E402
 import alignment._factorize as fz  # noqa: E402
-import alignment._frames as frames  # noqa: E402
+import alignment._lookup as lookup_mod  # noqa: E402
 from alignment._columns import Categorical, Later, stored  # noqa: E402
 from alignment.errors import DataValidationError  # noqa: E402
 from alignment.tables import Journeys  # noqa: E402
@@ -198,7 +198,7 @@ def test_lookup_in_unmade_text_searches_its_bytes(monkeypatch: pytest.MonkeyPatc
     ids = _salesforce(500)
     text = cells.ArrowText(pa.array(ids, type=pa.large_string()))
     made = _count_made(monkeypatch)
-    pos, found = frames.lookup(text, np.array([ids[3], "nope", ids[-1]], dtype=object))
+    pos, found = lookup_mod.lookup(text, np.array([ids[3], "nope", ids[-1]], dtype=object))
     assert pos.tolist() == [3, -1, 499]
     assert found.tolist() == [True, False, True]
     assert text._made is None and made == []
@@ -276,7 +276,7 @@ def test_lookup_between_two_unmade_texts_makes_no_string(monkeypatch: pytest.Mon
     hay = cells.ArrowText(pa.array(ids, type=pa.large_string()))
     needles = cells.ArrowText(pa.array([ids[7], "00Q5g0000999999AAA", ids[0]]))
     made = _count_made(monkeypatch)
-    pos, found = frames.lookup(hay, needles)
+    pos, found = lookup_mod.lookup(hay, needles)
     assert pos.tolist() == [7, -1, 0] and found.tolist() == [True, False, True]
     assert made == []
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignment import _cells, _factorize, _frames, _spans, _strings
+from alignment import _cells, _factorize, _lookup, _spans, _strings
 
 pa = pytest.importorskip("pyarrow")
 
@@ -78,12 +78,12 @@ def test_lookup_in_packed_ids_needs_no_text(monkeypatch: pytest.MonkeyPatch, thr
     hay = _ids(300, 1)
     held = _packed_categories([hay[i % 300] for i in range(900)][::-1])
     needles = _needles(hay, 2)
-    pos, found = _frames.lookup(held, np.array(needles, dtype=object))
+    pos, found = _lookup.lookup(held, np.array(needles, dtype=object))
     assert pos.tolist() == _oracle(hay, needles)
     assert found.tolist() == [p >= 0 for p in _oracle(hay, needles)]
     assert not _text_made(held)  # (found from the packed words alone)
     arrow = pa.array([v for v in needles if v is not None], type=pa.string())
-    pos, _ = _frames.lookup(held, _cells.ArrowText(arrow))  # (the kernel's own strings)
+    pos, _ = _lookup.lookup(held, _cells.ArrowText(arrow))  # (the kernel's own strings)
     assert pos.tolist() == _oracle(hay, arrow.to_pylist())
     assert not _text_made(held)
     assert held.arrow.to_pylist() == hay  # (still the same strings when read)
@@ -155,7 +155,7 @@ def test_bytes_and_lone_surrogates_are_not_taken_for_text(
     """A ``bytes`` needle is not the string of its UTF-8 (PyArrow would read it so), and a lone
     surrogate has no UTF-8: neither is found, and neither raises."""
     if not packed:  # (the haystack's text searched instead: another path, the same rule)
-        monkeypatch.setattr(_frames, "_search_packed", lambda *_: None)
+        monkeypatch.setattr(_lookup, "_search_packed", lambda *_: None)
     hay = _ids(300, 5)
     held = _packed_categories(hay * 2)
     for needles in (
@@ -163,5 +163,5 @@ def test_bytes_and_lone_surrogates_are_not_taken_for_text(
         np.array(["\ud800", hay[4]], dtype=object),
         np.array([b"x", None], dtype=object),
     ):
-        pos, _ = _frames.lookup(held, needles)
+        pos, _ = _lookup.lookup(held, needles)
         assert pos.tolist() == _oracle(hay, needles.tolist())

@@ -778,7 +778,7 @@ def test_whole_microseconds_in_nanoseconds_are_read_without_a_word() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.integers(-(2**62), 2**62)), max_size=40))
 def test_the_count_of_instants_cut_matches_a_plain_count(ticks: list[int | None]) -> None:
-    import alignment._time as T
+    import alignment._options as T
 
     arr = np.array([np.datetime64("NaT") if t is None else t for t in ticks], dtype="M8[ns]")
     want = sum(1 for t in ticks if t is not None and t % 1000 != 0)

@@ -18,6 +18,7 @@ pa = pytest.importorskip("pyarrow")
 import alignment._cells as cells  # noqa: E402
 import alignment._factorize as fz  # noqa: E402
 import alignment._frames as frames  # noqa: E402
+import alignment._lookup as lookup_mod  # noqa: E402
 from alignment._columns import stored  # noqa: E402
 from alignment._factorize import factorize  # noqa: E402
 
@@ -39,7 +40,7 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         calls.append(out is not None)
         return out
 
-    monkeypatch.setattr(frames, "search_cells", spy)
+    monkeypatch.setattr(lookup_mod, "search_cells", spy)
     return calls
 
 
@@ -130,7 +131,7 @@ def test_factorised_ids_of_one_length_keep_their_bytes_and_are_searched(
     needles = np.array(
         [*ids[::7].tolist(), "00Q5g0000000000XYZ", "nope", ids[0][:15]], dtype=object
     )
-    pos, found = frames.lookup(cat.categories, needles)
+    pos, found = lookup_mod.lookup(cat.categories, needles)
     assert calls == [True]
     expected = _oracle(cat.categories.tolist(), needles.tolist())
     assert pos.tolist() == expected
@@ -143,7 +144,7 @@ def test_lookup_without_remembered_bytes_converts_then_searches(
     hay = np.array(sorted(_salesforce_like(500).tolist()), dtype=object)
     assert cells.arrow_of(hay) is None
     calls = _spy(monkeypatch)
-    pos, found = frames.lookup(hay, np.array([hay[5], "x", hay[-1]], dtype=object))
+    pos, found = lookup_mod.lookup(hay, np.array([hay[5], "x", hay[-1]], dtype=object))
     assert calls == [True]
     assert pos.tolist() == [5, -1, 499]
     assert found.tolist() == [True, False, True]
@@ -181,13 +182,13 @@ def test_the_order_of_a_factorisers_strings_is_not_checked_again(
     held = stored(cat, "categories")  # (as the journeys keep them: strings not made yet)
     assert isinstance(held, cells.ArrowText)
     needles = np.array([ids[3], ids[-1], "00Q5g00000000XYZZZ"], dtype=object)
-    pos, found = frames.lookup(held, needles)
+    pos, found = lookup_mod.lookup(held, needles)
     assert found.tolist() == [True, True, False]
     assert checked == []
     assert pos.tolist() == _oracle(sorted(ids.tolist()), needles.tolist())
     shuffled = np.array(ids[::-1].tolist(), dtype=object)  # (remembered, not in order)
     cells.remember(shuffled, pa.array(shuffled.tolist()))
-    pos, found = frames.lookup(shuffled, needles)
+    pos, found = lookup_mod.lookup(shuffled, needles)
     assert found.tolist() == [p >= 0 for p in pos.tolist()]
     assert checked and set(checked) == {shuffled.size}  # (checked: not in order, so hashed)
     assert pos.tolist() == _oracle(shuffled.tolist(), needles.tolist())

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from .._colnames import name_it_with
-from .._frames import Categorical, factorize, lookup, read_table
+from .._frames import Categorical, factorize, read_table
+from .._lookup import lookup
 from .._params import check_flag, is_number
 from .._segments import gather_segments
 from ..errors import MissingColumnError, ParameterError, reject_rows

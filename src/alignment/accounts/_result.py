@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .._frames import Categorical, factorize, lookup, read_table, to_native, with_column
+from .._frames import Categorical, factorize, read_table, to_native, with_column
+from .._lookup import lookup
 from .._params import check_flag
 from .._results import Result
 from ..errors import ParameterError, reject_rows

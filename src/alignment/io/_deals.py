@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._frames import Categorical, factorize, factorize_ints, lookup
+from .._frames import Categorical, factorize, factorize_ints
+from .._lookup import lookup
 from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
 from ._context import DEAL, DEAL_RANK, PERSON, ROW, SRC, Context, Table, concat, take

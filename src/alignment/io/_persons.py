@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._columns import Later, subset
-from .._frames import lookup
+from .._lookup import lookup
 from .._segments import group_min, lex_order
 from ._context import ROW, SRC, Context, Table
 from ._preset import ExportTable

@@ -26,7 +26,8 @@ from .._cells import (
     text_of_cells,
 )
 from .._columns import Later, nested_column, stored
-from .._frames import Categorical, factorize, lookup
+from .._frames import Categorical, factorize
+from .._lookup import lookup
 from .._parse import parse_bool, parse_money
 from .._segments import take_rows
 from .._sources import offset_instants_of
@@ -275,7 +276,7 @@ def plain(values: np.ndarray) -> np.ndarray:
 
 
 def find(haystack: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`alignment._frames.lookup` of a typed column (of a :class:`CodedText`: each of
+    """:func:`alignment._lookup.lookup` of a typed column (of a :class:`CodedText`: each of
     its texts once)."""
     if isinstance(values, CodedText):
         at, _ = lookup(haystack, values.texts)

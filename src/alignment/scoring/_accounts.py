@@ -16,7 +16,8 @@ import numpy as np
 
 from .._colnames import FIXED_NAME, name_it_with
 from .._columns import text
-from .._frames import Categorical, factorize, lookup, read_table, to_native
+from .._frames import Categorical, factorize, read_table, to_native
+from .._lookup import lookup
 from .._options import read_time, reads_options
 from .._params import is_number
 from .._parse import fold_key

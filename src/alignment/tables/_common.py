@@ -13,8 +13,8 @@ from .._frames import (
     RawColumns,
     factorize,
     factorize_ints,
-    lookup,
 )
+from .._lookup import lookup
 from .._options import capture, read_time
 from .._time import Awareness
 from ..errors import DataValidationError, reject_rows

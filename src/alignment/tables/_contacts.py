@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._frames import lookup
+from .._lookup import lookup
 from ..errors import MissingColumnError, ParameterError
 from ._common import _Keys
 from ._deals import Contacts, Conversions, read_conversions

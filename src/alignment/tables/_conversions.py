@@ -7,9 +7,9 @@ import numpy as np
 from .._frames import (
     Categorical,
     RawColumns,
-    lookup,
     numeric,
 )
+from .._lookup import lookup
 from .._segments import group_max, group_min
 from .._time import TIME_DTYPE, Awareness
 from ..errors import MissingColumnError, reject_rows

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .._frames import Categorical, factorize, lookup, numeric, read_table
+from .._frames import Categorical, factorize, numeric, read_table
+from .._lookup import lookup
 from .._options import read_time
 from .._params import check_flag
 from .._parse import fold_key, parse_bool

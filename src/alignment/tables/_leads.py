@@ -14,11 +14,11 @@ from .._frame_types import table_frames
 from .._frames import (
     Categorical,
     factorize,
-    lookup,
     numeric,
     read_table,
     to_native,
 )
+from .._lookup import lookup
 from .._rows import object_kind
 from .._stages import KNOWN_STAGES
 from .._time import TIME_DTYPE, Awareness

@@ -1,0 +1,173 @@
+"""Keys of one table found in another (:func:`lookup`), for every reader of two tables.
+
+Hashing in general; one pass of comparisons when both hold the same sorted values; a binary
+search of the bytes when the haystack holds sorted strings of one length, as the categories
+of Salesforce ids are.  Part of the one dataframe boundary (with :mod:`._frames`): pyarrow is
+imported lazily, inside the functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._cells import ArrowText, arrow_of, search_cells, search_packed
+from ._columns import Categorical
+from ._factorize import _has
+
+__all__ = ["lookup"]
+
+
+def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing (or, for
+    fewer needles than a haystack of sorted strings of one UTF-8 length, a binary search).
+
+    Parameters
+    ----------
+    haystack : ndarray
+        Unique values (integers or strings).
+    needles : ndarray, sequence or Categorical
+        Values to find.  A :class:`Categorical` is looked up through its categories only.
+
+    Returns
+    -------
+    positions : ndarray of int64
+        Index into ``haystack`` (``-1`` where absent).
+    found : ndarray of bool
+    """
+    if isinstance(needles, Categorical):
+        if _same_values(needles.categories, haystack):  # (the categories are the haystack)
+            codes = needles.codes.astype(np.int64)
+            return codes, codes >= 0
+        pos_c, _ = lookup(haystack, needles.categories)
+        ok = needles.codes >= 0
+        pos = np.full(needles.codes.size, -1, dtype=np.int64)
+        pos[ok] = pos_c[needles.codes[ok]]
+        return pos, pos >= 0
+    packed = _search_packed(haystack, needles)  # (the haystack's text not read at all)
+    if packed is not None:
+        return packed, packed >= 0
+    made = arrow_of(haystack)  # (the kernel's Arrow strings: searched, not made into objects)
+    needles_made = arrow_of(needles) if made is not None else None
+    increasing = isinstance(haystack, ArrowText)  # (sorted distinct strings, by construction)
+    if needles_made is not None:  # (both the kernel's: no Python string on either side)
+        searched = search_cells(made, needles_made, increasing=increasing)
+        if searched is not None:
+            return searched, searched >= 0
+    q = np.asarray(needles)
+    if made is not None and q.dtype.kind in "OU" and _has("pyarrow"):
+        searched = _search_made(made, q, increasing)
+        if searched is not None:
+            return searched, searched >= 0
+    hay = np.asarray(haystack)
+    if q.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+    if hay.dtype.kind in "iu" and q.dtype.kind in "iu":
+        order = np.argsort(hay, kind="stable")
+        sorted_hay = hay[order]
+        pos = np.searchsorted(sorted_hay, q)
+        found = pos < sorted_hay.size
+        found[found] = sorted_hay[pos[found]] == q[found]
+        out = np.full(q.size, -1, dtype=np.int64)
+        out[found] = order[pos[found]]
+        return out, found
+    hay_s = hay.astype(str).astype(object) if hay.dtype.kind != "O" else hay
+    q_s = q.astype(str).astype(object) if q.dtype.kind != "O" else q
+    if _has("pyarrow"):
+        import pyarrow.compute as pc
+
+        q_a, hay_a = _as_arrow_text(q_s), _as_arrow_text(hay_s)
+        if q_a is not None and hay_a is not None and not hay_a.null_count:
+            if len(hay_a) <= len(q_a):
+                idx = pc.index_in(q_a, value_set=hay_a)  # hash table on the haystack
+                out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+                return out, out >= 0
+            searched = search_cells(hay_a, q_a)  # (sorted ids of one length: no hashing)
+            if searched is not None:
+                return searched, searched >= 0
+            # fewer needles: hash the distinct needles and probe with the haystack (cheaper
+            # than building a table of the whole haystack); haystack values are unique
+            enc = pc.dictionary_encode(q_a)
+            hit = np.asarray(
+                pc.index_in(hay_a, value_set=enc.dictionary)
+                .fill_null(-1)
+                .to_numpy(zero_copy_only=False),
+                dtype=np.int64,
+            )
+            pos_u = np.full(len(enc.dictionary) + 1, -1, dtype=np.int64)  # last slot: null
+            found_hay = np.flatnonzero(hit >= 0)
+            pos_u[hit[found_hay]] = found_hay
+            codes = np.asarray(
+                enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
+            )
+            out = pos_u[codes]
+            return out, out >= 0
+    index = {
+        v: i for i, v in enumerate(hay_s.tolist())
+    }  # hashing: O(n), no Python comparisons sort
+    out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
+    return out, out >= 0
+
+
+def _search_made(made: Any, q: np.ndarray, increasing: bool) -> np.ndarray | None:
+    """:func:`._cells.search_cells` of needles ``q`` in the Arrow strings a factoriser made
+    (``None``: not strings, or the search declines)."""
+    q_a = _as_arrow_text(q)
+    return None if q_a is None else search_cells(made, q_a, increasing=increasing)
+
+
+def _as_arrow_text(q: np.ndarray) -> Any:
+    """``str`` values (``None`` or NaN: null) as an Arrow string array; ``None`` when they are
+    not all strings (``bytes`` are not text: PyArrow would take them for their UTF-8), or hold
+    a lone surrogate (no UTF-8 of its own)."""
+    import pyarrow as pa
+
+    try:
+        out = pa.array(q.astype(object) if q.dtype.kind == "U" else q, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+        return None
+    if pa.types.is_null(out.type):  # (no value at all)
+        return out.cast(pa.string())
+    return out if pa.types.is_string(out.type) or pa.types.is_large_string(out.type) else None
+
+
+def _search_packed(haystack: Any, needles: Any) -> np.ndarray | None:
+    """:func:`._cells.search_packed` of needles given as the kernel's strings or as ``str``
+    values (``None``: the haystack's strings were not packed, or the needles are not text)."""
+    if not isinstance(haystack, ArrowText) or haystack.packed is None:
+        return None
+    arrow = arrow_of(needles)
+    if arrow is None:
+        q = np.asarray(needles)
+        if q.dtype.kind not in "OU" or not _has("pyarrow"):
+            return None
+        arrow = _as_arrow_text(q)
+    return None if arrow is None else search_packed(haystack, arrow)
+
+
+_EQUAL_CHUNK = 1 << 16
+
+
+def _same_values(categories: np.ndarray, haystack: Any) -> bool:
+    """Whether ``haystack`` holds ``categories`` in the same order (then a category's code is its
+    position there): the same array, or equal strings at every position.
+
+    The lead ids of a table and the categories of its touches' lead ids are one sorted set as
+    often as not (a CRM bundle's persons and their touches): one pass of comparisons instead
+    of hashing both.  Checked at its ends and middle first, so that other haystacks cost little.
+    """
+    hay = haystack if isinstance(haystack, np.ndarray) else None
+    if hay is None or hay.ndim != 1 or hay.size != categories.size or hay.dtype != categories.dtype:
+        return False
+    if hay is categories or hay.size == 0:
+        return True
+    if hay.dtype.kind not in "OU":
+        return False
+    probe = np.unique(np.linspace(0, hay.size - 1, num=min(hay.size, 64)).astype(np.int64))
+    if not bool(np.all(hay[probe] == categories[probe])):
+        return False
+    return all(  # (in chunks: no full-length temporary)
+        bool(np.array_equal(hay[c0 : c0 + _EQUAL_CHUNK], categories[c0 : c0 + _EQUAL_CHUNK]))
+        for c0 in range(0, hay.size, _EQUAL_CHUNK)
+    )
