@@ -192,3 +192,25 @@ def test_tables_hold_no_memory_of_the_callers_arrays() -> None:
     assert not any(np.shares_memory(h, m) for h in held for m in mine)
     leads["mql_at"][:] = np.datetime64("1999-01-01", "us")
     assert str(table.stages["mql_at"][0]) == "2024-02-03T00:00:00.000000"
+
+
+def test_journeys_from_arrays_leaves_the_callers_arrays_writable_and_apart() -> None:
+    """The table makes its own arrays read-only, never the caller's: revenue, conversions and
+    per-touch numbers given to :meth:`Journeys.from_arrays` are taken as copies."""
+    revenue, conversions, cost = np.array([10.0, 0.0]), np.array([1.0, 0.0]), np.arange(3.0)
+    j = Journeys.from_arrays(
+        keys=np.array(["a", "b"]),
+        offsets=np.array([0, 2, 3]),
+        time=np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[us]"),
+        channel=np.array([0, 1, 0]),
+        channels=np.array(["x", "y"], dtype=object),
+        converted_at=np.array(["2024-02-01", "NaT"], dtype="datetime64[us]"),
+        revenue=revenue,
+        conversions=conversions,
+        touch_numeric={"cost": cost},
+    )
+    for given in (revenue, conversions, cost):
+        assert given.flags.writeable
+    assert not j.revenue.flags.writeable
+    revenue[0], cost[0] = 99.0, 99.0
+    assert j.revenue[0] == 10.0 and j.touch_numeric["cost"][0] == 0.0

@@ -17,7 +17,6 @@ pa = pytest.importorskip("pyarrow")
 
 import alignment._cells as cells  # noqa: E402
 import alignment._factorize as fz  # noqa: E402
-import alignment._frames as frames  # noqa: E402
 import alignment._lookup as lookup_mod  # noqa: E402
 from alignment._columns import stored  # noqa: E402
 from alignment._factorize import factorize  # noqa: E402

@@ -87,6 +87,15 @@ class JourneyOutcomes(TypedDict):
     non_conversions: np.ndarray
 
 
+def _own(values: np.ndarray, given: tuple[Any, ...]) -> np.ndarray:
+    """``values``, copied when it holds memory of one of the caller's arrays ``given``: the
+    table makes its arrays read-only, never the caller's."""
+    if any(isinstance(g, np.ndarray) and np.shares_memory(values, g) for g in given):
+        mine: np.ndarray = values.copy()
+        return mine
+    return values
+
+
 def journey_outcomes(
     n: int,
     converted_at: Any,
@@ -123,6 +132,8 @@ def journey_outcomes(
             np.asarray(non_conversions), column="non_conversions", table=table, nonnegative=True
         )
     )
+    given = (revenue, conversions, non_conversions)
+    rev, conv, nonconv = (_own(v, given) for v in (rev, conv, nonconv))
     outcomes = JourneyOutcomes(
         converted_at=conv_at, revenue=rev, conversions=conv, non_conversions=nonconv
     )

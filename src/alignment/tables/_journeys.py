@@ -403,7 +403,7 @@ class Journeys(_EventLog):
             channel=cat,
             **outcomes,
             touch_columns=dict(touch_columns or {}),
-            touch_numeric=dict(touch_numeric or {}),
+            touch_numeric={k: np.array(v, copy=copy) for k, v in (touch_numeric or {}).items()},
             anchors={k: np.asarray(v).astype(TIME_DTYPE) for k, v in (anchors or {}).items()},
             journey_columns=dict(journey_columns or {}),
             timed=timed,
