@@ -485,7 +485,9 @@ def to_native(
     Parameters
     ----------
     columns : mapping of str to ndarray or Categorical
-        Equal-length columns.  ``datetime64`` columns are returned as UTC datetimes; a
+        Equal-length columns.  ``datetime64`` columns are returned as UTC datetimes, except
+        calendar dates (``datetime64[D]``), which stay dates: Arrow ``date32``, Polars
+        ``Date``, ``datetime.date`` objects in pandas (``None`` for NaT); a
         :class:`Categorical` as strings (built from its codes: no Python object per row for
         Polars and PyArrow).  Numeric columns are not copied where the backend can hold numpy
         memory (Polars): pass arrays nothing writes to afterwards.
@@ -526,7 +528,12 @@ def to_native(
 
 
 def _instants_as_us(v: np.ndarray) -> np.ndarray:
-    return v.astype(TIME_DTYPE, copy=False) if v.dtype.kind == "M" else v
+    return v.astype(TIME_DTYPE, copy=False) if v.dtype.kind == "M" and not _is_date(v) else v
+
+
+def _is_date(v: np.ndarray) -> bool:
+    """A column of calendar dates (``datetime64[D]``): a date, not an instant."""
+    return v.dtype.kind == "M" and np.datetime_data(v.dtype)[0] == "D"
 
 
 def _text_categories(cat: Categorical) -> bool:
@@ -550,6 +557,8 @@ def _pandas_frame(cols: Mapping[str, Any], encoded: Collection[str]) -> Any:
             s = pd.Series(pd.Categorical.from_codes(_signed_codes(v), v.categories.tolist()))
         elif isinstance(v, Categorical) or v.dtype.kind == "O":
             s = pd.Series(v.values() if isinstance(v, Categorical) else v, dtype=object)
+        elif _is_date(v):  # datetime.date objects (None for NaT), as Arrow's date32 in pandas
+            s = pd.Series(v.astype(object), dtype=object)
         elif v.dtype.kind == "M":
             s = pd.Series(v).dt.tz_localize("UTC")
         else:
@@ -569,6 +578,8 @@ def _polars_frame(cols: Mapping[str, Any], encoded: Collection[str]) -> Any:
             s = _polars_strings(k, v)
         elif v.dtype.kind == "O":
             s = pl.Series(k, v.tolist(), dtype=pl.String if _no_values(v) else None)
+        elif _is_date(v):
+            s = pl.Series(k, v, dtype=pl.Date)
         elif v.dtype.kind == "M" and not np.isnat(v).any():  # the numpy memory, no copy
             s = pl.Series(k, v.view(np.int64)).cast(pl.Datetime("us", "UTC"))
         elif v.dtype.kind == "M":
@@ -592,6 +603,8 @@ def _arrow_table(cols: Mapping[str, Any], encoded: Collection[str]) -> Any:
             )
         elif isinstance(v, Categorical):
             arrays[k] = _arrow_strings(v)
+        elif _is_date(v):
+            arrays[k] = pa.array(v, type=pa.date32())
         elif v.dtype.kind == "M":
             arrays[k] = pa.array(v, type=pa.timestamp("us", tz="UTC"))
         elif v.dtype.kind == "O":

@@ -418,6 +418,50 @@ def test_sla_response_time_in_business_hours(
     assert row.split()[-2:] == ["56.0", "h"]
 
 
+def _auckland_files(tmp_path: Path) -> list[str]:
+    """An agreement on Auckland's calendar and a lead delivered on its local 1 April (08:30
+    NZDT = 2024-03-31T19:30Z), with the CLI's arguments to evaluate it at 09:00 NZDT."""
+    agreement = tmp_path / "a.toml"
+    agreement.write_text(
+        '[calendar]\ntz = "Pacific/Auckland"\n[marketing]\nqualified_leads = 10\n'
+        'period = "M"\n[sales.first_touch]\nwithin = "1d"\nbusiness_time = true\n',
+        encoding="utf-8",
+    )
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "lead_id,created_at,mql_at,assigned_at\n"
+        "a,2024-03-31T19:30:00Z,2024-03-31T19:30:00Z,2024-03-31T19:30:00Z\n"
+        "b,2024-03-10T00:00:00Z,2024-03-10T00:00:00Z,2024-03-10T00:00:00Z\n",
+        encoding="utf-8",
+    )
+    acts = tmp_path / "acts.csv"
+    acts.write_text("lead_id,timestamp,kind\na,2024-03-31T19:45:00Z,call\n", encoding="utf-8")
+    return [
+        "-q", "sla", str(agreement), "--leads", str(leads), "--activities", str(acts),
+        "--as-of", "2024-03-31T20:00:00Z",
+    ]  # fmt: skip
+
+
+def test_sla_periods_are_the_calendars_local_periods(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 2024-03-31T20:00Z is 1 April 09:00 in Auckland: April has started there and is listed,
+    # with its delivery; the periods file writes the local dates as dates
+    periods = tmp_path / "periods.csv"
+    code, out, err = run(capsys, *_auckland_files(tmp_path), "--periods", str(periods))
+    assert code == 0, err
+    rows = {ln.split()[0]: ln.split() for ln in out.splitlines() if ln.strip()[:4] == "2024"}
+    assert sorted(rows) == ["2024-03-01", "2024-04-01"]
+    assert rows["2024-04-01"][1:3] == ["10", "1"]  # committed, delivered
+    text = periods.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    cells = [dict(zip(header, ln.split(","))) for ln in text[1:]]
+    assert [(c["period_start"], c["period_end"]) for c in cells] == [
+        ("2024-03-01", "2024-04-01"),
+        ("2024-04-01", "2024-05-01"),
+    ]
+
+
 def test_text_table_hours_column_has_one_unit() -> None:
     from alignment.cli._text import text_table
 

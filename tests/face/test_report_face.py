@@ -104,10 +104,12 @@ def test_response_times_are_business_hours(res: dict[str, Any], page: str) -> No
     assert "median response (business hours)" in header
     assert "p90 response (business hours)" in header
     per = res["sla"].to_frame("periods", backend="dict")
-    med = np.asarray(per["response_median"]).astype("timedelta64[s]").astype(np.int64) / 3600
+    resp = np.asarray(per["response_median"]).astype("timedelta64[s]")
+    med = np.where(np.isnat(resp), np.nan, resp.astype(np.int64) / 3600)
     col = header.index("median response (business hours)")
-    started = np.asarray(per["period_start"]) < np.datetime64(res["crm"].as_of, "D")
-    assert [r[col] for r in rows[1:]] == [f"{h:.1f}" for h in med[started]]
+    started = np.asarray(per["period_start"]) <= np.datetime64(res["crm"].as_of, "D")  # UTC
+    want = ["n/a" if np.isnan(h) else f"{h:.1f}" for h in med[started]]
+    assert [r[col] for r in rows[1:]] == want
 
 
 @pytest.mark.parametrize("as_of", ["2024-03-16T12:00", "2024-04-01"])
@@ -122,13 +124,55 @@ def test_delivery_kpi_prorates_the_running_period(res: dict[str, Any], as_of: st
         per["period_start"], per["period_end"], per["delivered"], per["committed"],
         per["pace_to_date"],
     ):  # fmt: skip
-        if np.datetime64(start, "us") >= when:
-            continue  # not started
+        if np.datetime64(start, "us") > when:
+            continue  # not started (the calendar is UTC: local dates are UTC dates)
         delivered += d
         target += pace if np.datetime64(end, "us") > when else c
     assert value == f"{100 * delivered / target:.0f}%"
     assert f"{delivered:,.0f} of {target:,.0f} qualified leads" in note
-    assert ("pro-rated" in note) == (as_of != "2024-04-01")
+    # at 2024-04-01 00:00 April has started (0 elapsed, its target pro-rated to 0)
+    assert "pro-rated" in note
+
+
+def _local_sla(tz: str, leads: dict[str, list[str]], as_of: str) -> Any:
+    """An SLA report on ``tz``'s calendar: 1,000 qualified leads a month, first touch in a day."""
+    sla = {
+        "calendar": {"tz": tz},
+        "marketing": {"qualified_leads": 1000, "period": "M"},
+        "sales": {"first_touch": {"within": "1d", "business_time": True}},
+    }
+    stages = {k: leads["at"] for k in ("created_at", "mql_at", "assigned_at")}
+    none: dict[str, list[str]] = {"lead_id": [], "timestamp": [], "kind": []}
+    return alignment.sla.evaluate(sla, {"lead_id": leads["id"], **stages}, none, as_of=as_of)
+
+
+def test_a_period_started_in_the_calendars_zone_is_shown() -> None:
+    # 2024-03-31T20:00Z is 1 April 09:00 in Auckland: April has started there, with the 3
+    # leads delivered on its first morning (local); March is over
+    at = ["2024-03-31T11:30Z", "2024-03-31T12:00Z", "2024-03-31T19:00Z", "2024-03-10T00:00Z"]
+    rep = _local_sla("Pacific/Auckland", {"id": list("abcd"), "at": at}, "2024-03-31T20:00Z")
+    sla = section(build_report(sla=rep), "sla")
+    rows = table_after(sla, "<h3>Marketing: qualified leads delivered against")
+    header = rows[0]
+    got = {r[0]: r[header.index("delivered (qualified)")] for r in rows[1:]}
+    assert got == {"2024-03-01": "1", "2024-04-01": "3"}
+    pace = float(rep.periods["pace_to_date"][1])  # 9 hours of April's 30 days
+    _, note = card(build_report(sla=rep), "marketing delivery")
+    assert f"4 of {1000 + pace:,.0f} qualified leads" in note
+    assert "2024-03-01 → 2024-04-01, the running period's target pro-rated" in note
+
+
+def test_a_period_running_in_the_calendars_zone_is_pro_rated() -> None:
+    # 2024-04-01T02:00Z is 31 March 22:00 in New York: March is still running there, so its
+    # target is the pace to date (997.3 of 1,000), not the whole commitment
+    rep = _local_sla(
+        "America/New_York", {"id": ["x"], "at": ["2024-03-10T15:00Z"]}, "2024-04-01T02:00Z"
+    )
+    pace = float(rep.periods["pace_to_date"][0])
+    assert 990 < pace < 1000
+    _, note = card(build_report(sla=rep), "marketing delivery")
+    assert f"1 of {pace:,.0f} qualified leads" in note
+    assert "2024-03-01 → 2024-03-31, the running period's target pro-rated" in note
 
 
 # ----------------------------------------------------------------------------- currency

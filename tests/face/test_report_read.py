@@ -119,6 +119,7 @@ class _SLAWithReps:
         self.leads, self.periods, self.daily = inner.leads, inner.periods, inner.daily
         self.breaches, self.sla, self.calendar = inner.breaches, inner.sla, inner.calendar
         self.speed = inner.speed  # speed to lead, shown in the SLA section
+        self.not_measured = inner.not_measured  # why a cell is n/a
 
     def summary(self) -> dict[str, Any]:  # the contract: a method
         return dict(self._inner.summary)

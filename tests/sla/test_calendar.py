@@ -160,6 +160,17 @@ def test_local_conversions() -> None:
         ({"hours": 5}, "hours must be"),
         ({"tz": "Mars/Olympus"}, "unknown time zone"),
         ({"holidays": ["not a date"]}, "holiday"),
+        (
+            {
+                "hours": {"mon": (dt.time(9, tzinfo=dt.timezone.utc), dt.time(17))},
+                "tz": "Europe/Paris",
+            },
+            "wall-clock times of the calendar's tz; pass naive times",
+        ),
+        (
+            {"hours": {"mon": [(dt.time(9), dt.time(17, tzinfo=dt.timezone.utc))]}},
+            "hours\\['mon'\\].*has a time zone",
+        ),
     ],
 )
 def test_bad_parameters(kwargs: dict[str, object], match: str) -> None:

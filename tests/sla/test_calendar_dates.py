@@ -45,3 +45,31 @@ def test_period_starts_refuse_epoch_numbers() -> None:
         SLA.from_dict(
             {"marketing": {"qualified_leads": 1, "period": "custom", "period_starts": [0, 2592000]}}
         )
+
+
+@pytest.mark.parametrize("backend", ["pandas", "polars", "pyarrow"])
+def test_period_and_daily_dates_leave_as_local_dates(backend: str) -> None:
+    # Auckland's April starts at 2024-03-31T11:00Z: its first day is the date 2024-04-01, never
+    # the instant 2024-04-01T00:00Z
+    pytest.importorskip(backend)
+    from alignment.sla import evaluate
+
+    sla = {
+        "calendar": {"tz": "Pacific/Auckland"},
+        "marketing": {"qualified_leads": 10, "period": "M"},
+        "sales": {"first_touch": {"within": "1d", "business_time": True}},
+    }
+    at = ["2024-03-31T19:30Z"]
+    leads = {"lead_id": ["a"], "created_at": at, "mql_at": at, "assigned_at": at}
+    acts = {"lead_id": ["a"], "timestamp": ["2024-03-31T19:45Z"], "kind": ["call"]}
+    r = evaluate(sla, leads, acts, as_of="2024-03-31T20:00Z")
+    periods = r.periods.to_frame(backend=backend)
+    daily = r.daily.to_frame(backend=backend)
+
+    def values(frame: object, column: str) -> list[object]:
+        col = frame[column]  # type: ignore[index]
+        return list(col.to_pylist() if backend == "pyarrow" else col.to_list())
+
+    assert values(periods, "period_start") == [dt.date(2024, 4, 1)]
+    assert values(periods, "period_end") == [dt.date(2024, 5, 1)]
+    assert values(daily, "date") == [dt.date(2024, 4, 1)]

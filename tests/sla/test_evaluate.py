@@ -127,6 +127,22 @@ def test_activities_before_assignment_and_after_as_of() -> None:
     assert col(r, "attempts_call") == [1]
 
 
+@pytest.mark.parametrize("assigned", ["2024-03-06T00:00Z", "2024-03-10T00:00Z", None])
+def test_an_activity_after_as_of_is_after_as_of_whatever_the_assignment(
+    assigned: str | None,
+) -> None:
+    # the assignment is not known at as_of (later, or never recorded): the call after as_of
+    # is not known either, so it is "after as_of", never "before assignment"
+    sla = {"sales": {"first_touch": {"within": "2h"}}}
+    leads = leads_dict(assigned_at=[assigned])
+    a = acts(("L0", "2024-03-07T12:00Z", "call"))
+    r = evaluate(sla, leads, a, as_of="2024-03-05T00:00Z")
+    assert col(r, "activities_before_assignment") == [0]
+    assert col(r, "activities_after_as_of") == [1]
+    assert r.summary["activities_before_assignment"] == 0
+    assert r.summary["activities_after_as_of"] == 1
+
+
 def test_unknown_leads_raise_or_are_reported() -> None:
     leads = leads_dict(mql_at=["2024-03-04T10:00Z"])
     a = acts(("L0", "2024-03-04T11:00Z", "call"), ("ghost", "2024-03-04T12:00Z", "call"))

@@ -131,3 +131,22 @@ def test_the_declared_count_columns_are_the_tables_count_columns(report: Any) ->
         c for c in periods if c.endswith(("_met", "_breached", "_pending", "_at_risk"))
     ]
     assert status_counts == [c for c in period_count_columns(agreement) if c in status_counts]
+
+
+def test_median_response_is_in_business_hours_whatever_the_windows_clock() -> None:
+    # a wall-clock window (72 h); assigned Friday 16:30, called Monday 09:30: 65 wall hours, 1
+    # business hour on the default calendar.  The rep's median is in business hours, as the
+    # period table's response_median and the report, and as RepCompliance says
+    agreement = {"sales": {"first_touch": {"within": "72h"}}}
+    leads = {
+        "lead_id": ["a"], "owner": ["ann"], "created_at": ["2024-03-01T16:00Z"],
+        "assigned_at": ["2024-03-01T16:30Z"],
+    }  # fmt: skip
+    acts = {"lead_id": ["a"], "timestamp": ["2024-03-04T09:30Z"], "kind": ["call"]}
+    r = sla.evaluate(agreement, leads, acts, as_of="2024-03-05T00:00Z")
+    assert r.leads["response_wall"][0] == np.timedelta64(65 * 3600, "s")
+    assert r.reps["response_median_hours"].tolist() == [1.0]
+    assert r.periods["response_median"].tolist() == [np.timedelta64(3600, "s")]
+    doc = " ".join((sla.RepCompliance.__doc__ or "").split())
+    assert "in business hours on the report's calendar" in doc
+    assert "whatever clock the first-touch window counts in" in doc

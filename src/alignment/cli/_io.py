@@ -133,6 +133,10 @@ def _format_cell(value: Any) -> str:
 def _column_texts(arr: np.ndarray) -> list[str]:
     """A column as CSV text (vectorised per dtype; see :func:`write_columns`)."""
     a = np.asarray(arr)
+    if a.dtype.kind == "M" and np.datetime_data(a.dtype)[0] == "D":  # calendar dates: 2024-04-01
+        days = np.datetime_as_string(a)
+        days[np.isnat(a)] = ""
+        return list(days.tolist())
     if a.dtype.kind == "M":
         us = a.astype("datetime64[us]")
         whole = us.astype("datetime64[s]")
@@ -161,7 +165,8 @@ def write_columns(path: str | Path, columns: Mapping[str, Any], *, table: str = 
 
     ``.csv``/``.tsv`` (optionally ``.gz``), ``.parquet``/``.pq``, or ``.json`` (a list of
     records); ``-`` writes CSV to standard output.  Instants are written as ISO-8601 UTC
-    (``2024-03-01T09:30:00Z``), durations as seconds, missing values as empty cells (``null``
+    (``2024-03-01T09:30:00Z``), calendar dates (``datetime64[D]``) as dates (``2024-03-01``),
+    durations as seconds, missing values as empty cells (``null``
     in JSON).
 
     Raises

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._display import NA, na_caption
 from ..report._format import hours_of
-from ..report._read import not_measured_of, summary_of
+from ..report._read import not_measured_of, sla_started, summary_of
 from ._common import is_terminal
 from ._hints import cli_hint
 
@@ -178,11 +178,8 @@ def sla_summary_text(report: Any) -> str:
     """Per-period marketing delivery and sales compliance as text (the data as it is; the notes
     of its ``n/a`` cells in the command line's words); response times in hours, as the report
     writes them."""
-    per = report.periods.to_frame("dict")
+    per = sla_started(report, report.periods.to_frame("dict"), "period_start")
     s = summary_of(report)
-    as_of = np.datetime64(s["as_of"], "us")
-    started = np.asarray(per["period_start"]).astype("datetime64[us]") < as_of
-    per = {k: np.asarray(v)[started] for k, v in per.items()}
     cols: dict[str, Any] = {
         "period": np.array([str(d) for d in per["period_start"]], dtype=object),
     }

@@ -15,8 +15,11 @@ __all__ = [
     "allocation_of",
     "columns",
     "grid_conversion",
+    "local_date",
+    "local_midnights",
     "not_measured_of",
     "sla_reps",
+    "sla_started",
     "summary_of",
 ]
 
@@ -67,6 +70,35 @@ def sla_reps(sla: Any) -> dict[str, np.ndarray]:
     Sorted by ``first_touch_compliance``, highest first, reps without a decided lead last.
     """
     return columns(sla, "reps")
+
+
+def local_midnights(sla: Any, dates: np.ndarray) -> np.ndarray:
+    """The UTC instants (``datetime64[us]``) at which local calendar dates of an SLA report's
+    tables begin: their midnight in the report's calendar zone (``sla.calendar.from_local``;
+    UTC midnight for a report without a calendar).  NaT stays NaT."""
+    days = np.asarray(dates).astype("datetime64[D]")
+    calendar = getattr(sla, "calendar", None)
+    if calendar is None:
+        return days.astype("datetime64[us]")
+    return np.asarray(calendar.from_local(days))
+
+
+def local_date(sla: Any, instant: np.datetime64) -> np.datetime64:
+    """The local calendar date of a UTC instant in an SLA report's calendar zone (its UTC
+    date for a report without a calendar)."""
+    t = np.array([instant], dtype="datetime64[us]")
+    calendar = getattr(sla, "calendar", None)
+    days = np.asarray(t if calendar is None else calendar.local_dates(t), dtype="datetime64[D]")
+    day: np.datetime64 = days[0]
+    return day
+
+
+def sla_started(sla: Any, table: Mapping[str, Any], column: str) -> dict[str, np.ndarray]:
+    """The rows of an SLA report's ``table`` whose local date ``column`` (``period_start``,
+    ``date``) had begun at the report's ``as_of``: local midnight at or before ``as_of``."""
+    as_of = np.datetime64(summary_of(sla)["as_of"], "us")
+    keep = local_midnights(sla, table[column]) <= as_of
+    return {k: np.asarray(v)[keep] for k, v in table.items()}
 
 
 # ----------------------------------------------------------------------------- grid conversion

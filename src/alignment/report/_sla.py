@@ -19,7 +19,15 @@ import numpy as np
 from . import _html as H
 from . import _svg as S
 from ._format import Context, formatted, hours_of
-from ._read import columns, not_measured_of, sla_reps, summary_of
+from ._read import (
+    columns,
+    local_date,
+    local_midnights,
+    not_measured_of,
+    sla_reps,
+    sla_started,
+    summary_of,
+)
 from ._speed import speed_parts
 from ._terms import Terms, agreement_terms
 
@@ -38,11 +46,12 @@ _COMMITMENTS = (
 def _sla_section(sla: Any, ctx: Context) -> tuple[str, list[KPI]]:
     summary = summary_of(sla)
     as_of = np.datetime64(summary["as_of"], "us")
-    per = _before(columns(sla.periods), "period_start", as_of)
-    daily = _before(columns(sla.daily), "date", as_of)
+    per = sla_started(sla, columns(sla.periods), "period_start")
+    daily = sla_started(sla, columns(sla.daily), "date")
     terms = agreement_terms(sla)
     na = not_measured_of(sla)
-    delivery = _delivery(per, as_of)
+    ends = local_midnights(sla, per["period_end"]) if "period_end" in per else None
+    delivery = _delivery(per, as_of, ends, local_date(sla, as_of))
     parts = [_terms_table(terms, summary, delivery)]
     parts += _pace_chart(daily, terms)
     parts.append(_marketing_table(per, na, terms))
@@ -66,43 +75,41 @@ def _sla_section(sla: Any, ctx: Context) -> tuple[str, list[KPI]]:
     )
 
 
-def _before(
-    table: dict[str, np.ndarray], column: str, as_of: np.datetime64
-) -> dict[str, np.ndarray]:
-    """The rows of ``table`` whose ``column`` (a date) falls before ``as_of``."""
-    keep = table[column].astype("datetime64[us]") < as_of
-    return {k: v[keep] for k, v in table.items()}
-
-
 # ----------------------------------------------------------------------------- the agreement
 
 
-def _delivery(per: Mapping[str, np.ndarray], as_of: np.datetime64) -> tuple[float, float, str]:
-    """(delivered, target, how) over the started periods: a period still running counts
-    against its commitment pro-rated to the elapsed share (the pace line at ``as_of``); ``how``
-    names that and the dates covered.  ``target`` is NaN without a marketing commitment."""
+def _delivery(
+    per: Mapping[str, np.ndarray],
+    as_of: np.datetime64,
+    ends: np.ndarray | None,
+    today: np.datetime64,
+) -> tuple[float, float, str]:
+    """(delivered, target, how) over the started periods: a period still running (``ends``,
+    the UTC instants of the periods' local end dates, after ``as_of``) counts against its
+    commitment pro-rated to the elapsed share (the pace line at ``as_of``); ``how`` names
+    that and the local dates covered, up to ``today`` (the local date of ``as_of``) while a
+    period runs.  ``target`` is NaN without a marketing commitment."""
     if per.get("committed") is None or not per["committed"].size:
         return math.nan, math.nan, ""
     committed = per["committed"].astype(float)
-    ends = (
-        per["period_end"].astype("datetime64[us]")
-        if "period_end" in per
-        else np.full(committed.size, as_of)
-    )
-    running = ends > as_of
+    running = ends > as_of if ends is not None else np.zeros(committed.size, dtype=bool)
     delivered = per["delivered"].astype(float)
+    complete = (
+        per["period_end"][~running].astype("datetime64[D]")
+        if ends is not None
+        else np.empty(0, dtype="datetime64[D]")
+    )
+    last = complete.max() - np.timedelta64(1, "D") if complete.size else today
     if running.any() and "pace_to_date" in per:
         target = np.where(running, per["pace_to_date"].astype(float), committed)
-        how, last = "the running period's target pro-rated", as_of
+        how, last = "the running period's target pro-rated", today
     elif running.any():
         committed, delivered = committed[~running], delivered[~running]
         target, how = committed, "complete periods only: the running one is left out"
-        last = ends[~running].max() if (~running).any() else as_of
     else:
-        target, how, last = committed, "complete periods", ends.max()
+        target, how = committed, "complete periods"
     first = str(per["period_start"].astype("datetime64[D]").min())
-    last_day = str((last - np.timedelta64(1, "us")).astype("datetime64[D]"))
-    return float(np.nansum(delivered)), float(np.nansum(target)), f"{first} → {last_day}, {how}"
+    return float(np.nansum(delivered)), float(np.nansum(target)), f"{first} → {last}, {how}"
 
 
 def _compliance_text(s: Mapping[str, Any], name: str) -> str:

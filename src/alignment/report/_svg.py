@@ -121,6 +121,14 @@ def _y_title(text: str, x: float, cy: float) -> str:
     )  # fmt: skip
 
 
+def _x_label(x: float, y: float, label: str, width: float) -> str:
+    """A label right of the x position ``x``; left of it when it would pass the chart's right
+    edge (about 7 px a character at 11 px)."""
+    if x + 3 + 7 * len(label) <= width:
+        return _text(x + 3, y, label, size=11, fill=_AXIS)
+    return _text(x - 3, y, label, anchor="end", size=11, fill=_AXIS)
+
+
 def _x_title(text: str, cx: float, y: float) -> str:
     return _text(cx, y, text, anchor="middle", size=11, fill=_AXIS, extra=' class="axis-title"')
 
@@ -442,7 +450,7 @@ def line_chart(
             f'<line x1="{_n(sx(pos))}" y1="{top}" x2="{_n(sx(pos))}" y2="{_n(top + ph)}" '
             f'stroke="{_GRID}" stroke-dasharray="2 3"/>'
         )
-        out.append(_text(sx(pos) + 3, top + ph + 16, lab, size=11, fill=_AXIS))
+        out.append(_x_label(sx(pos), top + ph + 16, lab, width))
     for k, (name, vs, style) in enumerate(series):
         dash = ' stroke-dasharray="6 4"' if style == "dashed" else ""
         out.append(

@@ -60,6 +60,11 @@ Interval = tuple[int, int]  # microseconds from local midnight, [start, end)
 
 def _clock(value: Any, what: str) -> int:
     """Local wall-clock time of day → microseconds since midnight ("24:00" allowed)."""
+    if isinstance(value, _dt.time) and value.tzinfo is not None:
+        raise ParameterError(
+            f"BusinessCalendar: {what}: {value!r} has a time zone ({value.tzinfo}); business "
+            "hours are wall-clock times of the calendar's tz; pass naive times"
+        )
     if isinstance(value, _dt.time):
         return ((value.hour * 60 + value.minute) * 60 + value.second) * _US + value.microsecond
     if isinstance(value, str):
@@ -191,12 +196,18 @@ class BusinessCalendar:
         ``None``: Monday–Friday 09:00–17:00. A string ``"HH:MM-HH:MM"``: those hours Monday to
         Friday. A mapping weekday → intervals, weekday as ``0``–``6`` (Monday = 0) or a name
         (``"mon"``, ``"tuesday"`` …), intervals as ``"09:00-12:00"``, ``("09:00", "12:00")``,
-        :class:`datetime.time` pairs, or a list of those; ``"24:00"`` closes a day. Weekdays not
-        listed are not working days.
+        naive :class:`datetime.time` pairs, or a list of those; ``"24:00"`` closes a day.
+        Weekdays not listed are not working days. Hours are wall-clock times of ``tz``.
     holidays : iterable of date, optional
         Non-working **local** dates (``datetime.date``, ISO strings, ``datetime64``).
     tz : str
         IANA time zone in which the hours and holidays are read (default ``"UTC"``).
+
+    Raises
+    ------
+    ParameterError
+        Unreadable hours or holidays, an unknown zone, or a :class:`datetime.time` with a
+        ``tzinfo`` (business hours are wall-clock times of ``tz``: pass naive times).
 
     Examples
     --------

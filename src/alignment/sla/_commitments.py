@@ -170,7 +170,10 @@ class Clocks:
         self.scope = self.has_clock & (L.clock <= t_asof)
         start = np.where(self.has_clock, L.clock, _BIG)
         start_act = np.repeat(self.seg_values(start, _BIG), self.lengths)
-        before = A.time < start_act  # never-assigned leads: every activity is "before"
+        # before the clock start and known at as_of (never-assigned leads: every such activity);
+        # an activity after as_of is "after as_of" whatever the assignment recorded later
+        before = A.time < start_act
+        before &= A.time <= t_asof
         if self.unknown is not None:
             before &= ~self.unknown
         counted = A.time >= start_act  # unknown leads have start = +inf: never counted

@@ -179,7 +179,8 @@ def evaluate(
     * The clock of a lead starts at its assignment, or at its last reassignment when that is
       later. Activities before the clock start (including those before a reassignment) are
       counted in ``activities_before_assignment`` and ignored for the commitments; activities
-      after ``as_of`` in ``activities_after_as_of``.
+      after ``as_of`` in ``activities_after_as_of``, whatever the assignment (an assignment
+      recorded after ``as_of`` is not known then).
     * A lead not assigned at ``as_of`` has status ``n/a`` for every commitment.
     * First touch: ``met`` when the first counted touch is at or before the deadline,
       ``breached`` when it is later or when there is none and ``as_of`` is past the deadline,

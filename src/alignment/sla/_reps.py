@@ -22,9 +22,11 @@ class RepCompliance(ReportTable):
     ``first_touch_met``, ``first_touch_decided``, ``first_touch_compliance``, ``attempts_met``,
     ``attempts_decided``, ``attempts_compliance``, ``response_median_hours``.  Compliance is
     met ÷ decided (met or breached; pending leads are still inside their window), NaN where no
-    lead was decided; the median response is over the rep's touched leads (business hours when
-    the first-touch window is in business time), NaN without one.  Rows by first-touch
-    compliance, best first (NaN last), ties in rep order.
+    lead was decided; the median response is over the rep's touched leads, in business hours
+    on the report's calendar (the leads' ``response_business``, as the period table's
+    ``response_median`` and the HTML report), whatever clock the first-touch window counts in
+    (the lead table's ``response_wall`` gives wall-clock times), NaN without one.  Rows by
+    first-touch compliance, best first (NaN last), ties in rep order.
     """
 
     title = "SLA compliance per rep"
