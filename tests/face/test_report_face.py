@@ -107,7 +107,10 @@ def test_response_times_are_business_hours(res: dict[str, Any], page: str) -> No
     resp = np.asarray(per["response_median"]).astype("timedelta64[s]")
     med = np.where(np.isnat(resp), np.nan, resp.astype(np.int64) / 3600)
     col = header.index("median response (business hours)")
-    started = np.asarray(per["period_start"]) <= np.datetime64(res["crm"].as_of, "D")  # UTC
+    starts = np.asarray(per["period_start"])
+    counted = np.asarray(per["leads_assigned"]) > 0  # (a period starting at as_of: if counted)
+    as_of = np.datetime64(res["crm"].as_of, "D")  # (the calendar is UTC: local dates are UTC)
+    started = (starts < as_of) | ((starts == as_of) & counted)
     want = ["n/a" if np.isnan(h) else f"{h:.1f}" for h in med[started]]
     assert [r[col] for r in rows[1:]] == want
 
@@ -124,14 +127,14 @@ def test_delivery_kpi_prorates_the_running_period(res: dict[str, Any], as_of: st
         per["period_start"], per["period_end"], per["delivered"], per["committed"],
         per["pace_to_date"],
     ):  # fmt: skip
-        if np.datetime64(start, "us") > when:
-            continue  # not started (the calendar is UTC: local dates are UTC dates)
+        if np.datetime64(start, "us") >= when:
+            continue  # not started, or at as_of with nothing delivered yet (UTC calendar)
         delivered += d
         target += pace if np.datetime64(end, "us") > when else c
     assert value == f"{100 * delivered / target:.0f}%"
     assert f"{delivered:,.0f} of {target:,.0f} qualified leads" in note
-    # at 2024-04-01 00:00 April has started (0 elapsed, its target pro-rated to 0)
-    assert "pro-rated" in note
+    # at 2024-04-01 00:00 April starts with nothing in it: not shown, March is complete
+    assert ("pro-rated" in note) == (as_of != "2024-04-01")
 
 
 def _local_sla(tz: str, leads: dict[str, list[str]], as_of: str) -> Any:
@@ -160,6 +163,21 @@ def test_a_period_started_in_the_calendars_zone_is_shown() -> None:
     _, note = card(build_report(sla=rep), "marketing delivery")
     assert f"4 of {1000 + pace:,.0f} qualified leads" in note
     assert "2024-03-01 → 2024-04-01, the running period's target pro-rated" in note
+
+
+def test_a_period_starting_at_as_of_is_shown_only_with_a_lead_in_it() -> None:
+    # as_of is April's first instant: a lead delivered at as_of is counted (as_of included),
+    # so April is shown; with nothing in it, April (no time elapsed) is not shown as 0%
+    def months(at: list[str]) -> dict[str, str]:
+        rep = _local_sla("UTC", {"id": [f"l{i}" for i in range(len(at))], "at": at}, AS_OF)
+        rows = table_after(
+            section(build_report(sla=rep), "sla"), "<h3>Marketing: qualified leads delivered"
+        )
+        return {r[0]: r[rows[0].index("delivered (qualified)")] for r in rows[1:]}
+
+    AS_OF = "2024-04-01T00:00Z"
+    assert months(["2024-03-10T00:00Z", AS_OF]) == {"2024-03-01": "1", "2024-04-01": "1"}
+    assert months(["2024-03-10T00:00Z"]) == {"2024-03-01": "1"}
 
 
 def test_a_period_running_in_the_calendars_zone_is_pro_rated() -> None:

@@ -15,10 +15,7 @@ percentage, the per-source roll-up, the hidden keys named, duplicate groups list
 new glossary section; the SLA section shows speed to lead per rep
 (the SLA report's ``speed``).  Added since, with every earlier section unchanged: the accounts
 section (account attribution by channel and by contact role, MQL attribution by channel,
-account engagement tiers and the most engaged accounts).  Changed on purpose since: the SLA
-section reads its periods' local dates in the calendar's zone, and a period whose local start is
-``as_of`` itself has started (the demo's April, at 0 elapsed: a row, its target pro-rated to 0,
-a one-day pace segment with its month label kept inside the chart).
+account engagement tiers and the most engaged accounts).
 """
 
 from __future__ import annotations
@@ -38,23 +35,23 @@ WHEN = dt.datetime(2024, 4, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 PINNED: dict[str, dict[str, str]] = {
     "demo": {
-        "cards": "2552e6cb0cb0422163c8",
+        "cards": "cc36d062a6ece41e5912",
         "funnel": "8ae58d9bb8325c1cc7ba",
         "attribution": "fcd0729246cf648dd7dc",
         "grid": "8a135d847364d77f9b42",
-        "sla": "95f27d4abd8a50b78f23",
+        "sla": "dadc4cb2bb8b38e0f226",
         "closed-loop": "8fb2c53a5bce01ee6546",
         "glossary": "d36290340b7dfd5717a6",
         "accounts": "3fe0574b642233f28be7",
     },
     "sla_sales_only": {
         "cards": "36b3f36d77203b78cc09",
-        "sla": "106a9f3191621b1e5c4c",
+        "sla": "9c69c92a308301c05c09",
         "glossary": "da699ebae691fadfacfb",
     },
     "sla_split_by_owner": {
-        "cards": "71caeb55e60749ae02e2",
-        "sla": "e8344bbb65ebc9f92406",
+        "cards": "e398be337f05a97a9d70",
+        "sla": "21ea7381d301cee6680c",
         "glossary": "da699ebae691fadfacfb",
     },
 }

@@ -95,10 +95,19 @@ def local_date(sla: Any, instant: np.datetime64) -> np.datetime64:
 
 def sla_started(sla: Any, table: Mapping[str, Any], column: str) -> dict[str, np.ndarray]:
     """The rows of an SLA report's ``table`` whose local date ``column`` (``period_start``,
-    ``date``) had begun at the report's ``as_of``: local midnight at or before ``as_of``."""
+    ``date``) had begun at the report's ``as_of``: local midnight before ``as_of``, or at it
+    with a lead counted in the row (a delivery at ``as_of`` is counted, ``as_of`` included; a
+    period with no time elapsed and nothing in it is not shown as 0% delivered)."""
     as_of = np.datetime64(summary_of(sla)["as_of"], "us")
-    keep = local_midnights(sla, table[column]) <= as_of
+    starts = local_midnights(sla, table[column])
+    counted = [np.asarray(table[c], dtype=np.float64) > 0 for c in _COUNTED if c in table]
+    at_as_of = (starts == as_of) & np.logical_or.reduce(counted) if counted else False
+    keep = (starts < as_of) | at_as_of
     return {k: np.asarray(v)[keep] for k, v in table.items()}
+
+
+#: the columns of an SLA report's periods and daily tables that count leads
+_COUNTED = ("delivered", "leads_assigned")
 
 
 # ----------------------------------------------------------------------------- grid conversion
