@@ -353,9 +353,11 @@ class CRMData:
     def conversions(self) -> dict[str, np.ndarray]:
         """The won deals as conversions of their primary person.
 
-        ``lead_id`` (the deal's primary contact; the first listed when none is marked
-        primary), ``deal_id``, ``converted_at`` (close instant) and ``revenue`` (amount).
-        Won deals with no contact are left out (see :attr:`issues`).
+        ``lead_id`` (the deal's primary contact: the first listed in ``deal_contacts`` among
+        those marked primary, or among all its contacts when none is marked, as the engines
+        take it; :func:`alignment.io.read_crm` sorts them by deal and contact id, so the
+        first by id), ``deal_id``, ``converted_at`` (close instant) and ``revenue``
+        (amount).  Won deals with no contact are left out (see :attr:`issues`).
         """
         deals, dc = self.deals, self.deal_contacts
         if "won" not in deals or deals["deal_id"].size == 0 or dc["deal_id"].size == 0:

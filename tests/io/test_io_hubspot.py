@@ -404,3 +404,54 @@ def test_a_contact_listing_several_companies_keeps_the_first_and_is_listed(
     person = crm.leads["lead_id"].tolist().index(contacts["Record ID"].tolist()[first])
     assert crm.leads["account_id"][person] == company
     assert not any(";" in str(v) for v in crm.leads["account_id"].tolist())
+
+
+_CURRENCY_DEALS = """Record ID,Deal Name,Deal Stage,Amount,Deal Currency Code,Amount in company currency,Close Date,Create Date,Associated Contact IDs
+801,A,Closed Won,100,{0},110,2024-03-01 12:00,2024-02-05 09:00,1522
+802,B,closedwon,200,{1},200,2024-04-01 12:00,2024-03-05 09:00,1522
+803,C,closedwon,30000,{2},201,2024-04-01 12:00,2024-03-05 09:00,1506
+"""
+
+
+def test_deal_currency_code(tmp_path: Path) -> None:
+    """The "Deal Currency Code" of each deal: several currencies are refused without rates=
+    and converted row by row with them; "Amount in company currency" is not read."""
+    costs = HUBSPOT["costs"].replace('"$2,000.00"', "2000")  # (no currency named)
+
+    def read(codes: tuple[str, ...], name: str, **options: Any) -> Any:
+        tables = dict(HUBSPOT, costs=costs, deals=_CURRENCY_DEALS.format(*codes))
+        return alignment.io.read_crm("hubspot", write_export(tmp_path / name, tables), **options)
+
+    one = read(("EUR", "EUR", "EUR"), "one")
+    assert one.currency == "EUR" and one.deals["amount"].tolist() == [100.0, 200.0, 30000.0]
+    with pytest.raises(DataValidationError, match="several currencies") as info:
+        read(("EUR", "USD", "JPY"), "several")
+    assert (info.value.table, info.value.column, info.value.rows) == (
+        "deals",
+        "Deal Currency Code",
+        [1, 2],
+    )
+    crm = read(("EUR", "USD", "JPY"), "rates", rates={"EUR": 1.1, "USD": 1.0, "JPY": 0.0067})
+    assert crm.deals["amount"].tolist() == pytest.approx([110.0, 200.0, 201.0])
+    assert crm.currency is None
+    company = read(
+        ("EUR", "USD", "JPY"),
+        "company",
+        columns={
+            "deals": {
+                "Amount in company currency": "amount",
+                "Amount": None,
+                "Deal Currency Code": None,
+            }
+        },
+    )
+    assert company.deals["amount"].tolist() == [110.0, 200.0, 201.0]
+
+
+def test_lost_deal_without_a_close_date_is_listed(tmp_path: Path) -> None:
+    """A lost deal with no Close Date: kept as lost, its close instant not known, listed."""
+    tables = dict(HUBSPOT, deals=HUBSPOT["deals"].replace("200,2024-02-28 12:00", "200,"))
+    crm = alignment.io.read_crm("hubspot", write_export(tmp_path, tables))
+    assert ("deals", "Close Date", "lost deal without a close date", (4,)) in _issues(crm)
+    k = crm.deals["deal_id"].tolist().index("805")
+    assert np.isnat(crm.deals["closed_at"][k]) and not crm.deals["won"][k]

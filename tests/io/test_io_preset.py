@@ -158,6 +158,9 @@ def test_with_columns_and_table_lookup() -> None:
         lambda: Preset("p", (ExportTable("a", "leads", {}),), types={"x": "date"}),
         lambda: Preset("p", (ExportTable("a", "leads", {}),), won_stages=("",)),
         lambda: Preset("p", (ExportTable("a", "leads", {}),), separator=""),
+        lambda: Preset("p", (ExportTable("a", "leads", {}),), stage_outcomes={"Won": "yes"}),
+        lambda: Preset("p", (ExportTable("a", "leads", {}),), stage_outcomes={" ": "won"}),
+        lambda: Preset("p", (ExportTable("a", "leads", {}),), stage_outcomes=[("Won", "won")]),  # type: ignore[arg-type]
         lambda: TINY.with_columns({"people": {"ID": 3}}),  # type: ignore[dict-item]
         lambda: TINY.with_columns([("people", {})]),  # type: ignore[arg-type]
     ],

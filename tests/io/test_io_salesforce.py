@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import datetime as dt
+import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -236,7 +240,8 @@ def test_won_deal_without_amount_is_listed(tmp_path: Path) -> None:
     crm = alignment.io.read_crm("salesforce", write_export(tmp_path, tables))
     assert "0061" not in crm.deals["deal_id"].tolist()
     assert _issue(crm, "Opportunity", "won opportunity without an amount").rows == (0,)
-    assert _issue(crm, "OpportunityContactRole", "deal contact of an unknown deal").rows == (0, 5)
+    assert _issue(crm, "OpportunityContactRole", "deal contact of a deal left out").rows == (0,)
+    assert _issue(crm, "OpportunityContactRole", "deal contact of an unknown deal").rows == (5,)
 
 
 def test_optional_tables_absent(tmp_path: Path) -> None:
@@ -408,3 +413,192 @@ def test_pandas_na_in_a_date_column_of_a_frame_is_missing() -> None:
     assert read[False].leads["lead_id"].tolist() == read[True].leads["lead_id"].tolist()
     for name, column in read[True].leads.items():
         assert np.array_equal(read[False].leads[name], column, equal_nan=column.dtype.kind in "fmM")
+
+
+_OPP_HEAD = "Id,AccountId,Name,Amount,CreatedDate,CloseDate,IsWon,IsClosed,StageName,OwnerId\n"
+
+
+def _without(text: str, column: str) -> str:
+    """A CSV text without one of its columns."""
+    rows = list(csv.reader(io.StringIO(text)))
+    j = rows[0].index(column)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(r[:j] + r[j + 1 :] for r in rows)
+    return out.getvalue()
+
+
+def _deals_of(tmp_path: Path, opportunities: str, roles: str, **options: Any) -> Any:
+    """A read of the fixture with its Opportunity and OpportunityContactRole rows replaced."""
+    tables = dict(SALESFORCE, Opportunity=opportunities, OpportunityContactRole=roles)
+    return alignment.io.read_crm("salesforce", write_export(tmp_path, tables), **options)
+
+
+def test_opportunities_without_isclosed_are_refused(tmp_path: Path) -> None:
+    """Every opportunity has a CloseDate (the expected one while open): without IsClosed an
+    open deal cannot be told from a lost one, and it was read as closed."""
+    no_flag = _without(SALESFORCE["Opportunity"], "IsClosed")
+    with pytest.raises(MissingColumnError, match="cannot be told from a lost one") as info:
+        alignment.io.read_crm(
+            "salesforce", write_export(tmp_path / "a", dict(SALESFORCE, Opportunity=no_flag))
+        )
+    assert (info.value.table, info.value.column) == ("Opportunity", "IsClosed")
+    assert "export 'IsClosed'" in (info.value.fix or "")
+    # a preset whose lost stages tell a closed deal: a deal in neither a won nor a lost stage
+    # is open, its CloseDate not kept
+    with_lost = dataclasses.replace(alignment.io.SALESFORCE, lost_stages=("Closed Lost",))
+    crm = alignment.io.read_crm(
+        with_lost, write_export(tmp_path / "b", dict(SALESFORCE, Opportunity=no_flag))
+    )
+    d = crm.deals
+    assert d["deal_id"].tolist() == ["0061", "0062", "0063", "0064"]
+    assert np.isnat(d["closed_at"]).tolist() == [False, False, True, False]
+    assert crm.as_of == np.datetime64("2024-04-02", "us")  # (not the open deal's 2024-05-01)
+
+
+def test_opportunity_without_a_stage_is_open_as_listed(tmp_path: Path) -> None:
+    """With won_stages=, an opportunity with no StageName is listed as kept open: it is open
+    in the bundle too (not won, not closed, no close date), whatever IsClosed says."""
+    opps = _OPP_HEAD + (
+        "0061,0011,A,100,2024-02-05T00:00:00Z,2024-03-01,true,true,Closed Won,0051\n"
+        "0066,0013,F,600,2024-02-11T00:00:00Z,2024-02-28,true,true,,0052\n"
+    )
+    roles = "OpportunityId,ContactId,Role,IsPrimary\n0061,0031,,true\n0066,0032,,true\n"
+    crm = _deals_of(tmp_path, opps, roles, won_stages=["Closed Won"])
+    issue = _issue(crm, "Opportunity", "opportunity without a stage")
+    assert issue.rows == (1,) and "kept as open (not won, no close date)" in issue.action
+    d = crm.deals
+    assert d["won"].tolist() == [True, False]
+    assert d["is_closed"].tolist() == [True, False]
+    assert np.isnat(d["closed_at"]).tolist() == [False, True]
+
+
+def test_contradicting_won_and_closed_flags_are_listed(tmp_path: Path) -> None:
+    """IsWon, IsClosed and StageName that contradict each other: the flags decide (a won deal
+    is closed), each contradiction listed with the rule applied."""
+    opps = _OPP_HEAD + (
+        "0061,0011,A,100,2024-02-05T00:00:00Z,2024-09-01,true,false,Negotiation,0051\n"
+        "0062,0011,B,200,2024-03-05T00:00:00Z,2024-04-01,false,true,Closed Won,0051\n"
+        "0065,0013,E,500,2024-02-11T00:00:00Z,2024-02-28,false,false,Closed Lost,0052\n"
+        "0067,0013,G,700,2024-02-11T00:00:00Z,,false,true,Closed Lost,0052\n"
+        "0068,0013,H,800,2024-02-11T00:00:00Z,2024-02-28,true,true,closed lost,0052\n"
+    )
+    roles = "OpportunityId,ContactId,Role,IsPrimary\n" + "".join(
+        f"{o},0031,,true\n" for o in ("0061", "0062", "0065", "0067", "0068")
+    )
+    crm = _deals_of(tmp_path, opps, roles)
+    listed = {
+        (i.column, i.problem, i.rows, i.action) for i in crm.issues if i.table == "Opportunity"
+    }
+    assert listed == {
+        (
+            "IsClosed",
+            "won opportunity whose closed flag is false",
+            (0,),
+            "read as won and closed (a won deal is closed)",
+        ),
+        (
+            "StageName",
+            "opportunity in a won stage whose won flag is false",
+            (1,),
+            "read as not won, as the won flag says",
+        ),
+        (
+            "StageName",
+            "opportunity in a closed stage whose closed flag is false",
+            (2,),
+            "read as open, as the closed flag says",
+        ),
+        ("StageName", "won opportunity in a lost stage", (4,), "read as won, as the won flag says"),
+        (
+            "CloseDate",
+            "lost opportunity without a close date",
+            (3,),
+            "kept as closed and lost, with no closed_at (its close instant is not known)",
+        ),
+    }
+    d = crm.deals
+    assert d["won"].tolist() == [True, False, False, False, True]
+    assert d["is_closed"].tolist() == [True, True, False, True, True]
+    assert np.isnat(d["closed_at"]).tolist() == [False, False, True, True, False]
+    assert crm.conversions["deal_id"].tolist() == ["0061", "0068"]
+
+
+def test_contact_roles_of_a_deal_left_out(tmp_path: Path) -> None:
+    """The roles of an opportunity left out (won without a close date) are named so, not as
+    of an unknown deal; the deal gives its persons no opportunity_at either."""
+    opps = _OPP_HEAD + (
+        "0061,0011,A,100,2024-02-05T00:00:00Z,2024-03-01,true,true,Closed Won,0051\n"
+        "0063,0012,C,300,2024-01-20T00:00:00Z,,true,true,Closed Won,0052\n"
+    )
+    roles = "OpportunityId,ContactId,Role,IsPrimary\n0061,0031,,true\n0063,0032,,true\n"
+    crm = _deals_of(tmp_path, opps, roles)
+    assert _issue(crm, "Opportunity", "won opportunity without a close date").rows == (1,)
+    issue = _issue(crm, "OpportunityContactRole", "deal contact of a deal left out")
+    assert (issue.column, issue.rows, issue.action) == ("OpportunityId", (1,), "left out")
+    assert not [i for i in crm.issues if "unknown deal" in i.problem]
+    ids = crm.leads["lead_id"].tolist()
+    assert np.isnat(crm.leads["opportunity_at"][ids.index("0032")])
+    assert crm.leads["opportunity_at"][ids.index("0031")] == np.datetime64("2024-02-05", "us")
+
+
+def test_several_primary_contacts_are_listed(tmp_path: Path) -> None:
+    """Two roles marked IsPrimary on one opportunity: listed; the conversion goes to the first
+    by contact id, whatever the order of the rows."""
+    contacts = (
+        SALESFORCE["Contact"] + "0033,2024-01-10T08:00:00Z,z@delta.com,0012,Referral,0052,,FR\n"
+    )
+    rows = ["0062,0033,Decision Maker,true", "0062,0032,Influencer,true", "0061,0031,,true"]
+    seen = []
+    for k, order in enumerate((rows, rows[::-1])):  # a loop over two row orders
+        roles = "OpportunityId,ContactId,Role,IsPrimary\n" + "\n".join(order) + "\n"
+        tables = dict(SALESFORCE, Contact=contacts, OpportunityContactRole=roles)
+        crm = alignment.io.read_crm("salesforce", write_export(tmp_path / str(k), tables))
+        issue = _issue(crm, "OpportunityContactRole", "several primary contacts of one deal")
+        assert issue.column == "IsPrimary"
+        assert sorted(order.index(r) for r in rows[:2]) == list(issue.rows)
+        assert "first of them by contact id" in issue.action
+        cv = crm.conversions
+        seen.append(dict(zip(cv["deal_id"].tolist(), cv["lead_id"].tolist())))
+    assert seen[0] == seen[1] == {"0061": "0031", "0062": "0032"}
+
+
+def test_currency_iso_code_of_each_opportunity(tmp_path: Path) -> None:
+    """A multi-currency org's CurrencyIsoCode: one currency is the read's currency; several
+    are refused without rates= (naming the rows) and converted row by row with them."""
+    head = "Id,AccountId,Name,Amount,CurrencyIsoCode,CreatedDate,CloseDate,IsWon,IsClosed,StageName,OwnerId\n"
+    body = (
+        "0061,0011,A,100,{0},2024-02-05T00:00:00Z,2024-03-01,true,true,Closed Won,0051\n"
+        "0062,0011,B,200,{1},2024-03-05T00:00:00Z,2024-04-01,true,true,Closed Won,0051\n"
+        "0063,0012,C,300,{2},2024-02-10T00:00:00Z,2024-04-01,true,true,Closed Won,0052\n"
+    )
+    roles = "OpportunityId,ContactId,Role,IsPrimary\n0061,0031,,true\n0063,0032,,true\n"
+    campaign = SALESFORCE["Campaign"].replace('"$2,000.00"', "2000")  # (no currency named)
+    tables = dict(SALESFORCE, Campaign=campaign, OpportunityContactRole=roles)
+
+    def read(codes: tuple[str, ...], name: str, **options: Any) -> Any:
+        opps = head + body.format(*codes)
+        folder = write_export(tmp_path / name, dict(tables, Opportunity=opps))
+        return alignment.io.read_crm("salesforce", folder, **options)
+
+    one = read(("EUR", "EUR", ""), "one")  # (a row naming none: the column's one currency)
+    assert one.currency == "EUR" and one.deals["amount"].tolist() == [100.0, 200.0, 300.0]
+    assert "currency" not in one.deals
+    with pytest.raises(DataValidationError, match="several currencies") as info:
+        read(("EUR", "USD", "JPY"), "several")
+    err = info.value
+    assert (err.table, err.column, err.rows, err.value) == (
+        "Opportunity",
+        "CurrencyIsoCode",
+        [1, 2],
+        "USD",
+    )
+    rates = {"EUR": 1.1, "USD": 1.0, "JPY": 0.01}
+    crm = read(("EUR", "USD", "JPY"), "rates", rates=rates)
+    assert crm.deals["amount"].tolist() == pytest.approx([110.0, 200.0, 3.0])
+    assert crm.currency is None  # (converted: in the currency the rates convert to)
+    with pytest.raises(DataValidationError, match="currency not in rates") as info:
+        read(("EUR", "USD", "GBP"), "unknown", rates=rates)
+    assert (info.value.column, info.value.rows, info.value.value) == ("CurrencyIsoCode", [2], "GBP")
+    with pytest.raises(DataValidationError, match="naming no currency") as info:
+        read(("EUR", "USD", ""), "none", rates=rates)
+    assert (info.value.column, info.value.rows) == ("CurrencyIsoCode", [2])

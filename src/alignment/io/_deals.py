@@ -2,7 +2,9 @@
 
 Won is the ``won`` flag, or the stage when ``won_stages`` is given; closed is the
 ``is_closed`` flag (or won or a lost stage); a deal's ``closed_at`` is kept only once it is
-closed.  Contacts come from a table feeding ``deal_contacts`` (Salesforce's
+closed.  Flags that contradict each other or the stage are listed, the flags deciding.  A
+``currency`` column gives each amount's currency (one for the read, or converted by
+``rates=``).  Contacts come from a table feeding ``deal_contacts`` (Salesforce's
 OpportunityContactRole) and from a ``contact_ids`` cell of the deals (HubSpot's "Associated
 Contact IDs", ``"1522;1506"``, or a column of lists read as its ids joined so, :mod:`._lists`:
 the first listed is the primary one unless a ``primary_contact_id`` column names it).
@@ -16,11 +18,13 @@ import numpy as np
 
 from .._frames import Categorical, factorize, factorize_ints
 from .._lookup import lookup
+from .._parse import _one_currency
 from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
+from ..errors import MissingColumnError
 from ._context import DEAL, DEAL_RANK, PERSON, ROW, SRC, Context, Table, concat, take
 from ._persons import People, combine, first_per_group
-from ._typing import required_values
+from ._typing import missing_column, required_values
 from ._values import CodedText, is_missing
 
 __all__ = [
@@ -127,53 +131,187 @@ def _dedupe_deals(d: Table, ctx: Context) -> Table:
     return take(dict(d, **{DEAL_RANK: cat.codes}), keep)
 
 
+def _in(d: Table, stages: Sequence[str]) -> np.ndarray:
+    """Whether each deal's stage is one of ``stages`` (no stage column or no stages: none)."""
+    if "stage" in d and stages:
+        return in_stages(d["stage"], stages)
+    return np.zeros(d[ROW].size, dtype=bool)
+
+
 def _won_and_closed(d: Table, won_stages: Sequence[str] | None, ctx: Context) -> None:
+    """``won`` (the flag, or the stage with ``won_stages``), ``is_closed`` (when read) and
+    ``closed_at`` kept only for the closed deals; what contradicts itself is listed."""
     n = d[ROW].size
+    no_stage = np.zeros(n, dtype=bool)
     if won_stages is not None:  # (a deal without a stage: its outcome is not known)
         d["won"] = in_stages(d["stage"], won_stages)
+        no_stage = is_missing(d["stage"])
         ctx.flag(
             d,
-            is_missing(d["stage"]),
+            no_stage,
             "stage",
             "{noun} without a stage",
             "kept as open (not won, no close date): map or fill the stage to count it",
         )
-    lost = (
-        in_stages(d["stage"], ctx.preset.lost_stages)
-        if "stage" in d and ctx.preset.lost_stages
-        else np.zeros(n, dtype=bool)
-    )
+    lost = _in(d, ctx.preset.lost_stages)
     if "is_closed" in d:
+        _check_flags(d, lost, won_stages is None, ctx)
         closed = d["is_closed"] | d["won"]
     else:
         closed = d["won"] | lost
         if not ctx.preset.lost_stages and "closed_at" in d:
             closed = closed | ~np.isnat(d["closed_at"])
+    closed &= ~no_stage
+    if "is_closed" in d:  # (as read: a won deal is closed, one without a stage open)
+        d["is_closed"] = closed
+    dated = "closed_at" in d
     closed_at = d.get("closed_at", np.full(n, np.datetime64("NaT"), dtype=TIME_DTYPE))
     d["closed_at"] = np.where(closed, closed_at, np.datetime64("NaT")).astype(TIME_DTYPE)
+    if dated:
+        ctx.flag(
+            d,
+            closed & ~d["won"] & np.isnat(d["closed_at"]),
+            "closed_at",
+            "lost {noun} without a close date",
+            "kept as closed and lost, with no closed_at (its close instant is not known)",
+        )
+
+
+def _check_flags(d: Table, lost: np.ndarray, by_flag: bool, ctx: Context) -> None:
+    """List the deals whose ``won`` and ``is_closed`` flags contradict each other or their
+    stage (a lost stage, or a stage of the preset's ``stage_outcomes`` when ``won`` is read
+    from a flag, ``by_flag``): the flags decide, a won deal being closed."""
+    won, flagged = d["won"], d["is_closed"]
+    ctx.flag(
+        d,
+        won & ~flagged,
+        "is_closed",
+        "won {noun} whose closed flag is false",
+        "read as won and closed (a won deal is closed)",
+    )
+    outcomes = ctx.preset.stage_outcomes if by_flag else {}
+    named_won = _in(d, [s for s, o in outcomes.items() if o == "won"])
+    named_lost = lost | _in(d, [s for s, o in outcomes.items() if o == "lost"])
+    ctx.flag(
+        d,
+        named_won & ~won,
+        "stage",
+        "{noun} in a won stage whose won flag is false",
+        "read as not won, as the won flag says",
+    )
+    ctx.flag(
+        d,
+        named_lost & won,
+        "stage",
+        "won {noun} in a lost stage",
+        "read as won, as the won flag says",
+    )
+    ctx.flag(
+        d,
+        (named_won | named_lost) & ~won & ~flagged,
+        "stage",
+        "{noun} in a closed stage whose closed flag is false",
+        "read as open, as the closed flag says",
+    )
+
+
+def _closed_known(parts: Sequence[Table], ctx: Context) -> None:
+    """Refuse a deals table with close dates but without the closed flag its preset maps,
+    when no lost stage tells a closed deal: its close dates cannot (Salesforce's
+    ``CloseDate`` is the expected one while the deal is open), so an open deal could not be
+    told from a lost one.  (Without close dates nothing is closed: no close is read.)"""
+    if ctx.preset.lost_stages:
+        return
+    for p in parts:  # a loop over the deals' export tables
+        if "is_closed" in p or "closed_at" not in p or not p[SRC].size:
+            continue
+        spec = ctx.preset.table(ctx.names[int(p[SRC][0])])
+        theirs = spec.theirs("is_closed")
+        if not theirs:
+            continue
+        present = ctx.headers.get(spec.name) or [
+            ctx.their_name(spec.name, c) or c for c in p if c not in (SRC, ROW)
+        ]
+        error = missing_column(spec, "is_closed", theirs, present)
+        head, sep, tail = error.problem.partition("; its columns")
+        raise MissingColumnError(
+            f"{head}, needed: without it an open {spec.noun} cannot be told from a lost one "
+            f"(a close date is kept only once the {spec.noun} is closed){sep}{tail}",
+            column=error.column,
+            table=spec.name,
+            fix=f"export {theirs[0]!r} with the table, or {error.fix}",
+        )
+
+
+def _in_one_currency(d: Table, ctx: Context) -> None:
+    """The amounts of deals with a ``currency`` column (Salesforce's ``CurrencyIsoCode``): in
+    the one currency it names (the read's currency), or converted row by row by ``rates=``;
+    several without ``rates=`` are refused, as in a column of amounts naming them.  The
+    column is then dropped: every amount is in one currency."""
+    if "currency" not in d:
+        return
+    values = d.pop("currency")
+    amount = d["amount"].copy()
+    for code in np.unique(d[SRC]).tolist():  # a loop over the deals' export tables
+        mine = np.flatnonzero(d[SRC] == code)
+        name = ctx.names[code]
+        column = ctx.their_name(name, "currency") or "currency"
+        cat = factorize(values[mine], column=column, table=name, allow_missing=True)
+        k = cat.categories.size  # (the codes as written, then a slot for rows naming none)
+        codes = np.where(cat.codes < 0, k, cat.codes)
+        slots = k + int((codes == k).any())
+        texts = cat.categories.tolist()
+        named = np.array([*texts, ""], dtype=object)[:slots]  # (as parse_money's currencies)
+        uniq = [*texts, None][:slots]
+        rows = d[ROW][mine]
+        inverse = np.full(int(rows.max()) + 1, -1, dtype=np.int64)  # (by row of the file)
+        inverse[rows] = codes
+        rates = ctx.opts.rates
+        one = _one_currency(named, inverse, uniq, rates, column=column, table=name)
+        if one is not None:
+            ctx.currencies[f"{name}.{column}"] = one
+        if rates is not None:  # (a row naming none: in the one currency named, if any)
+            own = named[0] if k == 1 else ""
+            factors = np.array([rates.get(c or own, 1.0) for c in named.tolist()])
+            amount[mine] *= factors[codes]
+    d["amount"] = amount
 
 
 def build_deals(
     parts: Sequence[Table], won_stages: Sequence[str] | None, ctx: Context
-) -> tuple[Table, Table]:
-    """The deals (one row per deal id) and the contacts listed in their ``contact_ids``.
+) -> tuple[Table, Table, np.ndarray]:
+    """The deals (one row per deal id), the contacts listed in their ``contact_ids`` and the
+    ids of the deals left out (listed in the issues: won without an amount or a close date).
 
     No table of deals (a preset without one): no deals, and no contacts listed.
+
+    Raises
+    ------
+    MissingColumnError
+        A deals table with close dates but without the ``is_closed`` column its preset
+        maps, when the preset has no lost stages (:func:`_closed_known`).
+    DataValidationError
+        Amounts in several currencies (a ``currency`` column) without ``rates=``, or a
+        currency that ``rates=`` lacks.
     """
+    _closed_known(parts, ctx)
     d = concat(parts, ctx)
     if not d:
-        return {}, {}
+        return {}, {}, np.empty(0, dtype=object)
     required_values(d, "deal_id", "deal id", ctx)
     required_values(d, "created_at", "creation instant", ctx)
+    _in_one_currency(d, ctx)
     d = _dedupe_deals(d, ctx)
     _won_and_closed(d, won_stages, ctx)
     no_amount = d["won"] & np.isnan(d["amount"])
     ctx.flag(d, no_amount, "amount", "won {noun} without an amount", "left out")
     no_close = d["won"] & np.isnat(d["closed_at"]) & ~no_amount
     ctx.flag(d, no_close, "closed_at", "won {noun} without a close date", "left out")
-    d = take(d, ~(no_amount | no_close))
+    left = no_amount | no_close
+    left_ids = d["deal_id"][left]
+    d = take(d, ~left)
     keep_first_listed(d, "account_id", ctx)
-    return d, _listed_contacts(d, ctx)
+    return d, _listed_contacts(d, ctx), left_ids
 
 
 def keep_first_listed(t: Table, name: str, ctx: Context) -> None:
@@ -214,13 +352,22 @@ def _listed_contacts(d: Table, ctx: Context) -> Table:
     }
 
 
-def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) -> Table:
-    """Deal contacts whose deal and person are known, one row per (deal, person)."""
+def link_deal_contacts(
+    dc: Table, deals: Table, people: People, ctx: Context, left: np.ndarray | None = None
+) -> Table:
+    """Deal contacts whose deal and person are known, one row per (deal, person); those of a
+    deal ``left`` out (its ids) are listed as such, and the deals with several primary
+    contacts are listed."""
     if not dc:
         return {}
     deal_row, known_deal = lookup(deals["deal_id"], dc["deal_id"])
     known_deal &= ~is_missing(dc["deal_id"])
-    ctx.flag(dc, ~known_deal, "deal_id", "deal contact of an unknown deal", "left out")
+    of_left = np.zeros(known_deal.size, dtype=bool)
+    if left is not None and left.size:
+        of_left = ~known_deal & lookup(left, dc["deal_id"])[1]
+    ctx.flag(dc, of_left, "deal_id", "deal contact of a deal left out", "left out")
+    unknown_deal = ~known_deal & ~of_left
+    ctx.flag(dc, unknown_deal, "deal_id", "deal contact of an unknown deal", "left out")
     row = people.rows_of(dc["lead_id"])
     unknown = known_deal & (row < 0)
     ctx.flag(dc, unknown, "lead_id", "deal contact of an unknown person", "left out")
@@ -242,6 +389,15 @@ def link_deal_contacts(dc: Table, deals: Table, people: People, ctx: Context) ->
     primary = np.zeros(n, dtype=bool)
     if "is_primary" in dc:  # (no such column: no contact is marked primary)
         np.logical_or.at(primary, codes, dc["is_primary"])
+        pair_deal = uniq // (int(pcode.max(initial=0)) + 1)  # (each pair's deal row)
+        per_deal = np.bincount(pair_deal[primary], minlength=int(dcode.max(initial=-1)) + 1)
+        ctx.flag(
+            dc,
+            dc["is_primary"] & (per_deal[dcode] > 1),
+            "is_primary",
+            "several primary contacts of one deal",
+            "all kept as primary; its conversion goes to the first of them by contact id",
+        )
     merged["is_primary"] = primary
     return merged
 

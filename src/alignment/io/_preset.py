@@ -240,7 +240,14 @@ class Preset:
         Deal stages that mean "won" (compared case-folded); when ``None``, deals need a
         ``won`` flag column.
     lost_stages : tuple of str
-        Deal stages that mean "closed and lost" (used when deals have no ``is_closed`` flag).
+        Deal stages that mean "closed and lost": a deal in one is closed when the deals have
+        no ``is_closed`` flag; with the flag, a deal in one that the flags call open or won is
+        listed in the issues (the flags are kept).
+    stage_outcomes : mapping of str to {"won", "lost"}
+        Stage names whose outcome the deals' flags are checked against, without deciding it
+        (Salesforce: ``{"Closed Won": "won", "Closed Lost": "lost"}``): a deal whose ``won``
+        or ``is_closed`` flag contradicts its stage is listed in the issues, read as the
+        flags say.  Only when ``won`` is read from a flag (no ``won_stages``).
     separator : str
         Separator of multi-valued id cells (``"1522;1506"``).
     stages_from_deals : bool
@@ -271,6 +278,7 @@ class Preset:
     lookups: tuple[Lookup, ...] = ()
     won_stages: tuple[str, ...] | None = None
     lost_stages: tuple[str, ...] = ()
+    stage_outcomes: Mapping[str, str] = field(default_factory=dict)
     separator: str = ";"
     stages_from_deals: bool = True
     types: Mapping[str, str] = field(default_factory=dict)
@@ -296,6 +304,7 @@ class Preset:
         if self.won_stages is not None:
             object.__setattr__(self, "won_stages", _stages(self.won_stages, "won_stages"))
         object.__setattr__(self, "lost_stages", _stages(self.lost_stages, "lost_stages"))
+        object.__setattr__(self, "stage_outcomes", _outcomes(self.stage_outcomes))
         if not isinstance(self.separator, str) or not self.separator:
             raise ParameterError("Preset.separator must be a non-empty string")
 
@@ -344,3 +353,18 @@ def _stages(values: Iterable[str] | str, what: str) -> tuple[str, ...]:
     if not all(isinstance(v, str) and v.strip() for v in out):
         raise ParameterError(f"{what} must be non-empty strings, got {out!r}")
     return out
+
+
+def _outcomes(values: Mapping[str, str]) -> Mapping[str, str]:
+    """``stage_outcomes`` checked: non-empty stage names, each ``"won"`` or ``"lost"``."""
+    if not isinstance(values, Mapping):
+        raise ParameterError(
+            f"stage_outcomes must map stage names to 'won' or 'lost', got {type(values).__name__}"
+        )
+    for stage, outcome in values.items():
+        if not (isinstance(stage, str) and stage.strip()) or outcome not in ("won", "lost"):
+            raise ParameterError(
+                "stage_outcomes must map non-empty stage names to 'won' or 'lost', got "
+                f"{stage!r}: {outcome!r}"
+            )
+    return MappingProxyType(dict(values))

@@ -59,6 +59,7 @@ SALESFORCE = Preset(
                 "AccountId": "account_id",
                 "Name": "name",
                 "Amount": "amount",
+                "CurrencyIsoCode": "currency",
                 "CreatedDate": "created_at",
                 "CloseDate": "closed_at",
                 "IsWon": "won",
@@ -146,6 +147,7 @@ SALESFORCE = Preset(
             keep_ref="rep",
         ),
     ),
+    stage_outcomes={"Closed Won": "won", "Closed Lost": "lost"},
 )
 """The Salesforce preset: standard objects by their API field names (see "Salesforce, field by
 field" in the docs)."""
@@ -181,6 +183,7 @@ _DEAL = {
     "name": "Deal Name|dealname",
     "stage": "Deal Stage|dealstage",
     "amount": "Amount|amount",
+    "currency": "Deal Currency Code|deal_currency_code",
     "closed_at": "Close Date|closedate",
     "created_at": "Create Date|createdate",
     "contact_ids": "Associated Contact IDs|Associated Contact ID",
