@@ -602,3 +602,8 @@ def test_currency_iso_code_of_each_opportunity(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError, match="naming no currency") as info:
         read(("EUR", "USD", ""), "none", rates=rates)
     assert (info.value.column, info.value.rows) == ("CurrencyIsoCode", [2])
+    # amounts that write their currency too ("EUR 100"): converted once, by the column
+    body = body.replace(",100,", ",EUR 100,").replace(",200,", ",USD 200,")
+    body = body.replace(",300,", ",JPY 300,")
+    crm = read(("EUR", "USD", "JPY"), "written", rates=rates)
+    assert crm.deals["amount"].tolist() == pytest.approx([110.0, 200.0, 3.0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -111,7 +112,10 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
                 later[ours] = _text_later(raw, spec.name, theirs, kind, ctx)
                 continue
             lists = (spec.feeds, ours) in LISTED_IDS and kind == "text"
-            out[ours], missing = _coalesce(raw, spec.name, theirs, kind, ctx, zones, lists=lists)
+            coded = kind == "money" and "currency" in resolved  # (converted by that column)
+            out[ours], missing = _coalesce(
+                raw, spec.name, theirs, kind, ctx, zones, lists=lists, coded=coded
+            )
         except Exception:
             _typed_texts(later)  # (an error of a column before is raised first)
             raise
@@ -205,12 +209,21 @@ def _coalesce(
     zones: np.ndarray | None = None,
     *,
     lists: bool = False,
+    coded: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Their columns typed, the first with a value winning row by row; what reading found is
     recorded (currencies, naive instants read as UTC, wall times changed by daylight saving).
-    ``lists``: a column of lists is read element by element (:func:`~._lists.listed_ids`)."""
+    ``lists``: a column of lists is read element by element (:func:`~._lists.listed_ids`).
+    ``coded``: amounts of a table with a currency column, which names each row's currency and
+    converts it by ``rates=`` (:func:`~._deals.build_deals`): a currency written in the amounts
+    converts nothing (never twice; with ``rates=`` it must be one of theirs), and is the read's
+    currency only without ``rates=``."""
     values: np.ndarray | None = None
     missing: np.ndarray | None = None
+    rates = ctx.opts.rates
+    if coded:  # (a symbol written in the amounts: known to rates=, converted by factor 1)
+        rates = None if rates is None else dict.fromkeys(rates, 1.0)
+    opts = replace(ctx.opts, rates=rates)
     for name in theirs:  # a loop over the columns that feed one of ours
         got = listed_ids(raw, name, table, ctx) if lists else None
         if got is None:
@@ -219,12 +232,12 @@ def _coalesce(
                 kind,
                 column=name,
                 table=table,
-                opts=ctx.opts,
+                opts=opts,
                 wall=name in raw.wall,
                 row_tz=zones,
             )
         used = ~got.missing if missing is None else missing & ~got.missing
-        if got.currency:
+        if got.currency and not (coded and ctx.opts.rates is not None):
             ctx.currencies[f"{table}.{name}"] = got.currency
         if got.naive_utc and used.any():
             note_naive(table, name)
