@@ -301,3 +301,33 @@ def test_a_table_in_order_already_is_not_copied(ids: list[str]) -> None:
     in_order = ids == sorted(ids)
     assert np.shares_memory(table["created_at"], t["created_at"]) == in_order
     assert not table["created_at"].flags.writeable and t["created_at"].flags.writeable
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["00v1", "00v2", "00v3", None]), min_size=1, max_size=12))
+def test_repeated_ids_found_alike_from_arrow_text_and_from_strings(ids: list[str | None]) -> None:
+    """The ids of a column factorised by Arrow (distinct texts: its codes taken as they are)
+    and of the same column as strings give the same copies kept and listed."""
+    import pyarrow as pa
+
+    from alignment._cells import ArrowText
+    from alignment.io._context import ROW, SRC, Context
+    from alignment.io._link import keep_first_ids
+    from alignment.io._values import Options
+
+    texts = sorted({i for i in ids if i is not None})
+    codes = np.array([-1 if i is None else texts.index(i) for i in ids])
+    plain_ids = np.array(ids, dtype=object)
+    arrow_ids = CodedText(codes, ArrowText(pa.array(texts, type=pa.string())))
+    preset = alignment.io.SALESFORCE
+    spec = preset.table("CampaignMember")
+    kept = []
+    for column in (plain_ids, arrow_ids):  # (a loop over the two representations)
+        ctx = Context(preset, Options(None, None, None, ".", None))
+        rows = np.arange(len(ids))
+        t = {SRC: np.full(rows.size, ctx.src(spec.name), dtype=np.int16), ROW: rows}
+        out = keep_first_ids(dict(t, touch_id=column), spec, ctx)
+        kept.append((out[ROW].tolist(), [i.rows for i in ctx.findings()]))
+    assert kept[0] == kept[1]
+    first = [r for r, i in enumerate(ids) if i is None or ids.index(i) == r]
+    assert kept[0][0] == first

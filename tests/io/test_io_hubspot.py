@@ -455,3 +455,36 @@ def test_lost_deal_without_a_close_date_is_listed(tmp_path: Path) -> None:
     assert ("deals", "Close Date", "lost deal without a close date", (4,)) in _issues(crm)
     k = crm.deals["deal_id"].tolist().index("805")
     assert np.isnat(crm.deals["closed_at"][k]) and not crm.deals["won"][k]
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_a_contact_exported_twice_with_other_values_is_listed(
+    tmp_path: Path, order: tuple[int, int]
+) -> None:
+    """Two rows of one Record ID: the earliest created row's values, whatever the file's
+    order; created at once, the first in the file's, and the other row's values listed."""
+    head = "Record ID,Create Date,Email,Original Source,Company Name,Contact owner\n"
+    rows = [
+        "1522,2024-01-02 09:00,ann@acme.com,Paid Search,Acme,Alice Rep\n",
+        "1522,2024-01-01 09:00,ann@acme.org,Referral,Acme Inc,Bob Rep\n",
+    ]
+    contacts = head + "".join(rows[i] for i in order)
+    crm = alignment.io.read_crm("hubspot", write_export(tmp_path, dict(HUBSPOT, contacts=contacts)))
+    person = crm.leads["lead_id"].tolist().index("1522")
+    assert crm.leads["email"][person] == "ann@acme.org"  # (the earliest created)
+    later = order.index(0)  # (the row of the later one in the file)
+    disagree = {
+        i.column: i.rows
+        for i in crm.issues
+        if i.problem == "records of one person disagree on this column"
+    }
+    assert disagree == dict.fromkeys(
+        ["Email", "Original Source", "Company Name", "Contact owner"], (later,)
+    )
+    same = contacts.replace("2024-01-01 09:00", "2024-01-02 09:00")
+    crm = alignment.io.read_crm(
+        "hubspot", write_export(tmp_path / "b", dict(HUBSPOT, contacts=same))
+    )
+    first = crm.leads["email"][crm.leads["lead_id"].tolist().index("1522")]
+    assert first == rows[order[0]].split(",")[2]  # (created at once: the first in the file)
+    assert {i.rows for i in crm.issues if i.column == "Email"} == {(1,)}

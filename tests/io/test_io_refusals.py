@@ -302,3 +302,32 @@ def test_a_table_name_that_is_not_a_file_is_refused(tmp_path: Path, kind: str) -
         task.symlink_to(folder / "nothing.csv")
     with pytest.raises(ParameterError, match=r"Task\.csv"):
         alignment.io.read_crm("salesforce", folder, tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [(b"", "is empty (0 bytes)"), (b"\xef\xbb\xbf\r\n \n", "is empty (no header row)")],
+)
+def test_an_empty_file_is_named_empty(tmp_path: Path, content: bytes, why: str) -> None:
+    """An optional table's empty file reads as an absent table does, the file named; a
+    required table's is refused as empty (not as a header with an empty name)."""
+    folder = write_export(tmp_path, SALESFORCE)
+    (folder / "Task.csv").write_bytes(content)
+    crm = alignment.io.read_crm("salesforce", folder, tz="UTC")
+    assert crm.activities["lead_id"].size == 0
+    listed = [(i.table, i.problem, i.action) for i in crm.issues if i.table == "Task"]
+    assert listed == [("Task", f"file 'Task.csv' {why}", "read as empty (optional)")]
+    (folder / "Lead.csv").write_bytes(content)
+    error = _refused(folder)
+    assert (error.table, error.problem) == ("Lead", f"file 'Lead.csv' {why}")
+    assert "header row" in (error.fix or "")
+
+
+def test_an_empty_gz_file_is_named_empty(tmp_path: Path) -> None:
+    folder = write_export(tmp_path, {k: v for k, v in SALESFORCE.items() if k != "Task"})
+    with gzip.open(folder / "Task.csv.gz", "wb") as fh:
+        fh.write(b"\n")
+    crm = alignment.io.read_crm("salesforce", folder, tz="UTC")
+    assert [i.problem for i in crm.issues if i.table == "Task"] == [
+        "file 'Task.csv.gz' is empty (no header row)"
+    ]

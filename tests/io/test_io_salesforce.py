@@ -607,3 +607,142 @@ def test_currency_iso_code_of_each_opportunity(tmp_path: Path) -> None:
     body = body.replace(",300,", ",JPY 300,")
     crm = read(("EUR", "USD", "JPY"), "written", rates=rates)
     assert crm.deals["amount"].tolist() == pytest.approx([110.0, 200.0, 3.0])
+
+
+def _without(text: str, column: str) -> str:
+    """A CSV text of the fixture without one of its columns."""
+    cols = columns_of(text)
+    cols.pop(column)
+    lines = [",".join(cols)]
+    n = len(next(iter(cols.values())))
+    lines += [
+        ",".join(f'"{v[i]}"' if v[i] is not None else "" for v in cols.values()) for i in range(n)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _read(tmp_path: Path, name: str, **tables: str) -> alignment.io.CRMData:
+    folder = write_export(tmp_path / name, dict(SALESFORCE, **tables))
+    return alignment.io.read_crm("salesforce", folder, tz="UTC")
+
+
+def test_members_without_their_responded_flag_are_refused(tmp_path: Path) -> None:
+    """Without HasResponded, which members are touches is not known: never every member."""
+    members = _without(SALESFORCE["CampaignMember"], "HasResponded")
+    with pytest.raises(MissingColumnError) as info:
+        _read(tmp_path, "a", CampaignMember=members)
+    assert (info.value.table, info.value.column) == ("CampaignMember", "HasResponded")
+    assert "not a touch (no response)" in info.value.problem
+    assert "HasResponded" in (info.value.fix or "") and "columns=" in (info.value.fix or "")
+
+
+def test_converted_leads_without_their_contact_column_are_refused(tmp_path: Path) -> None:
+    lead = _without(SALESFORCE["Lead"], "ConvertedContactId")
+    with pytest.raises(MissingColumnError) as info:
+        _read(tmp_path, "a", Lead=lead)
+    error = info.value
+    assert (error.table, error.column, error.rows) == ("Lead", "ConvertedContactId", [0, 3])
+    assert "IsConverted" in error.problem and "'IsConverted': None" in (error.fix or "")
+    # no converted lead, or IsConverted dropped: every lead is a person of its own
+    crm = alignment.io.read_crm(
+        "salesforce",
+        write_export(tmp_path / "b", dict(SALESFORCE, Lead=lead)),
+        tz="UTC",
+        columns={"Lead": {"IsConverted": None}},
+    )
+    assert {"00Q1", "00Q4"} <= set(crm.leads["lead_id"].tolist())
+
+
+def test_a_converted_lead_without_its_contact_id_is_listed(tmp_path: Path) -> None:
+    lead = SALESFORCE["Lead"].replace("true,0031,0011,2024-02-01", "true,,0011,2024-02-01")
+    crm = _read(tmp_path, "a", Lead=lead)
+    issue = _issue(crm, "Lead", "converted record without the id of the Contact it became")
+    assert (issue.column, issue.rows, issue.action) == (
+        "ConvertedContactId",
+        (0,),
+        "kept as a person of its own",
+    )
+    assert "00Q1" in crm.leads["lead_id"].tolist()
+
+
+def test_a_campaign_exported_twice_costs_once(tmp_path: Path) -> None:
+    """A Campaign Id on two rows is one campaign, the first row's: for the costs and for the
+    touches alike; every row of the Id is listed, whatever the file's order."""
+    rows = SALESFORCE["Campaign"].splitlines()
+    twice = [rows[0], rows[1], rows[1], rows[2], "7012,Q1 Webinar v2,Email,700", rows[3]]
+    crm = _read(tmp_path, "a", Campaign="\n".join(twice) + "\n")
+    assert crm.costs["cost"].sum() == 2500.0
+    assert sorted(crm.costs["campaign"].tolist()) == ["Q1 Webinar", "Spring Search"]
+    assert "Email" not in crm.touchpoints["channel"].tolist()
+    issue = _issue(crm, "Campaign", "duplicate campaign (same Id)")
+    assert (issue.column, issue.rows) == ("Id", (0, 1, 2, 3))
+    assert issue.action == "the first in the file is kept, the others are not used"
+
+
+@pytest.mark.parametrize("first", ["Alice Rep", "Alicia Other"])
+def test_a_user_exported_twice_is_listed_the_first_kept(tmp_path: Path, first: str) -> None:
+    other = {"Alice Rep": "Alicia Other", "Alicia Other": "Alice Rep"}[first]
+    users = f"Id,Name\n0051,{first}\n0051,{other}\n0052,Bob Rep\n"
+    crm = _read(tmp_path, "a", User=users)
+    assert set(crm.activities["rep"].tolist()) == {first, "Bob Rep"}
+    issue = _issue(crm, "User", "duplicate record (same Id)")
+    assert (issue.column, issue.rows) == ("Id", (0, 1))
+
+
+def _two_leads(*order: str) -> str:
+    head = "Id,CreatedDate,Email,Company,LeadSource,Status,IsConverted,ConvertedContactId,OwnerId\n"
+    rows = {
+        "a": "00Q1,2024-01-02T09:00:00Z,ann@acme.com,Acme,Webinar,Converted,true,0031,0051\n",
+        "b": "00Q5,2024-01-04T11:00:00Z,ann2@acme.com,AcmeCo,Referral,Converted,true,0031,0052\n",
+    }
+    return head + "".join(rows[k] for k in order)
+
+
+def test_two_leads_of_one_contact_give_the_earliest_ones_values(tmp_path: Path) -> None:
+    """Two leads converted into one contact: the person takes the earliest created lead's
+    values, in either order of the file, and the other lead's values are listed."""
+    ab = _read(tmp_path, "ab", Lead=_two_leads("a", "b"))
+    ba = _read(tmp_path, "ba", Lead=_two_leads("b", "a"))
+    person = ab.leads["lead_id"].tolist().index("0031")
+    assert ab.leads["company"][person] == "Acme" and ab.leads["owner"][person] == "Alice Rep"
+    for name in ("leads", "touchpoints", "deals", "deal_contacts", "activities", "costs"):
+        a, b = getattr(ab, name), getattr(ba, name)
+        assert {k: v.tolist() for k, v in a.items()} == {k: v.tolist() for k, v in b.items()}
+    disagree = "records of one person disagree on this column"
+    listed = {i.column: i.rows for i in ab.issues if i.problem == disagree}
+    assert listed == dict.fromkeys(["Email", "Company", "LeadSource", "OwnerId"], (1,))
+    assert {i.column: i.rows for i in ba.issues if i.problem == disagree} == dict.fromkeys(
+        listed, (0,)
+    )
+
+
+def test_a_member_exported_twice_is_one_touch(tmp_path: Path) -> None:
+    """With the member's Id mapped, a member on two rows is one touch, the rows listed."""
+    members = SALESFORCE["CampaignMember"].splitlines()
+    members = [f"Id,{members[0]}"] + [f"00v{i},{m}" for i, m in enumerate(members[1:])]
+    members.append(members[1])  # (00v0 again)
+    folder = write_export(tmp_path, dict(SALESFORCE, CampaignMember="\n".join(members) + "\n"))
+    crm = alignment.io.read_crm(
+        "salesforce", folder, tz="UTC", columns={"CampaignMember": {"Id": "touch_id"}}
+    )
+    assert crm.touchpoints["touch_id"].tolist() == ["00v0", "00v1", "00v2"]
+    issue = _issue(crm, "CampaignMember", "duplicate touch (same Id)")
+    assert (issue.column, issue.rows) == ("Id", (0, 6))
+
+
+def test_a_finding_on_a_column_the_file_lacks_names_it_absent(tmp_path: Path) -> None:
+    crm = _read(tmp_path, "a", Opportunity=_without(SALESFORCE["Opportunity"], "CloseDate"))
+    issue = _issue(crm, "Opportunity", "won opportunity without a close date")
+    assert (issue.column, issue.rows) == ("CloseDate (absent)", (0, 1))
+
+
+def test_a_lead_converted_into_a_lead_is_named_so(tmp_path: Path) -> None:
+    lead = SALESFORCE["Lead"].replace("true,0031,0011,2024-02-01", "true,00Q2,0011,2024-02-01")
+    crm = _read(tmp_path, "a", Lead=lead)
+    problem = (
+        "duplicate person: the same person as a Lead record, named where a Contact is expected"
+    )
+    issue = _issue(crm, "Lead", problem)
+    assert (issue.column, issue.rows) == ("ConvertedContactId", (0,))
+    assert not [i for i in crm.issues if i.problem.endswith("as a Contact record")]
+    assert "00Q2" in crm.leads["lead_id"].tolist() and "00Q1" not in crm.leads["lead_id"].tolist()

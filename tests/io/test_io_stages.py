@@ -57,7 +57,7 @@ PARTIAL = [
     ("OpportunityContactRole", "ContactId", "deal contact of an unknown person"),
     ("Opportunity", "Id", "opportunity with no contact"),
     ("CampaignMember", "ContactId/LeadId", "touch of an unknown person"),
-    ("CampaignMember", "Campaign.channel", "touch without a channel"),
+    ("CampaignMember", "Campaign.Type (absent)", "touch without a channel"),
     ("Task", "WhoId", "task with no person"),
     ("Task", "WhoId", "task of an unknown person"),
     ("Lead", "LeadSource", "spelling variant of a value (case, spaces, '_' or '-')"),

@@ -131,10 +131,16 @@ class Context:
         return self.names.index(name)
 
     def their_name(self, table: str, ours: str | None) -> str | None:
-        """Their column(s) read into our column ``ours`` of ``table`` (``None``: none)."""
+        """Their column(s) read into our column ``ours`` of ``table`` (``None``: none); when
+        the table has none of the columns mapped to ours, those columns marked absent
+        (``"CloseDate (absent)"``), and ours when none is mapped."""
         if ours is None:
             return None
-        return self.their.get((table, ours), ours)
+        named = self.their.get((table, ours))
+        if named is not None:
+            return named
+        theirs = self.preset.table(table).theirs(ours)
+        return f"{'/'.join(theirs)} (absent)" if theirs else ours
 
     def note(
         self,

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cells import ArrowText
 from .._frames import factorize
 from .._options import note_variants
 from .._parallel import ahead
@@ -19,7 +20,7 @@ from ..errors import DataValidationError
 from ._context import DEAL, LIVE, LOOKUP, PERSON, ROW, Context, Table, take, take_column
 from ._order import BLOCK
 from ._persons import People, first_per_group
-from ._preset import ExportTable, Lookup
+from ._preset import ExportTable, Lookup, Preset
 from ._typing import required_values
 from ._values import (
     CodedText,
@@ -36,6 +37,7 @@ __all__ = [
     "apply_lookups",
     "derive_stages",
     "fold_spellings",
+    "keep_first_ids",
     "keep_flagged",
     "link_people",
     "with_cost",
@@ -55,12 +57,13 @@ LINKED = ("touchpoints", "activities")
 
 
 def keep_flagged(t: Table, spec: ExportTable, ctx: Context) -> Table:
-    """The rows whose ``keep_when`` flag is true; the others listed as ``skip_reason``.
+    """The rows whose ``keep_when`` flag is true; the others listed as ``skip_reason`` (a
+    table without the flag's column is refused before, never read as all true).
 
     A table linked to the persons (:data:`LINKED`) that no lookup takes from keeps every row,
     those left out marked in :data:`~._context.LIVE`: its rows are gathered once, in order,
     when it is final."""
-    if spec.keep_when is None or spec.keep_when not in t:
+    if spec.keep_when is None:
         return t
     keep = t[spec.keep_when]
     required_values(t, spec.keep_when, "yes/no value", ctx)
@@ -72,6 +75,63 @@ def keep_flagged(t: Table, spec: ExportTable, ctx: Context) -> Table:
     out = take(t, keep)
     del out[spec.keep_when]
     return out
+
+
+#: our column holding the id of each row of a table feeding touches or activities: a row
+#: whose id a row before it holds is a copy of it (a campaign member exported twice)
+ROW_IDS: Mapping[str, str] = {"touchpoints": "touch_id", "activities": "activity_id"}
+
+
+def _id_column(spec: ExportTable, preset: Preset) -> str | None:
+    """Our column whose ids are each one row of ``spec``'s table: :data:`ROW_IDS`, or the key
+    other tables look ids up by in a table read only so or for its costs (a ``User`` or a
+    ``Campaign`` ``Id``); ``None`` for any other table (persons and deals are merged by theirs
+    later)."""
+    if spec.feeds in ROW_IDS:
+        return ROW_IDS[spec.feeds]
+    keys = {lk.key for lk in preset.lookups if preset.table(lk.table) is spec}
+    return keys.pop() if spec.feeds in ("lookup", "costs") and len(keys) == 1 else None
+
+
+def _id_codes(ids: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes of a column of ids, one per distinct id (``-1``: none), and their number: a
+    coded column's own codes when its texts are distinct (Arrow's factorised strings),
+    else codes into the sorted distinct strings (:func:`~._values.shared_texts`)."""
+    if isinstance(ids, CodedText) and isinstance(ids.texts, ArrowText):
+        return ids.codes(), ids.texts.size
+    (coded,), vocab = shared_texts([ids])
+    return coded.codes(), vocab.size
+
+
+def keep_first_ids(t: Table, spec: ExportTable, ctx: Context) -> Table:
+    """The rows of ``t`` but those whose id (:func:`_id_column`) a row before them in the file
+    holds; every row of a repeated id is listed ("duplicate campaign (same Id)"), the first
+    kept.  Rows with no id are kept, and rows left out already (:data:`~._context.LIVE`)
+    neither count nor are listed.  A table linked to the persons keeps its rows, those left
+    out marked in :data:`~._context.LIVE`."""
+    ours = _id_column(spec, ctx.preset)
+    if ours is None or ours not in t or not t[ours].size:
+        return t
+    codes, n_ids = _id_codes(t[ours])
+    live = t.get(LIVE)
+    at = np.flatnonzero(codes >= 0 if live is None else (codes >= 0) & live)
+    counts = np.bincount(codes[at], minlength=n_ids)
+    if not bool((counts > 1).any()):
+        return t
+    first = group_min(at, codes[at], n_ids, _BIG)  # (each id's first row)
+    repeated = np.zeros(codes.size, dtype=bool)
+    repeated[at] = counts[codes[at]] > 1
+    keep = np.ones(codes.size, dtype=bool)
+    keep[at] = first[codes[at]] == at
+    noun = "record" if spec.noun == "row" else "{noun}"
+    ctx.flag(
+        t,
+        repeated,
+        ours,
+        f"duplicate {noun} (same Id)",
+        "the first in the file is kept, the others are not used",
+    )
+    return dict(t, **{LIVE: live & keep}) if live is not None else take(t, keep)
 
 
 def _one_lookup(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import fnmatch
 import functools
+import gzip
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from .._sourcelists import list_elements
 from .._sources import (
     CSVFormatError,
     few_valued_csv,
+    gzipped,
     read_arrow_csv,
     read_header,
     require_pyarrow,
@@ -40,7 +42,7 @@ from ..errors import AlignmentError, DataValidationError, MissingColumnError, Pa
 from ._preset import ExportTable, Preset, norm_name
 from ._values import CodedText
 
-__all__ = ["Plan", "Raw", "locate", "read_later", "read_source"]
+__all__ = ["Plan", "Raw", "empty_file", "locate", "read_later", "read_source"]
 
 T = TypeVar("T")
 
@@ -197,6 +199,34 @@ def _from_mapping(preset: Preset, source: Mapping[Any, Any]) -> dict[str, Any]:
     return found
 
 
+#: bytes of a file read to tell it empty: a file of blanks longer than this is read, and
+#: refused for its header
+_BLANKS_READ = 4096
+
+
+def empty_file(item: Any) -> str | None:
+    """Why a file holds no table, when it does not (``"is empty (0 bytes)"``, or ``"is empty
+    (no header row)"`` for a CSV file of blanks: spaces, line breaks, a byte-order mark);
+    ``None`` for a file with content, or for anything but a file (a frame)."""
+    if not isinstance(item, (str, os.PathLike)):
+        return None
+    path = Path(item)
+    try:
+        if not path.is_file():
+            return None
+        if path.stat().st_size == 0:
+            return "is empty (0 bytes)"
+        if not path.name.casefold().endswith((".csv", ".csv.gz")):
+            return None
+        with gzip.open(path, "rb") if gzipped(path) else open(path, "rb") as fh:
+            head = fh.read(_BLANKS_READ + 1)
+    except (OSError, EOFError):  # (not read here: the reader names the file's fault)
+        return None
+    if len(head) > _BLANKS_READ or head.removeprefix(b"\xef\xbb\xbf").strip():
+        return None
+    return "is empty (0 bytes)" if not head else "is empty (no header row)"
+
+
 def read_source(name: str, item: Any, plan: Plan | None = None) -> Raw:
     """Read one table: a path (``.csv``, ``.csv.gz``, ``.parquet``) or a frame / dict of arrays.
 
@@ -314,6 +344,13 @@ def _file_table(name: str, path: Path, plan: Plan | None) -> Any:
             f"{name}: cannot read {path.name!r}; use .csv, .csv.gz or .parquet files"
         )
     require_pyarrow(path)
+    empty = empty_file(path)
+    if empty is not None:
+        raise DataValidationError(
+            f"file {path.name!r} {empty}",
+            table=name,
+            fix=f"export the {name} table again, its header row at least",
+        )
 
     def parse() -> Any:
         if low.endswith(".parquet"):  # (only the columns of the plan decoded)

@@ -19,7 +19,7 @@ from .._segments import group_min, lex_order
 from ._context import ROW, SRC, Context, Table
 from ._preset import ExportTable
 from ._typing import required_values
-from ._values import CodedText, find, is_missing, places_in, shared_texts
+from ._values import CodedText, find, is_missing, places_in, shared_texts, texts_at
 
 __all__ = ["People", "build_people", "combine", "first_per_group"]
 
@@ -100,33 +100,80 @@ def _final_codes(own: np.ndarray, link: np.ndarray, first: np.ndarray, depth: in
 def _merge_issues(
     p: Table,
     own: np.ndarray,
-    linked: np.ndarray,
-    known: np.ndarray,
+    link: np.ndarray,
+    first: np.ndarray,
     specs: Sequence[ExportTable],
     ctx: Context,
 ) -> None:
+    """List the records linked to another (named by the table of the record linked to: the
+    table ``merges_into`` names, or another one), and the records of a repeated id."""
+    linked = link >= 0
     for spec in specs:  # a loop over the person tables
         if spec.merges_into is None:
             continue
-        here = p[SRC] == ctx.src(spec.name)
-        target = spec.merges_into
+        here = (p[SRC] == ctx.src(spec.name)) & linked
+        target = ctx.preset.table(spec.merges_into).name
+        held = np.zeros(first.size + 1, dtype=bool)  # (the ids a record of the target holds)
+        held[own[p[SRC] == ctx.src(target)]] = True
+        to_target = held[link]
         ctx.flag(
             p,
-            here & linked & known,
+            here & to_target,
             "merged_into",
             f"duplicate person: the same person as a {target} record",
             f"merged into one person (its id: the {target}'s Id)",
         )
-        ctx.flag(
+        stray = np.flatnonzero(here & ~to_target)  # (few: links to another table, or none)
+        at = first[link[stray]]
+        src = np.where(at < _BIG, p[SRC][np.minimum(at, own.size - 1)], -1)
+        for other in specs:  # (a record of another table named where a target is expected)
+            _flag_rows(
+                p,
+                stray[src == ctx.src(other.name)],
+                f"duplicate person: the same person as a {other.name} record, named where "
+                f"a {target} is expected",
+                f"merged into one person with that {other.name}",
+                ctx,
+            )
+        _flag_rows(
             p,
-            here & linked & ~known,
-            "merged_into",
+            stray[src < 0],
             f"links to a {target} record that is not in the export",
             "kept as one person under the linked Id",
+            ctx,
         )
     counts = np.bincount(own, minlength=int(own.max(initial=-1)) + 1)
     repeated = counts[own] > 1  # (converted or not: every record of the id)
     ctx.flag(p, repeated, "lead_id", "duplicate person (same Id)", "merged into one person")
+
+
+def _flag_rows(p: Table, rows: np.ndarray, problem: str, action: str, ctx: Context) -> None:
+    """:meth:`Context.flag` of the records at positions ``rows`` (column ``merged_into``)."""
+    if rows.size:
+        mask = np.zeros(p[ROW].size, dtype=bool)
+        mask[rows] = True
+        ctx.flag(p, mask, "merged_into", problem, action)
+
+
+def _unlinked_conversions(
+    p: Table, link: np.ndarray, specs: Sequence[ExportTable], ctx: Context
+) -> None:
+    """List the converted records (``is_converted``) of a table that ``merges_into`` another
+    that name no record (an empty ``ConvertedContactId``), their id's other records neither:
+    each stays a person of its own."""
+    if "is_converted" not in p:
+        return
+    alone = p["is_converted"] & (link < 0)
+    for spec in specs:  # a loop over the person tables
+        if spec.merges_into is not None:
+            target = ctx.preset.table(spec.merges_into).name
+            ctx.flag(
+                p,
+                alone & (p[SRC] == ctx.src(spec.name)),
+                "merged_into",
+                f"converted record without the id of the {target} it became",
+                "kept as a person of its own",
+            )
 
 
 def _links_by_id(own: np.ndarray, link: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,6 +237,74 @@ def combine(
     return out
 
 
+def _record_order(
+    p: Table, row: np.ndarray, own: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The records in the order their values are taken (:func:`combine`): by person, then
+    table (the preset's order), then, of several records of one table (two leads converted
+    into one contact, a contact exported twice), the earliest created first, then by record
+    id, then by row of the file.  Also the places in that order of those several records
+    (sorted: each block of one person and table is contiguous) and the block of each."""
+    order = lex_order((p[ROW], p[SRC], row))
+    pair = row.astype(np.int64) * (int(p[SRC].max(initial=0)) + 1) + p[SRC]
+    counts = np.bincount(pair)  # (records of each person and table)
+    if counts.max(initial=0) <= 1:
+        return order, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    slots = np.flatnonzero(counts[pair[order]] > 1)  # (few: each block sorted in place)
+    rows = order[slots]
+    created = p["created_at"][rows].view(np.int64)
+    order[slots] = rows[np.lexsort((p[ROW][rows], own[rows], created, pair[rows]))]
+    key = pair[rows]  # (the blocks' keys, in order: a block starts where its key does)
+    return order, slots, np.cumsum(np.append(True, key[1:] != key[:-1])) - 1
+
+
+def _looked_up(specs: Sequence[ExportTable], ctx: Context) -> list[str]:
+    """Our columns of the person tables a lookup fills (an owner's name follows the owner's
+    id, which is compared instead)."""
+    names = {s.name for s in specs}
+    lookups = ctx.preset.lookups
+    return [c for lk in lookups if names & set(lk.into) for c in lk.take.values()]
+
+
+def _disagreements(
+    p: Table,
+    order: np.ndarray,
+    slots: np.ndarray,
+    block: np.ndarray,
+    skip: Sequence[str],
+    ctx: Context,
+) -> None:
+    """List, column by column, the records of a block of several of one person and table
+    (places ``slots`` of ``order``, in blocks ``block``: :func:`_record_order`) whose value
+    differs from the block's first value present: the value the table gives the person (a
+    table before it wins, as documented), theirs never taken.  Instants (the earliest is
+    taken) are not compared."""
+    if not slots.size:
+        return
+    rows = order[slots]
+    places = np.arange(rows.size, dtype=np.int64)
+    for name, values in p.items():  # a loop over columns
+        if name in (SRC, ROW, *skip) or values.dtype.kind == "M":
+            continue
+        mine = texts_at(values, rows)
+        present = ~is_missing(mine)
+        head = group_min(np.where(present, places, _BIG), block, int(block[-1]) + 1, _BIG)
+        has = head[block] < _BIG
+        differs = np.zeros(rows.size, dtype=bool)
+        differs[has] = present[has] & np.asarray(mine[has] != mine[head[block[has]]], dtype=bool)
+        if differs.any():
+            mask = np.zeros(order.size, dtype=bool)
+            mask[rows[differs]] = True
+            ctx.flag(
+                p,
+                mask,
+                name,
+                "records of one person disagree on this column",
+                "the earliest created record's value is kept (then the smaller Id's, then the "
+                "first in the file's)",
+            )
+
+
 def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People:
     """Merge the person records of ``p`` (the tables of ``specs``, in preset order, one after
     the other) into one row per person.
@@ -204,11 +319,8 @@ def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People
     n = p["lead_id"].size
     ids, vocab = shared_texts([p["lead_id"], p.get("merged_into", np.full(n, None, object))])
     own, link = (c.codes() for c in ids)
-    linked = link >= 0
     first = _first_records(own, vocab.size)
-    known = np.zeros(n, dtype=bool)
-    known[linked] = first[link[linked]] < _BIG
-    _merge_issues(p, own, linked, known, specs, ctx)
+    _merge_issues(p, own, link, first, specs, ctx)
     link, other = _links_by_id(own, link, vocab.size)
     ctx.flag(
         p,
@@ -217,10 +329,13 @@ def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People
         "record of a duplicated Id linked to another record than its first copy",
         "merged with the first copy's linked record",
     )
+    _unlinked_conversions(p, link, specs, ctx)
     final = _final_codes(own, link, first, depth=len(specs) + 1)
     persons, row_of = _dense_distinct(final, vocab.size)  # (ids in sorted order)
     row = row_of[final]
-    order = lex_order((p[ROW], p[SRC], row))
+    order, slots, block = _record_order(p, row, own)
+    skip = ("lead_id", "merged_into", *_looked_up(specs, ctx))
+    _disagreements(p, order, slots, block, skip, ctx)
     leads = {"lead_id": _picked(vocab, persons)}
     leads.update(combine(p, row, order, persons.size, ("lead_id", "merged_into")))
     keys, _ = _dense_distinct(np.concatenate([own, final]), vocab.size)

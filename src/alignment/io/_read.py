@@ -7,6 +7,7 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -16,13 +17,11 @@ from .._later_tables import LaterTable
 from .._options import reading
 from .._parallel import ahead, settle, threads_on
 from .._time import TIME_DTYPE
-from ..errors import DataValidationError, ParameterError, UnknownModelError
+from ..errors import DataValidationError, MissingColumnError, ParameterError, UnknownModelError
 from ..tables._deals import check_deal_options
-from ._context import READ, Context, Table
-from ._link import (
-    keep_flagged,
-)
-from ._locate import Raw, locate, read_later
+from ._context import READ, ROW, Context, Table
+from ._link import keep_first_ids, keep_flagged
+from ._locate import Raw, empty_file, locate, read_later
 from ._preset import ExportTable, Preset
 from ._presets import PRESETS
 from ._stages import Linker, needed_first
@@ -100,6 +99,9 @@ def _read_tables(
     An error of a table read before its turn in the preset's order is raised at its turn,
     once the tables before it are read: the first error in that order is the one raised."""
     found = locate(preset, source)
+    # (an optional table's empty file: read as an absent table is, the file named)
+    empty = {t.name: why for t in preset.tables if t.optional and (why := _empty(found, t))}
+    found = {name: item for name, item in found.items() if name not in empty}
     first = needed_first(preset)
     order = [preset.table(n) for n in first] + [t for t in preset.tables if t.name not in first]
     present = [spec for spec in order if spec.name in found]
@@ -147,7 +149,10 @@ def _read_tables(
             if spec.name not in found:
                 tables[spec.name] = empty_table(spec, part)
                 read.add(spec.name)
-                part.note(spec.name, "table not found (optional)", "read as empty")
+                if spec.name in empty:
+                    part.note(spec.name, f"file {empty[spec.name]}", "read as empty (optional)")
+                else:
+                    part.note(spec.name, "table not found (optional)", "read as empty")
             else:
                 j = present.index(spec)
                 type_later(j)
@@ -168,6 +173,14 @@ def _read_tables(
     except BaseException:  # (raised once no file of the export is still being read)
         settle([*typing.values(), *parsing.values()])
         raise
+
+
+def _empty(found: Mapping[str, Any], spec: ExportTable) -> str | None:
+    """Why the file found for ``spec`` holds no table (its name and :func:`~._locate.empty_file`'s
+    reason), ``None`` when it holds one or is no file."""
+    item = found.get(spec.name)
+    why = None if item is None else empty_file(item)
+    return None if item is None or why is None else f"{Path(item).name!r} {why}"
 
 
 AHEAD = 4
@@ -197,7 +210,57 @@ def _typed(
         needed.append("won" if won is None else "stage")
     needed += [lk.key for lk in preset.lookups if preset.table(lk.table) is spec]
     require(t, spec, needed, ctx.headers.get(spec.name, [str(n) for n in raw.columns]))
-    return keep_flagged(t, spec, ctx)
+    _require_flag(t, spec)
+    _require_links(t, spec, ctx)
+    return keep_first_ids(keep_flagged(t, spec, ctx), spec, ctx)
+
+
+def _their_columns(spec: ExportTable, ours: str) -> tuple[str, str]:
+    """Their columns mapped to our column ``ours`` (``'A' or 'B'``), and the first step of a fix
+    exporting them (none when none is mapped)."""
+    named = " or ".join(repr(c) for c in spec.theirs(ours)) or "none mapped"
+    return named, "" if named == "none mapped" else f"export {named} with the table, or "
+
+
+def _require_flag(t: Table, spec: ExportTable) -> None:
+    """Raise :class:`MissingColumnError` when a table that keeps only the rows its flag
+    (``keep_when``) holds has no column for the flag: read without it, every row would be
+    kept, those it leaves out too (every campaign member a touch)."""
+    ours = spec.keep_when
+    if ours is None or ours in t:
+        return
+    named, export = _their_columns(spec, ours)
+    raise MissingColumnError(
+        f"no column for {ours!r} (looked for {named}): only the rows where it is true are "
+        f"read (the others are {spec.skip_reason!r}), so which rows to read is not known",
+        column=(spec.theirs(ours) or [ours])[0],
+        table=spec.name,
+        fix=f"{export}map a yes/no column of the table to it with "
+        f"columns={{{spec.name!r}: {{'Their Column': {ours!r}}}}}",
+    )
+
+
+def _require_links(t: Table, spec: ExportTable, ctx: Context) -> None:
+    """Raise :class:`MissingColumnError` when records of a table that ``merges_into`` another
+    are converted (``is_converted`` true) but the table has no column naming the record each
+    became (``merged_into``): each would be a second person beside the record it became."""
+    if spec.merges_into is None or "merged_into" in t or "is_converted" not in t:
+        return
+    converted = np.flatnonzero(t["is_converted"])
+    if not converted.size:
+        return
+    named, export = _their_columns(spec, "merged_into")
+    flag = ctx.their_name(spec.name, "is_converted")
+    raise MissingColumnError(
+        f"converted records ({flag} true) but no column for 'merged_into' (looked for "
+        f"{named}): the {spec.merges_into} record each became is not known, so each would be "
+        f"a second person beside it",
+        column=(spec.theirs("merged_into") or ["merged_into"])[0],
+        table=spec.name,
+        rows=t[ROW][converted],
+        fix=f"{export}read every record as a person of its own with "
+        f"columns={{{spec.name!r}: {{{flag!r}: None}}}}",
+    )
 
 
 def _due(preset: Preset, spec: ExportTable, read: set[str]) -> bool:

@@ -53,6 +53,7 @@ __all__ = [
     "plain",
     "read_kind",
     "shared_texts",
+    "texts_at",
 ]
 
 _NAT = np.datetime64("NaT", "us")
@@ -273,6 +274,23 @@ def plain(values: np.ndarray) -> np.ndarray:
     if not isinstance(values, CodedText):
         return values
     return _spread(values.codes(), values.texts, None, object)
+
+
+def texts_at(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The values of a typed column at ``rows``; of a :class:`CodedText`, the strings of those
+    rows (``None`` where missing), the others not made (its texts may be Arrow's)."""
+    if not isinstance(values, CodedText):
+        out: np.ndarray = values[rows]
+        return out
+    codes = values.codes()[rows]
+    present = codes >= 0
+    texts = np.full(rows.size, None, dtype=object)
+    lazy = values.texts
+    if isinstance(lazy, ArrowStrings) and not lazy.is_made():
+        texts[present] = lazy.strings_at(codes[present])
+    else:
+        texts[present] = np.asarray(lazy)[codes[present]]
+    return texts
 
 
 def find(haystack: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
