@@ -475,8 +475,9 @@ def _borrowed(arr: np.ndarray) -> bool:
     """Whether the numbers, instants or flags of ``arr`` are memory its owner may still write:
     a view of numpy memory (a dict column, a pandas block), read-only or not (its owner may make
     it writable again); not an array made while reading (``base is None``) nor a read-only view
-    of a foreign buffer (Polars', Arrow's).  Object columns are read into new arrays anyway."""
-    if arr.base is None or arr.dtype.kind not in "biufcmM":
+    of a foreign buffer (Polars', Arrow's).  Integer and object columns are read into new arrays
+    anyway (keys into codes, counts and costs into floats): 48 MB less for 6·10^6 lead ids."""
+    if arr.base is None or arr.dtype.kind not in "bfcmM":
         return False
     owner: Any = arr
     while isinstance(owner, np.ndarray):

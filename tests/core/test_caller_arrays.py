@@ -214,3 +214,25 @@ def test_journeys_from_arrays_leaves_the_callers_arrays_writable_and_apart() -> 
     assert not j.revenue.flags.writeable
     revenue[0], cost[0] = 99.0, 99.0
     assert j.revenue[0] == 10.0 and j.touch_numeric["cost"][0] == 0.0
+
+
+def test_integer_ids_and_costs_edited_after_the_call_change_no_result() -> None:
+    """Integer columns are read into new arrays (ids into codes, costs into floats), not
+    copied first: editing them after the call changes nothing either."""
+    lead, cost = np.array([7, 7, 9]), np.array([4, 2, 6])
+    touches = {
+        "lead_id": lead,
+        "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="M8[s]"),
+        "channel": np.array(["email", "seo", "email"], dtype=object),
+        "cost": cost,
+    }
+    conv = {"lead_id": np.array([7, 9]), "converted_at": np.array(["2024-02-01"] * 2, "M8[s]")}
+    conv["revenue"] = np.array([10.0, 20.0])
+    res = alignment.attribute(touches, conv, model="linear", tz="UTC")
+    before = res.to_frame("channel", backend="dict")
+    keys = res.table.keys.tolist()
+    lead[:], cost[:] = 9, 1000
+    after = res.to_frame("channel", backend="dict")
+    assert {k: v.tolist() for k, v in after.items()} == {k: v.tolist() for k, v in before.items()}
+    assert res.table.keys.tolist() == keys == [7, 9]
+    assert sorted(before["cost"].tolist()) == [2.0, 10.0]  # (seo 2, email 4 + 6)
