@@ -746,3 +746,25 @@ def test_a_lead_converted_into_a_lead_is_named_so(tmp_path: Path) -> None:
     assert (issue.column, issue.rows) == ("ConvertedContactId", (0,))
     assert not [i for i in crm.issues if i.problem.endswith("as a Contact record")]
     assert "00Q2" in crm.leads["lead_id"].tolist() and "00Q1" not in crm.leads["lead_id"].tolist()
+
+
+def test_campaign_currency_iso_code_converts_each_cost(tmp_path: Path) -> None:
+    """A campaign's CurrencyIsoCode says the currency of its ActualCost, as an opportunity's
+    says its Amount's: several currencies are refused without rates= and converted row by row
+    with it (never summed as one currency)."""
+    campaign = (
+        "Id,Name,Type,ActualCost,CurrencyIsoCode\n"
+        "7011,Spring Search,Paid Search,2000,USD\n7012,Q1 Webinar,webinar,500,EUR\n"
+        "7013,Newsletter,Email,,USD\n"
+    )
+
+    def read(name: str, **options: Any) -> Any:
+        tables = dict(SALESFORCE, Campaign=campaign)
+        return alignment.io.read_crm("salesforce", write_export(tmp_path / name, tables), **options)
+
+    with pytest.raises(DataValidationError, match="several currencies") as info:
+        read("several")
+    assert (info.value.table, info.value.column) == ("Campaign", "CurrencyIsoCode")
+    crm = read("rates", rates={"USD": 1.0, "EUR": 1.1, "$": 1.0})  # ("$": the amounts')
+    assert sorted(crm.costs["cost"].tolist()) == pytest.approx([550.0, 2000.0])
+    assert "currency" not in crm.costs

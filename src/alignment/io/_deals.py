@@ -18,11 +18,11 @@ import numpy as np
 
 from .._frames import Categorical, factorize, factorize_ints
 from .._lookup import lookup
-from .._parse import _one_currency
 from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
 from ..errors import MissingColumnError
 from ._context import DEAL, DEAL_RANK, PERSON, ROW, SRC, Context, Table, concat, take
+from ._currency import in_one_currency
 from ._persons import People, combine, first_per_group
 from ._typing import missing_column, required_values
 from ._values import CodedText, is_missing
@@ -243,40 +243,6 @@ def _closed_known(parts: Sequence[Table], ctx: Context) -> None:
         )
 
 
-def _in_one_currency(d: Table, ctx: Context) -> None:
-    """The amounts of deals with a ``currency`` column (Salesforce's ``CurrencyIsoCode``): in
-    the one currency it names (the read's currency), or converted row by row by ``rates=``;
-    several without ``rates=`` are refused, as in a column of amounts naming them.  The
-    column is then dropped: every amount is in one currency."""
-    if "currency" not in d:
-        return
-    values = d.pop("currency")
-    amount = d["amount"].copy()
-    for code in np.unique(d[SRC]).tolist():  # a loop over the deals' export tables
-        mine = np.flatnonzero(d[SRC] == code)
-        name = ctx.names[code]
-        column = ctx.their_name(name, "currency") or "currency"
-        cat = factorize(values[mine], column=column, table=name, allow_missing=True)
-        k = cat.categories.size  # (the codes as written, then a slot for rows naming none)
-        codes = np.where(cat.codes < 0, k, cat.codes)
-        slots = k + int((codes == k).any())
-        texts = cat.categories.tolist()
-        named = np.array([*texts, ""], dtype=object)[:slots]  # (as parse_money's currencies)
-        uniq = [*texts, None][:slots]
-        rows = d[ROW][mine]
-        inverse = np.full(int(rows.max()) + 1, -1, dtype=np.int64)  # (by row of the file)
-        inverse[rows] = codes
-        rates = ctx.opts.rates
-        one = _one_currency(named, inverse, uniq, rates, column=column, table=name)
-        if one is not None:
-            ctx.currencies[f"{name}.{column}"] = one
-        if rates is not None:  # (a row naming none: in the one currency named, if any)
-            own = named[0] if k == 1 else ""
-            factors = np.array([rates.get(c or own, 1.0) for c in named.tolist()])
-            amount[mine] *= factors[codes]
-    d["amount"] = amount
-
-
 def build_deals(
     parts: Sequence[Table], won_stages: Sequence[str] | None, ctx: Context
 ) -> tuple[Table, Table, np.ndarray]:
@@ -300,7 +266,7 @@ def build_deals(
         return {}, {}, np.empty(0, dtype=object)
     required_values(d, "deal_id", "deal id", ctx)
     required_values(d, "created_at", "creation instant", ctx)
-    _in_one_currency(d, ctx)
+    in_one_currency(d, "amount", ctx)
     d = _dedupe_deals(d, ctx)
     _won_and_closed(d, won_stages, ctx)
     no_amount = d["won"] & np.isnan(d["amount"])

@@ -18,6 +18,7 @@ from .._segments import group_min
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError
 from ._context import DEAL, LIVE, LOOKUP, PERSON, ROW, Context, Table, take, take_column
+from ._currency import in_one_currency
 from ._order import BLOCK
 from ._persons import People, first_per_group
 from ._preset import ExportTable, Lookup, Preset
@@ -288,9 +289,11 @@ def _with_channel_column(t: Table) -> Table:
 
 
 def with_cost(t: Table, ctx: Context) -> Table:
-    """Cost rows that give a cost; the others listed."""
+    """Cost rows that give a cost, in one currency (a ``currency`` column: Salesforce's
+    ``CurrencyIsoCode``, :func:`~._currency.in_one_currency`); the others listed."""
     if not t:
         return t
+    in_one_currency(t, "cost", ctx)
     none = np.isnan(t["cost"])
     ctx.flag(t, none, "cost", "{noun} without a cost", "not a cost row")
     return take(t, ~none)

@@ -83,7 +83,13 @@ SALESFORCE = Preset(
         ExportTable(
             "Campaign",
             "costs",
-            {"Id": "campaign_id", "Name": "campaign", "Type": "channel", "ActualCost": "cost"},
+            {
+                "Id": "campaign_id",
+                "Name": "campaign",
+                "Type": "channel",
+                "ActualCost": "cost",
+                "CurrencyIsoCode": "currency",
+            },
             optional=True,
             noun="campaign",
         ),
