@@ -274,3 +274,100 @@ def test_allocate_revenue_finds_the_person_whatever_its_column_name() -> None:
     assert by_deal == pytest.approx([40 * 100 / 460, 40 * 360 / 460], rel=1e-12)
     with pytest.raises(ParameterError, match="needs the person of each attributed touch"):
         _allocated_by_revenue("person", deals_keyed=True)
+
+
+# ------------------------------------------------- attributed revenue of persons not among the leads
+
+_TWO_LEADS = {
+    "lead_id": ["a", "b"],
+    "created_at": ["2024-01-01Z"] * 2,
+    "source": ["web", "ads"],
+    "campaign": ["c1", "c1"],
+}
+
+
+def _credit_of(persons: list[str], revenue: list[float]) -> Any:
+    """A linear attribution with one touch of campaign c1 per person."""
+    n = len(persons)
+    tp = {
+        "lead_id": persons,
+        "timestamp": ["2024-03-01T00:00Z"] * n,
+        "channel": ["web"] * n,
+        "campaign": ["c1"] * n,
+        "converted_at": ["2024-03-05T00:00Z"] * n,
+        "revenue": revenue,
+    }
+    return alignment.attribute(
+        alignment.Journeys.build(tp, touch_categorical=["campaign"]), model="linear"
+    )
+
+
+@pytest.mark.parametrize("allocate", ["revenue", "leads", "none"])
+def test_revenue_of_persons_not_among_the_leads_stays_unallocated(allocate: str) -> None:
+    """zz (no lead) earned 50 on c1: it reaches no lead's key, whatever the allocation; a (web)
+    keeps its 30 and b (ads) its 90 (by revenue; by leads, c1's 120 is split 60/60)."""
+    res = _credit_of(["a", "b", "zz"], [30.0, 90.0, 50.0])
+    r = closed_loop(
+        _TWO_LEADS,
+        costs={"campaign": ["c1"], "cost": [60.0]},
+        attribution=res,
+        by=("source", "campaign"),
+        allocate=allocate,  # type: ignore[arg-type]
+    )
+    web, ads = row_of(r, source="web", campaign="c1"), row_of(r, source="ads", campaign="c1")
+    if allocate == "revenue":
+        assert (web["attributed_revenue"], ads["attributed_revenue"]) == pytest.approx((30, 90))
+        assert (web["cost"], ads["cost"]) == pytest.approx((15.0, 45.0))
+    elif allocate == "leads":
+        assert (web["attributed_revenue"], ads["attributed_revenue"]) == pytest.approx((60, 60))
+    else:
+        assert math.isnan(web["attributed_revenue"]) and math.isnan(ads["attributed_revenue"])
+    extra = row_of(r, source=UNALLOCATED, campaign="c1")
+    assert extra["leads"] == 0
+    assert extra["attributed_revenue"] == pytest.approx(50.0 if allocate != "none" else 170.0)
+    assert "attributed revenue of persons not among the leads" in extra["note"]
+    s = r.summary()
+    assert s["attributed_revenue_outside_leads"] == pytest.approx(50.0)
+    assert s["unmatched_amount_rows"] == 1
+    total = sum(res.totals(by="campaign").values())
+    assert float(np.nansum(r.table["attributed_revenue"])) == pytest.approx(total)
+    assert s["attributed_revenue"] == pytest.approx(170.0)
+
+
+def test_revenue_of_persons_not_among_the_leads_one_key_column() -> None:
+    """by="campaign": zz's 50 is not campaign c1's leads' revenue; it stays on its own row."""
+    r = closed_loop(_TWO_LEADS, attribution=_credit_of(["a", "b", "zz"], [30.0, 90.0, 50.0]),
+                    by="campaign")  # fmt: skip
+    assert row_of(r, campaign="c1")["attributed_revenue"] == pytest.approx(120.0)
+    extra = row_of(r, campaign=UNALLOCATED)
+    assert extra["attributed_revenue"] == pytest.approx(50.0) and extra["leads"] == 0
+    assert extra["note"] == "attributed revenue of persons not among the leads"
+
+
+@pytest.mark.parametrize("allocate", ["revenue", "leads", "none"])
+def test_every_person_a_lead_no_unallocated_revenue(allocate: str) -> None:
+    res = _credit_of(["a", "b"], [30.0, 90.0])
+    r = closed_loop(_TWO_LEADS, attribution=res, by=("source", "campaign"), allocate=allocate)  # type: ignore[arg-type]
+    s = r.summary()
+    assert s["attributed_revenue_outside_leads"] == 0.0
+    assert s["unmatched_amount_rows"] == (1 if allocate == "none" else 0)
+    if allocate == "revenue":
+        assert row_of(r, source="web", campaign="c1")["attributed_revenue"] == 30.0
+        assert row_of(r, source="ads", campaign="c1")["attributed_revenue"] == 90.0
+    notes = [n for n in r.table["note"] if n is not None]
+    assert all("persons not among the leads" not in n for n in notes)
+
+
+def test_revenue_allocation_note_says_which_case_happened() -> None:
+    """allocate="revenue": a cost of a campaign no lead has says so; a cost of a campaign whose
+    leads earned nothing says that."""
+    leads = {**_TWO_LEADS, "lead_id": ["a", "b"], "campaign": ["c1", "c2"]}
+    res = _credit_of(["a"], [30.0])  # (b, the lead of c2, earned nothing)
+    costs = {"campaign": ["c1", "c2", "c9"], "cost": [60.0, 20.0, 10.0]}
+    r = closed_loop(leads, costs=costs, attribution=res, by=("source", "campaign"), allocate="revenue")  # fmt: skip
+    assert row_of(r, source="web", campaign="c1")["cost"] == 60.0
+    c2 = row_of(r, source=UNALLOCATED, campaign="c2")
+    assert c2["cost"] == 20.0
+    assert c2["note"] == "no attributed revenue among the leads sharing its campaign"
+    c9 = row_of(r, source=UNALLOCATED, campaign="c9")
+    assert c9["cost"] == 10.0 and c9["note"] == "no lead shares its campaign"

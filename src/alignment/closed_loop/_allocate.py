@@ -31,7 +31,9 @@ __all__ = [
     "Placement",
     "column_codes",
     "place",
+    "sum_by_text",
     "unique_rows",
+    "with_unplaced",
 ]
 
 MISSING = "(missing)"
@@ -191,11 +193,42 @@ def place(
         nothing = np.full(g.n, np.nan)  # no key's amount is known: not measured, not 0
         placement = _placement(nothing, g.by, text, np.ones(m, bool), amounts, note, True)
         return replace(placement, group_note=note)
-    per_group, placed = _split(g, lt, carried, codes, amounts, weights)
+    per_group, placed, shared = _split(g, lt, carried, codes, amounts, weights)
     of = f"the leads sharing its {', '.join(carried)}" if carried else "the leads"
-    note = f"no lead shares its {', '.join(carried)}" if allocate == "leads" else ""
-    note = note or f"no attributed revenue among {of}"
+    no_lead = f"no lead shares its {', '.join(carried)}"
+    note = np.where(shared, f"no attributed revenue among {of}", no_lead)[~placed]
     return _placement(per_group, g.by, text, ~placed, amounts, note, True)
+
+
+def with_unplaced(
+    placement: Placement,
+    by: Sequence[str],
+    keys: dict[str, np.ndarray],
+    amounts: np.ndarray,
+    note: str,
+) -> Placement:
+    """``placement`` with the amount rows ``amounts`` (> 0) added on unallocated rows.
+
+    ``keys`` are the rows' values of the ``by`` columns they keep; the others read
+    ``"(unallocated)"``.  ``note`` says why the rows reach no key.
+    """
+    extra = _placement(placement.per_group, by, keys, amounts > 0, amounts, note, True)
+    return replace(
+        placement,
+        extra_keys={c: np.concatenate([placement.extra_keys[c], extra.extra_keys[c]]) for c in by},
+        extra_amount=np.concatenate([placement.extra_amount, extra.extra_amount]),
+        extra_note=np.concatenate([placement.extra_note, extra.extra_note]),
+        unallocated=np.concatenate([placement.unallocated, extra.unallocated]),
+    )
+
+
+def sum_by_text(names: np.ndarray, values: Any, amounts: np.ndarray) -> np.ndarray:
+    """Per name, the sum of ``amounts`` whose value (read as text, missing as ``"(missing)"``)
+    is that name; a value that is no name adds to none."""
+    pos = _match(np.asarray(names).astype(str), _text(values))
+    ok = pos >= 0
+    out: np.ndarray = np.bincount(pos[ok], weights=amounts[ok], minlength=names.size)
+    return out.astype(np.float64)
 
 
 def _split(
@@ -205,10 +238,11 @@ def _split(
     codes: dict[str, np.ndarray],
     amounts: np.ndarray,
     weights: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split each row over the groups of the leads sharing its carried values, by weight.
 
-    Returns the amount per group and whether each row was placed (its leads weigh > 0).
+    Returns the amount per group, whether each row was placed (its leads weigh > 0) and
+    whether some lead shares its carried values.
     """
     m = amounts.size
     known = np.ones(m, dtype=bool)
@@ -236,7 +270,9 @@ def _split(
     ).astype(np.float64)
     placed = np.zeros(m, dtype=bool)
     placed[np.flatnonzero(known)] = total[row_cell] > 0
-    return per_group, placed
+    shared = np.zeros(m, dtype=bool)
+    shared[np.flatnonzero(known)] = np.bincount(p_cell, minlength=n_cells)[row_cell] > 0
+    return per_group, placed, shared
 
 
 def _placement(
@@ -245,7 +281,7 @@ def _placement(
     text: dict[str, np.ndarray],
     extra: np.ndarray,
     amounts: np.ndarray,
-    note: str,
+    note: str | np.ndarray,
     unallocated: bool,
 ) -> Placement:
     """The placement with the rows ``extra`` kept on their own key (carried values, else
@@ -258,6 +294,6 @@ def _placement(
         per_group=per_group,
         extra_keys=keys,
         extra_amount=amounts[extra].astype(np.float64),
-        extra_note=np.full(k, note, dtype=object),
+        extra_note=np.broadcast_to(np.asarray(note, dtype=object), (k,)).copy(),
         unallocated=np.full(k, unallocated, dtype=bool),
     )

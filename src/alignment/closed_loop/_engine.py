@@ -27,7 +27,9 @@ from ._allocate import (
     Placement,
     column_codes,
     place,
+    sum_by_text,
     unique_rows,
+    with_unplaced,
 )
 from ._quality import Listing, duplicates, incomplete
 
@@ -56,6 +58,8 @@ _RATIOS: dict[str, tuple[str, str, str]] = {
     "sql_rate": ("sqls", "accepted", "no accepted lead"),
     "win_rate": ("won", "sqls", "no SQL"),
 }
+#: the note of the row holding the attributed revenue of persons who are not leads
+_OUTSIDE_NOTE = "attributed revenue of persons not among the leads"
 
 
 class ClosedLoopTable(ReportTable):
@@ -226,7 +230,8 @@ def closed_loop(
         otherwise as ``allocate`` says.
     attribution : AttributionResult, optional
         Its ``totals(by=attribution_by)`` gives ``attributed_revenue``, placed on the keys like
-        costs.
+        costs; the part credited to persons who are not among the leads (known from per-touch
+        credit) stays on an unallocated row, ``summary()["attributed_revenue_outside_leads"]``.
     by : str or sequence of str
         The key columns.
     required : str or sequence of str
@@ -305,6 +310,8 @@ def closed_loop(
     )
     if attr_place is not None:
         summary["attributed_revenue"] = float(np.nansum(out["attributed_revenue"]))
+        outside = attr_place.extra_note == _OUTSIDE_NOTE
+        summary["attributed_revenue_outside_leads"] = float(attr_place.extra_amount[outside].sum())
     del out["unallocated"]
     return ClosedLoopReport(
         ClosedLoopTable(out, backend=lt.backend, not_measured=reasons),
@@ -611,8 +618,35 @@ def _attributed(
     totals = attribution.totals(by=key)
     names = np.array(list(totals.keys()), dtype=object)
     vals = np.array([float(v) for v in totals.values()], dtype=np.float64)
+    # (the same credit as the totals', summed in another order: never more than a total)
+    outside = np.minimum(_outside_leads(lt, attribution, key, names), vals)
     what = "attribution totals"
-    return place(g, lt, {key: names}, vals, allocate=allocate, weights=weights, what=what)
+    placed = place(
+        g, lt, {key: names}, vals - outside, allocate=allocate, weights=weights, what=what
+    )
+    kept = {key: names.astype(str)} if len(by_cols) > 1 else {}  # (one column: no key of a lead)
+    return with_unplaced(placed, by_cols, kept, outside, _OUTSIDE_NOTE)
+
+
+def _outside_leads(lt: Any, attribution: Any, key: str, names: np.ndarray) -> np.ndarray:
+    """Per attribution total, the part credited to touches of persons who are not among the
+    leads (0 when the attribution has no per-touch credit naming the person and ``key``)."""
+    none = np.zeros(names.size)
+    try:
+        touches = attribution.touches(backend="dict")
+        person = _person_column(touches, attribution)
+    except (AlignmentError, AttributeError):
+        return none
+    revenue = getattr(attribution, "measure", "revenue") == "revenue"
+    column = "credit" if revenue else "conversion_credit"
+    if key not in touches or column not in touches:
+        return none
+    _, out = lt.positions(np.asarray(touches[person]))
+    out = ~out
+    if not out.any():
+        return none
+    credit = np.asarray(touches[column], dtype=np.float64)[out]
+    return sum_by_text(names, np.asarray(touches[key], dtype=object)[out], credit)
 
 
 def _extra_rows(
