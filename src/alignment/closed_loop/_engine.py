@@ -632,6 +632,9 @@ def _outside_leads(lt: Any, attribution: Any, key: str, names: np.ndarray) -> np
     """Per attribution total, the part credited to touches of persons who are not among the
     leads (0 when the attribution has no per-touch credit naming the person and ``key``)."""
     none = np.zeros(names.size)
+    persons = _persons_of(attribution)
+    if persons is not None and bool(lt.positions(persons)[1].all()):
+        return none  # (every person a lead: no per-touch credit made for it)
     try:
         touches = attribution.touches(backend="dict")
         person = _person_column(touches, attribution)
@@ -647,6 +650,18 @@ def _outside_leads(lt: Any, attribution: Any, key: str, names: np.ndarray) -> np
         return none
     credit = np.asarray(touches[column], dtype=np.float64)[out]
     return sum_by_text(names, np.asarray(touches[key], dtype=object)[out], credit)
+
+
+def _persons_of(attribution: Any) -> np.ndarray | None:
+    """The distinct persons an attribution's journeys hold (their touches' ``lead_id``, else
+    the keys of person-keyed journeys); ``None`` when the table does not say."""
+    table = getattr(attribution, "table", None)
+    column = (getattr(table, "touch_columns", None) or {}).get("lead_id")
+    if column is not None and hasattr(column, "categories"):
+        return np.asarray(column.categories)
+    if table is not None and getattr(table, "key_column", "deal_id") != "deal_id":
+        return np.asarray(table.keys)
+    return None
 
 
 def _extra_rows(
