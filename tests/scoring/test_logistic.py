@@ -349,3 +349,42 @@ def test_encoder_matches_twin(seed: int) -> None:
         counts[k] = counts.get(k, 0) + 1
     expect = _py_encode(train, counts, min_count, new)
     assert got.tolist() == expect
+
+
+_X4, _Y4 = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("weights", [{0: 0.0, 1: 1.0}, {0: 1.0, 1: 0.0}])
+def test_a_class_weight_of_zero_is_refused_not_fitted_to_infinity(weights: dict) -> None:
+    """A class of weight 0 leaves a single class to fit: refused, where it gave an intercept
+    of -inf reported as converged, or a raw ZeroDivisionError."""
+    with pytest.raises(ParameterError, match="a class of weight 0 leaves a single class"):
+        LogisticScorer(class_weight=weights).fit(_X4, _Y4)
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        ([1.0, 1.0], "2 sample weights for 4 rows"),
+        ([-1.0, 1.0, 1.0, 1.0], "finite and >= 0"),
+        ([np.nan, 1.0, 1.0, 1.0], "finite and >= 0"),
+        (["a", 1, 1, 1], "sample weights must be numbers"),
+        (np.array([True, 1, 1, 1], dtype=object), "sample weights must be numbers"),
+    ],
+)
+def test_sample_weights_are_checked_by_fit_and_objective(weights: object, match: str) -> None:
+    with pytest.raises(DataValidationError, match=match) as info:
+        LogisticScorer().fit(_X4, _Y4, sample_weight=weights)
+    assert info.value.column == "sample_weight"
+    fitted = LogisticScorer().fit(_X4, _Y4)
+    with pytest.raises(DataValidationError, match=match):
+        fitted.objective(_X4, _Y4, sample_weight=weights)
+
+
+def test_flags_in_an_object_array_are_outcomes_and_a_bad_one_is_named() -> None:
+    flags = np.array([False, True, False, True], dtype=object)
+    got = LogisticScorer().fit(_X4, flags).coef_
+    assert np.allclose(got, LogisticScorer().fit(_X4, _Y4).coef_)
+    with pytest.raises(DataValidationError, match="0/1 or booleans") as info:
+        LogisticScorer().fit(_X4, np.array([False, True, True, None], dtype=object))
+    assert info.value.rows == [3]

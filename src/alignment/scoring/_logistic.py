@@ -233,7 +233,16 @@ def _sample_weights(sample_weight: Any, n: int) -> np.ndarray:
     """One finite, non-negative weight per row (default 1)."""
     if sample_weight is None:
         return np.ones(n, dtype=np.float64)
-    sw = np.asarray(sample_weight, dtype=np.float64).ravel()
+    sw = np.asarray(sample_weight).ravel()
+    if sw.dtype.kind not in "iuf":  # (text, flags, objects: each value a number, or refused)
+        reject_rows(
+            np.array([not is_number(v) for v in sw.tolist()], dtype=bool),
+            "sample weights must be numbers",
+            column="sample_weight",
+            values=sw,
+            fix="pass one finite weight >= 0 per row",
+        )
+    sw = sw.astype(np.float64)
     if sw.size != n:
         raise DataValidationError(
             f"{sw.size} sample weights for {n} rows",
@@ -250,7 +259,8 @@ def _sample_weights(sample_weight: Any, n: int) -> np.ndarray:
 
 
 def _check_class_weight(cw: Any) -> None:
-    """``None``, ``"balanced"`` or a mapping with a finite weight >= 0 for each class 0 and 1."""
+    """``None``, ``"balanced"`` or a mapping with a finite weight > 0 for each class 0 and 1 (a
+    class of weight 0 leaves a single class to fit: no finite model)."""
     if cw is None or (isinstance(cw, str) and cw == "balanced"):
         return
     if not isinstance(cw, Mapping):
@@ -262,10 +272,11 @@ def _check_class_weight(cw: Any) -> None:
             isinstance(k, (str, bytes))
             or k not in (0, 1)
             or not is_number(v)
-            or not (np.isfinite(v) and v >= 0)
+            or not (np.isfinite(v) and v > 0)
         ):
             raise ParameterError(
-                f"class_weight keys must be 0/1 and values finite numbers >= 0, got {k!r}: {v!r}"
+                f"class_weight keys must be 0/1 and values finite numbers > 0, got {k!r}: {v!r}"
+                + ("; a class of weight 0 leaves a single class to fit" if v == 0 else "")
             )
     missing = [c for c in (0, 1) if c not in cw]
     if missing:
@@ -611,11 +622,7 @@ class LogisticScorer(Scorer):
         """Value of the fitted model's objective on ``(X, y)`` (summed, penalised)."""
         M = self._matrix_for_predict(X)
         yy = as_outcome(y, M.shape[0])
-        sw = (
-            np.ones(M.shape[0])
-            if sample_weight is None
-            else np.asarray(sample_weight, dtype=np.float64)
-        )
+        sw = _sample_weights(sample_weight, M.shape[0])
         params = np.append(self.coef_, self.intercept_) if self.fit_intercept else self.coef_
         val, _ = logistic_objective(params, M, yy, sw, float(self.l2), bool(self.fit_intercept))
         return val

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import is_number
 from ..errors import DataValidationError, reject_rows
 
 __all__ = ["binary_outcome"]
@@ -41,11 +42,14 @@ def binary_outcome(y: Any, *, column: str = "y", n: int | None = None) -> np.nda
         )
     if arr.dtype == bool:
         return arr.astype(np.float64)
+    if arr.dtype.kind == "O":  # (a pandas object column of flags: each value read, or named)
+        arr = _object_outcomes(arr, column)
     if arr.dtype.kind not in "iuf":
-        raise DataValidationError(
+        reject_rows(
+            np.ones(arr.size, dtype=bool),
             "outcomes must be 0/1 or booleans",
             column=column,
-            value=arr[0] if arr.size else None,
+            values=arr,
             fix=_FIX,
         )
     out = arr.astype(np.float64)
@@ -57,3 +61,19 @@ def binary_outcome(y: Any, *, column: str = "y", n: int | None = None) -> np.nda
         fix=_FIX,
     )
     return out
+
+
+def _object_outcomes(arr: np.ndarray, column: str) -> np.ndarray:
+    """An object array of flags and 0/1 numbers as float64; the rows of any other value (text,
+    ``None``, ``NaN``) named.  A loop over the rows: object arrays only."""
+    values = arr.tolist()
+    flags = [isinstance(v, (bool, np.bool_)) for v in values]
+    ok = [f or (is_number(v) and v in (0, 1)) for v, f in zip(values, flags)]
+    reject_rows(
+        ~np.array(ok, dtype=bool),
+        "outcomes must be 0/1 or booleans",
+        column=column,
+        values=arr,
+        fix=_FIX,
+    )
+    return np.array([float(v) for v in values], dtype=np.float64)
