@@ -388,3 +388,16 @@ def test_flags_in_an_object_array_are_outcomes_and_a_bad_one_is_named() -> None:
     with pytest.raises(DataValidationError, match="0/1 or booleans") as info:
         LogisticScorer().fit(_X4, np.array([False, True, True, None], dtype=object))
     assert info.value.rows == [3]
+
+
+def test_unpenalised_fit_on_separated_outcomes_says_the_coefficients_are_not_estimates() -> None:
+    """l2=0 on outcomes the features separate: no finite optimum; the fit is marked not
+    converged and warns, where it reported convergence to values set by ``tol`` alone."""
+    y = np.array([0, 0, 1, 1])
+    with pytest.warns(ConvergenceWarning, match="perfectly separated"):
+        m = LogisticScorer(l2=0.0).fit(_X4, y)
+    assert not m.converged_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert LogisticScorer(l2=1.0).fit(_X4, y).converged_  # (penalised: a finite optimum)
+        assert LogisticScorer(l2=0.0).fit(_X4, _Y4).converged_  # (overlapping outcomes)

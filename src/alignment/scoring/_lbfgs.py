@@ -125,3 +125,22 @@ def store_fit(est: Any, res: Any, w: np.ndarray, b: float, scale: float) -> None
             ConvergenceWarning,
             stacklevel=3,
         )
+
+
+def warn_separated(est: Any, X: np.ndarray, y: np.ndarray, sw: np.ndarray, l2: float) -> None:
+    """Without a penalty (``l2=0``), outcomes the fitted model separates perfectly (every row of
+    positive weight on its own side) have no finite maximum likelihood: the coefficients grow
+    with the iterations, and their values are the solver's stopping point, not an estimate.
+    Marks the fit as not converged and warns."""
+    if l2 > 0 or not np.any(sw > 0):
+        return
+    margin = (X @ est.coef_ + est.intercept_) * np.where(y == 1.0, 1.0, -1.0)
+    if not bool(np.all(margin[sw > 0] > 0)):
+        return
+    est.converged_ = False
+    warnings.warn(
+        "the outcomes are perfectly separated by the features: with l2=0 the coefficients "
+        "have no finite value (these depend on tol and max_iter); pass l2 > 0",
+        ConvergenceWarning,
+        stacklevel=3,
+    )

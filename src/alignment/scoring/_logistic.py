@@ -572,6 +572,7 @@ class LogisticScorer(Scorer):
         if "feature_names_" not in vars(self) or self.encoder_ is not None:
             self.feature_names_ = self._coef_names(p)
         lbfgs.store_fit(self, res, w_opt, b_opt, scale)
+        lbfgs.warn_separated(self, X, yy, sw, float(self.l2))
         return self
 
     def _coef_names(self, p: int) -> np.ndarray:
