@@ -468,6 +468,24 @@ def test_logistic_fit_matches_in_memory(client: Any) -> None:
         _dask.fit_logistic(dd.from_pandas(df.assign(won=1.0), npartitions=2), "won")
 
 
+def test_unpenalised_dask_fit_on_separated_outcomes_is_not_converged(client: Any) -> None:
+    """As in memory: l2=0 on outcomes the features separate (across partitions) has no finite
+    optimum; the fit is marked not converged and warns, where it reported convergence."""
+    from alignment.errors import ConvergenceWarning
+
+    x = np.array([-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0])
+    df = pd.DataFrame({"a": x, "won": (x > 0).astype(float)})
+    ddf = dd.from_pandas(df, npartitions=3)
+    with pytest.warns(ConvergenceWarning, match="perfectly separated"):
+        got = _dask.fit_logistic(ddf, "won", l2=0.0)
+    assert not got.converged_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _dask.fit_logistic(ddf, "won", l2=1.0).converged_  # (penalised: finite)
+        mixed = df.assign(won=[0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+        assert _dask.fit_logistic(dd.from_pandas(mixed, npartitions=3), "won", l2=0.0).converged_
+
+
 def test_score_applies_fitted_scorers_per_partition(client: Any) -> None:
     crm = datasets.synthetic_crm(600, seed=3, days=60)
     leads = pd.DataFrame(crm.leads)

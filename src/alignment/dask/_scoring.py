@@ -495,7 +495,28 @@ def fit_logistic(
     est.feature_names_in_ = np.asarray(cols, dtype=object)
     est.feature_names_ = np.asarray(cols, dtype=object)
     lbfgs.store_fit(est, res, *fun.to_original(np.asarray(res.x, dtype=np.float64)), scale)
+    if float(l2) == 0.0 and _all_separated(blocks, est):
+        lbfgs.mark_separated(est, stacklevel=2)
     return est
+
+
+@inline_pool  # a Dask task: no thread pool of its own
+def _separated_block(
+    block: tuple[np.ndarray, np.ndarray, np.ndarray], w: np.ndarray, b: float
+) -> bool:
+    from ..scoring import _lbfgs as lbfgs
+
+    return lbfgs.separated(*block, w, b)
+
+
+def _all_separated(blocks: list[Any], est: LogisticScorer) -> bool:
+    """Whether the fitted model separates the outcomes of every partition perfectly
+    (:func:`alignment.scoring._lbfgs.separated`): an unpenalised fit then has no finite
+    optimum."""
+    dask = dk()
+    w, b = np.asarray(est.coef_, dtype=np.float64), float(est.intercept_)
+    flags = dask.compute(*[dask.delayed(_separated_block)(blk, w, b) for blk in blocks])
+    return all(flags)
 
 
 def _blocks(

@@ -127,6 +127,13 @@ def store_fit(est: Any, res: Any, w: np.ndarray, b: float, scale: float) -> None
         )
 
 
+def separated(X: np.ndarray, y: np.ndarray, sw: np.ndarray, w: np.ndarray, b: float) -> bool:
+    """Whether the model ``(w, b)`` puts every row of positive weight on its own outcome's
+    side (a strictly positive margin); ``True`` for no such row (a partition may hold none)."""
+    margin = (X @ w + b) * np.where(y == 1.0, 1.0, -1.0)
+    return bool(np.all(margin[sw > 0] > 0))
+
+
 def warn_separated(est: Any, X: np.ndarray, y: np.ndarray, sw: np.ndarray, l2: float) -> None:
     """Without a penalty (``l2=0``), outcomes the fitted model separates perfectly (every row of
     positive weight on its own side) have no finite maximum likelihood: the coefficients grow
@@ -134,13 +141,17 @@ def warn_separated(est: Any, X: np.ndarray, y: np.ndarray, sw: np.ndarray, l2: f
     Marks the fit as not converged and warns."""
     if l2 > 0 or not np.any(sw > 0):
         return
-    margin = (X @ est.coef_ + est.intercept_) * np.where(y == 1.0, 1.0, -1.0)
-    if not bool(np.all(margin[sw > 0] > 0)):
-        return
+    if separated(X, y, sw, est.coef_, float(est.intercept_)):
+        mark_separated(est, stacklevel=3)
+
+
+def mark_separated(est: Any, stacklevel: int) -> None:
+    """Marks a fit on perfectly separated outcomes as not converged, with a warning at the
+    caller ``stacklevel`` frames up (as :func:`warnings.warn` counts them)."""
     est.converged_ = False
     warnings.warn(
         "the outcomes are perfectly separated by the features: with l2=0 the coefficients "
         "have no finite value (these depend on tol and max_iter); pass l2 > 0",
         ConvergenceWarning,
-        stacklevel=3,
+        stacklevel=stacklevel + 1,
     )
