@@ -1,7 +1,8 @@
 """Checks of parameters given by callers: numpy scalars and arrays count as numbers and lists.
 
 One rule everywhere: a parameter that takes a number accepts a Python ``int``/``float`` or a
-numpy integer/floating scalar (never a ``bool``); a record's number field, a number column and
+numpy integer/floating scalar (never a ``bool``, nor a numpy ``timedelta64``/``datetime64``,
+which numpy counts among its integers: a duration is not a count of days); a record's number field, a number column and
 :func:`alignment.funnel.plan` also read a ``decimal.Decimal`` (:func:`is_decimal_number`, as its
 nearest float: :func:`number_float`); one that takes a sequence accepts a list,
 a tuple or a 1-D numpy array; one that takes a flag accepts ``True``/``False`` (Python or numpy)
@@ -35,9 +36,13 @@ __all__ = [
 Number = float | np.floating[Any] | np.integer[Any]
 
 
+#: scalars numpy registers as numbers that are none: flags, durations and instants
+_NOT_NUMBERS = (bool, np.bool_, np.timedelta64, np.datetime64)
+
+
 def is_number(value: Any) -> bool:
-    """A real number (Python or numpy), not a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    """A real number (Python or numpy), not a bool nor a numpy duration or instant."""
+    return isinstance(value, numbers.Real) and not isinstance(value, _NOT_NUMBERS)
 
 
 def is_decimal_number(value: Any) -> bool:
@@ -62,8 +67,8 @@ def is_na(value: Any) -> bool:
 
 
 def is_integer(value: Any) -> bool:
-    """An integer (Python or numpy), not a bool."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    """An integer (Python or numpy), not a bool nor a numpy duration or instant."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, _NOT_NUMBERS)
 
 
 def number_sequence(value: Any) -> list[Any] | None:

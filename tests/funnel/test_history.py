@@ -259,6 +259,35 @@ def test_observe_leads_equals_the_observe_twin(
         assert obs.median_days[0, k] == pytest.approx(quantile(d, 0.5), nan_ok=True)
 
 
+def test_kaplan_meier_of_events_censors_open_leads_at_as_of() -> None:
+    # Y: mql 03-01 -> sql 03-11 (10 days); X: mql 03-06, open until as_of 03-21 (15 days)
+    ev = {
+        "lead_id": ["Y", "Y", "Y", "X", "X"],
+        "stage": ["lead", "mql", "sql", "lead", "mql"],
+        "at": ["2024-03-01", "2024-03-01", "2024-03-11", "2024-03-06", "2024-03-06"],
+    }
+    leads = {
+        "lead_id": ["Y", "X"],
+        "created_at": ["2024-03-01", "2024-03-06"],
+        "mql_at": ["2024-03-01", "2024-03-06"],
+        "sql_at": ["2024-03-11", None],
+    }
+    stages = ["lead", "mql", "sql"]
+    opts: dict[str, Any] = {"as_of": "2024-03-21", "horizon": "12d", "tz": "UTC"}
+    from_events = funnel.observe(events=ev, stages=stages, **opts)
+    hist = funnel.history(ev, stages=stages, as_of="2024-03-21", tz="UTC")
+    from_columns = funnel.observe(leads, stages=["created_at", "mql_at", "sql_at"], **opts)
+    # X was at risk 15 days >= 10: KM = 1 - 1/2 (censored at the last event, 5 days: 1.0)
+    assert from_events.km_rate is not None and from_columns.km_rate is not None
+    assert from_events.km_rate[0, 1] == pytest.approx(0.5)
+    assert from_columns.km_rate[0, 1] == pytest.approx(0.5)
+    hist_km = funnel.observe(hist, horizon="12d").km_rate
+    assert hist_km is not None and hist_km[0, 1] == pytest.approx(0.5)
+    # without as_of the history ends at its latest event (03-11): X is censored at 5 days
+    latest = funnel.observe(events=ev, stages=stages, horizon="12d", tz="UTC").km_rate
+    assert latest is not None and latest[0, 1] == pytest.approx(1.0)
+
+
 # ------------------------------------------------------------------------------ time_to
 
 

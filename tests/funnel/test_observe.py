@@ -97,6 +97,44 @@ def test_group_by_numeric_column_and_group_selection() -> None:
     assert cohorts.group_index(str(first)) == 0
 
 
+@pytest.mark.parametrize("backend", ["dict", "pandas"])
+def test_group_by_integer_and_flag_columns_keeps_their_values(backend: str) -> None:
+    big = 2**53  # 2**53 and 2**53 + 1 are one float64
+    data: dict[str, Any] = {
+        "lead_id": ["a", "b", "c", "d"],
+        "created_at": ["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-03T00:00Z",
+                       "2024-01-04T00:00Z"],
+        "mql_at": ["2024-01-05T00:00Z", None, "2024-01-06T00:00Z", "2024-01-07T00:00Z"],
+        "account": np.array([big, big + 1, big + 1, 7], dtype=np.int64),
+        "owner_id": np.array([101, 101, 202, 202], dtype=np.int64),
+        "vip": np.array([True, False, True, False]),
+        "vip_gaps": np.array([True, None, True, None], dtype=object),
+    }  # fmt: skip
+    if backend == "pandas":
+        import pandas as pd
+
+        frame: Any = pd.DataFrame(data)
+    else:
+        frame = data
+    stages = ["created_at", "mql_at"]
+    acc = fn.observe(frame, stages=stages, by="account")
+    assert acc.group_values is not None
+    assert acc.group_values.tolist() == ["7", str(big), str(big + 1)]
+    assert acc.counts[:, 0].tolist() == [1, 1, 2]
+    assert acc.rates(str(big + 1)) == {"lead": 0.5}
+    owner = fn.observe(frame, stages=stages, by="owner_id")
+    assert owner.group_values is not None and owner.group_values.tolist() == ["101", "202"]
+    assert owner.rates("101") == {"lead": 0.5}
+    vip = fn.observe(frame, stages=stages, by="vip")
+    assert vip.group_values is not None and vip.group_values.tolist() == ["False", "True"]
+    assert vip.rates(True) == {"lead": 1.0} and vip.rates("False") == {"lead": 0.5}
+    gaps = fn.observe(frame, stages=stages, by="vip_gaps")
+    assert gaps.group_values is not None
+    assert gaps.group_values.tolist() == ["True", "(missing)"]
+    assert gaps.counts[:, 0].tolist() == [2, 2]
+    assert (data["account"] == [big, big + 1, big + 1, 7]).all()  # the caller's values
+
+
 def test_ordered_counts_never_increase_and_any_mode_can_exceed() -> None:
     data = lead_dict(400, seed=2)
     ordered = fn.observe(data, mode="ordered", by="source")
@@ -256,6 +294,10 @@ def test_lead_table_input_and_no_mutation() -> None:
         ({"mode": "sometimes"}, ParameterError, "mode"),
         ({"interval": "exact"}, ParameterError, "interval"),
         ({"confidence": 95}, ParameterError, "confidence"),
+        ({"confidence": True}, ParameterError, "confidence must be a number"),
+        ({"confidence": "0.9"}, ParameterError, "confidence must be a number"),
+        ({"by": ["source"]}, ParameterError, "by must be a lead column name"),
+        ({"by": ("source",)}, ParameterError, "by must be a lead column name"),
         ({"cohort": "H"}, ParameterError, "cohort"),
         ({"by": "colour"}, ParameterError, "not a lead column"),
         ({"by": "mql_at"}, ParameterError, "cohort="),
@@ -269,6 +311,15 @@ def test_observe_bad_inputs(kwargs: dict[str, Any], error: type[Exception], matc
     from alignment import AlignmentError
 
     assert isinstance(info.value, AlignmentError)
+
+
+def test_confidence_may_be_a_numpy_scalar() -> None:
+    data = lead_dict(200)
+    ref = fn.observe(data, confidence=0.9)
+    for c in (np.float64(0.9), np.float32(0.9)):
+        obs = fn.observe(data, confidence=c)
+        assert obs.confidence == float(c)
+        np.testing.assert_allclose(obs.next_low, ref.next_low, rtol=1e-6)
 
 
 def test_unknown_by_lists_the_leads_own_column_names() -> None:

@@ -156,3 +156,28 @@ def test_decimals_are_read_as_their_nearest_float() -> None:
     for bad in (Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity")):
         with pytest.raises(ParameterError, match="revenue_target must be finite and positive"):
             fn.plan(bad, 1_000, {"lead": 0.1})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.timedelta64(78, "D"),
+        np.datetime64("2024-03-19", "ns") - np.datetime64("2024-01-01", "ns"),  # (ns ticks)
+        np.datetime64("2024-03-19"),
+        [np.timedelta64(78, "D")],
+        np.array([78], dtype="m8[D]"),
+    ],
+)
+def test_numpy_durations_and_instants_are_not_numbers(value: Any) -> None:
+    # numpy counts timedelta64 among its integers: its tick count is no number of days
+    with pytest.raises(ParameterError, match="a duration or a date is not a number") as info:
+        fn.sales_velocity(18, 42_000, 0.24, value)
+    assert "cycle_days" in str(info.value)
+    with pytest.raises(ParameterError, match="average_deal_size"):
+        fn.plan(100_000, value, {"lead": 0.04})
+
+
+def test_a_duration_converted_to_days_is_read() -> None:
+    cycle = np.datetime64("2024-03-19", "ns") - np.datetime64("2024-01-01", "ns")
+    days = cycle / np.timedelta64(1, "D")
+    assert fn.sales_velocity(18, 42_000, 0.24, days) == pytest.approx(18 * 42_000 * 0.24 / 78)

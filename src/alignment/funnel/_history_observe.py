@@ -116,6 +116,7 @@ def observe_history(
         mode=kernel_mode,
         group=group,
         n_groups=n_groups,
+        as_of=None if np.isnat(hist.as_of) else hist.as_of,
         out_of_order=out_of_order,
         horizon=span,
         return_durations=carried is not None,

@@ -391,6 +391,8 @@ def observe(
     ``cohort=`` and ``as_of=`` to compare cohorts of equal age. Velocity is measured on converted
     leads only. Formulas: ``docs/funnel.md``.
     """
+    if by is not None and not isinstance(by, str):
+        raise ParameterError(f"by must be a lead column name or None, got {by!r}")
     if events is not None or _is_history(leads):
         options = _options(locals())
         from ._history_observe import observe_events
@@ -526,7 +528,7 @@ def _groups(
     by_labels: NDArray[np.object_] | None = None
     coh_starts: NDArray[np.datetime64] | None = None
     if by is not None:
-        c, k, by_labels = group_codes(lt, by)
+        c, k, by_labels = group_codes(lt, by, lt.exact.get(by))
         codes.append(c)
         sizes.append(k)
     if cohort is not None:

@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._colnames import close_name
+from .._params import is_number
 from .._segments import group_stats
 from ..errors import ParameterError
 from ._plan import stage_index
@@ -559,38 +560,60 @@ def stage_times(lt: LeadTable, stages: Sequence[str]) -> list[NDArray[np.datetim
     return out
 
 
-def group_codes(lt: LeadTable, by: str) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
-    """Codes (missing → an extra ``"(missing)"`` group), count and labels of a lead column."""
+def group_codes(
+    lt: LeadTable, by: str, values: NDArray[Any] | None = None
+) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
+    """Codes (missing → an extra ``"(missing)"`` group), count and labels of a lead column.
+
+    ``values``: the column's exact values (``LeadTable.exact``) for an integer or flag
+    column: integers labelled as themselves (``"101"``, never merged by rounding), flags
+    ``"False"``/``"True"``; without them a number column's float64 copy is grouped.
+    """
     from .._frames import factorize
 
     if by in lt.categorical:
         cat = lt.categorical[by]
     else:
-        try:
-            values = lt.column(by)
-        except KeyError as exc:  # MissingColumnError: say it in terms of by=
-            raise _unknown_by(lt, by) from exc
+        if values is None:
+            try:
+                values = lt.column(by)
+            except KeyError as exc:  # MissingColumnError: say it in terms of by=
+                raise _unknown_by(lt, by) from exc
         if values.dtype.kind == "M":
             raise ParameterError(
                 f"by={by!r} is a time column; use cohort='M'/'W'/'D' to group by entry period"
             )
-        if values.dtype.kind in "fiub":  # numbers: numeric order, labels as text
-            nums = values.astype(np.float64)
-            missing_num = np.isnan(nums)
-            uniq, inv = np.unique(nums[~missing_num], return_inverse=True)
-            codes = np.full(nums.size, -1, dtype=np.int64)
-            codes[~missing_num] = inv.ravel()
-            if values.dtype.kind in "iub":
-                text = [str(int(u)) for u in uniq]
-            else:
-                text = [repr(float(u)) for u in uniq]
-            return _with_missing(codes, np.array(text, dtype=object))
+        if values.dtype.kind in "fiu":  # numbers: numeric order, labels as text
+            return _number_codes(values)
+        if values.dtype.kind == "b" or by in lt.exact:  # flags (object: None = missing)
+            return _flag_codes(values)
         cat = factorize(
             np.asarray(values, dtype=object), column=by, table="leads", allow_missing=True
         )
     return _with_missing(
         np.asarray(cat.codes, dtype=np.int64), np.asarray(cat.categories, dtype=object)
     )
+
+
+def _number_codes(values: NDArray[Any]) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
+    """Group codes of a number column in numeric order: integers compared and labelled exactly
+    (``"101"``), floats as their ``repr`` (``"2.5"``); ``NaN`` is missing."""
+    missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.size, bool)
+    uniq, inv = np.unique(values[~missing], return_inverse=True)
+    codes = np.full(values.size, -1, dtype=np.int64)
+    codes[~missing] = inv.ravel()
+    shown = str if values.dtype.kind in "iu" else lambda u: repr(float(u))
+    return _with_missing(codes, np.array([shown(u) for u in uniq.tolist()], dtype=object))
+
+
+def _flag_codes(values: NDArray[Any]) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
+    """Group codes of a flag column (``True``/``False``, ``None`` = missing), labelled
+    ``"False"`` and ``"True"``."""
+    missing = np.equal(values, np.array(None, dtype=object)).astype(bool)
+    flags = np.where(missing, -1, np.equal(values, np.array(True, dtype=object))).astype(np.int64)
+    present = np.bincount(flags[~missing], minlength=2) > 0
+    codes = np.where(missing, -1, np.cumsum(present)[flags.clip(0)] - 1).astype(np.int64)
+    return _with_missing(codes, np.array(["False", "True"], dtype=object)[present])
 
 
 def _unknown_by(lt: LeadTable, by: str) -> ParameterError:
@@ -639,7 +662,11 @@ def check_observe_params(
     labels = tuple(stage_label(s) for s in st)
     if len(set(labels)) != len(labels):
         raise ParameterError(f"stage names collide after removing '_at': {list(labels)}")
-    if not (isinstance(confidence, float | int) and 0.0 < float(confidence) < 1.0):
+    if not is_number(confidence):
+        raise ParameterError(
+            f"confidence must be a number in (0, 1), e.g. 0.95; got {confidence!r}"
+        )
+    if not 0.0 < float(confidence) < 1.0:
         raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
     return st, labels
 

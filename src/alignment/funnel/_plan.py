@@ -8,6 +8,7 @@ mutated and nothing is cached.  The public wrappers and result objects live in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -74,9 +75,14 @@ def _as_float(value: Any, *, name: str) -> FloatArray:
 def _not_numbers(name: str, value: Any) -> ParameterError:
     shown = repr(value)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    duration = isinstance(value, (np.timedelta64, timedelta)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind == "m"
+    )
+    hint = "; convert a duration to a number first, e.g. span / np.timedelta64(1, 'D') for days"
+    hint = hint if duration else ""
     return ParameterError(
-        f"{name} must be a number or an array of numbers (a bool or text is not a number), "
-        f"got {shown}"
+        f"{name} must be a number or an array of numbers (a bool, text, a duration or a date "
+        f"is not a number), got {shown}{hint}"
     )
 
 

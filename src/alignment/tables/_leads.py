@@ -80,6 +80,11 @@ class LeadTable:
         The caller's backend, used by :meth:`to_frame` by default.
     id_column : str
         Name of the id column.
+    exact : dict of str to ndarray
+        The values as read of the ``numeric`` columns given as integers or flags, where a
+        value is a key (``funnel.observe(by=)``): an integer column as its integers (its
+        float64 copy rounds those beyond 2**53), a flag column as ``True``/``False`` (``None``
+        = missing) in an object array.
     """
 
     ids: np.ndarray
@@ -89,6 +94,7 @@ class LeadTable:
     numeric: dict[str, np.ndarray] = field(default_factory=dict)
     backend: str = "dict"
     id_column: str = "lead_id"
+    exact: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def n_leads(self) -> int:
@@ -168,6 +174,7 @@ class LeadTable:
             stages={k: v[idx] for k, v in self.stages.items()},
             categorical={k: v.take(idx) for k, v in self.categorical.items()},
             numeric={k: v[idx] for k, v in self.numeric.items()},
+            exact={k: v[idx] for k, v in self.exact.items()},
         )
 
     def to_dict(self) -> dict[str, np.ndarray]:
@@ -322,10 +329,15 @@ class LeadTable:
                 raise MissingColumnError(f"column {c!r} not found", column=c, table=table)
         cats = _categoricals(raw, cat_names, table, None)
         nums: dict[str, np.ndarray] = {}
+        exact: dict[str, np.ndarray] = {}
         for c in num_names:
             arr = numeric_(raw.columns[c], column=c, table=table, allow_missing=True, flags=True)
             _readonly(arr)
             nums[c] = arr
+            kept = _exact_values(raw.columns[c], arr, kind_of(c))
+            if kept is not None:
+                _readonly(kept)
+                exact[c] = kept
         _readonly(ids, created)
         built = cls(
             ids=ids,
@@ -335,11 +347,22 @@ class LeadTable:
             numeric=nums,
             backend=raw.backend,
             id_column=id,
+            exact=exact,
         )
         return built, flags
 
 
 numeric_ = numeric  # the builder's parameter shadows the function name
+
+
+def _exact_values(column: Any, floats: np.ndarray, kind: str) -> np.ndarray | None:
+    """The exact values of a number column read as ``floats`` (see ``LeadTable.exact``): a
+    copy of an integer column, the flags of a bool one; ``None`` for other numbers."""
+    if kind == "b":
+        return np.asarray(np.where(np.isnan(floats), None, floats == 1), dtype=object)
+    if getattr(column, "dtype", None) is not None and column.dtype.kind in "iu":
+        return np.array(column, copy=True)
+    return None
 
 
 def _kind(column: Any) -> str:
