@@ -529,10 +529,8 @@ def calendar_date(value: Any) -> _dt.date:
     ValueError
         The value is not a date (the message names it and the forms accepted).
     """
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
+    if isinstance(value, _dt.date) and value == value:  # (pandas' NaT is unequal to itself)
+        return value.date() if isinstance(value, _dt.datetime) else value
     if isinstance(value, np.datetime64) and not np.isnat(value):
         return _dt.date.fromisoformat(str(value.astype("datetime64[D]")))
     if isinstance(value, str):

@@ -186,6 +186,23 @@ def test_add_refuses_negative_durations() -> None:
         cal.add(t("2024-03-04T09:00"), "-1h")
 
 
+def test_a_zone_refuses_instants_beyond_the_datetime_range() -> None:
+    paris = BusinessCalendar(tz="Europe/Paris")
+    with pytest.raises(ParameterError, match="before the year 1"):
+        paris.elapsed(["0001-01-01T00:00Z"], ["2024-01-10T00:00Z"])
+    with pytest.raises(ParameterError, match="past the year 9999"):
+        paris.add(["9999-12-30T00:00Z"], "1d")
+    with pytest.raises(ParameterError, match="stand for a missing value"):
+        paris.to_local(["9999-12-31T23:00Z"])
+    # UTC has no zone to place them in: 0001-01-01 is a Monday, 8 working hours
+    utc = BusinessCalendar()
+    assert utc.elapsed(["0001-01-01T00:00Z"], ["0001-01-02T00:00Z"])[0] == np.timedelta64(8, "h")
+    # inside the range it is placed: Paris mean time then (UTC+00:09:21), Monday 09:00 local
+    # is 08:50:39 UTC, so 08:00-10:00 UTC holds 1 h 9 min 21 s of work
+    early = paris.elapsed(["0002-01-07T08:00Z"], ["0002-01-07T10:00Z"])
+    assert early[0] == np.timedelta64(3600 + 9 * 60 + 21, "s")
+
+
 def test_equality_and_repr() -> None:
     assert BusinessCalendar() == BusinessCalendar(hours="09:00-17:00")
     assert BusinessCalendar() != BusinessCalendar(tz="Europe/Paris")

@@ -6,6 +6,7 @@ import datetime as dt
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from alignment import SLA
@@ -19,8 +20,10 @@ def test_holidays_not_a_list_are_refused(holidays: object) -> None:
         BusinessCalendar(holidays=holidays)
 
 
-@pytest.mark.parametrize("value", [20240714, True, 1.5, "1720915200", None])
-def test_numbers_and_bools_are_not_dates(value: object) -> None:
+@pytest.mark.parametrize(
+    "value", [20240714, True, 1.5, "1720915200", None, np.datetime64("NaT"), pd.NaT]
+)
+def test_numbers_bools_and_missing_are_not_dates(value: object) -> None:
     with pytest.raises(ParameterError, match="as a calendar date"):
         BusinessCalendar(holidays=[value])
     with pytest.raises(ModelValidationError, match=r"calendar\.holidays\.0"):

@@ -229,6 +229,25 @@ def test_first_touch_kinds_filter() -> None:
     assert r.leads["first_touch_at"][0] == np.datetime64("2024-03-04T11:00")
 
 
+def test_kinds_are_compared_case_insensitively_as_in_speed_to_lead() -> None:
+    sla = {"sales": {"first_touch": {"within": "1d", "business_time": False,
+                                     "kinds": ["call", " EMAIL "]},
+                     "attempts": {"within": "5d", "per_kind": {"call": 1, "email": 1}}}}  # fmt: skip
+    leads = leads_dict(assigned_at=["2024-03-04T10:00Z"])
+    a = acts(("L0", "2024-03-04T11:00Z", "Call"), ("L0", "2024-03-04T12:00Z", "Email"))
+    r = evaluate(sla, leads, a, as_of="2024-03-12T00:00Z")
+    assert r.leads["first_touch_at"][0] == np.datetime64("2024-03-04T11:00")
+    assert col(r, "first_touch_status") == ["met"]
+    assert col(r, "attempts_call") == [1] and col(r, "attempts_email") == [1]
+    assert col(r, "attempts") == [2] and col(r, "attempts_status") == ["met"]
+    assert r.breaches()["reason"].tolist() == []
+    speed = alignment.sla.speed_to_lead(leads, a, connect_outcomes=None)
+    assert speed.leads["status"][0] == "attempted"
+    twice = {"sales": {"attempts": {"within": "5d", "per_kind": {"call": 1, "Call": 2}}}}
+    with pytest.raises(DataValidationError, match="per_kind names one kind twice"):
+        evaluate(twice, leads, a, as_of="2024-03-12T00:00Z")
+
+
 def test_activity_inputs_prebuilt_log_and_models() -> None:
     leads = LeadTable.build(leads_dict(mql_at=["2024-03-04T10:00Z", "2024-03-04T10:00Z"]))
     rows = acts(("L1", "2024-03-04T11:00Z", "call"), ("L0", "2024-03-04T12:00Z", "email"))
@@ -300,6 +319,45 @@ def test_periods_delivered_committed_pace() -> None:
     assert p["response_median"][1] == np.timedelta64(30, "m")
     assert np.isnat(p["response_median"][0])
     assert p["response_p90"][2] == np.timedelta64(2, "h")
+
+
+def test_grid_cells_that_are_not_cells_are_refused() -> None:
+    sla = {"marketing": {"qualified_leads": 10, "quality": {"min_grid_cell": "A1"}},
+           "sales": {"first_touch": {"within": "1d"}}}  # fmt: skip
+    for bad in ("11", "?1", "-1", "A0", "AA1"):
+        cells = ["A1", bad, "B1", bad]
+        leads = leads_dict(mql_at=["2024-03-04T10:00Z"] * 4, grid_cell=cells)
+        with pytest.raises(DataValidationError, match="not a grid cell") as info:
+            evaluate(sla, leads, acts(), as_of="2024-03-12T00:00Z")
+        err = info.value
+        assert err.column == "grid_cell" and list(err.rows) == [1, 3] and err.value == bad
+    # case and spaces are not the cell's; missing or blank cells do not qualify
+    cells = [" a1 ", None, "", "B1"]
+    leads = leads_dict(mql_at=["2024-03-04T10:00Z"] * 4, grid_cell=cells)
+    r = evaluate(sla, leads, acts(), as_of="2024-03-12T00:00Z")
+    assert r.periods["delivered"].tolist() == [1]
+    assert r.periods["delivered_unqualified"].tolist() == [3]
+
+
+def test_a_zoned_calendar_refuses_placeholder_dates_with_their_rows() -> None:
+    sla = {"sales": {"first_touch": {"within": "1d"}}, "calendar": {"tz": "Europe/Paris"}}
+    leads = leads_dict(assigned_at=["2024-03-04T10:00Z", "0001-01-01T00:00Z"])
+    a = acts(("L0", "2024-03-04T11:00Z", "call"))
+    with pytest.raises(DataValidationError, match="time zone cannot place") as info:
+        evaluate(sla, leads, a, as_of="2024-03-10T00:00Z")
+    assert (info.value.table, info.value.column, info.value.rows) == ("leads", "assigned_at", [1])
+    fine = leads_dict(assigned_at=["2024-03-04T10:00Z"] * 2)
+    bad = acts(("L1", "9999-12-31T00:00Z", "call"), ("L0", "2024-03-04T11:00Z", "call"))
+    with pytest.raises(DataValidationError, match="time zone cannot place") as info:
+        evaluate(sla, fine, bad, as_of="9999-12-31T12:00Z")
+    assert (info.value.table, info.value.column, info.value.rows) == (
+        "activities",
+        "timestamp",
+        [0],
+    )
+    # an activity after as_of is not known yet, hence never placed
+    r = evaluate(sla, fine, bad, as_of="2024-03-10T00:00Z")
+    assert col(r, "first_touch_status") == ["met", "breached"]
 
 
 def test_periods_response_quantiles_match_numpy() -> None:

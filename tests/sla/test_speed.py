@@ -428,6 +428,34 @@ def test_refusals() -> None:
         r.to_frame("account")
 
 
+def test_a_zoned_calendar_refuses_placeholder_dates_with_their_rows() -> None:
+    paris = BusinessCalendar(tz="Europe/Paris")
+    leads = {"lead_id": ["L1", "L2", "L3"],
+             "created_at": ["2024-03-04T08:00Z", "0001-01-01T00:00Z", "0001-01-01T00:00Z"],
+             "assigned_at": ["2024-03-04T10:00Z", "2024-03-04T10:00Z", None]}  # fmt: skip
+    acts = {"lead_id": ["L1"], "timestamp": ["2024-03-04T11:00Z"], "kind": ["call"]}
+    with pytest.raises(DataValidationError, match="time zone cannot place") as info:
+        speed_to_lead(leads, acts, calendar=paris, connect_outcomes=None)
+    # L3 has no assignment: its creation is never placed on the calendar
+    assert (info.value.table, info.value.column, info.value.rows) == ("leads", "created_at", [1])
+    late = {
+        "lead_id": ["L1", "L1", "L2"],
+        "kind": ["call", "note", "call"],
+        "timestamp": ["2024-03-04T11:00Z", "0001-01-01T00:00Z", "9999-12-31T00:00Z"],
+    }
+    fine = dict(leads, created_at=["2024-03-04T08:00Z"] * 3)
+    with pytest.raises(DataValidationError, match="time zone cannot place") as info:
+        speed_to_lead(fine, late, calendar=paris, connect_outcomes=None)
+    assert (info.value.table, info.value.column, info.value.rows) == (
+        "activities",
+        "timestamp",
+        [2],
+    )
+    # the note is no attempt (never timed); the same data on UTC is measured
+    utc = speed_to_lead(leads, acts, calendar=BusinessCalendar(), connect_outcomes=None)
+    assert utc.leads["rep_delay"][0] == 1.0
+
+
 def test_result_contract_and_views() -> None:
     leads, acts = example()
     r = speed_to_lead(leads, acts, by="owner")

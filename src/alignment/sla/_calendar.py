@@ -39,14 +39,30 @@ from .._time import (
     parse_duration,
 )
 from .._timetext import calendar_date
-from ..errors import ParameterError
+from ..errors import ParameterError, reject_rows
 
-__all__ = ["BusinessCalendar"]
+__all__ = ["BusinessCalendar", "check_zone_range"]
 
 _US = 1_000_000
 _DAY_US = 86_400 * _US
 _PROBE_US = 6 * 3_600 * _US
 _NAT = np.iinfo(np.int64).min
+#: Python's datetime range (years 1-9999), where :mod:`zoneinfo` places instants, in µs
+_PY_FIRST_US = (_dt.datetime.min - _dt.datetime(1970, 1, 1)) // _dt.timedelta(microseconds=1)
+_PY_LAST_US = (_dt.datetime.max - _dt.datetime(1970, 1, 1)) // _dt.timedelta(microseconds=1)
+#: the instants a zoned calendar reads in data: a year inside Python's range, whose edges
+#: hold placeholders (0001-01-01, 9999-12-31) rather than moments; the year leaves room for
+#: the working windows and deadlines around the instants
+ZONE_FIRST = np.datetime64("0002-01-01T00:00", "us")
+ZONE_END = np.datetime64("9999-01-01T00:00", "us")
+_ZONE_OUTSIDE = (
+    "an instant a time zone cannot place (a zoned business calendar reads instants from "
+    "0002-01-01 to before 9999-01-01)"
+)
+_ZONE_FIX = (
+    "dates such as 0001-01-01 or 9999-12-31 stand for a missing value: clear them (None/NaT), "
+    "or use a calendar without tz"
+)
 _WEEKDAYS = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2,
     "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
@@ -305,6 +321,13 @@ class BusinessCalendar:
         cached = self._zone_cache
         if cached is not None and cached[0] <= lo_us and hi_us <= cached[1]:
             return cached[2], cached[3]
+        early = lo_us < _PY_FIRST_US + 2 * _DAY_US
+        if early or hi_us > _PY_LAST_US - 2 * _DAY_US:
+            raise ParameterError(
+                f"BusinessCalendar(tz={self.tz!r}): {_ZONE_OUTSIDE}; the instants and their "
+                f"working days reach {'before the year 1' if early else 'past the year 9999'}; "
+                f"{_ZONE_FIX}"
+            )
         zone = self._zone
         utc = _dt.timezone.utc
         epoch = _dt.datetime(1970, 1, 1, tzinfo=utc)
@@ -590,6 +613,38 @@ class _BusinessClock:
             raise ParameterError("internal: business clock table too short")  # pragma: no cover
         k = np.searchsorted(self.cum[1:], target, side="left")
         return np.asarray(np.maximum(self.ws[k] + (target - self.cum[k]), start))
+
+
+def check_zone_range(
+    calendar: BusinessCalendar | None,
+    us: np.ndarray,
+    *,
+    column: str,
+    table: str,
+    positions: np.ndarray | None = None,
+) -> None:
+    """Refuse the instants (int64 µs, ``NaT`` allowed) of a column that a zoned ``calendar``
+    will place in its zone but cannot: before :data:`ZONE_FIRST` or from :data:`ZONE_END`.
+
+    Raises
+    ------
+    DataValidationError
+        Naming ``table``, ``column``, the rows (``positions``: the caller's row of each
+        instant, default its index) and the first such instant.
+    """
+    if calendar is None or calendar._zone is None or us.size == 0:
+        return
+    first, end = int(ZONE_FIRST.astype(np.int64)), int(ZONE_END.astype(np.int64))
+    bad = (us != _NAT) & ((us < first) | (us >= end))
+    reject_rows(
+        bad,
+        _ZONE_OUTSIDE,
+        column=column,
+        table=table,
+        values=us.view(TIME_DTYPE),
+        fix=_ZONE_FIX,
+        positions=positions,
+    )
 
 
 def _as_us(values: Any, column: str) -> np.ndarray:

@@ -17,6 +17,7 @@ from .. import _segments as seg
 from .._time import TIME_DTYPE, parse_duration
 from ..errors import MissingColumnError
 from ._calendar import BusinessCalendar
+from ._kinds import category_hits, fold_names
 from ._model import SLA
 from ._report import BreachList
 
@@ -82,13 +83,7 @@ def _kind_mask(acts: _Acts, kinds: tuple[str, ...] | None) -> np.ndarray | None:
             column="kind",
             table="activities",
         )
-    codes = np.flatnonzero(np.isin(acts.kind_categories, np.array(kinds, dtype=object)))
-    if codes.size == 0:
-        return np.zeros(acts.kind_codes.size, dtype=bool)
-    mask = acts.kind_codes == codes[0]
-    for c in codes[1:].tolist():  # loop over the listed kinds
-        mask |= acts.kind_codes == c
-    return np.asarray(mask)
+    return np.asarray(category_hits(acts.kind_categories, fold_names(kinds))[acts.kind_codes])
 
 
 def _to_leads(per_seg: np.ndarray, acts: _Acts, n: int, fill: Any) -> np.ndarray:
@@ -302,10 +297,9 @@ def _attempt_counts(
     kc[kc < 0] = nk - 1
     nseg = c.nseg
     by_kind = np.bincount(c.seg_of[in_win] * nk + kc, minlength=nseg * nk).reshape(nseg, nk)
-    cats = A.kind_categories.tolist()
 
     def kind_count(names: tuple[str, ...]) -> np.ndarray:
-        pos = [cats.index(k) for k in names if k in cats]  # loop over kinds
+        pos = np.flatnonzero(category_hits(A.kind_categories, fold_names(names))[:-1])
         return c.to_leads(by_kind[:, pos].sum(axis=1), 0)
 
     total = c.to_leads(by_kind.sum(axis=1), 0) if kinds is None else kind_count(kinds)

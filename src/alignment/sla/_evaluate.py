@@ -55,7 +55,7 @@ from ._commitments import (
     breach_list,
     first_touch,
 )
-from ._inputs import read_activities, read_leads
+from ._inputs import check_calendar_instants, read_activities, read_leads
 from ._model import SLA
 from ._report import (
     OUTSIDE_PERIODS,
@@ -208,6 +208,7 @@ def evaluate(
     sla, calendar, t_asof = _arguments(sla, calendar, as_of, unknown_leads)
     lt, L = read_leads(sla, leads, t_asof)
     log, A = read_activities(activities, lt)
+    check_calendar_instants(sla, calendar, lt, A, t_asof)
     unknown, n_unknown, unknown_table = _unknown_activities(A, L, unknown_leads)
     c = Clocks(sla, calendar, L, A, t_asof, unknown)
     out = Outcome(_clock_columns(c))

@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 
 from .._time import TIME_DTYPE
-from ..errors import MissingColumnError
+from ..errors import MissingColumnError, reject_rows
+from ._calendar import BusinessCalendar, check_zone_range
 from ._commitments import _NAT, _Acts, _Leads, _none_us
-from ._model import SLA
+from ._model import _CELL_RE, SLA
 
-__all__ = ["read_activities", "read_leads"]
+__all__ = ["check_calendar_instants", "read_activities", "read_leads"]
 
 
 def _us(a: np.ndarray) -> np.ndarray:
@@ -41,21 +42,7 @@ def _quality(sla: SLA, lt: Any) -> np.ndarray:
         return lt.categorical[col]
 
     if gate.min_grid_cell is not None:
-        c = cat(gate.cell_column)
-        letter, digit = gate.min_grid_cell[0], int(gate.min_grid_cell[1])
-        good = np.array(
-            [
-                isinstance(v, str)
-                and len(v.strip()) == 2
-                and v.strip()[0].upper() <= letter
-                and v.strip()[1].isdigit()
-                and 1 <= int(v.strip()[1]) <= digit
-                for v in c.categories.tolist()  # loop over distinct cells, not leads
-            ]
-            + [False],
-            dtype=bool,
-        )
-        ok &= good[c.codes]  # code -1 → the trailing False
+        ok &= _cell_admitted(cat(gate.cell_column), gate.min_grid_cell, gate.cell_column)
     if gate.min_score is not None:
         if gate.score_column not in lt.numeric:
             raise MissingColumnError(
@@ -74,9 +61,49 @@ def _quality(sla: SLA, lt: Any) -> np.ndarray:
     return ok
 
 
+def _cell_admitted(c: Any, minimum: str, column: str) -> np.ndarray:
+    """Per lead: its grid cell is ``minimum`` or better (fit letter and engagement digit both
+    at most ``minimum``'s); a missing or blank cell is not.
+
+    Raises
+    ------
+    DataValidationError
+        A cell that is not a grid cell (a letter and a digit 1-9, such as ``"A1"``): ``"11"``,
+        ``"?1"`` or ``"A0"`` are no better or worse than ``"A1"``, they are unreadable.
+    """
+    cells = [str(v).strip().upper() for v in c.categories.tolist()]  # distinct cells, not leads
+    readable = np.array([not v or _CELL_RE.fullmatch(v) is not None for v in cells] + [True])
+    reject_rows(
+        ~readable[c.codes],  # (code -1, missing: the trailing True)
+        "not a grid cell (a fit letter and an engagement digit 1-9, such as 'A1' or 'B2')",
+        column=column,
+        table="leads",
+        values=c.values(),
+        fix="correct these cells, or clear them (a lead without a cell does not qualify)",
+    )
+    good = [bool(v) and v[0] <= minimum[0] and v[1] <= minimum[1] for v in cells]
+    return np.asarray(np.array([*good, False], dtype=bool)[c.codes])
+
+
 def _known_at(t: np.ndarray | None, t_asof: int) -> np.ndarray | None:
     """A stage instant as known at ``as_of``: one recorded later has not happened yet."""
     return None if t is None else np.where(t > t_asof, _NAT, t)
+
+
+def check_calendar_instants(
+    sla: SLA, calendar: BusinessCalendar, lt: Any, acts: _Acts, t_asof: int
+) -> None:
+    """Refuse the instants of the lead stages and activities (those known at ``as_of``) the
+    evaluation places on a zoned ``calendar`` that it cannot place (placeholders such as
+    0001-01-01, 9999-12-31)."""
+    assigned = sla.assigned_at if sla.assigned_at in lt.stages else "mql_at"
+    accepted = "accepted_at" if "accepted_at" in lt.stages else "sal_at"
+    delivered = None if sla.marketing is None else sla.marketing.delivered_at
+    for name in dict.fromkeys([assigned, sla.reassigned_at, accepted, "rejected_at", delivered]):
+        if name is not None and name in lt.stages:
+            check_zone_range(calendar, _us(lt.stages[name]), column=name, table="leads")
+    known = np.where(acts.time <= t_asof, acts.time, _NAT)
+    check_zone_range(calendar, known, column="timestamp", table="activities", positions=acts.row)
 
 
 def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:

@@ -55,6 +55,7 @@ from .._records import Count, Flag, FrozenModel, Real
 from .._time import parse_duration
 from .._timetext import calendar_date
 from ..errors import ParameterError
+from ._kinds import fold_names
 
 __all__ = [
     "DEFAULT_REASON_CODES",
@@ -266,7 +267,8 @@ class FirstTouchCommitment(_Frozen):
     business_time : bool
         Measure the window on the business calendar (default ``True``).
     kinds : tuple of str, optional
-        Activity kinds that count as a touch (default: every kind).
+        Activity kinds that count as a touch (default: every kind), compared
+        case-insensitively (``"call"`` counts an activity of kind ``"Call"``).
     """
 
     within: Duration
@@ -287,10 +289,12 @@ class AttemptsCommitment(_Frozen):
     business_time : bool
         Measure the window on the business calendar (default ``False``).
     kinds : tuple of str, optional
-        Activity kinds that count as attempts (default: every kind).
+        Activity kinds that count as attempts (default: every kind), compared
+        case-insensitively.
     per_kind : dict of str to int, optional
         Required attempts per activity kind, all of which must be met, e.g.
-        ``{"call": 5, "email": 5}`` for "5 calls and 5 emails".
+        ``{"call": 5, "email": 5}`` for "5 calls and 5 emails" (case-insensitive, as
+        ``kinds``; the columns ``attempts_<kind>`` are named as written here).
     """
 
     minimum: Count | None = Field(default=None, ge=1)
@@ -308,6 +312,11 @@ class AttemptsCommitment(_Frozen):
             bad = {k: n for k, n in v.items() if n < 1}
             if bad:
                 raise ValueError(f"per_kind counts must be >= 1 (K < 1), got {bad}")
+            if len(fold_names(v)) < len(v):
+                raise ValueError(
+                    f"per_kind names one kind twice, in different cases or spaces: {sorted(v)} "
+                    "(kinds are compared case-insensitively); list each kind once"
+                )
         return v
 
     @model_validator(mode="after")

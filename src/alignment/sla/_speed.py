@@ -24,7 +24,8 @@ from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._bundle import bundle_inputs
-from ._calendar import BusinessCalendar
+from ._calendar import BusinessCalendar, check_zone_range
+from ._kinds import category_hits, fold_names
 
 __all__ = [
     "ATTEMPT_KINDS",
@@ -97,17 +98,12 @@ def _names(value: Any, name: str) -> frozenset[str] | None:
         raise ParameterError(
             f"{name} must be None or a non-empty list of non-empty strings, got {value!r}"
         )
-    return frozenset(v.strip().casefold() for v in out)
+    return fold_names(out)
 
 
 def _flags(cat: Any, names: frozenset[str]) -> np.ndarray:
     """Per row of a Categorical: its (folded) value is in ``names`` (missing → False)."""
-    hit = np.array(
-        [str(c).strip().casefold() in names for c in cat.categories.tolist()]  # distinct values
-        + [False],
-        dtype=bool,
-    )
-    return np.asarray(hit[cat.codes])
+    return np.asarray(category_hits(cat.categories, names)[cat.codes])
 
 
 def _bundle(leads: Any, activities: Any, as_of: Any) -> tuple[Any, Any, Any]:
@@ -127,6 +123,7 @@ def _read_activities(
     outcomes: frozenset[str] | None,
     unknown_leads: str,
     t_asof: int | None,
+    calendar: BusinessCalendar | None = None,
 ) -> _Acts:
     from ..tables import ActivityLog
 
@@ -174,6 +171,8 @@ def _read_activities(
                 "connect_outcomes=None to leave connects out",
             )
         connect = attempt & _flags(log.outcome, outcomes)
+    at = np.where(attempt, time, _NAT)  # (the instants timed on the calendar)
+    check_zone_range(calendar, at, column="timestamp", table="activities", positions=log.row)
     return _Acts(
         offsets=np.asarray(log.offsets, dtype=np.int64),
         time=time,
@@ -244,6 +243,8 @@ def _lead_columns(
     if t_asof is not None:  # an assignment recorded after as_of is not known yet
         assigned = np.where(assigned > t_asof, _NAT, assigned)
     has = assigned != _NAT
+    check_zone_range(calendar, np.where(has, created, _NAT), column="created_at", table="leads")
+    check_zone_range(calendar, assigned, column=assigned_col, table="leads")
     first_attempt = _first_time(acts.attempt, acts, n)
     connect_at = None if acts.connect is None else _first_time(acts.connect, acts, n)
     before_created = has & (assigned < created)
@@ -622,7 +623,7 @@ def speed_to_lead(
             fix="add the assignment column, or name it with assigned= (e.g. assigned='mql_at')",
         )
     by_col = None if by is None else _by_column(lt, by)
-    acts = _read_activities(activities, lt, kinds, outcomes, unknown_leads, t_asof)
+    acts = _read_activities(activities, lt, kinds, outcomes, unknown_leads, t_asof, calendar)
     lead, delays = _lead_columns(lt, acts, calendar, assigned, by_col, t_asof)
     unit = "business hours" if calendar is not None else "hours"
 
