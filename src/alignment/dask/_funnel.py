@@ -74,9 +74,20 @@ class _FunnelPart:
 
 
 def _by_sort_key(label: Any, numeric: bool) -> tuple[int, Any]:
+    """The order of a ``by=`` group across partitions, as in memory: missing last; a number
+    column's labels (:func:`alignment.funnel._observe.group_codes`: integers as themselves,
+    exactly, floats as their ``repr``, flags ``"False"``/``"True"``) in numeric order."""
     if label == "(missing)":
-        return (1, 0.0 if numeric else "")
-    return (0, float(label) if numeric else str(label))
+        return (1, 0 if numeric else "")
+    if not numeric:
+        return (0, str(label))
+    text = str(label)
+    if text in ("False", "True"):
+        return (0, int(text == "True"))
+    try:
+        return (0, int(text))  # (exact: ids beyond 2**53 stay apart)
+    except ValueError:
+        return (0, float(text))
 
 
 @partition_task
@@ -110,7 +121,7 @@ def _funnel_partition(
     starts: np.ndarray | None = None
     numeric = False
     if by is not None:
-        c, k, by_labels = group_codes(lt, by)
+        c, k, by_labels = group_codes(lt, by, lt.exact.get(by))
         if by not in lt.categorical:
             numeric = np.asarray(lt.column(by)).dtype.kind in "fiub"
         codes.append(c)
