@@ -55,6 +55,7 @@ __all__ = [
     "plugin_exceptions",
     "plugin_failure",
     "real_numbers",
+    "rounding_tolerance",
     "shielded",
 ]
 
@@ -553,6 +554,38 @@ def _not_real(a: np.ndarray) -> list[Any]:
     if a.dtype.kind != "O":
         return [flat[0].item()]
     return [v for v in flat.tolist() if not isinstance(v, numbers.Real)][:1]
+
+
+#: the rounding allowed per term of a sum: 4 float64 roundings (2**-52 relative each): one of
+#: the term itself (a share times an amount), one of adding it, one of the reference sum and
+#: one of margin
+_ROUNDINGS_PER_TERM = 4 * float(np.finfo(np.float64).eps)
+
+
+def rounding_tolerance(expected: float, n_terms: int) -> float:
+    """How far a model's total may be from ``expected`` by floating-point rounding alone.
+
+    Summing ``n`` non-negative float64 terms one after the other is exact to ``n`` roundings
+    of the total (``n × 2**-52`` relative); a term that is itself a product (a share of a
+    journey's revenue) adds one rounding, and the engine's own sum of the same amounts
+    another.  So a credit that conserves its total is within
+    ``4 × 2**-52 × n_terms × max(|expected|, 1)`` of it: about ``9e-10`` relative at a
+    million terms, far below any amount a model could lose by mistake (a unit of revenue in
+    a billion is ``1e-9``).
+
+    Parameters
+    ----------
+    expected : float
+        The total the model must conserve.
+    n_terms : int
+        How many terms add up to it (touches credited, plus channels summed).
+
+    Returns
+    -------
+    float
+        The absolute tolerance (> 0).
+    """
+    return _ROUNDINGS_PER_TERM * max(int(n_terms), 1) * max(abs(float(expected)), 1.0)
 
 
 def real_numbers(value: Any, what: str, fail: Callable[[str], PluginError]) -> np.ndarray:

@@ -185,3 +185,21 @@ def test_issue_rows_given_as_positions_read_as_a_tuple_of_ints() -> None:
     assert positions.flags.writeable and unread.rows == (2, 5, 9)
     with pytest.raises(dataclasses.FrozenInstanceError):
         lazy.rows = (1,)  # type: ignore[misc]
+
+
+def test_attribute_of_a_bundle_without_deal_contacts() -> None:
+    """A bundle read without deal contacts (its deals name no person) is attributed: nothing
+    won reaches a person's touches, and a won deal's amount is unattributed, counted."""
+    from alignment.cli._inputs import _own_preset
+
+    leads = {"lead_id": np.array(["L1", "L2"], dtype=object), "source": np.array(["web", "ads"], dtype=object),
+             "created_at": np.array(["2024-01-01", "2024-01-03"], dtype="datetime64[us]")}  # fmt: skip
+    deals = {"deal_id": np.array(["D1"], dtype=object), "amount": np.array([100.0]),
+             "created_at": np.array(["2024-01-05"], dtype="datetime64[us]"),
+             "closed_at": np.array(["2024-01-09"], dtype="datetime64[us]"), "won": np.array([True])}  # fmt: skip
+    for tables in ({"leads": leads}, {"leads": leads, "deals": deals}):
+        bundle = alignment.io.read_crm(_own_preset(tables), tables)
+        s = alignment.attribute(bundle, model="linear").summary()
+        won = float(deals["amount"].sum()) if "deals" in tables else 0.0
+        assert (s["converted_revenue"], s["unattributed_revenue"]) == (won, won)
+        assert '<section id="attribution">' in alignment.build_report(bundle, models=["linear"])

@@ -21,7 +21,7 @@ import alignment
 from alignment.cli import _main as cli
 from alignment.errors import ParameterError
 from alignment.report import _svg, build_report, write_report
-from alignment.report._format import model_label
+from alignment.report._format import human, model_label
 
 WHEN = dt.datetime(2024, 4, 1, 12, 0, tzinfo=dt.timezone.utc)
 VOID = {"meta", "br", "img", "input", "link", "hr", "rect", "circle", "line", "path", "polygon"}
@@ -307,3 +307,148 @@ def test_response_histogram_matches_plain_python(demo: dict[str, Any], html: str
         bins[label] += 1
     for label, n in bins.items():
         assert f"<title>{escape(label)}: {_svg._num(float(n))} (" in html, (label, n)
+
+
+# ------------------------------------------------------------------ the caller's arguments
+
+
+def _section(text: str, name: str) -> str:
+    body = text[text.index(f'<section id="{name}">') :]
+    return body[: body.index("</section>")]
+
+
+def _body_rows(html: str) -> list[list[str]]:
+    """The rows of the first table body of ``html``, as cell texts."""
+    block = html[html.index("<tbody>") : html.index("</tbody>")]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", tr) for tr in re.findall(r"<tr.*?</tr>", block)]
+
+
+@pytest.mark.parametrize("kind", ["text", "nan", "instants"])
+def test_converted_is_read_as_the_api_reads_it(demo: dict[str, Any], kind: str) -> None:
+    """Text, NaN and instants are refused as scores.conversion() refuses them: never read as
+    won (np.asarray(..., dtype=bool) made every one of them True)."""
+    scores = demo["scores"]
+    won = alignment.report._analyse.won_leads(demo["crm"])  # (the scores are in its order)
+    converted = {
+        "text": np.where(won, "yes", "no").astype(object),
+        "nan": np.where(won, 1.0, np.nan),
+        "instants": np.where(won, np.datetime64("2024-02-01", "us"), np.datetime64("NaT", "us")),
+    }[kind]
+    with pytest.raises(alignment.DataValidationError) as api:
+        scores.conversion(converted, by="action")
+    with pytest.raises(alignment.DataValidationError) as report:
+        build_report(scores=scores, converted=converted, generated_at=WHEN)
+    assert str(report.value) == str(api.value) and report.value.column == "converted"
+
+
+def test_bundle_outcomes_follow_the_scores_ids() -> None:
+    """Scores of the bundle's leads in another row order are given each lead's own outcome."""
+    crm = alignment.datasets.synthetic_crm(600, seed=0)
+    leads = {k: np.asarray(v) for k, v in crm.leads.items()}
+    order = np.argsort(leads["lead_id"])[::-1]
+    shuffled = {k: v[order] for k, v in leads.items()}
+    analyses = alignment.report._analyse
+    scores = alignment.score(shuffled, crm.touchpoints, scorer="grid",
+                             fit_rules=list(analyses.STANDARD_FIT_RULES), **analyses.STANDARD_GRID)  # fmt: skip
+    api = scores.conversion(~np.isnat(shuffled["won_at"]), by="action")
+    want = {str(a): (int(n), int(w)) for a, n, w in zip(api["action"], api["leads"], api["won"])}
+    page = build_report(crm, scores=scores, models=["linear"], generated_at=WHEN)
+    actions = _body_rows(page[page.index("<h3>Actions") :])
+    got = {r[0]: (int(r[1].replace(",", "")), int(r[3])) for r in actions}
+    assert got == {human(a): counts for a, counts in want.items()}
+    foreign = alignment.score(
+        {**shuffled, "lead_id": np.array([f"X{i}" for i in range(order.size)], dtype=object)},
+        scorer="grid", fit_rules=list(analyses.STANDARD_FIT_RULES), **analyses.STANDARD_GRID,
+    )  # fmt: skip
+    with pytest.raises(alignment.DataValidationError, match="not among the bundle's leads"):
+        build_report(crm, scores=foreign, models=["linear"], generated_at=WHEN)
+
+
+def test_channel_shares_are_of_the_won_revenue() -> None:
+    """With unattributed revenue the chart's shares stay shares of the won revenue (20%, not
+    the 100% of the credited revenue) and the caption says the remainder is unattributed."""
+    touches = {"lead_id": ["a", "a", "b", "c"],
+               "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-20"],
+                                     dtype="datetime64[s]"),
+               "channel": ["email", "web", "email", "web"]}  # fmt: skip
+    conv = {"lead_id": ["a", "b", "c"], "converted_at": np.array(["2024-01-10"] * 3, "datetime64[s]"),
+            "revenue": [100.0, 100.0, 800.0]}  # fmt: skip
+    res = alignment.attribute(touches, conv, model="first_touch")
+    section = _section(build_report(attribution={"first_touch": res}, generated_at=WHEN),
+                       "attribution")  # fmt: skip
+    assert "Email · First touch: 20%" in section and "Email · First touch: 100%" not in section
+    assert "100% less its unattributed share" in section
+
+
+@pytest.mark.parametrize("rows", [-1, 2.5, "5", None, True])
+def test_closed_loop_rows_is_a_non_negative_integer(demo: dict[str, Any], rows: Any) -> None:
+    with pytest.raises(ParameterError, match="closed_loop_rows must be a non-negative integer"):
+        build_report(closed_loop=demo["closed_loop"], closed_loop_rows=rows)
+    page = build_report(closed_loop=demo["closed_loop"], closed_loop_rows=np.int64(3))
+    assert "The top 3 of" in page
+
+
+def test_generated_at_is_written_in_utc() -> None:
+    obs = alignment.funnel.observe(
+        alignment.datasets.synthetic_crm(100, seed=0).lead_table(), stages=["created_at", "mql_at"]
+    )
+    at_plus_5 = dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+    for when in (at_plus_5, "2024-01-01T09:00+02:00", np.datetime64("2024-01-01T07:00")):
+        assert "on 2024-01-01 07:00 UTC." in build_report(funnel=obs, generated_at=when)
+    with pytest.warns(alignment.AlignmentWarning, match="naive .* read as UTC"):
+        page = build_report(funnel=obs, generated_at=dt.datetime(2024, 1, 1, 7, 0))
+    assert "on 2024-01-01 07:00 UTC." in page
+    with pytest.raises(ParameterError, match="generated_at"):
+        build_report(funnel=obs, generated_at="soon")
+
+
+def test_a_wrong_kind_of_argument_names_the_parameter(demo: dict[str, Any]) -> None:
+    res = demo["attribution"]["linear"]
+    cases = [
+        (dict(attribution="linear"), "attribution= takes an AttributionResult"),
+        (dict(attribution=[res]), "attribution= takes an AttributionResult"),
+        (dict(attribution={"linear": "x"}), "its entry 'linear' is str"),
+        (dict(funnel="x"), "funnel= takes a FunnelObservation"),
+        (dict(plan=res), "plan= takes a Plan"),
+        (dict(sla=demo["crm"].sla), "sla= takes an SLAReport .* only with a bundle"),
+        (dict(closed_loop=res), "closed_loop= takes a ClosedLoopReport"),
+        (dict(scores=res, converted=[True]), "scores= takes a ScoreResult"),
+        (dict(accounts=[], attribution=res), "accounts= takes a mapping"),
+        (dict(accounts={"deals": None}, attribution=res), "unknown part"),
+        (dict(accounts={"mql": demo["sla"]}, attribution=res), r"accounts\['mql'\] takes"),
+    ]
+    for kwargs, needle in cases:
+        with pytest.raises(ParameterError, match=needle):
+            build_report(**kwargs)
+    with pytest.raises(ParameterError, match=r"models= takes a sequence .* models=\['linear'\]"):
+        build_report(demo["crm"], models="linear")
+
+
+def test_bundle_attribution_equals_attribute_of_the_bundle() -> None:
+    """The report credits the bundle's won deals as alignment.attribute(crm) does."""
+    crm = alignment.datasets.synthetic_crm(3000, seed=4)
+    api = alignment.attribute(crm, model="linear").totals(by="channel")
+    page = build_report(crm, models=["linear"], generated_at=WHEN)
+    got = {r[0]: r[1] for r in _body_rows(_section(page, "attribution")) if r[0] != "total"}
+    assert got == {human(c): f"{v:,.0f}" for c, v in api.items()}
+
+
+def test_distinct_channels_keep_distinct_labels() -> None:
+    touches = {"lead_id": ["a", "b", "c", "d"],
+               "timestamp": np.array(["2024-01-01"] * 4, dtype="datetime64[s]"),
+               "channel": ["paid_search", "paid-search", "paid search", "organic_search"]}  # fmt: skip
+    conv = {"lead_id": ["a", "b", "c", "d"],
+            "converted_at": np.array(["2024-01-10"] * 4, dtype="datetime64[s]"),
+            "revenue": [100.0, 200.0, 300.0, 400.0]}  # fmt: skip
+    with pytest.warns(alignment.AlignmentWarning, match="spellings"):  # (counted apart)
+        res = alignment.attribute(touches, conv, model="linear")
+    body = _section(build_report(attribution={"linear": res}, generated_at=WHEN), "attribution")
+    labels = [r[0] for r in _body_rows(body)]
+    assert sorted(labels) == [
+        "Organic search",
+        "paid search",
+        "paid-search",
+        "paid_search",
+        "total",
+    ]
+    assert "Paid search" not in body  # (the chart's labels too)

@@ -15,7 +15,10 @@ percentage, the per-source roll-up, the hidden keys named, duplicate groups list
 new glossary section; the SLA section shows speed to lead per rep
 (the SLA report's ``speed``).  Added since, with every earlier section unchanged: the accounts
 section (account attribution by channel and by contact role, MQL attribution by channel,
-account engagement tiers and the most engaged accounts).
+account engagement tiers and the most engaged accounts).  Then the attribution and closed-loop
+sections: each model credits the bundle's won deals as ``alignment.attribute(crm, model=...)``
+does (a journey per won deal, not per person), the chart's shares are of the won revenue, and
+the closed loop's attributed revenue is that time-decay credit.
 """
 
 from __future__ import annotations
@@ -37,10 +40,10 @@ PINNED: dict[str, dict[str, str]] = {
     "demo": {
         "cards": "cc36d062a6ece41e5912",
         "funnel": "8ae58d9bb8325c1cc7ba",
-        "attribution": "fcd0729246cf648dd7dc",
+        "attribution": "fb5572e703ded67308fd",
         "grid": "8a135d847364d77f9b42",
         "sla": "dadc4cb2bb8b38e0f226",
-        "closed-loop": "8fb2c53a5bce01ee6546",
+        "closed-loop": "44831c721e0ba9225072",
         "glossary": "d36290340b7dfd5717a6",
         "accounts": "3fe0574b642233f28be7",
     },

@@ -113,6 +113,10 @@ class Output(Size):
             "nan": {"score": np.full(n, np.nan)},
             "text": {"score": np.array(["high"] * n)},
             "list": [0.0] * n,
+            "id_column": {"score": np.zeros(n), "lead_id": np.arange(n)[::-1]},
+            "key_not_text": {"score": np.zeros(n), 5: np.ones(n)},
+            "mixed_objects": {"score": np.zeros(n), "tag": np.array([1, "x"] * (n // 2), object)},
+            "other_objects": {"score": np.zeros(n), "tag": np.array([{}] * n, dtype=object)},
         }[self.kind]
 
 
@@ -231,6 +235,10 @@ def test_the_caller_data_is_unchanged() -> None:
         ("nan", "returned non-finite scores"),
         ("text", "returned scores of dtype <U4"),
         ("list", "returned list as its columns; expected a mapping"),
+        ("id_column", "column 'lead_id': .* named like the id column 'lead_id'"),
+        ("key_not_text", "returned a column named 5 \\(int\\)"),
+        ("mixed_objects", "column 'tag': .* holding integers mixed with text"),
+        ("other_objects", "column 'tag': .* holding dict values"),
     ],
 )
 def test_bad_output_names_the_scorer_and_its_plugin(kind: str, needle: str) -> None:

@@ -189,3 +189,47 @@ def test_integer_and_flag_weights_are_numbers(crm: Any) -> None:
         got = alignment.attribute(crm.touchpoints, crm.conversions, model="flag_weights")
     want = alignment.attribute(crm.touchpoints, crm.conversions, model="first")
     assert got.totals() == pytest.approx(want.totals())
+
+
+def _credit_model(revenue_of: Any) -> AttributionModel:
+    """A channel model crediting ``revenue_of(names, revenue)`` and every conversion to the
+    first channel."""
+
+    def credit(self: Any, journeys: Any) -> ChannelCredit:
+        names, revenue, conversions = _totals(journeys)
+        return ChannelCredit({names[0]: conversions}, revenue_of(names, revenue))
+
+    return _channel_model(credit)()
+
+
+@pytest.mark.parametrize(
+    ("revenue_of", "needle"),
+    [
+        (lambda n, r: {n[0]: r - 999.0}, "a difference of -999"),  # 999 of a billion
+        (lambda n, r: {n[0]: r * (1 - 1e-7)}, "beyond the"),  # within the old 1e-6
+        (lambda n, r: {n[0]: r + 1e-3, n[1]: -1e-3}, "negative revenue credit"),
+    ],
+    ids=["999_of_a_billion", "1e-7_relative", "negative_within_the_old_bound"],
+)
+def test_channel_credit_conserves_revenue_to_rounding(revenue_of: Any, needle: str) -> None:
+    """Credit that loses revenue, or credits a channel a negative amount, beyond floating-point
+    rounding is refused: every unit of revenue is credited or reported unattributed."""
+    ts = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[s]")
+    touches = {"lead_id": ["a", "b"], "timestamp": ts, "channel": ["email", "web"]}
+    conv = {"lead_id": ["a", "b"], "converted_at": np.array(["2024-01-10"] * 2, dtype="datetime64[s]"),
+            "revenue": [6e8, 4e8]}  # fmt: skip
+    with pytest.raises(PluginError, match=needle):
+        alignment.attribute(touches, conv, model=_credit_model(revenue_of))
+
+
+def test_channel_credit_within_rounding_is_kept_and_a_negative_residue_is_zero(crm: Any) -> None:
+    """Rounding-sized differences pass; a channel's negative residue of rounding is credited 0
+    (never a negative amount in the result) and the credit still adds up."""
+
+    def residue(names: list[str], revenue: float) -> dict[str, float]:
+        return {names[0]: revenue * (1 + 2e-16) + 1e-12, names[1]: -1e-12}
+
+    got = alignment.attribute(crm.touchpoints, crm.conversions, model=_credit_model(residue))
+    totals = got.totals(by="channel")
+    assert min(totals.values()) == 0.0
+    assert sum(totals.values()) == pytest.approx(got.summary()["converted_revenue"], rel=1e-12)

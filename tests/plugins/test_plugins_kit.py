@@ -256,6 +256,18 @@ class _Channel(AttributionModel):
         return ChannelCredit({c: 0.0 for c in cats}, {c: total / 2 for c in cats})
 
 
+class _ChannelLeaky(_Channel):
+    name: ClassVar[str] = "kit_channel_leaky"
+    description: ClassVar[str] = "keeps 5e-10 of the revenue: an amount, not a rounding"
+
+    def channel_credit(self, journeys: Any) -> ChannelCredit:
+        cats = [str(c) for c in journeys.channel.categories]
+        touched = np.diff(np.asarray(journeys.offsets)) > 0
+        conv = float(np.asarray(journeys.conversions)[touched].sum())
+        rev = float(np.asarray(journeys.revenue)[touched].sum())
+        return ChannelCredit({cats[0]: conv}, {cats[0]: rev * (1 - 5e-10)})
+
+
 @pytest.mark.parametrize(
     ("model", "check", "message"),
     [
@@ -270,6 +282,7 @@ class _Channel(AttributionModel):
         (_CreditsUnconverted(), "check_weights_sum_to_one", "without a conversion got weight"),
         (_NeedsFit(), "check_not_fitted", "did not raise NotFittedError"),
         (_Channel(), "check_channel_credit_totals", "credit sums to"),
+        (_ChannelLeaky(), "check_channel_credit_totals", "to floating-point rounding"),
     ],
     ids=lambda v: type(v).__name__.strip("_") if isinstance(v, AttributionModel) else None,
 )

@@ -13,7 +13,13 @@ from .. import _segments as seg
 from .._backends import find as find_backend
 from .._columns import stored
 from .._crm import is_crm
-from .._guard import guarded_call, guarded_clone, plugin_failure, real_numbers
+from .._guard import (
+    guarded_call,
+    guarded_clone,
+    plugin_failure,
+    real_numbers,
+    rounding_tolerance,
+)
 from .._options import reads_options
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit
@@ -31,7 +37,7 @@ REASON_NO_TOUCHES = "no touches"
 REASON_AFTER = "all touches after conversion"
 REASON_LOOKBACK = "outside lookback"
 
-#: tolerance of the weight-sum and conservation checks on a model's output
+#: tolerance of the weight-sum check on a model's output (channel credit: rounding_tolerance)
 _TOL = 1e-9
 
 
@@ -322,7 +328,9 @@ def _refuse_on_backend(account: dict[str, Any], outcome: Any) -> None:
 def _crm_inputs(crm: Any, conversions: Any, leads: Any, deal_contacts: Any) -> tuple[Any, ...]:
     """Touchpoints, deals, leads and deal contacts of a ``CRMData`` bundle.
 
-    The deal contacts are used when the bundle has any (else a deal's ``lead_id``).
+    The deal contacts are used when the bundle has any, or when its deals name no
+    ``lead_id`` (a bundle read without deal contacts: each won deal is then a journey without
+    touches, its amount unattributed and counted); else a deal's ``lead_id``.
     """
     if conversions is not None or leads is not None or deal_contacts is not None:
         raise ParameterError(
@@ -330,7 +338,8 @@ def _crm_inputs(crm: Any, conversions: Any, leads: Any, deal_contacts: Any) -> t
             "and leads; leave conversions=, leads= and deal_contacts= out"
         )
     dc = crm.deal_contacts
-    contacts = dc if dc and next(iter(dc.values())).size else None
+    has_contacts = bool(dc) and bool(next(iter(dc.values())).size)
+    contacts = dc if has_contacts or "lead_id" not in crm.deals else None
     return crm._coded_table("touchpoints"), crm.deals, crm._coded_table("leads"), contacts
 
 
@@ -514,15 +523,13 @@ def _check_values(
     return w
 
 
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= _TOL * max(1.0, abs(a), abs(b)) * 1e3
-
-
 def _checked_credit(
     m: AttributionModel, model_name: str, journeys: Any, attributed: np.ndarray
 ) -> ChannelCredit:
-    """Call ``m.channel_credit`` and check its credit: real numbers, finite, not negative, per
-    known channel, conserving conversions and revenue."""
+    """Call ``m.channel_credit`` and check its credit: real numbers, finite, per known channel,
+    conserving conversions and revenue to floating-point rounding (:func:`rounding_tolerance`
+    over the journeys' touches and the channels), not negative beyond that rounding.  A
+    negative residue within it is credited 0 (in the credit returned, a new object)."""
     fail = functools.partial(_fail, model_name)
     cc = guarded_call(m, "channel_credit", journeys, fail=fail)
     if not isinstance(cc, ChannelCredit):
@@ -535,6 +542,7 @@ def _checked_credit(
         "revenue": float(np.asarray(journeys.revenue)[attributed].sum()),
         "conversions": float(np.asarray(journeys.conversions)[attributed].sum()),
     }
+    checked: dict[str, dict[Any, float]] = {}
     for label, mapping in (("revenue", cc.revenue), ("conversions", cc.conversions)):
         if not isinstance(mapping, Mapping):
             raise _fail(model_name, f"returned {label} credit that is not a mapping")
@@ -546,19 +554,31 @@ def _checked_credit(
             raise _fail(model_name, f"returned {label} credit that is not one number per channel")
         if not bool(np.isfinite(values).all()):
             raise _fail(model_name, f"returned non-finite {label} credit")
-        total = float(values.sum())
-        negative = values < -_TOL * max(1.0, abs(expected[label]))
-        if bool(negative.any()):
-            first = int(np.flatnonzero(negative)[0])
-            raise _fail(
-                model_name,
-                f"returned negative {label} credit for {int(negative.sum())} channel(s), e.g. "
-                f"{list(mapping)[first]!r}: {float(values[first])!r} (credit must be >= 0)",
-            )
-        if not _close(total, expected[label]):
-            raise _fail(
-                model_name,
-                f"credited {label} {total!r}, but the converted journeys with eligible touches "
-                f"hold {expected[label]!r} (credit must conserve {label})",
-            )
-    return cc
+        tol = rounding_tolerance(expected[label], journeys.n_touches + len(mapping))
+        _conserved(model_name, label, values, list(mapping), expected[label], tol)
+        checked[label] = dict(zip(mapping, np.maximum(values, 0.0).tolist()))
+    if checked["revenue"] == dict(cc.revenue) and checked["conversions"] == dict(cc.conversions):
+        return cc
+    return ChannelCredit(checked["conversions"], checked["revenue"], cc.details)
+
+
+def _conserved(
+    model_name: str, label: str, values: np.ndarray, keys: list[Any], expected: float, tol: float
+) -> None:
+    """Refuse credit negative beyond rounding (``tol``) or not adding up to ``expected``."""
+    negative = values < -tol
+    if bool(negative.any()):
+        first = int(np.flatnonzero(negative)[0])
+        raise _fail(
+            model_name,
+            f"returned negative {label} credit for {int(negative.sum())} channel(s), e.g. "
+            f"{keys[first]!r}: {float(values[first])!r} (credit must be >= 0)",
+        )
+    total = float(values.sum())
+    if not abs(total - expected) <= tol:
+        raise _fail(
+            model_name,
+            f"credited {label} {total!r}, but the converted journeys with eligible touches "
+            f"hold {expected!r} (a difference of {total - expected:+.6g}, beyond the "
+            f"{tol:.3g} floating-point rounding allows; credit must conserve {label})",
+        )

@@ -222,11 +222,11 @@ def _attribution_lines(res: Mapping[str, Any]) -> list[str]:
     att = res["attribution"]
     totals = {m: r.totals(by="channel") for m, r in att.items()}
     channels = sorted(set().union(*totals.values()))
-    total_rev = sum(next(iter(totals.values())).values())
+    total_rev = float(next(iter(att.values())).converted_revenue)
     w(f"\nATTRIBUTION: share of {total_rev:,.0f} won revenue by channel under each model")
     table: dict[str, Any] = {"channel": channels}
-    for m, t in totals.items():
-        s = sum(t.values()) or 1.0
+    for m, t in totals.items():  # (of the won revenue: unattributed revenue is in no channel)
+        s = float(att[m].converted_revenue) or 1.0
         table[m] = [t.get(c, 0.0) / s for c in channels]
     w(text_table(table, pct=tuple(totals), max_rows=None))
 

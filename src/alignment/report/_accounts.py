@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _html as H
-from ._format import Context, formatted, human
+from ._format import Context, formatted, human, human_labels
 from ._read import columns, summary_of
 
 __all__ = ["TOP_ACCOUNTS", "accounts_section", "credit_table"]
@@ -38,7 +38,7 @@ def _credit_block(
     fmt = ctx.money.number if money else (lambda v: f"{v:,.1f}")
     credit = ctx.money_header("credited") if money else "credited (conversions)"
     cols: dict[str, Any] = {
-        by: np.array([human(k) for k in keys], dtype=object),
+        by: np.array(human_labels(keys), dtype=object),
         credit: formatted(values, fmt),
         "share": np.array([v / total for v in values]) if total > 0 else np.zeros(len(keys)),
     }

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, reject_rows
 
 __all__ = [
     "ACCOUNT_CONTACTS",
@@ -31,6 +31,7 @@ __all__ = [
     "analyse",
     "report_inputs",
     "won_leads",
+    "won_of_scores",
 ]
 
 _T = TypeVar("_T")
@@ -116,6 +117,33 @@ def won_leads(crm: Any) -> np.ndarray:
     )
 
 
+def won_of_scores(crm: Any, scores: Any) -> np.ndarray:
+    """Per scored lead, in the scores' order: whether it is won (:func:`won_leads`), found by
+    its id (``scores.ids``) among the bundle's leads, whatever the order the scores are in.
+
+    Raises
+    ------
+    DataValidationError
+        A scored id that is not a lead of the bundle (its rows named: their outcome is not
+        known).
+    """
+    from .._lookup import lookup
+
+    ids = np.asarray(scores.ids)
+    pos, found = lookup(np.asarray(crm.leads["lead_id"]), ids)
+    reject_rows(
+        ~found,
+        "scored lead id(s) not among the bundle's leads: their outcome is not known",
+        column=str(getattr(scores, "id_column", "lead_id")),
+        values=ids,
+        table="scores",
+        fix="score the bundle's leads, or pass converted= (one outcome per scored lead, in "
+        "the scores' order)",
+    )
+    won: np.ndarray = won_leads(crm)[pos]
+    return won
+
+
 def analyse(
     crm: Any,
     *,
@@ -172,10 +200,10 @@ def analyse(
     )
     out["lead_table"], out["journeys"] = lt, journeys
     out["scores"] = _scores(crm, lt, journeys, fit_rules, run)
-    out["attribution"] = _attribution(journeys, models, run)
+    out["attribution"] = _attribution(crm, models, run)
     out.update(_funnel(crm, lt, run))
     out["sla"] = _sla(crm, lt, sla, as_of, run)
-    out["closed_loop"] = _closed_loop(crm, out["attribution"], journeys, allocate, run)
+    out["closed_loop"] = _closed_loop(crm, out["attribution"], allocate, run)
     out["accounts"] = account_analyses(crm, run)
     return out
 
@@ -196,14 +224,16 @@ def _scores(
     )
 
 
-def _attribution(journeys: Any, models: Sequence[str], run: Step) -> dict[str, Any]:
+def _attribution(crm: Any, models: Sequence[str], run: Step) -> dict[str, Any]:
+    """Each model's ``alignment.attribute(crm, model=...)``: the bundle's won deals credited
+    as the API credits them (a journey per won deal, over its contacts' touches)."""
     from ..attribution import attribute
 
     results: dict[str, Any] = {}
     for name in models:  # loop over models (a handful)
 
         def one(model: str = name) -> Any:
-            return attribute(journeys, model=model)
+            return attribute(crm, model=model)
 
         results[name] = run(f"attribution: {name}", one)
     return results
@@ -250,9 +280,7 @@ def _sla(crm: Any, lt: Any, agreement: Any, as_of: Any, run: Step) -> Any:
     )
 
 
-def _closed_loop(
-    crm: Any, attribution: Mapping[str, Any], journeys: Any, allocate: str, run: Step
-) -> Any:
+def _closed_loop(crm: Any, attribution: Mapping[str, Any], allocate: str, run: Step) -> Any:
     from ..attribution import attribute
     from ..closed_loop import closed_loop
 
@@ -261,7 +289,7 @@ def _closed_loop(
         return None
     credit = attribution.get("time_decay")
     if credit is None:
-        credit = attribute(journeys, model="time_decay")
+        credit = attribute(crm, model="time_decay")
     return run(
         f"closed-loop report by {' and '.join(by)}",
         lambda: closed_loop(
@@ -347,5 +375,5 @@ def report_inputs(res: Mapping[str, Any], *, title: str | None = None) -> dict[s
     }
     if res.get("scores") is not None:
         out["scores"] = res["scores"]
-        out["converted"] = won_leads(crm)
+        out["converted"] = won_of_scores(crm, res["scores"])
     return out

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
+import numpy as np
+
 from ..errors import ParameterError
 from . import _html as H
 from ._accounts import accounts_section
@@ -20,6 +22,7 @@ from ._document import Report
 from ._format import Context, money_of
 from ._glossary import glossary_section
 from ._grid import _grid_section
+from ._inputs import check_models, check_results, check_rows, stamp
 from ._sections import KPI, _attribution_section, _funnel_section, _plan_only
 from ._sla import _sla_section
 
@@ -41,7 +44,7 @@ def build_report(
     closed_loop: Any = None,
     closed_loop_rows: int = 40,
     accounts: Mapping[str, Any] | None = None,
-    generated_at: _dt.datetime | None = None,
+    generated_at: _dt.datetime | np.datetime64 | str | None = None,
     as_of: Any = None,
     fit_rules: Sequence[Mapping[str, Any]] | None = None,
     models: Sequence[str] | None = None,
@@ -75,27 +78,36 @@ def build_report(
         One result, or several models side by side (name → result).
     scores : ScoreResult, optional
         Grid scores (columns ``cell`` and ``action``).
-    converted : array-like of bool, optional
-        Outcome per scored lead (e.g. won), in the scores' order; required with ``scores``.
+    converted : array-like of bool or 0/1, optional
+        Outcome per scored lead (e.g. won), in the scores' order; required with ``scores``
+        without a bundle.  Read as :meth:`ScoreResult.conversion` reads it: text, NaN or
+        instants are refused, never read as won.  With a bundle, the default is each scored
+        lead's won flag, found by its id (``scores.ids``) among the bundle's leads, whatever
+        the scores' row order.
     sla : SLAReport, optional
         From :func:`alignment.sla.evaluate`.  With a bundle, also an agreement (``SLA``, dict
         or path) to evaluate on it.
     closed_loop : ClosedLoopReport, optional
         From :func:`alignment.closed_loop.closed_loop`.
     closed_loop_rows : int, default 40
-        Rows of the closed-loop table shown (largest revenue first).
+        Rows of the closed-loop table shown (largest revenue first): a non-negative integer.
     accounts : mapping, optional
         The account analyses (``"account"``: account attribution, ``"mql"``: MQL
         attribution, ``"engagement"``: :func:`alignment.scoring.account_engagement`; any may
         be None), as :func:`alignment.report._analyse.account_analyses` returns them; with a
         bundle they are computed when its data allows.
-    generated_at : datetime, optional
-        Time stamp in the footer (default: now, UTC).
+    generated_at : datetime, datetime64 or str, optional
+        Time stamp in the footer, written in UTC (default: now).  A timezone-aware value or a
+        string with an offset is converted to UTC; a naive one is read as UTC, with an
+        :class:`~alignment.errors.AlignmentWarning` saying so.
     as_of, fit_rules, models, allocate
         With a bundle: the SLA's evaluation instant (default the bundle's), the grid's fit
         rules (default the synthetic company's for synthetic data, else no grid), the
         attribution models (default all standard ones) and how campaign costs are placed on
         the closed loop's source × campaign keys (``"leads"``, ``"revenue"`` or ``"none"``).
+        ``models`` is a sequence of names (``["linear"]``; one string is refused).  Each
+        model credits the bundle's won deals as :func:`alignment.attribute` ``(crm,
+        model=...)`` does (one journey per won deal), so the report's figures are the API's.
     currency : str or mapping, optional
         How amounts are written: a symbol or code placed before the amount (``"$"``,
         ``"EUR"``), or a mapping ``{"symbol": "€", "decimals": 2, "position": "after"}``
@@ -118,18 +130,28 @@ def build_report(
     Raises
     ------
     ParameterError
-        Nothing to report, ``scores`` without ``converted`` or with a different length, or a
-        ``currency`` that is not a symbol, code or mapping of the keys above.
+        Nothing to report; a result keyword given something other than its engine's result
+        (``attribution="linear"``, ``funnel=`` text, ``sla=`` an agreement without a bundle
+        …), named with what it takes; ``scores`` without ``converted`` or with a different
+        length; a ``currency`` that is not a symbol, code or mapping of the keys above;
+        ``closed_loop_rows`` that is not a non-negative integer; ``generated_at`` that is not
+        an instant; ``models`` that is one string.
+    DataValidationError
+        ``converted`` holding anything but 0/1 or booleans; with a bundle, scores of lead ids
+        the bundle does not have (without ``converted=``).
     """
     from .. import __version__
 
     if crm is not None and currency is None:
         currency = getattr(crm, "currency", None)
-    money = money_of(currency)  # checked before any analysis runs
+    money = money_of(currency)  # the arguments are checked before any analysis runs
+    rows, names = check_rows(closed_loop_rows), check_models(models)
+    when = stamp(generated_at)
+    given = {"funnel": funnel, "plan": plan, "attribution": attribution, "scores": scores,
+             "converted": converted, "sla": sla, "closed_loop": closed_loop, "accounts": accounts}  # fmt: skip
+    check_results(given, bundle=crm is not None)
     if crm is not None:
-        given = {"funnel": funnel, "plan": plan, "attribution": attribution, "scores": scores,
-                 "converted": converted, "sla": sla, "closed_loop": closed_loop, "accounts": accounts}  # fmt: skip
-        inputs = _bundle_inputs(crm, given, as_of, fit_rules, models, allocate)
+        inputs = _bundle_inputs(crm, given, as_of, fit_rules, names, allocate)
         funnel, plan, attribution = inputs["funnel"], inputs["plan"], inputs["attribution"]
         scores, converted, sla = inputs["scores"], inputs["converted"], inputs["sla"]
         closed_loop, accounts = inputs["closed_loop"], inputs.get("accounts")
@@ -152,16 +174,13 @@ def build_report(
             if isinstance(attribution, Mapping)
             else {str(getattr(attribution, "model_name", "model")): attribution}
         )
-        if not mapping:
-            raise ParameterError("build_report: attribution is an empty mapping")
     results = {"funnel": funnel, "plan": plan, "attribution": mapping, "scores": scores,
                "converted": converted, "sla": sla, "closed_loop": closed_loop,
                "accounts": accounts}  # fmt: skip
-    kpis, sections, nav = _sections(results, ctx, closed_loop_rows)
-    when = generated_at or _dt.datetime.now(_dt.timezone.utc)
+    kpis, sections, nav = _sections(results, ctx, rows)
     body = H.cards(kpis) + "".join(sections) if kpis else "".join(sections)
     footer = (
-        f"Generated by alignment {__version__} on {when.strftime('%Y-%m-%d %H:%M')} UTC. "
+        f"Generated by alignment {__version__} on {when}. "
         "Charts are inline SVG drawn by the library; the page has no script and loads nothing."
     )
     return Report(H.page(title, subtitle or "", nav, body, footer))
@@ -303,9 +322,11 @@ def _bundle_inputs(
         if given[k] is not None:
             inputs[k] = given[k]
     inputs.setdefault("scores", None)
+    if given["scores"] is not None and given["converted"] is None:  # (not the bundle's scores)
+        inputs.pop("converted", None)
     if inputs["scores"] is not None and inputs.get("converted") is None:
-        from ._analyse import won_leads
+        from ._analyse import won_of_scores
 
-        inputs["converted"] = won_leads(crm)
+        inputs["converted"] = won_of_scores(crm, inputs["scores"])
     inputs.setdefault("converted", None)
     return inputs

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _html as H
 from . import _svg as S
-from ._format import Context, Money, formatted, human
+from ._format import Context, Money, formatted, human, human_labels
 from ._quality import quality_block
 from ._read import allocation_of, not_measured_of, summary_of
 from ._read import columns as _dict
@@ -160,7 +160,9 @@ def _cells(cols: Mapping[str, np.ndarray], money: Money) -> dict[str, np.ndarray
     out = {c: formatted(v, fmt[c]) if c in fmt else v for c, v in cols.items()}
     first = next(iter(out), None)
     if first is not None and first not in _KINDS and out[first].dtype.kind == "O":
-        out[first] = np.array([human(v) if v is not None else v for v in out[first].tolist()],
+        values = out[first].tolist()
+        shown = iter(human_labels(v for v in values if v is not None))
+        out[first] = np.array([next(shown) if v is not None else v for v in values],
                               dtype=object)  # fmt: skip
     return out
 
@@ -223,7 +225,7 @@ def _rejections(closed_loop: Any, ctx: Context) -> str:
     counts = np.bincount(rinv, weights=rr["count"].astype(float), minlength=reasons.size)
     o = np.argsort(-counts, kind="stable")
     return "<h3>Why sales rejected leads</h3>" + S.bar_chart(
-        [human(r) for r in reasons[o].tolist()],
+        human_labels(reasons[o].tolist()),
         counts[o].tolist(),
         title=ctx.in_period("Leads rejected by sales, by reason (count)"),
         color=S.BAD,

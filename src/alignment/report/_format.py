@@ -10,7 +10,7 @@ its reason, never a number).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,6 +198,18 @@ def human(name: object) -> str:
     first = out[0]
     out[0] = first if first.isupper() else first[:1].upper() + first[1:]
     return " ".join(out)
+
+
+def human_labels(values: Iterable[object]) -> list[str]:
+    """:func:`human` of each value, kept apart: distinct values that would read the same
+    (``paid_search``, ``paid-search`` → "Paid search") are shown as they are instead, so a
+    reader never sees two rows under one name (a loop over a table's distinct labels)."""
+    items = list(values)
+    words = {v: human(v) for v in dict.fromkeys(str(x) for x in items)}
+    seen: dict[str, int] = {}
+    for label in words.values():
+        seen[label] = seen.get(label, 0) + 1
+    return [words[str(x)] if seen[words[str(x)]] == 1 else str(x) for x in items]
 
 
 def stage_label(stage: object) -> str:

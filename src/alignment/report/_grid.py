@@ -15,30 +15,24 @@ from typing import Any
 import numpy as np
 
 from .._display import not_measured
-from ..errors import ParameterError
 from . import _html as H
 from . import _svg as S
-from ._format import Context, human
+from ._format import Context, human_labels
 from ._read import grid_conversion
 
 _CELL_RE = re.compile(r"^([A-Z][+-]?)(\d+)$")
 
 
 def _grid_section(scores: Any, converted: Any, ctx: Context) -> str:
-    y = np.asarray(converted, dtype=bool)
-    n_leads = np.asarray(scores["cell"], dtype=object).size
-    if y.shape != (n_leads,):
-        raise ParameterError(
-            f"converted has {y.size} values but the scores have {n_leads} leads; "
-            "pass one outcome per scored lead, in the same order"
-        )
-    cells = grid_conversion(scores, y, by="cell")
+    """The grid section; ``converted`` is read by ``scores.conversion`` (0/1 or booleans, one
+    per scored lead: text, NaN or instants are refused there, never read as true)."""
+    cells = grid_conversion(scores, converted, by="cell")
     chart = _cell_chart(cells, ctx)
     body_tables = _cutoffs(getattr(scores, "scorer", None))
     if "action" in cells:
-        actions = grid_conversion(scores, y, by="action")
+        actions = grid_conversion(scores, converted, by="action")
         acts = {k: actions[k] for k in ("action", "leads", "share", "won", "conversion")}
-        acts["action"] = np.array([human(a) for a in acts["action"].tolist()], dtype=object)
+        acts["action"] = np.array(human_labels(acts["action"].tolist()), dtype=object)
         body_tables += "<h3>Actions</h3>" + H.table(
             acts,
             kinds={"leads": "int", "share": "pct", "won": "int", "conversion": "pct"},

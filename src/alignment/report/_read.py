@@ -113,7 +113,7 @@ _COUNTED = ("delivered", "leads_assigned")
 # ----------------------------------------------------------------------------- grid conversion
 
 
-def grid_conversion(scores: Any, converted: np.ndarray, by: str) -> dict[str, np.ndarray]:
+def grid_conversion(scores: Any, converted: Any, by: str) -> dict[str, np.ndarray]:
     """Conversion of the scored leads per grid ``cell`` or per ``action``.
 
     By cell: ``cell``, ``action`` (when the scores have actions), ``leads``, ``won``,

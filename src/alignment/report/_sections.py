@@ -18,7 +18,15 @@ from .._display import not_measured
 from ..errors import ParameterError
 from . import _html as H
 from . import _svg as S
-from ._format import Context, Money, ceil_count, formatted, human, model_label, stage_label
+from ._format import (
+    Context,
+    Money,
+    ceil_count,
+    formatted,
+    human_labels,
+    model_label,
+    stage_label,
+)
 from ._read import columns as _dict
 from ._read import not_measured_of
 
@@ -177,14 +185,16 @@ def _plan_only(plan: Any, ctx: Context) -> str:
 
 
 def _channel_shares(
-    totals: Mapping[str, Mapping[str, float]],
+    totals: Mapping[str, Mapping[str, float]], won: Mapping[str, float]
 ) -> tuple[list[str], dict[str, list[float]]]:
     """Channels ordered by their mean share across models (largest first), and each model's
-    share of its credited revenue per channel (NaN when a model credits nothing)."""
+    share of its won revenue (``won``, per model) per channel (NaN when a model has no won
+    revenue).  Revenue no touch could earn (unattributed) is in no channel's share: a model's
+    shares add up to its attributed share of the won revenue."""
     channels = sorted(set().union(*totals.values()))
     shares: dict[str, list[float]] = {}
     for name, t in totals.items():
-        s = sum(t.values())
+        s = won[name]
         shares[name] = [t.get(c, 0.0) / s if s > 0 else math.nan for c in channels]
     table = np.array(list(shares.values()), dtype=float).reshape(len(shares), len(channels))
     counted = (~np.isnan(table)).sum(axis=0)
@@ -207,15 +217,17 @@ def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[
         kpis = [(label, not_measured("no won revenue"), ctx.in_period("nothing to attribute"))]
         return _attribution_wrap(body, ctx), kpis
     totals = {name: r.totals(by="channel") for name, r in attribution.items()}
-    ch_sorted, shares = _channel_shares(totals)
+    won = {name: float(r.converted_revenue) for name, r in attribution.items()}
+    ch_sorted, shares = _channel_shares(totals, won)
+    labels = human_labels(ch_sorted)
     chart = S.dot_plot(
-        [human(c) for c in ch_sorted],
+        labels,
         [(model_label(name), v) for name, v in shares.items()],
         title=ctx.in_period("Share of won revenue (%) credited to each channel, by model"),
         x_title="share of the won revenue each model credits (%)",
     )
     money: Money = ctx.money
-    cols: dict[str, Any] = {"channel": np.array([human(c) for c in ch_sorted], dtype=object)}
+    cols: dict[str, Any] = {"channel": np.array(labels, dtype=object)}
     total_row: dict[str, Any] = {"channel": "total"}
     for name, t in totals.items():
         cols[name] = formatted([t.get(c, 0.0) for c in ch_sorted], money.number)
@@ -230,6 +242,8 @@ def _attribution_section(attribution: Mapping[str, Any], ctx: Context) -> tuple[
         if not un_parts
         else f"Won revenue {money(converted)}; unattributed (no eligible touch): "
         + ", ".join(un_parts)
+        + ". The chart's shares are of the won revenue: a model's shares add up to 100% less "
+        "its unattributed share"
     ) + f". Touches at or after a conversion get nothing. {ctx.money_note}"
     body = chart + H.table(
         cols,

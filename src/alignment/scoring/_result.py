@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, overload
@@ -11,7 +12,7 @@ import numpy as np
 from .._frame_types import level_frames, table_frames
 from .._guard import failing, guarded_call
 from .._results import Result
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, ParameterError, reject_rows
 from ._breakdown import headline, stats_of, table
 
 if TYPE_CHECKING:
@@ -34,6 +35,67 @@ _COLUMN_ORDER = (
 
 
 _NO_BACKEND: Any = object()  # summary() called without an argument
+
+
+#: the kinds of value an object column of a scorer's output may hold (one kind per column)
+_OBJECT_KINDS = ((str, "text"), ((bool, np.bool_), "flags"), (numbers.Integral, "integers"),
+                 (numbers.Real, "floats"))  # fmt: skip
+
+
+def _check_name(key: Any, scorer: str, id_column: str) -> None:
+    """A scorer's output column name: a ``str``, not the id column's (``to_frame`` puts the
+    ids there: a column of that name would replace them)."""
+    if not isinstance(key, str):
+        raise DataValidationError(
+            f"scorer {scorer} returned a column named {key!r} ({type(key).__name__}); column "
+            "names are strings",
+            column=str(key),
+            value=key,
+            fix="name every output column with a str (alignment.base.Scorer contract)",
+        )
+    if key == id_column:
+        raise DataValidationError(
+            f"scorer {scorer} returned a column named like the id column {id_column!r}: it "
+            "would replace the lead ids in to_frame()",
+            column=key,
+            fix="leave the ids out of the output (the result holds them, in the leads' order) "
+            "or give the column another name",
+        )
+
+
+def _kind_of(value: Any) -> str | None:
+    """The kind of one value of an object column (``None`` for a missing value)."""
+    if value is None:
+        return None
+    return next((label for kind, label in _OBJECT_KINDS if isinstance(value, kind)), "other")
+
+
+def _check_objects(arr: np.ndarray, column: str, scorer: str) -> None:
+    """An object column of a scorer's output holds one kind of value (text, flags, integers or
+    floats; ``None`` where missing), which every frame backend reads as one type.  A loop over
+    the rows: object columns only (the library's scorers return none)."""
+    values = arr.tolist()
+    kinds = [_kind_of(v) for v in values]
+    present = [k for k in kinds if k is not None]
+    first = present[0] if present else None
+    bad = np.array([k is not None and (k == "other" or k != first) for k in kinds], dtype=bool)
+    if not bad.any():
+        return
+    at = int(np.flatnonzero(bad)[0])
+    held = (
+        f"{type(values[at]).__name__} values"
+        if kinds[at] == "other"
+        else f"{first} mixed with {kinds[at]}"
+    )
+    reject_rows(
+        bad,
+        f"scorer {scorer} returned an object column holding {held}; a column holds one kind "
+        "of value: text, flags, integers or floats (None where missing)",
+        column=column,
+        values=arr,
+        fix="return a numpy array of one dtype (float, int, bool, str or datetime64) per column "
+        "(alignment.base.Scorer contract)",
+    )
 
 
 class ScoreResult(Result):
@@ -93,6 +155,7 @@ class ScoreResult(Result):
         n = self.ids.size
         data: dict[str, np.ndarray] = {}
         for k, v in columns.items():
+            _check_name(k, name, id_column)
             arr = np.asarray(v)
             if arr.shape != (n,):
                 raise DataValidationError(
@@ -100,10 +163,13 @@ class ScoreResult(Result):
                     column=k,
                     fix="a scorer must return one value per lead (alignment.base.Scorer contract)",
                 )
+            if arr.dtype.kind == "O":
+                _check_objects(arr, k, name)
             data[k] = arr
         # string columns kept as (codes, labels) and decoded on first use
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for k, (code, labels) in dict(info.get("coded") or {}).items():
+            _check_name(k, name, id_column)
             code = np.asarray(code)
             if code.shape != (n,):
                 raise DataValidationError(

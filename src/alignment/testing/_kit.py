@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from .._guard import rounding_tolerance
 from ..base import AttributionModel, ChannelCredit, Scorer, clone
 from ..errors import AlignmentError, AlignmentWarning, NotFittedError
 from ._data import make_journey_data, make_lead_data
@@ -492,8 +493,15 @@ def check_channel_credit_totals(model: AttributionModel) -> None:
         unknown = set(values) - channels
         if unknown:
             raise _fail(model, f"{label} credit names channels not in the data: {sorted(unknown)}")
-        if not np.isclose(arr.sum(), total, rtol=1e-9, atol=1e-6):
-            raise _fail(model, f"{label} credit sums to {arr.sum()}, expected {total}")
+        tol = rounding_tolerance(total, journeys.n_touches + arr.size)  # (alignment.attribute's)
+        if (arr < -tol).any():
+            raise _fail(model, f"{label} credit is negative: {dict(values)}")
+        if not abs(float(arr.sum()) - total) <= tol:
+            raise _fail(
+                model,
+                f"{label} credit sums to {arr.sum()!r}, expected {total!r} (to floating-point "
+                f"rounding, {tol:.3g})",
+            )
 
 
 def check_row_order_invariance(model: Any) -> None:
