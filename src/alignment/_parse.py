@@ -14,6 +14,7 @@ Rules (documented in ``docs/io.md``):
   (``"$3,150.00"``, ``"3.150,00 EUR"``), thousands separators in groups of three, a sign or
   accounting parentheses.  ``decimal=","`` reads European exports.  Several currencies in one
   column are refused unless ``rates`` converts them.
+* **Numbers** (counts, scores): as money, a sign included, but a currency is refused.
 * **Categories**: ``fold_category`` folds case, surrounding spaces and ``_``/``-``/space runs
   (``"Paid Search"``, ``"paid search"``, ``"PAID_SEARCH"`` -> one key); the label kept is
   the most frequent spelling (ties: the first in sorted order).
@@ -37,6 +38,7 @@ __all__ = [
     "fold_labels",
     "parse_bool",
     "parse_money",
+    "parse_number",
 ]
 
 _TRUE = frozenset({"true", "yes", "1"})
@@ -313,24 +315,11 @@ def parse_money(
         _check_missing(np.isnan(out), arr, allow_missing, column, table)
         _check_amounts(out, None, arr, nonnegative=nonnegative, column=column, table=table)
         return out, None
-    miss = _missing_mask(arr) if arr.dtype.kind == "O" else np.zeros(arr.shape, dtype=bool)
-    _check_missing(miss, arr, allow_missing, column, table)
-    uniq, inverse = _distinct(arr, ~miss)
-    pattern = _number_pattern(decimal)
-    amounts = np.zeros(len(uniq), dtype=np.float64)
-    currencies = np.empty(len(uniq), dtype=object)
-    bad: list[int] = []
-    for i, v in enumerate(uniq):
-        read = _one_amount(v, decimal, pattern)
-        if read is None:
-            bad.append(i)
-        else:
-            amounts[i], currencies[i] = read
     other = "," if decimal == "." else "."
-    _reject(
-        bad,
-        inverse,
-        uniq,
+    uniq, inverse, amounts, currencies = _read_distinct(
+        arr,
+        decimal,
+        allow_missing,
         "expected numbers: not an amount",
         column=column,
         table=table,
@@ -349,6 +338,126 @@ def parse_money(
     return out, currency
 
 
+def parse_number(
+    values: Any,
+    *,
+    column: str,
+    table: str | None = None,
+    decimal: str = ".",
+    allow_missing: bool = False,
+) -> np.ndarray:
+    """Read a column of numbers (counts such as employees, scores, probabilities): numbers,
+    or text written as amounts are (``"1,200"``, ``"-3"``, ``"1.200,5"`` with
+    ``decimal=","``), but never naming a currency: a count is not money.
+
+    Parameters
+    ----------
+    values : array-like
+        Numbers or strings.
+    column, table : str
+        Names for error messages.
+    decimal : {".", ","}
+        The decimal mark; the other one (and spaces or ``'``) may separate thousands.
+    allow_missing : bool
+        Whether missing values may appear (kept as ``NaN``).
+
+    Returns
+    -------
+    ndarray of float64
+        A new array.
+
+    Raises
+    ------
+    DataValidationError
+        A value that is not a number, one naming a currency (``"$1,000"``, ``"EUR 40"``), a
+        value that is not finite, or a missing value when not allowed.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iuf":
+        out = arr.astype(np.float64, copy=True)
+        _check_missing(np.isnan(out), arr, allow_missing, column, table, noun="number")
+        _check_finite(out, None, arr, "number", column=column, table=table)
+        return out
+    other = "," if decimal == "." else "."
+    uniq, inverse, numbers, currencies = _read_distinct(
+        arr,
+        decimal,
+        allow_missing,
+        "not a number",
+        column=column,
+        table=table,
+        fix=f"write numbers such as 1200 or '1,200' (for '1.200,5' pass decimal='{other}')",
+        noun="number",
+    )
+    _reject(
+        [i for i, c in enumerate(currencies.tolist()) if c],
+        inverse,
+        uniq,
+        "a currency in a column of numbers (a count, not an amount)",
+        column=column,
+        table=table,
+        fix="write the numbers without a currency sign or code ('1000' or '1,000')",
+    )
+    _check_finite(numbers, inverse, uniq, "number", column=column, table=table)
+    out = np.full(arr.shape, np.nan, dtype=np.float64)
+    ok = inverse >= 0
+    out[ok] = numbers[inverse[ok]]
+    return out
+
+
+def _read_distinct(
+    arr: np.ndarray,
+    decimal: str,
+    allow_missing: bool,
+    problem: str,
+    *,
+    column: str,
+    table: str | None,
+    fix: str,
+    noun: str = "amount",
+) -> tuple[list[Any], np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct values of a column of text amounts or numbers, each row's index into them
+    (``-1``: missing), and each one's number and currency (``""``: none named); a value that
+    is not one is refused as ``problem``, with ``fix``."""
+    miss = _missing_mask(arr) if arr.dtype.kind == "O" else np.zeros(arr.shape, dtype=bool)
+    _check_missing(miss, arr, allow_missing, column, table, noun=noun)
+    uniq, inverse = _distinct(arr, ~miss)
+    pattern = _number_pattern(decimal)
+    amounts = np.zeros(len(uniq), dtype=np.float64)
+    currencies = np.empty(len(uniq), dtype=object)
+    bad: list[int] = []
+    for i, v in enumerate(uniq):  # a loop over distinct values
+        read = _one_amount(v, decimal, pattern)
+        if read is None:
+            bad.append(i)
+        else:
+            amounts[i], currencies[i] = read
+    _reject(bad, inverse, uniq, problem, column=column, table=table, fix=fix)
+    return uniq, inverse, amounts, currencies
+
+
+def _check_finite(
+    values: np.ndarray,
+    inverse: np.ndarray | None,
+    uniq: Any,
+    noun: str,
+    *,
+    column: str,
+    table: str | None,
+) -> None:
+    """Refuse values that are not finite (``values`` aligned with ``uniq``, each row's index
+    into them in ``inverse``; ``None``: one per row)."""
+    _reject(
+        np.flatnonzero(np.isinf(values)),
+        inverse,
+        uniq,
+        f"not a finite {noun}",
+        column=column,
+        table=table,
+        fix=f"write a finite {noun} (or leave the cell empty when there is none)",
+    )
+
+
 def _check_amounts(
     amounts: np.ndarray,
     inverse: np.ndarray | None,
@@ -361,15 +470,7 @@ def _check_amounts(
     """Refuse amounts that are not finite, and negative ones when ``nonnegative`` (``amounts``
     aligned with ``uniq``, each row's index into them in ``inverse``; ``None``: one per row).
     Two vectorised comparisons; the rows are found only when one fails."""
-    _reject(
-        np.flatnonzero(np.isinf(amounts)),
-        inverse,
-        uniq,
-        "not a finite amount",
-        column=column,
-        table=table,
-        fix="write a finite amount (or leave the cell empty when there is none)",
-    )
+    _check_finite(amounts, inverse, uniq, "amount", column=column, table=table)
     if nonnegative:
         _reject(
             np.flatnonzero(amounts < 0),
@@ -384,18 +485,24 @@ def _check_amounts(
 
 
 def _check_missing(
-    miss: np.ndarray, arr: np.ndarray, allow: bool, column: str, table: str | None
+    miss: np.ndarray,
+    arr: np.ndarray,
+    allow: bool,
+    column: str,
+    table: str | None,
+    *,
+    noun: str = "amount",
 ) -> None:
     if allow or not miss.any():
         return
     rows = np.flatnonzero(miss)
     raise DataValidationError(
-        "missing amount in a required column",
+        f"missing {noun} in a required column",
         column=column,
         table=table,
         rows=rows,
         value=arr[int(rows[0])],
-        fix="fill the amounts (0 when there is truly none) or drop these rows",
+        fix=f"fill the {noun}s (0 when there is truly none) or drop these rows",
     )
 
 

@@ -291,7 +291,18 @@ def _open_bytes(path: Path) -> IO[bytes]:
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def _header_lines(first: bytes, rest: IO[bytes], delimiter: str) -> Iterator[str]:
+def _byte_lines(fh: IO[bytes], block: int = 1 << 16) -> Iterator[bytes]:
+    """A file's lines, each ending at ``\\n``, ``\\r\\n`` or ``\\r`` alone (as PyArrow's)."""
+    pending = b""
+    while chunk := fh.read(block):
+        lines = (pending + chunk).splitlines(keepends=True)
+        pending = lines.pop()  # (it may go on in the next block, or be a \r before a \n)
+        yield from lines
+    if pending:
+        yield pending
+
+
+def _header_lines(first: bytes, rest: Iterator[bytes], delimiter: str) -> Iterator[str]:
     """The lines of the header row, each decoded alone (only as many as its quotes need: the
     rows after it are PyArrow's, which names a value that is not UTF-8 by column and row).
 
@@ -311,35 +322,42 @@ def _header_lines(first: bytes, rest: IO[bytes], delimiter: str) -> Iterator[str
             raise NotUTF8Error(name, exc.start - start, None, None) from None
 
 
-def read_header(path: Path, delimiter: str) -> list[str]:
+def read_header(path: Path, delimiter: str, *, unnamed: bool = False) -> list[str]:
     """The header row's column names (stripped, without a byte-order mark), validated.
 
     Only the header row's bytes are decoded, so that a value further down that is not UTF-8
-    is named by its column and row when the rows are read.
+    is named by its column and row when the rows are read (lines end with ``\\n``, ``\\r\\n``
+    or ``\\r``).  ``unnamed``: empty names are kept as ``""`` (no name selects them).
 
     Raises
     ------
     CSVFormatError
-        No header row, or an empty or repeated name (named).
+        No header row, one not CSV, an empty (unless ``unnamed``) or repeated name (named).
     NotUTF8Error
         A header that is not UTF-8, or a UTF-16 file (its byte-order mark).
     """
     with _open_bytes(path) as fh:
-        first = fh.readline()
+        lines = _byte_lines(fh)
+        first = next(lines, b"")
         if first.startswith(_UTF16_MARKS):
             raise NotUTF8Error(first[:2], 0, None, None, encoding="UTF-16")
         first = first.removeprefix(b"\xef\xbb\xbf")  # a mark before a quoted name too
         try:
-            header = next(csv.reader(_header_lines(first, fh, delimiter), delimiter=delimiter))
+            header = next(csv.reader(_header_lines(first, lines, delimiter), delimiter=delimiter))
         except StopIteration:
             raise CSVFormatError("is empty (no header row)") from None
+        except csv.Error as exc:
+            raise CSVFormatError(f"has a header row that cannot be read as CSV ({exc})") from None
     names = [h.strip() for h in header]
     if names and names[0].startswith("\ufeff"):
         names[0] = names[0][1:].strip()
-    if not names or "" in names:
-        at = names.index("") if names else 0
-        raise CSVFormatError(f"needs a header row of non-empty column names (column {at} is empty)")
-    twice = repeated_names(names)
+    if not names or ("" in names and not unnamed):
+        at = f"column {names.index('') + 1} of {len(names)}" if names else "line 1"
+        raise CSVFormatError(
+            f"needs a header row of non-empty column names ({at} is empty: name it or remove it; "
+            "pandas' to_csv() writes its index so, unless index=False)"
+        )
+    twice = repeated_names([n for n in names if n])
     if twice:
         raise CSVFormatError(
             f"needs a header row of unique column names ({', '.join(map(repr, twice))} repeated)"

@@ -50,12 +50,57 @@ def test_a_utf16_file_is_named(tmp_path: Path, codec: str) -> None:
 
 @pytest.mark.parametrize(
     ("header", "named"),
-    [(b"Id,Name,Id\n", "'Id' repeated"), (b"Id,,Name\n", "column 1 is empty")],
+    [(b"Id,Name,Id\n", "'Id' repeated"), (b"Id,,Name\n", "column 2 of 3 is empty")],
 )
 def test_a_bad_header_is_named(tmp_path: Path, header: bytes, named: str) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(header)
     with pytest.raises(CSVFormatError, match=named):
+        read_header(path, ",")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_lines_ending_with_a_lone_cr_are_read(tmp_path: Path, suffix: str) -> None:
+    """Classic Mac line breaks (``\\r`` alone): the header is its first line, as PyArrow reads
+    the rows after it (a ``\\r`` inside a quoted value kept)."""
+    data = b'Id,"Name",Email\r1,x,a@b.c\r2,y,"c\rd"\r'
+    path = tmp_path / f"t{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    names = read_header(path, ",")
+    assert names == ["Id", "Name", "Email"]
+    table = read_arrow_csv(path, names, ",", text=True)
+    assert table.to_pydict() == {"Id": ["1", "2"], "Name": ["x", "y"], "Email": ["a@b.c", "c\rd"]}
+    quoted = tmp_path / "q.csv"
+    quoted.write_bytes(b'Id,"Na\rme"\r1,x\r')  # (a quoted \r in a name: not a line break)
+    assert read_header(quoted, ",") == ["Id", "Na\rme"]
+
+
+def test_a_header_split_over_blocks_is_read(tmp_path: Path) -> None:
+    from alignment._sources import _byte_lines
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"Id,Name\r\n1,x\r2,y\n")
+    with path.open("rb") as fh:  # (a \r\n cut between two blocks is one line break)
+        assert list(_byte_lines(fh, block=3)) == [b"Id,Name\r\n", b"1,x\r", b"2,y\n"]
+
+
+def test_unnamed_columns_are_kept_empty_when_asked(tmp_path: Path) -> None:
+    """An empty name (pandas' index written by ``to_csv()``, a trailing comma), several too:
+    refused (counted from 1), or kept as ``""`` with ``unnamed=True``."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b",Id,Name,\n0,1,x,\n")
+    with pytest.raises(CSVFormatError, match=r"column 1 of 4 is empty.*index=False"):
+        read_header(path, ",")
+    assert read_header(path, ",", unnamed=True) == ["", "Id", "Name", ""]
+    path.write_bytes(b"Id,Name,Id,\n")
+    with pytest.raises(CSVFormatError, match="'Id' repeated"):
+        read_header(path, ",", unnamed=True)
+
+
+def test_a_header_csv_cannot_read_is_a_format_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"Id," + b"x" * 200_000 + b"\n")  # (over the csv module's field limit)
+    with pytest.raises(CSVFormatError, match="header row that cannot be read as CSV"):
         read_header(path, ",")
 
 

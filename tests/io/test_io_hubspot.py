@@ -179,6 +179,86 @@ def test_primary_contact_column(tmp_path: Path) -> None:
     assert crm.conversions["lead_id"].tolist() == ["1506", "1522"]
 
 
+def test_a_primary_contact_not_among_the_deals_contacts_is_listed(tmp_path: Path) -> None:
+    """A primary contact not among the deal's Associated Contact IDs is never silently
+    ignored: the deal is listed, its first listed contact primary (as with no primary)."""
+    tables = dict(HUBSPOT)
+    header, rest = tables["deals"].split("\n", 1)
+    named = ["1530", "1522", "", "", ""]  # (801 lists "1522;1506"; 802 lists "1522")
+    rows = [f"{line},{p}" for line, p in zip(rest.strip().split("\n"), named)]
+    tables["deals"] = header + ",Primary Contact\n" + "\n".join(rows) + "\n"
+    crm = alignment.io.read_crm(
+        "hubspot",
+        write_export(tmp_path, tables),
+        columns={"deals": {"Primary Contact": "primary_contact_id"}},
+    )
+    dc = crm.deal_contacts
+    first = dc["deal_id"] == "801"
+    assert dict(zip(dc["lead_id"][first].tolist(), dc["is_primary"][first].tolist())) == {
+        "1506": False,
+        "1522": True,
+    }
+    assert crm.conversions["lead_id"].tolist() == ["1522", "1522"]
+    problem = "deal whose primary contact is not among its contacts"
+    assert ("deals", "Primary Contact", problem, (0,)) in _issues(crm)
+
+
+_FLAGGED_DEALS = """Record ID,Deal Stage,Amount,Close Date,Create Date,Associated Contact IDs,Is Closed Won
+1,Contract Signed,1000,2024-03-20,2024-03-10,1522,true
+2,Closed Won,2000,2024-03-20,2024-03-10,1506,false
+3,Closed Lost,3000,2024-03-20,2024-03-10,1530,true
+4,Negotiation,500,2024-03-20,2024-03-10,1530,false
+"""
+
+
+def test_a_mapped_won_flag_decides_over_the_stage(tmp_path: Path) -> None:
+    """A won flag mapped with columns= is read (a mapping never does nothing): the preset's
+    won stages no longer decide, the deals whose stage says otherwise are listed."""
+    folder = write_export(tmp_path, {"contacts": HUBSPOT["contacts"], "deals": _FLAGGED_DEALS})
+    crm = alignment.io.read_crm(
+        "hubspot", folder, tz="UTC", columns={"deals": {"Is Closed Won": "won"}}
+    )
+    d = crm.deals
+    assert d["won"].tolist() == [True, False, True, False]
+    assert (~np.isnat(d["closed_at"])).tolist() == [True, False, True, False]
+    assert crm.conversions["revenue"].sum() == 4000.0
+    issues = _issues(crm)
+    won_stage = "deal in a won stage whose won flag is false"
+    assert ("deals", "Deal Stage", won_stage, (1,)) in issues
+    assert ("deals", "Deal Stage", "won deal in a lost stage", (2,)) in issues
+    with pytest.raises(ParameterError, match="won_stages") as info:
+        alignment.io.read_crm(
+            "hubspot",
+            folder,
+            tz="UTC",
+            columns={"deals": {"Is Closed Won": "won"}},
+            won_stages="Contract Signed",
+        )
+    assert "'deals.Is Closed Won'" in str(info.value)
+
+
+def test_current_property_labels(tmp_path: Path) -> None:
+    """HubSpot's current labels of hs_analytics_source and associatedcompanyid."""
+    contacts = "Record ID,Create Date,Original Traffic Source,Primary Associated Company ID\n"
+    contacts += "101,2024-03-01,Paid Search,9001\n102,2024-03-02,Organic Search,\n"
+    deals = HUBSPOT["deals"].split("\n", 1)[0] + "\n"
+    folder = write_export(tmp_path, {"contacts": contacts, "deals": deals})
+    crm = alignment.io.read_crm("hubspot", folder, tz="UTC")
+    assert crm.leads["source"].tolist() == ["Paid Search", "Organic Search"]
+    assert crm.leads["account_id"].tolist() == ["9001", None]
+
+
+def test_number_of_employees_is_read_as_its_band(tmp_path: Path) -> None:
+    """HubSpot's Number of Employees is a dropdown of ranges: its text, never a number."""
+    contacts = "Record ID,Create Date,Number of Employees\n"
+    contacts += "101,2024-03-01,25-50\n102,2024-03-02,1000+\n103,2024-03-03,\n"
+    deals = HUBSPOT["deals"].split("\n", 1)[0] + "\n"
+    folder = write_export(tmp_path, {"contacts": contacts, "deals": deals})
+    crm = alignment.io.read_crm("hubspot", folder, tz="UTC")
+    assert crm.leads["company_size_band"].tolist() == ["25-50", "1000+", None]
+    assert "company_size" not in crm.leads
+
+
 def test_typed_frames_give_the_same_bundle(tmp_path: Path) -> None:
     pd = pytest.importorskip("pandas")
     text = alignment.io.read_crm("hubspot", write_export(tmp_path, HUBSPOT))

@@ -75,6 +75,38 @@ def test_a_number_column_keeps_its_sign_but_not_infinity(tmp_path: Path) -> None
     assert (error.table, error.column, error.rows) == ("Lead", "NumberOfEmployees", [0])
 
 
+@pytest.mark.parametrize("text", ["$1,200", "1,200 EUR", "EUR 1200"])
+def test_a_count_naming_a_currency_is_refused(tmp_path: Path, text: str) -> None:
+    """A count (``NumberOfEmployees``, kind "number") is not money: a currency in it is
+    refused, never dropped."""
+    lead = SALESFORCE["Lead"].replace('"1,200"', f'"{text}"')
+    error = _refused(write_export(tmp_path, dict(SALESFORCE, Lead=lead)))
+    _named(error, "Lead", "NumberOfEmployees", [0], text)
+    assert "currency in a column of numbers" in error.problem
+
+
+def test_a_count_is_never_converted_by_rates(tmp_path: Path) -> None:
+    crm = alignment.io.read_crm(
+        "salesforce", write_export(tmp_path, SALESFORCE), tz="UTC", rates={"$": 2.0}
+    )
+    assert crm.deals["amount"].tolist() == [6300.0, 25000.0, 10000.0, 2000.0]  # (converted)
+    sizes = dict(zip(crm.leads["lead_id"].tolist(), crm.leads["company_size"].tolist()))
+    assert (sizes["0031"], sizes["00Q2"]) == (1200.0, 50.0)  # (counts: as written)
+    lead = SALESFORCE["Lead"].replace('"1,200"', '"EUR 1,200"')
+    error = _refused(
+        write_export(tmp_path / "eur", dict(SALESFORCE, Lead=lead)), rates={"EUR": 1.1, "$": 1.0}
+    )
+    _named(error, "Lead", "NumberOfEmployees", [0], "EUR 1,200")  # (never 1320 employees)
+
+
+def test_a_count_that_is_not_a_number_is_named_as_one(tmp_path: Path) -> None:
+    lead = SALESFORCE["Lead"].replace('"1,200"', '"51-200"')
+    error = _refused(write_export(tmp_path, dict(SALESFORCE, Lead=lead)))
+    _named(error, "Lead", "NumberOfEmployees", [0], "51-200")
+    words = f"{error.problem} {error.fix}".casefold()
+    assert "not a number" in words and "amount" not in words and "money" not in words
+
+
 def test_an_amount_in_other_digits_is_refused(tmp_path: Path) -> None:
     arabic = "\u0661\u0662\u0665\u0660\u0660"  # 12500 in Arabic-Indic digits
     opp = SALESFORCE["Opportunity"].replace(AMOUNT, arabic)
@@ -210,6 +242,43 @@ def test_two_columns_matching_one_name_are_named(tmp_path: Path) -> None:
         )
     assert "'amount' and 'AMOUNT' both match" in str(info.value)
     assert "columns={'Opportunity': {'amount': 'amount'}}" in str(info.value)
+
+
+@pytest.mark.parametrize(("sep", "named"), [(";", "';'"), ("\t", "tabs"), ("|", "'|'")])
+def test_a_file_separated_otherwise_than_by_commas_is_named(
+    tmp_path: Path, sep: str, named: str
+) -> None:
+    """Excel in a European locale saves "CSV" with ``;``: the header reads as one name."""
+    lead = "\n".join(line.replace(",", sep) for line in SALESFORCE["Lead"].splitlines())
+    with pytest.raises(MissingColumnError) as info:
+        alignment.io.read_crm("salesforce", write_export(tmp_path, dict(SALESFORCE, Lead=lead)))
+    error = info.value
+    assert (error.table, error.column) == ("Lead", "Id")
+    assert f"separated by {named}, not by commas" in error.problem
+    assert "did you mean" not in str(error)
+    assert f"sep={sep!r}" in error.fix and "{'Lead': frame}" in error.fix
+
+
+def test_a_spreadsheet_in_the_folder_is_named(tmp_path: Path) -> None:
+    """A table saved as a spreadsheet is not read: the error names the file and says how to
+    read it; an optional table's spreadsheet is named in its issue."""
+    folder = write_export(tmp_path, SALESFORCE)
+    (folder / "Lead.csv").unlink()
+    (folder / "Leads.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(MissingColumnError) as info:
+        alignment.io.read_crm("salesforce", folder, tz="UTC")
+    error = info.value
+    assert error.table == "Lead" and "'Leads.xlsx': spreadsheet files are not read" in str(error)
+    assert "CSV" in error.fix and "pandas.read_excel" in error.fix
+    (folder / "Leads.xlsx").unlink()
+    (folder / "Lead.csv").write_text(SALESFORCE["Lead"], encoding="utf-8")
+    (folder / "Task.csv").unlink()
+    (folder / "Task.xls").write_bytes(b"\xd0\xcf")
+    crm = alignment.io.read_crm("salesforce", folder, tz="UTC")
+    (issue,) = [i for i in crm.issues if i.table == "Task"]
+    assert "table not found (optional) ('Task.xls': spreadsheet files" in issue.problem
+    other = [i for i in crm.issues if i.table == "User" and "not found (optional)" in i.problem]
+    assert not other  # (the User table is read; no other table names Task.xls)
 
 
 # ---------------------------------------------------------------------------------- files

@@ -367,6 +367,29 @@ def test_spreadsheet_saved_csv(tmp_path: Path, reference: alignment.io.CRMData) 
     _same(reference, cut)  # (every file cut in three parts, or read whole where it must be)
 
 
+def test_lines_ending_with_a_lone_cr(tmp_path: Path, reference: alignment.io.CRMData) -> None:
+    """Classic Mac line breaks (Excel for Mac's "CSV" before 2016): read as any other."""
+    folder = write_export(tmp_path / "cr", SALESFORCE)
+    for path in folder.iterdir():  # (no fixture value holds a line break)
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    _same(reference, alignment.io.read_crm("salesforce", folder))
+
+
+def test_unnamed_columns_are_ignored(tmp_path: Path, reference: alignment.io.CRMData) -> None:
+    """A column with an empty name (pandas' index written by ``to_csv()``, Excel's trailing
+    comma), several too, is never mapped: ignored, as a frame's ``'Unnamed: 0'`` is."""
+    folder = write_export(tmp_path / "unnamed", SALESFORCE)
+    lines = SALESFORCE["Lead"].splitlines()
+    indexed = [f",{lines[0]},"] + [f"{i},{line}," for i, line in enumerate(lines[1:])]
+    (folder / "Lead.csv").write_text("\n".join(indexed) + "\n", encoding="utf-8")
+    _same(reference, alignment.io.read_crm("salesforce", folder))
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(folder / "Lead.csv", dtype=str, keep_default_na=False)
+    assert frame.columns[0] == "Unnamed: 0"
+    tables = {path.name[:-4]: path for path in folder.iterdir()}
+    _same(reference, alignment.io.read_crm("salesforce", {**tables, "Lead": frame}))
+
+
 def test_datetime_columns_of_frames_and_dicts() -> None:
     """A frame's naive datetimes are wall times of tz; zoned ones keep their instant; numpy
     datetimes of a dict are UTC (the library's own representation)."""

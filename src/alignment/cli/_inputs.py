@@ -256,7 +256,7 @@ def _header(item: Any) -> list[str] | None:
     if not path.name.casefold().endswith((".csv", ".csv.gz")):
         return None
     try:
-        return read_header(path, ",")
+        return read_header(path, ",", unnamed=True)
     except (CSVFormatError, OSError, UnicodeDecodeError):
         return None  # the reader reports it, with the table's name
 

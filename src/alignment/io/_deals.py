@@ -154,8 +154,9 @@ def _won_and_closed(d: Table, won_stages: Sequence[str] | None, ctx: Context) ->
             "kept as open (not won, no close date): map or fill the stage to count it",
         )
     lost = _in(d, ctx.preset.lost_stages)
+    named = _check_won(d, lost, won_stages is None, ctx)
     if "is_closed" in d:
-        _check_flags(d, lost, won_stages is None, ctx)
+        _check_closed(d, named, ctx)
         closed = d["is_closed"] | d["won"]
     else:
         closed = d["won"] | lost
@@ -177,18 +178,11 @@ def _won_and_closed(d: Table, won_stages: Sequence[str] | None, ctx: Context) ->
         )
 
 
-def _check_flags(d: Table, lost: np.ndarray, by_flag: bool, ctx: Context) -> None:
-    """List the deals whose ``won`` and ``is_closed`` flags contradict each other or their
-    stage (a lost stage, or a stage of the preset's ``stage_outcomes`` when ``won`` is read
-    from a flag, ``by_flag``): the flags decide, a won deal being closed."""
-    won, flagged = d["won"], d["is_closed"]
-    ctx.flag(
-        d,
-        won & ~flagged,
-        "is_closed",
-        "won {noun} whose closed flag is false",
-        "read as won and closed (a won deal is closed)",
-    )
+def _check_won(d: Table, lost: np.ndarray, by_flag: bool, ctx: Context) -> np.ndarray:
+    """List the deals whose ``won`` flag contradicts their stage (a lost stage, or a stage of
+    the preset's ``stage_outcomes`` when ``won`` is read from a flag, ``by_flag``): the flag
+    decides.  Returns whether each deal's stage names an outcome (won or lost)."""
+    won = d["won"]
     outcomes = ctx.preset.stage_outcomes if by_flag else {}
     named_won = _in(d, [s for s, o in outcomes.items() if o == "won"])
     named_lost = lost | _in(d, [s for s, o in outcomes.items() if o == "lost"])
@@ -206,9 +200,24 @@ def _check_flags(d: Table, lost: np.ndarray, by_flag: bool, ctx: Context) -> Non
         "won {noun} in a lost stage",
         "read as won, as the won flag says",
     )
+    named: np.ndarray = named_won | named_lost
+    return named
+
+
+def _check_closed(d: Table, named: np.ndarray, ctx: Context) -> None:
+    """List the deals whose ``is_closed`` flag contradicts their ``won`` flag or their stage
+    (``named``: a stage naming an outcome): the flags decide, a won deal being closed."""
+    won, flagged = d["won"], d["is_closed"]
     ctx.flag(
         d,
-        (named_won | named_lost) & ~won & ~flagged,
+        won & ~flagged,
+        "is_closed",
+        "won {noun} whose closed flag is false",
+        "read as won and closed (a won deal is closed)",
+    )
+    ctx.flag(
+        d,
+        named & ~won & ~flagged,
         "stage",
         "{noun} in a closed stage whose closed flag is false",
         "read as open, as the closed flag says",
@@ -305,9 +314,7 @@ def _listed_contacts(d: Table, ctx: Context) -> Table:
         ctx.their[(name, "lead_id")] = ctx.their_name(name, "contact_ids") or "contact_ids"
     primary = position == 0
     if "primary_contact_id" in d:
-        named = d["primary_contact_id"][rows]
-        has = ~is_missing(named)
-        primary = np.where(has, np.equal(items, named), primary)
+        primary = _named_primary(d, rows, items, primary, ctx)
     return {
         SRC: d[SRC][rows],
         ROW: d[ROW][rows],
@@ -316,6 +323,29 @@ def _listed_contacts(d: Table, ctx: Context) -> Table:
         "role": np.full(rows.size, None, dtype=object),
         "is_primary": np.asarray(primary, dtype=bool),
     }
+
+
+def _named_primary(
+    d: Table, rows: np.ndarray, items: np.ndarray, first: np.ndarray, ctx: Context
+) -> np.ndarray:
+    """Whether each listed contact (of the deal ``rows``, ids ``items``) is the one the
+    deal's ``primary_contact_id`` names; a deal naming one not among its listed contacts is
+    listed, its first listed contact primary (``first``) as when it names none."""
+    named = d["primary_contact_id"]
+    hit = np.equal(items, named[rows]) & ~is_missing(named[rows])
+    found = np.zeros(named.size, dtype=bool)
+    found[rows[hit]] = True
+    listed = np.zeros(named.size, dtype=bool)
+    listed[rows] = True
+    ctx.flag(
+        d,
+        listed & ~is_missing(named) & ~found,
+        "primary_contact_id",
+        "{noun} whose primary contact is not among its contacts",
+        "its first listed contact is read as primary",
+    )
+    out: np.ndarray = np.where(found[rows], hit, first)
+    return out
 
 
 def link_deal_contacts(

@@ -42,7 +42,16 @@ from ..errors import AlignmentError, DataValidationError, MissingColumnError, Pa
 from ._preset import ExportTable, Preset, norm_name
 from ._values import CodedText
 
-__all__ = ["Plan", "Raw", "empty_file", "locate", "read_later", "read_source"]
+__all__ = [
+    "Plan",
+    "Raw",
+    "empty_file",
+    "locate",
+    "read_later",
+    "read_source",
+    "spreadsheets",
+    "unread_sheets",
+]
 
 T = TypeVar("T")
 
@@ -103,9 +112,9 @@ def _lists(columns: Mapping[str, Any], data: Any, table: str) -> dict[str, Eleme
     }
 
 
-def _stem(filename: str) -> str | None:
+def _stem(filename: str, extensions: Sequence[str] = EXTENSIONS) -> str | None:
     low = filename.casefold()
-    for ext in EXTENSIONS:
+    for ext in extensions:
         if low.endswith(ext) and len(low) > len(ext):
             return filename[: -len(ext)]
     return None
@@ -151,14 +160,38 @@ def locate(preset: Preset, source: Any) -> dict[str, Any]:
         )
     for t in preset.tables:
         if t.name not in found and not t.optional:
+            sheets = spreadsheets(t, source, others=True)
+            unread = f" ({unread_sheets(sheets)})" if sheets else ""
+            frame = "pandas.read_excel(path, dtype=str)" if sheets else "path or frame"
             raise MissingColumnError(
-                f"no {t.name} table in {where}",
+                f"no {t.name} table in {where}{unread}",
                 table=t.name,
-                fix=f"export the {t.name} table as a file named like "
+                fix=f"export the {t.name} table as a CSV file named like "
                 f"{', '.join(repr(p + '.csv') for p in t.patterns)}, or pass "
-                f"{{{t.name!r}: path or frame}}",
+                f"{{{t.name!r}: {frame}}}",
             )
     return found
+
+
+#: spreadsheet files: never read (named when no file of a table is found)
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls")
+
+
+def spreadsheets(table: ExportTable, source: Any, *, others: bool = False) -> list[str]:
+    """The spreadsheet files of a folder ``source`` named like ``table`` (else, ``others``,
+    all of them; ``[]`` for a mapping, or a folder without any)."""
+    if isinstance(source, Mapping) or not Path(source).is_dir():
+        return []
+    stems = {p.name: _stem(p.name, SPREADSHEETS) for p in sorted(Path(source).iterdir())}
+    sheets = {name: stem for name, stem in stems.items() if stem is not None}
+    named = [name for name, stem in sheets.items() if _matches(table, stem)]
+    return named or (list(sheets) if others else [])
+
+
+def unread_sheets(names: Sequence[str]) -> str:
+    """The spreadsheet files ``names`` said to be left unread (the first five named)."""
+    shown = ", ".join(repr(n) for n in names[:5]) + (" …" if len(names) > 5 else "")
+    return f"{shown}: spreadsheet files are not read, only CSV and Parquet"
 
 
 def _from_folder(preset: Preset, folder: Path) -> dict[str, Any]:
@@ -356,9 +389,9 @@ def _file_table(name: str, path: Path, plan: Plan | None) -> Any:
         if low.endswith(".parquet"):  # (only the columns of the plan decoded)
             choose = None if plan is None else lambda names: plan(names)[0]
             return read_parquet(path, choose, dictionaries=True)
-        names = read_header(path, ",")
-        include = None if plan is None else plan(names)[0]
-        few = few_valued_csv(path, names, ",", names if include is None else include)
+        names = read_header(path, ",", unnamed=True)  # (an unnamed column is never mapped)
+        include = [n for n in names if n] if plan is None else plan(names)[0]
+        few = few_valued_csv(path, names, ",", include)
         return read_arrow_csv(path, names, ",", include=include, text=True, dictionaries=few)
 
     return _translated(name, path, parse)

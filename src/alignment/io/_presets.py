@@ -173,16 +173,18 @@ _CONTACT = {
     "sql_at": "Became a Sales Qualified Lead Date|hs_lifecyclestage_salesqualifiedlead_date",
     "opportunity_at": "Became an Opportunity Date|hs_lifecyclestage_opportunity_date",
     "won_at": "Became a Customer Date|hs_lifecyclestage_customer_date",
-    "source": "Original Source|hs_analytics_source",
+    "source": "Original Source|Original Traffic Source|hs_analytics_source",
     "company": "Company Name|company",
-    "account_id": "Associated Company ID|Associated Company IDs|associatedcompanyid",
+    "account_id": "Associated Company ID|Primary Associated Company ID|Associated Company IDs"
+    "|associatedcompanyid",
     "owner": "Contact owner|hubspot_owner_id",
     "title": "Job Title|jobtitle",
     "lifecycle_stage": "Lifecycle Stage|lifecyclestage",
     "status": "Lead Status|hs_lead_status",
     "industry": "Industry|industry",
     "country": "Country/Region|country",
-    "company_size": "Number of Employees|numemployees",
+    # (a dropdown of ranges, "25-50", "1000+": read as the text of its band, never a number)
+    "company_size_band": "Number of Employees|numemployees",
 }
 _DEAL = {
     "deal_id": "Record ID|hs_object_id|Deal ID",

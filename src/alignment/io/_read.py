@@ -7,6 +7,7 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ from ..errors import DataValidationError, MissingColumnError, ParameterError, Un
 from ..tables._deals import check_deal_options
 from ._context import READ, ROW, Context, Table
 from ._link import keep_first_ids, keep_flagged
-from ._locate import Raw, empty_file, locate, read_later
+from ._locate import Raw, empty_file, locate, read_later, spreadsheets, unread_sheets
 from ._preset import ExportTable, Preset
 from ._presets import PRESETS
 from ._stages import Linker, needed_first
@@ -62,6 +63,39 @@ def _won_stages(preset: Preset, won_stages: Any) -> tuple[str, ...] | None:
     if won_stages is None:
         return preset.won_stages
     return check_deal_options([won_stages] if isinstance(won_stages, str) else won_stages, False)
+
+
+def _won_by_flag(preset: Preset, won_stages: Any) -> Preset:
+    """``preset`` reading won from the ``won`` flag the caller mapped with ``columns=`` (a
+    mapping never does nothing): the preset's won stages no longer decide, their deals are
+    checked against the flag instead (:attr:`Preset.stage_outcomes`: a disagreement is
+    listed, the flag deciding).
+
+    Raises
+    ------
+    ParameterError
+        A ``won`` flag mapped with ``columns=`` and ``won_stages=`` given as well: won would
+        be read from both.
+    """
+    mapped = [
+        f"{t.name}.{c}"
+        for t in preset.tables
+        if t.feeds == "deals"
+        for c in t.given
+        if t.columns.get(c) == "won"
+    ]
+    if not mapped:
+        return preset
+    if won_stages is not None:
+        raise ParameterError(
+            f"won is read from the flag {mapped[0]!r} mapped with columns= and from the stage "
+            f"with won_stages={won_stages!r}: pass one of them (the flag, or won_stages= "
+            f"without mapping the flag)"
+        )
+    if preset.won_stages is None:
+        return preset
+    outcomes = {**dict.fromkeys(preset.won_stages, "won"), **preset.stage_outcomes}
+    return replace(preset, won_stages=None, stage_outcomes=outcomes)
 
 
 def _rates(rates: Any) -> dict[str, float] | None:
@@ -152,7 +186,9 @@ def _read_tables(
                 if spec.name in empty:
                     part.note(spec.name, f"file {empty[spec.name]}", "read as empty (optional)")
                 else:
-                    part.note(spec.name, "table not found (optional)", "read as empty")
+                    sheets = spreadsheets(spec, source)
+                    unread = f" ({unread_sheets(sheets)})" if sheets else ""
+                    part.note(spec.name, f"table not found (optional){unread}", "read as empty")
             else:
                 j = present.index(spec)
                 type_later(j)
@@ -350,7 +386,9 @@ def read_crm(
         The decimal mark of amounts written as text (``","`` for ``"1.234,56"``).
     won_stages : str or sequence of str, optional
         Deal stages that mean "won" (case-folded).  Default: Salesforce reads ``IsWon``;
-        HubSpot ``("closedwon", "Closed Won")``.
+        HubSpot ``("closedwon", "Closed Won")``, unless a ``won`` flag is mapped with
+        ``columns=``: the flag then decides, a deal whose stage says otherwise listed in the
+        issues (giving both is a ``ParameterError``).
     normalize : {"casefold", None}
         Fold the spellings of sources, channels and campaigns (``"Paid Search"`` and
         ``"paid search"`` become one, the most frequent spelling); ``None`` keeps them apart.
@@ -368,7 +406,7 @@ def read_crm(
     ------
     ParameterError
         An invalid option, an unknown table name, a folder that does not exist, several files
-        for one table.
+        for one table, ``won_stages=`` with a ``won`` flag mapped in ``columns=``.
     MissingColumnError
         A required table, or a required column of a table, is absent; a column named in
         ``columns=`` is not in its table; several columns match a mapped one ignoring case.
@@ -385,7 +423,7 @@ def read_crm(
     >>> crm = alignment.io.read_crm("salesforce", "exports/")  # doctest: +SKIP
     >>> crm.issues.to_frame()  # doctest: +SKIP
     """
-    spec = _preset(preset).with_columns(columns)
+    spec = _won_by_flag(_preset(preset).with_columns(columns), won_stages)
     won = _won_stages(spec, won_stages)
     factors = _rates(rates)
     # the shared reading options: checked there, and naive instants read as UTC are reported

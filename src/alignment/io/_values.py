@@ -1,7 +1,8 @@
 """Typing the columns of an export with the shared strict rules (numpy only).
 
 Text is trimmed (an empty cell is missing), flags go through :func:`alignment._parse.parse_bool`,
-money and numbers through :func:`alignment._parse.parse_money`, instants through
+money through :func:`alignment._parse.parse_money`, numbers (counts: no currency) through
+:func:`alignment._parse.parse_number`, instants through
 :func:`alignment._time.as_utc_datetime64`.  Text and instants are worked out once per distinct
 value, then spread back to the rows.
 """
@@ -28,7 +29,7 @@ from .._cells import (
 from .._columns import Later, nested_column, stored
 from .._frames import Categorical, factorize
 from .._lookup import lookup
-from .._parse import parse_bool, parse_money
+from .._parse import parse_bool, parse_money, parse_number
 from .._segments import take_rows
 from .._sources import offset_instants_of
 from .._time import TIME_DTYPE, Awareness, localize, read_instants
@@ -595,6 +596,15 @@ def read_kind(
             lambda v: parse_bool(v, column=column, table=table, missing=False), False, bool
         )
         return Typed(flags, missing)
+    if kind == "number":  # (a count: never money, no currency, no rates)
+        numbers = apply(
+            lambda v: parse_number(
+                v, column=column, table=table, decimal=opts.decimal, allow_missing=True
+            ),
+            np.nan,
+            np.float64,
+        )
+        return Typed(numbers, np.isnan(numbers))
     found: list[str | None] = []
 
     def money(v: np.ndarray) -> np.ndarray:
@@ -605,13 +615,13 @@ def read_kind(
             decimal=opts.decimal,
             rates=opts.rates,
             allow_missing=True,
-            nonnegative=kind == "money",
+            nonnegative=True,
         )
         found.append(currency)
         return amounts
 
     values = apply(money, np.nan, np.float64)
-    return Typed(values, np.isnan(values), found[0] if kind == "money" else None)
+    return Typed(values, np.isnan(values), found[0])
 
 
 def _utc(
