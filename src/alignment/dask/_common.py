@@ -116,8 +116,9 @@ def key_text(values: Any) -> np.ndarray:
     float below 2**53 as its integer's (``30.0``: ``"30"``, as a float key column is read),
     text as it is; a ``category`` through its categories.
 
-    Vectorised (a column of Python numbers is typed first, as memory reads it); keys that
-    memory refuses (missing, not whole) get some text: their rows fail in their partition.
+    Vectorised (a column of Python numbers is typed first, as memory reads it); the values are
+    not copied when they are text already (read only).  Keys that memory refuses (missing, not
+    whole) get some value: their rows fail in their partition.
     """
     import pandas as pd
 
@@ -131,12 +132,17 @@ def key_text(values: Any) -> np.ndarray:
         arr = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         arr = s.to_numpy()
-        arr = tighten(arr) if arr.dtype.kind == "O" else arr
-    out = arr.astype(str).astype(object)
-    if arr.dtype.kind == "f":
-        with np.errstate(invalid="ignore"):
-            whole = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < _EXACT_FLOAT)
-        out[whole] = arr[whole].astype(np.int64).astype(str)
+        if arr.dtype.kind == "O":
+            if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+                return arr  # (text, or nothing but missing values: hashed as they are)
+            arr = tighten(arr)
+    if arr.dtype.kind != "f":
+        return arr.astype(str).astype(object)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < _EXACT_FLOAT)
+    out = np.empty(arr.size, dtype=object)
+    out[whole] = arr[whole].astype(np.int64).astype(str)
+    out[~whole] = arr[~whole].astype(str)
     return out
 
 
