@@ -277,6 +277,69 @@ def test_keyed_partitions_that_split_a_key_are_refused(client: Any) -> None:
         _dask.attribute(bad, model="linear")
 
 
+@pytest.mark.filterwarnings("ignore::alignment.errors.AlignmentWarning")  # (naive: UTC)
+@pytest.mark.parametrize("other", ["float", "text"])
+def test_ids_memory_matches_are_one_key_on_dask(client: Any, other: str) -> None:
+    """An integer id 30 and a float 30.0 (a CSV column with a blank) or the text "30" are one
+    key in memory: the shuffle puts them in one partition.  Float ids were hashed as "30.0":
+    conversions, touches and activities landed away from their leads (revenue unattributed,
+    scores without touches, activities refused as of unknown leads)."""
+    crm = datasets.synthetic_crm(300, seed=1)
+    frames = {k: pd.DataFrame(dict(getattr(crm, k))) for k in ("touchpoints", "conversions")}
+    frames.update(leads=pd.DataFrame(crm.leads), activities=pd.DataFrame(crm.activities))
+    number = frames["touchpoints"]["lead_id"].str[1:].astype(int)  # "L030" → 30
+    frames["touchpoints"]["lead_id"] = number
+    frames["leads"]["lead_id"] = frames["leads"]["lead_id"].str[1:].astype(int)
+    for name in ("conversions", "activities"):
+        ids = frames[name]["lead_id"].str[1:].astype(int)
+        frames[name]["lead_id"] = ids.astype(float) if other == "float" else ids.astype(str)
+    t, c, leads, acts = (frames[k] for k in ("touchpoints", "conversions", "leads", "activities"))
+
+    def parts(df: pd.DataFrame, n: int) -> Any:
+        return dd.from_pandas(df, npartitions=n, sort=False)
+
+    mem = alignment.attribute(t, c, model="linear")
+    got = alignment.attribute(parts(t, 4), parts(c, 2), model="linear")
+    assert mem.unattributed.total == 0.0
+    assert got.summary()["attributed_revenue"] == pytest.approx(
+        mem.summary()["attributed_revenue"], rel=RTOL
+    )
+    assert got.unattributed.total == 0.0
+    touches = t.assign(lead_id=number.astype(float) if other == "float" else number.astype(str))
+    mem_s = alignment.score(leads, touches).to_frame(backend="pandas")
+    got_s = alignment.score(parts(leads, 3), parts(touches, 4)).to_frame(backend="pandas")
+    got_s = got_s.set_index("lead_id").loc[mem_s["lead_id"]].reset_index()
+    np.testing.assert_allclose(got_s["score"], mem_s["score"], rtol=RTOL)
+    want = sla.evaluate(crm.sla, leads, acts, as_of=crm.as_of).summary
+    assert sla.evaluate(crm.sla, parts(leads, 3), parts(acts, 4), as_of=crm.as_of).summary == want
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series([30, 7, 2**60], dtype="int64"),
+        pd.Series([30.0, 7.0, np.nan]),
+        pd.Series(["30", "7", None], dtype=object),
+        pd.Series([30, 7, None], dtype="Int64"),
+        pd.Series([30.0, 7.0, None], dtype="Float64"),
+        pd.Series([30, 7, None], dtype=object),
+        pd.Series(pd.Categorical([30.0, 7.0, None])),
+        pd.Series(["30", "7", None], dtype="string[pyarrow]"),
+        pd.Series([30, 7, None], dtype="int64[pyarrow]"),
+        pd.Index([30.0, 7.0, 1.0]),
+    ],
+    ids=lambda v: str(v.dtype),
+)
+def test_keys_are_hashed_by_the_text_memory_compares(values: Any) -> None:
+    from alignment.dask._common import key_text
+
+    text = key_text(values).tolist()
+    assert text[:2] == ["30", "7"]
+    missing = text[2] is None or pd.isna(text[2]) or text[2] in {"nan", "<NA>", ""}
+    assert missing or text[2] in {str(2**60), "1"}  # (a missing key: refused in its partition)
+    assert key_text(pd.Series([0.5, 1e300])).tolist() == ["0.5", "1e+300"]  # (not whole)
+
+
 def test_unsupported_models_and_detection() -> None:
     touches, _ = make_touches(6, n_leads=10)
     ddf = dd.from_pandas(touches, npartitions=2)
@@ -657,21 +720,35 @@ def test_funnel_horizon_is_not_distributed() -> None:
 # --------------------------------------------------------------------------------- SLA
 
 
-@pytest.mark.parametrize("variant", ["monthly", "split", "weekly"])
+@pytest.mark.parametrize(
+    "variant", ["monthly", "split", "weekly", "split_missing", "split_casefold"]
+)
 def test_sla_evaluate_matches_in_memory(client: Any, variant: str) -> None:
+    """The tables of the whole, from the partitions'.  ``split_missing``: leads without a split
+    value (Dask's string partitions hold them as NA); ``split_casefold``: spellings folded by
+    ``normalize="casefold"`` — the response times of both went to another split's median."""
     crm = datasets.synthetic_crm(1500, seed=1, days=60)
     leads, acts = pd.DataFrame(crm.leads), pd.DataFrame(crm.activities)
     doc = datasets.sla_example(1500, 60)
-    if variant == "split":
+    kw: dict[str, Any] = {}
+    if variant.startswith("split"):
         doc["marketing"]["split_by"] = "source"
+    if variant == "split_missing":
+        doc["marketing"]["split_by"] = "owner"
+        leads.loc[::9, "owner"] = None
+    if variant == "split_casefold":
+        shout = leads["source"].str.upper().str.replace("_", " ")
+        leads["source"] = leads["source"].where(np.arange(len(leads)) % 2 == 0, shout)
+        kw["normalize"] = "casefold"
     if variant == "weekly":
         doc["marketing"]["period"] = "W"
-    mem = sla.evaluate(doc, leads, acts, as_of=crm.as_of)
-    got = _dask.sla_evaluate(
+    mem = sla.evaluate(doc, leads, acts, as_of=crm.as_of, **kw)
+    got = sla.evaluate(
         doc,
         dd.from_pandas(leads, npartitions=3, sort=False),
         dd.from_pandas(acts, npartitions=4, sort=False),
         as_of=crm.as_of,
+        **kw,
     )
     assert got.summary == mem.summary
     for table in ("periods", "daily"):

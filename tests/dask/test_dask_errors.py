@@ -179,3 +179,70 @@ def test_a_stage_outcome_is_refused_on_dask_whatever_frame_holds_the_leads() -> 
             alignment.attribute(on_dask, held, outcome="mql_at")
         with pytest.raises(ParameterError, match="outcome= are not supported on this backend"):
             alignment.attribute(on_dask, leads=held, outcome="mql_at")
+
+
+def fit_frame(n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "w": 1.0})
+    return X.assign(y=(X["a"] + rng.normal(size=n) > 0).astype(int))
+
+
+def same_fit_error(X: pd.DataFrame, scheduler: str = "sync") -> DataValidationError:
+    """The in-memory fit's error, from the Dask fit (``"processes"``: the scheduler of the
+    other tests of this file, where errors cross a pickle boundary; slower)."""
+    from alignment.scoring import LogisticScorer
+
+    with dask.config.set(scheduler=scheduler):
+        return same_error(
+            lambda: LogisticScorer().fit(X[["a", "b"]], X["y"], sample_weight=X["w"]),
+            lambda: LogisticScorer().fit(dd.from_pandas(X, npartitions=3), "y", sample_weight="w"),
+        )
+
+
+@pytest.mark.parametrize(
+    ("column", "rows", "bad"),
+    [
+        ("y", [150, 350, 351], 2),  # outcomes: rows named inside their partition
+        ("b", [20, 350], np.nan),  # features, weights: no rows, column nor value named
+        ("a", [399], np.inf),
+        ("w", [5, 350], -1.0),
+    ],
+)
+def test_fit_errors_name_the_rows_of_the_whole_frame(
+    column: str, rows: list[int], bad: Any
+) -> None:
+    X = fit_frame()
+    X.loc[rows, column] = bad
+    assert same_fit_error(X).rows == rows
+    if column == "w":  # (one case: the slow scheduler)
+        assert same_fit_error(X, scheduler="processes").rows == rows
+
+
+def test_fit_reports_the_error_memory_checks_first_whatever_partition_holds_it() -> None:
+    """Features before outcomes before weights, and a feature's column before the next one:
+    the errors of the partitions are not ranked by their first row."""
+    X = fit_frame()
+    X.loc[[3, 390], "w"] = -1.0
+    X.loc[[10, 300], "y"] = 5
+    X.loc[[395], "b"] = np.nan
+    assert same_fit_error(X).column == "b"
+    X.loc[[399], "a"] = np.nan
+    assert same_fit_error(X).rows == [399]
+    X.loc[[395, 399], ["a", "b"]] = 1.0
+    assert same_fit_error(X).column == "y"
+
+
+def test_fit_on_text_features_names_the_columns_and_the_way_out() -> None:
+    """A text or category feature (encoded by memory, which a partition cannot do alone) was a
+    raw ValueError from numpy ("could not convert string to float")."""
+    from alignment.scoring import LogisticScorer
+
+    X = fit_frame().assign(
+        segment=pd.Categorical(["smb", "ent"] * 200), plan=np.array(["a", "b"] * 200, dtype=object)
+    )
+    for cols, named in ((["a", "segment", "plan"], ["segment", "plan"]), (["a", "plan"], ["plan"])):
+        ddf = dd.from_pandas(X[[*cols, "y"]], npartitions=3)
+        with pytest.raises(DataValidationError, match="numeric features only") as info:
+            LogisticScorer().fit(ddf, "y")
+        assert info.value.column == named[0] and str(named) in info.value.problem
+        assert "encode them first" in str(info.value) and "in memory on a sample" in str(info.value)

@@ -232,3 +232,64 @@ def test_score_refuses_mixed_instants_as_memory(
             )
         )
     assert got == want
+
+
+def _iso(instants: pd.Series, offsets: np.ndarray) -> list[str]:
+    """Each instant as ISO text of its local time with an offset of ``offsets`` hours."""
+    local = instants + pd.to_timedelta(offsets, unit="h")
+    return [f"{t:%Y-%m-%dT%H:%M:%S}{o:+03d}:00" for t, o in zip(local, offsets.tolist())]
+
+
+@pytest.mark.parametrize("parts", [1, 4])
+def test_score_decays_to_the_latest_instant_not_the_latest_text(parts: int) -> None:
+    """The grid's default ``as_of`` is the latest touch as memory reads the column.  It was the
+    column's raw max: for ISO text with offsets, the text max (a "+09:00" touch 9 hours before
+    the last one); slash dates read with ``dayfirst=True`` were refused as an ``as_of``."""
+    from alignment import datasets
+    from alignment._options import reading
+
+    crm = datasets.synthetic_crm(200, seed=1)
+    leads = pd.DataFrame(crm.leads).assign(created_at=pd.Timestamp("2024-01-01", tz="UTC"))
+    leads = leads[["lead_id", "created_at", "industry"]]
+    touches = pd.DataFrame(crm.touchpoints)
+    offsets = np.where(np.arange(len(touches)) % 2 == 0, 9, -8)
+    offsets[np.argmax(touches["timestamp"].to_numpy())] = -8  # (the latest: not the text max)
+    texts = {
+        "offsets": touches.assign(timestamp=_iso(touches["timestamp"], offsets)),
+        "slashes": touches.assign(timestamp=touches["timestamp"].dt.strftime("%d/%m/%Y %H:%M")),
+    }
+    kw: dict[str, Any] = {"half_life": "7d"}
+    for name, t in texts.items():
+        with reading(dayfirst=True, tz="UTC"):
+            mem = alignment.score(leads, t, **kw)
+            with dask.config.set(scheduler="sync"):
+                got = alignment.score(
+                    dd.from_pandas(leads, npartitions=parts, sort=False),
+                    dd.from_pandas(t, npartitions=parts + 1, sort=False),
+                    **kw,
+                )
+                want = mem.to_frame(backend="pandas").set_index("lead_id").sort_index()
+                frame = got.to_frame(backend="pandas").set_index("lead_id").sort_index()
+        assert got.scorer.as_of == np.datetime64(touches["timestamp"].max(), "us"), name
+        np.testing.assert_allclose(frame["score"], want["score"], rtol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "processes"])  # (the refusal crosses a pickle)
+def test_score_with_an_unreadable_touch_time_raises_the_in_memory_error(scheduler: str) -> None:
+    """The default ``as_of`` is not taken from a column memory refuses: the scoring pass
+    raises memory's error, naming the row in the whole frame."""
+    ids = [f"L{i}" for i in range(8)]
+    leads = pd.DataFrame({"lead_id": ids, "created_at": "2024-01-01T00:00:00Z"})
+    times = [f"2024-01-0{i + 2}T00:00:00Z" for i in range(8)]
+    times[6] = "not a date"
+    touches = pd.DataFrame({"lead_id": ids, "timestamp": times, "channel": "email"})
+    want = _funnel_outcome(lambda: alignment.score(leads, touches).summary())
+    with dask.config.set(scheduler=scheduler):
+        got = _funnel_outcome(
+            lambda: alignment.score(
+                dd.from_pandas(leads, npartitions=2, sort=False),
+                dd.from_pandas(touches, npartitions=3, sort=False),
+            ).summary()
+        )
+    assert isinstance(want, tuple) and want[-2:] == ([6], 1)
+    assert got == want

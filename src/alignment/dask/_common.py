@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .._options import Captured, HeldWarning, capture
+from .._rows import tighten
 from ..errors import MAX_ROWS_SHOWN, DataValidationError, ParameterError
+from ..tables._common import _EXACT_FLOAT
 
 #: column added to both frames of a co-partitioning shuffle (dropped again in the partitions)
 _PART = "__alignment_part__"
@@ -98,14 +100,49 @@ def _keyed_by_index(ddf: Any, key: str) -> bool:
 
 
 def _hash_part(pdf: Any, key: str, n: int) -> Any:
-    """Partition number of every row: hash of the key's text (same text → same partition)."""
+    """Partition number of every row: hash of the key's text (:func:`key_text`: keys that the
+    in-memory engines match go to one partition)."""
     import pandas as pd
 
     values = pdf.index if key not in pdf.columns else pdf[key]
-    text = pd.Series(np.asarray(values, dtype=object)).astype(str).to_numpy(dtype=object)
-    h = pd.util.hash_array(text, categorize=False)
+    h = pd.util.hash_array(key_text(values), categorize=False)
     out = pdf.copy(deep=False)
     out[_PART] = (h % np.uint64(max(n, 1))).astype(np.int64)
+    return out
+
+
+def key_text(values: Any) -> np.ndarray:
+    """Every key as the text the in-memory key matching compares: an integer's digits, a whole
+    float below 2**53 as its integer's (``30.0``: ``"30"``, as a float key column is read),
+    text as it is; a ``category`` through its categories.
+
+    Vectorised (a column of Python numbers is typed first, as memory reads it); the values are
+    not copied when they are text already (read only).  Keys that memory refuses (missing, not
+    whole) get some value: their rows fail in their partition.
+    """
+    import pandas as pd
+
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        per_category = np.append(key_text(s.cat.categories), "")
+        by_code: np.ndarray = per_category[s.cat.codes.to_numpy()]  # (code -1: the last entry)
+        return by_code
+    numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    if numeric and (pd.api.types.is_float_dtype(s.dtype) or s.hasnans):
+        arr = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        arr = s.to_numpy()
+        if arr.dtype.kind == "O":
+            if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+                return arr  # (text, or nothing but missing values: hashed as they are)
+            arr = tighten(arr)
+    if arr.dtype.kind != "f":
+        return arr.astype(str).astype(object)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < _EXACT_FLOAT)
+    out = np.empty(arr.size, dtype=object)
+    out[whole] = arr[whole].astype(np.int64).astype(str)
+    out[~whole] = arr[~whole].astype(str)
     return out
 
 
@@ -375,7 +412,7 @@ def partition_task(fn: _F, *, carry: bool = True) -> _F:
         except DataValidationError as exc:
             where = _LOCAL_ROWS.rows.get(exc.table) if exc.rows else None
             if where is not None:
-                setattr(exc, "source_rows", _source_pairs(where, exc.rows))  # noqa: B010
+                setattr(exc, "source_rows", source_pairs(where, exc.rows))  # noqa: B010
             if carry:
                 return Failure(exc)
             raise
@@ -385,7 +422,7 @@ def partition_task(fn: _F, *, carry: bool = True) -> _F:
     return run  # type: ignore[return-value]
 
 
-def _source_pairs(where: tuple[Any, Any], local_rows: Any) -> list[tuple[int, int]]:
+def source_pairs(where: tuple[Any, Any], local_rows: Any) -> list[tuple[int, int]]:
     """(input partition, position) of a partition's rows (read by :func:`input_rows`)."""
     local = np.asarray(local_rows, dtype=np.int64)
     part, pos = where

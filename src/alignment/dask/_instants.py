@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from .._frames import read_table
 from .._options import Captured, capture, current
 from .._time import MIXED_FIX, MIXED_PROBLEM, instant_kinds
 from ..errors import MAX_ROWS_SHOWN, DataValidationError
-from ..tables._common import _check_awareness
-from ._common import dk
+from ..tables._common import _check_awareness, _time_column
+from ._common import dk, tree_reduce, with_reading
 
-__all__ = ["lead_times", "refuse_mixed_instants"]
+__all__ = ["latest_instant", "lead_times", "refuse_mixed_instants"]
 
 
 def _kinds(values: Any, *, reading: Captured) -> tuple[np.ndarray, np.ndarray]:
@@ -124,3 +125,44 @@ def lead_times(ddf: Any, *, id: str = "lead_id", created_at: str = "created_at")
 
     stages = default_stages(ddf.columns, lambda c: _kind(ddf, c), id=id, created_at=created_at)
     return [c for c in (created_at, *stages) if c in ddf.columns]
+
+
+def latest_instant(ddf: Any, column: str, table: str) -> np.datetime64 | None:
+    """The latest instant of a time column, read as memory reads it (UTC ``datetime64[us]``;
+    ISO text with offsets, slash dates in the call's day order …), not the column's raw max
+    (the text max of ``"…+09:00"`` strings is not the latest instant).
+
+    One pass: each partition read and its max taken, the maxima reduced.  ``None`` when the
+    column holds no instant, or a partition holds a value memory refuses (the engine's own
+    pass over the rows names it, as memory does).
+    """
+    run, reading = dk().delayed(_partition_latest, pure=True), capture()
+    parts = [run(p, column=column, table=table, reading=reading) for p in ddf[column].to_delayed()]
+    latest = dk().compute(tree_reduce(parts, _later))[0]
+    return None if isinstance(latest, _Unread) else latest
+
+
+class _Unread:
+    """A partition whose instants could not be read (see :func:`latest_instant`; compared by
+    type: a copy comes back from a worker process)."""
+
+
+@with_reading
+def _partition_latest(values: Any, *, column: str, table: str) -> Any:
+    """The latest instant of a partition's column (``None``: none; :class:`_Unread`: refused)."""
+    try:
+        raw = read_table(values.to_frame(name=column), table=table, required=[column])
+        times, _ = _time_column(raw, column, table, allow_missing=True, check=False)
+    except DataValidationError:
+        return _Unread()
+    present = times[~np.isnat(times)]
+    return present.max() if present.size else None
+
+
+def _later(a: Any, b: Any) -> Any:
+    """The later of two partition maxima (:class:`_Unread` wins, ``None`` loses)."""
+    if isinstance(a, _Unread) or b is None:
+        return a
+    if isinstance(b, _Unread) or a is None:
+        return b
+    return max(a, b)

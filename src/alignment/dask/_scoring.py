@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 from .._options import capture
 from ._common import (
+    Failure,
     as_ddf,
     dk,
     input_rows,
@@ -40,10 +41,11 @@ from ._common import (
     reject_duplicate_ids,
     require_dask,
     settle,
+    source_pairs,
     tag_rows,
     tree_reduce,
 )
-from ._instants import lead_times, refuse_mixed_instants
+from ._instants import latest_instant, lead_times, refuse_mixed_instants
 
 # ---------------------------------------------------------------------------------------------
 # scoring
@@ -324,8 +326,8 @@ def score(
         if "as_of" in p and p["as_of"] is None and not getattr(type(model), "requires_fit", False):
             tcol = "timestamp"
             if tcol in touch_ddf.columns:
-                latest = touch_ddf[tcol].max().compute()
-                if latest is not None and not (isinstance(latest, float) and np.isnan(latest)):
+                latest = latest_instant(touch_ddf, tcol, "touchpoints")
+                if latest is not None:
                     model = guarded_set_params(guarded_clone(model, fail), fail, as_of=latest)
         frames, _ = partition_by_key([tag_rows(lead_ddf), tag_rows(touch_ddf)], key)
     else:
@@ -353,26 +355,107 @@ def score(
     return DaskScoreResult(frame, scorer=model, stats=stats, npartitions=len(parts), inputs=inputs)
 
 
+#: a fit's features that are not numbers: what to do instead
+_TEXT_FEATURES_FIX = (
+    "encode them first (e.g. one 0/1 column per value: dd.get_dummies on categorized "
+    "columns), or fit in memory on a sample (LogisticScorer().fit(X.sample(frac=0.1)"
+    ".compute(), y), which encodes them) and score the Dask frame with alignment.score"
+)
+
+
+class _Refused:
+    """A partition's first data error in the order memory checks a fit's inputs: ``step``
+    ``-1`` a feature of text, ``j`` non-finite values of feature ``j``, ``p`` the outcomes,
+    ``p + 1`` the sample weights (see :func:`_first_refusal`)."""
+
+    def __init__(self, step: int, failure: Failure) -> None:
+        self.step, self.failure = step, failure
+
+
+def _refuse_text_features(X: Any, columns: Sequence[str]) -> None:
+    """Features of a type that holds no numbers (text, category, instants), from the frame's
+    dtypes, before any pass: memory encodes categories, which a partition cannot do alone."""
+    import pandas as pd
+
+    def numeric(dtype: Any) -> bool:
+        t = pd.api.types
+        return t.is_numeric_dtype(dtype) or t.is_bool_dtype(dtype) or t.is_object_dtype(dtype)
+
+    text = [c for c in columns if not numeric(X[c].dtype)]
+    if text:
+        raise _text_features(text)
+
+
+def _text_features(columns: Sequence[str], value: Any = None) -> DataValidationError:
+    return DataValidationError(
+        f"a logistic fit on a Dask frame takes numeric features only; column(s) {list(columns)} "
+        "hold text or categories",
+        table="X",
+        column=columns[0],
+        value=value,
+        fix=_TEXT_FEATURES_FIX,
+    )
+
+
+def _feature_matrix(X: Any, columns: Sequence[str]) -> np.ndarray:
+    """A partition's features as float64, C-contiguous (nulls NaN); a column of Python values
+    read as memory reads it (numbers), one of text refused."""
+    import pandas as pd
+
+    from .._rows import tighten
+
+    out = np.empty((len(X), len(columns)), dtype=np.float64)
+    for j, c in enumerate(columns):  # loop over columns
+        s = X[c]
+        if pd.api.types.is_object_dtype(s.dtype):
+            values = tighten(s.to_numpy())
+            if values.dtype.kind not in "iufb":
+                text = [v for v in values.tolist() if isinstance(v, str)][:1]
+                raise _text_features([c], text[0] if text else None)
+            out[:, j] = values
+        else:
+            out[:, j] = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
 @inline_pool  # a Dask task: no thread pool of its own
 def _logistic_block(
-    X: Any, y: Any, sw: Any, *, columns: Sequence[str], y_col: str | None, w_col: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One partition as (X float64 C-contiguous, y 0/1 float, sample weight)."""
-    Xn = np.ascontiguousarray(X[list(columns)].to_numpy(dtype=np.float64))
-    yv = X[y_col] if y_col is not None else y
-    wv = X[w_col] if w_col is not None else sw
-    from ..scoring._logistic import as_outcome
+    X: Any,
+    y: Any,
+    sw: Any,
+    *,
+    part: int,
+    columns: Sequence[str],
+    y_col: str | None,
+    w_col: str | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | _Refused:
+    """Input partition ``part`` as (X float64 C-contiguous, y 0/1 float, sample weight), or
+    its first data error in memory's order (:class:`_Refused`, rows named in the partition)."""
+    from ..scoring._encoder import reject_nonfinite_feature
+    from ..scoring._logistic import _sample_weights, as_outcome
 
-    yy = as_outcome(np.asarray(yv), Xn.shape[0])
-    ww = np.ones(Xn.shape[0]) if wv is None else np.asarray(wv, dtype=np.float64).ravel()
+    step = -1
+    try:
+        Xn = _feature_matrix(X, columns)
+        for step, c in enumerate(columns):  # loop over columns: the first one refused
+            x = Xn[:, step]
+            reject_nonfinite_feature(~np.isfinite(x), x, c)
+        step = len(columns)
+        yy = as_outcome(np.asarray(X[y_col] if y_col is not None else y), Xn.shape[0])
+        step += 1
+        ww = _sample_weights(X[w_col] if w_col is not None else sw, Xn.shape[0])
+    except DataValidationError as exc:
+        if exc.rows:
+            exc.source_rows = source_pairs((part, None), exc.rows)  # type: ignore[attr-defined]
+        return _Refused(step, Failure(exc))
     return Xn, yy, ww
 
 
 @inline_pool  # a Dask task: no thread pool of its own
-def _logistic_stats(block: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, Any]:
+def _logistic_stats(block: tuple[np.ndarray, np.ndarray, np.ndarray] | _Refused) -> dict[str, Any]:
+    if isinstance(block, _Refused):
+        return {"refused": block}
     X, y, sw = block
-    bad = ~np.isfinite(sw) | (sw < 0)
-    nonfinite = ~np.isfinite(X)
     return {
         "n": X.shape[0],
         "sum": X.sum(axis=0),
@@ -383,12 +466,12 @@ def _logistic_stats(block: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[st
         "swy": float(np.dot(sw, y)),
         "n_pos_rows": int(((y == 1.0) & (sw > 0)).sum()),
         "n_neg_rows": int(((y == 0.0) & (sw > 0)).sum()),
-        "bad_weights": int(bad.sum()),
-        "nonfinite": int(nonfinite.sum()),
     }
 
 
 def _add_dicts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    if "refused" in a or "refused" in b:
+        return {"refused": _first_refusal(a.get("refused"), b.get("refused"))}
     out = {}
     for k in a:
         if k == "min":
@@ -398,6 +481,17 @@ def _add_dicts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = a[k] + b[k]
     return out
+
+
+def _first_refusal(a: _Refused | None, b: _Refused | None) -> _Refused | None:
+    """The error memory raises of two partitions': the earlier check's; one check's errors
+    merged (their rows together, :meth:`Failure.worse`).  Every partition reports its first
+    check that fails, so the merged errors of the first check are all of its rows."""
+    if a is None or b is None:
+        return a if b is None else b
+    if a.step != b.step:
+        return a if a.step < b.step else b
+    return _Refused(a.step, a.failure.worse(b.failure))
 
 
 @inline_pool  # a Dask task: no thread pool of its own
@@ -466,6 +560,13 @@ def fit_logistic(
     LogisticScorer
         Fitted (``coef_``, ``intercept_``, ``n_iter_``, ``converged_``, ``objective_``,
         ``feature_names_in_``); ``predict_proba`` takes frames with the same columns.
+
+    Raises
+    ------
+    DataValidationError
+        A feature of text or categories (naming the columns); else the error of the in-memory
+        fit (non-finite features, outcomes other than 0/1, bad weights), its rows counted in
+        the whole frame.
     """
     from ..scoring import LogisticScorer
     from ..scoring import _lbfgs as lbfgs
@@ -477,7 +578,8 @@ def fit_logistic(
     est.validate_params()
     X = as_ddf(X, "X")
     cols, blocks = _blocks(X, y, sample_weight, features)
-    st = _checked_moments(blocks)
+    with input_rows({"X": X, "": X}):  # (outcome and weight errors name no table: X's rows)
+        st = _checked_moments(blocks)
     n, p = int(st["n"]), len(cols)
     sw_sum, swy = float(st["sw"]), float(st["swy"])
     factor = lbfgs.class_factor(class_weight, sw_sum, swy)
@@ -559,31 +661,25 @@ def _blocks(
             column="y",
             fix="pass column names of X, or Series built from X (same partitions)",
         )
+    _refuse_text_features(X, cols)
     blocks = [
-        delayed(_logistic_block, pure=True)(a, b, c, columns=cols, y_col=y_col, w_col=w_col)
-        for a, b, c in zip(xs, ys, ws)
+        delayed(_logistic_block, pure=True)(a, b, c, part=i, columns=cols, y_col=y_col, w_col=w_col)
+        for i, (a, b, c) in enumerate(zip(xs, ys, ws))
     ]
     return cols, list(dask.persist(*blocks))
 
 
 def _checked_moments(blocks: list[Any]) -> dict[str, Any]:
-    """Additive moments of every partition, summed; refuses what the fit cannot use."""
+    """Additive moments of every partition, summed; refuses what the fit cannot use (the
+    error memory raises: the first check failed, naming rows by partition and position)."""
     from ..scoring import _lbfgs as lbfgs
 
     dask = dk()
     (st,) = dask.compute(
         tree_reduce([dask.delayed(_logistic_stats)(b) for b in blocks], _add_dicts)
     )
-    if st["nonfinite"]:
-        raise DataValidationError(
-            f"{st['nonfinite']} non-finite feature value(s) (NaN or inf)",
-            table="X",
-            fix="impute or drop the missing values first",
-        )
-    if st["bad_weights"]:
-        raise DataValidationError(
-            "sample weights must be finite and >= 0", column="sample_weight", value=None
-        )
+    if "refused" in st:  # (rows renumbered in the whole frame by the caller's input_rows)
+        st["refused"].failure.raise_()
     if int(st["n"]) == 0:
         raise DataValidationError("no rows with an outcome to fit on", column="y", table="X")
     lbfgs.check_both_classes(int(st["n_pos_rows"]), int(st["n_neg_rows"]))

@@ -46,7 +46,7 @@ def _sla_partition(
     unknown_leads: str,
 ) -> list[dict[str, Any]]:
     from ..sla import evaluate as evaluate_in_memory
-    from ..sla._evaluate import periods_of
+    from ..sla._evaluate import lead_split_keys, periods_of
 
     ld = local_frame(leads, "lead_id", "leads")
     ac = local_frame(activities, "lead_id", "activities")
@@ -71,18 +71,7 @@ def _sla_partition(
     has = scope & ~np.isnat(resp)
     clock_day = cal.local_dates(np.where(has, lt["clock_start"], np.datetime64("NaT", "us")))
     start, _ = periods_of(clock_day, rep.sla)
-    mk = rep.sla.marketing
-    if mk is not None and mk.split_by is not None and len(ld):
-        raw = np.asarray(ld[mk.split_by].to_numpy(dtype=object), dtype=object)
-        key_pos = np.array(
-            [
-                "(missing)" if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
-                for v in raw[has]
-            ],
-            dtype=object,
-        )
-    else:
-        key_pos = np.full(int(has.sum()), "(all)", dtype=object)
+    key_pos = lead_split_keys(rep)[has]  # (the engine's labels: folded, "(missing)" …)
     return [
         {
             "leads": dict(lt.items()),
@@ -258,6 +247,8 @@ def _merged_periods(parts: list[dict[str, Any]], sla_obj: Any, cal: Any, t_asof:
     r_val = np.concatenate([p["resp"][2] for p in parts]).astype(np.int64)
     p_idx = np.searchsorted(starts_u, r_start)
     k_idx = np.searchsorted(keys_u, r_key) if K else np.zeros(r_key.size, np.int64)
+    if r_key.size and not (K and np.array_equal(keys_u[np.minimum(k_idx, K - 1)], r_key)):
+        raise AssertionError("a response time's split key is not in the period table")
     ok = ~np.isnat(r_start) & (p_idx < P)
     if P:
         ok &= starts_u[np.minimum(p_idx, P - 1)] == r_start

@@ -93,6 +93,20 @@ def _is_numeric(col: Any) -> bool:
     return arr.dtype.kind in "iufb"
 
 
+def reject_nonfinite_feature(bad: np.ndarray, x: np.ndarray, name: str) -> None:
+    """Refuse the rows ``bad`` (missing or infinite) of numeric feature ``name`` (values ``x``)
+    when fitting without imputation."""
+    reject_rows(
+        bad,
+        "numeric feature has missing or infinite values",
+        table="X",
+        column=name,
+        values=x,
+        fix="impute or drop them before fitting (a LeadTable gets a "
+        "missing-value indicator automatically)",
+    )
+
+
 class LeadEncoder:
     """One-hot (baseline + pooling) encoder for lead attributes; numeric columns pass through.
 
@@ -184,15 +198,7 @@ class LeadEncoder:
                 x = np.asarray(col, dtype=np.float64)
                 bad = ~np.isfinite(x)
                 if not impute:
-                    reject_rows(
-                        bad,
-                        "numeric feature has missing or infinite values",
-                        table="X",
-                        column=name,
-                        values=x,
-                        fix="impute or drop them before fitting (a LeadTable gets a "
-                        "missing-value indicator automatically)",
-                    )
+                    reject_nonfinite_feature(bad, x, name)
                 ok = x[~bad]
                 fill = float(np.median(ok)) if ok.size else 0.0
                 specs.append(_NumSpec(name, fill, bool(bad.any())))

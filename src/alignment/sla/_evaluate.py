@@ -13,6 +13,7 @@ and rebuilds the tables with the same code; these are the only internals it may 
 * :func:`commitments`, :func:`split_column`, :func:`period_count_columns`,
   :func:`daily_count_columns` — the agreement's commitments, split column and the additive count
   columns of the period and daily tables (what a backend sums; it never parses column names).
+* :func:`lead_split_keys` — the split key of every lead of a report (its period table's key).
 * :func:`periods_of` — period start / end of local dates.
 * :func:`periods_between` — every period between the earliest and the latest start.
 * :func:`period_table` — ``PeriodSummary`` columns from additive counts per period × split.
@@ -74,6 +75,7 @@ __all__ = [
     "UnknownActivities",
     "daily_table",
     "evaluate",
+    "lead_split_keys",
     "period_table",
     "periods_between",
     "periods_of",
@@ -396,13 +398,29 @@ def _outside_periods(c: Clocks) -> int:
     return int(out.sum())
 
 
-def _split_keys(sla: SLA, L: _Leads) -> tuple[np.ndarray, np.ndarray, str]:
-    """The split keys of the marketing commitment, each lead's key code and the column name."""
+def lead_split_keys(report: SLAReport) -> np.ndarray:
+    """The split key of every lead of ``report``, in the order of ``report.leads``: the labels of
+    the period table's split column, as the engine read them (folded with
+    ``normalize="casefold"``, ``"(missing)"`` for a lead without a value, ``"(all)"`` without
+    ``split_by``)."""
+    if report._speed_inputs is None:  # pragma: no cover - evaluate() always sets it
+        raise AssertionError("not a report of evaluate()")
+    lt = report._speed_inputs[0]
+    mk = report.sla.marketing
+    split = lt.categorical[mk.split_by] if mk is not None and mk.split_by is not None else None
+    keys, kcode, _ = _split_keys(report.sla, split, lt.ids.size)
+    out: np.ndarray = keys[kcode]
+    return out
+
+
+def _split_keys(sla: SLA, split: Any, n: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """The split keys of the marketing commitment, the key code of each of the ``n`` leads
+    (``split``: their split column, a Categorical) and the column name."""
     mk = sla.marketing
     if mk is None or mk.split_by is None:
-        return np.array(["(all)"], dtype=object), np.zeros(L.ids.size, dtype=np.int64), "split"
-    assert L.split is not None
-    cat = L.split
+        return np.array(["(all)"], dtype=object), np.zeros(n, dtype=np.int64), "split"
+    assert split is not None
+    cat = split
     missing = cat.codes < 0
     extra = ["(missing)"] if missing.any() else []
     listed = np.array(sorted(mk.split or {}) + extra, dtype=object)
@@ -490,7 +508,7 @@ def _periods_and_daily(
     starts, ends = periods_between(np.array(bounds, dtype=np.int64).view("datetime64[D]"), sla)
     P = starts.size
 
-    keys, kcode, split_name = _split_keys(sla, L)
+    keys, kcode, split_name = _split_keys(sla, L.split, L.ids.size)
     K = keys.size
     G = P * K
 
