@@ -357,37 +357,46 @@ class CRMData:
         those marked primary, or among all its contacts when none is marked, as the engines
         take it; :func:`alignment.io.read_crm` sorts them by deal and contact id, so the
         first by id), ``deal_id``, ``converted_at`` (close instant) and ``revenue``
-        (amount).  Won deals with no contact are left out (see :attr:`issues`).
+        (amount).  Won deals with no contact are left out (see :attr:`issues`): they are
+        :attr:`won_without_contact`.
         """
+        won, lead, found = self._won_contacts
+        return _won_table(self.deals, won[found], lead=lead[found])
+
+    @cached_property
+    def won_without_contact(self) -> dict[str, np.ndarray]:
+        """The won deals no person is linked to: ``deal_id``, ``converted_at``, ``revenue``.
+
+        Their revenue is no person's: the engines given the bundle keep it apart
+        (``closed_loop`` on an unallocated row, ``journeys()`` and ``attribute`` as journeys
+        without touches, unattributed).
+        """
+        won, _, found = self._won_contacts
+        return _won_table(self.deals, won[~found])
+
+    @cached_property
+    def _won_contacts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows of the won deals, each one's primary contact (``None``: no contact) and
+        whether it has one."""
         deals, dc = self.deals, self.deal_contacts
-        if "won" not in deals or deals["deal_id"].size == 0 or dc["deal_id"].size == 0:
-            return {
-                "lead_id": np.empty(0, dtype=object),
-                "deal_id": np.empty(0, dtype=object),
-                "converted_at": np.empty(0, dtype=_TIME),
-                "revenue": np.empty(0, dtype=np.float64),
-            }
+        if "won" not in deals or deals["deal_id"].size == 0:
+            none = np.empty(0, dtype=np.int64)
+            return none, np.empty(0, dtype=object), np.empty(0, dtype=bool)
+        won = np.flatnonzero(deals["won"])
+        lead = np.full(won.size, None, dtype=object)
+        if dc["deal_id"].size == 0:
+            return won, lead, np.zeros(won.size, dtype=bool)
         primary = np.asarray(dc.get("is_primary", np.zeros(dc["deal_id"].size, bool)), bool)
         order = np.lexsort((~primary, dc["deal_id"].astype(str)))  # primary first per deal
         ids = dc["deal_id"].astype(str)[order]
         first = np.ones(ids.size, dtype=bool)
         first[1:] = ids[1:] != ids[:-1]
         contact_deal, contact_lead = ids[first], dc["lead_id"][order][first]
-        won = np.flatnonzero(deals["won"])
         deal_ids = deals["deal_id"].astype(str)[won]
-        pos = np.searchsorted(contact_deal, deal_ids)
-        pos_c = np.minimum(pos, max(contact_deal.size - 1, 0))
-        found = (pos < contact_deal.size) & (contact_deal[pos_c] == deal_ids)
-        won = won[found]
-        out = {
-            "lead_id": contact_lead[pos_c[found]],
-            "deal_id": deals["deal_id"][won],
-            "converted_at": deals["closed_at"][won],
-            "revenue": deals["amount"][won],
-        }
-        for arr in out.values():
-            arr.flags.writeable = False
-        return out
+        pos = np.minimum(np.searchsorted(contact_deal, deal_ids), contact_deal.size - 1)
+        found = contact_deal[pos] == deal_ids
+        lead[found] = contact_lead[pos[found]]
+        return won, lead, found
 
     def lead_table(self) -> LeadTable:
         """The persons as an :class:`alignment.LeadTable`."""
@@ -406,39 +415,30 @@ class CRMData:
 
         The person's source, campaign and persona are attached as journey columns, and
         ``lead_created_at`` / ``opportunity_at`` as anchors (used by W-shaped and full-path
-        attribution).
+        attribution).  Each won deal is a conversion of its primary contact; the journeys are
+        keyed by deal (``deal_id``) when a person has several won deals, or a won deal no
+        contact (:attr:`won_without_contact`: a journey without touches, so its revenue is
+        unattributed, as ``attribute(crm)`` counts it).
 
         Parameters
         ----------
         key : str, optional
-            A lead column to group journeys by instead of the person (e.g. ``"account_id"``).
+            A lead column to group journeys by instead of the person (e.g. ``"account_id"``):
+            one journey per value, converted at its first won deal's close with the revenue
+            of all its won deals.  The persons without a value belong to no journey: they,
+            their touches and won deals (and the won deals with no contact) are left out,
+            counted in an :class:`alignment.errors.AlignmentWarning`.
         """
-        from .tables import Journeys
+        from ._crm_journeys import account_journeys, person_journeys
 
-        kwargs: dict[str, Any] = {}
-        conversions = self.conversions
         if key is not None and key != "lead_id":
-            kwargs["key"] = key
-            conversions = self._conversions_by(key)
-        # per person, the deal ids let a person with several won deals have one journey per
-        # deal (each attributed on its own) instead of being refused
-        names = ("lead_id", *kwargs.values(), "converted_at", "revenue")
-        if key is None or key == "lead_id":
-            names = (*names, "deal_id")
-        touches = self._coded_table("touchpoints")  # (text columns as codes: no strings made)
-        return Journeys.build(
-            touches,
-            {k: conversions[k] for k in names},
-            leads=self._coded_table("leads"),
-            touch_categorical=[c for c in ("campaign", "content", "kind") if c in touches],
-            touch_numeric=[c for c in ("cost",) if c in touches],
-            **kwargs,
-        )
+            return account_journeys(self, key)
+        return person_journeys(self)
 
     def _conversions_by(self, key: str) -> dict[str, np.ndarray]:
-        from ._segments import group_min
+        from ._crm_journeys import rollup
 
-        return _conversions_by(self.leads, self.conversions, key, group_min)
+        return rollup(self.leads, self.conversions, key)[0]
 
     def __repr__(self) -> str:
         names = [*TABLES, *(n for n in OPTIONAL_TABLES if _n_rows(getattr(self, n)))]
@@ -446,44 +446,24 @@ class CRMData:
         return f"CRMData(source={self.source!r}, {sizes}, issues={len(self.issues)})"
 
 
-def _conversions_by(
-    leads: dict[str, np.ndarray], conversions: dict[str, np.ndarray], key: str, group_min: Any
-) -> dict[str, np.ndarray]:
-    """Won deals rolled up per value of a lead column: the first won deal's close time and
-    the summed revenue of all won deals (one conversion per journey)."""
-    from .errors import ParameterError
+#: the columns of a conversion and the deal columns they are: (name, deal column, dtype)
+_WON_COLUMNS = (
+    ("deal_id", "deal_id", object),
+    ("converted_at", "closed_at", _TIME),
+    ("revenue", "amount", np.float64),
+)
 
-    if key not in leads:
-        raise ParameterError(
-            f"key must be a lead column, got {key!r}; available: {', '.join(leads)}"
-        )
-    ids = leads["lead_id"]
-    order = np.argsort(ids, kind="stable")
-    pos = order[np.searchsorted(ids, conversions["lead_id"], sorter=order)]
-    values = leads[key][pos]
-    if values.size == 0:
-        return {
-            "lead_id": np.empty(0, dtype=object),
-            key: np.empty(0, dtype=object),
-            "converted_at": np.empty(0, dtype=_TIME),
-            "revenue": np.empty(0, dtype=np.float64),
-        }
-    uniq, inv = np.unique(values.astype(str), return_inverse=True)
-    first = group_min(
-        conversions["converted_at"].view(np.int64),
-        inv.ravel(),
-        uniq.size,
-        np.iinfo(np.int64).max,
-    )
-    revenue = np.bincount(inv, weights=conversions["revenue"], minlength=uniq.size)
-    first_lead = np.empty(uniq.size, dtype=object)
-    first_lead[inv[::-1]] = conversions["lead_id"][::-1]
-    return {
-        "lead_id": first_lead,
-        key: uniq.astype(object),
-        "converted_at": first.view(_TIME),
-        "revenue": revenue,
-    }
+
+def _won_table(
+    deals: dict[str, np.ndarray], rows: np.ndarray, *, lead: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The won deals at ``rows`` as conversions (``lead_id`` first when given), read-only."""
+    out = {} if lead is None else {"lead_id": lead}
+    for name, column, dtype in _WON_COLUMNS:  # (a table without won deals may lack some)
+        out[name] = deals[column][rows] if column in deals else np.empty(0, dtype=dtype)
+    for arr in out.values():
+        arr.flags.writeable = False
+    return out
 
 
 def _n_rows(table: Mapping[str, np.ndarray]) -> int:

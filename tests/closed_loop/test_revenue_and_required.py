@@ -139,3 +139,74 @@ def test_deals_without_a_required_column_are_told_to_rename_it() -> None:
         closed_loop(LEADS, deals={"lead_id": ["a"], "amount": [5.0]}, by="campaign")
     assert e.value.column == "won" and e.value.table == "deals"
     assert e.value.fix == "rename the column (the names of this table's columns are fixed)"
+
+
+def _bundle(
+    deals: dict[str, list[Any]],
+    contacts: list[tuple[str, str, bool]],
+    won_at: tuple[str | None, ...] = ("2024-03-01", "2024-03-01", None),
+) -> Any:
+    """Leads a (web), b (ads), c (ads) won at ``won_at``; the won ``deals`` (deal_id, amount)
+    and their ``contacts`` (deal, lead, primary)."""
+    from alignment._crm import empty_tables
+    from alignment.io import CRMData
+
+    def text(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=object)
+
+    def times(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype="datetime64[us]")
+
+    tables = empty_tables()
+    tables["leads"] = {
+        "lead_id": text(["a", "b", "c"]),
+        "created_at": times(["2024-01-01"] * 3),
+        "won_at": times(list(won_at)),
+        "source": text(["web", "ads", "ads"]),
+    }
+    n = len(deals["deal_id"])
+    tables["deals"] = {
+        "deal_id": text(deals["deal_id"]),
+        "account_id": text([None] * n),
+        "amount": np.array(deals["amount"], dtype=np.float64),
+        "created_at": times(["2024-02-01"] * n),
+        "closed_at": times(["2024-03-01"] * n),
+        "won": np.ones(n, dtype=bool),
+        "stage": text(["Closed Won"] * n),
+    }
+    tables["deal_contacts"] = {
+        "deal_id": text([d for d, _, _ in contacts]),
+        "lead_id": text([lead for _, lead, _ in contacts]),
+        "role": text([None] * len(contacts)),
+        "is_primary": np.array([p for _, _, p in contacts], dtype=bool),
+    }
+    return CRMData(**tables)
+
+
+def test_a_bundles_other_contacts_of_a_won_deal_are_won_with_revenue_0() -> None:
+    # D1's amount is its primary contact a's; b, also on D1 and won by its stage, has revenue
+    # 0 (never NaN: its won deal is known); c, on D1 but not won by its stage, stays not won
+    crm = _bundle({"deal_id": ["D1"], "amount": [1000.0]}, [("D1", "a", True), ("D1", "b", False), ("D1", "c", False)])  # fmt: skip
+    report = closed_loop(crm, by="source")
+    table = report.to_frame(backend="dict")
+    assert table["source"].tolist() == ["ads", "web"]
+    assert table["won"].tolist() == [1, 1] and _revenue(report) == [0.0, 1000.0]
+    assert report.summary["revenue"] == 1000.0 and "revenue" not in report.not_measured
+
+
+def test_a_bundles_won_deals_without_a_contact_are_on_an_unallocated_row() -> None:
+    # D2 and D3 (1,500) name no person: their revenue is no lead's, never lost
+    deals = {"deal_id": ["D1", "D2", "D3"], "amount": [200.0, 1000.0, 500.0]}
+    crm = _bundle(deals, [("D1", "b", True)], won_at=(None, "2024-03-01", None))
+    report = closed_loop(crm, by="source")
+    table = report.to_frame(backend="dict")
+    assert table["source"].tolist() == ["ads", "web", "(unallocated)"]
+    assert _revenue(report) == [200.0, 0.0, 1500.0] and table["leads"].tolist() == [2, 1, 0]
+    assert table["note"][2] == "revenue of won deals with no contact (no lead to credit)"
+    assert report.summary["revenue"] == 1700.0 and report.summary["unallocated_revenue"] == 1500.0
+    assert "revenue" not in report.not_measured and math.isnan(table["roi"][2])
+    # the same bundle with its deals given: the revenue is the deals' (nothing unallocated)
+    given = closed_loop(
+        crm, deals={"lead_id": ["b"], "amount": [200.0], "won": [True]}, by="source"
+    )
+    assert given.summary["revenue"] == 200.0 and given.summary["unallocated_revenue"] == 0.0

@@ -203,3 +203,73 @@ def test_attribute_of_a_bundle_without_deal_contacts() -> None:
         won = float(deals["amount"].sum()) if "deals" in tables else 0.0
         assert (s["converted_revenue"], s["unattributed_revenue"]) == (won, won)
         assert '<section id="attribution">' in alignment.build_report(bundle, models=["linear"])
+
+
+def _accounts_bundle() -> Any:
+    """Persons p1 (account A1), p2 and p3 (no account), each with a touch; won deals D1 (p1,
+    50), D2 (p2, 1,000), D3 (p3, 500) and D4 (no contact, 200)."""
+    from alignment._crm import empty_tables
+
+    def text(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=object)
+
+    def times(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype="datetime64[us]")
+
+    tables = empty_tables()
+    tables["leads"] = {
+        "lead_id": text(["p1", "p2", "p3"]),
+        "created_at": times(["2024-01-01"] * 3),
+        "account_id": text(["A1", None, None]),
+    }
+    tables["touchpoints"] = {
+        "lead_id": text(["p1", "p2", "p3"]),
+        "timestamp": times(["2024-01-10"] * 3),
+        "channel": text(["email", "event", "web"]),
+        "campaign": text(["c1", "c2", "c3"]),
+    }
+    tables["deals"] = {
+        "deal_id": text(["D1", "D2", "D3", "D4"]),
+        "account_id": text(["A1", None, None, None]),
+        "amount": np.array([50.0, 1000.0, 500.0, 200.0]),
+        "created_at": times(["2024-02-01"] * 4),
+        "closed_at": times(["2024-03-01"] * 4),
+        "won": np.ones(4, dtype=bool),
+        "stage": text(["Closed Won"] * 4),
+    }
+    tables["deal_contacts"] = {
+        "deal_id": text(["D1", "D2", "D3"]),
+        "lead_id": text(["p1", "p2", "p3"]),
+        "role": text([None] * 3),
+        "is_primary": np.ones(3, dtype=bool),
+    }
+    return alignment.io.CRMData(**tables)
+
+
+def test_journeys_keep_the_won_deals_without_a_contact() -> None:
+    """A won deal no person is linked to is a journey without touches, as attribute(crm) keeps
+    it: its revenue is converted and unattributed, never dropped."""
+    crm = _accounts_bundle()
+    assert crm.won_without_contact["deal_id"].tolist() == ["D4"]
+    assert crm.conversions["deal_id"].tolist() == ["D1", "D2", "D3"]
+    journeys = crm.journeys()
+    assert journeys.key_column == "deal_id" and float(journeys.revenue.sum()) == 1750.0
+    s = alignment.attribute(journeys, model="linear").summary()
+    assert s == alignment.attribute(crm, model="linear").summary()
+    assert (s["converted_revenue"], s["unattributed_revenue"]) == (1750.0, 200.0)
+
+
+def test_account_journeys_leave_out_persons_without_an_account() -> None:
+    """A missing account is no account: persons without one (their touches and won deals)
+    and won deals without a contact are left out of the account journeys, counted in a
+    warning; never pooled under an account 'None', never refused."""
+    crm = _accounts_bundle()
+    with pytest.warns(alignment.errors.AlignmentWarning) as caught:
+        journeys = crm.journeys(key="account_id")
+    assert np.asarray(journeys.keys).tolist() == ["A1"]
+    assert journeys.n_touches == 1 and journeys.revenue.tolist() == [50.0]
+    message = str(caught[0].message)
+    assert "2 person(s) without 'account_id' (first: 'p2')" in message
+    assert "2 touch(es) and 2 won deal(s) (revenue 1,500.00)" in message
+    assert "1 won deal(s) with no contact (revenue 200.00)" in message
+    assert crm._conversions_by("account_id")["account_id"].tolist() == ["A1"]

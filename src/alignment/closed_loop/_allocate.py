@@ -33,6 +33,7 @@ __all__ = [
     "place",
     "sum_by_text",
     "unique_rows",
+    "unplaced",
     "with_unplaced",
 ]
 
@@ -220,6 +221,12 @@ def with_unplaced(
         extra_note=np.concatenate([placement.extra_note, extra.extra_note]),
         unallocated=np.concatenate([placement.unallocated, extra.unallocated]),
     )
+
+
+def unplaced(n_groups: int, by: Sequence[str], amounts: np.ndarray, note: str) -> Placement:
+    """The amount rows ``amounts`` (> 0) on unallocated rows only (``"(unallocated)"`` in
+    every ``by`` column): amounts of no lead, placed on no key; ``note`` says why."""
+    return _placement(np.zeros(n_groups), by, {}, amounts > 0, amounts, note, True)
 
 
 def sum_by_text(names: np.ndarray, values: Any, amounts: np.ndarray) -> np.ndarray:

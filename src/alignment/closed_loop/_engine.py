@@ -13,7 +13,6 @@ import numpy as np
 
 from .._colnames import FIXED_NAME
 from .._columns import fold_values
-from .._crm import is_crm
 from .._frame_types import level_frames
 from .._frames import numeric, read_table
 from .._options import reads_options
@@ -29,8 +28,10 @@ from ._allocate import (
     place,
     sum_by_text,
     unique_rows,
+    unplaced,
     with_unplaced,
 )
+from ._bundle import NO_CONTACT_NOTE, from_bundle
 from ._quality import Listing, duplicates, incomplete
 
 __all__ = [
@@ -272,7 +273,8 @@ def closed_loop(
     """
     from ..tables import LeadTable
 
-    leads, deals, costs = _from_bundle(leads, deals, costs)
+    leads, deals, costs, bundle = from_bundle(leads, deals, costs)
+    alone = bundle.alone
     by_cols = (by,) if isinstance(by, str) else tuple(by)
     required = _required_fields(required)
     if not by_cols:
@@ -284,12 +286,13 @@ def closed_loop(
         )
     lt = LeadTable.build(leads)
     g = _groups(lt, by_cols)
-    stages, revenue, measured, revenue_gap = _outcomes(lt, deals)
+    stages, revenue, measured, revenue_gap = _outcomes(lt, deals, bundle.on_won_deal(lt))
     out = _funnel_columns(g, stages, revenue, measured)
     weights = _weights(lt, allocate, attribution)
     cost_place, cost_total = _costs(g, lt, costs, cost_column, allocate, weights)
     attr_place = _attributed(g, lt, attribution, attribution_by, allocate, weights)
-    n_extra = _money_columns(out, g, cost_place, attr_place, measured["revenue"])
+    rev_place = unplaced(g.n, by_cols, alone, NO_CONTACT_NOTE)
+    n_extra = _money_columns(out, g, cost_place, attr_place, rev_place, measured["revenue"])
     reasons = _reasons(measured, cost_place, attr_place, n_extra, revenue_gap)
     dup = duplicates(lt)
     inc, absent = incomplete(lt, required)
@@ -298,7 +301,8 @@ def closed_loop(
         summary[col] = int(stages[col].sum()) if measured[col] else float("nan")
     summary.update(
         {
-            "revenue": float(revenue.sum()) if measured["revenue"] else float("nan"),
+            "revenue": float(revenue.sum() + alone.sum()) if measured["revenue"] else float("nan"),
+            "unallocated_revenue": float(alone.sum()),
             "cost": cost_total,
             "allocate": allocate,
             "unallocated_cost": float(np.nansum(out["cost"][out["unallocated"]])),
@@ -340,23 +344,6 @@ def _required_fields(required: Any) -> tuple[str, ...]:
     return names
 
 
-def _from_bundle(leads: Any, deals: Any, costs: Any) -> tuple[Any, Any, Any]:
-    """A CRMData bundle's leads, won deals (per primary contact) and costs; else as given."""
-    if not is_crm(leads):
-        return leads, deals, costs
-    crm = leads
-    if deals is None:
-        conv = crm.conversions
-        deals = {
-            "lead_id": conv["lead_id"],
-            "amount": conv["revenue"],
-            "won": np.ones(conv["lead_id"].shape[0], dtype=bool),
-        }
-    if costs is None and crm.costs and next(iter(crm.costs.values())).shape[0]:
-        costs = crm.costs
-    return crm._coded_table("leads"), deals, costs
-
-
 @dataclass
 class _Groups:
     """The groups of ``by``: key values per column, each group's codes, each lead's group."""
@@ -395,11 +382,15 @@ def _groups(lt: Any, by_cols: tuple[str, ...]) -> _Groups:
 
 
 def _outcomes(
-    lt: Any, deals: Any
+    lt: Any, deals: Any, on_deal: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, bool], str | None]:
     """Per lead: MQL, accepted, rejected, SQL and won flags, the won revenue; which of them the
     data measures (a stage column the leads do not have is not measured); and why some revenue
-    is missing (won leads without a revenue value), ``None`` when none is."""
+    is missing (won leads without a revenue value), ``None`` when none is.
+
+    ``on_deal``: per lead, whether it is a person of a bundle's won deal; one won by its stage
+    with no won deal of its own is a contact whose deal's amount is its primary's (revenue 0).
+    """
     stages: dict[str, np.ndarray] = {}
     measured: dict[str, bool] = {}
     for col, names in _STAGES.items():  # loop over the count columns
@@ -416,7 +407,9 @@ def _outcomes(
     gap = None
     if deals is not None:
         revenue, won_deal = _deal_revenue(lt, deals)
-        unknown = stages["won"] & ~won_deal  # (won, says the lead; no won deal says how much)
+        # won, says the lead; no won deal says how much (a contact of a won deal: its amount
+        # is its primary contact's, counted once)
+        unknown = stages["won"] & ~won_deal & ~on_deal
         revenue = np.where(unknown, np.nan, revenue)
         gap = _revenue_gap(lt, unknown, "no won deal in deals=", "add its won deal to deals=")
         stages["won"] = stages["won"] | won_deal
@@ -665,18 +658,18 @@ def _persons_of(attribution: Any) -> np.ndarray | None:
 
 
 def _extra_rows(
-    by: tuple[str, ...], cost: Placement | None, attributed: Placement | None
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The rows holding amounts without leads, merged per key: keys, cost, attributed revenue,
-    whether the row is unallocated, and its note."""
-    parts = [(p, j) for j, p in enumerate((cost, attributed)) if p is not None]
+    by: tuple[str, ...], placements: Sequence[Placement | None]
+) -> tuple[dict[str, np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """The rows holding amounts without leads, merged per key: keys, the amounts of each
+    placement (cost, attributed revenue, revenue), whether the row is unallocated, its note."""
+    parts = [(p, j) for j, p in enumerate(placements) if p is not None]
     keys = {
         c: np.concatenate([p.extra_keys[c] for p, _ in parts] or [np.empty(0, object)]) for c in by
     }
     m = keys[by[0]].size
-    amount = np.zeros((m, 2))
+    amount = np.zeros((m, len(placements)))
     start = 0
-    for p, j in parts:  # cost, attributed revenue
+    for p, j in parts:  # cost, attributed revenue, revenue
         amount[start : start + p.extra_amount.size, j] = p.extra_amount
         start += p.extra_amount.size
     notes = np.concatenate([p.extra_note for p, _ in parts] or [np.empty(0, object)])
@@ -695,8 +688,7 @@ def _extra_rows(
         merged_notes[r] = "; ".join(dict.fromkeys(notes[inv == r].tolist()))
     return (
         {c: keys[c][first] for c in by},
-        np.bincount(inv, weights=amount[:, 0], minlength=k),
-        np.bincount(inv, weights=amount[:, 1], minlength=k),
+        [np.bincount(inv, weights=a, minlength=k) for a in amount.T],
         np.bincount(inv, weights=unalloc, minlength=k) > 0,
         merged_notes,
     )
@@ -707,21 +699,25 @@ def _money_columns(
     g: _Groups,
     cost: Placement | None,
     attributed: Placement | None,
+    revenue: Placement,
     revenue_measured: bool,
 ) -> int:
     """Append the rows without leads, then cost, attributed revenue, ROI and note columns.
 
     Returns the number of rows appended.
     """
-    keys, x_cost, x_attr, x_unalloc, x_note = _extra_rows(g.by, cost, attributed)
+    keys, (x_cost, x_attr, x_rev), x_unalloc, x_note = _extra_rows(
+        g.by, (cost, attributed, revenue)
+    )
     x = x_cost.size
     for c in g.by:  # loop over key columns
         out[c] = np.concatenate([out[c], keys[c]])
-    for col in ("leads", *_STAGES, *_RATIOS, "revenue"):  # loop over columns
+    for col in ("leads", *_STAGES, *_RATIOS):  # loop over columns
         kind = out[col].dtype.kind
-        zero = col == "leads" or (kind != "f") or (col == "revenue" and revenue_measured)
+        zero = col == "leads" or (kind != "f")
         fill = np.zeros(x, dtype=out[col].dtype) if zero else np.full(x, np.nan)
         out[col] = np.concatenate([out[col], fill])
+    out["revenue"] = np.concatenate([out["revenue"], x_rev if revenue_measured else x_rev * np.nan])
     unallocated = np.concatenate([np.zeros(g.n, dtype=bool), x_unalloc])
     if attributed is not None:
         out["attributed_revenue"] = np.concatenate([attributed.per_group, x_attr])
