@@ -170,3 +170,29 @@ def test_the_contracts_page_example_passes_the_partition_check() -> None:
     exec(compile(block, str(page), "exec"), namespace)  # the documented example, as written
     model = namespace["OpeningChannel"]()
     assert type(model).partitionable()
+
+
+def test_dask_credit_that_does_not_conserve_revenue_is_refused_as_in_memory(
+    client: Any, frames: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """``credit_from_stats`` is checked as ``channel_credit`` is in memory: a merge that
+    forgets partitions loses revenue, which is refused (a PluginError naming the model),
+    where the shortfall was in no total and no unattributed reason."""
+    from alignment.errors import PluginError
+
+    touches, conversions = frames
+    with pytest.raises(PluginError, match=r"ForgetfulMerge|does not add up|sum"):
+        alignment.attribute(
+            dd.from_pandas(touches, npartitions=3),
+            dd.from_pandas(conversions, npartitions=3),
+            model=ForgetfulMerge(),
+        )
+    ok = alignment.attribute(  # (the faithful model passes the same check)
+        dd.from_pandas(touches, npartitions=3),
+        dd.from_pandas(conversions, npartitions=3),
+        model=FirstChannel(),
+    )
+    s = ok.summary()
+    assert s["attributed_revenue"] + s["unattributed_revenue"] == pytest.approx(
+        s["converted_revenue"], rel=1e-12
+    )

@@ -30,7 +30,7 @@ from ._outcomes import REVENUE, outcome_inputs
 from ._result import AttributionResult, Unattributed
 from ._rules import JourneyView, RuleModel
 
-__all__ = ["attribute"]
+__all__ = ["attribute", "check_channel_credit"]
 
 #: reasons a converted journey's revenue is not attributed
 REASON_NO_TOUCHES = "no touches"
@@ -526,22 +526,33 @@ def _check_values(
 def _checked_credit(
     m: AttributionModel, model_name: str, journeys: Any, attributed: np.ndarray
 ) -> ChannelCredit:
-    """Call ``m.channel_credit`` and check its credit: real numbers, finite, per known channel,
-    conserving conversions and revenue to floating-point rounding (:func:`rounding_tolerance`
-    over the journeys' touches and the channels), not negative beyond that rounding.  A
-    negative residue within it is credited 0 (in the credit returned, a new object)."""
+    """Call ``m.channel_credit`` and check its credit (:func:`check_channel_credit`) against
+    the attributed journeys' conversions and revenue."""
     fail = functools.partial(_fail, model_name)
     cc = guarded_call(m, "channel_credit", journeys, fail=fail)
+    expected = {
+        "revenue": float(np.asarray(journeys.revenue)[attributed].sum()),
+        "conversions": float(np.asarray(journeys.conversions)[attributed].sum()),
+    }
+    known = {str(c) for c in journeys.channel.categories}
+    return check_channel_credit(cc, model_name, known, expected, journeys.n_touches)
+
+
+def check_channel_credit(
+    cc: Any, model_name: str, known: set[str], expected: Mapping[str, float], n_touches: int
+) -> ChannelCredit:
+    """A channel model's credit, checked: a :class:`ChannelCredit` of real numbers, finite, per
+    ``known`` channel, conserving the ``expected`` conversions and revenue (of the attributed
+    journeys) to floating-point rounding (:func:`rounding_tolerance` over the ``n_touches``
+    touches and the channels), not negative beyond that rounding.  A negative residue within
+    it is credited 0 (in the credit returned, a new object).  In memory and on Dask
+    (``credit_from_stats``) alike."""
+    fail = functools.partial(_fail, model_name)
     if not isinstance(cc, ChannelCredit):
         raise _fail(
             model_name,
             f"channel_credit returned {type(cc).__name__}; expected alignment.base.ChannelCredit",
         )
-    known = {str(c) for c in journeys.channel.categories}
-    expected = {
-        "revenue": float(np.asarray(journeys.revenue)[attributed].sum()),
-        "conversions": float(np.asarray(journeys.conversions)[attributed].sum()),
-    }
     checked: dict[str, dict[Any, float]] = {}
     for label, mapping in (("revenue", cc.revenue), ("conversions", cc.conversions)):
         if not isinstance(mapping, Mapping):
@@ -554,7 +565,7 @@ def _checked_credit(
             raise _fail(model_name, f"returned {label} credit that is not one number per channel")
         if not bool(np.isfinite(values).all()):
             raise _fail(model_name, f"returned non-finite {label} credit")
-        tol = rounding_tolerance(expected[label], journeys.n_touches + len(mapping))
+        tol = rounding_tolerance(expected[label], n_touches + len(mapping))
         _conserved(model_name, label, values, list(mapping), expected[label], tol)
         checked[label] = dict(zip(mapping, np.maximum(values, 0.0).tolist()))
     if checked["revenue"] == dict(cc.revenue) and checked["conversions"] == dict(cc.conversions):

@@ -96,6 +96,7 @@ class _AttrSummary:
     n_journeys: int = 0
     n_converted: int = 0
     converted_revenue: float = 0.0
+    converted_conversions: float = 0.0
     key_ranges: list[tuple[Any, Any]] = field(default_factory=list)
 
     def merge(
@@ -128,6 +129,7 @@ class _AttrSummary:
             n_journeys=self.n_journeys + other.n_journeys,
             n_converted=self.n_converted + other.n_converted,
             converted_revenue=self.converted_revenue + other.converted_revenue,
+            converted_conversions=self.converted_conversions + other.converted_conversions,
             key_ranges=self.key_ranges + other.key_ranges,
         )
 
@@ -226,6 +228,7 @@ def _attr_partition(
         n_journeys=int(j.n_journeys),
         n_converted=int(converted.sum()),
         converted_revenue=float(np.asarray(j.revenue)[converted].sum()),
+        converted_conversions=float(np.asarray(j.conversions)[converted].sum()),
         key_ranges=[(keys[0], keys[-1])] if keys.size else [],
     )
 
@@ -574,29 +577,43 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
             return _run_partitions(frames, spec, by, stat, m, check, warn=warn)
 
     summary = run(() if statistic else ("channel",), statistic, warn=True)
-    credit = (
-        guarded_call(
-            m,
-            "credit_from_stats",
-            summary.stats,
-            sorted(summary.categories),
-            fail=failing("attribution model", m),
-        )
-        if statistic
-        else None
-    )
+    unattributed = _unattributed(summary, lead)
+    credit = _stats_credit(m, summary, unattributed) if statistic else None
     return DaskAttributionResult(
         model=m,
         model_name=m.name or type(m).__name__,
         summary=summary,
         channel_credit=credit,
-        unattributed=_unattributed(summary, lead),
+        unattributed=unattributed,
         rerun=lambda by: run(by, False),
         touch_frame=lambda: _touch_frame(parts, spec),
         shuffled=shuffled,
         npartitions=len(parts),
         channel_name=channel,
     )
+
+
+def _stats_credit(
+    m: AttributionModel, summary: _AttrSummary, unattributed: Unattributed
+) -> ChannelCredit:
+    """The model's ``credit_from_stats`` on the merged statistics, checked as in memory
+    (:func:`alignment.attribution._engine.check_channel_credit`): it must conserve the
+    conversions and revenue of the attributed journeys (converted less unattributed)."""
+    from ..attribution._engine import check_channel_credit
+
+    name = m.name or type(m).__name__
+    cc = guarded_call(
+        m,
+        "credit_from_stats",
+        summary.stats,
+        sorted(summary.categories),
+        fail=failing("attribution model", m),
+    )
+    expected = {
+        "revenue": summary.converted_revenue - float(np.sum(unattributed.revenue)),
+        "conversions": summary.converted_conversions - float(np.sum(unattributed.conversions)),
+    }
+    return check_channel_credit(cc, name, summary.categories, expected, summary.n_touches)
 
 
 def _partitioned_model(model: Any, model_params: dict[str, Any]) -> AttributionModel:
