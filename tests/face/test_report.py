@@ -433,6 +433,22 @@ def test_bundle_attribution_equals_attribute_of_the_bundle() -> None:
     assert got == {human(c): f"{v:,.0f}" for c, v in api.items()}
 
 
+def test_every_models_bundle_attribution_equals_attribute_of_the_bundle() -> None:
+    """The deal journeys are built once and credited by every model: each model's numbers,
+    and the closed loop's time-decay credit, are those of alignment.attribute(crm)."""
+    from alignment.report._analyse import analyse
+
+    crm = alignment.datasets.synthetic_crm(2000, seed=5)
+    models = ["first_touch", "linear", "w_shaped", "markov", "shapley"]
+    res = analyse(crm, models=models)
+    for m in models:
+        api = alignment.attribute(crm, model=m)
+        got = res["attribution"][m]
+        assert got.totals() == pytest.approx(api.totals(), rel=1e-12, abs=1e-9), m
+        assert got.unattributed.total == api.unattributed.total, m
+        assert got.summary()["converted_revenue"] == api.summary()["converted_revenue"], m
+
+
 def test_distinct_channels_keep_distinct_labels() -> None:
     touches = {"lead_id": ["a", "b", "c", "d"],
                "timestamp": np.array(["2024-01-01"] * 4, dtype="datetime64[s]"),
