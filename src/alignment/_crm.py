@@ -356,7 +356,8 @@ class CRMData:
         ``lead_id`` (the deal's primary contact: the first listed in ``deal_contacts`` among
         those marked primary, or among all its contacts when none is marked, as the engines
         take it; :func:`alignment.io.read_crm` sorts them by deal and contact id, so the
-        first by id), ``deal_id``, ``converted_at`` (close instant) and ``revenue``
+        first by id; in a bundle without deal contacts, the deal's own ``lead_id`` as
+        ``attribute(crm)`` reads it), ``deal_id``, ``converted_at`` (close instant) and ``revenue``
         (amount).  Won deals with no contact are left out (see :attr:`issues`): they are
         :attr:`won_without_contact`.
         """
@@ -384,8 +385,15 @@ class CRMData:
             return none, np.empty(0, dtype=object), np.empty(0, dtype=bool)
         won = np.flatnonzero(deals["won"])
         lead = np.full(won.size, None, dtype=object)
-        if dc["deal_id"].size == 0:
-            return won, lead, np.zeros(won.size, dtype=bool)
+        if dc["deal_id"].size == 0:  # (no deal contacts: a deal's own lead_id, as attribute)
+            if "lead_id" not in deals:
+                return won, lead, np.zeros(won.size, dtype=bool)
+            from ._parse import _missing_mask
+
+            own = np.asarray(deals["lead_id"], dtype=object)[won]
+            found = ~_missing_mask(own)
+            lead[found] = own[found]
+            return won, lead, found
         primary = np.asarray(dc.get("is_primary", np.zeros(dc["deal_id"].size, bool)), bool)
         order = np.lexsort((~primary, dc["deal_id"].astype(str)))  # primary first per deal
         ids = dc["deal_id"].astype(str)[order]

@@ -273,3 +273,34 @@ def test_account_journeys_leave_out_persons_without_an_account() -> None:
     assert "2 touch(es) and 2 won deal(s) (revenue 1,500.00)" in message
     assert "1 won deal(s) with no contact (revenue 200.00)" in message
     assert crm._conversions_by("account_id")["account_id"].tolist() == ["A1"]
+
+
+def test_a_bundle_without_deal_contacts_credits_won_deals_to_their_own_lead() -> None:
+    """Deals that name their person (``lead_id``) in a bundle without deal contacts (a custom
+    preset's deals with a person column): the bundle's conversions, journeys and closed loop
+    credit them to that person, as attribute(crm) does, not as deals without a contact."""
+    from alignment._crm import empty_tables
+
+    def text(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=object)
+
+    def times(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype="datetime64[us]")
+
+    tables = empty_tables()
+    tables["leads"] = {"lead_id": text(["p1", "p2"]), "created_at": times(["2024-01-01"] * 2),
+                       "source": text(["web", "ads"])}  # fmt: skip
+    tables["touchpoints"] = {"lead_id": text(["p1", "p2"]), "timestamp": times(["2024-01-10"] * 2),
+                             "channel": text(["email", "web"]), "campaign": text(["c1", "c2"])}  # fmt: skip
+    tables["deals"] = {"deal_id": text(["D1", "D2", "D3"]), "lead_id": text(["p1", "p2", None]),
+                       "amount": np.array([100.0, 40.0, 7.0]),
+                       "created_at": times(["2024-02-01"] * 3), "closed_at": times(["2024-03-01"] * 3),
+                       "won": np.ones(3, dtype=bool), "stage": text(["Closed Won"] * 3)}  # fmt: skip
+    crm = alignment.io.CRMData(**tables)
+    assert crm.conversions["deal_id"].tolist() == ["D1", "D2"]
+    assert crm.conversions["lead_id"].tolist() == ["p1", "p2"]
+    assert crm.won_without_contact["deal_id"].tolist() == ["D3"]
+    s = alignment.closed_loop(crm, by="source").summary()
+    assert (s["revenue"], s["unallocated_revenue"]) == (147.0, 7.0)
+    j = alignment.attribute(crm.journeys(), model="linear").summary()
+    assert (j["attributed_revenue"], j["unattributed_revenue"]) == (140.0, 7.0)
