@@ -178,6 +178,53 @@ def test_role_weights_refused_for_channel_models() -> None:
         _acc("roles", role_weights={"decision_maker": 2.0}, model="markov")
 
 
+def _roles(dc: dict, **kw: object) -> alignment.AttributionResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return alignment.attribute(ACC_TOUCHES, ACC_DEALS, key="account_id", leads=ACC_LEADS,
+                                   contacts="roles", deal_contacts=dc, **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_role_weights_fold_spellings_and_refuse_roles_nobody_holds() -> None:
+    salesforce = {**ACC_CONTACTS, "role": ["Champion", "Decision Maker"]}
+    for rw in ({"decision_maker": 2.0}, {"Decision Maker": 2.0}, {"DECISION-MAKER": 2.0}):
+        r = _roles(salesforce, role_weights=rw)
+        assert r.totals()["events"] == pytest.approx(450.0)
+    with pytest.raises(alignment.ParameterError, match="two weights"):
+        _roles(salesforce, role_weights={"Decision Maker": 2.0, "decision_maker": 3.0})
+    with pytest.raises(alignment.ParameterError, match=r"\['economic_buyer'\] that no deal") as e:
+        _roles(salesforce, role_weights={"decision_maker": 2.0, "Economic Buyer": 3.0})
+    assert "'Champion', 'Decision Maker'" in str(e.value)
+    no_role = {k: v for k, v in ACC_CONTACTS.items() if k != "role"}
+    with pytest.raises(alignment.ParameterError, match="the deal contacts have no role"):
+        _roles(no_role, role_weights={"decision_maker": 2.0})
+
+
+def test_a_person_listed_twice_on_a_deal_keeps_one_role_in_any_row_order() -> None:
+    dc = {"deal_id": ["d1"] * 3, "lead_id": ["a", "b", "b"],
+          "role": ["champion", "decision_maker", "user"], "is_primary": [True, False, False]}  # fmt: skip
+    swapped = {k: [v[0], v[2], v[1]] for k, v in dc.items()}
+    for kw, role, events in (
+        ({"role_weights": {"decision_maker": 2.0}}, "decision_maker", 450.0),  # largest weight
+        ({"role_weights": {"user": 3.0}}, "user", 900 * 3 / 5),
+        ({}, "decision_maker", 300.0),  # equal weights: the first role in text order
+    ):
+        a, b = _roles(dc, **kw), _roles(swapped, **kw)
+        assert a.totals() == pytest.approx(b.totals())
+        assert a.totals()["events"] == pytest.approx(events)
+        assert _nonzero(a.totals(by="role")) == _nonzero(b.totals(by="role"))
+        assert set(_nonzero(a.totals(by="role"))) == {"champion", role}
+    # the person is the primary contact when any of its rows says so
+    primary_twice = {"deal_id": ["d1"] * 3, "lead_id": ["b", "a", "b"],
+                     "role": ["user", "champion", "decision_maker"],
+                     "is_primary": [False, False, True]}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = alignment.attribute(ACC_TOUCHES, ACC_DEALS, key="account_id", leads=ACC_LEADS,
+                                contacts="primary", deal_contacts=primary_twice)  # fmt: skip
+    assert _nonzero(r.totals()) == pytest.approx({"events": 900.0})
+
+
 def test_account_journeys_with_a_crm_bundle() -> None:
     crm = alignment.synthetic_crm()
     won = float(crm.deals["amount"][crm.deals["won"]].sum())
@@ -289,6 +336,7 @@ def test_account_journeys_match_their_twin(
     data: dict, contacts: str, weighted: bool, seed: int
 ) -> None:
     rw = {"decision_maker": 3.0, "user": 0.5} if weighted and contacts == "roles" else {}
+    rw = {r: w for r, w in rw.items() if r in set(data["contacts"]["role"].tolist())}  # (held)
     snapshot = {t: {k: v.copy() for k, v in data[t].items()} for t in data}
     kw: dict[str, Any] = dict(
         key="account_id", leads=data["leads"], contacts=contacts, model="linear"

@@ -20,7 +20,7 @@ from .._frames import Categorical, factorize, read_table, to_native
 from .._lookup import lookup
 from .._options import read_time, reads_options
 from .._params import is_number
-from .._parse import fold_key
+from .._parse import fold_role
 from .._results import Result
 from .._segments import group_sum
 from .._time import parse_duration, parse_instant
@@ -50,12 +50,6 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     view: np.ndarray = np.asarray(a).view()
     view.flags.writeable = False
     return view
-
-
-def fold_role(value: str) -> str:
-    """A role's canonical spelling: case folded, separators as one ``_``
-    (``"Decision Maker"`` → ``"decision_maker"``)."""
-    return fold_key(value).replace(" ", "_")
 
 
 def join_roles(mask: np.ndarray, names: Sequence[str], *, empty: Any) -> np.ndarray:

@@ -536,8 +536,7 @@ class Journeys(_EventLog):
         rw = check_contacts(contacts, role_weights, key=key_name, lead=lead) if contacts else None
         person_key = lead if contacts else key_name  # account journeys: touches by person
 
-        # conversions (read before the touches' keys are coded: their own columns are coded
-        # on the pool meanwhile)
+        # conversions (read before the touches' keys are coded: theirs are coded meanwhile)
         conv = None
         if conversions is not None:
             conv = read_deal_conversions(
@@ -550,6 +549,7 @@ class Journeys(_EventLog):
                 leads=lead_table,
                 won_stages=check_deal_options(won_stages, reset),
                 deal_contacts=deal_contacts,
+                role_weights=rw,
             )
             others.update({(_CT, c): v for c, v in conv.instants.items()})
         elif deal_contacts is not None or won_stages is not None or contacts:
