@@ -468,6 +468,22 @@ def test_stage_outcome_worked_example() -> None:
     assert r.summary()["measure"] == "conversions"
 
 
+def test_a_share_of_nothing_credited_is_absent() -> None:
+    leads = {**STAGE_LEADS, "mql_at": [None] * 4, "sql_at": [DAY.format(1)] * 4}
+    for outcome in ("sql_at", "mql_at"):  # reached before any touch / reached by nobody
+        r = alignment.attribute(STAGE_TOUCHES, leads, outcome=outcome, model="linear")
+        assert r.summary()["attributed_conversions"] == 0.0
+        frame = r.to_frame("channel", backend="dict")
+        assert frame["share"].size == 4 and np.isnan(frame["share"]).all()
+        assert "0 / 0" in r.not_measured["share"]
+        both = alignment.compare([r], share=True, backend="dict")
+        assert np.isnan(both["linear"]).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        some = _acc("primary", model="linear")  # (credit given: shares summing to 1)
+    assert np.nansum(some.to_frame("channel", backend="dict")["share"]) == pytest.approx(1.0)
+
+
 def test_stage_outcome_errors() -> None:
     with pytest.raises(alignment.MissingColumnError, match="stage column"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="sql_at")
