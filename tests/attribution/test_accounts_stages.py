@@ -225,6 +225,38 @@ def test_a_person_listed_twice_on_a_deal_keeps_one_role_in_any_row_order() -> No
     assert _nonzero(r.totals()) == pytest.approx({"events": 900.0})
 
 
+def test_a_deal_without_its_own_account_takes_its_leads_or_its_primary_contacts() -> None:
+    deals = {**ACC_DEALS, "deal_id": ["d1", "d2"], "lead_id": ["a", "x"],
+             "account_id": ["acme", None], "closed_at": [DAY.format(10)] * 2,
+             "amount": [900.0, 100.0], "won": [True, True]}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = alignment.attribute(ACC_TOUCHES, deals, key="account_id", leads=ACC_LEADS)
+        assert r.totals(by="account_id")["other"] == pytest.approx(100.0)  # x's account
+        no_lead = {k: v for k, v in deals.items() if k != "lead_id"}
+        dc = {"deal_id": ["d1", "d2"], "lead_id": ["a", "x"], "is_primary": [True, True]}
+        r = alignment.attribute(ACC_TOUCHES, no_lead, key="account_id", leads=ACC_LEADS,
+                                deal_contacts=dc)  # fmt: skip
+        assert r.totals(by="account_id")["other"] == pytest.approx(100.0)  # its contact's
+    assert r.attributed_revenue == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("outcome", [None, "pipeline"])
+@pytest.mark.parametrize("lead", [None, "ghost"])
+def test_a_deal_whose_account_is_found_nowhere_is_refused_naming_it(
+    lead: str | None, outcome: str | None
+) -> None:
+    deals = {"deal_id": ["d1", "d2"], "lead_id": ["a", lead], "created_at": [DAY.format(6)] * 2,
+             "closed_at": [DAY.format(10)] * 2, "amount": [100.0, 400.0], "won": [True, True]}  # fmt: skip
+    with warnings.catch_warnings(), pytest.raises(alignment.DataValidationError) as e:
+        warnings.simplefilter("ignore")
+        alignment.attribute(ACC_TOUCHES, deals, key="account_id", leads=ACC_LEADS,
+                            outcome=outcome)  # type: ignore[arg-type]  # fmt: skip
+    assert e.value.table == "deals" and e.value.column == "lead_id" and e.value.rows == [1]
+    assert e.value.value == lead and "deal_id 'd2'" in str(e.value)
+    assert "give the deal its 'account_id'" in (e.value.fix or "")
+
+
 def test_account_journeys_with_a_crm_bundle() -> None:
     crm = alignment.synthetic_crm()
     won = float(crm.deals["amount"][crm.deals["won"]].sum())

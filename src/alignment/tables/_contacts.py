@@ -126,7 +126,9 @@ def account_conversions(
         lead=lead, converted_at=converted_at, revenue=revenue, leads=leads, won_stages=won_stages
     )
     if contacts == "all":
-        conv = read_conversions(conversions, key_name=key_name, deal_contacts=None, **read)
+        conv = read_conversions(
+            conversions, key_name=key_name, deal_contacts=None, key_contacts=deal_contacts, **read
+        )
         conv = replace(conv, pairs=_account_pairs(conv.pairs, leads, key_name))
     elif contacts == "roles":
         if deal_contacts is None:

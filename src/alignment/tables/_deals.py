@@ -10,7 +10,7 @@ a ``deal_contacts`` table (any number per deal).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,8 +164,13 @@ def read_conversions(
     won_stages: Sequence[str] | None = None,
     deal_contacts: Any = None,
     role_weights: Mapping[str, float] | None = None,
+    key_contacts: Any = None,
 ) -> Conversions:
-    """The won conversions of ``conversions`` (see the module notes)."""
+    """The won conversions of ``conversions`` (see the module notes).
+
+    ``key_contacts``: deal contacts read only to find the account (``key_name``) of a deal
+    that has neither its own nor a lead column naming one: its primary contact's.
+    """
     probe = read_table(
         conversions,
         table=_CT,
@@ -230,8 +235,19 @@ def read_conversions(
             )
         pairs = _read_contacts(deal_contacts, np.asarray(cols[DEAL_KEY]), rows, lead, role_weights)
     else:
+        table = "deals" if dealish or DEAL_KEY in cols else _CT
         with caller_rows(rows, _CT):
-            keys = _conversion_keys(pick(kcol), kcol, key_name, lead, leads)
+            own_key, need = _own_keys(pick, cols, kcol, key_name, lead)
+        via = None
+        if need is not None:
+            via = _lead_of(pick, cols, lead, need.size)
+            if key_contacts is not None and DEAL_KEY in cols:  # (caller's rows as they are)
+                fill = np.equal(via, np.array(None, dtype=object)).astype(bool)
+                via[fill] = _primary_leads(key_contacts, np.asarray(cols[DEAL_KEY]), rows, lead)[
+                    fill
+                ]
+        with caller_rows(rows, _CT), caller_rows(rows, table):
+            keys = _conversion_keys(own_key, need, via, pick, cols, key_name, lead, leads, table)
         own = np.arange(rows.size, dtype=np.int64)
         pairs = Contacts(keys=keys, conv=own, primary=own, rows=rows)
     return Conversions(
@@ -299,22 +315,83 @@ def _stage_won(values: Any, won_stages: Sequence[str]) -> np.ndarray:
     return np.asarray(found, dtype=bool)[cat.codes] if found else np.zeros(0, dtype=bool)
 
 
+def _own_keys(
+    pick: Callable[[str], Any], cols: Mapping[str, Any], kcol: str, key_name: str, lead: str
+) -> tuple[Any, np.ndarray | None]:
+    """The conversions' own key column (``kcol``), and, for an account key (``key_name`` is
+    not the ``lead``), which conversions have none there (``None``: every one has its own)."""
+    if key_name == lead:
+        return pick(kcol), None
+    if key_name not in cols:
+        return None, np.ones(len(pick(kcol)), dtype=bool)
+    own = factorize(pick(key_name), column=key_name, table=_CT, allow_missing=True)
+    need = np.asarray(own.codes < 0)
+    return (pick(key_name), None) if not need.any() else (own.values(), need)
+
+
+def _lead_of(pick: Callable[[str], Any], cols: Mapping[str, Any], lead: str, n: int) -> np.ndarray:
+    """The conversions' lead column as objects (``None`` where missing, or without one)."""
+    if lead not in cols:
+        return np.full(n, None, dtype=object)
+    return np.asarray(
+        factorize(pick(lead), column=lead, table=_CT, allow_missing=True).values(), dtype=object
+    )
+
+
+def _primary_leads(
+    deal_contacts: Any, deal_ids: np.ndarray, won_rows: np.ndarray, lead: str
+) -> np.ndarray:
+    """Per won deal: the lead of its primary contact in ``deal_contacts`` (``None``: none)."""
+    pairs = _read_contacts(deal_contacts, deal_ids, won_rows, lead)
+    out = np.full(won_rows.size, None, dtype=object)
+    has = pairs.primary >= 0
+    out[has] = pairs.keys.uniques[pairs.keys.codes[pairs.primary[has]]]
+    return out
+
+
 def _conversion_keys(
-    values: np.ndarray, kcol: str, key_name: str, lead: str, leads: LeadTable | None
+    own: Any,
+    need: np.ndarray | None,
+    via: np.ndarray | None,
+    pick: Callable[[str], Any],
+    cols: Mapping[str, Any],
+    key_name: str,
+    lead: str,
+    leads: LeadTable | None,
+    table: str,
 ) -> _Keys:
-    """The journey key of each conversion: its own column, or its lead's in ``leads``."""
-    if kcol == lead and key_name != lead:
-        if leads is None or key_name not in leads.categorical:
-            raise DataValidationError(
-                f"conversions are keyed by {lead!r} but journeys by {key_name!r}",
-                table=_CT,
-                column=lead,
-                fix=f"add {key_name!r} to the conversions or pass leads= with that column",
-            )
-        pos, found = leads.positions(values)
-        reject_rows(~found, "conversion for an unknown lead", column=lead, table=_CT)
-        values = leads.categorical[key_name].values()[pos]
-    return _key_codes(values, column=kcol, table=_CT)
+    """The journey key of each conversion: its own column; an account key it lacks there is
+    its lead's in ``leads`` (``via``: the deal's lead, else its primary contact).  A deal
+    whose account is found nowhere is refused, naming the deals, their rows and lead."""
+    column = key_name if key_name in cols else lead
+    if need is None or via is None:
+        return _key_codes(own, column=column, table=_CT)
+    if key_name not in cols and (leads is None or key_name not in leads.categorical):
+        raise DataValidationError(
+            f"conversions are keyed by {lead!r} but journeys by {key_name!r}",
+            table=table,
+            column=lead,
+            fix=f"add {key_name!r} to the {table} or pass leads= with that column",
+        )
+    keys = np.full(need.size, None, dtype=object) if own is None else np.array(own, dtype=object)
+    sel = np.flatnonzero(need & ~np.equal(via, np.array(None, dtype=object)).astype(bool))
+    if leads is not None and key_name in leads.categorical and sel.size:
+        pos, found = leads.positions(via[sel])
+        keys[sel[found]] = leads.categorical[key_name].values()[pos[found]]
+    ids = np.asarray(pick(DEAL_KEY), dtype=object) if DEAL_KEY in cols else None
+    bad = np.equal(keys, np.array(None, dtype=object)).astype(bool)
+    named = "" if ids is None else f" (deal_id {', '.join(repr(i) for i in ids[bad][:5])})"
+    reject_rows(
+        bad,
+        f"a won deal without its own {key_name!r} takes its lead's, but its lead is missing, "
+        f"not in the leads or without {key_name!r}{named}",
+        column=column,
+        table=table,
+        values=via,
+        fix=f"give the deal its {key_name!r}, or a lead (its {lead!r} or primary deal contact) "
+        f"whose row of the leads has one; or drop the deal",
+    )
+    return _key_codes(keys, column=column, table=_CT)
 
 
 def role_weight_lut(
