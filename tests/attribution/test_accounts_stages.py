@@ -517,14 +517,30 @@ def test_a_share_of_nothing_credited_is_absent() -> None:
 
 
 def test_stage_outcome_errors() -> None:
-    with pytest.raises(alignment.MissingColumnError, match="stage column"):
+    with pytest.raises(alignment.MissingColumnError, match="stage column") as e:
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="sql_at")
+    assert "outcome='mql_at'" in (e.value.fix or "")  # a stage the leads have, not 'sql_at'
+    with pytest.raises(alignment.ParameterError, match="won_stages does not apply"):
+        alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", won_stages=["Won"])
     with pytest.raises(alignment.ParameterError, match="pass the leads once"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, leads=STAGE_LEADS, outcome="mql_at")
     with pytest.raises(alignment.ParameterError, match="outcome must be"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome=3)  # type: ignore[arg-type]
     with pytest.raises(alignment.ParameterError, match="attributed per lead"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", key="account_id")
+
+
+def test_stage_outcome_and_leads_keyed_by_the_lead_column() -> None:
+    rename = {"lead_id": "person"}
+    touches = {rename.get(k, k): v for k, v in STAGE_TOUCHES.items()}
+    leads = {rename.get(k, k): v for k, v in STAGE_LEADS.items()}
+    want = alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", model="linear")
+    r = alignment.attribute(touches, leads, outcome="mql_at", model="linear", lead="person")
+    assert r.totals() == pytest.approx(want.totals())
+    deals = {"person": ["a"], "converted_at": [DAY.format(9)], "revenue": [10.0]}
+    r = alignment.attribute(touches, deals, leads=leads, model="linear", lead="person")
+    assert r.totals() == pytest.approx({"email": 10 / 3, "search": 10 / 3, "events": 10 / 3,
+                                        "social": 0.0})  # fmt: skip
 
 
 def test_stage_outcome_speaks_of_conversions_not_revenue() -> None:

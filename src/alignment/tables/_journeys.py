@@ -476,12 +476,10 @@ class Journeys(_EventLog):
         touch_categorical, touch_numeric : sequence of str, optional
             Extra touch columns; default: ``campaign``, ``content``, ``kind`` and ``cost`` when present.
         touches : {"all", "converted"}
-            ``"converted"`` keeps only the touches of converted journeys (every journey is still
-            there, with its conversion; the others simply have no touch).  Every input row is
-            still read and validated, but only the kept touches are sorted: about 10× less work
-            when ~10 % of journeys convert.  That is all rule-based attribution needs, and
-            :func:`alignment.attribute` uses it for the built-in rule models; sequence models
-            (Markov, Shapley) and path statistics need ``"all"``.
+            ``"converted"`` keeps only the touches of converted journeys (the others stay,
+            without touches); every row is still validated, only the kept touches sorted (~10×
+            less work at ~10 % converting): enough for the rule models (``attribute`` uses it),
+            not for sequence models (Markov, Shapley) nor path statistics.
         deal_contacts : frame, dict or sequence of records, optional
             The persons of each deal (``deal_id``, ``lead``, optionally ``is_primary``); the
             conversions are then deals with a ``deal_id``.  Without it, a deal's contact is its
@@ -530,7 +528,9 @@ class Journeys(_EventLog):
         _require_columns(raw, [*(touch_categorical or ()), *(touch_numeric or ())], tt)
         flags: dict[str, Awareness] = {}
         ttime, flags[time] = _time_column(raw, time, tt, check=False)
-        lead_table, lead_flags = LeadTable._read(leads) if leads is not None else (None, {})
+        lead_table, lead_flags = (
+            LeadTable._read(leads, id=lead) if leads is not None else (None, {})
+        )
         others = {("leads", c): v for c, v in lead_flags.items()}  # (checked with the touches')
 
         rw = check_contacts(contacts, role_weights, key=key_name, lead=lead) if contacts else None
