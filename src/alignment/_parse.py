@@ -36,6 +36,7 @@ __all__ = [
     "fold_categories",
     "fold_key",
     "fold_labels",
+    "fold_role",
     "parse_bool",
     "parse_money",
     "parse_number",
@@ -560,6 +561,12 @@ _SEPARATORS = re.compile(r"[\s_\-]+")
 def fold_key(value: str) -> str:
     """The folded form of a category value: case folded, trimmed, ``_``/``-``/space runs as one space."""
     return _SEPARATORS.sub(" ", value.casefold()).strip()
+
+
+def fold_role(value: str) -> str:
+    """A role's canonical spelling: case folded, separators as one ``_``
+    (``"Decision Maker"`` → ``"decision_maker"``)."""
+    return fold_key(value).replace(" ", "_")
 
 
 def _spellings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -390,6 +390,16 @@ def group_max(values: np.ndarray, groups: np.ndarray, n_groups: int, empty: Any)
     return out
 
 
+def group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group (codes in ``[0, n_groups)``, any order): the sum of its values (``float64``,
+    0 for an empty group), added in (group, value) order so that the same values in any row
+    order give the same bits (equal groups compare equal)."""
+    values = np.asarray(values, dtype=np.float64)
+    groups = np.asarray(groups, dtype=np.intp)
+    order = np.lexsort((values, groups))
+    return np.bincount(groups[order], weights=values[order], minlength=n_groups)
+
+
 #: up to this many groups, quantiles select per group instead of sorting everything
 PARTITION_MAX_GROUPS = 256
 

@@ -338,8 +338,19 @@ def test_apply_writes_a_new_column_and_joins_by_id() -> None:
         {"lead_id": ["a", "a"], "email": ["x@acme.com", "y@acme.com"], "company": ["", ""]},
         ACCOUNTS,
     )
-    with pytest.raises(ParameterError, match="repeated lead ids"):
-        twice.apply({"lead_id": ["a"]})
+    assert twice.apply({"lead_id": ["a"]})["account_id"].tolist() == ["A1"]  # one account
+
+
+def test_apply_refuses_repeated_ids_with_different_accounts_in_any_order() -> None:
+    data = {"lead_id": ["L1", "L1"], "email": ["x@acme.com", "y@globex.com"],
+            "company": ["Acme", "Globex"]}  # fmt: skip
+    m = match(data, ACCOUNTS)
+    assert m.account_id.tolist() == ["A1", "A2"]
+    reordered = {k: v[::-1] for k, v in data.items()}
+    for leads_ in (data, reordered, {"lead_id": ["L1"]}):
+        with pytest.raises(ParameterError, match=r"different accounts \('L1'\)") as e:
+            m.apply(leads_)
+        assert "give each lead its own id" in str(e.value)
 
 
 def test_a_crm_bundle_finds_its_own_accounts() -> None:

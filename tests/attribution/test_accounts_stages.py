@@ -178,6 +178,85 @@ def test_role_weights_refused_for_channel_models() -> None:
         _acc("roles", role_weights={"decision_maker": 2.0}, model="markov")
 
 
+def _roles(dc: dict, **kw: object) -> alignment.AttributionResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return alignment.attribute(ACC_TOUCHES, ACC_DEALS, key="account_id", leads=ACC_LEADS,
+                                   contacts="roles", deal_contacts=dc, **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_role_weights_fold_spellings_and_refuse_roles_nobody_holds() -> None:
+    salesforce = {**ACC_CONTACTS, "role": ["Champion", "Decision Maker"]}
+    for rw in ({"decision_maker": 2.0}, {"Decision Maker": 2.0}, {"DECISION-MAKER": 2.0}):
+        r = _roles(salesforce, role_weights=rw)
+        assert r.totals()["events"] == pytest.approx(450.0)
+    with pytest.raises(alignment.ParameterError, match="two weights"):
+        _roles(salesforce, role_weights={"Decision Maker": 2.0, "decision_maker": 3.0})
+    with pytest.raises(alignment.ParameterError, match=r"\['economic_buyer'\] that no deal") as e:
+        _roles(salesforce, role_weights={"decision_maker": 2.0, "Economic Buyer": 3.0})
+    assert "'Champion', 'Decision Maker'" in str(e.value)
+    no_role = {k: v for k, v in ACC_CONTACTS.items() if k != "role"}
+    with pytest.raises(alignment.ParameterError, match="the deal contacts have no role"):
+        _roles(no_role, role_weights={"decision_maker": 2.0})
+
+
+def test_a_person_listed_twice_on_a_deal_keeps_one_role_in_any_row_order() -> None:
+    dc = {"deal_id": ["d1"] * 3, "lead_id": ["a", "b", "b"],
+          "role": ["champion", "decision_maker", "user"], "is_primary": [True, False, False]}  # fmt: skip
+    swapped = {k: [v[0], v[2], v[1]] for k, v in dc.items()}
+    for kw, role, events in (
+        ({"role_weights": {"decision_maker": 2.0}}, "decision_maker", 450.0),  # largest weight
+        ({"role_weights": {"user": 3.0}}, "user", 900 * 3 / 5),
+        ({}, "decision_maker", 300.0),  # equal weights: the first role in text order
+    ):
+        a, b = _roles(dc, **kw), _roles(swapped, **kw)
+        assert a.totals() == pytest.approx(b.totals())
+        assert a.totals()["events"] == pytest.approx(events)
+        assert _nonzero(a.totals(by="role")) == _nonzero(b.totals(by="role"))
+        assert set(_nonzero(a.totals(by="role"))) == {"champion", role}
+    # the person is the primary contact when any of its rows says so
+    primary_twice = {"deal_id": ["d1"] * 3, "lead_id": ["b", "a", "b"],
+                     "role": ["user", "champion", "decision_maker"],
+                     "is_primary": [False, False, True]}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = alignment.attribute(ACC_TOUCHES, ACC_DEALS, key="account_id", leads=ACC_LEADS,
+                                contacts="primary", deal_contacts=primary_twice)  # fmt: skip
+    assert _nonzero(r.totals()) == pytest.approx({"events": 900.0})
+
+
+def test_a_deal_without_its_own_account_takes_its_leads_or_its_primary_contacts() -> None:
+    deals = {**ACC_DEALS, "deal_id": ["d1", "d2"], "lead_id": ["a", "x"],
+             "account_id": ["acme", None], "closed_at": [DAY.format(10)] * 2,
+             "amount": [900.0, 100.0], "won": [True, True]}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = alignment.attribute(ACC_TOUCHES, deals, key="account_id", leads=ACC_LEADS)
+        assert r.totals(by="account_id")["other"] == pytest.approx(100.0)  # x's account
+        no_lead = {k: v for k, v in deals.items() if k != "lead_id"}
+        dc = {"deal_id": ["d1", "d2"], "lead_id": ["a", "x"], "is_primary": [True, True]}
+        r = alignment.attribute(ACC_TOUCHES, no_lead, key="account_id", leads=ACC_LEADS,
+                                deal_contacts=dc)  # fmt: skip
+        assert r.totals(by="account_id")["other"] == pytest.approx(100.0)  # its contact's
+    assert r.attributed_revenue == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("outcome", [None, "pipeline"])
+@pytest.mark.parametrize("lead", [None, "ghost"])
+def test_a_deal_whose_account_is_found_nowhere_is_refused_naming_it(
+    lead: str | None, outcome: str | None
+) -> None:
+    deals = {"deal_id": ["d1", "d2"], "lead_id": ["a", lead], "created_at": [DAY.format(6)] * 2,
+             "closed_at": [DAY.format(10)] * 2, "amount": [100.0, 400.0], "won": [True, True]}  # fmt: skip
+    with warnings.catch_warnings(), pytest.raises(alignment.DataValidationError) as e:
+        warnings.simplefilter("ignore")
+        alignment.attribute(ACC_TOUCHES, deals, key="account_id", leads=ACC_LEADS,
+                            outcome=outcome)  # type: ignore[arg-type]  # fmt: skip
+    assert e.value.table == "deals" and e.value.column == "lead_id" and e.value.rows == [1]
+    assert e.value.value == lead and "deal_id 'd2'" in str(e.value)
+    assert "give the deal its 'account_id'" in (e.value.fix or "")
+
+
 def test_account_journeys_with_a_crm_bundle() -> None:
     crm = alignment.synthetic_crm()
     won = float(crm.deals["amount"][crm.deals["won"]].sum())
@@ -289,6 +368,7 @@ def test_account_journeys_match_their_twin(
     data: dict, contacts: str, weighted: bool, seed: int
 ) -> None:
     rw = {"decision_maker": 3.0, "user": 0.5} if weighted and contacts == "roles" else {}
+    rw = {r: w for r, w in rw.items() if r in set(data["contacts"]["role"].tolist())}  # (held)
     snapshot = {t: {k: v.copy() for k, v in data[t].items()} for t in data}
     kw: dict[str, Any] = dict(
         key="account_id", leads=data["leads"], contacts=contacts, model="linear"
@@ -420,15 +500,47 @@ def test_stage_outcome_worked_example() -> None:
     assert r.summary()["measure"] == "conversions"
 
 
+def test_a_share_of_nothing_credited_is_absent() -> None:
+    leads = {**STAGE_LEADS, "mql_at": [None] * 4, "sql_at": [DAY.format(1)] * 4}
+    for outcome in ("sql_at", "mql_at"):  # reached before any touch / reached by nobody
+        r = alignment.attribute(STAGE_TOUCHES, leads, outcome=outcome, model="linear")
+        assert r.summary()["attributed_conversions"] == 0.0
+        frame = r.to_frame("channel", backend="dict")
+        assert frame["share"].size == 4 and np.isnan(frame["share"]).all()
+        assert "0 / 0" in r.not_measured["share"]
+        both = alignment.compare([r], share=True, backend="dict")
+        assert np.isnan(both["linear"]).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        some = _acc("primary", model="linear")  # (credit given: shares summing to 1)
+    assert np.nansum(some.to_frame("channel", backend="dict")["share"]) == pytest.approx(1.0)
+
+
 def test_stage_outcome_errors() -> None:
-    with pytest.raises(alignment.MissingColumnError, match="stage column"):
+    with pytest.raises(alignment.MissingColumnError, match="stage column") as e:
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="sql_at")
+    assert "outcome='mql_at'" in (e.value.fix or "")  # a stage the leads have, not 'sql_at'
+    with pytest.raises(alignment.ParameterError, match="won_stages does not apply"):
+        alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", won_stages=["Won"])
     with pytest.raises(alignment.ParameterError, match="pass the leads once"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, leads=STAGE_LEADS, outcome="mql_at")
     with pytest.raises(alignment.ParameterError, match="outcome must be"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome=3)  # type: ignore[arg-type]
     with pytest.raises(alignment.ParameterError, match="attributed per lead"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", key="account_id")
+
+
+def test_stage_outcome_and_leads_keyed_by_the_lead_column() -> None:
+    rename = {"lead_id": "person"}
+    touches = {rename.get(k, k): v for k, v in STAGE_TOUCHES.items()}
+    leads = {rename.get(k, k): v for k, v in STAGE_LEADS.items()}
+    want = alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", model="linear")
+    r = alignment.attribute(touches, leads, outcome="mql_at", model="linear", lead="person")
+    assert r.totals() == pytest.approx(want.totals())
+    deals = {"person": ["a"], "converted_at": [DAY.format(9)], "revenue": [10.0]}
+    r = alignment.attribute(touches, deals, leads=leads, model="linear", lead="person")
+    assert r.totals() == pytest.approx({"email": 10 / 3, "search": 10 / 3, "events": 10 / 3,
+                                        "social": 0.0})  # fmt: skip
 
 
 def test_stage_outcome_speaks_of_conversions_not_revenue() -> None:

@@ -454,7 +454,7 @@ def test_activity_for_unknown_lead() -> None:
     }
     with pytest.raises(DataValidationError, match="unknown lead") as err:
         ActivityLog.build(acts, leads=LEADS)
-    assert err.value.rows == [0]
+    assert err.value.rows == [0] and "pass unknown='report'" in (err.value.fix or "")
     log = ActivityLog.build(acts, leads=LEADS, unknown="report")
     assert log.unknown_rows.tolist() == [0]
     assert log.n_activities == 1

@@ -174,7 +174,9 @@ def twin(leads: dict[str, Any], acts: dict[str, Any], business: bool) -> list[di
         first_a = _aware(attempts[0][0]) if attempts else None
         first_c = _aware(connects[0][0]) if connects else None
         owner = leads["owner"][i]
-        rep = owner if owner is not None else (acts["rep"][mine[0][1]] if mine else None)
+        # the first activity's rep; at a tie, the first rep in text order (missing last)
+        tied = sorted(r for t, j in mine if t == mine[0][0] and (r := acts["rep"][j]) is not None)
+        rep = owner if owner is not None else (tied[0] if tied else None)
         bad = assigned is not None and assigned < created
         rows.append({
             "rep": rep if rep is not None else "(no rep)",
@@ -381,12 +383,54 @@ def test_rep_falls_back_to_the_first_activity() -> None:
     ]  # fmt: skip
 
 
+def test_a_tie_for_the_first_activity_gives_the_rep_in_text_order() -> None:
+    leads = {"lead_id": ["L1", "L2"], "created_at": ["2024-03-04 08:00"] * 2,
+             "assigned_at": ["2024-03-04 10:00"] * 2}  # fmt: skip
+    acts = {"lead_id": ["L1", "L1", "L2", "L2", "L2"], "timestamp": ["2024-03-04 11:00"] * 5,
+            "kind": ["call"] * 5, "rep": ["ben", "ana", None, "cy", "bo"],
+            "outcome": ["x"] * 5}  # fmt: skip
+    for order in ([0, 1, 2, 3, 4], [1, 0, 4, 3, 2], [1, 0, 3, 2, 4]):
+        r = speed_to_lead(leads, {k: [v[i] for i in order] for k, v in acts.items()}, tz="UTC")
+        assert r.leads["rep"].tolist() == ["ana", "bo"]
+        assert r.reps["rep"].tolist() == ["ana", "bo"]
+
+
+def test_an_integer_owner_is_the_rep_and_a_flag_or_fraction_is_refused() -> None:
+    leads, acts = example()
+    leads["owner"] = [101, None, 7, 101]
+    assert speed_to_lead(leads, acts).leads["rep"].tolist() == ["101", "ana", "7", "101"]
+    leads["owner"] = [101.0, float("nan"), 7.0, 101.0]  # (integers with a gap, as floats)
+    assert speed_to_lead(leads, acts).leads["rep"].tolist() == ["101", "ana", "7", "101"]
+    for owner, value in (([True, None, False, True], True), ([1.0, 2.5, None, 3.0], 2.5)):
+        leads["owner"] = owner
+        with pytest.raises(DataValidationError, match="names no rep") as e:
+            speed_to_lead(leads, acts)
+        assert e.value.column == "owner" and e.value.table == "leads"
+        assert e.value.value == value and "integer rep id" in str(e.value)
+
+
+def test_assigned_created_at_times_the_reps_from_creation() -> None:
+    leads, acts = example()
+    r = speed_to_lead(leads, acts, assigned="created_at")
+    assert r.leads["assigned_at"].tolist() == r.leads["created_at"].tolist()
+    assert r.leads["system_delay"].tolist() == [0.0] * 4
+    crm = alignment.datasets.synthetic_crm(50, seed=1)
+    s = speed_to_lead(crm, assigned="created_at").summary()
+    assert s["n_leads"] == 50 and s["not_assigned"] == 0
+    no_assignment = {k: v for k, v in leads.items() if k != "assigned_at"}
+    with pytest.raises(MissingColumnError) as e:
+        speed_to_lead(no_assignment, acts, assigned="sal_at")
+    assert "their datetime columns: created_at)" in str(e.value)
+    assert "assigned='created_at'" in (e.value.fix or "") and "mql_at" not in str(e.value)
+
+
 def test_unknown_leads_raise_with_rows_or_are_counted() -> None:
     leads, acts = example()
     acts["lead_id"] = ["L1", "L9", "L2", "L3", "L4"]
     with pytest.raises(DataValidationError) as e:
         speed_to_lead(leads, acts)
     assert e.value.rows is not None and list(e.value.rows) == [1]
+    assert e.value.value == "L9" and "pass unknown_leads='ignore'" in (e.value.fix or "")
     r = speed_to_lead(leads, acts, unknown_leads="ignore")
     assert r.summary()["activities_unknown_lead"] == 1 and r.summary()["activities"] == 5
     log = ActivityLog.build(acts)  # a prebuilt log: its keys are looked up

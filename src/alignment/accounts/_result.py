@@ -12,6 +12,7 @@ from .._frames import Categorical, factorize, read_table, to_native, with_column
 from .._lookup import lookup
 from .._params import check_flag
 from .._results import Result
+from .._segments import group_max, group_min
 from ..errors import ParameterError, reject_rows
 
 __all__ = ["METHODS", "AccountMatch"]
@@ -218,7 +219,8 @@ class AccountMatch(Result):
         ----------
         leads : frame, dict of arrays, records or CRMData
             The leads that were matched: the same rows in the same order, or any rows whose
-            ids are all in the match (then joined by id; the match's ids must be unique).
+            ids are all in the match (then joined by id; a repeated id of the match must have
+            one account on all its rows).
         column : str, default ``"account_id"``
             The column to write (replaced when present).
         overwrite : bool, default True
@@ -236,8 +238,9 @@ class AccountMatch(Result):
         DataValidationError
             A lead id that is not in the match.
         ParameterError
-            Joining by id on a match with repeated lead ids; an ``overwrite`` that is not
-            ``True`` or ``False``.
+            A match whose repeated lead ids were given different accounts (which row is
+            which cannot be told, in any order); an ``overwrite`` that is not ``True`` or
+            ``False``.
         """
         from .._crm import is_crm
 
@@ -253,17 +256,37 @@ class AccountMatch(Result):
         cols = {name: _decoded(raw.columns[name]) for name in raw.columns}
         return with_column(leads, column, self._column_for(cols, column, overwrite))
 
+    def _id_rows(self) -> np.ndarray:
+        """The first row of every distinct lead id of the match; refused when a repeated id's
+        rows were given different accounts (its rows, in any order, read the same ids, so
+        which account is whose cannot be told)."""
+        cat = factorize(self.ids, column=self.lead_column)
+        n = cat.n_categories
+        codes = np.asarray(cat.codes, dtype=np.int64)
+        first = np.full(n, self.ids.size, dtype=np.int64)
+        np.minimum.at(first, codes, np.arange(self.ids.size, dtype=np.int64))
+        if n == self.ids.size:
+            return first
+        acc = np.asarray(self.account, dtype=np.int64)
+        lo = group_min(acc, codes, n, np.iinfo(np.int64).max)
+        hi = group_max(acc, codes, n, np.iinfo(np.int64).min)
+        split = np.flatnonzero(lo != hi)
+        if split.size:
+            shown = ", ".join(repr(v) for v in self.ids[first[split[:5]]].tolist())
+            raise ParameterError(
+                f"the match has repeated lead ids whose rows got different accounts ({shown}), "
+                "so its rows cannot be given back by id (nor by position: the same ids in "
+                "another row order read the same); give each lead its own id and match again"
+            )
+        return first
+
     def _column_for(self, cols: dict[str, Any], column: str, overwrite: bool) -> np.ndarray:
         ids = _decoded(cols[self.lead_column])
+        rows = self._id_rows()  # (checked first: the positional path reads repeated ids too)
         if ids.size == self.ids.size and np.array_equal(ids, self.ids):
             out = self.account_id
         else:
-            if factorize(self.ids, column=self.lead_column).n_categories != self.ids.size:
-                raise ParameterError(
-                    "the match has repeated lead ids, so its rows cannot be joined by id; "
-                    "apply it to the leads it was made from, in the same order"
-                )
-            pos, found = lookup(self.ids, ids)
+            pos, found = lookup(self.ids[rows], ids)
             reject_rows(
                 ~found,
                 "lead not in the account match",
@@ -272,7 +295,7 @@ class AccountMatch(Result):
                 table="leads",
                 fix="match these leads first (alignment.accounts.match)",
             )
-            out = self.account_id[pos]
+            out = self.account_id[rows[pos]]
         if not overwrite and column in cols:
             old = np.asarray(_decoded(cols[column]), dtype=object)
             keep = ~is_missing(old)

@@ -119,8 +119,9 @@ def compare(
         accepts (a touch column, or a lead column when ``leads=`` was given).
     share : bool, default False
         ``False``: the credited revenue (or conversions).  ``True``: each model's share of
-        what it attributed, a fraction summing to 1 per column (0 in every row for a model
-        that attributed nothing, as in ``to_frame(level="channel")``).  Anything but
+        what it attributed, a fraction summing to 1 per column (NaN in every row for a
+        model that attributed nothing: a share of nothing is 0 / 0, as in
+        ``to_frame(level="channel")``).  Anything but
         ``True``/``False`` (text such as ``"false"`` included) is a ``ParameterError``.
     measure : {"revenue", "conversions"}, default "revenue"
         Credited revenue, or fractional conversions.
@@ -165,7 +166,8 @@ def compare(
     values = np.array([[t.get(k, 0.0) for k in keys] for t in totals.values()], dtype=np.float64)
     sums = values.sum(axis=1, keepdims=True)
     shares = np.divide(values, sums, out=np.zeros_like(values), where=sums != 0)
-    order = np.argsort(-shares.mean(axis=0), kind="stable")
+    order = np.argsort(-shares.mean(axis=0), kind="stable")  # (nothing credited: 0 here)
+    shares[(sums == 0).ravel()] = np.nan  # a share of nothing is not measured
     cols: dict[str, np.ndarray] = {by: np.array(keys, dtype=object)[order]}
     shown = shares if share else values
     for i, label in enumerate(totals):

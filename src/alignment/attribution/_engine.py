@@ -198,6 +198,7 @@ def attribute(
         key=key,
         converted_at=converted_at,
         revenue=revenue,
+        won_stages=won_stages,
     )
     conversions, leads, deal_contacts = oc.conversions, oc.leads, oc.deal_contacts
     check_deal_options(won_stages, reset)

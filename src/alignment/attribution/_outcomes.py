@@ -53,6 +53,7 @@ def outcome_inputs(
     key: str | None,
     converted_at: str,
     revenue: str,
+    won_stages: Any = None,
 ) -> Outcome:
     """The conversions (and leads) that credit ``outcome`` (see the module notes)."""
     if outcome is None or outcome == REVENUE:
@@ -76,6 +77,12 @@ def outcome_inputs(
             f"outcome={outcome!r} credits each lead's reaching a stage: it is attributed per "
             f"lead, not per account (leave key= and contacts= out)"
         )
+    if won_stages is not None:
+        raise ParameterError(
+            f"won_stages= names the won deals, but outcome={outcome!r} credits each lead's "
+            "reaching a stage, not won deals: won_stages does not apply (leave it out, or "
+            "leave outcome= out to credit the won deals' revenue)"
+        )
     if from_crm:
         source = leads
     elif conversions is not None and leads is not None:
@@ -90,7 +97,7 @@ def outcome_inputs(
             f"outcome={outcome!r} reads the stage instants from the leads: pass them "
             "(alignment.attribute(touches, leads, outcome=...))"
         )
-    lt = LeadTable.build(source)
+    lt = source if isinstance(source, LeadTable) else LeadTable.build(source, id=lead)
     table = _stage(lt, outcome, lead=lead, converted_at=converted_at, revenue=revenue)
     return Outcome(table, lt, None, outcome, "conversions")
 
@@ -109,7 +116,8 @@ def _stage(
             f"{', '.join(['created_at', *lt.stages])}",
             column=stage,
             table="leads",
-            fix="name one of the leads' stage instants (e.g. 'mql_at'), or 'pipeline'",
+            fix=f"name one of those stage columns (e.g. outcome={[*lt.stages, 'created_at'][0]!r}), "
+            "add the stage instant to the leads, or pass outcome='pipeline' with the deals",
         )
     reached = ~np.isnat(at)
     return {

@@ -40,15 +40,24 @@ def credit_table(
 ) -> dict[str, np.ndarray]:
     """Columns ``by``, ``conversions``, ``revenue``, ``share`` of per-key credit totals.
 
-    Keys in the order of ``revenue``; ``share`` is the key's part of the total revenue (0 for
-    every key when the total is 0).
+    Keys in the order of ``revenue``; ``share`` is the key's part of the total revenue, NaN
+    for every key when the total is 0 (a share of nothing is 0 / 0: not measured, see
+    :data:`SHARE_NOT_MEASURED`).
     """
     keys = np.array(list(revenue), dtype=object)
     rev = np.array([revenue[k] for k in revenue], dtype=np.float64)
     conv = np.array([conversions.get(k, 0.0) for k in revenue], dtype=np.float64)
     total = rev.sum()
-    share = rev / total if total != 0 else np.zeros_like(rev)
-    return {by: keys, "conversions": conv, "revenue": rev, "share": share}
+    return {by: keys, "conversions": conv, "revenue": rev, "share": share_of(rev, total)}
+
+
+#: why a ``share`` is NaN: nothing was credited, and a share of nothing is 0 / 0
+SHARE_NOT_MEASURED = "nothing was credited: a share of nothing (0 / 0) is not measured"
+
+
+def share_of(values: np.ndarray, total: float) -> np.ndarray:
+    """``values / total``; NaN throughout when ``total`` is 0 (:data:`SHARE_NOT_MEASURED`)."""
+    return np.asarray(values / total if total != 0 else np.full(values.shape, np.nan))
 
 
 def _n_input_touches(j: Journeys) -> int:
@@ -400,6 +409,7 @@ class AttributionResult(Result):
     # ---------------------------------------------------------------- frames
     #: ``to_frame`` levels: ``"touch"`` (default), ``"channel"``, or any other ``by`` key
     levels: ClassVar[tuple[str, ...]] = ("touch", "channel")
+    not_measured: ClassVar[dict[str, str]] = {"share": SHARE_NOT_MEASURED}
 
     @level_frames
     def to_frame(self, level: str | None = None, backend: str | None = None) -> Any:
@@ -572,7 +582,7 @@ class AttributionResult(Result):
             cols = {
                 by: cols[by],
                 "conversions": conv,
-                "share": conv / total if total != 0 else np.zeros_like(conv),
+                "share": share_of(conv, total),
                 **({"cost": cols["cost"]} if "cost" in cols else {}),
             }
         if self.outcome != "revenue":
@@ -659,7 +669,9 @@ class AttributionResult(Result):
             f"{s['converted_journeys']:,} converted; {self.measure} {_fmt(total)} = "
             f"attributed {_fmt(attributed)} + unattributed {_fmt(unattributed)}"
         )
-        return preview(title, shown, note=note, kinds={"revenue": "money"}, rates=True)
+        return preview(
+            title, shown, note=note, kinds={"revenue": "money"}, rates=True, na=self.not_measured
+        )
 
     def plot(
         self,

@@ -132,7 +132,11 @@ def _engagement_part(engagement: Any) -> str:
     tier_html = H.table(
         tier_cols,
         kinds={"accounts": "int", "share": "pct", "lowest score": "text", "highest score": "text"},
-        total={"tier": "total", "accounts": int(s["accounts"]), "share": 1.0},
+        total={
+            "tier": "total",
+            "accounts": int(s["accounts"]),
+            "share": 1.0 if s["accounts"] else None,
+        },
         max_rows=None,
         caption=f"Score: the sum of the contacts' touch points, each halved every "
         f"{s['half_life_days']:g} days of age at {when}; touches older than "

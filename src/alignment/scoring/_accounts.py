@@ -20,8 +20,9 @@ from .._frames import Categorical, factorize, read_table, to_native
 from .._lookup import lookup
 from .._options import read_time, reads_options
 from .._params import is_number
-from .._parse import fold_key
+from .._parse import fold_role
 from .._results import Result
+from .._segments import group_sum
 from .._time import parse_duration, parse_instant
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._grid import DEFAULT_INTEREST_POINTS, decay_factor
@@ -49,12 +50,6 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     view: np.ndarray = np.asarray(a).view()
     view.flags.writeable = False
     return view
-
-
-def fold_role(value: str) -> str:
-    """A role's canonical spelling: case folded, separators as one ``_``
-    (``"Decision Maker"`` → ``"decision_maker"``)."""
-    return fold_key(value).replace(" ", "_")
 
 
 def join_roles(mask: np.ndarray, names: Sequence[str], *, empty: Any) -> np.ndarray:
@@ -145,6 +140,7 @@ class AccountEngagement(Result):
     levels: ClassVar[tuple[str, ...]] = ("accounts", "contacts", "tiers")
     not_measured: ClassVar[dict[str, str]] = {
         "roles_coverage": "no role is required (roles_required=())",
+        "share": "no account (every lead is without one): 0 of 0 accounts is no share",
     }
 
     def __post_init__(self) -> None:
@@ -234,7 +230,7 @@ class AccountEngagement(Result):
             "tier": np.array([t for t, _ in self.tiers], dtype=object),
             "target_share": np.array([s for _, s in self.tiers], dtype=np.float64),
             "accounts": n,
-            "share": n / max(int(self.accounts.size), 1),
+            "share": n / self.accounts.size if self.accounts.size else np.full(k, np.nan),
             "min_score": lo,
             "max_score": hi,
         }
@@ -245,7 +241,8 @@ class AccountEngagement(Result):
         ``buying_group_complete``, ``percentile``, ``tier`` per account, best score first;
         ``"contacts"``: ``lead_id``, the key column, ``role``, ``touches``, ``interest``,
         ``engaged`` per lead (the leads' order); ``"tiers"``: ``tier``, ``target_share``,
-        ``accounts``, ``share``, ``min_score``, ``max_score`` (NaN for an empty tier)."""
+        ``accounts``, ``share``, ``min_score``, ``max_score`` (NaN for an empty tier; ``share``
+        is NaN for every tier when there is no account: 0 of 0 is no share)."""
         level, backend = self._frame_args(level, backend)
         if level == "contacts":
             cols = self._contact_columns()
@@ -612,11 +609,12 @@ def _engagement(
     used = has_acc & ~after & ~outside
     half_days = float(half.astype(np.int64)) / _US_PER_DAY
     weight = t.points[used] * decay_factor(t.age_us[used] / _US_PER_DAY, half_life_days=half_days)
-    interest = np.bincount(t.lead[used], weights=weight, minlength=n_leads)
+    # sums in (group, value) order: tied accounts score the same bits in any row order
+    interest = group_sum(weight, t.lead[used], n_leads)
     n_touch = np.bincount(t.lead[used], minlength=n_leads).astype(np.int64)
     with_acc = acc >= 0
     a = acc[with_acc]
-    score = np.bincount(a, weights=interest[with_acc], minlength=n_acc)
+    score = group_sum(weight, acc[t.lead[used]], n_acc)
     pct, code = _tier_codes(score, tiers)
     names, has_role, joined = _roles(lead, required, n_acc)
     counts = {

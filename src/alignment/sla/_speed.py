@@ -22,7 +22,7 @@ from .._frames import factorize
 from .._options import read_as_of, reads_options
 from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE
-from ..errors import DataValidationError, MissingColumnError, ParameterError
+from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar, check_zone_range
 from ._kinds import category_hits, fold_names
@@ -80,7 +80,7 @@ class _Acts:
     known: np.ndarray  # bool per activity: at or before as_of (known then)
     attempt: np.ndarray  # bool per activity (known attempts only)
     connect: np.ndarray | None  # bool per activity; None: connects not measured
-    rep: np.ndarray | None  # object per activity (None where missing); None: no rep column
+    rep: Any  # Categorical per activity (code -1: missing); None: no rep column
     n_unknown: int  # activities of leads not in the lead table (ignored)
     n_activities: int  # every activity given, those of unknown leads included
     n_after: int  # activities of known leads after as_of (not known yet)
@@ -129,7 +129,12 @@ def _read_activities(
 
     prebuilt = isinstance(activities, ActivityLog)
     how = "raise" if unknown_leads == "raise" else "report"
-    log = activities if prebuilt else ActivityLog.build(activities, leads=lt, unknown=how)
+    log = activities
+    if not prebuilt:
+        log = ActivityLog._build(
+            activities, lead="lead_id", time="timestamp", kind="kind", rep="rep",
+            outcome="outcome", leads=lt, unknown=how, option="unknown_leads='ignore'",
+        )  # fmt: skip
     if prebuilt:
         seg_lead, found = lt.positions(log.keys)
     else:
@@ -180,7 +185,7 @@ def _read_activities(
         known=known,
         attempt=attempt,
         connect=connect,
-        rep=None if log.rep is None else log.rep.values(),
+        rep=log.rep,
         n_unknown=int(unknown.sum()) + int(log.unknown_rows.size),
         n_activities=int(log.time.size) + int(log.unknown_rows.size),
         n_after=int((~known & ~unknown).sum()),
@@ -211,21 +216,84 @@ def _delay_us(calendar: BusinessCalendar | None, start: np.ndarray, end: np.ndar
     return np.where(ok, end - np.where(ok, start, 0), _NAT)
 
 
+def _first_rep(acts: _Acts) -> np.ndarray:
+    """Per segment: the rep of its first known activity (object, ``None`` if none).  Among
+    activities at that same first instant, the first rep in text order (a missing rep only
+    when none of them has one): the same rep in any row order of the activities."""
+    n_seg = acts.offsets.size - 1
+    first = seg.segment_first_true(acts.known, acts.offsets)
+    if acts.rep is None or not acts.time.size:
+        return np.full(n_seg, None, dtype=object)
+    labels = np.asarray(acts.rep.categories, dtype=object)
+    none = labels.size  # (a missing rep sorts after every rep)
+    code = np.where(acts.rep.codes >= 0, acts.rep.codes, none).astype(np.int64)
+    t0 = np.where(first >= 0, acts.time[np.maximum(first, 0)], _NAT)
+    tied = acts.known & (acts.time == seg.broadcast(t0, acts.offsets))
+    best = seg.group_min(np.where(tied, code, none), seg.segment_ids(acts.offsets), n_seg, none)
+    lut = np.empty(none + 1, dtype=object)
+    lut[:none] = labels  # (the last slot: None)
+    return np.asarray(lut[best], dtype=object)
+
+
+def _owner(lt: Any) -> np.ndarray | None:
+    """Per lead: its owner as a rep label (``None`` where missing); ``None`` without an owner
+    column.  Integer owners (ids) are labelled as themselves (``"101"``); a flag column, or a
+    number with a fraction, is no rep and is refused."""
+    if "owner" in lt.categorical:
+        return np.asarray(lt.categorical["owner"].values(), dtype=object)
+    if "owner" not in lt.numeric:
+        return None
+    exact = lt.exact.get("owner")
+    values = lt.numeric["owner"]
+    fix = "give the owner as a rep name or an integer rep id"
+    if exact is not None and exact.dtype.kind not in "iu":
+        reject_rows(
+            ~np.equal(exact, np.array(None, dtype=object)).astype(bool),
+            "an owner that is a flag (True/False) names no rep",
+            column="owner", values=exact, table="leads", fix=fix,
+        )  # fmt: skip
+    if exact is not None and exact.dtype.kind in "iu":
+        ints, missing = exact, np.zeros(exact.size, dtype=bool)
+    else:
+        missing = np.isnan(values)
+        reject_rows(
+            ~missing & ~((np.abs(values) < 2.0**63) & (values == np.floor(values))),
+            "an owner that is a number but not an integer id (a fraction) names no rep",
+            column="owner", values=values, table="leads", fix=fix,
+        )  # fmt: skip
+        ints = np.where(missing, 0, values).astype(np.int64)
+    uniq, inv = np.unique(ints, return_inverse=True)
+    labels = np.array([str(u) for u in uniq.tolist()], dtype=object)[inv.ravel()]
+    labels[missing] = None
+    return np.asarray(labels, dtype=object)
+
+
 def _rep_of_leads(lt: Any, acts: _Acts) -> np.ndarray:
     """Per lead: its owner, else the rep of its first (known) activity, else :data:`NO_REP`."""
-    n = lt.n_leads
-    rep = np.full(n, None, dtype=object)
-    if acts.rep is not None:
-        first = seg.segment_first_true(acts.known, acts.offsets)
-        # no activity row at all: every segment is empty (``first`` is -1 throughout)
-        picked = acts.rep[np.maximum(first, 0)] if acts.rep.size else None
-        rep_seg = np.where(first >= 0, picked, None)
-        rep = _per_lead(np.asarray(rep_seg, dtype=object), acts, n, None)
-    if "owner" in lt.categorical:
-        owner = lt.categorical["owner"]
-        rep = np.where(owner.codes >= 0, owner.values(), rep)
+    rep = _per_lead(_first_rep(acts), acts, lt.n_leads, None)
+    owner = _owner(lt)
+    if owner is not None:
+        rep = np.where(np.equal(owner, np.array(None, dtype=object)), rep, owner)
     missing = np.equal(rep, np.array(None, dtype=object)).astype(bool)
     return np.where(missing, NO_REP, rep).astype(object)
+
+
+def _assigned_at(lt: Any, assigned: str) -> np.ndarray:
+    """The assignment instant of every lead: the stage column ``assigned`` (``"created_at"``:
+    assigned when created); refused, naming the leads' datetime columns, when absent."""
+    if assigned == "created_at":
+        return np.asarray(lt.created_at)
+    if assigned not in lt.stages:
+        have = ["created_at", *lt.stages]
+        raise MissingColumnError(
+            f"speed_to_lead needs the assignment instant {assigned!r}; the leads have no such "
+            f"datetime column (their datetime columns: {', '.join(have)})",
+            column=assigned,
+            table="leads",
+            fix="add the assignment column, or name one of those with assigned= "
+            "(assigned='created_at' times the reps from the lead's creation)",
+        )
+    return np.asarray(lt.stages[assigned])
 
 
 def _lead_columns(
@@ -239,7 +307,7 @@ def _lead_columns(
     """The per-lead table (caller's row order, delays in hours) and the delays in µs."""
     n = lt.n_leads
     created = np.asarray(lt.created_at).view(np.int64)
-    assigned = np.asarray(lt.stages[assigned_col]).view(np.int64)
+    assigned = _assigned_at(lt, assigned_col).view(np.int64)
     if t_asof is not None:  # an assignment recorded after as_of is not known yet
         assigned = np.where(assigned > t_asof, _NAT, assigned)
     has = assigned != _NAT
@@ -570,7 +638,8 @@ def speed_to_lead(
         Outcomes of an attempt that make it a connect (case-insensitive); default
         :data:`CONNECT_OUTCOMES`; ``None``: connects are not measured (no connect columns).
     assigned : str
-        The assignment stage column (default ``"assigned_at"``).
+        The assignment stage column (default ``"assigned_at"``); ``"created_at"`` times the
+        reps from the lead's creation (every system delay is then 0).
     unknown_leads : {"raise", "ignore"}
         Activities of leads not in ``leads``: raise :class:`DataValidationError` naming the
         rows (default), or leave them out (counted in ``summary()["activities_unknown_lead"]``).
@@ -598,7 +667,9 @@ def speed_to_lead(
     * **Status**: ``not assigned`` (no assignment instant, whatever its activities),
       ``not attempted yet``, ``attempted``, ``connected``.
     * **Rep**: the lead's ``owner``, else the ``rep`` of its first activity, else ``"(no
-      rep)"``.  Every lead is in exactly one rep row and one ``by`` row.
+      rep)"``; activities tied at the first instant give the first of their reps in text
+      order.  Integer owners are labelled as themselves (``"101"``); a flag or fractional
+      owner is refused.  Every lead is in exactly one rep row and one ``by`` row.
     * Medians and 95th percentiles (linear interpolation, as ``numpy.quantile``) are over the
       leads with a value; NaN where there is none (``not_measured`` gives the reason), never 0.
       Leads not attempted yet are counted, not in the rep-delay quantiles.
@@ -614,14 +685,7 @@ def speed_to_lead(
         t_asof = int(read_as_of(as_of).astype(np.int64))
 
     lt = LeadTable.build(leads)
-    if assigned not in lt.stages:
-        raise MissingColumnError(
-            f"speed_to_lead needs the assignment instant {assigned!r}; the leads have no such "
-            "datetime column",
-            column=assigned,
-            table="leads",
-            fix="add the assignment column, or name it with assigned= (e.g. assigned='mql_at')",
-        )
+    _assigned_at(lt, assigned)  # (refused before the activities are read)
     by_col = None if by is None else _by_column(lt, by)
     acts = _read_activities(activities, lt, kinds, outcomes, unknown_leads, t_asof, calendar)
     lead, delays = _lead_columns(lt, acts, calendar, assigned, by_col, t_asof)

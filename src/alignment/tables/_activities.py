@@ -118,6 +118,27 @@ class ActivityLog(_EventLog):
         DataValidationError
             Missing columns, NaN/NaT in the lead or time column, activities of unknown leads.
         """
+        return cls._build(
+            data, lead=lead, time=time, kind=kind, rep=rep, outcome=outcome, leads=leads,
+            unknown=unknown, option="unknown='report'",
+        )  # fmt: skip
+
+    @classmethod
+    def _build(
+        cls,
+        data: Any,
+        *,
+        lead: str,
+        time: str,
+        kind: str,
+        rep: str,
+        outcome: str,
+        leads: Any,
+        unknown: str,
+        option: str,
+    ) -> ActivityLog:
+        """:meth:`build`; ``option`` is the caller's own way to keep an activity of an unknown
+        lead out (``"unknown='report'"``), named in the refusal's fix."""
         if isinstance(data, ActivityLog):
             return data
         if unknown not in ("raise", "report"):
@@ -137,7 +158,7 @@ class ActivityLog(_EventLog):
                         column=lead,
                         table=at,
                         values=raw.columns[lead],
-                        fix="add the lead, drop the activity, or pass unknown='report'",
+                        fix=f"add the lead, drop the activity, or pass {option}",
                     )
                 unknown_rows = np.flatnonzero(~found).astype(np.int64)
             codes = pos

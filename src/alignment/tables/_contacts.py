@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from .._lookup import lookup
+from .._parse import fold_role
 from ..errors import MissingColumnError, ParameterError
 from ._common import _Keys
-from ._deals import Contacts, Conversions, read_conversions
+from ._deals import Contacts, Conversions, read_conversions, role_weight_lut
 from ._leads import LeadTable
 
 #: the ``contacts=`` modes of account journeys
@@ -69,18 +70,38 @@ def check_contacts(
                 f"role_weights: {role!r}: {w!r} is not a role name with a finite weight > 0; "
                 "give each role (a string) a positive weight (roles left out weigh 1)"
             )
-        out[role] = v
+        folded = fold_role(role)
+        if out.get(folded, v) != v:
+            raise ParameterError(
+                f"role_weights gives the role {folded!r} two weights under two spellings "
+                f"({out[folded]!r} and {v!r}; spellings are folded: 'Decision Maker' = "
+                "'decision_maker'); give each role one weight"
+            )
+        out[folded] = v
     return out
 
 
 def read_deal_conversions(
-    conversions: Any, *, contacts: str | None, key_name: str, lead: str, **read: Any
+    conversions: Any,
+    *,
+    contacts: str | None,
+    key_name: str,
+    lead: str,
+    role_weights: dict[str, float] | None = None,
+    **read: Any,
 ) -> Conversions:
     """The conversions of ``conversions``: the won deals with their contacts by ``contacts``
     mode (account journeys), or as :func:`read_conversions` reads them (``contacts=None``)."""
     if contacts is None:
         return read_conversions(conversions, key_name=key_name, lead=lead, **read)
-    return account_conversions(conversions, contacts=contacts, key_name=key_name, lead=lead, **read)
+    return account_conversions(
+        conversions,
+        contacts=contacts,
+        key_name=key_name,
+        lead=lead,
+        role_weights=role_weights,
+        **read,
+    )
 
 
 def account_conversions(
@@ -94,16 +115,20 @@ def account_conversions(
     leads: LeadTable | None,
     won_stages: Sequence[str] | None,
     deal_contacts: Any,
+    role_weights: dict[str, float] | None = None,
 ) -> Conversions:
     """The won deals of ``conversions`` with their contact pairs naming persons (``lead``).
 
-    Deals without a ``deal_id`` column are numbered by their row in the caller's table.
+    Deals without a ``deal_id`` column are numbered by their row in the caller's table; a
+    person listed twice for one deal keeps its largest role weight (``role_weights``).
     """
     read: dict[str, Any] = dict(
         lead=lead, converted_at=converted_at, revenue=revenue, leads=leads, won_stages=won_stages
     )
     if contacts == "all":
-        conv = read_conversions(conversions, key_name=key_name, deal_contacts=None, **read)
+        conv = read_conversions(
+            conversions, key_name=key_name, deal_contacts=None, key_contacts=deal_contacts, **read
+        )
         conv = replace(conv, pairs=_account_pairs(conv.pairs, leads, key_name))
     elif contacts == "roles":
         if deal_contacts is None:
@@ -111,7 +136,13 @@ def account_conversions(
                 "contacts='roles' reads each deal's contacts and their role from deal_contacts=: "
                 "pass it (a CRMData bundle brings its own)",
             )
-        conv = read_conversions(conversions, key_name=lead, deal_contacts=deal_contacts, **read)
+        conv = read_conversions(
+            conversions,
+            key_name=lead,
+            deal_contacts=deal_contacts,
+            role_weights=role_weights,
+            **read,
+        )
     else:
         conv = read_conversions(conversions, key_name=lead, deal_contacts=deal_contacts, **read)
         conv = replace(conv, pairs=_primary_pairs(conv.pairs))
@@ -177,7 +208,6 @@ def _account_pairs(pairs: Contacts, leads: LeadTable | None, key_name: str) -> C
 
 def role_weight_of(role: Any, role_weights: dict[str, float] | None) -> np.ndarray:
     """Weight of each category of ``role`` (a :class:`Categorical`), then of a missing role:
-    ``role_weights[role]``, 1 for roles it does not name and for a missing role."""
-    cats = [] if role is None else role.categories.tolist()
-    rw = role_weights or {}
-    return np.array([rw.get(str(c), 1.0) for c in cats] + [1.0], dtype=np.float64)
+    ``role_weights`` of its folded spelling, 1 for roles it does not name and for a missing
+    role (see :func:`~alignment.tables._deals.role_weight_lut`)."""
+    return role_weight_lut(role, role_weights)

@@ -10,7 +10,7 @@ a ``deal_contacts`` table (any number per deal).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from .._frames import Categorical, factorize, numeric, read_table
 from .._lookup import lookup
 from .._options import read_time
 from .._params import check_flag
-from .._parse import fold_key, parse_bool
+from .._parse import fold_key, fold_role, parse_bool
 from .._time import Awareness
 from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 from ._common import _check_awareness, _key_codes, _Keys
@@ -163,8 +163,14 @@ def read_conversions(
     leads: LeadTable | None,
     won_stages: Sequence[str] | None = None,
     deal_contacts: Any = None,
+    role_weights: Mapping[str, float] | None = None,
+    key_contacts: Any = None,
 ) -> Conversions:
-    """The won conversions of ``conversions`` (see the module notes)."""
+    """The won conversions of ``conversions`` (see the module notes).
+
+    ``key_contacts``: deal contacts read only to find the account (``key_name``) of a deal
+    that has neither its own nor a lead column naming one: its primary contact's.
+    """
     probe = read_table(
         conversions,
         table=_CT,
@@ -227,10 +233,21 @@ def read_conversions(
                 f"deal_contacts= names persons ({lead!r}); it cannot be combined with journeys "
                 f"keyed by {key_name!r}"
             )
-        pairs = _read_contacts(deal_contacts, np.asarray(cols[DEAL_KEY]), rows, lead)
+        pairs = _read_contacts(deal_contacts, np.asarray(cols[DEAL_KEY]), rows, lead, role_weights)
     else:
+        table = "deals" if dealish or DEAL_KEY in cols else _CT
         with caller_rows(rows, _CT):
-            keys = _conversion_keys(pick(kcol), kcol, key_name, lead, leads)
+            own_key, need = _own_keys(pick, cols, kcol, key_name, lead)
+        via = None
+        if need is not None:
+            via = _lead_of(pick, cols, lead, need.size)
+            if key_contacts is not None and DEAL_KEY in cols:  # (caller's rows as they are)
+                fill = np.equal(via, np.array(None, dtype=object)).astype(bool)
+                via[fill] = _primary_leads(key_contacts, np.asarray(cols[DEAL_KEY]), rows, lead)[
+                    fill
+                ]
+        with caller_rows(rows, _CT), caller_rows(rows, table):
+            keys = _conversion_keys(own_key, need, via, pick, cols, key_name, lead, leads, table)
         own = np.arange(rows.size, dtype=np.int64)
         pairs = Contacts(keys=keys, conv=own, primary=own, rows=rows)
     return Conversions(
@@ -298,32 +315,163 @@ def _stage_won(values: Any, won_stages: Sequence[str]) -> np.ndarray:
     return np.asarray(found, dtype=bool)[cat.codes] if found else np.zeros(0, dtype=bool)
 
 
+def _own_keys(
+    pick: Callable[[str], Any], cols: Mapping[str, Any], kcol: str, key_name: str, lead: str
+) -> tuple[Any, np.ndarray | None]:
+    """The conversions' own key column (``kcol``), and, for an account key (``key_name`` is
+    not the ``lead``), which conversions have none there (``None``: every one has its own)."""
+    if key_name == lead:
+        return pick(kcol), None
+    if key_name not in cols:
+        return None, np.ones(len(pick(kcol)), dtype=bool)
+    own = factorize(pick(key_name), column=key_name, table=_CT, allow_missing=True)
+    need = np.asarray(own.codes < 0)
+    return (pick(key_name), None) if not need.any() else (own.values(), need)
+
+
+def _lead_of(pick: Callable[[str], Any], cols: Mapping[str, Any], lead: str, n: int) -> np.ndarray:
+    """The conversions' lead column as objects (``None`` where missing, or without one)."""
+    if lead not in cols:
+        return np.full(n, None, dtype=object)
+    return np.asarray(
+        factorize(pick(lead), column=lead, table=_CT, allow_missing=True).values(), dtype=object
+    )
+
+
+def _primary_leads(
+    deal_contacts: Any, deal_ids: np.ndarray, won_rows: np.ndarray, lead: str
+) -> np.ndarray:
+    """Per won deal: the lead of its primary contact in ``deal_contacts`` (``None``: none)."""
+    pairs = _read_contacts(deal_contacts, deal_ids, won_rows, lead)
+    out = np.full(won_rows.size, None, dtype=object)
+    has = pairs.primary >= 0
+    out[has] = pairs.keys.uniques[pairs.keys.codes[pairs.primary[has]]]
+    return out
+
+
 def _conversion_keys(
-    values: np.ndarray, kcol: str, key_name: str, lead: str, leads: LeadTable | None
+    own: Any,
+    need: np.ndarray | None,
+    via: np.ndarray | None,
+    pick: Callable[[str], Any],
+    cols: Mapping[str, Any],
+    key_name: str,
+    lead: str,
+    leads: LeadTable | None,
+    table: str,
 ) -> _Keys:
-    """The journey key of each conversion: its own column, or its lead's in ``leads``."""
-    if kcol == lead and key_name != lead:
-        if leads is None or key_name not in leads.categorical:
-            raise DataValidationError(
-                f"conversions are keyed by {lead!r} but journeys by {key_name!r}",
-                table=_CT,
-                column=lead,
-                fix=f"add {key_name!r} to the conversions or pass leads= with that column",
-            )
-        pos, found = leads.positions(values)
-        reject_rows(~found, "conversion for an unknown lead", column=lead, table=_CT)
-        values = leads.categorical[key_name].values()[pos]
-    return _key_codes(values, column=kcol, table=_CT)
+    """The journey key of each conversion: its own column; an account key it lacks there is
+    its lead's in ``leads`` (``via``: the deal's lead, else its primary contact).  A deal
+    whose account is found nowhere is refused, naming the deals, their rows and lead."""
+    column = key_name if key_name in cols else lead
+    if need is None or via is None:
+        return _key_codes(own, column=column, table=_CT)
+    if key_name not in cols and (leads is None or key_name not in leads.categorical):
+        raise DataValidationError(
+            f"conversions are keyed by {lead!r} but journeys by {key_name!r}",
+            table=table,
+            column=lead,
+            fix=f"add {key_name!r} to the {table} or pass leads= with that column",
+        )
+    keys = np.full(need.size, None, dtype=object) if own is None else np.array(own, dtype=object)
+    sel = np.flatnonzero(need & ~np.equal(via, np.array(None, dtype=object)).astype(bool))
+    if leads is not None and key_name in leads.categorical and sel.size:
+        pos, found = leads.positions(via[sel])
+        keys[sel[found]] = leads.categorical[key_name].values()[pos[found]]
+    ids = np.asarray(pick(DEAL_KEY), dtype=object) if DEAL_KEY in cols else None
+    bad = np.equal(keys, np.array(None, dtype=object)).astype(bool)
+    named = "" if ids is None else f" (deal_id {', '.join(repr(i) for i in ids[bad][:5])})"
+    reject_rows(
+        bad,
+        f"a won deal without its own {key_name!r} takes its lead's, but its lead is missing, "
+        f"not in the leads or without {key_name!r}{named}",
+        column=column,
+        table=table,
+        values=via,
+        fix=f"give the deal its {key_name!r}, or a lead (its {lead!r} or primary deal contact) "
+        f"whose row of the leads has one; or drop the deal",
+    )
+    return _key_codes(keys, column=column, table=_CT)
+
+
+def role_weight_lut(
+    role: Categorical | None, role_weights: Mapping[str, float] | None
+) -> np.ndarray:
+    """Weight of each category of ``role``, then of a missing role: the weight of its folded
+    spelling in ``role_weights`` (``"Decision Maker"`` = ``"decision_maker"``), 1 for roles
+    it does not name and for a missing role.
+
+    Raises
+    ------
+    ParameterError
+        A ``role_weights`` role that no row of the deal contacts holds (its weight would
+        silently never apply).
+    """
+    cats = [] if role is None else [str(c) for c in role.categories.tolist()]
+    folded = [fold_role(c) for c in cats]  # (one pass over the distinct roles)
+    rw = {fold_role(k): v for k, v in (role_weights or {}).items()}
+    unmatched = sorted(set(rw) - set(folded))
+    if unmatched:
+        held = ", ".join(repr(c) for c in cats[:10]) if role is not None else ""
+        raise ParameterError(
+            f"role_weights names role(s) {unmatched} that no deal contact holds, so their "
+            "weight would never apply; "
+            + (f"the deal contacts' roles: {held}" if held else "the deal contacts have no role")
+            + "; name the roles as deal_contacts writes them (spellings are folded: "
+            "'Decision Maker' = 'decision_maker'), or leave them out"
+        )
+    return np.array([rw.get(f, 1.0) for f in folded] + [1.0], dtype=np.float64)
+
+
+def _role_rank(role: Categorical | None) -> np.ndarray:
+    """Rank of each category of ``role`` by its folded spelling, then of a missing role
+    (last)."""
+    cats = [] if role is None else [fold_role(str(c)) for c in role.categories.tolist()]
+    rank = np.full(len(cats) + 1, len(cats), dtype=np.int64)
+    rank[np.argsort(np.array(cats, dtype=object), kind="stable")] = np.arange(len(cats))
+    return rank
+
+
+def _one_row_per_contact(
+    used: np.ndarray,
+    conv: np.ndarray,
+    person: np.ndarray,
+    primary_flag: np.ndarray,
+    weight: np.ndarray,
+    rank: np.ndarray,
+) -> np.ndarray:
+    """The kept rows (of ``used``): one per (conversion, person), ordered per conversion
+    primary contact first, then by each person's first row.
+
+    A person listed twice for one deal keeps the row of its largest role weight, then of its
+    first role in folded text order (a missing role last): the same row in any row order.
+    The person is the primary contact when any of its rows is marked ``is_primary``.
+    """
+    if not used.size:
+        return used
+    c, p = conv[used], person[used]
+    by = np.lexsort((used, rank[used], -weight[used], p, c))
+    sc, sp = c[by], p[by]
+    head = np.flatnonzero(np.r_[True, (np.diff(sc) != 0) | (np.diff(sp) != 0)])
+    best = used[by][head]
+    any_primary = np.logical_or.reduceat(primary_flag[used][by], head)
+    first_row = np.minimum.reduceat(used[by], head)
+    return best[np.lexsort((first_row, ~any_primary, sc[head]))]
 
 
 def _read_contacts(
-    deal_contacts: Any, deal_ids: np.ndarray, won_rows: np.ndarray, lead: str
+    deal_contacts: Any,
+    deal_ids: np.ndarray,
+    won_rows: np.ndarray,
+    lead: str,
+    role_weights: Mapping[str, float] | None = None,
 ) -> Contacts:
     """The (conversion, person) pairs of ``deal_contacts`` for the won deals.
 
     Every contact row must name a deal of the table; rows of deals that are not won are not
-    used.  A person listed twice for one deal is one contact.  Each won deal's primary contact
-    is its first row marked ``is_primary`` (else its first row).
+    used.  A person listed twice for one deal is one contact, with its largest role weight
+    (``role_weights``), then its first role in folded text order.  Each won deal's primary
+    contact is its first person marked ``is_primary`` (else its first person).
     """
     raw = read_table(
         deal_contacts, table=_DC, required=[DEAL_KEY, lead], optional=["is_primary", "role"]
@@ -358,27 +506,24 @@ def _read_contacts(
         if "is_primary" in raw.columns
         else np.zeros(conv.size, dtype=bool)
     )
-    used = np.flatnonzero(conv >= 0)
-    # per conversion: its primary first, then in row order; a person twice: the first row
-    order = used[np.lexsort((used, ~primary_flag[used], conv[used]))]
-    person = persons.codes[order].astype(np.int64)
-    dup = np.zeros(order.size, dtype=bool)
-    if order.size:
-        seen = np.lexsort((np.arange(order.size), person, conv[order]))
-        same = (np.diff(conv[order][seen]) == 0) & (np.diff(person[seen]) == 0)
-        dup[seen[1:][same]] = True
-    order = order[~dup]
+    role = None
+    if "role" in raw.columns:
+        role = factorize(raw.columns["role"], column="role", table=_DC, allow_missing=True)
+    rows_role = np.full(conv.size, -1, dtype=np.int64) if role is None else role.codes
+    weight = role_weight_lut(role, role_weights)[rows_role]  # (-1: the missing role's slot)
+    rank = _role_rank(role)[rows_role]
+    person = persons.codes.astype(np.int64)
+    order = _one_row_per_contact(
+        np.flatnonzero(conv >= 0), conv, person, primary_flag, weight, rank
+    )
     pair_conv = conv[order]
     primary = np.full(won_rows.size, -1, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, np.diff(pair_conv) != 0]) if order.size else order
     primary[pair_conv[starts]] = starts
     kept, inverse = np.unique(persons.codes[order], return_inverse=True)
     keys = _Keys(inverse.astype(np.int64).ravel(), persons.uniques[kept])
-    role = None
-    if "role" in raw.columns:
-        role = factorize(raw.columns["role"], column="role", table=_DC, allow_missing=True)
-        role = role.take(order)
-    return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order, role=role)
+    kept_role = None if role is None else role.take(order)
+    return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order, role=kept_role)
 
 
 def deal_created_anchor(

@@ -476,12 +476,10 @@ class Journeys(_EventLog):
         touch_categorical, touch_numeric : sequence of str, optional
             Extra touch columns; default: ``campaign``, ``content``, ``kind`` and ``cost`` when present.
         touches : {"all", "converted"}
-            ``"converted"`` keeps only the touches of converted journeys (every journey is still
-            there, with its conversion; the others simply have no touch).  Every input row is
-            still read and validated, but only the kept touches are sorted: about 10× less work
-            when ~10 % of journeys convert.  That is all rule-based attribution needs, and
-            :func:`alignment.attribute` uses it for the built-in rule models; sequence models
-            (Markov, Shapley) and path statistics need ``"all"``.
+            ``"converted"`` keeps only the touches of converted journeys (the others stay,
+            without touches); every row is still validated, only the kept touches sorted (~10×
+            less work at ~10 % converting): enough for the rule models (``attribute`` uses it),
+            not for sequence models (Markov, Shapley) nor path statistics.
         deal_contacts : frame, dict or sequence of records, optional
             The persons of each deal (``deal_id``, ``lead``, optionally ``is_primary``); the
             conversions are then deals with a ``deal_id``.  Without it, a deal's contact is its
@@ -530,14 +528,15 @@ class Journeys(_EventLog):
         _require_columns(raw, [*(touch_categorical or ()), *(touch_numeric or ())], tt)
         flags: dict[str, Awareness] = {}
         ttime, flags[time] = _time_column(raw, time, tt, check=False)
-        lead_table, lead_flags = LeadTable._read(leads) if leads is not None else (None, {})
+        lead_table, lead_flags = (
+            LeadTable._read(leads, id=lead) if leads is not None else (None, {})
+        )
         others = {("leads", c): v for c, v in lead_flags.items()}  # (checked with the touches')
 
         rw = check_contacts(contacts, role_weights, key=key_name, lead=lead) if contacts else None
         person_key = lead if contacts else key_name  # account journeys: touches by person
 
-        # conversions (read before the touches' keys are coded: their own columns are coded
-        # on the pool meanwhile)
+        # conversions (read before the touches' keys are coded: theirs are coded meanwhile)
         conv = None
         if conversions is not None:
             conv = read_deal_conversions(
@@ -550,6 +549,7 @@ class Journeys(_EventLog):
                 leads=lead_table,
                 won_stages=check_deal_options(won_stages, reset),
                 deal_contacts=deal_contacts,
+                role_weights=rw,
             )
             others.update({(_CT, c): v for c, v in conv.instants.items()})
         elif deal_contacts is not None or won_stages is not None or contacts:
