@@ -522,6 +522,9 @@ def test_stage_outcome_errors() -> None:
     assert "outcome='mql_at'" in (e.value.fix or "")  # a stage the leads have, not 'sql_at'
     with pytest.raises(alignment.ParameterError, match="won_stages does not apply"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", won_stages=["Won"])
+    contacts = {"deal_id": ["D1"], "lead_id": [STAGE_LEADS["lead_id"][0]]}
+    with pytest.raises(alignment.ParameterError, match="deal_contacts does not apply"):
+        alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", deal_contacts=contacts)
     with pytest.raises(alignment.ParameterError, match="pass the leads once"):
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, leads=STAGE_LEADS, outcome="mql_at")
     with pytest.raises(alignment.ParameterError, match="outcome must be"):

@@ -83,6 +83,12 @@ def outcome_inputs(
             "reaching a stage, not won deals: won_stages does not apply (leave it out, or "
             "leave outcome= out to credit the won deals' revenue)"
         )
+    if deal_contacts is not None and not from_crm:
+        raise ParameterError(
+            f"deal_contacts= links won deals to their persons, but outcome={outcome!r} credits "
+            "each lead's reaching a stage, not won deals: deal_contacts does not apply (leave "
+            "it out, or leave outcome= out to credit the won deals' revenue)"
+        )
     if from_crm:
         source = leads
     elif conversions is not None and leads is not None:
