@@ -768,3 +768,19 @@ def test_every_custom_period_that_started_is_reported() -> None:
     # the last period is over: still reported, with 0 of 7 delivered
     assert got["2024-04-19"] == (["2024-03-15", "2024-04-01"], [5, 0])
     assert got["2024-06-01"] == got["2024-04-19"]
+
+
+def test_an_integer_owner_is_reported_as_its_id_and_a_flag_owner_is_refused() -> None:
+    """The leads table reports integer owners as themselves ("101"), as speed_to_lead names
+    them, where they were reported missing; a flag is no owner and is refused."""
+    leads = leads_dict(mql_at=["2024-03-01T09:00Z"] * 3, owner=[101, None, 7])
+    a = acts(("L0", "2024-03-01T10:00Z", "call"))
+    r = evaluate(BASIC, leads, a, as_of="2024-03-04T12:00Z")
+    assert col(r, "owner") == ["101", None, "7"]
+    named = evaluate(BASIC, leads_dict(mql_at=["2024-03-01T09:00Z"], owner=["ana"]), a,
+                     as_of="2024-03-04T12:00Z")  # fmt: skip
+    assert col(named, "owner") == ["ana"]
+    with pytest.raises(DataValidationError, match="flag") as info:
+        evaluate(BASIC, leads_dict(mql_at=["2024-03-01T09:00Z"] * 2, owner=[True, False]), a,
+                 as_of="2024-03-04T12:00Z")  # fmt: skip
+    assert info.value.column == "owner"

@@ -11,6 +11,7 @@ from ..errors import MissingColumnError, reject_rows
 from ._calendar import BusinessCalendar, check_zone_range
 from ._commitments import _NAT, _Acts, _Leads, _none_us
 from ._model import _CELL_RE, SLA
+from ._owners import owner_labels
 
 __all__ = ["check_calendar_instants", "read_activities", "read_leads"]
 
@@ -137,7 +138,7 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
     accepted = _known_at(accepted, t_asof)
     rejected = _known_at(_stage(lt, "rejected_at"), t_asof)
     reason = lt.categorical.get("rejection_reason")
-    owner = lt.column("owner") if "owner" in lt.categorical else None
+    owner = owner_labels(lt)
     delivered: np.ndarray | None = assigned
     split = None
     if sla.marketing is not None:

@@ -22,10 +22,11 @@ from .._frames import factorize
 from .._options import read_as_of, reads_options
 from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE
-from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
+from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar, check_zone_range
 from ._kinds import category_hits, fold_names
+from ._owners import owner_labels
 
 __all__ = [
     "ATTEMPT_KINDS",
@@ -235,43 +236,10 @@ def _first_rep(acts: _Acts) -> np.ndarray:
     return np.asarray(lut[best], dtype=object)
 
 
-def _owner(lt: Any) -> np.ndarray | None:
-    """Per lead: its owner as a rep label (``None`` where missing); ``None`` without an owner
-    column.  Integer owners (ids) are labelled as themselves (``"101"``); a flag column, or a
-    number with a fraction, is no rep and is refused."""
-    if "owner" in lt.categorical:
-        return np.asarray(lt.categorical["owner"].values(), dtype=object)
-    if "owner" not in lt.numeric:
-        return None
-    exact = lt.exact.get("owner")
-    values = lt.numeric["owner"]
-    fix = "give the owner as a rep name or an integer rep id"
-    if exact is not None and exact.dtype.kind not in "iu":
-        reject_rows(
-            ~np.equal(exact, np.array(None, dtype=object)).astype(bool),
-            "an owner that is a flag (True/False) names no rep",
-            column="owner", values=exact, table="leads", fix=fix,
-        )  # fmt: skip
-    if exact is not None and exact.dtype.kind in "iu":
-        ints, missing = exact, np.zeros(exact.size, dtype=bool)
-    else:
-        missing = np.isnan(values)
-        reject_rows(
-            ~missing & ~((np.abs(values) < 2.0**63) & (values == np.floor(values))),
-            "an owner that is a number but not an integer id (a fraction) names no rep",
-            column="owner", values=values, table="leads", fix=fix,
-        )  # fmt: skip
-        ints = np.where(missing, 0, values).astype(np.int64)
-    uniq, inv = np.unique(ints, return_inverse=True)
-    labels = np.array([str(u) for u in uniq.tolist()], dtype=object)[inv.ravel()]
-    labels[missing] = None
-    return np.asarray(labels, dtype=object)
-
-
 def _rep_of_leads(lt: Any, acts: _Acts) -> np.ndarray:
     """Per lead: its owner, else the rep of its first (known) activity, else :data:`NO_REP`."""
     rep = _per_lead(_first_rep(acts), acts, lt.n_leads, None)
-    owner = _owner(lt)
+    owner = owner_labels(lt)
     if owner is not None:
         rep = np.where(np.equal(owner, np.array(None, dtype=object)), rep, owner)
     missing = np.equal(rep, np.array(None, dtype=object)).astype(bool)
