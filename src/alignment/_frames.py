@@ -389,6 +389,8 @@ def _frame_column(
     if plain is not None:  # (a dictionary of numbers or instants: read as its values)
         s = nw.from_native(plain, series_only=True)
         return _frame_column(s, s.dtype, backend, n_rows, name, table)
+    if dtype == nw.String and backend == "pandas" and not _pandas_all_text(s.to_native()):
+        dtype = nw.Object  # (typed from its first rows: the other values read one by one)
     if dtype in (nw.String, nw.Categorical, nw.Enum):
         return _soon(n_rows, _native_factorize, s.to_native(), backend), None
     if dtype == nw.Boolean and s.null_count():  # (as a dict's list of bools with None)
@@ -446,6 +448,17 @@ def _nullable_bools(s: Any) -> np.ndarray:
     out: np.ndarray = np.array([False, True], dtype=object)[flags.astype(np.intp)]
     out[np.asarray(s.is_null().to_numpy(), dtype=bool)] = None
     return out
+
+
+def _pandas_all_text(native: Any) -> bool:
+    """Whether a pandas column typed as text holds text in every cell (missing ones aside):
+    narwhals types an ``object`` column from its first rows, a later bool, number, bytes or
+    list is not text (one vectorised pass over the column)."""
+    import pandas as pd
+
+    if native.dtype != object:  # (a string dtype holds text only)
+        return True
+    return bool(pd.api.types.infer_dtype(native, skipna=True) in ("string", "empty"))
 
 
 def _pandas_zoned(native: Any) -> np.ndarray | None:

@@ -177,3 +177,24 @@ def test_pandas_na_is_missing_like_none_in_time_and_number_columns() -> None:
     with pytest.raises(DataValidationError, match="missing instant") as info:  # (required)
         alignment.Journeys.build({**touches, "timestamp": [when, pd.NA, when]})
     assert info.value.rows == [1]
+
+
+# ------------------------------------------------------- pandas object columns, every cell read
+@pytest.mark.parametrize("bad", [True, 5, ["a"]])
+@pytest.mark.parametrize("row", [50, 150])
+def test_pandas_object_text_column_checks_every_cell(bad: Any, row: int) -> None:
+    pd = pytest.importorskip("pandas")
+    n = 200
+    channel = ["email"] * n
+    channel[row] = bad
+    touches = pd.DataFrame(
+        {
+            "lead_id": [f"L{i % 7}" for i in range(n)],
+            "timestamp": pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC"),
+            "channel": pd.Series(channel, dtype=object),
+        }
+    )
+    with pytest.raises(DataValidationError) as info:
+        alignment.Journeys.build(touches, pd.DataFrame(C))
+    assert "expected strings" in str(info.value)
+    assert info.value.rows is not None and list(info.value.rows) == [row]
