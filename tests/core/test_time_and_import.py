@@ -69,6 +69,17 @@ def test_instants_from_every_kind() -> None:
         assert out[0] == expected, values
 
 
+@pytest.mark.parametrize("folds", [(0, 1), (1, 0), (1, 1, 0, 0)])
+def test_a_dst_overlap_keeps_each_fold(folds: tuple[int, ...]) -> None:
+    """The two 01:30 of a DST overlap are equal in Python and an hour apart as instants."""
+    zoneinfo = pytest.importorskip("zoneinfo")
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    values = [dt.datetime(2024, 11, 3, 1, 30, tzinfo=new_york, fold=f) for f in folds]
+    out, _ = as_utc_datetime64(np.array(values, dtype=object), column="t")
+    utc = {0: np.datetime64("2024-11-03T05:30", "us"), 1: np.datetime64("2024-11-03T06:30", "us")}
+    assert out.tolist() == [utc[f].item() for f in folds]
+
+
 def test_awareness_reported() -> None:
     _, aware = as_utc_datetime64(
         np.array([dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)]), column="t"
