@@ -706,13 +706,14 @@ def _object_floats(
     items = arr.tolist()
     if flags or not any(isinstance(v, (bool, np.bool_)) for v in items):  # (a bool: no number)
         try:
-            return np.array([np.nan if v is None else v for v in items], dtype=np.float64)
+            floats = np.array([np.nan if v is None else v for v in items], dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
-            pass
-        try:  # (one value at a time: pandas' NA, a Decimal's signalling NaN)
-            return np.array([_float_of(v) for v in items], dtype=np.float64)
-        except (TypeError, ValueError, OverflowError):
-            pass
+            try:  # (one value at a time: pandas' NA, a Decimal's signalling NaN)
+                floats = np.array([_float_of(v) for v in items], dtype=np.float64)
+            except (TypeError, ValueError, OverflowError):
+                floats = None
+        if floats is not None and floats.shape == (len(items),):  # (lists of numbers: 2-D)
+            return floats
     huge = [i for i, v in enumerate(items) if _too_large(v)]
     bad = [
         i

@@ -198,3 +198,21 @@ def test_pandas_object_text_column_checks_every_cell(bad: Any, row: int) -> None
         alignment.Journeys.build(touches, pd.DataFrame(C))
     assert "expected strings" in str(info.value)
     assert info.value.rows is not None and list(info.value.rows) == [row]
+
+
+@pytest.mark.parametrize("cells", [[["10"]], [[10.0, 5.0]], [[1.0], [2.0]]])
+def test_list_cells_of_a_pandas_number_column_are_refused(cells: list[Any]) -> None:
+    pd = pytest.importorskip("pandas")
+    n = len(cells)
+    conversions = pd.DataFrame(
+        {
+            "lead_id": ["a", "b"][:n],
+            "converted_at": pd.to_datetime(["2024-01-05"] * n, utc=True),
+            "revenue": pd.Series(cells, dtype=object),
+        }
+    )
+    with pytest.raises(DataValidationError) as info:
+        alignment.Journeys.build(T, conversions)
+    assert info.value.column == "revenue"
+    assert info.value.rows == list(range(n))
+    assert "expected numbers" in str(info.value)
