@@ -31,7 +31,7 @@ from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
 from ._rows import records_to_dict, tighten
 from ._sources import Source, open_source
-from ._time import TIME_DTYPE
+from ._time import TIME_DTYPE, datetimes_as_us
 from .errors import DataValidationError, ParameterError
 
 __all__ = [
@@ -382,9 +382,11 @@ def _frame_column(
             if str(tz) not in ("UTC", "Etc/UTC"):  # (UTC values need no conversion)
                 s = s.dt.convert_time_zone("UTC")
             s = s.dt.replace_time_zone(None)
-        return np.asarray(s.to_numpy()).astype(TIME_DTYPE, copy=False), tz is not None
+        times = datetimes_as_us(np.asarray(s.to_numpy()), column=name, table=table)
+        return times, tz is not None
     if dtype == nw.Date:  # (cast by the backend: nulls NaT, whatever holds the dates)
-        return np.asarray(s.cast(nw.Datetime("us")).to_numpy()).astype(TIME_DTYPE), False
+        millis = np.asarray(s.cast(nw.Datetime("ms")).to_numpy())  # (any int32 of days fits)
+        return datetimes_as_us(millis, column=name, table=table), False
     plain = _decoded(s.to_native(), backend) if dtype in (nw.Categorical, nw.Enum) else None
     if plain is not None:  # (a dictionary of numbers or instants: read as its values)
         s = nw.from_native(plain, series_only=True)

@@ -252,7 +252,7 @@ def _neutral_times(values: Any, epoch_unit: str, *, column: str, table: str | No
     """numpy datetime64 (UTC) or epoch numbers."""
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
-        return _read_only(arr.astype(TIME_DTYPE, copy=False))
+        return _read_only(datetimes_as_us(arr, column=column, table=table))
     if arr.dtype.kind in "iuf":
         return _from_numbers(arr, epoch_unit, column=column, table=table)
     if arr.size == 0:
@@ -276,8 +276,8 @@ def _read_only(times: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------- object and text values, distinct
 
 #: kinds beyond those of :mod:`._timetext`: numpy/epoch values, naive values read in a zone,
-#: epoch numbers out of range, values of an unsupported type
-_NEUTRAL, _ZONED, _OUT_OF_RANGE, _UNSUPPORTED = 0, 3, -4, -5
+#: epoch numbers out of range, values of an unsupported type, datetime64 values out of range
+_NEUTRAL, _ZONED, _OUT_OF_RANGE, _UNSUPPORTED, _BEYOND = 0, 3, -4, -5, -6
 
 
 #: the error of a column holding naive and timezone-aware instants (also raised for Dask)
@@ -437,7 +437,11 @@ def _one_instant(v: Any) -> tuple[int, int]:
     if isinstance(v, np.datetime64):
         if np.isnat(v):
             return 0, MISSING
-        return int(v.astype(TIME_DTYPE).astype(np.int64)), _NEUTRAL
+        try:
+            us = datetimes_as_us(np.array([v]), column=None, table=None)
+        except DataValidationError:
+            return 0, _BEYOND
+        return int(us.astype(np.int64)[0]), _NEUTRAL
     if is_decimal_number(v):
         try:
             us = number_float(v) * 1_000_000
@@ -494,6 +498,8 @@ def _distinct_values(values: Any, inverse: np.ndarray, wanted: np.ndarray) -> li
 
 
 def _problem(kind: int, value: Any, date_format: str | None) -> tuple[str, str]:
+    if kind == _BEYOND:
+        return _BEYOND_PROBLEM, _BEYOND_FIX
     if kind == _OUT_OF_RANGE:
         return (
             "epoch number outside the supported range of ±146,000 years (epoch_unit='s')",
@@ -662,6 +668,29 @@ def _is_zone(name: str) -> bool:
 #: the largest epoch number accepted, in microseconds (±146,000 years: well inside the int64
 #: range of datetime64[us], so the exact integer conversion below cannot overflow)
 _MAX_US = float(2**62)
+
+
+def datetimes_as_us(arr: np.ndarray, *, column: str | None, table: str | None) -> np.ndarray:
+    """A ``datetime64`` array as ``datetime64[us]`` (no copy when it is one); a coarser unit's
+    value beyond ±146,000 years is refused (numpy's cast would wrap it to another year)."""
+    us = arr.astype(TIME_DTYPE, copy=False)
+    if np.datetime_data(arr.dtype)[0] in ("us", "ns", "ps", "fs", "as"):  # (cannot overflow)
+        return us
+    with np.errstate(over="ignore"):
+        wrapped = (us.astype(arr.dtype) != arr) | (np.abs(us.view(np.int64)) > _MAX_US)
+    reject_rows(
+        wrapped & ~np.isnat(arr),
+        _BEYOND_PROBLEM,
+        column=column,
+        table=table,
+        values=arr,
+        fix=_BEYOND_FIX,
+    )
+    return us
+
+
+_BEYOND_PROBLEM = "instant outside the supported range of ±146,000 years"
+_BEYOND_FIX = "check the unit of the datetime64 values (epoch microseconds typed as seconds?)"
 
 
 def _from_numbers(

@@ -216,3 +216,21 @@ def test_list_cells_of_a_pandas_number_column_are_refused(cells: list[Any]) -> N
     assert info.value.column == "revenue"
     assert info.value.rows == list(range(n))
     assert "expected numbers" in str(info.value)
+
+
+def test_frame_dates_and_times_beyond_the_range_are_refused() -> None:
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    big = [2**62, 0]
+    columns = [
+        pa.array([2**30, 0], pa.date32()),
+        pa.array(big, pa.timestamp("s")),
+        pl.Series(big).cast(pl.Datetime("ms")),
+        pl.Series([2**30, 0]).cast(pl.Date),
+    ]
+    for column in columns:
+        data = {"lead_id": ["a", "b"], "timestamp": column, "channel": ["e", "w"]}
+        frame = pa.table(data) if isinstance(column, pa.Array) else pl.DataFrame(data)
+        with pytest.raises(DataValidationError) as info:
+            alignment.Journeys.build(frame, C)
+        assert (info.value.column, info.value.rows) == ("timestamp", [0])

@@ -80,6 +80,22 @@ def test_a_dst_overlap_keeps_each_fold(folds: tuple[int, ...]) -> None:
     assert out.tolist() == [utc[f].item() for f in folds]
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([1_700_000_000_000_000, 1_700_000_000], dtype="datetime64[s]"),
+        np.array([2**40, 0], dtype="datetime64[D]"),
+        np.array([np.datetime64(2**62, "s"), np.datetime64("2024-01-01", "s")], dtype=object),
+    ],
+)
+def test_coarse_datetime64_beyond_the_range_is_refused(values: np.ndarray) -> None:
+    """numpy's cast to microseconds would wrap these to another year."""
+    with pytest.raises(DataValidationError) as info:
+        as_utc_datetime64(values, column="t")
+    assert info.value.rows == [0]
+    assert "outside the supported range" in str(info.value)
+
+
 def test_awareness_reported() -> None:
     _, aware = as_utc_datetime64(
         np.array([dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)]), column="t"
