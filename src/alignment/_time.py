@@ -428,9 +428,10 @@ def _one_instant(v: Any) -> tuple[int, int]:
     if isinstance(v, _dt.datetime):
         if v != v:  # pandas NaT (a datetime that is not equal to itself)
             return 0, MISSING
-        if v.tzinfo is not None and v.utcoffset() is not None:
-            v = v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-            return int(np.datetime64(v, "us").astype(np.int64)), AWARE
+        offset = v.utcoffset() if v.tzinfo is not None else None
+        if offset is not None:  # (wall time less offset: its UTC date may leave years 1-9999)
+            wall = int(np.datetime64(v.replace(tzinfo=None), "us").astype(np.int64))
+            return wall - offset // _dt.timedelta(microseconds=1), AWARE
         return int(np.datetime64(v, "us").astype(np.int64)), NAIVE
     if isinstance(v, _dt.date):
         return datetime_us(_dt.datetime(v.year, v.month, v.day))

@@ -96,6 +96,21 @@ def test_coarse_datetime64_beyond_the_range_is_refused(values: np.ndarray) -> No
     assert "outside the supported range" in str(info.value)
 
 
+def test_aware_datetimes_whose_utc_date_leaves_years_1_to_9999() -> None:
+    """Read as their ISO text is: numpy's microseconds hold the instant Python cannot."""
+    values = [
+        dt.datetime(1, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=14))),
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-12))),
+    ]
+    out, _ = as_utc_datetime64(np.array(values, dtype=object), column="t")
+    texts, _ = as_utc_datetime64(
+        np.array(["0001-01-01T01:00:00+14:00", "9999-12-31T23:00:00-12:00"], dtype=object),
+        column="t",
+    )
+    assert out.tolist() == texts.tolist()
+    assert parse_instant(values[0]) == texts[0]
+
+
 def test_awareness_reported() -> None:
     _, aware = as_utc_datetime64(
         np.array([dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)]), column="t"
