@@ -29,12 +29,12 @@ Rules (documented in ``docs/tables.md``, section "Time zones and formats"):
 from __future__ import annotations
 
 import datetime as _dt
-import operator
 import re
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from ._distinct import factorize_objects
 from ._params import is_decimal_number, is_na, number_float
 from ._timetext import (
     AWARE,
@@ -337,67 +337,9 @@ def _distinct_of(
         arr = np.asarray(values)
         if arr.dtype.kind not in "OUS" or arr.size == 0:
             return None
-        uniq, inverse = _factorize_objects(arr.ravel().tolist())
+        uniq, inverse = factorize_objects(arr.ravel().tolist())
     wall, kind = _read_distinct(uniq, dayfirst=dayfirst, date_format=date_format)
     return wall, kind, inverse
-
-
-def _factorize_objects(items: list[Any]) -> tuple[list[Any], np.ndarray]:
-    """Distinct values (first-seen order) and each item's index into them."""
-    try:
-        index: dict[Any, int] = dict.fromkeys(items, 0)
-    except TypeError:  # an unhashable value: keyed by its position (it is unreadable anyway)
-        keys = [v if _hashable(v) else (_UNHASHABLE, i) for i, v in enumerate(items)]
-        uniq, inverse = _factorize_objects(keys)
-        return [items[k[1]] if _is_position(k) else k for k in uniq], inverse
-    if any(_ambiguous(v) for v in index):  # (a wall time twice in a zone: keyed by its fold)
-        keys = [(_FOLDED, v, v.utcoffset()) if _ambiguous(v) else v for v in items]
-        uniq, inverse = _index_of(keys, dict.fromkeys(keys, 0))
-        return [k[1] if _is_folded(k) else k for k in uniq], inverse
-    return _index_of(items, index)
-
-
-def _ambiguous(v: Any) -> bool:
-    """An aware datetime at a wall time its zone has twice (a DST overlap): equal in Python
-    to the other one (``fold`` aside), an hour apart as instants."""
-    if not isinstance(v, _dt.datetime) or v.tzinfo is None:
-        return False
-    try:
-        return v.utcoffset() != v.replace(fold=1 - v.fold).utcoffset()
-    except (OverflowError, ValueError):
-        return False
-
-
-def _index_of(items: list[Any], index: dict[Any, int]) -> tuple[list[Any], np.ndarray]:
-    """The keys of ``index`` (``items`` de-duplicated) and each item's position among them."""
-    uniq = list(index)
-    for i, key in enumerate(uniq):
-        index[key] = i
-    if len(items) == 1:
-        return uniq, np.zeros(1, dtype=np.int64)
-    return uniq, np.array(operator.itemgetter(*items)(index), dtype=np.int64)
-
-
-_UNHASHABLE = object()
-
-
-_FOLDED = object()
-
-
-def _is_folded(key: Any) -> bool:
-    return isinstance(key, tuple) and len(key) == 3 and key[0] is _FOLDED
-
-
-def _is_position(key: Any) -> bool:
-    return isinstance(key, tuple) and len(key) == 2 and key[0] is _UNHASHABLE
-
-
-def _hashable(v: Any) -> bool:
-    try:
-        hash(v)
-    except TypeError:
-        return False
-    return True
 
 
 def _read_distinct(
@@ -439,10 +381,10 @@ def _one_instant(v: Any) -> tuple[int, int]:
         if np.isnat(v):
             return 0, MISSING
         try:
-            us = datetimes_as_us(np.array([v]), column=None, table=None)
+            times = datetimes_as_us(np.array([v]), column=None, table=None)
         except DataValidationError:
             return 0, _BEYOND
-        return int(us.astype(np.int64)[0]), _NEUTRAL
+        return int(times.astype(np.int64)[0]), _NEUTRAL
     if is_decimal_number(v):
         try:
             us = number_float(v) * 1_000_000
@@ -634,7 +576,7 @@ def check_zones(
     zone column), every row holding it and the value.  An empty entry (``None``, NaN, ``""``) names no zone.
     ``zones_of``: the column whose wall times the zones are for, when ``column`` is not it."""
     zones = np.asarray(zones, dtype=object).ravel()
-    uniq, inverse = _factorize_objects(zones.tolist())
+    uniq, inverse = factorize_objects(zones.tolist())
     for j, zone in enumerate(uniq):  # a loop over the distinct zones
         rows = inverse == j  # (all its rows are listed, once one of them is used)
         if _no_zone(zone) or not (rows if used is None else rows & used).any():
