@@ -137,9 +137,10 @@ def read_table(
             fix=fix,
         )
     if isinstance(data, Mapping):
-        names = tuple(str(k) for k in data.keys())
+        named = _named_by_text(data, table)
+        names = tuple(named)
         backend: Backend = "dict"
-        getter = _dict_getter(data, table)
+        getter = _dict_getter(named, table)
     elif _check_unique_names(data, table) or is_frame(data):
         return _read_frame(
             data,
@@ -213,6 +214,23 @@ def _holds_bool(value: Any) -> bool:
     """Whether a list or tuple holds a bool, which numpy would read as 1 or 0 among numbers
     (the column's checks then see it, and name it as the caller wrote it)."""
     return isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value)
+
+
+def _named_by_text(data: Mapping[Any, Any], table: str) -> dict[str, Any]:
+    """A dict of columns keyed by the text of its keys (a key ``0`` is the column ``"0"``, as
+    a frame's integer label is): the name an error lists is the name that reads it.  Two keys
+    of one text (``0`` and ``"0"``) are refused."""
+    named = {str(k): v for k, v in data.items()}
+    if len(named) < len(data):
+        texts = [str(k) for k in data]
+        twice = sorted({t for t in texts if texts.count(t) > 1})
+        raise DataValidationError(
+            f"two columns named {twice[0]!r} (keys {[k for k in data if str(k) == twice[0]]!r})",
+            column=twice[0],
+            table=table,
+            fix="give each column its own name",
+        )
+    return named
 
 
 def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:

@@ -234,3 +234,13 @@ def test_frame_dates_and_times_beyond_the_range_are_refused() -> None:
         with pytest.raises(DataValidationError) as info:
             alignment.Journeys.build(frame, C)
         assert (info.value.column, info.value.rows) == ("timestamp", [0])
+
+
+def test_a_dict_keyed_by_non_strings_is_read_by_the_text_of_its_keys() -> None:
+    """A dict's key 0 is the column "0", as the errors list it and as a frame's integer label
+    is read (it raised a raw KeyError); keys 0 and "0" together are refused."""
+    touches = {0: ["a"], "timestamp": ["2024-01-01T00:00:00Z"], "channel": ["x"]}
+    j = alignment.Journeys.build(touches, lead="0")
+    assert j.n_touches == 1 and list(np.asarray(j.keys)) == ["a"]
+    with pytest.raises(alignment.DataValidationError, match="two columns named '0'"):
+        alignment.Journeys.build({**touches, "0": ["b"]}, lead="0")
