@@ -244,3 +244,20 @@ def test_a_dict_keyed_by_non_strings_is_read_by_the_text_of_its_keys() -> None:
     assert j.n_touches == 1 and list(np.asarray(j.keys)) == ["a"]
     with pytest.raises(alignment.DataValidationError, match="two columns named '0'"):
         alignment.Journeys.build({**touches, "0": ["b"]}, lead="0")
+
+
+def test_revenue_adding_up_past_the_largest_float_is_refused() -> None:
+    """Two conversions of 1e308 each: every total would be inf (rule models returned it, and
+    Markov blamed a plugin); the revenue column is named, wherever the revenue is read."""
+    tp = {"lead_id": ["a", "b"], "timestamp": ["2024-01-01T00:00:00Z"] * 2, "channel": ["x", "x"]}
+    cv = {"lead_id": ["a", "b"], "converted_at": ["2024-01-05T00:00:00Z"] * 2,
+          "revenue": [1e308, 1e308]}  # fmt: skip
+    for model in ("linear", "markov"):
+        with pytest.raises(alignment.DataValidationError, match="add up past") as info:
+            alignment.attribute(tp, cv, model=model)
+        assert info.value.column == "revenue"
+    on_rows = {**tp, "converted_at": cv["converted_at"], "revenue": cv["revenue"]}
+    with pytest.raises(alignment.DataValidationError, match="add up past"):
+        alignment.attribute(on_rows, model="linear")
+    fine = alignment.attribute(tp, {**cv, "revenue": [1e307, 1e307]}, model="linear")
+    assert fine.totals() == {"x": pytest.approx(2e307)}

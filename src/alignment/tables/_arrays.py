@@ -10,7 +10,7 @@ import numpy as np
 from .._frames import Categorical, numeric
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, reject_rows
-from ._common import _segment_of
+from ._common import _segment_of, check_total
 
 __all__ = ["JourneyOutcomes", "channel_categorical", "checked_times", "journey_outcomes"]
 
@@ -121,6 +121,7 @@ def journey_outcomes(
         if revenue is None
         else numeric(np.asarray(revenue), column="revenue", table=table, nonnegative=True)
     )
+    check_total(rev, column="revenue", table=table)
     if conversions is None:
         conv = (~np.isnat(conv_at)).astype(np.float64) if timed else (rev > 0).astype(np.float64)
     else:

@@ -353,3 +353,17 @@ class _Encoded:
     #: caller's row of each element (``None``: element ``i`` is row ``i``); deal-keyed journeys
     #: repeat a touch once per deal whose journey holds it
     rows: np.ndarray | None = None
+
+
+def check_total(amounts: np.ndarray, *, column: str, table: str) -> None:
+    """Refuse amounts, each finite, whose total is not (past the largest float64): every
+    total and share made of them would be ``inf`` or ``NaN``.  ``NaN`` (missing) is left out."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.nansum(amounts))
+    if not np.isfinite(total):
+        raise DataValidationError(
+            f"the {column!r} values add up past the largest number a float holds (1.8e308)",
+            column=column,
+            table=table,
+            fix="give the amounts in a larger unit (thousands, millions)",
+        )

@@ -13,7 +13,7 @@ from .._lookup import lookup
 from .._segments import group_max, group_min
 from .._time import TIME_DTYPE, Awareness
 from ..errors import MissingColumnError, reject_rows
-from ._common import _categoricals, _key_codes, _Keys, _time_column
+from ._common import _categoricals, _key_codes, _Keys, _time_column, check_total
 from ._leads import LeadTable
 
 _NAT = np.datetime64("NaT", "us")
@@ -44,6 +44,7 @@ def _conversions_on_touches(
             fix="add the revenue column, or pass conversions= separately",
         )
     rev_all = numeric(rev_col, column=revenue, table=tt, allow_missing=True, nonnegative=True)
+    check_total(rev_all, column=revenue, table=tt)
     reject_rows(
         has & np.isnan(rev_all),
         "a conversion time without revenue",

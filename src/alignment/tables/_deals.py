@@ -23,7 +23,7 @@ from .._params import check_flag
 from .._parse import fold_key, fold_role, parse_bool
 from .._time import Awareness
 from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
-from ._common import _check_awareness, _key_codes, _Keys
+from ._common import _check_awareness, _key_codes, _Keys, check_total
 from ._leads import LeadTable
 
 #: the id column of deals (and of ``deal_contacts``): the journey key of deal-keyed journeys
@@ -216,6 +216,7 @@ def read_conversions(
             pick(tcol), column=tcol, table=_CT, frame_aware=probe.aware.get(tcol)
         )
         crev = numeric(pick(vcol), column=vcol, table=_CT, nonnegative=True)
+        check_total(crev, column=vcol, table=_CT)
         created = None
         if dealish and DEAL_CREATED in cols and DEAL_CREATED != tcol:
             created, instants[DEAL_CREATED] = read_time(

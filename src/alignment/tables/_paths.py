@@ -15,6 +15,7 @@ import numpy as np
 
 from .._frames import Categorical, factorize, numeric, read_table
 from ..errors import DataValidationError, ParameterError, reject_rows
+from ._common import check_total
 
 __all__ = ["ParsedPaths", "parse_paths"]
 
@@ -134,6 +135,7 @@ def parse_paths(
     )
     if value is not None and value in raw.columns:
         val = numeric(raw.columns[value], column=value, table=_TABLE, nonnegative=True)
+        check_total(val, column=value, table=_TABLE)
         reject_rows(
             (val > 0) & (conv == 0),
             "conversion value on a path without conversions",
