@@ -15,6 +15,7 @@ import numpy as np
 from ._cells import ArrowText, arrow_of, search_cells, search_packed
 from ._columns import Categorical
 from ._factorize import _has
+from .errors import reject_rows
 
 __all__ = ["lookup"]
 
@@ -103,11 +104,28 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
             )
             out = pos_u[codes]
             return out, out >= 0
+    _refuse_unhashable(hay_s)
+    _refuse_unhashable(q_s)
     index = {
         v: i for i, v in enumerate(hay_s.tolist())
     }  # hashing: O(n), no Python comparisons sort
     out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
     return out, out >= 0
+
+
+def _refuse_unhashable(ids: np.ndarray) -> None:
+    """Refuse ids that are no value an id can be (a dict or list left in an id column, e.g.
+    a JSON object): they cannot be looked up.  The caller's rows are named when the caller
+    reads its table in :func:`alignment.errors.caller_rows`."""
+    kinds = (dict, list, set, bytearray, np.ndarray)
+    bad = np.fromiter((isinstance(v, kinds) for v in ids.tolist()), dtype=bool, count=ids.size)
+    reject_rows(
+        bad,
+        "a key (an id of a row looked up in another table) that is not text or a number "
+        "(a dict, list or array) cannot be looked up",
+        values=ids,
+        fix="give each row its id as text or a number",
+    )
 
 
 def _search_made(made: Any, q: np.ndarray, increasing: bool) -> np.ndarray | None:

@@ -261,3 +261,16 @@ def test_revenue_adding_up_past_the_largest_float_is_refused() -> None:
         alignment.attribute(on_rows, model="linear")
     fine = alignment.attribute(tp, {**cv, "revenue": [1e307, 1e307]}, model="linear")
     assert fine.totals() == {"x": pytest.approx(2e307)}
+
+
+def test_an_id_that_is_a_dict_is_refused_where_it_is_looked_up() -> None:
+    """A JSON object left in an id column: a DataValidationError naming its row and value
+    where the ids are looked up in another table (it was a raw TypeError: unhashable)."""
+    leads = {"lead_id": ["a", "b"], "created_at": ["2024-01-01T00:00:00Z"] * 2}
+    bad = {"id": "a"}
+    acts = {"lead_id": ["a", bad], "timestamp": ["2024-01-01T02:00:00Z"] * 2, "kind": ["call"] * 2}
+    with pytest.raises(alignment.DataValidationError, match="not text or a number") as info:
+        alignment.sla.speed_to_lead(leads, acts, assigned="created_at")
+    assert info.value.rows == [1] and info.value.value == bad
+    with pytest.raises(alignment.DataValidationError, match="not text or a number"):
+        alignment.ActivityLog.build(acts, leads=leads)
