@@ -558,3 +558,32 @@ def test_unknown_by_lists_the_callers_channel_column_name() -> None:
         res.totals(by="nope")
     assert "channel" not in str(info.value).split("available keys are")[1].split("(")[0]
     assert res.totals(by="src") == res.totals(by="channel") == {"x": 25.0, "y": 5.0}
+
+
+def test_unknown_by_with_leads_names_the_real_reason() -> None:
+    touches = {
+        "lead_id": np.array(["a", "b"]),
+        "timestamp": np.array(["2024-01-01", "2024-01-03"], dtype="datetime64[s]"),
+        "channel": np.array(["x", "y"]),
+        "campaign": np.array(["c1", "c2"]),
+        "cost": np.array([1.0, 2.0]),
+    }
+    conversions = {
+        "lead_id": np.array(["a", "b"]),
+        "converted_at": np.array(["2024-02-01", "2024-02-01"], dtype="datetime64[s]"),
+        "revenue": np.array([10.0, 20.0]),
+    }
+    leads = {
+        "lead_id": np.array(["a", "b"]),
+        "created_at": np.array(["2023-12-01", "2023-12-01"], dtype="datetime64[s]"),
+        "company_size": np.array([120.0, 40.0]),
+        "campaign": np.array(["c1", "c2"]),
+    }
+    res = alignment.attribute(touches, conversions, leads=leads, tz="UTC")
+    with pytest.raises(ParameterError) as info:
+        res.totals(by="company_size")
+    text = str(info.value)
+    assert "no roll-up key" in text and "pass attribute(leads=" not in text
+    assert text.endswith("available keys are channel, campaign")  # each key once
+    with pytest.raises(ParameterError, match=r"it is a number .* column"):
+        res.totals(by="cost")

@@ -310,6 +310,50 @@ def test_map_naming_no_column_is_an_error(
         assert needle in err
 
 
+@pytest.mark.parametrize(
+    ("maps", "needles"),
+    [
+        (
+            ["--map", "a=created_at", "--map", "b=created_at"],
+            ["--map a=created_at", "--map b=created_at", "'created_at'"],
+        ),
+        (["--map", "a=created_at", "--created-at", "b"], ["--map a=created_at", "--created-at b"]),
+        (
+            ["--map", "a=created_at", "--map", "a=sql_at"],
+            ["--map a=created_at", "--map a=sql_at", "'a'"],
+        ),
+    ],
+)
+@pytest.mark.parametrize("ending", [".csv", ".parquet"])
+def test_two_maps_on_one_column_are_refused(
+    maps: list[str], needles: list[str], ending: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    leads = tmp_path / f"leads{ending}"
+    day = np.datetime64("2024-03-01T00:00:00", "us")
+    write_columns(leads, {"lead_id": np.array(["A", "B"], dtype=object),
+                          "a": np.array([day, day + 1]), "b": np.array([day, day + 2]),
+                          "mql_at": np.array([day + 5, day + 6])})  # fmt: skip
+    code, out, err = run(capsys, "funnel", "observe", str(leads), "--stages", "created_at,mql_at",
+                         *maps, "-q")  # fmt: skip
+    assert code == cli.EXIT_USAGE and out == "", err
+    for needle in needles:
+        assert needle in err
+
+
+def test_two_maps_on_one_export_column_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "funnel", "observe", str(EXPORTS / "salesforce"), "--preset",
+                       "salesforce", "--dayfirst", "false", "--map", "Lead.MQL_Date__c=mql_at",
+                       "--map", "Lead.MQL_Date__c=sql_at")  # fmt: skip
+    assert code == cli.EXIT_USAGE
+    assert "--map Lead.MQL_Date__c=mql_at and --map Lead.MQL_Date__c=sql_at" in err
+    # the same map twice drops nothing
+    code, _, err = run(capsys, "funnel", "observe", str(EXPORTS / "salesforce"), "--preset",
+                       "salesforce", "--dayfirst", "false", "--map", "Lead.MQL_Date__c=mql_at",
+                       "--map", "MQL_Date__c=mql_at", "-q")  # fmt: skip
+    assert code == 0, err
+
+
 def renamed(columns: dict[str, np.ndarray], names: dict[str, str]) -> dict[str, np.ndarray]:
     return {names.get(k, k): v for k, v in columns.items()}
 

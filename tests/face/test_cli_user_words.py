@@ -142,3 +142,27 @@ def test_report_of_a_folder_with_leads_only(
     assert code == 0, err
     assert "error" not in err
     assert out.stat().st_size > 0 and "</html>" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("revenue", "option", "instead"),
+    [
+        ("2024-03-05,50", "--tz", "write every instant of the column with its offset"),
+        ('2024-03-05T00:00:00Z,"50,00"', "--decimal", "write the amounts with a decimal point"),
+    ],
+)
+def test_plain_files_fix_says_what_works_without_preset(
+    revenue: str, option: str, instead: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    touches = tmp_path / "t.csv"
+    touches.write_text("lead_id,timestamp,channel\nA,2024-03-01T10:00:00Z,email\n"
+                       "B,2024-03-02T10:00:00Z,social\n")  # fmt: skip
+    conv = tmp_path / "c.csv"
+    conv.write_text(f'lead_id,converted_at,revenue\nA,2024-03-03T09:30:00Z,"1.234,56"\nB,{revenue}\n'
+                    if option == "--decimal" else
+                    f"lead_id,converted_at,revenue\nA,2024-03-03T09:30:00Z,100\nB,{revenue}\n")  # fmt: skip
+    code, _, err = run(capsys, "attribute", str(touches), "--conversions", str(conv), "-q")
+    assert code == cli.EXIT_ERROR
+    assert f"{option} applies to a CRM export (--preset) only: in a plain file, {instead}" in err
+    # where the option applies (a CRM export), the hint is the library's alone
+    assert cli_hint("fix: pass tz= (the zone)", options={"--tz"}) == "fix: pass --tz (the zone)"

@@ -165,3 +165,21 @@ def test_caller_bundle_is_not_mutated(crm: Any) -> None:
         assert np.array_equal(v, before[k]) or (
             v.dtype.kind in "mM" and np.array_equal(np.isnat(v), np.isnat(before[k]))
         )
+
+
+def test_as_of_reaches_the_engagement_and_the_header(crm: Any) -> None:
+    when = "2024-03-01T00:00:00Z"
+    html = str(build_report(crm, as_of=when))
+    tables = _tables(_section(html))
+    got = tables["Account engagement tiers (as of 2024-03-01)"]
+    eng = account_engagement(crm, as_of=when)
+    tiers = eng.to_frame(level="tiers", backend="dict")
+    assert [r[:2] for r in got[1:-1]] == [
+        [str(t), f"{int(n):,}"] for t, n in zip(tiers["tier"], tiers["accounts"])
+    ]
+    top = tables["Most engaged accounts"][1:]
+    acc = eng.to_frame(level="accounts", backend="dict")
+    assert top[0][:3] == [str(acc["account_id"][0]), str(acc["tier"][0]),
+                          f"{acc['score'][0]:,.1f}"]  # fmt: skip
+    assert "evaluated as of 2024-03-01" in html and "3 monthly periods from 2024-03-01" in html
+    assert "evaluated as of" not in str(build_report(crm))

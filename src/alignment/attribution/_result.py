@@ -345,9 +345,22 @@ class AttributionResult(Result):
             c = journey_cols[by]
             return c.codes[journey_of], c.categories
         channel = self.names.get("channel") or "channel"
-        available = [channel, *touch_cols, *journey_cols]
+        available = ", ".join(dict.fromkeys([channel, *touch_cols, *journey_cols]))
+        anchors = getattr(j, "anchors", {}) or {}
+        if by in (getattr(j, "touch_numeric", {}) or {}) or by in anchors:
+            raise ParameterError(
+                f"cannot group by {by!r}: it is a number (or time) column, and a roll-up key is "
+                f"a text column; available keys are {available} (put its values into bands in "
+                "a text column to roll up by them)"
+            )
+        if "lead_created_at" in anchors:  # the leads were given: not a text column of theirs
+            raise ParameterError(
+                f"cannot group by {by!r}: no text column {by!r} on the touches or their leads "
+                f"(a number column, such as a company size, is no roll-up key: put its values "
+                f"into bands in a text column); available keys are {available}"
+            )
         raise ParameterError(
-            f"cannot group by {by!r}: available keys are {', '.join(available)} "
+            f"cannot group by {by!r}: available keys are {available} "
             "(lead columns such as source or persona need the leads: pass attribute(leads=...))"
         )
 

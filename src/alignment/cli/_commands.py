@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._display import na_caption
 from ..errors import reject_rows
 from ._args import _key_values, _load_config, _rates, set_once
-from ._common import CLIError, Progress, WarningPrinter, not_a_file
+from ._common import CLIError, Progress, WarningPrinter, not_a_file, say
 from ._hints import FLAGS, cli_hint
 from ._inputs import Inputs, UsageError
-from ._io import write_columns
-from ._text import sla_summary_text, text_table
+from ._io import TABLE_FILES, file_kind, write_columns
+from ._text import _is_missing, sla_summary_text, text_table
 
 
 def _progress(args: argparse.Namespace) -> Progress:
@@ -42,8 +42,31 @@ def _source(args: argparse.Namespace, path: str) -> tuple[Inputs, Any]:
     return inputs, (inputs.bundle(path) if inputs.preset else None)
 
 
-def _emit(text: str) -> None:
-    print(text, flush=True)
+def _emit(text: str, *, aside: bool = False) -> None:
+    """Print ``text`` on stdout, or on stderr when ``aside`` (standard output holds a table's
+    CSV: ``--out -``)."""
+    if aside:
+        say(text)
+    else:
+        print(text, flush=True)
+
+
+def _one_stdout(args: argparse.Namespace, *dests: str) -> bool:
+    """Whether one of the output options ``dests`` is ``-`` (CSV on standard output); two of
+    them are refused (two tables in one CSV stream)."""
+    given = [f"--{d.replace('_', '-')}" for d in dests if getattr(args, d, None) == "-"]
+    if len(given) > 1:
+        raise UsageError(
+            f"{' and '.join(given)} both write to standard output (-): one table goes there; "
+            "write the others to files"
+        )
+    return bool(given)
+
+
+def _wrote(progress: Progress, title: str, path: str) -> None:
+    """Say that a table was written to a file (progress: ``-q`` silences it)."""
+    if path != "-":
+        progress.note(f"wrote {title} to {path}")
 
 
 def _write_or_print(
@@ -51,10 +74,11 @@ def _write_or_print(
     columns: Mapping[str, Any],
     title: str,
     *,
+    progress: Progress,
     notes: tuple[str, ...] = (),
     **fmt: Any,
 ) -> None:
-    """Write the table to ``out``, or print it.
+    """Write the table to ``out`` (``progress`` says so), or print it.
 
     The table is data, printed as it is; only the library's own words in it, the columns
     ``notes`` and the notes of its ``n/a`` cells (``na``), are put in the command line's words
@@ -62,8 +86,10 @@ def _write_or_print(
     """
     if out:
         write_columns(out, columns, table=title)
-        if out != "-":
-            print(f"wrote {title} to {out}", file=sys.stderr)
+        _wrote(progress, title, out)
+        reasons = _na_reasons(columns, fmt.get("na") or {})
+        if reasons:
+            say(f"{title}: {na_caption({k: cli_hint(v) for k, v in reasons.items()})}")
         return
     shown = dict(columns)
     for name in notes:  # a loop over the note columns
@@ -73,6 +99,16 @@ def _write_or_print(
     if fmt.get("na"):
         fmt["na"] = {k: cli_hint(v) for k, v in fmt["na"].items()}
     _emit(text_table(shown, **fmt))
+
+
+def _na_reasons(columns: Mapping[str, Any], na: Mapping[str, str]) -> dict[str, str]:
+    """The reasons ``na`` gives for the columns that have a missing cell (a table written to a
+    file holds its ``n/a`` cells as empty, without them)."""
+    return {
+        name: why
+        for name, why in na.items()
+        if name in columns and any(map(_is_missing, np.asarray(columns[name]).tolist()))
+    }
 
 
 def _cmd_funnel_help(args: argparse.Namespace) -> int:
@@ -121,11 +157,13 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     params = _key_values(args.param, "--param")
     if args.half_life is not None:
         if "time_decay" not in models:
-            raise CLIError("--half-life applies to --model time_decay (use --param for others)")
+            raise UsageError("--half-life applies to --model time_decay (use --param for others)")
         set_once(
             params, "half_life", args.half_life, "parameter {key}, by --half-life and --param,"
         )
     _refuse_own_options(params, _OWN_KEYWORDS)
+    if args.level == "touch" and len(models) > 1:
+        raise UsageError("--level touch takes one --model")
     inputs, crm = _source(args, args.touchpoints)
     if crm is not None:
         if args.conversions or args.leads:
@@ -155,31 +193,41 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
             results[name] = attribute(
                 **data, model=name, lookback=args.lookback, **columns, **model_params
             )
+    prog = inputs.progress
     if args.level == "touch":
-        if len(results) > 1:
-            raise CLIError("--level touch takes one --model")
         (res,) = results.values()
-        _write_or_print(args.out, res.to_frame(level="touch", backend="dict"), "touch credit")
+        _write_or_print(
+            args.out, res.to_frame(level="touch", backend="dict"), "touch credit", progress=prog
+        )
+        _reconcile(res)
         return 0
     if len(results) == 1:
         (res,) = results.values()
         table = res.to_frame(level=args.by, backend="dict")
-        _write_or_print(args.out, table, "attribution", pct=("share",), money=("revenue", "cost"))
+        _write_or_print(
+            args.out, table, "attribution", progress=prog, pct=("share",), money=("revenue", "cost")
+        )
     else:
         totals = {name: r.totals(by=args.by) for name, r in results.items()}
         keys = sorted(set().union(*totals.values()))
         table = {args.by: np.array(keys, dtype=object)}
         for name, t in totals.items():
             table[name] = np.array([t.get(k, 0.0) for k in keys])
-        _write_or_print(args.out, table, "attribution", money=tuple(results))
-    first = next(iter(results.values()))
-    un = first.unattributed
-    total = float(first.converted_revenue)
-    inputs.progress.note(
-        f"revenue {total:,.2f} converted; {first.attributed_revenue:,.2f} attributed, "
-        f"{un.total:,.2f} unattributed"
-    )
+        _write_or_print(args.out, table, "attribution", progress=prog, money=tuple(results))
+    _reconcile(next(iter(results.values())))
     return 0
+
+
+def _reconcile(result: Any) -> None:
+    """The reconciliation of an attribution on stderr, whatever ``-q`` says (no table holds
+    it): the revenue converted, attributed and unattributed, the last by reason."""
+    un = result.unattributed
+    why = ", ".join(f"{reason} {value:,.2f}" for reason, value in un.by_reason().items() if value)
+    say(
+        f"revenue {float(result.converted_revenue):,.2f} converted; "
+        f"{result.attributed_revenue:,.2f} attributed, {un.total:,.2f} unattributed"
+        + (f" ({why})" if why else "")
+    )
 
 
 def _target_array(leads: Any, column: str) -> np.ndarray:
@@ -235,7 +283,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     scorer = get_scorer(args.scorer, **params)
     if type(scorer).requires_fit:
         if not args.target:
-            raise CLIError(
+            raise UsageError(
                 f"scorer {args.scorer!r} learns from outcomes: give --target (e.g. --target won_at)"
             )
         y = _target_array(lt, args.target)
@@ -245,29 +293,48 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     with prog.step(f"scoring {lt.n_leads:,} leads"):
         result = score(lt, touches, scorer=scorer)
+    _warn_unscored(args, result.diagnostics, getattr(scorer, "kind_column", "kind"))
     frame = result.to_frame(backend="dict")
     if args.out:
         write_columns(args.out, frame, table="scores")
-        if args.out != "-":
-            prog.note(f"wrote scores to {args.out}")
+        _wrote(prog, "scores", args.out)
     else:
         _emit(text_table(frame, max_rows=20))
     if "cell" in frame:
         summary = result.breakdown("dict")
         keep = np.asarray(summary["n"]) > 0
-        _emit("\nleads per cell")
-        _emit(
-            text_table(
-                {
-                    k: np.asarray(v)[keep]
-                    for k, v in summary.items()
-                    if k in ("cell", "action", "n", "share")
-                },
-                pct=("share",),
-                max_rows=None,
-            )
-        )
+        shown = {k: np.asarray(v)[keep] for k, v in summary.items()
+                 if k in ("cell", "action", "n", "share")}  # fmt: skip
+        text = text_table(shown, pct=("share",), max_rows=None)
+        _emit(f"\nleads per cell\n{text}", aside=args.out == "-")
     return 0
+
+
+def _beside(path: str, suffix: str) -> str:
+    """The file beside ``path`` whose name ends in ``suffix`` before its ending
+    (``plan.csv.gz`` → ``plan-periods.csv.gz``)."""
+    ending = file_kind(path, TABLE_FILES) or ""
+    return path[: len(path) - len(ending)] + suffix + path[len(path) - len(ending) :]
+
+
+def _warn_unscored(args: argparse.Namespace, diagnostics: Mapping[str, Any], asked: str) -> None:
+    """Warn of touches whose kind has no interest points (they add no interest: a lead's 0
+    may come from them), naming the kinds and the fix; ``asked`` is the scorer's kind column,
+    named when another was read in its place."""
+    kinds = diagnostics.get("unscored_kinds")
+    if not kinds:
+        return
+    column = diagnostics.get("kind_column", asked)
+    read = "" if column == asked else f" (the touches have no {asked} column: {column!r} was read)"
+    listed = ", ".join(map(repr, kinds[:10])) + (
+        f" and {len(kinds) - 10} more" if len(kinds) > 10 else ""
+    )
+    warn = getattr(args, "warn", None) or WarningPrinter()
+    warn(
+        f"{diagnostics.get('unscored_touches', 0):,} touch(es) add no interest: no points for "
+        f"their {column} {listed}{read}; fix: give their points in --rules (interest_points), "
+        "or name your touches' kind column with --map YOURS=kind"
+    )
 
 
 def _cmd_funnel_plan(args: argparse.Namespace) -> int:
@@ -289,7 +356,18 @@ def _cmd_funnel_plan(args: argparse.Namespace) -> int:
     )
     table = p.to_frame(backend="dict")
     if args.out:
+        if args.periods and args.out == "-":
+            raise UsageError(
+                "--periods with --out -: the per-period plan is a second table; give --out FILE "
+                "(it is written beside it, as FILE-periods)"
+            )
+        progress = _progress(args)
         write_columns(args.out, table, table="plan")
+        _wrote(progress, "plan", args.out)
+        if args.periods:
+            path = _beside(args.out, "-periods")
+            write_columns(path, p.to_frame("periods", backend="dict"), table="per-period plan")
+            _wrote(progress, "per-period plan", path)
         return 0
     _emit(
         f"revenue target {args.target:,.0f} × share {args.share:g} ÷ deal size "
@@ -313,14 +391,15 @@ def _cmd_funnel_observe(args: argparse.Namespace) -> int:
     if args.stages is not None:
         stages = [s.strip() for s in args.stages.split(",") if s.strip()]
         if len(stages) < 2:
-            raise CLIError("--stages needs at least two comma-separated stage columns")
+            raise UsageError("--stages needs at least two comma-separated stage columns")
     inputs, crm = _source(args, args.leads)
     leads = (
         crm if crm is not None else _read_files(inputs, {"leads": args.leads}, args.leads)["leads"]
     )
     obs = observe(leads, stages=stages, mode=args.mode, by=args.by)
     table = obs.to_frame(backend="dict")
-    _write_or_print(args.out, table, "funnel", pct=("rate", "rate_low", "rate_high"), max_rows=None)
+    pct = ("rate", "rate_low", "rate_high")
+    _write_or_print(args.out, table, "funnel", progress=inputs.progress, pct=pct, max_rows=None)
     return 0
 
 
@@ -363,6 +442,7 @@ def _cmd_sla(args: argparse.Namespace) -> int:
     """
     from ..sla import evaluate
 
+    aside = _one_stdout(args, "out", "breaches", "periods")
     agreement = _sla_from_file(args.agreement)
     inputs, crm = _sla_source(args)
     if crm is not None:
@@ -372,13 +452,14 @@ def _cmd_sla(args: argparse.Namespace) -> int:
         leads, acts = _read_files(inputs, files, "leads and activities").values()
     with inputs.progress.step("evaluating the agreement"):
         report = evaluate(agreement, leads, acts, as_of=args.as_of)
-    _emit(sla_summary_text(report))
-    if args.out:
-        write_columns(args.out, report.leads.to_frame("dict"), table="lead statuses")
-    if args.breaches:
-        write_columns(args.breaches, report.breaches.to_frame("dict"), table="breaches")
-    if args.periods:
-        write_columns(args.periods, report.periods.to_frame("dict"), table="periods")
+    _emit(sla_summary_text(report), aside=aside)
+    tables = {"out": ("lead statuses", report.leads), "breaches": ("breaches", report.breaches),
+              "periods": ("periods", report.periods)}  # fmt: skip
+    for dest, (title, part) in tables.items():  # a loop over the output options
+        path = getattr(args, dest)
+        if path:
+            write_columns(path, part.to_frame("dict"), table=title)
+            _wrote(inputs.progress, title, path)
     return 0
 
 

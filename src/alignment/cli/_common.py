@@ -21,6 +21,7 @@ __all__ = [
     "WarningPrinter",
     "is_terminal",
     "not_a_file",
+    "say",
 ]
 
 #: exit status for bad input (data, parameters, files)
@@ -56,6 +57,13 @@ def not_a_file(path: str | Path, what: str | None = None) -> CLIError:
     if p.exists():
         return CLIError(f"{head}{str(p)!r} is not a regular file; give the file's path")
     return CLIError(f"{head}no such file: {str(p)!r}")
+
+
+def say(message: str) -> None:
+    """A line of results on stderr that ``-q`` does not silence: what a table written to a file
+    (or to standard output as CSV) cannot hold, such as the revenue left unattributed or why
+    its ``n/a`` cells have no value."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def is_terminal(stream: Any) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..report._read import not_measured_of, summary_of
 from ._commands import _emit, _read_files, _source, _write_or_print
+from ._common import say
 from ._inputs import Inputs, UsageError
 
 #: the closed loop's default keys (those the leads have), as in the report
@@ -54,6 +55,7 @@ def _cmd_closed_loop(args: argparse.Namespace) -> int:
         args.out,
         table,
         "closed loop",
+        progress=inputs.progress,
         pct=("acceptance_rate", "sql_rate", "win_rate"),
         money=("revenue", "cost", "cost_per_lead"),
         ratio=("roi",),
@@ -67,7 +69,7 @@ def _cmd_closed_loop(args: argparse.Namespace) -> int:
 
 def _quality(inputs: Inputs, report: Any, *, printed: bool) -> None:
     """The data-quality line of a closed-loop report: under the table printed, else on stderr
-    with the progress (standard output may be the table's CSV)."""
+    whatever ``-q`` says (standard output may be the table's CSV)."""
     s = summary_of(report)
     line = (
         f"data quality: {s['n_duplicates']:,} duplicate and {s['n_incomplete']:,} "
@@ -76,7 +78,7 @@ def _quality(inputs: Inputs, report: Any, *, printed: bool) -> None:
     if printed:
         _emit(f"  {line}")
     else:
-        inputs.progress.note(f"... {line}")
+        say(line)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

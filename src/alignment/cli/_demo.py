@@ -26,7 +26,7 @@ from ..report._analyse import (
 from ..report._analyse import report_inputs as _report_inputs
 from ..report._read import not_measured_of, summary_of
 from ._commands import _emit, _progress
-from ._common import Progress
+from ._common import Progress, UsageError
 from ._text import sla_summary_text, text_table
 
 #: the demo's grid, models, scorer features and stages: the report's standard analyses
@@ -35,6 +35,8 @@ DEMO_GRID: dict[str, Any] = STANDARD_GRID
 DEMO_MODELS: tuple[str, ...] = STANDARD_MODELS
 DEMO_FEATURES: tuple[str, ...] = STANDARD_FEATURES
 DEMO_STAGES: tuple[str, ...] = STANDARD_STAGES
+#: the report ``alignment demo`` writes without ``--out``
+DEMO_REPORT = "alignment-report.html"
 
 
 def run_demo(
@@ -328,16 +330,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     attribution under several models, the funnel, the SLA evaluation and the closed-loop
     report, print a summary and write a self-contained HTML report.
     """
+    if args.no_report and args.out is not None:
+        raise UsageError("--no-report writes no report: give --out FILE or --no-report, not both")
+    out = args.out or DEMO_REPORT
     prog = _progress(args)
     res = run_demo(args.leads, args.seed, prog)
     if not args.no_report:
         from ..report import write_report
 
-        with prog.step(f"writing the HTML report to {args.out}"):
-            write_report(args.out, **report_inputs(res))
+        with prog.step(f"writing the HTML report to {out}"):
+            write_report(out, **report_inputs(res))
     _emit(demo_summary_text(res))
     if not args.no_report:
-        _emit(f"\nReport: {os.path.abspath(args.out)} (open it in a browser)")
+        _emit(f"\nReport: {os.path.abspath(out)} (open it in a browser)")
     return 0
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Mapping
 
 from .._colnames import FIXED_NAME, NAME_IT
 
-__all__ = ["COLUMN_FLAGS", "FLAGS", "cli_hint"]
+__all__ = ["COLUMN_FLAGS", "FLAGS", "PLAIN_FILE_FIXES", "cli_hint"]
 
 #: a parameter of the library's functions -> the option of the command line that sets it
 FLAGS: dict[str, str] = {
@@ -61,6 +61,19 @@ COLUMN_FLAGS: dict[str, str] = {
     "converted_at": "--converted-at-col",
     "revenue": "--revenue-col",
 }
+
+#: what works on plain files in place of an option that only applies to a CRM export
+PLAIN_FILE_FIXES: dict[str, str] = {
+    "--tz": "write every instant of the column with its offset (2024-03-05T09:30:00-05:00), or "
+    "every one without (read as UTC)",
+    "--dayfirst": "write the dates as ISO-8601 (2024-03-05 or 2024-03-05T09:30:00Z)",
+    "--date-format": "write the dates as ISO-8601 (2024-03-05 or 2024-03-05T09:30:00Z)",
+    "--decimal": "write the amounts with a decimal point (1234.56)",
+    "--currency-rate": "write the amounts in one currency",
+}
+_PLAIN_FLAG = re.compile(
+    r"(?<![\w-])(" + "|".join(map(re.escape, PLAIN_FILE_FIXES)) + r")(?![\w-])"
+)
 
 #: what an option takes when the message gives no value, and how a mapping value is written
 _PLACEHOLDER = {"--map": "THEIRS=OURS", "--currency-rate": "CURRENCY=FACTOR", "--leads": "FILE"}
@@ -152,7 +165,9 @@ def cli_hint(
     table : str, optional
         The table of the error: ``columns={...}`` becomes ``--map TABLE.THEIRS=column``.
     options : collection of str
-        The option strings of the running command (empty: any option of :data:`FLAGS`).
+        The option strings the running command takes (empty: any option of :data:`FLAGS`).
+        An option of :data:`PLAIN_FILE_FIXES` the message advises but not among them is
+        followed by what works on plain files.
 
     Examples
     --------
@@ -191,4 +206,20 @@ def cli_hint(
         return first if first is not None and whole == f"{first} / {first}" else whole
 
     rewritten = _sub_outside_quotes(_PARAM, text, option)
-    return _sub_outside_quotes(_REPEATED, rewritten, once)
+    return _plain_fixes(_sub_outside_quotes(_REPEATED, rewritten, once), options)
+
+
+def _plain_fixes(text: str, options: Collection[str]) -> str:
+    """``text`` with, for each option it advises that the command does not take now (one of
+    :data:`PLAIN_FILE_FIXES` on plain files: not in ``options``), what works instead."""
+    if not options:
+        return text
+    named = dict.fromkeys(m[1] for m in _PLAIN_FLAG.finditer(_masked(text)))
+    missing = [flag for flag in named if flag not in options]
+    fixes = dict.fromkeys(PLAIN_FILE_FIXES[flag] for flag in missing)
+    if not fixes:
+        return text
+    return (
+        f"{text}; {' and '.join(missing)} appl{'y' if len(missing) > 1 else 'ies'} to a CRM "
+        f"export (--preset) only: in a plain file, {'; '.join(fixes)}"
+    )

@@ -89,6 +89,7 @@ class Inputs:
         names = _names(columns)
         self.seen[table] = names
         renames: dict[str, str | None] = {}
+        hits: list[tuple[ColumnMap, str, str | None]] = []
         for i, m in enumerate(self.maps):  # a loop over the options
             theirs, ours = self._target(m, table)
             if theirs is None or theirs not in names:
@@ -99,7 +100,9 @@ class Inputs:
                     f"with --map {ours}="
                 )
             self.used.add(i)
+            hits.append((m, theirs, ours))
             renames[theirs] = ours
+        _refuse_twice(hits, table)
         if not renames:
             return columns
         if isinstance(columns, Mapping):
@@ -178,10 +181,13 @@ class Inputs:
 
         headers = {name: _header(item) for name, item in locate(preset, source).items()}
         self.seen = {k: v for k, v in headers.items() if v is not None}
-        out: dict[str, dict[str, str | None]] = {}
+        hits: dict[str, list[tuple[ColumnMap, str, str | None]]] = {}
         for m in self.maps:  # a loop over the options
             for table, theirs in self._export_targets(preset, m, headers):
-                out.setdefault(table, {})[theirs] = m.ours
+                hits.setdefault(table, []).append((m, theirs, m.ours))
+        for table, pairs in hits.items():  # a loop over the tables named
+            _refuse_twice(pairs, table)
+        out = {table: {theirs: ours for _, theirs, ours in pairs} for table, pairs in hits.items()}
         self.used = set(range(len(self.maps)))
         return out
 
@@ -228,6 +234,42 @@ class Inputs:
             )
         self.progress.note(f"... read {crm!r}")
         return crm
+
+
+def _refuse_twice(hits: Sequence[tuple[ColumnMap, str, str | None]], table: str) -> None:
+    """Refuse two ``--map`` on one column of ``table``: one of theirs read as two of ours, or
+    two of theirs read as one of ours (either way one option would be dropped).
+
+    ``hits`` are the ``(option, their column, our column)`` of the options naming a column of
+    the table.
+
+    Raises
+    ------
+    UsageError
+        Naming both options.
+    """
+    theirs_seen: dict[str, tuple[ColumnMap, str | None]] = {}
+    ours_seen: dict[str, tuple[ColumnMap, str]] = {}
+    for m, theirs, ours in hits:  # a loop over the options
+        first, first_ours = theirs_seen.setdefault(theirs.casefold(), (m, ours))
+        if first_ours != ours:
+            raise UsageError(
+                f"{_said(first)} and {_said(m)} both read the {table} column {theirs!r}: a column "
+                "is read once; give one of them"
+            )
+        if ours is None:
+            continue
+        other, other_theirs = ours_seen.setdefault(ours, (m, theirs))
+        if other_theirs.casefold() != theirs.casefold():
+            raise UsageError(
+                f"{_said(other)} and {_said(m)} both give the {table} column {ours!r}: one would be "
+                "dropped; give one of them"
+            )
+
+
+def _said(m: ColumnMap) -> str:
+    """The option as given (``--map a=created_at``, ``--created-at signup``)."""
+    return m.text if m.text.startswith("--") else f"--map {m.text}"
 
 
 def _has(names: list[str] | None, column: str) -> bool:

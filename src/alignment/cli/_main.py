@@ -27,7 +27,7 @@ from ._demo import (
     run_demo,
 )
 from ._hints import cli_hint
-from ._inputs import UsageError
+from ._inputs import EXPORT_ONLY, UsageError
 from ._io import read_columns, write_columns
 from ._parser import build_parser, parse
 from ._text import sla_summary_text, text_table
@@ -81,6 +81,8 @@ def _error_line(exc: BaseException, args: argparse.Namespace) -> str:
         return _one_line(exc)
     parser = getattr(args, "command_parser", None)
     options = set(getattr(parser, "_option_string_actions", ()))
+    if getattr(args, "preset", None) is None:  # plain files: the export's options are refused
+        options -= {flag for _, flag in EXPORT_ONLY}
     column = getattr(exc, "column", None) if isinstance(exc, AlignmentError) else None
     table = getattr(exc, "table", None) if isinstance(exc, AlignmentError) else None
     return cli_hint(_one_line(exc), column=column, table=table, options=options)

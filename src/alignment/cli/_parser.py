@@ -19,7 +19,7 @@ from ._commands import (
     _cmd_sla,
 )
 from ._crm_commands import _cmd_closed_loop, _cmd_report
-from ._demo import _cmd_demo
+from ._demo import DEMO_REPORT, _cmd_demo
 from ._io import HTML_FILES, TABLE_FILES, file_kind
 
 __all__ = ["build_parser", "parse"]
@@ -265,12 +265,11 @@ def _add_demo(commands: _Commands) -> None:
     )
     p.add_argument(
         "--out",
-        default="alignment-report.html",
         metavar="FILE",
         type=_file_type(HTML_FILES, stdout=False),
-        help="HTML report to write (alignment-report.html)",
+        help=f"HTML report to write ({DEMO_REPORT})",
     )
-    p.add_argument("--no-report", action="store_true", help="print the summary only")
+    p.add_argument("--no-report", action="store_true", help="print the summary only (no --out)")
 
 
 def _add_attribute(commands: _Commands) -> None:

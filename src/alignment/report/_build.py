@@ -101,7 +101,8 @@ def build_report(
         string with an offset is converted to UTC; a naive one is read as UTC, with an
         :class:`~alignment.errors.AlignmentWarning` saying so.
     as_of, fit_rules, models, allocate
-        With a bundle: the SLA's evaluation instant (default the bundle's), the grid's fit
+        With a bundle: the evaluation instant of the SLA and of the accounts' engagement,
+        named in the header and the plan's start (default the bundle's), the grid's fit
         rules (default the synthetic company's for synthetic data, else no grid), the
         attribution models (default all standard ones) and how campaign costs are placed on
         the closed loop's source × campaign keys (``"leads"``, ``"revenue"`` or ``"none"``).
