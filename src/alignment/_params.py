@@ -27,6 +27,7 @@ __all__ = [
     "is_integer",
     "is_na",
     "is_number",
+    "keyword_problem",
     "number_float",
     "number_sequence",
 ]
@@ -69,6 +70,18 @@ def is_na(value: Any) -> bool:
 def is_integer(value: Any) -> bool:
     """An integer (Python or numpy), not a bool nor a numpy duration or instant."""
     return isinstance(value, numbers.Integral) and not isinstance(value, _NOT_NUMBERS)
+
+
+def keyword_problem(value: str, *, blank_ok: bool = False) -> str | None:
+    """Why ``value`` cannot be a text keyword or label compared with lead values (``None``
+    when it can): an empty keyword (blank once stripped) is found in every text, and numpy
+    drops a text's trailing NUL bytes, so one holding a NUL would not be compared as given.
+    ``blank_ok`` lets an exact label (not a keyword) be blank."""
+    if not blank_ok and not value.strip():
+        return "must not be empty (an empty keyword is found in every text)"
+    if "\x00" in value:
+        return f"must not hold a NUL byte, got {value!r}"
+    return None
 
 
 def number_sequence(value: Any) -> list[Any] | None:

@@ -299,6 +299,13 @@ def test_kind_falls_back_to_channel() -> None:
         {"fit_rules": [{"column": "title", "equals": "x", "bogus": 1}]},
         {"fit_rules": [{"column": "x", "min": 5, "max": 1}]},
         {"grade_rules": [{"column": "x", "equals": "y", "steps": 4}]},
+        {"grade_rules": [{"column": "x", "equals": "y", "steps": np.timedelta64(1, "D")}]},
+        # an empty keyword is found in every title; numpy drops a trailing NUL
+        {"fit_rules": [{"column": "title", "contains": [""], "points": 5}]},
+        {"fit_rules": [{"column": "title", "contains": ["vp", "  "], "points": 5}]},
+        {"fit_rules": [{"column": "title", "contains": ["\x00"], "points": 5}]},
+        {"fit_rules": [{"column": "industry", "equals": "software\x00", "points": 5}]},
+        {"fit_rules": [{"column": "industry", "isin": ["software\x00"], "points": 5}]},
         {"persona_strategy": "worst"},
         {"fit_rules": "title"},
     ],
