@@ -14,7 +14,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -67,7 +67,7 @@ def is_na(value: Any) -> bool:
     return kind.__name__ == "NAType" and kind.__module__.split(".")[0] == "pandas"
 
 
-def is_integer(value: Any) -> bool:
+def is_integer(value: Any) -> TypeGuard[int | np.integer[Any]]:
     """An integer (Python or numpy), not a bool nor a numpy duration or instant."""
     return isinstance(value, numbers.Integral) and not isinstance(value, _NOT_NUMBERS)
 

@@ -294,6 +294,7 @@ def test_unused_channel_gets_zero() -> None:
         {"order": -1},
         {"order": 1.5},
         {"order": True},
+        {"order": np.timedelta64(2, "D")},  # numpy counts a duration among its integers
         {"collapse_repeats": "yes"},
         {"revenue_basis": "profit"},
     ],

@@ -239,6 +239,7 @@ def test_vectorised_equals_scalar(rates: dict[str, float]) -> None:
         ({"periods": [1, -1]}, "non-negative"),
         ({"periods": [0, 0]}, "sum to 0"),
         ({"periods": True}, "periods"),
+        ({"periods": np.timedelta64(2, "D")}, "periods"),  # a duration is not a count
     ],
 )
 def test_plan_rejects_bad_inputs(kwargs: dict[str, object], match: str) -> None:

@@ -238,6 +238,8 @@ def test_explanation_adds_up() -> None:
     assert res.explain(str(table.ids[3]))["lead_id"] == table.ids[3]
     with pytest.raises(ParameterError):
         res.explain("nobody")
+    with pytest.raises(ParameterError, match="unknown lead id"):  # a duration is no position
+        res.explain(np.timedelta64(3))
 
 
 # ----------------------------------------------------------------------------- diagnostics

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._frame_types import level_frames, table_frames
 from .._guard import failing, guarded_call
+from .._params import is_integer
 from .._results import Result
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._breakdown import headline, stats_of, table
@@ -342,7 +343,7 @@ class ScoreResult(Result):
 
     # ------------------------------------------------------------------ explanation
     def _index_of(self, lead: Any) -> int:
-        if isinstance(lead, (int, np.integer)) and not isinstance(lead, bool):
+        if is_integer(lead):
             if self.ids.dtype.kind in "iu":
                 hit = np.flatnonzero(self.ids == lead)
                 if hit.size:
