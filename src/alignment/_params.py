@@ -12,7 +12,7 @@ and nothing else (text such as ``"no"`` is never read as true).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any, TypeGuard
 
@@ -27,6 +27,7 @@ __all__ = [
     "is_integer",
     "is_na",
     "is_number",
+    "is_option",
     "keyword_problem",
     "number_float",
     "number_sequence",
@@ -70,6 +71,17 @@ def is_na(value: Any) -> bool:
 def is_integer(value: Any) -> TypeGuard[int | np.integer[Any]]:
     """An integer (Python or numpy), not a bool nor a numpy duration or instant."""
     return isinstance(value, numbers.Integral) and not isinstance(value, _NOT_NUMBERS)
+
+
+def is_option(value: Any, choices: Collection[str | None]) -> bool:
+    """Whether ``value`` is one of the text ``choices`` (or ``None`` when it is among them).
+
+    Anything else is not compared with the choices, so pandas' ``NA`` or an array (whose
+    ``==`` has no truth value) is simply not an option: the caller's ``ParameterError`` names it.
+    """
+    if value is None:
+        return any(choice is None for choice in choices)
+    return isinstance(value, str) and value in choices
 
 
 def keyword_problem(value: str, *, blank_ok: bool = False) -> str | None:

@@ -16,6 +16,7 @@ from .._columns import fold_values
 from .._frame_types import level_frames
 from .._frames import numeric, read_table
 from .._options import reads_options
+from .._params import is_option
 from .._results import CallableDict, ReportTable, Result
 from ..errors import AlignmentError, MissingColumnError, ParameterError, reject_rows
 from ._allocate import (
@@ -279,7 +280,7 @@ def closed_loop(
     required = _required_fields(required)
     if not by_cols:
         raise ParameterError("closed_loop: by must name at least one lead column")
-    if allocate not in ALLOCATIONS:
+    if not is_option(allocate, ALLOCATIONS):
         raise ParameterError(
             f"closed_loop: allocate must be one of {', '.join(map(repr, ALLOCATIONS))}, "
             f"got {allocate!r}"

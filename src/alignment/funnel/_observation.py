@@ -15,7 +15,7 @@ from .._display import preview as html_table
 from .._frame_types import level_frames
 from .._options import read_as_of, reads_options
 from .._params import Number, is_integer
-from .._results import Result
+from .._results import Result, frame_backend
 from ..errors import ParameterError
 from ._base import (
     DEFAULT_STAGES,
@@ -244,7 +244,7 @@ class FunnelObservation(Result):
             Deprecated name of ``level``.
         """
         level, backend = self._frame_args(level, backend, old=("table", table))
-        return _to_frame(self._tables[level](self), backend or self.backend)
+        return _to_frame(self._tables[level](self), frame_backend(backend, self.backend))
 
     def summary(self) -> dict[str, Any]:
         """Leads counted and the top-to-bottom conversion over every group."""
