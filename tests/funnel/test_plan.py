@@ -274,6 +274,24 @@ def test_other_bad_inputs() -> None:
         fn.sensitivity({"a": np.array([0.1, 0.2])})
 
 
+def test_sensitivity_reads_its_numbers_as_plan_does() -> None:
+    # an integer beyond int64 is a number (np.isfinite raised a raw TypeError on it)
+    huge = fn.sensitivity(WATERFALL, step=2**70)
+    assert (huge.improved_rate == 1.0).all()
+    with pytest.raises(ParameterError, match="too large for a float"):
+        fn.sensitivity(WATERFALL, step=10**400)
+    # sensitivity takes one number where plan() takes scenarios (float(array) raised)
+    target = {"revenue_target": 1e5, "average_deal_size": 1e3}
+    for name, many in {
+        "revenue_target": {**target, "revenue_target": [1e5, 2e5]},
+        "average_deal_size": {**target, "average_deal_size": np.array([1e3, 2e3])},
+        "marketing_share": {**target, "marketing_share": [0.5, 0.6]},
+        "volume": {"volume": [100, 200]},
+    }.items():
+        with pytest.raises(ParameterError, match=f"one {name}"):
+            fn.sensitivity(WATERFALL, **many)
+
+
 def test_inputs_not_mutated() -> None:
     rates = {"a": np.array([0.5, 0.25]), "b": 0.5}
     target = np.array([100.0, 200.0])
