@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._params import is_integer
 from .errors import ParameterError
 
 __all__ = [
@@ -316,7 +317,7 @@ def histogram(
     xlabel: str = "",
 ) -> tuple[Any, Any]:
     """Histogram of the finite values, with an optional vertical line (e.g. the SLA window)."""
-    if not isinstance(bins, int | np.integer) or isinstance(bins, bool) or bins < 1:
+    if not is_integer(bins) or bins < 1:
         raise ParameterError(f"bins must be a positive int, got {bins!r}")
     v = np.asarray(values, dtype=np.float64).ravel()
     v = v[np.isfinite(v)]

@@ -32,6 +32,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 
+from ._params import is_option
 from ._time import Awareness, localize, read_instant, read_instants, time_zone
 from .errors import AlignmentWarning, ParameterError
 
@@ -175,9 +176,9 @@ def reads_options(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 def _validate(options: ReadingOptions) -> None:
     if options.tz is not None:
         time_zone(options.tz)
-    if options.normalize not in (None, "casefold"):
+    if not is_option(options.normalize, (None, "casefold")):
         raise ParameterError(f"normalize must be 'casefold' or None, got {options.normalize!r}")
-    if options.decimal not in (".", ","):
+    if not is_option(options.decimal, (".", ",")):
         raise ParameterError(f"decimal must be '.' or ',', got {options.decimal!r}")
     if options.dayfirst is not None and not isinstance(options.dayfirst, (bool, np.bool_)):
         raise ParameterError(f"dayfirst must be True, False or None, got {options.dayfirst!r}")

@@ -12,9 +12,9 @@ and nothing else (text such as ``"no"`` is never read as true).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -27,6 +27,8 @@ __all__ = [
     "is_integer",
     "is_na",
     "is_number",
+    "is_option",
+    "keyword_problem",
     "number_float",
     "number_sequence",
 ]
@@ -66,9 +68,32 @@ def is_na(value: Any) -> bool:
     return kind.__name__ == "NAType" and kind.__module__.split(".")[0] == "pandas"
 
 
-def is_integer(value: Any) -> bool:
+def is_integer(value: Any) -> TypeGuard[int | np.integer[Any]]:
     """An integer (Python or numpy), not a bool nor a numpy duration or instant."""
     return isinstance(value, numbers.Integral) and not isinstance(value, _NOT_NUMBERS)
+
+
+def is_option(value: Any, choices: Collection[str | None]) -> bool:
+    """Whether ``value`` is one of the text ``choices`` (or ``None`` when it is among them).
+
+    Anything else is not compared with the choices, so pandas' ``NA`` or an array (whose
+    ``==`` has no truth value) is simply not an option: the caller's ``ParameterError`` names it.
+    """
+    if value is None:
+        return any(choice is None for choice in choices)
+    return isinstance(value, str) and value in choices
+
+
+def keyword_problem(value: str, *, blank_ok: bool = False) -> str | None:
+    """Why ``value`` cannot be a text keyword or label compared with lead values (``None``
+    when it can): an empty keyword (blank once stripped) is found in every text, and numpy
+    drops a text's trailing NUL bytes, so one holding a NUL would not be compared as given.
+    ``blank_ok`` lets an exact label (not a keyword) be blank."""
+    if not blank_ok and not value.strip():
+        return "must not be empty (an empty keyword is found in every text)"
+    if "\x00" in value:
+        return f"must not hold a NUL byte, got {value!r}"
+    return None
 
 
 def number_sequence(value: Any) -> list[Any] | None:

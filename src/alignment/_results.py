@@ -8,16 +8,41 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import numpy as np
 
 from ._frame_types import table_frames
 from ._frames import BACKENDS, to_native
+from ._params import is_option
 
-__all__ = ["CallableDict", "ReportTable", "Result"]
+__all__ = ["CallableDict", "ReportTable", "Result", "frame_backend"]
 
 _HTML_ROWS = 20
+
+
+@overload
+def frame_backend(backend: Any, default: str) -> str: ...
+@overload
+def frame_backend(backend: Any, default: str | None) -> str | None: ...
+def frame_backend(backend: Any, default: str | None) -> str | None:
+    """The backend of a ``to_frame`` call: ``backend``, or ``default`` when it is ``None``.
+
+    Raises
+    ------
+    ParameterError
+        ``backend`` is neither ``None`` nor a backend's name (text): pandas' ``NA``, an array …
+        (an unknown name is refused where the frame is built).
+    """
+    if backend is None:
+        return default
+    if not isinstance(backend, str):
+        from .errors import ParameterError
+
+        raise ParameterError(
+            f"backend must be one of {', '.join(map(repr, BACKENDS))} or None, got {backend!r}"
+        )
+    return backend
 
 
 class Result:
@@ -50,7 +75,7 @@ class Result:
 
         if level is None:
             return self.levels[0]
-        if level not in self.levels:
+        if not is_option(level, self.levels):
             raise ParameterError(
                 f"level must be one of {', '.join(map(repr, self.levels))}, got {level!r}"
             )
@@ -78,6 +103,11 @@ class Result:
         ``open_levels``: any level name is accepted (results that roll up by any key check it
         themselves).
         """
+        if level is not None and not isinstance(level, str):
+            from .errors import ParameterError
+
+            raise ParameterError(f"level must be a level's name or None, got {level!r}")
+        frame_backend(backend, None)
         if level in BACKENDS and level not in self.levels and backend is None:
             warnings.warn(
                 f"{type(self).__name__}.to_frame({level!r}): pass the backend by keyword, "
@@ -179,7 +209,7 @@ class ReportTable(Mapping[str, np.ndarray]):
             k: (v.astype("timedelta64[us]") if v.dtype.kind == "m" else v)
             for k, v in self._columns.items()
         }
-        return to_native(cols, backend or self._backend)
+        return to_native(cols, frame_backend(backend, self._backend))
 
     def _repr_html_(self) -> str:
         from ._display import preview

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from ._params import keyword_problem
 from ._records import Count, FrozenModel, Instant, OptionalInstant, Real, WonFlag
 from ._stages import KNOWN_STAGES
 
@@ -74,6 +75,15 @@ class Persona(FrozenModel):
     @classmethod
     def _name(cls, v: str) -> str:
         return _nonempty(v, "name")
+
+    @field_validator("industries", "titles", "seniorities", "regions")
+    @classmethod
+    def _keywords(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for keyword in v:
+            problem = keyword_problem(keyword)
+            if problem:
+                raise ValueError(f"each keyword {problem}")
+        return v
 
     @model_validator(mode="after")
     def _range(self) -> Persona:

@@ -96,6 +96,19 @@ def test_hand_example_order_2_and_order_1() -> None:
     assert c1.revenue == pytest.approx({"a": 90 * 2 / 7, "b": 90 * 2 / 7, "c": 90 * 3 / 7})
 
 
+@pytest.mark.parametrize("collapse", [True, False])
+def test_order_beyond_the_longest_journey_is_that_length(collapse: bool) -> None:
+    """No touch has more history than its journey: any order from the longest journey's
+    length up gives the same chain (an order such as 2**62 looped that many times)."""
+    journeys = make_journeys(ORDER2)  # longest journey: 3 touches
+    want = MarkovAttribution(order=3, collapse_repeats=collapse).channel_credit(journeys)
+    for order in (4, 2**62, 10**6):
+        got = MarkovAttribution(order=order, collapse_repeats=collapse).channel_credit(journeys)
+        assert got.revenue == want.revenue and got.conversions == want.conversions
+        assert set(got.details["states"]) == set(want.details["states"])
+        assert got.details["removal_effects"] == want.details["removal_effects"]
+
+
 def test_value_basis_differs_from_conversion_basis() -> None:
     paths = [(["a"], 1.0, 1.0, 1000.0), (["b"], 1.0, 0.0, 10.0)]
     j = make_journeys(paths)
@@ -294,6 +307,7 @@ def test_unused_channel_gets_zero() -> None:
         {"order": -1},
         {"order": 1.5},
         {"order": True},
+        {"order": np.timedelta64(2, "D")},  # numpy counts a duration among its integers
         {"collapse_repeats": "yes"},
         {"revenue_basis": "profit"},
     ],

@@ -45,6 +45,18 @@ def test_none_keeps_uncarried_cost_on_unallocated_rows() -> None:
     assert "no allocation" in r.allocation_text and "70 of cost is unallocated" in r.allocation_text
 
 
+@pytest.mark.parametrize("wrap", [list, lambda v: np.array(v, dtype=object)])
+def test_pandas_na_in_a_costs_key_reads_as_missing(wrap: Any) -> None:
+    pd = pytest.importorskip("pandas")
+
+    def costs(missing: Any) -> dict[str, Any]:
+        return {"campaign": wrap(["c1", missing]), "cost": [60.0, 10.0]}
+
+    expect = closed_loop(base_leads(), costs=costs(None), by="campaign").summary()
+    got = closed_loop(base_leads(), costs=costs(pd.NA), by="campaign").summary()
+    assert repr(got) == repr(expect) and got["cost"] == 70.0 and got["unmatched_amount_rows"] == 1
+
+
 def test_leads_splits_within_the_carried_campaign() -> None:
     leads = base_leads()
     leads["source"] = ["web", "ads", "ads", "ads", "web", None]  # c1: a web, b ads, e web

@@ -88,6 +88,16 @@ def test_required_of_another_type_is_refused(bad: Any) -> None:
     assert "closed_loop" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "bad", [None, 1, {"source": 1}, ["campaign", 3], [""], b"campaign", np.array("campaign")]
+)
+def test_by_of_another_type_is_refused(bad: Any) -> None:
+    # (None and 1 raised a raw TypeError from tuple(by))
+    with pytest.raises(ParameterError, match="by") as info:
+        closed_loop(LEADS, by=bad)
+    assert "closed_loop" in str(info.value)
+
+
 def test_deal_amount_too_large_for_a_float() -> None:
     deals = {"lead_id": ["a"], "amount": [10**400], "won": [True]}
     with pytest.raises(DataValidationError, match="too large for a float") as info:

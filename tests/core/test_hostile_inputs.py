@@ -339,3 +339,44 @@ def test_dask_mixed_naive_and_aware_across_partitions() -> None:
             )
         )
     assert got == want
+
+
+# ------------------------------------------------------------------------------ option parameters
+_TP = {
+    "lead_id": ["a", "a"],
+    "timestamp": ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"],
+    "channel": ["x", "y"],
+}
+_CV = {"lead_id": ["a"], "converted_at": ["2024-01-05T00:00:00Z"], "revenue": [10.0]}
+_LEADS = {
+    "lead_id": ["a"],
+    "created_at": ["2024-01-01T00:00:00Z"],
+    "mql_at": [None],
+    "source": ["web"],
+}
+_OPTION_CALLS: dict[str, Callable[[Any], Any]] = {
+    "normalize": lambda v: alignment.attribute(_TP, _CV, normalize=v),
+    "outcome": lambda v: alignment.attribute(_TP, _CV, outcome=v),
+    "mode": lambda v: funnel.observe(_LEADS, stages=["created_at", "mql_at"], mode=v),
+    "interval": lambda v: funnel.observe(_LEADS, stages=["created_at", "mql_at"], interval=v),
+    "unknown_leads": lambda v: sla.speed_to_lead(_LEADS, unknown_leads=v),
+    "allocate": lambda v: closed_loop(_LEADS, by="source", allocate=v),
+    "backend": lambda v: alignment.attribute(_TP, _CV).to_frame(backend=v),
+    "level": lambda v: alignment.attribute(_TP, _CV).to_frame(level=v),
+    "totals by": lambda v: alignment.attribute(_TP, _CV).totals(by=v),
+    "measure": lambda v: alignment.attribute(_TP, _CV).totals(measure=v),
+    "scores backend": lambda v: alignment.score(_LEADS).to_frame(backend=v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OPTION_CALLS))
+@pytest.mark.parametrize("kind", ["NA", "array"])
+def test_option_parameters_refuse_na_and_arrays(name: str, kind: str) -> None:
+    """An option set to pandas' NA or an array is a ParameterError (``value in choices``
+    raised numpy's or pandas' ambiguous truth value)."""
+    if kind == "NA":
+        value: Any = pytest.importorskip("pandas").NA
+    else:
+        value = np.array(["dict", "x"])
+    with pytest.raises(alignment.ParameterError):
+        _OPTION_CALLS[name](value)

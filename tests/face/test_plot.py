@@ -181,6 +181,8 @@ def test_scores_without_cells_histogram(crm: SyntheticCRM) -> None:
     _, ax = result.plot(bins=12)
     assert len(ax.patches) == 12
     assert sum(bar_heights(ax)) == len(result)
+    with pytest.raises(ParameterError, match="bins"):  # a duration is not a count of bins
+        result.plot(bins=np.timedelta64(12))
     with pytest.raises(ParameterError, match="grid scorer"):
         result.plot(converted=np.zeros(len(result), dtype=bool))
 

@@ -89,6 +89,8 @@ def test_group_by_numeric_column_and_group_selection() -> None:
         obs.group_index("99")
     with pytest.raises(ParameterError, match="out of range"):
         obs.group_index(7)
+    with pytest.raises(ParameterError, match="no group"):  # a duration is not a row number
+        obs.group_index(np.timedelta64(1))
     with pytest.raises(ParameterError, match="does not match"):
         obs.group_index(("10.0", "2024-01-01"))
     cohorts = fn.observe(data, cohort="W")

@@ -239,6 +239,7 @@ def test_vectorised_equals_scalar(rates: dict[str, float]) -> None:
         ({"periods": [1, -1]}, "non-negative"),
         ({"periods": [0, 0]}, "sum to 0"),
         ({"periods": True}, "periods"),
+        ({"periods": np.timedelta64(2, "D")}, "periods"),  # a duration is not a count
     ],
 )
 def test_plan_rejects_bad_inputs(kwargs: dict[str, object], match: str) -> None:
@@ -271,6 +272,24 @@ def test_other_bad_inputs() -> None:
         fn.plan(1, 1, [("a", 0.5), ("a", 0.5)])
     with pytest.raises(ParameterError, match="scalar"):
         fn.sensitivity({"a": np.array([0.1, 0.2])})
+
+
+def test_sensitivity_reads_its_numbers_as_plan_does() -> None:
+    # an integer beyond int64 is a number (np.isfinite raised a raw TypeError on it)
+    huge = fn.sensitivity(WATERFALL, step=2**70)
+    assert (huge.improved_rate == 1.0).all()
+    with pytest.raises(ParameterError, match="too large for a float"):
+        fn.sensitivity(WATERFALL, step=10**400)
+    # sensitivity takes one number where plan() takes scenarios (float(array) raised)
+    target = {"revenue_target": 1e5, "average_deal_size": 1e3}
+    for name, many in {
+        "revenue_target": {**target, "revenue_target": [1e5, 2e5]},
+        "average_deal_size": {**target, "average_deal_size": np.array([1e3, 2e3])},
+        "marketing_share": {**target, "marketing_share": [0.5, 0.6]},
+        "volume": {"volume": [100, 200]},
+    }.items():
+        with pytest.raises(ParameterError, match=f"one {name}"):
+            fn.sensitivity(WATERFALL, **many)
 
 
 def test_inputs_not_mutated() -> None:

@@ -238,6 +238,8 @@ def test_explanation_adds_up() -> None:
     assert res.explain(str(table.ids[3]))["lead_id"] == table.ids[3]
     with pytest.raises(ParameterError):
         res.explain("nobody")
+    with pytest.raises(ParameterError, match="unknown lead id"):  # a duration is no position
+        res.explain(np.timedelta64(3))
 
 
 # ----------------------------------------------------------------------------- diagnostics
@@ -299,6 +301,13 @@ def test_kind_falls_back_to_channel() -> None:
         {"fit_rules": [{"column": "title", "equals": "x", "bogus": 1}]},
         {"fit_rules": [{"column": "x", "min": 5, "max": 1}]},
         {"grade_rules": [{"column": "x", "equals": "y", "steps": 4}]},
+        {"grade_rules": [{"column": "x", "equals": "y", "steps": np.timedelta64(1, "D")}]},
+        # an empty keyword is found in every title; numpy drops a trailing NUL
+        {"fit_rules": [{"column": "title", "contains": [""], "points": 5}]},
+        {"fit_rules": [{"column": "title", "contains": ["vp", "  "], "points": 5}]},
+        {"fit_rules": [{"column": "title", "contains": ["\x00"], "points": 5}]},
+        {"fit_rules": [{"column": "industry", "equals": "software\x00", "points": 5}]},
+        {"fit_rules": [{"column": "industry", "isin": ["software\x00"], "points": 5}]},
         {"persona_strategy": "worst"},
         {"fit_rules": "title"},
     ],

@@ -170,6 +170,11 @@ def test_bad_input_is_typed(call: object) -> None:
 def test_bad_parameters() -> None:
     with pytest.raises(ParameterError):
         metrics.lift_table([0, 1], [0.1, 0.2], n_bins=0)
+    for duration in (np.timedelta64(2, "D"), np.timedelta64(2)):  # not a count of bins
+        with pytest.raises(ParameterError, match="n_bins"):
+            metrics.lift_table([0, 1], [0.1, 0.2], n_bins=duration)  # type: ignore[arg-type]
+        with pytest.raises(ParameterError, match="n_bins"):
+            metrics.calibration_table([0, 1], [0.1, 0.2], n_bins=duration)  # type: ignore[arg-type]
     with pytest.raises(ParameterError):
         metrics.calibration_table([0, 1], [0.1, 0.2], strategy="odd")  # type: ignore[arg-type]
 

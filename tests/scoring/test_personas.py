@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alignment
-from alignment.errors import DataValidationError, ParameterError
+from alignment.errors import DataValidationError, ModelValidationError, ParameterError
 from alignment.scoring import assign_personas, match_personas
 
 from ._data import make_leads
@@ -86,3 +86,12 @@ def test_bad_personas() -> None:
     everyone = alignment.Persona(name="anyone")
     assert match_personas(bare, [everyone]).persona.tolist() == ["anyone"]
     assert match_personas(bare, [everyone], strategy="best").persona.tolist() == [None]
+
+
+@pytest.mark.parametrize("field", ["titles", "seniorities", "industries", "regions"])
+@pytest.mark.parametrize("keyword", ["", "  ", "\x00", "vp\x00"])
+def test_empty_or_nul_keyword_refused(field: str, keyword: str) -> None:
+    # an empty keyword is in every title (the persona matched every lead); numpy drops a
+    # trailing NUL, so "vp\x00" would have been compared as "vp"
+    with pytest.raises(ModelValidationError, match=field):
+        alignment.Persona(name="p", **{field: ("vp", keyword)})

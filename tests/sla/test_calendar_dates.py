@@ -14,7 +14,18 @@ from alignment.errors import ModelValidationError, ParameterError
 from alignment.sla import BusinessCalendar
 
 
-@pytest.mark.parametrize("holidays", [2024, True, "2024-07-14", dt.date(2024, 7, 14)])
+@pytest.mark.parametrize(
+    "holidays",
+    [
+        2024,
+        True,
+        "2024-07-14",
+        dt.date(2024, 7, 14),
+        np.datetime64("2024-07-14"),
+        np.array("2024-07-14", dtype="datetime64[D]"),  # (raised numpy's 0-d iteration error)
+        np.array([["2024-07-14"]], dtype="datetime64[D]"),
+    ],
+)
 def test_holidays_not_a_list_are_refused(holidays: object) -> None:
     with pytest.raises(ParameterError, match="holidays must be a list of dates"):
         BusinessCalendar(holidays=holidays)

@@ -11,7 +11,7 @@ import numpy as np
 from .._frames import Categorical, factorize, read_table, to_native, with_column
 from .._lookup import lookup
 from .._params import check_flag
-from .._results import Result
+from .._results import Result, frame_backend
 from .._segments import group_max, group_min
 from ..errors import ParameterError, reject_rows
 
@@ -164,7 +164,7 @@ class AccountMatch(Result):
                 "score": self.score,
                 "ambiguous": self.ambiguous,
             }
-        return to_native(cols, backend or self.backend)
+        return to_native(cols, frame_backend(backend, self.backend))
 
     def summary(self) -> dict[str, Any]:
         """Leads; matched, ambiguous and unmatched leads; leads per method; the match rate;

@@ -11,6 +11,7 @@ from typing_extensions import Unpack
 
 from .._frames import BACKENDS, to_native
 from .._params import check_flag
+from .._results import frame_backend
 from ..errors import ParameterError
 from ._result import Measure
 
@@ -172,4 +173,4 @@ def compare(
     shown = shares if share else values
     for i, label in enumerate(totals):
         cols[label] = shown[i][order]
-    return to_native(cols, backend or _default_backend(labelled))
+    return to_native(cols, frame_backend(backend, _default_backend(labelled)))

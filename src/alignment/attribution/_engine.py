@@ -21,6 +21,7 @@ from .._guard import (
     rounding_tolerance,
 )
 from .._options import reads_options
+from .._params import is_option
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit
 from ..errors import ParameterError, PluginError
@@ -319,7 +320,7 @@ def _account_options(
 
 def _refuse_on_backend(account: dict[str, Any], outcome: Any) -> None:
     """Account journeys and stage / pipeline outcomes are built in memory only."""
-    if account.get("contacts") is not None or outcome not in (None, REVENUE):
+    if account.get("contacts") is not None or not is_option(outcome, (None, REVENUE)):
         raise ParameterError(
             "account journeys (key=, contacts=, role_weights=) and outcome= are not supported on this "
             "backend; compute them in memory (e.g. call .compute() on the frames first)"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
-from .._params import check_flag
+from .._params import check_flag, is_integer
 from ..base import AttributionModel, ChannelCredit
 from ..errors import ParameterError
 from ._credit import channel_codes
@@ -101,11 +101,7 @@ class MarkovAttribution(AttributionModel):
 
     def validate_params(self) -> None:
         """Check ``order``, ``collapse_repeats`` and ``revenue_basis``."""
-        if (
-            isinstance(self.order, bool)
-            or not isinstance(self.order, (int, np.integer))
-            or self.order < 1
-        ):
+        if not is_integer(self.order) or self.order < 1:
             raise ParameterError(
                 f"MarkovAttribution: order must be an integer >= 1, got {self.order!r}"
             )

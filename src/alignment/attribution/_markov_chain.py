@@ -209,8 +209,12 @@ def _states(
     """The state of every touch (its last ``order`` channels) and each state's channels.
 
     Returns ``(sid, state_channels)``: a dense state number per touch, numbered in the order
-    of the state codes, and per state its channel codes, oldest first.
+    of the state codes, and per state its channel codes, oldest first.  An order beyond the
+    longest journey gives the states of that journey's length (no touch has more history),
+    so the work is bounded by it, whatever the order.
     """
+    longest = int(np.diff(offsets).max()) if offsets.size > 1 else 1
+    order = max(1, min(order, longest))
     base = n_channels + 1
     if order == 1:
         state_code = codes

@@ -21,6 +21,7 @@ import numpy as np
 from .._colnames import FIXED_NAME
 from .._frames import Categorical, numeric, read_table
 from .._options import read_time
+from .._params import is_option
 from ..errors import MissingColumnError, ParameterError
 from ..tables._deals import DEAL_CREATED, DEAL_KEY
 from ..tables._leads import LeadTable
@@ -56,7 +57,7 @@ def outcome_inputs(
     won_stages: Any = None,
 ) -> Outcome:
     """The conversions (and leads) that credit ``outcome`` (see the module notes)."""
-    if outcome is None or outcome == REVENUE:
+    if is_option(outcome, (None, REVENUE)):
         return Outcome(conversions, leads, deal_contacts, REVENUE, "revenue")
     if not isinstance(outcome, str) or not outcome:
         raise ParameterError(

@@ -12,7 +12,8 @@ from .. import _segments as seg
 from .._display import preview
 from .._frame_types import dict_frames, level_frames, table_frames
 from .._frames import Categorical, to_native
-from .._results import Result
+from .._params import is_option
+from .._results import Result, frame_backend
 from ..errors import ParameterError
 from ..tables._deals import DEAL_KEY
 
@@ -149,7 +150,7 @@ class Unattributed:
         """
         money = {"revenue": self.revenue} if self.measure == "revenue" else {}
         cols = {self.key_name: self.keys, **money, "conversions": self.conversions}
-        return to_native({**cols, "reason": self.reason}, backend or self.backend)
+        return to_native({**cols, "reason": self.reason}, frame_backend(backend, self.backend))
 
     def __repr__(self) -> str:
         return (
@@ -399,9 +400,12 @@ class AttributionResult(Result):
         dict of str to float
             Every key (including keys with zero credit), in sorted order.
         """
-        measure = self.measure if measure is None else measure  # type: ignore[assignment]
-        if measure not in ("revenue", "conversions"):
-            raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
+        if not isinstance(by, str):
+            raise ParameterError(f"totals: by must be a key name such as 'channel', got {by!r}")
+        chosen: Any = self.measure if measure is None else measure
+        if not is_option(chosen, ("revenue", "conversions")):
+            raise ParameterError(f"measure must be 'revenue' or 'conversions', got {chosen!r}")
+        measure = chosen
         if self.support_weights is None:
             assert self.channel_credit is not None
             if by not in ("channel", self.names.get("channel")):
@@ -448,7 +452,7 @@ class AttributionResult(Result):
             ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``; default: the input's.
         """
         level, backend = self._frame_args(level, backend, open_levels=True)
-        backend = backend or self.backend
+        backend = frame_backend(backend, self.backend)
         if level == "touch":
             return self._touch_level(backend)
         return to_native(self._key_columns(level), backend)

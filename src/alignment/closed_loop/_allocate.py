@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._parse import _missing_mask
+
 __all__ = [
     "ALLOCATIONS",
     "MISSING",
@@ -101,11 +103,15 @@ def column_codes(lt: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _text(values: Any) -> np.ndarray:
-    """Amount-row key values as text; ``None`` and NaN read as ``"(missing)"``."""
+    """Amount-row key values as text; ``None``, NaN, NaT and pandas' ``NA`` read as
+    ``"(missing)"``."""
     kv = np.asarray(values, dtype=object)
-    with np.errstate(invalid="ignore"):
-        none = np.array(None, dtype=object)
-        missing = np.equal(kv, none).astype(bool) | np.not_equal(kv, kv).astype(bool)
+    try:
+        with np.errstate(invalid="ignore"):
+            none = np.array(None, dtype=object)
+            missing = np.equal(kv, none).astype(bool) | np.not_equal(kv, kv).astype(bool)
+    except (TypeError, ValueError):  # pandas' NA has no truth value: read value by value
+        missing = _missing_mask(kv)
     return np.where(missing, MISSING, kv).astype(str)
 
 

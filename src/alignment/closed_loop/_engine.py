@@ -16,6 +16,7 @@ from .._columns import fold_values
 from .._frame_types import level_frames
 from .._frames import numeric, read_table
 from .._options import reads_options
+from .._params import is_option, number_sequence
 from .._results import CallableDict, ReportTable, Result
 from ..errors import AlignmentError, MissingColumnError, ParameterError, reject_rows
 from ._allocate import (
@@ -275,11 +276,11 @@ def closed_loop(
 
     leads, deals, costs, bundle = from_bundle(leads, deals, costs)
     alone = bundle.alone
-    by_cols = (by,) if isinstance(by, str) else tuple(by)
-    required = _required_fields(required)
+    by_cols = _field_names(by, "by", "by=['source', 'campaign']")
+    required = _field_names(required, "required", "required=['email', 'company']")
     if not by_cols:
         raise ParameterError("closed_loop: by must name at least one lead column")
-    if allocate not in ALLOCATIONS:
+    if not is_option(allocate, ALLOCATIONS):
         raise ParameterError(
             f"closed_loop: allocate must be one of {', '.join(map(repr, ALLOCATIONS))}, "
             f"got {allocate!r}"
@@ -326,20 +327,21 @@ def closed_loop(
     )
 
 
-def _required_fields(required: Any) -> tuple[str, ...]:
-    """``required`` as a tuple of field names: one string is one field (as ``by="source"``)."""
-    if isinstance(required, str):
-        return (required,)
-    if isinstance(required, (bytes, Mapping)) or not isinstance(required, (Sequence, np.ndarray)):
+def _field_names(value: Any, name: str, example: str) -> tuple[str, ...]:
+    """``by`` or ``required`` as a tuple of field names: one string is one field."""
+    if isinstance(value, str):
+        return (value,)
+    items = number_sequence(value)  # (a list, a tuple or a 1-D array)
+    if items is None:
         raise ParameterError(
-            "closed_loop: required must be a field name or a list of field names, e.g. "
-            f"required=['email', 'company'], got {required!r}"
+            f"closed_loop: {name} must be a field name or a list of field names, e.g. "
+            f"{example}, got {value!r}"
         )
-    names = tuple(required.tolist() if isinstance(required, np.ndarray) else required)
+    names = tuple(items)
     bad = [f for f in names if not isinstance(f, str) or not f]
     if bad:
         raise ParameterError(
-            f"closed_loop: required names lead columns (non-empty strings), got {bad[0]!r}"
+            f"closed_loop: {name} names lead columns (non-empty strings), got {bad[0]!r}"
         )
     return names
 

@@ -14,6 +14,8 @@ import numpy as np
 from .._frame_types import dict_frames, level_frames
 from .._guard import failing, guarded_call, is_builtin, plugin_exceptions
 from .._parallel import inline_pool
+from .._params import is_option
+from .._results import frame_backend
 from ..attribution._result import AttributionResult, Measure
 from ..base import AttributionModel, ChannelCredit
 from ..errors import DataValidationError, ParameterError
@@ -406,7 +408,7 @@ class DaskAttributionResult(AttributionResult):
                     f"to_frame(level='touch') needs per-touch weights, but {self.model_name!r} "
                     "is a data-driven model that credits channels only"
                 )
-            if backend not in (None, "dask"):
+            if not is_option(backend, (None, "dask")):
                 raise ParameterError(
                     f"to_frame(level='touch', backend={backend!r}): per-touch credit on Dask is "
                     "a lazy Dask frame; call to_frame('touch') and .compute() it (pandas)"
@@ -424,7 +426,7 @@ class DaskAttributionResult(AttributionResult):
             np.divide(cols["revenue"] - cost, cost, out=roi, where=cost != 0)
             cols["cost"] = cost
             cols["roi"] = roi
-        return to_native(cols, backend or "pandas")
+        return to_native(cols, frame_backend(backend, "pandas"))
 
     def summary(self) -> dict[str, Any]:
         """Model, journey counts, the revenue reconciliation and how the data were partitioned."""

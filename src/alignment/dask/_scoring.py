@@ -12,6 +12,7 @@ import numpy as np
 from .._frame_types import level_frames, pandas_frames
 from .._guard import failing, guarded_clone, guarded_params, guarded_set_params
 from .._parallel import inline_pool
+from .._results import frame_backend
 from ..errors import DataValidationError, ParameterError
 from ..scoring import ScoreResult
 from ..scoring._breakdown import (
@@ -206,7 +207,7 @@ class DaskScoreResult(ScoreResult):
         """Counts per cell and action, per action, or per score band (as in memory)."""
         from .._frames import to_native
 
-        return to_native(table(self._breakdown_stats()), backend or "pandas")
+        return to_native(table(self._breakdown_stats()), frame_backend(backend, "pandas"))
 
     def summary(self, backend: Any = None) -> dict[str, Any]:
         """Headline figures, as in memory, plus the number of partitions."""

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from .._display import preview as html_table
 from .._options import read_as_of, reads_options
-from .._results import Result
+from .._results import Result, frame_backend
 from ..errors import ParameterError, reject_rows
 from ._base import DEFAULT_STAGES, _to_frame
 from ._lifecycle import NAT, Entries, Skipped, check_skipped, stage_entries, stage_key, stage_names
@@ -218,7 +218,7 @@ class LifecycleHistory(Result):
             Output backend; default: the backend the events came in.
         """
         level, backend = self._frame_args(level, backend)
-        return _to_frame(self._tables[level](self), backend or self.backend)
+        return _to_frame(self._tables[level](self), frame_backend(backend, self.backend))
 
     def summary(self) -> dict[str, Any]:
         """Headline figures: leads, events (and what became of each), entries, recycles."""
@@ -334,7 +334,7 @@ class LifecycleHistory(Result):
         if group is not None:  # periods without leads are not listed
             keep = leads > 0
             cols = {name: col[keep] for name, col in cols.items()}
-        return _to_frame(cols, backend or self.backend)
+        return _to_frame(cols, frame_backend(backend, self.backend))
 
 
 # --------------------------------------------------------------------------- reading

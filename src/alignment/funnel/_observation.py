@@ -14,8 +14,8 @@ from .._backends import find as find_backend
 from .._display import preview as html_table
 from .._frame_types import level_frames
 from .._options import read_as_of, reads_options
-from .._params import Number
-from .._results import Result
+from .._params import Number, is_integer
+from .._results import Result, frame_backend
 from ..errors import ParameterError
 from ._base import (
     DEFAULT_STAGES,
@@ -144,7 +144,7 @@ class FunnelObservation(Result):
                     "(a row number, a by= value, or (value, cohort start))"
                 )
             return 0
-        if isinstance(group, int | np.integer) and not isinstance(group, bool):
+        if is_integer(group):
             if not 0 <= int(group) < self.n_groups:
                 raise ParameterError(f"group {group} out of range 0..{self.n_groups - 1}")
             return int(group)
@@ -244,7 +244,7 @@ class FunnelObservation(Result):
             Deprecated name of ``level``.
         """
         level, backend = self._frame_args(level, backend, old=("table", table))
-        return _to_frame(self._tables[level](self), backend or self.backend)
+        return _to_frame(self._tables[level](self), frame_backend(backend, self.backend))
 
     def summary(self) -> dict[str, Any]:
         """Leads counted and the top-to-bottom conversion over every group."""

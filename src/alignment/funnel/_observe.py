@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._colnames import close_name
-from .._params import is_number
+from .._params import is_number, is_option
 from .._segments import group_stats
 from ..errors import ParameterError
 from ._plan import stage_index
@@ -111,9 +111,9 @@ def _checked_times(
     times: Sequence[NDArray[np.datetime64]], mode: str, out_of_order: str
 ) -> list[NDArray[np.datetime64]]:
     """The stage arrays as datetime64[us], after checking the options and their shapes."""
-    if mode not in ("ordered", "any"):
+    if not is_option(mode, ("ordered", "any")):
         raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
-    if out_of_order not in ("keep", "drop"):
+    if not is_option(out_of_order, ("keep", "drop")):
         raise ParameterError(f"out_of_order must be 'keep' or 'drop'; got {out_of_order!r}")
     if len(times) < 2:
         raise ParameterError("a funnel needs at least two stages (entry and one more)")
@@ -646,11 +646,11 @@ def check_observe_params(
 
     ``out_of_order`` is checked too when given (else :func:`count_stages` checks it).
     """
-    if mode not in ("ordered", "any"):
+    if not is_option(mode, ("ordered", "any")):
         raise ParameterError(f"mode must be 'ordered' or 'any'; got {mode!r}")
-    if interval not in ("wilson", "jeffreys"):
+    if not is_option(interval, ("wilson", "jeffreys")):
         raise ParameterError(f"interval must be 'wilson' or 'jeffreys'; got {interval!r}")
-    if out_of_order is not None and out_of_order not in ("keep", "drop"):
+    if out_of_order is not None and not is_option(out_of_order, ("keep", "drop")):
         raise ParameterError(f"out_of_order must be 'keep' or 'drop'; got {out_of_order!r}")
     if isinstance(stages, str):
         raise ParameterError("stages must be a sequence of column names, not one string")

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._colnames import close_name
-from .._params import is_decimal_number, number_float
+from .._params import is_decimal_number, is_integer, number_float
 from ..errors import ParameterError
 
 __all__ = [
@@ -213,7 +213,7 @@ def period_weights(periods: Any) -> FloatArray | None:
         return None
     if isinstance(periods, bool):
         raise ParameterError(f"periods must be a count or a sequence of weights; got {periods!r}")
-    if isinstance(periods, int | np.integer):
+    if is_integer(periods):
         if periods < 1:
             raise ParameterError(f"periods must be at least 1; got {periods}")
         return np.full(int(periods), 1.0 / int(periods))

@@ -282,8 +282,9 @@ def sensitivity(
     names, rate_arrays = as_rates(rates)
     if any(r.ndim for r in rate_arrays):
         raise ParameterError("sensitivity takes scalar rates; loop over scenarios or use plan()")
-    if not is_number(step) or not np.isfinite(step) or step <= 0:
+    if not is_number(step):
         raise ParameterError(f"step must be a positive number; got {step!r}")
+    step = _one_number(step, "step", as_positive)
     relative = check_flag(relative, "relative")
     r = np.array([float(a) for a in rate_arrays])
     improved = np.minimum(r * (1.0 + step) if relative else r + step, 1.0)
@@ -294,16 +295,21 @@ def sensitivity(
     if revenue_target is not None:
         if average_deal_size is None:
             raise ParameterError("revenue_target needs average_deal_size")
-        p = plan(revenue_target, average_deal_size, dict(zip(names, r)), marketing_share)
+        p = plan(
+            _one_number(revenue_target, "revenue_target", as_positive),
+            _one_number(average_deal_size, "average_deal_size", as_positive),
+            dict(zip(names, r)),
+            _one_number(marketing_share, "marketing_share", as_fraction),
+        )
         before = np.full(r.size, float(p.required[names[0]]))
         after = before / factor
         result.update(required_before=before, required_after=after, leads_saved=before - after)
     if volume is not None:
-        vol = float(as_positive(volume, name="volume", allow_zero=True))
+        vol = _one_number(volume, "volume", as_positive, allow_zero=True)
         added = vol * overall * (factor - 1.0)
         result["customers_added"] = added
         if average_deal_size is not None:
-            deal = float(as_positive(average_deal_size, name="average_deal_size"))
+            deal = _one_number(average_deal_size, "average_deal_size", as_positive)
             result["revenue_added"] = added * deal
     return Sensitivity(
         stages=read_only(np.array(names, dtype=object)[order]),
@@ -312,6 +318,17 @@ def sensitivity(
         factor=read_only(factor[order]),
         **{k: read_only(v[order]) for k, v in result.items()},
     )
+
+
+def _one_number(value: Any, name: str, check: Any, *, allow_zero: bool = False) -> float:
+    """``value`` read by ``check`` (:func:`as_positive` or :func:`as_fraction`), one number:
+    :func:`sensitivity` takes no scenarios."""
+    arr = check(value, name=name, allow_zero=allow_zero)
+    if arr.ndim:
+        raise ParameterError(
+            f"sensitivity takes one {name}, got {value!r}; loop over scenarios or use plan()"
+        )
+    return float(arr)
 
 
 _Period = Literal["year", "quarter", "month"]

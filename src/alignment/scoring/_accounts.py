@@ -21,7 +21,7 @@ from .._lookup import lookup
 from .._options import read_time, reads_options
 from .._params import is_number
 from .._parse import fold_role
-from .._results import Result
+from .._results import Result, frame_backend
 from .._segments import group_sum
 from .._time import parse_duration, parse_instant
 from ..errors import DataValidationError, ParameterError, reject_rows
@@ -250,7 +250,7 @@ class AccountEngagement(Result):
             cols = self._tier_columns()
         else:
             cols = self._account_columns()
-        return to_native(cols, backend or self.backend)
+        return to_native(cols, frame_backend(backend, self.backend))
 
     def summary(self) -> dict[str, Any]:
         """Accounts, engaged accounts, accounts per tier, accounts with the full buying group;

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import is_option
 from .._results import ReportTable
 from ..errors import ParameterError
 from .metrics import _labels
@@ -28,7 +29,7 @@ def _text(values: np.ndarray, missing: str) -> np.ndarray:
 
 def conversion_table(scores: Any, converted: Any, by: str, backend: str | None) -> ConversionTable:
     """See :meth:`alignment.scoring.ScoreResult.conversion`."""
-    if by not in ("cell", "action"):
+    if not is_option(by, ("cell", "action")):
         raise ParameterError(f"conversion(by=...) must be 'cell' or 'action', got {by!r}")
     if by not in scores:
         raise ParameterError(

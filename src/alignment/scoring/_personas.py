@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .._frame_types import level_frames
-from .._results import Result
+from .._results import Result, frame_backend
 from ..errors import DataValidationError, ParameterError
 
 __all__ = ["DEFAULT_PERSONA_COLUMNS", "PersonaMatch", "assign_personas", "match_personas"]
@@ -123,10 +123,10 @@ class PersonaMatch(Result):
 
         level, backend = self._frame_args(level, backend)
         if level == "personas":
-            return to_native(self._persona_columns(), backend or self.backend)
+            return to_native(self._persona_columns(), frame_backend(backend, self.backend))
         return to_native(
             {"lead_id": self.ids, "persona": self.persona, "criteria_met": self.n_met},
-            backend or self.backend,
+            frame_backend(backend, self.backend),
         )
 
     def summary(self) -> dict[str, Any]:

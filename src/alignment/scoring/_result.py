@@ -11,7 +11,8 @@ import numpy as np
 
 from .._frame_types import level_frames, table_frames
 from .._guard import failing, guarded_call
-from .._results import Result
+from .._params import is_integer
+from .._results import Result, frame_backend
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._breakdown import headline, stats_of, table
 
@@ -280,7 +281,7 @@ class ScoreResult(Result):
         for k in self._order:
             v = self[k]
             cols[k] = v.astype(object) if v.dtype.kind == "U" else v
-        return to_native(cols, backend or self.backend)
+        return to_native(cols, frame_backend(backend, self.backend))
 
     @overload
     def summary(self) -> dict[str, Any]: ...
@@ -316,7 +317,7 @@ class ScoreResult(Result):
         """
         from .._frames import to_native
 
-        return to_native(table(stats_of(self)), backend or self.backend)
+        return to_native(table(stats_of(self)), frame_backend(backend, self.backend))
 
     def conversion(self, converted: Any, by: str = "cell") -> ConversionTable:
         """Conversion of the scored leads per grid cell or per action.
@@ -342,7 +343,7 @@ class ScoreResult(Result):
 
     # ------------------------------------------------------------------ explanation
     def _index_of(self, lead: Any) -> int:
-        if isinstance(lead, (int, np.integer)) and not isinstance(lead, bool):
+        if is_integer(lead):
             if self.ids.dtype.kind in "iu":
                 hit = np.flatnonzero(self.ids == lead)
                 if hit.size:

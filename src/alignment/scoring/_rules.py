@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._columns import numeric
-from .._params import is_number
+from .._params import is_integer, is_number, keyword_problem
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 
 __all__ = ["Rule", "evaluate_rule", "rules_from"]
@@ -85,7 +85,7 @@ class Rule:
             raise ParameterError(f"rule {self.column!r}: points must be finite")
         for s in ("steps", "else_steps"):
             v = getattr(self, s)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or abs(v) > 3:
+            if not is_integer(v) or abs(v) > 3:
                 raise ParameterError(
                     f"rule {self.column!r}: {s} must be an integer in -3..3 "
                     f"(1/3-letter grade steps), got {v!r}"
@@ -98,6 +98,7 @@ class Rule:
             if isinstance(self.isin, (str, bytes)) or not isinstance(self.isin, Sequence):
                 raise ParameterError(f"rule {self.column!r}: 'isin' needs a list of values")
             object.__setattr__(self, "isin", tuple(self.isin))
+        self._check_texts()
         kinds = []
         if self.equals is not None:
             kinds.append("equals")
@@ -121,6 +122,16 @@ class Rule:
                 f"(equals, isin, contains, min/max or persona), got {kinds or 'none'}"
             )
         object.__setattr__(self, "_kind", kinds[0])
+
+    def _check_texts(self) -> None:
+        """Refuse an empty keyword and text values numpy would not compare as given."""
+        texts: list[tuple[str, Any, bool]] = [("contains", k, False) for k in self.contains or ()]
+        texts += [("isin", v, True) for v in self.isin or ()]
+        texts += [("equals", self.equals, True), ("persona", self.persona, True)]
+        for what, value, blank_ok in texts:
+            problem = keyword_problem(value, blank_ok=blank_ok) if isinstance(value, str) else None
+            if problem:
+                raise ParameterError(f"rule {self.column!r}: each {what!r} value {problem}")
 
     @property
     def kind(self) -> str:

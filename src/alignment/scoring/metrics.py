@@ -31,7 +31,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from .._params import Number, check_flag
+from .._params import Number, check_flag, is_integer
 from .._segments import group_max, group_min
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._outcomes import binary_outcome
@@ -306,7 +306,7 @@ def lift_table(y_true: Any, y_score: Any, *, n_bins: int = 10, backend: str | No
     """
     y = _labels(y_true)
     s = _floats(y_score, name="y_score", n=y.size)
-    if not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+    if not is_integer(n_bins) or n_bins < 1:
         raise ParameterError(f"n_bins must be a positive integer, got {n_bins!r}")
     n = y.size
     if n == 0:
@@ -360,7 +360,7 @@ def calibration_table(
     """
     y = _labels(y_true)
     p = _probabilities(y_prob, y.size)
-    if not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+    if not is_integer(n_bins) or n_bins < 1:
         raise ParameterError(f"n_bins must be a positive integer, got {n_bins!r}")
     n = y.size
     if strategy == "uniform":

@@ -163,8 +163,11 @@ def _parse_holidays(holidays: Any) -> np.ndarray:
     """Holidays as sorted distinct ``datetime64[D]`` (see :func:`~alignment._timetext.calendar_date`)."""
     if holidays is None:
         return np.empty(0, dtype="datetime64[D]")
-    if isinstance(holidays, str | bytes | _dt.date | np.datetime64) or not isinstance(
-        holidays, Iterable
+    flat = not isinstance(holidays, np.ndarray) or holidays.ndim == 1  # (a 0-d array is one date)
+    if (
+        isinstance(holidays, str | bytes | _dt.date | np.datetime64)
+        or not isinstance(holidays, Iterable)
+        or not flat
     ):
         raise ParameterError(
             f"BusinessCalendar: holidays must be a list of dates, got {type(holidays).__name__} "

@@ -30,6 +30,7 @@ import numpy as np
 
 from .._backends import find as find_backend
 from .._options import current, read_as_of, reads_options
+from .._params import is_option
 from .._segments import group_quantiles
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError
@@ -284,7 +285,7 @@ def _arguments(
             f"calendar must be a BusinessCalendar, got {type(calendar).__name__} {calendar!r}; "
             "e.g. BusinessCalendar(tz='Europe/Paris'), or leave it unset to use the agreement's"
         )
-    if unknown_leads not in ("raise", "ignore"):
+    if not is_option(unknown_leads, ("raise", "ignore")):
         raise ParameterError(f"unknown_leads must be 'raise' or 'ignore', got {unknown_leads!r}")
     t_asof = int(read_as_of(as_of).astype(np.int64))
     if calendar is None:

@@ -20,6 +20,7 @@ import numpy as np
 from .. import _segments as seg
 from .._frames import factorize
 from .._options import read_as_of, reads_options
+from .._params import is_option
 from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, MissingColumnError, ParameterError
@@ -563,7 +564,7 @@ def _arguments(
         )
     if by is not None and not isinstance(by, str):
         raise ParameterError(f"by must be a lead column name or None, got {by!r}")
-    if unknown_leads not in ("raise", "ignore"):
+    if not is_option(unknown_leads, ("raise", "ignore")):
         raise ParameterError(f"unknown_leads must be 'raise' or 'ignore', got {unknown_leads!r}")
     if not isinstance(assigned, str):
         raise ParameterError(f"assigned must be a column name, got {assigned!r}")
