@@ -205,16 +205,20 @@ def test_attribute_of_a_bundle_without_deal_contacts() -> None:
         assert '<section id="attribution">' in alignment.build_report(bundle, models=["linear"])
 
 
+def text(values: list[Any]) -> np.ndarray:
+    """A text column of a hand-made bundle table."""
+    return np.array(values, dtype=object)
+
+
+def times(values: list[Any]) -> np.ndarray:
+    """A naive microsecond time column of a hand-made bundle table."""
+    return np.array(values, dtype="datetime64[us]")
+
+
 def _accounts_bundle() -> Any:
     """Persons p1 (account A1), p2 and p3 (no account), each with a touch; won deals D1 (p1,
     50), D2 (p2, 1,000), D3 (p3, 500) and D4 (no contact, 200)."""
     from alignment._crm import empty_tables
-
-    def text(values: list[Any]) -> np.ndarray:
-        return np.array(values, dtype=object)
-
-    def times(values: list[Any]) -> np.ndarray:
-        return np.array(values, dtype="datetime64[us]")
 
     tables = empty_tables()
     tables["leads"] = {
@@ -280,12 +284,6 @@ def test_a_bundle_without_deal_contacts_credits_won_deals_to_their_own_lead() ->
     preset's deals with a person column): the bundle's conversions, journeys and closed loop
     credit them to that person, as attribute(crm) does, not as deals without a contact."""
     from alignment._crm import empty_tables
-
-    def text(values: list[Any]) -> np.ndarray:
-        return np.array(values, dtype=object)
-
-    def times(values: list[Any]) -> np.ndarray:
-        return np.array(values, dtype="datetime64[us]")
 
     tables = empty_tables()
     tables["leads"] = {"lead_id": text(["p1", "p2"]), "created_at": times(["2024-01-01"] * 2),
