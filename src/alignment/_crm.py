@@ -18,6 +18,7 @@ import numpy as np
 from ._filetexts import deferred_categorical
 from ._frame_types import pandas_frames
 from ._later_tables import TABLE_LOCK, LaterTable, TableField, held_rows
+from ._params import is_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -439,7 +440,7 @@ class CRMData:
         """
         from ._crm_journeys import account_journeys, person_journeys
 
-        if key is not None and key != "lead_id":
+        if key is not None and not is_option(key, ("lead_id",)):
             return account_journeys(self, key)
         return person_journeys(self)
 

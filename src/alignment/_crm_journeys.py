@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._params import is_option
+
 if TYPE_CHECKING:
     from ._crm import CRMData
     from .tables import Journeys
@@ -124,7 +126,7 @@ def _left_out(
 def _check_key(leads: dict[str, np.ndarray], key: str) -> None:
     from .errors import ParameterError
 
-    if key not in leads:
+    if not is_option(key, leads):
         raise ParameterError(
             f"key must be a lead column, got {key!r}; available: {', '.join(leads)}"
         )

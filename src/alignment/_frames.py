@@ -29,6 +29,7 @@ from ._colnames import ColumnFix, check_column_names, check_required, refuse_dup
 from ._columns import Categorical, RawColumns, _Columns, nested_column, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
+from ._params import is_option
 from ._rows import records_to_dict, tighten
 from ._sources import Source, open_source
 from ._time import TIME_DTYPE, datetimes_as_us
@@ -512,6 +513,7 @@ def to_native(
     backend: Backend | None = None,
     *,
     dictionary: Collection[str] = (),
+    default: Backend = "dict",
 ) -> Any:
     """Build a frame (or a dict of arrays) in ``backend`` from numpy columns.
 
@@ -525,20 +527,22 @@ def to_native(
         Polars and PyArrow).  Numeric columns are not copied where the backend can hold numpy
         memory (Polars): pass arrays nothing writes to afterwards.
     backend : {"pandas", "polars", "pyarrow", "dict"}, optional
-        Default ``"dict"``.
+        Default ``default``.
     dictionary : collection of str
         :class:`Categorical` columns returned dictionary-encoded (the same values, one small
         integer per row): a pandas ``category``, a Polars ``Enum`` of the categories, a PyArrow
         ``dictionary``; strings in a ``"dict"`` of arrays.
+    default : {"pandas", "polars", "pyarrow", "dict"}
+        The backend when ``backend`` is ``None`` (a table's: the one it was read from).
 
     Raises
     ------
     ParameterError
         Unknown backend, or the backend's package is not installed.
     """
-    backend = backend or "dict"
-    if backend not in BACKENDS:
+    if not is_option(backend, (None, "", *BACKENDS)):
         raise ParameterError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    backend = backend or default
     if backend != "dict" and not _has(backend):
         raise ParameterError(
             f"backend {backend!r} is not installed; `pip install {backend}` or use backend='dict'"

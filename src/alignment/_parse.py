@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataValidationError
+from ._params import is_option
+from .errors import DataValidationError, ParameterError
 
 __all__ = [
     "category_variants",
@@ -306,9 +307,7 @@ def parse_money(
         ``rates``, an amount naming no currency among several, a missing value when not allowed, a value that is not finite (``inf``, or
         too many digits for a float), or a negative amount when ``nonnegative``.
     """
-    if decimal not in (".", ","):
-        from .errors import ParameterError
-
+    if not is_option(decimal, (".", ",")):
         raise ParameterError(f"decimal must be '.' or ',', got {decimal!r}")
     arr = np.asarray(values)
     if arr.dtype.kind in "iufb" and arr.dtype.kind != "b":

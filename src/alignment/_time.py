@@ -35,7 +35,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from ._distinct import factorize_objects
-from ._params import is_decimal_number, is_na, number_float
+from ._params import is_decimal_number, is_na, is_option, number_float
 from ._timetext import (
     AWARE,
     MISSING,
@@ -244,7 +244,7 @@ def _check_parameters(
         raise ParameterError(
             f"date_format must be a strptime format such as '%d/%m/%Y %H:%M', got {date_format!r}"
         )
-    if epoch_unit not in _EPOCH_FACTORS:
+    if not is_option(epoch_unit, _EPOCH_FACTORS):
         raise ParameterError(f"epoch_unit must be one of 's', 'ms', 'us', 'ns', got {epoch_unit!r}")
 
 

@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 import pluggy
 
 from . import hookspecs
-from ._params import check_flag
+from ._params import check_flag, is_option
 from ._registrations import (
     HOOKS,
     PluginInfo,
@@ -524,7 +524,7 @@ def get_registration(kind: Kind, name: str) -> Registration:
         If no model is registered under that name; the message lists the available names and
         suggests a close match.
     """
-    if kind not in ("attribution model", "scorer"):
+    if not is_option(kind, ("attribution model", "scorer")):
         raise ParameterError(f"kind must be 'attribution model' or 'scorer', got {kind!r}")
     registry = _registry()
     key = _normalize_name(name)

@@ -11,7 +11,7 @@ import numpy as np
 from .._colnames import name_it_with
 from .._frames import Categorical, factorize, read_table
 from .._lookup import lookup
-from .._params import check_flag, is_number
+from .._params import check_flag, is_number, is_option
 from .._segments import gather_segments
 from ..errors import MissingColumnError, ParameterError, reject_rows
 from ._fold import FREE_MAIL_DOMAINS, domain_keys, fold_domains, name_keys
@@ -82,7 +82,7 @@ class _Keys:
 
 def _check_by(by: Any) -> tuple[str, ...]:
     steps = (by,) if isinstance(by, str) else tuple(by) if isinstance(by, Iterable) else None
-    if not steps or any(s not in STEPS for s in steps) or len(set(steps)) != len(steps):
+    if not steps or not all(is_option(s, STEPS) for s in steps) or len(set(steps)) != len(steps):
         raise ParameterError(
             f"by must name the steps 'domain' and/or 'name', each once, got {by!r}"
         )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
-from .._params import check_flag, is_integer
+from .._params import check_flag, is_integer, is_option
 from ..base import AttributionModel, ChannelCredit
 from ..errors import ParameterError
 from ._credit import channel_codes
@@ -106,7 +106,7 @@ class MarkovAttribution(AttributionModel):
                 f"MarkovAttribution: order must be an integer >= 1, got {self.order!r}"
             )
         check_flag(self.collapse_repeats, "MarkovAttribution: collapse_repeats")
-        if self.revenue_basis not in ("conversions", "value"):
+        if not is_option(self.revenue_basis, ("conversions", "value")):
             raise ParameterError(
                 "MarkovAttribution: revenue_basis must be 'conversions' or 'value', "
                 f"got {self.revenue_basis!r}"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .._charts import (
     bar_totals,
 )
+from .._params import is_option
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def plot_attribution(
     compare: Mapping[str, AttributionResult] | None = None,
 ) -> tuple[Any, Any]:
     """Credit per key of one attribution result, or of several models side by side."""
-    if measure not in ("revenue", "conversions"):
+    if not is_option(measure, ("revenue", "conversions")):
         raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
     results: dict[str, AttributionResult]
     if compare:

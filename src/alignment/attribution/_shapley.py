@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from .._params import is_option
 from ..base import AttributionModel, ChannelCredit
 from ..errors import ParameterError
 from ._credit import channel_codes, channel_sets
@@ -211,11 +212,11 @@ class ShapleyAttribution(AttributionModel):
 
     def validate_params(self) -> None:
         """Check ``value`` and ``method``."""
-        if self.value not in ("revenue", "conversions"):
+        if not is_option(self.value, ("revenue", "conversions")):
             raise ParameterError(
                 f"ShapleyAttribution: value must be 'revenue' or 'conversions', got {self.value!r}"
             )
-        if self.method not in ("auto", "subsets", "dividends"):
+        if not is_option(self.method, ("auto", "subsets", "dividends")):
             raise ParameterError(
                 "ShapleyAttribution: method must be 'auto', 'subsets' or 'dividends', "
                 f"got {self.method!r}"

@@ -605,10 +605,10 @@ def _attributed(
     if not hasattr(attribution, "totals"):
         raise ParameterError("closed_loop: attribution must be an AttributionResult")
     by_cols = g.by
-    key = attribution_by or (
-        by_cols[0] if len(by_cols) == 1 else ("campaign" if "campaign" in by_cols else by_cols[0])
-    )
-    if key not in by_cols:
+    key = attribution_by
+    if key is None:
+        key = by_cols[0] if len(by_cols) == 1 or "campaign" not in by_cols else "campaign"
+    if not is_option(key, by_cols):
         raise ParameterError(f"closed_loop: attribution_by={key!r} must be one of by={by_cols}")
     totals = attribution.totals(by=key)
     names = np.array(list(totals.keys()), dtype=object)

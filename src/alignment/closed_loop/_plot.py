@@ -10,6 +10,7 @@ import numpy as np
 from .._charts import (
     bars,
 )
+from .._params import is_option, number_sequence
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -25,7 +26,11 @@ def plot_closed_loop(
 ) -> tuple[Any, Any]:
     """Revenue, cost, ROI (any numeric columns of the table) per key, largest first."""
     table = report.table
-    wanted = [measures] if isinstance(measures, str) else list(measures)
+    wanted = [measures] if isinstance(measures, str) else number_sequence(measures)
+    if wanted is None:
+        raise ParameterError(
+            f"closed-loop plot: measures must be a column name or a list of them, got {measures!r}"
+        )
     if not wanted:
         raise ParameterError("measures must name at least one column")
     cols = list(table.columns)
@@ -33,7 +38,7 @@ def plot_closed_loop(
     key_cols = cols[:first_metric]
     numeric_cols = [c for c in cols[first_metric:] if np.asarray(table[c]).dtype.kind in "biuf"]
     for m in wanted:
-        if m not in numeric_cols:
+        if not is_option(m, numeric_cols):
             raise ParameterError(
                 f"closed-loop plot: unknown measure {m!r}; choose from {', '.join(numeric_cols)}"
             )

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from .._display import preview as html_table
 from .._options import read_as_of, reads_options
+from .._params import is_option
 from .._results import Result, frame_backend
 from ..errors import ParameterError, reject_rows
 from ._base import DEFAULT_STAGES, _to_frame
@@ -263,7 +264,7 @@ class LifecycleHistory(Result):
         """
         from .._charts import bars
 
-        if stat not in ("median", "p90", "mean"):
+        if not is_option(stat, ("median", "p90", "mean")):
             raise ParameterError(f"stat must be 'median', 'p90' or 'mean'; got {stat!r}")
         cols = self._stage_columns()
         return bars(
@@ -519,7 +520,7 @@ def history(
     from .._crm import is_crm
 
     check_skipped(skipped)
-    if unknown not in ("raise", "report"):
+    if not is_option(unknown, ("raise", "report")):
         raise ParameterError(f"unknown must be 'raise' or 'report'; got {unknown!r}")
     crm = events if is_crm(events) else None
     if crm is not None:

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from ..errors import ParameterError
 from ._history import LifecycleHistory, history
-from ._lifecycle import NAT
+from ._lifecycle import NAT, check_count
 from ._observe import check_observe_params, cohort_codes, count_stages, velocity_days
 
 __all__ = ["observe_events", "observe_history", "pass_rows"]
@@ -88,8 +88,7 @@ def observe_history(
     """
     from .._time import parse_duration
 
-    if count not in ("leads", "entries"):
-        raise ParameterError(f"count must be 'leads' or 'entries'; got {count!r}")
+    check_count(count)
     stages, labels = check_observe_params(hist.stages, mode, interval, confidence, out_of_order)
     span = None if horizon is None else parse_duration(horizon, name="horizon")
     if span is not None and count == "entries":

@@ -26,11 +26,20 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from .._params import is_option
 from .._segments import position_in_segment, segment_last
 from ..errors import ParameterError
 from ._observe import stage_label
 
-__all__ = ["NAT", "Entries", "check_skipped", "stage_entries", "stage_key", "stage_names"]
+__all__ = [
+    "NAT",
+    "Entries",
+    "check_count",
+    "check_skipped",
+    "stage_entries",
+    "stage_key",
+    "stage_names",
+]
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -60,8 +69,13 @@ def stage_names(stages: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_skipped(skipped: str) -> None:
-    if skipped not in ("fill", "ignore"):
+    if not is_option(skipped, ("fill", "ignore")):
         raise ParameterError(f"skipped must be 'fill' or 'ignore'; got {skipped!r}")
+
+
+def check_count(count: str) -> None:
+    if not is_option(count, ("leads", "entries")):
+        raise ParameterError(f"count must be 'leads' or 'entries'; got {count!r}")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from ._base import (
     FloatArray,
     _to_frame,
 )
+from ._lifecycle import check_count, check_skipped
 from ._observe import (
     group_codes,
     lead_table,
@@ -401,6 +402,8 @@ def observe(
         return observation_from_counts(*args, **kwargs)
     if leads is None:
         raise ParameterError("observe needs the leads, or stage events as events=")
+    check_count(count)
+    check_skipped(skipped)
     if count != "leads" or skipped != "fill":
         raise ParameterError("count= and skipped= apply to stage events: pass events=")
     leads, stages = _bundle(leads, stages)

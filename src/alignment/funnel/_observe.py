@@ -415,7 +415,7 @@ def proportion_interval(
 
     if not 0.0 < confidence < 1.0:
         raise ParameterError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
-    if method not in ("wilson", "jeffreys"):
+    if not is_option(method, ("wilson", "jeffreys")):
         raise ParameterError(f"interval must be 'wilson' or 'jeffreys'; got {method!r}")
     xf = np.asarray(x, dtype=np.float64)
     nf = np.asarray(n, dtype=np.float64)

@@ -8,7 +8,7 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from .._params import Number, check_flag, is_number
+from .._params import Number, check_flag, is_number, is_option
 from ..errors import ParameterError
 from ._base import (
     _QUOTA_MONTHS,
@@ -384,7 +384,7 @@ def rep_plan(
     >>> r.leads_per_month
     100.0
     """
-    if period not in _QUOTA_MONTHS:
+    if not is_option(period, _QUOTA_MONTHS):
         raise ParameterError(f"period must be one of 'year', 'quarter', 'month'; got {period!r}")
     q = as_positive(quota, name="quota")
     monthly = plan(q / _QUOTA_MONTHS[period], average_deal_size, rates, marketing_share)

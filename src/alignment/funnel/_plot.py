@@ -11,6 +11,7 @@ from .._charts import (
     bars,
     funnel_bars,
 )
+from .._params import is_option
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def plot_sensitivity(
     }
     if measure is None:
         measure = next(iter(available))
-    if measure not in available:
+    if not is_option(measure, available):
         raise ParameterError(
             f"measure {measure!r} is not available; choose one of {', '.join(available)}"
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
+from .._params import is_option
 from ..errors import ParameterError
 
 __all__ = ["FEEDS", "KINDS", "ExportTable", "Lookup", "Preset", "kind_of", "norm_name"]
@@ -137,7 +138,7 @@ class ExportTable:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ParameterError(f"ExportTable.name must be a non-empty string, got {self.name!r}")
-        if self.feeds not in FEEDS:
+        if not is_option(self.feeds, FEEDS):
             raise ParameterError(
                 f"ExportTable {self.name!r}: feeds must be one of {', '.join(FEEDS)}, "
                 f"got {self.feeds!r}"
@@ -216,7 +217,7 @@ class Lookup:
         object.__setattr__(self, "into", tuple(self.into))
         if not self.into or not all(isinstance(t, str) for t in self.into):
             raise ParameterError(f"Lookup {self.table!r}: into must name the reading tables")
-        if self.keep_ref is not None and self.keep_ref not in self.take.values():
+        if self.keep_ref is not None and not is_option(self.keep_ref, tuple(self.take.values())):
             raise ParameterError(
                 f"Lookup {self.table!r}: keep_ref must be one of the columns it fills "
                 f"({', '.join(self.take.values())}), got {self.keep_ref!r}"
@@ -297,7 +298,7 @@ class Preset:
         for lk in self.lookups:
             for name in (lk.table, *lk.into):
                 self.table(name)  # raises for an unknown table
-        bad = {k: v for k, v in dict(self.types).items() if v not in KINDS}
+        bad = {k: v for k, v in dict(self.types).items() if not is_option(v, KINDS)}
         if bad:
             raise ParameterError(f"Preset.types: kinds must be one of {', '.join(KINDS)}: {bad}")
         object.__setattr__(self, "types", MappingProxyType(dict(self.types)))
@@ -362,7 +363,9 @@ def _outcomes(values: Mapping[str, str]) -> Mapping[str, str]:
             f"stage_outcomes must map stage names to 'won' or 'lost', got {type(values).__name__}"
         )
     for stage, outcome in values.items():
-        if not (isinstance(stage, str) and stage.strip()) or outcome not in ("won", "lost"):
+        if not (isinstance(stage, str) and stage.strip()) or not is_option(
+            outcome, ("won", "lost")
+        ):
             raise ParameterError(
                 "stage_outcomes must map non-empty stage names to 'won' or 'lost', got "
                 f"{stage!r}: {outcome!r}"

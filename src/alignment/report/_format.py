@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import is_option
 from ..errors import ParameterError
 
 __all__ = [
@@ -127,7 +128,7 @@ def money_of(currency: Any) -> Money:
         problem = f"symbol must be a short non-empty text such as '$' or 'EUR', got {symbol!r}"
     elif isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
         problem = f"decimals must be a whole number from 0 to 6, got {decimals!r}"
-    elif position not in ("before", "after"):
+    elif not is_option(position, ("before", "after")):
         problem = f"position must be 'before' or 'after', got {position!r}"
     if problem:
         raise ParameterError(

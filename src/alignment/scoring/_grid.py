@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._params import is_number, number_sequence
+from .._params import is_number, is_option, number_sequence
 from .._segments import segment_sum
 from .._time import parse_duration, parse_instant
 from ..base import Scorer
@@ -245,7 +245,7 @@ class FitInterestGrid(Scorer):
         cfg: dict[str, Any] = {}
         cfg["fit_rules"] = rules_from(self.fit_rules, what="fit_rules")
         cfg["grade_rules"] = rules_from(self.grade_rules, what="grade_rules")
-        if self.persona_strategy not in ("first", "best"):
+        if not is_option(self.persona_strategy, ("first", "best")):
             raise ParameterError(
                 f"persona_strategy must be 'first' or 'best', got {self.persona_strategy!r}"
             )
@@ -313,7 +313,7 @@ class FitInterestGrid(Scorer):
             v = getattr(self, nm)
             if v is not None and (not is_number(v) or not np.isfinite(v)):
                 raise ParameterError(f"{nm} must be a finite number, got {v!r}")
-        if self.mql_grade is not None and self.mql_grade not in GRADES:
+        if self.mql_grade is not None and not is_option(self.mql_grade, GRADES):
             raise ParameterError(f"mql_grade must be one of {list(GRADES)}, got {self.mql_grade!r}")
         if self.mql_grade is not None and not cfg["grade_rules"]:
             raise ParameterError("mql_grade needs grade_rules (the grade ladder)")

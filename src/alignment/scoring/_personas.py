@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .._frame_types import level_frames
+from .._params import is_option
 from .._results import Result, frame_backend
 from ..errors import DataValidationError, ParameterError
 
@@ -282,7 +283,7 @@ def match_personas(
     from ..models import Persona
     from ..tables import LeadTable
 
-    if strategy not in ("first", "best"):
+    if not is_option(strategy, ("first", "best")):
         raise ParameterError(f"strategy must be 'first' or 'best', got {strategy!r}")
     table = leads if isinstance(leads, LeadTable) else LeadTable.build(leads)
     plist = [p if isinstance(p, Persona) else Persona.model_validate(p) for p in personas]

@@ -31,7 +31,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from .._params import Number, check_flag, is_integer
+from .._params import Number, check_flag, is_integer, is_option
 from .._segments import group_max, group_min
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._outcomes import binary_outcome
@@ -115,7 +115,7 @@ def _probabilities(p: Any, n: int, *, name: str = "y_prob") -> np.ndarray:
 
 
 def _table(columns: dict[str, np.ndarray], backend: str | None) -> Any:
-    if backend is None or backend == "dict":
+    if is_option(backend, (None, "dict")):
         return columns
     from .._frames import to_native
 
@@ -279,7 +279,7 @@ def binomial_interval(
 
     if not 0.0 < level < 1.0:
         raise ParameterError(f"level must lie strictly between 0 and 1, got {level!r}")
-    if method not in ("wilson", "jeffreys"):
+    if not is_option(method, ("wilson", "jeffreys")):
         raise ParameterError(f"method must be 'wilson' or 'jeffreys', got {method!r}")
     lo, hi = _interval(successes, trials, level, method)
     if np.ndim(lo) == 0:  # numbers in: numbers out
@@ -362,12 +362,14 @@ def calibration_table(
     p = _probabilities(y_prob, y.size)
     if not is_integer(n_bins) or n_bins < 1:
         raise ParameterError(f"n_bins must be a positive integer, got {n_bins!r}")
+    if not is_option(strategy, ("uniform", "quantile")):
+        raise ParameterError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
     n = y.size
     if strategy == "uniform":
         bins = np.minimum((p * n_bins).astype(np.int64), n_bins - 1)
         edges = np.linspace(0.0, 1.0, n_bins + 1)
         lower, upper = edges[:-1], edges[1:]
-    elif strategy == "quantile":
+    else:
         order = np.argsort(p, kind="stable")
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
@@ -380,8 +382,6 @@ def calibration_table(
             maxs = group_max(p, bins, n_bins, -np.inf)
             lower[present] = mins[present]
             upper[present] = maxs[present]
-    else:
-        raise ParameterError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
     cnt = np.bincount(bins, minlength=n_bins).astype(np.float64)
     sum_p = np.bincount(bins, weights=p, minlength=n_bins)
     pos = np.bincount(bins, weights=y, minlength=n_bins)

@@ -13,6 +13,7 @@ from .._frames import (
     read_table,
     to_native,
 )
+from .._params import is_option
 from .._segments import group_sort
 from ..errors import ParameterError, reject_rows
 from ._common import _categoricals, _html_preview, _key_codes, _readonly, _time_column
@@ -84,7 +85,7 @@ class ActivityLog(_EventLog):
     @table_frames
     def to_frame(self, backend: str | None = None) -> Any:
         """Activity-level frame in ``backend`` (default: the caller's)."""
-        return to_native(self.to_dict(), backend or self.backend)
+        return to_native(self.to_dict(), backend, default=self.backend)
 
     @classmethod
     def build(
@@ -141,7 +142,7 @@ class ActivityLog(_EventLog):
         lead out (``"unknown='report'"``), named in the refusal's fix."""
         if isinstance(data, ActivityLog):
             return data
-        if unknown not in ("raise", "report"):
+        if not is_option(unknown, ("raise", "report")):
             raise ParameterError(f"unknown must be 'raise' or 'report', got {unknown!r}")
         at = "activities"
         raw = read_table(data, table=at, required=[lead, time], optional=[kind, rep, outcome])

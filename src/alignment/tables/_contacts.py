@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._lookup import lookup
+from .._params import is_option
 from .._parse import fold_role
 from ..errors import MissingColumnError, ParameterError
 from ._common import _Keys
@@ -33,12 +34,15 @@ ROLE_WEIGHT = "role_weight"
 def check_contacts(
     contacts: Any, role_weights: Any, *, key: str, lead: str
 ) -> dict[str, float] | None:
-    """Validate ``contacts=`` / ``role_weights=``; the role weights as a dict (or ``None``).
+    """Validate ``contacts=`` / ``role_weights=``; the role weights as a dict (or ``None``,
+    without contacts: ``contacts=None`` reads neither).
 
     Role weights must be finite and > 0 (a zero would leave a deal's revenue nowhere to go);
     they are only read with ``contacts="roles"``.
     """
-    if contacts not in CONTACT_MODES:
+    if contacts is None:
+        return None
+    if not is_option(contacts, CONTACT_MODES):
         raise ParameterError(
             f"contacts must be one of {', '.join(repr(m) for m in CONTACT_MODES)}, got {contacts!r}"
         )

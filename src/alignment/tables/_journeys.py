@@ -12,7 +12,7 @@ from .._columns import Later, lazy_field, stored, subset
 from .._frame_types import journey_frames
 from .._frames import Categorical, read_table, to_native
 from .._parallel import prefetch
-from .._params import check_flag
+from .._params import check_flag, is_option
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
 from ..errors import DataValidationError, ParameterError, reject_rows
@@ -298,7 +298,7 @@ class Journeys(_EventLog):
     @journey_frames
     def to_frame(self, backend: str | None = None, *, caller_order: bool = False) -> Any:
         """Touch-level frame in ``backend`` (default: the caller's)."""
-        return to_native(self.to_dict(caller_order=caller_order), backend or self.backend)
+        return to_native(self.to_dict(caller_order=caller_order), backend, default=self.backend)
 
     def journeys_dict(self) -> dict[str, np.ndarray]:
         """Journey-level columns: key, number of touches, conversion instant, revenue, counts."""
@@ -515,7 +515,7 @@ class Journeys(_EventLog):
         if isinstance(touchpoints, Journeys):
             return touchpoints
         prefetch("scipy.sparse")  # (group_sort's kernels, needed once the columns are read)
-        if touches not in ("all", "converted"):
+        if not is_option(touches, ("all", "converted")):
             raise ParameterError(f"touches must be 'all' or 'converted', got {touches!r}")
         tt = "touchpoints"
         key_name = key or lead
@@ -533,7 +533,7 @@ class Journeys(_EventLog):
         )
         others = {("leads", c): v for c, v in lead_flags.items()}  # (checked with the touches')
 
-        rw = check_contacts(contacts, role_weights, key=key_name, lead=lead) if contacts else None
+        rw = check_contacts(contacts, role_weights, key=key_name, lead=lead)
         person_key = lead if contacts else key_name  # account journeys: touches by person
 
         # conversions (read before the touches' keys are coded: theirs are coded meanwhile)

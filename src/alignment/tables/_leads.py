@@ -188,7 +188,7 @@ class LeadTable:
     @table_frames
     def to_frame(self, backend: str | None = None) -> Any:
         """The table as a frame in ``backend`` (default: the caller's)."""
-        return to_native(self.to_dict(), backend or self.backend)
+        return to_native(self.to_dict(), backend, default=self.backend)
 
     def __repr__(self) -> str:
         return f"LeadTable(n_leads={self.n_leads}, columns={self.columns})"
