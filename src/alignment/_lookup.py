@@ -20,7 +20,9 @@ from .errors import reject_rows
 __all__ = ["lookup"]
 
 
-def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
+def lookup(
+    haystack: np.ndarray, needles: Any, *, column: str | None = None, table: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Positions of ``needles`` in ``haystack`` (whose values are unique), by hashing (or, for
     fewer needles than a haystack of sorted strings of one UTF-8 length, a binary search).
 
@@ -30,6 +32,8 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
         Unique values (integers or strings).
     needles : ndarray, sequence or Categorical
         Values to find.  A :class:`Categorical` is looked up through its categories only.
+    column, table : str, optional
+        The caller's column (and table) holding ``needles``, named when a needle is refused.
 
     Returns
     -------
@@ -105,7 +109,7 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
             out = pos_u[codes]
             return out, out >= 0
     _refuse_unhashable(hay_s)
-    _refuse_unhashable(q_s)
+    _refuse_unhashable(q_s, column=column, table=table)
     index = {
         v: i for i, v in enumerate(hay_s.tolist())
     }  # hashing: O(n), no Python comparisons sort
@@ -113,18 +117,23 @@ def lookup(haystack: np.ndarray, needles: Any) -> tuple[np.ndarray, np.ndarray]:
     return out, out >= 0
 
 
-def _refuse_unhashable(ids: np.ndarray) -> None:
+def _refuse_unhashable(
+    ids: np.ndarray, *, column: str | None = None, table: str | None = None
+) -> None:
     """Refuse ids that are no value an id can be (a dict or list left in an id column, e.g.
     a JSON object): they cannot be looked up.  The caller's rows are named when the caller
-    reads its table in :func:`alignment.errors.caller_rows`."""
+    reads its table in :func:`alignment.errors.caller_rows`; its column and table when the
+    caller gives them."""
     kinds = (dict, list, set, bytearray, np.ndarray)
     bad = np.fromiter((isinstance(v, kinds) for v in ids.tolist()), dtype=bool, count=ids.size)
     reject_rows(
         bad,
         "a key (an id of a row looked up in another table) that is not text or a number "
         "(a dict, list or array) cannot be looked up",
+        column=column,
         values=ids,
         fix="give each row its id as text or a number",
+        table=table,
     )
 
 

@@ -272,5 +272,43 @@ def test_an_id_that_is_a_dict_is_refused_where_it_is_looked_up() -> None:
     with pytest.raises(alignment.DataValidationError, match="not text or a number") as info:
         alignment.sla.speed_to_lead(leads, acts, assigned="created_at")
     assert info.value.rows == [1] and info.value.value == bad
-    with pytest.raises(alignment.DataValidationError, match="not text or a number"):
+    assert (info.value.table, info.value.column) == ("activities", "lead_id")
+    with pytest.raises(alignment.DataValidationError, match="activities column 'lead_id'"):
         alignment.ActivityLog.build(acts, leads=leads)
+
+
+_LEADS = {"lead_id": ["a", "b"], "created_at": ["2024-01-01T00:00:00Z"] * 2, "source": ["x", "y"]}
+_AT = ["2024-01-01T02:00:00Z"] * 2
+_DICT_ID = {"id": "a"}
+_TOUCHES = {
+    "lead_id": ["a", _DICT_ID],
+    "timestamp": _AT,
+    "channel": ["web"] * 2,
+    "kind": ["visit"] * 2,
+}
+
+
+@pytest.mark.parametrize(
+    ("table", "call"),
+    [
+        ("touchpoints", lambda: alignment.attribute(
+            _TOUCHES, {"lead_id": ["a"], "converted_at": ["2024-01-05T00:00:00Z"],
+                       "revenue": [1.0]}, leads=_LEADS, model="linear")),
+        ("deals", lambda: alignment.closed_loop(
+            _LEADS, by="source", deals={"lead_id": ["a", _DICT_ID], "amount": [1.0, 2.0],
+                                        "won": [True, False]})),
+        ("touchpoints", lambda: alignment.scoring.account_engagement(
+            {**_LEADS, "account_id": ["x", "x"]}, _TOUCHES, as_of="2024-02-01T00:00:00Z")),
+        ("deal_contacts", lambda: alignment.scoring.account_engagement(
+            {**_LEADS, "account_id": ["x", "x"]}, {k: v[:1] for k, v in _TOUCHES.items()},
+            deal_contacts={"lead_id": ["a", _DICT_ID], "role": ["buyer", "user"]},
+            as_of="2024-02-01T00:00:00Z")),
+    ],
+)  # fmt: skip
+def test_an_id_that_is_a_dict_is_refused_naming_its_table_and_column(table: str, call: Any) -> None:
+    """The refusal of an id that cannot be looked up names the caller's table and column."""
+    with pytest.raises(alignment.DataValidationError, match="not text or a number") as info:
+        call()
+    assert (info.value.table, info.value.column) == (table, "lead_id")
+    assert f"{table} column 'lead_id'" in str(info.value)
+    assert info.value.rows == [1] and info.value.value == _DICT_ID

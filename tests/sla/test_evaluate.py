@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from sla_twin import add_us, attempts_status, elapsed_us, lead_status
 
 import alignment
-from alignment import SLA, Activity, ActivityLog, LeadTable
+from alignment import SLA, Activity, ActivityLog, AlignmentWarning, LeadTable
 from alignment.errors import DataValidationError, MissingColumnError, ParameterError
 from alignment.sla import BusinessCalendar, SLAReport, evaluate
 
@@ -246,6 +247,39 @@ def test_kinds_are_compared_case_insensitively_as_in_speed_to_lead() -> None:
     twice = {"sales": {"attempts": {"within": "5d", "per_kind": {"call": 1, "Call": 2}}}}
     with pytest.raises(DataValidationError, match="per_kind names one kind twice"):
         evaluate(twice, leads, a, as_of="2024-03-12T00:00Z")
+
+
+def test_a_kind_no_activity_carries_is_warned_once_with_the_kinds_that_occur() -> None:
+    leads = leads_dict(assigned_at=["2024-03-04T10:00Z"] * 2)
+    a = acts(("L0", "2024-03-04T11:00Z", "Call"), ("L1", "2024-03-04T12:00Z", "Email"))
+    typo = {"name": "inbound", "sales": {
+        "first_touch": {"within": "1d", "business_time": False, "kinds": ["Cal"]},
+        "attempts": {"within": "5d", "per_kind": {"call": 1, "emial": 1}}}}  # fmt: skip
+    with pytest.warns(AlignmentWarning) as caught:
+        r = evaluate(typo, leads, a, as_of="2024-03-12T00:00Z")
+    assert col(r, "first_touch_status") == ["breached", "breached"]  # (the figures stand)
+    texts = [str(w.message) for w in caught if issubclass(w.category, AlignmentWarning)]
+    assert len(texts) == 1
+    msg = texts[0]
+    assert "'inbound'" in msg and "sales.first_touch.kinds ['Cal']" in msg
+    assert "sales.attempts.per_kind ['emial']" in msg and "'call'" not in msg.split(":")[1]
+    assert "kinds are 'Call', 'Email'" in msg and "fix:" in msg
+    # a CRMData bundle takes the same path (its kinds: call, email, meeting)
+    with pytest.warns(AlignmentWarning, match=r"kinds \['Cal'\].* 'call', 'email', 'meeting'"):
+        evaluate({"sales": {"first_touch": {"within": "1d", "kinds": ["Cal"]}}},
+                 alignment.synthetic_crm(50, seed=1))  # fmt: skip
+
+
+def test_kinds_that_match_do_not_warn() -> None:
+    leads = leads_dict(assigned_at=["2024-03-04T10:00Z"])
+    a = acts(("L0", "2024-03-04T11:00Z", "Call"))
+    fine = {"sales": {"first_touch": {"within": "1d", "kinds": ["call", "meeting"]},
+                      "attempts": {"within": "5d", "kinds": ["CALL"], "per_kind": {"call": 1}}}}  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlignmentWarning)
+        r = evaluate(fine, leads, a, as_of="2024-03-12T00:00Z")
+        evaluate(fine, leads, acts(), as_of="2024-03-12T00:00Z")  # (no activity: no kind)
+    assert col(r, "attempts_status") == ["met"]
 
 
 def test_activity_inputs_prebuilt_log_and_models() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,12 @@ from hypothesis import strategies as st
 from sla_twin import elapsed_us
 
 import alignment
-from alignment.errors import DataValidationError, MissingColumnError, ParameterError
+from alignment.errors import (
+    AlignmentWarning,
+    DataValidationError,
+    MissingColumnError,
+    ParameterError,
+)
 from alignment.sla import (
     ATTEMPT_KINDS,
     CONNECT_OUTCOMES,
@@ -370,6 +376,23 @@ def test_kinds_and_outcomes_are_configurable() -> None:
     every = speed_to_lead(leads, acts, attempt_kinds=None).leads
     assert every["attempts"].tolist() == [2, 1, 1, 1]
     assert every["status"][3] == "attempted"
+
+
+def test_kinds_or_outcomes_that_match_no_activity_are_warned() -> None:
+    leads, acts = example()
+    with pytest.warns(AlignmentWarning) as caught:
+        r = speed_to_lead(leads, acts, attempt_kinds=["Cal", "mail"], connect_outcomes=["conected"])
+    assert set(r.leads["status"].tolist()) == {"not attempted yet"}  # (the figures stand)
+    texts = [str(w.message) for w in caught if issubclass(w.category, AlignmentWarning)]
+    assert len(texts) == 1
+    msg = texts[0]
+    assert "attempt_kinds ['cal', 'mail']" in msg and "kinds are 'call', 'email', 'note'" in msg
+    assert "connect_outcomes ['conected']" in msg and "'connected', 'no_answer'" in msg
+    assert "fix:" in msg
+    with warnings.catch_warnings():  # one name that matches is enough; None counts every one
+        warnings.simplefilter("error", AlignmentWarning)
+        speed_to_lead(leads, acts, attempt_kinds=["CALL", "fax"])
+        speed_to_lead(leads, acts, attempt_kinds=None, connect_outcomes=None)
 
 
 def test_rep_falls_back_to_the_first_activity() -> None:

@@ -491,7 +491,7 @@ def _deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
         values=raw.columns["amount"],
         fix="fill the amount of every won deal (its revenue would otherwise be unknown)",
     )
-    pos, found = lt.positions(raw.columns["lead_id"])
+    pos, found = lt.positions(raw.columns["lead_id"], column="lead_id", table="deals")
     reject_rows(
         ~found,
         "deal of a lead that is not in the lead table",

@@ -397,7 +397,7 @@ def _read_leads(leads: Any, key: str, deal_contacts: Any) -> _Leads:
         dc = read_table(
             deal_contacts, table="deal_contacts", required=("lead_id", "role"), fix=FIXED_NAME
         )
-        pos, found = lookup(ids, dc.columns["lead_id"])
+        pos, found = lookup(ids, dc.columns["lead_id"], column="lead_id", table="deal_contacts")
         counts["deal_contacts_unknown_lead"] = int(np.count_nonzero(~found))
         roles.append(_role_pairs(pos[found], dc.columns["role"], table="deal_contacts", keep=found))
     return _Leads(np.asarray(ids), account, roles, raw.backend, counts)
@@ -419,7 +419,7 @@ def _read_touches(
     fix[kind_column] = name_it_with("kind_column='your_column'")
     required = ("lead_id", "timestamp", kind_column)
     raw = read_table(touches, table="touchpoints", required=required, fix=fix)
-    pos, _ = lookup(ids, raw.columns["lead_id"])
+    pos, _ = lookup(ids, raw.columns["lead_id"], column="lead_id", table="touchpoints")
     times, _ = read_time(
         raw.columns["timestamp"],
         column="timestamp",

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from .. import _segments as seg
+from .._options import warn
 from .._time import TIME_DTYPE, parse_duration
 from ..errors import MissingColumnError
 from ._calendar import BusinessCalendar
-from ._kinds import category_hits, fold_names
+from ._kinds import carried, category_hits, fold_names, missing_names, some_values
 from ._model import SLA
 from ._report import BreachList
 
@@ -84,6 +85,39 @@ def _kind_mask(acts: _Acts, kinds: tuple[str, ...] | None) -> np.ndarray | None:
             table="activities",
         )
     return np.asarray(category_hits(acts.kind_categories, fold_names(kinds))[acts.kind_codes])
+
+
+def warn_unmatched_kinds(sla: SLA, acts: _Acts) -> None:
+    """One :class:`~alignment.errors.AlignmentWarning` naming the kinds of the agreement that
+    no activity carries, when every lead in scope breaches for it: none of ``kinds`` is carried,
+    or a kind of ``per_kind`` is not (a typo such as ``"Cal"`` for ``"Call"``).  Compared with
+    the distinct kinds of the activities, not per activity."""
+    s = sla.sales
+    ft, at = s.first_touch, s.attempts
+    named = {
+        "sales.first_touch.kinds": ft.kinds if ft is not None else None,
+        "sales.attempts.kinds": at.kinds if at is not None else None,
+        "sales.attempts.per_kind": tuple(at.per_kind or ()) if at is not None else None,
+    }
+    if acts.kind_codes is None or not any(named.values()):
+        return  # (no kind column: refused where the kinds are counted)
+    present = carried(acts.kind_categories, acts.kind_codes)
+    missing = {f: missing_names(v, present) for f, v in named.items() if v}
+    # (a list of kinds misses only when none matches; each kind of per_kind is required)
+    parts = [
+        f"{f} {m}"
+        for f, m in missing.items()
+        if m and (f.endswith("per_kind") or len(m) == len(named[f] or ()))
+    ]
+    if present and parts:
+        warn(
+            f"SLA {sla.name!r}: {'; '.join(parts)}: no activity has such a kind (kinds are "
+            f"compared case-insensitively); the activities' kinds are {some_values(present)}. "
+            "No lead has a touch or attempt of those kinds: every lead in scope is breached "
+            "once its window closes without one; fix: write the kinds as the activities name them, or "
+            "leave them out of the agreement",
+            stacklevel=4,  # (the caller of evaluate)
+        )
 
 
 def _to_leads(per_seg: np.ndarray, acts: _Acts, n: int, fill: Any) -> np.ndarray:

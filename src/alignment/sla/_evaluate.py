@@ -56,6 +56,7 @@ from ._commitments import (
     attempts,
     breach_list,
     first_touch,
+    warn_unmatched_kinds,
 )
 from ._inputs import check_calendar_instants, read_activities, read_leads
 from ._model import SLA
@@ -211,6 +212,7 @@ def evaluate(
     sla, calendar, t_asof = _arguments(sla, calendar, as_of, unknown_leads)
     lt, L = read_leads(sla, leads, t_asof)
     log, A = read_activities(activities, lt)
+    warn_unmatched_kinds(sla, A)
     check_calendar_instants(sla, calendar, lt, A, t_asof)
     unknown, n_unknown, unknown_table = _unknown_activities(A, L, unknown_leads)
     c = Clocks(sla, calendar, L, A, t_asof, unknown)

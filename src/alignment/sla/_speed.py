@@ -19,14 +19,14 @@ import numpy as np
 
 from .. import _segments as seg
 from .._frames import factorize
-from .._options import read_as_of, reads_options
+from .._options import read_as_of, reads_options, warn
 from .._params import is_option
 from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar, check_zone_range
-from ._kinds import category_hits, fold_names
+from ._kinds import carried, category_hits, fold_names, some_values
 from ._owners import owner_labels
 
 __all__ = [
@@ -108,6 +108,32 @@ def _flags(cat: Any, names: frozenset[str]) -> np.ndarray:
     return np.asarray(category_hits(cat.categories, names)[cat.codes])
 
 
+def _warn_unmatched(
+    log: Any, kinds: frozenset[str] | None, outcomes: frozenset[str] | None
+) -> None:
+    """One warning when none of ``attempt_kinds`` (``connect_outcomes``) is a kind (outcome)
+    of any activity: every lead would be silently "not attempted yet" (never connected)."""
+    parts = []
+    for arg, names, cat, column, effect in (
+        ("attempt_kinds", kinds, log.kind, "kind", "no lead is attempted"),
+        ("connect_outcomes", outcomes, log.outcome, "outcome", "no lead is connected"),
+    ):
+        if names is None or cat is None:
+            continue
+        present = carried(cat.categories, cat.codes)
+        if present and not fold_names(present) & names:
+            parts.append(
+                f"none of {arg} {sorted(names)} is the {column} of an activity (compared "
+                f"case-insensitively), whose {column}s are {some_values(present)}: {effect}"
+            )
+    if parts:
+        warn(
+            f"speed_to_lead: {'; '.join(parts)}; fix: name them as the activities write "
+            "them, or pass None to count every activity as an attempt (leave connects out)",
+            stacklevel=5,  # (the caller of speed_to_lead)
+        )
+
+
 def _bundle(leads: Any, activities: Any, as_of: Any) -> tuple[Any, Any, Any]:
     return bundle_inputs(
         leads,
@@ -152,6 +178,7 @@ def _read_activities(
             value=log.keys[np.flatnonzero(~found & (lengths > 0))[0]],
             fix="add those leads, drop the activities, or pass unknown_leads='ignore'",
         )
+    _warn_unmatched(log, kinds, outcomes)
     time = np.asarray(log.time).astype(TIME_DTYPE).view(np.int64)
     known = np.ones(time.size, dtype=bool) if t_asof is None else time <= t_asof
     if kinds is None:

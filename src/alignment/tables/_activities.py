@@ -150,7 +150,7 @@ class ActivityLog(_EventLog):
         unknown_rows = np.empty(0, np.int64)
         if leads is not None:
             lt = LeadTable.build(leads)
-            pos, found = lt.positions(raw.columns[lead])
+            pos, found = lt.positions(raw.columns[lead], column=lead, table=at)
             if not found.all():
                 if unknown == "raise":
                     reject_rows(

@@ -136,7 +136,7 @@ def _touch_keys(
     """
     lead_pos: np.ndarray | None = None
     if lead_table is not None:
-        lead_pos, found = lead_table.positions(raw.columns[lead])
+        lead_pos, found = lead_table.positions(raw.columns[lead], column=lead, table=tt)
         reject_rows(
             ~found,
             "touch for an unknown lead",

@@ -153,8 +153,18 @@ class LeadTable:
             table="leads",
         )
 
-    def positions(self, ids: Any) -> tuple[np.ndarray, np.ndarray]:
+    def positions(
+        self, ids: Any, *, column: str | None = None, table: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Row positions of ``ids`` in this table (hash lookup).
+
+        Parameters
+        ----------
+        ids : array-like
+            The ids to find.
+        column, table : str, optional
+            The column (and table) holding ``ids``, named when an id is refused (a dict or
+            list is no id).
 
         Returns
         -------
@@ -162,7 +172,7 @@ class LeadTable:
             Row of each id (``-1`` where not found).
         found : ndarray of bool
         """
-        return lookup(self.ids, ids)
+        return lookup(self.ids, ids, column=column, table=table)
 
     def take(self, index: np.ndarray) -> LeadTable:
         """Rows at ``index`` (a subset or a permutation)."""
