@@ -43,6 +43,12 @@ def _attribution() -> Any:
     return alignment.attribute(_crm())
 
 
+@cache
+def _sla_report() -> Any:
+    crm = _crm()
+    return alignment.sla.evaluate(crm.sla, crm.leads, crm.activities, as_of=crm.as_of)
+
+
 def _plot(call: Callable[[], Any]) -> Any:
     pytest.importorskip("matplotlib")
     import matplotlib
@@ -158,6 +164,15 @@ CALLS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "CRMData.journeys(key=)": ("key", lambda v: _crm().journeys(key=v)),
     "funnel.observe(leads, count=)": ("count", lambda v: funnel.observe(_crm(), count=v)),
     "funnel.observe(leads, skipped=)": ("skipped", lambda v: funnel.observe(_crm(), skipped=v)),
+    "SLAReport.plot(kind=)": ("kind", lambda v: _plot(lambda: _sla_report().plot(kind=v))),
+    "SLAReport.breaches(commitment=)": (
+        "commitment",
+        lambda v: _sla_report().breaches(commitment=v),
+    ),
+    "SpeedToLead.plot(level=)": (
+        "level",
+        lambda v: _plot(lambda: alignment.sla.speed_to_lead(_crm()).plot(level=v)),
+    ),
     "metrics.lift_table(backend=)": (
         "backend",
         lambda v: metrics.lift_table([0, 1, 1], [0.1, 0.5, 0.9], n_bins=2, backend=v),

@@ -10,6 +10,7 @@ from .._charts import (
     histogram,
     lines,
 )
+from .._params import is_option
 from ..errors import ParameterError
 
 if TYPE_CHECKING:
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 def plot_sla(report: SLAReport, *, ax: Any = None, kind: str = "pace") -> tuple[Any, Any]:
     """``kind="pace"``: delivered vs committed pace per day; ``"response"``: response times."""
+    if not is_option(kind, ("pace", "response")):
+        raise ParameterError(f"kind must be 'pace' or 'response', got {kind!r}")
     if kind == "pace":
         daily = report.daily
         dates = np.asarray(daily["date"])
@@ -40,30 +43,28 @@ def plot_sla(report: SLAReport, *, ax: Any = None, kind: str = "pace") -> tuple[
             ylabel="qualified leads",
             styles={"committed pace": "--", "committed (period)": ":"},
         )
-    if kind == "response":
-        ft = report.sla.sales.first_touch
-        business = True if ft is None else bool(ft.business_time)
-        column = "response_business" if business else "response_wall"
-        resp = np.asarray(report.leads[column])
-        hours = resp[~np.isnat(resp)].astype("timedelta64[s]").astype(np.float64) / 3600.0
-        threshold = None
-        label = ""
-        if ft is not None:
-            from .._time import parse_duration
+    ft = report.sla.sales.first_touch
+    business = True if ft is None else bool(ft.business_time)
+    column = "response_business" if business else "response_wall"
+    resp = np.asarray(report.leads[column])
+    hours = resp[~np.isnat(resp)].astype("timedelta64[s]").astype(np.float64) / 3600.0
+    threshold = None
+    label = ""
+    if ft is not None:
+        from .._time import parse_duration
 
-            window = (
-                report.calendar.business_duration(ft.within, name="within")
-                if business
-                else parse_duration(ft.within, name="within")
-            )
-            threshold = float(window.astype("timedelta64[us]").astype(np.int64)) / 3.6e9
-            label = f"first-touch window {ft.within}"
-        return histogram(
-            hours,
-            ax=ax,
-            threshold=threshold,
-            threshold_label=label,
-            title=f"first-touch response time ({hours.size:,} touched leads)",
-            xlabel="business hours" if business else "hours",
+        window = (
+            report.calendar.business_duration(ft.within, name="within")
+            if business
+            else parse_duration(ft.within, name="within")
         )
-    raise ParameterError(f"kind must be 'pace' or 'response', got {kind!r}")
+        threshold = float(window.astype("timedelta64[us]").astype(np.int64)) / 3.6e9
+        label = f"first-touch window {ft.within}"
+    return histogram(
+        hours,
+        ax=ax,
+        threshold=threshold,
+        threshold_label=label,
+        title=f"first-touch response time ({hours.size:,} touched leads)",
+        xlabel="business hours" if business else "hours",
+    )

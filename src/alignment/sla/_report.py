@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._frame_types import level_frames
+from .._params import is_option
 from .._results import CallableDict, ReportTable, Result
 from ._reps import RepCompliance, rep_compliance
 
@@ -83,7 +84,7 @@ class BreachList(ReportTable):
         """The breaches of one commitment (``"first_touch"``, ``"attempts"``, ``"accept"``)."""
         if commitment is None:
             return self
-        if commitment not in ("first_touch", "attempts", "accept"):
+        if not is_option(commitment, ("first_touch", "attempts", "accept")):
             from ..errors import ParameterError
 
             raise ParameterError(

@@ -561,7 +561,7 @@ class SpeedToLead(Result):
         """
         from .._charts import bars
 
-        if level not in ("rep", "by"):
+        if not is_option(level, ("rep", "by")):
             raise ParameterError(f"plot(level=): use 'rep' or 'by', got {level!r}")
         table = self.reps if level == "rep" else self.by
         if table is None:
