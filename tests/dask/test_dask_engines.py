@@ -314,6 +314,61 @@ def test_ids_memory_matches_are_one_key_on_dask(client: Any, other: str) -> None
     assert sla.evaluate(crm.sla, parts(leads, 3), parts(acts, 4), as_of=crm.as_of).summary == want
 
 
+@pytest.mark.filterwarnings("ignore::alignment.errors.AlignmentWarning")  # (naive: UTC)
+@pytest.mark.parametrize(("index", "other"), [("int", "float"), ("int", "text"), ("text", "int")])
+def test_keyed_frames_meet_the_rows_memory_matches(client: Any, index: str, other: str) -> None:
+    """The main frame indexed by the key with known divisions (no shuffle): the other frames
+    are sent to its divisions by the key's text, as memory compares it.  They were sent by
+    their raw values: text ids against an integer index (or the reverse) failed in Dask's
+    ``set_index`` with a raw ``TypeError``."""
+    crm = datasets.synthetic_crm(300, seed=1)
+    frames = {k: pd.DataFrame(dict(getattr(crm, k))) for k in ("touchpoints", "conversions")}
+    frames.update(leads=pd.DataFrame(crm.leads), activities=pd.DataFrame(crm.activities))
+    kinds = {"int": int, "float": float, "text": str}
+    for name, df in frames.items():
+        kind = kinds[index if name in ("touchpoints", "leads") else other]
+        df["lead_id"] = df["lead_id"].str[1:].astype(int).astype(kind)  # "L030" → 30
+    t, c, leads, acts = (frames[k] for k in ("touchpoints", "conversions", "leads", "activities"))
+
+    def keyed(df: pd.DataFrame) -> Any:
+        out = dd.from_pandas(df.set_index("lead_id").sort_index(), npartitions=4)
+        assert out.known_divisions
+        return out
+
+    def parts(df: pd.DataFrame) -> Any:
+        return dd.from_pandas(df, npartitions=3, sort=False)
+
+    mem = alignment.attribute(t, c, model="linear")
+    got = alignment.attribute(keyed(t), parts(c), model="linear")
+    assert not got.shuffled
+    assert mem.unattributed.total == 0.0 and got.unattributed.total == 0.0
+    close(got.totals(), mem.totals())
+    touches = t.assign(lead_id=t["lead_id"].astype(kinds[other]))
+    mem_s = alignment.score(leads, touches).to_frame(backend="pandas")
+    got_s = alignment.score(keyed(leads), parts(touches)).to_frame(backend="pandas")
+    got_s = got_s.set_index("lead_id").loc[mem_s["lead_id"]].reset_index()
+    np.testing.assert_allclose(got_s["score"], mem_s["score"], rtol=RTOL)
+    want = sla.evaluate(crm.sla, leads, acts, as_of=crm.as_of).summary
+    assert sla.evaluate(crm.sla, keyed(leads), parts(acts), as_of=crm.as_of).summary == want
+
+
+def test_keys_go_to_the_division_memory_matches_them_in() -> None:
+    """Text, whole floats and integers beyond 2**53 find the division of their number; a
+    key no number of the divisions can match ("010", "x", 0.5 …, missing) goes to 0."""
+    from alignment.dask._common import division_of
+
+    big = 2**60 + 1
+    numbers = [0, 10, 20, big, big + 10]
+    values = pd.Series(["10", "19", "010", "x", None, str(big), "20"], dtype=object)
+    assert division_of(values, numbers).tolist() == [1, 1, 0, 0, 0, 3, 2]
+    floats = pd.Series([10.0, 25.0, 0.5, np.nan, 20.0])
+    assert division_of(floats, numbers).tolist() == [1, 2, 0, 0, 2]
+    assert division_of(floats, [0.0, 10.5, 30.0]).tolist() == [0, 1, 0, 0, 1]
+    text = ["L000", "L100", "L200"]
+    assert division_of(pd.Series(["L150", None, "L200"]), text).tolist() == [1, 0, 1]
+    assert division_of(pd.Series([30, 7]), ["10", "5", "9"]).tolist() == [0, 1]
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -529,6 +584,38 @@ def test_logistic_fit_matches_in_memory(client: Any) -> None:
         )
     with pytest.raises(DataValidationError, match="single class"):
         _dask.fit_logistic(dd.from_pandas(df.assign(won=1.0), npartitions=2), "won")
+
+
+@pytest.mark.parametrize("dtype", ["boolean", "bool[pyarrow]"])
+@pytest.mark.parametrize("min_count", [10, 40, 400])
+def test_logistic_fit_encodes_a_flag_with_missing_values_as_memory(
+    dtype: str, min_count: int
+) -> None:
+    """A nullable boolean holding missing values is three levels in memory ("False", "True",
+    "(missing)": one-hot against the most frequent, rare ones pooled, a constant one
+    dropped); the Dask fit refused it as non-finite.  Both fits now agree."""
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.normal(size=n)
+    flag = pd.array(rng.random(n) < 0.4, dtype="boolean")
+    flag[rng.random(n) < 0.2] = pd.NA
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x + 0.5 * flag.fillna(False).astype(float))))).astype(
+        int
+    )
+    df = pd.DataFrame({"x": x, "flag": pd.Series(flag).astype(dtype), "won": y})
+    mem = LogisticScorer(min_count=min_count, tol=1e-12).fit(df[["x", "flag"]], df["won"])
+    with dask.config.set(scheduler="synchronous"):
+        got = LogisticScorer(min_count=min_count, tol=1e-12).fit(
+            dd.from_pandas(df, npartitions=4), "won"
+        )
+    assert list(got.feature_names_) == list(mem.feature_names_)
+    assert list(got.feature_names_in_) == list(mem.feature_names_in_)
+    assert got.encoder_ is not None and got.encoder_.dropped_ == mem.encoder_.dropped_
+    np.testing.assert_allclose(got.coef_, mem.coef_, rtol=0, atol=1e-10)
+    assert got.intercept_ == pytest.approx(mem.intercept_, rel=0, abs=1e-10)
+    np.testing.assert_allclose(
+        got.predict_proba(df[["x", "flag"]]), mem.predict_proba(df[["x", "flag"]]), atol=1e-10
+    )
 
 
 def test_unpenalised_dask_fit_on_separated_outcomes_is_not_converged(client: Any) -> None:

@@ -209,7 +209,6 @@ def _attr_partition(
                 if "cost" in table:
                     costs[b] = {str(k): float(c) for k, c in zip(table[b], table["cost"])}
     u = res.unattributed
-    keys = np.asarray(j.keys)
     converted = np.asarray(j.converted, dtype=bool)
     return _AttrSummary(
         totals=totals,
@@ -231,8 +230,15 @@ def _attr_partition(
         n_converted=int(converted.sum()),
         converted_revenue=float(np.asarray(j.revenue)[converted].sum()),
         converted_conversions=float(np.asarray(j.conversions)[converted].sum()),
-        key_ranges=[(keys[0], keys[-1])] if keys.size else [],
+        key_ranges=_key_range(touches, spec["lead"]),
     )
+
+
+def _key_range(touches: Any, key: str) -> list[tuple[Any, Any]]:
+    """The first and last key of a partition indexed by the key (in the index's order, that of
+    the divisions: the journeys' keys may be text where the index holds numbers)."""
+    index = touches.index if touches is not None and touches.index.name == key else None
+    return [(index.min(), index.max())] if index is not None and len(index) else []
 
 
 def _attr_mapped(

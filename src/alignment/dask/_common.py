@@ -192,16 +192,7 @@ def partition_by_key(
         out = [main]
         for f, k in zip(frames[1:], keys[1:]):
             f = tag_rows(f) if tag else f
-            if f is None:
-                out.append(None)
-            elif f.index.name == k and f.known_divisions and f.divisions == main.divisions:
-                out.append(f)
-            elif f.index.name == k and f.known_divisions:
-                out.append(f.repartition(divisions=list(main.divisions), force=True))
-            else:
-                if f.index.name == k:
-                    f = f.reset_index()
-                out.append(f.set_index(k, divisions=list(main.divisions)))
+            out.append(None if f is None else _to_divisions(f, k, list(main.divisions)))
         return out, False
     n = int(npartitions or main.npartitions)
     out = []
@@ -215,6 +206,74 @@ def partition_by_key(
         tagged = f.map_partitions(_hash_part, k, n)
         out.append(tagged.shuffle(on=_PART, npartitions=n))
     return out, True
+
+
+def _to_divisions(f: Any, key: str, divisions: list[Any]) -> Any:
+    """Frame ``f`` sent to the main frame's ``divisions``: partition ``i`` holds the rows whose
+    key memory matches with a key of the main frame's partition ``i``.
+
+    A frame indexed by the key with divisions of the same kind (numbers, or text) is moved
+    as it is; any other is routed by :func:`division_of` (the key compared by its text, as
+    memory compares it: an id ``"10"`` meets an index ``10``, ``30.0`` meets ``30``).
+    """
+    keyed = f.index.name == key and f.known_divisions
+    if keyed and _division_kind(f.divisions) == _division_kind(divisions) != "":
+        if tuple(f.divisions) == tuple(divisions):
+            return f
+        return f.repartition(divisions=divisions, force=True)
+    if f.index.name == key and key not in f.columns:
+        f = f.reset_index()
+    if _division_kind(divisions) == "":  # (instants …: compared as they are)
+        return f.set_index(key, divisions=divisions)
+    routed = f.map_partitions(_division_part, key, divisions)
+    return routed.set_index(_PART, divisions=list(range(len(divisions))))
+
+
+def _division_kind(divisions: Sequence[Any]) -> str:
+    """``"number"`` or ``"text"`` when every division is one, else ``""``."""
+    if all(isinstance(d, str) for d in divisions):
+        return "text"
+    numbers = (int, float, np.integer, np.floating)
+    if all(isinstance(d, numbers) and not isinstance(d, (bool, np.bool_)) for d in divisions):
+        return "number"
+    return ""
+
+
+def _division_part(pdf: Any, key: str, divisions: list[Any]) -> Any:
+    """The partition with :func:`division_of` of every row's key as column :data:`_PART`."""
+    out = pdf.copy(deep=False)
+    out[_PART] = division_of(pdf[key], divisions)
+    return out
+
+
+def division_of(values: Any, divisions: Sequence[Any]) -> np.ndarray:
+    """Partition of ``divisions`` (numbers or text) holding the key that memory matches with
+    each of ``values``: compared by :func:`key_text`, the text memory compares.
+
+    A value that no key of those divisions can match (the text ``"010"`` or ``"x"`` against
+    numbers, a missing value) goes to partition 0, where memory's reading of it (no match,
+    or its error) takes place.
+    """
+    import pandas as pd
+
+    text = pd.Series(key_text(values), dtype=object)
+    found = text.notna().to_numpy()
+    text = text.where(found, "")
+    if _division_kind(divisions) != "text":
+        whole = text.str.fullmatch(r"-?[0-9]+").to_numpy()
+        num = pd.Series(divisions[0], index=text.index, dtype=object)
+        same = np.zeros(len(text), dtype=bool)
+        for rows in (whole, ~whole):  # (integers apart: exact beyond 2**53)
+            if rows.any():
+                parsed = pd.to_numeric(text[rows], errors="coerce")
+                same[rows] = parsed.notna().to_numpy() & (key_text(parsed) == text[rows].to_numpy())
+                num[rows] = parsed.to_numpy(dtype=object)
+        found = found & same
+        text = num.where(found, divisions[0])
+    bounds = np.asarray(divisions, dtype=object)
+    keys = text.to_numpy(dtype=object)
+    part = np.searchsorted(bounds, keys, side="right") - 1
+    return np.where(found, np.clip(part, 0, len(divisions) - 2), 0).astype(np.int64)
 
 
 def tag_rows(ddf: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from ..scoring._breakdown import (
 
 if TYPE_CHECKING:
     from ..scoring import LogisticScorer
+    from ..scoring._encoder import LeadEncoder
 
 from .._options import capture
 from ._common import (
@@ -46,6 +47,7 @@ from ._common import (
     tag_rows,
     tree_reduce,
 )
+from ._flags import encoder_columns, flag_encoder, level_columns
 from ._instants import latest_instant, lead_times, refuse_mixed_instants
 
 # ---------------------------------------------------------------------------------------------
@@ -398,15 +400,18 @@ def _text_features(columns: Sequence[str], value: Any = None) -> DataValidationE
     )
 
 
-def _feature_matrix(X: Any, columns: Sequence[str]) -> np.ndarray:
+def _feature_matrix(X: Any, columns: Sequence[str], skip: Set[str] = frozenset()) -> np.ndarray:
     """A partition's features as float64, C-contiguous (nulls NaN); a column of Python values
-    read as memory reads it (numbers), one of text refused."""
+    read as memory reads it (numbers), one of text refused; the columns ``skip`` (encoded as
+    levels) left 0."""
     import pandas as pd
 
     from .._rows import tighten
 
-    out = np.empty((len(X), len(columns)), dtype=np.float64)
+    out = np.zeros((len(X), len(columns)), dtype=np.float64)
     for j, c in enumerate(columns):  # loop over columns
+        if c in skip:
+            continue
         s = X[c]
         if pd.api.types.is_object_dtype(s.dtype):
             values = tighten(s.to_numpy())
@@ -429,18 +434,23 @@ def _logistic_block(
     columns: Sequence[str],
     y_col: str | None,
     w_col: str | None,
+    encoder: LeadEncoder | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | _Refused:
     """Input partition ``part`` as (X float64 C-contiguous, y 0/1 float, sample weight), or
-    its first data error in memory's order (:class:`_Refused`, rows named in the partition)."""
+    its first data error in memory's order (:class:`_Refused`, rows named in the partition).
+    With ``encoder`` (:func:`~._flags.flag_encoder`), its flags of levels are one-hot encoded."""
     from ..scoring._encoder import reject_nonfinite_feature
     from ..scoring._logistic import _sample_weights, as_outcome
 
     step = -1
+    levels = level_columns(encoder)
     try:
-        Xn = _feature_matrix(X, columns)
+        Xn = _feature_matrix(X, columns, levels)
         for step, c in enumerate(columns):  # loop over columns: the first one refused
             x = Xn[:, step]
             reject_nonfinite_feature(~np.isfinite(x), x, c)
+        if encoder is not None:
+            Xn = encoder.transform(encoder_columns(X, columns, Xn, levels))
         step = len(columns)
         yy = as_outcome(np.asarray(X[y_col] if y_col is not None else y), Xn.shape[0])
         step += 1
@@ -532,6 +542,7 @@ def fit_logistic(
     max_iter: int = 1000,
     tol: float = 1e-8,
     features: Sequence[str] | None = None,
+    min_count: int = 10,
 ) -> LogisticScorer:
     """Fit :class:`alignment.scoring.LogisticScorer` on a Dask DataFrame of numeric features.
 
@@ -555,6 +566,9 @@ def fit_logistic(
         As in :class:`LogisticScorer`.
     features : sequence of str, optional
         Feature columns (default: every column of ``X`` except ``y`` / ``sample_weight``).
+    min_count : int, default 10
+        As in :class:`LogisticScorer`: the levels of a flag with missing values (pandas
+        ``boolean``, Arrow ``bool``) seen in fewer rows are pooled into ``"(other)"``.
 
     Returns
     -------
@@ -574,11 +588,17 @@ def fit_logistic(
 
     require_dask()
     est = LogisticScorer(
-        l2=l2, fit_intercept=fit_intercept, class_weight=class_weight, max_iter=max_iter, tol=tol
+        l2=l2,
+        fit_intercept=fit_intercept,
+        class_weight=class_weight,
+        max_iter=max_iter,
+        tol=tol,
+        min_count=min_count,
     )
     est.validate_params()
     X = as_ddf(X, "X")
-    cols, blocks = _blocks(X, y, sample_weight, features)
+    inputs, blocks, encoder = _blocks(X, y, sample_weight, features, est.min_count)
+    cols = inputs if encoder is None else list(encoder.feature_names_)
     with input_rows({"X": X, "": X}):  # (outcome and weight errors name no table: X's rows)
         st = _checked_moments(blocks)
     n, p = int(st["n"]), len(cols)
@@ -593,9 +613,11 @@ def fit_logistic(
     mean, std = lbfgs.preconditioner(st["sum"], st["sumsq"], n)
     fun = _PartitionedLoss(blocks, p, fit_intercept, float(l2) / scale, scale, factor, mean, std)
     res = lbfgs.minimize(fun, lbfgs.start_point(p, fit_intercept, prior), max_iter, tol)
-    est.encoder_ = None
+    est.encoder_ = encoder
     est.n_open_ = 0
-    est.feature_names_in_ = np.asarray(cols, dtype=object)
+    est.feature_names_in_ = np.asarray(
+        inputs if encoder is None else encoder.input_names_, dtype=object
+    )
     est.feature_names_ = np.asarray(cols, dtype=object)
     lbfgs.store_fit(est, res, *fun.to_original(np.asarray(res.x, dtype=np.float64)), scale)
     if float(l2) == 0.0 and _all_separated(blocks, est):
@@ -623,9 +645,10 @@ def _all_separated(blocks: list[Any], est: LogisticScorer) -> bool:
 
 
 def _blocks(
-    X: Any, y: Any, sample_weight: Any, features: Sequence[str] | None
-) -> tuple[list[str], list[Any]]:
-    """The feature columns and the persisted partitions as (X, y, weight) numpy blocks."""
+    X: Any, y: Any, sample_weight: Any, features: Sequence[str] | None, min_count: int
+) -> tuple[list[str], list[Any], LeadEncoder | None]:
+    """The feature columns, the persisted partitions as (X, y, weight) numpy blocks, and the
+    encoder of flags with missing values (:func:`~._flags.flag_encoder`)."""
     dask = dk()
     delayed = dask.delayed
     y_col = y if isinstance(y, str) else None
@@ -663,11 +686,14 @@ def _blocks(
             fix="pass column names of X, or Series built from X (same partitions)",
         )
     _refuse_text_features(X, cols)
+    encoder = flag_encoder(X, cols, min_count)
     blocks = [
-        delayed(_logistic_block, pure=True)(a, b, c, part=i, columns=cols, y_col=y_col, w_col=w_col)
+        delayed(_logistic_block, pure=True)(
+            a, b, c, part=i, columns=cols, y_col=y_col, w_col=w_col, encoder=encoder
+        )
         for i, (a, b, c) in enumerate(zip(xs, ys, ws))
     ]
-    return cols, list(dask.persist(*blocks))
+    return cols, list(dask.persist(*blocks)), encoder
 
 
 def _checked_moments(blocks: list[Any]) -> dict[str, Any]:

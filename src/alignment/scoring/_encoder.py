@@ -107,6 +107,31 @@ def reject_nonfinite_feature(bad: np.ndarray, x: np.ndarray, name: str) -> None:
     )
 
 
+def category_spec(
+    name: str, categories: np.ndarray, counts: np.ndarray, min_count: int
+) -> _CatSpec | None:
+    """The rule of a categorical column from its level counts (``counts[0]``: missing values,
+    ``counts[1 + k]``: ``categories[k]``); ``None`` when it is constant after pooling."""
+    level_names = np.concatenate([np.asarray([MISSING], dtype=object), categories])
+    present = counts > 0
+    kept_mask = present & (counts >= min_count)
+    rare_mask = present & ~kept_mask
+    kept = [str(level_names[i]) for i in np.flatnonzero(kept_mask)]
+    pooled = bool(rare_mask.any())
+    if len(kept) + (1 if pooled else 0) <= 1:
+        return None
+    if kept:
+        kept_counts = counts[kept_mask]
+        # most frequent, ties alphabetical
+        order = sorted(range(len(kept)), key=lambda i: (-int(kept_counts[i]), kept[i]))
+        baseline = kept[order[0]]
+    else:  # pragma: no cover - a single level is handled above
+        baseline = OTHER
+    out_cols = tuple(sorted(lv for lv in kept if lv != baseline)) + ((OTHER,) if pooled else ())
+    seen = frozenset(str(level_names[i]) for i in np.flatnonzero(present))
+    return _CatSpec(name, baseline, out_cols, frozenset(kept), pooled, seen)
+
+
 class LeadEncoder:
     """One-hot (baseline + pooling) encoder for lead attributes; numeric columns pass through.
 
@@ -189,7 +214,6 @@ class LeadEncoder:
             names = list(self.features)
         else:
             names = [c for c in columns if not (exclude_identifiers and c in IDENTIFIER_COLUMNS)]
-        self.impute_ = impute
         specs: list[_CatSpec | _NumSpec] = []
         dropped: list[str] = []
         for name in names:
@@ -205,31 +229,23 @@ class LeadEncoder:
                 continue
             codes, cats = _categorical_values(col)
             counts = np.bincount(codes + 1, minlength=cats.size + 1)
-            level_names = np.concatenate([np.asarray([MISSING], dtype=object), cats])
-            present = counts > 0
-            kept_mask = present & (counts >= self.min_count)
-            rare_mask = present & ~kept_mask
-            kept = [str(level_names[i]) for i in np.flatnonzero(kept_mask)]
-            pooled = bool(rare_mask.any())
-            n_levels = len(kept) + (1 if pooled else 0)
-            if n_levels <= 1:
+            spec = category_spec(name, cats, counts, self.min_count)
+            if spec is None:
                 dropped.append(name)
-                continue
-            if kept:
-                kept_counts = counts[kept_mask]
-                # most frequent, ties alphabetical
-                order = sorted(range(len(kept)), key=lambda i: (-int(kept_counts[i]), kept[i]))
-                baseline = kept[order[0]]
-            else:  # pragma: no cover - n_levels <= 1 handled above
-                baseline = OTHER
-            out_cols = tuple(sorted(lv for lv in kept if lv != baseline)) + (
-                (OTHER,) if pooled else ()
-            )
-            seen = frozenset(str(level_names[i]) for i in np.flatnonzero(present))
-            specs.append(_CatSpec(name, baseline, out_cols, frozenset(kept), pooled, seen))
+            else:
+                specs.append(spec)
+        return self.with_specs(specs, dropped, impute=impute)
+
+    def with_specs(
+        self, specs: Sequence[_CatSpec | _NumSpec], dropped: Sequence[str], *, impute: bool
+    ) -> LeadEncoder:
+        """The encoder fitted with these column rules (``fit``'s last step; a fit whose level
+        counts were summed elsewhere, e.g. over the partitions of a Dask frame, ends here)."""
+        specs = list(specs)
+        self.impute_ = impute
         self.specs_ = specs
         self.input_names_ = [s.name for s in specs] + []
-        self.dropped_ = dropped
+        self.dropped_ = list(dropped)
         self.baselines_ = {s.name: s.baseline for s in specs if isinstance(s, _CatSpec)}
         fnames: list[str] = []
         for s in specs:

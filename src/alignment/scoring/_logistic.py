@@ -523,6 +523,7 @@ class LogisticScorer(Scorer):
                 max_iter=self.max_iter,
                 tol=self.tol,
                 features=self.features,
+                min_count=self.min_count,
             )
             for k, v in vars(fitted).items():
                 if k.endswith("_"):
