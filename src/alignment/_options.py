@@ -42,6 +42,7 @@ __all__ = [
     "ReadingOptions",
     "capture",
     "current",
+    "in_part",
     "note_naive",
     "note_variants",
     "read_as_of",
@@ -254,6 +255,13 @@ def warn(message: str, category: type[Warning] = AlignmentWarning, stacklevel: i
         scope.held[(category, message)] = None
         return
     warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+def in_part() -> bool:
+    """Whether this runs in a part of a call (a Dask task): what holds for the whole input
+    (such as a value that no row carries) cannot be judged from the part's rows alone."""
+    scope = _SCOPE.get()
+    return scope is not None and scope.held is not None
 
 
 def _where(table: str | None, column: str) -> str:

@@ -807,6 +807,25 @@ def test_funnel_horizon_is_not_distributed() -> None:
 # --------------------------------------------------------------------------------- SLA
 
 
+def test_sla_kinds_are_judged_over_every_partition() -> None:
+    """An agreement kind that only one partition's activities carry is no typo (memory does
+    not warn); one that no activity carries is warned once, in memory's words."""
+    crm = datasets.synthetic_crm(400, seed=1)
+    leads, acts = pd.DataFrame(crm.leads), pd.DataFrame(crm.activities)
+    one = acts.loc[acts["kind"] == "meeting", "lead_id"].iloc[0]
+    acts = acts[(acts["kind"] != "meeting") | (acts["lead_id"] == one)].reset_index(drop=True)
+    doc = datasets.sla_example(400, 120)
+    for kinds, expected in ((["Meeting"], 0), (["Meting"], 1)):
+        doc["sales"]["first_touch"]["kinds"] = kinds
+        texts = []
+        for ld, ac in ((leads, acts), (dd.from_pandas(leads, 4), dd.from_pandas(acts, 4))):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                sla.evaluate(doc, ld, ac, as_of=crm.as_of)
+            texts.append([str(w.message) for w in caught if "no activity has" in str(w.message)])
+        assert texts[1] == texts[0] and len(texts[0]) == expected
+
+
 @pytest.mark.parametrize(
     "variant", ["monthly", "split", "weekly", "split_missing", "split_casefold"]
 )

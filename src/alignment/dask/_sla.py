@@ -85,8 +85,26 @@ def _sla_partition(
             "sla": rep.sla,
             "as_of": rep.as_of,
             "backend": None,
+            "kinds": _kinds_carried(ac),
         }
     ]
+
+
+def _kinds_carried(activities: Any) -> set[str]:
+    """The distinct activity kinds of a partition (judged over every partition together)."""
+    if activities is None or "kind" not in activities.columns:
+        return set()
+    return {str(v) for v in activities["kind"].dropna().unique().tolist()}
+
+
+def _warn_unmatched_kinds(sla_obj: Any, parts: list[dict[str, Any]]) -> None:
+    """Memory's warning of agreement kinds no activity carries, over every partition's kinds."""
+    from .._options import warn
+    from ..sla._commitments import unmatched_kinds
+
+    message = unmatched_kinds(sla_obj, sorted(set().union(*(p["kinds"] for p in parts))))
+    if message is not None:
+        warn(message, stacklevel=5)  # (the caller of evaluate)
 
 
 def _concat_columns(tables: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -177,6 +195,7 @@ def sla_evaluate(
             as_of=as_of,
             calendar=calendar,
         )
+    _warn_unmatched_kinds(sla_obj, parts)
     first = parts[0]
     cal = first["calendar"]
     t_asof = first["as_of"]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import _segments as seg
-from .._options import warn
+from .._options import in_part, warn
 from .._time import TIME_DTYPE, parse_duration
 from ..errors import MissingColumnError
 from ._calendar import BusinessCalendar
@@ -89,9 +89,18 @@ def _kind_mask(acts: _Acts, kinds: tuple[str, ...] | None) -> np.ndarray | None:
 
 def warn_unmatched_kinds(sla: SLA, acts: _Acts) -> None:
     """One :class:`~alignment.errors.AlignmentWarning` naming the kinds of the agreement that
-    no activity carries, when every lead in scope breaches for it: none of ``kinds`` is carried,
-    or a kind of ``per_kind`` is not (a typo such as ``"Cal"`` for ``"Call"``).  Compared with
-    the distinct kinds of the activities, not per activity."""
+    no activity carries (see :func:`unmatched_kinds`).  Compared with the distinct kinds of the
+    activities, not per activity; not in a part of a call (a Dask partition), whose
+    activities are not all of them: the backend judges the kinds of every part together."""
+    if acts.kind_codes is None or not _named_kinds(sla) or in_part():
+        return  # (no kind column: refused where the kinds are counted)
+    message = unmatched_kinds(sla, carried(acts.kind_categories, acts.kind_codes))
+    if message is not None:
+        warn(message, stacklevel=4)  # (the caller of evaluate)
+
+
+def _named_kinds(sla: SLA) -> dict[str, tuple[str, ...]]:
+    """The kinds the agreement names, by field (the fields naming none left out)."""
     s = sla.sales
     ft, at = s.first_touch, s.attempts
     named = {
@@ -99,25 +108,30 @@ def warn_unmatched_kinds(sla: SLA, acts: _Acts) -> None:
         "sales.attempts.kinds": at.kinds if at is not None else None,
         "sales.attempts.per_kind": tuple(at.per_kind or ()) if at is not None else None,
     }
-    if acts.kind_codes is None or not any(named.values()):
-        return  # (no kind column: refused where the kinds are counted)
-    present = carried(acts.kind_categories, acts.kind_codes)
-    missing = {f: missing_names(v, present) for f, v in named.items() if v}
+    return {f: tuple(v) for f, v in named.items() if v}
+
+
+def unmatched_kinds(sla: SLA, present: list[str]) -> str | None:
+    """Why every lead in scope breaches for a kind of the agreement that none of the kinds
+    ``present`` (sorted) matches: none of ``kinds`` is carried, or a kind of ``per_kind`` is
+    not (a typo such as ``"Cal"`` for ``"Call"``); ``None`` when each is carried."""
+    named = _named_kinds(sla)
+    missing = {f: missing_names(v, present) for f, v in named.items()}
     # (a list of kinds misses only when none matches; each kind of per_kind is required)
     parts = [
         f"{f} {m}"
         for f, m in missing.items()
-        if m and (f.endswith("per_kind") or len(m) == len(named[f] or ()))
+        if m and (f.endswith("per_kind") or len(m) == len(named[f]))
     ]
-    if present and parts:
-        warn(
-            f"SLA {sla.name!r}: {'; '.join(parts)}: no activity has such a kind (kinds are "
-            f"compared case-insensitively); the activities' kinds are {some_values(present)}. "
-            "No lead has a touch or attempt of those kinds: every lead in scope is breached "
-            "once its window closes without one; fix: write the kinds as the activities name them, or "
-            "leave them out of the agreement",
-            stacklevel=4,  # (the caller of evaluate)
-        )
+    if not present or not parts:
+        return None
+    return (
+        f"SLA {sla.name!r}: {'; '.join(parts)}: no activity has such a kind (kinds are "
+        f"compared case-insensitively); the activities' kinds are {some_values(present)}. "
+        "No lead has a touch or attempt of those kinds: every lead in scope is breached "
+        "once its window closes without one; fix: write the kinds as the activities name them, or "
+        "leave them out of the agreement"
+    )
 
 
 def _to_leads(per_seg: np.ndarray, acts: _Acts, n: int, fill: Any) -> np.ndarray:
