@@ -941,3 +941,18 @@ def test_a_model_warning_crosses_from_the_workers_once(client: Any) -> None:
         )
     )
     assert len(got) == 1 and "the journeys carry no 'lead_created_at', 'opportunity_at'" in got[0]
+
+
+@pytest.mark.parametrize("value", [pd.NA, np.array(["revenue", "x"]), ["revenue"], {"a": 1}])
+def test_dask_result_options_refuse_values_that_are_none_of_their_choices(value: Any) -> None:
+    """As in memory: a ``ParameterError`` naming the option, never pandas' or numpy's error."""
+    touches, conversions = make_touches(n_leads=30)
+    res = alignment.attribute(dd.from_pandas(touches, 2), dd.from_pandas(conversions, 2))
+    with pytest.raises(ParameterError, match="measure"):
+        res.totals(measure=value)
+    with pytest.raises(ParameterError, match="by"):
+        res.totals(by=value)
+    scores = alignment.score(dd.from_pandas(make_leads(40), 2))
+    for option in ("level", "backend"):
+        with pytest.raises(ParameterError, match=option):
+            scores.to_frame(**{option: value})

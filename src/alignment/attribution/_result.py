@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 
@@ -400,12 +400,7 @@ class AttributionResult(Result):
         dict of str to float
             Every key (including keys with zero credit), in sorted order.
         """
-        if not isinstance(by, str):
-            raise ParameterError(f"totals: by must be a key name such as 'channel', got {by!r}")
-        chosen: Any = self.measure if measure is None else measure
-        if not is_option(chosen, ("revenue", "conversions")):
-            raise ParameterError(f"measure must be 'revenue' or 'conversions', got {chosen!r}")
-        measure = chosen
+        measure = totals_args(by, self.measure if measure is None else measure)
         if self.support_weights is None:
             assert self.channel_credit is not None
             if by not in ("channel", self.names.get("channel")):
@@ -742,3 +737,13 @@ def _first_copies(row: np.ndarray) -> np.ndarray:
 def _journeys(n: int) -> str:
     """``"1 journey"``, ``"2 journeys"``."""
     return f"{n:,} journey" + ("" if n == 1 else "s")
+
+
+def totals_args(by: Any, measure: Any) -> Measure:
+    """The arguments of ``totals`` checked (in memory and on Dask): ``by`` a key name and
+    ``measure`` one of its choices (returned), else a :class:`ParameterError` naming them."""
+    if not isinstance(by, str):
+        raise ParameterError(f"totals: by must be a key name such as 'channel', got {by!r}")
+    if not is_option(measure, ("revenue", "conversions")):
+        raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
+    return cast("Measure", measure)

@@ -362,9 +362,9 @@ class DaskAttributionResult(AttributionResult):
 
     def totals(self, by: str = "channel", measure: Measure | None = None) -> dict[str, float]:
         """Credit rolled up by a key, exactly as ``AttributionResult.totals``."""
-        measure = "revenue" if measure is None else measure
-        if measure not in ("revenue", "conversions"):
-            raise ParameterError(f"measure must be 'revenue' or 'conversions', got {measure!r}")
+        from ..attribution._result import totals_args
+
+        measure = totals_args(by, "revenue" if measure is None else measure)
         by = self._norm_by(by)
         if self.channel_credit is not None:
             if by != "channel":

@@ -12,6 +12,7 @@ import numpy as np
 from .._frame_types import level_frames, pandas_frames
 from .._guard import failing, guarded_clone, guarded_params, guarded_set_params
 from .._parallel import inline_pool
+from .._params import is_option
 from .._results import frame_backend
 from ..errors import DataValidationError, ParameterError
 from ..scoring import ScoreResult
@@ -191,9 +192,9 @@ class DaskScoreResult(ScoreResult):
         """
         from .._frames import to_native
 
-        if level == "dask" and backend is None:
+        if is_option(level, ("dask",)) and backend is None:
             level, backend = None, "dask"
-        if backend == "dask":
+        if is_option(backend, ("dask",)):
             backend = None
         level, backend = self._frame_args(level, backend)
         if level == "breakdown":
