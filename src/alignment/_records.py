@@ -12,7 +12,8 @@
   a tuple does); ``model_copy(update=...)`` makes a changed copy.
 * Field types shared by the records read values as the tables do: :data:`Flag` (a ``bool``
   only), :data:`Count` and :data:`Real` (a number, a ``decimal.Decimal`` read as its nearest
-  float, never a ``bool`` nor text such as ``"100"``), :data:`WonFlag` (the deals table's
+  float, never a ``bool`` nor text such as ``"100"``; :data:`OptionalCount` and
+  :data:`OptionalReal` read a ``NaN`` as ``None``, as a number column reads it), :data:`WonFlag` (the deals table's
   ``won`` rule), :data:`Instant` (the tables' instant rule, see :func:`record_instant`) and
   :data:`OptionalInstant` (the same, what a table reads as missing being ``None``).
 """
@@ -28,7 +29,7 @@ from typing import Annotated, Any, NoReturn
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
-from ._params import is_decimal_number, number_float
+from ._params import is_decimal_number, is_na, number_float
 from ._parse import parse_bool
 from ._time import as_utc_datetime64
 from .errors import DataValidationError, ModelValidationError
@@ -40,10 +41,13 @@ __all__ = [
     "FrozenList",
     "FrozenModel",
     "Instant",
+    "OptionalCount",
     "OptionalInstant",
+    "OptionalReal",
     "Real",
     "WonFlag",
     "model_error",
+    "neutral_instant",
     "optional_instant",
     "record_instant",
 ]
@@ -132,6 +136,23 @@ def _number(value: Any) -> Any:
     )
 
 
+def _optional_number(value: Any) -> Any:
+    """An optional number: ``None`` for what a table's number column reads as missing
+    (``None``, a ``NaN`` of a float, numpy or ``Decimal``, pandas' ``NA``), else :func:`_number`."""
+    if value is None or is_na(value):
+        return None
+    number = _number(value)
+    return None if number != number else number  # (NaN: missing)
+
+
+def neutral_instant(value: Any) -> bool:
+    """Whether ``value`` is an instant without a kind of its own: a ``numpy.datetime64`` or an
+    epoch number, UTC by the tables' rule, which goes with naive and aware values alike."""
+    return isinstance(value, np.datetime64) or (
+        is_decimal_number(value) and not isinstance(value, bool | np.bool_)
+    )
+
+
 def record_instant(value: Any, info: ValidationInfo | None = None) -> Any:
     """One instant of a record, read by the rules of the tables (:mod:`alignment._time`).
 
@@ -195,6 +216,11 @@ WonFlag = Annotated[bool, BeforeValidator(_won)]
 Count = Annotated[int, BeforeValidator(_number)]
 #: A real number: a number (Python or numpy, or a Decimal), never a bool nor text.
 Real = Annotated[float, BeforeValidator(_number)]
+#: An optional count: as :data:`Count`, and ``None`` for what a table's number column reads as
+#: missing (``NaN`` included: the value a table writes for a missing number).
+OptionalCount = Annotated[int | None, BeforeValidator(_optional_number)]
+#: An optional real number: as :data:`Real`, and ``None`` as :data:`OptionalCount` reads it.
+OptionalReal = Annotated[float | None, BeforeValidator(_optional_number)]
 #: An instant read by the tables' rules (see :func:`record_instant`).
 Instant = Annotated[dt.datetime, BeforeValidator(record_instant)]
 #: An optional instant: as :data:`Instant`, and ``None`` for what a table's time column reads

@@ -4,8 +4,9 @@ the kind of the values an object column holds."""
 from __future__ import annotations
 
 import datetime as dt
+import types
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import numpy as np
 
@@ -23,7 +24,7 @@ def records_to_dict(records: list[Any], table: str) -> dict[str, np.ndarray]:
         if isinstance(rec, Mapping):
             rows.append(rec)
         elif hasattr(rec, "model_dump"):
-            rows.append(_flatten_model(rec.model_dump()))
+            rows.append(_flatten_model(rec.model_dump(), table, i))
         else:
             raise DataValidationError(
                 f"record of type {type(rec).__name__} is neither a pydantic model nor a dict",
@@ -34,25 +35,81 @@ def records_to_dict(records: list[Any], table: str) -> dict[str, np.ndarray]:
     names: dict[str, None] = {}
     for r in rows:
         names.update(dict.fromkeys(r.keys()))
+    declared = _declared_kinds(records)
     out: dict[str, np.ndarray] = {}
     for name in names:
         vals = [r.get(name) for r in rows]
         arr = np.empty(len(vals), dtype=object)
         arr[:] = vals
         out[name] = tighten(arr)
+        if declared.get(name) and all(map(_missing, vals)):  # (no value: the field's type)
+            out[name] = np.full(len(vals), *_NO_VALUE[declared[name]])
     return out
 
 
-def _flatten_model(d: Mapping[str, Any]) -> dict[str, Any]:
-    """Lift the free ``attributes`` / ``stages`` mappings of a model dump into columns."""
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if k in ("attributes", "extra", "stages") and isinstance(v, Mapping):
-            for ik, iv in v.items():
-                out.setdefault(str(ik), iv)
-        else:
-            out[k] = v
+_FREE = ("attributes", "extra", "stages")
+"""The free mappings of a model whose items become columns."""
+
+
+def _flatten_model(d: Mapping[str, Any], table: str, row: int) -> dict[str, Any]:
+    """Lift the free ``attributes`` / ``stages`` mappings of a model dump into columns.
+
+    Raises
+    ------
+    DataValidationError
+        A name of a free mapping is a field of the model, or a name of another one: the
+        column would hold one of the two values.
+    """
+    out = {k: v for k, v in d.items() if not (k in _FREE and isinstance(v, Mapping))}
+    for k in (k for k in _FREE if isinstance(d.get(k), Mapping)):
+        for ik, iv in d[k].items():
+            if str(ik) in out:
+                raise DataValidationError(
+                    f"the name {str(ik)!r} in {k} is also a field or another item of the record",
+                    table=table,
+                    column=str(ik),
+                    rows=[row],
+                    fix=f"rename the item of {k}, or give its value in one place only",
+                )
+            out[str(ik)] = iv
     return out
+
+
+_NO_VALUE: dict[str, tuple[Any, np.dtype[Any]]] = {
+    "f": (np.nan, np.dtype(np.float64)),
+    "M": (np.datetime64("NaT", "us"), np.dtype("datetime64[us]")),
+}
+"""The column of a declared number (``"f"``) or instant (``"M"``) field with no value."""
+
+
+def _declared_kinds(records: list[Any]) -> dict[str, str]:
+    """The kind (``"f"`` number, ``"M"`` instant) of the fields the models among ``records``
+    declare, by their types (so a field with no value in any record is typed as declared)."""
+    kinds: dict[str, str] = {}
+    for cls in dict.fromkeys(type(r) for r in records if not isinstance(r, Mapping)):
+        for name, field in getattr(cls, "model_fields", {}).items():
+            kind = _annotation_kind(field.annotation)
+            if kind:
+                kinds.setdefault(name, kind)
+    return kinds
+
+
+def _annotation_kind(annotation: Any) -> str:
+    """``"f"`` for a number type, ``"M"`` for an instant, ``""`` otherwise (``Optional``,
+    unions and ``Annotated`` looked through)."""
+    types_ = set(_plain_types(annotation)) - {type(None)}
+    if types_ and types_ <= {int, float}:
+        return "f"
+    return "M" if types_ == {dt.datetime} else ""
+
+
+def _plain_types(annotation: Any) -> list[Any]:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _plain_types(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return [t for a in get_args(annotation) for t in _plain_types(a)]
+    return [annotation]
 
 
 _LOOK = 64

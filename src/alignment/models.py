@@ -10,21 +10,37 @@ a ``datetime`` is stored as given (aware datetimes stay aware, naive ones mean U
 ``numpy.datetime64`` and epoch numbers (seconds) are read as a table column reads them, so a
 record and a table built from the same values hold the same instants.  An optional instant
 (``Lead.mql_at``, ``Deal.closed_at`` …) is ``None`` where a table reads the value as missing
-(``NaT``, ``NaN``, pandas' ``NA``: the rows of ``DataFrame.to_dict("records")``).  Flags are
-``bool`` and numbers are numbers (a ``decimal.Decimal`` is read as its nearest float): a
-``bool`` or text such as ``"100"`` is refused (``Deal.won`` also takes the deals table's
-true/false, yes/no, 1/0).
+(``NaT``, ``NaN``, pandas' ``NA``: the rows of ``DataFrame.to_dict("records")``).  A
+``numpy.datetime64`` or an epoch number (UTC, with no kind of its own) goes with the other
+instants of the record, as in a table: naive beside naive ``datetime`` values, aware
+otherwise.  Flags are ``bool`` and numbers are numbers (a ``decimal.Decimal`` is read as its
+nearest float): a ``bool`` or text such as ``"100"`` is refused (``Deal.won`` also takes the
+deals table's true/false, yes/no, 1/0); an optional number (``Lead.company_size``,
+``Touchpoint.cost``) is ``None`` where a table reads the value as missing (``NaN``, the value
+a table writes for a missing number).  Text is kept as given, surrounding whitespace included,
+as the tables keep it (``" L1 "`` is the key ``" L1 "``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ._params import keyword_problem
-from ._records import Count, FrozenModel, Instant, OptionalInstant, Real, WonFlag
+from ._records import (
+    Count,
+    FrozenModel,
+    Instant,
+    OptionalCount,
+    OptionalInstant,
+    OptionalReal,
+    Real,
+    WonFlag,
+    neutral_instant,
+)
 from ._stages import KNOWN_STAGES
 
 __all__ = ["SLA", "Activity", "Deal", "Lead", "Persona", "Touchpoint"]  # noqa: F822 (SLA: alias below)
@@ -43,6 +59,60 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=dt.timezone.utc)
     return value
+
+
+def _aware(value: dt.datetime) -> bool:
+    return value.tzinfo is not None and value.utcoffset() is not None
+
+
+_R = TypeVar("_R", bound=FrozenModel)
+
+
+def _times_of(record: FrozenModel, fields: tuple[str, ...]) -> dict[str, dt.datetime | None]:
+    """The instants of ``record``: its instant ``fields``, then its extra ``stages`` if any."""
+    times = {k: getattr(record, k) for k in fields}
+    times.update(getattr(record, "stages", {}))
+    return times
+
+
+def _read_times(data: Any, handler: Callable[[Any], _R], fields: tuple[str, ...]) -> _R:
+    """The record of ``data``, its neutral instants (a ``numpy.datetime64`` or an epoch number:
+    UTC, with no kind of their own) naive where every other instant is naive, as a table reads
+    them beside naive values (aware UTC otherwise)."""
+    record = handler(data)
+    if not isinstance(data, Mapping):
+        return record
+    stages = data.get("stages")
+    given = {k: data.get(k) for k in fields} | (dict(stages) if isinstance(stages, Mapping) else {})
+    stored = _times_of(record, fields)
+    neutral = {k for k, v in given.items() if neutral_instant(v) and stored.get(k) is not None}
+    others = [v for k, v in stored.items() if k not in neutral and v is not None]
+    if not neutral or not others or any(_aware(v) for v in others):
+        return record
+    naive = {k: v.replace(tzinfo=None) for k, v in stored.items() if k in neutral and v}
+    update: dict[str, Any] = {k: v for k, v in naive.items() if k in fields}
+    if isinstance(stages, Mapping):
+        update["stages"] = {k: naive.get(k, v) for k, v in stages.items()}
+    return handler({**data, **update})
+
+
+class _Record(FrozenModel):
+    """A record of a table's row: text is kept as given (surrounding whitespace included), as
+    the tables keep it, so a record and a table built from the same values hold the same keys."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+
+_LEAD_TIMES = (
+    "created_at",
+    "mql_at",
+    "sal_at",
+    "sql_at",
+    "opportunity_at",
+    "won_at",
+    "lost_at",
+    "assigned_at",
+)
 
 
 class Persona(FrozenModel):
@@ -93,12 +163,14 @@ class Persona(FrozenModel):
         return self
 
 
-class Lead(FrozenModel):
+class Lead(_Record):
     """A lead: who they are (explicit attributes), where they came from, where they are in the funnel.
 
     Stage instants are optional; ``None`` means the stage was not reached.  Unknown fields are
     refused, so a misspelt stage name (``mqll_at``) is an error; teams with extra stages put
-    them in ``stages``, whose names must end in ``_at``.
+    them in ``stages``, whose names must end in ``_at``.  The names of ``stages`` and
+    ``attributes`` become columns of a lead table: a name that is a field of the lead
+    (``stages={"mql_at": ...}``, ``attributes={"source": ...}``) or in both mappings is refused.
     """
 
     lead_id: str = Field(description="Unique lead id.")
@@ -114,7 +186,9 @@ class Lead(FrozenModel):
     )
     email: str | None = Field(None, description="Contact e-mail (used for duplicate detection).")
     company: str | None = Field(None, description="Company name.")
-    company_size: Count | None = Field(None, ge=0, description="Number of employees.")
+    company_size: OptionalCount = Field(
+        None, ge=0, description="Number of employees (a NaN is missing: None)."
+    )
     industry: str | None = Field(None, description="Industry.")
     title: str | None = Field(None, description="Job title.")
     country: str | None = Field(None, description="Country or region.")
@@ -143,6 +217,11 @@ class Lead(FrozenModel):
     @classmethod
     def _stage_names(cls, v: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
         for name in v:
+            if name in cls.model_fields:
+                raise ValueError(
+                    f"stage name {name!r} is a field of Lead (a lead table would hold one "
+                    f"{name} column); fix: give it as {name}=... rather than in stages"
+                )
             if not name.endswith("_at"):
                 raise ValueError(
                     f"unknown stage name {name!r}: extra stage names must end in '_at' "
@@ -150,36 +229,38 @@ class Lead(FrozenModel):
                 )
         return v
 
-    @model_validator(mode="after")
-    def _times(self) -> Lead:
-        times = {
-            k: getattr(self, k)
-            for k in (
-                "created_at",
-                "mql_at",
-                "sal_at",
-                "sql_at",
-                "opportunity_at",
-                "won_at",
-                "lost_at",
-                "assigned_at",
-            )
-        }
-        times.update(self.stages)
-        present = {k: v for k, v in times.items() if v is not None}
-        kinds = {v.tzinfo is not None and v.utcoffset() is not None for v in present.values()}
-        if len(kinds) > 1:
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_names(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        stages = info.data.get("stages") or {}
+        for name in v:
+            field = name in cls.model_fields
+            if field or name in stages:
+                raise ValueError(
+                    f"attribute name {name!r} is "
+                    + ("a field of Lead" if field else "also a name in stages")
+                    + f" (a lead table would hold one {name} column); fix: rename the attribute"
+                    + (f" or give its value as {name}=..." if field else "")
+                )
+        return v
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _times(cls, data: Any, handler: Callable[[Any], Lead]) -> Lead:
+        lead = _read_times(data, handler, _LEAD_TIMES)
+        present = {k: v for k, v in _times_of(lead, _LEAD_TIMES).items() if v is not None}
+        if len({_aware(v) for v in present.values()}) > 1:
             raise ValueError(
                 "naive and timezone-aware datetimes are mixed; make them all aware (or all naive = UTC)"
             )
-        if self.won_at is not None and self.lost_at is not None:
+        if lead.won_at is not None and lead.lost_at is not None:
             raise ValueError("a lead cannot be both won (won_at) and lost (lost_at)")
-        created = _utc(self.created_at)
+        created = _utc(lead.created_at)
         assert created is not None
         for k, v in present.items():
             if k != "created_at" and _utc(v) < created:  # type: ignore[operator]
-                raise ValueError(f"{k} ({v}) is before created_at ({self.created_at})")
-        return self
+                raise ValueError(f"{k} ({v}) is before created_at ({lead.created_at})")
+        return lead
 
     def stage_at(self, name: str) -> dt.datetime | None:
         """Instant of stage ``name`` (``"mql_at"`` …) or ``None`` if not reached.
@@ -200,7 +281,7 @@ class Lead(FrozenModel):
         )
 
 
-class Touchpoint(FrozenModel):
+class Touchpoint(_Record):
     """One marketing (or sales) touch on a lead's journey."""
 
     lead_id: str = Field(description="The lead touched.")
@@ -213,17 +294,27 @@ class Touchpoint(FrozenModel):
     kind: str | None = Field(
         None, description="Kind of touch: page_view, form, email_click, webinar, call …"
     )
-    cost: Real | None = Field(
-        None, ge=0, allow_inf_nan=False, description="Cost of the touch, if known (finite, >= 0)."
+    cost: OptionalReal = Field(
+        None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Cost of the touch, if known (finite, >= 0; a NaN is missing: None).",
     )
 
-    @field_validator("lead_id", "channel")
+    @field_validator("lead_id")
     @classmethod
-    def _nonempty_fields(cls, v: str, info: Any) -> str:
-        return _nonempty(v, info.field_name)
+    def _id(cls, v: str) -> str:
+        return _nonempty(v, "lead_id")
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, v: str) -> str:
+        if not v.strip():  # (a blank channel is refused by the touchpoints table alike)
+            raise ValueError(f"channel must not be empty or blank, got {v!r}")
+        return v
 
 
-class Deal(FrozenModel):
+class Deal(_Record):
     """A deal (opportunity) and its outcome: the conversion revenue is attributed to.
 
     A won deal is a conversion at ``closed_at`` worth ``amount``.
@@ -259,24 +350,26 @@ class Deal(FrozenModel):
             raise ValueError(f"amount must be a finite number >= 0, got {v}")
         return v
 
-    @model_validator(mode="after")
-    def _check(self) -> Deal:
-        if not self.lead_id and not self.account_id:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check(cls, data: Any, handler: Callable[[Any], Deal]) -> Deal:
+        deal = _read_times(data, handler, ("created_at", "closed_at"))
+        if not deal.lead_id and not deal.account_id:
             raise ValueError("a deal needs a lead_id or an account_id")
-        if self.closed_at is not None:
-            a, b = self.created_at, self.closed_at
-            if (a.tzinfo is None) != (b.tzinfo is None):
+        if deal.closed_at is not None:
+            a, b = deal.created_at, deal.closed_at
+            if _aware(a) != _aware(b):
                 raise ValueError(
                     "naive and timezone-aware datetimes are mixed in created_at/closed_at"
                 )
             if _utc(b) < _utc(a):  # type: ignore[operator]
                 raise ValueError(f"closed_at ({b}) is before created_at ({a})")
-        elif self.won:
+        elif deal.won:
             raise ValueError("a won deal needs closed_at")
-        return self
+        return deal
 
 
-class Activity(FrozenModel):
+class Activity(_Record):
     """A sales action on a lead: a call, an e-mail, a meeting."""
 
     lead_id: str = Field(description="The lead worked.")

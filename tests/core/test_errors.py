@@ -191,7 +191,7 @@ def test_close_before_creation() -> None:
             alignment.Deal,
             {"deal_id": "", "lead_id": "a", "created_at": "2024-01-01T00:00:00Z", "amount": 1},
         ),
-        (alignment.Lead, {"lead_id": " ", "created_at": "2024-01-01T00:00:00Z"}),
+        (alignment.Lead, {"lead_id": "", "created_at": "2024-01-01T00:00:00Z"}),
         (
             alignment.Touchpoint,
             {"lead_id": "", "timestamp": "2024-01-01T00:00:00Z", "channel": "x"},

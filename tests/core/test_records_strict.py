@@ -185,3 +185,126 @@ def test_decimal_amounts_are_numbers_as_in_the_tables() -> None:
                 Deal(**DEAL, amount=amount)
     with pytest.raises(ModelValidationError, match="company_size"):  # (not a whole number)
         Lead(lead_id="L", created_at="2024-03-01T00:00Z", company_size=Decimal("1.5"))
+
+
+NOW = dt.datetime(2024, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"stages": {"mql_at": dt.datetime(2024, 2, 1)}},
+        {"stages": {"created_at": dt.datetime(2024, 2, 1)}},
+        {"attributes": {"source": "event"}},
+        {"attributes": {"lead_id": "x"}},
+        {"attributes": {"created_at": "x"}},
+        {"attributes": {"mql_at": "x"}},
+        {"stages": {"demo_at": NOW}, "attributes": {"demo_at": "x"}},
+    ],
+)
+def test_a_stage_or_attribute_named_like_a_column_of_the_lead_is_refused(kwargs: dict) -> None:
+    name = next(iter(next(iter(kwargs.values()))))
+    with pytest.raises(ModelValidationError, match=f"'{name}'.*fix: rename|'{name}'.*{name}="):
+        Lead(lead_id="a", created_at=NOW, source="web", **kwargs)
+
+
+def test_free_items_of_a_record_never_replace_its_fields_in_a_table() -> None:
+    from pydantic import BaseModel
+
+    class Row(BaseModel):
+        lead_id: str
+        created_at: dt.datetime
+        attributes: dict[str, str]
+
+    with pytest.raises(DataValidationError, match="'lead_id' in attributes") as exc:
+        LeadTable.build([Row(lead_id="a", created_at=NOW, attributes={"lead_id": "b"})])
+    assert exc.value.rows == [0]
+
+
+def test_records_keep_text_as_given_as_the_tables_do() -> None:
+    import alignment
+
+    touches = {"lead_id": ["L1 ", "L1 "], "timestamp": ["2024-01-01", "2024-01-02"],
+               "channel": ["web", "email"]}  # fmt: skip
+    deal = Deal(**DEAL | {"lead_id": "L1 "}, amount=100.0, won=True)
+    assert deal.lead_id == "L1 "
+    result = alignment.attribute(touches, [deal], model="linear", tz="UTC").summary()
+    assert result["attributed_revenue"] == 100.0 and result["unattributed_revenue"] == 0.0
+    for blank in ("  ", " \t"):  # (a blank id is a key of a table too)
+        lead = Lead(lead_id=blank, created_at="2024-01-01T00:00Z")
+        assert LeadTable.build([lead]).ids.tolist() == [blank]
+        assert LeadTable.build({"lead_id": [blank], "created_at": ["2024-01-01"]}).ids.tolist() == [
+            blank
+        ]
+    with pytest.raises(ModelValidationError, match="channel must not be empty or blank"):
+        Touchpoint(lead_id="L", timestamp="2024-01-01T00:00Z", channel="  ")  # (as the table)
+
+
+def test_a_field_with_no_value_in_any_record_has_the_column_of_its_type() -> None:
+    import alignment
+    from alignment import Journeys, Persona
+
+    leads = [
+        Lead(lead_id="a", created_at=NOW, industry="Software"),
+        Lead(lead_id="b", created_at=NOW),
+    ]
+    table = LeadTable.build(leads)
+    assert table.numeric["company_size"].dtype == np.float64
+    assert np.isnan(table.numeric["company_size"]).all()
+    assert "company_size" not in table.categorical
+    frame = {"lead_id": ["a", "b"], "created_at": np.array([NOW, NOW], "datetime64[us]"),
+             "industry": ["Software", None], "company_size": np.array([np.nan, np.nan])}  # fmt: skip
+    smb = [Persona(name="smb", company_size_max=50)]
+    got = alignment.match_personas(leads, smb).persona.tolist()
+    assert got == alignment.match_personas(frame, smb).persona.tolist() == [None, None]
+    touches = Journeys.build([Touchpoint(lead_id="a", timestamp=NOW, channel="web")])
+    cost = touches.to_frame(backend="dict")["cost"]
+    assert cost.dtype == np.float64 and np.isnan(cost).all()
+
+
+def test_the_rows_of_a_table_make_records_again() -> None:
+    from alignment import Journeys
+
+    now = NOW.replace(tzinfo=dt.timezone.utc)
+    leads = [Lead(lead_id="a", created_at=now, company_size=10), Lead(lead_id="b", created_at=now)]
+    rows = LeadTable.build(leads).to_frame(backend="pandas").to_dict("records")
+    assert [Lead(**row) for row in rows] == leads
+    touches = [
+        Touchpoint(lead_id="a", timestamp=now, channel="web"),
+        Touchpoint(lead_id="a", timestamp=now, channel="ads", cost=2.0),
+    ]
+    drop = ("converted_at", "revenue")
+    rows = Journeys.build(touches).to_frame(backend="pandas").to_dict("records")
+    assert [Touchpoint(**{k: v for k, v in r.items() if k not in drop}) for r in rows] == touches
+    for missing in (float("nan"), np.float64("nan"), Decimal("NaN")):
+        assert Lead(lead_id="a", created_at=now, company_size=missing).company_size is None
+        assert Touchpoint(lead_id="a", timestamp=now, channel="w", cost=missing).cost is None
+    for bad, says in ((float("inf"), "finite"), (-1, "greater than or equal to 0")):
+        with pytest.raises(ModelValidationError, match=says):
+            Touchpoint(lead_id="a", timestamp=now, channel="w", cost=bad)
+        with pytest.raises(ModelValidationError, match="company_size"):
+            Lead(lead_id="a", created_at=now, company_size=bad)
+    with pytest.raises(ModelValidationError, match="amount must be a finite number >= 0"):
+        Deal(**DEAL, amount=float("nan"))  # (required: a missing amount is refused)
+
+
+@pytest.mark.parametrize(
+    "neutral", [np.datetime64("2024-02-01"), 1706745600, np.int64(1706745600), 1706745600.0]
+)
+def test_a_neutral_instant_goes_with_the_others_as_in_a_table(neutral: object) -> None:
+    feb = dt.datetime(2024, 2, 1)
+    lead = Lead(lead_id="a", created_at=NOW, mql_at=neutral, stages={"demo_at": neutral})
+    assert lead.mql_at == lead.stages["demo_at"] == feb  # (naive beside naive: UTC)
+    assert lead.model_copy(update={"owner": "o"}).mql_at == feb
+    table = LeadTable.build({"lead_id": ["a"], "created_at": np.array([NOW], dtype=object),
+                             "mql_at": np.array([neutral])})  # fmt: skip
+    assert LeadTable.build([lead]).stages["mql_at"].tolist() == table.stages["mql_at"].tolist()
+    deal = Deal(**DEAL | {"created_at": NOW, "closed_at": neutral}, amount=1.0, won=True)
+    assert deal.closed_at == feb
+    utc = dt.timezone.utc
+    aware = Lead(lead_id="a", created_at=NOW.replace(tzinfo=utc), mql_at=neutral)
+    assert aware.mql_at == feb.replace(tzinfo=utc)  # (aware beside aware)
+    alone = Lead(lead_id="a", created_at=neutral)
+    assert alone.created_at == feb.replace(tzinfo=utc)
+    with pytest.raises(ModelValidationError, match="naive and timezone-aware"):  # (a real mix)
+        Lead(lead_id="a", created_at=NOW, mql_at=feb.replace(tzinfo=utc), sql_at=neutral)

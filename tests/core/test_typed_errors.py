@@ -199,13 +199,13 @@ def test_models_are_deeply_frozen_and_hashable() -> None:
     lead = alignment.Lead(
         lead_id="a",
         created_at="2024-01-01T00:00:00Z",
-        stages={"mql_at": "2024-01-02T00:00:00Z"},
-        attributes={"industry": "saas"},
+        stages={"demo_at": "2024-01-02T00:00:00Z"},
+        attributes={"vertical": "saas"},
     )
     with pytest.raises(TypeError, match="frozen"):
         lead.stages["x_at"] = "junk"  # type: ignore[index]
     with pytest.raises(TypeError, match="frozen"):
-        lead.attributes.update(industry="retail")
+        lead.attributes.update(vertical="retail")
     with pytest.raises(TypeError, match="frozen"):
         lead.lead_id = "b"  # type: ignore[misc]
     same = alignment.Lead.model_validate(lead.model_dump())
