@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alignment
-from alignment.datasets import CHANNELS, PERSONAS, SyntheticCRM, _phases, synthetic_crm
+from alignment.datasets import (
+    CHANNELS,
+    PERSONAS,
+    SyntheticCRM,
+    _phases,
+    _synthetic,
+    synthetic_crm,
+)
 from alignment.errors import ParameterError
 
 STAGES = ["mql_at", "sal_at", "sql_at", "opportunity_at"]
@@ -92,6 +99,19 @@ def test_deterministic_by_seed() -> None:
     assert not _columns_equal(a.touchpoints, c.touchpoints)
 
 
+def test_as_of_on_the_last_day_a_datetime_holds() -> None:
+    crm = synthetic_crm(5, seed=1, start="9999-12-01", days=30)
+    assert crm.as_of == np.datetime64("9999-12-31T00:00:00", "us")
+
+
+def test_leads_beyond_the_machine_memory_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_synthetic, "_physical_memory", lambda: 2**20)
+    with pytest.raises(ParameterError, match=r"n_leads=1000 needs about .* GiB"):
+        synthetic_crm(1000)
+    monkeypatch.setattr(_synthetic, "_physical_memory", lambda: None)
+    assert synthetic_crm(1000).n_leads == 1000
+
+
 @pytest.mark.parametrize("n", [0, 1, 2, 5])
 def test_tiny_sizes_build_tables(n: int) -> None:
     crm = synthetic_crm(n, seed=1)
@@ -124,6 +144,11 @@ def test_tiny_sizes_build_tables(n: int) -> None:
         ({"n_leads": 5, "start": True}, "start must be a date .*bool"),
         ({"n_leads": 5, "start": "NaT"}, "start"),
         ({"n_leads": 5, "start": np.datetime64("NaT")}, "start"),
+        ({"n_leads": 2**70}, "n_leads must be at most 100_000_000"),
+        ({"n_leads": 10, "days": 2**63}, "days must be at most 2913173 from start 2024-01-01"),
+        ({"n_leads": 10, "days": 10**9}, "days must be at most"),
+        ({"n_leads": 10, "days": np.uint64(2**64 - 1)}, "days must be at most"),
+        ({"n_leads": 5, "start": "9999-12-01", "days": 31}, "days must be at most 30 from"),
     ],
 )
 def test_bad_parameters(kwargs: dict[str, object], match: str) -> None:

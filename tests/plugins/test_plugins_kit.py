@@ -13,7 +13,7 @@ from _plugins_helpers import temporary_plugin
 import alignment
 from alignment import plugins
 from alignment.base import AttributionModel, ChannelCredit, Scorer, check_is_fitted
-from alignment.errors import AlignmentWarning, PluginError, UnknownModelError
+from alignment.errors import AlignmentWarning, ParameterError, PluginError, UnknownModelError
 from alignment.testing import (
     _data,
     check_attribution_model,
@@ -324,6 +324,76 @@ def test_expected_failures() -> None:
     assert {r.check: r.status for r in out}["check_weights_shape"] == "xpassed"
     with pytest.warns(AlignmentWarning, match="unknown checks"):
         check_attribution_model(_Linear(), expected_failed_checks={"check_nope": "typo"})
+
+
+@pytest.mark.parametrize(
+    "expected", ["x", ["check_weights_shape"], {"check_weights_shape": 1}, {1: "reason"}]
+)
+def test_expected_failed_checks_must_map_names_to_reasons(expected: Any) -> None:
+    with pytest.raises(ParameterError, match="expected_failed_checks must be a mapping"):
+        check_attribution_model(_Linear(), expected_failed_checks=expected)
+    with pytest.raises(ParameterError, match="expected_failed_checks must be a mapping"):
+        parametrize_with_checks([_Linear()], expected_failed_checks=lambda model: expected)
+    with pytest.raises(ParameterError, match="expected_failed_checks must be a function"):
+        parametrize_with_checks([_Linear()], expected_failed_checks=expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_journeys": -1}, "n_journeys must be an integer from 0 to 1000000, got -1"),
+        ({"n_journeys": 2.5}, "n_journeys must be an integer .*got 2.5"),
+        ({"n_journeys": True}, "n_journeys must be an integer .*got True"),
+        ({"n_journeys": 10**7}, "n_journeys must be an integer"),
+        ({"max_touches": 0}, "max_touches must be an integer from 1 to 1080, got 0"),
+        ({"max_touches": 1081}, "max_touches must be an integer from 1 to 1080"),
+        ({"p_convert": 2.0}, "p_convert must be a probability from 0 to 1, got 2.0"),
+        ({"p_convert": float("nan")}, "p_convert must be a probability"),
+        ({"p_convert": "0.5"}, "p_convert must be a probability"),
+        ({"seed": -1}, "seed must be a non-negative integer, got -1"),
+        ({"seed": None}, "seed must be a non-negative integer, got None"),
+        ({"single_touch": "yes"}, "single_touch must be True or False"),
+    ],
+)
+def test_journey_data_refuses_bad_parameters(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        make_journey_data(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_leads": -1}, "n_leads must be an integer from 0 to 1000000, got -1"),
+        ({"n_leads": 3.0}, "n_leads must be an integer .*got 3.0"),
+        ({"seed": -1}, "seed must be a non-negative integer, got -1"),
+    ],
+)
+def test_lead_data_refuses_bad_parameters(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        _data.make_lead_data(**kwargs)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_lead_data_of_no_lead_or_one(n: int) -> None:
+    leads, touchpoints, y = _data.make_lead_data(3, n_leads=n)
+    assert all(v.size == n for v in leads.values())
+    assert y.tolist() == [0, 1][:n]
+    assert set(touchpoints["lead_id"].tolist()) <= set(leads["lead_id"].tolist())
+    if n == 1:  # a lead's touches every 7 hours from an hour after its creation
+        gaps = np.diff(touchpoints["timestamp"]).astype(np.int64) // 3_600_000_000
+        assert (gaps == 7).all()
+        assert touchpoints["timestamp"][0] - leads["created_at"][0] == np.timedelta64(1, "h")
+
+
+def test_journey_data_extremes() -> None:
+    touchpoints, conversions = make_journey_data(1, n_journeys=0)
+    assert touchpoints["lead_id"].size == conversions["lead_id"].size == 0
+    touchpoints, conversions = make_journey_data(1, n_journeys=20, p_convert=1.0)
+    assert conversions["lead_id"].size == 20
+    _, conversions = make_journey_data(1, n_journeys=20, p_convert=0)
+    assert conversions["lead_id"].size == 0
+    touchpoints, _ = make_journey_data(np.int64(2), n_journeys=2, max_touches=1080)
+    assert touchpoints["lead_id"].size >= 2
 
 
 def test_kit_rejects_non_models() -> None:

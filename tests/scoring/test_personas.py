@@ -69,6 +69,26 @@ def test_persona_column_as_by_key_and_grid_rule() -> None:
     assert set(frame) == {"lead_id", "persona", "criteria_met"}
 
 
+@pytest.mark.parametrize(
+    "personas",
+    [None, alignment.Persona(name="IT", industries=("software",)), "IT", {"name": "IT"}],
+    ids=["none", "one-persona", "text", "one-dict"],
+)
+def test_personas_must_be_a_list(personas: object) -> None:
+    leads = make_leads(0, 5)
+    for call in (match_personas, assign_personas):
+        with pytest.raises(ParameterError, match="personas must be a list or tuple"):
+            call(leads, personas)  # type: ignore[operator]
+
+
+def test_personas_as_tuple_or_array() -> None:
+    leads = make_leads(0, 5)
+    expected = match_personas(leads, list(PERSONAS)).persona.tolist()
+    assert match_personas(leads, tuple(PERSONAS)).persona.tolist() == expected
+    assert match_personas(leads, np.array(PERSONAS, dtype=object)).persona.tolist() == expected
+    assert match_personas(leads, []).persona.tolist() == [None] * 5
+
+
 def test_bad_personas() -> None:
     leads = make_leads(0, 5)
     with pytest.raises(ParameterError):

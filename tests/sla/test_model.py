@@ -6,9 +6,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import alignment
+from alignment.datasets import synthetic_crm
 from alignment.errors import ModelValidationError, ParameterError
 from alignment.sla._model import DEFAULT_REASON_CODES, SLA
 
@@ -120,6 +122,38 @@ def test_timedelta_durations_are_kept_literal() -> None:
 def test_validation_errors(patch: dict[str, object], match: str) -> None:
     with pytest.raises(ModelValidationError, match=match):
         SLA.from_dict(patch)
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"sales": {"attempts": {"minimum": 10**30, "within": "14d"}}}, "sales.attempts.minimum"),
+        (
+            {"sales": {"attempts": {"within": "5d", "per_kind": {"call": 2**53 + 1}}}},
+            "sales.attempts.per_kind.call",
+        ),
+        (
+            {"sales": {"attempts": {"within": "5d", "per_kind": {"call": 2**53, "email": 1}}}},
+            "sales.attempts",
+        ),
+        ({"marketing": {"qualified_leads": 10**400}}, "marketing.qualified_leads"),
+        (
+            {"marketing": {"qualified_leads": 5, "split_by": "owner", "split": {"r1": 2**60}}},
+            "marketing.split.r1",
+        ),
+    ],
+)
+def test_counts_beyond_what_floats_hold_are_refused(patch: dict[str, object], field: str) -> None:
+    with pytest.raises(ModelValidationError, match=f"'{field}'"):
+        SLA.from_dict(patch)
+
+
+def test_largest_count_is_evaluated() -> None:
+    sla = SLA.from_dict({"sales": {"attempts": {"minimum": 2**53, "within": "14d"}}})
+    report = alignment.sla.evaluate(sla, synthetic_crm(50, seed=1))
+    leads = report.leads
+    assert (np.asarray(leads["attempts_required"]) == 2**53).all()
+    assert "met" not in set(np.asarray(leads["attempts_status"]).tolist())
 
 
 def test_custom_period_and_rejection_codes() -> None:

@@ -6,6 +6,7 @@ Public names are re-exported by :mod:`alignment.datasets`.  The vocabulary lives
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,13 @@ __all__ = [
 
 #: the synthetic generator returns the one bundle type of the library
 SyntheticCRM = CRMData
+
+#: the most leads :func:`synthetic_crm` makes in one call (about 150 GB at its peak)
+_MAX_LEADS = 10**8
+#: peak memory per lead while the tables are built (about 1.2 KB measured, with a margin)
+_BYTES_PER_LEAD = 1_500
+#: the last day ``as_of`` may fall on: the years 1-9999 a ``datetime`` holds
+_LAST_DAY = np.datetime64("9999-12-31", "D")
 
 
 def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
@@ -110,6 +118,36 @@ def _first_day(start: Any) -> np.datetime64:
     return day.astype(TIME_DTYPE)
 
 
+def _physical_memory() -> int | None:
+    """The machine's physical memory in bytes (``None`` where the system does not tell)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_size(n_leads: int, days: int, t_start: np.datetime64) -> None:
+    """Refuse a data set that cannot be built: too many leads, or ``as_of`` past year 9999."""
+    if n_leads > _MAX_LEADS:
+        raise ParameterError(
+            f"n_leads must be at most {_MAX_LEADS:_}, got {n_leads!r}; generate fewer leads"
+        )
+    memory = _physical_memory()
+    if memory is not None and n_leads * _BYTES_PER_LEAD > memory:
+        raise ParameterError(
+            f"n_leads={n_leads!r} needs about {n_leads * _BYTES_PER_LEAD / 2**30:.1f} GiB "
+            f"while the tables are built, more than this machine's {memory / 2**30:.1f} GiB; "
+            "generate fewer leads"
+        )
+    first = t_start.astype("datetime64[D]")
+    room = int((_LAST_DAY - first).astype(np.int64))
+    if days > room:
+        raise ParameterError(
+            f"days must be at most {room} from start {first}, got {days!r}: as_of (start + "
+            f"days) must fall on or before {_LAST_DAY}, the last day a datetime holds"
+        )
+
+
 def synthetic_crm(
     n_leads: int = 10_000,
     seed: int = 0,
@@ -122,7 +160,9 @@ def synthetic_crm(
     Parameters
     ----------
     n_leads : int, default 10_000
-        Number of leads (rows of ``leads``); touches are about 6 per lead.
+        Number of leads (rows of ``leads``); touches are about 6 per lead. At most
+        ``10**8``, and no more than the machine's memory holds (about 1.5 KB per
+        lead while the tables are built).
     seed : int, default 0
         Random seed, a non-negative integer (Python or numpy, not a bool); the same seed
         always gives the same data.
@@ -131,7 +171,8 @@ def synthetic_crm(
         (``"2024-01-01"``) or an instant, of which the day is taken (a naive one is UTC, an
         aware one is converted to UTC first).
     days : int, default 91
-        Length of the period in days; ``as_of`` (the extraction instant) is its end.
+        Length of the period in days; ``as_of`` (the extraction instant) is its end, on or
+        before 9999-12-31 (the last day a ``datetime`` holds).
 
     Returns
     -------
@@ -142,7 +183,9 @@ def synthetic_crm(
     ParameterError
         If ``n_leads`` or ``seed`` is not a non-negative integer (a bool, a float, text,
         ``None`` or a numpy ``Generator`` included), ``days`` is not a positive integer, or
-        ``start`` is not a date (a number such as ``20240101`` included).
+        ``start`` is not a date (a number such as ``20240101`` included); if ``n_leads`` is
+        above ``10**8`` or needs more memory than the machine has, or ``as_of``
+        (``start`` + ``days``) falls after 9999-12-31.
 
     Notes
     -----
@@ -159,6 +202,7 @@ def synthetic_crm(
             "data (pass 0, 1, 2 ...)"
         )
     t_start = _first_day(start)
+    _check_size(int(n_leads), int(days), t_start)
     n = int(n_leads)
     rng = np.random.default_rng(seed)
     as_of = t_start + np.timedelta64(int(days), "D").astype("timedelta64[us]")

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from .._frame_types import level_frames
-from .._params import is_option
+from .._params import is_option, number_sequence
 from .._results import Result, frame_backend
 from ..errors import DataValidationError, ParameterError
 
@@ -260,7 +260,8 @@ def match_personas(
     ----------
     leads : LeadTable or anything :meth:`alignment.LeadTable.build` accepts
     personas : sequence of alignment.Persona (or dicts of its fields)
-        Names must be unique.
+        A list, tuple or 1-D array; names must be unique. A single persona goes in a list
+        (``[persona]``).
     strategy : {"first", "best"}, default "first"
         See the module notes: first full match in order, or most criteria met.
     columns : mapping, optional
@@ -269,6 +270,12 @@ def match_personas(
     Returns
     -------
     PersonaMatch
+
+    Raises
+    ------
+    ParameterError
+        If ``personas`` is not a list, tuple or 1-D array (``None``, a single persona, text),
+        its names repeat, ``strategy`` or a ``columns`` key is unknown.
 
     Examples
     --------
@@ -285,8 +292,14 @@ def match_personas(
 
     if not is_option(strategy, ("first", "best")):
         raise ParameterError(f"strategy must be 'first' or 'best', got {strategy!r}")
+    items = number_sequence(personas)
+    if items is None:
+        raise ParameterError(
+            "personas must be a list or tuple of alignment.Persona (or dicts of their fields), "
+            f"got {type(personas).__name__} {personas!r}; put a single persona in a list"
+        )
     table = leads if isinstance(leads, LeadTable) else LeadTable.build(leads)
-    plist = [p if isinstance(p, Persona) else Persona.model_validate(p) for p in personas]
+    plist = [p if isinstance(p, Persona) else Persona.model_validate(p) for p in items]
     names = tuple(p.name for p in plist)
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})

@@ -112,6 +112,13 @@ Day = Annotated[_dt.date, BeforeValidator(calendar_date)]
 
 _Frozen = FrozenModel
 
+#: The largest count an agreement holds: floats hold every integer up to 2**53 exactly, and the
+#: commitments are measured as floats (paces) and int64 columns (attempts).
+MAX_COUNT = 2**53
+
+#: A count of an agreement (:data:`~alignment._records.Count`), at most :data:`MAX_COUNT`.
+BoundedCount = Annotated[Count, Field(le=MAX_COUNT)]
+
 
 class CalendarSpec(_Frozen):
     """The business calendar an agreement is measured on (see :class:`alignment.sla.BusinessCalendar`).
@@ -195,7 +202,8 @@ class MarketingCommitment(_Frozen):
     Attributes
     ----------
     qualified_leads : int
-        Qualified leads committed per period (> 0), in total over all reps / segments.
+        Qualified leads committed per period (> 0, at most ``2**53``: :data:`MAX_COUNT`), in
+        total over all reps / segments.
     period : {"M", "W", "custom"}
         Calendar month, ISO week (Monday to Sunday) or the custom periods of ``period_starts``,
         all in the business calendar's time zone.
@@ -210,19 +218,20 @@ class MarketingCommitment(_Frozen):
     split_by : str, optional
         Lead column splitting the commitment (``"owner"`` for per rep, or a segment column).
     split : dict of str to int, optional
-        Commitment per value of ``split_by``; values not listed are committed 0. Without
-        ``split`` but with ``split_by``, the total is shared equally among the values seen.
+        Commitment per value of ``split_by`` (each at most :data:`MAX_COUNT`); values not
+        listed are committed 0. Without ``split`` but with ``split_by``, the total is shared
+        equally among the values seen.
     pacing : {"linear"}
         The pace to date is the commitment × the elapsed fraction of the period (a straight line).
     """
 
-    qualified_leads: Count = Field(gt=0)
+    qualified_leads: BoundedCount = Field(gt=0)
     period: Literal["M", "W", "custom"] = "M"
     period_starts: tuple[Day, ...] | None = None
     quality: QualityGate = QualityGate()
     delivered_at: str = "mql_at"
     split_by: str | None = None
-    split: dict[str, Count] | None = None
+    split: dict[str, BoundedCount] | None = None
     pacing: Literal["linear"] = "linear"
 
     @field_validator("period", mode="before")
@@ -282,8 +291,8 @@ class AttemptsCommitment(_Frozen):
     Attributes
     ----------
     minimum : int, optional
-        K, the attempts required over the counted kinds (≥ 1). Defaults to the sum of
-        ``per_kind`` when that is given.
+        K, the attempts required over the counted kinds (≥ 1, at most :data:`MAX_COUNT`).
+        Defaults to the sum of ``per_kind`` when that is given.
     within : Duration
         The window D (``"14d"``, ``"5d"`` with ``business_time``), > 0.
     business_time : bool
@@ -294,14 +303,15 @@ class AttemptsCommitment(_Frozen):
     per_kind : dict of str to int, optional
         Required attempts per activity kind, all of which must be met, e.g.
         ``{"call": 5, "email": 5}`` for "5 calls and 5 emails" (case-insensitive, as
-        ``kinds``; the columns ``attempts_<kind>`` are named as written here).
+        ``kinds``; the columns ``attempts_<kind>`` are named as written here); they sum to at
+        most :data:`MAX_COUNT`.
     """
 
-    minimum: Count | None = Field(default=None, ge=1)
+    minimum: BoundedCount | None = Field(default=None, ge=1)
     within: Duration
     business_time: Flag = False
     kinds: tuple[str, ...] | None = None
-    per_kind: dict[str, Count] | None = None
+    per_kind: dict[str, BoundedCount] | None = None
 
     @field_validator("per_kind")
     @classmethod
@@ -323,6 +333,11 @@ class AttemptsCommitment(_Frozen):
     def _check(self) -> AttemptsCommitment:
         if self.minimum is None and self.per_kind is None:
             raise ValueError("attempts needs minimum (K >= 1) or per_kind")
+        if self.required > MAX_COUNT:
+            raise ValueError(
+                f"per_kind counts sum to {self.required}, above the {MAX_COUNT} attempts "
+                "an agreement can require; lower the counts"
+            )
         return self
 
     @property

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+
+from .._params import check_flag, is_integer, is_number
+from ..errors import ParameterError
 
 __all__ = ["make_journey_data", "make_lead_data"]
 
@@ -15,6 +19,31 @@ _TITLES = ("analyst", "director", "engineer", "manager", "vp")
 _COUNTRIES = ("de", "fr", "gb", "us")
 _T0 = np.datetime64("2024-01-01T00:00:00", "us")
 _HOUR = np.timedelta64(3_600_000_000, "us")
+#: the hours a journey's touches are drawn from (distinct hours: at most this many touches)
+_JOURNEY_HOURS = 24 * 45
+#: the most journeys or leads a helper makes (test data: ``synthetic_crm`` makes volumes)
+_MAX_ROWS = 10**6
+
+
+def _whole(value: Any, name: str, low: int, high: int) -> int:
+    """``value`` as an ``int`` from ``low`` to ``high`` (a bool, a float or text is refused)."""
+    if not is_integer(value) or not low <= value <= high:
+        raise ParameterError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+    return int(value)
+
+
+def _seed(value: Any) -> int:
+    """A seed: a non-negative integer (the same seed gives the same data)."""
+    if not is_integer(value) or value < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _probability(value: Any, name: str) -> float:
+    """``value`` as a float from 0 to 1 (NaN refused)."""
+    if not is_number(value) or not 0.0 <= float(value) <= 1.0:
+        raise ParameterError(f"{name} must be a probability from 0 to 1, got {value!r}")
+    return float(value)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -36,13 +65,14 @@ def make_journey_data(
     Parameters
     ----------
     seed : int
-        Seed of the generator.
+        Seed of the generator, a non-negative integer.
     n_journeys : int
-        Number of leads (journeys).
+        Number of leads (journeys), from 0 to 1,000,000.
     max_touches : int
-        Journeys have 1 to ``max_touches`` touches at distinct hours.
+        Journeys have 1 to ``max_touches`` touches at distinct hours (from 1 to 1080, the
+        hours of 45 days).
     p_convert : float
-        Probability that a journey converts.
+        Probability that a journey converts, from 0 to 1.
     single_touch : bool
         Every journey has exactly one touch.
     after_conversion : bool
@@ -56,8 +86,19 @@ def make_journey_data(
         ``lead_id`` (str), ``timestamp`` (datetime64[us], UTC), ``channel`` (str).
     conversions : dict
         ``lead_id``, ``converted_at`` and ``revenue`` of the converted journeys.
+
+    Raises
+    ------
+    ParameterError
+        A parameter outside the range above, or a flag that is not ``True``/``False``.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
+    n_journeys = _whole(n_journeys, "n_journeys", 0, _MAX_ROWS)
+    max_touches = _whole(max_touches, "max_touches", 1, _JOURNEY_HOURS)
+    p_convert = _probability(p_convert, "p_convert")
+    single_touch = check_flag(single_touch, "single_touch")
+    after_conversion = check_flag(after_conversion, "after_conversion")
+    empty_converted = check_flag(empty_converted, "empty_converted")
     t_leads: list[str] = []
     t_times: list[np.datetime64] = []
     t_channels: list[str] = []
@@ -68,7 +109,7 @@ def make_journey_data(
         lead = f"L{i:04d}"
         n = 1 if single_touch else int(rng.integers(1, max_touches + 1))
         start = _T0 + int(rng.integers(0, 24 * 60)) * _HOUR
-        hours = np.sort(rng.choice(24 * 45, size=n, replace=False))
+        hours = np.sort(rng.choice(_JOURNEY_HOURS, size=n, replace=False))
         converted = rng.random() < p_convert
         for h in hours:
             t_leads.append(lead)
@@ -107,6 +148,13 @@ def make_lead_data(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """Seeded leads, their touchpoints and a 0/1 outcome per lead.
 
+    Parameters
+    ----------
+    seed : int
+        Seed of the generator, a non-negative integer.
+    n_leads : int
+        Number of leads, from 0 to 1,000,000.
+
     Returns
     -------
     leads : dict
@@ -115,9 +163,16 @@ def make_lead_data(
     touchpoints : dict
         ``lead_id``, ``timestamp``, ``channel`` (0 to 5 touches per lead).
     y : ndarray of int64
-        Outcome per lead (both classes present), in the leads' row order.
+        Outcome per lead (both classes present from two leads on: the first lead's is 0, the
+        second's 1), in the leads' row order.
+
+    Raises
+    ------
+    ParameterError
+        A parameter outside the range above.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
+    n_leads = _whole(n_leads, "n_leads", 0, _MAX_ROWS)
     ids = np.array([f"L{i:04d}" for i in range(n_leads)], dtype=object)
     created = _T0 + rng.integers(0, 24 * 60, size=n_leads) * _HOUR
 
@@ -135,10 +190,9 @@ def make_lead_data(
     }
     counts = rng.integers(0, 6, size=n_leads)
     t_lead = np.repeat(ids, counts)
-    t_time = (
-        np.repeat(created, counts)
-        + (np.concatenate([np.arange(c) for c in counts]).astype(np.int64) * 7 + 1) * _HOUR
-    )
+    ends = np.cumsum(counts)
+    position = np.arange(t_lead.size) - np.repeat(ends - counts, counts)  # 0, 1 ... per lead
+    t_time = np.repeat(created, counts) + (position.astype(np.int64) * 7 + 1) * _HOUR
     touchpoints = {
         "lead_id": t_lead,
         "timestamp": t_time.astype("datetime64[us]"),
@@ -147,5 +201,5 @@ def make_lead_data(
         ],
     }
     y = (rng.random(n_leads) < 0.4).astype(np.int64)
-    y[0], y[1] = 0, 1
+    y[:2] = np.array([0, 1])[: y.size]
     return leads, touchpoints, y

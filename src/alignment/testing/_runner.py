@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..base import AttributionModel, Estimator, Scorer
-from ..errors import AlignmentWarning
+from ..errors import AlignmentWarning, ParameterError
 from ._integrity import check_no_container_mutation, check_no_param_drift
 from ._kit import (
     Check,
@@ -115,11 +115,25 @@ def _require(model: Any, base: type[Estimator]) -> None:
         )
 
 
+def _expected_failures(value: Any) -> dict[str, str]:
+    """``expected_failed_checks`` as a dict of check name to reason (``None``: no entry)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ParameterError(
+            "expected_failed_checks must be a mapping of check name to reason (str to str), "
+            f"such as {{'check_empty_input': 'needs a journey'}}, got {value!r}"
+        )
+    return dict(value)
+
+
 def _run(
     model: Any, checks: Iterable[Check], expected_failed_checks: Mapping[str, str] | None
 ) -> list[CheckResult]:
     checks = list(checks)
-    expected = dict(expected_failed_checks or {})
+    expected = _expected_failures(expected_failed_checks)
     known = {_check_name(c) for c in checks}
     results: list[CheckResult] = []
     failures: list[tuple[str, BaseException]] = []
@@ -181,6 +195,8 @@ def check_attribution_model(
     ------
     AssertionError
         Listing every check that failed, with the first failure as ``__cause__``.
+    ParameterError
+        If ``expected_failed_checks`` is not a mapping of str to str.
     """
     checks = list(attribution_model_checks(model))
     return _run(model, checks, expected_failed_checks)
@@ -207,6 +223,8 @@ def check_scorer(
     ------
     AssertionError
         Listing every check that failed.
+    ParameterError
+        If ``expected_failed_checks`` is not a mapping of str to str.
     """
     checks = list(scorer_checks(scorer))
     return _run(scorer, checks, expected_failed_checks)
@@ -245,6 +263,12 @@ def parametrize_with_checks(
         Parametrises the arguments ``model`` and ``check``; test ids read
         ``<model name>-<check name>``.  A check that cannot run is skipped with its reason.
 
+    Raises
+    ------
+    ParameterError
+        If ``expected_failed_checks`` is not a callable, or returns other than a mapping of
+        str to str (or ``None``).
+
     Examples
     --------
     >>> from alignment.testing import parametrize_with_checks
@@ -254,6 +278,11 @@ def parametrize_with_checks(
     """
     import pytest
 
+    if expected_failed_checks is not None and not callable(expected_failed_checks):
+        raise ParameterError(
+            "expected_failed_checks must be a function of the model returning a mapping of "
+            f"check name to reason, got {expected_failed_checks!r}"
+        )
     params = []
     for model in models:
         if isinstance(model, AttributionModel):
@@ -264,7 +293,9 @@ def parametrize_with_checks(
             raise TypeError(
                 f"expected AttributionModel or Scorer instances, got {type(model).__name__}"
             )
-        expected = dict((expected_failed_checks(model) if expected_failed_checks else None) or {})
+        expected = _expected_failures(
+            expected_failed_checks(model) if expected_failed_checks is not None else None
+        )
         for check in checks:
             name = _check_name(check)
             marks = (
