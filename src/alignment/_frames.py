@@ -466,8 +466,26 @@ def _nullable_bools(s: Any) -> np.ndarray:
     """A bool column with nulls as ``True``/``False``/``None`` objects (two vectorised
     passes; no Python object made per row)."""
     flags = np.asarray(s.fill_null(False).to_numpy(), dtype=bool)
+    return nullable_flags(flags, np.asarray(s.is_null().to_numpy(), dtype=bool))
+
+
+def nullable_flags(flags: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """A bool-or-missing column: ``True``/``False`` objects, ``None`` where ``missing``.
+
+    Parameters
+    ----------
+    flags : bool array, shape (n,)
+        The flags (their value where ``missing`` is ignored).
+    missing : bool array, shape (n,)
+        Where the flag has no value.
+
+    Returns
+    -------
+    numpy.ndarray
+        An object array of ``True``, ``False`` and ``None`` (no Python object made per row).
+    """
     out: np.ndarray = np.array([False, True], dtype=object)[flags.astype(np.intp)]
-    out[np.asarray(s.is_null().to_numpy(), dtype=bool)] = None
+    out[missing] = None
     return out
 
 

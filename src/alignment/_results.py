@@ -16,9 +16,15 @@ from ._frame_types import table_frames
 from ._frames import BACKENDS, to_native
 from ._params import is_option
 
-__all__ = ["CallableDict", "ReportTable", "Result", "frame_backend"]
+__all__ = ["CallableDict", "ReportTable", "Result", "frame_backend", "share_of"]
 
 _HTML_ROWS = 20
+
+
+def share_of(values: np.ndarray, total: float) -> np.ndarray:
+    """``values / total``; NaN throughout when ``total`` is 0 (a share of nothing is 0 / 0:
+    not measured, and the result's ``not_measured`` says why)."""
+    return np.asarray(values / total if total != 0 else np.full(values.shape, np.nan))
 
 
 @overload

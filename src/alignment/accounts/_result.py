@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._frames import Categorical, factorize, read_table, to_native, with_column
 from .._lookup import lookup
 from .._params import check_flag
-from .._results import Result, frame_backend
+from .._results import Result, frame_backend, share_of
 from .._segments import group_max, group_min
 from ..errors import ParameterError, reject_rows
 
@@ -96,6 +96,11 @@ class AccountMatch(Result):
     backend: str = "dict"
 
     levels = ("leads", "methods", "candidates")
+    #: why a column (or summary figure) is NaN: a share of no leads is 0 / 0
+    not_measured: ClassVar[dict[str, str]] = {
+        "share": "no lead: a share of no leads (0 / 0) is not measured",
+        "match_rate": "no lead: a rate of no leads (0 / 0) is not measured",
+    }
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -134,7 +139,7 @@ class AccountMatch(Result):
             "leads": leads,
             "matched": np.where(np.arange(3) < 2, leads - tied, 0),
             "ambiguous": tied,
-            "share": leads / max(int(self.ids.size), 1),
+            "share": share_of(leads, int(self.ids.size)),
         }
 
     def _candidate_columns(self) -> dict[str, np.ndarray]:
@@ -195,6 +200,7 @@ class AccountMatch(Result):
             self._method_columns(),
             max_rows=None,
             rates=True,
+            na=self.not_measured,
         )
 
     def plot(self, ax: Any = None) -> tuple[Any, Any]:

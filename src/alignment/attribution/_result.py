@@ -13,7 +13,7 @@ from .._display import preview
 from .._frame_types import dict_frames, level_frames, table_frames
 from .._frames import Categorical, to_native
 from .._params import is_option
-from .._results import Result, frame_backend
+from .._results import Result, frame_backend, share_of
 from ..errors import ParameterError
 from ..tables._deals import DEAL_KEY
 
@@ -54,11 +54,6 @@ def credit_table(
 
 #: why a ``share`` is NaN: nothing was credited, and a share of nothing is 0 / 0
 SHARE_NOT_MEASURED = "nothing was credited: a share of nothing (0 / 0) is not measured"
-
-
-def share_of(values: np.ndarray, total: float) -> np.ndarray:
-    """``values / total``; NaN throughout when ``total`` is 0 (:data:`SHARE_NOT_MEASURED`)."""
-    return np.asarray(values / total if total != 0 else np.full(values.shape, np.nan))
 
 
 def _n_input_touches(j: Journeys) -> int:
