@@ -13,10 +13,10 @@ from typing import Any, ClassVar, overload
 import numpy as np
 
 from ._frame_types import table_frames
-from ._frames import BACKENDS, to_native
+from ._frames import BACKENDS, read_only_view, to_native
 from ._params import is_option
 
-__all__ = ["CallableDict", "ReportTable", "Result", "frame_backend", "share_of"]
+__all__ = ["CallableDict", "ReportTable", "Result", "frame_backend", "read_only_view", "share_of"]
 
 _HTML_ROWS = 20
 
@@ -175,8 +175,7 @@ class ReportTable(Mapping[str, np.ndarray]):
         cols: dict[str, np.ndarray] = {}
         n: int | None = None
         for k, v in columns.items():
-            arr = np.asarray(v).view()  # a view: the caller's array stays writeable
-            arr.flags.writeable = False
+            arr = read_only_view(v)  # a view: the caller's array stays writeable
             if n is None:
                 n = arr.shape[0]
             elif arr.shape[0] != n:

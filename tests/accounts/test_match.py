@@ -395,6 +395,7 @@ def test_the_result_contract() -> None:
                  "accounts_without_keys": 0}  # fmt: skip
     assert all(isinstance(v, (int, float)) for v in s.values())
     assert "1 of 3 leads matched" in m._repr_html_()
+    assert repr(m) == "AccountMatch(leads=3, matched=1, ambiguous=1, unmatched=1, accounts=4)"
     with pytest.raises(ParameterError, match="level"):
         m.to_frame("accounts")
     for name in ("account", "method_code", "score", "ambiguous", "ids", "candidate_rows"):
