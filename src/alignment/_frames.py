@@ -42,7 +42,9 @@ __all__ = [
     "RawColumns",
     "factorize",
     "factorize_ints",
+    "nullable_flags",
     "numeric",
+    "read_only_view",
     "read_table",
     "to_native",
 ]
@@ -466,8 +468,34 @@ def _nullable_bools(s: Any) -> np.ndarray:
     """A bool column with nulls as ``True``/``False``/``None`` objects (two vectorised
     passes; no Python object made per row)."""
     flags = np.asarray(s.fill_null(False).to_numpy(), dtype=bool)
+    return nullable_flags(flags, np.asarray(s.is_null().to_numpy(), dtype=bool))
+
+
+def read_only_view(a: Any) -> np.ndarray:
+    """``a`` as a read-only view: a result cannot be edited through it, and the array it
+    views (the result's own, or the caller's) keeps its flags."""
+    view: np.ndarray = np.asarray(a).view()
+    view.flags.writeable = False
+    return view
+
+
+def nullable_flags(flags: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """A bool-or-missing column: ``True``/``False`` objects, ``None`` where ``missing``.
+
+    Parameters
+    ----------
+    flags : bool array, shape (n,)
+        The flags (their value where ``missing`` is ignored).
+    missing : bool array, shape (n,)
+        Where the flag has no value.
+
+    Returns
+    -------
+    numpy.ndarray
+        An object array of ``True``, ``False`` and ``None`` (no Python object made per row).
+    """
     out: np.ndarray = np.array([False, True], dtype=object)[flags.astype(np.intp)]
-    out[np.asarray(s.is_null().to_numpy(), dtype=bool)] = None
+    out[missing] = None
     return out
 
 

@@ -13,12 +13,18 @@ from typing import Any, ClassVar, overload
 import numpy as np
 
 from ._frame_types import table_frames
-from ._frames import BACKENDS, to_native
+from ._frames import BACKENDS, read_only_view, to_native
 from ._params import is_option
 
-__all__ = ["CallableDict", "ReportTable", "Result", "frame_backend"]
+__all__ = ["CallableDict", "ReportTable", "Result", "frame_backend", "read_only_view", "share_of"]
 
 _HTML_ROWS = 20
+
+
+def share_of(values: np.ndarray, total: float) -> np.ndarray:
+    """``values / total``; NaN throughout when ``total`` is 0 (a share of nothing is 0 / 0:
+    not measured, and the result's ``not_measured`` says why)."""
+    return np.asarray(values / total if total != 0 else np.full(values.shape, np.nan))
 
 
 @overload
@@ -169,8 +175,7 @@ class ReportTable(Mapping[str, np.ndarray]):
         cols: dict[str, np.ndarray] = {}
         n: int | None = None
         for k, v in columns.items():
-            arr = np.asarray(v).view()  # a view: the caller's array stays writeable
-            arr.flags.writeable = False
+            arr = read_only_view(v)  # a view: the caller's array stays writeable
             if n is None:
                 n = arr.shape[0]
             elif arr.shape[0] != n:

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 
+from ._frames import read_only_view
 from .errors import NotFittedError
 
 if TYPE_CHECKING:
@@ -119,6 +121,18 @@ def check_is_fitted(model: Estimator, attributes: tuple[str, ...] | None = None)
         )
 
 
+def _own_copy(value: Any) -> Any:
+    """``value`` with every mapping and list inside it (at any depth) copied, and every array
+    a read-only view: editing the copy changes nothing it was made from."""
+    if isinstance(value, np.ndarray):
+        return read_only_view(value)
+    if isinstance(value, Mapping):
+        return {k: _own_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_own_copy(v) for v in value]
+    return value
+
+
 class ChannelCredit(Mapping[str, float]):
     """Credit per channel returned by data-driven attribution models.
 
@@ -133,7 +147,9 @@ class ChannelCredit(Mapping[str, float]):
 
     Notes
     -----
-    As a mapping, it reads as ``revenue``.
+    As a mapping, it reads as ``revenue``.  It keeps its own copies, which cannot be changed:
+    ``conversions`` and ``revenue`` are read-only mappings, ``details`` is a new copy of its
+    mappings and lists at every read, and the arrays in it are read-only.
     """
 
     def __init__(
@@ -142,9 +158,19 @@ class ChannelCredit(Mapping[str, float]):
         revenue: Mapping[str, float],
         details: Mapping[str, Any] | None = None,
     ) -> None:
-        self.conversions = dict(conversions)
-        self.revenue = dict(revenue)
-        self.details = dict(details or {})
+        self.conversions: Mapping[str, float] = MappingProxyType(dict(conversions))
+        self.revenue: Mapping[str, float] = MappingProxyType(dict(revenue))
+        self._details: dict[str, Any] = _own_copy(dict(details or {}))
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """Model-specific extras (a copy: editing it changes nothing of the credit)."""
+        out: dict[str, Any] = _own_copy(self._details)
+        return out
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # (a read-only mapping is not picklable: rebuilt from plain copies)
+        return (ChannelCredit, (dict(self.conversions), dict(self.revenue), self._details))
 
     def __getitem__(self, key: str) -> float:
         return self.revenue[key]
@@ -156,7 +182,7 @@ class ChannelCredit(Mapping[str, float]):
         return len(self.revenue)
 
     def __repr__(self) -> str:
-        return f"ChannelCredit(revenue={self.revenue!r})"
+        return f"ChannelCredit(revenue={dict(self.revenue)!r})"
 
 
 class AttributionModel(Estimator):

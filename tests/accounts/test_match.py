@@ -395,6 +395,7 @@ def test_the_result_contract() -> None:
                  "accounts_without_keys": 0}  # fmt: skip
     assert all(isinstance(v, (int, float)) for v in s.values())
     assert "1 of 3 leads matched" in m._repr_html_()
+    assert repr(m) == "AccountMatch(leads=3, matched=1, ambiguous=1, unmatched=1, accounts=4)"
     with pytest.raises(ParameterError, match="level"):
         m.to_frame("accounts")
     for name in ("account", "method_code", "score", "ambiguous", "ids", "candidate_rows"):
@@ -408,6 +409,40 @@ def test_the_result_contract() -> None:
     fig, ax = m.plot()
     assert ax.get_title() == "Leads per match method"
     plt.close(fig)
+
+
+def test_no_leads_have_no_method_share() -> None:
+    """A share of no leads is 0 / 0: NaN with the reason, as the match rate is."""
+    none = {"lead_id": np.array([], object), "email": np.array([], object),
+            "company": np.array([], object)}  # fmt: skip
+    m = match(none, ACCOUNTS, fuzzy=False)
+    methods = m.to_frame("methods", backend="dict")
+    assert methods["leads"].tolist() == [0, 0, 0]
+    assert np.isnan(methods["share"]).all() and np.isnan(m.summary()["match_rate"])
+    assert "0 / 0" in m.not_measured["share"] and "0 / 0" in m.not_measured["match_rate"]
+    assert "0 / 0" in m._repr_html_()
+
+
+def test_the_result_owns_its_ids() -> None:
+    """Editing the caller's id columns after the call changes no figure; flags untouched."""
+    pd = pytest.importorskip("pandas")
+    lead_ids = np.array(["L1", "L2"], object)
+    account_ids = np.array(["A1", "A2"], object)
+    accounts = {"account_id": account_ids, "domain": np.array(["acme.com", "x.io"], object),
+                "name": np.array(["Acme", "X"], object)}  # fmt: skip
+    people = {"lead_id": lead_ids, "email": np.array(["a@acme.com", "b@gmail.com"], object),
+              "company": np.array(["Acme", "X"], object)}  # fmt: skip
+    m = match(people, accounts, fuzzy=False)
+    assert lead_ids.flags.writeable and account_ids.flags.writeable
+    assert not np.shares_memory(m.ids, lead_ids)
+    assert not np.shares_memory(m.account_ids, account_ids)
+    lead_ids[0] = account_ids[0] = "EDITED"
+    assert frame(m)["lead_id"] == ["L1", "L2"] and frame(m)["account_id"] == ["A1", "A2"]
+    frame_leads = pd.DataFrame({"lead_id": [1, 2], "email": ["a@acme.com", "b@gmail.com"],
+                                "company": ["Acme", "X"]})  # fmt: skip
+    m2 = match(frame_leads, pd.DataFrame(accounts), fuzzy=False)
+    frame_leads.loc[0, "lead_id"] = 999
+    assert m2.to_frame(backend="dict")["lead_id"].tolist() == [1, 2]
 
 
 def test_accounts_no_step_can_reach_are_reported() -> None:

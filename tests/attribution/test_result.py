@@ -162,3 +162,48 @@ def test_result_arrays_are_read_only(data) -> None:
     assert r.weights is not None
     with pytest.raises(ValueError):
         r.weights[0] = 5.0
+
+
+def test_eligible_and_unattributed_are_read_only() -> None:
+    """Nothing the result hands out can be written into (its figures could then drift)."""
+    crm = alignment.datasets.synthetic_crm(n_leads=100, seed=2)
+    r = _run(crm.touchpoints, crm.conversions, model="linear")
+    assert not r.eligible.flags.writeable
+    with pytest.raises(ValueError):
+        r.eligible[:] = False
+    day = lambda s: np.array(s, dtype="datetime64[us]")  # noqa: E731
+    tp = {"lead_id": np.array(["a", "b"], object), "timestamp": day(["2024-01-01", "2024-01-02"]),
+          "channel": np.array(["x", "y"], object)}  # fmt: skip
+    revenue = np.array([100.0, 40.0])
+    cv = {"lead_id": np.array(["a", "z"], object), "converted_at": day(["2024-02-01"] * 2),
+          "revenue": revenue}  # fmt: skip
+    r = _run(tp, cv, model="linear")
+    u = r.unattributed
+    assert u.keys.tolist() == ["z"] and u.total == 40.0
+    for arr in (u.keys, u.revenue, u.conversions, u.reason):
+        assert not arr.flags.writeable
+        with pytest.raises(ValueError):
+            arr[:] = arr[::-1]
+    assert r.summary()["unattributed_revenue"] == 40.0 and revenue.flags.writeable
+
+
+def test_data_driven_details_and_credit_cannot_be_edited(data) -> None:
+    """details is a copy with read-only arrays; the credit per channel refuses edits."""
+    touches, conversions, _ = data
+    r = _run(touches, conversions, model="markov")
+    d = r.details
+    matrix, effects = d["transition_matrix"].sum(), dict(d["removal_effects"])
+    assert not d["transition_matrix"].flags.writeable
+    with pytest.raises(ValueError):
+        d["transition_matrix"][...] = 0.0
+    d["removal_effects"].clear()
+    d["states"].append("edited")
+    assert r.details["transition_matrix"].sum() == matrix
+    assert r.details["removal_effects"] == effects and "edited" not in r.details["states"]
+    totals, summary = r.totals(), r.summary()
+    channel = next(iter(r.channel_credit.revenue))
+    with pytest.raises(TypeError):
+        r.channel_credit.revenue[channel] += 1e6  # type: ignore[index]
+    with pytest.raises(TypeError):
+        r.channel_credit.conversions[channel] = 0.0  # type: ignore[index]
+    assert r.totals() == totals and r.summary() == summary

@@ -271,6 +271,16 @@ def test_to_frame_and_html(backend: str) -> None:
         obs.to_frame("wide")
 
 
+def test_repr_is_one_headline_line() -> None:
+    obs = fn.observe(lead_dict(300), by="source")
+    s = obs.summary()
+    text = repr(obs)
+    assert "\n" not in text and "array(" not in text and len(text) < 200
+    assert text.startswith("FunnelObservation(") and f"leads={s['leads']}" in text
+    assert f"groups={s['groups']}" in text and "by='source'" in text
+    assert f"{s['top_to_bottom_rate']:.1%}" in text
+
+
 def test_lead_table_input_and_no_mutation() -> None:
     data = lead_dict(150)
     copies = {k: v.copy() for k, v in data.items()}

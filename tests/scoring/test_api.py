@@ -119,6 +119,21 @@ def test_summary_and_html() -> None:
     assert tab["n"].sum() == 40
 
 
+def test_every_column_is_read_only_text_ones_too() -> None:
+    """A decoded text column cannot be written into (to_frame and explain read it later)."""
+    leads = make_leads(5, 40)
+    res = alignment.score(leads, make_touches(leads, 5), fit_rules=RULES)
+    cells = res["cell"].tolist()
+    for name in res.names:
+        assert not res[name].flags.writeable, name
+    with pytest.raises(ValueError):
+        res["cell"][:] = "D4"
+    with pytest.raises(ValueError):
+        res["action"][:] = "edited"
+    assert res.to_frame(backend="dict")["cell"].tolist() == cells
+    assert res.explain(0)["cell"] == cells[0]
+
+
 def test_logistic_summary_bands_and_probability_result() -> None:
     leads = make_leads(6, 60)
     rng = np.random.default_rng(0)

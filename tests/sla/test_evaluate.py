@@ -355,6 +355,18 @@ def test_periods_delivered_committed_pace() -> None:
     assert p["response_p90"][2] == np.timedelta64(2, "h")
 
 
+def test_a_period_without_pace_has_no_on_pace_verdict() -> None:
+    """Nothing committed (or not started yet): on_pace is missing, with the reason, not True."""
+    sla, leads = marketing_fixture()
+    r = evaluate(sla, leads, acts(), as_of="2024-03-12T12:00Z")
+    p = r.periods
+    assert p["pace_to_date"][[0, 3]].tolist() == [0.0, 0.0]
+    assert p["on_pace"].tolist() == [None, False, False, None, False, False]
+    assert r.not_measured["on_pace"] == r.not_measured["delivered_vs_pace"]
+    week_two_not_started = evaluate(sla, leads, acts(), as_of="2024-03-11T00:00Z").periods
+    assert week_two_not_started["on_pace"].tolist() == [None, False, False, None, None, None]
+
+
 def test_grid_cells_that_are_not_cells_are_refused() -> None:
     sla = {"marketing": {"qualified_leads": 10, "quality": {"min_grid_cell": "A1"}},
            "sales": {"first_touch": {"within": "1d"}}}  # fmt: skip

@@ -136,8 +136,9 @@ def _columns_fix(names: Mapping[str, str], roles: Mapping[str, str | None]) -> d
 
 
 def _ids(values: Any, *, column: str, table: str, unique: bool) -> np.ndarray:
-    """The id column, decoded; missing ids (and repeated ones when ``unique``) are refused."""
-    ids = _decoded(values)
+    """The id column, decoded into the result's own array (never a view of the caller's
+    column); missing ids (and repeated ones when ``unique``) are refused."""
+    ids = np.array(_decoded(values), copy=True)
     cat = factorize(values, column=column, table=table)
     if unique:
         repeated = np.bincount(cat.codes, minlength=cat.n_categories)[cat.codes] > 1

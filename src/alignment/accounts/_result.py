@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._frames import Categorical, factorize, read_table, to_native, with_column
 from .._lookup import lookup
 from .._params import check_flag
-from .._results import Result, frame_backend
+from .._results import Result, frame_backend, read_only_view, share_of
 from .._segments import group_max, group_min
 from ..errors import ParameterError, reject_rows
 
@@ -19,12 +19,6 @@ __all__ = ["METHODS", "AccountMatch"]
 
 METHODS = ("none", "domain", "name")
 """The ``method`` of a lead: the step that decided it (``"none"``: no account found)."""
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    view: np.ndarray = np.asarray(a).view()
-    view.flags.writeable = False
-    return view
 
 
 def _decoded(column: Any) -> np.ndarray:
@@ -39,7 +33,7 @@ def is_missing(values: np.ndarray) -> np.ndarray:
     return np.asarray(np.equal(values, _NONE) | (values != values), dtype=bool)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class AccountMatch(Result):
     """The account of every lead, with how it was found: the result of :func:`match`.
 
@@ -96,12 +90,17 @@ class AccountMatch(Result):
     backend: str = "dict"
 
     levels = ("leads", "methods", "candidates")
+    #: why a column (or summary figure) is NaN: a share of no leads is 0 / 0
+    not_measured: ClassVar[dict[str, str]] = {
+        "share": "no lead: a share of no leads (0 / 0) is not measured",
+        "match_rate": "no lead: a rate of no leads (0 / 0) is not measured",
+    }
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
-                object.__setattr__(self, f.name, _frozen(value))
+                object.__setattr__(self, f.name, read_only_view(value))
 
     @property
     def account_id(self) -> np.ndarray:
@@ -134,7 +133,7 @@ class AccountMatch(Result):
             "leads": leads,
             "matched": np.where(np.arange(3) < 2, leads - tied, 0),
             "ambiguous": tied,
-            "share": leads / max(int(self.ids.size), 1),
+            "share": share_of(leads, int(self.ids.size)),
         }
 
     def _candidate_columns(self) -> dict[str, np.ndarray]:
@@ -185,6 +184,13 @@ class AccountMatch(Result):
             "accounts_without_keys": int(self.keyless_accounts.size),
         }
 
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"AccountMatch(leads={s['leads']}, matched={s['matched']}, "
+            f"ambiguous={s['ambiguous']}, unmatched={s['unmatched']}, accounts={s['accounts']})"
+        )
+
     def _repr_html_(self) -> str:
         from .._display import preview
 
@@ -195,6 +201,7 @@ class AccountMatch(Result):
             self._method_columns(),
             max_rows=None,
             rates=True,
+            na=self.not_measured,
         )
 
     def plot(self, ax: Any = None) -> tuple[Any, Any]:

@@ -13,7 +13,7 @@ from .._display import preview
 from .._frame_types import dict_frames, level_frames, table_frames
 from .._frames import Categorical, to_native
 from .._params import is_option
-from .._results import Result, frame_backend
+from .._results import Result, frame_backend, read_only_view, share_of
 from ..errors import ParameterError
 from ..tables._deals import DEAL_KEY
 
@@ -54,11 +54,6 @@ def credit_table(
 
 #: why a ``share`` is NaN: nothing was credited, and a share of nothing is 0 / 0
 SHARE_NOT_MEASURED = "nothing was credited: a share of nothing (0 / 0) is not measured"
-
-
-def share_of(values: np.ndarray, total: float) -> np.ndarray:
-    """``values / total``; NaN throughout when ``total`` is 0 (:data:`SHARE_NOT_MEASURED`)."""
-    return np.asarray(values / total if total != 0 else np.full(values.shape, np.nan))
 
 
 def _n_input_touches(j: Journeys) -> int:
@@ -118,6 +113,10 @@ class Unattributed:
     backend: str = "dict"
     key_name: str = "lead_id"
     measure: str = "revenue"
+
+    def __post_init__(self) -> None:
+        for name in ("keys", "revenue", "conversions", "reason"):  # the four arrays
+            object.__setattr__(self, name, read_only_view(getattr(self, name)))
 
     @property
     def _values(self) -> np.ndarray:
@@ -304,10 +303,14 @@ class AttributionResult(Result):
 
     @property
     def details(self) -> dict[str, Any]:
-        """Model details (data-driven models: e.g. transition matrix, removal effects)."""
+        """Model details (data-driven models: e.g. transition matrix, removal effects).
+
+        A copy of the model's mappings and lists at every read, with read-only arrays: editing
+        it changes no later figure.
+        """
         if self.channel_credit is None:
             return {}
-        return dict(self.channel_credit.details)
+        return self.channel_credit.details
 
     # ---------------------------------------------------------------- totals
     @property
@@ -483,6 +486,7 @@ class AttributionResult(Result):
         where = by_row[np.searchsorted(full_row[by_row], np.asarray(self.table.row, np.int64))]
         eligible = np.ones(full.n_touches, dtype=bool)
         eligible[where] = self.table_eligible
+        eligible.flags.writeable = False
         support = where[self.support]
         return replace(
             self,

@@ -41,7 +41,7 @@ __all__ = ["FunnelObservation", "observe", "plan_from"]
 
 
 # --------------------------------------------------------------------------- observation
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class FunnelObservation(Result):
     """What a funnel really converts, measured from lead stage timestamps.
 
@@ -261,6 +261,16 @@ class FunnelObservation(Result):
             "reached_bottom": bottom,
             "top_to_bottom_rate": bottom / top if top else math.nan,
         }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        split = "".join(f", {k}={v!r}" for k, v in (("by", self.by), ("cohort", self.cohort)) if v)
+        rate = s["top_to_bottom_rate"]
+        return (
+            f"FunnelObservation(leads={s['leads']}, entered={s['entered']}, "
+            f"stages={s['stages']}, groups={s['groups']}{split}, mode={self.mode!r}, "
+            f"top_to_bottom_rate={'n/a' if math.isnan(rate) else f'{rate:.1%}'})"
+        )
 
     @property
     def not_measured(self) -> dict[str, str]:

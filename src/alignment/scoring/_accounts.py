@@ -21,7 +21,7 @@ from .._lookup import lookup
 from .._options import read_time, reads_options
 from .._params import is_number
 from .._parse import fold_role
-from .._results import Result, frame_backend
+from .._results import Result, frame_backend, read_only_view
 from .._segments import group_sum
 from .._time import parse_duration, parse_instant
 from ..errors import DataValidationError, ParameterError, reject_rows
@@ -44,12 +44,6 @@ the purchase inside the account."""
 
 _US_PER_DAY = 86_400e6
 _ROUND = 12  # digits the percentile and the tier cut-offs are compared at
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    view: np.ndarray = np.asarray(a).view()
-    view.flags.writeable = False
-    return view
 
 
 def join_roles(mask: np.ndarray, names: Sequence[str], *, empty: Any) -> np.ndarray:
@@ -147,7 +141,7 @@ class AccountEngagement(Result):
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
-                object.__setattr__(self, f.name, _frozen(value))
+                object.__setattr__(self, f.name, read_only_view(value))
 
     # ------------------------------------------------------------------ derived columns
 

@@ -12,7 +12,7 @@ import numpy as np
 from .._frame_types import level_frames, table_frames
 from .._guard import failing, guarded_call
 from .._params import is_integer
-from .._results import Result, frame_backend
+from .._results import Result, frame_backend, read_only_view
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._breakdown import headline, stats_of, table
 
@@ -166,7 +166,7 @@ class ScoreResult(Result):
                 )
             if arr.dtype.kind == "O":
                 _check_objects(arr, k, name)
-            data[k] = arr
+            data[k] = read_only_view(arr)  # (the scorer's array keeps its flags)
         # string columns kept as (codes, labels) and decoded on first use
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for k, (code, labels) in dict(info.get("coded") or {}).items():
@@ -221,12 +221,12 @@ class ScoreResult(Result):
         return int(self.ids.size)
 
     def __getitem__(self, key: str) -> np.ndarray:
-        """One output column (string columns are decoded on first access)."""
+        """One output column, read-only (string columns are decoded on first access)."""
         if key in self._data:
             return self._data[key]
         if key in self._coded:
             code, labels = self._coded[key]
-            arr = labels.take(code.astype(np.intp, copy=False))
+            arr = read_only_view(labels.take(code.astype(np.intp, copy=False)))
             self._data[key] = arr
             return arr
         raise KeyError(key)

@@ -29,6 +29,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from .._backends import find as find_backend
+from .._frames import nullable_flags
 from .._options import current, read_as_of, reads_options
 from .._params import is_option
 from .._segments import group_quantiles
@@ -695,7 +696,9 @@ def period_table(
             out["delivered_vs_pace"] = np.where(
                 out["pace_to_date"] > 0, delivered / out["pace_to_date"], np.nan
             )
-        out["on_pace"] = delivered >= out["pace_to_date"]
+        # no pace yet (nothing committed, or the period has not started): no verdict
+        no_pace = ~(out["pace_to_date"] > 0)
+        out["on_pace"] = nullable_flags(delivered >= out["pace_to_date"], no_pace)
     out["leads_assigned"] = counts["leads_assigned"]
     for name in commitments:  # loop over commitments
         met, br = counts[f"{name}_met"], counts[f"{name}_breached"]

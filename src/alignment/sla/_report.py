@@ -234,7 +234,9 @@ class SLAReport(Result):
             why = self.summary.get(f"{name}_not_measured")
             out[f"{name}_compliance"] = str(why) if why else "no lead decided (met or breached)"
         out["delivered_vs_committed"] = "nothing committed"
-        out["delivered_vs_pace"] = "no pace yet (nothing committed, or the period has not started)"
+        out["delivered_vs_pace"] = out["on_pace"] = (
+            "no pace yet (nothing committed, or the period has not started)"
+        )
         out["response_median"] = out["response_p90"] = "no lead touched"
         out["response_median_hours"] = "no lead touched"
         for column in ("delivered_to_date", "committed", "pace_to_date"):  # daily, custom periods
