@@ -65,7 +65,7 @@ def lookup(
         searched = _search_made(made, q, increasing)
         if searched is not None:
             return searched, searched >= 0
-    hay = np.asarray(haystack)
+    hay, q = _integral(np.asarray(haystack)), _integral(q)  # (1.0 is the key 1)
     if q.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
     if hay.dtype.kind in "iu" and q.dtype.kind in "iu":
@@ -77,8 +77,7 @@ def lookup(
         out = np.full(q.size, -1, dtype=np.int64)
         out[found] = order[pos[found]]
         return out, found
-    hay_s = hay.astype(str).astype(object) if hay.dtype.kind != "O" else hay
-    q_s = q.astype(str).astype(object) if q.dtype.kind != "O" else q
+    hay_s, q_s = _objects(hay), _objects(q)
     if _has("pyarrow"):
         import pyarrow.compute as pc
 
@@ -115,6 +114,34 @@ def lookup(
     }  # hashing: O(n), no Python comparisons sort
     out = np.fromiter((index.get(v, -1) for v in q_s.tolist()), dtype=np.int64, count=q_s.size)
     return out, out >= 0
+
+
+#: floats hold every integer up to 2**53 exactly, not beyond
+EXACT_FLOAT = 2.0**53
+
+
+def _integral(values: np.ndarray) -> np.ndarray:
+    """Float keys as the tables key them: a whole number as the integer (``1.0`` is the key
+    ``1``, as an integer or as the text ``"1"``); other floats stay apart (as their text)."""
+    if values.dtype.kind != "f":
+        return values
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) <= EXACT_FLOAT)
+    if whole.all():
+        return values.astype(np.int64)
+    out = values.astype(str).astype(object)
+    out[whole] = values[whole].astype(np.int64).astype(str)
+    return out
+
+
+def _objects(values: np.ndarray) -> np.ndarray:
+    """Keys as Python objects, numbers as their text (so that ``1`` finds the key ``"1"``);
+    bytes stay bytes (``b"a"`` is not the text ``"a"``)."""
+    return (
+        values
+        if values.dtype.kind == "O"
+        else values.astype(object if values.dtype.kind == "S" else str).astype(object)
+    )
 
 
 def _refuse_unhashable(

@@ -514,3 +514,153 @@ def test_journey_anchors_are_their_leads(touched: list[int], won: list[int], rnd
     assert keys == sorted({*touches["lead_id"], *conversions["lead_id"]})
     assert j.anchors["lead_created_at"].tolist() == [created[k].item() for k in keys]
     assert j.journey_columns["source"].values().tolist() == [source[k] for k in keys]
+
+
+# ----------------------------------------------------------------------------- keys, ownership
+
+
+def test_whole_float_lead_ids_find_integer_leads() -> None:
+    """1.0 is the key 1 against a lead table of integer ids, as everywhere else."""
+    leads = {"lead_id": [1, 2], "created_at": ["2024-01-01T00:00Z"] * 2}
+    ts = ["2024-01-05T00:00Z", "2024-01-06T00:00Z"]
+    touches = {"lead_id": np.array([1.0, 2.0]), "timestamp": ts, "channel": ["a", "b"]}
+    j = Journeys.build(touches, leads=leads)
+    assert j.keys.tolist() == [1, 2]
+    assert j.anchors["lead_created_at"].tolist() == [dt.datetime(2024, 1, 1)] * 2
+    acts = {"lead_id": np.array([2.0, 1.0]), "timestamp": ts, "kind": ["call", "email"]}
+    a = ActivityLog.build(acts, leads=leads, unknown="report")
+    assert a.n_activities == 2 and a.unknown_rows.size == 0
+    lt = LeadTable.build(leads)
+    pos, found = lt.positions(np.array([2.0, 1.5, np.nan, 1.0]))
+    assert pos.tolist() == [1, -1, -1, 0] and found.tolist() == [True, False, False, True]
+    text = LeadTable.build({"lead_id": ["1", "x"], "created_at": ["2024-01-01T00:00Z"] * 2})
+    assert text.positions(np.array([1.0, 2.5]))[0].tolist() == [0, -1]
+
+
+@pytest.mark.parametrize("ids", ["ab", "a", 2, None, np.int64(1), np.array([["a", "b"]])])
+def test_positions_takes_a_list_of_ids(ids: Any) -> None:
+    from alignment.errors import ParameterError
+
+    lt = LeadTable.build({"lead_id": ["a", "b", "ab"], "created_at": ["2024-01-01"] * 3})
+    with pytest.raises(ParameterError, match="list of ids"):
+        lt.positions(ids)
+
+
+def test_positions_bytes_are_not_text() -> None:
+    lt = LeadTable.build({"lead_id": ["a", "b", "L001"], "created_at": ["2024-01-01"] * 3})
+    assert lt.positions(["L001", "b"])[0].tolist() == [2, 1]
+    for ids in ([b"b"], np.array([b"b"]), np.array([b"b", "a"], dtype=object)):
+        assert not lt.positions(ids)[1][0]  # (b"b" is not the text "b")
+    assert lt.positions(np.array([b"b", "a"], dtype=object))[0].tolist() == [-1, 0]
+
+
+def test_activity_log_refuses_naive_times_with_aware_leads() -> None:
+    leads = {
+        "lead_id": ["a", "b"],
+        "created_at": [dt.datetime(2024, 1, 1, tzinfo=UTC), dt.datetime(2024, 1, 2, tzinfo=UTC)],
+    }
+    naive = {"lead_id": ["a", "b"], "timestamp": ["2024-01-05T10:00", "2024-01-06T10:00"]}
+    with pytest.raises(DataValidationError, match="naive datetimes") as err:
+        ActivityLog.build(naive, leads=leads)
+    assert err.value.column == "timestamp" and "leads.created_at" in str(err.value)
+    with pytest.raises(DataValidationError, match="naive datetimes"):  # (the same rule)
+        Journeys.build({**naive, "channel": ["x", "y"]}, leads=leads)
+    aware = {**naive, "timestamp": ["2024-01-05T10:00Z", "2024-01-06T10:00Z"]}
+    assert ActivityLog.build(aware, leads=leads).n_activities == 2
+
+
+_T3 = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], "datetime64[us]")
+_ARRAYS: dict[str, Any] = {
+    "keys": np.array(["a", "b"], object),
+    "offsets": np.array([0, 2, 3]),
+    "time": _T3,
+    "channel": np.array([0, 1, 0]),
+    "channels": ["x", "y"],
+}
+
+
+def _cat(n: int) -> alignment.Categorical:
+    return alignment.Categorical(np.zeros(n, np.int32), np.array(["c"], object))
+
+
+@pytest.mark.parametrize(
+    ("given", "column", "match"),
+    [
+        ({"row": np.array([0])}, "row", "1 values for 3 touches"),
+        ({"touch_numeric": {"cost": np.array([1.0])}}, "cost", "1 values for 3 touches"),
+        ({"touch_columns": {"campaign": _cat(1)}}, "campaign", "1 values for 3 touches"),
+        ({"anchors": {"lead_created_at": _T3}}, "lead_created_at", "3 values for 2 journeys"),
+        ({"journey_columns": {"source": _cat(3)}}, "source", "3 values for 2 journeys"),
+        ({"keys": np.array(["a", "a"], object)}, "keys", "duplicate journey key"),
+        ({"keys": np.array([7, 7])}, "keys", "duplicate journey key"),
+        ({"time": np.array([1, 2, 3])}, "time", "dtype int64"),
+        ({"revenue": np.array([5.0, 0.0])}, "revenue", "without a conversion"),
+    ],
+)
+def test_from_arrays_checks_what_it_promises(
+    given: dict[str, Any], column: str, match: str
+) -> None:
+    with pytest.raises(DataValidationError, match=match) as err:
+        Journeys.from_arrays(**{**_ARRAYS, **given})
+    assert err.value.column == column
+
+
+def test_from_arrays_revenue_of_converted_journeys() -> None:
+    conv_at = np.array(["2024-01-09", "NaT"], "datetime64[us]")
+    j = Journeys.from_arrays(**_ARRAYS, revenue=np.array([5.0, 0.0]), converted_at=conv_at)
+    assert j.converted.tolist() == [True, False]
+    j = Journeys.from_arrays(
+        **_ARRAYS, revenue=np.array([5.0, 0.0]), conversions=np.array([1.0, 0.0])
+    )
+    assert alignment.attribute(j, model="linear").summary()["attributed_revenue"] == 5.0
+
+
+def _writeable(*arrays: np.ndarray) -> list[bool]:
+    return [bool(a.flags.writeable) for a in arrays]
+
+
+def test_tables_own_read_only_arrays() -> None:
+    ids = np.array([3, 1, 2])
+    lt = LeadTable.build({"lead_id": ids, "created_at": np.array(["2024-01-01"] * 3, "M8[us]")})
+    ids[0] = 1  # (the caller's array: still its own, writable)
+    assert lt.ids.tolist() == [3, 1, 2] and ids.flags.writeable
+    sub = lt.take(np.array([0, 1]))
+    assert _writeable(sub.ids, sub.created_at) == [False, False]
+
+    keys = np.array(["a", "b"], object)
+    chan = alignment.Categorical(np.array([0, 1, 0], np.int32), np.array(["x", "y"], object))
+    cost, camp = np.array([1.0, 2.0, 3.0]), _cat(3)
+    given = (keys, chan.codes, cost, camp.codes)
+    j = Journeys.from_arrays(
+        keys=keys,
+        offsets=np.array([0, 2, 3]),
+        time=_T3,
+        channel=chan,
+        touch_numeric={"cost": cost},
+        touch_columns={"campaign": camp},
+    )
+    assert _writeable(*given) == [True] * 4  # (the caller's flags unchanged)
+    cost[0] = 99.0
+    assert j.touch_numeric["cost"][0] == 1.0
+    for t in (j, j.select_touches(np.array([True, False, True])), j.select_journeys([True, False])):
+        arrays = (t.keys, t.offsets, t.time, t.row, t.revenue, t.converted_at, t.channel.codes)
+        arrays += (t.touch_numeric["cost"], t.touch_columns["campaign"].codes)
+        assert not any(_writeable(*arrays))
+    built = Journeys.build(TOUCHES, CONVERSIONS)
+    assert not any(_writeable(built.touch_numeric["cost"], built.channel.codes))
+
+
+def test_leadtable_take_refuses_repeated_and_out_of_range_rows() -> None:
+    from alignment.errors import ParameterError
+
+    lt = LeadTable.build({"lead_id": ["a", "b"], "created_at": ["2024-01-01"] * 2})
+    assert lt.take(np.array([-1, 0])).ids.tolist() == ["b", "a"]
+    assert lt.take(np.array([False, True])).ids.tolist() == ["b"]
+    with pytest.raises(ParameterError, match="repeats row 0 \\(lead 'a'\\)"):
+        lt.take(np.array([0, 0]))
+    with pytest.raises(ParameterError, match="position 5 is out of range"):
+        lt.take(np.array([5]))
+    with pytest.raises(ParameterError, match="mask has shape \\(1,\\) for 2 leads"):
+        lt.take(np.array([True]))
+    with pytest.raises(ParameterError, match="row positions"):
+        lt.take(np.array([0.5]))

@@ -16,7 +16,14 @@ from .._frames import (
 from .._params import is_option
 from .._segments import group_sort
 from ..errors import ParameterError, reject_rows
-from ._common import _categoricals, _html_preview, _key_codes, _readonly, _time_column
+from ._common import (
+    _categoricals,
+    _check_awareness,
+    _html_preview,
+    _key_codes,
+    _readonly,
+    _time_column,
+)
 from ._journeys import _EventLog
 from ._leads import LeadTable
 
@@ -117,7 +124,8 @@ class ActivityLog(_EventLog):
         Raises
         ------
         DataValidationError
-            Missing columns, NaN/NaT in the lead or time column, activities of unknown leads.
+            Missing columns, NaN/NaT in the lead or time column, activities of unknown leads,
+            naive activity times with timezone-aware leads (or the reverse) without ``tz=``.
         """
         return cls._build(
             data, lead=lead, time=time, kind=kind, rep=rep, outcome=outcome, leads=leads,
@@ -146,10 +154,11 @@ class ActivityLog(_EventLog):
             raise ParameterError(f"unknown must be 'raise' or 'report', got {unknown!r}")
         at = "activities"
         raw = read_table(data, table=at, required=[lead, time], optional=[kind, rep, outcome])
-        t, _ = _time_column(raw, time, at)
+        t, aware = _time_column(raw, time, at, check=False)
         unknown_rows = np.empty(0, np.int64)
-        if leads is not None:
-            lt = LeadTable.build(leads)
+        lt, lead_flags = LeadTable._read(leads) if leads is not None else (None, {})
+        _check_awareness({time: aware}, at, also={("leads", c): v for c, v in lead_flags.items()})
+        if lt is not None:
             pos, found = lt.positions(raw.columns[lead], column=lead, table=at)
             if not found.all():
                 if unknown == "raise":

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 import numpy as np
 
+from .._columns import DeferredCategorical, stored
 from .._frames import Categorical, numeric
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, reject_rows
-from ._common import _segment_of, check_total
+from ._common import _key_codes, _readonly, _segment_of, check_total
 
-__all__ = ["JourneyOutcomes", "channel_categorical", "checked_times", "journey_outcomes"]
+__all__ = [
+    "JourneyOutcomes",
+    "channel_categorical",
+    "checked_rows",
+    "checked_times",
+    "freeze_journeys",
+    "journey_outcomes",
+    "owned",
+]
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -26,7 +35,17 @@ def checked_times(
     """
     if not timed:
         return np.asarray(time).astype(np.int64).view(TIME_DTYPE)
-    t = np.asarray(time).astype(TIME_DTYPE, copy=copy)
+    given = np.asarray(time)
+    if given.dtype.kind != "M":
+        raise DataValidationError(
+            f"touch times of dtype {given.dtype} (numbers are no instants: not read as "
+            "microseconds since 1970)",
+            column="time",
+            table=table,
+            fix="pass time as datetime64 (e.g. np.asarray(times, 'datetime64[us]')), or "
+            "timed=False for touch positions",
+        )
+    t = given.astype(TIME_DTYPE, copy=copy)
     reject_rows(np.isnat(t), "missing touch time (NaT)", column="time", table=table)
     if validate and t.size > 1:
         same = _segment_of(offsets)
@@ -42,6 +61,29 @@ def checked_times(
     return t
 
 
+def owned(cat: Categorical, *, copy: bool) -> Categorical:
+    """``cat`` with codes of the table's own, made read-only: with ``copy`` (a caller's
+    column), writable codes are copied first (the caller's array keeps its flags)."""
+    if isinstance(cat, DeferredCategorical) or not cat.codes.flags.writeable:
+        return cat  # (read-only already: a deferred column's codes are, once made)
+    if copy:
+        cat = Categorical(np.array(cat.codes), stored(cat, "categories"), cat.sort_keys)
+    _readonly(cat.codes)
+    return cat
+
+
+def freeze_journeys(journeys: Any) -> None:
+    """Make the arrays of a :class:`Journeys` table read-only (arrays of its own: fresh, or
+    copied from the caller's)."""
+    j = journeys
+    keys = stored(j, "keys")
+    arrays = [j.offsets, j.time, j.row, j.converted_at, j.revenue, j.conversions]
+    arrays += [j.non_conversions, *j.touch_numeric.values(), *j.anchors.values()]
+    cats = [j.channel, *j.touch_columns.values(), *j.journey_columns.values()]
+    codes = [c.codes for c in cats if not isinstance(c, DeferredCategorical)]
+    _readonly(*arrays, *codes, *([keys] if isinstance(keys, np.ndarray) else []))
+
+
 def channel_categorical(
     channel: Categorical | np.ndarray,
     channels: np.ndarray | Sequence[str] | None,
@@ -52,7 +94,7 @@ def channel_categorical(
 ) -> Categorical:
     """The channel of every touch as a Categorical over the vocabulary ``channels``."""
     if isinstance(channel, Categorical):
-        cat = channel
+        cat = owned(channel, copy=validate)
     else:
         if channels is None:
             raise ParameterError(
@@ -76,6 +118,57 @@ def channel_categorical(
             values=cat.codes,
         )
     return cat
+
+
+def checked_rows(
+    keys: Any,
+    row: Any,
+    n_touches: int,
+    *,
+    touch: Sequence[Mapping[str, Any] | None],
+    journey: Sequence[Mapping[str, Any] | None],
+    copy: bool,
+    validate: bool,
+    table: str,
+) -> np.ndarray:
+    """The caller's row of every touch (default: ``arange``), once the lengths are checked:
+    one value per touch in ``row`` and in each column of the mappings ``touch``, one per
+    journey in each column of ``journey`` (arrays or :class:`Categorical`); with
+    ``validate``, the keys are also checked unique."""
+    sizes = {"touches": n_touches, "journeys": keys.size}
+    for per, mappings in (("touches", touch), ("journeys", journey)):
+        for name, values in ((k, v) for m in mappings for k, v in (m or {}).items()):
+            got = len(values) if isinstance(values, Categorical) else np.asarray(values).size
+            _check_length(name, got, sizes[per], per, table)
+    if validate and isinstance(keys, np.ndarray):
+        _check_unique(keys, table)
+    if row is None:
+        return np.arange(n_touches, dtype=np.int64)
+    rows = np.asarray(row)
+    _check_length("row", rows.size, n_touches, "touches", table)
+    return rows.astype(np.int64, copy=copy)
+
+
+def _check_unique(keys: np.ndarray, table: str) -> None:
+    codes = _key_codes(keys, column="keys", table=table).codes
+    reject_rows(
+        np.bincount(codes, minlength=1)[codes] > 1 if codes.size else np.zeros(0, bool),
+        "duplicate journey key (one journey per key)",
+        column="keys",
+        table=table,
+        values=keys,
+        fix="merge the touches of a key into one journey (Journeys.build does)",
+    )
+
+
+def _check_length(name: str, got: int, expected: int, per: str, table: str) -> None:
+    if got != expected:
+        raise DataValidationError(
+            f"has {got} values for {expected} {per}",
+            column=name,
+            table=table,
+            fix=f"give one value per {'touch' if per == 'touches' else 'journey'}",
+        )
 
 
 class JourneyOutcomes(TypedDict):
@@ -104,12 +197,14 @@ def journey_outcomes(
     non_conversions: Any,
     *,
     timed: bool,
+    validate: bool,
     table: str,
 ) -> JourneyOutcomes:
     """Per journey: conversion time, revenue, conversions and non-conversions, checked.
 
     Defaults: no conversion time; no revenue; one conversion when converted (timed journeys:
-    a conversion time; paths: revenue > 0); one non-conversion when not converted.
+    a conversion time; paths: revenue > 0); one non-conversion when not converted.  With
+    ``validate``, a revenue on a journey without a conversion is refused (it would be lost).
     """
     conv_at = (
         np.full(n, _NAT, dtype=TIME_DTYPE)
@@ -144,4 +239,13 @@ def journey_outcomes(
             raise DataValidationError(
                 f"has {arr.size} values for {n} journeys", column=label, table=table
             )
+    if validate:
+        reject_rows(
+            (rev > 0) & (conv == 0),
+            "revenue on a journey without a conversion (no converted_at, no conversions)",
+            column="revenue",
+            table=table,
+            values=rev,
+            fix="give these journeys their converted_at (or conversions), or a revenue of 0",
+        )
     return outcomes

@@ -14,7 +14,7 @@ from .._frames import (
     factorize,
     factorize_ints,
 )
-from .._lookup import lookup
+from .._lookup import EXACT_FLOAT, lookup
 from .._options import capture, read_time
 from .._time import Awareness
 from ..errors import DataValidationError, reject_rows
@@ -196,8 +196,7 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
 
 _CHUNK = 1 << 20
 
-#: floats hold every integer up to 2**53 exactly, not beyond
-_EXACT_FLOAT = 2.0**53
+_EXACT_FLOAT = EXACT_FLOAT
 _INT64_MAX = 2**63 - 1
 
 

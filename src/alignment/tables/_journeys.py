@@ -16,7 +16,14 @@ from .._params import check_flag, is_option
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
 from ..errors import DataValidationError, ParameterError, reject_rows
-from ._arrays import channel_categorical, checked_times, journey_outcomes
+from ._arrays import (
+    channel_categorical,
+    checked_rows,
+    checked_times,
+    freeze_journeys,
+    journey_outcomes,
+    owned,
+)
 from ._common import (
     _category,
     _check_awareness,
@@ -238,6 +245,7 @@ class Journeys(_EventLog):
             touch_numeric={k: v[m] for k, v in self.touch_numeric.items()},
         )
         new.__dict__.pop("_group_index", None)
+        freeze_journeys(new)
         return new
 
     def select_journeys(self, mask: np.ndarray) -> Journeys:
@@ -266,6 +274,7 @@ class Journeys(_EventLog):
             journey_columns={k: v.take(m) for k, v in self.journey_columns.items()},
         )
         new.__dict__.pop("_group_index", None)
+        freeze_journeys(new)
         return new
 
     def to_dict(self, *, caller_order: bool = False) -> dict[str, np.ndarray]:
@@ -370,10 +379,12 @@ class Journeys(_EventLog):
         ------
         DataValidationError
             Inconsistent lengths, bad offsets, codes outside the vocabulary, negative or
-            non-finite revenue or counts, touches not sorted in time within a journey.
+            non-finite revenue or counts, touches not sorted in time within a journey; with
+            ``validate``, duplicate keys and revenue on a journey without a conversion;
+            ``time`` not ``datetime64`` (``timed=True``).
         """
         name = "journeys"
-        keys = keys if isinstance(keys, Later) else np.asarray(keys)  # (text made on first read)
+        keys = keys if isinstance(keys, Later) else np.array(keys, copy=validate or None)
         n = keys.size
         off = _validate_offsets(offsets, np.asarray(time).size, name)
         if off.size != n + 1:
@@ -387,14 +398,11 @@ class Journeys(_EventLog):
         copy = validate
         t = checked_times(time, off, timed=timed, validate=validate, copy=copy, table=name)
         cat = channel_categorical(channel, channels, t.size, validate=validate, table=name)
-        outcomes = journey_outcomes(
-            n, converted_at, revenue, conversions, non_conversions, timed=timed, table=name
-        )
-        rows = (
-            np.arange(t.size, dtype=np.int64)
-            if row is None
-            else np.asarray(row).astype(np.int64, copy=copy)
-        )
+        outcomes = journey_outcomes(n, converted_at, revenue, conversions, non_conversions,
+                                    timed=timed, validate=validate, table=name)  # fmt: skip
+        touch, journey = (touch_columns, touch_numeric), (anchors, journey_columns)
+        rows = checked_rows(keys, row, t.size, touch=touch, journey=journey, copy=copy,
+                            validate=validate, table=name)  # fmt: skip
         out = cls(
             keys=keys,
             offsets=off,
@@ -402,23 +410,15 @@ class Journeys(_EventLog):
             row=rows,
             channel=cat,
             **outcomes,
-            touch_columns=dict(touch_columns or {}),
+            touch_columns={k: owned(v, copy=copy) for k, v in (touch_columns or {}).items()},
             touch_numeric={k: np.array(v, copy=copy) for k, v in (touch_numeric or {}).items()},
             anchors={k: np.asarray(v).astype(TIME_DTYPE) for k, v in (anchors or {}).items()},
-            journey_columns=dict(journey_columns or {}),
+            journey_columns={k: owned(v, copy=copy) for k, v in (journey_columns or {}).items()},
             timed=timed,
             backend=backend,
             key_column=key_column,
         )
-        _readonly(
-            out.offsets,
-            out.time,
-            out.row,
-            out.converted_at,
-            out.revenue,
-            out.conversions,
-            out.non_conversions,
-        )
+        freeze_journeys(out)
         return out
 
     @classmethod

@@ -23,6 +23,7 @@ from .._rows import object_kind
 from .._stages import KNOWN_STAGES
 from .._time import TIME_DTYPE, Awareness
 from ..errors import reject_rows
+from ._arrays import _own, owned
 from ._common import (
     _categoricals,
     _check_awareness,
@@ -160,8 +161,9 @@ class LeadTable:
 
         Parameters
         ----------
-        ids : array-like
-            The ids to find.
+        ids : sequence, 1-D array or Categorical
+            The ids to find (a whole-number float is the integer id: ``1.0`` finds ``1``;
+            bytes are not text: ``b"a"`` does not find ``"a"``).
         column, table : str, optional
             The column (and table) holding ``ids``, named when an id is refused (a dict or
             list is no id).
@@ -171,21 +173,44 @@ class LeadTable:
         positions : ndarray of int64
             Row of each id (``-1`` where not found).
         found : ndarray of bool
+
+        Raises
+        ------
+        ParameterError
+            ``ids`` is one id (a string, a number, ``None``) or an array of more than one
+            dimension.
         """
+        _one_dimension(ids)
         return lookup(self.ids, ids, column=column, table=table)
 
     def take(self, index: np.ndarray) -> LeadTable:
-        """Rows at ``index`` (a subset or a permutation)."""
-        idx = np.asarray(index)
-        return replace(
+        """Rows at ``index`` (a subset or a permutation).
+
+        Parameters
+        ----------
+        index : ndarray of int or bool
+            Row positions, each at most once (negative ones count from the end), or a mask
+            of one flag per lead.
+
+        Raises
+        ------
+        ParameterError
+            A position out of range or repeated (a lead table holds each lead once), a mask
+            of another length, or positions that are not integers.
+        """
+        idx = _take_rows(index, self.ids)
+        out = replace(
             self,
             ids=self.ids[idx],
             created_at=self.created_at[idx],
             stages={k: v[idx] for k, v in self.stages.items()},
-            categorical={k: v.take(idx) for k, v in self.categorical.items()},
+            categorical={k: owned(v.take(idx), copy=False) for k, v in self.categorical.items()},
             numeric={k: v[idx] for k, v in self.numeric.items()},
             exact={k: v[idx] for k, v in self.exact.items()},
         )
+        _readonly(out.ids, out.created_at, *out.stages.values(), *out.numeric.values())
+        _readonly(*out.exact.values())
+        return out
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Columns as a dict of numpy arrays (categoricals decoded)."""
@@ -287,6 +312,8 @@ class LeadTable:
         ids = np.asarray(ids_raw)
         if ids.dtype.kind == "f":
             ids = ids.astype(np.int64)
+        elif ids.dtype.kind in "iu":
+            ids = _own(ids, (ids_raw,))  # (read-only below: never the caller's array)
         elif ids.dtype.kind not in "iu":
             ids = keys.uniques[keys.codes]
         dup = (
@@ -363,6 +390,63 @@ class LeadTable:
 
 
 numeric_ = numeric  # the builder's parameter shadows the function name
+
+
+def _take_rows(index: Any, ids: np.ndarray) -> np.ndarray:
+    """The row positions of :meth:`LeadTable.take` of a table of lead ``ids`` (``index``:
+    positions or a mask)."""
+    from ..errors import ParameterError
+
+    n = ids.size
+    idx = np.asarray(index)
+    if idx.dtype.kind == "b":
+        if idx.shape != (n,):
+            raise ParameterError(
+                f"take() mask has shape {idx.shape} for {n} leads; fix: give one flag per lead"
+            )
+        return np.flatnonzero(idx)
+    if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+        raise ParameterError(
+            f"take() takes a 1-D array of row positions (integers) or a mask of {n} flags, "
+            f"got {idx.dtype} values of shape {idx.shape}"
+        )
+    idx = idx.astype(np.int64)
+    out = (idx < -n) | (idx >= n)
+    if out.any():
+        raise ParameterError(
+            f"take() position {int(idx[out][0])} is out of range for {n} leads (positions "
+            f"{-n} to {n - 1}); {int(out.sum())} position(s) out of range"
+        )
+    idx = np.where(idx < 0, idx + n, idx)
+    seen = np.bincount(idx, minlength=n) if idx.size else np.zeros(0, np.int64)
+    if (seen > 1).any():
+        row = int(np.flatnonzero(seen > 1)[0])
+        raise ParameterError(
+            f"take() repeats row {row} (lead {ids[row]!r}); a lead table holds each lead "
+            "once; fix: pass each position at most once"
+        )
+    return idx
+
+
+def _one_dimension(ids: Any) -> None:
+    """Refuse ids for :meth:`LeadTable.positions` that are no list of ids."""
+    ndim = getattr(ids, "ndim", None)
+    if ndim is None:
+        if ids is None or isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
+            ndim = 0
+        else:
+            try:
+                ndim = np.ndim(ids)
+            except ValueError:  # (nested lists of unequal lengths)
+                ndim = 2
+    if ndim != 1:
+        from ..errors import ParameterError
+
+        shape = "one id" if ndim == 0 else f"an array of {ndim} dimensions"
+        raise ParameterError(
+            f"positions() takes a list of ids, got {shape} ({type(ids).__name__}: {ids!r:.60}); "
+            "fix: pass a list or a 1-D array of ids, e.g. positions([id])"
+        )
 
 
 def _exact_values(column: Any, floats: np.ndarray, kind: str) -> np.ndarray | None:
