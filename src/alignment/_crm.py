@@ -357,8 +357,8 @@ class CRMData:
         ``lead_id`` (the deal's primary contact: the first listed in ``deal_contacts`` among
         those marked primary, or among all its contacts when none is marked, as the engines
         take it; :func:`alignment.io.read_crm` sorts them by deal and contact id, so the
-        first by id; in a bundle without deal contacts, the deal's own ``lead_id`` as
-        ``attribute(crm)`` reads it), ``deal_id``, ``converted_at`` (close instant) and ``revenue``
+        first by id; for a deal no row of the deal contacts names, the deal's own ``lead_id``
+        as ``attribute(crm)`` reads it), ``deal_id``, ``converted_at`` (close instant) and ``revenue``
         (amount).  Won deals with no contact are left out (see :attr:`issues`): they are
         :attr:`won_without_contact`.
         """
@@ -367,7 +367,8 @@ class CRMData:
 
     @cached_property
     def won_without_contact(self) -> dict[str, np.ndarray]:
-        """The won deals no person is linked to: ``deal_id``, ``converted_at``, ``revenue``.
+        """The won deals no person is linked to (no row of the deal contacts, no ``lead_id`` of
+        their own): ``deal_id``, ``converted_at``, ``revenue``.
 
         Their revenue is no person's: the engines given the bundle keep it apart
         (``closed_loop`` on an unallocated row, ``journeys()`` and ``attribute`` as journeys
@@ -386,25 +387,16 @@ class CRMData:
             return none, np.empty(0, dtype=object), np.empty(0, dtype=bool)
         won = np.flatnonzero(deals["won"])
         lead = np.full(won.size, None, dtype=object)
-        if dc["deal_id"].size == 0:  # (no deal contacts: a deal's own lead_id, as attribute)
-            if "lead_id" not in deals:
-                return won, lead, np.zeros(won.size, dtype=bool)
+        found = np.zeros(won.size, dtype=bool)
+        if dc["deal_id"].size:
+            found = _primary_contacts(deals, dc, won, lead)
+        if "lead_id" in deals:  # (a deal no contact row names: its own lead_id, as attribute)
             from ._parse import _missing_mask
 
             own = np.asarray(deals["lead_id"], dtype=object)[won]
-            found = ~_missing_mask(own)
-            lead[found] = own[found]
-            return won, lead, found
-        primary = np.asarray(dc.get("is_primary", np.zeros(dc["deal_id"].size, bool)), bool)
-        order = np.lexsort((~primary, dc["deal_id"].astype(str)))  # primary first per deal
-        ids = dc["deal_id"].astype(str)[order]
-        first = np.ones(ids.size, dtype=bool)
-        first[1:] = ids[1:] != ids[:-1]
-        contact_deal, contact_lead = ids[first], dc["lead_id"][order][first]
-        deal_ids = deals["deal_id"].astype(str)[won]
-        pos = np.minimum(np.searchsorted(contact_deal, deal_ids), contact_deal.size - 1)
-        found = contact_deal[pos] == deal_ids
-        lead[found] = contact_lead[pos[found]]
+            fill = ~found & ~_missing_mask(own)
+            lead[fill] = own[fill]
+            found |= fill
         return won, lead, found
 
     def lead_table(self) -> LeadTable:
@@ -461,6 +453,24 @@ _WON_COLUMNS = (
     ("converted_at", "closed_at", _TIME),
     ("revenue", "amount", np.float64),
 )
+
+
+def _primary_contacts(
+    deals: Mapping[str, np.ndarray], dc: Mapping[str, np.ndarray], won: np.ndarray, lead: np.ndarray
+) -> np.ndarray:
+    """Whether each won deal (rows ``won``) has a row in the deal contacts ``dc``; where it has,
+    ``lead`` is set to its primary contact (the first marked ``is_primary``, else its first)."""
+    primary = np.asarray(dc.get("is_primary", np.zeros(dc["deal_id"].size, bool)), bool)
+    order = np.lexsort((~primary, dc["deal_id"].astype(str)))  # primary first per deal
+    ids = dc["deal_id"].astype(str)[order]
+    first = np.ones(ids.size, dtype=bool)
+    first[1:] = ids[1:] != ids[:-1]
+    contact_deal, contact_lead = ids[first], dc["lead_id"][order][first]
+    deal_ids = deals["deal_id"].astype(str)[won]
+    pos = np.minimum(np.searchsorted(contact_deal, deal_ids), contact_deal.size - 1)
+    found: np.ndarray = contact_deal[pos] == deal_ids
+    lead[found] = contact_lead[pos[found]]
+    return found
 
 
 def _won_table(

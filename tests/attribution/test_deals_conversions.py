@@ -328,6 +328,29 @@ def test_a_person_listed_twice_is_one_contact() -> None:
     assert a.totals() == b.totals()
 
 
+@pytest.mark.parametrize("contacts", [None, "primary", "roles"])
+def test_a_deal_no_contact_row_names_is_credited_to_its_own_lead(contacts: Any) -> None:
+    # D5 names its lead C but has no row in deal_contacts: its journey is C's (social on 03-02,
+    # email on 03-12, before its close on 03-15); D6 names no lead either: no touches
+    deals = {k: [*v, "2024-03-15" if k == "closed_at" else v[-1]] for k, v in DEALS.items()}
+    deals = dict(deals, deal_id=[*DEALS["deal_id"], "D6"], lead_id=["B", "B", "A", "A", "C", None])
+    r = _run(TOUCHES, deals, deal_contacts=DEAL_CONTACTS, contacts=contacts)
+    expected = {"email": 900.0, "paid_search": 100.0, "seo": 200.0, "social": 300.0}
+    if contacts == "primary":  # (D3: its primary contact B only: seo and email)
+        expected.update(email=1000.0, seo=300.0, social=100.0)
+    assert r.totals() == {**expected, "webinar": 600.0}
+    assert r.unattributed.by_reason() == {"no touches": 200.0}
+    assert r.unattributed.keys.tolist() == ["D6"]
+
+
+def test_a_deal_no_contact_row_names_keeps_its_integer_lead() -> None:
+    touches = {"lead_id": [1, 2], "timestamp": ["2024-03-01", "2024-03-02"], "channel": ["a", "b"]}
+    deals = {"deal_id": ["D1", "D2"], "lead_id": [1, 2], "closed_at": ["2024-03-10"] * 2,
+             "amount": [100.0, 200.0], "won": [True, True]}  # fmt: skip
+    r = _run(touches, deals, deal_contacts={"deal_id": ["D1"], "lead_id": [1]})
+    assert r.totals() == _run(touches, deals).totals() == {"a": 100.0, "b": 200.0}
+
+
 def test_lead_attributes_of_a_deal_are_its_primary_contacts() -> None:
     leads = {
         "lead_id": ["A", "B", "C"],

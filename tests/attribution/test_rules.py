@@ -111,6 +111,60 @@ def test_anchor_models_warn_without_leads() -> None:
     assert got == [750, 83.33, 83.33, 83.33]
 
 
+def _renamed(text: bool = False, **columns: str | None) -> dict:
+    """The worked example's leads with their instants in columns of other names (ISO text, or
+    datetime64)."""
+    nat = np.datetime64("NaT", "us")
+    rows = {"created_at": "2024-01-01", **columns}
+    if text:
+        return {"lead_id": ["L1"], **{k: [v and v + " 00:00"] for k, v in rows.items()}}
+    return {
+        "lead_id": ["L1"],
+        **{k: [np.datetime64(v, "us") if v else nat] for k, v in rows.items()},
+    }
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["datetime64", "text"])
+def test_anchor_parameters_read_lead_columns_of_any_name(as_text: bool) -> None:
+    leads = _renamed(as_text, born="2024-03-03", opp_date="2024-03-07", closed_date="2024-03-04")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*anchor")
+        w = _credit("w_shaped", leads, lead_anchor="born", opportunity_anchor="opp_date")
+        f = _credit("full_path", leads, won_anchor="closed_date", opportunity_anchor="opp_date")
+    assert w == [300, 300, 300, 100]
+    # first email, lead 01-01 before every touch (absent), opportunity webinar, won seo
+    assert f == [290.32, 290.32, 290.32, 129.03]
+
+
+def test_anchor_created_at_is_the_leads_creation() -> None:
+    leads = {k: v for k, v in _leads("2024-03-03", "2024-03-07").items() if k != "won_at"}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*anchor")
+        assert _credit("w_shaped", leads, lead_anchor="created_at") == [300, 300, 300, 100]
+
+
+def test_anchor_missing_value_drops_its_role() -> None:
+    leads = _renamed(born="2024-03-03", opp_date=None)
+    assert _credit("w_shaped", leads, lead_anchor="born", opportunity_anchor="opp_date") == [
+        428.57,
+        428.57,
+        71.43,
+        71.43,
+    ]
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["rows", "LeadTable"])
+def test_anchor_column_the_leads_lack_is_refused(built: bool) -> None:
+    leads = _renamed(born="2024-03-03")
+    data = alignment.LeadTable.build(leads) if built else leads
+    with pytest.raises(alignment.MissingColumnError, match="closed_date") as e:
+        alignment.attribute(
+            TOUCHES, CONVERSIONS, model="full_path", leads=data, won_anchor="closed_date"
+        )
+    assert e.value.table == "leads"
+    assert "won_anchor=" in str(e.value)
+
+
 @pytest.mark.parametrize(
     ("model", "two"),
     [(PositionBased(), [0.5, 0.5]), (JShaped(), [0.25, 0.75]), (InverseJShaped(), [0.75, 0.25])],

@@ -33,7 +33,7 @@ from hypothesis import strategies as st  # noqa: E402
 import alignment  # noqa: E402
 from alignment import dask as _dask  # noqa: E402
 from alignment import datasets, funnel, sla  # noqa: E402
-from alignment.errors import DataValidationError, ParameterError  # noqa: E402
+from alignment.errors import DataValidationError, MissingColumnError, ParameterError  # noqa: E402
 from alignment.scoring import LogisticScorer  # noqa: E402
 
 
@@ -901,6 +901,34 @@ def test_attribution_with_leads_anchors_and_lead_keys(client: Any, model: str) -
         mem.totals(by="campaign", measure="conversions"),
         res.totals(by="campaign", measure="conversions"),
     )
+
+
+def test_attribution_anchor_parameters_name_lead_columns_of_any_name(client: Any) -> None:
+    crm = datasets.synthetic_crm(500, seed=4, days=60)
+    touches, conv, leads = (pd.DataFrame(x) for x in (crm.touchpoints, crm.conversions, crm.leads))
+    mem = alignment.attribute(touches, conv, leads=leads, model="full_path")
+    renamed = leads.rename(columns={"opportunity_at": "opp_date", "won_at": "closed"})
+    names = dict(opportunity_anchor="opp_date", won_anchor="closed")
+    res = _dask.attribute(
+        dd.from_pandas(touches, npartitions=3, sort=False),
+        dd.from_pandas(conv, npartitions=2, sort=False),
+        leads=dd.from_pandas(renamed, npartitions=2, sort=False),
+        model="full_path",
+        **names,
+    )
+    close(mem.totals(), res.totals())
+    close(
+        mem.totals(),
+        alignment.attribute(touches, conv, leads=renamed, model="full_path", **names).totals(),
+    )
+    with pytest.raises(MissingColumnError, match="'born'"):
+        _dask.attribute(
+            dd.from_pandas(touches, npartitions=3, sort=False),
+            dd.from_pandas(conv, npartitions=2, sort=False),
+            leads=dd.from_pandas(renamed, npartitions=2, sort=False),
+            model="w_shaped",
+            lead_anchor="born",
+        ).totals()
 
 
 def _anchor_warnings(run: Any) -> list[str]:

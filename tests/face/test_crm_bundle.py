@@ -263,6 +263,23 @@ def test_journeys_keep_the_won_deals_without_a_contact() -> None:
     assert (s["converted_revenue"], s["unattributed_revenue"]) == (1750.0, 200.0)
 
 
+def test_a_won_deal_no_contact_row_names_is_its_own_leads() -> None:
+    """Deal contacts that list some deals only: a deal they do not list is its own lead_id's,
+    per deal, in the bundle's conversions, journeys, closed loop and attribute(crm); a deal
+    with neither stays without a contact."""
+    crm = _accounts_bundle()
+    deals = dict(crm.deals, lead_id=text(["p1", "p2", "p3", None]))
+    contacts = {k: v[:1] for k, v in crm.deal_contacts.items()}  # D1 only
+    crm = dataclasses.replace(crm, deals=deals, deal_contacts=contacts)
+    assert crm.conversions["lead_id"].tolist() == ["p1", "p2", "p3"]
+    assert crm.won_without_contact["deal_id"].tolist() == ["D4"]
+    s = alignment.attribute(crm, model="linear").summary()
+    assert s == alignment.attribute(crm.journeys(), model="linear").summary()
+    assert (s["attributed_revenue"], s["unattributed_revenue"]) == (1550.0, 200.0)
+    loop = alignment.closed_loop(crm, by="account_id").summary()
+    assert (loop["revenue"], loop["unallocated_revenue"]) == (1750.0, 200.0)
+
+
 def test_account_journeys_leave_out_persons_without_an_account() -> None:
     """A missing account is no account: persons without one (their touches and won deals)
     and won deals without a contact are left out of the account journeys, counted in a

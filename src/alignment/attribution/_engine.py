@@ -27,9 +27,10 @@ from ..base import AttributionModel, ChannelCredit
 from ..errors import ParameterError, PluginError
 from ..tables._contacts import ROLE_WEIGHT
 from ..tables._deals import check_deal_options
+from ..tables._leads import AnchoredLeads
 from ._outcomes import REVENUE, outcome_inputs
 from ._result import AttributionResult, Unattributed
-from ._rules import JourneyView, RuleModel
+from ._rules import JourneyView, RuleModel, named_anchors
 
 __all__ = ["attribute", "check_channel_credit"]
 
@@ -95,7 +96,8 @@ def attribute(
     leads : frame, dict, sequence of Lead or LeadTable, optional
         Leads: their columns (source, persona …) become ``by`` keys and their instants the
         anchors of ``w_shaped`` / ``full_path`` (``lead_created_at``, ``opportunity_at``,
-        ``won_at`` …).
+        ``won_at`` …, and the lead columns their ``lead_anchor=`` / ``opportunity_anchor=`` /
+        ``won_anchor=`` name, read as instants whatever their name).
     tz : str, optional
         IANA zone of naive instants (e.g. ``"America/New_York"``); default UTC, with a warning.
     normalize : {"casefold"}, optional
@@ -104,8 +106,8 @@ def attribute(
     deal_contacts : frame, dict or sequence of records, optional
         The persons of each deal: ``deal_id``, the ``lead`` column and optionally
         ``is_primary`` (``role`` and other columns are not read).  A deal's conversion is then
-        credited over the touches of all its contacts.  Default: a deal's contact is its own
-        ``lead`` column.
+        credited over the touches of all its contacts.  A deal it does not list (every deal,
+        without it) has its own ``lead`` column as its contact.
     won_stages : sequence of str, optional
         The stage values of won deals (e.g. ``["Closed Won"]``; case, spaces, ``_`` and ``-``
         are folded): a deal is won when its ``stage`` is one of them, and no ``won`` column is
@@ -221,6 +223,9 @@ def attribute(
     # built-in rules (weights() not overridden) run directly on the compact view
     fast_rule = isinstance(m, RuleModel) and type(m).weights is RuleModel.weights
 
+    anchors = named_anchors(m) if leads is not None else []
+    if anchors:  # (lead columns the model's anchor parameters name, read as instants)
+        leads = AnchoredLeads(leads, tuple(anchors))
     journeys = _journeys(
         touchpoints,
         conversions,

@@ -443,22 +443,50 @@ class InverseJShaped(PositionBased):
         self.last = last
 
 
+#: the anchor parameters of the rule models and their defaults (the journeys' anchor names)
+DEFAULT_ANCHORS: dict[str, str] = {
+    "lead_anchor": "lead_created_at",
+    "opportunity_anchor": "opportunity_at",
+    "won_anchor": "won_at",
+}
+#: the anchor of the leads' creation instant, and the lead column it is read from
+_CREATED = ("lead_created_at", "created_at")
+
+
+def named_anchors(model: Any) -> list[str]:
+    """The lead columns a model's anchor parameters name in place of their defaults (read as
+    instants whatever their name; the creation instant is always read)."""
+    names = (getattr(model, attr, d) for attr, d in DEFAULT_ANCHORS.items())
+    chosen = [a for a, d in zip(names, DEFAULT_ANCHORS.values()) if a != d]
+    return [a for a in dict.fromkeys(chosen) if isinstance(a, str) and a not in _CREATED]
+
+
+def _anchor(journeys: JourneyView, name: str) -> np.ndarray | None:
+    """The journeys' ``name`` anchor instants (``created_at``: the lead creation's), if any."""
+    anchors = getattr(journeys, "anchors", None) or {}
+    if name == _CREATED[1] and name not in anchors:
+        name = _CREATED[0]
+    return anchors.get(name)
+
+
 def _anchor_index(journeys: JourneyView, anchor: str) -> np.ndarray:
     """Index of the last touch at or before the journey's ``anchor`` instant (-1 if none)."""
-    anchors = getattr(journeys, "anchors", None) or {}
-    if anchor not in anchors or not journeys.timed:
+    at = _anchor(journeys, anchor)
+    if at is None or not journeys.timed:
         return np.full(journeys.n_journeys, -1, dtype=np.int64)
-    return seg.segment_last_at_or_before(journeys.time, journeys.offsets, anchors[anchor])
+    return seg.segment_last_at_or_before(journeys.time, journeys.offsets, at)
 
 
 def _warn_missing_anchors(journeys: JourneyView, names: Sequence[str], model: str) -> None:
     anchors = getattr(journeys, "anchors", None) or {}
-    missing = [a for a in names if a not in anchors]
+    missing = [a for a in names if _anchor(journeys, a) is None]
     if missing and journeys.n_journeys:
         warn(
             f"{model}: the journeys carry no {', '.join(repr(a) for a in missing)} anchor(s), so "
             "those roles are absent in every journey and their shares are redistributed; pass "
-            f"leads= to alignment.attribute (anchors available: {sorted(anchors) or 'none'})",
+            "leads= holding those instant columns to alignment.attribute, or name other lead "
+            "columns with lead_anchor=, opportunity_anchor=, won_anchor= (anchors available: "
+            f"{sorted(anchors) or 'none'})",
             AlignmentWarning,
             stacklevel=5,
         )
@@ -473,7 +501,9 @@ class WShaped(RuleModel):
         Non-negative shares (``first`` > 0), normalised to sum to 1.
     lead_anchor, opportunity_anchor : str
         Names of the per-journey anchor instants in ``journeys.anchors`` (filled from
-        ``leads=`` by :func:`alignment.attribute`: lead ``created_at`` and ``opportunity_at``).
+        ``leads=`` by :func:`alignment.attribute`: lead ``created_at`` and ``opportunity_at``;
+        another name is read from that lead column, whatever its name, and a column the leads
+        lack is a :class:`MissingColumnError`; ``"created_at"`` is the lead's creation).
 
     Notes
     -----
@@ -492,8 +522,8 @@ class WShaped(RuleModel):
         lead_creation: float = 0.3,
         opportunity_creation: float = 0.3,
         rest: float = 0.1,
-        lead_anchor: str = "lead_created_at",
-        opportunity_anchor: str = "opportunity_at",
+        lead_anchor: str = DEFAULT_ANCHORS["lead_anchor"],
+        opportunity_anchor: str = DEFAULT_ANCHORS["opportunity_anchor"],
     ) -> None:
         self.first = first
         self.lead_creation = lead_creation
@@ -568,9 +598,9 @@ class FullPath(WShaped):
         opportunity_creation: float = 0.225,
         closed_won: float = 0.225,
         rest: float = 0.1,
-        lead_anchor: str = "lead_created_at",
-        opportunity_anchor: str = "opportunity_at",
-        won_anchor: str = "won_at",
+        lead_anchor: str = DEFAULT_ANCHORS["lead_anchor"],
+        opportunity_anchor: str = DEFAULT_ANCHORS["opportunity_anchor"],
+        won_anchor: str = DEFAULT_ANCHORS["won_anchor"],
     ) -> None:
         self.first = first
         self.lead_creation = lead_creation
@@ -583,8 +613,7 @@ class FullPath(WShaped):
 
     def _anchor_roles(self, journeys: JourneyView) -> list[np.ndarray]:
         roles = super()._anchor_roles(journeys)
-        anchors = getattr(journeys, "anchors", None) or {}
-        won = anchors.get(self.won_anchor)
+        won = _anchor(journeys, self.won_anchor)
         if won is None:
             won_at = journeys.converted_at
         else:

@@ -50,7 +50,8 @@ class Contacts:
     primary : ndarray of int64
         Per conversion, its primary pair (``-1`` for a deal without a contact).
     rows : ndarray of int64
-        The caller's row of each pair (in ``deal_contacts``, or the conversion's row).
+        The caller's row of each pair (in ``deal_contacts``, or the conversion's row for a
+        deal's own lead).
     role : Categorical or None
         The person's ``role`` in the deal, per pair (when ``deal_contacts`` has that column).
     """
@@ -235,6 +236,7 @@ def read_conversions(
                 f"keyed by {key_name!r}"
             )
         pairs = _read_contacts(deal_contacts, np.asarray(cols[DEAL_KEY]), rows, lead, role_weights)
+        pairs = _with_own_leads(pairs, pick, cols, lead, rows)
     else:
         table = "deals" if dealish or DEAL_KEY in cols else _CT
         with caller_rows(rows, _CT):
@@ -518,13 +520,59 @@ def _read_contacts(
         np.flatnonzero(conv >= 0), conv, person, primary_flag, weight, rank
     )
     pair_conv = conv[order]
-    primary = np.full(won_rows.size, -1, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, np.diff(pair_conv) != 0]) if order.size else order
-    primary[pair_conv[starts]] = starts
+    primary = _first_pairs(pair_conv, won_rows.size)
     kept, inverse = np.unique(persons.codes[order], return_inverse=True)
     keys = _Keys(inverse.astype(np.int64).ravel(), persons.uniques[kept])
     kept_role = None if role is None else role.take(order)
     return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order, role=kept_role)
+
+
+def _first_pairs(pair_conv: np.ndarray, n: int) -> np.ndarray:
+    """Per conversion (of ``n``), its first pair in ``pair_conv`` (sorted by conversion; ``-1``:
+    none)."""
+    primary = np.full(n, -1, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, np.diff(pair_conv) != 0]) if pair_conv.size else pair_conv
+    primary[pair_conv[starts]] = starts
+    return primary
+
+
+def _with_own_leads(
+    pairs: Contacts,
+    pick: Callable[[str], Any],
+    cols: Mapping[str, Any],
+    lead: str,
+    rows: np.ndarray,
+) -> Contacts:
+    """``pairs`` (of the deal contacts) and, for each won deal no contact row names, the deal's
+    own ``lead`` (its row of the deals as the pair's row); a deal with neither keeps no
+    contact."""
+    alone = np.bincount(pairs.conv, minlength=rows.size) == 0
+    if lead not in cols or not alone.any():
+        return pairs
+    own = pick(lead)
+    with caller_rows(rows, _CT):
+        has = factorize(own, column=lead, table=_CT, allow_missing=True).codes >= 0
+    add = np.flatnonzero(alone & has)
+    if not add.size:
+        return pairs
+    with caller_rows(rows[add], _CT):
+        taken: Any = own.take(add) if isinstance(own, Categorical) else np.asarray(own)[add]
+        added = _key_codes(taken, column=lead, table=_CT)
+    conv = np.concatenate([pairs.conv, add])
+    order = np.argsort(conv, kind="stable")  # (a deal's pairs stay together, in their order)
+    values = np.concatenate([pairs.keys.uniques[pairs.keys.codes], added.uniques[added.codes]])[
+        order
+    ]
+    role = pairs.role
+    if role is not None:  # (a deal's own lead has no role in it)
+        role = role.pick(np.r_[np.arange(pairs.conv.size), np.full(add.size, -1)][order])
+    return Contacts(
+        keys=_key_codes(values, column=lead, table=_DC),
+        conv=conv[order],
+        primary=_first_pairs(conv[order], rows.size),
+        rows=np.concatenate([pairs.rows, rows[add]])[order],
+        role=role,
+    )
 
 
 def deal_created_anchor(

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._colnames import column_list
+from .._colnames import check_required, column_list
 from .._frame_types import table_frames
 from .._frames import (
     Categorical,
@@ -45,6 +45,22 @@ DUPLICATE_ID_FIX = (
     "lead ids must be unique; deduplicate the leads (see alignment.closed_loop for duplicate "
     "detection)"
 )
+#: how to supply a missing anchor column (``LeadTable._read(anchors=)``)
+ANCHOR_FIX = (
+    "add the instant column to the leads (a LeadTable: build it with the column among its "
+    "stages=), or name another of the leads' instant columns (lead_anchor=, opportunity_anchor=, "
+    "won_anchor=)"
+)
+
+
+@dataclass(frozen=True)
+class AnchoredLeads:
+    """Leads whose ``anchors`` columns are read as instants too, whatever their name: how
+    :func:`alignment.attribute` hands the lead columns its model's anchor parameters name to
+    the builders that read the leads (:meth:`LeadTable._read`)."""
+
+    data: Any
+    anchors: tuple[str, ...]
 
 
 def default_stages(
@@ -288,24 +304,37 @@ class LeadTable:
         stages: Sequence[str] | None = None,
         categorical: Sequence[str] | None = None,
         numeric: Sequence[str] | None = None,
+        anchors: Sequence[str] = (),
     ) -> tuple[LeadTable, dict[str, Awareness]]:
         """:meth:`build`, and the time columns read with whether each was timezone-aware (for
         a builder that checks them with the instants of its other tables).
+
+        ``anchors``: columns also read as stage instants whatever their name; each must be
+        ``created_at`` or a column (a stage, for a built table) - else :data:`ANCHOR_FIX`.
 
         Raises
         ------
         DataValidationError, ParameterError
             As :meth:`build`.
         """
-        if isinstance(data, LeadTable):
-            return data, {}
         table = "leads"
+        if isinstance(data, AnchoredLeads):
+            data, anchors = data.data, [*anchors, *data.anchors]
+        anchors = column_list(anchors, "anchors")
+        fix = dict.fromkeys(anchors, ANCHOR_FIX)
+        if isinstance(data, LeadTable):
+            check_required(anchors, ["created_at", *data.stages], table, fix=fix)
+            return data, {}
         stages, categorical, numeric = (
             None if v is None else column_list(v, k)
             for k, v in (("stages", stages), ("categorical", categorical), ("numeric", numeric))
         )
         raw = read_table(
-            data, table=table, required=[id, created_at, *(stages or ())], all_columns=True
+            data,
+            table=table,
+            required=[id, created_at, *(stages or ()), *anchors],
+            all_columns=True,
+            fix=fix,
         )
         ids_raw = raw.columns[id]
         keys = _key_codes(ids_raw, column=id, table=table)
@@ -338,6 +367,9 @@ class LeadTable:
             stage_names = default_stages(raw.columns, kind_of, id=id, created_at=created_at)
         else:
             stage_names = list(stages)
+        stage_names += [
+            a for a in dict.fromkeys(anchors) if a not in (id, created_at, *stage_names)
+        ]
         stage_arrays: dict[str, np.ndarray] = {}
         for s in stage_names:
             col = raw.columns[s]
