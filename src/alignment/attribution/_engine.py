@@ -105,9 +105,9 @@ def attribute(
         search"``); see "Time zones and formats" and "Category spellings" in the tables guide.
     deal_contacts : frame, dict or sequence of records, optional
         The persons of each deal: ``deal_id``, the ``lead`` column and optionally
-        ``is_primary`` (``role`` and other columns are not read).  A deal's conversion is then
-        credited over the touches of all its contacts.  A deal it does not list (every deal,
-        without it) has its own ``lead`` column as its contact.
+        ``is_primary``, and ``role`` for ``role_weights=`` (other columns are not read).  A
+        deal's conversion is then credited over the touches of all its contacts.  A deal it
+        does not list (every deal, without it) has its own ``lead`` column as its contact.
     won_stages : sequence of str, optional
         The stage values of won deals (e.g. ``["Closed Won"]``; case, spaces, ``_`` and ``-``
         are folded): a deal is won when its ``stage`` is one of them, and no ``won`` column is
