@@ -33,6 +33,7 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from ._columns import Categorical, DeferredCategorical
 from ._registrations import guarded_build
 from .base import Estimator, clone
 from .errors import AlignmentError, PluginError
@@ -186,7 +187,9 @@ def shielded(value: Any, depth: int = _DEPTH) -> Any:
     -------
     object
         Arrays become read-only views, dicts become new dicts of shielded values, dataclass
-        tables are rebuilt with shielded fields; other values are returned as they are.
+        tables are rebuilt with shielded fields (a deferred text column is made first: a
+        :class:`~alignment._columns.Categorical` of its codes and categories); other values are
+        returned as they are.
     """
     if isinstance(value, np.ndarray):
         return _read_only(value)
@@ -194,6 +197,8 @@ def shielded(value: Any, depth: int = _DEPTH) -> Any:
         return value
     if isinstance(value, dict):
         return {k: shielded(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, DeferredCategorical):  # (made: its constructor takes no fields)
+        value = Categorical(value.codes, value.categories, value.sort_keys)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {
             f.name: shielded(getattr(value, f.name), depth - 1)

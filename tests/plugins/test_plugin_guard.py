@@ -108,6 +108,18 @@ def test_each_class_of_misbehaviour_is_a_plugin_error(model: AttributionModel, n
         assert info.value.__cause__ is not None  # the model's own exception is chained
 
 
+def test_a_third_party_model_runs_on_a_crm_bundle() -> None:
+    crm = alignment.datasets.synthetic_crm(50, seed=1)  # (its text columns are deferred)
+    got = alignment.attribute(crm, model=_Last()).totals()
+    assert got == alignment.attribute(crm, model="last_touch").totals()
+
+
+def test_the_example_model_runs_on_a_crm_bundle(example_plugin: str) -> None:
+    crm = alignment.datasets.synthetic_crm(50, seed=1)
+    whole = alignment.attribute(crm, model="first_and_last", first_share=1.0).totals()
+    assert whole == alignment.attribute(crm, model="first_touch").totals()
+
+
 def test_a_prebuilt_table_is_not_changed_by_a_model() -> None:
     touches, conv = data()
     journeys = Journeys.build(touches, conv)

@@ -167,6 +167,19 @@ def test_a_plain_third_party_scorer_runs() -> None:
     np.testing.assert_allclose(result.scores, np.log1p(size))
 
 
+def test_a_third_party_scorer_runs_on_a_crm_bundle() -> None:
+    crm = alignment.datasets.synthetic_crm(50, seed=1)  # (its text columns are deferred)
+    size = np.asarray(crm.leads["company_size"], dtype=np.float64)
+    result = alignment.score(crm, scorer=Size())
+    np.testing.assert_allclose(result.scores, np.log1p(np.nan_to_num(size)))
+
+
+def test_the_example_scorer_runs_on_a_crm_bundle(example_plugin: str) -> None:
+    crm = alignment.datasets.synthetic_crm(50, seed=1)
+    result = alignment.score(crm, scorer="touch_count")
+    assert float(np.sum(result.scores)) > 0.0
+
+
 @pytest.mark.parametrize(
     ("scorer", "needle"),
     [
