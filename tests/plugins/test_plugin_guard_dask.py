@@ -279,6 +279,6 @@ def test_credit_keyed_by_other_than_text_is_refused_on_dask() -> None:
     frames = crm.to_frames("pandas")
     touches = dd.from_pandas(frames["touchpoints"], npartitions=2)
     conversions = dd.from_pandas(pd.DataFrame(frames["conversions"]), npartitions=2)
-    with pytest.raises(PluginError, match="keyed its .* credit by _Channel") as info:
+    with pytest.raises(PluginError, match=r"keyed its .* credit by _Channel") as info:
         alignment.dask.attribute(touches, conversions, model=KeysNotText())
     assert "attribution model 'guard_dask_keys_not_text'" in str(info.value)
