@@ -352,3 +352,24 @@ def test_a_scorer_whose_parameters_cannot_be_read_is_a_plugin_error(
     assert info.value.plugin == "guard_params_plugin"
     assert str(info.value).startswith(f"plugin 'guard_params_plugin': scorer {name!r}")
     assert isinstance(info.value.__cause__, RuntimeError) is cause
+
+
+class Buffered(Size):
+    """Writes its scores into one array it keeps and returns each time."""
+
+    name: ClassVar[str] = "guard_buffered"
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        if getattr(self, "buffer_", None) is None:
+            self.buffer_ = np.zeros(leads.n_leads)
+        self.buffer_[:] = self.scale * np.arange(leads.n_leads)
+        return {"score": self.buffer_}
+
+
+def test_a_result_does_not_change_when_the_scorer_reuses_its_array() -> None:
+    leads, touchpoints = data()
+    scorer = Buffered()
+    first = alignment.score(leads, touchpoints, scorer=scorer)
+    alignment.score(leads, touchpoints, scorer=scorer.set_params(scale=100.0))
+    np.testing.assert_array_equal(first.scores, np.arange(first.scores.size))
+    assert not np.shares_memory(first.scores, scorer.buffer_)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from .._frame_types import level_frames, table_frames
-from .._guard import failing, guarded_call
+from .._guard import failing, guarded_call, is_builtin
 from .._params import is_integer
 from .._results import Result, frame_backend, read_only_view
 from ..errors import DataValidationError, ParameterError, reject_rows
@@ -122,7 +122,9 @@ class ScoreResult(Result):
     Built by :func:`alignment.score`.  ``result["fit"]`` reads one column; string columns
     (``cell``, ``action``, ``grade``, ``persona``) are stored as codes and decoded on first read,
     :meth:`summary` works on the codes directly.  :meth:`plot` draws the grid as a heat map
-    (leads or conversion per cell) or a histogram of scores (the ``plot`` extra).
+    (leads or conversion per cell) or a histogram of scores (the ``plot`` extra).  The arrays of
+    a scorer from outside the library are copied: a scorer that writes into an array it returned
+    (a buffer it reuses) does not change an earlier result.
     """
 
     def __init__(
@@ -154,6 +156,7 @@ class ScoreResult(Result):
                 )
         info = dict(info or {})
         n = self.ids.size
+        own = is_builtin(scorer)  # (another scorer's arrays are copied: it may write them later)
         data: dict[str, np.ndarray] = {}
         for k, v in columns.items():
             _check_name(k, name, id_column)
@@ -166,7 +169,7 @@ class ScoreResult(Result):
                 )
             if arr.dtype.kind == "O":
                 _check_objects(arr, k, name)
-            data[k] = read_only_view(arr)  # (the scorer's array keeps its flags)
+            data[k] = read_only_view(arr if own else arr.copy())  # (the scorer's keeps its flags)
         # string columns kept as (codes, labels) and decoded on first use
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for k, (code, labels) in dict(info.get("coded") or {}).items():
@@ -177,7 +180,7 @@ class ScoreResult(Result):
                     f"scorer {name} returned {code.shape} codes for {n} leads",
                     column=k,
                 )
-            coded[k] = (code, np.asarray(labels, dtype=object))
+            coded[k] = (code if own else code.copy(), np.array(labels, dtype=object))
         if "score" not in data:
             raise DataValidationError(
                 f"scorer {name} returned no 'score'",
