@@ -11,18 +11,20 @@ imports a backend.  A backend is found in two ways:
 * an installed distribution declares it under the entry-point group ``alignment.backends``,
   named after the top-level package of the input type it takes (``dask = "alignment.dask"``):
   when an input's type comes from that package, the entry point's module is imported, which
-  registers it.  ``ALIGNMENT_DISABLE_BACKENDS=1`` turns this discovery off.
+  registers it.  ``ALIGNMENT_DISABLE_BACKENDS=1`` (or ``true``, ``yes``, ``on``) turns this
+  discovery off; ``0``, ``false``, ``no``, ``off`` or unset leave it on, any other value is
+  refused.
 
 The core imports no backend; a backend imports the engines.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ._params import DISABLE_BACKENDS, env_flag
 from .errors import ParameterError
 
 __all__ = ["Backend", "find", "register", "registered", "unregister"]
@@ -87,7 +89,7 @@ def _root_package(obj: Any) -> str:
 
 def _discover(roots: set[str]) -> None:
     """Import the declared backends whose name is the root package of one of the inputs."""
-    if os.environ.get("ALIGNMENT_DISABLE_BACKENDS", "").strip() not in ("", "0"):
+    if env_flag(DISABLE_BACKENDS):
         return
     from importlib.metadata import entry_points
 
