@@ -22,10 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._params import DISABLE_BACKENDS, env_flag
-from .errors import ParameterError
+from .errors import ParameterError, PluginError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 __all__ = ["Backend", "find", "register", "registered", "unregister"]
 
@@ -95,7 +98,24 @@ def _discover(roots: set[str]) -> None:
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in roots and ep.name not in _REGISTRY:
-            ep.load()  # importing the module registers the backend
+            _load(ep)
+
+
+def _load(ep: EntryPoint) -> None:
+    """Import a declared backend's module (which registers it); :class:`PluginError` naming the
+    entry point and its distribution if that fails."""
+    try:
+        ep.load()
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # (SystemExit too: a backend cannot end the program)
+        dist = ep.dist.metadata["Name"] if ep.dist is not None else None
+        raise PluginError(
+            f"the backend entry point {ep.name} = {ep.value!r} (group {ENTRY_POINT_GROUP!r}, "
+            f"distribution {dist!r}) failed to import: {exc!r}; reinstall or uninstall "
+            f"{dist or 'the distribution'}, or set {DISABLE_BACKENDS}=1 to stop looking for backends",
+            plugin=ep.name,
+        ) from exc
 
 
 def find(*inputs: Any) -> Backend | None:

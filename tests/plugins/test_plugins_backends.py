@@ -13,7 +13,7 @@ import pytest
 
 import alignment
 from alignment import _backends
-from alignment.errors import DataValidationError, ParameterError
+from alignment.errors import DataValidationError, ParameterError, PluginError
 
 ROOT = "alignment_fake_frames"  # the package the backend's inputs come from
 BACKEND = """
@@ -82,3 +82,22 @@ def test_any_other_value_is_refused_naming_the_variable(
     monkeypatch.setenv("ALIGNMENT_DISABLE_BACKENDS", value)
     with pytest.raises(ParameterError, match=f"ALIGNMENT_DISABLE_BACKENDS='{value}' is not a flag"):
         alignment.attribute(_frame(), model="linear")
+
+
+@pytest.mark.parametrize(
+    ("source", "cause"),
+    [
+        ("raise ImportError('no module dask_extra')\n", ImportError),
+        ("raise SystemExit(3)\n", SystemExit),
+    ],
+    ids=["import_error", "system_exit"],
+)
+def test_a_backend_that_cannot_be_imported_is_a_plugin_error(
+    source: str, cause: type[BaseException], backend_dist: Callable[[str], None]
+) -> None:
+    backend_dist(source)
+    with pytest.raises(PluginError, match="the backend entry point alignment_fake_frames") as info:
+        alignment.attribute(_frame(), model="linear")
+    assert "distribution 'fake-backend'" in str(info.value)
+    assert info.value.plugin == ROOT
+    assert isinstance(info.value.__cause__, cause)
