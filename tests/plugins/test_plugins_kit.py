@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,6 +19,7 @@ from alignment.testing import (
     check_attribution_model,
     check_scorer,
     make_journey_data,
+    make_lead_data,
     parametrize_with_checks,
 )
 
@@ -490,6 +491,38 @@ def test_kit_flags_bad_scorers(scorer: Any, check: str, message: str) -> None:
         check_scorer(scorer)
     line = next(ln for ln in str(info.value).splitlines() if ln.strip().startswith(check))
     assert message in line
+
+
+def _extra_column(column: Any, values: Callable[[int], np.ndarray]) -> Scorer:
+    """A scorer returning a column ``column`` of ``values(n_leads)`` besides its scores."""
+
+    def score(self: Any, leads: Any, touchpoints: Any = None) -> Mapping[Any, np.ndarray]:
+        return {"score": np.ones(leads.n_leads), column: values(leads.n_leads)}
+
+    attrs = {"name": "kit_extra", "description": "an extra column", "score": score}
+    return type("Extra", (_Count,), attrs)()  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("extra", lambda n: np.ones((n, 2))),
+        (7, np.ones),
+        ("lead_id", np.ones),
+        ("mixed", lambda n: np.array(([1, "a"] * n)[:n], dtype=object)),
+    ],
+    ids=["two_dimensions", "int_name", "id_column", "text_and_numbers"],
+)
+def test_kit_flags_what_the_engine_refuses(
+    column: Any, values: Callable[[int], np.ndarray]
+) -> None:
+    scorer = _extra_column(column, values)
+    with pytest.raises(PluginError):
+        alignment.score(*make_lead_data()[:2], scorer=scorer)
+    with pytest.raises(AssertionError) as info:
+        check_scorer(scorer)
+    line = next(ln for ln in str(info.value).splitlines() if "check_scores_shape" in ln)
+    assert "alignment.score refuses its output" in line
 
 
 # --- parametrize_with_checks ------------------------------------------------------------------
