@@ -71,6 +71,15 @@ class Drifts(_Last):
         return super().weights(journeys)
 
 
+class WritesItsArray(_Last):
+    def __init__(self, table: Any = None) -> None:
+        self.table = table
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        self.table[self.table.size // 2] += 1.0  # (numpy abbreviates the repr of 5000 items)
+        return super().weights(journeys)
+
+
 class ChannelRaises(AttributionModel):
     """A data-driven model that fails."""
 
@@ -97,6 +106,7 @@ def test_a_plain_third_party_model_runs() -> None:
         (InflatesRevenue(), "raised ValueError in weights.*WRITEABLE"),
         (AddsColumn(), "changed the journeys"),
         (Drifts(), "changed its own parameters"),
+        (WritesItsArray(np.zeros(5000)), r"parameter 'table' changed in place"),
     ],
 )
 def test_each_class_of_misbehaviour_is_a_plugin_error(model: AttributionModel, needle: str) -> None:

@@ -223,6 +223,18 @@ class _MutatesParams(_Linear):
         return self
 
 
+class _WritesItsArray(_Linear):
+    name: ClassVar[str] = "kit_writes_its_array"
+    description: ClassVar[str] = "fit writes into its (large) array parameter"
+
+    def __init__(self, table: Any = None) -> None:
+        self.table = table
+
+    def fit(self, journeys: Any) -> _WritesItsArray:
+        self.table[self.table.size // 2] += 1.0  # (numpy abbreviates the repr of 5000 items)
+        return self
+
+
 class _ConvertsInInit(_Linear):
     name: ClassVar[str] = "kit_converts_in_init"
     description: ClassVar[str] = "validates in __init__"
@@ -279,6 +291,7 @@ class _ChannelLeaky(_Channel):
         (_RowOrder(), "check_row_order_invariance", "after shuffling the input rows"),
         (_Random(), "check_deterministic", "weights differ"),
         (_MutatesParams(), "check_no_mutation", "parameter 'scale' changed"),
+        (_WritesItsArray(np.zeros(5000)), "check_no_param_drift", "'table' changed in place"),
         (_ConvertsInInit(), "check_params_stored_verbatim", "not stored verbatim"),
         (_CreditsUnconverted(), "check_weights_sum_to_one", "without a conversion got weight"),
         (_NeedsFit(), "check_not_fitted", "did not raise NotFittedError"),
