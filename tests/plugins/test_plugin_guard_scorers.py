@@ -274,6 +274,56 @@ def test_explain_is_guarded() -> None:
     assert isinstance(info.value.__cause__, ZeroDivisionError)
 
 
+def _raising_after_one() -> Any:
+    yield {"axis": "fit", "rule": "size", "points": 1.0}
+    raise LookupError("no second rule")
+
+
+@pytest.mark.parametrize(
+    ("explained", "needle"),
+    [
+        (
+            {"axis": "fit", "rule": "size", "points": 5.0},
+            "explain\\(\\) returned dict; expected a list",
+        ),
+        ("fit +5", "explain\\(\\) returned str; expected a list"),
+        (None, "explain\\(\\) returned NoneType"),
+        ([{"axis": "fit", "rule": "size"}], "as contribution 0"),
+        ([{"axis": "fit", "rule": "size", "points": "5"}], "as contribution 0"),
+        ([{"axis": "fit", "rule": "size", "points": 1.0}, 3], "3 as contribution 1"),
+        ([{"axis": "fit", "rule": "size", "points": float("nan")}], "as contribution 0"),
+        (_raising_after_one, "raised LookupError in explain"),
+    ],
+    ids=["dict", "text", "none", "no_points", "text_points", "not_a_dict", "nan", "raising"],
+)
+def test_explain_output_is_checked(explained: Any, needle: str) -> None:
+    class ExplainsOddly(Size):
+        name: ClassVar[str] = "guard_explains_oddly"
+
+        def explain(self, leads: Any, touchpoints: Any, i: int) -> Any:
+            return explained() if callable(explained) else explained
+
+    leads, touches = data()
+    result = alignment.score(leads, touches, scorer=ExplainsOddly())
+    with pytest.raises(PluginError, match=needle) as info:
+        result.explain(0)
+    assert "scorer 'guard_explains_oddly'" in str(info.value)
+
+
+def test_explain_output_is_kept_as_new_dicts() -> None:
+    given = [{"axis": "fit", "rule": "size", "points": 2}]
+
+    class ExplainsWell(Size):
+        name: ClassVar[str] = "guard_explains_well"
+
+        def explain(self, leads: Any, touchpoints: Any, i: int) -> Any:
+            return (c for c in given)
+
+    leads, touches = data()
+    got = alignment.score(leads, touches, scorer=ExplainsWell()).explain(0)["contributions"]
+    assert got == given and got[0] is not given[0]
+
+
 def test_a_builtin_scorer_gets_the_tables_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
     leads, touches = data()
     table, journeys = LeadTable.build(leads), Journeys.build(touches)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from .._frame_types import level_frames, table_frames
-from .._guard import failing, guarded_call, is_builtin
+from .._guard import failing, guarded_call, is_builtin, plugin_exceptions
 from .._params import is_integer
 from .._results import Result, frame_backend, read_only_view
-from ..errors import DataValidationError, ParameterError, reject_rows
+from ..errors import DataValidationError, ParameterError, PluginError, reject_rows
 from ._breakdown import headline, stats_of, table
 
 if TYPE_CHECKING:
@@ -96,6 +96,38 @@ def _check_objects(arr: np.ndarray, column: str, scorer: str) -> None:
         values=arr,
         fix="return a numpy array of one dtype (float, int, bool, str or datetime64) per column "
         "(alignment.base.Scorer contract)",
+    )
+
+
+_EXPLAINED = "a list of dicts with 'axis' and 'rule' (text) and 'points' (a finite number)"
+
+
+def _contributions(explained: Any, fail: Callable[[str], PluginError]) -> list[dict[str, Any]]:
+    """A scorer's ``explain()`` output, checked: :data:`_EXPLAINED` (any iterable but text or a
+    mapping), each contribution a new dict; ``fail(problem)`` builds the error."""
+    if isinstance(explained, (str, bytes, Mapping)) or not isinstance(explained, Iterable):
+        raise fail(f"explain() returned {type(explained).__name__}; expected {_EXPLAINED}")
+    with plugin_exceptions("explain", fail):  # (a generator runs the scorer's code)
+        items = list(explained)
+    for n, item in enumerate(items):
+        if not _is_contribution(item):
+            raise fail(
+                f"explain() returned {item!r:.100} as contribution {n}; expected {_EXPLAINED}"
+            )
+    return [dict(item) for item in items]
+
+
+def _is_contribution(item: Any) -> bool:
+    """Whether ``item`` is a mapping of ``axis`` and ``rule`` (text) and ``points`` (finite)."""
+    if not isinstance(item, Mapping) or not {"axis", "rule", "points"} <= item.keys():
+        return False
+    points = item["points"]
+    return (
+        isinstance(item["axis"], str)
+        and isinstance(item["rule"], str)
+        and isinstance(points, numbers.Real)
+        and not isinstance(points, bool)
+        and bool(np.isfinite(float(points)))
     )
 
 
@@ -375,6 +407,13 @@ class ScoreResult(Result):
             ``lead_id``, the lead's output columns, and ``contributions``: a list of dicts with
             ``axis`` (``"fit"``, ``"grade"``, ``"interest"`` or ``"logit"``), ``rule`` and
             ``points`` (plus ``touches`` / ``steps`` / ``coef`` / ``value`` where relevant).
+
+        Raises
+        ------
+        PluginError
+            A scorer from outside the library raised in its ``explain()``, or returned other
+            than a list of dicts with ``axis`` and ``rule`` (text) and ``points`` (a finite
+            number).
         """
         i = self._index_of(lead)
         lid = self.ids[i]
@@ -386,12 +425,7 @@ class ScoreResult(Result):
         if callable(getattr(sc, "explain", None)) and self._leads is not None:
             fail = failing("scorer", sc)
             explained = guarded_call(sc, "explain", self._leads, self._touchpoints, i, fail=fail)
-            try:
-                contrib = list(explained)
-            except TypeError as exc:
-                raise fail(
-                    f"explain() returned {type(explained).__name__}; expected a list"
-                ) from exc
+            contrib = _contributions(explained, fail)
         out["contributions"] = contrib
         return out
 
