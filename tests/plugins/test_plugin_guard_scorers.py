@@ -111,6 +111,8 @@ class Output(Size):
             "no_score": {"fit": np.zeros(n)},
             "short": {"score": np.zeros(max(n - 1, 0))},
             "nan": {"score": np.full(n, np.nan)},
+            "one_inf": {"score": np.where(np.arange(n) == 3, np.inf, 1.0)},
+            "huge": {"score": np.full(n, 1e308)},
             "text": {"score": np.array(["high"] * n)},
             "list": [0.0] * n,
             "id_column": {"score": np.zeros(n), "lead_id": np.arange(n)[::-1]},
@@ -246,6 +248,7 @@ def test_the_caller_data_is_unchanged() -> None:
         ("no_score", "returned no 'score'"),
         ("short", r"returned \(39,\) values for 40 leads"),
         ("nan", "returned non-finite scores"),
+        ("one_inf", r"returned non-finite scores; 1 row\(s\) affected, first at position\(s\) 3;"),
         ("text", "returned scores of dtype <U4"),
         ("list", "returned list as its columns; expected a mapping"),
         ("id_column", "column 'lead_id': .* named like the id column 'lead_id'"),
@@ -264,6 +267,12 @@ def test_bad_output_names_the_scorer_and_its_plugin(kind: str, needle: str) -> N
         with pytest.raises(PluginError, match=needle) as reg:
             alignment.score(leads, touches, scorer="guard_output", kind=kind)
     assert reg.value.plugin == "guard_plugin"
+
+
+def test_huge_finite_scores_are_accepted() -> None:
+    leads, touches = data()
+    result = alignment.score(leads, touches, scorer=Output("huge"))  # (their sum overflows)
+    assert bool((result.scores == 1e308).all())
 
 
 def test_explain_is_guarded() -> None:

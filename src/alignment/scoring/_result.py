@@ -226,8 +226,8 @@ class ScoreResult(Result):
                 column="score",
                 fix="a scorer must return finite float scores",
             )
-        if sc.dtype.kind == "f" and not np.isfinite(sc.sum()):
-            bad = np.flatnonzero(~np.isfinite(sc.astype(np.float64)))
+        bad = np.flatnonzero(~np.isfinite(sc))  # (integers are finite)
+        if bad.size:  # (each score checked: a sum of finite scores can overflow)
             raise DataValidationError(
                 f"scorer {name} returned non-finite scores",
                 column="score",
