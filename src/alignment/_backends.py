@@ -11,19 +11,24 @@ imports a backend.  A backend is found in two ways:
 * an installed distribution declares it under the entry-point group ``alignment.backends``,
   named after the top-level package of the input type it takes (``dask = "alignment.dask"``):
   when an input's type comes from that package, the entry point's module is imported, which
-  registers it.  ``ALIGNMENT_DISABLE_BACKENDS=1`` turns this discovery off.
+  registers it.  ``ALIGNMENT_DISABLE_BACKENDS=1`` (or ``true``, ``yes``, ``on``) turns this
+  discovery off; ``0``, ``false``, ``no``, ``off`` or unset leave it on, any other value is
+  refused.
 
 The core imports no backend; a backend imports the engines.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import ParameterError
+from ._params import DISABLE_BACKENDS, env_flag
+from .errors import ParameterError, PluginError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 __all__ = ["Backend", "find", "register", "registered", "unregister"]
 
@@ -87,13 +92,30 @@ def _root_package(obj: Any) -> str:
 
 def _discover(roots: set[str]) -> None:
     """Import the declared backends whose name is the root package of one of the inputs."""
-    if os.environ.get("ALIGNMENT_DISABLE_BACKENDS", "").strip() not in ("", "0"):
+    if env_flag(DISABLE_BACKENDS):
         return
     from importlib.metadata import entry_points
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in roots and ep.name not in _REGISTRY:
-            ep.load()  # importing the module registers the backend
+            _load(ep)
+
+
+def _load(ep: EntryPoint) -> None:
+    """Import a declared backend's module (which registers it); :class:`PluginError` naming the
+    entry point and its distribution if that fails."""
+    try:
+        ep.load()
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # (SystemExit too: a backend cannot end the program)
+        dist = ep.dist.metadata["Name"] if ep.dist is not None else None
+        raise PluginError(
+            f"the backend entry point {ep.name} = {ep.value!r} (group {ENTRY_POINT_GROUP!r}, "
+            f"distribution {dist!r}) failed to import: {exc!r}; reinstall or uninstall "
+            f"{dist or 'the distribution'}, or set {DISABLE_BACKENDS}=1 to stop looking for backends",
+            plugin=ep.name,
+        ) from exc
 
 
 def find(*inputs: Any) -> Backend | None:

@@ -29,7 +29,7 @@ from ._colnames import ColumnFix, check_column_names, check_required, refuse_dup
 from ._columns import Categorical, RawColumns, _Columns, nested_column, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._parallel import n_threads, submit
-from ._params import is_option
+from ._params import DISABLE_BACKENDS, env_flag, is_option
 from ._rows import records_to_dict, tighten
 from ._sources import Source, open_source
 from ._time import TIME_DTYPE, datetimes_as_us
@@ -81,6 +81,17 @@ def is_frame(data: Any) -> bool:
     nw = _nw()
     obj = nw.from_native(data, eager_only=True, pass_through=True)
     return obj is not data
+
+
+def _discovery_note() -> str:
+    """What to add to the refusal of an input of unknown kind when backends are not looked for
+    (a Dask frame is run by its backend, found by discovery)."""
+    if not env_flag(DISABLE_BACKENDS):
+        return ""
+    return (
+        f" ({DISABLE_BACKENDS} is set: installed backends are not looked for; unset it, or "
+        "import the backend, e.g. import alignment.dask)"
+    )
 
 
 def read_table(
@@ -155,7 +166,7 @@ def read_table(
         )
     elif isinstance(data, bytes) or not isinstance(data, Sequence):
         raise DataValidationError(
-            f"cannot read a table from a {type(data).__name__}",
+            f"cannot read a table from a {type(data).__name__}{_discovery_note()}",
             table=table,
             fix="pass a pandas/Polars/PyArrow frame (eager or lazy), a DuckDB relation, a file "
             "path, a dict of arrays, or a list of records",

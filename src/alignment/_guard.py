@@ -33,6 +33,7 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 
+from ._columns import Categorical, DeferredCategorical
 from ._registrations import guarded_build
 from .base import Estimator, clone
 from .errors import AlignmentError, PluginError
@@ -61,8 +62,8 @@ __all__ = [
 
 #: name of an input part -> what it was (a digest of an array, the keys of a container)
 Fingerprint = dict[str, Any]
-#: parameter name -> (value, its repr)
-Params = dict[str, tuple[Any, str]]
+#: parameter name -> (value, its repr, the fingerprint of the arrays it holds)
+Params = dict[str, tuple[Any, str, Fingerprint]]
 
 #: how deep tables are walked (a table, its containers, their categoricals)
 _DEPTH = 4
@@ -186,7 +187,9 @@ def shielded(value: Any, depth: int = _DEPTH) -> Any:
     -------
     object
         Arrays become read-only views, dicts become new dicts of shielded values, dataclass
-        tables are rebuilt with shielded fields; other values are returned as they are.
+        tables are rebuilt with shielded fields (a deferred text column is made first: a
+        :class:`~alignment._columns.Categorical` of its codes and categories); other values are
+        returned as they are.
     """
     if isinstance(value, np.ndarray):
         return _read_only(value)
@@ -194,6 +197,8 @@ def shielded(value: Any, depth: int = _DEPTH) -> Any:
         return value
     if isinstance(value, dict):
         return {k: shielded(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, DeferredCategorical):  # (made: its constructor takes no fields)
+        value = Categorical(value.codes, value.categories, value.sort_keys)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {
             f.name: shielded(getattr(value, f.name), depth - 1)
@@ -298,13 +303,18 @@ def params_of(model: Any) -> Params | None:
     Returns
     -------
     dict or None
-        Parameter name → (value, ``repr(value)``); the ``repr`` catches a change made in place
-        (an item added to a list parameter).
+        Parameter name → (value, ``repr(value)``, :func:`fingerprint` of the value); the
+        ``repr`` catches a change made in place (an item added to a list parameter), the
+        fingerprint one made in place in an array (whose ``repr`` abbreviates a large one).
     """
     try:
-        return {k: (v, repr(v)) for k, v in model.get_params().items()}
+        return _with_reprs(model.get_params())
     except Exception:  # a model whose parameters cannot be listed: nothing to compare
         return None
+
+
+def _with_reprs(params: Mapping[str, Any]) -> Params:
+    return {k: (v, repr(v), fingerprint({k: v})) for k, v in params.items()}
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -337,9 +347,12 @@ def param_change(before: Params | None, after: Params | None) -> str | None:
             return f"parameter {key!r} removed"
         if key not in before:
             return f"parameter {key!r} added"
-        (was, was_repr), (now, now_repr) = before[key], after[key]
+        (was, was_repr, was_held), (now, now_repr, now_held) = before[key], after[key]
         if not _equal(was, now) or was_repr != now_repr:
             return f"parameter {key!r} changed from {was_repr:.80} to {now_repr:.80}"
+        in_place = describe_change(was_held, now_held)
+        if in_place is not None:
+            return f"parameter {key!r} changed in place ({in_place})"
     return None
 
 
@@ -382,7 +395,7 @@ def _checked_params(model: Any, fail: Callable[[str], PluginError]) -> Params:
     """:func:`params_of` a third-party model whose parameters must be readable."""
     params = guarded_params(model, fail)
     with plugin_exceptions("get_params", fail):  # (a parameter's repr is its code too)
-        return {k: (v, repr(v)) for k, v in params.items()}
+        return _with_reprs(params)
 
 
 def guarded_set_params(model: _E, fail: Callable[[str], PluginError], **params: Any) -> _E:

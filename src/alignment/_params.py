@@ -12,6 +12,7 @@ and nothing else (text such as ``"no"`` is never read as true).
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any, TypeGuard
@@ -21,8 +22,10 @@ import numpy as np
 from .errors import ParameterError
 
 __all__ = [
+    "DISABLE_BACKENDS",
     "Number",
     "check_flag",
+    "env_flag",
     "is_decimal_number",
     "is_integer",
     "is_na",
@@ -103,6 +106,42 @@ def number_sequence(value: Any) -> list[Any] | None:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         return None
     return list(value)
+
+
+#: the environment variable that turns the discovery of installed backends off
+DISABLE_BACKENDS = "ALIGNMENT_DISABLE_BACKENDS"
+
+_ENV_TRUE = ("1", "true", "yes", "on")
+_ENV_FALSE = ("", "0", "false", "no", "off")
+
+
+def env_flag(name: str) -> bool:
+    """Environment variable ``name`` read as a flag: unset is ``False``.
+
+    Parameters
+    ----------
+    name
+        The variable (``"ALIGNMENT_DISABLE_BACKENDS"``).
+
+    Returns
+    -------
+    bool
+        ``True`` for ``1``, ``true``, ``yes``, ``on``; ``False`` for ``0``, ``false``, ``no``,
+        ``off``, empty or unset (any case, spaces around ignored).
+
+    Raises
+    ------
+    ParameterError
+        The variable holds anything else: a misspelt value is not guessed at.
+    """
+    raw = os.environ.get(name, "")
+    value = raw.strip().lower()
+    if value in _ENV_TRUE or value in _ENV_FALSE:
+        return value in _ENV_TRUE
+    raise ParameterError(
+        f"{name}={raw!r} is not a flag; set it to 1 (or true, yes, on) or to 0 (or false, no, "
+        "off), or unset it"
+    )
 
 
 def check_flag(value: Any, name: str) -> bool:

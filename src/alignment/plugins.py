@@ -277,7 +277,9 @@ def _load_into(pm: pluggy.PluginManager, state: _State) -> None:
         seen[ep.name] = (ep.value, where)
         try:
             obj = ep.load()
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # (SystemExit too: importing a plugin cannot end the program)
             err = PluginError(f"failed to import {where}: {exc!r}", plugin=ep.name)
             err.__cause__ = exc
             errors.append(err)
@@ -415,7 +417,9 @@ def _call_one(
         if exc.plugin == plugin_name:
             raise
         raise PluginError(f"hook {hook_name} failed: {exc}", plugin=plugin_name) from exc
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # (SystemExit too: a hook cannot end the program)
         raise PluginError(
             f"hook {hook_name} raised {type(exc).__name__}: {exc}; none of its "
             f"{kind}s were registered",

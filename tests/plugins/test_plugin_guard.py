@@ -71,6 +71,15 @@ class Drifts(_Last):
         return super().weights(journeys)
 
 
+class WritesItsArray(_Last):
+    def __init__(self, table: Any = None) -> None:
+        self.table = table
+
+    def weights(self, journeys: Any) -> np.ndarray:
+        self.table[self.table.size // 2] += 1.0  # (numpy abbreviates the repr of 5000 items)
+        return super().weights(journeys)
+
+
 class ChannelRaises(AttributionModel):
     """A data-driven model that fails."""
 
@@ -97,6 +106,7 @@ def test_a_plain_third_party_model_runs() -> None:
         (InflatesRevenue(), "raised ValueError in weights.*WRITEABLE"),
         (AddsColumn(), "changed the journeys"),
         (Drifts(), "changed its own parameters"),
+        (WritesItsArray(np.zeros(5000)), r"parameter 'table' changed in place"),
     ],
 )
 def test_each_class_of_misbehaviour_is_a_plugin_error(model: AttributionModel, needle: str) -> None:
@@ -106,6 +116,18 @@ def test_each_class_of_misbehaviour_is_a_plugin_error(model: AttributionModel, n
     assert type(model).__name__ in str(info.value) or info.value.plugin
     if needle.startswith("raised"):
         assert info.value.__cause__ is not None  # the model's own exception is chained
+
+
+def test_a_third_party_model_runs_on_a_crm_bundle() -> None:
+    crm = alignment.datasets.synthetic_crm(50, seed=1)  # (its text columns are deferred)
+    got = alignment.attribute(crm, model=_Last()).totals()
+    assert got == alignment.attribute(crm, model="last_touch").totals()
+
+
+def test_the_example_model_runs_on_a_crm_bundle(example_plugin: str) -> None:
+    crm = alignment.datasets.synthetic_crm(50, seed=1)
+    whole = alignment.attribute(crm, model="first_and_last", first_share=1.0).totals()
+    assert whole == alignment.attribute(crm, model="first_touch").totals()
 
 
 def test_a_prebuilt_table_is_not_changed_by_a_model() -> None:

@@ -254,3 +254,31 @@ def test_a_scorer_that_keeps_the_contract_gets_the_run_as_of() -> None:
     )
     assert res.scorer.as_of == pd.Timestamp(np.max(touches["timestamp"]))
     assert res.summary()["leads"] == 40
+
+
+class _Channel:
+    """A channel object whose ``str()`` is the channel's name (not a ``str`` itself)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KeysNotText(MergeInPlace):
+    name: ClassVar[str] = "guard_dask_keys_not_text"
+
+    def credit_from_stats(self, stats: Any, channels: Any) -> ChannelCredit:
+        first = _Channel(sorted(channels)[0])
+        return ChannelCredit({first: 1.0}, {first: float(stats["revenue"][0])})
+
+
+def test_credit_keyed_by_other_than_text_is_refused_on_dask() -> None:
+    crm = alignment.datasets.synthetic_crm(n_leads=60, seed=1)
+    frames = crm.to_frames("pandas")
+    touches = dd.from_pandas(frames["touchpoints"], npartitions=2)
+    conversions = dd.from_pandas(pd.DataFrame(frames["conversions"]), npartitions=2)
+    with pytest.raises(PluginError, match=r"keyed its .* credit by _Channel") as info:
+        alignment.dask.attribute(touches, conversions, model=KeysNotText())
+    assert "attribution model 'guard_dask_keys_not_text'" in str(info.value)

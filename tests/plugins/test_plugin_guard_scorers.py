@@ -111,6 +111,8 @@ class Output(Size):
             "no_score": {"fit": np.zeros(n)},
             "short": {"score": np.zeros(max(n - 1, 0))},
             "nan": {"score": np.full(n, np.nan)},
+            "one_inf": {"score": np.where(np.arange(n) == 3, np.inf, 1.0)},
+            "huge": {"score": np.full(n, 1e308)},
             "text": {"score": np.array(["high"] * n)},
             "list": [0.0] * n,
             "id_column": {"score": np.zeros(n), "lead_id": np.arange(n)[::-1]},
@@ -165,6 +167,19 @@ def test_a_plain_third_party_scorer_runs() -> None:
     result = alignment.score(leads, touches, scorer=Size())
     size = np.nan_to_num(np.asarray(leads["company_size"], dtype=np.float64))
     np.testing.assert_allclose(result.scores, np.log1p(size))
+
+
+def test_a_third_party_scorer_runs_on_a_crm_bundle() -> None:
+    crm = alignment.datasets.synthetic_crm(50, seed=1)  # (its text columns are deferred)
+    size = np.asarray(crm.leads["company_size"], dtype=np.float64)
+    result = alignment.score(crm, scorer=Size())
+    np.testing.assert_allclose(result.scores, np.log1p(np.nan_to_num(size)))
+
+
+def test_the_example_scorer_runs_on_a_crm_bundle(example_plugin: str) -> None:
+    crm = alignment.datasets.synthetic_crm(50, seed=1)
+    result = alignment.score(crm, scorer="touch_count")
+    assert float(np.sum(result.scores)) > 0.0
 
 
 @pytest.mark.parametrize(
@@ -233,6 +248,7 @@ def test_the_caller_data_is_unchanged() -> None:
         ("no_score", "returned no 'score'"),
         ("short", r"returned \(39,\) values for 40 leads"),
         ("nan", "returned non-finite scores"),
+        ("one_inf", r"returned non-finite scores; 1 row\(s\) affected, first at position\(s\) 3;"),
         ("text", "returned scores of dtype <U4"),
         ("list", "returned list as its columns; expected a mapping"),
         ("id_column", "column 'lead_id': .* named like the id column 'lead_id'"),
@@ -253,12 +269,68 @@ def test_bad_output_names_the_scorer_and_its_plugin(kind: str, needle: str) -> N
     assert reg.value.plugin == "guard_plugin"
 
 
+def test_huge_finite_scores_are_accepted() -> None:
+    leads, touches = data()
+    result = alignment.score(leads, touches, scorer=Output("huge"))  # (their sum overflows)
+    assert bool((result.scores == 1e308).all())
+
+
 def test_explain_is_guarded() -> None:
     leads, touches = data()
     result = alignment.score(leads, touches, scorer=Explains())
     with pytest.raises(PluginError, match="raised ZeroDivisionError in explain") as info:
         result.explain(0)
     assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def _raising_after_one() -> Any:
+    yield {"axis": "fit", "rule": "size", "points": 1.0}
+    raise LookupError("no second rule")
+
+
+@pytest.mark.parametrize(
+    ("explained", "needle"),
+    [
+        (
+            {"axis": "fit", "rule": "size", "points": 5.0},
+            "explain\\(\\) returned dict; expected a list",
+        ),
+        ("fit +5", "explain\\(\\) returned str; expected a list"),
+        (None, "explain\\(\\) returned NoneType"),
+        ([{"axis": "fit", "rule": "size"}], "as contribution 0"),
+        ([{"axis": "fit", "rule": "size", "points": "5"}], "as contribution 0"),
+        ([{"axis": "fit", "rule": "size", "points": 1.0}, 3], "3 as contribution 1"),
+        ([{"axis": "fit", "rule": "size", "points": float("nan")}], "as contribution 0"),
+        (_raising_after_one, "raised LookupError in explain"),
+    ],
+    ids=["dict", "text", "none", "no_points", "text_points", "not_a_dict", "nan", "raising"],
+)
+def test_explain_output_is_checked(explained: Any, needle: str) -> None:
+    class ExplainsOddly(Size):
+        name: ClassVar[str] = "guard_explains_oddly"
+
+        def explain(self, leads: Any, touchpoints: Any, i: int) -> Any:
+            return explained() if callable(explained) else explained
+
+    leads, touches = data()
+    result = alignment.score(leads, touches, scorer=ExplainsOddly())
+    with pytest.raises(PluginError, match=needle) as info:
+        result.explain(0)
+    assert "scorer 'guard_explains_oddly'" in str(info.value)
+
+
+def test_explain_output_is_kept_as_new_dicts() -> None:
+    given = [{"axis": "fit", "rule": "size", "points": 2}]
+
+    class ExplainsWell(Size):
+        name: ClassVar[str] = "guard_explains_well"
+
+        def explain(self, leads: Any, touchpoints: Any, i: int) -> Any:
+            return (c for c in given)
+
+    leads, touches = data()
+    got = alignment.score(leads, touches, scorer=ExplainsWell()).explain(0)["contributions"]
+    assert got == given and got[0] is not given[0]
 
 
 def test_a_builtin_scorer_gets_the_tables_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -339,3 +411,24 @@ def test_a_scorer_whose_parameters_cannot_be_read_is_a_plugin_error(
     assert info.value.plugin == "guard_params_plugin"
     assert str(info.value).startswith(f"plugin 'guard_params_plugin': scorer {name!r}")
     assert isinstance(info.value.__cause__, RuntimeError) is cause
+
+
+class Buffered(Size):
+    """Writes its scores into one array it keeps and returns each time."""
+
+    name: ClassVar[str] = "guard_buffered"
+
+    def score(self, leads: Any, touchpoints: Any = None) -> Mapping[str, np.ndarray]:
+        if getattr(self, "buffer_", None) is None:
+            self.buffer_ = np.zeros(leads.n_leads)
+        self.buffer_[:] = self.scale * np.arange(leads.n_leads)
+        return {"score": self.buffer_}
+
+
+def test_a_result_does_not_change_when_the_scorer_reuses_its_array() -> None:
+    leads, touchpoints = data()
+    scorer = Buffered()
+    first = alignment.score(leads, touchpoints, scorer=scorer)
+    alignment.score(leads, touchpoints, scorer=scorer.set_params(scale=100.0))
+    np.testing.assert_array_equal(first.scores, np.arange(first.scores.size))
+    assert not np.shares_memory(first.scores, scorer.buffer_)

@@ -233,3 +233,28 @@ def test_channel_credit_within_rounding_is_kept_and_a_negative_residue_is_zero(c
     totals = got.totals(by="channel")
     assert min(totals.values()) == 0.0
     assert sum(totals.values()) == pytest.approx(got.summary()["converted_revenue"], rel=1e-12)
+
+
+class _Channel:
+    """A channel object whose ``str()`` is the channel's name (not a ``str`` itself)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pytest.mark.parametrize("both", [False, True], ids=["objects", "objects_and_names"])
+def test_channel_credit_keyed_by_other_than_text_is_a_plugin_error(both: bool, crm: Any) -> None:
+    """A key whose ``str()`` is a channel is refused, not credited to nobody."""
+
+    def credit(names: list[str], revenue: float) -> dict[Any, float]:
+        keyed: dict[Any, float] = {_Channel(names[0]): revenue / 2}
+        keyed[names[0] if both else _Channel(names[1])] = revenue / 2
+        return keyed
+
+    with pytest.raises(
+        PluginError, match=r"keyed its revenue credit by _Channel .*channels are text"
+    ):
+        alignment.attribute(crm.touchpoints, crm.conversions, model=_credit_model(credit))

@@ -62,6 +62,26 @@ def test_import_error_names_plugin_keeps_cause_and_others_work(
     assert "first_and_last" in alignment.attribution_models()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "raise SystemExit('usage: the plugin parsed sys.argv')\n",
+        "import alignment\n\n@alignment.hookimpl\ndef register_scorers(register):\n"
+        "    raise SystemExit(2)\n",
+    ],
+    ids=["at_import", "in_a_hook"],
+)
+def test_a_plugin_exiting_is_reported_not_the_end(
+    body: str, make_dist: Callable[..., Path]
+) -> None:
+    make_dist("exiting-dist", "alignment_exiting_plugin", body)
+    with pytest.warns(AlignmentWarning, match="alignment_exiting_plugin"):
+        alignment.list_plugins()
+    err = _one_error("alignment_exiting_plugin")
+    assert "SystemExit" in str(err) and isinstance(err.__cause__, SystemExit)
+    assert "linear" in alignment.attribution_models()  # the built-ins keep working
+
+
 def test_entry_point_with_unknown_hook_is_reported(make_dist: Callable[..., Path]) -> None:
     source = """
         import alignment

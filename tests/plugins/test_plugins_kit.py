@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,6 +19,7 @@ from alignment.testing import (
     check_attribution_model,
     check_scorer,
     make_journey_data,
+    make_lead_data,
     parametrize_with_checks,
 )
 
@@ -222,6 +223,18 @@ class _MutatesParams(_Linear):
         return self
 
 
+class _WritesItsArray(_Linear):
+    name: ClassVar[str] = "kit_writes_its_array"
+    description: ClassVar[str] = "fit writes into its (large) array parameter"
+
+    def __init__(self, table: Any = None) -> None:
+        self.table = table
+
+    def fit(self, journeys: Any) -> _WritesItsArray:
+        self.table[self.table.size // 2] += 1.0  # (numpy abbreviates the repr of 5000 items)
+        return self
+
+
 class _ConvertsInInit(_Linear):
     name: ClassVar[str] = "kit_converts_in_init"
     description: ClassVar[str] = "validates in __init__"
@@ -278,6 +291,7 @@ class _ChannelLeaky(_Channel):
         (_RowOrder(), "check_row_order_invariance", "after shuffling the input rows"),
         (_Random(), "check_deterministic", "weights differ"),
         (_MutatesParams(), "check_no_mutation", "parameter 'scale' changed"),
+        (_WritesItsArray(np.zeros(5000)), "check_no_param_drift", "'table' changed in place"),
         (_ConvertsInInit(), "check_params_stored_verbatim", "not stored verbatim"),
         (_CreditsUnconverted(), "check_weights_sum_to_one", "without a conversion got weight"),
         (_NeedsFit(), "check_not_fitted", "did not raise NotFittedError"),
@@ -490,6 +504,38 @@ def test_kit_flags_bad_scorers(scorer: Any, check: str, message: str) -> None:
         check_scorer(scorer)
     line = next(ln for ln in str(info.value).splitlines() if ln.strip().startswith(check))
     assert message in line
+
+
+def _extra_column(column: Any, values: Callable[[int], np.ndarray]) -> Scorer:
+    """A scorer returning a column ``column`` of ``values(n_leads)`` besides its scores."""
+
+    def score(self: Any, leads: Any, touchpoints: Any = None) -> Mapping[Any, np.ndarray]:
+        return {"score": np.ones(leads.n_leads), column: values(leads.n_leads)}
+
+    attrs = {"name": "kit_extra", "description": "an extra column", "score": score}
+    return type("Extra", (_Count,), attrs)()  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("extra", lambda n: np.ones((n, 2))),
+        (7, np.ones),
+        ("lead_id", np.ones),
+        ("mixed", lambda n: np.array(([1, "a"] * n)[:n], dtype=object)),
+    ],
+    ids=["two_dimensions", "int_name", "id_column", "text_and_numbers"],
+)
+def test_kit_flags_what_the_engine_refuses(
+    column: Any, values: Callable[[int], np.ndarray]
+) -> None:
+    scorer = _extra_column(column, values)
+    with pytest.raises(PluginError):
+        alignment.score(*make_lead_data()[:2], scorer=scorer)
+    with pytest.raises(AssertionError) as info:
+        check_scorer(scorer)
+    line = next(ln for ln in str(info.value).splitlines() if "check_scores_shape" in ln)
+    assert "alignment.score refuses its output" in line
 
 
 # --- parametrize_with_checks ------------------------------------------------------------------

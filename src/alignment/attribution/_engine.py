@@ -564,9 +564,7 @@ def check_channel_credit(
     for label, mapping in (("revenue", cc.revenue), ("conversions", cc.conversions)):
         if not isinstance(mapping, Mapping):
             raise _fail(model_name, f"returned {label} credit that is not a mapping")
-        unknown = [k for k in mapping if str(k) not in known]
-        if unknown:
-            raise _fail(model_name, f"credited unknown channel(s) {unknown[:5]}")
+        _check_channels(model_name, label, mapping, known)
         values = real_numbers(list(mapping.values()), f"{label} credit", fail)
         if values.shape != (len(mapping),):
             raise _fail(model_name, f"returned {label} credit that is not one number per channel")
@@ -578,6 +576,22 @@ def check_channel_credit(
     if checked["revenue"] == dict(cc.revenue) and checked["conversions"] == dict(cc.conversions):
         return cc
     return ChannelCredit(checked["conversions"], checked["revenue"], cc.details)
+
+
+def _check_channels(
+    model_name: str, label: str, mapping: Mapping[Any, Any], known: set[str]
+) -> None:
+    """Refuse a credit key that is not a ``str`` (channels are text) or not a ``known`` channel."""
+    not_text = [k for k in mapping if not isinstance(k, str)]
+    if not_text:
+        raise _fail(
+            model_name,
+            f"keyed its {label} credit by {type(not_text[0]).__name__} {not_text[0]!r}; channels "
+            "are text: key the credit by the channel names (str), e.g. str(channel)",
+        )
+    unknown = [k for k in mapping if k not in known]
+    if unknown:
+        raise _fail(model_name, f"credited unknown channel(s) {unknown[:5]}")
 
 
 def _conserved(

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from .._frame_types import level_frames, table_frames
-from .._guard import failing, guarded_call
+from .._guard import failing, guarded_call, is_builtin, plugin_exceptions
 from .._params import is_integer
 from .._results import Result, frame_backend, read_only_view
-from ..errors import DataValidationError, ParameterError, reject_rows
+from ..errors import DataValidationError, ParameterError, PluginError, reject_rows
 from ._breakdown import headline, stats_of, table
 
 if TYPE_CHECKING:
@@ -99,6 +99,38 @@ def _check_objects(arr: np.ndarray, column: str, scorer: str) -> None:
     )
 
 
+_EXPLAINED = "a list of dicts with 'axis' and 'rule' (text) and 'points' (a finite number)"
+
+
+def _contributions(explained: Any, fail: Callable[[str], PluginError]) -> list[dict[str, Any]]:
+    """A scorer's ``explain()`` output, checked: :data:`_EXPLAINED` (any iterable but text or a
+    mapping), each contribution a new dict; ``fail(problem)`` builds the error."""
+    if isinstance(explained, (str, bytes, Mapping)) or not isinstance(explained, Iterable):
+        raise fail(f"explain() returned {type(explained).__name__}; expected {_EXPLAINED}")
+    with plugin_exceptions("explain", fail):  # (a generator runs the scorer's code)
+        items = list(explained)
+    for n, item in enumerate(items):
+        if not _is_contribution(item):
+            raise fail(
+                f"explain() returned {item!r:.100} as contribution {n}; expected {_EXPLAINED}"
+            )
+    return [dict(item) for item in items]
+
+
+def _is_contribution(item: Any) -> bool:
+    """Whether ``item`` is a mapping of ``axis`` and ``rule`` (text) and ``points`` (finite)."""
+    if not isinstance(item, Mapping) or not {"axis", "rule", "points"} <= item.keys():
+        return False
+    points = item["points"]
+    return (
+        isinstance(item["axis"], str)
+        and isinstance(item["rule"], str)
+        and isinstance(points, numbers.Real)
+        and not isinstance(points, bool)
+        and bool(np.isfinite(float(points)))
+    )
+
+
 class ScoreResult(Result):
     """Scores of every lead, in the caller's row order.
 
@@ -122,7 +154,9 @@ class ScoreResult(Result):
     Built by :func:`alignment.score`.  ``result["fit"]`` reads one column; string columns
     (``cell``, ``action``, ``grade``, ``persona``) are stored as codes and decoded on first read,
     :meth:`summary` works on the codes directly.  :meth:`plot` draws the grid as a heat map
-    (leads or conversion per cell) or a histogram of scores (the ``plot`` extra).
+    (leads or conversion per cell) or a histogram of scores (the ``plot`` extra).  The arrays of
+    a scorer from outside the library are copied: a scorer that writes into an array it returned
+    (a buffer it reuses) does not change an earlier result.
     """
 
     def __init__(
@@ -154,6 +188,7 @@ class ScoreResult(Result):
                 )
         info = dict(info or {})
         n = self.ids.size
+        own = is_builtin(scorer)  # (another scorer's arrays are copied: it may write them later)
         data: dict[str, np.ndarray] = {}
         for k, v in columns.items():
             _check_name(k, name, id_column)
@@ -166,7 +201,7 @@ class ScoreResult(Result):
                 )
             if arr.dtype.kind == "O":
                 _check_objects(arr, k, name)
-            data[k] = read_only_view(arr)  # (the scorer's array keeps its flags)
+            data[k] = read_only_view(arr if own else arr.copy())  # (the scorer's keeps its flags)
         # string columns kept as (codes, labels) and decoded on first use
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for k, (code, labels) in dict(info.get("coded") or {}).items():
@@ -177,7 +212,7 @@ class ScoreResult(Result):
                     f"scorer {name} returned {code.shape} codes for {n} leads",
                     column=k,
                 )
-            coded[k] = (code, np.asarray(labels, dtype=object))
+            coded[k] = (code if own else code.copy(), np.array(labels, dtype=object))
         if "score" not in data:
             raise DataValidationError(
                 f"scorer {name} returned no 'score'",
@@ -191,8 +226,8 @@ class ScoreResult(Result):
                 column="score",
                 fix="a scorer must return finite float scores",
             )
-        if sc.dtype.kind == "f" and not np.isfinite(sc.sum()):
-            bad = np.flatnonzero(~np.isfinite(sc.astype(np.float64)))
+        bad = np.flatnonzero(~np.isfinite(sc))  # (integers are finite)
+        if bad.size:  # (each score checked: a sum of finite scores can overflow)
             raise DataValidationError(
                 f"scorer {name} returned non-finite scores",
                 column="score",
@@ -372,6 +407,13 @@ class ScoreResult(Result):
             ``lead_id``, the lead's output columns, and ``contributions``: a list of dicts with
             ``axis`` (``"fit"``, ``"grade"``, ``"interest"`` or ``"logit"``), ``rule`` and
             ``points`` (plus ``touches`` / ``steps`` / ``coef`` / ``value`` where relevant).
+
+        Raises
+        ------
+        PluginError
+            A scorer from outside the library raised in its ``explain()``, or returned other
+            than a list of dicts with ``axis`` and ``rule`` (text) and ``points`` (a finite
+            number).
         """
         i = self._index_of(lead)
         lid = self.ids[i]
@@ -383,12 +425,7 @@ class ScoreResult(Result):
         if callable(getattr(sc, "explain", None)) and self._leads is not None:
             fail = failing("scorer", sc)
             explained = guarded_call(sc, "explain", self._leads, self._touchpoints, i, fail=fail)
-            try:
-                contrib = list(explained)
-            except TypeError as exc:
-                raise fail(
-                    f"explain() returned {type(explained).__name__}; expected a list"
-                ) from exc
+            contrib = _contributions(explained, fail)
         out["contributions"] = contrib
         return out
 

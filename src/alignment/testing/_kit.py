@@ -18,7 +18,7 @@ import numpy as np
 
 from .._guard import rounding_tolerance
 from ..base import AttributionModel, ChannelCredit, Scorer, clone
-from ..errors import AlignmentError, AlignmentWarning, NotFittedError
+from ..errors import AlignmentError, AlignmentWarning, DataValidationError, NotFittedError
 from ._data import make_journey_data, make_lead_data
 
 if TYPE_CHECKING:
@@ -712,7 +712,9 @@ def _scores(model: Scorer, table: LeadTable, journeys: Journeys | None) -> dict[
 
 
 def check_scores_shape(model: Scorer) -> None:
-    """Every returned array has one value per lead; ``"score"`` is finite float64."""
+    """Every returned array has one value per lead; ``"score"`` is finite float64; the output
+    passes the check :func:`alignment.score` makes of it (:class:`~alignment.scoring.ScoreResult`:
+    column names, one dimension, object columns of one kind of value)."""
     model = _fresh(model)
     leads, touchpoints, y = make_lead_data()
     table, journeys = _lead_table(leads), _journeys(touchpoints)
@@ -728,6 +730,17 @@ def check_scores_shape(model: Scorer) -> None:
     bad = np.flatnonzero(~np.isfinite(score))
     if bad.size:
         raise _fail(model, f"{bad.size} score(s) are not finite, e.g. {score[bad[:5]].tolist()}")
+    _engine_accepts(model, table, out)
+
+
+def _engine_accepts(model: Scorer, table: LeadTable, out: Mapping[Any, np.ndarray]) -> None:
+    """Fail as :func:`alignment.score` refuses the scores ``out`` of ``table``'s leads."""
+    from ..scoring import ScoreResult
+
+    try:
+        ScoreResult(table.ids, out, scorer=model, id_column=table.id_column)
+    except DataValidationError as exc:
+        raise _fail(model, f"alignment.score refuses its output: {exc}") from exc
 
 
 def check_scorer_empty_input(model: Scorer) -> None:
