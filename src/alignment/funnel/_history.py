@@ -406,11 +406,13 @@ def _stage_ranks(values: Any, labels: tuple[str, ...], column: str, unknown: str
 def _read_events(
     events: Any, labels: tuple[str, ...], names: tuple[str, str, str], unknown: str
 ) -> _Events:
+    from .._colnames import by_keyword
     from .._frames import read_table
     from ..tables._common import _key_codes, _time_column
 
     lead, stage, at = names
-    raw = read_table(events, table="events", required=[lead, stage, at])
+    fix = by_keyword({lead: "lead", stage: "stage", at: "at"})
+    raw = read_table(events, table="events", required=[lead, stage, at], fix=fix)
     keys = _key_codes(raw.columns[lead], column=lead, table="events")
     t, _ = _time_column(raw, at, "events")
     rank = _stage_ranks(raw.columns[stage], labels, stage, unknown)
