@@ -223,6 +223,19 @@ def test_frames_in_and_out() -> None:
     assert "Account engagement" in res._repr_html_()
 
 
+def test_a_lead_table_is_read_like_its_frame() -> None:
+    crm = alignment.synthetic_crm(n_leads=300, seed=3)
+    frames = crm.to_frames("dict")
+    lt = crm.lead_table()
+    from_table = account_engagement(lt, frames["touchpoints"], as_of=crm.as_of)
+    from_frame = account_engagement(frames["leads"], frames["touchpoints"], as_of=crm.as_of)
+    assert from_table.summary() == from_frame.summary()
+    got, want = from_table.to_frame(backend="dict"), from_frame.to_frame(backend="dict")
+    assert list(got) == list(want)
+    for name in want:
+        assert got[name].tolist() == want[name].tolist()
+
+
 def test_inputs_not_mutated() -> None:
     leads = {k: np.array(v, dtype=object) for k, v in LEADS.items()}
     touches = {k: np.array(v, dtype=object) for k, v in TOUCHES.items()}
