@@ -566,3 +566,9 @@ def test_missing_event_column_names_its_keyword(
     assert (e.value.column, e.value.table) == (column, "events")
     assert e.value.fix.endswith(f"rename the column or name yours with {keyword}='your_column'")
     assert "time=" not in str(e.value)
+
+
+def test_a_printed_history_is_one_headline_line() -> None:
+    text = repr(funnel.history(alignment.synthetic_crm(n_leads=500, seed=0)))
+    assert text.startswith("LifecycleHistory(leads=500, entries=")
+    assert "\n" not in text and "array(" not in text and len(text) < 200

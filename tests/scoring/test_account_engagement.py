@@ -378,3 +378,9 @@ def test_row_order_invariance(data: Any, rnd: Any) -> None:
     with_acc = np.array([x is not None for x in c["account_id"]], dtype=bool)
     assert float(res.score.sum()) == pytest.approx(float(c["interest"][with_acc].sum()), abs=1e-9)
     assert dataclasses.is_dataclass(res)
+
+
+def test_a_printed_result_is_one_headline_line() -> None:
+    text = repr(account_engagement(alignment.synthetic_crm(n_leads=3000, seed=0)))
+    assert text.startswith("AccountEngagement(key='account_id', accounts=")
+    assert "\n" not in text and "array(" not in text and len(text) < 250

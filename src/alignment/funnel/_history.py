@@ -34,7 +34,7 @@ DEFAULT_HISTORY_STAGES: tuple[str, ...] = tuple(stage_label(s) for s in DEFAULT_
 _NO_TIME = "no entry of the stage has ended (or every one was a filled skip)"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class LifecycleHistory(Result):
     """Per lead and stage: when it entered, when it left, how long it stayed, re-entries.
 
@@ -220,6 +220,13 @@ class LifecycleHistory(Result):
         """
         level, backend = self._frame_args(level, backend)
         return _to_frame(self._tables[level](self), frame_backend(backend, self.backend))
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"LifecycleHistory(leads={s['leads']}, entries={s['entries']}, "
+            f"stages={tuple(self.stages)!r}, recycles={s['recycles']}, open={s['open']})"
+        )
 
     def summary(self) -> dict[str, Any]:
         """Headline figures: leads, events (and what became of each), entries, recycles."""

@@ -56,7 +56,7 @@ def join_roles(mask: np.ndarray, names: Sequence[str], *, empty: Any) -> np.ndar
     return np.where(out != "", out, empty).astype(object)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class AccountEngagement(Result):
     """Engagement per account: the result of :func:`account_engagement`.
 
@@ -245,6 +245,15 @@ class AccountEngagement(Result):
         else:
             cols = self._account_columns()
         return to_native(cols, frame_backend(backend, self.backend))
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        tiers = " ".join(f"{k[5:]}:{v}" for k, v in s.items() if k.startswith("tier_"))
+        return (
+            f"AccountEngagement(key={self.key!r}, accounts={s['accounts']}, "
+            f"engaged_accounts={s['engaged_accounts']}, contacts={s['contacts']}, "
+            f"buying_group_complete={s['buying_group_complete']}, tiers={tiers!r})"
+        )
 
     def summary(self) -> dict[str, Any]:
         """Accounts, engaged accounts, accounts per tier, accounts with the full buying group;
