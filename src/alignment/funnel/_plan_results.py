@@ -32,7 +32,7 @@ def _mean(x: Any) -> float:
     return float(np.mean(np.asarray(x, dtype=np.float64)))
 
 
-def _headline(result: Result, shape: tuple[int, ...]) -> str:
+def _headline(result: Plan[Any] | _StageChart, shape: tuple[int, ...]) -> str:
     """One line of a result's summary (figures to 6 significant digits, the means over the
     scenarios when there are several), never its arrays."""
     figures = ", ".join(
@@ -61,6 +61,10 @@ class _StageChart(Result):
 
     def __repr__(self) -> str:
         return _headline(self, self._bars().shape)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures (each chart's class says which)."""
+        raise NotImplementedError
 
     def _bars(self) -> StageBars:
         raise NotImplementedError
