@@ -20,6 +20,7 @@ import numpy as np
 from ._options import current, note_variants
 from ._parallel import Pending
 from ._params import is_decimal_number, is_integer, is_na, number_float
+from ._parse import parse_money, parse_number
 from .errors import DataValidationError, ParameterError, reject_rows
 
 
@@ -571,9 +572,7 @@ def numeric(
     A bool is never a number (``True`` is not a count of 1 nor a revenue of 1.0): a bool
     column, or a Python/numpy bool in an object column, is refused, unless ``flags``: the
     attribute columns of a lead table (``is_duplicate``), where a flag is a 0/1 feature.
-    Text is read strictly: as an amount (``"$12,500.00"``, :func:`~alignment._parse.parse_money`),
-    or with ``count`` as a number naming no currency (``"1,200"``,
-    :func:`~alignment._parse.parse_number`).
+    Text is read strictly: an amount (``"$12,500.00"``), or with ``count`` ``"1,200"`` (no currency).
 
     Raises
     ------
@@ -595,8 +594,10 @@ def numeric(
         )
     if arr.dtype.kind == "U" or (
         arr.dtype.kind == "O" and any(isinstance(v, str) for v in arr.tolist())
-    ):  # text amounts ("12,500.00", "$3,150.00") or counts ("1,200"): strictly, never guessed
-        arr = _text_numbers(arr, column=column, table=table, count=count)
+    ):  # text amounts ("$3,150.00") or counts ("1,200"): read strictly, never guessed
+        kw: dict[str, Any] = dict(column=column, table=table, allow_missing=True)
+        kw["decimal"] = current().decimal
+        arr = parse_number(arr, **kw) if count else parse_money(arr, **kw)[0]
     if arr.dtype.kind == "O":
         arr = _object_floats(arr, column=column, table=table, flags=flags)
     if arr.dtype.kind not in "iuf":
@@ -696,16 +697,6 @@ def _too_large(v: Any) -> bool:
     except OverflowError:
         return True
     return False
-
-
-def _text_numbers(arr: np.ndarray, *, column: str, table: str | None, count: bool) -> np.ndarray:
-    """A column holding text read as amounts, or as counts (no currency) with ``count``."""
-    from ._parse import parse_money, parse_number
-
-    decimal = current().decimal
-    if count:
-        return parse_number(arr, column=column, table=table, allow_missing=True, decimal=decimal)
-    return parse_money(arr, column=column, table=table, allow_missing=True, decimal=decimal)[0]
 
 
 def _object_floats(
