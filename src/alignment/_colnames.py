@@ -13,6 +13,7 @@ __all__ = [
     "FIXED_NAME",
     "NAME_IT",
     "ColumnFix",
+    "by_keyword",
     "check_column_names",
     "check_required",
     "close_name",
@@ -22,8 +23,11 @@ __all__ = [
     "repeated_names",
 ]
 
-NAME_IT = "rename the column or pass its name (e.g. time='my_time_column')"
-"""How to supply a missing column when the caller says no more: a parameter names it."""
+NAME_IT = (
+    "rename the column or pass its name to the function's keyword for that column, if it has one"
+)
+"""How to supply a missing column when the caller says no more (it passed no keyword for it):
+renaming always works; a keyword may name it, without a guess at which."""
 
 FIXED_NAME = "rename the column (the names of this table's columns are fixed)"
 """How to supply a missing column whose name no parameter changes."""
@@ -87,6 +91,19 @@ def close_name(name: str, names: Sequence[str]) -> str | None:
 def name_it_with(how: str) -> str:
     """How to supply a missing column that the parameter ``how`` names (``"key='your_column'"``)."""
     return f"rename the column or name yours with {how}"
+
+
+def by_keyword(keywords: Mapping[str, str]) -> dict[str, str]:
+    """The fix of each missing column (a :data:`ColumnFix`) from the keyword naming it.
+
+    ``keywords`` maps a column to the caller's parameter whose value it is.
+
+    Examples
+    --------
+    >>> by_keyword({"at": "at"})
+    {'at': "rename the column or name yours with at='your_column'"}
+    """
+    return {column: name_it_with(f"{kw}='your_column'") for column, kw in keywords.items()}
 
 
 def check_required(

@@ -20,6 +20,7 @@ import numpy as np
 from ._options import current, note_variants
 from ._parallel import Pending
 from ._params import is_decimal_number, is_integer, is_na, number_float
+from ._parse import parse_money, parse_number
 from .errors import DataValidationError, ParameterError, reject_rows
 
 
@@ -564,12 +565,14 @@ def numeric(
     allow_missing: bool = False,
     nonnegative: bool = False,
     flags: bool = False,
+    count: bool = False,
 ) -> np.ndarray:
     """Validate a numeric column and return it as ``float64``.
 
     A bool is never a number (``True`` is not a count of 1 nor a revenue of 1.0): a bool
     column, or a Python/numpy bool in an object column, is refused, unless ``flags``: the
     attribute columns of a lead table (``is_duplicate``), where a flag is a 0/1 feature.
+    Text is read strictly: an amount (``"$12,500.00"``), or with ``count`` ``"1,200"`` (no currency).
 
     Raises
     ------
@@ -591,12 +594,10 @@ def numeric(
         )
     if arr.dtype.kind == "U" or (
         arr.dtype.kind == "O" and any(isinstance(v, str) for v in arr.tolist())
-    ):  # text amounts ("12,500.00", "$3,150.00"): read strictly, never guessed
-        from ._parse import parse_money
-
-        arr, _ = parse_money(
-            arr, column=column, table=table, allow_missing=True, decimal=current().decimal
-        )
+    ):  # text amounts ("$3,150.00") or counts ("1,200"): read strictly, never guessed
+        kw: dict[str, Any] = dict(column=column, table=table, allow_missing=True)
+        kw["decimal"] = current().decimal
+        arr = parse_number(arr, **kw) if count else parse_money(arr, **kw)[0]
     if arr.dtype.kind == "O":
         arr = _object_floats(arr, column=column, table=table, flags=flags)
     if arr.dtype.kind not in "iuf":

@@ -757,8 +757,8 @@ def parse_duration(
 
     Examples
     --------
-    >>> parse_duration("36h")
-    numpy.timedelta64(129600000000,'us')
+    >>> print(parse_duration("36h"), parse_duration("36h").dtype)
+    129600000000 microseconds timedelta64[us]
     """
     if isinstance(value, bool):
         us = None

@@ -167,8 +167,10 @@ def test_optional_columns_and_custom_names() -> None:
     assert (j.conversions[0], j.revenue[0], j.non_conversions[0]) == (2.0, 8.0, 5.0)
     with pytest.raises(MissingColumnError, match="val"):
         journeys_from_paths({"path": ["a"], "total_conversions": [1]}, value="val")
-    with pytest.raises(MissingColumnError, match="total_conversions"):
+    with pytest.raises(MissingColumnError, match="total_conversions") as e:
         journeys_from_paths({"path": ["a"]})
+    # (no keyword is guessed: journeys_from_paths has no time=)
+    assert "time=" not in e.value.fix and e.value.fix.startswith("rename the column")
     j = journeys_from_paths(
         {"path": ["a"], "total_conversions": [1], "total_conversion_value": [5.0]}, value=None
     )

@@ -151,6 +151,13 @@ def test_deals_without_a_required_column_are_told_to_rename_it() -> None:
     assert e.value.fix == "rename the column (the names of this table's columns are fixed)"
 
 
+def test_costs_without_their_cost_column_name_the_keyword() -> None:
+    with pytest.raises(MissingColumnError) as e:
+        closed_loop(LEADS, costs={"campaign": ["x"], "spend": [5.0]}, by="campaign")
+    assert (e.value.column, e.value.table) == ("cost", "costs")
+    assert e.value.fix == "rename the column or name yours with cost_column='your_column'"
+
+
 def _bundle(
     deals: dict[str, list[Any]],
     contacts: list[tuple[str, str, bool]],

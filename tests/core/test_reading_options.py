@@ -381,6 +381,18 @@ def test_decimal_option_reaches_numeric() -> None:
         numeric(obj("12,50"), column="cost")
 
 
+def test_text_counts_are_numbers_never_amounts() -> None:
+    assert numeric(obj("$12,500.00", "100"), column="revenue").tolist() == [12500.0, 100.0]
+    assert numeric(obj("2", "1,200"), column="n", count=True).tolist() == [2.0, 1200.0]
+    with reading(decimal=","):
+        assert numeric(obj("1.200", "3"), column="n", count=True).tolist() == [1200.0, 3.0]
+    for bad, problem in (("two", "not a number"), ("$2", "a currency in a column of numbers")):
+        with pytest.raises(DataValidationError) as err:
+            numeric(obj("1", bad), column="total_conversions", table="paths", count=True)
+        assert err.value.problem.startswith(problem) and err.value.rows == [1]
+        assert "write amounts" not in (err.value.fix or "")
+
+
 TOUCHES = {
     "lead_id": ["a", "a", "b"],
     "timestamp": ["2024-03-09 02:30", "2024-03-10 01:00", "2024-03-09 12:00"],

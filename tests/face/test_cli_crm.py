@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import alignment
 from alignment import plugins
+from alignment._colnames import NAME_IT
 from alignment.base import AttributionModel
 from alignment.cli import _main as cli
 from alignment.cli import main, read_columns, write_columns
@@ -513,7 +514,7 @@ def test_cli_hint_table(text: str, want: str) -> None:
 
 
 def test_cli_hint_generic_column_hint() -> None:
-    generic = "fix: rename the column or pass its name (e.g. time='my_time_column')"
+    generic = f"fix: {NAME_IT}"
     assert cli_hint(generic, column="created_at").endswith("name yours with --created-at YOURS")
     assert cli_hint(generic, column="kind").endswith("name yours with --map YOURS=kind")
     assert cli_hint(generic, column="timestamp", options={"--map"}).endswith(

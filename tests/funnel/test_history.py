@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import alignment
 from alignment import funnel
-from alignment.errors import DataValidationError, ParameterError
+from alignment.errors import DataValidationError, MissingColumnError, ParameterError
 
 from .helpers import as_lists
 from .twins import observe_twin, quantile
@@ -548,3 +548,27 @@ def test_a_bundle_with_a_stage_event_table_uses_it() -> None:
     assert hist.keys.tolist() == ["A", "B", "C"]
     assert hist.as_of == np.datetime64("2024-03-31", "us")
     assert hist.n_entries == 13
+
+
+@pytest.mark.parametrize(
+    ("events", "column", "keyword"),
+    [
+        ({"lead_id": ["a"], "status": ["mql"], "at": ["2024-03-01T00:00Z"]}, "stage", "stage"),
+        ({"lead_id": ["a"], "stage": ["mql"], "when": ["2024-03-01T00:00Z"]}, "at", "at"),
+        ({"person": ["a"], "stage": ["mql"], "at": ["2024-03-01T00:00Z"]}, "lead_id", "lead"),
+    ],
+)
+def test_missing_event_column_names_its_keyword(
+    events: dict[str, list[str]], column: str, keyword: str
+) -> None:
+    with pytest.raises(MissingColumnError) as e:
+        funnel.history(events)
+    assert (e.value.column, e.value.table) == (column, "events")
+    assert e.value.fix.endswith(f"rename the column or name yours with {keyword}='your_column'")
+    assert "time=" not in str(e.value)
+
+
+def test_a_printed_history_is_one_headline_line() -> None:
+    text = repr(funnel.history(alignment.synthetic_crm(n_leads=500, seed=0)))
+    assert text.startswith("LifecycleHistory(leads=500, entries=")
+    assert "\n" not in text and "array(" not in text and len(text) < 200

@@ -337,3 +337,23 @@ def test_results_do_not_alias_inputs_and_are_read_only() -> None:
     assert p.per_period is not None
     with pytest.raises(ValueError, match="read-only"):
         p.per_period["mql"][0, 0] = 1.0
+
+
+def test_a_printed_plan_is_one_headline_line() -> None:
+    rates = {"lead": 0.3, "mql": 0.5}
+    one = fn.plan(1000, 10, rates)
+    assert repr(one) == (
+        "Plan(scenarios=1, stages=2, top_stage='lead', revenue=1000, customers=100, "
+        "overall_rate=0.15, required_top=666.667, required_top_whole=667)"
+    )
+    many = np.arange(1000.0, 201_000.0, 1000.0)
+    printed = [
+        repr(fn.plan(many, 10, rates)),
+        repr(fn.forward(many, rates)),
+        repr(fn.rep_plan(many, 10, rates)),
+        repr(fn.sensitivity(rates, revenue_target=1000, average_deal_size=10)),
+    ]
+    for text in printed:
+        assert "\n" not in text and "array(" not in text and len(text) < 250
+    assert printed[0].endswith("; means over 200 scenarios)")
+    assert printed[3] == "Sensitivity(stages=2, best='lead', factor=1.03333)"

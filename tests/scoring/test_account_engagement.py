@@ -223,6 +223,19 @@ def test_frames_in_and_out() -> None:
     assert "Account engagement" in res._repr_html_()
 
 
+def test_a_lead_table_is_read_like_its_frame() -> None:
+    crm = alignment.synthetic_crm(n_leads=300, seed=3)
+    frames = crm.to_frames("dict")
+    lt = crm.lead_table()
+    from_table = account_engagement(lt, frames["touchpoints"], as_of=crm.as_of)
+    from_frame = account_engagement(frames["leads"], frames["touchpoints"], as_of=crm.as_of)
+    assert from_table.summary() == from_frame.summary()
+    got, want = from_table.to_frame(backend="dict"), from_frame.to_frame(backend="dict")
+    assert list(got) == list(want)
+    for name in want:
+        assert got[name].tolist() == want[name].tolist()
+
+
 def test_inputs_not_mutated() -> None:
     leads = {k: np.array(v, dtype=object) for k, v in LEADS.items()}
     touches = {k: np.array(v, dtype=object) for k, v in TOUCHES.items()}
@@ -365,3 +378,9 @@ def test_row_order_invariance(data: Any, rnd: Any) -> None:
     with_acc = np.array([x is not None for x in c["account_id"]], dtype=bool)
     assert float(res.score.sum()) == pytest.approx(float(c["interest"][with_acc].sum()), abs=1e-9)
     assert dataclasses.is_dataclass(res)
+
+
+def test_a_printed_result_is_one_headline_line() -> None:
+    text = repr(account_engagement(alignment.synthetic_crm(n_leads=3000, seed=0)))
+    assert text.startswith("AccountEngagement(key='account_id', accounts=")
+    assert "\n" not in text and "array(" not in text and len(text) < 250

@@ -115,3 +115,11 @@ def test_empty_or_nul_keyword_refused(field: str, keyword: str) -> None:
     # trailing NUL, so "vp\x00" would have been compared as "vp"
     with pytest.raises(ModelValidationError, match=field):
         alignment.Persona(name="p", **{field: ("vp", keyword)})
+
+
+def test_a_printed_match_is_one_headline_line() -> None:
+    crm = alignment.synthetic_crm(n_leads=500, seed=0)
+    persona = alignment.Persona(name="soft", industries=("software",))
+    text = repr(match_personas(crm.lead_table(), [persona]))
+    assert text.startswith("PersonaMatch(leads=500, matched=") and text.endswith("('soft',))")
+    assert "\n" not in text and "array(" not in text and len(text) < 200

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._colnames import FIXED_NAME
+from .._colnames import FIXED_NAME, by_keyword
 from .._columns import fold_values
 from .._frame_types import level_frames
 from .._frames import numeric, read_table
@@ -580,7 +580,8 @@ def _costs(
     """The costs placed on the groups, and the cost table's total (NaN without costs)."""
     if costs is None:
         return None, float("nan")
-    raw = read_table(costs, table="costs", required=[cost_column], all_columns=True)
+    fix = by_keyword({cost_column: "cost_column"})
+    raw = read_table(costs, table="costs", required=[cost_column], all_columns=True, fix=fix)
     amounts = numeric(raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True)
     keys = {
         c: fold_values(raw.columns[c], column=c, table="costs")

@@ -34,7 +34,7 @@ DEFAULT_HISTORY_STAGES: tuple[str, ...] = tuple(stage_label(s) for s in DEFAULT_
 _NO_TIME = "no entry of the stage has ended (or every one was a filled skip)"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class LifecycleHistory(Result):
     """Per lead and stage: when it entered, when it left, how long it stayed, re-entries.
 
@@ -221,6 +221,13 @@ class LifecycleHistory(Result):
         level, backend = self._frame_args(level, backend)
         return _to_frame(self._tables[level](self), frame_backend(backend, self.backend))
 
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"LifecycleHistory(leads={s['leads']}, entries={s['entries']}, "
+            f"stages={tuple(self.stages)!r}, recycles={s['recycles']}, open={s['open']})"
+        )
+
     def summary(self) -> dict[str, Any]:
         """Headline figures: leads, events (and what became of each), entries, recycles."""
         return {
@@ -406,11 +413,13 @@ def _stage_ranks(values: Any, labels: tuple[str, ...], column: str, unknown: str
 def _read_events(
     events: Any, labels: tuple[str, ...], names: tuple[str, str, str], unknown: str
 ) -> _Events:
+    from .._colnames import by_keyword
     from .._frames import read_table
     from ..tables._common import _key_codes, _time_column
 
     lead, stage, at = names
-    raw = read_table(events, table="events", required=[lead, stage, at])
+    fix = by_keyword({lead: "lead", stage: "stage", at: "at"})
+    raw = read_table(events, table="events", required=[lead, stage, at], fix=fix)
     keys = _key_codes(raw.columns[lead], column=lead, table="events")
     t, _ = _time_column(raw, at, "events")
     rank = _stage_ranks(raw.columns[stage], labels, stage, unknown)

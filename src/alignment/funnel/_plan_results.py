@@ -32,6 +32,17 @@ def _mean(x: Any) -> float:
     return float(np.mean(np.asarray(x, dtype=np.float64)))
 
 
+def _headline(result: Plan[Any] | _StageChart, shape: tuple[int, ...]) -> str:
+    """One line of a result's summary (figures to 6 significant digits, the means over the
+    scenarios when there are several), never its arrays."""
+    figures = ", ".join(
+        f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v!r}"
+        for k, v in result.summary().items()
+    )
+    means = f"; means over {int(np.prod(shape))} scenarios" if shape else ""
+    return f"{type(result).__name__}({figures}{means})"
+
+
 class StageBars(NamedTuple):
     """What a stage bar chart draws: the volume of each stage and of a last bar (customers,
     won, deals), with the rates between them, per scenario."""
@@ -47,6 +58,13 @@ class StageBars(NamedTuple):
 
 class _StageChart(Result):
     """A result drawn as stage bars (:class:`StageBars`), one scenario or their mean."""
+
+    def __repr__(self) -> str:
+        return _headline(self, self._bars().shape)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures (each chart's class says which)."""
+        raise NotImplementedError
 
     def _bars(self) -> StageBars:
         raise NotImplementedError
@@ -72,7 +90,7 @@ class _StageChart(Result):
         return plot_stage_bars(self._bars(), ax=ax, scenario=scenario)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Plan(Result, Generic[Figure]):
     """A reverse-waterfall plan: what each stage must deliver to reach a revenue target.
 
@@ -188,6 +206,9 @@ class Plan(Result, Generic[Figure]):
         level, backend = self._frame_args(level, backend, old=("kind", kind))
         return _to_frame(self._columns(level), backend)
 
+    def __repr__(self) -> str:
+        return _headline(self, self.shape)
+
     def summary(self) -> dict[str, Any]:
         """Headline figures (means over the scenarios when there are several)."""
         return {
@@ -237,7 +258,7 @@ class Plan(Result, Generic[Figure]):
         return plot_stage_bars(chart, ax=ax, scenario=scenario)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Forecast(_StageChart, Generic[Figure]):
     """Expected volumes downstream of a stage (the result of :func:`forward`).
 
@@ -317,7 +338,7 @@ class Forecast(_StageChart, Generic[Figure]):
         return StageBars(self.stages, self.volumes, won, self.rates, self.shape, title)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Sensitivity:
     """Single-stage improvements ranked by effect (the result of :func:`sensitivity`).
 
@@ -350,6 +371,10 @@ class Sensitivity:
     leads_saved: FloatArray | None = None
     customers_added: FloatArray | None = None
     revenue_added: FloatArray | None = None
+
+    def __repr__(self) -> str:
+        best = f"{self.best!r}, factor={float(self.factor[0]):.6g}" if self.stages.size else None
+        return f"Sensitivity(stages={self.stages.size}, best={best})"
 
     @property
     def best(self) -> str:
@@ -404,7 +429,7 @@ class Sensitivity:
         return plot_sensitivity(self, ax=ax, measure=measure)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class RepPlan(_StageChart, Generic[Figure]):
     """What one sales rep needs per month to meet quota (the result of :func:`rep_plan`).
 

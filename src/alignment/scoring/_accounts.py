@@ -56,7 +56,7 @@ def join_roles(mask: np.ndarray, names: Sequence[str], *, empty: Any) -> np.ndar
     return np.where(out != "", out, empty).astype(object)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class AccountEngagement(Result):
     """Engagement per account: the result of :func:`account_engagement`.
 
@@ -246,6 +246,15 @@ class AccountEngagement(Result):
             cols = self._account_columns()
         return to_native(cols, frame_backend(backend, self.backend))
 
+    def __repr__(self) -> str:
+        s = self.summary()
+        tiers = " ".join(f"{k[5:]}:{v}" for k, v in s.items() if k.startswith("tier_"))
+        return (
+            f"AccountEngagement(key={self.key!r}, accounts={s['accounts']}, "
+            f"engaged_accounts={s['engaged_accounts']}, contacts={s['contacts']}, "
+            f"buying_group_complete={s['buying_group_complete']}, tiers={tiers!r})"
+        )
+
     def summary(self) -> dict[str, Any]:
         """Accounts, engaged accounts, accounts per tier, accounts with the full buying group;
         contacts and engaged contacts; then what was done with every touch and lead row
@@ -368,9 +377,20 @@ def _role_pairs(
     return rows[ok], folded[inv.ravel()] if uniq.size else np.empty(0, dtype=object)
 
 
+def _lead_columns(leads: Any) -> tuple[Any, str | None]:
+    """``leads`` as a table to read, and its backend when it is a :class:`LeadTable` (read
+    through its columns, its id column as ``lead_id``)."""
+    from ..tables import LeadTable
+
+    if not isinstance(leads, LeadTable):
+        return leads, None
+    return {**leads.to_dict(), "lead_id": leads.ids}, leads.backend
+
+
 def _read_leads(leads: Any, key: str, deal_contacts: Any) -> _Leads:
     fix = {"lead_id": FIXED_NAME, key: name_it_with("key='your_column'")}
-    raw = read_table(leads, table="leads", required=("lead_id", key), optional=("role",), fix=fix)
+    data, backend = _lead_columns(leads)
+    raw = read_table(data, table="leads", required=("lead_id", key), optional=("role",), fix=fix)
     ids_cat = factorize(raw.columns["lead_id"], column="lead_id", table="leads")
     ids = ids_cat.values()
     repeated = np.bincount(ids_cat.codes, minlength=ids_cat.n_categories)[ids_cat.codes] > 1
@@ -394,7 +414,7 @@ def _read_leads(leads: Any, key: str, deal_contacts: Any) -> _Leads:
         pos, found = lookup(ids, dc.columns["lead_id"], column="lead_id", table="deal_contacts")
         counts["deal_contacts_unknown_lead"] = int(np.count_nonzero(~found))
         roles.append(_role_pairs(pos[found], dc.columns["role"], table="deal_contacts", keep=found))
-    return _Leads(np.asarray(ids), account, roles, raw.backend, counts)
+    return _Leads(np.asarray(ids), account, roles, backend or raw.backend, counts)
 
 
 @dataclass(frozen=True)
@@ -513,10 +533,10 @@ def account_engagement(
 
     Parameters
     ----------
-    leads : CRMData, frame, dict of arrays or records
+    leads : CRMData, LeadTable, frame, dict of arrays or records
         One row per lead: ``lead_id``, the ``key`` column (missing: the lead has no account)
         and optionally ``role``.  A :class:`alignment.io.CRMData` gives its leads, touchpoints,
-        deal contacts and ``as_of``.
+        deal contacts and ``as_of``; a :class:`alignment.tables.LeadTable` its columns.
     touches : frame, dict of arrays or records, optional
         ``lead_id``, ``timestamp`` and the ``kind_column`` (required unless ``leads`` is a
         CRMData).

@@ -48,7 +48,7 @@ DEFAULT_PERSONA_COLUMNS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PersonaMatch(Result):
     """Result of :func:`match_personas`.
 
@@ -128,6 +128,13 @@ class PersonaMatch(Result):
         return to_native(
             {"lead_id": self.ids, "persona": self.persona, "criteria_met": self.n_met},
             frame_backend(backend, self.backend),
+        )
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"PersonaMatch(leads={s['leads']}, matched={s['matched']}, "
+            f"unmatched={s['unmatched']}, personas={self.names!r})"
         )
 
     def summary(self) -> dict[str, Any]:
