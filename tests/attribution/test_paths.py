@@ -318,3 +318,15 @@ def test_bad_separator() -> None:
         journeys_from_paths({"path": ["a"], "total_conversions": [1]}, sep="")
     p = parse_paths({"path": ["a b", "c"], "total_conversions": [1, 1]}, sep=" ")
     assert list(p.channels) == ["a", "b", "c"]
+
+
+def test_text_counts_are_read_as_counts_never_as_amounts() -> None:
+    """A count written as text is a number ("1,200"); a currency or a word is refused in the
+    words of counts (errors.md: count columns read text counts, not amounts)."""
+    j = Journeys.from_paths({"path": ["a > b", "b"], "total_conversions": ["2", "1,200"]})
+    assert j.conversions.tolist() == [2.0, 1200.0]
+    with pytest.raises(DataValidationError, match="currency in a column of numbers"):
+        Journeys.from_paths({"path": ["a"], "total_conversions": ["$2"]})
+    with pytest.raises(DataValidationError, match="not a number") as caught:
+        Journeys.from_paths({"path": ["a"], "total_conversions": ["two"]})
+    assert "amount" not in str(caught.value)

@@ -93,7 +93,7 @@ def _split(rows: list[str], core: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _counts(raw: np.ndarray, column: str) -> np.ndarray:
-    out = numeric(raw, column=column, table=_TABLE, nonnegative=True)
+    out = numeric(raw, column=column, table=_TABLE, nonnegative=True, count=True)
     reject_rows(
         out != np.floor(out),
         "fractional count: counts of journeys must be whole numbers",
