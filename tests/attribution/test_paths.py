@@ -330,3 +330,12 @@ def test_text_counts_are_read_as_counts_never_as_amounts() -> None:
     with pytest.raises(DataValidationError, match="not a number") as caught:
         Journeys.from_paths({"path": ["a"], "total_conversions": ["two"]})
     assert "amount" not in str(caught.value)
+
+
+def test_a_missing_column_names_the_keyword_that_names_it() -> None:
+    with pytest.raises(MissingColumnError, match=r"path='your_column'"):
+        Journeys.from_paths({"pth": ["a"], "total_conversions": [1]})
+    with pytest.raises(MissingColumnError, match=r"conversions='your_column'"):
+        Journeys.from_paths({"path": ["a"], "n": [1]})
+    with pytest.raises(MissingColumnError, match=r"time='your_column'"):
+        alignment.ActivityLog.build({"lead_id": ["a"], "when": ["2024-01-01"]})

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._colnames import by_keyword
 from .._frame_types import table_frames
 from .._frames import (
     Categorical,
@@ -153,7 +154,10 @@ class ActivityLog(_EventLog):
         if not is_option(unknown, ("raise", "report")):
             raise ParameterError(f"unknown must be 'raise' or 'report', got {unknown!r}")
         at = "activities"
-        raw = read_table(data, table=at, required=[lead, time], optional=[kind, rep, outcome])
+        fix = by_keyword({lead: "lead", time: "time"})
+        raw = read_table(
+            data, table=at, required=[lead, time], optional=[kind, rep, outcome], fix=fix
+        )
         t, aware = _time_column(raw, time, at, check=False)
         unknown_rows = np.empty(0, np.int64)
         lt, lead_flags = LeadTable._read(leads) if leads is not None else (None, {})

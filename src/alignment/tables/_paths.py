@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._colnames import by_keyword
 from .._frames import Categorical, factorize, numeric, read_table
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._common import check_total
@@ -123,7 +124,10 @@ def parse_paths(
         if name is None:
             continue
         (optional if name == default else required).append(name)
-    raw = read_table(data, table=_TABLE, required=required, optional=optional)
+    fix = by_keyword(
+        {path: "path", conversions: "conversions", value or "": "value", null or "": "null"}
+    )
+    raw = read_table(data, table=_TABLE, required=required, optional=optional, fix=fix)
     n = raw.n_rows
 
     # ---- counts and values ---------------------------------------------------------------
