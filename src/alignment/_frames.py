@@ -522,9 +522,10 @@ def _pandas_zoned(native: Any) -> np.ndarray | None:
 
 
 def _beyond_float(s: Any) -> bool:
-    """Whether an integer column holds a value above 2**53 in magnitude (floats would round it)."""
+    """Whether an integer column holds a value of 2**53 or more in magnitude (as floats, it
+    could not be told from its neighbours)."""
     lo, hi = s.min(), s.max()
-    return lo is not None and max(abs(int(lo)), abs(int(hi))) > 2**53
+    return lo is not None and max(abs(int(lo)), abs(int(hi))) >= 2**53
 
 
 POOL_MIN_ROWS = 50_000
