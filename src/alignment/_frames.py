@@ -172,22 +172,26 @@ def read_table(
     check_required(required, names, table, fix=fix)
     cols: dict[str, np.ndarray] = {}
     aware: dict[str, bool] = {}
+    integers: dict[str, np.ndarray] = {}
     for name in dict.fromkeys(wanted):
         if name in names:
             cols[name] = getter(name)
     n_rows = _common_length(cols, table)
-    _read_arrow_columns(cols, aware, table)
+    _read_arrow_columns(cols, aware, integers, table)
     for name, col in cols.items():  # unicode text, factorised as a frame's strings are
         if isinstance(col, np.ndarray) and col.dtype.kind == "U":
             cols[name] = _soon(n_rows, factorize, col, column=name, table=table, allow_missing=True)
     if not cols and names:
         n_rows = len(getter(names[0]))
-    return RawColumns(_Columns(cols), n_rows, backend, names, aware)
+    return RawColumns(_Columns(cols), n_rows, backend, names, aware, integers)
 
 
-def _read_arrow_columns(cols: dict[str, Any], aware: dict[str, bool], table: str) -> None:
+def _read_arrow_columns(
+    cols: dict[str, Any], aware: dict[str, bool], integers: dict[str, np.ndarray], table: str
+) -> None:
     """PyArrow arrays among a dict's columns, read as a PyArrow table's columns are (strings
-    factorised from their bytes, instants with their zone), in place."""
+    factorised from their bytes, instants with their zone, integers with nulls exact), in
+    place."""
     arrow = {k: v for k, v in cols.items() if type(v).__module__.split(".")[0] == "pyarrow"}
     if not arrow:
         return
@@ -200,6 +204,7 @@ def _read_arrow_columns(cols: dict[str, Any], aware: dict[str, bool], table: str
     assert isinstance(held, _Columns)
     cols.update({name: held.held(name) for name in arrow})  # (a column being encoded: pending)
     aware.update(read.aware)
+    integers.update(read.integers)
 
 
 def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
@@ -372,6 +377,7 @@ def _read_frame(
     )
     cols: dict[str, Any] = {}  # arrays, Categorical, or Pending (a column still being encoded)
     aware: dict[str, bool] = {}
+    integers: dict[str, np.ndarray] = {}
     schema = frame.schema
     n_rows = int(frame.shape[0])
     for name in wanted:
@@ -379,7 +385,18 @@ def _read_frame(
         cols[name], zone = _frame_column(s, schema[labels[name]], backend, n_rows, name, table)
         if zone is not None:
             aware[name] = zone
-    return RawColumns(_Columns(cols), int(frame.shape[0]), backend, names, aware)
+        if (ints := _nullable_integers(s, schema[labels[name]])) is not None:
+            integers[name] = ints
+    return RawColumns(_Columns(cols), n_rows, backend, names, aware, integers)
+
+
+def _nullable_integers(s: Any, dtype: Any) -> np.ndarray | None:
+    """An integer column holding nulls as its integers, ``0`` where missing (the column
+    itself is read as floats, which round those of 2**53 or more); ``None`` for any other."""
+    nw = _nw()
+    if not dtype.is_integer() or dtype in (nw.Int128, nw.UInt128) or not s.null_count():
+        return None
+    return np.asarray(s.fill_null(0).to_numpy())
 
 
 def _frame_column(
