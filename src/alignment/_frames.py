@@ -28,6 +28,7 @@ import numpy as np
 from ._colnames import ColumnFix, check_column_names, check_required, refuse_duplicates
 from ._columns import Categorical, RawColumns, _Columns, nested_column, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
+from ._options import finer_than_us, note_cut
 from ._parallel import n_threads, submit
 from ._params import is_option
 from ._rows import records_to_dict, tighten
@@ -413,15 +414,14 @@ def _frame_column(
     nw = _nw()
     zoned = _pandas_zoned(s.to_native()) if backend == "pandas" else None
     if zoned is not None:  # (a pandas zone narwhals does not type: read as stored)
-        return zoned, True
+        return _instants(zoned, name, table), True
     if dtype == nw.Datetime:
         tz = getattr(dtype, "time_zone", None)
         if tz is not None and backend != "pyarrow":  # (Arrow holds the UTC instants)
             if str(tz) not in ("UTC", "Etc/UTC"):  # (UTC values need no conversion)
                 s = s.dt.convert_time_zone("UTC")
             s = s.dt.replace_time_zone(None)
-        times = datetimes_as_us(np.asarray(s.to_numpy()), column=name, table=table)
-        return times, tz is not None
+        return _instants(np.asarray(s.to_numpy()), name, table), tz is not None
     if dtype == nw.Date:  # (cast by the backend: nulls NaT, whatever holds the dates)
         millis = np.asarray(s.cast(nw.Datetime("ms")).to_numpy())  # (any int32 of days fits)
         return datetimes_as_us(millis, column=name, table=table), False
@@ -527,15 +527,22 @@ def _pandas_all_text(native: Any) -> bool:
     return bool(pd.api.types.infer_dtype(native, skipna=True) in ("string", "empty"))
 
 
+def _instants(arr: np.ndarray, name: str, table: str) -> np.ndarray:
+    """A frame's ``datetime64`` column as ``datetime64[us]``; the values with a part below a
+    microsecond, which the cast cuts, are noted for the call's warning."""
+    note_cut(table, name, finer_than_us(arr))
+    return datetimes_as_us(arr, column=name, table=table)
+
+
 def _pandas_zoned(native: Any) -> np.ndarray | None:
     """The UTC instants of a pandas column with a time zone (``datetime64[us, Europe/Paris]``),
-    as naive ``datetime64[us]``; ``None`` for any other column."""
+    as naive ``datetime64`` of its unit; ``None`` for any other column."""
     import pandas as pd
 
     if not isinstance(getattr(native, "dtype", None), pd.DatetimeTZDtype):
         return None
     utc = native.dt.tz_convert("UTC").dt.tz_localize(None)
-    return np.asarray(utc.to_numpy()).astype(TIME_DTYPE, copy=False)
+    return np.asarray(utc.to_numpy())
 
 
 def _beyond_float(s: Any) -> bool:
