@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -534,16 +534,16 @@ class RawColumns:
     Attributes
     ----------
     columns : dict of str to ndarray
-        The columns that were asked for and found.  Strings are object arrays, datetime columns of a
-        frame are ``datetime64[us]`` in UTC, numbers are numeric arrays (nulls become ``NaN``).
+        Those asked for and found: text as objects, instants as UTC ``datetime64[us]``, nulls NaN.
     n_rows : int
         Number of rows.
     backend : str
         ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``.
     names : tuple of str
         All column names of the input (found or not asked for).
-    aware : dict of str to bool
-        For datetime columns of a frame: whether the column carried a time zone.
+    aware, integers : dict of str to bool, dict of str to ndarray
+        Of a frame's columns: whether a datetime column carried a time zone; an integer column
+        with nulls (floats in ``columns``) as its integers, exact, ``0`` where missing.
     """
 
     columns: Mapping[str, np.ndarray]
@@ -551,6 +551,7 @@ class RawColumns:
     backend: str  # the caller's backend: "pandas", "polars", "pyarrow" or "dict"
     names: tuple[str, ...]
     aware: dict[str, bool]
+    integers: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def get(self, name: str) -> np.ndarray | None:
         """Column ``name`` or ``None`` when absent."""

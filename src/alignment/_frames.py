@@ -28,6 +28,7 @@ import numpy as np
 from ._colnames import ColumnFix, check_column_names, check_required, refuse_duplicates
 from ._columns import Categorical, RawColumns, _Columns, nested_column, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
+from ._options import finer_than_us, note_cut
 from ._parallel import n_threads, submit
 from ._params import DISABLE_BACKENDS, env_flag, is_option
 from ._rows import records_to_dict, tighten
@@ -183,22 +184,26 @@ def read_table(
     check_required(required, names, table, fix=fix)
     cols: dict[str, np.ndarray] = {}
     aware: dict[str, bool] = {}
+    integers: dict[str, np.ndarray] = {}
     for name in dict.fromkeys(wanted):
         if name in names:
             cols[name] = getter(name)
     n_rows = _common_length(cols, table)
-    _read_arrow_columns(cols, aware, table)
+    _read_arrow_columns(cols, aware, integers, table)
     for name, col in cols.items():  # unicode text, factorised as a frame's strings are
         if isinstance(col, np.ndarray) and col.dtype.kind == "U":
             cols[name] = _soon(n_rows, factorize, col, column=name, table=table, allow_missing=True)
     if not cols and names:
         n_rows = len(getter(names[0]))
-    return RawColumns(_Columns(cols), n_rows, backend, names, aware)
+    return RawColumns(_Columns(cols), n_rows, backend, names, aware, integers)
 
 
-def _read_arrow_columns(cols: dict[str, Any], aware: dict[str, bool], table: str) -> None:
+def _read_arrow_columns(
+    cols: dict[str, Any], aware: dict[str, bool], integers: dict[str, np.ndarray], table: str
+) -> None:
     """PyArrow arrays among a dict's columns, read as a PyArrow table's columns are (strings
-    factorised from their bytes, instants with their zone), in place."""
+    factorised from their bytes, instants with their zone, integers with nulls exact), in
+    place."""
     arrow = {k: v for k, v in cols.items() if type(v).__module__.split(".")[0] == "pyarrow"}
     if not arrow:
         return
@@ -211,6 +216,7 @@ def _read_arrow_columns(cols: dict[str, Any], aware: dict[str, bool], table: str
     assert isinstance(held, _Columns)
     cols.update({name: held.held(name) for name in arrow})  # (a column being encoded: pending)
     aware.update(read.aware)
+    integers.update(read.integers)
 
 
 def _common_length(cols: Mapping[str, np.ndarray], table: str) -> int:
@@ -383,6 +389,7 @@ def _read_frame(
     )
     cols: dict[str, Any] = {}  # arrays, Categorical, or Pending (a column still being encoded)
     aware: dict[str, bool] = {}
+    integers: dict[str, np.ndarray] = {}
     schema = frame.schema
     n_rows = int(frame.shape[0])
     for name in wanted:
@@ -390,7 +397,18 @@ def _read_frame(
         cols[name], zone = _frame_column(s, schema[labels[name]], backend, n_rows, name, table)
         if zone is not None:
             aware[name] = zone
-    return RawColumns(_Columns(cols), int(frame.shape[0]), backend, names, aware)
+        if (ints := _nullable_integers(s, schema[labels[name]])) is not None:
+            integers[name] = ints
+    return RawColumns(_Columns(cols), n_rows, backend, names, aware, integers)
+
+
+def _nullable_integers(s: Any, dtype: Any) -> np.ndarray | None:
+    """An integer column holding nulls as its integers, ``0`` where missing (the column
+    itself is read as floats, which round those of 2**53 or more); ``None`` for any other."""
+    nw = _nw()
+    if not dtype.is_integer() or dtype in (nw.Int128, nw.UInt128) or not s.null_count():
+        return None
+    return np.asarray(s.fill_null(0).to_numpy())
 
 
 def _frame_column(
@@ -407,15 +425,14 @@ def _frame_column(
     nw = _nw()
     zoned = _pandas_zoned(s.to_native()) if backend == "pandas" else None
     if zoned is not None:  # (a pandas zone narwhals does not type: read as stored)
-        return zoned, True
+        return _instants(zoned, name, table), True
     if dtype == nw.Datetime:
         tz = getattr(dtype, "time_zone", None)
         if tz is not None and backend != "pyarrow":  # (Arrow holds the UTC instants)
             if str(tz) not in ("UTC", "Etc/UTC"):  # (UTC values need no conversion)
                 s = s.dt.convert_time_zone("UTC")
             s = s.dt.replace_time_zone(None)
-        times = datetimes_as_us(np.asarray(s.to_numpy()), column=name, table=table)
-        return times, tz is not None
+        return _instants(np.asarray(s.to_numpy()), name, table), tz is not None
     if dtype == nw.Date:  # (cast by the backend: nulls NaT, whatever holds the dates)
         millis = np.asarray(s.cast(nw.Datetime("ms")).to_numpy())  # (any int32 of days fits)
         return datetimes_as_us(millis, column=name, table=table), False
@@ -521,21 +538,29 @@ def _pandas_all_text(native: Any) -> bool:
     return bool(pd.api.types.infer_dtype(native, skipna=True) in ("string", "empty"))
 
 
+def _instants(arr: np.ndarray, name: str, table: str) -> np.ndarray:
+    """A frame's ``datetime64`` column as ``datetime64[us]``; the values with a part below a
+    microsecond, which the cast cuts, are noted for the call's warning."""
+    note_cut(table, name, finer_than_us(arr))
+    return datetimes_as_us(arr, column=name, table=table)
+
+
 def _pandas_zoned(native: Any) -> np.ndarray | None:
     """The UTC instants of a pandas column with a time zone (``datetime64[us, Europe/Paris]``),
-    as naive ``datetime64[us]``; ``None`` for any other column."""
+    as naive ``datetime64`` of its unit; ``None`` for any other column."""
     import pandas as pd
 
     if not isinstance(getattr(native, "dtype", None), pd.DatetimeTZDtype):
         return None
     utc = native.dt.tz_convert("UTC").dt.tz_localize(None)
-    return np.asarray(utc.to_numpy()).astype(TIME_DTYPE, copy=False)
+    return np.asarray(utc.to_numpy())
 
 
 def _beyond_float(s: Any) -> bool:
-    """Whether an integer column holds a value above 2**53 in magnitude (floats would round it)."""
+    """Whether an integer column holds a value of 2**53 or more in magnitude (as floats, it
+    could not be told from its neighbours)."""
     lo, hi = s.min(), s.max()
-    return lo is not None and max(abs(int(lo)), abs(int(hi))) > 2**53
+    return lo is not None and max(abs(int(lo)), abs(int(hi))) >= 2**53
 
 
 POOL_MIN_ROWS = 50_000

@@ -116,7 +116,8 @@ def lookup(
     return out, out >= 0
 
 
-#: floats hold every integer up to 2**53 exactly, not beyond
+#: floats hold every integer below 2**53 apart; from here on they do not (``2**53 + 1`` is
+#: rounded to ``2.0**53``), so a float of 2**53 or more is no exact integer
 EXACT_FLOAT = 2.0**53
 
 
@@ -126,7 +127,7 @@ def _integral(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind != "f":
         return values
     with np.errstate(invalid="ignore"):
-        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) <= EXACT_FLOAT)
+        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < EXACT_FLOAT)
     if whole.all():
         return values.astype(np.int64)
     out = values.astype(str).astype(object)

@@ -48,7 +48,8 @@ def test_large_integer_ids_as_records_stay_distinct(ids: list[int]) -> None:
     ("ids", "problem"),
     [
         ([1.5, 1.7], "not a whole number"),
-        ([1e20, 2e20], "above 2\\*\\*53"),
+        ([1e20, 2e20], "2\\*\\*53 or more"),
+        ([2.0**53, -(2.0**53)], "2\\*\\*53 or more"),  # (2**53 + 1 as a float: 2**53)
         (np.array([2**63 + 1, 2**63], dtype=np.uint64), "64-bit"),
         ([2**64 + 1, 2**64], "expected strings, found int"),
     ],
@@ -64,8 +65,17 @@ def test_ids_that_would_collide_are_refused(ids: Any, problem: str) -> None:
 
 
 def test_whole_float_ids_are_read_as_integers() -> None:
-    table = LeadTable.build({"lead_id": [1.0, 2.0, 2.0**53], "created_at": [DAY] * 3})
-    assert table.ids.tolist() == [1, 2, 2**53]
+    table = LeadTable.build({"lead_id": [1.0, 2.0, 2.0**53 - 1], "created_at": [DAY] * 3})
+    assert table.ids.tolist() == [1, 2, 2**53 - 1]
+
+
+def test_float_ids_of_2_pow_53_do_not_merge_journeys() -> None:
+    # an id column with a blank is read as floats: 2**53 + 1 becomes 2.0**53
+    touches = {"lead_id": np.array([2.0**53, 2.0**53 + 1]), "timestamp": [DAY] * 2}
+    conv = {"lead_id": [2.0**53], "converted_at": ["2024-01-02"], "revenue": [1.0]}
+    with pytest.raises(DataValidationError, match="2\\*\\*53 or more") as err:
+        alignment.attribute({**touches, "channel": ["a", "b"]}, conv)
+    assert err.value.column == "lead_id"
 
 
 # ------------------------------------------------------------------------ numbers in range

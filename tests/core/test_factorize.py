@@ -258,6 +258,13 @@ def test_lookup_strings_both_directions(n_needles: int) -> None:
     assert found.tolist() == [e >= 0 for e in expected]
 
 
+def test_lookup_of_a_float_of_2_pow_53_finds_no_integer() -> None:
+    # 2.0**53 is also 2**53 + 1 rounded: no exact integer, so it finds neither
+    hay = np.array([2**53, 2**53 + 1, 7], dtype=np.int64)
+    pos, found = lookup(hay, np.array([2.0**53, 7.0, 2.0**53 - 1]))
+    assert pos.tolist() == [-1, 2, -1] and found.tolist() == [False, True, False]
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(SHORT, min_size=1, max_size=30, unique=True),

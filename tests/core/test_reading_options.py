@@ -778,6 +778,30 @@ def test_instants_cut_to_microseconds_are_named_with_their_count() -> None:
     )
 
 
+@pytest.mark.parametrize("backend", ["pandas", "pandas naive", "polars", "pyarrow"])
+def test_frame_instants_cut_to_microseconds_are_named_with_their_count(backend: str) -> None:
+    """A frame's nanosecond column (zoned or not) is cut where it is read: the same warning."""
+    pd = pytest.importorskip("pandas")
+    ns = [
+        "2024-03-01T00:00:00.000000900",
+        "2024-03-01T00:00:00.000000100",
+        "2024-03-02T00:00:00.000000000",
+    ]
+    times = pd.to_datetime(ns, utc=backend != "pandas naive")
+    tp: Any = pd.DataFrame({"lead_id": ["a", "a", "a"], "timestamp": times})
+    tp["channel"] = ["late", "early", "seo"]
+    if backend == "polars":
+        tp = pytest.importorskip("polars").from_pandas(tp)
+    elif backend == "pyarrow":
+        tp = pytest.importorskip("pyarrow").Table.from_pandas(tp, preserve_index=False)
+    zone = "" if backend == "pandas naive" else "Z"
+    cv = {"lead_id": ["a"], "converted_at": [f"2024-03-05T00:00{zone}"], "revenue": [1.0]}
+    with pytest.warns(alignment.AlignmentWarning, match="finer than a microsecond") as got:
+        alignment.attribute(tp, cv, model="linear")
+    (text,) = [str(w.message) for w in got if "finer than" in str(w.message)]
+    assert "touchpoints.timestamp (2 values)" in text and "converted_at" not in text
+
+
 def test_whole_microseconds_in_nanoseconds_are_read_without_a_word() -> None:
     tp = {"lead_id": ["a"], "timestamp": _ns("2024-03-01T00:00:00.000001", "NaT")[:1]}
     tp["channel"] = ["email"]

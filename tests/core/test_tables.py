@@ -595,6 +595,12 @@ def _cat(n: int) -> alignment.Categorical:
         ({"keys": np.array([7, 7])}, "keys", "duplicate journey key"),
         ({"time": np.array([1, 2, 3])}, "time", "dtype int64"),
         ({"revenue": np.array([5.0, 0.0])}, "revenue", "without a conversion"),
+        ({"channels": ["x", "x"]}, "channels", "repeats the name\\(s\\) 'x'"),
+        ({"channel": np.array([0.9, 1.0, 0.0])}, "channel", "dtype float64"),
+        ({"channel": np.array([True, False, True])}, "channel", "dtype bool"),
+        ({"channel": np.array(["x", "y", "x"], object)}, "channel", "bad value: 'x'"),
+        ({"channel": np.array([2**32, 1, 0])}, "channel", "outside the vocabulary"),
+        ({"channel": np.array([-1, 1, 0])}, "channel", "missing channel"),
     ],
 )
 def test_from_arrays_checks_what_it_promises(

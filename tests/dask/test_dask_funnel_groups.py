@@ -31,6 +31,7 @@ def _leads() -> pd.DataFrame:
             "mql_at": [base + pd.Timedelta(days=i + 1) if i % 2 else pd.NaT for i in range(n)],
             "owner": np.array([2**53, 2**53 + 1, 101, 7] * 3, dtype=np.int64),
             "flag": [True, False, True] * 4,
+            "account": pd.array([2**53, None, 2**53 + 1, 101] * 3, dtype="Int64"),
         }
     )
 
@@ -40,6 +41,7 @@ def _leads() -> pd.DataFrame:
     [
         ("owner", ["7", "101", "9007199254740992", "9007199254740993"]),
         ("flag", ["False", "True"]),
+        ("account", ["101", "9007199254740992", "9007199254740993", "(missing)"]),
     ],
 )
 def test_integer_and_flag_groups_match_in_memory(by: str, labels: list[str]) -> None:

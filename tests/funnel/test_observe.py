@@ -137,6 +137,36 @@ def test_group_by_integer_and_flag_columns_keeps_their_values(backend: str) -> N
     assert (data["account"] == [big, big + 1, big + 1, 7]).all()  # the caller's values
 
 
+@pytest.mark.parametrize("backend", ["pandas", "polars", "pyarrow", "dict of arrow"])
+def test_group_by_nullable_integer_column_keeps_its_integers(backend: str) -> None:
+    pd = pytest.importorskip("pandas")
+    big = 2**53  # 2**53 and 2**53 + 1 are one float64
+    frame: Any = pd.DataFrame(
+        {
+            "lead_id": ["a", "b", "c", "d", "e"],
+            "created_at": pd.to_datetime(["2024-01-01"] * 5, utc=True),
+            "mql_at": pd.to_datetime(["2024-01-02", None, None, "2024-01-03", None], utc=True),
+            "account": pd.array([big, big + 1, None, big + 1, 101], dtype="Int64"),
+            "owner": pd.array([101, 202, None, 202, 101], dtype="Int64"),
+        }
+    )
+    if backend == "polars":
+        frame = pytest.importorskip("polars").from_pandas(frame)
+    elif backend != "pandas":
+        frame = pytest.importorskip("pyarrow").Table.from_pandas(frame, preserve_index=False)
+        if backend == "dict of arrow":
+            frame = {n: frame.column(n).combine_chunks() for n in frame.column_names}
+    stages = ["created_at", "mql_at"]
+    acc = fn.observe(frame, stages=stages, by="account")
+    assert acc.group_values is not None
+    assert acc.group_values.tolist() == ["101", str(big), str(big + 1), "(missing)"]
+    assert acc.counts[:, 0].tolist() == [1, 1, 2, 1]
+    assert acc.rates(str(big)) == {"lead": 1.0} and acc.rates(str(big + 1)) == {"lead": 0.5}
+    owner = fn.observe(frame, stages=stages, by="owner")
+    assert owner.group_values is not None
+    assert owner.group_values.tolist() == ["101", "202", "(missing)"]
+
+
 def test_ordered_counts_never_increase_and_any_mode_can_exceed() -> None:
     data = lead_dict(400, seed=2)
     ordered = fn.observe(data, mode="ordered", by="source")

@@ -424,6 +424,10 @@ def test_an_integer_owner_is_the_rep_and_a_flag_or_fraction_is_refused() -> None
     assert speed_to_lead(leads, acts).leads["rep"].tolist() == ["101", "ana", "7", "101"]
     leads["owner"] = [101.0, float("nan"), 7.0, 101.0]  # (integers with a gap, as floats)
     assert speed_to_lead(leads, acts).leads["rep"].tolist() == ["101", "ana", "7", "101"]
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(leads).assign(owner=pd.array([2**53 + 1, None, 2**53, 101], "Int64"))
+    big = [str(2**53 + 1), "ana", str(2**53), "101"]  # (a pandas Int64 column with a gap)
+    assert speed_to_lead(frame, acts).leads["rep"].tolist() == big
     for owner, value in (([True, None, False, True], True), ([1.0, 2.5, None, 3.0], 2.5)):
         leads["owner"] = owner
         with pytest.raises(DataValidationError, match="names no rep") as e:

@@ -584,7 +584,8 @@ def group_codes(
                 f"by={by!r} is a time column; use cohort='M'/'W'/'D' to group by entry period"
             )
         if values.dtype.kind in "fiu":  # numbers: numeric order, labels as text
-            return _number_codes(values)
+            exact_ints = values.dtype.kind in "iu" and by in lt.numeric
+            return _number_codes(values, np.isnan(lt.numeric[by]) if exact_ints else None)
         if values.dtype.kind == "b" or by in lt.exact:  # flags (object: None = missing)
             return _flag_codes(values)
         cat = factorize(
@@ -595,10 +596,14 @@ def group_codes(
     )
 
 
-def _number_codes(values: NDArray[Any]) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
+def _number_codes(
+    values: NDArray[Any], missing: NDArray[np.bool_] | None = None
+) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
     """Group codes of a number column in numeric order: integers compared and labelled exactly
-    (``"101"``), floats as their ``repr`` (``"2.5"``); ``NaN`` is missing."""
-    missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.size, bool)
+    (``"101"``), floats as their ``repr`` (``"2.5"``); ``NaN`` is missing, and for integers
+    the rows flagged in ``missing``."""
+    if missing is None:
+        missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.size, bool)
     uniq, inv = np.unique(values[~missing], return_inverse=True)
     codes = np.full(values.size, -1, dtype=np.int64)
     codes[~missing] = inv.ravel()

@@ -29,7 +29,7 @@ def owner_labels(lt: Any) -> np.ndarray | None:
             column="owner", values=exact, table="leads", fix=fix,
         )  # fmt: skip
     if exact is not None and exact.dtype.kind in "iu":
-        ints, missing = exact, np.zeros(exact.size, dtype=bool)
+        ints, missing = exact, np.isnan(values)  # (an integer column's missing rows: NaN)
     else:
         missing = np.isnan(values)
         reject_rows(

@@ -7,6 +7,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 
+from .._colnames import repeated_names
 from .._columns import DeferredCategorical, stored
 from .._frames import Categorical, numeric
 from .._time import TIME_DTYPE
@@ -95,29 +96,69 @@ def channel_categorical(
     """The channel of every touch as a Categorical over the vocabulary ``channels``."""
     if isinstance(channel, Categorical):
         cat = owned(channel, copy=validate)
+        if validate:
+            _check_codes(cat.codes, cat.n_categories, table)
     else:
-        if channels is None:
-            raise ParameterError(
-                "channels (the vocabulary) is required when channel is given as codes"
-            )
-        cat = Categorical(
-            np.asarray(channel).astype(np.int32), np.asarray(list(channels), dtype=object)
-        )
+        vocabulary = np.asarray(list(channels if channels is not None else []), dtype=object)
+        codes = _channel_codes(channel, channels is not None, vocabulary.size, validate, table)
+        cat = Categorical(codes, vocabulary)
     if cat.codes.size != n_touches:
         raise DataValidationError(
             f"channel has {cat.codes.size} values for {n_touches} touches",
             column="channel",
             table=table,
         )
-    if validate:
+    if validate and not isinstance(cat, DeferredCategorical):
+        _check_vocabulary(stored(cat, "categories"), table)
+    return cat
+
+
+def _channel_codes(
+    channel: Any, has_vocabulary: bool, n_channels: int, validate: bool, table: str
+) -> np.ndarray:
+    """Integer channel codes as ``int32``, once checked to be integers (and, with
+    ``validate``, codes into the vocabulary of ``n_channels`` names)."""
+    given = np.asarray(channel)
+    if given.size and given.dtype.kind not in "iu":
         reject_rows(
-            (cat.codes < 0) | (cat.codes >= cat.n_categories),
-            "channel code outside the vocabulary (or missing channel)",
+            np.ones(given.size, dtype=bool),
+            f"channel codes of dtype {given.dtype} (codes are integers: not rounded, "
+            "not read from text or flags)",
             column="channel",
             table=table,
-            values=cat.codes,
+            values=given,
+            fix="pass integer codes into channels=, a Categorical, or use Journeys.build, "
+            "which reads channel names",
         )
-    return cat
+    if not has_vocabulary:
+        raise ParameterError("channels (the vocabulary) is required when channel is given as codes")
+    if validate:
+        _check_codes(given, n_channels, table)
+    return given.astype(np.int32)
+
+
+def _check_codes(codes: np.ndarray, n_channels: int, table: str) -> None:
+    reject_rows(
+        (codes < 0) | (codes >= n_channels),
+        f"channel code outside the vocabulary of {n_channels} channels (or missing channel)",
+        column="channel",
+        table=table,
+        values=codes,
+        fix="give every touch a code in [0, len(channels))",
+    )
+
+
+def _check_vocabulary(channels: np.ndarray, table: str) -> None:
+    dup = repeated_names(channels.tolist())
+    if dup:
+        raise DataValidationError(
+            f"channels repeats the name(s) {', '.join(map(repr, dup))}: two codes would "
+            "stand for one channel",
+            column="channels",
+            table=table,
+            fix="list every channel name once in channels= and map the codes of a "
+            "repeated name to its one code",
+        )
 
 
 def checked_rows(

@@ -182,8 +182,8 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
             fix="pass keys as integers or text",
         )
         reject_rows(
-            np.abs(arr) > _EXACT_FLOAT,
-            "a float key above 2**53 (floats cannot hold it exactly: keys would merge)",
+            np.abs(arr) >= _EXACT_FLOAT,
+            "a float key of 2**53 or more (floats cannot hold it exactly: keys would merge)",
             column=column,
             table=table,
             values=arr,

@@ -378,10 +378,10 @@ class Journeys(_EventLog):
         Raises
         ------
         DataValidationError
-            Inconsistent lengths, bad offsets, codes outside the vocabulary, negative or
-            non-finite revenue or counts, touches not sorted in time within a journey; with
-            ``validate``, duplicate keys and revenue on a journey without a conversion;
-            ``time`` not ``datetime64`` (``timed=True``).
+            Inconsistent lengths, bad offsets, channel codes not integers in the vocabulary
+            (or one that repeats a name), negative or non-finite revenue or counts, touches
+            not sorted in time within a journey; with ``validate``, duplicate keys and revenue
+            on a journey without a conversion; ``time`` not ``datetime64`` (``timed=True``).
         """
         name = "journeys"
         keys = keys if isinstance(keys, Later) else np.array(keys, copy=validate or None)

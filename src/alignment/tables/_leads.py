@@ -100,8 +100,9 @@ class LeadTable:
     exact : dict of str to ndarray
         The values as read of the ``numeric`` columns given as integers or flags, where a
         value is a key (``funnel.observe(by=)``): an integer column as its integers (its
-        float64 copy rounds those beyond 2**53), a flag column as ``True``/``False`` (``None``
-        = missing) in an object array.
+        float64 copy rounds those beyond 2**53; ``0`` where missing, the rows ``NaN`` in
+        ``numeric``), a flag column as ``True``/``False`` (``None`` = missing) in an object
+        array.
     """
 
     ids: np.ndarray
@@ -403,7 +404,8 @@ class LeadTable:
             arr = numeric_(raw.columns[c], column=c, table=table, allow_missing=True, flags=True)
             _readonly(arr)
             nums[c] = arr
-            kept = _exact_values(raw.columns[c], arr, kind_of(c))
+            kept = raw.integers.get(c)
+            kept = _exact_values(raw.columns[c], arr, kind_of(c)) if kept is None else kept
             if kept is not None:
                 _readonly(kept)
                 exact[c] = kept
