@@ -537,8 +537,7 @@ class RawColumns:
         Those asked for and found: text as objects, instants as UTC ``datetime64[us]``, nulls NaN.
     n_rows : int
         Number of rows.
-    backend : str
-        ``"pandas"``, ``"polars"``, ``"pyarrow"`` or ``"dict"``.
+    backend : {"pandas", "polars", "pyarrow", "dict"}
     names : tuple of str
         All column names of the input (found or not asked for).
     aware, integers : dict of str to bool, dict of str to ndarray
@@ -548,7 +547,7 @@ class RawColumns:
 
     columns: Mapping[str, np.ndarray]
     n_rows: int
-    backend: str  # the caller's backend: "pandas", "polars", "pyarrow" or "dict"
+    backend: str  # the caller's backend
     names: tuple[str, ...]
     aware: dict[str, bool]
     integers: Mapping[str, np.ndarray] = field(default_factory=dict)
