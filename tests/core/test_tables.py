@@ -611,6 +611,26 @@ def test_from_arrays_checks_what_it_promises(
     assert err.value.column == column
 
 
+@pytest.mark.parametrize(
+    "keys",
+    [np.array(["", "a"], object), np.array([1.5, 2.5]), np.array([1.0, 2.0**60])],
+    ids=["empty text", "fractional floats", "float beyond 2**53"],
+)
+def test_from_arrays_keys_in_order_are_still_checked(keys: np.ndarray) -> None:
+    """Keys that increase skip the hashing of the uniqueness check (integers and texts), never
+    the check of each key."""
+    with pytest.raises(DataValidationError) as err:
+        Journeys.from_arrays(**{**_ARRAYS, "keys": keys})
+    assert err.value.column == "keys"
+
+
+def test_from_arrays_counts_written_as_text_are_counts() -> None:
+    j = Journeys.from_arrays(**_ARRAYS, conversions=np.array(["1", "1,200"], object))
+    assert j.conversions.tolist() == [1.0, 1200.0]
+    with pytest.raises(DataValidationError, match="currency in a column of numbers"):
+        Journeys.from_arrays(**_ARRAYS, conversions=np.array(["$1", "0"], object))
+
+
 def test_from_arrays_revenue_of_converted_journeys() -> None:
     conv_at = np.array(["2024-01-09", "NaT"], "datetime64[us]")
     j = Journeys.from_arrays(**_ARRAYS, revenue=np.array([5.0, 0.0]), converted_at=conv_at)

@@ -191,6 +191,8 @@ def checked_rows(
 
 
 def _check_unique(keys: np.ndarray, table: str) -> None:
+    if _increasing(keys):  # (canonical keys, e.g. the padded path rows: no hashing needed)
+        return
     codes = _key_codes(keys, column="keys", table=table).codes
     reject_rows(
         np.bincount(codes, minlength=1)[codes] > 1 if codes.size else np.zeros(0, bool),
@@ -200,6 +202,18 @@ def _check_unique(keys: np.ndarray, table: str) -> None:
         values=keys,
         fix="merge the touches of a key into one journey (Journeys.build does)",
     )
+
+
+def _increasing(keys: np.ndarray) -> bool:
+    """Whether ``keys`` are integers, or non-empty texts, that strictly increase (so are valid
+    keys that repeat none); ``False`` otherwise (the caller then hashes and checks them)."""
+    if keys.size < 2 or not (keys.dtype.kind == "i" or isinstance(keys[0], str)):
+        return False
+    try:  # (texts: a text compared with anything but a text raises, so all are texts)
+        rising = bool(np.all(keys[1:] > keys[:-1]))
+    except TypeError:
+        return False
+    return rising and (keys.dtype.kind == "i" or not bool(np.any(keys == "")))
 
 
 def _check_length(name: str, got: int, expected: int, per: str, table: str) -> None:
@@ -261,12 +275,18 @@ def journey_outcomes(
     if conversions is None:
         conv = (~np.isnat(conv_at)).astype(np.float64) if timed else (rev > 0).astype(np.float64)
     else:
-        conv = numeric(np.asarray(conversions), column="conversions", table=table, nonnegative=True)
+        conv = numeric(
+            np.asarray(conversions), column="conversions", table=table, nonnegative=True, count=True
+        )
     nonconv = (
         (conv == 0).astype(np.float64)
         if non_conversions is None
         else numeric(
-            np.asarray(non_conversions), column="non_conversions", table=table, nonnegative=True
+            np.asarray(non_conversions),
+            column="non_conversions",
+            table=table,
+            nonnegative=True,
+            count=True,
         )
     )
     given = (revenue, conversions, non_conversions)
