@@ -516,6 +516,25 @@ def test_a_share_of_nothing_credited_is_absent() -> None:
     assert np.nansum(some.to_frame("channel", backend="dict")["share"]) == pytest.approx(1.0)
 
 
+@pytest.mark.filterwarnings("ignore::alignment.AlignmentWarning")  # (full_path: no opportunity)
+@pytest.mark.parametrize("model", ["w_shaped", "full_path"])
+def test_stage_outcome_reads_the_lead_column_an_anchor_names(model: str) -> None:
+    # 'signup' (datetimes, not named *_at) is no default stage: the anchor still finds it
+    signup = np.array([DAY.format(d)[:10] for d in (2, 3, 1, 1)], dtype="datetime64[us]")
+    named = alignment.attribute(
+        STAGE_TOUCHES, {**STAGE_LEADS, "signup": signup}, outcome="mql_at", model=model,
+        lead_anchor="signup",
+    )  # fmt: skip
+    want = alignment.attribute(
+        STAGE_TOUCHES, {**STAGE_LEADS, "signup_at": signup}, outcome="mql_at", model=model,
+        lead_anchor="signup_at",
+    )  # fmt: skip
+    assert named.totals() == pytest.approx(want.totals())
+    moved = alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="mql_at", model=model)
+    assert named.totals() != pytest.approx(moved.totals())  # (the anchor is used)
+    assert sum(named.totals().values()) == pytest.approx(2.0)
+
+
 def test_stage_outcome_errors() -> None:
     with pytest.raises(alignment.MissingColumnError, match="stage column") as e:
         alignment.attribute(STAGE_TOUCHES, STAGE_LEADS, outcome="sql_at")

@@ -351,6 +351,33 @@ def test_a_deal_no_contact_row_names_keeps_its_integer_lead() -> None:
     assert r.totals() == _run(touches, deals).totals() == {"a": 100.0, "b": 200.0}
 
 
+@pytest.mark.parametrize("contact_leads, deal_leads", [([1], ["1", "2"]), (["1"], [1, 2])])
+@pytest.mark.parametrize("contacts", [None, "roles"])
+def test_a_deal_no_contact_row_names_meets_contacts_of_another_key_kind_as_text(
+    contact_leads: list[Any], deal_leads: list[Any], contacts: Any
+) -> None:
+    # integer leads on one side, text on the other: the same journeys as with one kind
+    touches = {"lead_id": [1, 2], "timestamp": ["2024-03-01", "2024-03-02"], "channel": ["a", "b"]}
+    deals = {"deal_id": ["D1", "D2"], "lead_id": deal_leads, "closed_at": ["2024-03-10"] * 2,
+             "amount": [100.0, 200.0], "won": [True, True]}  # fmt: skip
+    dc = {"deal_id": ["D1"], "lead_id": contact_leads, "role": ["champion"]}
+    same = dict(deals, lead_id=[1, 2])
+    want = _run(touches, same, deal_contacts=dict(dc, lead_id=[1]), contacts=contacts)
+    r = _run(touches, deals, deal_contacts=dc, contacts=contacts)
+    assert r.totals() == want.totals() == {"a": 100.0, "b": 200.0}
+    assert r.unattributed.by_reason() == {}
+
+
+def test_a_deal_no_contact_row_names_with_a_missing_lead_keeps_no_contact() -> None:
+    touches = {"lead_id": [1, 2], "timestamp": ["2024-03-01", "2024-03-02"], "channel": ["a", "b"]}
+    deals = {"deal_id": ["D1", "D2", "D3"], "lead_id": [1.0, 2.0, np.nan],
+             "closed_at": ["2024-03-10"] * 3, "amount": [100.0, 200.0, 50.0],
+             "won": [True, True, True]}  # fmt: skip
+    r = _run(touches, deals, deal_contacts={"deal_id": ["D1"], "lead_id": ["1"]})
+    assert r.totals() == {"a": 100.0, "b": 200.0}
+    assert r.unattributed.keys.tolist() == ["D3"]
+
+
 def test_lead_attributes_of_a_deal_are_its_primary_contacts() -> None:
     leads = {
         "lead_id": ["A", "B", "C"],

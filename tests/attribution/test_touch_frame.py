@@ -115,3 +115,13 @@ def test_outcome_column_is_one_category() -> None:
     assert result.to_frame(level="touch", backend="dict")["outcome"].tolist() == [
         "opportunity_at"
     ] * len(frame)
+
+
+def test_touch_frame_numeric_columns_are_read_only_views() -> None:
+    cost = np.array([1.0, 2.0, 3.0])
+    touches = {"lead_id": ["a", "a", "b"], "channel": ["x", "y", "x"], "cost": cost,
+               "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"]}  # fmt: skip
+    conv = {"lead_id": ["a"], "converted_at": ["2024-01-05"], "revenue": [10.0]}
+    d = _quiet(touches, conv, model="linear").to_frame(level="touch", backend="dict")
+    assert d["cost"].tolist() == [1.0, 2.0, 3.0] and not d["cost"].flags.writeable
+    assert cost.flags.writeable and cost.tolist() == [1.0, 2.0, 3.0]  # (the caller's: as it was)

@@ -370,6 +370,28 @@ def test_keys_go_to_the_division_memory_matches_them_in() -> None:
 
 
 @pytest.mark.parametrize(
+    "divisions", [[0, 10, 20, 2**60 + 1, 2**60 + 10], [-5, 0.5, 10.0, 30.0], [3, 3, 9]]
+)
+def test_number_keys_find_their_division_by_their_numbers(divisions: list[Any]) -> None:
+    """Integer keys (or whole floats) against numeric divisions are searched as numbers (no
+    text per row), with the divisions their text would find."""
+    from alignment.dask._common import _numeric_division, division_of, key_text
+
+    ints = pd.Series([-7, 0, 3, 9, 10, 11, 19, 20, 21, 2**60 + 1, 2**60 + 5, 2**62])
+    if any(isinstance(d, float) for d in divisions):  # (floats: exact below 2**53)
+        ints = ints[ints.abs() < 2**53]
+    cases = [ints, ints.astype("uint64").where(ints >= 0, 0), ints[ints.abs() < 2**53] * 1.0]
+    for keys in cases:
+        want = division_of(pd.Series(key_text(keys), dtype=object), divisions)
+        got = _numeric_division(keys, divisions)
+        assert got is not None and got.tolist() == want.tolist()
+    half = pd.Series([10.0, 0.5, np.nan])  # (not whole, or missing: through the text)
+    assert _numeric_division(half, divisions) is None
+    assert division_of(half, divisions).tolist()[2] == 0  # (missing: where memory refuses it)
+    assert _numeric_division(pd.Series(["10"]), divisions) is None
+
+
+@pytest.mark.parametrize(
     "values",
     [
         pd.Series([30, 7, 2**60], dtype="int64"),

@@ -191,6 +191,7 @@ def attribute(
     account = _account_options(key, lead, contacts, role_weights)
     if backend is not None:  # (refused before the stage outcome reads its leads in memory)
         _refuse_on_backend(account, outcome)
+    m, anchors = (None, []) if backend is not None else _model_and_anchors(model, model_params)
     oc = outcome_inputs(
         outcome,
         conversions,
@@ -202,6 +203,7 @@ def attribute(
         converted_at=converted_at,
         revenue=revenue,
         won_stages=won_stages,
+        anchors=anchors,
     )
     conversions, leads, deal_contacts = oc.conversions, oc.leads, oc.deal_contacts
     check_deal_options(won_stages, reset)
@@ -214,17 +216,13 @@ def attribute(
         run = backend.operation("attribute")
         options = dict(model=model, lookback=lookback, leads=leads, **columns, **deals)
         return cast("AttributionResult", run(touchpoints, conversions, **options, **model_params))
-
-    from ..plugins import get_attribution_model
-
-    m = get_attribution_model(model, **model_params)
+    assert m is not None  # (made above whenever there is no backend)
     model_name = m.name or type(m).__name__
     lb = None if lookback is None else parse_duration(lookback, name="lookback")
     # built-in rules (weights() not overridden) run directly on the compact view
     fast_rule = isinstance(m, RuleModel) and type(m).weights is RuleModel.weights
 
-    anchors = named_anchors(m) if leads is not None else []
-    if anchors:  # (lead columns the model's anchor parameters name, read as instants)
+    if anchors and leads is not None:  # (lead columns the anchors name, read as instants)
         leads = AnchoredLeads(leads, tuple(anchors))
     journeys = _journeys(
         touchpoints,
@@ -321,6 +319,15 @@ def _account_options(
         return {}
     mode = contacts if contacts is not None else "all"
     return dict(key=key or lead, contacts=mode, role_weights=role_weights)
+
+
+def _model_and_anchors(model: Any, params: Mapping[str, Any]) -> tuple[AttributionModel, list[str]]:
+    """The model named ``model`` with its ``params``, and the lead columns its anchor
+    parameters name (read as instants whatever their name)."""
+    from ..plugins import get_attribution_model
+
+    m = get_attribution_model(model, **params)
+    return m, named_anchors(m)
 
 
 def _refuse_on_backend(account: dict[str, Any], outcome: Any) -> None:

@@ -13,6 +13,7 @@ model, option and check of the engine applies to them unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +56,10 @@ def outcome_inputs(
     converted_at: str,
     revenue: str,
     won_stages: Any = None,
+    anchors: Sequence[str] = (),
 ) -> Outcome:
-    """The conversions (and leads) that credit ``outcome`` (see the module notes)."""
+    """The conversions (and leads) that credit ``outcome`` (see the module notes); a stage
+    outcome reads the leads' ``anchors`` columns (the model's anchor parameters) too."""
     if is_option(outcome, (None, REVENUE)):
         return Outcome(conversions, leads, deal_contacts, REVENUE, "revenue")
     if not isinstance(outcome, str) or not outcome:
@@ -104,7 +107,8 @@ def outcome_inputs(
             f"outcome={outcome!r} reads the stage instants from the leads: pass them "
             "(alignment.attribute(touches, leads, outcome=...))"
         )
-    lt = source if isinstance(source, LeadTable) else LeadTable.build(source, id=lead)
+    read = LeadTable._read  # (with the anchors' columns, whatever their name)
+    lt = source if isinstance(source, LeadTable) else read(source, id=lead, anchors=anchors)[0]
     table = _stage(lt, outcome, lead=lead, converted_at=converted_at, revenue=revenue)
     return Outcome(table, lt, None, outcome, "conversions")
 

@@ -70,13 +70,6 @@ def _text_names(cols: Mapping[str, Any]) -> list[str]:
     return [k for k, v in cols.items() if isinstance(v, Categorical)]
 
 
-def _read_only(values: np.ndarray) -> np.ndarray:
-    """A read-only view (a frame may share it; nothing can write into the result's array)."""
-    view: np.ndarray = np.asarray(values).view()
-    view.flags.writeable = False
-    return view
-
-
 def _fmt(x: float) -> str:
     return f"{x:,.2f}"
 
@@ -580,13 +573,13 @@ class AttributionResult(Result):
         codes = enc.codes
         cols: dict[str, Any] = {
             self.names.get("lead", "lead_id"): np.asarray(enc.keys)[codes],
-            self.names.get("time", "timestamp"): _read_only(enc.time),  # shared, not copied
+            self.names.get("time", "timestamp"): read_only_view(enc.time),  # shared, not copied
             self.names.get("channel", "channel"): enc.channel,
         }
         for name, c in enc.touch_columns.items():
             cols.setdefault(name, c)
         for name, v in enc.touch_numeric.items():
-            cols.setdefault(name, _read_only(v))
+            cols.setdefault(name, read_only_view(v))
         cols["eligible"] = eligible
         return {**cols, **self._credit_columns(weight, codes, self.table)}
 

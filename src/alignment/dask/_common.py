@@ -248,7 +248,8 @@ def _division_part(pdf: Any, key: str, divisions: list[Any]) -> Any:
 
 def division_of(values: Any, divisions: Sequence[Any]) -> np.ndarray:
     """Partition of ``divisions`` (numbers or text) holding the key that memory matches with
-    each of ``values``: compared by :func:`key_text`, the text memory compares.
+    each of ``values``: compared by :func:`key_text`, the text memory compares (integer keys,
+    or whole floats, against numeric divisions: by their numbers, which find the same).
 
     A value that no key of those divisions can match (the text ``"010"`` or ``"x"`` against
     numbers, a missing value) goes to partition 0, where memory's reading of it (no match,
@@ -256,6 +257,9 @@ def division_of(values: Any, divisions: Sequence[Any]) -> np.ndarray:
     """
     import pandas as pd
 
+    direct = _numeric_division(values, divisions)
+    if direct is not None:
+        return direct
     text = pd.Series(key_text(values), dtype=object)
     found = text.notna().to_numpy()
     text = text.where(found, "")
@@ -274,6 +278,42 @@ def division_of(values: Any, divisions: Sequence[Any]) -> np.ndarray:
     keys = text.to_numpy(dtype=object)
     part = np.searchsorted(bounds, keys, side="right") - 1
     return np.where(found, np.clip(part, 0, len(divisions) - 2), 0).astype(np.int64)
+
+
+def _numeric_division(values: Any, divisions: Sequence[Any]) -> np.ndarray | None:
+    """:func:`division_of` by a search of the numbers themselves, when it finds what the text
+    would: integer keys (or whole floats below 2**53) against numeric divisions, compared
+    exactly.  ``None`` for any other keys (text, missing, not whole …)."""
+    keys = None if _division_kind(divisions) != "number" else _whole_numbers(values)
+    if keys is None:
+        return None
+    bounds = np.asarray(divisions)
+    if bounds.dtype.kind == "f" and keys.size and np.abs(keys).max() < _EXACT_FLOAT:
+        hay, needles = bounds, keys.astype(np.float64)  # (exact: both hold these numbers)
+    elif bounds.dtype.kind == "i":
+        hay, needles = bounds.astype(np.int64), keys
+    else:  # (beyond 64 bits, or an empty float search: through the text)
+        return None
+    part = np.searchsorted(hay, needles, side="right") - 1
+    return np.clip(part, 0, len(divisions) - 2).astype(np.int64)
+
+
+def _whole_numbers(values: Any) -> np.ndarray | None:
+    """``values`` as ``int64`` when each is an integer of that range (a float: a whole one
+    below 2**53), else ``None``."""
+    dtype = getattr(values, "dtype", None)
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "iuf":
+        return None
+    arr = np.asarray(values)
+    if not arr.size:
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < _EXACT_FLOAT)
+        return arr.astype(np.int64) if whole.all() else None
+    if arr.dtype.kind == "u" and arr.max() > np.iinfo(np.int64).max:
+        return None
+    return arr.astype(np.int64, copy=False)
 
 
 def tag_rows(ddf: Any) -> Any:

@@ -26,7 +26,7 @@ from .._time import TIME_DTYPE
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar, check_zone_range
-from ._kinds import carried, category_hits, fold_names, some_values
+from ._kinds import carried, category_hits, fold_names, missing_names, some_values
 from ._owners import owner_labels
 
 __all__ = [
@@ -121,7 +121,7 @@ def _warn_unmatched(
         if names is None or cat is None:
             continue
         present = carried(cat.categories, cat.codes)
-        if present and not fold_names(present) & names:
+        if present and len(missing_names(names, present)) == len(names):  # (none matches)
             parts.append(
                 f"none of {arg} {sorted(names)} is the {column} of an activity (compared "
                 f"case-insensitively), whose {column}s are {some_values(present)}: {effect}"

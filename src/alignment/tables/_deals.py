@@ -23,7 +23,7 @@ from .._params import check_flag
 from .._parse import fold_key, fold_role, parse_bool
 from .._time import Awareness
 from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
-from ._common import _check_awareness, _key_codes, _Keys, check_total
+from ._common import _check_awareness, _key_codes, _Keys, _merge_keys, check_total
 from ._leads import LeadTable
 
 #: the id column of deals (and of ``deal_contacts``): the journey key of deal-keyed journeys
@@ -521,8 +521,7 @@ def _read_contacts(
     )
     pair_conv = conv[order]
     primary = _first_pairs(pair_conv, won_rows.size)
-    kept, inverse = np.unique(persons.codes[order], return_inverse=True)
-    keys = _Keys(inverse.astype(np.int64).ravel(), persons.uniques[kept])
+    keys = _used_keys(persons, order)
     kept_role = None if role is None else role.take(order)
     return Contacts(keys=keys, conv=pair_conv, primary=primary, rows=order, role=kept_role)
 
@@ -545,34 +544,56 @@ def _with_own_leads(
 ) -> Contacts:
     """``pairs`` (of the deal contacts) and, for each won deal no contact row names, the deal's
     own ``lead`` (its row of the deals as the pair's row); a deal with neither keeps no
-    contact."""
-    alone = np.bincount(pairs.conv, minlength=rows.size) == 0
-    if lead not in cols or not alone.any():
+    contact.  Integer keys on one side and text on the other meet as text."""
+    alone = np.flatnonzero(np.bincount(pairs.conv, minlength=rows.size) == 0)
+    if lead not in cols or not alone.size:
         return pairs
-    own = pick(lead)
-    with caller_rows(rows, _CT):
-        has = factorize(own, column=lead, table=_CT, allow_missing=True).codes >= 0
-    add = np.flatnonzero(alone & has)
+    add, added = _own_lead_keys(pick(lead), alone, lead, rows)
     if not add.size:
         return pairs
-    with caller_rows(rows[add], _CT):
-        taken: Any = own.take(add) if isinstance(own, Categorical) else np.asarray(own)[add]
-        added = _key_codes(taken, column=lead, table=_CT)
+    uniques, pair_codes, added_codes = _merge_keys(pairs.keys, added)
     conv = np.concatenate([pairs.conv, add])
     order = np.argsort(conv, kind="stable")  # (a deal's pairs stay together, in their order)
-    values = np.concatenate([pairs.keys.uniques[pairs.keys.codes], added.uniques[added.codes]])[
-        order
-    ]
     role = pairs.role
     if role is not None:  # (a deal's own lead has no role in it)
         role = role.pick(np.r_[np.arange(pairs.conv.size), np.full(add.size, -1)][order])
     return Contacts(
-        keys=_key_codes(values, column=lead, table=_DC),
+        keys=_Keys(np.concatenate([pair_codes, added_codes])[order], uniques),
         conv=conv[order],
         primary=_first_pairs(conv[order], rows.size),
         rows=np.concatenate([pairs.rows, rows[add]])[order],
         role=role,
     )
+
+
+def _own_lead_keys(
+    own: Any, at: np.ndarray, lead: str, rows: np.ndarray
+) -> tuple[np.ndarray, _Keys]:
+    """Of the conversions at ``at``, those whose own ``lead`` is known, and the keys of these
+    leads (each coded once; the errors name the caller's rows of ``rows``)."""
+    if not isinstance(own, Categorical) and np.asarray(own).dtype.kind in "biuf":
+        taken = np.asarray(own)[at]  # (numbers: only a float can be missing, as NaN)
+        kept = np.flatnonzero(np.isfinite(taken))
+        with caller_rows(rows[at[kept]], _CT):
+            return at[kept], _key_codes(taken[kept], column=lead, table=_CT)
+    with caller_rows(rows[at], _CT):
+        cat = factorize(_rows_of(own, at), column=lead, table=_CT, allow_missing=True)
+    kept = np.flatnonzero(cat.codes >= 0)
+    known: Any = cat.take(kept)  # (its categories: the column is not coded again)
+    with caller_rows(rows[at[kept]], _CT):
+        keys = _key_codes(known, column=lead, table=_CT)
+    return at[kept], _used_keys(keys, np.arange(kept.size))
+
+
+def _rows_of(values: Any, at: np.ndarray) -> Any:
+    """The rows ``at`` of a column (an array or a :class:`Categorical`)."""
+    return values.take(at) if isinstance(values, Categorical) else np.asarray(values)[at]
+
+
+def _used_keys(keys: _Keys, sel: np.ndarray) -> _Keys:
+    """The keys of the rows ``sel`` of ``keys``, into the distinct keys these rows use."""
+    used, inverse = np.unique(keys.codes[sel], return_inverse=True)
+    return _Keys(inverse.astype(np.int64).ravel(), keys.uniques[used])
 
 
 def deal_created_anchor(
