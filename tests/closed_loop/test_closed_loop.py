@@ -72,6 +72,19 @@ def test_rejection_reasons_counted() -> None:
     assert got == [("c1", "competitor", 1), ("c1", "wrong_size", 1)]
 
 
+def test_blank_rejection_reason_is_counted_as_missing() -> None:
+    leads = {
+        "lead_id": ["a", "b", "c", "d"],
+        "created_at": ["2024-01-01Z"] * 4,
+        "campaign": ["c1"] * 4,
+        "rejected_at": ["2024-01-02Z"] * 4,
+        "rejection_reason": [None, "", "   ", "wrong_size"],
+    }
+    rr = closed_loop(leads, by="campaign").rejection_reasons
+    got = sorted(zip(rr["campaign"].tolist(), rr["reason"].tolist(), rr["count"].tolist()))
+    assert got == [("c1", "(missing)", 3), ("c1", "wrong_size", 1)]
+
+
 def test_missing_key_values_are_grouped_not_dropped() -> None:
     r = closed_loop(base_leads(), by=("source", "campaign"))
     assert int(r.table["leads"].sum()) == 6

@@ -209,6 +209,25 @@ def test_accept_reject_rules() -> None:
     assert col(r2, "decision")[4] == "pending" and col(r2, "accept_status")[4] == "pending"
 
 
+def test_blank_rejection_reason_is_missing_and_spaces_around_a_code_are_ignored() -> None:
+    # an empty cell of a CSV or Excel export ("", "   ") is no reason: missing, not invalid
+    sla = {"sales": {"accept": {"within": "48h"}}}
+    leads = leads_dict(
+        assigned_at=["2024-03-04T10:00Z"] * 5,
+        rejected_at=["2024-03-05T10:00Z"] * 5,
+        rejection_reason=[None, "", "   ", " wrong_size ", "Wrong_Size"],
+    )
+    r = evaluate(sla, leads, acts(), as_of="2024-03-10T00:00Z")
+    assert col(r, "rejection_reason") == [None, None, None, " wrong_size ", "Wrong_Size"]
+    assert col(r, "reason_valid") == [False, False, False, True, False]
+    assert col(r, "accept_status") == ["breached"] * 3 + ["met", "breached"]
+    reasons = dict(zip(r.breaches()["lead_id"].tolist(), r.breaches()["reason"].tolist()))
+    assert reasons == {
+        "L0": "missing_reason", "L1": "missing_reason", "L2": "missing_reason",
+        "L4": "invalid_reason",
+    }  # fmt: skip
+
+
 def test_missing_assignment_and_gate_columns() -> None:
     leads = {"lead_id": ["a"], "created_at": ["2024-03-01T00:00Z"]}
     with pytest.raises(MissingColumnError, match="assignment"):

@@ -18,6 +18,7 @@ from .._frames import numeric, read_table
 from .._options import reads_options
 from .._params import is_option, number_sequence
 from .._results import CallableDict, ReportTable, Result
+from .._textnorm import blank_as_missing
 from ..errors import AlignmentError, MissingColumnError, ParameterError
 from ._allocate import (
     ALLOCATIONS,
@@ -711,7 +712,7 @@ def _rejection_reasons(lt: Any, g: _Groups, rejected: np.ndarray) -> dict[str, n
     rr["reason"] = np.empty(0, dtype=object)
     rr["count"] = np.empty(0, dtype=np.int64)
     if "rejection_reason" in lt.categorical and rejected.any():
-        rc = lt.categorical["rejection_reason"]
+        rc = blank_as_missing(lt.categorical["rejection_reason"])
         rvals = np.append(rc.categories.astype(object), MISSING)
         rcode = np.where(rc.codes < 0, rvals.size - 1, rc.codes)
         pair = g.gid[rejected] * rvals.size + rcode[rejected]
