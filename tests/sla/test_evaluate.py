@@ -455,6 +455,32 @@ def test_periods_response_quantiles_match_numpy() -> None:
                 assert r.periods[name][i].astype(np.int64) == want
 
 
+def test_split_by_an_owner_column_of_integer_ids() -> None:
+    # CRM owner ids (HubSpot): split by their labels, as the leads table reads them ("101")
+    sla = {
+        "marketing": {"qualified_leads": 3, "period": "M", "split_by": "owner",
+                      "split": {"101": 2, "99": 1}},
+        "sales": {"first_touch": {"within": "1d"}},
+    }  # fmt: skip
+    owner = np.array([101, 99, 101], dtype=np.int64)
+    leads = leads_dict(mql_at=["2024-03-04T10:00Z"] * 3, owner=owner.tolist())
+    leads["owner"] = owner  # type: ignore[assignment]
+    r = evaluate(sla, leads, acts(), as_of="2024-03-10T00:00Z")
+    p = r.periods
+    assert p["owner"].tolist() == ["101", "99"]
+    assert p["delivered"].tolist() == [2, 1] and p["committed"].tolist() == [2, 1]
+    assert col(r, "owner") == ["101", "99", "101"]
+    assert owner.tolist() == [101, 99, 101]
+
+
+def test_split_by_a_column_that_is_not_text_is_refused() -> None:
+    sla = {"marketing": {"qualified_leads": 3, "split_by": "score"}}
+    leads = leads_dict(mql_at=["2024-03-04T10:00Z"] * 2, score=[1.5, 2.0])
+    with pytest.raises(MissingColumnError, match="not a string column") as info:
+        evaluate(sla, leads, acts(), as_of="2024-03-10T00:00Z")
+    assert info.value.column == "score" and info.value.fix
+
+
 def test_daily_series_accounts_for_everything() -> None:
     sla, leads = marketing_fixture()
     a = acts(("L0", "2024-03-04T10:30Z", "call"), ("L2", "2024-03-05T13:00Z", "call"))

@@ -12,7 +12,7 @@ from ..errors import MissingColumnError, reject_rows
 from ._calendar import BusinessCalendar, check_zone_range
 from ._commitments import _NAT, _Acts, _Leads, _none_us
 from ._model import _CELL_RE, SLA
-from ._owners import owner_labels
+from ._owners import owner_labels, split_values
 
 __all__ = ["check_calendar_instants", "read_activities", "read_leads"]
 
@@ -153,13 +153,7 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
                 fix="add the stage column or set marketing.delivered_at",
             )
         if sla.marketing.split_by is not None:
-            if sla.marketing.split_by not in lt.categorical:
-                raise MissingColumnError(
-                    f"marketing.split_by names {sla.marketing.split_by!r}, not a string column",
-                    column=sla.marketing.split_by,
-                    table="leads",
-                )
-            split = lt.categorical[sla.marketing.split_by]
+            split = split_values(lt, sla.marketing.split_by)
     assert delivered is not None
     return lt, _Leads(
         ids=lt.ids,
