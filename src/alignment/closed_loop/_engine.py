@@ -56,7 +56,8 @@ _STAGES: dict[str, tuple[str, ...]] = {
     "sqls": ("sql_at",),
     "won": ("won_at",),
 }
-#: ratio columns: (numerator, denominator, why a cell is NaN when the denominator is 0)
+#: ratio columns: (numerator, denominator, why a cell is NaN when the denominator is 0); the
+#: numerator counts only the leads of the denominator (those that reached both stages)
 _RATIOS: dict[str, tuple[str, str, str]] = {
     "acceptance_rate": ("accepted", "mqls", "no MQL"),
     "sql_rate": ("sqls", "accepted", "no accepted lead"),
@@ -453,7 +454,10 @@ def _funnel_columns(
     for col in _STAGES:  # loop over the count columns
         out[col] = gsum(stages[col]).astype(np.int64) if measured[col] else np.full(g.n, np.nan)
     for name, (num, den, _) in _RATIOS.items():  # loop over ratio columns
-        out[name] = _safe_ratio(out[num], out[den])
+        # converted: the leads that reached both stages (one that skipped the earlier stage
+        # is no conversion from it), as funnel.observe counts a conversion
+        both = gsum(stages[num] & stages[den]) if measured[num] else np.full(g.n, np.nan)
+        out[name] = _safe_ratio(both, out[den])
     out["revenue"] = gsum(revenue) if measured["revenue"] else np.full(g.n, np.nan)
     order = ["leads", "mqls", "accepted", "rejected", "acceptance_rate", "sqls", "sql_rate"]
     order += ["won", "win_rate", "revenue"]
