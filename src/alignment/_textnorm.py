@@ -20,7 +20,9 @@ import importlib.util
 
 import numpy as np
 
-__all__ = ["blank", "matching_codes"]
+from ._columns import Categorical, stored
+
+__all__ = ["blank", "blank_as_missing", "matching_codes"]
 
 #: characters that become a space before runs of spaces collapse
 SPACES = ("\t", "\n", "\r", "\x0b", "\x0c", "\xa0")
@@ -54,6 +56,24 @@ def blank(texts: np.ndarray) -> np.ndarray:
     out = np.empty(texts.size, dtype=bool)
     out[:] = [not t or t.isspace() for t in texts.tolist()]  # a loop over the texts
     return out
+
+
+def blank_as_missing(column: Categorical) -> Categorical:
+    """``column`` with its blank values (empty or whitespace only: an empty cell of a CSV or
+    Excel export) missing, as ``None`` is (same categories; ``column`` is not modified).
+
+    Parameters
+    ----------
+    column : Categorical
+        A string column.
+
+    Returns
+    -------
+    Categorical
+        The rows, a blank one with code ``-1``.
+    """
+    codes = np.where(column.per_value(blank, True), np.int32(-1), column.codes)
+    return Categorical(codes.astype(np.int32), stored(column, "categories"), column.sort_keys)
 
 
 def _normalised(texts: np.ndarray) -> np.ndarray:

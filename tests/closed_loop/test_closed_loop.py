@@ -72,6 +72,47 @@ def test_rejection_reasons_counted() -> None:
     assert got == [("c1", "competitor", 1), ("c1", "wrong_size", 1)]
 
 
+def test_blank_rejection_reason_is_counted_as_missing() -> None:
+    leads = {
+        "lead_id": ["a", "b", "c", "d"],
+        "created_at": ["2024-01-01Z"] * 4,
+        "campaign": ["c1"] * 4,
+        "rejected_at": ["2024-01-02Z"] * 4,
+        "rejection_reason": [None, "", "   ", "wrong_size"],
+    }
+    rr = closed_loop(leads, by="campaign").rejection_reasons
+    got = sorted(zip(rr["campaign"].tolist(), rr["reason"].tolist(), rr["count"].tolist()))
+    assert got == [("c1", "(missing)", 3), ("c1", "wrong_size", 1)]
+
+
+def skipping_leads() -> dict[str, list[object]]:
+    """Leads that skip stages (sales-sourced, imported): b and c have no mql_at, a no sql_at,
+    d is won by its deal without an sql_at."""
+    return {
+        "lead_id": ["a", "b", "c", "d"],
+        "created_at": ["2024-01-01Z"] * 4,
+        "campaign": ["c1", "c1", "c1", "c2"],
+        "mql_at": ["2024-01-02Z", "2024-01-02Z", None, "2024-01-02Z"],
+        "sal_at": [None, "2024-01-03Z", "2024-01-03Z", "2024-01-03Z"],
+        "sql_at": [None, "2024-01-04Z", "2024-01-04Z", None],
+        "won_at": [None, None, "2024-01-09Z", None],
+    }
+
+
+def test_stage_rates_count_only_leads_that_reached_both_stages() -> None:
+    deals = {"lead_id": ["c", "d"], "amount": [10.0, 20.0], "won": [True, True]}
+    t = closed_loop(skipping_leads(), deals=deals, by="campaign").table.to_frame(backend="dict")
+    assert t["mqls"].tolist() == [2, 1] and t["accepted"].tolist() == [2, 1]
+    # c1: of the MQLs a, b only b was accepted (c was accepted without being an MQL)
+    assert t["acceptance_rate"].tolist() == [0.5, 1.0]
+    assert t["sql_rate"].tolist() == [1.0, 0.0]
+    # c2: d is won (its deal) but was never an SQL: no SQL, no win rate (was 1 / 0)
+    assert t["won"].tolist() == [1, 1] and t["win_rate"][0] == 0.5  # c of the SQLs b, c
+    assert np.isnan(t["win_rate"][1])
+    for rate in ("acceptance_rate", "sql_rate", "win_rate"):
+        assert np.nanmax(t[rate]) <= 1.0
+
+
 def test_missing_key_values_are_grouped_not_dropped() -> None:
     r = closed_loop(base_leads(), by=("source", "campaign"))
     assert int(r.table["leads"].sum()) == 6

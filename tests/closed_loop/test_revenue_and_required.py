@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from alignment.closed_loop import closed_loop
-from alignment.errors import DataValidationError, MissingColumnError, ParameterError
+from alignment.errors import (
+    AlignmentWarning,
+    DataValidationError,
+    MissingColumnError,
+    ParameterError,
+)
 
 LEADS: dict[str, list[Any]] = {
     "lead_id": ["a", "b", "c"],
@@ -68,6 +73,23 @@ def test_missing_revenue_of_a_lead_not_won_is_no_revenue() -> None:
     report = closed_loop({**LEADS, "revenue": [10.0, None, 5.0]}, by="campaign")
     assert _revenue(report) == [10.0, 5.0]
     assert "revenue" not in report.not_measured
+
+
+def test_revenue_of_a_lead_not_won_is_left_out_with_a_warning() -> None:
+    # lead "b" is not won (no won_at); its value (an open opportunity's amount) is no revenue
+    costs = {"campaign": ["c1"], "cost": [10.0]}
+    with pytest.warns(AlignmentWarning, match="1 lead\\(s\\) that are not won") as seen:
+        report = closed_loop({**LEADS, "revenue": [10.0, 50.0, 5.0]}, costs=costs, by="campaign")
+    assert "total 50.00" in str(seen[0].message) and "'b'" in str(seen[0].message)
+    assert _revenue(report) == [10.0, 5.0]
+    assert report.summary["revenue"] == 15.0
+    assert report.table.to_frame(backend="dict")["roi"][0] == 0.0
+
+
+def test_revenue_column_without_won_at_is_the_won_revenue() -> None:
+    leads = {k: v for k, v in LEADS.items() if k != "won_at"}
+    report = closed_loop({**leads, "revenue": [10.0, 50.0, 5.0]}, by="campaign")
+    assert _revenue(report) == [60.0, 5.0]
 
 
 def test_required_as_one_string_is_one_field() -> None:

@@ -849,7 +849,7 @@ def test_sla_kinds_are_judged_over_every_partition() -> None:
 
 
 @pytest.mark.parametrize(
-    "variant", ["monthly", "split", "weekly", "split_missing", "split_casefold"]
+    "variant", ["monthly", "split", "weekly", "split_missing", "split_casefold", "split_int_owner"]
 )
 def test_sla_evaluate_matches_in_memory(client: Any, variant: str) -> None:
     """The tables of the whole, from the partitions'.  ``split_missing``: leads without a split
@@ -864,6 +864,9 @@ def test_sla_evaluate_matches_in_memory(client: Any, variant: str) -> None:
     if variant == "split_missing":
         doc["marketing"]["split_by"] = "owner"
         leads.loc[::9, "owner"] = None
+    if variant == "split_int_owner":  # (owner ids: split by their labels, "101")
+        doc["marketing"]["split_by"] = "owner"
+        leads["owner"] = pd.factorize(leads["owner"])[0].astype(np.int64) * 7 + 95
     if variant == "split_casefold":
         shout = leads["source"].str.upper().str.replace("_", " ")
         leads["source"] = leads["source"].where(np.arange(len(leads)) % 2 == 0, shout)

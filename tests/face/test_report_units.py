@@ -71,6 +71,22 @@ def test_rollup_of_the_demo_matches_plain_python() -> None:
         assert np.isclose(rollup(one, None)[col][0], t[col][0], equal_nan=True), col
 
 
+def test_rollup_rates_count_only_leads_that_reached_both_stages() -> None:
+    leads = {
+        "lead_id": ["a", "b", "c", "d"],
+        "created_at": ["2024-01-01Z"] * 4,
+        "source": ["web"] * 4,
+        "campaign": ["c1", "c1", "c2", "c2"],
+        "mql_at": ["2024-01-02Z", None, None, "2024-01-02Z"],  # b, c skipped MQL
+        "sal_at": ["2024-01-03Z"] * 4,
+    }
+    cl = alignment.closed_loop.closed_loop(leads, by=("source", "campaign"))
+    t = {k: np.asarray(v) for k, v in cl.to_frame(backend="dict").items()}
+    assert t["acceptance_rate"].tolist() == [1.0, 1.0]
+    for key in ("source", None):  # 2 of the 2 MQLs accepted (not 4 of 2)
+        assert rollup(t, key)["acceptance_rate"].tolist() == [1.0]
+
+
 _ROW = st.fixed_dictionaries(
     {
         "source": st.sampled_from(["web", "ads", "events", "(unallocated)"]),

@@ -209,6 +209,25 @@ def test_accept_reject_rules() -> None:
     assert col(r2, "decision")[4] == "pending" and col(r2, "accept_status")[4] == "pending"
 
 
+def test_blank_rejection_reason_is_missing_and_spaces_around_a_code_are_ignored() -> None:
+    # an empty cell of a CSV or Excel export ("", "   ") is no reason: missing, not invalid
+    sla = {"sales": {"accept": {"within": "48h"}}}
+    leads = leads_dict(
+        assigned_at=["2024-03-04T10:00Z"] * 5,
+        rejected_at=["2024-03-05T10:00Z"] * 5,
+        rejection_reason=[None, "", "   ", " wrong_size ", "Wrong_Size"],
+    )
+    r = evaluate(sla, leads, acts(), as_of="2024-03-10T00:00Z")
+    assert col(r, "rejection_reason") == [None, None, None, " wrong_size ", "Wrong_Size"]
+    assert col(r, "reason_valid") == [False, False, False, True, False]
+    assert col(r, "accept_status") == ["breached"] * 3 + ["met", "breached"]
+    reasons = dict(zip(r.breaches()["lead_id"].tolist(), r.breaches()["reason"].tolist()))
+    assert reasons == {
+        "L0": "missing_reason", "L1": "missing_reason", "L2": "missing_reason",
+        "L4": "invalid_reason",
+    }  # fmt: skip
+
+
 def test_missing_assignment_and_gate_columns() -> None:
     leads = {"lead_id": ["a"], "created_at": ["2024-03-01T00:00Z"]}
     with pytest.raises(MissingColumnError, match="assignment"):
@@ -434,6 +453,32 @@ def test_periods_response_quantiles_match_numpy() -> None:
             for q, name in ((0.5, "response_median"), (0.9, "response_p90")):
                 want = np.round(np.quantile(resp[sel], q))
                 assert r.periods[name][i].astype(np.int64) == want
+
+
+def test_split_by_an_owner_column_of_integer_ids() -> None:
+    # CRM owner ids (HubSpot): split by their labels, as the leads table reads them ("101")
+    sla = {
+        "marketing": {"qualified_leads": 3, "period": "M", "split_by": "owner",
+                      "split": {"101": 2, "99": 1}},
+        "sales": {"first_touch": {"within": "1d"}},
+    }  # fmt: skip
+    owner = np.array([101, 99, 101], dtype=np.int64)
+    leads = leads_dict(mql_at=["2024-03-04T10:00Z"] * 3, owner=owner.tolist())
+    leads["owner"] = owner  # type: ignore[assignment]
+    r = evaluate(sla, leads, acts(), as_of="2024-03-10T00:00Z")
+    p = r.periods
+    assert p["owner"].tolist() == ["101", "99"]
+    assert p["delivered"].tolist() == [2, 1] and p["committed"].tolist() == [2, 1]
+    assert col(r, "owner") == ["101", "99", "101"]
+    assert owner.tolist() == [101, 99, 101]
+
+
+def test_split_by_a_column_that_is_not_text_is_refused() -> None:
+    sla = {"marketing": {"qualified_leads": 3, "split_by": "score"}}
+    leads = leads_dict(mql_at=["2024-03-04T10:00Z"] * 2, score=[1.5, 2.0])
+    with pytest.raises(MissingColumnError, match="not a string column") as info:
+        evaluate(sla, leads, acts(), as_of="2024-03-10T00:00Z")
+    assert info.value.column == "score" and info.value.fix
 
 
 def test_daily_series_accounts_for_everything() -> None:

@@ -11,14 +11,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._colnames import FIXED_NAME, by_keyword
+from .._colnames import by_keyword
 from .._columns import fold_values
 from .._frame_types import level_frames
 from .._frames import numeric, read_table
 from .._options import reads_options
 from .._params import is_option, number_sequence
 from .._results import CallableDict, ReportTable, Result
-from ..errors import AlignmentError, MissingColumnError, ParameterError, reject_rows
+from .._textnorm import blank_as_missing
+from ..errors import AlignmentError, MissingColumnError, ParameterError
 from ._allocate import (
     ALLOCATIONS,
     MISSING,
@@ -34,6 +35,7 @@ from ._allocate import (
 )
 from ._bundle import NO_CONTACT_NOTE, from_bundle
 from ._quality import Listing, duplicates, incomplete
+from ._revenue import deal_revenue, lead_revenue, revenue_gap, warn_not_won_revenue
 
 __all__ = [
     "DEFAULT_REQUIRED",
@@ -54,7 +56,8 @@ _STAGES: dict[str, tuple[str, ...]] = {
     "sqls": ("sql_at",),
     "won": ("won_at",),
 }
-#: ratio columns: (numerator, denominator, why a cell is NaN when the denominator is 0)
+#: ratio columns: (numerator, denominator, why a cell is NaN when the denominator is 0); the
+#: numerator counts only the leads of the denominator (those that reached both stages)
 _RATIOS: dict[str, tuple[str, str, str]] = {
     "acceptance_rate": ("accepted", "mqls", "no MQL"),
     "sql_rate": ("sqls", "accepted", "no accepted lead"),
@@ -404,104 +407,33 @@ def _outcomes(
             else np.zeros(lt.n_leads, dtype=bool)
         )
     revenue: np.ndarray = np.zeros(lt.n_leads)
-    lead_revenue = None if deals is not None else _lead_revenue(lt)
-    measured["revenue"] = deals is not None or lead_revenue is not None
+    values = None if deals is not None else lead_revenue(lt)
+    measured["revenue"] = deals is not None or values is not None
     gap = None
     if deals is not None:
-        revenue, won_deal = _deal_revenue(lt, deals)
+        revenue, won_deal = deal_revenue(lt, deals)
         # won, says the lead; no won deal says how much (a contact of a won deal: its amount
         # is its primary contact's, counted once)
         unknown = stages["won"] & ~won_deal & ~on_deal
         revenue = np.where(unknown, np.nan, revenue)
-        gap = _revenue_gap(lt, unknown, "no won deal in deals=", "add its won deal to deals=")
+        gap = revenue_gap(lt, unknown, "no won deal in deals=", "add its won deal to deals=")
         stages["won"] = stages["won"] | won_deal
         measured["won"] = True
-    elif lead_revenue is not None:
-        # a lead not won has no revenue; a won lead without a value is missing data (NaN, with
-        # the reason in not_measured), never 0
-        absent = np.isnan(lead_revenue)
-        revenue = np.where(absent & ~stages["won"], 0.0, lead_revenue)
-        gap = _revenue_gap(
+    elif values is not None:
+        # a lead not won has no revenue (a value it carries, such as an open opportunity's
+        # amount, is left out, with a warning; without won_at the column is the won revenue);
+        # a won lead without a value is missing data (NaN, with the reason in not_measured)
+        absent = np.isnan(values)
+        not_won = ~stages["won"] & (measured["won"] | absent)
+        warn_not_won_revenue(lt, values, not_won & ~absent)
+        revenue = np.where(not_won, 0.0, values)
+        gap = revenue_gap(
             lt,
             absent & stages["won"],
             "no revenue value",
             "fill the revenue of won leads, or pass deals=",
         )
     return stages, revenue, measured, gap
-
-
-def _lead_revenue(lt: Any) -> np.ndarray | None:
-    """The leads' ``revenue`` column as float64 (NaN: no value); ``None`` when there is none.
-
-    A text column (``"12,500.00"``, ``"$3,150"``: a CSV or Excel export) is read by the
-    library's number reading (:func:`alignment._frames.numeric`, as ``attribute()`` reads a
-    text revenue): strictly, an unreadable value is a :class:`DataValidationError`.
-    """
-    if "revenue" in lt.numeric:
-        values = np.asarray(lt.numeric["revenue"], dtype=np.float64)
-    elif "revenue" in lt.categorical:
-        text = lt.categorical["revenue"].values()
-        values = numeric(text, column="revenue", table="leads", allow_missing=True)
-    else:
-        return None
-    reject_rows(
-        values < 0,
-        "negative revenue",
-        column="revenue",
-        table="leads",
-        values=values,
-        fix="revenue is won revenue and must be >= 0; record refunds or credits separately",
-    )
-    return values
-
-
-def _revenue_gap(lt: Any, won_without: np.ndarray, what: str, fix: str) -> str | None:
-    """Why a key's revenue is NaN: its won leads without a known revenue, ``what`` they lack
-    (``None``: none)."""
-    rows = np.flatnonzero(won_without)
-    if not rows.size:
-        return None
-    first = lt.column(lt.id_column)[rows[0]]
-    return (
-        f"{rows.size} won lead(s) have {what} (first: lead {first!r} at row {int(rows[0])}); "
-        f"a key with such a lead has no revenue total; {fix}"
-    )
-
-
-def _deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Won revenue per lead and whether it has a won deal (a deal of an unknown lead is refused)."""
-    from .._parse import parse_bool
-
-    n = lt.n_leads
-    raw = read_table(deals, table="deals", required=["lead_id", "amount", "won"], fix=FIXED_NAME)
-    amount = numeric(
-        raw.columns["amount"], column="amount", table="deals", nonnegative=True, allow_missing=True
-    )
-    w = parse_bool(
-        raw.columns["won"],
-        column="won",
-        table="deals",
-        fix="use True/False (or yes/no, 1/0) for won; map the deal stages to it first",
-    )
-    reject_rows(  # (an open or lost deal's amount is not used: it may be empty)
-        w & np.isnan(amount),
-        "won deal without an amount",
-        column="amount",
-        table="deals",
-        values=raw.columns["amount"],
-        fix="fill the amount of every won deal (its revenue would otherwise be unknown)",
-    )
-    pos, found = lt.positions(raw.columns["lead_id"], column="lead_id", table="deals")
-    reject_rows(
-        ~found,
-        "deal of a lead that is not in the lead table",
-        column="lead_id",
-        table="deals",
-        values=raw.columns["lead_id"],
-        fix="add the lead or drop the deal (its revenue would otherwise be lost)",
-    )
-    revenue = np.bincount(pos[w], weights=amount[w], minlength=n)
-    return revenue, np.bincount(pos[w], minlength=n) > 0
 
 
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -522,7 +454,10 @@ def _funnel_columns(
     for col in _STAGES:  # loop over the count columns
         out[col] = gsum(stages[col]).astype(np.int64) if measured[col] else np.full(g.n, np.nan)
     for name, (num, den, _) in _RATIOS.items():  # loop over ratio columns
-        out[name] = _safe_ratio(out[num], out[den])
+        # converted: the leads that reached both stages (one that skipped the earlier stage
+        # is no conversion from it), as funnel.observe counts a conversion
+        both = gsum(stages[num] & stages[den]) if measured[num] else np.full(g.n, np.nan)
+        out[name] = _safe_ratio(both, out[den])
     out["revenue"] = gsum(revenue) if measured["revenue"] else np.full(g.n, np.nan)
     order = ["leads", "mqls", "accepted", "rejected", "acceptance_rate", "sqls", "sql_rate"]
     order += ["won", "win_rate", "revenue"]
@@ -781,7 +716,7 @@ def _rejection_reasons(lt: Any, g: _Groups, rejected: np.ndarray) -> dict[str, n
     rr["reason"] = np.empty(0, dtype=object)
     rr["count"] = np.empty(0, dtype=np.int64)
     if "rejection_reason" in lt.categorical and rejected.any():
-        rc = lt.categorical["rejection_reason"]
+        rc = blank_as_missing(lt.categorical["rejection_reason"])
         rvals = np.append(rc.categories.astype(object), MISSING)
         rcode = np.where(rc.codes < 0, rvals.size - 1, rc.codes)
         pair = g.gid[rejected] * rvals.size + rcode[rejected]

@@ -4,7 +4,8 @@ rejection reasons and data quality.
 It formats :func:`alignment.closed_loop.closed_loop`'s result.  The roll-up per source and the
 total row sum the table's additive columns (counts and amounts, over every key, shown or not)
 and recompute the engine's ratios from those sums (its definitions: ``acceptance_rate =
-accepted / mqls``, ``sql_rate = sqls / accepted``, ``win_rate = won / sqls``,
+accepted / mqls``, ``sql_rate = sqls / accepted``, ``win_rate = won / sqls``, each numerator
+counting only the leads that reached both stages — a row's rate × its denominator —,
 ``cost_per_lead = cost / leads``, ``roi = (revenue − cost) / cost``); a group without leads
 holds amounts only and has no ratio, as in the engine.
 """
@@ -118,7 +119,8 @@ def rollup(t: Mapping[str, np.ndarray], key: str | None) -> dict[str, np.ndarray
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for name, (num, den) in _RATIOS.items():  # loop over the ratio columns
             if num in out and den in out:
-                out[name] = np.where(out[den] > 0, out[num] / out[den], np.nan)
+                top = _converted(t, inv, k, name, den, out[num])
+                out[name] = np.where(out[den] > 0, top / out[den], np.nan)
         if "cost" in out and "leads" in out:
             cost, has = out["cost"], (out["leads"] > 0) & (out["cost"] > 0)
             for name, rev in (("roi", "revenue"), ("attributed_roi", "attributed_revenue")):
@@ -126,6 +128,18 @@ def rollup(t: Mapping[str, np.ndarray], key: str | None) -> dict[str, np.ndarray
                     out[name] = np.where(has, (out[rev] - cost) / cost, np.nan)
     order = np.argsort(-np.nan_to_num(out.get("revenue", np.zeros(k))), kind="stable")
     return {c: v[order] for c, v in out.items()}
+
+
+def _converted(
+    t: Mapping[str, np.ndarray], inv: np.ndarray, k: int, name: str, den: str, num: np.ndarray
+) -> np.ndarray:
+    """The numerator of ratio ``name`` per group: for a stage conversion, the leads that
+    reached both stages (each row's rate × its denominator, summed); else ``num``."""
+    if name == "cost_per_lead" or name not in t:
+        return num
+    rate, d = t[name].astype(float), t[den].astype(float)
+    both = np.where(np.isnan(rate), 0.0, np.rint(np.nan_to_num(rate) * np.nan_to_num(d)))
+    return np.where(np.isnan(num), np.nan, np.bincount(inv, weights=both, minlength=k))
 
 
 def _shown_rows(t: Mapping[str, np.ndarray], max_rows: int) -> tuple[np.ndarray, int]:

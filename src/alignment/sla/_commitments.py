@@ -407,7 +407,7 @@ def accept_reject(c: Clocks, out: Outcome) -> None:
     if L.reason is not None:
         reasons = L.reason.values()
         has_reason = L.reason.codes >= 0
-        ok_cat = np.isin(L.reason.categories, np.array(ac.reason_codes, dtype=object))
+        ok_cat = listed_reasons(L.reason.categories, ac.reason_codes)
         valid = has_reason & np.append(ok_cat, False)[L.reason.codes]
     else:
         reasons = np.full(n, None, dtype=object)
@@ -428,6 +428,13 @@ def accept_reject(c: Clocks, out: Outcome) -> None:
     out.cols["reason_valid"] = np.where(is_rej, valid, True)
     reason = np.where(late_rej, R_LATE_REJECT, np.where(has_reason, R_INVALID, R_MISSING))
     out.add("accept", st, deadline, reason)
+
+
+def listed_reasons(categories: np.ndarray, codes: tuple[str, ...]) -> np.ndarray:
+    """Per distinct rejection reason: whether it is one of ``codes`` once its surrounding
+    whitespace is removed (a spreadsheet cell's ``" wrong_size"`` is ``wrong_size``)."""
+    stripped = np.char.strip(np.asarray(categories, dtype=str))
+    return np.isin(stripped, np.asarray(codes, dtype=str))
 
 
 def breach_list(L: _Leads, out: Outcome, first_at: np.ndarray) -> BreachList:

@@ -61,6 +61,7 @@ from ._commitments import (
 )
 from ._inputs import check_calendar_instants, read_activities, read_leads
 from ._model import SLA
+from ._owners import split_values
 from ._report import (
     OUTSIDE_PERIODS,
     DailySeries,
@@ -411,7 +412,7 @@ def lead_split_keys(report: SLAReport) -> np.ndarray:
         raise AssertionError("not a report of evaluate()")
     lt = report._speed_inputs[0]
     mk = report.sla.marketing
-    split = lt.categorical[mk.split_by] if mk is not None and mk.split_by is not None else None
+    split = split_values(lt, mk.split_by) if mk is not None and mk.split_by is not None else None
     keys, kcode, _ = _split_keys(report.sla, split, lt.ids.size)
     out: np.ndarray = keys[kcode]
     return out

@@ -6,12 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from .._textnorm import blank_as_missing
 from .._time import TIME_DTYPE
 from ..errors import MissingColumnError, reject_rows
 from ._calendar import BusinessCalendar, check_zone_range
 from ._commitments import _NAT, _Acts, _Leads, _none_us
 from ._model import _CELL_RE, SLA
-from ._owners import owner_labels
+from ._owners import owner_labels, split_values
 
 __all__ = ["check_calendar_instants", "read_activities", "read_leads"]
 
@@ -138,6 +139,7 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
     accepted = _known_at(accepted, t_asof)
     rejected = _known_at(_stage(lt, "rejected_at"), t_asof)
     reason = lt.categorical.get("rejection_reason")
+    reason = None if reason is None else blank_as_missing(reason)  # (a blank cell: no reason)
     owner = owner_labels(lt)
     delivered: np.ndarray | None = assigned
     split = None
@@ -151,13 +153,7 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
                 fix="add the stage column or set marketing.delivered_at",
             )
         if sla.marketing.split_by is not None:
-            if sla.marketing.split_by not in lt.categorical:
-                raise MissingColumnError(
-                    f"marketing.split_by names {sla.marketing.split_by!r}, not a string column",
-                    column=sla.marketing.split_by,
-                    table="leads",
-                )
-            split = lt.categorical[sla.marketing.split_by]
+            split = split_values(lt, sla.marketing.split_by)
     assert delivered is not None
     return lt, _Leads(
         ids=lt.ids,

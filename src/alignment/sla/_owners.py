@@ -6,17 +6,45 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import reject_rows
+from .._columns import Categorical
+from ..errors import MissingColumnError, reject_rows
 
-__all__ = ["owner_labels"]
+__all__ = ["owner_labels", "split_values"]
 
 
 def owner_labels(lt: Any) -> np.ndarray | None:
     """Per lead: its owner as a rep label (``None`` where missing); ``None`` without an owner
     column.  Integer owners (ids) are labelled as themselves (``"101"``); a flag column, or a
     number with a fraction, is no rep and is refused."""
+    column = _owner_column(lt)
+    return None if column is None else np.asarray(column.values(), dtype=object)
+
+
+def split_values(lt: Any, split_by: str) -> Categorical:
+    """The leads' column ``split_by`` of the marketing commitment, as a string column: the
+    owners as their rep labels (integer ids as ``"101"``) when it is ``"owner"``.
+
+    Raises
+    ------
+    MissingColumnError
+        If the leads have no such string column (nor an owner column of integer ids).
+    """
+    column = _owner_column(lt) if split_by == "owner" else lt.categorical.get(split_by)
+    if column is None:
+        raise MissingColumnError(
+            f"marketing.split_by names {split_by!r}, not a string column",
+            column=split_by,
+            table="leads",
+            fix="split by a string column of the leads (or the owner column)",
+        )
+    return column
+
+
+def _owner_column(lt: Any) -> Categorical | None:
+    """The owner column as a string column (integer ids labelled as themselves); ``None``
+    without one."""
     if "owner" in lt.categorical:
-        return np.asarray(lt.categorical["owner"].values(), dtype=object)
+        return lt.categorical["owner"]  # type: ignore[no-any-return]
     if "owner" not in lt.numeric:
         return None
     exact = lt.exact.get("owner")
@@ -38,7 +66,11 @@ def owner_labels(lt: Any) -> np.ndarray | None:
             column="owner", values=values, table="leads", fix=fix,
         )  # fmt: skip
         ints = np.where(missing, 0, values).astype(np.int64)
-    uniq, inv = np.unique(ints, return_inverse=True)
-    labels = np.array([str(u) for u in uniq.tolist()], dtype=object)[inv.ravel()]
-    labels[missing] = None
-    return np.asarray(labels, dtype=object)
+    uniq, inv = np.unique(ints[~missing], return_inverse=True)
+    names = np.array([str(u) for u in uniq.tolist()], dtype=object)  # (a loop over the owners)
+    order = np.argsort(names)  # (categories in text order: "101" before "99")
+    rank = np.empty(order.size, dtype=np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    codes = np.full(ints.size, -1, dtype=np.int32)
+    codes[~missing] = rank[inv.ravel()]
+    return Categorical(codes, names[order])
