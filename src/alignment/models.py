@@ -103,18 +103,6 @@ class _Record(FrozenModel):
     model_config = ConfigDict(str_strip_whitespace=False)
 
 
-_LEAD_TIMES = (
-    "created_at",
-    "mql_at",
-    "sal_at",
-    "sql_at",
-    "opportunity_at",
-    "won_at",
-    "lost_at",
-    "assigned_at",
-)
-
-
 class Persona(FrozenModel):
     """A buyer persona, defined by explicit criteria a lead can be matched against by rules.
 
@@ -279,6 +267,10 @@ class Lead(_Record):
             f"unknown stage {name!r}; known: created_at, {', '.join(KNOWN_STAGES)}"
             + (f", {', '.join(self.stages)}" if self.stages else "")
         )
+
+
+#: the instant fields of a lead (checked together: all naive, or all aware)
+_LEAD_TIMES = tuple(name for name in Lead.model_fields if name.endswith("_at"))
 
 
 class Touchpoint(_Record):
