@@ -12,7 +12,8 @@ hypothesis-generated data (empty segments, one element, large inputs).
 
 Orders of non-negative integer keys live here too: :func:`lex_order` is ``np.lexsort`` (and
 :func:`stable_order` a stable ``np.argsort``) by one sort of the keys packed into int64 words
-when their bits fit, which the tests compare with numpy's.
+when their bits fit, which the tests compare with numpy's.  :func:`sorted_unique` is
+``np.unique`` of a flat array by one sort (or a presence table of small codes).
 
 Conventions
 -----------
@@ -58,6 +59,7 @@ __all__ = [
     "segment_min",
     "segment_normalize",
     "segment_sum",
+    "sorted_unique",
     "stable_order",
     "take_rows",
 ]
@@ -732,3 +734,33 @@ def take_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
     split_rows(part, index.size)
     return taken
+
+
+def sorted_unique(values: np.ndarray, bound: int | None = None) -> np.ndarray:
+    """The distinct values of a flat integer, bool or text array, ascending (``np.unique``).
+
+    ``np.unique`` without ``return_*`` finds distinct values with a hash table since numpy 2.3,
+    which is 10-15 times slower than one sort when most values are distinct (5 s against 0.4 s
+    for 6·10^6 journey-channel keys).  This sorts, or, for integer codes known to lie in
+    ``[0, bound)`` with ``bound`` at most four times the array's length, marks them in a table.
+    Other dtypes (floats and instants, whose NaN/NaT ``np.unique`` merges) go to ``np.unique``.
+    """
+    a = np.asarray(values)
+    if a.ndim != 1 or a.dtype.kind not in "biuUS":
+        out: np.ndarray = np.unique(a)
+        return out
+    if bound is not None and a.dtype.kind in "iu" and 0 < bound <= 4 * a.size + 1024:
+        seen = np.zeros(bound, dtype=bool)
+        seen[a] = True
+        return np.flatnonzero(seen).astype(a.dtype, copy=False)
+    s = np.sort(a)
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def _py_sorted_unique(values: Sequence[Any]) -> list[Any]:
+    return sorted(set(values))

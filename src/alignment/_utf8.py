@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._cells import string_buffers
+from ._segments import sorted_unique
 
 __all__ = ["NotUTF8Error", "checked_utf8"]
 
@@ -95,7 +96,7 @@ def _first_invalid(values: Any) -> tuple[int, bytes, int]:
     Python's decoder takes them all, the first of them)."""
     _, data, starts, ends = string_buffers(values)
     high = np.flatnonzero(data >= 0x80)
-    rows = np.unique(np.searchsorted(ends, high, side="right"))
+    rows = sorted_unique(np.searchsorted(ends, high, side="right"))
     rows = rows[rows < len(values)].tolist()
     for i in rows:  # a loop over the strings not all ASCII
         value = bytes(data[int(starts[i]) : int(ends[i])])

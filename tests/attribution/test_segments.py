@@ -186,3 +186,38 @@ def test_group_sort_equals_lexsort_on_a_large_shuffled_case() -> None:
     np.testing.assert_array_equal(order, expected)
     np.testing.assert_array_equal(sorted_times, times[expected])
     np.testing.assert_array_equal(np.diff(offsets), np.bincount(codes, minlength=g))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 40), max_size=60),
+    kind=st.sampled_from(["int64", "uint32", "int8", "str", "bool"]),
+    bounded=st.booleans(),
+)
+def test_sorted_unique_matches_twin(values: list[int], kind: str, bounded: bool) -> None:
+    if kind == "str":
+        a = np.array([f"k{v}" for v in values], dtype=str)
+    elif kind == "bool":
+        a = np.array([v % 2 == 0 for v in values], dtype=bool)
+    else:
+        a = np.array(values, dtype=kind)
+    bound = 41 if bounded and kind not in ("str", "bool") else None
+    before = a.copy()
+    got = seg.sorted_unique(a, bound=bound)
+    assert got.tolist() == seg._py_sorted_unique(a.tolist())
+    assert got.dtype == a.dtype
+    np.testing.assert_array_equal(a, before)  # the input is not sorted in place
+    np.testing.assert_array_equal(got, np.unique(a))
+
+
+def test_sorted_unique_other_dtypes_as_numpy() -> None:
+    """Floats and instants keep ``np.unique``'s meaning: one NaN, one NaT."""
+    f = np.array([2.0, np.nan, 1.0, np.nan, 2.0])
+    np.testing.assert_array_equal(seg.sorted_unique(f), np.array([1.0, 2.0, np.nan]))
+    t = np.array(["2024-01-02", "NaT", "2024-01-01", "NaT"], dtype="datetime64[s]")
+    assert seg.sorted_unique(t).tolist() == np.unique(t).tolist()
+    assert seg.sorted_unique(t).size == 3
+    big = np.random.default_rng(0).integers(0, 10**12, 5000)
+    np.testing.assert_array_equal(seg.sorted_unique(big), np.unique(big))
+    codes = np.random.default_rng(1).integers(0, 900, 5000)
+    np.testing.assert_array_equal(seg.sorted_unique(codes, bound=900), np.unique(codes))

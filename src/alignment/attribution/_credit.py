@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._segments import segment_ids
+from .._segments import segment_ids, sorted_unique
 from ..errors import DataValidationError
 
 if TYPE_CHECKING:
@@ -93,5 +93,5 @@ def channel_sets(
         touch_use = np.repeat(use, np.diff(offsets))
         jid, chan = jid[touch_use], chan[touch_use]
     base = max(int(n_channels), 1)
-    key = np.unique(jid * base + chan)
+    key = sorted_unique(jid * base + chan, bound=(offsets.size - 1) * base)
     return key // base, key % base

@@ -18,6 +18,7 @@ from .._frames import numeric, read_table
 from .._options import reads_options
 from .._params import is_option, number_sequence
 from .._results import CallableDict, ReportTable, Result
+from .._segments import sorted_unique
 from .._textnorm import blank_as_missing
 from ..errors import AlignmentError, MissingColumnError, ParameterError
 from ._allocate import (
@@ -311,8 +312,8 @@ def closed_loop(
             "allocate": allocate,
             "unallocated_cost": float(np.nansum(out["cost"][out["unallocated"]])),
             "unmatched_amount_rows": n_extra,
-            "n_duplicates": int(np.unique(dup["row"]).size),
-            "n_incomplete": int(np.unique(inc["row"]).size),
+            "n_duplicates": int(sorted_unique(dup["row"]).size),
+            "n_incomplete": int(sorted_unique(inc["row"]).size),
             "absent_required_columns": tuple(absent),
         }
     )

@@ -14,6 +14,7 @@ from .._display import preview as html_table
 from .._options import read_as_of, reads_options
 from .._params import is_option
 from .._results import Result, frame_backend
+from .._segments import sorted_unique
 from ..errors import ParameterError, reject_rows
 from ._base import DEFAULT_STAGES, _to_frame
 from ._lifecycle import NAT, Entries, Skipped, check_skipped, stage_entries, stage_key, stage_names
@@ -233,7 +234,7 @@ class LifecycleHistory(Result):
         return {
             "leads": self.n_leads,
             "events": int(self.n_events),
-            "events_used": int(np.unique(self.event_rows).size),
+            "events_used": int(sorted_unique(self.event_rows).size),
             "repeats": int(self.repeat_rows.size),
             "after_as_of": int(self.after_as_of_rows.size),
             "unknown_stage": int(self.unknown_rows.size),

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._segments import sorted_unique
 from . import _html as H
 from . import _svg as S
 from ._format import Context, formatted, hours_of
@@ -409,7 +410,7 @@ def _sales_kpis(
             )
         )
     ids = breaches.get("lead_id", np.empty(0, dtype=object))
-    n_leads = int(np.unique(ids.astype(str)).size) if ids.size else 0
+    n_leads = int(sorted_unique(ids.astype(str)).size) if ids.size else 0
     kpis.append(
         (
             "leads with an SLA breach",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._frames import Categorical
-from .._segments import group_min, group_sort
+from .._segments import group_min, group_sort, sorted_unique
 from .._time import TIME_DTYPE
 from ..errors import reject_rows
 from ._common import _Encoded, _key_codes
@@ -88,7 +88,7 @@ def deal_touch_pair_index(
     # instants ranked among the distinct closes (a small table, searched in cache): a touch
     # ranks as many closes as fall strictly before it, a close its own place, so a touch is at
     # or before a close exactly when its rank is at most the close's
-    grid = np.unique(c)
+    grid = sorted_unique(c)
     span = np.int64(grid.size + 1)
     # (person, time rank): ascending along `order`, so a person's touches up to an instant end
     # at one searchsorted position
