@@ -17,27 +17,25 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import csv
 import functools
 import gzip
 import importlib.util
 import io
-import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import numpy as np
 
 from ._cells import joined
-from ._colnames import repeated_names
 from ._factorize import SAMPLE_ROWS, many_distinct, sample_distinct
+from ._headers import CSVFormatError, gzipped, open_bytes, read_header
 from ._parallel import n_threads, run_all
 from ._pool import arrow_pool
 from ._timetext import Utf8Text
-from ._utf8 import NotUTF8Error, checked_utf8
+from ._utf8 import checked_utf8
 from .errors import DataValidationError
 
 __all__ = [
@@ -67,10 +65,6 @@ _LAZY_ROOTS = frozenset({"polars", "duckdb", "ibis", "sqlframe", "pyspark"})
 
 _SUFFIXES = {".csv": ",", ".tsv": "\t", ".parquet": "", ".pq": ""}
 _SUPPORTED = ".csv, .tsv, .csv.gz, .tsv.gz, .parquet or .pq"
-
-
-class CSVFormatError(ValueError):
-    """A CSV file that cannot be read as a table (empty, bad header, ragged or unparsable rows)."""
 
 
 @dataclass(frozen=True)
@@ -249,14 +243,10 @@ def _guard(read: Callable[[], Any], kind: str, table: str) -> Any:
         raise DataValidationError(
             f"cannot read the {kind}: {_first_line(exc)}",
             table=table,
-            fix="check the file's format (a header row of unique names for CSV), and that it "
+            fix=getattr(exc, "fix", None)
+            or "check the file's format (a header row of unique names for CSV), and that it "
             "is UTF-8 text or Parquet",
         ) from exc
-
-
-def gzipped(path: Path) -> bool:
-    """Whether a file is gzip-compressed: its last suffix ``.gz`` in any case (``.CSV.GZ``)."""
-    return path.suffix.lower() == ".gz"
 
 
 @contextlib.contextmanager
@@ -279,90 +269,6 @@ def open_text(path: Path, mode: str) -> IO[str]:
         raw: Any = gzip.open(path, mode + "b")
         return io.TextIOWrapper(raw, encoding="utf-8", newline="")
     return open(path, mode, encoding="utf-8", newline="")
-
-
-def _open_bytes(path: Path) -> IO[bytes]:
-    """Open a CSV file's bytes, decompressing a ``.gz`` one."""
-    if gzipped(path):
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return open(path, "rb")
-
-
-_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def _byte_lines(fh: IO[bytes], block: int = 1 << 16) -> Iterator[bytes]:
-    """A file's lines, each ending at ``\\n``, ``\\r\\n`` or ``\\r`` alone (as PyArrow's)."""
-    pending = b""
-    while chunk := fh.read(block):
-        lines = (pending + chunk).splitlines(keepends=True)
-        pending = lines.pop()  # (it may go on in the next block, or be a \r before a \n)
-        yield from lines
-    if pending:
-        yield pending
-
-
-def _header_lines(first: bytes, rest: Iterator[bytes], delimiter: str) -> Iterator[str]:
-    """The lines of the header row, each decoded alone (only as many as its quotes need: the
-    rows after it are PyArrow's, which names a value that is not UTF-8 by column and row).
-
-    Raises
-    ------
-    NotUTF8Error
-        A line of the header that is not UTF-8 (the name holding the bad byte named).
-    """
-    sep = delimiter.encode()
-    for line in itertools.chain([first], rest):  # (the header's lines: one, unless quoted)
-        try:
-            yield line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            start = line.rfind(sep, 0, exc.start) + 1
-            end = line.find(sep, exc.start)
-            name = line[start : len(line) if end < 0 else end].rstrip(b"\r\n")
-            raise NotUTF8Error(name, exc.start - start, None, None) from None
-
-
-def read_header(path: Path, delimiter: str, *, unnamed: bool = False) -> list[str]:
-    """The header row's column names (stripped, without a byte-order mark), validated.
-
-    Only the header row's bytes are decoded, so that a value further down that is not UTF-8
-    is named by its column and row when the rows are read (lines end with ``\\n``, ``\\r\\n``
-    or ``\\r``).  ``unnamed``: empty names are kept as ``""`` (no name selects them).
-
-    Raises
-    ------
-    CSVFormatError
-        No header row, one not CSV, an empty (unless ``unnamed``) or repeated name (named).
-    NotUTF8Error
-        A header that is not UTF-8, or a UTF-16 file (its byte-order mark).
-    """
-    with _open_bytes(path) as fh:
-        lines = _byte_lines(fh)
-        first = next(lines, b"")
-        if first.startswith(_UTF16_MARKS):
-            raise NotUTF8Error(first[:2], 0, None, None, encoding="UTF-16")
-        first = first.removeprefix(b"\xef\xbb\xbf")  # a mark before a quoted name too
-        try:
-            header = next(csv.reader(_header_lines(first, lines, delimiter), delimiter=delimiter))
-        except StopIteration:
-            raise CSVFormatError("is empty (no header row)") from None
-        except csv.Error as exc:
-            raise CSVFormatError(f"has a header row that cannot be read as CSV ({exc})") from None
-    names = [h.strip() for h in header]
-    if names and names[0].startswith("\ufeff"):
-        names[0] = names[0][1:].strip()
-    if not names or ("" in names and not unnamed):
-        at = f"column {names.index('') + 1} of {len(names)}" if names else "line 1"
-        raise CSVFormatError(
-            f"needs a header row of non-empty column names ({at} is empty: name it or remove it; "
-            "pandas' to_csv() writes its index so, unless index=False)"
-        )
-    twice = repeated_names([n for n in names if n])
-    if twice:
-        raise CSVFormatError(
-            f"needs a header row of unique column names ({', '.join(map(repr, twice))} repeated)"
-        )
-    return names
 
 
 def _is_text_column(name: str) -> bool:
@@ -478,7 +384,7 @@ def _read_whole(path: Path, read: Any, parse: Any, convert: Any) -> Any:
 def _header_alone(path: Path, block: int) -> bytes | None:
     """The bytes of a CSV file that is one line without a line break (a header row), shorter
     than a block; ``None`` for any other file."""
-    with _open_bytes(path) as fh:
+    with open_bytes(path) as fh:
         head = fh.read(block + 1)
     return None if len(head) > block or b"\n" in head or b"\r" in head else head
 

@@ -76,12 +76,12 @@ def test_lines_ending_with_a_lone_cr_are_read(tmp_path: Path, suffix: str) -> No
 
 
 def test_a_header_split_over_blocks_is_read(tmp_path: Path) -> None:
-    from alignment._sources import _byte_lines
+    from alignment._headers import byte_lines
 
     path = tmp_path / "t.csv"
     path.write_bytes(b"Id,Name\r\n1,x\r2,y\n")
     with path.open("rb") as fh:  # (a \r\n cut between two blocks is one line break)
-        assert list(_byte_lines(fh, block=3)) == [b"Id,Name\r\n", b"1,x\r", b"2,y\n"]
+        assert list(byte_lines(fh, block=3)) == [b"Id,Name\r\n", b"1,x\r", b"2,y\n"]
 
 
 def test_unnamed_columns_are_kept_empty_when_asked(tmp_path: Path) -> None:
@@ -137,3 +137,46 @@ def test_a_ragged_file_is_still_refused(tmp_path: Path) -> None:
     path.write_bytes(b"Id,Name\n1,x\n2,y,z\n")
     with pytest.raises(CSVFormatError, match="fields"):
         read_arrow_csv(path, ["Id", "Name"], ",", text=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "sep"),
+    [
+        ("lead_id;timestamp;channel\nL1;2024-01-01;email\n", "';'", ";"),
+        ("lead_id\ttimestamp\tchannel\nL1\t2024-01-01\temail\n", "tabs", "\t"),
+        ("lead_id|timestamp\nL1|2024-01-01\n", "'|'", "|"),
+    ],
+)
+def test_a_file_separated_by_another_character_is_named(
+    tmp_path: Path, text: str, named: str, sep: str
+) -> None:
+    """A header read as one column holding another delimiter: the file is refused up front
+    (its rows would read as one column of text), naming the delimiter and the fix."""
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CSVFormatError) as err:
+        read_header(path, ",")
+    assert f"separated by {named}, not by commas" in str(err.value)
+    assert err.value.delimiter == named and f"sep={sep!r}" in str(err.value.fix)
+    assert repr(text.splitlines()[0]) in str(err.value)
+    with pytest.raises(CSVFormatError):  # (the readers of exports alike)
+        read_header(path, ",", unnamed=True)
+
+
+def test_a_one_column_file_without_another_separator_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("lead_id\nL1\n", encoding="utf-8")
+    assert read_header(path, ",") == ["lead_id"]
+    semi = tmp_path / "s.csv"
+    semi.write_text("a;b,c\n1;2,3\n", encoding="utf-8")  # (two columns: the ';' is a name's)
+    assert read_header(semi, ",") == ["a;b", "c"]
+
+
+def test_a_tsv_file_separated_by_commas_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "t.tsv"
+    path.write_text("lead_id,timestamp\nL1,2024-01-01\n", encoding="utf-8")
+    with pytest.raises(CSVFormatError) as err:
+        read_header(path, "\t")
+    assert "separated by commas, not by tabs" in str(err.value)
+    assert err.value.fix is not None and "name the file .csv" in err.value.fix
+    assert read_header(path, ",") == ["lead_id", "timestamp"]

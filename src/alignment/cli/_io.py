@@ -101,7 +101,8 @@ def read_columns(
     except ImportError:
         raise _no_pyarrow(f"reading {p.name}", "CSV and Parquet files") from None
     except CSVFormatError as exc:
-        raise CLIError(f"{table}: {str(p)!r} {exc}") from None
+        fix = f"; fix: {exc.fix}" if exc.fix else ""
+        raise CLIError(f"{table}: {str(p)!r} {exc}{fix}") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CLIError(f"{table}: cannot read {str(p)!r}: {exc}") from None
     n_rows = len(next(iter(columns.values()))) if columns else 0

@@ -26,12 +26,12 @@ from .._columns import Refused
 from .._files import read_parquet
 from .._filetexts import hash_factorize, row_texts, text_columns
 from .._frames import POOL_MIN_ROWS, read_table
+from .._headers import delimiter_fix, gzipped
 from .._parallel import Pending, ahead, submit
 from .._sourcelists import list_elements
 from .._sources import (
     CSVFormatError,
     few_valued_csv,
-    gzipped,
     read_arrow_csv,
     read_header,
     require_pyarrow,
@@ -405,7 +405,11 @@ def _translated(name: str, path: Path, step: Callable[[], T]) -> T:
         raise
     except CSVFormatError as exc:
         raise DataValidationError(
-            f"file {path.name!r} {exc}", table=name, fix="export the table again as CSV"
+            f"file {path.name!r} {exc}",
+            table=name,
+            fix="export the table again as CSV"
+            if exc.delimiter is None
+            else delimiter_fix(exc.delimiter, f"the frame as {{{name!r}: frame}}"),
         ) from None
     except NotUTF8Error as exc:  # (a value: its column and row named; or the header's)
         if exc.marked is not None:

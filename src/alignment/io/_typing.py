@@ -11,6 +11,7 @@ import numpy as np
 
 from .._colnames import close_name
 from .._frames import POOL_MIN_ROWS
+from .._headers import delimiter_fix, other_delimiter
 from .._options import note_naive
 from .._parallel import Pending, submit
 from .._time import check_zones
@@ -321,16 +322,14 @@ def missing_column(
     shown = ", ".join(repr(n) for n in present[:NAMES_SHOWN]) or "(none)"
     more = f" and {len(present) - NAMES_SHOWN} more" if len(present) > NAMES_SHOWN else ""
     near = [c for t in theirs if (c := close_name(t, present)) is not None]
-    other = _other_delimiter(theirs, present)
+    other = other_delimiter(present, theirs)
     if other is not None:
         return MissingColumnError(
             f"no column for {ours!r} (looked for {listed}); its columns: {shown}{more}: the "
             f"table's columns are separated by {other}, not by commas",
             column=theirs[0] if theirs else ours,
             table=spec.name,
-            fix="save the file as comma-separated CSV (Excel: 'CSV UTF-8 (Comma delimited)'), "
-            f"or read it with pandas.read_csv(path, sep={_DELIMITERS[other]!r}, dtype=str) and "
-            f"pass the frame as {{{spec.name!r}: frame}}",
+            fix=delimiter_fix(other, f"the frame as {{{spec.name!r}: frame}}"),
         )
     if len(several) > 1:
         both = "both" if len(several) == 2 else "all"
@@ -345,23 +344,6 @@ def missing_column(
         table=spec.name,
         fix=f"map their column with columns={{{spec.name!r}: {{{pick!r}: {ours!r}}}}}",
     )
-
-
-#: the delimiters other than a comma a header row may be written with, by their name
-_DELIMITERS = {"';'": ";", "tabs": "\t", "'|'": "|"}
-
-
-def _other_delimiter(theirs: Sequence[str], present: Sequence[str]) -> str | None:
-    """The delimiter other than a comma (its name) of a header read as comma-separated: a
-    name holding it that is the header's only one, or whose parts hold a column looked for
-    (``'Record ID;Create Date'``); ``None`` otherwise."""
-    keys = {t.casefold().strip() for t in theirs}
-    for name, sep in _DELIMITERS.items():  # a loop over three delimiters
-        for n in present:  # a loop over the header's names
-            parts = [p.casefold().strip() for p in n.split(sep)]
-            if len(parts) > 1 and (len(present) == 1 or keys.intersection(parts)):
-                return name
-    return None
 
 
 def required_values(
