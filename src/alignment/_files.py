@@ -17,13 +17,16 @@ import narwhals as nw
 import numpy as np
 
 from ._frames import Categorical, read_table, to_native
+from ._options import note_naive
 from ._pool import arrow_pool
 from ._sources import CSVFormatError, open_text, read_arrow_csv, read_header
 
 __all__ = ["CSVFormatError", "open_text", "read_csv", "read_parquet", "write_parquet"]
 
 
-def read_csv(path: str | Path, *, delimiter: str = ",") -> dict[str, np.ndarray]:
+def read_csv(
+    path: str | Path, *, delimiter: str = ",", table: str | None = None
+) -> dict[str, np.ndarray]:
     """Read a CSV file (optionally gzip-compressed) into numpy columns with PyArrow's reader.
 
     PyArrow types each column by content: integers and decimals become ``float64``, ISO-8601
@@ -39,6 +42,10 @@ def read_csv(path: str | Path, *, delimiter: str = ",") -> dict[str, np.ndarray]
         The file (``.gz`` is decompressed).
     delimiter : str, default ","
         The field separator (``"\\t"`` for TSV).
+    table : str, optional
+        What the file holds (default: its name), naming its columns of naive instants: those
+        are noted as read as UTC (:func:`alignment._options.note_naive`: one warning at the end
+        of the outermost :func:`~alignment._options.reading` scope).
 
     Returns
     -------
@@ -54,12 +61,17 @@ def read_csv(path: str | Path, *, delimiter: str = ",") -> dict[str, np.ndarray]
     OSError, UnicodeDecodeError
         The file cannot be read as UTF-8 text.
     """
-    import pyarrow.csv  # noqa: F401  (ImportError first: no file is opened without a reader)
+    import pyarrow as pa
+    import pyarrow.csv  # (ImportError first: no file is opened without a reader)
 
     p = Path(path)
     names = read_header(p, delimiter)
-    table = read_arrow_csv(p, names, delimiter)
-    raw = read_table(table, table=p.name, all_columns=True)
+    arrow = read_arrow_csv(p, names, delimiter)
+    for field in arrow.schema:  # (a loop over the columns) instants without a zone: UTC, said
+        kind = field.type
+        if pa.types.is_date(kind) or (pa.types.is_timestamp(kind) and kind.tz is None):
+            note_naive(table or p.name, field.name)
+    raw = read_table(arrow, table=p.name, all_columns=True)
     out: dict[str, np.ndarray] = {}
     for name in names:
         col: Any = raw.columns[name]

@@ -6,7 +6,7 @@ import contextlib
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -114,11 +114,13 @@ class WarningPrinter:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
         self.seen: set[str] = set()
+        #: the options the running command takes (its hints name no other; empty: any)
+        self.options: Collection[str] = ()
 
     def __call__(self, message: Warning | str) -> None:
         from ._hints import cli_hint
 
-        text = cli_hint(" ".join(str(message).split()))
+        text = cli_hint(" ".join(str(message).split()), options=self.options)
         if text in self.seen:
             return
         self.seen.add(text)

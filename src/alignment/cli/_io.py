@@ -16,6 +16,7 @@ from typing import IO, Any
 import numpy as np
 
 from .._files import CSVFormatError, open_text, read_csv, read_parquet, write_parquet
+from .._options import reading
 from ._common import _PROGRESS_ROWS, CLIError, Progress, not_a_file
 
 __all__ = ["HTML_FILES", "TABLE_FILES", "file_kind", "read_columns", "write_columns"]
@@ -97,7 +98,8 @@ def read_columns(
         except Exception as exc:  # pyarrow raises its own error types
             raise CLIError(f"{table}: cannot read Parquet file {str(p)!r}: {exc}") from None
     try:
-        columns = read_csv(p, delimiter=_delimiter(p))
+        with reading():  # (its columns of naive instants named once, as read as UTC)
+            columns = read_csv(p, delimiter=_delimiter(p), table=table)
     except ImportError:
         raise _no_pyarrow(f"reading {p.name}", "CSV and Parquet files") from None
     except CSVFormatError as exc:

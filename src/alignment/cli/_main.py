@@ -79,13 +79,18 @@ def _error_line(exc: BaseException, args: argparse.Namespace) -> str:
     """
     if isinstance(exc, CLIError):
         return _one_line(exc)
+    column = getattr(exc, "column", None) if isinstance(exc, AlignmentError) else None
+    table = getattr(exc, "table", None) if isinstance(exc, AlignmentError) else None
+    return cli_hint(_one_line(exc), column=column, table=table, options=_options_of(args))
+
+
+def _options_of(args: argparse.Namespace) -> set[str]:
+    """The options the running command takes now (on plain files, not the export's)."""
     parser = getattr(args, "command_parser", None)
     options = set(getattr(parser, "_option_string_actions", ()))
     if getattr(args, "preset", None) is None:  # plain files: the export's options are refused
         options -= {flag for _, flag in EXPORT_ONLY}
-    column = getattr(exc, "column", None) if isinstance(exc, AlignmentError) else None
-    table = getattr(exc, "table", None) if isinstance(exc, AlignmentError) else None
-    return cli_hint(_one_line(exc), column=column, table=table, options=options)
+    return options
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parse(parser, argv)
         args.warn = printer
+        printer.options = _options_of(args)
         if getattr(args, "handler", None) is None:
             parser.print_help()
             return 0
