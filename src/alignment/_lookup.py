@@ -109,6 +109,7 @@ def lookup(
             return out, out >= 0
     _refuse_unhashable(hay_s)
     _refuse_unhashable(q_s, column=column, table=table)
+    _refuse_mixed(q_s, column=column, table=table)
     index = {
         v: i for i, v in enumerate(hay_s.tolist())
     }  # hashing: O(n), no Python comparisons sort
@@ -161,6 +162,33 @@ def _refuse_unhashable(
         column=column,
         values=ids,
         fix="give each row its id as text or a number",
+        table=table,
+    )
+
+
+def _refuse_mixed(ids: np.ndarray, *, column: str | None, table: str | None) -> None:
+    """Refuse an object column of keys mixing text and numbers (``[1.0, "A"]``), as a key
+    column read in its own table is: whether ``1.0`` is the key ``1`` or the text ``"1.0"`` would
+    be a guess (a column of numbers alone is keyed as numbers, one of text alone as text)."""
+    if ids.dtype.kind != "O" or ids.size == 0:
+        return
+    values = ids.tolist()
+    text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=ids.size)
+    if not text.any():
+        return
+    number = np.fromiter(
+        (isinstance(v, (bool, int, float, np.number)) and v == v for v in values),
+        dtype=bool,
+        count=ids.size,
+    )
+    first = values[int(np.argmax(number))] if number.any() else None
+    reject_rows(
+        number,
+        f"expected strings, found {type(first).__name__} (a key column mixing text and "
+        "numbers: a number is neither surely its text nor surely a number key)",
+        column=column,
+        values=ids,
+        fix="give every key as text (or every key as an integer)",
         table=table,
     )
 

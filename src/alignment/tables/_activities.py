@@ -18,7 +18,6 @@ from .._params import is_option
 from .._segments import group_sort
 from ..errors import ParameterError, reject_rows
 from ._common import (
-    _categoricals,
     _check_awareness,
     _html_preview,
     _key_codes,
@@ -26,6 +25,7 @@ from ._common import (
     _time_column,
 )
 from ._journeys import _EventLog
+from ._labels import label_columns
 from ._leads import LeadTable
 
 
@@ -185,7 +185,7 @@ class ActivityLog(_EventLog):
             sel = np.arange(codes.size)
         sub_order, offsets, sorted_time = group_sort(codes[sel], t[sel], n)
         order = sel[sub_order]
-        cats = _categoricals(raw, [c for c in (kind, rep, outcome) if c in raw.columns], at, order)
+        cats = label_columns(raw, [c for c in (kind, rep, outcome) if c in raw.columns], at, order)
         out = cls(
             keys=keys,
             offsets=offsets,

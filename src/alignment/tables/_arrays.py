@@ -17,6 +17,7 @@ from ._common import _key_codes, _readonly, _segment_of, check_total
 __all__ = [
     "JourneyOutcomes",
     "channel_categorical",
+    "checked_instants",
     "checked_rows",
     "checked_times",
     "freeze_journeys",
@@ -25,6 +26,42 @@ __all__ = [
 ]
 
 _NAT = np.datetime64("NaT", "us")
+_NO_INSTANTS = "(numbers are no instants: not read as microseconds since 1970)"
+_AS_INSTANTS = "datetime64 (e.g. np.asarray(times, 'datetime64[us]'))"
+
+
+def checked_instants(values: Any, *, column: str, table: str) -> np.ndarray:
+    """Per-journey instants given by the caller (``converted_at``, an anchor) as
+    ``datetime64[us]``, ``NaT`` where missing (``None``, ``NaN``, ``NaT``).
+
+    A number or a flag is no instant: refused, typed (ints, floats, bools) or among the
+    objects of an object array, as the touch times are (never read as microseconds since 1970).
+    """
+    given = np.asarray(values)
+    kind = given.dtype.kind
+    if kind in "biufc":
+        number = ~np.isnan(given) if kind in "fc" else np.ones(given.shape, dtype=bool)
+    elif kind == "O":
+        flat = given.ravel().tolist()
+        number = np.fromiter((_is_number(v) for v in flat), bool, len(flat)).reshape(given.shape)
+    else:
+        number = np.zeros(given.shape, dtype=bool)
+    reject_rows(
+        number.ravel(),
+        f"a number where an instant is expected {_NO_INSTANTS}",
+        column=column,
+        table=table,
+        values=given.ravel(),
+        fix=f"pass {column} as {_AS_INSTANTS}, NaT where missing",
+    )
+    return given.astype(TIME_DTYPE)
+
+
+def _is_number(v: Any) -> bool:
+    """Whether an object is a number or a flag (a float ``NaN``, a missing value, is not)."""
+    if isinstance(v, (float, np.floating)):
+        return not np.isnan(v)
+    return isinstance(v, (int, np.integer, np.bool_, complex, np.complexfloating))
 
 
 def checked_times(
@@ -39,12 +76,10 @@ def checked_times(
     given = np.asarray(time)
     if given.dtype.kind != "M":
         raise DataValidationError(
-            f"touch times of dtype {given.dtype} (numbers are no instants: not read as "
-            "microseconds since 1970)",
+            f"touch times of dtype {given.dtype} {_NO_INSTANTS}",
             column="time",
             table=table,
-            fix="pass time as datetime64 (e.g. np.asarray(times, 'datetime64[us]')), or "
-            "timed=False for touch positions",
+            fix=f"pass time as {_AS_INSTANTS}, or timed=False for touch positions",
         )
     t = given.astype(TIME_DTYPE, copy=copy)
     reject_rows(np.isnat(t), "missing touch time (NaT)", column="time", table=table)
@@ -264,7 +299,7 @@ def journey_outcomes(
     conv_at = (
         np.full(n, _NAT, dtype=TIME_DTYPE)
         if converted_at is None
-        else np.asarray(converted_at).astype(TIME_DTYPE)
+        else checked_instants(converted_at, column="converted_at", table=table)
     )
     rev = (
         np.zeros(n)

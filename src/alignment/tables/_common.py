@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._columns import FOLDED_COLUMNS, DeferredCategorical, Later, fold_spellings, stored
+from .._columns import Later, stored
 from .._frames import (
     Categorical,
     RawColumns,
@@ -299,37 +299,6 @@ def _validate_offsets(offsets: np.ndarray, n_items: int, name: str) -> np.ndarra
 def _segment_of(offsets: np.ndarray) -> np.ndarray:
     n = offsets.size - 1
     return np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
-
-
-def _category(
-    values: np.ndarray | Categorical,
-    *,
-    column: str,
-    table: str,
-    allow_missing: bool = True,
-    fold: bool = False,
-) -> Categorical:
-    """A string column factorised; with ``fold``, its spellings read with the reading options
-    of the call (folded with ``normalize="casefold"``, else variants warned about)."""
-    cat = factorize(values, column=column, table=table, allow_missing=allow_missing)
-    return fold_spellings(cat, column=column, table=table) if fold else cat
-
-
-def _categoricals(
-    raw: RawColumns, names: Sequence[str], table: str, order: np.ndarray | None
-) -> dict[str, Categorical]:
-    out: dict[str, Categorical] = {}
-    for name in names:
-        col = raw.columns.get(name)
-        if col is None:
-            continue
-        cat = _category(col, column=name, table=table, fold=name in FOLDED_COLUMNS)
-        if order is not None:
-            cat = cat.take(order)
-        if not isinstance(cat, DeferredCategorical):  # (its codes are read-only when made)
-            _readonly(cat.codes)
-        out[name] = cat
-    return out
 
 
 @dataclass(frozen=True, eq=False)

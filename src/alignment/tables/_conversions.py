@@ -13,7 +13,8 @@ from .._lookup import lookup
 from .._segments import group_max, group_min
 from .._time import TIME_DTYPE, Awareness
 from ..errors import MissingColumnError, reject_rows
-from ._common import _categoricals, _key_codes, _Keys, _time_column, check_total
+from ._common import _key_codes, _Keys, _time_column, check_total
+from ._labels import label_columns
 from ._leads import LeadTable
 
 _NAT = np.datetime64("NaT", "us")
@@ -165,7 +166,7 @@ def _touch_columns(
     raw: RawColumns, cat_names: list[str], num_names: list[str], tt: str
 ) -> tuple[dict[str, Categorical], dict[str, np.ndarray]]:
     """The kept touch columns in input order (validated over every row, whatever is kept)."""
-    cats = _categoricals(raw, [c for c in cat_names if c in raw.columns], tt, None)
+    cats = label_columns(raw, [c for c in cat_names if c in raw.columns], tt, None)
     nums: dict[str, np.ndarray] = {}
     for c in num_names:
         if c in raw.columns:

@@ -15,9 +15,10 @@ from .._parallel import prefetch
 from .._params import check_flag, is_option
 from .._segments import group_sort
 from .._time import TIME_DTYPE, Awareness
-from ..errors import DataValidationError, ParameterError, reject_rows
+from ..errors import DataValidationError, ParameterError
 from ._arrays import (
     channel_categorical,
+    checked_instants,
     checked_rows,
     checked_times,
     freeze_journeys,
@@ -25,7 +26,6 @@ from ._arrays import (
     owned,
 )
 from ._common import (
-    _category,
     _check_awareness,
     _Encoded,
     _html_preview,
@@ -50,6 +50,7 @@ from ._deals import (
     check_deal_options,
     deal_created_anchor,
 )
+from ._labels import channel_column, touch_names
 from ._leads import LeadTable
 from ._paths import DEFAULT_NULL, DEFAULT_VALUE, ParsedPaths, parse_paths
 
@@ -363,7 +364,9 @@ class Journeys(_EventLog):
         channels : sequence of str, optional
             Vocabulary when ``channel`` is integer codes.
         converted_at : ndarray of datetime64, optional
-            Per journey; ``NaT`` = no conversion.  Default: ``NaT`` everywhere.
+            Per journey; ``NaT`` = no conversion.  Default: ``NaT`` everywhere.  A number is
+            no instant: refused (as are numbers in ``anchors``, a mapping of name to one
+            instant per journey).
         revenue : ndarray of float, optional
             Per journey; default 0.
         conversions, non_conversions : ndarray of float, optional
@@ -381,7 +384,8 @@ class Journeys(_EventLog):
             Inconsistent lengths, bad offsets, channel codes not integers in the vocabulary
             (or one that repeats a name), negative or non-finite revenue or counts, touches
             not sorted in time within a journey; with ``validate``, duplicate keys and revenue
-            on a journey without a conversion; ``time`` not ``datetime64`` (``timed=True``).
+            on a journey without a conversion; ``time`` not ``datetime64`` (``timed=True``);
+            a number or a flag in ``converted_at`` or an anchor.
         """
         name = "journeys"
         keys = keys if isinstance(keys, Later) else np.array(keys, copy=validate or None)
@@ -412,7 +416,9 @@ class Journeys(_EventLog):
             **outcomes,
             touch_columns={k: owned(v, copy=copy) for k, v in (touch_columns or {}).items()},
             touch_numeric={k: np.array(v, copy=copy) for k, v in (touch_numeric or {}).items()},
-            anchors={k: np.asarray(v).astype(TIME_DTYPE) for k, v in (anchors or {}).items()},
+            anchors={
+                k: checked_instants(v, column=k, table=name) for k, v in (anchors or {}).items()
+            },
             journey_columns={k: owned(v, copy=copy) for k, v in (journey_columns or {}).items()},
             timed=timed,
             backend=backend,
@@ -519,7 +525,7 @@ class Journeys(_EventLog):
             raise ParameterError(f"touches must be 'all' or 'converted', got {touches!r}")
         tt = "touchpoints"
         key_name = key or lead
-        cat_names, num_names, optional = _touch_names(touch_categorical, touch_numeric)
+        cat_names, num_names, optional = touch_names(touch_categorical, touch_numeric)
         if conversions is None:
             optional += [converted_at, revenue]
         if key_name != lead:
@@ -577,7 +583,7 @@ class Journeys(_EventLog):
 
         # touch columns in input order (validated over every row, whatever is kept)
         cats, nums = _touch_columns(raw, cat_names, num_names, tt)
-        chan = _channel_column(raw, channel, tt)
+        chan = channel_column(raw, channel, tt)
 
         anchors: dict[str, np.ndarray] = {}
         jcols: dict[str, Categorical] = {}
@@ -642,34 +648,6 @@ class Journeys(_EventLog):
             full = _assemble(encoded, "all")
             self.__dict__["_all_touches"] = full
         return full
-
-
-def _channel_column(raw: Any, channel: str, tt: str) -> Categorical:
-    """The channel of every touch (folded spellings); an empty channel name is refused."""
-    chan = _category(raw.columns[channel], column=channel, table=tt, allow_missing=False, fold=True)
-    names = np.asarray(chan.categories, dtype=object).astype(str)
-    blank = np.flatnonzero(np.char.str_len(np.char.strip(names)) == 0)  # empty or only spaces
-    if blank.size:  # (no pass over the rows, and nothing decoded, when every name is fine)
-        reject_rows(  # the rule of Touchpoint(channel="") everywhere: a channel has a name
-            np.isin(chan.codes, blank),
-            "empty channel name",
-            column=channel,
-            table=tt,
-            values=chan,
-            fix="name the channel (e.g. 'direct' or 'unknown') or drop these touches",
-        )
-    return chan
-
-
-def _touch_names(
-    touch_categorical: Sequence[str] | None, touch_numeric: Sequence[str] | None
-) -> tuple[list[str], list[str], list[str]]:
-    """The kept string and numeric touch columns (defaults: campaign, content, kind; cost)."""
-    cats = list(touch_categorical) if touch_categorical is not None else ["campaign", "content"]
-    if touch_categorical is None:
-        cats.append("kind")
-    nums = list(touch_numeric) if touch_numeric is not None else ["cost"]
-    return cats, nums, [*cats, *nums]
 
 
 def _by_pair(conv: Conversions) -> np.ndarray | None:

@@ -25,13 +25,13 @@ from .._time import TIME_DTYPE, Awareness
 from ..errors import reject_rows
 from ._arrays import _own, owned
 from ._common import (
-    _categoricals,
     _check_awareness,
     _html_preview,
     _key_codes,
     _readonly,
     _time_column,
 )
+from ._labels import label_columns
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -397,7 +397,7 @@ class LeadTable:
                 from ..errors import MissingColumnError
 
                 raise MissingColumnError(f"column {c!r} not found", column=c, table=table)
-        cats = _categoricals(raw, cat_names, table, None)
+        cats = label_columns(raw, cat_names, table, None)
         nums: dict[str, np.ndarray] = {}
         exact: dict[str, np.ndarray] = {}
         for c in num_names:
