@@ -25,6 +25,7 @@ from .._results import Result, frame_backend, read_only_view
 from .._segments import group_sum
 from .._time import parse_duration, parse_instant
 from ..errors import DataValidationError, ParameterError, reject_rows
+from ..tables._labels import label_category
 from ._grid import DEFAULT_INTEREST_POINTS, decay_factor
 
 __all__ = [
@@ -440,8 +441,8 @@ def _read_touches(
         table="touchpoints",
         frame_aware=raw.aware.get("timestamp"),
     )
-    kind = factorize(raw.columns[kind_column], column=kind_column, table="touchpoints",
-                     allow_missing=True)  # fmt: skip
+    kind = label_category(raw.columns[kind_column], column=kind_column, table="touchpoints",
+                          exact=raw.integers.get(kind_column))  # fmt: skip
     cats = np.asarray(kind.categories, dtype=object).astype(str)
     lut = np.zeros(cats.size + 1, dtype=np.float64)
     scored = np.zeros(cats.size + 1, dtype=bool)

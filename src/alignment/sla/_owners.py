@@ -8,6 +8,7 @@ import numpy as np
 
 from .._columns import Categorical
 from ..errors import MissingColumnError, reject_rows
+from ..tables._labels import integer_labels
 
 __all__ = ["owner_labels", "split_values"]
 
@@ -66,11 +67,4 @@ def _owner_column(lt: Any) -> Categorical | None:
             column="owner", values=values, table="leads", fix=fix,
         )  # fmt: skip
         ints = np.where(missing, 0, values).astype(np.int64)
-    uniq, inv = np.unique(ints[~missing], return_inverse=True)
-    names = np.array([str(u) for u in uniq.tolist()], dtype=object)  # (a loop over the owners)
-    order = np.argsort(names)  # (categories in text order: "101" before "99")
-    rank = np.empty(order.size, dtype=np.int32)
-    rank[order] = np.arange(order.size, dtype=np.int32)
-    codes = np.full(ints.size, -1, dtype=np.int32)
-    codes[~missing] = rank[inv.ravel()]
-    return Categorical(codes, names[order])
+    return integer_labels(ints, missing)  # (in text order: "101" before "99")
