@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _segments as seg
 from .._frames import factorize
+from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._options import read_as_of, reads_options, warn
 from .._params import is_option
 from .._results import CallableDict, ReportTable, Result
@@ -54,7 +55,7 @@ SPEED_STATUSES: tuple[str, ...] = ("not assigned", "not attempted yet", "attempt
 #: the rep of a lead without an owner and without an activity carrying a rep
 NO_REP = "(no rep)"
 #: the key of leads without a value in the ``by`` column
-MISSING = "(missing)"
+MISSING = MISSING_LABEL
 #: the three delays, with why a lead has no value and why a group has no quantile
 DELAYS: dict[str, tuple[str, str]] = {
     "system_delay": ("not assigned, or assigned before created", "no lead assigned"),
@@ -385,6 +386,7 @@ def _by_column(lt: Any, by: str) -> tuple[str, np.ndarray]:
             f"{', '.join(lt.categorical) or '(none)'}"
         )
     cat = lt.categorical[by]
+    refuse_missing_label(cat.categories, cat.codes, column=by)
     keys = np.where(cat.codes >= 0, cat.values(), MISSING).astype(object)
     return ("by" if by in _RESERVED else by), keys
 
