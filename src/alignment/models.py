@@ -362,20 +362,30 @@ class Deal(_Record):
 
 
 class Activity(_Record):
-    """A sales action on a lead: a call, an e-mail, a meeting."""
+    """A sales action on a lead: a call, an e-mail, a meeting.
+
+    A blank ``kind`` (empty or whitespace only, an empty cell of an export) is a missing kind,
+    ``None``, as in an :class:`~alignment.tables.ActivityLog` built from a table: an activity
+    of no kind is kept, and counts as an attempt only where every activity does.
+    """
 
     lead_id: str = Field(description="The lead worked.")
     rep: str | None = Field(None, description="Sales rep who acted.")
     timestamp: Instant = Field(description="When.")
-    kind: str = Field(description="call, email, meeting, …")
+    kind: str | None = Field(None, description="call, email, meeting, …; blank is missing")
     outcome: str | None = Field(
         None, description="connected, voicemail, no_answer, accepted, rejected:<reason> …"
     )
 
-    @field_validator("lead_id", "kind")
+    @field_validator("lead_id")
     @classmethod
     def _nonempty_fields(cls, v: str, info: Any) -> str:
         return _nonempty(v, info.field_name)
+
+    @field_validator("kind")
+    @classmethod
+    def _blank_kind(cls, v: str | None) -> str | None:
+        return None if v is None or not v.strip() else v
 
 
 def __getattr__(name: str) -> Any:

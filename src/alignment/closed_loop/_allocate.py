@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._parse import _missing_mask
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
     "with_unplaced",
 ]
 
-MISSING = "(missing)"
+MISSING = MISSING_LABEL
 UNALLOCATED = "(unallocated)"
 Allocate = Literal["none", "leads", "revenue"]
 #: the allocations ``closed_loop(allocate=...)`` accepts
@@ -94,9 +95,11 @@ def unique_rows(
 def column_codes(lt: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     """A string lead column's values (its categories, then ``"(missing)"``) and lead codes.
 
-    A missing value gets the code of ``"(missing)"``: missing is a key, never dropped.
+    A missing value gets the code of ``"(missing)"``: missing is a key, never dropped; a
+    column holding the text ``"(missing)"`` is refused (it would merge with the missing key).
     """
     cat = lt.categorical[name]
+    refuse_missing_label(cat.categories, cat.codes, column=name)
     values = np.append(np.asarray(cat.categories, dtype=object), MISSING)
     codes = np.where(cat.codes < 0, values.size - 1, cat.codes).astype(np.int64)
     return values, codes

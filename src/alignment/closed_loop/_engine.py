@@ -15,6 +15,7 @@ from .._colnames import by_keyword
 from .._columns import fold_values
 from .._frame_types import level_frames
 from .._frames import numeric, read_table
+from .._grouplabel import refuse_missing_label
 from .._options import reads_options
 from .._params import is_option, number_sequence
 from .._results import CallableDict, ReportTable, Result
@@ -718,6 +719,7 @@ def _rejection_reasons(lt: Any, g: _Groups, rejected: np.ndarray) -> dict[str, n
     rr["count"] = np.empty(0, dtype=np.int64)
     if "rejection_reason" in lt.categorical and rejected.any():
         rc = blank_as_missing(lt.categorical["rejection_reason"])
+        refuse_missing_label(rc.categories, rc.codes, column="rejection_reason")
         rvals = np.append(rc.categories.astype(object), MISSING)
         rcode = np.where(rc.codes < 0, rvals.size - 1, rc.codes)
         pair = g.gid[rejected] * rvals.size + rcode[rejected]

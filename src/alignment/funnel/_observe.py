@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._colnames import close_name
+from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._params import is_number, is_option
 from .._segments import group_stats
 from ..errors import ParameterError
@@ -563,7 +564,8 @@ def stage_times(lt: LeadTable, stages: Sequence[str]) -> list[NDArray[np.datetim
 def group_codes(
     lt: LeadTable, by: str, values: NDArray[Any] | None = None
 ) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
-    """Codes (missing → an extra ``"(missing)"`` group), count and labels of a lead column.
+    """Codes (missing → an extra ``"(missing)"`` group), count and labels of a lead column;
+    a text column holding the text ``"(missing)"`` is refused (:func:`refuse_missing_label`).
 
     ``values``: the column's exact values (``LeadTable.exact``) for an integer or flag
     column: integers labelled as themselves (``"101"``, never merged by rounding), flags
@@ -591,6 +593,7 @@ def group_codes(
         cat = factorize(
             np.asarray(values, dtype=object), column=by, table="leads", allow_missing=True
         )
+    refuse_missing_label(cat.categories, cat.codes, column=by)
     return _with_missing(
         np.asarray(cat.codes, dtype=np.int64), np.asarray(cat.categories, dtype=object)
     )
@@ -636,7 +639,7 @@ def _with_missing(
     missing = codes < 0
     if missing.any():
         codes = np.where(missing, labels.size, codes)
-        labels = np.append(labels, np.array(["(missing)"], dtype=object))
+        labels = np.append(labels, np.array([MISSING_LABEL], dtype=object))
     return codes, int(labels.size), labels
 
 

@@ -173,8 +173,10 @@ class PersonaMatch(Result):
 
 
 def _lower_categories(cat: Any) -> np.ndarray:
+    """The categories lower-cased, surrounding whitespace removed: a persona's keywords are
+    stripped (:class:`alignment.Persona`), so ``"Software "`` in an export matches ``"software"``."""
     cats = np.asarray(cat.categories, dtype=object).astype(str)
-    return np.char.lower(cats) if cats.size else cats.astype(str)
+    return np.char.strip(np.char.lower(cats)) if cats.size else cats.astype(str)
 
 
 def _cat_lut(cat: Any, mask_on_categories: np.ndarray) -> np.ndarray:

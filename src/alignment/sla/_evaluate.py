@@ -30,6 +30,7 @@ import numpy as np
 
 from .._backends import find as find_backend
 from .._frames import nullable_flags
+from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._options import current, read_as_of, reads_options
 from .._params import is_option
 from .._segments import group_quantiles
@@ -426,15 +427,16 @@ def _split_keys(sla: SLA, split: Any, n: int) -> tuple[np.ndarray, np.ndarray, s
         return np.array(["(all)"], dtype=object), np.zeros(n, dtype=np.int64), "split"
     assert split is not None
     cat = split
+    refuse_missing_label(cat.categories, cat.codes, column=mk.split_by)
     missing = cat.codes < 0
-    extra = ["(missing)"] if missing.any() else []
+    extra = [MISSING_LABEL] if missing.any() else []
     listed = np.array(sorted(mk.split or {}) + extra, dtype=object)
     keys = np.unique(np.concatenate([cat.categories.astype(object), listed]))
     cat_pos = np.searchsorted(keys, cat.categories.astype(object))
     if cat_pos.size == 0:
         cat_pos = np.zeros(1, dtype=np.int64)
     kcode = np.where(
-        missing, np.searchsorted(keys, "(missing)"), cat_pos[np.maximum(cat.codes, 0)]
+        missing, np.searchsorted(keys, MISSING_LABEL), cat_pos[np.maximum(cat.codes, 0)]
     ).astype(np.int64)
     return keys, kcode, mk.split_by
 
@@ -610,7 +612,7 @@ def split_commitment(sla: SLA, keys: np.ndarray) -> np.ndarray:
         split = mk.split
         return np.array([float(split.get(k, 0)) for k in keys.tolist()], dtype=np.float64)
     if mk.split_by is not None:
-        real = keys != "(missing)"
+        real = keys != MISSING_LABEL
         return np.where(real, mk.qualified_leads / max(int(real.sum()), 1), 0.0)
     return np.full(keys.size, float(mk.qualified_leads))
 

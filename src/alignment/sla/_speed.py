@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _segments as seg
 from .._frames import factorize
+from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._options import read_as_of, reads_options, warn
 from .._params import is_option
 from .._results import CallableDict, ReportTable, Result
@@ -26,6 +27,7 @@ from .._time import TIME_DTYPE
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar, check_zone_range
+from ._duplicates import without_duplicates
 from ._kinds import carried, category_hits, fold_names, missing_names, some_values
 from ._owners import owner_labels
 
@@ -54,7 +56,7 @@ SPEED_STATUSES: tuple[str, ...] = ("not assigned", "not attempted yet", "attempt
 #: the rep of a lead without an owner and without an activity carrying a rep
 NO_REP = "(no rep)"
 #: the key of leads without a value in the ``by`` column
-MISSING = "(missing)"
+MISSING = MISSING_LABEL
 #: the three delays, with why a lead has no value and why a group has no quantile
 DELAYS: dict[str, tuple[str, str]] = {
     "system_delay": ("not assigned, or assigned before created", "no lead assigned"),
@@ -84,7 +86,7 @@ class _Acts:
     connect: np.ndarray | None  # bool per activity; None: connects not measured
     rep: Any  # Categorical per activity (code -1: missing); None: no rep column
     n_unknown: int  # activities of leads not in the lead table (ignored)
-    n_activities: int  # every activity given, those of unknown leads included
+    n_activities: int  # every activity given (a repeated row once), of unknown leads included
     n_after: int  # activities of known leads after as_of (not known yet)
 
 
@@ -178,6 +180,8 @@ def _read_activities(
             value=log.keys[np.flatnonzero(~found & (lengths > 0))[0]],
             fix="add those leads, drop the activities, or pass unknown_leads='ignore'",
         )
+    log = without_duplicates(log, "speed_to_lead")
+    found_rows = np.repeat(found, np.diff(log.offsets))
     _warn_unmatched(log, kinds, outcomes)
     time = np.asarray(log.time).astype(TIME_DTYPE).view(np.int64)
     known = np.ones(time.size, dtype=bool) if t_asof is None else time <= t_asof
@@ -215,9 +219,9 @@ def _read_activities(
         attempt=attempt,
         connect=connect,
         rep=log.rep,
-        n_unknown=int(unknown.sum()) + int(log.unknown_rows.size),
+        n_unknown=int((~found_rows).sum()) + int(log.unknown_rows.size),
         n_activities=int(log.time.size) + int(log.unknown_rows.size),
-        n_after=int((~known & ~unknown).sum()),
+        n_after=int((~known & found_rows).sum()),
     )
 
 
@@ -385,6 +389,7 @@ def _by_column(lt: Any, by: str) -> tuple[str, np.ndarray]:
             f"{', '.join(lt.categorical) or '(none)'}"
         )
     cat = lt.categorical[by]
+    refuse_missing_label(cat.categories, cat.codes, column=by)
     keys = np.where(cat.codes >= 0, cat.values(), MISSING).astype(object)
     return ("by" if by in _RESERVED else by), keys
 

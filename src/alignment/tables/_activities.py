@@ -16,6 +16,7 @@ from .._frames import (
 )
 from .._params import is_option
 from .._segments import group_sort
+from .._textnorm import blank_as_missing
 from ..errors import ParameterError, reject_rows
 from ._common import (
     _check_awareness,
@@ -186,6 +187,8 @@ class ActivityLog(_EventLog):
         sub_order, offsets, sorted_time = group_sort(codes[sel], t[sel], n)
         order = sel[sub_order]
         cats = label_columns(raw, [c for c in (kind, rep, outcome) if c in raw.columns], at, order)
+        if kind in cats:  # a blank kind (an empty cell) is a missing kind, as in an Activity
+            cats[kind] = blank_as_missing(cats[kind])
         out = cls(
             keys=keys,
             offsets=offsets,

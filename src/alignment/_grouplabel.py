@@ -1,0 +1,45 @@
+"""The label of the group of rows without a value, and the refusal of a real value that equals it.
+
+A group-by (``funnel.observe(by=...)``, ``closed_loop(by=...)``, ``speed_to_lead(by=...)``, the
+SLA's ``marketing.split_by``) shows the rows whose value is missing as one more group labelled
+:data:`MISSING_LABEL`.  A cell whose text really is that label would be shown under the same
+name: two populations under one key.  Such a value is refused, with the rows that hold it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import DataValidationError
+
+__all__ = ["MISSING_LABEL", "refuse_missing_label"]
+
+#: The group label of the rows without a value.
+MISSING_LABEL = "(missing)"
+
+
+def refuse_missing_label(categories: Any, codes: Any, *, column: str, table: str = "leads") -> None:
+    """Refuse a column (its distinct ``categories`` and each row's code into them, ``-1`` for
+    missing) that holds the text :data:`MISSING_LABEL` as a real value.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column and the rows holding the value: shown as a group, it would merge with
+        the group of the rows without a value.
+    """
+    hit = np.flatnonzero(np.asarray(categories, dtype=object) == MISSING_LABEL)
+    if hit.size == 0:
+        return
+    rows = np.flatnonzero(np.isin(np.asarray(codes), hit))
+    raise DataValidationError(
+        f"the text {MISSING_LABEL!r} is the label of the group of rows without a {column}: "
+        "grouped, these rows would merge with the rows that have no value",
+        column=column,
+        table=table,
+        rows=rows,
+        value=MISSING_LABEL,
+        fix="leave the cell empty if it means no value, or rename the value",
+    )
