@@ -20,9 +20,12 @@ __all__ = ["MISSING_LABEL", "refuse_missing_label"]
 MISSING_LABEL = "(missing)"
 
 
-def refuse_missing_label(categories: Any, codes: Any, *, column: str, table: str = "leads") -> None:
+def refuse_missing_label(
+    categories: Any, codes: Any, *, column: str, table: str = "leads", rows: bool = True
+) -> None:
     """Refuse a column (its distinct ``categories`` and each row's code into them, ``-1`` for
-    missing) that holds the text :data:`MISSING_LABEL` as a real value.
+    missing) that holds the text :data:`MISSING_LABEL` as a real value; ``rows=False``: the
+    codes are not in the caller's row order (the rows are not named).
 
     Raises
     ------
@@ -33,13 +36,13 @@ def refuse_missing_label(categories: Any, codes: Any, *, column: str, table: str
     hit = np.flatnonzero(np.asarray(categories, dtype=object) == MISSING_LABEL)
     if hit.size == 0:
         return
-    rows = np.flatnonzero(np.isin(np.asarray(codes), hit))
+    where = np.flatnonzero(np.isin(np.asarray(codes), hit)) if rows else None
     raise DataValidationError(
         f"the text {MISSING_LABEL!r} is the label of the group of rows without a {column}: "
         "grouped, these rows would merge with the rows that have no value",
         column=column,
         table=table,
-        rows=rows,
+        rows=where,
         value=MISSING_LABEL,
         fix="leave the cell empty if it means no value, or rename the value",
     )

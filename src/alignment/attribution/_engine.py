@@ -20,7 +20,7 @@ from .._guard import (
     real_numbers,
     rounding_tolerance,
 )
-from .._options import reads_options
+from .._options import reads_options, warn
 from .._params import is_option
 from .._time import parse_duration
 from ..base import AttributionModel, ChannelCredit
@@ -300,9 +300,19 @@ def _journeys(
                 "reset=, key=, contacts= or role_weights= here"
             )
         return touchpoints
-    return Journeys.build(
+    built = Journeys.build(
         touchpoints, conversions, leads=leads, touches=touches, **columns, **deals
     )
+    if conversions is None and built.n_journeys and not np.asarray(built.converted).any():
+        warn(  # (no data is not "no revenue": said, with where conversions are read from)
+            f"no journey converted: conversions= was not given and the touch rows carry no "
+            f"{columns['converted_at']!r} value, so nothing is credited (the leads' columns, "
+            "if any, are read as lead attributes, never as conversions); fix: pass "
+            "conversions= (one row per conversion: the journey key, converted_at and revenue, "
+            "e.g. the leads table when it holds them), or converted_at and revenue columns on "
+            "the touch rows"
+        )
+    return built
 
 
 def _account_options(

@@ -12,6 +12,7 @@ from .. import _segments as seg
 from .._display import preview
 from .._frame_types import dict_frames, level_frames, table_frames
 from .._frames import Categorical, to_native
+from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._params import is_option
 from .._results import Result, frame_backend, read_only_view, share_of
 from ..errors import ParameterError
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["AttributionResult", "Unattributed"]
 
 #: key under which credit of touches with a missing value of the ``by`` column is reported
-MISSING_KEY = "(missing)"
+MISSING_KEY = MISSING_LABEL
 
 Measure = Literal["revenue", "conversions"]
 
@@ -369,6 +370,7 @@ class AttributionResult(Result):
         per_journey = self.table.revenue if measure == "revenue" else self.table.conversions
         values = self.support_weights * np.asarray(per_journey, dtype=np.float64)[journey_of]
         codes, cats = self._by_codes(by, touches, journey_of)
+        refuse_missing_label(cats, codes, column=by, table="touchpoints", rows=False)
         n_cat = int(cats.size)
         idx = np.where(codes >= 0, codes, n_cat).astype(np.intp)
         sums = np.bincount(idx, weights=values, minlength=n_cat + 1)
@@ -387,7 +389,8 @@ class AttributionResult(Result):
         by : str, default "channel"
             ``"channel"``, any touch column kept on the journeys (campaign, content, kind …) or
             any lead column (source, persona …) when ``leads=`` was given.  Touches with a
-            missing value are grouped under ``"(missing)"``.
+            missing value are grouped under ``"(missing)"``; a value that is that text is
+            refused (:class:`~alignment.errors.DataValidationError`: one key, two groups).
         measure : {"revenue", "conversions"}, optional
             Credited revenue, or fractional conversions; default :attr:`measure`.
 
