@@ -95,6 +95,19 @@ def _discovery_note() -> str:
     )
 
 
+def _dask_note(data: Any) -> str:
+    """What to add to the refusal of a Dask collection: read here by a function that has no
+    Dask backend (``closed_loop`` …; see ``docs/dask.md``)."""
+    module = type(data).__module__ or ""
+    if not (module == "dask" or module.startswith(("dask.", "dask_expr"))):
+        return ""
+    return (
+        " (a Dask collection: this function runs in memory; the Dask backend runs attribute, "
+        "score, LogisticScorer.fit, funnel.observe and sla.evaluate — compute the frame "
+        "first, e.g. ddf.compute(), or aggregate it on Dask)"
+    )
+
+
 def read_table(
     data: Any,
     *,
@@ -167,7 +180,8 @@ def read_table(
         )
     elif isinstance(data, bytes) or not isinstance(data, Sequence):
         raise DataValidationError(
-            f"cannot read a table from a {type(data).__name__}{_discovery_note()}",
+            f"cannot read a table from a {type(data).__name__}{_discovery_note()}"
+            f"{_dask_note(data)}",
             table=table,
             fix="pass a pandas/Polars/PyArrow frame (eager or lazy), a DuckDB relation, a file "
             "path, a dict of arrays, or a list of records",

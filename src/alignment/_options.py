@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal, ParamSpec, TypeVar
@@ -43,6 +43,8 @@ __all__ = [
     "capture",
     "current",
     "in_part",
+    "note_cut",
+    "note_cuts",
     "note_naive",
     "note_variants",
     "read_as_of",
@@ -90,6 +92,9 @@ class _Scope:
     notes: _Notes
     #: the engine warnings of a part of a call (see :func:`warn`); None: issued at once
     held: dict[HeldWarning, None] | None = None
+    #: the instants a part of a call cut to microseconds, by ``table.column`` (see
+    #: :func:`note_cut`); None: noted for the call itself
+    cut: dict[str, int] | None = None
 
 
 _SCOPE: ContextVar[_Scope | None] = ContextVar("alignment_reading", default=None)
@@ -148,7 +153,11 @@ def reading(
         date_format=base.date_format if date_format is None else date_format,
     )
     _validate(options)
-    scope = _Scope(options, _Notes()) if outer is None else _Scope(options, outer.notes, outer.held)
+    scope = (
+        _Scope(options, _Notes())
+        if outer is None
+        else _Scope(options, outer.notes, outer.held, outer.cut)
+    )
     token = _SCOPE.set(scope)
     try:
         yield options
@@ -217,11 +226,30 @@ def note_dst(table: str | None, column: str, ambiguous: int, nonexistent: int) -
 
 
 def note_cut(table: str | None, column: str, cut: int) -> None:
-    """Instants of ``table.column`` with a part below a microsecond, cut to microseconds."""
-    notes = _notes()
-    if notes is not None and cut:
-        where = _where(table, column)
-        notes.cut[where] = notes.cut.get(where, 0) + cut
+    """Instants of ``table.column`` with a part below a microsecond, cut to microseconds.
+
+    In a part of a call (a Dask task entered with a ``cut`` dict, see :meth:`Captured.enter`)
+    the count is kept there, for the task to return as data: the backend adds the counts of
+    every part to the call's (:func:`note_cuts`), whichever process ran the part.
+    """
+    scope = _SCOPE.get()
+    if scope is not None and cut:
+        _add_cut(scope.notes.cut if scope.cut is None else scope.cut, _where(table, column), cut)
+
+
+def note_cuts(counts: Mapping[str, int]) -> None:
+    """Add the cut counts that parts of a call kept (``table.column``: count) to the call's
+    warning; outside a call, warn at once."""
+    if not counts:
+        return
+    with reading():  # (inside the call: noted for its warning; outside: reported on exit)
+        scope = _SCOPE.get()
+        for where, n in counts.items() if scope is not None else ():
+            _add_cut(scope.notes.cut, where, n)  # type: ignore[union-attr]
+
+
+def _add_cut(counts: dict[str, int], where: str, n: int) -> None:
+    counts[where] = counts.get(where, 0) + int(n)
 
 
 def note_variants(table: str | None, column: str, groups: Sequence[tuple[str, ...]]) -> None:
@@ -449,10 +477,13 @@ class Captured:
     notes: _Notes | None
 
     @contextlib.contextmanager
-    def enter(self, held: dict[HeldWarning, None] | None = None) -> Iterator[ReadingOptions]:
+    def enter(
+        self, held: dict[HeldWarning, None] | None = None, cut: dict[str, int] | None = None
+    ) -> Iterator[ReadingOptions]:
         """Run a block with the captured options, noting into the captured call; with ``held``,
-        the engine warnings of the block are kept there (see :func:`warn`), not issued."""
-        token = _SCOPE.set(_Scope(self.options, self.notes or _Notes(), held))
+        the engine warnings of the block are kept there (see :func:`warn`), not issued; with
+        ``cut``, the counts of instants cut to microseconds (see :func:`note_cut`)."""
+        token = _SCOPE.set(_Scope(self.options, self.notes or _Notes(), held, cut))
         try:
             yield self.options
         finally:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .._options import Captured, HeldWarning, capture
+from .._options import Captured, HeldWarning, capture, note_cuts
 from .._rows import tighten
 from ..errors import MAX_ROWS_SHOWN, DataValidationError, ParameterError
 from ..tables._common import _EXACT_FLOAT
@@ -437,23 +437,28 @@ class Held:
     """A partition's value with the engine warnings its task kept (see :func:`with_reading`).
 
     Carried up a reduction as data (:func:`tree_reduce` joins the warnings of both sides,
-    once each, in partition order) and issued by :func:`settle`: a warning of many partitions
-    is issued once for the whole run, not once per partition.
+    once each, in partition order, and adds up their counts of instants cut to microseconds)
+    and issued by :func:`settle`: a warning of many partitions is issued once for the whole
+    run, not once per partition.
     """
 
-    def __init__(self, value: Any, held: Sequence[HeldWarning]) -> None:
+    def __init__(
+        self, value: Any, held: Sequence[HeldWarning], cut: Mapping[str, int] | None = None
+    ) -> None:
         self.value = value
         self.warnings = tuple(held)
+        self.cut = dict(cut or {})
 
 
-def _kept(value: Any) -> tuple[Any, tuple[HeldWarning, ...]]:
-    """A partition value without its kept warnings, and the warnings."""
-    return (value.value, value.warnings) if isinstance(value, Held) else (value, ())
+def _kept(value: Any) -> tuple[Any, tuple[HeldWarning, ...], dict[str, int]]:
+    """A partition value without what its task kept: the warnings and the cut counts."""
+    return (value.value, value.warnings, value.cut) if isinstance(value, Held) else (value, (), {})
 
 
-def holding(value: Any, held: Sequence[HeldWarning]) -> Any:
-    """``value`` with the warnings ``held`` (once each), or the bare value when there are none."""
-    return Held(value, tuple(dict.fromkeys(held))) if held else value
+def holding(value: Any, held: Sequence[HeldWarning], cut: Mapping[str, int] | None = None) -> Any:
+    """``value`` with the warnings ``held`` (once each) and the counts of instants ``cut`` to
+    microseconds (by ``table.column``), or the bare value when there are none."""
+    return Held(value, tuple(dict.fromkeys(held)), cut) if held or cut else value
 
 
 def settle(value: Any, *, warn: bool = True) -> Any:
@@ -462,9 +467,11 @@ def settle(value: Any, *, warn: bool = True) -> Any:
     another pass over the same data, whose warnings were issued by the first)."""
     if isinstance(value, Failure):
         value.raise_()
-    value, held = _kept(value)
+    value, held, cut = _kept(value)
     for category, message in held if warn else ():
         warnings.warn(message, category, stacklevel=3)
+    if warn:
+        note_cuts(cut)  # (counted over every partition, in the call's warning)
     return value
 
 
@@ -474,7 +481,7 @@ def with_reading(fn: _F, *, keep: bool = False) -> _F:
     :func:`alignment._options.capture`, called when the graph is built, holds the options of
     the call (time zone, category folding …); the task re-enters them (tasks run on other
     threads or processes, where the caller's context is not set).  The engine warnings of the
-    task are kept, not issued (:func:`alignment._options.warn`): with ``keep`` (a task whose
+    task, and its counts of instants cut to microseconds, are kept, not issued (:func:`alignment._options.warn`): with ``keep`` (a task whose
     value goes up a reduction) they are returned with the value (:func:`holding`); without (a
     task whose output is a frame) they are dropped, the run's warnings being issued by the
     pass that reduces its summaries.
@@ -483,9 +490,10 @@ def with_reading(fn: _F, *, keep: bool = False) -> _F:
     @functools.wraps(fn)
     def run(*args: Any, reading: Captured | None = None, **kwargs: Any) -> Any:
         held: dict[HeldWarning, None] = {}
-        with (reading or capture()).enter(held):
+        cut: dict[str, int] = {}
+        with (reading or capture()).enter(held, cut):
             value = fn(*args, **kwargs)
-        return holding(value, list(held)) if keep else value
+        return holding(value, list(held), cut) if keep else value
 
     return run  # type: ignore[return-value]
 
@@ -637,8 +645,9 @@ def _combine_or_fail(combine: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         return a.worse(b)
     if isinstance(b, Failure):
         return b.worse(a)
-    (va, ha), (vb, hb) = _kept(a), _kept(b)
-    return holding(combine(va, vb), ha + hb)
+    (va, ha, ca), (vb, hb, cb) = _kept(a), _kept(b)
+    cut = {w: ca.get(w, 0) + cb.get(w, 0) for w in {**ca, **cb}}
+    return holding(combine(va, vb), ha + hb, cut)
 
 
 def concat_lists(a: list[Any], b: list[Any]) -> list[Any]:

@@ -1,8 +1,11 @@
 """Flags with missing values in a logistic fit on Dask: encoded as memory encodes them.
 
-Memory reads a flag (pandas ``boolean``, Arrow ``bool``) that holds missing values as three
-levels and one-hot encodes them (:class:`alignment.scoring._encoder.LeadEncoder`); the levels'
-counts are summed over the whole frame here, and every partition is encoded with that encoder.
+Memory reads a flag (pandas ``boolean``, Arrow ``bool``, or an ``object`` column of Python
+booleans and missing values) that holds missing values as three levels and one-hot encodes them
+(:class:`alignment.scoring._encoder.LeadEncoder`); the levels' counts are summed over the whole
+frame here, and every partition is encoded with that encoder.  Whether an ``object`` column
+holds booleans is judged over every partition (one holding only missing values is no
+evidence against it).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ def flag_encoder(X: Any, columns: Sequence[str], min_count: int) -> LeadEncoder 
     level counts of the whole frame (one pass); ``None`` when every feature is a number."""
     from ..scoring._encoder import LeadEncoder, _NumSpec, category_spec
 
-    flags = [c for c in columns if _nullable_flag(X[c].dtype)]
+    flags = [c for c in columns if _nullable_flag(X[c].dtype)] + _object_flags(X, columns)
+    flags = [c for c in columns if c in flags]  # (in the order of the features)
     if not flags:
         return None
     missing, true, present = dk().compute(
@@ -54,6 +58,30 @@ def _nullable_flag(dtype: Any) -> bool:
     import pandas as pd
 
     return pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, np.dtype)
+
+
+def _object_flags(X: Any, columns: Sequence[str]) -> list[str]:
+    """The ``object`` columns among ``columns`` that hold Python booleans and missing values
+    only, over every partition (one pass over those columns; none when there are none)."""
+    import pandas as pd
+
+    objects = [c for c in columns if pd.api.types.is_object_dtype(X[c].dtype)]
+    if not objects:
+        return []
+    run = dk().delayed(_boolean_kinds, pure=True)
+    kinds = dk().compute(*[run(p, objects) for p in X[objects].to_delayed()])
+    stacked = np.asarray(kinds, dtype=bool).reshape(-1, 2, len(objects))
+    flags = np.logical_and(stacked[:, 0].all(axis=0), stacked[:, 1].any(axis=0))
+    return [c for c, f in zip(objects, np.atleast_1d(flags).tolist(), strict=True) if f]
+
+
+def _boolean_kinds(part: Any, columns: Sequence[str]) -> np.ndarray:
+    """Per column of a partition: whether it holds booleans and missing values only, and
+    whether it holds a boolean."""
+    import pandas as pd
+
+    kinds = [pd.api.types.infer_dtype(part[c], skipna=True) for c in columns]
+    return np.asarray([[k in ("boolean", "empty") for k in kinds], [k == "boolean" for k in kinds]])
 
 
 def level_columns(encoder: LeadEncoder | None) -> frozenset[str]:

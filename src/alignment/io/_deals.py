@@ -395,7 +395,28 @@ def link_deal_contacts(
             "all kept as primary; its conversion goes to the first of them by contact id",
         )
     merged["is_primary"] = primary
+    _flag_no_primary(dc, deals, ctx)
     return merged
+
+
+def _flag_no_primary(dc: Table, deals: Table, ctx: Context) -> None:
+    """List the contacts of the won deals none of whose contacts is marked primary: which of
+    them converted is not in the export (the conversion goes to the first by contact id, as
+    the engines read ``deal_contacts``; see "OpportunityContactRole" in the docs)."""
+    if "won" not in deals or not dc["deal_id"].size:
+        return
+    dcode = dc[DEAL]
+    marked = np.zeros(deals["won"].size, dtype=bool)
+    if "is_primary" in dc:
+        marked[dcode[np.asarray(dc["is_primary"], dtype=bool)]] = True
+    ctx.flag(
+        dc,
+        np.asarray(deals["won"], dtype=bool)[dcode] & ~marked[dcode],
+        "is_primary",
+        "{noun} of a won deal with no primary contact",
+        "kept, not primary; the deal's conversion goes to its first contact by contact id: "
+        "mark its primary contact to credit the right person",
+    )
 
 
 def flag_deals_without_contact(deals: Table, dc: Table, ctx: Context) -> None:
