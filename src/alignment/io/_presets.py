@@ -97,7 +97,6 @@ SALESFORCE = Preset(
             "CampaignMember",
             "touchpoints",
             {
-                "Id": "touch_id",  # (a member on several rows: one touch, the rows listed)
                 "CampaignId": "campaign_id",
                 "ContactId": "lead_id",
                 "LeadId": "lead_id",
