@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._options import current, note_variants
+from ._options import current, note_spellings
 from ._parallel import Pending
 from ._params import is_decimal_number, is_integer, is_na, number_float
 from ._parse import parse_money, parse_number
@@ -755,10 +755,10 @@ def _folded(categories: np.ndarray, *, column: str, table: str | None) -> np.nda
     tables of one call (touches, leads, costs) and the partitions of a Dask frame agree on it.
     Without, spellings that would fold together are noted for the warning of the call.
     """
-    from ._parse import category_variants, fold_key
+    from ._parse import fold_key
 
     if current().normalize != "casefold":
-        note_variants(table, column, category_variants(categories))
+        note_spellings(table, column, categories)  # (grouped when the call reports them)
         return None
     keys = np.array([fold_key(str(c)) for c in categories.tolist()], dtype=object)
     return None if np.array_equal(keys, categories) else keys

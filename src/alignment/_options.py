@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal, ParamSpec, TypeVar
@@ -43,10 +43,14 @@ __all__ = [
     "capture",
     "current",
     "in_part",
+    "is_empty",
+    "merged_notes",
     "note_cut",
-    "note_cuts",
     "note_naive",
+    "note_parts",
+    "note_spellings",
     "note_variants",
+    "part_notes",
     "read_as_of",
     "read_time",
     "reading",
@@ -79,6 +83,9 @@ class _Notes:
     aware: dict[str, None] = field(default_factory=dict)  # table.column read timezone-aware
     dst: dict[str, list[int]] = field(default_factory=dict)  # table.column: [ambiguous, gap]
     variants: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    #: table.column: its distinct spellings (grouped into variants when reported, so that the
+    #: spellings of several parts of a call are grouped together)
+    spellings: dict[str, dict[str, None]] = field(default_factory=dict)
     cut: dict[str, int] = field(default_factory=dict)  # table.column: instants cut to us
 
 
@@ -92,9 +99,10 @@ class _Scope:
     notes: _Notes
     #: the engine warnings of a part of a call (see :func:`warn`); None: issued at once
     held: dict[HeldWarning, None] | None = None
-    #: the instants a part of a call cut to microseconds, by ``table.column`` (see
-    #: :func:`note_cut`); None: noted for the call itself
-    cut: dict[str, int] | None = None
+    #: what the readers of a part of a call noted (naive columns, daylight-saving changes,
+    #: cut instants, spelling variants), returned by the part as data and added to the call's
+    #: by the backend (:func:`note_parts`); None: noted for the call itself
+    part: _Notes | None = None
 
 
 _SCOPE: ContextVar[_Scope | None] = ContextVar("alignment_reading", default=None)
@@ -156,7 +164,7 @@ def reading(
     scope = (
         _Scope(options, _Notes())
         if outer is None
-        else _Scope(options, outer.notes, outer.held, outer.cut)
+        else _Scope(options, outer.notes, outer.held, outer.part)
     )
     token = _SCOPE.set(scope)
     try:
@@ -205,8 +213,11 @@ def _validate(options: ReadingOptions) -> None:
 
 
 def _notes() -> _Notes | None:
+    """Where the readers note: a part's own notes in a part of a call, else the call's."""
     scope = _SCOPE.get()
-    return None if scope is None else scope.notes
+    if scope is None:
+        return None
+    return scope.notes if scope.part is None else scope.part
 
 
 def note_naive(table: str | None, column: str) -> None:
@@ -226,30 +237,69 @@ def note_dst(table: str | None, column: str, ambiguous: int, nonexistent: int) -
 
 
 def note_cut(table: str | None, column: str, cut: int) -> None:
-    """Instants of ``table.column`` with a part below a microsecond, cut to microseconds.
-
-    In a part of a call (a Dask task entered with a ``cut`` dict, see :meth:`Captured.enter`)
-    the count is kept there, for the task to return as data: the backend adds the counts of
-    every part to the call's (:func:`note_cuts`), whichever process ran the part.
-    """
-    scope = _SCOPE.get()
-    if scope is not None and cut:
-        _add_cut(scope.notes.cut if scope.cut is None else scope.cut, _where(table, column), cut)
+    """Instants of ``table.column`` with a part below a microsecond, cut to microseconds."""
+    notes = _notes()
+    if notes is not None and cut:
+        where = _where(table, column)
+        notes.cut[where] = notes.cut.get(where, 0) + int(cut)
 
 
-def note_cuts(counts: Mapping[str, int]) -> None:
-    """Add the cut counts that parts of a call kept (``table.column``: count) to the call's
-    warning; outside a call, warn at once."""
-    if not counts:
+def note_parts(part: _Notes | None) -> None:
+    """Add what the parts of a call noted (:func:`merged_notes` of theirs) to the call's
+    warnings; outside a call, warn at once."""
+    if part is None:
         return
-    with reading():  # (inside the call: noted for its warning; outside: reported on exit)
+    with reading():  # (inside the call: noted for its warnings; outside: reported on exit)
         scope = _SCOPE.get()
-        for where, n in counts.items() if scope is not None else ():
-            _add_cut(scope.notes.cut, where, n)  # type: ignore[union-attr]
+        if scope is not None:
+            _merge_into(scope.notes, part)
 
 
-def _add_cut(counts: dict[str, int], where: str, n: int) -> None:
-    counts[where] = counts.get(where, 0) + int(n)
+def merged_notes(a: _Notes | None, b: _Notes | None) -> _Notes | None:
+    """What two parts of a call noted, together (counts added, names and spellings once
+    each, in order); ``None`` when neither noted anything."""
+    if a is None or b is None:
+        return a if b is None else b
+    out = _Notes()
+    _merge_into(out, a)
+    _merge_into(out, b)
+    return out
+
+
+def _merge_into(into: _Notes, part: _Notes) -> None:
+    for name in ("naive", "naive_args", "aware"):  # (a loop over three kinds of names)
+        getattr(into, name).update(getattr(part, name))
+    for where, (ambiguous, gap) in part.dst.items():
+        counts = into.dst.setdefault(where, [0, 0])
+        counts[0] += ambiguous
+        counts[1] += gap
+    for where, n in part.cut.items():
+        into.cut[where] = into.cut.get(where, 0) + n
+    for where, groups in part.variants.items():
+        seen = into.variants.setdefault(where, [])
+        seen.extend(g for g in groups if g not in seen)
+    for where, spellings in part.spellings.items():
+        into.spellings.setdefault(where, {}).update(spellings)
+
+
+def part_notes() -> _Notes:
+    """Empty notes for a part of a call to note into (see :meth:`Captured.enter`)."""
+    return _Notes()
+
+
+def is_empty(notes: _Notes) -> bool:
+    """Whether ``notes`` holds nothing to report or add."""
+    return not any(vars(notes).values())
+
+
+def note_spellings(table: str | None, column: str, spellings: Any) -> None:
+    """The distinct spellings of ``table.column`` (``normalize`` was not given): those that fold
+    to one key are named in the call's warning, grouped over every part of the call."""
+    notes = _notes()
+    if notes is not None and len(spellings):
+        notes.spellings.setdefault(_where(table, column), {}).update(
+            dict.fromkeys(str(v) for v in spellings)
+        )
 
 
 def note_variants(table: str | None, column: str, groups: Sequence[tuple[str, ...]]) -> None:
@@ -328,10 +378,11 @@ def _report(notes: _Notes) -> None:
             AlignmentWarning,
             stacklevel=level,
         )
-    if notes.variants:
+    variants = _variants(notes)
+    if variants:
         parts = [
             f"{where}: " + "; ".join(" / ".join(repr(s) for s in g) for g in groups)
-            for where, groups in notes.variants.items()
+            for where, groups in variants.items()
         ]
         warnings.warn(
             "category spellings that differ only by case, spaces, '_' or '-' are counted "
@@ -339,6 +390,18 @@ def _report(notes: _Notes) -> None:
             AlignmentWarning,
             stacklevel=level,
         )
+
+
+def _variants(notes: _Notes) -> dict[str, list[tuple[str, ...]]]:
+    """The spelling variants noted, with those of the distinct spellings noted (grouped now)."""
+    from ._parse import category_variants
+
+    out = {where: list(groups) for where, groups in notes.variants.items()}
+    for where, spellings in notes.spellings.items():
+        groups = category_variants(np.array(list(spellings), dtype=object))
+        seen = out.setdefault(where, [])
+        seen.extend(g for g in groups if g not in seen)
+    return {where: groups for where, groups in out.items() if groups}
 
 
 # ----------------------------------------------------------------------- reading time columns
@@ -437,8 +500,9 @@ def read_as_of(value: Any, *, name: str = "as_of") -> np.datetime64:
     instant, aware = read_instant(value, name=name, tz=current().tz)
     notes = _notes()
     if aware is False and notes is not None:
-        if notes.aware:
-            raise _naive_argument(name, notes.aware)
+        seen = _noted("aware")
+        if seen:
+            raise _naive_argument(name, seen)
         notes.naive[name] = notes.naive_args[name] = None
     return instant
 
@@ -447,9 +511,22 @@ def _note_aware(table: str | None, column: str) -> None:
     notes = _notes()
     if notes is not None:
         where = _where(table, column)
-        if notes.naive_args:
-            raise _naive_argument(next(iter(notes.naive_args)), {where: None})
+        naive = _noted("naive_args")
+        if naive:
+            raise _naive_argument(next(iter(naive)), {where: None})
         notes.aware[where] = None
+
+
+def _noted(kind: str) -> dict[str, None]:
+    """The names of ``kind`` (``"aware"``, ``"naive_args"``) noted so far by the call and, in
+    a part of it, by the part (a part's check sees what the call read before it)."""
+    scope = _SCOPE.get()
+    if scope is None:
+        return {}
+    names: dict[str, None] = dict(getattr(scope.notes, kind))
+    if scope.part is not None:
+        names.update(getattr(scope.part, kind))
+    return names
 
 
 def _naive_argument(name: str, aware: dict[str, None]) -> ParameterError:
@@ -478,12 +555,12 @@ class Captured:
 
     @contextlib.contextmanager
     def enter(
-        self, held: dict[HeldWarning, None] | None = None, cut: dict[str, int] | None = None
+        self, held: dict[HeldWarning, None] | None = None, part: _Notes | None = None
     ) -> Iterator[ReadingOptions]:
         """Run a block with the captured options, noting into the captured call; with ``held``,
         the engine warnings of the block are kept there (see :func:`warn`), not issued; with
-        ``cut``, the counts of instants cut to microseconds (see :func:`note_cut`)."""
-        token = _SCOPE.set(_Scope(self.options, self.notes or _Notes(), held, cut))
+        ``part``, what its readers note is kept there (see :func:`note_parts`)."""
+        token = _SCOPE.set(_Scope(self.options, self.notes or _Notes(), held, part))
         try:
             yield self.options
         finally:

@@ -19,7 +19,15 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .._options import Captured, HeldWarning, capture, note_cuts
+from .._options import (
+    Captured,
+    HeldWarning,
+    capture,
+    is_empty,
+    merged_notes,
+    note_parts,
+    part_notes,
+)
 from .._rows import tighten
 from ..errors import MAX_ROWS_SHOWN, DataValidationError, ParameterError
 from ..tables._common import _EXACT_FLOAT
@@ -437,28 +445,30 @@ class Held:
     """A partition's value with the engine warnings its task kept (see :func:`with_reading`).
 
     Carried up a reduction as data (:func:`tree_reduce` joins the warnings of both sides,
-    once each, in partition order, and adds up their counts of instants cut to microseconds)
+    once each, in partition order, and merges what their readers noted)
     and issued by :func:`settle`: a warning of many partitions is issued once for the whole
     run, not once per partition.
     """
 
-    def __init__(
-        self, value: Any, held: Sequence[HeldWarning], cut: Mapping[str, int] | None = None
-    ) -> None:
+    def __init__(self, value: Any, held: Sequence[HeldWarning], notes: Any = None) -> None:
         self.value = value
         self.warnings = tuple(held)
-        self.cut = dict(cut or {})
+        self.notes = notes
 
 
-def _kept(value: Any) -> tuple[Any, tuple[HeldWarning, ...], dict[str, int]]:
-    """A partition value without what its task kept: the warnings and the cut counts."""
-    return (value.value, value.warnings, value.cut) if isinstance(value, Held) else (value, (), {})
+def _kept(value: Any) -> tuple[Any, tuple[HeldWarning, ...], Any]:
+    """A partition value without what its task kept: the warnings and the readers' notes."""
+    if isinstance(value, Held):
+        return value.value, value.warnings, value.notes
+    return value, (), None
 
 
-def holding(value: Any, held: Sequence[HeldWarning], cut: Mapping[str, int] | None = None) -> Any:
-    """``value`` with the warnings ``held`` (once each) and the counts of instants ``cut`` to
-    microseconds (by ``table.column``), or the bare value when there are none."""
-    return Held(value, tuple(dict.fromkeys(held)), cut) if held or cut else value
+def holding(value: Any, held: Sequence[HeldWarning], notes: Any = None) -> Any:
+    """``value`` with the warnings ``held`` (once each) and what its readers ``notes``d (naive
+    columns, cut instants …: see :func:`alignment._options.note_parts`), or the bare value
+    when there are none."""
+    notes = None if notes is None or is_empty(notes) else notes
+    return Held(value, tuple(dict.fromkeys(held)), notes) if held or notes is not None else value
 
 
 def settle(value: Any, *, warn: bool = True) -> Any:
@@ -467,11 +477,11 @@ def settle(value: Any, *, warn: bool = True) -> Any:
     another pass over the same data, whose warnings were issued by the first)."""
     if isinstance(value, Failure):
         value.raise_()
-    value, held, cut = _kept(value)
+    value, held, notes = _kept(value)
     for category, message in held if warn else ():
         warnings.warn(message, category, stacklevel=3)
     if warn:
-        note_cuts(cut)  # (counted over every partition, in the call's warning)
+        note_parts(notes)  # (noted over every partition, in the call's warnings)
     return value
 
 
@@ -481,8 +491,9 @@ def with_reading(fn: _F, *, keep: bool = False) -> _F:
     :func:`alignment._options.capture`, called when the graph is built, holds the options of
     the call (time zone, category folding …); the task re-enters them (tasks run on other
     threads or processes, where the caller's context is not set).  The engine warnings of the
-    task, and its counts of instants cut to microseconds, are kept, not issued (:func:`alignment._options.warn`): with ``keep`` (a task whose
-    value goes up a reduction) they are returned with the value (:func:`holding`); without (a
+    task, and what its readers note (naive columns, cut instants …), are kept, not issued
+    (:func:`alignment._options.warn`, :func:`~alignment._options.note_parts`): with ``keep``
+    (a task whose value goes up a reduction) they are returned with the value (:func:`holding`); without (a
     task whose output is a frame) they are dropped, the run's warnings being issued by the
     pass that reduces its summaries.
     """
@@ -490,10 +501,10 @@ def with_reading(fn: _F, *, keep: bool = False) -> _F:
     @functools.wraps(fn)
     def run(*args: Any, reading: Captured | None = None, **kwargs: Any) -> Any:
         held: dict[HeldWarning, None] = {}
-        cut: dict[str, int] = {}
-        with (reading or capture()).enter(held, cut):
+        part = part_notes()
+        with (reading or capture()).enter(held, part):
             value = fn(*args, **kwargs)
-        return holding(value, list(held), cut) if keep else value
+        return holding(value, list(held), part) if keep else value
 
     return run  # type: ignore[return-value]
 
@@ -645,9 +656,8 @@ def _combine_or_fail(combine: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         return a.worse(b)
     if isinstance(b, Failure):
         return b.worse(a)
-    (va, ha, ca), (vb, hb, cb) = _kept(a), _kept(b)
-    cut = {w: ca.get(w, 0) + cb.get(w, 0) for w in {**ca, **cb}}
-    return holding(combine(va, vb), ha + hb, cut)
+    (va, ha, na), (vb, hb, nb) = _kept(a), _kept(b)
+    return holding(combine(va, vb), ha + hb, merged_notes(na, nb))
 
 
 def concat_lists(a: list[Any], b: list[Any]) -> list[Any]:
