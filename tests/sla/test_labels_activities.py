@@ -1,20 +1,17 @@
 """A record and a table row judge a value alike (a blank activity kind is missing; a persona's
-keywords and the leads' values both ignore surrounding whitespace), and exact duplicate activity
-rows are counted once by the SLA engines, with a warning that counts them."""
+keywords and the leads' values both ignore surrounding whitespace)."""
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
-import numpy as np
 import pytest
 
 import alignment
 from alignment.errors import AlignmentWarning
 from alignment.models import Activity
 from alignment.scoring import match_personas
-from alignment.sla import evaluate, speed_to_lead
+from alignment.sla import speed_to_lead
 from alignment.tables import ActivityLog
 
 # ----------------------------------------------------------------------------- blank kinds
@@ -70,84 +67,3 @@ def test_persona_keywords_and_lead_values_ignore_surrounding_whitespace() -> Non
     assert p.industries == ("software",) and p.regions == ("de",)
     match = match_personas(leads, [p], columns={"regions": "country"})
     assert match.persona.tolist() == ["dach it", "dach it", None]
-
-
-# ----------------------------------------------------------------------------- duplicate rows
-
-
-def _leads() -> dict[str, Any]:
-    return {
-        "lead_id": ["L1", "L2"],
-        "created_at": ["2024-03-04T08:00Z"] * 2,
-        "assigned_at": ["2024-03-04T10:00Z"] * 2,
-        "mql_at": ["2024-03-04T08:00Z"] * 2,
-        "owner": ["ana", "ben"],
-    }
-
-
-def _acts() -> dict[str, Any]:
-    # rows 1 and 3 repeat rows 0 and 2 exactly; row 4 differs from row 0 by its outcome only
-    return {
-        "lead_id": ["L1", "L1", "L2", "L2", "L1"],
-        "timestamp": ["2024-03-04T11:00Z", "2024-03-04T11:00Z", "2024-03-04T12:00Z",
-                      "2024-03-04T12:00Z", "2024-03-04T11:00Z"],
-        "kind": ["call"] * 5,
-        "rep": ["ana", "ana", "ben", "ben", "ana"],
-        "outcome": ["no_answer", "no_answer", "connected", "connected", "connected"],
-    }  # fmt: skip
-
-
-def _duplicate_warnings(record: list[warnings.WarningMessage]) -> list[str]:
-    return [str(w.message) for w in record if "repeat another row exactly" in str(w.message)]
-
-
-def test_speed_to_lead_counts_an_exact_duplicate_row_once() -> None:
-    acts = _acts()
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always")
-        r = speed_to_lead(_leads(), acts)
-    lead = r.to_frame(backend="dict")
-    assert lead["attempts"].tolist() == [2, 1]  # L1: no_answer + connected; L2: one call
-    assert lead["status"].tolist() == ["connected", "connected"]
-    assert r.summary()["activities"] == 3  # the distinct activities (the warning: 2 more rows)
-    (msg,) = _duplicate_warnings(record)
-    assert "2 activity row(s)" in msg and "rows 1, 3" in msg
-    assert acts["lead_id"] == ["L1", "L1", "L2", "L2", "L1"]  # the caller's data is untouched
-
-
-def test_speed_to_lead_without_duplicates_does_not_warn() -> None:
-    acts = {k: [v[0], v[2], v[4]] for k, v in _acts().items()}
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always")
-        r = speed_to_lead(_leads(), acts)
-    assert r.to_frame(backend="dict")["attempts"].tolist() == [2, 1]
-    assert _duplicate_warnings(record) == []
-
-
-def test_evaluate_counts_an_exact_duplicate_row_once() -> None:
-    sla = {"sales": {"first_touch": {"within": "1d"}}}
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always")
-        r = evaluate(sla, _leads(), _acts(), as_of="2024-03-10T00:00Z")
-    (msg,) = _duplicate_warnings(record)
-    assert msg.startswith("sla.evaluate: 2 activity row(s)") and "rows 1, 3" in msg
-    assert r.leads["activities"].tolist() == [2, 1]
-    assert r.summary["n_activities"] == r.summary["activities_counted"] == 3
-
-
-def test_duplicate_rows_beyond_five_are_counted_in_the_warning() -> None:
-    n = 8
-    acts = {
-        "lead_id": ["L1"] * n,
-        "timestamp": ["2024-03-04T11:00Z"] * n,
-        "kind": ["call"] * n,
-        "rep": ["ana"] * n,
-        "outcome": ["no_answer"] * n,
-    }
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always")
-        r = speed_to_lead(_leads(), acts)
-    (msg,) = _duplicate_warnings(record)
-    assert "7 activity row(s)" in msg and "rows 1, 2, 3, 4, 5 (and 2 more)" in msg
-    assert r.to_frame(backend="dict")["attempts"].tolist() == [1, 0]
-    assert np.asarray(r.to_frame(backend="dict")["attempts"]).sum() == 1

@@ -11,7 +11,6 @@ from .._time import TIME_DTYPE
 from ..errors import MissingColumnError, reject_rows
 from ._calendar import BusinessCalendar, check_zone_range
 from ._commitments import _NAT, _Acts, _Leads, _none_us
-from ._duplicates import without_duplicates
 from ._model import _CELL_RE, SLA
 from ._owners import owner_labels, split_values
 
@@ -178,7 +177,7 @@ def read_activities(activities: Any, lt: Any) -> tuple[Any, _Acts]:
     table, read now: later edits of the caller's data change nothing) and their CSR."""
     from ..tables import ActivityLog
 
-    log = without_duplicates(ActivityLog.build(activities), "sla.evaluate")  # (unchanged if none)
+    log = ActivityLog.build(activities)  # returns an ActivityLog unchanged
     if log.keys is lt.ids or (
         log.keys.size == lt.ids.size
         and log.keys.dtype == lt.ids.dtype

@@ -27,7 +27,6 @@ from .._time import TIME_DTYPE
 from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar, check_zone_range
-from ._duplicates import without_duplicates
 from ._kinds import carried, category_hits, fold_names, missing_names, some_values
 from ._owners import owner_labels
 
@@ -86,7 +85,7 @@ class _Acts:
     connect: np.ndarray | None  # bool per activity; None: connects not measured
     rep: Any  # Categorical per activity (code -1: missing); None: no rep column
     n_unknown: int  # activities of leads not in the lead table (ignored)
-    n_activities: int  # every activity given (a repeated row once), of unknown leads included
+    n_activities: int  # every activity given, those of unknown leads included
     n_after: int  # activities of known leads after as_of (not known yet)
 
 
@@ -180,8 +179,6 @@ def _read_activities(
             value=log.keys[np.flatnonzero(~found & (lengths > 0))[0]],
             fix="add those leads, drop the activities, or pass unknown_leads='ignore'",
         )
-    log = without_duplicates(log, "speed_to_lead")
-    found_rows = np.repeat(found, np.diff(log.offsets))
     _warn_unmatched(log, kinds, outcomes)
     time = np.asarray(log.time).astype(TIME_DTYPE).view(np.int64)
     known = np.ones(time.size, dtype=bool) if t_asof is None else time <= t_asof
@@ -219,9 +216,9 @@ def _read_activities(
         attempt=attempt,
         connect=connect,
         rep=log.rep,
-        n_unknown=int((~found_rows).sum()) + int(log.unknown_rows.size),
+        n_unknown=int(unknown.sum()) + int(log.unknown_rows.size),
         n_activities=int(log.time.size) + int(log.unknown_rows.size),
-        n_after=int((~known & found_rows).sum()),
+        n_after=int((~known & ~unknown).sum()),
     )
 
 
