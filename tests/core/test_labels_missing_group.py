@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import alignment
 from alignment import funnel
 from alignment.closed_loop import closed_loop
 from alignment.errors import DataValidationError
@@ -123,3 +124,35 @@ def test_dask_funnel_by_refuses_the_missing_label() -> None:
         funnel.observe(
             dd.from_pandas(frame, npartitions=2), stages=["created_at", "mql_at"], by="source"
         )
+
+
+def test_the_label_without_missing_rows_is_a_group_like_any_other() -> None:
+    """Nothing merges when no lead lacks a value: the text is grouped as itself, in the
+    funnel, the closed loop and speed to lead alike."""
+    source = ["web", "(missing)", "web", "(missing)"]
+    obs = funnel.observe(leads(source), stages=["created_at", "mql_at"], by="source")
+    f = obs.to_frame(backend="dict")
+    assert f["source"].tolist() == ["(missing)", "web"]
+    assert f["n_from"].tolist() == [2, 2]
+    report = alignment.closed_loop(leads(source), by="source")
+    assert sorted(np.asarray(report.to_frame(backend="dict")["source"]).tolist()) == [
+        "(missing)",
+        "web",
+    ]
+
+
+def test_attribution_channel_spelled_like_the_label_is_kept() -> None:
+    """A channel is never missing (a blank one is refused): a channel named "(missing)" is
+    credited as itself, in memory and in totals."""
+    touches = {
+        "lead_id": ["a", "a", "b"],
+        "timestamp": ts(["2024-01-01T00:00", "2024-01-02T00:00", "2024-01-03T00:00"]),
+        "channel": ["(missing)", "email", "email"],
+    }
+    conv = {
+        "lead_id": ["a", "b"],
+        "converted_at": ts(["2024-02-01T00:00"] * 2),
+        "revenue": [10.0, 20.0],
+    }
+    result = alignment.attribute(touches, conv, model="linear")
+    assert result.totals() == pytest.approx({"(missing)": 5.0, "email": 25.0})
