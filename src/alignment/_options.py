@@ -50,6 +50,7 @@ __all__ = [
     "note_parts",
     "note_spellings",
     "note_variants",
+    "noted",
     "part_notes",
     "read_as_of",
     "read_time",
@@ -220,10 +221,19 @@ def _notes() -> _Notes | None:
     return scope.notes if scope.part is None else scope.part
 
 
+def _name_notes() -> list[_Notes]:
+    """Where the names of the columns read (naive, aware) are noted: the call's notes, which
+    the other parts of the call read in the same process (a column's kind is checked against
+    the other tables'), and a part's own, which it returns to the call from any process."""
+    scope = _SCOPE.get()
+    if scope is None:
+        return []
+    return [scope.notes] if scope.part is None else [scope.notes, scope.part]
+
+
 def note_naive(table: str | None, column: str) -> None:
     """Naive instants of ``table.column`` were read as UTC (reported at the end of the call)."""
-    notes = _notes()
-    if notes is not None:
+    for notes in _name_notes():  # (the call's, and a part's)
         notes.naive[_where(table, column)] = None
 
 
@@ -498,34 +508,30 @@ def read_as_of(value: Any, *, name: str = "as_of") -> np.datetime64:
         The value cannot be read, or it is naive while the data read in the call is aware.
     """
     instant, aware = read_instant(value, name=name, tz=current().tz)
-    notes = _notes()
-    if aware is False and notes is not None:
-        seen = _noted("aware")
+    if aware is False:
+        seen = noted("aware")
         if seen:
             raise _naive_argument(name, seen)
-        notes.naive[name] = notes.naive_args[name] = None
+        for notes in _name_notes():  # (the call's, and a part's)
+            notes.naive[name] = notes.naive_args[name] = None
     return instant
 
 
 def _note_aware(table: str | None, column: str) -> None:
-    notes = _notes()
-    if notes is not None:
-        where = _where(table, column)
-        naive = _noted("naive_args")
-        if naive:
-            raise _naive_argument(next(iter(naive)), {where: None})
+    where = _where(table, column)
+    naive = noted("naive_args")
+    if naive:
+        raise _naive_argument(next(iter(naive)), {where: None})
+    for notes in _name_notes():  # (the call's, and a part's)
         notes.aware[where] = None
 
 
-def _noted(kind: str) -> dict[str, None]:
-    """The names of ``kind`` (``"aware"``, ``"naive_args"``) noted so far by the call and, in
-    a part of it, by the part (a part's check sees what the call read before it)."""
-    scope = _SCOPE.get()
-    if scope is None:
-        return {}
-    names: dict[str, None] = dict(getattr(scope.notes, kind))
-    if scope.part is not None:
-        names.update(getattr(scope.part, kind))
+def noted(kind: str) -> dict[str, None]:
+    """The names of ``kind`` (``"naive"``, ``"aware"``, ``"naive_args"``) noted so far by the
+    call and, in a part of it, by the part."""
+    names: dict[str, None] = {}
+    for notes in _name_notes():
+        names.update(getattr(notes, kind))
     return names
 
 

@@ -15,7 +15,7 @@ from .._frames import (
     factorize_ints,
 )
 from .._lookup import EXACT_FLOAT, lookup
-from .._options import capture, read_time
+from .._options import noted, read_time
 from .._time import Awareness
 from ..errors import DataValidationError, reject_rows
 
@@ -81,14 +81,12 @@ def _check_awareness(
 def _call_instants(table: str) -> dict[Where, Awareness]:
     """The time columns of the other tables read so far in the engine call: aware, or naive
     read as UTC (empty outside an engine call; instant arguments such as ``as_of`` left out)."""
-    notes = capture().notes
-    if notes is None:
-        return {}
+    args = noted("naive_args")
     read: dict[Where, Awareness] = {}
-    for noted, kind in ((notes.aware, True), (notes.naive, False)):
-        for where in noted:
+    for names, kind in ((noted("aware"), True), (noted("naive"), False)):
+        for where in names:
             other, _, column = where.partition(".")
-            if column and other != table and where not in notes.naive_args:
+            if column and other != table and where not in args:
                 read[(other, column)] = kind
     return read
 
