@@ -749,8 +749,9 @@ def sorted_unique(values: np.ndarray, bound: int | None = None) -> np.ndarray:
     if a.ndim != 1 or a.dtype.kind not in "biuUS":
         out: np.ndarray = np.unique(a)
         return out
-    if bound is not None and a.dtype.kind in "iu" and 0 < bound <= 4 * a.size + 1024:
-        seen = np.zeros(bound, dtype=bool)
+    top = 0 if bound is None or a.dtype.kind not in "iu" else int(bound)
+    if a.size and 0 < top <= 4 * a.size + 1024 and 0 <= int(a.min()) and int(a.max()) < top:
+        seen = np.zeros(top, dtype=bool)
         seen[a] = True
         return np.flatnonzero(seen).astype(a.dtype, copy=False)
     s = np.sort(a)

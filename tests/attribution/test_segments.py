@@ -221,3 +221,9 @@ def test_sorted_unique_other_dtypes_as_numpy() -> None:
     np.testing.assert_array_equal(seg.sorted_unique(big), np.unique(big))
     codes = np.random.default_rng(1).integers(0, 900, 5000)
     np.testing.assert_array_equal(seg.sorted_unique(codes, bound=900), np.unique(codes))
+
+
+def test_sorted_unique_codes_outside_the_bound_are_sorted() -> None:
+    """A ``bound`` the values do not keep is no presence table's (never wrapped around)."""
+    a = np.array([-1, 2, 7, 2], dtype=np.int64)
+    assert seg.sorted_unique(a, bound=5).tolist() == [-1, 2, 7]

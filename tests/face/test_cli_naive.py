@@ -74,3 +74,14 @@ def test_read_columns_warns_once_with_the_table(tmp_path: Path) -> None:
     assert len(naive) == 1 and "touches.timestamp, touches.converted_at" in naive[0]
     assert columns["timestamp"].dtype.kind == "M"  # (read as UTC midnight, as documented)
     assert columns["timestamp"][0] == np.datetime64("2024-01-01T00:00")
+
+
+def test_no_conversion_is_said_in_the_command_lines_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "touches.csv"
+    path.write_text("lead_id,timestamp,channel\nL1,2024-01-01T10:00:00Z,email\n", encoding="utf-8")
+    code, _, err = run(capsys, "attribute", str(path))
+    assert code == 0
+    (line,) = [w for w in _warnings(err) if "no journey converted" in w]
+    assert "pass --conversions FILE" in line and "conversions=" not in line

@@ -25,6 +25,7 @@ __all__ = ["COLUMN_FLAGS", "FLAGS", "PLAIN_FILE_FIXES", "cli_hint"]
 FLAGS: dict[str, str] = {
     "lead": "--lead-id",
     "leads": "--leads",
+    "conversions": "--conversions",
     "time": "--time-col",
     "channel": "--channel-col",
     "converted_at": "--converted-at-col",
@@ -76,9 +77,14 @@ _PLAIN_FLAG = re.compile(
 )
 
 #: what an option takes when the message gives no value, and how a mapping value is written
-_PLACEHOLDER = {"--map": "THEIRS=OURS", "--currency-rate": "CURRENCY=FACTOR", "--leads": "FILE"}
+_PLACEHOLDER = {
+    "--map": "THEIRS=OURS",
+    "--currency-rate": "CURRENCY=FACTOR",
+    "--leads": "FILE",
+    "--conversions": "FILE",
+}
 #: options whose value is a column (or file) name: only a quoted name (or none) becomes one
-_NAMED_VALUE = {*COLUMN_FLAGS.values(), "--leads"}
+_NAMED_VALUE = {*COLUMN_FLAGS.values(), "--leads", "--conversions"}
 
 _VALUE = (
     r"'[^']*'|\"[^\"]*\"|\[[^\]]*\]|\{(?:[^{}]|\{[^{}]*\})*\}|True|False|None"
