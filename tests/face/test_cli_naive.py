@@ -85,3 +85,18 @@ def test_no_conversion_is_said_in_the_command_lines_words(
     assert code == 0
     (line,) = [w for w in _warnings(err) if "no journey converted" in w]
     assert "pass --conversions FILE" in line and "conversions=" not in line
+
+
+def test_the_files_of_one_command_are_named_in_one_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    touches = tmp_path / "touches.csv"
+    touches.write_text("lead_id,timestamp,channel\nL1,2024-01-01 10:00,email\n", encoding="utf-8")
+    conversions = tmp_path / "won.csv"
+    conversions.write_text(
+        "lead_id,converted_at,revenue\nL1,2024-02-01 00:00,100\n", encoding="utf-8"
+    )
+    code, out, err = run(capsys, "attribute", str(touches), "--conversions", str(conversions))
+    assert code == 0 and "email" in out
+    (line,) = [w for w in _warnings(err) if "naive instants" in w]
+    assert "touchpoints.timestamp" in line and "conversions.converted_at" in line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import time
 import warnings
@@ -116,11 +117,24 @@ class WarningPrinter:
         self.seen: set[str] = set()
         #: the options the running command takes (its hints name no other; empty: any)
         self.options: Collection[str] = ()
+        #: the columns of naive instants read as UTC (of every file and call of the command:
+        #: named in one warning when it ends) and that warning's fix
+        self.naive: dict[str, None] = {}
+        self.naive_fix = ""
 
     def __call__(self, message: Warning | str) -> None:
+
+        raw = " ".join(str(message).split())
+        if (naive := _NAIVE.fullmatch(raw)) is not None:
+            self.naive.update(dict.fromkeys(naive["columns"].split(", ")))
+            self.naive_fix = naive["fix"]
+            return
+        self._print(raw)
+
+    def _print(self, raw: str) -> None:
         from ._hints import cli_hint
 
-        text = cli_hint(" ".join(str(message).split()), options=self.options)
+        text = cli_hint(raw, options=self.options)
         if text in self.seen:
             return
         self.seen.add(text)
@@ -136,4 +150,19 @@ class WarningPrinter:
             # the library's warnings every time (the printer shows each distinct one once)
             warnings.simplefilter("always", AlignmentWarning)
             warnings.showwarning = self.show
-            yield self
+            try:
+                yield self
+            finally:
+                self.flush()
+
+    def flush(self) -> None:
+        """Print the one warning naming the columns of naive instants noted so far."""
+        if self.naive:
+            columns, self.naive = ", ".join(self.naive), {}
+            self._print(f"{_NAIVE_TEXT}{columns}; fix: {self.naive_fix}")
+
+
+#: the library's warning of naive instants read as UTC (one per call; per file for the files
+#: the command reads itself)
+_NAIVE_TEXT = "naive instants (without time zone) were read as UTC in "
+_NAIVE = re.compile(re.escape(_NAIVE_TEXT) + r"(?P<columns>[^;]+); fix: (?P<fix>.*)")

@@ -125,6 +125,7 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:
         if args.debug:
             raise
+        getattr(args, "warn", WarningPrinter()).flush()  # (its warnings before the error line)
         if not _is_known(exc):
             print(f"alignment: internal error: {_internal_line(exc)}", file=sys.stderr)
             return EXIT_ERROR
