@@ -52,6 +52,7 @@ __all__ = [
     "HASH_FACTORIZE_MIN_ROWS",
     "factorize",
     "factorize_ints",
+    "missing_checked",
 ]
 
 
@@ -503,7 +504,12 @@ def factorize(
             )
         if cat is None:
             cat = _object_factorize(np.asarray(arr), column=column, table=table)
-    if not allow_missing:
+    return missing_checked(cat, column, table, allow_missing)
+
+
+def missing_checked(cat: Categorical, column: str, table: str | None, allow: bool) -> Categorical:
+    """``cat``, its missing values refused (named) unless ``allow``."""
+    if not allow:
         reject_rows(
             cat.codes < 0,
             "missing value (None/NaN/null) in a required column",

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._columns import FOLDED_COLUMNS, DeferredCategorical, fold_spellings
+from .._factorize import missing_checked
 from .._frames import Categorical, RawColumns, factorize
 from .._lookup import EXACT_FLOAT
 from .._params import is_na
@@ -84,12 +85,12 @@ def label_column(
     if arr.dtype.kind == "f":
         missing = np.isnan(arr)
         ints = _integral(arr, missing, column, table) if exact is None else exact
-        return _missing_checked(integer_labels(ints, missing), column, table, allow_missing)
+        return missing_checked(integer_labels(ints, missing), column, table, allow_missing)
     if arr.dtype.kind in "iu":
         empty = np.zeros(arr.size, dtype=bool)
         return integer_labels(arr, empty)
     if arr.dtype.kind == "O" and (missing := _python_ints(arr)) is not None:
-        return _missing_checked(integer_labels(arr, missing), column, table, allow_missing)
+        return missing_checked(integer_labels(arr, missing), column, table, allow_missing)
     return factorize(values, column=column, table=table, allow_missing=allow_missing)
 
 
@@ -130,18 +131,6 @@ def _integral(arr: np.ndarray, missing: np.ndarray, column: str, table: str) -> 
         fix="read the column as integers or text (e.g. dtype=str in pandas.read_csv)",
     )
     return np.where(missing, 0, arr).astype(np.int64)
-
-
-def _missing_checked(cat: Categorical, column: str, table: str, allow_missing: bool) -> Categorical:
-    if not allow_missing:
-        reject_rows(
-            cat.codes < 0,
-            "missing value (None/NaN/null) in a required column",
-            column=column,
-            table=table,
-            fix="drop or fill these rows",
-        )
-    return cat
 
 
 def integer_labels(ints: np.ndarray, missing: np.ndarray) -> Categorical:
