@@ -159,10 +159,17 @@ class WarningPrinter:
         """Print the one warning naming the columns of naive instants noted so far."""
         if self.naive:
             columns, self.naive = ", ".join(self.naive), {}
-            self._print(f"{_NAIVE_TEXT}{columns}; fix: {self.naive_fix}")
+            fix = self.naive_fix
+            if self.options and "--tz" not in self.options:  # (plain files: no --tz)
+                fix = _PLAIN_NAIVE_FIX
+            self._print(f"{_NAIVE_TEXT}{columns}; fix: {fix}")
 
 
 #: the library's warning of naive instants read as UTC (one per call; per file for the files
 #: the command reads itself)
 _NAIVE_TEXT = "naive instants (without time zone) were read as UTC in "
+_PLAIN_NAIVE_FIX = (
+    "write the instants with their offset (2024-03-05T09:30:00-05:00) if they are not UTC (a "
+    "CRM export read with --preset is read in its zone)"
+)
 _NAIVE = re.compile(re.escape(_NAIVE_TEXT) + r"(?P<columns>[^;]+); fix: (?P<fix>.*)")
