@@ -54,6 +54,11 @@ from ._vocabulary import (
     _rejection_reasons,
 )
 
+#: the most days a journey's touches before its lead's creation reach back: a year (about 150
+#: days is the furthest a million leads reach), so no touch falls more than this before ``start``
+LOOKBACK_DAYS = 365
+_LOOKBACK_H = 24.0 * LOOKBACK_DAYS
+
 
 def _pick(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
     """Draw ``size`` indices with the given (unnormalised) weights."""
@@ -421,6 +426,7 @@ def _touch_instants(
             hours *= span_h[lead]
             before = pre_at[lead] - cs_pre[rows]  # before it: the gaps up to the creation
             before += pre_gap[rows]
+            np.minimum(before, _LOOKBACK_H, out=before)  # (at most a year before the creation)
             np.copyto(hours, np.negative(before, out=before), where=g.is_pre[rows])
             us = _hours(hours).view(np.int64)
             us += created[lead]

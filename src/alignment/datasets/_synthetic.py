@@ -19,7 +19,7 @@ from .._params import is_integer
 from .._time import parse_instant
 from ..errors import ParameterError
 from ._b2b import buying_groups
-from ._phases import GROUPS_FROM, PHASES, _held, _readonly
+from ._phases import GROUPS_FROM, LOOKBACK_DAYS, PHASES, _held, _readonly
 from ._vocabulary import CHANNELS, PERSONAS, TIME_DTYPE, _rejection_reasons
 
 if TYPE_CHECKING:
@@ -43,6 +43,9 @@ _MAX_LEADS = 10**8
 _BYTES_PER_LEAD = 1_500
 #: the last day ``as_of`` may fall on: the years 1-9999 a ``datetime`` holds
 _LAST_DAY = np.datetime64("9999-12-31", "D")
+#: the first day ``start`` may fall on: touches before a lead's creation reach back
+#: :data:`._phases.LOOKBACK_DAYS`, which must stay in year 1 or later (0002-01-01)
+_FIRST_START = np.datetime64("0001-01-01", "D") + np.timedelta64(LOOKBACK_DAYS, "D")
 
 
 def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
@@ -126,8 +129,8 @@ def _physical_memory() -> int | None:
         return None
 
 
-def _check_size(n_leads: int, days: int, t_start: np.datetime64) -> None:
-    """Refuse a data set that cannot be built: too many leads, or ``as_of`` past year 9999."""
+def _check_size(n_leads: int) -> None:
+    """Refuse a data set that cannot be built: too many leads, or more than the memory holds."""
     if n_leads > _MAX_LEADS:
         raise ParameterError(
             f"n_leads must be at most {_MAX_LEADS:_}, got {n_leads!r}; generate fewer leads"
@@ -139,7 +142,18 @@ def _check_size(n_leads: int, days: int, t_start: np.datetime64) -> None:
             f"while the tables are built, more than this machine's {memory / 2**30:.1f} GiB; "
             "generate fewer leads"
         )
+
+
+def _check_period(days: int, t_start: np.datetime64) -> None:
+    """Refuse a period whose instants leave the years 1-9999 a ``datetime`` holds: a ``start``
+    whose earliest touches fall before year 1, or an ``as_of`` after 9999-12-31."""
     first = t_start.astype("datetime64[D]")
+    if not _FIRST_START <= first < _LAST_DAY:
+        raise ParameterError(
+            f"start must be from {_FIRST_START} to {_LAST_DAY - 1}, got {first}: the touches "
+            f"before a lead's creation reach up to {LOOKBACK_DAYS} days before start, and "
+            f"as_of (start + days) must fall on or before {_LAST_DAY}, the years a datetime holds"
+        )
     room = int((_LAST_DAY - first).astype(np.int64))
     if days > room:
         raise ParameterError(
@@ -169,7 +183,9 @@ def synthetic_crm(
     start : str, date, datetime or numpy.datetime64, default "2024-01-01"
         First day (UTC) of the period in which leads are created: an ISO date
         (``"2024-01-01"``) or an instant, of which the day is taken (a naive one is UTC, an
-        aware one is converted to UTC first).
+        aware one is converted to UTC first); from 0002-01-01 to 9999-12-30.  A lead's
+        journey starts with the touches before its creation, so the earliest touches fall
+        before ``start``, at most 365 days (a year) before it.
     days : int, default 91
         Length of the period in days; ``as_of`` (the extraction instant) is its end, on or
         before 9999-12-31 (the last day a ``datetime`` holds).
@@ -183,9 +199,9 @@ def synthetic_crm(
     ParameterError
         If ``n_leads`` or ``seed`` is not a non-negative integer (a bool, a float, text,
         ``None`` or a numpy ``Generator`` included), ``days`` is not a positive integer, or
-        ``start`` is not a date (a number such as ``20240101`` included); if ``n_leads`` is
-        above ``10**8`` or needs more memory than the machine has, or ``as_of``
-        (``start`` + ``days``) falls after 9999-12-31.
+        ``start`` is not a date (a number such as ``20240101`` included) or falls outside
+        0002-01-01 to 9999-12-30; if ``n_leads`` is above ``10**8`` or needs more memory
+        than the machine has, or ``as_of`` (``start`` + ``days``) falls after 9999-12-31.
 
     Notes
     -----
@@ -202,7 +218,8 @@ def synthetic_crm(
             "data (pass 0, 1, 2 ...)"
         )
     t_start = _first_day(start)
-    _check_size(int(n_leads), int(days), t_start)
+    _check_size(int(n_leads))
+    _check_period(int(days), t_start)
     n = int(n_leads)
     rng = np.random.default_rng(seed)
     as_of = t_start + np.timedelta64(int(days), "D").astype("timedelta64[us]")
