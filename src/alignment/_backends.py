@@ -13,7 +13,8 @@ imports a backend.  A backend is found in two ways:
   when an input's type comes from that package, the entry point's module is imported, which
   registers it.  ``ALIGNMENT_DISABLE_BACKENDS=1`` (or ``true``, ``yes``, ``on``) turns this
   discovery off; ``0``, ``false``, ``no``, ``off`` or unset leave it on, any other value is
-  refused.
+  refused (:class:`~alignment.errors.ParameterError`) by every call that reads a table, whatever
+  its input, before anything else is read.
 
 The core imports no backend; a backend imports the engines.
 """
@@ -92,8 +93,6 @@ def _root_package(obj: Any) -> str:
 
 def _discover(roots: set[str]) -> None:
     """Import the declared backends whose name is the root package of one of the inputs."""
-    if env_flag(DISABLE_BACKENDS):
-        return
     from importlib.metadata import entry_points
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -123,12 +122,14 @@ def find(*inputs: Any) -> Backend | None:
 
     ``None`` inputs are ignored.  Plain Python, numpy, pandas, Polars and PyArrow inputs never
     trigger a discovery: only an input whose type comes from a package that a backend is
-    declared for does.
+    declared for does.  ``ALIGNMENT_DISABLE_BACKENDS`` is read first, whatever the inputs: a
+    value that is not a flag is refused (:class:`ParameterError`) before any input is looked at.
     """
+    disabled = env_flag(DISABLE_BACKENDS)
     present = [x for x in inputs if x is not None]
     roots = {_root_package(x) for x in present}
     roots -= {"builtins", "numpy", "pandas", "polars", "pyarrow", "alignment"}
-    if roots:
+    if roots and not disabled:
         _discover(roots)
     for backend in _REGISTRY.values():
         if any(backend.accepts(x) for x in present):

@@ -153,6 +153,7 @@ def read_table(
         A file path, and PyArrow is not installed.
     """
     n_threads()  # a bad ALIGNMENT_NUM_THREADS is refused on every input, not on large ones only
+    env_flag(DISABLE_BACKENDS)  # (and so is a bad ALIGNMENT_DISABLE_BACKENDS, not on Dask only)
     check_column_names([*required, *optional], table)
     source = open_source(data, table=table)
     if source is not None:

@@ -32,7 +32,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 
-from ._params import is_option
+from ._params import DISABLE_BACKENDS, env_flag, is_option
 from ._time import Awareness, localize, read_instant, read_instants, time_zone
 from .errors import AlignmentWarning, ParameterError
 
@@ -180,11 +180,13 @@ def reads_options(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """An engine entry point run inside :func:`reading` with its ``tz=`` and ``normalize=``.
 
     The function declares both keyword-only parameters (for its signature and documentation);
-    they take effect here, around the whole call (the backend dispatch included).
+    they take effect here, around the whole call (the backend dispatch included).  A value of
+    ``ALIGNMENT_DISABLE_BACKENDS`` that is not a flag is refused first, whatever the inputs.
     """
 
     @functools.wraps(fn)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        env_flag(DISABLE_BACKENDS)
         given: dict[str, Any] = dict(kwargs)
         with reading(tz=given.get("tz"), normalize=given.get("normalize")):
             return fn(*args, **kwargs)
