@@ -33,7 +33,7 @@ from ._parallel import n_threads, submit
 from ._params import DISABLE_BACKENDS, env_flag, is_option
 from ._rows import records_to_dict, tighten
 from ._sources import Source, open_source
-from ._time import TIME_DTYPE, datetimes_as_us
+from ._time import TIME_DTYPE, datetimes_as_us, read_only_view
 from .errors import DataValidationError, ParameterError
 
 __all__ = [
@@ -512,14 +512,6 @@ def _nullable_bools(s: Any) -> np.ndarray:
     passes; no Python object made per row)."""
     flags = np.asarray(s.fill_null(False).to_numpy(), dtype=bool)
     return nullable_flags(flags, np.asarray(s.is_null().to_numpy(), dtype=bool))
-
-
-def read_only_view(a: Any) -> np.ndarray:
-    """``a`` as a read-only view: a result cannot be edited through it, and the array it
-    views (the result's own, or the caller's) keeps its flags."""
-    view: np.ndarray = np.asarray(a).view()
-    view.flags.writeable = False
-    return view
 
 
 def nullable_flags(flags: np.ndarray, missing: np.ndarray) -> np.ndarray:

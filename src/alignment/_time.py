@@ -61,6 +61,7 @@ __all__ = [
     "parse_instant",
     "read_instant",
     "read_instants",
+    "read_only_view",
     "time_zone",
 ]
 
@@ -252,7 +253,7 @@ def _neutral_times(values: Any, epoch_unit: str, *, column: str, table: str | No
     """numpy datetime64 (UTC) or epoch numbers."""
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
-        return _read_only(datetimes_as_us(arr, column=column, table=table))
+        return read_only_view(datetimes_as_us(arr, column=column, table=table))
     if arr.dtype.kind in "iuf":
         return _from_numbers(arr, epoch_unit, column=column, table=table)
     if arr.size == 0:
@@ -265,10 +266,11 @@ def _neutral_times(values: Any, epoch_unit: str, *, column: str, table: str | No
     )
 
 
-def _read_only(times: np.ndarray) -> np.ndarray:
-    """``times`` as a read-only view: a column that already is ``datetime64[us]`` is not copied
-    (10^7 instants are 80 MB), and the view cannot write into the caller's array."""
-    view: np.ndarray = times.view()
+def read_only_view(a: Any) -> np.ndarray:
+    """``a`` as a read-only view: a result cannot be edited through it, and the array it
+    views (the result's own, or the caller's) keeps its flags; nothing is copied (a column
+    that already is ``datetime64[us]`` is read as it is: 10^7 instants are 80 MB)."""
+    view: np.ndarray = np.asarray(a).view()
     view.flags.writeable = False
     return view
 
