@@ -163,3 +163,47 @@ def test_a_datetime_column_is_read_as_a_read_only_view_of_the_callers_array() ->
     assert caller.flags.writeable  # the caller's array keeps its flags
     caller[0] = np.datetime64("2025-01-01T00:00", "us")
     assert times[0] == np.datetime64("2025-01-01T00:00", "us")
+
+
+# ------------------------------------------------------------------ sla_example's parameters
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((-5,), "n_leads must be a non-negative integer, got -5"),
+        (("a",), "n_leads must be a non-negative integer, got 'a'"),
+        ((None,), "n_leads must be a non-negative integer, got None"),
+        ((True,), "n_leads must be a non-negative integer, got True"),
+        ((5.5,), "n_leads must be a non-negative integer, got 5.5"),
+        ((float("nan"),), "n_leads must be a non-negative integer, got nan"),
+        ((10**400,), "n_leads must be at most 100_000_000"),
+        ((10_000, 0), "days must be a positive integer, got 0"),
+        ((10_000, -3), "days must be a positive integer, got -3"),
+        ((10_000, "x"), "days must be a positive integer, got 'x'"),
+        ((10_000, 10**400), r"days must be at most 3651693 \(from 0002-01-01 to 9999-12-31\)"),
+    ],
+)
+def test_sla_example_refuses_what_is_no_count(args: tuple[Any, ...], match: str) -> None:
+    # (these were raw TypeError/OverflowError/ValueError, or a silent commitment of 1)
+    with pytest.raises(ParameterError, match=match):
+        sla_example(*args)
+
+
+@pytest.mark.parametrize(
+    ("args", "per_month"),
+    [((), 600), ((0,), 1), ((np.int64(100), np.int64(30)), 20), ((10_000, 3_651_693), 1)],
+)
+def test_sla_example_scales_with_the_lead_volume(args: tuple[Any, ...], per_month: int) -> None:
+    # 0.18 * 10_000 * 30.4 / 91 = 601.3 → 600 (rounded to tens), at least one
+    assert sla_example(*args)["marketing"]["qualified_leads"] == per_month
+
+
+# ------------------------------------------------------------------ plugins.get_registration
+
+
+@pytest.mark.parametrize("name", [5, None, b"linear", ["linear"]])
+def test_get_registration_refuses_a_name_that_is_no_text(name: Any) -> None:
+    with pytest.raises(ParameterError, match=r"name must be the name of a registered attribution"):
+        alignment.plugins.get_registration("attribution model", name)
+    assert alignment.plugins.get_registration("attribution model", " Linear ").name == "linear"

@@ -46,6 +46,8 @@ _LAST_DAY = np.datetime64("9999-12-31", "D")
 #: the first day ``start`` may fall on: touches before a lead's creation reach back
 #: :data:`._phases.LOOKBACK_DAYS`, which must stay in year 1 or later (0002-01-01)
 _FIRST_START = np.datetime64("0001-01-01", "D") + np.timedelta64(LOOKBACK_DAYS, "D")
+#: the longest period: from the first ``start`` to the last day
+_MAX_DAYS = int((_LAST_DAY - _FIRST_START).astype(np.int64))
 
 
 def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
@@ -65,8 +67,20 @@ def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
     -------
     dict
         A document accepted by ``alignment.SLA.from_dict`` (what a team keeps in a TOML file).
+
+    Raises
+    ------
+    ParameterError
+        If ``n_leads`` is not a non-negative integer (a bool, a float, text or ``None``
+        included) or is above ``10**8``, or ``days`` is not a positive integer or is longer
+        than the years a ``datetime`` holds (3,651,693 days from 0002-01-01).
     """
-    per_month = max(1, int(round(0.18 * n_leads * 30.4 / max(days, 1), -1)) or 1)
+    _check_counts(n_leads, days)
+    if days > _MAX_DAYS:
+        raise ParameterError(
+            f"days must be at most {_MAX_DAYS} (from 0002-01-01 to 9999-12-31), got {days!r}"
+        )
+    per_month = max(1, int(round(0.18 * int(n_leads) * 30.4 / int(days), -1)))
     return {
         "name": "Marketing & sales SLA (synthetic company)",
         "marketing": {
@@ -129,12 +143,21 @@ def _physical_memory() -> int | None:
         return None
 
 
-def _check_size(n_leads: int) -> None:
-    """Refuse a data set that cannot be built: too many leads, or more than the memory holds."""
+def _check_counts(n_leads: Any, days: Any) -> None:
+    """Refuse ``n_leads`` that is no non-negative integer or above :data:`_MAX_LEADS`, and
+    ``days`` that is no positive integer."""
+    if not is_integer(n_leads) or n_leads < 0:
+        raise ParameterError(f"n_leads must be a non-negative integer, got {n_leads!r}")
+    if not is_integer(days) or days < 1:
+        raise ParameterError(f"days must be a positive integer, got {days!r}")
     if n_leads > _MAX_LEADS:
         raise ParameterError(
             f"n_leads must be at most {_MAX_LEADS:_}, got {n_leads!r}; generate fewer leads"
         )
+
+
+def _check_size(n_leads: int) -> None:
+    """Refuse a data set that needs more memory than the machine has."""
     memory = _physical_memory()
     if memory is not None and n_leads * _BYTES_PER_LEAD > memory:
         raise ParameterError(
@@ -208,10 +231,7 @@ def synthetic_crm(
     Fully vectorised (no Python loop per lead): a few seconds per million leads (about
     seven million touches) on a small machine.
     """
-    if not is_integer(n_leads) or n_leads < 0:
-        raise ParameterError(f"n_leads must be a non-negative integer, got {n_leads!r}")
-    if not is_integer(days) or days < 1:
-        raise ParameterError(f"days must be a positive integer, got {days!r}")
+    _check_counts(n_leads, days)
     if not is_integer(seed) or seed < 0:
         raise ParameterError(
             f"seed must be a non-negative integer, got {seed!r}; the same seed gives the same "
