@@ -524,6 +524,9 @@ def get_registration(kind: Kind, name: str) -> Registration:
 
     Raises
     ------
+    ParameterError
+        If ``kind`` is neither ``"attribution model"`` nor ``"scorer"``, or ``name`` is not a
+        string.
     UnknownModelError
         If no model is registered under that name; the message lists the available names and
         suggests a close match.
@@ -531,6 +534,12 @@ def get_registration(kind: Kind, name: str) -> Registration:
     if not is_option(kind, ("attribution model", "scorer")):
         raise ParameterError(f"kind must be 'attribution model' or 'scorer', got {kind!r}")
     registry = _registry()
+    if not isinstance(name, str):
+        raise ParameterError(
+            f"name must be the name of a registered {kind} (a string), got "
+            f"{type(name).__name__} {name!r:.80}; registered: "
+            f"{', '.join(registry.models[kind]) or '(none)'}"
+        )
     key = _normalize_name(name)
     target = registry.aliases[kind].get(key)
     if target is None:
