@@ -207,3 +207,21 @@ def test_get_registration_refuses_a_name_that_is_no_text(name: Any) -> None:
     with pytest.raises(ParameterError, match=r"name must be the name of a registered attribution"):
         alignment.plugins.get_registration("attribution model", name)
     assert alignment.plugins.get_registration("attribution model", " Linear ").name == "linear"
+
+
+# ------------------------------------------------------------------ PERSONAS
+
+
+def test_an_edit_of_personas_changes_nothing_the_generator_makes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = synthetic_crm(400, seed=5)
+    spec = alignment.datasets.PERSONAS["revops_leader"]
+    monkeypatch.setitem(spec, "industries", [*spec["industries"], "retail", "government"])
+    monkeypatch.setitem(spec, "company_size", (1, 300_000))
+    monkeypatch.setitem(alignment.datasets.PERSONAS, "extra", dict(spec))
+    after = synthetic_crm(400, seed=5)  # (the same seed: the same data)
+    assert after.leads["persona"].tolist() == before.leads["persona"].tolist()
+    assert [p.name for p in after.personas] == ["revops_leader", "ops_manager", "enterprise_buyer"]
+    assert after.personas[0].industries == ("software", "fintech", "media")
+    assert sla_example()["marketing"]["quality"]["personas"] == [p.name for p in after.personas]

@@ -43,13 +43,13 @@ from ._vocabulary import (
     _KINDS,
     _LAST,
     _LATE,
+    _PERSONA_SPECS,
     _REPS,
     _SENIORITY_FIT,
     _TARGET_COUNTRIES,
     _TITLES,
     _US_PER_HOUR,
     CHANNELS,
-    PERSONAS,
     TIME_DTYPE,
     _rejection_reasons,
 )
@@ -167,9 +167,9 @@ def _people(g: SimpleNamespace) -> None:
 
     # persona of each lead (rules on the drawn attributes; None when no persona matches)
     g.persona_code = np.full(n, -1, dtype=np.int32)
-    g.persona_names = list(PERSONAS)
+    g.persona_names = list(_PERSONA_SPECS)
     for p_i in range(len(g.persona_names) - 1, -1, -1):  # first listed wins: assign in reverse
-        spec = PERSONAS[g.persona_names[p_i]]
+        spec = _PERSONA_SPECS[g.persona_names[p_i]]
         lo, hi = spec["company_size"]
         m = (
             np.array([i in spec["industries"] for i in _INDUSTRIES])[g.ind]

@@ -20,7 +20,7 @@ from .._time import parse_instant
 from ..errors import ParameterError
 from ._b2b import buying_groups
 from ._phases import GROUPS_FROM, LOOKBACK_DAYS, PHASES, _held, _readonly
-from ._vocabulary import CHANNELS, PERSONAS, TIME_DTYPE, _rejection_reasons
+from ._vocabulary import _PERSONA_SPECS, CHANNELS, PERSONAS, TIME_DTYPE, _rejection_reasons
 
 if TYPE_CHECKING:
     from ..models import Persona
@@ -86,7 +86,7 @@ def sla_example(n_leads: int = 10_000, days: int = 91) -> dict[str, Any]:
         "marketing": {
             "qualified_leads": per_month,
             "period": "M",
-            "quality": {"personas": list(PERSONAS)},
+            "quality": {"personas": list(_PERSONA_SPECS)},
         },
         "sales": {
             "first_touch": {"within": "1d", "business_time": True},
@@ -108,7 +108,7 @@ def _personas() -> list[Persona]:
     from ..models import Persona
 
     out = []
-    for name, spec in PERSONAS.items():
+    for name, spec in _PERSONA_SPECS.items():
         lo, hi = spec["company_size"]
         out.append(
             Persona(

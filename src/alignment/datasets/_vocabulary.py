@@ -6,6 +6,7 @@ Constants only (and the rejection reasons, read from the SLA model); the generat
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -291,4 +292,8 @@ PERSONAS: dict[str, dict[str, Any]] = {
     },
 }
 """Persona definitions of the synthetic company: name → description, industries, company size
-range, seniorities and countries."""
+range, seniorities and countries.  For reading: the generator reads its own copy, so that an
+edit of this dict (or of its lists) changes nothing it makes (the same seed, the same data)."""
+
+#: the generator's own copy of :data:`PERSONAS`, taken when the module loads
+_PERSONA_SPECS: dict[str, dict[str, Any]] = copy.deepcopy(PERSONAS)
