@@ -3,6 +3,7 @@ present (with a "did you mean"), none repeats."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -81,11 +82,33 @@ def column_list(value: Any, name: str) -> list[Any]:
 
 def close_name(name: str, names: Sequence[str]) -> str | None:
     """The name of ``names`` closest to ``name`` (:func:`difflib.get_close_matches`), if any
-    is close: the "did you mean" of a missing column."""
+    is close: the "did you mean" of a missing column.
+
+    Names are compared as their spellings folded (case, and spaces, ``-`` and ``.`` as ``_``):
+    ``"LEAD_ID"`` and ``"Lead Id"`` are the closest names to ``"lead_id"``; among names of
+    one folded spelling, the first is given.
+
+    Examples
+    --------
+    >>> close_name("lead_id", ["Lead ID", "Channel"])
+    'Lead ID'
+    >>> close_name("timestamp", ["time_stamp", "channel"])
+    'time_stamp'
+    >>> close_name("revenue", ["channel"]) is None
+    True
+    """
     import difflib
 
-    close = difflib.get_close_matches(name, list(names), n=1)
-    return close[0] if close else None
+    folded: dict[str, str] = {}
+    for n in names:  # (one per column name)
+        folded.setdefault(_folded(n), n)
+    close = difflib.get_close_matches(_folded(name), list(folded), n=1)
+    return folded[close[0]] if close else None
+
+
+def _folded(name: str) -> str:
+    """``name`` compared without case, spaces, ``-`` or ``.`` (``"Lead Id"`` → ``"lead_id"``)."""
+    return re.sub(r"[\s.\-]+", "_", name.strip().casefold())
 
 
 def name_it_with(how: str) -> str:
@@ -107,12 +130,18 @@ def by_keyword(keywords: Mapping[str, str]) -> dict[str, str]:
 
 
 def check_required(
-    required: Sequence[str], names: Sequence[str], table: str, *, fix: ColumnFix = None
+    required: Sequence[str],
+    names: Sequence[str],
+    table: str,
+    *,
+    fix: ColumnFix = None,
+    need: str = "",
 ) -> None:
     """Raise :class:`MissingColumnError` naming the absent ``required`` columns (and near names).
 
     ``fix`` says how to supply a missing column in the caller's terms (its parameter or
-    option naming the column, see :data:`ColumnFix`); by default :data:`NAME_IT`.
+    option naming the column, see :data:`ColumnFix`); by default :data:`NAME_IT`.  ``need``,
+    when given, follows it once (what the table needs, e.g. its other accepted shapes).
     """
     check_column_names(required, table)
     missing = [c for c in required if c not in names]
@@ -131,7 +160,7 @@ def check_required(
             f"available: {', '.join(repr(n) for n in names) or '(none)'}",
             column=missing[0],
             table=table,
-            fix=(" ".join(hints) + " " if hints else "") + "; ".join(ways),
+            fix=(" ".join(hints) + " " if hints else "") + "; ".join(ways) + (need and f" {need}"),
         )
 
 

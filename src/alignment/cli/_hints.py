@@ -135,6 +135,8 @@ def _words(flag: str, value: str | None, placeholders: Mapping[str, str]) -> str
     """The option with a value written as the command line writes it."""
     if value is None or value in ("[...]", "...") or value.startswith("{"):
         return f"{flag} {placeholders[flag]}" if flag in placeholders else flag
+    if value in ("'your_column'", '"your_column"'):  # (the library's name for the caller's)
+        return f"{flag} YOURS"
     if value in ("True", "False"):
         return f"{flag} {value.lower()}"
     if value == "None":

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 
-from .._frames import (
-    Categorical,
-    RawColumns,
-    numeric,
-)
+from .._colnames import by_keyword, check_required
+from .._frames import Categorical, RawColumns, numeric, read_table
 from .._lookup import lookup
 from .._segments import group_max, group_min
 from .._time import TIME_DTYPE, Awareness
 from ..errors import MissingColumnError, reject_rows
 from ._common import _key_codes, _Keys, _time_column, check_total
-from ._labels import label_columns
+from ._labels import label_columns, touch_names
 from ._leads import LeadTable
 
 _NAT = np.datetime64("NaT", "us")
@@ -162,11 +162,41 @@ def _touch_keys(
     return _key_codes(key_values, column=key_name, table=tt, lazy=True), lead_pos
 
 
+def _read_touches(
+    touchpoints: Any,
+    columns: Mapping[str, str],
+    optional: list[str],
+    touch_categorical: Sequence[str] | None,
+    touch_numeric: Sequence[str] | None,
+) -> RawColumns:
+    """The touch rows, with the columns ``columns`` (keyword → name: lead, time, channel) and
+    those the caller named; a missing one is named with its keyword (``time='your_column'``)."""
+    tt = "touchpoints"
+    fix = by_keyword({name: keyword for keyword, name in columns.items()})
+    raw = read_table(
+        touchpoints, table=tt, required=[*columns.values()], optional=optional, fix=fix
+    )
+    named = [*(touch_categorical or ()), *(touch_numeric or ())]
+    leave_out = "rename the column, or leave it out of touch_categorical= / touch_numeric="
+    check_required(named, raw.names, tt, fix=leave_out)
+    return raw
+
+
 def _touch_columns(
-    raw: RawColumns, cat_names: list[str], num_names: list[str], tt: str
+    raw: RawColumns,
+    touch_categorical: Sequence[str] | None,
+    touch_numeric: Sequence[str] | None,
+    tt: str,
 ) -> tuple[dict[str, Categorical], dict[str, np.ndarray]]:
-    """The kept touch columns in input order (validated over every row, whatever is kept)."""
-    cats = label_columns(raw, [c for c in cat_names if c in raw.columns], tt, None)
+    """The kept touch columns in input order (validated over every row, whatever is kept).
+
+    Label columns kept by default (the caller named none: ``touch_categorical=None``) are
+    refused when used, not when read (:func:`~alignment.tables._labels.label_columns`,
+    ``on_use``)."""
+    cat_names, num_names, _ = touch_names(touch_categorical, touch_numeric)
+    present = [c for c in cat_names if c in raw.columns]
+    on_use = present if touch_categorical is None else []
+    cats = label_columns(raw, present, tt, None, on_use=on_use)
     nums: dict[str, np.ndarray] = {}
     for c in num_names:
         if c in raw.columns:
@@ -174,14 +204,3 @@ def _touch_columns(
                 raw.columns[c], column=c, table=tt, allow_missing=True, nonnegative=(c == "cost")
             )
     return cats, nums
-
-
-def _require_columns(raw: RawColumns, names: list[str], tt: str) -> None:
-    """The touch columns the caller named must be there."""
-    missing = [c for c in names if c not in raw.columns]
-    if missing:
-        raise MissingColumnError(
-            f"column(s) {missing} not found; available: {list(raw.names)}",
-            column=missing[0],
-            table=tt,
-        )

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._colnames import FIXED_NAME, by_keyword, check_required
 from .._frames import Categorical, factorize, numeric, read_table
 from .._lookup import lookup
 from .._options import read_time
@@ -194,16 +195,13 @@ def read_conversions(
     vcol = revenue if revenue in cols or not dealish else "amount"
     kcol = key_name if key_name in cols else lead
     required = [tcol, vcol, kcol if deal_contacts is None else DEAL_KEY]
-    missing = [c for c in required if c not in cols]
-    if missing:
-        raise MissingColumnError(
-            f"required column(s) {missing} not found; available: {list(probe.names)}",
-            column=missing[0],
-            table=_CT,
-            fix=f"conversions need the journey key ({key_name!r}), {converted_at!r} and "
-            f"{revenue!r} (or deals with 'closed_at', 'amount' and 'won'; {DEAL_KEY!r} with "
-            "deal_contacts=)",
-        )
+    shapes = (
+        f"(conversions need the journey key ({key_name!r}), {converted_at!r} and {revenue!r}, "
+        f"or deals with 'closed_at', 'amount' and 'won'; {DEAL_KEY!r} with deal_contacts=)"
+    )
+    keywords = {kcol: "lead", tcol: "converted_at", vcol: "revenue"}
+    fixes = {**by_keyword(keywords), DEAL_KEY: FIXED_NAME}
+    check_required(required, probe.names, _CT, fix=fixes, need=shapes)
     won = _won(cols, won_stages)
     rows = np.arange(probe.n_rows, dtype=np.int64) if won is None else np.flatnonzero(won)
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._columns import Later, lazy_field, stored, subset
 from .._frame_types import journey_frames
-from .._frames import Categorical, read_table, to_native
+from .._frames import Categorical, to_native
 from .._parallel import prefetch
 from .._params import check_flag, is_option
 from .._segments import group_sort
@@ -39,7 +39,7 @@ from ._contacts import check_contacts, read_deal_conversions
 from ._conversions import (
     _conversions_on_touches,
     _journey_attributes,
-    _require_columns,
+    _read_touches,
     _touch_columns,
     _touch_keys,
 )
@@ -525,13 +525,13 @@ class Journeys(_EventLog):
             raise ParameterError(f"touches must be 'all' or 'converted', got {touches!r}")
         tt = "touchpoints"
         key_name = key or lead
-        cat_names, num_names, optional = touch_names(touch_categorical, touch_numeric)
+        optional = touch_names(touch_categorical, touch_numeric)[2]
         if conversions is None:
             optional += [converted_at, revenue]
         if key_name != lead:
             optional.append(key_name)
-        raw = read_table(touchpoints, table=tt, required=[lead, time, channel], optional=optional)
-        _require_columns(raw, [*(touch_categorical or ()), *(touch_numeric or ())], tt)
+        columns = {"lead": lead, "time": time, "channel": channel}
+        raw = _read_touches(touchpoints, columns, optional, touch_categorical, touch_numeric)
         flags: dict[str, Awareness] = {}
         ttime, flags[time] = _time_column(raw, time, tt, check=False)
         lead_table, lead_flags = (
@@ -582,7 +582,7 @@ class Journeys(_EventLog):
             _check_awareness(flags, tt, also=others)
 
         # touch columns in input order (validated over every row, whatever is kept)
-        cats, nums = _touch_columns(raw, cat_names, num_names, tt)
+        cats, nums = _touch_columns(raw, touch_categorical, touch_numeric, tt)
         chan = channel_column(raw, channel, tt)
 
         anchors: dict[str, np.ndarray] = {}
@@ -664,9 +664,7 @@ def _assemble(enc: _Encoded, touches: str) -> Journeys:
         order = kept[sub_order]
     else:
         order, offsets, sorted_time = group_sort(enc.codes, enc.time, n)
-    cats = {k: v.take(order) for k, v in enc.touch_columns.items()}
-    for v in cats.values():
-        _readonly(v.codes)
+    cats = {k: v.take(order) for k, v in enc.touch_columns.items()}  # (read-only: from_arrays)
     out = Journeys.from_arrays(
         keys=enc.keys,
         offsets=offsets,

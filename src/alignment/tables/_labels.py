@@ -8,11 +8,18 @@ with a fraction (``1.5``) names nothing: refused with the rows, whatever the con
 typed ``bool`` or ``float`` column, Polars, Arrow, or objects), as an object column holding one
 among text always was.  A column mixing text and numbers is refused too (``"101"`` or ``101``
 would be a guess).
+
+A column is checked when it is used.  The label columns a table keeps by default (a touch's
+``campaign``, ``content`` and ``kind``) are read when the table is built, but one that is no
+label (a stray flag column) does not fail a call that never reads it: it is kept as a column
+refused on use (:func:`label_columns`, ``on_use``), so that grouping by it, a parameter reading
+it, or a touch-level frame showing it raises the very error the build would have raised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,7 +29,7 @@ from .._factorize import missing_checked
 from .._frames import Categorical, RawColumns, factorize
 from .._lookup import EXACT_FLOAT
 from .._params import is_na
-from ..errors import reject_rows
+from ..errors import DataValidationError, reject_rows
 from ._common import _readonly
 
 __all__ = [
@@ -177,25 +184,49 @@ def label_category(
 
 
 def label_columns(
-    raw: RawColumns, names: Sequence[str], table: str, order: np.ndarray | None
+    raw: RawColumns,
+    names: Sequence[str],
+    table: str,
+    order: np.ndarray | None,
+    *,
+    on_use: Collection[str] = (),
 ) -> dict[str, Categorical]:
     """The label columns ``names`` of ``raw`` that it holds (folded where the call folds them),
-    in ``order`` when given, their codes read-only."""
+    in ``order`` when given, their codes read-only.
+
+    A column of ``on_use`` (one kept by default, not named by the caller) that is no label is
+    kept as a :class:`~alignment._columns.DeferredCategorical` raising its error (the same
+    :class:`DataValidationError`, made anew) when its codes or categories are first read: a call
+    that never reads it does not fail, one that does is refused there.
+    """
     out: dict[str, Categorical] = {}
     for name in names:
         col = raw.columns.get(name)
         if col is None:
             continue
-        exact = raw.integers.get(name)
-        cat = label_category(
-            col, column=name, table=table, fold=name in FOLDED_COLUMNS, exact=exact
+        read = partial(
+            label_category,
+            col,
+            column=name,
+            table=table,
+            fold=name in FOLDED_COLUMNS,
+            exact=raw.integers.get(name),
         )
+        cat = _refused_on_use(read, raw.n_rows) if name in on_use else read()
         if order is not None:
             cat = cat.take(order)
         if not isinstance(cat, DeferredCategorical):  # (its codes are read-only when made)
             _readonly(cat.codes)
         out[name] = cat
     return out
+
+
+def _refused_on_use(read: partial[Categorical], size: int) -> Categorical:
+    """``read()``; when it refuses the column, the column read again on first use (raising)."""
+    try:
+        return read()
+    except DataValidationError:
+        return DeferredCategorical(read, size)
 
 
 def channel_column(raw: Any, channel: str, tt: str) -> Categorical:
