@@ -162,7 +162,8 @@ def locate(preset: Preset, source: Any) -> dict[str, Any]:
         if t.name not in found and not t.optional:
             sheets = spreadsheets(t, source, others=True)
             unread = f" ({unread_sheets(sheets)})" if sheets else ""
-            frame = "pandas.read_excel(path, dtype=str)" if sheets else "path or frame"
+            excel = any(_stem(n, ARCHIVES) is None for n in sheets)
+            frame = "pandas.read_excel(path, dtype=str)" if excel else "path or frame"
             raise MissingColumnError(
                 f"no {t.name} table in {where}{unread}",
                 table=t.name,
@@ -176,22 +177,37 @@ def locate(preset: Preset, source: Any) -> dict[str, Any]:
 #: spreadsheet files: never read (named when no file of a table is found)
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls")
 
+#: archives: never read, named so too (HubSpot sends a large export as a ``.zip``)
+ARCHIVES = (".zip",)
+
 
 def spreadsheets(table: ExportTable, source: Any, *, others: bool = False) -> list[str]:
-    """The spreadsheet files of a folder ``source`` named like ``table`` (else, ``others``,
-    all of them; ``[]`` for a mapping, or a folder without any)."""
+    """The spreadsheet and archive files of a folder ``source`` named like ``table`` (else,
+    ``others``, all of them; ``[]`` for a mapping, or a folder without any)."""
     if isinstance(source, Mapping) or not Path(source).is_dir():
         return []
-    stems = {p.name: _stem(p.name, SPREADSHEETS) for p in sorted(Path(source).iterdir())}
+    unread = (*SPREADSHEETS, *ARCHIVES)
+    stems = {p.name: _stem(p.name, unread) for p in sorted(Path(source).iterdir())}
     sheets = {name: stem for name, stem in stems.items() if stem is not None}
     named = [name for name, stem in sheets.items() if _matches(table, stem)]
     return named or (list(sheets) if others else [])
 
 
+def _shown(names: Sequence[str]) -> str:
+    return ", ".join(repr(n) for n in names[:5]) + (" …" if len(names) > 5 else "")
+
+
 def unread_sheets(names: Sequence[str]) -> str:
-    """The spreadsheet files ``names`` said to be left unread (the first five named)."""
-    shown = ", ".join(repr(n) for n in names[:5]) + (" …" if len(names) > 5 else "")
-    return f"{shown}: spreadsheet files are not read, only CSV and Parquet"
+    """The spreadsheet and archive files ``names`` said to be left unread (the first five
+    of each named)."""
+    zips = [n for n in names if _stem(n, ARCHIVES) is not None]
+    sheets = [n for n in names if n not in zips]
+    said = []
+    if sheets:
+        said.append(f"{_shown(sheets)}: spreadsheet files are not read, only CSV and Parquet")
+    if zips:
+        said.append(f"{_shown(zips)}: archives are not read (unzip them into the folder)")
+    return "; ".join(said)
 
 
 def _from_folder(preset: Preset, folder: Path) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from ._context import ROW, SRC, Context, Table
 from ._lists import LISTED_IDS, listed_ids
 from ._locate import Raw
 from ._preset import ExportTable
+from ._sheetcells import refuse_sheet_cells
 from ._values import (
     CodedText,
     Typed,
@@ -111,13 +112,15 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
         kind = ctx.kind(ours)
         try:
             if _keeps_codes(spec, ours, ctx):  # (text: typed apart, on the pool when long)
-                later[ours] = _text_later(raw, spec.name, theirs, kind, ctx)
+                later[ours] = _text_later(raw, spec.name, ours, theirs, kind, ctx)
                 continue
             lists = (spec.feeds, ours) in LISTED_IDS and kind == "text"
             coded = kind == "money" and "currency" in resolved  # (converted by that column)
             out[ours], missing = _coalesce(
                 raw, spec.name, theirs, kind, ctx, zones, lists=lists, coded=coded
             )
+            if _sheet_text(ours, ctx):
+                refuse_sheet_cells(raw, spec.name, ours, theirs, out[ours])
         except Exception:
             _typed_texts(later)  # (an error of a column before is raised first)
             raise
@@ -134,25 +137,35 @@ def type_table(raw: Raw, spec: ExportTable, ctx: Context) -> Table:
     return {k: texts[k] if k in texts else out[k] for k in [SRC, ROW, *resolved]}
 
 
+def _sheet_text(ours: str, ctx: Context) -> bool:
+    """Whether our column ``ours`` is text checked for spreadsheet cells: not a zone (an
+    unknown zone is refused already) nor text only carried to the result (:data:`CARRIED`)."""
+    return ctx.kind(ours) == "text" and ours != ZONE and ours not in CARRIED
+
+
 def _text_later(
-    raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context
+    raw: Raw, table: str, ours: str, theirs: Sequence[str], kind: str, ctx: Context
 ) -> Pending[tuple[np.ndarray, np.ndarray]]:
     """:func:`_text` of one column: on the pool for a long text column (its file's columns
     taken here: the pool never waits on itself), else at once."""
     own = Raw(raw.name, raw.origin, raw.n_rows, {n: raw.columns[n] for n in theirs}, raw.wall)
-    step = functools.partial(_text, own, table, theirs, kind, ctx)
+    step = functools.partial(_text, own, table, ours, theirs, kind, ctx)
     if kind == "text" and raw.n_rows >= POOL_MIN_ROWS:
         return submit(contextvars.copy_context().run, step)  # (the caller's reading options)
     return Pending(value=step())
 
 
 def _text(
-    raw: Raw, table: str, theirs: Sequence[str], kind: str, ctx: Context
+    raw: Raw, table: str, ours: str, theirs: Sequence[str], kind: str, ctx: Context
 ) -> tuple[np.ndarray, np.ndarray]:
     """A column kept as codes when it is text (:func:`_coded`), else read as ``kind``
-    (:func:`_coalesce`, which notes nothing for text: text columns are typed in any order)."""
+    (:func:`_coalesce`, which notes nothing for text: text columns are typed in any order);
+    its spreadsheet cells refused (:func:`~._sheetcells.refuse_sheet_cells`)."""
     coded = _coded(raw, theirs)
-    return coded if coded is not None else _coalesce(raw, table, theirs, kind, ctx)
+    got = coded if coded is not None else _coalesce(raw, table, theirs, kind, ctx)
+    if _sheet_text(ours, ctx):
+        refuse_sheet_cells(raw, table, ours, theirs, got[0])
+    return got
 
 
 def _typed_texts(later: Mapping[str, Pending[tuple[np.ndarray, np.ndarray]]]) -> Table:
