@@ -39,6 +39,7 @@ __all__ = [
     "remember",
     "search_cells",
     "search_packed",
+    "starting_or_holding",
     "string_buffers",
     "text_of_cells",
     "text_of_words",
@@ -531,3 +532,26 @@ def _take(arr: Any, at: np.ndarray) -> Any:
     import pyarrow.compute as pc
 
     return pc.take(arr, pa.array(at, type=pa.int64()), memory_pool=arrow_pool())
+
+
+def starting_or_holding(texts: Any, start: str, part: str) -> np.ndarray:
+    """Positions of the strings of ``texts`` (an object array of ``str`` and ``None``, or
+    Arrow's) that start with ``start`` or hold ``part``: by PyArrow's string kernels (the
+    strings not made), by numpy's text functions without PyArrow."""
+    arrow = arrow_of(texts)
+    if arrow is None:
+        try:
+            import pyarrow as pa
+        except ImportError:  # (without PyArrow: numpy's text functions)
+            cells = np.asarray(texts, dtype=object)
+            low = np.where(cells == None, "", cells).astype(str)  # noqa: E711
+            hit = np.char.startswith(low, start) | (np.char.find(low, part) >= 0)
+            return np.flatnonzero(hit)
+        arrow = pa.array(np.asarray(texts, dtype=object), type=pa.large_string(), from_pandas=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        arrow = arrow.cast(pa.large_string())  # (Arrow's string views)
+    hit = pc.or_(pc.starts_with(arrow, start), pc.match_substring(arrow, part))
+    return np.flatnonzero(np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False)))

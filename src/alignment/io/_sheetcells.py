@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._cells import ArrowStrings, arrow_of
+from .._cells import ArrowStrings, starting_or_holding
 from .._columns import Categorical, stored
 from ..errors import DataValidationError
 from ._locate import Raw
@@ -56,25 +56,9 @@ def _is_id(ours: str) -> bool:
 
 
 def _suspects(texts: Any) -> np.ndarray:
-    """Positions of the strings of ``texts`` (an object array of ``str`` and ``None``, or
-    Arrow's) that start with ``#`` or hold ``+``: the only ones checked further."""
-    arrow = arrow_of(texts)
-    if arrow is None:
-        try:
-            import pyarrow as pa
-        except ImportError:  # (without PyArrow: numpy's text functions)
-            cells = np.asarray(texts, dtype=object)
-            low = np.where(cells == None, "", cells).astype(str)  # noqa: E711
-            hit = np.char.startswith(low, "#") | (np.char.find(low, "+") >= 0)
-            return np.flatnonzero(hit)
-        arrow = pa.array(np.asarray(texts, dtype=object), type=pa.large_string(), from_pandas=True)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
-        arrow = arrow.cast(pa.large_string())  # (Arrow's string views)
-    hit = pc.or_(pc.starts_with(arrow, "#"), pc.match_substring(arrow, "+"))
-    return np.flatnonzero(np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False)))
+    """Positions of the strings of ``texts`` that start with ``#`` or hold ``+``: the only
+    ones checked further."""
+    return starting_or_holding(texts, "#", "+")
 
 
 def _strings_at(texts: Any, at: np.ndarray) -> list[str]:
