@@ -6,17 +6,32 @@ missing as one more group labelled :data:`MISSING_LABEL`.  A cell whose text rea
 in a column that also has rows without a value, would be shown under the same name: two
 populations under one key.  Such a value is refused, with the rows that hold it; without
 missing rows it is a group like any other.
+
+In a part of a call (a Dask partition, inside :func:`kept_labels`) a column may hold the
+value in one part and rows without a value in another: each part keeps what it found
+(:class:`LabelSeen`), and the backend refuses the merged column as memory refuses it
+(:func:`merged_label_error`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .errors import DataValidationError
 
-__all__ = ["MISSING_LABEL", "refuse_missing_label"]
+__all__ = [
+    "MISSING_LABEL",
+    "LabelSeen",
+    "kept_labels",
+    "merged_label_error",
+    "refuse_missing_label",
+]
 
 #: The group label of the rows without a value.
 MISSING_LABEL = "(missing)"
@@ -36,16 +51,71 @@ def refuse_missing_label(
         Naming the column and the rows holding the value: shown as a group, it would merge with
         the group of the rows without a value.
     """
+    codes = np.asarray(codes)
     hit = np.flatnonzero(np.asarray(categories, dtype=object) == MISSING_LABEL)
-    if hit.size == 0 or not bool((np.asarray(codes) < 0).any()):
-        return  # (no such value, or no row without a value: nothing merges)
-    where = np.flatnonzero(np.isin(np.asarray(codes), hit)) if rows else None
-    raise DataValidationError(
+    missing = bool((codes < 0).any())
+    if hit.size == 0 and not missing:
+        return
+    held = np.flatnonzero(np.isin(codes, hit)) if hit.size else np.zeros(0, np.int64)
+    if hit.size and missing:
+        raise merged_label_error(column, table, held if rows else None)
+    kept = _KEPT.get()
+    if kept is not None:  # (a part of a call: the other half may be in another part)
+        seen = LabelSeen(held.tolist() if rows else None, int(held.size), missing)
+        before = kept.get((table, column))
+        kept[(table, column)] = seen if before is None else before.merged(seen)
+
+
+@dataclass(frozen=True)
+class LabelSeen:
+    """What a part of a call found in a label column: the rows holding :data:`MISSING_LABEL`
+    (``None``: not in the caller's row order), their count, and whether rows lack a value."""
+
+    rows: list[Any] | None = None
+    n: int = 0
+    missing: bool = False
+
+    def merged(self, other: LabelSeen) -> LabelSeen:
+        """Both findings together (rows once each, in order: a column may be judged twice)."""
+        missing = self.missing or other.missing
+        if self.rows is None or other.rows is None:
+            return LabelSeen(None, max(self.n, other.n), missing)
+        rows = sorted({*self.rows, *other.rows})
+        return LabelSeen(rows, len(rows), missing)
+
+    @property
+    def merges(self) -> bool:
+        """Whether the value and rows without a value are both there (refused)."""
+        return self.n > 0 and self.missing
+
+
+_KEPT: ContextVar[dict[tuple[str, str], LabelSeen] | None] = ContextVar(
+    "alignment_labels", default=None
+)
+
+
+@contextlib.contextmanager
+def kept_labels() -> Iterator[dict[tuple[str, str], LabelSeen]]:
+    """Run a part of a call: a label column holding :data:`MISSING_LABEL` without rows lacking
+    a value, or the reverse, is kept in the dict yielded (by ``(table, column)``), for the
+    backend to judge over every part; a part that holds both is refused at once."""
+    kept: dict[tuple[str, str], LabelSeen] = {}
+    token = _KEPT.set(kept)
+    try:
+        yield kept
+    finally:
+        _KEPT.reset(token)
+
+
+def merged_label_error(column: str, table: str, rows: Any) -> DataValidationError:
+    """The refusal of :func:`refuse_missing_label` (``rows``: those holding the value, or
+    ``None``)."""
+    return DataValidationError(
         f"the text {MISSING_LABEL!r} is the label of the group of rows without a {column}: "
         "grouped, these rows would merge with the rows that have no value",
         column=column,
         table=table,
-        rows=where,
+        rows=rows,
         value=MISSING_LABEL,
         fix="leave the cell empty if it means no value, or rename the value",
     )

@@ -32,6 +32,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 
+from ._grouplabel import LabelSeen
 from ._params import DISABLE_BACKENDS, env_flag, is_option
 from ._time import Awareness, localize, read_instant, read_instants, time_zone
 from .errors import AlignmentWarning, ParameterError
@@ -88,6 +89,9 @@ class _Notes:
     #: spellings of several parts of a call are grouped together)
     spellings: dict[str, dict[str, None]] = field(default_factory=dict)
     cut: dict[str, int] = field(default_factory=dict)  # table.column: instants cut to us
+    #: (table, column): a label column's "(missing)" values and rows without a value, found
+    #: by a part of a call (see :func:`alignment._grouplabel.kept_labels`), judged over all
+    labels: dict[tuple[str, str], LabelSeen] = field(default_factory=dict)
 
 
 #: an engine warning kept by a part of a call: (category, message)
@@ -292,6 +296,9 @@ def _merge_into(into: _Notes, part: _Notes) -> None:
         seen.extend(g for g in groups if g not in seen)
     for where, spellings in part.spellings.items():
         into.spellings.setdefault(where, {}).update(spellings)
+    for key, label in part.labels.items():
+        known = into.labels.get(key)
+        into.labels[key] = label if known is None else known.merged(label)
 
 
 def part_notes() -> _Notes:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .._grouplabel import LabelSeen, kept_labels, merged_label_error
 from .._options import (
     Captured,
     HeldWarning,
@@ -478,6 +479,8 @@ def settle(value: Any, *, warn: bool = True) -> Any:
     if isinstance(value, Failure):
         value.raise_()
     value, held, notes = _kept(value)
+    if notes is not None:
+        _refuse_merged_labels(notes.labels)
     for category, message in held if warn else ():
         warnings.warn(message, category, stacklevel=3)
     if warn:
@@ -502,11 +505,40 @@ def with_reading(fn: _F, *, keep: bool = False) -> _F:
     def run(*args: Any, reading: Captured | None = None, **kwargs: Any) -> Any:
         held: dict[HeldWarning, None] = {}
         part = part_notes()
-        with (reading or capture()).enter(held, part):
+        with (reading or capture()).enter(held, part), kept_labels() as labels:
             value = fn(*args, **kwargs)
+        part.labels.update(_named_labels(labels))
         return holding(value, list(held), part) if keep else value
 
     return run  # type: ignore[return-value]
+
+
+def _named_labels(labels: Mapping[tuple[str, str], LabelSeen]) -> dict[Any, LabelSeen]:
+    """A task's label findings (see :func:`alignment._grouplabel.kept_labels`) with their rows
+    named by (input partition, position), as a data error's rows are (unnamed when the task
+    does not know them)."""
+    where = getattr(_LOCAL_ROWS, "rows", None) or {}
+    out = {}
+    for (table, column), seen in labels.items():
+        at = where.get(table)
+        rows = None if at is None or seen.rows is None else source_pairs(at, seen.rows)
+        out[(table, column)] = LabelSeen(rows, seen.n, seen.missing)
+    return out
+
+
+def _refuse_merged_labels(labels: Mapping[tuple[str, str], LabelSeen]) -> None:
+    """Memory's refusal of a label column holding the text ``"(missing)"`` and rows without a
+    value, found in different partitions (its rows renumbered by :func:`input_rows`)."""
+    for (table, column), seen in labels.items():
+        if not seen.merges:
+            continue
+        pairs = None if seen.rows is None else seen.rows[:MAX_ROWS_SHOWN]
+        err = merged_label_error(column, table, None if pairs is None else [0] * len(pairs))
+        if pairs is not None:
+            err.n_rows = seen.n
+            err.args = (err._message(),)
+            err.source_rows = pairs  # type: ignore[attr-defined]
+        raise err
 
 
 def partition_task(fn: _F, *, carry: bool = True) -> _F:

@@ -73,11 +73,13 @@ class _FunnelPart:
     n_excluded: int
 
 
-def _by_sort_key(label: Any, numeric: bool) -> tuple[int, Any]:
+def _by_sort_key(label: Any, numeric: bool, real: bool = False) -> tuple[int, Any]:
     """The order of a ``by=`` group across partitions, as in memory: missing last; a number
     column's labels (:func:`alignment.funnel._observe.group_codes`: integers as themselves,
-    exactly, floats as their ``repr``, flags ``"False"``/``"True"``) in numeric order."""
-    if label == "(missing)":
+    exactly, floats as their ``repr``, flags ``"False"``/``"True"``) in numeric order;
+    ``real``: a label ``"(missing)"`` is a text column's real value (no row lacks one here),
+    sorted as text."""
+    if label == "(missing)" and not real:
         return (1, 0 if numeric else "")
     if not numeric:
         return (0, str(label))
@@ -119,9 +121,10 @@ def _funnel_partition(
     codes, sizes = [], []
     by_labels: np.ndarray | None = None
     starts: np.ndarray | None = None
-    numeric = False
+    numeric = real = False
     if by is not None:
         c, k, by_labels = group_codes(lt, by, lt.exact.get(by))
+        real = by in lt.categorical and not bool((lt.categorical[by].codes < 0).any())
         if by not in lt.categorical:
             numeric = np.asarray(lt.column(by)).dtype.kind in "fiub"
         codes.append(c)
@@ -153,7 +156,7 @@ def _funnel_partition(
         lab: Any = None
         if by_labels is not None:
             lab = by_labels[parts[j][g]]
-            bk = _by_sort_key(lab, numeric)
+            bk = _by_sort_key(lab, numeric, real)
             j += 1
         if starts is not None:
             ck = starts[parts[j][g]]
