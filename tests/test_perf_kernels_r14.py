@@ -4,6 +4,8 @@
   either of numpy's sorts (merge sort for clustered words, quicksort otherwise), and
   :func:`~alignment._sortwords.clustered` tells words clustered by a person's rows, or in
   order, from words in no order.
+* :func:`alignment._cells.cell_order` (the ids' bytes sorted as ``void`` cells) is the stable
+  order of the bytes, as ``sorted`` gives it, and numpy's stable argsort of the ``bytes``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alignment import _sortwords
+from alignment._cells import cell_order
 from alignment._sortwords import clustered, sort_words
 
 
@@ -74,3 +77,19 @@ def test_sort_words_of_many_rows_matches_numpys_sort(per: int, monkeypatch: Any)
     assert kinds == ["quicksort" if per == 1 else "stable"]
     np.testing.assert_array_equal(got.view(np.ndarray), np.sort(words))
     assert _sortwords.clustered(words) is (per > 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 20), st.lists(st.binary(min_size=0, max_size=20), max_size=60))
+def test_cell_order_is_the_stable_order_of_the_bytes(width: int, raw: list[bytes]) -> None:
+    # (zero bytes and bytes past 0x7f among them; cells of one width, zero-padded as numpy pads)
+    padded = [(b + bytes(width))[:width] for b in raw]
+    cells = np.array(padded, dtype=f"S{width}")
+    want = sorted(range(len(padded)), key=lambda k: (padded[k], k))
+    assert cell_order(cells).tolist() == want
+    assert cell_order(cells).tolist() == np.argsort(cells, kind="stable").tolist()
+
+
+def test_cell_order_of_strings_is_their_stable_argsort() -> None:
+    words = np.array(["b", "a", "b", "", "a"], dtype=object)
+    assert cell_order(words).tolist() == [3, 1, 4, 0, 2]
