@@ -58,6 +58,7 @@ def test_clustered_tells_a_persons_rows_and_sorted_words_from_words_in_no_order(
     assert clustered(np.sort(shuffled))
     assert clustered(np.sort(shuffled)[::-1].copy())  # (one descending run)
     assert not clustered(np.sort(shuffled)[:100])  # (too few to sample: the default sort)
+    assert not clustered(np.sort(shuffled).astype(np.float64))  # (64-bit integers only)
 
 
 @pytest.mark.parametrize("per", [1, 2, 8])
