@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._parallel import split_rows
+from ._sortwords import sort_words
 
 __all__ = [
     "broadcast",
@@ -653,7 +654,7 @@ def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
     index_bits = (n - 1).bit_length() if n else 0
     if sum(bits) + index_bits <= 63:
         packed = _packed(keys, bits, np.arange(n, dtype=np.int64), index_bits)
-        packed.sort()
+        sort_words(packed)
         packed &= (1 << index_bits) - 1
         return packed.astype(np.intp, copy=False)
     if sum(bits) <= 63:

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._parallel import run_both, split_rows
+from ._sortwords import sort_words
 
 __all__ = ["MAX_DROPPED_BITS", "SortedCodes", "sorted_codes"]
 
@@ -84,7 +85,7 @@ def sorted_codes(
     if drop > MAX_DROPPED_BITS or row_bits > 31 or drop >= width:
         return None
     keyed, low = _keyed(key, n, row_bits, drop)
-    keyed.sort()  # (in place: one vectorised sort of the rows' keys)
+    sort_words(keyed)  # (in place: the rows of one key often side by side, clustered)
     before = _starts(keyed, row_bits)
     keys, first, codes = _coded(keyed, before, row_bits)
     del keyed

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._cells import ArrowText
 from .._frames import factorize
+from .._sortwords import sort_words
 from ._values import CodedText
 
 __all__ = ["canonical_order", "first_order", "sort_first", "sort_key"]
@@ -177,7 +178,7 @@ def _sorted_words(key: _Combined, top: int) -> tuple[np.ndarray, np.ndarray]:
         block = key.into(words[lo:hi], lo, hi)
         block <<= row_bits
         block |= np.arange(lo, hi, dtype=np.int64)
-    words.sort()
+    sort_words(words)  # (a person's rows side by side: clustered words)
     order = words & ((1 << row_bits) - 1)
     words >>= row_bits  # (the sorted keys)
     return order, words[1:] == words[:-1]
@@ -281,7 +282,7 @@ def _within_runs(run: np.ndarray, key: np.ndarray) -> np.ndarray:
             words += key.astype(np.int64) - k0
             words <<= pos_bits
             words |= np.arange(key.size, dtype=np.int64)
-            words.sort()
+            sort_words(words)  # (the runs in order: mostly sorted already)
             out: np.ndarray = words & ((1 << pos_bits) - 1)
             return out
     return np.lexsort((key, run))

@@ -19,6 +19,7 @@ from .._cells import (
     ArrowStrings,
     arrow_cells,
     arrow_of,
+    cell_order,
     cells_of,
     joined_cells,
     joined_strings,
@@ -314,7 +315,7 @@ def places_in(vocab: np.ndarray, texts: np.ndarray) -> np.ndarray | None:
     try:
         if both is None:
             both = np.concatenate([vocab, texts])
-        order = np.argsort(both, kind="stable")
+        order = cell_order(both)
     except TypeError:
         return None
     # (stable, the vocabulary first: a string of the vocabulary sorts before its equals)
@@ -377,7 +378,7 @@ def shared_texts(columns: list[np.ndarray]) -> tuple[list[CodedText], np.ndarray
         texts = np.concatenate([c.texts for c in coded]) if coded else np.empty(0, object)
     keys = texts if cells is None else cells
     assert keys is not None
-    order = np.argsort(keys, kind="stable")
+    order = cell_order(keys)
     ranked = keys[order]
     new = np.ones(keys.size, dtype=bool)
     new[1:] = np.not_equal(ranked[1:], ranked[:-1])
