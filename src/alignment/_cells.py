@@ -31,6 +31,7 @@ __all__ = [
     "arrow_of",
     "cell_order",
     "cells_of",
+    "holding",
     "joined_cells",
     "joined_strings",
     "keep_cells",
@@ -40,7 +41,6 @@ __all__ = [
     "remember",
     "search_cells",
     "search_packed",
-    "starting_or_holding",
     "string_buffers",
     "text_of_cells",
     "text_of_words",
@@ -546,10 +546,10 @@ def _take(arr: Any, at: np.ndarray) -> Any:
     return pc.take(arr, pa.array(at, type=pa.int64()), memory_pool=arrow_pool())
 
 
-def starting_or_holding(texts: Any, start: str, part: str) -> np.ndarray:
+def holding(texts: Any, parts: tuple[str, ...]) -> np.ndarray:
     """Positions of the strings of ``texts`` (an object array of ``str`` and ``None``, or
-    Arrow's) that start with ``start`` or hold ``part``: by PyArrow's string kernels (the
-    strings not made), by numpy's text functions without PyArrow."""
+    Arrow's) that hold any of ``parts``: by PyArrow's string kernels (the strings not made),
+    by numpy's text functions without PyArrow."""
     arrow = arrow_of(texts)
     if arrow is None:
         try:
@@ -557,7 +557,9 @@ def starting_or_holding(texts: Any, start: str, part: str) -> np.ndarray:
         except ImportError:  # (without PyArrow: numpy's text functions)
             cells = np.asarray(texts, dtype=object)
             low = np.where(cells == None, "", cells).astype(str)  # noqa: E711
-            hit = np.char.startswith(low, start) | (np.char.find(low, part) >= 0)
+            hit = np.zeros(low.shape, dtype=bool)
+            for part in parts:  # a loop over the parts looked for
+                hit |= np.char.find(low, part) >= 0
             return np.flatnonzero(hit)
         arrow = pa.array(np.asarray(texts, dtype=object), type=pa.large_string(), from_pandas=True)
     import pyarrow as pa
@@ -565,5 +567,7 @@ def starting_or_holding(texts: Any, start: str, part: str) -> np.ndarray:
 
     if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         arrow = arrow.cast(pa.large_string())  # (Arrow's string views)
-    hit = pc.or_(pc.starts_with(arrow, start), pc.match_substring(arrow, part))
+    hit = pc.match_substring(arrow, parts[0])
+    for part in parts[1:]:  # a loop over the parts looked for
+        hit = pc.or_(hit, pc.match_substring(arrow, part))
     return np.flatnonzero(np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False)))

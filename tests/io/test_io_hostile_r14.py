@@ -120,3 +120,39 @@ def test_a_task_exported_twice_counts_once_when_its_id_is_mapped(tmp_path: Path)
     (dup,) = [i for i in crm.issues if i.table == "Task"]
     assert (dup.column, dup.problem, dup.rows) == ("Id", "duplicate task (same Id)", (0, 2))
     assert np.array_equal(np.sort(crm.activities["timestamp"]), crm.activities["timestamp"])
+
+
+def test_an_error_value_after_spaces_is_refused_as_one_before_them(tmp_path: Path) -> None:
+    for i, cell in enumerate(['" #N/A"', "  #REF!", '"#N/A "']):
+        deals = HUBSPOT["deals"].replace("appointmentscheduled", cell)
+        with pytest.raises(DataValidationError) as info:
+            _read(tmp_path / str(i), "hubspot", deals=deals)
+        assert (info.value.column, info.value.rows) == ("Deal Stage", [2])
+        assert "spreadsheet's error value" in str(info.value)
+
+
+@pytest.mark.parametrize("form", ["csv", "pandas", "dict"])
+def test_an_error_value_in_a_fallback_column_is_named_alike_in_every_input_form(
+    tmp_path: Path, form: str
+) -> None:
+    # row 0's kind comes from TaskSubtype; its Type cell, a failed formula, is refused all the
+    # same, naming that column and that row, whatever form the export comes in
+    tasks = SALESFORCE["Task"].replace("Call,Call,0051", "Call,#N/A,0051")
+    folder = write_export(tmp_path / "export", {**SALESFORCE, "Task": tasks})
+    if form == "csv":
+        source: object = folder
+    else:
+        frames = {  # (not pandas' default: "#N/A" read as NaN)
+            n: pd.read_csv(folder / f"{n}.csv", dtype=str, keep_default_na=False, na_values=[""])
+            for n in SALESFORCE
+        }
+        source = frames
+        if form == "dict":
+            source = {
+                n: {c: [None if pd.isna(v) else v for v in df[c]] for c in df}
+                for n, df in frames.items()
+            }
+    with pytest.raises(DataValidationError) as info:
+        alignment.io.read_crm("salesforce", source, tz="UTC")
+    e = info.value
+    assert (e.table, e.column, e.rows, e.value) == ("Task", "Type", [0], "#N/A")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._cells import ArrowStrings, starting_or_holding
+from .._cells import ArrowStrings, holding
 from .._columns import Categorical, stored
 from ..errors import DataValidationError
 from ._locate import Raw
@@ -56,9 +56,9 @@ def _is_id(ours: str) -> bool:
 
 
 def _suspects(texts: Any) -> np.ndarray:
-    """Positions of the strings of ``texts`` that start with ``#`` or hold ``+``: the only
-    ones checked further."""
-    return starting_or_holding(texts, "#", "+")
+    """Positions of the strings of ``texts`` that hold ``#`` or ``+`` (anywhere: an error
+    value may come with spaces before it): the only ones checked further."""
+    return holding(texts, ("#", "+"))
 
 
 def _strings_at(texts: Any, at: np.ndarray) -> list[str]:
@@ -67,10 +67,10 @@ def _strings_at(texts: Any, at: np.ndarray) -> list[str]:
     return [str(s) for s in np.asarray(texts, dtype=object)[at]]
 
 
-def _bad(texts: Any, is_id: bool) -> tuple[np.ndarray, np.ndarray]:
+def _bad(texts: Any, is_id: bool, at: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Positions in ``texts`` of spreadsheet error values and (``is_id``) of ids in
-    scientific notation."""
-    at = _suspects(texts)
+    scientific notation (among ``at``, the suspects, when found already)."""
+    at = _suspects(texts) if at is None else at
     if not at.size:
         return at, at
     strings = _strings_at(texts, at)  # (a few: only the suspects)
@@ -89,10 +89,17 @@ def _distinct(column: Any) -> tuple[Any, np.ndarray] | None:
     return None
 
 
-def _check(texts: Any, codes: np.ndarray | None, table: str, column: str, is_id: bool) -> None:
+def _check(
+    texts: Any,
+    codes: np.ndarray | None,
+    table: str,
+    column: str,
+    is_id: bool,
+    at: np.ndarray | None = None,
+) -> None:
     """Refuse the spreadsheet cells among ``texts`` (the rows' codes into them, ``None``: one
-    per row)."""
-    errors, sci = _bad(texts, is_id)
+    per row; ``at``: the suspects, when found already)."""
+    errors, sci = _bad(texts, is_id, at)
     for bad, (problem, fix) in ((errors, _WHY["error"]), (sci, _WHY["scientific"])):
         if bad.size:
             rows = bad if codes is None else np.flatnonzero(np.isin(codes, bad))
@@ -132,9 +139,28 @@ def refuse_sheet_cells(
     """
     is_id = _is_id(ours)
     held = [None if n in raw.lists else _distinct(raw.columns[n]) for n in theirs]
+    unread = []
     for name, got in zip(theirs, held, strict=True):  # a loop over the columns feeding ours
         if got is not None:
             _check(got[0], got[1], table, name, is_id)
-    if any(got is None for got in held):
+        elif name in raw.lists or not _checked_as_held(raw.columns[name], table, name, is_id):
+            unread.append(name)
+    if unread:  # (columns of lists, mixed cells: the values read, as typed)
         texts, codes = _distinct(typed) or (typed, None)
-        _check(texts, codes, table, "/".join(theirs), is_id)
+        _check(texts, codes, table, "/".join(unread), is_id)
+
+
+def _checked_as_held(column: Any, table: str, name: str, is_id: bool) -> bool:
+    """Refuse the spreadsheet cells of a frame's or dict's column as held (every row of it,
+    as a file's column is checked, whichever column gives the value read); ``False`` when
+    its values are not all text or missing (then checked as typed)."""
+    cells = np.asarray(column)
+    if cells.dtype.kind not in "OUT":
+        return cells.dtype.kind in "biufcmM"  # (numbers, flags, instants: no text cell)
+    texts = cells.astype(object)
+    try:
+        at = _suspects(texts)
+    except (TypeError, ValueError):  # (not all text: Arrow's type errors are of these kinds)
+        return False
+    _check(texts, None, table, name, is_id, at)
+    return True
