@@ -175,3 +175,19 @@ def test_a_scorer_reading_a_stray_kind_column_is_refused() -> None:
         with pytest.raises(DataValidationError, match="found bool") as info:
             alignment.score(leads, {**touches, "kind": [True, False]})  # never read as a flag
     assert (info.value.column, list(info.value.rows)) == ("kind", [0, 1])
+
+
+def test_a_notebook_preview_of_journeys_names_a_refused_column_instead_of_raising() -> None:
+    frame = {
+        "lead_id": np.array(["A", "A", "B"], dtype=object),
+        "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[us]"),
+        "channel": np.array(["email", "search", "email"], dtype=object),
+        "campaign": np.array([True, False, True]),
+    }
+    journeys = Journeys.build(frame)
+    html = journeys._repr_html_()
+    assert "refused where used (not labels): &#x27;campaign&#x27;" in html
+    assert "<th>channel</th>" in html and "<th>campaign</th>" not in html
+    with pytest.raises(DataValidationError) as info:
+        journeys.to_dict()
+    assert (info.value.column, info.value.rows) == ("campaign", [0, 1, 2])

@@ -195,7 +195,10 @@ class Journeys(_EventLog):
             f"{self.channel.n_categories} channels, {int(self.converted.sum()):,} converted "
             f"(revenue {float(self.revenue.sum()):,.2f})"
         )
-        return _html_preview(title, self.to_dict())
+        refused = [k for k, v in self.touch_columns.items() if not _readable(v)]
+        if refused:  # (a default column that is no label: shown refused, not raised here)
+            title += f"; refused where used (not labels): {', '.join(map(repr, refused))}"
+        return _html_preview(title, self._columns(caller_order=False, skip=refused))
 
     def touch_column(self, name: str) -> Categorical:
         """A string column of the touches (``channel``, ``campaign`` …) or of the journeys,
@@ -287,7 +290,10 @@ class Journeys(_EventLog):
         caller_order : bool
             Return the touches in the caller's input order instead of (key, time) order.
         """
-        caller_order = check_flag(caller_order, "caller_order")
+        return self._columns(caller_order=check_flag(caller_order, "caller_order"), skip=())
+
+    def _columns(self, *, caller_order: bool, skip: Sequence[str]) -> dict[str, np.ndarray]:
+        """:meth:`to_dict`, without the touch columns ``skip``."""
         j = self.journey_index
         out: dict[str, np.ndarray] = {
             self.key_column: self.keys[j],
@@ -296,7 +302,7 @@ class Journeys(_EventLog):
             else self.time.view(np.int64),
             "channel": self.channel.values(),
         }
-        out.update({k: v.values() for k, v in self.touch_columns.items()})
+        out.update({k: v.values() for k, v in self.touch_columns.items() if k not in skip})
         out.update(self.touch_numeric)
         out["converted_at"] = self.converted_at[j]
         out["revenue"] = self.revenue[j]
@@ -773,3 +779,13 @@ def _build_journeys(parsed: ParsedPaths) -> Journeys:
         key_column="path_row",
         backend=parsed.backend,
     )
+
+
+def _readable(column: Categorical) -> bool:
+    """Whether a touch column's values can be read (``False``: a default column refused where
+    it is used, :func:`~._labels.label_columns`)."""
+    try:
+        column.codes  # noqa: B018 (read: a deferred column raises its refusal)
+    except DataValidationError:
+        return False
+    return True
