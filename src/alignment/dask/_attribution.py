@@ -37,7 +37,7 @@ from ._common import (
     tree_reduce,
     with_reading,
 )
-from ._instants import refuse_mixed_instants
+from ._instants import Step, lead_times, refuse_mixed_instants
 
 
 class _StatsCollector(AttributionModel):
@@ -572,10 +572,8 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
         "conversions": as_ddf(conversions, "conversions"),
         "leads": as_ddf(leads, "leads"),
     }
-    times = [("touchpoints", o["time"])]
-    times.append(("touchpoints" if conversions is None else "conversions", o["converted_at"]))
     with input_rows(inputs):  # (mixed naive and aware instants: over all partitions)
-        refuse_mixed_instants(inputs, times)
+        refuse_mixed_instants(inputs, _read_steps(o, inputs["leads"], conversions is None))
     frames, shuffled = partition_by_key(list(inputs.values()), lead, tag=True)
     parts = partition_lists(frames)
 
@@ -599,6 +597,21 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
         npartitions=len(parts),
         channel_name=channel,
     )
+
+
+def _read_steps(o: Mapping[str, Any], leads: Any, on_touches: bool) -> list[Step]:
+    """The time columns of the tables of a call, in the order memory reads and checks them
+    (:meth:`alignment.tables.Journeys.build`): the touches' time, the leads' instants, the
+    conversions' time, then the touches' again (with their conversion time when they hold
+    it), checked with all the others."""
+    time, converted_at = o["time"], o["converted_at"]
+    steps: list[Step] = [("touchpoints", [time])]
+    if leads is not None:
+        steps.append(("leads", lead_times(leads, id=o["lead"])))
+    if not on_touches:
+        steps.append(("conversions", [converted_at]))
+    steps.append(("touchpoints", [time, converted_at] if on_touches else [time]))
+    return steps
 
 
 def _stats_credit(

@@ -212,9 +212,18 @@ def partition_by_key(
         f = tag_rows(f) if tag else f
         if f.index.name == k and k not in f.columns:
             f = f.reset_index()
-        tagged = f.map_partitions(_hash_part, k, n)
-        out.append(tagged.shuffle(on=_PART, npartitions=n))
+        out.append(_to_parts(f.map_partitions(_hash_part, k, n), n))
     return out, True
+
+
+def _to_parts(tagged: Any, n: int) -> Any:
+    """Every row of ``tagged`` sent to the partition its :data:`_PART` names (``0 … n-1``).
+
+    Partitioned by that number itself, as an index with one division per partition (not by a
+    hash of it, which sent rows to other partitions than the ones chosen: with two
+    partitions, every row to the second).
+    """
+    return tagged.set_index(_PART, divisions=list(range(n + 1)))
 
 
 def _to_divisions(f: Any, key: str, divisions: list[Any]) -> Any:
@@ -234,8 +243,7 @@ def _to_divisions(f: Any, key: str, divisions: list[Any]) -> Any:
         f = f.reset_index()
     if _division_kind(divisions) == "":  # (instants …: compared as they are)
         return f.set_index(key, divisions=divisions)
-    routed = f.map_partitions(_division_part, key, divisions)
-    return routed.set_index(_PART, divisions=list(range(len(divisions))))
+    return _to_parts(f.map_partitions(_division_part, key, divisions), len(divisions) - 1)
 
 
 def _division_kind(divisions: Sequence[Any]) -> str:

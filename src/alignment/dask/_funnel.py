@@ -245,9 +245,11 @@ def funnel_observe(leads: Any, **options: Any) -> FunnelObservation:
         )
         for p in tag_rows(ddf).to_delayed()
     ]
-    times = [("leads", c) for c in dict.fromkeys(("created_at", *st)) if c in ddf.columns]
+    times = [c for c in dict.fromkeys(("created_at", *st)) if c in ddf.columns]
     with input_rows({"leads": ddf}):
-        refuse_mixed_instants({"leads": ddf}, times)  # (mixed instants: over all partitions)
+        refuse_mixed_instants(
+            {"leads": ddf}, [("leads", times)]
+        )  # (mixed instants: over all partitions)
         (parts,) = compute(tree_reduce(nodes, concat_lists))
         parts = settle(parts)
     grouped = by is not None or cohort is not None

@@ -23,7 +23,10 @@ from ..errors import MAX_ROWS_SHOWN, DataValidationError
 from ..tables._common import _check_awareness, _time_column
 from ._common import dk, tree_reduce, with_reading
 
-__all__ = ["latest_instant", "lead_times", "refuse_mixed_instants"]
+__all__ = ["Step", "latest_instant", "lead_times", "refuse_mixed_instants"]
+
+#: a table of a call and its time columns, as the in-memory engine reads them
+Step = tuple[str, Sequence[str]]
 
 
 def _kinds(values: Any, *, reading: Captured) -> tuple[np.ndarray, np.ndarray]:
@@ -92,17 +95,25 @@ def _raise_mixed(
     raise err
 
 
-def refuse_mixed_instants(inputs: Mapping[str, Any], columns: Sequence[tuple[str, str]]) -> None:
-    """Refuse, as memory does, naive and aware instants in one of ``columns`` (``(table,
-    column)`` pairs of ``inputs``' Dask frames), or in two of them (the naive column's table names
-    the error, as in memory).  Run inside :func:`._common.input_rows`."""
-    kinds: dict[tuple[str, str], bool | None] = {}
-    for table, column in columns:
+def refuse_mixed_instants(inputs: Mapping[str, Any], steps: Sequence[Step]) -> None:
+    """Refuse, as memory does, naive and aware instants in one time column or across the time
+    columns of all the tables of a call, whichever partitions hold them.
+
+    ``steps`` are the tables in the order the in-memory engine reads them, each with its time
+    columns (``(table, columns)``, the tables ``inputs``' Dask frames): each step is checked
+    against itself and every step before it, as memory checks a table against the tables of
+    the call read before it — the same error (the naive column of the table read last names
+    it), raised before any partition runs, so that no partition, which sees its own rows only,
+    reads the instants of its tables each its own way.  Run inside
+    :func:`._common.input_rows`.
+    """
+    read: dict[tuple[str, str], bool | None] = {}
+    for table, columns in steps:
         ddf = inputs.get(table)
-        if ddf is not None and column in ddf.columns:
-            kinds[(table, column)] = _column_kind(ddf, column, table)
-    if columns:  # (the check memory makes, the same error: each column of its own table)
-        _check_awareness({}, columns[0][0], also=kinds)
+        present = [c for c in columns if ddf is not None and c in ddf.columns]
+        flags = {c: _column_kind(ddf, c, table) for c in present}
+        _check_awareness(flags, table, also=read)  # (the check memory makes, the same error)
+        read.update({(table, c): v for c, v in flags.items() if (table, c) not in read})
 
 
 def _kind(ddf: Any, column: str) -> str:

@@ -304,16 +304,17 @@ def score(
     A scorer must score each lead from its own row and touches.  The one data-dependent
     default of the built-ins — the grid's ``as_of`` (latest touch time when not given) — is
     computed over all touches first and fixed, so every partition decays to the same instant.
-    Touches of lead ids not in the leads give the in-memory warning once for the whole run
-    (total counts), issued by the pass that merges the diagnostics (the first ``summary()``,
-    ``breakdown()``, ``diagnostics`` or ``len()``), not by each partition.
+    The call runs one pass over the partitions, that of ``summary()`` (kept for it): as in
+    memory, the call raises the data errors and issues the warnings — touches of lead ids not
+    in the leads (the totals of the whole run, once, not once per partition), naive instants
+    read as UTC, spellings that fold together without ``normalize="casefold"`` … — which
+    computing the lazy per-lead frame, a second pass, does not issue again.
     """
-    delayed = dk().delayed
-
     from ..base import check_is_fitted
     from ..plugins import get_scorer
 
-    dd = require_dask()
+    delayed = dk().delayed
+    require_dask()
     model = get_scorer(scorer, **params)
     fail = failing("scorer", model)
     if getattr(type(model), "requires_fit", False):
@@ -323,8 +324,9 @@ def score(
     key = "lead_id"
     inputs = {"leads": lead_ddf, "touchpoints": touch_ddf}
     with input_rows({k: v for k, v in inputs.items() if v is not None}):  # (over all partitions)
-        refuse_mixed_instants(inputs, [("leads", c) for c in lead_times(lead_ddf)])
-        refuse_mixed_instants(inputs, [("touchpoints", "timestamp")])
+        refuse_mixed_instants(  # (the leads, then the touches: memory's order)
+            inputs, [("leads", lead_times(lead_ddf)), ("touchpoints", ["timestamp"])]
+        )
     if touch_ddf is not None:
         p = guarded_params(model, fail)
         if "as_of" in p and p["as_of"] is None and not getattr(type(model), "requires_fit", False):
@@ -339,14 +341,6 @@ def score(
         frames = [tag_rows(lead_ddf), None]
     parts = partition_lists(frames)
     options = capture()  # (stats() may run after the call returned)
-    frame = dd.from_delayed(
-        [
-            delayed(_score_partition, pure=True)(*pp, scorer=model, key=key, reading=options)
-            for pp in parts
-        ],
-        verify_meta=False,
-    )
-
     order = _key_order(touch_ddf, key)
 
     def stats(bands: tuple[float, float] | None) -> Any:
@@ -356,7 +350,18 @@ def score(
             partial(merge, key_order=order),
         )
 
-    return DaskScoreResult(frame, scorer=model, stats=stats, npartitions=len(parts), inputs=inputs)
+    result = DaskScoreResult(None, scorer=model, stats=stats, npartitions=len(parts), inputs=inputs)
+    result._breakdown_stats()  # (memory's errors and warnings, from the call: see the Notes)
+    with input_rows(result._inputs):  # (its meta: the first partition, computed)
+        result._frame = _score_frame(parts, model, key, options)
+    return result
+
+
+def _score_frame(parts: list[list[Any]], model: Any, key: str, options: Any) -> Any:
+    """The lazy frame of the scores of every partition (one row per lead)."""
+    run = dk().delayed(_score_partition, pure=True)
+    tasks = [run(*pp, scorer=model, key=key, reading=options) for pp in parts]
+    return require_dask().from_delayed(tasks, verify_meta=False)
 
 
 #: a fit's features that are not numbers: what to do instead

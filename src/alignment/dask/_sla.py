@@ -181,8 +181,9 @@ def sla_evaluate(
         for a, b in partition_lists(frames)
     ]
     with input_rows(inputs):  # (mixed instants: over all partitions, as memory reads them)
-        refuse_mixed_instants(inputs, [("leads", c) for c in lead_times(inputs["leads"])])
-        refuse_mixed_instants(inputs, [("activities", "timestamp")])
+        refuse_mixed_instants(  # (the leads, then the activities: memory's order)
+            inputs, [("leads", lead_times(inputs["leads"])), ("activities", ["timestamp"])]
+        )
         (parts,) = compute(tree_reduce(nodes, concat_lists))
         parts = settle(parts)
     if not parts:
