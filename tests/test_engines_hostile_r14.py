@@ -129,3 +129,37 @@ def test_an_empty_list_of_kinds_is_refused(commitment: str) -> None:
         SLA.from_dict({"sales": {commitment: doc}})
     kept = SLA.from_dict({"sales": {commitment: {**doc, "kinds": ["Call"]}}}).to_dict()
     assert kept["sales"][commitment]["kinds"] == ["Call"]
+
+
+# ------------------------------------------------------------------ flags are no numbers
+
+
+def _delivered(quality: dict[str, Any], **cols: list[Any]) -> tuple[list[int], list[int]]:
+    sla = SLA.from_dict({"marketing": {"qualified_leads": 4, "quality": quality}})
+    report = evaluate(sla, {**LEADS, **cols}, {"lead_id": [], "timestamp": []}, as_of=REJECTED)
+    periods = report.periods.to_frame(backend="dict")
+    return periods["delivered"].tolist(), periods["delivered_unqualified"].tolist()
+
+
+def test_a_score_column_of_flags_is_refused_by_the_quality_gate() -> None:
+    assert _delivered({"min_score": 50}, score=[60, np.nan, 40, 50]) == ([2], [2])
+    with pytest.raises(DataValidationError, match="score") as info:
+        _delivered({"min_score": 50}, score=[True, False, None, True])
+    assert list(info.value.rows or []) == [0, 1, 3]
+
+
+@pytest.mark.parametrize("bound", [float("nan"), float("inf"), float("-inf")])
+def test_a_minimum_score_that_is_not_finite_is_refused(bound: float) -> None:
+    with pytest.raises(ModelValidationError, match="min_score must be a finite number"):
+        SLA.from_dict({"marketing": {"qualified_leads": 4, "quality": {"min_score": bound}}})
+
+
+def test_a_revenue_column_of_flags_is_refused_not_read_as_1_and_0() -> None:
+    leads = {**LEADS, "won_at": [REJECTED, None, None, REJECTED]}
+    got = closed_loop({**leads, "revenue": [7.0, None, None, 3.0]}, by="campaign")
+    assert got.table.to_frame(backend="dict")["revenue"].tolist() == [7.0, 3.0]
+    for flags in ([True, None, None, False], pd.Series([True, False, False, True])):
+        frame = pd.DataFrame({**leads, "revenue": flags})
+        with pytest.raises(DataValidationError, match="revenue") as info:
+            closed_loop(frame, by="campaign")
+        assert list(info.value.rows or [])[:1] == [0]

@@ -53,8 +53,12 @@ def lead_revenue(lt: Any) -> np.ndarray | None:
 
     A text column (``"12,500.00"``, ``"$3,150"``: a CSV or Excel export) is read by the
     library's number reading (:func:`alignment._frames.numeric`, as ``attribute()`` reads a
-    text revenue): strictly, an unreadable value is a :class:`DataValidationError`.
+    text revenue): strictly, an unreadable value is a :class:`DataValidationError`, and so
+    is a flag (``True`` is no amount).
     """
+    flags = lt.exact.get("revenue")
+    if flags is not None and flags.dtype.kind == "O":  # (a flag column: True is not 1)
+        numeric(flags, column="revenue", table="leads", allow_missing=True)
     if "revenue" in lt.numeric:
         values = np.asarray(lt.numeric["revenue"], dtype=np.float64)
     elif "revenue" in lt.categorical:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._frames import numeric
 from .._textnorm import reason_texts
 from .._time import TIME_DTYPE
 from ..errors import MissingColumnError, reject_rows
@@ -53,6 +54,9 @@ def _quality(sla: SLA, lt: Any) -> np.ndarray:
                 table="leads",
                 fix="score the leads first (alignment.score) and add the score column",
             )
+        flags = lt.exact.get(gate.score_column)
+        if flags is not None and flags.dtype.kind == "O":  # (a flag column: True is no score)
+            numeric(flags, column=gate.score_column, table="leads", allow_missing=True)
         s = lt.numeric[gate.score_column]
         ok &= np.nan_to_num(s, nan=-np.inf) >= gate.min_score
     for col, allowed in (("persona", gate.personas), ("source", gate.sources)):

@@ -191,6 +191,16 @@ class QualityGate(_Frozen):
     cell_column: str = "grid_cell"
     score_column: str = "score"
 
+    @field_validator("min_score")
+    @classmethod
+    def _score(cls, v: float | None) -> float | None:
+        if v is not None and not np.isfinite(v):
+            raise ValueError(
+                f"min_score must be a finite number, got {v}: no score is at least NaN (every "
+                "lead would be unqualified) and every score is at least -inf (omit the field)"
+            )
+        return v
+
     @field_validator("min_grid_cell")
     @classmethod
     def _cell(cls, v: str | None) -> str | None:
