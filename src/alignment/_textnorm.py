@@ -17,12 +17,14 @@ Part of the one dataframe boundary (pyarrow imported lazily, inside the function
 from __future__ import annotations
 
 import importlib.util
+from typing import Any
 
 import numpy as np
 
 from ._columns import Categorical, stored
+from .errors import reject_rows
 
-__all__ = ["blank", "blank_as_missing", "matching_codes"]
+__all__ = ["blank", "blank_as_missing", "matching_codes", "reason_texts"]
 
 #: characters that become a space before runs of spaces collapse
 SPACES = ("\t", "\n", "\r", "\x0b", "\x0c", "\xa0")
@@ -74,6 +76,37 @@ def blank_as_missing(column: Categorical) -> Categorical:
     """
     codes = np.where(column.per_value(blank, True), np.int32(-1), column.codes)
     return Categorical(codes.astype(np.int32), stored(column, "categories"), column.sort_keys)
+
+
+def reason_texts(lt: Any, column: str) -> Categorical | None:
+    """The leads' text column ``column`` (a rejection reason) with blank values missing, as
+    :func:`blank_as_missing` gives them; ``None`` when the leads have no such column.
+
+    A column read as numbers is no text: empty throughout (``NaN`` only: an empty column of a
+    CSV export, read by pandas as ``float64``) it is a column of missing values; a number or a
+    flag in it (a reason code ``1``) is refused, never read as missing.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column, the rows holding a number or a flag and the first of them.
+    """
+    if column in lt.categorical:
+        return blank_as_missing(lt.categorical[column])
+    if column not in lt.numeric:
+        return None
+    values = np.asarray(lt.numeric[column], dtype=np.float64)
+    exact = lt.exact.get(column)
+    reject_rows(
+        ~np.isnan(values),
+        "a number or a flag where a text code is expected (it is no reason code)",
+        column=column,
+        table="leads",
+        values=values if exact is None else exact,
+        fix="give the reasons as text (wrong_size, competitor …), or leave the cells empty "
+        "where there is none",
+    )
+    return Categorical(np.full(values.size, -1, dtype=np.int32), np.empty(0, dtype=object))
 
 
 def _normalised(texts: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from .._options import reads_options
 from .._params import is_option, number_sequence
 from .._results import CallableDict, ReportTable, Result
 from .._segments import sorted_unique
-from .._textnorm import blank_as_missing
+from .._textnorm import reason_texts
 from ..errors import AlignmentError, MissingColumnError, ParameterError
 from ._allocate import (
     ALLOCATIONS,
@@ -37,7 +37,13 @@ from ._allocate import (
 )
 from ._bundle import NO_CONTACT_NOTE, from_bundle
 from ._quality import Listing, duplicates, incomplete
-from ._revenue import deal_revenue, lead_revenue, revenue_gap, warn_not_won_revenue
+from ._revenue import (
+    deal_revenue,
+    lead_revenue,
+    refuse_overflow,
+    revenue_gap,
+    warn_not_won_revenue,
+)
 
 __all__ = [
     "DEFAULT_REQUIRED",
@@ -520,6 +526,7 @@ def _costs(
     fix = by_keyword({cost_column: "cost_column"})
     raw = read_table(costs, table="costs", required=[cost_column], all_columns=True, fix=fix)
     amounts = numeric(raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True)
+    refuse_overflow(amounts, column=cost_column, table="costs")
     keys = {
         c: fold_values(raw.columns[c], column=c, table="costs")
         for c in raw.columns
@@ -713,15 +720,19 @@ def _reasons(
 
 
 def _rejection_reasons(lt: Any, g: _Groups, rejected: np.ndarray) -> dict[str, np.ndarray]:
-    """Per group and rejection reason: the count of rejected leads."""
+    """Per group and rejection reason: the count of rejected leads (every rejected lead: one
+    without a reason, the leads having no ``rejection_reason`` column included, under
+    ``"(missing)"``)."""
     rr: dict[str, np.ndarray] = {c: np.empty(0, dtype=object) for c in g.by}
     rr["reason"] = np.empty(0, dtype=object)
     rr["count"] = np.empty(0, dtype=np.int64)
-    if "rejection_reason" in lt.categorical and rejected.any():
-        rc = blank_as_missing(lt.categorical["rejection_reason"])
-        refuse_missing_label(rc.categories, rc.codes, column="rejection_reason")
-        rvals = np.append(rc.categories.astype(object), MISSING)
-        rcode = np.where(rc.codes < 0, rvals.size - 1, rc.codes)
+    rc = reason_texts(lt, "rejection_reason")
+    if rejected.any():
+        categories = np.empty(0, dtype=object) if rc is None else rc.categories.astype(object)
+        codes = np.full(lt.n_leads, -1, dtype=np.int32) if rc is None else rc.codes
+        refuse_missing_label(categories, codes, column="rejection_reason")
+        rvals = np.append(categories, MISSING)
+        rcode = np.where(codes < 0, rvals.size - 1, codes)
         pair = g.gid[rejected] * rvals.size + rcode[rejected]
         up, cnt = np.unique(pair, return_counts=True)
         gi, r = up // rvals.size, up % rvals.size

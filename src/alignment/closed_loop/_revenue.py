@@ -11,7 +11,41 @@ from .._frames import numeric, read_table
 from .._options import warn
 from ..errors import reject_rows
 
-__all__ = ["deal_revenue", "lead_revenue", "revenue_gap", "warn_not_won_revenue"]
+__all__ = [
+    "deal_revenue",
+    "lead_revenue",
+    "refuse_overflow",
+    "revenue_gap",
+    "warn_not_won_revenue",
+]
+
+
+def refuse_overflow(
+    amounts: np.ndarray,
+    *,
+    column: str,
+    table: str,
+    positions: np.ndarray | None = None,
+) -> None:
+    """Refuse amounts (``>= 0``, NaN: none) whose total is beyond the largest float (about
+    1.8e308): that total, and a key's holding them, would be ``inf``, never a number.
+
+    The rows named are those from which the running total overflows (``positions``: each
+    amount's row in the caller's table, when ``amounts`` is a selection of it).
+    """
+    with np.errstate(over="ignore"):  # (an overflow to inf is what is looked for)
+        running = np.cumsum(np.where(np.isnan(amounts), 0.0, amounts))
+    reject_rows(
+        np.isinf(running) & (amounts > 0),
+        "amounts whose total is beyond the largest float (about 1.8e308): their sum would "
+        "be infinite",
+        column=column,
+        table=table,
+        values=amounts,
+        positions=positions,
+        fix="check the units of these amounts (a value near 1e308 is almost certainly a "
+        "mistake), or express them in thousands or millions",
+    )
 
 
 def lead_revenue(lt: Any) -> np.ndarray | None:
@@ -19,8 +53,12 @@ def lead_revenue(lt: Any) -> np.ndarray | None:
 
     A text column (``"12,500.00"``, ``"$3,150"``: a CSV or Excel export) is read by the
     library's number reading (:func:`alignment._frames.numeric`, as ``attribute()`` reads a
-    text revenue): strictly, an unreadable value is a :class:`DataValidationError`.
+    text revenue): strictly, an unreadable value is a :class:`DataValidationError`, and so
+    is a flag (``True`` is no amount).
     """
+    flags = lt.exact.get("revenue")
+    if flags is not None and flags.dtype.kind == "O":  # (a flag column: True is not 1)
+        numeric(flags, column="revenue", table="leads", allow_missing=True)
     if "revenue" in lt.numeric:
         values = np.asarray(lt.numeric["revenue"], dtype=np.float64)
     elif "revenue" in lt.categorical:
@@ -36,6 +74,7 @@ def lead_revenue(lt: Any) -> np.ndarray | None:
         values=values,
         fix="revenue is won revenue and must be >= 0; record refunds or credits separately",
     )
+    refuse_overflow(values, column="revenue", table="leads")
     return values
 
 
@@ -99,5 +138,6 @@ def deal_revenue(lt: Any, deals: Any) -> tuple[np.ndarray, np.ndarray]:
         values=raw.columns["lead_id"],
         fix="add the lead or drop the deal (its revenue would otherwise be lost)",
     )
+    refuse_overflow(amount[w], column="amount", table="deals", positions=np.flatnonzero(w))
     revenue = np.bincount(pos[w], weights=amount[w], minlength=n)
     return revenue, np.bincount(pos[w], minlength=n) > 0

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .._textnorm import blank_as_missing
+from .._frames import numeric
+from .._textnorm import reason_texts
 from .._time import TIME_DTYPE
 from ..errors import MissingColumnError, reject_rows
 from ._calendar import BusinessCalendar, check_zone_range
@@ -53,6 +54,9 @@ def _quality(sla: SLA, lt: Any) -> np.ndarray:
                 table="leads",
                 fix="score the leads first (alignment.score) and add the score column",
             )
+        flags = lt.exact.get(gate.score_column)
+        if flags is not None and flags.dtype.kind == "O":  # (a flag column: True is no score)
+            numeric(flags, column=gate.score_column, table="leads", allow_missing=True)
         s = lt.numeric[gate.score_column]
         ok &= np.nan_to_num(s, nan=-np.inf) >= gate.min_score
     for col, allowed in (("persona", gate.personas), ("source", gate.sources)):
@@ -138,8 +142,7 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
     decisions = accepted is not None or "rejected_at" in lt.stages
     accepted = _known_at(accepted, t_asof)
     rejected = _known_at(_stage(lt, "rejected_at"), t_asof)
-    reason = lt.categorical.get("rejection_reason")
-    reason = None if reason is None else blank_as_missing(reason)  # (a blank cell: no reason)
+    reason = reason_texts(lt, "rejection_reason")  # (a blank cell: no reason)
     owner = owner_labels(lt)
     delivered: np.ndarray | None = assigned
     split = None

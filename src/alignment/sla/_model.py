@@ -45,6 +45,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     field_validator,
@@ -112,6 +113,19 @@ Day = Annotated[_dt.date, BeforeValidator(calendar_date)]
 
 _Frozen = FrozenModel
 
+
+def _some_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    if not kinds:
+        raise ValueError(
+            "kinds is empty: no activity would count, and every lead would be breached; omit "
+            "kinds to count every kind, or list e.g. ['call', 'email']"
+        )
+    return kinds
+
+
+#: Activity kinds of a commitment: at least one (``None``, every kind, is written by omitting it).
+Kinds = Annotated[tuple[str, ...], AfterValidator(_some_kinds)]
+
 #: The largest count an agreement holds: floats hold every integer up to 2**53 exactly, and the
 #: commitments are measured as floats (paces) and int64 columns (attempts).
 MAX_COUNT = 2**53
@@ -177,6 +191,16 @@ class QualityGate(_Frozen):
     cell_column: str = "grid_cell"
     score_column: str = "score"
 
+    @field_validator("min_score")
+    @classmethod
+    def _score(cls, v: float | None) -> float | None:
+        if v is not None and not np.isfinite(v):
+            raise ValueError(
+                f"min_score must be a finite number, got {v}: no score is at least NaN (every "
+                "lead would be unqualified) and every score is at least -inf (omit the field)"
+            )
+        return v
+
     @field_validator("min_grid_cell")
     @classmethod
     def _cell(cls, v: str | None) -> str | None:
@@ -218,8 +242,8 @@ class MarketingCommitment(_Frozen):
     split_by : str, optional
         Lead column splitting the commitment (``"owner"`` for per rep, or a segment column).
     split : dict of str to int, optional
-        Commitment per value of ``split_by`` (each at most :data:`MAX_COUNT`); values not
-        listed are committed 0. Without ``split`` but with ``split_by``, the total is shared
+        Commitment per value of ``split_by`` (each at most :data:`MAX_COUNT`), adding up to
+        ``qualified_leads``; values not listed are committed 0. Without ``split`` but with ``split_by``, the total is shared
         equally among the values seen.
     pacing : {"linear"}
         The pace to date is the commitment × the elapsed fraction of the period (a straight line).
@@ -263,6 +287,14 @@ class MarketingCommitment(_Frozen):
                 raise ValueError("split needs split_by (the lead column it splits on)")
             if any(v < 0 for v in self.split.values()):
                 raise ValueError("split commitments must be >= 0")
+            if sum(self.split.values()) != self.qualified_leads:
+                raise ValueError(
+                    f"split commitments sum to {sum(self.split.values())}, not to "
+                    f"qualified_leads = {self.qualified_leads} (the total over every "
+                    f"{self.split_by} value): the report would commit one number per period and "
+                    "another over the rows of its split; make them add up (or omit split to "
+                    "share the total equally)"
+                )
         return self
 
 
@@ -282,7 +314,7 @@ class FirstTouchCommitment(_Frozen):
 
     within: Duration
     business_time: Flag = True
-    kinds: tuple[str, ...] | None = None
+    kinds: Kinds | None = None
 
 
 class AttemptsCommitment(_Frozen):
@@ -310,7 +342,7 @@ class AttemptsCommitment(_Frozen):
     minimum: BoundedCount | None = Field(default=None, ge=1)
     within: Duration
     business_time: Flag = False
-    kinds: tuple[str, ...] | None = None
+    kinds: Kinds | None = None
     per_kind: dict[str, BoundedCount] | None = None
 
     @field_validator("per_kind")
