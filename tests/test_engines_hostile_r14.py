@@ -12,7 +12,7 @@ import pytest
 
 from alignment import SLA
 from alignment.closed_loop import closed_loop
-from alignment.errors import DataValidationError, ModelValidationError
+from alignment.errors import DataValidationError, MissingColumnError, ModelValidationError
 from alignment.sla import evaluate
 
 REJECTED = "2024-01-03T00:00Z"
@@ -146,6 +146,14 @@ def test_a_score_column_of_flags_is_refused_by_the_quality_gate() -> None:
     with pytest.raises(DataValidationError, match="score") as info:
         _delivered({"min_score": 50}, score=[True, False, None, True])
     assert list(info.value.rows or []) == [0, 1, 3]
+
+
+def test_a_score_column_of_text_is_named_as_text_not_as_missing() -> None:
+    with pytest.raises(DataValidationError, match="holds text") as info:
+        _delivered({"min_score": 50}, score=["high", None, "low", "60"])
+    e = info.value
+    assert not isinstance(e, MissingColumnError)
+    assert (e.column, list(e.rows or []), e.value) == ("score", [0, 2, 3], "high")
 
 
 @pytest.mark.parametrize("bound", [float("nan"), float("inf"), float("-inf")])

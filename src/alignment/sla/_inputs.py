@@ -9,7 +9,7 @@ import numpy as np
 from .._frames import numeric
 from .._textnorm import reason_texts
 from .._time import TIME_DTYPE
-from ..errors import MissingColumnError, reject_rows
+from ..errors import DataValidationError, MissingColumnError, reject_rows
 from ._calendar import BusinessCalendar, check_zone_range
 from ._commitments import _NAT, _Acts, _Leads, _none_us
 from ._model import _CELL_RE, SLA
@@ -47,6 +47,8 @@ def _quality(sla: SLA, lt: Any) -> np.ndarray:
     if gate.min_grid_cell is not None:
         ok &= _cell_admitted(cat(gate.cell_column), gate.min_grid_cell, gate.cell_column)
     if gate.min_score is not None:
+        if gate.score_column in lt.categorical:  # (there, but text: not "missing")
+            _refuse_text_scores(lt.categorical[gate.score_column], gate.score_column)
         if gate.score_column not in lt.numeric:
             raise MissingColumnError(
                 f"the SLA quality gate needs the numeric column {gate.score_column!r}",
@@ -65,6 +67,22 @@ def _quality(sla: SLA, lt: Any) -> np.ndarray:
             good = np.append(np.isin(c.categories, np.array(allowed, dtype=object)), False)
             ok &= good[c.codes]
     return ok
+
+
+def _refuse_text_scores(c: Any, column: str) -> None:
+    """Refuse a score column of text (the quality gate compares numbers); one without a value
+    in any row is left to the missing-column error."""
+    rows = np.flatnonzero(c.codes >= 0)
+    if not rows.size:
+        return
+    raise DataValidationError(
+        "the SLA quality gate compares scores, and this column holds text",
+        column=column,
+        table="leads",
+        rows=rows,
+        value=c.categories[c.codes[rows[0]]],
+        fix="give the scores as numbers (the score column of alignment.score), not labels",
+    )
 
 
 def _cell_admitted(c: Any, minimum: str, column: str) -> np.ndarray:
