@@ -9,8 +9,9 @@ missing rows it is a group like any other.
 
 In a part of a call (a Dask partition, inside :func:`kept_labels`) a column may hold the
 value in one part and rows without a value in another: each part keeps what it found
-(:class:`LabelSeen`), and the backend refuses the merged column as memory refuses it
-(:func:`merged_label_error`).
+(:class:`LabelSeen`), even both halves, and the backend refuses the merged column as memory
+refuses it (:func:`merged_label_error`): with the rows of every part, whatever the
+partitioning.
 """
 
 from __future__ import annotations
@@ -57,36 +58,41 @@ def refuse_missing_label(
     if hit.size == 0 and not missing:
         return
     held = np.flatnonzero(np.isin(codes, hit)) if hit.size else np.zeros(0, np.int64)
-    if hit.size and missing:
-        raise merged_label_error(column, table, held if rows else None)
     kept = _KEPT.get()
-    if kept is not None:  # (a part of a call: the other half may be in another part)
-        seen = LabelSeen(held.tolist() if rows else None, int(held.size), missing)
-        before = kept.get((table, column))
-        kept[(table, column)] = seen if before is None else before.merged(seen)
+    if kept is None:
+        if hit.size and missing:
+            raise merged_label_error(column, table, held if rows else None)
+        return
+    # a part of a call: judged over every part (the rows of the others too)
+    seen = LabelSeen(held.tolist() if rows else None, int(held.size), missing, bool(hit.size))
+    before = kept.get((table, column))
+    kept[(table, column)] = seen if before is None else before.merged(seen)
 
 
 @dataclass(frozen=True)
 class LabelSeen:
     """What a part of a call found in a label column: the rows holding :data:`MISSING_LABEL`
-    (``None``: not in the caller's row order), their count, and whether rows lack a value."""
+    (``None``: not in the caller's row order), their count, whether rows lack a value, and
+    whether the value is among the column's values (``listed``: as memory judges it, among
+    the categories, even where none of the rows judged holds it)."""
 
     rows: list[Any] | None = None
     n: int = 0
     missing: bool = False
+    listed: bool = False
 
     def merged(self, other: LabelSeen) -> LabelSeen:
         """Both findings together (rows once each, in order: a column may be judged twice)."""
-        missing = self.missing or other.missing
+        missing, listed = self.missing or other.missing, self.listed or other.listed
         if self.rows is None or other.rows is None:
-            return LabelSeen(None, max(self.n, other.n), missing)
+            return LabelSeen(None, max(self.n, other.n), missing, listed)
         rows = sorted({*self.rows, *other.rows})
-        return LabelSeen(rows, len(rows), missing)
+        return LabelSeen(rows, len(rows), missing, listed)
 
     @property
     def merges(self) -> bool:
         """Whether the value and rows without a value are both there (refused)."""
-        return self.n > 0 and self.missing
+        return self.listed and self.missing
 
 
 _KEPT: ContextVar[dict[tuple[str, str], LabelSeen] | None] = ContextVar(
@@ -96,9 +102,9 @@ _KEPT: ContextVar[dict[tuple[str, str], LabelSeen] | None] = ContextVar(
 
 @contextlib.contextmanager
 def kept_labels() -> Iterator[dict[tuple[str, str], LabelSeen]]:
-    """Run a part of a call: a label column holding :data:`MISSING_LABEL` without rows lacking
-    a value, or the reverse, is kept in the dict yielded (by ``(table, column)``), for the
-    backend to judge over every part; a part that holds both is refused at once."""
+    """Run a part of a call: what a label column holds (:data:`MISSING_LABEL`, rows lacking a
+    value, or both) is kept in the dict yielded (by ``(table, column)``), not refused, for the
+    backend to judge over every part (the refusal names the rows of every part)."""
     kept: dict[tuple[str, str], LabelSeen] = {}
     token = _KEPT.set(kept)
     try:

@@ -7,7 +7,7 @@ import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -27,57 +27,19 @@ from .._options import capture
 from ._common import (
     as_ddf,
     dk,
+    input_counts,
     input_rows,
     local_frame,
     partition_by_key,
     partition_lists,
     partition_task,
+    raising_partition_task,
     require_dask,
     settle,
     tree_reduce,
-    with_reading,
 )
 from ._instants import Step, lead_times, refuse_mixed_instants
-
-
-class _StatsCollector(AttributionModel):
-    """A channel-level model that records the partition statistic of the model it stands for.
-
-    The attribution engine hands it the journeys without ineligible touches (after the
-    conversion, outside the lookback); it keeps ``model.partial_stats`` of them and returns a
-    placeholder credit that conserves revenue (the real credit comes from the merged
-    statistics, ``model.credit_from_stats``).
-    """
-
-    name: ClassVar[str] = "_dask_statistics"
-    description: ClassVar[str] = "partition statistics of a data-driven model"
-    kind: ClassVar[Literal["touch", "channel"]] = "channel"
-    stats_: Any
-
-    def __init__(self, model: AttributionModel | None = None) -> None:
-        self.model = model
-
-    def fit(self, journeys: Any) -> _StatsCollector:
-        return self
-
-    def channel_credit(self, journeys: Any) -> ChannelCredit:
-        assert self.model is not None
-        fail = failing("attribution model", self.model)
-        self.stats_ = guarded_call(self.model, "partial_stats", journeys, fail=fail)
-        names = np.asarray(journeys.channel.categories, dtype=object)
-        conv = np.asarray(journeys.conversions, dtype=np.float64)
-        return self._placeholder(journeys, names, conv)
-
-    @staticmethod
-    def _placeholder(journeys: Any, names: np.ndarray, conv: np.ndarray) -> ChannelCredit:
-        lengths = np.diff(np.asarray(journeys.offsets))
-        att = (lengths > 0) & (conv > 0)
-        total_rev = float(np.asarray(journeys.revenue, dtype=np.float64)[att].sum())
-        total_conv = float(conv[att].sum())
-        first = {str(names[0]): total_rev} if names.size else {}
-        first_c = {str(names[0]): total_conv} if names.size else {}
-        return ChannelCredit(conversions=first_c, revenue=first, details={})
-
+from ._statistics import StatsCollector
 
 # ---------------------------------------------------------------------------------------------
 # attribution
@@ -100,6 +62,8 @@ class _AttrSummary:
     converted_revenue: float = 0.0
     converted_conversions: float = 0.0
     key_ranges: list[tuple[Any, Any]] = field(default_factory=list)
+    #: rows of the touches read, by input partition (see :func:`._common.input_counts`)
+    touch_rows: dict[int, int] = field(default_factory=dict)
 
     def merge(
         self, other: _AttrSummary, merge_stats: Callable[[Any, Any], Any] | None = None
@@ -133,6 +97,10 @@ class _AttrSummary:
             converted_revenue=self.converted_revenue + other.converted_revenue,
             converted_conversions=self.converted_conversions + other.converted_conversions,
             key_ranges=self.key_ranges + other.key_ranges,
+            touch_rows={
+                p: self.touch_rows.get(p, 0) + other.touch_rows.get(p, 0)
+                for p in self.touch_rows.keys() | other.touch_rows.keys()
+            },
         )
 
 
@@ -194,7 +162,7 @@ def _attr_partition(
     model: Any = spec["model"]
     params = dict(spec["model_params"])
     if statistic:
-        model = _StatsCollector(model)
+        model = StatsCollector(model)
         params = {}
     res = _attribute_local(touches, conversions, leads, spec=spec, model=model, part=part, **params)
     j = res.table  # (not res.journeys: that would sort the unconverted touches of rule models)
@@ -231,6 +199,7 @@ def _attr_partition(
         converted_revenue=float(np.asarray(j.revenue)[converted].sum()),
         converted_conversions=float(np.asarray(j.conversions)[converted].sum()),
         key_ranges=_key_range(touches, spec["lead"]),
+        touch_rows=input_counts("touchpoints", len(touches)),
     )
 
 
@@ -592,7 +561,7 @@ def attribute(touchpoints: Any, conversions: Any = None, **options: Any) -> Dask
         channel_credit=credit,
         unattributed=unattributed,
         rerun=lambda by: run(by, False),
-        touch_frame=lambda: _touch_frame(parts, spec),
+        touch_frame=lambda: _touch_frame(parts, spec, summary, shuffled),
         shuffled=shuffled,
         npartitions=len(parts),
         channel_name=channel,
@@ -743,13 +712,22 @@ def _unattributed(summary: _AttrSummary, lead: str) -> Unattributed:
     )
 
 
-def _touch_frame(parts: list[list[Any]], spec: dict[str, Any]) -> Any:
-    """Lazy per-touch credit, one partition per input partition."""
+def _touch_frame(
+    parts: list[list[Any]], spec: dict[str, Any], summary: _AttrSummary, shuffled: bool
+) -> Any:
+    """Lazy per-touch credit, one partition per input partition; its data errors (a default
+    label column refused on use) name the rows of the whole input, counted by the pass of
+    ``alignment.attribute`` (``summary.touch_rows``)."""
     import dask.dataframe as dd
 
-    delayed = dk().delayed
+    counts = summary.touch_rows
+    lengths = np.array([counts.get(i, 0) for i in range(max(counts, default=-1) + 1)], np.int64)
+    run = dk().delayed(_touch_task, pure=True)
     return dd.from_delayed(
-        [delayed(_touch_partition, pure=True)(*p, spec=spec, reading=capture()) for p in parts],
+        [
+            run(*p, spec=spec, part=None if shuffled else i, lengths=lengths, reading=capture())
+            for i, p in enumerate(parts)
+        ],
         verify_meta=False,
     )
 
@@ -762,8 +740,16 @@ def _key_order(keys: np.ndarray) -> np.ndarray:
         return np.argsort(keys.astype(str), kind="stable")
 
 
-@with_reading
+def _touch_task(*frames: Any, lengths: np.ndarray, **kwargs: Any) -> Any:
+    """:func:`_touch_partition`, its errors' rows renumbered in the whole touch input."""
+    with input_rows({"touchpoints": lengths}):
+        return _touch_partition(*frames, **kwargs)
+
+
+@raising_partition_task
 @inline_pool  # a Dask task: no thread pool of its own
-def _touch_partition(touches: Any, conversions: Any, leads: Any, *, spec: dict[str, Any]) -> Any:
-    res = _attribute_local(touches, conversions, leads, spec=spec, model=spec["model"])
+def _touch_partition(
+    touches: Any, conversions: Any, leads: Any, *, spec: dict[str, Any], part: int | None
+) -> Any:
+    res = _attribute_local(touches, conversions, leads, spec=spec, model=spec["model"], part=part)
     return res._touch_level("pandas", dictionary=False)  # (strings: one dtype in every part)

@@ -9,6 +9,7 @@ the whole run, as memory issues it once for the whole call.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import itertools
 import sys
@@ -82,7 +83,12 @@ def require_dask() -> Any:
 
 
 def as_ddf(data: Any, what: str) -> Any:
-    """A dask DataFrame from a dask frame, a pandas frame or a dict of columns."""
+    """A dask DataFrame from a dask frame, a pandas frame or a dict of columns.
+
+    A pandas frame (or dict) is wrapped as it is: its ``object`` columns keep their Python
+    values (not turned into text, as ``dd.from_pandas`` does by default), so that a flag among
+    labels (``True``) is refused as memory refuses it, not read as the word ``"True"``.
+    """
     dd = require_dask()
     if data is None:
         return None
@@ -90,10 +96,11 @@ def as_ddf(data: Any, what: str) -> Any:
         return data
     import pandas as pd
 
-    if isinstance(data, pd.DataFrame):
-        return dd.from_pandas(data, npartitions=1)
     if isinstance(data, Mapping):
-        return dd.from_pandas(pd.DataFrame(dict(data)), npartitions=1)
+        data = pd.DataFrame(dict(data))
+    if isinstance(data, pd.DataFrame):
+        with dk().config.set({"dataframe.convert-string": False}):
+            return dd.from_pandas(data, npartitions=1)
     raise ParameterError(
         f"{what} must be a dask.dataframe.DataFrame (or a pandas frame / dict of columns) "
         f"when the main input is a Dask collection; got {type(data).__name__}"
@@ -516,6 +523,8 @@ def with_reading(fn: _F, *, keep: bool = False) -> _F:
         with (reading or capture()).enter(held, part), kept_labels() as labels:
             value = fn(*args, **kwargs)
         part.labels.update(_named_labels(labels))
+        if not keep:  # (nothing carries the findings on: judged on this part's rows)
+            _refuse_merged_labels(part.labels)
         return holding(value, list(held), part) if keep else value
 
     return run  # type: ignore[return-value]
@@ -530,7 +539,7 @@ def _named_labels(labels: Mapping[tuple[str, str], LabelSeen]) -> dict[Any, Labe
     for (table, column), seen in labels.items():
         at = where.get(table)
         rows = None if at is None or seen.rows is None else source_pairs(at, seen.rows)
-        out[(table, column)] = LabelSeen(rows, seen.n, seen.missing)
+        out[(table, column)] = dataclasses.replace(seen, rows=rows)
     return out
 
 
@@ -569,7 +578,7 @@ def partition_task(fn: _F, *, carry: bool = True) -> _F:
             return task(*args, **kwargs)
         except DataValidationError as exc:
             where = _LOCAL_ROWS.rows.get(exc.table) if exc.rows else None
-            if where is not None:
+            if where is not None and not hasattr(exc, "source_rows"):
                 setattr(exc, "source_rows", source_pairs(where, exc.rows))  # noqa: B010
             if carry:
                 return Failure(exc)
@@ -578,6 +587,20 @@ def partition_task(fn: _F, *, carry: bool = True) -> _F:
             _LOCAL_ROWS.rows = None
 
     return run  # type: ignore[return-value]
+
+
+def input_counts(table: str, n_rows: int) -> dict[int, int]:
+    """The rows of ``table`` this partition task read (:func:`local_frame`), counted by input
+    partition (``n_rows``: those of an untagged partition): summed over every task, the row
+    counts of the input partitions, for :func:`input_rows` inside a later task."""
+    where = (getattr(_LOCAL_ROWS, "rows", None) or {}).get(table)
+    if where is None:
+        return {}
+    part, pos = where
+    if pos is None:
+        return {int(part): int(n_rows)}
+    parts, counts = np.unique(np.asarray(part, dtype=np.int64), return_counts=True)
+    return dict(zip(parts.tolist(), counts.tolist(), strict=True))
 
 
 def source_pairs(where: tuple[Any, Any], local_rows: Any) -> list[tuple[int, int]]:
@@ -598,9 +621,10 @@ def raising_partition_task(fn: _F) -> _F:
 def input_rows(inputs: Mapping[str, Any]) -> Iterator[None]:
     """Data errors raised inside: rows renumbered to positions in the caller's Dask frames.
 
-    ``inputs`` maps a table name (``"touchpoints"`` …) to the Dask frame given by the caller;
-    a partition's error names rows by (input partition, position), turned here into the
-    row's position in the whole frame (one pass that counts the rows of each partition).
+    ``inputs`` maps a table name (``"touchpoints"`` …) to the Dask frame given by the caller,
+    or to the row counts of its partitions when known (an ``ndarray``: inside a task); a
+    partition's error names rows by (input partition, position), turned here into the row's
+    position in the whole frame (one pass that counts the rows of each partition).
     """
     try:
         yield
@@ -609,7 +633,8 @@ def input_rows(inputs: Mapping[str, Any]) -> Iterator[None]:
         ddf = inputs.get(exc.table or "")
         if not pairs or ddf is None:
             raise
-        lengths = np.asarray(ddf.map_partitions(len).compute(), dtype=np.int64)
+        counted = isinstance(ddf, np.ndarray)
+        lengths = np.asarray(ddf if counted else ddf.map_partitions(len).compute(), np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         rows = sorted(int(offsets[p] + q) for p, q in pairs)
         err = DataValidationError(
