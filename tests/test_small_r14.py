@@ -225,3 +225,17 @@ def test_an_edit_of_personas_changes_nothing_the_generator_makes(
     assert [p.name for p in after.personas] == ["revops_leader", "ops_manager", "enterprise_buyer"]
     assert after.personas[0].industries == ("software", "fintech", "media")
     assert sla_example()["marketing"]["quality"]["personas"] == [p.name for p in after.personas]
+
+
+def test_a_pandas_integer_column_without_a_value_is_read_as_missing() -> None:
+    pd = pytest.importorskip("pandas")
+    from alignment import datasets
+
+    frames = datasets.synthetic_crm(50, seed=1).to_frames()
+    leads, touches = frames["leads"], frames["touchpoints"]
+    empty = pd.array([pd.NA] * len(leads), dtype="Int64")
+    base = alignment.score(leads, touches).to_frame(backend="pandas")
+    got = alignment.score(leads.assign(extra=empty), touches).to_frame(backend="pandas")
+    assert got["score"].tolist() == base["score"].tolist()
+    observed = alignment.funnel.observe(leads.assign(extra=empty))
+    assert observed.summary() == alignment.funnel.observe(leads).summary()

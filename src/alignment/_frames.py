@@ -567,7 +567,16 @@ def _beyond_float(s: Any) -> bool:
     """Whether an integer column holds a value of 2**53 or more in magnitude (as floats, it
     could not be told from its neighbours)."""
     lo, hi = s.min(), s.max()
-    return lo is not None and max(abs(int(lo)), abs(int(hi))) >= 2**53
+    if _is_null(lo) or _is_null(hi):  # (no value: a pandas Int64 column of pd.NA only)
+        return False
+    return max(abs(int(lo)), abs(int(hi))) >= 2**53
+
+
+def _is_null(value: Any) -> bool:
+    """``None``, or a missing-value marker of a frame library (``pd.NA``, ``NaN``)."""
+    if value is None or type(value).__name__ == "NAType":  # (pd.NA: no truth value)
+        return True
+    return bool(value != value)  # (NaN)
 
 
 POOL_MIN_ROWS = 50_000

@@ -192,3 +192,38 @@ def test_score_refuses_a_flag_among_the_kinds_of_pandas_touches_as_memory(schedu
     assert got == mem
     assert on_dask == mem
     assert _FLAG_TOUCHES["kind"].iloc[4] is True  # (the caller's frame untouched)
+
+
+@pytest.mark.parametrize("npartitions", [2, 3])
+def test_an_index_named_like_the_key_column_is_not_read_as_the_key(npartitions: int) -> None:
+    # memory reads the lead_id column; an index of other values named lead_id (row numbers
+    # from 100 on, sorted: known divisions) must not be taken for it
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 300
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    touches = pd.DataFrame(
+        {
+            "lead_id": [f"L{x}" for x in rng.integers(0, 40, n)],
+            "timestamp": start + pd.to_timedelta(rng.integers(0, 30 * 24 * 60, n), unit="min"),
+            "channel": rng.choice(["ads", "email", "search"], n),
+        }
+    )
+    conversions = pd.DataFrame(
+        {
+            "lead_id": [f"L{x}" for x in range(0, 40, 2)],
+            "converted_at": start + pd.Timedelta(days=31),
+            "revenue": 100.0,
+        }
+    )
+    memory = alignment.attribute(touches, conversions, model="linear").totals()
+    indexed = touches.set_index(pd.Index(range(100, 100 + n), name="lead_id"))
+    with dask.config.set(scheduler="sync"):
+        got = alignment.attribute(
+            dd.from_pandas(indexed, npartitions=npartitions),
+            dd.from_pandas(conversions, npartitions=2),
+            model="linear",
+        ).totals()
+    assert got.keys() == memory.keys()
+    assert all(abs(got[k] - memory[k]) < 1e-9 for k in memory)

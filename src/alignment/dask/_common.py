@@ -108,8 +108,9 @@ def as_ddf(data: Any, what: str) -> Any:
 
 
 def _keyed_by_index(ddf: Any, key: str) -> bool:
-    """Indexed by ``key`` with known, strictly increasing divisions: partitions hold whole keys."""
-    if ddf.index.name != key or not ddf.known_divisions:
+    """Indexed by ``key`` with known, strictly increasing divisions: partitions hold whole keys
+    (not when a column is named ``key`` too: memory reads the column, and so is it read here)."""
+    if ddf.index.name != key or key in ddf.columns or not ddf.known_divisions:
         return False
     div = list(ddf.divisions)
     return all(a < b for a, b in itertools.pairwise(div))
@@ -241,7 +242,7 @@ def _to_divisions(f: Any, key: str, divisions: list[Any]) -> Any:
     as it is; any other is routed by :func:`division_of` (the key compared by its text, as
     memory compares it: an id ``"10"`` meets an index ``10``, ``30.0`` meets ``30``).
     """
-    keyed = f.index.name == key and f.known_divisions
+    keyed = f.index.name == key and key not in f.columns and f.known_divisions
     if keyed and _division_kind(f.divisions) == _division_kind(divisions) != "":
         if tuple(f.divisions) == tuple(divisions):
             return f
