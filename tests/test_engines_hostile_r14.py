@@ -65,6 +65,7 @@ def test_sla_reason_codes_that_are_numbers_are_refused_not_read_as_missing() -> 
     with pytest.raises(DataValidationError, match="rejection_reason") as info:
         evaluate(AGREEMENT, leads, {"lead_id": [], "timestamp": []}, as_of="2024-01-10T00:00Z")
     assert list(info.value.rows or [])[:2] == [0, 1]
+    assert info.value.value == 1 and type(info.value.value) is int  # (as given, not 1.0)
     assert leads == before
 
 

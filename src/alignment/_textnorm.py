@@ -102,11 +102,21 @@ def reason_texts(lt: Any, column: str) -> Categorical | None:
         "a number or a flag where a text code is expected (it is no reason code)",
         column=column,
         table="leads",
-        values=values if exact is None else exact,
+        values=_as_given(values) if exact is None else exact,
         fix="give the reasons as text (wrong_size, competitor …), or leave the cells empty "
         "where there is none",
     )
     return Categorical(np.full(values.size, -1, dtype=np.int32), np.empty(0, dtype=object))
+
+
+def _as_given(values: np.ndarray) -> np.ndarray:
+    """Numbers read as floats shown as given: whole ones as integers (a code ``7``, not
+    ``7.0``)."""
+    shown = values.astype(object)
+    whole = np.isfinite(values) & (np.abs(values) < 2**53)
+    whole[whole] = values[whole] == np.round(values[whole])
+    shown[whole] = values[whole].astype(np.int64).astype(object)
+    return shown
 
 
 def _normalised(texts: np.ndarray) -> np.ndarray:
