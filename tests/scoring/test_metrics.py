@@ -111,7 +111,7 @@ def test_calibration_table() -> None:
 
 
 def test_binomial_intervals_against_formulas() -> None:
-    k = np.array([0, 3, 10, 7])
+    k = np.array([0, 3, 10, 0])
     n = np.array([10, 10, 10, 0])
     lo, hi = metrics.binomial_interval(k, n, method="wilson")
     z = stats.norm.ppf(0.975)

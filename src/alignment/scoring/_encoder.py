@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._params import check_flag
+from .._params import check_flag, is_na, is_number
 from ..errors import DataValidationError, MissingColumnError, reject_rows
 
 __all__ = ["IDENTIFIER_COLUMNS", "LeadEncoder"]
@@ -69,6 +69,9 @@ class _NumSpec:
     name: str
     fill: float
     indicator: bool
+    # fitted on a bool column (True/False its values) or on numbers (a flag is refused);
+    # None: not known (a spec built elsewhere), both read as numbers
+    flags: bool | None = None
 
 
 def _categorical_values(col: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -91,6 +94,52 @@ def _is_numeric(col: Any) -> bool:
         return False
     arr = np.asarray(col)
     return arr.dtype.kind in "iufb"
+
+
+def _numeric_feature(col: Any, spec: _NumSpec) -> np.ndarray:
+    """A column given for the numeric feature ``spec`` as a float64 copy (missing: NaN).
+
+    Text (``"10"``, ``"yes"``) is refused, never parsed; so are flags (``True``) unless the
+    feature was fitted on flags: the column is not the one the model learned from."""
+    if hasattr(col, "codes"):  # (a factorised text column)
+        arr = np.asarray(col.categories, dtype=object)[np.asarray(col.codes)]
+        _refuse_not_numbers(np.asarray(col.codes) >= 0, arr, spec)
+    arr = np.asarray(col)
+    if arr.dtype.kind == "b" and spec.flags is False:
+        _refuse_not_numbers(np.ones(arr.size, dtype=bool), arr, spec)
+    if arr.dtype.kind == "O":  # each value read (object arrays only)
+        values = arr.tolist()
+        ok = [_number_or_missing(v, spec.flags is not False) for v in values]
+        _refuse_not_numbers(~np.array(ok, dtype=bool), arr, spec)
+        arr = np.array([np.nan if v is None or is_na(v) else v for v in values], np.float64)
+    elif arr.dtype.kind not in "iufb":
+        _refuse_not_numbers(np.ones(arr.size, dtype=bool), arr, spec)
+    x = np.array(arr, dtype=np.float64)
+    if spec.flags:  # a flag feature: 0/1 (or True/False) only
+        _refuse_not_numbers(~np.isnan(x) & (x != 0.0) & (x != 1.0), x, spec)
+    return x
+
+
+def _number_or_missing(v: Any, flags: bool) -> bool:
+    """A number (a flag too for a flag feature) or a missing value (``None``, NaN, pd.NA)."""
+    if v is None or is_number(v):
+        return True
+    if isinstance(v, (bool, np.bool_)):
+        return flags
+    return is_na(v)
+
+
+def _refuse_not_numbers(bad: np.ndarray, values: np.ndarray, spec: _NumSpec) -> None:
+    kind = "flags (True/False)" if spec.flags else "numbers"
+    reject_rows(
+        bad,
+        f"the model was fitted on {kind} in this column; these rows hold something else "
+        "(text is never read as a number or a flag)",
+        table="X",
+        column=spec.name,
+        values=values,
+        fix=f"pass the column as {kind}, as in fit",
+    )
 
 
 def reject_nonfinite_feature(bad: np.ndarray, x: np.ndarray, name: str) -> None:
@@ -225,7 +274,8 @@ class LeadEncoder:
                     reject_nonfinite_feature(bad, x, name)
                 ok = x[~bad]
                 fill = float(np.median(ok)) if ok.size else 0.0
-                specs.append(_NumSpec(name, fill, bool(bad.any())))
+                flags = np.asarray(col).dtype.kind == "b"
+                specs.append(_NumSpec(name, fill, bool(bad.any()), flags))
                 continue
             codes, cats = _categorical_values(col)
             counts = np.bincount(codes + 1, minlength=cats.size + 1)
@@ -298,7 +348,7 @@ class LeadEncoder:
         for s in self.specs_:
             col = columns[s.name]
             if isinstance(s, _NumSpec):
-                x = np.array(col, dtype=np.float64)
+                x = _numeric_feature(col, s)
                 bad = ~np.isfinite(x)
                 if bad.any():
                     if not self.impute_:

@@ -160,14 +160,18 @@ def as_outcome(y: Any, n: int) -> np.ndarray:
 
 
 def _as_matrix(X: Any, names: Sequence[str] | None = None) -> np.ndarray:
+    not_numeric = DataValidationError(
+        "features must be numeric (text such as '0.1' is never read as a number)",
+        table="X",
+        fix="pass a numeric matrix, or a frame / LeadTable (categoricals are then encoded)",
+    )
     try:
-        arr = np.asarray(X, dtype=np.float64)
+        given = np.asarray(X)
+        if given.dtype.kind in "USO" and _holds_text(given):
+            raise not_numeric
+        arr = np.asarray(given, dtype=np.float64)
     except (TypeError, ValueError):
-        raise DataValidationError(
-            "features must be numeric",
-            table="X",
-            fix="pass a numeric matrix, or a frame / LeadTable (categoricals are then encoded)",
-        ) from None
+        raise not_numeric from None
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
@@ -191,6 +195,13 @@ def _as_matrix(X: Any, names: Sequence[str] | None = None) -> np.ndarray:
             "(its numeric columns get a missing-value indicator)",
         )
     return np.ascontiguousarray(arr)
+
+
+def _holds_text(arr: np.ndarray) -> bool:
+    """Whether a text or object matrix holds text (an object matrix: each value looked at)."""
+    if arr.dtype.kind in "US":
+        return True
+    return any(isinstance(v, (str, bytes)) for v in arr.ravel().tolist())
 
 
 _CONTROLLER: list[Any] = []  # the threadpoolctl controller, created once (scanning is slow)

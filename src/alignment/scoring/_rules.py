@@ -221,6 +221,7 @@ def category_mask(rule: Rule, col: Any) -> np.ndarray:
     """Per category of the factorised lead column ``col``: whether ``rule`` holds."""
     cats = np.asarray(col.categories, dtype=object).astype(str)
     k = rule.kind
+    _refuse_flag_values(rule)
     if k == "equals":
         return np.asarray(cats == str(rule.equals), dtype=bool)
     if k == "persona":
@@ -234,6 +235,20 @@ def category_mask(rule: Rule, col: Any) -> np.ndarray:
             out |= np.char.find(low, kw.lower()) >= 0
         return out
     return _range_mask(rule, _category_numbers(rule, col))
+
+
+def _refuse_flag_values(rule: Rule) -> None:
+    """Refuse a flag (``True``/``False``) compared with a text column: its text ``"True"``
+    is not read as the flag (nor ``"yes"``, ``"1"``); the comparison would depend on the
+    spelling of the export."""
+    values = rule.isin or () if rule.kind == "isin" else (rule.equals,)
+    flag = next((v for v in values if isinstance(v, (bool, np.bool_))), None)
+    if flag is not None:
+        raise ParameterError(
+            f"rule {rule.label!r}: column {rule.column!r} holds text, and {flag!r} is a flag: "
+            "text is never read as a flag; compare with the text as the export writes it "
+            f"(e.g. {str(flag)!r}, 'yes'), or give the column as booleans"
+        )
 
 
 def _category_numbers(rule: Rule, col: Any) -> np.ndarray:
@@ -283,6 +298,20 @@ def _range_mask(rule: Rule, x: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=bool)
 
 
+def _refuse_flag_range(rule: Rule, leads: Any) -> None:
+    """Refuse a min/max rule on a flag column: ``True``/``False`` are no quantity (read as
+    1 and 0 they would meet ``min=0`` always and ``min=200`` never)."""
+    flags = getattr(leads, "exact", {}).get(rule.column)
+    if flags is not None and flags.dtype.kind == "O":  # (LeadTable.exact: flags as objects)
+        raise DataValidationError(
+            f"rule {rule.label!r} compares with min/max, but the column holds flags "
+            "(True/False), not numbers",
+            column=rule.column,
+            table="leads",
+            fix="use an equals rule (equals=True), or give the column as numbers",
+        )
+
+
 def evaluate_rule(
     rule: Rule, leads: Any, rows: np.ndarray | None = None, personas: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -302,12 +331,14 @@ def evaluate_rule(
         lut[1:] = category_mask(rule, col)
         met = lut[codes + 1]
         return met, codes >= 0
-    x = np.asarray(col, dtype=np.float64)
-    if rows is not None:
-        x = x[rows]
+    full = np.asarray(col, dtype=np.float64)
+    x = full if rows is None else full[rows]
     known = ~np.isnan(x)
+    if np.isnan(full).all():  # a column of missing values only: no lead meets any condition
+        return np.zeros(x.size, dtype=bool), known
     k = rule.kind
     if k == "range":
+        _refuse_flag_range(rule, leads)
         return _range_mask(rule, x), known
     if k == "equals":
         try:

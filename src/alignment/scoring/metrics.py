@@ -31,7 +31,9 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
+from .._grouplabel import MISSING_LABEL
 from .._params import Number, check_flag, is_integer, is_option
+from .._parse import _missing_mask
 from .._segments import group_max, group_min
 from ..errors import DataValidationError, ParameterError, reject_rows
 from ._outcomes import binary_outcome
@@ -112,6 +114,23 @@ def _probabilities(p: Any, n: int, *, name: str = "y_prob") -> np.ndarray:
         fix="pass probabilities (e.g. LogisticScorer.predict_proba), not raw scores",
     )
     return out
+
+
+def _cell_labels(lab: np.ndarray) -> np.ndarray:
+    """Cell labels as text, every missing one (``None``, ``NaN``, ``pd.NA``, ``NaT``) as
+    :data:`MISSING_LABEL`; a label holding that text itself beside missing ones is refused."""
+    missing = _missing_mask(lab)
+    text = np.where(missing, "", lab).astype(str)
+    if missing.any():
+        reject_rows(
+            text == MISSING_LABEL,
+            f"the text {MISSING_LABEL!r} is the label of the cells without a value: these rows "
+            "would merge with the rows that have no cell",
+            column="cell",
+            values=lab,
+            fix="leave the cell empty if it means no value, or rename the value",
+        )
+    return np.where(missing, MISSING_LABEL, text)
 
 
 def _table(columns: dict[str, np.ndarray], backend: str | None) -> Any:
@@ -268,7 +287,9 @@ def binomial_interval(
     * ``"jeffreys"``: quantiles ``α/2`` and ``1-α/2`` of ``Beta(k + 1/2, n - k + 1/2)``, with
       the lower bound 0 when ``k = 0`` and the upper bound 1 when ``k = n``.
 
-    Where ``trials == 0`` both bounds are NaN (no information).
+    Where ``trials == 0`` both bounds are NaN (no information).  Counts are numbers (or arrays
+    of them), finite, non-negative, with ``successes <= trials``; anything else (a bool, text,
+    NaN, 11 successes of 10 trials) raises :class:`~alignment.ParameterError`.
 
     Returns
     -------
@@ -281,10 +302,49 @@ def binomial_interval(
         raise ParameterError(f"level must lie strictly between 0 and 1, got {level!r}")
     if not is_option(method, ("wilson", "jeffreys")):
         raise ParameterError(f"method must be 'wilson' or 'jeffreys', got {method!r}")
-    lo, hi = _interval(successes, trials, level, method)
+    k, n = _count(successes, "successes"), _count(trials, "trials")
+    try:
+        k, n = np.broadcast_arrays(k, n)
+    except ValueError:
+        raise ParameterError(
+            f"successes (shape {k.shape}) and trials (shape {n.shape}) do not broadcast; "
+            "give one count of trials per count of successes"
+        ) from None
+    over = k > n
+    if over.any():
+        at = int(np.flatnonzero(over)[0])
+        raise ParameterError(
+            f"successes must not exceed trials; got {float(k.flat[at])!r} successes of "
+            f"{float(n.flat[at])!r} trials{_at(over, at)}"
+        )
+    lo, hi = _interval(k, n, level, method)
     if np.ndim(lo) == 0:  # numbers in: numbers out
         return float(lo), float(hi)
     return lo, hi
+
+
+def _count(value: Any, name: str) -> np.ndarray:
+    """A count of :func:`binomial_interval` (a number or an array of them) as float64, checked
+    finite and non-negative; a bool or text is refused, never read as 1 or parsed."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf" or isinstance(value, (bool, np.bool_)):
+        raise ParameterError(
+            f"{name} must be a count or an array of counts (a bool or text is not a count), "
+            f"got {value!r}"
+        )
+    out = arr.astype(np.float64)
+    bad = ~np.isfinite(out) | (out < 0)
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        raise ParameterError(
+            f"{name} must be finite and non-negative; got {float(out.flat[at])!r}{_at(bad, at)}"
+        )
+    return out
+
+
+def _at(mask: np.ndarray, at: int) -> str:
+    """`` at index …`` for an array (its flat index), nothing for a number."""
+    return f" at index {at}" if mask.ndim else ""
 
 
 def lift_table(y_true: Any, y_score: Any, *, n_bins: int = 10, backend: str | None = None) -> Any:
@@ -420,7 +480,8 @@ def cell_conversion(
     ----------
     cells : array-like of str, or a :class:`~alignment.scoring.ScoreResult`
         The label per lead (e.g. ``"A1"``); for a ``ScoreResult`` its ``cell`` column.
-        Missing labels (``None``) are grouped as ``"(missing)"``.
+        Missing labels (``None``, ``NaN``, ``pd.NA``, a null of Polars or PyArrow) are grouped
+        as ``"(missing)"``; a label holding that text beside missing labels is refused.
     converted : array-like of 0/1 or bool
         Outcome per lead, same order.
     method : {"wilson", "jeffreys"}
@@ -448,7 +509,7 @@ def cell_conversion(
             column="converted",
             fix="pass one outcome per lead, in the same order as the cells",
         )
-    lab = np.where(lab == None, "(missing)", lab).astype(str)  # noqa: E711
+    lab = _cell_labels(lab)
     present, inv = np.unique(lab, return_inverse=True)
     if order is None:
         names = present
