@@ -16,7 +16,7 @@ import pytest
 
 import alignment
 from alignment import DataValidationError, ParameterError
-from alignment.scoring import LogisticScorer, metrics
+from alignment.scoring import LogisticScorer, account_engagement, match_personas, metrics
 
 # --------------------------------------------------------------------------- cell_conversion
 
@@ -201,3 +201,64 @@ def test_logistic_matrix_of_text_is_refused_not_parsed() -> None:
     assert model.predict_proba(np.array([[0.1, 0.2]], dtype=object)) == pytest.approx(
         model.predict_proba(np.array([[0.1, 0.2]]))
     )
+
+
+# --------------------------------------------------------------------------- personas
+
+_PERSONAS = [
+    alignment.Persona(name="IT", industries=("Software",), titles=("cto",)),
+    alignment.Persona(name="Ent", company_size_min=1000),
+]
+_PERSONA_LEADS = {
+    "lead_id": ["a", "b", "c"],
+    "created_at": ["2024-01-01T00:00:00Z"] * 3,
+    "industry": ["Software", "Retail", "Software"],
+    "title": ["CTO", "cto", "Engineer"],
+    "company_size": [2500.0, 40.0, 5000.0],
+}
+
+
+def test_persona_company_size_of_flags_is_refused() -> None:
+    # True / False read as 1 / 0 would never reach company_size_min=1000, silently
+    leads = dict(_PERSONA_LEADS, company_size=[True, False, True])
+    with pytest.raises(DataValidationError, match="flags") as err:
+        match_personas(leads, _PERSONAS)
+    assert err.value.column == "company_size"
+
+
+def test_persona_criterion_on_a_column_of_missing_values_only_meets_no_lead() -> None:
+    # an empty industry column (NaN only) is missing values, as a column of None is
+    for empty in ([np.nan] * 3, [None] * 3):
+        leads = dict(_PERSONA_LEADS, industry=empty)
+        assert match_personas(leads, _PERSONAS).persona.tolist() == ["Ent", None, "Ent"]
+    with pytest.raises(DataValidationError, match="numbers, not text"):
+        match_personas(dict(_PERSONA_LEADS, industry=[1, 2, 3]), _PERSONAS)
+
+
+# --------------------------------------------------------------------------- account engagement
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [101, 101, 7, None],
+        pd.array([101, 101, 7, pd.NA], dtype="Int64"),
+        pl.Series([101, 101, 7, None]),
+        pa.array([101, 101, 7, None]),
+    ],
+    ids=["list", "Int64", "polars", "pyarrow"],
+)
+def test_account_engagement_labels_integer_account_ids_as_integers(ids: object) -> None:
+    leads = {"lead_id": ["L1", "L2", "L3", "L4"], "account_id": ids}
+    touches = {
+        "lead_id": ["L1", "L2", "L3"],
+        "timestamp": ["2024-04-01T00:00:00Z"] * 3,
+        "kind": ["form", "webinar", "form"],
+    }
+    frame = pd.DataFrame(leads) if isinstance(ids, pd.arrays.IntegerArray) else leads
+    res = account_engagement(frame, touches, as_of="2024-04-01T00:00:00Z")
+    table = res.to_frame(backend="dict")
+    # account 101: form 50 + webinar 20 today; account 7: form 50
+    assert [str(v) for v in table["account_id"]] == ["101", "7"]
+    assert table["score"].tolist() == [70.0, 50.0]
+    assert res.summary()["leads_without_account"] == 1

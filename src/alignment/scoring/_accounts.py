@@ -403,7 +403,9 @@ def _read_leads(leads: Any, key: str, deal_contacts: Any) -> _Leads:
         table="leads",
         fix="keep one row per lead",
     )
-    account = factorize(raw.columns[key], column=key, table="leads", allow_missing=True)
+    # an account id is a label: integer ids as their integers ("101", not "101.0")
+    account = label_category(raw.columns[key], column=key, table="leads",
+                             exact=raw.integers.get(key))  # fmt: skip
     roles: list[tuple[np.ndarray, np.ndarray]] = []
     counts = {"leads_without_account": int(np.count_nonzero(account.codes < 0))}
     if "role" in raw.columns:

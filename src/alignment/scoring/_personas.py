@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from .._columns import Categorical
 from .._frame_types import level_frames
 from .._params import is_option, number_sequence
 from .._results import Result, frame_backend
@@ -197,12 +198,34 @@ def _keyword_mask(cat: Any, keywords: Any) -> np.ndarray:
 def _get_cat(leads: Any, column: str, criterion: str, persona: str) -> Any:
     if column in leads.categorical:
         return leads.categorical[column]
+    numbers = leads.numeric.get(column)
+    if numbers is not None and np.isnan(np.asarray(numbers, dtype=np.float64)).all():
+        # a column of missing values only (an empty export column): no lead meets it
+        return Categorical(np.full(len(numbers), -1, np.int32), np.empty(0, dtype=object))
+    found = "have no" if numbers is None else "hold numbers, not text, in their"
     raise DataValidationError(
-        f"persona {persona!r} uses {criterion}, but the leads have no {column!r} column",
+        f"persona {persona!r} uses {criterion}, but the leads {found} {column!r} column",
         table="leads",
         column=column,
-        fix=f"add a {column!r} column or map the criterion with columns={{'{criterion}': ...}}",
+        fix=f"add a {column!r} column of text or map the criterion with "
+        f"columns={{'{criterion}': ...}}",
     )
+
+
+def _company_sizes(leads: Any, column: str, persona: str) -> np.ndarray:
+    """The company sizes of the leads (NaN: missing); flags (``True``/``False``) are no size."""
+    flags = getattr(leads, "exact", {}).get(column)
+    is_flags = flags is not None and flags.dtype.kind == "O"  # (LeadTable.exact: flags)
+    if column not in leads.numeric or is_flags:
+        found = f"{column!r} column holds flags (True/False)" if is_flags else "column"
+        raise DataValidationError(
+            f"persona {persona!r} uses a company-size range, but the leads have no numeric "
+            f"{found if is_flags else repr(column) + ' column'}",
+            table="leads",
+            column=column,
+            fix="add company_size (employees) or map it with columns={'company_size': ...}",
+        )
+    return np.asarray(leads.numeric[column], dtype=np.float64)
 
 
 def _criteria(leads: Any, persona: Any, cols: Mapping[str, str]) -> list[np.ndarray]:
@@ -214,16 +237,7 @@ def _criteria(leads: Any, persona: Any, cols: Mapping[str, str]) -> list[np.ndar
         wanted = np.asarray([s.lower() for s in persona.industries])
         out.append(_cat_lut(cat, np.isin(_lower_categories(cat), wanted)))
     if persona.company_size_min is not None or persona.company_size_max is not None:
-        col = cols["company_size"]
-        if col not in leads.numeric:
-            raise DataValidationError(
-                f"persona {name!r} uses a company-size range, but the leads have no numeric "
-                f"{col!r} column",
-                table="leads",
-                column=col,
-                fix="add company_size (employees) or map it with columns={'company_size': ...}",
-            )
-        x = np.asarray(leads.numeric[col], dtype=np.float64)
+        x = _company_sizes(leads, cols["company_size"], name)
         m = ~np.isnan(x)
         if persona.company_size_min is not None:
             m &= x >= persona.company_size_min
