@@ -262,3 +262,44 @@ def test_account_engagement_labels_integer_account_ids_as_integers(ids: object) 
     assert [str(v) for v in table["account_id"]] == ["101", "7"]
     assert table["score"].tolist() == [70.0, 50.0]
     assert res.summary()["leads_without_account"] == 1
+
+
+# --------------------------------------------------------------------------- grid kind column
+
+_KIND_LEADS = {"lead_id": ["L1", "L2"], "created_at": ["2024-01-15T00:00:00Z"] * 2}
+_KIND_TOUCHES = {
+    "lead_id": ["L1", "L1", "L2"],
+    "timestamp": ["2024-03-31T00:00:00Z"] * 3,
+    "channel": ["web"] * 3,
+    "type": ["form", "webinar", "page_view"],
+}
+
+
+def test_grid_reads_the_kind_column_the_caller_names() -> None:
+    # kind_column="type" was not kept from the frame: every touch fell back to its channel
+    # ("web", no points) and went unscored, interest 0 for every lead
+    res = alignment.score(
+        _KIND_LEADS, _KIND_TOUCHES, scorer="grid", kind_column="type", as_of="2024-03-31T00:00Z"
+    )
+    assert res.to_frame(backend="dict")["interest"].tolist() == [70.0, 1.0]  # 50 + 20; 1
+    assert res.diagnostics["kind_column"] == "type"
+    assert res.diagnostics["unscored_touches"] == 0
+
+
+def test_grid_kind_column_named_but_absent_is_refused_not_replaced_by_the_channel() -> None:
+    with pytest.raises(alignment.MissingColumnError) as err:
+        alignment.score(
+            _KIND_LEADS, _KIND_TOUCHES, scorer="grid", kind_column="typ", as_of="2024-03-31T00:00Z"
+        )
+    assert err.value.column == "typ"
+    journeys = alignment.Journeys.build(_KIND_TOUCHES)  # (built by hand without the column)
+    with pytest.raises(alignment.MissingColumnError, match="'type'"):
+        alignment.score(
+            _KIND_LEADS, journeys, scorer="grid", kind_column="type", as_of="2024-03-31T00:00Z"
+        )
+    # the default kind column still falls back to the channel when the touches have none
+    touches = {k: v for k, v in _KIND_TOUCHES.items() if k != "type"}
+    res = alignment.score(
+        _KIND_LEADS, touches, scorer="grid", interest_points={"web": 3}, as_of="2024-03-31T00:00Z"
+    )
+    assert res.to_frame(backend="dict")["interest"].tolist() == [6.0, 3.0]

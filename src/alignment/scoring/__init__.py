@@ -131,6 +131,15 @@ def score(
     return result
 
 
+def _touch_labels(model: Any) -> list[str] | None:
+    """The touch label columns to keep for ``model``: the defaults (``None``), or those and
+    the kind column the caller named (``kind_column="type"``), which the defaults leave out."""
+    kind = getattr(model, "kind_column", "kind")
+    if not isinstance(kind, str) or kind in ("kind", "channel"):
+        return None
+    return [kind]
+
+
 def score_tables(
     leads: Any, touchpoints: Any = None, *, scorer: Any = "grid", **params: Any
 ) -> ScoreResult:
@@ -153,7 +162,7 @@ def score_tables(
         if isinstance(touchpoints, (Journeys, ActivityLog)):
             journeys = touchpoints
         else:
-            journeys = Journeys.build(touchpoints)
+            journeys = Journeys.build(touchpoints, touch_categorical=_touch_labels(model))
     if getattr(type(model), "requires_fit", False):
         from ..base import check_is_fitted
 

@@ -19,7 +19,7 @@ from .._params import is_number, is_option, number_sequence
 from .._segments import segment_sum
 from .._time import parse_duration, parse_instant
 from ..base import Scorer
-from ..errors import DataValidationError, ParameterError
+from ..errors import DataValidationError, MissingColumnError, ParameterError
 from ._rules import Rule, category_mask, evaluate_rule, lead_column, rules_from
 
 __all__ = [
@@ -162,7 +162,8 @@ class FitInterestGrid(Scorer):
         Points per kind of touch (default :data:`DEFAULT_INTEREST_POINTS`).  Kinds not listed
         score 0 (counted in the result's diagnostics).
     kind_column : str, default "kind"
-        Touch column holding the kind; falls back to ``channel`` when absent.  With an
+        Touch column holding the kind; the default falls back to ``channel`` when the touches
+        have no ``kind`` column, another name missing is a ``MissingColumnError``.  With an
         :class:`alignment.ActivityLog` instead of journeys (sales activities), its ``kind``.
     caps : mapping of str to float, optional
         Maximum (decayed) points per kind per lead.
@@ -411,12 +412,15 @@ class FitInterestGrid(Scorer):
         if direct is not None and hasattr(direct, "codes"):
             return direct, self.kind_column
         channel = getattr(journeys, "channel", None)
-        if channel is None:
-            raise DataValidationError(
+        if channel is None or self.kind_column not in ("kind", "channel"):
+            # (a column named by the caller is never replaced by the channel: every touch
+            # would go unscored)
+            raise MissingColumnError(
                 f"the touches / activities have no {self.kind_column!r} column",
                 table="touchpoints",
                 column=self.kind_column,
-                fix="add a kind column or set kind_column= to a column that names the kind",
+                fix="add a kind column or set kind_column= to a column that names the kind "
+                "(a Journeys built by hand keeps it with touch_categorical=[...])",
             )
         return channel, "channel"
 
