@@ -20,7 +20,7 @@ from .._frames import Categorical, factorize, factorize_ints
 from .._lookup import lookup
 from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
 from .._time import TIME_DTYPE
-from ..errors import MissingColumnError
+from ..errors import DataValidationError, MissingColumnError
 from ._context import DEAL, DEAL_RANK, PERSON, ROW, SRC, Context, Table, concat, take
 from ._currency import in_one_currency
 from ._persons import People, combine, first_per_group
@@ -115,20 +115,44 @@ def _single_ids(cat: Categorical, sep: str) -> np.ndarray | None:
     return out
 
 
-def _dedupe_deals(d: Table, ctx: Context) -> Table:
-    cat = factorize(d["deal_id"], column="deal_id")
-    order = lex_order((d[ROW], d[SRC], cat.codes))
-    keep = np.zeros(cat.codes.size, dtype=bool)
-    keep[order[first_per_group(cat.codes, order, cat.categories.size)]] = True
-    counts = np.bincount(cat.codes, minlength=cat.categories.size)
+def _deal_codes(d: Table, contacts: Table | None) -> tuple[np.ndarray, int]:
+    """The rank of each deal's id among the distinct ids, and their number: one
+    factorisation of the deals' ids and of their contacts' (``contacts``, when both are
+    plain strings), each contact's rank written to its :data:`DEAL_RANK` (``-1``: no id) so
+    that its deal is found by rank, its id not looked up again."""
+    ids = d["deal_id"]
+    theirs = None if contacts is None else contacts.get("deal_id")
+    if theirs is not None and not isinstance(theirs, CodedText) and theirs.dtype.kind == "O":
+        if not isinstance(ids, CodedText) and ids.dtype.kind == "O":
+            try:
+                both = factorize(
+                    np.concatenate([ids, theirs]), column="deal_id", allow_missing=True
+                )
+            except DataValidationError:  # (ids not all text: each table's own way)
+                pass
+            else:
+                assert contacts is not None
+                contacts[DEAL_RANK] = both.codes[ids.size :]
+                return both.codes[: ids.size], both.categories.size
+    cat = factorize(ids, column="deal_id")
+    return cat.codes, cat.categories.size
+
+
+def _dedupe_deals(d: Table, ctx: Context, contacts: Table | None = None) -> Table:
+    codes, n = _deal_codes(d, contacts)
+    order = lex_order((d[ROW], d[SRC], codes))
+    keep = np.zeros(codes.size, dtype=bool)
+    first = first_per_group(codes, order, n)
+    keep[order[first[first >= 0]]] = True  # (an id only a contact holds: no deal row)
+    counts = np.bincount(codes, minlength=n)
     ctx.flag(
         d,
-        counts[cat.codes] > 1,
+        counts[codes] > 1,
         "deal_id",
         "duplicate {noun} (same Id)",
         "the first in the file is kept, the others are not used",
     )
-    return take(dict(d, **{DEAL_RANK: cat.codes}), keep)
+    return take(dict(d, **{DEAL_RANK: codes}), keep)
 
 
 def _in(d: Table, stages: Sequence[str]) -> np.ndarray:
@@ -253,10 +277,15 @@ def _closed_known(parts: Sequence[Table], ctx: Context) -> None:
 
 
 def build_deals(
-    parts: Sequence[Table], won_stages: Sequence[str] | None, ctx: Context
-) -> tuple[Table, Table, np.ndarray]:
+    parts: Sequence[Table],
+    won_stages: Sequence[str] | None,
+    ctx: Context,
+    contacts: Table | None = None,
+) -> tuple[Table, Table, Table]:
     """The deals (one row per deal id), the contacts listed in their ``contact_ids`` and the
-    ids of the deals left out (listed in the issues: won without an amount or a close date).
+    deals left out (their ``deal_id`` and :data:`DEAL_RANK`; listed in the issues: won
+    without an amount or a close date).  ``contacts``: the deal contacts of their own table,
+    whose deal ids are factorised with the deals' (:func:`_deal_codes`).
 
     No table of deals (a preset without one): no deals, and no contacts listed.
 
@@ -272,21 +301,21 @@ def build_deals(
     _closed_known(parts, ctx)
     d = concat(parts, ctx)
     if not d:
-        return {}, {}, np.empty(0, dtype=object)
+        return {}, {}, {}
     required_values(d, "deal_id", "deal id", ctx)
     required_values(d, "created_at", "creation instant", ctx)
     in_one_currency(d, "amount", ctx)
-    d = _dedupe_deals(d, ctx)
+    d = _dedupe_deals(d, ctx, contacts)
     _won_and_closed(d, won_stages, ctx)
     no_amount = d["won"] & np.isnan(d["amount"])
     ctx.flag(d, no_amount, "amount", "won {noun} without an amount", "left out")
     no_close = d["won"] & np.isnat(d["closed_at"]) & ~no_amount
     ctx.flag(d, no_close, "closed_at", "won {noun} without a close date", "left out")
     left = no_amount | no_close
-    left_ids = d["deal_id"][left]
+    left_out = {k: d[k][left] for k in ("deal_id", DEAL_RANK)}
     d = take(d, ~left)
     keep_first_listed(d, "account_id", ctx)
-    return d, _listed_contacts(d, ctx), left_ids
+    return d, _listed_contacts(d, ctx), left_out
 
 
 def keep_first_listed(t: Table, name: str, ctx: Context) -> None:
@@ -319,6 +348,7 @@ def _listed_contacts(d: Table, ctx: Context) -> Table:
         SRC: d[SRC][rows],
         ROW: d[ROW][rows],
         "deal_id": d["deal_id"][rows],
+        DEAL_RANK: d[DEAL_RANK][rows],
         "lead_id": items,
         "role": np.full(rows.size, None, dtype=object),
         "is_primary": np.asarray(primary, dtype=bool),
@@ -348,19 +378,49 @@ def _named_primary(
     return out
 
 
+def _deal_rows(dc: Table, deals: Table, left: Table) -> tuple[np.ndarray, np.ndarray]:
+    """Each deal contact's row in ``deals`` (``-1``: none) and whether its deal is one of the
+    deals ``left`` out: by the ranks of their ids (:data:`DEAL_RANK`, from one factorisation
+    of them all) when every table has them, else by looking the ids up."""
+    ids, ranks = dc["deal_id"], dc.get(DEAL_RANK)
+    ranked = ranks is not None and ranks.dtype.kind == "i"  # (not when a part had none)
+    if ranked and DEAL_RANK in deals and (not left or DEAL_RANK in left):
+        assert ranks is not None
+        return _by_rank(ranks, deals[DEAL_RANK], left.get(DEAL_RANK))
+    deal_row, known = lookup(deals["deal_id"], ids)
+    deal_row[~known | is_missing(ids)] = -1
+    of_left = np.zeros(ids.size, dtype=bool)
+    if left and left["deal_id"].size:
+        of_left = lookup(left["deal_id"], ids)[1]
+    return deal_row, of_left
+
+
+def _by_rank(
+    ranks: np.ndarray, deal_ranks: np.ndarray, left_ranks: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_deal_rows` of contacts whose deal ids have the ``ranks`` (``-1``: no id) among
+    the ids that rank the deals (``deal_ranks``) and the deals left out (``left_ranks``)."""
+    every = [r for r in (ranks, deal_ranks, left_ranks) if r is not None]
+    n = max(int(r.max(initial=-1)) for r in every) + 2  # (a slot past every rank: rank -1)
+    of_rank = np.full(n, -1, dtype=np.int64)
+    of_rank[deal_ranks] = np.arange(deal_ranks.size)
+    is_left = np.zeros(n, dtype=bool)
+    if left_ranks is not None:
+        is_left[left_ranks] = True
+    return of_rank[ranks], is_left[ranks]
+
+
 def link_deal_contacts(
-    dc: Table, deals: Table, people: People, ctx: Context, left: np.ndarray | None = None
+    dc: Table, deals: Table, people: People, ctx: Context, left: Table | None = None
 ) -> Table:
     """Deal contacts whose deal and person are known, one row per (deal, person); those of a
-    deal ``left`` out (its ids) are listed as such, and the deals with several primary
-    contacts are listed."""
+    deal ``left`` out (the left-out deals of :func:`build_deals`) are listed as such, and the
+    deals with several primary contacts are listed."""
     if not dc:
         return {}
-    deal_row, known_deal = lookup(deals["deal_id"], dc["deal_id"])
-    known_deal &= ~is_missing(dc["deal_id"])
-    of_left = np.zeros(known_deal.size, dtype=bool)
-    if left is not None and left.size:
-        of_left = ~known_deal & lookup(left, dc["deal_id"])[1]
+    deal_row, of_left = _deal_rows(dc, deals, left or {})
+    known_deal = deal_row >= 0
+    of_left &= ~known_deal
     ctx.flag(dc, of_left, "deal_id", "deal contact of a deal left out", "left out")
     unknown_deal = ~known_deal & ~of_left
     ctx.flag(dc, unknown_deal, "deal_id", "deal contact of an unknown deal", "left out")

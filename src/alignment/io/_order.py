@@ -243,13 +243,25 @@ def canonical_order(
     for c in rest:  # a loop over the other columns, while rows tie
         if not pos.size:
             break
-        key = sort_key(cols[c][order[pos]])
+        values = cols[c][order[pos]]
+        if _splits_no_run(run, values.codes() if isinstance(values, CodedText) else None):
+            continue  # (its codes, so its texts, one within each run: all stays as it is)
+        key = sort_key(values)
+        if _splits_no_run(run, key):  # (the order and the runs stay as they are)
+            continue
         within = _within_runs(run, key)  # (stable: earlier columns' order kept)
         order[pos] = order[pos[within]]
         key, run = key[within], run[within]
         members, run = _runs(np.flatnonzero((run[1:] == run[:-1]) & ties(key)))
         pos = pos[members]
     return order
+
+
+def _splits_no_run(run: np.ndarray, key: np.ndarray | None) -> bool:
+    """Whether ``key`` is one value (NaN: one value) within each run of ``run`` (runs side
+    by side): a stable sort of each run by it keeps every row where it is (``None``: not
+    known, ``False``)."""
+    return key is not None and not bool(np.any((run[1:] == run[:-1]) & ~ties(key)))
 
 
 def _runs(tied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -187,8 +187,8 @@ def _deals(link: Linker, own: list[Table], ctx: Context) -> tuple[Table, Table]:
     """The deals and their contacts (linked to the persons)."""
     feeds = [t.feeds for t in link.preset.tables if t.feeds in STAGES["deals"]]
     sold = [t for t, f in zip(own, feeds) if f == "deals"]
-    deals, listed, left = build_deals(sold, link.won, ctx)
     named = concat([t for t, f in zip(own, feeds) if f == "deal_contacts"], ctx)
+    deals, listed, left = build_deals(sold, link.won, ctx, named)
     dc = link_deal_contacts(concat([named, listed], ctx), deals, link.persons(), ctx, left)
     flag_deals_without_contact(deals, dc, ctx)
     return deals, dc
