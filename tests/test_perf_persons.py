@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from alignment import _cells
 from alignment._cells import ArrowStrings, holding, remember
+from alignment.io import _persons
 from alignment.io._persons import combine, first_per_group
 from alignment.io._values import CodedText
 
@@ -172,3 +173,35 @@ def test_first_per_group_is_each_groups_first_place(case: Any) -> None:
     order = sorted(order, key=lambda r: groups[r])
     got = first_per_group(np.array(groups), np.array(order), n + 2)  # (two groups empty)
     assert got.tolist() == _py_first_per_group(groups, order, n + 2)
+
+
+@st.composite
+def _records(draw: Any) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    size = draw(st.integers(0, 30))
+    ints = st.lists(st.integers(0, 4), min_size=size, max_size=size)
+    p = {
+        "_src": np.array(draw(st.lists(st.integers(0, 2), min_size=size, max_size=size)), np.int16),
+        "_row": np.array(draw(ints), dtype=np.int32),
+        "created_at": np.array(draw(ints), dtype="M8[us]"),
+    }
+    return p, np.array(draw(ints), dtype=np.int64), np.array(draw(ints), dtype=np.int64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_records())
+def test_record_order_is_by_person_table_then_creation_id_and_row(case: Any) -> None:
+    p, row, own = case
+    src, file_row, created = (p[k].tolist() for k in ("_src", "_row", "created_at"))
+    pairs = list(zip(row.tolist(), src))
+    dup = [pairs.count(pair) > 1 for pair in pairs]
+
+    def key(i: int) -> tuple[Any, ...]:
+        later = (created[i], int(own[i])) if dup[i] else (0, 0)  # (within a block of several)
+        return (*pairs[i], *later, file_row[i], i)
+
+    want = sorted(range(row.size), key=key)
+    order, slots, block = _persons._record_order(p, row, own)
+    assert order.tolist() == want
+    assert slots.tolist() == [k for k, i in enumerate(want) if dup[i]]
+    keys = [pairs[i] for i in order[slots].tolist()]
+    assert block.tolist() == [len(set(keys[: k + 1])) - 1 for k in range(len(keys))]

@@ -301,17 +301,34 @@ def _record_order(
     into one contact, a contact exported twice), the earliest created first, then by record
     id, then by row of the file.  Also the places in that order of those several records
     (sorted: each block of one person and table is contiguous) and the block of each."""
-    order = lex_order((p[ROW], p[SRC], row))
-    pair = row.astype(np.int64) * (int(p[SRC].max(initial=0)) + 1) + p[SRC]
-    counts = np.bincount(pair)  # (records of each person and table)
-    if counts.max(initial=0) <= 1:
+    order, shared = _by_person((p[ROW], p[SRC]), row)
+    tables = int(p[SRC].max(initial=0)) + 1
+    ranked = order[shared]  # (the records of a person of several, by person then table)
+    key = row[ranked].astype(np.int64) * tables + p[SRC][ranked]
+    if not bool(np.any(key[1:] == key[:-1])):  # (no person has two records of one table)
         return order, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pair = row.astype(np.int64) * tables + p[SRC]
+    counts = np.bincount(pair)  # (records of each person and table)
     slots = np.flatnonzero(counts[pair[order]] > 1)  # (few: each block sorted in place)
     rows = order[slots]
     created = p["created_at"][rows].view(np.int64)
     order[slots] = rows[np.lexsort((p[ROW][rows], own[rows], created, pair[rows]))]
     key = pair[rows]  # (the blocks' keys, in order: a block starts where its key does)
     return order, slots, np.cumsum(np.append(True, key[1:] != key[:-1])) - 1
+
+
+def _by_person(keys: tuple[np.ndarray, ...], row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``lex_order((*keys, row))`` for ``row`` in ``[0, n)``: a person of one record takes the
+    place its row gives (the records before it counted), only the records of the persons of
+    several are sorted.  Also those records' places (sorted)."""
+    counts = np.bincount(row)
+    alone = counts[row] == 1
+    one, many = np.flatnonzero(alone), np.flatnonzero(~alone)
+    order = np.empty(row.size, dtype=np.intp)
+    order[(np.cumsum(counts) - 1)[row[one]]] = one
+    shared = np.flatnonzero(np.repeat(counts > 1, counts))
+    order[shared] = many[lex_order((*(k[many] for k in keys), row[many]))]
+    return order, shared
 
 
 def _looked_up(specs: Sequence[ExportTable], ctx: Context) -> list[str]:
