@@ -567,7 +567,33 @@ def holding(texts: Any, parts: tuple[str, ...]) -> np.ndarray:
 
     if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         arrow = arrow.cast(pa.large_string())  # (Arrow's string views)
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    if not any(_bytes_hold(string_buffers(c), parts) for c in chunks):
+        return np.zeros(0, dtype=np.intp)  # (no string holds them: their bytes do not)
     hit = pc.match_substring(arrow, parts[0])
     for part in parts[1:]:  # a loop over the parts looked for
         hit = pc.or_(hit, pc.match_substring(arrow, part))
     return np.flatnonzero(np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False)))
+
+
+_SCAN = 1 << 20  # (bytes of the strings searched at once: a copy that stays in the cache)
+
+
+def _bytes_hold(
+    layout: tuple[Any, np.ndarray, np.ndarray, np.ndarray], parts: tuple[str, ...]
+) -> bool:
+    """Whether the bytes of the strings of an Arrow string array (``layout``: its
+    :func:`string_buffers`) hold the UTF-8 bytes of any of ``parts``: ``False`` when none of
+    its strings holds one (a string holding one holds its bytes; a null's bytes are searched
+    too).  A search of the bytes (``memchr`` for a part of one byte), block by block (a part
+    across two blocks found too): a few milliseconds for 10^6 ids, where a search of each
+    string takes fifty."""
+    _, data, starts, ends = layout
+    data = data[starts[0] : ends[-1]] if starts.size else data[:0]
+    wanted = [part.encode() for part in parts]
+    reach = max((len(w) for w in wanted), default=1) - 1  # (the overlap of two blocks)
+    for at in range(0, max(data.size - reach, 1), _SCAN):  # a loop over blocks of bytes
+        block = data[at : at + _SCAN + reach].tobytes()
+        if any(w in block for w in wanted):
+            return True
+    return False

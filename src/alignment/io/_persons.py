@@ -15,7 +15,7 @@ import numpy as np
 
 from .._columns import Later, subset
 from .._lookup import lookup
-from .._segments import group_min, lex_order
+from .._segments import gather_segments, group_min, lex_order
 from ._context import ROW, SRC, Context, Table
 from ._preset import ExportTable
 from ._typing import required_values
@@ -69,11 +69,29 @@ class People:
 
 def first_per_group(groups: np.ndarray, order: np.ndarray, n_groups: int) -> np.ndarray:
     """For each group, the position (in ``order``) of its first row; ``order`` sorts by group."""
+    ordered = groups[order]
+    if ordered.size and (ordered[0] < 0 or not _ascending(ordered)):  # (not as documented)
+        ranks = np.arange(order.size, dtype=np.int64)
+        first_rank = group_min(ranks, ordered, n_groups, _BIG)
+        return np.where(first_rank < _BIG, first_rank, -1)
+    return _first_places(ordered, _run_starts(ordered), n_groups)
+
+
+def _ascending(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """The positions where a run of equal values of ``ordered`` starts."""
+    if not ordered.size:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))
+
+
+def _first_places(ordered: np.ndarray, starts: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each group's first place in ``ordered`` (its runs' ``starts``; ``-1``: no row)."""
     first = np.full(n_groups, -1, dtype=np.int64)
-    ranks = np.arange(order.size, dtype=np.int64)
-    first_rank = group_min(ranks, groups[order], n_groups, _BIG)
-    ok = first_rank < _BIG
-    first[ok] = first_rank[ok]
+    first[ordered[starts]] = starts
     return first
 
 
@@ -196,45 +214,83 @@ def combine(
     """One value per group and column: the earliest instant, else the first value present in
     ``order`` (tables in preset order, then file rows); ``_src``/``_row`` of the first row.
 
-    Worked out on the rows' places in ``order`` (no column is sorted): one gather of ``n``
-    values per column.  A group of one row takes that row's values: only the rows of groups
-    of several are compared.
+    Worked out on the rows in ``order`` (no column is sorted): one gather of ``n`` values per
+    column, each group's first row's.  A group of one row takes that row's values; of the
+    groups of several, the other rows are read only for instants (the earliest), and for the
+    groups whose first row has no value.
     """
+    ordered = groups[order]
+    if not _ascending(ordered):  # (only each group's rows' order counts: kept)
+        by = np.argsort(ordered, kind="stable")
+        order, ordered = order[by], ordered[by]
+    starts = _run_starts(ordered)
+    first_row = order[_first_places(ordered, starts, n)]
+    sizes = np.diff(np.append(starts, ordered.size))
+    several = sizes > 1
+    others = np.repeat(several, sizes)
+    others[starts] = False  # (the places of the other rows of the groups of several)
+    rest = _Rest(ordered[starts[several]], order[np.flatnonzero(others)], sizes[several] - 1)
     out: Table = {}
-    first_place = first_per_group(groups, order, n)  # (each group's first row, in order)
-    first_row = order[first_place]
-    counts = np.bincount(groups, minlength=n)
-    shared = np.flatnonzero(counts[groups] > 1)  # (rows of groups of several)
-    multi = np.flatnonzero(counts > 1)  # (those groups: each column's minima over them only)
-    slot = np.zeros(n, dtype=np.int64)
-    slot[multi] = np.arange(multi.size, dtype=np.int64)
-    place = np.empty(order.size, dtype=np.int64)  # each row's place in order
-    place[order] = np.arange(order.size, dtype=np.int64)
-    place, in_group = place[shared], slot[groups[shared]]
-    head = first_place[multi]  # (the place of those groups' first rows)
     for name, values in p.items():  # a loop over columns
         if name in skip:
             continue
-        if name in (SRC, ROW):
-            out[name] = values[first_row]
-            continue
-        many = values[shared]
-        if values.dtype.kind == "M":
-            ints = np.where(np.isnat(many), _BIG, many.view(np.int64))
-            low = group_min(ints, in_group, multi.size, _BIG)
-            earliest = values[first_row]  # (a group of one, or of no instant: its first row's)
-            several = low < _BIG
-            earliest[multi[several]] = low[several].view(values.dtype)
-            out[name] = earliest
-            continue
-        ranks = np.where(is_missing(many), _BIG, place)
-        first_present = group_min(ranks, in_group, multi.size, _BIG)
-        taken = values[first_row]  # (no value present: the first row's, missing too)
-        later = np.flatnonzero((first_present < _BIG) & (first_present != head))
-        if later.size:  # (groups whose first row has no value: a later row's)
-            taken[multi[later]] = values[order[first_present[later]]]
+        taken = values[first_row]  # (a group of one, or of no value present: its first row's)
+        if name not in (SRC, ROW) and rest.groups.size:
+            (_earliest if values.dtype.kind == "M" else _first_present)(taken, values, rest)
         out[name] = taken  # (coded texts stay coded)
     return out
+
+
+@dataclass(frozen=True)
+class _Rest:
+    """The groups of several rows (ascending), and their rows but the first, in order: each
+    group's one run of ``counts`` rows."""
+
+    groups: np.ndarray
+    rows: np.ndarray
+    counts: np.ndarray
+
+    def group_of_each(self) -> np.ndarray:
+        return np.repeat(np.arange(self.groups.size, dtype=np.int64), self.counts)
+
+    def offsets(self) -> np.ndarray:
+        return np.append(0, np.cumsum(self.counts))
+
+
+def _instants(values: np.ndarray) -> np.ndarray:
+    """Instants as ``int64``, ``_BIG`` for NaT."""
+    return np.where(np.isnat(values), _BIG, values.view(np.int64))
+
+
+def _earliest(taken: np.ndarray, values: np.ndarray, rest: _Rest) -> None:
+    """Into ``taken`` (the first rows' instants), each group of several's earliest."""
+    low = group_min(_instants(values[rest.rows]), rest.group_of_each(), rest.groups.size, _BIG)
+    low = np.minimum(low, _instants(taken[rest.groups]))
+    has = np.flatnonzero(low < _BIG)
+    taken[rest.groups[has]] = low[has].view(values.dtype)
+
+
+def _first_present(taken: np.ndarray, values: np.ndarray, rest: _Rest) -> None:
+    """Into ``taken`` (the first rows' values), the first value present of each group of
+    several whose first row has none (its other rows alone read)."""
+    runs = np.flatnonzero(is_missing(taken[rest.groups]))
+    if not runs.size:
+        return
+    sub, at = gather_segments(rest.offsets(), runs)
+    first = _first_true(~is_missing(values[rest.rows[at]]), sub)
+    found = first >= 0
+    taken[rest.groups[runs[found]]] = values[rest.rows[at[first[found]]]]
+
+
+def _first_true(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The place of each segment's first ``True`` (``-1``: none), by a search among the
+    places of the ``True`` (not one reduction per segment: the segments are short)."""
+    true = np.flatnonzero(mask)
+    if not true.size:
+        return np.full(offsets.size - 1, -1, dtype=np.int64)
+    nxt = np.searchsorted(true, offsets[:-1])
+    at = true[np.minimum(nxt, true.size - 1)]
+    return np.where((nxt < true.size) & (at < offsets[1:]), at, -1)
 
 
 def _record_order(
@@ -245,17 +301,34 @@ def _record_order(
     into one contact, a contact exported twice), the earliest created first, then by record
     id, then by row of the file.  Also the places in that order of those several records
     (sorted: each block of one person and table is contiguous) and the block of each."""
-    order = lex_order((p[ROW], p[SRC], row))
-    pair = row.astype(np.int64) * (int(p[SRC].max(initial=0)) + 1) + p[SRC]
-    counts = np.bincount(pair)  # (records of each person and table)
-    if counts.max(initial=0) <= 1:
+    order, shared = _by_person((p[ROW], p[SRC]), row)
+    tables = int(p[SRC].max(initial=0)) + 1
+    ranked = order[shared]  # (the records of a person of several, by person then table)
+    key = row[ranked].astype(np.int64) * tables + p[SRC][ranked]
+    if not bool(np.any(key[1:] == key[:-1])):  # (no person has two records of one table)
         return order, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pair = row.astype(np.int64) * tables + p[SRC]
+    counts = np.bincount(pair)  # (records of each person and table)
     slots = np.flatnonzero(counts[pair[order]] > 1)  # (few: each block sorted in place)
     rows = order[slots]
     created = p["created_at"][rows].view(np.int64)
     order[slots] = rows[np.lexsort((p[ROW][rows], own[rows], created, pair[rows]))]
     key = pair[rows]  # (the blocks' keys, in order: a block starts where its key does)
     return order, slots, np.cumsum(np.append(True, key[1:] != key[:-1])) - 1
+
+
+def _by_person(keys: tuple[np.ndarray, ...], row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``lex_order((*keys, row))`` for ``row`` in ``[0, n)``: a person of one record takes the
+    place its row gives (the records before it counted), only the records of the persons of
+    several are sorted.  Also those records' places (sorted)."""
+    counts = np.bincount(row)
+    alone = counts[row] == 1
+    one, many = np.flatnonzero(alone), np.flatnonzero(~alone)
+    order = np.empty(row.size, dtype=np.intp)
+    order[(np.cumsum(counts) - 1)[row[one]]] = one
+    shared = np.flatnonzero(np.repeat(counts > 1, counts))
+    order[shared] = many[lex_order((*(k[many] for k in keys), row[many]))]
+    return order, shared
 
 
 def _looked_up(specs: Sequence[ExportTable], ctx: Context) -> list[str]:
