@@ -1,6 +1,6 @@
 """The byte reader of instants with fewer full-size temporaries, against plain-Python twins.
 
-The rows of each length are grouped by one stable sort of their lengths (``_width_keys``), the
+The rows of each length are found from one ``uint8`` key per row (``_width_keys``), the
 rows of one layout copied as whole items (``_rows_of``), and the bytes read past the last
 string come from the room a file's column keeps after them (``padded_bytes``): each gives
 what reading each string alone gives.

@@ -233,11 +233,9 @@ def _parse_bytes(
         return np.flatnonzero(left)
     # rows are read 8 bytes at a time: the bytes after a row's end are zeroed after reading
     data = padded_bytes(text.data)
-    order = np.argsort(key, kind="stable")  # (the rows of each width, in order: one pass)
-    ends = np.cumsum(counts)
     chunks: list[tuple[int, np.ndarray]] = []
     for width in widths:  # a loop over lengths
-        rows = order[ends[width - 1] : ends[width]]
+        rows = np.flatnonzero(key == width)
         chunks += [(width, rows[lo : lo + _CHUNK]) for lo in range(0, rows.size, _CHUNK)]
 
     def read(some: list[tuple[int, np.ndarray]]) -> None:
@@ -285,7 +283,10 @@ def _byte_matrix(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray
     # every run of ``padded`` bytes as one item: gathering copies whole rows
     runs = np.ndarray((data.size - padded + 1,), dtype=f"V{padded}", buffer=data, strides=(1,))
     chars: np.ndarray = runs[starts].view(np.uint8).reshape(starts.size, padded)
-    chars[:, width:] = 0
+    if width < padded:  # (the bytes past the end all in the last word: one AND of words)
+        keep = np.zeros(8, dtype=np.uint8)
+        keep[: width - padded + 8] = 0xFF
+        chars.view(np.uint64)[:, -1] &= keep.view(np.uint64)[0]
     return chars
 
 
