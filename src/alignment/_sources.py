@@ -34,7 +34,7 @@ from ._factorize import SAMPLE_ROWS, many_distinct, sample_distinct
 from ._headers import CSVFormatError, gzipped, open_bytes, read_header
 from ._parallel import n_threads, run_all
 from ._pool import arrow_pool
-from ._timetext import Utf8Text
+from ._timetext import PAD, Utf8Text
 from ._utf8 import checked_utf8
 from .errors import DataValidationError
 
@@ -697,8 +697,11 @@ def _utf8_of_chunks(chunks: Sequence[Any], large: bool) -> Utf8Text:
             bits = np.unpackbits(np.frombuffer(valid_buf, dtype=np.uint8), bitorder="little")
             nulls.append(~bits[chunk.offset : chunk.offset + n].astype(bool))
         end += hi - lo
+    data = np.zeros(end + PAD, dtype=np.uint8)  # (the parser reads past the last string)
+    if datas:
+        np.concatenate(datas, out=data[:end])
     return Utf8Text(
-        np.concatenate(datas) if datas else np.zeros(0, dtype=np.uint8),
+        data[:end],
         np.concatenate(offsets),
         np.concatenate(nulls) if nulls else np.zeros(0, dtype=bool),
     )

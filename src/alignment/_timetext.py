@@ -25,7 +25,15 @@ import numpy as np
 
 from ._parallel import run_both
 
-__all__ = ["TextInstants", "Utf8Text", "calendar_date", "parse_texts", "parse_utf8"]
+__all__ = [
+    "PAD",
+    "TextInstants",
+    "Utf8Text",
+    "calendar_date",
+    "padded_bytes",
+    "parse_texts",
+    "parse_utf8",
+]
 
 #: kind of a parsed value: a wall time without offset (local), or an instant in UTC
 NAIVE, AWARE = 1, 2
@@ -214,22 +222,20 @@ _CHUNK = 1 << 18
 def _parse_bytes(
     text: Utf8Text, dayfirst: bool | None, us: np.ndarray, kind: np.ndarray
 ) -> np.ndarray:
-    """Rows of the common layouts read from their bytes (empty strings: missing); returns the
-    rows left to read one by one (not null)."""
-    lengths = np.diff(text.offsets)
-    present = ~text.null
-    kind[present & (lengths == 0)] = MISSING
-    left = present & (lengths > 0)
-    fixed = left & (lengths <= _MAX_WIDTH)
-    counts = np.bincount(lengths[fixed], minlength=_MAX_WIDTH + 1)
-    widths = np.flatnonzero(counts >= _MIN_LAYOUT).tolist()
+    """Rows of the common layouts read from their bytes (empty strings and null rows:
+    missing); returns the rows left to read one by one (not null)."""
+    key = _width_keys(text)
+    kind[key == 0] = MISSING
+    left = key > 0
+    counts = np.bincount(key, minlength=_MAX_WIDTH + 2)
+    widths = [w for w in range(1, _MAX_WIDTH + 1) if counts[w] >= _MIN_LAYOUT]
     if not widths:
         return np.flatnonzero(left)
     # rows are read 8 bytes at a time: the bytes after a row's end are zeroed after reading
-    data = np.concatenate([text.data, np.zeros(_MAX_WIDTH + 8, dtype=np.uint8)])
+    data = padded_bytes(text.data)
     chunks: list[tuple[int, np.ndarray]] = []
     for width in widths:  # a loop over lengths
-        rows = np.flatnonzero(fixed & (lengths == width))
+        rows = np.flatnonzero(key == width)
         chunks += [(width, rows[lo : lo + _CHUNK]) for lo in range(0, rows.size, _CHUNK)]
 
     def read(some: list[tuple[int, np.ndarray]]) -> None:
@@ -244,13 +250,43 @@ def _parse_bytes(
     return np.flatnonzero(left)
 
 
+def _width_keys(text: Utf8Text) -> np.ndarray:
+    """Each row's length in bytes as ``uint8``: 0 for an empty string or a null row, and
+    ``_MAX_WIDTH + 1`` for any string longer than ``_MAX_WIDTH``."""
+    lengths = np.diff(text.offsets)
+    np.minimum(lengths, _MAX_WIDTH + 1, out=lengths)
+    key = lengths.astype(np.uint8)
+    key[text.null] = 0
+    return key
+
+
+#: zero bytes after the last string that :func:`_byte_matrix` may read
+PAD = _MAX_WIDTH + 8
+
+
+def padded_bytes(data: np.ndarray) -> np.ndarray:
+    """``data`` followed by at least :data:`PAD` readable bytes (of any value): a view of
+    the array it is a view of when that array holds them already, else a copy."""
+    base = data.base
+    if isinstance(base, np.ndarray) and base.dtype == np.uint8 and base.ndim == 1:
+        start = data.ctypes.data - base.ctypes.data
+        fits = base.flags.c_contiguous and data.flags.c_contiguous
+        if fits and 0 <= start and start + data.size + PAD <= base.size:
+            out: np.ndarray = base[start : start + data.size + PAD]
+            return out
+    return np.concatenate([data, np.zeros(PAD, dtype=np.uint8)])
+
+
 def _byte_matrix(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """The ``width`` bytes from each start, zero-padded to a multiple of 8 columns."""
     padded = -(-width // 8) * 8
     # every run of ``padded`` bytes as one item: gathering copies whole rows
     runs = np.ndarray((data.size - padded + 1,), dtype=f"V{padded}", buffer=data, strides=(1,))
     chars: np.ndarray = runs[starts].view(np.uint8).reshape(starts.size, padded)
-    chars[:, width:] = 0
+    if width < padded:  # (the bytes past the end all in the last word: one AND of words)
+        keep = np.zeros(8, dtype=np.uint8)
+        keep[: width - padded + 8] = 0xFF
+        chars.view(np.uint64)[:, -1] &= keep.view(np.uint64)[0]
     return chars
 
 
@@ -299,9 +335,17 @@ def _read_layouts(
         if n_same == rows.size:  # (one layout: no copy)
             _assemble(rows, _fields_of_spans(m, chars), dayfirst, us, kind)
             return np.ones(rows.size, dtype=bool)
-        _assemble(rows[same], _fields_of_spans(m, chars[same]), dayfirst, us, kind)
+        picked = np.flatnonzero(same)
+        _assemble(rows[picked], _fields_of_spans(m, _rows_of(chars, picked)), dayfirst, us, kind)
         done |= same
     return done
+
+
+def _rows_of(chars: np.ndarray, picked: np.ndarray) -> np.ndarray:
+    """The rows ``picked`` (positions) of a byte matrix, each copied as one item."""
+    items = chars.view(f"V{chars.shape[1]}").reshape(chars.shape[0])
+    out: np.ndarray = items[picked].view(np.uint8).reshape(picked.size, chars.shape[1])
+    return out
 
 
 def _from_iso(s: str) -> _dt.datetime:
