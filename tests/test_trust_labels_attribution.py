@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
 
-from alignment import funnel
+import alignment
+from alignment import DataValidationError, funnel
+from alignment.tables import LeadTable
 
 # ------------------------------------------------------------------ funnel.observe(by=) labels
 
@@ -59,3 +62,59 @@ def test_observe_by_float_column_labels_whole_values_as_integers(backend: str) -
     assert obs.group_values.tolist() == ["1", "2.5", "(missing)"]
     frame = obs.to_frame("pandas")
     assert set(frame["camp"]) == {"1", "2.5", "(missing)"}
+
+
+# ------------------------------------------- integer campaign codes on the leads are labels
+
+
+def _coded_leads(campaign: list[object]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "lead_id": ["a", "b", "c"],
+            "created_at": pd.to_datetime(["2023-12-30"] * 3, utc=True),
+            "source": ["web", "ads", "web"],
+            "campaign": campaign,
+            "persona": ["x", "y", "x"],
+        }
+    )
+
+
+def test_closed_loop_groups_by_integer_campaign_codes_of_the_leads() -> None:
+    # campaign 101 / 102 with a missing value (pandas: a float column) used to be refused
+    # ("not a string column"), failing the closed loop and the whole report
+    out = alignment.closed_loop(_coded_leads([101, None, 102])).to_frame("pandas")
+    rows = out[["source", "campaign", "leads"]].to_dict("records")
+    assert rows == [
+        {"source": "ads", "campaign": "(missing)", "leads": 1},
+        {"source": "web", "campaign": "101", "leads": 1},
+        {"source": "web", "campaign": "102", "leads": 1},
+    ]
+
+
+def test_closed_loop_reads_an_empty_campaign_column_as_missing() -> None:
+    # an export's empty campaign column (all NaN) is missing campaigns, not a number column
+    out = alignment.closed_loop(_coded_leads([np.nan] * 3)).to_frame("pandas")
+    assert out["campaign"].tolist() == ["(missing)", "(missing)"]
+    assert out["leads"].tolist() == [1, 2]
+
+
+def test_campaign_with_a_fraction_is_refused_where_it_is_used() -> None:
+    leads = _coded_leads([1.5, None, 102])
+    assert LeadTable.build(leads).n_leads == 3  # (a call that never reads it does not fail)
+    with pytest.raises(DataValidationError, match="fraction") as info:
+        alignment.closed_loop(leads)
+    assert info.value.column == "campaign"
+
+
+def test_attribution_totals_by_integer_campaign_of_the_leads() -> None:
+    touches = pd.DataFrame(
+        {
+            "lead_id": ["a", "a", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-02"], utc=True),
+            "channel": ["email", "search", "email"],
+            "converted_at": pd.to_datetime(["2024-01-10", "2024-01-10", "2024-01-11"], utc=True),
+            "revenue": [100.0, 100.0, 50.0],
+        }
+    )
+    res = alignment.attribute(touches, leads=_coded_leads([101, None, 102]))
+    assert res.totals(by="campaign") == {"101": 100.0, "102": 0.0, "(missing)": 50.0}
