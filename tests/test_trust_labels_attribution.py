@@ -118,3 +118,31 @@ def test_attribution_totals_by_integer_campaign_of_the_leads() -> None:
     )
     res = alignment.attribute(touches, leads=_coded_leads([101, None, 102]))
     assert res.totals(by="campaign") == {"101": 100.0, "102": 0.0, "(missing)": 50.0}
+
+
+# ------------------------------------------------------------ attribution: duplicate deal ids
+
+
+def test_a_deal_id_won_for_two_persons_is_refused_not_counted_twice() -> None:
+    # one won deal per person (journeys keyed by person): d1 for a (100) and for b (50) was
+    # credited as 150 of revenue; a deal id given twice is refused wherever the key is
+    touches = pd.DataFrame(
+        {
+            "lead_id": ["a", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True),
+            "channel": ["email", "search"],
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["d1", "d2", "d1"],
+            "lead_id": ["a", "b", "b"],
+            "closed_at": pd.to_datetime(["2024-01-10"] * 3, utc=True),
+            "amount": [100.0, 50.0, 30.0],
+            "won": [True, False, True],
+        }
+    )
+    with pytest.raises(DataValidationError, match="duplicate deal id") as info:
+        alignment.attribute(touches, deals)
+    assert (info.value.column, info.value.rows) == ("deal_id", [0, 2])
+    assert alignment.attribute(touches, deals.iloc[:2]).totals() == {"email": 100.0, "search": 0.0}

@@ -133,7 +133,8 @@ def whole_numbers(arr: np.ndarray, missing: np.ndarray) -> np.ndarray:
     ndarray of bool
     """
     with np.errstate(invalid="ignore"):
-        return ~missing & (arr == np.round(arr)) & (np.abs(arr) < EXACT_FLOAT)
+        whole: np.ndarray = ~missing & (arr == np.round(arr)) & (np.abs(arr) < EXACT_FLOAT)
+    return whole
 
 
 def _integral(arr: np.ndarray, missing: np.ndarray, column: str, table: str) -> np.ndarray:
