@@ -146,3 +146,21 @@ def test_a_deal_id_won_for_two_persons_is_refused_not_counted_twice() -> None:
         alignment.attribute(touches, deals)
     assert (info.value.column, info.value.rows) == ("deal_id", [0, 2])
     assert alignment.attribute(touches, deals.iloc[:2]).totals() == {"email": 100.0, "search": 0.0}
+
+
+def test_a_lead_column_holding_the_missing_label_is_named_as_the_leads() -> None:
+    # the refusal of a lead column holding the text "(missing)" named the touchpoints table
+    touches = pd.DataFrame(
+        {
+            "lead_id": ["a", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True),
+            "channel": ["email", "search"],
+            "converted_at": pd.to_datetime(["2024-01-10", "2024-01-11"], utc=True),
+            "revenue": [100.0, 50.0],
+        }
+    )
+    leads = _coded_leads(["x", "y", "z"]).assign(source=["(missing)", None, "web"])
+    res = alignment.attribute(touches, leads=leads)
+    with pytest.raises(DataValidationError, match="'\\(missing\\)'") as info:
+        res.totals(by="source")
+    assert (info.value.table, info.value.column) == ("leads", "source")
