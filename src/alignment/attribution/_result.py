@@ -362,6 +362,15 @@ class AttributionResult(Result):
             "(lead columns such as source or persona need the leads: pass attribute(leads=...))"
         )
 
+    def _by_table(self, by: str) -> str:
+        """The table of the ``by`` key as :meth:`_by_codes` finds it: a touch column (the
+        channel too), else a column of the leads."""
+        j = self.table
+        touch = by in ("channel", self.names.get("channel")) or by in (
+            getattr(j, "touch_columns", {}) or {}
+        )
+        return "touchpoints" if touch else "leads"
+
     def _group(self, by: str, measure: str) -> tuple[np.ndarray, np.ndarray]:
         if self.support_weights is None:
             self._require_touch(f"totals(by={by!r})")
@@ -370,7 +379,7 @@ class AttributionResult(Result):
         per_journey = self.table.revenue if measure == "revenue" else self.table.conversions
         values = self.support_weights * np.asarray(per_journey, dtype=np.float64)[journey_of]
         codes, cats = self._by_codes(by, touches, journey_of)
-        refuse_missing_label(cats, codes, column=by, table="touchpoints", rows=False)
+        refuse_missing_label(cats, codes, column=by, table=self._by_table(by), rows=False)
         n_cat = int(cats.size)
         idx = np.where(codes >= 0, codes, n_cat).astype(np.intp)
         sums = np.bincount(idx, weights=values, minlength=n_cat + 1)

@@ -50,6 +50,7 @@ from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._params import is_number, is_option
 from .._segments import group_stats
 from ..errors import ParameterError
+from ..tables._labels import whole_numbers
 from ._plan import stage_index
 
 if TYPE_CHECKING:
@@ -603,15 +604,21 @@ def _number_codes(
     values: NDArray[Any], missing: NDArray[np.bool_] | None = None
 ) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
     """Group codes of a number column in numeric order: integers compared and labelled exactly
-    (``"101"``), floats as their ``repr`` (``"2.5"``); ``NaN`` is missing, and for integers
+    (``"101"``), in a float column too (``101.0``, what a missing value makes of an integer
+    column, is ``"101"``: :func:`~alignment.tables._labels.whole_numbers`, the label reader's
+    rule), other floats as their ``repr`` (``"2.5"``); ``NaN`` is missing, and for integers
     the rows flagged in ``missing``."""
     if missing is None:
         missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.size, bool)
     uniq, inv = np.unique(values[~missing], return_inverse=True)
     codes = np.full(values.size, -1, dtype=np.int64)
     codes[~missing] = inv.ravel()
-    shown = str if values.dtype.kind in "iu" else lambda u: repr(float(u))
-    return _with_missing(codes, np.array([shown(u) for u in uniq.tolist()], dtype=object))
+    if values.dtype.kind in "iu":
+        names = [str(u) for u in uniq.tolist()]  # (one per distinct value)
+    else:
+        whole = whole_numbers(uniq, np.zeros(uniq.size, dtype=bool)).tolist()
+        names = [str(int(u)) if w else repr(u) for u, w in zip(uniq.tolist(), whole, strict=True)]
+    return _with_missing(codes, np.array(names, dtype=object))
 
 
 def _flag_codes(values: NDArray[Any]) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:

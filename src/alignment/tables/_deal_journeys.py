@@ -15,10 +15,9 @@ import numpy as np
 from .._frames import Categorical
 from .._segments import group_min, group_sort, sorted_unique
 from .._time import TIME_DTYPE
-from ..errors import reject_rows
-from ._common import _Encoded, _key_codes
+from ._common import _Encoded
 from ._contacts import ROLE, ROLE_WEIGHT, role_weight_of
-from ._deals import _CT, DEAL_KEY, Conversions, caller_rows, deal_created_anchor
+from ._deals import DEAL_KEY, Conversions, deal_codes, deal_created_anchor
 
 _NAT = np.datetime64("NaT", "us")
 
@@ -144,17 +143,7 @@ def deal_encoded(
     ``role_weight`` (``role_weights``; 1 for unnamed roles and touches of no deal).
     """
     assert conv.ids is not None
-    with caller_rows(conv.rows, _CT):
-        deals = _key_codes(conv.ids, column=DEAL_KEY, table=_CT)
-    reject_rows(
-        (np.bincount(deals.codes, minlength=deals.uniques.size) > 1)[deals.codes],
-        "duplicate deal id",
-        column=DEAL_KEY,
-        table=_CT,
-        values=conv.ids,
-        positions=conv.rows,
-        fix="give each deal its own id (one row per deal)",
-    )
+    deals = deal_codes(conv.ids, conv.rows)
     n_deal, n_keys = conv.n, enc.keys.size
     close = np.empty(n_deal, dtype=TIME_DTYPE)
     close[deals.codes] = conv.time

@@ -227,6 +227,8 @@ def read_conversions(
             )
     _check_awareness(instants, _CT)
     ids = np.asarray(cols[DEAL_KEY])[rows] if DEAL_KEY in cols else None
+    if ids is not None:  # (whether the journeys are keyed by person or by deal)
+        deal_codes(ids, rows)
     if deal_contacts is not None:
         if key_name != lead:
             raise ParameterError(
@@ -260,6 +262,24 @@ def read_conversions(
         pairs=pairs,
         created=created,
     )
+
+
+def deal_codes(ids: np.ndarray, rows: np.ndarray | None = None) -> _Keys:
+    """The codes of the deal ids ``ids`` (the caller's ``rows``, when a selection of them);
+    an id given twice is a :class:`DataValidationError` naming the rows: one deal counted
+    twice, or two deals under one id, would be a guess."""
+    with caller_rows(np.arange(ids.size) if rows is None else rows, _CT):
+        deals = _key_codes(ids, column=DEAL_KEY, table=_CT)
+    reject_rows(
+        (np.bincount(deals.codes, minlength=deals.uniques.size) > 1)[deals.codes],
+        "duplicate deal id",
+        column=DEAL_KEY,
+        table=_CT,
+        values=ids,
+        positions=rows,
+        fix="give each deal its own id (one row per deal)",
+    )
+    return deals
 
 
 def _won(cols: Any, won_stages: Sequence[str] | None) -> np.ndarray | None:
@@ -477,15 +497,7 @@ def _read_contacts(
     raw = read_table(
         deal_contacts, table=_DC, required=[DEAL_KEY, lead], optional=["is_primary", "role"]
     )
-    all_deals = _key_codes(deal_ids, column=DEAL_KEY, table=_CT)
-    reject_rows(
-        (np.bincount(all_deals.codes, minlength=all_deals.uniques.size) > 1)[all_deals.codes],
-        "duplicate deal id",
-        column=DEAL_KEY,
-        table=_CT,
-        values=deal_ids,
-        fix="give each deal its own id (one row per deal)",
-    )
+    all_deals = deal_codes(deal_ids)
     dkeys = _key_codes(raw.columns[DEAL_KEY], column=DEAL_KEY, table=_DC)
     persons = _key_codes(raw.columns[lead], column=lead, table=_DC)
     pos, found = lookup(all_deals.uniques, dkeys.uniques)

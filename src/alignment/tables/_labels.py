@@ -39,6 +39,7 @@ __all__ = [
     "label_column",
     "label_columns",
     "touch_names",
+    "whole_numbers",
 ]
 
 _LOOK = 64
@@ -116,12 +117,32 @@ def _python_ints(arr: np.ndarray) -> np.ndarray | None:
     return missing if ints and not missing.all() else None
 
 
+def whole_numbers(arr: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Where a float column holds an integer a float holds exactly (a code ``101.0``: no
+    fraction, below 2**53), ``missing`` aside: the values labelled as integers.
+
+    Parameters
+    ----------
+    arr : ndarray of float
+        The column.
+    missing : ndarray of bool
+        Where it has no value.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    with np.errstate(invalid="ignore"):
+        whole: np.ndarray = ~missing & (arr == np.round(arr)) & (np.abs(arr) < EXACT_FLOAT)
+    return whole
+
+
 def _integral(arr: np.ndarray, missing: np.ndarray, column: str, table: str) -> np.ndarray:
     """A float column's values as the integer codes they hold (``0`` where missing)."""
-    with np.errstate(invalid="ignore"):
-        fraction = ~missing & (arr != np.round(arr))
+    other = ~missing & ~whole_numbers(arr, missing)
+    big = other & (np.abs(arr) >= EXACT_FLOAT)
     reject_rows(
-        fraction,
+        other & ~big,
         "expected strings, found a number with a fraction (it names no label)",
         column=column,
         table=table,
@@ -129,7 +150,7 @@ def _integral(arr: np.ndarray, missing: np.ndarray, column: str, table: str) -> 
         fix=_FIX,
     )
     reject_rows(
-        ~missing & (np.abs(arr) >= EXACT_FLOAT),
+        big,
         "an integer code of 2**53 or more held as a float (floats cannot hold it exactly: "
         "codes would merge)",
         column=column,

@@ -35,6 +35,11 @@ from ._labels import label_columns
 
 _NAT = np.datetime64("NaT", "us")
 
+#: lead columns that are labels whatever holds them: integer codes (campaign ``101``, also
+#: ``101.0`` in a float column a missing value made float) and a column of missing values
+#: only are read as labels (``"101"``), as the touches' label columns are
+LEAD_LABELS = frozenset({"source", "campaign"})
+
 
 # ----------------------------------------------------------------------------- LeadTable
 
@@ -276,7 +281,11 @@ class LeadTable:
             error (unknown stage).
         categorical, numeric : list, tuple or 1-D array of str, optional
             Columns to read as strings / numbers; default: inferred from the data types (a
-            bool column is a number column: its flags are read as 0 and 1).
+            bool column is a number column: its flags are read as 0 and 1), but ``source``
+            and ``campaign`` (:data:`LEAD_LABELS`) are labels whatever holds them: integer
+            codes are their text (``101`` → ``"101"``), a column of missing values only is
+            missing labels, and a flag or a number with a fraction is refused where the
+            column is used.
 
         Raises
         ------
@@ -384,8 +393,12 @@ class LeadTable:
             stage_arrays[s] = arr
         _check_awareness(flags, table)
         rest = [c for c in raw.columns if c not in (id, created_at, *stage_names)]
+        coded: list[str] = []  # (label columns of numbers: checked where they are used)
         if categorical is None:
-            cat_names = [c for c in rest if c not in (numeric or ()) and kind_of(c) in "OUS"]
+            coded = [c for c in rest if c in LEAD_LABELS and kind_of(c) in "iuf"]
+            cat_names = [
+                c for c in rest if c not in (numeric or ()) and (kind_of(c) in "OUS" or c in coded)
+            ]
         else:
             cat_names = list(categorical)
         if numeric is None:
@@ -397,7 +410,7 @@ class LeadTable:
                 from ..errors import MissingColumnError
 
                 raise MissingColumnError(f"column {c!r} not found", column=c, table=table)
-        cats = label_columns(raw, cat_names, table, None)
+        cats = label_columns(raw, cat_names, table, None, on_use=coded)
         nums: dict[str, np.ndarray] = {}
         exact: dict[str, np.ndarray] = {}
         for c in num_names:
