@@ -100,3 +100,42 @@ def test_sorted_dictionaries_with_nulls_are_gathered() -> None:
 def test_an_entry_no_row_uses_is_not_a_category() -> None:
     chunks = [(["a", "z", "b"], [0, 2] * 700), (["z", "c"], [1, None])]
     _check(_column(chunks, "int16"), ["a", "b"] * 700 + ["c", None])
+
+
+TEXTS = st.text(alphabet=st.sampled_from(["a", "b", "\x00", "é", "9", " "]), max_size=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(st.lists(st.one_of(st.none(), TEXTS), max_size=12), min_size=1, max_size=4),
+    head_min=st.integers(0, 6),
+)
+def test_hashed_is_python_factorisation(parts: list[list[str | None]], head_min: int) -> None:
+    """A chunked string column hashed by pyarrow, its distinct values sorted by their words
+    (first rows mostly distinct) or by pyarrow: the plain-Python factorisation either way."""
+    column = pa.chunked_array([pa.array(p, type=pa.string()) for p in parts], type=pa.string())
+    values = [v for p in parts for v in p]
+    codes, cats = _twin(values)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_filetexts, "DISTINCT_HEAD_MIN", head_min)
+        cat = _filetexts._hashed(column)
+    assert cat.codes.dtype == np.int32
+    assert cat.codes.tolist() == codes
+    assert cat.categories.tolist() == cats
+    if cat.sort_keys is not None:
+        assert cat.sort_keys.size == len(cats) and bool(
+            np.all(cat.sort_keys[1:] > cat.sort_keys[:-1])
+        )
+
+
+def test_ids_mostly_distinct_are_sorted_by_their_words() -> None:
+    """Ids of 18 characters, a few repeated, with nulls, past :data:`DISTINCT_HEAD_MIN`: the
+    words' path, the same answer as the plain-Python twin."""
+    n = 2 * _filetexts.DISTINCT_HEAD_MIN
+    ids = [f"0015e00000{k * 7919 % 100_003:08d}" for k in range(n)]
+    values: list[str | None] = [None if k % 5 == 0 else ids[k % (n - 50)] for k in range(n)]
+    column = pa.chunked_array([pa.array(values[: n // 2]), pa.array(values[n // 2 :])])
+    cat = _filetexts._hashed(column)
+    codes, cats = _twin(values)
+    assert cat.codes.tolist() == codes
+    assert cat.categories.tolist() == cats
