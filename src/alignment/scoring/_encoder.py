@@ -21,7 +21,7 @@ Rules (see ``docs/scoring/logistic.md``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,7 +212,8 @@ class LeadEncoder:
     # ------------------------------------------------------------------ fit
     def fit_leads(self, leads: Any) -> LeadEncoder:
         """Fit on a :class:`~alignment.LeadTable` (numeric and categorical lead columns)."""
-        return self.fit(self._lead_columns(leads, fitting=True), impute=True)
+        flags = {c for c, v in getattr(leads, "exact", {}).items() if v.dtype.kind == "O"}
+        return self.fit(self._lead_columns(leads, fitting=True), impute=True, flag_columns=flags)
 
     def _lead_columns(self, leads: Any, *, fitting: bool) -> dict[str, Any]:
         available: dict[str, Any] = {}
@@ -241,12 +242,15 @@ class LeadEncoder:
         *,
         impute: bool = False,
         exclude_identifiers: bool = False,
+        flag_columns: Collection[str] = (),
     ) -> LeadEncoder:
         """Fit on a mapping of columns (numeric arrays, object arrays or Categoricals).
 
         ``impute`` (fill missing numbers with the training mean) and ``exclude_identifiers``
         (leave identifier-like columns out) are ``True`` or ``False``; anything else is a
-        :class:`alignment.ParameterError`.
+        :class:`alignment.ParameterError`.  ``flag_columns``: the number columns that hold
+        flags read as 0/1 (a :class:`~alignment.LeadTable`'s flag columns), taken as flags
+        when predicting.
         """
         impute = check_flag(impute, "LeadEncoder.fit: impute")
         exclude_identifiers = check_flag(
@@ -274,7 +278,7 @@ class LeadEncoder:
                     reject_nonfinite_feature(bad, x, name)
                 ok = x[~bad]
                 fill = float(np.median(ok)) if ok.size else 0.0
-                flags = np.asarray(col).dtype.kind == "b"
+                flags = np.asarray(col).dtype.kind == "b" or name in flag_columns
                 specs.append(_NumSpec(name, fill, bool(bad.any()), flags))
                 continue
             codes, cats = _categorical_values(col)

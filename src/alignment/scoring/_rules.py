@@ -27,6 +27,7 @@ import numpy as np
 from .._columns import numeric
 from .._params import is_integer, is_number, keyword_problem
 from ..errors import DataValidationError, MissingColumnError, ParameterError
+from ..tables._labels import whole_numbers
 
 __all__ = ["Rule", "evaluate_rule", "rules_from"]
 
@@ -223,11 +224,11 @@ def category_mask(rule: Rule, col: Any) -> np.ndarray:
     k = rule.kind
     _refuse_flag_values(rule)
     if k == "equals":
-        return np.asarray(cats == str(rule.equals), dtype=bool)
+        return np.asarray(cats == _label(rule.equals), dtype=bool)
     if k == "persona":
         return np.asarray(cats == str(rule.persona), dtype=bool)
     if k == "isin":
-        return np.isin(cats, np.asarray([str(v) for v in rule.isin or ()], dtype=object))
+        return np.isin(cats, np.asarray([_label(v) for v in rule.isin or ()], dtype=object))
     if k == "contains":
         low = np.char.lower(cats.astype(str))
         out = np.zeros(cats.size, dtype=bool)
@@ -235,6 +236,17 @@ def category_mask(rule: Rule, col: Any) -> np.ndarray:
             out |= np.char.find(low, kw.lower()) >= 0
         return out
     return _range_mask(rule, _category_numbers(rule, col))
+
+
+def _label(value: Any) -> str:
+    """A rule's value as the label of a text column: a whole float as its integer (``101.0``
+    is the label ``"101"``, as a float column of codes is labelled:
+    :func:`~alignment.tables._labels.whole_numbers`), any other value as ``str``."""
+    if isinstance(value, (float, np.floating)):
+        v = np.array([value], dtype=np.float64)
+        if whole_numbers(v, np.isnan(v))[0]:
+            return str(int(value))
+    return str(value)
 
 
 def _refuse_flag_values(rule: Rule) -> None:

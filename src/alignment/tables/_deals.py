@@ -21,7 +21,7 @@ from .._frames import Categorical, factorize, numeric, read_table
 from .._lookup import lookup
 from .._options import read_time
 from .._params import check_flag
-from .._parse import fold_key, fold_role, parse_bool
+from .._parse import _missing_mask, fold_key, fold_role, parse_bool
 from .._time import Awareness
 from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
 from ._common import _check_awareness, _key_codes, _Keys, _merge_keys, check_total
@@ -227,8 +227,9 @@ def read_conversions(
             )
     _check_awareness(instants, _CT)
     ids = np.asarray(cols[DEAL_KEY])[rows] if DEAL_KEY in cols else None
-    if ids is not None:  # (whether the journeys are keyed by person or by deal)
-        deal_codes(ids, rows)
+    if ids is not None:  # (keyed by person: the ids given; by deal, every row's: later)
+        with_id = _with_id(ids)
+        deal_codes(ids[with_id], rows[with_id])
     if deal_contacts is not None:
         if key_name != lead:
             raise ParameterError(
@@ -262,6 +263,18 @@ def read_conversions(
         pairs=pairs,
         created=created,
     )
+
+
+def _with_id(ids: np.ndarray) -> np.ndarray:
+    """Where an optional ``deal_id`` column holds an id (not missing, not blank text): the
+    ids a conversion keyed by person may give or not, each at most once."""
+    blank = np.zeros(ids.shape, dtype=bool)
+    if ids.dtype.kind == "U":
+        blank = np.char.strip(ids) == ""
+    elif ids.dtype.kind == "O":  # (the rows of a deals table: no hot path)
+        blank[:] = [isinstance(v, str) and not v.strip() for v in ids.tolist()]
+    out: np.ndarray = ~_missing_mask(ids) & ~blank
+    return out
 
 
 def deal_codes(ids: np.ndarray, rows: np.ndarray | None = None) -> _Keys:
