@@ -453,7 +453,8 @@ def read_time(
     times : ndarray of datetime64[us]
     awareness : bool or None
         As for :func:`~alignment._time.as_utc_datetime64` (``False`` only for naive values
-        read as UTC).
+        read as UTC); ``None`` when every value is missing (a column with no instant is
+        neither naive nor aware, whatever its dtype).
     """
     options = current()
     note_cut(table, column, finer_than_us(values))
@@ -472,6 +473,8 @@ def read_time(
         if not frame_aware and options.tz is not None:
             times, ambiguous, gap = localize(times, options.tz, column=column, table=table)
             aware = True
+    if np.isnat(times).all():  # no instant at all: neither naive nor aware
+        aware = None
     if aware is False:
         note_naive(table, column)
     elif aware:

@@ -10,10 +10,11 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import MissingColumnError
 from ..report._read import not_measured_of, summary_of
 from ._commands import _emit, _read_files, _source, _write_or_print
 from ._common import say
-from ._inputs import Inputs, UsageError
+from ._inputs import Inputs, UsageError, _names
 
 #: the closed loop's default keys (those the leads have), as in the report
 _CLOSED_LOOP_BY = ("source", "campaign", "persona")
@@ -24,7 +25,15 @@ def _keys(given: str | None, columns: Sequence[str]) -> list[str]:
     if given is not None:
         return [c.strip() for c in given.split(",") if c.strip()]
     keys = [c for c in _CLOSED_LOOP_BY if c in columns]
-    return keys or ["source"]  # the engine names what is missing
+    if not keys:
+        raise MissingColumnError(
+            f"closed-loop groups by {', '.join(_CLOSED_LOOP_BY)} (those the leads have), and "
+            f"the leads have none of them; their columns: {', '.join(columns) or '(none)'}",
+            table="leads",
+            fix="name the lead columns to group by with --by (e.g. --by region), or add a "
+            "source column",
+        )
+    return keys
 
 
 def _cmd_closed_loop(args: argparse.Namespace) -> int:
@@ -46,7 +55,7 @@ def _cmd_closed_loop(args: argparse.Namespace) -> int:
     else:
         files = {"leads": args.leads, "deals": args.deals, "costs": args.costs}
         t = _read_files(inputs, files, args.leads)
-        by = _keys(args.by, inputs.seen.get("leads", []))
+        by = _keys(args.by, _names(t["leads"]))
         report = closed_loop(
             t["leads"], deals=t["deals"], costs=t["costs"], by=by, allocate=args.allocate
         )

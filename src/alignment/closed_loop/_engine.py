@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._colnames import by_keyword
-from .._columns import fold_values
+from .._columns import FOLDED_COLUMNS
 from .._frame_types import level_frames
 from .._frames import numeric, read_table
 from .._grouplabel import refuse_missing_label
@@ -22,6 +22,7 @@ from .._results import CallableDict, ReportTable, Result
 from .._segments import sorted_unique
 from .._textnorm import reason_texts
 from ..errors import AlignmentError, MissingColumnError, ParameterError
+from ..tables._labels import label_category
 from ._allocate import (
     ALLOCATIONS,
     MISSING,
@@ -376,11 +377,13 @@ class _Groups:
 def _groups(lt: Any, by_cols: tuple[str, ...]) -> _Groups:
     for c in by_cols:
         if c not in lt.categorical:
+            what = "not a string column of" if c in lt.columns else "not a column of"
             raise MissingColumnError(
-                f"closed_loop groups by {c!r}, which is not a string column of the leads; "
+                f"closed_loop groups by {c!r}, which is {what} the leads; "
                 f"string columns: {', '.join(lt.categorical) or '(none)'}",
                 column=c,
                 table="leads",
+                fix="name string lead columns in by= (e.g. by='source'), or add the column",
             )
     key_values = []
     codes = []
@@ -527,13 +530,24 @@ def _costs(
     raw = read_table(costs, table="costs", required=[cost_column], all_columns=True, fix=fix)
     amounts = numeric(raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True)
     refuse_overflow(amounts, column=cost_column, table="costs")
-    keys = {
-        c: fold_values(raw.columns[c], column=c, table="costs")
-        for c in raw.columns
-        if c in lt.categorical and c != cost_column
-    }
+    keys = {c: _cost_key(raw, c) for c in raw.columns if c in lt.categorical and c != cost_column}
     placed = place(g, lt, keys, amounts, allocate=allocate, weights=weights, what="costs")
     return placed, float(amounts.sum())
+
+
+def _cost_key(raw: Any, column: str) -> np.ndarray:
+    """A key column of the costs read as the leads' labels are (text, or integer codes as
+    their text: ``101`` and a ``101.0`` a missing value made float are both ``"101"``; a flag
+    or ``1.5`` refused naming the rows), spellings folded as the call folds them; ``None``
+    where missing."""
+    cat = label_category(
+        raw.columns[column],
+        column=column,
+        table="costs",
+        fold=column in FOLDED_COLUMNS,
+        exact=raw.integers.get(column),
+    )
+    return cat.values()
 
 
 def _attributed(
