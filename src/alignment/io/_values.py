@@ -318,15 +318,31 @@ def places_in(vocab: np.ndarray, texts: np.ndarray) -> np.ndarray | None:
         order = cell_order(both)
     except TypeError:
         return None
-    # (stable, the vocabulary first: a string of the vocabulary sorts before its equals)
-    last = np.maximum.accumulate(np.where(order < vocab.size, order, -1))
-    theirs = order >= vocab.size
-    at = np.empty(texts.size, dtype=np.int64)
-    at[order[theirs] - vocab.size] = last[theirs]  # (the last vocabulary entry at or before)
-    hit = at >= 0
-    hit[hit] = np.asarray(both[at[hit]] == both[vocab.size :][hit], dtype=bool)
+    at = _entry_before(order, vocab.size, texts.size)
+    mine = both[vocab.size :]
+    if int(at.min(initial=0)) >= 0:  # (every text has an entry at or before it: no mask)
+        hit = np.asarray(both[at] == mine, dtype=bool)
+    else:
+        hit = at >= 0
+        hit[hit] = np.asarray(both[at[hit]] == mine[hit], dtype=bool)
     out: np.ndarray = np.where(hit, at, -1)
     return out
+
+
+def _entry_before(order: np.ndarray, n_vocab: int, n_texts: int) -> np.ndarray:
+    """For each text, the last vocabulary entry at or before it (``-1``: none) in ``order``,
+    the stable order of a sorted vocabulary then the texts (a string of the vocabulary sorts
+    before its equals).  Texts sorted (a coded column's, mostly): the entries before the
+    ``i``-th text's place are that place less ``i``, read without a pass over every place."""
+    theirs = np.flatnonzero(order >= n_vocab)
+    ranks = np.arange(n_texts, dtype=np.int64)
+    if np.array_equal(order[theirs] - n_vocab, ranks):  # (the texts in their own order)
+        out: np.ndarray = theirs - ranks - 1
+        return out
+    last = np.maximum.accumulate(np.where(order < n_vocab, order, -1))
+    at = np.empty(n_texts, dtype=np.int64)
+    at[order[theirs] - n_vocab] = last[theirs]
+    return at
 
 
 def joined_texts(parts: list[np.ndarray]) -> np.ndarray:
