@@ -411,14 +411,22 @@ def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People
     _disagreements(p, order, slots, block, skip, ctx)
     leads = {"lead_id": _picked(vocab, persons)}
     leads.update(combine(p, row, order, persons.size, ("lead_id", "merged_into")))
-    keys, _ = _dense_distinct(np.concatenate([own, final]), vocab.size)
-    at = first[keys]  # every id (a record's, or one linked to) and its person
-    person = keys.copy()
-    person[at < _BIG] = final[at[at < _BIG]]
-    width = np.int32 if persons.size < 2**31 else np.int64  # (the rows of 5·10^6 touches)
-    rows = np.full(vocab.size + 1, -1, dtype=width)  # (the last: code -1, no person)
-    rows[keys] = row_of[person]
-    return People(leads, vocab, rows)
+    return People(leads, vocab, _rows_of_ids(own, final, row, persons.size, vocab.size))
+
+
+def _rows_of_ids(
+    own: np.ndarray, final: np.ndarray, row: np.ndarray, n_persons: int, n_codes: int
+) -> np.ndarray:
+    """The row in the persons of every id code (``-1``: none, and one more ``-1`` for code
+    ``-1``), from each record's ``row``: a record's id goes where its record does (the records
+    of one id share their link, so their person), an id only linked to (its code in ``final``
+    alone) is the person of the records it ends."""
+    width = np.int32 if n_persons < 2**31 else np.int64  # (the rows of 5·10^6 touches)
+    rows = np.full(n_codes + 1, -1, dtype=width)  # (the last: code -1, no person)
+    moved = np.flatnonzero(final != own)  # (the ids linked to: few, before the records' own)
+    rows[final[moved]] = row[moved]
+    rows[own] = row
+    return rows
 
 
 def _picked(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
