@@ -25,18 +25,23 @@ def _texts(n: int) -> np.ndarray:
     return np.array([f"t{i:05d}" for i in range(n)], dtype=object)
 
 
-def _touches(rows: list[tuple[int, int, int, int, int, bool]]) -> dict[str, np.ndarray]:
+def _touches(
+    rows: list[tuple[int, int, int, int, int, bool]], shared: bool = True
+) -> dict[str, np.ndarray]:
     """Touches of rows (person, day, kind code, campaign code, channel code, still in): the
-    kinds of 2 texts, the campaigns of 300 (int16 codes), the channels of 40 000 (int32)."""
+    kinds of 2 texts, the campaigns of 300 (int16 codes), the channels of 40 000 (int32).
+    ``shared``: the persons' ids held as codes that are the persons' rows (as a read links
+    them), else as a copy of them."""
     person, day, kind, campaign, channel, live = (np.array(c) for c in zip(*rows))
     n = len(rows)
+    rows_of = person.astype(np.int32)
     ids = np.array([f"p{i}" for i in range(int(person.max()) + 1)], dtype=object)
     stamp = (np.datetime64("2024-01-01", "us") + day * _DAY).astype("datetime64[us]")
     return {
         SRC: np.zeros(n, dtype=np.int16),
         ROW: np.arange(n, dtype=np.int32),
-        "lead_id": CodedText(person.astype(np.int32), ids),
-        PERSON: person.astype(np.int32),
+        "lead_id": CodedText(rows_of if shared else rows_of.copy(), ids),
+        PERSON: rows_of,
         "timestamp": stamp,
         "kind": CodedText(kind - 1, _texts(2)),  # (-1: missing)
         "campaign": CodedText(campaign - 1, _texts(300)),
@@ -71,11 +76,12 @@ _ROW = st.tuples(
 
 
 @SETTINGS
-@given(st.lists(_ROW, min_size=1, max_size=40), st.booleans())
+@given(st.lists(_ROW, min_size=1, max_size=40), st.booleans(), st.booleans())
 def test_the_touches_are_those_of_one_sort_by_every_column(
-    rows: list[tuple[int, int, int, int, int, bool]], early: bool
+    rows: list[tuple[int, int, int, int, int, bool]], early: bool, shared: bool
 ) -> None:
-    t = _touches(rows)
+    """The persons' ids and the instants read back from the sorted keys, or gathered."""
+    t = _touches(rows, shared)
     if not t[LIVE].any():
         t[LIVE][0] = True
     done = first_sorted("touchpoints", dict(t)) if early else None
