@@ -24,7 +24,7 @@ from .._frames import factorize
 from .._sortwords import sort_words
 from ._values import CodedText
 
-__all__ = ["canonical_order", "first_order", "sort_first", "sort_key"]
+__all__ = ["SortedKeys", "canonical_order", "first_order", "sort_first", "sort_key"]
 
 _WORD = 63  # bits of a non-negative int64
 BLOCK = 1 << 16
@@ -73,8 +73,30 @@ def _bits(x: int) -> int:
     return max(int(x), 0).bit_length()
 
 
+class SortedKeys(NamedTuple):
+    """The two keys of the sorted rows, as the sort left them: one combined word per row,
+    ``(a - a0) * width + (b - b0) // step``, ``width`` a power of two."""
+
+    words: np.ndarray
+    a0: int
+    width: int
+    b0: int
+    step: int
+
+    def keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The keys ``a`` and ``b`` of the sorted rows (``int64``), from their words."""
+        a = self.words >> (self.width.bit_length() - 1)  # (no division: a shift and a mask)
+        b = self.words & (self.width - 1)
+        a += self.a0
+        b *= self.step
+        b += self.b0
+        return a, b
+
+
 def first_order(
-    keys: list[np.ndarray], live: np.ndarray | None = None
+    keys: list[np.ndarray],
+    live: np.ndarray | None = None,
+    found: list[SortedKeys] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The rows sorted by ``keys`` (the first the most significant), and whether each sorted
     row ties with the next on every key when the sort tells it (else ``None``).  ``live``:
@@ -83,7 +105,8 @@ def first_order(
     Two integer keys (a person's row, an instant) are sorted as one combined key when it fits
     in 62 bits; the rows left out take the largest key, after every other, and are cut off.
     That sort need not be stable: :func:`canonical_order` orders tied rows by the other
-    columns, and rows tied on every column are the same row of the result.
+    columns, and rows tied on every column are the same row of the result.  ``found``: gets
+    the keys of the sorted rows when that combined key is sorted (:class:`SortedKeys`).
     """
     m = keys[0].size if live is None else int(np.count_nonzero(live))
     if m == 0:
@@ -94,10 +117,13 @@ def first_order(
         span = b1 - b0
         if span < 2**62:
             step = _step(b, b0, live)  # (instants in whole seconds: 10**6)
-            width = span // step + 1
+            width = 1 << _bits(span // step)  # (a power of two: keys read back by a shift)
             top = (a1 - a0) * width + span // step + (live is not None)  # (rows left out)
             if top < 2**62:
-                order, tie = _sorted_words(_Combined(a, a0, width, b, b0, step, live, top), top)
+                key = _Combined(a, a0, width, b, b0, step, live, top)
+                order, tie, words = _sorted_words(key, top)
+                if found is not None:
+                    found.append(SortedKeys(words[:m], a0, width, b0, step))
                 return order[:m], tie[: m - 1]
     if live is None:
         return np.lexsort(keys[::-1]), None
@@ -134,7 +160,8 @@ def _step(b: np.ndarray, b0: int, live: np.ndarray | None = None) -> int:
 
 
 class _Combined(NamedTuple):
-    """``(a - a0) * width + (b - b0) // step``: a non-negative key below 2**62, ``top`` at most;
+    """``(a - a0) * width + (b - b0) // step`` (``width`` above every ``(b - b0) // step``): a
+    non-negative key below 2**62, ``top`` at most;
     ``top`` itself for the rows ``live`` leaves out."""
 
     a: np.ndarray
@@ -159,9 +186,9 @@ class _Combined(NamedTuple):
         return out
 
 
-def _sorted_words(key: _Combined, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rows in the order of the combined ``key`` (at most ``top``), and whether each sorted
-    row ties with the next.
+def _sorted_words(key: _Combined, top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows in the order of the combined ``key`` (at most ``top``), whether each sorted
+    row ties with the next, and the sorted keys.
 
     With the row number in the low bits of one word, a sort of the words' values (the words
     written block by block: no temporary of every row); else an argsort of the key.
@@ -171,7 +198,8 @@ def _sorted_words(key: _Combined, top: int) -> tuple[np.ndarray, np.ndarray]:
     if _bits(top) + row_bits > _WORD:
         combined = key.into(np.empty(n, dtype=np.int64), 0, n)
         order = np.argsort(combined)
-        return order, ties(combined[order])
+        combined = combined[order]
+        return order, ties(combined), combined
     words = np.empty(n, dtype=np.int64)
     for lo in range(0, n, BLOCK):  # (a loop over blocks of rows)
         hi = min(lo + BLOCK, n)
@@ -181,7 +209,7 @@ def _sorted_words(key: _Combined, top: int) -> tuple[np.ndarray, np.ndarray]:
     sort_words(words)  # (a person's rows side by side: clustered words)
     order = words & ((1 << row_bits) - 1)
     words >>= row_bits  # (the sorted keys)
-    return order, words[1:] == words[:-1]
+    return order, words[1:] == words[:-1], words
 
 
 def sort_first(
@@ -190,10 +218,11 @@ def sort_first(
     n: int,
     known: Mapping[str, np.ndarray],
     live: np.ndarray | None = None,
+    found: list[SortedKeys] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The rows (of ``live``, default all ``n``) sorted by the ``first`` columns, and whether
-    each ties with the next when the sort tells it (:func:`first_order`)."""
-    return _sorted_by(_keys(cols, first, known), n, live)
+    each ties with the next when the sort tells it (:func:`first_order`, ``found`` too)."""
+    return _sorted_by(_keys(cols, first, known), n, live, found)
 
 
 def _keys(
@@ -203,10 +232,10 @@ def _keys(
 
 
 def _sorted_by(
-    keys: list[np.ndarray], n: int, live: np.ndarray | None
+    keys: list[np.ndarray], n: int, live: np.ndarray | None, found: list[SortedKeys] | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     if keys:
-        return first_order(keys, live)
+        return first_order(keys, live, found)
     return np.arange(n, dtype=np.int64) if live is None else np.flatnonzero(live), None
 
 
