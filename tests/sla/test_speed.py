@@ -481,7 +481,7 @@ def test_refusals() -> None:
     leads, acts = example()
     with pytest.raises(ParameterError, match="BusinessCalendar"):
         speed_to_lead(leads, acts, calendar="09:00-17:00")  # type: ignore[arg-type]
-    with pytest.raises(ParameterError, match="not a string column"):
+    with pytest.raises(ParameterError, match="is not a lead column; available: lead_id"):
         speed_to_lead(leads, acts, by="nope")
     with pytest.raises(ParameterError, match="attempt_kinds"):
         speed_to_lead(leads, acts, attempt_kinds=[])
