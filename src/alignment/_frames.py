@@ -31,7 +31,7 @@ from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._options import finer_than_us, note_cut
 from ._parallel import n_threads, submit
 from ._params import DISABLE_BACKENDS, env_flag, is_option
-from ._rows import records_to_dict, tighten
+from ._rows import records_to_dict, tighten, tighten_exact
 from ._sources import Source, open_source
 from ._time import TIME_DTYPE, datetimes_as_us, read_only_view
 from .errors import DataValidationError, ParameterError
@@ -165,11 +165,12 @@ def read_table(
             all_columns=all_columns,
             fix=fix,
         )
+    integers: dict[str, np.ndarray] = {}  # (of a dict's ints with missing values, and Arrow's)
     if isinstance(data, Mapping):
         named = _named_by_text(data, table)
         names = tuple(named)
         backend: Backend = "dict"
-        getter = _dict_getter(named, table)
+        getter = _dict_getter(named, table, integers)
     elif _check_unique_names(data, table) or is_frame(data):
         return _read_frame(
             data,
@@ -194,12 +195,11 @@ def read_table(
             data_dict = {name: np.empty(0, dtype=object) for name in (*required, *optional)}
         names = tuple(data_dict.keys())
         backend = "dict"
-        getter = _dict_getter(data_dict, table)
+        getter = _dict_getter(data_dict, table, integers)
     wanted = list(names) if all_columns else [*required, *optional]
     check_required(required, names, table, fix=fix)
     cols: dict[str, np.ndarray] = {}
     aware: dict[str, bool] = {}
-    integers: dict[str, np.ndarray] = {}
     for name in dict.fromkeys(wanted):
         if name in names:
             cols[name] = getter(name)
@@ -268,7 +268,10 @@ def _named_by_text(data: Mapping[Any, Any], table: str) -> dict[str, Any]:
     return named
 
 
-def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
+def _dict_getter(data: Mapping[Any, Any], table: str, integers: dict[str, np.ndarray]) -> Any:
+    """Reads a dict's column; Python ints with missing values record their integers exact in
+    ``integers``, as an integer column with nulls of a frame does (:func:`tighten_exact`)."""
+
     def get(name: str) -> np.ndarray:
         value = data[name]
         if isinstance(value, Categorical):  # (a column factorised already: its codes are read)
@@ -293,7 +296,9 @@ def _dict_getter(data: Mapping[Any, Any], table: str) -> Any:
             elif arr.dtype.kind in "iuf" and _holds_bool(value):  # ([2, True]: not [2, 1])
                 arr = np.asarray(value, dtype=object)
         if arr.dtype.kind == "O" and arr.ndim == 1:
-            arr = tighten(arr)
+            arr, exact = tighten_exact(arr)
+            if exact is not None:
+                integers[name] = exact
         if arr.ndim != 1:
             raise DataValidationError(
                 f"expected a 1-D column, got shape {arr.shape}",

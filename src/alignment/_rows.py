@@ -13,7 +13,7 @@ import numpy as np
 from ._params import is_decimal_number, is_na
 from .errors import DataValidationError
 
-__all__ = ["object_kind", "records_to_dict", "tighten"]
+__all__ = ["object_kind", "records_to_dict", "tighten", "tighten_exact"]
 
 
 def records_to_dict(records: list[Any], table: str) -> dict[str, np.ndarray]:
@@ -41,7 +41,7 @@ def records_to_dict(records: list[Any], table: str) -> dict[str, np.ndarray]:
         vals = [r.get(name) for r in rows]
         arr = np.empty(len(vals), dtype=object)
         arr[:] = vals
-        out[name] = tighten(arr)
+        out[name] = arr  # (tightened as a dict's column is, integers with missing values exact)
         if declared.get(name) and all(map(_missing, vals)):  # (no value: the field's type)
             out[name] = np.full(len(vals), *_NO_VALUE[declared[name]])
     return out
@@ -149,6 +149,41 @@ def tighten(arr: np.ndarray) -> np.ndarray:
         except OverflowError:  # an int beyond a float (10**400): left for the column's check
             return arr
     return arr
+
+
+def tighten_exact(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`tighten`, Python ints with missing values (``[2**53 + 1, None, 3]``) read as a
+    frame's integer column with nulls is, never through floats alone.
+
+    Returns
+    -------
+    values : ndarray
+        As :func:`tighten` gives them; but ints with missing values, one of them 2**53 or more
+        in magnitude (a float would round it onto its neighbour), are Python ints with ``None``
+        where missing.
+    integers : ndarray of int64 or None
+        For ints with missing values (``None``, pandas' ``NA`` or ``NaN``), the integers
+        exact, ``0`` where missing (as ``RawColumns.integers`` holds them); else ``None``.
+    """
+    out = tighten(arr)
+    if arr.dtype.kind != "O" or out.dtype.kind != "f":
+        return out, None
+    missing = np.isnan(out)
+    items = arr.tolist()
+    if not all(
+        m or (isinstance(v, int) and not isinstance(v, bool))
+        for v, m in zip(items, missing.tolist(), strict=True)
+    ):
+        return out, None  # (a float among them: a column of numbers)
+    try:
+        exact = np.array([0 if m else v for v, m in zip(items, missing, strict=True)], np.int64)
+    except OverflowError:  # beyond int64: Python ints (exact), as without missing values
+        return arr, None
+    if exact.max() < 2**53 and exact.min() > -(2**53):
+        return out, exact
+    values = arr.copy()
+    values[missing] = None
+    return values, exact
 
 
 def object_kind(arr: np.ndarray) -> str:

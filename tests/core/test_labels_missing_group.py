@@ -101,8 +101,8 @@ def test_speed_to_lead_by_refuses_the_missing_label() -> None:
 def test_speed_to_lead_by_counts_missing_apart() -> None:
     r = speed_to_lead(leads(["web", None, "web"]), one_call(), by="source")
     by = r.to_frame("by", backend="dict")
-    assert by["source"].tolist() == ["(missing)", "web"]
-    assert by["leads"].tolist() == [1, 2] and by["connected"].tolist() == [0, 1]
+    assert by["source"].tolist() == ["web", "(missing)"]  # (missing last, as funnel.observe)
+    assert by["leads"].tolist() == [2, 1] and by["connected"].tolist() == [1, 0]
 
 
 def test_sla_split_by_refuses_the_missing_label() -> None:

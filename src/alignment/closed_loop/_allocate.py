@@ -25,6 +25,7 @@ import numpy as np
 
 from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._parse import _missing_mask
+from ..tables._groups import group_codes
 
 __all__ = [
     "ALLOCATIONS",
@@ -93,11 +94,18 @@ def unique_rows(
 
 
 def column_codes(lt: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """A string lead column's values (its categories, then ``"(missing)"``) and lead codes.
+    """A lead column's values (its labels, then ``"(missing)"``) and lead codes.
 
     A missing value gets the code of ``"(missing)"``: missing is a key, never dropped; a
     column holding the text ``"(missing)"`` is refused (it would merge with the missing key).
+    A column of numbers or flags is labelled as ``funnel.observe(by=)`` labels it
+    (:func:`~alignment.tables._groups.group_codes`: integer codes as ``"101"``).
     """
+    if name not in lt.categorical:
+        codes, _, labels = group_codes(lt, name, lt.exact.get(name))
+        if labels.size == 0 or labels[-1] != MISSING:  # (no lead without a value)
+            labels = np.append(labels, np.array([MISSING], dtype=object))
+        return labels, codes
     cat = lt.categorical[name]
     refuse_missing_label(cat.categories, cat.codes, column=name)
     values = np.append(np.asarray(cat.categories, dtype=object), MISSING)
@@ -177,7 +185,7 @@ def place(
     what : str
         What the amounts are, for the notes (``"costs"``).
     """
-    carried = [c for c in keys if c in lt.categorical]
+    carried = [c for c in keys if c in lt.categorical or c in g.by]
     m = amounts.size
     text = {c: _text(keys[c]) for c in carried}
     codes = {c: _match(column_codes(lt, c)[0], text[c]) for c in carried}

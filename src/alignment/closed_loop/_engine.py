@@ -227,7 +227,9 @@ def closed_loop(
     Parameters
     ----------
     leads : LeadTable, CRMData or anything :meth:`alignment.LeadTable.build` accepts
-        Columns used: the ``by`` columns (strings; a missing value is the key ``"(missing)"``),
+        Columns used: the ``by`` columns (any lead column, labelled as ``funnel.observe(by=)``
+        labels it: text, integer codes as ``"101"``, flags; a missing value is the key
+        ``"(missing)"``),
         stages ``mql_at``, ``accepted_at`` (else ``sal_at``), ``rejected_at``, ``sql_at``,
         ``won_at``, the string ``rejection_reason``, the numeric ``revenue`` (when no
         ``deals``); ``email``, ``name`` (or ``first_name`` + ``last_name``) and ``company`` for
@@ -375,15 +377,16 @@ class _Groups:
 
 
 def _groups(lt: Any, by_cols: tuple[str, ...]) -> _Groups:
+    labels = [*lt.categorical, *lt.numeric]
     for c in by_cols:
-        if c not in lt.categorical:
-            what = "not a string column of" if c in lt.columns else "not a column of"
+        if c not in labels:
+            what = "not a text or number column of" if c in lt.columns else "not a column of"
             raise MissingColumnError(
                 f"closed_loop groups by {c!r}, which is {what} the leads; "
-                f"string columns: {', '.join(lt.categorical) or '(none)'}",
+                f"text and number columns: {', '.join(labels) or '(none)'}",
                 column=c,
                 table="leads",
-                fix="name string lead columns in by= (e.g. by='source'), or add the column",
+                fix="name lead columns in by= (e.g. by='source'), or add the column",
             )
     key_values = []
     codes = []
@@ -530,16 +533,21 @@ def _costs(
     raw = read_table(costs, table="costs", required=[cost_column], all_columns=True, fix=fix)
     amounts = numeric(raw.columns[cost_column], column=cost_column, table="costs", nonnegative=True)
     refuse_overflow(amounts, column=cost_column, table="costs")
-    keys = {c: _cost_key(raw, c) for c in raw.columns if c in lt.categorical and c != cost_column}
+    keys = {
+        c: _cost_key(raw, c, lt)
+        for c in raw.columns
+        if (c in lt.categorical or c in g.by) and c != cost_column
+    }
     placed = place(g, lt, keys, amounts, allocate=allocate, weights=weights, what="costs")
     return placed, float(amounts.sum())
 
 
-def _cost_key(raw: Any, column: str) -> np.ndarray:
+def _cost_key(raw: Any, column: str, lt: Any) -> np.ndarray:
     """A key column of the costs read as the leads' labels are (text, or integer codes as
     their text: ``101`` and a ``101.0`` a missing value made float are both ``"101"``; a flag
     or ``1.5`` refused naming the rows), spellings folded as the call folds them; ``None``
-    where missing."""
+    where missing.  A cost whose key is the text ``"(missing)"`` is refused, naming its rows,
+    when costs or leads have rows without a value: it would be placed on their key."""
     cat = label_category(
         raw.columns[column],
         column=column,
@@ -547,6 +555,11 @@ def _cost_key(raw: Any, column: str) -> np.ndarray:
         fold=column in FOLDED_COLUMNS,
         exact=raw.integers.get(column),
     )
+    labels, lead_codes = column_codes(lt, column)
+    leads_missing = bool((lead_codes == labels.size - 1).any())
+    # (a lead without a value is one more row without a value: its key is "(missing)" too)
+    codes = np.append(cat.codes, -1) if leads_missing else cat.codes
+    refuse_missing_label(cat.categories, codes, column=column, table="costs")
     return cat.values()
 
 

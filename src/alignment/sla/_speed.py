@@ -19,12 +19,13 @@ import numpy as np
 
 from .. import _segments as seg
 from .._frames import factorize
-from .._grouplabel import MISSING_LABEL, refuse_missing_label
+from .._grouplabel import MISSING_LABEL
 from .._options import read_as_of, reads_options, warn
 from .._params import is_option
 from .._results import CallableDict, ReportTable, Result
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, MissingColumnError, ParameterError
+from ..tables._groups import group_codes
 from ._bundle import bundle_inputs
 from ._calendar import BusinessCalendar, check_zone_range
 from ._kinds import carried, category_hits, fold_names, missing_names, some_values
@@ -298,7 +299,7 @@ def _lead_columns(
     acts: _Acts,
     calendar: BusinessCalendar | None,
     assigned_col: str,
-    by: tuple[str, np.ndarray] | None,
+    by: tuple[str, np.ndarray, np.ndarray] | None,
     t_asof: int | None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The per-lead table (caller's row order, delays in hours) and the delays in µs."""
@@ -319,7 +320,7 @@ def _lead_columns(
     }
     cols: dict[str, np.ndarray] = {"lead_id": lt.ids, "rep": _rep_of_leads(lt, acts)}
     if by is not None:
-        cols[by[0]] = by[1]
+        cols[by[0]] = by[1][by[2]]
     cols["created_at"] = created.view(TIME_DTYPE)
     cols["assigned_at"] = assigned.view(TIME_DTYPE)
     cols["first_attempt_at"] = first_attempt.view(TIME_DTYPE)
@@ -375,27 +376,29 @@ _RESERVED = frozenset(
 )  # fmt: skip
 
 
-def _by_column(lt: Any, by: str) -> tuple[str, np.ndarray]:
-    """The ``by`` column's name in the tables (``"by"`` if taken) and every lead's key.
+def _by_column(lt: Any, by: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """The ``by`` column's name in the tables (``"by"`` if taken), its keys and every lead's
+    code into them.
 
-    ``by`` is a string lead column; a lead without a value has the key :data:`MISSING`.
+    ``by`` is any lead column, read as ``funnel.observe(by=)`` reads it
+    (:func:`~alignment.tables._groups.group_codes`): text as itself, integer codes as
+    themselves (``"101"``, a ``101.0`` a missing value made float too), flags ``"False"`` /
+    ``"True"``, other numbers by the float; a lead without a value has the key
+    :data:`MISSING`.
     """
-    if by not in lt.categorical:
-        raise ParameterError(
-            f"by={by!r} is not a string column of the leads; string columns: "
-            f"{', '.join(lt.categorical) or '(none)'}"
-        )
-    cat = lt.categorical[by]
-    refuse_missing_label(cat.categories, cat.codes, column=by)
-    keys = np.where(cat.codes >= 0, cat.values(), MISSING).astype(object)
-    return ("by" if by in _RESERVED else by), keys
+    codes, _, keys = group_codes(lt, by, lt.exact.get(by))
+    return ("by" if by in _RESERVED else by), keys, codes
 
 
 def _group_table(
-    name: str, keys: np.ndarray, status: np.ndarray, delays: dict[str, np.ndarray]
+    name: str,
+    labels: np.ndarray,
+    code: np.ndarray,
+    status: np.ndarray,
+    delays: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
-    """Per key: lead counts by status, then the median and p95 of every delay (hours)."""
-    labels, code = _group_codes(keys, name)
+    """Per key (``labels``; ``code``: each lead's): lead counts by status, then the median and
+    p95 of every delay (hours)."""
     k = labels.size
     out: dict[str, np.ndarray] = {name: labels, "leads": np.bincount(code, minlength=k)}
     flags = {
@@ -628,7 +631,10 @@ def speed_to_lead(
     calendar : BusinessCalendar, optional
         Measure the delays in business hours on it; default wall-clock hours.
     by : str, optional
-        A string lead column (source, persona, campaign, owner ...): the ``"by"`` table.
+        A lead column (source, persona, campaign, owner ...): the ``"by"`` table.  Read as
+        ``funnel.observe(by=)`` reads it: text, integer codes as themselves (``"101"``), flags
+        ``"False"``/``"True"``, other numbers by the float; leads without a value last, under
+        ``"(missing)"``.
     attempt_kinds : list of str or None
         Activity kinds that are an attempt (case-insensitive); default :data:`ATTEMPT_KINDS`;
         ``None``: every activity.  Activities of other kinds (notes, tasks) are not attempts.
@@ -689,13 +695,13 @@ def speed_to_lead(
     lead, delays = _lead_columns(lt, acts, calendar, assigned, by_col, t_asof)
     unit = "business hours" if calendar is not None else "hours"
 
-    def table(name: str, keys: np.ndarray) -> SpeedTable:
-        cols = _group_table(name, keys, lead["status"], delays)
+    def table(name: str, labels: np.ndarray, code: np.ndarray) -> SpeedTable:
+        cols = _group_table(name, labels, code, lead["status"], delays)
         return SpeedTable(cols, backend=lt.backend)
 
     return SpeedToLead(
         leads=SpeedTable(lead, backend=lt.backend),
-        reps=table("rep", lead["rep"]),
+        reps=table("rep", *_group_codes(lead["rep"], "rep")),
         by=None if by_col is None else table(*by_col),
         summary=_summary(lead, delays, acts, unit, t_asof),
         unit=unit,
