@@ -101,9 +101,12 @@ def test_flag_campaign_and_activity_kind_are_refused() -> None:
         Journeys.build(touches).touch_columns["campaign"].values()  # refused where read
     assert info.value.column == "campaign"
     acts = {"lead_id": [1, 2], "timestamp": TIMES[:2], "kind": np.array([1.5, 2.0])}
-    with pytest.raises(DataValidationError, match="fraction") as info:
-        ActivityLog.build(acts)
+    with pytest.raises(DataValidationError, match="fraction") as info:  # kept by default:
+        ActivityLog.build(acts).to_dict()  # refused where read
     assert (info.value.column, list(info.value.rows)) == ("kind", [0])
+    with pytest.raises(DataValidationError, match="fraction") as info:  # named: at once
+        ActivityLog.build({"type": acts["kind"], **acts}, kind="type")
+    assert (info.value.column, list(info.value.rows)) == ("type", [0])
 
 
 def test_attribution_credits_integer_channel_codes_by_their_labels() -> None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 from .._options import capture
 from ._common import (
+    Failure,
     as_ddf,
     dk,
     input_counts,
@@ -39,6 +40,7 @@ from ._common import (
     tree_reduce,
 )
 from ._instants import Step, lead_times, refuse_mixed_instants
+from ._refusals import merge_refused, raise_refused, refused_columns
 from ._statistics import StatsCollector
 
 # ---------------------------------------------------------------------------------------------
@@ -64,6 +66,10 @@ class _AttrSummary:
     key_ranges: list[tuple[Any, Any]] = field(default_factory=list)
     #: rows of the touches read, by input partition (see :func:`._common.input_counts`)
     touch_rows: dict[int, int] = field(default_factory=dict)
+    #: the touch columns refused on use, with their errors (see :mod:`._refusals`)
+    refused: dict[str, Failure] = field(default_factory=dict)
+    #: the touch columns, in the order the per-touch frame reads them
+    touch_names: tuple[str, ...] = ()
 
     def merge(
         self, other: _AttrSummary, merge_stats: Callable[[Any, Any], Any] | None = None
@@ -101,6 +107,8 @@ class _AttrSummary:
                 p: self.touch_rows.get(p, 0) + other.touch_rows.get(p, 0)
                 for p in self.touch_rows.keys() | other.touch_rows.keys()
             },
+            refused=merge_refused(self.refused, other.refused),
+            touch_names=self.touch_names or other.touch_names,
         )
 
 
@@ -200,6 +208,8 @@ def _attr_partition(
         converted_conversions=float(np.asarray(j.conversions)[converted].sum()),
         key_ranges=_key_range(touches, spec["lead"]),
         touch_rows=input_counts("touchpoints", len(touches)),
+        refused=refused_columns(j),
+        touch_names=tuple(getattr(j, "touch_columns", None) or ()),
     )
 
 
@@ -715,13 +725,15 @@ def _unattributed(summary: _AttrSummary, lead: str) -> Unattributed:
 def _touch_frame(
     parts: list[list[Any]], spec: dict[str, Any], summary: _AttrSummary, shuffled: bool
 ) -> Any:
-    """Lazy per-touch credit, one partition per input partition; its data errors (a default
-    label column refused on use) name the rows of the whole input, counted by the pass of
-    ``alignment.attribute`` (``summary.touch_rows``)."""
+    """Lazy per-touch credit, one partition per input partition; its data errors name the rows
+    of the whole input, counted by the pass of ``alignment.attribute`` (``summary.touch_rows``).
+    A default label column refused on use is refused here, naming the rows of every partition
+    (found by that pass: :mod:`._refusals`)."""
     import dask.dataframe as dd
 
     counts = summary.touch_rows
     lengths = np.array([counts.get(i, 0) for i in range(max(counts, default=-1) + 1)], np.int64)
+    raise_refused(summary.refused, summary.touch_names, lengths)  # (every partition's rows)
     run = dk().delayed(_touch_task, pure=True)
     return dd.from_delayed(
         [

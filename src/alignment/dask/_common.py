@@ -578,16 +578,23 @@ def partition_task(fn: _F, *, carry: bool = True) -> _F:
         try:
             return task(*args, **kwargs)
         except DataValidationError as exc:
-            where = _LOCAL_ROWS.rows.get(exc.table) if exc.rows else None
-            if where is not None and not hasattr(exc, "source_rows"):
-                setattr(exc, "source_rows", source_pairs(where, exc.rows))  # noqa: B010
+            failure = carried(exc)
             if carry:
-                return Failure(exc)
+                return failure
             raise
         finally:
             _LOCAL_ROWS.rows = None
 
     return run  # type: ignore[return-value]
+
+
+def carried(exc: DataValidationError) -> Failure:
+    """A data error met inside a partition task, its rows named by (input partition,
+    position) (read by :func:`input_rows`), as a :class:`Failure` to carry up a reduction."""
+    where = (getattr(_LOCAL_ROWS, "rows", None) or {}).get(exc.table) if exc.rows else None
+    if where is not None and not hasattr(exc, "source_rows"):
+        setattr(exc, "source_rows", source_pairs(where, exc.rows))  # noqa: B010
+    return Failure(exc)
 
 
 def input_counts(table: str, n_rows: int) -> dict[int, int]:

@@ -95,7 +95,11 @@ def _raise_mixed(
     raise err
 
 
-def refuse_mixed_instants(inputs: Mapping[str, Any], steps: Sequence[Step]) -> None:
+def refuse_mixed_instants(
+    inputs: Mapping[str, Any],
+    steps: Sequence[Step],
+    read: dict[tuple[str, str], bool | None] | None = None,
+) -> dict[tuple[str, str], bool | None]:
     """Refuse, as memory does, naive and aware instants in one time column or across the time
     columns of all the tables of a call, whichever partitions hold them.
 
@@ -106,14 +110,18 @@ def refuse_mixed_instants(inputs: Mapping[str, Any], steps: Sequence[Step]) -> N
     it), raised before any partition runs, so that no partition, which sees its own rows only,
     reads the instants of its tables each its own way.  Run inside
     :func:`._common.input_rows`.
+
+    ``read``: the kinds found by an earlier call for the steps before these (its return), so
+    that the checks may be split around another one memory makes between them.
     """
-    read: dict[tuple[str, str], bool | None] = {}
+    read = {} if read is None else dict(read)
     for table, columns in steps:
         ddf = inputs.get(table)
         present = [c for c in columns if ddf is not None and c in ddf.columns]
         flags = {c: _column_kind(ddf, c, table) for c in present}
         _check_awareness(flags, table, also=read)  # (the check memory makes, the same error)
         read.update({(table, c): v for c, v in flags.items() if (table, c) not in read})
+    return read
 
 
 def _kind(ddf: Any, column: str) -> str:

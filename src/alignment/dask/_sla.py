@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..sla import SLAReport
 
 from .._options import capture
+from ..sla._inputs import require_stages
 from ._common import (
     as_ddf,
     concat_lists,
@@ -181,9 +182,10 @@ def sla_evaluate(
         for a, b in partition_lists(frames)
     ]
     with input_rows(inputs):  # (mixed instants: over all partitions, as memory reads them)
-        refuse_mixed_instants(  # (the leads, then the activities: memory's order)
-            inputs, [("leads", lead_times(inputs["leads"])), ("activities", ["timestamp"])]
-        )
+        stages = lead_times(inputs["leads"])  # (the leads, their columns, then the activities)
+        read = refuse_mixed_instants(inputs, [("leads", stages)])
+        require_stages(sla_obj, [c for c in stages if c != "created_at"])
+        refuse_mixed_instants(inputs, [("activities", ["timestamp"])], read)
         (parts,) = compute(tree_reduce(nodes, concat_lists))
         parts = settle(parts)
     if not parts:

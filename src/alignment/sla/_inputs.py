@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from ._commitments import _NAT, _Acts, _Leads, _none_us
 from ._model import _CELL_RE, SLA
 from ._owners import owner_labels, split_values
 
-__all__ = ["check_calendar_instants", "read_activities", "read_leads"]
+__all__ = ["check_calendar_instants", "read_activities", "read_leads", "require_stages"]
 
 
 def _us(a: np.ndarray) -> np.ndarray:
@@ -130,6 +131,26 @@ def check_calendar_instants(
     check_zone_range(calendar, known, column="timestamp", table="activities", positions=acts.row)
 
 
+def require_stages(sla: SLA, stages: Collection[str]) -> None:
+    """Refuse leads whose stage columns (``stages``: the names of those read) lack the
+    assignment instant (``sla.assigned_at``, else ``mql_at``) or the marketing commitment's
+    delivery stage: the first check of the leads once read, before any other table is."""
+    if sla.assigned_at not in stages and "mql_at" not in stages:
+        raise MissingColumnError(
+            f"no assignment time: the leads have neither {sla.assigned_at!r} nor 'mql_at'",
+            column=sla.assigned_at,
+            table="leads",
+            fix="add an assigned_at (or mql_at) datetime column",
+        )
+    if sla.marketing is not None and sla.marketing.delivered_at not in stages:
+        raise MissingColumnError(
+            f"the marketing commitment counts deliveries at {sla.marketing.delivered_at!r}",
+            column=sla.marketing.delivered_at,
+            table="leads",
+            fix="add the stage column or set marketing.delivered_at",
+        )
+
+
 def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
     """The leads as known at ``as_of`` (µs): reassignment, acceptance and rejection recorded
     after ``as_of`` are not used (a result at ``as_of`` depends only on what was known then).
@@ -137,17 +158,12 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
     from ..tables import LeadTable
 
     lt = LeadTable.build(leads)
+    require_stages(sla, lt.stages)
     n = lt.n_leads
     assigned = _stage(lt, sla.assigned_at)
     if assigned is None:
         assigned = _stage(lt, "mql_at")
-    if assigned is None:
-        raise MissingColumnError(
-            f"no assignment time: the leads have neither {sla.assigned_at!r} nor 'mql_at'",
-            column=sla.assigned_at,
-            table="leads",
-            fix="add an assigned_at (or mql_at) datetime column",
-        )
+    assert assigned is not None
     re_at = _known_at(_stage(lt, sla.reassigned_at), t_asof)
     if re_at is None:
         re_at = _none_us(n)
@@ -166,13 +182,6 @@ def read_leads(sla: SLA, leads: Any, t_asof: int) -> tuple[Any, _Leads]:
     split = None
     if sla.marketing is not None:
         delivered = _stage(lt, sla.marketing.delivered_at)
-        if delivered is None:
-            raise MissingColumnError(
-                f"the marketing commitment counts deliveries at {sla.marketing.delivered_at!r}",
-                column=sla.marketing.delivered_at,
-                table="leads",
-                fix="add the stage column or set marketing.delivered_at",
-            )
         if sla.marketing.split_by is not None:
             split = split_values(lt, sla.marketing.split_by)
     assert delivered is not None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .._colnames import by_keyword
+from .._columns import DeferredCategorical
 from .._frame_types import table_frames
 from .._frames import (
     Categorical,
@@ -25,9 +27,12 @@ from ._common import (
     _readonly,
     _time_column,
 )
-from ._journeys import _EventLog
+from ._journeys import _EventLog, _readable
 from ._labels import label_columns
 from ._leads import LeadTable
+
+#: the label columns of an activity, by their default names
+_LABELS = ("kind", "rep", "outcome")
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,17 +82,30 @@ class ActivityLog(_EventLog):
 
     def _repr_html_(self) -> str:
         title = f"ActivityLog: {self.n_activities:,} activities of {self.n_groups:,} leads"
-        return _html_preview(title, self.to_dict())
+        refused = [n for n in _LABELS if (c := getattr(self, n)) is not None and not _readable(c)]
+        if refused:  # (a default column that is no label: shown refused, not raised here)
+            title += f"; refused where used (not labels): {', '.join(map(repr, refused))}"
+        return _html_preview(title, self._columns(skip=refused))
 
     def to_dict(self) -> dict[str, np.ndarray]:
-        """Activity-level columns as numpy arrays."""
+        """Activity-level columns as numpy arrays.
+
+        Raises
+        ------
+        DataValidationError
+            A ``kind``, ``rep`` or ``outcome`` column read by default that holds no label
+            (flags, numbers with a fraction): refused where it is used (see :meth:`build`).
+        """
+        return self._columns()
+
+    def _columns(self, skip: Sequence[str] = ()) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {
             "lead_id": self.keys[self.group_index],
             "timestamp": self.time,
         }
-        for name in ("kind", "rep", "outcome"):
+        for name in _LABELS:
             cat = getattr(self, name)
-            if cat is not None:
+            if cat is not None and name not in skip:
                 out[name] = cat.values()
         return out
 
@@ -128,6 +146,10 @@ class ActivityLog(_EventLog):
         DataValidationError
             Missing columns, NaN/NaT in the lead or time column, activities of unknown leads,
             naive activity times with timezone-aware leads (or the reverse) without ``tz=``.
+            A ``kind``, ``rep`` or ``outcome`` column that holds no label (flags, numbers
+            with a fraction) when named other than by default; read by its default name, it
+            is refused where it is used instead (grouping or filtering by it, a frame showing
+            it), with the same error: a stray column nothing reads does not fail the build.
         """
         return cls._build(
             data, lead=lead, time=time, kind=kind, rep=rep, outcome=outcome, leads=leads,
@@ -186,9 +208,11 @@ class ActivityLog(_EventLog):
             sel = np.arange(codes.size)
         sub_order, offsets, sorted_time = group_sort(codes[sel], t[sel], n)
         order = sel[sub_order]
-        cats = label_columns(raw, [c for c in (kind, rep, outcome) if c in raw.columns], at, order)
-        if kind in cats:  # a blank kind (an empty cell) is a missing kind, as in an Activity
-            cats[kind] = blank_as_missing(cats[kind])
+        on_use = [c for c, name in zip((kind, rep, outcome), _LABELS, strict=True) if c == name]
+        present = [c for c in (kind, rep, outcome) if c in raw.columns]
+        cats = label_columns(raw, present, at, order, on_use=on_use)
+        if kind in cats and not isinstance(cats[kind], DeferredCategorical):
+            cats[kind] = blank_as_missing(cats[kind])  # (a blank kind: missing, as in an Activity)
         out = cls(
             keys=keys,
             offsets=offsets,

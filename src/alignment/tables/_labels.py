@@ -82,14 +82,7 @@ def label_column(
         return factorize(values, column=column, table=table, allow_missing=allow_missing)
     arr = np.asarray(values)
     if arr.dtype.kind == "b":
-        reject_rows(
-            np.ones(arr.size, dtype=bool),
-            "expected strings, found bool (a flag is no label: not the text 'True')",
-            column=column,
-            table=table,
-            values=arr,
-            fix=_FIX,
-        )
+        _refuse_flags(np.ones(arr.size, dtype=bool), arr, column, table)
     if arr.dtype.kind == "f":
         missing = np.isnan(arr)
         ints = _integral(arr, missing, column, table) if exact is None else exact
@@ -97,24 +90,43 @@ def label_column(
     if arr.dtype.kind in "iu":
         empty = np.zeros(arr.size, dtype=bool)
         return integer_labels(arr, empty)
-    if arr.dtype.kind == "O" and (missing := _python_ints(arr)) is not None:
+    if arr.dtype.kind == "O" and (found := _python_only(arr)) is not None:
+        flags, missing = found
+        if flags:  # (a flag column with missing values, read as objects: refused as one)
+            _refuse_flags(~missing, arr, column, table)
         return missing_checked(integer_labels(arr, missing), column, table, allow_missing)
     return factorize(values, column=column, table=table, allow_missing=allow_missing)
 
 
-def _python_ints(arr: np.ndarray) -> np.ndarray | None:
-    """Where an object column of Python ints (an integer column with nulls beyond a float's
-    exact range) is missing; ``None`` when it holds anything but ints and missing values (text
-    among its first rows is seen at once, without a pass over the column)."""
+def _refuse_flags(bad: np.ndarray, arr: np.ndarray, column: str, table: str) -> None:
+    """Refuse the flags of a label column (the rows ``bad``), whatever holds them."""
+    reject_rows(
+        bad,
+        "expected strings, found bool (a flag is no label: not the text 'True')",
+        column=column,
+        table=table,
+        values=arr,
+        fix=_FIX,
+    )
+
+
+def _python_only(arr: np.ndarray) -> tuple[bool, np.ndarray] | None:
+    """For an object column holding only Python ints (an integer column with nulls beyond a
+    float's exact range), or only flags (a flag column with nulls), and missing values: whether
+    it holds flags, and where it is missing; ``None`` when it holds anything else or nothing
+    (text among its first rows is seen at once, without a pass over the column)."""
     if any(isinstance(v, str) for v in arr[:_LOOK].tolist()):
         return None
     values = arr.tolist()
     missing = np.fromiter((v is None or is_na(v) for v in values), dtype=bool, count=arr.size)
-    ints = all(
-        m or (isinstance(v, int) and not isinstance(v, bool))
-        for v, m in zip(values, missing.tolist(), strict=True)
-    )
-    return missing if ints and not missing.all() else None
+    present = [v for v, m in zip(values, missing.tolist(), strict=True) if not m]
+    if not present:
+        return None
+    if all(isinstance(v, bool) for v in present):
+        return True, missing
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return False, missing
+    return None
 
 
 def whole_numbers(arr: np.ndarray, missing: np.ndarray) -> np.ndarray:
