@@ -631,8 +631,10 @@ def offset_instants(column: Any) -> np.ndarray | None:
         return None
     if isinstance(cast, pa.ChunkedArray):
         cast = joined(cast)
-    nat = pa.scalar(np.iinfo(np.int64).min, type=pa.int64())
-    micros = pc.coalesce(cast.cast(pa.int64()), nat, memory_pool=pool)  # (null: NaT)
+    micros = cast.cast(pa.int64())  # (a view of the same buffers)
+    if micros.null_count:  # (null: NaT)
+        nat = pa.scalar(np.iinfo(np.int64).min, type=pa.int64())
+        micros = pc.coalesce(micros, nat, memory_pool=pool)
     out: np.ndarray = micros.to_numpy(zero_copy_only=False).view("datetime64[us]")
     return out
 
