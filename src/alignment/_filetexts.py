@@ -203,8 +203,9 @@ def _many_values(arr: Any) -> bool:
     halves = [_concat(blocks[: _BLOCKS // 2]), _concat(blocks[_BLOCKS // 2 :])]
     if pa.types.is_string_view(arr.type):
         halves = [h.cast(pa.large_string()) for h in halves]
-    a, b = (int(pc.count_distinct(h).as_py()) for h in halves)
-    both = a + b - int(pc.count_distinct(_concat(halves)).as_py())
+    pool = arrow_pool()
+    a, b = (int(pc.count_distinct(h, memory_pool=pool).as_py()) for h in halves)
+    both = a + b - int(pc.count_distinct(_concat(halves), memory_pool=pool).as_py())
     return a * b >= MANY_VALUES * max(both, 1)
 
 

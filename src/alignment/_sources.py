@@ -524,7 +524,8 @@ def few_valued_csv(
     for name in include:  # a loop over columns
         column = block.column(name)
         values = len(column) - column.null_count
-        repeated = int(pc.count_distinct(column).as_py()) * _SAMPLE_REPEATS <= values
+        distinct = pc.count_distinct(column, memory_pool=arrow_pool()).as_py()
+        repeated = int(distinct) * _SAMPLE_REPEATS <= values
         if values >= _SAMPLE_MIN and repeated:
             out.append(name)
     return out
