@@ -149,3 +149,24 @@ def test_offset_instants_with_and_without_nulls(seconds: list[int | None], parts
     )
     assert got is not None
     np.testing.assert_array_equal(got, want)
+
+
+@given(st.integers(0, 20), st.integers(0, 3))
+@_SETTINGS
+def test_row_texts_of_mostly_distinct_values(distinct_in_20: int, nulls: int) -> None:
+    """Carried text whose first rows are 3 in 4 distinct or more is one string per row (code
+    ``r`` for row ``r``, ``-1`` where null); fewer distinct: hashed; each row's text is its
+    value either way."""
+    from alignment._filetexts import row_texts
+
+    values: list[str | None] = [f"co {i}" if i % 20 < distinct_in_20 else "co" for i in range(2000)]
+    for k in range(nulls):
+        values[7 * k + 1] = None
+    got = row_texts(pa.chunked_array([pa.array(values[:900]), pa.array(values[900:])]))
+    assert got is not None
+    codes, strings = got
+    texts = np.asarray(strings)
+    assert [None if c < 0 else texts[c] for c in codes] == values
+    per_row = 4 * len({v for v in values if v is not None}) >= 3 * len(values)
+    rows = np.where([v is None for v in values], -1, np.arange(len(values)))
+    assert np.array_equal(codes, rows) == per_row
