@@ -107,3 +107,66 @@ def test_padded_bytes_copies_when_there_is_no_room() -> None:
         assert padded.size == 6 + PAD
         np.testing.assert_array_equal(padded[:6], given_data)
         assert not padded[6:].any()
+
+
+def test_joined_one_chunk_is_the_chunk_itself() -> None:
+    """A chunked array of one chunk is that chunk, not a copy; several chunks are joined."""
+    from alignment._cells import joined
+
+    one = pa.chunked_array([pa.array(["a", None, "bc"])])
+    got = joined(one)
+    assert got.buffers()[2].address == one.chunk(0).buffers()[2].address
+    assert got.to_pylist() == ["a", None, "bc"]
+    several = pa.chunked_array([pa.array(["a", None]), pa.array(["bc"]), pa.array([], pa.string())])
+    assert joined(several).to_pylist() == ["a", None, "bc"]
+    stamps = pa.chunked_array([pa.array([1, None], pa.timestamp("us", tz="UTC"))])
+    assert joined(stamps).to_pylist() == stamps.to_pylist()
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 4 * 10**9)), max_size=30), st.integers(1, 3))
+@_SETTINGS
+def test_offset_instants_with_and_without_nulls(seconds: list[int | None], parts: int) -> None:
+    """Instants read by the cast (nulls as NaT, none: the cast's own values) equal each text
+    read on its own."""
+    import datetime as dt
+
+    from alignment._sources import offset_instants
+
+    texts = [
+        None
+        if s is None
+        else (dt.datetime(1990, 1, 1) + dt.timedelta(seconds=s)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000+0000"
+        )
+        for s in seconds
+    ]
+    cut = len(texts) // parts
+    pieces = [texts[:cut], texts[cut:]] if parts > 1 else [texts]
+    got = offset_instants(pa.chunked_array([pa.array(p, pa.string()) for p in pieces]))
+    want = np.array(
+        [np.datetime64("NaT") if t is None else np.datetime64(t[:19], "us") for t in texts],
+        dtype="datetime64[us]",
+    )
+    assert got is not None
+    np.testing.assert_array_equal(got, want)
+
+
+@given(st.integers(0, 20), st.integers(0, 3))
+@_SETTINGS
+def test_row_texts_of_mostly_distinct_values(distinct_in_20: int, nulls: int) -> None:
+    """Carried text whose first rows are 3 in 4 distinct or more is one string per row (code
+    ``r`` for row ``r``, ``-1`` where null); fewer distinct: hashed; each row's text is its
+    value either way."""
+    from alignment._filetexts import row_texts
+
+    values: list[str | None] = [f"co {i}" if i % 20 < distinct_in_20 else "co" for i in range(2000)]
+    for k in range(nulls):
+        values[7 * k + 1] = None
+    got = row_texts(pa.chunked_array([pa.array(values[:900]), pa.array(values[900:])]))
+    assert got is not None
+    codes, strings = got
+    texts = np.asarray(strings)
+    assert [None if c < 0 else texts[c] for c in codes] == values
+    per_row = 4 * len({v for v in values if v is not None}) >= 3 * len(values)
+    rows = np.where([v is None for v in values], -1, np.arange(len(values)))
+    assert np.array_equal(codes, rows) == per_row

@@ -78,8 +78,8 @@ joined as ``large_string``: the joined offsets would overflow 32 bits."""
 
 
 def joined(arr: Any) -> Any:
-    """An Arrow array or chunked array as one array (its chunks joined, a copy); a ``string``
-    column too long for 32-bit offsets is joined as ``large_string``."""
+    """An Arrow array or chunked array as one array (its chunks joined, a copy; a single chunk
+    as it is); a ``string`` column too long for 32-bit offsets is joined as ``large_string``."""
     import pyarrow as pa
 
     if not isinstance(arr, pa.ChunkedArray):
@@ -91,6 +91,8 @@ def joined(arr: Any) -> Any:
         arr = pc.cast(arr, pa.large_string(), memory_pool=pool)
     if not arr.num_chunks:
         return arr.combine_chunks()
+    if arr.num_chunks == 1:  # (nothing to join: its one chunk, not a copy)
+        return arr.chunk(0)
     return pa.concat_arrays(arr.chunks, memory_pool=pool)  # (``combine_chunks`` ignores a pool)
 
 

@@ -203,8 +203,9 @@ def _many_values(arr: Any) -> bool:
     halves = [_concat(blocks[: _BLOCKS // 2]), _concat(blocks[_BLOCKS // 2 :])]
     if pa.types.is_string_view(arr.type):
         halves = [h.cast(pa.large_string()) for h in halves]
-    a, b = (int(pc.count_distinct(h).as_py()) for h in halves)
-    both = a + b - int(pc.count_distinct(_concat(halves)).as_py())
+    pool = arrow_pool()
+    a, b = (int(pc.count_distinct(h, memory_pool=pool).as_py()) for h in halves)
+    both = a + b - int(pc.count_distinct(_concat(halves), memory_pool=pool).as_py())
     return a * b >= MANY_VALUES * max(both, 1)
 
 
@@ -305,9 +306,11 @@ def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
     row's code (``-1`` where null); ``None`` when it is not a string column, or empty.
 
     Text only carried to a result (e-mail addresses, company names) is never grouped or
-    sorted by the reader: values mostly distinct (19 in 20 of its first rows) are one string
+    sorted by the reader: values mostly distinct (3 in 4 of its first rows) are one string
     per row, code ``r`` for row ``r`` (``""`` where null); others are hashed once, their
-    distinct values in the order met, not sorted.
+    distinct values in the order met, not sorted.  (Company names, 91 in 100 distinct among a
+    lead export's first rows and 28 in 100 of its 10^6 rows: hashed, 0.17–0.33 s of CPU; one
+    string per row, 0.01 s, and 50 MB more of strings held by the result.)
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -317,7 +320,7 @@ def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
     n = len(arr)
     if n == 0:
         return None
-    if sample_distinct(arr) * 20 < 19 * min(n, SAMPLE_ROWS):  # (values that repeat)
+    if sample_distinct(arr) * 4 < 3 * min(n, SAMPLE_ROWS):  # (values that repeat)
         dictionary, codes = _encoded_parts(pc.dictionary_encode(arr, memory_pool=arrow_pool()))
         return codes, cast(np.ndarray, ArrowStrings(dictionary))
     arr = joined(arr)

@@ -524,7 +524,8 @@ def few_valued_csv(
     for name in include:  # a loop over columns
         column = block.column(name)
         values = len(column) - column.null_count
-        repeated = int(pc.count_distinct(column).as_py()) * _SAMPLE_REPEATS <= values
+        distinct = pc.count_distinct(column, memory_pool=arrow_pool()).as_py()
+        repeated = int(distinct) * _SAMPLE_REPEATS <= values
         if values >= _SAMPLE_MIN and repeated:
             out.append(name)
     return out
@@ -631,8 +632,10 @@ def offset_instants(column: Any) -> np.ndarray | None:
         return None
     if isinstance(cast, pa.ChunkedArray):
         cast = joined(cast)
-    nat = pa.scalar(np.iinfo(np.int64).min, type=pa.int64())
-    micros = pc.coalesce(cast.cast(pa.int64()), nat, memory_pool=pool)  # (null: NaT)
+    micros = cast.cast(pa.int64())  # (a view of the same buffers)
+    if micros.null_count:  # (null: NaT)
+        nat = pa.scalar(np.iinfo(np.int64).min, type=pa.int64())
+        micros = pc.coalesce(micros, nat, memory_pool=pool)
     out: np.ndarray = micros.to_numpy(zero_copy_only=False).view("datetime64[us]")
     return out
 

@@ -259,7 +259,8 @@ def test_row_texts_are_the_rows(distinct: list[str], null: bool) -> None:
     [
         (["b", "a", None] * 40, 2),  # (repeated: hashed, the distinct values in the order met)
         ([f"v{i}" for i in range(95)] + ["v0"] * 5, 100),  # (mostly distinct: one per row)
-        ([f"v{i}" for i in range(90)] + ["v0"] * 10, 90),
+        ([f"v{i}" for i in range(90)] + ["v0"] * 10, 100),  # (3 in 4 distinct: one per row)
+        ([f"v{i}" for i in range(70)] + ["v0"] * 30, 70),  # (fewer: hashed)
     ],
 )
 def test_row_texts_read_as_the_rows_their_strings_not_made(
