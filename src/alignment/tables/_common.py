@@ -16,6 +16,8 @@ from .._frames import (
 )
 from .._lookup import EXACT_FLOAT, lookup
 from .._options import noted, read_time
+from .._parse import _missing_mask
+from .._rows import object_kind
 from .._time import Awareness
 from ..errors import DataValidationError, reject_rows
 
@@ -164,13 +166,7 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
         codes, uniq = factorize_ints(a)
         return _Keys(codes, uniq)
     if arr.dtype.kind == "f":
-        reject_rows(
-            ~np.isfinite(arr),
-            "missing key (NaN/None)",
-            column=column,
-            table=table,
-            fix="every row needs a key; drop or fill these rows",
-        )
+        _reject_missing_keys(~np.isfinite(arr), column=column, table=table)
         reject_rows(
             arr != np.round(arr),
             "a float key that is not a whole number (it would be read as another key)",
@@ -188,8 +184,21 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
             fix="read the key column as integers or text (e.g. dtype=str in pandas.read_csv)",
         )
         return _key_codes(arr.astype(np.int64), column=column, table=table)
+    if arr.dtype.kind == "O" and object_kind(arr) == "f":  # (ints with None: 2**53 or more)
+        _reject_missing_keys(_missing_mask(arr), column=column, table=table)
     cat = factorize(values, column=column, table=table, allow_missing=False)
     return _checked_string_keys(cat, column=column, table=table, lazy=lazy)
+
+
+def _reject_missing_keys(missing: np.ndarray, *, column: str, table: str) -> None:
+    """Rows without a key (NaN, ``None``, pandas' ``NA``) are refused, named by their rows."""
+    reject_rows(
+        missing,
+        "missing key (NaN/None)",
+        column=column,
+        table=table,
+        fix="every row needs a key; drop or fill these rows",
+    )
 
 
 _CHUNK = 1 << 20
