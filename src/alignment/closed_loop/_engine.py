@@ -22,6 +22,7 @@ from .._results import CallableDict, ReportTable, Result
 from .._segments import sorted_unique
 from .._textnorm import reason_texts
 from ..errors import AlignmentError, MissingColumnError, ParameterError
+from ..tables._groups import labels_like
 from ..tables._labels import label_category
 from ._allocate import (
     ALLOCATIONS,
@@ -547,7 +548,12 @@ def _cost_key(raw: Any, column: str, lt: Any) -> np.ndarray:
     their text: ``101`` and a ``101.0`` a missing value made float are both ``"101"``; a flag
     or ``1.5`` refused naming the rows), spellings folded as the call folds them; ``None``
     where missing.  A cost whose key is the text ``"(missing)"`` is refused, naming its rows,
-    when costs or leads have rows without a value: it would be placed on their key."""
+    when costs or leads have rows without a value: it would be placed on their key.  Keying
+    the leads' column of flags or numbers, it holds the same kind, labelled as the leads' are
+    (:func:`~alignment.tables._groups.labels_like`)."""
+    like = labels_like(lt, column, raw.columns[column], raw.integers.get(column), table="costs")
+    if like is not None:
+        return like
     cat = label_category(
         raw.columns[column],
         column=column,

@@ -18,13 +18,14 @@ from numpy.typing import NDArray
 
 from .._colnames import close_name
 from .._grouplabel import MISSING_LABEL, refuse_missing_label
-from ..errors import ParameterError
+from .._parse import _missing_mask
+from ..errors import ParameterError, reject_rows
 from ._labels import whole_numbers
 
 if TYPE_CHECKING:
     from ._leads import LeadTable
 
-__all__ = ["group_codes"]
+__all__ = ["group_codes", "labels_like"]
 
 
 def group_codes(
@@ -91,9 +92,69 @@ def _flag_codes(values: NDArray[Any]) -> tuple[NDArray[np.int64], int, NDArray[n
     ``"False"`` and ``"True"``."""
     missing = np.equal(values, np.array(None, dtype=object)).astype(bool)
     flags = np.where(missing, -1, np.equal(values, np.array(True, dtype=object))).astype(np.int64)
-    present = np.bincount(flags[~missing], minlength=2) > 0
-    codes = np.where(missing, -1, np.cumsum(present)[flags.clip(0)] - 1).astype(np.int64)
-    return _with_missing(codes, np.array(["False", "True"], dtype=object)[present])
+    return _with_missing(flags, np.array(["False", "True"], dtype=object))
+
+
+_KINDS = {
+    "flags": "the text 'True' is not the flag True, nor is the number 1",
+    "numbers": "the text '101' is not the number 101, nor is the flag True",
+}
+
+
+def labels_like(
+    lt: LeadTable, by: str, values: Any, exact: NDArray[Any] | None, *, table: str
+) -> NDArray[np.object_] | None:
+    """Another table's key column for the leads' ``by`` column of flags or numbers, labelled as
+    :func:`group_codes` labels the leads' (``"True"``, ``"101"``, ``"2.5"``, ``"(missing)"``
+    where missing); ``None`` for a text column of the leads (read as labels elsewhere).
+
+    A key of another kind than the leads' column (text keying flags or numbers, a number
+    keying flags, a flag keying numbers) is refused naming its rows: the text ``"True"`` is
+    not the flag ``True``.  Integer codes may be met by whole floats (``101.0`` is ``"101"``).
+    ``exact``: the integers of an integer column with missing values (``RawColumns.integers``).
+    """
+    if by in lt.categorical:
+        return None
+    lead = lt.exact.get(by)
+    lead = lt.column(by) if lead is None else lead
+    kind = "flags" if lead.dtype.kind in "bO" else "numbers" if lead.dtype.kind in "fiu" else ""
+    if not kind:
+        return None
+    text = hasattr(values, "codes")  # (a Categorical: text)
+    arr = np.asarray(values.codes if text else values)
+    missing = arr < 0 if text else _missing_mask(arr)
+    ok = np.zeros(arr.size, bool) if text else _of_kind(arr, kind)
+    reject_rows(
+        ~missing & ~ok,
+        f"the leads' {by!r} holds {kind}: a key of another kind meets none ({_KINDS[kind]})",
+        column=by,
+        table=table,
+        values=values,
+        fix=f"key these rows by {kind}, as the leads' {by!r} holds them (or give both as text)",
+    )
+    if kind == "flags":
+        codes, _, labels = _flag_codes(np.where(missing, np.array(None, object), arr))
+    elif exact is not None or arr.dtype.kind in "iu":  # (integers compared exactly)
+        codes, _, labels = _number_codes(arr if exact is None else exact, missing)
+    else:
+        codes, _, labels = _number_codes(np.where(missing, np.nan, arr).astype(np.float64))
+    return labels[codes]
+
+
+def _of_kind(arr: NDArray[Any], kind: str) -> NDArray[np.bool_]:
+    """Where ``arr`` holds a flag (``kind`` ``"flags"``) or a number, never a bool."""
+    if arr.dtype.kind != "O":
+        return np.full(arr.size, arr.dtype.kind in ("b" if kind == "flags" else "fiu"))
+    test = _is_flag if kind == "flags" else _is_number
+    return np.fromiter(map(test, arr.tolist()), dtype=bool, count=arr.size)
+
+
+def _is_flag(v: Any) -> bool:
+    return isinstance(v, (bool, np.bool_))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not _is_flag(v)
 
 
 def _unknown_by(lt: LeadTable, by: str) -> ParameterError:
@@ -108,7 +169,14 @@ def _unknown_by(lt: LeadTable, by: str) -> ParameterError:
 def _with_missing(
     codes: NDArray[np.int64], labels: NDArray[np.object_]
 ) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
+    """Only the labels some lead holds (a text column's categories may name values no lead of
+    the table holds: a subset's, say), in their order, then ``"(missing)"`` when a lead has no
+    value (code ``-1``)."""
     missing = codes < 0
+    held = np.bincount(codes[~missing], minlength=labels.size) > 0
+    if not held.all():
+        codes = np.where(missing, -1, np.cumsum(held)[codes.clip(0)] - 1).astype(np.int64)
+        labels = labels[held]
     if missing.any():
         codes = np.where(missing, labels.size, codes)
         labels = np.append(labels, np.array([MISSING_LABEL], dtype=object))
