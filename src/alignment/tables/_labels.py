@@ -95,7 +95,18 @@ def label_column(
         if flags:  # (a flag column with missing values, read as objects: refused as one)
             _refuse_flags(~missing, arr, column, table)
         return missing_checked(integer_labels(arr, missing), column, table, allow_missing)
-    return factorize(values, column=column, table=table, allow_missing=allow_missing)
+    try:
+        return factorize(values, column=column, table=table, allow_missing=allow_missing)
+    except DataValidationError:
+        if arr.dtype.kind == "O":  # (flags beside text: refused as flags, in the same words)
+            _refuse_flags(_flags_in(arr), arr, column, table)
+        raise
+
+
+def _flags_in(arr: np.ndarray) -> np.ndarray:
+    """Where an object column holds a flag (``True``/``False``, numpy's too)."""
+    flag = (bool, np.bool_)
+    return np.fromiter((isinstance(v, flag) for v in arr.tolist()), dtype=bool, count=arr.size)
 
 
 def _refuse_flags(bad: np.ndarray, arr: np.ndarray, column: str, table: str) -> None:
