@@ -31,7 +31,7 @@ from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._options import finer_than_us, note_cut
 from ._parallel import n_threads, submit
 from ._params import DISABLE_BACKENDS, env_flag, is_option
-from ._rows import records_to_dict, tighten, tighten_exact
+from ._rows import holds_wide_int, records_to_dict, tighten, tighten_exact
 from ._sources import Source, open_source
 from ._time import TIME_DTYPE, datetimes_as_us, read_only_view
 from .errors import DataValidationError, ParameterError
@@ -294,6 +294,8 @@ def _dict_getter(data: Mapping[Any, Any], table: str, integers: dict[str, np.nda
             if arr.dtype.kind in "US" or arr.size == 0:  # (no rows: no type either)
                 arr = np.asarray(value, dtype=object)
             elif arr.dtype.kind in "iuf" and _holds_bool(value):  # ([2, True]: not [2, 1])
+                arr = np.asarray(value, dtype=object)
+            elif arr.dtype.kind == "f" and holds_wide_int(value, arr):  # ([2**63, 3]: exact)
                 arr = np.asarray(value, dtype=object)
         if arr.dtype.kind == "O" and arr.ndim == 1:
             arr, exact = tighten_exact(arr)

@@ -13,7 +13,7 @@ import numpy as np
 from ._params import is_decimal_number, is_na
 from .errors import DataValidationError
 
-__all__ = ["object_kind", "records_to_dict", "tighten", "tighten_exact"]
+__all__ = ["holds_wide_int", "object_kind", "records_to_dict", "tighten", "tighten_exact"]
 
 
 def records_to_dict(records: list[Any], table: str) -> dict[str, np.ndarray]:
@@ -119,6 +119,18 @@ _LOOK = 64
 def _missing(v: Any) -> bool:
     """``None`` or pandas' ``NA``: no value (a float ``NaN`` is a number, in a number column)."""
     return v is None or is_na(v)
+
+
+def holds_wide_int(value: Any, floats: np.ndarray) -> bool:
+    """Whether a list or tuple numpy read as ``floats`` holds a Python int beyond int64
+    (``[2**63, 3]``: numpy makes floats of them, rounding neighbours onto one value); the
+    floats are looked at first, so a column of plain numbers is not read value by value."""
+    with np.errstate(invalid="ignore"):
+        if not bool((np.abs(floats) >= 2.0**63).any()):
+            return False
+    return any(
+        isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63 for v in value
+    )
 
 
 def tighten(arr: np.ndarray) -> np.ndarray:

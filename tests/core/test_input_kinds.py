@@ -123,7 +123,7 @@ def test_missing_column_hint_ignores_non_text_labels() -> None:
 # ---------------------------------------------------------------------------- masked arrays
 def test_masked_revenue_is_missing_not_its_hidden_value() -> None:
     revenue = np.ma.masked_array([100.0, 5.0], mask=[True, False])
-    with pytest.raises(DataValidationError, match="non-finite") as info:
+    with pytest.raises(DataValidationError, match="missing value") as info:
         alignment.attribute(T, {**C, "revenue": revenue})
     assert (info.value.column, info.value.rows) == ("revenue", [0])
     assert revenue.data[0] == 100.0 and bool(revenue.mask[0])  # the caller's array unchanged

@@ -51,6 +51,8 @@ def _owner_column(lt: Any) -> Categorical | None:
     exact = lt.exact.get("owner")
     values = lt.numeric["owner"]
     fix = "give the owner as a rep name or an integer rep id"
+    if exact is not None and exact.dtype.kind == "U":  # (ids beyond int64: their text, exact)
+        return integer_labels(exact, np.isnan(values))
     if exact is not None and exact.dtype.kind not in "iu":
         reject_rows(
             ~np.equal(exact, np.array(None, dtype=object)).astype(bool),

@@ -12,7 +12,7 @@ from .._columns import DeferredCategorical, stored
 from .._frames import Categorical, numeric
 from .._time import TIME_DTYPE
 from ..errors import DataValidationError, ParameterError, reject_rows
-from ._common import _key_codes, _readonly, _segment_of, check_total
+from ._common import _key_codes, _readonly, _segment_of, amounts
 
 __all__ = [
     "JourneyOutcomes",
@@ -304,9 +304,8 @@ def journey_outcomes(
     rev = (
         np.zeros(n)
         if revenue is None
-        else numeric(np.asarray(revenue), column="revenue", table=table, nonnegative=True)
+        else amounts(np.asarray(revenue), column="revenue", table=table)
     )
-    check_total(rev, column="revenue", table=table)
     if conversions is None:
         conv = (~np.isnat(conv_at)).astype(np.float64) if timed else (rev > 0).astype(np.float64)
     else:

@@ -13,6 +13,7 @@ from .._frames import (
     RawColumns,
     factorize,
     factorize_ints,
+    numeric,
 )
 from .._lookup import EXACT_FLOAT, lookup
 from .._options import noted, read_time
@@ -146,8 +147,8 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
             values=arr,
             fix="give the keys as text or integers",
         )
-    if arr.dtype.kind == "u":
-        _reject_wide_ints(arr, column=column, table=table)
+    if _wide_ints(arr):  # (beyond int64: keyed exactly, as their text)
+        return _key_codes(arr.astype(str).astype(object), column=column, table=table, lazy=lazy)
     if arr.dtype.kind in "iu":
         a = arr.astype(np.int64, copy=False)
         if a.size == 0:
@@ -186,6 +187,9 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
         return _key_codes(arr.astype(np.int64), column=column, table=table)
     if arr.dtype.kind == "O" and object_kind(arr) == "f":  # (ints with None: 2**53 or more)
         _reject_missing_keys(_missing_mask(arr), column=column, table=table)
+        if _python_ints(arr):  # (beyond int64: keyed exactly, as their text)
+            text = arr.astype(str).astype(object)
+            return _key_codes(text, column=column, table=table, lazy=lazy)
     cat = factorize(values, column=column, table=table, allow_missing=False)
     return _checked_string_keys(cat, column=column, table=table, lazy=lazy)
 
@@ -207,19 +211,27 @@ _EXACT_FLOAT = EXACT_FLOAT
 _INT64_MAX = 2**63 - 1
 
 
-def _reject_wide_ints(arr: np.ndarray, *, column: str, table: str) -> None:
-    """uint64 keys above the int64 range are refused, never wrapped.
+def _wide_ints(arr: np.ndarray) -> bool:
+    """Whether ``arr`` holds uint64 keys above the int64 range: they are keyed exactly, as
+    their text (``"9223372036854775808"``), never wrapped onto negative keys; so are Python
+    ints beyond int64 (``10**20``), and an integer key of another table meets them by its
+    text (:func:`_merge_keys`)."""
+    return arr.dtype.kind == "u" and arr.size > 0 and bool(arr.max() > np.uint64(_INT64_MAX))
 
-    (Python ints beyond int64 stay Python ints and are keyed exactly, as text.)
-    """
-    reject_rows(
-        arr > np.uint64(_INT64_MAX),
-        "an integer key above the 64-bit signed range",
-        column=column,
-        table=table,
-        values=arr,
-        fix="pass such keys as text",
+
+def _python_ints(arr: np.ndarray) -> bool:
+    """Whether the object array ``arr`` holds integers only (Python ints beyond int64: a
+    column of them is keyed by their text, exact), no missing value, no bool."""
+    return arr.dtype.kind == "O" and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in arr.tolist()
     )
+
+
+def as_key_text(ids: np.ndarray) -> np.ndarray:
+    """Ids to look up among keys: Python ints beyond int64 as their text, as
+    :func:`_key_codes` keys them (``10**20`` finds the key ``"100000000000000000000"``)."""
+    wide = ids.dtype.kind == "O" and object_kind(ids) == "f" and _python_ints(ids)
+    return ids.astype(str).astype(object) if wide or _wide_ints(ids) else ids
 
 
 def _checked_string_keys(cat: Categorical, *, column: str, table: str, lazy: bool) -> _Keys:
@@ -342,3 +354,25 @@ def check_total(amounts: np.ndarray, *, column: str, table: str) -> None:
             table=table,
             fix="give the amounts in a larger unit (thousands, millions)",
         )
+
+
+def amounts(values: np.ndarray, *, column: str, table: str) -> np.ndarray:
+    """A column of amounts every row needs (the revenue of a conversion, the amount of a won
+    deal) as float64, its total checked (:func:`check_total`).
+
+    Raises
+    ------
+    DataValidationError
+        A negative or infinite amount; a missing one (``None``, a null, ``NaN``: an amount
+        not known is neither 0 nor a number), named as missing.
+    """
+    out = numeric(values, column=column, table=table, allow_missing=True, nonnegative=True)
+    reject_rows(
+        np.isnan(out),
+        "missing value (None, null or NaN: no amount given)",
+        column=column,
+        table=table,
+        fix="give every row its amount (0 when it brought none), or drop these rows",
+    )
+    check_total(out, column=column, table=table)
+    return out

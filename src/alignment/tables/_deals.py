@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 
 from .._colnames import FIXED_NAME, by_keyword, check_required
-from .._frames import Categorical, factorize, numeric, read_table
+from .._frames import Categorical, factorize, read_table
 from .._lookup import lookup
 from .._options import read_time
 from .._params import check_flag
 from .._parse import _missing_mask, fold_key, fold_role, parse_bool
 from .._time import Awareness
 from ..errors import DataValidationError, MissingColumnError, ParameterError, reject_rows
-from ._common import _check_awareness, _key_codes, _Keys, _merge_keys, check_total
+from ._common import _check_awareness, _key_codes, _Keys, _merge_keys, amounts
 from ._leads import LeadTable
 
 #: the id column of deals (and of ``deal_contacts``): the journey key of deal-keyed journeys
@@ -214,8 +214,7 @@ def read_conversions(
         ctime, instants[tcol] = read_time(
             pick(tcol), column=tcol, table=_CT, frame_aware=probe.aware.get(tcol)
         )
-        crev = numeric(pick(vcol), column=vcol, table=_CT, nonnegative=True)
-        check_total(crev, column=vcol, table=_CT)
+        crev = amounts(pick(vcol), column=vcol, table=_CT)
         created = None
         if dealish and DEAL_CREATED in cols and DEAL_CREATED != tcol:
             created, instants[DEAL_CREATED] = read_time(

@@ -2,7 +2,8 @@
 column (``funnel.observe``, ``speed_to_lead``, ``closed_loop``), so that a column is grouped,
 labelled and refused alike whichever groups it.
 
-Text is labelled as itself; integers as themselves, compared exactly (``"101"``); flags
+Text is labelled as itself; integers as themselves, compared exactly (``"101"``; Python ints
+beyond int64 too, ``"100000000000000000001"``); flags
 ``"False"``/``"True"``; a float column's whole numbers as integers (``101.0``, what a missing
 value makes of an integer column, is ``"101"``) and its other values by the float (``"2.5"``);
 leads without a value form one more group, :data:`~alignment._grouplabel.MISSING_LABEL`, and a
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 from .._colnames import close_name
 from .._grouplabel import MISSING_LABEL, refuse_missing_label
 from .._parse import _missing_mask
+from .._rows import object_kind
 from ..errors import ParameterError, reject_rows
 from ._labels import whole_numbers
 
@@ -52,6 +54,9 @@ def group_codes(
             raise ParameterError(
                 f"by={by!r} is a time column; use cohort='M'/'W'/'D' to group by entry period"
             )
+        if values.dtype.kind == "U" and by in lt.numeric:  # (ints beyond int64, as text)
+            missing = np.isnan(lt.numeric[by])
+            return _number_codes(_ints_of_text(values, missing), missing)
         if values.dtype.kind in "fiu":  # numbers: numeric order, labels as text
             exact_ints = values.dtype.kind in "iu" and by in lt.numeric
             return _number_codes(values, np.isnan(lt.numeric[by]) if exact_ints else None)
@@ -79,12 +84,26 @@ def _number_codes(
     uniq, inv = np.unique(values[~missing], return_inverse=True)
     codes = np.full(values.size, -1, dtype=np.int64)
     codes[~missing] = inv.ravel()
-    if values.dtype.kind in "iu":
+    if values.dtype.kind in "iuO":  # (integers; Python ints beyond int64 in objects)
         names = [str(u) for u in uniq.tolist()]  # (one per distinct value)
     else:
         whole = whole_numbers(uniq, np.zeros(uniq.size, dtype=bool)).tolist()
         names = [str(int(u)) if w else repr(u) for u, w in zip(uniq.tolist(), whole, strict=True)]
     return _with_missing(codes, np.array(names, dtype=object))
+
+
+def _big_ints(values: NDArray[Any]) -> bool:
+    """Whether the objects ``values`` hold integers (beyond int64: Python ints; ``None``
+    where missing), not flags."""
+    return values.dtype.kind == "O" and object_kind(values) == "f"
+
+
+def _ints_of_text(text: NDArray[Any], missing: NDArray[np.bool_]) -> NDArray[np.object_]:
+    """The integers beyond int64 a lead column holds, from their text (``LeadTable.exact``), as
+    Python ints (``None`` where missing): compared and ordered exactly."""
+    out = np.full(text.size, None, dtype=object)
+    out[~missing] = [int(v) for v in text[~missing].tolist()]
+    return out
 
 
 def _flag_codes(values: NDArray[Any]) -> tuple[NDArray[np.int64], int, NDArray[np.object_]]:
@@ -117,7 +136,7 @@ def labels_like(
         return None
     lead = lt.exact.get(by)
     lead = lt.column(by) if lead is None else lead
-    kind = "flags" if lead.dtype.kind in "bO" else "numbers" if lead.dtype.kind in "fiu" else ""
+    kind = "flags" if lead.dtype.kind in "bO" else "numbers" if lead.dtype.kind in "fiuU" else ""
     if not kind:
         return None
     text = hasattr(values, "codes")  # (a Categorical: text)
@@ -136,6 +155,8 @@ def labels_like(
         codes, _, labels = _flag_codes(np.where(missing, np.array(None, object), arr))
     elif exact is not None or arr.dtype.kind in "iu":  # (integers compared exactly)
         codes, _, labels = _number_codes(arr if exact is None else exact, missing)
+    elif _big_ints(arr):  # (Python ints beyond int64: compared exactly)
+        codes, _, labels = _number_codes(np.where(missing, np.array(None, object), arr), missing)
     else:
         codes, _, labels = _number_codes(np.where(missing, np.nan, arr).astype(np.float64))
     return labels[codes]

@@ -28,8 +28,10 @@ from ._common import (
     _check_awareness,
     _html_preview,
     _key_codes,
+    _python_ints,
     _readonly,
     _time_column,
+    as_key_text,
 )
 from ._labels import label_columns
 
@@ -106,8 +108,9 @@ class LeadTable:
         The values as read of the ``numeric`` columns given as integers or flags, where a
         value is a key (``funnel.observe(by=)``): an integer column as its integers (its
         float64 copy rounds those beyond 2**53; ``0`` where missing, the rows ``NaN`` in
-        ``numeric``), a flag column as ``True``/``False`` (``None`` = missing) in an object
-        array.
+        ``numeric``), Python ints beyond int64 as their text (``"100000000000000000001"``;
+        ``""`` where missing), a flag column as ``True``/``False`` (``None`` = missing) in an
+        object array.
     """
 
     ids: np.ndarray
@@ -203,6 +206,10 @@ class LeadTable:
             dimension.
         """
         _one_dimension(ids)
+        if isinstance(ids, (list, tuple)) and any(_beyond_int64(v) for v in ids):
+            ids = np.asarray(ids, dtype=object)  # (numpy would round them to floats)
+        if isinstance(ids, np.ndarray):
+            ids = as_key_text(ids)  # (ints beyond int64: keyed as their text)
         return lookup(self.ids, ids, column=column, table=table)
 
     def take(self, index: np.ndarray) -> LeadTable:
@@ -475,6 +482,10 @@ def _take_rows(index: Any, ids: np.ndarray) -> np.ndarray:
     return idx
 
 
+def _beyond_int64(v: Any) -> bool:
+    return isinstance(v, int) and not -(2**63) <= v < 2**63
+
+
 def _one_dimension(ids: Any) -> None:
     """Refuse ids for :meth:`LeadTable.positions` that are no list of ids."""
     ndim = getattr(ids, "ndim", None)
@@ -503,6 +514,9 @@ def _exact_values(column: Any, floats: np.ndarray, kind: str) -> np.ndarray | No
         return np.asarray(np.where(np.isnan(floats), None, floats == 1), dtype=object)
     if getattr(column, "dtype", None) is not None and column.dtype.kind in "iu":
         return np.array(column, copy=True)
+    if kind == "f" and isinstance(column, np.ndarray) and column.dtype.kind == "O":
+        given = ~np.isnan(floats)  # (Python ints beyond int64: their text, exact)
+        return np.where(given, column, "").astype(str) if _python_ints(column[given]) else None
     return None
 
 
