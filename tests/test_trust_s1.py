@@ -178,3 +178,12 @@ def test_owner_ids_beyond_int64_are_two_reps() -> None:
     kw: dict[str, Any] = dict(assigned="created_at", connect_outcomes=None, as_of="2024-02-01")
     got = _outcome(lambda: speed_to_lead(leads, acts, **kw).to_frame(backend="dict")["rep"])
     assert got.tolist() == [str(BIG), str(BIG + 1), "(no rep)"]
+
+
+def test_a_pandas_column_of_integers_beyond_int64_with_a_gap_groups_exactly() -> None:
+    pd = pytest.importorskip("pandas")
+    leads = pd.DataFrame(_leads())  # (an object column: Python ints and None)
+    funnel = _outcome(
+        lambda: alignment.funnel.observe(leads, stages=["created_at", "assigned_at"], by="seg")
+    )
+    assert funnel.to_frame(backend="dict")["seg"].tolist() == _LABELS

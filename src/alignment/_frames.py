@@ -31,7 +31,7 @@ from ._factorize import _has, _native_factorize, factorize, factorize_ints
 from ._options import finer_than_us, note_cut
 from ._parallel import n_threads, submit
 from ._params import DISABLE_BACKENDS, env_flag, is_option
-from ._rows import holds_wide_int, records_to_dict, tighten, tighten_exact
+from ._rows import holds_wide_int, records_to_dict, tighten_exact
 from ._sources import Source, open_source
 from ._time import TIME_DTYPE, datetimes_as_us, read_only_view
 from .errors import DataValidationError, ParameterError
@@ -478,7 +478,7 @@ def _frame_column(
         ), None
     if s.null_count() == n_rows:  # a column of nulls only: None (Polars would say NaN)
         return np.full(n_rows, None, dtype=object), None
-    return tighten(np.asarray(s.to_numpy(), dtype=object)), None  # (as a dict's list is)
+    return tighten_exact(np.asarray(s.to_numpy(), dtype=object))[0], None  # (as a dict's is)
 
 
 def _decoded(native: Any, backend: Backend) -> Any:
