@@ -6,7 +6,6 @@ the same kind (the text ``"True"`` is not the flag ``True``)."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 
 import alignment
 from alignment.closed_loop import closed_loop
-from alignment.errors import AlignmentError, DataValidationError
+from alignment.errors import DataValidationError
 from alignment.sla import speed_to_lead
 from alignment.tables import LeadTable
 
@@ -24,14 +23,7 @@ BIG = 2**53 + 1
 FLAG_PROBLEM = "expected strings, found bool (a flag is no label: not the text 'True')"
 
 
-def _outcome(call: Callable[[], Any]) -> Any:
-    """The error of a call (type, problem, column, table, rows, count), or its value."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return call()
-    except AlignmentError as exc:
-        return (type(exc).__name__, exc.problem, exc.column, exc.table, list(exc.rows), exc.n_rows)
+from _outcomes import outcome as _outcome  # noqa: E402
 
 
 def _days(n: int, day: str = "2024-01-01") -> np.ndarray:

@@ -3,7 +3,6 @@ apart, as their text); a missing amount is named as missing, not as a non-finite
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +10,9 @@ import numpy as np
 import pytest
 
 import alignment
+from _outcomes import outcome
 from alignment.closed_loop import closed_loop
-from alignment.errors import AlignmentError, DataValidationError
+from alignment.errors import DataValidationError
 from alignment.sla import speed_to_lead
 from alignment.tables import LeadTable
 
@@ -21,13 +21,8 @@ WIDE = 2**63  # (beyond int64, within uint64: numpy reads a list of them as floa
 
 
 def _outcome(call: Callable[[], Any]) -> Any:
-    """The error of a call (type, problem, column, table, rows), or its value."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return call()
-    except AlignmentError as exc:
-        return (type(exc).__name__, exc.problem, exc.column, exc.table, list(exc.rows))
+    """The value of a call, or its error as (type, problem, column, table, rows)."""
+    return outcome(call, count=False)
 
 
 def _days(n: int, day: str = "2024-01-01") -> np.ndarray:

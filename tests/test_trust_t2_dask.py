@@ -5,8 +5,6 @@ their instants are compared with the activities', as in memory."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,21 +15,12 @@ dask = pytest.importorskip("dask")
 
 import alignment  # noqa: E402
 from alignment import datasets, sla  # noqa: E402
-from alignment.errors import AlignmentError  # noqa: E402
 
 SCHEDULERS = ["sync", "processes"]
 FLAG_PROBLEM = "expected strings, found bool (a flag is no label: not the text 'True')"
 
 
-def _outcome(call: Callable[[], Any]) -> Any:
-    """The error of a call (type, problem, column, table, rows, count), or its value."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return call()
-    except AlignmentError as exc:
-        rows = None if exc.rows is None else list(exc.rows)
-        return (type(exc).__name__, exc.problem, exc.column, exc.table, rows, exc.n_rows)
+from _outcomes import outcome as _outcome  # noqa: E402
 
 
 def _keyed(frame: Any) -> Any:
