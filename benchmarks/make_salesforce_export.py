@@ -25,6 +25,11 @@ How the synthetic company becomes Salesforce objects:
 * deals are opportunities, deal contacts contact roles, activities tasks (``WhoId`` the lead
   before the conversion, the contact after), owners and reps users.
 
+Each file lists its rows by their creation instant, as Salesforce lists a query's rows (by
+record id, which follows creation): a person's campaign members and tasks are spread over the
+file.  ``--order person`` writes each person's records side by side instead, the order of the
+exports measured in ``benchmarks/RESULTS.md`` before its section "Rows in creation order".
+
 Totals written to ``totals.txt`` next to the files: won amount, cost, rows per file.
 Requires PyArrow (CSV and Parquet writers).
 """
@@ -58,6 +63,7 @@ ids = partial(sf.sf_ids, text=False)
 instant = partial(sf.api_datetime, text=False)
 date = partial(sf.api_date, text=False)
 report_time = partial(sf.report_datetime, text=False)
+CREATED = "_created"  # (a table's creation instants, to order its rows; never written)
 report_date = partial(sf.report_date, text=False)
 money = partial(sf.money, text=False)
 flags = partial(sf.flags, text=False)
@@ -240,6 +246,7 @@ def leads_and_contacts(crm: Any, p: Persons, logins: np.ndarray) -> tuple[Table,
         "ConvertedDate": date(p.conv_at, TZ),
         "CreatedDate": instant(L["created_at"]),
         "MQL_Date__c": instant(L["mql_at"]),
+        CREATED: L["created_at"],
     }
     c = p.converted
     queue = np.char.startswith(owner, sf.PREFIX["Queue"].encode())
@@ -251,13 +258,27 @@ def leads_and_contacts(crm: Any, p: Persons, logins: np.ndarray) -> tuple[Table,
         "OwnerId": np.where(queue, ids("User", [0])[0], owner),  # a queue owns no contact
         "MailingCountry": L["country"],
         "CreatedDate": instant(np.where(p.has_lead, p.conv_at, L["created_at"])),
+        CREATED: np.where(p.has_lead, p.conv_at, L["created_at"]),
     }
     return _rows(lead, "Lead", p.has_lead), _rows(contact, "Contact", c)
 
 
-def _rows(table: Table, name: str, keep: np.ndarray) -> Table:
-    """The object's columns in file order, for the kept rows."""
-    return {k: np.asarray(table[k])[keep] for k in sf.COLUMNS[name]}
+def _rows(table: Table, name: str, keep: Any) -> Table:
+    """The object's columns in file order, for the kept rows (and their creation instants,
+    :data:`CREATED`, when the table has them)."""
+    names = [*sf.COLUMNS[name], *([CREATED] if CREATED in table else [])]
+    return {k: np.asarray(table[k])[keep] for k in names}
+
+
+def _in_order(table: Table, order: str) -> Table:
+    """The rows as the export lists them: ``"created"``, by their creation instant (as
+    Salesforce lists a query's rows without ``ORDER BY``, by record id, which follows creation);
+    ``"person"``, each person's records side by side (as the figures of
+    ``benchmarks/RESULTS.md`` up to its section "Rows in creation order" were read)."""
+    rows: Any = slice(None)
+    if order == "created" and CREATED in table:
+        rows = np.argsort(np.asarray(table[CREATED]), kind="stable")
+    return {k: np.asarray(v)[rows] for k, v in table.items() if k != CREATED}
 
 
 def members(crm: Any, p: Persons, campaign: Table, touch_campaign: np.ndarray, rng: Any) -> Table:
@@ -286,6 +307,7 @@ def members(crm: Any, p: Persons, campaign: Table, touch_campaign: np.ndarray, r
         "HasResponded": flags(responded),
         "FirstRespondedDate": np.where(responded, date(created, TZ), b""),
         "CreatedDate": instant(created),
+        CREATED: created,
     }
 
 
@@ -313,6 +335,7 @@ def opportunities(crm: Any, p: Persons, logins: np.ndarray, rng: Any) -> tuple[T
         "CampaignId": np.full(n, ""),
         "OwnerId": _user_ids(logins, crm.leads["owner"])[person],
         "CreatedDate": report_time(D["created_at"], TZ),
+        CREATED: D["created_at"],
     }
     roles = {
         "Id": ids("OpportunityContactRole", np.arange(p.dc_deal.size)),
@@ -321,6 +344,7 @@ def opportunities(crm: Any, p: Persons, logins: np.ndarray, rng: Any) -> tuple[T
         "Role": _label(dc["role"]),
         "IsPrimary": flags(dc["is_primary"]),
         "CreatedDate": instant(D["created_at"][p.dc_deal]),
+        CREATED: D["created_at"][p.dc_deal],
     }
     return opp, roles
 
@@ -342,11 +366,15 @@ def tasks(crm: Any, p: Persons, logins: np.ndarray) -> Table:
         "ActivityDate": report_date(A["timestamp"], TZ),
         "OwnerId": _user_ids(logins, A["rep"]),
         "CreatedDate": report_time(A["timestamp"], TZ),
+        CREATED: A["timestamp"],
     }
 
 
-def build(n: int, seed: int = 0) -> tuple[dict[str, Table], dict[str, float]]:
-    """The eight objects of ``synthetic_crm(n, seed)`` and its totals (won amount, cost)."""
+def build(
+    n: int, seed: int = 0, order: str = "created"
+) -> tuple[dict[str, Table], dict[str, float]]:
+    """The eight objects of ``synthetic_crm(n, seed)`` and its totals (won amount, cost), the
+    rows of each in the ``order`` of :func:`_in_order`."""
     crm = alignment.synthetic_crm(n, seed=seed)
     rng = np.random.default_rng(seed)
     p = Persons(crm, rng)
@@ -368,7 +396,7 @@ def build(n: int, seed: int = 0) -> tuple[dict[str, Table], dict[str, float]]:
         "won_amount": float(crm.deals["amount"][np.asarray(crm.deals["won"], bool)].sum()),
         "actual_cost": float(crm.costs["cost"].sum()),
     }
-    return {k: _rows(files[k], k, slice(None)) for k in sf.COLUMNS}, totals
+    return {k: _in_order(_rows(files[k], k, slice(None)), order) for k in sf.COLUMNS}, totals
 
 
 def _arrow(values: Any) -> Any:
@@ -416,10 +444,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="folder (default: a temp one)")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--order",
+        choices=("created", "person"),
+        default="created",
+        help="rows by creation instant, as real exports list them (default), or by person",
+    )
     args = parser.parse_args(argv)
     out = args.out or Path(tempfile.gettempdir()) / f"sf_export_{args.n}_{args.format}"
     t0 = time.perf_counter()
-    files, totals = build(args.n, args.seed)
+    files, totals = build(args.n, args.seed, args.order)
     t1 = time.perf_counter()
     write(files, out, args.format)
     t2 = time.perf_counter()

@@ -67,7 +67,7 @@ def _peak_mb() -> float:
 
 def export(n: int, fmt: str, root: Path) -> Path:
     """The folder of an ``n``-person export, written now unless it is there already."""
-    folder = root / f"sf_export_{n}_{fmt}"
+    folder = root / f"sf_export_{n}_{fmt}_created"  # (rows in creation order)
     if not (folder / "totals.txt").is_file():
         sys.path.insert(0, str(HERE))
         import make_salesforce_export as gen
