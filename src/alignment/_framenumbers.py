@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["nullable_flags"]
+__all__ = ["nullable_flags", "whole_decimals"]
 
 
 def _nw() -> Any:
@@ -35,7 +35,9 @@ def _numbers(s: Any, dtype: Any) -> np.ndarray:
     if s.null_count() and dtype.is_integer() and _beyond_float(s):
         # integers with nulls that floats cannot hold exactly: kept as Python ints
         return np.asarray(s.to_list(), dtype=object)
-    if s.null_count() or dtype == nw.Decimal:  # (a decimal: its nearest float)
+    if dtype == nw.Decimal and (ints := _big_whole(s)) is not None:
+        return ints  # (whole decimals beyond int64: exact)
+    if s.null_count() or dtype == nw.Decimal:  # (a decimal with a fraction: its nearest float)
         return np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
     return np.asarray(s.to_numpy())
 
@@ -81,3 +83,43 @@ def _is_null(value: Any) -> bool:
     if value is None or type(value).__name__ == "NAType":  # (pd.NA: no truth value)
         return True
     return bool(value != value)  # (NaN)
+
+
+def whole_decimals(s: Any, dtype: Any) -> tuple[Any, Any]:
+    """A decimal column whose every value is whole (``decimal128(18, 0)`` ids of a database
+    export; ``100.00``) as the integers it holds, exactly (no float rounds a 19-digit id):
+    read from here on as an integer column is; any other column (or decimals with a fraction,
+    read as their nearest floats) as it is.  Judged in Arrow, vectorised."""
+    nw = _nw()
+    if dtype != nw.Decimal or not _whole(s):
+        return s, dtype
+    try:
+        return s.cast(nw.Int64), nw.Int64
+    except Exception:  # (any backend's overflow: beyond int64, Python ints in _numbers)
+        return s, dtype
+
+
+def _whole(s: Any) -> bool:
+    """Whether a decimal column holds no fraction (nulls aside): its values rescaled to no
+    decimal place lose nothing (``False`` without PyArrow: read as floats)."""
+    try:
+        import pyarrow as pa
+
+        arrow = s.to_arrow()
+        whole = (pa.decimal256 if pa.types.is_decimal256(arrow.type) else pa.decimal128)(
+            arrow.type.precision, 0
+        )
+        arrow.cast(whole, safe=True)
+    except Exception:  # (a fraction: the rescale loses data; or no PyArrow)
+        return False
+    return True
+
+
+def _big_whole(s: Any) -> np.ndarray | None:
+    """A whole decimal column beyond int64 as Python ints (``None`` where missing), read as a
+    dict's column of them is; ``None`` for any other decimal column."""
+    from ._rows import tighten_exact
+
+    if not _whole(s):
+        return None
+    return tighten_exact(np.array([None if v is None else int(v) for v in s.to_list()], object))[0]

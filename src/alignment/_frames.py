@@ -28,7 +28,13 @@ import numpy as np
 from ._colnames import ColumnFix, check_column_names, check_required, refuse_duplicates
 from ._columns import Categorical, RawColumns, _Columns, nested_column, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
-from ._framenumbers import _nullable_bools, _nullable_integers, _numbers, nullable_flags
+from ._framenumbers import (
+    _nullable_bools,
+    _nullable_integers,
+    _numbers,
+    nullable_flags,
+    whole_decimals,
+)
 from ._options import finer_than_us, note_cut
 from ._parallel import n_threads, submit
 from ._params import DISABLE_BACKENDS, env_flag, is_option
@@ -416,11 +422,11 @@ def _read_frame(
     schema = frame.schema
     n_rows = int(frame.shape[0])
     for name in wanted:
-        s = frame.get_column(labels[name])
-        cols[name], zone = _frame_column(s, schema[labels[name]], backend, n_rows, name, table)
+        s, dtype = whole_decimals(frame.get_column(labels[name]), schema[labels[name]])
+        cols[name], zone = _frame_column(s, dtype, backend, n_rows, name, table)
         if zone is not None:
             aware[name] = zone
-        if (ints := _nullable_integers(s, schema[labels[name]])) is not None:
+        if (ints := _nullable_integers(s, dtype)) is not None:
             integers[name] = ints
     return RawColumns(_Columns(cols), n_rows, backend, names, aware, integers)
 
