@@ -28,6 +28,13 @@ import numpy as np
 from ._colnames import ColumnFix, check_column_names, check_required, refuse_duplicates
 from ._columns import Categorical, RawColumns, _Columns, nested_column, numeric
 from ._factorize import _has, _native_factorize, factorize, factorize_ints
+from ._framenumbers import (
+    _nullable_bools,
+    _nullable_integers,
+    _numbers,
+    nullable_flags,
+    whole_decimals,
+)
 from ._options import finer_than_us, note_cut
 from ._parallel import n_threads, submit
 from ._params import DISABLE_BACKENDS, env_flag, is_option
@@ -415,22 +422,13 @@ def _read_frame(
     schema = frame.schema
     n_rows = int(frame.shape[0])
     for name in wanted:
-        s = frame.get_column(labels[name])
-        cols[name], zone = _frame_column(s, schema[labels[name]], backend, n_rows, name, table)
+        s, dtype = whole_decimals(frame.get_column(labels[name]), schema[labels[name]])
+        cols[name], zone = _frame_column(s, dtype, backend, n_rows, name, table)
         if zone is not None:
             aware[name] = zone
-        if (ints := _nullable_integers(s, schema[labels[name]])) is not None:
+        if (ints := _nullable_integers(s, dtype)) is not None:
             integers[name] = ints
     return RawColumns(_Columns(cols), n_rows, backend, names, aware, integers)
-
-
-def _nullable_integers(s: Any, dtype: Any) -> np.ndarray | None:
-    """An integer column holding nulls as its integers, ``0`` where missing (the column
-    itself is read as floats, which round those of 2**53 or more); ``None`` for any other."""
-    nw = _nw()
-    if not dtype.is_integer() or dtype in (nw.Int128, nw.UInt128) or not s.null_count():
-        return None
-    return np.asarray(s.fill_null(0).to_numpy())
 
 
 def _frame_column(
@@ -501,46 +499,6 @@ def _decoded(native: Any, backend: Backend) -> Any:
     return None  # (a Polars Categorical or Enum holds text)
 
 
-def _numbers(s: Any, dtype: Any) -> np.ndarray:
-    """A numeric (or bool, without nulls) column: nulls ``NaN``, decimals ``float64``."""
-    nw = _nw()
-    if dtype in (nw.Int128, nw.UInt128):  # no numpy type: Python ints (exact)
-        return np.asarray(s.to_list(), dtype=object)
-    if s.null_count() and dtype.is_integer() and _beyond_float(s):
-        # integers with nulls that floats cannot hold exactly: kept as Python ints
-        return np.asarray(s.to_list(), dtype=object)
-    if s.null_count() or dtype == nw.Decimal:  # (a decimal: its nearest float)
-        return np.asarray(s.cast(nw.Float64).to_numpy(), dtype=float)
-    return np.asarray(s.to_numpy())
-
-
-def _nullable_bools(s: Any) -> np.ndarray:
-    """A bool column with nulls as ``True``/``False``/``None`` objects (two vectorised
-    passes; no Python object made per row)."""
-    flags = np.asarray(s.fill_null(False).to_numpy(), dtype=bool)
-    return nullable_flags(flags, np.asarray(s.is_null().to_numpy(), dtype=bool))
-
-
-def nullable_flags(flags: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """A bool-or-missing column: ``True``/``False`` objects, ``None`` where ``missing``.
-
-    Parameters
-    ----------
-    flags : bool array, shape (n,)
-        The flags (their value where ``missing`` is ignored).
-    missing : bool array, shape (n,)
-        Where the flag has no value.
-
-    Returns
-    -------
-    numpy.ndarray
-        An object array of ``True``, ``False`` and ``None`` (no Python object made per row).
-    """
-    out: np.ndarray = np.array([False, True], dtype=object)[flags.astype(np.intp)]
-    out[missing] = None
-    return out
-
-
 def _pandas_all_text(native: Any) -> bool:
     """Whether a pandas column typed as text holds text in every cell (missing ones aside):
     narwhals types an ``object`` column from its first rows, a later bool, number, bytes or
@@ -568,22 +526,6 @@ def _pandas_zoned(native: Any) -> np.ndarray | None:
         return None
     utc = native.dt.tz_convert("UTC").dt.tz_localize(None)
     return np.asarray(utc.to_numpy())
-
-
-def _beyond_float(s: Any) -> bool:
-    """Whether an integer column holds a value of 2**53 or more in magnitude (as floats, it
-    could not be told from its neighbours)."""
-    lo, hi = s.min(), s.max()
-    if _is_null(lo) or _is_null(hi):  # (no value: a pandas Int64 column of pd.NA only)
-        return False
-    return max(abs(int(lo)), abs(int(hi))) >= 2**53
-
-
-def _is_null(value: Any) -> bool:
-    """``None``, or a missing-value marker of a frame library (``pd.NA``, ``NaN``)."""
-    if value is None or type(value).__name__ == "NAType":  # (pd.NA: no truth value)
-        return True
-    return bool(value != value)  # (NaN)
 
 
 POOL_MIN_ROWS = 50_000

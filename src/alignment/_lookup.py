@@ -15,6 +15,8 @@ import numpy as np
 from ._cells import ArrowText, arrow_of, search_cells, search_packed
 from ._columns import Categorical
 from ._factorize import _has
+from ._parse import _missing_mask
+from ._rows import object_kind
 from .errors import reject_rows
 
 __all__ = ["lookup"]
@@ -50,6 +52,7 @@ def lookup(
         pos = np.full(needles.codes.size, -1, dtype=np.int64)
         pos[ok] = pos_c[needles.codes[ok]]
         return pos, pos >= 0
+    haystack, needles = _ints_as_text(haystack), _ints_as_text(needles)
     packed = _search_packed(haystack, needles)  # (the haystack's text not read at all)
     if packed is not None:
         return packed, packed >= 0
@@ -134,6 +137,29 @@ def _integral(values: np.ndarray) -> np.ndarray:
     out = values.astype(str).astype(object)
     out[whole] = values[whole].astype(np.int64).astype(str)
     return out
+
+
+def _ints_as_text(values: Any) -> Any:
+    """Keys held as Python ints in objects (beyond int64 too; ``None`` where missing) as their
+    text, as every key column keys them: ``10`` finds the key ``"10"`` (and the integer ``10``,
+    met by its text), ``10**20`` the key ``"100000000000000000000"``, exactly; other values as
+    they are."""
+    if isinstance(values, (list, tuple)):
+        values = np.asarray(values, dtype=object)
+    if not isinstance(values, np.ndarray) or values.dtype.kind != "O" or values.size == 0:
+        return values
+    if object_kind(values) != "f":  # (text, flags, a mix: read as they are)
+        return values
+    missing = _missing_mask(values)
+    items = values.tolist()
+    if not all(
+        m or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
+        for v, m in zip(items, missing.tolist(), strict=True)
+    ):
+        return values  # (floats or decimals among them: read as numbers)
+    return np.array(
+        [None if m else str(v) for v, m in zip(items, missing.tolist(), strict=True)], dtype=object
+    )
 
 
 def _objects(values: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import numpy as np
@@ -163,9 +164,32 @@ def tighten(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
+def whole_decimal(v: Any) -> bool:
+    """Whether ``v`` is a ``decimal.Decimal`` holding a whole number (``Decimal("101")``,
+    ``Decimal("100.00")``; never ``NaN`` nor an infinity)."""
+    return isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value()
+
+
+def ints_of_decimals(arr: np.ndarray) -> np.ndarray:
+    """An object column of whole decimals (beside ints and missing values) with the decimals
+    as the Python ints they hold, exactly (as a frame's whole decimal column is read: ids of a
+    database export); any other column as it is (text at once, from its first rows)."""
+    if arr.dtype.kind != "O" or any(isinstance(v, str) for v in arr[:_LOOK].tolist()):
+        return arr
+    items = arr.tolist()
+    if not any(isinstance(v, Decimal) for v in items) or not all(
+        whole_decimal(v) or _missing(v) or (isinstance(v, int) and not isinstance(v, bool))
+        for v in items
+    ):
+        return arr
+    return np.array([int(v) if isinstance(v, Decimal) else v for v in items], dtype=object)
+
+
 def tighten_exact(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`tighten`, Python ints with missing values (``[2**53 + 1, None, 3]``) read as a
     frame's integer column with nulls is, never through floats alone.
+
+    Whole decimals are read as the integers they hold (:func:`ints_of_decimals`).
 
     Returns
     -------
@@ -177,6 +201,7 @@ def tighten_exact(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         For ints with missing values (``None``, pandas' ``NA`` or ``NaN``), the integers
         exact, ``0`` where missing (as ``RawColumns.integers`` holds them); else ``None``.
     """
+    arr = ints_of_decimals(arr)
     out = tighten(arr)
     if arr.dtype.kind != "O" or out.dtype.kind != "f":
         return out, None

@@ -473,12 +473,12 @@ def test_split_by_an_owner_column_of_integer_ids() -> None:
     assert owner.tolist() == [101, 99, 101]
 
 
-def test_split_by_a_column_that_is_not_text_is_refused() -> None:
-    sla = {"marketing": {"qualified_leads": 3, "split_by": "score"}}
+def test_split_by_a_column_that_holds_no_values_is_refused() -> None:
+    sla = {"marketing": {"qualified_leads": 3, "split_by": "mql_at"}}  # (a time column)
     leads = leads_dict(mql_at=["2024-03-04T10:00Z"] * 2, score=[1.5, 2.0])
-    with pytest.raises(MissingColumnError, match="not a string column") as info:
+    with pytest.raises(MissingColumnError, match="not a lead column of values") as info:
         evaluate(sla, leads, acts(), as_of="2024-03-10T00:00Z")
-    assert info.value.column == "score" and info.value.fix
+    assert info.value.column == "mql_at" and info.value.fix
 
 
 def test_daily_series_accounts_for_everything() -> None:

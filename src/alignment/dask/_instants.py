@@ -53,12 +53,15 @@ def _rows(values: Any, *, naive: bool, reading: Captured) -> tuple[np.ndarray, i
     return rows[:MAX_ROWS_SHOWN], int(rows.size), (values.iloc[int(rows[0])] if rows.size else None)
 
 
-def _column_kind(ddf: Any, column: str, table: str) -> bool | None:
+def _column_kind(ddf: Any, column: str, table: str, held: set[str]) -> bool | None:
     """The kind of a time column over all partitions (``True``: aware, ``False``: naive,
-    ``None``: no instant of either kind); raises as memory does when it holds both."""
+    ``None``: no instant of either kind); raises as memory does when it holds both.
+    ``held``: the datetime columns holding an instant (:func:`_held`)."""
     import pandas as pd
 
     dtype = ddf[column].dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) and column not in held:
+        return None  # (no instant at all: neither naive nor aware, whatever its type, as memory)
     if getattr(dtype, "tz", None) is not None:  # (datetimes with a zone)
         return True
     if pd.api.types.is_datetime64_dtype(dtype):  # (naive datetimes: read in tz= when given)
@@ -118,10 +121,23 @@ def refuse_mixed_instants(
     for table, columns in steps:
         ddf = inputs.get(table)
         present = [c for c in columns if ddf is not None and c in ddf.columns]
-        flags = {c: _column_kind(ddf, c, table) for c in present}
+        held = _held(ddf, present)
+        flags = {c: _column_kind(ddf, c, table, held) for c in present}
         _check_awareness(flags, table, also=read)  # (the check memory makes, the same error)
         read.update({(table, c): v for c, v in flags.items() if (table, c) not in read})
     return read
+
+
+def _held(ddf: Any, columns: Sequence[str]) -> set[str]:
+    """The datetime columns among ``columns`` that hold an instant in some partition (one pass
+    for them all): a column of datetimes without one is of neither kind, as in memory."""
+    import pandas as pd
+
+    typed = [c for c in columns if pd.api.types.is_datetime64_any_dtype(ddf[c].dtype)]
+    if not typed:
+        return set()
+    counts = dk().compute(ddf[typed].count())[0]
+    return {c for c in typed if int(counts[c])}
 
 
 def _kind(ddf: Any, column: str) -> str:

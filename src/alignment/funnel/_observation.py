@@ -608,12 +608,22 @@ def plan_from(
     ------
     ParameterError
         A stage with no observed conversion (rate 0) or no lead at all (0 of 0): a plan cannot
-        be built from it.
+        be built from it.  An observation of ``mode="any"``: its next-step rates count the
+        leads that reached both stages, so where leads skip a stage their product is not the
+        share of entering leads that is won, and the plan would be wrong; observe with
+        ``mode="ordered"`` (the waterfall a plan inverts).
     """
     if not isinstance(observation, FunnelObservation):
         raise ParameterError(
             "plan_from needs a FunnelObservation (from observe()); "
             f"got {type(observation).__name__}"
+        )
+    if observation.mode != "ordered":
+        raise ParameterError(
+            f"plan_from needs the rates of the ordered waterfall; this observation is of "
+            f"mode={observation.mode!r}, whose next-step rates (leads that reached both stages) "
+            "do not multiply to the share of leads won when leads skip a stage; fix: observe "
+            "with mode='ordered' to plan (mode='any' describes the stages reached)"
         )
     g = observation.group_index(group)
     rates = observation.rates(g)

@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 
 from .._columns import Categorical
+from .._grouplabel import MISSING_LABEL
 from ..errors import MissingColumnError, reject_rows
+from ..tables._groups import group_codes
 from ..tables._labels import integer_labels
 
 __all__ = ["owner_labels", "split_values"]
@@ -22,23 +24,29 @@ def owner_labels(lt: Any) -> np.ndarray | None:
 
 
 def split_values(lt: Any, split_by: str) -> Categorical:
-    """The leads' column ``split_by`` of the marketing commitment, as a string column: the
-    owners as their rep labels (integer ids as ``"101"``) when it is ``"owner"``.
+    """The leads' column ``split_by`` of the marketing commitment as split labels, read as every
+    ``by=`` reads a lead column (:func:`~alignment.tables._groups.group_codes`): text as itself,
+    integer codes as themselves (``"101"``, a ``101.0`` a missing value made float too), flags
+    ``"False"``/``"True"``, other numbers by the float (``"2.5"``); code ``-1`` where missing.
 
     Raises
     ------
     MissingColumnError
-        If the leads have no such string column (nor an owner column of integer ids).
+        If the leads have no such column of values (text, numbers or flags).
     """
-    column = _owner_column(lt) if split_by == "owner" else lt.categorical.get(split_by)
-    if column is None:
+    if split_by in lt.categorical:
+        return lt.categorical[split_by]  # type: ignore[no-any-return]
+    if split_by not in lt.numeric:
         raise MissingColumnError(
-            f"marketing.split_by names {split_by!r}, not a string column",
+            f"marketing.split_by names {split_by!r}, not a lead column of values",
             column=split_by,
             table="leads",
-            fix="split by a string column of the leads (or the owner column)",
+            fix="split by a lead column of text, integer codes or flags (or the owner column)",
         )
-    return column
+    codes, _, labels = group_codes(lt, split_by, lt.exact.get(split_by))
+    if labels.size and labels[-1] == MISSING_LABEL:  # (no number nor flag is labelled so)
+        codes, labels = np.where(codes == labels.size - 1, -1, codes), labels[:-1]
+    return Categorical(codes=codes.astype(np.int32), categories=labels)
 
 
 def _owner_column(lt: Any) -> Categorical | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from .._frames import (
 from .._lookup import EXACT_FLOAT, lookup
 from .._options import noted, read_time
 from .._parse import _missing_mask
-from .._rows import object_kind
+from .._rows import object_kind, whole_decimal
 from .._time import Awareness
 from ..errors import DataValidationError, reject_rows
 
@@ -187,6 +188,18 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
         return _key_codes(arr.astype(np.int64), column=column, table=table)
     if arr.dtype.kind == "O" and object_kind(arr) == "f":  # (ints with None: 2**53 or more)
         _reject_missing_keys(_missing_mask(arr), column=column, table=table)
+        reject_rows(
+            np.fromiter(
+                (isinstance(v, Decimal) and not whole_decimal(v) for v in arr.tolist()),
+                dtype=bool,
+                count=arr.size,
+            ),
+            "a decimal key with a fractional part (it would be read as another key)",
+            column=column,
+            table=table,
+            values=arr,
+            fix="pass keys as integers or text (a whole decimal is the integer key)",
+        )
         if _python_ints(arr):  # (beyond int64: keyed exactly, as their text)
             text = arr.astype(str).astype(object)
             return _key_codes(text, column=column, table=table, lazy=lazy)
