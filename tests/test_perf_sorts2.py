@@ -1,10 +1,12 @@
 """Sorts of the readers' words: :func:`alignment._sortcodes.sorted_codes` sorts one word per run
 of rows of one key (the rows of one id side by side in a file) and gives the codes, distinct
 keys and first rows of ``np.unique`` whatever the runs (block boundaries inside a run, runs of
-one row, bits left out of the sort)."""
+one row, bits left out of the sort); the final tables' first columns are read back from the
+sorted words in their own types, without a new array of every row for each."""
 
 from __future__ import annotations
 
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,10 @@ from hypothesis import strategies as st
 
 from alignment import _parallel, _sortcodes
 from alignment._sortcodes import sorted_codes
+from alignment.io._context import PERSON
+from alignment.io._final import _decoded, first_sorted
+from alignment.io._order import SortedKeys
+from alignment.io._values import CodedText
 
 
 def _key_fn(keys: np.ndarray) -> Any:
@@ -94,3 +100,61 @@ def test_rows_in_no_runs_are_sorted_whole(monkeypatch: pytest.MonkeyPatch) -> No
     found = sorted_codes(_key_fn(keys), 2, keys.size)
     assert sizes == [8] and found is not None
     _oracle(found, keys)
+
+
+@st.composite
+def _two_keys(draw: Any) -> tuple[list[int], list[int], int, int, int]:
+    a0 = draw(st.integers(-(2**20), 2**20))
+    b0 = draw(st.integers(-(2**40), 2**40))
+    step = draw(st.integers(1, 10**6))
+    rows = draw(st.lists(st.tuples(st.integers(0, 2**12), st.integers(0, 2**12)), min_size=1))
+    a = [a0 + x for x, _ in rows]
+    b = [b0 + y * step for _, y in rows]
+    return a, b, a0, b0, step
+
+
+@given(_two_keys(), st.sampled_from([None, np.int32, np.int64]))
+@settings(max_examples=200, deadline=None)
+def test_sorted_keys_read_back_both_keys(
+    case: tuple[list[int], list[int], int, int, int], a_type: Any
+) -> None:
+    """``SortedKeys.keys``: ``a`` in the type asked (``int64`` by default), ``b`` as ``int64``
+    written over the words."""
+    a, b, a0, b0, step = case
+    width = 1 << max(1, max(b) - b0).bit_length()
+    words = np.array([(x - a0) * width + (y - b0) // step for x, y in zip(a, b)], dtype=np.int64)
+    got_a, got_b = SortedKeys(words, a0, width, b0, step).keys(
+        None if a_type is None else np.dtype(a_type)
+    )
+    assert got_a.dtype == (np.int64 if a_type is None else a_type)
+    assert got_a.tolist() == a and got_b.dtype == np.int64 and got_b.tolist() == b
+    assert np.shares_memory(got_b, words)
+
+
+def test_the_touches_first_columns_are_read_back_without_a_copy_of_every_row() -> None:
+    """The persons' codes made as ``int32`` codes directly and the instants over the sorted
+    words: at most the codes' own memory is new (it was an ``int64`` array for each key and
+    an ``int32`` copy of the first, 20 bytes a row)."""
+    n = 50_000
+    rng = np.random.default_rng(5)
+    person = np.sort(rng.integers(0, 9_000, n)).astype(np.int32)
+    day = rng.integers(0, 900, n)
+    t = {
+        "lead_id": CodedText(person, np.array([f"p{i}" for i in range(9_000)], dtype=object)),
+        PERSON: person,
+        "timestamp": (np.datetime64("2024-01-01", "us") + day * 86_400 * 10**6).astype("M8[us]"),
+    }
+    _, _, found = first_sorted("touchpoints", dict(t))
+    assert found is not None
+    cols, first = {k: v for k, v in t.items() if k != PERSON}, ["lead_id", "timestamp"]
+    tracemalloc.start()
+    try:
+        out = _decoded(cols, first, {"lead_id": person}, found)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 6 * n  # (the codes, 4 bytes a row, and the cast's buffer)
+    assert out["lead_id"].dtype == np.int32 and np.shares_memory(out["timestamp"], found.words)
+    order = np.lexsort((day, person))
+    assert out["lead_id"].tolist() == person[order].tolist()
+    assert out["timestamp"].tolist() == t["timestamp"][order].tolist()
