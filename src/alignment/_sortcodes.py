@@ -8,7 +8,10 @@ in place (numpy's sort of 6·10^6 words takes about as long as splitting them in
 would); the passes that make the words and read the codes off them go a block at a time
 over two threads: one counts each block's distinct keys, the next writes them after those
 of the blocks before it and writes each row's code where the row is (no array of the sorted
-rows, nor of their ranks).
+rows, nor of their ranks).  The rows of one key often sit side by side (an id's records are
+together in a file): each run of rows of one key is then sorted as one word (its key and
+run), its rows take its code, and its first row stands for it (4.7·10^6 campaign members'
+lead ids in 10^6 runs: a quarter of the words to sort).
 
 When they fit only without a few of the keys' lowest bits (packed strings whose varying bits
 could not be cut down to fit, :func:`alignment._spans.cut_spans`; 18-character Salesforce ids are:
@@ -36,6 +39,7 @@ MAX_DROPPED_BITS = 8
 """At most this many low bits of the keys are left out of the sort (then checked)."""
 
 _BLOCK = 1 << 16  # rows per block of the element-wise passes (their temporaries stay in cache)
+_RUNS = 3 / 4  # the share of rows starting a run of one key up to which the runs are sorted
 
 
 class SortedCodes(NamedTuple):
@@ -84,11 +88,16 @@ def sorted_codes(
     drop = max(0, width + row_bits - 64)
     if drop > MAX_DROPPED_BITS or row_bits > 31 or drop >= width:
         return None
-    keyed, low = _keyed(key, n, row_bits, drop)
-    sort_words(keyed)  # (in place: the rows of one key often side by side, clustered)
+    keyed, low, new = _keyed(key, n, row_bits, drop)
+    heads, keyed = _runs(keyed, new, row_bits)
+    del new
+    sort_words(keyed)  # (in place: the runs of one key often near one another, clustered)
     before = _starts(keyed, row_bits)
     keys, first, codes = _coded(keyed, before, row_bits)
     del keyed
+    if heads is not None:  # (each run's rows take its code; its first row is the run's)
+        first = heads[first]
+        codes = np.repeat(codes, np.diff(heads, append=n))
     first_low = None if low is None else low[first]
     if first_low is not None:
         keys <<= np.uint64(drop)
@@ -101,11 +110,15 @@ def sorted_codes(
     return SortedCodes(codes, keys, first, extra) if matched else None
 
 
-def _keyed(key: KeyFn, n: int, row_bits: int, drop: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """``key >> drop << row_bits | row`` of every row, and the ``drop`` low bits of each key
-    (``None`` without any), a block of rows at a time over two threads."""
+def _keyed(
+    key: KeyFn, n: int, row_bits: int, drop: int
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """``key >> drop << row_bits | row`` of every row, the ``drop`` low bits of each key
+    (``None`` without any), and whether each row starts a run of rows of one sorted key (every
+    block's first row does), a block of rows at a time over two threads."""
     keyed = np.empty(n, dtype=np.uint64)
     low = np.empty(n, dtype=np.uint8) if drop else None
+    new = np.empty(n, dtype=bool)
     shift, low_mask = np.uint64(row_bits), np.uint64((1 << drop) - 1)
 
     def fill(lo: int, hi: int) -> None:
@@ -115,12 +128,31 @@ def _keyed(key: KeyFn, n: int, row_bits: int, drop: int) -> tuple[np.ndarray, np
             if low is not None:
                 low[c0:c1] = w & low_mask
                 w >>= np.uint64(drop)
+            new[c0] = True
+            np.not_equal(w[1:], w[:-1], out=new[c0 + 1 : c1])
             w <<= shift
             w |= np.arange(c0, c1, dtype=np.uint64)
             keyed[c0:c1] = w
 
     split_rows(fill, n, align=_BLOCK)
-    return keyed, low
+    return keyed, low, new
+
+
+def _runs(
+    keyed: np.ndarray, new: np.ndarray, row_bits: int
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """The first row of each run of rows of one key (``new``) and, when the runs are at most
+    :data:`_RUNS` of the rows, one word per run to sort in place of the rows' (``key <<
+    row_bits | run``: runs of one key then come in row order, as their rows); else ``None``
+    and the words as they are."""
+    heads = np.flatnonzero(new)
+    if heads.size > _RUNS * keyed.size:
+        return None, keyed
+    words = keyed[heads]
+    words >>= np.uint64(row_bits)
+    words <<= np.uint64(row_bits)
+    words |= np.arange(heads.size, dtype=np.uint64)
+    return heads, words
 
 
 def _starts(keyed: np.ndarray, row_bits: int) -> np.ndarray:

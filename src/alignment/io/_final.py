@@ -129,16 +129,24 @@ def _decoded(cols: Table, first: list[str], known: Table, found: SortedKeys | No
     if found is None or len(first) != 2:
         return {}
     out: Table = {}
-    for c, key in zip(first, found.keys()):  # (a loop over the two first columns)
+    own = [_own_key(cols[c], known.get(c)) for c in first]
+    a_type = cols[first[0]].dtype if own[0] and cols[first[0]].dtype.kind in "iu" else None
+    for c, key, its in zip(first, found.keys(a_type), own):  # (the two first columns)
         values = cols[c]
-        if c in known:
-            if isinstance(values, CodedText) and _same(values.codes(), known[c]):
-                out[c] = CodedText(key, values.texts)
-        elif type(values) is np.ndarray and values.dtype.kind in "iuM":
-            out[c] = (
-                key.view(values.dtype) if values.dtype.kind == "M" else key.astype(values.dtype)
-            )
+        if its and isinstance(values, CodedText):
+            out[c] = CodedText(key, values.texts)  # (the first key: made as its codes)
+        elif its:
+            kind = values.dtype.kind
+            out[c] = key.view(values.dtype) if kind == "M" else key.astype(values.dtype, copy=False)
     return out
+
+
+def _own_key(values: np.ndarray, known: np.ndarray | None) -> bool:
+    """Whether a column's sort key holds its own values: the codes of a coded text that are its
+    known key (the persons' rows), or instants or integers not known otherwise."""
+    if known is not None:
+        return isinstance(values, CodedText) and _same(values.codes(), known)
+    return type(values) is np.ndarray and values.dtype.kind in "iuM"
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

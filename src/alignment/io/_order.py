@@ -15,7 +15,7 @@ key packed in one word in the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -83,12 +83,20 @@ class SortedKeys(NamedTuple):
     b0: int
     step: int
 
-    def keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The keys ``a`` and ``b`` of the sorted rows (``int64``), from their words."""
-        a = self.words >> (self.width.bit_length() - 1)  # (no division: a shift and a mask)
-        b = self.words & (self.width - 1)
+    def keys(
+        self, a_type: np.dtype[np.integer[Any]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The keys ``a`` (as ``a_type``, which must hold each; default ``int64``) and ``b``
+        (``int64``) of the sorted rows, from their words, which are then ``b``'s (no new
+        array of every row for it)."""
+        shift = self.width.bit_length() - 1  # (no division: a shift and a mask)
+        a = np.empty(self.words.size, dtype=np.int64 if a_type is None else a_type)
+        np.right_shift(self.words, shift, out=a, casting="unsafe")  # (cast a block at a time)
         a += self.a0
-        b *= self.step
+        b = self.words
+        b &= self.width - 1
+        if self.step > 1:
+            b *= self.step
         b += self.b0
         return a, b
 
