@@ -1,5 +1,6 @@
 """Ids of a file's text columns factorised from their chunks in place
-(:mod:`alignment._chunkwords`), against plain-Python twins."""
+(:mod:`alignment._chunkwords`), and packed ids cut to be sorted with a few low bits left out
+(:func:`alignment._spans.fit_spans`), against plain-Python twins."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 import alignment._filetexts as filetexts
 from alignment._chunkwords import chunk_words
+from alignment._spans import fit_spans
 
 SETTINGS = settings(max_examples=150, deadline=None)
 
@@ -121,7 +123,8 @@ def _no_join(arr: Any) -> Any:
 @pytest.mark.parametrize("case", ["record ids", "repeated with nulls", "leads and contacts"])
 def test_hash_factorize_of_ids_in_chunks(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ids in chunks are factorised as the sorted distinct strings, their chunks never joined
-    (record ids, sorted; ids that repeat, some missing, sorted; lead and contact ids)."""
+    (record ids, sorted; ids that repeat, some missing; lead and contact ids, packed in 47
+    bits beside 18 bits of rows and sorted with 1 low bit left out, then checked)."""
     rng = np.random.default_rng(7)
     n = 240_000
     values: list[str | None]
@@ -169,3 +172,30 @@ def test_hash_factorize_of_long_record_ids_in_chunks() -> None:
     codes, cats = _factorize_twin(values)
     assert cat.codes.tolist() == codes
     assert [str(c) for c in np.asarray(cat.categories)] == cats
+
+
+def test_fit_spans_cut_within_the_bits_left_out() -> None:
+    """Lead and contact ids (``00Q…``/``003…``) vary in 58 bits: 6 of the first word (bits
+    41–46), 45 of the second (2–46), 7 of the third (48–54).  Beside 21 bits of rows (``fit``
+    43), the cuts of the bits that never vary (bits 3–7, 42–44, then 15, 23, 31 of the
+    second word, until 8 spans) bring them to 47: within 8 bits of the fit, cut (they were
+    kept whole, 58 bits, and hashed)."""
+    varying = [0x62 << 40, 0x7F7F7F7F7F04, 0x7F << 48]
+    spans = fit_spans(varying, fit=43)
+    assert spans == [
+        (0, 45, 2),
+        (0, 41, 1),
+        (1, 32, 15),
+        (1, 24, 7),
+        (1, 16, 7),
+        (1, 8, 7),
+        (1, 2, 1),
+        (2, 48, 7),
+    ]
+    assert sum(w for _, _, w in spans) == 47
+    assert fit_spans(varying, fit=38) == [(0, 41, 6), (1, 2, 45), (2, 48, 7)]  # (47 > 38 + 8)
+    # lead ids alone (46 bits, 42 cut): beside 23 bits of rows (fit 41) kept whole, 5 low bits
+    # left out, rather than cut in 6 spans (each a shift and a mask a row)
+    lead = [0, 0x7F7F7F7F7F00, 0x7F << 48]
+    assert fit_spans(lead, fit=41) == [(1, 8, 39), (2, 48, 7)]
+    assert sum(w for _, _, w in fit_spans(lead, fit=42) or []) == 42  # (cut: fits whole)
