@@ -83,9 +83,7 @@ def hash_factorize(arr: Any) -> Categorical:
     return _hashed(arr)  # (a chunked column as it is: its strings not joined)
 
 
-def _words_factorize(
-    arr: Any, *, distinct: bool = False, packed_only: bool = False
-) -> Categorical | None:
+def _words_factorize(arr: Any, **how: bool) -> Categorical | None:
     """:func:`_bytes_factorize` of an Arrow string column (``None`` when it declines): a
     column of ids of one length in several chunks read in place, chunk by chunk
     (:func:`._chunkwords.chunk_words`), not joined into one (6·10^6 campaign members' lead
@@ -94,7 +92,7 @@ def _words_factorize(
 
     found = chunk_words(arr)
     if found is None:
-        return _bytes_factorize(joined(arr), distinct=distinct, packed_only=packed_only)
+        return _bytes_factorize(joined(arr), **how)  # (``distinct``, ``packed_only``)
     words, present = found
 
     def decode(first_words: np.ndarray, first: np.ndarray | None) -> np.ndarray:
@@ -105,6 +103,7 @@ def _words_factorize(
         return objects(pc.take(joined(arr), _arrow_index(rows), memory_pool=arrow_pool()))
 
     m = len(arr) - arr.null_count
+    distinct, packed_only = how.get("distinct", False), how.get("packed_only", False)
     cat = _from_words(words, decode, None, m, distinct=distinct, packed_only=packed_only)
     if cat is None or present is None:
         return cat
