@@ -19,11 +19,13 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._cells import ArrowStrings, ArrowText, joined
+from ._cells import ArrowStrings, ArrowText, joined, objects
+from ._chunkwords import chunk_words
 from ._columns import Categorical, DeferredCategorical, occurring, stored
 from ._factorize import (
     HASH_FACTORIZE_MIN_ROWS,
     SAMPLE_ROWS,
+    _arrow_index,
     _buffers,
     _bytes_factorize,
     _canonical_keys,
@@ -31,9 +33,11 @@ from ._factorize import (
     _encoded_factorize,
     _encoded_parts,
     _entries,
+    _from_words,
     _has,
     _ints,
     _is_text,
+    _text_of_keys,
     _valid,
     indexed_factorize,
     sample_distinct,
@@ -66,18 +70,46 @@ def hash_factorize(arr: Any) -> Categorical:
     if pa.types.is_dictionary(arr.type) and isinstance(arr, pa.ChunkedArray):
         if arr.num_chunks > 1:
             return chunked_dictionary_factorize(arr)
-    if pa.types.is_dictionary(arr.type) or _distinct_head(arr):
-        arr = joined(arr)
-        if pa.types.is_dictionary(arr.type):
-            return _dictionary_factorize(arr, _encoded_factorize)
-        out = _bytes_factorize(arr, distinct=True)  # (record ids: sorted by their words)
+    if pa.types.is_dictionary(arr.type):
+        return _dictionary_factorize(joined(arr), _encoded_factorize)
+    if _distinct_head(arr):
+        out = _words_factorize(arr, distinct=True)  # (record ids: sorted by their words)
         if out is not None:
             return out
     elif _many_values(arr):  # (ids that repeat: sorted by their words when packed in one)
-        out = _bytes_factorize(joined(arr), packed_only=True)
+        out = _words_factorize(arr, packed_only=True)
         if out is not None:
             return out
     return _hashed(arr)  # (a chunked column as it is: its strings not joined)
+
+
+def _words_factorize(arr: Any, **how: bool) -> Categorical | None:
+    """:func:`_bytes_factorize` of an Arrow string column (``None`` when it declines): a
+    column of ids of one length in several chunks read in place, chunk by chunk
+    (:func:`._chunkwords.chunk_words`), not joined into one (6·10^6 campaign members' lead
+    ids: 108 MB of bytes not copied, nor 76 MB of the present rows' offsets gathered)."""
+    import pyarrow.compute as pc
+
+    found = chunk_words(arr)
+    if found is None:
+        return _bytes_factorize(joined(arr), **how)  # (``distinct``, ``packed_only``)
+    words, present = found
+
+    def decode(first_words: np.ndarray, first: np.ndarray | None) -> np.ndarray:
+        if words.canonical:  # the strings are in their words: no gather from the column
+            return _text_of_keys(first_words)
+        assert first is not None  # (ids not packed in one word: taken from the column)
+        rows = first if present is None else np.flatnonzero(present)[first]
+        return objects(pc.take(joined(arr), _arrow_index(rows), memory_pool=arrow_pool()))
+
+    m = len(arr) - arr.null_count
+    distinct, packed_only = how.get("distinct", False), how.get("packed_only", False)
+    cat = _from_words(words, decode, None, m, distinct=distinct, packed_only=packed_only)
+    if cat is None or present is None:
+        return cat
+    codes = np.full(len(arr), -1, dtype=np.int32)
+    codes[present] = cat.codes
+    return Categorical(codes, stored(cat, "categories"), cat.sort_keys)
 
 
 def _hashed(arr: Any) -> Categorical:

@@ -22,13 +22,16 @@ import numpy as np
 
 __all__ = [
     "MAX_WORDS",
+    "FixedWidth",
     "WordFn",
     "Words",
     "ascii_text",
     "ascii_words",
     "byte_words",
+    "fixed_width",
     "inline_views",
     "long_view_words",
+    "runs_words",
     "unicode_words",
     "view_words",
 ]
@@ -126,7 +129,7 @@ def byte_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Words 
             return _by_chunks(lambda sel: block(i, starts[sel], ends[sel]), starts.size, rows)
         return fixed.word(i, rows, starts.size)
 
-    fixed = _FixedWidth(reader, block, int(starts[0]), max_len) if one_length else None
+    fixed = FixedWidth(reader, block, int(starts[0]), max_len) if one_length else None
     return Words(word, n_bytes + int(with_length), max_len <= 7, with_length, max_len * one_length)
 
 
@@ -186,8 +189,20 @@ def long_view_words(views: np.ndarray, datas: list[np.ndarray]) -> Words | None:
     if runs is None:
         return None
     parts = [
-        (r0, r1, _FixedWidth(*_reader(datas[b], width), base, width)) for r0, r1, b, base in runs
+        (r0, r1, FixedWidth(*_reader(datas[b], width), base, width)) for r0, r1, b, base in runs
     ]
+    return runs_words(parts, n, width)
+
+
+Run = tuple[int, int, "FixedWidth"]
+"""``(first row, end row, reader)``: rows whose strings follow one another in one buffer."""
+
+
+def runs_words(parts: list[Run], n: int, width: int) -> Words:
+    """The :class:`Words` of ``n`` strings of ``width`` bytes held in runs (``parts``, in row
+    order, none empty, covering every row of at least one), each read in place by its own
+    :class:`FixedWidth` reader: the same words as :func:`byte_words` of the strings laid in
+    one buffer."""
     first_rows = [r0 for r0, _, _ in parts]
 
     def word(i: int, rows: np.ndarray | slice | None) -> np.ndarray:
@@ -208,10 +223,10 @@ def long_view_words(views: np.ndarray, datas: list[np.ndarray]) -> Words | None:
             a, b = max(lo, r0), min(hi, r1)
             if a >= b:
                 break
-            out[a - lo : b - lo] = fixed.rows(i, a - r0, b - r0)
+            fixed.rows(i, a - r0, b - r0, out[a - lo : b - lo])
         return out
 
-    return Words(word, -(-width // 8), False, False, width)
+    return Words(word, -(-width // 8), width <= 7, False, width)
 
 
 def _runs_of_views(
@@ -323,7 +338,7 @@ def _next_of(starts: np.ndarray, ends: np.ndarray) -> bool:
     )
 
 
-class _FixedWidth(NamedTuple):
+class FixedWidth(NamedTuple):
     """Strings of ``width`` bytes each, one after the other in a buffer from byte ``first``
     (:func:`_fixed_width`): their words are read from the buffer's 8-byte windows (``reader``)
     at a fixed stride; ``block`` (the general reader) makes the last few rows, whose window
@@ -341,9 +356,9 @@ class _FixedWidth(NamedTuple):
         lo, hi, _ = (slice(0, n) if rows is None else rows).indices(n)
         return self.rows(i, lo, hi)
 
-    def rows(self, i: int, lo: int, hi: int) -> np.ndarray:
-        """Word ``i`` of rows ``lo:hi``: a strided copy (no gather)."""
-        out = np.empty(hi - lo, dtype=np.uint64)
+    def rows(self, i: int, lo: int, hi: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Word ``i`` of rows ``lo:hi``: a strided copy (no gather), into ``out`` if given."""
+        out = np.empty(hi - lo, dtype=np.uint64) if out is None else out
         if 8 * i >= self.width:  # (the length word: the same for every row)
             out.fill(self.width)
             return out
@@ -376,6 +391,13 @@ class _FixedWidth(NamedTuple):
         """Word ``i`` of rows whose window passes the buffer's end (the general reader)."""
         starts = self.first + self.width * rows
         return self.block(i, starts, starts + self.width)
+
+
+def fixed_width(data: np.ndarray, first: int, width: int) -> FixedWidth:
+    """The reader of strings of ``width`` bytes (1 to ``8 * MAX_WORDS``) laid one after another
+    in ``data`` from byte ``first`` (see :class:`FixedWidth`)."""
+    reader, block = _reader(np.asarray(data, dtype=np.uint8), width)
+    return FixedWidth(reader, block, first, width)
 
 
 def _in_order(w: np.ndarray, i: int, width: int) -> None:

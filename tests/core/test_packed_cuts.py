@@ -46,8 +46,11 @@ def test_a_span_is_cut_at_a_bit_that_never_varies_only_when_it_pays() -> None:
     assert _spans.fit_spans(varying, 41) == [(1, 16, 27), (1, 8, 7), (2, 48, 7)]
     three = [(1, 32, 11), (1, 24, 7), (1, 16, 7), (1, 8, 7), (2, 48, 7)]
     assert _spans.fit_spans(varying, 39) == three  # (three cuts reach 39 bits)
-    # cuts that cannot reach ``fit`` are not made (42 bits fit in 64 already)
-    assert _spans.fit_spans(varying, 30) == [(1, 8, 35), (2, 48, 7)]
+    # cuts that reach within MAX_DROPPED_BITS of ``fit`` are made (four cuts: 38 bits) ...
+    four = [(1, 40, 3), (1, 32, 7), (1, 24, 7), (1, 16, 7), (1, 8, 7), (2, 48, 7)]
+    assert _spans.fit_spans(varying, 30) == four
+    # ... cuts that cannot are not (42 bits fit in 64 already)
+    assert _spans.fit_spans(varying, 29) == [(1, 8, 35), (2, 48, 7)]
     wide = [np.uint64(2**64 - 1 - (1 << 7)), np.uint64(0xFF)]  # (71 bits even cut: not packed)
     assert _spans.fit_spans(wide) is None
 
