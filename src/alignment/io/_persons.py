@@ -102,16 +102,20 @@ def _first_records(own: np.ndarray, n_codes: int) -> np.ndarray:
 
 def _final_codes(own: np.ndarray, link: np.ndarray, first: np.ndarray, depth: int) -> np.ndarray:
     """Each record's person (an id code): the record it links to, followed to its end (chains
-    allowed); ``link`` is ``-1`` where a record links to none."""
+    allowed); ``link`` is ``-1`` where a record links to none, and the same for every record
+    of an id (:func:`_links_by_id`).  Only the linked records are followed: a record linking
+    to none is its own id's person, as the first record of its id is."""
     final = np.where(link >= 0, link, own)
+    linked = np.flatnonzero(link >= 0)
     for _ in range(depth):  # a loop over link levels, not rows
-        at = first[final]
+        now = final[linked]
+        at = first[now]
         has = at < _BIG
-        nxt = final.copy()
+        nxt = now.copy()
         nxt[has] = final[at[has]]
-        if np.array_equal(nxt, final):
+        if np.array_equal(nxt, now):
             break
-        final = nxt
+        final[linked] = nxt
     return final
 
 
@@ -122,9 +126,11 @@ def _merge_issues(
     first: np.ndarray,
     specs: Sequence[ExportTable],
     ctx: Context,
+    counts: np.ndarray,
 ) -> None:
     """List the records linked to another (named by the table of the record linked to: the
-    table ``merges_into`` names, or another one), and the records of a repeated id."""
+    table ``merges_into`` names, or another one), and the records of a repeated id (``counts``:
+    the records of each id code)."""
     linked = link >= 0
     for spec in specs:  # a loop over the person tables
         if spec.merges_into is None:
@@ -160,9 +166,9 @@ def _merge_issues(
             "kept as one person under the linked Id",
             ctx,
         )
-    counts = np.bincount(own, minlength=int(own.max(initial=-1)) + 1)
-    repeated = counts[own] > 1  # (converted or not: every record of the id)
-    ctx.flag(p, repeated, "lead_id", "duplicate person (same Id)", "merged into one person")
+    if counts.max(initial=0) > 1:  # (converted or not: every record of the id)
+        repeated = counts[own] > 1
+        ctx.flag(p, repeated, "lead_id", "duplicate person (same Id)", "merged into one person")
 
 
 def _flag_rows(p: Table, rows: np.ndarray, problem: str, action: str, ctx: Context) -> None:
@@ -206,6 +212,21 @@ def _links_by_id(own: np.ndarray, link: np.ndarray, n_codes: int) -> tuple[np.nd
     by_id[has] = link[first[has]]
     shared = by_id[own]
     return shared, (link >= 0) & (link != shared)
+
+
+def _shared_links(
+    p: Table, own: np.ndarray, link: np.ndarray, n_codes: int, ctx: Context
+) -> np.ndarray:
+    """:func:`_links_by_id`, the records whose own link differs listed."""
+    link, other = _links_by_id(own, link, n_codes)
+    ctx.flag(
+        p,
+        other,
+        "merged_into",
+        "record of a duplicated Id linked to another record than its first copy",
+        "merged with the first copy's linked record",
+    )
+    return link
 
 
 def combine(
@@ -392,16 +413,12 @@ def build_people(p: Table, specs: Sequence[ExportTable], ctx: Context) -> People
     n = p["lead_id"].size
     ids, vocab = shared_texts([p["lead_id"], p.get("merged_into", np.full(n, None, object))])
     own, link = (c.codes() for c in ids)
+    counts = np.bincount(own, minlength=vocab.size)
+    repeated = bool(counts.max(initial=0) > 1)
     first = _first_records(own, vocab.size)
-    _merge_issues(p, own, link, first, specs, ctx)
-    link, other = _links_by_id(own, link, vocab.size)
-    ctx.flag(
-        p,
-        other,
-        "merged_into",
-        "record of a duplicated Id linked to another record than its first copy",
-        "merged with the first copy's linked record",
-    )
+    _merge_issues(p, own, link, first, specs, ctx, counts)
+    if repeated:  # (else every id's one record keeps its own link)
+        link = _shared_links(p, own, link, vocab.size, ctx)
     _unlinked_conversions(p, link, specs, ctx)
     final = _final_codes(own, link, first, depth=len(specs) + 1)
     persons, row_of = _dense_distinct(final, vocab.size)  # (ids in sorted order)
