@@ -3,7 +3,7 @@
 * :func:`alignment.io._deals.first_of_list` (the first id each cell lists, and whether it
   lists several) is, cell by cell, the first of its items split on the separator and trimmed
   (``None`` for a missing cell or one listing none), whether the cells are read from their
-  bytes (:func:`alignment.io._deals._whole_cells`: none may list several or need trimming)
+  bytes (:func:`alignment._filetexts.whole_cells`: none may list several or need trimming)
   or split.
 * :func:`alignment.io._persons._final_codes` (each record's person: its link followed level by
   level through the first record of each id, the records of one id sharing one link) follow
@@ -18,7 +18,8 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from alignment.io._deals import _whole_cells, first_of_list
+from alignment._filetexts import whole_cells
+from alignment.io._deals import first_of_list
 from alignment.io._persons import _BIG, _final_codes, _first_records
 
 _CELLS = st.one_of(
@@ -65,13 +66,13 @@ def test_first_of_list_is_its_twin(cells: list[Any]) -> None:
 
 def test_whole_cells_only_when_no_cell_may_change() -> None:
     ids = np.array(["0065e00000QDZlZAAX", None, "0065e00000qR9X8AAK"], dtype=object)
-    assert _whole_cells(ids, ";").tolist() == ids.tolist()  # (read from their bytes)
+    assert whole_cells(ids, ";").tolist() == ids.tolist()  # (read from their bytes)
     nan = np.array(["a", float("nan")], dtype=object)
-    assert _whole_cells(nan, ";").tolist() == ["a", None]
+    assert whole_cells(nan, ";").tolist() == ["a", None]
     for cells in (["a;b"], [" a"], ["a\xa0"], ["é"], [""], ["a\t"], [1522]):
         values = np.empty(len(cells), dtype=object)
         values[:] = cells
-        assert _whole_cells(values, ";") is None, cells  # (split, as before)
+        assert whole_cells(values, ";") is None, cells  # (split, as before)
 
 
 def _final_codes_twin(own: list[int], link: list[int], depth: int) -> list[int]:

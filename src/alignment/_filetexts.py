@@ -50,6 +50,7 @@ __all__ = [
     "hash_factorize",
     "row_texts",
     "text_columns",
+    "whole_cells",
 ]
 
 
@@ -361,3 +362,38 @@ def row_texts(arr: Any) -> tuple[np.ndarray, np.ndarray] | None:
         codes[~_valid(arr)] = -1
         arr = pc.coalesce(arr, pa.scalar("", arr.type), memory_pool=arrow_pool())  # (never read)
     return codes, cast(np.ndarray, ArrowStrings(arr))  # (made on first use; reads as an array)
+
+
+def whole_cells(values: np.ndarray, sep: str) -> np.ndarray | None:
+    """Each cell as it is (``None`` where missing: ``None`` or ``NaN``, as
+    :func:`~alignment._frames.factorize` reads them) when, read from the cells' bytes (one
+    Arrow conversion, no hashing), none may list several ids or need trimming: none holds
+    ``sep``, is empty, or starts or ends with a byte that may begin or end a space (ASCII
+    up to ``" "``, or any non-ASCII byte).  ``None`` otherwise, or for cells that are not
+    all strings (the distinct cells are then split, as before)."""
+    if type(values) is not np.ndarray or values.dtype != object or not _has("pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    _, offsets, data = arr.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    starts, ends = ends[:-1][valid], ends[1:][valid]
+    if bool(np.any(ends <= starts)):  # (an empty cell)
+        return None
+    if starts.size:
+        raw = np.frombuffer(data, dtype=np.uint8)
+        edges = np.concatenate([raw[starts], raw[ends - 1]])
+        if (
+            bool(np.any((edges <= 0x20) | (edges >= 0x80)))
+            or pc.any(pc.match_substring(arr, sep)).as_py()
+        ):
+            return None
+    out = np.array(values, dtype=object)
+    out[~valid] = None
+    return out

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._factorize import _has
+from .._filetexts import whole_cells
 from .._frames import Categorical, factorize, factorize_ints
 from .._lookup import lookup
 from .._segments import gather_segments, lex_order, position_in_segment, segment_ids
@@ -75,7 +75,7 @@ def split_ids(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray, np.
 
 def first_of_list(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]:
     """The first id of each cell and whether the cell listed several."""
-    whole = _whole_cells(values, sep)
+    whole = whole_cells(values, sep)
     if whole is not None:  # (no cell lists several ids or needs trimming, read from bytes)
         return whole, np.zeros(whole.size, dtype=bool)
     cat = factorize(values, column="ids", allow_missing=True)  # (once, for either way)
@@ -93,41 +93,6 @@ def first_of_list(values: np.ndarray, sep: str) -> tuple[np.ndarray, np.ndarray]
     several = np.zeros(codes.size, dtype=bool)
     several[ok] = lens[codes[ok]] > 1
     return out, several
-
-
-def _whole_cells(values: np.ndarray, sep: str) -> np.ndarray | None:
-    """Each cell as it is (``None`` where missing: ``None`` or ``NaN``, as
-    :func:`~alignment._frames.factorize` reads them) when, read from the cells' bytes (one
-    Arrow conversion, no hashing), none may list several ids or need trimming: none holds
-    ``sep``, is empty, or starts or ends with a byte that may begin or end a space (ASCII
-    up to ``" "``, or any non-ASCII byte).  ``None`` otherwise, or for cells that are not
-    all strings (the distinct cells are then split, as before)."""
-    if type(values) is not np.ndarray or values.dtype != object or not _has("pyarrow"):
-        return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    _, offsets, data = arr.buffers()
-    ends = np.frombuffer(offsets, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    starts, ends = ends[:-1][valid], ends[1:][valid]
-    if bool(np.any(ends <= starts)):  # (an empty cell)
-        return None
-    if starts.size:
-        raw = np.frombuffer(data, dtype=np.uint8)
-        edges = np.concatenate([raw[starts], raw[ends - 1]])
-        if (
-            bool(np.any((edges <= 0x20) | (edges >= 0x80)))
-            or pc.any(pc.match_substring(arr, sep)).as_py()
-        ):
-            return None
-    out = np.array(values, dtype=object)
-    out[~valid] = None
-    return out
 
 
 def _first_of_coded(values: CodedText, sep: str) -> tuple[CodedText, np.ndarray]:
