@@ -116,10 +116,11 @@ def _whole(s: Any) -> bool:
 
 
 def _big_whole(s: Any) -> np.ndarray | None:
-    """A whole decimal column beyond int64 as Python ints (``None`` where missing), read as a
+    """A whole decimal column beyond int64 as Python ints (``None`` where missing: ``None`` or
+    pandas' ``NA``), read as a
     dict's column of them is; ``None`` for any other decimal column."""
-    from ._rows import tighten_exact
+    from ._rows import _missing, tighten_exact
 
     if not _whole(s):
         return None
-    return tighten_exact(np.array([None if v is None else int(v) for v in s.to_list()], object))[0]
+    return tighten_exact(np.array([None if _missing(v) else int(v) for v in s.to_list()], object))[0]

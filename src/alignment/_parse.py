@@ -62,7 +62,8 @@ def _missing_mask(arr: np.ndarray) -> np.ndarray:
 def _safe_missing(v: Any) -> bool:
     try:
         return bool(_is_missing(v))
-    except (TypeError, ValueError):  # pandas.NA compares to NA; bool(NA) raises
+    except (TypeError, ValueError, ArithmeticError):  # pandas.NA compares to NA; bool(NA)
+        # raises; a signalling decimal NaN (Decimal('sNaN')) raises on comparison: a NaN, missing
         return True
 
 

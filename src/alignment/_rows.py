@@ -178,7 +178,10 @@ def ints_of_decimals(arr: np.ndarray) -> np.ndarray:
         return arr
     items = arr.tolist()
     if not any(isinstance(v, Decimal) for v in items) or not all(
-        whole_decimal(v) or _missing(v) or (isinstance(v, int) and not isinstance(v, bool))
+        whole_decimal(v)
+        or _missing(v)
+        or (isinstance(v, float) and v != v)  # (a NaN: missing, as beside Python ints)
+        or (isinstance(v, int) and not isinstance(v, bool))
         for v in items
     ):
         return arr

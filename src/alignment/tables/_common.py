@@ -188,12 +188,17 @@ def _key_codes(values: np.ndarray, *, column: str, table: str, lazy: bool = Fals
         return _key_codes(arr.astype(np.int64), column=column, table=table)
     if arr.dtype.kind == "O" and object_kind(arr) == "f":  # (ints with None: 2**53 or more)
         _reject_missing_keys(_missing_mask(arr), column=column, table=table)
+        decimals = [isinstance(v, Decimal) for v in arr.tolist()]
         reject_rows(
-            np.fromiter(
-                (isinstance(v, Decimal) and not whole_decimal(v) for v in arr.tolist()),
-                dtype=bool,
-                count=arr.size,
-            ),
+            np.array([d and not v.is_finite() for d, v in zip(decimals, arr.tolist())], bool),
+            "a decimal key that is not a finite number (NaN or infinity)",
+            column=column,
+            table=table,
+            values=arr,
+            fix="give every row a whole-number or text key",
+        )
+        reject_rows(
+            np.array([d and not whole_decimal(v) for d, v in zip(decimals, arr.tolist())], bool),
             "a decimal key with a fractional part (it would be read as another key)",
             column=column,
             table=table,
