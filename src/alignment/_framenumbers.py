@@ -123,4 +123,5 @@ def _big_whole(s: Any) -> np.ndarray | None:
 
     if not _whole(s):
         return None
-    return tighten_exact(np.array([None if _missing(v) else int(v) for v in s.to_list()], object))[0]
+    ints = [None if _missing(v) else int(v) for v in s.to_list()]
+    return tighten_exact(np.array(ints, dtype=object))[0]
