@@ -243,7 +243,8 @@ class MarketingCommitment(_Frozen):
         Lead column splitting the commitment (``"owner"`` for per rep, or a segment column).
     split : dict of str to int, optional
         Commitment per value of ``split_by`` (each at most :data:`MAX_COUNT`), adding up to
-        ``qualified_leads``; values not listed are committed 0. Without ``split`` but with ``split_by``, the total is shared
+        ``qualified_leads``; values not listed are committed 0. Keys are the values' labels;
+        integer and flag keys are taken as theirs (``{101: 40}`` is ``{"101": 40}``). Without ``split`` but with ``split_by``, the total is shared
         equally among the values seen.
     pacing : {"linear"}
         The pace to date is the commitment × the elapsed fraction of the period (a straight line).
@@ -269,6 +270,22 @@ class MarketingCommitment(_Frozen):
                 raise ValueError(f"unknown period {v!r}; use 'M' (month), 'W' (week) or 'custom'")
             return aliases[key]
         return v
+
+    @field_validator("split", mode="before")
+    @classmethod
+    def _split_keys(cls, v: Any) -> Any:
+        """Integer and flag keys as the labels ``split_by`` gives their values (``101`` is
+        ``"101"``, ``True`` is ``"True"``), so that a split of an integer or flag column may
+        be written with its values; other keys are left to the field's check."""
+        if not isinstance(v, Mapping):
+            return v
+        out: dict[Any, Any] = {}
+        for k, n in v.items():  # (a loop over the agreement's few keys)
+            label = _split_label(k)
+            if label in out:
+                raise ValueError(f"split keys name the value {label!r} twice (as {k!r} too)")
+            out[label] = n
+        return out
 
     @model_validator(mode="after")
     def _check(self) -> MarketingCommitment:
@@ -296,6 +313,16 @@ class MarketingCommitment(_Frozen):
                     "share the total equally)"
                 )
         return self
+
+
+def _split_label(key: Any) -> Any:
+    """The label of a ``split`` key that is an integer or a flag (:meth:`MarketingCommitment.
+    _split_keys`); any other key as it is."""
+    if isinstance(key, (bool, np.bool_)):
+        return str(bool(key))
+    if isinstance(key, (int, np.integer)):
+        return str(int(key))
+    return key
 
 
 class FirstTouchCommitment(_Frozen):
